@@ -1,0 +1,47 @@
+# Adapter targets. Each is an INTERFACE target over the same headers plus the
+# runtime it needs; a missing runtime leaves its target undefined.
+
+# POSIX process adapters (process.hpp, command.hpp): threads only.
+find_package(Threads REQUIRED)
+add_library(aura_process INTERFACE)
+add_library(aura::process ALIAS aura_process)
+target_link_libraries(aura_process INTERFACE aura Threads::Threads)
+set(AURA_HAVE_PROCESS ON)
+
+# WASM adapter: WABT's interpreter (Debian `wabt`).
+find_package(wabt QUIET)
+if(wabt_FOUND)
+  add_library(aura_wasm INTERFACE)
+  add_library(aura::wasm ALIAS aura_wasm)
+  target_link_libraries(aura_wasm INTERFACE aura wabt::wabt Threads::Threads)
+  set(AURA_HAVE_WASM ON)
+  find_program(AURA_WAT2WASM wat2wasm)
+else()
+  set(AURA_HAVE_WASM OFF)
+endif()
+
+# Lua adapter: Lua 5.4 (Debian `liblua5.4-dev`).
+find_package(PkgConfig QUIET)
+if(PkgConfig_FOUND)
+  pkg_check_modules(AURA_LUA QUIET IMPORTED_TARGET lua5.4)
+endif()
+if(AURA_LUA_FOUND)
+  add_library(aura_lua INTERFACE)
+  add_library(aura::lua ALIAS aura_lua)
+  target_link_libraries(aura_lua INTERFACE aura PkgConfig::AURA_LUA Threads::Threads)
+  set(AURA_HAVE_LUA ON)
+else()
+  set(AURA_HAVE_LUA OFF)
+endif()
+
+# toml++ for aura-plugin.toml (Debian `libtomlplusplus-dev`), optional.
+if(PkgConfig_FOUND)
+  pkg_check_modules(AURA_TOML QUIET IMPORTED_TARGET tomlplusplus)
+endif()
+if(AURA_TOML_FOUND)
+  set(AURA_HAVE_TOML ON)
+else()
+  set(AURA_HAVE_TOML OFF)
+endif()
+
+message(STATUS "aura adapters: process=${AURA_HAVE_PROCESS} wasm=${AURA_HAVE_WASM} lua=${AURA_HAVE_LUA} toml=${AURA_HAVE_TOML}")

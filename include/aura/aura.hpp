@@ -1,0 +1,11 @@
+// aura/aura.hpp - the one header a host includes: core, schema and agent.
+// Adapters (aura/adapters/*.hpp) are included on their own: each needs its runtime.
+#pragma once
+
+#include "aura/core/core.hpp"
+#if __has_include("aura/schema/schema.hpp")
+#include "aura/schema/schema.hpp"
+#endif
+#if __has_include("aura/agent/agent.hpp")
+#include "aura/agent/agent.hpp"
+#endif

@@ -1,0 +1,389 @@
+// aura/core/bus.hpp - chains by event name, for typed and dynamic (JSON) use.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <typeindex>
+#include <typeinfo>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "aura/core/chain.hpp"
+#include "aura/core/condition.hpp"
+#include "aura/core/context.hpp"
+#include "aura/core/envelope.hpp"
+#include "aura/core/error.hpp"
+#include "aura/core/event.hpp"
+#include "aura/core/hook.hpp"
+#include "aura/core/outcome.hpp"
+#include "aura/core/snapshot.hpp"
+#include "aura/core/stats.hpp"
+
+namespace aura {
+
+namespace detail {
+
+/// One event name's chain, typed or dynamic, behind a common face.
+class topic {
+ public:
+  explicit topic(std::type_index type) : type_(type) {}
+  virtual ~topic() = default;
+  [[nodiscard]] std::type_index type() const noexcept { return type_; }
+  [[nodiscard]] bool is_dynamic() const noexcept { return type_ == std::type_index(typeid(dynamic_event)); }
+
+  virtual result<void> add_json(hook_options opts, json_hook fn) = 0;
+  [[nodiscard]] virtual outcome<dynamic_event> emit_json(envelope<dynamic_event> env, context& ctx) = 0;
+  virtual bool remove(std::string_view hook) = 0;
+  virtual std::size_t remove_plugin(std::string_view plugin) = 0;
+  [[nodiscard]] virtual std::vector<std::string> names() const = 0;
+  [[nodiscard]] virtual std::vector<hook_stats> stats() const = 0;
+  [[nodiscard]] virtual event_flags flags() const = 0;
+
+ private:
+  std::type_index type_;
+};
+
+template <class E>
+class typed_topic final : public topic {
+ public:
+  explicit typed_topic(tracing trace) : topic(typeid(E)), chain_(trace) {}
+  [[nodiscard]] aura::chain<E>& get() noexcept { return chain_; }
+
+  result<void> add_json(hook_options opts, json_hook fn) override {
+    if constexpr (event_traits<E>::is_dynamic || json_convertible<E>::value) {
+      return chain_.add_json(std::move(opts), std::move(fn));
+    } else {
+      return fail(errc::unsupported, "event \"" + std::string(event_traits<E>::name) +
+                                          "\" has no JSON form, so JSON hooks cannot join its chain");
+    }
+  }
+
+  [[nodiscard]] outcome<dynamic_event> emit_json(envelope<dynamic_event> env, context& ctx) override {
+    if constexpr (event_traits<E>::is_dynamic) {
+      return chain_.dispatch(std::move(env), ctx);
+    } else if constexpr (json_convertible<E>::value) {
+      // A JSON emit on a typed event: read the payload as E, run the typed chain.
+      outcome<dynamic_event> out;
+      envelope<E> typed;
+      try {
+        typed.data = env.data.template get<E>();
+      } catch (const std::exception& ex) {
+        out.verdict = verdict::deny;
+        out.reason = "payload does not fit event \"" + env.name + "\": " + ex.what();
+        out.diagnostics.push_back(error{errc::invalid_argument, out.reason, {}, {}, {}});
+        out.data = std::move(env.data);
+        return out;
+      }
+      typed.id = std::move(env.id);
+      typed.name = std::move(env.name);
+      typed.time = env.time;
+      typed.source = std::move(env.source);
+      typed.session = std::move(env.session);
+      typed.meta = std::move(env.meta);
+      outcome<E> r = chain_.dispatch(std::move(typed), ctx);
+      out.verdict = r.verdict;
+      out.reason = std::move(r.reason);
+      out.denied_by = std::move(r.denied_by);
+      out.data = nlohmann::json(r.data);
+      out.effects = nlohmann::json(r.effects);
+      out.trail = std::move(r.trail);
+      out.diagnostics = std::move(r.diagnostics);
+      return out;
+    } else {
+      outcome<dynamic_event> out;
+      out.verdict = verdict::deny;
+      out.reason = "event \"" + env.name + "\" is typed and has no JSON form";
+      out.diagnostics.push_back(error{errc::unsupported, out.reason, {}, {}, {}});
+      out.data = std::move(env.data);
+      return out;
+    }
+  }
+
+  bool remove(std::string_view hook) override { return chain_.remove(hook); }
+  std::size_t remove_plugin(std::string_view plugin) override { return chain_.remove_plugin(plugin); }
+  [[nodiscard]] std::vector<std::string> names() const override { return chain_.names(); }
+  [[nodiscard]] std::vector<hook_stats> stats() const override { return chain_.stats(); }
+  [[nodiscard]] event_flags flags() const override { return chain_.flags(); }
+
+ private:
+  aura::chain<E> chain_;
+};
+
+}  // namespace detail
+
+/// Chains by event name. Typed hooks (`on<E>`) and JSON hooks (`on(name, ...)`)
+/// on the same name share one chain, ordered together by (priority, name); a
+/// typed event is serialised only when a JSON hook actually runs.
+class bus {
+ public:
+  explicit bus(tracing trace = tracing::timings) : trace_(trace), topics_(topic_map{}) {}
+  bus(const bus&) = delete;
+  bus& operator=(const bus&) = delete;
+
+  // ---- the runtime catalog (dynamic events) ----------------------------------
+
+  /// Declares a dynamic event's flags and an optional payload check (for a JSON
+  /// Schema, see aura::schema::payload_check). Re-declaring updates both.
+  result<void> declare(std::string name, event_flags flags, payload_check<dynamic_event> check = {}) {
+    if (name.empty()) return fail(errc::invalid_argument, "an event needs a name");
+    auto t = topic_for(name, typeid(dynamic_event), [&] { return make_dynamic(); });
+    if (!t) return fail(std::move(t.error()));
+    if (!(*t)->is_dynamic()) {
+      return fail(errc::already_exists, "event \"" + name + "\" is a typed event; its flags are its traits");
+    }
+    auto& c = static_cast<detail::typed_topic<dynamic_event>&>(**t).get();
+    c.set_flags(flags);
+    c.set_payload_check(std::move(check));
+    return {};
+  }
+
+  /// The flags an event has: its traits if typed, its declaration if dynamic.
+  [[nodiscard]] std::optional<event_flags> flags_of(std::string_view name) const {
+    auto map = topics_.acquire();
+    auto it = map->find(name);
+    if (it == map->end()) return std::nullopt;
+    return it->second->flags();
+  }
+
+  /// The predicates `when` conditions may name (fill before adding hooks).
+  [[nodiscard]] predicate_registry& predicates() noexcept { return predicates_; }
+
+  // ---- typed events ------------------------------------------------------------
+
+  /// The chain behind typed event E (created on first use).
+  template <class E>
+  [[nodiscard]] result<std::reference_wrapper<chain<E>>> chain_for() {
+    static_assert(!event_traits<E>::is_dynamic, "use declare()/on(name, ...) for dynamic events");
+    const std::string name(event_traits<E>::name);
+    auto t = topic_for(name, typeid(E), [&] { return make_typed<E>(name); });
+    if (!t) return fail(std::move(t.error()));
+    if ((*t)->type() != std::type_index(typeid(E))) {
+      return fail(errc::already_exists, "event \"" + name + "\" is already registered with another C++ type");
+    }
+    return std::ref(static_cast<detail::typed_topic<E>&>(**t).get());
+  }
+
+  /// Adds a native hook for typed event E.
+  template <class E, class F>
+  result<void> on(hook_options opts, F&& fn) {
+    auto c = chain_for<E>();
+    if (!c) return fail(std::move(c.error()));
+    return c->get().add(std::move(opts), std::forward<F>(fn));
+  }
+
+  /// Dispatches a typed event (a fresh id and the current time).
+  template <class E>
+  [[nodiscard]] outcome<E> emit(E data, context& ctx = host_context()) {
+    return emit(make_envelope<E>(std::move(data)), ctx);
+  }
+
+  template <class E>
+  [[nodiscard]] outcome<E> emit(envelope<E> env, context& ctx = host_context()) {
+    static_assert(!event_traits<E>::is_dynamic, "emit(name, json) for dynamic events");
+    auto map = topics_.acquire();
+    auto it = map->find(env.name);
+    if (it == map->end()) return pass_through(std::move(env));
+    detail::topic& t = *it->second;
+    if (t.type() == std::type_index(typeid(E))) {
+      return static_cast<detail::typed_topic<E>&>(t).get().dispatch(std::move(env), ctx);
+    }
+    if (t.is_dynamic()) {
+      if constexpr (detail::json_convertible<E>::value) {
+        if (t.names().empty()) return pass_through(std::move(env));
+        return through_json(t, std::move(env), ctx);
+      }
+    }
+    outcome<E> out = pass_through(std::move(env));
+    out.verdict = verdict::deny;
+    out.reason = "event \"" + std::string(event_traits<E>::name) + "\" is registered with another C++ type";
+    out.diagnostics.push_back(error{errc::invalid_argument, out.reason, {}, {}, {}});
+    return out;
+  }
+
+  // ---- dynamic (JSON) events -----------------------------------------------------
+
+  /// Adds a JSON hook for event `name` (typed or dynamic).
+  result<void> on(const std::string& name, hook_options opts, json_hook fn) {
+    auto t = topic_for(name, typeid(dynamic_event), [&] { return make_dynamic(); });
+    if (!t) return fail(std::move(t.error()));
+    return (*t)->add_json(std::move(opts), std::move(fn));
+  }
+
+  /// Dispatches a JSON event by name.
+  [[nodiscard]] outcome<dynamic_event> emit(std::string name, nlohmann::json data, context& ctx = host_context()) {
+    return emit(make_envelope(std::move(name), std::move(data)), ctx);
+  }
+
+  [[nodiscard]] outcome<dynamic_event> emit(envelope<dynamic_event> env, context& ctx = host_context()) {
+    auto map = topics_.acquire();
+    auto it = map->find(env.name);
+    if (it == map->end()) {
+      outcome<dynamic_event> out;
+      out.data = std::move(env.data);
+      return out;
+    }
+    return it->second->emit_json(std::move(env), ctx);
+  }
+
+  // ---- management ---------------------------------------------------------------
+
+  /// Removes hook `hook` of event `event`; false if there is none.
+  bool off(std::string_view event, std::string_view hook) {
+    auto map = topics_.acquire();
+    auto it = map->find(event);
+    return it != map->end() && it->second->remove(hook);
+  }
+
+  /// Removes every hook a plugin owns, on every event; returns how many.
+  std::size_t remove_plugin(std::string_view plugin) {
+    auto map = topics_.acquire();
+    std::size_t n = 0;
+    for (const auto& [name, t] : *map) n += t->remove_plugin(plugin);
+    return n;
+  }
+
+  /// Event names with a chain.
+  [[nodiscard]] std::vector<std::string> events() const {
+    auto map = topics_.acquire();
+    std::vector<std::string> out;
+    for (const auto& kv : *map) out.push_back(kv.first);
+    return out;
+  }
+
+  /// Hook names of one event, in run order.
+  [[nodiscard]] std::vector<std::string> hooks(std::string_view event) const {
+    auto map = topics_.acquire();
+    auto it = map->find(event);
+    return it == map->end() ? std::vector<std::string>{} : it->second->names();
+  }
+
+  /// Every hook's figures, with its event name.
+  [[nodiscard]] std::vector<hook_stats> stats() const {
+    auto map = topics_.acquire();
+    std::vector<hook_stats> out;
+    for (const auto& [name, t] : *map) {
+      for (auto s : t->stats()) {
+        s.event = name;
+        out.push_back(std::move(s));
+      }
+    }
+    return out;
+  }
+
+ private:
+  using topic_map = std::map<std::string, std::shared_ptr<detail::topic>, std::less<>>;
+
+  std::shared_ptr<detail::topic> make_dynamic() {
+    auto t = std::make_shared<detail::typed_topic<dynamic_event>>(trace_);
+    t->get().set_predicates(&predicates_);
+    return t;
+  }
+  template <class E>
+  std::shared_ptr<detail::topic> make_typed(const std::string& name) {
+    auto t = std::make_shared<detail::typed_topic<E>>(trace_);
+    t->get().set_predicates(&predicates_);
+    (void)name;
+    return t;
+  }
+
+  /// Finds or creates the topic for `name`. A typed registration on a name
+  /// that so far had only JSON hooks takes those hooks into the typed chain.
+  template <class Make>
+  result<std::shared_ptr<detail::topic>> topic_for(const std::string& name, std::type_index want, Make&& make) {
+    {
+      auto map = topics_.acquire();
+      auto it = map->find(name);
+      if (it != map->end()) {
+        const bool promote = want != std::type_index(typeid(dynamic_event)) && it->second->is_dynamic();
+        if (!promote) return it->second;
+      }
+    }
+    std::shared_ptr<detail::topic> chosen;
+    std::optional<error> failure;
+    topics_.update([&](const topic_map& cur) {
+      topic_map next = cur;
+      auto it = next.find(name);
+      if (it == next.end()) {
+        chosen = make();
+        next.emplace(name, chosen);
+        return next;
+      }
+      const bool promote = want != std::type_index(typeid(dynamic_event)) && it->second->is_dynamic();
+      if (!promote) {
+        chosen = it->second;
+        return next;
+      }
+      // Promote: move the JSON hooks into the new typed chain.
+      auto& old = static_cast<detail::typed_topic<dynamic_event>&>(*it->second).get();
+      chosen = make();
+      for (auto& [opts, fn] : old.exported_hooks()) {
+        if (auto r = chosen->add_json(opts, fn); !r) {
+          failure = std::move(r.error());
+          chosen = it->second;
+          return next;
+        }
+      }
+      it->second = chosen;
+      return next;
+    });
+    if (failure) return fail(std::move(*failure));
+    return chosen;
+  }
+
+  template <class E>
+  [[nodiscard]] static outcome<E> pass_through(envelope<E> env) {
+    outcome<E> out;
+    out.data = std::move(env.data);
+    return out;
+  }
+
+  template <class E>
+  [[nodiscard]] static outcome<E> through_json(detail::topic& t, envelope<E> env, context& ctx) {
+    envelope<dynamic_event> j;
+    j.id = env.id;
+    j.name = env.name;
+    j.time = env.time;
+    j.source = env.source;
+    j.session = env.session;
+    j.meta = env.meta;
+    j.data = nlohmann::json(env.data);
+    outcome<dynamic_event> r = t.emit_json(std::move(j), ctx);
+    outcome<E> out;
+    out.verdict = r.verdict;
+    out.reason = std::move(r.reason);
+    out.denied_by = std::move(r.denied_by);
+    out.trail = std::move(r.trail);
+    out.diagnostics = std::move(r.diagnostics);
+    out.data = std::move(env.data);
+    if (r.verdict == verdict::mutate) {
+      try {
+        out.data = r.data.template get<E>();
+      } catch (const std::exception& ex) {
+        out.verdict = verdict::allow;
+        out.diagnostics.push_back(error{errc::validation_failed,
+                                        std::string("mutation does not fit the event type, discarded: ") + ex.what(),
+                                        {}, {}, {}});
+      }
+    }
+    if constexpr (detail::json_convertible<effects_t<E>>::value) {
+      if (!r.effects.is_null()) try {
+        out.effects = r.effects.template get<effects_t<E>>();
+      } catch (const std::exception& ex) {
+        out.diagnostics.push_back(
+            error{errc::protocol_error, std::string("effects do not fit the event's effects type: ") + ex.what(), {}, {}, {}});
+      }
+    }
+    return out;
+  }
+
+  tracing trace_;
+  predicate_registry predicates_;
+  mutable detail::published<topic_map> topics_;
+};
+
+}  // namespace aura

@@ -1,0 +1,494 @@
+// aura/core/chain.hpp - hooks for one event type, run in (priority, name) order.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "aura/core/condition.hpp"
+#include "aura/core/context.hpp"
+#include "aura/core/decision.hpp"
+#include "aura/core/effects.hpp"
+#include "aura/core/envelope.hpp"
+#include "aura/core/error.hpp"
+#include "aura/core/event.hpp"
+#include "aura/core/hook.hpp"
+#include "aura/core/outcome.hpp"
+#include "aura/core/patch.hpp"
+#include "aura/core/snapshot.hpp"
+#include "aura/core/stats.hpp"
+
+namespace aura {
+
+/// The context dispatch uses when the caller passes none: the host's own.
+[[nodiscard]] inline context& host_context() {
+  static context ctx;
+  return ctx;
+}
+
+/// A hook over the JSON form of an event: what adapters (process, command,
+/// WASM, Lua) and dynamic callers register.
+using json_hook = std::function<result<decision<dynamic_event>>(const envelope<dynamic_event>&, context&)>;
+
+/// Checks a payload after each mutation (a JSON Schema, usually): nullopt when
+/// valid, else an error whose `where` is the JSON pointer at fault.
+template <class E>
+using payload_check = std::function<std::optional<error>(const payload_t<E>&)>;
+
+namespace detail {
+
+/// Whether a type converts to and from nlohmann::json (needed for JSON hooks).
+template <class T, class = void>
+struct json_convertible : std::false_type {};
+template <class T>
+struct json_convertible<T, std::void_t<decltype(nlohmann::json(std::declval<const T&>())),
+                                       decltype(std::declval<const nlohmann::json&>().template get<T>())>>
+    : std::true_type {};
+
+/// Calls a native hook with whichever of (payload), (envelope), (payload, ctx),
+/// (envelope, ctx) it accepts, and lifts its answer into result<decision<E>>.
+template <class E, class F>
+[[nodiscard]] result<decision<E>> call_native(F& fn, const envelope<E>& env, context& ctx) {
+  using payload = payload_t<E>;
+  auto lift = [](auto&& answer) -> result<decision<E>> {
+    using R = std::decay_t<decltype(answer)>;
+    if constexpr (std::is_same_v<R, result<decision<E>>>) {
+      return std::forward<decltype(answer)>(answer);
+    } else {
+      static_assert(std::is_convertible_v<R, decision<E>>,
+                    "a hook returns aura::allow(), aura::deny(...), aura::mutate(...), "
+                    "aura::decision<E> or aura::result<aura::decision<E>>");
+      return decision<E>(std::forward<decltype(answer)>(answer));
+    }
+  };
+  if constexpr (std::is_invocable_v<F&, const envelope<E>&, context&>) {
+    return lift(fn(env, ctx));
+  } else if constexpr (std::is_invocable_v<F&, const payload&, context&>) {
+    return lift(fn(env.data, ctx));
+  } else if constexpr (std::is_invocable_v<F&, const envelope<E>&>) {
+    return lift(fn(env));
+  } else {
+    static_assert(std::is_invocable_v<F&, const payload&>,
+                  "a hook takes (const E&), (const aura::envelope<E>&), or either plus aura::context&");
+    return lift(fn(env.data));
+  }
+}
+
+}  // namespace detail
+
+/// Hooks for event type `E` (or aura::dynamic_event), ordered by (priority, name).
+///
+/// Adding and removing hooks may happen while other threads dispatch: each
+/// dispatch reads an immutable snapshot without a lock, so it finishes on the
+/// hooks it started with.
+template <class E>
+class chain {
+  using traits = event_traits<E>;
+
+ public:
+  using event_type = E;
+  using payload_type = payload_t<E>;
+  using native_hook = std::function<result<decision<E>>(const envelope<E>&, context&)>;
+
+  explicit chain(tracing trace = tracing::timings) : state_(snapshot{}) {
+    state_.update([&](const snapshot& s) {
+      snapshot n = s;
+      n.trace = trace;
+      n.flags = traits::flags;
+      return n;
+    });
+  }
+
+  /// Adds a native hook. `fn` takes (const E&), (const envelope<E>&), or either
+  /// plus context&, and returns a decision (or result<decision<E>>).
+  template <class F>
+  result<void> add(hook_options opts, F&& fn) {
+    if constexpr (traits::is_dynamic && std::is_convertible_v<F, json_hook>) {
+      return insert(std::move(opts), native_hook(json_hook(std::forward<F>(fn))), nullptr);
+    } else {
+      auto shared = std::make_shared<std::decay_t<F>>(std::forward<F>(fn));
+      native_hook call = [shared](const envelope<E>& env, context& ctx) {
+        return detail::call_native<E>(*shared, env, ctx);
+      };
+      return insert(std::move(opts), std::move(call), nullptr);
+    }
+  }
+
+  /// Adds a hook over the event's JSON form (plugins). On a typed chain the
+  /// payload is serialised once per dispatch, only if such a hook runs.
+  result<void> add_json(hook_options opts, json_hook fn) {
+    static_assert(detail::json_convertible<payload_type>::value,
+                  "JSON hooks on a typed event need to_json/from_json for it (NLOHMANN_DEFINE_TYPE_...)");
+    if constexpr (traits::is_dynamic) {
+      return insert(std::move(opts), native_hook(std::move(fn)), nullptr);
+    } else {
+      return insert(std::move(opts), nullptr, std::move(fn));
+    }
+  }
+
+  /// Removes a hook by name; false if there is none.
+  bool remove(std::string_view name) {
+    bool found = false;
+    state_.update([&](const snapshot& s) {
+      snapshot n = s;
+      auto it = std::find_if(n.hooks.begin(), n.hooks.end(), [&](const entry& e) { return e.opts.name == name; });
+      if (it != n.hooks.end()) {
+        n.hooks.erase(it);
+        found = true;
+      }
+      return n;
+    });
+    return found;
+  }
+
+  /// Removes every hook a plugin owns; returns how many.
+  std::size_t remove_plugin(std::string_view plugin) {
+    std::size_t count = 0;
+    state_.update([&](const snapshot& s) {
+      snapshot n = s;
+      auto keep = std::remove_if(n.hooks.begin(), n.hooks.end(), [&](const entry& e) { return e.opts.plugin == plugin; });
+      count = static_cast<std::size_t>(n.hooks.end() - keep);
+      n.hooks.erase(keep, n.hooks.end());
+      return n;
+    });
+    return count;
+  }
+
+  /// The JSON hooks with their registrations (a dynamic chain's are all JSON
+  /// hooks); the bus uses it to move them into a typed chain.
+  [[nodiscard]] std::vector<std::pair<hook_options, json_hook>> exported_hooks() const {
+    auto snap = state_.acquire();
+    std::vector<std::pair<hook_options, json_hook>> out;
+    for (const auto& h : snap->hooks) {
+      if constexpr (traits::is_dynamic) {
+        out.emplace_back(h.opts, h.native);
+      } else if (h.json) {
+        out.emplace_back(h.opts, h.json);
+      }
+    }
+    return out;
+  }
+
+  [[nodiscard]] std::size_t size() const { return state_.acquire()->hooks.size(); }
+  [[nodiscard]] bool empty() const { return size() == 0; }
+
+  /// Hook names in run order.
+  [[nodiscard]] std::vector<std::string> names() const {
+    auto snap = state_.acquire();
+    std::vector<std::string> out;
+    for (const auto& h : snap->hooks) out.push_back(h.opts.name);
+    return out;
+  }
+
+  void set_tracing(tracing t) { edit([&](snapshot& s) { s.trace = t; }); }
+  /// A check run after every mutation (see payload_check).
+  void set_payload_check(payload_check<E> check) { edit([&](snapshot& s) { s.check = std::move(check); }); }
+  /// The predicates `when` conditions may use; must outlive the chain.
+  void set_predicates(const predicate_registry* registry) { predicates_.store(registry); }
+  /// Flags of a dynamic event, from the runtime catalog.
+  void set_flags(event_flags flags) {
+    static_assert(traits::is_dynamic, "a typed event's flags are compile-time traits");
+    edit([&](snapshot& s) { s.flags = flags; });
+  }
+  [[nodiscard]] event_flags flags() const { return state_.acquire()->flags; }
+
+  /// Runs the hooks on `env` in order with the host's default context.
+  [[nodiscard]] outcome<E> dispatch(envelope<E> env) const { return dispatch(std::move(env), host_context()); }
+
+  /// Runs the hooks on `env` in order. Never throws for a hook's failure.
+  [[nodiscard]] outcome<E> dispatch(envelope<E> env, context& ctx) const {
+    auto snap = state_.acquire();
+    return run(*snap, std::move(env), ctx);
+  }
+
+  /// Every hook's counters and latency percentiles.
+  [[nodiscard]] std::vector<hook_stats> stats() const {
+    auto snap = state_.acquire();
+    std::vector<hook_stats> out;
+    for (const auto& h : snap->hooks) {
+      hook_stats s = hook_stats::of(h.rt->counters);
+      s.hook = h.opts.name;
+      s.plugin = h.opts.plugin;
+      out.push_back(std::move(s));
+    }
+    return out;
+  }
+
+  /// Adds serialised byte counts to a hook's stats (adapters call this).
+  void record_bytes(std::string_view hook, std::uint64_t in, std::uint64_t out) {
+    auto snap = state_.acquire();
+    for (const auto& h : snap->hooks) {
+      if (h.opts.name == hook) {
+        h.rt->counters.bytes_in.fetch_add(in, std::memory_order_relaxed);
+        h.rt->counters.bytes_out.fetch_add(out, std::memory_order_relaxed);
+      }
+    }
+  }
+
+ private:
+  struct runtime {
+    std::atomic<bool> fired{false};  // for `once`
+    hook_counters counters;
+  };
+  struct entry {
+    hook_options opts;
+    std::optional<condition> gate;
+    native_hook native;  // exactly one of native / json is set
+    json_hook json;
+    std::shared_ptr<runtime> rt;
+  };
+  struct snapshot {
+    std::vector<entry> hooks;
+    tracing trace = tracing::timings;
+    event_flags flags = event_flags::none;
+    payload_check<E> check;
+  };
+
+  template <class Edit>
+  void edit(Edit&& fn) {
+    state_.update([&](const snapshot& s) {
+      snapshot n = s;
+      fn(n);
+      return n;
+    });
+  }
+
+  result<void> insert(hook_options opts, native_hook native, json_hook json) {
+    if (opts.name.empty()) return fail(errc::invalid_argument, "a hook needs a name");
+    std::optional<condition> gate;
+    if (!opts.when.empty()) {
+      auto parsed = condition::parse(opts.when, predicates_.load());
+      if (!parsed) {
+        error e = std::move(parsed.error());
+        e.hook = opts.name;
+        e.plugin = opts.plugin;
+        return fail(std::move(e));
+      }
+      gate = std::move(*parsed);
+    }
+    bool duplicate = false;
+    state_.update([&](const snapshot& s) {
+      snapshot n = s;
+      duplicate = std::any_of(n.hooks.begin(), n.hooks.end(), [&](const entry& e) { return e.opts.name == opts.name; });
+      if (duplicate) return n;
+      entry e{opts, std::move(gate), std::move(native), std::move(json), std::make_shared<runtime>()};
+      auto pos = std::upper_bound(n.hooks.begin(), n.hooks.end(), e, [](const entry& a, const entry& b) {
+        return a.opts.priority != b.opts.priority ? a.opts.priority < b.opts.priority : a.opts.name < b.opts.name;
+      });
+      n.hooks.insert(pos, std::move(e));
+      return n;
+    });
+    if (duplicate) {
+      error e{errc::already_exists, "a hook named \"" + opts.name + "\" is already in the chain for \"" +
+                                        std::string(traits::name) + "\"", opts.plugin, opts.name, {}};
+      return fail(std::move(e));
+    }
+    return {};
+  }
+
+  /// The dispatch loop; see DESIGN §3 for the rules it follows.
+  [[nodiscard]] outcome<E> run(const snapshot& s, envelope<E> env, context& ctx) const {
+    outcome<E> out;
+    const bool trace = s.trace != tracing::off;
+    const bool timed = s.trace == tracing::timings;
+    if (trace) out.trail.reserve(s.hooks.size());
+    bool mutated = false;
+    std::optional<envelope<dynamic_event>> json_view;  // typed events: made on first JSON hook
+
+    for (const entry& h : s.hooks) {
+      if (h.gate && !h.gate->evaluate(ctx.facts())) {
+        if (trace) h.rt->counters.skipped.fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
+      if (h.opts.once && h.rt->fired.exchange(true, std::memory_order_acq_rel)) continue;
+
+      const auto start = timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
+      result<decision<E>> answer = invoke(h, env, ctx, json_view);
+      std::chrono::nanoseconds took{0};
+      if (timed) took = std::chrono::steady_clock::now() - start;
+
+      trail_entry step;
+      bool stop = false;
+      if (!answer) {
+        stop = apply_failure(h, std::move(answer.error()), out, step);
+      } else {
+        decision<E>& d = *answer;
+        step.kind = d.kind();
+        if (d.is_deny()) {
+          if (!has_flag(s.flags, event_flags::vetoable)) {
+            violation(h, "denied an event that is not vetoable; the decision is ignored", out);
+            step.kind = decision_kind::allow;
+          } else {
+            out.verdict = verdict::deny;
+            out.reason = d.reason();
+            out.denied_by = h.opts.name;
+            stop = true;
+          }
+        } else if (d.is_mutate()) {
+          if (!has_flag(s.flags, event_flags::patchable)) {
+            violation(h, "mutated an event that is not patchable; the decision is ignored", out);
+            step.kind = decision_kind::allow;
+          } else if (auto failure = apply_mutation(s, d, env, json_view)) {
+            stop = apply_failure(h, std::move(*failure), out, step);
+          } else {
+            mutated = true;
+          }
+        }
+        if (!step.failed && d.effects()) fold_effects(out.effects, *d.effects());
+      }
+      if (trace) {
+        auto& c = h.rt->counters;
+        c.calls.fetch_add(1, std::memory_order_relaxed);
+        if (step.failed) c.errors.fetch_add(1, std::memory_order_relaxed);
+        if (step.kind == decision_kind::deny) c.denies.fetch_add(1, std::memory_order_relaxed);
+        if (step.kind == decision_kind::mutate) c.mutations.fetch_add(1, std::memory_order_relaxed);
+        if (timed) c.latency.record(static_cast<std::uint64_t>(took.count()));
+        step.hook = h.opts.name;
+        step.plugin = h.opts.plugin;
+        step.duration = took;
+        out.trail.push_back(std::move(step));
+      }
+      if (stop) break;
+    }
+    if (out.verdict != verdict::deny && mutated) out.verdict = verdict::mutate;
+    out.data = std::move(env.data);
+    return out;
+  }
+
+  /// Calls one hook; an exception becomes an error, never escapes.
+  [[nodiscard]] result<decision<E>> invoke(const entry& h, const envelope<E>& env, context& ctx,
+                                           std::optional<envelope<dynamic_event>>& json_view) const {
+    try {
+      if (h.native) return h.native(env, ctx);
+      if constexpr (!traits::is_dynamic && detail::json_convertible<payload_type>::value) {
+        if (!json_view) json_view = to_json_view(env);
+        result<decision<dynamic_event>> r = h.json(*json_view, ctx);
+        if (!r) return fail(std::move(r.error()));
+        return lift_json_decision(std::move(*r));
+      }
+      return fail(errc::hook_failed, "hook has no callable");
+    } catch (const std::exception& ex) {
+      return fail(errc::hook_failed, std::string("hook threw: ") + ex.what());
+    } catch (...) {
+      return fail(errc::hook_failed, "hook threw a non-standard exception");
+    }
+  }
+
+  [[nodiscard]] static envelope<dynamic_event> to_json_view(const envelope<E>& env) {
+    envelope<dynamic_event> v;
+    v.id = env.id;
+    v.name = env.name;
+    v.time = env.time;
+    v.source = env.source;
+    v.session = env.session;
+    v.meta = env.meta;
+    v.data = nlohmann::json(env.data);
+    return v;
+  }
+
+  /// A JSON hook's decision on a typed event: kind, reason and JSON patch carry
+  /// over; its effects are converted from JSON to E::effects.
+  [[nodiscard]] static result<decision<E>> lift_json_decision(decision<dynamic_event> d) {
+    decision<E> out = decision<E>::from_wire(d.kind(), d.reason(), d.json_patch(), d.json_patch_format());
+    if (d.effects()) {
+      if constexpr (!detail::json_convertible<effects_t<E>>::value) {
+        return fail(errc::protocol_error, "the event's effects type cannot be read from JSON");
+      } else try {
+        out.set_effects(d.effects()->template get<effects_t<E>>());
+      } catch (const std::exception& ex) {
+        return fail(errc::protocol_error, std::string("effects do not fit the event's effects type: ") + ex.what());
+      }
+    }
+    return out;
+  }
+
+  /// Applies a mutation to the working copy; an error leaves it untouched.
+  [[nodiscard]] std::optional<error> apply_mutation(const snapshot& s, decision<E>& d, envelope<E>& env,
+                                                    std::optional<envelope<dynamic_event>>& json_view) const {
+    if constexpr (!traits::is_dynamic && !detail::json_convertible<payload_type>::value) {
+      (void)json_view;
+    } else if (d.has_json_patch()) {
+      const nlohmann::json& base = [&]() -> const nlohmann::json& {
+        if constexpr (traits::is_dynamic) {
+          return env.data;
+        } else {
+          if (!json_view) json_view = to_json_view(env);
+          return json_view->data;
+        }
+      }();
+      auto patched = apply_patch(base, d.json_patch(), d.json_patch_format());
+      if (!patched) return std::move(patched.error());
+      if constexpr (traits::is_dynamic) {
+        if (s.check) {
+          if (auto bad = s.check(*patched)) return bad;
+        }
+        env.data = std::move(*patched);
+      } else {
+        payload_type next;
+        try {
+          next = patched->template get<payload_type>();
+        } catch (const std::exception& ex) {
+          return error{errc::validation_failed, std::string("patched payload does not fit the event type: ") + ex.what(),
+                       {}, {}, {}};
+        }
+        if (s.check) {
+          if (auto bad = s.check(next)) return bad;
+        }
+        env.data = std::move(next);
+        json_view->data = std::move(*patched);
+      }
+      return std::nullopt;
+    }
+    if constexpr (!traits::is_dynamic) {
+      if (s.check) {
+        payload_type next = env.data;
+        d.apply_to(next);
+        if (auto bad = s.check(next)) return bad;
+        env.data = std::move(next);
+      } else {
+        d.apply_to(env.data);
+      }
+      if constexpr (detail::json_convertible<payload_type>::value) {
+        if (json_view) json_view->data = nlohmann::json(env.data);
+      }
+    }
+    return std::nullopt;
+  }
+
+  /// Records a failure; the hook's policy answers. Returns true to stop the chain.
+  static bool apply_failure(const entry& h, error e, outcome<E>& out, trail_entry& step) {
+    e.hook = h.opts.name;
+    if (e.plugin.empty()) e.plugin = h.opts.plugin;
+    step.failed = true;
+    const bool closed = h.opts.on_error == failure_policy::fail_closed;
+    step.kind = closed ? decision_kind::deny : decision_kind::allow;
+    if (closed) {
+      out.verdict = verdict::deny;
+      out.reason = "hook \"" + h.opts.name + "\" failed: " + e.message;
+      out.denied_by = h.opts.name;
+    }
+    out.diagnostics.push_back(std::move(e));
+    return closed;
+  }
+
+  static void violation(const entry& h, std::string what, outcome<E>& out) {
+    out.diagnostics.push_back(
+        error{errc::protocol_violation, "hook " + std::move(what), h.opts.plugin, h.opts.name, {}});
+  }
+
+  mutable detail::published<snapshot> state_;
+  std::atomic<const predicate_registry*> predicates_{nullptr};
+};
+
+}  // namespace aura

@@ -1,0 +1,22 @@
+// aura/core/core.hpp - the whole core module.
+#pragma once
+
+#include "aura/core/bus.hpp"
+#include "aura/core/chain.hpp"
+#include "aura/core/condition.hpp"
+#include "aura/core/context.hpp"
+#include "aura/core/decision.hpp"
+#include "aura/core/effects.hpp"
+#include "aura/core/envelope.hpp"
+#include "aura/core/error.hpp"
+#include "aura/core/event.hpp"
+#include "aura/core/facts.hpp"
+#include "aura/core/glob.hpp"
+#include "aura/core/hook.hpp"
+#include "aura/core/host_api.hpp"
+#include "aura/core/outcome.hpp"
+#include "aura/core/patch.hpp"
+#include "aura/core/permissions.hpp"
+#include "aura/core/stats.hpp"
+#include "aura/core/version.hpp"
+#include "aura/core/wire.hpp"
