@@ -40,6 +40,7 @@ enum class error_kind {
   any_of,
   one_of,
   not_schema,
+  too_deep,                ///< the evaluation nested deeper than the evaluator allows
 };
 
 [[nodiscard]] constexpr std::string_view to_string(error_kind k) noexcept {
@@ -76,6 +77,7 @@ enum class error_kind {
     case error_kind::any_of: return "anyOf";
     case error_kind::one_of: return "oneOf";
     case error_kind::not_schema: return "not";
+    case error_kind::too_deep: return "tooDeep";
   }
   return "unknown";
 }

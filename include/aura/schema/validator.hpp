@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <aura/schema/detail/evaluator.hpp>
+#include <aura/schema/detail/tree.hpp>
 #include <aura/schema/fwd.hpp>
 #include <aura/schema/options.hpp>
 #include <aura/schema/validation_error.hpp>
@@ -37,5 +39,27 @@ class validator {
  private:
   std::shared_ptr<const detail::tree> tree_;
 };
+
+inline bool validator::validate(const nlohmann::json& instance) const noexcept {
+  if (!tree_) return true;
+  try {
+    return detail::evaluator(*tree_).eval<false>(tree_->root, instance, nullptr, nullptr, nullptr, 0);
+  } catch (...) {  // only std::bad_alloc can get here; an instance we could not check is not valid
+    return false;
+  }
+}
+
+inline std::vector<validation_error> validator::check(const nlohmann::json& instance) const {
+  std::vector<validation_error> out;
+  if (!tree_) return out;
+  detail::report rep{&out, {}, {}};
+  bool ok = detail::evaluator(*tree_).eval<true>(tree_->root, instance, nullptr, nullptr, &rep, 0);
+  if (!ok && out.empty()) out.push_back({"", "", error_kind::false_schema, "instance is not valid"});
+  return out;
+}
+
+inline dialect validator::dialect() const noexcept {
+  return tree_ ? tree_->root_dialect : schema::dialect::draft2020_12;
+}
 
 }  // namespace aura::schema

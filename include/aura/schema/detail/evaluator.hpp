@@ -1,0 +1,646 @@
+// aura/schema/detail/evaluator.hpp - walks the compiled tree over an
+// instance. One template serves both paths: `Report = false` stops at the
+// first failure and allocates nothing (no paths, no messages, annotations
+// only under `unevaluated*`); `Report = true` keeps going and records every
+// failure with its instance and keyword pointers.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <aura/schema/detail/format.hpp>
+#include <aura/schema/detail/tree.hpp>
+#include <aura/schema/detail/uri.hpp>
+#include <aura/schema/validation_error.hpp>
+
+namespace aura::schema::detail {
+
+/// One link of the dynamic scope: the resources entered on the way to the
+/// node being evaluated, innermost first. Lives on the C++ stack.
+struct scope_frame {
+  const scope_frame* parent;
+  std::uint32_t resource;
+};
+
+/// What the keywords of one instance location evaluated successfully, for
+/// `unevaluatedProperties` / `unevaluatedItems`.
+struct annotations {
+  std::vector<const nlohmann::json*> props;  // values of evaluated members
+  bool all_props = false;
+  std::size_t items = 0;  // items [0, items) evaluated
+  bool all_items = false;
+  std::vector<std::size_t> item_indices;  // matched by `contains`
+
+  void merge(const annotations& o) {
+    props.insert(props.end(), o.props.begin(), o.props.end());
+    all_props = all_props || o.all_props;
+    items = std::max(items, o.items);
+    all_items = all_items || o.all_items;
+    item_indices.insert(item_indices.end(), o.item_indices.begin(), o.item_indices.end());
+  }
+};
+
+/// Where `check()` is, and what it found.
+struct report {
+  std::vector<validation_error>* out;
+  std::string instance;
+  std::string keyword;
+};
+
+/// Appends a pointer segment for the lifetime of the object; does nothing
+/// when `s` is null (the fast path).
+class path_push {
+ public:
+  path_push(std::string* s, std::string_view literal, std::string_view token = {}) : s_(s) {
+    if (s_ == nullptr) return;
+    n_ = s_->size();
+    s_->append(literal);
+    if (!token.empty()) s_->append(pointer_token(token));
+  }
+  path_push(std::string* s, std::string_view literal, std::size_t index) : s_(s) {
+    if (s_ == nullptr) return;
+    n_ = s_->size();
+    s_->append(literal);
+    s_->append(std::to_string(index));
+  }
+  ~path_push() {
+    if (s_ != nullptr) s_->resize(n_);
+  }
+  path_push(const path_push&) = delete;
+  path_push& operator=(const path_push&) = delete;
+
+ private:
+  std::string* s_;
+  std::size_t n_ = 0;
+};
+
+[[nodiscard]] inline std::uint8_t type_bits_of(const nlohmann::json& j) noexcept {
+  using vt = nlohmann::json::value_t;
+  switch (j.type()) {
+    case vt::null: return t_null;
+    case vt::boolean: return t_boolean;
+    case vt::object: return t_object;
+    case vt::array: return t_array;
+    case vt::string: return t_string;
+    case vt::number_integer:
+    case vt::number_unsigned: return t_number | t_integer;
+    case vt::number_float: {
+      double d = j.get<double>();
+      return static_cast<std::uint8_t>(t_number | (std::isfinite(d) && std::floor(d) == d ? t_integer : 0));
+    }
+    default: return 0;
+  }
+}
+
+[[nodiscard]] inline std::string type_names(std::uint8_t bits) {
+  static constexpr std::pair<std::uint8_t, const char*> names[] = {
+      {t_null, "null"},     {t_boolean, "boolean"}, {t_object, "object"}, {t_array, "array"},
+      {t_number, "number"}, {t_string, "string"},   {t_integer, "integer"}};
+  std::string out;
+  for (auto& [bit, name] : names) {
+    if ((bits & bit) == 0) continue;
+    if (bit == t_integer && (bits & t_number) != 0) continue;
+    if (!out.empty()) out += " or ";
+    out += name;
+  }
+  return out;
+}
+
+[[nodiscard]] inline std::size_t code_point_count(std::string_view s) noexcept {
+  std::size_t n = 0;
+  for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
+  return n;
+}
+
+[[nodiscard]] inline bool is_multiple_of(const nlohmann::json& v, double m) noexcept {
+  if (v.is_number_integer() && std::floor(m) == m && std::fabs(m) < 9.0e15) {
+    auto mi = static_cast<std::int64_t>(m);
+    if (v.is_number_unsigned()) return v.get<std::uint64_t>() % static_cast<std::uint64_t>(mi) == 0;
+    return v.get<std::int64_t>() % mi == 0;
+  }
+  double q = v.get<double>() / m;
+  if (!std::isfinite(q)) return false;
+  // quotients carry rounding error (0.0075 / 0.0001 = 74.99999999999999)
+  return std::fabs(q - std::nearbyint(q)) <= std::max(1e-9, 4 * std::numeric_limits<double>::epsilon() * std::fabs(q));
+}
+
+class evaluator {
+ public:
+  /// Deeper nesting than this (instance depth plus `$ref` hops) fails with
+  /// `too_deep` instead of exhausting the thread's stack.
+  static constexpr unsigned max_depth = 1000;
+
+  explicit evaluator(const tree& t) noexcept : t_(t) {}
+
+  template <bool R>
+  bool eval(node_id id, const nlohmann::json& inst, const scope_frame* scope, annotations* ann, report* rep,
+            unsigned depth) const {
+    const node& n = t_.nodes[id];
+    if (n.is_false) {
+      if constexpr (R) add(rep, error_kind::false_schema, "", "no value is allowed here (schema false)");
+      return false;
+    }
+    if (n.has == 0) return true;
+    if (depth > max_depth) {
+      if constexpr (R) add(rep, error_kind::too_deep, "", "evaluation nested deeper than " + std::to_string(max_depth));
+      return false;
+    }
+    scope_frame frame{scope, n.resource};
+    if (scope == nullptr || scope->resource != n.resource) scope = &frame;
+    annotations local;
+    annotations* sink = (n.has & h_unevaluated) != 0 ? &local : ann;
+    bool ok = true;
+
+    if ((n.has & h_type) != 0 && (type_bits_of(inst) & n.types) == 0) {
+      if constexpr (!R) return false;
+      ok = false;
+      add(rep, error_kind::type, "/type", "expected " + type_names(n.types) + ", got " + type_names(type_bits_of(inst)));
+    }
+    if ((n.has & h_const) != 0 && !(inst == n.const_value)) {
+      if constexpr (!R) return false;
+      ok = false;
+      add(rep, error_kind::const_mismatch, "/const", "value must be " + n.const_value.dump());
+    }
+    if ((n.has & h_enum) != 0) {
+      bool found = false;
+      for (const auto& v : n.enum_values)
+        if (inst == v) {
+          found = true;
+          break;
+        }
+      if (!found) {
+        if constexpr (!R) return false;
+        ok = false;
+        add(rep, error_kind::enum_mismatch, "/enum", "value is not one of the allowed values");
+      }
+    }
+    if ((n.has & h_number) != 0 && inst.is_number()) ok = numbers<R>(n, inst, rep) && ok;
+    if constexpr (!R) {
+      if (!ok) return false;
+    }
+    if ((n.has & h_string) != 0 && inst.is_string()) ok = strings<R>(n, inst, rep) && ok;
+    if constexpr (!R) {
+      if (!ok) return false;
+    }
+    if ((n.has & h_array) != 0 && inst.is_array()) ok = arrays<R>(n, inst, scope, sink, rep, depth) && ok;
+    if constexpr (!R) {
+      if (!ok) return false;
+    }
+    if ((n.has & h_object) != 0 && inst.is_object()) ok = objects<R>(n, inst, scope, sink, rep, depth) && ok;
+    if constexpr (!R) {
+      if (!ok) return false;
+    }
+    if ((n.has & h_ref) != 0) ok = refs<R>(n, inst, scope, sink, rep, depth) && ok;
+    if constexpr (!R) {
+      if (!ok) return false;
+    }
+    if ((n.has & h_inplace) != 0) ok = in_place<R>(n, inst, scope, sink, rep, depth) && ok;
+    if constexpr (!R) {
+      if (!ok) return false;
+    }
+    if ((n.has & h_unevaluated) != 0) {
+      ok = unevaluated<R>(n, inst, scope, local, rep, depth) && ok;
+      if (ok && ann != nullptr) ann->merge(local);
+    }
+    return ok;
+  }
+
+ private:
+  static void add(report* rep, error_kind kind, std::string_view keyword, std::string message) {
+    rep->out->push_back(validation_error{rep->instance, rep->keyword + std::string(keyword), kind, std::move(message)});
+  }
+  static std::string* kw(report* rep) noexcept { return rep == nullptr ? nullptr : &rep->keyword; }
+  static std::string* at(report* rep) noexcept { return rep == nullptr ? nullptr : &rep->instance; }
+
+  static std::string num(double d) {
+    nlohmann::json j = d;
+    if (std::floor(d) == d && std::fabs(d) < 9.0e15) j = static_cast<std::int64_t>(d);
+    return j.dump();
+  }
+
+  template <bool R>
+  bool numbers(const node& n, const nlohmann::json& inst, report* rep) const {
+    double v = inst.get<double>();
+    bool ok = true;
+    auto check = [&](bool pass, error_kind k, std::string_view keyword, const char* rel, double limit) {
+      if (pass) return true;
+      ok = false;
+      if constexpr (R) add(rep, k, keyword, std::string("value must be ") + rel + " " + num(limit));
+      return false;
+    };
+    if (n.has_minimum && !check(v >= n.minimum, error_kind::minimum, "/minimum", ">=", n.minimum) && !R) return false;
+    if (n.has_maximum && !check(v <= n.maximum, error_kind::maximum, "/maximum", "<=", n.maximum) && !R) return false;
+    if (n.has_xmin &&
+        !check(v > n.exclusive_minimum, error_kind::exclusive_minimum, "/exclusiveMinimum", ">", n.exclusive_minimum) &&
+        !R)
+      return false;
+    if (n.has_xmax &&
+        !check(v < n.exclusive_maximum, error_kind::exclusive_maximum, "/exclusiveMaximum", "<", n.exclusive_maximum) &&
+        !R)
+      return false;
+    if (n.has_multiple && !is_multiple_of(inst, n.multiple_of)) {
+      ok = false;
+      if constexpr (R) add(rep, error_kind::multiple_of, "/multipleOf", "value must be a multiple of " + num(n.multiple_of));
+    }
+    return ok;
+  }
+
+  template <bool R>
+  bool strings(const node& n, const nlohmann::json& inst, report* rep) const {
+    const auto& s = inst.get_ref<const std::string&>();
+    bool ok = true;
+    if (n.min_length > 0 || n.max_length != no_limit) {
+      std::size_t len = s.size() < n.min_length ? s.size() : code_point_count(s);
+      if (len < n.min_length) {
+        if constexpr (!R) return false;
+        ok = false;
+        add(rep, error_kind::min_length, "/minLength",
+            "string is shorter than " + std::to_string(n.min_length) + " characters");
+      }
+      if (len > n.max_length) {
+        if constexpr (!R) return false;
+        ok = false;
+        add(rep, error_kind::max_length, "/maxLength",
+            "string is longer than " + std::to_string(n.max_length) + " characters");
+      }
+    }
+    if (n.pattern != std::numeric_limits<std::uint32_t>::max() && !t_.regexes[n.pattern].search(s)) {
+      if constexpr (!R) return false;
+      ok = false;
+      add(rep, error_kind::pattern, "/pattern", "string does not match pattern " + nlohmann::json(n.pattern_source).dump());
+    }
+    if (n.assert_format && !check_format(n.format, s)) {
+      if constexpr (!R) return false;
+      ok = false;
+      add(rep, error_kind::format, "/format", "string is not a valid " + n.format_name);
+    }
+    return ok;
+  }
+
+  template <bool R>
+  bool arrays(const node& n, const nlohmann::json& inst, const scope_frame* scope, annotations* sink, report* rep,
+              unsigned depth) const {
+    const std::size_t size = inst.size();
+    bool ok = true;
+    if (size < n.min_items) {
+      if constexpr (!R) return false;
+      ok = false;
+      add(rep, error_kind::min_items, "/minItems", "array has fewer than " + std::to_string(n.min_items) + " items");
+    }
+    if (size > n.max_items) {
+      if constexpr (!R) return false;
+      ok = false;
+      add(rep, error_kind::max_items, "/maxItems", "array has more than " + std::to_string(n.max_items) + " items");
+    }
+    if (n.unique_items && size > 1) {
+      for (std::size_t i = 0; i < size && ok; ++i)
+        for (std::size_t j = i + 1; j < size; ++j)
+          if (inst[i] == inst[j]) {
+            if constexpr (!R) return false;
+            ok = false;
+            add(rep, error_kind::unique_items, "/uniqueItems",
+                "items " + std::to_string(i) + " and " + std::to_string(j) + " are equal");
+            break;
+          }
+    }
+    const std::size_t prefix = std::min(size, n.prefix_items.size());
+    for (std::size_t i = 0; i < prefix; ++i) {
+      path_push k(kw(rep), "/"), k2(kw(rep), n.prefix_keyword), k3(kw(rep), "/", i);
+      path_push p(at(rep), "/", i);
+      if (!eval<R>(n.prefix_items[i], inst[i], scope, nullptr, rep, depth + 1)) {
+        if constexpr (!R) return false;
+        ok = false;
+      }
+    }
+    if (sink != nullptr) sink->items = std::max(sink->items, prefix);
+    if (n.items != no_node && size > prefix) {
+      const bool forbidden = t_.nodes[n.items].is_false;
+      for (std::size_t i = prefix; i < size; ++i) {
+        if (forbidden) {
+          if constexpr (!R) return false;
+          ok = false;
+          path_push p(at(rep), "/", i);
+          add(rep, error_kind::additional_items, std::string("/") + std::string(n.items_keyword),
+              "item " + std::to_string(i) + " is not allowed");
+          continue;
+        }
+        path_push k(kw(rep), "/"), k2(kw(rep), n.items_keyword);
+        path_push p(at(rep), "/", i);
+        if (!eval<R>(n.items, inst[i], scope, nullptr, rep, depth + 1)) {
+          if constexpr (!R) return false;
+          ok = false;
+        }
+      }
+      if (sink != nullptr) sink->all_items = true;
+    }
+    if (n.contains != no_node) {
+      std::size_t matches = 0;
+      for (std::size_t i = 0; i < size; ++i) {
+        if (eval<false>(n.contains, inst[i], scope, nullptr, nullptr, depth + 1)) {
+          ++matches;
+          if (sink != nullptr) sink->item_indices.push_back(i);
+          if (sink == nullptr && n.max_contains == no_limit && matches >= n.min_contains) break;
+        }
+      }
+      if (matches < n.min_contains) {
+        if constexpr (!R) return false;
+        ok = false;
+        if (n.min_contains == 1)
+          add(rep, error_kind::contains, "/contains", "no item matches the contains schema");
+        else
+          add(rep, error_kind::min_contains, "/minContains",
+              "fewer than " + std::to_string(n.min_contains) + " items match the contains schema");
+      }
+      if (matches > n.max_contains) {
+        if constexpr (!R) return false;
+        ok = false;
+        add(rep, error_kind::max_contains, "/maxContains",
+            "more than " + std::to_string(n.max_contains) + " items match the contains schema");
+      }
+    }
+    return ok;
+  }
+
+  template <bool R>
+  bool objects(const node& n, const nlohmann::json& inst, const scope_frame* scope, annotations* sink, report* rep,
+               unsigned depth) const {
+    bool ok = true;
+    const std::size_t size = inst.size();
+    if (size < n.min_properties) {
+      if constexpr (!R) return false;
+      ok = false;
+      add(rep, error_kind::min_properties, "/minProperties",
+          "object has fewer than " + std::to_string(n.min_properties) + " properties");
+    }
+    if (size > n.max_properties) {
+      if constexpr (!R) return false;
+      ok = false;
+      add(rep, error_kind::max_properties, "/maxProperties",
+          "object has more than " + std::to_string(n.max_properties) + " properties");
+    }
+    for (const auto& name : n.required) {
+      if (inst.find(name) == inst.end()) {
+        if constexpr (!R) return false;
+        ok = false;
+        add(rep, error_kind::required, "/required", "missing required property " + nlohmann::json(name).dump());
+      }
+    }
+    for (const auto& dep : n.dependent_required) {
+      if (inst.find(dep.name) == inst.end()) continue;
+      for (const auto& name : dep.required) {
+        if (inst.find(name) == inst.end()) {
+          if constexpr (!R) return false;
+          ok = false;
+          add(rep, error_kind::dependent_required, "/dependentRequired",
+              "property " + nlohmann::json(dep.name).dump() + " requires property " + nlohmann::json(name).dump());
+        }
+      }
+    }
+    if (!n.properties.empty() || !n.pattern_properties.empty() || n.additional_properties != no_node) {
+      const bool additional_forbidden =
+          n.additional_properties != no_node && t_.nodes[n.additional_properties].is_false;
+      std::size_t pi = 0;
+      for (auto it = inst.begin(); it != inst.end(); ++it) {
+        const std::string& key = it.key();
+        const nlohmann::json& value = it.value();
+        bool matched = false;
+        // instance members and `properties` are both sorted by key: merge
+        while (pi < n.properties.size() && n.properties[pi].name.compare(key) < 0) ++pi;
+        if (pi < n.properties.size() && n.properties[pi].name == key) {
+          matched = true;
+          path_push k(kw(rep), "/properties/", key);
+          path_push p(at(rep), "/", key);
+          if (!eval<R>(n.properties[pi].schema, value, scope, nullptr, rep, depth + 1)) {
+            if constexpr (!R) return false;
+            ok = false;
+          }
+        }
+        for (const auto& pp : n.pattern_properties) {
+          if (!t_.regexes[pp.regex].search(key)) continue;
+          matched = true;
+          path_push k(kw(rep), "/patternProperties/", pp.source);
+          path_push p(at(rep), "/", key);
+          if (!eval<R>(pp.schema, value, scope, nullptr, rep, depth + 1)) {
+            if constexpr (!R) return false;
+            ok = false;
+          }
+        }
+        if (!matched && n.additional_properties != no_node) {
+          matched = true;
+          if (additional_forbidden) {
+            if constexpr (!R) return false;
+            ok = false;
+            path_push p(at(rep), "/", key);
+            add(rep, error_kind::additional_properties, "/additionalProperties",
+                "property " + nlohmann::json(key).dump() + " is not allowed");
+          } else {
+            path_push k(kw(rep), "/additionalProperties");
+            path_push p(at(rep), "/", key);
+            if (!eval<R>(n.additional_properties, value, scope, nullptr, rep, depth + 1)) {
+              if constexpr (!R) return false;
+              ok = false;
+            }
+          }
+        }
+        if (sink != nullptr && matched) sink->props.push_back(&value);
+      }
+    }
+    if (n.property_names != no_node) {
+      for (auto it = inst.begin(); it != inst.end(); ++it) {
+        nlohmann::json name = it.key();
+        if (!eval<false>(n.property_names, name, scope, nullptr, nullptr, depth + 1)) {
+          if constexpr (!R) return false;
+          ok = false;
+          add(rep, error_kind::property_names, "/propertyNames",
+              "property name " + name.dump() + " does not match the propertyNames schema");
+        }
+      }
+    }
+    for (const auto& dep : n.dependent_schemas) {
+      if (inst.find(dep.name) == inst.end()) continue;
+      path_push k(kw(rep), "/dependentSchemas/", dep.name);
+      if (!eval<R>(dep.schema, inst, scope, sink, rep, depth + 1)) {
+        if constexpr (!R) return false;
+        ok = false;
+      }
+    }
+    return ok;
+  }
+
+  // The node a $dynamicRef lands on in this dynamic scope: the outermost
+  // resource declaring the same $dynamicAnchor, when the ref is bookended.
+  [[nodiscard]] node_id dynamic_target(const node& n, const scope_frame* scope) const noexcept {
+    node_id target = n.dynamic_ref;
+    if (n.dynamic_name.empty()) return target;
+    for (const scope_frame* f = scope; f != nullptr; f = f->parent)
+      for (const auto& a : t_.resources[f->resource].dynamic_anchors)
+        if (a.name == n.dynamic_name) {
+          target = a.schema;  // keep walking: the outermost one wins
+          break;
+        }
+    return target;
+  }
+
+  template <bool R>
+  bool refs(const node& n, const nlohmann::json& inst, const scope_frame* scope, annotations* sink, report* rep,
+            unsigned depth) const {
+    bool ok = true;
+    if (n.ref != no_node) {
+      path_push k(kw(rep), "/$ref");
+      if (!eval<R>(n.ref, inst, scope, sink, rep, depth + 1)) {
+        if constexpr (!R) return false;
+        ok = false;
+      }
+    }
+    if (n.dynamic_ref != no_node) {
+      path_push k(kw(rep), "/$dynamicRef");
+      if (!eval<R>(dynamic_target(n, scope), inst, scope, sink, rep, depth + 1)) {
+        if constexpr (!R) return false;
+        ok = false;
+      }
+    }
+    return ok;
+  }
+
+  // A subschema whose failure does not by itself fail the parent: evaluated
+  // quietly, its annotations kept only when it passes.
+  bool branch(node_id id, const nlohmann::json& inst, const scope_frame* scope, annotations* sink,
+              unsigned depth) const {
+    if (sink == nullptr) return eval<false>(id, inst, scope, nullptr, nullptr, depth + 1);
+    annotations mine;
+    bool valid = eval<false>(id, inst, scope, &mine, nullptr, depth + 1);
+    if (valid) sink->merge(mine);
+    return valid;
+  }
+
+  template <bool R>
+  bool in_place(const node& n, const nlohmann::json& inst, const scope_frame* scope, annotations* sink, report* rep,
+                unsigned depth) const {
+    bool ok = true;
+    for (std::size_t i = 0; i < n.all_of.size(); ++i) {
+      path_push k(kw(rep), "/allOf/", i);
+      if (!eval<R>(n.all_of[i], inst, scope, sink, rep, depth + 1)) {
+        if constexpr (!R) return false;
+        ok = false;
+      }
+    }
+    if (!n.any_of.empty()) {
+      bool any = false;
+      for (node_id c : n.any_of) {
+        if (branch(c, inst, scope, sink, depth)) {
+          any = true;
+          if (sink == nullptr) break;  // annotations need every passing branch
+        }
+      }
+      if (!any) {
+        if constexpr (!R) return false;
+        ok = false;
+        add(rep, error_kind::any_of, "/anyOf", "value matches none of the anyOf schemas");
+      }
+    }
+    if (!n.one_of.empty()) {
+      std::size_t count = 0;
+      std::size_t first = 0, second = 0;
+      for (std::size_t i = 0; i < n.one_of.size() && count < 2; ++i) {
+        if (branch(n.one_of[i], inst, scope, sink, depth)) {
+          (count == 0 ? first : second) = i;
+          ++count;
+        }
+      }
+      if (count != 1) {
+        if constexpr (!R) return false;
+        ok = false;
+        add(rep, error_kind::one_of, "/oneOf",
+            count == 0 ? std::string("value matches none of the oneOf schemas")
+                       : "value matches oneOf schemas " + std::to_string(first) + " and " + std::to_string(second));
+      }
+    }
+    if (n.not_schema != no_node && eval<false>(n.not_schema, inst, scope, nullptr, nullptr, depth + 1)) {
+      if constexpr (!R) return false;
+      ok = false;
+      add(rep, error_kind::not_schema, "/not", "value must not match the not schema");
+    }
+    if (n.if_schema != no_node) {
+      if (branch(n.if_schema, inst, scope, sink, depth)) {
+        if (n.then_schema != no_node) {
+          path_push k(kw(rep), "/then");
+          if (!eval<R>(n.then_schema, inst, scope, sink, rep, depth + 1)) {
+            if constexpr (!R) return false;
+            ok = false;
+          }
+        }
+      } else if (n.else_schema != no_node) {
+        path_push k(kw(rep), "/else");
+        if (!eval<R>(n.else_schema, inst, scope, sink, rep, depth + 1)) {
+          if constexpr (!R) return false;
+          ok = false;
+        }
+      }
+    }
+    return ok;
+  }
+
+  template <bool R>
+  bool unevaluated(const node& n, const nlohmann::json& inst, const scope_frame* scope, annotations& local,
+                   report* rep, unsigned depth) const {
+    bool ok = true;
+    if (n.unevaluated_properties != no_node && inst.is_object()) {
+      const bool forbidden = t_.nodes[n.unevaluated_properties].is_false;
+      if (!local.all_props) {
+        for (auto it = inst.begin(); it != inst.end(); ++it) {
+          const nlohmann::json* v = &it.value();
+          if (std::find(local.props.begin(), local.props.end(), v) != local.props.end()) continue;
+          path_push p(at(rep), "/", it.key());
+          if (forbidden) {
+            if constexpr (!R) return false;
+            ok = false;
+            add(rep, error_kind::unevaluated_properties, "/unevaluatedProperties",
+                "property " + nlohmann::json(it.key()).dump() + " is not allowed (unevaluated)");
+            continue;
+          }
+          path_push k(kw(rep), "/unevaluatedProperties");
+          if (!eval<R>(n.unevaluated_properties, *v, scope, nullptr, rep, depth + 1)) {
+            if constexpr (!R) return false;
+            ok = false;
+          }
+        }
+      }
+      local.all_props = true;
+    }
+    if (n.unevaluated_items != no_node && inst.is_array()) {
+      const bool forbidden = t_.nodes[n.unevaluated_items].is_false;
+      if (!local.all_items) {
+        for (std::size_t i = local.items; i < inst.size(); ++i) {
+          if (std::find(local.item_indices.begin(), local.item_indices.end(), i) != local.item_indices.end()) continue;
+          path_push p(at(rep), "/", i);
+          if (forbidden) {
+            if constexpr (!R) return false;
+            ok = false;
+            add(rep, error_kind::unevaluated_items, "/unevaluatedItems",
+                "item " + std::to_string(i) + " is not allowed (unevaluated)");
+            continue;
+          }
+          path_push k(kw(rep), "/unevaluatedItems");
+          if (!eval<R>(n.unevaluated_items, inst[i], scope, nullptr, rep, depth + 1)) {
+            if constexpr (!R) return false;
+            ok = false;
+          }
+        }
+      }
+      local.all_items = true;
+    }
+    return ok;
+  }
+
+  const tree& t_;
+};
+
+}  // namespace aura::schema::detail

@@ -1,0 +1,135 @@
+// aura/schema/detail/tree.hpp - the compiled form of a schema: a flat array
+// of nodes whose references are indices, resolved once at compile time.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <aura/schema/detail/format.hpp>
+#include <aura/schema/detail/regex.hpp>
+#include <aura/schema/options.hpp>
+
+namespace aura::schema::detail {
+
+using node_id = std::uint32_t;
+inline constexpr node_id no_node = std::numeric_limits<node_id>::max();
+inline constexpr std::size_t no_limit = std::numeric_limits<std::size_t>::max();
+
+/// Bits of `node::types`.
+enum type_bit : std::uint8_t {
+  t_null = 1,
+  t_boolean = 2,
+  t_object = 4,
+  t_array = 8,
+  t_number = 16,
+  t_string = 32,
+  t_integer = 64,
+};
+
+/// Bits of `node::has`: which keyword groups a node holds, so evaluation
+/// skips whole groups with one test.
+enum has_bit : std::uint32_t {
+  h_type = 1u << 0,
+  h_const = 1u << 1,
+  h_enum = 1u << 2,
+  h_number = 1u << 3,   // minimum, maximum, exclusive*, multipleOf
+  h_string = 1u << 4,   // minLength, maxLength, pattern, format
+  h_array = 1u << 5,    // items, prefixItems, contains, limits, uniqueItems
+  h_object = 1u << 6,   // properties & co, required, limits, dependencies
+  h_inplace = 1u << 7,  // allOf, anyOf, oneOf, not, if/then/else
+  h_ref = 1u << 8,      // $ref, $dynamicRef
+  h_unevaluated = 1u << 9,
+};
+
+struct named_node {
+  std::string name;
+  node_id schema = no_node;
+};
+
+struct pattern_node {
+  std::uint32_t regex = 0;  // index in tree::regexes
+  node_id schema = no_node;
+  std::string source;
+};
+
+struct name_dependency {
+  std::string name;
+  std::vector<std::string> required;
+};
+
+struct node {
+  std::uint32_t has = 0;
+  bool is_false = false;  // the boolean schema false
+  std::uint8_t types = 0;
+  std::uint32_t resource = 0;  // index in tree::resources (dynamic scope)
+
+  // numbers
+  bool has_minimum = false, has_maximum = false, has_xmin = false, has_xmax = false, has_multiple = false;
+  double minimum = 0, maximum = 0, exclusive_minimum = 0, exclusive_maximum = 0, multiple_of = 0;
+
+  // strings
+  std::size_t min_length = 0, max_length = no_limit;
+  std::uint32_t pattern = std::numeric_limits<std::uint32_t>::max();
+  std::string pattern_source;
+  bool assert_format = false;
+  format_id format = format_id::unknown;
+  std::string format_name;
+
+  // arrays
+  std::size_t min_items = 0, max_items = no_limit;
+  bool unique_items = false;
+  std::vector<node_id> prefix_items;   // 2020-12 prefixItems, draft 7 array-form items
+  node_id items = no_node;             // applies past prefix_items
+  bool items_is_additional = false;    // draft 7 additionalItems (error kind)
+  std::string_view prefix_keyword = "prefixItems";  // "items" in draft 7
+  std::string_view items_keyword = "items";          // "additionalItems" in draft 7
+  node_id contains = no_node;
+  std::size_t min_contains = 1, max_contains = no_limit;
+  node_id unevaluated_items = no_node;
+
+  // objects
+  std::size_t min_properties = 0, max_properties = no_limit;
+  std::vector<std::string> required;
+  std::vector<named_node> properties;  // sorted by name
+  std::vector<pattern_node> pattern_properties;
+  node_id additional_properties = no_node;
+  node_id property_names = no_node;
+  std::vector<name_dependency> dependent_required;
+  std::vector<named_node> dependent_schemas;
+  node_id unevaluated_properties = no_node;
+
+  // any type
+  nlohmann::json const_value;
+  std::vector<nlohmann::json> enum_values;
+
+  // applicators on the same instance
+  std::vector<node_id> all_of, any_of, one_of;
+  node_id not_schema = no_node, if_schema = no_node, then_schema = no_node, else_schema = no_node;
+  node_id ref = no_node;
+  node_id dynamic_ref = no_node;     // static target of $dynamicRef
+  std::string dynamic_name;          // anchor looked up in the dynamic scope; empty: static
+};
+
+/// A schema resource (a document root or a subschema with `$id`); the
+/// dynamic scope of an evaluation is a chain of these.
+struct resource {
+  std::string uri;
+  std::vector<named_node> dynamic_anchors;
+};
+
+struct tree {
+  std::vector<node> nodes;
+  std::vector<resource> resources;
+  std::vector<regex> regexes;
+  node_id root = no_node;
+  dialect root_dialect = dialect::draft2020_12;
+};
+
+}  // namespace aura::schema::detail
