@@ -8,4 +8,5 @@ class line_reader;
 struct spawn_options;
 struct child_process;
 struct exit_status;
+struct run_output;
 }  // namespace aura::posix
