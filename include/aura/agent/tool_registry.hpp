@@ -1,0 +1,191 @@
+// aura/agent/tool_registry.hpp - tool definitions with schemas compiled once.
+#pragma once
+
+#include <cctype>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "aura/core/error.hpp"
+#include "aura/core/snapshot.hpp"
+#include "aura/schema/compile.hpp"
+#include "aura/schema/validator.hpp"
+
+namespace aura::agent {
+
+/// What a host or plugin declares to add a tool.
+struct tool_spec {
+  std::string name;
+  std::string description;
+  nlohmann::json schema = nlohmann::json{{"type", "object"}};  ///< JSON Schema of the arguments
+  bool override_existing = false;  ///< replace a tool of the same name instead of failing
+  std::string owner;               ///< the plugin that provides it; empty for the host
+};
+
+/// A JSON pointer for messages: the root ("") reads as "(root)".
+[[nodiscard]] inline std::string pointer_text(const std::string& pointer) {
+  return pointer.empty() ? std::string("(root)") : pointer;
+}
+
+/// A registered tool: its declaration and the compiled argument validator.
+struct tool_definition {
+  std::string name;
+  std::string description;
+  nlohmann::json schema;
+  schema::validator validator;
+  std::string owner;
+
+  /// nullopt when `args` fit the schema, else the first failure with `where`
+  /// set to its JSON pointer into the arguments. The fast path allocates nothing.
+  [[nodiscard]] std::optional<error> check(const nlohmann::json& args) const {
+    if (validator.validate(args)) return std::nullopt;
+    auto failures = validator.check(args);
+    error e{errc::validation_failed, "arguments of tool \"" + name + "\" do not fit its schema", owner, {}, {}};
+    if (!failures.empty()) {
+      e.message = failures.front().message;
+      e.where = failures.front().instance_location;
+    }
+    return e;
+  }
+};
+
+/// The tools on offer. Reads (lookup) take no lock and may run while another
+/// thread adds or removes tools; a definition stays valid while a caller holds it.
+class tool_registry {
+ public:
+  using definition_ptr = std::shared_ptr<const tool_definition>;
+
+  tool_registry() : tools_(map{}) {}
+  tool_registry(const tool_registry&) = delete;
+  tool_registry& operator=(const tool_registry&) = delete;
+
+  /// Compiles the schema and adds the tool. A taken name is `already_exists`
+  /// unless `spec.override_existing`; a bad name or schema is an error naming it.
+  result<void> add(tool_spec spec, const schema::options& opts = {}) {
+    if (auto bad = check_name(spec.name)) return fail(std::move(*bad));
+    auto compiled = schema::compile(spec.schema, opts);
+    if (!compiled) {
+      error e = std::move(compiled.error());
+      e.message = "schema of tool \"" + spec.name + "\": " + e.message;
+      e.plugin = spec.owner;
+      return fail(std::move(e));
+    }
+    auto def = std::make_shared<tool_definition>();
+    def->name = spec.name;
+    def->description = std::move(spec.description);
+    def->schema = std::move(spec.schema);
+    def->validator = std::move(*compiled);
+    def->owner = spec.owner;
+    std::optional<error> taken;
+    tools_.update([&](const map& cur) {
+      map next = cur;
+      auto it = next.find(def->name);
+      if (it != next.end() && !spec.override_existing) {
+        taken = error{errc::already_exists,
+                      "tool \"" + def->name + "\" is already registered" +
+                          (it->second->owner.empty() ? std::string(" by the host") : " by plugin \"" + it->second->owner + "\"") +
+                          "; declare it with override to replace it",
+                      spec.owner, {}, {}};
+        return next;
+      }
+      next[def->name] = def;
+      return next;
+    });
+    if (taken) return fail(std::move(*taken));
+    return {};
+  }
+
+  /// Removes a tool; false if there is none.
+  bool remove(std::string_view name) {
+    bool found = false;
+    tools_.update([&](const map& cur) {
+      map next = cur;
+      auto it = next.find(name);
+      if (it != next.end()) {
+        next.erase(it);
+        found = true;
+      }
+      return next;
+    });
+    return found;
+  }
+
+  /// Removes every tool a plugin provides; returns how many.
+  std::size_t remove_owner(std::string_view owner) {
+    std::size_t n = 0;
+    tools_.update([&](const map& cur) {
+      map next;
+      for (const auto& [k, v] : cur) {
+        if (v->owner == owner) {
+          ++n;
+        } else {
+          next.emplace(k, v);
+        }
+      }
+      return next;
+    });
+    return n;
+  }
+
+  /// The tool's definition, or null.
+  [[nodiscard]] definition_ptr lookup(std::string_view name) const {
+    auto snap = tools_.acquire();
+    auto it = snap->find(name);
+    return it == snap->end() ? nullptr : it->second;
+  }
+  [[nodiscard]] bool contains(std::string_view name) const { return lookup(name) != nullptr; }
+
+  /// Tool names in order.
+  [[nodiscard]] std::vector<std::string> names() const {
+    auto snap = tools_.acquire();
+    std::vector<std::string> out;
+    for (const auto& kv : *snap) out.push_back(kv.first);
+    return out;
+  }
+  [[nodiscard]] std::size_t size() const { return tools_.acquire()->size(); }
+
+  /// Validates arguments for a tool: not_found for an unknown tool, else the
+  /// schema failure with the JSON pointer in `where`.
+  [[nodiscard]] result<void> validate(std::string_view tool, const nlohmann::json& args) const {
+    auto def = lookup(tool);
+    if (!def) return fail(errc::not_found, "no tool named \"" + std::string(tool) + "\"");
+    if (auto bad = def->check(args)) return fail(std::move(*bad));
+    return {};
+  }
+
+  /// The tools as a model API lists them: [{name, description, input_schema}].
+  [[nodiscard]] nlohmann::json describe() const {
+    auto snap = tools_.acquire();
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& [k, v] : *snap)
+      out.push_back({{"name", v->name}, {"description", v->description}, {"input_schema", v->schema}});
+    return out;
+  }
+
+ private:
+  using map = std::map<std::string, definition_ptr, std::less<>>;
+
+  [[nodiscard]] static std::optional<error> check_name(const std::string& name) {
+    if (name.empty()) return error{errc::invalid_argument, "a tool needs a name", {}, {}, {}};
+    for (std::size_t i = 0; i < name.size(); ++i) {
+      const auto c = static_cast<unsigned char>(name[i]);
+      if (!std::isalnum(c) && c != '_' && c != '-' && c != '.') {
+        return error{errc::invalid_argument,
+                     "tool name \"" + name + "\" has '" + std::string(1, name[i]) +
+                         "'; use letters, digits, '_', '-' and '.'",
+                     {}, {}, "position " + std::to_string(i + 1)};
+      }
+    }
+    return std::nullopt;
+  }
+
+  mutable aura::detail::published<map> tools_;
+};
+
+}  // namespace aura::agent
