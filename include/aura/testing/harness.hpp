@@ -1,0 +1,313 @@
+// aura/testing/harness.hpp - drive hooks, chains and plugins with synthetic
+// events against a mocked host (HTTP, storage, clock, logger), deterministically.
+#pragma once
+
+#include <cstdio>
+#include <exception>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "aura/core/bus.hpp"
+#include "aura/core/chain.hpp"
+#include "aura/core/context.hpp"
+#include "aura/core/envelope.hpp"
+#include "aura/core/error.hpp"
+#include "aura/core/event.hpp"
+#include "aura/core/facts.hpp"
+#include "aura/core/hook.hpp"
+#include "aura/core/outcome.hpp"
+#include "aura/core/patch.hpp"
+#include "aura/core/permissions.hpp"
+#include "aura/testing/clock.hpp"
+#include "aura/testing/hook_answer.hpp"
+#include "aura/testing/http.hpp"
+#include "aura/testing/logger.hpp"
+#include "aura/testing/storage.hpp"
+
+namespace aura::testing {
+
+template <class T>
+struct is_chain : std::false_type {};
+template <class E>
+struct is_chain<aura::chain<E>> : std::true_type {};
+
+/// The config layers a plugin sees merged, lowest first (DESIGN §6).
+enum class config_layer : unsigned char {
+  defaults,  ///< the plugin's own defaults (its manifest)
+  global,    ///< the host's global config
+  plugin     ///< the host's config for this plugin
+};
+
+/// A synthetic host for unit tests of hooks and plugins.
+///
+/// It owns a real `aura::context` wired to recording mocks, so every
+/// permission check a hook meets is the host's own. The context starts with
+/// the permissions a plugin gets when it declares none (`aura::permissions{}`:
+/// log and config only): grant what the plugin's manifest would grant with
+/// `permissions()`, `allow_network()` and `allow_storage()`.
+///
+/// Events made by `synth_event` / `synth<E>` get ids `ev-test-000001`,
+/// `ev-test-000002`... the mock clock's time and the harness's session, so a
+/// test sees the same envelope on every run.
+class harness {
+ public:
+  /// `plugin` is the owner name the context (and its refusals) report.
+  explicit harness(std::string plugin = "plugin-under-test")
+      : http_(std::make_shared<mock_http>()),
+        storage_(std::make_shared<mock_storage>()),
+        clock_(std::make_shared<mock_clock>()),
+        logger_(std::make_shared<mock_logger>()),
+        ctx_(std::make_shared<context>()),
+        bus_(std::make_unique<aura::bus>(tracing::decisions)) {
+    ctx_->set_owner(std::move(plugin))
+        .set_permissions(aura::permissions{})
+        .set_http(http_)
+        .set_storage(storage_)
+        .set_clock(clock_)
+        .set_logger(logger_);
+  }
+  harness(const harness&) = delete;
+  harness& operator=(const harness&) = delete;
+  harness(harness&&) = delete;
+  harness& operator=(harness&&) = delete;
+  ~harness() { shutdown_plugins(); }
+
+  // ---- the mocked host -----------------------------------------------------------
+
+  [[nodiscard]] mock_http& http() noexcept { return *http_; }
+  [[nodiscard]] mock_storage& storage() noexcept { return *storage_; }
+  [[nodiscard]] mock_clock& clock() noexcept { return *clock_; }
+  [[nodiscard]] mock_logger& log() noexcept { return *logger_; }
+  /// The context hooks run with: a real aura::context over the mocks.
+  [[nodiscard]] context& ctx() noexcept { return *ctx_; }
+  /// The same context, shared: what adapters take as their plugin context.
+  [[nodiscard]] const std::shared_ptr<context>& shared_ctx() const noexcept { return ctx_; }
+  /// The bus loaded plugins register on; `emit` dispatches through it.
+  [[nodiscard]] aura::bus& bus() noexcept { return *bus_; }
+
+  // ---- set-up ----------------------------------------------------------------------
+
+  harness& owner(std::string plugin) {
+    ctx_->set_owner(std::move(plugin));
+    return *this;
+  }
+  harness& permissions(aura::permissions p) {
+    ctx_->set_permissions(std::move(p));
+    return *this;
+  }
+  /// Grants network access to hosts matching `host_glob` (and the `http` API scope).
+  harness& allow_network(std::string host_glob) {
+    aura::permissions p = ctx_->perms();
+    p.network.push_back(std::move(host_glob));
+    grant_api(p, "http");
+    ctx_->set_permissions(std::move(p));
+    return *this;
+  }
+  /// Grants storage (private read-write unless told otherwise) and the `storage` API scope.
+  harness& allow_storage(storage_scope scope = storage_scope::plugin_private) {
+    aura::permissions p = ctx_->perms();
+    p.storage = scope;
+    grant_api(p, "storage");
+    ctx_->set_permissions(std::move(p));
+    return *this;
+  }
+
+  /// Sets one config layer; the context sees the layers merged (RFC 7396:
+  /// objects merge key by key, a later layer wins, `null` removes a key).
+  harness& config(config_layer layer, nlohmann::json value) {
+    layers_[layer] = std::move(value);
+    nlohmann::json merged = nlohmann::json::object();
+    for (const auto& [l, v] : layers_) {
+      (void)l;
+      if (v.is_object()) {
+        merged = apply_merge_patch(std::move(merged), v);
+      } else if (!v.is_null()) {
+        merged = v;
+      }
+    }
+    ctx_->set_config(std::move(merged));
+    return *this;
+  }
+  /// The per-plugin layer: what most tests set.
+  harness& config(nlohmann::json value) { return config(config_layer::plugin, std::move(value)); }
+
+  /// Sets a fact that `when` conditions read.
+  template <class V>
+  harness& fact(std::string name, V&& value) {
+    ctx_->mutable_facts().set(std::move(name), std::forward<V>(value));
+    return *this;
+  }
+  [[nodiscard]] aura::facts& facts() noexcept { return ctx_->mutable_facts(); }
+
+  /// The session id synthetic events carry ("test-session" by default).
+  harness& session(std::string id) {
+    session_ = std::move(id);
+    return *this;
+  }
+
+  /// Declares a dynamic event's flags. Undeclared dynamic events are treated
+  /// as vetoable and patchable, so a hook under test may answer anything;
+  /// declare the event to check a hook against its real flags.
+  harness& declare(const std::string& name, event_flags flags) {
+    declared_[name] = flags;
+    (void)bus_->declare(name, flags);
+    return *this;
+  }
+  [[nodiscard]] event_flags flags_of(const std::string& name) const {
+    auto it = declared_.find(name);
+    return it == declared_.end() ? (vetoable | patchable) : it->second;
+  }
+
+  // ---- synthetic events ------------------------------------------------------------
+
+  /// A dynamic event `name` with JSON `data`.
+  [[nodiscard]] envelope<dynamic_event> synth_event(std::string name, nlohmann::json data = nlohmann::json::object()) {
+    envelope<dynamic_event> env;
+    env.name = std::move(name);
+    env.data = std::move(data);
+    stamp(env);
+    return env;
+  }
+
+  /// A typed event: `synth<E>(fields...)` builds `E{fields...}`; `synth<E>(e)` wraps `e`.
+  template <class E, class... Args>
+  [[nodiscard]] envelope<E> synth(Args&&... args) {
+    static_assert(!event_traits<E>::is_dynamic, "use synth_event(name, json) for dynamic events");
+    envelope<E> env;
+    if constexpr (sizeof...(Args) == 1 && (std::is_same_v<std::decay_t<Args>, E> && ...)) {
+      env.data = E(std::forward<Args>(args)...);
+    } else {
+      // Fields left out take their defaults: that is the point, not a slip.
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+#endif
+      env.data = E{std::forward<Args>(args)...};
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
+    }
+    stamp(env);
+    return env;
+  }
+
+  // ---- running hooks ---------------------------------------------------------------
+
+  /// Runs one hook (any callable a chain accepts, or an aura::json_hook) on
+  /// `env` through a one-hook chain with the harness context: failure
+  /// policy, event flags and patch application are the chain's own.
+  template <class E, class F, class = std::enable_if_t<!is_chain<std::decay_t<F>>::value>>
+  [[nodiscard]] outcome<E> run(F&& hook, envelope<E> env, hook_options opts = hook_options("hook-under-test")) {
+    aura::chain<E> c(tracing::decisions);
+    if constexpr (event_traits<E>::is_dynamic) c.set_flags(flags_of(env.name));
+    if (opts.plugin.empty()) opts.plugin = ctx_->owner();
+    if (auto added = c.add(opts, std::forward<F>(hook)); !added) return refused<E>(std::move(env), added.error());
+    return c.dispatch(std::move(env), *ctx_);
+  }
+
+  /// Dispatches `env` through a whole chain with the harness context.
+  template <class E>
+  [[nodiscard]] outcome<E> run(const aura::chain<E>& c, envelope<E> env) {
+    return c.dispatch(std::move(env), *ctx_);
+  }
+
+  /// Calls one hook directly and returns its raw answer with the input: no
+  /// chain rule applies (a deny on a non-vetoable event is returned as is).
+  /// A thrown exception becomes an `errc::hook_failed` error, as in a chain.
+  template <class E, class F>
+  [[nodiscard]] hook_answer<E> decide(F&& hook, envelope<E> env) {
+    hook_answer<E> out{std::move(env), decision<E>{}};
+    try {
+      out.answer = aura::detail::call_native<E>(hook, out.input, *ctx_);
+    } catch (const std::exception& ex) {
+      out.answer = fail(errc::hook_failed, std::string("hook threw: ") + ex.what());
+    } catch (...) {
+      out.answer = fail(errc::hook_failed, "hook threw a non-standard exception");
+    }
+    return out;
+  }
+
+  // ---- plugins on the harness bus ----------------------------------------------------
+
+  /// Registers a JSON hook (what every adapter produces) for event `event`.
+  result<void> on(const std::string& event, hook_options opts, json_hook fn) {
+    if (opts.plugin.empty()) opts.plugin = ctx_->owner();
+    if (!declared_.count(event)) (void)bus_->declare(event, flags_of(event));
+    return bus_->on(event, std::move(opts), std::move(fn));
+  }
+  /// Registers a typed native hook on the harness bus.
+  template <class E, class F>
+  result<void> on(hook_options opts, F&& fn) {
+    return bus_->on<E>(std::move(opts), std::forward<F>(fn));
+  }
+
+  /// Dispatches through the harness bus (every plugin and hook registered on it).
+  [[nodiscard]] outcome<dynamic_event> emit(envelope<dynamic_event> env) {
+    return bus_->emit(std::move(env), *ctx_);
+  }
+  [[nodiscard]] outcome<dynamic_event> emit(std::string name, nlohmann::json data = nlohmann::json::object()) {
+    return emit(synth_event(std::move(name), std::move(data)));
+  }
+  template <class E>
+  [[nodiscard]] outcome<E> emit(envelope<E> env) {
+    return bus_->emit(std::move(env), *ctx_);
+  }
+
+ private:
+  static void grant_api(aura::permissions& p, const char* scope) {
+    if (!p.allows_api(scope)) p.call_api.emplace_back(scope);
+  }
+
+  template <class Env>
+  void stamp(Env& env) {
+    char id[32];
+    std::snprintf(id, sizeof id, "ev-test-%06u", ++event_counter_);
+    env.id = id;
+    env.time = clock_->peek();
+    env.source = "aura.testing";
+    env.session = session_;
+  }
+
+  template <class E>
+  [[nodiscard]] static outcome<E> refused(envelope<E> env, const error& why) {
+    outcome<E> out;
+    out.verdict = verdict::deny;
+    out.reason = "the harness could not add the hook: " + why.describe();
+    out.data = std::move(env.data);
+    out.diagnostics.push_back(why);
+    return out;
+  }
+
+  void shutdown_plugins() noexcept {
+    for (auto it = cleanups_.rbegin(); it != cleanups_.rend(); ++it) {
+      try {
+        (*it)();
+      } catch (...) {
+        // a plugin that fails to stop must not take the test down with it
+      }
+    }
+    cleanups_.clear();
+  }
+
+  std::shared_ptr<mock_http> http_;
+  std::shared_ptr<mock_storage> storage_;
+  std::shared_ptr<mock_clock> clock_;
+  std::shared_ptr<mock_logger> logger_;
+  std::shared_ptr<context> ctx_;
+  std::unique_ptr<aura::bus> bus_;
+  std::map<config_layer, nlohmann::json> layers_;
+  std::map<std::string, event_flags, std::less<>> declared_;
+  std::string session_ = "test-session";
+  unsigned event_counter_ = 0;
+  std::vector<std::function<void()>> cleanups_;
+};
+
+}  // namespace aura::testing
