@@ -99,7 +99,6 @@ class chain {
  public:
   using event_type = E;
   using payload_type = payload_t<E>;
-  using native_hook = std::function<result<decision<E>>(const envelope<E>&, context&)>;
 
   explicit chain(tracing trace = tracing::timings) : state_(snapshot{}) {
     state_.update([&](const snapshot& s) {
@@ -115,13 +114,11 @@ class chain {
   template <class F>
   result<void> add(hook_options opts, F&& fn) {
     if constexpr (traits::is_dynamic && std::is_convertible_v<F, json_hook>) {
-      return insert(std::move(opts), native_hook(json_hook(std::forward<F>(fn))), nullptr);
+      return add_json(std::move(opts), json_hook(std::forward<F>(fn)));
     } else {
-      auto shared = std::make_shared<std::decay_t<F>>(std::forward<F>(fn));
-      native_hook call = [shared](const envelope<E>& env, context& ctx) {
-        return detail::call_native<E>(*shared, env, ctx);
-      };
-      return insert(std::move(opts), std::move(call), nullptr);
+      using fn_type = std::decay_t<F>;
+      auto target = std::make_shared<fn_type>(std::forward<F>(fn));
+      return insert(std::move(opts), &thunk<fn_type>, std::move(target), nullptr);
     }
   }
 
@@ -131,9 +128,10 @@ class chain {
     static_assert(detail::json_convertible<payload_type>::value,
                   "JSON hooks on a typed event need to_json/from_json for it (NLOHMANN_DEFINE_TYPE_...)");
     if constexpr (traits::is_dynamic) {
-      return insert(std::move(opts), native_hook(std::move(fn)), nullptr);
+      auto target = std::make_shared<json_hook>(fn);
+      return insert(std::move(opts), &thunk<json_hook>, std::move(target), std::move(fn));
     } else {
-      return insert(std::move(opts), nullptr, std::move(fn));
+      return insert(std::move(opts), nullptr, nullptr, std::move(fn));
     }
   }
 
@@ -147,6 +145,7 @@ class chain {
         n.hooks.erase(it);
         found = true;
       }
+      n.reindex();
       return n;
     });
     return found;
@@ -160,6 +159,7 @@ class chain {
       auto keep = std::remove_if(n.hooks.begin(), n.hooks.end(), [&](const entry& e) { return e.opts.plugin == plugin; });
       count = static_cast<std::size_t>(n.hooks.end() - keep);
       n.hooks.erase(keep, n.hooks.end());
+      n.reindex();
       return n;
     });
     return count;
@@ -171,11 +171,7 @@ class chain {
     auto snap = state_.acquire();
     std::vector<std::pair<hook_options, json_hook>> out;
     for (const auto& h : snap->hooks) {
-      if constexpr (traits::is_dynamic) {
-        out.emplace_back(h.opts, h.native);
-      } else if (h.json) {
-        out.emplace_back(h.opts, h.json);
-      }
+      if (h.json) out.emplace_back(h.opts, h.json);
     }
     return out;
   }
@@ -206,10 +202,17 @@ class chain {
   /// Runs the hooks on `env` in order with the host's default context.
   [[nodiscard]] outcome<E> dispatch(envelope<E> env) const { return dispatch(std::move(env), host_context()); }
 
-  /// Runs the hooks on `env` in order. Never throws for a hook's failure.
-  [[nodiscard]] outcome<E> dispatch(envelope<E> env, context& ctx) const {
+  /// Runs the hooks on a caller-owned envelope: it is copied only if a hook
+  /// mutates it (an allow-only chain copies just the payload into the outcome).
+  [[nodiscard]] outcome<E> dispatch(const envelope<E>& env, context& ctx) const {
     auto snap = state_.acquire();
-    return run(*snap, std::move(env), ctx);
+    return run(*snap, env, nullptr, ctx);
+  }
+
+  /// Runs the hooks on `env` in order. Never throws for a hook's failure.
+  [[nodiscard]] outcome<E> dispatch(envelope<E>&& env, context& ctx) const {
+    auto snap = state_.acquire();
+    return run(*snap, env, &env, ctx);
   }
 
   /// Every hook's counters and latency percentiles.
@@ -241,18 +244,48 @@ class chain {
     std::atomic<bool> fired{false};  // for `once`
     hook_counters counters;
   };
+  /// Calls a stored callable: a plain function pointer, so a hook costs one
+  /// indirect call (std::function would add a second).
+  using call_fn = result<decision<E>> (*)(void* target, const envelope<E>& env, context& ctx);
+
+  template <class F>
+  static result<decision<E>> thunk(void* target, const envelope<E>& env, context& ctx) {
+    return detail::call_native<E>(*static_cast<F*>(target), env, ctx);
+  }
+
   struct entry {
     hook_options opts;
     std::optional<condition> gate;
-    native_hook native;  // exactly one of native / json is set
-    json_hook json;
+    call_fn call = nullptr;          // native (or a dynamic chain's JSON) hook
+    std::shared_ptr<void> target;    // what `call` calls
+    json_hook json;                  // a JSON hook (for typed chains: called through a JSON view)
     std::shared_ptr<runtime> rt;
+  };
+  /// The dispatch loop's compact view of one hook (hot data only).
+  struct hot {
+    call_fn call;
+    void* target;
+    const entry* cold;
+    bool gated;
+    bool once;
   };
   struct snapshot {
     std::vector<entry> hooks;
+    std::vector<hot> order;  // rebuilt after every edit
     tracing trace = tracing::timings;
     event_flags flags = event_flags::none;
     payload_check<E> check;
+
+    snapshot() = default;
+    snapshot(const snapshot& o) : hooks(o.hooks), trace(o.trace), flags(o.flags), check(o.check) { reindex(); }
+    snapshot(snapshot&& o) noexcept = default;  // vectors keep their buffers: `order` stays valid
+    snapshot& operator=(const snapshot&) = delete;
+    snapshot& operator=(snapshot&&) = delete;
+    void reindex() {
+      order.clear();
+      order.reserve(hooks.size());
+      for (const entry& e : hooks) order.push_back(hot{e.call, e.target.get(), &e, e.gate.has_value(), e.opts.once});
+    }
   };
 
   template <class Edit>
@@ -260,11 +293,12 @@ class chain {
     state_.update([&](const snapshot& s) {
       snapshot n = s;
       fn(n);
+      n.reindex();
       return n;
     });
   }
 
-  result<void> insert(hook_options opts, native_hook native, json_hook json) {
+  result<void> insert(hook_options opts, call_fn call, std::shared_ptr<void> target, json_hook json) {
     if (opts.name.empty()) return fail(errc::invalid_argument, "a hook needs a name");
     std::optional<condition> gate;
     if (!opts.when.empty()) {
@@ -282,11 +316,12 @@ class chain {
       snapshot n = s;
       duplicate = std::any_of(n.hooks.begin(), n.hooks.end(), [&](const entry& e) { return e.opts.name == opts.name; });
       if (duplicate) return n;
-      entry e{opts, std::move(gate), std::move(native), std::move(json), std::make_shared<runtime>()};
+      entry e{opts, std::move(gate), call, std::move(target), std::move(json), std::make_shared<runtime>()};
       auto pos = std::upper_bound(n.hooks.begin(), n.hooks.end(), e, [](const entry& a, const entry& b) {
         return a.opts.priority != b.opts.priority ? a.opts.priority < b.opts.priority : a.opts.name < b.opts.name;
       });
       n.hooks.insert(pos, std::move(e));
+      n.reindex();
       return n;
     });
     if (duplicate) {
@@ -298,27 +333,38 @@ class chain {
   }
 
   /// The dispatch loop; see DESIGN §3 for the rules it follows.
-  [[nodiscard]] outcome<E> run(const snapshot& s, envelope<E> env, context& ctx) const {
+  /// `owned` is the envelope itself when the caller gave it up (edited in
+  /// place), else null and `input` is copied on the first mutation.
+  [[nodiscard]] outcome<E> run(const snapshot& s, const envelope<E>& input, envelope<E>* owned, context& ctx) const {
     outcome<E> out;
+    std::optional<envelope<E>> copy;
+    const envelope<E>* current = owned ? owned : &input;
+    auto writable = [&]() -> envelope<E>& {
+      if (owned) return *owned;
+      if (!copy) copy.emplace(input);
+      current = &*copy;
+      return *copy;
+    };
     const bool trace = s.trace != tracing::off;
     const bool timed = s.trace == tracing::timings;
     if (trace) out.trail.reserve(s.hooks.size());
     bool mutated = false;
     std::optional<envelope<dynamic_event>> json_view;  // typed events: made on first JSON hook
 
-    for (const entry& h : s.hooks) {
-      if (h.gate && !h.gate->evaluate(ctx.facts())) {
+    for (const hot& fast : s.order) {
+      const entry& h = *fast.cold;
+      if (fast.gated && !h.gate->evaluate(ctx.facts())) {
         if (trace) h.rt->counters.skipped.fetch_add(1, std::memory_order_relaxed);
         continue;
       }
-      if (h.opts.once && h.rt->fired.exchange(true, std::memory_order_acq_rel)) continue;
+      if (fast.once && h.rt->fired.exchange(true, std::memory_order_acq_rel)) continue;
 
       const auto start = timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
-      result<decision<E>> answer = invoke(h, env, ctx, json_view);
+      result<decision<E>> answer = invoke(fast, *current, ctx, json_view);
       std::chrono::nanoseconds took{0};
       if (timed) took = std::chrono::steady_clock::now() - start;
 
-      trail_entry step;
+      step_result step;
       bool stop = false;
       if (!answer) {
         stop = apply_failure(h, std::move(answer.error()), out, step);
@@ -339,13 +385,13 @@ class chain {
           if (!has_flag(s.flags, event_flags::patchable)) {
             violation(h, "mutated an event that is not patchable; the decision is ignored", out);
             step.kind = decision_kind::allow;
-          } else if (auto failure = apply_mutation(s, d, env, json_view)) {
+          } else if (auto failure = apply_mutation(s, d, writable(), json_view)) {
             stop = apply_failure(h, std::move(*failure), out, step);
           } else {
             mutated = true;
           }
         }
-        if (!step.failed && d.effects()) fold_effects(out.effects, *d.effects());
+        if (!step.failed && d.has_effects()) fold_effects(out.effects, *std::as_const(d).effects());
       }
       if (trace) {
         auto& c = h.rt->counters;
@@ -354,23 +400,27 @@ class chain {
         if (step.kind == decision_kind::deny) c.denies.fetch_add(1, std::memory_order_relaxed);
         if (step.kind == decision_kind::mutate) c.mutations.fetch_add(1, std::memory_order_relaxed);
         if (timed) c.latency.record(static_cast<std::uint64_t>(took.count()));
-        step.hook = h.opts.name;
-        step.plugin = h.opts.plugin;
-        step.duration = took;
-        out.trail.push_back(std::move(step));
+        out.trail.push_back(trail_entry{h.opts.name, h.opts.plugin, step.kind, step.failed, took});
       }
       if (stop) break;
     }
     if (out.verdict != verdict::deny && mutated) out.verdict = verdict::mutate;
-    out.data = std::move(env.data);
+    if (owned) {
+      out.data = std::move(owned->data);
+    } else if (copy) {
+      out.data = std::move(copy->data);
+    } else {
+      out.data = input.data;
+    }
     return out;
   }
 
   /// Calls one hook; an exception becomes an error, never escapes.
-  [[nodiscard]] result<decision<E>> invoke(const entry& h, const envelope<E>& env, context& ctx,
+  [[nodiscard]] result<decision<E>> invoke(const hot& fast, const envelope<E>& env, context& ctx,
                                            std::optional<envelope<dynamic_event>>& json_view) const {
     try {
-      if (h.native) return h.native(env, ctx);
+      if (fast.call) return fast.call(fast.target, env, ctx);
+      const entry& h = *fast.cold;
       if constexpr (!traits::is_dynamic && detail::json_convertible<payload_type>::value) {
         if (!json_view) json_view = to_json_view(env);
         result<decision<dynamic_event>> r = h.json(*json_view, ctx);
@@ -467,7 +517,13 @@ class chain {
   }
 
   /// Records a failure; the hook's policy answers. Returns true to stop the chain.
-  static bool apply_failure(const entry& h, error e, outcome<E>& out, trail_entry& step) {
+  /// What one hook's run came to (a trail entry is made of it only when tracing).
+  struct step_result {
+    decision_kind kind = decision_kind::allow;
+    bool failed = false;
+  };
+
+  static bool apply_failure(const entry& h, error e, outcome<E>& out, step_result& step) {
     e.hook = h.opts.name;
     if (e.plugin.empty()) e.plugin = h.opts.plugin;
     step.failed = true;

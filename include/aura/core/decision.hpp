@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -81,6 +82,10 @@ template <class P>
 ///
 /// `deny` on an event that is not vetoable, or `mutate` on one that is not
 /// patchable, does not compile for typed events. Dynamic events check at run time.
+///
+/// An allow without effects is two words and allocates nothing: the reason,
+/// patch and effects live in a body allocated only for the answers that carry
+/// them, which keeps the common allow path of a chain allocation-free.
 template <class E>
 class decision {
   using traits = event_traits<E>;
@@ -95,48 +100,60 @@ class decision {
   decision() noexcept = default;
   decision(allow_t) noexcept {}  // NOLINT: implicit by design, `return aura::allow();`
 
-  decision(deny_t d) : kind_(decision_kind::deny), reason_(std::move(d.reason)) {  // NOLINT
+  decision(deny_t d) : kind_(decision_kind::deny) {  // NOLINT
     static_assert(traits::is_dynamic || traits::is_vetoable,
                   "aura::deny on an event that is not aura::vetoable");
+    mutable_body().reason = std::move(d.reason);
   }
 
   template <class P>
   decision(mutate_t<P> m) : kind_(decision_kind::mutate) {  // NOLINT
     static_assert(traits::is_dynamic || traits::is_patchable,
                   "aura::mutate on an event that is not aura::patchable");
+    body& b = mutable_body();
     if constexpr (std::is_same_v<P, json_patch_value>) {
-      json_ = std::move(m.patch.patch);
-      format_ = m.patch.format;
-      has_json_ = true;
+      b.json = std::move(m.patch.patch);
+      b.format = m.patch.format;
+      b.has_json = true;
     } else if constexpr (traits::is_dynamic) {
       static_assert(std::is_convertible_v<P, nlohmann::json>,
                     "a dynamic event's patch is JSON (a Merge Patch unless a format is given)");
-      json_ = nlohmann::json(std::move(m.patch));
-      has_json_ = true;
+      b.json = nlohmann::json(std::move(m.patch));
+      b.has_json = true;
     } else if constexpr (std::is_convertible_v<P, payload_type>) {
-      edit_ = payload_type(std::move(m.patch));
+      b.edit = payload_type(std::move(m.patch));
     } else {
       static_assert(std::is_invocable_v<P&, payload_type&>,
                     "aura::mutate takes a new value of the event or a callable void(E&)");
-      edit_ = edit_fn(std::move(m.patch));
+      b.edit = edit_fn(std::move(m.patch));
     }
   }
 
   template <class A, class Fx>
   decision(with_effects_t<A, Fx> w) : decision(std::move(w.answer)) {  // NOLINT
-    effects_ = effects_type(std::move(w.effects));
+    mutable_body().effects = effects_type(std::move(w.effects));
   }
+
+  decision(decision&&) noexcept = default;
+  decision& operator=(decision&&) noexcept = default;
+  decision(const decision& o) : kind_(o.kind_), body_(o.body_ ? std::make_unique<body>(*o.body_) : nullptr) {}
+  decision& operator=(const decision& o) {
+    if (this != &o) *this = decision(o);
+    return *this;
+  }
+  ~decision() = default;
 
   /// The raw form read off the wire, for dynamic events: no compile-time check.
   [[nodiscard]] static decision from_wire(decision_kind kind, std::string reason, nlohmann::json patch,
                                           patch_format format) {
     decision d;
     d.kind_ = kind;
-    d.reason_ = std::move(reason);
+    if (kind == decision_kind::deny) d.mutable_body().reason = std::move(reason);
     if (kind == decision_kind::mutate) {
-      d.json_ = std::move(patch);
-      d.format_ = format;
-      d.has_json_ = true;
+      body& b = d.mutable_body();
+      b.json = std::move(patch);
+      b.format = format;
+      b.has_json = true;
     }
     return d;
   }
@@ -145,21 +162,22 @@ class decision {
   [[nodiscard]] bool is_allow() const noexcept { return kind_ == decision_kind::allow; }
   [[nodiscard]] bool is_deny() const noexcept { return kind_ == decision_kind::deny; }
   [[nodiscard]] bool is_mutate() const noexcept { return kind_ == decision_kind::mutate; }
-  [[nodiscard]] const std::string& reason() const noexcept { return reason_; }
+  [[nodiscard]] const std::string& reason() const noexcept { return view().reason; }
 
   /// A JSON patch (dynamic events, or a JSON hook on a typed event).
-  [[nodiscard]] bool has_json_patch() const noexcept { return has_json_; }
-  [[nodiscard]] const nlohmann::json& json_patch() const noexcept { return json_; }
-  [[nodiscard]] patch_format json_patch_format() const noexcept { return format_; }
+  [[nodiscard]] bool has_json_patch() const noexcept { return view().has_json; }
+  [[nodiscard]] const nlohmann::json& json_patch() const noexcept { return view().json; }
+  [[nodiscard]] patch_format json_patch_format() const noexcept { return view().format; }
 
   /// Applies a typed patch (new value or edit) to `target`; false if there is none.
   bool apply_to(payload_type& target) {
     if constexpr (!traits::is_dynamic) {
-      if (auto* v = std::get_if<payload_type>(&edit_)) {
+      if (!body_) return false;
+      if (auto* v = std::get_if<payload_type>(&body_->edit)) {
         target = std::move(*v);
         return true;
       }
-      if (auto* f = std::get_if<edit_fn>(&edit_)) {
+      if (auto* f = std::get_if<edit_fn>(&body_->edit)) {
         (*f)(target);
         return true;
       }
@@ -168,10 +186,12 @@ class decision {
     return false;
   }
 
-  [[nodiscard]] const std::optional<effects_type>& effects() const noexcept { return effects_; }
-  [[nodiscard]] std::optional<effects_type>& effects() noexcept { return effects_; }
+  [[nodiscard]] const std::optional<effects_type>& effects() const noexcept { return view().effects; }
+  [[nodiscard]] bool has_effects() const noexcept { return body_ && body_->effects.has_value(); }
+  /// Writable effects (allocates the body; use effects() to read).
+  [[nodiscard]] std::optional<effects_type>& mutable_effects() { return mutable_body().effects; }
   decision& set_effects(effects_type fx) {
-    effects_ = std::move(fx);
+    mutable_body().effects = std::move(fx);
     return *this;
   }
 
@@ -179,13 +199,25 @@ class decision {
   using typed_patch =
       std::conditional_t<traits::is_dynamic, std::variant<std::monostate>,
                          std::variant<std::monostate, payload_type, edit_fn>>;
+  struct body {
+    bool has_json = false;
+    patch_format format = patch_format::merge;
+    std::string reason;
+    typed_patch edit;
+    nlohmann::json json;
+    std::optional<effects_type> effects;
+  };
+  [[nodiscard]] const body& view() const noexcept {
+    static const body empty{};
+    return body_ ? *body_ : empty;
+  }
+  body& mutable_body() {
+    if (!body_) body_ = std::make_unique<body>();
+    return *body_;
+  }
+
   decision_kind kind_ = decision_kind::allow;
-  bool has_json_ = false;
-  patch_format format_ = patch_format::merge;
-  std::string reason_;
-  typed_patch edit_;
-  nlohmann::json json_;
-  std::optional<effects_type> effects_;
+  std::unique_ptr<body> body_;
 };
 
 }  // namespace aura
