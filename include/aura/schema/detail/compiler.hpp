@@ -7,6 +7,7 @@
 // through references close on themselves.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -14,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -526,6 +528,8 @@ class compiler {
       if (d7) {
         if (auto it = find("dependencies"); it != end) {
           if (!it->is_object()) fail(doc, child(ptr, "dependencies"), "dependencies must be an object");
+          n.dependent_required_keyword = "/dependencies";
+          n.dependent_schemas_keyword = "/dependencies/";
           for (auto m = it->begin(); m != it->end(); ++m) {
             std::string p = child(child(ptr, "dependencies"), m.key());
             if (m.value().is_array())
@@ -610,6 +614,23 @@ class compiler {
       if (auto it = find("unevaluatedItems"); it != end) {
         n.unevaluated_items = schema_child(doc, child(ptr, "unevaluatedItems"), *it);
         n.has |= h_unevaluated;
+      }
+    }
+    // `required` names that `properties` lists are checked during the walk
+    // over the instance's members; only the others need a lookup each
+    if (!n.required.empty()) {
+      std::vector<std::string> names = n.required;
+      std::sort(names.begin(), names.end());
+      names.erase(std::unique(names.begin(), names.end()), names.end());
+      for (auto& name : names) {
+        auto it = std::lower_bound(n.properties.begin(), n.properties.end(), name,
+                                   [](const named_node& p, const std::string& k) { return p.name < k; });
+        if (it != n.properties.end() && it->name == name) {
+          it->required = true;
+          ++n.required_in_properties;
+        } else {
+          n.required_extra.push_back(name);
+        }
       }
     }
     // definitions are compiled too, so a broken one is an error even unused

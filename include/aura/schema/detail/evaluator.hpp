@@ -155,10 +155,22 @@ class evaluator {
     }
     scope_frame frame{scope, n.resource};
     if (scope == nullptr || scope->resource != n.resource) scope = &frame;
-    annotations local;
-    annotations* sink = (n.has & h_unevaluated) != 0 ? &local : ann;
-    bool ok = true;
+    if ((n.has & h_unevaluated) == 0) return keywords<R>(n, inst, scope, ann, rep, depth);
+    annotations local;  // what this node's other keywords evaluated
+    bool ok = keywords<R>(n, inst, scope, &local, rep, depth);
+    if constexpr (!R) {
+      if (!ok) return false;
+    }
+    ok = unevaluated<R>(n, inst, scope, local, rep, depth) && ok;
+    if (ok && ann != nullptr) ann->merge(local);
+    return ok;
+  }
 
+ private:
+  template <bool R>
+  bool keywords(const node& n, const nlohmann::json& inst, const scope_frame* scope, annotations* sink, report* rep,
+                unsigned depth) const {
+    bool ok = true;
     if ((n.has & h_type) != 0 && (type_bits_of(inst) & n.types) == 0) {
       if constexpr (!R) return false;
       ok = false;
@@ -203,13 +215,6 @@ class evaluator {
       if (!ok) return false;
     }
     if ((n.has & h_inplace) != 0) ok = in_place<R>(n, inst, scope, sink, rep, depth) && ok;
-    if constexpr (!R) {
-      if (!ok) return false;
-    }
-    if ((n.has & h_unevaluated) != 0) {
-      ok = unevaluated<R>(n, inst, scope, local, rep, depth) && ok;
-      if (ok && ann != nullptr) ann->merge(local);
-    }
     return ok;
   }
 
@@ -386,11 +391,12 @@ class evaluator {
       add(rep, error_kind::max_properties, "/maxProperties",
           "object has more than " + std::to_string(n.max_properties) + " properties");
     }
-    for (const auto& name : n.required) {
+    for (const auto& name : n.required_extra) {
       if (inst.find(name) == inst.end()) {
         if constexpr (!R) return false;
         ok = false;
-        add(rep, error_kind::required, "/required", "missing required property " + nlohmann::json(name).dump());
+        report_missing<R>(n, inst, rep);
+        break;
       }
     }
     for (const auto& dep : n.dependent_required) {
@@ -399,7 +405,7 @@ class evaluator {
         if (inst.find(name) == inst.end()) {
           if constexpr (!R) return false;
           ok = false;
-          add(rep, error_kind::dependent_required, "/dependentRequired",
+          add(rep, error_kind::dependent_required, n.dependent_required_keyword,
               "property " + nlohmann::json(dep.name).dump() + " requires property " + nlohmann::json(name).dump());
         }
       }
@@ -408,6 +414,7 @@ class evaluator {
       const bool additional_forbidden =
           n.additional_properties != no_node && t_.nodes[n.additional_properties].is_false;
       std::size_t pi = 0;
+      std::size_t required_seen = 0;
       for (auto it = inst.begin(); it != inst.end(); ++it) {
         const std::string& key = it.key();
         const nlohmann::json& value = it.value();
@@ -416,6 +423,7 @@ class evaluator {
         while (pi < n.properties.size() && n.properties[pi].name.compare(key) < 0) ++pi;
         if (pi < n.properties.size() && n.properties[pi].name == key) {
           matched = true;
+          required_seen += n.properties[pi].required ? 1 : 0;
           path_push k(kw(rep), "/properties/", key);
           path_push p(at(rep), "/", key);
           if (!eval<R>(n.properties[pi].schema, value, scope, nullptr, rep, depth + 1)) {
@@ -452,6 +460,11 @@ class evaluator {
         }
         if (sink != nullptr && matched) sink->props.push_back(&value);
       }
+      if (required_seen != n.required_in_properties) {
+        if constexpr (!R) return false;
+        if (missing_extra(n, inst) == 0) report_missing<R>(n, inst, rep);  // else reported above
+        ok = false;
+      }
     }
     if (n.property_names != no_node) {
       for (auto it = inst.begin(); it != inst.end(); ++it) {
@@ -466,13 +479,29 @@ class evaluator {
     }
     for (const auto& dep : n.dependent_schemas) {
       if (inst.find(dep.name) == inst.end()) continue;
-      path_push k(kw(rep), "/dependentSchemas/", dep.name);
+      path_push k(kw(rep), n.dependent_schemas_keyword, dep.name);
       if (!eval<R>(dep.schema, inst, scope, sink, rep, depth + 1)) {
         if constexpr (!R) return false;
         ok = false;
       }
     }
     return ok;
+  }
+
+  static std::size_t missing_extra(const node& n, const nlohmann::json& inst) {
+    std::size_t missing = 0;
+    for (const auto& name : n.required_extra) missing += inst.find(name) == inst.end() ? 1 : 0;
+    return missing;
+  }
+
+  // One error per missing `required` name, in the schema's order.
+  template <bool R>
+  static void report_missing(const node& n, const nlohmann::json& inst, report* rep) {
+    if constexpr (R) {
+      for (const auto& name : n.required)
+        if (inst.find(name) == inst.end())
+          add(rep, error_kind::required, "/required", "missing required property " + nlohmann::json(name).dump());
+    }
   }
 
   // The node a $dynamicRef lands on in this dynamic scope: the outermost

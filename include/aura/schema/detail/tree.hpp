@@ -51,6 +51,7 @@ enum has_bit : std::uint32_t {
 struct named_node {
   std::string name;
   node_id schema = no_node;
+  bool required = false;  // in `properties`: also listed in `required`
 };
 
 struct pattern_node {
@@ -96,13 +97,17 @@ struct node {
 
   // objects
   std::size_t min_properties = 0, max_properties = no_limit;
-  std::vector<std::string> required;
+  std::vector<std::string> required;        // as written, for reports
+  std::size_t required_in_properties = 0;   // distinct required names that `properties` lists
+  std::vector<std::string> required_extra;  // distinct required names it does not
   std::vector<named_node> properties;  // sorted by name
   std::vector<pattern_node> pattern_properties;
   node_id additional_properties = no_node;
   node_id property_names = no_node;
   std::vector<name_dependency> dependent_required;
   std::vector<named_node> dependent_schemas;
+  std::string_view dependent_required_keyword = "/dependentRequired";  // "/dependencies" in draft 7
+  std::string_view dependent_schemas_keyword = "/dependentSchemas/";   // "/dependencies/" in draft 7
   node_id unevaluated_properties = no_node;
 
   // any type
