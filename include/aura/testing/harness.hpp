@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <exception>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -31,6 +32,17 @@
 #include "aura/testing/http.hpp"
 #include "aura/testing/logger.hpp"
 #include "aura/testing/storage.hpp"
+
+// Adapters: each is compiled in when its header is present and not opted out
+// (define AURA_TESTING_NO_<KIND> when the runtime is not linked).
+#if __has_include("aura/adapters/process.hpp") && !defined(AURA_TESTING_NO_PROCESS)
+#include "aura/adapters/process.hpp"
+#define AURA_TESTING_HAVE_PROCESS 1
+#endif
+#if __has_include("aura/adapters/command.hpp") && !defined(AURA_TESTING_NO_COMMAND)
+#include "aura/adapters/command.hpp"
+#define AURA_TESTING_HAVE_COMMAND 1
+#endif
 
 namespace aura::testing {
 
@@ -260,6 +272,50 @@ class harness {
   [[nodiscard]] outcome<E> emit(envelope<E> env) {
     return bus_->emit(std::move(env), *ctx_);
   }
+
+  // ---- adapter plugins, loaded directly --------------------------------------------
+  // Each gets the harness context as its plugin context (unless the options
+  // carry one), so its host calls meet the mocks and the harness permissions;
+  // the harness shuts it down when it goes. Register its hooks with `on`, or
+  // run one with `run(plugin->hook("handler"), event)`.
+
+#if defined(AURA_TESTING_HAVE_PROCESS)
+  /// Starts a JSON-RPC process plugin (e.g. argv {"python3", "plugin.py"}).
+  [[nodiscard]] result<std::shared_ptr<process_plugin>> load_process(process_options opts) {
+    if (opts.name.empty()) opts.name = ctx_->owner();
+    if (!opts.ctx) opts.ctx = ctx_;
+    auto p = process_plugin::start(std::move(opts));
+    if (!p) return p;
+    std::weak_ptr<process_plugin> weak = *p;
+    cleanups_.emplace_back([weak] {
+      if (auto live = weak.lock()) (void)live->shutdown(std::chrono::milliseconds(500));
+    });
+    return p;
+  }
+  [[nodiscard]] result<std::shared_ptr<process_plugin>> load_process(std::vector<std::string> argv,
+                                                                     std::filesystem::path workdir = {}) {
+    process_options opts;
+    opts.argv = std::move(argv);
+    opts.workdir = std::move(workdir);
+    return load_process(std::move(opts));
+  }
+#endif
+
+#if defined(AURA_TESTING_HAVE_COMMAND)
+  /// A command hook: one process per event (aura or Claude Code convention).
+  [[nodiscard]] result<json_hook> load_command(command_options opts) {
+    if (opts.name.empty()) opts.name = ctx_->owner();
+    if (!opts.ctx) opts.ctx = ctx_;
+    return make_command_hook(std::move(opts));
+  }
+  [[nodiscard]] result<json_hook> load_command(std::vector<std::string> argv,
+                                               command_protocol protocol = command_protocol::aura) {
+    command_options opts;
+    opts.argv = std::move(argv);
+    opts.protocol = protocol;
+    return load_command(std::move(opts));
+  }
+#endif
 
  private:
   static void grant_api(aura::permissions& p, const char* scope) {

@@ -1,0 +1,114 @@
+// One plugin per adapter present, tested through the harness: the same ticket
+// check (or a sibling) as a process plugin, a command hook, a WASM module and
+// a Lua script, each meeting the mocked tracker through the host API.
+#include <aura/testing/catch2.hpp>
+#include <aura/testing/harness.hpp>
+
+#include <string>
+#include <vector>
+
+using aura::testing::harness;
+using aura::testing::HasDiagnostic;
+using aura::testing::HasEffect;
+using aura::testing::IsAllow;
+using aura::testing::IsDeny;
+using aura::testing::Mutates;
+
+namespace {
+const std::string plugins = AURA_TESTING_PLUGINS;
+
+nlohmann::json intent(std::vector<std::string> tickets, std::string summary = "Ship the parser") {
+  return {{"summary", std::move(summary)}, {"tickets", std::move(tickets)}};
+}
+}  // namespace
+
+#if defined(AURA_TESTING_HAVE_PROCESS)
+TEST_CASE("a Python process plugin through the harness", "[testing][process]") {
+  harness h("ticket-check");
+  h.config({{"tracker", "https://tracker.example.com"}});
+  h.http().on_get("https://tracker.example.com/tickets/*").respond(404);
+  h.http().on_get("https://tracker.example.com/tickets/OPS-101").respond_json(200, {{"id", "OPS-101"}});
+  auto plugin = h.load_process({"python3", plugins + "/ticket_check.py"});
+  REQUIRE(plugin);
+  CHECK((*plugin)->hooks() == std::vector<std::string>{"on_intent_before_log", "on_tidy"});
+  auto check = (*plugin)->hook("on_intent_before_log");
+
+  SECTION("without the network permission the host refuses its lookup; fail_closed denies") {
+    h.allow_network("other.example.com");  // the http API, but not this host
+    auto out = h.run(check, h.synth_event("intent.before_log", intent({"OPS-101"})),
+                     aura::hook_options("ticket-check").with_policy(aura::fail_closed));
+    CHECK_THAT(out, IsDeny("tracker lookup failed"));
+    CHECK_THAT(out, HasDiagnostic(aura::errc::hook_failed, "network access to \"tracker.example.com\""));
+    CHECK(h.http().requests().empty());
+  }
+
+  h.allow_network("tracker.example.com");
+
+  SECTION("an existing ticket is allowed; the lookup and the log line are recorded") {
+    CHECK_THAT(h.run(check, h.synth_event("intent.before_log", intent({"OPS-999", "OPS-101"}))), IsAllow());
+    REQUIRE(h.http().requests().size() == 2);
+    CHECK(h.http().requests()[0].url == "https://tracker.example.com/tickets/OPS-999");
+    CHECK(h.http().requests()[1].url == "https://tracker.example.com/tickets/OPS-101");
+    CHECK(h.log().contains("OPS-101 exists"));
+    CHECK(h.log().lines().at(0).source == "ticket-check");
+  }
+  SECTION("a missing ticket, or none, is denied") {
+    CHECK_THAT(h.run(check, h.synth_event("intent.before_log", intent({"OPS-404"}))), IsDeny("exists in the tracker"));
+    CHECK_THAT(h.run(check, h.synth_event("intent.before_log", intent({"JIRA-1"}))), IsDeny("OPS-###"));
+    CHECK(h.http().count("GET") == 1);
+  }
+  SECTION("a mutation with effects, checked on the raw answer and on the outcome") {
+    auto tidy = (*plugin)->hook("on_tidy");
+    auto ev = h.synth_event("intent.before_log", intent({}, "  padded  "));
+    CHECK_THAT(h.decide(tidy, ev), Mutates("/summary", "padded"));
+    auto out = h.run(tidy, ev);
+    CHECK_THAT(out, Mutates("/summary", "padded"));
+    CHECK_THAT(out, HasEffect("/notice", "summary trimmed"));
+  }
+  SECTION("registered on the harness bus with other hooks") {
+    REQUIRE(h.on("intent.before_log", aura::hook_options("tidy", 0), (*plugin)->hook("on_tidy")));
+    REQUIRE(h.on("intent.before_log", aura::hook_options("ticket-check", 10), check));
+    auto out = h.emit("intent.before_log", intent({"OPS-101"}, " Ship "));
+    CHECK_THAT(out, Mutates("/summary", "Ship"));
+    REQUIRE(out.trail.size() == 2);
+    CHECK(out.trail[1].hook == "ticket-check");
+  }
+  SECTION("a handler the plugin does not have") {
+    CHECK_THAT(h.decide((*plugin)->hook("on_missing"), h.synth_event("x")),
+               HasDiagnostic(aura::errc::not_found, "does not implement"));
+  }
+}
+
+TEST_CASE("a process plugin that cannot start is a load error", "[testing][process]") {
+  harness h;
+  auto p = h.load_process({"python3", plugins + "/no_such_plugin.py"});
+  REQUIRE_FALSE(p);
+  CHECK(p.error().plugin == "plugin-under-test");
+}
+#endif
+
+#if defined(AURA_TESTING_HAVE_COMMAND)
+TEST_CASE("a shell command hook through the harness", "[testing][command]") {
+  harness h("ticket-check-sh");
+  auto hook = h.load_command({"/bin/sh", plugins + "/ticket_check.sh"});
+  REQUIRE(hook);
+  CHECK_THAT(h.run(*hook, h.synth_event("intent.before_log", intent({"OPS-101"}))), IsAllow());
+  auto denied = h.run(*hook, h.synth_event("intent.before_log", intent({})));
+  CHECK_THAT(denied, IsDeny("Intent must reference an OPS-### ticket."));
+
+  aura::command_options tidy;
+  tidy.argv = {"/bin/sh", plugins + "/ticket_check.sh"};
+  tidy.handler = "on_tidy";
+  auto mut = h.load_command(tidy);
+  REQUIRE(mut);
+  CHECK_THAT(h.run(*mut, h.synth_event("intent.before_log", intent({}))), Mutates("/summary", "tidied by shell"));
+
+  auto broken = h.load_command({"/bin/sh", "-c", "exit 7"});
+  REQUIRE(broken);
+  auto out = h.run(*broken, h.synth_event("intent.before_log", intent({})),
+                   aura::hook_options("broken").with_policy(aura::fail_closed));
+  CHECK_THAT(out, IsDeny());
+  CHECK(out.diagnostics.size() == 1);
+  CHECK_FALSE(h.load_command(std::vector<std::string>{}));
+}
+#endif
