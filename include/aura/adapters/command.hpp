@@ -312,7 +312,7 @@ inline result<decision<dynamic_event>> read_exit(const command_options& o, const
                                                              : std::filesystem::current_path(ec);
     posix::spawn_options so;
     so.argv = o->argv;
-    so.workdir = o->workdir.empty() && o->protocol == command_protocol::claude_code ? o->project_dir : o->workdir;
+    so.workdir = o->workdir;
     so.env = o->env;
     so.env["CODINEER_PLUGIN_ID"] = o->name;
     so.env["CLAUDE_PROJECT_DIR"] = project.string();
