@@ -213,3 +213,39 @@ TEST_CASE("bus: two threads dispatch while a third registers and removes", "[bus
   CHECK(outcomes.load() == 2 * per_thread);
   CHECK(counted.load() == 2 * per_thread);
 }
+
+#if __has_include(<aura/schema/payload_check.hpp>)
+#include <aura/schema/payload_check.hpp>
+#include <aura/schema/compile.hpp>
+
+TEST_CASE("a declared JSON Schema re-validates every dynamic mutation", "[bus][schema]") {
+  auto v = aura::schema::compile(json::parse(R"({"type":"object","properties":{"n":{"type":"integer"}},
+                                                "required":["n"],"additionalProperties":false})"));
+  REQUIRE(v);
+  aura::bus bus;
+  REQUIRE(bus.declare("doc.edit", aura::patchable, aura::schema::payload_check(*v)));
+  REQUIRE(bus.on("doc.edit", {"stringify", 1}, json_answer(decision<dyn>(aura::mutate(json{{"n", "seven"}})))));
+  REQUIRE(bus.on("doc.edit", {"extra", 2}, json_answer(decision<dyn>(aura::mutate(json{{"x", 1}})))));
+  REQUIRE(bus.on("doc.edit", {"fine", 3}, json_answer(decision<dyn>(aura::mutate(json{{"n", 8}})))));
+  auto out = bus.emit("doc.edit", json{{"n", 7}});
+  CHECK(out.mutated());
+  CHECK(out.data == json{{"n", 8}});
+  REQUIRE(out.diagnostics.size() == 2);
+  CHECK(out.diagnostics[0].hook == "stringify");
+  CHECK(out.diagnostics[0].where == "/n");
+  CHECK(out.diagnostics[1].hook == "extra");
+  CHECK(out.diagnostics[1].code == aura::errc::validation_failed);
+}
+
+TEST_CASE("a typed chain re-validates through its JSON form", "[chain][schema]") {
+  auto v = aura::schema::compile(json::parse(R"({"properties":{"summary":{"minLength":3}}})"));
+  REQUIRE(v);
+  aura::chain<intent> c;
+  c.set_payload_check(aura::schema::payload_check_for<intent>(*v));
+  REQUIRE(c.add(aura::hook_options("shorten").with_policy(aura::fail_closed),
+                [](const intent&) { return aura::mutate([](intent& e) { e.summary = "x"; }); }));
+  auto out = c.dispatch(aura::make_envelope(intent{"long enough", {}}));
+  CHECK(out.denied());
+  CHECK(out.diagnostics.at(0).where == "/summary");
+}
+#endif

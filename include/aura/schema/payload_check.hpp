@@ -1,0 +1,50 @@
+// aura/schema/payload_check.hpp - a compiled schema as a chain's payload check,
+// so every mutation is re-validated at once (DESIGN §3).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include "aura/core/chain.hpp"
+#include "aura/core/error.hpp"
+#include "aura/core/event.hpp"
+#include "aura/schema/validator.hpp"
+
+namespace aura::schema {
+
+namespace detail {
+/// The first error of an invalid value, as an aura::error at its JSON pointer.
+[[nodiscard]] inline aura::error first_error(const validator& v, const nlohmann::json& value) {
+  auto errors = v.check(value);
+  if (errors.empty()) return aura::error{errc::validation_failed, "value does not match its schema", {}, {}, {}};
+  const auto& e = errors.front();
+  std::string where = e.instance_location.empty() ? std::string("/") : e.instance_location;
+  return aura::error{errc::validation_failed, e.message + " (schema " + e.keyword_location + ")", {}, {},
+                     std::move(where)};
+}
+}  // namespace detail
+
+/// For `bus.declare(name, flags, aura::schema::payload_check(v))` and
+/// `chain<dynamic_event>::set_payload_check`: the fast path validates; only an
+/// invalid value pays for the error report.
+[[nodiscard]] inline aura::payload_check<dynamic_event> payload_check(validator v) {
+  return [v = std::move(v)](const nlohmann::json& value) -> std::optional<aura::error> {
+    if (v.validate(value)) return std::nullopt;
+    return detail::first_error(v, value);
+  };
+}
+
+/// The same for a typed event with a JSON form: the payload is serialised and validated.
+template <class E>
+[[nodiscard]] aura::payload_check<E> payload_check_for(validator v) {
+  return [v = std::move(v)](const payload_t<E>& value) -> std::optional<aura::error> {
+    const nlohmann::json j = value;
+    if (v.validate(j)) return std::nullopt;
+    return detail::first_error(v, j);
+  };
+}
+
+}  // namespace aura::schema
