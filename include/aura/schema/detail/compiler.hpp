@@ -440,6 +440,10 @@ class compiler {
       if (auto e = find("enum"); e != end) {
         if (!e->is_array()) fail(doc, child(ptr, "enum"), "enum must be an array");
         n.enum_values.assign(e->begin(), e->end());
+        bool all_strings = !e->empty();
+        for (const auto& v : *e) all_strings = all_strings && v.is_string();
+        if (all_strings)
+          for (const auto& v : *e) n.enum_strings.push_back(v.get<std::string>());
         n.has |= h_enum;
       }
       auto num_kw = [&](const char* k, bool& has, double& into) {

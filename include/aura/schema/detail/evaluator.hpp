@@ -55,24 +55,27 @@ struct report {
   std::string keyword;
 };
 
-/// Appends a pointer segment for the lifetime of the object; does nothing
-/// when `s` is null (the fast path).
+/// Appends a pointer segment for the lifetime of the object, in `check()`
+/// only: with `R = false` it is empty and compiles to nothing.
+template <bool R>
 class path_push {
  public:
   path_push(std::string* s, std::string_view literal, std::string_view token = {}) : s_(s) {
-    if (s_ == nullptr) return;
-    n_ = s_->size();
-    s_->append(literal);
-    if (!token.empty()) s_->append(pointer_token(token));
+    if constexpr (R) {
+      n_ = s_->size();
+      s_->append(literal);
+      if (!token.empty()) s_->append(pointer_token(token));
+    }
   }
   path_push(std::string* s, std::string_view literal, std::size_t index) : s_(s) {
-    if (s_ == nullptr) return;
-    n_ = s_->size();
-    s_->append(literal);
-    s_->append(std::to_string(index));
+    if constexpr (R) {
+      n_ = s_->size();
+      s_->append(literal);
+      s_->append(std::to_string(index));
+    }
   }
   ~path_push() {
-    if (s_ != nullptr) s_->resize(n_);
+    if constexpr (R) s_->resize(n_);
   }
   path_push(const path_push&) = delete;
   path_push& operator=(const path_push&) = delete;
@@ -81,6 +84,18 @@ class path_push {
   std::string* s_;
   std::size_t n_ = 0;
 };
+
+/// std::string::compare without the library call: property names and enum
+/// strings are short and usually differ in their first bytes.
+[[nodiscard]] inline int compare_keys(const std::string& a, const std::string& b) noexcept {
+  const std::size_t n = a.size() < b.size() ? a.size() : b.size();
+  const char* x = a.data();
+  const char* y = b.data();
+  for (std::size_t i = 0; i < n; ++i) {
+    if (x[i] != y[i]) return static_cast<unsigned char>(x[i]) < static_cast<unsigned char>(y[i]) ? -1 : 1;
+  }
+  return a.size() < b.size() ? -1 : (a.size() > b.size() ? 1 : 0);
+}
 
 [[nodiscard]] inline std::uint8_t type_bits_of(const nlohmann::json& j) noexcept {
   using vt = nlohmann::json::value_t;
@@ -183,11 +198,22 @@ class evaluator {
     }
     if ((n.has & h_enum) != 0) {
       bool found = false;
-      for (const auto& v : n.enum_values)
-        if (inst == v) {
-          found = true;
-          break;
+      if (!n.enum_strings.empty()) {
+        if (inst.is_string()) {
+          const auto& str = inst.get_ref<const std::string&>();
+          for (const auto& v : n.enum_strings)
+            if (compare_keys(v, str) == 0) {
+              found = true;
+              break;
+            }
         }
+      } else {
+        for (const auto& v : n.enum_values)
+          if (inst == v) {
+            found = true;
+            break;
+          }
+      }
       if (!found) {
         if constexpr (!R) return false;
         ok = false;
@@ -293,7 +319,8 @@ class evaluator {
   template <bool R>
   bool arrays(const node& n, const nlohmann::json& inst, const scope_frame* scope, annotations* sink, report* rep,
               unsigned depth) const {
-    const std::size_t size = inst.size();
+    const auto& arr = inst.get_ref<const nlohmann::json::array_t&>();
+    const std::size_t size = arr.size();
     bool ok = true;
     if (size < n.min_items) {
       if constexpr (!R) return false;
@@ -308,7 +335,7 @@ class evaluator {
     if (n.unique_items && size > 1) {
       for (std::size_t i = 0; i < size && ok; ++i)
         for (std::size_t j = i + 1; j < size; ++j)
-          if (inst[i] == inst[j]) {
+          if (arr[i] == arr[j]) {
             if constexpr (!R) return false;
             ok = false;
             add(rep, error_kind::unique_items, "/uniqueItems",
@@ -318,9 +345,9 @@ class evaluator {
     }
     const std::size_t prefix = std::min(size, n.prefix_items.size());
     for (std::size_t i = 0; i < prefix; ++i) {
-      path_push k(kw(rep), "/"), k2(kw(rep), n.prefix_keyword), k3(kw(rep), "/", i);
-      path_push p(at(rep), "/", i);
-      if (!eval<R>(n.prefix_items[i], inst[i], scope, nullptr, rep, depth + 1)) {
+      path_push<R> k(kw(rep), "/"), k2(kw(rep), n.prefix_keyword), k3(kw(rep), "/", i);
+      path_push<R> p(at(rep), "/", i);
+      if (!eval<R>(n.prefix_items[i], arr[i], scope, nullptr, rep, depth + 1)) {
         if constexpr (!R) return false;
         ok = false;
       }
@@ -332,14 +359,14 @@ class evaluator {
         if (forbidden) {
           if constexpr (!R) return false;
           ok = false;
-          path_push p(at(rep), "/", i);
+          path_push<R> p(at(rep), "/", i);
           add(rep, error_kind::additional_items, std::string("/") + std::string(n.items_keyword),
               "item " + std::to_string(i) + " is not allowed");
           continue;
         }
-        path_push k(kw(rep), "/"), k2(kw(rep), n.items_keyword);
-        path_push p(at(rep), "/", i);
-        if (!eval<R>(n.items, inst[i], scope, nullptr, rep, depth + 1)) {
+        path_push<R> k(kw(rep), "/"), k2(kw(rep), n.items_keyword);
+        path_push<R> p(at(rep), "/", i);
+        if (!eval<R>(n.items, arr[i], scope, nullptr, rep, depth + 1)) {
           if constexpr (!R) return false;
           ok = false;
         }
@@ -349,7 +376,7 @@ class evaluator {
     if (n.contains != no_node) {
       std::size_t matches = 0;
       for (std::size_t i = 0; i < size; ++i) {
-        if (eval<false>(n.contains, inst[i], scope, nullptr, nullptr, depth + 1)) {
+        if (eval<false>(n.contains, arr[i], scope, nullptr, nullptr, depth + 1)) {
           ++matches;
           if (sink != nullptr) sink->item_indices.push_back(i);
           if (sink == nullptr && n.max_contains == no_limit && matches >= n.min_contains) break;
@@ -377,6 +404,7 @@ class evaluator {
   template <bool R>
   bool objects(const node& n, const nlohmann::json& inst, const scope_frame* scope, annotations* sink, report* rep,
                unsigned depth) const {
+    const auto& obj = inst.get_ref<const nlohmann::json::object_t&>();  // plain map iterators are cheaper
     bool ok = true;
     const std::size_t size = inst.size();
     if (size < n.min_properties) {
@@ -392,7 +420,7 @@ class evaluator {
           "object has more than " + std::to_string(n.max_properties) + " properties");
     }
     for (const auto& name : n.required_extra) {
-      if (inst.find(name) == inst.end()) {
+      if (obj.find(name) == obj.end()) {
         if constexpr (!R) return false;
         ok = false;
         report_missing<R>(n, inst, rep);
@@ -400,9 +428,9 @@ class evaluator {
       }
     }
     for (const auto& dep : n.dependent_required) {
-      if (inst.find(dep.name) == inst.end()) continue;
+      if (obj.find(dep.name) == obj.end()) continue;
       for (const auto& name : dep.required) {
-        if (inst.find(name) == inst.end()) {
+        if (obj.find(name) == obj.end()) {
           if constexpr (!R) return false;
           ok = false;
           add(rep, error_kind::dependent_required, n.dependent_required_keyword,
@@ -415,17 +443,16 @@ class evaluator {
           n.additional_properties != no_node && t_.nodes[n.additional_properties].is_false;
       std::size_t pi = 0;
       std::size_t required_seen = 0;
-      for (auto it = inst.begin(); it != inst.end(); ++it) {
-        const std::string& key = it.key();
-        const nlohmann::json& value = it.value();
+      for (const auto& [key, value] : obj) {
         bool matched = false;
         // instance members and `properties` are both sorted by key: merge
-        while (pi < n.properties.size() && n.properties[pi].name.compare(key) < 0) ++pi;
-        if (pi < n.properties.size() && n.properties[pi].name == key) {
+        int order = 1;
+        while (pi < n.properties.size() && (order = compare_keys(n.properties[pi].name, key)) < 0) ++pi;
+        if (pi < n.properties.size() && order == 0) {
           matched = true;
           required_seen += n.properties[pi].required ? 1 : 0;
-          path_push k(kw(rep), "/properties/", key);
-          path_push p(at(rep), "/", key);
+          path_push<R> k(kw(rep), "/properties/", key);
+          path_push<R> p(at(rep), "/", key);
           if (!eval<R>(n.properties[pi].schema, value, scope, nullptr, rep, depth + 1)) {
             if constexpr (!R) return false;
             ok = false;
@@ -434,8 +461,8 @@ class evaluator {
         for (const auto& pp : n.pattern_properties) {
           if (!t_.regexes[pp.regex].search(key)) continue;
           matched = true;
-          path_push k(kw(rep), "/patternProperties/", pp.source);
-          path_push p(at(rep), "/", key);
+          path_push<R> k(kw(rep), "/patternProperties/", pp.source);
+          path_push<R> p(at(rep), "/", key);
           if (!eval<R>(pp.schema, value, scope, nullptr, rep, depth + 1)) {
             if constexpr (!R) return false;
             ok = false;
@@ -446,12 +473,12 @@ class evaluator {
           if (additional_forbidden) {
             if constexpr (!R) return false;
             ok = false;
-            path_push p(at(rep), "/", key);
+            path_push<R> p(at(rep), "/", key);
             add(rep, error_kind::additional_properties, "/additionalProperties",
                 "property " + nlohmann::json(key).dump() + " is not allowed");
           } else {
-            path_push k(kw(rep), "/additionalProperties");
-            path_push p(at(rep), "/", key);
+            path_push<R> k(kw(rep), "/additionalProperties");
+            path_push<R> p(at(rep), "/", key);
             if (!eval<R>(n.additional_properties, value, scope, nullptr, rep, depth + 1)) {
               if constexpr (!R) return false;
               ok = false;
@@ -467,8 +494,8 @@ class evaluator {
       }
     }
     if (n.property_names != no_node) {
-      for (auto it = inst.begin(); it != inst.end(); ++it) {
-        nlohmann::json name = it.key();
+      for (const auto& member : obj) {
+        nlohmann::json name = member.first;
         if (!eval<false>(n.property_names, name, scope, nullptr, nullptr, depth + 1)) {
           if constexpr (!R) return false;
           ok = false;
@@ -478,8 +505,8 @@ class evaluator {
       }
     }
     for (const auto& dep : n.dependent_schemas) {
-      if (inst.find(dep.name) == inst.end()) continue;
-      path_push k(kw(rep), n.dependent_schemas_keyword, dep.name);
+      if (obj.find(dep.name) == obj.end()) continue;
+      path_push<R> k(kw(rep), n.dependent_schemas_keyword, dep.name);
       if (!eval<R>(dep.schema, inst, scope, sink, rep, depth + 1)) {
         if constexpr (!R) return false;
         ok = false;
@@ -490,7 +517,8 @@ class evaluator {
 
   static std::size_t missing_extra(const node& n, const nlohmann::json& inst) {
     std::size_t missing = 0;
-    for (const auto& name : n.required_extra) missing += inst.find(name) == inst.end() ? 1 : 0;
+    const auto& obj = inst.get_ref<const nlohmann::json::object_t&>();
+    for (const auto& name : n.required_extra) missing += obj.find(name) == obj.end() ? 1 : 0;
     return missing;
   }
 
@@ -523,14 +551,14 @@ class evaluator {
             unsigned depth) const {
     bool ok = true;
     if (n.ref != no_node) {
-      path_push k(kw(rep), "/$ref");
+      path_push<R> k(kw(rep), "/$ref");
       if (!eval<R>(n.ref, inst, scope, sink, rep, depth + 1)) {
         if constexpr (!R) return false;
         ok = false;
       }
     }
     if (n.dynamic_ref != no_node) {
-      path_push k(kw(rep), "/$dynamicRef");
+      path_push<R> k(kw(rep), "/$dynamicRef");
       if (!eval<R>(dynamic_target(n, scope), inst, scope, sink, rep, depth + 1)) {
         if constexpr (!R) return false;
         ok = false;
@@ -555,7 +583,7 @@ class evaluator {
                 unsigned depth) const {
     bool ok = true;
     for (std::size_t i = 0; i < n.all_of.size(); ++i) {
-      path_push k(kw(rep), "/allOf/", i);
+      path_push<R> k(kw(rep), "/allOf/", i);
       if (!eval<R>(n.all_of[i], inst, scope, sink, rep, depth + 1)) {
         if constexpr (!R) return false;
         ok = false;
@@ -600,14 +628,14 @@ class evaluator {
     if (n.if_schema != no_node) {
       if (branch(n.if_schema, inst, scope, sink, depth)) {
         if (n.then_schema != no_node) {
-          path_push k(kw(rep), "/then");
+          path_push<R> k(kw(rep), "/then");
           if (!eval<R>(n.then_schema, inst, scope, sink, rep, depth + 1)) {
             if constexpr (!R) return false;
             ok = false;
           }
         }
       } else if (n.else_schema != no_node) {
-        path_push k(kw(rep), "/else");
+        path_push<R> k(kw(rep), "/else");
         if (!eval<R>(n.else_schema, inst, scope, sink, rep, depth + 1)) {
           if constexpr (!R) return false;
           ok = false;
@@ -627,7 +655,7 @@ class evaluator {
         for (auto it = inst.begin(); it != inst.end(); ++it) {
           const nlohmann::json* v = &it.value();
           if (std::find(local.props.begin(), local.props.end(), v) != local.props.end()) continue;
-          path_push p(at(rep), "/", it.key());
+          path_push<R> p(at(rep), "/", it.key());
           if (forbidden) {
             if constexpr (!R) return false;
             ok = false;
@@ -635,7 +663,7 @@ class evaluator {
                 "property " + nlohmann::json(it.key()).dump() + " is not allowed (unevaluated)");
             continue;
           }
-          path_push k(kw(rep), "/unevaluatedProperties");
+          path_push<R> k(kw(rep), "/unevaluatedProperties");
           if (!eval<R>(n.unevaluated_properties, *v, scope, nullptr, rep, depth + 1)) {
             if constexpr (!R) return false;
             ok = false;
@@ -649,7 +677,7 @@ class evaluator {
       if (!local.all_items) {
         for (std::size_t i = local.items; i < inst.size(); ++i) {
           if (std::find(local.item_indices.begin(), local.item_indices.end(), i) != local.item_indices.end()) continue;
-          path_push p(at(rep), "/", i);
+          path_push<R> p(at(rep), "/", i);
           if (forbidden) {
             if constexpr (!R) return false;
             ok = false;
@@ -657,7 +685,7 @@ class evaluator {
                 "item " + std::to_string(i) + " is not allowed (unevaluated)");
             continue;
           }
-          path_push k(kw(rep), "/unevaluatedItems");
+          path_push<R> k(kw(rep), "/unevaluatedItems");
           if (!eval<R>(n.unevaluated_items, inst[i], scope, nullptr, rep, depth + 1)) {
             if constexpr (!R) return false;
             ok = false;

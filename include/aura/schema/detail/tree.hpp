@@ -65,61 +65,64 @@ struct name_dependency {
   std::vector<std::string> required;
 };
 
+/// One schema object. Fields the fast path reads on every visit come first,
+/// so a scalar check touches one or two cache lines; report-only data last.
 struct node {
   std::uint32_t has = 0;
   bool is_false = false;  // the boolean schema false
   std::uint8_t types = 0;
+  bool has_minimum = false, has_maximum = false, has_xmin = false, has_xmax = false, has_multiple = false;
+  bool assert_format = false;
+  bool unique_items = false;
+  bool items_is_additional = false;  // draft 7 additionalItems (error kind)
+  format_id format = format_id::unknown;
   std::uint32_t resource = 0;  // index in tree::resources (dynamic scope)
+  std::uint32_t pattern = std::numeric_limits<std::uint32_t>::max();
 
   // numbers
-  bool has_minimum = false, has_maximum = false, has_xmin = false, has_xmax = false, has_multiple = false;
   double minimum = 0, maximum = 0, exclusive_minimum = 0, exclusive_maximum = 0, multiple_of = 0;
 
   // strings
   std::size_t min_length = 0, max_length = no_limit;
-  std::uint32_t pattern = std::numeric_limits<std::uint32_t>::max();
-  std::string pattern_source;
-  bool assert_format = false;
-  format_id format = format_id::unknown;
-  std::string format_name;
+  std::vector<std::string> enum_strings;  // the enum when all its values are strings: compared directly
+
+  // objects
+  std::size_t min_properties = 0, max_properties = no_limit;
+  std::size_t required_in_properties = 0;   // distinct required names that `properties` lists
+  std::vector<std::string> required_extra;  // distinct required names it does not
+  std::vector<named_node> properties;       // sorted by name
+  std::vector<pattern_node> pattern_properties;
+  node_id additional_properties = no_node;
+  node_id property_names = no_node;
+  node_id unevaluated_properties = no_node;
+  std::vector<name_dependency> dependent_required;
+  std::vector<named_node> dependent_schemas;
 
   // arrays
   std::size_t min_items = 0, max_items = no_limit;
-  bool unique_items = false;
-  std::vector<node_id> prefix_items;   // 2020-12 prefixItems, draft 7 array-form items
-  node_id items = no_node;             // applies past prefix_items
-  bool items_is_additional = false;    // draft 7 additionalItems (error kind)
-  std::string_view prefix_keyword = "prefixItems";  // "items" in draft 7
-  std::string_view items_keyword = "items";          // "additionalItems" in draft 7
+  std::vector<node_id> prefix_items;  // 2020-12 prefixItems, draft 7 array-form items
+  node_id items = no_node;            // applies past prefix_items
   node_id contains = no_node;
   std::size_t min_contains = 1, max_contains = no_limit;
   node_id unevaluated_items = no_node;
 
-  // objects
-  std::size_t min_properties = 0, max_properties = no_limit;
-  std::vector<std::string> required;        // as written, for reports
-  std::size_t required_in_properties = 0;   // distinct required names that `properties` lists
-  std::vector<std::string> required_extra;  // distinct required names it does not
-  std::vector<named_node> properties;  // sorted by name
-  std::vector<pattern_node> pattern_properties;
-  node_id additional_properties = no_node;
-  node_id property_names = no_node;
-  std::vector<name_dependency> dependent_required;
-  std::vector<named_node> dependent_schemas;
-  std::string_view dependent_required_keyword = "/dependentRequired";  // "/dependencies" in draft 7
-  std::string_view dependent_schemas_keyword = "/dependentSchemas/";   // "/dependencies/" in draft 7
-  node_id unevaluated_properties = no_node;
+  // applicators on the same instance
+  node_id ref = no_node;
+  node_id dynamic_ref = no_node;  // static target of $dynamicRef
+  node_id not_schema = no_node, if_schema = no_node, then_schema = no_node, else_schema = no_node;
+  std::vector<node_id> all_of, any_of, one_of;
 
-  // any type
+  // values compared whole, and what only reports read
   nlohmann::json const_value;
   std::vector<nlohmann::json> enum_values;
-
-  // applicators on the same instance
-  std::vector<node_id> all_of, any_of, one_of;
-  node_id not_schema = no_node, if_schema = no_node, then_schema = no_node, else_schema = no_node;
-  node_id ref = no_node;
-  node_id dynamic_ref = no_node;     // static target of $dynamicRef
-  std::string dynamic_name;          // anchor looked up in the dynamic scope; empty: static
+  std::string dynamic_name;  // anchor looked up in the dynamic scope; empty: static
+  std::vector<std::string> required;  // as written
+  std::string pattern_source;
+  std::string format_name;
+  std::string_view prefix_keyword = "prefixItems";                     // "items" in draft 7
+  std::string_view items_keyword = "items";                            // "additionalItems" in draft 7
+  std::string_view dependent_required_keyword = "/dependentRequired";  // "/dependencies" in draft 7
+  std::string_view dependent_schemas_keyword = "/dependentSchemas/";   // "/dependencies/" in draft 7
 };
 
 /// A schema resource (a document root or a subschema with `$id`); the
