@@ -101,6 +101,7 @@ class stderr_tail {
 /// One request waiting for its answer. Guarded by its session's mutex.
 struct pending {
   bool done = false;
+  std::atomic<bool> ready{false};  ///< `done` or a host call, readable without the lock (the waiter spins on it)
   result<nlohmann::json> answer = nlohmann::json();
   std::deque<jsonrpc::message> host_calls;  ///< the child's calls made on behalf of this request
   std::condition_variable cv;
@@ -188,6 +189,9 @@ struct pending {
 /// One running child: its pipes, its reader thread, its requests in flight.
 class session {
  public:
+  /// How long a caller spins for an answer before it sleeps.
+  static constexpr int spin_us = 50;
+
   session(std::string plugin, posix::child_process child, std::size_t max_line, std::shared_ptr<context> ctx,
           std::shared_ptr<stderr_tail> tail, posix::unique_fd log)
       : plugin_(std::move(plugin)),
@@ -235,7 +239,7 @@ class session {
 
   /// Sends a request and waits for its answer, serving the child's host calls
   /// made on its behalf meanwhile (on this thread, through `ctx`).
-  [[nodiscard]] result<nlohmann::json> call(std::string_view method, nlohmann::json params,
+  [[nodiscard]] result<nlohmann::json> call(std::string_view method, const nlohmann::json& params,
                                             const posix::deadline& until, context* ctx,
                                             std::chrono::milliseconds budget) {
     const std::int64_t id = next_id_.fetch_add(1, std::memory_order_relaxed);
@@ -245,16 +249,22 @@ class session {
       if (dead_) return fail(death_);
       pending_.emplace(id, p);
     }
-    const std::string line = jsonrpc::request_line(id, method, std::move(params));
+    const std::string line = jsonrpc::request_line(id, method, params);
     if (auto w = send(line, until); !w) {
       forget(id);
       return fail(std::move(w.error()));
     }
+    // A child answering in microseconds is the common case: spin briefly
+    // before sleeping on the condition variable (a futex wake-up costs more
+    // than the whole round trip on a busy machine).
+    const auto spin_until = steady::now() + std::chrono::microseconds(spin_us);
+    while (!p->ready.load(std::memory_order_acquire) && steady::now() < spin_until) std::this_thread::yield();
     std::unique_lock<std::mutex> lock(mu_);
     for (;;) {
       if (!p->host_calls.empty()) {
         jsonrpc::message m = std::move(p->host_calls.front());
         p->host_calls.pop_front();
+        if (p->host_calls.empty() && !p->done) p->ready.store(false, std::memory_order_relaxed);
         lock.unlock();
         serve(m, ctx, until);
         lock.lock();
@@ -367,6 +377,7 @@ class session {
       if (p->done) continue;
       p->done = true;
       p->answer = fail(death_);
+      p->ready.store(true, std::memory_order_release);
       p->cv.notify_all();
     }
   }
@@ -396,6 +407,7 @@ class session {
         if (!m.error_data.is_null()) text += " " + wire::quote(m.error_data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
         p.answer = fail(error{errc::hook_failed, std::move(text), plugin_, {}, {}});
       }
+      p.ready.store(true, std::memory_order_release);
       p.cv.notify_all();
       return;
     }
@@ -412,6 +424,7 @@ class session {
       if (!target && pending_.size() == 1) target = pending_.begin()->second;
       if (target && !target->done) {
         target->host_calls.push_back(std::move(m));
+        target->ready.store(true, std::memory_order_release);
         target->cv.notify_all();
         return;
       }

@@ -116,8 +116,17 @@ inline std::string line_of(const nlohmann::json& j) {
 }  // namespace detail
 
 [[nodiscard]] inline std::string request_line(const nlohmann::json& id, std::string_view method,
-                                              nlohmann::json params) {
-  return detail::line_of({{"jsonrpc", "2.0"}, {"id", id}, {"method", method}, {"params", std::move(params)}});
+                                              const nlohmann::json& params) {
+  // Spelled out rather than wrapped in another json object: the params (an
+  // event) are dumped once, never copied.
+  std::string s = "{\"jsonrpc\":\"2.0\",\"id\":";
+  s += id.dump();
+  s += ",\"method\":";
+  s += nlohmann::json(method).dump();
+  s += ",\"params\":";
+  s += params.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  s += "}\n";
+  return s;
 }
 [[nodiscard]] inline std::string notification_line(std::string_view method, nlohmann::json params) {
   return detail::line_of({{"jsonrpc", "2.0"}, {"method", method}, {"params", std::move(params)}});
