@@ -286,3 +286,21 @@ TEST_CASE("dispatch while other threads add and remove hooks", "[chain][threads]
   CHECK(outcomes.load() == 2 * per_thread);
   CHECK(hook_runs.load() == 2 * per_thread);
 }
+
+TEST_CASE("JSON hooks' serialised bytes reach the stats", "[chain][stats]") {
+  aura::chain<intent> c;
+  REQUIRE(c.add_json("plugin-ish", [](const aura::envelope<aura::dynamic_event>&, aura::context&)
+                                       -> aura::result<decision<aura::dynamic_event>> {
+    aura::record_wire_bytes(120, 20);  // what an adapter reports for one call
+    return decision<aura::dynamic_event>(aura::allow());
+  }));
+  REQUIRE(c.add("native", [](const intent&) { return aura::allow(); }));
+  (void)c.dispatch(env_of("x"));
+  (void)c.dispatch(env_of("x"));
+  auto stats = c.stats();
+  auto plugin = std::find_if(stats.begin(), stats.end(), [](const aura::hook_stats& s) { return s.hook == "plugin-ish"; });
+  auto native = std::find_if(stats.begin(), stats.end(), [](const aura::hook_stats& s) { return s.hook == "native"; });
+  CHECK(plugin->bytes_in == 240);
+  CHECK(plugin->bytes_out == 40);
+  CHECK(native->bytes_in == 0);
+}

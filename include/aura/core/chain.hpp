@@ -228,16 +228,7 @@ class chain {
     return out;
   }
 
-  /// Adds serialised byte counts to a hook's stats (adapters call this).
-  void record_bytes(std::string_view hook, std::uint64_t in, std::uint64_t out) {
-    auto snap = state_.acquire();
-    for (const auto& h : snap->hooks) {
-      if (h.opts.name == hook) {
-        h.rt->counters.bytes_in.fetch_add(in, std::memory_order_relaxed);
-        h.rt->counters.bytes_out.fetch_add(out, std::memory_order_relaxed);
-      }
-    }
-  }
+
 
  private:
   struct runtime {
@@ -360,6 +351,7 @@ class chain {
       if (fast.once && h.rt->fired.exchange(true, std::memory_order_acq_rel)) continue;
 
       const auto start = timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
+      if (trace) detail::current_call_bytes = {};
       result<decision<E>> answer = invoke(fast, *current, ctx, json_view);
       std::chrono::nanoseconds took{0};
       if (timed) took = std::chrono::steady_clock::now() - start;
@@ -400,6 +392,10 @@ class chain {
         if (step.kind == decision_kind::deny) c.denies.fetch_add(1, std::memory_order_relaxed);
         if (step.kind == decision_kind::mutate) c.mutations.fetch_add(1, std::memory_order_relaxed);
         if (timed) c.latency.record(static_cast<std::uint64_t>(took.count()));
+        if (const auto bytes = detail::current_call_bytes; bytes.in | bytes.out) {
+          c.bytes_in.fetch_add(bytes.in, std::memory_order_relaxed);
+          c.bytes_out.fetch_add(bytes.out, std::memory_order_relaxed);
+        }
         out.trail.push_back(trail_entry{h.opts.name, h.opts.plugin, step.kind, step.failed, took});
       }
       if (stop) break;

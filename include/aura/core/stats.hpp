@@ -58,6 +58,22 @@ class latency_histogram {
   std::array<std::atomic<std::uint64_t>, bucket_count> buckets_{};
 };
 
+namespace detail {
+/// Serialised bytes of the hook call running on this thread (see record_wire_bytes).
+struct wire_bytes {
+  std::uint64_t in = 0;
+  std::uint64_t out = 0;
+};
+inline thread_local wire_bytes current_call_bytes;
+}  // namespace detail
+
+/// Adapters call this when they serialise a hook call: `in` bytes sent to the
+/// plugin, `out` bytes read back. The chain adds them to the hook's stats.
+inline void record_wire_bytes(std::uint64_t in, std::uint64_t out) noexcept {
+  detail::current_call_bytes.in += in;
+  detail::current_call_bytes.out += out;
+}
+
 /// One hook's running counters; shared by every snapshot of its chain.
 struct hook_counters {
   std::atomic<std::uint64_t> calls{0};

@@ -1,0 +1,166 @@
+// aura/adapters/lua/sandbox.hpp - the reduced standard library a plugin script sees.
+//
+// Opened: the base library without dofile, loadfile and print, with `load`
+// limited to text chunks and `collectgarbage` limited to "count"; string
+// (no string.dump, string.rep bounded), table, math, utf8, and os.time /
+// os.clock only. Not opened: io, package (require), debug, coroutine.
+// The library tables are read-only proxies and the string metatable is
+// hidden, so a script cannot change what later calls see through them.
+#pragma once
+
+#include <cstddef>
+#include <cstring>
+
+#include <lua.hpp>
+
+namespace aura::lua {
+
+namespace detail {
+
+/// `load` that refuses binary chunks: the original `load`, called with mode "t".
+inline int sandbox_load(lua_State* L) {
+  const int n = lua_gettop(L);
+  luaL_checkany(L, 1);
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_pushvalue(L, 1);
+  if (n >= 2) {
+    lua_pushvalue(L, 2);
+  } else {
+    lua_pushnil(L);
+  }
+  lua_pushliteral(L, "t");
+  int args = 3;
+  if (n >= 4) {  // an explicit env (even nil) must stay explicit
+    lua_pushvalue(L, 4);
+    args = 4;
+  }
+  const int base = lua_gettop(L) - args - 1;
+  lua_call(L, args, LUA_MULTRET);
+  return lua_gettop(L) - base;
+}
+
+/// collectgarbage("count") only: reading memory use is harmless, steering the collector is not.
+inline int sandbox_collectgarbage(lua_State* L) {
+  const char* option = luaL_optstring(L, 1, "collect");
+  if (std::strcmp(option, "count") == 0) {
+    const int kb = lua_gc(L, LUA_GCCOUNT);
+    const int rest = lua_gc(L, LUA_GCCOUNTB);
+    lua_pushnumber(L, static_cast<lua_Number>(kb) + static_cast<lua_Number>(rest) / 1024.0);
+    return 1;
+  }
+  return luaL_error(L, "collectgarbage(\"%s\") is not available to plugins (only \"count\")", option);
+}
+
+/// string.rep bounded: the library's loop copies in C, where the instruction
+/// hook never fires, so `("").rep("", 1e15)` would spin for hours.
+inline constexpr lua_Integer max_rep_bytes = lua_Integer{1} << 30;
+inline constexpr lua_Integer max_rep_count = lua_Integer{1} << 24;
+inline int sandbox_string_rep(lua_State* L) {
+  std::size_t len = 0, sep_len = 0;
+  luaL_checklstring(L, 1, &len);
+  const lua_Integer n = luaL_checkinteger(L, 2);
+  luaL_optlstring(L, 3, "", &sep_len);
+  if (n > 0) {
+    const auto unit = static_cast<lua_Integer>(len + sep_len);
+    if (n > max_rep_count && unit == 0) return luaL_error(L, "string.rep: count too large");
+    if (unit > 0 && n > max_rep_bytes / unit) return luaL_error(L, "string.rep: result too large");
+  }
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, 1);
+  return 1;
+}
+
+inline int read_only_newindex(lua_State* L) {
+  return luaL_error(L, "attempt to modify read-only table '%s'", lua_tostring(L, lua_upvalueindex(1)));
+}
+
+/// Sets field `name` of the table at -1 to nil.
+inline void drop(lua_State* L, const char* name) {
+  lua_pushnil(L);
+  lua_setfield(L, -2, name);
+}
+
+}  // namespace detail
+
+/// Replaces the table at the top of the stack by a read-only proxy: a full
+/// userdata whose __index is the table (rawset cannot reach a userdata, and
+/// __metatable hides the real table). May raise.
+inline void make_read_only(lua_State* L, const char* name) {
+  const int real = lua_gettop(L);
+  lua_newuserdatauv(L, 0, 0);
+  lua_createtable(L, 0, 4);
+  lua_pushvalue(L, real);
+  lua_setfield(L, -2, "__index");
+  lua_pushstring(L, name);
+  lua_pushcclosure(L, &detail::read_only_newindex, 1);
+  lua_setfield(L, -2, "__newindex");
+  lua_pushstring(L, name);
+  lua_setfield(L, -2, "__name");
+  lua_pushliteral(L, "locked");
+  lua_setfield(L, -2, "__metatable");
+  lua_setmetatable(L, -2);
+  lua_replace(L, real);
+}
+
+/// Opens the sandboxed standard library into the state's globals. May raise:
+/// call it in protected mode.
+inline void open_sandbox(lua_State* L) {
+  luaL_requiref(L, LUA_GNAME, luaopen_base, 1);
+  // base: drop what reaches files or stdout, wrap load and collectgarbage
+  detail::drop(L, "dofile");
+  detail::drop(L, "loadfile");
+  detail::drop(L, "print");
+  detail::drop(L, "warn");
+  lua_getfield(L, -1, "load");
+  lua_pushcclosure(L, &detail::sandbox_load, 1);
+  lua_setfield(L, -2, "load");
+  lua_pushcfunction(L, &detail::sandbox_collectgarbage);
+  lua_setfield(L, -2, "collectgarbage");
+  lua_pop(L, 1);
+
+  luaL_requiref(L, LUA_STRLIBNAME, luaopen_string, 0);
+  detail::drop(L, "dump");
+  lua_getfield(L, -1, "rep");
+  lua_pushcclosure(L, &detail::sandbox_string_rep, 1);
+  lua_setfield(L, -2, "rep");
+  // The string metatable's __index is this (real) table; hide the metatable
+  // so `getmetatable("")` gives a string and cannot be edited.
+  lua_pushliteral(L, "");
+  if (lua_getmetatable(L, -1)) {
+    lua_pushliteral(L, "locked");
+    lua_setfield(L, -2, "__metatable");
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
+  make_read_only(L, LUA_STRLIBNAME);
+  lua_setglobal(L, LUA_STRLIBNAME);
+
+  luaL_requiref(L, LUA_TABLIBNAME, luaopen_table, 0);
+  make_read_only(L, LUA_TABLIBNAME);
+  lua_setglobal(L, LUA_TABLIBNAME);
+
+  luaL_requiref(L, LUA_MATHLIBNAME, luaopen_math, 0);
+  make_read_only(L, LUA_MATHLIBNAME);
+  lua_setglobal(L, LUA_MATHLIBNAME);
+
+  luaL_requiref(L, LUA_UTF8LIBNAME, luaopen_utf8, 0);
+  make_read_only(L, LUA_UTF8LIBNAME);
+  lua_setglobal(L, LUA_UTF8LIBNAME);
+
+  // os: only the clock readings
+  luaL_requiref(L, LUA_OSLIBNAME, luaopen_os, 0);
+  lua_createtable(L, 0, 2);
+  lua_getfield(L, -2, "time");
+  lua_setfield(L, -2, "time");
+  lua_getfield(L, -2, "clock");
+  lua_setfield(L, -2, "clock");
+  make_read_only(L, LUA_OSLIBNAME);
+  lua_setglobal(L, LUA_OSLIBNAME);
+  lua_pop(L, 1);
+
+  // luaL_requiref recorded the modules in package.loaded (a registry table
+  // scripts cannot reach); nothing else to clean up.
+}
+
+}  // namespace aura::lua
