@@ -1,0 +1,452 @@
+// aura/plugin/host.hpp - loads plugins into a bus and manages their life:
+// load, unload (bounded flush), reload and upgrade, while other threads dispatch.
+//
+// How a swap stays atomic: each declared hook joins the bus once, as a small
+// stable hook that looks up the plugin's *current version* (an immutable
+// object published lock-free) when it runs and calls that version's code,
+// holding a reference to it for the whole call. An upgrade builds the new
+// version beside the old one, then publishes it with one atomic store: a
+// dispatch sees the old version or the new, never neither, and a call that
+// started on the old version finishes on it. The old version is stopped only
+// when the last such call has returned (bounded by the unload grace).
+//
+// `once` state lives in the stable hook's slot, so it survives reload and
+// upgrade. Hooks whose registration changes (priority, condition, failure
+// policy, timeout) are re-registered under a new generation: the new entry
+// joins before the swap and serves only the new version, the old one leaves
+// after it.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "aura/core/bus.hpp"
+#include "aura/core/context.hpp"
+#include "aura/core/error.hpp"
+#include "aura/core/host_api.hpp"
+#include "aura/core/snapshot.hpp"
+#include "aura/plugin/config.hpp"
+#include "aura/plugin/detail/run.hpp"
+#include "aura/plugin/manifest.hpp"
+#include "aura/plugin/manifest_reader.hpp"
+#include "aura/plugin/runtime.hpp"
+#include "aura/plugin/sandbox.hpp"
+#include "aura/plugin/version_range.hpp"
+
+namespace aura::plugin {
+
+/// What the host gives every plugin it loads.
+struct host_options {
+  std::shared_ptr<logger> log = std::make_shared<stderr_logger>();
+  std::shared_ptr<clock_source> clock = std::make_shared<system_clock_source>();
+  std::shared_ptr<http_client> http;  ///< none: plugins' HTTP calls get errc::unsupported
+  config_layers config;
+  /// plugin_private storage lives in data_root/<name>; empty: <plugin dir>/.data
+  std::filesystem::path data_root;
+  /// repo_readonly / repo_readwrite storage root; empty: the current directory
+  std::filesystem::path repo_root;
+  /// The environment plugins' variables are taken from; empty: the host's own.
+  std::optional<std::map<std::string, std::string>> environment;
+  semver sdk = host_sdk();
+  std::chrono::milliseconds unload_grace{1000};
+  std::chrono::milliseconds lifecycle_timeout{5000};  ///< Codineer Init/Shutdown scripts
+};
+
+/// A loaded plugin, as listed.
+struct plugin_status {
+  std::string name;
+  std::string version;
+  runtime_kind kind = runtime_kind::native;
+  std::filesystem::path dir;
+  std::size_t hooks = 0;
+  std::uint64_t generation = 0;  ///< 1 at load, +1 per reload or upgrade
+};
+
+class plugin_host {
+ public:
+  plugin_host(aura::bus& bus, runtime_registry runtimes, host_options opts = {})
+      : bus_(bus), runtimes_(std::move(runtimes)), opts_(std::move(opts)) {}
+  plugin_host(const plugin_host&) = delete;
+  plugin_host& operator=(const plugin_host&) = delete;
+  ~plugin_host() {
+    for (const auto& name : names()) (void)unload(name);
+  }
+
+  /// The checks a load makes before running any plugin code: SDK range,
+  /// minimum aura version, hooks inside read_events. Every problem is returned.
+  [[nodiscard]] std::vector<error> check(const manifest& m) const {
+    std::vector<error> out;
+    if (m.api.sdk) {
+      if (auto ok = check_sdk(m.name, *m.api.sdk, opts_.sdk); !ok) {
+        error e = std::move(ok.error());
+        e.where = m.file.string();
+        out.push_back(std::move(e));
+      }
+    }
+    if (m.api.min_aura_version && opts_.sdk < *m.api.min_aura_version) {
+      out.push_back(error{errc::version_mismatch,
+                          "plugin requires aura >= " + m.api.min_aura_version->str() + ", host has " + opts_.sdk.str(),
+                          m.name, {}, m.file.string()});
+    }
+    for (auto& e : check_hook_events(m)) out.push_back(std::move(e));
+    return out;
+  }
+
+  /// Loads a plugin: its hooks join the bus. Nothing is left behind on failure.
+  result<void> load(manifest m) {
+    std::lock_guard<std::mutex> lock(admin_);
+    if (slots_.count(m.name)) {
+      return fail(error{errc::already_exists, "a plugin of this name is already loaded", m.name, {}, m.file.string()});
+    }
+    auto s = std::make_shared<slot>();
+    s->name = m.name;
+    auto v = build(std::move(m), 1);
+    if (!v) return fail(std::move(v.error()));
+    if (auto r = install(s, *v); !r) {
+      (void)stop_version(**v, opts_.unload_grace);
+      return r;
+    }
+    slots_.emplace(s->name, s);
+    return {};
+  }
+
+  /// Unloads a plugin: its hooks leave the bus at once; calls in flight get up
+  /// to `grace` to finish, then the plugin is stopped (and gets `grace` to flush).
+  result<void> unload(const std::string& name, std::optional<std::chrono::milliseconds> grace = std::nullopt) {
+    const auto g = grace.value_or(opts_.unload_grace);
+    std::shared_ptr<slot> s;
+    {
+      std::lock_guard<std::mutex> lock(admin_);
+      auto it = slots_.find(name);
+      if (it == slots_.end()) return fail(error{errc::not_found, "no plugin of this name is loaded", name, {}, {}});
+      s = it->second;
+      slots_.erase(it);
+    }
+    bus_.remove_plugin(name);
+    auto old = current(*s);
+    s->current.store(nullptr);
+    if (!old) return {};
+    drain(old, g);
+    return stop_version(*old, g);
+  }
+
+  /// Reads the plugin's manifest from disk again and upgrades to it.
+  result<void> reload(const std::string& name) {
+    std::filesystem::path file;
+    {
+      std::lock_guard<std::mutex> lock(admin_);
+      auto it = slots_.find(name);
+      if (it == slots_.end()) return fail(error{errc::not_found, "no plugin of this name is loaded", name, {}, {}});
+      auto v = current(*it->second);
+      if (!v) return fail(error{errc::not_found, "the plugin is being unloaded", name, {}, {}});
+      file = v->spec.file;
+    }
+    auto m = read_manifest(file);
+    if (!m) return fail(std::move(m.error()));
+    if (m->name != name) {
+      return fail(error{errc::invalid_argument, "the manifest now names the plugin \"" + m->name + "\"", name, {},
+                        file.string()});
+    }
+    return upgrade(std::move(*m));
+  }
+
+  /// Swaps a loaded plugin for another version atomically: dispatches see the
+  /// old version or the new one; calls in flight finish on the old one.
+  result<void> upgrade(manifest m) {
+    std::shared_ptr<slot> s;
+    std::shared_ptr<const version> old;
+    std::shared_ptr<const version> fresh;
+    {
+      std::lock_guard<std::mutex> lock(admin_);
+      auto it = slots_.find(m.name);
+      if (it == slots_.end()) return fail(error{errc::not_found, "no plugin of this name is loaded", m.name, {}, {}});
+      s = it->second;
+      old = current(*s);
+      auto v = build(std::move(m), old ? old->generation + 1 : 1);
+      if (!v) return fail(std::move(v.error()));
+      if (auto r = install(s, *v); !r) {
+        (void)stop_version(**v, opts_.unload_grace);
+        return r;
+      }
+      fresh = *v;
+    }
+    if (old) {
+      drain(old, opts_.unload_grace);
+      (void)stop_version(*old, opts_.unload_grace);
+    }
+    return {};
+  }
+
+  [[nodiscard]] bool loaded(const std::string& name) const {
+    std::lock_guard<std::mutex> lock(admin_);
+    return slots_.count(name) != 0;
+  }
+
+  [[nodiscard]] std::vector<std::string> names() const {
+    std::lock_guard<std::mutex> lock(admin_);
+    std::vector<std::string> out;
+    for (const auto& kv : slots_) out.push_back(kv.first);
+    return out;
+  }
+
+  /// The manifest of the current version of a loaded plugin.
+  [[nodiscard]] std::optional<manifest> find(const std::string& name) const {
+    std::lock_guard<std::mutex> lock(admin_);
+    auto it = slots_.find(name);
+    if (it == slots_.end()) return std::nullopt;
+    auto v = current(*it->second);
+    if (!v) return std::nullopt;
+    return v->spec;
+  }
+
+  /// The plugin's own context (owner, permissions, merged config, storage).
+  [[nodiscard]] std::shared_ptr<context> context_of(const std::string& name) const {
+    std::lock_guard<std::mutex> lock(admin_);
+    auto it = slots_.find(name);
+    if (it == slots_.end()) return nullptr;
+    auto v = current(*it->second);
+    return v ? v->ctx : nullptr;
+  }
+
+  /// The environment a loaded plugin's commands and tools receive.
+  [[nodiscard]] std::map<std::string, std::string> environment_of(const manifest& m) const {
+    return environment_for(m.perms, opts_.environment ? *opts_.environment : host_environment());
+  }
+
+  [[nodiscard]] std::vector<plugin_status> list() const {
+    std::lock_guard<std::mutex> lock(admin_);
+    std::vector<plugin_status> out;
+    for (const auto& [name, s] : slots_) {
+      auto v = current(*s);
+      if (!v) continue;
+      out.push_back(plugin_status{name, v->spec.version, v->spec.runtime.kind, v->spec.dir, v->spec.hooks.size(),
+                                  v->generation});
+    }
+    return out;
+  }
+
+  [[nodiscard]] const host_options& options() const noexcept { return opts_; }
+  [[nodiscard]] aura::bus& bus() noexcept { return bus_; }
+
+ private:
+  struct bound_hook {
+    hook_spec spec;
+    json_hook fn;
+    std::uint64_t registration = 0;  ///< which stable bus hook serves it
+  };
+  struct version {
+    manifest spec;
+    std::shared_ptr<context> ctx;
+    std::shared_ptr<plugin_instance> inst;
+    std::map<std::string, bound_hook> hooks;  ///< by key (event, handler)
+    std::uint64_t generation = 0;
+  };
+  struct registration {
+    std::string event;
+    std::string hook_name;  ///< the name in the chain
+    hook_options opts;
+    std::uint64_t id = 0;
+  };
+  struct slot {
+    std::string name;
+    ::aura::detail::published<std::shared_ptr<const version>> current{nullptr};
+    std::map<std::string, std::shared_ptr<std::atomic<bool>>> once;  ///< by key; survives versions
+    std::map<std::string, registration> registered;                  ///< by key
+    std::uint64_t next_registration = 1;
+  };
+
+  [[nodiscard]] static std::string key_of(const hook_spec& h) { return h.event + '\x1f' + h.handler; }
+  [[nodiscard]] static std::shared_ptr<const version> current(slot& s) {
+    auto g = s.current.acquire();
+    return *g;
+  }
+  [[nodiscard]] static bool same_registration(const hook_options& a, const hook_options& b) {
+    return a.priority == b.priority && a.when == b.when && a.on_error == b.on_error && a.timeout == b.timeout;
+  }
+
+  [[nodiscard]] std::shared_ptr<aura::storage> storage_for(const manifest& m) const {
+    switch (m.perms.storage) {
+      case storage_scope::plugin_private: {
+        auto root = opts_.data_root.empty() ? m.dir / ".data" : opts_.data_root / m.name;
+        return std::make_shared<directory_storage>(root, m.name);
+      }
+      case storage_scope::repo_readonly:
+      case storage_scope::repo_readwrite: {
+        std::error_code ec;
+        auto root = opts_.repo_root.empty() ? std::filesystem::current_path(ec) : opts_.repo_root;
+        return std::make_shared<directory_storage>(root, m.name, m.perms.storage == storage_scope::repo_readonly);
+      }
+      case storage_scope::none: break;
+    }
+    return std::make_shared<memory_storage>();  // unreachable through the context: it refuses first
+  }
+
+  /// Makes a new version: checks, context, code, hooks. Runs no dispatch.
+  result<std::shared_ptr<const version>> build(manifest m, std::uint64_t generation) {
+    auto problems = check(m);
+    if (!problems.empty()) {
+      error first = std::move(problems.front());
+      for (std::size_t i = 1; i < problems.size(); ++i) first.message += "; " + problems[i].describe();
+      return fail(std::move(first));
+    }
+    auto v = std::make_shared<version>();
+    v->generation = generation;
+    v->ctx = std::make_shared<context>();
+    v->ctx->set_owner(m.name)
+        .set_permissions(m.perms)
+        .set_logger(opts_.log)
+        .set_clock(opts_.clock)
+        .set_storage(storage_for(m))
+        .set_config(opts_.config.merged(m.name, m.config));
+    if (opts_.http) v->ctx->set_http(opts_.http);
+    const auto env = environment_of(m);
+    for (const auto& script : m.on_init) {
+      if (auto r = run_script(m, script, env, "Init"); !r) return fail(std::move(r.error()));
+    }
+    auto inst = runtimes_.load(load_request{m, v->ctx, env});
+    if (!inst) return fail(std::move(inst.error()));
+    v->inst = *inst;
+    for (const auto& h : m.hooks) {
+      auto fn = v->inst->hook(h);
+      if (!fn) {
+        (void)v->inst->stop(opts_.unload_grace);
+        error e = std::move(fn.error());
+        if (e.plugin.empty()) e.plugin = m.name;
+        if (e.hook.empty()) e.hook = h.handler;
+        if (e.where.empty()) e.where = h.where;
+        return fail(std::move(e));
+      }
+      v->hooks[key_of(h)] = bound_hook{h, std::move(*fn), 0};
+    }
+    v->spec = std::move(m);
+    return std::shared_ptr<const version>(std::move(v));
+  }
+
+  [[nodiscard]] result<void> run_script(const manifest& m, const std::vector<std::string>& argv,
+                                        const std::map<std::string, std::string>& env, const char* phase) const {
+    auto r = detail::run_command(detail::resolve_argv(argv, m.dir), m.dir, env, {}, opts_.lifecycle_timeout);
+    if (!r) {
+      error e = std::move(r.error());
+      e.plugin = m.name;
+      e.message = std::string(phase) + " script: " + e.message;
+      return fail(std::move(e));
+    }
+    if (r->exit_code != 0) {
+      return fail(error{errc::load_error,
+                        std::string(phase) + " script \"" + argv.front() + "\" exited with status " +
+                            std::to_string(r->exit_code) + (r->err.empty() ? "" : ": " + r->err),
+                        m.name, {}, m.file.string()});
+    }
+    return {};
+  }
+
+  /// Joins the version's hooks to the bus (new registrations first), publishes
+  /// it, then retires registrations the new version no longer uses.
+  result<void> install(const std::shared_ptr<slot>& sp, std::shared_ptr<const version>& v) {
+    slot& s = *sp;
+    auto next = std::make_shared<version>(*v);  // fill in the registration ids
+    std::vector<std::string> added_keys;
+    std::vector<registration> superseded;
+    std::map<std::string, registration> now;
+    for (auto& [key, bound] : next->hooks) {
+      hook_options o(s.name + ":" + bound.spec.handler);
+      o.priority = bound.spec.priority;
+      o.when = bound.spec.condition;
+      o.on_error = bound.spec.on_error;
+      o.timeout = bound.spec.timeout;
+      o.plugin = s.name;
+      auto it = s.registered.find(key);
+      if (it != s.registered.end() && same_registration(it->second.opts, o)) {
+        bound.registration = it->second.id;
+        now[key] = it->second;
+        continue;
+      }
+      registration reg;
+      reg.event = bound.spec.event;
+      reg.id = s.next_registration++;
+      if (it != s.registered.end()) {
+        o.name += "@" + std::to_string(reg.id);  // both entries coexist for a moment
+        superseded.push_back(it->second);
+      }
+      reg.hook_name = o.name;
+      reg.opts = o;
+      auto& fired = s.once[key];
+      if (!fired) fired = std::make_shared<std::atomic<bool>>(false);
+      auto r = bus_.on(reg.event, o, stable_hook(sp, key, reg.id, fired));
+      if (!r) {
+        for (const auto& k : added_keys) bus_.off(now[k].event, now[k].hook_name);
+        error e = std::move(r.error());
+        e.plugin = s.name;
+        e.hook = bound.spec.handler;
+        if (e.where.empty()) e.where = bound.spec.where;
+        return fail(std::move(e));
+      }
+      bound.registration = reg.id;
+      added_keys.push_back(key);
+      now[key] = reg;
+    }
+    v = next;
+    s.current.store(v);
+    for (const auto& [key, reg] : s.registered) {
+      if (!now.count(key)) bus_.off(reg.event, reg.hook_name);
+    }
+    for (const auto& reg : superseded) bus_.off(reg.event, reg.hook_name);
+    s.registered = std::move(now);
+    return {};
+  }
+
+  /// The bus-side hook: runs the current version's code for one key.
+  [[nodiscard]] static json_hook stable_hook(std::shared_ptr<slot> sp, std::string key, std::uint64_t id,
+                                             std::shared_ptr<std::atomic<bool>> fired) {
+    return [sp = std::move(sp), key = std::move(key), id, fired = std::move(fired)](
+               const envelope<dynamic_event>& env, context& dispatch_ctx) -> result<decision<dynamic_event>> {
+      (void)dispatch_ctx;
+      std::shared_ptr<const version> v = current(*sp);
+      if (!v) return allow();  // unloading
+      auto it = v->hooks.find(key);
+      if (it == v->hooks.end() || it->second.registration != id) return allow();  // served by another entry
+      if (it->second.spec.once && fired->exchange(true, std::memory_order_acq_rel)) return allow();
+      return it->second.fn(env, *v->ctx);
+    };
+  }
+
+  /// Waits (bounded) until no call holds the old version any more.
+  static void drain(const std::shared_ptr<const version>& old, std::chrono::milliseconds grace) {
+    const auto until = std::chrono::steady_clock::now() + grace;
+    while (old.use_count() > 1 && std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+  }
+
+  result<void> stop_version(const version& v, std::chrono::milliseconds grace) const {
+    result<void> out;
+    const auto env = environment_for(v.spec.perms, opts_.environment ? *opts_.environment : host_environment());
+    for (const auto& script : v.spec.on_shutdown) {
+      if (auto r = run_script(v.spec, script, env, "Shutdown"); !r && out) out = fail(std::move(r.error()));
+    }
+    if (v.inst) {
+      if (auto r = v.inst->stop(grace); !r && out) out = fail(std::move(r.error()));
+    }
+    return out;
+  }
+
+  aura::bus& bus_;
+  runtime_registry runtimes_;
+  host_options opts_;
+  mutable std::mutex admin_;
+  std::map<std::string, std::shared_ptr<slot>> slots_;
+};
+
+}  // namespace aura::plugin

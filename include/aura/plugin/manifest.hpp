@@ -1,0 +1,124 @@
+// aura/plugin/manifest.hpp - what a plugin declares about itself, in one model
+// for every manifest format (aura-plugin.toml, aura-plugin.json, Codineer plugin.json).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "aura/core/hook.hpp"
+#include "aura/core/permissions.hpp"
+#include "aura/plugin/version_range.hpp"
+
+namespace aura::plugin {
+
+/// How a plugin's hooks run.
+enum class runtime_kind : std::uint8_t { native, process, command, wasm, lua };
+
+[[nodiscard]] constexpr std::string_view to_string(runtime_kind k) noexcept {
+  switch (k) {
+    case runtime_kind::native: return "native";
+    case runtime_kind::process: return "process";
+    case runtime_kind::command: return "command";
+    case runtime_kind::wasm: return "wasm";
+    case runtime_kind::lua: return "lua";
+  }
+  return "native";
+}
+
+[[nodiscard]] inline std::optional<runtime_kind> runtime_kind_from(std::string_view s) noexcept {
+  for (auto k : {runtime_kind::native, runtime_kind::process, runtime_kind::command, runtime_kind::wasm,
+                 runtime_kind::lua}) {
+    if (to_string(k) == s) return k;
+  }
+  return std::nullopt;
+}
+
+/// Which file a manifest came from.
+enum class manifest_format : std::uint8_t { toml, json, codineer };
+
+[[nodiscard]] constexpr std::string_view to_string(manifest_format f) noexcept {
+  switch (f) {
+    case manifest_format::toml: return "aura-plugin.toml";
+    case manifest_format::json: return "aura-plugin.json";
+    case manifest_format::codineer: return "plugin.json";
+  }
+  return "aura-plugin.json";
+}
+
+/// `[plugin.runtime]`: the kind and what to start. For process/command the
+/// entrypoint is a command line (split on spaces, or `args` for the rest);
+/// for wasm/lua a file relative to the plugin directory; for native the name
+/// a host registered a factory under (see native_registry).
+struct runtime_spec {
+  runtime_kind kind = runtime_kind::process;
+  std::string entrypoint;
+  std::vector<std::string> args;
+  /// command runtime: "aura" (the wire format) or "claude_code" (Claude Code hook I/O).
+  std::string protocol = "aura";
+};
+
+/// One `[[plugin.hooks]]` entry.
+struct hook_spec {
+  std::string event;
+  std::string handler;
+  int priority = 0;
+  std::chrono::milliseconds timeout{0};
+  std::string condition;
+  bool once = false;
+  failure_policy on_error = failure_policy::fail_open;
+  /// Codineer hooks each run their own script: the command line, relative to the plugin.
+  std::vector<std::string> command;
+  std::string where;  ///< "file:line" of the entry, for load errors
+};
+
+/// A command line tool or command the plugin offers: arguments as JSON on
+/// stdin, the answer on stdout.
+struct command_spec {
+  std::string name;
+  std::string description;
+  std::vector<std::string> run;      ///< argv; [0] relative to the plugin directory if it names a file there
+  nlohmann::json input_schema = nlohmann::json::object();  ///< JSON Schema of the arguments
+  std::string schema_file;           ///< `schema` of an mcp_tools entry (relative path), already loaded
+  std::string required_permission;   ///< Codineer: read-only | workspace-write | danger-full-access
+  std::string where;
+};
+
+/// `[plugin.api]`.
+struct api_spec {
+  std::optional<semver> min_aura_version;
+  std::optional<version_range> sdk;
+};
+
+/// A parsed, validated manifest.
+struct manifest {
+  std::string name;
+  std::string version;
+  std::string description;
+  std::vector<std::string> authors;
+  std::string license;
+  runtime_spec runtime;
+  api_spec api;
+  std::vector<hook_spec> hooks;
+  std::vector<command_spec> commands;
+  std::vector<command_spec> tools;
+  nlohmann::json config = nlohmann::json::object();  ///< `[plugin.config]` defaults
+  permissions perms;
+  bool default_enabled = true;
+  /// Codineer lifecycle scripts: run at load (Init) and unload (Shutdown).
+  std::vector<std::vector<std::string>> on_init, on_shutdown;
+
+  manifest_format format = manifest_format::json;
+  std::filesystem::path file;  ///< the manifest file
+  std::filesystem::path dir;   ///< the plugin directory (file's parent)
+  nlohmann::json source;       ///< the document as read (TOML converted to JSON)
+};
+
+}  // namespace aura::plugin

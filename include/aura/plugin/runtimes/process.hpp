@@ -1,0 +1,114 @@
+// aura/plugin/runtimes/process.hpp - "process" and "command" plugins through
+// the POSIX adapters (aura/adapters/process.hpp, aura/adapters/command.hpp).
+//
+// process: `entrypoint` (+ `args`) is started once in the plugin directory,
+// with the environment its permissions allow, and serves every hook over
+// JSON-RPC. command: one process per event; Codineer hooks each name their own
+// script, aura manifests share the entrypoint and tell handlers apart by the
+// wire request's "hook" member.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "aura/adapters/command.hpp"
+#include "aura/adapters/process.hpp"
+#include "aura/plugin/detail/run.hpp"
+#include "aura/plugin/detail/util.hpp"
+#include "aura/plugin/runtime.hpp"
+
+namespace aura::plugin {
+
+namespace detail {
+
+[[nodiscard]] inline std::vector<std::string> entry_argv(const manifest& m) {
+  std::vector<std::string> argv = split_command(m.runtime.entrypoint);
+  for (const auto& a : m.runtime.args) argv.push_back(a);
+  return resolve_argv(std::move(argv), m.dir);
+}
+
+class process_instance final : public plugin_instance {
+ public:
+  explicit process_instance(std::shared_ptr<process_plugin> p) : p_(std::move(p)) {}
+  [[nodiscard]] result<json_hook> hook(const hook_spec& spec) override {
+    if (!p_->implements(spec.handler)) {
+      return fail(error{errc::not_found,
+                        "the process does not implement handler \"" + spec.handler + "\" (it stated " +
+                            nlohmann::json(p_->hooks()).dump() + ")",
+                        p_->name(), spec.handler, spec.where});
+    }
+    return p_->hook(spec.handler, spec.timeout);
+  }
+  result<void> stop(std::chrono::milliseconds grace) override { return p_->shutdown(grace); }
+
+ private:
+  std::shared_ptr<process_plugin> p_;
+};
+
+class command_instance final : public plugin_instance {
+ public:
+  command_instance(const manifest& m, std::shared_ptr<context> ctx, std::map<std::string, std::string> env)
+      : m_(m), ctx_(std::move(ctx)), env_(std::move(env)) {}
+  [[nodiscard]] result<json_hook> hook(const hook_spec& spec) override {
+    command_options o;
+    o.name = m_.name;
+    o.argv = spec.command.empty() ? entry_argv(m_) : resolve_argv(spec.command, m_.dir);
+    o.workdir = m_.dir;
+    o.env = env_;
+    if (spec.timeout.count() > 0) o.timeout = spec.timeout;
+    o.protocol = m_.runtime.protocol == "claude_code" ? command_protocol::claude_code : command_protocol::aura;
+    o.ctx = ctx_;
+    o.handler = spec.handler;
+    auto h = make_command_hook(std::move(o));
+    if (!h) {
+      error e = std::move(h.error());
+      e.plugin = m_.name;
+      e.hook = spec.handler;
+      if (e.where.empty()) e.where = spec.where;
+      return fail(std::move(e));
+    }
+    return h;
+  }
+
+ private:
+  manifest m_;
+  std::shared_ptr<context> ctx_;
+  std::map<std::string, std::string> env_;
+};
+
+}  // namespace detail
+
+/// The loader for "process" plugins.
+[[nodiscard]] inline runtime_loader process_loader() {
+  return [](const load_request& req) -> result<std::shared_ptr<plugin_instance>> {
+    process_options o;
+    o.name = req.spec.name;
+    o.argv = detail::entry_argv(req.spec);
+    o.workdir = req.spec.dir;
+    o.env = req.env;
+    o.ctx = req.ctx;
+    for (const auto& h : req.spec.hooks) {
+      if (h.timeout.count() > 0) o.hook_timeouts[h.handler] = h.timeout;
+    }
+    auto p = process_plugin::start(std::move(o));
+    if (!p) {
+      error e = std::move(p.error());
+      if (e.plugin.empty()) e.plugin = req.spec.name;
+      if (e.where.empty()) e.where = req.spec.file.string();
+      return fail(std::move(e));
+    }
+    return std::shared_ptr<plugin_instance>(std::make_shared<detail::process_instance>(std::move(*p)));
+  };
+}
+
+/// The loader for "command" plugins (and Codineer plugin.json hooks).
+[[nodiscard]] inline runtime_loader command_loader() {
+  return [](const load_request& req) -> result<std::shared_ptr<plugin_instance>> {
+    return std::shared_ptr<plugin_instance>(std::make_shared<detail::command_instance>(req.spec, req.ctx, req.env));
+  };
+}
+
+}  // namespace aura::plugin

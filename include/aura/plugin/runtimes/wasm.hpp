@@ -1,0 +1,41 @@
+// aura/plugin/runtimes/wasm.hpp - "wasm" plugins through aura/adapters/wasm.hpp
+// (needs WABT: link aura::wasm). `entrypoint` is the .wasm file in the plugin directory.
+#pragma once
+
+#include <memory>
+#include <utility>
+
+#include "aura/adapters/wasm.hpp"
+#include "aura/plugin/runtime.hpp"
+
+namespace aura::plugin {
+
+namespace detail {
+class wasm_instance final : public plugin_instance {
+ public:
+  explicit wasm_instance(std::shared_ptr<wasm_plugin> p) : p_(std::move(p)) {}
+  [[nodiscard]] result<json_hook> hook(const hook_spec& spec) override { return p_->hook(spec.handler); }
+
+ private:
+  std::shared_ptr<wasm_plugin> p_;
+};
+}  // namespace detail
+
+/// The loader for "wasm" plugins, with the sandbox's limits.
+[[nodiscard]] inline runtime_loader wasm_loader(wasm_limits limits = {}) {
+  return [limits](const load_request& req) -> result<std::shared_ptr<plugin_instance>> {
+    wasm_options o;
+    o.name = req.spec.name;
+    o.limits = limits;
+    o.ctx = req.ctx;
+    auto p = wasm_plugin::load(req.spec.dir / req.spec.runtime.entrypoint, std::move(o));
+    if (!p) {
+      error e = std::move(p.error());
+      if (e.plugin.empty()) e.plugin = req.spec.name;
+      return fail(std::move(e));
+    }
+    return std::shared_ptr<plugin_instance>(std::make_shared<detail::wasm_instance>(std::move(*p)));
+  };
+}
+
+}  // namespace aura::plugin

@@ -1,0 +1,152 @@
+// aura/plugin/tools.hpp - plugin tools (MCP-style) and commands.
+//
+// A tool or command is a command line in the plugin directory: it gets its
+// arguments as one JSON document on stdin and answers on stdout (JSON or
+// text); exit 0 is success. Tools are listed MCP-style under namespaced names
+// `plugin_<name>_<tool>` (characters other than [A-Za-z0-9_-] become `_`),
+// their arguments are checked against the tool's JSON Schema before the tool
+// runs, and they run with the plugin's filtered environment.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "aura/core/error.hpp"
+#include "aura/plugin/detail/run.hpp"
+#include "aura/plugin/manifest.hpp"
+#include "aura/schema/schema.hpp"
+
+namespace aura::plugin {
+
+/// `plugin_<plugin>_<tool>` with characters MCP names do not allow made `_`.
+[[nodiscard]] inline std::string tool_name(const std::string& plugin, const std::string& tool) {
+  std::string out = "plugin_" + plugin + "_" + tool;
+  for (char& c : out) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    if (!ok) c = '_';
+  }
+  return out;
+}
+
+/// Codineer's tool permission levels, lowest first.
+[[nodiscard]] inline int tool_permission_level(const std::string& p) {
+  if (p == "danger-full-access") return 2;
+  if (p == "workspace-write") return 1;
+  return 0;  // read-only (and unset)
+}
+
+/// One tool a loaded plugin offers.
+struct plugin_tool {
+  std::string name;    ///< namespaced
+  std::string plugin;
+  command_spec spec;
+  std::filesystem::path dir;
+  std::map<std::string, std::string> env;
+  std::shared_ptr<const schema::validator> check;  ///< null: any arguments
+};
+
+/// The tools of one plugin (its schemas compiled once).
+[[nodiscard]] inline result<std::vector<plugin_tool>> tools_of(const manifest& m,
+                                                               const std::map<std::string, std::string>& env) {
+  std::vector<plugin_tool> out;
+  for (const auto& t : m.tools) {
+    plugin_tool pt{tool_name(m.name, t.name), m.name, t, m.dir, env, nullptr};
+    auto v = schema::compile(t.input_schema);
+    if (!v) {
+      error e = std::move(v.error());
+      e.plugin = m.name;
+      e.message = "tool \"" + t.name + "\": " + e.message;
+      return fail(std::move(e));
+    }
+    pt.check = std::make_shared<const schema::validator>(std::move(*v));
+    out.push_back(std::move(pt));
+  }
+  return out;
+}
+
+/// The MCP `tools/list` result for these tools.
+[[nodiscard]] inline nlohmann::json mcp_tools_list(const std::vector<plugin_tool>& tools) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& t : tools) {
+    nlohmann::json entry{{"name", t.name}, {"description", t.spec.description}, {"inputSchema", t.spec.input_schema}};
+    if (!t.spec.required_permission.empty()) {
+      entry["annotations"] = {{"readOnlyHint", tool_permission_level(t.spec.required_permission) == 0}};
+    }
+    list.push_back(std::move(entry));
+  }
+  return nlohmann::json{{"tools", std::move(list)}};
+}
+
+/// Runs a command line of a plugin with `args` as JSON on stdin.
+[[nodiscard]] inline result<detail::run_result> run_with_json(const std::vector<std::string>& argv,
+                                                              const std::filesystem::path& dir,
+                                                              const std::map<std::string, std::string>& env,
+                                                              const nlohmann::json& args,
+                                                              std::chrono::milliseconds timeout) {
+  return detail::run_command(detail::resolve_argv(argv, dir), dir, env, args.dump() + "\n", timeout);
+}
+
+/// Calls a tool the MCP way: arguments checked against its schema (refused
+/// with the JSON pointer at fault), then run. The result is an MCP
+/// `tools/call` result: {"content": [{"type": "text", "text": ...}], "isError": bool}.
+[[nodiscard]] inline result<nlohmann::json> call_tool(const plugin_tool& tool, const nlohmann::json& args,
+                                                      std::chrono::milliseconds timeout = std::chrono::seconds(30),
+                                                      const std::string& max_permission = "danger-full-access") {
+  if (tool_permission_level(tool.spec.required_permission) > tool_permission_level(max_permission)) {
+    return fail(error{errc::permission_denied,
+                      "tool \"" + tool.name + "\" requires " + tool.spec.required_permission + ", the host allows " +
+                          max_permission,
+                      tool.plugin, {}, {}});
+  }
+  if (tool.check) {
+    auto problems = tool.check->check(args);
+    if (!problems.empty()) {
+      return fail(error{errc::validation_failed, "arguments of tool \"" + tool.name + "\": " + problems.front().message,
+                        tool.plugin, {}, problems.front().instance_location});
+    }
+  }
+  auto r = run_with_json(tool.spec.run, tool.dir, tool.env, args, timeout);
+  if (!r) {
+    error e = std::move(r.error());
+    e.plugin = tool.plugin;
+    return fail(std::move(e));
+  }
+  std::string text = r->out;
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  const bool failed = r->exit_code != 0;
+  if (failed && text.empty()) text = r->err;
+  return nlohmann::json{{"content", nlohmann::json::array({{{"type", "text"}, {"text", text}}})}, {"isError", failed}};
+}
+
+/// Runs a plugin command: `args` as JSON on stdin; its stdout is the answer.
+/// A non-zero exit is an error carrying its stderr.
+[[nodiscard]] inline result<std::string> run_plugin_command(const manifest& m, const std::string& command,
+                                                            const nlohmann::json& args,
+                                                            const std::map<std::string, std::string>& env,
+                                                            std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+  for (const auto& c : m.commands) {
+    if (c.name != command) continue;
+    auto r = run_with_json(c.run, m.dir, env, args, timeout);
+    if (!r) {
+      error e = std::move(r.error());
+      e.plugin = m.name;
+      return fail(std::move(e));
+    }
+    if (r->exit_code != 0) {
+      return fail(error{errc::hook_failed,
+                        "command \"" + command + "\" exited with status " + std::to_string(r->exit_code) +
+                            (r->err.empty() ? "" : ": " + r->err),
+                        m.name, {}, {}});
+    }
+    return r->out;
+  }
+  return fail(error{errc::not_found, "the plugin has no command \"" + command + "\"", m.name, {}, {}});
+}
+
+}  // namespace aura::plugin

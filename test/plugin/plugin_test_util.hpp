@@ -1,0 +1,48 @@
+// Helpers for the plugin tests: a temporary directory tree.
+#pragma once
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace aura_test {
+
+class temp_tree {
+ public:
+  temp_tree() {
+    static std::atomic<int> counter{0};
+    root_ = std::filesystem::temp_directory_path() /
+            ("aura-plugin-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    std::filesystem::remove_all(root_);
+    std::filesystem::create_directories(root_);
+  }
+  temp_tree(const temp_tree&) = delete;
+  temp_tree& operator=(const temp_tree&) = delete;
+  ~temp_tree() {
+    std::error_code ec;
+    std::filesystem::remove_all(root_, ec);
+  }
+  [[nodiscard]] const std::filesystem::path& path() const { return root_; }
+  std::filesystem::path write(const std::string& rel, const std::string& text, bool executable = false) const {
+    auto p = root_ / rel;
+    std::filesystem::create_directories(p.parent_path());
+    std::ofstream(p, std::ios::binary | std::ios::trunc) << text;
+    if (executable) ::chmod(p.c_str(), 0755);
+    return p;
+  }
+  std::filesystem::path dir(const std::string& rel) const {
+    auto p = root_ / rel;
+    std::filesystem::create_directories(p);
+    return p;
+  }
+
+ private:
+  std::filesystem::path root_;
+};
+
+}  // namespace aura_test
