@@ -1,0 +1,10 @@
+# Runs EXE and fails unless its exit code is 0 and its stdout equals EXPECTED.
+execute_process(COMMAND ${EXE} OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "agent_loop exited with ${rc}\n${out}\n${err}")
+endif()
+file(READ ${EXPECTED} want)
+if(NOT out STREQUAL want)
+  file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/agent_loop.actual.txt "${out}")
+  message(FATAL_ERROR "agent_loop output differs from ${EXPECTED}\n--- got ---\n${out}\n--- want ---\n${want}")
+endif()
