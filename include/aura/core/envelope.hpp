@@ -10,6 +10,7 @@
 #include <random>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 #include <nlohmann/json.hpp>
@@ -106,7 +107,7 @@ struct envelope {
 };
 
 /// Wraps a payload with a fresh id and the current time.
-template <class E>
+template <class E, std::enable_if_t<!std::is_convertible_v<E, std::string_view>, int> = 0>
 [[nodiscard]] envelope<E> make_envelope(E data, std::string source = {}, std::string session = {}) {
   envelope<E> env;
   env.id = make_event_id();
