@@ -15,6 +15,8 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <optional>
+#include <algorithm>
 #include <string>
 #include <thread>
 #include <utility>
