@@ -122,6 +122,20 @@ TEST_CASE("wasm: allow, deny and mutate from a WAT plugin", "[wasm]") {
   CHECK(m->json_patch_format() == aura::patch_format::merge);
 }
 
+TEST_CASE("wasm: the smallest plugin allows, and a request too large for its buffer fails cleanly", "[wasm]") {
+  auto p = aura::wasm_plugin::load(AURA_TEST_WASM_ALLOW, opts("allow"));
+  REQUIRE(p);
+  CHECK((*p)->name() == "allow");
+  auto a = run(*p, "anything", {{"command", "ls"}});
+  REQUIRE(a);
+  CHECK(a->is_allow());
+  auto big = run(*p, "anything", {{"blob", std::string(70000, 'x')}});
+  REQUIRE(!big);
+  CHECK(big.error().code == errc::protocol_error);
+  CHECK_THAT(big.error().message, Catch::Contains("aura_alloc(") && Catch::Contains("returned 0"));
+  CHECK(run(*p, "anything"));
+}
+
 TEST_CASE("wasm: the plugin reads the event it is given", "[wasm]") {
   auto p = load_policy();
   auto deny = run(p, "policy", {{"command", "rm -rf /"}});

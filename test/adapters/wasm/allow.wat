@@ -1,0 +1,15 @@
+;; allow.wat - the smallest useful plugin: every event is allowed. The
+;; benchmark uses it to measure the adapter's round trip without guest work.
+(module
+  (import "aura" "output_set" (func $output_set (param i32 i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 0) "{\"decision\":\"allow\"}")
+  (func (export "aura_alloc") (param $len i32) (result i32)
+    (if (result i32) (i32.gt_u (local.get $len) (i32.const 64512))
+      (then (i32.const 0))
+      (else (i32.const 1024))))
+  (func (export "aura_on_event") (param $ptr i32) (param $len i32) (result i32)
+    (call $output_set (i32.const 0) (i32.const 20))
+    (i32.const 0))
+  (func (export "nop"))
+  (export "aura_abi_v1" (func $output_set)))

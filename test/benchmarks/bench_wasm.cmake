@@ -1,0 +1,21 @@
+# WASM adapter benchmark: a small-event round trip beside an empty export (the
+# floor), each metered and unmetered. Needs WABT and wat2wasm.
+if(AURA_HAVE_WASM AND AURA_WAT2WASM)
+  set(bench_wasm_outputs)
+  foreach(p allow policy)
+    add_custom_command(
+      OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/bench_wasm_${p}.wasm
+      COMMAND ${AURA_WAT2WASM} ${PROJECT_SOURCE_DIR}/test/adapters/wasm/${p}.wat
+              -o ${CMAKE_CURRENT_BINARY_DIR}/bench_wasm_${p}.wasm
+      DEPENDS ${PROJECT_SOURCE_DIR}/test/adapters/wasm/${p}.wat
+      COMMENT "wat2wasm ${p}.wat (benchmark)"
+      VERBATIM)
+    list(APPEND bench_wasm_outputs ${CMAKE_CURRENT_BINARY_DIR}/bench_wasm_${p}.wasm)
+  endforeach()
+  add_custom_target(bench_wasm_plugins DEPENDS ${bench_wasm_outputs})
+  aura_add_benchmark(bench_wasm SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/bench_wasm.cpp LIBS aura::wasm)
+  add_dependencies(bench_wasm bench_wasm_plugins)
+  target_compile_definitions(bench_wasm PRIVATE
+    AURA_BENCH_WASM_ALLOW="${CMAKE_CURRENT_BINARY_DIR}/bench_wasm_allow.wasm"
+    AURA_BENCH_WASM_POLICY="${CMAKE_CURRENT_BINARY_DIR}/bench_wasm_policy.wasm")
+endif()
