@@ -1,0 +1,6 @@
+-- line 1
+function ok() return aura.allow() end
+
+function broken(event
+  return aura.allow()
+end

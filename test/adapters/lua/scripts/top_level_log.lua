@@ -1,0 +1,2 @@
+aura.log("loading")
+function h(event, ctx) return aura.allow() end
