@@ -1,0 +1,150 @@
+#!/bin/sh
+# End-to-end tests of the `aura` command: every sub-command's output and exit
+# status, and the `plugin new` scaffold of every language building and passing
+# its own test. Usage: e2e.sh AURA_BINARY AURA_INCLUDE_DIR WAT2WASM WORKDIR
+set -u
+AURA=$1
+AURA_INCLUDE=$2
+WAT2WASM=${3:-}
+WORK=$4
+export AURA AURA_INCLUDE WAT2WASM
+rm -rf "$WORK"
+mkdir -p "$WORK"
+cd "$WORK" || exit 1
+failures=0
+checks=0
+
+# expect NAME STATUS PATTERN CMD...: runs CMD, checks its exit status and that
+# stdout+stderr match the extended regex PATTERN.
+expect() {
+  name=$1 want=$2 pattern=$3
+  shift 3
+  checks=$((checks + 1))
+  "$@" >out.txt 2>err.txt
+  got=$?
+  if [ "$got" != "$want" ] || ! cat out.txt err.txt | grep -Eq -- "$pattern"; then
+    echo "FAIL $name: status $got (want $want), output:" >&2
+    cat out.txt err.txt | sed 's/^/    /' >&2
+    failures=$((failures + 1))
+  else
+    echo "ok   $name"
+  fi
+}
+# stdout_has NAME PATTERN: the last command's stdout (not stderr) matches.
+stdout_has() {
+  checks=$((checks + 1))
+  if grep -Eq -- "$2" out.txt; then echo "ok   $1"; else echo "FAIL $1: stdout lacks $2" >&2; failures=$((failures + 1)); fi
+}
+
+# ---- help ----------------------------------------------------------------------
+expect "help" 0 "usage: aura" "$AURA" --help
+for c in "plugin list" "plugin info" "plugin new" "plugin dev" "plugin run" doctor dispatch stats tools; do
+  # shellcheck disable=SC2086
+  expect "help: $c" 0 "usage: aura" "$AURA" $c --help
+done
+expect "no command" 1 "usage: aura" "$AURA"
+expect "unknown command" 1 "aura: unknown command" "$AURA" frobnicate
+expect "unknown option" 1 "aura: unknown option --nope" "$AURA" dispatch x --nope
+
+# ---- plugin new: every language builds and passes its own test -----------------------
+mkdir -p scaffolds
+for lang in shell python lua wasm cpp; do
+  if [ "$lang" = wasm ] && [ -z "$WAT2WASM" ]; then echo "skip wasm scaffold: no wat2wasm"; continue; fi
+  expect "plugin new --lang $lang" 0 "created" "$AURA" plugin new "demo-$lang" --lang "$lang" --dir scaffolds
+  expect "scaffold $lang passes its test" 0 "PASS demo-$lang" sh "scaffolds/demo-$lang/test.sh"
+done
+expect "plugin new: taken" 1 "already exists" "$AURA" plugin new demo-shell --lang shell --dir scaffolds
+expect "plugin new: bad lang" 1 "unknown --lang" "$AURA" plugin new x --lang cobol --dir scaffolds
+expect "plugin new: bad name" 1 "lower-case" "$AURA" plugin new "Bad Name" --lang shell --dir scaffolds
+
+# ---- list / info ------------------------------------------------------------------------------
+expect "plugin list" 0 "demo-python +0\.1\.0 +process" "$AURA" --plugins scaffolds plugin list
+stdout_has "plugin list shows every scaffold" "demo-shell +0\.1\.0 +command"
+expect "plugin list --json" 0 '"name": "demo-lua"' "$AURA" --plugins scaffolds plugin list --json
+expect "plugin info" 0 "runtime: +process python3 plugin.py" "$AURA" --plugins scaffolds plugin info demo-python
+stdout_has "plugin info shows the hook" "tool.before_execution -> check"
+expect "plugin info --json" 0 '"kind": "lua"' "$AURA" --plugins scaffolds plugin info demo-lua --json
+expect "plugin info unknown" 1 'no plugin named "ghost"' "$AURA" --plugins scaffolds plugin info ghost
+
+# ---- a plugin set for dispatch, stats, tools and doctor ----------------------------------------
+mkdir -p set/guard set/tagger
+cp scaffolds/demo-shell/check.sh set/guard/check.sh
+cat > set/guard/aura-plugin.json <<'JSON'
+{"plugin": {"name": "guard", "version": "1.0.0",
+  "runtime": {"kind": "command", "entrypoint": "./check.sh"},
+  "hooks": [{"event": "tool.before_execution", "handler": "check", "priority": 1}],
+  "commands": [{"name": "hello", "run": ["./hello.sh"]}],
+  "mcp_tools": [{"name": "lookup", "description": "Looks a ticket up", "schema": "lookup.schema.json", "run": "./hello.sh"}],
+  "permissions": {"env": ["PATH"]}}}
+JSON
+printf '#!/bin/sh\nread args\necho "hello $args"\n' > set/guard/hello.sh
+chmod +x set/guard/hello.sh
+echo '{"type": "object", "properties": {"id": {"type": "string"}}, "required": ["id"]}' > set/guard/lookup.schema.json
+cat > set/tagger/plugin.lua <<'LUA'
+function tag(event, ctx)
+  return aura.mutate({arguments = {reviewed_by = ctx.config.reviewer}})
+end
+LUA
+cat > set/tagger/aura-plugin.json <<'JSON'
+{"plugin": {"name": "tagger", "version": "1.0.0", "runtime": {"kind": "lua", "entrypoint": "plugin.lua"},
+  "hooks": [{"event": "tool.before_execution", "handler": "tag", "priority": 2}],
+  "config": {"reviewer": "nobody"}}}
+JSON
+cat > settings.json <<'JSON'
+{"plugin_config": {"tagger": {"reviewer": "alice"}}}
+JSON
+
+expect "dispatch: deny exits 2" 2 "verdict: deny" "$AURA" --plugins set dispatch tool.before_execution \
+  --data '{"tool":"bash","arguments":{"command":"rm -rf /"}}'
+stdout_has "dispatch: reason" "reason: demo-shell: rm -rf is not allowed"
+stdout_has "dispatch: trail" "guard:check +deny"
+expect "dispatch: mutate with merged config" 0 '"reviewed_by":"alice"' "$AURA" --config settings.json --plugins set \
+  dispatch tool.before_execution --data '{"tool":"bash","arguments":{"command":"ls"}}' --json
+stdout_has "dispatch --json verdict" '"verdict":"mutate"'
+stdout_has "dispatch --json trail" '"trail":\[\{"decision":"allow".*"hook":"guard:check"'
+echo '{"tool": "bash", "arguments": {"command": "ls -l"}}' > event.json
+expect "dispatch --data @FILE" 0 '"command":"ls -l"' "$AURA" --plugins set dispatch tool.before_execution --data @event.json --json
+expect "dispatch: bad JSON" 1 "--data is not valid JSON" "$AURA" --plugins set dispatch tool.before_execution --data '{'
+expect "dispatch: no hooks" 0 "no hooks ran" "$AURA" --plugins set dispatch some.other_event --data '{}'
+
+printf '{"event": "tool.before_execution", "data": {"arguments": {"command": "ls"}}}\n{"event": "tool.before_execution", "data": {"arguments": {"command": "rm -rf x"}}}\n' > events.jsonl
+expect "stats" 0 "guard:check +6 +0" "$AURA" --plugins set stats --events events.jsonl --repeat 3
+stdout_has "stats: the lua hook ran only for allowed events" "tagger:tag +3 +0"
+stdout_has "stats: percentiles" "p50 us +p95 us +p99 us"
+expect "stats --json" 0 '"p99_us"' "$AURA" --plugins set stats --events events.jsonl --json
+
+expect "tools" 0 '"name": "plugin_guard_lookup"' "$AURA" --plugins set tools
+stdout_has "tools: MCP inputSchema" '"required": \['
+expect "plugin run" 0 'hello \{"id":"7"\}' "$AURA" --plugins set plugin run guard hello --args '{"id":"7"}'
+expect "plugin run: unknown command" 1 'no command "nope"' "$AURA" --plugins set plugin run guard nope
+
+expect "doctor: clean" 0 "0 problems in 2 plugins" "$AURA" --plugins set doctor
+mkdir -p broken/bad broken/nosy
+printf '{"plugin": {"name": "bad", "version": "1.0.0",\n "runtime": {"kind": "process", "entrypoint": "x"},\n "hooks": [{"event": "e", "handler": "h", "priority": "high"}]}}\n' > broken/bad/aura-plugin.json
+printf '{"plugin": {"name": "nosy", "version": "1.0.0", "runtime": {"kind": "command", "entrypoint": "./x.sh"},\n "hooks": [{"event": "secrets.read", "handler": "h"}],\n "permissions": {"read_events": ["tool.*"]}}}\n' > broken/nosy/aura-plugin.json
+expect "doctor: manifest error with file and line" 1 "plugin.hooks\[0\].priority.*aura-plugin.json:3" "$AURA" --plugins broken doctor
+stdout_has "doctor: permission violation" 'secrets.read.*read_events'
+stdout_has "doctor: count" "2 problems"
+expect "doctor --json" 1 '"code": "validation_failed"' "$AURA" --plugins broken doctor --json
+
+# ---- plugin dev: reload on change ------------------------------------------------------------
+cp -r set/tagger devplug
+"$AURA" --config settings.json plugin dev devplug --event tool.before_execution --data '{"arguments":{}}' --json \
+  --poll-ms 50 --exit-after 1 --timeout-ms 20000 >dev.out 2>dev.err &
+devpid=$!
+i=0
+while [ $i -lt 100 ] && ! grep -q "watching" dev.err 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+sleep 0.2
+sed 's/ctx.config.reviewer/"bob"/' devplug/plugin.lua > devplug/plugin.lua.new && mv devplug/plugin.lua.new devplug/plugin.lua
+wait $devpid
+status=$?
+checks=$((checks + 1))
+if [ $status -eq 0 ] && grep -q "reloaded tagger (generation 2)" dev.err && grep -q '"reviewed_by":"nobody"' dev.out \
+   && grep -q '"reviewed_by":"bob"' dev.out; then
+  echo "ok   plugin dev reloads on change"
+else
+  echo "FAIL plugin dev: status $status" >&2; sed 's/^/    /' dev.out dev.err >&2; failures=$((failures + 1))
+fi
+
+echo "$checks checks, $failures failed"
+[ $failures -eq 0 ]

@@ -1,0 +1,228 @@
+// The files `aura plugin new NAME --lang LANG` writes. Each scaffold holds a
+// manifest, the plugin, and test.sh, which builds what needs building and
+// checks the plugin through `aura dispatch` (AURA names the aura binary).
+#pragma once
+
+#include <map>
+#include <string>
+
+namespace aura_cli {
+
+struct scaffold_file {
+  std::string text;
+  bool executable = false;
+};
+
+/// Replaces every {{NAME}} in `text`.
+inline std::string fill(std::string text, const std::string& name) {
+  for (std::size_t i = 0; (i = text.find("{{NAME}}", i)) != std::string::npos;) text.replace(i, 8, name);
+  return text;
+}
+
+// The test every scaffold shares: one event it must deny, one it must allow.
+inline const char* scaffold_test_tail = R"SH(
+AURA="${AURA:-aura}"
+here="$(cd "$(dirname "$0")" && pwd)"
+out=$("$AURA" --plugins "$here" dispatch tool.before_execution --json \
+      --data '{"tool":"bash","arguments":{"command":"rm -rf / --no-preserve-root"}}') || true
+echo "$out" | grep -q '"verdict":"deny"' || { echo "FAIL: a dangerous command was not denied: $out" >&2; exit 1; }
+out=$("$AURA" --plugins "$here" dispatch tool.before_execution --json \
+      --data '{"tool":"bash","arguments":{"command":"ls"}}')
+echo "$out" | grep -q '"verdict":"allow"' || { echo "FAIL: a harmless command was not allowed: $out" >&2; exit 1; }
+echo "PASS {{NAME}}"
+)SH";
+
+inline std::map<std::string, scaffold_file> scaffold(const std::string& lang) {
+  std::map<std::string, scaffold_file> files;
+  auto manifest = [](const std::string& kind, const std::string& entry, const std::string& extra = "") {
+    return std::string("{\n  \"plugin\": {\n    \"name\": \"{{NAME}}\",\n    \"version\": \"0.1.0\",\n") +
+           "    \"description\": \"Refuses rm -rf\",\n    \"runtime\": {\"kind\": \"" + kind + "\", \"entrypoint\": \"" +
+           entry + "\"" + extra + "},\n    \"api\": {\"sdk\": \"~0.1.0\"},\n" +
+           "    \"hooks\": [{\"event\": \"tool.before_execution\", \"handler\": \"check\", \"timeout_ms\": 5000}],\n" +
+           "    \"permissions\": {\"read_events\": [\"tool.*\"], \"env\": [\"PATH\"]}\n  }\n}\n";
+  };
+  if (lang == "python") {
+    files["aura-plugin.json"] = {manifest("process", "python3 plugin.py")};
+    files["plugin.py"] = {R"PY(#!/usr/bin/env python3
+"""{{NAME}}: an aura process plugin (JSON-RPC 2.0, one message per line)."""
+import json
+import sys
+
+
+def check(event):
+    command = event["data"].get("arguments", {}).get("command", "")
+    if "rm -rf" in command:
+        return {"decision": "deny", "reason": "{{NAME}}: rm -rf is not allowed"}
+    return {"decision": "allow"}
+
+
+def main():
+    for line in sys.stdin:
+        msg = json.loads(line)
+        method, mid = msg.get("method"), msg.get("id")
+        if method == "initialize":
+            result = {"sdk": "0.1.0", "hooks": ["check"]}
+        elif method == "event":
+            result = check(msg["params"]["event"])
+        elif method == "shutdown":
+            print(json.dumps({"jsonrpc": "2.0", "id": mid, "result": {}}), flush=True)
+            return
+        else:
+            print(json.dumps({"jsonrpc": "2.0", "id": mid,
+                              "error": {"code": -32601, "message": "no method " + str(method)}}), flush=True)
+            continue
+        print(json.dumps({"jsonrpc": "2.0", "id": mid, "result": result}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
+)PY", true};
+    files["test.sh"] = {std::string("#!/bin/sh\nset -e\n") + scaffold_test_tail, true};
+  } else if (lang == "shell") {
+    files["aura-plugin.json"] = {manifest("command", "./check.sh")};
+    files["check.sh"] = {R"SH(#!/bin/sh
+# {{NAME}}: an aura command plugin. The request is JSON on stdin; exit 0 allows
+# (stdout may hold a JSON decision), exit 2 denies with stderr as the reason.
+input=$(cat)
+case "$input" in
+  *"rm -rf"*) echo "{{NAME}}: rm -rf is not allowed" >&2; exit 2 ;;
+esac
+exit 0
+)SH", true};
+    files["test.sh"] = {std::string("#!/bin/sh\nset -e\n") + scaffold_test_tail, true};
+  } else if (lang == "lua") {
+    files["aura-plugin.json"] = {manifest("lua", "plugin.lua")};
+    files["plugin.lua"] = {R"LUA(-- {{NAME}}: an aura Lua plugin. Each handler gets the event and a context table.
+function check(event, ctx)
+  local args = event.data.arguments or {}
+  local command = args.command or ""
+  if string.find(command, "rm -rf", 1, true) then
+    return aura.deny("{{NAME}}: rm -rf is not allowed")
+  end
+  return aura.allow()
+end
+)LUA"};
+    files["test.sh"] = {std::string("#!/bin/sh\nset -e\n") + scaffold_test_tail, true};
+  } else if (lang == "wasm") {
+    files["aura-plugin.json"] = {manifest("wasm", "plugin.wasm")};
+    files["plugin.wat"] = {R"WAT(;; {{NAME}}: an aura WASM plugin. The host writes the wire request (JSON) at
+;; the address aura_alloc returns and calls aura_on_event; the answer goes to
+;; aura.output_set. This one denies any request containing "rm -rf".
+(module
+  (import "aura" "output_set" (func $output_set (param i32 i32)))
+  (memory (export "memory") 2)
+  (data (i32.const 0) "rm -rf")
+  (data (i32.const 16) "{\"decision\":\"allow\"}")
+  (data (i32.const 64) "{\"decision\":\"deny\",\"reason\":\"{{NAME}}: rm -rf is not allowed\"}")
+  (global $heap (mut i32) (i32.const 4096))
+  (func (export "aura_alloc") (param $len i32) (result i32)
+    (local $p i32)
+    (local.set $p (global.get $heap))
+    (global.set $heap (i32.add (global.get $heap) (local.get $len)))
+    (local.get $p))
+  ;; 1 when the 6 bytes at $at are "rm -rf"
+  (func $matches (param $at i32) (result i32)
+    (local $i i32)
+    (block $no
+      (loop $next
+        (br_if $no (i32.ne (i32.load8_u (i32.add (local.get $at) (local.get $i)))
+                           (i32.load8_u (local.get $i))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br_if $next (i32.lt_u (local.get $i) (i32.const 6))))
+      (return (i32.const 1)))
+    (i32.const 0))
+  (func (export "aura_on_event") (param $ptr i32) (param $len i32) (result i32)
+    (local $i i32)
+    (global.set $heap (i32.const 4096))
+    (block $done
+      (loop $scan
+        (br_if $done (i32.gt_s (i32.add (local.get $i) (i32.const 6)) (local.get $len)))
+        (if (call $matches (i32.add (local.get $ptr) (local.get $i)))
+          (then
+            (call $output_set (i32.const 64) (i32.const {{DENYLEN}}))
+            (return (i32.const 0))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $scan)))
+    (call $output_set (i32.const 16) (i32.const 20))
+    (i32.const 0)))
+)WAT"};
+    files["build.sh"] = {R"SH(#!/bin/sh
+# Assembles plugin.wat into plugin.wasm (wat2wasm from WABT; WAT2WASM overrides).
+set -e
+cd "$(dirname "$0")"
+"${WAT2WASM:-wat2wasm}" plugin.wat -o plugin.wasm
+)SH", true};
+    files["test.sh"] = {std::string("#!/bin/sh\nset -e\n\"$(dirname \"$0\")/build.sh\"\n") + scaffold_test_tail, true};
+  } else if (lang == "cpp") {
+    files["aura-plugin.json"] = {manifest("process", "./build/{{NAME}}-plugin")};
+    files["plugin.cpp"] = {R"CPP(// {{NAME}}: an aura process plugin in C++: JSON-RPC 2.0 over stdin/stdout,
+// decisions built with the aura SDK.
+#include <iostream>
+#include <string>
+
+#include <aura/core/decision.hpp>
+#include <aura/core/version.hpp>
+#include <aura/core/wire.hpp>
+#include <nlohmann/json.hpp>
+
+namespace {
+aura::decision<aura::dynamic_event> check(const nlohmann::json& event) {
+  const std::string command = event["data"].value("arguments", nlohmann::json::object()).value("command", "");
+  if (command.find("rm -rf") != std::string::npos) return aura::deny("{{NAME}}: rm -rf is not allowed");
+  return aura::allow();
+}
+}  // namespace
+
+int main() {
+  std::string line;
+  while (std::getline(std::cin, line)) {
+    const auto msg = nlohmann::json::parse(line, nullptr, false);
+    if (!msg.is_object()) continue;
+    const std::string method = msg.value("method", "");
+    nlohmann::json reply{{"jsonrpc", "2.0"}, {"id", msg.value("id", nlohmann::json())}};
+    if (method == "initialize") {
+      reply["result"] = {{"sdk", std::string(aura::version_string)}, {"hooks", {"check"}}};
+    } else if (method == "event") {
+      reply["result"] = aura::wire::encode(check(msg["params"]["event"]));
+    } else if (method == "shutdown") {
+      reply["result"] = nlohmann::json::object();
+      std::cout << reply.dump() << std::endl;
+      return 0;
+    } else {
+      reply["error"] = {{"code", -32601}, {"message", "no method " + method}};
+    }
+    std::cout << reply.dump() << std::endl;
+  }
+  return 0;
+}
+)CPP"};
+    files["CMakeLists.txt"] = {R"CMAKE(cmake_minimum_required(VERSION 3.16)
+project({{NAME}} LANGUAGES CXX)
+# The aura SDK: an installed package, or AURA_SOURCE_DIR pointing at a checkout.
+if(AURA_SOURCE_DIR)
+  add_subdirectory(${AURA_SOURCE_DIR} aura EXCLUDE_FROM_ALL)
+else()
+  find_package(aura REQUIRED)
+endif()
+add_executable({{NAME}}-plugin plugin.cpp)
+target_compile_features({{NAME}}-plugin PRIVATE cxx_std_17)
+target_link_libraries({{NAME}}-plugin PRIVATE aura::aura)
+set_target_properties({{NAME}}-plugin PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}/build)
+)CMAKE"};
+    files["test.sh"] = {std::string(R"SH(#!/bin/sh
+# Builds the plugin: with AURA_INCLUDE (aura's include directory) by one
+# compiler call, else with CMake (find_package(aura) or -DAURA_SOURCE_DIR=...).
+set -e
+cd "$(dirname "$0")"
+mkdir -p build
+if [ -n "$AURA_INCLUDE" ]; then
+  ${CXX:-c++} -std=c++17 -O0 -I"$AURA_INCLUDE" plugin.cpp -o build/{{NAME}}-plugin
+else
+  cmake -S . -B build/cmake >/dev/null && cmake --build build/cmake >/dev/null
+fi
+)SH") + scaffold_test_tail, true};
+  }
+  return files;
+}
+
+}  // namespace aura_cli
