@@ -112,3 +112,78 @@ TEST_CASE("a shell command hook through the harness", "[testing][command]") {
   CHECK_FALSE(h.load_command(std::vector<std::string>{}));
 }
 #endif
+
+#if defined(AURA_TESTING_HAVE_LUA)
+TEST_CASE("a Lua plugin through the harness", "[testing][lua]") {
+  harness h("ticket-check-lua");
+  h.config({{"tracker", "https://tracker.example.com"}});
+  h.http().on_get("https://tracker.example.com/tickets/*").respond(404);
+  h.http().on_get("https://tracker.example.com/tickets/OPS-101").respond(200, "{}");
+  auto plugin = h.load_lua(plugins + "/ticket_check.lua");
+  REQUIRE(plugin);
+  auto check = (*plugin)->hook("on_intent_before_log");
+
+  SECTION("the host refuses a tracker outside the network permission; the script's error is the hook's") {
+    h.allow_network("other.example.com");
+    auto out = h.run(check, h.synth_event("intent.before_log", intent({"OPS-101"})),
+                     aura::hook_options("ticket-check").with_policy(aura::fail_closed));
+    CHECK_THAT(out, IsDeny());
+    CHECK_THAT(out, HasDiagnostic(aura::errc::hook_failed, "tracker.example.com"));
+    CHECK(h.http().requests().empty());
+  }
+  SECTION("granted: lookups go to the mock, the log to the mock logger") {
+    h.allow_network("tracker.example.com");
+    CHECK_THAT(h.run(check, h.synth_event("intent.before_log", intent({"OPS-404", "OPS-101"}))), IsAllow());
+    CHECK(h.http().count("GET") == 2);
+    CHECK(h.log().contains("OPS-101 exists", aura::log_level::info));
+    CHECK_THAT(h.run(check, h.synth_event("intent.before_log", intent({"OPS-404"}))), IsDeny("exists in the tracker"));
+    CHECK_THAT(h.run(check, h.synth_event("intent.before_log", intent({}))), IsDeny("OPS-###"));
+  }
+  SECTION("mutation with effects") {
+    auto tidy = (*plugin)->hook("on_tidy");
+    auto ev = h.synth_event("intent.before_log", intent({}, "  padded "));
+    CHECK_THAT(h.decide(tidy, ev), Mutates("/summary", "padded"));
+    CHECK_THAT(h.decide(tidy, ev), HasEffect("/notice", "summary trimmed"));
+    CHECK_THAT(h.run(tidy, h.synth_event("intent.before_log", intent({}, "tidy"))), IsAllow());
+  }
+  SECTION("storage through the mock, with and without the permission") {
+    auto count = (*plugin)->hook("on_count");
+    CHECK_THAT(h.decide(count, h.synth_event("x")), HasDiagnostic(aura::errc::hook_failed, "storage"));
+    h.allow_storage();
+    h.storage().seed("count", "9");
+    CHECK_THAT(h.run(count, h.synth_event("x")), IsAllow());
+    CHECK(h.storage().value("count") == "10");
+  }
+  SECTION("a script that does not load is a load error with its line") {
+    auto bad = h.load_lua_source("function on_x(event, ctx)\n  return aura.allow(\nend\n", "broken.lua");
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().code == aura::errc::load_error);
+    CHECK(bad.error().where.find("broken.lua") != std::string::npos);
+  }
+}
+#endif
+
+#if defined(AURA_TESTING_HAVE_WASM) && defined(AURA_TESTING_WASM_PLUGIN)
+TEST_CASE("a WASM plugin through the harness", "[testing][wasm]") {
+  harness h("ticket-check-wasm");
+  auto plugin = h.load_wasm(AURA_TESTING_WASM_PLUGIN);
+  REQUIRE(plugin);
+  auto check = (*plugin)->hook("on_intent_before_log");
+  CHECK_THAT(h.run(check, h.synth_event("intent.before_log", intent({"OPS-101"}))), IsAllow());
+  CHECK(h.log().contains("ticket cited"));
+  auto denied = h.run(check, h.synth_event("intent.before_log", intent({"OPS-12"})));
+  CHECK_THAT(denied, IsDeny("Intent must reference an OPS-### ticket."));
+  CHECK(denied.denied_by == "hook-under-test");
+
+  // A trap is a hook error; the failure policy answers and the plugin lives on.
+  auto trapped = h.run(check, h.synth_event("intent.before_log", intent({}, "TRAP")),
+                       aura::hook_options("ticket-check").with_policy(aura::fail_closed));
+  CHECK_THAT(trapped, IsDeny());
+  CHECK_THAT(trapped, HasDiagnostic(aura::errc::hook_failed));
+  CHECK_THAT(h.run(check, h.synth_event("intent.before_log", intent({"OPS-202"}))), IsAllow());
+
+  auto missing = h.load_wasm(std::string(AURA_TESTING_WASM_PLUGIN) + ".missing");
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().code == aura::errc::io_error);
+}
+#endif

@@ -43,6 +43,16 @@
 #include "aura/adapters/command.hpp"
 #define AURA_TESTING_HAVE_COMMAND 1
 #endif
+// WASM and Lua also need their runtime's headers on the include path (linking
+// aura::wasm / aura::lua puts them there).
+#if __has_include("aura/adapters/wasm.hpp") && __has_include(<wabt/interp/interp.h>) && !defined(AURA_TESTING_NO_WASM)
+#include "aura/adapters/wasm.hpp"
+#define AURA_TESTING_HAVE_WASM 1
+#endif
+#if __has_include("aura/adapters/lua.hpp") && __has_include(<lua.hpp>) && !defined(AURA_TESTING_NO_LUA)
+#include "aura/adapters/lua.hpp"
+#define AURA_TESTING_HAVE_LUA 1
+#endif
 
 namespace aura::testing {
 
@@ -314,6 +324,34 @@ class harness {
     opts.argv = std::move(argv);
     opts.protocol = protocol;
     return load_command(std::move(opts));
+  }
+#endif
+
+#if defined(AURA_TESTING_HAVE_WASM)
+  /// Loads a WASM module; its capability imports are linked by the harness
+  /// permissions, so grant them before loading.
+  [[nodiscard]] result<std::shared_ptr<wasm_plugin>> load_wasm(const std::filesystem::path& file,
+                                                               wasm_options opts = {}) {
+    if (opts.name.empty()) opts.name = ctx_->owner();
+    if (!opts.ctx) opts.ctx = ctx_;
+    return wasm_plugin::load(file, std::move(opts));
+  }
+#endif
+
+#if defined(AURA_TESTING_HAVE_LUA)
+  /// Loads a Lua script file.
+  [[nodiscard]] result<std::shared_ptr<lua_plugin>> load_lua(const std::filesystem::path& file,
+                                                             lua_options opts = {}) {
+    if (opts.name.empty()) opts.name = ctx_->owner();
+    if (!opts.ctx) opts.ctx = ctx_;
+    return lua_plugin::load(file, std::move(opts));
+  }
+  /// Loads a Lua script from text (`chunk` names it in errors).
+  [[nodiscard]] result<std::shared_ptr<lua_plugin>> load_lua_source(std::string source, std::string chunk = "test.lua",
+                                                                    lua_options opts = {}) {
+    if (opts.name.empty()) opts.name = ctx_->owner();
+    if (!opts.ctx) opts.ctx = ctx_;
+    return lua_plugin::load_source(std::move(source), std::move(chunk), std::move(opts));
   }
 #endif
 
