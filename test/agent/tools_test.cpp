@@ -430,6 +430,15 @@ TEST_CASE_METHOD(fixture, "tool pipeline: JSON hooks patch the arguments and are
     CHECK(bad.diagnostics.at(0).where == "/line");
     CHECK(bad.reason.find("hook \"plugin\"") != std::string::npos);
   }
+  SECTION("an invalid Merge Patch of the arguments is rejected with the pointer") {
+    tool_pipeline q(tools, {invalid_args_policy::discard_patch, true, aura::tracing::decisions});
+    REQUIRE(q.add_json("plugin", json_answer(wire(R"({"decision":"mutate","patch":{"args":{"line":"x"}}})"))));
+    auto bad = q.run(agent_test::write_call());
+    REQUIRE(bad.runs());
+    CHECK(bad.args["line"] == 0);
+    CHECK(bad.diagnostics.at(0).where == "/line");
+    CHECK(bad.diagnostics.at(0).hook == "plugin");
+  }
   SECTION("a patch that cannot apply is a hook failure") {
     tool_pipeline q(tools);
     REQUIRE(q.add_json("plugin", json_answer(wire(

@@ -5,6 +5,7 @@
 //   notices         concatenate (display only, never sent to the model)
 //   disable_tools   union of glob patterns, "*" disables every tool
 //   append_system   concatenate; joined with a blank line, for this turn only
+//   stop            the first hook's reason wins (Claude Code's "continue": false)
 //   skip_request    OR
 //   output          the last hook that sets it wins (after tool execution)
 //   response        the last hook that sets it wins; drop_response (OR) beats it
@@ -46,6 +47,7 @@ struct turn_effects {
   std::vector<std::string> notices;         ///< display only
   std::vector<std::string> disabled_tools;  ///< glob patterns over tool names
   std::vector<std::string> system_append;   ///< this turn only
+  std::optional<std::string> stop;          ///< end the agent loop with this reason (first wins)
 
   /// Folds a later hook's effects into these (see the rules at the top).
   void fold(const turn_effects& add) {
@@ -56,6 +58,7 @@ struct turn_effects {
       if (std::find(disabled_tools.begin(), disabled_tools.end(), p) == disabled_tools.end()) disabled_tools.push_back(p);
     for (const auto& s : add.system_append)
       if (!s.empty()) system_append.push_back(s);
+    if (!stop && add.stop) stop = add.stop;
   }
 
   /// Whether a tool is disabled by any pattern ("*" disables all).
@@ -80,7 +83,7 @@ struct turn_effects {
     return out;
   }
   [[nodiscard]] bool empty() const noexcept {
-    return messages.empty() && notices.empty() && disabled_tools.empty() && system_append.empty();
+    return messages.empty() && notices.empty() && disabled_tools.empty() && system_append.empty() && !stop;
   }
 };
 
@@ -161,19 +164,24 @@ struct compaction_effects : turn_effects {
 };
 
 // ---- JSON ------------------------------------------------------------------------
-// Input accepts short spellings: "message" (a string or one object), "notice"
-// (a string), "disable_tools"/"append_system" as a string. Unknown keys throw,
-// so a plugin's typo becomes a protocol error instead of a silent no-op.
+// Canonical keys: "inject_message" [messages], "notice" [strings],
+// "disable_tools" [patterns], "append_system" [strings], "stop" {"reason"},
+// plus the event's own. Input also takes one item instead of an array, the
+// spellings "message"/"messages"/"notices", and notices as {"message"} objects
+// (the command adapter's form). Unknown keys throw, so a plugin's typo becomes
+// a protocol error instead of a silent no-op.
 
 inline void to_json(nlohmann::json& j, const injected_message& m) {
   j = {{"role", m.role}, {"content", m.content}, {"prefix", m.prefix}, {"eject", m.eject}};
 }
+/// A string (the content) or an object; "source" and "hook_event_name", which
+/// the command adapter adds, are accepted and ignored.
 inline void from_json(const nlohmann::json& j, injected_message& m) {
   if (j.is_string()) {
     m.content = j.get<std::string>();
     return;
   }
-  detail::reject_unknown(j, {"role", "content", "prefix", "eject"}, "message");
+  detail::reject_unknown(j, {"role", "content", "prefix", "eject", "source", "hook_event_name"}, "message");
   detail::read(j, "role", m.role);
   detail::read(j, "content", m.content);
   detail::read(j, "prefix", m.prefix);
@@ -183,23 +191,55 @@ inline void from_json(const nlohmann::json& j, injected_message& m) {
 }
 
 namespace detail {
+/// One value or an array of them.
+template <class Fn>
+void each_item(const nlohmann::json& v, Fn&& fn) {
+  if (v.is_array()) {
+    for (const auto& item : v) fn(item);
+  } else if (!v.is_null()) {
+    fn(v);
+  }
+}
+inline std::string notice_text(const nlohmann::json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  reject_unknown(v, {"message", "content", "source"}, "notice");
+  std::string text;
+  read(v, "message", text);
+  if (text.empty()) read(v, "content", text);
+  return text;
+}
 inline void write_turn(nlohmann::json& j, const turn_effects& e) {
   j = nlohmann::json::object();
-  if (!e.messages.empty()) j["messages"] = e.messages;
-  if (!e.notices.empty()) j["notices"] = e.notices;
+  if (!e.messages.empty()) j["inject_message"] = e.messages;
+  if (!e.notices.empty()) j["notice"] = e.notices;
   if (!e.disabled_tools.empty()) j["disable_tools"] = e.disabled_tools;
   if (!e.system_append.empty()) j["append_system"] = e.system_append;
+  if (e.stop) j["stop"] = {{"reason", *e.stop}};
 }
 inline void read_turn(const nlohmann::json& j, turn_effects& e) {
-  if (auto it = j.find("message"); it != j.end() && !it->is_null()) e.messages.push_back(it->get<injected_message>());
-  if (auto it = j.find("messages"); it != j.end() && !it->is_null())
-    for (const auto& m : *it) e.messages.push_back(m.get<injected_message>());
-  read_list(j, "notice", e.notices);
-  read_list(j, "notices", e.notices);
+  for (const char* key : {"inject_message", "message", "messages"}) {
+    if (auto it = j.find(key); it != j.end())
+      each_item(*it, [&](const nlohmann::json& m) { e.messages.push_back(m.get<injected_message>()); });
+  }
+  for (const char* key : {"notice", "notices"}) {
+    if (auto it = j.find(key); it != j.end())
+      each_item(*it, [&](const nlohmann::json& n) { e.notices.push_back(notice_text(n)); });
+  }
   read_list(j, "disable_tools", e.disabled_tools);
   read_list(j, "append_system", e.system_append);
+  if (auto it = j.find("stop"); it != j.end() && !it->is_null()) {
+    std::string reason;
+    if (it->is_string()) {
+      reason = it->get<std::string>();
+    } else {
+      reject_unknown(*it, {"reason"}, "stop");
+      read(*it, "reason", reason);
+    }
+    e.stop = reason;
+  }
 }
-#define AURA_AGENT_TURN_KEYS "message", "messages", "notice", "notices", "disable_tools", "append_system"
+#define AURA_AGENT_TURN_KEYS \
+  "inject_message", "message", "messages", "notice", "notices", "disable_tools", "append_system", "stop"
 }  // namespace detail
 
 inline void to_json(nlohmann::json& j, const turn_effects& e) { detail::write_turn(j, e); }

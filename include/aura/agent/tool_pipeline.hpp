@@ -363,7 +363,18 @@ class tool_pipeline {
     };
     if (d.has_json_patch()) {
       if (!view) view = make_view(env);
-      auto patched = apply_patch(view->data, d.json_patch(), d.json_patch_format());
+      const nlohmann::json& patch = d.json_patch();
+      if (d.json_patch_format() == patch_format::merge && patch.is_object() && patch.size() == 1 &&
+          patch.contains("args")) {
+        // The common plugin answer {"args": {...}}: merge into the arguments
+        // alone instead of copying the whole event (host state included).
+        nlohmann::json next = apply_merge_patch(env.data.args, patch["args"]);
+        if (auto bad = def.check(next)) return tag(std::move(*bad));
+        env.data.args = next;
+        view->data["args"] = std::move(next);
+        return std::nullopt;
+      }
+      auto patched = apply_patch(view->data, patch, d.json_patch_format());
       if (!patched) return tag(std::move(patched.error()));
       if (!patched->is_object()) return tag(error{errc::patch_failed, "the patch replaced the whole event", {}, {}, "/"});
       if (patched->value("tool", std::string()) != def.name || patched->value("call_id", std::string()) != call_id) {
