@@ -82,7 +82,7 @@ chmod +x set/guard/hello.sh
 echo '{"type": "object", "properties": {"id": {"type": "string"}}, "required": ["id"]}' > set/guard/lookup.schema.json
 cat > set/tagger/plugin.lua <<'LUA'
 function tag(event, ctx)
-  return aura.mutate({arguments = {reviewed_by = ctx.config.reviewer}})
+  return aura.mutate({args = {reviewed_by = ctx.config.reviewer}})
 end
 LUA
 cat > set/tagger/aura-plugin.json <<'JSON'
@@ -95,19 +95,19 @@ cat > settings.json <<'JSON'
 JSON
 
 expect "dispatch: deny exits 2" 2 "verdict: deny" "$AURA" --plugins set dispatch tool.before_execution \
-  --data '{"tool":"bash","arguments":{"command":"rm -rf /"}}'
+  --data '{"tool":"bash","args":{"command":"rm -rf /"}}'
 stdout_has "dispatch: reason" "reason: demo-shell: rm -rf is not allowed"
 stdout_has "dispatch: trail" "guard:check +deny"
 expect "dispatch: mutate with merged config" 0 '"reviewed_by":"alice"' "$AURA" --config settings.json --plugins set \
-  dispatch tool.before_execution --data '{"tool":"bash","arguments":{"command":"ls"}}' --json
+  dispatch tool.before_execution --data '{"tool":"bash","args":{"command":"ls"}}' --json
 stdout_has "dispatch --json verdict" '"verdict":"mutate"'
 stdout_has "dispatch --json trail" '"trail":\[\{"decision":"allow".*"hook":"guard:check"'
-echo '{"tool": "bash", "arguments": {"command": "ls -l"}}' > event.json
+echo '{"tool": "bash", "args": {"command": "ls -l"}}' > event.json
 expect "dispatch --data @FILE" 0 '"command":"ls -l"' "$AURA" --plugins set dispatch tool.before_execution --data @event.json --json
 expect "dispatch: bad JSON" 1 "--data is not valid JSON" "$AURA" --plugins set dispatch tool.before_execution --data '{'
 expect "dispatch: no hooks" 0 "no hooks ran" "$AURA" --plugins set dispatch some.other_event --data '{}'
 
-printf '{"event": "tool.before_execution", "data": {"arguments": {"command": "ls"}}}\n{"event": "tool.before_execution", "data": {"arguments": {"command": "rm -rf x"}}}\n' > events.jsonl
+printf '{"event": "tool.before_execution", "data": {"args": {"command": "ls"}}}\n{"event": "tool.before_execution", "data": {"args": {"command": "rm -rf x"}}}\n' > events.jsonl
 expect "stats" 0 "guard:check +6 +0" "$AURA" --plugins set stats --events events.jsonl --repeat 3
 stdout_has "stats: the lua hook ran only for allowed events" "tagger:tag +3 +0"
 stdout_has "stats: percentiles" "p50 us +p95 us +p99 us"
@@ -129,7 +129,7 @@ expect "doctor --json" 1 '"code": "validation_failed"' "$AURA" --plugins broken 
 
 # ---- plugin dev: reload on change ------------------------------------------------------------
 cp -r set/tagger devplug
-"$AURA" --config settings.json plugin dev devplug --event tool.before_execution --data '{"arguments":{}}' --json \
+"$AURA" --config settings.json plugin dev devplug --event tool.before_execution --data '{"args":{}}' --json \
   --poll-ms 50 --exit-after 1 --timeout-ms 20000 >dev.out 2>dev.err &
 devpid=$!
 i=0
@@ -139,7 +139,7 @@ sed 's/ctx.config.reviewer/"bob"/' devplug/plugin.lua > devplug/plugin.lua.new &
 wait $devpid
 status=$?
 checks=$((checks + 1))
-if [ $status -eq 0 ] && grep -q "reloaded tagger (generation 2)" dev.err && grep -q '"reviewed_by":"nobody"' dev.out \
+if [ $status -eq 0 ] && grep -q "reloaded tagger (generation 2)" dev.err && grep -q '"reviewed_by":"alice"' dev.out \
    && grep -q '"reviewed_by":"bob"' dev.out; then
   echo "ok   plugin dev reloads on change"
 else

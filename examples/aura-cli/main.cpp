@@ -537,7 +537,7 @@ int cmd_doctor(setup& s, args_view& a) {
 // ---- plugin dev ---------------------------------------------------------------------------------
 
 fs::file_time_type newest_change(const fs::path& dir) {
-  fs::file_time_type newest{};
+  auto newest = fs::file_time_type::min();  // not {}: libstdc++'s file clock epoch is in 2174
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
        it.increment(ec)) {
@@ -567,6 +567,7 @@ int cmd_dev(setup& s, args_view& a) {
   if (!event.empty()) declare_event(bus, event, p.get("--flags"));
   plugin_host host(bus, cli_runtimes(), s.host_opts());
   std::string name;
+  auto seen = newest_change(dir);  // before loading: a change made meanwhile still counts
   auto try_event = [&] {
     if (event.empty() || name.empty() || !host.loaded(name)) return;
     print_outcome(bus.emit(event, data), p.has("--json"));
@@ -584,7 +585,6 @@ int cmd_dev(setup& s, args_view& a) {
     try_event();
   }
   const auto start = std::chrono::steady_clock::now();
-  auto seen = newest_change(dir);
   int reloads = 0;
   while (exit_after == 0 || reloads < exit_after) {
     if (timeout_ms > 0 && std::chrono::steady_clock::now() - start > std::chrono::milliseconds(timeout_ms)) {

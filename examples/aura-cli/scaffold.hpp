@@ -22,12 +22,11 @@ inline std::string fill(std::string text, const std::string& name) {
 // The test every scaffold shares: one event it must deny, one it must allow.
 inline const char* scaffold_test_tail = R"SH(
 AURA="${AURA:-aura}"
-here="$(cd "$(dirname "$0")" && pwd)"
 out=$("$AURA" --plugins "$here" dispatch tool.before_execution --json \
-      --data '{"tool":"bash","arguments":{"command":"rm -rf / --no-preserve-root"}}') || true
+      --data '{"tool":"bash","args":{"command":"rm -rf / --no-preserve-root"}}') || true
 echo "$out" | grep -q '"verdict":"deny"' || { echo "FAIL: a dangerous command was not denied: $out" >&2; exit 1; }
 out=$("$AURA" --plugins "$here" dispatch tool.before_execution --json \
-      --data '{"tool":"bash","arguments":{"command":"ls"}}')
+      --data '{"tool":"bash","args":{"command":"ls"}}')
 echo "$out" | grep -q '"verdict":"allow"' || { echo "FAIL: a harmless command was not allowed: $out" >&2; exit 1; }
 echo "PASS {{NAME}}"
 )SH";
@@ -50,7 +49,7 @@ import sys
 
 
 def check(event):
-    command = event["data"].get("arguments", {}).get("command", "")
+    command = event["data"].get("args", {}).get("command", "")
     if "rm -rf" in command:
         return {"decision": "deny", "reason": "{{NAME}}: rm -rf is not allowed"}
     return {"decision": "allow"}
@@ -77,7 +76,7 @@ def main():
 if __name__ == "__main__":
     main()
 )PY", true};
-    files["test.sh"] = {std::string("#!/bin/sh\nset -e\n") + scaffold_test_tail, true};
+    files["test.sh"] = {std::string("#!/bin/sh\nset -e\nhere=\"$(cd \"$(dirname \"$0\")\" && pwd)\"\n") + scaffold_test_tail, true};
   } else if (lang == "shell") {
     files["aura-plugin.json"] = {manifest("command", "./check.sh")};
     files["check.sh"] = {R"SH(#!/bin/sh
@@ -89,12 +88,12 @@ case "$input" in
 esac
 exit 0
 )SH", true};
-    files["test.sh"] = {std::string("#!/bin/sh\nset -e\n") + scaffold_test_tail, true};
+    files["test.sh"] = {std::string("#!/bin/sh\nset -e\nhere=\"$(cd \"$(dirname \"$0\")\" && pwd)\"\n") + scaffold_test_tail, true};
   } else if (lang == "lua") {
     files["aura-plugin.json"] = {manifest("lua", "plugin.lua")};
     files["plugin.lua"] = {R"LUA(-- {{NAME}}: an aura Lua plugin. Each handler gets the event and a context table.
 function check(event, ctx)
-  local args = event.data.arguments or {}
+  local args = event.data.args or {}
   local command = args.command or ""
   if string.find(command, "rm -rf", 1, true) then
     return aura.deny("{{NAME}}: rm -rf is not allowed")
@@ -102,7 +101,7 @@ function check(event, ctx)
   return aura.allow()
 end
 )LUA"};
-    files["test.sh"] = {std::string("#!/bin/sh\nset -e\n") + scaffold_test_tail, true};
+    files["test.sh"] = {std::string("#!/bin/sh\nset -e\nhere=\"$(cd \"$(dirname \"$0\")\" && pwd)\"\n") + scaffold_test_tail, true};
   } else if (lang == "wasm") {
     files["aura-plugin.json"] = {manifest("wasm", "plugin.wasm")};
     files["plugin.wat"] = {R"WAT(;; {{NAME}}: an aura WASM plugin. The host writes the wire request (JSON) at
@@ -152,7 +151,7 @@ set -e
 cd "$(dirname "$0")"
 "${WAT2WASM:-wat2wasm}" plugin.wat -o plugin.wasm
 )SH", true};
-    files["test.sh"] = {std::string("#!/bin/sh\nset -e\n\"$(dirname \"$0\")/build.sh\"\n") + scaffold_test_tail, true};
+    files["test.sh"] = {std::string("#!/bin/sh\nset -e\nhere=\"$(cd \"$(dirname \"$0\")\" && pwd)\"\n\"$here/build.sh\"\n") + scaffold_test_tail, true};
   } else if (lang == "cpp") {
     files["aura-plugin.json"] = {manifest("process", "./build/{{NAME}}-plugin")};
     files["plugin.cpp"] = {R"CPP(// {{NAME}}: an aura process plugin in C++: JSON-RPC 2.0 over stdin/stdout,
@@ -167,7 +166,7 @@ cd "$(dirname "$0")"
 
 namespace {
 aura::decision<aura::dynamic_event> check(const nlohmann::json& event) {
-  const std::string command = event["data"].value("arguments", nlohmann::json::object()).value("command", "");
+  const std::string command = event["data"].value("args", nlohmann::json::object()).value("command", "");
   if (command.find("rm -rf") != std::string::npos) return aura::deny("{{NAME}}: rm -rf is not allowed");
   return aura::allow();
 }
@@ -213,7 +212,8 @@ set_target_properties({{NAME}}-plugin PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAK
 # Builds the plugin: with AURA_INCLUDE (aura's include directory) by one
 # compiler call, else with CMake (find_package(aura) or -DAURA_SOURCE_DIR=...).
 set -e
-cd "$(dirname "$0")"
+here="$(cd "$(dirname "$0")" && pwd)"
+cd "$here"
 mkdir -p build
 if [ -n "$AURA_INCLUDE" ]; then
   ${CXX:-c++} -std=c++17 -O0 -I"$AURA_INCLUDE" plugin.cpp -o build/{{NAME}}-plugin
