@@ -239,6 +239,18 @@ TEST_CASE("claude-code: permissionDecision allow|deny|ask and updatedInput (perm
   CHECK(changed_args.data["arguments"] == json{{"command", "ls --color=never"}});
   CHECK_FALSE(changed_args.data.contains("tool_input"));
   CHECK(c->dispatch(tool_event("Read", json{{"file_path", "/a"}})).verdict == aura::verdict::allow);
+  // the mutation is re-validated: a check refusing the new arguments rejects it
+  c->set_payload_check([](const json& data) -> std::optional<aura::error> {
+    const auto& cmd = data["tool_input"]["command"];
+    if (cmd.is_string() && cmd.get<std::string>().find("--color") != std::string::npos) {
+      return aura::error{errc::validation_failed, "flags are not allowed", {}, {}, "/tool_input/command"};
+    }
+    return std::nullopt;
+  });
+  auto rejected = c->dispatch(tool_event("Bash", json{{"command", "ls"}}));
+  CHECK(rejected.data["tool_input"] == json{{"command", "ls"}});
+  REQUIRE_FALSE(rejected.diagnostics.empty());
+  CHECK(rejected.diagnostics[0].where == "/tool_input/command");
 }
 
 TEST_CASE("claude-code: a Python hook, prompts, post-tool blocks, additionalContext", "[command][claude]") {

@@ -379,6 +379,7 @@ TEST_CASE("process faults: the child closes its stdin", "[process][faults]") {
 }
 
 TEST_CASE("process faults: handshake failures are clear load errors", "[process][faults]") {
+  const int fds_before = aura_test::open_fds();
   SECTION("writes before the handshake") {
     auto r = aura::process_plugin::start(py("prehandshake"));
     REQUIRE_FALSE(r);
@@ -418,6 +419,7 @@ TEST_CASE("process faults: handshake failures are clear load errors", "[process]
   const auto kids = aura_test::count_children();
   CHECK(kids.zombies == 0);
   CHECK(kids.alive == 0);
+  CHECK(aura_test::open_fds() == fds_before);
 }
 
 TEST_CASE("process faults: a fork-and-exit storm; the restart back-off holds", "[process][faults]") {
