@@ -3,6 +3,7 @@
 #include <aura/adapters/wasm.hpp>
 
 #include <atomic>
+#include <cstdio>
 #include <chrono>
 #include <fstream>
 #include <iterator>
@@ -468,6 +469,18 @@ TEST_CASE("wasm: malformed and truncated bytes fail to load", "[wasm]") {
   auto missing = aura::wasm_plugin::load("/nonexistent/plugin.wasm", opts());
   REQUIRE(!missing);
   CHECK(missing.error().code == errc::io_error);
+
+  const std::string path = "test_wasm_truncated.wasm";
+  {
+    std::ofstream out(path, std::ios::binary);
+    out.write(reinterpret_cast<const char*>(full.data()), 100);
+  }
+  auto truncated = aura::wasm_plugin::load(path, opts(""));
+  REQUIRE(!truncated);
+  CHECK(truncated.error().code == errc::load_error);
+  CHECK(truncated.error().plugin == "test_wasm_truncated");  // named after the file when unnamed
+  CHECK(truncated.error().where == path);
+  std::remove(path.c_str());
 }
 
 TEST_CASE("wasm: metering keeps function indices right (tables, call_indirect, start, _initialize)", "[wasm]") {
@@ -587,6 +600,85 @@ TEST_CASE("wasm: a plugin written in C", "[wasm]") {
 #else
   WARN("clang for wasm32 not found: C plugin not built");
 #endif
+}
+
+TEST_CASE("wasm: callers beyond max_instances wait for a free instance, until their deadline", "[wasm]") {
+  aura::wasm_limits limits;
+  limits.max_instances = 1;
+  limits.fuel = std::uint64_t(1) << 62;
+  limits.fuel_slice = 100'000;
+  limits.deadline = 300ms;
+  auto p = load_policy(limits);
+  std::thread looping([&] { (void)run(p, "loop"); });
+  std::this_thread::sleep_for(50ms);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto waited = run(p, "allow");  // served once the loop's deadline frees the only instance
+  const auto took = std::chrono::steady_clock::now() - t0;
+  looping.join();
+  REQUIRE(waited);
+  CHECK(took >= 150ms);
+  CHECK(p->stats().instances_created == 2);  // the looping one was replaced, never two at once
+
+  // The pool itself: with its one instance leased, a second acquire times out.
+  const auto bytes = read_file(AURA_TEST_WASM_POLICY);
+  auto module = aura::wasm::compile_module(bytes.data(), bytes.size(), "pool", limits, aura::wasm::grants{});
+  REQUIRE(module);
+  aura::wasm::instance_pool pool(*module, 1);
+  auto first = pool.acquire(std::chrono::steady_clock::now() + 1s, nullptr);
+  REQUIRE(first);
+  auto second = pool.acquire(std::chrono::steady_clock::now() + 30ms, nullptr);
+  REQUIRE(!second);
+  CHECK(second.error().code == errc::timeout);
+  CHECK_THAT(second.error().message, Catch::Contains("instances stayed busy"));
+  CHECK(pool.live() == 1);
+}
+
+TEST_CASE("wasm: linked capabilities are still checked by the context at call time", "[wasm]") {
+  auto ctx = std::make_shared<aura::context>();
+  aura::permissions perms;
+  perms.call_api = {"config", "storage", "http"};  // no "log"
+  perms.network = {"other.example.org"};           // http is linked, but not for this host
+  perms.storage = aura::storage_scope::plugin_private;
+  auto logger = std::make_shared<capture_logger>();
+  auto http = std::make_shared<fake_http>();
+  ctx->set_owner("caps").set_permissions(perms).set_logger(logger).set_http(http);
+  auto o = opts("caps");
+  o.ctx = ctx;
+  auto p = aura::wasm_plugin::load(AURA_TEST_WASM_CAPS, o);
+  REQUIRE(p);
+  auto h = run(*p, "http");
+  REQUIRE(h);
+  REQUIRE(h->is_mutate());
+  CHECK_THAT(h->json_patch()["http"]["error"].get<std::string>(),
+             Catch::Contains("api.example.com") && Catch::Contains("not in the plugin's permissions"));
+  CHECK(http->urls.empty());
+
+  // Without the "log" scope, aura.log is linked but its lines are dropped.
+  auto q = aura::wasm_plugin::load(AURA_TEST_WASM_POLICY, o);
+  REQUIRE(q);
+  REQUIRE(run(*q, "log"));
+  CHECK(logger->lines.empty());
+}
+
+TEST_CASE("wasm: the WAT example of the plugin author's guide works", "[wasm]") {
+  const std::string text = R"((module
+  (import "aura" "output_set" (func $output_set (param i32 i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 0) "{\"decision\":\"deny\",\"reason\":\"read-only hour\"}")
+  (func (export "aura_alloc") (param $len i32) (result i32)
+    ;; the request goes at 1024; refuse what does not fit in the page
+    (if (result i32) (i32.gt_u (local.get $len) (i32.const 64512))
+      (then (i32.const 0)) (else (i32.const 1024))))
+  (func (export "aura_on_event") (param $ptr i32) (param $len i32) (result i32)
+    (call $output_set (i32.const 0) (i32.const 45))
+    (i32.const 0))
+  (export "aura_abi_v1" (func 1))))";
+  auto p = aura::wasm_plugin::load_bytes(wat(text), opts("guide"));
+  if (!p) FAIL(p.error().describe());
+  auto r = run(*p, "on_tool_before");
+  REQUIRE(r);
+  CHECK(r->is_deny());
+  CHECK(r->reason() == "read-only hour");
 }
 
 TEST_CASE("wasm: limits from a manifest's JSON", "[wasm]") {
