@@ -219,7 +219,7 @@ class lua_plugin : public std::enable_shared_from_this<lua_plugin> {
     lua::state& s = **lease;
     lua_State* L = s.L();
 
-    const std::string time_text = format_time(event.time);
+    const std::string time_text = lua::format_event_time(event.time);
     lua::call_request req;
     req.handler = &handler;
     req.event = &event;

@@ -1,9 +1,13 @@
 // Lua adapter: the JSON <-> Lua conversion rules (docs/adapters/lua.md), each
 // checked in both directions against a bare sandboxed state.
+#include <chrono>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <limits>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
@@ -264,4 +268,56 @@ TEST_CASE("lua json: memory errors while pushing are reported, not raised", "[lu
   CHECK(r.error().code == aura::errc::limit_exceeded);
   CHECK(s->memory().refused);
   CHECK(lua_gettop(s->L()) == 0);
+}
+
+TEST_CASE("lua: the event time is written as format_time writes it", "[lua][json]") {
+  using namespace std::chrono;
+  std::vector<long long> samples = {0, 1, 999, 1000, -1, -999, -1000, -86'400'000, 951'782'400'000 /* 2000-02-29 */,
+                                    4'102'444'799'999 /* 2099-12-31T23:59:59.999 */, 253'402'300'799'999,
+                                    -62'167'219'200'000 /* 0000-01-01 */};
+  std::uint64_t x = 88172645463325252ull;
+  for (int i = 0; i < 20000; ++i) {  // xorshift over +-5000 years
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    samples.push_back(static_cast<long long>(x % 316'000'000'000'000ull) - 158'000'000'000'000ll);
+  }
+  for (long long ms : samples) {
+    const aura::time_point t{milliseconds(ms)};
+    INFO(ms);
+    REQUIRE(aura::lua::format_event_time(t) == aura::format_time(t));
+  }
+}
+
+TEST_CASE("lua: answers with members beyond the wire form take the general path", "[lua][json]") {
+  auto p = aura::lua_plugin::load_source(R"(
+    function extra(e, c) return { decision = "allow", note = "kept out" } end
+    function extra_bad(e, c) return { decision = "allow", note = function() end } end
+    function int_key(e, c) return { decision = "deny", reason = "r", [7] = 1 } end
+    function null_effects(e, c) return { decision = "allow", effects = aura.null } end
+    function bad_effects(e, c) return { decision = "allow", effects = "loud" } end
+    function json_patch_object(e, c) return aura.mutate({ op = "add" }, "json_patch") end
+  )",
+                                         "answers", {});
+  REQUIRE(p);
+  aura::context ctx;
+  auto ev = aura::make_envelope("e", json::object());
+  auto extra = (*p)->call("extra", ev, ctx);
+  REQUIRE(extra);
+  CHECK(extra->is_allow());
+  auto extra_bad = (*p)->call("extra_bad", ev, ctx);
+  REQUIRE_FALSE(extra_bad);
+  CHECK(extra_bad.error().where == "/note");
+  auto int_key = (*p)->call("int_key", ev, ctx);
+  REQUIRE(int_key);
+  CHECK(int_key->reason() == "r");
+  auto null_fx = (*p)->call("null_effects", ev, ctx);
+  REQUIRE(null_fx);
+  CHECK_FALSE(null_fx->effects());
+  auto bad_fx = (*p)->call("bad_effects", ev, ctx);
+  REQUIRE_FALSE(bad_fx);
+  CHECK(bad_fx.error().where == "/effects");
+  auto jp = (*p)->call("json_patch_object", ev, ctx);
+  REQUIRE_FALSE(jp);
+  CHECK_THAT(jp.error().message, Catch::Contains("must be an array"));
 }

@@ -38,6 +38,9 @@ class state {
     if (s->L_ == nullptr) return nullptr;
     *static_cast<state**>(lua_getextraspace(s->L_)) = s.get();
     lua_atpanic(s->L_, &panic);
+    // Each call leaves a few young tables behind and little that lives on:
+    // the generational collector's case.
+    lua_gc(s->L_, LUA_GCGEN, 0, 0);
     if (s->hooked_) lua_sethook(s->L_, &detail::count_hook, LUA_MASKCOUNT, static_cast<int>(s->budget_.interval));
     return s;
   }
