@@ -28,7 +28,7 @@ TEST_CASE("a Python process plugin through the harness", "[testing][process]") {
   h.config({{"tracker", "https://tracker.example.com"}});
   h.http().on_get("https://tracker.example.com/tickets/*").respond(404);
   h.http().on_get("https://tracker.example.com/tickets/OPS-101").respond_json(200, {{"id", "OPS-101"}});
-  auto plugin = h.load_process({"python3", plugins + "/ticket_check.py"});
+  auto plugin = h.load_process({"python3", plugins + "/ticket-check-py/ticket_check.py"});
   REQUIRE(plugin);
   CHECK((*plugin)->hooks() == std::vector<std::string>{"on_intent_before_log", "on_tidy"});
   auto check = (*plugin)->hook("on_intent_before_log");
@@ -90,14 +90,14 @@ TEST_CASE("a process plugin that cannot start is a load error", "[testing][proce
 #if defined(AURA_TESTING_HAVE_COMMAND)
 TEST_CASE("a shell command hook through the harness", "[testing][command]") {
   harness h("ticket-check-sh");
-  auto hook = h.load_command({"/bin/sh", plugins + "/ticket_check.sh"});
+  auto hook = h.load_command({"/bin/sh", plugins + "/ticket-check-sh/ticket_check.sh"});
   REQUIRE(hook);
   CHECK_THAT(h.run(*hook, h.synth_event("intent.before_log", intent({"OPS-101"}))), IsAllow());
   auto denied = h.run(*hook, h.synth_event("intent.before_log", intent({})));
   CHECK_THAT(denied, IsDeny("Intent must reference an OPS-### ticket."));
 
   aura::command_options tidy;
-  tidy.argv = {"/bin/sh", plugins + "/ticket_check.sh"};
+  tidy.argv = {"/bin/sh", plugins + "/ticket-check-sh/ticket_check.sh"};
   tidy.handler = "on_tidy";
   auto mut = h.load_command(tidy);
   REQUIRE(mut);
@@ -119,7 +119,7 @@ TEST_CASE("a Lua plugin through the harness", "[testing][lua]") {
   h.config({{"tracker", "https://tracker.example.com"}});
   h.http().on_get("https://tracker.example.com/tickets/*").respond(404);
   h.http().on_get("https://tracker.example.com/tickets/OPS-101").respond(200, "{}");
-  auto plugin = h.load_lua(plugins + "/ticket_check.lua");
+  auto plugin = h.load_lua(plugins + "/ticket-check-lua/ticket_check.lua");
   REQUIRE(plugin);
   auto check = (*plugin)->hook("on_intent_before_log");
 
@@ -186,4 +186,117 @@ TEST_CASE("a WASM plugin through the harness", "[testing][wasm]") {
   REQUIRE_FALSE(missing);
   CHECK(missing.error().code == aura::errc::io_error);
 }
+#endif
+
+#if defined(AURA_TESTING_HAVE_PLUGIN)
+namespace {
+/// A harness with the tracker mocked: OPS-101 exists, nothing else does.
+void mock_tracker(harness& h) {
+  h.http().on_get("https://tracker.example.com/tickets/*").respond(404);
+  h.http().on_get("https://tracker.example.com/tickets/OPS-101").respond(200, "{}");
+}
+}  // namespace
+
+TEST_CASE("load_plugin: a process plugin directory, with its manifest's permissions", "[testing][plugin][process]") {
+  harness h;
+  mock_tracker(h);
+  auto name = h.load_plugin(plugins + "/ticket-check-py");
+  REQUIRE(name);
+  CHECK(*name == "ticket-check-py");
+  CHECK(h.bus().hooks("intent.before_log").size() == 2);
+
+  auto ok = h.emit("intent.before_log", intent({"OPS-101"}, "  Ship  "));
+  CHECK_THAT(ok, Mutates("/summary", "Ship"));
+  CHECK_THAT(ok, HasEffect("/notice", "summary trimmed"));
+  CHECK(h.log().contains("OPS-101 exists"));
+  CHECK(h.log().lines().back().source == "ticket-check-py");
+  CHECK_THAT(h.emit("intent.before_log", intent({"OPS-404"})), IsDeny("exists in the tracker"));
+
+  // Config follows the harness; the manifest's network permission still rules.
+  h.config({{"tracker", "https://evil.example.org"}});
+  h.http().on_get("https://evil.example.org/*").respond(200);
+  auto refused = h.emit("intent.before_log", intent({"OPS-101"}));
+  CHECK_THAT(refused, IsDeny());  // the manifest says fail_closed
+  CHECK_THAT(refused, HasDiagnostic(aura::errc::hook_failed, "network access to \"evil.example.org\""));
+  CHECK(h.http().count("GET", "https://evil.example.org/*") == 0);
+}
+
+TEST_CASE("load_plugin: a command hook directory", "[testing][plugin][command]") {
+  harness h;
+  auto name = h.load_plugin(plugins + "/ticket-check-sh");
+  REQUIRE(name);
+  CHECK_THAT(h.emit("intent.before_log", intent({"OPS-101"})), Mutates("/summary", "tidied by shell"));
+  auto denied = h.emit("intent.before_log", intent({"JIRA-7"}));
+  CHECK_THAT(denied, IsDeny("Intent must reference an OPS-### ticket."));
+  CHECK(denied.trail.size() == 2);
+}
+
+TEST_CASE("load_plugin: a native plugin directory", "[testing][plugin][native]") {
+  harness h;
+  mock_tracker(h);
+  h.natives().add("ticket-check", [](const aura::plugin::manifest&, std::shared_ptr<aura::context> own)
+                                      -> aura::result<aura::plugin::native_plugin> {
+    aura::plugin::native_plugin p;
+    p.handlers["on_intent_before_log"] = [own](const aura::envelope<aura::dynamic_event>& e, aura::context&)
+        -> aura::result<aura::decision<aura::dynamic_event>> {
+      for (const auto& t : e.data.value("tickets", nlohmann::json::array())) {
+        aura::http_request rq;
+        rq.url = own->config().value("tracker", std::string()) + "/tickets/" + t.get<std::string>();
+        auto r = own->http(rq);
+        if (!r) return aura::fail(r.error());
+        if (r->status == 200) return aura::decision<aura::dynamic_event>(aura::allow());
+      }
+      return aura::decision<aura::dynamic_event>(aura::deny("no existing OPS ticket cited"));
+    };
+    return p;
+  });
+  REQUIRE(h.load_plugin(plugins + "/ticket-check-native"));
+  CHECK_THAT(h.emit("intent.before_log", intent({"OPS-404", "OPS-101"})), IsAllow());
+  CHECK_THAT(h.emit("intent.before_log", intent({"OPS-404"})), IsDeny("no existing OPS ticket"));
+  CHECK(h.http().count("GET") == 3);
+  // Unloading takes its hooks off the bus.
+  REQUIRE(h.plugins().unload("ticket-check-native"));
+  CHECK_THAT(h.emit("intent.before_log", intent({"OPS-404"})), IsAllow());
+}
+
+TEST_CASE("load_plugin: failures name the plugin and the file", "[testing][plugin]") {
+  harness h;
+  auto missing = h.load_plugin(plugins + "/no-such-plugin");
+  REQUIRE_FALSE(missing);
+  auto twice = h.load_plugin(plugins + "/ticket-check-sh");
+  REQUIRE(twice);
+  auto again = h.load_plugin(plugins + "/ticket-check-sh");
+  REQUIRE_FALSE(again);
+  CHECK(again.error().code == aura::errc::already_exists);
+  CHECK(again.error().plugin == "ticket-check-sh");
+  // A native plugin whose factory was never registered.
+  auto unregistered = h.load_plugin(plugins + "/ticket-check-native");
+  REQUIRE_FALSE(unregistered);
+  CHECK(unregistered.error().plugin == "ticket-check-native");
+}
+
+#if defined(AURA_TESTING_HAVE_LUA)
+TEST_CASE("load_plugin: a Lua plugin directory, its storage in the mock", "[testing][plugin][lua]") {
+  harness h;
+  mock_tracker(h);
+  REQUIRE(h.load_plugin(plugins + "/ticket-check-lua"));
+  CHECK_THAT(h.emit("intent.before_log", intent({"OPS-101"}, " x ")), Mutates("/summary", "x"));
+  CHECK_THAT(h.emit("intent.before_log", intent({"OPS-102"})), IsDeny("exists in the tracker"));
+  CHECK_THAT(h.emit("session.start", {{"user", "ann"}}), IsAllow());
+  CHECK_THAT(h.emit("session.start", {{"user", "ann"}}), IsAllow());
+  CHECK(h.storage().value("count") == "2");
+}
+#endif
+
+#if defined(AURA_TESTING_HAVE_WASM) && defined(AURA_TESTING_WASM_DIR)
+TEST_CASE("load_plugin: a WASM plugin directory", "[testing][plugin][wasm]") {
+  harness h;
+  REQUIRE(h.load_plugin(AURA_TESTING_WASM_DIR));
+  CHECK_THAT(h.emit("intent.before_log", intent({"OPS-101"})), IsAllow());
+  CHECK_THAT(h.emit("intent.before_log", intent({"ops-101"})), IsDeny("OPS-###"));
+  auto trapped = h.emit("intent.before_log", intent({}, "TRAP"));
+  CHECK_THAT(trapped, IsDeny("failed"));  // fail_closed in the manifest
+  CHECK_THAT(trapped, HasDiagnostic(aura::errc::hook_failed));
+}
+#endif
 #endif

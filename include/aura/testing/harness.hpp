@@ -53,6 +53,23 @@
 #include "aura/adapters/lua.hpp"
 #define AURA_TESTING_HAVE_LUA 1
 #endif
+// Plugin directories load through the plugin module's own host, with every
+// runtime the adapters above provide.
+#if __has_include("aura/plugin/host.hpp") && defined(AURA_TESTING_HAVE_PROCESS) && defined(AURA_TESTING_HAVE_COMMAND) && \
+    !defined(AURA_TESTING_NO_PLUGIN)
+#include "aura/plugin/config.hpp"
+#include "aura/plugin/host.hpp"
+#include "aura/plugin/manifest_reader.hpp"
+#include "aura/plugin/runtime.hpp"
+#include "aura/plugin/runtimes/process.hpp"
+#if defined(AURA_TESTING_HAVE_WASM)
+#include "aura/plugin/runtimes/wasm.hpp"
+#endif
+#if defined(AURA_TESTING_HAVE_LUA)
+#include "aura/plugin/runtimes/lua.hpp"
+#endif
+#define AURA_TESTING_HAVE_PLUGIN 1
+#endif
 
 namespace aura::testing {
 
@@ -100,7 +117,12 @@ class harness {
   harness& operator=(const harness&) = delete;
   harness(harness&&) = delete;
   harness& operator=(harness&&) = delete;
-  ~harness() { shutdown_plugins(); }
+  ~harness() {
+#if defined(AURA_TESTING_HAVE_PLUGIN)
+    plugins_.reset();  // unloads: its hooks leave the bus, its code stops
+#endif
+    shutdown_plugins();
+  }
 
   // ---- the mocked host -----------------------------------------------------------
 
@@ -156,6 +178,9 @@ class harness {
       }
     }
     ctx_->set_config(std::move(merged));
+#if defined(AURA_TESTING_HAVE_PLUGIN)
+    refresh_plugin_config();
+#endif
     return *this;
   }
   /// The per-plugin layer: what most tests set.
@@ -273,6 +298,9 @@ class harness {
 
   /// Dispatches through the harness bus (every plugin and hook registered on it).
   [[nodiscard]] outcome<dynamic_event> emit(envelope<dynamic_event> env) {
+    // Hooks a plugin host registered made the event's chain with no flags:
+    // give it the harness's (declared, or vetoable | patchable).
+    if (!declared_.count(env.name) && bus_->flags_of(env.name)) declare(env.name, flags_of(env.name));
     return bus_->emit(std::move(env), *ctx_);
   }
   [[nodiscard]] outcome<dynamic_event> emit(std::string name, nlohmann::json data = nlohmann::json::object()) {
@@ -325,6 +353,59 @@ class harness {
     opts.protocol = protocol;
     return load_command(std::move(opts));
   }
+#endif
+
+#if defined(AURA_TESTING_HAVE_PLUGIN)
+  /// Loads a plugin directory (its manifest: aura-plugin.toml / .json or a
+  /// Codineer plugin.json) through the plugin module's host, with any runtime
+  /// this build has; its hooks join the harness bus, so `emit` runs them.
+  ///
+  /// The plugin gets the context a real host would build from its manifest
+  /// (owner, declared permissions: `allow_network` and friends do not apply
+  /// to it), wired to the harness's mock HTTP, clock, logger and storage. Its
+  /// config is the manifest's defaults under the harness's layers, and follows
+  /// later `config(...)` calls. Returns the plugin's name.
+  [[nodiscard]] result<std::string> load_plugin(const std::filesystem::path& dir) {
+    auto m = aura::plugin::read_plugin_dir(dir);
+    if (!m) return fail(std::move(m.error()));
+    const std::string name = m->name;
+    for (const auto& hook : m->hooks) {
+      if (!declared_.count(hook.event)) declare(hook.event, flags_of(hook.event));
+    }
+    if (auto loaded = plugins().load(std::move(*m)); !loaded) return fail(std::move(loaded.error()));
+    if (auto c = plugins_->context_of(name)) c->set_storage(storage_);
+    refresh_plugin_config();
+    return name;
+  }
+
+  /// The plugin module's host behind load_plugin (reload, upgrade, unload, list).
+  [[nodiscard]] aura::plugin::plugin_host& plugins() {
+    if (!plugins_) {
+      aura::plugin::runtime_registry runtimes;
+      runtimes.set(aura::plugin::runtime_kind::native, aura::plugin::native_loader(natives_))
+          .set(aura::plugin::runtime_kind::process, aura::plugin::process_loader())
+          .set(aura::plugin::runtime_kind::command, aura::plugin::command_loader());
+#if defined(AURA_TESTING_HAVE_WASM)
+      runtimes.set(aura::plugin::runtime_kind::wasm, aura::plugin::wasm_loader());
+#endif
+#if defined(AURA_TESTING_HAVE_LUA)
+      runtimes.set(aura::plugin::runtime_kind::lua, aura::plugin::lua_loader());
+#endif
+      aura::plugin::host_options opts;
+      opts.log = logger_;
+      opts.clock = clock_;
+      opts.http = http_;
+      opts.config = config_layers_for({});
+      std::error_code ec;
+      opts.data_root = std::filesystem::temp_directory_path(ec) / "aura-testing-unused";  // storage is the mock
+      plugins_ = std::make_unique<aura::plugin::plugin_host>(*bus_, std::move(runtimes), std::move(opts));
+    }
+    return *plugins_;
+  }
+
+  /// Native plugins' factories by entrypoint: add one before loading a
+  /// directory whose manifest says `runtime.kind = "native"`.
+  [[nodiscard]] aura::plugin::native_registry& natives() noexcept { return *natives_; }
 #endif
 
 #if defined(AURA_TESTING_HAVE_WASM)
@@ -380,6 +461,30 @@ class harness {
     return out;
   }
 
+#if defined(AURA_TESTING_HAVE_PLUGIN)
+  /// The harness's layers as the plugin module's: defaults and global as its
+  /// global layer (the manifest's defaults lie below), the plugin layer for `name`.
+  [[nodiscard]] aura::plugin::config_layers config_layers_for(const std::string& name) const {
+    aura::plugin::config_layers cl;
+    for (auto l : {config_layer::defaults, config_layer::global}) {
+      auto it = layers_.find(l);
+      if (it != layers_.end() && it->second.is_object()) cl.global = apply_merge_patch(std::move(cl.global), it->second);
+    }
+    if (auto it = layers_.find(config_layer::plugin); it != layers_.end() && !name.empty()) {
+      cl.per_plugin[name] = it->second;
+    }
+    return cl;
+  }
+  void refresh_plugin_config() {
+    if (!plugins_) return;
+    for (const auto& name : plugins_->names()) {
+      auto spec = plugins_->find(name);
+      auto c = plugins_->context_of(name);
+      if (spec && c) c->set_config(config_layers_for(name).merged(name, spec->config));
+    }
+  }
+#endif
+
   void shutdown_plugins() noexcept {
     for (auto it = cleanups_.rbegin(); it != cleanups_.rend(); ++it) {
       try {
@@ -402,6 +507,10 @@ class harness {
   std::string session_ = "test-session";
   unsigned event_counter_ = 0;
   std::vector<std::function<void()>> cleanups_;
+#if defined(AURA_TESTING_HAVE_PLUGIN)
+  std::shared_ptr<aura::plugin::native_registry> natives_ = std::make_shared<aura::plugin::native_registry>();
+  std::unique_ptr<aura::plugin::plugin_host> plugins_;  // after bus_: it unregisters from it when it goes
+#endif
 };
 
 }  // namespace aura::testing
