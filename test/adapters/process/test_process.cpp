@@ -537,3 +537,32 @@ TEST_CASE("process: bad options", "[process]") {
   CHECK(r.error().code == errc::invalid_argument);
   CHECK(r.error().plugin == "x");
 }
+
+TEST_CASE("process: threads calling while the child crashes and restarts", "[process][faults]") {
+  auto o = py();
+  o.restart_backoff = 5ms;
+  o.restart_backoff_max = 20ms;
+  o.default_timeout = 1000ms;
+  auto p = start(o);
+  std::atomic<int> outcomes{0}, ok{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      aura::context ctx;
+      for (int i = 0; i < 100; ++i) {
+        const bool crash = t == 0 && i % 25 == 10;
+        auto r = p->call(crash ? "on_crash" : "on_event", ev({{"t", t}, {"i", i}}), ctx);
+        ++outcomes;
+        if (r) ++ok;
+        else CHECK((r.error().code == errc::crashed || r.error().code == errc::load_error));
+        std::this_thread::sleep_for(1ms);  // spread the calls over the restarts
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  CHECK(outcomes == 400);
+  CHECK(ok > 100);
+  CHECK(p->restarts() >= 1);
+  CHECK(p->shutdown());
+  CHECK(aura_test::count_children().zombies == 0);
+}
