@@ -239,6 +239,12 @@ TEST_CASE_METHOD(fixture, "tool pipeline: the model's own arguments are checked 
   CHECK(ran);
   REQUIRE(repaired.runs());
   CHECK(repaired.args["path"] == "fixed.txt");
+
+  // Deferred: with no hook changing them, invalid arguments are still refused.
+  tool_pipeline bare(tools, {invalid_args_policy::reject_call, false, aura::tracing::decisions});
+  auto unchecked = bare.run(bad);
+  CHECK(unchecked.status == tool_status::rejected);
+  CHECK(unchecked.reason.find("missing required property") != std::string::npos);
 }
 
 TEST_CASE_METHOD(fixture, "tool pipeline: an unknown tool is rejected", "[agent][tools]") {

@@ -53,7 +53,8 @@ enum class invalid_args_policy : std::uint8_t {
 struct tool_pipeline_options {
   invalid_args_policy on_invalid = invalid_args_policy::reject_call;
   /// Validate the model's own arguments before any hook runs (an invalid call
-  /// is rejected without running hooks). Turn off to let hooks repair them.
+  /// is rejected without running hooks). Off: hooks may repair them (each
+  /// change is still validated), and unchanged arguments are checked last.
   bool check_input = true;
   tracing trace = tracing::decisions;
 };
@@ -254,6 +255,16 @@ class tool_pipeline {
         out.trail.push_back(std::move(step));
       }
       if (stop) break;
+    }
+    // Input checking deferred (check_input off) and no hook changed anything:
+    // the model's arguments still have to fit before the tool runs.
+    if (out.status == tool_status::run && !out.modified && !s.opts.check_input) {
+      if (auto bad = def->check(env.data.args)) {
+        out.status = tool_status::rejected;
+        out.reason = "arguments for tool \"" + def->name + "\" do not fit its schema: " + bad->message + " (at " +
+                     pointer_text(bad->where) + ")";
+        out.diagnostics.push_back(std::move(*bad));
+      }
     }
     // Messages reach the model only for a call that runs.
     if (out.status != tool_status::run) out.effects.messages.clear();
