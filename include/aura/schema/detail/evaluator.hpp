@@ -159,11 +159,11 @@ class evaluator {
   bool eval(node_id id, const nlohmann::json& inst, const scope_frame* scope, annotations* ann, report* rep,
             unsigned depth) const {
     const node& n = t_.nodes[id];
-    if (n.is_false) {
+    if (n.has == 0) {  // `true`, `{}`, or `false`
+      if (!n.is_false) return true;
       if constexpr (R) add(rep, error_kind::false_schema, "", "no value is allowed here (schema false)");
       return false;
     }
-    if (n.has == 0) return true;
     if (depth > max_depth) {
       if constexpr (R) add(rep, error_kind::too_deep, "", "evaluation nested deeper than " + std::to_string(max_depth));
       return false;
@@ -182,6 +182,15 @@ class evaluator {
   }
 
  private:
+  // A member's or item's subschema. Leaves (only scalar keywords) skip the
+  // node prologue: they have no subschema, so no scope or depth to track.
+  template <bool R>
+  bool child(node_id id, const nlohmann::json& inst, const scope_frame* scope, report* rep, unsigned depth) const {
+    const node& c = t_.nodes[id];
+    if (c.has != 0 && (c.has & ~std::uint32_t{h_scalar_only}) == 0) return keywords<R>(c, inst, scope, nullptr, rep, depth);
+    return eval<R>(id, inst, scope, nullptr, rep, depth);
+  }
+
   template <bool R>
   bool keywords(const node& n, const nlohmann::json& inst, const scope_frame* scope, annotations* sink, report* rep,
                 unsigned depth) const {
@@ -220,19 +229,25 @@ class evaluator {
         add(rep, error_kind::enum_mismatch, "/enum", "value is not one of the allowed values");
       }
     }
-    if ((n.has & h_number) != 0 && inst.is_number()) ok = numbers<R>(n, inst, rep) && ok;
-    if constexpr (!R) {
-      if (!ok) return false;
+    // the one group that applies to this instance's type
+    using vt = nlohmann::json::value_t;
+    switch (inst.type()) {
+      case vt::number_integer:
+      case vt::number_unsigned:
+      case vt::number_float:
+        if ((n.has & h_number) != 0) ok = numbers<R>(n, inst, rep) && ok;
+        break;
+      case vt::string:
+        if ((n.has & h_string) != 0) ok = strings<R>(n, inst, rep) && ok;
+        break;
+      case vt::array:
+        if ((n.has & h_array) != 0) ok = arrays<R>(n, inst, scope, sink, rep, depth) && ok;
+        break;
+      case vt::object:
+        if ((n.has & h_object) != 0) ok = objects<R>(n, inst, scope, sink, rep, depth) && ok;
+        break;
+      default: break;
     }
-    if ((n.has & h_string) != 0 && inst.is_string()) ok = strings<R>(n, inst, rep) && ok;
-    if constexpr (!R) {
-      if (!ok) return false;
-    }
-    if ((n.has & h_array) != 0 && inst.is_array()) ok = arrays<R>(n, inst, scope, sink, rep, depth) && ok;
-    if constexpr (!R) {
-      if (!ok) return false;
-    }
-    if ((n.has & h_object) != 0 && inst.is_object()) ok = objects<R>(n, inst, scope, sink, rep, depth) && ok;
     if constexpr (!R) {
       if (!ok) return false;
     }
@@ -347,7 +362,7 @@ class evaluator {
     for (std::size_t i = 0; i < prefix; ++i) {
       path_push<R> k(kw(rep), "/"), k2(kw(rep), n.prefix_keyword), k3(kw(rep), "/", i);
       path_push<R> p(at(rep), "/", i);
-      if (!eval<R>(n.prefix_items[i], arr[i], scope, nullptr, rep, depth + 1)) {
+      if (!child<R>(n.prefix_items[i], arr[i], scope, rep, depth + 1)) {
         if constexpr (!R) return false;
         ok = false;
       }
@@ -366,7 +381,7 @@ class evaluator {
         }
         path_push<R> k(kw(rep), "/"), k2(kw(rep), n.items_keyword);
         path_push<R> p(at(rep), "/", i);
-        if (!eval<R>(n.items, arr[i], scope, nullptr, rep, depth + 1)) {
+        if (!child<R>(n.items, arr[i], scope, rep, depth + 1)) {
           if constexpr (!R) return false;
           ok = false;
         }
@@ -453,7 +468,7 @@ class evaluator {
           required_seen += n.properties[pi].required ? 1 : 0;
           path_push<R> k(kw(rep), "/properties/", key);
           path_push<R> p(at(rep), "/", key);
-          if (!eval<R>(n.properties[pi].schema, value, scope, nullptr, rep, depth + 1)) {
+          if (!child<R>(n.properties[pi].schema, value, scope, rep, depth + 1)) {
             if constexpr (!R) return false;
             ok = false;
           }
@@ -463,7 +478,7 @@ class evaluator {
           matched = true;
           path_push<R> k(kw(rep), "/patternProperties/", pp.source);
           path_push<R> p(at(rep), "/", key);
-          if (!eval<R>(pp.schema, value, scope, nullptr, rep, depth + 1)) {
+          if (!child<R>(pp.schema, value, scope, rep, depth + 1)) {
             if constexpr (!R) return false;
             ok = false;
           }
@@ -479,7 +494,7 @@ class evaluator {
           } else {
             path_push<R> k(kw(rep), "/additionalProperties");
             path_push<R> p(at(rep), "/", key);
-            if (!eval<R>(n.additional_properties, value, scope, nullptr, rep, depth + 1)) {
+            if (!child<R>(n.additional_properties, value, scope, rep, depth + 1)) {
               if constexpr (!R) return false;
               ok = false;
             }

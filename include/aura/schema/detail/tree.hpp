@@ -46,6 +46,7 @@ enum has_bit : std::uint32_t {
   h_inplace = 1u << 7,  // allOf, anyOf, oneOf, not, if/then/else
   h_ref = 1u << 8,      // $ref, $dynamicRef
   h_unevaluated = 1u << 9,
+  h_scalar_only = h_type | h_const | h_enum | h_number | h_string,  // a leaf: no subschemas
 };
 
 struct named_node {
