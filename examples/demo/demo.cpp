@@ -186,12 +186,20 @@ int main(int argc, char** argv) {
   if (loaded.count("audit-log")) {
     std::cout << "\n== audit log (audit-log's private storage)\n";
     auto log = host.context_of("audit-log")->storage_get("audit.log");
-    if (log && *log) std::cout << **log;
+    if (log && *log) {
+      std::cout << **log;
+      // The redaction runs before the audit: the log must not hold the token.
+      if (loaded.count("redact-secrets") && (*log)->find("sk-live-") != std::string::npos) {
+        mismatches.push_back("the audit log holds a secret token");
+      } else if (loaded.count("redact-secrets")) {
+        ++met;
+      }
+    }
   }
   std::cout << "\n== stats\n";
   for (const auto& s : bus.stats()) {
     if (s.calls == 0) continue;
-    std::printf("  %-30s calls %3llu  errors %llu  p50 %8.1f us  p99 %8.1f us\n", s.hook.c_str(),
+    std::printf("  %-22s %-28s calls %3llu  errors %llu  p50 %8.1f us  p99 %8.1f us\n", s.event.c_str(), s.hook.c_str(),
                 static_cast<unsigned long long>(s.calls), static_cast<unsigned long long>(s.errors),
                 s.p50.count() / 1000.0, s.p99.count() / 1000.0);
   }

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <thread>
 
+#include <aura/plugin/agent_tools.hpp>
 #include <aura/plugin/plugin.hpp>
 
 #include "plugin_test_util.hpp"
@@ -711,6 +712,30 @@ TEST_CASE("tools and commands: names, stdin JSON, stdout answer", "[plugin][tool
   auto slow = detail::run_command({(t.path() / "p/sleep.sh").string()}, t.path() / "p", {}, "", 100ms);
   REQUIRE_FALSE(slow);
   CHECK(slow.error().code == errc::timeout);
+}
+
+TEST_CASE("tools: plugin tools join the agent's tool registry", "[plugin][tools]") {
+  temp_tree t;
+  t.write("p/s.json", R"({"type": "object", "properties": {"id": {"type": "string"}}, "required": ["id"]})");
+  auto m = read_manifest(t.write("p/aura-plugin.json",
+      R"({"plugin": {"name": "tix", "version": "1.0.0", "runtime": {"kind": "native"},
+          "mcp_tools": [{"name": "lookup", "description": "Look up", "schema": "s.json", "run": "./x.sh"}]}})"));
+  REQUIRE(m);
+  auto tools = tools_of(*m, {});
+  REQUIRE(tools);
+  aura::agent::tool_registry registry;
+  REQUIRE(register_tools(registry, *tools));
+  auto def = registry.lookup("plugin_tix_lookup");
+  REQUIRE(def);
+  CHECK(def->owner == "tix");
+  CHECK_FALSE(def->check({{"id", "OPS-1"}}).has_value());
+  auto bad = def->check({{"id", 1}});
+  REQUIRE(bad);
+  CHECK(bad->where == "/id");
+  auto again = register_tools(registry, *tools);
+  REQUIRE_FALSE(again);
+  CHECK(again.error().code == errc::already_exists);
+  CHECK(registry.remove_owner("tix") == 1);
 }
 
 #if AURA_PLUGIN_LUA
