@@ -15,6 +15,10 @@ if(AURA_HAVE_WASM AND AURA_WAT2WASM)
   add_custom_target(bench_wasm_plugins DEPENDS ${bench_wasm_outputs})
   aura_add_benchmark(bench_wasm SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/bench_wasm.cpp LIBS aura::wasm)
   add_dependencies(bench_wasm bench_wasm_plugins)
+  # WABT 1.0.32's interp headers are not C++20-clean under GCC (see wasm/wabt.hpp).
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU" AND CMAKE_CXX_STANDARD GREATER_EQUAL 20)
+    set_target_properties(bench_wasm PROPERTIES CXX_STANDARD 17)
+  endif()
   target_compile_definitions(bench_wasm PRIVATE
     AURA_BENCH_WASM_ALLOW="${CMAKE_CURRENT_BINARY_DIR}/bench_wasm_allow.wasm"
     AURA_BENCH_WASM_POLICY="${CMAKE_CURRENT_BINARY_DIR}/bench_wasm_policy.wasm")

@@ -138,7 +138,8 @@ class wasm_plugin : public std::enable_shared_from_this<wasm_plugin> {
   }
 
   /// An instance of this plugin for direct use (benchmarks, tests of the
-  /// raw ABI); it returns to the pool when the lease ends.
+  /// raw ABI); it returns to the pool when the lease ends, which must be
+  /// before the plugin is destroyed.
   [[nodiscard]] result<wasm::instance_pool::lease> lease_instance() {
     return pool_.acquire(std::chrono::steady_clock::now() + options_.limits.deadline, options_.ctx.get());
   }
