@@ -148,8 +148,7 @@ class lua_plugin : public std::enable_shared_from_this<lua_plugin> {
   }
 
   static int open_libraries(lua_State* L) {
-    lua::open_sandbox(L);
-    lua::install_host_api(L);
+    lua::open_plugin_environment(L);
     return 0;
   }
 

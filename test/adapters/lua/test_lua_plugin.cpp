@@ -2,6 +2,7 @@
 // bounds, host API permissions, and concurrent calls.
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -242,7 +243,9 @@ TEST_CASE("lua: load errors name the file and line", "[lua]") {
 }
 
 TEST_CASE("lua: sandbox escapes fail", "[lua][sandbox]") {
-  auto p = load("sandbox.lua");
+  auto ctx = std::make_shared<aura::context>();
+  ctx->set_owner("sandbox").set_permissions(aura::permissions{});  // the defaults a plugin gets
+  auto p = load("sandbox.lua", {"sandbox", {}, ctx});
   struct attempt {
     const char* handler;
     const char* text;
@@ -250,7 +253,7 @@ TEST_CASE("lua: sandbox escapes fail", "[lua][sandbox]") {
   const attempt attempts[] = {
       {"io_open", "global 'io'"},
       {"os_execute", "field 'execute'"},
-      {"os_getenv", "field 'getenv'"},
+      {"os_getenv", "environment variable \"HOME\" is not in the plugin's permissions"},
       {"os_exit", "field 'exit'"},
       {"call_require", "global 'require'"},
       {"call_dofile", "global 'dofile'"},
@@ -514,6 +517,23 @@ TEST_CASE("lua: host API goes through the plugin's permissions", "[lua][host]") 
     REQUIRE(r);
     CHECK(r->reason() == "nil connection refused");
   }
+}
+
+TEST_CASE("lua: os.getenv reads only the variables the permissions list", "[lua][host]") {
+  ::setenv("AURA_LUA_TEST_VAR", "granted-value", 1);
+  ::unsetenv("AURA_LUA_UNSET");
+  aura::permissions perms;
+  perms.env = aura::env_access::listed;
+  perms.env_vars = {"AURA_LUA_TEST_VAR", "AURA_LUA_UNSET"};
+  auto ctx = std::make_shared<aura::context>();
+  ctx->set_owner("envy").set_permissions(perms);
+  auto p = load("host_api.lua", {"envy", {}, ctx});
+  auto r = run(*p, "getenv");
+  REQUIRE(r);
+  CHECK(r->json_patch() == json{{"var", "granted-value"}, {"unset", nullptr}});
+  auto home = run(*p, "getenv_home");
+  REQUIRE_FALSE(home);
+  CHECK_THAT(home.error().message, Catch::Contains("environment variable \"HOME\" is not in the plugin's permissions"));
 }
 
 TEST_CASE("lua: without its own context a plugin uses the dispatch context", "[lua][host]") {

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <string>
@@ -358,6 +359,44 @@ inline int api_http(lua_State* L) {
   return 1;
 }
 
+/// os.getenv(name): the variable if the plugin's `env` permission covers it
+/// (nil when unset); a variable it does not cover raises.
+inline int api_getenv(lua_State* L) {
+  std::size_t n = 0;
+  const char* name = luaL_checklstring(L, 1, &n);
+  context& ctx = current_context(L, "os.getenv");
+  state& s = state::of(L);
+  host_outcome out = host_outcome::value;
+  if (!guarded(s, [&] {
+        if (!ctx.perms().allows_env(std::string_view(name, n))) {
+          s.scratch = "environment variable \"" + std::string(name, n) + "\" is not in the plugin's permissions";
+          out = host_outcome::refused;
+          return;
+        }
+        const char* value = std::getenv(name);
+        if (value == nullptr) {
+          out = host_outcome::nothing;
+        } else {
+          s.scratch = value;
+        }
+      })) {
+    out = host_outcome::threw;
+  }
+  if (out == host_outcome::nothing) {
+    lua_pushnil(L);
+    return 1;
+  }
+  if (out != host_outcome::value) return raise_scratch(L);
+  lua_pushlstring(L, s.scratch.data(), s.scratch.size());
+  return 1;
+}
+
+/// The functions the host API adds to `os` (for open_sandbox).
+inline const luaL_Reg* os_functions() noexcept {
+  static const luaL_Reg functions[] = {{"getenv", &api_getenv}, {nullptr, nullptr}};
+  return functions;
+}
+
 }  // namespace detail
 
 /// Builds the `aura` table as a read-only proxy, records it in the registry
@@ -385,6 +424,12 @@ inline void install_host_api(lua_State* L) {
   lua_pushvalue(L, -1);
   state::of(L).aura_ref = luaL_ref(L, LUA_REGISTRYINDEX);
   lua_setglobal(L, "aura");
+}
+
+/// Opens the sandbox with the host API's additions, then installs `aura`. May raise.
+inline void open_plugin_environment(lua_State* L) {
+  open_sandbox(L, detail::os_functions());
+  install_host_api(L);
 }
 
 }  // namespace aura::lua

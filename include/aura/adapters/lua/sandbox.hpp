@@ -3,7 +3,8 @@
 // Opened: the base library without dofile, loadfile and print, with `load`
 // limited to text chunks and `collectgarbage` limited to "count"; string
 // (no string.dump, string.rep bounded), table, math, utf8, and os.time /
-// os.clock only. Not opened: io, package (require), debug, coroutine.
+// os.clock only (plus os.getenv for the variables the permissions grant,
+// when the host API adds it). Not opened: io, package (require), debug, coroutine.
 // The library tables are read-only proxies and the string metatable is
 // hidden, so a script cannot change what later calls see through them.
 #pragma once
@@ -104,8 +105,9 @@ inline void make_read_only(lua_State* L, const char* name) {
 }
 
 /// Opens the sandboxed standard library into the state's globals. May raise:
-/// call it in protected mode.
-inline void open_sandbox(lua_State* L) {
+/// call it in protected mode. `os_extra` (null-terminated) adds functions to
+/// `os` before it is locked: the host API's permission-checked `os.getenv`.
+inline void open_sandbox(lua_State* L, const luaL_Reg* os_extra = nullptr) {
   luaL_requiref(L, LUA_GNAME, luaopen_base, 1);
   // base: drop what reaches files or stdout, wrap load and collectgarbage
   detail::drop(L, "dofile");
@@ -155,6 +157,7 @@ inline void open_sandbox(lua_State* L) {
   lua_setfield(L, -2, "time");
   lua_getfield(L, -2, "clock");
   lua_setfield(L, -2, "clock");
+  if (os_extra != nullptr) luaL_setfuncs(L, os_extra, 0);
   make_read_only(L, LUA_OSLIBNAME);
   lua_setglobal(L, LUA_OSLIBNAME);
   lua_pop(L, 1);

@@ -26,3 +26,7 @@ function http(event, ctx)
   return aura.mutate({ status = res.status, body = res.body })
 end
 function http_bad_request(event, ctx) aura.http({ url = 5 }) return aura.allow() end
+function getenv(event, ctx)
+  return aura.mutate({ var = os.getenv("AURA_LUA_TEST_VAR") or aura.null, unset = os.getenv("AURA_LUA_UNSET") or aura.null })
+end
+function getenv_home(event, ctx) return aura.mutate({ home = os.getenv("HOME") }) end
