@@ -34,7 +34,7 @@
 #include "aura/testing/storage.hpp"
 
 // Adapters: each is compiled in when its header is present and not opted out
-// (define AURA_TESTING_NO_<KIND> when the runtime is not linked).
+// (AURA_TESTING_NO_PROCESS, _NO_COMMAND, _NO_LUA, _NO_PLUGIN).
 #if __has_include("aura/adapters/process.hpp") && !defined(AURA_TESTING_NO_PROCESS)
 #include "aura/adapters/process.hpp"
 #define AURA_TESTING_HAVE_PROCESS 1
@@ -43,12 +43,18 @@
 #include "aura/adapters/command.hpp"
 #define AURA_TESTING_HAVE_COMMAND 1
 #endif
-// WASM and Lua also need their runtime's headers on the include path (linking
-// aura::wasm / aura::lua puts them there).
-#if __has_include("aura/adapters/wasm.hpp") && __has_include(<wabt/interp/interp.h>) && !defined(AURA_TESTING_NO_WASM)
+// WASM is opt-in: WABT's headers sit in a system directory whether or not the
+// program links libwabt, so their presence proves nothing. Define
+// AURA_TESTING_WASM=1 (or AURA_PLUGIN_WASM=1) when linking aura::wasm.
+#if !defined(AURA_TESTING_WASM) && defined(AURA_PLUGIN_WASM)
+#define AURA_TESTING_WASM AURA_PLUGIN_WASM
+#endif
+#if defined(AURA_TESTING_WASM) && AURA_TESTING_WASM && __has_include("aura/adapters/wasm.hpp")
 #include "aura/adapters/wasm.hpp"
 #define AURA_TESTING_HAVE_WASM 1
 #endif
+// Lua is found only when lua5.4's include directory is on the path, which
+// linking aura::lua provides.
 #if __has_include("aura/adapters/lua.hpp") && __has_include(<lua.hpp>) && !defined(AURA_TESTING_NO_LUA)
 #include "aura/adapters/lua.hpp"
 #define AURA_TESTING_HAVE_LUA 1
