@@ -605,6 +605,10 @@ class process_plugin : public std::enable_shared_from_this<process_plugin> {
   [[nodiscard]] static result<std::shared_ptr<process_plugin>> start(process_options opts) {
     if (opts.name.empty()) return fail(errc::invalid_argument, "a process plugin needs a name");
     if (opts.argv.empty()) return fail(error{errc::invalid_argument, "no program to start (argv is empty)", opts.name, {}, {}});
+    if (opts.default_timeout.count() <= 0 || opts.start_timeout.count() <= 0 || opts.max_line == 0) {
+      return fail(error{errc::invalid_argument, "default_timeout, start_timeout and max_line must be positive",
+                        opts.name, {}, {}});
+    }
     auto plugin = std::make_shared<process_plugin>(private_tag{}, std::move(opts));
     auto s = plugin->start_session(true);
     if (!s) return fail(std::move(s.error()));

@@ -221,7 +221,7 @@ inline exit_status reap(pid_t pid) noexcept {
 /// Waits for `pid` to end until `until`, polling waitpid with a short,
 /// growing sleep (SIGCHLD belongs to the host, so aura does not wait on it).
 [[nodiscard]] inline std::optional<exit_status> reap_until(pid_t pid, const deadline& until) {
-  auto nap = std::chrono::microseconds(50);
+  auto nap = std::chrono::microseconds(10);
   for (;;) {
     if (auto s = try_reap(pid)) return s;
     if (until.expired()) return std::nullopt;
