@@ -411,7 +411,7 @@ TEST_CASE("lifecycle: reload keeps the once state", "[plugin][lifecycle]") {
   CHECK(f.bus.emit("ev", nlohmann::json::object()).data["by"] == "1.1.0");
 }
 
-TEST_CASE("lifecycle: upgrade under concurrent dispatch loses no event", "[plugin][lifecycle]") {
+TEST_CASE("lifecycle: upgrade and reload under concurrent dispatch lose no event", "[plugin][lifecycle]") {
   fixture f;
   f.bus.declare("ev", aura::patchable);
   std::atomic<int> flushed{0};
@@ -442,7 +442,11 @@ TEST_CASE("lifecycle: upgrade under concurrent dispatch loses no event", "[plugi
   go = true;
   int upgrades = 0;
   while (tagged.load() + untagged.load() < threads * per_thread) {
-    REQUIRE(host.upgrade(load_manifest(upgrades % 2 == 0 ? v2 : v1)));
+    if (upgrades % 3 == 2) {
+      REQUIRE(host.reload("tagger"));  // the same swap, from the manifest on disk
+    } else {
+      REQUIRE(host.upgrade(load_manifest(upgrades % 2 == 0 ? v2 : v1)));
+    }
     ++upgrades;
   }
   for (auto& th : pool) th.join();

@@ -361,7 +361,11 @@ inline void read_codineer(const nlohmann::json& doc, manifest& m, problem_list& 
   }
   manifest m;
   m.file = file;
-  m.dir = file.parent_path();
+  {
+    std::error_code ec;
+    m.dir = std::filesystem::absolute(file, ec).parent_path();  // commands run there: never relative
+    if (ec) m.dir = file.parent_path();
+  }
   if (m.dir.filename() == codineer_manifest_dir) m.dir = m.dir.parent_path();
   const std::string fname = file.filename().string();
   m.format = fname == manifest_toml_name ? manifest_format::toml

@@ -31,7 +31,8 @@ struct run_result {
 /// exists there, else left for PATH lookup.
 [[nodiscard]] inline std::vector<std::string> resolve_argv(std::vector<std::string> argv, const std::filesystem::path& dir) {
   if (!argv.empty() && argv[0].find('/') != std::string::npos && !std::filesystem::path(argv[0]).is_absolute()) {
-    argv[0] = (dir / argv[0]).lexically_normal().string();
+    std::error_code ec;
+    argv[0] = std::filesystem::absolute(dir / argv[0], ec).lexically_normal().string();
   }
   return argv;
 }
