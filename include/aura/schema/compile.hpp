@@ -5,6 +5,7 @@
 #include <memory>
 #include <new>
 #include <string>
+#include <type_traits>
 
 #include <nlohmann/json.hpp>
 
@@ -19,9 +20,13 @@ namespace aura::schema {
 /// A bad schema - wrong keyword type, unresolvable `$ref`, invalid regex,
 /// a `$ref` cycle that never consumes input - is an `errc::schema_error`
 /// whose `where` is the JSON pointer of the offending schema location.
-[[nodiscard]] inline result<validator> compile(const nlohmann::json& schema, const options& opts = {}) {
+///
+/// A function template (always `nlohmann::json`) only so that the compiler and
+/// evaluator are generated in the translation units that call it.
+template <class Json = nlohmann::json, std::enable_if_t<std::is_same_v<Json, nlohmann::json>, int> = 0>
+[[nodiscard]] result<validator> compile(const Json& schema, const options& opts = {}) {
   try {
-    detail::compiler c(opts);
+    detail::compiler<Json> c(opts);
     return validator(std::make_shared<const detail::tree>(c.run(schema)));
   } catch (const detail::compile_failure& f) {
     return fail(errc::schema_error, f.message, f.where);

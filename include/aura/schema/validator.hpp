@@ -8,7 +8,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <aura/schema/detail/evaluator.hpp>
 #include <aura/schema/detail/tree.hpp>
 #include <aura/schema/fwd.hpp>
 #include <aura/schema/options.hpp>
@@ -41,20 +40,12 @@ class validator {
 };
 
 inline bool validator::validate(const nlohmann::json& instance) const noexcept {
-  if (!tree_) return true;
-  try {
-    return detail::evaluator(*tree_).eval<false>(tree_->root, instance, nullptr, nullptr, nullptr, 0);
-  } catch (...) {  // only std::bad_alloc can get here; an instance we could not check is not valid
-    return false;
-  }
+  return !tree_ || tree_->validate_fn(*tree_, instance);
 }
 
 inline std::vector<validation_error> validator::check(const nlohmann::json& instance) const {
   std::vector<validation_error> out;
-  if (!tree_) return out;
-  detail::report rep{&out, {}, {}};
-  bool ok = detail::evaluator(*tree_).eval<true>(tree_->root, instance, nullptr, nullptr, &rep, 0);
-  if (!ok && out.empty()) out.push_back({"", "", error_kind::false_schema, "instance is not valid"});
+  if (tree_) tree_->check_fn(*tree_, instance, out);
   return out;
 }
 

@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include <aura/core/error.hpp>
+#include <aura/schema/detail/evaluator.hpp>
 #include <aura/schema/detail/format.hpp>
 #include <aura/schema/detail/metaschemas.hpp>
 #include <aura/schema/detail/regex.hpp>
@@ -46,11 +47,13 @@ struct compile_failure {
   std::string where;
 };
 
+/// A template only so that it is instantiated where compile() is called.
+template <class Json = nlohmann::json>
 class compiler {
  public:
   explicit compiler(const options& opts) : opts_(opts) {}
 
-  tree run(const nlohmann::json& schema) {
+  tree run(const Json& schema) {
     std::uint32_t doc = add_document(std::string(root_uri), schema, opts_.default_dialect, v_default);
     t_.root_dialect = scanned_.at({doc, ""}).d;
     t_.root = node_at(doc, "");
@@ -61,6 +64,8 @@ class compiler {
       t_.resources[res].dynamic_anchors.push_back({name, id});
     }
     check_cycles();
+    t_.validate_fn = &run_validate<Json>;
+    t_.check_fn = &run_check<Json>;
     return std::move(t_);
   }
 
@@ -76,7 +81,7 @@ class compiler {
   };
 
   const options& opts_;
-  std::deque<nlohmann::json> docs_;
+  std::deque<Json> docs_;
   std::vector<std::string> doc_uri_;
   std::map<location, scan_info> scanned_;
   std::map<std::string, location, std::less<>> ids_;  // "uri" and "uri#anchor"
@@ -117,10 +122,10 @@ class compiler {
     }
     if (depth > 8) fail(doc, ptr + "/$schema", "metaschema chain too long at \"" + uri + "\"");
     // a custom metaschema: its $vocabulary decides
-    std::optional<nlohmann::json> meta;
+    std::optional<Json> meta;
     if (auto it = ids_.find(uri); it != ids_.end()) {
       meta = json_at(it->second.first, it->second.second);
-    } else if (auto b = builtin_metaschemas().find(uri); b != builtin_metaschemas().end()) {
+    } else if (auto b = builtin_metaschemas<Json>().find(uri); b != builtin_metaschemas<Json>().end()) {
       meta = b->second;
     } else if (opts_.resolve) {
       meta = opts_.resolve(uri);
@@ -128,14 +133,14 @@ class compiler {
     if (!meta || !meta->is_object())
       fail(doc, ptr + "/$schema", "cannot resolve metaschema \"" + std::string(schema_uri) + "\"");
     dialect_info info{dialect::draft2020_12, v_default};
-    if (auto s = meta->find("$schema"); s != meta->end() && s->is_string() && strip_fragment(s->get_ref<const std::string&>()) != uri)
-      info = dialect_of(s->get_ref<const std::string&>(), doc, ptr, depth + 1);
+    if (auto s = meta->find("$schema"); s != meta->end() && s->is_string() && strip_fragment(s->template get_ref<const std::string&>()) != uri)
+      info = dialect_of(s->template get_ref<const std::string&>(), doc, ptr, depth + 1);
     if (auto v = meta->find("$vocabulary"); v != meta->end() && v->is_object()) {
       info.vocab = 0;
       const std::string prefix = "https://json-schema.org/draft/2020-12/vocab/";
       for (auto it = v->begin(); it != v->end(); ++it) {
         const std::string& name = it.key();
-        bool required = it.value().is_boolean() && it.value().get<bool>();
+        bool required = it.value().is_boolean() && it.value().template get<bool>();
         if (name == prefix + "applicator") info.vocab |= v_applicator;
         else if (name == prefix + "validation") info.vocab |= v_validation;
         else if (name == prefix + "unevaluated") info.vocab |= v_unevaluated;
@@ -152,7 +157,7 @@ class compiler {
   }
 
   // ---- documents and scanning -------------------------------------------
-  std::uint32_t add_document(std::string uri, const nlohmann::json& doc, dialect d, std::uint32_t vocab) {
+  std::uint32_t add_document(std::string uri, const Json& doc, dialect d, std::uint32_t vocab) {
     auto idx = static_cast<std::uint32_t>(docs_.size());
     docs_.push_back(doc);
     doc_uri_.push_back(uri);
@@ -166,7 +171,7 @@ class compiler {
     return static_cast<std::uint32_t>(t_.resources.size() - 1);
   }
 
-  void scan(std::uint32_t doc, const std::string& ptr, const nlohmann::json& j, std::string base, dialect d,
+  void scan(std::uint32_t doc, const std::string& ptr, const Json& j, std::string base, dialect d,
             std::uint32_t vocab, std::uint32_t res, std::size_t depth) {
     if (depth > opts_.max_schema_depth) fail(doc, ptr, "schema nested deeper than " + std::to_string(opts_.max_schema_depth));
     if (scanned_.count({doc, ptr}) != 0) return;
@@ -176,14 +181,14 @@ class compiler {
     }
     if (auto s = j.find("$schema"); s != j.end() && (ptr.empty() || j.contains("$id"))) {
       if (!s->is_string()) fail(doc, ptr + "/$schema", "$schema must be a string");
-      auto info = dialect_of(s->get_ref<const std::string&>(), doc, ptr);
+      auto info = dialect_of(s->template get_ref<const std::string&>(), doc, ptr);
       d = info.d;
       vocab = info.vocab;
     }
     const bool d7 = d == dialect::draft7;
     if (auto id = j.find("$id"); id != j.end() && !(d7 && j.contains("$ref"))) {
       if (!id->is_string()) fail(doc, ptr + "/$id", "$id must be a string");
-      const std::string& text = id->get_ref<const std::string&>();
+      const std::string& text = id->template get_ref<const std::string&>();
       std::string resolved = resolve_uri(base, text);
       std::string no_frag(strip_fragment(resolved));
       std::string frag = resolved.size() > no_frag.size() ? resolved.substr(no_frag.size() + 1) : std::string();
@@ -200,17 +205,17 @@ class compiler {
     if (!d7) {
       if (auto a = j.find("$anchor"); a != j.end()) {
         if (!a->is_string()) fail(doc, ptr + "/$anchor", "$anchor must be a string");
-        ids_.emplace(base + "#" + a->get<std::string>(), location{doc, ptr});
+        ids_.emplace(base + "#" + a->template get<std::string>(), location{doc, ptr});
       }
       if (auto a = j.find("$dynamicAnchor"); a != j.end()) {
         if (!a->is_string()) fail(doc, ptr + "/$dynamicAnchor", "$dynamicAnchor must be a string");
-        ids_.emplace(base + "#" + a->get<std::string>(), location{doc, ptr});
-        pending_anchors_.emplace_back(res, a->get<std::string>(), location{doc, ptr});
+        ids_.emplace(base + "#" + a->template get<std::string>(), location{doc, ptr});
+        pending_anchors_.emplace_back(res, a->template get<std::string>(), location{doc, ptr});
       }
     }
     scanned_.emplace(location{doc, ptr}, scan_info{base, d, vocab, res});
 
-    auto sub = [&](const std::string& p, const nlohmann::json& v) {
+    auto sub = [&](const std::string& p, const Json& v) {
       if (v.is_object() || v.is_boolean()) scan(doc, p, v, base, d, vocab, res, depth + 1);
     };
     static constexpr const char* single[] = {"additionalProperties", "propertyNames", "not", "if", "then", "else",
@@ -232,7 +237,7 @@ class compiler {
 
   // Scan info for a location never scanned (inside an unknown keyword):
   // the nearest scanned ancestor's, then scan the subtree under it.
-  const scan_info& info_at(std::uint32_t doc, const std::string& ptr, const nlohmann::json& j) {
+  const scan_info& info_at(std::uint32_t doc, const std::string& ptr, const Json& j) {
     if (auto it = scanned_.find({doc, ptr}); it != scanned_.end()) return it->second;
     std::string up = ptr;
     while (true) {
@@ -247,10 +252,10 @@ class compiler {
     }
   }
 
-  const nlohmann::json* json_ptr(std::uint32_t doc, const std::string& ptr) const {
+  const Json* json_ptr(std::uint32_t doc, const std::string& ptr) const {
     std::vector<std::string> tokens;
     if (!split_pointer(ptr, tokens)) return nullptr;
-    const nlohmann::json* cur = &docs_[doc];
+    const Json* cur = &docs_[doc];
     for (const auto& t : tokens) {
       if (cur->is_object()) {
         auto it = cur->find(t);
@@ -269,8 +274,8 @@ class compiler {
     }
     return cur;
   }
-  const nlohmann::json& json_at(std::uint32_t doc, const std::string& ptr) const {
-    const nlohmann::json* j = json_ptr(doc, ptr);
+  const Json& json_at(std::uint32_t doc, const std::string& ptr) const {
+    const Json* j = json_ptr(doc, ptr);
     if (j == nullptr) fail(doc, ptr, "no such location");
     return *j;
   }
@@ -280,12 +285,12 @@ class compiler {
   // served by the caller's resolver.
   location find_resource(const std::string& uri, dialect d, std::uint32_t doc, const std::string& ptr) {
     if (auto it = ids_.find(uri); it != ids_.end()) return it->second;
-    if (auto b = builtin_metaschemas().find(uri); b != builtin_metaschemas().end()) {
+    if (auto b = builtin_metaschemas<Json>().find(uri); b != builtin_metaschemas<Json>().end()) {
       add_document(uri, b->second, d, v_default);
       return ids_.at(uri);
     }
     if (opts_.resolve) {
-      std::optional<nlohmann::json> remote = opts_.resolve(uri);
+      std::optional<Json> remote = opts_.resolve(uri);
       if (remote) {
         add_document(uri, *remote, d, v_default);
         return ids_.at(uri);
@@ -315,7 +320,7 @@ class compiler {
   // ---- nodes ------------------------------------------------------------
   node_id node_at(std::uint32_t doc, const std::string& ptr) {
     if (auto it = compiled_.find({doc, ptr}); it != compiled_.end()) return it->second;
-    const nlohmann::json& j = json_at(doc, ptr);
+    const Json& j = json_at(doc, ptr);
     scan_info info = info_at(doc, ptr, j);
     auto id = static_cast<node_id>(t_.nodes.size());
     t_.nodes.emplace_back();
@@ -331,33 +336,33 @@ class compiler {
 
   static std::string child(const std::string& ptr, std::string_view key) { return ptr + "/" + pointer_token(key); }
 
-  std::size_t count(const nlohmann::json& v, std::uint32_t doc, const std::string& p) const {
-    if (v.is_number_unsigned()) return static_cast<std::size_t>(v.get<std::uint64_t>());
-    if (v.is_number_integer() && v.get<std::int64_t>() >= 0) return static_cast<std::size_t>(v.get<std::int64_t>());
+  std::size_t count(const Json& v, std::uint32_t doc, const std::string& p) const {
+    if (v.is_number_unsigned()) return static_cast<std::size_t>(v.template get<std::uint64_t>());
+    if (v.is_number_integer() && v.template get<std::int64_t>() >= 0) return static_cast<std::size_t>(v.template get<std::int64_t>());
     if (v.is_number_float()) {
-      double d = v.get<double>();
+      double d = v.template get<double>();
       if (d >= 0 && std::floor(d) == d) return d >= 1.8e19 ? no_limit : static_cast<std::size_t>(d);
     }
     fail(doc, p, "must be a non-negative integer");
   }
-  double number(const nlohmann::json& v, std::uint32_t doc, const std::string& p) const {
+  double number(const Json& v, std::uint32_t doc, const std::string& p) const {
     if (!v.is_number()) fail(doc, p, "must be a number");
-    return v.get<double>();
+    return v.template get<double>();
   }
-  std::vector<std::string> strings(const nlohmann::json& v, std::uint32_t doc, const std::string& p) const {
+  std::vector<std::string> strings(const Json& v, std::uint32_t doc, const std::string& p) const {
     if (!v.is_array()) fail(doc, p, "must be an array of strings");
     std::vector<std::string> out;
     for (std::size_t i = 0; i < v.size(); ++i) {
       if (!v[i].is_string()) fail(doc, p + "/" + std::to_string(i), "must be a string");
-      out.push_back(v[i].get<std::string>());
+      out.push_back(v[i].template get<std::string>());
     }
     return out;
   }
-  node_id schema_child(std::uint32_t doc, const std::string& p, const nlohmann::json& v) {
+  node_id schema_child(std::uint32_t doc, const std::string& p, const Json& v) {
     if (!v.is_object() && !v.is_boolean()) fail(doc, p, "a schema must be an object or a boolean");
     return node_at(doc, p);
   }
-  std::vector<node_id> schema_array(std::uint32_t doc, const std::string& p, const nlohmann::json& v,
+  std::vector<node_id> schema_array(std::uint32_t doc, const std::string& p, const Json& v,
                                     bool non_empty) {
     if (!v.is_array() || (non_empty && v.empty()))
       fail(doc, p, non_empty ? "must be a non-empty array of schemas" : "must be an array of schemas");
@@ -368,16 +373,16 @@ class compiler {
   std::uint32_t compile_regex(const std::string& source, std::uint32_t doc, const std::string& p) {
     regex re;
     std::string err;
-    if (!re.compile(source, opts_.regex, err)) fail(doc, p, "invalid regex " + nlohmann::json(source).dump() + ": " + err);
+    if (!re.compile(source, opts_.regex, err)) fail(doc, p, "invalid regex " + Json(source).dump() + ": " + err);
     t_.regexes.push_back(std::move(re));
     return static_cast<std::uint32_t>(t_.regexes.size() - 1);
   }
 
-  node build(std::uint32_t doc, const std::string& ptr, const nlohmann::json& j, const scan_info& info) {
+  node build(std::uint32_t doc, const std::string& ptr, const Json& j, const scan_info& info) {
     node n;
     n.resource = info.resource;
     if (j.is_boolean()) {
-      n.is_false = !j.get<bool>();
+      n.is_false = !j.template get<bool>();
       return n;
     }
     if (!j.is_object()) fail(doc, ptr, "a schema must be an object or a boolean");
@@ -387,7 +392,7 @@ class compiler {
 
     if (auto r = find("$ref"); r != end) {
       if (!r->is_string()) fail(doc, child(ptr, "$ref"), "$ref must be a string");
-      location target = resolve_ref(info.base, r->get<std::string>(), info.d, doc, child(ptr, "$ref"));
+      location target = resolve_ref(info.base, r->template get<std::string>(), info.d, doc, child(ptr, "$ref"));
       n.ref = node_at(target.first, target.second);
       n.has |= h_ref;
       if (d7) return n;  // draft 7: $ref overrides its siblings
@@ -395,7 +400,7 @@ class compiler {
     if (!d7) {
       if (auto r = find("$dynamicRef"); r != end) {
         if (!r->is_string()) fail(doc, child(ptr, "$dynamicRef"), "$dynamicRef must be a string");
-        const std::string text = r->get<std::string>();
+        const std::string text = r->template get<std::string>();
         location target = resolve_ref(info.base, text, info.d, doc, child(ptr, "$dynamicRef"));
         n.dynamic_ref = node_at(target.first, target.second);
         n.has |= h_ref;
@@ -403,9 +408,9 @@ class compiler {
         std::size_t hash = abs.find('#');
         std::string frag = hash == std::string::npos ? std::string() : abs.substr(hash + 1);
         if (!frag.empty() && frag[0] != '/') {
-          const nlohmann::json& tj = json_at(target.first, target.second);
+          const Json& tj = json_at(target.first, target.second);
           auto da = tj.is_object() ? tj.find("$dynamicAnchor") : tj.end();
-          if (tj.is_object() && da != tj.end() && da->is_string() && da->get<std::string>() == frag)
+          if (tj.is_object() && da != tj.end() && da->is_string() && da->template get<std::string>() == frag)
             n.dynamic_name = frag;  // bookended: look it up in the dynamic scope
         }
       }
@@ -414,9 +419,9 @@ class compiler {
     // -- validation vocabulary
     if ((info.vocab & v_validation) != 0) {
       if (auto t = find("type"); t != end) {
-        auto bit = [&](const nlohmann::json& v, const std::string& p) -> std::uint8_t {
+        auto bit = [&](const Json& v, const std::string& p) -> std::uint8_t {
           if (!v.is_string()) fail(doc, p, "type must be a string or an array of strings");
-          const std::string& s = v.get_ref<const std::string&>();
+          const std::string& s = v.template get_ref<const std::string&>();
           if (s == "null") return t_null;
           if (s == "boolean") return t_boolean;
           if (s == "object") return t_object;
@@ -443,7 +448,7 @@ class compiler {
         bool all_strings = !e->empty();
         for (const auto& v : *e) all_strings = all_strings && v.is_string();
         if (all_strings)
-          for (const auto& v : *e) n.enum_strings.push_back(v.get<std::string>());
+          for (const auto& v : *e) n.enum_strings.push_back(v.template get<std::string>());
         n.has |= h_enum;
       }
       auto num_kw = [&](const char* k, bool& has, double& into) {
@@ -473,13 +478,13 @@ class compiler {
       count_kw("maxProperties", n.max_properties, h_object);
       if (auto p = find("pattern"); p != end) {
         if (!p->is_string()) fail(doc, child(ptr, "pattern"), "pattern must be a string");
-        n.pattern_source = p->get<std::string>();
+        n.pattern_source = p->template get<std::string>();
         n.pattern = compile_regex(n.pattern_source, doc, child(ptr, "pattern"));
         n.has |= h_string;
       }
       if (auto u = find("uniqueItems"); u != end) {
         if (!u->is_boolean()) fail(doc, child(ptr, "uniqueItems"), "uniqueItems must be a boolean");
-        n.unique_items = u->get<bool>();
+        n.unique_items = u->template get<bool>();
         if (n.unique_items) n.has |= h_array;
       }
       if (auto r = find("required"); r != end) {
@@ -498,7 +503,7 @@ class compiler {
     }
     if (auto f = find("format"); f != end) {
       if (!f->is_string()) fail(doc, child(ptr, "format"), "format must be a string");
-      n.format_name = f->get<std::string>();
+      n.format_name = f->template get<std::string>();
       n.format = format_from_name(n.format_name);
       n.assert_format = (opts_.assert_format || (info.vocab & v_format_assertion) != 0) && n.format != format_id::unknown;
       if (n.assert_format) n.has |= h_string;

@@ -97,8 +97,9 @@ class path_push {
   return a.size() < b.size() ? -1 : (a.size() > b.size() ? 1 : 0);
 }
 
-[[nodiscard]] inline std::uint8_t type_bits_of(const nlohmann::json& j) noexcept {
-  using vt = nlohmann::json::value_t;
+template <class Json>
+[[nodiscard]] std::uint8_t type_bits_of(const Json& j) noexcept {
+  using vt = typename Json::value_t;
   switch (j.type()) {
     case vt::null: return t_null;
     case vt::boolean: return t_boolean;
@@ -108,7 +109,7 @@ class path_push {
     case vt::number_integer:
     case vt::number_unsigned: return t_number | t_integer;
     case vt::number_float: {
-      double d = j.get<double>();
+      double d = j.template get<double>();
       return static_cast<std::uint8_t>(t_number | (std::isfinite(d) && std::floor(d) == d ? t_integer : 0));
     }
     default: return 0;
@@ -135,18 +136,22 @@ class path_push {
   return n;
 }
 
-[[nodiscard]] inline bool is_multiple_of(const nlohmann::json& v, double m) noexcept {
+template <class Json>
+[[nodiscard]] bool is_multiple_of(const Json& v, double m) noexcept {
   if (v.is_number_integer() && std::floor(m) == m && std::fabs(m) < 9.0e15) {
     auto mi = static_cast<std::int64_t>(m);
-    if (v.is_number_unsigned()) return v.get<std::uint64_t>() % static_cast<std::uint64_t>(mi) == 0;
-    return v.get<std::int64_t>() % mi == 0;
+    if (v.is_number_unsigned()) return v.template get<std::uint64_t>() % static_cast<std::uint64_t>(mi) == 0;
+    return v.template get<std::int64_t>() % mi == 0;
   }
-  double q = v.get<double>() / m;
+  double q = v.template get<double>() / m;
   if (!std::isfinite(q)) return false;
   // quotients carry rounding error (0.0075 / 0.0001 = 74.99999999999999)
   return std::fabs(q - std::nearbyint(q)) <= std::max(1e-9, 4 * std::numeric_limits<double>::epsilon() * std::fabs(q));
 }
 
+/// Instantiated only where `compile()` is: headers that merely include the
+/// schema module pay for parsing it, not for generating it.
+template <class Json>
 class evaluator {
  public:
   /// Deeper nesting than this (instance depth plus `$ref` hops) fails with
@@ -156,7 +161,7 @@ class evaluator {
   explicit evaluator(const tree& t) noexcept : t_(t) {}
 
   template <bool R>
-  bool eval(node_id id, const nlohmann::json& inst, const scope_frame* scope, annotations* ann, report* rep,
+  bool eval(node_id id, const Json& inst, const scope_frame* scope, annotations* ann, report* rep,
             unsigned depth) const {
     const node& n = t_.nodes[id];
     if (n.has == 0) {  // `true`, `{}`, or `false`
@@ -185,14 +190,14 @@ class evaluator {
   // A member's or item's subschema. Leaves (only scalar keywords) skip the
   // node prologue: they have no subschema, so no scope or depth to track.
   template <bool R>
-  bool child(node_id id, const nlohmann::json& inst, const scope_frame* scope, report* rep, unsigned depth) const {
+  bool child(node_id id, const Json& inst, const scope_frame* scope, report* rep, unsigned depth) const {
     const node& c = t_.nodes[id];
     if (c.has != 0 && (c.has & ~std::uint32_t{h_scalar_only}) == 0) return keywords<R>(c, inst, scope, nullptr, rep, depth);
     return eval<R>(id, inst, scope, nullptr, rep, depth);
   }
 
   template <bool R>
-  bool keywords(const node& n, const nlohmann::json& inst, const scope_frame* scope, annotations* sink, report* rep,
+  bool keywords(const node& n, const Json& inst, const scope_frame* scope, annotations* sink, report* rep,
                 unsigned depth) const {
     bool ok = true;
     if ((n.has & h_type) != 0 && (type_bits_of(inst) & n.types) == 0) {
@@ -209,7 +214,7 @@ class evaluator {
       bool found = false;
       if (!n.enum_strings.empty()) {
         if (inst.is_string()) {
-          const auto& str = inst.get_ref<const std::string&>();
+          const auto& str = inst.template get_ref<const std::string&>();
           for (const auto& v : n.enum_strings)
             if (compare_keys(v, str) == 0) {
               found = true;
@@ -230,7 +235,7 @@ class evaluator {
       }
     }
     // the one group that applies to this instance's type
-    using vt = nlohmann::json::value_t;
+    using vt = typename Json::value_t;
     switch (inst.type()) {
       case vt::number_integer:
       case vt::number_unsigned:
@@ -267,14 +272,14 @@ class evaluator {
   static std::string* at(report* rep) noexcept { return rep == nullptr ? nullptr : &rep->instance; }
 
   static std::string num(double d) {
-    nlohmann::json j = d;
+    Json j = d;
     if (std::floor(d) == d && std::fabs(d) < 9.0e15) j = static_cast<std::int64_t>(d);
     return j.dump();
   }
 
   template <bool R>
-  bool numbers(const node& n, const nlohmann::json& inst, report* rep) const {
-    double v = inst.get<double>();
+  bool numbers(const node& n, const Json& inst, report* rep) const {
+    double v = inst.template get<double>();
     bool ok = true;
     auto check = [&](bool pass, error_kind k, std::string_view keyword, const char* rel, double limit) {
       if (pass) return true;
@@ -300,8 +305,8 @@ class evaluator {
   }
 
   template <bool R>
-  bool strings(const node& n, const nlohmann::json& inst, report* rep) const {
-    const auto& s = inst.get_ref<const std::string&>();
+  bool strings(const node& n, const Json& inst, report* rep) const {
+    const auto& s = inst.template get_ref<const std::string&>();
     bool ok = true;
     if (n.min_length > 0 || n.max_length != no_limit) {
       std::size_t len = s.size() < n.min_length ? s.size() : code_point_count(s);
@@ -321,7 +326,7 @@ class evaluator {
     if (n.pattern != std::numeric_limits<std::uint32_t>::max() && !t_.regexes[n.pattern].search(s)) {
       if constexpr (!R) return false;
       ok = false;
-      add(rep, error_kind::pattern, "/pattern", "string does not match pattern " + nlohmann::json(n.pattern_source).dump());
+      add(rep, error_kind::pattern, "/pattern", "string does not match pattern " + Json(n.pattern_source).dump());
     }
     if (n.assert_format && !check_format(n.format, s)) {
       if constexpr (!R) return false;
@@ -332,9 +337,9 @@ class evaluator {
   }
 
   template <bool R>
-  bool arrays(const node& n, const nlohmann::json& inst, const scope_frame* scope, annotations* sink, report* rep,
+  bool arrays(const node& n, const Json& inst, const scope_frame* scope, annotations* sink, report* rep,
               unsigned depth) const {
-    const auto& arr = inst.get_ref<const nlohmann::json::array_t&>();
+    const auto& arr = inst.template get_ref<const typename Json::array_t&>();
     const std::size_t size = arr.size();
     bool ok = true;
     if (size < n.min_items) {
@@ -417,9 +422,9 @@ class evaluator {
   }
 
   template <bool R>
-  bool objects(const node& n, const nlohmann::json& inst, const scope_frame* scope, annotations* sink, report* rep,
+  bool objects(const node& n, const Json& inst, const scope_frame* scope, annotations* sink, report* rep,
                unsigned depth) const {
-    const auto& obj = inst.get_ref<const nlohmann::json::object_t&>();  // plain map iterators are cheaper
+    const auto& obj = inst.template get_ref<const typename Json::object_t&>();  // plain map iterators are cheaper
     bool ok = true;
     const std::size_t size = inst.size();
     if (size < n.min_properties) {
@@ -449,7 +454,7 @@ class evaluator {
           if constexpr (!R) return false;
           ok = false;
           add(rep, error_kind::dependent_required, n.dependent_required_keyword,
-              "property " + nlohmann::json(dep.name).dump() + " requires property " + nlohmann::json(name).dump());
+              "property " + Json(dep.name).dump() + " requires property " + Json(name).dump());
         }
       }
     }
@@ -490,7 +495,7 @@ class evaluator {
             ok = false;
             path_push<R> p(at(rep), "/", key);
             add(rep, error_kind::additional_properties, "/additionalProperties",
-                "property " + nlohmann::json(key).dump() + " is not allowed");
+                "property " + Json(key).dump() + " is not allowed");
           } else {
             path_push<R> k(kw(rep), "/additionalProperties");
             path_push<R> p(at(rep), "/", key);
@@ -510,7 +515,7 @@ class evaluator {
     }
     if (n.property_names != no_node) {
       for (const auto& member : obj) {
-        nlohmann::json name = member.first;
+        Json name = member.first;
         if (!eval<false>(n.property_names, name, scope, nullptr, nullptr, depth + 1)) {
           if constexpr (!R) return false;
           ok = false;
@@ -530,20 +535,20 @@ class evaluator {
     return ok;
   }
 
-  static std::size_t missing_extra(const node& n, const nlohmann::json& inst) {
+  static std::size_t missing_extra(const node& n, const Json& inst) {
     std::size_t missing = 0;
-    const auto& obj = inst.get_ref<const nlohmann::json::object_t&>();
+    const auto& obj = inst.template get_ref<const typename Json::object_t&>();
     for (const auto& name : n.required_extra) missing += obj.find(name) == obj.end() ? 1 : 0;
     return missing;
   }
 
   // One error per missing `required` name, in the schema's order.
   template <bool R>
-  static void report_missing(const node& n, const nlohmann::json& inst, report* rep) {
+  static void report_missing(const node& n, const Json& inst, report* rep) {
     if constexpr (R) {
       for (const auto& name : n.required)
         if (inst.find(name) == inst.end())
-          add(rep, error_kind::required, "/required", "missing required property " + nlohmann::json(name).dump());
+          add(rep, error_kind::required, "/required", "missing required property " + Json(name).dump());
     }
   }
 
@@ -562,7 +567,7 @@ class evaluator {
   }
 
   template <bool R>
-  bool refs(const node& n, const nlohmann::json& inst, const scope_frame* scope, annotations* sink, report* rep,
+  bool refs(const node& n, const Json& inst, const scope_frame* scope, annotations* sink, report* rep,
             unsigned depth) const {
     bool ok = true;
     if (n.ref != no_node) {
@@ -584,7 +589,7 @@ class evaluator {
 
   // A subschema whose failure does not by itself fail the parent: evaluated
   // quietly, its annotations kept only when it passes.
-  bool branch(node_id id, const nlohmann::json& inst, const scope_frame* scope, annotations* sink,
+  bool branch(node_id id, const Json& inst, const scope_frame* scope, annotations* sink,
               unsigned depth) const {
     if (sink == nullptr) return eval<false>(id, inst, scope, nullptr, nullptr, depth + 1);
     annotations mine;
@@ -594,7 +599,7 @@ class evaluator {
   }
 
   template <bool R>
-  bool in_place(const node& n, const nlohmann::json& inst, const scope_frame* scope, annotations* sink, report* rep,
+  bool in_place(const node& n, const Json& inst, const scope_frame* scope, annotations* sink, report* rep,
                 unsigned depth) const {
     bool ok = true;
     for (std::size_t i = 0; i < n.all_of.size(); ++i) {
@@ -661,21 +666,21 @@ class evaluator {
   }
 
   template <bool R>
-  bool unevaluated(const node& n, const nlohmann::json& inst, const scope_frame* scope, annotations& local,
+  bool unevaluated(const node& n, const Json& inst, const scope_frame* scope, annotations& local,
                    report* rep, unsigned depth) const {
     bool ok = true;
     if (n.unevaluated_properties != no_node && inst.is_object()) {
       const bool forbidden = t_.nodes[n.unevaluated_properties].is_false;
       if (!local.all_props) {
         for (auto it = inst.begin(); it != inst.end(); ++it) {
-          const nlohmann::json* v = &it.value();
+          const Json* v = &it.value();
           if (std::find(local.props.begin(), local.props.end(), v) != local.props.end()) continue;
           path_push<R> p(at(rep), "/", it.key());
           if (forbidden) {
             if constexpr (!R) return false;
             ok = false;
             add(rep, error_kind::unevaluated_properties, "/unevaluatedProperties",
-                "property " + nlohmann::json(it.key()).dump() + " is not allowed (unevaluated)");
+                "property " + Json(it.key()).dump() + " is not allowed (unevaluated)");
             continue;
           }
           path_push<R> k(kw(rep), "/unevaluatedProperties");
@@ -714,5 +719,23 @@ class evaluator {
 
   const tree& t_;
 };
+
+/// `tree::validate_fn`: the fast path.
+template <class Json>
+bool run_validate(const tree& t, const Json& instance) noexcept {
+  try {
+    return evaluator<Json>(t).template eval<false>(t.root, instance, nullptr, nullptr, nullptr, 0);
+  } catch (...) {  // only std::bad_alloc can get here; an instance we could not check is not valid
+    return false;
+  }
+}
+
+/// `tree::check_fn`: every failure.
+template <class Json>
+void run_check(const tree& t, const Json& instance, std::vector<validation_error>& out) {
+  report rep{&out, {}, {}};
+  bool ok = evaluator<Json>(t).template eval<true>(t.root, instance, nullptr, nullptr, &rep, 0);
+  if (!ok && out.empty()) out.push_back({"", "", error_kind::false_schema, "instance is not valid"});
+}
 
 }  // namespace aura::schema::detail

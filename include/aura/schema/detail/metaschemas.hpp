@@ -284,21 +284,23 @@ inline constexpr const char* metaschema_2020_12_content = R"json({
 })json";
 
 /// The built-in metaschema documents by URI (without fragment), parsed on
-/// first use and then shared read-only by every compile.
-[[nodiscard]] inline const std::map<std::string, nlohmann::json, std::less<>>& builtin_metaschemas() {
-  static const std::map<std::string, nlohmann::json, std::less<>> docs = [] {
-    std::map<std::string, nlohmann::json, std::less<>> m;
-    m.emplace(std::string(draft7_uri), nlohmann::json::parse(metaschema_draft7));
-    m.emplace(std::string(draft2020_12_uri), nlohmann::json::parse(metaschema_2020_12));
+/// first use and then shared read-only by every compile. A template so that
+/// the JSON parser is instantiated only where compile() is.
+template <class Json = nlohmann::json>
+[[nodiscard]] const std::map<std::string, Json, std::less<>>& builtin_metaschemas() {
+  static const std::map<std::string, Json, std::less<>> docs = [] {
+    std::map<std::string, Json, std::less<>> m;
+    m.emplace(std::string(draft7_uri), Json::parse(metaschema_draft7));
+    m.emplace(std::string(draft2020_12_uri), Json::parse(metaschema_2020_12));
     const std::string meta = "https://json-schema.org/draft/2020-12/meta/";
-    m.emplace(meta + "core", nlohmann::json::parse(metaschema_2020_12_core));
-    m.emplace(meta + "applicator", nlohmann::json::parse(metaschema_2020_12_applicator));
-    m.emplace(meta + "unevaluated", nlohmann::json::parse(metaschema_2020_12_unevaluated));
-    m.emplace(meta + "validation", nlohmann::json::parse(metaschema_2020_12_validation));
-    m.emplace(meta + "meta-data", nlohmann::json::parse(metaschema_2020_12_meta_data));
-    m.emplace(meta + "format-annotation", nlohmann::json::parse(metaschema_2020_12_format_annotation));
-    m.emplace(meta + "format-assertion", nlohmann::json::parse(metaschema_2020_12_format_assertion));
-    m.emplace(meta + "content", nlohmann::json::parse(metaschema_2020_12_content));
+    m.emplace(meta + "core", Json::parse(metaschema_2020_12_core));
+    m.emplace(meta + "applicator", Json::parse(metaschema_2020_12_applicator));
+    m.emplace(meta + "unevaluated", Json::parse(metaschema_2020_12_unevaluated));
+    m.emplace(meta + "validation", Json::parse(metaschema_2020_12_validation));
+    m.emplace(meta + "meta-data", Json::parse(metaschema_2020_12_meta_data));
+    m.emplace(meta + "format-annotation", Json::parse(metaschema_2020_12_format_annotation));
+    m.emplace(meta + "format-assertion", Json::parse(metaschema_2020_12_format_assertion));
+    m.emplace(meta + "content", Json::parse(metaschema_2020_12_content));
     return m;
   }();
   return docs;

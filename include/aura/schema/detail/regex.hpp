@@ -93,7 +93,10 @@ struct unicode_ctype {
   }
 };
 
-class regex {
+/// A class template only so that translation units which include the schema
+/// module without compiling schemas do not generate the engine; use `regex`.
+template <class Unused = void>
+class basic_regex {
  public:
   enum class op : std::uint8_t { chr, any, cls, split, jmp, bol, eol, word_boundary, not_word_boundary, match };
   struct inst {
@@ -168,7 +171,7 @@ class regex {
     std::string error;
     std::size_t pos;
     std::vector<ast> nodes;
-    regex& re;
+    basic_regex& re;
 
     void fail(const std::string& why) {
       if (error.empty()) error = why + " at offset " + std::to_string(pos);
@@ -256,7 +259,7 @@ class regex {
       } else {
         return atom;
       }
-      ast::kind k = nodes[static_cast<std::size_t>(atom)].k;
+      typename ast::kind k = nodes[static_cast<std::size_t>(atom)].k;
       if (k == ast::kind::bol || k == ast::kind::eol || k == ast::kind::wordb || k == ast::kind::nwordb) {
         fail("nothing to repeat");
         return atom;
@@ -764,5 +767,7 @@ class regex {
   std::vector<inst> code_;
   std::vector<char_class> classes_;
 };
+
+using regex = basic_regex<>;
 
 }  // namespace aura::schema::detail

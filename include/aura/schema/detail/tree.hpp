@@ -15,6 +15,7 @@
 #include <aura/schema/detail/format.hpp>
 #include <aura/schema/detail/regex.hpp>
 #include <aura/schema/options.hpp>
+#include <aura/schema/validation_error.hpp>
 
 namespace aura::schema::detail {
 
@@ -134,6 +135,10 @@ struct resource {
 };
 
 struct tree {
+  // The evaluator, instantiated by compile(): a translation unit that only
+  // includes validator.hpp does not generate it.
+  bool (*validate_fn)(const tree&, const nlohmann::json&) noexcept = nullptr;
+  void (*check_fn)(const tree&, const nlohmann::json&, std::vector<validation_error>&) = nullptr;
   std::vector<node> nodes;
   std::vector<resource> resources;
   std::vector<regex> regexes;
