@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstring>
+#include <list>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -31,6 +32,7 @@ class instance {
     // RefPtrs and the thread refer to the store: release them first.
     alloc_.reset();
     on_event_.reset();
+    extra_.clear();
     memory_.reset();
     fuel_.reset();
     inst_.reset();
@@ -122,7 +124,8 @@ class instance {
                                       [this, fn](Thread& thread, const Values& params, Values& results,
                                                  Trap::Ptr* trap) {
                                         std::string message;
-                                        Memory::Ptr memory = memory_ ? memory_ : caller_memory(thread);
+                                        // A raw pointer: copying a RefPtr takes an interpreter root per call.
+                                        Memory* memory = memory_ ? memory_.get() : caller_memory(thread);
                                         if (memory && run_host_fn(fn, state_, *memory, params, results, message)) {
                                           return wabt::Result::Ok;
                                         }
@@ -208,10 +211,11 @@ class instance {
     return wabt::Result::Ok;
   }
 
-  wabt::interp::Memory::Ptr caller_memory(wabt::interp::Thread& thread) {
+  /// During the start function: the memory of the calling instance (owned by the store).
+  wabt::interp::Memory* caller_memory(wabt::interp::Thread& thread) {
     wabt::interp::Instance* caller = thread.GetCallerInstance();
-    if (!caller || caller->memories().empty()) return {};
-    return store_->UnsafeGet<wabt::interp::Memory>(caller->memories()[0]);
+    if (!caller || caller->memories().empty()) return nullptr;
+    return store_->UnsafeGet<wabt::interp::Memory>(caller->memories()[0]).get();
   }
   wabt::interp::Global::Ptr caller_fuel(wabt::interp::Thread& thread) {
     wabt::interp::Instance* caller = thread.GetCallerInstance();
@@ -219,15 +223,20 @@ class instance {
     return store_->UnsafeGet<wabt::interp::Global>(caller->globals()[module_->meter->fuel_global]);
   }
 
+  /// An exported function by name, looked up once and kept (the lookup walks
+  /// the export list and takes interpreter roots; repeated calls should not).
   [[nodiscard]] wabt::interp::Func::Ptr* find_func(std::string_view name) {
     if (name == "aura_alloc") return &alloc_;
     if (name == "aura_on_event") return &on_event_;
+    for (auto& [n, f] : extra_) {
+      if (n == name) return &f;
+    }
     auto mod = store_->UnsafeGet<wabt::interp::Module>(inst_->module());
     const auto& exports = mod->export_types();
     for (std::size_t i = 0; i < exports.size(); ++i) {
       if (exports[i].name == name && exports[i].type->kind == wabt::ExternalKind::Func) {
-        extra_ = store_->UnsafeGet<wabt::interp::Func>(inst_->exports()[i]);
-        return &extra_;
+        extra_.emplace_back(std::string(name), store_->UnsafeGet<wabt::interp::Func>(inst_->exports()[i]));
+        return &extra_.back().second;
       }
     }
     return nullptr;
@@ -256,7 +265,7 @@ class instance {
   wabt::interp::Memory::Ptr memory_;
   wabt::interp::Func::Ptr alloc_;
   wabt::interp::Func::Ptr on_event_;
-  wabt::interp::Func::Ptr extra_;
+  std::list<std::pair<std::string, wabt::interp::Func::Ptr>> extra_;  ///< stable addresses
   wabt::interp::Global::Ptr fuel_;
   call_state state_;
   bool broken_ = false;
