@@ -123,6 +123,12 @@ TEST_CASE("a Lua plugin through the harness", "[testing][lua]") {
   REQUIRE(plugin);
   auto check = (*plugin)->hook("on_intent_before_log");
 
+  SECTION("without the http API the script's aura.http call raises, and the hook fails") {
+    auto a = h.decide(check, h.synth_event("intent.before_log", intent({"OPS-101"})));
+    CHECK_THAT(a, HasDiagnostic(aura::errc::hook_failed, "http"));
+    CHECK(a.answer.error().plugin == "ticket-check-lua");
+    CHECK(h.http().requests().empty());
+  }
   SECTION("the host refuses a tracker outside the network permission; the script's error is the hook's") {
     h.allow_network("other.example.com");
     auto out = h.run(check, h.synth_event("intent.before_log", intent({"OPS-101"})),

@@ -34,7 +34,8 @@
 #include "aura/testing/storage.hpp"
 
 // Adapters: each is compiled in when its header is present and not opted out
-// (AURA_TESTING_NO_PROCESS, _NO_COMMAND, _NO_LUA, _NO_PLUGIN).
+// (AURA_TESTING_NO_PROCESS, _NO_COMMAND, _NO_LUA, _NO_PLUGIN). These macros
+// change the harness class: set them alike in every file of one program.
 #if __has_include("aura/adapters/process.hpp") && !defined(AURA_TESTING_NO_PROCESS)
 #include "aura/adapters/process.hpp"
 #define AURA_TESTING_HAVE_PROCESS 1
