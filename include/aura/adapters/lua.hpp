@@ -121,7 +121,11 @@ class lua_plugin : public std::enable_shared_from_this<lua_plugin> {
   [[nodiscard]] std::size_t states_created() const { return pool_->created(); }
 
  private:
-  struct key {};  // make_shared needs a public constructor; this keeps it private in effect
+  // make_shared needs a public constructor; only lua_plugin can make a key
+  // (explicit: `{}` from outside does not convert).
+  struct key {
+    explicit key() = default;
+  };
 
  public:
   lua_plugin(key, std::string source, std::string chunk_name, std::string display_name, lua_options options)

@@ -591,3 +591,34 @@ TEST_CASE("lua: a state keeps its globals between calls", "[lua]") {
   CHECK(run(*p, "count_calls")->json_patch() == json{{"calls", 1}});
   CHECK(run(*p, "count_calls")->json_patch() == json{{"calls", 2}});
 }
+
+TEST_CASE("lua: concurrent calls that hit bounds do not disturb the others", "[lua][threads][limits]") {
+  aura::lua_limits limits;
+  limits.instructions = 50'000;
+  limits.max_states = 2;
+  auto p = load("limits.lua", {"limits", limits, nullptr});
+  std::atomic<int> stopped{0}, answered{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      aura::context ctx;
+      for (int i = 0; i < 40; ++i) {
+        const bool spin = (t + i) % 3 == 0;
+        auto r = p->call(spin ? "spin" : "quick", event(), ctx);
+        if (spin && !r && r.error().code == aura::errc::limit_exceeded) ++stopped;
+        if (!spin && r && r->json_patch() == json{{"sum", 5050}}) ++answered;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  int spins = 0;
+  for (int t = 0; t < 4; ++t) {
+    for (int i = 0; i < 40; ++i) spins += (t + i) % 3 == 0 ? 1 : 0;
+  }
+  CHECK(stopped.load() == spins);
+  CHECK(answered.load() == 160 - spins);
+  // every stopped state was discarded: states made = spins + (states alive now, 0..2) - 1 adopted at load
+  const auto made = static_cast<int>(p->states_created());
+  CHECK(made >= spins - 1);
+  CHECK(made <= spins + 1);
+}
