@@ -51,7 +51,13 @@ mkdir -p scaffolds
 for lang in shell python lua wasm cpp; do
   if [ "$lang" = wasm ] && [ -z "$WAT2WASM" ]; then echo "skip wasm scaffold: no wat2wasm"; continue; fi
   expect "plugin new --lang $lang" 0 "created" "$AURA" plugin new "demo-$lang" --lang "$lang" --dir scaffolds
-  expect "scaffold $lang passes its test" 0 "PASS demo-$lang" sh "scaffolds/demo-$lang/test.sh"
+  if [ "$lang" = cpp ]; then
+    # the scaffold's CMakeLists.txt, with this checkout as the aura package
+    expect "scaffold $lang passes its test (CMake build)" 0 "PASS demo-$lang" \
+      env AURA_INCLUDE= AURA_SOURCE_DIR="$AURA_INCLUDE/.." sh "scaffolds/demo-$lang/test.sh"
+  else
+    expect "scaffold $lang passes its test" 0 "PASS demo-$lang" sh "scaffolds/demo-$lang/test.sh"
+  fi
 done
 expect "plugin new: taken" 1 "already exists" "$AURA" plugin new demo-shell --lang shell --dir scaffolds
 expect "plugin new: bad lang" 1 "unknown --lang" "$AURA" plugin new x --lang cobol --dir scaffolds

@@ -210,7 +210,8 @@ set_target_properties({{NAME}}-plugin PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAK
 )CMAKE"};
     files["test.sh"] = {std::string(R"SH(#!/bin/sh
 # Builds the plugin: with AURA_INCLUDE (aura's include directory) by one
-# compiler call, else with CMake (find_package(aura) or -DAURA_SOURCE_DIR=...).
+# compiler call, else with CMake: find_package(aura), or the checkout named by
+# AURA_SOURCE_DIR.
 set -e
 here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here"
@@ -218,7 +219,8 @@ mkdir -p build
 if [ -n "$AURA_INCLUDE" ]; then
   ${CXX:-c++} -std=c++17 -O0 -I"$AURA_INCLUDE" plugin.cpp -o build/{{NAME}}-plugin
 else
-  cmake -S . -B build/cmake >/dev/null && cmake --build build/cmake >/dev/null
+  cmake -S . -B build/cmake ${AURA_SOURCE_DIR:+"-DAURA_SOURCE_DIR=$AURA_SOURCE_DIR"} >/dev/null
+  cmake --build build/cmake >/dev/null
 fi
 )SH") + scaffold_test_tail, true};
   }
