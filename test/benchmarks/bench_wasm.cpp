@@ -23,7 +23,8 @@ std::shared_ptr<aura::wasm_plugin> plugin(const char* path, bool metered) {
   return *p;
 }
 
-// Host side only: build and serialise the request, parse a fixed answer.
+// Host side only, as core's wire module does it: build the request as JSON,
+// serialise it, parse a fixed answer.
 void BM_wire_only(benchmark::State& state) {
   auto env = aura::make_envelope(std::string("tool.before"), nlohmann::json{{"command", "ls -la"}});
   const nlohmann::json config = nlohmann::json::object();
@@ -36,6 +37,22 @@ void BM_wire_only(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_wire_only);
+
+// The same host work as the adapter does it: the request written straight
+// into a reused string (no JSON tree built for it), fixed answer parsed.
+void BM_request_writer(benchmark::State& state) {
+  auto env = aura::make_envelope(std::string("tool.before"), nlohmann::json{{"command", "ls -la"}});
+  const nlohmann::json config = nlohmann::json::object();
+  const std::string answer = R"({"decision":"allow"})";
+  std::string req;
+  for (auto _ : state) {
+    aura::wasm::write_request(req, "policy", env, config);
+    benchmark::DoNotOptimize(req);
+    auto d = aura::wire::parse_decision(std::string_view(answer));
+    benchmark::DoNotOptimize(d);
+  }
+}
+BENCHMARK(BM_request_writer);
 
 // The floor: one call of an exported empty function on a leased instance.
 void empty_export(benchmark::State& state, bool metered) {

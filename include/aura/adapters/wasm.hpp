@@ -33,6 +33,7 @@
 #include "aura/adapters/wasm/metering.hpp"
 #include "aura/adapters/wasm/module.hpp"
 #include "aura/adapters/wasm/pool.hpp"
+#include "aura/adapters/wasm/request.hpp"
 #include "aura/core/chain.hpp"
 #include "aura/core/context.hpp"
 #include "aura/core/decision.hpp"
@@ -149,8 +150,9 @@ class wasm_plugin : public std::enable_shared_from_this<wasm_plugin> {
       : options_(std::move(options)), module_(std::move(module)), pool_(module_, options_.limits.max_instances) {}
 
   result<decision<dynamic_event>> run(const std::string& handler, const envelope<dynamic_event>& event, context& ctx) {
-    const std::string request = wire::request(handler, event, ctx.config())
-                                    .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    std::string request;
+    request.reserve(512);
+    wasm::write_request(request, handler, event, ctx.config());
     auto inst = pool_.acquire(std::chrono::steady_clock::now() + options_.limits.deadline, &ctx);
     if (!inst) return fail(std::move(inst.error()));
     auto out = (*inst)->handle(request, &ctx);

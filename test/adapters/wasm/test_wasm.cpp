@@ -681,6 +681,24 @@ TEST_CASE("wasm: the WAT example of the plugin author's guide works", "[wasm]") 
   CHECK(r->reason() == "read-only hour");
 }
 
+TEST_CASE("wasm: the request writer gives exactly wire::request's bytes", "[wasm]") {
+  std::vector<aura::envelope<aura::dynamic_event>> events;
+  events.push_back(aura::make_envelope(std::string("tool.before"), json{{"command", "ls -la"}}));
+  events.push_back(aura::make_envelope(std::string("n\"a\\me\n"), json{{"z", 1}, {"a", {1, 2.5, nullptr, "x"}}},
+                                       "src \u00e9", "s\x01ession"));
+  events.back().meta = json{{"k", "v"}, {"unicode", "\u65e5\u672c"}};
+  events.push_back(aura::make_envelope(std::string(""), json()));
+  events.push_back(aura::make_envelope(std::string("bad\xff utf8"), json("\xfe")));
+  const std::vector<json> configs{json(), json::object(), json{{"greeting", "hi"}, {"n", 3}}};
+  std::string out;
+  for (const auto& e : events) {
+    for (const auto& c : configs) {
+      aura::wasm::write_request(out, "on_\"hook", e, c);
+      CHECK(out == aura::wire::request("on_\"hook", e, c).dump(-1, ' ', false, json::error_handler_t::replace));
+    }
+  }
+}
+
 TEST_CASE("wasm: limits from a manifest's JSON", "[wasm]") {
   auto l = aura::wasm_limits_from_json(json{{"memory_pages", 8}, {"fuel", 1000}, {"deadline_ms", 50}});
   REQUIRE(l);
