@@ -442,3 +442,19 @@ TEST_CASE("schema: validators are values shared safely between threads", "[schem
   CHECK(accept_all.validate(json::parse(R"({"anything":[1,2,3]})")));
   CHECK(accept_all.check(nullptr).empty());
 }
+
+TEST_CASE("schema: uniqueItems on long arrays", "[schema]") {
+  auto v = must_compile(json{{"uniqueItems", true}});
+  json many = json::array();
+  for (int i = 0; i < 20000; ++i) many.push_back(i % 2 == 0 ? json(i) : json(std::to_string(i)));
+  CHECK(v.validate(many));
+  many.push_back(json::parse("4000.0"));  // equal to the integer 4000
+  auto e = only_error(v, many);
+  CHECK(e.kind == schema::error_kind::unique_items);
+  CHECK(e.message.find("4000 and 20000") != std::string::npos);
+  json objects = json::array();
+  for (int i = 0; i < 100; ++i) objects.push_back({{"k", i}, {"v", {1, 2.5, "x"}}});
+  CHECK(v.validate(objects));
+  objects.push_back({{"v", {1.0, 2.5, "x"}}, {"k", 7}});
+  CHECK_FALSE(v.validate(objects));
+}

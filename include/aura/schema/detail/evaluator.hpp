@@ -353,15 +353,13 @@ class evaluator {
       add(rep, error_kind::max_items, "/maxItems", "array has more than " + std::to_string(n.max_items) + " items");
     }
     if (n.unique_items && size > 1) {
-      for (std::size_t i = 0; i < size && ok; ++i)
-        for (std::size_t j = i + 1; j < size; ++j)
-          if (arr[i] == arr[j]) {
-            if constexpr (!R) return false;
-            ok = false;
-            add(rep, error_kind::unique_items, "/uniqueItems",
-                "items " + std::to_string(i) + " and " + std::to_string(j) + " are equal");
-            break;
-          }
+      std::size_t first = 0, second = 0;
+      if (!all_unique(arr, first, second)) {
+        if constexpr (!R) return false;
+        ok = false;
+        add(rep, error_kind::unique_items, "/uniqueItems",
+            "items " + std::to_string(first) + " and " + std::to_string(second) + " are equal");
+      }
     }
     const std::size_t prefix = std::min(size, n.prefix_items.size());
     for (std::size_t i = 0; i < prefix; ++i) {
@@ -419,6 +417,34 @@ class evaluator {
       }
     }
     return ok;
+  }
+
+  // Pairwise for short arrays (no allocation); sorted indices for long ones,
+  // so a hostile 100k-item array costs n log n, not n^2. nlohmann's `<` is
+  // a strict weak order that agrees with its `==` (1 and 1.0 are equivalent).
+  template <class Array>
+  static bool all_unique(const Array& arr, std::size_t& first, std::size_t& second) {
+    const std::size_t size = arr.size();
+    if (size <= 32) {
+      for (std::size_t i = 0; i < size; ++i)
+        for (std::size_t j = i + 1; j < size; ++j)
+          if (arr[i] == arr[j]) {
+            first = i;
+            second = j;
+            return false;
+          }
+      return true;
+    }
+    std::vector<std::size_t> order(size);
+    for (std::size_t i = 0; i < size; ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return arr[a] < arr[b]; });
+    for (std::size_t i = 1; i < size; ++i)
+      if (arr[order[i - 1]] == arr[order[i]]) {
+        first = std::min(order[i - 1], order[i]);
+        second = std::max(order[i - 1], order[i]);
+        return false;
+      }
+    return true;
   }
 
   template <bool R>
