@@ -189,8 +189,6 @@ struct pending {
 /// One running child: its pipes, its reader thread, its requests in flight.
 class session {
  public:
-  /// How long a caller spins for an answer before it sleeps.
-  static constexpr int spin_us = 50;
 
   session(std::string plugin, posix::child_process child, std::size_t max_line, std::shared_ptr<context> ctx,
           std::shared_ptr<stderr_tail> tail, posix::unique_fd log)
@@ -202,7 +200,8 @@ class session {
         max_line_(max_line),
         ctx_(std::move(ctx)),
         tail_(std::move(tail)),
-        log_(std::move(log)) {}
+        log_(std::move(log)),
+        lines_(max_line) {}
 
   session(const session&) = delete;
   session& operator=(const session&) = delete;
@@ -215,6 +214,7 @@ class session {
     wake_r_ = std::move(wake->read);
     wake_w_ = std::move(wake->write);
     if (auto r = posix::set_nonblocking(in_.get()); !r) return r;
+    if (auto r = posix::set_nonblocking(out_.get()); !r) return r;
     try {
       reader_ = std::thread([this] { read_loop(); });
     } catch (const std::system_error& e) {
@@ -254,11 +254,9 @@ class session {
       forget(id);
       return fail(std::move(w.error()));
     }
-    // A child answering in microseconds is the common case: spin briefly
-    // before sleeping on the condition variable (a futex wake-up costs more
-    // than the whole round trip on a busy machine).
-    const auto spin_until = steady::now() + std::chrono::microseconds(spin_us);
-    while (!p->ready.load(std::memory_order_acquire) && steady::now() < spin_until) std::this_thread::yield();
+    // The caller reads stdout itself while it waits (if no other caller
+    // does): the answer then goes child -> caller with no thread in between.
+    // The reader thread stands by for stderr, deaths and any caller-less time.
     std::unique_lock<std::mutex> lock(mu_);
     for (;;) {
       if (!p->host_calls.empty()) {
@@ -274,7 +272,11 @@ class session {
         pending_.erase(id);
         return std::move(p->answer);
       }
-      if (p->cv.wait_until(lock, until.at()) == std::cv_status::timeout && !p->done && p->host_calls.empty()) {
+      lock.unlock();
+      read_directly(*p, until);
+      lock.lock();
+      if (p->done || !p->host_calls.empty()) continue;
+      if (!p->cv.wait_until(lock, until.at(), [&] { return p->done || !p->host_calls.empty(); })) {
         pending_.erase(id);
         lock.unlock();
         error e{errc::timeout,
@@ -452,30 +454,71 @@ class session {
     }
   }
 
+  enum class pumped { data, idle, eof, stop };
+
+  /// Reads what stdout holds now and feeds it to the line reader; needs read_mu_.
+  pumped read_stdout_locked() {
+    if (out_stopped_) return pumped::stop;
+    const ssize_t n = ::read(out_.get(), out_buf_.data(), out_buf_.size());
+    if (n > 0) {
+      auto on_line = [&](std::string_view line) {
+        if (jsonrpc::is_blank(line)) return true;
+        auto m = jsonrpc::decode(line);
+        if (!m) {
+          kill(error{errc::protocol_error, "the plugin broke the protocol: " + m.error().message, plugin_, {}, {}});
+          return false;
+        }
+        on_message(std::move(*m));
+        return true;
+      };
+      auto on_overflow = [&](std::size_t seen) {
+        kill(error{errc::protocol_error,
+                   "the plugin printed a line longer than the limit of " + std::to_string(max_line_) + " bytes (" +
+                       std::to_string(seen) + " bytes without a newline)",
+                   plugin_, {}, {}});
+        return false;
+      };
+      if (!lines_.feed(std::string_view(out_buf_.data(), static_cast<std::size_t>(n)), on_line, on_overflow)) {
+        out_stopped_ = true;
+        return pumped::stop;
+      }
+      return pumped::data;
+    }
+    if (n == 0) return pumped::eof;
+    if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) return pumped::idle;
+    return pumped::eof;
+  }
+
+  /// A waiting caller reads stdout until its request is ready, the deadline
+  /// passes, or stdout ends; returns at once if another thread is reading.
+  void read_directly(pending& p, const posix::deadline& until) {
+    std::unique_lock<std::mutex> lock(read_mu_, std::try_to_lock);
+    if (!lock.owns_lock()) return;
+    caller_reading_.store(true, std::memory_order_relaxed);
+    while (!p.ready.load(std::memory_order_acquire)) {
+      const pumped r = read_stdout_locked();
+      if (r == pumped::data) continue;
+      if (r != pumped::idle) break;  // end or protocol error: the reader thread takes over
+      const auto left = until.remaining();
+      if (left.count() <= 0) break;
+      struct pollfd pf {out_.get(), POLLIN, 0};
+      const auto secs = std::chrono::duration_cast<std::chrono::seconds>(left);
+      const struct timespec ts {static_cast<time_t>(secs.count()),
+                                static_cast<long>((left - secs).count())};
+      if (::ppoll(&pf, 1, &ts, nullptr) < 0 && errno != EINTR) break;
+    }
+    caller_reading_.store(false, std::memory_order_relaxed);
+  }
+
   void read_loop() {
-    posix::line_reader lines(max_line_);
     std::vector<char> buf(64 * 1024);
     bool stop_requested = false, eof = false;
     struct pollfd fds[3] = {{out_.get(), POLLIN, 0}, {err_.get(), POLLIN, 0}, {wake_r_.get(), POLLIN, 0}};
-    auto on_line = [&](std::string_view line) {
-      if (jsonrpc::is_blank(line)) return true;
-      auto m = jsonrpc::decode(line);
-      if (!m) {
-        kill(error{errc::protocol_error, "the plugin broke the protocol: " + m.error().message, plugin_, {}, {}});
-        return false;
-      }
-      on_message(std::move(*m));
-      return true;
-    };
-    auto on_overflow = [&](std::size_t seen) {
-      kill(error{errc::protocol_error,
-                 "the plugin printed a line longer than the limit of " + std::to_string(max_line_) + " bytes (" +
-                     std::to_string(seen) + " bytes without a newline)",
-                 plugin_, {}, {}});
-      return false;
-    };
     while (!stop_requested && !eof) {
-      const int r = ::poll(fds, 3, -1);
+      // While a caller reads stdout, leave it alone and look back every ms.
+      const bool caller = caller_reading_.load(std::memory_order_relaxed);
+      fds[0].fd = caller ? -1 : out_.get();
+      const int r = ::poll(fds, 3, caller ? 1 : -1);
       if (r < 0) {
         if (errno == EINTR) continue;
         kill(error{errc::io_error, posix::errno_text("poll", errno), plugin_, {}, {}});
@@ -490,15 +533,15 @@ class session {
         if (n > 0) on_stderr(std::string_view(buf.data(), static_cast<std::size_t>(n)));
         else if (n == 0 || (errno != EINTR && errno != EAGAIN)) fds[1].fd = -1;  // stderr closed: stop polling it
       }
-      if (fds[0].revents) {
-        const ssize_t n = ::read(out_.get(), buf.data(), buf.size());
-        if (n > 0) {
-          if (!lines.feed(std::string_view(buf.data(), static_cast<std::size_t>(n)), on_line, on_overflow)) break;
-        } else if (n == 0) {
-          eof = true;
-        } else if (errno != EINTR && errno != EAGAIN) {
-          eof = true;
-        }
+      if (fds[0].fd >= 0 && fds[0].revents) {
+        std::unique_lock<std::mutex> lock(read_mu_, std::try_to_lock);
+        if (!lock.owns_lock()) continue;  // a caller is reading it
+        pumped got;
+        do {
+          got = read_stdout_locked();
+        } while (got == pumped::data);
+        if (got == pumped::stop) break;
+        if (got == pumped::eof) eof = true;
       }
     }
     // The child is done with (or for): give it a moment to exit on its own
@@ -515,7 +558,10 @@ class session {
     exit_cv_.notify_all();
     drain_stderr(buf);
     std::string why = "the plugin process " + st->describe();
-    if (eof && lines.partial()) why += " after printing half a line " + wire::quote(lines.pending());
+    {
+      std::lock_guard<std::mutex> lock(read_mu_);
+      if (eof && lines_.partial()) why += " after printing half a line " + wire::quote(lines_.pending());
+    }
     const std::string tail = tail_->text();
     if (!tail.empty()) why += "; stderr ends with " + wire::quote(tail.size() > 512 ? std::string_view(tail).substr(tail.size() - 512) : std::string_view(tail));
     fail_all(error{errc::crashed, std::move(why), plugin_, {}, {}});
@@ -549,6 +595,12 @@ class session {
   steady::time_point died_at_{};
 
   std::mutex write_mu_;  // in_ and the order of bytes on it
+
+  std::mutex read_mu_;  // out_, lines_, out_buf_, out_stopped_: whoever reads stdout
+  posix::line_reader lines_;
+  std::vector<char> out_buf_ = std::vector<char>(64 * 1024);
+  bool out_stopped_ = false;
+  std::atomic<bool> caller_reading_{false};
 
   mutable std::mutex proc_mu_;  // signals vs. reaping: never signal a reaped pid
   std::condition_variable exit_cv_;
