@@ -171,14 +171,16 @@ struct compaction_effects : turn_effects {
 // (the command adapter's form). Unknown keys throw, so a plugin's typo becomes
 // a protocol error instead of a silent no-op.
 
-inline void to_json(nlohmann::json& j, const injected_message& m) {
+template <class BasicJson>
+void to_json(BasicJson& j, const injected_message& m) {
   j = {{"role", m.role}, {"content", m.content}, {"prefix", m.prefix}, {"eject", m.eject}};
 }
 /// A string (the content) or an object; "source" and "hook_event_name", which
 /// the command adapter adds, are accepted and ignored.
-inline void from_json(const nlohmann::json& j, injected_message& m) {
+template <class BasicJson>
+void from_json(const BasicJson& j, injected_message& m) {
   if (j.is_string()) {
-    m.content = j.get<std::string>();
+    m.content = j.template get<std::string>();
     return;
   }
   detail::reject_unknown(j, {"role", "content", "prefix", "eject", "source", "hook_event_name"}, "message");
@@ -200,15 +202,17 @@ void each_item(const nlohmann::json& v, Fn&& fn) {
     fn(v);
   }
 }
-inline std::string notice_text(const nlohmann::json& v) {
-  if (v.is_string()) return v.get<std::string>();
+template <class BasicJson>
+std::string notice_text(const BasicJson& v) {
+  if (v.is_string()) return v.template get<std::string>();
   reject_unknown(v, {"message", "content", "source"}, "notice");
   std::string text;
   read(v, "message", text);
   if (text.empty()) read(v, "content", text);
   return text;
 }
-inline void write_turn(nlohmann::json& j, const turn_effects& e) {
+template <class BasicJson>
+void write_turn(BasicJson& j, const turn_effects& e) {
   j = nlohmann::json::object();
   if (!e.messages.empty()) j["inject_message"] = e.messages;
   if (!e.notices.empty()) j["notice"] = e.notices;
@@ -216,21 +220,22 @@ inline void write_turn(nlohmann::json& j, const turn_effects& e) {
   if (!e.system_append.empty()) j["append_system"] = e.system_append;
   if (e.stop) j["stop"] = {{"reason", *e.stop}};
 }
-inline void read_turn(const nlohmann::json& j, turn_effects& e) {
+template <class BasicJson>
+void read_turn(const BasicJson& j, turn_effects& e) {
   for (const char* key : {"inject_message", "message", "messages"}) {
     if (auto it = j.find(key); it != j.end())
-      each_item(*it, [&](const nlohmann::json& m) { e.messages.push_back(m.get<injected_message>()); });
+      each_item(*it, [&](const BasicJson& m) { e.messages.push_back(m.template get<injected_message>()); });
   }
   for (const char* key : {"notice", "notices"}) {
     if (auto it = j.find(key); it != j.end())
-      each_item(*it, [&](const nlohmann::json& n) { e.notices.push_back(notice_text(n)); });
+      each_item(*it, [&](const BasicJson& n) { e.notices.push_back(notice_text(n)); });
   }
   read_list(j, "disable_tools", e.disabled_tools);
   read_list(j, "append_system", e.system_append);
   if (auto it = j.find("stop"); it != j.end() && !it->is_null()) {
     std::string reason;
     if (it->is_string()) {
-      reason = it->get<std::string>();
+      reason = it->template get<std::string>();
     } else {
       reject_unknown(*it, {"reason"}, "stop");
       read(*it, "reason", reason);
@@ -242,61 +247,73 @@ inline void read_turn(const nlohmann::json& j, turn_effects& e) {
   "inject_message", "message", "messages", "notice", "notices", "disable_tools", "append_system", "stop"
 }  // namespace detail
 
-inline void to_json(nlohmann::json& j, const turn_effects& e) { detail::write_turn(j, e); }
-inline void from_json(const nlohmann::json& j, turn_effects& e) {
+template <class BasicJson>
+void to_json(BasicJson& j, const turn_effects& e) { detail::write_turn(j, e); }
+template <class BasicJson>
+void from_json(const BasicJson& j, turn_effects& e) {
   detail::reject_unknown(j, {AURA_AGENT_TURN_KEYS}, "effects");
   detail::read_turn(j, e);
 }
 
-inline void to_json(nlohmann::json& j, const chat_effects& e) {
+template <class BasicJson>
+void to_json(BasicJson& j, const chat_effects& e) {
   detail::write_turn(j, e);
   if (e.skip_request) j["skip_request"] = true;
 }
-inline void from_json(const nlohmann::json& j, chat_effects& e) {
+template <class BasicJson>
+void from_json(const BasicJson& j, chat_effects& e) {
   detail::reject_unknown(j, {AURA_AGENT_TURN_KEYS, "skip_request"}, "chat.before effects");
   detail::read_turn(j, e);
   detail::read(j, "skip_request", e.skip_request);
 }
 
-inline void to_json(nlohmann::json& j, const tool_output_effects& e) {
+template <class BasicJson>
+void to_json(BasicJson& j, const tool_output_effects& e) {
   detail::write_turn(j, e);
   if (e.output) j["output"] = *e.output;
 }
-inline void from_json(const nlohmann::json& j, tool_output_effects& e) {
+template <class BasicJson>
+void from_json(const BasicJson& j, tool_output_effects& e) {
   detail::reject_unknown(j, {AURA_AGENT_TURN_KEYS, "output"}, "tool.after_execution effects");
   detail::read_turn(j, e);
-  if (auto it = j.find("output"); it != j.end() && !it->is_null()) e.output = it->get<std::string>();
+  if (auto it = j.find("output"); it != j.end() && !it->is_null()) e.output = it->template get<std::string>();
 }
 
-inline void to_json(nlohmann::json& j, const response_effects& e) {
+template <class BasicJson>
+void to_json(BasicJson& j, const response_effects& e) {
   detail::write_turn(j, e);
   if (e.response) j["response"] = *e.response;
   if (e.drop_response) j["drop_response"] = true;
 }
-inline void from_json(const nlohmann::json& j, response_effects& e) {
+template <class BasicJson>
+void from_json(const BasicJson& j, response_effects& e) {
   detail::reject_unknown(j, {AURA_AGENT_TURN_KEYS, "response", "drop_response"}, "chat.after_response effects");
   detail::read_turn(j, e);
-  if (auto it = j.find("response"); it != j.end() && !it->is_null()) e.response = it->get<std::string>();
+  if (auto it = j.find("response"); it != j.end() && !it->is_null()) e.response = it->template get<std::string>();
   detail::read(j, "drop_response", e.drop_response);
 }
 
-inline void to_json(nlohmann::json& j, const error_effects& e) {
+template <class BasicJson>
+void to_json(BasicJson& j, const error_effects& e) {
   detail::write_turn(j, e);
   if (e.retry) j["retry"] = true;
   if (e.skip) j["skip"] = true;
 }
-inline void from_json(const nlohmann::json& j, error_effects& e) {
+template <class BasicJson>
+void from_json(const BasicJson& j, error_effects& e) {
   detail::reject_unknown(j, {AURA_AGENT_TURN_KEYS, "retry", "skip"}, "agent.error effects");
   detail::read_turn(j, e);
   detail::read(j, "retry", e.retry);
   detail::read(j, "skip", e.skip);
 }
 
-inline void to_json(nlohmann::json& j, const compaction_effects& e) {
+template <class BasicJson>
+void to_json(BasicJson& j, const compaction_effects& e) {
   detail::write_turn(j, e);
   if (e.skip_compaction) j["skip_compaction"] = true;
 }
-inline void from_json(const nlohmann::json& j, compaction_effects& e) {
+template <class BasicJson>
+void from_json(const BasicJson& j, compaction_effects& e) {
   detail::reject_unknown(j, {AURA_AGENT_TURN_KEYS, "skip_compaction"}, "compaction.before effects");
   detail::read_turn(j, e);
   detail::read(j, "skip_compaction", e.skip_compaction);

@@ -144,14 +144,16 @@ struct messages_transform {
 
 // ---- JSON ------------------------------------------------------------------------
 
-#define AURA_AGENT_JSON_BEGIN(T)                                  \
-  inline void to_json(nlohmann::json& j, const T& e) {            \
-    j = nlohmann::json::object();                                 \
+#define AURA_AGENT_JSON_BEGIN(T)                                                                      \
+  template <class BasicJson>                                                                          \
+  void to_json(BasicJson& j, const T& e) {                                                            \
+    j = BasicJson::object();                                                                          \
     j["host"] = e.host;
 #define AURA_AGENT_JSON_PUT(f) j[#f] = e.f;
-#define AURA_AGENT_JSON_MID(T)                                    \
-  }                                                               \
-  inline void from_json(const nlohmann::json& j, T& e) {          \
+#define AURA_AGENT_JSON_MID(T)                                                                        \
+  }                                                                                                   \
+  template <class BasicJson>                                                                          \
+  void from_json(const BasicJson& j, T& e) {                                                          \
     if (!j.is_object()) throw std::invalid_argument(std::string(T::name) + " payload must be a JSON object"); \
     detail::read(j, "host", e.host);
 #define AURA_AGENT_JSON_GET(f) detail::read(j, #f, e.f);

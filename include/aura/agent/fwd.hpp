@@ -37,9 +37,13 @@ struct tool_definition;
 class tool_registry;
 struct tool_pipeline_options;
 struct tool_outcome;
-class tool_pipeline;
+template <class E>
+class basic_tool_pipeline;
+using tool_pipeline = basic_tool_pipeline<tool_before_execution>;
 struct transform_outcome;
-class transform_pipeline;
+template <class E>
+class basic_transform_pipeline;
+using transform_pipeline = basic_transform_pipeline<messages_transform>;
 struct condition_options;
 struct event_info;
 }  // namespace aura::agent

@@ -67,17 +67,20 @@ inline void assign_ids(std::vector<message>& messages) {
     if (m.id.empty()) m.id = format_message_id(++last);
 }
 
-inline void to_json(nlohmann::json& j, const tool_call_ref& c) {
+template <class BasicJson>
+void to_json(BasicJson& j, const tool_call_ref& c) {
   j = {{"id", c.id}, {"name", c.name}, {"arguments", c.arguments}};
 }
-inline void from_json(const nlohmann::json& j, tool_call_ref& c) {
+template <class BasicJson>
+void from_json(const BasicJson& j, tool_call_ref& c) {
   detail::read(j, "id", c.id);
   detail::read(j, "name", c.name);
   detail::read(j, "arguments", c.arguments);
 }
 
 /// The plugin-visible form: every field but `meta`.
-inline void to_json(nlohmann::json& j, const message& m) {
+template <class BasicJson>
+void to_json(BasicJson& j, const message& m) {
   j = {{"id", m.id},
        {"role", m.role},
        {"content", m.content},
@@ -91,7 +94,8 @@ inline void to_json(nlohmann::json& j, const message& m) {
 }
 /// Reads the visible fields present in `j` over what `m` already holds: the
 /// building block of the ID-based merge.
-inline void from_json(const nlohmann::json& j, message& m) {
+template <class BasicJson>
+void from_json(const BasicJson& j, message& m) {
   if (!j.is_object()) throw std::invalid_argument("a message must be a JSON object");
   detail::read(j, "id", m.id);
   detail::read(j, "role", m.role);

@@ -69,25 +69,29 @@ struct host_state {
 
 // ---- JSON (the plugin-facing form; every field optional on input) ----------
 
-inline void to_json(nlohmann::json& j, const model_info& m) {
+template <class BasicJson>
+void to_json(BasicJson& j, const model_info& m) {
   j = {{"id", m.id}, {"provider", m.provider}, {"context_window", m.context_window},
        {"capabilities", m.capabilities}};
-  j["params_billions"] = m.params_billions ? nlohmann::json(*m.params_billions) : nlohmann::json(nullptr);
+  j["params_billions"] = m.params_billions ? BasicJson(*m.params_billions) : BasicJson(nullptr);
 }
-inline void from_json(const nlohmann::json& j, model_info& m) {
+template <class BasicJson>
+void from_json(const BasicJson& j, model_info& m) {
   detail::read(j, "id", m.id);
   detail::read(j, "provider", m.provider);
   detail::read(j, "context_window", m.context_window);
   detail::read(j, "capabilities", m.capabilities);
   auto it = j.find("params_billions");
-  if (it != j.end() && !it->is_null()) m.params_billions = it->get<double>();
+  if (it != j.end() && !it->is_null()) m.params_billions = it->template get<double>();
 }
 
-inline void to_json(nlohmann::json& j, const session_stats& s) {
+template <class BasicJson>
+void to_json(BasicJson& j, const session_stats& s) {
   j = {{"turns", s.turns}, {"tool_calls", s.tool_calls}, {"tool_errors", s.tool_errors},
        {"compactions", s.compactions}, {"tokens_total", s.tokens_total}};
 }
-inline void from_json(const nlohmann::json& j, session_stats& s) {
+template <class BasicJson>
+void from_json(const BasicJson& j, session_stats& s) {
   detail::read(j, "turns", s.turns);
   detail::read(j, "tool_calls", s.tool_calls);
   detail::read(j, "tool_errors", s.tool_errors);
@@ -95,25 +99,30 @@ inline void from_json(const nlohmann::json& j, session_stats& s) {
   detail::read(j, "tokens_total", s.tokens_total);
 }
 
-inline void to_json(nlohmann::json& j, const todo_counts& t) {
+template <class BasicJson>
+void to_json(BasicJson& j, const todo_counts& t) {
   j = {{"pending", t.pending}, {"in_progress", t.in_progress}, {"done", t.done}, {"total", t.total()}};
 }
-inline void from_json(const nlohmann::json& j, todo_counts& t) {
+template <class BasicJson>
+void from_json(const BasicJson& j, todo_counts& t) {
   detail::read(j, "pending", t.pending);
   detail::read(j, "in_progress", t.in_progress);
   detail::read(j, "done", t.done);
 }
 
-inline void to_json(nlohmann::json& j, const tool_use& t) {
+template <class BasicJson>
+void to_json(BasicJson& j, const tool_use& t) {
   j = {{"tool", t.tool}, {"ok", t.ok}, {"duration_ms", t.duration_ms}};
 }
-inline void from_json(const nlohmann::json& j, tool_use& t) {
+template <class BasicJson>
+void from_json(const BasicJson& j, tool_use& t) {
   detail::read(j, "tool", t.tool);
   detail::read(j, "ok", t.ok);
   detail::read(j, "duration_ms", t.duration_ms);
 }
 
-inline void to_json(nlohmann::json& j, const host_state& h) {
+template <class BasicJson>
+void to_json(BasicJson& j, const host_state& h) {
   j = {{"session_id", h.session_id},
        {"iteration", h.iteration},
        {"tokens", h.tokens},
@@ -130,7 +139,8 @@ inline void to_json(nlohmann::json& j, const host_state& h) {
        {"available_tools", h.available_tools},
        {"plugin_config", h.plugin_config}};
 }
-inline void from_json(const nlohmann::json& j, host_state& h) {
+template <class BasicJson>
+void from_json(const BasicJson& j, host_state& h) {
   detail::read(j, "session_id", h.session_id);
   detail::read(j, "iteration", h.iteration);
   detail::read(j, "tokens", h.tokens);

@@ -102,18 +102,20 @@ struct tool_outcome {
 ///  5. injected messages are kept only when the call runs.
 /// Only `args` may change: a hook that changes `tool` or `call_id` is reverted
 /// with a protocol_violation diagnostic.
-class tool_pipeline {
-  using E = tool_before_execution;
-
+///
+/// A class template only so that its code is compiled where it is used
+/// (aura.hpp stays cheap to include); `tool_pipeline` is the one to use.
+template <class E>
+class basic_tool_pipeline {
  public:
   using event_type = E;
   using native_hook = std::function<result<decision<E>>(const envelope<E>&, context&)>;
 
   /// `tools` must outlive the pipeline.
-  explicit tool_pipeline(const tool_registry& tools, tool_pipeline_options opts = {})
+  explicit basic_tool_pipeline(const tool_registry& tools, tool_pipeline_options opts = {})
       : tools_(&tools), state_(settings{{}, opts}) {}
-  tool_pipeline(const tool_pipeline&) = delete;
-  tool_pipeline& operator=(const tool_pipeline&) = delete;
+  basic_tool_pipeline(const basic_tool_pipeline&) = delete;
+  basic_tool_pipeline& operator=(const basic_tool_pipeline&) = delete;
 
   /// Adds a native hook: (const tool_before_execution&), (const envelope&), or
   /// either plus context&, answering allow / deny / mutate (optionally with effects).
@@ -166,7 +168,7 @@ class tool_pipeline {
   void set_predicates(const predicate_registry* registry) { predicates_.store(registry); }
 
   /// Runs the hooks over a call (a fresh envelope id and time).
-  [[nodiscard]] tool_outcome run(tool_before_execution call, context& ctx = host_context()) const {
+  [[nodiscard]] tool_outcome run(E call, context& ctx = host_context()) const {
     return run(make_envelope(std::move(call)), ctx);
   }
 
@@ -444,5 +446,8 @@ class tool_pipeline {
   mutable aura::detail::published<settings> state_;
   std::atomic<const predicate_registry*> predicates_{nullptr};
 };
+
+/// The before-tool-execution pipeline.
+using tool_pipeline = basic_tool_pipeline<tool_before_execution>;
 
 }  // namespace aura::agent

@@ -114,16 +114,16 @@ struct transform_outcome {
   std::vector<error> diagnostics;  ///< failed hooks and rejected results, each naming the hook
 };
 
-/// The messages.transform hooks.
-class transform_pipeline {
-  using E = messages_transform;
-
+/// The messages.transform hooks. A class template only so that its code is
+/// compiled where it is used; `transform_pipeline` is the one to use.
+template <class E>
+class basic_transform_pipeline {
  public:
-  using native_hook = std::function<result<std::vector<message>>(const messages_transform&, context&)>;
+  using native_hook = std::function<result<std::vector<message>>(const E&, context&)>;
 
-  transform_pipeline() : state_(std::vector<entry>{}) {}
-  transform_pipeline(const transform_pipeline&) = delete;
-  transform_pipeline& operator=(const transform_pipeline&) = delete;
+  basic_transform_pipeline() : state_(std::vector<entry>{}) {}
+  basic_transform_pipeline(const basic_transform_pipeline&) = delete;
+  basic_transform_pipeline& operator=(const basic_transform_pipeline&) = delete;
 
   /// Adds a native transform: (const messages_transform&) or (const
   /// messages_transform&, context&) returning std::vector<message> or
@@ -131,11 +131,11 @@ class transform_pipeline {
   template <class F>
   result<void> add(hook_options opts, F&& fn) {
     auto shared = std::make_shared<std::decay_t<F>>(std::forward<F>(fn));
-    native_hook call = [shared](const messages_transform& ev, context& ctx) -> result<std::vector<message>> {
-      if constexpr (std::is_invocable_v<F&, const messages_transform&, context&>) {
+    native_hook call = [shared](const E& ev, context& ctx) -> result<std::vector<message>> {
+      if constexpr (std::is_invocable_v<F&, const E&, context&>) {
         return (*shared)(ev, ctx);
       } else {
-        static_assert(std::is_invocable_v<F&, const messages_transform&>,
+        static_assert(std::is_invocable_v<F&, const E&>,
                       "a transform takes (const messages_transform&) or (const messages_transform&, aura::context&)");
         return (*shared)(ev);
       }
@@ -182,7 +182,7 @@ class transform_pipeline {
                                       context& ctx = host_context()) const {
     transform_outcome out;
     auto snap = state_.acquire();
-    messages_transform current{host, history};
+    E current{host, history};
     for (const entry& h : *snap) {
       if (h.gate && !h.gate->evaluate(ctx.facts())) continue;
       if (h.opts.once && h.fired->exchange(true, std::memory_order_acq_rel)) continue;
@@ -279,7 +279,7 @@ class transform_pipeline {
 
   /// One hook's new array, nullopt for "no change", or its error.
   [[nodiscard]] static result<std::optional<std::vector<message>>> invoke(const entry& h,
-                                                                           const messages_transform& current,
+                                                                           const E& current,
                                                                            context& ctx, transform_outcome& out) {
     try {
       if (h.native) {
@@ -314,5 +314,8 @@ class transform_pipeline {
   mutable aura::detail::published<std::vector<entry>> state_;
   std::atomic<const predicate_registry*> predicates_{nullptr};
 };
+
+/// The messages.transform pipeline.
+using transform_pipeline = basic_transform_pipeline<messages_transform>;
 
 }  // namespace aura::agent

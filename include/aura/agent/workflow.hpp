@@ -137,22 +137,37 @@ struct daemon_stop {
   std::string reason;
 };
 
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(intent_before_log, summary, tickets, files)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(intent_after_log, id, summary, tickets)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(intent_mismatch, intent_id, expected, observed, files)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(prove_started, command, target)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(prove_passed, command, target, duration_ms)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(prove_failed, command, target, exit_code, output)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(pr_review_finding, pr, file, line, severity, message)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(pr_review_done, pr, findings, verdict)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(zone_before_claim, zone, agent, paths)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(zone_blocked, zone, agent, holder)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(live_push, branch, commit, files)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(live_pull, branch, commit, files)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(msg_received, from, channel, text)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(commit_pre, message, files, branch)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(commit_post, sha, message, branch)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(daemon_start, pid, version)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(daemon_stop, reason)
+// Templates (not NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE's inline functions) so the
+// conversions are compiled only where used; missing keys keep their defaults.
+#define AURA_AGENT_WORKFLOW_JSON(Type, ...)                                                          \
+  template <class BasicJson>                                                                        \
+  void to_json(BasicJson& nlohmann_json_j, const Type& nlohmann_json_t) {                           \
+    NLOHMANN_JSON_EXPAND(NLOHMANN_JSON_PASTE(NLOHMANN_JSON_TO, __VA_ARGS__))                         \
+  }                                                                                                 \
+  template <class BasicJson>                                                                        \
+  void from_json(const BasicJson& nlohmann_json_j, Type& nlohmann_json_t) {                         \
+    const Type nlohmann_json_default_obj{};                                                         \
+    NLOHMANN_JSON_EXPAND(NLOHMANN_JSON_PASTE(NLOHMANN_JSON_FROM_WITH_DEFAULT, __VA_ARGS__))          \
+  }
+
+AURA_AGENT_WORKFLOW_JSON(intent_before_log, summary, tickets, files)
+AURA_AGENT_WORKFLOW_JSON(intent_after_log, id, summary, tickets)
+AURA_AGENT_WORKFLOW_JSON(intent_mismatch, intent_id, expected, observed, files)
+AURA_AGENT_WORKFLOW_JSON(prove_started, command, target)
+AURA_AGENT_WORKFLOW_JSON(prove_passed, command, target, duration_ms)
+AURA_AGENT_WORKFLOW_JSON(prove_failed, command, target, exit_code, output)
+AURA_AGENT_WORKFLOW_JSON(pr_review_finding, pr, file, line, severity, message)
+AURA_AGENT_WORKFLOW_JSON(pr_review_done, pr, findings, verdict)
+AURA_AGENT_WORKFLOW_JSON(zone_before_claim, zone, agent, paths)
+AURA_AGENT_WORKFLOW_JSON(zone_blocked, zone, agent, holder)
+AURA_AGENT_WORKFLOW_JSON(live_push, branch, commit, files)
+AURA_AGENT_WORKFLOW_JSON(live_pull, branch, commit, files)
+AURA_AGENT_WORKFLOW_JSON(msg_received, from, channel, text)
+AURA_AGENT_WORKFLOW_JSON(commit_pre, message, files, branch)
+AURA_AGENT_WORKFLOW_JSON(commit_post, sha, message, branch)
+AURA_AGENT_WORKFLOW_JSON(daemon_start, pid, version)
+AURA_AGENT_WORKFLOW_JSON(daemon_stop, reason)
+
+#undef AURA_AGENT_WORKFLOW_JSON
 
 }  // namespace aura::agent
