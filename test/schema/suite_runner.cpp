@@ -1,7 +1,7 @@
 // Runs the official JSON Schema Test Suite (required tests: the top-level
 // files of tests/<dialect>/) against aura::schema and prints the count per
 // dialect. `remotes/` is served to the resolver as http://localhost:1234/.
-// Usage: schema_suite_runner <suite folder> [--verbose]  (the environment
+// Usage: schema_suite_runner <suite folder> [--from <where it came from>] [--verbose]  (the environment
 // variable AURA_SCHEMA_TEST_SUITE, when set, overrides the folder)
 // Exits non-zero when any test fails or no dialect folder is found.
 #include <aura/schema/schema.hpp>
@@ -93,18 +93,23 @@ tally run_dialect(const fs::path& suite, const std::string& folder, aura::schema
 int main(int argc, char** argv) {
   std::string folder;
   bool verbose = false;
+  std::string from = "command line";
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--verbose") verbose = true;
+    else if (a == "--from" && i + 1 < argc) from = argv[++i];
     else folder = a;
   }
-  if (const char* env = std::getenv("AURA_SCHEMA_TEST_SUITE"); env != nullptr && *env != '\0') folder = env;
+  if (const char* env = std::getenv("AURA_SCHEMA_TEST_SUITE"); env != nullptr && *env != '\0') {
+    folder = env;
+    from = "environment variable AURA_SCHEMA_TEST_SUITE at run time";
+  }
   if (folder.empty()) {
     std::cerr << "usage: schema_suite_runner <JSON-Schema-Test-Suite folder>\n";
     return 2;
   }
   const fs::path suite(folder);
-  std::cout << "JSON Schema Test Suite: " << fs::absolute(suite).string() << "\n";
+  std::cout << "JSON Schema Test Suite: " << fs::absolute(suite).string() << " (from " << from << ")\n";
   struct entry {
     const char* folder;
     aura::schema::dialect d;
