@@ -105,21 +105,22 @@ class wasm_plugin : public std::enable_shared_from_this<wasm_plugin> {
   [[nodiscard]] const wasm_limits& limits() const noexcept { return options_.limits; }
   [[nodiscard]] const wasm::compiled_module& module() const noexcept { return *module_; }
 
-  /// The hook for `handler` (the "hook" member of each request). The closure
-  /// keeps the plugin alive.
-  [[nodiscard]] json_hook hook(std::string handler) {
+  /// The hook for `handler` (the "hook" member of each request). `timeout`
+  /// (a manifest hook's `timeout_ms`), when not zero, replaces
+  /// `limits.deadline` for this hook's calls. The closure keeps the plugin alive.
+  [[nodiscard]] json_hook hook(std::string handler, std::chrono::milliseconds timeout = {}) {
     std::shared_ptr<wasm_plugin> self = shared_from_this();
-    return [self, handler = std::move(handler)](const envelope<dynamic_event>& event, context& ctx) {
-      return self->call(handler, event, ctx);
+    return [self, handler = std::move(handler), timeout](const envelope<dynamic_event>& event, context& ctx) {
+      return self->call(handler, event, ctx, timeout);
     };
   }
 
   /// One call: request out, decision back. Errors name plugin and handler.
   [[nodiscard]] result<decision<dynamic_event>> call(const std::string& handler, const envelope<dynamic_event>& event,
-                                                     context& dispatch_ctx) {
+                                                     context& dispatch_ctx, std::chrono::milliseconds timeout = {}) {
     context& ctx = options_.ctx ? *options_.ctx : dispatch_ctx;
     calls_.fetch_add(1, std::memory_order_relaxed);
-    auto answer = run(handler, event, ctx);
+    auto answer = run(handler, event, ctx, timeout.count() > 0 ? timeout : options_.limits.deadline);
     if (!answer) {
       errors_.fetch_add(1, std::memory_order_relaxed);
       return fail(std::move(answer.error()).with_plugin(options_.name).with_hook(handler));
@@ -149,13 +150,14 @@ class wasm_plugin : public std::enable_shared_from_this<wasm_plugin> {
   wasm_plugin(wasm_options options, std::shared_ptr<const wasm::compiled_module> module)
       : options_(std::move(options)), module_(std::move(module)), pool_(module_, options_.limits.max_instances) {}
 
-  result<decision<dynamic_event>> run(const std::string& handler, const envelope<dynamic_event>& event, context& ctx) {
+  result<decision<dynamic_event>> run(const std::string& handler, const envelope<dynamic_event>& event, context& ctx,
+                                      std::chrono::milliseconds deadline) {
     std::string request;
     request.reserve(512);
     wasm::write_request(request, handler, event, ctx.config());
-    auto inst = pool_.acquire(std::chrono::steady_clock::now() + options_.limits.deadline, &ctx);
+    auto inst = pool_.acquire(std::chrono::steady_clock::now() + deadline, &ctx);
     if (!inst) return fail(std::move(inst.error()));
-    auto out = (*inst)->handle(request, &ctx);
+    auto out = (*inst)->handle(request, &ctx, deadline);
     note_call(**inst);
     if (!out) return fail(std::move(out.error()));
     return wire::parse_decision(std::string_view(*out));

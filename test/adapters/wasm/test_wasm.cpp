@@ -221,6 +221,15 @@ TEST_CASE("wasm: the wall-clock deadline ends a call between fuel slices", "[was
   CHECK_THAT(r.error().message, Catch::Contains("100 ms"));
   CHECK(took < 10s);  // generous: it must end, not run for 2^62 instructions
   CHECK(run(p, "allow"));
+
+  // A hook's own timeout (a manifest's timeout_ms) replaces the limits' deadline.
+  limits.deadline = 60s;
+  auto q = load_policy(limits);
+  aura::context ctx;
+  auto per_hook = q->hook("loop", 80ms)(aura::make_envelope(std::string("tool.before"), json::object()), ctx);
+  REQUIRE(!per_hook);
+  CHECK(per_hook.error().code == errc::timeout);
+  CHECK_THAT(per_hook.error().message, Catch::Contains("80 ms"));
 }
 
 TEST_CASE("wasm: a memory bomb stops at the page cap", "[wasm]") {

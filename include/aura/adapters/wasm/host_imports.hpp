@@ -128,6 +128,7 @@ struct call_state {
   std::uint64_t budget_left = 0;
   std::uint64_t slice = 0;
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  std::chrono::milliseconds deadline_ms{0};  ///< the bound `deadline` was computed from
 
   void reset_outputs() {
     has_output = false;

@@ -51,13 +51,15 @@ class instance {
   /// Runs one event: writes `request` into guest memory through aura_alloc,
   /// calls aura_on_event and returns the bytes handed to aura.output_set.
   /// Any error leaves `broken()` set when the instance must not be reused.
-  [[nodiscard]] result<std::string> handle(std::string_view request, context* ctx) {
+  /// `deadline` (when not zero) replaces the limits' deadline for this call.
+  [[nodiscard]] result<std::string> handle(std::string_view request, context* ctx,
+                                           std::chrono::milliseconds deadline = {}) {
     if (request.size() > module_->limits.input_bytes) {
       return fail(errc::limit_exceeded, "request is " + std::to_string(request.size()) +
                                             " bytes, more than the input limit of " +
                                             std::to_string(module_->limits.input_bytes));
     }
-    begin_call(ctx);
+    begin_call(ctx, deadline);
     const auto len = static_cast<std::uint32_t>(request.size());
     auto ptr = call_i32(alloc_, {wabt::interp::Value::Make(len)}, "aura_alloc");
     if (!ptr) return fail(std::move(ptr.error()));
@@ -164,14 +166,15 @@ class instance {
     return {};
   }
 
-  void begin_call(context* ctx) {
+  void begin_call(context* ctx, std::chrono::milliseconds deadline = {}) {
     state_.ctx = ctx;
     state_.reset_outputs();
     state_.output_limit = module_->limits.output_bytes;
     state_.budget = module_->limits.fuel;
     state_.budget_left = module_->limits.fuel;
     state_.slice = std::max<std::uint64_t>(1, module_->limits.fuel_slice);
-    state_.deadline = std::chrono::steady_clock::now() + module_->limits.deadline;
+    state_.deadline_ms = deadline.count() > 0 ? deadline : module_->limits.deadline;
+    state_.deadline = std::chrono::steady_clock::now() + state_.deadline_ms;
     if (fuel_) {
       // The first slice goes straight into the counter: no host call for short events.
       const std::uint64_t first = std::min(state_.slice, state_.budget_left);
@@ -195,7 +198,7 @@ class instance {
       return wabt::Result::Error;
     };
     if (std::chrono::steady_clock::now() >= state_.deadline) {
-      return stop(errc::timeout, "wall-clock deadline of " + std::to_string(module_->limits.deadline.count()) +
+      return stop(errc::timeout, "wall-clock deadline of " + std::to_string(state_.deadline_ms.count()) +
                                      " ms passed");
     }
     while (counter < 0) {
