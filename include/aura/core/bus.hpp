@@ -19,6 +19,7 @@
 #include "aura/core/envelope.hpp"
 #include "aura/core/error.hpp"
 #include "aura/core/event.hpp"
+#include "aura/core/fwd.hpp"
 #include "aura/core/hook.hpp"
 #include "aura/core/outcome.hpp"
 #include "aura/core/snapshot.hpp"
@@ -27,6 +28,11 @@
 namespace aura {
 
 namespace detail {
+
+template <class Unused, class T>
+struct dependent_type {
+  using type = T;
+};
 
 /// One event name's chain, typed or dynamic, behind a common face.
 class topic {
@@ -119,24 +125,33 @@ class typed_topic final : public topic {
 /// Chains by event name. Typed hooks (`on<E>`) and JSON hooks (`on(name, ...)`)
 /// on the same name share one chain, ordered together by (priority, name); a
 /// typed event is serialised only when a JSON hook actually runs.
-class bus {
+///
+/// `aura::bus` is `basic_bus<>`: a class template only so that its members,
+/// and the dynamic chain they use, are compiled in the files that use them,
+/// not in every file that includes the header (DESIGN §7's compile budget).
+template <class Unused>
+class basic_bus {
+  // Every use of the dynamic chain depends on the template parameter, so
+  // nothing of it is instantiated until a member is.
+  using dyn_event = typename detail::dependent_type<Unused, dynamic_event>::type;
+
  public:
-  explicit bus(tracing trace = tracing::timings) : trace_(trace), topics_(topic_map{}) {}
-  bus(const bus&) = delete;
-  bus& operator=(const bus&) = delete;
+  explicit basic_bus(tracing trace = tracing::timings) : trace_(trace), topics_(topic_map{}) {}
+  basic_bus(const basic_bus&) = delete;
+  basic_bus& operator=(const basic_bus&) = delete;
 
   // ---- the runtime catalog (dynamic events) ----------------------------------
 
   /// Declares a dynamic event's flags and an optional payload check (for a JSON
   /// Schema, see aura::schema::payload_check). Re-declaring updates both.
-  result<void> declare(std::string name, event_flags flags, payload_check<dynamic_event> check = {}) {
+  result<void> declare(std::string name, event_flags flags, payload_check<dyn_event> check = {}) {
     if (name.empty()) return fail(errc::invalid_argument, "an event needs a name");
-    auto t = topic_for(name, typeid(dynamic_event), [&] { return make_dynamic(); });
+    auto t = topic_for(name, typeid(dyn_event), [&] { return make_dynamic(); });
     if (!t) return fail(std::move(t.error()));
     if (!(*t)->is_dynamic()) {
       return fail(errc::already_exists, "event \"" + name + "\" is a typed event; its flags are its traits");
     }
-    auto& c = static_cast<detail::typed_topic<dynamic_event>&>(**t).get();
+    auto& c = static_cast<detail::typed_topic<dyn_event>&>(**t).get();
     c.set_flags(flags);
     c.set_payload_check(std::move(check));
     return {};
@@ -209,21 +224,21 @@ class bus {
 
   /// Adds a JSON hook for event `name` (typed or dynamic).
   result<void> on(const std::string& name, hook_options opts, json_hook fn) {
-    auto t = topic_for(name, typeid(dynamic_event), [&] { return make_dynamic(); });
+    auto t = topic_for(name, typeid(dyn_event), [&] { return make_dynamic(); });
     if (!t) return fail(std::move(t.error()));
     return (*t)->add_json(std::move(opts), std::move(fn));
   }
 
   /// Dispatches a JSON event by name.
-  [[nodiscard]] outcome<dynamic_event> emit(std::string name, nlohmann::json data, context& ctx = host_context()) {
+  [[nodiscard]] outcome<dyn_event> emit(std::string name, nlohmann::json data, context& ctx = host_context()) {
     return emit(make_envelope(std::move(name), std::move(data)), ctx);
   }
 
-  [[nodiscard]] outcome<dynamic_event> emit(envelope<dynamic_event> env, context& ctx = host_context()) {
+  [[nodiscard]] outcome<dyn_event> emit(envelope<dyn_event> env, context& ctx = host_context()) {
     auto map = topics_.acquire();
     auto it = map->find(env.name);
     if (it == map->end()) {
-      outcome<dynamic_event> out;
+      outcome<dyn_event> out;
       out.data = std::move(env.data);
       return out;
     }
@@ -279,7 +294,7 @@ class bus {
   using topic_map = std::map<std::string, std::shared_ptr<detail::topic>, std::less<>>;
 
   std::shared_ptr<detail::topic> make_dynamic() {
-    auto t = std::make_shared<detail::typed_topic<dynamic_event>>(trace_);
+    auto t = std::make_shared<detail::typed_topic<dyn_event>>(trace_);
     t->get().set_predicates(&predicates_);
     return t;
   }
@@ -299,7 +314,7 @@ class bus {
       auto map = topics_.acquire();
       auto it = map->find(name);
       if (it != map->end()) {
-        const bool promote = want != std::type_index(typeid(dynamic_event)) && it->second->is_dynamic();
+        const bool promote = want != std::type_index(typeid(dyn_event)) && it->second->is_dynamic();
         if (!promote) return it->second;
       }
     }
@@ -313,13 +328,13 @@ class bus {
         next.emplace(name, chosen);
         return next;
       }
-      const bool promote = want != std::type_index(typeid(dynamic_event)) && it->second->is_dynamic();
+      const bool promote = want != std::type_index(typeid(dyn_event)) && it->second->is_dynamic();
       if (!promote) {
         chosen = it->second;
         return next;
       }
       // Promote: move the JSON hooks into the new typed chain.
-      auto& old = static_cast<detail::typed_topic<dynamic_event>&>(*it->second).get();
+      auto& old = static_cast<detail::typed_topic<dyn_event>&>(*it->second).get();
       chosen = make();
       for (auto& [opts, fn] : old.exported_hooks()) {
         if (auto r = chosen->add_json(opts, fn); !r) {
@@ -344,7 +359,7 @@ class bus {
 
   template <class E>
   [[nodiscard]] static outcome<E> through_json(detail::topic& t, envelope<E> env, context& ctx) {
-    envelope<dynamic_event> j;
+    envelope<dyn_event> j;
     j.id = env.id;
     j.name = env.name;
     j.time = env.time;
@@ -352,7 +367,7 @@ class bus {
     j.session = env.session;
     j.meta = env.meta;
     j.data = nlohmann::json(env.data);
-    outcome<dynamic_event> r = t.emit_json(std::move(j), ctx);
+    outcome<dyn_event> r = t.emit_json(std::move(j), ctx);
     outcome<E> out;
     out.verdict = r.verdict;
     out.reason = std::move(r.reason);

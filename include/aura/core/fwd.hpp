@@ -13,7 +13,10 @@ template <class E>
 struct outcome;
 template <class E>
 class chain;
-class bus;
+template <class Unused = void>
+class basic_bus;
+/// The event bus (see aura/core/bus.hpp).
+using bus = basic_bus<>;
 class context;
 class condition;
 class predicate_registry;
