@@ -359,15 +359,7 @@ class basic_bus {
 
   template <class E>
   [[nodiscard]] static outcome<E> through_json(detail::topic& t, envelope<E> env, context& ctx) {
-    envelope<dyn_event> j;
-    j.id = env.id;
-    j.name = env.name;
-    j.time = env.time;
-    j.source = env.source;
-    j.session = env.session;
-    j.meta = env.meta;
-    j.data = nlohmann::json(env.data);
-    outcome<dyn_event> r = t.emit_json(std::move(j), ctx);
+    outcome<dyn_event> r = t.emit_json(to_dynamic(env), ctx);
     outcome<E> out;
     out.verdict = r.verdict;
     out.reason = std::move(r.reason);

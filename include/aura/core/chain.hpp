@@ -418,7 +418,7 @@ class chain {
       if (fast.call) return fast.call(fast.target, env, ctx);
       const entry& h = *fast.cold;
       if constexpr (!traits::is_dynamic && detail::json_convertible<payload_type>::value) {
-        if (!json_view) json_view = to_json_view(env);
+        if (!json_view) json_view = to_dynamic(env);
         result<decision<dynamic_event>> r = h.json(*json_view, ctx);
         if (!r) return fail(std::move(r.error()));
         return lift_json_decision(std::move(*r));
@@ -429,18 +429,6 @@ class chain {
     } catch (...) {
       return fail(errc::hook_failed, "hook threw a non-standard exception");
     }
-  }
-
-  [[nodiscard]] static envelope<dynamic_event> to_json_view(const envelope<E>& env) {
-    envelope<dynamic_event> v;
-    v.id = env.id;
-    v.name = env.name;
-    v.time = env.time;
-    v.source = env.source;
-    v.session = env.session;
-    v.meta = env.meta;
-    v.data = nlohmann::json(env.data);
-    return v;
   }
 
   /// A JSON hook's decision on a typed event: kind, reason and JSON patch carry
@@ -469,7 +457,7 @@ class chain {
         if constexpr (traits::is_dynamic) {
           return env.data;
         } else {
-          if (!json_view) json_view = to_json_view(env);
+          if (!json_view) json_view = to_dynamic(env);
           return json_view->data;
         }
       }();

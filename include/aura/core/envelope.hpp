@@ -132,6 +132,20 @@ template <class E, std::enable_if_t<!std::is_convertible_v<E, std::string_view>,
   return env;
 }
 
+/// The same event as a dynamic envelope: identity copied, payload as JSON.
+template <class E>
+[[nodiscard]] envelope<dynamic_event> to_dynamic(const envelope<E>& env) {
+  envelope<dynamic_event> v;
+  v.id = env.id;
+  v.name = env.name;
+  v.time = env.time;
+  v.source = env.source;
+  v.session = env.session;
+  v.meta = env.meta;
+  v.data = nlohmann::json(env.data);
+  return v;
+}
+
 /// The wire form of an envelope (DESIGN §5 "event"); `data` must be JSON-serialisable.
 template <class E>
 void to_json(nlohmann::json& j, const envelope<E>& env) {

@@ -50,9 +50,10 @@ inline constexpr std::size_t quote_limit = 256;
 /// Reads a decision from parsed JSON; `raw` (if given) is quoted in errors.
 [[nodiscard]] inline result<decision<dynamic_event>> parse_decision(const nlohmann::json& j,
                                                                     std::string_view raw = {}) {
-  const std::string shown = raw.empty() ? quote(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
-                                        : quote(raw);
+  // The quote is made only for an error: a valid answer is never re-serialised.
   auto bad = [&](std::string what, std::string where) {
+    const std::string shown =
+        raw.empty() ? quote(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)) : quote(raw);
     return fail(errc::protocol_error, what + " in answer " + shown, std::move(where));
   };
   if (!j.is_object()) return bad("a decision must be a JSON object", "");
