@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "aura/adapters/wasm/host_imports.hpp"
 #include "aura/adapters/wasm/module.hpp"
@@ -111,18 +112,19 @@ class instance {
     store_ = std::make_unique<Store>(module_->features);
     Module::Ptr mod = Module::New(*store_, module_->desc);
     RefVec imports;
+    std::vector<HostFunc::Ptr> keep;  // rooted until the instance references them
     for (const import_binding& b : module_->imports) {
       if (b.refuel) {
-        imports.push_back(HostFunc::New(*store_, FuncType({}, {}),
-                                        [this](Thread& thread, const Values&, Values&, Trap::Ptr* trap) {
-                                          return refuel(thread, trap);
-                                        })
-                              .ref());
+        keep.push_back(HostFunc::New(*store_, FuncType({}, {}),
+                                     [this](Thread& thread, const Values&, Values&, Trap::Ptr* trap) {
+                                       return refuel(thread, trap);
+                                     }));
+        imports.push_back(keep.back().ref());
         continue;
       }
       const host_fn_spec& spec = host_fns()[static_cast<std::size_t>(b.fn)];
       const host_fn fn = b.fn;
-      imports.push_back(HostFunc::New(*store_, FuncType(spec.params, spec.results),
+      keep.push_back(HostFunc::New(*store_, FuncType(spec.params, spec.results),
                                       [this, fn](Thread& thread, const Values& params, Values& results,
                                                  Trap::Ptr* trap) {
                                         std::string message;
@@ -134,8 +136,8 @@ class instance {
                                         if (!memory) message = "aura.* called with no memory";
                                         *trap = Trap::New(*store_, message);
                                         return wabt::Result::Error;
-                                      })
-                            .ref());
+                                      }));
+      imports.push_back(keep.back().ref());
     }
     thread_ = std::make_unique<Thread>(*store_);
     begin_call(ctx);
