@@ -3,9 +3,6 @@
 #pragma once
 
 #include "aura/core/core.hpp"
-#if __has_include("aura/schema/schema.hpp")
 #include "aura/schema/schema.hpp"
-#endif
-#if __has_include("aura/agent/agent.hpp")
+#include "aura/schema/payload_check.hpp"
 #include "aura/agent/agent.hpp"
-#endif
