@@ -297,25 +297,16 @@ class basic_tool_pipeline {
   }
 
   result<void> insert(hook_options opts, native_hook native, json_hook json) {
-    if (opts.name.empty()) return fail(errc::invalid_argument, "a hook needs a name");
-    std::optional<condition> gate;
-    if (!opts.when.empty()) {
-      auto parsed = condition::parse(opts.when, predicates_.load());
-      if (!parsed) {
-        error e = std::move(parsed.error());
-        e.hook = opts.name;
-        e.plugin = opts.plugin;
-        return fail(std::move(e));
-      }
-      gate = std::move(*parsed);
-    }
+    auto parsed_gate = aura::detail::parse_gate(opts, predicates_.load());
+    if (!parsed_gate) return fail(std::move(parsed_gate.error()));
+    std::optional<condition> gate = std::move(*parsed_gate);
     bool duplicate = false;
     edit([&](settings& s) {
       duplicate = std::any_of(s.hooks.begin(), s.hooks.end(), [&](const entry& e) { return e.opts.name == opts.name; });
       if (duplicate) return;
       entry e{opts, std::move(gate), std::move(native), std::move(json), std::make_shared<std::atomic<bool>>(false)};
       auto pos = std::upper_bound(s.hooks.begin(), s.hooks.end(), e, [](const entry& a, const entry& b) {
-        return a.opts.priority != b.opts.priority ? a.opts.priority < b.opts.priority : a.opts.name < b.opts.name;
+        return aura::detail::runs_before(a.opts, b.opts);
       });
       s.hooks.insert(pos, std::move(e));
     });
@@ -327,17 +318,7 @@ class basic_tool_pipeline {
     return {};
   }
 
-  [[nodiscard]] static envelope<dynamic_event> make_view(const envelope<E>& env) {
-    envelope<dynamic_event> v;
-    v.id = env.id;
-    v.name = env.name;
-    v.time = env.time;
-    v.source = env.source;
-    v.session = env.session;
-    v.meta = env.meta;
-    v.data = nlohmann::json(env.data);
-    return v;
-  }
+  [[nodiscard]] static envelope<dynamic_event> make_view(const envelope<E>& env) { return to_dynamic(env); }
 
   /// Calls one hook; exceptions and malformed answers become errors.
   [[nodiscard]] static result<decision<E>> invoke(const entry& h, const envelope<E>& env, context& ctx,

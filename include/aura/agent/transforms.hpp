@@ -249,18 +249,9 @@ class basic_transform_pipeline {
   }
 
   result<void> insert(hook_options opts, native_hook native, json_hook json) {
-    if (opts.name.empty()) return fail(errc::invalid_argument, "a hook needs a name");
-    std::optional<condition> gate;
-    if (!opts.when.empty()) {
-      auto parsed = condition::parse(opts.when, predicates_.load());
-      if (!parsed) {
-        error e = std::move(parsed.error());
-        e.hook = opts.name;
-        e.plugin = opts.plugin;
-        return fail(std::move(e));
-      }
-      gate = std::move(*parsed);
-    }
+    auto parsed_gate = aura::detail::parse_gate(opts, predicates_.load());
+    if (!parsed_gate) return fail(std::move(parsed_gate.error()));
+    std::optional<condition> gate = std::move(*parsed_gate);
     bool duplicate = false;
     edit([&](std::vector<entry>& hooks) {
       duplicate = std::any_of(hooks.begin(), hooks.end(), [&](const entry& e) { return e.opts.name == opts.name; });

@@ -85,6 +85,27 @@ template <class E, class F>
   }
 }
 
+/// Parses a hook's `when` gate once, at registration; a missing name or a bad
+/// expression is an error naming the hook. Shared by every hook runner.
+[[nodiscard]] inline result<std::optional<condition>> parse_gate(const hook_options& opts,
+                                                                 const predicate_registry* registry) {
+  if (opts.name.empty()) return fail(errc::invalid_argument, "a hook needs a name");
+  if (opts.when.empty()) return std::optional<condition>{};
+  auto parsed = condition::parse(opts.when, registry);
+  if (!parsed) {
+    error e = std::move(parsed.error());
+    e.hook = opts.name;
+    e.plugin = opts.plugin;
+    return fail(std::move(e));
+  }
+  return std::optional<condition>(std::move(*parsed));
+}
+
+/// Run order of two hooks: (priority, name).
+[[nodiscard]] inline bool runs_before(const hook_options& a, const hook_options& b) noexcept {
+  return a.priority != b.priority ? a.priority < b.priority : a.name < b.name;
+}
+
 }  // namespace detail
 
 /// Hooks for event type `E` (or aura::dynamic_event), ordered by (priority, name).
@@ -290,27 +311,17 @@ class chain {
   }
 
   result<void> insert(hook_options opts, call_fn call, std::shared_ptr<void> target, json_hook json) {
-    if (opts.name.empty()) return fail(errc::invalid_argument, "a hook needs a name");
-    std::optional<condition> gate;
-    if (!opts.when.empty()) {
-      auto parsed = condition::parse(opts.when, predicates_.load());
-      if (!parsed) {
-        error e = std::move(parsed.error());
-        e.hook = opts.name;
-        e.plugin = opts.plugin;
-        return fail(std::move(e));
-      }
-      gate = std::move(*parsed);
-    }
+    auto parsed_gate = detail::parse_gate(opts, predicates_.load());
+    if (!parsed_gate) return fail(std::move(parsed_gate.error()));
+    std::optional<condition> gate = std::move(*parsed_gate);
     bool duplicate = false;
     state_.update([&](const snapshot& s) {
       snapshot n = s;
       duplicate = std::any_of(n.hooks.begin(), n.hooks.end(), [&](const entry& e) { return e.opts.name == opts.name; });
       if (duplicate) return n;
       entry e{opts, std::move(gate), call, std::move(target), std::move(json), std::make_shared<runtime>()};
-      auto pos = std::upper_bound(n.hooks.begin(), n.hooks.end(), e, [](const entry& a, const entry& b) {
-        return a.opts.priority != b.opts.priority ? a.opts.priority < b.opts.priority : a.opts.name < b.opts.name;
-      });
+      auto pos = std::upper_bound(n.hooks.begin(), n.hooks.end(), e,
+                                  [](const entry& a, const entry& b) { return detail::runs_before(a.opts, b.opts); });
       n.hooks.insert(pos, std::move(e));
       n.reindex();
       return n;
