@@ -773,6 +773,37 @@ end
   REQUIRE_FALSE(sneak.diagnostics.empty());
   CHECK(sneak.diagnostics[0].describe().find("storage key") != std::string::npos);
 }
+
+TEST_CASE("runtime: manifest limits bound a Lua plugin", "[plugin][runtime][lua][limits]") {
+  fixture f;
+  f.bus.declare("chat.before", aura::vetoable);
+  f.tree.write("spin/spin.lua", "function on_chat(event, ctx) while true do end end\n");
+  auto limited = [&](const std::string& limits) {
+    return "{\"plugin\": {\"name\": \"spin\", \"version\": \"1.0.0\", \"runtime\": {\"kind\": \"lua\", "
+           "\"entrypoint\": \"spin.lua\", \"limits\": " + limits + "}, "
+           "\"hooks\": [{\"event\": \"chat.before\", \"handler\": \"on_chat\", \"on_error\": \"fail_closed\"}]}}";
+  };
+  plugin_host host(f.bus, default_runtimes(f.natives), f.opts());
+  SECTION("an instruction budget from the manifest ends the loop as a hook error") {
+    auto file = f.tree.write("spin/aura-plugin.json", limited(R"({"instructions": 20000})"));
+    REQUIRE(host.load(load_manifest(file)));
+    auto out = f.bus.emit("chat.before", nlohmann::json::object());
+    CHECK(out.denied());
+    REQUIRE(out.diagnostics.size() == 1);
+    CHECK(out.diagnostics[0].code == aura::errc::limit_exceeded);
+  }
+  SECTION("a bad limit is a load error naming the field") {
+    auto file = f.tree.write("spin/aura-plugin.json", limited(R"({"instructions": -1})"));
+    auto r = host.load(load_manifest(file));
+    REQUIRE_FALSE(r);
+    CHECK(r.error().plugin == "spin");
+    CHECK(r.error().where.find("plugin.runtime.limits/instructions") != std::string::npos);
+    auto unknown = f.tree.write("spin/aura-plugin.json", limited(R"({"fuel": 1})"));
+    auto u = host.load(load_manifest(unknown));
+    REQUIRE_FALSE(u);
+    CHECK(u.error().message.find("unknown lua limit \"fuel\"") != std::string::npos);
+  }
+}
 #endif
 
 #if AURA_PLUGIN_WASM

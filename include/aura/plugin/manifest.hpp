@@ -63,6 +63,8 @@ struct runtime_spec {
   std::vector<std::string> args;
   /// command runtime: "aura" (the wire format) or "claude_code" (Claude Code hook I/O).
   std::string protocol = "aura";
+  /// Sandbox limits of wasm and lua plugins (`[plugin.runtime.limits]`); null = the host's defaults.
+  nlohmann::json limits;
 };
 
 /// One `[[plugin.hooks]]` entry.

@@ -151,6 +151,7 @@ inline void read_aura(const nlohmann::json& doc, manifest& m, problem_list& prob
   m.runtime.entrypoint = rt.value("entrypoint", "");
   m.runtime.args = rt.value("args", std::vector<std::string>{});
   m.runtime.protocol = rt.value("protocol", "aura");
+  if (auto lim = rt.find("limits"); lim != rt.end()) m.runtime.limits = *lim;
   if (m.runtime.entrypoint.empty()) {
     if (m.runtime.kind == runtime_kind::native) {
       m.runtime.entrypoint = m.name;  // the factory registered under the plugin's name

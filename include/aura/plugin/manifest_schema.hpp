@@ -34,7 +34,8 @@ inline constexpr std::string_view aura_manifest_schema = R"json({
             "kind": {"enum": ["native", "process", "command", "wasm", "lua"]},
             "entrypoint": {"type": "string", "minLength": 1},
             "args": {"type": "array", "items": {"type": "string"}},
-            "protocol": {"enum": ["aura", "claude_code"]}
+            "protocol": {"enum": ["aura", "claude_code"]},
+            "limits": {"type": "object"}
           }
         },
         "api": {

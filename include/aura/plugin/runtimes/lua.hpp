@@ -2,7 +2,12 @@
 // (needs Lua 5.4: link aura::lua). `entrypoint` is the script in the plugin directory.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
 #include <utility>
 
 #include "aura/adapters/lua.hpp"
@@ -21,12 +26,51 @@ class lua_instance final : public plugin_instance {
 };
 }  // namespace detail
 
+/// Reads `[plugin.runtime.limits]` for a Lua plugin over the host's defaults:
+/// instructions, memory_bytes, max_depth, timeout_ms, max_states (non-negative integers).
+[[nodiscard]] inline result<lua_limits> lua_limits_from_json(const nlohmann::json& j, lua_limits out = {}) {
+  if (j.is_null()) return out;
+  if (!j.is_object()) return fail(errc::invalid_argument, "lua limits must be a JSON object");
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    const std::string& key = it.key();
+    const auto& v = it.value();
+    if (!v.is_number_unsigned() && !(v.is_number_integer() && v.get<std::int64_t>() >= 0)) {
+      return fail(errc::invalid_argument, "lua limit \"" + key + "\" must be a non-negative integer", "/" + key);
+    }
+    const auto n = v.get<std::uint64_t>();
+    if (key == "instructions") {
+      out.instructions = n;
+    } else if (key == "memory_bytes") {
+      out.memory = static_cast<std::size_t>(n);
+    } else if (key == "max_depth") {
+      out.max_depth = static_cast<std::size_t>(n);
+    } else if (key == "timeout_ms") {
+      out.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(n));
+    } else if (key == "max_states") {
+      if (n == 0) return fail(errc::invalid_argument, "lua limit \"max_states\" must be at least 1", "/" + key);
+      out.max_states = static_cast<std::size_t>(n);
+    } else {
+      return fail(errc::invalid_argument,
+                  "unknown lua limit \"" + key + "\" (instructions, memory_bytes, max_depth, timeout_ms, max_states)",
+                  "/" + key);
+    }
+  }
+  return out;
+}
+
 /// The loader for "lua" plugins, with the sandbox's limits.
 [[nodiscard]] inline runtime_loader lua_loader(lua_limits limits = {}) {
   return [limits](const load_request& req) -> result<std::shared_ptr<plugin_instance>> {
     lua_options o;
     o.name = req.spec.name;
-    o.limits = limits;
+    auto merged = lua_limits_from_json(req.spec.runtime.limits, limits);  // the manifest's over the host's
+    if (!merged) {
+      error e = std::move(merged.error());
+      e.plugin = req.spec.name;
+      e.where = req.spec.file.string() + " plugin.runtime.limits" + e.where;
+      return fail(std::move(e));
+    }
+    o.limits = *merged;
     o.ctx = req.ctx;
     auto p = lua_plugin::load(req.spec.dir / req.spec.runtime.entrypoint, std::move(o));
     if (!p) {

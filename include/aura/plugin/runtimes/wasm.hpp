@@ -14,7 +14,7 @@ namespace detail {
 class wasm_instance final : public plugin_instance {
  public:
   explicit wasm_instance(std::shared_ptr<wasm_plugin> p) : p_(std::move(p)) {}
-  [[nodiscard]] result<json_hook> hook(const hook_spec& spec) override { return p_->hook(spec.handler); }
+  [[nodiscard]] result<json_hook> hook(const hook_spec& spec) override { return p_->hook(spec.handler, spec.timeout); }
 
  private:
   std::shared_ptr<wasm_plugin> p_;
@@ -26,7 +26,14 @@ class wasm_instance final : public plugin_instance {
   return [limits](const load_request& req) -> result<std::shared_ptr<plugin_instance>> {
     wasm_options o;
     o.name = req.spec.name;
-    o.limits = limits;
+    auto merged = wasm_limits_from_json(req.spec.runtime.limits, limits);  // the manifest's over the host's
+    if (!merged) {
+      error e = std::move(merged.error());
+      e.plugin = req.spec.name;
+      e.where = req.spec.file.string() + " plugin.runtime.limits" + e.where;
+      return fail(std::move(e));
+    }
+    o.limits = *merged;
     o.ctx = req.ctx;
     auto p = wasm_plugin::load(req.spec.dir / req.spec.runtime.entrypoint, std::move(o));
     if (!p) {
