@@ -28,6 +28,7 @@ CODE_LANGUAGES = {"cpp", "c", "c++", "cxx", "python", "py", "lua", "wat", "wasm"
                   "toml", "javascript", "js"}
 FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*\{?\s*\.?([A-Za-z0-9_+#-]*)")
 INCLUDE = re.compile(r'^--8<-- "([^"]+)"$')
+included = set()
 for page in sorted((ROOT / "docs").rglob("*.md")):
     rel = page.relative_to(ROOT)
     if rel.parts[1] == "api":
@@ -53,7 +54,20 @@ for page in sorted((ROOT / "docs").rglob("*.md")):
                               f"compiles or checks and include it with --8<-- \"path\"")
             elif not (ROOT / inc.group(1)).is_file():
                 errors.append(f"{rel}:{start}: includes {inc.group(1)}, which does not exist")
+            else:
+                included.add(inc.group(1))
         i = j + 1
+# A file in docs/snippets/ that no page shows (nor a shown snippet refers to,
+# like a manifest's schema file) is dead code.
+for f in sorted((ROOT / "docs/snippets").rglob("*")):
+    if not f.is_file() or "__pycache__" in f.parts:
+        continue
+    name = str(f.relative_to(ROOT))
+    if name in included:
+        continue
+    referrers = [ROOT / i for i in included if (ROOT / i).parent in f.parents]
+    if not any(str(f.relative_to(r.parent)) in r.read_text() for r in referrers):
+        errors.append(f"{name}: no docs page includes it")
 for e in errors:
     print(e, file=sys.stderr)
 sys.exit(1 if errors else 0)
