@@ -1,0 +1,4637 @@
+// aura 0.1.0 - amalgamated from include/aura/adapters/lua.hpp by tools/amalgamate.py.
+// Do not edit: change include/ and run `./run single-include`.
+// SPDX-License-Identifier: MIT
+#pragma once
+// ---- begin aura/adapters/lua.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_LUA_HPP
+#define AURA_SI_AURA_ADAPTERS_LUA_HPP
+// aura/adapters/lua.hpp - plugins written in Lua 5.4, run in a sandboxed,
+// bounded state inside the host process (DESIGN §5 "lua").
+//
+//   auto plugin = aura::lua_plugin::load("guard.lua", {"guard", {}, ctx});
+//   bus.on("intent.before_log", "guard", (*plugin)->hook("on_intent"));
+//
+// A script defines global functions named after its handlers. Each gets the
+// event (the wire "event" object as a table) and a context table
+// {hook=, plugin=, config=}, and returns aura.allow(), aura.deny(reason) or
+// aura.mutate(patch [, format]) (each with optional effects). The plugin
+// author's guide is docs/adapters/lua.md.
+
+#include <cstddef>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <lua.hpp>
+#include <nlohmann/json.hpp>
+
+// ---- begin aura/adapters/lua/call.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_LUA_CALL_HPP
+#define AURA_SI_AURA_ADAPTERS_LUA_CALL_HPP
+// aura/adapters/lua/call.hpp - one handler call: the request turned into Lua
+// arguments, the protected call, and the answer turned back into a decision.
+
+#include <cctype>
+#include <chrono>
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <lua.hpp>
+#include <nlohmann/json.hpp>
+
+// ---- begin aura/adapters/lua/json.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_LUA_JSON_HPP
+#define AURA_SI_AURA_ADAPTERS_LUA_JSON_HPP
+// aura/adapters/lua/json.hpp - JSON <-> Lua values, with the rules in docs/adapters/lua.md.
+//
+// JSON -> Lua                          Lua -> JSON
+//   null          -> aura.null           aura.null (and a top-level nil) -> null
+//   true/false    -> boolean             boolean -> true/false
+//   integer       -> integer             integer (math.type "integer") -> integer
+//   float (1.0)   -> float               float -> float (NaN and infinities are errors)
+//   > 2^63-1      -> float               string -> string (must be valid UTF-8)
+//   string        -> string              table marked by aura.array -> array (keys 1..n exactly)
+//   array         -> table marked as     table with keys 1..n exactly (n >= 1) -> array
+//                    array (keys 1..n)   empty unmarked table -> {}
+//   object        -> table, string keys  other table: string keys, integer keys written
+//                                          in decimal ("10"); any other key is an error;
+//                                          two keys with one spelling are an error
+//                                        a table met again inside itself -> error (cycle)
+//                                        nesting deeper than max_depth -> error
+//                                        function, userdata, thread -> error
+//
+// Lua -> JSON reads raw table contents (no metamethod runs) and never raises a
+// Lua error, so it may be called outside protected mode. JSON -> Lua allocates
+// Lua objects and so may raise: call push_json inside a protected call, or use
+// push_json_protected.
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <lua.hpp>
+#include <nlohmann/json.hpp>
+
+// ---- begin aura/core/error.hpp
+#ifndef AURA_SI_AURA_CORE_ERROR_HPP
+#define AURA_SI_AURA_CORE_ERROR_HPP
+// aura/core/error.hpp - the error type every fallible aura call returns.
+
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <tl/expected.hpp>
+
+namespace aura {
+
+/// What went wrong, as a stable enum a host can switch on.
+enum class errc {
+  invalid_argument,   ///< a caller passed something malformed
+  parse_error,        ///< text (JSON, TOML, an expression) did not parse
+  schema_error,       ///< a JSON Schema could not be compiled
+  validation_failed,  ///< a value does not satisfy its schema
+  protocol_error,     ///< a plugin answered outside the wire protocol
+  protocol_violation, ///< a decision the event does not permit (deny on non-vetoable, ...)
+  hook_failed,        ///< a hook threw, trapped or returned an error
+  timeout,            ///< a deadline passed
+  crashed,            ///< a plugin process or instance died
+  limit_exceeded,     ///< fuel, memory, size or depth cap reached
+  permission_denied,  ///< a capability the plugin was not granted
+  not_found,          ///< a name, file or key that does not exist
+  already_exists,     ///< a name that is taken
+  load_error,         ///< a plugin or module could not be loaded
+  version_mismatch,   ///< SDK or protocol version the host cannot serve
+  io_error,           ///< the operating system refused (fork, pipe, read, ...)
+  unsupported,        ///< a feature this build or host does not provide
+  patch_failed,       ///< a JSON Patch / Merge Patch could not be applied
+};
+
+/// A short, stable spelling of an error code ("hook_failed", ...).
+[[nodiscard]] constexpr std::string_view to_string(errc code) noexcept {
+  switch (code) {
+    case errc::invalid_argument: return "invalid_argument";
+    case errc::parse_error: return "parse_error";
+    case errc::schema_error: return "schema_error";
+    case errc::validation_failed: return "validation_failed";
+    case errc::protocol_error: return "protocol_error";
+    case errc::protocol_violation: return "protocol_violation";
+    case errc::hook_failed: return "hook_failed";
+    case errc::timeout: return "timeout";
+    case errc::crashed: return "crashed";
+    case errc::limit_exceeded: return "limit_exceeded";
+    case errc::permission_denied: return "permission_denied";
+    case errc::not_found: return "not_found";
+    case errc::already_exists: return "already_exists";
+    case errc::load_error: return "load_error";
+    case errc::version_mismatch: return "version_mismatch";
+    case errc::io_error: return "io_error";
+    case errc::unsupported: return "unsupported";
+    case errc::patch_failed: return "patch_failed";
+  }
+  return "unknown";
+}
+
+/// An error: a code, a human message, and where it happened.
+///
+/// `where` is a location in the input at fault: "file:line", a JSON pointer,
+/// or a character offset; empty when there is none.
+struct error {
+  errc code = errc::invalid_argument;
+  std::string message;
+  std::string plugin;  ///< plugin concerned, if any
+  std::string hook;    ///< hook concerned, if any
+  std::string where;   ///< location in the input at fault, if any
+
+  /// "plugin \"p\": hook \"h\": message (at where)" with the empty parts left out.
+  [[nodiscard]] std::string describe() const {
+    std::string out;
+    if (!plugin.empty()) out += "plugin \"" + plugin + "\": ";
+    if (!hook.empty()) out += "hook \"" + hook + "\": ";
+    out += message;
+    if (!where.empty()) out += " (at " + where + ")";
+    return out;
+  }
+
+  [[nodiscard]] error with_plugin(std::string name) && {
+    plugin = std::move(name);
+    return std::move(*this);
+  }
+  [[nodiscard]] error with_hook(std::string name) && {
+    hook = std::move(name);
+    return std::move(*this);
+  }
+  [[nodiscard]] error with_where(std::string location) && {
+    where = std::move(location);
+    return std::move(*this);
+  }
+};
+
+/// Every fallible aura call returns `result<T>`.
+template <class T>
+using result = tl::expected<T, error>;
+
+/// `return aura::fail(errc::not_found, "no such hook");`
+[[nodiscard]] inline tl::unexpected<error> fail(errc code, std::string message,
+                                                std::string where = {}) {
+  return tl::unexpected<error>(error{code, std::move(message), {}, {}, std::move(where)});
+}
+
+[[nodiscard]] inline tl::unexpected<error> fail(error e) {
+  return tl::unexpected<error>(std::move(e));
+}
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_ERROR_HPP
+// ---- end aura/core/error.hpp
+
+namespace aura::lua {
+
+/// Bounds of one conversion.
+struct json_limits {
+  std::size_t max_depth = 128;  ///< deepest container nesting, either way
+};
+
+namespace detail {
+// Addresses only: their values never matter. Inline variables have one
+// address across translation units.
+inline const char null_tag = 0;
+inline const char array_mt_tag = 0;
+}  // namespace detail
+
+/// The light userdata that stands for JSON null (`aura.null`).
+[[nodiscard]] inline void* null_sentinel() noexcept {
+  return const_cast<char*>(&detail::null_tag);  // NOLINT: used as an identity only, never written
+}
+
+[[nodiscard]] inline bool is_null_sentinel(lua_State* L, int idx) noexcept {
+  return lua_type(L, idx) == LUA_TLIGHTUSERDATA && lua_touserdata(L, idx) == null_sentinel();
+}
+
+/// Pushes the metatable that marks a table as a JSON array, creating it on
+/// first use. Its `__metatable` field hides it from getmetatable/setmetatable
+/// in scripts, so a script cannot unmark or repurpose it. May raise.
+inline void push_array_metatable(lua_State* L) {
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &detail::array_mt_tag) == LUA_TTABLE) return;
+  lua_pop(L, 1);
+  lua_createtable(L, 0, 2);
+  lua_pushliteral(L, "aura.array");
+  lua_setfield(L, -2, "__name");
+  lua_pushliteral(L, "aura.array");
+  lua_setfield(L, -2, "__metatable");
+  lua_pushvalue(L, -1);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &detail::array_mt_tag);
+}
+
+/// Whether the table at `idx` carries the array mark. Never raises.
+[[nodiscard]] inline bool is_marked_array(lua_State* L, int idx) noexcept {
+  if (!lua_checkstack(L, 2) || !lua_getmetatable(L, idx)) return false;
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &detail::array_mt_tag);
+  const bool marked = lua_rawequal(L, -1, -2) != 0;
+  lua_pop(L, 2);
+  return marked;
+}
+
+/// Whether `s` is well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF).
+[[nodiscard]] inline bool valid_utf8(const char* s, std::size_t n) noexcept {
+  const auto* p = reinterpret_cast<const unsigned char*>(s);
+  std::size_t i = 0;
+  while (i < n) {
+    const unsigned c = p[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t len = 0;
+    unsigned lo = 0x80, hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) {
+      len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3;
+      if (c == 0xE0) lo = 0xA0;
+      if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+      if (c == 0xF0) lo = 0x90;
+      if (c == 0xF4) hi = 0x8F;
+    } else {
+      return false;
+    }
+    if (n - i < len) return false;
+    if (p[i + 1] < lo || p[i + 1] > hi) return false;
+    for (std::size_t k = 2; k < len; ++k) {
+      if (p[i + k] < 0x80 || p[i + k] > 0xBF) return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
+namespace detail {
+
+// Everything in push_value lives in trivially destructible locals, because a
+// Lua error (a longjmp) may leave it at any lua_* call.
+static_assert(std::is_trivially_destructible_v<nlohmann::json::object_t::const_iterator>);
+static_assert(std::is_trivially_destructible_v<nlohmann::json::array_t::const_iterator>);
+
+/// Pushes `j`; the array metatable is at absolute index `array_mt`.
+inline void push_value(lua_State* L, const nlohmann::json& j, int array_mt, std::size_t depth,
+                       std::size_t max_depth) {
+  switch (j.type()) {
+    case nlohmann::json::value_t::null:
+      lua_pushlightuserdata(L, null_sentinel());
+      return;
+    case nlohmann::json::value_t::boolean:
+      lua_pushboolean(L, j.get<bool>() ? 1 : 0);
+      return;
+    case nlohmann::json::value_t::number_integer:
+      lua_pushinteger(L, static_cast<lua_Integer>(j.get<std::int64_t>()));
+      return;
+    case nlohmann::json::value_t::number_unsigned: {
+      const std::uint64_t u = j.get<std::uint64_t>();
+      if (u <= static_cast<std::uint64_t>(std::numeric_limits<lua_Integer>::max())) {
+        lua_pushinteger(L, static_cast<lua_Integer>(u));
+      } else {
+        lua_pushnumber(L, static_cast<lua_Number>(u));  // past Lua's integers: a float
+      }
+      return;
+    }
+    case nlohmann::json::value_t::number_float:
+      lua_pushnumber(L, static_cast<lua_Number>(j.get<double>()));
+      return;
+    case nlohmann::json::value_t::string: {
+      const auto& s = j.get_ref<const std::string&>();
+      lua_pushlstring(L, s.data(), s.size());
+      return;
+    }
+    case nlohmann::json::value_t::array: {
+      if (depth >= max_depth) luaL_error(L, "JSON nesting deeper than %d levels", static_cast<int>(max_depth));
+      luaL_checkstack(L, 3, "JSON nesting too deep for the Lua stack");
+      const auto& arr = j.get_ref<const nlohmann::json::array_t&>();
+      lua_createtable(L, arr.size() > 0x7fffffff ? 0x7fffffff : static_cast<int>(arr.size()), 0);
+      lua_pushvalue(L, array_mt);
+      lua_setmetatable(L, -2);
+      lua_Integer i = 0;
+      for (auto it = arr.begin(); it != arr.end(); ++it) {
+        push_value(L, *it, array_mt, depth + 1, max_depth);
+        lua_rawseti(L, -2, ++i);
+      }
+      return;
+    }
+    case nlohmann::json::value_t::object: {
+      if (depth >= max_depth) luaL_error(L, "JSON nesting deeper than %d levels", static_cast<int>(max_depth));
+      luaL_checkstack(L, 3, "JSON nesting too deep for the Lua stack");
+      const auto& obj = j.get_ref<const nlohmann::json::object_t&>();
+      lua_createtable(L, 0, obj.size() > 0x7fffffff ? 0x7fffffff : static_cast<int>(obj.size()));
+      for (auto it = obj.begin(); it != obj.end(); ++it) {
+        lua_pushlstring(L, it->first.data(), it->first.size());
+        push_value(L, it->second, array_mt, depth + 1, max_depth);
+        lua_rawset(L, -3);
+      }
+      return;
+    }
+    case nlohmann::json::value_t::binary:
+      luaL_error(L, "binary JSON values have no Lua form");
+      return;
+    case nlohmann::json::value_t::discarded:
+      luaL_error(L, "a discarded JSON value has no Lua form");
+      return;
+  }
+}
+
+}  // namespace detail
+
+/// Pushes `j` as a Lua value. May raise a Lua error (memory, depth): call it
+/// in protected mode.
+inline void push_json(lua_State* L, const nlohmann::json& j, const json_limits& limits = {}) {
+  luaL_checkstack(L, 4, "no room on the Lua stack");
+  push_array_metatable(L);
+  const int mt = lua_gettop(L);
+  detail::push_value(L, j, mt, 0, limits.max_depth);
+  lua_remove(L, mt);
+}
+
+namespace detail {
+struct push_job {
+  const nlohmann::json* value;
+  json_limits limits;
+};
+inline int push_job_run(lua_State* L) {
+  const auto* job = static_cast<const push_job*>(lua_touserdata(L, 1));
+  lua_pop(L, 1);
+  push_json(L, *job->value, job->limits);
+  return 1;
+}
+}  // namespace detail
+
+/// push_json in protected mode: the value on the stack on success; on failure
+/// nothing is left pushed and the error says why (limit_exceeded for depth and memory).
+[[nodiscard]] inline result<void> push_json_protected(lua_State* L, const nlohmann::json& j,
+                                                      const json_limits& limits = {}) {
+  if (!lua_checkstack(L, 3)) return fail(errc::limit_exceeded, "no room on the Lua stack");
+  detail::push_job job{&j, limits};
+  lua_pushcfunction(L, &detail::push_job_run);
+  lua_pushlightuserdata(L, &job);
+  const int status = lua_pcall(L, 1, 1, 0);
+  if (status == LUA_OK) return {};
+  std::string message = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "error converting JSON to Lua";
+  lua_pop(L, 1);
+  return fail(errc::limit_exceeded, "JSON to Lua: " + message);
+}
+
+namespace detail {
+
+/// Lua -> JSON. Every lua_* call here is one that cannot raise.
+class reader {
+ public:
+  reader(lua_State* L, const json_limits& limits) : L_(L), limits_(limits) {}
+
+  [[nodiscard]] result<nlohmann::json> read(int idx) {
+    nlohmann::json out;
+    if (auto e = value(lua_absindex(L_, idx), out)) return fail(std::move(*e));
+    return out;
+  }
+
+ private:
+  using failure = std::optional<error>;
+
+  [[nodiscard]] static error problem(std::string message, errc code = errc::invalid_argument) {
+    return error{code, std::move(message), {}, {}, {}};
+  }
+  // Prefixes a path segment as the error travels back up.
+  [[nodiscard]] static failure at(failure e, std::string_view segment) {
+    if (e) {
+      std::string seg;
+      seg.reserve(segment.size() + 1);
+      for (char c : segment) {  // JSON pointer escaping
+        if (c == '~') {
+          seg += "~0";
+        } else if (c == '/') {
+          seg += "~1";
+        } else {
+          seg += c;
+        }
+      }
+      e->where = "/" + seg + e->where;
+    }
+    return e;
+  }
+
+  failure value(int idx, nlohmann::json& out) {
+    switch (lua_type(L_, idx)) {
+      case LUA_TNIL:
+        out = nullptr;
+        return {};
+      case LUA_TBOOLEAN:
+        out = lua_toboolean(L_, idx) != 0;
+        return {};
+      case LUA_TNUMBER:
+        if (lua_isinteger(L_, idx)) {
+          out = static_cast<std::int64_t>(lua_tointeger(L_, idx));
+        } else {
+          const double d = static_cast<double>(lua_tonumber(L_, idx));
+          if (!std::isfinite(d)) return problem("NaN and infinite numbers have no JSON form");
+          out = d;
+        }
+        return {};
+      case LUA_TSTRING: {
+        std::size_t n = 0;
+        const char* s = lua_tolstring(L_, idx, &n);  // a string already: no conversion, no allocation
+        if (!valid_utf8(s, n)) return problem("string is not valid UTF-8");
+        out = std::string(s, n);
+        return {};
+      }
+      case LUA_TLIGHTUSERDATA:
+        if (lua_touserdata(L_, idx) == null_sentinel()) {
+          out = nullptr;
+          return {};
+        }
+        return problem("a light userdata has no JSON form");
+      case LUA_TTABLE:
+        return table(idx, out);
+      default:
+        return problem(std::string("a ") + lua_typename(L_, lua_type(L_, idx)) + " has no JSON form");
+    }
+  }
+
+  failure table(int idx, nlohmann::json& out) {
+    const void* self = lua_topointer(L_, idx);
+    for (const void* p : path_) {
+      if (p == self) return problem("table contains itself (a cycle)");
+    }
+    if (path_.size() >= limits_.max_depth) {
+      return problem("nested deeper than " + std::to_string(limits_.max_depth) + " levels", errc::limit_exceeded);
+    }
+    if (!lua_checkstack(L_, 4)) return problem("no room on the Lua stack", errc::limit_exceeded);
+    path_.push_back(self);
+    failure e = is_marked_array(L_, idx) ? marked_array(idx, out) : plain_table(idx, out);
+    path_.pop_back();
+    return e;
+  }
+
+  failure marked_array(int idx, nlohmann::json& out) {
+    const auto n = static_cast<lua_Integer>(lua_rawlen(L_, idx));
+    lua_Integer count = 0;
+    lua_pushnil(L_);
+    while (lua_next(L_, idx) != 0) {
+      lua_pop(L_, 1);
+      ++count;
+      const bool index_key = lua_isinteger(L_, -1) && lua_tointeger(L_, -1) >= 1 && lua_tointeger(L_, -1) <= n;
+      if (!index_key) {
+        lua_pop(L_, 1);
+        return problem("table marked as an array has a key that is not an index 1..n");
+      }
+    }
+    if (count != n) return problem("table marked as an array has holes (use aura.null for null elements)");
+    return elements(idx, n, out);
+  }
+
+  failure elements(int idx, lua_Integer n, nlohmann::json& out) {
+    out = nlohmann::json::array();
+    auto& arr = out.get_ref<nlohmann::json::array_t&>();
+    arr.reserve(static_cast<std::size_t>(n));
+    for (lua_Integer i = 1; i <= n; ++i) {
+      lua_rawgeti(L_, idx, i);
+      arr.emplace_back();
+      failure e = value(lua_gettop(L_), arr.back());
+      lua_pop(L_, 1);
+      if (e) return at(std::move(e), std::to_string(i - 1));
+    }
+    return {};
+  }
+
+  failure plain_table(int idx, nlohmann::json& out) {
+    // One pass to classify: a sequence 1..n is an array, anything else an object.
+    lua_Integer count = 0, max_index = 0;
+    bool only_indices = true;
+    lua_pushnil(L_);
+    while (lua_next(L_, idx) != 0) {
+      lua_pop(L_, 1);
+      ++count;
+      if (lua_isinteger(L_, -1) && lua_tointeger(L_, -1) >= 1) {
+        if (lua_tointeger(L_, -1) > max_index) max_index = lua_tointeger(L_, -1);
+      } else {
+        only_indices = false;
+      }
+    }
+    if (count > 0 && only_indices && max_index == count) return elements(idx, count, out);
+
+    out = nlohmann::json::object();
+    auto& obj = out.get_ref<nlohmann::json::object_t&>();
+    lua_pushnil(L_);
+    while (lua_next(L_, idx) != 0) {
+      std::string key;
+      if (lua_type(L_, -2) == LUA_TSTRING) {
+        std::size_t n = 0;
+        const char* s = lua_tolstring(L_, -2, &n);
+        if (!valid_utf8(s, n)) {
+          lua_pop(L_, 2);
+          return problem("object key is not valid UTF-8");
+        }
+        key.assign(s, n);
+      } else if (lua_isinteger(L_, -2)) {
+        key = std::to_string(static_cast<long long>(lua_tointeger(L_, -2)));
+      } else {
+        const char* type = lua_typename(L_, lua_type(L_, -2));
+        const bool is_float = lua_type(L_, -2) == LUA_TNUMBER;
+        lua_pop(L_, 2);
+        return problem(std::string("object key of type ") + (is_float ? "float" : type) +
+                       " (JSON keys are strings; integer keys are written in decimal)");
+      }
+      auto [slot, inserted] = obj.emplace(key, nullptr);
+      if (!inserted) {
+        lua_pop(L_, 2);
+        return problem("two keys are spelled \"" + key + "\" (an integer and a string key)");
+      }
+      failure e = value(lua_gettop(L_), slot->second);
+      lua_pop(L_, 1);
+      if (e) {
+        lua_pop(L_, 1);
+        return at(std::move(e), key);
+      }
+    }
+    return {};
+  }
+
+  lua_State* L_;
+  json_limits limits_;
+  std::vector<const void*> path_;
+};
+
+}  // namespace detail
+
+/// Reads the Lua value at `idx` as JSON. Never raises a Lua error and leaves
+/// the stack as it was. A failure's `where` is the JSON pointer at fault.
+[[nodiscard]] inline result<nlohmann::json> read_json(lua_State* L, int idx, const json_limits& limits = {}) {
+  return detail::reader(L, limits).read(idx);
+}
+
+}  // namespace aura::lua
+#endif  // AURA_SI_AURA_ADAPTERS_LUA_JSON_HPP
+// ---- end aura/adapters/lua/json.hpp
+// ---- begin aura/adapters/lua/state.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_LUA_STATE_HPP
+#define AURA_SI_AURA_ADAPTERS_LUA_STATE_HPP
+// aura/adapters/lua/state.hpp - one lua_State with its memory account, its
+// instruction budget and the call it is serving.
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include <lua.hpp>
+#include <nlohmann/json.hpp>
+
+// ---- begin aura/adapters/lua/limits.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_LUA_LIMITS_HPP
+#define AURA_SI_AURA_ADAPTERS_LUA_LIMITS_HPP
+// aura/adapters/lua/limits.hpp - what bounds one Lua plugin: instructions per
+// call, memory per state, JSON depth, wall time, and how many states run at once.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+
+namespace aura {
+
+/// The bounds of a Lua plugin. Running past one ends the call as an
+/// `errc::limit_exceeded` (or `errc::timeout`) hook error and the state that
+/// ran it is thrown away and recreated.
+struct lua_limits {
+  /// Lua VM instructions one handler call may execute; 0 = unbounded.
+  std::uint64_t instructions = 10'000'000;
+  /// Bytes one Lua state may hold (script, globals and the call's garbage); 0 = unbounded.
+  std::size_t memory = std::size_t{32} << 20;
+  /// Deepest nesting of tables / JSON containers converted either way.
+  std::size_t max_depth = 128;
+  /// Wall time one call may take, checked with the instruction hook; 0 = none.
+  std::chrono::milliseconds timeout{0};
+  /// Lua states (one per concurrent call) the plugin keeps at most; more
+  /// concurrent callers wait for a free one.
+  std::size_t max_states = 8;
+  /// Instructions between two checks of the budget (the granularity of the
+  /// count hook: smaller stops sooner, larger costs less).
+  std::uint32_t check_interval = 1000;
+};
+
+namespace lua {
+
+/// Bytes held by one lua_State; the allocator refuses growth past `cap`.
+struct memory_account {
+  std::size_t used = 0;
+  std::size_t cap = 0;      ///< 0 = unbounded
+  bool refused = false;     ///< an allocation was refused since the last reset
+};
+
+/// The lua_Alloc of every aura state: realloc/free with a byte count per
+/// state. Growth past the cap returns NULL, which Lua turns into a memory
+/// error ("not enough memory") after one emergency collection.
+inline void* limited_alloc(void* ud, void* ptr, std::size_t osize, std::size_t nsize) noexcept {
+  auto* account = static_cast<memory_account*>(ud);
+  if (ptr == nullptr) osize = 0;  // osize then encodes the object kind, not a size
+  if (nsize == 0) {
+    std::free(ptr);
+    account->used -= osize;
+    return nullptr;
+  }
+  if (nsize > osize && account->cap != 0 &&
+      (nsize - osize > account->cap || account->used > account->cap - (nsize - osize))) {
+    account->refused = true;
+    return nullptr;
+  }
+  void* grown = std::realloc(ptr, nsize);
+  if (grown == nullptr) {
+    account->refused = true;
+    return nullptr;
+  }
+  account->used = account->used - osize + nsize;
+  return grown;
+}
+
+/// Why the instruction hook stopped a call.
+enum class stop_reason : std::uint8_t { none, instructions, timeout, closing };
+
+/// Per-call counters the instruction hook reads.
+struct call_budget {
+  std::uint64_t limit = 0;        ///< instructions; 0 = unbounded
+  std::uint64_t executed = 0;     ///< counted in steps of `interval`
+  std::uint32_t interval = 1000;
+  bool has_deadline = false;
+  std::chrono::steady_clock::time_point deadline{};
+  stop_reason stopped = stop_reason::none;
+};
+
+}  // namespace lua
+}  // namespace aura
+#endif  // AURA_SI_AURA_ADAPTERS_LUA_LIMITS_HPP
+// ---- end aura/adapters/lua/limits.hpp
+// ---- begin aura/core/context.hpp
+#ifndef AURA_SI_AURA_CORE_CONTEXT_HPP
+#define AURA_SI_AURA_CORE_CONTEXT_HPP
+// aura/core/context.hpp - what a hook may use of the host, checked against permissions.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+// ---- begin aura/core/facts.hpp
+#ifndef AURA_SI_AURA_CORE_FACTS_HPP
+#define AURA_SI_AURA_CORE_FACTS_HPP
+// aura/core/facts.hpp - the facts a host provides for conditions to read.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+
+namespace aura {
+
+/// A fact's value: a flag, a number or a text.
+using fact_value = std::variant<bool, double, std::string>;
+
+/// Named facts (`history`, `auto`, `model`...), read by conditions.
+class facts {
+ public:
+  facts& set(std::string name, fact_value value) {
+    values_[std::move(name)] = std::move(value);
+    return *this;
+  }
+  facts& set(std::string name, int value) { return set(std::move(name), fact_value(static_cast<double>(value))); }
+  facts& set(std::string name, long value) { return set(std::move(name), fact_value(static_cast<double>(value))); }
+  facts& set(std::string name, long long value) {
+    return set(std::move(name), fact_value(static_cast<double>(value)));
+  }
+  facts& set(std::string name, const char* value) { return set(std::move(name), fact_value(std::string(value))); }
+  bool erase(std::string_view name) {
+    auto it = values_.find(name);
+    if (it == values_.end()) return false;
+    values_.erase(it);
+    return true;
+  }
+
+  [[nodiscard]] const fact_value* find(std::string_view name) const noexcept {
+    auto it = values_.find(name);
+    return it == values_.end() ? nullptr : &it->second;
+  }
+  /// A numeric fact (a bool reads as 0 or 1); nullopt when absent or text.
+  [[nodiscard]] std::optional<double> number(std::string_view name) const noexcept {
+    const fact_value* v = find(name);
+    if (!v) return std::nullopt;
+    if (const double* d = std::get_if<double>(v)) return *d;
+    if (const bool* b = std::get_if<bool>(v)) return *b ? 1.0 : 0.0;
+    return std::nullopt;
+  }
+  /// A fact's truth: a true flag, a non-zero number, a non-empty text; absent is false.
+  [[nodiscard]] bool truthy(std::string_view name) const noexcept {
+    const fact_value* v = find(name);
+    if (!v) return false;
+    if (const bool* b = std::get_if<bool>(v)) return *b;
+    if (const double* d = std::get_if<double>(v)) return *d != 0.0;
+    return !std::get<std::string>(*v).empty();
+  }
+  [[nodiscard]] std::optional<std::string> text(std::string_view name) const {
+    const fact_value* v = find(name);
+    if (!v) return std::nullopt;
+    if (const std::string* s = std::get_if<std::string>(v)) return *s;
+    return std::nullopt;
+  }
+  [[nodiscard]] std::size_t size() const noexcept { return values_.size(); }
+  [[nodiscard]] const std::map<std::string, fact_value, std::less<>>& all() const noexcept { return values_; }
+
+ private:
+  std::map<std::string, fact_value, std::less<>> values_;
+};
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_FACTS_HPP
+// ---- end aura/core/facts.hpp
+// ---- begin aura/core/host_api.hpp
+#ifndef AURA_SI_AURA_CORE_HOST_API_HPP
+#define AURA_SI_AURA_CORE_HOST_API_HPP
+// aura/core/host_api.hpp - the host services a hook may reach through its context:
+// logging, time, key-value storage and HTTP. Hosts implement them; the harness mocks them.
+
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+// ---- begin aura/core/envelope.hpp
+#ifndef AURA_SI_AURA_CORE_ENVELOPE_HPP
+#define AURA_SI_AURA_CORE_ENVELOPE_HPP
+// aura/core/envelope.hpp - an event with its identity, time and origin.
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <ctime>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+// ---- begin aura/core/event.hpp
+#ifndef AURA_SI_AURA_CORE_EVENT_HPP
+#define AURA_SI_AURA_CORE_EVENT_HPP
+// aura/core/event.hpp - event flags and the traits aura reads off an event type.
+
+#include <cstdint>
+#include <string_view>
+#include <type_traits>
+
+#include <nlohmann/json.hpp>
+
+namespace aura {
+
+/// What hooks may do to an event: veto it (deny), patch it (mutate), both or neither.
+enum class event_flags : std::uint8_t { none = 0, vetoable = 1, patchable = 2 };
+
+[[nodiscard]] constexpr event_flags operator|(event_flags a, event_flags b) noexcept {
+  return static_cast<event_flags>(static_cast<std::uint8_t>(a) | static_cast<std::uint8_t>(b));
+}
+[[nodiscard]] constexpr event_flags operator&(event_flags a, event_flags b) noexcept {
+  return static_cast<event_flags>(static_cast<std::uint8_t>(a) & static_cast<std::uint8_t>(b));
+}
+[[nodiscard]] constexpr bool has_flag(event_flags set, event_flags flag) noexcept {
+  return (set & flag) == flag && flag != event_flags::none;
+}
+
+inline constexpr event_flags vetoable = event_flags::vetoable;
+inline constexpr event_flags patchable = event_flags::patchable;
+
+/// The JSON-payload event: adapters, the CLI and the harness use it. Its name
+/// lives in the envelope and its flags in the bus's runtime catalog.
+struct dynamic_event {
+  static constexpr std::string_view name = "";
+  static constexpr event_flags flags = event_flags::none;  // looked up at run time
+};
+
+/// Effects of an event with no `effects` member: nothing to carry.
+struct no_effects {
+  friend constexpr bool operator==(const no_effects&, const no_effects&) noexcept { return true; }
+  /// Folding nothing into nothing.
+  void fold(const no_effects&) noexcept {}
+};
+inline void to_json(nlohmann::json& j, const no_effects&) { j = nlohmann::json::object(); }
+inline void from_json(const nlohmann::json&, no_effects&) {}
+
+namespace detail {
+template <class E, class = void>
+struct declared_flags : std::integral_constant<event_flags, event_flags::none> {};
+template <class E>
+struct declared_flags<E, std::void_t<decltype(E::flags)>>
+    : std::integral_constant<event_flags, E::flags> {};
+
+template <class E, class = void>
+struct declared_effects {
+  using type = no_effects;
+};
+template <class E>
+struct declared_effects<E, std::void_t<typename E::effects>> {
+  using type = typename E::effects;
+};
+template <>
+struct declared_effects<dynamic_event, void> {
+  using type = nlohmann::json;
+};
+
+template <class E, class = void>
+struct declares_schema : std::false_type {};
+template <class E>
+struct declares_schema<E, std::void_t<decltype(E::schema)>> : std::true_type {};
+}  // namespace detail
+
+/// What aura knows about event type `E` at compile time.
+///
+/// An event declares `static constexpr std::string_view name` and optionally
+/// `static constexpr aura::event_flags flags`, a nested `effects` struct with a
+/// `void fold(const effects&)` rule, and `static constexpr std::string_view schema`
+/// (a JSON Schema of its payload, compiled by the bus when the schema module is used).
+template <class E>
+struct event_traits {
+  static constexpr std::string_view name = E::name;
+  static constexpr event_flags flags = detail::declared_flags<E>::value;
+  static constexpr bool is_dynamic = std::is_same_v<E, dynamic_event>;
+  static constexpr bool is_vetoable = has_flag(flags, event_flags::vetoable);
+  static constexpr bool is_patchable = has_flag(flags, event_flags::patchable);
+  static constexpr bool has_schema = detail::declares_schema<E>::value;
+  /// The payload type carried in `envelope<E>::data`.
+  using payload_type = std::conditional_t<is_dynamic, nlohmann::json, E>;
+  /// The side outputs hooks may return with a decision.
+  using effects_type = typename detail::declared_effects<E>::type;
+};
+
+template <class E>
+using payload_t = typename event_traits<E>::payload_type;
+template <class E>
+using effects_t = typename event_traits<E>::effects_type;
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_EVENT_HPP
+// ---- end aura/core/event.hpp
+
+namespace aura {
+
+using clock_type = std::chrono::system_clock;
+using time_point = clock_type::time_point;
+
+/// Formats a time as RFC 3339 UTC with milliseconds: 2026-11-23T01:02:03.456Z.
+[[nodiscard]] inline std::string format_time(time_point t) {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  int millis = static_cast<int>(ms % 1000);
+  if (millis < 0) {  // before 1970: floor, not truncate
+    millis += 1000;
+    --secs;
+  }
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[96];  // room for any int, so no truncation is possible
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
+  return buf;
+}
+
+/// Parses what format_time writes (fractional seconds and offsets optional).
+[[nodiscard]] inline result<time_point> parse_time(std::string_view text) {
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
+  const std::string str(text);
+  int consumed = 0;
+  if (std::sscanf(str.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &s, &consumed) != 6 ||
+      consumed != 19) {
+    return fail(errc::parse_error, "not an RFC 3339 time: \"" + str + "\"");
+  }
+  std::size_t pos = 19;
+  long millis = 0;
+  if (pos < str.size() && str[pos] == '.') {
+    long scale = 100;
+    for (++pos; pos < str.size() && str[pos] >= '0' && str[pos] <= '9'; ++pos) {
+      millis += (str[pos] - '0') * scale;
+      scale /= 10;
+    }
+  }
+  long offset = 0;
+  if (pos < str.size() && (str[pos] == '+' || str[pos] == '-')) {
+    int oh = 0, om = 0;
+    if (std::sscanf(str.c_str() + pos + 1, "%2d:%2d", &oh, &om) != 2) {
+      return fail(errc::parse_error, "bad UTC offset in time: \"" + str + "\"");
+    }
+    offset = (str[pos] == '+' ? 1 : -1) * (oh * 3600L + om * 60L);
+    pos += 6;
+  } else if (pos < str.size() && (str[pos] == 'Z' || str[pos] == 'z')) {
+    ++pos;
+  }
+  if (pos != str.size()) return fail(errc::parse_error, "trailing characters in time: \"" + str + "\"");
+  std::tm tm{};
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  tm.tm_sec = s;
+  const std::time_t secs = timegm(&tm) - offset;
+  return time_point(std::chrono::milliseconds(static_cast<long long>(secs) * 1000 + millis));
+}
+
+/// A process-unique event id: "ev-" + 16 hex digits from a random base and a counter.
+[[nodiscard]] inline std::string make_event_id() {
+  static const std::uint64_t base = [] {
+    std::random_device rd;
+    return (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
+  }();
+  static std::atomic<std::uint64_t> counter{0};
+  const std::uint64_t n = base + counter.fetch_add(1, std::memory_order_relaxed);
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "ev-%016llx", static_cast<unsigned long long>(n));
+  return buf;
+}
+
+/// An event as dispatched: identity, time, origin, free metadata and the payload.
+template <class E>
+struct envelope {
+  std::string id;
+  std::string name = std::string(event_traits<E>::name);
+  time_point time{};
+  std::string source;
+  std::string session;
+  nlohmann::json meta;  ///< free metadata; null when unused
+  payload_t<E> data{};
+};
+
+/// Wraps a payload with a fresh id and the current time.
+template <class E, std::enable_if_t<!std::is_convertible_v<E, std::string_view>, int> = 0>
+[[nodiscard]] envelope<E> make_envelope(E data, std::string source = {}, std::string session = {}) {
+  envelope<E> env;
+  env.id = make_event_id();
+  env.time = clock_type::now();
+  env.source = std::move(source);
+  env.session = std::move(session);
+  env.data = std::move(data);
+  return env;
+}
+
+/// A dynamic envelope for event `name` with JSON `data`.
+[[nodiscard]] inline envelope<dynamic_event> make_envelope(std::string name, nlohmann::json data,
+                                                           std::string source = {},
+                                                           std::string session = {}) {
+  envelope<dynamic_event> env;
+  env.id = make_event_id();
+  env.name = std::move(name);
+  env.time = clock_type::now();
+  env.source = std::move(source);
+  env.session = std::move(session);
+  env.data = std::move(data);
+  return env;
+}
+
+/// The same event as a dynamic envelope: identity copied, payload as JSON.
+template <class E>
+[[nodiscard]] envelope<dynamic_event> to_dynamic(const envelope<E>& env) {
+  envelope<dynamic_event> v;
+  v.id = env.id;
+  v.name = env.name;
+  v.time = env.time;
+  v.source = env.source;
+  v.session = env.session;
+  v.meta = env.meta;
+  v.data = nlohmann::json(env.data);
+  return v;
+}
+
+/// The wire form of an envelope (DESIGN §5 "event"); `data` must be JSON-serialisable.
+template <class E>
+void to_json(nlohmann::json& j, const envelope<E>& env) {
+  j = nlohmann::json{{"id", env.id},
+                     {"name", env.name},
+                     {"time", format_time(env.time)},
+                     {"source", env.source},
+                     {"session", env.session},
+                     {"data", env.data},
+                     {"meta", env.meta.is_null() ? nlohmann::json::object() : env.meta}};
+}
+
+/// Reads the wire form back; a missing optional field keeps its default.
+[[nodiscard]] inline result<envelope<dynamic_event>> envelope_from_json(const nlohmann::json& j) {
+  if (!j.is_object()) return fail(errc::parse_error, "an event must be a JSON object", "/event");
+  envelope<dynamic_event> env;
+  auto text = [&](const char* key, std::string& out) -> std::optional<error> {
+    auto it = j.find(key);
+    if (it == j.end() || it->is_null()) return std::nullopt;
+    if (!it->is_string()) {
+      return error{errc::parse_error, std::string("event field \"") + key + "\" must be a string", {}, {},
+                   std::string("/") + key};
+    }
+    out = it->get<std::string>();
+    return std::nullopt;
+  };
+  for (auto [key, out] : {std::pair<const char*, std::string*>{"id", &env.id}, {"name", &env.name},
+                          {"source", &env.source}, {"session", &env.session}}) {
+    if (auto e = text(key, *out)) return fail(std::move(*e));
+  }
+  if (env.name.empty()) return fail(errc::parse_error, "event has no \"name\"", "/name");
+  if (auto it = j.find("time"); it != j.end() && !it->is_null()) {
+    if (!it->is_string()) return fail(errc::parse_error, "event field \"time\" must be a string", "/time");
+    auto t = parse_time(it->get<std::string>());
+    if (!t) return fail(std::move(t.error()).with_where("/time"));
+    env.time = *t;
+  }
+  if (auto it = j.find("data"); it != j.end()) env.data = *it;
+  if (auto it = j.find("meta"); it != j.end()) env.meta = *it;
+  return env;
+}
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_ENVELOPE_HPP
+// ---- end aura/core/envelope.hpp
+
+namespace aura {
+
+enum class log_level { debug, info, warn, error };
+
+[[nodiscard]] constexpr std::string_view to_string(log_level l) noexcept {
+  switch (l) {
+    case log_level::debug: return "debug";
+    case log_level::info: return "info";
+    case log_level::warn: return "warn";
+    case log_level::error: return "error";
+  }
+  return "info";
+}
+
+/// Receives log lines from hooks and plugins.
+class logger {
+ public:
+  virtual ~logger() = default;
+  virtual void write(log_level level, std::string_view source, std::string_view message) = 0;
+};
+
+/// The default logger: one line per message on stderr.
+class stderr_logger final : public logger {
+ public:
+  void write(log_level level, std::string_view source, std::string_view message) override {
+    std::fprintf(stderr, "[%.*s] %.*s: %.*s\n", static_cast<int>(to_string(level).size()), to_string(level).data(),
+                 static_cast<int>(source.size()), source.data(), static_cast<int>(message.size()), message.data());
+  }
+};
+
+/// The time a hook sees; the harness controls it.
+class clock_source {
+ public:
+  virtual ~clock_source() = default;
+  [[nodiscard]] virtual time_point now() = 0;
+};
+
+class system_clock_source final : public clock_source {
+ public:
+  [[nodiscard]] time_point now() override { return clock_type::now(); }
+};
+
+/// A plugin's private key-value storage.
+class storage {
+ public:
+  virtual ~storage() = default;
+  [[nodiscard]] virtual result<std::optional<std::string>> get(std::string_view key) = 0;
+  [[nodiscard]] virtual result<void> set(std::string_view key, std::string_view value) = 0;
+  [[nodiscard]] virtual result<bool> remove(std::string_view key) = 0;
+};
+
+/// Storage in memory, thread-safe; the default and the harness's mock.
+class memory_storage final : public storage {
+ public:
+  [[nodiscard]] result<std::optional<std::string>> get(std::string_view key) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = values_.find(key);
+    if (it == values_.end()) return std::optional<std::string>{};
+    return std::optional<std::string>{it->second};
+  }
+  [[nodiscard]] result<void> set(std::string_view key, std::string_view value) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    values_[std::string(key)] = std::string(value);
+    return {};
+  }
+  [[nodiscard]] result<bool> remove(std::string_view key) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = values_.find(key);
+    if (it == values_.end()) return false;
+    values_.erase(it);
+    return true;
+  }
+  [[nodiscard]] std::map<std::string, std::string, std::less<>> contents() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return values_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::string, std::string, std::less<>> values_;
+};
+
+struct http_request {
+  std::string method = "GET";
+  std::string url;
+  std::map<std::string, std::string> headers;
+  std::string body;
+  std::chrono::milliseconds timeout{5000};
+};
+
+struct http_response {
+  int status = 0;
+  std::map<std::string, std::string> headers;
+  std::string body;
+};
+
+/// The host's HTTP client. aura ships none that touches the network: a host
+/// plugs in its own; the harness provides a mock with a route table.
+class http_client {
+ public:
+  virtual ~http_client() = default;
+  [[nodiscard]] virtual result<http_response> send(const http_request& request) = 0;
+};
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_HOST_API_HPP
+// ---- end aura/core/host_api.hpp
+// ---- begin aura/core/permissions.hpp
+#ifndef AURA_SI_AURA_CORE_PERMISSIONS_HPP
+#define AURA_SI_AURA_CORE_PERMISSIONS_HPP
+// aura/core/permissions.hpp - what a plugin declared it may do; the context checks it.
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+// ---- begin aura/core/glob.hpp
+#ifndef AURA_SI_AURA_CORE_GLOB_HPP
+#define AURA_SI_AURA_CORE_GLOB_HPP
+// aura/core/glob.hpp - `*` and `?` wildcard matching for names, hosts and events.
+
+#include <cstddef>
+#include <string_view>
+
+namespace aura {
+
+/// True when `text` matches `pattern`, where `*` is any run of characters
+/// (including none) and `?` any one character. Linear-time backtracking on the
+/// last star only, so no pattern can make it slow.
+[[nodiscard]] constexpr bool glob_match(std::string_view pattern, std::string_view text) noexcept {
+  std::size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == text[t])) {
+      ++p;
+      ++t;
+    } else if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      mark = t;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      t = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_GLOB_HPP
+// ---- end aura/core/glob.hpp
+
+namespace aura {
+
+/// Where a plugin's storage may reach.
+enum class storage_scope : std::uint8_t { none, plugin_private, repo_readonly, repo_readwrite };
+
+/// Which environment variables a plugin receives.
+enum class env_access : std::uint8_t { none, listed, all };
+
+/// A plugin's declared permissions. A default-constructed value grants
+/// nothing but reading every event; `unrestricted()` is the host's own.
+struct permissions {
+  std::vector<std::string> network;                ///< host globs: "api.example.com", "*.corp"
+  storage_scope storage = storage_scope::none;
+  std::vector<std::string> read_events{"*"};       ///< event-name globs a plugin may hook
+  std::vector<std::string> call_api{"log", "config"};  ///< host API scopes: log, config, storage, http, clock
+  env_access env = env_access::none;
+  std::vector<std::string> env_vars;               ///< names, when env == listed
+
+  [[nodiscard]] static permissions unrestricted() {
+    permissions p;
+    p.network = {"*"};
+    p.storage = storage_scope::plugin_private;
+    p.call_api = {"*"};
+    p.env = env_access::all;
+    return p;
+  }
+
+  [[nodiscard]] static bool any_match(const std::vector<std::string>& globs, std::string_view name) noexcept {
+    return std::any_of(globs.begin(), globs.end(), [&](const std::string& g) { return glob_match(g, name); });
+  }
+  [[nodiscard]] bool allows_host(std::string_view host) const noexcept { return any_match(network, host); }
+  [[nodiscard]] bool allows_event(std::string_view event) const noexcept { return any_match(read_events, event); }
+  [[nodiscard]] bool allows_api(std::string_view scope) const noexcept { return any_match(call_api, scope); }
+  [[nodiscard]] bool allows_env(std::string_view var) const noexcept {
+    switch (env) {
+      case env_access::none: return false;
+      case env_access::all: return true;
+      case env_access::listed: return std::find(env_vars.begin(), env_vars.end(), var) != env_vars.end();
+    }
+    return false;
+  }
+  [[nodiscard]] bool allows_storage_write() const noexcept {
+    return storage == storage_scope::plugin_private || storage == storage_scope::repo_readwrite;
+  }
+};
+
+/// The host part of an http(s) URL: "https://user@api.x.com:8443/p" -> "api.x.com".
+[[nodiscard]] inline std::string_view url_host(std::string_view url) noexcept {
+  auto scheme = url.find("://");
+  if (scheme == std::string_view::npos) return {};
+  url.remove_prefix(scheme + 3);
+  url = url.substr(0, url.find_first_of("/?#"));
+  if (auto at = url.rfind('@'); at != std::string_view::npos) url.remove_prefix(at + 1);
+  if (!url.empty() && url.front() == '[') return url.substr(1, url.find(']') - 1);  // IPv6 literal
+  return url.substr(0, url.find(':'));
+}
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_PERMISSIONS_HPP
+// ---- end aura/core/permissions.hpp
+
+namespace aura {
+
+/// A hook's view of the host: logger, clock, merged config, facts, storage and
+/// HTTP. Every capability call checks the owner's permissions first: a refused
+/// call returns `errc::permission_denied` naming the plugin and what it tried.
+///
+/// A default-constructed context is the host's own: unrestricted, logging to
+/// stderr, the system clock, in-memory storage and no HTTP client.
+class context {
+ public:
+  context()
+      : perms_(permissions::unrestricted()),
+        logger_(std::make_shared<stderr_logger>()),
+        clock_(std::make_shared<system_clock_source>()),
+        storage_(std::make_shared<memory_storage>()) {}
+
+  // ---- set-up (host side) ----------------------------------------------------
+  context& set_owner(std::string plugin) { owner_ = std::move(plugin); return *this; }
+  context& set_permissions(permissions p) { perms_ = std::move(p); return *this; }
+  context& set_logger(std::shared_ptr<logger> l) { logger_ = std::move(l); return *this; }
+  context& set_clock(std::shared_ptr<clock_source> c) { clock_ = std::move(c); return *this; }
+  context& set_storage(std::shared_ptr<aura::storage> s) { storage_ = std::move(s); return *this; }
+  context& set_http(std::shared_ptr<http_client> h) { http_ = std::move(h); return *this; }
+  context& set_config(nlohmann::json c) { config_ = std::move(c); return *this; }
+  context& set_facts(aura::facts f) { facts_ = std::move(f); return *this; }
+  [[nodiscard]] aura::facts& mutable_facts() noexcept { return facts_; }
+
+  // ---- what hooks read ------------------------------------------------------
+  [[nodiscard]] const std::string& owner() const noexcept { return owner_; }
+  [[nodiscard]] const permissions& perms() const noexcept { return perms_; }
+  [[nodiscard]] const aura::facts& facts() const noexcept { return facts_; }
+  [[nodiscard]] const nlohmann::json& config() const noexcept { return config_; }
+
+  /// Logs a line under the owner's name. Refused silently is never an option:
+  /// a plugin without the `log` scope gets the refusal back.
+  result<void> log(log_level level, std::string_view message) {
+    if (auto denied = check_api("log")) return fail(std::move(*denied));
+    logger_->write(level, owner_.empty() ? std::string_view("host") : std::string_view(owner_), message);
+    return {};
+  }
+  [[nodiscard]] time_point now() { return clock_->now(); }
+
+  [[nodiscard]] result<std::optional<std::string>> storage_get(std::string_view key) {
+    if (auto denied = check_storage(false, key)) return fail(std::move(*denied));
+    return storage_->get(key);
+  }
+  [[nodiscard]] result<void> storage_set(std::string_view key, std::string_view value) {
+    if (auto denied = check_storage(true, key)) return fail(std::move(*denied));
+    return storage_->set(key, value);
+  }
+  [[nodiscard]] result<bool> storage_remove(std::string_view key) {
+    if (auto denied = check_storage(true, key)) return fail(std::move(*denied));
+    return storage_->remove(key);
+  }
+
+  /// Sends an HTTP request if the owner may reach the URL's host.
+  [[nodiscard]] result<http_response> http(const http_request& request) {
+    if (auto denied = check_api("http")) return fail(std::move(*denied));
+    const std::string_view host = url_host(request.url);
+    if (host.empty()) return fail(refusal(errc::invalid_argument, "not an absolute http(s) URL: " + request.url));
+    if (!perms_.allows_host(host)) {
+      return fail(refusal(errc::permission_denied,
+                          "network access to \"" + std::string(host) + "\" is not in the plugin's permissions"));
+    }
+    if (!http_) return fail(refusal(errc::unsupported, "the host provides no HTTP client"));
+    return http_->send(request);
+  }
+
+ private:
+  [[nodiscard]] error refusal(errc code, std::string message) const {
+    error e{code, std::move(message), owner_, {}, {}};
+    return e;
+  }
+  [[nodiscard]] std::optional<error> check_api(std::string_view scope) const {
+    if (perms_.allows_api(scope)) return std::nullopt;
+    return refusal(errc::permission_denied, "host API \"" + std::string(scope) + "\" is not in the plugin's call_api");
+  }
+  [[nodiscard]] std::optional<error> check_storage(bool write, std::string_view key) const {
+    if (auto denied = check_api("storage")) return denied;
+    if (perms_.storage == storage_scope::none) {
+      return refusal(errc::permission_denied, "the plugin has no storage permission");
+    }
+    if (write && !perms_.allows_storage_write()) {
+      return refusal(errc::permission_denied, "the plugin's storage is read-only");
+    }
+    if (key.empty()) return refusal(errc::invalid_argument, "storage key is empty");
+    return std::nullopt;
+  }
+
+  std::string owner_;
+  permissions perms_;
+  std::shared_ptr<logger> logger_;
+  std::shared_ptr<clock_source> clock_;
+  std::shared_ptr<aura::storage> storage_;
+  std::shared_ptr<http_client> http_;
+  nlohmann::json config_ = nlohmann::json::object();
+  aura::facts facts_;
+};
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_CONTEXT_HPP
+// ---- end aura/core/context.hpp
+
+namespace aura::lua {
+
+class state;
+
+namespace detail {
+inline void count_hook(lua_State* L, lua_Debug* ar);
+}  // namespace detail
+
+/// A Lua state owned by one plugin. Its allocator counts bytes against the
+/// memory cap, its count hook ends calls past their instruction budget or
+/// deadline, and its extra space points back here so C functions find the
+/// context of the call in progress. Used by one thread at a time.
+class state {
+ public:
+  /// A bare state (no library, no script) with the allocator and hook set;
+  /// nullptr if Lua cannot even allocate it.
+  [[nodiscard]] static std::unique_ptr<state> create(const lua_limits& limits) {
+    std::unique_ptr<state> s(new state(limits));
+    // The cap applies from the first allocation, but the bare state must fit.
+    s->memory_.cap = limits.memory;
+    s->L_ = lua_newstate(&limited_alloc, &s->memory_);
+    if (s->L_ == nullptr) return nullptr;
+    *static_cast<state**>(lua_getextraspace(s->L_)) = s.get();
+    lua_atpanic(s->L_, &panic);
+    // Each call leaves a few young tables behind and little that lives on:
+    // the generational collector's case.
+    lua_gc(s->L_, LUA_GCGEN, 0, 0);
+    if (s->hooked_) lua_sethook(s->L_, &detail::count_hook, LUA_MASKCOUNT, static_cast<int>(s->budget_.interval));
+    return s;
+  }
+
+  state(const state&) = delete;
+  state& operator=(const state&) = delete;
+
+  ~state() {
+    if (L_ == nullptr) return;
+    // Finalizers a script left behind run in lua_close: make any Lua code
+    // they run stop at its first instruction.
+    budget_.stopped = stop_reason::closing;
+    lua_sethook(L_, &detail::count_hook, LUA_MASKCOUNT, 1);
+    memory_.cap = 0;  // closing only frees
+    lua_close(L_);
+  }
+
+  /// The state a C function runs in.
+  [[nodiscard]] static state& of(lua_State* L) noexcept { return **static_cast<state**>(lua_getextraspace(L)); }
+
+  [[nodiscard]] lua_State* L() const noexcept { return L_; }
+  [[nodiscard]] memory_account& memory() noexcept { return memory_; }
+  [[nodiscard]] call_budget& budget() noexcept { return budget_; }
+  [[nodiscard]] const json_limits& json() const noexcept { return json_; }
+
+  /// Resets the counters before a call (or the script's top-level run).
+  void begin_call() noexcept {
+    if (budget_.stopped != stop_reason::none && hooked_) {
+      lua_sethook(L_, &detail::count_hook, LUA_MASKCOUNT, static_cast<int>(budget_.interval));
+    }
+    budget_.stopped = stop_reason::none;
+    budget_.executed = 0;
+    memory_.refused = false;
+    if (timeout_.count() > 0) {
+      budget_.has_deadline = true;
+      budget_.deadline = std::chrono::steady_clock::now() + timeout_;
+    }
+  }
+
+  /// Whether the last call ran into a bound; such a state is not reused.
+  [[nodiscard]] bool hit_limit() const noexcept {
+    return budget_.stopped != stop_reason::none || memory_.refused;
+  }
+
+  // ---- the call in progress (read by the host API functions) ---------------
+  context* ctx = nullptr;          ///< the plugin's context; null outside a call
+  std::string plugin;              ///< the plugin's name, for messages
+  int aura_ref = LUA_NOREF;        ///< registry reference of the `aura` proxy
+  std::string scratch;             ///< text handed from C++ to Lua (never on the C stack)
+  nlohmann::json scratch_json;     ///< JSON handed from C++ to Lua
+
+ private:
+  explicit state(const lua_limits& limits)
+      : hooked_(limits.instructions != 0 || limits.timeout.count() > 0), timeout_(limits.timeout) {
+    budget_.limit = limits.instructions;
+    budget_.interval = limits.check_interval == 0 ? 1 : limits.check_interval;
+    if (budget_.limit != 0 && budget_.limit < budget_.interval) {
+      budget_.interval = static_cast<std::uint32_t>(budget_.limit);
+    }
+    if (budget_.interval > 0x7fffffffu) budget_.interval = 0x7fffffffu;
+    json_.max_depth = limits.max_depth;
+  }
+
+  // Reached only by an error outside protected mode, which aura never makes;
+  // say what happened before Lua aborts.
+  static int panic(lua_State* L) {
+    const char* msg = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "(not a string)";
+    std::fprintf(stderr, "aura: unprotected Lua error: %s\n", msg);
+    return 0;
+  }
+
+  lua_State* L_ = nullptr;
+  memory_account memory_;
+  call_budget budget_;
+  json_limits json_;
+  bool hooked_;
+  std::chrono::milliseconds timeout_;
+};
+
+namespace detail {
+
+/// The count hook: every `interval` instructions, checks the budget and the
+/// deadline. Once a call is stopped the hook fires at every instruction, so a
+/// script that catches the error with pcall cannot carry on.
+inline void count_hook(lua_State* L, lua_Debug* /*ar*/) {
+  call_budget& b = state::of(L).budget();
+  b.executed += b.interval;
+  if (b.stopped == stop_reason::none) {
+    if (b.limit != 0 && b.executed > b.limit) {
+      b.stopped = stop_reason::instructions;
+    } else if (b.has_deadline && std::chrono::steady_clock::now() > b.deadline) {
+      b.stopped = stop_reason::timeout;
+    } else {
+      return;
+    }
+    lua_sethook(L, &count_hook, LUA_MASKCOUNT, 1);
+  }
+  switch (b.stopped) {
+    case stop_reason::instructions:
+      luaL_error(L, "instruction budget of %I exceeded", static_cast<lua_Integer>(b.limit));
+      return;
+    case stop_reason::timeout:
+      luaL_error(L, "time limit exceeded");
+      return;
+    case stop_reason::closing:
+    case stop_reason::none:
+      luaL_error(L, "the Lua state is closing");
+      return;
+  }
+}
+
+}  // namespace detail
+}  // namespace aura::lua
+#endif  // AURA_SI_AURA_ADAPTERS_LUA_STATE_HPP
+// ---- end aura/adapters/lua/state.hpp
+// ---- begin aura/core/decision.hpp
+#ifndef AURA_SI_AURA_CORE_DECISION_HPP
+#define AURA_SI_AURA_CORE_DECISION_HPP
+// aura/core/decision.hpp - what a hook answers: allow, deny(reason) or mutate(patch).
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <variant>
+
+#include <nlohmann/json.hpp>
+
+// ---- begin aura/core/patch.hpp
+#ifndef AURA_SI_AURA_CORE_PATCH_HPP
+#define AURA_SI_AURA_CORE_PATCH_HPP
+// aura/core/patch.hpp - JSON Merge Patch (RFC 7396) and JSON Patch (RFC 6902),
+// applied to a copy so that a failing patch leaves the input untouched.
+//
+// nlohmann::json::patch silently accepts a few invalid operations (a `move`
+// into the moved value's own child, `add` through a primitive parent); these
+// helpers implement RFC 6902 themselves and report every such case.
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+
+namespace aura {
+
+/// How a JSON patch is spelled: RFC 7396 Merge Patch or RFC 6902 JSON Patch.
+enum class patch_format : std::uint8_t { merge, json_patch };
+
+[[nodiscard]] constexpr std::string_view to_string(patch_format f) noexcept {
+  return f == patch_format::merge ? "merge" : "json_patch";
+}
+
+
+/// Applies an RFC 7396 merge patch to a copy of `target`.
+[[nodiscard]] inline nlohmann::json apply_merge_patch(nlohmann::json target, const nlohmann::json& patch) {
+  target.merge_patch(patch);
+  return target;
+}
+
+namespace detail {
+
+/// Splits an RFC 6901 pointer into unescaped tokens; "" is the root.
+[[nodiscard]] inline result<std::vector<std::string>> split_pointer(std::string_view ptr) {
+  std::vector<std::string> tokens;
+  if (ptr.empty()) return tokens;
+  if (ptr.front() != '/') return fail(errc::patch_failed, "JSON pointer must start with '/': \"" + std::string(ptr) + "\"");
+  std::string cur;
+  for (std::size_t i = 1; i <= ptr.size(); ++i) {
+    if (i == ptr.size() || ptr[i] == '/') {
+      tokens.push_back(std::move(cur));
+      cur.clear();
+      continue;
+    }
+    if (ptr[i] == '~') {
+      if (i + 1 < ptr.size() && (ptr[i + 1] == '0' || ptr[i + 1] == '1')) {
+        cur += ptr[i + 1] == '0' ? '~' : '/';
+        ++i;
+        continue;
+      }
+      return fail(errc::patch_failed, "bad escape '~' in JSON pointer \"" + std::string(ptr) + "\"");
+    }
+    cur += ptr[i];
+  }
+  return tokens;
+}
+
+/// An array index token: digits without leading zeros.
+[[nodiscard]] inline bool parse_index(const std::string& token, std::size_t& out) {
+  if (token.empty() || token.size() > 18 || (token.size() > 1 && token[0] == '0')) return false;
+  std::size_t v = 0;
+  for (char c : token) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + static_cast<std::size_t>(c - '0');
+  }
+  out = v;
+  return true;
+}
+
+/// Walks `tokens` from `doc`; nullptr when a step does not exist.
+[[nodiscard]] inline nlohmann::json* walk(nlohmann::json& doc, const std::vector<std::string>& tokens,
+                                          std::size_t count) {
+  nlohmann::json* cur = &doc;
+  for (std::size_t i = 0; i < count; ++i) {
+    const auto& t = tokens[i];
+    if (cur->is_object()) {
+      auto it = cur->find(t);
+      if (it == cur->end()) return nullptr;
+      cur = &*it;
+    } else if (cur->is_array()) {
+      std::size_t idx = 0;
+      if (!parse_index(t, idx) || idx >= cur->size()) return nullptr;
+      cur = &(*cur)[idx];
+    } else {
+      return nullptr;
+    }
+  }
+  return cur;
+}
+
+struct patch_op_context {
+  std::size_t index;
+  std::string op;
+  [[nodiscard]] tl::unexpected<error> fail_at(std::string message) const {
+    return fail(errc::patch_failed, "patch operation " + std::to_string(index) + " (" + op + "): " + message,
+                "/" + std::to_string(index));
+  }
+};
+
+[[nodiscard]] inline result<void> patch_add(nlohmann::json& doc, const std::string& path,
+                                            nlohmann::json value, const patch_op_context& at) {
+  auto tokens = split_pointer(path);
+  if (!tokens) return at.fail_at(tokens.error().message);
+  if (tokens->empty()) {
+    doc = std::move(value);
+    return {};
+  }
+  nlohmann::json* parent = walk(doc, *tokens, tokens->size() - 1);
+  if (!parent) return at.fail_at("parent of \"" + path + "\" does not exist");
+  const auto& last = tokens->back();
+  if (parent->is_object()) {
+    (*parent)[last] = std::move(value);
+  } else if (parent->is_array()) {
+    std::size_t idx = 0;
+    if (last == "-") {
+      parent->push_back(std::move(value));
+    } else if (parse_index(last, idx) && idx <= parent->size()) {
+      parent->insert(parent->begin() + static_cast<std::ptrdiff_t>(idx), std::move(value));
+    } else {
+      return at.fail_at("array index \"" + last + "\" out of range in \"" + path + "\"");
+    }
+  } else {
+    return at.fail_at("parent of \"" + path + "\" is " + std::string(parent->type_name()) +
+                      ", not an object or array");
+  }
+  return {};
+}
+
+[[nodiscard]] inline result<nlohmann::json> patch_remove(nlohmann::json& doc, const std::string& path,
+                                                         const patch_op_context& at) {
+  auto tokens = split_pointer(path);
+  if (!tokens) return at.fail_at(tokens.error().message);
+  if (tokens->empty()) {
+    nlohmann::json old = std::move(doc);
+    doc = nullptr;
+    return old;
+  }
+  nlohmann::json* parent = walk(doc, *tokens, tokens->size() - 1);
+  if (!parent) return at.fail_at("parent of \"" + path + "\" does not exist");
+  const auto& last = tokens->back();
+  if (parent->is_object()) {
+    auto it = parent->find(last);
+    if (it == parent->end()) return at.fail_at("\"" + path + "\" does not exist");
+    nlohmann::json old = std::move(*it);
+    parent->erase(it);
+    return old;
+  }
+  if (parent->is_array()) {
+    std::size_t idx = 0;
+    if (!parse_index(last, idx) || idx >= parent->size()) return at.fail_at("\"" + path + "\" does not exist");
+    nlohmann::json old = std::move((*parent)[idx]);
+    parent->erase(parent->begin() + static_cast<std::ptrdiff_t>(idx));
+    return old;
+  }
+  return at.fail_at("parent of \"" + path + "\" is " + std::string(parent->type_name()) +
+                    ", not an object or array");
+}
+
+[[nodiscard]] inline result<std::string> required_string(const nlohmann::json& op, const char* key,
+                                                         const patch_op_context& at) {
+  auto it = op.find(key);
+  if (it == op.end() || !it->is_string()) return at.fail_at(std::string("member \"") + key + "\" must be a string");
+  return it->get<std::string>();
+}
+
+}  // namespace detail
+
+/// Applies an RFC 6902 JSON Patch to a copy of `target`. On any failing
+/// operation the error names the operation index (`where` = "/<index>") and
+/// `target` is returned to nobody: the caller's value is untouched.
+[[nodiscard]] inline result<nlohmann::json> apply_json_patch(const nlohmann::json& target,
+                                                             const nlohmann::json& patch) {
+  if (!patch.is_array()) return fail(errc::patch_failed, "a JSON Patch must be an array of operations");
+  nlohmann::json doc = target;
+  for (std::size_t i = 0; i < patch.size(); ++i) {
+    const auto& op = patch[i];
+    detail::patch_op_context at{i, "?"};
+    if (!op.is_object()) return at.fail_at("an operation must be an object");
+    auto op_name = detail::required_string(op, "op", at);
+    if (!op_name) return fail(std::move(op_name.error()));
+    at.op = *op_name;
+    auto path = detail::required_string(op, "path", at);
+    if (!path) return fail(std::move(path.error()));
+    auto value_of = [&]() -> result<nlohmann::json> {
+      auto it = op.find("value");
+      if (it == op.end()) return at.fail_at("member \"value\" is missing");
+      return *it;
+    };
+    if (at.op == "add") {
+      auto v = value_of();
+      if (!v) return fail(std::move(v.error()));
+      if (auto r = detail::patch_add(doc, *path, std::move(*v), at); !r) return fail(std::move(r.error()));
+    } else if (at.op == "remove") {
+      if (auto r = detail::patch_remove(doc, *path, at); !r) return fail(std::move(r.error()));
+    } else if (at.op == "replace") {
+      auto v = value_of();
+      if (!v) return fail(std::move(v.error()));
+      auto tokens = detail::split_pointer(*path);
+      if (!tokens) return at.fail_at(tokens.error().message);
+      nlohmann::json* slot = detail::walk(doc, *tokens, tokens->size());
+      if (!slot) return at.fail_at("\"" + *path + "\" does not exist");
+      *slot = std::move(*v);
+    } else if (at.op == "move" || at.op == "copy") {
+      auto from = detail::required_string(op, "from", at);
+      if (!from) return fail(std::move(from.error()));
+      if (at.op == "move" && *from == *path) continue;
+      if (at.op == "move" && path->size() > from->size() && path->compare(0, from->size(), *from) == 0 &&
+          (*path)[from->size()] == '/') {
+        return at.fail_at("cannot move \"" + *from + "\" into its own child \"" + *path + "\"");
+      }
+      nlohmann::json value;
+      if (at.op == "move") {
+        auto removed = detail::patch_remove(doc, *from, at);
+        if (!removed) return fail(std::move(removed.error()));
+        value = std::move(*removed);
+      } else {
+        auto tokens = detail::split_pointer(*from);
+        if (!tokens) return at.fail_at(tokens.error().message);
+        const nlohmann::json* src = detail::walk(doc, *tokens, tokens->size());
+        if (!src) return at.fail_at("\"from\" location \"" + *from + "\" does not exist");
+        value = *src;
+      }
+      if (auto r = detail::patch_add(doc, *path, std::move(value), at); !r) return fail(std::move(r.error()));
+    } else if (at.op == "test") {
+      auto v = value_of();
+      if (!v) return fail(std::move(v.error()));
+      auto tokens = detail::split_pointer(*path);
+      if (!tokens) return at.fail_at(tokens.error().message);
+      const nlohmann::json* slot = detail::walk(doc, *tokens, tokens->size());
+      if (!slot) return at.fail_at("\"" + *path + "\" does not exist");
+      if (*slot != *v) return at.fail_at("value at \"" + *path + "\" is not the expected one");
+    } else {
+      return at.fail_at("unknown operation");
+    }
+  }
+  return doc;
+}
+
+/// Applies a patch of either format to a copy of `target`.
+[[nodiscard]] inline result<nlohmann::json> apply_patch(const nlohmann::json& target, const nlohmann::json& patch,
+                                                        patch_format format) {
+  if (format == patch_format::json_patch) return apply_json_patch(target, patch);
+  return apply_merge_patch(target, patch);
+}
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_PATCH_HPP
+// ---- end aura/core/patch.hpp
+
+namespace aura {
+
+enum class decision_kind : std::uint8_t { allow, deny, mutate };
+
+[[nodiscard]] constexpr std::string_view to_string(decision_kind k) noexcept {
+  switch (k) {
+    case decision_kind::allow: return "allow";
+    case decision_kind::deny: return "deny";
+    case decision_kind::mutate: return "mutate";
+  }
+  return "unknown";
+}
+
+// ---- the untyped answers a hook spells; each converts into decision<E> ------
+
+template <class Answer, class Fx>
+struct with_effects_t {
+  Answer answer;
+  Fx effects;
+};
+
+/// Adds `.with(effects)` to an answer.
+template <class Self>
+struct effect_carrier {
+  template <class Fx>
+  [[nodiscard]] with_effects_t<Self, std::decay_t<Fx>> with(Fx&& fx) const& {
+    return {static_cast<const Self&>(*this), std::forward<Fx>(fx)};
+  }
+  template <class Fx>
+  [[nodiscard]] with_effects_t<Self, std::decay_t<Fx>> with(Fx&& fx) && {
+    return {std::move(static_cast<Self&>(*this)), std::forward<Fx>(fx)};
+  }
+};
+
+struct allow_t : effect_carrier<allow_t> {};
+struct deny_t : effect_carrier<deny_t> {
+  explicit deny_t(std::string r) : reason(std::move(r)) {}
+  std::string reason;
+};
+template <class P>
+struct mutate_t : effect_carrier<mutate_t<P>> {
+  explicit mutate_t(P p) : patch(std::move(p)) {}
+  P patch;
+};
+/// A JSON patch for dynamic events (or for the JSON view of a typed one).
+struct json_patch_value {
+  nlohmann::json patch;
+  patch_format format = patch_format::merge;
+};
+
+[[nodiscard]] inline allow_t allow() noexcept { return {}; }
+[[nodiscard]] inline deny_t deny(std::string reason) { return deny_t(std::move(reason)); }
+/// A new value of the event, or a callable `void(E&)` that edits it in place.
+template <class P>
+[[nodiscard]] mutate_t<std::decay_t<P>> mutate(P&& patch) {
+  return mutate_t<std::decay_t<P>>(std::decay_t<P>(std::forward<P>(patch)));
+}
+/// A JSON patch (Merge Patch by default) for a dynamic event.
+[[nodiscard]] inline mutate_t<json_patch_value> mutate(nlohmann::json patch, patch_format format) {
+  return mutate_t<json_patch_value>(json_patch_value{std::move(patch), format});
+}
+
+/// One hook's answer for event `E`, with optional effects (`E::effects`).
+///
+/// `deny` on an event that is not vetoable, or `mutate` on one that is not
+/// patchable, does not compile for typed events. Dynamic events check at run time.
+///
+/// An allow without effects is two words and allocates nothing: the reason,
+/// patch and effects live in a body allocated only for the answers that carry
+/// them, which keeps the common allow path of a chain allocation-free.
+template <class E>
+class decision {
+  using traits = event_traits<E>;
+
+ public:
+  using event_type = E;
+  using payload_type = payload_t<E>;
+  using effects_type = effects_t<E>;
+  /// A typed patch: a whole new value or an in-place edit.
+  using edit_fn = std::function<void(payload_type&)>;
+
+  decision() noexcept = default;
+  decision(allow_t) noexcept {}  // NOLINT: implicit by design, `return aura::allow();`
+
+  decision(deny_t d) : kind_(decision_kind::deny) {  // NOLINT
+    static_assert(traits::is_dynamic || traits::is_vetoable,
+                  "aura::deny on an event that is not aura::vetoable");
+    mutable_body().reason = std::move(d.reason);
+  }
+
+  template <class P>
+  decision(mutate_t<P> m) : kind_(decision_kind::mutate) {  // NOLINT
+    static_assert(traits::is_dynamic || traits::is_patchable,
+                  "aura::mutate on an event that is not aura::patchable");
+    body& b = mutable_body();
+    if constexpr (std::is_same_v<P, json_patch_value>) {
+      b.json = std::move(m.patch.patch);
+      b.format = m.patch.format;
+      b.has_json = true;
+    } else if constexpr (traits::is_dynamic) {
+      static_assert(std::is_convertible_v<P, nlohmann::json>,
+                    "a dynamic event's patch is JSON (a Merge Patch unless a format is given)");
+      b.json = nlohmann::json(std::move(m.patch));
+      b.has_json = true;
+    } else if constexpr (std::is_convertible_v<P, payload_type>) {
+      b.edit = payload_type(std::move(m.patch));
+    } else {
+      static_assert(std::is_invocable_v<P&, payload_type&>,
+                    "aura::mutate takes a new value of the event or a callable void(E&)");
+      b.edit = edit_fn(std::move(m.patch));
+    }
+  }
+
+  template <class A, class Fx>
+  decision(with_effects_t<A, Fx> w) : decision(std::move(w.answer)) {  // NOLINT
+    mutable_body().effects = effects_type(std::move(w.effects));
+  }
+
+  decision(decision&&) noexcept = default;
+  decision& operator=(decision&&) noexcept = default;
+  decision(const decision& o) : kind_(o.kind_), body_(o.body_ ? std::make_unique<body>(*o.body_) : nullptr) {}
+  decision& operator=(const decision& o) {
+    if (this != &o) *this = decision(o);
+    return *this;
+  }
+  ~decision() = default;
+
+  /// The raw form read off the wire, for dynamic events: no compile-time check.
+  [[nodiscard]] static decision from_wire(decision_kind kind, std::string reason, nlohmann::json patch,
+                                          patch_format format) {
+    decision d;
+    d.kind_ = kind;
+    if (kind == decision_kind::deny) d.mutable_body().reason = std::move(reason);
+    if (kind == decision_kind::mutate) {
+      body& b = d.mutable_body();
+      b.json = std::move(patch);
+      b.format = format;
+      b.has_json = true;
+    }
+    return d;
+  }
+
+  [[nodiscard]] decision_kind kind() const noexcept { return kind_; }
+  [[nodiscard]] bool is_allow() const noexcept { return kind_ == decision_kind::allow; }
+  [[nodiscard]] bool is_deny() const noexcept { return kind_ == decision_kind::deny; }
+  [[nodiscard]] bool is_mutate() const noexcept { return kind_ == decision_kind::mutate; }
+  [[nodiscard]] const std::string& reason() const noexcept { return view().reason; }
+
+  /// A JSON patch (dynamic events, or a JSON hook on a typed event).
+  [[nodiscard]] bool has_json_patch() const noexcept { return view().has_json; }
+  [[nodiscard]] const nlohmann::json& json_patch() const noexcept { return view().json; }
+  [[nodiscard]] patch_format json_patch_format() const noexcept { return view().format; }
+
+  /// Applies a typed patch (new value or edit) to `target`; false if there is none.
+  bool apply_to(payload_type& target) {
+    if constexpr (!traits::is_dynamic) {
+      if (!body_) return false;
+      if (auto* v = std::get_if<payload_type>(&body_->edit)) {
+        target = std::move(*v);
+        return true;
+      }
+      if (auto* f = std::get_if<edit_fn>(&body_->edit)) {
+        (*f)(target);
+        return true;
+      }
+    }
+    (void)target;
+    return false;
+  }
+
+  [[nodiscard]] const std::optional<effects_type>& effects() const noexcept { return view().effects; }
+  [[nodiscard]] bool has_effects() const noexcept { return body_ && body_->effects.has_value(); }
+  /// Writable effects (allocates the body; use effects() to read).
+  [[nodiscard]] std::optional<effects_type>& mutable_effects() { return mutable_body().effects; }
+  decision& set_effects(effects_type fx) {
+    mutable_body().effects = std::move(fx);
+    return *this;
+  }
+
+ private:
+  using typed_patch =
+      std::conditional_t<traits::is_dynamic, std::variant<std::monostate>,
+                         std::variant<std::monostate, payload_type, edit_fn>>;
+  struct body {
+    bool has_json = false;
+    patch_format format = patch_format::merge;
+    std::string reason;
+    typed_patch edit;
+    nlohmann::json json;
+    std::optional<effects_type> effects;
+  };
+  [[nodiscard]] const body& view() const noexcept {
+    static const body empty{};
+    return body_ ? *body_ : empty;
+  }
+  body& mutable_body() {
+    if (!body_) body_ = std::make_unique<body>();
+    return *body_;
+  }
+
+  decision_kind kind_ = decision_kind::allow;
+  std::unique_ptr<body> body_;
+};
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_DECISION_HPP
+// ---- end aura/core/decision.hpp
+// ---- begin aura/core/wire.hpp
+#ifndef AURA_SI_AURA_CORE_WIRE_HPP
+#define AURA_SI_AURA_CORE_WIRE_HPP
+// aura/core/wire.hpp - the one wire format every adapter speaks (DESIGN §5).
+//
+// Host -> plugin:  {"aura": 1, "hook": "...", "event": {...}, "config": {...}}
+// Plugin -> host:  {"decision": "allow"}
+//                  {"decision": "deny", "reason": "..."}
+//                  {"decision": "mutate", "patch": {...}, "patch_format": "merge" | "json_patch"}
+//                  each with an optional "effects": {...}
+// Unknown members are ignored (forward compatibility); anything else is a
+// protocol error that quotes the offending bytes, cut to a limit.
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+
+namespace aura::wire {
+
+/// The protocol version in the "aura" member of every request.
+inline constexpr int version = 1;
+
+/// How many bytes of a bad answer a diagnostic quotes.
+inline constexpr std::size_t quote_limit = 256;
+
+/// `bytes` as a JSON string literal, cut to `limit` bytes with a note of the full size.
+[[nodiscard]] inline std::string quote(std::string_view bytes, std::size_t limit = quote_limit) {
+  std::string cut(bytes.substr(0, limit));
+  // dump() rejects invalid UTF-8 by default; replace it so any bytes can be quoted.
+  std::string out = nlohmann::json(cut).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (bytes.size() > limit) out += "... (" + std::to_string(bytes.size()) + " bytes)";
+  return out;
+}
+
+/// The request for one hook call.
+[[nodiscard]] inline nlohmann::json request(std::string_view hook, const envelope<dynamic_event>& event,
+                                            const nlohmann::json& config) {
+  return nlohmann::json{{"aura", version},
+                        {"hook", hook},
+                        {"event", event},
+                        {"config", config.is_null() ? nlohmann::json::object() : config}};
+}
+
+/// Reads a decision from parsed JSON; `raw` (if given) is quoted in errors.
+[[nodiscard]] inline result<decision<dynamic_event>> parse_decision(const nlohmann::json& j,
+                                                                    std::string_view raw = {}) {
+  // The quote is made only for an error: a valid answer is never re-serialised.
+  auto bad = [&](std::string what, std::string where) {
+    const std::string shown =
+        raw.empty() ? quote(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)) : quote(raw);
+    return fail(errc::protocol_error, what + " in answer " + shown, std::move(where));
+  };
+  if (!j.is_object()) return bad("a decision must be a JSON object", "");
+  auto kind_it = j.find("decision");
+  if (kind_it == j.end()) return bad("missing \"decision\"", "/decision");
+  if (!kind_it->is_string()) return bad("\"decision\" must be a string", "/decision");
+  const auto& kind = kind_it->get_ref<const std::string&>();
+
+  decision<dynamic_event> d;
+  if (kind == "allow") {
+    d = decision<dynamic_event>::from_wire(decision_kind::allow, {}, {}, patch_format::merge);
+  } else if (kind == "deny") {
+    auto r = j.find("reason");
+    if (r == j.end() || !r->is_string()) return bad("a deny needs a string \"reason\"", "/reason");
+    d = decision<dynamic_event>::from_wire(decision_kind::deny, r->get<std::string>(), {}, patch_format::merge);
+  } else if (kind == "mutate") {
+    auto p = j.find("patch");
+    if (p == j.end()) return bad("a mutate needs a \"patch\"", "/patch");
+    patch_format format = patch_format::merge;
+    if (auto f = j.find("patch_format"); f != j.end()) {
+      if (*f == "merge") {
+        format = patch_format::merge;
+      } else if (*f == "json_patch") {
+        format = patch_format::json_patch;
+      } else {
+        return bad("\"patch_format\" must be \"merge\" or \"json_patch\"", "/patch_format");
+      }
+    }
+    if (format == patch_format::json_patch && !p->is_array()) {
+      return bad("a json_patch \"patch\" must be an array", "/patch");
+    }
+    d = decision<dynamic_event>::from_wire(decision_kind::mutate, {}, *p, format);
+  } else {
+    return bad("unknown decision \"" + kind + "\" (allow, deny or mutate)", "/decision");
+  }
+  if (auto fx = j.find("effects"); fx != j.end() && !fx->is_null()) {
+    if (!fx->is_object()) return bad("\"effects\" must be an object", "/effects");
+    d.set_effects(*fx);
+  }
+  return d;
+}
+
+/// Parses and reads a decision from raw bytes (one JSON document).
+[[nodiscard]] inline result<decision<dynamic_event>> parse_decision(std::string_view bytes) {
+  nlohmann::json j = nlohmann::json::parse(bytes.begin(), bytes.end(), nullptr, false);
+  if (j.is_discarded()) return fail(errc::protocol_error, "answer is not JSON: " + quote(bytes));
+  return parse_decision(j, bytes);
+}
+
+/// The wire form of a decision (what a plugin written with aura answers).
+[[nodiscard]] inline nlohmann::json encode(const decision<dynamic_event>& d) {
+  nlohmann::json j{{"decision", to_string(d.kind())}};
+  if (d.is_deny()) j["reason"] = d.reason();
+  if (d.is_mutate()) {
+    j["patch"] = d.json_patch();
+    j["patch_format"] = to_string(d.json_patch_format());
+  }
+  if (d.effects() && !d.effects()->is_null()) j["effects"] = *d.effects();
+  return j;
+}
+
+}  // namespace aura::wire
+#endif  // AURA_SI_AURA_CORE_WIRE_HPP
+// ---- end aura/core/wire.hpp
+
+namespace aura::lua {
+
+/// format_time without snprintf/gmtime (a tenth of the cost): the same
+/// RFC 3339 text for years 0000-9999, else format_time itself.
+[[nodiscard]] inline std::string format_event_time(time_point t) {
+  const long long ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  long long days = ms / 86'400'000;
+  long long rem = ms % 86'400'000;
+  if (rem < 0) {
+    rem += 86'400'000;
+    --days;
+  }
+  // civil date from days since 1970-01-01 (proleptic Gregorian)
+  const long long z = days + 719'468;
+  const long long era = (z >= 0 ? z : z - 146'096) / 146'097;
+  const long long doe = z - era * 146'097;
+  const long long yoe = (doe - doe / 1460 + doe / 36'524 - doe / 146'096) / 365;
+  const long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const long long mp = (5 * doy + 2) / 153;
+  const long long day = doy - (153 * mp + 2) / 5 + 1;
+  const long long month = mp < 10 ? mp + 3 : mp - 9;
+  const long long year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  if (year < 0 || year > 9999) return format_time(t);
+  char buf[25] = "0000-00-00T00:00:00.000Z";
+  auto put = [&buf](int pos, long long value, int width) {
+    for (int i = width - 1; i >= 0; --i) {
+      buf[pos + i] = static_cast<char>('0' + value % 10);
+      value /= 10;
+    }
+  };
+  put(0, year, 4);
+  put(5, month, 2);
+  put(8, day, 2);
+  put(11, rem / 3'600'000, 2);
+  put(14, rem / 60'000 % 60, 2);
+  put(17, rem / 1000 % 60, 2);
+  put(20, rem % 1000, 3);
+  return std::string(buf, 24);
+}
+
+/// What run_handler needs; lives in the caller's frame, outside the Lua call.
+struct call_request {
+  const std::string* handler = nullptr;
+  const envelope<dynamic_event>* event = nullptr;
+  const std::string* time_text = nullptr;  ///< the event time, RFC 3339
+  const nlohmann::json* config = nullptr;
+  bool missing_handler = false;           ///< set when the script has no such function
+};
+
+namespace detail {
+
+inline void set_string_field(lua_State* L, const char* key, const std::string& value) {
+  lua_pushlstring(L, value.data(), value.size());
+  lua_setfield(L, -2, key);
+}
+
+/// Pushes `j` (or an empty table for null) into field `key` of the table at -1.
+inline void set_json_field(lua_State* L, const char* key, const nlohmann::json& j, int array_mt,
+                           std::size_t max_depth) {
+  if (j.is_null()) {
+    lua_createtable(L, 0, 0);
+  } else {
+    push_value(L, j, array_mt, 1, max_depth);
+  }
+  lua_setfield(L, -2, key);
+}
+
+}  // namespace detail
+
+/// The C function run in protected mode for one call: restores the global
+/// `aura`, finds the handler, pushes (event, ctx), calls it and returns its
+/// first result. Only trivially destructible locals: any line may raise.
+inline int run_handler(lua_State* L) {
+  auto* req = static_cast<call_request*>(lua_touserdata(L, 1));
+  lua_settop(L, 0);
+  state& s = state::of(L);
+  luaL_checkstack(L, 8, "no room on the Lua stack");
+
+  // A handler may have replaced the global `aura`; every call starts with the real one.
+  lua_pushglobaltable(L);  // 1
+  lua_pushliteral(L, "aura");
+  lua_rawgeti(L, LUA_REGISTRYINDEX, s.aura_ref);
+  lua_rawset(L, 1);
+
+  lua_pushlstring(L, req->handler->data(), req->handler->size());
+  if (lua_rawget(L, 1) != LUA_TFUNCTION) {  // 2
+    req->missing_handler = true;
+    return luaL_error(L, "the script defines no function \"%s\"", req->handler->c_str());
+  }
+  push_array_metatable(L);  // 3
+  const int array_mt = 3;
+  const std::size_t max_depth = s.json().max_depth;
+  lua_pushvalue(L, 2);  // 4: the function, above the metatable
+
+  const envelope<dynamic_event>& ev = *req->event;
+  lua_createtable(L, 0, 7);  // 5: event
+  detail::set_string_field(L, "id", ev.id);
+  detail::set_string_field(L, "name", ev.name);
+  detail::set_string_field(L, "time", *req->time_text);
+  detail::set_string_field(L, "source", ev.source);
+  detail::set_string_field(L, "session", ev.session);
+  detail::push_value(L, ev.data, array_mt, 1, max_depth);
+  lua_setfield(L, -2, "data");
+  detail::set_json_field(L, "meta", ev.meta, array_mt, max_depth);
+
+  lua_createtable(L, 0, 3);  // 6: ctx
+  detail::set_string_field(L, "hook", *req->handler);
+  detail::set_string_field(L, "plugin", s.plugin);
+  detail::set_json_field(L, "config", *req->config, array_mt, max_depth);
+
+  lua_call(L, 2, 1);
+  return 1;
+}
+
+/// "name:12: message" -> "name:12"; empty when the message has no position.
+[[nodiscard]] inline std::string error_position(std::string_view message) {
+  for (std::size_t i = 0; i < message.size(); ++i) {
+    if (message[i] != ':') continue;
+    std::size_t j = i + 1;
+    while (j < message.size() && std::isdigit(static_cast<unsigned char>(message[j]))) ++j;
+    if (j > i + 1 && j < message.size() && message[j] == ':') return std::string(message.substr(0, j));
+    if (i + 1 < message.size() && message[i + 1] == ' ') break;  // "text: more": no position
+  }
+  return {};
+}
+
+/// The error object at -1 as text, without running any metamethod.
+[[nodiscard]] inline std::string error_text(lua_State* L) {
+  switch (lua_type(L, -1)) {
+    case LUA_TSTRING:
+      return lua_tostring(L, -1);
+    case LUA_TNUMBER: {
+      char buf[64];
+      if (lua_isinteger(L, -1)) {
+        std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(lua_tointeger(L, -1)));
+      } else {
+        std::snprintf(buf, sizeof buf, "%.14g", static_cast<double>(lua_tonumber(L, -1)));
+      }
+      return buf;
+    }
+    case LUA_TNIL:
+      return "error(nil)";
+    default:
+      return std::string("error object is a ") + lua_typename(L, lua_type(L, -1)) + " value";
+  }
+}
+
+/// The error for a call that failed with `status`, the error object at -1.
+[[nodiscard]] inline error call_failure(state& s, int status, bool missing_handler) {
+  lua_State* L = s.L();
+  std::string text = error_text(L);
+  std::string where = error_position(text);
+  const call_budget& b = s.budget();
+  if (b.stopped == stop_reason::instructions) {
+    return error{errc::limit_exceeded, "instruction budget of " + std::to_string(b.limit) + " exceeded", {}, {},
+                 std::move(where)};
+  }
+  if (b.stopped == stop_reason::timeout) {
+    return error{errc::timeout, "time limit exceeded", {}, {}, std::move(where)};
+  }
+  if (status == LUA_ERRMEM || s.memory().refused) {
+    return error{errc::limit_exceeded, "memory cap of " + std::to_string(s.memory().cap) + " bytes exceeded", {}, {},
+                 std::move(where)};
+  }
+  if (missing_handler) return error{errc::not_found, std::move(text), {}, {}, {}};
+  return error{errc::hook_failed, "Lua error: " + text, {}, {}, std::move(where)};
+}
+
+namespace detail {
+
+[[nodiscard]] inline bool key_is(const char* key, std::size_t n, std::string_view name) noexcept {
+  return std::string_view(key, n) == name;
+}
+
+/// The common case read straight off the answer table: string keys among
+/// decision, reason, patch, patch_format and effects, each well-formed. Any
+/// other shape gives nullopt and the caller takes the general path (which
+/// reports what is wrong). Creates no Lua object, so it cannot raise.
+[[nodiscard]] inline std::optional<decision<dynamic_event>> read_wire_answer(lua_State* L, int idx,
+                                                                             const json_limits& limits) {
+  if (!lua_checkstack(L, 3)) return std::nullopt;
+  std::string_view kind;
+  std::string reason;
+  bool has_reason = false, has_patch = false;
+  patch_format format = patch_format::merge;
+  nlohmann::json patch;
+  nlohmann::json effects;
+  bool ok = true;
+  lua_pushnil(L);
+  while (ok && lua_next(L, idx) != 0) {
+    if (lua_type(L, -2) != LUA_TSTRING) {
+      ok = false;
+      break;
+    }
+    std::size_t n = 0;
+    const char* key = lua_tolstring(L, -2, &n);
+    const int vtype = lua_type(L, -1);
+    if (key_is(key, n, "decision")) {
+      std::size_t vn = 0;
+      const char* v = vtype == LUA_TSTRING ? lua_tolstring(L, -1, &vn) : nullptr;
+      ok = v != nullptr;
+      if (ok) kind = std::string_view(v, vn);  // the string stays alive: the table holds it
+    } else if (key_is(key, n, "reason")) {
+      std::size_t vn = 0;
+      const char* v = vtype == LUA_TSTRING ? lua_tolstring(L, -1, &vn) : nullptr;
+      ok = v != nullptr && valid_utf8(v, vn);
+      if (ok) {
+        reason.assign(v, vn);
+        has_reason = true;
+      }
+    } else if (key_is(key, n, "patch_format")) {
+      std::size_t vn = 0;
+      const char* v = vtype == LUA_TSTRING ? lua_tolstring(L, -1, &vn) : nullptr;
+      ok = v != nullptr && (key_is(v, vn, "merge") || key_is(v, vn, "json_patch"));
+      if (ok) format = key_is(v, vn, "merge") ? patch_format::merge : patch_format::json_patch;
+    } else if (key_is(key, n, "patch")) {
+      auto p = read_json(L, -1, limits);
+      ok = p.has_value();
+      if (ok) {
+        patch = std::move(*p);
+        has_patch = true;
+      }
+    } else if (key_is(key, n, "effects")) {
+      auto fx = read_json(L, -1, limits);
+      ok = fx.has_value() && (fx->is_null() || fx->is_object());
+      if (ok) effects = std::move(*fx);
+    } else {
+      ok = false;  // an unknown member: the general path converts (and checks) it
+    }
+    lua_pop(L, 1);
+  }
+  if (!ok) {
+    lua_pop(L, 1);  // the key left by the interrupted traversal
+    return std::nullopt;
+  }
+  std::optional<decision<dynamic_event>> d;
+  if (kind == "allow") {
+    d = decision<dynamic_event>::from_wire(decision_kind::allow, {}, {}, patch_format::merge);
+  } else if (kind == "deny" && has_reason) {
+    d = decision<dynamic_event>::from_wire(decision_kind::deny, std::move(reason), {}, patch_format::merge);
+  } else if (kind == "mutate" && has_patch && (format == patch_format::merge || patch.is_array())) {
+    d = decision<dynamic_event>::from_wire(decision_kind::mutate, {}, std::move(patch), format);
+  } else {
+    return std::nullopt;
+  }
+  if (effects.is_object()) d->set_effects(std::move(effects));
+  return d;
+}
+
+}  // namespace detail
+
+/// Reads the handler's answer at `idx` as a decision. Never raises.
+[[nodiscard]] inline result<decision<dynamic_event>> read_decision(lua_State* L, int idx, const json_limits& limits) {
+  idx = lua_absindex(L, idx);
+  const int type = lua_type(L, idx);
+  if (type != LUA_TTABLE) {
+    const bool nothing = type == LUA_TNONE || type == LUA_TNIL;
+    return fail(errc::protocol_error,
+                std::string("handler returned ") + (nothing ? "nothing" : std::string("a ") + lua_typename(L, type)) +
+                    "; expected aura.allow(), aura.deny(reason) or aura.mutate(patch)");
+  }
+  if (auto d = detail::read_wire_answer(L, idx, limits)) return std::move(*d);
+  // The general path: the whole answer as JSON, judged by the wire reader.
+  auto j = read_json(L, idx, limits);
+  if (!j) {
+    return fail(errc::protocol_error, "handler's answer has no JSON form: " + j.error().message, j.error().where);
+  }
+  return wire::parse_decision(*j);
+}
+
+}  // namespace aura::lua
+#endif  // AURA_SI_AURA_ADAPTERS_LUA_CALL_HPP
+// ---- end aura/adapters/lua/call.hpp
+// ---- begin aura/adapters/lua/fwd.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_LUA_FWD_HPP
+#define AURA_SI_AURA_ADAPTERS_LUA_FWD_HPP
+// aura/adapters/lua/fwd.hpp - forward declarations of the Lua adapter.
+
+namespace aura {
+struct lua_limits;
+struct lua_options;
+class lua_plugin;
+namespace lua {
+struct json_limits;
+struct memory_account;
+struct call_budget;
+class state;
+class state_pool;
+}  // namespace lua
+}  // namespace aura
+#endif  // AURA_SI_AURA_ADAPTERS_LUA_FWD_HPP
+// ---- end aura/adapters/lua/fwd.hpp
+// ---- begin aura/adapters/lua/host_api.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_LUA_HOST_API_HPP
+#define AURA_SI_AURA_ADAPTERS_LUA_HOST_API_HPP
+// aura/adapters/lua/host_api.hpp - the `aura` table a plugin script sees:
+// decisions (allow, deny, mutate), JSON helpers (null, array, is_array) and the
+// host API (log, config, storage, http), each checked against the plugin's
+// permissions by its context.
+//
+// Error convention (docs/adapters/lua.md): a call the plugin's permissions do
+// not allow raises a Lua error (the handler fails unless it uses pcall); any
+// other failure of a host service returns `nil, message`.
+//
+// C++ work that may throw or allocate runs in guarded(), which returns before
+// any lua_* call that may raise: a Lua error is a longjmp, which must never
+// cross a C++ object with a destructor.
+
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <lua.hpp>
+#include <nlohmann/json.hpp>
+
+// ---- begin aura/adapters/lua/sandbox.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_LUA_SANDBOX_HPP
+#define AURA_SI_AURA_ADAPTERS_LUA_SANDBOX_HPP
+// aura/adapters/lua/sandbox.hpp - the reduced standard library a plugin script sees.
+//
+// Opened: the base library without dofile, loadfile and print, with `load`
+// limited to text chunks and `collectgarbage` limited to "count"; string
+// (no string.dump, string.rep bounded), table, math, utf8, and os.time /
+// os.clock only (plus os.getenv for the variables the permissions grant,
+// when the host API adds it). Not opened: io, package (require), debug, coroutine.
+// The library tables are read-only proxies and the string metatable is
+// hidden, so a script cannot change what later calls see through them.
+
+#include <cstddef>
+#include <cstring>
+
+#include <lua.hpp>
+
+namespace aura::lua {
+
+namespace detail {
+
+/// `load` that refuses binary chunks: the original `load`, called with mode "t".
+inline int sandbox_load(lua_State* L) {
+  const int n = lua_gettop(L);
+  luaL_checkany(L, 1);
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_pushvalue(L, 1);
+  if (n >= 2) {
+    lua_pushvalue(L, 2);
+  } else {
+    lua_pushnil(L);
+  }
+  lua_pushliteral(L, "t");
+  int args = 3;
+  if (n >= 4) {  // an explicit env (even nil) must stay explicit
+    lua_pushvalue(L, 4);
+    args = 4;
+  }
+  const int base = lua_gettop(L) - args - 1;
+  lua_call(L, args, LUA_MULTRET);
+  return lua_gettop(L) - base;
+}
+
+/// collectgarbage("count") only: reading memory use is harmless, steering the collector is not.
+inline int sandbox_collectgarbage(lua_State* L) {
+  const char* option = luaL_optstring(L, 1, "collect");
+  if (std::strcmp(option, "count") == 0) {
+    const int kb = lua_gc(L, LUA_GCCOUNT);
+    const int rest = lua_gc(L, LUA_GCCOUNTB);
+    lua_pushnumber(L, static_cast<lua_Number>(kb) + static_cast<lua_Number>(rest) / 1024.0);
+    return 1;
+  }
+  return luaL_error(L, "collectgarbage(\"%s\") is not available to plugins (only \"count\")", option);
+}
+
+/// string.rep bounded: the library's loop copies in C, where the instruction
+/// hook never fires, so `("").rep("", 1e15)` would spin for hours.
+inline constexpr lua_Integer max_rep_bytes = lua_Integer{1} << 30;
+inline constexpr lua_Integer max_rep_count = lua_Integer{1} << 24;
+inline int sandbox_string_rep(lua_State* L) {
+  std::size_t len = 0, sep_len = 0;
+  luaL_checklstring(L, 1, &len);
+  const lua_Integer n = luaL_checkinteger(L, 2);
+  luaL_optlstring(L, 3, "", &sep_len);
+  if (n > 0) {
+    const auto unit = static_cast<lua_Integer>(len + sep_len);
+    if (n > max_rep_count && unit == 0) return luaL_error(L, "string.rep: count too large");
+    if (unit > 0 && n > max_rep_bytes / unit) return luaL_error(L, "string.rep: result too large");
+  }
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, 1);
+  return 1;
+}
+
+inline int read_only_newindex(lua_State* L) {
+  return luaL_error(L, "attempt to modify read-only table '%s'", lua_tostring(L, lua_upvalueindex(1)));
+}
+
+/// Sets field `name` of the table at -1 to nil.
+inline void drop(lua_State* L, const char* name) {
+  lua_pushnil(L);
+  lua_setfield(L, -2, name);
+}
+
+}  // namespace detail
+
+/// Replaces the table at the top of the stack by a read-only proxy: a full
+/// userdata whose __index is the table (rawset cannot reach a userdata, and
+/// __metatable hides the real table). May raise.
+inline void make_read_only(lua_State* L, const char* name) {
+  const int real = lua_gettop(L);
+  lua_newuserdatauv(L, 0, 0);
+  lua_createtable(L, 0, 4);
+  lua_pushvalue(L, real);
+  lua_setfield(L, -2, "__index");
+  lua_pushstring(L, name);
+  lua_pushcclosure(L, &detail::read_only_newindex, 1);
+  lua_setfield(L, -2, "__newindex");
+  lua_pushstring(L, name);
+  lua_setfield(L, -2, "__name");
+  lua_pushliteral(L, "locked");
+  lua_setfield(L, -2, "__metatable");
+  lua_setmetatable(L, -2);
+  lua_replace(L, real);
+}
+
+/// Opens the sandboxed standard library into the state's globals. May raise:
+/// call it in protected mode. `os_extra` (null-terminated) adds functions to
+/// `os` before it is locked: the host API's permission-checked `os.getenv`.
+inline void open_sandbox(lua_State* L, const luaL_Reg* os_extra = nullptr) {
+  luaL_requiref(L, LUA_GNAME, luaopen_base, 1);
+  // base: drop what reaches files or stdout, wrap load and collectgarbage
+  detail::drop(L, "dofile");
+  detail::drop(L, "loadfile");
+  detail::drop(L, "print");
+  detail::drop(L, "warn");
+  lua_getfield(L, -1, "load");
+  lua_pushcclosure(L, &detail::sandbox_load, 1);
+  lua_setfield(L, -2, "load");
+  lua_pushcfunction(L, &detail::sandbox_collectgarbage);
+  lua_setfield(L, -2, "collectgarbage");
+  lua_pop(L, 1);
+
+  luaL_requiref(L, LUA_STRLIBNAME, luaopen_string, 0);
+  detail::drop(L, "dump");
+  lua_getfield(L, -1, "rep");
+  lua_pushcclosure(L, &detail::sandbox_string_rep, 1);
+  lua_setfield(L, -2, "rep");
+  // The string metatable's __index is this (real) table; hide the metatable
+  // so `getmetatable("")` gives a string and cannot be edited.
+  lua_pushliteral(L, "");
+  if (lua_getmetatable(L, -1)) {
+    lua_pushliteral(L, "locked");
+    lua_setfield(L, -2, "__metatable");
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
+  make_read_only(L, LUA_STRLIBNAME);
+  lua_setglobal(L, LUA_STRLIBNAME);
+
+  luaL_requiref(L, LUA_TABLIBNAME, luaopen_table, 0);
+  make_read_only(L, LUA_TABLIBNAME);
+  lua_setglobal(L, LUA_TABLIBNAME);
+
+  luaL_requiref(L, LUA_MATHLIBNAME, luaopen_math, 0);
+  make_read_only(L, LUA_MATHLIBNAME);
+  lua_setglobal(L, LUA_MATHLIBNAME);
+
+  luaL_requiref(L, LUA_UTF8LIBNAME, luaopen_utf8, 0);
+  make_read_only(L, LUA_UTF8LIBNAME);
+  lua_setglobal(L, LUA_UTF8LIBNAME);
+
+  // os: only the clock readings
+  luaL_requiref(L, LUA_OSLIBNAME, luaopen_os, 0);
+  lua_createtable(L, 0, 2);
+  lua_getfield(L, -2, "time");
+  lua_setfield(L, -2, "time");
+  lua_getfield(L, -2, "clock");
+  lua_setfield(L, -2, "clock");
+  if (os_extra != nullptr) luaL_setfuncs(L, os_extra, 0);
+  make_read_only(L, LUA_OSLIBNAME);
+  lua_setglobal(L, LUA_OSLIBNAME);
+  lua_pop(L, 1);
+
+  // luaL_requiref recorded the modules in package.loaded (a registry table
+  // scripts cannot reach); nothing else to clean up.
+}
+
+}  // namespace aura::lua
+#endif  // AURA_SI_AURA_ADAPTERS_LUA_SANDBOX_HPP
+// ---- end aura/adapters/lua/sandbox.hpp
+// ---- begin aura/core/version.hpp
+#ifndef AURA_SI_AURA_CORE_VERSION_HPP
+#define AURA_SI_AURA_CORE_VERSION_HPP
+// aura/core/version.hpp - the SDK version, for plugins' compatibility checks.
+
+#include <string_view>
+
+#define AURA_VERSION_MAJOR 0
+#define AURA_VERSION_MINOR 1
+#define AURA_VERSION_PATCH 0
+
+namespace aura {
+inline constexpr int version_major = AURA_VERSION_MAJOR;
+inline constexpr int version_minor = AURA_VERSION_MINOR;
+inline constexpr int version_patch = AURA_VERSION_PATCH;
+inline constexpr std::string_view version_string = "0.1.0";
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_VERSION_HPP
+// ---- end aura/core/version.hpp
+
+namespace aura::lua {
+
+namespace detail {
+
+/// Runs C++ work; an exception becomes text in the state's scratch.
+template <class F>
+[[nodiscard]] bool guarded(state& s, F&& work) noexcept {
+  try {
+    work();
+    return true;
+  } catch (const std::exception& e) {
+    try {
+      s.scratch = e.what();
+    } catch (...) {
+      s.scratch.clear();
+    }
+  } catch (...) {
+    s.scratch.clear();
+  }
+  return false;
+}
+
+/// The context of the call in progress, or a Lua error naming `api`.
+inline context& current_context(lua_State* L, const char* api) {
+  state& s = state::of(L);
+  if (s.ctx == nullptr) luaL_error(L, "%s is only available while a handler runs", api);
+  return *s.ctx;
+}
+
+/// Raises the scratch text as the Lua error.
+inline int raise_scratch(lua_State* L) {
+  state& s = state::of(L);
+  lua_pushlstring(L, s.scratch.data(), s.scratch.size());
+  return lua_error(L);
+}
+
+/// Returns `nil, scratch` to Lua.
+inline int nil_and_scratch(lua_State* L) {
+  state& s = state::of(L);
+  lua_pushnil(L);
+  lua_pushlstring(L, s.scratch.data(), s.scratch.size());
+  return 2;
+}
+
+enum class host_outcome { value, nothing, failed, refused, threw };
+
+/// Sorts a host failure: a permission refusal raises, anything else is returned.
+inline host_outcome classify(state& s, const error& e) {
+  s.scratch = e.message;
+  return e.code == errc::permission_denied ? host_outcome::refused : host_outcome::failed;
+}
+
+// ---- decisions ---------------------------------------------------------------
+
+inline void set_effects_arg(lua_State* L, int arg) {
+  if (lua_isnoneornil(L, arg)) return;
+  luaL_checktype(L, arg, LUA_TTABLE);
+  lua_pushvalue(L, arg);
+  lua_setfield(L, -2, "effects");
+}
+
+// Each pads its arguments with nil first, so the new table never takes an argument's slot.
+inline int api_allow(lua_State* L) {
+  lua_settop(L, 1);
+  lua_createtable(L, 0, 2);
+  lua_pushliteral(L, "allow");
+  lua_setfield(L, -2, "decision");
+  set_effects_arg(L, 1);
+  return 1;
+}
+
+inline int api_deny(lua_State* L) {
+  luaL_checkstring(L, 1);
+  lua_settop(L, 2);
+  lua_createtable(L, 0, 3);
+  lua_pushliteral(L, "deny");
+  lua_setfield(L, -2, "decision");
+  lua_pushvalue(L, 1);
+  lua_setfield(L, -2, "reason");
+  set_effects_arg(L, 2);
+  return 1;
+}
+
+/// aura.mutate(patch [, format] [, effects]): format "merge" (default) or "json_patch".
+inline int api_mutate(lua_State* L) {
+  luaL_checkany(L, 1);
+  int effects_arg = 3;
+  const char* format = "merge";
+  if (lua_type(L, 2) == LUA_TTABLE) {
+    effects_arg = 2;  // format left out
+  } else if (!lua_isnoneornil(L, 2)) {
+    format = luaL_checkstring(L, 2);
+    if (std::strcmp(format, "merge") != 0 && std::strcmp(format, "json_patch") != 0) {
+      return luaL_argerror(L, 2, "patch format must be \"merge\" or \"json_patch\"");
+    }
+  }
+  lua_settop(L, 3);
+  lua_createtable(L, 0, 4);
+  lua_pushliteral(L, "mutate");
+  lua_setfield(L, -2, "decision");
+  lua_pushvalue(L, 1);
+  lua_setfield(L, -2, "patch");
+  lua_pushstring(L, format);
+  lua_setfield(L, -2, "patch_format");
+  set_effects_arg(L, effects_arg);
+  return 1;
+}
+
+// ---- JSON helpers ------------------------------------------------------------
+
+/// aura.array([t]): marks t (or a new table) as a JSON array, even when empty.
+inline int api_array(lua_State* L) {
+  if (lua_isnoneornil(L, 1)) {
+    lua_settop(L, 0);
+    lua_createtable(L, 0, 0);
+  } else {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_settop(L, 1);
+    if (lua_getmetatable(L, 1)) {
+      if (!is_marked_array(L, 1)) return luaL_argerror(L, 1, "table already has a metatable");
+      lua_pop(L, 1);
+      return 1;
+    }
+  }
+  push_array_metatable(L);
+  lua_setmetatable(L, 1);
+  return 1;
+}
+
+inline int api_is_array(lua_State* L) {
+  lua_pushboolean(L, lua_type(L, 1) == LUA_TTABLE && is_marked_array(L, 1));
+  return 1;
+}
+
+// ---- host API ----------------------------------------------------------------
+
+/// aura.log([level,] message): level "debug", "info" (default), "warn" or "error".
+inline int api_log(lua_State* L) {
+  static const char* const levels[] = {"debug", "info", "warn", "error", nullptr};
+  int level = 1;
+  int msg_arg = 1;
+  if (lua_gettop(L) >= 2) {
+    level = luaL_checkoption(L, 1, nullptr, levels);
+    msg_arg = 2;
+  }
+  std::size_t n = 0;
+  const char* msg = luaL_checklstring(L, msg_arg, &n);
+  context& ctx = current_context(L, "aura.log");
+  state& s = state::of(L);
+  host_outcome out = host_outcome::value;
+  if (!guarded(s, [&] {
+        auto r = ctx.log(static_cast<log_level>(level), std::string_view(msg, n));
+        if (!r) out = classify(s, r.error());
+      })) {
+    out = host_outcome::threw;
+  }
+  if (out == host_outcome::refused || out == host_outcome::threw) return raise_scratch(L);
+  if (out == host_outcome::failed) return nil_and_scratch(L);
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+/// aura.config([key]): the plugin's merged config, or one member of it (nil if absent).
+inline int api_config(lua_State* L) {
+  std::size_t n = 0;
+  const char* key = lua_isnoneornil(L, 1) ? nullptr : luaL_checklstring(L, 1, &n);
+  context& ctx = current_context(L, "aura.config");
+  state& s = state::of(L);
+  const nlohmann::json* found = nullptr;
+  host_outcome out = host_outcome::value;
+  if (!guarded(s, [&] {
+        if (!ctx.perms().allows_api("config")) {
+          s.scratch = "host API \"config\" is not in the plugin's call_api";
+          out = host_outcome::refused;
+          return;
+        }
+        const nlohmann::json& cfg = ctx.config();
+        if (key == nullptr) {
+          found = &cfg;
+        } else if (cfg.is_object()) {
+          auto it = cfg.find(std::string(key, n));
+          if (it != cfg.end()) found = &*it;
+        }
+      })) {
+    out = host_outcome::threw;
+  }
+  if (out != host_outcome::value) return raise_scratch(L);
+  if (found == nullptr) {
+    lua_pushnil(L);
+  } else {
+    push_json(L, *found, s.json());
+  }
+  return 1;
+}
+
+/// aura.storage.get(key) -> string or nil.
+inline int api_storage_get(lua_State* L) {
+  std::size_t n = 0;
+  const char* key = luaL_checklstring(L, 1, &n);
+  context& ctx = current_context(L, "aura.storage.get");
+  state& s = state::of(L);
+  host_outcome out = host_outcome::value;
+  if (!guarded(s, [&] {
+        auto r = ctx.storage_get(std::string_view(key, n));
+        if (!r) {
+          out = classify(s, r.error());
+        } else if (!*r) {
+          out = host_outcome::nothing;
+        } else {
+          s.scratch = std::move(**r);
+        }
+      })) {
+    out = host_outcome::threw;
+  }
+  switch (out) {
+    case host_outcome::value:
+      lua_pushlstring(L, s.scratch.data(), s.scratch.size());
+      return 1;
+    case host_outcome::nothing:
+      lua_pushnil(L);
+      return 1;
+    case host_outcome::failed:
+      return nil_and_scratch(L);
+    case host_outcome::refused:
+    case host_outcome::threw:
+      break;
+  }
+  return raise_scratch(L);
+}
+
+/// aura.storage.set(key, value) -> true (value: a string).
+inline int api_storage_set(lua_State* L) {
+  std::size_t n = 0, vn = 0;
+  const char* key = luaL_checklstring(L, 1, &n);
+  const char* value = luaL_checklstring(L, 2, &vn);
+  context& ctx = current_context(L, "aura.storage.set");
+  state& s = state::of(L);
+  host_outcome out = host_outcome::value;
+  if (!guarded(s, [&] {
+        auto r = ctx.storage_set(std::string_view(key, n), std::string_view(value, vn));
+        if (!r) out = classify(s, r.error());
+      })) {
+    out = host_outcome::threw;
+  }
+  if (out == host_outcome::failed) return nil_and_scratch(L);
+  if (out != host_outcome::value) return raise_scratch(L);
+  lua_pushboolean(L, 1);
+  return 1;
+}
+
+/// aura.storage.remove(key) -> whether the key existed.
+inline int api_storage_remove(lua_State* L) {
+  std::size_t n = 0;
+  const char* key = luaL_checklstring(L, 1, &n);
+  context& ctx = current_context(L, "aura.storage.remove");
+  state& s = state::of(L);
+  host_outcome out = host_outcome::value;
+  bool existed = false;
+  if (!guarded(s, [&] {
+        auto r = ctx.storage_remove(std::string_view(key, n));
+        if (!r) {
+          out = classify(s, r.error());
+        } else {
+          existed = *r;
+        }
+      })) {
+    out = host_outcome::threw;
+  }
+  if (out == host_outcome::failed) return nil_and_scratch(L);
+  if (out != host_outcome::value) return raise_scratch(L);
+  lua_pushboolean(L, existed ? 1 : 0);
+  return 1;
+}
+
+/// aura.http{url=..., method="GET", headers={...}, body="", timeout_ms=5000}
+/// -> {status=..., headers={...}, body=...}.
+inline int api_http(lua_State* L) {
+  luaL_checktype(L, 1, LUA_TTABLE);
+  context& ctx = current_context(L, "aura.http");
+  state& s = state::of(L);
+  host_outcome out = host_outcome::value;
+  if (!guarded(s, [&] {
+        auto spec = read_json(L, 1, s.json());
+        if (!spec || !spec->is_object()) {
+          s.scratch = "aura.http: the request must be a table: " +
+                      (spec ? std::string("not an object") : spec.error().message + " at " + spec.error().where);
+          out = host_outcome::refused;  // a malformed call is the script's bug: raise
+          return;
+        }
+        http_request req;
+        auto text = [&](const char* field, std::string& into) {
+          auto it = spec->find(field);
+          if (it == spec->end()) return true;
+          if (!it->is_string()) return false;
+          into = it->get<std::string>();
+          return true;
+        };
+        bool ok = text("url", req.url) && text("method", req.method) && text("body", req.body);
+        if (auto h = spec->find("headers"); ok && h != spec->end()) {
+          ok = h->is_object();
+          for (auto it = h->begin(); ok && it != h->end(); ++it) {
+            ok = it->is_string();
+            if (ok) req.headers[it.key()] = it->get<std::string>();
+          }
+        }
+        if (auto t = spec->find("timeout_ms"); ok && t != spec->end()) {
+          ok = t->is_number_integer() && t->get<long long>() > 0;
+          if (ok) req.timeout = std::chrono::milliseconds(t->get<long long>());
+        }
+        if (!ok || req.url.empty()) {
+          s.scratch =
+              "aura.http: expected {url=string, method=string, headers={name=string}, body=string, timeout_ms=integer}";
+          out = host_outcome::refused;
+          return;
+        }
+        auto r = ctx.http(req);
+        if (!r) {
+          out = classify(s, r.error());
+          return;
+        }
+        s.scratch_json = nlohmann::json{{"status", r->status}, {"headers", r->headers}, {"body", r->body}};
+      })) {
+    out = host_outcome::threw;
+  }
+  if (out == host_outcome::failed) return nil_and_scratch(L);
+  if (out != host_outcome::value) return raise_scratch(L);
+  push_json(L, s.scratch_json, s.json());
+  return 1;
+}
+
+/// os.getenv(name): the variable if the plugin's `env` permission covers it
+/// (nil when unset); a variable it does not cover raises.
+inline int api_getenv(lua_State* L) {
+  std::size_t n = 0;
+  const char* name = luaL_checklstring(L, 1, &n);
+  context& ctx = current_context(L, "os.getenv");
+  state& s = state::of(L);
+  host_outcome out = host_outcome::value;
+  if (!guarded(s, [&] {
+        if (!ctx.perms().allows_env(std::string_view(name, n))) {
+          s.scratch = "environment variable \"" + std::string(name, n) + "\" is not in the plugin's permissions";
+          out = host_outcome::refused;
+          return;
+        }
+        const char* value = std::getenv(name);
+        if (value == nullptr) {
+          out = host_outcome::nothing;
+        } else {
+          s.scratch = value;
+        }
+      })) {
+    out = host_outcome::threw;
+  }
+  if (out == host_outcome::nothing) {
+    lua_pushnil(L);
+    return 1;
+  }
+  if (out != host_outcome::value) return raise_scratch(L);
+  lua_pushlstring(L, s.scratch.data(), s.scratch.size());
+  return 1;
+}
+
+/// The functions the host API adds to `os` (for open_sandbox).
+inline const luaL_Reg* os_functions() noexcept {
+  static const luaL_Reg functions[] = {{"getenv", &api_getenv}, {nullptr, nullptr}};
+  return functions;
+}
+
+}  // namespace detail
+
+/// Builds the `aura` table as a read-only proxy, records it in the registry
+/// (so every call can restore the global) and sets the global. May raise.
+inline void install_host_api(lua_State* L) {
+  static const luaL_Reg functions[] = {
+      {"allow", &detail::api_allow},   {"deny", &detail::api_deny},         {"mutate", &detail::api_mutate},
+      {"array", &detail::api_array},   {"is_array", &detail::api_is_array}, {"log", &detail::api_log},
+      {"config", &detail::api_config}, {"http", &detail::api_http},         {nullptr, nullptr}};
+  static const luaL_Reg storage_functions[] = {{"get", &detail::api_storage_get},
+                                               {"set", &detail::api_storage_set},
+                                               {"remove", &detail::api_storage_remove},
+                                               {nullptr, nullptr}};
+  lua_createtable(L, 0, 12);
+  luaL_setfuncs(L, functions, 0);
+  lua_pushlightuserdata(L, null_sentinel());
+  lua_setfield(L, -2, "null");
+  lua_pushlstring(L, version_string.data(), version_string.size());
+  lua_setfield(L, -2, "version");
+  lua_createtable(L, 0, 3);
+  luaL_setfuncs(L, storage_functions, 0);
+  make_read_only(L, "aura.storage");
+  lua_setfield(L, -2, "storage");
+  make_read_only(L, "aura");
+  lua_pushvalue(L, -1);
+  state::of(L).aura_ref = luaL_ref(L, LUA_REGISTRYINDEX);
+  lua_setglobal(L, "aura");
+}
+
+/// Opens the sandbox with the host API's additions, then installs `aura`. May raise.
+inline void open_plugin_environment(lua_State* L) {
+  open_sandbox(L, detail::os_functions());
+  install_host_api(L);
+}
+
+}  // namespace aura::lua
+#endif  // AURA_SI_AURA_ADAPTERS_LUA_HOST_API_HPP
+// ---- end aura/adapters/lua/host_api.hpp
+// ---- begin aura/adapters/lua/state_pool.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_LUA_STATE_POOL_HPP
+#define AURA_SI_AURA_ADAPTERS_LUA_STATE_POOL_HPP
+// aura/adapters/lua/state_pool.hpp - Lua states shared by the threads that call one plugin.
+//
+// A lua_State is not thread-safe, so each concurrent call leases its own: an
+// idle state if there is one, a new one while fewer than `max_states` live,
+// else the caller waits. A state that hit a bound is discarded, not reused.
+
+#include <condition_variable>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <utility>
+#include <vector>
+
+
+namespace aura::lua {
+
+class state_pool {
+ public:
+  using factory = std::function<result<std::unique_ptr<state>>()>;
+
+  /// One state on loan; returns it to the pool (or discards it) when destroyed.
+  class lease {
+   public:
+    lease() = default;
+    lease(lease&& other) noexcept : pool_(std::exchange(other.pool_, nullptr)), state_(std::move(other.state_)) {}
+    lease& operator=(lease&& other) noexcept {
+      if (this != &other) {
+        give_back();
+        pool_ = std::exchange(other.pool_, nullptr);
+        state_ = std::move(other.state_);
+      }
+      return *this;
+    }
+    lease(const lease&) = delete;
+    lease& operator=(const lease&) = delete;
+    ~lease() { give_back(); }
+
+    [[nodiscard]] state& operator*() const noexcept { return *state_; }
+    [[nodiscard]] state* operator->() const noexcept { return state_.get(); }
+    /// The state must not be reused (it ran into a bound or is otherwise suspect).
+    void discard() noexcept { discard_ = true; }
+
+   private:
+    friend class state_pool;
+    lease(state_pool* pool, std::unique_ptr<state> s) : pool_(pool), state_(std::move(s)) {}
+    void give_back() noexcept {
+      if (pool_ != nullptr && state_) pool_->release(std::move(state_), discard_);
+      pool_ = nullptr;
+    }
+    state_pool* pool_ = nullptr;
+    std::unique_ptr<state> state_;
+    bool discard_ = false;
+  };
+
+  state_pool(factory make, std::size_t max_states)
+      : make_(std::move(make)), max_(max_states == 0 ? 1 : max_states) {}
+
+  /// Puts a ready state in the pool (the one made while loading the plugin).
+  void adopt(std::unique_ptr<state> s) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++live_;
+    idle_.push_back(std::move(s));
+  }
+
+  /// An idle state, a new one, or (all `max_states` busy) the next one freed.
+  [[nodiscard]] result<lease> acquire() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    ready_.wait(lock, [&] { return !idle_.empty() || live_ < max_; });
+    if (!idle_.empty()) {
+      std::unique_ptr<state> s = std::move(idle_.back());
+      idle_.pop_back();
+      return lease(this, std::move(s));
+    }
+    ++live_;
+    ++created_;
+    lock.unlock();
+    auto made = make_();  // compiling the script takes a while: not under the lock
+    if (!made) {
+      lock.lock();
+      --live_;
+      ready_.notify_one();
+      return fail(std::move(made.error()));
+    }
+    return lease(this, std::move(*made));
+  }
+
+  /// States created since the pool was made (adopted ones not counted): tests
+  /// read it to see that a state that hit a bound was replaced.
+  [[nodiscard]] std::size_t created() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return created_;
+  }
+  [[nodiscard]] std::size_t live() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return live_;
+  }
+
+ private:
+  void release(std::unique_ptr<state> s, bool discard) noexcept {
+    if (discard) {
+      s.reset();  // lua_close outside the lock
+      std::lock_guard<std::mutex> lock(mutex_);
+      --live_;
+    } else {
+      std::lock_guard<std::mutex> lock(mutex_);
+      try {
+        idle_.push_back(std::move(s));
+      } catch (...) {
+        --live_;  // could not keep it: `s` closes as it goes out of scope
+      }
+    }
+    ready_.notify_one();
+  }
+
+  factory make_;
+  std::size_t max_;
+  mutable std::mutex mutex_;
+  std::condition_variable ready_;
+  std::vector<std::unique_ptr<state>> idle_;
+  std::size_t live_ = 0;
+  std::size_t created_ = 0;
+};
+
+}  // namespace aura::lua
+#endif  // AURA_SI_AURA_ADAPTERS_LUA_STATE_POOL_HPP
+// ---- end aura/adapters/lua/state_pool.hpp
+// ---- begin aura/core/chain.hpp
+#ifndef AURA_SI_AURA_CORE_CHAIN_HPP
+#define AURA_SI_AURA_CORE_CHAIN_HPP
+// aura/core/chain.hpp - hooks for one event type, run in (priority, name) order.
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+// ---- begin aura/core/condition.hpp
+#ifndef AURA_SI_AURA_CORE_CONDITION_HPP
+#define AURA_SI_AURA_CORE_CONDITION_HPP
+// aura/core/condition.hpp - gate expressions such as `history_gt:5 and not auto`.
+//
+// Grammar (whitespace separates words):
+//   expr := term { "and" term }
+//   term := "not" term | predicate
+//   predicate := name [ ":" arg ]     arg: up to the next space, or "quoted text"
+// Expressions are parsed once, when a hook is added; a bad one is an error
+// naming the character position. Evaluation reads `aura::facts`.
+
+#include <cctype>
+#include <charconv>
+#include <cstdlib>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+
+namespace aura {
+
+/// A predicate a host registers: reads facts and the expression's argument.
+using predicate_fn = std::function<bool(const facts&, std::string_view arg)>;
+
+/// How a registered predicate treats its `:arg`.
+enum class predicate_arg { none, optional, required, number };
+
+/// The predicates a host understands beyond the generic ones.
+///
+/// Generic predicates need no registration: `<fact>` (the fact is truthy),
+/// `<fact>_gt:N` and `<fact>_lt:N` (numeric comparison; false while the fact
+/// is absent). A registered name takes precedence over the generic reading.
+class predicate_registry {
+ public:
+  predicate_registry& add(std::string name, predicate_fn fn, predicate_arg arg = predicate_arg::optional) {
+    entries_[std::move(name)] = entry{std::move(fn), arg};
+    return *this;
+  }
+  struct entry {
+    predicate_fn fn;
+    predicate_arg arg = predicate_arg::optional;
+  };
+  [[nodiscard]] const entry* find(std::string_view name) const noexcept {
+    auto it = entries_.find(name);
+    return it == entries_.end() ? nullptr : &it->second;
+  }
+
+ private:
+  std::map<std::string, entry, std::less<>> entries_;
+};
+
+/// A parsed condition, cheap to copy (shares its parsed form) and immutable.
+class condition {
+ public:
+  /// Parses `text` against `registry` (which must outlive the condition).
+  [[nodiscard]] static result<condition> parse(std::string_view text,
+                                               const predicate_registry* registry = nullptr);
+
+  /// True when the gate is open for these facts.
+  [[nodiscard]] bool evaluate(const facts& f) const { return eval(root_, f); }
+  [[nodiscard]] const std::string& text() const noexcept { return text_; }
+
+ private:
+  enum class op { all_of, negate, registered, fact_true, fact_gt, fact_lt };
+  struct node {
+    op kind = op::fact_true;
+    std::string name;  // fact name, or registered predicate name
+    std::string arg;
+    double number = 0;
+    const predicate_registry::entry* pred = nullptr;
+    std::vector<node> children;
+  };
+
+  [[nodiscard]] static bool eval(const node& n, const facts& f) {
+    switch (n.kind) {
+      case op::all_of:
+        for (const auto& c : n.children)
+          if (!eval(c, f)) return false;
+        return true;
+      case op::negate: return !eval(n.children.front(), f);
+      case op::registered: return n.pred->fn(f, n.arg);
+      case op::fact_true: return f.truthy(n.name);
+      case op::fact_gt: {
+        auto v = f.number(n.name);
+        return v && *v > n.number;
+      }
+      case op::fact_lt: {
+        auto v = f.number(n.name);
+        return v && *v < n.number;
+      }
+    }
+    return false;
+  }
+
+  friend class condition_parser;
+  std::string text_;
+  node root_;
+};
+
+/// Recursive-descent parser behind condition::parse.
+class condition_parser {
+ public:
+  condition_parser(std::string_view text, const predicate_registry* registry) : text_(text), reg_(registry) {}
+
+  result<condition> run() {
+    condition c;
+    c.text_ = std::string(text_);
+    auto root = parse_expr();
+    if (!root) return fail(std::move(root.error()));
+    skip_space();
+    if (pos_ != text_.size()) return error_at("unexpected \"" + std::string(peek_word()) + "\"");
+    c.root_ = std::move(*root);
+    return c;
+  }
+
+ private:
+  using node = condition::node;
+  using op = condition::op;
+
+  [[nodiscard]] tl::unexpected<error> error_at(std::string what) const {
+    return fail(errc::parse_error,
+                "condition \"" + std::string(text_) + "\": " + what + " at position " + std::to_string(pos_ + 1),
+                "position " + std::to_string(pos_ + 1));
+  }
+  void skip_space() {
+    while (pos_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[pos_]))) ++pos_;
+  }
+  [[nodiscard]] std::string_view peek_word() const {
+    std::size_t end = pos_;
+    while (end < text_.size() && !std::isspace(static_cast<unsigned char>(text_[end]))) ++end;
+    return text_.substr(pos_, end - pos_);
+  }
+  [[nodiscard]] static bool name_char(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+  }
+
+  result<node> parse_expr() {
+    node all;
+    all.kind = op::all_of;
+    for (;;) {
+      auto t = parse_term();
+      if (!t) return t;
+      all.children.push_back(std::move(*t));
+      skip_space();
+      if (peek_word() != "and") break;
+      pos_ += 3;
+    }
+    if (all.children.size() == 1) return std::move(all.children.front());
+    return all;
+  }
+
+  result<node> parse_term() {
+    skip_space();
+    if (pos_ >= text_.size()) return error_at(pos_ == 0 ? "empty expression" : "expected a predicate after the end");
+    if (peek_word() == "not") {
+      pos_ += 3;
+      auto inner = parse_term();
+      if (!inner) return inner;
+      node n;
+      n.kind = op::negate;
+      n.children.push_back(std::move(*inner));
+      return n;
+    }
+    const std::size_t start = pos_;
+    while (pos_ < text_.size() && name_char(text_[pos_])) ++pos_;
+    if (pos_ == start) return error_at("expected a predicate name, found '" + std::string(1, text_[pos_]) + "'");
+    std::string name(text_.substr(start, pos_ - start));
+    if (name == "and") {
+      pos_ = start;
+      return error_at("expected a predicate before \"and\"");
+    }
+    bool has_arg = false;
+    std::string arg;
+    std::size_t arg_pos = pos_;
+    if (pos_ < text_.size() && text_[pos_] == ':') {
+      has_arg = true;
+      ++pos_;
+      arg_pos = pos_;
+      if (pos_ < text_.size() && text_[pos_] == '"') {
+        const std::size_t close = text_.find('"', pos_ + 1);
+        if (close == std::string_view::npos) return error_at("unterminated quoted argument");
+        arg = std::string(text_.substr(pos_ + 1, close - pos_ - 1));
+        pos_ = close + 1;
+      } else {
+        while (pos_ < text_.size() && !std::isspace(static_cast<unsigned char>(text_[pos_]))) ++pos_;
+        arg = std::string(text_.substr(arg_pos, pos_ - arg_pos));
+      }
+      if (arg.empty()) {
+        pos_ = arg_pos;
+        return error_at("predicate \"" + name + "\" has an empty argument");
+      }
+    } else if (pos_ < text_.size() && !std::isspace(static_cast<unsigned char>(text_[pos_]))) {
+      return error_at("unexpected character '" + std::string(1, text_[pos_]) + "'");
+    }
+
+    node n;
+    n.name = name;
+    n.arg = arg;
+    if (const auto* e = reg_ ? reg_->find(name) : nullptr) {
+      n.kind = op::registered;
+      n.pred = e;
+      if (e->arg == predicate_arg::none && has_arg) {
+        pos_ = start;
+        return error_at("predicate \"" + name + "\" takes no argument");
+      }
+      if ((e->arg == predicate_arg::required || e->arg == predicate_arg::number) && !has_arg) {
+        pos_ = start;
+        return error_at("predicate \"" + name + "\" needs an argument (" + name + ":...)");
+      }
+      if (e->arg == predicate_arg::number && !parse_number(arg, n.number)) {
+        pos_ = arg_pos;
+        return error_at("predicate \"" + name + "\" needs a number, got \"" + arg + "\"");
+      }
+      return n;
+    }
+    auto ends_with = [&](std::string_view suffix) {
+      return name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+    };
+    if (ends_with("_gt") || ends_with("_lt")) {
+      n.kind = ends_with("_gt") ? op::fact_gt : op::fact_lt;
+      n.name = name.substr(0, name.size() - 3);
+      if (!has_arg) {
+        pos_ = start;
+        return error_at("predicate \"" + name + "\" needs a number (" + name + ":N)");
+      }
+      if (!parse_number(arg, n.number)) {
+        pos_ = arg_pos;
+        return error_at("predicate \"" + name + "\" needs a number, got \"" + arg + "\"");
+      }
+      return n;
+    }
+    if (has_arg) {
+      pos_ = start;
+      return error_at("unknown predicate \"" + name + "\" with an argument");
+    }
+    n.kind = op::fact_true;
+    return n;
+  }
+
+  static bool parse_number(const std::string& s, double& out) {
+    if (s.empty()) return false;
+    char* end = nullptr;
+    out = std::strtod(s.c_str(), &end);
+    return end == s.c_str() + s.size();
+  }
+
+  std::string_view text_;
+  const predicate_registry* reg_;
+  std::size_t pos_ = 0;
+};
+
+inline result<condition> condition::parse(std::string_view text, const predicate_registry* registry) {
+  return condition_parser(text, registry).run();
+}
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_CONDITION_HPP
+// ---- end aura/core/condition.hpp
+// ---- begin aura/core/effects.hpp
+#ifndef AURA_SI_AURA_CORE_EFFECTS_HPP
+#define AURA_SI_AURA_CORE_EFFECTS_HPP
+// aura/core/effects.hpp - folding the effects of several hooks into one.
+
+#include <type_traits>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+namespace aura {
+
+/// Folds JSON effects (dynamic events): objects merge key by key, arrays
+/// concatenate (so two hooks' injected messages both survive), and any other
+/// value is replaced by the later hook's.
+inline void fold_json_effects(nlohmann::json& acc, const nlohmann::json& add) {
+  if (add.is_null()) return;
+  if (acc.is_object() && add.is_object()) {
+    for (auto it = add.begin(); it != add.end(); ++it) fold_json_effects(acc[it.key()], it.value());
+    return;
+  }
+  if (acc.is_array() && add.is_array()) {
+    for (const auto& v : add) acc.push_back(v);
+    return;
+  }
+  acc = add;
+}
+
+namespace detail {
+template <class Fx, class = void>
+struct has_fold : std::false_type {};
+template <class Fx>
+struct has_fold<Fx, std::void_t<decltype(std::declval<Fx&>().fold(std::declval<const Fx&>()))>>
+    : std::true_type {};
+}  // namespace detail
+
+/// Folds one hook's effects into the chain's: the effects type's own
+/// `fold(const Fx&)` rule when it has one, else the later hook's value wins.
+template <class Fx>
+void fold_effects(Fx& acc, const Fx& add) {
+  if constexpr (std::is_same_v<Fx, nlohmann::json>) {
+    fold_json_effects(acc, add);
+  } else if constexpr (detail::has_fold<Fx>::value) {
+    acc.fold(add);
+  } else {
+    acc = add;
+  }
+}
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_EFFECTS_HPP
+// ---- end aura/core/effects.hpp
+// ---- begin aura/core/hook.hpp
+#ifndef AURA_SI_AURA_CORE_HOOK_HPP
+#define AURA_SI_AURA_CORE_HOOK_HPP
+// aura/core/hook.hpp - how a hook is registered: name, order, gates and failure policy.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace aura {
+
+/// What a hook's failure (exception, crash, timeout, malformed answer) means.
+enum class failure_policy : std::uint8_t {
+  fail_open,   ///< treat as allow: the chain goes on
+  fail_closed  ///< treat as deny: the chain stops
+};
+
+inline constexpr failure_policy fail_open = failure_policy::fail_open;
+inline constexpr failure_policy fail_closed = failure_policy::fail_closed;
+
+[[nodiscard]] constexpr std::string_view to_string(failure_policy p) noexcept {
+  return p == failure_policy::fail_open ? "fail_open" : "fail_closed";
+}
+
+/// How much a chain records per dispatch.
+enum class tracing : std::uint8_t {
+  off,        ///< no trail, no stats: the fastest path (no clock reads, no allocation)
+  decisions,  ///< trail of hook and decision kind, call/error counters; no clock reads
+  timings     ///< decisions plus per-hook durations and latency percentiles (default)
+};
+
+/// A hook's registration. Hooks run in (priority, name) order: lower first.
+struct hook_options {
+  std::string name;                  ///< unique within its chain; required
+  int priority = 0;
+  std::string when;                  ///< condition expression; empty = always
+  bool once = false;                 ///< run at most once for the chain's lifetime
+  failure_policy on_error = failure_policy::fail_open;
+  std::chrono::milliseconds timeout{0};  ///< for plugin hooks; 0 = adapter default
+  std::string plugin;                ///< the plugin that owns the hook, if any
+
+  hook_options() = default;
+  hook_options(std::string hook_name) : name(std::move(hook_name)) {}  // NOLINT: "name" alone is common
+  hook_options(const char* hook_name) : name(hook_name) {}             // NOLINT
+  hook_options(std::string hook_name, int hook_priority) : name(std::move(hook_name)), priority(hook_priority) {}
+  hook_options& with_priority(int p) { priority = p; return *this; }
+  hook_options& with_condition(std::string expr) { when = std::move(expr); return *this; }
+  hook_options& run_once(bool v = true) { once = v; return *this; }
+  hook_options& with_policy(failure_policy p) { on_error = p; return *this; }
+  hook_options& with_timeout(std::chrono::milliseconds t) { timeout = t; return *this; }
+  hook_options& owned_by(std::string p) { plugin = std::move(p); return *this; }
+};
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_HOOK_HPP
+// ---- end aura/core/hook.hpp
+// ---- begin aura/core/outcome.hpp
+#ifndef AURA_SI_AURA_CORE_OUTCOME_HPP
+#define AURA_SI_AURA_CORE_OUTCOME_HPP
+// aura/core/outcome.hpp - what a dispatch returns: the verdict and how it came about.
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+
+namespace aura {
+
+/// The chain's verdict: allowed as is, allowed with changes, or denied.
+enum class verdict : std::uint8_t { allow, mutate, deny };
+
+[[nodiscard]] constexpr std::string_view to_string(verdict v) noexcept {
+  switch (v) {
+    case verdict::allow: return "allow";
+    case verdict::mutate: return "mutate";
+    case verdict::deny: return "deny";
+  }
+  return "unknown";
+}
+
+/// One hook run: what it answered and how long it took.
+struct trail_entry {
+  std::string hook;
+  std::string plugin;
+  decision_kind kind = decision_kind::allow;  ///< the decision that took effect
+  bool failed = false;                        ///< the hook failed; `kind` is its policy's answer
+  std::chrono::nanoseconds duration{0};       ///< zero unless the chain traces timings
+};
+
+/// The result of dispatching one event through a chain.
+template <class E>
+struct outcome {
+  aura::verdict verdict = aura::verdict::allow;
+  std::string reason;     ///< deny reason (the hook's, or the failure that closed the chain)
+  std::string denied_by;  ///< the hook that denied
+  payload_t<E> data{};    ///< the final payload, with every accepted mutation applied
+  effects_t<E> effects{}; ///< the hooks' effects folded in chain order
+  std::vector<trail_entry> trail;
+  std::vector<error> diagnostics;  ///< hook failures, protocol violations, rejected patches
+
+  [[nodiscard]] bool allowed() const noexcept { return verdict != aura::verdict::deny; }
+  [[nodiscard]] bool denied() const noexcept { return verdict == aura::verdict::deny; }
+  [[nodiscard]] bool mutated() const noexcept { return verdict == aura::verdict::mutate; }
+  explicit operator bool() const noexcept { return allowed(); }
+};
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_OUTCOME_HPP
+// ---- end aura/core/outcome.hpp
+// ---- begin aura/core/snapshot.hpp
+#ifndef AURA_SI_AURA_CORE_SNAPSHOT_HPP
+#define AURA_SI_AURA_CORE_SNAPSHOT_HPP
+// aura/core/snapshot.hpp - an immutable value published to lock-free readers.
+//
+// Dispatch must read the current chain without taking a lock while writers
+// swap in new versions. std::atomic<std::shared_ptr> takes a lock in
+// libstdc++, so this uses a split reference count instead: the atomic word
+// packs the node pointer (upper 48 bits) with a count of readers currently
+// inside (lower 16 bits). Readers increment it with one CAS and give it back
+// with another; when a writer swaps the node out, it moves the count of
+// readers still inside into the node's own counter, and the last one out
+// frees it. No reader ever waits for a writer, and a writer never waits for
+// a reader (an in-flight dispatch finishes on the version it started with).
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <thread>
+#include <utility>
+
+namespace aura::detail {
+
+template <class T>
+class published {
+  struct node {
+    explicit node(T v) : value(std::move(v)) {}
+    T value;
+    std::atomic<std::int64_t> inside{0};  // readers handed over by a writer, minus readers gone
+  };
+  static constexpr std::uint64_t count_bits = 16;
+  static constexpr std::uint64_t count_mask = (std::uint64_t{1} << count_bits) - 1;
+  static_assert(sizeof(void*) == 8, "aura's lock-free snapshot needs a 64-bit address space");
+
+  [[nodiscard]] static std::uint64_t pack(node* n) noexcept {
+    const auto bits = reinterpret_cast<std::uintptr_t>(n);
+    // User-space addresses fit in 48 bits on x86-64 and AArch64 (4-level paging).
+    if ((bits >> (64 - count_bits)) != 0) std::terminate();
+    return static_cast<std::uint64_t>(bits) << count_bits;
+  }
+  [[nodiscard]] static node* unpack(std::uint64_t word) noexcept {
+    return reinterpret_cast<node*>(static_cast<std::uintptr_t>(word >> count_bits));
+  }
+
+ public:
+  /// A reader's hold on one version; the version lives while a guard does.
+  class guard {
+   public:
+    guard() = default;
+    guard(published* owner, node* n) noexcept : owner_(owner), node_(n) {}
+    guard(guard&& o) noexcept : owner_(std::exchange(o.owner_, nullptr)), node_(std::exchange(o.node_, nullptr)) {}
+    guard& operator=(guard&& o) noexcept {
+      if (this != &o) {
+        reset();
+        owner_ = std::exchange(o.owner_, nullptr);
+        node_ = std::exchange(o.node_, nullptr);
+      }
+      return *this;
+    }
+    guard(const guard&) = delete;
+    guard& operator=(const guard&) = delete;
+    ~guard() { reset(); }
+
+    [[nodiscard]] const T& operator*() const noexcept { return node_->value; }
+    [[nodiscard]] const T* operator->() const noexcept { return &node_->value; }
+
+   private:
+    void reset() noexcept {
+      if (owner_) owner_->release(node_);
+      owner_ = nullptr;
+      node_ = nullptr;
+    }
+    published* owner_ = nullptr;
+    node* node_ = nullptr;
+  };
+
+  explicit published(T initial) : word_(pack(new node(std::move(initial)))) {}
+  published(const published&) = delete;
+  published& operator=(const published&) = delete;
+  ~published() {
+    // No reader may be inside when the owner is destroyed.
+    delete unpack(word_.load(std::memory_order_acquire));
+  }
+
+  /// Enters the current version; lock-free, never blocks on writers.
+  [[nodiscard]] guard acquire() noexcept {
+    std::uint64_t cur = word_.load(std::memory_order_acquire);
+    for (;;) {
+      if ((cur & count_mask) == count_mask) {  // 65,535 readers inside at once: let one leave
+        std::this_thread::yield();
+        cur = word_.load(std::memory_order_acquire);
+        continue;
+      }
+      if (word_.compare_exchange_weak(cur, cur + 1, std::memory_order_acq_rel, std::memory_order_acquire)) {
+        return guard(this, unpack(cur));
+      }
+    }
+  }
+
+  /// Publishes a new version. Writers serialise among themselves (not with readers).
+  void store(T value) {
+    node* fresh = new node(std::move(value));
+    std::lock_guard<std::mutex> lock(writers_);
+    const std::uint64_t old = word_.exchange(pack(fresh), std::memory_order_acq_rel);
+    retire(unpack(old), static_cast<std::int64_t>(old & count_mask));
+  }
+
+  /// Runs `edit(const T&) -> T` on the current version and publishes the result,
+  /// atomically with respect to other writers.
+  template <class Edit>
+  void update(Edit&& edit) {
+    std::lock_guard<std::mutex> lock(writers_);
+    node* cur = unpack(word_.load(std::memory_order_acquire));
+    node* fresh = new node(edit(static_cast<const T&>(cur->value)));
+    const std::uint64_t old = word_.exchange(pack(fresh), std::memory_order_acq_rel);
+    retire(unpack(old), static_cast<std::int64_t>(old & count_mask));
+  }
+
+ private:
+  void release(node* n) noexcept {
+    std::uint64_t cur = word_.load(std::memory_order_acquire);
+    while (unpack(cur) == n) {  // still current: give our count back
+      if (word_.compare_exchange_weak(cur, cur - 1, std::memory_order_acq_rel, std::memory_order_acquire)) return;
+    }
+    // Swapped out: the writer moved our count into the node.
+    if (n->inside.fetch_sub(1, std::memory_order_acq_rel) == 1) delete n;
+  }
+  static void retire(node* n, std::int64_t readers_inside) noexcept {
+    if (n->inside.fetch_add(readers_inside, std::memory_order_acq_rel) + readers_inside == 0) delete n;
+  }
+
+  std::atomic<std::uint64_t> word_;
+  std::mutex writers_;  // writers only; dispatch never touches it
+};
+
+}  // namespace aura::detail
+#endif  // AURA_SI_AURA_CORE_SNAPSHOT_HPP
+// ---- end aura/core/snapshot.hpp
+// ---- begin aura/core/stats.hpp
+#ifndef AURA_SI_AURA_CORE_STATS_HPP
+#define AURA_SI_AURA_CORE_STATS_HPP
+// aura/core/stats.hpp - per-hook counters and a lock-free latency histogram.
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace aura {
+
+/// A latency histogram with 4 buckets per power of two of nanoseconds
+/// (about 19% resolution): recording is one relaxed atomic increment.
+class latency_histogram {
+ public:
+  static constexpr int sub_buckets = 4;
+  static constexpr int bucket_count = 64 * sub_buckets;
+
+  void record(std::uint64_t ns) noexcept {
+    buckets_[static_cast<std::size_t>(index_of(ns))].fetch_add(1, std::memory_order_relaxed);
+  }
+
+  /// The upper bound (ns) of the bucket holding quantile q (0 < q <= 1); 0 when empty.
+  [[nodiscard]] std::uint64_t quantile(double q) const noexcept {
+    std::array<std::uint64_t, bucket_count> counts{};
+    std::uint64_t total = 0;
+    for (std::size_t i = 0; i < counts.size(); ++i) {
+      counts[i] = buckets_[i].load(std::memory_order_relaxed);
+      total += counts[i];
+    }
+    if (total == 0) return 0;
+    auto rank = static_cast<std::uint64_t>(q * static_cast<double>(total));
+    if (rank == 0) rank = 1;
+    std::uint64_t seen = 0;
+    for (int i = 0; i < bucket_count; ++i) {
+      seen += counts[static_cast<std::size_t>(i)];
+      if (seen >= rank) return upper_bound(i);
+    }
+    return upper_bound(bucket_count - 1);
+  }
+
+  [[nodiscard]] static int index_of(std::uint64_t ns) noexcept {
+    if (ns < sub_buckets) return static_cast<int>(ns);
+    const int log = 63 - __builtin_clzll(ns);  // ns >= 4, so log >= 2
+    const int sub = static_cast<int>((ns >> (log - 2)) & (sub_buckets - 1));
+    return log * sub_buckets + sub;
+  }
+  [[nodiscard]] static std::uint64_t upper_bound(int index) noexcept {
+    if (index < sub_buckets) return static_cast<std::uint64_t>(index);
+    const int log = index / sub_buckets;
+    const int sub = index % sub_buckets;
+    if (log >= 63) return ~std::uint64_t{0};
+    const std::uint64_t base = std::uint64_t{1} << log;
+    return base + (base / sub_buckets) * static_cast<std::uint64_t>(sub + 1) - 1;
+  }
+
+ private:
+  std::array<std::atomic<std::uint64_t>, bucket_count> buckets_{};
+};
+
+namespace detail {
+/// Serialised bytes of the hook call running on this thread (see record_wire_bytes).
+struct wire_bytes {
+  std::uint64_t in = 0;
+  std::uint64_t out = 0;
+};
+inline thread_local wire_bytes current_call_bytes;
+}  // namespace detail
+
+/// Adapters call this when they serialise a hook call: `in` bytes sent to the
+/// plugin, `out` bytes read back. The chain adds them to the hook's stats.
+inline void record_wire_bytes(std::uint64_t in, std::uint64_t out) noexcept {
+  detail::current_call_bytes.in += in;
+  detail::current_call_bytes.out += out;
+}
+
+/// One hook's running counters; shared by every snapshot of its chain.
+struct hook_counters {
+  std::atomic<std::uint64_t> calls{0};
+  std::atomic<std::uint64_t> errors{0};
+  std::atomic<std::uint64_t> denies{0};
+  std::atomic<std::uint64_t> mutations{0};
+  std::atomic<std::uint64_t> skipped{0};
+  std::atomic<std::uint64_t> bytes_in{0};   ///< serialised bytes sent to the hook (plugins)
+  std::atomic<std::uint64_t> bytes_out{0};  ///< serialised bytes received back
+  latency_histogram latency;
+};
+
+/// A copy of one hook's figures at one moment.
+struct hook_stats {
+  std::string event;
+  std::string hook;
+  std::string plugin;
+  std::uint64_t calls = 0, errors = 0, denies = 0, mutations = 0, skipped = 0;
+  std::uint64_t bytes_in = 0, bytes_out = 0;
+  std::chrono::nanoseconds p50{0}, p95{0}, p99{0};
+
+  [[nodiscard]] static hook_stats of(const hook_counters& c) {
+    hook_stats s;
+    s.calls = c.calls.load(std::memory_order_relaxed);
+    s.errors = c.errors.load(std::memory_order_relaxed);
+    s.denies = c.denies.load(std::memory_order_relaxed);
+    s.mutations = c.mutations.load(std::memory_order_relaxed);
+    s.skipped = c.skipped.load(std::memory_order_relaxed);
+    s.bytes_in = c.bytes_in.load(std::memory_order_relaxed);
+    s.bytes_out = c.bytes_out.load(std::memory_order_relaxed);
+    s.p50 = std::chrono::nanoseconds(c.latency.quantile(0.50));
+    s.p95 = std::chrono::nanoseconds(c.latency.quantile(0.95));
+    s.p99 = std::chrono::nanoseconds(c.latency.quantile(0.99));
+    return s;
+  }
+};
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_STATS_HPP
+// ---- end aura/core/stats.hpp
+
+namespace aura {
+
+/// The context dispatch uses when the caller passes none: the host's own.
+[[nodiscard]] inline context& host_context() {
+  static context ctx;
+  return ctx;
+}
+
+/// A hook over the JSON form of an event: what adapters (process, command,
+/// WASM, Lua) and dynamic callers register.
+using json_hook = std::function<result<decision<dynamic_event>>(const envelope<dynamic_event>&, context&)>;
+
+/// Checks a payload after each mutation (a JSON Schema, usually): nullopt when
+/// valid, else an error whose `where` is the JSON pointer at fault.
+template <class E>
+using payload_check = std::function<std::optional<error>(const payload_t<E>&)>;
+
+namespace detail {
+
+/// Whether a type converts to and from nlohmann::json (needed for JSON hooks).
+template <class T, class = void>
+struct json_convertible : std::false_type {};
+template <class T>
+struct json_convertible<T, std::void_t<decltype(nlohmann::json(std::declval<const T&>())),
+                                       decltype(std::declval<const nlohmann::json&>().template get<T>())>>
+    : std::true_type {};
+
+/// Calls a native hook with whichever of (payload), (envelope), (payload, ctx),
+/// (envelope, ctx) it accepts, and lifts its answer into result<decision<E>>.
+template <class E, class F>
+[[nodiscard]] result<decision<E>> call_native(F& fn, const envelope<E>& env, context& ctx) {
+  using payload = payload_t<E>;
+  auto lift = [](auto&& answer) -> result<decision<E>> {
+    using R = std::decay_t<decltype(answer)>;
+    if constexpr (std::is_same_v<R, result<decision<E>>>) {
+      return std::forward<decltype(answer)>(answer);
+    } else {
+      static_assert(std::is_convertible_v<R, decision<E>>,
+                    "a hook returns aura::allow(), aura::deny(...), aura::mutate(...), "
+                    "aura::decision<E> or aura::result<aura::decision<E>>");
+      return decision<E>(std::forward<decltype(answer)>(answer));
+    }
+  };
+  if constexpr (std::is_invocable_v<F&, const envelope<E>&, context&>) {
+    return lift(fn(env, ctx));
+  } else if constexpr (std::is_invocable_v<F&, const payload&, context&>) {
+    return lift(fn(env.data, ctx));
+  } else if constexpr (std::is_invocable_v<F&, const envelope<E>&>) {
+    return lift(fn(env));
+  } else {
+    static_assert(std::is_invocable_v<F&, const payload&>,
+                  "a hook takes (const E&), (const aura::envelope<E>&), or either plus aura::context&");
+    return lift(fn(env.data));
+  }
+}
+
+/// Parses a hook's `when` gate once, at registration; a missing name or a bad
+/// expression is an error naming the hook. Shared by every hook runner.
+[[nodiscard]] inline result<std::optional<condition>> parse_gate(const hook_options& opts,
+                                                                 const predicate_registry* registry) {
+  if (opts.name.empty()) return fail(errc::invalid_argument, "a hook needs a name");
+  if (opts.when.empty()) return std::optional<condition>{};
+  auto parsed = condition::parse(opts.when, registry);
+  if (!parsed) {
+    error e = std::move(parsed.error());
+    e.hook = opts.name;
+    e.plugin = opts.plugin;
+    return fail(std::move(e));
+  }
+  return std::optional<condition>(std::move(*parsed));
+}
+
+/// Run order of two hooks: (priority, name).
+[[nodiscard]] inline bool runs_before(const hook_options& a, const hook_options& b) noexcept {
+  return a.priority != b.priority ? a.priority < b.priority : a.name < b.name;
+}
+
+}  // namespace detail
+
+/// Hooks for event type `E` (or aura::dynamic_event), ordered by (priority, name).
+///
+/// Adding and removing hooks may happen while other threads dispatch: each
+/// dispatch reads an immutable snapshot without a lock, so it finishes on the
+/// hooks it started with.
+template <class E>
+class chain {
+  using traits = event_traits<E>;
+
+ public:
+  using event_type = E;
+  using payload_type = payload_t<E>;
+
+  explicit chain(tracing trace = tracing::timings) : state_(snapshot{}) {
+    state_.update([&](const snapshot& s) {
+      snapshot n = s;
+      n.trace = trace;
+      n.flags = traits::flags;
+      return n;
+    });
+  }
+
+  /// Adds a native hook. `fn` takes (const E&), (const envelope<E>&), or either
+  /// plus context&, and returns a decision (or result<decision<E>>).
+  template <class F>
+  result<void> add(hook_options opts, F&& fn) {
+    if constexpr (traits::is_dynamic && std::is_convertible_v<F, json_hook>) {
+      return add_json(std::move(opts), json_hook(std::forward<F>(fn)));
+    } else {
+      using fn_type = std::decay_t<F>;
+      auto target = std::make_shared<fn_type>(std::forward<F>(fn));
+      return insert(std::move(opts), &thunk<fn_type>, std::move(target), nullptr);
+    }
+  }
+
+  /// Adds a hook over the event's JSON form (plugins). On a typed chain the
+  /// payload is serialised once per dispatch, only if such a hook runs.
+  result<void> add_json(hook_options opts, json_hook fn) {
+    static_assert(detail::json_convertible<payload_type>::value,
+                  "JSON hooks on a typed event need to_json/from_json for it (NLOHMANN_DEFINE_TYPE_...)");
+    if constexpr (traits::is_dynamic) {
+      auto target = std::make_shared<json_hook>(fn);
+      return insert(std::move(opts), &thunk<json_hook>, std::move(target), std::move(fn));
+    } else {
+      return insert(std::move(opts), nullptr, nullptr, std::move(fn));
+    }
+  }
+
+  /// Removes a hook by name; false if there is none.
+  bool remove(std::string_view name) {
+    bool found = false;
+    state_.update([&](const snapshot& s) {
+      snapshot n = s;
+      auto it = std::find_if(n.hooks.begin(), n.hooks.end(), [&](const entry& e) { return e.opts.name == name; });
+      if (it != n.hooks.end()) {
+        n.hooks.erase(it);
+        found = true;
+      }
+      n.reindex();
+      return n;
+    });
+    return found;
+  }
+
+  /// Removes every hook a plugin owns; returns how many.
+  std::size_t remove_plugin(std::string_view plugin) {
+    std::size_t count = 0;
+    state_.update([&](const snapshot& s) {
+      snapshot n = s;
+      auto keep = std::remove_if(n.hooks.begin(), n.hooks.end(), [&](const entry& e) { return e.opts.plugin == plugin; });
+      count = static_cast<std::size_t>(n.hooks.end() - keep);
+      n.hooks.erase(keep, n.hooks.end());
+      n.reindex();
+      return n;
+    });
+    return count;
+  }
+
+  /// The JSON hooks with their registrations (a dynamic chain's are all JSON
+  /// hooks); the bus uses it to move them into a typed chain.
+  [[nodiscard]] std::vector<std::pair<hook_options, json_hook>> exported_hooks() const {
+    auto snap = state_.acquire();
+    std::vector<std::pair<hook_options, json_hook>> out;
+    for (const auto& h : snap->hooks) {
+      if (h.json) out.emplace_back(h.opts, h.json);
+    }
+    return out;
+  }
+
+  [[nodiscard]] std::size_t size() const { return state_.acquire()->hooks.size(); }
+  [[nodiscard]] bool empty() const { return size() == 0; }
+
+  /// Hook names in run order.
+  [[nodiscard]] std::vector<std::string> names() const {
+    auto snap = state_.acquire();
+    std::vector<std::string> out;
+    for (const auto& h : snap->hooks) out.push_back(h.opts.name);
+    return out;
+  }
+
+  void set_tracing(tracing t) { edit([&](snapshot& s) { s.trace = t; }); }
+  /// A check run after every mutation (see payload_check).
+  void set_payload_check(payload_check<E> check) { edit([&](snapshot& s) { s.check = std::move(check); }); }
+  /// The predicates `when` conditions may use; must outlive the chain.
+  void set_predicates(const predicate_registry* registry) { predicates_.store(registry); }
+  /// Flags of a dynamic event, from the runtime catalog.
+  void set_flags(event_flags flags) {
+    static_assert(traits::is_dynamic, "a typed event's flags are compile-time traits");
+    edit([&](snapshot& s) { s.flags = flags; });
+  }
+  [[nodiscard]] event_flags flags() const { return state_.acquire()->flags; }
+
+  /// Runs the hooks on `env` in order with the host's default context.
+  [[nodiscard]] outcome<E> dispatch(envelope<E> env) const { return dispatch(std::move(env), host_context()); }
+
+  /// Runs the hooks on a caller-owned envelope: it is copied only if a hook
+  /// mutates it (an allow-only chain copies just the payload into the outcome).
+  [[nodiscard]] outcome<E> dispatch(const envelope<E>& env, context& ctx) const {
+    auto snap = state_.acquire();
+    return run(*snap, env, nullptr, ctx);
+  }
+
+  /// Runs the hooks on `env` in order. Never throws for a hook's failure.
+  [[nodiscard]] outcome<E> dispatch(envelope<E>&& env, context& ctx) const {
+    auto snap = state_.acquire();
+    return run(*snap, env, &env, ctx);
+  }
+
+  /// Every hook's counters and latency percentiles.
+  [[nodiscard]] std::vector<hook_stats> stats() const {
+    auto snap = state_.acquire();
+    std::vector<hook_stats> out;
+    for (const auto& h : snap->hooks) {
+      hook_stats s = hook_stats::of(h.rt->counters);
+      s.hook = h.opts.name;
+      s.plugin = h.opts.plugin;
+      out.push_back(std::move(s));
+    }
+    return out;
+  }
+
+
+
+ private:
+  struct runtime {
+    std::atomic<bool> fired{false};  // for `once`
+    hook_counters counters;
+  };
+  /// Calls a stored callable: a plain function pointer, so a hook costs one
+  /// indirect call (std::function would add a second).
+  using call_fn = result<decision<E>> (*)(void* target, const envelope<E>& env, context& ctx);
+
+  template <class F>
+  static result<decision<E>> thunk(void* target, const envelope<E>& env, context& ctx) {
+    return detail::call_native<E>(*static_cast<F*>(target), env, ctx);
+  }
+
+  struct entry {
+    hook_options opts;
+    std::optional<condition> gate;
+    call_fn call = nullptr;          // native (or a dynamic chain's JSON) hook
+    std::shared_ptr<void> target;    // what `call` calls
+    json_hook json;                  // a JSON hook (for typed chains: called through a JSON view)
+    std::shared_ptr<runtime> rt;
+  };
+  /// The dispatch loop's compact view of one hook (hot data only).
+  struct hot {
+    call_fn call;
+    void* target;
+    const entry* cold;
+    bool gated;
+    bool once;
+  };
+  struct snapshot {
+    std::vector<entry> hooks;
+    std::vector<hot> order;  // rebuilt after every edit
+    tracing trace = tracing::timings;
+    event_flags flags = event_flags::none;
+    payload_check<E> check;
+
+    snapshot() = default;
+    snapshot(const snapshot& o) : hooks(o.hooks), trace(o.trace), flags(o.flags), check(o.check) { reindex(); }
+    snapshot(snapshot&& o) noexcept = default;  // vectors keep their buffers: `order` stays valid
+    snapshot& operator=(const snapshot&) = delete;
+    snapshot& operator=(snapshot&&) = delete;
+    void reindex() {
+      order.clear();
+      order.reserve(hooks.size());
+      for (const entry& e : hooks) order.push_back(hot{e.call, e.target.get(), &e, e.gate.has_value(), e.opts.once});
+    }
+  };
+
+  template <class Edit>
+  void edit(Edit&& fn) {
+    state_.update([&](const snapshot& s) {
+      snapshot n = s;
+      fn(n);
+      n.reindex();
+      return n;
+    });
+  }
+
+  result<void> insert(hook_options opts, call_fn call, std::shared_ptr<void> target, json_hook json) {
+    auto parsed_gate = detail::parse_gate(opts, predicates_.load());
+    if (!parsed_gate) return fail(std::move(parsed_gate.error()));
+    std::optional<condition> gate = std::move(*parsed_gate);
+    bool duplicate = false;
+    state_.update([&](const snapshot& s) {
+      snapshot n = s;
+      duplicate = std::any_of(n.hooks.begin(), n.hooks.end(), [&](const entry& e) { return e.opts.name == opts.name; });
+      if (duplicate) return n;
+      entry e{opts, std::move(gate), call, std::move(target), std::move(json), std::make_shared<runtime>()};
+      auto pos = std::upper_bound(n.hooks.begin(), n.hooks.end(), e,
+                                  [](const entry& a, const entry& b) { return detail::runs_before(a.opts, b.opts); });
+      n.hooks.insert(pos, std::move(e));
+      n.reindex();
+      return n;
+    });
+    if (duplicate) {
+      error e{errc::already_exists, "a hook named \"" + opts.name + "\" is already in the chain for \"" +
+                                        std::string(traits::name) + "\"", opts.plugin, opts.name, {}};
+      return fail(std::move(e));
+    }
+    return {};
+  }
+
+  /// The dispatch loop; see DESIGN §3 for the rules it follows.
+  /// `owned` is the envelope itself when the caller gave it up (edited in
+  /// place), else null and `input` is copied on the first mutation.
+  [[nodiscard]] outcome<E> run(const snapshot& s, const envelope<E>& input, envelope<E>* owned, context& ctx) const {
+    outcome<E> out;
+    std::optional<envelope<E>> copy;
+    const envelope<E>* current = owned ? owned : &input;
+    auto writable = [&]() -> envelope<E>& {
+      if (owned) return *owned;
+      if (!copy) copy.emplace(input);
+      current = &*copy;
+      return *copy;
+    };
+    const bool trace = s.trace != tracing::off;
+    const bool timed = s.trace == tracing::timings;
+    if (trace) out.trail.reserve(s.hooks.size());
+    bool mutated = false;
+    std::optional<envelope<dynamic_event>> json_view;  // typed events: made on first JSON hook
+
+    for (const hot& fast : s.order) {
+      const entry& h = *fast.cold;
+      if (fast.gated && !h.gate->evaluate(ctx.facts())) {
+        if (trace) h.rt->counters.skipped.fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
+      if (fast.once && h.rt->fired.exchange(true, std::memory_order_acq_rel)) continue;
+
+      const auto start = timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
+      if (trace) detail::current_call_bytes = {};
+      result<decision<E>> answer = invoke(fast, *current, ctx, json_view);
+      std::chrono::nanoseconds took{0};
+      if (timed) took = std::chrono::steady_clock::now() - start;
+
+      step_result step;
+      bool stop = false;
+      if (!answer) {
+        stop = apply_failure(h, std::move(answer.error()), out, step);
+      } else {
+        decision<E>& d = *answer;
+        step.kind = d.kind();
+        if (d.is_deny()) {
+          if (!has_flag(s.flags, event_flags::vetoable)) {
+            violation(h, "denied an event that is not vetoable; the decision is ignored", out);
+            step.kind = decision_kind::allow;
+          } else {
+            out.verdict = verdict::deny;
+            out.reason = d.reason();
+            out.denied_by = h.opts.name;
+            stop = true;
+          }
+        } else if (d.is_mutate()) {
+          if (!has_flag(s.flags, event_flags::patchable)) {
+            violation(h, "mutated an event that is not patchable; the decision is ignored", out);
+            step.kind = decision_kind::allow;
+          } else if (auto failure = apply_mutation(s, d, writable(), json_view)) {
+            stop = apply_failure(h, std::move(*failure), out, step);
+          } else {
+            mutated = true;
+          }
+        }
+        if (!step.failed && d.has_effects()) fold_effects(out.effects, *std::as_const(d).effects());
+      }
+      if (trace) {
+        auto& c = h.rt->counters;
+        c.calls.fetch_add(1, std::memory_order_relaxed);
+        if (step.failed) c.errors.fetch_add(1, std::memory_order_relaxed);
+        if (step.kind == decision_kind::deny) c.denies.fetch_add(1, std::memory_order_relaxed);
+        if (step.kind == decision_kind::mutate) c.mutations.fetch_add(1, std::memory_order_relaxed);
+        if (timed) c.latency.record(static_cast<std::uint64_t>(took.count()));
+        if (const auto bytes = detail::current_call_bytes; bytes.in | bytes.out) {
+          c.bytes_in.fetch_add(bytes.in, std::memory_order_relaxed);
+          c.bytes_out.fetch_add(bytes.out, std::memory_order_relaxed);
+        }
+        out.trail.push_back(trail_entry{h.opts.name, h.opts.plugin, step.kind, step.failed, took});
+      }
+      if (stop) break;
+    }
+    if (out.verdict != verdict::deny && mutated) out.verdict = verdict::mutate;
+    if (owned) {
+      out.data = std::move(owned->data);
+    } else if (copy) {
+      out.data = std::move(copy->data);
+    } else {
+      out.data = input.data;
+    }
+    return out;
+  }
+
+  /// Calls one hook; an exception becomes an error, never escapes.
+  [[nodiscard]] result<decision<E>> invoke(const hot& fast, const envelope<E>& env, context& ctx,
+                                           std::optional<envelope<dynamic_event>>& json_view) const {
+    try {
+      if (fast.call) return fast.call(fast.target, env, ctx);
+      const entry& h = *fast.cold;
+      if constexpr (!traits::is_dynamic && detail::json_convertible<payload_type>::value) {
+        if (!json_view) json_view = to_dynamic(env);
+        result<decision<dynamic_event>> r = h.json(*json_view, ctx);
+        if (!r) return fail(std::move(r.error()));
+        return lift_json_decision(std::move(*r));
+      }
+      return fail(errc::hook_failed, "hook has no callable");
+    } catch (const std::exception& ex) {
+      return fail(errc::hook_failed, std::string("hook threw: ") + ex.what());
+    } catch (...) {
+      return fail(errc::hook_failed, "hook threw a non-standard exception");
+    }
+  }
+
+  /// A JSON hook's decision on a typed event: kind, reason and JSON patch carry
+  /// over; its effects are converted from JSON to E::effects.
+  [[nodiscard]] static result<decision<E>> lift_json_decision(decision<dynamic_event> d) {
+    decision<E> out = decision<E>::from_wire(d.kind(), d.reason(), d.json_patch(), d.json_patch_format());
+    if (d.effects()) {
+      if constexpr (!detail::json_convertible<effects_t<E>>::value) {
+        return fail(errc::protocol_error, "the event's effects type cannot be read from JSON");
+      } else try {
+        out.set_effects(d.effects()->template get<effects_t<E>>());
+      } catch (const std::exception& ex) {
+        return fail(errc::protocol_error, std::string("effects do not fit the event's effects type: ") + ex.what());
+      }
+    }
+    return out;
+  }
+
+  /// Applies a mutation to the working copy; an error leaves it untouched.
+  [[nodiscard]] std::optional<error> apply_mutation(const snapshot& s, decision<E>& d, envelope<E>& env,
+                                                    std::optional<envelope<dynamic_event>>& json_view) const {
+    if constexpr (!traits::is_dynamic && !detail::json_convertible<payload_type>::value) {
+      (void)json_view;
+    } else if (d.has_json_patch()) {
+      const nlohmann::json& base = [&]() -> const nlohmann::json& {
+        if constexpr (traits::is_dynamic) {
+          return env.data;
+        } else {
+          if (!json_view) json_view = to_dynamic(env);
+          return json_view->data;
+        }
+      }();
+      auto patched = apply_patch(base, d.json_patch(), d.json_patch_format());
+      if (!patched) return std::move(patched.error());
+      if constexpr (traits::is_dynamic) {
+        if (s.check) {
+          if (auto bad = s.check(*patched)) return bad;
+        }
+        env.data = std::move(*patched);
+      } else {
+        payload_type next;
+        try {
+          next = patched->template get<payload_type>();
+        } catch (const std::exception& ex) {
+          return error{errc::validation_failed, std::string("patched payload does not fit the event type: ") + ex.what(),
+                       {}, {}, {}};
+        }
+        if (s.check) {
+          if (auto bad = s.check(next)) return bad;
+        }
+        env.data = std::move(next);
+        json_view->data = std::move(*patched);
+      }
+      return std::nullopt;
+    }
+    if constexpr (!traits::is_dynamic) {
+      if (s.check) {
+        payload_type next = env.data;
+        d.apply_to(next);
+        if (auto bad = s.check(next)) return bad;
+        env.data = std::move(next);
+      } else {
+        d.apply_to(env.data);
+      }
+      if constexpr (detail::json_convertible<payload_type>::value) {
+        if (json_view) json_view->data = nlohmann::json(env.data);
+      }
+    }
+    return std::nullopt;
+  }
+
+  /// Records a failure; the hook's policy answers. Returns true to stop the chain.
+  /// What one hook's run came to (a trail entry is made of it only when tracing).
+  struct step_result {
+    decision_kind kind = decision_kind::allow;
+    bool failed = false;
+  };
+
+  static bool apply_failure(const entry& h, error e, outcome<E>& out, step_result& step) {
+    e.hook = h.opts.name;
+    if (e.plugin.empty()) e.plugin = h.opts.plugin;
+    step.failed = true;
+    const bool closed = h.opts.on_error == failure_policy::fail_closed;
+    step.kind = closed ? decision_kind::deny : decision_kind::allow;
+    if (closed) {
+      out.verdict = verdict::deny;
+      out.reason = "hook \"" + h.opts.name + "\" failed: " + e.message;
+      out.denied_by = h.opts.name;
+    }
+    out.diagnostics.push_back(std::move(e));
+    return closed;
+  }
+
+  static void violation(const entry& h, std::string what, outcome<E>& out) {
+    out.diagnostics.push_back(
+        error{errc::protocol_violation, "hook " + std::move(what), h.opts.plugin, h.opts.name, {}});
+  }
+
+  mutable detail::published<snapshot> state_;
+  std::atomic<const predicate_registry*> predicates_{nullptr};
+};
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_CHAIN_HPP
+// ---- end aura/core/chain.hpp
+
+namespace aura {
+
+/// How a Lua plugin is loaded.
+struct lua_options {
+  std::string name;              ///< the plugin's name (errors, logs); default: the file stem or chunk name
+  lua_limits limits;             ///< instructions, memory, depth, time, states
+  std::shared_ptr<context> ctx;  ///< the plugin's own context; null: the context passed at dispatch
+};
+
+/// A loaded Lua script. Thread-safe: concurrent calls run on separate states
+/// from a pool (see lua_limits::max_states).
+class lua_plugin : public std::enable_shared_from_this<lua_plugin> {
+ public:
+  /// Loads a script file. A syntax error or an error in the script's top
+  /// level is an errc::load_error whose `where` is "file:line".
+  [[nodiscard]] static result<std::shared_ptr<lua_plugin>> load(const std::filesystem::path& path,
+                                                                lua_options options) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      error e{errc::not_found, "cannot open Lua script " + path.string(), options.name, {}, path.string()};
+      return fail(std::move(e));
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (options.name.empty()) options.name = path.stem().string();
+    return make(text.str(), "@" + path.string(), path.string(), std::move(options));
+  }
+
+  /// Loads a script from memory; `chunk_name` names it in messages ("name:line:").
+  [[nodiscard]] static result<std::shared_ptr<lua_plugin>> load_source(std::string source, std::string chunk_name,
+                                                                       lua_options options) {
+    if (chunk_name.empty()) chunk_name = options.name.empty() ? "script" : options.name;
+    if (options.name.empty()) options.name = chunk_name;
+    return make(std::move(source), "=" + chunk_name, chunk_name, std::move(options));
+  }
+
+  [[nodiscard]] const std::string& name() const noexcept { return options_.name; }
+  [[nodiscard]] const lua_limits& limits() const noexcept { return options_.limits; }
+
+  /// The global functions the script defined at load, sorted: its handlers.
+  [[nodiscard]] const std::vector<std::string>& handlers() const noexcept { return handlers_; }
+  [[nodiscard]] bool has_handler(std::string_view handler) const noexcept {
+    for (const auto& h : handlers_) {
+      if (h == handler) return true;
+    }
+    return false;
+  }
+
+  /// A json_hook calling global function `handler`. The hook keeps the plugin alive.
+  [[nodiscard]] json_hook hook(std::string handler) {
+    return [self = shared_from_this(), handler = std::move(handler)](const envelope<dynamic_event>& event,
+                                                                     context& ctx) {
+      return self->call(handler, event, ctx);
+    };
+  }
+
+  /// Runs `handler` on `event`. `dispatch_ctx` is used when the plugin has no
+  /// context of its own. Never throws; every failure names plugin and handler.
+  [[nodiscard]] result<decision<dynamic_event>> call(const std::string& handler,
+                                                     const envelope<dynamic_event>& event,
+                                                     context& dispatch_ctx) noexcept {
+    try {
+      auto r = call_unnamed(handler, event, options_.ctx ? *options_.ctx : dispatch_ctx);
+      if (!r) {
+        r.error().plugin = options_.name;
+        r.error().hook = handler;
+      }
+      return r;
+    } catch (const std::exception& ex) {
+      return fail(error{errc::hook_failed, std::string("Lua adapter: ") + ex.what(), options_.name, handler, {}});
+    } catch (...) {
+      return fail(error{errc::hook_failed, "Lua adapter: unknown exception", options_.name, handler, {}});
+    }
+  }
+
+  /// States made after load (each replacing one that hit a bound, or serving
+  /// one more concurrent caller).
+  [[nodiscard]] std::size_t states_created() const { return pool_->created(); }
+
+ private:
+  // make_shared needs a public constructor; only lua_plugin can make a key
+  // (explicit: `{}` from outside does not convert).
+  struct key {
+    explicit key() = default;
+  };
+
+ public:
+  lua_plugin(key, std::string source, std::string chunk_name, std::string display_name, lua_options options)
+      : source_(std::move(source)),
+        chunk_name_(std::move(chunk_name)),
+        display_name_(std::move(display_name)),
+        options_(std::move(options)) {}
+
+ private:
+  [[nodiscard]] static result<std::shared_ptr<lua_plugin>> make(std::string source, std::string chunk_name,
+                                                                std::string display_name, lua_options options) {
+    auto plugin = std::make_shared<lua_plugin>(key{}, std::move(source), std::move(chunk_name),
+                                               std::move(display_name), std::move(options));
+    auto first = plugin->make_state(&plugin->handlers_);
+    if (!first) {
+      first.error().plugin = plugin->options_.name;
+      return fail(std::move(first.error()));
+    }
+    lua_plugin* raw = plugin.get();  // the pool lives inside the plugin: a raw pointer cannot dangle
+    plugin->pool_ = std::make_unique<lua::state_pool>([raw] { return raw->make_state(nullptr); },
+                                                      plugin->options_.limits.max_states);
+    plugin->pool_->adopt(std::move(*first));
+    return plugin;
+  }
+
+  static int open_libraries(lua_State* L) {
+    lua::open_plugin_environment(L);
+    return 0;
+  }
+
+  /// Global names, to tell the script's functions from the library's.
+  [[nodiscard]] static std::set<std::string> global_functions(lua_State* L) {
+    std::set<std::string> names;
+    lua_pushglobaltable(L);
+    lua_pushnil(L);
+    while (lua_next(L, -2) != 0) {
+      if (lua_type(L, -2) == LUA_TSTRING && lua_type(L, -1) == LUA_TFUNCTION) names.emplace(lua_tostring(L, -2));
+      lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
+    return names;
+  }
+
+  /// A state with the sandbox, the `aura` table and the script run.
+  [[nodiscard]] result<std::unique_ptr<lua::state>> make_state(std::vector<std::string>* handlers_out) {
+    std::unique_ptr<lua::state> s = lua::state::create(options_.limits);
+    if (!s) return fail(errc::load_error, "cannot allocate a Lua state (memory cap too small?)");
+    s->plugin = options_.name;
+    lua_State* L = s->L();
+
+    lua_pushcfunction(L, &open_libraries);
+    if (lua_pcall(L, 0, 0, 0) != LUA_OK) {
+      std::string text = lua::error_text(L);
+      return fail(errc::load_error, "cannot set up the Lua sandbox: " + text);
+    }
+    std::set<std::string> library;
+    if (handlers_out != nullptr) library = global_functions(L);
+
+    int status = luaL_loadbufferx(L, source_.data(), source_.size(), chunk_name_.c_str(), "t");
+    if (status != LUA_OK) {
+      std::string text = lua::error_text(L);
+      std::string where = lua::error_position(text);
+      return fail(errc::load_error, (status == LUA_ERRSYNTAX ? "syntax error: " : "cannot load script: ") + text,
+                  where.empty() ? display_name_ : where);
+    }
+    // The top level runs under the same bounds as a call, with the plugin's
+    // own context (if any) for aura.log and friends.
+    s->ctx = options_.ctx.get();
+    s->begin_call();
+    status = lua_pcall(L, 0, 0, 0);
+    s->ctx = nullptr;
+    if (status != LUA_OK) {
+      error e = lua::call_failure(*s, status, false);
+      e.message = "error running the script: " + e.message;
+      e.code = errc::load_error;
+      if (e.where.empty()) e.where = display_name_;
+      return fail(std::move(e));
+    }
+    if (s->hit_limit()) {
+      return fail(errc::load_error, "the script's top level ran into the memory cap", display_name_);
+    }
+    if (handlers_out != nullptr) {
+      for (auto& name : global_functions(L)) {
+        if (library.count(name) == 0) handlers_out->push_back(name);
+      }
+    }
+    return s;
+  }
+
+  [[nodiscard]] result<decision<dynamic_event>> call_unnamed(const std::string& handler,
+                                                             const envelope<dynamic_event>& event, context& ctx) {
+    auto lease = pool_->acquire();
+    if (!lease) return fail(std::move(lease.error()));
+    lua::state& s = **lease;
+    lua_State* L = s.L();
+
+    const std::string time_text = lua::format_event_time(event.time);
+    lua::call_request req;
+    req.handler = &handler;
+    req.event = &event;
+    req.time_text = &time_text;
+    req.config = &ctx.config();
+
+    s.ctx = &ctx;
+    s.begin_call();
+    lua_pushcfunction(L, &lua::run_handler);
+    lua_pushlightuserdata(L, &req);
+    const int status = lua_pcall(L, 1, 1, 0);
+    s.ctx = nullptr;
+    if (status != LUA_OK) {
+      error e = lua::call_failure(s, status, req.missing_handler);
+      lua_settop(L, 0);
+      if (s.hit_limit() || status == LUA_ERRMEM) lease->discard();
+      return fail(std::move(e));
+    }
+    if (s.hit_limit()) {
+      // The script caught the limit error with pcall and answered anyway:
+      // the call still failed, and the state is not trusted again.
+      error e = lua::call_failure(s, LUA_ERRMEM, false);
+      lua_settop(L, 0);
+      lease->discard();
+      return fail(std::move(e));
+    }
+    auto d = lua::read_decision(L, -1, s.json());
+    lua_settop(L, 0);
+    return d;
+  }
+
+  std::string source_;
+  std::string chunk_name_;    // "@path" or "=name", as Lua wants it
+  std::string display_name_;  // path or name, for `where`
+  lua_options options_;
+  std::vector<std::string> handlers_;
+  std::unique_ptr<lua::state_pool> pool_;
+};
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_ADAPTERS_LUA_HPP
+// ---- end aura/adapters/lua.hpp

@@ -1,0 +1,4266 @@
+// aura 0.1.0 - amalgamated from include/aura/adapters/wasm.hpp by tools/amalgamate.py.
+// Do not edit: change include/ and run `./run single-include`.
+// SPDX-License-Identifier: MIT
+#pragma once
+// ---- begin aura/adapters/wasm.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_WASM_HPP
+#define AURA_SI_AURA_ADAPTERS_WASM_HPP
+// aura/adapters/wasm.hpp - plugins as WebAssembly modules, run by WABT's interpreter.
+//
+// The ABI (DESIGN §5, specified in docs/adapters/wasm.md): the module exports
+// `memory`, `aura_alloc(len) -> ptr` and `aura_on_event(ptr, len) -> i32`
+// (0 = ok); per event the host writes the wire request into memory obtained
+// from aura_alloc, calls aura_on_event, and reads the decision the guest handed
+// to the import `aura.output_set(ptr, len)`. Memory pages, input and output
+// bytes, fuel (instructions, metered at load) and a wall-clock deadline are
+// capped per call; a trap is a hook error and the instance is replaced;
+// concurrent calls run on separate instances.
+//
+// Needs libwabt (CMake target aura::wasm).
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+// ---- begin aura/adapters/wasm/fwd.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_WASM_FWD_HPP
+#define AURA_SI_AURA_ADAPTERS_WASM_FWD_HPP
+// aura/adapters/wasm/fwd.hpp - forward declarations of the WASM adapter.
+
+namespace aura {
+struct wasm_limits;
+struct wasm_options;
+struct wasm_stats;
+class wasm_plugin;
+namespace wasm {
+struct grants;
+struct compiled_module;
+class instance;
+class instance_pool;
+struct call_state;
+}  // namespace wasm
+}  // namespace aura
+#endif  // AURA_SI_AURA_ADAPTERS_WASM_FWD_HPP
+// ---- end aura/adapters/wasm/fwd.hpp
+// ---- begin aura/adapters/wasm/host_imports.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_WASM_HOST_IMPORTS_HPP
+#define AURA_SI_AURA_ADAPTERS_WASM_HOST_IMPORTS_HPP
+// aura/adapters/wasm/host_imports.hpp - the `aura.*` functions a WASM plugin may import,
+// which of them its permissions grant, and what each does.
+//
+// Conventions (the ABI, see docs/adapters/wasm.md):
+//   * every (ptr, len) is an i32 pair naming guest memory; the host checks
+//     ptr + len <= memory size before touching it; a bad pair traps the call;
+//   * functions that return data take (out_ptr, out_cap), write at most
+//     out_cap bytes and return the full length, so a guest seeing a result
+//     larger than its buffer may call again with a bigger one;
+//   * negative results: -1 = not found, -2 = refused or failed (the reason is
+//     logged under the plugin's name).
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+// ---- begin aura/adapters/wasm/wabt.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_WASM_WABT_HPP
+#define AURA_SI_AURA_ADAPTERS_WASM_WABT_HPP
+// aura/adapters/wasm/wabt.hpp - the parts of WABT (libwabt) the WASM adapter uses.
+//
+// WABT's headers are not clean under -Wpedantic/-Wextra (unused parameters,
+// zero-argument variadic macros, shadowing), and aura builds with -Werror. When
+// they are found in a system include directory the compiler already silences
+// them; the pragmas below keep that true when WABT lives elsewhere (a custom
+// prefix added with -I), so aura's warning flags apply to aura's code only.
+
+// WABT 1.0.32 (Debian 12) defines destructors as `FreeList<Ref>::~FreeList<Ref>()`
+// in interp-inl.h, which GCC 11+ rejects in C++20 mode (CWG 2237) and cannot be
+// told to accept. Say so plainly instead of failing inside WABT: compile the
+// translation units that include the WASM adapter as C++17, or with clang.
+// Define AURA_WASM_WABT_CXX20_OK when your WABT is newer and has the fix.
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 11 && __cplusplus > 201703L && \
+    !defined(AURA_WASM_WABT_CXX20_OK)
+#error "aura/adapters/wasm.hpp: WABT 1.0.32's interpreter headers do not compile as C++20 with GCC >= 11 (template-id destructor, CWG 2237). Build this translation unit as C++17 or with clang, or define AURA_WASM_WABT_CXX20_OK if your WABT is fixed."
+#else
+
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpedantic"
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#pragma GCC diagnostic ignored "-Wshadow"
+#pragma GCC diagnostic ignored "-Wconversion"
+#pragma GCC diagnostic ignored "-Wsign-conversion"
+#pragma GCC diagnostic ignored "-Wold-style-cast"
+#endif
+
+#include <wabt/binary-reader-ir.h>
+#include <wabt/binary-reader.h>
+#include <wabt/binary-writer.h>
+#include <wabt/cast.h>
+#include <wabt/common.h>
+#include <wabt/error-formatter.h>
+#include <wabt/feature.h>
+#include <wabt/interp/binary-reader-interp.h>
+#include <wabt/interp/interp.h>
+#include <wabt/ir.h>
+#include <wabt/stream.h>
+#include <wabt/validator.h>
+
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
+#endif  // the C++20/GCC check
+#endif  // AURA_SI_AURA_ADAPTERS_WASM_WABT_HPP
+// ---- end aura/adapters/wasm/wabt.hpp
+// ---- begin aura/core/context.hpp
+#ifndef AURA_SI_AURA_CORE_CONTEXT_HPP
+#define AURA_SI_AURA_CORE_CONTEXT_HPP
+// aura/core/context.hpp - what a hook may use of the host, checked against permissions.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+// ---- begin aura/core/error.hpp
+#ifndef AURA_SI_AURA_CORE_ERROR_HPP
+#define AURA_SI_AURA_CORE_ERROR_HPP
+// aura/core/error.hpp - the error type every fallible aura call returns.
+
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <tl/expected.hpp>
+
+namespace aura {
+
+/// What went wrong, as a stable enum a host can switch on.
+enum class errc {
+  invalid_argument,   ///< a caller passed something malformed
+  parse_error,        ///< text (JSON, TOML, an expression) did not parse
+  schema_error,       ///< a JSON Schema could not be compiled
+  validation_failed,  ///< a value does not satisfy its schema
+  protocol_error,     ///< a plugin answered outside the wire protocol
+  protocol_violation, ///< a decision the event does not permit (deny on non-vetoable, ...)
+  hook_failed,        ///< a hook threw, trapped or returned an error
+  timeout,            ///< a deadline passed
+  crashed,            ///< a plugin process or instance died
+  limit_exceeded,     ///< fuel, memory, size or depth cap reached
+  permission_denied,  ///< a capability the plugin was not granted
+  not_found,          ///< a name, file or key that does not exist
+  already_exists,     ///< a name that is taken
+  load_error,         ///< a plugin or module could not be loaded
+  version_mismatch,   ///< SDK or protocol version the host cannot serve
+  io_error,           ///< the operating system refused (fork, pipe, read, ...)
+  unsupported,        ///< a feature this build or host does not provide
+  patch_failed,       ///< a JSON Patch / Merge Patch could not be applied
+};
+
+/// A short, stable spelling of an error code ("hook_failed", ...).
+[[nodiscard]] constexpr std::string_view to_string(errc code) noexcept {
+  switch (code) {
+    case errc::invalid_argument: return "invalid_argument";
+    case errc::parse_error: return "parse_error";
+    case errc::schema_error: return "schema_error";
+    case errc::validation_failed: return "validation_failed";
+    case errc::protocol_error: return "protocol_error";
+    case errc::protocol_violation: return "protocol_violation";
+    case errc::hook_failed: return "hook_failed";
+    case errc::timeout: return "timeout";
+    case errc::crashed: return "crashed";
+    case errc::limit_exceeded: return "limit_exceeded";
+    case errc::permission_denied: return "permission_denied";
+    case errc::not_found: return "not_found";
+    case errc::already_exists: return "already_exists";
+    case errc::load_error: return "load_error";
+    case errc::version_mismatch: return "version_mismatch";
+    case errc::io_error: return "io_error";
+    case errc::unsupported: return "unsupported";
+    case errc::patch_failed: return "patch_failed";
+  }
+  return "unknown";
+}
+
+/// An error: a code, a human message, and where it happened.
+///
+/// `where` is a location in the input at fault: "file:line", a JSON pointer,
+/// or a character offset; empty when there is none.
+struct error {
+  errc code = errc::invalid_argument;
+  std::string message;
+  std::string plugin;  ///< plugin concerned, if any
+  std::string hook;    ///< hook concerned, if any
+  std::string where;   ///< location in the input at fault, if any
+
+  /// "plugin \"p\": hook \"h\": message (at where)" with the empty parts left out.
+  [[nodiscard]] std::string describe() const {
+    std::string out;
+    if (!plugin.empty()) out += "plugin \"" + plugin + "\": ";
+    if (!hook.empty()) out += "hook \"" + hook + "\": ";
+    out += message;
+    if (!where.empty()) out += " (at " + where + ")";
+    return out;
+  }
+
+  [[nodiscard]] error with_plugin(std::string name) && {
+    plugin = std::move(name);
+    return std::move(*this);
+  }
+  [[nodiscard]] error with_hook(std::string name) && {
+    hook = std::move(name);
+    return std::move(*this);
+  }
+  [[nodiscard]] error with_where(std::string location) && {
+    where = std::move(location);
+    return std::move(*this);
+  }
+};
+
+/// Every fallible aura call returns `result<T>`.
+template <class T>
+using result = tl::expected<T, error>;
+
+/// `return aura::fail(errc::not_found, "no such hook");`
+[[nodiscard]] inline tl::unexpected<error> fail(errc code, std::string message,
+                                                std::string where = {}) {
+  return tl::unexpected<error>(error{code, std::move(message), {}, {}, std::move(where)});
+}
+
+[[nodiscard]] inline tl::unexpected<error> fail(error e) {
+  return tl::unexpected<error>(std::move(e));
+}
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_ERROR_HPP
+// ---- end aura/core/error.hpp
+// ---- begin aura/core/facts.hpp
+#ifndef AURA_SI_AURA_CORE_FACTS_HPP
+#define AURA_SI_AURA_CORE_FACTS_HPP
+// aura/core/facts.hpp - the facts a host provides for conditions to read.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+
+namespace aura {
+
+/// A fact's value: a flag, a number or a text.
+using fact_value = std::variant<bool, double, std::string>;
+
+/// Named facts (`history`, `auto`, `model`...), read by conditions.
+class facts {
+ public:
+  facts& set(std::string name, fact_value value) {
+    values_[std::move(name)] = std::move(value);
+    return *this;
+  }
+  facts& set(std::string name, int value) { return set(std::move(name), fact_value(static_cast<double>(value))); }
+  facts& set(std::string name, long value) { return set(std::move(name), fact_value(static_cast<double>(value))); }
+  facts& set(std::string name, long long value) {
+    return set(std::move(name), fact_value(static_cast<double>(value)));
+  }
+  facts& set(std::string name, const char* value) { return set(std::move(name), fact_value(std::string(value))); }
+  bool erase(std::string_view name) {
+    auto it = values_.find(name);
+    if (it == values_.end()) return false;
+    values_.erase(it);
+    return true;
+  }
+
+  [[nodiscard]] const fact_value* find(std::string_view name) const noexcept {
+    auto it = values_.find(name);
+    return it == values_.end() ? nullptr : &it->second;
+  }
+  /// A numeric fact (a bool reads as 0 or 1); nullopt when absent or text.
+  [[nodiscard]] std::optional<double> number(std::string_view name) const noexcept {
+    const fact_value* v = find(name);
+    if (!v) return std::nullopt;
+    if (const double* d = std::get_if<double>(v)) return *d;
+    if (const bool* b = std::get_if<bool>(v)) return *b ? 1.0 : 0.0;
+    return std::nullopt;
+  }
+  /// A fact's truth: a true flag, a non-zero number, a non-empty text; absent is false.
+  [[nodiscard]] bool truthy(std::string_view name) const noexcept {
+    const fact_value* v = find(name);
+    if (!v) return false;
+    if (const bool* b = std::get_if<bool>(v)) return *b;
+    if (const double* d = std::get_if<double>(v)) return *d != 0.0;
+    return !std::get<std::string>(*v).empty();
+  }
+  [[nodiscard]] std::optional<std::string> text(std::string_view name) const {
+    const fact_value* v = find(name);
+    if (!v) return std::nullopt;
+    if (const std::string* s = std::get_if<std::string>(v)) return *s;
+    return std::nullopt;
+  }
+  [[nodiscard]] std::size_t size() const noexcept { return values_.size(); }
+  [[nodiscard]] const std::map<std::string, fact_value, std::less<>>& all() const noexcept { return values_; }
+
+ private:
+  std::map<std::string, fact_value, std::less<>> values_;
+};
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_FACTS_HPP
+// ---- end aura/core/facts.hpp
+// ---- begin aura/core/host_api.hpp
+#ifndef AURA_SI_AURA_CORE_HOST_API_HPP
+#define AURA_SI_AURA_CORE_HOST_API_HPP
+// aura/core/host_api.hpp - the host services a hook may reach through its context:
+// logging, time, key-value storage and HTTP. Hosts implement them; the harness mocks them.
+
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+// ---- begin aura/core/envelope.hpp
+#ifndef AURA_SI_AURA_CORE_ENVELOPE_HPP
+#define AURA_SI_AURA_CORE_ENVELOPE_HPP
+// aura/core/envelope.hpp - an event with its identity, time and origin.
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <ctime>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+// ---- begin aura/core/event.hpp
+#ifndef AURA_SI_AURA_CORE_EVENT_HPP
+#define AURA_SI_AURA_CORE_EVENT_HPP
+// aura/core/event.hpp - event flags and the traits aura reads off an event type.
+
+#include <cstdint>
+#include <string_view>
+#include <type_traits>
+
+#include <nlohmann/json.hpp>
+
+namespace aura {
+
+/// What hooks may do to an event: veto it (deny), patch it (mutate), both or neither.
+enum class event_flags : std::uint8_t { none = 0, vetoable = 1, patchable = 2 };
+
+[[nodiscard]] constexpr event_flags operator|(event_flags a, event_flags b) noexcept {
+  return static_cast<event_flags>(static_cast<std::uint8_t>(a) | static_cast<std::uint8_t>(b));
+}
+[[nodiscard]] constexpr event_flags operator&(event_flags a, event_flags b) noexcept {
+  return static_cast<event_flags>(static_cast<std::uint8_t>(a) & static_cast<std::uint8_t>(b));
+}
+[[nodiscard]] constexpr bool has_flag(event_flags set, event_flags flag) noexcept {
+  return (set & flag) == flag && flag != event_flags::none;
+}
+
+inline constexpr event_flags vetoable = event_flags::vetoable;
+inline constexpr event_flags patchable = event_flags::patchable;
+
+/// The JSON-payload event: adapters, the CLI and the harness use it. Its name
+/// lives in the envelope and its flags in the bus's runtime catalog.
+struct dynamic_event {
+  static constexpr std::string_view name = "";
+  static constexpr event_flags flags = event_flags::none;  // looked up at run time
+};
+
+/// Effects of an event with no `effects` member: nothing to carry.
+struct no_effects {
+  friend constexpr bool operator==(const no_effects&, const no_effects&) noexcept { return true; }
+  /// Folding nothing into nothing.
+  void fold(const no_effects&) noexcept {}
+};
+inline void to_json(nlohmann::json& j, const no_effects&) { j = nlohmann::json::object(); }
+inline void from_json(const nlohmann::json&, no_effects&) {}
+
+namespace detail {
+template <class E, class = void>
+struct declared_flags : std::integral_constant<event_flags, event_flags::none> {};
+template <class E>
+struct declared_flags<E, std::void_t<decltype(E::flags)>>
+    : std::integral_constant<event_flags, E::flags> {};
+
+template <class E, class = void>
+struct declared_effects {
+  using type = no_effects;
+};
+template <class E>
+struct declared_effects<E, std::void_t<typename E::effects>> {
+  using type = typename E::effects;
+};
+template <>
+struct declared_effects<dynamic_event, void> {
+  using type = nlohmann::json;
+};
+
+template <class E, class = void>
+struct declares_schema : std::false_type {};
+template <class E>
+struct declares_schema<E, std::void_t<decltype(E::schema)>> : std::true_type {};
+}  // namespace detail
+
+/// What aura knows about event type `E` at compile time.
+///
+/// An event declares `static constexpr std::string_view name` and optionally
+/// `static constexpr aura::event_flags flags`, a nested `effects` struct with a
+/// `void fold(const effects&)` rule, and `static constexpr std::string_view schema`
+/// (a JSON Schema of its payload, compiled by the bus when the schema module is used).
+template <class E>
+struct event_traits {
+  static constexpr std::string_view name = E::name;
+  static constexpr event_flags flags = detail::declared_flags<E>::value;
+  static constexpr bool is_dynamic = std::is_same_v<E, dynamic_event>;
+  static constexpr bool is_vetoable = has_flag(flags, event_flags::vetoable);
+  static constexpr bool is_patchable = has_flag(flags, event_flags::patchable);
+  static constexpr bool has_schema = detail::declares_schema<E>::value;
+  /// The payload type carried in `envelope<E>::data`.
+  using payload_type = std::conditional_t<is_dynamic, nlohmann::json, E>;
+  /// The side outputs hooks may return with a decision.
+  using effects_type = typename detail::declared_effects<E>::type;
+};
+
+template <class E>
+using payload_t = typename event_traits<E>::payload_type;
+template <class E>
+using effects_t = typename event_traits<E>::effects_type;
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_EVENT_HPP
+// ---- end aura/core/event.hpp
+
+namespace aura {
+
+using clock_type = std::chrono::system_clock;
+using time_point = clock_type::time_point;
+
+/// Formats a time as RFC 3339 UTC with milliseconds: 2026-11-23T01:02:03.456Z.
+[[nodiscard]] inline std::string format_time(time_point t) {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  int millis = static_cast<int>(ms % 1000);
+  if (millis < 0) {  // before 1970: floor, not truncate
+    millis += 1000;
+    --secs;
+  }
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[96];  // room for any int, so no truncation is possible
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
+  return buf;
+}
+
+/// Parses what format_time writes (fractional seconds and offsets optional).
+[[nodiscard]] inline result<time_point> parse_time(std::string_view text) {
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
+  const std::string str(text);
+  int consumed = 0;
+  if (std::sscanf(str.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &s, &consumed) != 6 ||
+      consumed != 19) {
+    return fail(errc::parse_error, "not an RFC 3339 time: \"" + str + "\"");
+  }
+  std::size_t pos = 19;
+  long millis = 0;
+  if (pos < str.size() && str[pos] == '.') {
+    long scale = 100;
+    for (++pos; pos < str.size() && str[pos] >= '0' && str[pos] <= '9'; ++pos) {
+      millis += (str[pos] - '0') * scale;
+      scale /= 10;
+    }
+  }
+  long offset = 0;
+  if (pos < str.size() && (str[pos] == '+' || str[pos] == '-')) {
+    int oh = 0, om = 0;
+    if (std::sscanf(str.c_str() + pos + 1, "%2d:%2d", &oh, &om) != 2) {
+      return fail(errc::parse_error, "bad UTC offset in time: \"" + str + "\"");
+    }
+    offset = (str[pos] == '+' ? 1 : -1) * (oh * 3600L + om * 60L);
+    pos += 6;
+  } else if (pos < str.size() && (str[pos] == 'Z' || str[pos] == 'z')) {
+    ++pos;
+  }
+  if (pos != str.size()) return fail(errc::parse_error, "trailing characters in time: \"" + str + "\"");
+  std::tm tm{};
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  tm.tm_sec = s;
+  const std::time_t secs = timegm(&tm) - offset;
+  return time_point(std::chrono::milliseconds(static_cast<long long>(secs) * 1000 + millis));
+}
+
+/// A process-unique event id: "ev-" + 16 hex digits from a random base and a counter.
+[[nodiscard]] inline std::string make_event_id() {
+  static const std::uint64_t base = [] {
+    std::random_device rd;
+    return (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
+  }();
+  static std::atomic<std::uint64_t> counter{0};
+  const std::uint64_t n = base + counter.fetch_add(1, std::memory_order_relaxed);
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "ev-%016llx", static_cast<unsigned long long>(n));
+  return buf;
+}
+
+/// An event as dispatched: identity, time, origin, free metadata and the payload.
+template <class E>
+struct envelope {
+  std::string id;
+  std::string name = std::string(event_traits<E>::name);
+  time_point time{};
+  std::string source;
+  std::string session;
+  nlohmann::json meta;  ///< free metadata; null when unused
+  payload_t<E> data{};
+};
+
+/// Wraps a payload with a fresh id and the current time.
+template <class E, std::enable_if_t<!std::is_convertible_v<E, std::string_view>, int> = 0>
+[[nodiscard]] envelope<E> make_envelope(E data, std::string source = {}, std::string session = {}) {
+  envelope<E> env;
+  env.id = make_event_id();
+  env.time = clock_type::now();
+  env.source = std::move(source);
+  env.session = std::move(session);
+  env.data = std::move(data);
+  return env;
+}
+
+/// A dynamic envelope for event `name` with JSON `data`.
+[[nodiscard]] inline envelope<dynamic_event> make_envelope(std::string name, nlohmann::json data,
+                                                           std::string source = {},
+                                                           std::string session = {}) {
+  envelope<dynamic_event> env;
+  env.id = make_event_id();
+  env.name = std::move(name);
+  env.time = clock_type::now();
+  env.source = std::move(source);
+  env.session = std::move(session);
+  env.data = std::move(data);
+  return env;
+}
+
+/// The same event as a dynamic envelope: identity copied, payload as JSON.
+template <class E>
+[[nodiscard]] envelope<dynamic_event> to_dynamic(const envelope<E>& env) {
+  envelope<dynamic_event> v;
+  v.id = env.id;
+  v.name = env.name;
+  v.time = env.time;
+  v.source = env.source;
+  v.session = env.session;
+  v.meta = env.meta;
+  v.data = nlohmann::json(env.data);
+  return v;
+}
+
+/// The wire form of an envelope (DESIGN §5 "event"); `data` must be JSON-serialisable.
+template <class E>
+void to_json(nlohmann::json& j, const envelope<E>& env) {
+  j = nlohmann::json{{"id", env.id},
+                     {"name", env.name},
+                     {"time", format_time(env.time)},
+                     {"source", env.source},
+                     {"session", env.session},
+                     {"data", env.data},
+                     {"meta", env.meta.is_null() ? nlohmann::json::object() : env.meta}};
+}
+
+/// Reads the wire form back; a missing optional field keeps its default.
+[[nodiscard]] inline result<envelope<dynamic_event>> envelope_from_json(const nlohmann::json& j) {
+  if (!j.is_object()) return fail(errc::parse_error, "an event must be a JSON object", "/event");
+  envelope<dynamic_event> env;
+  auto text = [&](const char* key, std::string& out) -> std::optional<error> {
+    auto it = j.find(key);
+    if (it == j.end() || it->is_null()) return std::nullopt;
+    if (!it->is_string()) {
+      return error{errc::parse_error, std::string("event field \"") + key + "\" must be a string", {}, {},
+                   std::string("/") + key};
+    }
+    out = it->get<std::string>();
+    return std::nullopt;
+  };
+  for (auto [key, out] : {std::pair<const char*, std::string*>{"id", &env.id}, {"name", &env.name},
+                          {"source", &env.source}, {"session", &env.session}}) {
+    if (auto e = text(key, *out)) return fail(std::move(*e));
+  }
+  if (env.name.empty()) return fail(errc::parse_error, "event has no \"name\"", "/name");
+  if (auto it = j.find("time"); it != j.end() && !it->is_null()) {
+    if (!it->is_string()) return fail(errc::parse_error, "event field \"time\" must be a string", "/time");
+    auto t = parse_time(it->get<std::string>());
+    if (!t) return fail(std::move(t.error()).with_where("/time"));
+    env.time = *t;
+  }
+  if (auto it = j.find("data"); it != j.end()) env.data = *it;
+  if (auto it = j.find("meta"); it != j.end()) env.meta = *it;
+  return env;
+}
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_ENVELOPE_HPP
+// ---- end aura/core/envelope.hpp
+
+namespace aura {
+
+enum class log_level { debug, info, warn, error };
+
+[[nodiscard]] constexpr std::string_view to_string(log_level l) noexcept {
+  switch (l) {
+    case log_level::debug: return "debug";
+    case log_level::info: return "info";
+    case log_level::warn: return "warn";
+    case log_level::error: return "error";
+  }
+  return "info";
+}
+
+/// Receives log lines from hooks and plugins.
+class logger {
+ public:
+  virtual ~logger() = default;
+  virtual void write(log_level level, std::string_view source, std::string_view message) = 0;
+};
+
+/// The default logger: one line per message on stderr.
+class stderr_logger final : public logger {
+ public:
+  void write(log_level level, std::string_view source, std::string_view message) override {
+    std::fprintf(stderr, "[%.*s] %.*s: %.*s\n", static_cast<int>(to_string(level).size()), to_string(level).data(),
+                 static_cast<int>(source.size()), source.data(), static_cast<int>(message.size()), message.data());
+  }
+};
+
+/// The time a hook sees; the harness controls it.
+class clock_source {
+ public:
+  virtual ~clock_source() = default;
+  [[nodiscard]] virtual time_point now() = 0;
+};
+
+class system_clock_source final : public clock_source {
+ public:
+  [[nodiscard]] time_point now() override { return clock_type::now(); }
+};
+
+/// A plugin's private key-value storage.
+class storage {
+ public:
+  virtual ~storage() = default;
+  [[nodiscard]] virtual result<std::optional<std::string>> get(std::string_view key) = 0;
+  [[nodiscard]] virtual result<void> set(std::string_view key, std::string_view value) = 0;
+  [[nodiscard]] virtual result<bool> remove(std::string_view key) = 0;
+};
+
+/// Storage in memory, thread-safe; the default and the harness's mock.
+class memory_storage final : public storage {
+ public:
+  [[nodiscard]] result<std::optional<std::string>> get(std::string_view key) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = values_.find(key);
+    if (it == values_.end()) return std::optional<std::string>{};
+    return std::optional<std::string>{it->second};
+  }
+  [[nodiscard]] result<void> set(std::string_view key, std::string_view value) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    values_[std::string(key)] = std::string(value);
+    return {};
+  }
+  [[nodiscard]] result<bool> remove(std::string_view key) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = values_.find(key);
+    if (it == values_.end()) return false;
+    values_.erase(it);
+    return true;
+  }
+  [[nodiscard]] std::map<std::string, std::string, std::less<>> contents() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return values_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::string, std::string, std::less<>> values_;
+};
+
+struct http_request {
+  std::string method = "GET";
+  std::string url;
+  std::map<std::string, std::string> headers;
+  std::string body;
+  std::chrono::milliseconds timeout{5000};
+};
+
+struct http_response {
+  int status = 0;
+  std::map<std::string, std::string> headers;
+  std::string body;
+};
+
+/// The host's HTTP client. aura ships none that touches the network: a host
+/// plugs in its own; the harness provides a mock with a route table.
+class http_client {
+ public:
+  virtual ~http_client() = default;
+  [[nodiscard]] virtual result<http_response> send(const http_request& request) = 0;
+};
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_HOST_API_HPP
+// ---- end aura/core/host_api.hpp
+// ---- begin aura/core/permissions.hpp
+#ifndef AURA_SI_AURA_CORE_PERMISSIONS_HPP
+#define AURA_SI_AURA_CORE_PERMISSIONS_HPP
+// aura/core/permissions.hpp - what a plugin declared it may do; the context checks it.
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+// ---- begin aura/core/glob.hpp
+#ifndef AURA_SI_AURA_CORE_GLOB_HPP
+#define AURA_SI_AURA_CORE_GLOB_HPP
+// aura/core/glob.hpp - `*` and `?` wildcard matching for names, hosts and events.
+
+#include <cstddef>
+#include <string_view>
+
+namespace aura {
+
+/// True when `text` matches `pattern`, where `*` is any run of characters
+/// (including none) and `?` any one character. Linear-time backtracking on the
+/// last star only, so no pattern can make it slow.
+[[nodiscard]] constexpr bool glob_match(std::string_view pattern, std::string_view text) noexcept {
+  std::size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == text[t])) {
+      ++p;
+      ++t;
+    } else if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      mark = t;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      t = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_GLOB_HPP
+// ---- end aura/core/glob.hpp
+
+namespace aura {
+
+/// Where a plugin's storage may reach.
+enum class storage_scope : std::uint8_t { none, plugin_private, repo_readonly, repo_readwrite };
+
+/// Which environment variables a plugin receives.
+enum class env_access : std::uint8_t { none, listed, all };
+
+/// A plugin's declared permissions. A default-constructed value grants
+/// nothing but reading every event; `unrestricted()` is the host's own.
+struct permissions {
+  std::vector<std::string> network;                ///< host globs: "api.example.com", "*.corp"
+  storage_scope storage = storage_scope::none;
+  std::vector<std::string> read_events{"*"};       ///< event-name globs a plugin may hook
+  std::vector<std::string> call_api{"log", "config"};  ///< host API scopes: log, config, storage, http, clock
+  env_access env = env_access::none;
+  std::vector<std::string> env_vars;               ///< names, when env == listed
+
+  [[nodiscard]] static permissions unrestricted() {
+    permissions p;
+    p.network = {"*"};
+    p.storage = storage_scope::plugin_private;
+    p.call_api = {"*"};
+    p.env = env_access::all;
+    return p;
+  }
+
+  [[nodiscard]] static bool any_match(const std::vector<std::string>& globs, std::string_view name) noexcept {
+    return std::any_of(globs.begin(), globs.end(), [&](const std::string& g) { return glob_match(g, name); });
+  }
+  [[nodiscard]] bool allows_host(std::string_view host) const noexcept { return any_match(network, host); }
+  [[nodiscard]] bool allows_event(std::string_view event) const noexcept { return any_match(read_events, event); }
+  [[nodiscard]] bool allows_api(std::string_view scope) const noexcept { return any_match(call_api, scope); }
+  [[nodiscard]] bool allows_env(std::string_view var) const noexcept {
+    switch (env) {
+      case env_access::none: return false;
+      case env_access::all: return true;
+      case env_access::listed: return std::find(env_vars.begin(), env_vars.end(), var) != env_vars.end();
+    }
+    return false;
+  }
+  [[nodiscard]] bool allows_storage_write() const noexcept {
+    return storage == storage_scope::plugin_private || storage == storage_scope::repo_readwrite;
+  }
+};
+
+/// The host part of an http(s) URL: "https://user@api.x.com:8443/p" -> "api.x.com".
+[[nodiscard]] inline std::string_view url_host(std::string_view url) noexcept {
+  auto scheme = url.find("://");
+  if (scheme == std::string_view::npos) return {};
+  url.remove_prefix(scheme + 3);
+  url = url.substr(0, url.find_first_of("/?#"));
+  if (auto at = url.rfind('@'); at != std::string_view::npos) url.remove_prefix(at + 1);
+  if (!url.empty() && url.front() == '[') return url.substr(1, url.find(']') - 1);  // IPv6 literal
+  return url.substr(0, url.find(':'));
+}
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_PERMISSIONS_HPP
+// ---- end aura/core/permissions.hpp
+
+namespace aura {
+
+/// A hook's view of the host: logger, clock, merged config, facts, storage and
+/// HTTP. Every capability call checks the owner's permissions first: a refused
+/// call returns `errc::permission_denied` naming the plugin and what it tried.
+///
+/// A default-constructed context is the host's own: unrestricted, logging to
+/// stderr, the system clock, in-memory storage and no HTTP client.
+class context {
+ public:
+  context()
+      : perms_(permissions::unrestricted()),
+        logger_(std::make_shared<stderr_logger>()),
+        clock_(std::make_shared<system_clock_source>()),
+        storage_(std::make_shared<memory_storage>()) {}
+
+  // ---- set-up (host side) ----------------------------------------------------
+  context& set_owner(std::string plugin) { owner_ = std::move(plugin); return *this; }
+  context& set_permissions(permissions p) { perms_ = std::move(p); return *this; }
+  context& set_logger(std::shared_ptr<logger> l) { logger_ = std::move(l); return *this; }
+  context& set_clock(std::shared_ptr<clock_source> c) { clock_ = std::move(c); return *this; }
+  context& set_storage(std::shared_ptr<aura::storage> s) { storage_ = std::move(s); return *this; }
+  context& set_http(std::shared_ptr<http_client> h) { http_ = std::move(h); return *this; }
+  context& set_config(nlohmann::json c) { config_ = std::move(c); return *this; }
+  context& set_facts(aura::facts f) { facts_ = std::move(f); return *this; }
+  [[nodiscard]] aura::facts& mutable_facts() noexcept { return facts_; }
+
+  // ---- what hooks read ------------------------------------------------------
+  [[nodiscard]] const std::string& owner() const noexcept { return owner_; }
+  [[nodiscard]] const permissions& perms() const noexcept { return perms_; }
+  [[nodiscard]] const aura::facts& facts() const noexcept { return facts_; }
+  [[nodiscard]] const nlohmann::json& config() const noexcept { return config_; }
+
+  /// Logs a line under the owner's name. Refused silently is never an option:
+  /// a plugin without the `log` scope gets the refusal back.
+  result<void> log(log_level level, std::string_view message) {
+    if (auto denied = check_api("log")) return fail(std::move(*denied));
+    logger_->write(level, owner_.empty() ? std::string_view("host") : std::string_view(owner_), message);
+    return {};
+  }
+  [[nodiscard]] time_point now() { return clock_->now(); }
+
+  [[nodiscard]] result<std::optional<std::string>> storage_get(std::string_view key) {
+    if (auto denied = check_storage(false, key)) return fail(std::move(*denied));
+    return storage_->get(key);
+  }
+  [[nodiscard]] result<void> storage_set(std::string_view key, std::string_view value) {
+    if (auto denied = check_storage(true, key)) return fail(std::move(*denied));
+    return storage_->set(key, value);
+  }
+  [[nodiscard]] result<bool> storage_remove(std::string_view key) {
+    if (auto denied = check_storage(true, key)) return fail(std::move(*denied));
+    return storage_->remove(key);
+  }
+
+  /// Sends an HTTP request if the owner may reach the URL's host.
+  [[nodiscard]] result<http_response> http(const http_request& request) {
+    if (auto denied = check_api("http")) return fail(std::move(*denied));
+    const std::string_view host = url_host(request.url);
+    if (host.empty()) return fail(refusal(errc::invalid_argument, "not an absolute http(s) URL: " + request.url));
+    if (!perms_.allows_host(host)) {
+      return fail(refusal(errc::permission_denied,
+                          "network access to \"" + std::string(host) + "\" is not in the plugin's permissions"));
+    }
+    if (!http_) return fail(refusal(errc::unsupported, "the host provides no HTTP client"));
+    return http_->send(request);
+  }
+
+ private:
+  [[nodiscard]] error refusal(errc code, std::string message) const {
+    error e{code, std::move(message), owner_, {}, {}};
+    return e;
+  }
+  [[nodiscard]] std::optional<error> check_api(std::string_view scope) const {
+    if (perms_.allows_api(scope)) return std::nullopt;
+    return refusal(errc::permission_denied, "host API \"" + std::string(scope) + "\" is not in the plugin's call_api");
+  }
+  [[nodiscard]] std::optional<error> check_storage(bool write, std::string_view key) const {
+    if (auto denied = check_api("storage")) return denied;
+    if (perms_.storage == storage_scope::none) {
+      return refusal(errc::permission_denied, "the plugin has no storage permission");
+    }
+    if (write && !perms_.allows_storage_write()) {
+      return refusal(errc::permission_denied, "the plugin's storage is read-only");
+    }
+    if (key.empty()) return refusal(errc::invalid_argument, "storage key is empty");
+    return std::nullopt;
+  }
+
+  std::string owner_;
+  permissions perms_;
+  std::shared_ptr<logger> logger_;
+  std::shared_ptr<clock_source> clock_;
+  std::shared_ptr<aura::storage> storage_;
+  std::shared_ptr<http_client> http_;
+  nlohmann::json config_ = nlohmann::json::object();
+  aura::facts facts_;
+};
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_CONTEXT_HPP
+// ---- end aura/core/context.hpp
+
+namespace aura::wasm {
+
+/// The host functions of module "aura".
+enum class host_fn : std::uint8_t {
+  output_set,    ///< (ptr, len) -> ()            the decision JSON
+  error_set,     ///< (ptr, len) -> ()            an error message, with a non-zero return
+  log,           ///< (level, ptr, len) -> ()     0 debug, 1 info, 2 warn, 3 error
+  config_get,    ///< (key_ptr, key_len, out_ptr, out_cap) -> i32   JSON of config[key]
+  storage_get,   ///< (key_ptr, key_len, out_ptr, out_cap) -> i32
+  storage_set,   ///< (key_ptr, key_len, val_ptr, val_len) -> i32   0 ok
+  http_request,  ///< (req_ptr, req_len, out_ptr, out_cap) -> i32   JSON request -> JSON response
+};
+
+struct host_fn_spec {
+  host_fn fn;
+  std::string_view name;
+  std::vector<wabt::Type> params;
+  std::vector<wabt::Type> results;
+};
+
+/// Every host function with its exact signature.
+[[nodiscard]] inline const std::array<host_fn_spec, 7>& host_fns() {
+  using T = wabt::Type;
+  static const std::array<host_fn_spec, 7> specs{{
+      {host_fn::output_set, "output_set", {T::I32, T::I32}, {}},
+      {host_fn::error_set, "error_set", {T::I32, T::I32}, {}},
+      {host_fn::log, "log", {T::I32, T::I32, T::I32}, {}},
+      {host_fn::config_get, "config_get", {T::I32, T::I32, T::I32, T::I32}, {T::I32}},
+      {host_fn::storage_get, "storage_get", {T::I32, T::I32, T::I32, T::I32}, {T::I32}},
+      {host_fn::storage_set, "storage_set", {T::I32, T::I32, T::I32, T::I32}, {T::I32}},
+      {host_fn::http_request, "http_request", {T::I32, T::I32, T::I32, T::I32}, {T::I32}},
+  }};
+  return specs;
+}
+
+/// Which capability imports a plugin's permissions link. The rule is the one
+/// the context applies at call time, decided once at load:
+///   config_get   : call_api allows "config"
+///   storage_get  : call_api allows "storage" and storage != none
+///   storage_set  : call_api allows "storage" and storage is writable
+///   http_request : call_api allows "http" and `network` names at least one host
+/// output_set, error_set and log are always linked (log lines of a plugin
+/// without the "log" scope are dropped by its context).
+struct grants {
+  bool config = false;
+  bool storage_read = false;
+  bool storage_write = false;
+  bool http = false;
+
+  [[nodiscard]] static grants from(const permissions& p) {
+    grants g;
+    g.config = p.allows_api("config");
+    const bool storage_api = p.allows_api("storage");
+    g.storage_read = storage_api && p.storage != storage_scope::none;
+    g.storage_write = storage_api && p.allows_storage_write();
+    g.http = p.allows_api("http") && !p.network.empty();
+    return g;
+  }
+
+  [[nodiscard]] bool allows(host_fn fn) const noexcept {
+    switch (fn) {
+      case host_fn::output_set:
+      case host_fn::error_set:
+      case host_fn::log: return true;
+      case host_fn::config_get: return config;
+      case host_fn::storage_get: return storage_read;
+      case host_fn::storage_set: return storage_write;
+      case host_fn::http_request: return http;
+    }
+    return false;
+  }
+
+  /// What permission a refused import needs, for the load error.
+  [[nodiscard]] static std::string_view requirement(host_fn fn) noexcept {
+    switch (fn) {
+      case host_fn::config_get: return "call_api \"config\"";
+      case host_fn::storage_get: return "call_api \"storage\" and a storage scope";
+      case host_fn::storage_set: return "call_api \"storage\" and a writable storage scope";
+      case host_fn::http_request: return "call_api \"http\" and at least one network host";
+      default: return "nothing";
+    }
+  }
+};
+
+/// The state of the one call an instance runs; host functions read and fill it.
+struct call_state {
+  context* ctx = nullptr;        ///< capabilities; null while instantiating without a plugin context
+  std::size_t output_limit = 0;  ///< bytes output_set / error_set accept
+  bool has_output = false;
+  std::string output;            ///< what the guest handed to output_set (last call wins)
+  bool has_error = false;
+  std::string error_message;     ///< what the guest handed to error_set
+  /// Why the host trapped the guest (bad pointer, fuel, deadline, size): it
+  /// outranks the bare trap message when the call's error is reported.
+  std::optional<error> fault;
+  // Fuel: `budget_left` is what has not yet been moved into the guest's counter.
+  std::uint64_t budget = 0;
+  std::uint64_t budget_left = 0;
+  std::uint64_t slice = 0;
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+  std::chrono::milliseconds deadline_ms{0};  ///< the bound `deadline` was computed from
+
+  void reset_outputs() {
+    has_output = false;
+    output.clear();
+    has_error = false;
+    error_message.clear();
+    fault.reset();
+  }
+};
+
+/// The guest bytes [ptr, ptr+len), or nothing when they are not all inside memory.
+[[nodiscard]] inline std::optional<std::string_view> guest_bytes(wabt::interp::Memory& memory, std::uint32_t ptr,
+                                                                 std::uint32_t len) {
+  const std::uint64_t end = static_cast<std::uint64_t>(ptr) + len;
+  if (end > memory.ByteSize()) return std::nullopt;
+  return std::string_view(reinterpret_cast<const char*>(memory.UnsafeData()) + ptr, len);
+}
+
+namespace detail {
+
+/// Copies `bytes` to the guest's (out_ptr, out_cap) buffer (at most out_cap of
+/// them) and returns the full length; false if the buffer is out of bounds.
+inline bool write_back(wabt::interp::Memory& memory, std::uint32_t out_ptr, std::uint32_t out_cap,
+                       std::string_view bytes, std::int32_t& ret) {
+  const std::uint64_t end = static_cast<std::uint64_t>(out_ptr) + out_cap;
+  if (end > memory.ByteSize()) return false;
+  const std::size_t n = bytes.size() < out_cap ? bytes.size() : out_cap;
+  if (n > 0) std::memcpy(memory.UnsafeData() + out_ptr, bytes.data(), n);
+  ret = bytes.size() > 0x7fffffffu ? -2 : static_cast<std::int32_t>(bytes.size());
+  return true;
+}
+
+inline void note(call_state& st, std::string_view what, const error& e) {
+  if (st.ctx) (void)st.ctx->log(log_level::warn, std::string(what) + ": " + e.describe());
+}
+
+inline nlohmann::json http_to_json(const http_response& r) {
+  return nlohmann::json{{"status", r.status}, {"headers", r.headers}, {"body", r.body}};
+}
+
+inline result<http_request> http_from_json(std::string_view bytes) {
+  nlohmann::json j = nlohmann::json::parse(bytes.begin(), bytes.end(), nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return fail(errc::invalid_argument, "http request is not a JSON object");
+  http_request req;
+  auto text = [&](const char* key, std::string& out) -> bool {
+    auto it = j.find(key);
+    if (it == j.end()) return true;
+    if (!it->is_string()) return false;
+    out = it->get<std::string>();
+    return true;
+  };
+  if (!text("method", req.method) || !text("url", req.url) || !text("body", req.body)) {
+    return fail(errc::invalid_argument, "http request fields method, url and body must be strings");
+  }
+  if (auto h = j.find("headers"); h != j.end()) {
+    if (!h->is_object()) return fail(errc::invalid_argument, "http request \"headers\" must be an object");
+    for (auto it = h->begin(); it != h->end(); ++it) {
+      if (!it->is_string()) return fail(errc::invalid_argument, "http header values must be strings");
+      req.headers[it.key()] = it->get<std::string>();
+    }
+  }
+  if (auto t = j.find("timeout_ms"); t != j.end()) {
+    if (!t->is_number_unsigned()) return fail(errc::invalid_argument, "http \"timeout_ms\" must be a non-negative integer");
+    req.timeout = std::chrono::milliseconds(t->get<std::int64_t>());
+  }
+  return req;
+}
+
+}  // namespace detail
+
+/// Runs host function `fn` for the guest. On false the guest traps with
+/// `trap_message` (st.fault says why in aura's terms).
+inline bool run_host_fn(host_fn fn, call_state& st, wabt::interp::Memory& memory, const wabt::interp::Values& params,
+                        wabt::interp::Values& results, std::string& trap_message) {
+  auto u32 = [&](std::size_t i) { return params[i].Get<std::uint32_t>(); };
+  auto bad_range = [&](std::string_view what, std::uint32_t ptr, std::uint32_t len) {
+    trap_message = "aura." + std::string(host_fns()[static_cast<std::size_t>(fn)].name) + ": " + std::string(what) +
+                   " (ptr " + std::to_string(ptr) + ", len " + std::to_string(len) + ") is outside guest memory (" +
+                   std::to_string(memory.ByteSize()) + " bytes)";
+    st.fault = error{errc::protocol_error, trap_message, {}, {}, {}};
+    return false;
+  };
+  std::int32_t ret = 0;
+  switch (fn) {
+    case host_fn::output_set:
+    case host_fn::error_set: {
+      auto bytes = guest_bytes(memory, u32(0), u32(1));
+      if (!bytes) return bad_range("the buffer", u32(0), u32(1));
+      if (bytes->size() > st.output_limit) {
+        trap_message = "aura." + std::string(fn == host_fn::output_set ? "output_set" : "error_set") + ": " +
+                       std::to_string(bytes->size()) + " bytes exceed the output limit of " +
+                       std::to_string(st.output_limit);
+        st.fault = error{errc::limit_exceeded, trap_message, {}, {}, {}};
+        return false;
+      }
+      if (fn == host_fn::output_set) {
+        st.output.assign(bytes->data(), bytes->size());
+        st.has_output = true;
+      } else {
+        st.error_message.assign(bytes->data(), bytes->size());
+        st.has_error = true;
+      }
+      return true;
+    }
+    case host_fn::log: {
+      auto bytes = guest_bytes(memory, u32(1), u32(2));
+      if (!bytes) return bad_range("the message", u32(1), u32(2));
+      const std::uint32_t level = u32(0);
+      const log_level lv = level == 0 ? log_level::debug
+                           : level == 1 ? log_level::info
+                           : level == 2 ? log_level::warn
+                                        : log_level::error;
+      if (st.ctx) {
+        const std::size_t cut = bytes->size() < st.output_limit ? bytes->size() : st.output_limit;
+        (void)st.ctx->log(lv, bytes->substr(0, cut));  // refused without the "log" scope: dropped
+      }
+      return true;
+    }
+    case host_fn::config_get: {
+      auto key = guest_bytes(memory, u32(0), u32(1));
+      if (!key) return bad_range("the key", u32(0), u32(1));
+      if (!st.ctx) {
+        ret = -1;
+      } else {
+        const nlohmann::json& config = st.ctx->config();
+        const nlohmann::json* value = &config;
+        if (!key->empty()) {
+          auto it = config.is_object() ? config.find(std::string(*key)) : config.end();
+          value = (config.is_object() && it != config.end()) ? &*it : nullptr;
+        }
+        if (!value) {
+          ret = -1;
+        } else if (!detail::write_back(memory, u32(2), u32(3), value->dump(), ret)) {
+          return bad_range("the output buffer", u32(2), u32(3));
+        }
+      }
+      break;
+    }
+    case host_fn::storage_get: {
+      auto key = guest_bytes(memory, u32(0), u32(1));
+      if (!key) return bad_range("the key", u32(0), u32(1));
+      if (!st.ctx) {
+        ret = -2;
+      } else if (auto got = st.ctx->storage_get(*key); !got) {
+        detail::note(st, "aura.storage_get", got.error());
+        ret = -2;
+      } else if (!*got) {
+        ret = -1;
+      } else if (!detail::write_back(memory, u32(2), u32(3), **got, ret)) {
+        return bad_range("the output buffer", u32(2), u32(3));
+      }
+      break;
+    }
+    case host_fn::storage_set: {
+      auto key = guest_bytes(memory, u32(0), u32(1));
+      if (!key) return bad_range("the key", u32(0), u32(1));
+      auto value = guest_bytes(memory, u32(2), u32(3));
+      if (!value) return bad_range("the value", u32(2), u32(3));
+      if (!st.ctx) {
+        ret = -2;
+      } else if (auto set = st.ctx->storage_set(*key, *value); !set) {
+        detail::note(st, "aura.storage_set", set.error());
+        ret = -2;
+      }
+      break;
+    }
+    case host_fn::http_request: {
+      auto req_bytes = guest_bytes(memory, u32(0), u32(1));
+      if (!req_bytes) return bad_range("the request", u32(0), u32(1));
+      if (static_cast<std::uint64_t>(u32(2)) + u32(3) > memory.ByteSize()) {
+        return bad_range("the output buffer", u32(2), u32(3));
+      }
+      nlohmann::json answer;
+      auto req = detail::http_from_json(*req_bytes);
+      if (!req) {
+        answer = {{"error", req.error().message}};
+      } else if (!st.ctx) {
+        answer = {{"error", "no host context"}};
+      } else if (auto resp = st.ctx->http(*req); !resp) {
+        answer = {{"error", resp.error().describe()}};
+      } else {
+        answer = detail::http_to_json(*resp);
+      }
+      (void)detail::write_back(memory, u32(2), u32(3),
+                               answer.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), ret);
+      break;
+    }
+  }
+  if (results.empty()) results.resize(1);
+  results[0] = wabt::interp::Value::Make(static_cast<std::uint32_t>(ret));
+  return true;
+}
+
+}  // namespace aura::wasm
+#endif  // AURA_SI_AURA_ADAPTERS_WASM_HOST_IMPORTS_HPP
+// ---- end aura/adapters/wasm/host_imports.hpp
+// ---- begin aura/adapters/wasm/instance.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_WASM_INSTANCE_HPP
+#define AURA_SI_AURA_ADAPTERS_WASM_INSTANCE_HPP
+// aura/adapters/wasm/instance.hpp - one live instance of a plugin module: its own
+// interpreter store, thread and memory, and the host functions bound to it.
+//
+// A WABT Store is single-threaded, so each instance owns one; concurrent calls
+// use separate instances (see pool.hpp). An instance that trapped is never
+// reused: its memory may hold half-written state.
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstring>
+#include <list>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+// ---- begin aura/adapters/wasm/module.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_WASM_MODULE_HPP
+#define AURA_SI_AURA_ADAPTERS_WASM_MODULE_HPP
+// aura/adapters/wasm/module.hpp - loading a .wasm module: decode, validate, check the
+// ABI's exports and imports, cap memory, insert metering, prepare for the interpreter.
+
+#include <algorithm>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+// ---- begin aura/adapters/wasm/limits.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_WASM_LIMITS_HPP
+#define AURA_SI_AURA_ADAPTERS_WASM_LIMITS_HPP
+// aura/adapters/wasm/limits.hpp - what one WASM plugin may consume, with defaults.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+
+namespace aura {
+
+/// Caps for a WASM plugin. Every field has a default; a manifest's
+/// `[limits]` table overrides them through `wasm_limits_from_json`.
+struct wasm_limits {
+  /// Linear-memory pages (64 KiB each) an instance may ever hold. The module's
+  /// declared maximum is lowered to this at load, so `memory.grow` past it
+  /// returns -1 inside the guest. A module whose *initial* size exceeds it
+  /// does not load.
+  std::uint32_t memory_pages = 256;  // 16 MiB
+  /// Largest request (wire JSON) the host writes into the guest.
+  std::size_t input_bytes = 1u << 20;
+  /// Largest answer the guest may hand to `aura.output_set` (and `error_set`).
+  std::size_t output_bytes = 1u << 20;
+  /// Instructions per call (aura_alloc + aura_on_event together), counted by
+  /// the metering the adapter inserts at load time. 0 is not "unlimited": use
+  /// `metering = false` for that.
+  std::uint64_t fuel = 100'000'000;
+  /// Wall-clock bound per call, checked each time a fuel slice runs out.
+  std::chrono::milliseconds deadline{2000};
+  /// Fuel granted per slice: the wall-clock deadline is checked between slices.
+  std::uint64_t fuel_slice = 2'000'000;
+  /// Instances kept alive at most (= calls that may run at once). Further
+  /// callers wait for a free instance until their deadline.
+  std::size_t max_instances = 4;
+  /// Size of a `.wasm` file the loader accepts.
+  std::size_t module_bytes = 64u << 20;
+  /// Insert the fuel counter. Turning it off leaves an infinite loop unbounded:
+  /// it exists to measure the metering's cost, never for untrusted modules.
+  bool metering = true;
+};
+
+/// Reads limits from a manifest's JSON object, keys (all optional):
+/// `memory_pages`, `input_bytes`, `output_bytes`, `fuel`, `deadline_ms`,
+/// `fuel_slice`, `max_instances`, `module_bytes`. Unknown keys and wrong types
+/// are errors naming the key as a JSON pointer.
+[[nodiscard]] inline result<wasm_limits> wasm_limits_from_json(const nlohmann::json& j,
+                                                               wasm_limits defaults = {}) {
+  if (j.is_null()) return defaults;
+  if (!j.is_object()) return fail(errc::invalid_argument, "wasm limits must be a JSON object");
+  wasm_limits out = defaults;
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    const std::string& key = it.key();
+    const auto& v = it.value();
+    if (!v.is_number_unsigned() && !(v.is_number_integer() && v.get<std::int64_t>() >= 0)) {
+      return fail(errc::invalid_argument, "wasm limit \"" + key + "\" must be a non-negative integer", "/" + key);
+    }
+    const auto n = v.get<std::uint64_t>();
+    auto positive = [&]() -> bool { return n > 0; };
+    if (key == "memory_pages") {
+      if (!positive() || n > 65536) {
+        return fail(errc::invalid_argument, "wasm limit \"memory_pages\" must be 1..65536", "/" + key);
+      }
+      out.memory_pages = static_cast<std::uint32_t>(n);
+    } else if (key == "input_bytes") {
+      out.input_bytes = static_cast<std::size_t>(n);
+    } else if (key == "output_bytes") {
+      out.output_bytes = static_cast<std::size_t>(n);
+    } else if (key == "fuel") {
+      out.fuel = n;
+    } else if (key == "deadline_ms") {
+      out.deadline = std::chrono::milliseconds(static_cast<std::int64_t>(n));
+    } else if (key == "fuel_slice") {
+      out.fuel_slice = n;
+    } else if (key == "max_instances") {
+      out.max_instances = static_cast<std::size_t>(n);
+    } else if (key == "module_bytes") {
+      out.module_bytes = static_cast<std::size_t>(n);
+    } else {
+      return fail(errc::invalid_argument, "unknown wasm limit \"" + key + "\"", "/" + key);
+    }
+    if (!positive()) return fail(errc::invalid_argument, "wasm limit \"" + key + "\" must be positive", "/" + key);
+  }
+  return out;
+}
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_ADAPTERS_WASM_LIMITS_HPP
+// ---- end aura/adapters/wasm/limits.hpp
+// ---- begin aura/adapters/wasm/metering.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_WASM_METERING_HPP
+#define AURA_SI_AURA_ADAPTERS_WASM_METERING_HPP
+// aura/adapters/wasm/metering.hpp - fuel (instruction) metering inserted at load time.
+//
+// WABT's interpreter runs a call to completion: its public call API has no
+// instruction budget. So the adapter rewrites the module before the
+// interpreter sees it (on WABT's IR, read with ReadBinaryIr and written back
+// with WriteBinaryModule):
+//
+//   * a mutable i64 global "fuel" is appended (after every existing global,
+//     so no global index moves);
+//   * a function import `aura_meter.refuel: [] -> []` is added after the
+//     module's own function imports (every later function index is shifted
+//     by one in calls, ref.func, exports, element segments and start);
+//   * at each function entry and each loop head this sequence is inserted:
+//
+//         global.get $fuel  i64.const COST  i64.sub  global.set $fuel
+//         global.get $fuel  i64.const 0  i64.lt_s
+//         if  call $refuel  end
+//
+//     COST is the number of instructions of the region that starts there:
+//     the function body or the loop body, nested blocks and both arms of an
+//     `if` included, nested loop bodies excluded (they charge at their own
+//     head). It is an upper bound of what one pass through the region runs.
+//
+// Every unbounded execution passes a loop head or a function entry again and
+// again, so each pass pays at least one unit and the counter must go below
+// zero. Then `refuel` (a host function) grants the next slice of the call's
+// budget, or traps when the budget is spent or the wall-clock deadline has
+// passed. A region is charged when it is entered, so a call that stops early
+// in a long straight-line region was charged for all of it: fuel is counted
+// conservatively, never under.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+
+
+namespace aura::wasm {
+
+/// The import the metering adds; the host links it to its refuel function.
+inline constexpr const char* meter_module_name = "aura_meter";
+inline constexpr const char* meter_refuel_name = "refuel";
+
+/// Blocks nested deeper than this are refused: the IR walks (here and in
+/// WABT's writer) recurse once per level.
+inline constexpr int max_block_depth = 1024;
+
+/// Where the metering put its pieces in the rewritten module.
+struct meter_layout {
+  wabt::Index fuel_global = 0;   ///< index of the i64 fuel counter
+  wabt::Index refuel_func = 0;   ///< function index of the refuel import
+};
+
+namespace detail {
+
+/// Deepest block nesting in `exprs`, stopping as soon as it passes the limit.
+inline int nesting_depth(const wabt::ExprList& exprs, int depth) {
+  if (depth > max_block_depth) return depth;
+  int deepest = depth;
+  for (const wabt::Expr& e : exprs) {
+    auto visit = [&](const wabt::ExprList& inner) {
+      const int d = nesting_depth(inner, depth + 1);
+      if (d > deepest) deepest = d;
+    };
+    switch (e.type()) {
+      case wabt::ExprType::Block: visit(wabt::cast<wabt::BlockExpr>(&e)->block.exprs); break;
+      case wabt::ExprType::Loop: visit(wabt::cast<wabt::LoopExpr>(&e)->block.exprs); break;
+      case wabt::ExprType::If: {
+        const auto* i = wabt::cast<wabt::IfExpr>(&e);
+        visit(i->true_.exprs);
+        visit(i->false_);
+        break;
+      }
+      case wabt::ExprType::Try: {
+        const auto* t = wabt::cast<wabt::TryExpr>(&e);
+        visit(t->block.exprs);
+        for (const auto& c : t->catches) visit(c.exprs);
+        break;
+      }
+      default: break;
+    }
+    if (deepest > max_block_depth) return deepest;
+  }
+  return deepest;
+}
+
+/// Instructions of the region `exprs` opens, nested loop bodies excluded.
+inline std::uint64_t region_cost(const wabt::ExprList& exprs) {
+  std::uint64_t n = 0;
+  for (const wabt::Expr& e : exprs) {
+    ++n;
+    switch (e.type()) {
+      case wabt::ExprType::Block: n += region_cost(wabt::cast<wabt::BlockExpr>(&e)->block.exprs); break;
+      case wabt::ExprType::If: {
+        const auto* i = wabt::cast<wabt::IfExpr>(&e);
+        n += region_cost(i->true_.exprs) + region_cost(i->false_);
+        break;
+      }
+      case wabt::ExprType::Try: {
+        const auto* t = wabt::cast<wabt::TryExpr>(&e);
+        n += region_cost(t->block.exprs);
+        for (const auto& c : t->catches) n += region_cost(c.exprs);
+        break;
+      }
+      default: break;  // a loop is one instruction here; its body pays at its head
+    }
+  }
+  return n;
+}
+
+/// The charge-and-check sequence for a region of `cost` instructions.
+inline wabt::ExprList meter_sequence(const meter_layout& m, std::uint64_t cost) {
+  const wabt::Location loc;
+  wabt::ExprList seq;
+  seq.push_back(std::make_unique<wabt::GlobalGetExpr>(wabt::Var(m.fuel_global, loc)));
+  seq.push_back(std::make_unique<wabt::ConstExpr>(wabt::Const::I64(cost)));
+  seq.push_back(std::make_unique<wabt::BinaryExpr>(wabt::Opcode::I64Sub));
+  seq.push_back(std::make_unique<wabt::GlobalSetExpr>(wabt::Var(m.fuel_global, loc)));
+  seq.push_back(std::make_unique<wabt::GlobalGetExpr>(wabt::Var(m.fuel_global, loc)));
+  seq.push_back(std::make_unique<wabt::ConstExpr>(wabt::Const::I64(0)));
+  seq.push_back(std::make_unique<wabt::CompareExpr>(wabt::Opcode::I64LtS));
+  auto check = std::make_unique<wabt::IfExpr>();
+  check->true_.exprs.push_back(std::make_unique<wabt::CallExpr>(wabt::Var(m.refuel_func, loc)));
+  seq.push_back(std::move(check));
+  return seq;
+}
+
+/// Shifts a function index at or past `first` by one (the refuel import was inserted there).
+inline void shift_func_var(wabt::Var& v, wabt::Index first) {
+  if (v.is_index() && v.index() >= first) v.set_index(v.index() + 1);
+}
+
+/// Shifts function references inside `exprs` and meters every loop head in it.
+inline void rewrite_body(wabt::ExprList& exprs, wabt::Index first, const meter_layout* m) {
+  for (wabt::Expr& e : exprs) {
+    switch (e.type()) {
+      case wabt::ExprType::Call: shift_func_var(wabt::cast<wabt::CallExpr>(&e)->var, first); break;
+      case wabt::ExprType::ReturnCall: shift_func_var(wabt::cast<wabt::ReturnCallExpr>(&e)->var, first); break;
+      case wabt::ExprType::RefFunc: shift_func_var(wabt::cast<wabt::RefFuncExpr>(&e)->var, first); break;
+      case wabt::ExprType::Block: rewrite_body(wabt::cast<wabt::BlockExpr>(&e)->block.exprs, first, m); break;
+      case wabt::ExprType::Loop: {
+        auto& body = wabt::cast<wabt::LoopExpr>(&e)->block.exprs;
+        const std::uint64_t cost = region_cost(body) + 1;  // +1: the branch back that re-enters
+        rewrite_body(body, first, m);
+        if (m) {
+          wabt::ExprList seq = meter_sequence(*m, cost);
+          body.splice(body.begin(), seq);
+        }
+        break;
+      }
+      case wabt::ExprType::If: {
+        auto* i = wabt::cast<wabt::IfExpr>(&e);
+        rewrite_body(i->true_.exprs, first, m);
+        rewrite_body(i->false_, first, m);
+        break;
+      }
+      case wabt::ExprType::Try: {
+        auto* t = wabt::cast<wabt::TryExpr>(&e);
+        rewrite_body(t->block.exprs, first, m);
+        for (auto& c : t->catches) rewrite_body(c.exprs, first, m);
+        break;
+      }
+      default: break;
+    }
+  }
+}
+
+/// Index of a `[] -> []` function type, appending one if the module has none.
+inline wabt::Index void_func_type(wabt::Module& module) {
+  for (wabt::Index i = 0; i < module.types.size(); ++i) {
+    if (const auto* ft = wabt::dyn_cast<wabt::FuncType>(module.types[i])) {
+      if (ft->sig.param_types.empty() && ft->sig.result_types.empty()) return i;
+    }
+  }
+  auto field = std::make_unique<wabt::TypeModuleField>();
+  field->type = std::make_unique<wabt::FuncType>();
+  module.AppendField(std::move(field));
+  return static_cast<wabt::Index>(module.types.size() - 1);
+}
+
+}  // namespace detail
+
+/// Refuses modules nested too deeply for the rewriting walks.
+[[nodiscard]] inline result<void> check_nesting(const wabt::Module& module) {
+  for (wabt::Index i = module.num_func_imports; i < module.funcs.size(); ++i) {
+    if (detail::nesting_depth(module.funcs[i]->exprs, 0) > max_block_depth) {
+      return fail(errc::load_error, "function " + std::to_string(i) + " nests blocks deeper than " +
+                                        std::to_string(max_block_depth) + " levels");
+    }
+  }
+  return {};
+}
+
+/// Rewrites a validated module in place as described at the top of this file.
+/// Call check_nesting first.
+inline meter_layout insert_metering(wabt::Module& module) {
+  meter_layout m;
+  const wabt::Location loc;
+
+  // The counter: appended last, so no existing global index moves.
+  auto global = std::make_unique<wabt::GlobalModuleField>(loc, "");
+  global->global.type = wabt::Type::I64;
+  global->global.mutable_ = true;
+  global->global.init_expr.push_back(std::make_unique<wabt::ConstExpr>(wabt::Const::I64(0)));
+  module.AppendField(std::move(global));
+  m.fuel_global = static_cast<wabt::Index>(module.globals.size() - 1);
+
+  // The refuel import: the last function import, shifting defined functions by one.
+  const wabt::Index type_index = detail::void_func_type(module);
+  const wabt::Index first = module.num_func_imports;
+  auto import = std::make_unique<wabt::FuncImport>();
+  import->module_name = meter_module_name;
+  import->field_name = meter_refuel_name;
+  import->func.decl.has_func_type = true;
+  import->func.decl.type_var = wabt::Var(type_index, loc);
+  wabt::Func* refuel = &import->func;
+  wabt::Import* raw_import = import.get();
+  module.fields.push_back(std::make_unique<wabt::ImportModuleField>(std::move(import), loc));
+  module.imports.push_back(raw_import);
+  module.funcs.insert(module.funcs.begin() + first, refuel);
+  ++module.num_func_imports;
+  m.refuel_func = first;
+
+  // Every reference to a function index at or past `first` moves by one.
+  for (wabt::Export* e : module.exports) {
+    if (e->kind == wabt::ExternalKind::Func) detail::shift_func_var(e->var, first);
+  }
+  for (wabt::Var* s : module.starts) detail::shift_func_var(*s, first);
+  for (wabt::ElemSegment* seg : module.elem_segments) {
+    for (wabt::ExprList& list : seg->elem_exprs) detail::rewrite_body(list, first, nullptr);
+    detail::rewrite_body(seg->offset, first, nullptr);
+  }
+  for (wabt::Index g = module.num_global_imports; g < module.globals.size(); ++g) {
+    detail::rewrite_body(module.globals[g]->init_expr, first, nullptr);
+  }
+
+  // Bodies: shift references, meter loop heads, then meter the entry.
+  for (wabt::Index f = module.num_func_imports; f < module.funcs.size(); ++f) {
+    wabt::Func* func = module.funcs[f];
+    const std::uint64_t cost = detail::region_cost(func->exprs) + 1;  // +1: the call itself
+    detail::rewrite_body(func->exprs, first, &m);
+    wabt::ExprList seq = detail::meter_sequence(m, cost);
+    func->exprs.splice(func->exprs.begin(), seq);
+  }
+  return m;
+}
+
+}  // namespace aura::wasm
+#endif  // AURA_SI_AURA_ADAPTERS_WASM_METERING_HPP
+// ---- end aura/adapters/wasm/metering.hpp
+
+namespace aura::wasm {
+
+/// Table elements a module may declare or grow to (each costs host memory).
+inline constexpr std::uint64_t max_table_elements = 1u << 16;
+
+/// What one import of the prepared module is bound to, in import order.
+struct import_binding {
+  bool refuel = false;    ///< the metering's aura_meter.refuel
+  host_fn fn = host_fn::log;
+};
+
+/// A module ready to instantiate: decoded for WABT's interpreter, with its ABI
+/// checked and its limits applied. Immutable and shared by every instance.
+struct compiled_module {
+  std::string name;
+  wasm_limits limits;
+  grants granted;
+  wabt::Features features;
+  wabt::interp::ModuleDesc desc;
+  std::optional<meter_layout> meter;   ///< empty when metering is off
+  std::vector<import_binding> imports;
+  bool has_initialize = false;
+  std::size_t original_bytes = 0;
+  std::size_t prepared_bytes = 0;      ///< after metering was inserted
+};
+
+namespace detail {
+
+inline std::string type_list(const std::vector<wabt::Type>& types) {
+  std::string out = "(";
+  for (std::size_t i = 0; i < types.size(); ++i) {
+    if (i) out += ", ";
+    out += types[i].GetName();
+  }
+  return out + ")";
+}
+
+inline std::string signature(const std::vector<wabt::Type>& params, const std::vector<wabt::Type>& results) {
+  return type_list(params) + " -> " + type_list(results);
+}
+
+inline const char* kind_name(wabt::ExternalKind k) {
+  switch (k) {
+    case wabt::ExternalKind::Func: return "a function";
+    case wabt::ExternalKind::Table: return "a table";
+    case wabt::ExternalKind::Memory: return "a memory";
+    case wabt::ExternalKind::Global: return "a global";
+    case wabt::ExternalKind::Tag: return "a tag";
+  }
+  return "something else";
+}
+
+inline std::string wabt_errors(const wabt::Errors& errors) {
+  std::string text = wabt::FormatErrorsToString(errors, wabt::Location::Type::Binary);
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  return text.empty() ? std::string("malformed module") : text;
+}
+
+/// Checks an export's presence, kind and (for functions) signature.
+inline result<void> check_export(const wabt::Module& m, std::string_view name, wabt::ExternalKind kind,
+                                 const std::vector<wabt::Type>& params, const std::vector<wabt::Type>& results,
+                                 bool required) {
+  const wabt::Export* e = m.GetExport(name);
+  if (!e) {
+    if (!required) return {};
+    return fail(errc::load_error, "missing export \"" + std::string(name) + "\"");
+  }
+  if (e->kind != kind) {
+    return fail(errc::load_error, "export \"" + std::string(name) + "\" is " + kind_name(e->kind) + ", expected " +
+                                      kind_name(kind));
+  }
+  if (kind == wabt::ExternalKind::Func) {
+    const wabt::Func* f = m.GetFunc(e->var);
+    if (!f) return fail(errc::load_error, "export \"" + std::string(name) + "\" names no function");
+    const auto& sig = f->decl.sig;
+    if (sig.param_types != params || sig.result_types != results) {
+      return fail(errc::load_error, "export \"" + std::string(name) + "\" has signature " +
+                                        signature(sig.param_types, sig.result_types) + ", expected " +
+                                        signature(params, results));
+    }
+  }
+  return {};
+}
+
+}  // namespace detail
+
+/// Checks the exports the ABI needs: `memory`, `aura_alloc: (i32) -> (i32)`,
+/// `aura_on_event: (i32, i32) -> (i32)`; optional `_initialize: () -> ()` and
+/// the `aura_abi_v1` marker (any kind). A module marking only another ABI
+/// version (`aura_abi_v2`, ...) is refused as a version mismatch.
+[[nodiscard]] inline result<void> check_exports(const wabt::Module& m) {
+  using T = wabt::Type;
+  if (auto r = detail::check_export(m, "memory", wabt::ExternalKind::Memory, {}, {}, true); !r) return r;
+  if (auto r = detail::check_export(m, "aura_alloc", wabt::ExternalKind::Func, {T::I32}, {T::I32}, true); !r) return r;
+  if (auto r = detail::check_export(m, "aura_on_event", wabt::ExternalKind::Func, {T::I32, T::I32}, {T::I32}, true); !r) {
+    return r;
+  }
+  if (auto r = detail::check_export(m, "_initialize", wabt::ExternalKind::Func, {}, {}, false); !r) return r;
+  if (!m.GetExport("aura_abi_v1")) {
+    for (const wabt::Export* e : m.exports) {
+      if (e->name.rfind("aura_abi_v", 0) == 0) {
+        return fail(errc::version_mismatch, "module marks ABI \"" + e->name + "\"; this host speaks aura_abi_v1");
+      }
+    }
+  }
+  return {};
+}
+
+/// Checks every import against the host functions and the plugin's grants,
+/// returning what each is bound to.
+[[nodiscard]] inline result<std::vector<import_binding>> check_imports(const wabt::Module& m, const grants& g) {
+  std::vector<import_binding> out;
+  for (const wabt::Import* imp : m.imports) {
+    const std::string full = imp->module_name + "." + imp->field_name;
+    if (imp->kind() != wabt::ExternalKind::Func) {
+      return fail(errc::load_error, "import \"" + full + "\" is " + detail::kind_name(imp->kind()) +
+                                        "; a plugin imports only aura.* functions");
+    }
+    if (imp->module_name != "aura") {
+      return fail(errc::load_error, "import \"" + full + "\" is not provided: only module \"aura\" is linked");
+    }
+    const host_fn_spec* spec = nullptr;
+    for (const auto& s : host_fns()) {
+      if (s.name == imp->field_name) spec = &s;
+    }
+    if (!spec) return fail(errc::load_error, "import \"" + full + "\" is not an aura host function");
+    if (!g.allows(spec->fn)) {
+      return fail(errc::permission_denied, "import \"" + full + "\" is not granted by the plugin's permissions (needs " +
+                                               std::string(grants::requirement(spec->fn)) + ")");
+    }
+    const auto& sig = wabt::cast<wabt::FuncImport>(imp)->func.decl.sig;
+    if (sig.param_types != spec->params || sig.result_types != spec->results) {
+      return fail(errc::load_error, "import \"" + full + "\" has signature " +
+                                        detail::signature(sig.param_types, sig.result_types) + ", expected " +
+                                        detail::signature(spec->params, spec->results));
+    }
+    out.push_back(import_binding{false, spec->fn});
+  }
+  return out;
+}
+
+/// Lowers memory and table maxima to the caps; refuses initial sizes above them.
+[[nodiscard]] inline result<void> apply_caps(wabt::Module& m, const wasm_limits& limits) {
+  for (wabt::Memory* mem : m.memories) {
+    auto& l = mem->page_limits;
+    if (l.initial > limits.memory_pages) {
+      return fail(errc::limit_exceeded, "memory declares " + std::to_string(l.initial) +
+                                            " initial pages, more than the cap of " +
+                                            std::to_string(limits.memory_pages));
+    }
+    l.max = l.has_max ? std::min<std::uint64_t>(l.max, limits.memory_pages) : limits.memory_pages;
+    l.has_max = true;
+  }
+  for (wabt::Table* t : m.tables) {
+    auto& l = t->elem_limits;
+    if (l.initial > max_table_elements) {
+      return fail(errc::limit_exceeded, "table declares " + std::to_string(l.initial) +
+                                            " initial elements, more than the cap of " +
+                                            std::to_string(max_table_elements));
+    }
+    l.max = l.has_max ? std::min<std::uint64_t>(l.max, max_table_elements) : max_table_elements;
+    l.has_max = true;
+  }
+  return {};
+}
+
+/// Decodes, validates, checks and prepares `bytes`. Every refusal is a
+/// load_error (or limit_exceeded / permission_denied / version_mismatch) whose
+/// message names the export, import or limit at fault.
+[[nodiscard]] inline result<std::shared_ptr<const compiled_module>> compile_module(const std::uint8_t* data,
+                                                                                  std::size_t size,
+                                                                                  std::string name,
+                                                                                  const wasm_limits& limits,
+                                                                                  const grants& g) {
+  if (size > limits.module_bytes) {
+    return fail(errc::limit_exceeded, "module is " + std::to_string(size) + " bytes, more than the limit of " +
+                                          std::to_string(limits.module_bytes));
+  }
+  if (size < 8) return fail(errc::load_error, "not a WebAssembly module: " + std::to_string(size) + " bytes");
+  auto out = std::make_shared<compiled_module>();
+  out->name = std::move(name);
+  out->limits = limits;
+  out->granted = g;
+  out->original_bytes = size;
+  const std::string file = out->name.empty() ? std::string("<wasm>") : out->name;
+
+  wabt::Module ir;
+  wabt::Errors errors;
+  {
+    const wabt::ReadBinaryOptions options(out->features, nullptr, /*read_debug_names=*/false,
+                                          /*stop_on_first_error=*/true, /*fail_on_custom_section_error=*/false);
+    if (wabt::Failed(wabt::ReadBinaryIr(file.c_str(), data, size, options, &errors, &ir))) {
+      return fail(errc::load_error, "malformed module: " + detail::wabt_errors(errors));
+    }
+  }
+  if (wabt::Failed(wabt::ValidateModule(&ir, &errors, wabt::ValidateOptions(out->features)))) {
+    return fail(errc::load_error, "invalid module: " + detail::wabt_errors(errors));
+  }
+  if (auto r = check_exports(ir); !r) return fail(std::move(r.error()));
+  auto imports = check_imports(ir, g);
+  if (!imports) return fail(std::move(imports.error()));
+  out->imports = std::move(*imports);
+  out->has_initialize = ir.GetExport("_initialize") != nullptr;
+  if (auto r = apply_caps(ir, limits); !r) return fail(std::move(r.error()));
+  if (auto r = check_nesting(ir); !r) return fail(std::move(r.error()));
+  if (limits.metering) {
+    out->meter = insert_metering(ir);
+    // The refuel import was appended after the module's own imports.
+    out->imports.push_back(import_binding{true, host_fn::log});
+  }
+
+  wabt::MemoryStream stream;
+  if (wabt::Failed(wabt::WriteBinaryModule(&stream, &ir, wabt::WriteBinaryOptions(out->features, true, false, false)))) {
+    return fail(errc::load_error, "could not re-encode the module after metering");
+  }
+  const std::vector<std::uint8_t>& prepared = stream.output_buffer().data;
+  out->prepared_bytes = prepared.size();
+  errors.clear();
+  const wabt::ReadBinaryOptions options(out->features, nullptr, false, true, false);
+  if (wabt::Failed(wabt::interp::ReadBinaryInterp(file, prepared.data(), prepared.size(), options, &errors,
+                                                  &out->desc))) {
+    // The original validated, so this is the metering's fault, not the plugin's.
+    return fail(errc::load_error, "metered module failed to decode: " + detail::wabt_errors(errors));
+  }
+  return std::shared_ptr<const compiled_module>(std::move(out));
+}
+
+}  // namespace aura::wasm
+#endif  // AURA_SI_AURA_ADAPTERS_WASM_MODULE_HPP
+// ---- end aura/adapters/wasm/module.hpp
+
+namespace aura::wasm {
+
+class instance {
+ public:
+  instance(const instance&) = delete;
+  instance& operator=(const instance&) = delete;
+  ~instance() {
+    // RefPtrs and the thread refer to the store: release them first.
+    alloc_.reset();
+    on_event_.reset();
+    extra_.clear();
+    memory_.reset();
+    fuel_.reset();
+    inst_.reset();
+    thread_.reset();
+  }
+
+  /// Instantiates `module` (running its start function and `_initialize`
+  /// under the call limits). `ctx` serves host calls made while initialising.
+  [[nodiscard]] static result<std::unique_ptr<instance>> create(std::shared_ptr<const compiled_module> module,
+                                                                context* ctx) {
+    std::unique_ptr<instance> self(new instance(std::move(module)));
+    if (auto r = self->instantiate(ctx); !r) return fail(std::move(r.error()));
+    return self;
+  }
+
+  /// Runs one event: writes `request` into guest memory through aura_alloc,
+  /// calls aura_on_event and returns the bytes handed to aura.output_set.
+  /// Any error leaves `broken()` set when the instance must not be reused.
+  /// `deadline` (when not zero) replaces the limits' deadline for this call.
+  [[nodiscard]] result<std::string> handle(std::string_view request, context* ctx,
+                                           std::chrono::milliseconds deadline = {}) {
+    if (request.size() > module_->limits.input_bytes) {
+      return fail(errc::limit_exceeded, "request is " + std::to_string(request.size()) +
+                                            " bytes, more than the input limit of " +
+                                            std::to_string(module_->limits.input_bytes));
+    }
+    begin_call(ctx, deadline);
+    const auto len = static_cast<std::uint32_t>(request.size());
+    auto ptr = call_i32(alloc_, {wabt::interp::Value::Make(len)}, "aura_alloc");
+    if (!ptr) return fail(std::move(ptr.error()));
+    const auto p = static_cast<std::uint32_t>(*ptr);
+    if (static_cast<std::uint64_t>(p) + len > memory_->ByteSize() || (p == 0 && len > 0)) {
+      broken_ = true;
+      return fail(errc::protocol_error, "aura_alloc(" + std::to_string(len) + ") returned " + std::to_string(p) +
+                                            ", which is null or outside guest memory (" +
+                                            std::to_string(memory_->ByteSize()) + " bytes)");
+    }
+    if (len > 0) std::memcpy(memory_->UnsafeData() + p, request.data(), len);
+    auto rc = call_i32(on_event_, {wabt::interp::Value::Make(p), wabt::interp::Value::Make(len)}, "aura_on_event");
+    if (!rc) return fail(std::move(rc.error()));
+    if (*rc != 0) {
+      return fail(errc::hook_failed, "aura_on_event returned " + std::to_string(*rc) +
+                                         (state_.has_error ? ": " + state_.error_message : std::string()));
+    }
+    if (!state_.has_output) {
+      return fail(errc::protocol_error, "aura_on_event returned 0 without calling aura.output_set");
+    }
+    return std::move(state_.output);
+  }
+
+  /// Calls an exported `[] -> []` function under the call limits (benchmarks, tests).
+  [[nodiscard]] result<void> call_void(std::string_view export_name, context* ctx) {
+    auto f = find_func(export_name);
+    if (!f) return fail(errc::not_found, "no exported function \"" + std::string(export_name) + "\"");
+    begin_call(ctx);
+    wabt::interp::Values results;
+    return run(*f, {}, results, export_name);
+  }
+
+  [[nodiscard]] bool broken() const noexcept { return broken_; }
+  [[nodiscard]] std::uint64_t memory_pages() const { return memory_->PageSize(); }
+  /// Fuel the last call used (0 without metering).
+  [[nodiscard]] std::uint64_t fuel_used() const {
+    if (!fuel_) return 0;
+    const auto left = static_cast<std::int64_t>(fuel_->Get().Get<std::uint64_t>());
+    const std::uint64_t granted = state_.budget - state_.budget_left;
+    return left >= 0 ? granted - static_cast<std::uint64_t>(left) : granted + static_cast<std::uint64_t>(-left);
+  }
+  [[nodiscard]] const call_state& last_call() const noexcept { return state_; }
+
+ private:
+  explicit instance(std::shared_ptr<const compiled_module> module) : module_(std::move(module)) {}
+
+  result<void> instantiate(context* ctx) {
+    using namespace wabt::interp;
+    store_ = std::make_unique<Store>(module_->features);
+    Module::Ptr mod = Module::New(*store_, module_->desc);
+    RefVec imports;
+    std::vector<HostFunc::Ptr> keep;  // rooted until the instance references them
+    for (const import_binding& b : module_->imports) {
+      if (b.refuel) {
+        keep.push_back(HostFunc::New(*store_, FuncType({}, {}),
+                                     [this](Thread& thread, const Values&, Values&, Trap::Ptr* trap) {
+                                       return refuel(thread, trap);
+                                     }));
+        imports.push_back(keep.back().ref());
+        continue;
+      }
+      const host_fn_spec& spec = host_fns()[static_cast<std::size_t>(b.fn)];
+      const host_fn fn = b.fn;
+      keep.push_back(HostFunc::New(*store_, FuncType(spec.params, spec.results),
+                                      [this, fn](Thread& thread, const Values& params, Values& results,
+                                                 Trap::Ptr* trap) {
+                                        std::string message;
+                                        // A raw pointer: copying a RefPtr takes an interpreter root per call.
+                                        Memory* memory = memory_ ? memory_.get() : caller_memory(thread);
+                                        if (memory && run_host_fn(fn, state_, *memory, params, results, message)) {
+                                          return wabt::Result::Ok;
+                                        }
+                                        if (!memory) message = "aura.* called with no memory";
+                                        *trap = Trap::New(*store_, message);
+                                        return wabt::Result::Error;
+                                      }));
+      imports.push_back(keep.back().ref());
+    }
+    thread_ = std::make_unique<Thread>(*store_);
+    begin_call(ctx);
+    // A start function runs inside Instantiate, before the exports are looked
+    // up here: host functions then find memory and counter through the
+    // calling instance (caller_memory, caller_fuel).
+    Trap::Ptr trap;
+    inst_ = Instance::Instantiate(*store_, mod.ref(), imports, &trap);
+    if (!inst_) {
+      broken_ = true;
+      return fail(state_.fault ? *state_.fault
+                               : error{errc::load_error,
+                                       "instantiation failed: " + (trap ? trap->message() : std::string("unknown")),
+                                       {}, {}, {}});
+    }
+    const auto& exports = mod->export_types();
+    for (std::size_t i = 0; i < exports.size(); ++i) {
+      const std::string& n = exports[i].name;
+      const Ref ref = inst_->exports()[i];
+      if (n == "memory") memory_ = store_->UnsafeGet<Memory>(ref);
+      if (n == "aura_alloc") alloc_ = store_->UnsafeGet<Func>(ref);
+      if (n == "aura_on_event") on_event_ = store_->UnsafeGet<Func>(ref);
+    }
+    if (module_->meter) fuel_ = store_->UnsafeGet<Global>(inst_->globals()[module_->meter->fuel_global]);
+    if (module_->has_initialize) {
+      if (auto r = call_void("_initialize", ctx); !r) return fail(std::move(r.error()));
+    }
+    return {};
+  }
+
+  void begin_call(context* ctx, std::chrono::milliseconds deadline = {}) {
+    state_.ctx = ctx;
+    state_.reset_outputs();
+    state_.output_limit = module_->limits.output_bytes;
+    state_.budget = module_->limits.fuel;
+    state_.budget_left = module_->limits.fuel;
+    state_.slice = std::max<std::uint64_t>(1, module_->limits.fuel_slice);
+    state_.deadline_ms = deadline.count() > 0 ? deadline : module_->limits.deadline;
+    state_.deadline = std::chrono::steady_clock::now() + state_.deadline_ms;
+    if (fuel_) {
+      // The first slice goes straight into the counter: no host call for short events.
+      const std::uint64_t first = std::min(state_.slice, state_.budget_left);
+      state_.budget_left -= first;
+      fuel_->UnsafeSet(wabt::interp::Value::Make(first));
+    }
+  }
+
+  /// The metering's refuel import: the counter went below zero.
+  wabt::Result refuel(wabt::interp::Thread& thread, wabt::interp::Trap::Ptr* trap) {
+    using wabt::interp::Value;
+    wabt::interp::Global::Ptr fuel = fuel_ ? fuel_ : caller_fuel(thread);
+    if (!fuel) {
+      *trap = wabt::interp::Trap::New(*store_, "aura_meter.refuel: no fuel counter");
+      return wabt::Result::Error;
+    }
+    std::int64_t counter = static_cast<std::int64_t>(fuel->Get().Get<std::uint64_t>());
+    auto stop = [&](errc code, std::string message) {
+      state_.fault = error{code, message, {}, {}, {}};
+      *trap = wabt::interp::Trap::New(*store_, message);
+      return wabt::Result::Error;
+    };
+    if (std::chrono::steady_clock::now() >= state_.deadline) {
+      return stop(errc::timeout, "wall-clock deadline of " + std::to_string(state_.deadline_ms.count()) +
+                                     " ms passed");
+    }
+    while (counter < 0) {
+      if (state_.budget_left == 0) {
+        return stop(errc::limit_exceeded, "fuel exhausted: the call ran past its budget of " +
+                                              std::to_string(state_.budget) + " instructions");
+      }
+      const std::uint64_t grant = std::min(state_.slice, state_.budget_left);
+      state_.budget_left -= grant;
+      counter += static_cast<std::int64_t>(grant);
+    }
+    fuel->UnsafeSet(Value::Make(static_cast<std::uint64_t>(counter)));
+    return wabt::Result::Ok;
+  }
+
+  /// During the start function: the memory of the calling instance (owned by the store).
+  wabt::interp::Memory* caller_memory(wabt::interp::Thread& thread) {
+    wabt::interp::Instance* caller = thread.GetCallerInstance();
+    if (!caller || caller->memories().empty()) return nullptr;
+    return store_->UnsafeGet<wabt::interp::Memory>(caller->memories()[0]).get();
+  }
+  wabt::interp::Global::Ptr caller_fuel(wabt::interp::Thread& thread) {
+    wabt::interp::Instance* caller = thread.GetCallerInstance();
+    if (!caller || !module_->meter || caller->globals().size() <= module_->meter->fuel_global) return {};
+    return store_->UnsafeGet<wabt::interp::Global>(caller->globals()[module_->meter->fuel_global]);
+  }
+
+  /// An exported function by name, looked up once and kept (the lookup walks
+  /// the export list and takes interpreter roots; repeated calls should not).
+  [[nodiscard]] wabt::interp::Func::Ptr* find_func(std::string_view name) {
+    if (name == "aura_alloc") return &alloc_;
+    if (name == "aura_on_event") return &on_event_;
+    for (auto& [n, f] : extra_) {
+      if (n == name) return &f;
+    }
+    auto mod = store_->UnsafeGet<wabt::interp::Module>(inst_->module());
+    const auto& exports = mod->export_types();
+    for (std::size_t i = 0; i < exports.size(); ++i) {
+      if (exports[i].name == name && exports[i].type->kind == wabt::ExternalKind::Func) {
+        extra_.emplace_back(std::string(name), store_->UnsafeGet<wabt::interp::Func>(inst_->exports()[i]));
+        return &extra_.back().second;
+      }
+    }
+    return nullptr;
+  }
+
+  result<void> run(wabt::interp::Func::Ptr& f, const wabt::interp::Values& params, wabt::interp::Values& results,
+                   std::string_view what) {
+    wabt::interp::Trap::Ptr trap;
+    if (wabt::Succeeded(f->Call(*thread_, params, results, &trap))) return {};
+    broken_ = true;
+    if (state_.fault) return fail(*state_.fault);
+    return fail(errc::hook_failed,
+                "trap in " + std::string(what) + ": " + (trap ? trap->message() : std::string("unknown")));
+  }
+
+  result<std::int32_t> call_i32(wabt::interp::Func::Ptr& f, const wabt::interp::Values& params, std::string_view what) {
+    wabt::interp::Values results;
+    if (auto r = run(f, params, results, what); !r) return fail(std::move(r.error()));
+    return static_cast<std::int32_t>(results.at(0).Get<std::uint32_t>());
+  }
+
+  std::shared_ptr<const compiled_module> module_;
+  std::unique_ptr<wabt::interp::Store> store_;
+  std::unique_ptr<wabt::interp::Thread> thread_;
+  wabt::interp::Instance::Ptr inst_;
+  wabt::interp::Memory::Ptr memory_;
+  wabt::interp::Func::Ptr alloc_;
+  wabt::interp::Func::Ptr on_event_;
+  std::list<std::pair<std::string, wabt::interp::Func::Ptr>> extra_;  ///< stable addresses
+  wabt::interp::Global::Ptr fuel_;
+  call_state state_;
+  bool broken_ = false;
+};
+
+}  // namespace aura::wasm
+#endif  // AURA_SI_AURA_ADAPTERS_WASM_INSTANCE_HPP
+// ---- end aura/adapters/wasm/instance.hpp
+// ---- begin aura/adapters/wasm/pool.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_WASM_POOL_HPP
+#define AURA_SI_AURA_ADAPTERS_WASM_POOL_HPP
+// aura/adapters/wasm/pool.hpp - a small pool of instances so concurrent calls never
+// share one; a broken (trapped) instance is dropped and a fresh one made on demand.
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <utility>
+#include <vector>
+
+
+namespace aura::wasm {
+
+class instance_pool {
+ public:
+  /// Hands an instance back on destruction (or drops it if it broke).
+  class lease {
+   public:
+    lease(instance_pool* pool, std::unique_ptr<instance> inst) : pool_(pool), inst_(std::move(inst)) {}
+    lease(lease&& o) noexcept : pool_(o.pool_), inst_(std::move(o.inst_)) { o.pool_ = nullptr; }
+    lease& operator=(lease&&) = delete;
+    lease(const lease&) = delete;
+    lease& operator=(const lease&) = delete;
+    ~lease() {
+      if (pool_ && inst_) pool_->give_back(std::move(inst_));
+    }
+    instance* operator->() const noexcept { return inst_.get(); }
+    instance& operator*() const noexcept { return *inst_; }
+
+   private:
+    instance_pool* pool_;
+    std::unique_ptr<instance> inst_;
+  };
+
+  instance_pool(std::shared_ptr<const compiled_module> module, std::size_t max_instances)
+      : module_(std::move(module)), max_(max_instances == 0 ? 1 : max_instances) {}
+
+  /// Seeds the pool with a ready instance (the one load made to check instantiation).
+  void seed(std::unique_ptr<instance> inst) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ++live_;
+    idle_.push_back(std::move(inst));
+  }
+
+  /// An idle instance, a new one if fewer than the maximum are alive, or the
+  /// next one handed back, waiting at most until `deadline`.
+  [[nodiscard]] result<lease> acquire(std::chrono::steady_clock::time_point deadline, context* ctx) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (idle_.empty() && live_ >= max_) {
+      if (cv_.wait_until(lock, deadline) == std::cv_status::timeout && idle_.empty() && live_ >= max_) {
+        return fail(errc::timeout, "all " + std::to_string(max_) + " instances stayed busy until the deadline");
+      }
+    }
+    if (!idle_.empty()) {
+      auto inst = std::move(idle_.back());
+      idle_.pop_back();
+      return lease(this, std::move(inst));
+    }
+    ++live_;
+    lock.unlock();
+    auto made = instance::create(module_, ctx);
+    if (!made) {
+      lock.lock();
+      --live_;
+      cv_.notify_one();
+      return fail(std::move(made.error()));
+    }
+    created_.fetch_add(1, std::memory_order_relaxed);
+    return lease(this, std::move(*made));
+  }
+
+  [[nodiscard]] std::size_t instances_created() const noexcept { return created_.load(std::memory_order_relaxed); }
+  [[nodiscard]] std::size_t live() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return live_;
+  }
+
+ private:
+  void give_back(std::unique_ptr<instance> inst) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (inst->broken()) {
+      --live_;
+      inst.reset();
+    } else {
+      idle_.push_back(std::move(inst));
+    }
+    cv_.notify_one();
+  }
+
+  std::shared_ptr<const compiled_module> module_;
+  std::size_t max_;
+  mutable std::mutex mutex_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<instance>> idle_;
+  std::size_t live_ = 0;
+  std::atomic<std::size_t> created_{0};
+};
+
+}  // namespace aura::wasm
+#endif  // AURA_SI_AURA_ADAPTERS_WASM_POOL_HPP
+// ---- end aura/adapters/wasm/pool.hpp
+// ---- begin aura/adapters/wasm/request.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_WASM_REQUEST_HPP
+#define AURA_SI_AURA_ADAPTERS_WASM_REQUEST_HPP
+// aura/adapters/wasm/request.hpp - the wire request written straight into a string.
+//
+// Byte for byte what `aura::wire::request(hook, event, config).dump()` gives
+// (members in nlohmann's sorted order, compact), without first copying the
+// event's data into a new JSON tree: on the small events the round-trip budget
+// is about, building that tree was most of the host's cost.
+
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+// ---- begin aura/core/wire.hpp
+#ifndef AURA_SI_AURA_CORE_WIRE_HPP
+#define AURA_SI_AURA_CORE_WIRE_HPP
+// aura/core/wire.hpp - the one wire format every adapter speaks (DESIGN §5).
+//
+// Host -> plugin:  {"aura": 1, "hook": "...", "event": {...}, "config": {...}}
+// Plugin -> host:  {"decision": "allow"}
+//                  {"decision": "deny", "reason": "..."}
+//                  {"decision": "mutate", "patch": {...}, "patch_format": "merge" | "json_patch"}
+//                  each with an optional "effects": {...}
+// Unknown members are ignored (forward compatibility); anything else is a
+// protocol error that quotes the offending bytes, cut to a limit.
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+// ---- begin aura/core/decision.hpp
+#ifndef AURA_SI_AURA_CORE_DECISION_HPP
+#define AURA_SI_AURA_CORE_DECISION_HPP
+// aura/core/decision.hpp - what a hook answers: allow, deny(reason) or mutate(patch).
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <variant>
+
+#include <nlohmann/json.hpp>
+
+// ---- begin aura/core/patch.hpp
+#ifndef AURA_SI_AURA_CORE_PATCH_HPP
+#define AURA_SI_AURA_CORE_PATCH_HPP
+// aura/core/patch.hpp - JSON Merge Patch (RFC 7396) and JSON Patch (RFC 6902),
+// applied to a copy so that a failing patch leaves the input untouched.
+//
+// nlohmann::json::patch silently accepts a few invalid operations (a `move`
+// into the moved value's own child, `add` through a primitive parent); these
+// helpers implement RFC 6902 themselves and report every such case.
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+
+namespace aura {
+
+/// How a JSON patch is spelled: RFC 7396 Merge Patch or RFC 6902 JSON Patch.
+enum class patch_format : std::uint8_t { merge, json_patch };
+
+[[nodiscard]] constexpr std::string_view to_string(patch_format f) noexcept {
+  return f == patch_format::merge ? "merge" : "json_patch";
+}
+
+
+/// Applies an RFC 7396 merge patch to a copy of `target`.
+[[nodiscard]] inline nlohmann::json apply_merge_patch(nlohmann::json target, const nlohmann::json& patch) {
+  target.merge_patch(patch);
+  return target;
+}
+
+namespace detail {
+
+/// Splits an RFC 6901 pointer into unescaped tokens; "" is the root.
+[[nodiscard]] inline result<std::vector<std::string>> split_pointer(std::string_view ptr) {
+  std::vector<std::string> tokens;
+  if (ptr.empty()) return tokens;
+  if (ptr.front() != '/') return fail(errc::patch_failed, "JSON pointer must start with '/': \"" + std::string(ptr) + "\"");
+  std::string cur;
+  for (std::size_t i = 1; i <= ptr.size(); ++i) {
+    if (i == ptr.size() || ptr[i] == '/') {
+      tokens.push_back(std::move(cur));
+      cur.clear();
+      continue;
+    }
+    if (ptr[i] == '~') {
+      if (i + 1 < ptr.size() && (ptr[i + 1] == '0' || ptr[i + 1] == '1')) {
+        cur += ptr[i + 1] == '0' ? '~' : '/';
+        ++i;
+        continue;
+      }
+      return fail(errc::patch_failed, "bad escape '~' in JSON pointer \"" + std::string(ptr) + "\"");
+    }
+    cur += ptr[i];
+  }
+  return tokens;
+}
+
+/// An array index token: digits without leading zeros.
+[[nodiscard]] inline bool parse_index(const std::string& token, std::size_t& out) {
+  if (token.empty() || token.size() > 18 || (token.size() > 1 && token[0] == '0')) return false;
+  std::size_t v = 0;
+  for (char c : token) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + static_cast<std::size_t>(c - '0');
+  }
+  out = v;
+  return true;
+}
+
+/// Walks `tokens` from `doc`; nullptr when a step does not exist.
+[[nodiscard]] inline nlohmann::json* walk(nlohmann::json& doc, const std::vector<std::string>& tokens,
+                                          std::size_t count) {
+  nlohmann::json* cur = &doc;
+  for (std::size_t i = 0; i < count; ++i) {
+    const auto& t = tokens[i];
+    if (cur->is_object()) {
+      auto it = cur->find(t);
+      if (it == cur->end()) return nullptr;
+      cur = &*it;
+    } else if (cur->is_array()) {
+      std::size_t idx = 0;
+      if (!parse_index(t, idx) || idx >= cur->size()) return nullptr;
+      cur = &(*cur)[idx];
+    } else {
+      return nullptr;
+    }
+  }
+  return cur;
+}
+
+struct patch_op_context {
+  std::size_t index;
+  std::string op;
+  [[nodiscard]] tl::unexpected<error> fail_at(std::string message) const {
+    return fail(errc::patch_failed, "patch operation " + std::to_string(index) + " (" + op + "): " + message,
+                "/" + std::to_string(index));
+  }
+};
+
+[[nodiscard]] inline result<void> patch_add(nlohmann::json& doc, const std::string& path,
+                                            nlohmann::json value, const patch_op_context& at) {
+  auto tokens = split_pointer(path);
+  if (!tokens) return at.fail_at(tokens.error().message);
+  if (tokens->empty()) {
+    doc = std::move(value);
+    return {};
+  }
+  nlohmann::json* parent = walk(doc, *tokens, tokens->size() - 1);
+  if (!parent) return at.fail_at("parent of \"" + path + "\" does not exist");
+  const auto& last = tokens->back();
+  if (parent->is_object()) {
+    (*parent)[last] = std::move(value);
+  } else if (parent->is_array()) {
+    std::size_t idx = 0;
+    if (last == "-") {
+      parent->push_back(std::move(value));
+    } else if (parse_index(last, idx) && idx <= parent->size()) {
+      parent->insert(parent->begin() + static_cast<std::ptrdiff_t>(idx), std::move(value));
+    } else {
+      return at.fail_at("array index \"" + last + "\" out of range in \"" + path + "\"");
+    }
+  } else {
+    return at.fail_at("parent of \"" + path + "\" is " + std::string(parent->type_name()) +
+                      ", not an object or array");
+  }
+  return {};
+}
+
+[[nodiscard]] inline result<nlohmann::json> patch_remove(nlohmann::json& doc, const std::string& path,
+                                                         const patch_op_context& at) {
+  auto tokens = split_pointer(path);
+  if (!tokens) return at.fail_at(tokens.error().message);
+  if (tokens->empty()) {
+    nlohmann::json old = std::move(doc);
+    doc = nullptr;
+    return old;
+  }
+  nlohmann::json* parent = walk(doc, *tokens, tokens->size() - 1);
+  if (!parent) return at.fail_at("parent of \"" + path + "\" does not exist");
+  const auto& last = tokens->back();
+  if (parent->is_object()) {
+    auto it = parent->find(last);
+    if (it == parent->end()) return at.fail_at("\"" + path + "\" does not exist");
+    nlohmann::json old = std::move(*it);
+    parent->erase(it);
+    return old;
+  }
+  if (parent->is_array()) {
+    std::size_t idx = 0;
+    if (!parse_index(last, idx) || idx >= parent->size()) return at.fail_at("\"" + path + "\" does not exist");
+    nlohmann::json old = std::move((*parent)[idx]);
+    parent->erase(parent->begin() + static_cast<std::ptrdiff_t>(idx));
+    return old;
+  }
+  return at.fail_at("parent of \"" + path + "\" is " + std::string(parent->type_name()) +
+                    ", not an object or array");
+}
+
+[[nodiscard]] inline result<std::string> required_string(const nlohmann::json& op, const char* key,
+                                                         const patch_op_context& at) {
+  auto it = op.find(key);
+  if (it == op.end() || !it->is_string()) return at.fail_at(std::string("member \"") + key + "\" must be a string");
+  return it->get<std::string>();
+}
+
+}  // namespace detail
+
+/// Applies an RFC 6902 JSON Patch to a copy of `target`. On any failing
+/// operation the error names the operation index (`where` = "/<index>") and
+/// `target` is returned to nobody: the caller's value is untouched.
+[[nodiscard]] inline result<nlohmann::json> apply_json_patch(const nlohmann::json& target,
+                                                             const nlohmann::json& patch) {
+  if (!patch.is_array()) return fail(errc::patch_failed, "a JSON Patch must be an array of operations");
+  nlohmann::json doc = target;
+  for (std::size_t i = 0; i < patch.size(); ++i) {
+    const auto& op = patch[i];
+    detail::patch_op_context at{i, "?"};
+    if (!op.is_object()) return at.fail_at("an operation must be an object");
+    auto op_name = detail::required_string(op, "op", at);
+    if (!op_name) return fail(std::move(op_name.error()));
+    at.op = *op_name;
+    auto path = detail::required_string(op, "path", at);
+    if (!path) return fail(std::move(path.error()));
+    auto value_of = [&]() -> result<nlohmann::json> {
+      auto it = op.find("value");
+      if (it == op.end()) return at.fail_at("member \"value\" is missing");
+      return *it;
+    };
+    if (at.op == "add") {
+      auto v = value_of();
+      if (!v) return fail(std::move(v.error()));
+      if (auto r = detail::patch_add(doc, *path, std::move(*v), at); !r) return fail(std::move(r.error()));
+    } else if (at.op == "remove") {
+      if (auto r = detail::patch_remove(doc, *path, at); !r) return fail(std::move(r.error()));
+    } else if (at.op == "replace") {
+      auto v = value_of();
+      if (!v) return fail(std::move(v.error()));
+      auto tokens = detail::split_pointer(*path);
+      if (!tokens) return at.fail_at(tokens.error().message);
+      nlohmann::json* slot = detail::walk(doc, *tokens, tokens->size());
+      if (!slot) return at.fail_at("\"" + *path + "\" does not exist");
+      *slot = std::move(*v);
+    } else if (at.op == "move" || at.op == "copy") {
+      auto from = detail::required_string(op, "from", at);
+      if (!from) return fail(std::move(from.error()));
+      if (at.op == "move" && *from == *path) continue;
+      if (at.op == "move" && path->size() > from->size() && path->compare(0, from->size(), *from) == 0 &&
+          (*path)[from->size()] == '/') {
+        return at.fail_at("cannot move \"" + *from + "\" into its own child \"" + *path + "\"");
+      }
+      nlohmann::json value;
+      if (at.op == "move") {
+        auto removed = detail::patch_remove(doc, *from, at);
+        if (!removed) return fail(std::move(removed.error()));
+        value = std::move(*removed);
+      } else {
+        auto tokens = detail::split_pointer(*from);
+        if (!tokens) return at.fail_at(tokens.error().message);
+        const nlohmann::json* src = detail::walk(doc, *tokens, tokens->size());
+        if (!src) return at.fail_at("\"from\" location \"" + *from + "\" does not exist");
+        value = *src;
+      }
+      if (auto r = detail::patch_add(doc, *path, std::move(value), at); !r) return fail(std::move(r.error()));
+    } else if (at.op == "test") {
+      auto v = value_of();
+      if (!v) return fail(std::move(v.error()));
+      auto tokens = detail::split_pointer(*path);
+      if (!tokens) return at.fail_at(tokens.error().message);
+      const nlohmann::json* slot = detail::walk(doc, *tokens, tokens->size());
+      if (!slot) return at.fail_at("\"" + *path + "\" does not exist");
+      if (*slot != *v) return at.fail_at("value at \"" + *path + "\" is not the expected one");
+    } else {
+      return at.fail_at("unknown operation");
+    }
+  }
+  return doc;
+}
+
+/// Applies a patch of either format to a copy of `target`.
+[[nodiscard]] inline result<nlohmann::json> apply_patch(const nlohmann::json& target, const nlohmann::json& patch,
+                                                        patch_format format) {
+  if (format == patch_format::json_patch) return apply_json_patch(target, patch);
+  return apply_merge_patch(target, patch);
+}
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_PATCH_HPP
+// ---- end aura/core/patch.hpp
+
+namespace aura {
+
+enum class decision_kind : std::uint8_t { allow, deny, mutate };
+
+[[nodiscard]] constexpr std::string_view to_string(decision_kind k) noexcept {
+  switch (k) {
+    case decision_kind::allow: return "allow";
+    case decision_kind::deny: return "deny";
+    case decision_kind::mutate: return "mutate";
+  }
+  return "unknown";
+}
+
+// ---- the untyped answers a hook spells; each converts into decision<E> ------
+
+template <class Answer, class Fx>
+struct with_effects_t {
+  Answer answer;
+  Fx effects;
+};
+
+/// Adds `.with(effects)` to an answer.
+template <class Self>
+struct effect_carrier {
+  template <class Fx>
+  [[nodiscard]] with_effects_t<Self, std::decay_t<Fx>> with(Fx&& fx) const& {
+    return {static_cast<const Self&>(*this), std::forward<Fx>(fx)};
+  }
+  template <class Fx>
+  [[nodiscard]] with_effects_t<Self, std::decay_t<Fx>> with(Fx&& fx) && {
+    return {std::move(static_cast<Self&>(*this)), std::forward<Fx>(fx)};
+  }
+};
+
+struct allow_t : effect_carrier<allow_t> {};
+struct deny_t : effect_carrier<deny_t> {
+  explicit deny_t(std::string r) : reason(std::move(r)) {}
+  std::string reason;
+};
+template <class P>
+struct mutate_t : effect_carrier<mutate_t<P>> {
+  explicit mutate_t(P p) : patch(std::move(p)) {}
+  P patch;
+};
+/// A JSON patch for dynamic events (or for the JSON view of a typed one).
+struct json_patch_value {
+  nlohmann::json patch;
+  patch_format format = patch_format::merge;
+};
+
+[[nodiscard]] inline allow_t allow() noexcept { return {}; }
+[[nodiscard]] inline deny_t deny(std::string reason) { return deny_t(std::move(reason)); }
+/// A new value of the event, or a callable `void(E&)` that edits it in place.
+template <class P>
+[[nodiscard]] mutate_t<std::decay_t<P>> mutate(P&& patch) {
+  return mutate_t<std::decay_t<P>>(std::decay_t<P>(std::forward<P>(patch)));
+}
+/// A JSON patch (Merge Patch by default) for a dynamic event.
+[[nodiscard]] inline mutate_t<json_patch_value> mutate(nlohmann::json patch, patch_format format) {
+  return mutate_t<json_patch_value>(json_patch_value{std::move(patch), format});
+}
+
+/// One hook's answer for event `E`, with optional effects (`E::effects`).
+///
+/// `deny` on an event that is not vetoable, or `mutate` on one that is not
+/// patchable, does not compile for typed events. Dynamic events check at run time.
+///
+/// An allow without effects is two words and allocates nothing: the reason,
+/// patch and effects live in a body allocated only for the answers that carry
+/// them, which keeps the common allow path of a chain allocation-free.
+template <class E>
+class decision {
+  using traits = event_traits<E>;
+
+ public:
+  using event_type = E;
+  using payload_type = payload_t<E>;
+  using effects_type = effects_t<E>;
+  /// A typed patch: a whole new value or an in-place edit.
+  using edit_fn = std::function<void(payload_type&)>;
+
+  decision() noexcept = default;
+  decision(allow_t) noexcept {}  // NOLINT: implicit by design, `return aura::allow();`
+
+  decision(deny_t d) : kind_(decision_kind::deny) {  // NOLINT
+    static_assert(traits::is_dynamic || traits::is_vetoable,
+                  "aura::deny on an event that is not aura::vetoable");
+    mutable_body().reason = std::move(d.reason);
+  }
+
+  template <class P>
+  decision(mutate_t<P> m) : kind_(decision_kind::mutate) {  // NOLINT
+    static_assert(traits::is_dynamic || traits::is_patchable,
+                  "aura::mutate on an event that is not aura::patchable");
+    body& b = mutable_body();
+    if constexpr (std::is_same_v<P, json_patch_value>) {
+      b.json = std::move(m.patch.patch);
+      b.format = m.patch.format;
+      b.has_json = true;
+    } else if constexpr (traits::is_dynamic) {
+      static_assert(std::is_convertible_v<P, nlohmann::json>,
+                    "a dynamic event's patch is JSON (a Merge Patch unless a format is given)");
+      b.json = nlohmann::json(std::move(m.patch));
+      b.has_json = true;
+    } else if constexpr (std::is_convertible_v<P, payload_type>) {
+      b.edit = payload_type(std::move(m.patch));
+    } else {
+      static_assert(std::is_invocable_v<P&, payload_type&>,
+                    "aura::mutate takes a new value of the event or a callable void(E&)");
+      b.edit = edit_fn(std::move(m.patch));
+    }
+  }
+
+  template <class A, class Fx>
+  decision(with_effects_t<A, Fx> w) : decision(std::move(w.answer)) {  // NOLINT
+    mutable_body().effects = effects_type(std::move(w.effects));
+  }
+
+  decision(decision&&) noexcept = default;
+  decision& operator=(decision&&) noexcept = default;
+  decision(const decision& o) : kind_(o.kind_), body_(o.body_ ? std::make_unique<body>(*o.body_) : nullptr) {}
+  decision& operator=(const decision& o) {
+    if (this != &o) *this = decision(o);
+    return *this;
+  }
+  ~decision() = default;
+
+  /// The raw form read off the wire, for dynamic events: no compile-time check.
+  [[nodiscard]] static decision from_wire(decision_kind kind, std::string reason, nlohmann::json patch,
+                                          patch_format format) {
+    decision d;
+    d.kind_ = kind;
+    if (kind == decision_kind::deny) d.mutable_body().reason = std::move(reason);
+    if (kind == decision_kind::mutate) {
+      body& b = d.mutable_body();
+      b.json = std::move(patch);
+      b.format = format;
+      b.has_json = true;
+    }
+    return d;
+  }
+
+  [[nodiscard]] decision_kind kind() const noexcept { return kind_; }
+  [[nodiscard]] bool is_allow() const noexcept { return kind_ == decision_kind::allow; }
+  [[nodiscard]] bool is_deny() const noexcept { return kind_ == decision_kind::deny; }
+  [[nodiscard]] bool is_mutate() const noexcept { return kind_ == decision_kind::mutate; }
+  [[nodiscard]] const std::string& reason() const noexcept { return view().reason; }
+
+  /// A JSON patch (dynamic events, or a JSON hook on a typed event).
+  [[nodiscard]] bool has_json_patch() const noexcept { return view().has_json; }
+  [[nodiscard]] const nlohmann::json& json_patch() const noexcept { return view().json; }
+  [[nodiscard]] patch_format json_patch_format() const noexcept { return view().format; }
+
+  /// Applies a typed patch (new value or edit) to `target`; false if there is none.
+  bool apply_to(payload_type& target) {
+    if constexpr (!traits::is_dynamic) {
+      if (!body_) return false;
+      if (auto* v = std::get_if<payload_type>(&body_->edit)) {
+        target = std::move(*v);
+        return true;
+      }
+      if (auto* f = std::get_if<edit_fn>(&body_->edit)) {
+        (*f)(target);
+        return true;
+      }
+    }
+    (void)target;
+    return false;
+  }
+
+  [[nodiscard]] const std::optional<effects_type>& effects() const noexcept { return view().effects; }
+  [[nodiscard]] bool has_effects() const noexcept { return body_ && body_->effects.has_value(); }
+  /// Writable effects (allocates the body; use effects() to read).
+  [[nodiscard]] std::optional<effects_type>& mutable_effects() { return mutable_body().effects; }
+  decision& set_effects(effects_type fx) {
+    mutable_body().effects = std::move(fx);
+    return *this;
+  }
+
+ private:
+  using typed_patch =
+      std::conditional_t<traits::is_dynamic, std::variant<std::monostate>,
+                         std::variant<std::monostate, payload_type, edit_fn>>;
+  struct body {
+    bool has_json = false;
+    patch_format format = patch_format::merge;
+    std::string reason;
+    typed_patch edit;
+    nlohmann::json json;
+    std::optional<effects_type> effects;
+  };
+  [[nodiscard]] const body& view() const noexcept {
+    static const body empty{};
+    return body_ ? *body_ : empty;
+  }
+  body& mutable_body() {
+    if (!body_) body_ = std::make_unique<body>();
+    return *body_;
+  }
+
+  decision_kind kind_ = decision_kind::allow;
+  std::unique_ptr<body> body_;
+};
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_DECISION_HPP
+// ---- end aura/core/decision.hpp
+
+namespace aura::wire {
+
+/// The protocol version in the "aura" member of every request.
+inline constexpr int version = 1;
+
+/// How many bytes of a bad answer a diagnostic quotes.
+inline constexpr std::size_t quote_limit = 256;
+
+/// `bytes` as a JSON string literal, cut to `limit` bytes with a note of the full size.
+[[nodiscard]] inline std::string quote(std::string_view bytes, std::size_t limit = quote_limit) {
+  std::string cut(bytes.substr(0, limit));
+  // dump() rejects invalid UTF-8 by default; replace it so any bytes can be quoted.
+  std::string out = nlohmann::json(cut).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (bytes.size() > limit) out += "... (" + std::to_string(bytes.size()) + " bytes)";
+  return out;
+}
+
+/// The request for one hook call.
+[[nodiscard]] inline nlohmann::json request(std::string_view hook, const envelope<dynamic_event>& event,
+                                            const nlohmann::json& config) {
+  return nlohmann::json{{"aura", version},
+                        {"hook", hook},
+                        {"event", event},
+                        {"config", config.is_null() ? nlohmann::json::object() : config}};
+}
+
+/// Reads a decision from parsed JSON; `raw` (if given) is quoted in errors.
+[[nodiscard]] inline result<decision<dynamic_event>> parse_decision(const nlohmann::json& j,
+                                                                    std::string_view raw = {}) {
+  // The quote is made only for an error: a valid answer is never re-serialised.
+  auto bad = [&](std::string what, std::string where) {
+    const std::string shown =
+        raw.empty() ? quote(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)) : quote(raw);
+    return fail(errc::protocol_error, what + " in answer " + shown, std::move(where));
+  };
+  if (!j.is_object()) return bad("a decision must be a JSON object", "");
+  auto kind_it = j.find("decision");
+  if (kind_it == j.end()) return bad("missing \"decision\"", "/decision");
+  if (!kind_it->is_string()) return bad("\"decision\" must be a string", "/decision");
+  const auto& kind = kind_it->get_ref<const std::string&>();
+
+  decision<dynamic_event> d;
+  if (kind == "allow") {
+    d = decision<dynamic_event>::from_wire(decision_kind::allow, {}, {}, patch_format::merge);
+  } else if (kind == "deny") {
+    auto r = j.find("reason");
+    if (r == j.end() || !r->is_string()) return bad("a deny needs a string \"reason\"", "/reason");
+    d = decision<dynamic_event>::from_wire(decision_kind::deny, r->get<std::string>(), {}, patch_format::merge);
+  } else if (kind == "mutate") {
+    auto p = j.find("patch");
+    if (p == j.end()) return bad("a mutate needs a \"patch\"", "/patch");
+    patch_format format = patch_format::merge;
+    if (auto f = j.find("patch_format"); f != j.end()) {
+      if (*f == "merge") {
+        format = patch_format::merge;
+      } else if (*f == "json_patch") {
+        format = patch_format::json_patch;
+      } else {
+        return bad("\"patch_format\" must be \"merge\" or \"json_patch\"", "/patch_format");
+      }
+    }
+    if (format == patch_format::json_patch && !p->is_array()) {
+      return bad("a json_patch \"patch\" must be an array", "/patch");
+    }
+    d = decision<dynamic_event>::from_wire(decision_kind::mutate, {}, *p, format);
+  } else {
+    return bad("unknown decision \"" + kind + "\" (allow, deny or mutate)", "/decision");
+  }
+  if (auto fx = j.find("effects"); fx != j.end() && !fx->is_null()) {
+    if (!fx->is_object()) return bad("\"effects\" must be an object", "/effects");
+    d.set_effects(*fx);
+  }
+  return d;
+}
+
+/// Parses and reads a decision from raw bytes (one JSON document).
+[[nodiscard]] inline result<decision<dynamic_event>> parse_decision(std::string_view bytes) {
+  nlohmann::json j = nlohmann::json::parse(bytes.begin(), bytes.end(), nullptr, false);
+  if (j.is_discarded()) return fail(errc::protocol_error, "answer is not JSON: " + quote(bytes));
+  return parse_decision(j, bytes);
+}
+
+/// The wire form of a decision (what a plugin written with aura answers).
+[[nodiscard]] inline nlohmann::json encode(const decision<dynamic_event>& d) {
+  nlohmann::json j{{"decision", to_string(d.kind())}};
+  if (d.is_deny()) j["reason"] = d.reason();
+  if (d.is_mutate()) {
+    j["patch"] = d.json_patch();
+    j["patch_format"] = to_string(d.json_patch_format());
+  }
+  if (d.effects() && !d.effects()->is_null()) j["effects"] = *d.effects();
+  return j;
+}
+
+}  // namespace aura::wire
+#endif  // AURA_SI_AURA_CORE_WIRE_HPP
+// ---- end aura/core/wire.hpp
+
+namespace aura::wasm {
+
+namespace detail {
+inline void append_json(std::string& out, const nlohmann::json& j) {
+  out += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+inline void append_string(std::string& out, std::string_view s) {
+  bool plain = true;  // the common case: nothing to escape, valid ASCII
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u >= 0x80 || c == '"' || c == '\\') {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) {
+    out += '"';
+    out.append(s.data(), s.size());
+    out += '"';
+  } else {
+    append_json(out, nlohmann::json(std::string(s)));
+  }
+}
+}  // namespace detail
+
+/// Writes the request for one hook call into `out` (replacing its contents).
+inline void write_request(std::string& out, std::string_view hook, const envelope<dynamic_event>& event,
+                          const nlohmann::json& config) {
+  static const nlohmann::json empty = nlohmann::json::object();
+  out.clear();
+  out += "{\"aura\":";
+  out += std::to_string(wire::version);
+  out += ",\"config\":";
+  detail::append_json(out, config.is_null() ? empty : config);
+  out += ",\"event\":{\"data\":";
+  detail::append_json(out, event.data);
+  out += ",\"id\":";
+  detail::append_string(out, event.id);
+  out += ",\"meta\":";
+  detail::append_json(out, event.meta.is_null() ? empty : event.meta);
+  out += ",\"name\":";
+  detail::append_string(out, event.name);
+  out += ",\"session\":";
+  detail::append_string(out, event.session);
+  out += ",\"source\":";
+  detail::append_string(out, event.source);
+  out += ",\"time\":";
+  detail::append_string(out, format_time(event.time));
+  out += "},\"hook\":";
+  detail::append_string(out, hook);
+  out += '}';
+}
+
+}  // namespace aura::wasm
+#endif  // AURA_SI_AURA_ADAPTERS_WASM_REQUEST_HPP
+// ---- end aura/adapters/wasm/request.hpp
+// ---- begin aura/core/chain.hpp
+#ifndef AURA_SI_AURA_CORE_CHAIN_HPP
+#define AURA_SI_AURA_CORE_CHAIN_HPP
+// aura/core/chain.hpp - hooks for one event type, run in (priority, name) order.
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+// ---- begin aura/core/condition.hpp
+#ifndef AURA_SI_AURA_CORE_CONDITION_HPP
+#define AURA_SI_AURA_CORE_CONDITION_HPP
+// aura/core/condition.hpp - gate expressions such as `history_gt:5 and not auto`.
+//
+// Grammar (whitespace separates words):
+//   expr := term { "and" term }
+//   term := "not" term | predicate
+//   predicate := name [ ":" arg ]     arg: up to the next space, or "quoted text"
+// Expressions are parsed once, when a hook is added; a bad one is an error
+// naming the character position. Evaluation reads `aura::facts`.
+
+#include <cctype>
+#include <charconv>
+#include <cstdlib>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+
+namespace aura {
+
+/// A predicate a host registers: reads facts and the expression's argument.
+using predicate_fn = std::function<bool(const facts&, std::string_view arg)>;
+
+/// How a registered predicate treats its `:arg`.
+enum class predicate_arg { none, optional, required, number };
+
+/// The predicates a host understands beyond the generic ones.
+///
+/// Generic predicates need no registration: `<fact>` (the fact is truthy),
+/// `<fact>_gt:N` and `<fact>_lt:N` (numeric comparison; false while the fact
+/// is absent). A registered name takes precedence over the generic reading.
+class predicate_registry {
+ public:
+  predicate_registry& add(std::string name, predicate_fn fn, predicate_arg arg = predicate_arg::optional) {
+    entries_[std::move(name)] = entry{std::move(fn), arg};
+    return *this;
+  }
+  struct entry {
+    predicate_fn fn;
+    predicate_arg arg = predicate_arg::optional;
+  };
+  [[nodiscard]] const entry* find(std::string_view name) const noexcept {
+    auto it = entries_.find(name);
+    return it == entries_.end() ? nullptr : &it->second;
+  }
+
+ private:
+  std::map<std::string, entry, std::less<>> entries_;
+};
+
+/// A parsed condition, cheap to copy (shares its parsed form) and immutable.
+class condition {
+ public:
+  /// Parses `text` against `registry` (which must outlive the condition).
+  [[nodiscard]] static result<condition> parse(std::string_view text,
+                                               const predicate_registry* registry = nullptr);
+
+  /// True when the gate is open for these facts.
+  [[nodiscard]] bool evaluate(const facts& f) const { return eval(root_, f); }
+  [[nodiscard]] const std::string& text() const noexcept { return text_; }
+
+ private:
+  enum class op { all_of, negate, registered, fact_true, fact_gt, fact_lt };
+  struct node {
+    op kind = op::fact_true;
+    std::string name;  // fact name, or registered predicate name
+    std::string arg;
+    double number = 0;
+    const predicate_registry::entry* pred = nullptr;
+    std::vector<node> children;
+  };
+
+  [[nodiscard]] static bool eval(const node& n, const facts& f) {
+    switch (n.kind) {
+      case op::all_of:
+        for (const auto& c : n.children)
+          if (!eval(c, f)) return false;
+        return true;
+      case op::negate: return !eval(n.children.front(), f);
+      case op::registered: return n.pred->fn(f, n.arg);
+      case op::fact_true: return f.truthy(n.name);
+      case op::fact_gt: {
+        auto v = f.number(n.name);
+        return v && *v > n.number;
+      }
+      case op::fact_lt: {
+        auto v = f.number(n.name);
+        return v && *v < n.number;
+      }
+    }
+    return false;
+  }
+
+  friend class condition_parser;
+  std::string text_;
+  node root_;
+};
+
+/// Recursive-descent parser behind condition::parse.
+class condition_parser {
+ public:
+  condition_parser(std::string_view text, const predicate_registry* registry) : text_(text), reg_(registry) {}
+
+  result<condition> run() {
+    condition c;
+    c.text_ = std::string(text_);
+    auto root = parse_expr();
+    if (!root) return fail(std::move(root.error()));
+    skip_space();
+    if (pos_ != text_.size()) return error_at("unexpected \"" + std::string(peek_word()) + "\"");
+    c.root_ = std::move(*root);
+    return c;
+  }
+
+ private:
+  using node = condition::node;
+  using op = condition::op;
+
+  [[nodiscard]] tl::unexpected<error> error_at(std::string what) const {
+    return fail(errc::parse_error,
+                "condition \"" + std::string(text_) + "\": " + what + " at position " + std::to_string(pos_ + 1),
+                "position " + std::to_string(pos_ + 1));
+  }
+  void skip_space() {
+    while (pos_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[pos_]))) ++pos_;
+  }
+  [[nodiscard]] std::string_view peek_word() const {
+    std::size_t end = pos_;
+    while (end < text_.size() && !std::isspace(static_cast<unsigned char>(text_[end]))) ++end;
+    return text_.substr(pos_, end - pos_);
+  }
+  [[nodiscard]] static bool name_char(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+  }
+
+  result<node> parse_expr() {
+    node all;
+    all.kind = op::all_of;
+    for (;;) {
+      auto t = parse_term();
+      if (!t) return t;
+      all.children.push_back(std::move(*t));
+      skip_space();
+      if (peek_word() != "and") break;
+      pos_ += 3;
+    }
+    if (all.children.size() == 1) return std::move(all.children.front());
+    return all;
+  }
+
+  result<node> parse_term() {
+    skip_space();
+    if (pos_ >= text_.size()) return error_at(pos_ == 0 ? "empty expression" : "expected a predicate after the end");
+    if (peek_word() == "not") {
+      pos_ += 3;
+      auto inner = parse_term();
+      if (!inner) return inner;
+      node n;
+      n.kind = op::negate;
+      n.children.push_back(std::move(*inner));
+      return n;
+    }
+    const std::size_t start = pos_;
+    while (pos_ < text_.size() && name_char(text_[pos_])) ++pos_;
+    if (pos_ == start) return error_at("expected a predicate name, found '" + std::string(1, text_[pos_]) + "'");
+    std::string name(text_.substr(start, pos_ - start));
+    if (name == "and") {
+      pos_ = start;
+      return error_at("expected a predicate before \"and\"");
+    }
+    bool has_arg = false;
+    std::string arg;
+    std::size_t arg_pos = pos_;
+    if (pos_ < text_.size() && text_[pos_] == ':') {
+      has_arg = true;
+      ++pos_;
+      arg_pos = pos_;
+      if (pos_ < text_.size() && text_[pos_] == '"') {
+        const std::size_t close = text_.find('"', pos_ + 1);
+        if (close == std::string_view::npos) return error_at("unterminated quoted argument");
+        arg = std::string(text_.substr(pos_ + 1, close - pos_ - 1));
+        pos_ = close + 1;
+      } else {
+        while (pos_ < text_.size() && !std::isspace(static_cast<unsigned char>(text_[pos_]))) ++pos_;
+        arg = std::string(text_.substr(arg_pos, pos_ - arg_pos));
+      }
+      if (arg.empty()) {
+        pos_ = arg_pos;
+        return error_at("predicate \"" + name + "\" has an empty argument");
+      }
+    } else if (pos_ < text_.size() && !std::isspace(static_cast<unsigned char>(text_[pos_]))) {
+      return error_at("unexpected character '" + std::string(1, text_[pos_]) + "'");
+    }
+
+    node n;
+    n.name = name;
+    n.arg = arg;
+    if (const auto* e = reg_ ? reg_->find(name) : nullptr) {
+      n.kind = op::registered;
+      n.pred = e;
+      if (e->arg == predicate_arg::none && has_arg) {
+        pos_ = start;
+        return error_at("predicate \"" + name + "\" takes no argument");
+      }
+      if ((e->arg == predicate_arg::required || e->arg == predicate_arg::number) && !has_arg) {
+        pos_ = start;
+        return error_at("predicate \"" + name + "\" needs an argument (" + name + ":...)");
+      }
+      if (e->arg == predicate_arg::number && !parse_number(arg, n.number)) {
+        pos_ = arg_pos;
+        return error_at("predicate \"" + name + "\" needs a number, got \"" + arg + "\"");
+      }
+      return n;
+    }
+    auto ends_with = [&](std::string_view suffix) {
+      return name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+    };
+    if (ends_with("_gt") || ends_with("_lt")) {
+      n.kind = ends_with("_gt") ? op::fact_gt : op::fact_lt;
+      n.name = name.substr(0, name.size() - 3);
+      if (!has_arg) {
+        pos_ = start;
+        return error_at("predicate \"" + name + "\" needs a number (" + name + ":N)");
+      }
+      if (!parse_number(arg, n.number)) {
+        pos_ = arg_pos;
+        return error_at("predicate \"" + name + "\" needs a number, got \"" + arg + "\"");
+      }
+      return n;
+    }
+    if (has_arg) {
+      pos_ = start;
+      return error_at("unknown predicate \"" + name + "\" with an argument");
+    }
+    n.kind = op::fact_true;
+    return n;
+  }
+
+  static bool parse_number(const std::string& s, double& out) {
+    if (s.empty()) return false;
+    char* end = nullptr;
+    out = std::strtod(s.c_str(), &end);
+    return end == s.c_str() + s.size();
+  }
+
+  std::string_view text_;
+  const predicate_registry* reg_;
+  std::size_t pos_ = 0;
+};
+
+inline result<condition> condition::parse(std::string_view text, const predicate_registry* registry) {
+  return condition_parser(text, registry).run();
+}
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_CONDITION_HPP
+// ---- end aura/core/condition.hpp
+// ---- begin aura/core/effects.hpp
+#ifndef AURA_SI_AURA_CORE_EFFECTS_HPP
+#define AURA_SI_AURA_CORE_EFFECTS_HPP
+// aura/core/effects.hpp - folding the effects of several hooks into one.
+
+#include <type_traits>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+namespace aura {
+
+/// Folds JSON effects (dynamic events): objects merge key by key, arrays
+/// concatenate (so two hooks' injected messages both survive), and any other
+/// value is replaced by the later hook's.
+inline void fold_json_effects(nlohmann::json& acc, const nlohmann::json& add) {
+  if (add.is_null()) return;
+  if (acc.is_object() && add.is_object()) {
+    for (auto it = add.begin(); it != add.end(); ++it) fold_json_effects(acc[it.key()], it.value());
+    return;
+  }
+  if (acc.is_array() && add.is_array()) {
+    for (const auto& v : add) acc.push_back(v);
+    return;
+  }
+  acc = add;
+}
+
+namespace detail {
+template <class Fx, class = void>
+struct has_fold : std::false_type {};
+template <class Fx>
+struct has_fold<Fx, std::void_t<decltype(std::declval<Fx&>().fold(std::declval<const Fx&>()))>>
+    : std::true_type {};
+}  // namespace detail
+
+/// Folds one hook's effects into the chain's: the effects type's own
+/// `fold(const Fx&)` rule when it has one, else the later hook's value wins.
+template <class Fx>
+void fold_effects(Fx& acc, const Fx& add) {
+  if constexpr (std::is_same_v<Fx, nlohmann::json>) {
+    fold_json_effects(acc, add);
+  } else if constexpr (detail::has_fold<Fx>::value) {
+    acc.fold(add);
+  } else {
+    acc = add;
+  }
+}
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_EFFECTS_HPP
+// ---- end aura/core/effects.hpp
+// ---- begin aura/core/hook.hpp
+#ifndef AURA_SI_AURA_CORE_HOOK_HPP
+#define AURA_SI_AURA_CORE_HOOK_HPP
+// aura/core/hook.hpp - how a hook is registered: name, order, gates and failure policy.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace aura {
+
+/// What a hook's failure (exception, crash, timeout, malformed answer) means.
+enum class failure_policy : std::uint8_t {
+  fail_open,   ///< treat as allow: the chain goes on
+  fail_closed  ///< treat as deny: the chain stops
+};
+
+inline constexpr failure_policy fail_open = failure_policy::fail_open;
+inline constexpr failure_policy fail_closed = failure_policy::fail_closed;
+
+[[nodiscard]] constexpr std::string_view to_string(failure_policy p) noexcept {
+  return p == failure_policy::fail_open ? "fail_open" : "fail_closed";
+}
+
+/// How much a chain records per dispatch.
+enum class tracing : std::uint8_t {
+  off,        ///< no trail, no stats: the fastest path (no clock reads, no allocation)
+  decisions,  ///< trail of hook and decision kind, call/error counters; no clock reads
+  timings     ///< decisions plus per-hook durations and latency percentiles (default)
+};
+
+/// A hook's registration. Hooks run in (priority, name) order: lower first.
+struct hook_options {
+  std::string name;                  ///< unique within its chain; required
+  int priority = 0;
+  std::string when;                  ///< condition expression; empty = always
+  bool once = false;                 ///< run at most once for the chain's lifetime
+  failure_policy on_error = failure_policy::fail_open;
+  std::chrono::milliseconds timeout{0};  ///< for plugin hooks; 0 = adapter default
+  std::string plugin;                ///< the plugin that owns the hook, if any
+
+  hook_options() = default;
+  hook_options(std::string hook_name) : name(std::move(hook_name)) {}  // NOLINT: "name" alone is common
+  hook_options(const char* hook_name) : name(hook_name) {}             // NOLINT
+  hook_options(std::string hook_name, int hook_priority) : name(std::move(hook_name)), priority(hook_priority) {}
+  hook_options& with_priority(int p) { priority = p; return *this; }
+  hook_options& with_condition(std::string expr) { when = std::move(expr); return *this; }
+  hook_options& run_once(bool v = true) { once = v; return *this; }
+  hook_options& with_policy(failure_policy p) { on_error = p; return *this; }
+  hook_options& with_timeout(std::chrono::milliseconds t) { timeout = t; return *this; }
+  hook_options& owned_by(std::string p) { plugin = std::move(p); return *this; }
+};
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_HOOK_HPP
+// ---- end aura/core/hook.hpp
+// ---- begin aura/core/outcome.hpp
+#ifndef AURA_SI_AURA_CORE_OUTCOME_HPP
+#define AURA_SI_AURA_CORE_OUTCOME_HPP
+// aura/core/outcome.hpp - what a dispatch returns: the verdict and how it came about.
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+
+namespace aura {
+
+/// The chain's verdict: allowed as is, allowed with changes, or denied.
+enum class verdict : std::uint8_t { allow, mutate, deny };
+
+[[nodiscard]] constexpr std::string_view to_string(verdict v) noexcept {
+  switch (v) {
+    case verdict::allow: return "allow";
+    case verdict::mutate: return "mutate";
+    case verdict::deny: return "deny";
+  }
+  return "unknown";
+}
+
+/// One hook run: what it answered and how long it took.
+struct trail_entry {
+  std::string hook;
+  std::string plugin;
+  decision_kind kind = decision_kind::allow;  ///< the decision that took effect
+  bool failed = false;                        ///< the hook failed; `kind` is its policy's answer
+  std::chrono::nanoseconds duration{0};       ///< zero unless the chain traces timings
+};
+
+/// The result of dispatching one event through a chain.
+template <class E>
+struct outcome {
+  aura::verdict verdict = aura::verdict::allow;
+  std::string reason;     ///< deny reason (the hook's, or the failure that closed the chain)
+  std::string denied_by;  ///< the hook that denied
+  payload_t<E> data{};    ///< the final payload, with every accepted mutation applied
+  effects_t<E> effects{}; ///< the hooks' effects folded in chain order
+  std::vector<trail_entry> trail;
+  std::vector<error> diagnostics;  ///< hook failures, protocol violations, rejected patches
+
+  [[nodiscard]] bool allowed() const noexcept { return verdict != aura::verdict::deny; }
+  [[nodiscard]] bool denied() const noexcept { return verdict == aura::verdict::deny; }
+  [[nodiscard]] bool mutated() const noexcept { return verdict == aura::verdict::mutate; }
+  explicit operator bool() const noexcept { return allowed(); }
+};
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_OUTCOME_HPP
+// ---- end aura/core/outcome.hpp
+// ---- begin aura/core/snapshot.hpp
+#ifndef AURA_SI_AURA_CORE_SNAPSHOT_HPP
+#define AURA_SI_AURA_CORE_SNAPSHOT_HPP
+// aura/core/snapshot.hpp - an immutable value published to lock-free readers.
+//
+// Dispatch must read the current chain without taking a lock while writers
+// swap in new versions. std::atomic<std::shared_ptr> takes a lock in
+// libstdc++, so this uses a split reference count instead: the atomic word
+// packs the node pointer (upper 48 bits) with a count of readers currently
+// inside (lower 16 bits). Readers increment it with one CAS and give it back
+// with another; when a writer swaps the node out, it moves the count of
+// readers still inside into the node's own counter, and the last one out
+// frees it. No reader ever waits for a writer, and a writer never waits for
+// a reader (an in-flight dispatch finishes on the version it started with).
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <thread>
+#include <utility>
+
+namespace aura::detail {
+
+template <class T>
+class published {
+  struct node {
+    explicit node(T v) : value(std::move(v)) {}
+    T value;
+    std::atomic<std::int64_t> inside{0};  // readers handed over by a writer, minus readers gone
+  };
+  static constexpr std::uint64_t count_bits = 16;
+  static constexpr std::uint64_t count_mask = (std::uint64_t{1} << count_bits) - 1;
+  static_assert(sizeof(void*) == 8, "aura's lock-free snapshot needs a 64-bit address space");
+
+  [[nodiscard]] static std::uint64_t pack(node* n) noexcept {
+    const auto bits = reinterpret_cast<std::uintptr_t>(n);
+    // User-space addresses fit in 48 bits on x86-64 and AArch64 (4-level paging).
+    if ((bits >> (64 - count_bits)) != 0) std::terminate();
+    return static_cast<std::uint64_t>(bits) << count_bits;
+  }
+  [[nodiscard]] static node* unpack(std::uint64_t word) noexcept {
+    return reinterpret_cast<node*>(static_cast<std::uintptr_t>(word >> count_bits));
+  }
+
+ public:
+  /// A reader's hold on one version; the version lives while a guard does.
+  class guard {
+   public:
+    guard() = default;
+    guard(published* owner, node* n) noexcept : owner_(owner), node_(n) {}
+    guard(guard&& o) noexcept : owner_(std::exchange(o.owner_, nullptr)), node_(std::exchange(o.node_, nullptr)) {}
+    guard& operator=(guard&& o) noexcept {
+      if (this != &o) {
+        reset();
+        owner_ = std::exchange(o.owner_, nullptr);
+        node_ = std::exchange(o.node_, nullptr);
+      }
+      return *this;
+    }
+    guard(const guard&) = delete;
+    guard& operator=(const guard&) = delete;
+    ~guard() { reset(); }
+
+    [[nodiscard]] const T& operator*() const noexcept { return node_->value; }
+    [[nodiscard]] const T* operator->() const noexcept { return &node_->value; }
+
+   private:
+    void reset() noexcept {
+      if (owner_) owner_->release(node_);
+      owner_ = nullptr;
+      node_ = nullptr;
+    }
+    published* owner_ = nullptr;
+    node* node_ = nullptr;
+  };
+
+  explicit published(T initial) : word_(pack(new node(std::move(initial)))) {}
+  published(const published&) = delete;
+  published& operator=(const published&) = delete;
+  ~published() {
+    // No reader may be inside when the owner is destroyed.
+    delete unpack(word_.load(std::memory_order_acquire));
+  }
+
+  /// Enters the current version; lock-free, never blocks on writers.
+  [[nodiscard]] guard acquire() noexcept {
+    std::uint64_t cur = word_.load(std::memory_order_acquire);
+    for (;;) {
+      if ((cur & count_mask) == count_mask) {  // 65,535 readers inside at once: let one leave
+        std::this_thread::yield();
+        cur = word_.load(std::memory_order_acquire);
+        continue;
+      }
+      if (word_.compare_exchange_weak(cur, cur + 1, std::memory_order_acq_rel, std::memory_order_acquire)) {
+        return guard(this, unpack(cur));
+      }
+    }
+  }
+
+  /// Publishes a new version. Writers serialise among themselves (not with readers).
+  void store(T value) {
+    node* fresh = new node(std::move(value));
+    std::lock_guard<std::mutex> lock(writers_);
+    const std::uint64_t old = word_.exchange(pack(fresh), std::memory_order_acq_rel);
+    retire(unpack(old), static_cast<std::int64_t>(old & count_mask));
+  }
+
+  /// Runs `edit(const T&) -> T` on the current version and publishes the result,
+  /// atomically with respect to other writers.
+  template <class Edit>
+  void update(Edit&& edit) {
+    std::lock_guard<std::mutex> lock(writers_);
+    node* cur = unpack(word_.load(std::memory_order_acquire));
+    node* fresh = new node(edit(static_cast<const T&>(cur->value)));
+    const std::uint64_t old = word_.exchange(pack(fresh), std::memory_order_acq_rel);
+    retire(unpack(old), static_cast<std::int64_t>(old & count_mask));
+  }
+
+ private:
+  void release(node* n) noexcept {
+    std::uint64_t cur = word_.load(std::memory_order_acquire);
+    while (unpack(cur) == n) {  // still current: give our count back
+      if (word_.compare_exchange_weak(cur, cur - 1, std::memory_order_acq_rel, std::memory_order_acquire)) return;
+    }
+    // Swapped out: the writer moved our count into the node.
+    if (n->inside.fetch_sub(1, std::memory_order_acq_rel) == 1) delete n;
+  }
+  static void retire(node* n, std::int64_t readers_inside) noexcept {
+    if (n->inside.fetch_add(readers_inside, std::memory_order_acq_rel) + readers_inside == 0) delete n;
+  }
+
+  std::atomic<std::uint64_t> word_;
+  std::mutex writers_;  // writers only; dispatch never touches it
+};
+
+}  // namespace aura::detail
+#endif  // AURA_SI_AURA_CORE_SNAPSHOT_HPP
+// ---- end aura/core/snapshot.hpp
+// ---- begin aura/core/stats.hpp
+#ifndef AURA_SI_AURA_CORE_STATS_HPP
+#define AURA_SI_AURA_CORE_STATS_HPP
+// aura/core/stats.hpp - per-hook counters and a lock-free latency histogram.
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace aura {
+
+/// A latency histogram with 4 buckets per power of two of nanoseconds
+/// (about 19% resolution): recording is one relaxed atomic increment.
+class latency_histogram {
+ public:
+  static constexpr int sub_buckets = 4;
+  static constexpr int bucket_count = 64 * sub_buckets;
+
+  void record(std::uint64_t ns) noexcept {
+    buckets_[static_cast<std::size_t>(index_of(ns))].fetch_add(1, std::memory_order_relaxed);
+  }
+
+  /// The upper bound (ns) of the bucket holding quantile q (0 < q <= 1); 0 when empty.
+  [[nodiscard]] std::uint64_t quantile(double q) const noexcept {
+    std::array<std::uint64_t, bucket_count> counts{};
+    std::uint64_t total = 0;
+    for (std::size_t i = 0; i < counts.size(); ++i) {
+      counts[i] = buckets_[i].load(std::memory_order_relaxed);
+      total += counts[i];
+    }
+    if (total == 0) return 0;
+    auto rank = static_cast<std::uint64_t>(q * static_cast<double>(total));
+    if (rank == 0) rank = 1;
+    std::uint64_t seen = 0;
+    for (int i = 0; i < bucket_count; ++i) {
+      seen += counts[static_cast<std::size_t>(i)];
+      if (seen >= rank) return upper_bound(i);
+    }
+    return upper_bound(bucket_count - 1);
+  }
+
+  [[nodiscard]] static int index_of(std::uint64_t ns) noexcept {
+    if (ns < sub_buckets) return static_cast<int>(ns);
+    const int log = 63 - __builtin_clzll(ns);  // ns >= 4, so log >= 2
+    const int sub = static_cast<int>((ns >> (log - 2)) & (sub_buckets - 1));
+    return log * sub_buckets + sub;
+  }
+  [[nodiscard]] static std::uint64_t upper_bound(int index) noexcept {
+    if (index < sub_buckets) return static_cast<std::uint64_t>(index);
+    const int log = index / sub_buckets;
+    const int sub = index % sub_buckets;
+    if (log >= 63) return ~std::uint64_t{0};
+    const std::uint64_t base = std::uint64_t{1} << log;
+    return base + (base / sub_buckets) * static_cast<std::uint64_t>(sub + 1) - 1;
+  }
+
+ private:
+  std::array<std::atomic<std::uint64_t>, bucket_count> buckets_{};
+};
+
+namespace detail {
+/// Serialised bytes of the hook call running on this thread (see record_wire_bytes).
+struct wire_bytes {
+  std::uint64_t in = 0;
+  std::uint64_t out = 0;
+};
+inline thread_local wire_bytes current_call_bytes;
+}  // namespace detail
+
+/// Adapters call this when they serialise a hook call: `in` bytes sent to the
+/// plugin, `out` bytes read back. The chain adds them to the hook's stats.
+inline void record_wire_bytes(std::uint64_t in, std::uint64_t out) noexcept {
+  detail::current_call_bytes.in += in;
+  detail::current_call_bytes.out += out;
+}
+
+/// One hook's running counters; shared by every snapshot of its chain.
+struct hook_counters {
+  std::atomic<std::uint64_t> calls{0};
+  std::atomic<std::uint64_t> errors{0};
+  std::atomic<std::uint64_t> denies{0};
+  std::atomic<std::uint64_t> mutations{0};
+  std::atomic<std::uint64_t> skipped{0};
+  std::atomic<std::uint64_t> bytes_in{0};   ///< serialised bytes sent to the hook (plugins)
+  std::atomic<std::uint64_t> bytes_out{0};  ///< serialised bytes received back
+  latency_histogram latency;
+};
+
+/// A copy of one hook's figures at one moment.
+struct hook_stats {
+  std::string event;
+  std::string hook;
+  std::string plugin;
+  std::uint64_t calls = 0, errors = 0, denies = 0, mutations = 0, skipped = 0;
+  std::uint64_t bytes_in = 0, bytes_out = 0;
+  std::chrono::nanoseconds p50{0}, p95{0}, p99{0};
+
+  [[nodiscard]] static hook_stats of(const hook_counters& c) {
+    hook_stats s;
+    s.calls = c.calls.load(std::memory_order_relaxed);
+    s.errors = c.errors.load(std::memory_order_relaxed);
+    s.denies = c.denies.load(std::memory_order_relaxed);
+    s.mutations = c.mutations.load(std::memory_order_relaxed);
+    s.skipped = c.skipped.load(std::memory_order_relaxed);
+    s.bytes_in = c.bytes_in.load(std::memory_order_relaxed);
+    s.bytes_out = c.bytes_out.load(std::memory_order_relaxed);
+    s.p50 = std::chrono::nanoseconds(c.latency.quantile(0.50));
+    s.p95 = std::chrono::nanoseconds(c.latency.quantile(0.95));
+    s.p99 = std::chrono::nanoseconds(c.latency.quantile(0.99));
+    return s;
+  }
+};
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_STATS_HPP
+// ---- end aura/core/stats.hpp
+
+namespace aura {
+
+/// The context dispatch uses when the caller passes none: the host's own.
+[[nodiscard]] inline context& host_context() {
+  static context ctx;
+  return ctx;
+}
+
+/// A hook over the JSON form of an event: what adapters (process, command,
+/// WASM, Lua) and dynamic callers register.
+using json_hook = std::function<result<decision<dynamic_event>>(const envelope<dynamic_event>&, context&)>;
+
+/// Checks a payload after each mutation (a JSON Schema, usually): nullopt when
+/// valid, else an error whose `where` is the JSON pointer at fault.
+template <class E>
+using payload_check = std::function<std::optional<error>(const payload_t<E>&)>;
+
+namespace detail {
+
+/// Whether a type converts to and from nlohmann::json (needed for JSON hooks).
+template <class T, class = void>
+struct json_convertible : std::false_type {};
+template <class T>
+struct json_convertible<T, std::void_t<decltype(nlohmann::json(std::declval<const T&>())),
+                                       decltype(std::declval<const nlohmann::json&>().template get<T>())>>
+    : std::true_type {};
+
+/// Calls a native hook with whichever of (payload), (envelope), (payload, ctx),
+/// (envelope, ctx) it accepts, and lifts its answer into result<decision<E>>.
+template <class E, class F>
+[[nodiscard]] result<decision<E>> call_native(F& fn, const envelope<E>& env, context& ctx) {
+  using payload = payload_t<E>;
+  auto lift = [](auto&& answer) -> result<decision<E>> {
+    using R = std::decay_t<decltype(answer)>;
+    if constexpr (std::is_same_v<R, result<decision<E>>>) {
+      return std::forward<decltype(answer)>(answer);
+    } else {
+      static_assert(std::is_convertible_v<R, decision<E>>,
+                    "a hook returns aura::allow(), aura::deny(...), aura::mutate(...), "
+                    "aura::decision<E> or aura::result<aura::decision<E>>");
+      return decision<E>(std::forward<decltype(answer)>(answer));
+    }
+  };
+  if constexpr (std::is_invocable_v<F&, const envelope<E>&, context&>) {
+    return lift(fn(env, ctx));
+  } else if constexpr (std::is_invocable_v<F&, const payload&, context&>) {
+    return lift(fn(env.data, ctx));
+  } else if constexpr (std::is_invocable_v<F&, const envelope<E>&>) {
+    return lift(fn(env));
+  } else {
+    static_assert(std::is_invocable_v<F&, const payload&>,
+                  "a hook takes (const E&), (const aura::envelope<E>&), or either plus aura::context&");
+    return lift(fn(env.data));
+  }
+}
+
+/// Parses a hook's `when` gate once, at registration; a missing name or a bad
+/// expression is an error naming the hook. Shared by every hook runner.
+[[nodiscard]] inline result<std::optional<condition>> parse_gate(const hook_options& opts,
+                                                                 const predicate_registry* registry) {
+  if (opts.name.empty()) return fail(errc::invalid_argument, "a hook needs a name");
+  if (opts.when.empty()) return std::optional<condition>{};
+  auto parsed = condition::parse(opts.when, registry);
+  if (!parsed) {
+    error e = std::move(parsed.error());
+    e.hook = opts.name;
+    e.plugin = opts.plugin;
+    return fail(std::move(e));
+  }
+  return std::optional<condition>(std::move(*parsed));
+}
+
+/// Run order of two hooks: (priority, name).
+[[nodiscard]] inline bool runs_before(const hook_options& a, const hook_options& b) noexcept {
+  return a.priority != b.priority ? a.priority < b.priority : a.name < b.name;
+}
+
+}  // namespace detail
+
+/// Hooks for event type `E` (or aura::dynamic_event), ordered by (priority, name).
+///
+/// Adding and removing hooks may happen while other threads dispatch: each
+/// dispatch reads an immutable snapshot without a lock, so it finishes on the
+/// hooks it started with.
+template <class E>
+class chain {
+  using traits = event_traits<E>;
+
+ public:
+  using event_type = E;
+  using payload_type = payload_t<E>;
+
+  explicit chain(tracing trace = tracing::timings) : state_(snapshot{}) {
+    state_.update([&](const snapshot& s) {
+      snapshot n = s;
+      n.trace = trace;
+      n.flags = traits::flags;
+      return n;
+    });
+  }
+
+  /// Adds a native hook. `fn` takes (const E&), (const envelope<E>&), or either
+  /// plus context&, and returns a decision (or result<decision<E>>).
+  template <class F>
+  result<void> add(hook_options opts, F&& fn) {
+    if constexpr (traits::is_dynamic && std::is_convertible_v<F, json_hook>) {
+      return add_json(std::move(opts), json_hook(std::forward<F>(fn)));
+    } else {
+      using fn_type = std::decay_t<F>;
+      auto target = std::make_shared<fn_type>(std::forward<F>(fn));
+      return insert(std::move(opts), &thunk<fn_type>, std::move(target), nullptr);
+    }
+  }
+
+  /// Adds a hook over the event's JSON form (plugins). On a typed chain the
+  /// payload is serialised once per dispatch, only if such a hook runs.
+  result<void> add_json(hook_options opts, json_hook fn) {
+    static_assert(detail::json_convertible<payload_type>::value,
+                  "JSON hooks on a typed event need to_json/from_json for it (NLOHMANN_DEFINE_TYPE_...)");
+    if constexpr (traits::is_dynamic) {
+      auto target = std::make_shared<json_hook>(fn);
+      return insert(std::move(opts), &thunk<json_hook>, std::move(target), std::move(fn));
+    } else {
+      return insert(std::move(opts), nullptr, nullptr, std::move(fn));
+    }
+  }
+
+  /// Removes a hook by name; false if there is none.
+  bool remove(std::string_view name) {
+    bool found = false;
+    state_.update([&](const snapshot& s) {
+      snapshot n = s;
+      auto it = std::find_if(n.hooks.begin(), n.hooks.end(), [&](const entry& e) { return e.opts.name == name; });
+      if (it != n.hooks.end()) {
+        n.hooks.erase(it);
+        found = true;
+      }
+      n.reindex();
+      return n;
+    });
+    return found;
+  }
+
+  /// Removes every hook a plugin owns; returns how many.
+  std::size_t remove_plugin(std::string_view plugin) {
+    std::size_t count = 0;
+    state_.update([&](const snapshot& s) {
+      snapshot n = s;
+      auto keep = std::remove_if(n.hooks.begin(), n.hooks.end(), [&](const entry& e) { return e.opts.plugin == plugin; });
+      count = static_cast<std::size_t>(n.hooks.end() - keep);
+      n.hooks.erase(keep, n.hooks.end());
+      n.reindex();
+      return n;
+    });
+    return count;
+  }
+
+  /// The JSON hooks with their registrations (a dynamic chain's are all JSON
+  /// hooks); the bus uses it to move them into a typed chain.
+  [[nodiscard]] std::vector<std::pair<hook_options, json_hook>> exported_hooks() const {
+    auto snap = state_.acquire();
+    std::vector<std::pair<hook_options, json_hook>> out;
+    for (const auto& h : snap->hooks) {
+      if (h.json) out.emplace_back(h.opts, h.json);
+    }
+    return out;
+  }
+
+  [[nodiscard]] std::size_t size() const { return state_.acquire()->hooks.size(); }
+  [[nodiscard]] bool empty() const { return size() == 0; }
+
+  /// Hook names in run order.
+  [[nodiscard]] std::vector<std::string> names() const {
+    auto snap = state_.acquire();
+    std::vector<std::string> out;
+    for (const auto& h : snap->hooks) out.push_back(h.opts.name);
+    return out;
+  }
+
+  void set_tracing(tracing t) { edit([&](snapshot& s) { s.trace = t; }); }
+  /// A check run after every mutation (see payload_check).
+  void set_payload_check(payload_check<E> check) { edit([&](snapshot& s) { s.check = std::move(check); }); }
+  /// The predicates `when` conditions may use; must outlive the chain.
+  void set_predicates(const predicate_registry* registry) { predicates_.store(registry); }
+  /// Flags of a dynamic event, from the runtime catalog.
+  void set_flags(event_flags flags) {
+    static_assert(traits::is_dynamic, "a typed event's flags are compile-time traits");
+    edit([&](snapshot& s) { s.flags = flags; });
+  }
+  [[nodiscard]] event_flags flags() const { return state_.acquire()->flags; }
+
+  /// Runs the hooks on `env` in order with the host's default context.
+  [[nodiscard]] outcome<E> dispatch(envelope<E> env) const { return dispatch(std::move(env), host_context()); }
+
+  /// Runs the hooks on a caller-owned envelope: it is copied only if a hook
+  /// mutates it (an allow-only chain copies just the payload into the outcome).
+  [[nodiscard]] outcome<E> dispatch(const envelope<E>& env, context& ctx) const {
+    auto snap = state_.acquire();
+    return run(*snap, env, nullptr, ctx);
+  }
+
+  /// Runs the hooks on `env` in order. Never throws for a hook's failure.
+  [[nodiscard]] outcome<E> dispatch(envelope<E>&& env, context& ctx) const {
+    auto snap = state_.acquire();
+    return run(*snap, env, &env, ctx);
+  }
+
+  /// Every hook's counters and latency percentiles.
+  [[nodiscard]] std::vector<hook_stats> stats() const {
+    auto snap = state_.acquire();
+    std::vector<hook_stats> out;
+    for (const auto& h : snap->hooks) {
+      hook_stats s = hook_stats::of(h.rt->counters);
+      s.hook = h.opts.name;
+      s.plugin = h.opts.plugin;
+      out.push_back(std::move(s));
+    }
+    return out;
+  }
+
+
+
+ private:
+  struct runtime {
+    std::atomic<bool> fired{false};  // for `once`
+    hook_counters counters;
+  };
+  /// Calls a stored callable: a plain function pointer, so a hook costs one
+  /// indirect call (std::function would add a second).
+  using call_fn = result<decision<E>> (*)(void* target, const envelope<E>& env, context& ctx);
+
+  template <class F>
+  static result<decision<E>> thunk(void* target, const envelope<E>& env, context& ctx) {
+    return detail::call_native<E>(*static_cast<F*>(target), env, ctx);
+  }
+
+  struct entry {
+    hook_options opts;
+    std::optional<condition> gate;
+    call_fn call = nullptr;          // native (or a dynamic chain's JSON) hook
+    std::shared_ptr<void> target;    // what `call` calls
+    json_hook json;                  // a JSON hook (for typed chains: called through a JSON view)
+    std::shared_ptr<runtime> rt;
+  };
+  /// The dispatch loop's compact view of one hook (hot data only).
+  struct hot {
+    call_fn call;
+    void* target;
+    const entry* cold;
+    bool gated;
+    bool once;
+  };
+  struct snapshot {
+    std::vector<entry> hooks;
+    std::vector<hot> order;  // rebuilt after every edit
+    tracing trace = tracing::timings;
+    event_flags flags = event_flags::none;
+    payload_check<E> check;
+
+    snapshot() = default;
+    snapshot(const snapshot& o) : hooks(o.hooks), trace(o.trace), flags(o.flags), check(o.check) { reindex(); }
+    snapshot(snapshot&& o) noexcept = default;  // vectors keep their buffers: `order` stays valid
+    snapshot& operator=(const snapshot&) = delete;
+    snapshot& operator=(snapshot&&) = delete;
+    void reindex() {
+      order.clear();
+      order.reserve(hooks.size());
+      for (const entry& e : hooks) order.push_back(hot{e.call, e.target.get(), &e, e.gate.has_value(), e.opts.once});
+    }
+  };
+
+  template <class Edit>
+  void edit(Edit&& fn) {
+    state_.update([&](const snapshot& s) {
+      snapshot n = s;
+      fn(n);
+      n.reindex();
+      return n;
+    });
+  }
+
+  result<void> insert(hook_options opts, call_fn call, std::shared_ptr<void> target, json_hook json) {
+    auto parsed_gate = detail::parse_gate(opts, predicates_.load());
+    if (!parsed_gate) return fail(std::move(parsed_gate.error()));
+    std::optional<condition> gate = std::move(*parsed_gate);
+    bool duplicate = false;
+    state_.update([&](const snapshot& s) {
+      snapshot n = s;
+      duplicate = std::any_of(n.hooks.begin(), n.hooks.end(), [&](const entry& e) { return e.opts.name == opts.name; });
+      if (duplicate) return n;
+      entry e{opts, std::move(gate), call, std::move(target), std::move(json), std::make_shared<runtime>()};
+      auto pos = std::upper_bound(n.hooks.begin(), n.hooks.end(), e,
+                                  [](const entry& a, const entry& b) { return detail::runs_before(a.opts, b.opts); });
+      n.hooks.insert(pos, std::move(e));
+      n.reindex();
+      return n;
+    });
+    if (duplicate) {
+      error e{errc::already_exists, "a hook named \"" + opts.name + "\" is already in the chain for \"" +
+                                        std::string(traits::name) + "\"", opts.plugin, opts.name, {}};
+      return fail(std::move(e));
+    }
+    return {};
+  }
+
+  /// The dispatch loop; see DESIGN §3 for the rules it follows.
+  /// `owned` is the envelope itself when the caller gave it up (edited in
+  /// place), else null and `input` is copied on the first mutation.
+  [[nodiscard]] outcome<E> run(const snapshot& s, const envelope<E>& input, envelope<E>* owned, context& ctx) const {
+    outcome<E> out;
+    std::optional<envelope<E>> copy;
+    const envelope<E>* current = owned ? owned : &input;
+    auto writable = [&]() -> envelope<E>& {
+      if (owned) return *owned;
+      if (!copy) copy.emplace(input);
+      current = &*copy;
+      return *copy;
+    };
+    const bool trace = s.trace != tracing::off;
+    const bool timed = s.trace == tracing::timings;
+    if (trace) out.trail.reserve(s.hooks.size());
+    bool mutated = false;
+    std::optional<envelope<dynamic_event>> json_view;  // typed events: made on first JSON hook
+
+    for (const hot& fast : s.order) {
+      const entry& h = *fast.cold;
+      if (fast.gated && !h.gate->evaluate(ctx.facts())) {
+        if (trace) h.rt->counters.skipped.fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
+      if (fast.once && h.rt->fired.exchange(true, std::memory_order_acq_rel)) continue;
+
+      const auto start = timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
+      if (trace) detail::current_call_bytes = {};
+      result<decision<E>> answer = invoke(fast, *current, ctx, json_view);
+      std::chrono::nanoseconds took{0};
+      if (timed) took = std::chrono::steady_clock::now() - start;
+
+      step_result step;
+      bool stop = false;
+      if (!answer) {
+        stop = apply_failure(h, std::move(answer.error()), out, step);
+      } else {
+        decision<E>& d = *answer;
+        step.kind = d.kind();
+        if (d.is_deny()) {
+          if (!has_flag(s.flags, event_flags::vetoable)) {
+            violation(h, "denied an event that is not vetoable; the decision is ignored", out);
+            step.kind = decision_kind::allow;
+          } else {
+            out.verdict = verdict::deny;
+            out.reason = d.reason();
+            out.denied_by = h.opts.name;
+            stop = true;
+          }
+        } else if (d.is_mutate()) {
+          if (!has_flag(s.flags, event_flags::patchable)) {
+            violation(h, "mutated an event that is not patchable; the decision is ignored", out);
+            step.kind = decision_kind::allow;
+          } else if (auto failure = apply_mutation(s, d, writable(), json_view)) {
+            stop = apply_failure(h, std::move(*failure), out, step);
+          } else {
+            mutated = true;
+          }
+        }
+        if (!step.failed && d.has_effects()) fold_effects(out.effects, *std::as_const(d).effects());
+      }
+      if (trace) {
+        auto& c = h.rt->counters;
+        c.calls.fetch_add(1, std::memory_order_relaxed);
+        if (step.failed) c.errors.fetch_add(1, std::memory_order_relaxed);
+        if (step.kind == decision_kind::deny) c.denies.fetch_add(1, std::memory_order_relaxed);
+        if (step.kind == decision_kind::mutate) c.mutations.fetch_add(1, std::memory_order_relaxed);
+        if (timed) c.latency.record(static_cast<std::uint64_t>(took.count()));
+        if (const auto bytes = detail::current_call_bytes; bytes.in | bytes.out) {
+          c.bytes_in.fetch_add(bytes.in, std::memory_order_relaxed);
+          c.bytes_out.fetch_add(bytes.out, std::memory_order_relaxed);
+        }
+        out.trail.push_back(trail_entry{h.opts.name, h.opts.plugin, step.kind, step.failed, took});
+      }
+      if (stop) break;
+    }
+    if (out.verdict != verdict::deny && mutated) out.verdict = verdict::mutate;
+    if (owned) {
+      out.data = std::move(owned->data);
+    } else if (copy) {
+      out.data = std::move(copy->data);
+    } else {
+      out.data = input.data;
+    }
+    return out;
+  }
+
+  /// Calls one hook; an exception becomes an error, never escapes.
+  [[nodiscard]] result<decision<E>> invoke(const hot& fast, const envelope<E>& env, context& ctx,
+                                           std::optional<envelope<dynamic_event>>& json_view) const {
+    try {
+      if (fast.call) return fast.call(fast.target, env, ctx);
+      const entry& h = *fast.cold;
+      if constexpr (!traits::is_dynamic && detail::json_convertible<payload_type>::value) {
+        if (!json_view) json_view = to_dynamic(env);
+        result<decision<dynamic_event>> r = h.json(*json_view, ctx);
+        if (!r) return fail(std::move(r.error()));
+        return lift_json_decision(std::move(*r));
+      }
+      return fail(errc::hook_failed, "hook has no callable");
+    } catch (const std::exception& ex) {
+      return fail(errc::hook_failed, std::string("hook threw: ") + ex.what());
+    } catch (...) {
+      return fail(errc::hook_failed, "hook threw a non-standard exception");
+    }
+  }
+
+  /// A JSON hook's decision on a typed event: kind, reason and JSON patch carry
+  /// over; its effects are converted from JSON to E::effects.
+  [[nodiscard]] static result<decision<E>> lift_json_decision(decision<dynamic_event> d) {
+    decision<E> out = decision<E>::from_wire(d.kind(), d.reason(), d.json_patch(), d.json_patch_format());
+    if (d.effects()) {
+      if constexpr (!detail::json_convertible<effects_t<E>>::value) {
+        return fail(errc::protocol_error, "the event's effects type cannot be read from JSON");
+      } else try {
+        out.set_effects(d.effects()->template get<effects_t<E>>());
+      } catch (const std::exception& ex) {
+        return fail(errc::protocol_error, std::string("effects do not fit the event's effects type: ") + ex.what());
+      }
+    }
+    return out;
+  }
+
+  /// Applies a mutation to the working copy; an error leaves it untouched.
+  [[nodiscard]] std::optional<error> apply_mutation(const snapshot& s, decision<E>& d, envelope<E>& env,
+                                                    std::optional<envelope<dynamic_event>>& json_view) const {
+    if constexpr (!traits::is_dynamic && !detail::json_convertible<payload_type>::value) {
+      (void)json_view;
+    } else if (d.has_json_patch()) {
+      const nlohmann::json& base = [&]() -> const nlohmann::json& {
+        if constexpr (traits::is_dynamic) {
+          return env.data;
+        } else {
+          if (!json_view) json_view = to_dynamic(env);
+          return json_view->data;
+        }
+      }();
+      auto patched = apply_patch(base, d.json_patch(), d.json_patch_format());
+      if (!patched) return std::move(patched.error());
+      if constexpr (traits::is_dynamic) {
+        if (s.check) {
+          if (auto bad = s.check(*patched)) return bad;
+        }
+        env.data = std::move(*patched);
+      } else {
+        payload_type next;
+        try {
+          next = patched->template get<payload_type>();
+        } catch (const std::exception& ex) {
+          return error{errc::validation_failed, std::string("patched payload does not fit the event type: ") + ex.what(),
+                       {}, {}, {}};
+        }
+        if (s.check) {
+          if (auto bad = s.check(next)) return bad;
+        }
+        env.data = std::move(next);
+        json_view->data = std::move(*patched);
+      }
+      return std::nullopt;
+    }
+    if constexpr (!traits::is_dynamic) {
+      if (s.check) {
+        payload_type next = env.data;
+        d.apply_to(next);
+        if (auto bad = s.check(next)) return bad;
+        env.data = std::move(next);
+      } else {
+        d.apply_to(env.data);
+      }
+      if constexpr (detail::json_convertible<payload_type>::value) {
+        if (json_view) json_view->data = nlohmann::json(env.data);
+      }
+    }
+    return std::nullopt;
+  }
+
+  /// Records a failure; the hook's policy answers. Returns true to stop the chain.
+  /// What one hook's run came to (a trail entry is made of it only when tracing).
+  struct step_result {
+    decision_kind kind = decision_kind::allow;
+    bool failed = false;
+  };
+
+  static bool apply_failure(const entry& h, error e, outcome<E>& out, step_result& step) {
+    e.hook = h.opts.name;
+    if (e.plugin.empty()) e.plugin = h.opts.plugin;
+    step.failed = true;
+    const bool closed = h.opts.on_error == failure_policy::fail_closed;
+    step.kind = closed ? decision_kind::deny : decision_kind::allow;
+    if (closed) {
+      out.verdict = verdict::deny;
+      out.reason = "hook \"" + h.opts.name + "\" failed: " + e.message;
+      out.denied_by = h.opts.name;
+    }
+    out.diagnostics.push_back(std::move(e));
+    return closed;
+  }
+
+  static void violation(const entry& h, std::string what, outcome<E>& out) {
+    out.diagnostics.push_back(
+        error{errc::protocol_violation, "hook " + std::move(what), h.opts.plugin, h.opts.name, {}});
+  }
+
+  mutable detail::published<snapshot> state_;
+  std::atomic<const predicate_registry*> predicates_{nullptr};
+};
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_CHAIN_HPP
+// ---- end aura/core/chain.hpp
+
+namespace aura {
+
+struct wasm_options {
+  std::string name;           ///< the plugin's name (errors, logs)
+  wasm_limits limits;
+  /// The plugin's own context: its permissions decide which capability
+  /// imports are linked, and host calls go through it. When null, the
+  /// context passed at dispatch serves host calls and the link decision uses
+  /// default `aura::permissions{}` (config and log only).
+  std::shared_ptr<context> ctx;
+};
+
+/// Counters of one plugin, readable while it runs.
+struct wasm_stats {
+  std::uint64_t calls = 0;
+  std::uint64_t errors = 0;             ///< calls that returned an error
+  std::uint64_t traps = 0;              ///< calls that ended with the instance dropped
+  std::uint64_t instances_created = 0;  ///< including the one made at load
+  std::uint64_t peak_memory_pages = 0;  ///< largest memory seen after a call
+  std::uint64_t last_fuel_used = 0;     ///< instructions the latest call was charged
+};
+
+class wasm_plugin : public std::enable_shared_from_this<wasm_plugin> {
+ public:
+  /// Reads and loads a `.wasm` file.
+  [[nodiscard]] static result<std::shared_ptr<wasm_plugin>> load(const std::filesystem::path& file,
+                                                                 wasm_options options) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+      return fail(error{errc::io_error, "cannot open " + file.string(), options.name, {}, file.string()});
+    }
+    std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (options.name.empty()) options.name = file.stem().string();
+    auto loaded = load_bytes(std::move(bytes), std::move(options));
+    if (!loaded && loaded.error().where.empty()) loaded.error().where = file.string();
+    return loaded;
+  }
+
+  /// Loads a module from memory: decode, validate, check the ABI and the
+  /// imports against the permissions, cap memory, meter, instantiate once.
+  [[nodiscard]] static result<std::shared_ptr<wasm_plugin>> load_bytes(std::vector<std::uint8_t> bytes,
+                                                                       wasm_options options) {
+    const permissions perms = options.ctx ? options.ctx->perms() : permissions{};
+    auto compiled =
+        wasm::compile_module(bytes.data(), bytes.size(), options.name, options.limits, wasm::grants::from(perms));
+    if (!compiled) return fail(std::move(compiled.error()).with_plugin(options.name));
+    std::shared_ptr<wasm_plugin> self(new wasm_plugin(std::move(options), std::move(*compiled)));
+    // One instance now, so a module that cannot instantiate (start trap, bad
+    // data segment) fails to load rather than on its first event.
+    auto first = wasm::instance::create(self->module_, self->options_.ctx.get());
+    if (!first) {
+      error e = std::move(first.error());
+      if (e.code == errc::hook_failed) e.code = errc::load_error;
+      return fail(std::move(e).with_plugin(self->options_.name));
+    }
+    self->pool_.seed(std::move(*first));
+    self->created_.fetch_add(1, std::memory_order_relaxed);
+    return self;
+  }
+
+  [[nodiscard]] const std::string& name() const noexcept { return options_.name; }
+  [[nodiscard]] const wasm_limits& limits() const noexcept { return options_.limits; }
+  [[nodiscard]] const wasm::compiled_module& module() const noexcept { return *module_; }
+
+  /// The hook for `handler` (the "hook" member of each request). `timeout`
+  /// (a manifest hook's `timeout_ms`), when not zero, replaces
+  /// `limits.deadline` for this hook's calls. The closure keeps the plugin alive.
+  [[nodiscard]] json_hook hook(std::string handler, std::chrono::milliseconds timeout = {}) {
+    std::shared_ptr<wasm_plugin> self = shared_from_this();
+    return [self, handler = std::move(handler), timeout](const envelope<dynamic_event>& event, context& ctx) {
+      return self->call(handler, event, ctx, timeout);
+    };
+  }
+
+  /// One call: request out, decision back. Errors name plugin and handler.
+  [[nodiscard]] result<decision<dynamic_event>> call(const std::string& handler, const envelope<dynamic_event>& event,
+                                                     context& dispatch_ctx, std::chrono::milliseconds timeout = {}) {
+    context& ctx = options_.ctx ? *options_.ctx : dispatch_ctx;
+    calls_.fetch_add(1, std::memory_order_relaxed);
+    auto answer = run(handler, event, ctx, timeout.count() > 0 ? timeout : options_.limits.deadline);
+    if (!answer) {
+      errors_.fetch_add(1, std::memory_order_relaxed);
+      return fail(std::move(answer.error()).with_plugin(options_.name).with_hook(handler));
+    }
+    return answer;
+  }
+
+  [[nodiscard]] wasm_stats stats() const {
+    wasm_stats s;
+    s.calls = calls_.load(std::memory_order_relaxed);
+    s.errors = errors_.load(std::memory_order_relaxed);
+    s.traps = traps_.load(std::memory_order_relaxed);
+    s.instances_created = created_.load(std::memory_order_relaxed) + pool_.instances_created();
+    s.peak_memory_pages = peak_pages_.load(std::memory_order_relaxed);
+    s.last_fuel_used = last_fuel_.load(std::memory_order_relaxed);
+    return s;
+  }
+
+  /// An instance of this plugin for direct use (benchmarks, tests of the
+  /// raw ABI); it returns to the pool when the lease ends, which must be
+  /// before the plugin is destroyed.
+  [[nodiscard]] result<wasm::instance_pool::lease> lease_instance() {
+    return pool_.acquire(std::chrono::steady_clock::now() + options_.limits.deadline, options_.ctx.get());
+  }
+
+ private:
+  wasm_plugin(wasm_options options, std::shared_ptr<const wasm::compiled_module> module)
+      : options_(std::move(options)), module_(std::move(module)), pool_(module_, options_.limits.max_instances) {}
+
+  result<decision<dynamic_event>> run(const std::string& handler, const envelope<dynamic_event>& event, context& ctx,
+                                      std::chrono::milliseconds deadline) {
+    std::string request;
+    request.reserve(512);
+    wasm::write_request(request, handler, event, ctx.config());
+    auto inst = pool_.acquire(std::chrono::steady_clock::now() + deadline, &ctx);
+    if (!inst) return fail(std::move(inst.error()));
+    auto out = (*inst)->handle(request, &ctx, deadline);
+    note_call(**inst);
+    if (!out) return fail(std::move(out.error()));
+    return wire::parse_decision(std::string_view(*out));
+  }
+
+  void note_call(const wasm::instance& inst) {
+    if (inst.broken()) traps_.fetch_add(1, std::memory_order_relaxed);
+    last_fuel_.store(inst.fuel_used(), std::memory_order_relaxed);
+    const std::uint64_t pages = inst.memory_pages();
+    std::uint64_t peak = peak_pages_.load(std::memory_order_relaxed);
+    while (pages > peak && !peak_pages_.compare_exchange_weak(peak, pages, std::memory_order_relaxed)) {
+    }
+  }
+
+  wasm_options options_;
+  std::shared_ptr<const wasm::compiled_module> module_;
+  wasm::instance_pool pool_;
+  std::atomic<std::uint64_t> calls_{0};
+  std::atomic<std::uint64_t> errors_{0};
+  std::atomic<std::uint64_t> traps_{0};
+  std::atomic<std::uint64_t> created_{0};
+  std::atomic<std::uint64_t> peak_pages_{0};
+  std::atomic<std::uint64_t> last_fuel_{0};
+};
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_ADAPTERS_WASM_HPP
+// ---- end aura/adapters/wasm.hpp

@@ -1,0 +1,9086 @@
+// aura 0.1.0 - amalgamated from include/aura/aura.hpp by tools/amalgamate.py.
+// Do not edit: change include/ and run `./run single-include`.
+// SPDX-License-Identifier: MIT
+#pragma once
+// ---- begin aura/aura.hpp
+#ifndef AURA_SI_AURA_AURA_HPP
+#define AURA_SI_AURA_AURA_HPP
+// aura/aura.hpp - the one header a host includes: core, schema and agent.
+// Adapters (aura/adapters/*.hpp) are included on their own: each needs its runtime.
+
+// ---- begin aura/core/core.hpp
+#ifndef AURA_SI_AURA_CORE_CORE_HPP
+#define AURA_SI_AURA_CORE_CORE_HPP
+// aura/core/core.hpp - the whole core module.
+
+// ---- begin aura/core/bus.hpp
+#ifndef AURA_SI_AURA_CORE_BUS_HPP
+#define AURA_SI_AURA_CORE_BUS_HPP
+// aura/core/bus.hpp - chains by event name, for typed and dynamic (JSON) use.
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <typeindex>
+#include <typeinfo>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+// ---- begin aura/core/chain.hpp
+#ifndef AURA_SI_AURA_CORE_CHAIN_HPP
+#define AURA_SI_AURA_CORE_CHAIN_HPP
+// aura/core/chain.hpp - hooks for one event type, run in (priority, name) order.
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+// ---- begin aura/core/condition.hpp
+#ifndef AURA_SI_AURA_CORE_CONDITION_HPP
+#define AURA_SI_AURA_CORE_CONDITION_HPP
+// aura/core/condition.hpp - gate expressions such as `history_gt:5 and not auto`.
+//
+// Grammar (whitespace separates words):
+//   expr := term { "and" term }
+//   term := "not" term | predicate
+//   predicate := name [ ":" arg ]     arg: up to the next space, or "quoted text"
+// Expressions are parsed once, when a hook is added; a bad one is an error
+// naming the character position. Evaluation reads `aura::facts`.
+
+#include <cctype>
+#include <charconv>
+#include <cstdlib>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+// ---- begin aura/core/error.hpp
+#ifndef AURA_SI_AURA_CORE_ERROR_HPP
+#define AURA_SI_AURA_CORE_ERROR_HPP
+// aura/core/error.hpp - the error type every fallible aura call returns.
+
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <tl/expected.hpp>
+
+namespace aura {
+
+/// What went wrong, as a stable enum a host can switch on.
+enum class errc {
+  invalid_argument,   ///< a caller passed something malformed
+  parse_error,        ///< text (JSON, TOML, an expression) did not parse
+  schema_error,       ///< a JSON Schema could not be compiled
+  validation_failed,  ///< a value does not satisfy its schema
+  protocol_error,     ///< a plugin answered outside the wire protocol
+  protocol_violation, ///< a decision the event does not permit (deny on non-vetoable, ...)
+  hook_failed,        ///< a hook threw, trapped or returned an error
+  timeout,            ///< a deadline passed
+  crashed,            ///< a plugin process or instance died
+  limit_exceeded,     ///< fuel, memory, size or depth cap reached
+  permission_denied,  ///< a capability the plugin was not granted
+  not_found,          ///< a name, file or key that does not exist
+  already_exists,     ///< a name that is taken
+  load_error,         ///< a plugin or module could not be loaded
+  version_mismatch,   ///< SDK or protocol version the host cannot serve
+  io_error,           ///< the operating system refused (fork, pipe, read, ...)
+  unsupported,        ///< a feature this build or host does not provide
+  patch_failed,       ///< a JSON Patch / Merge Patch could not be applied
+};
+
+/// A short, stable spelling of an error code ("hook_failed", ...).
+[[nodiscard]] constexpr std::string_view to_string(errc code) noexcept {
+  switch (code) {
+    case errc::invalid_argument: return "invalid_argument";
+    case errc::parse_error: return "parse_error";
+    case errc::schema_error: return "schema_error";
+    case errc::validation_failed: return "validation_failed";
+    case errc::protocol_error: return "protocol_error";
+    case errc::protocol_violation: return "protocol_violation";
+    case errc::hook_failed: return "hook_failed";
+    case errc::timeout: return "timeout";
+    case errc::crashed: return "crashed";
+    case errc::limit_exceeded: return "limit_exceeded";
+    case errc::permission_denied: return "permission_denied";
+    case errc::not_found: return "not_found";
+    case errc::already_exists: return "already_exists";
+    case errc::load_error: return "load_error";
+    case errc::version_mismatch: return "version_mismatch";
+    case errc::io_error: return "io_error";
+    case errc::unsupported: return "unsupported";
+    case errc::patch_failed: return "patch_failed";
+  }
+  return "unknown";
+}
+
+/// An error: a code, a human message, and where it happened.
+///
+/// `where` is a location in the input at fault: "file:line", a JSON pointer,
+/// or a character offset; empty when there is none.
+struct error {
+  errc code = errc::invalid_argument;
+  std::string message;
+  std::string plugin;  ///< plugin concerned, if any
+  std::string hook;    ///< hook concerned, if any
+  std::string where;   ///< location in the input at fault, if any
+
+  /// "plugin \"p\": hook \"h\": message (at where)" with the empty parts left out.
+  [[nodiscard]] std::string describe() const {
+    std::string out;
+    if (!plugin.empty()) out += "plugin \"" + plugin + "\": ";
+    if (!hook.empty()) out += "hook \"" + hook + "\": ";
+    out += message;
+    if (!where.empty()) out += " (at " + where + ")";
+    return out;
+  }
+
+  [[nodiscard]] error with_plugin(std::string name) && {
+    plugin = std::move(name);
+    return std::move(*this);
+  }
+  [[nodiscard]] error with_hook(std::string name) && {
+    hook = std::move(name);
+    return std::move(*this);
+  }
+  [[nodiscard]] error with_where(std::string location) && {
+    where = std::move(location);
+    return std::move(*this);
+  }
+};
+
+/// Every fallible aura call returns `result<T>`.
+template <class T>
+using result = tl::expected<T, error>;
+
+/// `return aura::fail(errc::not_found, "no such hook");`
+[[nodiscard]] inline tl::unexpected<error> fail(errc code, std::string message,
+                                                std::string where = {}) {
+  return tl::unexpected<error>(error{code, std::move(message), {}, {}, std::move(where)});
+}
+
+[[nodiscard]] inline tl::unexpected<error> fail(error e) {
+  return tl::unexpected<error>(std::move(e));
+}
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_ERROR_HPP
+// ---- end aura/core/error.hpp
+// ---- begin aura/core/facts.hpp
+#ifndef AURA_SI_AURA_CORE_FACTS_HPP
+#define AURA_SI_AURA_CORE_FACTS_HPP
+// aura/core/facts.hpp - the facts a host provides for conditions to read.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+
+namespace aura {
+
+/// A fact's value: a flag, a number or a text.
+using fact_value = std::variant<bool, double, std::string>;
+
+/// Named facts (`history`, `auto`, `model`...), read by conditions.
+class facts {
+ public:
+  facts& set(std::string name, fact_value value) {
+    values_[std::move(name)] = std::move(value);
+    return *this;
+  }
+  facts& set(std::string name, int value) { return set(std::move(name), fact_value(static_cast<double>(value))); }
+  facts& set(std::string name, long value) { return set(std::move(name), fact_value(static_cast<double>(value))); }
+  facts& set(std::string name, long long value) {
+    return set(std::move(name), fact_value(static_cast<double>(value)));
+  }
+  facts& set(std::string name, const char* value) { return set(std::move(name), fact_value(std::string(value))); }
+  bool erase(std::string_view name) {
+    auto it = values_.find(name);
+    if (it == values_.end()) return false;
+    values_.erase(it);
+    return true;
+  }
+
+  [[nodiscard]] const fact_value* find(std::string_view name) const noexcept {
+    auto it = values_.find(name);
+    return it == values_.end() ? nullptr : &it->second;
+  }
+  /// A numeric fact (a bool reads as 0 or 1); nullopt when absent or text.
+  [[nodiscard]] std::optional<double> number(std::string_view name) const noexcept {
+    const fact_value* v = find(name);
+    if (!v) return std::nullopt;
+    if (const double* d = std::get_if<double>(v)) return *d;
+    if (const bool* b = std::get_if<bool>(v)) return *b ? 1.0 : 0.0;
+    return std::nullopt;
+  }
+  /// A fact's truth: a true flag, a non-zero number, a non-empty text; absent is false.
+  [[nodiscard]] bool truthy(std::string_view name) const noexcept {
+    const fact_value* v = find(name);
+    if (!v) return false;
+    if (const bool* b = std::get_if<bool>(v)) return *b;
+    if (const double* d = std::get_if<double>(v)) return *d != 0.0;
+    return !std::get<std::string>(*v).empty();
+  }
+  [[nodiscard]] std::optional<std::string> text(std::string_view name) const {
+    const fact_value* v = find(name);
+    if (!v) return std::nullopt;
+    if (const std::string* s = std::get_if<std::string>(v)) return *s;
+    return std::nullopt;
+  }
+  [[nodiscard]] std::size_t size() const noexcept { return values_.size(); }
+  [[nodiscard]] const std::map<std::string, fact_value, std::less<>>& all() const noexcept { return values_; }
+
+ private:
+  std::map<std::string, fact_value, std::less<>> values_;
+};
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_FACTS_HPP
+// ---- end aura/core/facts.hpp
+
+namespace aura {
+
+/// A predicate a host registers: reads facts and the expression's argument.
+using predicate_fn = std::function<bool(const facts&, std::string_view arg)>;
+
+/// How a registered predicate treats its `:arg`.
+enum class predicate_arg { none, optional, required, number };
+
+/// The predicates a host understands beyond the generic ones.
+///
+/// Generic predicates need no registration: `<fact>` (the fact is truthy),
+/// `<fact>_gt:N` and `<fact>_lt:N` (numeric comparison; false while the fact
+/// is absent). A registered name takes precedence over the generic reading.
+class predicate_registry {
+ public:
+  predicate_registry& add(std::string name, predicate_fn fn, predicate_arg arg = predicate_arg::optional) {
+    entries_[std::move(name)] = entry{std::move(fn), arg};
+    return *this;
+  }
+  struct entry {
+    predicate_fn fn;
+    predicate_arg arg = predicate_arg::optional;
+  };
+  [[nodiscard]] const entry* find(std::string_view name) const noexcept {
+    auto it = entries_.find(name);
+    return it == entries_.end() ? nullptr : &it->second;
+  }
+
+ private:
+  std::map<std::string, entry, std::less<>> entries_;
+};
+
+/// A parsed condition, cheap to copy (shares its parsed form) and immutable.
+class condition {
+ public:
+  /// Parses `text` against `registry` (which must outlive the condition).
+  [[nodiscard]] static result<condition> parse(std::string_view text,
+                                               const predicate_registry* registry = nullptr);
+
+  /// True when the gate is open for these facts.
+  [[nodiscard]] bool evaluate(const facts& f) const { return eval(root_, f); }
+  [[nodiscard]] const std::string& text() const noexcept { return text_; }
+
+ private:
+  enum class op { all_of, negate, registered, fact_true, fact_gt, fact_lt };
+  struct node {
+    op kind = op::fact_true;
+    std::string name;  // fact name, or registered predicate name
+    std::string arg;
+    double number = 0;
+    const predicate_registry::entry* pred = nullptr;
+    std::vector<node> children;
+  };
+
+  [[nodiscard]] static bool eval(const node& n, const facts& f) {
+    switch (n.kind) {
+      case op::all_of:
+        for (const auto& c : n.children)
+          if (!eval(c, f)) return false;
+        return true;
+      case op::negate: return !eval(n.children.front(), f);
+      case op::registered: return n.pred->fn(f, n.arg);
+      case op::fact_true: return f.truthy(n.name);
+      case op::fact_gt: {
+        auto v = f.number(n.name);
+        return v && *v > n.number;
+      }
+      case op::fact_lt: {
+        auto v = f.number(n.name);
+        return v && *v < n.number;
+      }
+    }
+    return false;
+  }
+
+  friend class condition_parser;
+  std::string text_;
+  node root_;
+};
+
+/// Recursive-descent parser behind condition::parse.
+class condition_parser {
+ public:
+  condition_parser(std::string_view text, const predicate_registry* registry) : text_(text), reg_(registry) {}
+
+  result<condition> run() {
+    condition c;
+    c.text_ = std::string(text_);
+    auto root = parse_expr();
+    if (!root) return fail(std::move(root.error()));
+    skip_space();
+    if (pos_ != text_.size()) return error_at("unexpected \"" + std::string(peek_word()) + "\"");
+    c.root_ = std::move(*root);
+    return c;
+  }
+
+ private:
+  using node = condition::node;
+  using op = condition::op;
+
+  [[nodiscard]] tl::unexpected<error> error_at(std::string what) const {
+    return fail(errc::parse_error,
+                "condition \"" + std::string(text_) + "\": " + what + " at position " + std::to_string(pos_ + 1),
+                "position " + std::to_string(pos_ + 1));
+  }
+  void skip_space() {
+    while (pos_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[pos_]))) ++pos_;
+  }
+  [[nodiscard]] std::string_view peek_word() const {
+    std::size_t end = pos_;
+    while (end < text_.size() && !std::isspace(static_cast<unsigned char>(text_[end]))) ++end;
+    return text_.substr(pos_, end - pos_);
+  }
+  [[nodiscard]] static bool name_char(char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+  }
+
+  result<node> parse_expr() {
+    node all;
+    all.kind = op::all_of;
+    for (;;) {
+      auto t = parse_term();
+      if (!t) return t;
+      all.children.push_back(std::move(*t));
+      skip_space();
+      if (peek_word() != "and") break;
+      pos_ += 3;
+    }
+    if (all.children.size() == 1) return std::move(all.children.front());
+    return all;
+  }
+
+  result<node> parse_term() {
+    skip_space();
+    if (pos_ >= text_.size()) return error_at(pos_ == 0 ? "empty expression" : "expected a predicate after the end");
+    if (peek_word() == "not") {
+      pos_ += 3;
+      auto inner = parse_term();
+      if (!inner) return inner;
+      node n;
+      n.kind = op::negate;
+      n.children.push_back(std::move(*inner));
+      return n;
+    }
+    const std::size_t start = pos_;
+    while (pos_ < text_.size() && name_char(text_[pos_])) ++pos_;
+    if (pos_ == start) return error_at("expected a predicate name, found '" + std::string(1, text_[pos_]) + "'");
+    std::string name(text_.substr(start, pos_ - start));
+    if (name == "and") {
+      pos_ = start;
+      return error_at("expected a predicate before \"and\"");
+    }
+    bool has_arg = false;
+    std::string arg;
+    std::size_t arg_pos = pos_;
+    if (pos_ < text_.size() && text_[pos_] == ':') {
+      has_arg = true;
+      ++pos_;
+      arg_pos = pos_;
+      if (pos_ < text_.size() && text_[pos_] == '"') {
+        const std::size_t close = text_.find('"', pos_ + 1);
+        if (close == std::string_view::npos) return error_at("unterminated quoted argument");
+        arg = std::string(text_.substr(pos_ + 1, close - pos_ - 1));
+        pos_ = close + 1;
+      } else {
+        while (pos_ < text_.size() && !std::isspace(static_cast<unsigned char>(text_[pos_]))) ++pos_;
+        arg = std::string(text_.substr(arg_pos, pos_ - arg_pos));
+      }
+      if (arg.empty()) {
+        pos_ = arg_pos;
+        return error_at("predicate \"" + name + "\" has an empty argument");
+      }
+    } else if (pos_ < text_.size() && !std::isspace(static_cast<unsigned char>(text_[pos_]))) {
+      return error_at("unexpected character '" + std::string(1, text_[pos_]) + "'");
+    }
+
+    node n;
+    n.name = name;
+    n.arg = arg;
+    if (const auto* e = reg_ ? reg_->find(name) : nullptr) {
+      n.kind = op::registered;
+      n.pred = e;
+      if (e->arg == predicate_arg::none && has_arg) {
+        pos_ = start;
+        return error_at("predicate \"" + name + "\" takes no argument");
+      }
+      if ((e->arg == predicate_arg::required || e->arg == predicate_arg::number) && !has_arg) {
+        pos_ = start;
+        return error_at("predicate \"" + name + "\" needs an argument (" + name + ":...)");
+      }
+      if (e->arg == predicate_arg::number && !parse_number(arg, n.number)) {
+        pos_ = arg_pos;
+        return error_at("predicate \"" + name + "\" needs a number, got \"" + arg + "\"");
+      }
+      return n;
+    }
+    auto ends_with = [&](std::string_view suffix) {
+      return name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+    };
+    if (ends_with("_gt") || ends_with("_lt")) {
+      n.kind = ends_with("_gt") ? op::fact_gt : op::fact_lt;
+      n.name = name.substr(0, name.size() - 3);
+      if (!has_arg) {
+        pos_ = start;
+        return error_at("predicate \"" + name + "\" needs a number (" + name + ":N)");
+      }
+      if (!parse_number(arg, n.number)) {
+        pos_ = arg_pos;
+        return error_at("predicate \"" + name + "\" needs a number, got \"" + arg + "\"");
+      }
+      return n;
+    }
+    if (has_arg) {
+      pos_ = start;
+      return error_at("unknown predicate \"" + name + "\" with an argument");
+    }
+    n.kind = op::fact_true;
+    return n;
+  }
+
+  static bool parse_number(const std::string& s, double& out) {
+    if (s.empty()) return false;
+    char* end = nullptr;
+    out = std::strtod(s.c_str(), &end);
+    return end == s.c_str() + s.size();
+  }
+
+  std::string_view text_;
+  const predicate_registry* reg_;
+  std::size_t pos_ = 0;
+};
+
+inline result<condition> condition::parse(std::string_view text, const predicate_registry* registry) {
+  return condition_parser(text, registry).run();
+}
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_CONDITION_HPP
+// ---- end aura/core/condition.hpp
+// ---- begin aura/core/context.hpp
+#ifndef AURA_SI_AURA_CORE_CONTEXT_HPP
+#define AURA_SI_AURA_CORE_CONTEXT_HPP
+// aura/core/context.hpp - what a hook may use of the host, checked against permissions.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+// ---- begin aura/core/host_api.hpp
+#ifndef AURA_SI_AURA_CORE_HOST_API_HPP
+#define AURA_SI_AURA_CORE_HOST_API_HPP
+// aura/core/host_api.hpp - the host services a hook may reach through its context:
+// logging, time, key-value storage and HTTP. Hosts implement them; the harness mocks them.
+
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+// ---- begin aura/core/envelope.hpp
+#ifndef AURA_SI_AURA_CORE_ENVELOPE_HPP
+#define AURA_SI_AURA_CORE_ENVELOPE_HPP
+// aura/core/envelope.hpp - an event with its identity, time and origin.
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <ctime>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+// ---- begin aura/core/event.hpp
+#ifndef AURA_SI_AURA_CORE_EVENT_HPP
+#define AURA_SI_AURA_CORE_EVENT_HPP
+// aura/core/event.hpp - event flags and the traits aura reads off an event type.
+
+#include <cstdint>
+#include <string_view>
+#include <type_traits>
+
+#include <nlohmann/json.hpp>
+
+namespace aura {
+
+/// What hooks may do to an event: veto it (deny), patch it (mutate), both or neither.
+enum class event_flags : std::uint8_t { none = 0, vetoable = 1, patchable = 2 };
+
+[[nodiscard]] constexpr event_flags operator|(event_flags a, event_flags b) noexcept {
+  return static_cast<event_flags>(static_cast<std::uint8_t>(a) | static_cast<std::uint8_t>(b));
+}
+[[nodiscard]] constexpr event_flags operator&(event_flags a, event_flags b) noexcept {
+  return static_cast<event_flags>(static_cast<std::uint8_t>(a) & static_cast<std::uint8_t>(b));
+}
+[[nodiscard]] constexpr bool has_flag(event_flags set, event_flags flag) noexcept {
+  return (set & flag) == flag && flag != event_flags::none;
+}
+
+inline constexpr event_flags vetoable = event_flags::vetoable;
+inline constexpr event_flags patchable = event_flags::patchable;
+
+/// The JSON-payload event: adapters, the CLI and the harness use it. Its name
+/// lives in the envelope and its flags in the bus's runtime catalog.
+struct dynamic_event {
+  static constexpr std::string_view name = "";
+  static constexpr event_flags flags = event_flags::none;  // looked up at run time
+};
+
+/// Effects of an event with no `effects` member: nothing to carry.
+struct no_effects {
+  friend constexpr bool operator==(const no_effects&, const no_effects&) noexcept { return true; }
+  /// Folding nothing into nothing.
+  void fold(const no_effects&) noexcept {}
+};
+inline void to_json(nlohmann::json& j, const no_effects&) { j = nlohmann::json::object(); }
+inline void from_json(const nlohmann::json&, no_effects&) {}
+
+namespace detail {
+template <class E, class = void>
+struct declared_flags : std::integral_constant<event_flags, event_flags::none> {};
+template <class E>
+struct declared_flags<E, std::void_t<decltype(E::flags)>>
+    : std::integral_constant<event_flags, E::flags> {};
+
+template <class E, class = void>
+struct declared_effects {
+  using type = no_effects;
+};
+template <class E>
+struct declared_effects<E, std::void_t<typename E::effects>> {
+  using type = typename E::effects;
+};
+template <>
+struct declared_effects<dynamic_event, void> {
+  using type = nlohmann::json;
+};
+
+template <class E, class = void>
+struct declares_schema : std::false_type {};
+template <class E>
+struct declares_schema<E, std::void_t<decltype(E::schema)>> : std::true_type {};
+}  // namespace detail
+
+/// What aura knows about event type `E` at compile time.
+///
+/// An event declares `static constexpr std::string_view name` and optionally
+/// `static constexpr aura::event_flags flags`, a nested `effects` struct with a
+/// `void fold(const effects&)` rule, and `static constexpr std::string_view schema`
+/// (a JSON Schema of its payload, compiled by the bus when the schema module is used).
+template <class E>
+struct event_traits {
+  static constexpr std::string_view name = E::name;
+  static constexpr event_flags flags = detail::declared_flags<E>::value;
+  static constexpr bool is_dynamic = std::is_same_v<E, dynamic_event>;
+  static constexpr bool is_vetoable = has_flag(flags, event_flags::vetoable);
+  static constexpr bool is_patchable = has_flag(flags, event_flags::patchable);
+  static constexpr bool has_schema = detail::declares_schema<E>::value;
+  /// The payload type carried in `envelope<E>::data`.
+  using payload_type = std::conditional_t<is_dynamic, nlohmann::json, E>;
+  /// The side outputs hooks may return with a decision.
+  using effects_type = typename detail::declared_effects<E>::type;
+};
+
+template <class E>
+using payload_t = typename event_traits<E>::payload_type;
+template <class E>
+using effects_t = typename event_traits<E>::effects_type;
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_EVENT_HPP
+// ---- end aura/core/event.hpp
+
+namespace aura {
+
+using clock_type = std::chrono::system_clock;
+using time_point = clock_type::time_point;
+
+/// Formats a time as RFC 3339 UTC with milliseconds: 2026-11-23T01:02:03.456Z.
+[[nodiscard]] inline std::string format_time(time_point t) {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  int millis = static_cast<int>(ms % 1000);
+  if (millis < 0) {  // before 1970: floor, not truncate
+    millis += 1000;
+    --secs;
+  }
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[96];  // room for any int, so no truncation is possible
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
+  return buf;
+}
+
+/// Parses what format_time writes (fractional seconds and offsets optional).
+[[nodiscard]] inline result<time_point> parse_time(std::string_view text) {
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
+  const std::string str(text);
+  int consumed = 0;
+  if (std::sscanf(str.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &s, &consumed) != 6 ||
+      consumed != 19) {
+    return fail(errc::parse_error, "not an RFC 3339 time: \"" + str + "\"");
+  }
+  std::size_t pos = 19;
+  long millis = 0;
+  if (pos < str.size() && str[pos] == '.') {
+    long scale = 100;
+    for (++pos; pos < str.size() && str[pos] >= '0' && str[pos] <= '9'; ++pos) {
+      millis += (str[pos] - '0') * scale;
+      scale /= 10;
+    }
+  }
+  long offset = 0;
+  if (pos < str.size() && (str[pos] == '+' || str[pos] == '-')) {
+    int oh = 0, om = 0;
+    if (std::sscanf(str.c_str() + pos + 1, "%2d:%2d", &oh, &om) != 2) {
+      return fail(errc::parse_error, "bad UTC offset in time: \"" + str + "\"");
+    }
+    offset = (str[pos] == '+' ? 1 : -1) * (oh * 3600L + om * 60L);
+    pos += 6;
+  } else if (pos < str.size() && (str[pos] == 'Z' || str[pos] == 'z')) {
+    ++pos;
+  }
+  if (pos != str.size()) return fail(errc::parse_error, "trailing characters in time: \"" + str + "\"");
+  std::tm tm{};
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  tm.tm_sec = s;
+  const std::time_t secs = timegm(&tm) - offset;
+  return time_point(std::chrono::milliseconds(static_cast<long long>(secs) * 1000 + millis));
+}
+
+/// A process-unique event id: "ev-" + 16 hex digits from a random base and a counter.
+[[nodiscard]] inline std::string make_event_id() {
+  static const std::uint64_t base = [] {
+    std::random_device rd;
+    return (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
+  }();
+  static std::atomic<std::uint64_t> counter{0};
+  const std::uint64_t n = base + counter.fetch_add(1, std::memory_order_relaxed);
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "ev-%016llx", static_cast<unsigned long long>(n));
+  return buf;
+}
+
+/// An event as dispatched: identity, time, origin, free metadata and the payload.
+template <class E>
+struct envelope {
+  std::string id;
+  std::string name = std::string(event_traits<E>::name);
+  time_point time{};
+  std::string source;
+  std::string session;
+  nlohmann::json meta;  ///< free metadata; null when unused
+  payload_t<E> data{};
+};
+
+/// Wraps a payload with a fresh id and the current time.
+template <class E, std::enable_if_t<!std::is_convertible_v<E, std::string_view>, int> = 0>
+[[nodiscard]] envelope<E> make_envelope(E data, std::string source = {}, std::string session = {}) {
+  envelope<E> env;
+  env.id = make_event_id();
+  env.time = clock_type::now();
+  env.source = std::move(source);
+  env.session = std::move(session);
+  env.data = std::move(data);
+  return env;
+}
+
+/// A dynamic envelope for event `name` with JSON `data`.
+[[nodiscard]] inline envelope<dynamic_event> make_envelope(std::string name, nlohmann::json data,
+                                                           std::string source = {},
+                                                           std::string session = {}) {
+  envelope<dynamic_event> env;
+  env.id = make_event_id();
+  env.name = std::move(name);
+  env.time = clock_type::now();
+  env.source = std::move(source);
+  env.session = std::move(session);
+  env.data = std::move(data);
+  return env;
+}
+
+/// The same event as a dynamic envelope: identity copied, payload as JSON.
+template <class E>
+[[nodiscard]] envelope<dynamic_event> to_dynamic(const envelope<E>& env) {
+  envelope<dynamic_event> v;
+  v.id = env.id;
+  v.name = env.name;
+  v.time = env.time;
+  v.source = env.source;
+  v.session = env.session;
+  v.meta = env.meta;
+  v.data = nlohmann::json(env.data);
+  return v;
+}
+
+/// The wire form of an envelope (DESIGN §5 "event"); `data` must be JSON-serialisable.
+template <class E>
+void to_json(nlohmann::json& j, const envelope<E>& env) {
+  j = nlohmann::json{{"id", env.id},
+                     {"name", env.name},
+                     {"time", format_time(env.time)},
+                     {"source", env.source},
+                     {"session", env.session},
+                     {"data", env.data},
+                     {"meta", env.meta.is_null() ? nlohmann::json::object() : env.meta}};
+}
+
+/// Reads the wire form back; a missing optional field keeps its default.
+[[nodiscard]] inline result<envelope<dynamic_event>> envelope_from_json(const nlohmann::json& j) {
+  if (!j.is_object()) return fail(errc::parse_error, "an event must be a JSON object", "/event");
+  envelope<dynamic_event> env;
+  auto text = [&](const char* key, std::string& out) -> std::optional<error> {
+    auto it = j.find(key);
+    if (it == j.end() || it->is_null()) return std::nullopt;
+    if (!it->is_string()) {
+      return error{errc::parse_error, std::string("event field \"") + key + "\" must be a string", {}, {},
+                   std::string("/") + key};
+    }
+    out = it->get<std::string>();
+    return std::nullopt;
+  };
+  for (auto [key, out] : {std::pair<const char*, std::string*>{"id", &env.id}, {"name", &env.name},
+                          {"source", &env.source}, {"session", &env.session}}) {
+    if (auto e = text(key, *out)) return fail(std::move(*e));
+  }
+  if (env.name.empty()) return fail(errc::parse_error, "event has no \"name\"", "/name");
+  if (auto it = j.find("time"); it != j.end() && !it->is_null()) {
+    if (!it->is_string()) return fail(errc::parse_error, "event field \"time\" must be a string", "/time");
+    auto t = parse_time(it->get<std::string>());
+    if (!t) return fail(std::move(t.error()).with_where("/time"));
+    env.time = *t;
+  }
+  if (auto it = j.find("data"); it != j.end()) env.data = *it;
+  if (auto it = j.find("meta"); it != j.end()) env.meta = *it;
+  return env;
+}
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_ENVELOPE_HPP
+// ---- end aura/core/envelope.hpp
+
+namespace aura {
+
+enum class log_level { debug, info, warn, error };
+
+[[nodiscard]] constexpr std::string_view to_string(log_level l) noexcept {
+  switch (l) {
+    case log_level::debug: return "debug";
+    case log_level::info: return "info";
+    case log_level::warn: return "warn";
+    case log_level::error: return "error";
+  }
+  return "info";
+}
+
+/// Receives log lines from hooks and plugins.
+class logger {
+ public:
+  virtual ~logger() = default;
+  virtual void write(log_level level, std::string_view source, std::string_view message) = 0;
+};
+
+/// The default logger: one line per message on stderr.
+class stderr_logger final : public logger {
+ public:
+  void write(log_level level, std::string_view source, std::string_view message) override {
+    std::fprintf(stderr, "[%.*s] %.*s: %.*s\n", static_cast<int>(to_string(level).size()), to_string(level).data(),
+                 static_cast<int>(source.size()), source.data(), static_cast<int>(message.size()), message.data());
+  }
+};
+
+/// The time a hook sees; the harness controls it.
+class clock_source {
+ public:
+  virtual ~clock_source() = default;
+  [[nodiscard]] virtual time_point now() = 0;
+};
+
+class system_clock_source final : public clock_source {
+ public:
+  [[nodiscard]] time_point now() override { return clock_type::now(); }
+};
+
+/// A plugin's private key-value storage.
+class storage {
+ public:
+  virtual ~storage() = default;
+  [[nodiscard]] virtual result<std::optional<std::string>> get(std::string_view key) = 0;
+  [[nodiscard]] virtual result<void> set(std::string_view key, std::string_view value) = 0;
+  [[nodiscard]] virtual result<bool> remove(std::string_view key) = 0;
+};
+
+/// Storage in memory, thread-safe; the default and the harness's mock.
+class memory_storage final : public storage {
+ public:
+  [[nodiscard]] result<std::optional<std::string>> get(std::string_view key) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = values_.find(key);
+    if (it == values_.end()) return std::optional<std::string>{};
+    return std::optional<std::string>{it->second};
+  }
+  [[nodiscard]] result<void> set(std::string_view key, std::string_view value) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    values_[std::string(key)] = std::string(value);
+    return {};
+  }
+  [[nodiscard]] result<bool> remove(std::string_view key) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = values_.find(key);
+    if (it == values_.end()) return false;
+    values_.erase(it);
+    return true;
+  }
+  [[nodiscard]] std::map<std::string, std::string, std::less<>> contents() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return values_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::string, std::string, std::less<>> values_;
+};
+
+struct http_request {
+  std::string method = "GET";
+  std::string url;
+  std::map<std::string, std::string> headers;
+  std::string body;
+  std::chrono::milliseconds timeout{5000};
+};
+
+struct http_response {
+  int status = 0;
+  std::map<std::string, std::string> headers;
+  std::string body;
+};
+
+/// The host's HTTP client. aura ships none that touches the network: a host
+/// plugs in its own; the harness provides a mock with a route table.
+class http_client {
+ public:
+  virtual ~http_client() = default;
+  [[nodiscard]] virtual result<http_response> send(const http_request& request) = 0;
+};
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_HOST_API_HPP
+// ---- end aura/core/host_api.hpp
+// ---- begin aura/core/permissions.hpp
+#ifndef AURA_SI_AURA_CORE_PERMISSIONS_HPP
+#define AURA_SI_AURA_CORE_PERMISSIONS_HPP
+// aura/core/permissions.hpp - what a plugin declared it may do; the context checks it.
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+// ---- begin aura/core/glob.hpp
+#ifndef AURA_SI_AURA_CORE_GLOB_HPP
+#define AURA_SI_AURA_CORE_GLOB_HPP
+// aura/core/glob.hpp - `*` and `?` wildcard matching for names, hosts and events.
+
+#include <cstddef>
+#include <string_view>
+
+namespace aura {
+
+/// True when `text` matches `pattern`, where `*` is any run of characters
+/// (including none) and `?` any one character. Linear-time backtracking on the
+/// last star only, so no pattern can make it slow.
+[[nodiscard]] constexpr bool glob_match(std::string_view pattern, std::string_view text) noexcept {
+  std::size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == text[t])) {
+      ++p;
+      ++t;
+    } else if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      mark = t;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      t = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_GLOB_HPP
+// ---- end aura/core/glob.hpp
+
+namespace aura {
+
+/// Where a plugin's storage may reach.
+enum class storage_scope : std::uint8_t { none, plugin_private, repo_readonly, repo_readwrite };
+
+/// Which environment variables a plugin receives.
+enum class env_access : std::uint8_t { none, listed, all };
+
+/// A plugin's declared permissions. A default-constructed value grants
+/// nothing but reading every event; `unrestricted()` is the host's own.
+struct permissions {
+  std::vector<std::string> network;                ///< host globs: "api.example.com", "*.corp"
+  storage_scope storage = storage_scope::none;
+  std::vector<std::string> read_events{"*"};       ///< event-name globs a plugin may hook
+  std::vector<std::string> call_api{"log", "config"};  ///< host API scopes: log, config, storage, http, clock
+  env_access env = env_access::none;
+  std::vector<std::string> env_vars;               ///< names, when env == listed
+
+  [[nodiscard]] static permissions unrestricted() {
+    permissions p;
+    p.network = {"*"};
+    p.storage = storage_scope::plugin_private;
+    p.call_api = {"*"};
+    p.env = env_access::all;
+    return p;
+  }
+
+  [[nodiscard]] static bool any_match(const std::vector<std::string>& globs, std::string_view name) noexcept {
+    return std::any_of(globs.begin(), globs.end(), [&](const std::string& g) { return glob_match(g, name); });
+  }
+  [[nodiscard]] bool allows_host(std::string_view host) const noexcept { return any_match(network, host); }
+  [[nodiscard]] bool allows_event(std::string_view event) const noexcept { return any_match(read_events, event); }
+  [[nodiscard]] bool allows_api(std::string_view scope) const noexcept { return any_match(call_api, scope); }
+  [[nodiscard]] bool allows_env(std::string_view var) const noexcept {
+    switch (env) {
+      case env_access::none: return false;
+      case env_access::all: return true;
+      case env_access::listed: return std::find(env_vars.begin(), env_vars.end(), var) != env_vars.end();
+    }
+    return false;
+  }
+  [[nodiscard]] bool allows_storage_write() const noexcept {
+    return storage == storage_scope::plugin_private || storage == storage_scope::repo_readwrite;
+  }
+};
+
+/// The host part of an http(s) URL: "https://user@api.x.com:8443/p" -> "api.x.com".
+[[nodiscard]] inline std::string_view url_host(std::string_view url) noexcept {
+  auto scheme = url.find("://");
+  if (scheme == std::string_view::npos) return {};
+  url.remove_prefix(scheme + 3);
+  url = url.substr(0, url.find_first_of("/?#"));
+  if (auto at = url.rfind('@'); at != std::string_view::npos) url.remove_prefix(at + 1);
+  if (!url.empty() && url.front() == '[') return url.substr(1, url.find(']') - 1);  // IPv6 literal
+  return url.substr(0, url.find(':'));
+}
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_PERMISSIONS_HPP
+// ---- end aura/core/permissions.hpp
+
+namespace aura {
+
+/// A hook's view of the host: logger, clock, merged config, facts, storage and
+/// HTTP. Every capability call checks the owner's permissions first: a refused
+/// call returns `errc::permission_denied` naming the plugin and what it tried.
+///
+/// A default-constructed context is the host's own: unrestricted, logging to
+/// stderr, the system clock, in-memory storage and no HTTP client.
+class context {
+ public:
+  context()
+      : perms_(permissions::unrestricted()),
+        logger_(std::make_shared<stderr_logger>()),
+        clock_(std::make_shared<system_clock_source>()),
+        storage_(std::make_shared<memory_storage>()) {}
+
+  // ---- set-up (host side) ----------------------------------------------------
+  context& set_owner(std::string plugin) { owner_ = std::move(plugin); return *this; }
+  context& set_permissions(permissions p) { perms_ = std::move(p); return *this; }
+  context& set_logger(std::shared_ptr<logger> l) { logger_ = std::move(l); return *this; }
+  context& set_clock(std::shared_ptr<clock_source> c) { clock_ = std::move(c); return *this; }
+  context& set_storage(std::shared_ptr<aura::storage> s) { storage_ = std::move(s); return *this; }
+  context& set_http(std::shared_ptr<http_client> h) { http_ = std::move(h); return *this; }
+  context& set_config(nlohmann::json c) { config_ = std::move(c); return *this; }
+  context& set_facts(aura::facts f) { facts_ = std::move(f); return *this; }
+  [[nodiscard]] aura::facts& mutable_facts() noexcept { return facts_; }
+
+  // ---- what hooks read ------------------------------------------------------
+  [[nodiscard]] const std::string& owner() const noexcept { return owner_; }
+  [[nodiscard]] const permissions& perms() const noexcept { return perms_; }
+  [[nodiscard]] const aura::facts& facts() const noexcept { return facts_; }
+  [[nodiscard]] const nlohmann::json& config() const noexcept { return config_; }
+
+  /// Logs a line under the owner's name. Refused silently is never an option:
+  /// a plugin without the `log` scope gets the refusal back.
+  result<void> log(log_level level, std::string_view message) {
+    if (auto denied = check_api("log")) return fail(std::move(*denied));
+    logger_->write(level, owner_.empty() ? std::string_view("host") : std::string_view(owner_), message);
+    return {};
+  }
+  [[nodiscard]] time_point now() { return clock_->now(); }
+
+  [[nodiscard]] result<std::optional<std::string>> storage_get(std::string_view key) {
+    if (auto denied = check_storage(false, key)) return fail(std::move(*denied));
+    return storage_->get(key);
+  }
+  [[nodiscard]] result<void> storage_set(std::string_view key, std::string_view value) {
+    if (auto denied = check_storage(true, key)) return fail(std::move(*denied));
+    return storage_->set(key, value);
+  }
+  [[nodiscard]] result<bool> storage_remove(std::string_view key) {
+    if (auto denied = check_storage(true, key)) return fail(std::move(*denied));
+    return storage_->remove(key);
+  }
+
+  /// Sends an HTTP request if the owner may reach the URL's host.
+  [[nodiscard]] result<http_response> http(const http_request& request) {
+    if (auto denied = check_api("http")) return fail(std::move(*denied));
+    const std::string_view host = url_host(request.url);
+    if (host.empty()) return fail(refusal(errc::invalid_argument, "not an absolute http(s) URL: " + request.url));
+    if (!perms_.allows_host(host)) {
+      return fail(refusal(errc::permission_denied,
+                          "network access to \"" + std::string(host) + "\" is not in the plugin's permissions"));
+    }
+    if (!http_) return fail(refusal(errc::unsupported, "the host provides no HTTP client"));
+    return http_->send(request);
+  }
+
+ private:
+  [[nodiscard]] error refusal(errc code, std::string message) const {
+    error e{code, std::move(message), owner_, {}, {}};
+    return e;
+  }
+  [[nodiscard]] std::optional<error> check_api(std::string_view scope) const {
+    if (perms_.allows_api(scope)) return std::nullopt;
+    return refusal(errc::permission_denied, "host API \"" + std::string(scope) + "\" is not in the plugin's call_api");
+  }
+  [[nodiscard]] std::optional<error> check_storage(bool write, std::string_view key) const {
+    if (auto denied = check_api("storage")) return denied;
+    if (perms_.storage == storage_scope::none) {
+      return refusal(errc::permission_denied, "the plugin has no storage permission");
+    }
+    if (write && !perms_.allows_storage_write()) {
+      return refusal(errc::permission_denied, "the plugin's storage is read-only");
+    }
+    if (key.empty()) return refusal(errc::invalid_argument, "storage key is empty");
+    return std::nullopt;
+  }
+
+  std::string owner_;
+  permissions perms_;
+  std::shared_ptr<logger> logger_;
+  std::shared_ptr<clock_source> clock_;
+  std::shared_ptr<aura::storage> storage_;
+  std::shared_ptr<http_client> http_;
+  nlohmann::json config_ = nlohmann::json::object();
+  aura::facts facts_;
+};
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_CONTEXT_HPP
+// ---- end aura/core/context.hpp
+// ---- begin aura/core/decision.hpp
+#ifndef AURA_SI_AURA_CORE_DECISION_HPP
+#define AURA_SI_AURA_CORE_DECISION_HPP
+// aura/core/decision.hpp - what a hook answers: allow, deny(reason) or mutate(patch).
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <variant>
+
+#include <nlohmann/json.hpp>
+
+// ---- begin aura/core/patch.hpp
+#ifndef AURA_SI_AURA_CORE_PATCH_HPP
+#define AURA_SI_AURA_CORE_PATCH_HPP
+// aura/core/patch.hpp - JSON Merge Patch (RFC 7396) and JSON Patch (RFC 6902),
+// applied to a copy so that a failing patch leaves the input untouched.
+//
+// nlohmann::json::patch silently accepts a few invalid operations (a `move`
+// into the moved value's own child, `add` through a primitive parent); these
+// helpers implement RFC 6902 themselves and report every such case.
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+
+namespace aura {
+
+/// How a JSON patch is spelled: RFC 7396 Merge Patch or RFC 6902 JSON Patch.
+enum class patch_format : std::uint8_t { merge, json_patch };
+
+[[nodiscard]] constexpr std::string_view to_string(patch_format f) noexcept {
+  return f == patch_format::merge ? "merge" : "json_patch";
+}
+
+
+/// Applies an RFC 7396 merge patch to a copy of `target`.
+[[nodiscard]] inline nlohmann::json apply_merge_patch(nlohmann::json target, const nlohmann::json& patch) {
+  target.merge_patch(patch);
+  return target;
+}
+
+namespace detail {
+
+/// Splits an RFC 6901 pointer into unescaped tokens; "" is the root.
+[[nodiscard]] inline result<std::vector<std::string>> split_pointer(std::string_view ptr) {
+  std::vector<std::string> tokens;
+  if (ptr.empty()) return tokens;
+  if (ptr.front() != '/') return fail(errc::patch_failed, "JSON pointer must start with '/': \"" + std::string(ptr) + "\"");
+  std::string cur;
+  for (std::size_t i = 1; i <= ptr.size(); ++i) {
+    if (i == ptr.size() || ptr[i] == '/') {
+      tokens.push_back(std::move(cur));
+      cur.clear();
+      continue;
+    }
+    if (ptr[i] == '~') {
+      if (i + 1 < ptr.size() && (ptr[i + 1] == '0' || ptr[i + 1] == '1')) {
+        cur += ptr[i + 1] == '0' ? '~' : '/';
+        ++i;
+        continue;
+      }
+      return fail(errc::patch_failed, "bad escape '~' in JSON pointer \"" + std::string(ptr) + "\"");
+    }
+    cur += ptr[i];
+  }
+  return tokens;
+}
+
+/// An array index token: digits without leading zeros.
+[[nodiscard]] inline bool parse_index(const std::string& token, std::size_t& out) {
+  if (token.empty() || token.size() > 18 || (token.size() > 1 && token[0] == '0')) return false;
+  std::size_t v = 0;
+  for (char c : token) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + static_cast<std::size_t>(c - '0');
+  }
+  out = v;
+  return true;
+}
+
+/// Walks `tokens` from `doc`; nullptr when a step does not exist.
+[[nodiscard]] inline nlohmann::json* walk(nlohmann::json& doc, const std::vector<std::string>& tokens,
+                                          std::size_t count) {
+  nlohmann::json* cur = &doc;
+  for (std::size_t i = 0; i < count; ++i) {
+    const auto& t = tokens[i];
+    if (cur->is_object()) {
+      auto it = cur->find(t);
+      if (it == cur->end()) return nullptr;
+      cur = &*it;
+    } else if (cur->is_array()) {
+      std::size_t idx = 0;
+      if (!parse_index(t, idx) || idx >= cur->size()) return nullptr;
+      cur = &(*cur)[idx];
+    } else {
+      return nullptr;
+    }
+  }
+  return cur;
+}
+
+struct patch_op_context {
+  std::size_t index;
+  std::string op;
+  [[nodiscard]] tl::unexpected<error> fail_at(std::string message) const {
+    return fail(errc::patch_failed, "patch operation " + std::to_string(index) + " (" + op + "): " + message,
+                "/" + std::to_string(index));
+  }
+};
+
+[[nodiscard]] inline result<void> patch_add(nlohmann::json& doc, const std::string& path,
+                                            nlohmann::json value, const patch_op_context& at) {
+  auto tokens = split_pointer(path);
+  if (!tokens) return at.fail_at(tokens.error().message);
+  if (tokens->empty()) {
+    doc = std::move(value);
+    return {};
+  }
+  nlohmann::json* parent = walk(doc, *tokens, tokens->size() - 1);
+  if (!parent) return at.fail_at("parent of \"" + path + "\" does not exist");
+  const auto& last = tokens->back();
+  if (parent->is_object()) {
+    (*parent)[last] = std::move(value);
+  } else if (parent->is_array()) {
+    std::size_t idx = 0;
+    if (last == "-") {
+      parent->push_back(std::move(value));
+    } else if (parse_index(last, idx) && idx <= parent->size()) {
+      parent->insert(parent->begin() + static_cast<std::ptrdiff_t>(idx), std::move(value));
+    } else {
+      return at.fail_at("array index \"" + last + "\" out of range in \"" + path + "\"");
+    }
+  } else {
+    return at.fail_at("parent of \"" + path + "\" is " + std::string(parent->type_name()) +
+                      ", not an object or array");
+  }
+  return {};
+}
+
+[[nodiscard]] inline result<nlohmann::json> patch_remove(nlohmann::json& doc, const std::string& path,
+                                                         const patch_op_context& at) {
+  auto tokens = split_pointer(path);
+  if (!tokens) return at.fail_at(tokens.error().message);
+  if (tokens->empty()) {
+    nlohmann::json old = std::move(doc);
+    doc = nullptr;
+    return old;
+  }
+  nlohmann::json* parent = walk(doc, *tokens, tokens->size() - 1);
+  if (!parent) return at.fail_at("parent of \"" + path + "\" does not exist");
+  const auto& last = tokens->back();
+  if (parent->is_object()) {
+    auto it = parent->find(last);
+    if (it == parent->end()) return at.fail_at("\"" + path + "\" does not exist");
+    nlohmann::json old = std::move(*it);
+    parent->erase(it);
+    return old;
+  }
+  if (parent->is_array()) {
+    std::size_t idx = 0;
+    if (!parse_index(last, idx) || idx >= parent->size()) return at.fail_at("\"" + path + "\" does not exist");
+    nlohmann::json old = std::move((*parent)[idx]);
+    parent->erase(parent->begin() + static_cast<std::ptrdiff_t>(idx));
+    return old;
+  }
+  return at.fail_at("parent of \"" + path + "\" is " + std::string(parent->type_name()) +
+                    ", not an object or array");
+}
+
+[[nodiscard]] inline result<std::string> required_string(const nlohmann::json& op, const char* key,
+                                                         const patch_op_context& at) {
+  auto it = op.find(key);
+  if (it == op.end() || !it->is_string()) return at.fail_at(std::string("member \"") + key + "\" must be a string");
+  return it->get<std::string>();
+}
+
+}  // namespace detail
+
+/// Applies an RFC 6902 JSON Patch to a copy of `target`. On any failing
+/// operation the error names the operation index (`where` = "/<index>") and
+/// `target` is returned to nobody: the caller's value is untouched.
+[[nodiscard]] inline result<nlohmann::json> apply_json_patch(const nlohmann::json& target,
+                                                             const nlohmann::json& patch) {
+  if (!patch.is_array()) return fail(errc::patch_failed, "a JSON Patch must be an array of operations");
+  nlohmann::json doc = target;
+  for (std::size_t i = 0; i < patch.size(); ++i) {
+    const auto& op = patch[i];
+    detail::patch_op_context at{i, "?"};
+    if (!op.is_object()) return at.fail_at("an operation must be an object");
+    auto op_name = detail::required_string(op, "op", at);
+    if (!op_name) return fail(std::move(op_name.error()));
+    at.op = *op_name;
+    auto path = detail::required_string(op, "path", at);
+    if (!path) return fail(std::move(path.error()));
+    auto value_of = [&]() -> result<nlohmann::json> {
+      auto it = op.find("value");
+      if (it == op.end()) return at.fail_at("member \"value\" is missing");
+      return *it;
+    };
+    if (at.op == "add") {
+      auto v = value_of();
+      if (!v) return fail(std::move(v.error()));
+      if (auto r = detail::patch_add(doc, *path, std::move(*v), at); !r) return fail(std::move(r.error()));
+    } else if (at.op == "remove") {
+      if (auto r = detail::patch_remove(doc, *path, at); !r) return fail(std::move(r.error()));
+    } else if (at.op == "replace") {
+      auto v = value_of();
+      if (!v) return fail(std::move(v.error()));
+      auto tokens = detail::split_pointer(*path);
+      if (!tokens) return at.fail_at(tokens.error().message);
+      nlohmann::json* slot = detail::walk(doc, *tokens, tokens->size());
+      if (!slot) return at.fail_at("\"" + *path + "\" does not exist");
+      *slot = std::move(*v);
+    } else if (at.op == "move" || at.op == "copy") {
+      auto from = detail::required_string(op, "from", at);
+      if (!from) return fail(std::move(from.error()));
+      if (at.op == "move" && *from == *path) continue;
+      if (at.op == "move" && path->size() > from->size() && path->compare(0, from->size(), *from) == 0 &&
+          (*path)[from->size()] == '/') {
+        return at.fail_at("cannot move \"" + *from + "\" into its own child \"" + *path + "\"");
+      }
+      nlohmann::json value;
+      if (at.op == "move") {
+        auto removed = detail::patch_remove(doc, *from, at);
+        if (!removed) return fail(std::move(removed.error()));
+        value = std::move(*removed);
+      } else {
+        auto tokens = detail::split_pointer(*from);
+        if (!tokens) return at.fail_at(tokens.error().message);
+        const nlohmann::json* src = detail::walk(doc, *tokens, tokens->size());
+        if (!src) return at.fail_at("\"from\" location \"" + *from + "\" does not exist");
+        value = *src;
+      }
+      if (auto r = detail::patch_add(doc, *path, std::move(value), at); !r) return fail(std::move(r.error()));
+    } else if (at.op == "test") {
+      auto v = value_of();
+      if (!v) return fail(std::move(v.error()));
+      auto tokens = detail::split_pointer(*path);
+      if (!tokens) return at.fail_at(tokens.error().message);
+      const nlohmann::json* slot = detail::walk(doc, *tokens, tokens->size());
+      if (!slot) return at.fail_at("\"" + *path + "\" does not exist");
+      if (*slot != *v) return at.fail_at("value at \"" + *path + "\" is not the expected one");
+    } else {
+      return at.fail_at("unknown operation");
+    }
+  }
+  return doc;
+}
+
+/// Applies a patch of either format to a copy of `target`.
+[[nodiscard]] inline result<nlohmann::json> apply_patch(const nlohmann::json& target, const nlohmann::json& patch,
+                                                        patch_format format) {
+  if (format == patch_format::json_patch) return apply_json_patch(target, patch);
+  return apply_merge_patch(target, patch);
+}
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_PATCH_HPP
+// ---- end aura/core/patch.hpp
+
+namespace aura {
+
+enum class decision_kind : std::uint8_t { allow, deny, mutate };
+
+[[nodiscard]] constexpr std::string_view to_string(decision_kind k) noexcept {
+  switch (k) {
+    case decision_kind::allow: return "allow";
+    case decision_kind::deny: return "deny";
+    case decision_kind::mutate: return "mutate";
+  }
+  return "unknown";
+}
+
+// ---- the untyped answers a hook spells; each converts into decision<E> ------
+
+template <class Answer, class Fx>
+struct with_effects_t {
+  Answer answer;
+  Fx effects;
+};
+
+/// Adds `.with(effects)` to an answer.
+template <class Self>
+struct effect_carrier {
+  template <class Fx>
+  [[nodiscard]] with_effects_t<Self, std::decay_t<Fx>> with(Fx&& fx) const& {
+    return {static_cast<const Self&>(*this), std::forward<Fx>(fx)};
+  }
+  template <class Fx>
+  [[nodiscard]] with_effects_t<Self, std::decay_t<Fx>> with(Fx&& fx) && {
+    return {std::move(static_cast<Self&>(*this)), std::forward<Fx>(fx)};
+  }
+};
+
+struct allow_t : effect_carrier<allow_t> {};
+struct deny_t : effect_carrier<deny_t> {
+  explicit deny_t(std::string r) : reason(std::move(r)) {}
+  std::string reason;
+};
+template <class P>
+struct mutate_t : effect_carrier<mutate_t<P>> {
+  explicit mutate_t(P p) : patch(std::move(p)) {}
+  P patch;
+};
+/// A JSON patch for dynamic events (or for the JSON view of a typed one).
+struct json_patch_value {
+  nlohmann::json patch;
+  patch_format format = patch_format::merge;
+};
+
+[[nodiscard]] inline allow_t allow() noexcept { return {}; }
+[[nodiscard]] inline deny_t deny(std::string reason) { return deny_t(std::move(reason)); }
+/// A new value of the event, or a callable `void(E&)` that edits it in place.
+template <class P>
+[[nodiscard]] mutate_t<std::decay_t<P>> mutate(P&& patch) {
+  return mutate_t<std::decay_t<P>>(std::decay_t<P>(std::forward<P>(patch)));
+}
+/// A JSON patch (Merge Patch by default) for a dynamic event.
+[[nodiscard]] inline mutate_t<json_patch_value> mutate(nlohmann::json patch, patch_format format) {
+  return mutate_t<json_patch_value>(json_patch_value{std::move(patch), format});
+}
+
+/// One hook's answer for event `E`, with optional effects (`E::effects`).
+///
+/// `deny` on an event that is not vetoable, or `mutate` on one that is not
+/// patchable, does not compile for typed events. Dynamic events check at run time.
+///
+/// An allow without effects is two words and allocates nothing: the reason,
+/// patch and effects live in a body allocated only for the answers that carry
+/// them, which keeps the common allow path of a chain allocation-free.
+template <class E>
+class decision {
+  using traits = event_traits<E>;
+
+ public:
+  using event_type = E;
+  using payload_type = payload_t<E>;
+  using effects_type = effects_t<E>;
+  /// A typed patch: a whole new value or an in-place edit.
+  using edit_fn = std::function<void(payload_type&)>;
+
+  decision() noexcept = default;
+  decision(allow_t) noexcept {}  // NOLINT: implicit by design, `return aura::allow();`
+
+  decision(deny_t d) : kind_(decision_kind::deny) {  // NOLINT
+    static_assert(traits::is_dynamic || traits::is_vetoable,
+                  "aura::deny on an event that is not aura::vetoable");
+    mutable_body().reason = std::move(d.reason);
+  }
+
+  template <class P>
+  decision(mutate_t<P> m) : kind_(decision_kind::mutate) {  // NOLINT
+    static_assert(traits::is_dynamic || traits::is_patchable,
+                  "aura::mutate on an event that is not aura::patchable");
+    body& b = mutable_body();
+    if constexpr (std::is_same_v<P, json_patch_value>) {
+      b.json = std::move(m.patch.patch);
+      b.format = m.patch.format;
+      b.has_json = true;
+    } else if constexpr (traits::is_dynamic) {
+      static_assert(std::is_convertible_v<P, nlohmann::json>,
+                    "a dynamic event's patch is JSON (a Merge Patch unless a format is given)");
+      b.json = nlohmann::json(std::move(m.patch));
+      b.has_json = true;
+    } else if constexpr (std::is_convertible_v<P, payload_type>) {
+      b.edit = payload_type(std::move(m.patch));
+    } else {
+      static_assert(std::is_invocable_v<P&, payload_type&>,
+                    "aura::mutate takes a new value of the event or a callable void(E&)");
+      b.edit = edit_fn(std::move(m.patch));
+    }
+  }
+
+  template <class A, class Fx>
+  decision(with_effects_t<A, Fx> w) : decision(std::move(w.answer)) {  // NOLINT
+    mutable_body().effects = effects_type(std::move(w.effects));
+  }
+
+  decision(decision&&) noexcept = default;
+  decision& operator=(decision&&) noexcept = default;
+  decision(const decision& o) : kind_(o.kind_), body_(o.body_ ? std::make_unique<body>(*o.body_) : nullptr) {}
+  decision& operator=(const decision& o) {
+    if (this != &o) *this = decision(o);
+    return *this;
+  }
+  ~decision() = default;
+
+  /// The raw form read off the wire, for dynamic events: no compile-time check.
+  [[nodiscard]] static decision from_wire(decision_kind kind, std::string reason, nlohmann::json patch,
+                                          patch_format format) {
+    decision d;
+    d.kind_ = kind;
+    if (kind == decision_kind::deny) d.mutable_body().reason = std::move(reason);
+    if (kind == decision_kind::mutate) {
+      body& b = d.mutable_body();
+      b.json = std::move(patch);
+      b.format = format;
+      b.has_json = true;
+    }
+    return d;
+  }
+
+  [[nodiscard]] decision_kind kind() const noexcept { return kind_; }
+  [[nodiscard]] bool is_allow() const noexcept { return kind_ == decision_kind::allow; }
+  [[nodiscard]] bool is_deny() const noexcept { return kind_ == decision_kind::deny; }
+  [[nodiscard]] bool is_mutate() const noexcept { return kind_ == decision_kind::mutate; }
+  [[nodiscard]] const std::string& reason() const noexcept { return view().reason; }
+
+  /// A JSON patch (dynamic events, or a JSON hook on a typed event).
+  [[nodiscard]] bool has_json_patch() const noexcept { return view().has_json; }
+  [[nodiscard]] const nlohmann::json& json_patch() const noexcept { return view().json; }
+  [[nodiscard]] patch_format json_patch_format() const noexcept { return view().format; }
+
+  /// Applies a typed patch (new value or edit) to `target`; false if there is none.
+  bool apply_to(payload_type& target) {
+    if constexpr (!traits::is_dynamic) {
+      if (!body_) return false;
+      if (auto* v = std::get_if<payload_type>(&body_->edit)) {
+        target = std::move(*v);
+        return true;
+      }
+      if (auto* f = std::get_if<edit_fn>(&body_->edit)) {
+        (*f)(target);
+        return true;
+      }
+    }
+    (void)target;
+    return false;
+  }
+
+  [[nodiscard]] const std::optional<effects_type>& effects() const noexcept { return view().effects; }
+  [[nodiscard]] bool has_effects() const noexcept { return body_ && body_->effects.has_value(); }
+  /// Writable effects (allocates the body; use effects() to read).
+  [[nodiscard]] std::optional<effects_type>& mutable_effects() { return mutable_body().effects; }
+  decision& set_effects(effects_type fx) {
+    mutable_body().effects = std::move(fx);
+    return *this;
+  }
+
+ private:
+  using typed_patch =
+      std::conditional_t<traits::is_dynamic, std::variant<std::monostate>,
+                         std::variant<std::monostate, payload_type, edit_fn>>;
+  struct body {
+    bool has_json = false;
+    patch_format format = patch_format::merge;
+    std::string reason;
+    typed_patch edit;
+    nlohmann::json json;
+    std::optional<effects_type> effects;
+  };
+  [[nodiscard]] const body& view() const noexcept {
+    static const body empty{};
+    return body_ ? *body_ : empty;
+  }
+  body& mutable_body() {
+    if (!body_) body_ = std::make_unique<body>();
+    return *body_;
+  }
+
+  decision_kind kind_ = decision_kind::allow;
+  std::unique_ptr<body> body_;
+};
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_DECISION_HPP
+// ---- end aura/core/decision.hpp
+// ---- begin aura/core/effects.hpp
+#ifndef AURA_SI_AURA_CORE_EFFECTS_HPP
+#define AURA_SI_AURA_CORE_EFFECTS_HPP
+// aura/core/effects.hpp - folding the effects of several hooks into one.
+
+#include <type_traits>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+namespace aura {
+
+/// Folds JSON effects (dynamic events): objects merge key by key, arrays
+/// concatenate (so two hooks' injected messages both survive), and any other
+/// value is replaced by the later hook's.
+inline void fold_json_effects(nlohmann::json& acc, const nlohmann::json& add) {
+  if (add.is_null()) return;
+  if (acc.is_object() && add.is_object()) {
+    for (auto it = add.begin(); it != add.end(); ++it) fold_json_effects(acc[it.key()], it.value());
+    return;
+  }
+  if (acc.is_array() && add.is_array()) {
+    for (const auto& v : add) acc.push_back(v);
+    return;
+  }
+  acc = add;
+}
+
+namespace detail {
+template <class Fx, class = void>
+struct has_fold : std::false_type {};
+template <class Fx>
+struct has_fold<Fx, std::void_t<decltype(std::declval<Fx&>().fold(std::declval<const Fx&>()))>>
+    : std::true_type {};
+}  // namespace detail
+
+/// Folds one hook's effects into the chain's: the effects type's own
+/// `fold(const Fx&)` rule when it has one, else the later hook's value wins.
+template <class Fx>
+void fold_effects(Fx& acc, const Fx& add) {
+  if constexpr (std::is_same_v<Fx, nlohmann::json>) {
+    fold_json_effects(acc, add);
+  } else if constexpr (detail::has_fold<Fx>::value) {
+    acc.fold(add);
+  } else {
+    acc = add;
+  }
+}
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_EFFECTS_HPP
+// ---- end aura/core/effects.hpp
+// ---- begin aura/core/hook.hpp
+#ifndef AURA_SI_AURA_CORE_HOOK_HPP
+#define AURA_SI_AURA_CORE_HOOK_HPP
+// aura/core/hook.hpp - how a hook is registered: name, order, gates and failure policy.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace aura {
+
+/// What a hook's failure (exception, crash, timeout, malformed answer) means.
+enum class failure_policy : std::uint8_t {
+  fail_open,   ///< treat as allow: the chain goes on
+  fail_closed  ///< treat as deny: the chain stops
+};
+
+inline constexpr failure_policy fail_open = failure_policy::fail_open;
+inline constexpr failure_policy fail_closed = failure_policy::fail_closed;
+
+[[nodiscard]] constexpr std::string_view to_string(failure_policy p) noexcept {
+  return p == failure_policy::fail_open ? "fail_open" : "fail_closed";
+}
+
+/// How much a chain records per dispatch.
+enum class tracing : std::uint8_t {
+  off,        ///< no trail, no stats: the fastest path (no clock reads, no allocation)
+  decisions,  ///< trail of hook and decision kind, call/error counters; no clock reads
+  timings     ///< decisions plus per-hook durations and latency percentiles (default)
+};
+
+/// A hook's registration. Hooks run in (priority, name) order: lower first.
+struct hook_options {
+  std::string name;                  ///< unique within its chain; required
+  int priority = 0;
+  std::string when;                  ///< condition expression; empty = always
+  bool once = false;                 ///< run at most once for the chain's lifetime
+  failure_policy on_error = failure_policy::fail_open;
+  std::chrono::milliseconds timeout{0};  ///< for plugin hooks; 0 = adapter default
+  std::string plugin;                ///< the plugin that owns the hook, if any
+
+  hook_options() = default;
+  hook_options(std::string hook_name) : name(std::move(hook_name)) {}  // NOLINT: "name" alone is common
+  hook_options(const char* hook_name) : name(hook_name) {}             // NOLINT
+  hook_options(std::string hook_name, int hook_priority) : name(std::move(hook_name)), priority(hook_priority) {}
+  hook_options& with_priority(int p) { priority = p; return *this; }
+  hook_options& with_condition(std::string expr) { when = std::move(expr); return *this; }
+  hook_options& run_once(bool v = true) { once = v; return *this; }
+  hook_options& with_policy(failure_policy p) { on_error = p; return *this; }
+  hook_options& with_timeout(std::chrono::milliseconds t) { timeout = t; return *this; }
+  hook_options& owned_by(std::string p) { plugin = std::move(p); return *this; }
+};
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_HOOK_HPP
+// ---- end aura/core/hook.hpp
+// ---- begin aura/core/outcome.hpp
+#ifndef AURA_SI_AURA_CORE_OUTCOME_HPP
+#define AURA_SI_AURA_CORE_OUTCOME_HPP
+// aura/core/outcome.hpp - what a dispatch returns: the verdict and how it came about.
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+
+namespace aura {
+
+/// The chain's verdict: allowed as is, allowed with changes, or denied.
+enum class verdict : std::uint8_t { allow, mutate, deny };
+
+[[nodiscard]] constexpr std::string_view to_string(verdict v) noexcept {
+  switch (v) {
+    case verdict::allow: return "allow";
+    case verdict::mutate: return "mutate";
+    case verdict::deny: return "deny";
+  }
+  return "unknown";
+}
+
+/// One hook run: what it answered and how long it took.
+struct trail_entry {
+  std::string hook;
+  std::string plugin;
+  decision_kind kind = decision_kind::allow;  ///< the decision that took effect
+  bool failed = false;                        ///< the hook failed; `kind` is its policy's answer
+  std::chrono::nanoseconds duration{0};       ///< zero unless the chain traces timings
+};
+
+/// The result of dispatching one event through a chain.
+template <class E>
+struct outcome {
+  aura::verdict verdict = aura::verdict::allow;
+  std::string reason;     ///< deny reason (the hook's, or the failure that closed the chain)
+  std::string denied_by;  ///< the hook that denied
+  payload_t<E> data{};    ///< the final payload, with every accepted mutation applied
+  effects_t<E> effects{}; ///< the hooks' effects folded in chain order
+  std::vector<trail_entry> trail;
+  std::vector<error> diagnostics;  ///< hook failures, protocol violations, rejected patches
+
+  [[nodiscard]] bool allowed() const noexcept { return verdict != aura::verdict::deny; }
+  [[nodiscard]] bool denied() const noexcept { return verdict == aura::verdict::deny; }
+  [[nodiscard]] bool mutated() const noexcept { return verdict == aura::verdict::mutate; }
+  explicit operator bool() const noexcept { return allowed(); }
+};
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_OUTCOME_HPP
+// ---- end aura/core/outcome.hpp
+// ---- begin aura/core/snapshot.hpp
+#ifndef AURA_SI_AURA_CORE_SNAPSHOT_HPP
+#define AURA_SI_AURA_CORE_SNAPSHOT_HPP
+// aura/core/snapshot.hpp - an immutable value published to lock-free readers.
+//
+// Dispatch must read the current chain without taking a lock while writers
+// swap in new versions. std::atomic<std::shared_ptr> takes a lock in
+// libstdc++, so this uses a split reference count instead: the atomic word
+// packs the node pointer (upper 48 bits) with a count of readers currently
+// inside (lower 16 bits). Readers increment it with one CAS and give it back
+// with another; when a writer swaps the node out, it moves the count of
+// readers still inside into the node's own counter, and the last one out
+// frees it. No reader ever waits for a writer, and a writer never waits for
+// a reader (an in-flight dispatch finishes on the version it started with).
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <thread>
+#include <utility>
+
+namespace aura::detail {
+
+template <class T>
+class published {
+  struct node {
+    explicit node(T v) : value(std::move(v)) {}
+    T value;
+    std::atomic<std::int64_t> inside{0};  // readers handed over by a writer, minus readers gone
+  };
+  static constexpr std::uint64_t count_bits = 16;
+  static constexpr std::uint64_t count_mask = (std::uint64_t{1} << count_bits) - 1;
+  static_assert(sizeof(void*) == 8, "aura's lock-free snapshot needs a 64-bit address space");
+
+  [[nodiscard]] static std::uint64_t pack(node* n) noexcept {
+    const auto bits = reinterpret_cast<std::uintptr_t>(n);
+    // User-space addresses fit in 48 bits on x86-64 and AArch64 (4-level paging).
+    if ((bits >> (64 - count_bits)) != 0) std::terminate();
+    return static_cast<std::uint64_t>(bits) << count_bits;
+  }
+  [[nodiscard]] static node* unpack(std::uint64_t word) noexcept {
+    return reinterpret_cast<node*>(static_cast<std::uintptr_t>(word >> count_bits));
+  }
+
+ public:
+  /// A reader's hold on one version; the version lives while a guard does.
+  class guard {
+   public:
+    guard() = default;
+    guard(published* owner, node* n) noexcept : owner_(owner), node_(n) {}
+    guard(guard&& o) noexcept : owner_(std::exchange(o.owner_, nullptr)), node_(std::exchange(o.node_, nullptr)) {}
+    guard& operator=(guard&& o) noexcept {
+      if (this != &o) {
+        reset();
+        owner_ = std::exchange(o.owner_, nullptr);
+        node_ = std::exchange(o.node_, nullptr);
+      }
+      return *this;
+    }
+    guard(const guard&) = delete;
+    guard& operator=(const guard&) = delete;
+    ~guard() { reset(); }
+
+    [[nodiscard]] const T& operator*() const noexcept { return node_->value; }
+    [[nodiscard]] const T* operator->() const noexcept { return &node_->value; }
+
+   private:
+    void reset() noexcept {
+      if (owner_) owner_->release(node_);
+      owner_ = nullptr;
+      node_ = nullptr;
+    }
+    published* owner_ = nullptr;
+    node* node_ = nullptr;
+  };
+
+  explicit published(T initial) : word_(pack(new node(std::move(initial)))) {}
+  published(const published&) = delete;
+  published& operator=(const published&) = delete;
+  ~published() {
+    // No reader may be inside when the owner is destroyed.
+    delete unpack(word_.load(std::memory_order_acquire));
+  }
+
+  /// Enters the current version; lock-free, never blocks on writers.
+  [[nodiscard]] guard acquire() noexcept {
+    std::uint64_t cur = word_.load(std::memory_order_acquire);
+    for (;;) {
+      if ((cur & count_mask) == count_mask) {  // 65,535 readers inside at once: let one leave
+        std::this_thread::yield();
+        cur = word_.load(std::memory_order_acquire);
+        continue;
+      }
+      if (word_.compare_exchange_weak(cur, cur + 1, std::memory_order_acq_rel, std::memory_order_acquire)) {
+        return guard(this, unpack(cur));
+      }
+    }
+  }
+
+  /// Publishes a new version. Writers serialise among themselves (not with readers).
+  void store(T value) {
+    node* fresh = new node(std::move(value));
+    std::lock_guard<std::mutex> lock(writers_);
+    const std::uint64_t old = word_.exchange(pack(fresh), std::memory_order_acq_rel);
+    retire(unpack(old), static_cast<std::int64_t>(old & count_mask));
+  }
+
+  /// Runs `edit(const T&) -> T` on the current version and publishes the result,
+  /// atomically with respect to other writers.
+  template <class Edit>
+  void update(Edit&& edit) {
+    std::lock_guard<std::mutex> lock(writers_);
+    node* cur = unpack(word_.load(std::memory_order_acquire));
+    node* fresh = new node(edit(static_cast<const T&>(cur->value)));
+    const std::uint64_t old = word_.exchange(pack(fresh), std::memory_order_acq_rel);
+    retire(unpack(old), static_cast<std::int64_t>(old & count_mask));
+  }
+
+ private:
+  void release(node* n) noexcept {
+    std::uint64_t cur = word_.load(std::memory_order_acquire);
+    while (unpack(cur) == n) {  // still current: give our count back
+      if (word_.compare_exchange_weak(cur, cur - 1, std::memory_order_acq_rel, std::memory_order_acquire)) return;
+    }
+    // Swapped out: the writer moved our count into the node.
+    if (n->inside.fetch_sub(1, std::memory_order_acq_rel) == 1) delete n;
+  }
+  static void retire(node* n, std::int64_t readers_inside) noexcept {
+    if (n->inside.fetch_add(readers_inside, std::memory_order_acq_rel) + readers_inside == 0) delete n;
+  }
+
+  std::atomic<std::uint64_t> word_;
+  std::mutex writers_;  // writers only; dispatch never touches it
+};
+
+}  // namespace aura::detail
+#endif  // AURA_SI_AURA_CORE_SNAPSHOT_HPP
+// ---- end aura/core/snapshot.hpp
+// ---- begin aura/core/stats.hpp
+#ifndef AURA_SI_AURA_CORE_STATS_HPP
+#define AURA_SI_AURA_CORE_STATS_HPP
+// aura/core/stats.hpp - per-hook counters and a lock-free latency histogram.
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace aura {
+
+/// A latency histogram with 4 buckets per power of two of nanoseconds
+/// (about 19% resolution): recording is one relaxed atomic increment.
+class latency_histogram {
+ public:
+  static constexpr int sub_buckets = 4;
+  static constexpr int bucket_count = 64 * sub_buckets;
+
+  void record(std::uint64_t ns) noexcept {
+    buckets_[static_cast<std::size_t>(index_of(ns))].fetch_add(1, std::memory_order_relaxed);
+  }
+
+  /// The upper bound (ns) of the bucket holding quantile q (0 < q <= 1); 0 when empty.
+  [[nodiscard]] std::uint64_t quantile(double q) const noexcept {
+    std::array<std::uint64_t, bucket_count> counts{};
+    std::uint64_t total = 0;
+    for (std::size_t i = 0; i < counts.size(); ++i) {
+      counts[i] = buckets_[i].load(std::memory_order_relaxed);
+      total += counts[i];
+    }
+    if (total == 0) return 0;
+    auto rank = static_cast<std::uint64_t>(q * static_cast<double>(total));
+    if (rank == 0) rank = 1;
+    std::uint64_t seen = 0;
+    for (int i = 0; i < bucket_count; ++i) {
+      seen += counts[static_cast<std::size_t>(i)];
+      if (seen >= rank) return upper_bound(i);
+    }
+    return upper_bound(bucket_count - 1);
+  }
+
+  [[nodiscard]] static int index_of(std::uint64_t ns) noexcept {
+    if (ns < sub_buckets) return static_cast<int>(ns);
+    const int log = 63 - __builtin_clzll(ns);  // ns >= 4, so log >= 2
+    const int sub = static_cast<int>((ns >> (log - 2)) & (sub_buckets - 1));
+    return log * sub_buckets + sub;
+  }
+  [[nodiscard]] static std::uint64_t upper_bound(int index) noexcept {
+    if (index < sub_buckets) return static_cast<std::uint64_t>(index);
+    const int log = index / sub_buckets;
+    const int sub = index % sub_buckets;
+    if (log >= 63) return ~std::uint64_t{0};
+    const std::uint64_t base = std::uint64_t{1} << log;
+    return base + (base / sub_buckets) * static_cast<std::uint64_t>(sub + 1) - 1;
+  }
+
+ private:
+  std::array<std::atomic<std::uint64_t>, bucket_count> buckets_{};
+};
+
+namespace detail {
+/// Serialised bytes of the hook call running on this thread (see record_wire_bytes).
+struct wire_bytes {
+  std::uint64_t in = 0;
+  std::uint64_t out = 0;
+};
+inline thread_local wire_bytes current_call_bytes;
+}  // namespace detail
+
+/// Adapters call this when they serialise a hook call: `in` bytes sent to the
+/// plugin, `out` bytes read back. The chain adds them to the hook's stats.
+inline void record_wire_bytes(std::uint64_t in, std::uint64_t out) noexcept {
+  detail::current_call_bytes.in += in;
+  detail::current_call_bytes.out += out;
+}
+
+/// One hook's running counters; shared by every snapshot of its chain.
+struct hook_counters {
+  std::atomic<std::uint64_t> calls{0};
+  std::atomic<std::uint64_t> errors{0};
+  std::atomic<std::uint64_t> denies{0};
+  std::atomic<std::uint64_t> mutations{0};
+  std::atomic<std::uint64_t> skipped{0};
+  std::atomic<std::uint64_t> bytes_in{0};   ///< serialised bytes sent to the hook (plugins)
+  std::atomic<std::uint64_t> bytes_out{0};  ///< serialised bytes received back
+  latency_histogram latency;
+};
+
+/// A copy of one hook's figures at one moment.
+struct hook_stats {
+  std::string event;
+  std::string hook;
+  std::string plugin;
+  std::uint64_t calls = 0, errors = 0, denies = 0, mutations = 0, skipped = 0;
+  std::uint64_t bytes_in = 0, bytes_out = 0;
+  std::chrono::nanoseconds p50{0}, p95{0}, p99{0};
+
+  [[nodiscard]] static hook_stats of(const hook_counters& c) {
+    hook_stats s;
+    s.calls = c.calls.load(std::memory_order_relaxed);
+    s.errors = c.errors.load(std::memory_order_relaxed);
+    s.denies = c.denies.load(std::memory_order_relaxed);
+    s.mutations = c.mutations.load(std::memory_order_relaxed);
+    s.skipped = c.skipped.load(std::memory_order_relaxed);
+    s.bytes_in = c.bytes_in.load(std::memory_order_relaxed);
+    s.bytes_out = c.bytes_out.load(std::memory_order_relaxed);
+    s.p50 = std::chrono::nanoseconds(c.latency.quantile(0.50));
+    s.p95 = std::chrono::nanoseconds(c.latency.quantile(0.95));
+    s.p99 = std::chrono::nanoseconds(c.latency.quantile(0.99));
+    return s;
+  }
+};
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_STATS_HPP
+// ---- end aura/core/stats.hpp
+
+namespace aura {
+
+/// The context dispatch uses when the caller passes none: the host's own.
+[[nodiscard]] inline context& host_context() {
+  static context ctx;
+  return ctx;
+}
+
+/// A hook over the JSON form of an event: what adapters (process, command,
+/// WASM, Lua) and dynamic callers register.
+using json_hook = std::function<result<decision<dynamic_event>>(const envelope<dynamic_event>&, context&)>;
+
+/// Checks a payload after each mutation (a JSON Schema, usually): nullopt when
+/// valid, else an error whose `where` is the JSON pointer at fault.
+template <class E>
+using payload_check = std::function<std::optional<error>(const payload_t<E>&)>;
+
+namespace detail {
+
+/// Whether a type converts to and from nlohmann::json (needed for JSON hooks).
+template <class T, class = void>
+struct json_convertible : std::false_type {};
+template <class T>
+struct json_convertible<T, std::void_t<decltype(nlohmann::json(std::declval<const T&>())),
+                                       decltype(std::declval<const nlohmann::json&>().template get<T>())>>
+    : std::true_type {};
+
+/// Calls a native hook with whichever of (payload), (envelope), (payload, ctx),
+/// (envelope, ctx) it accepts, and lifts its answer into result<decision<E>>.
+template <class E, class F>
+[[nodiscard]] result<decision<E>> call_native(F& fn, const envelope<E>& env, context& ctx) {
+  using payload = payload_t<E>;
+  auto lift = [](auto&& answer) -> result<decision<E>> {
+    using R = std::decay_t<decltype(answer)>;
+    if constexpr (std::is_same_v<R, result<decision<E>>>) {
+      return std::forward<decltype(answer)>(answer);
+    } else {
+      static_assert(std::is_convertible_v<R, decision<E>>,
+                    "a hook returns aura::allow(), aura::deny(...), aura::mutate(...), "
+                    "aura::decision<E> or aura::result<aura::decision<E>>");
+      return decision<E>(std::forward<decltype(answer)>(answer));
+    }
+  };
+  if constexpr (std::is_invocable_v<F&, const envelope<E>&, context&>) {
+    return lift(fn(env, ctx));
+  } else if constexpr (std::is_invocable_v<F&, const payload&, context&>) {
+    return lift(fn(env.data, ctx));
+  } else if constexpr (std::is_invocable_v<F&, const envelope<E>&>) {
+    return lift(fn(env));
+  } else {
+    static_assert(std::is_invocable_v<F&, const payload&>,
+                  "a hook takes (const E&), (const aura::envelope<E>&), or either plus aura::context&");
+    return lift(fn(env.data));
+  }
+}
+
+/// Parses a hook's `when` gate once, at registration; a missing name or a bad
+/// expression is an error naming the hook. Shared by every hook runner.
+[[nodiscard]] inline result<std::optional<condition>> parse_gate(const hook_options& opts,
+                                                                 const predicate_registry* registry) {
+  if (opts.name.empty()) return fail(errc::invalid_argument, "a hook needs a name");
+  if (opts.when.empty()) return std::optional<condition>{};
+  auto parsed = condition::parse(opts.when, registry);
+  if (!parsed) {
+    error e = std::move(parsed.error());
+    e.hook = opts.name;
+    e.plugin = opts.plugin;
+    return fail(std::move(e));
+  }
+  return std::optional<condition>(std::move(*parsed));
+}
+
+/// Run order of two hooks: (priority, name).
+[[nodiscard]] inline bool runs_before(const hook_options& a, const hook_options& b) noexcept {
+  return a.priority != b.priority ? a.priority < b.priority : a.name < b.name;
+}
+
+}  // namespace detail
+
+/// Hooks for event type `E` (or aura::dynamic_event), ordered by (priority, name).
+///
+/// Adding and removing hooks may happen while other threads dispatch: each
+/// dispatch reads an immutable snapshot without a lock, so it finishes on the
+/// hooks it started with.
+template <class E>
+class chain {
+  using traits = event_traits<E>;
+
+ public:
+  using event_type = E;
+  using payload_type = payload_t<E>;
+
+  explicit chain(tracing trace = tracing::timings) : state_(snapshot{}) {
+    state_.update([&](const snapshot& s) {
+      snapshot n = s;
+      n.trace = trace;
+      n.flags = traits::flags;
+      return n;
+    });
+  }
+
+  /// Adds a native hook. `fn` takes (const E&), (const envelope<E>&), or either
+  /// plus context&, and returns a decision (or result<decision<E>>).
+  template <class F>
+  result<void> add(hook_options opts, F&& fn) {
+    if constexpr (traits::is_dynamic && std::is_convertible_v<F, json_hook>) {
+      return add_json(std::move(opts), json_hook(std::forward<F>(fn)));
+    } else {
+      using fn_type = std::decay_t<F>;
+      auto target = std::make_shared<fn_type>(std::forward<F>(fn));
+      return insert(std::move(opts), &thunk<fn_type>, std::move(target), nullptr);
+    }
+  }
+
+  /// Adds a hook over the event's JSON form (plugins). On a typed chain the
+  /// payload is serialised once per dispatch, only if such a hook runs.
+  result<void> add_json(hook_options opts, json_hook fn) {
+    static_assert(detail::json_convertible<payload_type>::value,
+                  "JSON hooks on a typed event need to_json/from_json for it (NLOHMANN_DEFINE_TYPE_...)");
+    if constexpr (traits::is_dynamic) {
+      auto target = std::make_shared<json_hook>(fn);
+      return insert(std::move(opts), &thunk<json_hook>, std::move(target), std::move(fn));
+    } else {
+      return insert(std::move(opts), nullptr, nullptr, std::move(fn));
+    }
+  }
+
+  /// Removes a hook by name; false if there is none.
+  bool remove(std::string_view name) {
+    bool found = false;
+    state_.update([&](const snapshot& s) {
+      snapshot n = s;
+      auto it = std::find_if(n.hooks.begin(), n.hooks.end(), [&](const entry& e) { return e.opts.name == name; });
+      if (it != n.hooks.end()) {
+        n.hooks.erase(it);
+        found = true;
+      }
+      n.reindex();
+      return n;
+    });
+    return found;
+  }
+
+  /// Removes every hook a plugin owns; returns how many.
+  std::size_t remove_plugin(std::string_view plugin) {
+    std::size_t count = 0;
+    state_.update([&](const snapshot& s) {
+      snapshot n = s;
+      auto keep = std::remove_if(n.hooks.begin(), n.hooks.end(), [&](const entry& e) { return e.opts.plugin == plugin; });
+      count = static_cast<std::size_t>(n.hooks.end() - keep);
+      n.hooks.erase(keep, n.hooks.end());
+      n.reindex();
+      return n;
+    });
+    return count;
+  }
+
+  /// The JSON hooks with their registrations (a dynamic chain's are all JSON
+  /// hooks); the bus uses it to move them into a typed chain.
+  [[nodiscard]] std::vector<std::pair<hook_options, json_hook>> exported_hooks() const {
+    auto snap = state_.acquire();
+    std::vector<std::pair<hook_options, json_hook>> out;
+    for (const auto& h : snap->hooks) {
+      if (h.json) out.emplace_back(h.opts, h.json);
+    }
+    return out;
+  }
+
+  [[nodiscard]] std::size_t size() const { return state_.acquire()->hooks.size(); }
+  [[nodiscard]] bool empty() const { return size() == 0; }
+
+  /// Hook names in run order.
+  [[nodiscard]] std::vector<std::string> names() const {
+    auto snap = state_.acquire();
+    std::vector<std::string> out;
+    for (const auto& h : snap->hooks) out.push_back(h.opts.name);
+    return out;
+  }
+
+  void set_tracing(tracing t) { edit([&](snapshot& s) { s.trace = t; }); }
+  /// A check run after every mutation (see payload_check).
+  void set_payload_check(payload_check<E> check) { edit([&](snapshot& s) { s.check = std::move(check); }); }
+  /// The predicates `when` conditions may use; must outlive the chain.
+  void set_predicates(const predicate_registry* registry) { predicates_.store(registry); }
+  /// Flags of a dynamic event, from the runtime catalog.
+  void set_flags(event_flags flags) {
+    static_assert(traits::is_dynamic, "a typed event's flags are compile-time traits");
+    edit([&](snapshot& s) { s.flags = flags; });
+  }
+  [[nodiscard]] event_flags flags() const { return state_.acquire()->flags; }
+
+  /// Runs the hooks on `env` in order with the host's default context.
+  [[nodiscard]] outcome<E> dispatch(envelope<E> env) const { return dispatch(std::move(env), host_context()); }
+
+  /// Runs the hooks on a caller-owned envelope: it is copied only if a hook
+  /// mutates it (an allow-only chain copies just the payload into the outcome).
+  [[nodiscard]] outcome<E> dispatch(const envelope<E>& env, context& ctx) const {
+    auto snap = state_.acquire();
+    return run(*snap, env, nullptr, ctx);
+  }
+
+  /// Runs the hooks on `env` in order. Never throws for a hook's failure.
+  [[nodiscard]] outcome<E> dispatch(envelope<E>&& env, context& ctx) const {
+    auto snap = state_.acquire();
+    return run(*snap, env, &env, ctx);
+  }
+
+  /// Every hook's counters and latency percentiles.
+  [[nodiscard]] std::vector<hook_stats> stats() const {
+    auto snap = state_.acquire();
+    std::vector<hook_stats> out;
+    for (const auto& h : snap->hooks) {
+      hook_stats s = hook_stats::of(h.rt->counters);
+      s.hook = h.opts.name;
+      s.plugin = h.opts.plugin;
+      out.push_back(std::move(s));
+    }
+    return out;
+  }
+
+
+
+ private:
+  struct runtime {
+    std::atomic<bool> fired{false};  // for `once`
+    hook_counters counters;
+  };
+  /// Calls a stored callable: a plain function pointer, so a hook costs one
+  /// indirect call (std::function would add a second).
+  using call_fn = result<decision<E>> (*)(void* target, const envelope<E>& env, context& ctx);
+
+  template <class F>
+  static result<decision<E>> thunk(void* target, const envelope<E>& env, context& ctx) {
+    return detail::call_native<E>(*static_cast<F*>(target), env, ctx);
+  }
+
+  struct entry {
+    hook_options opts;
+    std::optional<condition> gate;
+    call_fn call = nullptr;          // native (or a dynamic chain's JSON) hook
+    std::shared_ptr<void> target;    // what `call` calls
+    json_hook json;                  // a JSON hook (for typed chains: called through a JSON view)
+    std::shared_ptr<runtime> rt;
+  };
+  /// The dispatch loop's compact view of one hook (hot data only).
+  struct hot {
+    call_fn call;
+    void* target;
+    const entry* cold;
+    bool gated;
+    bool once;
+  };
+  struct snapshot {
+    std::vector<entry> hooks;
+    std::vector<hot> order;  // rebuilt after every edit
+    tracing trace = tracing::timings;
+    event_flags flags = event_flags::none;
+    payload_check<E> check;
+
+    snapshot() = default;
+    snapshot(const snapshot& o) : hooks(o.hooks), trace(o.trace), flags(o.flags), check(o.check) { reindex(); }
+    snapshot(snapshot&& o) noexcept = default;  // vectors keep their buffers: `order` stays valid
+    snapshot& operator=(const snapshot&) = delete;
+    snapshot& operator=(snapshot&&) = delete;
+    void reindex() {
+      order.clear();
+      order.reserve(hooks.size());
+      for (const entry& e : hooks) order.push_back(hot{e.call, e.target.get(), &e, e.gate.has_value(), e.opts.once});
+    }
+  };
+
+  template <class Edit>
+  void edit(Edit&& fn) {
+    state_.update([&](const snapshot& s) {
+      snapshot n = s;
+      fn(n);
+      n.reindex();
+      return n;
+    });
+  }
+
+  result<void> insert(hook_options opts, call_fn call, std::shared_ptr<void> target, json_hook json) {
+    auto parsed_gate = detail::parse_gate(opts, predicates_.load());
+    if (!parsed_gate) return fail(std::move(parsed_gate.error()));
+    std::optional<condition> gate = std::move(*parsed_gate);
+    bool duplicate = false;
+    state_.update([&](const snapshot& s) {
+      snapshot n = s;
+      duplicate = std::any_of(n.hooks.begin(), n.hooks.end(), [&](const entry& e) { return e.opts.name == opts.name; });
+      if (duplicate) return n;
+      entry e{opts, std::move(gate), call, std::move(target), std::move(json), std::make_shared<runtime>()};
+      auto pos = std::upper_bound(n.hooks.begin(), n.hooks.end(), e,
+                                  [](const entry& a, const entry& b) { return detail::runs_before(a.opts, b.opts); });
+      n.hooks.insert(pos, std::move(e));
+      n.reindex();
+      return n;
+    });
+    if (duplicate) {
+      error e{errc::already_exists, "a hook named \"" + opts.name + "\" is already in the chain for \"" +
+                                        std::string(traits::name) + "\"", opts.plugin, opts.name, {}};
+      return fail(std::move(e));
+    }
+    return {};
+  }
+
+  /// The dispatch loop; see DESIGN §3 for the rules it follows.
+  /// `owned` is the envelope itself when the caller gave it up (edited in
+  /// place), else null and `input` is copied on the first mutation.
+  [[nodiscard]] outcome<E> run(const snapshot& s, const envelope<E>& input, envelope<E>* owned, context& ctx) const {
+    outcome<E> out;
+    std::optional<envelope<E>> copy;
+    const envelope<E>* current = owned ? owned : &input;
+    auto writable = [&]() -> envelope<E>& {
+      if (owned) return *owned;
+      if (!copy) copy.emplace(input);
+      current = &*copy;
+      return *copy;
+    };
+    const bool trace = s.trace != tracing::off;
+    const bool timed = s.trace == tracing::timings;
+    if (trace) out.trail.reserve(s.hooks.size());
+    bool mutated = false;
+    std::optional<envelope<dynamic_event>> json_view;  // typed events: made on first JSON hook
+
+    for (const hot& fast : s.order) {
+      const entry& h = *fast.cold;
+      if (fast.gated && !h.gate->evaluate(ctx.facts())) {
+        if (trace) h.rt->counters.skipped.fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
+      if (fast.once && h.rt->fired.exchange(true, std::memory_order_acq_rel)) continue;
+
+      const auto start = timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
+      if (trace) detail::current_call_bytes = {};
+      result<decision<E>> answer = invoke(fast, *current, ctx, json_view);
+      std::chrono::nanoseconds took{0};
+      if (timed) took = std::chrono::steady_clock::now() - start;
+
+      step_result step;
+      bool stop = false;
+      if (!answer) {
+        stop = apply_failure(h, std::move(answer.error()), out, step);
+      } else {
+        decision<E>& d = *answer;
+        step.kind = d.kind();
+        if (d.is_deny()) {
+          if (!has_flag(s.flags, event_flags::vetoable)) {
+            violation(h, "denied an event that is not vetoable; the decision is ignored", out);
+            step.kind = decision_kind::allow;
+          } else {
+            out.verdict = verdict::deny;
+            out.reason = d.reason();
+            out.denied_by = h.opts.name;
+            stop = true;
+          }
+        } else if (d.is_mutate()) {
+          if (!has_flag(s.flags, event_flags::patchable)) {
+            violation(h, "mutated an event that is not patchable; the decision is ignored", out);
+            step.kind = decision_kind::allow;
+          } else if (auto failure = apply_mutation(s, d, writable(), json_view)) {
+            stop = apply_failure(h, std::move(*failure), out, step);
+          } else {
+            mutated = true;
+          }
+        }
+        if (!step.failed && d.has_effects()) fold_effects(out.effects, *std::as_const(d).effects());
+      }
+      if (trace) {
+        auto& c = h.rt->counters;
+        c.calls.fetch_add(1, std::memory_order_relaxed);
+        if (step.failed) c.errors.fetch_add(1, std::memory_order_relaxed);
+        if (step.kind == decision_kind::deny) c.denies.fetch_add(1, std::memory_order_relaxed);
+        if (step.kind == decision_kind::mutate) c.mutations.fetch_add(1, std::memory_order_relaxed);
+        if (timed) c.latency.record(static_cast<std::uint64_t>(took.count()));
+        if (const auto bytes = detail::current_call_bytes; bytes.in | bytes.out) {
+          c.bytes_in.fetch_add(bytes.in, std::memory_order_relaxed);
+          c.bytes_out.fetch_add(bytes.out, std::memory_order_relaxed);
+        }
+        out.trail.push_back(trail_entry{h.opts.name, h.opts.plugin, step.kind, step.failed, took});
+      }
+      if (stop) break;
+    }
+    if (out.verdict != verdict::deny && mutated) out.verdict = verdict::mutate;
+    if (owned) {
+      out.data = std::move(owned->data);
+    } else if (copy) {
+      out.data = std::move(copy->data);
+    } else {
+      out.data = input.data;
+    }
+    return out;
+  }
+
+  /// Calls one hook; an exception becomes an error, never escapes.
+  [[nodiscard]] result<decision<E>> invoke(const hot& fast, const envelope<E>& env, context& ctx,
+                                           std::optional<envelope<dynamic_event>>& json_view) const {
+    try {
+      if (fast.call) return fast.call(fast.target, env, ctx);
+      const entry& h = *fast.cold;
+      if constexpr (!traits::is_dynamic && detail::json_convertible<payload_type>::value) {
+        if (!json_view) json_view = to_dynamic(env);
+        result<decision<dynamic_event>> r = h.json(*json_view, ctx);
+        if (!r) return fail(std::move(r.error()));
+        return lift_json_decision(std::move(*r));
+      }
+      return fail(errc::hook_failed, "hook has no callable");
+    } catch (const std::exception& ex) {
+      return fail(errc::hook_failed, std::string("hook threw: ") + ex.what());
+    } catch (...) {
+      return fail(errc::hook_failed, "hook threw a non-standard exception");
+    }
+  }
+
+  /// A JSON hook's decision on a typed event: kind, reason and JSON patch carry
+  /// over; its effects are converted from JSON to E::effects.
+  [[nodiscard]] static result<decision<E>> lift_json_decision(decision<dynamic_event> d) {
+    decision<E> out = decision<E>::from_wire(d.kind(), d.reason(), d.json_patch(), d.json_patch_format());
+    if (d.effects()) {
+      if constexpr (!detail::json_convertible<effects_t<E>>::value) {
+        return fail(errc::protocol_error, "the event's effects type cannot be read from JSON");
+      } else try {
+        out.set_effects(d.effects()->template get<effects_t<E>>());
+      } catch (const std::exception& ex) {
+        return fail(errc::protocol_error, std::string("effects do not fit the event's effects type: ") + ex.what());
+      }
+    }
+    return out;
+  }
+
+  /// Applies a mutation to the working copy; an error leaves it untouched.
+  [[nodiscard]] std::optional<error> apply_mutation(const snapshot& s, decision<E>& d, envelope<E>& env,
+                                                    std::optional<envelope<dynamic_event>>& json_view) const {
+    if constexpr (!traits::is_dynamic && !detail::json_convertible<payload_type>::value) {
+      (void)json_view;
+    } else if (d.has_json_patch()) {
+      const nlohmann::json& base = [&]() -> const nlohmann::json& {
+        if constexpr (traits::is_dynamic) {
+          return env.data;
+        } else {
+          if (!json_view) json_view = to_dynamic(env);
+          return json_view->data;
+        }
+      }();
+      auto patched = apply_patch(base, d.json_patch(), d.json_patch_format());
+      if (!patched) return std::move(patched.error());
+      if constexpr (traits::is_dynamic) {
+        if (s.check) {
+          if (auto bad = s.check(*patched)) return bad;
+        }
+        env.data = std::move(*patched);
+      } else {
+        payload_type next;
+        try {
+          next = patched->template get<payload_type>();
+        } catch (const std::exception& ex) {
+          return error{errc::validation_failed, std::string("patched payload does not fit the event type: ") + ex.what(),
+                       {}, {}, {}};
+        }
+        if (s.check) {
+          if (auto bad = s.check(next)) return bad;
+        }
+        env.data = std::move(next);
+        json_view->data = std::move(*patched);
+      }
+      return std::nullopt;
+    }
+    if constexpr (!traits::is_dynamic) {
+      if (s.check) {
+        payload_type next = env.data;
+        d.apply_to(next);
+        if (auto bad = s.check(next)) return bad;
+        env.data = std::move(next);
+      } else {
+        d.apply_to(env.data);
+      }
+      if constexpr (detail::json_convertible<payload_type>::value) {
+        if (json_view) json_view->data = nlohmann::json(env.data);
+      }
+    }
+    return std::nullopt;
+  }
+
+  /// Records a failure; the hook's policy answers. Returns true to stop the chain.
+  /// What one hook's run came to (a trail entry is made of it only when tracing).
+  struct step_result {
+    decision_kind kind = decision_kind::allow;
+    bool failed = false;
+  };
+
+  static bool apply_failure(const entry& h, error e, outcome<E>& out, step_result& step) {
+    e.hook = h.opts.name;
+    if (e.plugin.empty()) e.plugin = h.opts.plugin;
+    step.failed = true;
+    const bool closed = h.opts.on_error == failure_policy::fail_closed;
+    step.kind = closed ? decision_kind::deny : decision_kind::allow;
+    if (closed) {
+      out.verdict = verdict::deny;
+      out.reason = "hook \"" + h.opts.name + "\" failed: " + e.message;
+      out.denied_by = h.opts.name;
+    }
+    out.diagnostics.push_back(std::move(e));
+    return closed;
+  }
+
+  static void violation(const entry& h, std::string what, outcome<E>& out) {
+    out.diagnostics.push_back(
+        error{errc::protocol_violation, "hook " + std::move(what), h.opts.plugin, h.opts.name, {}});
+  }
+
+  mutable detail::published<snapshot> state_;
+  std::atomic<const predicate_registry*> predicates_{nullptr};
+};
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_CHAIN_HPP
+// ---- end aura/core/chain.hpp
+// ---- begin aura/core/fwd.hpp
+#ifndef AURA_SI_AURA_CORE_FWD_HPP
+#define AURA_SI_AURA_CORE_FWD_HPP
+// aura/core/fwd.hpp - forward declarations of the core module.
+
+namespace aura {
+struct error;
+struct dynamic_event;
+struct no_effects;
+template <class E>
+struct envelope;
+template <class E>
+class decision;
+template <class E>
+struct outcome;
+template <class E>
+class chain;
+template <class Unused = void>
+class basic_bus;
+/// The event bus (see aura/core/bus.hpp).
+using bus = basic_bus<>;
+class context;
+class condition;
+class predicate_registry;
+class facts;
+struct permissions;
+struct hook_options;
+struct trail_entry;
+struct hook_stats;
+class logger;
+class clock_source;
+class storage;
+class http_client;
+struct http_request;
+struct http_response;
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_FWD_HPP
+// ---- end aura/core/fwd.hpp
+
+namespace aura {
+
+namespace detail {
+
+template <class Unused, class T>
+struct dependent_type {
+  using type = T;
+};
+
+/// One event name's chain, typed or dynamic, behind a common face.
+class topic {
+ public:
+  explicit topic(std::type_index type) : type_(type) {}
+  virtual ~topic() = default;
+  [[nodiscard]] std::type_index type() const noexcept { return type_; }
+  [[nodiscard]] bool is_dynamic() const noexcept { return type_ == std::type_index(typeid(dynamic_event)); }
+
+  virtual result<void> add_json(hook_options opts, json_hook fn) = 0;
+  [[nodiscard]] virtual outcome<dynamic_event> emit_json(envelope<dynamic_event> env, context& ctx) = 0;
+  virtual bool remove(std::string_view hook) = 0;
+  virtual std::size_t remove_plugin(std::string_view plugin) = 0;
+  [[nodiscard]] virtual std::vector<std::string> names() const = 0;
+  [[nodiscard]] virtual std::vector<hook_stats> stats() const = 0;
+  [[nodiscard]] virtual event_flags flags() const = 0;
+
+ private:
+  std::type_index type_;
+};
+
+template <class E>
+class typed_topic final : public topic {
+ public:
+  explicit typed_topic(tracing trace) : topic(typeid(E)), chain_(trace) {}
+  [[nodiscard]] aura::chain<E>& get() noexcept { return chain_; }
+
+  result<void> add_json(hook_options opts, json_hook fn) override {
+    if constexpr (event_traits<E>::is_dynamic || json_convertible<E>::value) {
+      return chain_.add_json(std::move(opts), std::move(fn));
+    } else {
+      return fail(errc::unsupported, "event \"" + std::string(event_traits<E>::name) +
+                                          "\" has no JSON form, so JSON hooks cannot join its chain");
+    }
+  }
+
+  [[nodiscard]] outcome<dynamic_event> emit_json(envelope<dynamic_event> env, context& ctx) override {
+    if constexpr (event_traits<E>::is_dynamic) {
+      return chain_.dispatch(std::move(env), ctx);
+    } else if constexpr (json_convertible<E>::value) {
+      // A JSON emit on a typed event: read the payload as E, run the typed chain.
+      outcome<dynamic_event> out;
+      envelope<E> typed;
+      try {
+        typed.data = env.data.template get<E>();
+      } catch (const std::exception& ex) {
+        out.verdict = verdict::deny;
+        out.reason = "payload does not fit event \"" + env.name + "\": " + ex.what();
+        out.diagnostics.push_back(error{errc::invalid_argument, out.reason, {}, {}, {}});
+        out.data = std::move(env.data);
+        return out;
+      }
+      typed.id = std::move(env.id);
+      typed.name = std::move(env.name);
+      typed.time = env.time;
+      typed.source = std::move(env.source);
+      typed.session = std::move(env.session);
+      typed.meta = std::move(env.meta);
+      outcome<E> r = chain_.dispatch(std::move(typed), ctx);
+      out.verdict = r.verdict;
+      out.reason = std::move(r.reason);
+      out.denied_by = std::move(r.denied_by);
+      out.data = nlohmann::json(r.data);
+      out.effects = nlohmann::json(r.effects);
+      out.trail = std::move(r.trail);
+      out.diagnostics = std::move(r.diagnostics);
+      return out;
+    } else {
+      outcome<dynamic_event> out;
+      out.verdict = verdict::deny;
+      out.reason = "event \"" + env.name + "\" is typed and has no JSON form";
+      out.diagnostics.push_back(error{errc::unsupported, out.reason, {}, {}, {}});
+      out.data = std::move(env.data);
+      return out;
+    }
+  }
+
+  bool remove(std::string_view hook) override { return chain_.remove(hook); }
+  std::size_t remove_plugin(std::string_view plugin) override { return chain_.remove_plugin(plugin); }
+  [[nodiscard]] std::vector<std::string> names() const override { return chain_.names(); }
+  [[nodiscard]] std::vector<hook_stats> stats() const override { return chain_.stats(); }
+  [[nodiscard]] event_flags flags() const override { return chain_.flags(); }
+
+ private:
+  aura::chain<E> chain_;
+};
+
+}  // namespace detail
+
+/// Chains by event name. Typed hooks (`on<E>`) and JSON hooks (`on(name, ...)`)
+/// on the same name share one chain, ordered together by (priority, name); a
+/// typed event is serialised only when a JSON hook actually runs.
+///
+/// `aura::bus` is `basic_bus<>`: a class template only so that its members,
+/// and the dynamic chain they use, are compiled in the files that use them,
+/// not in every file that includes the header (DESIGN §7's compile budget).
+template <class Unused>
+class basic_bus {
+  // Every use of the dynamic chain depends on the template parameter, so
+  // nothing of it is instantiated until a member is.
+  using dyn_event = typename detail::dependent_type<Unused, dynamic_event>::type;
+
+ public:
+  explicit basic_bus(tracing trace = tracing::timings) : trace_(trace), topics_(topic_map{}) {}
+  basic_bus(const basic_bus&) = delete;
+  basic_bus& operator=(const basic_bus&) = delete;
+
+  // ---- the runtime catalog (dynamic events) ----------------------------------
+
+  /// Declares a dynamic event's flags and an optional payload check (for a JSON
+  /// Schema, see aura::schema::payload_check). Re-declaring updates both.
+  result<void> declare(std::string name, event_flags flags, payload_check<dyn_event> check = {}) {
+    if (name.empty()) return fail(errc::invalid_argument, "an event needs a name");
+    auto t = topic_for(name, typeid(dyn_event), [&] { return make_dynamic(); });
+    if (!t) return fail(std::move(t.error()));
+    if (!(*t)->is_dynamic()) {
+      return fail(errc::already_exists, "event \"" + name + "\" is a typed event; its flags are its traits");
+    }
+    auto& c = static_cast<detail::typed_topic<dyn_event>&>(**t).get();
+    c.set_flags(flags);
+    c.set_payload_check(std::move(check));
+    return {};
+  }
+
+  /// The flags an event has: its traits if typed, its declaration if dynamic.
+  [[nodiscard]] std::optional<event_flags> flags_of(std::string_view name) const {
+    auto map = topics_.acquire();
+    auto it = map->find(name);
+    if (it == map->end()) return std::nullopt;
+    return it->second->flags();
+  }
+
+  /// The predicates `when` conditions may name (fill before adding hooks).
+  [[nodiscard]] predicate_registry& predicates() noexcept { return predicates_; }
+
+  // ---- typed events ------------------------------------------------------------
+
+  /// The chain behind typed event E (created on first use).
+  template <class E>
+  [[nodiscard]] result<std::reference_wrapper<chain<E>>> chain_for() {
+    static_assert(!event_traits<E>::is_dynamic, "use declare()/on(name, ...) for dynamic events");
+    const std::string name(event_traits<E>::name);
+    auto t = topic_for(name, typeid(E), [&] { return make_typed<E>(name); });
+    if (!t) return fail(std::move(t.error()));
+    if ((*t)->type() != std::type_index(typeid(E))) {
+      return fail(errc::already_exists, "event \"" + name + "\" is already registered with another C++ type");
+    }
+    return std::ref(static_cast<detail::typed_topic<E>&>(**t).get());
+  }
+
+  /// Adds a native hook for typed event E.
+  template <class E, class F>
+  result<void> on(hook_options opts, F&& fn) {
+    auto c = chain_for<E>();
+    if (!c) return fail(std::move(c.error()));
+    return c->get().add(std::move(opts), std::forward<F>(fn));
+  }
+
+  /// Dispatches a typed event (a fresh id and the current time).
+  template <class E>
+  [[nodiscard]] outcome<E> emit(E data, context& ctx = host_context()) {
+    return emit(make_envelope<E>(std::move(data)), ctx);
+  }
+
+  template <class E>
+  [[nodiscard]] outcome<E> emit(envelope<E> env, context& ctx = host_context()) {
+    static_assert(!event_traits<E>::is_dynamic, "emit(name, json) for dynamic events");
+    auto map = topics_.acquire();
+    auto it = map->find(env.name);
+    if (it == map->end()) return pass_through(std::move(env));
+    detail::topic& t = *it->second;
+    if (t.type() == std::type_index(typeid(E))) {
+      return static_cast<detail::typed_topic<E>&>(t).get().dispatch(std::move(env), ctx);
+    }
+    if (t.is_dynamic()) {
+      if constexpr (detail::json_convertible<E>::value) {
+        if (t.names().empty()) return pass_through(std::move(env));
+        return through_json(t, std::move(env), ctx);
+      }
+    }
+    outcome<E> out = pass_through(std::move(env));
+    out.verdict = verdict::deny;
+    out.reason = "event \"" + std::string(event_traits<E>::name) + "\" is registered with another C++ type";
+    out.diagnostics.push_back(error{errc::invalid_argument, out.reason, {}, {}, {}});
+    return out;
+  }
+
+  // ---- dynamic (JSON) events -----------------------------------------------------
+
+  /// Adds a JSON hook for event `name` (typed or dynamic).
+  result<void> on(const std::string& name, hook_options opts, json_hook fn) {
+    auto t = topic_for(name, typeid(dyn_event), [&] { return make_dynamic(); });
+    if (!t) return fail(std::move(t.error()));
+    return (*t)->add_json(std::move(opts), std::move(fn));
+  }
+
+  /// Dispatches a JSON event by name.
+  [[nodiscard]] outcome<dyn_event> emit(std::string name, nlohmann::json data, context& ctx = host_context()) {
+    return emit(make_envelope(std::move(name), std::move(data)), ctx);
+  }
+
+  [[nodiscard]] outcome<dyn_event> emit(envelope<dyn_event> env, context& ctx = host_context()) {
+    auto map = topics_.acquire();
+    auto it = map->find(env.name);
+    if (it == map->end()) {
+      outcome<dyn_event> out;
+      out.data = std::move(env.data);
+      return out;
+    }
+    return it->second->emit_json(std::move(env), ctx);
+  }
+
+  // ---- management ---------------------------------------------------------------
+
+  /// Removes hook `hook` of event `event`; false if there is none.
+  bool off(std::string_view event, std::string_view hook) {
+    auto map = topics_.acquire();
+    auto it = map->find(event);
+    return it != map->end() && it->second->remove(hook);
+  }
+
+  /// Removes every hook a plugin owns, on every event; returns how many.
+  std::size_t remove_plugin(std::string_view plugin) {
+    auto map = topics_.acquire();
+    std::size_t n = 0;
+    for (const auto& [name, t] : *map) n += t->remove_plugin(plugin);
+    return n;
+  }
+
+  /// Event names with a chain.
+  [[nodiscard]] std::vector<std::string> events() const {
+    auto map = topics_.acquire();
+    std::vector<std::string> out;
+    for (const auto& kv : *map) out.push_back(kv.first);
+    return out;
+  }
+
+  /// Hook names of one event, in run order.
+  [[nodiscard]] std::vector<std::string> hooks(std::string_view event) const {
+    auto map = topics_.acquire();
+    auto it = map->find(event);
+    return it == map->end() ? std::vector<std::string>{} : it->second->names();
+  }
+
+  /// Every hook's figures, with its event name.
+  [[nodiscard]] std::vector<hook_stats> stats() const {
+    auto map = topics_.acquire();
+    std::vector<hook_stats> out;
+    for (const auto& [name, t] : *map) {
+      for (auto s : t->stats()) {
+        s.event = name;
+        out.push_back(std::move(s));
+      }
+    }
+    return out;
+  }
+
+ private:
+  using topic_map = std::map<std::string, std::shared_ptr<detail::topic>, std::less<>>;
+
+  std::shared_ptr<detail::topic> make_dynamic() {
+    auto t = std::make_shared<detail::typed_topic<dyn_event>>(trace_);
+    t->get().set_predicates(&predicates_);
+    return t;
+  }
+  template <class E>
+  std::shared_ptr<detail::topic> make_typed(const std::string& name) {
+    auto t = std::make_shared<detail::typed_topic<E>>(trace_);
+    t->get().set_predicates(&predicates_);
+    (void)name;
+    return t;
+  }
+
+  /// Finds or creates the topic for `name`. A typed registration on a name
+  /// that so far had only JSON hooks takes those hooks into the typed chain.
+  template <class Make>
+  result<std::shared_ptr<detail::topic>> topic_for(const std::string& name, std::type_index want, Make&& make) {
+    {
+      auto map = topics_.acquire();
+      auto it = map->find(name);
+      if (it != map->end()) {
+        const bool promote = want != std::type_index(typeid(dyn_event)) && it->second->is_dynamic();
+        if (!promote) return it->second;
+      }
+    }
+    std::shared_ptr<detail::topic> chosen;
+    std::optional<error> failure;
+    topics_.update([&](const topic_map& cur) {
+      topic_map next = cur;
+      auto it = next.find(name);
+      if (it == next.end()) {
+        chosen = make();
+        next.emplace(name, chosen);
+        return next;
+      }
+      const bool promote = want != std::type_index(typeid(dyn_event)) && it->second->is_dynamic();
+      if (!promote) {
+        chosen = it->second;
+        return next;
+      }
+      // Promote: move the JSON hooks into the new typed chain.
+      auto& old = static_cast<detail::typed_topic<dyn_event>&>(*it->second).get();
+      chosen = make();
+      for (auto& [opts, fn] : old.exported_hooks()) {
+        if (auto r = chosen->add_json(opts, fn); !r) {
+          failure = std::move(r.error());
+          chosen = it->second;
+          return next;
+        }
+      }
+      it->second = chosen;
+      return next;
+    });
+    if (failure) return fail(std::move(*failure));
+    return chosen;
+  }
+
+  template <class E>
+  [[nodiscard]] static outcome<E> pass_through(envelope<E> env) {
+    outcome<E> out;
+    out.data = std::move(env.data);
+    return out;
+  }
+
+  template <class E>
+  [[nodiscard]] static outcome<E> through_json(detail::topic& t, envelope<E> env, context& ctx) {
+    outcome<dyn_event> r = t.emit_json(to_dynamic(env), ctx);
+    outcome<E> out;
+    out.verdict = r.verdict;
+    out.reason = std::move(r.reason);
+    out.denied_by = std::move(r.denied_by);
+    out.trail = std::move(r.trail);
+    out.diagnostics = std::move(r.diagnostics);
+    out.data = std::move(env.data);
+    if (r.verdict == verdict::mutate) {
+      try {
+        out.data = r.data.template get<E>();
+      } catch (const std::exception& ex) {
+        out.verdict = verdict::allow;
+        out.diagnostics.push_back(error{errc::validation_failed,
+                                        std::string("mutation does not fit the event type, discarded: ") + ex.what(),
+                                        {}, {}, {}});
+      }
+    }
+    if constexpr (detail::json_convertible<effects_t<E>>::value) {
+      if (!r.effects.is_null()) try {
+        out.effects = r.effects.template get<effects_t<E>>();
+      } catch (const std::exception& ex) {
+        out.diagnostics.push_back(
+            error{errc::protocol_error, std::string("effects do not fit the event's effects type: ") + ex.what(), {}, {}, {}});
+      }
+    }
+    return out;
+  }
+
+  tracing trace_;
+  predicate_registry predicates_;
+  mutable detail::published<topic_map> topics_;
+};
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_BUS_HPP
+// ---- end aura/core/bus.hpp
+// ---- begin aura/core/version.hpp
+#ifndef AURA_SI_AURA_CORE_VERSION_HPP
+#define AURA_SI_AURA_CORE_VERSION_HPP
+// aura/core/version.hpp - the SDK version, for plugins' compatibility checks.
+
+#include <string_view>
+
+#define AURA_VERSION_MAJOR 0
+#define AURA_VERSION_MINOR 1
+#define AURA_VERSION_PATCH 0
+
+namespace aura {
+inline constexpr int version_major = AURA_VERSION_MAJOR;
+inline constexpr int version_minor = AURA_VERSION_MINOR;
+inline constexpr int version_patch = AURA_VERSION_PATCH;
+inline constexpr std::string_view version_string = "0.1.0";
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_VERSION_HPP
+// ---- end aura/core/version.hpp
+// ---- begin aura/core/wire.hpp
+#ifndef AURA_SI_AURA_CORE_WIRE_HPP
+#define AURA_SI_AURA_CORE_WIRE_HPP
+// aura/core/wire.hpp - the one wire format every adapter speaks (DESIGN §5).
+//
+// Host -> plugin:  {"aura": 1, "hook": "...", "event": {...}, "config": {...}}
+// Plugin -> host:  {"decision": "allow"}
+//                  {"decision": "deny", "reason": "..."}
+//                  {"decision": "mutate", "patch": {...}, "patch_format": "merge" | "json_patch"}
+//                  each with an optional "effects": {...}
+// Unknown members are ignored (forward compatibility); anything else is a
+// protocol error that quotes the offending bytes, cut to a limit.
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+
+namespace aura::wire {
+
+/// The protocol version in the "aura" member of every request.
+inline constexpr int version = 1;
+
+/// How many bytes of a bad answer a diagnostic quotes.
+inline constexpr std::size_t quote_limit = 256;
+
+/// `bytes` as a JSON string literal, cut to `limit` bytes with a note of the full size.
+[[nodiscard]] inline std::string quote(std::string_view bytes, std::size_t limit = quote_limit) {
+  std::string cut(bytes.substr(0, limit));
+  // dump() rejects invalid UTF-8 by default; replace it so any bytes can be quoted.
+  std::string out = nlohmann::json(cut).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (bytes.size() > limit) out += "... (" + std::to_string(bytes.size()) + " bytes)";
+  return out;
+}
+
+/// The request for one hook call.
+[[nodiscard]] inline nlohmann::json request(std::string_view hook, const envelope<dynamic_event>& event,
+                                            const nlohmann::json& config) {
+  return nlohmann::json{{"aura", version},
+                        {"hook", hook},
+                        {"event", event},
+                        {"config", config.is_null() ? nlohmann::json::object() : config}};
+}
+
+/// Reads a decision from parsed JSON; `raw` (if given) is quoted in errors.
+[[nodiscard]] inline result<decision<dynamic_event>> parse_decision(const nlohmann::json& j,
+                                                                    std::string_view raw = {}) {
+  // The quote is made only for an error: a valid answer is never re-serialised.
+  auto bad = [&](std::string what, std::string where) {
+    const std::string shown =
+        raw.empty() ? quote(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)) : quote(raw);
+    return fail(errc::protocol_error, what + " in answer " + shown, std::move(where));
+  };
+  if (!j.is_object()) return bad("a decision must be a JSON object", "");
+  auto kind_it = j.find("decision");
+  if (kind_it == j.end()) return bad("missing \"decision\"", "/decision");
+  if (!kind_it->is_string()) return bad("\"decision\" must be a string", "/decision");
+  const auto& kind = kind_it->get_ref<const std::string&>();
+
+  decision<dynamic_event> d;
+  if (kind == "allow") {
+    d = decision<dynamic_event>::from_wire(decision_kind::allow, {}, {}, patch_format::merge);
+  } else if (kind == "deny") {
+    auto r = j.find("reason");
+    if (r == j.end() || !r->is_string()) return bad("a deny needs a string \"reason\"", "/reason");
+    d = decision<dynamic_event>::from_wire(decision_kind::deny, r->get<std::string>(), {}, patch_format::merge);
+  } else if (kind == "mutate") {
+    auto p = j.find("patch");
+    if (p == j.end()) return bad("a mutate needs a \"patch\"", "/patch");
+    patch_format format = patch_format::merge;
+    if (auto f = j.find("patch_format"); f != j.end()) {
+      if (*f == "merge") {
+        format = patch_format::merge;
+      } else if (*f == "json_patch") {
+        format = patch_format::json_patch;
+      } else {
+        return bad("\"patch_format\" must be \"merge\" or \"json_patch\"", "/patch_format");
+      }
+    }
+    if (format == patch_format::json_patch && !p->is_array()) {
+      return bad("a json_patch \"patch\" must be an array", "/patch");
+    }
+    d = decision<dynamic_event>::from_wire(decision_kind::mutate, {}, *p, format);
+  } else {
+    return bad("unknown decision \"" + kind + "\" (allow, deny or mutate)", "/decision");
+  }
+  if (auto fx = j.find("effects"); fx != j.end() && !fx->is_null()) {
+    if (!fx->is_object()) return bad("\"effects\" must be an object", "/effects");
+    d.set_effects(*fx);
+  }
+  return d;
+}
+
+/// Parses and reads a decision from raw bytes (one JSON document).
+[[nodiscard]] inline result<decision<dynamic_event>> parse_decision(std::string_view bytes) {
+  nlohmann::json j = nlohmann::json::parse(bytes.begin(), bytes.end(), nullptr, false);
+  if (j.is_discarded()) return fail(errc::protocol_error, "answer is not JSON: " + quote(bytes));
+  return parse_decision(j, bytes);
+}
+
+/// The wire form of a decision (what a plugin written with aura answers).
+[[nodiscard]] inline nlohmann::json encode(const decision<dynamic_event>& d) {
+  nlohmann::json j{{"decision", to_string(d.kind())}};
+  if (d.is_deny()) j["reason"] = d.reason();
+  if (d.is_mutate()) {
+    j["patch"] = d.json_patch();
+    j["patch_format"] = to_string(d.json_patch_format());
+  }
+  if (d.effects() && !d.effects()->is_null()) j["effects"] = *d.effects();
+  return j;
+}
+
+}  // namespace aura::wire
+#endif  // AURA_SI_AURA_CORE_WIRE_HPP
+// ---- end aura/core/wire.hpp
+#endif  // AURA_SI_AURA_CORE_CORE_HPP
+// ---- end aura/core/core.hpp
+// ---- begin aura/schema/schema.hpp
+#ifndef AURA_SI_AURA_SCHEMA_SCHEMA_HPP
+#define AURA_SI_AURA_SCHEMA_SCHEMA_HPP
+// aura/schema/schema.hpp - the JSON Schema module (2020-12 and draft 7).
+
+// ---- begin aura/schema/fwd.hpp
+#ifndef AURA_SI_AURA_SCHEMA_FWD_HPP
+#define AURA_SI_AURA_SCHEMA_FWD_HPP
+// aura/schema/fwd.hpp - forward declarations of the schema module.
+
+namespace aura::schema {
+
+enum class dialect;
+enum class error_kind;
+struct options;
+struct validation_error;
+class validator;
+
+namespace detail {
+struct tree;
+}  // namespace detail
+
+}  // namespace aura::schema
+#endif  // AURA_SI_AURA_SCHEMA_FWD_HPP
+// ---- end aura/schema/fwd.hpp
+// ---- begin aura/schema/options.hpp
+#ifndef AURA_SI_AURA_SCHEMA_OPTIONS_HPP
+#define AURA_SI_AURA_SCHEMA_OPTIONS_HPP
+// aura/schema/options.hpp - how a schema is compiled: dialect, format
+// assertion, the caller's resolver for remote $ref, regex guard limits.
+
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+namespace aura::schema {
+
+/// The JSON Schema dialects the compiler understands. A schema's `$schema`
+/// picks one; `options::default_dialect` applies when it has none.
+enum class dialect { draft7, draft2020_12 };
+
+[[nodiscard]] constexpr std::string_view to_string(dialect d) noexcept {
+  return d == dialect::draft7 ? "draft7" : "draft2020-12";
+}
+
+/// Returns the document for an absolute URI (without fragment), or nothing.
+/// The library never touches the network: a remote `$ref` resolves only
+/// through this callback. Called during compile() only, never when validating.
+using resolver = std::function<std::optional<nlohmann::json>(std::string_view uri)>;
+
+/// A resolver that serves documents from a map keyed by absolute URI. A key
+/// may carry an empty fragment ("http://x/a.json#"); it is ignored.
+[[nodiscard]] inline resolver map_resolver(std::map<std::string, nlohmann::json> documents) {
+  std::map<std::string, nlohmann::json, std::less<>> docs;
+  for (auto& [uri, doc] : documents) {
+    std::string key = uri;
+    if (!key.empty() && key.back() == '#') key.pop_back();
+    docs.emplace(std::move(key), std::move(doc));
+  }
+  return [docs = std::move(docs)](std::string_view uri) -> std::optional<nlohmann::json> {
+    auto it = docs.find(uri);
+    if (it == docs.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+/// Limits of the regex engine used by `pattern`, `patternProperties` and the
+/// `regex` format. The engine never backtracks (time is linear in the input
+/// times the program size), so these bound memory and compile cost only.
+struct regex_limits {
+  std::size_t max_pattern_length = 4096;  ///< longer patterns are a schema error
+  std::size_t max_program_size = 20000;   ///< instructions after expanding {n,m}
+  std::size_t max_repeat = 1000;          ///< largest n or m in {n,m}
+};
+
+struct options {
+  dialect default_dialect = dialect::draft2020_12;
+  /// `format` is an annotation unless this is set (or the schema's
+  /// metaschema requires the format-assertion vocabulary).
+  bool assert_format = false;
+  /// Serves remote `$ref` targets; empty means only the built-in metaschemas
+  /// and the schema's own resources resolve.
+  resolver resolve;
+  regex_limits regex;
+  /// Nesting depth of schema objects the compiler walks before giving up.
+  std::size_t max_schema_depth = 512;
+};
+
+}  // namespace aura::schema
+#endif  // AURA_SI_AURA_SCHEMA_OPTIONS_HPP
+// ---- end aura/schema/options.hpp
+// ---- begin aura/schema/validation_error.hpp
+#ifndef AURA_SI_AURA_SCHEMA_VALIDATION_ERROR_HPP
+#define AURA_SI_AURA_SCHEMA_VALIDATION_ERROR_HPP
+// aura/schema/validation_error.hpp - one reason an instance fails its schema.
+
+#include <string>
+#include <string_view>
+
+namespace aura::schema {
+
+/// Which keyword an instance failed, as a stable enum a host can switch on.
+enum class error_kind {
+  false_schema,            ///< the schema `false` (or a `false` subschema)
+  type,
+  enum_mismatch,
+  const_mismatch,
+  minimum,
+  maximum,
+  exclusive_minimum,
+  exclusive_maximum,
+  multiple_of,
+  min_length,
+  max_length,
+  pattern,
+  format,
+  min_items,
+  max_items,
+  unique_items,
+  contains,
+  min_contains,
+  max_contains,
+  additional_items,        ///< an item beyond `prefixItems`/tuple `items` where none is allowed
+  unevaluated_items,
+  min_properties,
+  max_properties,
+  required,
+  dependent_required,      ///< also draft 7 `dependencies` with a name list
+  additional_properties,
+  unevaluated_properties,
+  property_names,
+  all_of,
+  any_of,
+  one_of,
+  not_schema,
+  too_deep,                ///< the evaluation nested deeper than the evaluator allows
+};
+
+[[nodiscard]] constexpr std::string_view to_string(error_kind k) noexcept {
+  switch (k) {
+    case error_kind::false_schema: return "false_schema";
+    case error_kind::type: return "type";
+    case error_kind::enum_mismatch: return "enum";
+    case error_kind::const_mismatch: return "const";
+    case error_kind::minimum: return "minimum";
+    case error_kind::maximum: return "maximum";
+    case error_kind::exclusive_minimum: return "exclusiveMinimum";
+    case error_kind::exclusive_maximum: return "exclusiveMaximum";
+    case error_kind::multiple_of: return "multipleOf";
+    case error_kind::min_length: return "minLength";
+    case error_kind::max_length: return "maxLength";
+    case error_kind::pattern: return "pattern";
+    case error_kind::format: return "format";
+    case error_kind::min_items: return "minItems";
+    case error_kind::max_items: return "maxItems";
+    case error_kind::unique_items: return "uniqueItems";
+    case error_kind::contains: return "contains";
+    case error_kind::min_contains: return "minContains";
+    case error_kind::max_contains: return "maxContains";
+    case error_kind::additional_items: return "additionalItems";
+    case error_kind::unevaluated_items: return "unevaluatedItems";
+    case error_kind::min_properties: return "minProperties";
+    case error_kind::max_properties: return "maxProperties";
+    case error_kind::required: return "required";
+    case error_kind::dependent_required: return "dependentRequired";
+    case error_kind::additional_properties: return "additionalProperties";
+    case error_kind::unevaluated_properties: return "unevaluatedProperties";
+    case error_kind::property_names: return "propertyNames";
+    case error_kind::all_of: return "allOf";
+    case error_kind::any_of: return "anyOf";
+    case error_kind::one_of: return "oneOf";
+    case error_kind::not_schema: return "not";
+    case error_kind::too_deep: return "tooDeep";
+  }
+  return "unknown";
+}
+
+/// One failure found by `validator::check`.
+struct validation_error {
+  std::string instance_location;  ///< JSON pointer into the instance ("" = root)
+  std::string keyword_location;   ///< JSON pointer of the failing keyword along the evaluation path ("/properties/a/type")
+  error_kind kind = error_kind::false_schema;
+  std::string message;
+};
+
+}  // namespace aura::schema
+#endif  // AURA_SI_AURA_SCHEMA_VALIDATION_ERROR_HPP
+// ---- end aura/schema/validation_error.hpp
+// ---- begin aura/schema/validator.hpp
+#ifndef AURA_SI_AURA_SCHEMA_VALIDATOR_HPP
+#define AURA_SI_AURA_SCHEMA_VALIDATOR_HPP
+// aura/schema/validator.hpp - a compiled schema: immutable, cheap to copy,
+// safe to share between threads.
+
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+// ---- begin aura/schema/detail/tree.hpp
+#ifndef AURA_SI_AURA_SCHEMA_DETAIL_TREE_HPP
+#define AURA_SI_AURA_SCHEMA_DETAIL_TREE_HPP
+// aura/schema/detail/tree.hpp - the compiled form of a schema: a flat array
+// of nodes whose references are indices, resolved once at compile time.
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+// ---- begin aura/schema/detail/format.hpp
+#ifndef AURA_SI_AURA_SCHEMA_DETAIL_FORMAT_HPP
+#define AURA_SI_AURA_SCHEMA_DETAIL_FORMAT_HPP
+// aura/schema/detail/format.hpp - checkers for the `format` values the
+// library asserts (when asked): RFC 3339 dates and times, ISO 8601
+// durations, e-mail, host names, IP addresses, URIs, UUIDs, JSON pointers
+// and regexes. None allocates except `regex`, which compiles the pattern.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+// ---- begin aura/schema/detail/regex.hpp
+#ifndef AURA_SI_AURA_SCHEMA_DETAIL_REGEX_HPP
+#define AURA_SI_AURA_SCHEMA_DETAIL_REGEX_HPP
+// aura/schema/detail/regex.hpp - the ECMA-262 subset JSON Schema patterns
+// use, compiled to a Thompson NFA and run as a set-of-states simulation.
+//
+// Why not std::regex: it backtracks (exponential on "(a+)+$"), allocates on
+// every match and knows nothing of Unicode. This engine walks each input
+// code point once against the set of live states, so a match costs at most
+// O(input length x program size) whatever the pattern, and allocates nothing
+// when the program has at most `small_program` instructions.
+//
+// Supported: literals, `.`, classes `[...]` with ranges and negation,
+// `\d \D \w \W \s \S`, `\p{L}`/`\p{Letter}`, `\p{Lu}`, `\p{Ll}` and their `\P`
+// negations, `^ $ \b \B`, groups `(...)`, `(?:...)`, `(?<name>...)`,
+// alternation, quantifiers `* + ? {n} {n,} {n,m}` (greedy or lazy: the same
+// for a yes/no answer), escapes `\t \n \v \f \r \0 \cX \xHH \uHHHH \u{H...}`.
+// Rejected at compile time (a schema error): back-references and
+// lookaround, which no automaton can run in linear time.
+
+#include <array>
+#include <clocale>
+#include <cstddef>
+#include <cstdint>
+#include <locale.h>
+#include <string>
+#include <string_view>
+#include <vector>
+#include <wctype.h>
+
+
+namespace aura::schema::detail {
+
+/// Decodes one UTF-8 code point at `i` (advancing it); a malformed byte is
+/// taken as itself so that any byte string can be matched.
+[[nodiscard]] inline char32_t next_code_point(std::string_view s, std::size_t& i) noexcept {
+  auto b0 = static_cast<unsigned char>(s[i]);
+  auto cont = [&](std::size_t k) noexcept {
+    return i + k < s.size() && (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
+  };
+  auto at = [&](std::size_t k) noexcept { return static_cast<char32_t>(static_cast<unsigned char>(s[i + k]) & 0x3F); };
+  if (b0 < 0x80) {
+    ++i;
+    return b0;
+  }
+  if ((b0 & 0xE0) == 0xC0 && cont(1)) {
+    char32_t c = (static_cast<char32_t>(b0 & 0x1F) << 6) | at(1);
+    i += 2;
+    return c;
+  }
+  if ((b0 & 0xF0) == 0xE0 && cont(1) && cont(2)) {
+    char32_t c = (static_cast<char32_t>(b0 & 0x0F) << 12) | (at(1) << 6) | at(2);
+    i += 3;
+    return c;
+  }
+  if ((b0 & 0xF8) == 0xF0 && cont(1) && cont(2) && cont(3)) {
+    char32_t c = (static_cast<char32_t>(b0 & 0x07) << 18) | (at(1) << 12) | (at(2) << 6) | at(3);
+    i += 4;
+    return c;
+  }
+  ++i;
+  return b0;
+}
+
+/// Unicode letter tests through the C library's UTF-8 ctype tables (the
+/// "C.UTF-8" locale), created once; ASCII-only when no such locale exists.
+struct unicode_ctype {
+  locale_t loc = nullptr;
+  unicode_ctype() noexcept {
+    loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", nullptr);
+    if (loc == nullptr) loc = newlocale(LC_CTYPE_MASK, "C.utf8", nullptr);
+    if (loc == nullptr) loc = newlocale(LC_CTYPE_MASK, "en_US.UTF-8", nullptr);
+  }
+  ~unicode_ctype() {
+    if (loc != nullptr) freelocale(loc);
+  }
+  unicode_ctype(const unicode_ctype&) = delete;
+  unicode_ctype& operator=(const unicode_ctype&) = delete;
+  static const unicode_ctype& get() noexcept {
+    static const unicode_ctype instance;
+    return instance;
+  }
+  [[nodiscard]] bool alpha(char32_t c) const noexcept {
+    if (c < 0x80 || loc == nullptr) return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    return iswalpha_l(static_cast<wint_t>(c), loc) != 0 && iswdigit_l(static_cast<wint_t>(c), loc) == 0;
+  }
+  [[nodiscard]] bool upper(char32_t c) const noexcept {
+    if (c < 0x80 || loc == nullptr) return c >= 'A' && c <= 'Z';
+    return iswupper_l(static_cast<wint_t>(c), loc) != 0;
+  }
+  [[nodiscard]] bool lower(char32_t c) const noexcept {
+    if (c < 0x80 || loc == nullptr) return c >= 'a' && c <= 'z';
+    return iswlower_l(static_cast<wint_t>(c), loc) != 0;
+  }
+};
+
+/// A class template only so that translation units which include the schema
+/// module without compiling schemas do not generate the engine; use `regex`.
+template <class Unused = void>
+class basic_regex {
+ public:
+  enum class op : std::uint8_t { chr, any, cls, split, jmp, bol, eol, word_boundary, not_word_boundary, match };
+  struct inst {
+    op code;
+    std::uint32_t x;
+    std::uint32_t y;
+  };
+  enum class prop : std::uint8_t { digit, word, space, letter, upper, lower };
+  struct prop_item {
+    prop p;
+    bool negated;
+  };
+  struct char_class {
+    std::vector<std::pair<char32_t, char32_t>> ranges;
+    std::vector<prop_item> props;
+    bool negated = false;
+  };
+
+  /// Programs up to this size run with stack buffers only.
+  static constexpr std::size_t small_program = 256;
+
+  /// Compiles `pattern`; on failure returns false and sets `error` to a
+  /// message that names the offset.
+  [[nodiscard]] bool compile(std::string_view pattern, const regex_limits& limits, std::string& error) {
+    if (pattern.size() > limits.max_pattern_length) {
+      error = "pattern longer than " + std::to_string(limits.max_pattern_length) + " bytes";
+      return false;
+    }
+    parser p{pattern, limits, {}, 0, {}, *this};
+    int root = p.parse_alternation();
+    if (p.error.empty() && p.pos < p.src.size()) p.fail(p.src[p.pos] == ')' ? "unmatched ')'" : "unexpected character");
+    if (!p.error.empty()) {
+      error = p.error;
+      return false;
+    }
+    code_.clear();
+    if (!p.emit(root)) {
+      error = p.error;
+      return false;
+    }
+    code_.push_back({op::match, 0, 0});
+    return true;
+  }
+
+  /// True when the pattern matches anywhere in `text` (ECMA-262 `test`).
+  [[nodiscard]] bool search(std::string_view text) const {
+    std::size_t n = code_.size();
+    if (n <= small_program) {
+      std::array<std::uint32_t, small_program * 5 + 1> buf;  // NOLINT: written before read
+      return run(text, buf.data());
+    }
+    std::vector<std::uint32_t> buf(n * 5 + 1);
+    return run(text, buf.data());
+  }
+
+  [[nodiscard]] std::size_t program_size() const noexcept { return code_.size(); }
+
+ private:
+  struct ast {
+    enum class kind : std::uint8_t { empty, chr, any, cls, bol, eol, wordb, nwordb, cat, alt, rep };
+    kind k = kind::empty;
+    char32_t c = 0;
+    std::uint32_t cls = 0;
+    std::vector<int> kids;
+    std::uint32_t min = 0, max = 0;  // rep; max == unbounded for *
+  };
+  static constexpr std::uint32_t unbounded = 0xFFFFFFFFu;
+
+  struct parser {
+    std::string_view src;
+    const regex_limits& limits;
+    std::string error;
+    std::size_t pos;
+    std::vector<ast> nodes;
+    basic_regex& re;
+
+    void fail(const std::string& why) {
+      if (error.empty()) error = why + " at offset " + std::to_string(pos);
+    }
+    int add(ast a) {
+      nodes.push_back(std::move(a));
+      return static_cast<int>(nodes.size() - 1);
+    }
+    [[nodiscard]] bool at_end() const { return pos >= src.size(); }
+    char32_t next_cp() { return next_code_point(src, pos); }
+
+    int parse_alternation() {
+      int first = parse_concat();
+      if (at_end() || src[pos] != '|') return first;
+      ast alt;
+      alt.k = ast::kind::alt;
+      alt.kids.push_back(first);
+      while (!at_end() && src[pos] == '|' && error.empty()) {
+        ++pos;
+        alt.kids.push_back(parse_concat());
+      }
+      return add(std::move(alt));
+    }
+
+    int parse_concat() {
+      ast cat;
+      cat.k = ast::kind::cat;
+      while (!at_end() && src[pos] != '|' && src[pos] != ')' && error.empty()) {
+        int atom = parse_atom();
+        if (!error.empty()) break;
+        atom = parse_quantifier(atom);
+        cat.kids.push_back(atom);
+      }
+      if (cat.kids.size() == 1) return cat.kids[0];
+      return add(std::move(cat));
+    }
+
+    bool read_number(std::uint32_t& out) {
+      std::size_t start = pos;
+      std::uint64_t v = 0;
+      while (!at_end() && src[pos] >= '0' && src[pos] <= '9') {
+        v = v * 10 + static_cast<std::uint64_t>(src[pos] - '0');
+        if (v > 0xFFFFFFFull) v = 0xFFFFFFFull;
+        ++pos;
+      }
+      out = static_cast<std::uint32_t>(v);
+      return pos > start;
+    }
+
+    int parse_quantifier(int atom) {
+      if (at_end()) return atom;
+      std::uint32_t mn = 0, mx = 0;
+      char c = src[pos];
+      std::size_t save = pos;
+      if (c == '*') {
+        mn = 0, mx = unbounded, ++pos;
+      } else if (c == '+') {
+        mn = 1, mx = unbounded, ++pos;
+      } else if (c == '?') {
+        mn = 0, mx = 1, ++pos;
+      } else if (c == '{') {
+        ++pos;
+        if (!read_number(mn)) {
+          pos = save;  // a lone '{' is a literal (Annex B)
+          return atom;
+        }
+        mx = mn;
+        if (!at_end() && src[pos] == ',') {
+          ++pos;
+          if (!read_number(mx)) mx = unbounded;
+        }
+        if (at_end() || src[pos] != '}') {
+          pos = save;
+          return atom;
+        }
+        ++pos;
+        if (mx != unbounded && mx < mn) {
+          fail("numbers out of order in {} quantifier");
+          return atom;
+        }
+        if (mn > limits.max_repeat || (mx != unbounded && mx > limits.max_repeat)) {
+          fail("repetition count above the limit of " + std::to_string(limits.max_repeat));
+          return atom;
+        }
+      } else {
+        return atom;
+      }
+      typename ast::kind k = nodes[static_cast<std::size_t>(atom)].k;
+      if (k == ast::kind::bol || k == ast::kind::eol || k == ast::kind::wordb || k == ast::kind::nwordb) {
+        fail("nothing to repeat");
+        return atom;
+      }
+      if (!at_end() && src[pos] == '?') ++pos;  // lazy: same language
+      if (!at_end() && (src[pos] == '*' || src[pos] == '+' || src[pos] == '?')) {
+        fail("nothing to repeat");
+        return atom;
+      }
+      ast r;
+      r.k = ast::kind::rep;
+      r.min = mn;
+      r.max = mx;
+      r.kids.push_back(atom);
+      return add(std::move(r));
+    }
+
+    int single(char32_t c) {
+      ast a;
+      a.k = ast::kind::chr;
+      a.c = c;
+      return add(std::move(a));
+    }
+    int with_class(char_class cls) {
+      re.classes_.push_back(std::move(cls));
+      ast a;
+      a.k = ast::kind::cls;
+      a.cls = static_cast<std::uint32_t>(re.classes_.size() - 1);
+      return add(std::move(a));
+    }
+
+    int parse_atom() {
+      char c = src[pos];
+      switch (c) {
+        case '(': {
+          ++pos;
+          if (!at_end() && src[pos] == '?') {
+            if (pos + 1 < src.size() && src[pos + 1] == ':') {
+              pos += 2;
+            } else if (pos + 2 < src.size() && src[pos + 1] == '<' && src[pos + 2] != '=' && src[pos + 2] != '!') {
+              std::size_t close = src.find('>', pos);
+              if (close == std::string_view::npos) {
+                fail("unterminated group name");
+                return 0;
+              }
+              pos = close + 1;
+            } else {
+              fail("lookaround assertions are not supported (they need backtracking)");
+              return 0;
+            }
+          }
+          int inner = parse_alternation();
+          if (!error.empty()) return inner;
+          if (at_end() || src[pos] != ')') {
+            fail("missing ')'");
+            return inner;
+          }
+          ++pos;
+          return inner;
+        }
+        case ')': fail("unmatched ')'"); return 0;
+        case '*':
+        case '+':
+        case '?': fail("nothing to repeat"); return 0;
+        case '[': ++pos; return parse_class();
+        case '.': {
+          ++pos;
+          ast a;
+          a.k = ast::kind::any;
+          return add(std::move(a));
+        }
+        case '^': {
+          ++pos;
+          ast a;
+          a.k = ast::kind::bol;
+          return add(std::move(a));
+        }
+        case '$': {
+          ++pos;
+          ast a;
+          a.k = ast::kind::eol;
+          return add(std::move(a));
+        }
+        case '\\': return parse_escape_atom();
+        default: return single(next_cp());
+      }
+    }
+
+    // \d \w \s \p{..} as a class item; false when `e` is not one.
+    bool class_escape(char e, char_class& into) {
+      switch (e) {
+        case 'd': into.props.push_back({prop::digit, false}); return true;
+        case 'D': into.props.push_back({prop::digit, true}); return true;
+        case 'w': into.props.push_back({prop::word, false}); return true;
+        case 'W': into.props.push_back({prop::word, true}); return true;
+        case 's': into.props.push_back({prop::space, false}); return true;
+        case 'S': into.props.push_back({prop::space, true}); return true;
+        case 'p':
+        case 'P': {
+          if (at_end() || src[pos] != '{') {
+            fail("\\p needs a {property}");
+            return true;
+          }
+          std::size_t close = src.find('}', pos);
+          if (close == std::string_view::npos) {
+            fail("unterminated \\p{");
+            return true;
+          }
+          std::string_view name = src.substr(pos + 1, close - pos - 1);
+          pos = close + 1;
+          prop p;
+          if (name == "L" || name == "Letter" || name == "General_Category=Letter" || name == "Alphabetic" ||
+              name == "Alpha") {
+            p = prop::letter;
+          } else if (name == "Lu" || name == "Uppercase_Letter" || name == "Uppercase") {
+            p = prop::upper;
+          } else if (name == "Ll" || name == "Lowercase_Letter" || name == "Lowercase") {
+            p = prop::lower;
+          } else {
+            fail("unsupported Unicode property \\p{" + std::string(name) + "}");
+            return true;
+          }
+          into.props.push_back({p, e == 'P'});
+          return true;
+        }
+        default: return false;
+      }
+    }
+
+    // A character escape (after the backslash); returns the code point.
+    char32_t char_escape(bool in_class) {
+      if (at_end()) {
+        fail("trailing backslash");
+        return 0;
+      }
+      char e = src[pos++];
+      switch (e) {
+        case 't': return '\t';
+        case 'n': return '\n';
+        case 'v': return '\v';
+        case 'f': return '\f';
+        case 'r': return '\r';
+        case 'b':
+          if (in_class) return '\b';
+          break;
+        case '0':
+          if (!at_end() && src[pos] >= '0' && src[pos] <= '9') {
+            fail("octal escapes are not supported");
+            return 0;
+          }
+          return 0;
+        case 'c':
+          if (!at_end() && ((src[pos] >= 'a' && src[pos] <= 'z') || (src[pos] >= 'A' && src[pos] <= 'Z'))) {
+            return static_cast<char32_t>(src[pos++] % 32);
+          }
+          return '\\';
+        case 'x': {
+          if (pos + 1 < src.size() && hex(src[pos]) >= 0 && hex(src[pos + 1]) >= 0) {
+            char32_t v = static_cast<char32_t>(hex(src[pos]) * 16 + hex(src[pos + 1]));
+            pos += 2;
+            return v;
+          }
+          return 'x';
+        }
+        case 'u': {
+          if (!at_end() && src[pos] == '{') {
+            std::size_t close = src.find('}', pos);
+            char32_t v = 0;
+            bool ok = close != std::string_view::npos && close > pos + 1;
+            for (std::size_t i = pos + 1; ok && i < close; ++i) {
+              ok = hex(src[i]) >= 0 && v <= 0x10FFFF;
+              v = v * 16 + static_cast<char32_t>(hex(src[i]));
+            }
+            if (!ok || v > 0x10FFFF) {
+              fail("bad \\u{...} escape");
+              return 0;
+            }
+            pos = close + 1;
+            return v;
+          }
+          if (pos + 3 < src.size() && hex(src[pos]) >= 0 && hex(src[pos + 1]) >= 0 && hex(src[pos + 2]) >= 0 &&
+              hex(src[pos + 3]) >= 0) {
+            char32_t v = static_cast<char32_t>(hex(src[pos]) * 4096 + hex(src[pos + 1]) * 256 +
+                                               hex(src[pos + 2]) * 16 + hex(src[pos + 3]));
+            pos += 4;
+            // a surrogate pair written as two \u escapes
+            if (v >= 0xD800 && v <= 0xDBFF && pos + 5 < src.size() && src[pos] == '\\' && src[pos + 1] == 'u') {
+              int h[4] = {hex(src[pos + 2]), hex(src[pos + 3]), hex(src[pos + 4]), hex(src[pos + 5])};
+              if (h[0] >= 0 && h[1] >= 0 && h[2] >= 0 && h[3] >= 0) {
+                char32_t lo = static_cast<char32_t>(h[0] * 4096 + h[1] * 256 + h[2] * 16 + h[3]);
+                if (lo >= 0xDC00 && lo <= 0xDFFF) {
+                  pos += 6;
+                  return 0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00);
+                }
+              }
+            }
+            return v;
+          }
+          return 'u';
+        }
+        default: break;
+      }
+      if (e >= '1' && e <= '9') {
+        fail("back-references are not supported (they need backtracking)");
+        return 0;
+      }
+      if (e == 'k' && !at_end() && src[pos] == '<') {
+        fail("named back-references are not supported (they need backtracking)");
+        return 0;
+      }
+      --pos;
+      return next_cp();  // identity escape: \. \/ \\ \- ...
+    }
+
+    static int hex(char c) {
+      if (c >= '0' && c <= '9') return c - '0';
+      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+      return -1;
+    }
+
+    int parse_escape_atom() {
+      ++pos;  // backslash
+      if (at_end()) {
+        fail("trailing backslash");
+        return 0;
+      }
+      char e = src[pos];
+      if (e == 'b' || e == 'B') {
+        ++pos;
+        ast a;
+        a.k = e == 'b' ? ast::kind::wordb : ast::kind::nwordb;
+        return add(std::move(a));
+      }
+      char_class cls;
+      ++pos;
+      if (class_escape(e, cls)) return with_class(std::move(cls));
+      --pos;
+      char32_t c = char_escape(false);
+      return single(c);
+    }
+
+    int parse_class() {
+      char_class cls;
+      if (!at_end() && src[pos] == '^') {
+        cls.negated = true;
+        ++pos;
+      }
+      while (true) {
+        if (at_end()) {
+          fail("missing ']'");
+          return 0;
+        }
+        if (src[pos] == ']') {  // "[]" is the empty class, as in ECMA-262
+          ++pos;
+          break;
+        }
+        char32_t lo = 0;
+        bool lo_is_char = true;
+        if (src[pos] == '\\') {
+          ++pos;
+          if (at_end()) {
+            fail("trailing backslash");
+            return 0;
+          }
+          char e = src[pos++];
+          if (class_escape(e, cls)) {
+            lo_is_char = false;
+          } else {
+            --pos;
+            lo = char_escape(true);
+          }
+          if (!error.empty()) return 0;
+        } else {
+          lo = next_cp();
+        }
+        if (!lo_is_char) continue;
+        // a range lo-hi?
+        if (pos + 1 < src.size() && src[pos] == '-' && src[pos + 1] != ']') {
+          ++pos;
+          char32_t hi = 0;
+          if (src[pos] == '\\') {
+            ++pos;
+            if (at_end()) {
+              fail("trailing backslash");
+              return 0;
+            }
+            char e = src[pos++];
+            char_class probe;
+            if (class_escape(e, probe)) {
+              // [a-\d]: Annex B takes '-' literally
+              cls.ranges.push_back({lo, lo});
+              cls.ranges.push_back({'-', '-'});
+              for (auto& p : probe.props) cls.props.push_back(p);
+              continue;
+            }
+            --pos;
+            hi = char_escape(true);
+            if (!error.empty()) return 0;
+          } else {
+            hi = next_cp();
+          }
+          if (hi < lo) {
+            fail("range out of order in character class");
+            return 0;
+          }
+          cls.ranges.push_back({lo, hi});
+        } else {
+          cls.ranges.push_back({lo, lo});
+        }
+      }
+      return with_class(std::move(cls));
+    }
+
+    // ---- code generation ------------------------------------------------
+    bool push(inst i) {
+      if (re.code_.size() >= limits.max_program_size) {
+        if (error.empty())
+          error = "pattern expands beyond " + std::to_string(limits.max_program_size) + " instructions";
+        return false;
+      }
+      re.code_.push_back(i);
+      return true;
+    }
+    [[nodiscard]] std::uint32_t here() const { return static_cast<std::uint32_t>(re.code_.size()); }
+
+    bool emit(int id) {
+      const ast& a = nodes[static_cast<std::size_t>(id)];
+      switch (a.k) {
+        case ast::kind::empty: return true;
+        case ast::kind::chr: return push({op::chr, a.c, 0});
+        case ast::kind::any: return push({op::any, 0, 0});
+        case ast::kind::cls: return push({op::cls, a.cls, 0});
+        case ast::kind::bol: return push({op::bol, 0, 0});
+        case ast::kind::eol: return push({op::eol, 0, 0});
+        case ast::kind::wordb: return push({op::word_boundary, 0, 0});
+        case ast::kind::nwordb: return push({op::not_word_boundary, 0, 0});
+        case ast::kind::cat:
+          for (int k : a.kids)
+            if (!emit(k)) return false;
+          return true;
+        case ast::kind::alt: {
+          std::vector<std::uint32_t> jumps;
+          for (std::size_t i = 0; i < a.kids.size(); ++i) {
+            if (i + 1 < a.kids.size()) {
+              std::uint32_t split = here();
+              if (!push({op::split, split + 1, 0})) return false;
+              if (!emit(a.kids[i])) return false;
+              jumps.push_back(here());
+              if (!push({op::jmp, 0, 0})) return false;
+              re.code_[split].y = here();
+            } else if (!emit(a.kids[i])) {
+              return false;
+            }
+          }
+          for (auto j : jumps) re.code_[j].x = here();
+          return true;
+        }
+        case ast::kind::rep: {
+          int kid = a.kids[0];
+          for (std::uint32_t i = 0; i < a.min; ++i)
+            if (!emit(kid)) return false;
+          if (a.max == unbounded) {
+            std::uint32_t loop = here();
+            if (!push({op::split, loop + 1, 0})) return false;
+            if (!emit(kid)) return false;
+            if (!push({op::jmp, loop, 0})) return false;
+            re.code_[loop].y = here();
+            return true;
+          }
+          std::vector<std::uint32_t> splits;
+          for (std::uint32_t i = a.min; i < a.max; ++i) {
+            splits.push_back(here());
+            if (!push({op::split, here() + 1, 0})) return false;
+            if (!emit(kid)) return false;
+          }
+          for (auto s : splits) re.code_[s].y = here();
+          return true;
+        }
+      }
+      return false;
+    }
+  };
+
+  // ---- matching -----------------------------------------------------------
+  static bool is_word(char32_t c) noexcept {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+  }
+  static bool is_space(char32_t c) noexcept {
+    return c == ' ' || (c >= 0x09 && c <= 0x0D) || c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) ||
+           c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000 || c == 0xFEFF;
+  }
+  static bool is_line_terminator(char32_t c) noexcept {
+    return c == '\n' || c == '\r' || c == 0x2028 || c == 0x2029;
+  }
+  static bool has_prop(prop p, char32_t c) noexcept {
+    switch (p) {
+      case prop::digit: return c >= '0' && c <= '9';
+      case prop::word: return is_word(c);
+      case prop::space: return is_space(c);
+      case prop::letter: return unicode_ctype::get().alpha(c);
+      case prop::upper: return unicode_ctype::get().upper(c);
+      case prop::lower: return unicode_ctype::get().lower(c);
+    }
+    return false;
+  }
+  [[nodiscard]] bool class_matches(const char_class& cls, char32_t c) const noexcept {
+    bool in = false;
+    for (auto& r : cls.ranges)
+      if (c >= r.first && c <= r.second) {
+        in = true;
+        break;
+      }
+    if (!in)
+      for (auto& p : cls.props)
+        if (has_prop(p.p, c) != p.negated) {
+          in = true;
+          break;
+        }
+    return in != cls.negated;
+  }
+
+  // Adds the thread at `pc` and everything reachable by epsilon moves.
+  // Returns true when `match` is reachable (the search can stop).
+  bool add_thread(std::uint32_t* list, std::uint32_t& count, std::uint32_t* mark, std::uint32_t* stack,
+                  std::uint32_t pc, std::uint32_t gen, char32_t prev, bool has_prev, char32_t cur,
+                  bool has_cur) const noexcept {
+    std::uint32_t top = 0;
+    stack[top++] = pc;
+    while (top > 0) {
+      std::uint32_t p = stack[--top];
+      if (mark[p] == gen) continue;
+      mark[p] = gen;
+      const inst& in = code_[p];
+      switch (in.code) {
+        case op::jmp: stack[top++] = in.x; break;
+        case op::split:
+          stack[top++] = in.y;
+          stack[top++] = in.x;
+          break;
+        case op::bol:
+          if (!has_prev) stack[top++] = p + 1;
+          break;
+        case op::eol:
+          if (!has_cur) stack[top++] = p + 1;
+          break;
+        case op::word_boundary:
+        case op::not_word_boundary: {
+          bool a = has_prev && is_word(prev);
+          bool b = has_cur && is_word(cur);
+          if ((a != b) == (in.code == op::word_boundary)) stack[top++] = p + 1;
+          break;
+        }
+        case op::match: return true;
+        default: list[count++] = p; break;
+      }
+    }
+    return false;
+  }
+
+  bool run(std::string_view text, std::uint32_t* buf) const noexcept {
+    std::size_t n = code_.size();
+    std::uint32_t* clist = buf;
+    std::uint32_t* nlist = buf + n;
+    std::uint32_t* mark = buf + 2 * n;
+    std::uint32_t* stack = buf + 3 * n;  // 2n + 1 slots: a split pushes two, each pc expands once
+    for (std::size_t i = 0; i < n; ++i) mark[i] = 0;
+    std::uint32_t ccount = 0, ncount = 0;
+    std::uint32_t gen = 1;
+    char32_t prev = 0;
+    bool has_prev = false;
+    std::size_t peek = 0;
+    char32_t cur = text.empty() ? 0 : next_code_point(text, peek);
+    bool has_cur = !text.empty();
+    while (true) {
+      if (add_thread(clist, ccount, mark, stack, 0, gen, prev, has_prev, cur, has_cur)) return true;
+      if (!has_cur) return false;
+      ++gen;
+      ncount = 0;
+      std::size_t np = peek;
+      bool has_nxt = peek < text.size();
+      char32_t nxt = has_nxt ? next_code_point(text, np) : 0;
+      for (std::uint32_t t = 0; t < ccount; ++t) {
+        const inst& in = code_[clist[t]];
+        bool ok = false;
+        switch (in.code) {
+          case op::chr: ok = cur == in.x; break;
+          case op::any: ok = !is_line_terminator(cur); break;
+          case op::cls: ok = class_matches(classes_[in.x], cur); break;
+          default: break;
+        }
+        if (!ok) continue;
+        if (add_thread(nlist, ncount, mark, stack, clist[t] + 1, gen, cur, true, nxt, has_nxt)) return true;
+      }
+      prev = cur;
+      has_prev = true;
+      has_cur = has_nxt;
+      cur = nxt;
+      peek = np;
+      std::swap(clist, nlist);
+      ccount = ncount;
+    }
+  }
+
+  std::vector<inst> code_;
+  std::vector<char_class> classes_;
+};
+
+using regex = basic_regex<>;
+
+}  // namespace aura::schema::detail
+#endif  // AURA_SI_AURA_SCHEMA_DETAIL_REGEX_HPP
+// ---- end aura/schema/detail/regex.hpp
+
+namespace aura::schema::detail {
+
+enum class format_id : std::uint8_t {
+  unknown,  // an annotation only, even when formats are asserted
+  date_time,
+  date,
+  time,
+  duration,
+  email,
+  idn_email,
+  hostname,
+  idn_hostname,
+  ipv4,
+  ipv6,
+  uri,
+  uri_reference,
+  iri,
+  iri_reference,
+  uuid,
+  json_pointer,
+  relative_json_pointer,
+  regex,
+};
+
+[[nodiscard]] inline format_id format_from_name(std::string_view n) noexcept {
+  if (n == "date-time") return format_id::date_time;
+  if (n == "date") return format_id::date;
+  if (n == "time") return format_id::time;
+  if (n == "duration") return format_id::duration;
+  if (n == "email") return format_id::email;
+  if (n == "idn-email") return format_id::idn_email;
+  if (n == "hostname") return format_id::hostname;
+  if (n == "idn-hostname") return format_id::idn_hostname;
+  if (n == "ipv4") return format_id::ipv4;
+  if (n == "ipv6") return format_id::ipv6;
+  if (n == "uri") return format_id::uri;
+  if (n == "uri-reference") return format_id::uri_reference;
+  if (n == "iri") return format_id::iri;
+  if (n == "iri-reference") return format_id::iri_reference;
+  if (n == "uuid") return format_id::uuid;
+  if (n == "json-pointer") return format_id::json_pointer;
+  if (n == "relative-json-pointer") return format_id::relative_json_pointer;
+  if (n == "regex") return format_id::regex;
+  return format_id::unknown;
+}
+
+namespace fmt {
+
+inline bool digit(char c) noexcept { return c >= '0' && c <= '9'; }
+inline bool alpha(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+inline bool hexdig(char c) noexcept { return digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+
+// `n` digits at s[i..], as a number; -1 when not all digits.
+inline int digits(std::string_view s, std::size_t i, std::size_t n) noexcept {
+  if (i + n > s.size()) return -1;
+  int v = 0;
+  for (std::size_t k = 0; k < n; ++k) {
+    if (!digit(s[i + k])) return -1;
+    v = v * 10 + (s[i + k] - '0');
+  }
+  return v;
+}
+
+inline bool leap(int y) noexcept { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+inline bool date(std::string_view s) noexcept {
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
+  int y = digits(s, 0, 4), m = digits(s, 5, 2), d = digits(s, 8, 2);
+  if (y < 0 || m < 1 || m > 12 || d < 1) return false;
+  static constexpr int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  int max = days[m - 1] + (m == 2 && leap(y) ? 1 : 0);
+  return d <= max;
+}
+
+// RFC 3339 full-time: HH:MM:SS[.frac](Z|+HH:MM|-HH:MM); a leap second only
+// where the UTC time is 23:59:60.
+inline bool time(std::string_view s) noexcept {
+  if (s.size() < 9 || s[2] != ':' || s[5] != ':') return false;
+  int h = digits(s, 0, 2), m = digits(s, 3, 2), sec = digits(s, 6, 2);
+  if (h < 0 || h > 23 || m < 0 || m > 59 || sec < 0 || sec > 60) return false;
+  std::size_t i = 8;
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    std::size_t start = i;
+    while (i < s.size() && digit(s[i])) ++i;
+    if (i == start) return false;
+  }
+  if (i >= s.size()) return false;
+  int off_min = 0;
+  if (s[i] == 'Z' || s[i] == 'z') {
+    ++i;
+  } else if (s[i] == '+' || s[i] == '-') {
+    if (s.size() - i != 6 || s[i + 3] != ':') return false;
+    int oh = digits(s, i + 1, 2), om = digits(s, i + 4, 2);
+    if (oh < 0 || oh > 23 || om < 0 || om > 59) return false;
+    off_min = (oh * 60 + om) * (s[i] == '+' ? 1 : -1);
+    i += 6;
+  } else {
+    return false;
+  }
+  if (i != s.size()) return false;
+  if (sec == 60) {
+    int utc = ((h * 60 + m - off_min) % 1440 + 1440) % 1440;
+    if (utc != 23 * 60 + 59) return false;
+  }
+  return true;
+}
+
+inline bool date_time(std::string_view s) noexcept {
+  if (s.size() < 20 || (s[10] != 'T' && s[10] != 't')) return false;
+  return date(s.substr(0, 10)) && time(s.substr(11));
+}
+
+// ISO 8601 duration as in RFC 3339 Appendix A: P[nY][nM][nD][T[nH][nM][nS]] or PnW.
+inline bool duration(std::string_view s) noexcept {
+  if (s.size() < 2 || s[0] != 'P') return false;
+  std::size_t i = 1;
+  auto number = [&]() noexcept {
+    std::size_t start = i;
+    while (i < s.size() && digit(s[i])) ++i;
+    return i > start;
+  };
+  // weeks stand alone
+  {
+    std::size_t save = i;
+    if (number() && i < s.size() && s[i] == 'W') return i + 1 == s.size();
+    i = save;
+  }
+  const char date_units[] = {'Y', 'M', 'D'};
+  std::size_t unit = 0;
+  bool any = false;
+  while (i < s.size() && s[i] != 'T') {
+    if (!number() || i >= s.size()) return false;
+    while (unit < 3 && date_units[unit] != s[i]) ++unit;
+    if (unit == 3) return false;
+    ++unit;
+    ++i;
+    any = true;
+  }
+  if (i < s.size()) {  // 'T'
+    ++i;
+    const char time_units[] = {'H', 'M', 'S'};
+    std::size_t tu = 0;
+    bool any_time = false;
+    while (i < s.size()) {
+      if (!number() || i >= s.size()) return false;
+      while (tu < 3 && time_units[tu] != s[i]) ++tu;
+      if (tu == 3) return false;
+      ++tu;
+      ++i;
+      any_time = true;
+    }
+    if (!any_time) return false;
+    any = true;
+  }
+  return any;
+}
+
+inline bool hostname(std::string_view s) noexcept {
+  if (s.empty() || s.size() > 253) return false;
+  if (s.back() == '.') s.remove_suffix(1);  // a fully qualified name's root dot
+  std::size_t label = 0;
+  for (std::size_t i = 0; i <= s.size(); ++i) {
+    if (i == s.size() || s[i] == '.') {
+      if (label == 0 || label > 63) return false;
+      if (s[i - 1] == '-' || s[i - label] == '-') return false;
+      label = 0;
+      continue;
+    }
+    char c = s[i];
+    if (!(alpha(c) || digit(c) || c == '-')) return false;
+    ++label;
+  }
+  return true;
+}
+
+inline bool ipv4(std::string_view s) noexcept {
+  int parts = 0;
+  std::size_t i = 0;
+  while (true) {
+    std::size_t start = i;
+    int v = 0;
+    while (i < s.size() && digit(s[i]) && i - start < 3) v = v * 10 + (s[i++] - '0');
+    std::size_t len = i - start;
+    if (len == 0 || v > 255 || (len > 1 && s[start] == '0')) return false;
+    ++parts;
+    if (i == s.size()) break;
+    if (s[i] != '.' || parts == 4) return false;
+    ++i;
+  }
+  return parts == 4;
+}
+
+inline bool ipv6(std::string_view s) noexcept {
+  if (s.empty()) return false;
+  int groups = 0;
+  bool compressed = false;
+  std::size_t i = 0;
+  if (s.size() >= 2 && s[0] == ':' && s[1] == ':') {
+    compressed = true;
+    i = 2;
+    if (i == s.size()) return true;
+  } else if (s[0] == ':') {
+    return false;
+  }
+  while (i < s.size()) {
+    std::size_t start = i;
+    while (i < s.size() && hexdig(s[i])) ++i;
+    std::size_t len = i - start;
+    if (i < s.size() && s[i] == '.') {  // trailing dotted IPv4
+      if (!ipv4(s.substr(start))) return false;
+      groups += 2;
+      i = s.size();
+      break;
+    }
+    if (len == 0 || len > 4) return false;
+    ++groups;
+    if (i == s.size()) break;
+    if (s[i] != ':') return false;
+    ++i;
+    if (i < s.size() && s[i] == ':') {
+      if (compressed) return false;
+      compressed = true;
+      ++i;
+      if (i == s.size()) break;
+    } else if (i == s.size()) {
+      return false;  // ends in a single ':'
+    }
+  }
+  return compressed ? groups < 8 : groups == 8;
+}
+
+inline bool email(std::string_view s) noexcept {
+  std::size_t at = s.rfind('@');
+  if (at == std::string_view::npos || at == 0 || at + 1 == s.size()) return false;
+  std::string_view local = s.substr(0, at), domain = s.substr(at + 1);
+  if (local.size() >= 2 && local.front() == '"' && local.back() == '"') {
+    for (std::size_t i = 1; i + 1 < local.size(); ++i)
+      if (static_cast<unsigned char>(local[i]) < 0x20) return false;
+  } else {
+    if (local.front() == '.' || local.back() == '.') return false;
+    for (std::size_t i = 0; i < local.size(); ++i) {
+      char c = local[i];
+      if (c == '.' && i + 1 < local.size() && local[i + 1] == '.') return false;
+      bool ok = alpha(c) || digit(c) || std::string_view("!#$%&'*+-/=?^_`{|}~.").find(c) != std::string_view::npos;
+      if (!ok) return false;
+    }
+  }
+  if (domain.size() >= 2 && domain.front() == '[' && domain.back() == ']') {
+    std::string_view lit = domain.substr(1, domain.size() - 2);
+    if (lit.substr(0, 5) == "IPv6:") return ipv6(lit.substr(5));
+    return ipv4(lit);
+  }
+  return hostname(domain);
+}
+
+inline bool uuid(std::string_view s) noexcept {
+  if (s.size() != 36) return false;
+  for (std::size_t i = 0; i < 36; ++i) {
+    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? s[i] != '-' : !hexdig(s[i])) return false;
+  }
+  return true;
+}
+
+inline bool json_pointer(std::string_view s) noexcept {
+  if (s.empty()) return true;
+  if (s[0] != '/') return false;
+  for (std::size_t i = 0; i < s.size(); ++i)
+    if (s[i] == '~' && (i + 1 >= s.size() || (s[i + 1] != '0' && s[i + 1] != '1'))) return false;
+  return true;
+}
+
+inline bool relative_json_pointer(std::string_view s) noexcept {
+  std::size_t i = 0;
+  while (i < s.size() && digit(s[i])) ++i;
+  if (i == 0 || (i > 1 && s[0] == '0')) return false;
+  std::string_view rest = s.substr(i);
+  return rest == "#" || json_pointer(rest);
+}
+
+// RFC 3986 characters: unreserved, sub-delims, ':' '@' '/' '?' and %XX;
+// `iri` additionally lets non-ASCII through.
+inline bool uri_chars(std::string_view s, bool allow_hash_once, bool iri) noexcept {
+  bool hash = false;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c == '%') {
+      if (i + 2 >= s.size() || !hexdig(s[i + 1]) || !hexdig(s[i + 2])) return false;
+      i += 2;
+      continue;
+    }
+    if (c == '#') {
+      if (!allow_hash_once || hash) return false;
+      hash = true;
+      continue;
+    }
+    if (c >= 0x80) {
+      if (!iri) return false;
+      continue;
+    }
+    bool ok = alpha(static_cast<char>(c)) || digit(static_cast<char>(c)) ||
+              std::string_view("-._~!$&'()*+,;=:@/?[]").find(static_cast<char>(c)) != std::string_view::npos;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+inline bool uri_reference(std::string_view s, bool iri) noexcept {
+  if (!uri_chars(s, true, iri)) return false;
+  // '[' ']' only around an IP literal host
+  std::size_t lb = s.find('[');
+  std::size_t rb = s.find(']');
+  if (lb != std::string_view::npos || rb != std::string_view::npos) {
+    std::size_t auth = s.find("//");
+    if (auth == std::string_view::npos || lb == std::string_view::npos || rb == std::string_view::npos || lb < auth ||
+        rb < lb)
+      return false;
+    if (!ipv6(s.substr(lb + 1, rb - lb - 1))) return false;
+  }
+  return true;
+}
+
+inline bool uri(std::string_view s, bool iri) noexcept {
+  std::size_t colon = s.find(':');
+  if (colon == std::string_view::npos || colon == 0 || !alpha(s[0])) return false;
+  for (std::size_t i = 1; i < colon; ++i)
+    if (!(alpha(s[i]) || digit(s[i]) || s[i] == '+' || s[i] == '-' || s[i] == '.')) return false;
+  std::string_view rest = s.substr(colon + 1);
+  if (rest.substr(0, 2) == "//") {
+    std::size_t end = rest.find_first_of("/?#", 2);
+    std::string_view authority = rest.substr(2, end == std::string_view::npos ? std::string_view::npos : end - 2);
+    std::size_t at = authority.find('@');
+    std::string_view host = at == std::string_view::npos ? authority : authority.substr(at + 1);
+    if (!host.empty() && host.front() == '[') {
+      std::size_t rb = host.find(']');
+      if (rb == std::string_view::npos || !ipv6(host.substr(1, rb - 1))) return false;
+    } else {
+      std::size_t pc = host.rfind(':');
+      if (pc != std::string_view::npos)
+        for (char c : host.substr(pc + 1))
+          if (!digit(c)) return false;
+    }
+  }
+  return uri_reference(rest, iri);
+}
+
+template <class Unused = void>
+bool regex_syntax(std::string_view s) {
+  basic_regex<Unused> r;
+  std::string err;
+  return r.compile(s, regex_limits{}, err);
+}
+
+}  // namespace fmt
+
+/// True when `s` conforms to format `f` (unknown formats always conform).
+/// A template only so that it is generated where the evaluator is.
+template <class Unused = void>
+[[nodiscard]] bool check_format(format_id f, std::string_view s) {
+  switch (f) {
+    case format_id::unknown: return true;
+    case format_id::date_time: return fmt::date_time(s);
+    case format_id::date: return fmt::date(s);
+    case format_id::time: return fmt::time(s);
+    case format_id::duration: return fmt::duration(s);
+    case format_id::email: return fmt::email(s);
+    case format_id::idn_email: return s.find('@') != std::string_view::npos;
+    case format_id::hostname: return fmt::hostname(s);
+    case format_id::idn_hostname: return !s.empty();
+    case format_id::ipv4: return fmt::ipv4(s);
+    case format_id::ipv6: return fmt::ipv6(s);
+    case format_id::uri: return fmt::uri(s, false);
+    case format_id::uri_reference: return fmt::uri_reference(s, false);
+    case format_id::iri: return fmt::uri(s, true);
+    case format_id::iri_reference: return fmt::uri_reference(s, true);
+    case format_id::uuid: return fmt::uuid(s);
+    case format_id::json_pointer: return fmt::json_pointer(s);
+    case format_id::relative_json_pointer: return fmt::relative_json_pointer(s);
+    case format_id::regex: return fmt::regex_syntax<Unused>(s);
+  }
+  return true;
+}
+
+}  // namespace aura::schema::detail
+#endif  // AURA_SI_AURA_SCHEMA_DETAIL_FORMAT_HPP
+// ---- end aura/schema/detail/format.hpp
+
+namespace aura::schema::detail {
+
+using node_id = std::uint32_t;
+inline constexpr node_id no_node = std::numeric_limits<node_id>::max();
+inline constexpr std::size_t no_limit = std::numeric_limits<std::size_t>::max();
+
+/// Bits of `node::types`.
+enum type_bit : std::uint8_t {
+  t_null = 1,
+  t_boolean = 2,
+  t_object = 4,
+  t_array = 8,
+  t_number = 16,
+  t_string = 32,
+  t_integer = 64,
+};
+
+/// Bits of `node::has`: which keyword groups a node holds, so evaluation
+/// skips whole groups with one test.
+enum has_bit : std::uint32_t {
+  h_type = 1u << 0,
+  h_const = 1u << 1,
+  h_enum = 1u << 2,
+  h_number = 1u << 3,   // minimum, maximum, exclusive*, multipleOf
+  h_string = 1u << 4,   // minLength, maxLength, pattern, format
+  h_array = 1u << 5,    // items, prefixItems, contains, limits, uniqueItems
+  h_object = 1u << 6,   // properties & co, required, limits, dependencies
+  h_inplace = 1u << 7,  // allOf, anyOf, oneOf, not, if/then/else
+  h_ref = 1u << 8,      // $ref, $dynamicRef
+  h_unevaluated = 1u << 9,
+  h_scalar_only = h_type | h_const | h_enum | h_number | h_string,  // a leaf: no subschemas
+};
+
+struct named_node {
+  std::string name;
+  node_id schema = no_node;
+  bool required = false;  // in `properties`: also listed in `required`
+};
+
+struct pattern_node {
+  std::uint32_t regex = 0;  // index in tree::regexes
+  node_id schema = no_node;
+  std::string source;
+};
+
+struct name_dependency {
+  std::string name;
+  std::vector<std::string> required;
+};
+
+/// One schema object. Fields the fast path reads on every visit come first,
+/// so a scalar check touches one or two cache lines; report-only data last.
+struct node {
+  std::uint32_t has = 0;
+  bool is_false = false;  // the boolean schema false
+  std::uint8_t types = 0;
+  bool has_minimum = false, has_maximum = false, has_xmin = false, has_xmax = false, has_multiple = false;
+  bool assert_format = false;
+  bool unique_items = false;
+  bool items_is_additional = false;  // draft 7 additionalItems (error kind)
+  format_id format = format_id::unknown;
+  std::uint32_t resource = 0;  // index in tree::resources (dynamic scope)
+  std::uint32_t pattern = std::numeric_limits<std::uint32_t>::max();
+
+  // numbers
+  double minimum = 0, maximum = 0, exclusive_minimum = 0, exclusive_maximum = 0, multiple_of = 0;
+
+  // strings
+  std::size_t min_length = 0, max_length = no_limit;
+  std::vector<std::string> enum_strings;  // the enum when all its values are strings: compared directly
+
+  // objects
+  std::size_t min_properties = 0, max_properties = no_limit;
+  std::size_t required_in_properties = 0;   // distinct required names that `properties` lists
+  std::vector<std::string> required_extra;  // distinct required names it does not
+  std::vector<named_node> properties;       // sorted by name
+  std::vector<pattern_node> pattern_properties;
+  node_id additional_properties = no_node;
+  node_id property_names = no_node;
+  node_id unevaluated_properties = no_node;
+  std::vector<name_dependency> dependent_required;
+  std::vector<named_node> dependent_schemas;
+
+  // arrays
+  std::size_t min_items = 0, max_items = no_limit;
+  std::vector<node_id> prefix_items;  // 2020-12 prefixItems, draft 7 array-form items
+  node_id items = no_node;            // applies past prefix_items
+  node_id contains = no_node;
+  std::size_t min_contains = 1, max_contains = no_limit;
+  node_id unevaluated_items = no_node;
+
+  // applicators on the same instance
+  node_id ref = no_node;
+  node_id dynamic_ref = no_node;  // static target of $dynamicRef
+  node_id not_schema = no_node, if_schema = no_node, then_schema = no_node, else_schema = no_node;
+  std::vector<node_id> all_of, any_of, one_of;
+
+  // values compared whole, and what only reports read
+  nlohmann::json const_value;
+  std::vector<nlohmann::json> enum_values;
+  std::string dynamic_name;  // anchor looked up in the dynamic scope; empty: static
+  std::vector<std::string> required;  // as written
+  std::string pattern_source;
+  std::string format_name;
+  std::string_view prefix_keyword = "prefixItems";                     // "items" in draft 7
+  std::string_view items_keyword = "items";                            // "additionalItems" in draft 7
+  std::string_view dependent_required_keyword = "/dependentRequired";  // "/dependencies" in draft 7
+  std::string_view dependent_schemas_keyword = "/dependentSchemas/";   // "/dependencies/" in draft 7
+};
+
+/// A schema resource (a document root or a subschema with `$id`); the
+/// dynamic scope of an evaluation is a chain of these.
+struct resource {
+  std::string uri;
+  std::vector<named_node> dynamic_anchors;
+};
+
+struct tree {
+  // The evaluator, instantiated by compile(): a translation unit that only
+  // includes validator.hpp does not generate it.
+  bool (*validate_fn)(const tree&, const nlohmann::json&) noexcept = nullptr;
+  void (*check_fn)(const tree&, const nlohmann::json&, std::vector<validation_error>&) = nullptr;
+  std::vector<node> nodes;
+  std::vector<resource> resources;
+  std::vector<regex> regexes;
+  node_id root = no_node;
+  dialect root_dialect = dialect::draft2020_12;
+};
+
+}  // namespace aura::schema::detail
+#endif  // AURA_SI_AURA_SCHEMA_DETAIL_TREE_HPP
+// ---- end aura/schema/detail/tree.hpp
+
+namespace aura::schema {
+
+/// The result of `compile()`. Copies share one immutable node tree, so a
+/// validator may be used from any number of threads at once.
+class validator {
+ public:
+  /// A validator that accepts every instance, like the schema `true`.
+  validator() = default;
+  explicit validator(std::shared_ptr<const detail::tree> tree) noexcept : tree_(std::move(tree)) {}
+
+  /// Fast path: true when `instance` is valid. Stops at the first failure and
+  /// allocates nothing unless the schema uses `unevaluated*` or a format or
+  /// pattern check needs scratch space beyond its fixed buffers.
+  [[nodiscard]] bool validate(const nlohmann::json& instance) const noexcept;
+
+  /// Every failure, each with instance and keyword JSON pointers, a kind and
+  /// a message. Empty when the instance is valid.
+  [[nodiscard]] std::vector<validation_error> check(const nlohmann::json& instance) const;
+
+  /// The dialect the root schema was compiled as.
+  [[nodiscard]] schema::dialect dialect() const noexcept;
+
+ private:
+  std::shared_ptr<const detail::tree> tree_;
+};
+
+inline bool validator::validate(const nlohmann::json& instance) const noexcept {
+  return !tree_ || tree_->validate_fn(*tree_, instance);
+}
+
+inline std::vector<validation_error> validator::check(const nlohmann::json& instance) const {
+  std::vector<validation_error> out;
+  if (tree_) tree_->check_fn(*tree_, instance, out);
+  return out;
+}
+
+inline dialect validator::dialect() const noexcept {
+  return tree_ ? tree_->root_dialect : schema::dialect::draft2020_12;
+}
+
+}  // namespace aura::schema
+#endif  // AURA_SI_AURA_SCHEMA_VALIDATOR_HPP
+// ---- end aura/schema/validator.hpp
+// ---- begin aura/schema/compile.hpp
+#ifndef AURA_SI_AURA_SCHEMA_COMPILE_HPP
+#define AURA_SI_AURA_SCHEMA_COMPILE_HPP
+// aura/schema/compile.hpp - turn a JSON Schema document into a validator.
+
+#include <exception>
+#include <memory>
+#include <new>
+#include <string>
+#include <type_traits>
+
+#include <nlohmann/json.hpp>
+
+// ---- begin aura/schema/detail/compiler.hpp
+#ifndef AURA_SI_AURA_SCHEMA_DETAIL_COMPILER_HPP
+#define AURA_SI_AURA_SCHEMA_DETAIL_COMPILER_HPP
+// aura/schema/detail/compiler.hpp - schema documents to a node tree.
+//
+// Two passes per document: `scan` walks the subschema positions, giving
+// each its base URI, dialect and resource and registering `$id`,
+// `$anchor` and `$dynamicAnchor`; `node_at` then builds nodes on demand,
+// memoised by location, so every `$ref` becomes a node index and cycles
+// through references close on themselves.
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+// ---- begin aura/schema/detail/evaluator.hpp
+#ifndef AURA_SI_AURA_SCHEMA_DETAIL_EVALUATOR_HPP
+#define AURA_SI_AURA_SCHEMA_DETAIL_EVALUATOR_HPP
+// aura/schema/detail/evaluator.hpp - walks the compiled tree over an
+// instance. One template serves both paths: `Report = false` stops at the
+// first failure and allocates nothing (no paths, no messages, annotations
+// only under `unevaluated*`); `Report = true` keeps going and records every
+// failure with its instance and keyword pointers.
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+// ---- begin aura/schema/detail/uri.hpp
+#ifndef AURA_SI_AURA_SCHEMA_DETAIL_URI_HPP
+#define AURA_SI_AURA_SCHEMA_DETAIL_URI_HPP
+// aura/schema/detail/uri.hpp - RFC 3986 reference resolution and JSON
+// pointer tokens, as `$id` and `$ref` need them.
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace aura::schema::detail {
+
+/// A URI reference split into its five components (RFC 3986 §3).
+struct uri_parts {
+  std::string scheme;
+  std::string authority;
+  std::string path;
+  std::string query;
+  std::string fragment;
+  bool has_scheme = false;
+  bool has_authority = false;
+  bool has_query = false;
+  bool has_fragment = false;
+};
+
+[[nodiscard]] inline uri_parts split_uri(std::string_view s) {
+  uri_parts u;
+  // scheme: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":"
+  std::size_t colon = s.find(':');
+  std::size_t stop = s.find_first_of("/?#");
+  if (colon != std::string_view::npos && colon > 0 && (stop == std::string_view::npos || colon < stop)) {
+    bool ok = (s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z');
+    for (std::size_t i = 1; ok && i < colon; ++i) {
+      char c = s[i];
+      ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' ||
+           c == '-' || c == '.';
+    }
+    if (ok) {
+      u.has_scheme = true;
+      u.scheme = std::string(s.substr(0, colon));
+      for (auto& c : u.scheme) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+      s.remove_prefix(colon + 1);
+    }
+  }
+  if (std::size_t h = s.find('#'); h != std::string_view::npos) {
+    u.has_fragment = true;
+    u.fragment = std::string(s.substr(h + 1));
+    s = s.substr(0, h);
+  }
+  if (std::size_t q = s.find('?'); q != std::string_view::npos) {
+    u.has_query = true;
+    u.query = std::string(s.substr(q + 1));
+    s = s.substr(0, q);
+  }
+  if (s.size() >= 2 && s[0] == '/' && s[1] == '/') {
+    u.has_authority = true;
+    std::size_t end = s.find('/', 2);
+    if (end == std::string_view::npos) end = s.size();
+    u.authority = std::string(s.substr(2, end - 2));
+    s.remove_prefix(end);
+  }
+  u.path = std::string(s);
+  return u;
+}
+
+[[nodiscard]] inline std::string join_uri(const uri_parts& u, bool with_fragment = true) {
+  std::string out;
+  if (u.has_scheme) out += u.scheme + ":";
+  if (u.has_authority) out += "//" + u.authority;
+  out += u.path;
+  if (u.has_query) out += "?" + u.query;
+  if (with_fragment && u.has_fragment) out += "#" + u.fragment;
+  return out;
+}
+
+/// RFC 3986 §5.2.4.
+[[nodiscard]] inline std::string remove_dot_segments(std::string_view in) {
+  std::string out;
+  while (!in.empty()) {
+    if (in.substr(0, 3) == "../") {
+      in.remove_prefix(3);
+    } else if (in.substr(0, 2) == "./") {
+      in.remove_prefix(2);
+    } else if (in.substr(0, 3) == "/./") {
+      in.remove_prefix(2);
+    } else if (in == "/.") {
+      in = "/";
+    } else if (in.substr(0, 4) == "/../" || in == "/..") {
+      in = in.size() == 3 ? std::string_view("/") : in.substr(3);
+      std::size_t cut = out.rfind('/');
+      out.resize(cut == std::string::npos ? 0 : cut);
+    } else if (in == "." || in == "..") {
+      in = {};
+    } else {
+      std::size_t start = in[0] == '/' ? 1 : 0;
+      std::size_t next = in.find('/', start);
+      if (next == std::string_view::npos) next = in.size();
+      out.append(in.substr(0, next));
+      in.remove_prefix(next);
+    }
+  }
+  return out;
+}
+
+/// Resolves `ref` against the absolute `base` (RFC 3986 §5.2.2).
+[[nodiscard]] inline std::string resolve_uri(std::string_view base, std::string_view ref) {
+  uri_parts r = split_uri(ref);
+  uri_parts b = split_uri(base);
+  uri_parts t;
+  if (r.has_scheme) {
+    t = r;
+    t.path = remove_dot_segments(r.path);
+  } else {
+    t.has_scheme = b.has_scheme;
+    t.scheme = b.scheme;
+    if (r.has_authority) {
+      t.has_authority = true;
+      t.authority = r.authority;
+      t.path = remove_dot_segments(r.path);
+      t.has_query = r.has_query;
+      t.query = r.query;
+    } else {
+      t.has_authority = b.has_authority;
+      t.authority = b.authority;
+      if (r.path.empty()) {
+        t.path = b.path;
+        t.has_query = r.has_query || b.has_query;
+        t.query = r.has_query ? r.query : b.query;
+      } else {
+        if (r.path[0] == '/') {
+          t.path = remove_dot_segments(r.path);
+        } else {
+          std::string merged;
+          if (b.has_authority && b.path.empty()) {
+            merged = "/" + r.path;
+          } else {
+            std::size_t cut = b.path.rfind('/');
+            merged = (cut == std::string::npos ? std::string() : b.path.substr(0, cut + 1)) + r.path;
+          }
+          t.path = remove_dot_segments(merged);
+        }
+        t.has_query = r.has_query;
+        t.query = r.query;
+      }
+    }
+  }
+  t.has_fragment = r.has_fragment;
+  t.fragment = r.fragment;
+  return join_uri(t);
+}
+
+/// The URI without its fragment.
+[[nodiscard]] inline std::string_view strip_fragment(std::string_view uri) noexcept {
+  std::size_t h = uri.find('#');
+  return h == std::string_view::npos ? uri : uri.substr(0, h);
+}
+
+[[nodiscard]] inline int hex_value(char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+/// Decodes %XX escapes (a fragment holding a JSON pointer may use them).
+[[nodiscard]] inline std::string percent_decode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
+      out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+/// One reference token of a JSON pointer, escaped (~0, ~1).
+[[nodiscard]] inline std::string pointer_token(std::string_view key) {
+  std::string out;
+  out.reserve(key.size());
+  for (char c : key) {
+    if (c == '~') out += "~0";
+    else if (c == '/') out += "~1";
+    else out += c;
+  }
+  return out;
+}
+
+/// Splits a JSON pointer into unescaped tokens; false when malformed.
+[[nodiscard]] inline bool split_pointer(std::string_view ptr, std::vector<std::string>& tokens) {
+  tokens.clear();
+  if (ptr.empty()) return true;
+  if (ptr[0] != '/') return false;
+  std::size_t i = 1;
+  std::string cur;
+  for (; i <= ptr.size(); ++i) {
+    if (i == ptr.size() || ptr[i] == '/') {
+      tokens.push_back(cur);
+      cur.clear();
+      continue;
+    }
+    if (ptr[i] == '~') {
+      if (i + 1 >= ptr.size() || (ptr[i + 1] != '0' && ptr[i + 1] != '1')) return false;
+      cur += ptr[i + 1] == '0' ? '~' : '/';
+      ++i;
+    } else {
+      cur += ptr[i];
+    }
+  }
+  return true;
+}
+
+}  // namespace aura::schema::detail
+#endif  // AURA_SI_AURA_SCHEMA_DETAIL_URI_HPP
+// ---- end aura/schema/detail/uri.hpp
+
+namespace aura::schema::detail {
+
+/// One link of the dynamic scope: the resources entered on the way to the
+/// node being evaluated, innermost first. Lives on the C++ stack.
+struct scope_frame {
+  const scope_frame* parent;
+  std::uint32_t resource;
+};
+
+/// What the keywords of one instance location evaluated successfully, for
+/// `unevaluatedProperties` / `unevaluatedItems`.
+struct annotations {
+  std::vector<const nlohmann::json*> props;  // values of evaluated members
+  bool all_props = false;
+  std::size_t items = 0;  // items [0, items) evaluated
+  bool all_items = false;
+  std::vector<std::size_t> item_indices;  // matched by `contains`
+
+  void merge(const annotations& o) {
+    props.insert(props.end(), o.props.begin(), o.props.end());
+    all_props = all_props || o.all_props;
+    items = std::max(items, o.items);
+    all_items = all_items || o.all_items;
+    item_indices.insert(item_indices.end(), o.item_indices.begin(), o.item_indices.end());
+  }
+};
+
+/// Where `check()` is, and what it found.
+struct report {
+  std::vector<validation_error>* out;
+  std::string instance;
+  std::string keyword;
+};
+
+/// Appends a pointer segment for the lifetime of the object, in `check()`
+/// only: with `R = false` it is empty and compiles to nothing.
+template <bool R>
+class path_push {
+ public:
+  path_push(std::string* s, std::string_view literal, std::string_view token = {}) : s_(s) {
+    if constexpr (R) {
+      n_ = s_->size();
+      s_->append(literal);
+      if (!token.empty()) s_->append(pointer_token(token));
+    }
+  }
+  path_push(std::string* s, std::string_view literal, std::size_t index) : s_(s) {
+    if constexpr (R) {
+      n_ = s_->size();
+      s_->append(literal);
+      s_->append(std::to_string(index));
+    }
+  }
+  ~path_push() {
+    if constexpr (R) s_->resize(n_);
+  }
+  path_push(const path_push&) = delete;
+  path_push& operator=(const path_push&) = delete;
+
+ private:
+  std::string* s_;
+  std::size_t n_ = 0;
+};
+
+/// std::string::compare without the library call: property names and enum
+/// strings are short and usually differ in their first bytes.
+[[nodiscard]] inline int compare_keys(const std::string& a, const std::string& b) noexcept {
+  const std::size_t n = a.size() < b.size() ? a.size() : b.size();
+  const char* x = a.data();
+  const char* y = b.data();
+  for (std::size_t i = 0; i < n; ++i) {
+    if (x[i] != y[i]) return static_cast<unsigned char>(x[i]) < static_cast<unsigned char>(y[i]) ? -1 : 1;
+  }
+  return a.size() < b.size() ? -1 : (a.size() > b.size() ? 1 : 0);
+}
+
+template <class Json>
+[[nodiscard]] std::uint8_t type_bits_of(const Json& j) noexcept {
+  using vt = typename Json::value_t;
+  switch (j.type()) {
+    case vt::null: return t_null;
+    case vt::boolean: return t_boolean;
+    case vt::object: return t_object;
+    case vt::array: return t_array;
+    case vt::string: return t_string;
+    case vt::number_integer:
+    case vt::number_unsigned: return t_number | t_integer;
+    case vt::number_float: {
+      double d = j.template get<double>();
+      return static_cast<std::uint8_t>(t_number | (std::isfinite(d) && std::floor(d) == d ? t_integer : 0));
+    }
+    default: return 0;
+  }
+}
+
+[[nodiscard]] inline std::string type_names(std::uint8_t bits) {
+  static constexpr std::pair<std::uint8_t, const char*> names[] = {
+      {t_null, "null"},     {t_boolean, "boolean"}, {t_object, "object"}, {t_array, "array"},
+      {t_number, "number"}, {t_string, "string"},   {t_integer, "integer"}};
+  std::string out;
+  for (auto& [bit, name] : names) {
+    if ((bits & bit) == 0) continue;
+    if (bit == t_integer && (bits & t_number) != 0) continue;
+    if (!out.empty()) out += " or ";
+    out += name;
+  }
+  return out;
+}
+
+[[nodiscard]] inline std::size_t code_point_count(std::string_view s) noexcept {
+  std::size_t n = 0;
+  for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80 ? 1 : 0;
+  return n;
+}
+
+template <class Json>
+[[nodiscard]] bool is_multiple_of(const Json& v, double m) noexcept {
+  if (v.is_number_integer() && std::floor(m) == m && std::fabs(m) < 9.0e15) {
+    auto mi = static_cast<std::int64_t>(m);
+    if (v.is_number_unsigned()) return v.template get<std::uint64_t>() % static_cast<std::uint64_t>(mi) == 0;
+    return v.template get<std::int64_t>() % mi == 0;
+  }
+  double q = v.template get<double>() / m;
+  if (!std::isfinite(q)) return false;
+  // quotients carry rounding error (0.0075 / 0.0001 = 74.99999999999999)
+  return std::fabs(q - std::nearbyint(q)) <= std::max(1e-9, 4 * std::numeric_limits<double>::epsilon() * std::fabs(q));
+}
+
+/// Instantiated only where `compile()` is: headers that merely include the
+/// schema module pay for parsing it, not for generating it.
+template <class Json>
+class evaluator {
+ public:
+  /// Deeper nesting than this (instance depth plus `$ref` hops) fails with
+  /// `too_deep` instead of exhausting the thread's stack.
+  static constexpr unsigned max_depth = 1000;
+
+  explicit evaluator(const tree& t) noexcept : t_(t) {}
+
+  template <bool R>
+  bool eval(node_id id, const Json& inst, const scope_frame* scope, annotations* ann, report* rep,
+            unsigned depth) const {
+    const node& n = t_.nodes[id];
+    if (n.has == 0) {  // `true`, `{}`, or `false`
+      if (!n.is_false) return true;
+      if constexpr (R) add(rep, error_kind::false_schema, "", "no value is allowed here (schema false)");
+      return false;
+    }
+    if (depth > max_depth) {
+      if constexpr (R) add(rep, error_kind::too_deep, "", "evaluation nested deeper than " + std::to_string(max_depth));
+      return false;
+    }
+    scope_frame frame{scope, n.resource};
+    if (scope == nullptr || scope->resource != n.resource) scope = &frame;
+    if ((n.has & h_unevaluated) == 0) return keywords<R>(n, inst, scope, ann, rep, depth);
+    annotations local;  // what this node's other keywords evaluated
+    bool ok = keywords<R>(n, inst, scope, &local, rep, depth);
+    if constexpr (!R) {
+      if (!ok) return false;
+    }
+    ok = unevaluated<R>(n, inst, scope, local, rep, depth) && ok;
+    if (ok && ann != nullptr) ann->merge(local);
+    return ok;
+  }
+
+ private:
+  // A member's or item's subschema. Leaves (only scalar keywords) skip the
+  // node prologue: they have no subschema, so no scope or depth to track.
+  template <bool R>
+  bool child(node_id id, const Json& inst, const scope_frame* scope, report* rep, unsigned depth) const {
+    const node& c = t_.nodes[id];
+    if (c.has != 0 && (c.has & ~std::uint32_t{h_scalar_only}) == 0) return keywords<R>(c, inst, scope, nullptr, rep, depth);
+    return eval<R>(id, inst, scope, nullptr, rep, depth);
+  }
+
+  template <bool R>
+  bool keywords(const node& n, const Json& inst, const scope_frame* scope, annotations* sink, report* rep,
+                unsigned depth) const {
+    bool ok = true;
+    if ((n.has & h_type) != 0 && (type_bits_of(inst) & n.types) == 0) {
+      if constexpr (!R) return false;
+      ok = false;
+      add(rep, error_kind::type, "/type", "expected " + type_names(n.types) + ", got " + type_names(type_bits_of(inst)));
+    }
+    if ((n.has & h_const) != 0 && !(inst == n.const_value)) {
+      if constexpr (!R) return false;
+      ok = false;
+      add(rep, error_kind::const_mismatch, "/const", "value must be " + n.const_value.dump());
+    }
+    if ((n.has & h_enum) != 0) {
+      bool found = false;
+      if (!n.enum_strings.empty()) {
+        if (inst.is_string()) {
+          const auto& str = inst.template get_ref<const std::string&>();
+          for (const auto& v : n.enum_strings)
+            if (compare_keys(v, str) == 0) {
+              found = true;
+              break;
+            }
+        }
+      } else {
+        for (const auto& v : n.enum_values)
+          if (inst == v) {
+            found = true;
+            break;
+          }
+      }
+      if (!found) {
+        if constexpr (!R) return false;
+        ok = false;
+        add(rep, error_kind::enum_mismatch, "/enum", "value is not one of the allowed values");
+      }
+    }
+    // the one group that applies to this instance's type
+    using vt = typename Json::value_t;
+    switch (inst.type()) {
+      case vt::number_integer:
+      case vt::number_unsigned:
+      case vt::number_float:
+        if ((n.has & h_number) != 0) ok = numbers<R>(n, inst, rep) && ok;
+        break;
+      case vt::string:
+        if ((n.has & h_string) != 0) ok = strings<R>(n, inst, rep) && ok;
+        break;
+      case vt::array:
+        if ((n.has & h_array) != 0) ok = arrays<R>(n, inst, scope, sink, rep, depth) && ok;
+        break;
+      case vt::object:
+        if ((n.has & h_object) != 0) ok = objects<R>(n, inst, scope, sink, rep, depth) && ok;
+        break;
+      default: break;
+    }
+    if constexpr (!R) {
+      if (!ok) return false;
+    }
+    if ((n.has & h_ref) != 0) ok = refs<R>(n, inst, scope, sink, rep, depth) && ok;
+    if constexpr (!R) {
+      if (!ok) return false;
+    }
+    if ((n.has & h_inplace) != 0) ok = in_place<R>(n, inst, scope, sink, rep, depth) && ok;
+    return ok;
+  }
+
+ private:
+  static void add(report* rep, error_kind kind, std::string_view keyword, std::string message) {
+    rep->out->push_back(validation_error{rep->instance, rep->keyword + std::string(keyword), kind, std::move(message)});
+  }
+  static std::string* kw(report* rep) noexcept { return rep == nullptr ? nullptr : &rep->keyword; }
+  static std::string* at(report* rep) noexcept { return rep == nullptr ? nullptr : &rep->instance; }
+
+  static std::string num(double d) {
+    Json j = d;
+    if (std::floor(d) == d && std::fabs(d) < 9.0e15) j = static_cast<std::int64_t>(d);
+    return j.dump();
+  }
+
+  template <bool R>
+  bool numbers(const node& n, const Json& inst, report* rep) const {
+    double v = inst.template get<double>();
+    bool ok = true;
+    auto check = [&](bool pass, error_kind k, std::string_view keyword, const char* rel, double limit) {
+      if (pass) return true;
+      ok = false;
+      if constexpr (R) add(rep, k, keyword, std::string("value must be ") + rel + " " + num(limit));
+      return false;
+    };
+    if (n.has_minimum && !check(v >= n.minimum, error_kind::minimum, "/minimum", ">=", n.minimum) && !R) return false;
+    if (n.has_maximum && !check(v <= n.maximum, error_kind::maximum, "/maximum", "<=", n.maximum) && !R) return false;
+    if (n.has_xmin &&
+        !check(v > n.exclusive_minimum, error_kind::exclusive_minimum, "/exclusiveMinimum", ">", n.exclusive_minimum) &&
+        !R)
+      return false;
+    if (n.has_xmax &&
+        !check(v < n.exclusive_maximum, error_kind::exclusive_maximum, "/exclusiveMaximum", "<", n.exclusive_maximum) &&
+        !R)
+      return false;
+    if (n.has_multiple && !is_multiple_of(inst, n.multiple_of)) {
+      ok = false;
+      if constexpr (R) add(rep, error_kind::multiple_of, "/multipleOf", "value must be a multiple of " + num(n.multiple_of));
+    }
+    return ok;
+  }
+
+  template <bool R>
+  bool strings(const node& n, const Json& inst, report* rep) const {
+    const auto& s = inst.template get_ref<const std::string&>();
+    bool ok = true;
+    if (n.min_length > 0 || n.max_length != no_limit) {
+      std::size_t len = s.size() < n.min_length ? s.size() : code_point_count(s);
+      if (len < n.min_length) {
+        if constexpr (!R) return false;
+        ok = false;
+        add(rep, error_kind::min_length, "/minLength",
+            "string is shorter than " + std::to_string(n.min_length) + " characters");
+      }
+      if (len > n.max_length) {
+        if constexpr (!R) return false;
+        ok = false;
+        add(rep, error_kind::max_length, "/maxLength",
+            "string is longer than " + std::to_string(n.max_length) + " characters");
+      }
+    }
+    if (n.pattern != std::numeric_limits<std::uint32_t>::max() && !t_.regexes[n.pattern].search(s)) {
+      if constexpr (!R) return false;
+      ok = false;
+      add(rep, error_kind::pattern, "/pattern", "string does not match pattern " + Json(n.pattern_source).dump());
+    }
+    if (n.assert_format && !check_format(n.format, s)) {
+      if constexpr (!R) return false;
+      ok = false;
+      add(rep, error_kind::format, "/format", "string is not a valid " + n.format_name);
+    }
+    return ok;
+  }
+
+  template <bool R>
+  bool arrays(const node& n, const Json& inst, const scope_frame* scope, annotations* sink, report* rep,
+              unsigned depth) const {
+    const auto& arr = inst.template get_ref<const typename Json::array_t&>();
+    const std::size_t size = arr.size();
+    bool ok = true;
+    if (size < n.min_items) {
+      if constexpr (!R) return false;
+      ok = false;
+      add(rep, error_kind::min_items, "/minItems", "array has fewer than " + std::to_string(n.min_items) + " items");
+    }
+    if (size > n.max_items) {
+      if constexpr (!R) return false;
+      ok = false;
+      add(rep, error_kind::max_items, "/maxItems", "array has more than " + std::to_string(n.max_items) + " items");
+    }
+    if (n.unique_items && size > 1) {
+      std::size_t first = 0, second = 0;
+      if (!all_unique(arr, first, second)) {
+        if constexpr (!R) return false;
+        ok = false;
+        add(rep, error_kind::unique_items, "/uniqueItems",
+            "items " + std::to_string(first) + " and " + std::to_string(second) + " are equal");
+      }
+    }
+    const std::size_t prefix = std::min(size, n.prefix_items.size());
+    for (std::size_t i = 0; i < prefix; ++i) {
+      path_push<R> k(kw(rep), "/"), k2(kw(rep), n.prefix_keyword), k3(kw(rep), "/", i);
+      path_push<R> p(at(rep), "/", i);
+      if (!child<R>(n.prefix_items[i], arr[i], scope, rep, depth + 1)) {
+        if constexpr (!R) return false;
+        ok = false;
+      }
+    }
+    if (sink != nullptr) sink->items = std::max(sink->items, prefix);
+    if (n.items != no_node && size > prefix) {
+      const bool forbidden = t_.nodes[n.items].is_false;
+      for (std::size_t i = prefix; i < size; ++i) {
+        if (forbidden) {
+          if constexpr (!R) return false;
+          ok = false;
+          path_push<R> p(at(rep), "/", i);
+          add(rep, error_kind::additional_items, std::string("/") + std::string(n.items_keyword),
+              "item " + std::to_string(i) + " is not allowed");
+          continue;
+        }
+        path_push<R> k(kw(rep), "/"), k2(kw(rep), n.items_keyword);
+        path_push<R> p(at(rep), "/", i);
+        if (!child<R>(n.items, arr[i], scope, rep, depth + 1)) {
+          if constexpr (!R) return false;
+          ok = false;
+        }
+      }
+      if (sink != nullptr) sink->all_items = true;
+    }
+    if (n.contains != no_node) {
+      std::size_t matches = 0;
+      for (std::size_t i = 0; i < size; ++i) {
+        if (eval<false>(n.contains, arr[i], scope, nullptr, nullptr, depth + 1)) {
+          ++matches;
+          if (sink != nullptr) sink->item_indices.push_back(i);
+          if (sink == nullptr && n.max_contains == no_limit && matches >= n.min_contains) break;
+        }
+      }
+      if (matches < n.min_contains) {
+        if constexpr (!R) return false;
+        ok = false;
+        if (n.min_contains == 1)
+          add(rep, error_kind::contains, "/contains", "no item matches the contains schema");
+        else
+          add(rep, error_kind::min_contains, "/minContains",
+              "fewer than " + std::to_string(n.min_contains) + " items match the contains schema");
+      }
+      if (matches > n.max_contains) {
+        if constexpr (!R) return false;
+        ok = false;
+        add(rep, error_kind::max_contains, "/maxContains",
+            "more than " + std::to_string(n.max_contains) + " items match the contains schema");
+      }
+    }
+    return ok;
+  }
+
+  // Pairwise for short arrays (no allocation); sorted indices for long ones,
+  // so a hostile 100k-item array costs n log n, not n^2. nlohmann's `<` is
+  // a strict weak order that agrees with its `==` (1 and 1.0 are equivalent).
+  template <class Array>
+  static bool all_unique(const Array& arr, std::size_t& first, std::size_t& second) {
+    const std::size_t size = arr.size();
+    if (size <= 32) {
+      for (std::size_t i = 0; i < size; ++i)
+        for (std::size_t j = i + 1; j < size; ++j)
+          if (arr[i] == arr[j]) {
+            first = i;
+            second = j;
+            return false;
+          }
+      return true;
+    }
+    std::vector<std::size_t> order(size);
+    for (std::size_t i = 0; i < size; ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return arr[a] < arr[b]; });
+    for (std::size_t i = 1; i < size; ++i)
+      if (arr[order[i - 1]] == arr[order[i]]) {
+        first = std::min(order[i - 1], order[i]);
+        second = std::max(order[i - 1], order[i]);
+        return false;
+      }
+    return true;
+  }
+
+  template <bool R>
+  bool objects(const node& n, const Json& inst, const scope_frame* scope, annotations* sink, report* rep,
+               unsigned depth) const {
+    const auto& obj = inst.template get_ref<const typename Json::object_t&>();  // plain map iterators are cheaper
+    bool ok = true;
+    const std::size_t size = inst.size();
+    if (size < n.min_properties) {
+      if constexpr (!R) return false;
+      ok = false;
+      add(rep, error_kind::min_properties, "/minProperties",
+          "object has fewer than " + std::to_string(n.min_properties) + " properties");
+    }
+    if (size > n.max_properties) {
+      if constexpr (!R) return false;
+      ok = false;
+      add(rep, error_kind::max_properties, "/maxProperties",
+          "object has more than " + std::to_string(n.max_properties) + " properties");
+    }
+    for (const auto& name : n.required_extra) {
+      if (obj.find(name) == obj.end()) {
+        if constexpr (!R) return false;
+        ok = false;
+        report_missing<R>(n, inst, rep);
+        break;
+      }
+    }
+    for (const auto& dep : n.dependent_required) {
+      if (obj.find(dep.name) == obj.end()) continue;
+      for (const auto& name : dep.required) {
+        if (obj.find(name) == obj.end()) {
+          if constexpr (!R) return false;
+          ok = false;
+          add(rep, error_kind::dependent_required, n.dependent_required_keyword,
+              "property " + Json(dep.name).dump() + " requires property " + Json(name).dump());
+        }
+      }
+    }
+    if (!n.properties.empty() || !n.pattern_properties.empty() || n.additional_properties != no_node) {
+      const bool additional_forbidden =
+          n.additional_properties != no_node && t_.nodes[n.additional_properties].is_false;
+      std::size_t pi = 0;
+      std::size_t required_seen = 0;
+      for (const auto& [key, value] : obj) {
+        bool matched = false;
+        // instance members and `properties` are both sorted by key: merge
+        int order = 1;
+        while (pi < n.properties.size() && (order = compare_keys(n.properties[pi].name, key)) < 0) ++pi;
+        if (pi < n.properties.size() && order == 0) {
+          matched = true;
+          required_seen += n.properties[pi].required ? 1 : 0;
+          path_push<R> k(kw(rep), "/properties/", key);
+          path_push<R> p(at(rep), "/", key);
+          if (!child<R>(n.properties[pi].schema, value, scope, rep, depth + 1)) {
+            if constexpr (!R) return false;
+            ok = false;
+          }
+        }
+        for (const auto& pp : n.pattern_properties) {
+          if (!t_.regexes[pp.regex].search(key)) continue;
+          matched = true;
+          path_push<R> k(kw(rep), "/patternProperties/", pp.source);
+          path_push<R> p(at(rep), "/", key);
+          if (!child<R>(pp.schema, value, scope, rep, depth + 1)) {
+            if constexpr (!R) return false;
+            ok = false;
+          }
+        }
+        if (!matched && n.additional_properties != no_node) {
+          matched = true;
+          if (additional_forbidden) {
+            if constexpr (!R) return false;
+            ok = false;
+            path_push<R> p(at(rep), "/", key);
+            add(rep, error_kind::additional_properties, "/additionalProperties",
+                "property " + Json(key).dump() + " is not allowed");
+          } else {
+            path_push<R> k(kw(rep), "/additionalProperties");
+            path_push<R> p(at(rep), "/", key);
+            if (!child<R>(n.additional_properties, value, scope, rep, depth + 1)) {
+              if constexpr (!R) return false;
+              ok = false;
+            }
+          }
+        }
+        if (sink != nullptr && matched) sink->props.push_back(&value);
+      }
+      if (required_seen != n.required_in_properties) {
+        if constexpr (!R) return false;
+        if (missing_extra(n, inst) == 0) report_missing<R>(n, inst, rep);  // else reported above
+        ok = false;
+      }
+    }
+    if (n.property_names != no_node) {
+      for (const auto& member : obj) {
+        Json name = member.first;
+        if (!eval<false>(n.property_names, name, scope, nullptr, nullptr, depth + 1)) {
+          if constexpr (!R) return false;
+          ok = false;
+          add(rep, error_kind::property_names, "/propertyNames",
+              "property name " + name.dump() + " does not match the propertyNames schema");
+        }
+      }
+    }
+    for (const auto& dep : n.dependent_schemas) {
+      if (obj.find(dep.name) == obj.end()) continue;
+      path_push<R> k(kw(rep), n.dependent_schemas_keyword, dep.name);
+      if (!eval<R>(dep.schema, inst, scope, sink, rep, depth + 1)) {
+        if constexpr (!R) return false;
+        ok = false;
+      }
+    }
+    return ok;
+  }
+
+  static std::size_t missing_extra(const node& n, const Json& inst) {
+    std::size_t missing = 0;
+    const auto& obj = inst.template get_ref<const typename Json::object_t&>();
+    for (const auto& name : n.required_extra) missing += obj.find(name) == obj.end() ? 1 : 0;
+    return missing;
+  }
+
+  // One error per missing `required` name, in the schema's order.
+  template <bool R>
+  static void report_missing(const node& n, const Json& inst, report* rep) {
+    if constexpr (R) {
+      for (const auto& name : n.required)
+        if (inst.find(name) == inst.end())
+          add(rep, error_kind::required, "/required", "missing required property " + Json(name).dump());
+    }
+  }
+
+  // The node a $dynamicRef lands on in this dynamic scope: the outermost
+  // resource declaring the same $dynamicAnchor, when the ref is bookended.
+  [[nodiscard]] node_id dynamic_target(const node& n, const scope_frame* scope) const noexcept {
+    node_id target = n.dynamic_ref;
+    if (n.dynamic_name.empty()) return target;
+    for (const scope_frame* f = scope; f != nullptr; f = f->parent)
+      for (const auto& a : t_.resources[f->resource].dynamic_anchors)
+        if (a.name == n.dynamic_name) {
+          target = a.schema;  // keep walking: the outermost one wins
+          break;
+        }
+    return target;
+  }
+
+  template <bool R>
+  bool refs(const node& n, const Json& inst, const scope_frame* scope, annotations* sink, report* rep,
+            unsigned depth) const {
+    bool ok = true;
+    if (n.ref != no_node) {
+      path_push<R> k(kw(rep), "/$ref");
+      if (!eval<R>(n.ref, inst, scope, sink, rep, depth + 1)) {
+        if constexpr (!R) return false;
+        ok = false;
+      }
+    }
+    if (n.dynamic_ref != no_node) {
+      path_push<R> k(kw(rep), "/$dynamicRef");
+      if (!eval<R>(dynamic_target(n, scope), inst, scope, sink, rep, depth + 1)) {
+        if constexpr (!R) return false;
+        ok = false;
+      }
+    }
+    return ok;
+  }
+
+  // A subschema whose failure does not by itself fail the parent: evaluated
+  // quietly, its annotations kept only when it passes.
+  bool branch(node_id id, const Json& inst, const scope_frame* scope, annotations* sink,
+              unsigned depth) const {
+    if (sink == nullptr) return eval<false>(id, inst, scope, nullptr, nullptr, depth + 1);
+    annotations mine;
+    bool valid = eval<false>(id, inst, scope, &mine, nullptr, depth + 1);
+    if (valid) sink->merge(mine);
+    return valid;
+  }
+
+  template <bool R>
+  bool in_place(const node& n, const Json& inst, const scope_frame* scope, annotations* sink, report* rep,
+                unsigned depth) const {
+    bool ok = true;
+    for (std::size_t i = 0; i < n.all_of.size(); ++i) {
+      path_push<R> k(kw(rep), "/allOf/", i);
+      if (!eval<R>(n.all_of[i], inst, scope, sink, rep, depth + 1)) {
+        if constexpr (!R) return false;
+        ok = false;
+      }
+    }
+    if (!n.any_of.empty()) {
+      bool any = false;
+      for (node_id c : n.any_of) {
+        if (branch(c, inst, scope, sink, depth)) {
+          any = true;
+          if (sink == nullptr) break;  // annotations need every passing branch
+        }
+      }
+      if (!any) {
+        if constexpr (!R) return false;
+        ok = false;
+        add(rep, error_kind::any_of, "/anyOf", "value matches none of the anyOf schemas");
+      }
+    }
+    if (!n.one_of.empty()) {
+      std::size_t count = 0;
+      std::size_t first = 0, second = 0;
+      for (std::size_t i = 0; i < n.one_of.size() && count < 2; ++i) {
+        if (branch(n.one_of[i], inst, scope, sink, depth)) {
+          (count == 0 ? first : second) = i;
+          ++count;
+        }
+      }
+      if (count != 1) {
+        if constexpr (!R) return false;
+        ok = false;
+        add(rep, error_kind::one_of, "/oneOf",
+            count == 0 ? std::string("value matches none of the oneOf schemas")
+                       : "value matches oneOf schemas " + std::to_string(first) + " and " + std::to_string(second));
+      }
+    }
+    if (n.not_schema != no_node && eval<false>(n.not_schema, inst, scope, nullptr, nullptr, depth + 1)) {
+      if constexpr (!R) return false;
+      ok = false;
+      add(rep, error_kind::not_schema, "/not", "value must not match the not schema");
+    }
+    if (n.if_schema != no_node) {
+      if (branch(n.if_schema, inst, scope, sink, depth)) {
+        if (n.then_schema != no_node) {
+          path_push<R> k(kw(rep), "/then");
+          if (!eval<R>(n.then_schema, inst, scope, sink, rep, depth + 1)) {
+            if constexpr (!R) return false;
+            ok = false;
+          }
+        }
+      } else if (n.else_schema != no_node) {
+        path_push<R> k(kw(rep), "/else");
+        if (!eval<R>(n.else_schema, inst, scope, sink, rep, depth + 1)) {
+          if constexpr (!R) return false;
+          ok = false;
+        }
+      }
+    }
+    return ok;
+  }
+
+  template <bool R>
+  bool unevaluated(const node& n, const Json& inst, const scope_frame* scope, annotations& local,
+                   report* rep, unsigned depth) const {
+    bool ok = true;
+    if (n.unevaluated_properties != no_node && inst.is_object()) {
+      const bool forbidden = t_.nodes[n.unevaluated_properties].is_false;
+      if (!local.all_props) {
+        for (auto it = inst.begin(); it != inst.end(); ++it) {
+          const Json* v = &it.value();
+          if (std::find(local.props.begin(), local.props.end(), v) != local.props.end()) continue;
+          path_push<R> p(at(rep), "/", it.key());
+          if (forbidden) {
+            if constexpr (!R) return false;
+            ok = false;
+            add(rep, error_kind::unevaluated_properties, "/unevaluatedProperties",
+                "property " + Json(it.key()).dump() + " is not allowed (unevaluated)");
+            continue;
+          }
+          path_push<R> k(kw(rep), "/unevaluatedProperties");
+          if (!eval<R>(n.unevaluated_properties, *v, scope, nullptr, rep, depth + 1)) {
+            if constexpr (!R) return false;
+            ok = false;
+          }
+        }
+      }
+      local.all_props = true;
+    }
+    if (n.unevaluated_items != no_node && inst.is_array()) {
+      const bool forbidden = t_.nodes[n.unevaluated_items].is_false;
+      if (!local.all_items) {
+        for (std::size_t i = local.items; i < inst.size(); ++i) {
+          if (std::find(local.item_indices.begin(), local.item_indices.end(), i) != local.item_indices.end()) continue;
+          path_push<R> p(at(rep), "/", i);
+          if (forbidden) {
+            if constexpr (!R) return false;
+            ok = false;
+            add(rep, error_kind::unevaluated_items, "/unevaluatedItems",
+                "item " + std::to_string(i) + " is not allowed (unevaluated)");
+            continue;
+          }
+          path_push<R> k(kw(rep), "/unevaluatedItems");
+          if (!eval<R>(n.unevaluated_items, inst[i], scope, nullptr, rep, depth + 1)) {
+            if constexpr (!R) return false;
+            ok = false;
+          }
+        }
+      }
+      local.all_items = true;
+    }
+    return ok;
+  }
+
+  const tree& t_;
+};
+
+/// `tree::validate_fn`: the fast path.
+template <class Json>
+bool run_validate(const tree& t, const Json& instance) noexcept {
+  try {
+    return evaluator<Json>(t).template eval<false>(t.root, instance, nullptr, nullptr, nullptr, 0);
+  } catch (...) {  // only std::bad_alloc can get here; an instance we could not check is not valid
+    return false;
+  }
+}
+
+/// `tree::check_fn`: every failure.
+template <class Json>
+void run_check(const tree& t, const Json& instance, std::vector<validation_error>& out) {
+  report rep{&out, {}, {}};
+  bool ok = evaluator<Json>(t).template eval<true>(t.root, instance, nullptr, nullptr, &rep, 0);
+  if (!ok && out.empty()) out.push_back({"", "", error_kind::false_schema, "instance is not valid"});
+}
+
+}  // namespace aura::schema::detail
+#endif  // AURA_SI_AURA_SCHEMA_DETAIL_EVALUATOR_HPP
+// ---- end aura/schema/detail/evaluator.hpp
+// ---- begin aura/schema/detail/metaschemas.hpp
+#ifndef AURA_SI_AURA_SCHEMA_DETAIL_METASCHEMAS_HPP
+#define AURA_SI_AURA_SCHEMA_DETAIL_METASCHEMAS_HPP
+// aura/schema/detail/metaschemas.hpp - the metaschemas of draft 7 and
+// 2020-12 (with its vocabulary metaschemas), shipped as data so that `$ref`
+// and `$schema` to them resolve offline. Parsed once, on first use.
+
+#include <map>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+namespace aura::schema::detail {
+
+inline constexpr std::string_view draft7_uri = "http://json-schema.org/draft-07/schema";
+inline constexpr std::string_view draft2020_12_uri = "https://json-schema.org/draft/2020-12/schema";
+
+inline constexpr const char* metaschema_draft7 = R"json({
+  "$schema": "http://json-schema.org/draft-07/schema#",
+  "$id": "http://json-schema.org/draft-07/schema#",
+  "title": "Core schema meta-schema",
+  "definitions": {
+    "schemaArray": {"type": "array", "minItems": 1, "items": {"$ref": "#"}},
+    "nonNegativeInteger": {"type": "integer", "minimum": 0},
+    "nonNegativeIntegerDefault0": {"allOf": [{"$ref": "#/definitions/nonNegativeInteger"}, {"default": 0}]},
+    "simpleTypes": {"enum": ["array", "boolean", "integer", "null", "number", "object", "string"]},
+    "stringArray": {"type": "array", "items": {"type": "string"}, "uniqueItems": true, "default": []}
+  },
+  "type": ["object", "boolean"],
+  "properties": {
+    "$id": {"type": "string", "format": "uri-reference"},
+    "$schema": {"type": "string", "format": "uri"},
+    "$ref": {"type": "string", "format": "uri-reference"},
+    "$comment": {"type": "string"},
+    "title": {"type": "string"},
+    "description": {"type": "string"},
+    "default": true,
+    "readOnly": {"type": "boolean", "default": false},
+    "writeOnly": {"type": "boolean", "default": false},
+    "examples": {"type": "array", "items": true},
+    "multipleOf": {"type": "number", "exclusiveMinimum": 0},
+    "maximum": {"type": "number"},
+    "exclusiveMaximum": {"type": "number"},
+    "minimum": {"type": "number"},
+    "exclusiveMinimum": {"type": "number"},
+    "maxLength": {"$ref": "#/definitions/nonNegativeInteger"},
+    "minLength": {"$ref": "#/definitions/nonNegativeIntegerDefault0"},
+    "pattern": {"type": "string", "format": "regex"},
+    "additionalItems": {"$ref": "#"},
+    "items": {"anyOf": [{"$ref": "#"}, {"$ref": "#/definitions/schemaArray"}], "default": true},
+    "maxItems": {"$ref": "#/definitions/nonNegativeInteger"},
+    "minItems": {"$ref": "#/definitions/nonNegativeIntegerDefault0"},
+    "uniqueItems": {"type": "boolean", "default": false},
+    "contains": {"$ref": "#"},
+    "maxProperties": {"$ref": "#/definitions/nonNegativeInteger"},
+    "minProperties": {"$ref": "#/definitions/nonNegativeIntegerDefault0"},
+    "required": {"$ref": "#/definitions/stringArray"},
+    "additionalProperties": {"$ref": "#"},
+    "definitions": {"type": "object", "additionalProperties": {"$ref": "#"}, "default": {}},
+    "properties": {"type": "object", "additionalProperties": {"$ref": "#"}, "default": {}},
+    "patternProperties": {"type": "object", "additionalProperties": {"$ref": "#"},
+                          "propertyNames": {"format": "regex"}, "default": {}},
+    "dependencies": {"type": "object",
+                     "additionalProperties": {"anyOf": [{"$ref": "#"}, {"$ref": "#/definitions/stringArray"}]}},
+    "propertyNames": {"$ref": "#"},
+    "const": true,
+    "enum": {"type": "array", "items": true},
+    "type": {"anyOf": [{"$ref": "#/definitions/simpleTypes"},
+                       {"type": "array", "items": {"$ref": "#/definitions/simpleTypes"}, "minItems": 1,
+                        "uniqueItems": true}]},
+    "format": {"type": "string"},
+    "contentMediaType": {"type": "string"},
+    "contentEncoding": {"type": "string"},
+    "if": {"$ref": "#"},
+    "then": {"$ref": "#"},
+    "else": {"$ref": "#"},
+    "allOf": {"$ref": "#/definitions/schemaArray"},
+    "anyOf": {"$ref": "#/definitions/schemaArray"},
+    "oneOf": {"$ref": "#/definitions/schemaArray"},
+    "not": {"$ref": "#"}
+  },
+  "default": true
+})json";
+
+inline constexpr const char* metaschema_2020_12 = R"json({
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "$id": "https://json-schema.org/draft/2020-12/schema",
+  "$vocabulary": {
+    "https://json-schema.org/draft/2020-12/vocab/core": true,
+    "https://json-schema.org/draft/2020-12/vocab/applicator": true,
+    "https://json-schema.org/draft/2020-12/vocab/unevaluated": true,
+    "https://json-schema.org/draft/2020-12/vocab/validation": true,
+    "https://json-schema.org/draft/2020-12/vocab/meta-data": true,
+    "https://json-schema.org/draft/2020-12/vocab/format-annotation": true,
+    "https://json-schema.org/draft/2020-12/vocab/content": true
+  },
+  "$dynamicAnchor": "meta",
+  "title": "Core and Validation specifications meta-schema",
+  "allOf": [
+    {"$ref": "meta/core"},
+    {"$ref": "meta/applicator"},
+    {"$ref": "meta/unevaluated"},
+    {"$ref": "meta/validation"},
+    {"$ref": "meta/meta-data"},
+    {"$ref": "meta/format-annotation"},
+    {"$ref": "meta/content"}
+  ],
+  "type": ["object", "boolean"],
+  "$comment": "This meta-schema also defines keywords that have appeared in previous drafts in order to prevent incompatible extensions as they remain in common use.",
+  "properties": {
+    "definitions": {"$comment": "\"definitions\" has been replaced by \"$defs\".",
+                    "type": "object", "additionalProperties": {"$dynamicRef": "#meta"},
+                    "deprecated": true, "default": {}},
+    "dependencies": {"$comment": "\"dependencies\" has been split and replaced by \"dependentSchemas\" and \"dependentRequired\" in order to serve their differing semantics.",
+                     "type": "object",
+                     "additionalProperties": {"anyOf": [{"$dynamicRef": "#meta"},
+                                                        {"$ref": "meta/validation#/$defs/stringArray"}]},
+                     "deprecated": true, "default": {}},
+    "$recursiveAnchor": {"$comment": "\"$recursiveAnchor\" has been replaced by \"$dynamicAnchor\".",
+                         "$ref": "meta/core#/$defs/anchorString", "deprecated": true},
+    "$recursiveRef": {"$comment": "\"$recursiveRef\" has been replaced by \"$dynamicRef\".",
+                      "$ref": "meta/core#/$defs/uriReferenceString", "deprecated": true}
+  }
+})json";
+
+inline constexpr const char* metaschema_2020_12_core = R"json({
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "$id": "https://json-schema.org/draft/2020-12/meta/core",
+  "$vocabulary": {"https://json-schema.org/draft/2020-12/vocab/core": true},
+  "$dynamicAnchor": "meta",
+  "title": "Core vocabulary meta-schema",
+  "type": ["object", "boolean"],
+  "properties": {
+    "$id": {"$ref": "#/$defs/uriReferenceString",
+            "$comment": "Non-empty fragments not allowed.", "pattern": "^[^#]*#?$"},
+    "$schema": {"$ref": "#/$defs/uriString"},
+    "$ref": {"$ref": "#/$defs/uriReferenceString"},
+    "$anchor": {"$ref": "#/$defs/anchorString"},
+    "$dynamicRef": {"$ref": "#/$defs/uriReferenceString"},
+    "$dynamicAnchor": {"$ref": "#/$defs/anchorString"},
+    "$vocabulary": {"type": "object", "propertyNames": {"$ref": "#/$defs/uriString"},
+                    "additionalProperties": {"type": "boolean"}},
+    "$comment": {"type": "string"},
+    "$defs": {"type": "object", "additionalProperties": {"$dynamicRef": "#meta"}}
+  },
+  "$defs": {
+    "anchorString": {"type": "string", "pattern": "^[A-Za-z_][-A-Za-z0-9._]*$"},
+    "uriString": {"type": "string", "format": "uri"},
+    "uriReferenceString": {"type": "string", "format": "uri-reference"}
+  }
+})json";
+
+inline constexpr const char* metaschema_2020_12_applicator = R"json({
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "$id": "https://json-schema.org/draft/2020-12/meta/applicator",
+  "$vocabulary": {"https://json-schema.org/draft/2020-12/vocab/applicator": true},
+  "$dynamicAnchor": "meta",
+  "title": "Applicator vocabulary meta-schema",
+  "type": ["object", "boolean"],
+  "properties": {
+    "prefixItems": {"$ref": "#/$defs/schemaArray"},
+    "items": {"$dynamicRef": "#meta"},
+    "contains": {"$dynamicRef": "#meta"},
+    "additionalProperties": {"$dynamicRef": "#meta"},
+    "properties": {"type": "object", "additionalProperties": {"$dynamicRef": "#meta"}, "default": {}},
+    "patternProperties": {"type": "object", "additionalProperties": {"$dynamicRef": "#meta"},
+                          "propertyNames": {"format": "regex"}, "default": {}},
+    "dependentSchemas": {"type": "object", "additionalProperties": {"$dynamicRef": "#meta"}, "default": {}},
+    "propertyNames": {"$dynamicRef": "#meta"},
+    "if": {"$dynamicRef": "#meta"},
+    "then": {"$dynamicRef": "#meta"},
+    "else": {"$dynamicRef": "#meta"},
+    "allOf": {"$ref": "#/$defs/schemaArray"},
+    "anyOf": {"$ref": "#/$defs/schemaArray"},
+    "oneOf": {"$ref": "#/$defs/schemaArray"},
+    "not": {"$dynamicRef": "#meta"}
+  },
+  "$defs": {
+    "schemaArray": {"type": "array", "minItems": 1, "items": {"$dynamicRef": "#meta"}}
+  }
+})json";
+
+inline constexpr const char* metaschema_2020_12_unevaluated = R"json({
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "$id": "https://json-schema.org/draft/2020-12/meta/unevaluated",
+  "$vocabulary": {"https://json-schema.org/draft/2020-12/vocab/unevaluated": true},
+  "$dynamicAnchor": "meta",
+  "title": "Unevaluated applicator vocabulary meta-schema",
+  "type": ["object", "boolean"],
+  "properties": {
+    "unevaluatedItems": {"$dynamicRef": "#meta"},
+    "unevaluatedProperties": {"$dynamicRef": "#meta"}
+  }
+})json";
+
+inline constexpr const char* metaschema_2020_12_validation = R"json({
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "$id": "https://json-schema.org/draft/2020-12/meta/validation",
+  "$vocabulary": {"https://json-schema.org/draft/2020-12/vocab/validation": true},
+  "$dynamicAnchor": "meta",
+  "title": "Validation vocabulary meta-schema",
+  "type": ["object", "boolean"],
+  "properties": {
+    "type": {"anyOf": [{"$ref": "#/$defs/simpleTypes"},
+                       {"type": "array", "items": {"$ref": "#/$defs/simpleTypes"}, "minItems": 1,
+                        "uniqueItems": true}]},
+    "const": true,
+    "enum": {"type": "array", "items": true},
+    "multipleOf": {"type": "number", "exclusiveMinimum": 0},
+    "maximum": {"type": "number"},
+    "exclusiveMaximum": {"type": "number"},
+    "minimum": {"type": "number"},
+    "exclusiveMinimum": {"type": "number"},
+    "maxLength": {"$ref": "#/$defs/nonNegativeInteger"},
+    "minLength": {"$ref": "#/$defs/nonNegativeIntegerDefault0"},
+    "pattern": {"type": "string", "format": "regex"},
+    "maxItems": {"$ref": "#/$defs/nonNegativeInteger"},
+    "minItems": {"$ref": "#/$defs/nonNegativeIntegerDefault0"},
+    "uniqueItems": {"type": "boolean", "default": false},
+    "maxContains": {"$ref": "#/$defs/nonNegativeInteger"},
+    "minContains": {"$ref": "#/$defs/nonNegativeInteger", "default": 1},
+    "maxProperties": {"$ref": "#/$defs/nonNegativeInteger"},
+    "minProperties": {"$ref": "#/$defs/nonNegativeIntegerDefault0"},
+    "required": {"$ref": "#/$defs/stringArray"},
+    "dependentRequired": {"type": "object", "additionalProperties": {"$ref": "#/$defs/stringArray"}}
+  },
+  "$defs": {
+    "nonNegativeInteger": {"type": "integer", "minimum": 0},
+    "nonNegativeIntegerDefault0": {"$ref": "#/$defs/nonNegativeInteger", "default": 0},
+    "simpleTypes": {"enum": ["array", "boolean", "integer", "null", "number", "object", "string"]},
+    "stringArray": {"type": "array", "items": {"type": "string"}, "uniqueItems": true, "default": []}
+  }
+})json";
+
+inline constexpr const char* metaschema_2020_12_meta_data = R"json({
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "$id": "https://json-schema.org/draft/2020-12/meta/meta-data",
+  "$vocabulary": {"https://json-schema.org/draft/2020-12/vocab/meta-data": true},
+  "$dynamicAnchor": "meta",
+  "title": "Meta-data vocabulary meta-schema",
+  "type": ["object", "boolean"],
+  "properties": {
+    "title": {"type": "string"},
+    "description": {"type": "string"},
+    "default": true,
+    "deprecated": {"type": "boolean", "default": false},
+    "readOnly": {"type": "boolean", "default": false},
+    "writeOnly": {"type": "boolean", "default": false},
+    "examples": {"type": "array", "items": true}
+  }
+})json";
+
+inline constexpr const char* metaschema_2020_12_format_annotation = R"json({
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "$id": "https://json-schema.org/draft/2020-12/meta/format-annotation",
+  "$vocabulary": {"https://json-schema.org/draft/2020-12/vocab/format-annotation": true},
+  "$dynamicAnchor": "meta",
+  "title": "Format vocabulary meta-schema for annotation results",
+  "type": ["object", "boolean"],
+  "properties": {"format": {"type": "string"}}
+})json";
+
+inline constexpr const char* metaschema_2020_12_format_assertion = R"json({
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "$id": "https://json-schema.org/draft/2020-12/meta/format-assertion",
+  "$vocabulary": {"https://json-schema.org/draft/2020-12/vocab/format-assertion": true},
+  "$dynamicAnchor": "meta",
+  "title": "Format vocabulary meta-schema for assertion results",
+  "type": ["object", "boolean"],
+  "properties": {"format": {"type": "string"}}
+})json";
+
+inline constexpr const char* metaschema_2020_12_content = R"json({
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "$id": "https://json-schema.org/draft/2020-12/meta/content",
+  "$vocabulary": {"https://json-schema.org/draft/2020-12/vocab/content": true},
+  "$dynamicAnchor": "meta",
+  "title": "Content vocabulary meta-schema",
+  "type": ["object", "boolean"],
+  "properties": {
+    "contentEncoding": {"type": "string"},
+    "contentMediaType": {"type": "string"},
+    "contentSchema": {"$dynamicRef": "#meta"}
+  }
+})json";
+
+/// The built-in metaschema documents by URI (without fragment), parsed on
+/// first use and then shared read-only by every compile. A template so that
+/// the JSON parser is instantiated only where compile() is.
+template <class Json = nlohmann::json>
+[[nodiscard]] const std::map<std::string, Json, std::less<>>& builtin_metaschemas() {
+  static const std::map<std::string, Json, std::less<>> docs = [] {
+    std::map<std::string, Json, std::less<>> m;
+    m.emplace(std::string(draft7_uri), Json::parse(metaschema_draft7));
+    m.emplace(std::string(draft2020_12_uri), Json::parse(metaschema_2020_12));
+    const std::string meta = "https://json-schema.org/draft/2020-12/meta/";
+    m.emplace(meta + "core", Json::parse(metaschema_2020_12_core));
+    m.emplace(meta + "applicator", Json::parse(metaschema_2020_12_applicator));
+    m.emplace(meta + "unevaluated", Json::parse(metaschema_2020_12_unevaluated));
+    m.emplace(meta + "validation", Json::parse(metaschema_2020_12_validation));
+    m.emplace(meta + "meta-data", Json::parse(metaschema_2020_12_meta_data));
+    m.emplace(meta + "format-annotation", Json::parse(metaschema_2020_12_format_annotation));
+    m.emplace(meta + "format-assertion", Json::parse(metaschema_2020_12_format_assertion));
+    m.emplace(meta + "content", Json::parse(metaschema_2020_12_content));
+    return m;
+  }();
+  return docs;
+}
+
+}  // namespace aura::schema::detail
+#endif  // AURA_SI_AURA_SCHEMA_DETAIL_METASCHEMAS_HPP
+// ---- end aura/schema/detail/metaschemas.hpp
+
+namespace aura::schema::detail {
+
+/// Vocabularies in force for a schema object (2020-12 `$vocabulary`).
+enum vocab_bit : std::uint32_t {
+  v_applicator = 1u << 0,
+  v_validation = 1u << 1,
+  v_unevaluated = 1u << 2,
+  v_format_assertion = 1u << 3,
+  v_default = v_applicator | v_validation | v_unevaluated,
+};
+
+/// Thrown inside the compiler only; `compile()` turns it into an error.
+struct compile_failure {
+  std::string message;
+  std::string where;
+};
+
+/// A template only so that it is instantiated where compile() is called.
+template <class Json = nlohmann::json>
+class compiler {
+ public:
+  explicit compiler(const options& opts) : opts_(opts) {}
+
+  tree run(const Json& schema) {
+    std::uint32_t doc = add_document(std::string(root_uri), schema, opts_.default_dialect, v_default);
+    t_.root_dialect = scanned_.at({doc, ""}).d;
+    t_.root = node_at(doc, "");
+    // every dynamic anchor must have a node for the evaluator's scope walk
+    for (std::size_t i = 0; i < pending_anchors_.size(); ++i) {
+      auto [res, name, loc] = pending_anchors_[i];
+      node_id id = node_at(loc.first, loc.second);
+      t_.resources[res].dynamic_anchors.push_back({name, id});
+    }
+    check_cycles();
+    t_.validate_fn = &run_validate<Json>;
+    t_.check_fn = &run_check<Json>;
+    return std::move(t_);
+  }
+
+ private:
+  static constexpr std::string_view root_uri = "aura:/root.schema.json";
+  using location = std::pair<std::uint32_t, std::string>;  // document, JSON pointer
+
+  struct scan_info {
+    std::string base;
+    dialect d;
+    std::uint32_t vocab;
+    std::uint32_t resource;
+  };
+
+  const options& opts_;
+  std::deque<Json> docs_;
+  std::vector<std::string> doc_uri_;
+  std::map<location, scan_info> scanned_;
+  std::map<std::string, location, std::less<>> ids_;  // "uri" and "uri#anchor"
+  std::map<location, node_id> compiled_;
+  std::vector<std::string> node_where_;
+  std::vector<std::tuple<std::uint32_t, std::string, location>> pending_anchors_;
+  tree t_;
+  std::size_t build_depth_ = 0;
+  static constexpr std::size_t max_build_depth = 2000;
+
+  // ---- errors -----------------------------------------------------------
+  [[nodiscard]] std::string where(std::uint32_t doc, std::string_view ptr) const {
+    std::string w = doc == 0 ? std::string() : doc_uri_[doc];
+    w += "#";
+    w += ptr;
+    return w;
+  }
+  [[noreturn]] void fail(std::uint32_t doc, std::string_view ptr, std::string message) const {
+    throw compile_failure{std::move(message), where(doc, ptr)};
+  }
+
+  // ---- dialects and vocabularies ----------------------------------------
+  struct dialect_info {
+    dialect d;
+    std::uint32_t vocab;
+  };
+
+  dialect_info dialect_of(std::string_view schema_uri, std::uint32_t doc, const std::string& ptr, int depth = 0) {
+    std::string uri(strip_fragment(schema_uri));
+    if (uri == draft7_uri || uri == "https://json-schema.org/draft-07/schema") return {dialect::draft7, v_default};
+    if (uri == draft2020_12_uri || uri == "http://json-schema.org/draft/2020-12/schema")
+      return {dialect::draft2020_12, v_default};
+    if (uri.find("json-schema.org/draft-0") != std::string::npos ||
+        uri.find("json-schema.org/draft/2019-09") != std::string::npos ||
+        uri.find("json-schema.org/schema") != std::string::npos) {
+      fail(doc, ptr + "/$schema", "unsupported dialect \"" + std::string(schema_uri) +
+                                      "\" (supported: draft 7 and 2020-12)");
+    }
+    if (depth > 8) fail(doc, ptr + "/$schema", "metaschema chain too long at \"" + uri + "\"");
+    // a custom metaschema: its $vocabulary decides
+    std::optional<Json> meta;
+    if (auto it = ids_.find(uri); it != ids_.end()) {
+      meta = json_at(it->second.first, it->second.second);
+    } else if (auto b = builtin_metaschemas<Json>().find(uri); b != builtin_metaschemas<Json>().end()) {
+      meta = b->second;
+    } else if (opts_.resolve) {
+      meta = opts_.resolve(uri);
+    }
+    if (!meta || !meta->is_object())
+      fail(doc, ptr + "/$schema", "cannot resolve metaschema \"" + std::string(schema_uri) + "\"");
+    dialect_info info{dialect::draft2020_12, v_default};
+    if (auto s = meta->find("$schema"); s != meta->end() && s->is_string() && strip_fragment(s->template get_ref<const std::string&>()) != uri)
+      info = dialect_of(s->template get_ref<const std::string&>(), doc, ptr, depth + 1);
+    if (auto v = meta->find("$vocabulary"); v != meta->end() && v->is_object()) {
+      info.vocab = 0;
+      const std::string prefix = "https://json-schema.org/draft/2020-12/vocab/";
+      for (auto it = v->begin(); it != v->end(); ++it) {
+        const std::string& name = it.key();
+        bool required = it.value().is_boolean() && it.value().template get<bool>();
+        if (name == prefix + "applicator") info.vocab |= v_applicator;
+        else if (name == prefix + "validation") info.vocab |= v_validation;
+        else if (name == prefix + "unevaluated") info.vocab |= v_unevaluated;
+        else if (name == prefix + "format-assertion") info.vocab |= v_format_assertion;
+        else if (name == prefix + "core" || name == prefix + "meta-data" || name == prefix + "format-annotation" ||
+                 name == prefix + "content") {
+        } else if (required) {
+          fail(doc, ptr + "/$schema", "metaschema requires unknown vocabulary \"" + name + "\"");
+        }
+      }
+      info.d = dialect::draft2020_12;
+    }
+    return info;
+  }
+
+  // ---- documents and scanning -------------------------------------------
+  std::uint32_t add_document(std::string uri, const Json& doc, dialect d, std::uint32_t vocab) {
+    auto idx = static_cast<std::uint32_t>(docs_.size());
+    docs_.push_back(doc);
+    doc_uri_.push_back(uri);
+    ids_.emplace(uri, location{idx, ""});
+    scan(idx, "", docs_.back(), uri, d, vocab, new_resource(uri), 0);
+    return idx;
+  }
+
+  std::uint32_t new_resource(const std::string& uri) {
+    t_.resources.push_back(resource{uri, {}});
+    return static_cast<std::uint32_t>(t_.resources.size() - 1);
+  }
+
+  void scan(std::uint32_t doc, const std::string& ptr, const Json& j, std::string base, dialect d,
+            std::uint32_t vocab, std::uint32_t res, std::size_t depth) {
+    if (depth > opts_.max_schema_depth) fail(doc, ptr, "schema nested deeper than " + std::to_string(opts_.max_schema_depth));
+    if (scanned_.count({doc, ptr}) != 0) return;
+    if (!j.is_object()) {
+      scanned_.emplace(location{doc, ptr}, scan_info{base, d, vocab, res});
+      return;
+    }
+    if (auto s = j.find("$schema"); s != j.end() && (ptr.empty() || j.contains("$id"))) {
+      if (!s->is_string()) fail(doc, ptr + "/$schema", "$schema must be a string");
+      auto info = dialect_of(s->template get_ref<const std::string&>(), doc, ptr);
+      d = info.d;
+      vocab = info.vocab;
+    }
+    const bool d7 = d == dialect::draft7;
+    if (auto id = j.find("$id"); id != j.end() && !(d7 && j.contains("$ref"))) {
+      if (!id->is_string()) fail(doc, ptr + "/$id", "$id must be a string");
+      const std::string& text = id->template get_ref<const std::string&>();
+      std::string resolved = resolve_uri(base, text);
+      std::string no_frag(strip_fragment(resolved));
+      std::string frag = resolved.size() > no_frag.size() ? resolved.substr(no_frag.size() + 1) : std::string();
+      if (!(d7 && !text.empty() && text[0] == '#')) {
+        if (no_frag != base || ptr.empty()) {
+          base = no_frag;
+          if (!ptr.empty()) res = new_resource(base);
+          else t_.resources[res].uri = base;
+          ids_.emplace(base, location{doc, ptr});
+        }
+      }
+      if (!frag.empty()) ids_.emplace(base + "#" + frag, location{doc, ptr});
+    }
+    if (!d7) {
+      if (auto a = j.find("$anchor"); a != j.end()) {
+        if (!a->is_string()) fail(doc, ptr + "/$anchor", "$anchor must be a string");
+        ids_.emplace(base + "#" + a->template get<std::string>(), location{doc, ptr});
+      }
+      if (auto a = j.find("$dynamicAnchor"); a != j.end()) {
+        if (!a->is_string()) fail(doc, ptr + "/$dynamicAnchor", "$dynamicAnchor must be a string");
+        ids_.emplace(base + "#" + a->template get<std::string>(), location{doc, ptr});
+        pending_anchors_.emplace_back(res, a->template get<std::string>(), location{doc, ptr});
+      }
+    }
+    scanned_.emplace(location{doc, ptr}, scan_info{base, d, vocab, res});
+
+    auto sub = [&](const std::string& p, const Json& v) {
+      if (v.is_object() || v.is_boolean()) scan(doc, p, v, base, d, vocab, res, depth + 1);
+    };
+    static constexpr const char* single[] = {"additionalProperties", "propertyNames", "not", "if", "then", "else",
+                                             "contains", "unevaluatedItems", "unevaluatedProperties",
+                                             "additionalItems", "contentSchema", "items"};
+    static constexpr const char* arrays[] = {"allOf", "anyOf", "oneOf", "prefixItems", "items"};
+    static constexpr const char* maps[] = {"properties", "patternProperties", "$defs", "definitions",
+                                           "dependentSchemas", "dependencies"};
+    for (const char* k : single)
+      if (auto it = j.find(k); it != j.end()) sub(ptr + "/" + pointer_token(k), *it);
+    for (const char* k : arrays)
+      if (auto it = j.find(k); it != j.end() && it->is_array())
+        for (std::size_t i = 0; i < it->size(); ++i) sub(ptr + "/" + k + "/" + std::to_string(i), (*it)[i]);
+    for (const char* k : maps)
+      if (auto it = j.find(k); it != j.end() && it->is_object())
+        for (auto m = it->begin(); m != it->end(); ++m)
+          sub(ptr + "/" + pointer_token(k) + "/" + pointer_token(m.key()), m.value());
+  }
+
+  // Scan info for a location never scanned (inside an unknown keyword):
+  // the nearest scanned ancestor's, then scan the subtree under it.
+  const scan_info& info_at(std::uint32_t doc, const std::string& ptr, const Json& j) {
+    if (auto it = scanned_.find({doc, ptr}); it != scanned_.end()) return it->second;
+    std::string up = ptr;
+    while (true) {
+      std::size_t cut = up.rfind('/');
+      up = cut == std::string::npos ? std::string() : up.substr(0, cut);
+      if (auto it = scanned_.find({doc, up}); it != scanned_.end()) {
+        scan_info parent = it->second;
+        scan(doc, ptr, j, parent.base, parent.d, parent.vocab, parent.resource, 0);
+        return scanned_.at({doc, ptr});
+      }
+      if (up.empty()) fail(doc, ptr, "location outside any scanned schema");
+    }
+  }
+
+  const Json* json_ptr(std::uint32_t doc, const std::string& ptr) const {
+    std::vector<std::string> tokens;
+    if (!split_pointer(ptr, tokens)) return nullptr;
+    const Json* cur = &docs_[doc];
+    for (const auto& t : tokens) {
+      if (cur->is_object()) {
+        auto it = cur->find(t);
+        if (it == cur->end()) return nullptr;
+        cur = &*it;
+      } else if (cur->is_array()) {
+        if (t.empty() || t.size() > 9 || t.find_first_not_of("0123456789") != std::string::npos ||
+            (t.size() > 1 && t[0] == '0'))
+          return nullptr;
+        std::size_t i = std::stoul(t);
+        if (i >= cur->size()) return nullptr;
+        cur = &(*cur)[i];
+      } else {
+        return nullptr;
+      }
+    }
+    return cur;
+  }
+  const Json& json_at(std::uint32_t doc, const std::string& ptr) const {
+    const Json* j = json_ptr(doc, ptr);
+    if (j == nullptr) fail(doc, ptr, "no such location");
+    return *j;
+  }
+
+  // ---- references -------------------------------------------------------
+  // The document holding `uri` (no fragment): registered, built in, or
+  // served by the caller's resolver.
+  location find_resource(const std::string& uri, dialect d, std::uint32_t doc, const std::string& ptr) {
+    if (auto it = ids_.find(uri); it != ids_.end()) return it->second;
+    if (auto b = builtin_metaschemas<Json>().find(uri); b != builtin_metaschemas<Json>().end()) {
+      add_document(uri, b->second, d, v_default);
+      return ids_.at(uri);
+    }
+    if (opts_.resolve) {
+      std::optional<Json> remote = opts_.resolve(uri);
+      if (remote) {
+        add_document(uri, *remote, d, v_default);
+        return ids_.at(uri);
+      }
+    }
+    fail(doc, ptr, "cannot resolve \"" + uri + "\"" + (opts_.resolve ? "" : " (no resolver given)"));
+  }
+
+  location resolve_ref(const std::string& base, const std::string& ref, dialect d, std::uint32_t doc,
+                       const std::string& ptr) {
+    std::string abs = resolve_uri(base, ref);
+    std::string uri(strip_fragment(abs));
+    std::string frag = abs.size() > uri.size() ? abs.substr(uri.size() + 1) : std::string();
+    location res = find_resource(uri, d, doc, ptr);
+    if (frag.empty()) return res;
+    if (frag[0] == '/') {
+      location target{res.first, res.second + percent_decode(frag)};
+      if (json_ptr(target.first, target.second) == nullptr)
+        fail(doc, ptr, "$ref target \"" + abs + "\" does not exist");
+      return target;
+    }
+    auto it = ids_.find(uri + "#" + frag);
+    if (it == ids_.end()) fail(doc, ptr, "no anchor \"" + frag + "\" in \"" + uri + "\"");
+    return it->second;
+  }
+
+  // ---- nodes ------------------------------------------------------------
+  node_id node_at(std::uint32_t doc, const std::string& ptr) {
+    if (auto it = compiled_.find({doc, ptr}); it != compiled_.end()) return it->second;
+    const Json& j = json_at(doc, ptr);
+    scan_info info = info_at(doc, ptr, j);
+    auto id = static_cast<node_id>(t_.nodes.size());
+    t_.nodes.emplace_back();
+    node_where_.push_back(where(doc, ptr));
+    compiled_.emplace(location{doc, ptr}, id);
+    if (++build_depth_ > max_build_depth)
+      fail(doc, ptr, "schema nested deeper than " + std::to_string(max_build_depth) + " levels (through $ref)");
+    node n = build(doc, ptr, j, info);
+    --build_depth_;
+    t_.nodes[id] = std::move(n);
+    return id;
+  }
+
+  static std::string child(const std::string& ptr, std::string_view key) { return ptr + "/" + pointer_token(key); }
+
+  std::size_t count(const Json& v, std::uint32_t doc, const std::string& p) const {
+    if (v.is_number_unsigned()) return static_cast<std::size_t>(v.template get<std::uint64_t>());
+    if (v.is_number_integer() && v.template get<std::int64_t>() >= 0) return static_cast<std::size_t>(v.template get<std::int64_t>());
+    if (v.is_number_float()) {
+      double d = v.template get<double>();
+      if (d >= 0 && std::floor(d) == d) return d >= 1.8e19 ? no_limit : static_cast<std::size_t>(d);
+    }
+    fail(doc, p, "must be a non-negative integer");
+  }
+  double number(const Json& v, std::uint32_t doc, const std::string& p) const {
+    if (!v.is_number()) fail(doc, p, "must be a number");
+    return v.template get<double>();
+  }
+  std::vector<std::string> strings(const Json& v, std::uint32_t doc, const std::string& p) const {
+    if (!v.is_array()) fail(doc, p, "must be an array of strings");
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      if (!v[i].is_string()) fail(doc, p + "/" + std::to_string(i), "must be a string");
+      out.push_back(v[i].template get<std::string>());
+    }
+    return out;
+  }
+  node_id schema_child(std::uint32_t doc, const std::string& p, const Json& v) {
+    if (!v.is_object() && !v.is_boolean()) fail(doc, p, "a schema must be an object or a boolean");
+    return node_at(doc, p);
+  }
+  std::vector<node_id> schema_array(std::uint32_t doc, const std::string& p, const Json& v,
+                                    bool non_empty) {
+    if (!v.is_array() || (non_empty && v.empty()))
+      fail(doc, p, non_empty ? "must be a non-empty array of schemas" : "must be an array of schemas");
+    std::vector<node_id> out;
+    for (std::size_t i = 0; i < v.size(); ++i) out.push_back(schema_child(doc, p + "/" + std::to_string(i), v[i]));
+    return out;
+  }
+  std::uint32_t compile_regex(const std::string& source, std::uint32_t doc, const std::string& p) {
+    regex re;
+    std::string err;
+    if (!re.compile(source, opts_.regex, err)) fail(doc, p, "invalid regex " + Json(source).dump() + ": " + err);
+    t_.regexes.push_back(std::move(re));
+    return static_cast<std::uint32_t>(t_.regexes.size() - 1);
+  }
+
+  node build(std::uint32_t doc, const std::string& ptr, const Json& j, const scan_info& info) {
+    node n;
+    n.resource = info.resource;
+    if (j.is_boolean()) {
+      n.is_false = !j.template get<bool>();
+      return n;
+    }
+    if (!j.is_object()) fail(doc, ptr, "a schema must be an object or a boolean");
+    const bool d7 = info.d == dialect::draft7;
+    auto find = [&](const char* k) { return j.find(k); };
+    auto end = j.end();
+
+    if (auto r = find("$ref"); r != end) {
+      if (!r->is_string()) fail(doc, child(ptr, "$ref"), "$ref must be a string");
+      location target = resolve_ref(info.base, r->template get<std::string>(), info.d, doc, child(ptr, "$ref"));
+      n.ref = node_at(target.first, target.second);
+      n.has |= h_ref;
+      if (d7) return n;  // draft 7: $ref overrides its siblings
+    }
+    if (!d7) {
+      if (auto r = find("$dynamicRef"); r != end) {
+        if (!r->is_string()) fail(doc, child(ptr, "$dynamicRef"), "$dynamicRef must be a string");
+        const std::string text = r->template get<std::string>();
+        location target = resolve_ref(info.base, text, info.d, doc, child(ptr, "$dynamicRef"));
+        n.dynamic_ref = node_at(target.first, target.second);
+        n.has |= h_ref;
+        std::string abs = resolve_uri(info.base, text);
+        std::size_t hash = abs.find('#');
+        std::string frag = hash == std::string::npos ? std::string() : abs.substr(hash + 1);
+        if (!frag.empty() && frag[0] != '/') {
+          const Json& tj = json_at(target.first, target.second);
+          auto da = tj.is_object() ? tj.find("$dynamicAnchor") : tj.end();
+          if (tj.is_object() && da != tj.end() && da->is_string() && da->template get<std::string>() == frag)
+            n.dynamic_name = frag;  // bookended: look it up in the dynamic scope
+        }
+      }
+    }
+
+    // -- validation vocabulary
+    if ((info.vocab & v_validation) != 0) {
+      if (auto t = find("type"); t != end) {
+        auto bit = [&](const Json& v, const std::string& p) -> std::uint8_t {
+          if (!v.is_string()) fail(doc, p, "type must be a string or an array of strings");
+          const std::string& s = v.template get_ref<const std::string&>();
+          if (s == "null") return t_null;
+          if (s == "boolean") return t_boolean;
+          if (s == "object") return t_object;
+          if (s == "array") return t_array;
+          if (s == "number") return t_number | t_integer;
+          if (s == "string") return t_string;
+          if (s == "integer") return t_integer;
+          fail(doc, p, "unknown type \"" + s + "\"");
+        };
+        if (t->is_array()) {
+          for (std::size_t i = 0; i < t->size(); ++i) n.types |= bit((*t)[i], child(ptr, "type") + "/" + std::to_string(i));
+        } else {
+          n.types = bit(*t, child(ptr, "type"));
+        }
+        n.has |= h_type;
+      }
+      if (auto c = find("const"); c != end) {
+        n.const_value = *c;
+        n.has |= h_const;
+      }
+      if (auto e = find("enum"); e != end) {
+        if (!e->is_array()) fail(doc, child(ptr, "enum"), "enum must be an array");
+        n.enum_values.assign(e->begin(), e->end());
+        bool all_strings = !e->empty();
+        for (const auto& v : *e) all_strings = all_strings && v.is_string();
+        if (all_strings)
+          for (const auto& v : *e) n.enum_strings.push_back(v.template get<std::string>());
+        n.has |= h_enum;
+      }
+      auto num_kw = [&](const char* k, bool& has, double& into) {
+        if (auto v = find(k); v != end) {
+          into = number(*v, doc, child(ptr, k));
+          has = true;
+          n.has |= h_number;
+        }
+      };
+      num_kw("minimum", n.has_minimum, n.minimum);
+      num_kw("maximum", n.has_maximum, n.maximum);
+      num_kw("exclusiveMinimum", n.has_xmin, n.exclusive_minimum);
+      num_kw("exclusiveMaximum", n.has_xmax, n.exclusive_maximum);
+      num_kw("multipleOf", n.has_multiple, n.multiple_of);
+      if (n.has_multiple && !(n.multiple_of > 0)) fail(doc, child(ptr, "multipleOf"), "multipleOf must be greater than 0");
+      auto count_kw = [&](const char* k, std::size_t& into, std::uint32_t group) {
+        if (auto v = find(k); v != end) {
+          into = count(*v, doc, child(ptr, k));
+          n.has |= group;
+        }
+      };
+      count_kw("minLength", n.min_length, h_string);
+      count_kw("maxLength", n.max_length, h_string);
+      count_kw("minItems", n.min_items, h_array);
+      count_kw("maxItems", n.max_items, h_array);
+      count_kw("minProperties", n.min_properties, h_object);
+      count_kw("maxProperties", n.max_properties, h_object);
+      if (auto p = find("pattern"); p != end) {
+        if (!p->is_string()) fail(doc, child(ptr, "pattern"), "pattern must be a string");
+        n.pattern_source = p->template get<std::string>();
+        n.pattern = compile_regex(n.pattern_source, doc, child(ptr, "pattern"));
+        n.has |= h_string;
+      }
+      if (auto u = find("uniqueItems"); u != end) {
+        if (!u->is_boolean()) fail(doc, child(ptr, "uniqueItems"), "uniqueItems must be a boolean");
+        n.unique_items = u->template get<bool>();
+        if (n.unique_items) n.has |= h_array;
+      }
+      if (auto r = find("required"); r != end) {
+        n.required = strings(*r, doc, child(ptr, "required"));
+        if (!n.required.empty()) n.has |= h_object;
+      }
+      if (!d7) {
+        if (auto dr = find("dependentRequired"); dr != end) {
+          if (!dr->is_object()) fail(doc, child(ptr, "dependentRequired"), "dependentRequired must be an object");
+          for (auto it = dr->begin(); it != dr->end(); ++it)
+            n.dependent_required.push_back(
+                {it.key(), strings(it.value(), doc, child(child(ptr, "dependentRequired"), it.key()))});
+          n.has |= h_object;
+        }
+      }
+    }
+    if (auto f = find("format"); f != end) {
+      if (!f->is_string()) fail(doc, child(ptr, "format"), "format must be a string");
+      n.format_name = f->template get<std::string>();
+      n.format = format_from_name(n.format_name);
+      n.assert_format = (opts_.assert_format || (info.vocab & v_format_assertion) != 0) && n.format != format_id::unknown;
+      if (n.assert_format) n.has |= h_string;
+    }
+
+    // -- applicator vocabulary
+    if ((info.vocab & v_applicator) != 0) {
+      if (auto it = find("properties"); it != end) {
+        if (!it->is_object()) fail(doc, child(ptr, "properties"), "properties must be an object");
+        for (auto m = it->begin(); m != it->end(); ++m)
+          n.properties.push_back({m.key(), schema_child(doc, child(child(ptr, "properties"), m.key()), m.value())});
+        n.has |= h_object;  // sorted already: nlohmann objects iterate in key order
+      }
+      if (auto it = find("patternProperties"); it != end) {
+        if (!it->is_object()) fail(doc, child(ptr, "patternProperties"), "patternProperties must be an object");
+        for (auto m = it->begin(); m != it->end(); ++m) {
+          std::string p = child(child(ptr, "patternProperties"), m.key());
+          std::uint32_t re = compile_regex(m.key(), doc, p);
+          n.pattern_properties.push_back({re, schema_child(doc, p, m.value()), m.key()});
+        }
+        n.has |= h_object;
+      }
+      if (auto it = find("additionalProperties"); it != end) {
+        n.additional_properties = schema_child(doc, child(ptr, "additionalProperties"), *it);
+        n.has |= h_object;
+      }
+      if (auto it = find("propertyNames"); it != end) {
+        n.property_names = schema_child(doc, child(ptr, "propertyNames"), *it);
+        n.has |= h_object;
+      }
+      if (d7) {
+        if (auto it = find("dependencies"); it != end) {
+          if (!it->is_object()) fail(doc, child(ptr, "dependencies"), "dependencies must be an object");
+          n.dependent_required_keyword = "/dependencies";
+          n.dependent_schemas_keyword = "/dependencies/";
+          for (auto m = it->begin(); m != it->end(); ++m) {
+            std::string p = child(child(ptr, "dependencies"), m.key());
+            if (m.value().is_array())
+              n.dependent_required.push_back({m.key(), strings(m.value(), doc, p)});
+            else
+              n.dependent_schemas.push_back({m.key(), schema_child(doc, p, m.value())});
+          }
+          n.has |= h_object;
+        }
+      } else if (auto it = find("dependentSchemas"); it != end) {
+        if (!it->is_object()) fail(doc, child(ptr, "dependentSchemas"), "dependentSchemas must be an object");
+        for (auto m = it->begin(); m != it->end(); ++m)
+          n.dependent_schemas.push_back(
+              {m.key(), schema_child(doc, child(child(ptr, "dependentSchemas"), m.key()), m.value())});
+        n.has |= h_object;
+      }
+      // arrays
+      if (d7) {
+        n.prefix_keyword = "items";
+        n.items_keyword = "additionalItems";
+        if (auto it = find("items"); it != end) {
+          if (it->is_array()) {
+            n.prefix_items = schema_array(doc, child(ptr, "items"), *it, false);
+            if (auto a = find("additionalItems"); a != end) {
+              n.items = schema_child(doc, child(ptr, "additionalItems"), *a);
+              n.items_is_additional = true;
+            }
+          } else {
+            n.items = schema_child(doc, child(ptr, "items"), *it);
+            n.items_keyword = "items";
+          }
+          n.has |= h_array;
+        }
+      } else {
+        if (auto it = find("prefixItems"); it != end) {
+          n.prefix_items = schema_array(doc, child(ptr, "prefixItems"), *it, true);
+          n.has |= h_array;
+        }
+        if (auto it = find("items"); it != end) {
+          if (it->is_array()) fail(doc, child(ptr, "items"), "items must be a schema in 2020-12 (use prefixItems for tuples)");
+          n.items = schema_child(doc, child(ptr, "items"), *it);
+          n.has |= h_array;
+        }
+      }
+      if (auto it = find("contains"); it != end) {
+        n.contains = schema_child(doc, child(ptr, "contains"), *it);
+        n.has |= h_array;
+        if (!d7 && (info.vocab & v_validation) != 0) {
+          if (auto m = find("minContains"); m != end) n.min_contains = count(*m, doc, child(ptr, "minContains"));
+          if (auto m = find("maxContains"); m != end) n.max_contains = count(*m, doc, child(ptr, "maxContains"));
+        }
+      }
+      // in place
+      if (auto it = find("allOf"); it != end) {
+        n.all_of = schema_array(doc, child(ptr, "allOf"), *it, true);
+        n.has |= h_inplace;
+      }
+      if (auto it = find("anyOf"); it != end) {
+        n.any_of = schema_array(doc, child(ptr, "anyOf"), *it, true);
+        n.has |= h_inplace;
+      }
+      if (auto it = find("oneOf"); it != end) {
+        n.one_of = schema_array(doc, child(ptr, "oneOf"), *it, true);
+        n.has |= h_inplace;
+      }
+      if (auto it = find("not"); it != end) {
+        n.not_schema = schema_child(doc, child(ptr, "not"), *it);
+        n.has |= h_inplace;
+      }
+      if (auto it = find("if"); it != end) {
+        n.if_schema = schema_child(doc, child(ptr, "if"), *it);
+        if (auto t = find("then"); t != end) n.then_schema = schema_child(doc, child(ptr, "then"), *t);
+        if (auto e = find("else"); e != end) n.else_schema = schema_child(doc, child(ptr, "else"), *e);
+        n.has |= h_inplace;
+      }
+    }
+    if (!d7 && (info.vocab & v_unevaluated) != 0) {
+      if (auto it = find("unevaluatedProperties"); it != end) {
+        n.unevaluated_properties = schema_child(doc, child(ptr, "unevaluatedProperties"), *it);
+        n.has |= h_unevaluated;
+      }
+      if (auto it = find("unevaluatedItems"); it != end) {
+        n.unevaluated_items = schema_child(doc, child(ptr, "unevaluatedItems"), *it);
+        n.has |= h_unevaluated;
+      }
+    }
+    // `required` names that `properties` lists are checked during the walk
+    // over the instance's members; only the others need a lookup each
+    if (!n.required.empty()) {
+      std::vector<std::string> names = n.required;
+      std::sort(names.begin(), names.end());
+      names.erase(std::unique(names.begin(), names.end()), names.end());
+      for (auto& name : names) {
+        auto it = std::lower_bound(n.properties.begin(), n.properties.end(), name,
+                                   [](const named_node& p, const std::string& k) { return p.name < k; });
+        if (it != n.properties.end() && it->name == name) {
+          it->required = true;
+          ++n.required_in_properties;
+        } else {
+          n.required_extra.push_back(name);
+        }
+      }
+    }
+    // definitions are compiled too, so a broken one is an error even unused
+    for (const char* k : {"$defs", "definitions"}) {
+      if ((k[0] == '$') == d7) continue;
+      if (auto it = find(k); it != end) {
+        if (!it->is_object()) fail(doc, child(ptr, k), std::string(k) + " must be an object");
+        for (auto m = it->begin(); m != it->end(); ++m) (void)schema_child(doc, child(child(ptr, k), m.key()), m.value());
+      }
+    }
+    return n;
+  }
+
+  // A cycle of in-place applicators ($ref, allOf, ...) never reaches a
+  // deeper instance location: evaluating it could not terminate.
+  void check_cycles() const {
+    const std::size_t n = t_.nodes.size();
+    std::vector<std::uint8_t> state(n, 0);  // 0 new, 1 on stack, 2 done
+    auto edges = [&](node_id id) {
+      const node& x = t_.nodes[id];
+      std::vector<node_id> out = x.all_of;
+      out.insert(out.end(), x.any_of.begin(), x.any_of.end());
+      out.insert(out.end(), x.one_of.begin(), x.one_of.end());
+      for (node_id e : {x.ref, x.dynamic_ref, x.not_schema, x.if_schema, x.then_schema, x.else_schema})
+        if (e != no_node) out.push_back(e);
+      for (const auto& d : x.dependent_schemas) out.push_back(d.schema);
+      return out;
+    };
+    for (node_id start = 0; start < n; ++start) {
+      if (state[start] != 0) continue;
+      std::vector<std::pair<node_id, std::vector<node_id>>> dfs;
+      dfs.emplace_back(start, edges(start));
+      state[start] = 1;
+      while (!dfs.empty()) {
+        auto& [id, out] = dfs.back();
+        if (out.empty()) {
+          state[id] = 2;
+          dfs.pop_back();
+          continue;
+        }
+        node_id next = out.back();
+        out.pop_back();
+        if (state[next] == 1) {
+          throw compile_failure{"$ref cycle that never moves into the instance (evaluation would not terminate)",
+                                node_where_[next]};
+        }
+        if (state[next] == 0) {
+          state[next] = 1;
+          dfs.emplace_back(next, edges(next));
+        }
+      }
+    }
+  }
+};
+
+}  // namespace aura::schema::detail
+#endif  // AURA_SI_AURA_SCHEMA_DETAIL_COMPILER_HPP
+// ---- end aura/schema/detail/compiler.hpp
+
+namespace aura::schema {
+
+/// Compiles `schema` (dialect from `$schema`, else `opts.default_dialect`).
+/// A bad schema - wrong keyword type, unresolvable `$ref`, invalid regex,
+/// a `$ref` cycle that never consumes input - is an `errc::schema_error`
+/// whose `where` is the JSON pointer of the offending schema location.
+///
+/// A function template (always `nlohmann::json`) only so that the compiler and
+/// evaluator are generated in the translation units that call it.
+template <class Json = nlohmann::json, std::enable_if_t<std::is_same_v<Json, nlohmann::json>, int> = 0>
+[[nodiscard]] result<validator> compile(const Json& schema, const options& opts = {}) {
+  try {
+    detail::compiler<Json> c(opts);
+    return validator(std::make_shared<const detail::tree>(c.run(schema)));
+  } catch (const detail::compile_failure& f) {
+    return fail(errc::schema_error, f.message, f.where);
+  } catch (const std::bad_alloc&) {
+    return fail(errc::limit_exceeded, "out of memory while compiling the schema");
+  } catch (const std::exception& e) {  // a throwing resolver, a malformed document
+    return fail(errc::schema_error, std::string("schema compilation failed: ") + e.what());
+  }
+}
+
+}  // namespace aura::schema
+#endif  // AURA_SI_AURA_SCHEMA_COMPILE_HPP
+// ---- end aura/schema/compile.hpp
+#endif  // AURA_SI_AURA_SCHEMA_SCHEMA_HPP
+// ---- end aura/schema/schema.hpp
+// ---- begin aura/schema/payload_check.hpp
+#ifndef AURA_SI_AURA_SCHEMA_PAYLOAD_CHECK_HPP
+#define AURA_SI_AURA_SCHEMA_PAYLOAD_CHECK_HPP
+// aura/schema/payload_check.hpp - a compiled schema as a chain's payload check,
+// so every mutation is re-validated at once (DESIGN §3).
+
+#include <optional>
+#include <string>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+
+namespace aura::schema {
+
+namespace detail {
+/// The first error of an invalid value, as an aura::error at its JSON pointer.
+[[nodiscard]] inline aura::error first_error(const validator& v, const nlohmann::json& value) {
+  auto errors = v.check(value);
+  if (errors.empty()) return aura::error{errc::validation_failed, "value does not match its schema", {}, {}, {}};
+  const auto& e = errors.front();
+  std::string where = e.instance_location.empty() ? std::string("/") : e.instance_location;
+  return aura::error{errc::validation_failed, e.message + " (schema " + e.keyword_location + ")", {}, {},
+                     std::move(where)};
+}
+}  // namespace detail
+
+/// For `bus.declare(name, flags, aura::schema::payload_check(v))` and
+/// `chain<dynamic_event>::set_payload_check`: the fast path validates; only an
+/// invalid value pays for the error report.
+[[nodiscard]] inline aura::payload_check<dynamic_event> payload_check(validator v) {
+  return [v = std::move(v)](const nlohmann::json& value) -> std::optional<aura::error> {
+    if (v.validate(value)) return std::nullopt;
+    return detail::first_error(v, value);
+  };
+}
+
+/// The same for a typed event with a JSON form: the payload is serialised and validated.
+template <class E>
+[[nodiscard]] aura::payload_check<E> payload_check_for(validator v) {
+  return [v = std::move(v)](const payload_t<E>& value) -> std::optional<aura::error> {
+    const nlohmann::json j = value;
+    if (v.validate(j)) return std::nullopt;
+    return detail::first_error(v, j);
+  };
+}
+
+}  // namespace aura::schema
+#endif  // AURA_SI_AURA_SCHEMA_PAYLOAD_CHECK_HPP
+// ---- end aura/schema/payload_check.hpp
+// ---- begin aura/agent/agent.hpp
+#ifndef AURA_SI_AURA_AGENT_AGENT_HPP
+#define AURA_SI_AURA_AGENT_AGENT_HPP
+// aura/agent/agent.hpp - the agent catalog: events, effects, tools, transforms,
+// conditions and the developer-workflow events. See docs/agent.md.
+
+// ---- begin aura/agent/fwd.hpp
+#ifndef AURA_SI_AURA_AGENT_FWD_HPP
+#define AURA_SI_AURA_AGENT_FWD_HPP
+// aura/agent/fwd.hpp - forward declarations of the agent catalog.
+
+namespace aura::agent {
+// state.hpp
+struct model_info;
+struct session_stats;
+struct todo_counts;
+struct tool_use;
+struct host_state;
+// message.hpp
+struct tool_call_ref;
+struct message;
+// effects.hpp
+struct injected_message;
+struct turn_effects;
+struct chat_effects;
+struct tool_output_effects;
+struct response_effects;
+struct error_effects;
+struct compaction_effects;
+// events.hpp
+struct session_start;
+struct session_end;
+struct chat_before;
+struct chat_after_response;
+struct tool_before_execution;
+struct tool_after_execution;
+struct agent_error;
+struct compaction_before;
+struct compaction_after;
+struct agent_switch;
+struct messages_transform;
+// tool_registry.hpp, tool_pipeline.hpp, transforms.hpp, conditions.hpp
+struct tool_spec;
+struct tool_definition;
+class tool_registry;
+struct tool_pipeline_options;
+struct tool_outcome;
+template <class E>
+class basic_tool_pipeline;
+using tool_pipeline = basic_tool_pipeline<tool_before_execution>;
+struct transform_outcome;
+template <class E>
+class basic_transform_pipeline;
+using transform_pipeline = basic_transform_pipeline<messages_transform>;
+struct condition_options;
+struct event_info;
+}  // namespace aura::agent
+#endif  // AURA_SI_AURA_AGENT_FWD_HPP
+// ---- end aura/agent/fwd.hpp
+// ---- begin aura/agent/state.hpp
+#ifndef AURA_SI_AURA_AGENT_STATE_HPP
+#define AURA_SI_AURA_AGENT_STATE_HPP
+// aura/agent/state.hpp - what an agent host knows at the moment it emits an event.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+// ---- begin aura/agent/detail/json.hpp
+#ifndef AURA_SI_AURA_AGENT_DETAIL_JSON_HPP
+#define AURA_SI_AURA_AGENT_DETAIL_JSON_HPP
+// aura/agent/detail/json.hpp - lenient field reading for the agent catalog's JSON forms.
+
+#include <initializer_list>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace aura::agent::detail {
+
+/// Reads `key` into `out` when present and not null; a missing key keeps the
+/// default, so plugins and older hosts may send partial objects. A present key
+/// of the wrong type throws (nlohmann::json::type_error), which the chains turn
+/// into a protocol error naming the hook.
+template <class T>
+void read(const nlohmann::json& j, std::string_view key, T& out) {
+  if (!j.is_object()) return;
+  auto it = j.find(key);
+  if (it != j.end() && !it->is_null()) it->get_to(out);
+}
+
+/// Reads a string or an array of strings into a list (the short and the long
+/// spelling of list-valued effects).
+inline void read_list(const nlohmann::json& j, std::string_view key, std::vector<std::string>& out) {
+  if (!j.is_object()) return;
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return;
+  if (it->is_string()) {
+    out.push_back(it->get<std::string>());
+    return;
+  }
+  for (const auto& v : *it) out.push_back(v.get<std::string>());
+}
+
+/// Throws when `j` has a key outside `allowed`: a misspelt effect is a
+/// protocol error rather than a silently ignored wish.
+inline void reject_unknown(const nlohmann::json& j, std::initializer_list<std::string_view> allowed,
+                           std::string_view what) {
+  if (!j.is_object()) throw std::invalid_argument(std::string(what) + " must be a JSON object");
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    bool known = false;
+    for (auto a : allowed) known = known || it.key() == a;
+    if (!known) throw std::invalid_argument("unknown " + std::string(what) + " field \"" + it.key() + "\"");
+  }
+}
+
+}  // namespace aura::agent::detail
+#endif  // AURA_SI_AURA_AGENT_DETAIL_JSON_HPP
+// ---- end aura/agent/detail/json.hpp
+
+namespace aura::agent {
+
+/// The model serving the session. `params_billions` stays empty until the host
+/// has resolved it (local models report it, hosted ones often never do).
+struct model_info {
+  std::string id;        ///< "provider/model" or the bare model name
+  std::string provider;
+  std::int64_t context_window = 0;  ///< tokens
+  std::optional<double> params_billions;
+  std::vector<std::string> capabilities;  ///< "tools", "vision", "thinking", ...
+};
+
+/// Counters over the whole session.
+struct session_stats {
+  std::int64_t turns = 0;
+  std::int64_t tool_calls = 0;
+  std::int64_t tool_errors = 0;
+  std::int64_t compactions = 0;
+  std::int64_t tokens_total = 0;  ///< tokens spent so far (input + output)
+};
+
+/// The session's todo list, counted.
+struct todo_counts {
+  std::int64_t pending = 0;
+  std::int64_t in_progress = 0;
+  std::int64_t done = 0;
+  [[nodiscard]] std::int64_t total() const noexcept { return pending + in_progress + done; }
+};
+
+/// One past tool call, newest last in `host_state::tool_history`.
+struct tool_use {
+  std::string tool;
+  bool ok = true;
+  std::int64_t duration_ms = 0;
+};
+
+/// The context every agent event carries: iteration, token estimate, agent,
+/// mode, model, stats, working directory, message and todo counts, recent tool
+/// history, session id, the tools on offer and the plugin's config.
+struct host_state {
+  std::string session_id;
+  std::int64_t iteration = 0;        ///< model calls in the current user turn
+  std::int64_t tokens = 0;           ///< estimated tokens of the current context
+  double context_percent = 0;        ///< tokens / model context window, 0..100
+  std::string agent;                 ///< the active agent ("build", "plan", ...)
+  std::string mode;                  ///< the host's mode ("interactive", "auto", ...)
+  bool autonomous = false;           ///< no user in the loop (read by the `auto` condition)
+  model_info model;
+  session_stats stats;
+  std::string workdir;
+  std::int64_t message_count = 0;
+  todo_counts todos;
+  std::vector<tool_use> tool_history;
+  std::vector<std::string> available_tools;
+  nlohmann::json plugin_config = nlohmann::json::object();  ///< the receiving plugin's merged config
+};
+
+// ---- JSON (the plugin-facing form; every field optional on input) ----------
+
+template <class BasicJson>
+void to_json(BasicJson& j, const model_info& m) {
+  j = {{"id", m.id}, {"provider", m.provider}, {"context_window", m.context_window},
+       {"capabilities", m.capabilities}};
+  j["params_billions"] = m.params_billions ? BasicJson(*m.params_billions) : BasicJson(nullptr);
+}
+template <class BasicJson>
+void from_json(const BasicJson& j, model_info& m) {
+  detail::read(j, "id", m.id);
+  detail::read(j, "provider", m.provider);
+  detail::read(j, "context_window", m.context_window);
+  detail::read(j, "capabilities", m.capabilities);
+  auto it = j.find("params_billions");
+  if (it != j.end() && !it->is_null()) m.params_billions = it->template get<double>();
+}
+
+template <class BasicJson>
+void to_json(BasicJson& j, const session_stats& s) {
+  j = {{"turns", s.turns}, {"tool_calls", s.tool_calls}, {"tool_errors", s.tool_errors},
+       {"compactions", s.compactions}, {"tokens_total", s.tokens_total}};
+}
+template <class BasicJson>
+void from_json(const BasicJson& j, session_stats& s) {
+  detail::read(j, "turns", s.turns);
+  detail::read(j, "tool_calls", s.tool_calls);
+  detail::read(j, "tool_errors", s.tool_errors);
+  detail::read(j, "compactions", s.compactions);
+  detail::read(j, "tokens_total", s.tokens_total);
+}
+
+template <class BasicJson>
+void to_json(BasicJson& j, const todo_counts& t) {
+  j = {{"pending", t.pending}, {"in_progress", t.in_progress}, {"done", t.done}, {"total", t.total()}};
+}
+template <class BasicJson>
+void from_json(const BasicJson& j, todo_counts& t) {
+  detail::read(j, "pending", t.pending);
+  detail::read(j, "in_progress", t.in_progress);
+  detail::read(j, "done", t.done);
+}
+
+template <class BasicJson>
+void to_json(BasicJson& j, const tool_use& t) {
+  j = {{"tool", t.tool}, {"ok", t.ok}, {"duration_ms", t.duration_ms}};
+}
+template <class BasicJson>
+void from_json(const BasicJson& j, tool_use& t) {
+  detail::read(j, "tool", t.tool);
+  detail::read(j, "ok", t.ok);
+  detail::read(j, "duration_ms", t.duration_ms);
+}
+
+template <class BasicJson>
+void to_json(BasicJson& j, const host_state& h) {
+  j = {{"session_id", h.session_id},
+       {"iteration", h.iteration},
+       {"tokens", h.tokens},
+       {"context_percent", h.context_percent},
+       {"agent", h.agent},
+       {"mode", h.mode},
+       {"auto", h.autonomous},
+       {"model", h.model},
+       {"stats", h.stats},
+       {"workdir", h.workdir},
+       {"message_count", h.message_count},
+       {"todos", h.todos},
+       {"tool_history", h.tool_history},
+       {"available_tools", h.available_tools},
+       {"plugin_config", h.plugin_config}};
+}
+template <class BasicJson>
+void from_json(const BasicJson& j, host_state& h) {
+  detail::read(j, "session_id", h.session_id);
+  detail::read(j, "iteration", h.iteration);
+  detail::read(j, "tokens", h.tokens);
+  detail::read(j, "context_percent", h.context_percent);
+  detail::read(j, "agent", h.agent);
+  detail::read(j, "mode", h.mode);
+  detail::read(j, "auto", h.autonomous);
+  detail::read(j, "model", h.model);
+  detail::read(j, "stats", h.stats);
+  detail::read(j, "workdir", h.workdir);
+  detail::read(j, "message_count", h.message_count);
+  detail::read(j, "todos", h.todos);
+  detail::read(j, "tool_history", h.tool_history);
+  detail::read(j, "available_tools", h.available_tools);
+  detail::read(j, "plugin_config", h.plugin_config);
+}
+
+}  // namespace aura::agent
+#endif  // AURA_SI_AURA_AGENT_STATE_HPP
+// ---- end aura/agent/state.hpp
+// ---- begin aura/agent/message.hpp
+#ifndef AURA_SI_AURA_AGENT_MESSAGE_HPP
+#define AURA_SI_AURA_AGENT_MESSAGE_HPP
+// aura/agent/message.hpp - the message model transforms work on.
+
+#include <cstdint>
+#include <algorithm>
+#include <cstdio>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+
+namespace aura::agent {
+
+/// A tool call an assistant message makes; a `tool` message answers it by id.
+struct tool_call_ref {
+  std::string id;
+  std::string name;
+  nlohmann::json arguments = nlohmann::json::object();
+};
+
+/// One message of the conversation as the host keeps it.
+///
+/// `meta` is host-private (provider payloads, cache markers, UI state): it is
+/// never serialised for plugins, and it survives a JSON transform through the
+/// ID-based merge (see transforms.hpp).
+struct message {
+  std::string id;            ///< "m0001", "m0002", ... (see format_message_id)
+  std::string role;          ///< "system", "user", "assistant" or "tool"
+  std::string content;
+  std::string thinking;
+  std::string tool_name;     ///< on a tool result: the tool that produced it
+  std::string tool_call_id;  ///< on a tool result: the call it answers
+  std::vector<tool_call_ref> tool_calls;  ///< on an assistant message
+  std::int64_t tokens = 0;
+  std::string type = "text";  ///< "text", "tool_call", "tool_result", "summary", ...
+  std::string created_at;     ///< RFC 3339 time
+  nlohmann::json meta;        ///< host-private; hidden from plugins
+};
+
+/// "m0001" for 1: the ids hosts give messages, stable across transforms.
+[[nodiscard]] inline std::string format_message_id(std::uint64_t n) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "m%04llu", static_cast<unsigned long long>(n));
+  return buf;
+}
+
+/// The number inside an id of the form "m<digits>"; 0 when it has another form.
+[[nodiscard]] inline std::uint64_t parse_message_id(std::string_view id) noexcept {
+  if (id.size() < 2 || id[0] != 'm') return 0;
+  std::uint64_t n = 0;
+  for (char c : id.substr(1)) {
+    if (c < '0' || c > '9') return 0;
+    n = n * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  return n;
+}
+
+/// Gives every message without an id the next free "m####" id.
+inline void assign_ids(std::vector<message>& messages) {
+  std::uint64_t last = 0;
+  for (const auto& m : messages) last = std::max(last, parse_message_id(m.id));
+  for (auto& m : messages)
+    if (m.id.empty()) m.id = format_message_id(++last);
+}
+
+template <class BasicJson>
+void to_json(BasicJson& j, const tool_call_ref& c) {
+  j = {{"id", c.id}, {"name", c.name}, {"arguments", c.arguments}};
+}
+template <class BasicJson>
+void from_json(const BasicJson& j, tool_call_ref& c) {
+  detail::read(j, "id", c.id);
+  detail::read(j, "name", c.name);
+  detail::read(j, "arguments", c.arguments);
+}
+
+/// The plugin-visible form: every field but `meta`.
+template <class BasicJson>
+void to_json(BasicJson& j, const message& m) {
+  j = {{"id", m.id},
+       {"role", m.role},
+       {"content", m.content},
+       {"thinking", m.thinking},
+       {"tool_name", m.tool_name},
+       {"tool_call_id", m.tool_call_id},
+       {"tool_calls", m.tool_calls},
+       {"tokens", m.tokens},
+       {"type", m.type},
+       {"created_at", m.created_at}};
+}
+/// Reads the visible fields present in `j` over what `m` already holds: the
+/// building block of the ID-based merge.
+template <class BasicJson>
+void from_json(const BasicJson& j, message& m) {
+  if (!j.is_object()) throw std::invalid_argument("a message must be a JSON object");
+  detail::read(j, "id", m.id);
+  detail::read(j, "role", m.role);
+  detail::read(j, "content", m.content);
+  detail::read(j, "thinking", m.thinking);
+  detail::read(j, "tool_name", m.tool_name);
+  detail::read(j, "tool_call_id", m.tool_call_id);
+  detail::read(j, "tool_calls", m.tool_calls);
+  detail::read(j, "tokens", m.tokens);
+  detail::read(j, "type", m.type);
+  detail::read(j, "created_at", m.created_at);
+}
+
+}  // namespace aura::agent
+#endif  // AURA_SI_AURA_AGENT_MESSAGE_HPP
+// ---- end aura/agent/message.hpp
+// ---- begin aura/agent/effects.hpp
+#ifndef AURA_SI_AURA_AGENT_EFFECTS_HPP
+#define AURA_SI_AURA_AGENT_EFFECTS_HPP
+// aura/agent/effects.hpp - side outputs of agent hooks and how a chain folds them.
+//
+// Fold rules (hooks fold in chain order; see docs/agent.md):
+//   messages        concatenate; a hook that sets a notice has its own messages dropped
+//   notices         concatenate (display only, never sent to the model)
+//   disable_tools   union of glob patterns, "*" disables every tool
+//   append_system   concatenate; joined with a blank line, for this turn only
+//   stop            the first hook's reason wins (Claude Code's "continue": false)
+//   skip_request    OR
+//   output          the last hook that sets it wins (after tool execution)
+//   response        the last hook that sets it wins; drop_response (OR) beats it
+//   retry / skip    OR each; retry wins over skip, at most max_retries retries
+//   skip_compaction OR
+
+#include <algorithm>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+
+namespace aura::agent {
+
+/// A message a hook adds to the conversation.
+struct injected_message {
+  std::string role = "user";  ///< "user", "system" or "assistant"
+  std::string content;
+  std::string prefix;         ///< shown before the content ("[todo] ", ...)
+  bool eject = true;          ///< removed from the history after one turn
+
+  /// The text as the model sees it: prefix then content.
+  [[nodiscard]] std::string text() const { return prefix + content; }
+  friend bool operator==(const injected_message& a, const injected_message& b) {
+    return a.role == b.role && a.content == b.content && a.prefix == b.prefix && a.eject == b.eject;
+  }
+};
+
+/// The effects every agent event accepts.
+struct turn_effects {
+  std::vector<injected_message> messages;
+  std::vector<std::string> notices;         ///< display only
+  std::vector<std::string> disabled_tools;  ///< glob patterns over tool names
+  std::vector<std::string> system_append;   ///< this turn only
+  std::optional<std::string> stop;          ///< end the agent loop with this reason (first wins)
+
+  /// Folds a later hook's effects into these (see the rules at the top).
+  void fold(const turn_effects& add) {
+    notices.insert(notices.end(), add.notices.begin(), add.notices.end());
+    // A notice overrides the same hook's message: the hook meant it for the user only.
+    if (add.notices.empty()) messages.insert(messages.end(), add.messages.begin(), add.messages.end());
+    for (const auto& p : add.disabled_tools)
+      if (std::find(disabled_tools.begin(), disabled_tools.end(), p) == disabled_tools.end()) disabled_tools.push_back(p);
+    for (const auto& s : add.system_append)
+      if (!s.empty()) system_append.push_back(s);
+    if (!stop && add.stop) stop = add.stop;
+  }
+
+  /// Whether a tool is disabled by any pattern ("*" disables all).
+  [[nodiscard]] bool tool_disabled(std::string_view tool) const {
+    return std::any_of(disabled_tools.begin(), disabled_tools.end(),
+                       [&](const std::string& p) { return p == "*" || glob_match(p, tool); });
+  }
+  /// `tools` minus the disabled ones.
+  [[nodiscard]] std::vector<std::string> enabled_tools(const std::vector<std::string>& tools) const {
+    std::vector<std::string> out;
+    for (const auto& t : tools)
+      if (!tool_disabled(t)) out.push_back(t);
+    return out;
+  }
+  /// What to append to the system prompt for this turn: the parts joined with a blank line.
+  [[nodiscard]] std::string system_suffix() const {
+    std::string out;
+    for (const auto& s : system_append) {
+      if (!out.empty()) out += "\n\n";
+      out += s;
+    }
+    return out;
+  }
+  [[nodiscard]] bool empty() const noexcept {
+    return messages.empty() && notices.empty() && disabled_tools.empty() && system_append.empty() && !stop;
+  }
+};
+
+/// chat.before: the turn effects plus skipping the request.
+struct chat_effects : turn_effects {
+  bool skip_request = false;
+  void fold(const chat_effects& add) {
+    turn_effects::fold(add);
+    skip_request = skip_request || add.skip_request;
+  }
+};
+
+/// tool.after_execution: the turn effects plus a rewritten tool output.
+struct tool_output_effects : turn_effects {
+  std::optional<std::string> output;
+  void fold(const tool_output_effects& add) {
+    turn_effects::fold(add);
+    if (add.output) output = add.output;
+  }
+  /// The output the model gets.
+  [[nodiscard]] std::string final_output(const std::string& original) const { return output ? *output : original; }
+};
+
+/// chat.after_response: the turn effects plus rewriting or dropping the response.
+struct response_effects : turn_effects {
+  std::optional<std::string> response;
+  bool drop_response = false;
+  void fold(const response_effects& add) {
+    turn_effects::fold(add);
+    if (add.response) response = add.response;
+    drop_response = drop_response || add.drop_response;
+  }
+  /// The response to keep; nullopt when a hook dropped it.
+  [[nodiscard]] std::optional<std::string> final_response(const std::string& original) const {
+    if (drop_response) return std::nullopt;
+    return response ? *response : original;
+  }
+};
+
+/// What the host does about an error.
+enum class error_action { surface, retry, skip };
+
+[[nodiscard]] constexpr std::string_view to_string(error_action a) noexcept {
+  switch (a) {
+    case error_action::surface: return "surface";
+    case error_action::retry: return "retry";
+    case error_action::skip: return "skip";
+  }
+  return "unknown";
+}
+
+/// agent.error: the turn effects plus retry / skip.
+struct error_effects : turn_effects {
+  static constexpr int max_retries = 3;
+  bool retry = false;
+  bool skip = false;
+  void fold(const error_effects& add) {
+    turn_effects::fold(add);
+    retry = retry || add.retry;
+    skip = skip || add.skip;
+  }
+  /// Retry wins while fewer than max_retries retries were made; then skip if
+  /// any hook asked for it; else the error surfaces.
+  [[nodiscard]] error_action action(int retries_so_far) const noexcept {
+    if (retry && retries_so_far < max_retries) return error_action::retry;
+    if (skip) return error_action::skip;
+    return error_action::surface;
+  }
+};
+
+/// compaction.before: the turn effects plus skipping the compaction.
+struct compaction_effects : turn_effects {
+  bool skip_compaction = false;
+  void fold(const compaction_effects& add) {
+    turn_effects::fold(add);
+    skip_compaction = skip_compaction || add.skip_compaction;
+  }
+};
+
+// ---- JSON ------------------------------------------------------------------------
+// Canonical keys: "inject_message" [messages], "notice" [strings],
+// "disable_tools" [patterns], "append_system" [strings], "stop" {"reason"},
+// plus the event's own. Input also takes one item instead of an array, the
+// spellings "message"/"messages"/"notices", and notices as {"message"} objects
+// (the command adapter's form). Unknown keys throw, so a plugin's typo becomes
+// a protocol error instead of a silent no-op.
+
+template <class BasicJson>
+void to_json(BasicJson& j, const injected_message& m) {
+  j = {{"role", m.role}, {"content", m.content}, {"prefix", m.prefix}, {"eject", m.eject}};
+}
+/// A string (the content) or an object; "source" and "hook_event_name", which
+/// the command adapter adds, are accepted and ignored.
+template <class BasicJson>
+void from_json(const BasicJson& j, injected_message& m) {
+  if (j.is_string()) {
+    m.content = j.template get<std::string>();
+    return;
+  }
+  detail::reject_unknown(j, {"role", "content", "prefix", "eject", "source", "hook_event_name"}, "message");
+  detail::read(j, "role", m.role);
+  detail::read(j, "content", m.content);
+  detail::read(j, "prefix", m.prefix);
+  detail::read(j, "eject", m.eject);
+  if (m.role != "user" && m.role != "system" && m.role != "assistant")
+    throw std::invalid_argument("injected message role must be user, system or assistant, not \"" + m.role + "\"");
+}
+
+namespace detail {
+/// One value or an array of them.
+template <class Fn>
+void each_item(const nlohmann::json& v, Fn&& fn) {
+  if (v.is_array()) {
+    for (const auto& item : v) fn(item);
+  } else if (!v.is_null()) {
+    fn(v);
+  }
+}
+template <class BasicJson>
+std::string notice_text(const BasicJson& v) {
+  if (v.is_string()) return v.template get<std::string>();
+  reject_unknown(v, {"message", "content", "source"}, "notice");
+  std::string text;
+  read(v, "message", text);
+  if (text.empty()) read(v, "content", text);
+  return text;
+}
+template <class BasicJson>
+void write_turn(BasicJson& j, const turn_effects& e) {
+  j = nlohmann::json::object();
+  if (!e.messages.empty()) j["inject_message"] = e.messages;
+  if (!e.notices.empty()) j["notice"] = e.notices;
+  if (!e.disabled_tools.empty()) j["disable_tools"] = e.disabled_tools;
+  if (!e.system_append.empty()) j["append_system"] = e.system_append;
+  if (e.stop) j["stop"] = {{"reason", *e.stop}};
+}
+template <class BasicJson>
+void read_turn(const BasicJson& j, turn_effects& e) {
+  for (const char* key : {"inject_message", "message", "messages"}) {
+    if (auto it = j.find(key); it != j.end())
+      each_item(*it, [&](const BasicJson& m) { e.messages.push_back(m.template get<injected_message>()); });
+  }
+  for (const char* key : {"notice", "notices"}) {
+    if (auto it = j.find(key); it != j.end())
+      each_item(*it, [&](const BasicJson& n) { e.notices.push_back(notice_text(n)); });
+  }
+  read_list(j, "disable_tools", e.disabled_tools);
+  read_list(j, "append_system", e.system_append);
+  if (auto it = j.find("stop"); it != j.end() && !it->is_null()) {
+    std::string reason;
+    if (it->is_string()) {
+      reason = it->template get<std::string>();
+    } else {
+      reject_unknown(*it, {"reason"}, "stop");
+      read(*it, "reason", reason);
+    }
+    e.stop = reason;
+  }
+}
+#define AURA_AGENT_TURN_KEYS \
+  "inject_message", "message", "messages", "notice", "notices", "disable_tools", "append_system", "stop"
+}  // namespace detail
+
+template <class BasicJson>
+void to_json(BasicJson& j, const turn_effects& e) { detail::write_turn(j, e); }
+template <class BasicJson>
+void from_json(const BasicJson& j, turn_effects& e) {
+  detail::reject_unknown(j, {AURA_AGENT_TURN_KEYS}, "effects");
+  detail::read_turn(j, e);
+}
+
+template <class BasicJson>
+void to_json(BasicJson& j, const chat_effects& e) {
+  detail::write_turn(j, e);
+  if (e.skip_request) j["skip_request"] = true;
+}
+template <class BasicJson>
+void from_json(const BasicJson& j, chat_effects& e) {
+  detail::reject_unknown(j, {AURA_AGENT_TURN_KEYS, "skip_request"}, "chat.before effects");
+  detail::read_turn(j, e);
+  detail::read(j, "skip_request", e.skip_request);
+}
+
+template <class BasicJson>
+void to_json(BasicJson& j, const tool_output_effects& e) {
+  detail::write_turn(j, e);
+  if (e.output) j["output"] = *e.output;
+}
+template <class BasicJson>
+void from_json(const BasicJson& j, tool_output_effects& e) {
+  detail::reject_unknown(j, {AURA_AGENT_TURN_KEYS, "output"}, "tool.after_execution effects");
+  detail::read_turn(j, e);
+  if (auto it = j.find("output"); it != j.end() && !it->is_null()) e.output = it->template get<std::string>();
+}
+
+template <class BasicJson>
+void to_json(BasicJson& j, const response_effects& e) {
+  detail::write_turn(j, e);
+  if (e.response) j["response"] = *e.response;
+  if (e.drop_response) j["drop_response"] = true;
+}
+template <class BasicJson>
+void from_json(const BasicJson& j, response_effects& e) {
+  detail::reject_unknown(j, {AURA_AGENT_TURN_KEYS, "response", "drop_response"}, "chat.after_response effects");
+  detail::read_turn(j, e);
+  if (auto it = j.find("response"); it != j.end() && !it->is_null()) e.response = it->template get<std::string>();
+  detail::read(j, "drop_response", e.drop_response);
+}
+
+template <class BasicJson>
+void to_json(BasicJson& j, const error_effects& e) {
+  detail::write_turn(j, e);
+  if (e.retry) j["retry"] = true;
+  if (e.skip) j["skip"] = true;
+}
+template <class BasicJson>
+void from_json(const BasicJson& j, error_effects& e) {
+  detail::reject_unknown(j, {AURA_AGENT_TURN_KEYS, "retry", "skip"}, "agent.error effects");
+  detail::read_turn(j, e);
+  detail::read(j, "retry", e.retry);
+  detail::read(j, "skip", e.skip);
+}
+
+template <class BasicJson>
+void to_json(BasicJson& j, const compaction_effects& e) {
+  detail::write_turn(j, e);
+  if (e.skip_compaction) j["skip_compaction"] = true;
+}
+template <class BasicJson>
+void from_json(const BasicJson& j, compaction_effects& e) {
+  detail::reject_unknown(j, {AURA_AGENT_TURN_KEYS, "skip_compaction"}, "compaction.before effects");
+  detail::read_turn(j, e);
+  detail::read(j, "skip_compaction", e.skip_compaction);
+}
+
+#undef AURA_AGENT_TURN_KEYS
+
+}  // namespace aura::agent
+#endif  // AURA_SI_AURA_AGENT_EFFECTS_HPP
+// ---- end aura/agent/effects.hpp
+// ---- begin aura/agent/events.hpp
+#ifndef AURA_SI_AURA_AGENT_EVENTS_HPP
+#define AURA_SI_AURA_AGENT_EVENTS_HPP
+// aura/agent/events.hpp - the agent host events, typed, with their flags and effects.
+//
+// Each event carries `host` (host_state: iteration, tokens, agent, mode, model,
+// stats, workdir, message and todo counts, tool history, session, tools, plugin
+// config) plus its own fields. Its JSON form, what plugins see, is
+// {"host": {...}, <fields>}; every field is optional on input.
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+
+namespace aura::agent {
+
+/// A session begins (startup, resume or clear). Hooks may inject messages and
+/// extend the system prompt for the first turn.
+struct session_start {
+  static constexpr std::string_view name = "session.start";
+  static constexpr event_flags flags = event_flags::none;
+  using effects = turn_effects;
+  host_state host;
+  std::string source = "startup";  ///< "startup", "resume", "clear"
+};
+
+/// A session ends.
+struct session_end {
+  static constexpr std::string_view name = "session.end";
+  static constexpr event_flags flags = event_flags::none;
+  using effects = turn_effects;
+  host_state host;
+  std::string reason;  ///< "exit", "clear", "error", ...
+};
+
+/// Before a request goes to the model: the prompt may be rewritten (patch) or
+/// refused (deny); effects may skip the request, inject, disable tools...
+struct chat_before {
+  static constexpr std::string_view name = "chat.before";
+  static constexpr event_flags flags = vetoable | patchable;
+  using effects = chat_effects;
+  host_state host;
+  std::string prompt;  ///< the user's text for this turn (empty on tool follow-ups)
+};
+
+/// After the model answered; effects may rewrite or drop the response.
+struct chat_after_response {
+  static constexpr std::string_view name = "chat.after_response";
+  static constexpr event_flags flags = event_flags::none;
+  using effects = response_effects;
+  host_state host;
+  std::string response;
+  std::string thinking;
+  std::int64_t tokens = 0;
+};
+
+/// Before a tool runs. Dispatch it through tool_pipeline (tool_pipeline.hpp),
+/// which re-validates every argument change against the tool's schema; a deny
+/// blocks the call, a patch changes `args`.
+struct tool_before_execution {
+  static constexpr std::string_view name = "tool.before_execution";
+  static constexpr event_flags flags = vetoable | patchable;
+  using effects = turn_effects;
+  host_state host;
+  std::string tool;
+  std::string call_id;
+  nlohmann::json args = nlohmann::json::object();
+};
+
+/// After a tool ran; effects may rewrite the output the model gets.
+struct tool_after_execution {
+  static constexpr std::string_view name = "tool.after_execution";
+  static constexpr event_flags flags = event_flags::none;
+  using effects = tool_output_effects;
+  host_state host;
+  std::string tool;
+  std::string call_id;
+  nlohmann::json args = nlohmann::json::object();
+  std::string output;
+  bool is_error = false;
+  std::int64_t duration_ms = 0;
+};
+
+/// A model or tool error; effects decide retry / skip (error_effects::action).
+struct agent_error {
+  static constexpr std::string_view name = "agent.error";
+  static constexpr event_flags flags = event_flags::none;
+  using effects = error_effects;
+  host_state host;
+  std::string kind;     ///< "model", "tool", "network", "rate_limit", ...
+  std::string message;
+  std::string tool;     ///< for tool errors
+  int retries = 0;      ///< retries already made for this error
+};
+
+/// Before the history is compacted; effects may skip it.
+struct compaction_before {
+  static constexpr std::string_view name = "compaction.before";
+  static constexpr event_flags flags = event_flags::none;
+  using effects = compaction_effects;
+  host_state host;
+  bool automatic = true;  ///< triggered by the context limit rather than the user
+};
+
+/// After compaction: read-only (hooks may still inject, e.g. re-add the todo list).
+struct compaction_after {
+  static constexpr std::string_view name = "compaction.after";
+  static constexpr event_flags flags = event_flags::none;
+  using effects = turn_effects;
+  host_state host;
+  std::string summary;
+  std::int64_t messages_before = 0;
+  std::int64_t messages_after = 0;
+  std::int64_t tokens_before = 0;
+  std::int64_t tokens_after = 0;
+};
+
+/// The active agent changed: read-only.
+struct agent_switch {
+  static constexpr std::string_view name = "agent.switch";
+  static constexpr event_flags flags = event_flags::none;
+  using effects = turn_effects;
+  host_state host;
+  std::string from;
+  std::string to;
+};
+
+/// The message array about to be sent. Run it through transform_pipeline
+/// (transforms.hpp): hooks return a new array for this request only.
+struct messages_transform {
+  static constexpr std::string_view name = "messages.transform";
+  static constexpr event_flags flags = patchable;
+  host_state host;
+  std::vector<message> messages;
+};
+
+// ---- JSON ------------------------------------------------------------------------
+
+#define AURA_AGENT_JSON_BEGIN(T)                                                                      \
+  template <class BasicJson>                                                                          \
+  void to_json(BasicJson& j, const T& e) {                                                            \
+    j = BasicJson::object();                                                                          \
+    j["host"] = e.host;
+#define AURA_AGENT_JSON_PUT(f) j[#f] = e.f;
+#define AURA_AGENT_JSON_MID(T)                                                                        \
+  }                                                                                                   \
+  template <class BasicJson>                                                                          \
+  void from_json(const BasicJson& j, T& e) {                                                          \
+    if (!j.is_object()) throw std::invalid_argument(std::string(T::name) + " payload must be a JSON object"); \
+    detail::read(j, "host", e.host);
+#define AURA_AGENT_JSON_GET(f) detail::read(j, #f, e.f);
+#define AURA_AGENT_JSON_END }
+
+AURA_AGENT_JSON_BEGIN(session_start)
+AURA_AGENT_JSON_PUT(source)
+AURA_AGENT_JSON_MID(session_start)
+AURA_AGENT_JSON_GET(source)
+AURA_AGENT_JSON_END
+
+AURA_AGENT_JSON_BEGIN(session_end)
+AURA_AGENT_JSON_PUT(reason)
+AURA_AGENT_JSON_MID(session_end)
+AURA_AGENT_JSON_GET(reason)
+AURA_AGENT_JSON_END
+
+AURA_AGENT_JSON_BEGIN(chat_before)
+AURA_AGENT_JSON_PUT(prompt)
+AURA_AGENT_JSON_MID(chat_before)
+AURA_AGENT_JSON_GET(prompt)
+AURA_AGENT_JSON_END
+
+AURA_AGENT_JSON_BEGIN(chat_after_response)
+AURA_AGENT_JSON_PUT(response) AURA_AGENT_JSON_PUT(thinking) AURA_AGENT_JSON_PUT(tokens)
+AURA_AGENT_JSON_MID(chat_after_response)
+AURA_AGENT_JSON_GET(response) AURA_AGENT_JSON_GET(thinking) AURA_AGENT_JSON_GET(tokens)
+AURA_AGENT_JSON_END
+
+AURA_AGENT_JSON_BEGIN(tool_before_execution)
+AURA_AGENT_JSON_PUT(tool) AURA_AGENT_JSON_PUT(call_id) AURA_AGENT_JSON_PUT(args)
+AURA_AGENT_JSON_MID(tool_before_execution)
+AURA_AGENT_JSON_GET(tool) AURA_AGENT_JSON_GET(call_id) AURA_AGENT_JSON_GET(args)
+AURA_AGENT_JSON_END
+
+AURA_AGENT_JSON_BEGIN(tool_after_execution)
+AURA_AGENT_JSON_PUT(tool) AURA_AGENT_JSON_PUT(call_id) AURA_AGENT_JSON_PUT(args)
+AURA_AGENT_JSON_PUT(output) AURA_AGENT_JSON_PUT(is_error) AURA_AGENT_JSON_PUT(duration_ms)
+AURA_AGENT_JSON_MID(tool_after_execution)
+AURA_AGENT_JSON_GET(tool) AURA_AGENT_JSON_GET(call_id) AURA_AGENT_JSON_GET(args)
+AURA_AGENT_JSON_GET(output) AURA_AGENT_JSON_GET(is_error) AURA_AGENT_JSON_GET(duration_ms)
+AURA_AGENT_JSON_END
+
+AURA_AGENT_JSON_BEGIN(agent_error)
+AURA_AGENT_JSON_PUT(kind) AURA_AGENT_JSON_PUT(message) AURA_AGENT_JSON_PUT(tool) AURA_AGENT_JSON_PUT(retries)
+AURA_AGENT_JSON_MID(agent_error)
+AURA_AGENT_JSON_GET(kind) AURA_AGENT_JSON_GET(message) AURA_AGENT_JSON_GET(tool) AURA_AGENT_JSON_GET(retries)
+AURA_AGENT_JSON_END
+
+AURA_AGENT_JSON_BEGIN(compaction_before)
+AURA_AGENT_JSON_PUT(automatic)
+AURA_AGENT_JSON_MID(compaction_before)
+AURA_AGENT_JSON_GET(automatic)
+AURA_AGENT_JSON_END
+
+AURA_AGENT_JSON_BEGIN(compaction_after)
+AURA_AGENT_JSON_PUT(summary) AURA_AGENT_JSON_PUT(messages_before) AURA_AGENT_JSON_PUT(messages_after)
+AURA_AGENT_JSON_PUT(tokens_before) AURA_AGENT_JSON_PUT(tokens_after)
+AURA_AGENT_JSON_MID(compaction_after)
+AURA_AGENT_JSON_GET(summary) AURA_AGENT_JSON_GET(messages_before) AURA_AGENT_JSON_GET(messages_after)
+AURA_AGENT_JSON_GET(tokens_before) AURA_AGENT_JSON_GET(tokens_after)
+AURA_AGENT_JSON_END
+
+AURA_AGENT_JSON_BEGIN(agent_switch)
+AURA_AGENT_JSON_PUT(from) AURA_AGENT_JSON_PUT(to)
+AURA_AGENT_JSON_MID(agent_switch)
+AURA_AGENT_JSON_GET(from) AURA_AGENT_JSON_GET(to)
+AURA_AGENT_JSON_END
+
+AURA_AGENT_JSON_BEGIN(messages_transform)
+AURA_AGENT_JSON_PUT(messages)
+AURA_AGENT_JSON_MID(messages_transform)
+AURA_AGENT_JSON_GET(messages)
+AURA_AGENT_JSON_END
+
+#undef AURA_AGENT_JSON_BEGIN
+#undef AURA_AGENT_JSON_PUT
+#undef AURA_AGENT_JSON_MID
+#undef AURA_AGENT_JSON_GET
+#undef AURA_AGENT_JSON_END
+
+}  // namespace aura::agent
+#endif  // AURA_SI_AURA_AGENT_EVENTS_HPP
+// ---- end aura/agent/events.hpp
+// ---- begin aura/agent/tool_registry.hpp
+#ifndef AURA_SI_AURA_AGENT_TOOL_REGISTRY_HPP
+#define AURA_SI_AURA_AGENT_TOOL_REGISTRY_HPP
+// aura/agent/tool_registry.hpp - tool definitions with schemas compiled once.
+
+#include <cctype>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+
+namespace aura::agent {
+
+/// What a host or plugin declares to add a tool.
+struct tool_spec {
+  std::string name;
+  std::string description;
+  nlohmann::json schema = nlohmann::json{{"type", "object"}};  ///< JSON Schema of the arguments
+  bool override_existing = false;  ///< replace a tool of the same name instead of failing
+  std::string owner;               ///< the plugin that provides it; empty for the host
+};
+
+/// A JSON pointer for messages: the root ("") reads as "(root)".
+[[nodiscard]] inline std::string pointer_text(const std::string& pointer) {
+  return pointer.empty() ? std::string("(root)") : pointer;
+}
+
+/// A registered tool: its declaration and the compiled argument validator.
+struct tool_definition {
+  std::string name;
+  std::string description;
+  nlohmann::json schema;
+  schema::validator validator;
+  std::string owner;
+
+  /// nullopt when `args` fit the schema, else the first failure with `where`
+  /// set to its JSON pointer into the arguments. The fast path allocates nothing.
+  [[nodiscard]] std::optional<error> check(const nlohmann::json& args) const {
+    if (validator.validate(args)) return std::nullopt;
+    auto failures = validator.check(args);
+    error e{errc::validation_failed, "arguments of tool \"" + name + "\" do not fit its schema", owner, {}, {}};
+    if (!failures.empty()) {
+      e.message = failures.front().message;
+      e.where = failures.front().instance_location;
+    }
+    return e;
+  }
+};
+
+/// The tools on offer. Reads (lookup) take no lock and may run while another
+/// thread adds or removes tools; a definition stays valid while a caller holds it.
+class tool_registry {
+ public:
+  using definition_ptr = std::shared_ptr<const tool_definition>;
+
+  tool_registry() : tools_(map{}) {}
+  tool_registry(const tool_registry&) = delete;
+  tool_registry& operator=(const tool_registry&) = delete;
+
+  /// Compiles the schema and adds the tool. A taken name is `already_exists`
+  /// unless `spec.override_existing`; a bad name or schema is an error naming it.
+  result<void> add(tool_spec spec, const schema::options& opts = {}) {
+    if (auto bad = check_name(spec.name)) return fail(std::move(*bad));
+    auto compiled = schema::compile(spec.schema, opts);
+    if (!compiled) {
+      error e = std::move(compiled.error());
+      e.message = "schema of tool \"" + spec.name + "\": " + e.message;
+      e.plugin = spec.owner;
+      return fail(std::move(e));
+    }
+    auto def = std::make_shared<tool_definition>();
+    def->name = spec.name;
+    def->description = std::move(spec.description);
+    def->schema = std::move(spec.schema);
+    def->validator = std::move(*compiled);
+    def->owner = spec.owner;
+    std::optional<error> taken;
+    tools_.update([&](const map& cur) {
+      map next = cur;
+      auto it = next.find(def->name);
+      if (it != next.end() && !spec.override_existing) {
+        taken = error{errc::already_exists,
+                      "tool \"" + def->name + "\" is already registered" +
+                          (it->second->owner.empty() ? std::string(" by the host") : " by plugin \"" + it->second->owner + "\"") +
+                          "; declare it with override to replace it",
+                      spec.owner, {}, {}};
+        return next;
+      }
+      next[def->name] = def;
+      return next;
+    });
+    if (taken) return fail(std::move(*taken));
+    return {};
+  }
+
+  /// Removes a tool; false if there is none.
+  bool remove(std::string_view name) {
+    bool found = false;
+    tools_.update([&](const map& cur) {
+      map next = cur;
+      auto it = next.find(name);
+      if (it != next.end()) {
+        next.erase(it);
+        found = true;
+      }
+      return next;
+    });
+    return found;
+  }
+
+  /// Removes every tool a plugin provides; returns how many.
+  std::size_t remove_owner(std::string_view owner) {
+    std::size_t n = 0;
+    tools_.update([&](const map& cur) {
+      map next;
+      for (const auto& [k, v] : cur) {
+        if (v->owner == owner) {
+          ++n;
+        } else {
+          next.emplace(k, v);
+        }
+      }
+      return next;
+    });
+    return n;
+  }
+
+  /// The tool's definition, or null.
+  [[nodiscard]] definition_ptr lookup(std::string_view name) const {
+    auto snap = tools_.acquire();
+    auto it = snap->find(name);
+    return it == snap->end() ? nullptr : it->second;
+  }
+  [[nodiscard]] bool contains(std::string_view name) const { return lookup(name) != nullptr; }
+
+  /// Tool names in order.
+  [[nodiscard]] std::vector<std::string> names() const {
+    auto snap = tools_.acquire();
+    std::vector<std::string> out;
+    for (const auto& kv : *snap) out.push_back(kv.first);
+    return out;
+  }
+  [[nodiscard]] std::size_t size() const { return tools_.acquire()->size(); }
+
+  /// Validates arguments for a tool: not_found for an unknown tool, else the
+  /// schema failure with the JSON pointer in `where`.
+  [[nodiscard]] result<void> validate(std::string_view tool, const nlohmann::json& args) const {
+    auto def = lookup(tool);
+    if (!def) return fail(errc::not_found, "no tool named \"" + std::string(tool) + "\"");
+    if (auto bad = def->check(args)) return fail(std::move(*bad));
+    return {};
+  }
+
+  /// The tools as a model API lists them: [{name, description, input_schema}].
+  [[nodiscard]] nlohmann::json describe() const {
+    auto snap = tools_.acquire();
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& [k, v] : *snap)
+      out.push_back({{"name", v->name}, {"description", v->description}, {"input_schema", v->schema}});
+    return out;
+  }
+
+ private:
+  using map = std::map<std::string, definition_ptr, std::less<>>;
+
+  [[nodiscard]] static std::optional<error> check_name(const std::string& name) {
+    if (name.empty()) return error{errc::invalid_argument, "a tool needs a name", {}, {}, {}};
+    for (std::size_t i = 0; i < name.size(); ++i) {
+      const auto c = static_cast<unsigned char>(name[i]);
+      if (!std::isalnum(c) && c != '_' && c != '-' && c != '.') {
+        return error{errc::invalid_argument,
+                     "tool name \"" + name + "\" has '" + std::string(1, name[i]) +
+                         "'; use letters, digits, '_', '-' and '.'",
+                     {}, {}, "position " + std::to_string(i + 1)};
+      }
+    }
+    return std::nullopt;
+  }
+
+  mutable aura::detail::published<map> tools_;
+};
+
+}  // namespace aura::agent
+#endif  // AURA_SI_AURA_AGENT_TOOL_REGISTRY_HPP
+// ---- end aura/agent/tool_registry.hpp
+// ---- begin aura/agent/tool_pipeline.hpp
+#ifndef AURA_SI_AURA_AGENT_TOOL_PIPELINE_HPP
+#define AURA_SI_AURA_AGENT_TOOL_PIPELINE_HPP
+// aura/agent/tool_pipeline.hpp - the before-tool-execution chain, with per-tool
+// schema re-validation after every hook.
+//
+// Why a dedicated runner rather than chain<tool_before_execution>: the schema
+// depends on the tool named in the payload, an invalid patch follows the
+// pipeline's policy (reject the call, or discard the patch) rather than the
+// hook's crash policy, and messages must be held back until the call is known
+// to survive. Hooks, ordering (priority, name), `when` gates, `once`, failure
+// policies, decisions, trail entries and JSON hooks are core's own types.
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+
+namespace aura::agent {
+
+/// What happens when a hook's changed arguments do not fit the tool's schema.
+enum class invalid_args_policy : std::uint8_t {
+  reject_call,   ///< the tool does not run; the reason names the hook and the JSON pointer
+  discard_patch  ///< the change is dropped with a diagnostic; the next hook sees the previous arguments
+};
+
+[[nodiscard]] constexpr std::string_view to_string(invalid_args_policy p) noexcept {
+  return p == invalid_args_policy::reject_call ? "reject_call" : "discard_patch";
+}
+
+struct tool_pipeline_options {
+  invalid_args_policy on_invalid = invalid_args_policy::reject_call;
+  /// Validate the model's own arguments before any hook runs (an invalid call
+  /// is rejected without running hooks). Off: hooks may repair them (each
+  /// change is still validated), and unchanged arguments are checked last.
+  bool check_input = true;
+  tracing trace = tracing::decisions;
+};
+
+/// Whether the tool runs.
+enum class tool_status : std::uint8_t {
+  run,      ///< run with `tool_outcome::args`
+  blocked,  ///< a hook blocked it
+  rejected  ///< invalid arguments, unknown tool, or a hook failing closed
+};
+
+[[nodiscard]] constexpr std::string_view to_string(tool_status s) noexcept {
+  switch (s) {
+    case tool_status::run: return "run";
+    case tool_status::blocked: return "blocked";
+    case tool_status::rejected: return "rejected";
+  }
+  return "unknown";
+}
+
+/// The result of running a tool call through the pipeline.
+struct tool_outcome {
+  tool_status status = tool_status::run;
+  nlohmann::json args;     ///< the arguments to run with (every change applied and valid)
+  std::string reason;      ///< why the tool does not run; give it to the model as the tool result
+  std::string decided_by;  ///< the hook that blocked, failed closed, or gave rejected arguments
+  bool modified = false;   ///< some hook changed the arguments
+  turn_effects effects;    ///< folded; `messages` stays empty unless the tool runs
+  std::vector<trail_entry> trail;
+  std::vector<error> diagnostics;
+
+  [[nodiscard]] bool runs() const noexcept { return status == tool_status::run; }
+  explicit operator bool() const noexcept { return runs(); }
+};
+
+/// Runs tool.before_execution hooks over a call:
+///  1. hooks run in (priority, name) order; each sees the previous one's arguments;
+///  2. a hook may answer allow, deny (block) or mutate (new arguments: a new
+///     value, an edit `void(tool_before_execution&)`, or a JSON patch over the
+///     event's JSON form), each optionally `.with(turn_effects)`;
+///  3. changed arguments are validated against the tool's schema at once;
+///     an invalid change follows `on_invalid`;
+///  4. the first block stops the chain; its reason and its messages are folded
+///     into `tool_outcome::reason`;
+///  5. injected messages are kept only when the call runs.
+/// Only `args` may change: a hook that changes `tool` or `call_id` is reverted
+/// with a protocol_violation diagnostic.
+///
+/// A class template only so that its code is compiled where it is used
+/// (aura.hpp stays cheap to include); `tool_pipeline` is the one to use.
+template <class E>
+class basic_tool_pipeline {
+ public:
+  using event_type = E;
+  using native_hook = std::function<result<decision<E>>(const envelope<E>&, context&)>;
+
+  /// `tools` must outlive the pipeline.
+  explicit basic_tool_pipeline(const tool_registry& tools, tool_pipeline_options opts = {})
+      : tools_(&tools), state_(settings{{}, opts}) {}
+  basic_tool_pipeline(const basic_tool_pipeline&) = delete;
+  basic_tool_pipeline& operator=(const basic_tool_pipeline&) = delete;
+
+  /// Adds a native hook: (const tool_before_execution&), (const envelope&), or
+  /// either plus context&, answering allow / deny / mutate (optionally with effects).
+  template <class F>
+  result<void> add(hook_options opts, F&& fn) {
+    auto shared = std::make_shared<std::decay_t<F>>(std::forward<F>(fn));
+    native_hook call = [shared](const envelope<E>& env, context& ctx) {
+      return aura::detail::call_native<E>(*shared, env, ctx);
+    };
+    return insert(std::move(opts), std::move(call), nullptr);
+  }
+
+  /// Adds a JSON hook (plugin): it sees {"host", "tool", "call_id", "args"} and
+  /// may patch it (only "/args" counts) or deny; effects are turn_effects JSON.
+  result<void> add_json(hook_options opts, json_hook fn) { return insert(std::move(opts), nullptr, std::move(fn)); }
+
+  bool remove(std::string_view name) {
+    bool found = false;
+    edit([&](settings& s) {
+      auto it = std::find_if(s.hooks.begin(), s.hooks.end(), [&](const entry& e) { return e.opts.name == name; });
+      if (it != s.hooks.end()) {
+        s.hooks.erase(it);
+        found = true;
+      }
+    });
+    return found;
+  }
+  std::size_t remove_plugin(std::string_view plugin) {
+    std::size_t n = 0;
+    edit([&](settings& s) {
+      auto keep = std::remove_if(s.hooks.begin(), s.hooks.end(), [&](const entry& e) { return e.opts.plugin == plugin; });
+      n = static_cast<std::size_t>(s.hooks.end() - keep);
+      s.hooks.erase(keep, s.hooks.end());
+    });
+    return n;
+  }
+  [[nodiscard]] std::vector<std::string> names() const {
+    auto snap = state_.acquire();
+    std::vector<std::string> out;
+    for (const auto& h : snap->hooks) out.push_back(h.opts.name);
+    return out;
+  }
+  [[nodiscard]] std::size_t size() const { return state_.acquire()->hooks.size(); }
+
+  void set_options(tool_pipeline_options opts) {
+    edit([&](settings& s) { s.opts = opts; });
+  }
+  [[nodiscard]] tool_pipeline_options options() const { return state_.acquire()->opts; }
+  /// The predicates `when` gates may name (agent::register_predicates); must outlive the pipeline.
+  void set_predicates(const predicate_registry* registry) { predicates_.store(registry); }
+
+  /// Runs the hooks over a call (a fresh envelope id and time).
+  [[nodiscard]] tool_outcome run(E call, context& ctx = host_context()) const {
+    return run(make_envelope(std::move(call)), ctx);
+  }
+
+  /// Runs the hooks over a call. Never throws for a hook's failure.
+  [[nodiscard]] tool_outcome run(envelope<E> env, context& ctx) const {
+    tool_outcome out;
+    auto snap = state_.acquire();
+    const settings& s = *snap;
+    auto def = tools_->lookup(env.data.tool);
+    if (!def) {
+      out.status = tool_status::rejected;
+      out.reason = "no tool named \"" + env.data.tool + "\"";
+      out.diagnostics.push_back(error{errc::not_found, out.reason, {}, {}, {}});
+      out.args = std::move(env.data.args);
+      return out;
+    }
+    if (s.opts.check_input) {
+      if (auto bad = def->check(env.data.args)) {
+        out.status = tool_status::rejected;
+        out.reason = "arguments for tool \"" + def->name + "\" do not fit its schema: " + bad->message + " (at " +
+                     pointer_text(bad->where) + ")";
+        out.diagnostics.push_back(std::move(*bad));
+        out.args = std::move(env.data.args);
+        return out;
+      }
+    }
+    const bool trace = s.opts.trace != tracing::off;
+    const bool timed = s.opts.trace == tracing::timings;
+    if (trace) out.trail.reserve(s.hooks.size());
+    const std::string call_id = env.data.call_id;
+    std::optional<envelope<dynamic_event>> view;  // made on the first JSON hook
+
+    for (const entry& h : s.hooks) {
+      if (h.gate && !h.gate->evaluate(ctx.facts())) continue;
+      if (h.opts.once && h.fired->exchange(true, std::memory_order_acq_rel)) continue;
+      const auto start = timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
+      result<decision<E>> answer = invoke(h, env, ctx, view);
+
+      trail_entry step;
+      bool stop = false;
+      if (!answer) {
+        stop = hook_failed(h, std::move(answer.error()), out, step);
+      } else {
+        decision<E>& d = *answer;
+        step.kind = d.kind();
+        bool keep_effects = true;
+        if (d.is_deny()) {
+          out.status = tool_status::blocked;
+          out.decided_by = h.opts.name;
+          out.reason = "blocked by hook \"" + h.opts.name + "\"";
+          if (!d.reason().empty()) out.reason += ": " + d.reason();
+          if (d.effects()) {
+            for (const auto& m : d.effects()->messages) out.reason += "\n" + m.text();
+          }
+          stop = true;
+        } else if (d.is_mutate()) {
+          if (auto bad = apply_args(s, *def, call_id, h, d, env, view, out)) {
+            keep_effects = false;
+            if (bad->code != errc::validation_failed) {
+              stop = hook_failed(h, std::move(*bad), out, step);
+            } else if (s.opts.on_invalid == invalid_args_policy::reject_call) {
+              out.status = tool_status::rejected;
+              out.decided_by = h.opts.name;
+              out.reason = "hook \"" + h.opts.name + "\" gave invalid arguments for tool \"" + def->name +
+                           "\": " + bad->message + " (at " + pointer_text(bad->where) + ")";
+              step.failed = true;
+              step.kind = decision_kind::deny;
+              out.diagnostics.push_back(std::move(*bad));
+              stop = true;
+            } else {
+              bad->message = "invalid arguments discarded: " + bad->message;
+              step.failed = true;
+              step.kind = decision_kind::allow;
+              out.diagnostics.push_back(std::move(*bad));
+            }
+          } else {
+            out.modified = true;
+          }
+        }
+        if (keep_effects && !step.failed && d.effects()) out.effects.fold(*d.effects());
+      }
+      if (trace) {
+        step.hook = h.opts.name;
+        step.plugin = h.opts.plugin;
+        if (timed) step.duration = std::chrono::steady_clock::now() - start;
+        out.trail.push_back(std::move(step));
+      }
+      if (stop) break;
+    }
+    // Input checking deferred (check_input off) and no hook changed anything:
+    // the model's arguments still have to fit before the tool runs.
+    if (out.status == tool_status::run && !out.modified && !s.opts.check_input) {
+      if (auto bad = def->check(env.data.args)) {
+        out.status = tool_status::rejected;
+        out.reason = "arguments for tool \"" + def->name + "\" do not fit its schema: " + bad->message + " (at " +
+                     pointer_text(bad->where) + ")";
+        out.diagnostics.push_back(std::move(*bad));
+      }
+    }
+    // Messages reach the model only for a call that runs.
+    if (out.status != tool_status::run) out.effects.messages.clear();
+    out.args = std::move(env.data.args);
+    return out;
+  }
+
+ private:
+  struct entry {
+    hook_options opts;
+    std::optional<condition> gate;
+    native_hook native;  // exactly one of native / json is set
+    json_hook json;
+    std::shared_ptr<std::atomic<bool>> fired;
+  };
+  struct settings {
+    std::vector<entry> hooks;
+    tool_pipeline_options opts;
+  };
+
+  template <class Edit>
+  void edit(Edit&& fn) {
+    state_.update([&](const settings& cur) {
+      settings next = cur;
+      fn(next);
+      return next;
+    });
+  }
+
+  result<void> insert(hook_options opts, native_hook native, json_hook json) {
+    auto parsed_gate = aura::detail::parse_gate(opts, predicates_.load());
+    if (!parsed_gate) return fail(std::move(parsed_gate.error()));
+    std::optional<condition> gate = std::move(*parsed_gate);
+    bool duplicate = false;
+    edit([&](settings& s) {
+      duplicate = std::any_of(s.hooks.begin(), s.hooks.end(), [&](const entry& e) { return e.opts.name == opts.name; });
+      if (duplicate) return;
+      entry e{opts, std::move(gate), std::move(native), std::move(json), std::make_shared<std::atomic<bool>>(false)};
+      auto pos = std::upper_bound(s.hooks.begin(), s.hooks.end(), e, [](const entry& a, const entry& b) {
+        return aura::detail::runs_before(a.opts, b.opts);
+      });
+      s.hooks.insert(pos, std::move(e));
+    });
+    if (duplicate) {
+      return fail(error{errc::already_exists,
+                        "a hook named \"" + opts.name + "\" is already in the tool.before_execution pipeline",
+                        opts.plugin, opts.name, {}});
+    }
+    return {};
+  }
+
+  [[nodiscard]] static envelope<dynamic_event> make_view(const envelope<E>& env) { return to_dynamic(env); }
+
+  /// Calls one hook; exceptions and malformed answers become errors.
+  [[nodiscard]] static result<decision<E>> invoke(const entry& h, const envelope<E>& env, context& ctx,
+                                                  std::optional<envelope<dynamic_event>>& view) {
+    try {
+      if (h.native) return h.native(env, ctx);
+      if (!view) view = make_view(env);
+      result<decision<dynamic_event>> r = h.json(*view, ctx);
+      if (!r) return fail(std::move(r.error()));
+      decision<E> out = decision<E>::from_wire(r->kind(), r->reason(), r->json_patch(), r->json_patch_format());
+      if (r->effects() && !r->effects()->is_null()) {
+        try {
+          out.set_effects(r->effects()->get<turn_effects>());
+        } catch (const std::exception& ex) {
+          return fail(errc::protocol_error, std::string("effects do not fit tool.before_execution: ") + ex.what());
+        }
+      }
+      return out;
+    } catch (const std::exception& ex) {
+      return fail(errc::hook_failed, std::string("hook threw: ") + ex.what());
+    } catch (...) {
+      return fail(errc::hook_failed, "hook threw a non-standard exception");
+    }
+  }
+
+  /// Applies a hook's argument change; on an error (validation_failed with the
+  /// JSON pointer in `where`, or a malformed patch) the arguments are as before.
+  [[nodiscard]] static std::optional<error> apply_args(const settings& s, const tool_definition& def,
+                                                       const std::string& call_id, const entry& h, decision<E>& d,
+                                                       envelope<E>& env, std::optional<envelope<dynamic_event>>& view,
+                                                       tool_outcome& out) {
+    auto tag = [&](error e) {
+      e.hook = h.opts.name;
+      e.plugin = h.opts.plugin;
+      return e;
+    };
+    if (d.has_json_patch()) {
+      if (!view) view = make_view(env);
+      const nlohmann::json& patch = d.json_patch();
+      if (d.json_patch_format() == patch_format::merge && patch.is_object() && patch.size() == 1 &&
+          patch.contains("args")) {
+        // The common plugin answer {"args": {...}}: merge into the arguments
+        // alone instead of copying the whole event (host state included).
+        nlohmann::json next = apply_merge_patch(env.data.args, patch["args"]);
+        if (auto bad = def.check(next)) return tag(std::move(*bad));
+        env.data.args = next;
+        view->data["args"] = std::move(next);
+        return std::nullopt;
+      }
+      auto patched = apply_patch(view->data, patch, d.json_patch_format());
+      if (!patched) return tag(std::move(patched.error()));
+      if (!patched->is_object()) return tag(error{errc::patch_failed, "the patch replaced the whole event", {}, {}, "/"});
+      if (patched->value("tool", std::string()) != def.name || patched->value("call_id", std::string()) != call_id) {
+        (*patched)["tool"] = def.name;
+        (*patched)["call_id"] = call_id;
+        out.diagnostics.push_back(tag(error{errc::protocol_violation,
+                                            "hook changed the tool name or call id; only the arguments may change "
+                                            "(reverted)", {}, {}, "/tool"}));
+      }
+      auto it = patched->find("args");
+      const nlohmann::json none;
+      const nlohmann::json& next = it == patched->end() ? none : *it;
+      if (auto bad = def.check(next)) {
+        return tag(std::move(*bad));
+      }
+      env.data.args = next;
+      view->data = std::move(*patched);
+      return std::nullopt;
+    }
+    nlohmann::json saved;
+    const bool keep_old = s.opts.on_invalid == invalid_args_policy::discard_patch;
+    if (keep_old) saved = env.data.args;
+    d.apply_to(env.data);
+    if (env.data.tool != def.name || env.data.call_id != call_id) {
+      env.data.tool = def.name;
+      env.data.call_id = call_id;
+      out.diagnostics.push_back(tag(error{errc::protocol_violation,
+                                          "hook changed the tool name or call id; only the arguments may change "
+                                          "(reverted)", {}, {}, "/tool"}));
+    }
+    if (auto bad = def.check(env.data.args)) {
+      if (keep_old) env.data.args = std::move(saved);
+      return tag(std::move(*bad));
+    }
+    if (view) view->data["args"] = env.data.args;
+    return std::nullopt;
+  }
+
+  /// A hook's failure under its policy: fail_open goes on, fail_closed rejects the call.
+  static bool hook_failed(const entry& h, error e, tool_outcome& out, trail_entry& step) {
+    e.hook = h.opts.name;
+    if (e.plugin.empty()) e.plugin = h.opts.plugin;
+    step.failed = true;
+    const bool closed = h.opts.on_error == failure_policy::fail_closed;
+    step.kind = closed ? decision_kind::deny : decision_kind::allow;
+    if (closed) {
+      out.status = tool_status::rejected;
+      out.decided_by = h.opts.name;
+      out.reason = "hook \"" + h.opts.name + "\" failed: " + e.message;
+    }
+    out.diagnostics.push_back(std::move(e));
+    return closed;
+  }
+
+  const tool_registry* tools_;
+  mutable aura::detail::published<settings> state_;
+  std::atomic<const predicate_registry*> predicates_{nullptr};
+};
+
+/// The before-tool-execution pipeline.
+using tool_pipeline = basic_tool_pipeline<tool_before_execution>;
+
+}  // namespace aura::agent
+#endif  // AURA_SI_AURA_AGENT_TOOL_PIPELINE_HPP
+// ---- end aura/agent/tool_pipeline.hpp
+// ---- begin aura/agent/transforms.hpp
+#ifndef AURA_SI_AURA_AGENT_TRANSFORMS_HPP
+#define AURA_SI_AURA_AGENT_TRANSFORMS_HPP
+// aura/agent/transforms.hpp - ephemeral message transforms: a new array for
+// this request only; the stored history is never touched.
+//
+// Rules (docs/agent.md):
+//  - hooks run in name order (priority is not used here) and each gets the
+//    previous hook's array;
+//  - every result is checked: non-empty, the system prompt stays at index 0,
+//    unique ids, known roles, no tool result whose call is gone;
+//  - a hook that fails or returns an array that fails the check is skipped
+//    with a diagnostic: the array it was given goes on (fail_open), or the
+//    original array is sent and no later hook runs (fail_closed);
+//  - JSON hooks never see `message::meta`; their array is merged back by id,
+//    so hidden fields, and visible fields a plugin left out, survive.
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+
+namespace aura::agent {
+
+/// Checks a transformed array against the one the transform received;
+/// nullopt when it may be sent, else an error whose `where` points into it.
+[[nodiscard]] inline std::optional<error> check_messages(const std::vector<message>& before,
+                                                         const std::vector<message>& after) {
+  auto bad = [](std::string what, std::string where) {
+    return error{errc::validation_failed, std::move(what), {}, {}, std::move(where)};
+  };
+  if (after.empty()) return bad("the transformed array is empty", "/messages");
+  if (!before.empty() && before.front().role == "system" && after.front().role != "system")
+    return bad("the system prompt must stay at index 0", "/messages/0");
+  std::set<std::string, std::less<>> ids;
+  std::set<std::string, std::less<>> calls;
+  for (std::size_t i = 0; i < after.size(); ++i) {
+    const message& m = after[i];
+    const std::string at = "/messages/" + std::to_string(i);
+    if (m.role != "system" && m.role != "user" && m.role != "assistant" && m.role != "tool")
+      return bad("message " + m.id + " has unknown role \"" + m.role + "\"", at + "/role");
+    if (m.id.empty()) return bad("message at index " + std::to_string(i) + " has no id", at + "/id");
+    if (!ids.insert(m.id).second) return bad("message id " + m.id + " appears twice", at + "/id");
+    for (const auto& c : m.tool_calls) calls.insert(c.id);
+    if (m.role == "tool" && calls.find(m.tool_call_id) == calls.end())
+      return bad("tool result " + m.id + " answers call \"" + m.tool_call_id + "\", which is not in the array before it",
+                 at + "/tool_call_id");
+  }
+  return std::nullopt;
+}
+
+/// Reads a plugin's returned array over the one it was given: an element whose
+/// id names a given message starts from that message (keeping `meta` and any
+/// field the element leaves out); one with no or an unknown id is new, and
+/// gets the next "m####" id when it has none.
+[[nodiscard]] inline result<std::vector<message>> merge_by_id(const std::vector<message>& before,
+                                                              const nlohmann::json& returned) {
+  if (!returned.is_array()) return fail(errc::validation_failed, "\"messages\" must be an array", "/messages");
+  std::unordered_map<std::string_view, const message*> by_id;
+  by_id.reserve(before.size());
+  for (const auto& m : before) by_id.emplace(m.id, &m);
+  std::vector<message> out;
+  out.reserve(returned.size());
+  for (std::size_t i = 0; i < returned.size(); ++i) {
+    const auto& item = returned[i];
+    const std::string at = "/messages/" + std::to_string(i);
+    if (!item.is_object()) return fail(errc::validation_failed, "a message must be a JSON object", at);
+    message m;
+    auto id = item.find("id");
+    if (id != item.end() && id->is_string()) {
+      auto known = by_id.find(id->get_ref<const std::string&>());
+      if (known != by_id.end()) m = *known->second;
+    }
+    try {
+      from_json(item, m);
+    } catch (const std::exception& ex) {
+      return fail(errc::validation_failed, std::string("message does not fit the message model: ") + ex.what(), at);
+    }
+    out.push_back(std::move(m));
+  }
+  assign_ids(out);
+  return out;
+}
+
+/// What a transform run produced.
+struct transform_outcome {
+  std::vector<message> messages;  ///< the array to send with this request
+  bool transformed = false;       ///< some hook's result was used
+  std::vector<trail_entry> trail;
+  std::vector<error> diagnostics;  ///< failed hooks and rejected results, each naming the hook
+};
+
+/// The messages.transform hooks. A class template only so that its code is
+/// compiled where it is used; `transform_pipeline` is the one to use.
+template <class E>
+class basic_transform_pipeline {
+ public:
+  using native_hook = std::function<result<std::vector<message>>(const E&, context&)>;
+
+  basic_transform_pipeline() : state_(std::vector<entry>{}) {}
+  basic_transform_pipeline(const basic_transform_pipeline&) = delete;
+  basic_transform_pipeline& operator=(const basic_transform_pipeline&) = delete;
+
+  /// Adds a native transform: (const messages_transform&) or (const
+  /// messages_transform&, context&) returning std::vector<message> or
+  /// result<std::vector<message>>. Messages without an id get the next one.
+  template <class F>
+  result<void> add(hook_options opts, F&& fn) {
+    auto shared = std::make_shared<std::decay_t<F>>(std::forward<F>(fn));
+    native_hook call = [shared](const E& ev, context& ctx) -> result<std::vector<message>> {
+      if constexpr (std::is_invocable_v<F&, const E&, context&>) {
+        return (*shared)(ev, ctx);
+      } else {
+        static_assert(std::is_invocable_v<F&, const E&>,
+                      "a transform takes (const messages_transform&) or (const messages_transform&, aura::context&)");
+        return (*shared)(ev);
+      }
+    };
+    return insert(std::move(opts), std::move(call), nullptr);
+  }
+
+  /// Adds a JSON transform (plugin). It sees {"host", "messages"} without
+  /// `meta`; it answers allow (no change) or mutate with a patch of that object
+  /// whose "messages" is the new array (a Merge Patch replaces arrays whole).
+  result<void> add_json(hook_options opts, json_hook fn) { return insert(std::move(opts), nullptr, std::move(fn)); }
+
+  bool remove(std::string_view name) {
+    bool found = false;
+    edit([&](std::vector<entry>& hooks) {
+      auto it = std::find_if(hooks.begin(), hooks.end(), [&](const entry& e) { return e.opts.name == name; });
+      if (it != hooks.end()) {
+        hooks.erase(it);
+        found = true;
+      }
+    });
+    return found;
+  }
+  std::size_t remove_plugin(std::string_view plugin) {
+    std::size_t n = 0;
+    edit([&](std::vector<entry>& hooks) {
+      auto keep = std::remove_if(hooks.begin(), hooks.end(), [&](const entry& e) { return e.opts.plugin == plugin; });
+      n = static_cast<std::size_t>(hooks.end() - keep);
+      hooks.erase(keep, hooks.end());
+    });
+    return n;
+  }
+  /// Hook names in run order (name order).
+  [[nodiscard]] std::vector<std::string> names() const {
+    auto snap = state_.acquire();
+    std::vector<std::string> out;
+    for (const auto& h : *snap) out.push_back(h.opts.name);
+    return out;
+  }
+  void set_predicates(const predicate_registry* registry) { predicates_.store(registry); }
+
+  /// Runs the transforms over a copy of `history`; `history` is not modified.
+  [[nodiscard]] transform_outcome run(const std::vector<message>& history, const host_state& host,
+                                      context& ctx = host_context()) const {
+    transform_outcome out;
+    auto snap = state_.acquire();
+    E current{host, history};
+    for (const entry& h : *snap) {
+      if (h.gate && !h.gate->evaluate(ctx.facts())) continue;
+      if (h.opts.once && h.fired->exchange(true, std::memory_order_acq_rel)) continue;
+      const auto start = std::chrono::steady_clock::now();
+      trail_entry step;
+      step.hook = h.opts.name;
+      step.plugin = h.opts.plugin;
+      result<std::optional<std::vector<message>>> answer = invoke(h, current, ctx, out);
+      std::optional<error> problem;
+      if (!answer) {
+        problem = std::move(answer.error());
+      } else if (*answer) {
+        std::vector<message>& next = **answer;
+        assign_ids(next);
+        if (auto bad = check_messages(current.messages, next)) {
+          bad->message = "transform result rejected: " + bad->message;
+          problem = std::move(bad);
+        } else {
+          current.messages = std::move(next);
+          out.transformed = true;
+          step.kind = decision_kind::mutate;
+        }
+      }
+      bool stop = false;
+      if (problem) {
+        problem->hook = h.opts.name;
+        if (problem->plugin.empty()) problem->plugin = h.opts.plugin;
+        step.failed = true;
+        if (h.opts.on_error == failure_policy::fail_closed) {
+          problem->message += "; sending the original array";
+          current.messages = history;
+          out.transformed = false;
+          step.kind = decision_kind::deny;
+          stop = true;
+        } else {
+          problem->message += "; the hook is skipped";
+        }
+        out.diagnostics.push_back(std::move(*problem));
+      }
+      step.duration = std::chrono::steady_clock::now() - start;
+      out.trail.push_back(std::move(step));
+      if (stop) break;
+    }
+    out.messages = std::move(current.messages);
+    return out;
+  }
+
+ private:
+  struct entry {
+    hook_options opts;
+    std::optional<condition> gate;
+    native_hook native;
+    json_hook json;
+    std::shared_ptr<std::atomic<bool>> fired;
+  };
+
+  template <class Edit>
+  void edit(Edit&& fn) {
+    state_.update([&](const std::vector<entry>& cur) {
+      std::vector<entry> next = cur;
+      fn(next);
+      return next;
+    });
+  }
+
+  result<void> insert(hook_options opts, native_hook native, json_hook json) {
+    auto parsed_gate = aura::detail::parse_gate(opts, predicates_.load());
+    if (!parsed_gate) return fail(std::move(parsed_gate.error()));
+    std::optional<condition> gate = std::move(*parsed_gate);
+    bool duplicate = false;
+    edit([&](std::vector<entry>& hooks) {
+      duplicate = std::any_of(hooks.begin(), hooks.end(), [&](const entry& e) { return e.opts.name == opts.name; });
+      if (duplicate) return;
+      entry e{opts, std::move(gate), std::move(native), std::move(json), std::make_shared<std::atomic<bool>>(false)};
+      auto pos = std::upper_bound(hooks.begin(), hooks.end(), e,
+                                  [](const entry& a, const entry& b) { return a.opts.name < b.opts.name; });
+      hooks.insert(pos, std::move(e));
+    });
+    if (duplicate) {
+      return fail(error{errc::already_exists, "a hook named \"" + opts.name + "\" is already in messages.transform",
+                        opts.plugin, opts.name, {}});
+    }
+    return {};
+  }
+
+  /// One hook's new array, nullopt for "no change", or its error.
+  [[nodiscard]] static result<std::optional<std::vector<message>>> invoke(const entry& h,
+                                                                           const E& current,
+                                                                           context& ctx, transform_outcome& out) {
+    try {
+      if (h.native) {
+        auto r = h.native(current, ctx);
+        if (!r) return fail(std::move(r.error()));
+        return std::optional<std::vector<message>>(std::move(*r));
+      }
+      envelope<dynamic_event> view = make_envelope(std::string(E::name), nlohmann::json(current));
+      result<decision<dynamic_event>> r = h.json(view, ctx);
+      if (!r) return fail(std::move(r.error()));
+      if (r->is_deny()) {
+        out.diagnostics.push_back(error{errc::protocol_violation,
+                                        "hook denied messages.transform, which is not vetoable; the decision is ignored",
+                                        h.opts.plugin, h.opts.name, {}});
+        return std::optional<std::vector<message>>();
+      }
+      if (!r->is_mutate()) return std::optional<std::vector<message>>();
+      auto patched = apply_patch(view.data, r->json_patch(), r->json_patch_format());
+      if (!patched) return fail(std::move(patched.error()));
+      auto it = patched->find("messages");
+      if (it == patched->end()) return fail(errc::validation_failed, "the patch removed \"messages\"", "/messages");
+      auto merged = merge_by_id(current.messages, *it);
+      if (!merged) return fail(std::move(merged.error()));
+      return std::optional<std::vector<message>>(std::move(*merged));
+    } catch (const std::exception& ex) {
+      return fail(errc::hook_failed, std::string("hook threw: ") + ex.what());
+    } catch (...) {
+      return fail(errc::hook_failed, "hook threw a non-standard exception");
+    }
+  }
+
+  mutable aura::detail::published<std::vector<entry>> state_;
+  std::atomic<const predicate_registry*> predicates_{nullptr};
+};
+
+/// The messages.transform pipeline.
+using transform_pipeline = basic_transform_pipeline<messages_transform>;
+
+}  // namespace aura::agent
+#endif  // AURA_SI_AURA_AGENT_TRANSFORMS_HPP
+// ---- end aura/agent/transforms.hpp
+// ---- begin aura/agent/conditions.hpp
+#ifndef AURA_SI_AURA_AGENT_CONDITIONS_HPP
+#define AURA_SI_AURA_AGENT_CONDITIONS_HPP
+// aura/agent/conditions.hpp - the condition vocabulary of agent hosts.
+//
+//   todo_empty  todo_done  todo_pending  auto
+//   context_above:P  context_below:P          (percent of the model's window)
+//   history_gt/lt:N  tool_errors_gt/lt:N  tool_calls_gt/lt:N  turns_gt/lt:N
+//   compactions_gt/lt:N  iteration_gt/lt:N  tokens_total_gt/lt:N
+//   model_context_gt/lt:N  model_params_gt/lt:B  (billions; false while unresolved)
+//   model_has:<capability>  model_is:<name>   (case-insensitive)
+//   exists:<path>                              (relative paths from the workdir)
+//   bash:<cmd>                                 (only with condition_options::shell)
+//
+// Facts come from host_state (export_facts); the host refreshes them in the
+// context before dispatching.
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+
+
+namespace aura::agent {
+
+/// Runs `command` in `workdir`; the exit status, or nullopt when it could not
+/// start, was killed, or passed `timeout`.
+using shell_runner = std::function<std::optional<int>(const std::string& command, const std::filesystem::path& workdir,
+                                                      std::chrono::milliseconds timeout)>;
+
+struct condition_options {
+  /// Runs `bash:<cmd>`; empty (the default) leaves `bash:` unknown, so a hook
+  /// naming it fails to load. posix_shell() from shell.hpp is one runner.
+  shell_runner shell;
+  std::chrono::milliseconds shell_timeout{2000};
+};
+
+namespace detail {
+[[nodiscard]] inline bool iequals(std::string_view a, std::string_view b) noexcept {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+/// Whether `list` (comma-separated) holds `item`, ignoring case.
+[[nodiscard]] inline bool list_has(std::string_view list, std::string_view item) noexcept {
+  while (!list.empty()) {
+    const auto comma = list.find(',');
+    if (iequals(list.substr(0, comma), item)) return true;
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  return false;
+}
+}  // namespace detail
+
+/// Writes the facts conditions read from a host state into `out`.
+inline void export_facts(const host_state& h, facts& out) {
+  auto num = [&](const char* name, double v) { out.set(name, fact_value(v)); };
+  num("iteration", static_cast<double>(h.iteration));
+  num("tokens", static_cast<double>(h.tokens));
+  num("context", h.context_percent);
+  num("history", static_cast<double>(h.message_count));
+  num("turns", static_cast<double>(h.stats.turns));
+  num("tool_calls", static_cast<double>(h.stats.tool_calls));
+  num("tool_errors", static_cast<double>(h.stats.tool_errors));
+  num("compactions", static_cast<double>(h.stats.compactions));
+  num("tokens_total", static_cast<double>(h.stats.tokens_total));
+  num("model_context", static_cast<double>(h.model.context_window));
+  if (h.model.params_billions) {
+    num("model_params", *h.model.params_billions);
+  } else {
+    out.erase("model_params");  // unresolved: model_params_gt/lt read false
+  }
+  num("todo_total", static_cast<double>(h.todos.total()));
+  num("todo_pending", static_cast<double>(h.todos.pending + h.todos.in_progress));
+  num("todo_done", static_cast<double>(h.todos.done));
+  out.set("auto", fact_value(h.autonomous));
+  out.set("model", fact_value(h.model.id));
+  std::string caps;
+  for (const auto& c : h.model.capabilities) caps += (caps.empty() ? "" : ",") + c;
+  out.set("model_capabilities", fact_value(std::move(caps)));
+  out.set("agent", fact_value(h.agent));
+  out.set("mode", fact_value(h.mode));
+  out.set("workdir", fact_value(h.workdir));
+  out.set("session", fact_value(h.session_id));
+}
+
+/// The facts of a host state, as a fresh set.
+[[nodiscard]] inline facts make_facts(const host_state& h) {
+  facts f;
+  export_facts(h, f);
+  return f;
+}
+
+/// Registers the agent predicates. The `<fact>_gt:N` / `<fact>_lt:N` forms
+/// (history_gt, tool_errors_lt, model_params_gt, ...) are core's generic
+/// comparisons over the exported facts and need no registration.
+inline void register_predicates(predicate_registry& reg, condition_options opts = {}) {
+  auto number = [](const facts& f, std::string_view name) { return f.number(name).value_or(0); };
+  reg.add("todo_empty", [=](const facts& f, std::string_view) { return number(f, "todo_total") == 0; },
+          predicate_arg::none);
+  reg.add("todo_done",
+          [=](const facts& f, std::string_view) { return number(f, "todo_total") > 0 && number(f, "todo_pending") == 0; },
+          predicate_arg::none);
+  reg.add("todo_pending", [=](const facts& f, std::string_view) { return number(f, "todo_pending") > 0; },
+          predicate_arg::none);
+  reg.add("auto", [](const facts& f, std::string_view) { return f.truthy("auto"); }, predicate_arg::none);
+  auto percent = [](std::string_view arg) { return std::strtod(std::string(arg).c_str(), nullptr); };
+  reg.add("context_above",
+          [=](const facts& f, std::string_view arg) {
+            auto v = f.number("context");
+            return v && *v > percent(arg);
+          },
+          predicate_arg::number);
+  reg.add("context_below",
+          [=](const facts& f, std::string_view arg) {
+            auto v = f.number("context");
+            return v && *v < percent(arg);
+          },
+          predicate_arg::number);
+  reg.add("model_has",
+          [](const facts& f, std::string_view arg) {
+            auto caps = f.text("model_capabilities");
+            return caps && detail::list_has(*caps, arg);
+          },
+          predicate_arg::required);
+  reg.add("model_is",
+          [](const facts& f, std::string_view arg) {
+            auto id = f.text("model");
+            if (!id || id->empty()) return false;
+            if (detail::iequals(*id, arg)) return true;
+            // "anthropic/claude-x" also answers to "claude-x".
+            const auto slash = id->rfind('/');
+            return slash != std::string::npos && detail::iequals(std::string_view(*id).substr(slash + 1), arg);
+          },
+          predicate_arg::required);
+  reg.add("exists",
+          [](const facts& f, std::string_view arg) {
+            std::filesystem::path p{std::string(arg)};
+            if (p.is_relative()) {
+              if (auto dir = f.text("workdir"); dir && !dir->empty()) p = std::filesystem::path(*dir) / p;
+            }
+            std::error_code ec;
+            return std::filesystem::exists(p, ec);
+          },
+          predicate_arg::required);
+  if (opts.shell) {
+    reg.add("bash",
+            [shell = opts.shell, timeout = opts.shell_timeout](const facts& f, std::string_view arg) {
+              const std::filesystem::path dir = f.text("workdir").value_or(std::string());
+              auto status = shell(std::string(arg), dir, timeout);
+              return status && *status == 0;
+            },
+            predicate_arg::required);
+  }
+}
+
+}  // namespace aura::agent
+#endif  // AURA_SI_AURA_AGENT_CONDITIONS_HPP
+// ---- end aura/agent/conditions.hpp
+// ---- begin aura/agent/workflow.hpp
+#ifndef AURA_SI_AURA_AGENT_WORKFLOW_HPP
+#define AURA_SI_AURA_AGENT_WORKFLOW_HPP
+// aura/agent/workflow.hpp - the developer-workflow catalog: intents, proofs,
+// PR reviews, zones, live sync, messages, commits and the daemon.
+// session.start / session.end are the agent events of events.hpp.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+
+namespace aura::agent {
+
+/// An intent is about to be logged: hooks may veto it (no ticket, ...) or tidy it.
+struct intent_before_log {
+  static constexpr std::string_view name = "intent.before_log";
+  static constexpr event_flags flags = vetoable | patchable;
+  std::string summary;
+  std::vector<std::string> tickets;
+  std::vector<std::string> files;
+};
+/// An intent was logged.
+struct intent_after_log {
+  static constexpr std::string_view name = "intent.after_log";
+  std::string id;
+  std::string summary;
+  std::vector<std::string> tickets;
+};
+/// The work done does not match the logged intent.
+struct intent_mismatch {
+  static constexpr std::string_view name = "intent.mismatch";
+  std::string intent_id;
+  std::string expected;
+  std::string observed;
+  std::vector<std::string> files;
+};
+/// A proof (tests, build, check) started.
+struct prove_started {
+  static constexpr std::string_view name = "prove.started";
+  std::string command;
+  std::string target;
+};
+/// A proof passed.
+struct prove_passed {
+  static constexpr std::string_view name = "prove.passed";
+  std::string command;
+  std::string target;
+  std::int64_t duration_ms = 0;
+};
+/// A proof failed.
+struct prove_failed {
+  static constexpr std::string_view name = "prove.failed";
+  std::string command;
+  std::string target;
+  int exit_code = 0;
+  std::string output;
+};
+/// A review found something.
+struct pr_review_finding {
+  static constexpr std::string_view name = "pr_review.finding";
+  std::string pr;
+  std::string file;
+  std::int64_t line = 0;
+  std::string severity;  ///< "info", "warning", "error"
+  std::string message;
+};
+/// A review finished.
+struct pr_review_done {
+  static constexpr std::string_view name = "pr_review.done";
+  std::string pr;
+  std::int64_t findings = 0;
+  std::string verdict;  ///< "approve", "request_changes", "comment"
+};
+/// An agent is about to claim a zone (paths it alone edits): vetoable.
+struct zone_before_claim {
+  static constexpr std::string_view name = "zone.before_claim";
+  static constexpr event_flags flags = vetoable;
+  std::string zone;
+  std::string agent;
+  std::vector<std::string> paths;
+};
+/// A claim was refused because another agent holds the zone.
+struct zone_blocked {
+  static constexpr std::string_view name = "zone.blocked";
+  std::string zone;
+  std::string agent;
+  std::string holder;
+};
+/// Changes pushed to the shared live branch.
+struct live_push {
+  static constexpr std::string_view name = "live.push";
+  std::string branch;
+  std::string commit;
+  std::vector<std::string> files;
+};
+/// Changes pulled from the shared live branch.
+struct live_pull {
+  static constexpr std::string_view name = "live.pull";
+  std::string branch;
+  std::string commit;
+  std::vector<std::string> files;
+};
+/// A message from another agent or a human.
+struct msg_received {
+  static constexpr std::string_view name = "msg.received";
+  std::string from;
+  std::string channel;
+  std::string text;
+};
+/// A commit is about to be made: vetoable, and the message patchable.
+struct commit_pre {
+  static constexpr std::string_view name = "commit.pre";
+  static constexpr event_flags flags = vetoable | patchable;
+  std::string message;
+  std::vector<std::string> files;
+  std::string branch;
+};
+/// A commit was made.
+struct commit_post {
+  static constexpr std::string_view name = "commit.post";
+  std::string sha;
+  std::string message;
+  std::string branch;
+};
+/// The background daemon started.
+struct daemon_start {
+  static constexpr std::string_view name = "daemon.start";
+  std::int64_t pid = 0;
+  std::string version;
+};
+/// The background daemon is stopping.
+struct daemon_stop {
+  static constexpr std::string_view name = "daemon.stop";
+  std::string reason;
+};
+
+// Templates (not NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE's inline functions) so the
+// conversions are compiled only where used; missing keys keep their defaults.
+#define AURA_AGENT_WORKFLOW_JSON(Type, ...)                                                          \
+  template <class BasicJson>                                                                        \
+  void to_json(BasicJson& nlohmann_json_j, const Type& nlohmann_json_t) {                           \
+    NLOHMANN_JSON_EXPAND(NLOHMANN_JSON_PASTE(NLOHMANN_JSON_TO, __VA_ARGS__))                         \
+  }                                                                                                 \
+  template <class BasicJson>                                                                        \
+  void from_json(const BasicJson& nlohmann_json_j, Type& nlohmann_json_t) {                         \
+    const Type nlohmann_json_default_obj{};                                                         \
+    NLOHMANN_JSON_EXPAND(NLOHMANN_JSON_PASTE(NLOHMANN_JSON_FROM_WITH_DEFAULT, __VA_ARGS__))          \
+  }
+
+AURA_AGENT_WORKFLOW_JSON(intent_before_log, summary, tickets, files)
+AURA_AGENT_WORKFLOW_JSON(intent_after_log, id, summary, tickets)
+AURA_AGENT_WORKFLOW_JSON(intent_mismatch, intent_id, expected, observed, files)
+AURA_AGENT_WORKFLOW_JSON(prove_started, command, target)
+AURA_AGENT_WORKFLOW_JSON(prove_passed, command, target, duration_ms)
+AURA_AGENT_WORKFLOW_JSON(prove_failed, command, target, exit_code, output)
+AURA_AGENT_WORKFLOW_JSON(pr_review_finding, pr, file, line, severity, message)
+AURA_AGENT_WORKFLOW_JSON(pr_review_done, pr, findings, verdict)
+AURA_AGENT_WORKFLOW_JSON(zone_before_claim, zone, agent, paths)
+AURA_AGENT_WORKFLOW_JSON(zone_blocked, zone, agent, holder)
+AURA_AGENT_WORKFLOW_JSON(live_push, branch, commit, files)
+AURA_AGENT_WORKFLOW_JSON(live_pull, branch, commit, files)
+AURA_AGENT_WORKFLOW_JSON(msg_received, from, channel, text)
+AURA_AGENT_WORKFLOW_JSON(commit_pre, message, files, branch)
+AURA_AGENT_WORKFLOW_JSON(commit_post, sha, message, branch)
+AURA_AGENT_WORKFLOW_JSON(daemon_start, pid, version)
+AURA_AGENT_WORKFLOW_JSON(daemon_stop, reason)
+
+#undef AURA_AGENT_WORKFLOW_JSON
+
+}  // namespace aura::agent
+#endif  // AURA_SI_AURA_AGENT_WORKFLOW_HPP
+// ---- end aura/agent/workflow.hpp
+// ---- begin aura/agent/catalog.hpp
+#ifndef AURA_SI_AURA_AGENT_CATALOG_HPP
+#define AURA_SI_AURA_AGENT_CATALOG_HPP
+// aura/agent/catalog.hpp - every event of the agent catalog by name, for
+// adapters, manifests and dynamic (JSON) hosts.
+
+#include <array>
+#include <string>
+#include <string_view>
+#include <tuple>
+
+
+namespace aura::agent {
+
+/// One catalog entry: the wire name, what hooks may do, and what it is for.
+struct event_info {
+  std::string_view name;
+  event_flags flags = event_flags::none;
+  std::string_view summary;
+};
+
+namespace detail {
+template <class... E>
+struct event_list {
+  static constexpr std::size_t size = sizeof...(E);
+  template <class F>
+  static void each(F&& fn) {
+    (fn(static_cast<const E*>(nullptr)), ...);
+  }
+};
+}  // namespace detail
+
+/// The typed events, in catalog order (for generic code over all of them).
+using agent_events = detail::event_list<session_start, session_end, chat_before, chat_after_response,
+                                        tool_before_execution, tool_after_execution, agent_error, compaction_before,
+                                        compaction_after, agent_switch, messages_transform>;
+using workflow_events = detail::event_list<intent_before_log, intent_after_log, intent_mismatch, prove_started,
+                                           prove_passed, prove_failed, pr_review_finding, pr_review_done,
+                                           zone_before_claim, zone_blocked, live_push, live_pull, msg_received,
+                                           commit_pre, commit_post, daemon_start, daemon_stop>;
+
+/// The whole catalog: agent events first, then the developer workflow.
+[[nodiscard]] inline const std::array<event_info, agent_events::size + workflow_events::size>& catalog() {
+  static const std::array<event_info, agent_events::size + workflow_events::size> all = {{
+      {session_start::name, session_start::flags, "a session begins"},
+      {session_end::name, session_end::flags, "a session ends"},
+      {chat_before::name, chat_before::flags, "before a request goes to the model"},
+      {chat_after_response::name, chat_after_response::flags, "after the model answered"},
+      {tool_before_execution::name, tool_before_execution::flags, "before a tool runs (tool_pipeline)"},
+      {tool_after_execution::name, tool_after_execution::flags, "after a tool ran"},
+      {agent_error::name, agent_error::flags, "a model or tool error"},
+      {compaction_before::name, compaction_before::flags, "before the history is compacted"},
+      {compaction_after::name, compaction_after::flags, "after compaction (read-only)"},
+      {agent_switch::name, agent_switch::flags, "the active agent changed (read-only)"},
+      {messages_transform::name, messages_transform::flags, "the message array of one request (transform_pipeline)"},
+      {intent_before_log::name, intent_before_log::flags, "an intent is about to be logged"},
+      {intent_after_log::name, event_traits<intent_after_log>::flags, "an intent was logged"},
+      {intent_mismatch::name, event_traits<intent_mismatch>::flags, "work does not match its intent"},
+      {prove_started::name, event_traits<prove_started>::flags, "a proof started"},
+      {prove_passed::name, event_traits<prove_passed>::flags, "a proof passed"},
+      {prove_failed::name, event_traits<prove_failed>::flags, "a proof failed"},
+      {pr_review_finding::name, event_traits<pr_review_finding>::flags, "a review finding"},
+      {pr_review_done::name, event_traits<pr_review_done>::flags, "a review finished"},
+      {zone_before_claim::name, zone_before_claim::flags, "a zone is about to be claimed"},
+      {zone_blocked::name, event_traits<zone_blocked>::flags, "a zone claim was refused"},
+      {live_push::name, event_traits<live_push>::flags, "changes pushed to the live branch"},
+      {live_pull::name, event_traits<live_pull>::flags, "changes pulled from the live branch"},
+      {msg_received::name, event_traits<msg_received>::flags, "a message arrived"},
+      {commit_pre::name, commit_pre::flags, "a commit is about to be made"},
+      {commit_post::name, event_traits<commit_post>::flags, "a commit was made"},
+      {daemon_start::name, event_traits<daemon_start>::flags, "the daemon started"},
+      {daemon_stop::name, event_traits<daemon_stop>::flags, "the daemon is stopping"},
+  }};
+  return all;
+}
+
+/// The catalog entry for a name, or null.
+[[nodiscard]] inline const event_info* find_event(std::string_view name) {
+  for (const auto& e : catalog())
+    if (e.name == name) return &e;
+  return nullptr;
+}
+
+/// Declares every catalog event the bus does not know yet as a dynamic event
+/// with its flags, so JSON hosts and plugins get the same veto/patch rules as
+/// typed ones. Typed registrations made later take the JSON hooks over.
+inline result<void> declare_catalog(bus& b) {
+  for (const auto& e : catalog()) {
+    if (b.flags_of(e.name)) continue;
+    if (auto r = b.declare(std::string(e.name), e.flags); !r) return r;
+  }
+  return {};
+}
+
+}  // namespace aura::agent
+#endif  // AURA_SI_AURA_AGENT_CATALOG_HPP
+// ---- end aura/agent/catalog.hpp
+#endif  // AURA_SI_AURA_AGENT_AGENT_HPP
+// ---- end aura/agent/agent.hpp
+#endif  // AURA_SI_AURA_AURA_HPP
+// ---- end aura/aura.hpp
