@@ -190,6 +190,17 @@ TEST_CASE("manifest errors: JSON syntax names file and line", "[plugin][manifest
   CHECK(problems[0].where == file.string() + ":4");
 }
 
+TEST_CASE("manifest errors: a number too large for JSON is a parse error, not a crash", "[plugin][manifest]") {
+  // Found by fuzz_manifest: nlohmann throws out_of_range (406), not parse_error, for it.
+  temp_tree t;
+  auto file = t.write("p/aura-plugin.json", "{\"plugin\": {\"priority\": 1" + std::string(400, '0') + "E99999}}");
+  auto problems = problems_of(file);
+  REQUIRE(problems.size() == 1);
+  CHECK(problems[0].code == errc::parse_error);
+  CHECK(problems[0].where == file.string());
+  CHECK(problems[0].message.find("number overflow") != std::string::npos);
+}
+
 TEST_CASE("manifest errors: missing required field", "[plugin][manifest]") {
   temp_tree t;
   auto file = t.write("p/aura-plugin.json",

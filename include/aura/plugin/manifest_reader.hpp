@@ -391,6 +391,9 @@ inline void read_codineer(const nlohmann::json& doc, manifest& m, problem_list& 
       if (auto colon = why.find("syntax error"); colon != std::string::npos) why = why.substr(colon);
       out.second.push_back(error{errc::parse_error, "not valid JSON: " + why, {}, {}, shown + ":" + std::to_string(line)});
       return out;
+    } catch (const nlohmann::json::exception& ex) {  // e.g. out_of_range 406: a number too large for a double
+      out.second.push_back(error{errc::parse_error, std::string("not valid JSON: ") + ex.what(), {}, {}, shown});
+      return out;
     }
     m.source = std::move(j);
     lines = detail::json_line_map(*text).lines();

@@ -1,0 +1,6 @@
+aura_add_fuzzer(fuzz_manifest SOURCES ${CMAKE_CURRENT_LIST_DIR}/fuzz_manifest.cpp)
+if(AURA_HAVE_TOML)
+  target_link_libraries(fuzz_manifest PRIVATE PkgConfig::AURA_TOML)
+else()
+  target_compile_definitions(fuzz_manifest PRIVATE AURA_PLUGIN_TOML=0)
+endif()
