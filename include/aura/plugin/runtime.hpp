@@ -107,6 +107,25 @@ class native_registry {
 
 namespace detail {
 
+/// Reads a manifest's `runtime.limits` with `parse(json, defaults)`; an error
+/// names the plugin and `<file> plugin.runtime.limits/<key>`.
+template <class Limits, class Parse>
+[[nodiscard]] result<Limits> manifest_limits(const manifest& m, const Limits& defaults, Parse&& parse) {
+  auto merged = parse(m.runtime.limits, defaults);
+  if (merged) return merged;
+  error e = std::move(merged.error());
+  e.plugin = m.name;
+  e.where = m.file.string() + " plugin.runtime.limits" + e.where;
+  return fail(std::move(e));
+}
+
+/// Names the plugin on an adapter's load error that does not already.
+[[nodiscard]] inline error adapter_load_error(error e, const manifest& m) {
+  if (e.plugin.empty()) e.plugin = m.name;
+  return e;
+}
+
+
 class native_instance final : public plugin_instance {
  public:
   native_instance(std::string name, native_plugin p) : name_(std::move(name)), plugin_(std::move(p)) {}

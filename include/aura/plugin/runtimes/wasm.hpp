@@ -5,6 +5,8 @@
 #include <memory>
 #include <utility>
 
+#include <nlohmann/json.hpp>
+
 #include "aura/adapters/wasm.hpp"
 #include "aura/plugin/runtime.hpp"
 
@@ -26,21 +28,15 @@ class wasm_instance final : public plugin_instance {
   return [limits](const load_request& req) -> result<std::shared_ptr<plugin_instance>> {
     wasm_options o;
     o.name = req.spec.name;
-    auto merged = wasm_limits_from_json(req.spec.runtime.limits, limits);  // the manifest's over the host's
-    if (!merged) {
-      error e = std::move(merged.error());
-      e.plugin = req.spec.name;
-      e.where = req.spec.file.string() + " plugin.runtime.limits" + e.where;
-      return fail(std::move(e));
-    }
+    // the manifest's limits over the host's
+    auto merged = detail::manifest_limits(req.spec, limits, [](const nlohmann::json& j, const wasm_limits& d) {
+      return wasm_limits_from_json(j, d);
+    });
+    if (!merged) return fail(std::move(merged.error()));
     o.limits = *merged;
     o.ctx = req.ctx;
     auto p = wasm_plugin::load(req.spec.dir / req.spec.runtime.entrypoint, std::move(o));
-    if (!p) {
-      error e = std::move(p.error());
-      if (e.plugin.empty()) e.plugin = req.spec.name;
-      return fail(std::move(e));
-    }
+    if (!p) return fail(detail::adapter_load_error(std::move(p.error()), req.spec));
     return std::shared_ptr<plugin_instance>(std::make_shared<detail::wasm_instance>(std::move(*p)));
   };
 }
