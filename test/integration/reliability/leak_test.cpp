@@ -41,7 +41,7 @@ TEST_CASE("lua: 100,000 calls leak nothing", "[leak][lua]") {
   reliability::print("lua", 100000, before, after);
   CHECK(allowed == 102000);
   CHECK(after.fds == before.fds);
-  CHECK(after.rss - before.rss < rss_slack_kib);
+  if (reliability::rss_is_meaningful) CHECK(after.rss - before.rss < rss_slack_kib);
 }
 
 TEST_CASE("wasm: 100,000 calls leak nothing", "[leak][wasm]") {
@@ -56,7 +56,7 @@ TEST_CASE("wasm: 100,000 calls leak nothing", "[leak][wasm]") {
   reliability::print("wasm", 100000, before, after);
   CHECK(allowed == 102000);
   CHECK(after.fds == before.fds);
-  CHECK(after.rss - before.rss < rss_slack_kib);
+  if (reliability::rss_is_meaningful) CHECK(after.rss - before.rss < rss_slack_kib);
 }
 
 TEST_CASE("process: 10,000 calls leak nothing, and shutdown reaps the child", "[leak][process]") {
@@ -79,7 +79,7 @@ TEST_CASE("process: 10,000 calls leak nothing, and shutdown reaps the child", "[
     CHECK(after.fds == before.fds);
     CHECK(after.kids.alive == before.kids.alive);
     CHECK(after.kids.zombies == 0);
-    CHECK(after.rss - before.rss < rss_slack_kib);
+    if (reliability::rss_is_meaningful) CHECK(after.rss - before.rss < rss_slack_kib);
     REQUIRE((*plugin)->shutdown());
   }
   const auto end = reliability::sample::now();
