@@ -141,7 +141,10 @@ devpid=$!
 i=0
 while [ $i -lt 100 ] && ! grep -q "watching" dev.err 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
 sleep 0.2
-sed 's/ctx.config.reviewer/"bob"/' devplug/plugin.lua > devplug/plugin.lua.new && mv devplug/plugin.lua.new devplug/plugin.lua
+# Written in two steps inside the watched directory, as editors do: the reload must see the finished file.
+sed 's/ctx.config.reviewer/"bob"/' devplug/plugin.lua > devplug/plugin.lua.new
+sleep 0.02
+mv devplug/plugin.lua.new devplug/plugin.lua
 wait $devpid
 status=$?
 checks=$((checks + 1))

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -536,8 +537,11 @@ int cmd_doctor(setup& s, args_view& a) {
 
 // ---- plugin dev ---------------------------------------------------------------------------------
 
-fs::file_time_type newest_change(const fs::path& dir) {
-  auto newest = fs::file_time_type::min();  // not {}: libstdc++'s file clock epoch is in 2174
+// What a plugin directory holds, as one number: a file added, removed, renamed,
+// resized or touched changes it (a newest-mtime check misses renames and files
+// copied with an older time).
+std::size_t tree_fingerprint(const fs::path& dir) {
+  std::size_t sum = 0;  // a sum, so the (unspecified) walk order does not matter
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
        it.increment(ec)) {
@@ -547,10 +551,11 @@ fs::file_time_type newest_change(const fs::path& dir) {
       continue;
     }
     std::error_code tec;
-    auto t = it->last_write_time(tec);
-    if (!tec && t > newest) newest = t;
+    const auto t = it->last_write_time(tec).time_since_epoch().count();
+    const auto size = it->is_regular_file(tec) ? it->file_size(tec) : 0;
+    sum += std::hash<std::string>{}(it->path().string() + '\0' + std::to_string(t) + '\0' + std::to_string(size));
   }
-  return newest;
+  return sum;
 }
 
 int cmd_dev(setup& s, args_view& a) {
@@ -567,7 +572,7 @@ int cmd_dev(setup& s, args_view& a) {
   if (!event.empty()) declare_event(bus, event, p.get("--flags"));
   plugin_host host(bus, cli_runtimes(), s.host_opts());
   std::string name;
-  auto seen = newest_change(dir);  // before loading: a change made meanwhile still counts
+  auto seen = tree_fingerprint(dir);  // before loading: a change made meanwhile still counts
   auto try_event = [&] {
     if (event.empty() || name.empty() || !host.loaded(name)) return;
     print_outcome(bus.emit(event, data), p.has("--json"));
@@ -592,8 +597,15 @@ int cmd_dev(setup& s, args_view& a) {
       return reloads > 0 || exit_after == 0 ? 0 : 1;
     }
     std::this_thread::sleep_for(poll);
-    const auto now = newest_change(dir);
+    auto now = tree_fingerprint(dir);
     if (now == seen) continue;
+    // Wait until the directory holds still for one poll: an editor or `sed > new
+    // && mv` writes in steps, and reloading between them loads a half-made change.
+    for (auto settled = now;; now = settled) {
+      std::this_thread::sleep_for(poll);
+      settled = tree_fingerprint(dir);
+      if (settled == now) break;
+    }
     seen = now;
     ++reloads;
     aura::result<void> r;
