@@ -304,3 +304,67 @@ TEST_CASE("JSON hooks' serialised bytes reach the stats", "[chain][stats]") {
   CHECK(plugin->bytes_out == 40);
   CHECK(native->bytes_in == 0);
 }
+
+TEST_CASE("every tracing level reaches the same outcome (the untraced fast path hands over)", "[chain]") {
+  using aura::tracing;
+  // One chain of each answer the fast path must hand to the full rules:
+  // effects on an allow, a typed mutation, an error answer, an exception, a JSON hook.
+  auto build = [](tracing t, bool gated) {
+    auto c = std::make_unique<aura::chain<intent>>(t);
+    REQUIRE(c->add({"a-bare", 0}, [](const intent&) { return aura::allow(); }));
+    REQUIRE(c->add({"b-effects", 1}, [](const intent&) {
+      return aura::allow().with(intent::effects{{"seen"}});
+    }));
+    REQUIRE(c->add({"c-mutate", 2}, [](const intent& i) {
+      intent next = i;
+      next.summary += " [tagged]";
+      return aura::mutate(next);
+    }));
+    REQUIRE(c->add({"d-error", 3}, [](const intent&) -> aura::result<decision<intent>> {
+      return aura::fail(aura::errc::hook_failed, "no answer");
+    }));
+    REQUIRE(c->add({"e-throws", 4}, [](const intent&) -> decision<intent> { throw std::runtime_error("boom"); }));
+    REQUIRE(c->add_json({"f-json", 5}, [](const aura::envelope<aura::dynamic_event>& e, aura::context&)
+                                         -> aura::result<decision<aura::dynamic_event>> {
+      return {aura::mutate(nlohmann::json{{"summary", e.data["summary"].get<std::string>() + " [json]"}})};
+    }));
+    aura::hook_options last{"g-deny", 6};
+    if (gated) last.with_condition("not auto");  // true: the fact is unset
+    REQUIRE(c->add(last, [](const intent& i) -> decision<intent> {
+      if (i.summary.find("[json]") != std::string::npos) return aura::deny("saw " + i.summary);
+      return aura::allow();
+    }));
+    return c;
+  };
+  for (bool gated : {false, true}) {
+    for (tracing t : {tracing::off, tracing::decisions, tracing::timings}) {
+      CAPTURE(gated, static_cast<int>(t));
+      auto c = build(t, gated);
+      auto out = c->dispatch(env_of("x"));
+      CHECK(out.verdict == aura::verdict::deny);
+      CHECK(out.denied_by == "g-deny");
+      CHECK(out.reason == "saw x [tagged] [json]");
+      CHECK(out.data.summary == "x [tagged] [json]");
+      CHECK(out.effects.notes == std::vector<std::string>{"seen"});
+      REQUIRE(out.diagnostics.size() == 2);
+      CHECK(out.diagnostics[0].hook == "d-error");
+      CHECK(out.diagnostics[0].message == "no answer");
+      CHECK(out.diagnostics[1].hook == "e-throws");
+      CHECK(out.diagnostics[1].message == "hook threw: boom");
+      CHECK(out.trail.size() == (t == tracing::off ? 0u : 7u));
+    }
+  }
+}
+
+TEST_CASE("the untraced fast path stops at a fail-closed failure", "[chain]") {
+  aura::chain<intent> c(aura::tracing::off);
+  int after = 0;
+  REQUIRE(c.add(aura::hook_options("broken").with_policy(aura::fail_closed),
+                [](const intent&) -> decision<intent> { throw 42; }));
+  REQUIRE(c.add({"later", 1}, [&](const intent&) { ++after; return aura::allow(); }));
+  auto out = c.dispatch(env_of("x"));
+  CHECK(out.verdict == aura::verdict::deny);
+  CHECK(out.denied_by == "broken");
+  CHECK(out.reason == "hook \"broken\" failed: hook threw a non-standard exception");
+  CHECK(after == 0);
+}

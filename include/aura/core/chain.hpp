@@ -23,6 +23,7 @@
 #include "aura/core/envelope.hpp"
 #include "aura/core/error.hpp"
 #include "aura/core/event.hpp"
+#include "aura/core/hints.hpp"
 #include "aura/core/hook.hpp"
 #include "aura/core/outcome.hpp"
 #include "aura/core/patch.hpp"
@@ -57,32 +58,51 @@ struct json_convertible<T, std::void_t<decltype(nlohmann::json(std::declval<cons
     : std::true_type {};
 
 /// Calls a native hook with whichever of (payload), (envelope), (payload, ctx),
-/// (envelope, ctx) it accepts, and lifts its answer into result<decision<E>>.
+/// (envelope, ctx) it accepts; returns its answer as it is.
 template <class E, class F>
-[[nodiscard]] result<decision<E>> call_native(F& fn, const envelope<E>& env, context& ctx) {
+decltype(auto) call_hook(F& fn, const envelope<E>& env, context& ctx) {
   using payload = payload_t<E>;
-  auto lift = [](auto&& answer) -> result<decision<E>> {
-    using R = std::decay_t<decltype(answer)>;
-    if constexpr (std::is_same_v<R, result<decision<E>>>) {
-      return std::forward<decltype(answer)>(answer);
-    } else {
-      static_assert(std::is_convertible_v<R, decision<E>>,
-                    "a hook returns aura::allow(), aura::deny(...), aura::mutate(...), "
-                    "aura::decision<E> or aura::result<aura::decision<E>>");
-      return decision<E>(std::forward<decltype(answer)>(answer));
-    }
-  };
   if constexpr (std::is_invocable_v<F&, const envelope<E>&, context&>) {
-    return lift(fn(env, ctx));
+    return fn(env, ctx);
   } else if constexpr (std::is_invocable_v<F&, const payload&, context&>) {
-    return lift(fn(env.data, ctx));
+    return fn(env.data, ctx);
   } else if constexpr (std::is_invocable_v<F&, const envelope<E>&>) {
-    return lift(fn(env));
+    return fn(env);
   } else {
     static_assert(std::is_invocable_v<F&, const payload&>,
                   "a hook takes (const E&), (const aura::envelope<E>&), or either plus aura::context&");
-    return lift(fn(env.data));
+    return fn(env.data);
   }
+}
+
+/// Whether a hook answers result<decision<E>> (may fail) rather than a decision.
+template <class E, class R>
+inline constexpr bool answers_result = std::is_same_v<std::decay_t<R>, result<decision<E>>>;
+
+template <class E, class R>
+inline constexpr void check_answer() {
+  static_assert(answers_result<E, R> || std::is_convertible_v<R, decision<E>>,
+                "a hook returns aura::allow(), aura::deny(...), aura::mutate(...), "
+                "aura::decision<E> or aura::result<aura::decision<E>>");
+}
+
+/// Calls a native hook (see call_hook) and lifts its answer into result<decision<E>>.
+template <class E, class F>
+[[nodiscard]] result<decision<E>> call_native(F& fn, const envelope<E>& env, context& ctx) {
+  decltype(auto) answer = call_hook<E>(fn, env, ctx);
+  using R = decltype(answer);
+  check_answer<E, R>();
+  if constexpr (answers_result<E, R>) {
+    return std::forward<R>(answer);
+  } else {
+    return decision<E>(std::forward<R>(answer));
+  }
+}
+
+/// The error a hook's exception becomes (`ex` null: not a std::exception).
+[[nodiscard]] inline error thrown_error(const std::exception* ex) {
+  if (ex) return error{errc::hook_failed, std::string("hook threw: ") + ex->what(), {}, {}, {}};
+  return error{errc::hook_failed, "hook threw a non-standard exception", {}, {}, {}};
 }
 
 /// Parses a hook's `when` gate once, at registration; a missing name or a bad
@@ -257,12 +277,35 @@ class chain {
     hook_counters counters;
   };
   /// Calls a stored callable: a plain function pointer, so a hook costs one
-  /// indirect call (std::function would add a second).
-  using call_fn = result<decision<E>> (*)(void* target, const envelope<E>& env, context& ctx);
+  /// indirect call (std::function would add a second). It returns the decision
+  /// taken apart (two words, in registers) and puts a failure (error answer,
+  /// exception) in `failure`: the allow path constructs and destroys nothing.
+  using call_fn = detail::raw_decision (*)(void* target, const envelope<E>& env, context& ctx,
+                                           std::optional<error>& failure);
+
+  static detail::raw_decision failed(std::optional<error>& failure, error e) {
+    failure = std::move(e);
+    return {nullptr, decision_kind::allow, true};
+  }
 
   template <class F>
-  static result<decision<E>> thunk(void* target, const envelope<E>& env, context& ctx) {
-    return detail::call_native<E>(*static_cast<F*>(target), env, ctx);
+  static detail::raw_decision thunk(void* target, const envelope<E>& env, context& ctx,
+                                    std::optional<error>& failure) {
+    try {
+      decltype(auto) answer = detail::call_hook<E>(*static_cast<F*>(target), env, ctx);
+      using R = decltype(answer);
+      detail::check_answer<E, R>();
+      if constexpr (detail::answers_result<E, R>) {
+        if (!answer) return failed(failure, std::move(answer.error()));
+        return std::move(*answer).release_raw();
+      } else {
+        return decision<E>(std::forward<R>(answer)).release_raw();
+      }
+    } catch (const std::exception& ex) {
+      return failed(failure, detail::thrown_error(&ex));
+    } catch (...) {
+      return failed(failure, detail::thrown_error(nullptr));
+    }
   }
 
   struct entry {
@@ -284,6 +327,7 @@ class chain {
   struct snapshot {
     std::vector<entry> hooks;
     std::vector<hot> order;  // rebuilt after every edit
+    bool ungated = true;     // no hook has a `when` gate or `once`: the fast path may run
     tracing trace = tracing::timings;
     event_flags flags = event_flags::none;
     payload_check<E> check;
@@ -296,7 +340,11 @@ class chain {
     void reindex() {
       order.clear();
       order.reserve(hooks.size());
-      for (const entry& e : hooks) order.push_back(hot{e.call, e.target.get(), &e, e.gate.has_value(), e.opts.once});
+      ungated = true;
+      for (const entry& e : hooks) {
+        order.push_back(hot{e.call, e.target.get(), &e, e.gate.has_value(), e.opts.once});
+        if (e.gate || e.opts.once) ungated = false;
+      }
     }
   };
 
@@ -353,26 +401,15 @@ class chain {
     bool mutated = false;
     std::optional<envelope<dynamic_event>> json_view;  // typed events: made on first JSON hook
 
-    for (const hot& fast : s.order) {
-      const entry& h = *fast.cold;
-      if (fast.gated && !h.gate->evaluate(ctx.facts())) {
-        if (trace) h.rt->counters.skipped.fetch_add(1, std::memory_order_relaxed);
-        continue;
-      }
-      if (fast.once && h.rt->fired.exchange(true, std::memory_order_acq_rel)) continue;
-
-      const auto start = timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
-      if (trace) detail::current_call_bytes = {};
-      result<decision<E>> answer = invoke(fast, *current, ctx, json_view);
-      std::chrono::nanoseconds took{0};
-      if (timed) took = std::chrono::steady_clock::now() - start;
-
+    // What one hook's answer does to the outcome; true stops the chain.
+    std::optional<error> failure;  // set by a hook call that failed
+    auto settle = [&](const entry& h, decision<E>& d, std::chrono::nanoseconds took) {
       step_result step;
       bool stop = false;
-      if (!answer) {
-        stop = apply_failure(h, std::move(answer.error()), out, step);
+      if (failure) {
+        stop = apply_failure(h, std::move(*failure), out, step);
+        failure.reset();
       } else {
-        decision<E>& d = *answer;
         step.kind = d.kind();
         if (d.is_deny()) {
           if (!has_flag(s.flags, event_flags::vetoable)) {
@@ -409,7 +446,34 @@ class chain {
         }
         out.trail.push_back(trail_entry{h.opts.name, h.opts.plugin, step.kind, step.failed, took});
       }
-      if (stop) break;
+      return stop;
+    };
+
+    if (!trace && s.ungated) {
+      // The fast path (no trail, no counters, no gates, no `once`): a hook
+      // answering a bare allow costs its call and one test.
+      for (const hot& fast : s.order) {
+        const detail::raw_decision raw = invoke(fast, *current, ctx, json_view, failure);
+        if (AURA_LIKELY(raw.is_bare_allow())) continue;
+        decision<E> d = decision<E>::adopt_raw(raw);
+        if (settle(*fast.cold, d, std::chrono::nanoseconds{0})) break;
+      }
+    } else {
+      for (const hot& fast : s.order) {
+        const entry& h = *fast.cold;
+        if (fast.gated && !h.gate->evaluate(ctx.facts())) {
+          if (trace) h.rt->counters.skipped.fetch_add(1, std::memory_order_relaxed);
+          continue;
+        }
+        if (fast.once && h.rt->fired.exchange(true, std::memory_order_acq_rel)) continue;
+
+        const auto start = timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
+        if (trace) detail::current_call_bytes = {};
+        decision<E> d = decision<E>::adopt_raw(invoke(fast, *current, ctx, json_view, failure));
+        std::chrono::nanoseconds took{0};
+        if (timed) took = std::chrono::steady_clock::now() - start;
+        if (settle(h, d, took)) break;
+      }
     }
     if (out.verdict != verdict::deny && mutated) out.verdict = verdict::mutate;
     if (owned) {
@@ -422,23 +486,33 @@ class chain {
     return out;
   }
 
-  /// Calls one hook; an exception becomes an error, never escapes.
-  [[nodiscard]] result<decision<E>> invoke(const hot& fast, const envelope<E>& env, context& ctx,
-                                           std::optional<envelope<dynamic_event>>& json_view) const {
+  /// Calls one hook; a failure (error answer or exception) lands in `failure`
+  /// and never escapes.
+  [[nodiscard]] detail::raw_decision invoke(const hot& fast, const envelope<E>& env, context& ctx,
+                                            std::optional<envelope<dynamic_event>>& json_view,
+                                            std::optional<error>& failure) const {
+    if (fast.call) return fast.call(fast.target, env, ctx, failure);
+    return invoke_json(*fast.cold, env, ctx, json_view, failure);
+  }
+
+  /// A JSON hook on a typed chain: called through the event's JSON view.
+  [[nodiscard]] detail::raw_decision invoke_json(const entry& h, const envelope<E>& env, context& ctx,
+                                                 std::optional<envelope<dynamic_event>>& json_view,
+                                                 std::optional<error>& failure) const {
     try {
-      if (fast.call) return fast.call(fast.target, env, ctx);
-      const entry& h = *fast.cold;
       if constexpr (!traits::is_dynamic && detail::json_convertible<payload_type>::value) {
         if (!json_view) json_view = to_dynamic(env);
         result<decision<dynamic_event>> r = h.json(*json_view, ctx);
-        if (!r) return fail(std::move(r.error()));
-        return lift_json_decision(std::move(*r));
+        if (!r) return failed(failure, std::move(r.error()));
+        result<decision<E>> lifted = lift_json_decision(std::move(*r));
+        if (!lifted) return failed(failure, std::move(lifted.error()));
+        return std::move(*lifted).release_raw();
       }
-      return fail(errc::hook_failed, "hook has no callable");
+      return failed(failure, error{errc::hook_failed, "hook has no callable", {}, {}, {}});
     } catch (const std::exception& ex) {
-      return fail(errc::hook_failed, std::string("hook threw: ") + ex.what());
+      return failed(failure, detail::thrown_error(&ex));
     } catch (...) {
-      return fail(errc::hook_failed, "hook threw a non-standard exception");
+      return failed(failure, detail::thrown_error(nullptr));
     }
   }
 

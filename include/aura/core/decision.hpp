@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "aura/core/event.hpp"
+#include "aura/core/hints.hpp"
 #include "aura/core/patch.hpp"
 
 namespace aura {
@@ -28,6 +29,22 @@ enum class decision_kind : std::uint8_t { allow, deny, mutate };
   }
   return "unknown";
 }
+
+namespace detail {
+/// A decision taken apart for the dispatch loop: trivially copyable and two
+/// words, so a hook's call returns it in registers and a bare allow needs no
+/// destructor. `failed` marks a hook that failed (its error travels apart).
+struct raw_decision {
+  void* body = nullptr;
+  decision_kind kind = decision_kind::allow;
+  bool failed = false;
+  [[nodiscard]] bool is_bare_allow() const noexcept {
+    // One test for the common answer (allow is 0): GCC branches three times otherwise.
+    const auto tag = static_cast<std::uintptr_t>(kind) | (static_cast<std::uintptr_t>(failed) << 8);
+    return (reinterpret_cast<std::uintptr_t>(body) | tag) == 0;
+  }
+};
+}  // namespace detail
 
 // ---- the untyped answers a hook spells; each converts into decision<E> ------
 
@@ -103,30 +120,14 @@ class decision {
   decision(deny_t d) : kind_(decision_kind::deny) {  // NOLINT
     static_assert(traits::is_dynamic || traits::is_vetoable,
                   "aura::deny on an event that is not aura::vetoable");
-    mutable_body().reason = std::move(d.reason);
+    set_reason(std::move(d.reason));
   }
 
   template <class P>
   decision(mutate_t<P> m) : kind_(decision_kind::mutate) {  // NOLINT
     static_assert(traits::is_dynamic || traits::is_patchable,
                   "aura::mutate on an event that is not aura::patchable");
-    body& b = mutable_body();
-    if constexpr (std::is_same_v<P, json_patch_value>) {
-      b.json = std::move(m.patch.patch);
-      b.format = m.patch.format;
-      b.has_json = true;
-    } else if constexpr (traits::is_dynamic) {
-      static_assert(std::is_convertible_v<P, nlohmann::json>,
-                    "a dynamic event's patch is JSON (a Merge Patch unless a format is given)");
-      b.json = nlohmann::json(std::move(m.patch));
-      b.has_json = true;
-    } else if constexpr (std::is_convertible_v<P, payload_type>) {
-      b.edit = payload_type(std::move(m.patch));
-    } else {
-      static_assert(std::is_invocable_v<P&, payload_type&>,
-                    "aura::mutate takes a new value of the event or a callable void(E&)");
-      b.edit = edit_fn(std::move(m.patch));
-    }
+    set_patch(std::move(m.patch));
   }
 
   template <class A, class Fx>
@@ -162,6 +163,8 @@ class decision {
   [[nodiscard]] bool is_allow() const noexcept { return kind_ == decision_kind::allow; }
   [[nodiscard]] bool is_deny() const noexcept { return kind_ == decision_kind::deny; }
   [[nodiscard]] bool is_mutate() const noexcept { return kind_ == decision_kind::mutate; }
+  /// An allow with nothing attached (no effects): the answer a chain can pass over.
+  [[nodiscard]] bool is_bare_allow() const noexcept { return kind_ == decision_kind::allow && !body_; }
   [[nodiscard]] const std::string& reason() const noexcept { return view().reason; }
 
   /// A JSON patch (dynamic events, or a JSON hook on a typed event).
@@ -207,6 +210,40 @@ class decision {
     nlohmann::json json;
     std::optional<effects_type> effects;
   };
+  template <class>
+  friend class chain;
+  /// Gives up the body to a raw_decision (see detail::raw_decision).
+  [[nodiscard]] detail::raw_decision release_raw() && noexcept { return {body_.release(), kind_, false}; }
+  [[nodiscard]] static decision adopt_raw(detail::raw_decision r) noexcept {
+    decision d;
+    d.kind_ = r.kind;
+    d.body_.reset(static_cast<body*>(r.body));
+    return d;
+  }
+
+  // Out of line: a hook's deny and mutate branches then cost its allow path nothing.
+  AURA_COLD void set_reason(std::string&& reason) { mutable_body().reason = std::move(reason); }
+  template <class P>
+  AURA_COLD void set_patch(P&& patch) {
+    body& b = mutable_body();
+    if constexpr (std::is_same_v<P, json_patch_value>) {
+      b.json = std::move(patch.patch);
+      b.format = patch.format;
+      b.has_json = true;
+    } else if constexpr (traits::is_dynamic) {
+      static_assert(std::is_convertible_v<P, nlohmann::json>,
+                    "a dynamic event's patch is JSON (a Merge Patch unless a format is given)");
+      b.json = nlohmann::json(std::move(patch));
+      b.has_json = true;
+    } else if constexpr (std::is_convertible_v<P, payload_type>) {
+      b.edit = payload_type(std::move(patch));
+    } else {
+      static_assert(std::is_invocable_v<P&, payload_type&>,
+                    "aura::mutate takes a new value of the event or a callable void(E&)");
+      b.edit = edit_fn(std::move(patch));
+    }
+  }
+
   [[nodiscard]] const body& view() const noexcept {
     static const body empty{};
     return body_ ? *body_ : empty;
