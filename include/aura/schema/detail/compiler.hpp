@@ -448,7 +448,10 @@ class compiler {
         bool all_strings = !e->empty();
         for (const auto& v : *e) all_strings = all_strings && v.is_string();
         if (all_strings)
-          for (const auto& v : *e) n.enum_strings.push_back(v.template get<std::string>());
+          for (const auto& v : *e) {
+            n.enum_strings.push_back(v.template get<std::string>());
+            n.enum_prefixes.push_back(name_prefix(n.enum_strings.back()));
+          }
         n.has |= h_enum;
       }
       auto num_kw = [&](const char* k, bool& has, double& into) {
@@ -514,7 +517,8 @@ class compiler {
       if (auto it = find("properties"); it != end) {
         if (!it->is_object()) fail(doc, child(ptr, "properties"), "properties must be an object");
         for (auto m = it->begin(); m != it->end(); ++m)
-          n.properties.push_back({m.key(), schema_child(doc, child(child(ptr, "properties"), m.key()), m.value())});
+          n.properties.push_back({m.key(), schema_child(doc, child(child(ptr, "properties"), m.key()), m.value()), false,
+                                  name_prefix(m.key())});
         n.has |= h_object;  // sorted already: nlohmann objects iterate in key order
       }
       if (auto it = find("patternProperties"); it != end) {

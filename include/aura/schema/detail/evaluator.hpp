@@ -85,16 +85,25 @@ class path_push {
   std::size_t n_ = 0;
 };
 
-/// std::string::compare without the library call: property names and enum
-/// strings are short and usually differ in their first bytes.
-[[nodiscard]] inline int compare_keys(const std::string& a, const std::string& b) noexcept {
-  const std::size_t n = a.size() < b.size() ? a.size() : b.size();
-  const char* x = a.data();
-  const char* y = b.data();
-  for (std::size_t i = 0; i < n; ++i) {
-    if (x[i] != y[i]) return static_cast<unsigned char>(x[i]) < static_cast<unsigned char>(y[i]) ? -1 : 1;
+/// std::string::compare for a schema name and an instance key, given both
+/// prefixes (name_prefix): property names are short and usually differ in
+/// their first 8 bytes, so one integer compare decides.
+[[nodiscard]] inline int compare_names(std::uint64_t pa, const std::string& a, std::uint64_t pb,
+                                       const std::string& b) noexcept {
+  if (pa != pb) return pa < pb ? -1 : 1;
+  // equal prefixes: a name of at most 8 bytes is a prefix of the other
+  if (a.size() > 8 && b.size() > 8) {
+    int c = std::string_view(a).substr(8).compare(std::string_view(b).substr(8));
+    if (c != 0) return c;
   }
   return a.size() < b.size() ? -1 : (a.size() > b.size() ? 1 : 0);
+}
+
+/// Equality of two strings whose prefixes are known.
+[[nodiscard]] inline bool same_name(std::uint64_t pa, const std::string& a, std::uint64_t pb,
+                                    const std::string& b) noexcept {
+  return pa == pb && a.size() == b.size() &&
+         (a.size() <= 8 || std::string_view(a).substr(8) == std::string_view(b).substr(8));
 }
 
 template <class Json>
@@ -114,6 +123,33 @@ template <class Json>
     }
     default: return 0;
   }
+}
+
+template <class Json>
+AURA_SCHEMA_NOINLINE std::uint8_t type_bits_slow(const Json& j) noexcept {
+  return type_bits_of(j);
+}
+
+/// type_bits_of by table lookup, for the fast path: nlohmann's value_t is a
+/// small dense enum; only a float (7, and the non-JSON kinds above it) needs
+/// its value looked at.
+template <class Json>
+struct type_table {
+  using vt = typename Json::value_t;
+  static_assert(static_cast<int>(vt::null) == 0 && static_cast<int>(vt::object) == 1 &&
+                static_cast<int>(vt::array) == 2 && static_cast<int>(vt::string) == 3 &&
+                static_cast<int>(vt::boolean) == 4 && static_cast<int>(vt::number_integer) == 5 &&
+                static_cast<int>(vt::number_unsigned) == 6 && static_cast<int>(vt::number_float) == 7);
+  static constexpr unsigned exact = 7;  // kinds below this have their bits in `bits`
+  static constexpr std::uint8_t bits[exact] = {t_null,    t_object, t_array, t_string,
+                                               t_boolean, t_number | t_integer, t_number | t_integer};
+};
+
+template <class Json>
+[[nodiscard]] std::uint8_t type_bits_fast(const Json& j) noexcept {
+  const auto t = static_cast<unsigned>(j.type());
+  if (t < type_table<Json>::exact) return type_table<Json>::bits[t];
+  return type_bits_slow(j);
 }
 
 [[nodiscard]] inline std::string type_names(std::uint8_t bits) {
@@ -186,13 +222,220 @@ class evaluator {
     return ok;
   }
 
+ public:
+  /// validate()'s walk: the answers of eval<false>, with no annotations to
+  /// collect (a node using unevaluated* hands its subtree to eval), no
+  /// report, and the common keywords checked without the generic plumbing.
+  bool fast(node_id id, const Json& inst, const scope_frame* scope, unsigned depth) const {
+    const node& n = t_.nodes[id];
+    const std::uint32_t has = n.has;
+    // Only tail calls below, so this function needs no saved registers: it
+    // runs once per instance value.
+    const auto kind = static_cast<unsigned>(inst.type());
+    if ((has & ~std::uint32_t{h_type | h_number | h_string | h_array | h_object}) == 0 && has != 0 &&
+        depth <= max_depth && kind < type_table<Json>::exact) {
+      if ((has & h_type) != 0 && (type_table<Json>::bits[kind] & n.types) == 0) return false;
+      using vt = typename Json::value_t;
+      switch (inst.type()) {
+        case vt::number_integer:
+        case vt::number_unsigned: return (has & h_number) == 0 || fast_number(n, inst);
+        case vt::string: return (has & h_string) == 0 || fast_string(n, inst);
+        case vt::array: return (has & h_array) == 0 || fast_array(n, inst, scope, depth);
+        case vt::object: return (has & h_object) == 0 || fast_object(n, inst, scope, depth);
+        default: return true;
+      }
+    }
+    if (has == h_enum && depth <= max_depth) return enum_has(n, inst);
+    return fast_general(id, n, inst, scope, depth);
+  }
+
+  /// The subschema of a member or an item: a `type`-only schema (common in
+  /// tool arguments) is checked in the caller's loop, without a call.
+  AURA_SCHEMA_ALWAYS_INLINE bool fast_child(node_id id, const Json& inst, const scope_frame* scope,
+                                            unsigned depth) const {
+    const node& c = t_.nodes[id];
+    const auto kind = static_cast<unsigned>(inst.type());
+    if (c.has == h_type && depth <= max_depth && kind < type_table<Json>::exact)
+      return (type_table<Json>::bits[kind] & c.types) != 0;
+    return fast(id, inst, scope, depth);
+  }
+
  private:
+  AURA_SCHEMA_NOINLINE bool fast_number(const node& n, const Json& inst) const noexcept {
+    return numbers<false>(n, inst, nullptr);
+  }
+  AURA_SCHEMA_NOINLINE bool fast_string(const node& n, const Json& inst) const noexcept {
+    return strings<false>(n, inst, nullptr);
+  }
+
+  AURA_SCHEMA_NOINLINE bool enum_has(const node& n, const Json& inst) const noexcept {
+    if (!n.enum_strings.empty()) {
+      if (!inst.is_string()) return false;
+      const auto& str = *inst.template get_ptr<const std::string*>();
+      const std::uint64_t sp = name_prefix(str);
+      const std::size_t count = n.enum_strings.size();
+      for (std::size_t i = 0; i < count; ++i)
+        if (same_name(n.enum_prefixes[i], n.enum_strings[i], sp, str)) return true;
+      return false;
+    }
+    for (const auto& v : n.enum_values)
+      if (inst == v) return true;
+    return false;
+  }
+
+  // Everything fast() does not inline: `false`, depth, unevaluated*, const,
+  // $ref and the in-place applicators.
+  AURA_SCHEMA_NOINLINE bool fast_general(node_id id, const node& n, const Json& inst, const scope_frame* scope, unsigned depth) const {
+    if (n.has == 0) return !n.is_false;
+    if ((n.has & h_unevaluated) != 0 || depth > max_depth) return eval<false>(id, inst, scope, nullptr, nullptr, depth);
+    scope_frame frame{scope, n.resource};
+    if (scope == nullptr || scope->resource != n.resource) scope = &frame;
+    if ((n.has & h_type) != 0 && (type_bits_fast(inst) & n.types) == 0) return false;
+    if ((n.has & h_const) != 0 && !(inst == n.const_value)) return false;
+    if ((n.has & h_enum) != 0 && !enum_has(n, inst)) return false;
+    using vt = typename Json::value_t;
+    switch (inst.type()) {
+      case vt::number_integer:
+      case vt::number_unsigned:
+      case vt::number_float:
+        if ((n.has & h_number) != 0 && !numbers<false>(n, inst, nullptr)) return false;
+        break;
+      case vt::string:
+        if ((n.has & h_string) != 0 && !strings<false>(n, inst, nullptr)) return false;
+        break;
+      case vt::array:
+        if ((n.has & h_array) != 0 && !fast_array(n, inst, scope, depth)) return false;
+        break;
+      case vt::object:
+        if ((n.has & h_object) != 0 && !fast_object(n, inst, scope, depth)) return false;
+        break;
+      default: break;
+    }
+    if ((n.has & h_ref) != 0) {
+      if (n.ref != no_node && !fast(n.ref, inst, scope, depth + 1)) return false;
+      if (n.dynamic_ref != no_node && !fast(dynamic_target(n, scope), inst, scope, depth + 1)) return false;
+    }
+    if ((n.has & h_inplace) != 0) {
+      for (node_id c : n.all_of)
+        if (!fast(c, inst, scope, depth + 1)) return false;
+      if (!n.any_of.empty()) {
+        bool any = false;
+        for (node_id c : n.any_of)
+          if (fast(c, inst, scope, depth + 1)) {
+            any = true;
+            break;
+          }
+        if (!any) return false;
+      }
+      if (!n.one_of.empty()) {
+        std::size_t count = 0;
+        for (std::size_t i = 0; i < n.one_of.size() && count < 2; ++i) count += fast(n.one_of[i], inst, scope, depth + 1) ? 1 : 0;
+        if (count != 1) return false;
+      }
+      if (n.not_schema != no_node && fast(n.not_schema, inst, scope, depth + 1)) return false;
+      if (n.if_schema != no_node) {
+        node_id next = fast(n.if_schema, inst, scope, depth + 1) ? n.then_schema : n.else_schema;
+        if (next != no_node && !fast(next, inst, scope, depth + 1)) return false;
+      }
+    }
+    return true;
+  }
+
+  // Subschemas of arrays and objects are one level deeper in the instance;
+  // the node's resource joins the dynamic scope before they are entered.
+  AURA_SCHEMA_NOINLINE bool fast_array(const node& n, const Json& inst, const scope_frame* scope, unsigned depth) const {
+    scope_frame frame{scope, n.resource};
+    if (scope == nullptr || scope->resource != n.resource) scope = &frame;
+    const auto& arr = *inst.template get_ptr<const typename Json::array_t*>();
+    const std::size_t size = arr.size();
+    if (size < n.min_items || size > n.max_items) return false;
+    if (n.unique_items && size > 1) {
+      std::size_t first = 0, second = 0;
+      if (!all_unique(arr, first, second)) return false;
+    }
+    const std::size_t prefix = std::min(size, n.prefix_items.size());
+    for (std::size_t i = 0; i < prefix; ++i)
+      if (!fast_child(n.prefix_items[i], arr[i], scope, depth + 1)) return false;
+    if (n.items != no_node)
+      for (std::size_t i = prefix; i < size; ++i)
+        if (!fast_child(n.items, arr[i], scope, depth + 1)) return false;
+    if (n.contains != no_node) {
+      std::size_t matches = 0;
+      for (std::size_t i = 0; i < size; ++i) {
+        if (fast(n.contains, arr[i], scope, depth + 1) && ++matches >= n.min_contains && n.max_contains == no_limit)
+          break;
+        if (matches > n.max_contains) return false;
+      }
+      if (matches < n.min_contains || matches > n.max_contains) return false;
+    }
+    return true;
+  }
+
+  AURA_SCHEMA_NOINLINE bool fast_object(const node& n, const Json& inst, const scope_frame* scope, unsigned depth) const {
+    scope_frame frame{scope, n.resource};
+    if (scope == nullptr || scope->resource != n.resource) scope = &frame;
+    const auto& obj = *inst.template get_ptr<const typename Json::object_t*>();
+    const std::size_t size = obj.size();
+    if (size < n.min_properties || size > n.max_properties) return false;
+    for (const auto& name : n.required_extra)
+      if (obj.find(name) == obj.end()) return false;
+    for (const auto& dep : n.dependent_required) {
+      if (obj.find(dep.name) == obj.end()) continue;
+      for (const auto& name : dep.required)
+        if (obj.find(name) == obj.end()) return false;
+    }
+    const named_node* props = n.properties.data();
+    const named_node* const props_end = props + n.properties.size();
+    const bool patterns = !n.pattern_properties.empty();
+    const node_id additional = n.additional_properties;
+    if (props != props_end || patterns || additional != no_node) {
+      const bool additional_forbidden = additional != no_node && t_.nodes[additional].is_false;
+      std::size_t required_seen = 0;
+      for (const auto& [key, value] : obj) {
+        bool matched = false;
+        // instance members and `properties` are both sorted by key: merge
+        if (props != props_end) {
+          const std::uint64_t kp = name_prefix(key);
+          int order = 1;
+          while (props != props_end && (order = compare_names(props->prefix, props->name, kp, key)) < 0) ++props;
+          if (order == 0) {
+            matched = true;
+            required_seen += props->required ? 1 : 0;
+            if (!fast_child(props->schema, value, scope, depth + 1)) return false;
+          }
+        }
+        if (patterns) {
+          for (const auto& pp : n.pattern_properties) {
+            if (!t_.regexes[pp.regex].search(key)) continue;
+            matched = true;
+            if (!fast(pp.schema, value, scope, depth + 1)) return false;
+          }
+        }
+        if (!matched && additional != no_node && (additional_forbidden || !fast(additional, value, scope, depth + 1)))
+          return false;
+      }
+      if (required_seen != n.required_in_properties) return false;
+    }
+    if (n.property_names != no_node) {
+      for (const auto& member : obj) {
+        Json name = member.first;
+        if (!eval<false>(n.property_names, name, scope, nullptr, nullptr, depth + 1)) return false;
+      }
+    }
+    for (const auto& dep : n.dependent_schemas) {
+      if (obj.find(dep.name) == obj.end()) continue;
+      if (!fast(dep.schema, inst, scope, depth + 1)) return false;
+    }
+    return true;
+  }
+
   // A member's or item's subschema. Leaves (only scalar keywords) skip the
-  // node prologue: they have no subschema, so no scope or depth to track.
+  // node prologue: they have no subschema, so no scope to track.
   template <bool R>
   bool child(node_id id, const Json& inst, const scope_frame* scope, report* rep, unsigned depth) const {
     const node& c = t_.nodes[id];
-    if (c.has != 0 && (c.has & ~std::uint32_t{h_scalar_only}) == 0) return keywords<R>(c, inst, scope, nullptr, rep, depth);
+    if (c.has != 0 && (c.has & ~std::uint32_t{h_scalar_only}) == 0 && depth <= max_depth)
+      return keywords<R>(c, inst, scope, nullptr, rep, depth);
     return eval<R>(id, inst, scope, nullptr, rep, depth);
   }
 
@@ -215,8 +458,9 @@ class evaluator {
       if (!n.enum_strings.empty()) {
         if (inst.is_string()) {
           const auto& str = inst.template get_ref<const std::string&>();
-          for (const auto& v : n.enum_strings)
-            if (compare_keys(v, str) == 0) {
+          const std::uint64_t sp = name_prefix(str);
+          for (std::size_t i = 0; i < n.enum_strings.size(); ++i)
+            if (same_name(n.enum_prefixes[i], n.enum_strings[i], sp, str)) {
               found = true;
               break;
             }
@@ -309,7 +553,11 @@ class evaluator {
     const auto& s = inst.template get_ref<const std::string&>();
     bool ok = true;
     if (n.min_length > 0 || n.max_length != no_limit) {
-      std::size_t len = s.size() < n.min_length ? s.size() : code_point_count(s);
+      // a code point is 1 to 4 bytes: the byte count often settles both limits
+      const std::size_t bytes = s.size();
+      std::size_t len = bytes;
+      if (bytes >= n.min_length && (bytes + 3) / 4 < n.min_length) len = code_point_count(s);
+      if (len > n.max_length) len = code_point_count(s);
       if (len < n.min_length) {
         if constexpr (!R) return false;
         ok = false;
@@ -493,7 +741,10 @@ class evaluator {
         bool matched = false;
         // instance members and `properties` are both sorted by key: merge
         int order = 1;
-        while (pi < n.properties.size() && (order = compare_keys(n.properties[pi].name, key)) < 0) ++pi;
+        const std::uint64_t kp = name_prefix(key);
+        while (pi < n.properties.size() &&
+               (order = compare_names(n.properties[pi].prefix, n.properties[pi].name, kp, key)) < 0)
+          ++pi;
         if (pi < n.properties.size() && order == 0) {
           matched = true;
           required_seen += n.properties[pi].required ? 1 : 0;
@@ -750,7 +1001,7 @@ class evaluator {
 template <class Json>
 bool run_validate(const tree& t, const Json& instance) noexcept {
   try {
-    return evaluator<Json>(t).template eval<false>(t.root, instance, nullptr, nullptr, nullptr, 0);
+    return evaluator<Json>(t).fast(t.root, instance, nullptr, 0);
   } catch (...) {  // only std::bad_alloc can get here; an instance we could not check is not valid
     return false;
   }

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <string_view>
@@ -16,6 +17,19 @@
 #include <aura/schema/detail/regex.hpp>
 #include <aura/schema/options.hpp>
 #include <aura/schema/validation_error.hpp>
+
+// Inlining hints for validate()'s walk: the per-node function stays small
+// (its prologue is paid per instance value), the bulky groups stay out of it.
+#if defined(__GNUC__) || defined(__clang__)
+#define AURA_SCHEMA_ALWAYS_INLINE inline __attribute__((always_inline))
+#define AURA_SCHEMA_NOINLINE __attribute__((noinline))
+#elif defined(_MSC_VER)
+#define AURA_SCHEMA_ALWAYS_INLINE __forceinline
+#define AURA_SCHEMA_NOINLINE __declspec(noinline)
+#else
+#define AURA_SCHEMA_ALWAYS_INLINE inline
+#define AURA_SCHEMA_NOINLINE
+#endif
 
 namespace aura::schema::detail {
 
@@ -50,10 +64,36 @@ enum has_bit : std::uint32_t {
   h_scalar_only = h_type | h_const | h_enum | h_number | h_string,  // a leaf: no subschemas
 };
 
+/// The first 8 bytes of a name as a big-endian integer, zero padded: one
+/// integer compare orders or tells apart most property names. Reads exactly
+/// `n` bytes (overlapping loads), never past the end.
+[[nodiscard]] AURA_SCHEMA_ALWAYS_INLINE std::uint64_t name_prefix(const char* p, std::size_t n) noexcept {
+  auto be32 = [p](std::size_t i) -> std::uint64_t {
+    std::uint32_t v;
+    std::memcpy(&v, p + i, 4);
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    v = __builtin_bswap32(v);
+#elif !(defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
+    const auto* b = reinterpret_cast<const unsigned char*>(p + i);
+    v = std::uint32_t{b[0]} << 24 | std::uint32_t{b[1]} << 16 | std::uint32_t{b[2]} << 8 | b[3];
+#endif
+    return v;
+  };
+  auto byte = [p](std::size_t i) -> std::uint64_t { return static_cast<unsigned char>(p[i]); };
+  if (n >= 8) return be32(0) << 32 | be32(4);
+  if (n >= 4) return be32(0) << 32 | be32(n - 4) << (8 * (8 - n));
+  if (n >= 2) return (byte(0) << 8 | byte(1)) << 48 | (byte(n - 2) << 8 | byte(n - 1)) << (8 * (8 - n));
+  return n == 1 ? byte(0) << 56 : 0;
+}
+
+[[nodiscard]] AURA_SCHEMA_ALWAYS_INLINE std::uint64_t name_prefix(std::string_view s) noexcept { return name_prefix(s.data(), s.size()); }
+
+/// A name with its prefix, for comparisons against instance keys.
 struct named_node {
   std::string name;
   node_id schema = no_node;
   bool required = false;  // in `properties`: also listed in `required`
+  std::uint64_t prefix = 0;  // name_prefix(name), set by the compiler for `properties`
 };
 
 struct pattern_node {
@@ -87,6 +127,7 @@ struct node {
   // strings
   std::size_t min_length = 0, max_length = no_limit;
   std::vector<std::string> enum_strings;  // the enum when all its values are strings: compared directly
+  std::vector<std::uint64_t> enum_prefixes;  // name_prefix of each enum string
 
   // objects
   std::size_t min_properties = 0, max_properties = no_limit;
