@@ -458,3 +458,168 @@ TEST_CASE("schema: uniqueItems on long arrays", "[schema]") {
   objects.push_back({{"v", {1.0, 2.5, "x"}}, {"k", 7}});
   CHECK_FALSE(v.validate(objects));
 }
+
+namespace {
+
+// validate() runs evaluator::fast; check() and the quiet eval<false> (used
+// under unevaluated*) are the general walk. All three must agree.
+void same_answer(const json& schema_doc, const json& instance) {
+  schema::detail::compiler<json> c(schema::options{});
+  const schema::detail::tree t = c.run(schema_doc);
+  const schema::detail::evaluator<json> e(t);
+  const bool general = e.eval<false>(t.root, instance, nullptr, nullptr, nullptr, 0);
+  const bool fast = e.fast(t.root, instance, nullptr, 0);
+  const bool reported = must_compile(schema_doc).check(instance).empty();
+  INFO("schema " << schema_doc.dump() << "\ninstance "
+                 << instance.dump(-1, ' ', false, json::error_handler_t::replace));
+  CHECK(fast == general);
+  CHECK(fast == reported);
+  CHECK(must_compile(schema_doc).validate(instance) == fast);
+}
+
+json tool_schema() {
+  return json::parse(R"({
+    "type": "object",
+    "properties": {
+      "path":  {"type": "string", "minLength": 1},
+      "mode":  {"enum": ["read", "write", "append"]},
+      "depth": {"type": "integer", "minimum": 0, "maximum": 10},
+      "tags":  {"type": "array", "items": {"type": "string"}, "maxItems": 4},
+      "force": {"type": "boolean"}
+    },
+    "required": ["path", "mode", "depth", "tags", "force"],
+    "additionalProperties": false
+  })");
+}
+
+}  // namespace
+
+TEST_CASE("schema: the validate() fast path gives the general walk's answers", "[schema]") {
+  const json s = tool_schema();
+  const json valid = json::parse(R"({"path":"src/main.cpp","mode":"write","depth":3,"tags":["a","b"],"force":false})");
+  const std::vector<json> values = {nullptr, true, 0, -1, 7u, 3.0, 2.5, 11, "", "x", "read", "écrire",
+                                    json::array(), json::array({"a"}), json::array({1}), json::object(),
+                                    json::array({"a", "b", "c", "d", "e"})};
+  same_answer(s, valid);
+  for (const auto& member : valid.items()) {
+    json without = valid;
+    without.erase(member.key());
+    same_answer(s, without);  // a missing required property
+    for (const auto& v : values) {
+      json changed = valid;
+      changed[member.key()] = v;  // every kind of value in every property
+      same_answer(s, changed);
+    }
+  }
+  // extra members sorting before, between and after the declared ones, and
+  // names sharing a declared name's first bytes
+  for (const char* extra : {"", "a", "depth0", "dept", "force\xff", "m", "path\x01", "pat", "pathpathpath", "z", "\xc3\xa9"}) {
+    json more = valid;
+    more[extra] = 1;
+    same_answer(s, more);
+  }
+  same_answer(s, json::array());
+  same_answer(s, "not an object");
+
+  // names longer than 8 bytes that share their first 8: the tail decides
+  const json long_names = json::parse(R"({
+    "properties": {"configuration_a": {"type": "integer"}, "configuration_b": {"type": "string"},
+                   "configurat": {"type": "boolean"}, "c": {"const": 1}},
+    "required": ["configuration_b"], "additionalProperties": {"type": "null"}})");
+  for (const char* doc : {R"({"configuration_a":1,"configuration_b":"x"})", R"({"configuration_a":"1","configuration_b":"x"})",
+                          R"({"configuration_b":"x","configuration_c":null})", R"({"configuration_b":"x","configuration_c":0})",
+                          R"({"configuration_b":"x","configurat":true,"c":1})", R"({"configuration_b":"x","configurat":1})",
+                          R"({"configuration_a":1})", R"({"configuration_b":"x","configuration":null,"c":2})",
+                          R"({"configuration_b":"x","configuration_":null})"})
+    same_answer(long_names, json::parse(doc));
+
+  // enums of long and short strings, types given as lists, floats that are integers
+  const json scalars = json::parse(R"({"type": "array", "prefixItems": [
+    {"enum": ["a", "abcdefgh", "abcdefghi", "abcdefghj"]}, {"type": ["integer", "null"]}, {"type": "integer"},
+    {"type": "number", "exclusiveMaximum": 3}, {"type": "string", "minLength": 2, "maxLength": 3}],
+    "items": false})");
+  for (const char* doc : {R"(["abcdefghi", null, 1.0, 2.9, "éé"])", R"(["abcdefghk", 1, 1, 1, "ab"])",
+                          R"(["abcdefgh", 1.5, 1, 1, "ab"])", R"(["a", 1, 1.5, 1, "ab"])", R"(["a", 1, 1, 3, "ab"])",
+                          R"(["a", 1, 1, 1, "é"])", R"(["a", 1, 1, 1, "abcd"])", R"(["a", 1, 1, 1, "ééé"])",
+                          R"(["a", 1, 1, 1, "ab", 0])", R"(["a"])", R"([])"})
+    same_answer(scalars, json::parse(doc));
+
+  // applicators and references around fast nodes
+  const json applied = json::parse(R"({
+    "$defs": {"pos": {"type": "integer", "minimum": 1}, "name": {"type": "string"}},
+    "type": "object",
+    "properties": {"n": {"$ref": "#/$defs/pos"}, "s": {"allOf": [{"$ref": "#/$defs/name"}, {"maxLength": 2}]},
+                   "o": {"oneOf": [{"type": "integer"}, {"minimum": 5}]}, "x": {"not": {"type": "null"}},
+                   "i": {"if": {"type": "string"}, "then": {"minLength": 2}, "else": {"type": "integer"}}},
+    "patternProperties": {"^p_": {"type": "boolean"}},
+    "dependentRequired": {"n": ["s"]},
+    "propertyNames": {"maxLength": 3}
+  })");
+  for (const char* doc : {R"({"n":1,"s":"ab"})", R"({"n":0,"s":"ab"})", R"({"n":1})", R"({"s":"abc"})", R"({"o":3})",
+                          R"({"o":7})", R"({"o":4.5})", R"({"o":5.5})", R"({"x":null})", R"({"x":0})", R"({"i":"ab"})",
+                          R"({"i":"a"})", R"({"i":1})", R"({"i":1.5})", R"({"p_a":true})", R"({"p_a":1})",
+                          R"({"long":1})", R"({"zz":[]})"})
+    same_answer(applied, json::parse(doc));
+}
+
+TEST_CASE("schema: validate() and check() agree around the depth limit", "[schema]") {
+  for (const char* doc : {R"({"$defs":{"n":{"type":"array","items":{"$ref":"#/$defs/n"}}},"$ref":"#/$defs/n"})",
+                          R"({"$defs":{"n":{"type":"array","items":{"anyOf":[{"$ref":"#/$defs/n"},{"type":"integer"}]}}},"$ref":"#/$defs/n"})",
+                          R"({"type":"array","items":{"$ref":"#"}})"}) {
+    const json s = json::parse(doc);
+    for (int levels = 320; levels <= 1010; levels += (levels >= 495 && levels < 505) || levels >= 995 ? 1 : 25) {
+      json deep = levels % 2 == 0 ? json::array() : json::array({1});
+      for (int i = 0; i < levels; ++i) deep = json::array({std::move(deep)});
+      schema::detail::compiler<json> c(schema::options{});
+      const schema::detail::tree t = c.run(s);
+      const schema::detail::evaluator<json> e(t);
+      const bool fast = e.fast(t.root, deep, nullptr, 0);
+      INFO(doc << " at " << levels << " levels");
+      CHECK(fast == e.eval<false>(t.root, deep, nullptr, nullptr, nullptr, 0));
+      CHECK(fast == must_compile(s).check(deep).empty());
+      // two evaluation steps per level (items, $ref), three with the anyOf
+      if (levels < 400 && std::string(doc).find("anyOf") == std::string::npos) CHECK((fast || levels % 2 == 1));
+      if (levels > 1000) CHECK_FALSE(fast);
+    }
+  }
+}
+
+TEST_CASE("schema: the fast path's failures are reported at the right pointers", "[schema]") {
+  const auto v = must_compile(tool_schema());
+  const json valid = json::parse(R"({"path":"src/main.cpp","mode":"write","depth":3,"tags":["a","b"],"force":false})");
+  CHECK(v.validate(valid));
+  struct row {
+    const char* member;
+    json value;
+    const char* at;
+    const char* keyword;
+    schema::error_kind kind;
+  };
+  using k = schema::error_kind;
+  const std::vector<row> rows = {
+      {"path", 7, "/path", "/properties/path/type", k::type},
+      {"path", "", "/path", "/properties/path/minLength", k::min_length},
+      {"mode", "delete", "/mode", "/properties/mode/enum", k::enum_mismatch},
+      {"depth", 2.5, "/depth", "/properties/depth/type", k::type},
+      {"depth", -1, "/depth", "/properties/depth/minimum", k::minimum},
+      {"tags", json::array({"a", 1}), "/tags/1", "/properties/tags/items/type", k::type},
+      {"force", "yes", "/force", "/properties/force/type", k::type},
+      {"extra", true, "/extra", "/additionalProperties", k::additional_properties},
+  };
+  for (const auto& r : rows) {
+    json bad = valid;
+    bad[r.member] = r.value;
+    INFO(bad.dump());
+    const auto e = only_error(v, bad);
+    CHECK(e.instance_location == r.at);
+    CHECK(e.keyword_location == r.keyword);
+    CHECK(e.kind == r.kind);
+  }
+  json missing = valid;
+  missing.erase("depth");
+  const auto e = only_error(v, missing);
+  CHECK(e.instance_location.empty());
+  CHECK(e.keyword_location == "/required");
+  CHECK(e.kind == k::required);
+  CHECK(e.message.find("\"depth\"") != std::string::npos);
+}

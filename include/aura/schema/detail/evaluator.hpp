@@ -125,6 +125,16 @@ template <class Json>
   }
 }
 
+/// A number instance as a double, without nlohmann's out-of-line get<double>.
+template <class Json>
+[[nodiscard]] double number_value(const Json& j) noexcept {
+  if (j.is_number_integer()) {
+    if (j.is_number_unsigned()) return static_cast<double>(*j.template get_ptr<const typename Json::number_unsigned_t*>());
+    return static_cast<double>(*j.template get_ptr<const typename Json::number_integer_t*>());
+  }
+  return *j.template get_ptr<const typename Json::number_float_t*>();
+}
+
 template <class Json>
 AURA_SCHEMA_NOINLINE std::uint8_t type_bits_slow(const Json& j) noexcept {
   return type_bits_of(j);
@@ -451,7 +461,7 @@ class evaluator {
     if ((n.has & h_const) != 0 && !(inst == n.const_value)) {
       if constexpr (!R) return false;
       ok = false;
-      add(rep, error_kind::const_mismatch, "/const", "value must be " + n.const_value.dump());
+      add(rep, error_kind::const_mismatch, "/const", "value must be " + quoted(n.const_value));
     }
     if ((n.has & h_enum) != 0) {
       bool found = false;
@@ -515,6 +525,10 @@ class evaluator {
   static std::string* kw(report* rep) noexcept { return rep == nullptr ? nullptr : &rep->keyword; }
   static std::string* at(report* rep) noexcept { return rep == nullptr ? nullptr : &rep->instance; }
 
+  // JSON text of a value for a message; a string that is not UTF-8 (built
+  // in code, not parsed) is shown with U+FFFD instead of throwing.
+  static std::string quoted(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
   static std::string num(double d) {
     Json j = d;
     if (std::floor(d) == d && std::fabs(d) < 9.0e15) j = static_cast<std::int64_t>(d);
@@ -523,7 +537,7 @@ class evaluator {
 
   template <bool R>
   bool numbers(const node& n, const Json& inst, report* rep) const {
-    double v = inst.template get<double>();
+    double v = number_value(inst);
     bool ok = true;
     auto check = [&](bool pass, error_kind k, std::string_view keyword, const char* rel, double limit) {
       if (pass) return true;
@@ -574,7 +588,7 @@ class evaluator {
     if (n.pattern != std::numeric_limits<std::uint32_t>::max() && !t_.regexes[n.pattern].search(s)) {
       if constexpr (!R) return false;
       ok = false;
-      add(rep, error_kind::pattern, "/pattern", "string does not match pattern " + Json(n.pattern_source).dump());
+      add(rep, error_kind::pattern, "/pattern", "string does not match pattern " + quoted(Json(n.pattern_source)));
     }
     if (n.assert_format && !check_format(n.format, s)) {
       if constexpr (!R) return false;
@@ -728,7 +742,7 @@ class evaluator {
           if constexpr (!R) return false;
           ok = false;
           add(rep, error_kind::dependent_required, n.dependent_required_keyword,
-              "property " + Json(dep.name).dump() + " requires property " + Json(name).dump());
+              "property " + quoted(Json(dep.name)) + " requires property " + quoted(Json(name)));
         }
       }
     }
@@ -772,7 +786,7 @@ class evaluator {
             ok = false;
             path_push<R> p(at(rep), "/", key);
             add(rep, error_kind::additional_properties, "/additionalProperties",
-                "property " + Json(key).dump() + " is not allowed");
+                "property " + quoted(Json(key)) + " is not allowed");
           } else {
             path_push<R> k(kw(rep), "/additionalProperties");
             path_push<R> p(at(rep), "/", key);
@@ -797,7 +811,7 @@ class evaluator {
           if constexpr (!R) return false;
           ok = false;
           add(rep, error_kind::property_names, "/propertyNames",
-              "property name " + name.dump() + " does not match the propertyNames schema");
+              "property name " + quoted(name) + " does not match the propertyNames schema");
         }
       }
     }
@@ -825,7 +839,7 @@ class evaluator {
     if constexpr (R) {
       for (const auto& name : n.required)
         if (inst.find(name) == inst.end())
-          add(rep, error_kind::required, "/required", "missing required property " + Json(name).dump());
+          add(rep, error_kind::required, "/required", "missing required property " + quoted(Json(name)));
     }
   }
 
@@ -957,7 +971,7 @@ class evaluator {
             if constexpr (!R) return false;
             ok = false;
             add(rep, error_kind::unevaluated_properties, "/unevaluatedProperties",
-                "property " + Json(it.key()).dump() + " is not allowed (unevaluated)");
+                "property " + quoted(Json(it.key())) + " is not allowed (unevaluated)");
             continue;
           }
           path_push<R> k(kw(rep), "/unevaluatedProperties");
