@@ -29,14 +29,19 @@ using resolver = std::function<std::optional<nlohmann::json>(std::string_view ur
 
 /// A resolver that serves documents from a map keyed by absolute URI. A key
 /// may carry an empty fragment ("http://x/a.json#"); it is ignored.
-[[nodiscard]] inline resolver map_resolver(std::map<std::string, nlohmann::json> documents) {
-  std::map<std::string, nlohmann::json, std::less<>> docs;
+///
+/// A template (a braced list gives the default map type) only so that the
+/// map and the std::function are generated where it is called.
+template <class Documents = std::map<std::string, nlohmann::json>>
+[[nodiscard]] resolver map_resolver(Documents documents) {
+  using document = typename Documents::mapped_type;  // nlohmann::json; dependent, so nothing is generated here
+  std::map<std::string, document, std::less<>> docs;
   for (auto& [uri, doc] : documents) {
     std::string key = uri;
     if (!key.empty() && key.back() == '#') key.pop_back();
     docs.emplace(std::move(key), std::move(doc));
   }
-  return [docs = std::move(docs)](std::string_view uri) -> std::optional<nlohmann::json> {
+  return [docs = std::move(docs)](std::string_view uri) -> std::optional<document> {
     auto it = docs.find(uri);
     if (it == docs.end()) return std::nullopt;
     return it->second;

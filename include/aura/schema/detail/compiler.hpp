@@ -71,7 +71,10 @@ class compiler {
 
  private:
   static constexpr std::string_view root_uri = "aura:/root.schema.json";
-  using location = std::pair<std::uint32_t, std::string>;  // document, JSON pointer
+  // std::string, named through Json so that the containers below are
+  // generated only where compile() is called, not where this is included
+  using text = typename Json::string_t;
+  using location = std::pair<std::uint32_t, text>;  // document, JSON pointer
 
   struct scan_info {
     std::string base;
@@ -82,11 +85,11 @@ class compiler {
 
   const options& opts_;
   std::deque<Json> docs_;
-  std::vector<std::string> doc_uri_;
+  std::vector<text> doc_uri_;
   std::map<location, scan_info> scanned_;
-  std::map<std::string, location, std::less<>> ids_;  // "uri" and "uri#anchor"
+  std::map<text, location, std::less<>> ids_;  // "uri" and "uri#anchor"
   std::map<location, node_id> compiled_;
-  std::vector<std::string> node_where_;
+  std::vector<text> node_where_;
   std::vector<std::tuple<std::uint32_t, std::string, location>> pending_anchors_;
   tree t_;
   std::size_t build_depth_ = 0;

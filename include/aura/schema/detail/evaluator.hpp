@@ -30,16 +30,20 @@ struct scope_frame {
   std::uint32_t resource;
 };
 
+// The helpers below are templates on the JSON type only so that nothing of
+// them is generated where the schema module is merely included.
+
 /// What the keywords of one instance location evaluated successfully, for
 /// `unevaluatedProperties` / `unevaluatedItems`.
-struct annotations {
-  std::vector<const nlohmann::json*> props;  // values of evaluated members
+template <class Json>
+struct basic_annotations {
+  std::vector<const Json*> props;  // values of evaluated members
   bool all_props = false;
   std::size_t items = 0;  // items [0, items) evaluated
   bool all_items = false;
   std::vector<std::size_t> item_indices;  // matched by `contains`
 
-  void merge(const annotations& o) {
+  void merge(const basic_annotations& o) {
     props.insert(props.end(), o.props.begin(), o.props.end());
     all_props = all_props || o.all_props;
     items = std::max(items, o.items);
@@ -49,7 +53,8 @@ struct annotations {
 };
 
 /// Where `check()` is, and what it found.
-struct report {
+template <class Json>
+struct basic_report {
   std::vector<validation_error>* out;
   std::string instance;
   std::string keyword;
@@ -203,6 +208,8 @@ class evaluator {
   /// Deeper nesting than this (instance depth plus `$ref` hops) fails with
   /// `too_deep` instead of exhausting the thread's stack.
   static constexpr unsigned max_depth = 1000;
+  using annotations = basic_annotations<Json>;
+  using report = basic_report<Json>;
 
   explicit evaluator(const tree& t) noexcept : t_(t) {}
 
@@ -1024,7 +1031,7 @@ bool run_validate(const tree& t, const Json& instance) noexcept {
 /// `tree::check_fn`: every failure.
 template <class Json>
 void run_check(const tree& t, const Json& instance, std::vector<validation_error>& out) {
-  report rep{&out, {}, {}};
+  basic_report<Json> rep{&out, {}, {}};
   bool ok = evaluator<Json>(t).template eval<true>(t.root, instance, nullptr, nullptr, &rep, 0);
   if (!ok && out.empty()) out.push_back({"", "", error_kind::false_schema, "instance is not valid"});
 }
