@@ -388,50 +388,68 @@ class evaluator {
     return true;
   }
 
+  // The members are walked last, in a function of their own (few live
+  // values, no spills) reached by a tail call; the rarer keywords first.
   AURA_SCHEMA_NOINLINE bool fast_object(const node& n, const Json& inst, const scope_frame* scope, unsigned depth) const {
-    scope_frame frame{scope, n.resource};
-    if (scope == nullptr || scope->resource != n.resource) scope = &frame;
     const auto& obj = *inst.template get_ptr<const typename Json::object_t*>();
     const std::size_t size = obj.size();
     if (size < n.min_properties || size > n.max_properties) return false;
+    if ((!n.required_extra.empty() || !n.dependent_required.empty() || n.property_names != no_node ||
+         !n.dependent_schemas.empty()) &&
+        !fast_object_lookups(n, inst, scope, depth))
+      return false;
+    if (!n.pattern_properties.empty()) return fast_members<true>(n, obj, scope, depth);
+    if (!n.properties.empty() || n.additional_properties != no_node) return fast_members<false>(n, obj, scope, depth);
+    return true;
+  }
+
+  template <bool Patterns>
+  AURA_SCHEMA_NOINLINE bool fast_members(const node& n, const typename Json::object_t& obj, const scope_frame* scope,
+                                         unsigned depth) const {
+    scope_frame frame{scope, n.resource};
+    if (scope == nullptr || scope->resource != n.resource) scope = &frame;
+    const named_node* props = n.properties.data();
+    const named_node* const props_end = props + n.properties.size();
+    const node_id additional = n.additional_properties;
+    const bool additional_forbidden = additional != no_node && t_.nodes[additional].is_false;
+    std::size_t required_seen = 0;
+    for (const auto& [key, value] : obj) {
+      bool matched = false;
+      // instance members and `properties` are both sorted by key: merge
+      if (props != props_end) {
+        const std::uint64_t kp = name_prefix(key);
+        int order = 1;
+        while (props != props_end && (order = compare_names(props->prefix, props->name, kp, key)) < 0) ++props;
+        if (order == 0) {
+          matched = true;
+          required_seen += props->required ? 1 : 0;
+          if (!fast_child(props->schema, value, scope, depth + 1)) return false;
+        }
+      }
+      if constexpr (Patterns) {
+        for (const auto& pp : n.pattern_properties) {
+          if (!t_.regexes[pp.regex].search(key)) continue;
+          matched = true;
+          if (!fast(pp.schema, value, scope, depth + 1)) return false;
+        }
+      }
+      if (!matched && additional != no_node && (additional_forbidden || !fast(additional, value, scope, depth + 1)))
+        return false;
+    }
+    return required_seen == n.required_in_properties;
+  }
+
+  AURA_SCHEMA_NOINLINE bool fast_object_lookups(const node& n, const Json& inst, const scope_frame* scope,
+                                                unsigned depth) const {
+    scope_frame frame{scope, n.resource};
+    if (scope == nullptr || scope->resource != n.resource) scope = &frame;
+    const auto& obj = *inst.template get_ptr<const typename Json::object_t*>();
     for (const auto& name : n.required_extra)
       if (obj.find(name) == obj.end()) return false;
     for (const auto& dep : n.dependent_required) {
       if (obj.find(dep.name) == obj.end()) continue;
       for (const auto& name : dep.required)
         if (obj.find(name) == obj.end()) return false;
-    }
-    const named_node* props = n.properties.data();
-    const named_node* const props_end = props + n.properties.size();
-    const bool patterns = !n.pattern_properties.empty();
-    const node_id additional = n.additional_properties;
-    if (props != props_end || patterns || additional != no_node) {
-      const bool additional_forbidden = additional != no_node && t_.nodes[additional].is_false;
-      std::size_t required_seen = 0;
-      for (const auto& [key, value] : obj) {
-        bool matched = false;
-        // instance members and `properties` are both sorted by key: merge
-        if (props != props_end) {
-          const std::uint64_t kp = name_prefix(key);
-          int order = 1;
-          while (props != props_end && (order = compare_names(props->prefix, props->name, kp, key)) < 0) ++props;
-          if (order == 0) {
-            matched = true;
-            required_seen += props->required ? 1 : 0;
-            if (!fast_child(props->schema, value, scope, depth + 1)) return false;
-          }
-        }
-        if (patterns) {
-          for (const auto& pp : n.pattern_properties) {
-            if (!t_.regexes[pp.regex].search(key)) continue;
-            matched = true;
-            if (!fast(pp.schema, value, scope, depth + 1)) return false;
-          }
-        }
-        if (!matched && additional != no_node && (additional_forbidden || !fast(additional, value, scope, depth + 1)))
-          return false;
-      }
-      if (required_seen != n.required_in_properties) return false;
     }
     if (n.property_names != no_node) {
       for (const auto& member : obj) {
