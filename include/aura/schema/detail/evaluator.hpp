@@ -249,8 +249,9 @@ class evaluator {
     // Only tail calls below, so this function needs no saved registers: it
     // runs once per instance value.
     const auto kind = static_cast<unsigned>(inst.type());
-    if ((has & ~std::uint32_t{h_type | h_number | h_string | h_array | h_object}) == 0 && has != 0 &&
-        depth <= max_depth && kind < type_table<Json>::exact) {
+    if (AURA_SCHEMA_LIKELY((has & ~std::uint32_t{h_type | h_number | h_string | h_array | h_object}) == 0) &&
+        AURA_SCHEMA_LIKELY(has != 0) && AURA_SCHEMA_LIKELY(depth <= max_depth) &&
+        AURA_SCHEMA_LIKELY(kind < type_table<Json>::exact)) {
       if ((has & h_type) != 0 && (type_table<Json>::bits[kind] & n.types) == 0) return false;
       using vt = typename Json::value_t;
       switch (inst.type()) {

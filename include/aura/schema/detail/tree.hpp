@@ -21,12 +21,15 @@
 // Inlining hints for validate()'s walk: the per-node function stays small
 // (its prologue is paid per instance value), the bulky groups stay out of it.
 #if defined(__GNUC__) || defined(__clang__)
+#define AURA_SCHEMA_LIKELY(x) __builtin_expect(!!(x), 1)
 #define AURA_SCHEMA_ALWAYS_INLINE inline __attribute__((always_inline))
 #define AURA_SCHEMA_NOINLINE __attribute__((noinline))
 #elif defined(_MSC_VER)
+#define AURA_SCHEMA_LIKELY(x) (x)
 #define AURA_SCHEMA_ALWAYS_INLINE __forceinline
 #define AURA_SCHEMA_NOINLINE __declspec(noinline)
 #else
+#define AURA_SCHEMA_LIKELY(x) (x)
 #define AURA_SCHEMA_ALWAYS_INLINE inline
 #define AURA_SCHEMA_NOINLINE
 #endif
