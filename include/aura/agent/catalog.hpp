@@ -87,7 +87,8 @@ using workflow_events = detail::event_list<intent_before_log, intent_after_log, 
 /// Declares every catalog event the bus does not know yet as a dynamic event
 /// with its flags, so JSON hosts and plugins get the same veto/patch rules as
 /// typed ones. Typed registrations made later take the JSON hooks over.
-inline result<void> declare_catalog(bus& b) {
+template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+result<void> declare_catalog(bus& b) {
   for (const auto& e : catalog()) {
     if (b.flags_of(e.name)) continue;
     if (auto r = b.declare(std::string(e.name), e.flags); !r) return r;

@@ -62,7 +62,8 @@ namespace detail {
 }  // namespace detail
 
 /// Writes the facts conditions read from a host state into `out`.
-inline void export_facts(const host_state& h, facts& out) {
+template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+void export_facts(const host_state& h, facts& out) {
   auto num = [&](const char* name, double v) { out.set(name, fact_value(v)); };
   num("iteration", static_cast<double>(h.iteration));
   num("tokens", static_cast<double>(h.tokens));
@@ -94,7 +95,8 @@ inline void export_facts(const host_state& h, facts& out) {
 }
 
 /// The facts of a host state, as a fresh set.
-[[nodiscard]] inline facts make_facts(const host_state& h) {
+template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+[[nodiscard]] facts make_facts(const host_state& h) {
   facts f;
   export_facts(h, f);
   return f;
@@ -103,7 +105,8 @@ inline void export_facts(const host_state& h, facts& out) {
 /// Registers the agent predicates. The `<fact>_gt:N` / `<fact>_lt:N` forms
 /// (history_gt, tool_errors_lt, model_params_gt, ...) are core's generic
 /// comparisons over the exported facts and need no registration.
-inline void register_predicates(predicate_registry& reg, condition_options opts = {}) {
+template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+void register_predicates(predicate_registry& reg, condition_options opts = {}) {
   auto number = [](const facts& f, std::string_view name) { return f.number(name).value_or(0); };
   reg.add("todo_empty", [=](const facts& f, std::string_view) { return number(f, "todo_total") == 0; },
           predicate_arg::none);

@@ -42,7 +42,8 @@ struct message {
 };
 
 /// "m0001" for 1: the ids hosts give messages, stable across transforms.
-[[nodiscard]] inline std::string format_message_id(std::uint64_t n) {
+template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+[[nodiscard]] std::string format_message_id(std::uint64_t n) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "m%04llu", static_cast<unsigned long long>(n));
   return buf;
@@ -60,7 +61,8 @@ struct message {
 }
 
 /// Gives every message without an id the next free "m####" id.
-inline void assign_ids(std::vector<message>& messages) {
+template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+void assign_ids(std::vector<message>& messages) {
   std::uint64_t last = 0;
   for (const auto& m : messages) last = std::max(last, parse_message_id(m.id));
   for (auto& m : messages)

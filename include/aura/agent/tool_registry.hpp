@@ -43,6 +43,7 @@ struct tool_definition {
 
   /// nullopt when `args` fit the schema, else the first failure with `where`
   /// set to its JSON pointer into the arguments. The fast path allocates nothing.
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] std::optional<error> check(const nlohmann::json& args) const {
     if (validator.validate(args)) return std::nullopt;
     auto failures = validator.check(args);
@@ -67,6 +68,7 @@ class tool_registry {
 
   /// Compiles the schema and adds the tool. A taken name is `already_exists`
   /// unless `spec.override_existing`; a bad name or schema is an error naming it.
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   result<void> add(tool_spec spec, const schema::options& opts = {}) {
     if (auto bad = check_name(spec.name)) return fail(std::move(*bad));
     auto compiled = schema::compile(spec.schema, opts);
@@ -102,6 +104,7 @@ class tool_registry {
   }
 
   /// Removes a tool; false if there is none.
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   bool remove(std::string_view name) {
     bool found = false;
     tools_.update([&](const map& cur) {
@@ -117,6 +120,7 @@ class tool_registry {
   }
 
   /// Removes every tool a plugin provides; returns how many.
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   std::size_t remove_owner(std::string_view owner) {
     std::size_t n = 0;
     tools_.update([&](const map& cur) {
@@ -134,24 +138,29 @@ class tool_registry {
   }
 
   /// The tool's definition, or null.
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] definition_ptr lookup(std::string_view name) const {
     auto snap = tools_.acquire();
     auto it = snap->find(name);
     return it == snap->end() ? nullptr : it->second;
   }
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] bool contains(std::string_view name) const { return lookup(name) != nullptr; }
 
   /// Tool names in order.
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] std::vector<std::string> names() const {
     auto snap = tools_.acquire();
     std::vector<std::string> out;
     for (const auto& kv : *snap) out.push_back(kv.first);
     return out;
   }
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] std::size_t size() const { return tools_.acquire()->size(); }
 
   /// Validates arguments for a tool: not_found for an unknown tool, else the
   /// schema failure with the JSON pointer in `where`.
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] result<void> validate(std::string_view tool, const nlohmann::json& args) const {
     auto def = lookup(tool);
     if (!def) return fail(errc::not_found, "no tool named \"" + std::string(tool) + "\"");
@@ -160,6 +169,7 @@ class tool_registry {
   }
 
   /// The tools as a model API lists them: [{name, description, input_schema}].
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] nlohmann::json describe() const {
     auto snap = tools_.acquire();
     nlohmann::json out = nlohmann::json::array();
@@ -171,6 +181,7 @@ class tool_registry {
  private:
   using map = std::map<std::string, definition_ptr, std::less<>>;
 
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] static std::optional<error> check_name(const std::string& name) {
     if (name.empty()) return error{errc::invalid_argument, "a tool needs a name", {}, {}, {}};
     for (std::size_t i = 0; i < name.size(); ++i) {

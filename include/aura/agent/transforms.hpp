@@ -20,7 +20,6 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -48,7 +47,8 @@ namespace aura::agent {
 
 /// Checks a transformed array against the one the transform received;
 /// nullopt when it may be sent, else an error whose `where` points into it.
-[[nodiscard]] inline std::optional<error> check_messages(const std::vector<message>& before,
+template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+[[nodiscard]] std::optional<error> check_messages(const std::vector<message>& before,
                                                          const std::vector<message>& after) {
   auto bad = [](std::string what, std::string where) {
     return error{errc::validation_failed, std::move(what), {}, {}, std::move(where)};
@@ -56,16 +56,18 @@ namespace aura::agent {
   if (after.empty()) return bad("the transformed array is empty", "/messages");
   if (!before.empty() && before.front().role == "system" && after.front().role != "system")
     return bad("the system prompt must stay at index 0", "/messages/0");
-  std::set<std::string, std::less<>> ids;
-  std::set<std::string, std::less<>> calls;
+  // id -> index of the message that has it / that made the call. (Maps over
+  // views into `after` rather than std::set: <set> is not otherwise included.)
+  std::unordered_map<std::string_view, std::size_t> ids;
+  std::unordered_map<std::string_view, std::size_t> calls;
   for (std::size_t i = 0; i < after.size(); ++i) {
     const message& m = after[i];
     const std::string at = "/messages/" + std::to_string(i);
     if (m.role != "system" && m.role != "user" && m.role != "assistant" && m.role != "tool")
       return bad("message " + m.id + " has unknown role \"" + m.role + "\"", at + "/role");
     if (m.id.empty()) return bad("message at index " + std::to_string(i) + " has no id", at + "/id");
-    if (!ids.insert(m.id).second) return bad("message id " + m.id + " appears twice", at + "/id");
-    for (const auto& c : m.tool_calls) calls.insert(c.id);
+    if (!ids.emplace(m.id, i).second) return bad("message id " + m.id + " appears twice", at + "/id");
+    for (const auto& c : m.tool_calls) calls.emplace(c.id, i);
     if (m.role == "tool" && calls.find(m.tool_call_id) == calls.end())
       return bad("tool result " + m.id + " answers call \"" + m.tool_call_id + "\", which is not in the array before it",
                  at + "/tool_call_id");
@@ -77,7 +79,8 @@ namespace aura::agent {
 /// id names a given message starts from that message (keeping `meta` and any
 /// field the element leaves out); one with no or an unknown id is new, and
 /// gets the next "m####" id when it has none.
-[[nodiscard]] inline result<std::vector<message>> merge_by_id(const std::vector<message>& before,
+template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+[[nodiscard]] result<std::vector<message>> merge_by_id(const std::vector<message>& before,
                                                               const nlohmann::json& returned) {
   if (!returned.is_array()) return fail(errc::validation_failed, "\"messages\" must be an array", "/messages");
   std::unordered_map<std::string_view, const message*> by_id;

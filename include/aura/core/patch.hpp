@@ -28,7 +28,8 @@ enum class patch_format : std::uint8_t { merge, json_patch };
 
 
 /// Applies an RFC 7396 merge patch to a copy of `target`.
-[[nodiscard]] inline nlohmann::json apply_merge_patch(nlohmann::json target, const nlohmann::json& patch) {
+template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+[[nodiscard]] nlohmann::json apply_merge_patch(nlohmann::json target, const nlohmann::json& patch) {
   target.merge_patch(patch);
   return target;
 }
@@ -36,7 +37,8 @@ enum class patch_format : std::uint8_t { merge, json_patch };
 namespace detail {
 
 /// Splits an RFC 6901 pointer into unescaped tokens; "" is the root.
-[[nodiscard]] inline result<std::vector<std::string>> split_pointer(std::string_view ptr) {
+template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+[[nodiscard]] result<std::vector<std::string>> split_pointer(std::string_view ptr) {
   std::vector<std::string> tokens;
   if (ptr.empty()) return tokens;
   if (ptr.front() != '/') return fail(errc::patch_failed, "JSON pointer must start with '/': \"" + std::string(ptr) + "\"");
@@ -73,7 +75,8 @@ namespace detail {
 }
 
 /// Walks `tokens` from `doc`; nullptr when a step does not exist.
-[[nodiscard]] inline nlohmann::json* walk(nlohmann::json& doc, const std::vector<std::string>& tokens,
+template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+[[nodiscard]] nlohmann::json* walk(nlohmann::json& doc, const std::vector<std::string>& tokens,
                                           std::size_t count) {
   nlohmann::json* cur = &doc;
   for (std::size_t i = 0; i < count; ++i) {
@@ -102,7 +105,8 @@ struct patch_op_context {
   }
 };
 
-[[nodiscard]] inline result<void> patch_add(nlohmann::json& doc, const std::string& path,
+template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+[[nodiscard]] result<void> patch_add(nlohmann::json& doc, const std::string& path,
                                             nlohmann::json value, const patch_op_context& at) {
   auto tokens = split_pointer(path);
   if (!tokens) return at.fail_at(tokens.error().message);
@@ -131,7 +135,8 @@ struct patch_op_context {
   return {};
 }
 
-[[nodiscard]] inline result<nlohmann::json> patch_remove(nlohmann::json& doc, const std::string& path,
+template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+[[nodiscard]] result<nlohmann::json> patch_remove(nlohmann::json& doc, const std::string& path,
                                                          const patch_op_context& at) {
   auto tokens = split_pointer(path);
   if (!tokens) return at.fail_at(tokens.error().message);
@@ -161,7 +166,8 @@ struct patch_op_context {
                     ", not an object or array");
 }
 
-[[nodiscard]] inline result<std::string> required_string(const nlohmann::json& op, const char* key,
+template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+[[nodiscard]] result<std::string> required_string(const nlohmann::json& op, const char* key,
                                                          const patch_op_context& at) {
   auto it = op.find(key);
   if (it == op.end() || !it->is_string()) return at.fail_at(std::string("member \"") + key + "\" must be a string");
@@ -173,7 +179,8 @@ struct patch_op_context {
 /// Applies an RFC 6902 JSON Patch to a copy of `target`. On any failing
 /// operation the error names the operation index (`where` = "/<index>") and
 /// `target` is returned to nobody: the caller's value is untouched.
-[[nodiscard]] inline result<nlohmann::json> apply_json_patch(const nlohmann::json& target,
+template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+[[nodiscard]] result<nlohmann::json> apply_json_patch(const nlohmann::json& target,
                                                              const nlohmann::json& patch) {
   if (!patch.is_array()) return fail(errc::patch_failed, "a JSON Patch must be an array of operations");
   nlohmann::json doc = target;
@@ -242,7 +249,8 @@ struct patch_op_context {
 }
 
 /// Applies a patch of either format to a copy of `target`.
-[[nodiscard]] inline result<nlohmann::json> apply_patch(const nlohmann::json& target, const nlohmann::json& patch,
+template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+[[nodiscard]] result<nlohmann::json> apply_patch(const nlohmann::json& target, const nlohmann::json& patch,
                                                         patch_format format) {
   if (format == patch_format::json_patch) return apply_json_patch(target, patch);
   return apply_merge_patch(target, patch);

@@ -30,7 +30,8 @@ inline constexpr int version = 1;
 inline constexpr std::size_t quote_limit = 256;
 
 /// `bytes` as a JSON string literal, cut to `limit` bytes with a note of the full size.
-[[nodiscard]] inline std::string quote(std::string_view bytes, std::size_t limit = quote_limit) {
+template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+[[nodiscard]] std::string quote(std::string_view bytes, std::size_t limit = quote_limit) {
   std::string cut(bytes.substr(0, limit));
   // dump() rejects invalid UTF-8 by default; replace it so any bytes can be quoted.
   std::string out = nlohmann::json(cut).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -39,7 +40,8 @@ inline constexpr std::size_t quote_limit = 256;
 }
 
 /// The request for one hook call.
-[[nodiscard]] inline nlohmann::json request(std::string_view hook, const envelope<dynamic_event>& event,
+template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+[[nodiscard]] nlohmann::json request(std::string_view hook, const envelope<dynamic_event>& event,
                                             const nlohmann::json& config) {
   return nlohmann::json{{"aura", version},
                         {"hook", hook},
@@ -48,7 +50,8 @@ inline constexpr std::size_t quote_limit = 256;
 }
 
 /// Reads a decision from parsed JSON; `raw` (if given) is quoted in errors.
-[[nodiscard]] inline result<decision<dynamic_event>> parse_decision(const nlohmann::json& j,
+template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+[[nodiscard]] result<decision<dynamic_event>> parse_decision(const nlohmann::json& j,
                                                                     std::string_view raw = {}) {
   // The quote is made only for an error: a valid answer is never re-serialised.
   auto bad = [&](std::string what, std::string where) {
@@ -97,14 +100,16 @@ inline constexpr std::size_t quote_limit = 256;
 }
 
 /// Parses and reads a decision from raw bytes (one JSON document).
-[[nodiscard]] inline result<decision<dynamic_event>> parse_decision(std::string_view bytes) {
+template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+[[nodiscard]] result<decision<dynamic_event>> parse_decision(std::string_view bytes) {
   nlohmann::json j = nlohmann::json::parse(bytes.begin(), bytes.end(), nullptr, false);
   if (j.is_discarded()) return fail(errc::protocol_error, "answer is not JSON: " + quote(bytes));
   return parse_decision(j, bytes);
 }
 
 /// The wire form of a decision (what a plugin written with aura answers).
-[[nodiscard]] inline nlohmann::json encode(const decision<dynamic_event>& d) {
+template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+[[nodiscard]] nlohmann::json encode(const decision<dynamic_event>& d) {
   nlohmann::json j{{"decision", to_string(d.kind())}};
   if (d.is_deny()) j["reason"] = d.reason();
   if (d.is_mutate()) {

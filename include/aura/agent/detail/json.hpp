@@ -24,7 +24,8 @@ void read(const nlohmann::json& j, std::string_view key, T& out) {
 
 /// Reads a string or an array of strings into a list (the short and the long
 /// spelling of list-valued effects).
-inline void read_list(const nlohmann::json& j, std::string_view key, std::vector<std::string>& out) {
+template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+void read_list(const nlohmann::json& j, std::string_view key, std::vector<std::string>& out) {
   if (!j.is_object()) return;
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return;
@@ -37,7 +38,8 @@ inline void read_list(const nlohmann::json& j, std::string_view key, std::vector
 
 /// Throws when `j` has a key outside `allowed`: a misspelt effect is a
 /// protocol error rather than a silently ignored wish.
-inline void reject_unknown(const nlohmann::json& j, std::initializer_list<std::string_view> allowed,
+template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+void reject_unknown(const nlohmann::json& j, std::initializer_list<std::string_view> allowed,
                            std::string_view what) {
   if (!j.is_object()) throw std::invalid_argument(std::string(what) + " must be a JSON object");
   for (auto it = j.begin(); it != j.end(); ++it) {
