@@ -368,3 +368,67 @@ TEST_CASE("the untraced fast path stops at a fail-closed failure", "[chain]") {
   CHECK(out.reason == "hook \"broken\" failed: hook threw a non-standard exception");
   CHECK(after == 0);
 }
+
+TEST_CASE("replace_json swaps one hook for another in one step", "[chain][json]") {
+  aura::chain<aura::dynamic_event> c;
+  c.set_flags(aura::patchable);
+  auto tag = [](std::string by) {
+    return [by](const aura::envelope<aura::dynamic_event>&, aura::context&) -> aura::result<decision<aura::dynamic_event>> {
+      return {aura::mutate(nlohmann::json{{"by", by}})};
+    };
+  };
+  REQUIRE(c.add_json({"p:tag", 0}, tag("old")));
+  REQUIRE(c.add_json({"z-last", 9}, tag("last")));
+  // Same name, new priority: it moves to the end of the order and runs the new code.
+  REQUIRE(c.replace_json("p:tag", {"p:tag", 10}, tag("new")));
+  CHECK(c.names() == std::vector<std::string>{"z-last", "p:tag"});
+  auto out = c.dispatch(aura::make_envelope("e", nlohmann::json::object()));
+  CHECK(out.data["by"] == "new");
+
+  auto missing = c.replace_json("nope", {"x", 0}, tag("x"));
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().code == aura::errc::not_found);
+  CHECK(missing.error().message.find("\"nope\"") != std::string::npos);
+  // A new name that another hook holds is refused, and the chain is left as it was.
+  auto taken = c.replace_json("p:tag", {"z-last", 0}, tag("x"));
+  REQUIRE_FALSE(taken);
+  CHECK(taken.error().code == aura::errc::already_exists);
+  CHECK(c.names() == std::vector<std::string>{"z-last", "p:tag"});
+}
+
+TEST_CASE("a dispatch during replace_json runs the old hook or the new one, once", "[chain][json][threads]") {
+  aura::chain<aura::dynamic_event> c(aura::tracing::off);
+  c.set_flags(aura::patchable);
+  auto bump = [](const aura::envelope<aura::dynamic_event>& e, aura::context&) -> aura::result<decision<aura::dynamic_event>> {
+    return {aura::mutate(nlohmann::json{{"runs", e.data.value("runs", 0) + 1}})};
+  };
+  REQUIRE(c.add_json({"h", 0}, bump));
+  std::atomic<bool> done{false};
+  std::atomic<int> wrong{0};
+  std::atomic<int> dispatches{0};
+  std::thread t([&] {
+    while (!done) {
+      if (c.dispatch(aura::make_envelope("e", nlohmann::json::object())).data.value("runs", 0) != 1) ++wrong;
+      ++dispatches;
+    }
+  });
+  for (int i = 0; i < 500; ++i) REQUIRE(c.replace_json("h", {"h", i % 3}, bump));
+  while (dispatches.load() < 20) std::this_thread::yield();
+  done = true;
+  t.join();
+  CHECK(wrong.load() == 0);
+}
+
+TEST_CASE("bus::replace names the event it cannot find", "[bus][json]") {
+  aura::bus bus;
+  auto allow = [](const aura::envelope<aura::dynamic_event>&, aura::context&) -> aura::result<decision<aura::dynamic_event>> {
+    return {aura::allow()};
+  };
+  auto r = bus.replace("no.such.event", "h", {"h", 0}, allow);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == aura::errc::not_found);
+  CHECK(r.error().message.find("no.such.event") != std::string::npos);
+  REQUIRE(bus.on("ev", {"h", 0}, allow));
+  CHECK(bus.replace("ev", "h", {"h2", 1}, allow));
+  CHECK(bus.hooks("ev") == std::vector<std::string>{"h2"});
+}

@@ -43,6 +43,7 @@ class topic {
   [[nodiscard]] bool is_dynamic() const noexcept { return type_ == std::type_index(typeid(dynamic_event)); }
 
   virtual result<void> add_json(hook_options opts, json_hook fn) = 0;
+  virtual result<void> replace_json(std::string_view old_name, hook_options opts, json_hook fn) = 0;
   [[nodiscard]] virtual outcome<dynamic_event> emit_json(envelope<dynamic_event> env, context& ctx) = 0;
   virtual bool remove(std::string_view hook) = 0;
   virtual std::size_t remove_plugin(std::string_view plugin) = 0;
@@ -64,9 +65,22 @@ class typed_topic final : public topic {
     if constexpr (event_traits<E>::is_dynamic || json_convertible<E>::value) {
       return chain_.add_json(std::move(opts), std::move(fn));
     } else {
-      return fail(errc::unsupported, "event \"" + std::string(event_traits<E>::name) +
-                                          "\" has no JSON form, so JSON hooks cannot join its chain");
+      return no_json_form();
     }
+  }
+
+  result<void> replace_json(std::string_view old_name, hook_options opts, json_hook fn) override {
+    if constexpr (event_traits<E>::is_dynamic || json_convertible<E>::value) {
+      return chain_.replace_json(old_name, std::move(opts), std::move(fn));
+    } else {
+      (void)old_name;
+      return no_json_form();
+    }
+  }
+
+  [[nodiscard]] static result<void> no_json_form() {
+    return fail(errc::unsupported, "event \"" + std::string(event_traits<E>::name) +
+                                        "\" has no JSON form, so JSON hooks cannot join its chain");
   }
 
   [[nodiscard]] outcome<dynamic_event> emit_json(envelope<dynamic_event> env, context& ctx) override {
@@ -252,6 +266,18 @@ class basic_bus {
     auto map = topics_.acquire();
     auto it = map->find(event);
     return it != map->end() && it->second->remove(hook);
+  }
+
+  /// Replaces JSON hook `old_hook` of event `event` in one step (see
+  /// chain::replace_json): each dispatch runs the old hook or the new one.
+  result<void> replace(std::string_view event, std::string_view old_hook, hook_options opts, json_hook fn) {
+    auto map = topics_.acquire();
+    auto it = map->find(event);
+    if (it == map->end()) {
+      return fail(error{errc::not_found, "no chain for event \"" + std::string(event) + "\" to replace a hook in",
+                        opts.plugin, opts.name, {}});
+    }
+    return it->second->replace_json(old_hook, std::move(opts), std::move(fn));
   }
 
   /// Removes every hook a plugin owns, on every event; returns how many.

@@ -176,6 +176,20 @@ class chain {
     }
   }
 
+  /// Replaces hook `old_name` with a JSON hook in one step: a dispatch sees the
+  /// old hook or the new one, never both and never neither (plugin upgrades).
+  /// The new hook may keep the old name. not_found if there is no `old_name`.
+  result<void> replace_json(std::string_view old_name, hook_options opts, json_hook fn) {
+    static_assert(detail::json_convertible<payload_type>::value,
+                  "JSON hooks on a typed event need to_json/from_json for it (NLOHMANN_DEFINE_TYPE_...)");
+    if constexpr (traits::is_dynamic) {
+      auto target = std::make_shared<json_hook>(fn);
+      return insert(std::move(opts), &thunk<json_hook>, std::move(target), std::move(fn), old_name);
+    } else {
+      return insert(std::move(opts), nullptr, nullptr, std::move(fn), old_name);
+    }
+  }
+
   /// Removes a hook by name; false if there is none.
   bool remove(std::string_view name) {
     bool found = false;
@@ -358,15 +372,27 @@ class chain {
     });
   }
 
-  result<void> insert(hook_options opts, call_fn call, std::shared_ptr<void> target, json_hook json) {
+  /// Adds a hook; with `replacing`, removes that hook in the same snapshot.
+  result<void> insert(hook_options opts, call_fn call, std::shared_ptr<void> target, json_hook json,
+                      std::string_view replacing = {}) {
     auto parsed_gate = detail::parse_gate(opts, predicates_.load());
     if (!parsed_gate) return fail(std::move(parsed_gate.error()));
     std::optional<condition> gate = std::move(*parsed_gate);
     bool duplicate = false;
+    bool missing = false;
     state_.update([&](const snapshot& s) {
       snapshot n = s;
-      duplicate = std::any_of(n.hooks.begin(), n.hooks.end(), [&](const entry& e) { return e.opts.name == opts.name; });
-      if (duplicate) return n;
+      auto named = [&](std::string_view name) {
+        return std::find_if(n.hooks.begin(), n.hooks.end(), [&](const entry& e) { return e.opts.name == name; });
+      };
+      if (!replacing.empty()) {
+        auto old = named(replacing);
+        missing = old == n.hooks.end();
+        if (missing) return n;
+        n.hooks.erase(old);
+      }
+      duplicate = named(opts.name) != n.hooks.end();
+      if (duplicate) return snapshot(s);
       entry e{opts, std::move(gate), call, std::move(target), std::move(json), std::make_shared<runtime>()};
       auto pos = std::upper_bound(n.hooks.begin(), n.hooks.end(), e,
                                   [](const entry& a, const entry& b) { return detail::runs_before(a.opts, b.opts); });
@@ -374,6 +400,10 @@ class chain {
       n.reindex();
       return n;
     });
+    if (missing) {
+      return fail(error{errc::not_found, "no hook named \"" + std::string(replacing) + "\" to replace in the chain for \"" +
+                                             std::string(traits::name) + "\"", opts.plugin, opts.name, {}});
+    }
     if (duplicate) {
       error e{errc::already_exists, "a hook named \"" + opts.name + "\" is already in the chain for \"" +
                                         std::string(traits::name) + "\"", opts.plugin, opts.name, {}};

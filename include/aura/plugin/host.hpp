@@ -11,10 +11,9 @@
 // when the last such call has returned (bounded by the unload grace).
 //
 // `once` state lives in the stable hook's slot, so it survives reload and
-// upgrade. Hooks whose registration changes (priority, condition, failure
-// policy, timeout) are re-registered under a new generation: the new entry
-// joins before the swap and serves only the new version, the old one leaves
-// after it.
+// upgrade. A hook whose registration changes (priority, condition, failure
+// policy, timeout) is replaced in its chain in one step (bus::replace): every
+// dispatch runs it exactly once, under the old registration or the new.
 #pragma once
 
 #include <atomic>
@@ -244,7 +243,6 @@ class plugin_host {
   struct bound_hook {
     hook_spec spec;
     json_hook fn;
-    std::uint64_t registration = 0;  ///< which stable bus hook serves it
   };
   struct version {
     manifest spec;
@@ -257,14 +255,12 @@ class plugin_host {
     std::string event;
     std::string hook_name;  ///< the name in the chain
     hook_options opts;
-    std::uint64_t id = 0;
   };
   struct slot {
     std::string name;
     ::aura::detail::published<std::shared_ptr<const version>> current{nullptr};
     std::map<std::string, std::shared_ptr<std::atomic<bool>>> once;  ///< by key; survives versions
     std::map<std::string, registration> registered;                  ///< by key
-    std::uint64_t next_registration = 1;
   };
 
   [[nodiscard]] static std::string key_of(const hook_spec& h) { return h.event + '\x1f' + h.handler; }
@@ -328,7 +324,7 @@ class plugin_host {
         if (e.where.empty()) e.where = h.where;
         return fail(std::move(e));
       }
-      v->hooks[key_of(h)] = bound_hook{h, std::move(*fn), 0};
+      v->hooks[key_of(h)] = bound_hook{h, std::move(*fn)};
     }
     v->spec = std::move(m);
     return std::shared_ptr<const version>(std::move(v));
@@ -352,15 +348,30 @@ class plugin_host {
     return {};
   }
 
-  /// Joins the version's hooks to the bus (new registrations first), publishes
-  /// it, then retires registrations the new version no longer uses.
-  result<void> install(const std::shared_ptr<slot>& sp, std::shared_ptr<const version>& v) {
+  /// Joins the version's hooks to the bus, publishes it, then retires the
+  /// registrations the new version no longer uses. A hook whose registration
+  /// changed is replaced in its chain in one step (bus::replace), so every
+  /// dispatch runs it exactly once, under the old registration or the new.
+  result<void> install(const std::shared_ptr<slot>& sp, const std::shared_ptr<const version>& v) {
     slot& s = *sp;
-    auto next = std::make_shared<version>(*v);  // fill in the registration ids
-    std::vector<std::string> added_keys;
-    std::vector<registration> superseded;
+    struct change {
+      std::string key;
+      std::optional<registration> previous;  ///< replaced, or nothing: added
+    };
+    std::vector<change> changes;
     std::map<std::string, registration> now;
-    for (auto& [key, bound] : next->hooks) {
+    auto undo = [&] {  // a later hook failed to join: put the bus back as it was
+      for (auto c = changes.rbegin(); c != changes.rend(); ++c) {
+        const registration& added = now[c->key];
+        if (c->previous) {
+          (void)bus_.replace(added.event, added.hook_name, c->previous->opts,
+                             stable_hook(sp, c->key, s.once[c->key]));
+        } else {
+          bus_.off(added.event, added.hook_name);
+        }
+      }
+    };
+    for (const auto& [key, bound] : v->hooks) {
       hook_options o(s.name + ":" + bound.spec.handler);
       o.priority = bound.spec.priority;
       o.when = bound.spec.condition;
@@ -369,54 +380,49 @@ class plugin_host {
       o.plugin = s.name;
       auto it = s.registered.find(key);
       if (it != s.registered.end() && same_registration(it->second.opts, o)) {
-        bound.registration = it->second.id;
         now[key] = it->second;
         continue;
       }
       registration reg;
       reg.event = bound.spec.event;
-      reg.id = s.next_registration++;
-      if (it != s.registered.end()) {
-        o.name += "@" + std::to_string(reg.id);  // both entries coexist for a moment
-        superseded.push_back(it->second);
-      }
       reg.hook_name = o.name;
       reg.opts = o;
       auto& fired = s.once[key];
       if (!fired) fired = std::make_shared<std::atomic<bool>>(false);
-      auto r = bus_.on(reg.event, o, stable_hook(sp, key, reg.id, fired));
+      std::optional<registration> previous;
+      if (it != s.registered.end()) previous = it->second;
+      auto r = previous ? bus_.replace(reg.event, previous->hook_name, o, stable_hook(sp, key, fired))
+                        : bus_.on(reg.event, o, stable_hook(sp, key, fired));
       if (!r) {
-        for (const auto& k : added_keys) bus_.off(now[k].event, now[k].hook_name);
+        undo();
         error e = std::move(r.error());
         e.plugin = s.name;
         e.hook = bound.spec.handler;
         if (e.where.empty()) e.where = bound.spec.where;
         return fail(std::move(e));
       }
-      bound.registration = reg.id;
-      added_keys.push_back(key);
+      changes.push_back(change{key, std::move(previous)});
       now[key] = reg;
     }
-    v = next;
     s.current.store(v);
     for (const auto& [key, reg] : s.registered) {
       if (!now.count(key)) bus_.off(reg.event, reg.hook_name);
     }
-    for (const auto& reg : superseded) bus_.off(reg.event, reg.hook_name);
     s.registered = std::move(now);
     return {};
   }
 
-  /// The bus-side hook: runs the current version's code for one key.
-  [[nodiscard]] static json_hook stable_hook(std::shared_ptr<slot> sp, std::string key, std::uint64_t id,
+  /// The bus-side hook: runs the current version's code for one key. A chain
+  /// holds one entry per key at any moment, so no version check is needed.
+  [[nodiscard]] static json_hook stable_hook(std::shared_ptr<slot> sp, std::string key,
                                              std::shared_ptr<std::atomic<bool>> fired) {
-    return [sp = std::move(sp), key = std::move(key), id, fired = std::move(fired)](
+    return [sp = std::move(sp), key = std::move(key), fired = std::move(fired)](
                const envelope<dynamic_event>& env, context& dispatch_ctx) -> result<decision<dynamic_event>> {
       (void)dispatch_ctx;
       std::shared_ptr<const version> v = current(*sp);
       if (!v) return allow();  // unloading
       auto it = v->hooks.find(key);
-      if (it == v->hooks.end() || it->second.registration != id) return allow();  // served by another entry
+      if (it == v->hooks.end()) return allow();  // the new version dropped it; its entry leaves after the swap
       if (it->second.spec.once && fired->exchange(true, std::memory_order_acq_rel)) return allow();
       return it->second.fn(env, *v->ctx);
     };
