@@ -6,7 +6,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "proc_counts.hpp"
+#include "support/proc_counts.hpp"
 
 using namespace std::chrono_literals;
 using aura::errc;

@@ -10,7 +10,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "proc_counts.hpp"
+#include "support/proc_counts.hpp"
 
 using namespace std::chrono_literals;
 using aura::errc;

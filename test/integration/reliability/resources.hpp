@@ -1,14 +1,19 @@
 // What a long run must not leak, measured from /proc: descriptors, children, memory.
 #pragma once
 
-#include <dirent.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
 #include <string>
 
+#include "support/proc_counts.hpp"
+
 namespace reliability {
+
+using aura_test::children;
+using aura_test::count_children;
+using aura_test::open_fds;
 
 // Under AddressSanitizer freed memory sits in a quarantine (up to 256 MiB), so
 // resident memory grows without a leak; there LeakSanitizer checks leaks at exit
@@ -25,50 +30,12 @@ inline constexpr bool rss_is_meaningful = true;
 inline constexpr bool rss_is_meaningful = true;
 #endif
 
-inline int open_fds() {
-  int n = 0;
-  if (DIR* d = opendir("/proc/self/fd")) {
-    while (dirent* e = readdir(d)) {
-      if (e->d_name[0] != '.') ++n;
-    }
-    closedir(d);
-  }
-  return n - 1;  // the directory stream's own descriptor
-}
-
 /// Resident set size in KiB.
 inline long rss_kib() {
   std::ifstream statm("/proc/self/statm");
   long pages = 0, resident = 0;
   statm >> pages >> resident;
   return resident * (sysconf(_SC_PAGESIZE) / 1024);
-}
-
-struct children {
-  int alive = 0;
-  int zombies = 0;
-};
-
-/// This process's children, by scanning /proc for our pid as parent.
-inline children count_children() {
-  children c;
-  const std::string me = std::to_string(getpid());
-  if (DIR* d = opendir("/proc")) {
-    while (dirent* e = readdir(d)) {
-      if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
-      std::ifstream stat(std::string("/proc/") + e->d_name + "/stat");
-      std::string line;
-      if (!std::getline(stat, line)) continue;
-      const auto close = line.rfind(')');
-      if (close == std::string::npos || close + 4 >= line.size()) continue;
-      const char state = line[close + 2];
-      const std::string rest = line.substr(close + 4);
-      if (rest.substr(0, rest.find(' ')) != me) continue;
-      if (state == 'Z') ++c.zombies; else ++c.alive;
-    }
-    closedir(d);
-  }
-  return c;
 }
 
 /// One before/after measurement, printed into the test output.
