@@ -464,7 +464,8 @@ namespace {
 // validate() runs evaluator::fast; check() and the quiet eval<false> (used
 // under unevaluated*) are the general walk. All three must agree.
 void same_answer(const json& schema_doc, const json& instance) {
-  schema::detail::compiler<json> c(schema::options{});
+  const schema::options opts;  // the compiler keeps a reference to it
+  schema::detail::compiler<json> c(opts);
   const schema::detail::tree t = c.run(schema_doc);
   const schema::detail::evaluator<json> e(t);
   const bool general = e.eval<false>(t.root, instance, nullptr, nullptr, nullptr, 0);
@@ -570,7 +571,8 @@ TEST_CASE("schema: validate() and check() agree around the depth limit", "[schem
     for (int levels = 320; levels <= 1010; levels += (levels >= 495 && levels < 505) || levels >= 995 ? 1 : 25) {
       json deep = levels % 2 == 0 ? json::array() : json::array({1});
       for (int i = 0; i < levels; ++i) deep = json::array({std::move(deep)});
-      schema::detail::compiler<json> c(schema::options{});
+      const schema::options opts;  // the compiler keeps a reference to it
+      schema::detail::compiler<json> c(opts);
       const schema::detail::tree t = c.run(s);
       const schema::detail::evaluator<json> e(t);
       const bool fast = e.fast(t.root, deep, nullptr, 0);
