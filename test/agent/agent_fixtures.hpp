@@ -8,23 +8,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/tool_schemas.hpp"
+
 namespace agent_test {
 
-/// write_file: path and content required, mode an enum, line >= 0, backup a flag.
-inline nlohmann::json write_file_schema() {
-  return nlohmann::json::parse(R"({
-    "type": "object",
-    "properties": {
-      "path": {"type": "string", "minLength": 1},
-      "content": {"type": "string"},
-      "mode": {"enum": ["overwrite", "append"]},
-      "line": {"type": "integer", "minimum": 0},
-      "backup": {"type": "boolean"}
-    },
-    "required": ["path", "content"],
-    "additionalProperties": false
-  })");
-}
+using aura_test::write_file_schema;
 
 inline void add_tools(aura::agent::tool_registry& reg) {
   auto r = reg.add({"write_file", "Writes a file", write_file_schema(), false, {}});

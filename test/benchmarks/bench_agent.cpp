@@ -10,6 +10,7 @@
 #include <aura/agent/agent.hpp>
 
 #include "alloc_counter.hpp"
+#include "support/tool_schemas.hpp"
 
 namespace {
 
@@ -17,18 +18,7 @@ namespace ag = aura::agent;
 using json = nlohmann::json;
 
 const json& schema() {
-  static const json s = json::parse(R"({
-    "type": "object",
-    "properties": {
-      "path": {"type": "string", "minLength": 1},
-      "content": {"type": "string"},
-      "mode": {"enum": ["overwrite", "append"]},
-      "line": {"type": "integer", "minimum": 0},
-      "backup": {"type": "boolean"}
-    },
-    "required": ["path", "content"],
-    "additionalProperties": false
-  })");
+  static const json s = aura_test::write_file_schema();
   return s;
 }
 
