@@ -5,6 +5,7 @@
 #include <boost/signals2.hpp>
 
 #include <functional>
+#include <type_traits>
 #include <vector>
 
 #include <aura/core/core.hpp>
@@ -29,24 +30,38 @@ void report(benchmark::State& state, unsigned long long allocs, int hooks) {
                                                  benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
-void aura_chain(benchmark::State& state, aura::tracing trace) {
+// The hook every aura contender registers: the shared handler, and a deny
+// path as real hooks have.
+aura::decision<tick> aura_hook(const tick& t) {
+  if (!handler(t)) return aura::deny("negative");
+  return aura::allow();
+}
+
+// Registers `hooks` hooks on `target` (a chain or a bus), then dispatches with `send`.
+template <class Target, class Send>
+void dispatch_through(benchmark::State& state, Target& target, Send send) {
   const int hooks = static_cast<int>(state.range(0));
-  aura::chain<tick> chain(trace);
   for (int i = 0; i < hooks; ++i) {
-    (void)chain.add({"h" + std::to_string(i), i}, [](const tick& t) -> aura::decision<tick> {
-      if (!handler(t)) return aura::deny("negative");
-      return aura::allow();
-    });
+    if constexpr (std::is_same_v<Target, aura::bus>) {
+      (void)target.template on<tick>({"h" + std::to_string(i), i}, [](const tick& t) { return aura_hook(t); });
+    } else {
+      (void)target.add({"h" + std::to_string(i), i}, [](const tick& t) { return aura_hook(t); });
+    }
   }
   aura::context ctx;
   aura::envelope<tick> env;
   env.data.value = 1;
   const auto before = bench::allocations.load();
   for (auto _ : state) {
-    auto out = chain.dispatch(env, ctx);
+    auto out = send(target, env, ctx);
     benchmark::DoNotOptimize(out.verdict);
   }
   report(state, bench::allocations.load() - before, hooks);
+}
+
+void aura_chain(benchmark::State& state, aura::tracing trace) {
+  aura::chain<tick> chain(trace);
+  dispatch_through(state, chain, [](auto& c, const auto& env, auto& ctx) { return c.dispatch(env, ctx); });
 }
 
 void BM_aura_chain_untraced(benchmark::State& state) { aura_chain(state, aura::tracing::off); }
@@ -98,23 +113,8 @@ void BM_boost_signals2(benchmark::State& state) {
 
 // The bus adds a name lookup and the snapshot of its event map.
 void BM_aura_bus_emit_untraced(benchmark::State& state) {
-  const int hooks = static_cast<int>(state.range(0));
   aura::bus bus(aura::tracing::off);
-  for (int i = 0; i < hooks; ++i) {
-    (void)bus.on<tick>({"h" + std::to_string(i), i}, [](const tick& t) -> aura::decision<tick> {
-      if (!handler(t)) return aura::deny("negative");
-      return aura::allow();
-    });
-  }
-  aura::context ctx;
-  aura::envelope<tick> env;
-  env.data.value = 1;
-  const auto before = bench::allocations.load();
-  for (auto _ : state) {
-    auto out = bus.emit(env, ctx);
-    benchmark::DoNotOptimize(out.verdict);
-  }
-  report(state, bench::allocations.load() - before, hooks);
+  dispatch_through(state, bus, [](auto& b, const auto& env, auto& ctx) { return b.emit(env, ctx); });
 }
 
 }  // namespace
