@@ -15,6 +15,8 @@
 #include <cstdlib>
 #include <new>
 
+#include "support/tool_schemas.hpp"
+
 // Counting allocator: every heap allocation in this binary goes through it.
 // GCC pairs the inlined replacement new with std::free and warns; that
 // pairing is exactly what replacing both operators means.
@@ -44,18 +46,7 @@ void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
 namespace {
 
 const nlohmann::json& tool_schema() {
-  static const nlohmann::json s = nlohmann::json::parse(R"({
-    "type": "object",
-    "properties": {
-      "path":  {"type": "string", "minLength": 1},
-      "mode":  {"enum": ["read", "write", "append"]},
-      "depth": {"type": "integer", "minimum": 0, "maximum": 10},
-      "tags":  {"type": "array", "items": {"type": "string"}, "maxItems": 4},
-      "force": {"type": "boolean"}
-    },
-    "required": ["path", "mode", "depth", "tags", "force"],
-    "additionalProperties": false
-  })");
+  static const nlohmann::json s = aura_test::five_property_schema();
   return s;
 }
 

@@ -9,6 +9,8 @@
 #include <thread>
 #include <vector>
 
+#include "support/tool_schemas.hpp"
+
 using nlohmann::json;
 namespace schema = aura::schema;
 
@@ -478,20 +480,7 @@ void same_answer(const json& schema_doc, const json& instance) {
   CHECK(must_compile(schema_doc).validate(instance) == fast);
 }
 
-json tool_schema() {
-  return json::parse(R"({
-    "type": "object",
-    "properties": {
-      "path":  {"type": "string", "minLength": 1},
-      "mode":  {"enum": ["read", "write", "append"]},
-      "depth": {"type": "integer", "minimum": 0, "maximum": 10},
-      "tags":  {"type": "array", "items": {"type": "string"}, "maxItems": 4},
-      "force": {"type": "boolean"}
-    },
-    "required": ["path", "mode", "depth", "tags", "force"],
-    "additionalProperties": false
-  })");
-}
+json tool_schema() { return aura_test::five_property_schema(); }
 
 }  // namespace
 
