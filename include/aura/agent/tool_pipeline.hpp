@@ -331,7 +331,7 @@ class basic_tool_pipeline {
       decision<E> out = decision<E>::from_wire(r->kind(), r->reason(), r->json_patch(), r->json_patch_format());
       if (r->effects() && !r->effects()->is_null()) {
         try {
-          out.set_effects(r->effects()->get<turn_effects>());
+          out.set_effects(r->effects()->template get<typename decision<E>::effects_type>());
         } catch (const std::exception& ex) {
           return fail(errc::protocol_error, std::string("effects do not fit tool.before_execution: ") + ex.what());
         }

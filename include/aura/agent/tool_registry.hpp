@@ -68,10 +68,10 @@ class tool_registry {
 
   /// Compiles the schema and adds the tool. A taken name is `already_exists`
   /// unless `spec.override_existing`; a bad name or schema is an error naming it.
-  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+  template <class Json = nlohmann::json>  // always nlohmann::json: compiled only where called (DESIGN §7)
   result<void> add(tool_spec spec, const schema::options& opts = {}) {
     if (auto bad = check_name(spec.name)) return fail(std::move(*bad));
-    auto compiled = schema::compile(spec.schema, opts);
+    auto compiled = schema::compile(static_cast<const Json&>(spec.schema), opts);
     if (!compiled) {
       error e = std::move(compiled.error());
       e.message = "schema of tool \"" + spec.name + "\": " + e.message;
@@ -169,10 +169,10 @@ class tool_registry {
   }
 
   /// The tools as a model API lists them: [{name, description, input_schema}].
-  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+  template <class Json = nlohmann::json>  // always nlohmann::json: compiled only where called (DESIGN §7)
   [[nodiscard]] nlohmann::json describe() const {
     auto snap = tools_.acquire();
-    nlohmann::json out = nlohmann::json::array();
+    Json out = Json::array();
     for (const auto& [k, v] : *snap)
       out.push_back({{"name", v->name}, {"description", v->description}, {"input_schema", v->schema}});
     return out;

@@ -79,9 +79,10 @@ template <int = 0>  // compiled only where called (compile-time budget, DESIGN ย
 /// id names a given message starts from that message (keeping `meta` and any
 /// field the element leaves out); one with no or an unknown id is new, and
 /// gets the next "m####" id when it has none.
-template <int = 0>  // compiled only where called (compile-time budget, DESIGN ยง7)
+template <class Json = nlohmann::json>  // always nlohmann::json: compiled only where called (DESIGN ยง7)
 [[nodiscard]] result<std::vector<message>> merge_by_id(const std::vector<message>& before,
-                                                              const nlohmann::json& returned) {
+                                                       const nlohmann::json& returned_in) {
+  const Json& returned = returned_in;
   if (!returned.is_array()) return fail(errc::validation_failed, "\"messages\" must be an array", "/messages");
   std::unordered_map<std::string_view, const message*> by_id;
   by_id.reserve(before.size());
@@ -95,7 +96,7 @@ template <int = 0>  // compiled only where called (compile-time budget, DESIGN ย
     message m;
     auto id = item.find("id");
     if (id != item.end() && id->is_string()) {
-      auto known = by_id.find(id->get_ref<const std::string&>());
+      auto known = by_id.find(id->template get_ref<const std::string&>());
       if (known != by_id.end()) m = *known->second;
     }
     try {

@@ -37,6 +37,7 @@ enum class predicate_arg { none, optional, required, number };
 /// is absent). A registered name takes precedence over the generic reading.
 class predicate_registry {
  public:
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   predicate_registry& add(std::string name, predicate_fn fn, predicate_arg arg = predicate_arg::optional) {
     entries_[std::move(name)] = entry{std::move(fn), arg};
     return *this;
@@ -45,6 +46,7 @@ class predicate_registry {
     predicate_fn fn;
     predicate_arg arg = predicate_arg::optional;
   };
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] const entry* find(std::string_view name) const noexcept {
     auto it = entries_.find(name);
     return it == entries_.end() ? nullptr : &it->second;
@@ -54,14 +56,19 @@ class predicate_registry {
   std::map<std::string, entry, std::less<>> entries_;
 };
 
+template <int = 0>
+class condition_parser;
+
 /// A parsed condition, cheap to copy (shares its parsed form) and immutable.
 class condition {
  public:
   /// Parses `text` against `registry` (which must outlive the condition).
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] static result<condition> parse(std::string_view text,
                                                const predicate_registry* registry = nullptr);
 
   /// True when the gate is open for these facts.
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] bool evaluate(const facts& f) const { return eval(root_, f); }
   [[nodiscard]] const std::string& text() const noexcept { return text_; }
 
@@ -76,6 +83,7 @@ class condition {
     std::vector<node> children;
   };
 
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] static bool eval(const node& n, const facts& f) {
     switch (n.kind) {
       case op::all_of:
@@ -97,12 +105,15 @@ class condition {
     return false;
   }
 
+  template <int>
   friend class condition_parser;
   std::string text_;
   node root_;
 };
 
-/// Recursive-descent parser behind condition::parse.
+/// Recursive-descent parser behind condition::parse (a class template only so
+/// that it is compiled where conditions are parsed, DESIGN §7).
+template <int>
 class condition_parser {
  public:
   condition_parser(std::string_view text, const predicate_registry* registry) : text_(text), reg_(registry) {}
@@ -254,8 +265,9 @@ class condition_parser {
   std::size_t pos_ = 0;
 };
 
-inline result<condition> condition::parse(std::string_view text, const predicate_registry* registry) {
-  return condition_parser(text, registry).run();
+template <int>
+result<condition> condition::parse(std::string_view text, const predicate_registry* registry) {
+  return condition_parser<>(text, registry).run();
 }
 
 }  // namespace aura

@@ -168,8 +168,11 @@ void to_json(nlohmann::json& j, const envelope<E>& env) {
 }
 
 /// Reads the wire form back; a missing optional field keeps its default.
-template <int = 0>  // compiled only where called (compile-time budget, DESIGN ยง7)
-[[nodiscard]] result<envelope<dynamic_event>> envelope_from_json(const nlohmann::json& j) {
+/// (`Json` is always nlohmann::json: a template parameter only so that the body
+/// is compiled where it is called, DESIGN ยง7.)
+template <class Json = nlohmann::json>
+[[nodiscard]] result<envelope<dynamic_event>> envelope_from_json(const nlohmann::json& in) {
+  const Json& j = in;
   if (!j.is_object()) return fail(errc::parse_error, "an event must be a JSON object", "/event");
   envelope<dynamic_event> env;
   auto text = [&](const char* key, std::string& out) -> std::optional<error> {
@@ -179,7 +182,7 @@ template <int = 0>  // compiled only where called (compile-time budget, DESIGN ย
       return error{errc::parse_error, std::string("event field \"") + key + "\" must be a string", {}, {},
                    std::string("/") + key};
     }
-    out = it->get<std::string>();
+    out = it->template get<std::string>();
     return std::nullopt;
   };
   for (auto [key, out] : {std::pair<const char*, std::string*>{"id", &env.id}, {"name", &env.name},
@@ -189,7 +192,7 @@ template <int = 0>  // compiled only where called (compile-time budget, DESIGN ย
   if (env.name.empty()) return fail(errc::parse_error, "event has no \"name\"", "/name");
   if (auto it = j.find("time"); it != j.end() && !it->is_null()) {
     if (!it->is_string()) return fail(errc::parse_error, "event field \"time\" must be a string", "/time");
-    auto t = parse_time(it->get<std::string>());
+    auto t = parse_time(it->template get<std::string>());
     if (!t) return fail(std::move(t.error()).with_where("/time"));
     env.time = *t;
   }

@@ -16,16 +16,22 @@ using fact_value = std::variant<bool, double, std::string>;
 /// Named facts (`history`, `auto`, `model`...), read by conditions.
 class facts {
  public:
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   facts& set(std::string name, fact_value value) {
     values_[std::move(name)] = std::move(value);
     return *this;
   }
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   facts& set(std::string name, int value) { return set(std::move(name), fact_value(static_cast<double>(value))); }
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   facts& set(std::string name, long value) { return set(std::move(name), fact_value(static_cast<double>(value))); }
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   facts& set(std::string name, long long value) {
     return set(std::move(name), fact_value(static_cast<double>(value)));
   }
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   facts& set(std::string name, const char* value) { return set(std::move(name), fact_value(std::string(value))); }
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   bool erase(std::string_view name) {
     auto it = values_.find(name);
     if (it == values_.end()) return false;
@@ -33,11 +39,13 @@ class facts {
     return true;
   }
 
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] const fact_value* find(std::string_view name) const noexcept {
     auto it = values_.find(name);
     return it == values_.end() ? nullptr : &it->second;
   }
   /// A numeric fact (a bool reads as 0 or 1); nullopt when absent or text.
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] std::optional<double> number(std::string_view name) const noexcept {
     const fact_value* v = find(name);
     if (!v) return std::nullopt;
@@ -46,6 +54,7 @@ class facts {
     return std::nullopt;
   }
   /// A fact's truth: a true flag, a non-zero number, a non-empty text; absent is false.
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] bool truthy(std::string_view name) const noexcept {
     const fact_value* v = find(name);
     if (!v) return false;
@@ -53,6 +62,7 @@ class facts {
     if (const double* d = std::get_if<double>(v)) return *d != 0.0;
     return !std::get<std::string>(*v).empty();
   }
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] std::optional<std::string> text(std::string_view name) const {
     const fact_value* v = find(name);
     if (!v) return std::nullopt;

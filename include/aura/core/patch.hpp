@@ -28,17 +28,16 @@ enum class patch_format : std::uint8_t { merge, json_patch };
 
 
 /// Applies an RFC 7396 merge patch to a copy of `target`.
-template <int = 0>  // compiled only where called (compile-time budget, DESIGN ยง7)
+template <class Json = nlohmann::json>
 [[nodiscard]] nlohmann::json apply_merge_patch(nlohmann::json target, const nlohmann::json& patch) {
-  target.merge_patch(patch);
+  static_cast<Json&>(target).merge_patch(patch);
   return target;
 }
 
 namespace detail {
 
 /// Splits an RFC 6901 pointer into unescaped tokens; "" is the root.
-template <int = 0>  // compiled only where called (compile-time budget, DESIGN ยง7)
-[[nodiscard]] result<std::vector<std::string>> split_pointer(std::string_view ptr) {
+[[nodiscard]] inline result<std::vector<std::string>> split_pointer(std::string_view ptr) {
   std::vector<std::string> tokens;
   if (ptr.empty()) return tokens;
   if (ptr.front() != '/') return fail(errc::patch_failed, "JSON pointer must start with '/': \"" + std::string(ptr) + "\"");
@@ -75,10 +74,9 @@ template <int = 0>  // compiled only where called (compile-time budget, DESIGN ย
 }
 
 /// Walks `tokens` from `doc`; nullptr when a step does not exist.
-template <int = 0>  // compiled only where called (compile-time budget, DESIGN ยง7)
-[[nodiscard]] nlohmann::json* walk(nlohmann::json& doc, const std::vector<std::string>& tokens,
-                                          std::size_t count) {
-  nlohmann::json* cur = &doc;
+template <class Json>
+[[nodiscard]] Json* walk(Json& doc, const std::vector<std::string>& tokens, std::size_t count) {
+  Json* cur = &doc;
   for (std::size_t i = 0; i < count; ++i) {
     const auto& t = tokens[i];
     if (cur->is_object()) {
@@ -105,16 +103,15 @@ struct patch_op_context {
   }
 };
 
-template <int = 0>  // compiled only where called (compile-time budget, DESIGN ยง7)
-[[nodiscard]] result<void> patch_add(nlohmann::json& doc, const std::string& path,
-                                            nlohmann::json value, const patch_op_context& at) {
+template <class Json>
+[[nodiscard]] result<void> patch_add(Json& doc, const std::string& path, Json value, const patch_op_context& at) {
   auto tokens = split_pointer(path);
   if (!tokens) return at.fail_at(tokens.error().message);
   if (tokens->empty()) {
     doc = std::move(value);
     return {};
   }
-  nlohmann::json* parent = walk(doc, *tokens, tokens->size() - 1);
+  Json* parent = walk(doc, *tokens, tokens->size() - 1);
   if (!parent) return at.fail_at("parent of \"" + path + "\" does not exist");
   const auto& last = tokens->back();
   if (parent->is_object()) {
@@ -135,30 +132,29 @@ template <int = 0>  // compiled only where called (compile-time budget, DESIGN ย
   return {};
 }
 
-template <int = 0>  // compiled only where called (compile-time budget, DESIGN ยง7)
-[[nodiscard]] result<nlohmann::json> patch_remove(nlohmann::json& doc, const std::string& path,
-                                                         const patch_op_context& at) {
+template <class Json>
+[[nodiscard]] result<Json> patch_remove(Json& doc, const std::string& path, const patch_op_context& at) {
   auto tokens = split_pointer(path);
   if (!tokens) return at.fail_at(tokens.error().message);
   if (tokens->empty()) {
-    nlohmann::json old = std::move(doc);
+    Json old = std::move(doc);
     doc = nullptr;
     return old;
   }
-  nlohmann::json* parent = walk(doc, *tokens, tokens->size() - 1);
+  Json* parent = walk(doc, *tokens, tokens->size() - 1);
   if (!parent) return at.fail_at("parent of \"" + path + "\" does not exist");
   const auto& last = tokens->back();
   if (parent->is_object()) {
     auto it = parent->find(last);
     if (it == parent->end()) return at.fail_at("\"" + path + "\" does not exist");
-    nlohmann::json old = std::move(*it);
+    Json old = std::move(*it);
     parent->erase(it);
     return old;
   }
   if (parent->is_array()) {
     std::size_t idx = 0;
     if (!parse_index(last, idx) || idx >= parent->size()) return at.fail_at("\"" + path + "\" does not exist");
-    nlohmann::json old = std::move((*parent)[idx]);
+    Json old = std::move((*parent)[idx]);
     parent->erase(parent->begin() + static_cast<std::ptrdiff_t>(idx));
     return old;
   }
@@ -166,12 +162,11 @@ template <int = 0>  // compiled only where called (compile-time budget, DESIGN ย
                     ", not an object or array");
 }
 
-template <int = 0>  // compiled only where called (compile-time budget, DESIGN ยง7)
-[[nodiscard]] result<std::string> required_string(const nlohmann::json& op, const char* key,
-                                                         const patch_op_context& at) {
+template <class Json>
+[[nodiscard]] result<std::string> required_string(const Json& op, const char* key, const patch_op_context& at) {
   auto it = op.find(key);
   if (it == op.end() || !it->is_string()) return at.fail_at(std::string("member \"") + key + "\" must be a string");
-  return it->get<std::string>();
+  return it->template get<std::string>();
 }
 
 }  // namespace detail
@@ -179,11 +174,14 @@ template <int = 0>  // compiled only where called (compile-time budget, DESIGN ย
 /// Applies an RFC 6902 JSON Patch to a copy of `target`. On any failing
 /// operation the error names the operation index (`where` = "/<index>") and
 /// `target` is returned to nobody: the caller's value is untouched.
-template <int = 0>  // compiled only where called (compile-time budget, DESIGN ยง7)
-[[nodiscard]] result<nlohmann::json> apply_json_patch(const nlohmann::json& target,
-                                                             const nlohmann::json& patch) {
+///
+/// `Json` is always nlohmann::json: a template parameter only so that the body
+/// is compiled where it is called, not in every file including aura (DESIGN ยง7).
+template <class Json = nlohmann::json>
+[[nodiscard]] result<nlohmann::json> apply_json_patch(const nlohmann::json& target, const nlohmann::json& patch_in) {
+  const Json& patch = patch_in;
   if (!patch.is_array()) return fail(errc::patch_failed, "a JSON Patch must be an array of operations");
-  nlohmann::json doc = target;
+  Json doc = target;
   for (std::size_t i = 0; i < patch.size(); ++i) {
     const auto& op = patch[i];
     detail::patch_op_context at{i, "?"};
@@ -193,7 +191,7 @@ template <int = 0>  // compiled only where called (compile-time budget, DESIGN ย
     at.op = *op_name;
     auto path = detail::required_string(op, "path", at);
     if (!path) return fail(std::move(path.error()));
-    auto value_of = [&]() -> result<nlohmann::json> {
+    auto value_of = [&]() -> result<Json> {
       auto it = op.find("value");
       if (it == op.end()) return at.fail_at("member \"value\" is missing");
       return *it;
@@ -209,7 +207,7 @@ template <int = 0>  // compiled only where called (compile-time budget, DESIGN ย
       if (!v) return fail(std::move(v.error()));
       auto tokens = detail::split_pointer(*path);
       if (!tokens) return at.fail_at(tokens.error().message);
-      nlohmann::json* slot = detail::walk(doc, *tokens, tokens->size());
+      Json* slot = detail::walk(doc, *tokens, tokens->size());
       if (!slot) return at.fail_at("\"" + *path + "\" does not exist");
       *slot = std::move(*v);
     } else if (at.op == "move" || at.op == "copy") {
@@ -220,7 +218,7 @@ template <int = 0>  // compiled only where called (compile-time budget, DESIGN ย
           (*path)[from->size()] == '/') {
         return at.fail_at("cannot move \"" + *from + "\" into its own child \"" + *path + "\"");
       }
-      nlohmann::json value;
+      Json value;
       if (at.op == "move") {
         auto removed = detail::patch_remove(doc, *from, at);
         if (!removed) return fail(std::move(removed.error()));
@@ -228,7 +226,7 @@ template <int = 0>  // compiled only where called (compile-time budget, DESIGN ย
       } else {
         auto tokens = detail::split_pointer(*from);
         if (!tokens) return at.fail_at(tokens.error().message);
-        const nlohmann::json* src = detail::walk(doc, *tokens, tokens->size());
+        const Json* src = detail::walk(doc, *tokens, tokens->size());
         if (!src) return at.fail_at("\"from\" location \"" + *from + "\" does not exist");
         value = *src;
       }
@@ -238,7 +236,7 @@ template <int = 0>  // compiled only where called (compile-time budget, DESIGN ย
       if (!v) return fail(std::move(v.error()));
       auto tokens = detail::split_pointer(*path);
       if (!tokens) return at.fail_at(tokens.error().message);
-      const nlohmann::json* slot = detail::walk(doc, *tokens, tokens->size());
+      const Json* slot = detail::walk(doc, *tokens, tokens->size());
       if (!slot) return at.fail_at("\"" + *path + "\" does not exist");
       if (*slot != *v) return at.fail_at("value at \"" + *path + "\" is not the expected one");
     } else {
@@ -249,11 +247,11 @@ template <int = 0>  // compiled only where called (compile-time budget, DESIGN ย
 }
 
 /// Applies a patch of either format to a copy of `target`.
-template <int = 0>  // compiled only where called (compile-time budget, DESIGN ยง7)
+template <class Json = nlohmann::json>
 [[nodiscard]] result<nlohmann::json> apply_patch(const nlohmann::json& target, const nlohmann::json& patch,
-                                                        patch_format format) {
-  if (format == patch_format::json_patch) return apply_json_patch(target, patch);
-  return apply_merge_patch(target, patch);
+                                                 patch_format format) {
+  if (format == patch_format::json_patch) return apply_json_patch<Json>(target, patch);
+  return apply_merge_patch<Json>(target, patch);
 }
 
 }  // namespace aura

@@ -29,41 +29,44 @@ inline constexpr int version = 1;
 /// How many bytes of a bad answer a diagnostic quotes.
 inline constexpr std::size_t quote_limit = 256;
 
+// Each function below is a template over `Json` (always nlohmann::json) so that
+// its body depends on a template parameter: it is then compiled only in the
+// files that call it, not in every file that includes aura (DESIGN §7).
+
 /// `bytes` as a JSON string literal, cut to `limit` bytes with a note of the full size.
-template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+template <class Json = nlohmann::json>
 [[nodiscard]] std::string quote(std::string_view bytes, std::size_t limit = quote_limit) {
   std::string cut(bytes.substr(0, limit));
   // dump() rejects invalid UTF-8 by default; replace it so any bytes can be quoted.
-  std::string out = nlohmann::json(cut).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string out = Json(cut).dump(-1, ' ', false, Json::error_handler_t::replace);
   if (bytes.size() > limit) out += "... (" + std::to_string(bytes.size()) + " bytes)";
   return out;
 }
 
 /// The request for one hook call.
-template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+template <class Json = nlohmann::json>
 [[nodiscard]] nlohmann::json request(std::string_view hook, const envelope<dynamic_event>& event,
-                                            const nlohmann::json& config) {
-  return nlohmann::json{{"aura", version},
-                        {"hook", hook},
-                        {"event", event},
-                        {"config", config.is_null() ? nlohmann::json::object() : config}};
+                                     const nlohmann::json& config) {
+  const Json& cfg = config;
+  return Json{{"aura", version}, {"hook", hook}, {"event", event}, {"config", cfg.is_null() ? Json::object() : cfg}};
 }
 
 /// Reads a decision from parsed JSON; `raw` (if given) is quoted in errors.
-template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
-[[nodiscard]] result<decision<dynamic_event>> parse_decision(const nlohmann::json& j,
-                                                                    std::string_view raw = {}) {
+template <class Json = nlohmann::json>
+[[nodiscard]] result<decision<dynamic_event>> parse_decision(const nlohmann::json& answer,
+                                                             std::string_view raw = {}) {
+  const Json& j = answer;
   // The quote is made only for an error: a valid answer is never re-serialised.
   auto bad = [&](std::string what, std::string where) {
     const std::string shown =
-        raw.empty() ? quote(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)) : quote(raw);
+        raw.empty() ? quote<Json>(j.dump(-1, ' ', false, Json::error_handler_t::replace)) : quote<Json>(raw);
     return fail(errc::protocol_error, what + " in answer " + shown, std::move(where));
   };
   if (!j.is_object()) return bad("a decision must be a JSON object", "");
   auto kind_it = j.find("decision");
   if (kind_it == j.end()) return bad("missing \"decision\"", "/decision");
   if (!kind_it->is_string()) return bad("\"decision\" must be a string", "/decision");
-  const auto& kind = kind_it->get_ref<const std::string&>();
+  const auto& kind = kind_it->template get_ref<const std::string&>();
 
   decision<dynamic_event> d;
   if (kind == "allow") {
@@ -71,7 +74,8 @@ template <int = 0>  // compiled only where called (compile-time budget, DESIGN �
   } else if (kind == "deny") {
     auto r = j.find("reason");
     if (r == j.end() || !r->is_string()) return bad("a deny needs a string \"reason\"", "/reason");
-    d = decision<dynamic_event>::from_wire(decision_kind::deny, r->get<std::string>(), {}, patch_format::merge);
+    d = decision<dynamic_event>::from_wire(decision_kind::deny, r->template get<std::string>(), {},
+                                           patch_format::merge);
   } else if (kind == "mutate") {
     auto p = j.find("patch");
     if (p == j.end()) return bad("a mutate needs a \"patch\"", "/patch");
@@ -100,17 +104,17 @@ template <int = 0>  // compiled only where called (compile-time budget, DESIGN �
 }
 
 /// Parses and reads a decision from raw bytes (one JSON document).
-template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+template <class Json = nlohmann::json>
 [[nodiscard]] result<decision<dynamic_event>> parse_decision(std::string_view bytes) {
-  nlohmann::json j = nlohmann::json::parse(bytes.begin(), bytes.end(), nullptr, false);
-  if (j.is_discarded()) return fail(errc::protocol_error, "answer is not JSON: " + quote(bytes));
-  return parse_decision(j, bytes);
+  Json j = Json::parse(bytes.begin(), bytes.end(), nullptr, false);
+  if (j.is_discarded()) return fail(errc::protocol_error, "answer is not JSON: " + quote<Json>(bytes));
+  return parse_decision<Json>(j, bytes);
 }
 
 /// The wire form of a decision (what a plugin written with aura answers).
-template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+template <class Json = nlohmann::json>
 [[nodiscard]] nlohmann::json encode(const decision<dynamic_event>& d) {
-  nlohmann::json j{{"decision", to_string(d.kind())}};
+  Json j{{"decision", to_string(d.kind())}};
   if (d.is_deny()) j["reason"] = d.reason();
   if (d.is_mutate()) {
     j["patch"] = d.json_patch();

@@ -24,23 +24,24 @@ void read(const nlohmann::json& j, std::string_view key, T& out) {
 
 /// Reads a string or an array of strings into a list (the short and the long
 /// spelling of list-valued effects).
-template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
-void read_list(const nlohmann::json& j, std::string_view key, std::vector<std::string>& out) {
+template <class Json = nlohmann::json>  // always nlohmann::json: compiled only where called (DESIGN §7)
+void read_list(const nlohmann::json& in, std::string_view key, std::vector<std::string>& out) {
+  const Json& j = in;
   if (!j.is_object()) return;
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return;
   if (it->is_string()) {
-    out.push_back(it->get<std::string>());
+    out.push_back(it->template get<std::string>());
     return;
   }
-  for (const auto& v : *it) out.push_back(v.get<std::string>());
+  for (const auto& v : *it) out.push_back(v.template get<std::string>());
 }
 
 /// Throws when `j` has a key outside `allowed`: a misspelt effect is a
 /// protocol error rather than a silently ignored wish.
-template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
-void reject_unknown(const nlohmann::json& j, std::initializer_list<std::string_view> allowed,
-                           std::string_view what) {
+template <class Json = nlohmann::json>  // always nlohmann::json: compiled only where called (DESIGN §7)
+void reject_unknown(const nlohmann::json& in, std::initializer_list<std::string_view> allowed, std::string_view what) {
+  const Json& j = in;
   if (!j.is_object()) throw std::invalid_argument(std::string(what) + " must be a JSON object");
   for (auto it = j.begin(); it != j.end(); ++it) {
     bool known = false;
