@@ -594,7 +594,7 @@ int cmd_dev(setup& s, args_view& a) {
   while (exit_after == 0 || reloads < exit_after) {
     if (timeout_ms > 0 && std::chrono::steady_clock::now() - start > std::chrono::milliseconds(timeout_ms)) {
       std::cerr << "aura: dev: timed out after " << timeout_ms << " ms\n";
-      return reloads > 0 || exit_after == 0 ? 0 : 1;
+      return exit_after == 0 || reloads >= exit_after ? 0 : 1;
     }
     std::this_thread::sleep_for(poll);
     auto now = tree_fingerprint(dir);

@@ -379,11 +379,14 @@ TEST_CASE("replace_json swaps one hook for another in one step", "[chain][json]"
   };
   REQUIRE(c.add_json({"p:tag", 0}, tag("old")));
   REQUIRE(c.add_json({"z-last", 9}, tag("last")));
+  (void)c.dispatch(aura::make_envelope("e", nlohmann::json::object()));
   // Same name, new priority: it moves to the end of the order and runs the new code.
   REQUIRE(c.replace_json("p:tag", {"p:tag", 10}, tag("new")));
   CHECK(c.names() == std::vector<std::string>{"z-last", "p:tag"});
   auto out = c.dispatch(aura::make_envelope("e", nlohmann::json::object()));
   CHECK(out.data["by"] == "new");
+
+  CHECK(c.stats().at(1).calls == 2);  // a same-name replacement keeps the hook's stats
 
   auto missing = c.replace_json("nope", {"x", 0}, tag("x"));
   REQUIRE_FALSE(missing);
@@ -429,6 +432,12 @@ TEST_CASE("bus::replace names the event it cannot find", "[bus][json]") {
   CHECK(r.error().code == aura::errc::not_found);
   CHECK(r.error().message.find("no.such.event") != std::string::npos);
   REQUIRE(bus.on("ev", {"h", 0}, allow));
+  auto dup = bus.on("ev", {"h", 1}, allow);
+  REQUIRE_FALSE(dup);
+  CHECK(dup.error().message == "a hook named \"h\" is already in the chain for \"ev\"");
+  auto gone = bus.replace("ev", "nope", {"x", 0}, allow);
+  REQUIRE_FALSE(gone);
+  CHECK(gone.error().message == "no hook named \"nope\" to replace for \"ev\"");
   CHECK(bus.replace("ev", "h", {"h2", 1}, allow));
   CHECK(bus.hooks("ev") == std::vector<std::string>{"h2"});
 }

@@ -320,3 +320,18 @@ TEST_CASE("error describe", "[error]") {
   CHECK(e.describe() == "plugin \"p\": hook \"h\": no answer (at /x)");
   CHECK(aura::to_string(errc::protocol_violation) == "protocol_violation");
 }
+
+TEST_CASE("facts::set keeps the kind the caller wrote", "[facts]") {
+  aura::facts f;
+  f.set("ratio", 0.5).set("flag", true).set("count", 3).set("big", 5000000000LL).set("model", "opus");
+  f.set("owner", std::string("me"));
+  REQUIRE(f.find("ratio"));
+  CHECK(std::get<double>(*f.find("ratio")) == 0.5);
+  CHECK(std::holds_alternative<bool>(*f.find("flag")));
+  CHECK(std::get<double>(*f.find("count")) == 3.0);
+  CHECK(std::get<double>(*f.find("big")) == 5000000000.0);
+  CHECK(std::get<std::string>(*f.find("model")) == "opus");
+  CHECK(std::get<std::string>(*f.find("owner")) == "me");
+  CHECK(f.truthy("flag"));
+  CHECK(f.number("ratio") == 0.5);
+}

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <thread>
 
+#include <aura/agent/conditions.hpp>
 #include <aura/plugin/agent_tools.hpp>
 #include <aura/plugin/plugin.hpp>
 
@@ -279,6 +280,34 @@ TEST_CASE("permissions: storage confined to the plugin's own directory", "[plugi
   CHECK(std::filesystem::exists(dir / ".data" / "fine" / "key"));
   CHECK(std::filesystem::is_empty(outside));
   CHECK_FALSE(std::filesystem::exists(f.tree.path() / "escape"));
+}
+
+TEST_CASE("storage: two storages over one root write one key at once without mixing", "[plugin][threads]") {
+  temp_tree t;
+  // The old and new version of a plugin during an upgrade hold one root each.
+  directory_storage a(t.path() / "repo", "p");
+  directory_storage b(t.path() / "repo", "p");
+  const std::string va(4096, 'a');
+  const std::string vb(8192, 'b');
+  std::atomic<int> failures{0};
+  auto writer = [&](directory_storage& s, const std::string& v) {
+    for (int i = 0; i < 300; ++i) {
+      if (!s.set("shared", v)) ++failures;
+    }
+  };
+  std::thread ta(writer, std::ref(a), std::cref(va));
+  std::thread tb(writer, std::ref(b), std::cref(vb));
+  ta.join();
+  tb.join();
+  CHECK(failures.load() == 0);
+  const auto last = a.get("shared").value();
+  REQUIRE(last);
+  CHECK((*last == va || *last == vb));  // whole: one writer's value, never a mix
+  int leftovers = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(t.path() / "repo")) {
+    if (e.path().filename().string().find(".tmp") != std::string::npos) ++leftovers;
+  }
+  CHECK(leftovers == 0);
 }
 
 TEST_CASE("permissions: storage not granted, or read-only", "[plugin][permissions]") {
@@ -605,6 +634,37 @@ TEST_CASE("lifecycle: a hook whose registration changes runs exactly once per di
   CHECK(wrong.load() == 0);
   CHECK(dispatches.load() >= 50);
   CHECK(f.bus.hooks("ev") == std::vector<std::string>{"counter:bump"});
+}
+
+TEST_CASE("host: a manifest condition uses the host's predicates, checked when the hook joins", "[plugin][host]") {
+  fixture f;
+  f.bus.declare("ev", aura::patchable);
+  add_tagging(*f.natives);
+  auto file = f.tree.write("g/aura-plugin.json",
+      tagger_manifest("1.0.0", R"({"event": "ev", "handler": "tag", "condition": "context_above:80"})"));
+  // The reader checks the grammar only (load_manifest fails the test otherwise):
+  // context_above is the host's to define.
+  const manifest m = load_manifest(file);
+  SECTION("a host without that predicate refuses the hook, naming it") {
+    plugin_host host(f.bus, default_runtimes(f.natives), f.opts());
+    auto r = host.load(m);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == errc::parse_error);
+    CHECK(r.error().plugin == "tagger");
+    CHECK(r.error().hook == "tag");
+    CHECK(r.error().message.find("unknown predicate \"context_above\"") != std::string::npos);
+    CHECK(f.bus.hooks("ev").empty());
+  }
+  SECTION("with the agent predicates the gate works") {
+    aura::agent::register_predicates(f.bus.predicates());
+    plugin_host host(f.bus, default_runtimes(f.natives), f.opts());
+    REQUIRE(host.load(m));
+    aura::context ctx;
+    ctx.mutable_facts().set("context", 50.0);
+    CHECK_FALSE(f.bus.emit("ev", nlohmann::json::object(), ctx).data.contains("by"));
+    ctx.mutable_facts().set("context", 90.0);
+    CHECK(f.bus.emit("ev", nlohmann::json::object(), ctx).data["by"] == "1.0.0");
+  }
 }
 
 // ---- the other runtimes ---------------------------------------------------------------

@@ -59,9 +59,10 @@ class lua_plugin : public std::enable_shared_from_this<lua_plugin> {
   [[nodiscard]] static result<std::shared_ptr<lua_plugin>> load(const std::filesystem::path& path,
                                                                 lua_options options) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) {
-      error e{errc::not_found, "cannot open Lua script " + path.string(), options.name, {}, path.string()};
-      return fail(std::move(e));
+    if (!in) {  // as the WASM adapter: not_found when there is no such file, else io_error
+      std::error_code ec;
+      const errc code = std::filesystem::exists(path, ec) ? errc::io_error : errc::not_found;
+      return fail(error{code, "cannot open Lua script " + path.string(), options.name, {}, path.string()});
     }
     std::ostringstream text;
     text << in.rdbuf();

@@ -69,8 +69,10 @@ class wasm_plugin : public std::enable_shared_from_this<wasm_plugin> {
   [[nodiscard]] static result<std::shared_ptr<wasm_plugin>> load(const std::filesystem::path& file,
                                                                  wasm_options options) {
     std::ifstream in(file, std::ios::binary);
-    if (!in) {
-      return fail(error{errc::io_error, "cannot open " + file.string(), options.name, {}, file.string()});
+    if (!in) {  // as the Lua adapter: not_found when there is no such file
+      std::error_code ec;
+      const errc code = std::filesystem::exists(file, ec) ? errc::io_error : errc::not_found;
+      return fail(error{code, "cannot open " + file.string(), options.name, {}, file.string()});
     }
     std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     if (options.name.empty()) options.name = file.stem().string();

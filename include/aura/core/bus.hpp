@@ -240,7 +240,7 @@ class basic_bus {
   result<void> on(const std::string& name, hook_options opts, json_hook fn) {
     auto t = topic_for(name, typeid(dyn_event), [&] { return make_dynamic(); });
     if (!t) return fail(std::move(t.error()));
-    return (*t)->add_json(std::move(opts), std::move(fn));
+    return named_event((*t)->add_json(std::move(opts), std::move(fn)), **t, name);
   }
 
   /// Dispatches a JSON event by name.
@@ -277,7 +277,7 @@ class basic_bus {
       return fail(error{errc::not_found, "no chain for event \"" + std::string(event) + "\" to replace a hook in",
                         opts.plugin, opts.name, {}});
     }
-    return it->second->replace_json(old_hook, std::move(opts), std::move(fn));
+    return named_event(it->second->replace_json(old_hook, std::move(opts), std::move(fn)), *it->second, event);
   }
 
   /// Removes every hook a plugin owns, on every event; returns how many.
@@ -318,6 +318,12 @@ class basic_bus {
 
  private:
   using topic_map = std::map<std::string, std::shared_ptr<detail::topic>, std::less<>>;
+
+  /// A dynamic chain's errors do not know the event's name (a typed one's do).
+  static result<void> named_event(result<void> r, const detail::topic& t, std::string_view event) {
+    if (!r && t.is_dynamic()) r.error().message += " for \"" + std::string(event) + "\"";
+    return r;
+  }
 
   std::shared_ptr<detail::topic> make_dynamic() {
     auto t = std::make_shared<detail::typed_topic<dyn_event>>(trace_);

@@ -372,6 +372,13 @@ class chain {
     });
   }
 
+  /// " for \"E\"" for a typed chain; a dynamic chain does not know its name
+  /// (the bus's errors add it).
+  [[nodiscard]] static std::string chain_label() {
+    if constexpr (traits::is_dynamic) return {};
+    return " for \"" + std::string(traits::name) + "\"";
+  }
+
   /// Adds a hook; with `replacing`, removes that hook in the same snapshot.
   result<void> insert(hook_options opts, call_fn call, std::shared_ptr<void> target, json_hook json,
                       std::string_view replacing = {}) {
@@ -385,15 +392,18 @@ class chain {
       auto named = [&](std::string_view name) {
         return std::find_if(n.hooks.begin(), n.hooks.end(), [&](const entry& e) { return e.opts.name == name; });
       };
+      std::shared_ptr<runtime> rt;
       if (!replacing.empty()) {
         auto old = named(replacing);
         missing = old == n.hooks.end();
         if (missing) return n;
+        if (old->opts.name == opts.name) rt = old->rt;  // the same hook, re-registered: keep its stats and `once`
         n.hooks.erase(old);
       }
       duplicate = named(opts.name) != n.hooks.end();
       if (duplicate) return snapshot(s);
-      entry e{opts, std::move(gate), call, std::move(target), std::move(json), std::make_shared<runtime>()};
+      if (!rt) rt = std::make_shared<runtime>();
+      entry e{opts, std::move(gate), call, std::move(target), std::move(json), std::move(rt)};
       auto pos = std::upper_bound(n.hooks.begin(), n.hooks.end(), e,
                                   [](const entry& a, const entry& b) { return detail::runs_before(a.opts, b.opts); });
       n.hooks.insert(pos, std::move(e));
@@ -401,12 +411,12 @@ class chain {
       return n;
     });
     if (missing) {
-      return fail(error{errc::not_found, "no hook named \"" + std::string(replacing) + "\" to replace in the chain for \"" +
-                                             std::string(traits::name) + "\"", opts.plugin, opts.name, {}});
+      return fail(error{errc::not_found, "no hook named \"" + std::string(replacing) + "\" to replace" + chain_label(),
+                        opts.plugin, opts.name, {}});
     }
     if (duplicate) {
-      error e{errc::already_exists, "a hook named \"" + opts.name + "\" is already in the chain for \"" +
-                                        std::string(traits::name) + "\"", opts.plugin, opts.name, {}};
+      error e{errc::already_exists, "a hook named \"" + opts.name + "\" is already in the chain" + chain_label(),
+              opts.plugin, opts.name, {}};
       return fail(std::move(e));
     }
     return {};

@@ -67,6 +67,12 @@ class condition {
   [[nodiscard]] static result<condition> parse(std::string_view text,
                                                const predicate_registry* registry = nullptr);
 
+  /// Checks only the grammar: a predicate with an argument that no registry
+  /// names yet is accepted (a manifest is read before the host's predicates
+  /// are known; the hook's registration checks them).
+  template <int = 0>
+  [[nodiscard]] static result<void> check_syntax(std::string_view text);
+
   /// True when the gate is open for these facts.
   template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] bool evaluate(const facts& f) const { return eval(root_, f); }
@@ -116,7 +122,8 @@ class condition {
 template <int>
 class condition_parser {
  public:
-  condition_parser(std::string_view text, const predicate_registry* registry) : text_(text), reg_(registry) {}
+  condition_parser(std::string_view text, const predicate_registry* registry, bool syntax_only = false)
+      : text_(text), reg_(registry), syntax_only_(syntax_only) {}
 
   result<condition> run() {
     condition c;
@@ -245,7 +252,7 @@ class condition_parser {
       }
       return n;
     }
-    if (has_arg) {
+    if (has_arg && !syntax_only_) {
       pos_ = start;
       return error_at("unknown predicate \"" + name + "\" with an argument");
     }
@@ -262,12 +269,20 @@ class condition_parser {
 
   std::string_view text_;
   const predicate_registry* reg_;
+  bool syntax_only_ = false;
   std::size_t pos_ = 0;
 };
 
 template <int>
 result<condition> condition::parse(std::string_view text, const predicate_registry* registry) {
   return condition_parser<>(text, registry).run();
+}
+
+template <int>
+result<void> condition::check_syntax(std::string_view text) {
+  auto parsed = condition_parser<>(text, nullptr, true).run();
+  if (!parsed) return fail(std::move(parsed.error()));
+  return {};
 }
 
 }  // namespace aura

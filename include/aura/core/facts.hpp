@@ -21,6 +21,14 @@ class facts {
     values_[std::move(name)] = std::move(value);
     return *this;
   }
+  // One overload per kind a caller writes, so that set("x", 0.5) and
+  // set("x", true) pick the number and the flag (not an integer conversion).
+  template <int = 0>
+  facts& set(std::string name, bool value) { return set(std::move(name), fact_value(value)); }
+  template <int = 0>
+  facts& set(std::string name, double value) { return set(std::move(name), fact_value(value)); }
+  template <int = 0>
+  facts& set(std::string name, std::string value) { return set(std::move(name), fact_value(std::move(value))); }
   template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   facts& set(std::string name, int value) { return set(std::move(name), fact_value(static_cast<double>(value))); }
   template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)

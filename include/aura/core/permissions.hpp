@@ -17,8 +17,9 @@ enum class storage_scope : std::uint8_t { none, plugin_private, repo_readonly, r
 /// Which environment variables a plugin receives.
 enum class env_access : std::uint8_t { none, listed, all };
 
-/// A plugin's declared permissions. A default-constructed value grants
-/// nothing but reading every event; `unrestricted()` is the host's own.
+/// A plugin's declared permissions. A default-constructed value grants reading
+/// every event and the `log` and `config` host APIs, nothing else (no network,
+/// storage or environment); `unrestricted()` is the host's own.
 struct permissions {
   std::vector<std::string> network;                ///< host globs: "api.example.com", "*.corp"
   storage_scope storage = storage_scope::none;

@@ -125,7 +125,7 @@ inline void walk(const std::filesystem::path& dir, int depth, std::vector<std::f
     if (permissions::any_match(sel.exclude, name)) continue;
     if (permissions::any_match(sel.disabled, name)) {
       p.enabled = false;
-      p.note = "disabled by the host settings";
+      p.note = p.note.empty() ? "disabled by the host settings" : p.note + "; disabled by the host settings";
     } else if (!p.spec.default_enabled) {
       p.enabled = permissions::any_match(sel.enabled, name);
       if (!p.enabled) p.note = "disabled by its manifest";

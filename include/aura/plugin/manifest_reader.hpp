@@ -198,9 +198,10 @@ inline void read_aura(const nlohmann::json& doc, manifest& m, problem_list& prob
                      "handler \"" + s.handler + "\" is hooked to \"" + s.event + "\" twice");
       }
       if (!s.condition.empty()) {
-        if (auto c = condition::parse(s.condition); !c) {
-          problems.add(errc::parse_error, ptr + "/condition", c.error().message +
-                       (c.error().where.empty() ? "" : " at " + c.error().where));
+        // Grammar only: the host's predicates (agent ones, its own) are checked
+        // when the hook joins the bus.
+        if (auto c = condition::check_syntax(s.condition); !c) {
+          problems.add(errc::parse_error, ptr + "/condition", c.error().message);
         }
       }
       m.hooks.push_back(std::move(s));

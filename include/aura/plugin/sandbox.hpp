@@ -9,7 +9,9 @@
 // by the chain (a protocol_violation diagnostic).
 #pragma once
 
+#include <atomic>
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -123,14 +125,31 @@ class directory_storage final : public storage {
     std::lock_guard<std::mutex> lock(mutex_);
     std::error_code ec;
     std::filesystem::create_directories(file->parent_path(), ec);
-    const auto tmp = file->string() + ".tmp" + std::to_string(::getpid());
+    // A name no other writer uses: two storages over one root (a plugin's old
+    // and new version during an upgrade, plugins sharing repo storage) each
+    // hold their own mutex, so the pid alone would let them share a temp file.
+    static std::atomic<std::uint64_t> serial{0};
+    const auto tmp = file->string() + ".tmp" + std::to_string(::getpid()) + "." +
+                     std::to_string(serial.fetch_add(1, std::memory_order_relaxed));
+    bool written = false;
     {
       std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-      if (!out) return fail(error{errc::io_error, "cannot write storage key \"" + std::string(key) + "\"", owner_, {}, {}});
-      out.write(value.data(), static_cast<std::streamsize>(value.size()));
+      if (out) {
+        out.write(value.data(), static_cast<std::streamsize>(value.size()));
+        out.close();
+        written = !out.fail();
+      }
+    }
+    if (!written) {
+      std::filesystem::remove(tmp, ec);
+      return fail(error{errc::io_error, "cannot write storage key \"" + std::string(key) + "\"", owner_, {}, {}});
     }
     std::filesystem::rename(tmp, *file, ec);
-    if (ec) return fail(error{errc::io_error, "cannot store key \"" + std::string(key) + "\": " + ec.message(), owner_, {}, {}});
+    if (ec) {
+      std::error_code ignored;
+      std::filesystem::remove(tmp, ignored);
+      return fail(error{errc::io_error, "cannot store key \"" + std::string(key) + "\": " + ec.message(), owner_, {}, {}});
+    }
     return {};
   }
 

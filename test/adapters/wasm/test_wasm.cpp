@@ -477,7 +477,7 @@ TEST_CASE("wasm: malformed and truncated bytes fail to load", "[wasm]") {
 
   auto missing = aura::wasm_plugin::load("/nonexistent/plugin.wasm", opts());
   REQUIRE(!missing);
-  CHECK(missing.error().code == errc::io_error);
+  CHECK(missing.error().code == errc::not_found);
 
   const std::string path = "test_wasm_truncated.wasm";
   {
