@@ -437,7 +437,7 @@ TEST_CASE("bus::replace names the event it cannot find", "[bus][json]") {
   CHECK(dup.error().message == "a hook named \"h\" is already in the chain for \"ev\"");
   auto gone = bus.replace("ev", "nope", {"x", 0}, allow);
   REQUIRE_FALSE(gone);
-  CHECK(gone.error().message == "no hook named \"nope\" to replace for \"ev\"");
+  CHECK(gone.error().message == "no hook named \"nope\" to replace in the chain for \"ev\"");
   CHECK(bus.replace("ev", "h", {"h2", 1}, allow));
   CHECK(bus.hooks("ev") == std::vector<std::string>{"h2"});
 }

@@ -10,11 +10,12 @@
 #include <mutex>
 #include <thread>
 
-#include <aura/agent/conditions.hpp>
+#include <aura/agent/agent.hpp>
 #include <aura/plugin/agent_tools.hpp>
 #include <aura/plugin/plugin.hpp>
 
 #include "plugin_test_util.hpp"
+#include "support/tool_schemas.hpp"
 
 using namespace aura::plugin;
 using aura::errc;
@@ -665,6 +666,56 @@ TEST_CASE("host: a manifest condition uses the host's predicates, checked when t
     ctx.mutable_facts().set("context", 90.0);
     CHECK(f.bus.emit("ev", nlohmann::json::object(), ctx).data["by"] == "1.0.0");
   }
+}
+
+TEST_CASE("host: tool hooks routed into the agent's pipeline are re-validated per tool", "[plugin][host][agent]") {
+  fixture f;
+  aura::agent::tool_registry tools;
+  REQUIRE(tools.add({"write_file", "Writes a file", aura_test::write_file_schema(), false, {}}));
+  aura::agent::tool_pipeline pipeline(tools);
+  f.natives->add("toolfix", [](const manifest&, std::shared_ptr<aura::context>) -> aura::result<native_plugin> {
+    native_plugin p;
+    p.handlers["good"] = [](const aura::envelope<aura::dynamic_event>&, aura::context&) {
+      return aura::result<aura::decision<aura::dynamic_event>>(aura::mutate(nlohmann::json{{"args", {{"mode", "append"}}}}));
+    };
+    p.handlers["bad"] = [](const aura::envelope<aura::dynamic_event>&, aura::context&) {
+      return aura::result<aura::decision<aura::dynamic_event>>(aura::mutate(nlohmann::json{{"args", {{"line", "x"}}}}));
+    };
+    return p;
+  });
+  auto manifest_with = [&](const std::string& version, const std::string& hooks) {
+    return load_manifest(f.tree.write("tf" + version + "/aura-plugin.json",
+        "{\"plugin\": {\"name\": \"toolfix\", \"version\": \"" + version +
+            "\", \"runtime\": {\"kind\": \"native\"}, \"hooks\": [" + hooks + "]}}"));
+  };
+  auto opts = f.opts();
+  opts.sinks["tool.before_execution"] = aura::agent::sink_for(pipeline);
+  plugin_host host(f.bus, default_runtimes(f.natives), opts);
+  REQUIRE(host.load(manifest_with("1.0.0",
+      R"({"event": "tool.before_execution", "handler": "good", "priority": 1},
+         {"event": "tool.before_execution", "handler": "bad", "priority": 2})")));
+  CHECK(pipeline.names() == std::vector<std::string>{"toolfix:good", "toolfix:bad"});
+  CHECK(f.bus.hooks("tool.before_execution").empty());
+
+  aura::agent::tool_before_execution call;
+  call.tool = "write_file";
+  call.call_id = "c1";
+  call.args = {{"path", "a.txt"}, {"content", "hi"}};
+  auto out = pipeline.run(call);
+  CHECK(out.status == aura::agent::tool_status::rejected);  // the plugin's invalid rewrite is caught
+  CHECK(out.decided_by == "toolfix:bad");
+  REQUIRE_FALSE(out.diagnostics.empty());
+  CHECK(out.diagnostics.front().where == "/line");
+
+  // An upgrade that drops one hook and moves the other: replaced in the pipeline, in place.
+  REQUIRE(host.upgrade(manifest_with("1.1.0", R"({"event": "tool.before_execution", "handler": "good", "priority": 5})")));
+  CHECK(pipeline.names() == std::vector<std::string>{"toolfix:good"});
+  auto after = pipeline.run(call);
+  REQUIRE(after.runs());
+  CHECK(after.args["mode"] == "append");
+
+  REQUIRE(host.unload("toolfix"));
+  CHECK(pipeline.size() == 0);
 }
 
 // ---- the other runtimes ---------------------------------------------------------------

@@ -190,7 +190,7 @@ TEST_CASE("a WASM plugin through the harness", "[testing][wasm]") {
 
   auto missing = h.load_wasm(std::string(AURA_TESTING_WASM_PLUGIN) + ".missing");
   REQUIRE_FALSE(missing);
-  CHECK(missing.error().code == aura::errc::io_error);
+  CHECK(missing.error().code == aura::errc::not_found);
 }
 #endif
 

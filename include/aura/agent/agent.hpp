@@ -10,6 +10,7 @@
 #include "aura/agent/tool_registry.hpp"
 #include "aura/agent/tool_pipeline.hpp"
 #include "aura/agent/transforms.hpp"
+#include "aura/agent/pipeline_sink.hpp"
 #include "aura/agent/conditions.hpp"
 #include "aura/agent/workflow.hpp"
 #include "aura/agent/catalog.hpp"

@@ -152,6 +152,11 @@ class basic_transform_pipeline {
   /// whose "messages" is the new array (a Merge Patch replaces arrays whole).
   result<void> add_json(hook_options opts, json_hook fn) { return insert(std::move(opts), nullptr, std::move(fn)); }
 
+  /// Replaces JSON hook `old_name` in one step: a concurrent run sees one of the two.
+  result<void> replace_json(std::string_view old_name, hook_options opts, json_hook fn) {
+    return insert(std::move(opts), nullptr, std::move(fn), old_name);
+  }
+
   bool remove(std::string_view name) {
     bool found = false;
     edit([&](std::vector<entry>& hooks) {
@@ -252,22 +257,22 @@ class basic_transform_pipeline {
     });
   }
 
-  result<void> insert(hook_options opts, native_hook native, json_hook json) {
+  /// Adds a hook in name order; with `replacing`, that hook leaves in the same snapshot.
+  result<void> insert(hook_options opts, native_hook native, json_hook json, std::string_view replacing = {}) {
     auto parsed_gate = aura::detail::parse_gate(opts, predicates_.load());
     if (!parsed_gate) return fail(std::move(parsed_gate.error()));
-    std::optional<condition> gate = std::move(*parsed_gate);
-    bool duplicate = false;
+    auto placed = aura::detail::placement::placed;
     edit([&](std::vector<entry>& hooks) {
-      duplicate = std::any_of(hooks.begin(), hooks.end(), [&](const entry& e) { return e.opts.name == opts.name; });
-      if (duplicate) return;
-      entry e{opts, std::move(gate), std::move(native), std::move(json), std::make_shared<std::atomic<bool>>(false)};
-      auto pos = std::upper_bound(hooks.begin(), hooks.end(), e,
-                                  [](const entry& a, const entry& b) { return a.opts.name < b.opts.name; });
-      hooks.insert(pos, std::move(e));
+      entry e{opts, std::move(*parsed_gate), std::move(native), std::move(json), std::make_shared<std::atomic<bool>>(false)};
+      placed = aura::detail::place_hook(
+          hooks, std::move(e), replacing,
+          [](const entry& old, entry& fresh) {
+            if (old.opts.name == fresh.opts.name) fresh.fired = old.fired;  // re-registered: `once` holds
+          },
+          [](const hook_options& a, const hook_options& b) { return a.name < b.name; });
     });
-    if (duplicate) {
-      return fail(error{errc::already_exists, "a hook named \"" + opts.name + "\" is already in messages.transform",
-                        opts.plugin, opts.name, {}});
+    if (placed != aura::detail::placement::placed) {
+      return fail(aura::detail::placement_error(placed, opts, replacing, "messages.transform"));
     }
     return {};
   }

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -124,6 +125,49 @@ template <class E, class F>
 /// Run order of two hooks: (priority, name).
 [[nodiscard]] inline bool runs_before(const hook_options& a, const hook_options& b) noexcept {
   return a.priority != b.priority ? a.priority < b.priority : a.name < b.name;
+}
+
+/// How placing a hook in a run-ordered list went.
+enum class placement : std::uint8_t { placed, duplicate, missing };
+
+/// Puts `e` into `hooks` in run order, all or nothing; with `replacing`, that
+/// hook leaves in the same step, and `carry(old, e)` may keep its state.
+/// Shared by every hook list (chains, the agent pipelines); `Entry` has `opts`.
+template <class Entry, class Carry, class Order>
+[[nodiscard]] placement place_hook(std::vector<Entry>& hooks, Entry e, std::string_view replacing, Carry&& carry,
+                                   Order&& before) {
+  auto named = [&](std::string_view name) {
+    return std::find_if(hooks.begin(), hooks.end(), [&](const Entry& h) { return h.opts.name == name; });
+  };
+  auto old = replacing.empty() ? hooks.end() : named(replacing);
+  if (!replacing.empty() && old == hooks.end()) return placement::missing;
+  auto same = named(e.opts.name);
+  if (same != hooks.end() && same != old) return placement::duplicate;
+  if (old != hooks.end()) {
+    carry(*old, e);
+    hooks.erase(old);
+  }
+  auto pos = std::upper_bound(hooks.begin(), hooks.end(), e,
+                              [&](const Entry& a, const Entry& b) { return before(a.opts, b.opts); });
+  hooks.insert(pos, std::move(e));
+  return placement::placed;
+}
+
+/// place_hook in the usual (priority, name) run order.
+template <class Entry, class Carry>
+[[nodiscard]] placement place_hook(std::vector<Entry>& hooks, Entry e, std::string_view replacing, Carry&& carry) {
+  return place_hook(hooks, std::move(e), replacing, std::forward<Carry>(carry), runs_before);
+}
+
+/// The error for a placement that failed; `where` is "the chain for \"e\"" or the like.
+[[nodiscard]] inline error placement_error(placement p, const hook_options& opts, std::string_view replacing,
+                                           const std::string& where) {
+  if (p == placement::missing) {
+    return error{errc::not_found, "no hook named \"" + std::string(replacing) + "\" to replace in " + where,
+                 opts.plugin, opts.name, {}};
+  }
+  return error{errc::already_exists, "a hook named \"" + opts.name + "\" is already in " + where, opts.plugin,
+               opts.name, {}};
 }
 
 }  // namespace detail
@@ -372,11 +416,11 @@ class chain {
     });
   }
 
-  /// " for \"E\"" for a typed chain; a dynamic chain does not know its name
-  /// (the bus's errors add it).
+  /// "the chain for \"E\"" for a typed chain; a dynamic chain does not know
+  /// its name (the bus's errors add it).
   [[nodiscard]] static std::string chain_label() {
-    if constexpr (traits::is_dynamic) return {};
-    return " for \"" + std::string(traits::name) + "\"";
+    if constexpr (traits::is_dynamic) return "the chain";
+    return "the chain for \"" + std::string(traits::name) + "\"";
   }
 
   /// Adds a hook; with `replacing`, removes that hook in the same snapshot.
@@ -384,40 +428,19 @@ class chain {
                       std::string_view replacing = {}) {
     auto parsed_gate = detail::parse_gate(opts, predicates_.load());
     if (!parsed_gate) return fail(std::move(parsed_gate.error()));
-    std::optional<condition> gate = std::move(*parsed_gate);
-    bool duplicate = false;
-    bool missing = false;
+    auto outcome_of = detail::placement::placed;
     state_.update([&](const snapshot& s) {
       snapshot n = s;
-      auto named = [&](std::string_view name) {
-        return std::find_if(n.hooks.begin(), n.hooks.end(), [&](const entry& e) { return e.opts.name == name; });
-      };
-      std::shared_ptr<runtime> rt;
-      if (!replacing.empty()) {
-        auto old = named(replacing);
-        missing = old == n.hooks.end();
-        if (missing) return n;
-        if (old->opts.name == opts.name) rt = old->rt;  // the same hook, re-registered: keep its stats and `once`
-        n.hooks.erase(old);
-      }
-      duplicate = named(opts.name) != n.hooks.end();
-      if (duplicate) return snapshot(s);
-      if (!rt) rt = std::make_shared<runtime>();
-      entry e{opts, std::move(gate), call, std::move(target), std::move(json), std::move(rt)};
-      auto pos = std::upper_bound(n.hooks.begin(), n.hooks.end(), e,
-                                  [](const entry& a, const entry& b) { return detail::runs_before(a.opts, b.opts); });
-      n.hooks.insert(pos, std::move(e));
+      entry e{opts, std::move(*parsed_gate), call, std::move(target), std::move(json), std::make_shared<runtime>()};
+      outcome_of = detail::place_hook(n.hooks, std::move(e), replacing, [](const entry& old, entry& fresh) {
+        if (old.opts.name == fresh.opts.name) fresh.rt = old.rt;  // re-registered: keep its stats and `once`
+      });
+      if (outcome_of != detail::placement::placed) return snapshot(s);
       n.reindex();
       return n;
     });
-    if (missing) {
-      return fail(error{errc::not_found, "no hook named \"" + std::string(replacing) + "\" to replace" + chain_label(),
-                        opts.plugin, opts.name, {}});
-    }
-    if (duplicate) {
-      error e{errc::already_exists, "a hook named \"" + opts.name + "\" is already in the chain" + chain_label(),
-              opts.plugin, opts.name, {}};
-      return fail(std::move(e));
+    if (outcome_of != detail::placement::placed) {
+      return fail(detail::placement_error(outcome_of, opts, replacing, chain_label()));
     }
     return {};
   }

@@ -13,6 +13,7 @@
 #include "aura/core/facts.hpp"
 #include "aura/core/glob.hpp"
 #include "aura/core/hook.hpp"
+#include "aura/core/hook_sink.hpp"
 #include "aura/core/host_api.hpp"
 #include "aura/core/outcome.hpp"
 #include "aura/core/patch.hpp"

@@ -29,6 +29,7 @@ class logger;
 class clock_source;
 class storage;
 class http_client;
+class hook_sink;
 struct http_request;
 struct http_response;
 }  // namespace aura

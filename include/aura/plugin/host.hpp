@@ -34,6 +34,7 @@
 #include "aura/core/bus.hpp"
 #include "aura/core/context.hpp"
 #include "aura/core/error.hpp"
+#include "aura/core/hook_sink.hpp"
 #include "aura/core/host_api.hpp"
 #include "aura/core/snapshot.hpp"
 #include "aura/plugin/config.hpp"
@@ -61,6 +62,10 @@ struct host_options {
   semver sdk = host_sdk();
   std::chrono::milliseconds unload_grace{1000};
   std::chrono::milliseconds lifecycle_timeout{5000};  ///< Codineer Init/Shutdown scripts
+  /// Where the hooks of an event join instead of the bus, by event name: an
+  /// agent host routes tool.before_execution and messages.transform to its
+  /// pipelines (aura::agent::sink_for) so plugin hooks get their rules.
+  std::map<std::string, std::shared_ptr<hook_sink>, std::less<>> sinks;
 };
 
 /// A loaded plugin, as listed.
@@ -134,6 +139,9 @@ class plugin_host {
       slots_.erase(it);
     }
     bus_.remove_plugin(name);
+    for (const auto& [key, reg] : s->registered) {
+      if (auto* sink = sink_of(reg.event)) (void)sink->remove(reg.hook_name);
+    }
     auto old = current(*s);
     s->current.store(nullptr);
     if (!old) return {};
@@ -364,10 +372,9 @@ class plugin_host {
       for (auto c = changes.rbegin(); c != changes.rend(); ++c) {
         const registration& added = now[c->key];
         if (c->previous) {
-          (void)bus_.replace(added.event, added.hook_name, c->previous->opts,
-                             stable_hook(sp, c->key, s.once[c->key]));
+          (void)rejoin(added.event, added.hook_name, c->previous->opts, stable_hook(sp, c->key, s.once[c->key]));
         } else {
-          bus_.off(added.event, added.hook_name);
+          leave(added.event, added.hook_name);
         }
       }
     };
@@ -391,8 +398,8 @@ class plugin_host {
       if (!fired) fired = std::make_shared<std::atomic<bool>>(false);
       std::optional<registration> previous;
       if (it != s.registered.end()) previous = it->second;
-      auto r = previous ? bus_.replace(reg.event, previous->hook_name, o, stable_hook(sp, key, fired))
-                        : bus_.on(reg.event, o, stable_hook(sp, key, fired));
+      auto r = previous ? rejoin(reg.event, previous->hook_name, o, stable_hook(sp, key, fired))
+                        : join(reg.event, o, stable_hook(sp, key, fired));
       if (!r) {
         undo();
         error e = std::move(r.error());
@@ -406,10 +413,31 @@ class plugin_host {
     }
     s.current.store(v);
     for (const auto& [key, reg] : s.registered) {
-      if (!now.count(key)) bus_.off(reg.event, reg.hook_name);
+      if (!now.count(key)) leave(reg.event, reg.hook_name);
     }
     s.registered = std::move(now);
     return {};
+  }
+
+  // Where an event's hooks join: its sink if the host routed it, else the bus.
+  [[nodiscard]] hook_sink* sink_of(std::string_view event) const {
+    auto it = opts_.sinks.find(event);
+    return it == opts_.sinks.end() ? nullptr : it->second.get();
+  }
+  result<void> join(const std::string& event, const hook_options& o, json_hook fn) {
+    if (auto* sink = sink_of(event)) return sink->add(o, std::move(fn));
+    return bus_.on(event, o, std::move(fn));
+  }
+  result<void> rejoin(const std::string& event, const std::string& old_name, const hook_options& o, json_hook fn) {
+    if (auto* sink = sink_of(event)) return sink->replace(old_name, o, std::move(fn));
+    return bus_.replace(event, old_name, o, std::move(fn));
+  }
+  void leave(const std::string& event, const std::string& name) {
+    if (auto* sink = sink_of(event)) {
+      (void)sink->remove(name);
+    } else {
+      bus_.off(event, name);
+    }
   }
 
   /// The bus-side hook: runs the current version's code for one key. A chain
