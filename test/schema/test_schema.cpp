@@ -1,5 +1,7 @@
 // Unit tests of aura::schema: error reports (pointers, kinds), every class of
 // bad schema, resolvers, formats, the regex engine, dialects, threads.
+#include <aura/core/bus.hpp>
+#include <aura/schema/payload_check.hpp>
 #include <aura/schema/schema.hpp>
 
 #include <catch2/catch.hpp>
@@ -613,4 +615,53 @@ TEST_CASE("schema: the fast path's failures are reported at the right pointers",
   CHECK(e.keyword_location == "/required");
   CHECK(e.kind == k::required);
   CHECK(e.message.find("\"depth\"") != std::string::npos);
+}
+
+namespace declared {
+struct write_intent {
+  static constexpr std::string_view name = "declared.write";
+  static constexpr aura::event_flags flags = aura::patchable;
+  static constexpr std::string_view schema =
+      R"({"type": "object", "properties": {"path": {"type": "string", "minLength": 1}}, "required": ["path"]})";
+  std::string path;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(write_intent, path)
+
+struct broken {
+  static constexpr std::string_view name = "declared.broken";
+  static constexpr std::string_view schema = R"({"type": "object", "minProperties": "two"})";
+  int n = 0;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(broken, n)
+
+struct not_json {
+  static constexpr std::string_view name = "declared.not_json";
+  static constexpr std::string_view schema = "{type: object";
+  int n = 0;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(not_json, n)
+}  // namespace declared
+
+TEST_CASE("an event's declared schema re-validates every mutation", "[schema][payload_check]") {
+  aura::bus bus;
+  REQUIRE(aura::schema::check_declared_schema<declared::write_intent>(bus));
+  REQUIRE(bus.on<declared::write_intent>({"blank", 0}, [](const declared::write_intent& w) {
+    if (w.path == "keep") return aura::decision<declared::write_intent>(aura::allow());
+    return aura::decision<declared::write_intent>(aura::mutate(declared::write_intent{""}));
+  }));
+  auto out = bus.emit(declared::write_intent{"a.txt"});
+  CHECK(out.data.path == "a.txt");  // the invalid rewrite was refused
+  REQUIRE(out.diagnostics.size() == 1);
+  CHECK(out.diagnostics[0].code == aura::errc::validation_failed);
+  CHECK(out.diagnostics[0].where == "/path");
+  CHECK(out.diagnostics[0].hook == "blank");
+  CHECK(bus.emit(declared::write_intent{"keep"}).diagnostics.empty());
+
+  auto bad = aura::schema::check_declared_schema<declared::broken>(bus);
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().message.find("event \"declared.broken\"") != std::string::npos);
+  auto garbled = aura::schema::check_declared_schema<declared::not_json>(bus);
+  REQUIRE_FALSE(garbled);
+  CHECK(garbled.error().code == aura::errc::parse_error);
+  CHECK(garbled.error().message == "the schema declared by event \"declared.not_json\" is not JSON");
 }

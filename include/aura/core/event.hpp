@@ -72,7 +72,8 @@ struct declares_schema<E, std::void_t<decltype(E::schema)>> : std::true_type {};
 /// An event declares `static constexpr std::string_view name` and optionally
 /// `static constexpr aura::event_flags flags`, a nested `effects` struct with a
 /// `void fold(const effects&)` rule, and `static constexpr std::string_view schema`
-/// (a JSON Schema of its payload, compiled by the bus when the schema module is used).
+/// (a JSON Schema of its payload; `aura::schema::check_declared_schema<E>(bus)`
+/// compiles it into the chain's payload check, so mutations are re-validated).
 template <class E>
 struct event_traits {
   static constexpr std::string_view name = E::name;

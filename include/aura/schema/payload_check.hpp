@@ -11,6 +11,7 @@
 #include "aura/core/chain.hpp"
 #include "aura/core/error.hpp"
 #include "aura/core/event.hpp"
+#include "aura/schema/compile.hpp"
 #include "aura/schema/validator.hpp"
 
 namespace aura::schema {
@@ -45,6 +46,36 @@ template <class E>
     if (v.validate(j)) return std::nullopt;
     return detail::first_error(v, j);
   };
+}
+
+/// Compiles typed event E's declared `static constexpr std::string_view schema`
+/// and makes it `c`'s payload check: every mutation of E is then re-validated.
+/// An event without a schema does not compile; a schema that is not JSON or not
+/// a valid schema is an error naming the event.
+template <class E>
+[[nodiscard]] result<void> check_declared_schema(chain<E>& c) {
+  static_assert(event_traits<E>::has_schema, "the event declares no `static constexpr std::string_view schema`");
+  const std::string event(event_traits<E>::name);
+  nlohmann::json doc = nlohmann::json::parse(E::schema, nullptr, false);
+  if (doc.is_discarded()) {
+    return fail(errc::parse_error, "the schema declared by event \"" + event + "\" is not JSON");
+  }
+  auto v = compile(doc);
+  if (!v) {
+    aura::error e = std::move(v.error());
+    e.message = "the schema declared by event \"" + event + "\": " + e.message;
+    return fail(std::move(e));
+  }
+  c.set_payload_check(payload_check_for<E>(std::move(*v)));
+  return {};
+}
+
+/// The same for E's chain on a bus.
+template <class E, class Bus>
+[[nodiscard]] result<void> check_declared_schema(Bus& bus) {
+  auto c = bus.template chain_for<E>();
+  if (!c) return fail(std::move(c.error()));
+  return check_declared_schema<E>(c->get());
 }
 
 }  // namespace aura::schema
