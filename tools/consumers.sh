@@ -20,6 +20,7 @@ echo "-- find_package(aura CONFIG)"
 cmake -S "$ROOT/test/consumers/find_package" -B "$WORK/fp" -DCMAKE_PREFIX_PATH="$PREFIX" >/dev/null
 cmake --build "$WORK/fp" >/dev/null
 "$WORK/fp/consumer"
+"$WORK/fp/consumer_adapters"
 
 echo "-- add_subdirectory"
 cmake -S "$ROOT/test/consumers/add_subdirectory" -B "$WORK/as" -DAURA_SOURCE_DIR="$ROOT" >/dev/null
