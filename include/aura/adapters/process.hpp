@@ -631,12 +631,11 @@ class session {
   return v;
 }
 
-/// Whether this host can serve a plugin built against SDK `plugin`: same
-/// major version; in 0.x the same minor too; else a minor not newer than ours.
+/// Whether this host can serve a plugin built against SDK `plugin`: the
+/// manifest's rule for a bare version (a tilde range, plugin/version_range.hpp):
+/// the same major and minor, and a patch not newer than ours.
 [[nodiscard]] inline bool sdk_compatible(const std::array<int, 3>& plugin) noexcept {
-  if (plugin[0] != version_major) return false;
-  if (version_major == 0) return plugin[1] == version_minor;
-  return plugin[1] <= version_minor;
+  return plugin[0] == version_major && plugin[1] == version_minor && plugin[2] <= version_patch;
 }
 
 }  // namespace detail::process

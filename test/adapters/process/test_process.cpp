@@ -521,9 +521,13 @@ TEST_CASE("process: SDK version compatibility rule", "[process]") {
   CHECK_FALSE(parse_version("x.1"));
   CHECK_FALSE(parse_version(""));
   CHECK_FALSE(parse_version("1..2"));
-  CHECK(sdk_compatible({aura::version_major, aura::version_minor, 99}));
+  // The manifest's rule for a bare version: ~MAJOR.MINOR.PATCH must hold the host.
+  CHECK(sdk_compatible({aura::version_major, aura::version_minor, aura::version_patch}));
+  CHECK(sdk_compatible({aura::version_major, aura::version_minor, 0}));
+  CHECK_FALSE(sdk_compatible({aura::version_major, aura::version_minor, aura::version_patch + 1}));
   CHECK_FALSE(sdk_compatible({aura::version_major + 1, 0, 0}));
   CHECK_FALSE(sdk_compatible({aura::version_major, aura::version_minor + 1, 0}));
+  if (aura::version_minor > 0) CHECK_FALSE(sdk_compatible({aura::version_major, aura::version_minor - 1, 0}));
 }
 
 TEST_CASE("process: bad options", "[process]") {
