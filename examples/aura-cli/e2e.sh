@@ -132,6 +132,10 @@ expect "doctor: manifest error with file and line" 1 "plugin.hooks\[0\].priority
 stdout_has "doctor: permission violation" 'secrets.read.*read_events'
 stdout_has "doctor: count" "2 problems"
 expect "doctor --json" 1 '"code": "validation_failed"' "$AURA" --plugins broken doctor --json
+expect "dispatch: a plugin that failed to load fails the command" 1 "plugins? failed to load" \
+  "$AURA" --plugins broken dispatch secrets.read --data '{}'
+expect "stats: a plugin that failed to load fails the command" 1 "plugins? failed to load" \
+  "$AURA" --plugins broken stats
 
 # ---- plugin dev: reload on change ------------------------------------------------------------
 cp -r set/tagger devplug

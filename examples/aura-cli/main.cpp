@@ -366,6 +366,13 @@ void declare_event(aura::bus& bus, const std::string& event, const std::string& 
 
 // ---- dispatch ------------------------------------------------------------------------------
 
+// The exit status when some plugins did not load: the result lacks their hooks.
+int not_all_loaded(std::size_t n) {
+  std::cerr << "aura: " << n << " plugin" << (n == 1 ? "" : "s") << " failed to load; the result is without "
+            << (n == 1 ? "it" : "them") << "\n";
+  return 1;
+}
+
 int cmd_dispatch(setup& s, args_view& a) {
   auto p = parse_rest(a, {"--data", "--flags", "--fact"}, {"--json"});
   if (p.positional.size() != 1) throw cli_error{"dispatch needs one EVENT"};
@@ -377,7 +384,7 @@ int cmd_dispatch(setup& s, args_view& a) {
   s.discover_all();
   for (const auto& e : s.found->errors) print_error(e);
   plugin_host host(bus, cli_runtimes(), s.host_opts());
-  load_enabled(host, *s.found);
+  const auto unloaded = s.found->errors.size() + static_cast<std::size_t>(load_enabled(host, *s.found));
   aura::context ctx;
   for (auto it = p.opts.lower_bound("--fact"); it != p.opts.upper_bound("--fact"); ++it) {
     const auto eq = it->second.find('=');
@@ -391,8 +398,11 @@ int cmd_dispatch(setup& s, args_view& a) {
   }
   auto out = bus.emit(event, data, ctx);
   print_outcome(out, p.has("--json"));
+  // A guard that failed to load would have let the event through: not a success.
+  if (unloaded > 0) return not_all_loaded(unloaded);
   return out.denied() ? 2 : 0;
 }
+
 
 // ---- stats ------------------------------------------------------------------------------------
 
@@ -421,7 +431,7 @@ int cmd_stats(setup& s, args_view& a) {
   s.discover_all();
   for (const auto& e : s.found->errors) print_error(e);
   plugin_host host(bus, cli_runtimes(), s.host_opts());
-  load_enabled(host, *s.found);
+  const auto unloaded = s.found->errors.size() + static_cast<std::size_t>(load_enabled(host, *s.found));
   for (int r = 0; r < repeat; ++r) {
     for (const auto& [e, d] : events) (void)bus.emit(e, d);
   }
@@ -435,7 +445,7 @@ int cmd_stats(setup& s, args_view& a) {
                      {"p99_us", st.p99.count() / 1000.0}});
     }
     std::cout << out.dump(2) << "\n";
-    return 0;
+    return unloaded > 0 ? not_all_loaded(unloaded) : 0;
   }
   std::printf("%-24s %-28s %7s %7s %10s %10s %10s\n", "event", "hook", "calls", "errors", "p50 us", "p95 us", "p99 us");
   for (const auto& st : all) {
@@ -443,7 +453,7 @@ int cmd_stats(setup& s, args_view& a) {
                 static_cast<unsigned long long>(st.calls), static_cast<unsigned long long>(st.errors),
                 st.p50.count() / 1000.0, st.p95.count() / 1000.0, st.p99.count() / 1000.0);
   }
-  return 0;
+  return unloaded > 0 ? not_all_loaded(unloaded) : 0;
 }
 
 // ---- tools ------------------------------------------------------------------------------------
