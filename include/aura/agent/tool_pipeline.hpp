@@ -139,22 +139,12 @@ class basic_tool_pipeline {
 
   bool remove(std::string_view name) {
     bool found = false;
-    edit([&](settings& s) {
-      auto it = std::find_if(s.hooks.begin(), s.hooks.end(), [&](const entry& e) { return e.opts.name == name; });
-      if (it != s.hooks.end()) {
-        s.hooks.erase(it);
-        found = true;
-      }
-    });
+    edit([&](settings& s) { found = aura::detail::remove_hook(s.hooks, name); });
     return found;
   }
   std::size_t remove_plugin(std::string_view plugin) {
     std::size_t n = 0;
-    edit([&](settings& s) {
-      auto keep = std::remove_if(s.hooks.begin(), s.hooks.end(), [&](const entry& e) { return e.opts.plugin == plugin; });
-      n = static_cast<std::size_t>(s.hooks.end() - keep);
-      s.hooks.erase(keep, s.hooks.end());
-    });
+    edit([&](settings& s) { n = aura::detail::remove_plugin_hooks(s.hooks, plugin); });
     return n;
   }
   [[nodiscard]] std::vector<std::string> names() const {
@@ -409,18 +399,16 @@ class basic_tool_pipeline {
 
   /// A hook's failure under its policy: fail_open goes on, fail_closed rejects the call.
   static bool hook_failed(const entry& h, error e, tool_outcome& out, trail_entry& step) {
-    e.hook = h.opts.name;
-    if (e.plugin.empty()) e.plugin = h.opts.plugin;
     step.failed = true;
-    const bool closed = h.opts.on_error == failure_policy::fail_closed;
-    step.kind = closed ? decision_kind::deny : decision_kind::allow;
-    if (closed) {
+    auto stop = aura::detail::failure_verdict(h.opts, e);
+    step.kind = stop ? decision_kind::deny : decision_kind::allow;
+    if (stop) {
       out.status = tool_status::rejected;
       out.decided_by = h.opts.name;
-      out.reason = "hook \"" + h.opts.name + "\" failed: " + e.message;
+      out.reason = std::move(*stop);
     }
     out.diagnostics.push_back(std::move(e));
-    return closed;
+    return stop.has_value();
   }
 
   const tool_registry* tools_;

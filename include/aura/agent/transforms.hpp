@@ -159,22 +159,12 @@ class basic_transform_pipeline {
 
   bool remove(std::string_view name) {
     bool found = false;
-    edit([&](std::vector<entry>& hooks) {
-      auto it = std::find_if(hooks.begin(), hooks.end(), [&](const entry& e) { return e.opts.name == name; });
-      if (it != hooks.end()) {
-        hooks.erase(it);
-        found = true;
-      }
-    });
+    edit([&](std::vector<entry>& hooks) { found = aura::detail::remove_hook(hooks, name); });
     return found;
   }
   std::size_t remove_plugin(std::string_view plugin) {
     std::size_t n = 0;
-    edit([&](std::vector<entry>& hooks) {
-      auto keep = std::remove_if(hooks.begin(), hooks.end(), [&](const entry& e) { return e.opts.plugin == plugin; });
-      n = static_cast<std::size_t>(hooks.end() - keep);
-      hooks.erase(keep, hooks.end());
-    });
+    edit([&](std::vector<entry>& hooks) { n = aura::detail::remove_plugin_hooks(hooks, plugin); });
     return n;
   }
   /// Hook names in run order (name order).

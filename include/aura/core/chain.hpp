@@ -159,6 +159,33 @@ template <class Entry, class Carry>
   return place_hook(hooks, std::move(e), replacing, std::forward<Carry>(carry), runs_before);
 }
 
+/// A hook's failure under its policy: names the hook in `e`, and returns the
+/// reason to stop with when the hook fails closed (nullopt: fail_open, go on).
+[[nodiscard]] inline std::optional<std::string> failure_verdict(const hook_options& h, error& e) {
+  e.hook = h.name;
+  if (e.plugin.empty()) e.plugin = h.plugin;
+  if (h.on_error != failure_policy::fail_closed) return std::nullopt;
+  return "hook \"" + h.name + "\" failed: " + e.message;
+}
+
+/// Removes the hook named `name`; false if there is none.
+template <class Entry>
+bool remove_hook(std::vector<Entry>& hooks, std::string_view name) {
+  auto it = std::find_if(hooks.begin(), hooks.end(), [&](const Entry& e) { return e.opts.name == name; });
+  if (it == hooks.end()) return false;
+  hooks.erase(it);
+  return true;
+}
+
+/// Removes every hook `plugin` owns; returns how many.
+template <class Entry>
+std::size_t remove_plugin_hooks(std::vector<Entry>& hooks, std::string_view plugin) {
+  auto keep = std::remove_if(hooks.begin(), hooks.end(), [&](const Entry& e) { return e.opts.plugin == plugin; });
+  const auto n = static_cast<std::size_t>(hooks.end() - keep);
+  hooks.erase(keep, hooks.end());
+  return n;
+}
+
 /// The error for a placement that failed; `where` is "the chain for \"e\"" or the like.
 [[nodiscard]] inline error placement_error(placement p, const hook_options& opts, std::string_view replacing,
                                            const std::string& where) {
@@ -237,30 +264,14 @@ class chain {
   /// Removes a hook by name; false if there is none.
   bool remove(std::string_view name) {
     bool found = false;
-    state_.update([&](const snapshot& s) {
-      snapshot n = s;
-      auto it = std::find_if(n.hooks.begin(), n.hooks.end(), [&](const entry& e) { return e.opts.name == name; });
-      if (it != n.hooks.end()) {
-        n.hooks.erase(it);
-        found = true;
-      }
-      n.reindex();
-      return n;
-    });
+    edit([&](snapshot& n) { found = detail::remove_hook(n.hooks, name); });
     return found;
   }
 
   /// Removes every hook a plugin owns; returns how many.
   std::size_t remove_plugin(std::string_view plugin) {
     std::size_t count = 0;
-    state_.update([&](const snapshot& s) {
-      snapshot n = s;
-      auto keep = std::remove_if(n.hooks.begin(), n.hooks.end(), [&](const entry& e) { return e.opts.plugin == plugin; });
-      count = static_cast<std::size_t>(n.hooks.end() - keep);
-      n.hooks.erase(keep, n.hooks.end());
-      n.reindex();
-      return n;
-    });
+    edit([&](snapshot& n) { count = detail::remove_plugin_hooks(n.hooks, plugin); });
     return count;
   }
 
@@ -656,18 +667,16 @@ class chain {
   };
 
   static bool apply_failure(const entry& h, error e, outcome<E>& out, step_result& step) {
-    e.hook = h.opts.name;
-    if (e.plugin.empty()) e.plugin = h.opts.plugin;
     step.failed = true;
-    const bool closed = h.opts.on_error == failure_policy::fail_closed;
-    step.kind = closed ? decision_kind::deny : decision_kind::allow;
-    if (closed) {
+    auto stop = detail::failure_verdict(h.opts, e);
+    step.kind = stop ? decision_kind::deny : decision_kind::allow;
+    if (stop) {
       out.verdict = verdict::deny;
-      out.reason = "hook \"" + h.opts.name + "\" failed: " + e.message;
+      out.reason = std::move(*stop);
       out.denied_by = h.opts.name;
     }
     out.diagnostics.push_back(std::move(e));
-    return closed;
+    return stop.has_value();
   }
 
   static void violation(const entry& h, std::string what, outcome<E>& out) {
