@@ -34,6 +34,17 @@ struct dependent_type {
   using type = T;
 };
 
+/// Moves what an outcome says about the hooks (verdict, reason, trail,
+/// diagnostics) into an outcome of the event's other form (typed <-> JSON).
+template <class To, class From>
+void move_verdict(outcome<To>& to, outcome<From>& from) {
+  to.verdict = from.verdict;
+  to.reason = std::move(from.reason);
+  to.denied_by = std::move(from.denied_by);
+  to.trail = std::move(from.trail);
+  to.diagnostics = std::move(from.diagnostics);
+}
+
 /// One event name's chain, typed or dynamic, behind a common face.
 class topic {
  public:
@@ -106,13 +117,9 @@ class typed_topic final : public topic {
       typed.session = std::move(env.session);
       typed.meta = std::move(env.meta);
       outcome<E> r = chain_.dispatch(std::move(typed), ctx);
-      out.verdict = r.verdict;
-      out.reason = std::move(r.reason);
-      out.denied_by = std::move(r.denied_by);
+      move_verdict(out, r);
       out.data = nlohmann::json(r.data);
       out.effects = nlohmann::json(r.effects);
-      out.trail = std::move(r.trail);
-      out.diagnostics = std::move(r.diagnostics);
       return out;
     } else {
       outcome<dynamic_event> out;
@@ -393,11 +400,7 @@ class basic_bus {
   [[nodiscard]] static outcome<E> through_json(detail::topic& t, envelope<E> env, context& ctx) {
     outcome<dyn_event> r = t.emit_json(to_dynamic(env), ctx);
     outcome<E> out;
-    out.verdict = r.verdict;
-    out.reason = std::move(r.reason);
-    out.denied_by = std::move(r.denied_by);
-    out.trail = std::move(r.trail);
-    out.diagnostics = std::move(r.diagnostics);
+    detail::move_verdict(out, r);
     out.data = std::move(env.data);
     if (r.verdict == verdict::mutate) {
       try {
