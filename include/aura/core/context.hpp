@@ -24,6 +24,7 @@ namespace aura {
 /// stderr, the system clock, in-memory storage and no HTTP client.
 class context {
  public:
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   context()
       : perms_(permissions::unrestricted()),
         logger_(std::make_shared<stderr_logger>()),
@@ -49,6 +50,7 @@ class context {
 
   /// Logs a line under the owner's name. Refused silently is never an option:
   /// a plugin without the `log` scope gets the refusal back.
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   result<void> log(log_level level, std::string_view message) {
     if (auto denied = check_api("log")) return fail(std::move(*denied));
     logger_->write(level, owner_.empty() ? std::string_view("host") : std::string_view(owner_), message);
@@ -56,20 +58,24 @@ class context {
   }
   [[nodiscard]] time_point now() { return clock_->now(); }
 
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] result<std::optional<std::string>> storage_get(std::string_view key) {
     if (auto denied = check_storage(false, key)) return fail(std::move(*denied));
     return storage_->get(key);
   }
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] result<void> storage_set(std::string_view key, std::string_view value) {
     if (auto denied = check_storage(true, key)) return fail(std::move(*denied));
     return storage_->set(key, value);
   }
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] result<bool> storage_remove(std::string_view key) {
     if (auto denied = check_storage(true, key)) return fail(std::move(*denied));
     return storage_->remove(key);
   }
 
   /// Sends an HTTP request if the owner may reach the URL's host.
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] result<http_response> http(const http_request& request) {
     if (auto denied = check_api("http")) return fail(std::move(*denied));
     const std::string_view host = url_host(request.url);
@@ -83,14 +89,17 @@ class context {
   }
 
  private:
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] error refusal(errc code, std::string message) const {
     error e{code, std::move(message), owner_, {}, {}};
     return e;
   }
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] std::optional<error> check_api(std::string_view scope) const {
     if (perms_.allows_api(scope)) return std::nullopt;
     return refusal(errc::permission_denied, "host API \"" + std::string(scope) + "\" is not in the plugin's call_api");
   }
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] std::optional<error> check_storage(bool write, std::string_view key) const {
     if (auto denied = check_api("storage")) return denied;
     if (perms_.storage == storage_scope::none) {

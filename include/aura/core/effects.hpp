@@ -11,10 +11,13 @@ namespace aura {
 /// Folds JSON effects (dynamic events): objects merge key by key, arrays
 /// concatenate (so two hooks' injected messages both survive), and any other
 /// value is replaced by the later hook's.
-inline void fold_json_effects(nlohmann::json& acc, const nlohmann::json& add) {
+/// (`Json` is always nlohmann::json: compiled only where called, DESIGN §7.)
+template <class Json = nlohmann::json>
+void fold_json_effects(nlohmann::json& acc_in, const nlohmann::json& add) {
+  Json& acc = acc_in;
   if (add.is_null()) return;
   if (acc.is_object() && add.is_object()) {
-    for (auto it = add.begin(); it != add.end(); ++it) fold_json_effects(acc[it.key()], it.value());
+    for (auto it = add.begin(); it != add.end(); ++it) fold_json_effects<Json>(acc[it.key()], it.value());
     return;
   }
   if (acc.is_array() && add.is_array()) {
