@@ -34,7 +34,8 @@
 namespace aura {
 
 /// The context dispatch uses when the caller passes none: the host's own.
-[[nodiscard]] inline context& host_context() {
+template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+[[nodiscard]] context& host_context() {
   static context ctx;
   return ctx;
 }
@@ -101,15 +102,16 @@ template <class E, class F>
 }
 
 /// The error a hook's exception becomes (`ex` null: not a std::exception).
-[[nodiscard]] inline error thrown_error(const std::exception* ex) {
+template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+[[nodiscard]] error thrown_error(const std::exception* ex) {
   if (ex) return error{errc::hook_failed, std::string("hook threw: ") + ex->what(), {}, {}, {}};
   return error{errc::hook_failed, "hook threw a non-standard exception", {}, {}, {}};
 }
 
 /// Parses a hook's `when` gate once, at registration; a missing name or a bad
 /// expression is an error naming the hook. Shared by every hook runner.
-[[nodiscard]] inline result<std::optional<condition>> parse_gate(const hook_options& opts,
-                                                                 const predicate_registry* registry) {
+template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+[[nodiscard]] result<std::optional<condition>> parse_gate(const hook_options& opts, const predicate_registry* registry) {
   if (opts.name.empty()) return fail(errc::invalid_argument, "a hook needs a name");
   if (opts.when.empty()) return std::optional<condition>{};
   auto parsed = condition::parse(opts.when, registry);
