@@ -38,6 +38,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -205,16 +206,30 @@ using fact_value = std::variant<bool, double, std::string>;
 /// Named facts (`history`, `auto`, `model`...), read by conditions.
 class facts {
  public:
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   facts& set(std::string name, fact_value value) {
     values_[std::move(name)] = std::move(value);
     return *this;
   }
+  // One overload per kind a caller writes, so that set("x", 0.5) and
+  // set("x", true) pick the number and the flag (not an integer conversion).
+  template <int = 0>
+  facts& set(std::string name, bool value) { return set(std::move(name), fact_value(value)); }
+  template <int = 0>
+  facts& set(std::string name, double value) { return set(std::move(name), fact_value(value)); }
+  template <int = 0>
+  facts& set(std::string name, std::string value) { return set(std::move(name), fact_value(std::move(value))); }
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   facts& set(std::string name, int value) { return set(std::move(name), fact_value(static_cast<double>(value))); }
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   facts& set(std::string name, long value) { return set(std::move(name), fact_value(static_cast<double>(value))); }
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   facts& set(std::string name, long long value) {
     return set(std::move(name), fact_value(static_cast<double>(value)));
   }
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   facts& set(std::string name, const char* value) { return set(std::move(name), fact_value(std::string(value))); }
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   bool erase(std::string_view name) {
     auto it = values_.find(name);
     if (it == values_.end()) return false;
@@ -222,11 +237,13 @@ class facts {
     return true;
   }
 
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] const fact_value* find(std::string_view name) const noexcept {
     auto it = values_.find(name);
     return it == values_.end() ? nullptr : &it->second;
   }
   /// A numeric fact (a bool reads as 0 or 1); nullopt when absent or text.
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] std::optional<double> number(std::string_view name) const noexcept {
     const fact_value* v = find(name);
     if (!v) return std::nullopt;
@@ -235,6 +252,7 @@ class facts {
     return std::nullopt;
   }
   /// A fact's truth: a true flag, a non-zero number, a non-empty text; absent is false.
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] bool truthy(std::string_view name) const noexcept {
     const fact_value* v = find(name);
     if (!v) return false;
@@ -242,6 +260,7 @@ class facts {
     if (const double* d = std::get_if<double>(v)) return *d != 0.0;
     return !std::get<std::string>(*v).empty();
   }
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] std::optional<std::string> text(std::string_view name) const {
     const fact_value* v = find(name);
     if (!v) return std::nullopt;
@@ -274,6 +293,7 @@ enum class predicate_arg { none, optional, required, number };
 /// is absent). A registered name takes precedence over the generic reading.
 class predicate_registry {
  public:
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   predicate_registry& add(std::string name, predicate_fn fn, predicate_arg arg = predicate_arg::optional) {
     entries_[std::move(name)] = entry{std::move(fn), arg};
     return *this;
@@ -282,6 +302,7 @@ class predicate_registry {
     predicate_fn fn;
     predicate_arg arg = predicate_arg::optional;
   };
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] const entry* find(std::string_view name) const noexcept {
     auto it = entries_.find(name);
     return it == entries_.end() ? nullptr : &it->second;
@@ -291,14 +312,25 @@ class predicate_registry {
   std::map<std::string, entry, std::less<>> entries_;
 };
 
+template <int = 0>
+class condition_parser;
+
 /// A parsed condition, cheap to copy (shares its parsed form) and immutable.
 class condition {
  public:
   /// Parses `text` against `registry` (which must outlive the condition).
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] static result<condition> parse(std::string_view text,
                                                const predicate_registry* registry = nullptr);
 
+  /// Checks only the grammar: a predicate with an argument that no registry
+  /// names yet is accepted (a manifest is read before the host's predicates
+  /// are known; the hook's registration checks them).
+  template <int = 0>
+  [[nodiscard]] static result<void> check_syntax(std::string_view text);
+
   /// True when the gate is open for these facts.
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] bool evaluate(const facts& f) const { return eval(root_, f); }
   [[nodiscard]] const std::string& text() const noexcept { return text_; }
 
@@ -313,6 +345,7 @@ class condition {
     std::vector<node> children;
   };
 
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] static bool eval(const node& n, const facts& f) {
     switch (n.kind) {
       case op::all_of:
@@ -334,15 +367,19 @@ class condition {
     return false;
   }
 
+  template <int>
   friend class condition_parser;
   std::string text_;
   node root_;
 };
 
-/// Recursive-descent parser behind condition::parse.
+/// Recursive-descent parser behind condition::parse (a class template only so
+/// that it is compiled where conditions are parsed, DESIGN §7).
+template <int>
 class condition_parser {
  public:
-  condition_parser(std::string_view text, const predicate_registry* registry) : text_(text), reg_(registry) {}
+  condition_parser(std::string_view text, const predicate_registry* registry, bool syntax_only = false)
+      : text_(text), reg_(registry), syntax_only_(syntax_only) {}
 
   result<condition> run() {
     condition c;
@@ -471,7 +508,7 @@ class condition_parser {
       }
       return n;
     }
-    if (has_arg) {
+    if (has_arg && !syntax_only_) {
       pos_ = start;
       return error_at("unknown predicate \"" + name + "\" with an argument");
     }
@@ -488,11 +525,20 @@ class condition_parser {
 
   std::string_view text_;
   const predicate_registry* reg_;
+  bool syntax_only_ = false;
   std::size_t pos_ = 0;
 };
 
-inline result<condition> condition::parse(std::string_view text, const predicate_registry* registry) {
-  return condition_parser(text, registry).run();
+template <int>
+result<condition> condition::parse(std::string_view text, const predicate_registry* registry) {
+  return condition_parser<>(text, registry).run();
+}
+
+template <int>
+result<void> condition::check_syntax(std::string_view text) {
+  auto parsed = condition_parser<>(text, nullptr, true).run();
+  if (!parsed) return fail(std::move(parsed.error()));
+  return {};
 }
 
 }  // namespace aura
@@ -536,7 +582,6 @@ inline result<condition> condition::parse(std::string_view text, const predicate
 #include <cstdio>
 #include <ctime>
 #include <optional>
-#include <random>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -620,7 +665,8 @@ struct declares_schema<E, std::void_t<decltype(E::schema)>> : std::true_type {};
 /// An event declares `static constexpr std::string_view name` and optionally
 /// `static constexpr aura::event_flags flags`, a nested `effects` struct with a
 /// `void fold(const effects&)` rule, and `static constexpr std::string_view schema`
-/// (a JSON Schema of its payload, compiled by the bus when the schema module is used).
+/// (a JSON Schema of its payload; `aura::schema::check_declared_schema<E>(bus)`
+/// compiles it into the chain's payload check, so mutations are re-validated).
 template <class E>
 struct event_traits {
   static constexpr std::string_view name = E::name;
@@ -643,6 +689,10 @@ using effects_t = typename event_traits<E>::effects_type;
 }  // namespace aura
 #endif  // AURA_SI_AURA_CORE_EVENT_HPP
 // ---- end aura/core/event.hpp
+
+// getentropy() rather than std::random_device: <random> would add 7% to the
+// text of <nlohmann/json.hpp> to every file that includes aura, for 8 bytes.
+#include <sys/random.h>
 
 namespace aura {
 
@@ -710,8 +760,14 @@ using time_point = clock_type::time_point;
 /// A process-unique event id: "ev-" + 16 hex digits from a random base and a counter.
 [[nodiscard]] inline std::string make_event_id() {
   static const std::uint64_t base = [] {
-    std::random_device rd;
-    return (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
+    std::uint64_t seed = 0;
+    if (getentropy(&seed, sizeof seed) != 0) {
+      // No entropy source: the clock and an address (ASLR) still differ between processes.
+      static const char anchor = 0;
+      seed = static_cast<std::uint64_t>(clock_type::now().time_since_epoch().count()) * 0x9e3779b97f4a7c15ULL ^
+             static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(&anchor));
+    }
+    return seed;
   }();
   static std::atomic<std::uint64_t> counter{0};
   const std::uint64_t n = base + counter.fetch_add(1, std::memory_order_relaxed);
@@ -785,7 +841,11 @@ void to_json(nlohmann::json& j, const envelope<E>& env) {
 }
 
 /// Reads the wire form back; a missing optional field keeps its default.
-[[nodiscard]] inline result<envelope<dynamic_event>> envelope_from_json(const nlohmann::json& j) {
+/// (`Json` is always nlohmann::json: a template parameter only so that the body
+/// is compiled where it is called, DESIGN §7.)
+template <class Json = nlohmann::json>
+[[nodiscard]] result<envelope<dynamic_event>> envelope_from_json(const nlohmann::json& in) {
+  const Json& j = in;
   if (!j.is_object()) return fail(errc::parse_error, "an event must be a JSON object", "/event");
   envelope<dynamic_event> env;
   auto text = [&](const char* key, std::string& out) -> std::optional<error> {
@@ -795,7 +855,7 @@ void to_json(nlohmann::json& j, const envelope<E>& env) {
       return error{errc::parse_error, std::string("event field \"") + key + "\" must be a string", {}, {},
                    std::string("/") + key};
     }
-    out = it->get<std::string>();
+    out = it->template get<std::string>();
     return std::nullopt;
   };
   for (auto [key, out] : {std::pair<const char*, std::string*>{"id", &env.id}, {"name", &env.name},
@@ -805,7 +865,7 @@ void to_json(nlohmann::json& j, const envelope<E>& env) {
   if (env.name.empty()) return fail(errc::parse_error, "event has no \"name\"", "/name");
   if (auto it = j.find("time"); it != j.end() && !it->is_null()) {
     if (!it->is_string()) return fail(errc::parse_error, "event field \"time\" must be a string", "/time");
-    auto t = parse_time(it->get<std::string>());
+    auto t = parse_time(it->template get<std::string>());
     if (!t) return fail(std::move(t.error()).with_where("/time"));
     env.time = *t;
   }
@@ -981,8 +1041,9 @@ enum class storage_scope : std::uint8_t { none, plugin_private, repo_readonly, r
 /// Which environment variables a plugin receives.
 enum class env_access : std::uint8_t { none, listed, all };
 
-/// A plugin's declared permissions. A default-constructed value grants
-/// nothing but reading every event; `unrestricted()` is the host's own.
+/// A plugin's declared permissions. A default-constructed value grants reading
+/// every event and the `log` and `config` host APIs, nothing else (no network,
+/// storage or environment); `unrestricted()` is the host's own.
 struct permissions {
   std::vector<std::string> network;                ///< host globs: "api.example.com", "*.corp"
   storage_scope storage = storage_scope::none;
@@ -1044,6 +1105,7 @@ namespace aura {
 /// stderr, the system clock, in-memory storage and no HTTP client.
 class context {
  public:
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   context()
       : perms_(permissions::unrestricted()),
         logger_(std::make_shared<stderr_logger>()),
@@ -1069,6 +1131,7 @@ class context {
 
   /// Logs a line under the owner's name. Refused silently is never an option:
   /// a plugin without the `log` scope gets the refusal back.
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   result<void> log(log_level level, std::string_view message) {
     if (auto denied = check_api("log")) return fail(std::move(*denied));
     logger_->write(level, owner_.empty() ? std::string_view("host") : std::string_view(owner_), message);
@@ -1076,20 +1139,24 @@ class context {
   }
   [[nodiscard]] time_point now() { return clock_->now(); }
 
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] result<std::optional<std::string>> storage_get(std::string_view key) {
     if (auto denied = check_storage(false, key)) return fail(std::move(*denied));
     return storage_->get(key);
   }
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] result<void> storage_set(std::string_view key, std::string_view value) {
     if (auto denied = check_storage(true, key)) return fail(std::move(*denied));
     return storage_->set(key, value);
   }
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] result<bool> storage_remove(std::string_view key) {
     if (auto denied = check_storage(true, key)) return fail(std::move(*denied));
     return storage_->remove(key);
   }
 
   /// Sends an HTTP request if the owner may reach the URL's host.
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] result<http_response> http(const http_request& request) {
     if (auto denied = check_api("http")) return fail(std::move(*denied));
     const std::string_view host = url_host(request.url);
@@ -1103,14 +1170,17 @@ class context {
   }
 
  private:
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] error refusal(errc code, std::string message) const {
     error e{code, std::move(message), owner_, {}, {}};
     return e;
   }
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] std::optional<error> check_api(std::string_view scope) const {
     if (perms_.allows_api(scope)) return std::nullopt;
     return refusal(errc::permission_denied, "host API \"" + std::string(scope) + "\" is not in the plugin's call_api");
   }
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] std::optional<error> check_storage(bool write, std::string_view key) const {
     if (auto denied = check_api("storage")) return denied;
     if (perms_.storage == storage_scope::none) {
@@ -1153,6 +1223,26 @@ class context {
 
 #include <nlohmann/json.hpp>
 
+// ---- begin aura/core/hints.hpp
+#ifndef AURA_SI_AURA_CORE_HINTS_HPP
+#define AURA_SI_AURA_CORE_HINTS_HPP
+// aura/core/hints.hpp - branch and inlining hints for the dispatch hot path.
+
+// AURA_LIKELY(x): x is almost always true (the bare-allow answer of a hook).
+// AURA_COLD: a rarely taken, out-of-line path; keeps a hook's fast path free of
+// the registers and stack its slow path needs (GCC does not shrink-wrap them).
+#if defined(__GNUC__) || defined(__clang__)
+#define AURA_LIKELY(x) __builtin_expect(!!(x), 1)
+#define AURA_COLD __attribute__((noinline, cold))
+#elif defined(_MSC_VER)
+#define AURA_LIKELY(x) (x)
+#define AURA_COLD __declspec(noinline)
+#else
+#define AURA_LIKELY(x) (x)
+#define AURA_COLD
+#endif
+#endif  // AURA_SI_AURA_CORE_HINTS_HPP
+// ---- end aura/core/hints.hpp
 // ---- begin aura/core/patch.hpp
 #ifndef AURA_SI_AURA_CORE_PATCH_HPP
 #define AURA_SI_AURA_CORE_PATCH_HPP
@@ -1184,8 +1274,9 @@ enum class patch_format : std::uint8_t { merge, json_patch };
 
 
 /// Applies an RFC 7396 merge patch to a copy of `target`.
-[[nodiscard]] inline nlohmann::json apply_merge_patch(nlohmann::json target, const nlohmann::json& patch) {
-  target.merge_patch(patch);
+template <class Json = nlohmann::json>
+[[nodiscard]] nlohmann::json apply_merge_patch(nlohmann::json target, const nlohmann::json& patch) {
+  static_cast<Json&>(target).merge_patch(patch);
   return target;
 }
 
@@ -1229,9 +1320,9 @@ namespace detail {
 }
 
 /// Walks `tokens` from `doc`; nullptr when a step does not exist.
-[[nodiscard]] inline nlohmann::json* walk(nlohmann::json& doc, const std::vector<std::string>& tokens,
-                                          std::size_t count) {
-  nlohmann::json* cur = &doc;
+template <class Json>
+[[nodiscard]] Json* walk(Json& doc, const std::vector<std::string>& tokens, std::size_t count) {
+  Json* cur = &doc;
   for (std::size_t i = 0; i < count; ++i) {
     const auto& t = tokens[i];
     if (cur->is_object()) {
@@ -1258,15 +1349,15 @@ struct patch_op_context {
   }
 };
 
-[[nodiscard]] inline result<void> patch_add(nlohmann::json& doc, const std::string& path,
-                                            nlohmann::json value, const patch_op_context& at) {
+template <class Json>
+[[nodiscard]] result<void> patch_add(Json& doc, const std::string& path, Json value, const patch_op_context& at) {
   auto tokens = split_pointer(path);
   if (!tokens) return at.fail_at(tokens.error().message);
   if (tokens->empty()) {
     doc = std::move(value);
     return {};
   }
-  nlohmann::json* parent = walk(doc, *tokens, tokens->size() - 1);
+  Json* parent = walk(doc, *tokens, tokens->size() - 1);
   if (!parent) return at.fail_at("parent of \"" + path + "\" does not exist");
   const auto& last = tokens->back();
   if (parent->is_object()) {
@@ -1287,29 +1378,29 @@ struct patch_op_context {
   return {};
 }
 
-[[nodiscard]] inline result<nlohmann::json> patch_remove(nlohmann::json& doc, const std::string& path,
-                                                         const patch_op_context& at) {
+template <class Json>
+[[nodiscard]] result<Json> patch_remove(Json& doc, const std::string& path, const patch_op_context& at) {
   auto tokens = split_pointer(path);
   if (!tokens) return at.fail_at(tokens.error().message);
   if (tokens->empty()) {
-    nlohmann::json old = std::move(doc);
+    Json old = std::move(doc);
     doc = nullptr;
     return old;
   }
-  nlohmann::json* parent = walk(doc, *tokens, tokens->size() - 1);
+  Json* parent = walk(doc, *tokens, tokens->size() - 1);
   if (!parent) return at.fail_at("parent of \"" + path + "\" does not exist");
   const auto& last = tokens->back();
   if (parent->is_object()) {
     auto it = parent->find(last);
     if (it == parent->end()) return at.fail_at("\"" + path + "\" does not exist");
-    nlohmann::json old = std::move(*it);
+    Json old = std::move(*it);
     parent->erase(it);
     return old;
   }
   if (parent->is_array()) {
     std::size_t idx = 0;
     if (!parse_index(last, idx) || idx >= parent->size()) return at.fail_at("\"" + path + "\" does not exist");
-    nlohmann::json old = std::move((*parent)[idx]);
+    Json old = std::move((*parent)[idx]);
     parent->erase(parent->begin() + static_cast<std::ptrdiff_t>(idx));
     return old;
   }
@@ -1317,11 +1408,11 @@ struct patch_op_context {
                     ", not an object or array");
 }
 
-[[nodiscard]] inline result<std::string> required_string(const nlohmann::json& op, const char* key,
-                                                         const patch_op_context& at) {
+template <class Json>
+[[nodiscard]] result<std::string> required_string(const Json& op, const char* key, const patch_op_context& at) {
   auto it = op.find(key);
   if (it == op.end() || !it->is_string()) return at.fail_at(std::string("member \"") + key + "\" must be a string");
-  return it->get<std::string>();
+  return it->template get<std::string>();
 }
 
 }  // namespace detail
@@ -1329,10 +1420,14 @@ struct patch_op_context {
 /// Applies an RFC 6902 JSON Patch to a copy of `target`. On any failing
 /// operation the error names the operation index (`where` = "/<index>") and
 /// `target` is returned to nobody: the caller's value is untouched.
-[[nodiscard]] inline result<nlohmann::json> apply_json_patch(const nlohmann::json& target,
-                                                             const nlohmann::json& patch) {
+///
+/// `Json` is always nlohmann::json: a template parameter only so that the body
+/// is compiled where it is called, not in every file including aura (DESIGN §7).
+template <class Json = nlohmann::json>
+[[nodiscard]] result<nlohmann::json> apply_json_patch(const nlohmann::json& target, const nlohmann::json& patch_in) {
+  const Json& patch = patch_in;
   if (!patch.is_array()) return fail(errc::patch_failed, "a JSON Patch must be an array of operations");
-  nlohmann::json doc = target;
+  Json doc = target;
   for (std::size_t i = 0; i < patch.size(); ++i) {
     const auto& op = patch[i];
     detail::patch_op_context at{i, "?"};
@@ -1342,7 +1437,7 @@ struct patch_op_context {
     at.op = *op_name;
     auto path = detail::required_string(op, "path", at);
     if (!path) return fail(std::move(path.error()));
-    auto value_of = [&]() -> result<nlohmann::json> {
+    auto value_of = [&]() -> result<Json> {
       auto it = op.find("value");
       if (it == op.end()) return at.fail_at("member \"value\" is missing");
       return *it;
@@ -1358,7 +1453,7 @@ struct patch_op_context {
       if (!v) return fail(std::move(v.error()));
       auto tokens = detail::split_pointer(*path);
       if (!tokens) return at.fail_at(tokens.error().message);
-      nlohmann::json* slot = detail::walk(doc, *tokens, tokens->size());
+      Json* slot = detail::walk(doc, *tokens, tokens->size());
       if (!slot) return at.fail_at("\"" + *path + "\" does not exist");
       *slot = std::move(*v);
     } else if (at.op == "move" || at.op == "copy") {
@@ -1369,7 +1464,7 @@ struct patch_op_context {
           (*path)[from->size()] == '/') {
         return at.fail_at("cannot move \"" + *from + "\" into its own child \"" + *path + "\"");
       }
-      nlohmann::json value;
+      Json value;
       if (at.op == "move") {
         auto removed = detail::patch_remove(doc, *from, at);
         if (!removed) return fail(std::move(removed.error()));
@@ -1377,7 +1472,7 @@ struct patch_op_context {
       } else {
         auto tokens = detail::split_pointer(*from);
         if (!tokens) return at.fail_at(tokens.error().message);
-        const nlohmann::json* src = detail::walk(doc, *tokens, tokens->size());
+        const Json* src = detail::walk(doc, *tokens, tokens->size());
         if (!src) return at.fail_at("\"from\" location \"" + *from + "\" does not exist");
         value = *src;
       }
@@ -1387,7 +1482,7 @@ struct patch_op_context {
       if (!v) return fail(std::move(v.error()));
       auto tokens = detail::split_pointer(*path);
       if (!tokens) return at.fail_at(tokens.error().message);
-      const nlohmann::json* slot = detail::walk(doc, *tokens, tokens->size());
+      const Json* slot = detail::walk(doc, *tokens, tokens->size());
       if (!slot) return at.fail_at("\"" + *path + "\" does not exist");
       if (*slot != *v) return at.fail_at("value at \"" + *path + "\" is not the expected one");
     } else {
@@ -1398,10 +1493,11 @@ struct patch_op_context {
 }
 
 /// Applies a patch of either format to a copy of `target`.
-[[nodiscard]] inline result<nlohmann::json> apply_patch(const nlohmann::json& target, const nlohmann::json& patch,
-                                                        patch_format format) {
-  if (format == patch_format::json_patch) return apply_json_patch(target, patch);
-  return apply_merge_patch(target, patch);
+template <class Json = nlohmann::json>
+[[nodiscard]] result<nlohmann::json> apply_patch(const nlohmann::json& target, const nlohmann::json& patch,
+                                                 patch_format format) {
+  if (format == patch_format::json_patch) return apply_json_patch<Json>(target, patch);
+  return apply_merge_patch<Json>(target, patch);
 }
 
 }  // namespace aura
@@ -1420,6 +1516,22 @@ enum class decision_kind : std::uint8_t { allow, deny, mutate };
   }
   return "unknown";
 }
+
+namespace detail {
+/// A decision taken apart for the dispatch loop: trivially copyable and two
+/// words, so a hook's call returns it in registers and a bare allow needs no
+/// destructor. `failed` marks a hook that failed (its error travels apart).
+struct raw_decision {
+  void* body = nullptr;
+  decision_kind kind = decision_kind::allow;
+  bool failed = false;
+  [[nodiscard]] bool is_bare_allow() const noexcept {
+    // One test for the common answer (allow is 0): GCC branches three times otherwise.
+    const auto tag = static_cast<std::uintptr_t>(kind) | (static_cast<std::uintptr_t>(failed) << 8);
+    return (reinterpret_cast<std::uintptr_t>(body) | tag) == 0;
+  }
+};
+}  // namespace detail
 
 // ---- the untyped answers a hook spells; each converts into decision<E> ------
 
@@ -1495,30 +1607,14 @@ class decision {
   decision(deny_t d) : kind_(decision_kind::deny) {  // NOLINT
     static_assert(traits::is_dynamic || traits::is_vetoable,
                   "aura::deny on an event that is not aura::vetoable");
-    mutable_body().reason = std::move(d.reason);
+    set_reason(std::move(d.reason));
   }
 
   template <class P>
   decision(mutate_t<P> m) : kind_(decision_kind::mutate) {  // NOLINT
     static_assert(traits::is_dynamic || traits::is_patchable,
                   "aura::mutate on an event that is not aura::patchable");
-    body& b = mutable_body();
-    if constexpr (std::is_same_v<P, json_patch_value>) {
-      b.json = std::move(m.patch.patch);
-      b.format = m.patch.format;
-      b.has_json = true;
-    } else if constexpr (traits::is_dynamic) {
-      static_assert(std::is_convertible_v<P, nlohmann::json>,
-                    "a dynamic event's patch is JSON (a Merge Patch unless a format is given)");
-      b.json = nlohmann::json(std::move(m.patch));
-      b.has_json = true;
-    } else if constexpr (std::is_convertible_v<P, payload_type>) {
-      b.edit = payload_type(std::move(m.patch));
-    } else {
-      static_assert(std::is_invocable_v<P&, payload_type&>,
-                    "aura::mutate takes a new value of the event or a callable void(E&)");
-      b.edit = edit_fn(std::move(m.patch));
-    }
+    set_patch(std::move(m.patch));
   }
 
   template <class A, class Fx>
@@ -1554,6 +1650,8 @@ class decision {
   [[nodiscard]] bool is_allow() const noexcept { return kind_ == decision_kind::allow; }
   [[nodiscard]] bool is_deny() const noexcept { return kind_ == decision_kind::deny; }
   [[nodiscard]] bool is_mutate() const noexcept { return kind_ == decision_kind::mutate; }
+  /// An allow with nothing attached (no effects): the answer a chain can pass over.
+  [[nodiscard]] bool is_bare_allow() const noexcept { return kind_ == decision_kind::allow && !body_; }
   [[nodiscard]] const std::string& reason() const noexcept { return view().reason; }
 
   /// A JSON patch (dynamic events, or a JSON hook on a typed event).
@@ -1599,6 +1697,40 @@ class decision {
     nlohmann::json json;
     std::optional<effects_type> effects;
   };
+  template <class>
+  friend class chain;
+  /// Gives up the body to a raw_decision (see detail::raw_decision).
+  [[nodiscard]] detail::raw_decision release_raw() && noexcept { return {body_.release(), kind_, false}; }
+  [[nodiscard]] static decision adopt_raw(detail::raw_decision r) noexcept {
+    decision d;
+    d.kind_ = r.kind;
+    d.body_.reset(static_cast<body*>(r.body));
+    return d;
+  }
+
+  // Out of line: a hook's deny and mutate branches then cost its allow path nothing.
+  AURA_COLD void set_reason(std::string&& reason) { mutable_body().reason = std::move(reason); }
+  template <class P>
+  AURA_COLD void set_patch(P&& patch) {
+    body& b = mutable_body();
+    if constexpr (std::is_same_v<P, json_patch_value>) {
+      b.json = std::move(patch.patch);
+      b.format = patch.format;
+      b.has_json = true;
+    } else if constexpr (traits::is_dynamic) {
+      static_assert(std::is_convertible_v<P, nlohmann::json>,
+                    "a dynamic event's patch is JSON (a Merge Patch unless a format is given)");
+      b.json = nlohmann::json(std::move(patch));
+      b.has_json = true;
+    } else if constexpr (std::is_convertible_v<P, payload_type>) {
+      b.edit = payload_type(std::move(patch));
+    } else {
+      static_assert(std::is_invocable_v<P&, payload_type&>,
+                    "aura::mutate takes a new value of the event or a callable void(E&)");
+      b.edit = edit_fn(std::move(patch));
+    }
+  }
+
   [[nodiscard]] const body& view() const noexcept {
     static const body empty{};
     return body_ ? *body_ : empty;
@@ -1630,10 +1762,13 @@ namespace aura {
 /// Folds JSON effects (dynamic events): objects merge key by key, arrays
 /// concatenate (so two hooks' injected messages both survive), and any other
 /// value is replaced by the later hook's.
-inline void fold_json_effects(nlohmann::json& acc, const nlohmann::json& add) {
+/// (`Json` is always nlohmann::json: compiled only where called, DESIGN §7.)
+template <class Json = nlohmann::json>
+void fold_json_effects(nlohmann::json& acc_in, const nlohmann::json& add) {
+  Json& acc = acc_in;
   if (add.is_null()) return;
   if (acc.is_object() && add.is_object()) {
-    for (auto it = add.begin(); it != add.end(); ++it) fold_json_effects(acc[it.key()], it.value());
+    for (auto it = add.begin(); it != add.end(); ++it) fold_json_effects<Json>(acc[it.key()], it.value());
     return;
   }
   if (acc.is_array() && add.is_array()) {
@@ -2043,7 +2178,8 @@ struct hook_stats {
 namespace aura {
 
 /// The context dispatch uses when the caller passes none: the host's own.
-[[nodiscard]] inline context& host_context() {
+template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+[[nodiscard]] context& host_context() {
   static context ctx;
   return ctx;
 }
@@ -2068,38 +2204,58 @@ struct json_convertible<T, std::void_t<decltype(nlohmann::json(std::declval<cons
     : std::true_type {};
 
 /// Calls a native hook with whichever of (payload), (envelope), (payload, ctx),
-/// (envelope, ctx) it accepts, and lifts its answer into result<decision<E>>.
+/// (envelope, ctx) it accepts; returns its answer as it is.
 template <class E, class F>
-[[nodiscard]] result<decision<E>> call_native(F& fn, const envelope<E>& env, context& ctx) {
+decltype(auto) call_hook(F& fn, const envelope<E>& env, context& ctx) {
   using payload = payload_t<E>;
-  auto lift = [](auto&& answer) -> result<decision<E>> {
-    using R = std::decay_t<decltype(answer)>;
-    if constexpr (std::is_same_v<R, result<decision<E>>>) {
-      return std::forward<decltype(answer)>(answer);
-    } else {
-      static_assert(std::is_convertible_v<R, decision<E>>,
-                    "a hook returns aura::allow(), aura::deny(...), aura::mutate(...), "
-                    "aura::decision<E> or aura::result<aura::decision<E>>");
-      return decision<E>(std::forward<decltype(answer)>(answer));
-    }
-  };
   if constexpr (std::is_invocable_v<F&, const envelope<E>&, context&>) {
-    return lift(fn(env, ctx));
+    return fn(env, ctx);
   } else if constexpr (std::is_invocable_v<F&, const payload&, context&>) {
-    return lift(fn(env.data, ctx));
+    return fn(env.data, ctx);
   } else if constexpr (std::is_invocable_v<F&, const envelope<E>&>) {
-    return lift(fn(env));
+    return fn(env);
   } else {
     static_assert(std::is_invocable_v<F&, const payload&>,
                   "a hook takes (const E&), (const aura::envelope<E>&), or either plus aura::context&");
-    return lift(fn(env.data));
+    return fn(env.data);
   }
+}
+
+/// Whether a hook answers result<decision<E>> (may fail) rather than a decision.
+template <class E, class R>
+inline constexpr bool answers_result = std::is_same_v<std::decay_t<R>, result<decision<E>>>;
+
+template <class E, class R>
+inline constexpr void check_answer() {
+  static_assert(answers_result<E, R> || std::is_convertible_v<R, decision<E>>,
+                "a hook returns aura::allow(), aura::deny(...), aura::mutate(...), "
+                "aura::decision<E> or aura::result<aura::decision<E>>");
+}
+
+/// Calls a native hook (see call_hook) and lifts its answer into result<decision<E>>.
+template <class E, class F>
+[[nodiscard]] result<decision<E>> call_native(F& fn, const envelope<E>& env, context& ctx) {
+  decltype(auto) answer = call_hook<E>(fn, env, ctx);
+  using R = decltype(answer);
+  check_answer<E, R>();
+  if constexpr (answers_result<E, R>) {
+    return std::forward<R>(answer);
+  } else {
+    return decision<E>(std::forward<R>(answer));
+  }
+}
+
+/// The error a hook's exception becomes (`ex` null: not a std::exception).
+template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+[[nodiscard]] error thrown_error(const std::exception* ex) {
+  if (ex) return error{errc::hook_failed, std::string("hook threw: ") + ex->what(), {}, {}, {}};
+  return error{errc::hook_failed, "hook threw a non-standard exception", {}, {}, {}};
 }
 
 /// Parses a hook's `when` gate once, at registration; a missing name or a bad
 /// expression is an error naming the hook. Shared by every hook runner.
-[[nodiscard]] inline result<std::optional<condition>> parse_gate(const hook_options& opts,
-                                                                 const predicate_registry* registry) {
+template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+[[nodiscard]] result<std::optional<condition>> parse_gate(const hook_options& opts, const predicate_registry* registry) {
   if (opts.name.empty()) return fail(errc::invalid_argument, "a hook needs a name");
   if (opts.when.empty()) return std::optional<condition>{};
   auto parsed = condition::parse(opts.when, registry);
@@ -2115,6 +2271,76 @@ template <class E, class F>
 /// Run order of two hooks: (priority, name).
 [[nodiscard]] inline bool runs_before(const hook_options& a, const hook_options& b) noexcept {
   return a.priority != b.priority ? a.priority < b.priority : a.name < b.name;
+}
+
+/// How placing a hook in a run-ordered list went.
+enum class placement : std::uint8_t { placed, duplicate, missing };
+
+/// Puts `e` into `hooks` in run order, all or nothing; with `replacing`, that
+/// hook leaves in the same step, and `carry(old, e)` may keep its state.
+/// Shared by every hook list (chains, the agent pipelines); `Entry` has `opts`.
+template <class Entry, class Carry, class Order>
+[[nodiscard]] placement place_hook(std::vector<Entry>& hooks, Entry e, std::string_view replacing, Carry&& carry,
+                                   Order&& before) {
+  auto named = [&](std::string_view name) {
+    return std::find_if(hooks.begin(), hooks.end(), [&](const Entry& h) { return h.opts.name == name; });
+  };
+  auto old = replacing.empty() ? hooks.end() : named(replacing);
+  if (!replacing.empty() && old == hooks.end()) return placement::missing;
+  auto same = named(e.opts.name);
+  if (same != hooks.end() && same != old) return placement::duplicate;
+  if (old != hooks.end()) {
+    carry(*old, e);
+    hooks.erase(old);
+  }
+  auto pos = std::upper_bound(hooks.begin(), hooks.end(), e,
+                              [&](const Entry& a, const Entry& b) { return before(a.opts, b.opts); });
+  hooks.insert(pos, std::move(e));
+  return placement::placed;
+}
+
+/// place_hook in the usual (priority, name) run order.
+template <class Entry, class Carry>
+[[nodiscard]] placement place_hook(std::vector<Entry>& hooks, Entry e, std::string_view replacing, Carry&& carry) {
+  return place_hook(hooks, std::move(e), replacing, std::forward<Carry>(carry), runs_before);
+}
+
+/// A hook's failure under its policy: names the hook in `e`, and returns the
+/// reason to stop with when the hook fails closed (nullopt: fail_open, go on).
+[[nodiscard]] inline std::optional<std::string> failure_verdict(const hook_options& h, error& e) {
+  e.hook = h.name;
+  if (e.plugin.empty()) e.plugin = h.plugin;
+  if (h.on_error != failure_policy::fail_closed) return std::nullopt;
+  return "hook \"" + h.name + "\" failed: " + e.message;
+}
+
+/// Removes the hook named `name`; false if there is none.
+template <class Entry>
+bool remove_hook(std::vector<Entry>& hooks, std::string_view name) {
+  auto it = std::find_if(hooks.begin(), hooks.end(), [&](const Entry& e) { return e.opts.name == name; });
+  if (it == hooks.end()) return false;
+  hooks.erase(it);
+  return true;
+}
+
+/// Removes every hook `plugin` owns; returns how many.
+template <class Entry>
+std::size_t remove_plugin_hooks(std::vector<Entry>& hooks, std::string_view plugin) {
+  auto keep = std::remove_if(hooks.begin(), hooks.end(), [&](const Entry& e) { return e.opts.plugin == plugin; });
+  const auto n = static_cast<std::size_t>(hooks.end() - keep);
+  hooks.erase(keep, hooks.end());
+  return n;
+}
+
+/// The error for a placement that failed; `where` is "the chain for \"e\"" or the like.
+[[nodiscard]] inline error placement_error(placement p, const hook_options& opts, std::string_view replacing,
+                                           const std::string& where) {
+  if (p == placement::missing) {
+    return error{errc::not_found, "no hook named \"" + std::string(replacing) + "\" to replace in " + where,
+                 opts.plugin, opts.name, {}};
+  }
+  return error{errc::already_exists, "a hook named \"" + opts.name + "\" is already in " + where, opts.plugin,
+               opts.name, {}};
 }
 
 }  // namespace detail
@@ -2167,33 +2393,31 @@ class chain {
     }
   }
 
+  /// Replaces hook `old_name` with a JSON hook in one step: a dispatch sees the
+  /// old hook or the new one, never both and never neither (plugin upgrades).
+  /// The new hook may keep the old name. not_found if there is no `old_name`.
+  result<void> replace_json(std::string_view old_name, hook_options opts, json_hook fn) {
+    static_assert(detail::json_convertible<payload_type>::value,
+                  "JSON hooks on a typed event need to_json/from_json for it (NLOHMANN_DEFINE_TYPE_...)");
+    if constexpr (traits::is_dynamic) {
+      auto target = std::make_shared<json_hook>(fn);
+      return insert(std::move(opts), &thunk<json_hook>, std::move(target), std::move(fn), old_name);
+    } else {
+      return insert(std::move(opts), nullptr, nullptr, std::move(fn), old_name);
+    }
+  }
+
   /// Removes a hook by name; false if there is none.
   bool remove(std::string_view name) {
     bool found = false;
-    state_.update([&](const snapshot& s) {
-      snapshot n = s;
-      auto it = std::find_if(n.hooks.begin(), n.hooks.end(), [&](const entry& e) { return e.opts.name == name; });
-      if (it != n.hooks.end()) {
-        n.hooks.erase(it);
-        found = true;
-      }
-      n.reindex();
-      return n;
-    });
+    edit([&](snapshot& n) { found = detail::remove_hook(n.hooks, name); });
     return found;
   }
 
   /// Removes every hook a plugin owns; returns how many.
   std::size_t remove_plugin(std::string_view plugin) {
     std::size_t count = 0;
-    state_.update([&](const snapshot& s) {
-      snapshot n = s;
-      auto keep = std::remove_if(n.hooks.begin(), n.hooks.end(), [&](const entry& e) { return e.opts.plugin == plugin; });
-      count = static_cast<std::size_t>(n.hooks.end() - keep);
-      n.hooks.erase(keep, n.hooks.end());
-      n.reindex();
-      return n;
-    });
+    edit([&](snapshot& n) { count = detail::remove_plugin_hooks(n.hooks, plugin); });
     return count;
   }
 
@@ -2268,12 +2492,35 @@ class chain {
     hook_counters counters;
   };
   /// Calls a stored callable: a plain function pointer, so a hook costs one
-  /// indirect call (std::function would add a second).
-  using call_fn = result<decision<E>> (*)(void* target, const envelope<E>& env, context& ctx);
+  /// indirect call (std::function would add a second). It returns the decision
+  /// taken apart (two words, in registers) and puts a failure (error answer,
+  /// exception) in `failure`: the allow path constructs and destroys nothing.
+  using call_fn = detail::raw_decision (*)(void* target, const envelope<E>& env, context& ctx,
+                                           std::optional<error>& failure);
+
+  static detail::raw_decision failed(std::optional<error>& failure, error e) {
+    failure = std::move(e);
+    return {nullptr, decision_kind::allow, true};
+  }
 
   template <class F>
-  static result<decision<E>> thunk(void* target, const envelope<E>& env, context& ctx) {
-    return detail::call_native<E>(*static_cast<F*>(target), env, ctx);
+  static detail::raw_decision thunk(void* target, const envelope<E>& env, context& ctx,
+                                    std::optional<error>& failure) {
+    try {
+      decltype(auto) answer = detail::call_hook<E>(*static_cast<F*>(target), env, ctx);
+      using R = decltype(answer);
+      detail::check_answer<E, R>();
+      if constexpr (detail::answers_result<E, R>) {
+        if (!answer) return failed(failure, std::move(answer.error()));
+        return std::move(*answer).release_raw();
+      } else {
+        return decision<E>(std::forward<R>(answer)).release_raw();
+      }
+    } catch (const std::exception& ex) {
+      return failed(failure, detail::thrown_error(&ex));
+    } catch (...) {
+      return failed(failure, detail::thrown_error(nullptr));
+    }
   }
 
   struct entry {
@@ -2295,6 +2542,7 @@ class chain {
   struct snapshot {
     std::vector<entry> hooks;
     std::vector<hot> order;  // rebuilt after every edit
+    bool ungated = true;     // no hook has a `when` gate or `once`: the fast path may run
     tracing trace = tracing::timings;
     event_flags flags = event_flags::none;
     payload_check<E> check;
@@ -2307,7 +2555,11 @@ class chain {
     void reindex() {
       order.clear();
       order.reserve(hooks.size());
-      for (const entry& e : hooks) order.push_back(hot{e.call, e.target.get(), &e, e.gate.has_value(), e.opts.once});
+      ungated = true;
+      for (const entry& e : hooks) {
+        order.push_back(hot{e.call, e.target.get(), &e, e.gate.has_value(), e.opts.once});
+        if (e.gate || e.opts.once) ungated = false;
+      }
     }
   };
 
@@ -2321,26 +2573,31 @@ class chain {
     });
   }
 
-  result<void> insert(hook_options opts, call_fn call, std::shared_ptr<void> target, json_hook json) {
+  /// "the chain for \"E\"" for a typed chain; a dynamic chain does not know
+  /// its name (the bus's errors add it).
+  [[nodiscard]] static std::string chain_label() {
+    if constexpr (traits::is_dynamic) return "the chain";
+    return "the chain for \"" + std::string(traits::name) + "\"";
+  }
+
+  /// Adds a hook; with `replacing`, removes that hook in the same snapshot.
+  result<void> insert(hook_options opts, call_fn call, std::shared_ptr<void> target, json_hook json,
+                      std::string_view replacing = {}) {
     auto parsed_gate = detail::parse_gate(opts, predicates_.load());
     if (!parsed_gate) return fail(std::move(parsed_gate.error()));
-    std::optional<condition> gate = std::move(*parsed_gate);
-    bool duplicate = false;
+    auto outcome_of = detail::placement::placed;
     state_.update([&](const snapshot& s) {
       snapshot n = s;
-      duplicate = std::any_of(n.hooks.begin(), n.hooks.end(), [&](const entry& e) { return e.opts.name == opts.name; });
-      if (duplicate) return n;
-      entry e{opts, std::move(gate), call, std::move(target), std::move(json), std::make_shared<runtime>()};
-      auto pos = std::upper_bound(n.hooks.begin(), n.hooks.end(), e,
-                                  [](const entry& a, const entry& b) { return detail::runs_before(a.opts, b.opts); });
-      n.hooks.insert(pos, std::move(e));
+      entry e{opts, std::move(*parsed_gate), call, std::move(target), std::move(json), std::make_shared<runtime>()};
+      outcome_of = detail::place_hook(n.hooks, std::move(e), replacing, [](const entry& old, entry& fresh) {
+        if (old.opts.name == fresh.opts.name) fresh.rt = old.rt;  // re-registered: keep its stats and `once`
+      });
+      if (outcome_of != detail::placement::placed) return snapshot(s);
       n.reindex();
       return n;
     });
-    if (duplicate) {
-      error e{errc::already_exists, "a hook named \"" + opts.name + "\" is already in the chain for \"" +
-                                        std::string(traits::name) + "\"", opts.plugin, opts.name, {}};
-      return fail(std::move(e));
+    if (outcome_of != detail::placement::placed) {
+      return fail(detail::placement_error(outcome_of, opts, replacing, chain_label()));
     }
     return {};
   }
@@ -2364,26 +2621,15 @@ class chain {
     bool mutated = false;
     std::optional<envelope<dynamic_event>> json_view;  // typed events: made on first JSON hook
 
-    for (const hot& fast : s.order) {
-      const entry& h = *fast.cold;
-      if (fast.gated && !h.gate->evaluate(ctx.facts())) {
-        if (trace) h.rt->counters.skipped.fetch_add(1, std::memory_order_relaxed);
-        continue;
-      }
-      if (fast.once && h.rt->fired.exchange(true, std::memory_order_acq_rel)) continue;
-
-      const auto start = timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
-      if (trace) detail::current_call_bytes = {};
-      result<decision<E>> answer = invoke(fast, *current, ctx, json_view);
-      std::chrono::nanoseconds took{0};
-      if (timed) took = std::chrono::steady_clock::now() - start;
-
+    // What one hook's answer does to the outcome; true stops the chain.
+    std::optional<error> failure;  // set by a hook call that failed
+    auto settle = [&](const entry& h, decision<E>& d, std::chrono::nanoseconds took) {
       step_result step;
       bool stop = false;
-      if (!answer) {
-        stop = apply_failure(h, std::move(answer.error()), out, step);
+      if (failure) {
+        stop = apply_failure(h, std::move(*failure), out, step);
+        failure.reset();
       } else {
-        decision<E>& d = *answer;
         step.kind = d.kind();
         if (d.is_deny()) {
           if (!has_flag(s.flags, event_flags::vetoable)) {
@@ -2420,7 +2666,34 @@ class chain {
         }
         out.trail.push_back(trail_entry{h.opts.name, h.opts.plugin, step.kind, step.failed, took});
       }
-      if (stop) break;
+      return stop;
+    };
+
+    if (!trace && s.ungated) {
+      // The fast path (no trail, no counters, no gates, no `once`): a hook
+      // answering a bare allow costs its call and one test.
+      for (const hot& fast : s.order) {
+        const detail::raw_decision raw = invoke(fast, *current, ctx, json_view, failure);
+        if (AURA_LIKELY(raw.is_bare_allow())) continue;
+        decision<E> d = decision<E>::adopt_raw(raw);
+        if (settle(*fast.cold, d, std::chrono::nanoseconds{0})) break;
+      }
+    } else {
+      for (const hot& fast : s.order) {
+        const entry& h = *fast.cold;
+        if (fast.gated && !h.gate->evaluate(ctx.facts())) {
+          if (trace) h.rt->counters.skipped.fetch_add(1, std::memory_order_relaxed);
+          continue;
+        }
+        if (fast.once && h.rt->fired.exchange(true, std::memory_order_acq_rel)) continue;
+
+        const auto start = timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
+        if (trace) detail::current_call_bytes = {};
+        decision<E> d = decision<E>::adopt_raw(invoke(fast, *current, ctx, json_view, failure));
+        std::chrono::nanoseconds took{0};
+        if (timed) took = std::chrono::steady_clock::now() - start;
+        if (settle(h, d, took)) break;
+      }
     }
     if (out.verdict != verdict::deny && mutated) out.verdict = verdict::mutate;
     if (owned) {
@@ -2433,23 +2706,33 @@ class chain {
     return out;
   }
 
-  /// Calls one hook; an exception becomes an error, never escapes.
-  [[nodiscard]] result<decision<E>> invoke(const hot& fast, const envelope<E>& env, context& ctx,
-                                           std::optional<envelope<dynamic_event>>& json_view) const {
+  /// Calls one hook; a failure (error answer or exception) lands in `failure`
+  /// and never escapes.
+  [[nodiscard]] detail::raw_decision invoke(const hot& fast, const envelope<E>& env, context& ctx,
+                                            std::optional<envelope<dynamic_event>>& json_view,
+                                            std::optional<error>& failure) const {
+    if (fast.call) return fast.call(fast.target, env, ctx, failure);
+    return invoke_json(*fast.cold, env, ctx, json_view, failure);
+  }
+
+  /// A JSON hook on a typed chain: called through the event's JSON view.
+  [[nodiscard]] detail::raw_decision invoke_json(const entry& h, const envelope<E>& env, context& ctx,
+                                                 std::optional<envelope<dynamic_event>>& json_view,
+                                                 std::optional<error>& failure) const {
     try {
-      if (fast.call) return fast.call(fast.target, env, ctx);
-      const entry& h = *fast.cold;
       if constexpr (!traits::is_dynamic && detail::json_convertible<payload_type>::value) {
         if (!json_view) json_view = to_dynamic(env);
         result<decision<dynamic_event>> r = h.json(*json_view, ctx);
-        if (!r) return fail(std::move(r.error()));
-        return lift_json_decision(std::move(*r));
+        if (!r) return failed(failure, std::move(r.error()));
+        result<decision<E>> lifted = lift_json_decision(std::move(*r));
+        if (!lifted) return failed(failure, std::move(lifted.error()));
+        return std::move(*lifted).release_raw();
       }
-      return fail(errc::hook_failed, "hook has no callable");
+      return failed(failure, error{errc::hook_failed, "hook has no callable", {}, {}, {}});
     } catch (const std::exception& ex) {
-      return fail(errc::hook_failed, std::string("hook threw: ") + ex.what());
+      return failed(failure, detail::thrown_error(&ex));
     } catch (...) {
-      return fail(errc::hook_failed, "hook threw a non-standard exception");
+      return failed(failure, detail::thrown_error(nullptr));
     }
   }
 
@@ -2530,18 +2813,16 @@ class chain {
   };
 
   static bool apply_failure(const entry& h, error e, outcome<E>& out, step_result& step) {
-    e.hook = h.opts.name;
-    if (e.plugin.empty()) e.plugin = h.opts.plugin;
     step.failed = true;
-    const bool closed = h.opts.on_error == failure_policy::fail_closed;
-    step.kind = closed ? decision_kind::deny : decision_kind::allow;
-    if (closed) {
+    auto stop = detail::failure_verdict(h.opts, e);
+    step.kind = stop ? decision_kind::deny : decision_kind::allow;
+    if (stop) {
       out.verdict = verdict::deny;
-      out.reason = "hook \"" + h.opts.name + "\" failed: " + e.message;
+      out.reason = std::move(*stop);
       out.denied_by = h.opts.name;
     }
     out.diagnostics.push_back(std::move(e));
-    return closed;
+    return stop.has_value();
   }
 
   static void violation(const entry& h, std::string what, outcome<E>& out) {
@@ -2589,6 +2870,7 @@ class logger;
 class clock_source;
 class storage;
 class http_client;
+class hook_sink;
 struct http_request;
 struct http_response;
 }  // namespace aura
@@ -2604,6 +2886,17 @@ struct dependent_type {
   using type = T;
 };
 
+/// Moves what an outcome says about the hooks (verdict, reason, trail,
+/// diagnostics) into an outcome of the event's other form (typed <-> JSON).
+template <class To, class From>
+void move_verdict(outcome<To>& to, outcome<From>& from) {
+  to.verdict = from.verdict;
+  to.reason = std::move(from.reason);
+  to.denied_by = std::move(from.denied_by);
+  to.trail = std::move(from.trail);
+  to.diagnostics = std::move(from.diagnostics);
+}
+
 /// One event name's chain, typed or dynamic, behind a common face.
 class topic {
  public:
@@ -2613,6 +2906,7 @@ class topic {
   [[nodiscard]] bool is_dynamic() const noexcept { return type_ == std::type_index(typeid(dynamic_event)); }
 
   virtual result<void> add_json(hook_options opts, json_hook fn) = 0;
+  virtual result<void> replace_json(std::string_view old_name, hook_options opts, json_hook fn) = 0;
   [[nodiscard]] virtual outcome<dynamic_event> emit_json(envelope<dynamic_event> env, context& ctx) = 0;
   virtual bool remove(std::string_view hook) = 0;
   virtual std::size_t remove_plugin(std::string_view plugin) = 0;
@@ -2634,9 +2928,22 @@ class typed_topic final : public topic {
     if constexpr (event_traits<E>::is_dynamic || json_convertible<E>::value) {
       return chain_.add_json(std::move(opts), std::move(fn));
     } else {
-      return fail(errc::unsupported, "event \"" + std::string(event_traits<E>::name) +
-                                          "\" has no JSON form, so JSON hooks cannot join its chain");
+      return no_json_form();
     }
+  }
+
+  result<void> replace_json(std::string_view old_name, hook_options opts, json_hook fn) override {
+    if constexpr (event_traits<E>::is_dynamic || json_convertible<E>::value) {
+      return chain_.replace_json(old_name, std::move(opts), std::move(fn));
+    } else {
+      (void)old_name;
+      return no_json_form();
+    }
+  }
+
+  [[nodiscard]] static result<void> no_json_form() {
+    return fail(errc::unsupported, "event \"" + std::string(event_traits<E>::name) +
+                                        "\" has no JSON form, so JSON hooks cannot join its chain");
   }
 
   [[nodiscard]] outcome<dynamic_event> emit_json(envelope<dynamic_event> env, context& ctx) override {
@@ -2662,13 +2969,9 @@ class typed_topic final : public topic {
       typed.session = std::move(env.session);
       typed.meta = std::move(env.meta);
       outcome<E> r = chain_.dispatch(std::move(typed), ctx);
-      out.verdict = r.verdict;
-      out.reason = std::move(r.reason);
-      out.denied_by = std::move(r.denied_by);
+      move_verdict(out, r);
       out.data = nlohmann::json(r.data);
       out.effects = nlohmann::json(r.effects);
-      out.trail = std::move(r.trail);
-      out.diagnostics = std::move(r.diagnostics);
       return out;
     } else {
       outcome<dynamic_event> out;
@@ -2796,7 +3099,7 @@ class basic_bus {
   result<void> on(const std::string& name, hook_options opts, json_hook fn) {
     auto t = topic_for(name, typeid(dyn_event), [&] { return make_dynamic(); });
     if (!t) return fail(std::move(t.error()));
-    return (*t)->add_json(std::move(opts), std::move(fn));
+    return named_event((*t)->add_json(std::move(opts), std::move(fn)), **t, name);
   }
 
   /// Dispatches a JSON event by name.
@@ -2822,6 +3125,18 @@ class basic_bus {
     auto map = topics_.acquire();
     auto it = map->find(event);
     return it != map->end() && it->second->remove(hook);
+  }
+
+  /// Replaces JSON hook `old_hook` of event `event` in one step (see
+  /// chain::replace_json): each dispatch runs the old hook or the new one.
+  result<void> replace(std::string_view event, std::string_view old_hook, hook_options opts, json_hook fn) {
+    auto map = topics_.acquire();
+    auto it = map->find(event);
+    if (it == map->end()) {
+      return fail(error{errc::not_found, "no chain for event \"" + std::string(event) + "\" to replace a hook in",
+                        opts.plugin, opts.name, {}});
+    }
+    return named_event(it->second->replace_json(old_hook, std::move(opts), std::move(fn)), *it->second, event);
   }
 
   /// Removes every hook a plugin owns, on every event; returns how many.
@@ -2862,6 +3177,12 @@ class basic_bus {
 
  private:
   using topic_map = std::map<std::string, std::shared_ptr<detail::topic>, std::less<>>;
+
+  /// A dynamic chain's errors do not know the event's name (a typed one's do).
+  static result<void> named_event(result<void> r, const detail::topic& t, std::string_view event) {
+    if (!r && t.is_dynamic()) r.error().message += " for \"" + std::string(event) + "\"";
+    return r;
+  }
 
   std::shared_ptr<detail::topic> make_dynamic() {
     auto t = std::make_shared<detail::typed_topic<dyn_event>>(trace_);
@@ -2931,11 +3252,7 @@ class basic_bus {
   [[nodiscard]] static outcome<E> through_json(detail::topic& t, envelope<E> env, context& ctx) {
     outcome<dyn_event> r = t.emit_json(to_dynamic(env), ctx);
     outcome<E> out;
-    out.verdict = r.verdict;
-    out.reason = std::move(r.reason);
-    out.denied_by = std::move(r.denied_by);
-    out.trail = std::move(r.trail);
-    out.diagnostics = std::move(r.diagnostics);
+    detail::move_verdict(out, r);
     out.data = std::move(env.data);
     if (r.verdict == verdict::mutate) {
       try {
@@ -2966,6 +3283,34 @@ class basic_bus {
 }  // namespace aura
 #endif  // AURA_SI_AURA_CORE_BUS_HPP
 // ---- end aura/core/bus.hpp
+// ---- begin aura/core/hook_sink.hpp
+#ifndef AURA_SI_AURA_CORE_HOOK_SINK_HPP
+#define AURA_SI_AURA_CORE_HOOK_SINK_HPP
+// aura/core/hook_sink.hpp - a place JSON hooks join by name: a bus event's
+// chain, or a host's own pipeline (the agent's tool and transform runners).
+
+#include <string_view>
+
+
+namespace aura {
+
+/// Where a plugin host joins the hooks of one event. The bus is the default;
+/// a host routes an event elsewhere (aura::agent::sink_for) so that plugin
+/// hooks run under that runner's rules, e.g. per-tool schema re-validation.
+class hook_sink {
+ public:
+  virtual ~hook_sink() = default;
+  /// Adds a JSON hook; errors as chain::add_json.
+  virtual result<void> add(hook_options opts, json_hook fn) = 0;
+  /// Replaces `old_name` in one step: a concurrent run sees one of the two.
+  virtual result<void> replace(std::string_view old_name, hook_options opts, json_hook fn) = 0;
+  /// Removes a hook by name; false if there is none.
+  virtual bool remove(std::string_view name) = 0;
+};
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_HOOK_SINK_HPP
+// ---- end aura/core/hook_sink.hpp
 // ---- begin aura/core/version.hpp
 #ifndef AURA_SI_AURA_CORE_VERSION_HPP
 #define AURA_SI_AURA_CORE_VERSION_HPP
@@ -3014,38 +3359,44 @@ inline constexpr int version = 1;
 /// How many bytes of a bad answer a diagnostic quotes.
 inline constexpr std::size_t quote_limit = 256;
 
+// Each function below is a template over `Json` (always nlohmann::json) so that
+// its body depends on a template parameter: it is then compiled only in the
+// files that call it, not in every file that includes aura (DESIGN §7).
+
 /// `bytes` as a JSON string literal, cut to `limit` bytes with a note of the full size.
-[[nodiscard]] inline std::string quote(std::string_view bytes, std::size_t limit = quote_limit) {
+template <class Json = nlohmann::json>
+[[nodiscard]] std::string quote(std::string_view bytes, std::size_t limit = quote_limit) {
   std::string cut(bytes.substr(0, limit));
   // dump() rejects invalid UTF-8 by default; replace it so any bytes can be quoted.
-  std::string out = nlohmann::json(cut).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string out = Json(cut).dump(-1, ' ', false, Json::error_handler_t::replace);
   if (bytes.size() > limit) out += "... (" + std::to_string(bytes.size()) + " bytes)";
   return out;
 }
 
 /// The request for one hook call.
-[[nodiscard]] inline nlohmann::json request(std::string_view hook, const envelope<dynamic_event>& event,
-                                            const nlohmann::json& config) {
-  return nlohmann::json{{"aura", version},
-                        {"hook", hook},
-                        {"event", event},
-                        {"config", config.is_null() ? nlohmann::json::object() : config}};
+template <class Json = nlohmann::json>
+[[nodiscard]] nlohmann::json request(std::string_view hook, const envelope<dynamic_event>& event,
+                                     const nlohmann::json& config) {
+  const Json& cfg = config;
+  return Json{{"aura", version}, {"hook", hook}, {"event", event}, {"config", cfg.is_null() ? Json::object() : cfg}};
 }
 
 /// Reads a decision from parsed JSON; `raw` (if given) is quoted in errors.
-[[nodiscard]] inline result<decision<dynamic_event>> parse_decision(const nlohmann::json& j,
-                                                                    std::string_view raw = {}) {
+template <class Json = nlohmann::json>
+[[nodiscard]] result<decision<dynamic_event>> parse_decision(const nlohmann::json& answer,
+                                                             std::string_view raw = {}) {
+  const Json& j = answer;
   // The quote is made only for an error: a valid answer is never re-serialised.
   auto bad = [&](std::string what, std::string where) {
     const std::string shown =
-        raw.empty() ? quote(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)) : quote(raw);
+        raw.empty() ? quote<Json>(j.dump(-1, ' ', false, Json::error_handler_t::replace)) : quote<Json>(raw);
     return fail(errc::protocol_error, what + " in answer " + shown, std::move(where));
   };
   if (!j.is_object()) return bad("a decision must be a JSON object", "");
   auto kind_it = j.find("decision");
   if (kind_it == j.end()) return bad("missing \"decision\"", "/decision");
   if (!kind_it->is_string()) return bad("\"decision\" must be a string", "/decision");
-  const auto& kind = kind_it->get_ref<const std::string&>();
+  const auto& kind = kind_it->template get_ref<const std::string&>();
 
   decision<dynamic_event> d;
   if (kind == "allow") {
@@ -3053,7 +3404,8 @@ inline constexpr std::size_t quote_limit = 256;
   } else if (kind == "deny") {
     auto r = j.find("reason");
     if (r == j.end() || !r->is_string()) return bad("a deny needs a string \"reason\"", "/reason");
-    d = decision<dynamic_event>::from_wire(decision_kind::deny, r->get<std::string>(), {}, patch_format::merge);
+    d = decision<dynamic_event>::from_wire(decision_kind::deny, r->template get<std::string>(), {},
+                                           patch_format::merge);
   } else if (kind == "mutate") {
     auto p = j.find("patch");
     if (p == j.end()) return bad("a mutate needs a \"patch\"", "/patch");
@@ -3082,15 +3434,17 @@ inline constexpr std::size_t quote_limit = 256;
 }
 
 /// Parses and reads a decision from raw bytes (one JSON document).
-[[nodiscard]] inline result<decision<dynamic_event>> parse_decision(std::string_view bytes) {
-  nlohmann::json j = nlohmann::json::parse(bytes.begin(), bytes.end(), nullptr, false);
-  if (j.is_discarded()) return fail(errc::protocol_error, "answer is not JSON: " + quote(bytes));
-  return parse_decision(j, bytes);
+template <class Json = nlohmann::json>
+[[nodiscard]] result<decision<dynamic_event>> parse_decision(std::string_view bytes) {
+  Json j = Json::parse(bytes.begin(), bytes.end(), nullptr, false);
+  if (j.is_discarded()) return fail(errc::protocol_error, "answer is not JSON: " + quote<Json>(bytes));
+  return parse_decision<Json>(j, bytes);
 }
 
 /// The wire form of a decision (what a plugin written with aura answers).
-[[nodiscard]] inline nlohmann::json encode(const decision<dynamic_event>& d) {
-  nlohmann::json j{{"decision", to_string(d.kind())}};
+template <class Json = nlohmann::json>
+[[nodiscard]] nlohmann::json encode(const decision<dynamic_event>& d) {
+  Json j{{"decision", to_string(d.kind())}};
   if (d.is_deny()) j["reason"] = d.reason();
   if (d.is_mutate()) {
     j["patch"] = d.json_patch();
@@ -3163,14 +3517,19 @@ using resolver = std::function<std::optional<nlohmann::json>(std::string_view ur
 
 /// A resolver that serves documents from a map keyed by absolute URI. A key
 /// may carry an empty fragment ("http://x/a.json#"); it is ignored.
-[[nodiscard]] inline resolver map_resolver(std::map<std::string, nlohmann::json> documents) {
-  std::map<std::string, nlohmann::json, std::less<>> docs;
+///
+/// A template (a braced list gives the default map type) only so that the
+/// map and the std::function are generated where it is called.
+template <class Documents = std::map<std::string, nlohmann::json>>
+[[nodiscard]] resolver map_resolver(Documents documents) {
+  using document = typename Documents::mapped_type;  // nlohmann::json; dependent, so nothing is generated here
+  std::map<std::string, document, std::less<>> docs;
   for (auto& [uri, doc] : documents) {
     std::string key = uri;
     if (!key.empty() && key.back() == '#') key.pop_back();
     docs.emplace(std::move(key), std::move(doc));
   }
-  return [docs = std::move(docs)](std::string_view uri) -> std::optional<nlohmann::json> {
+  return [docs = std::move(docs)](std::string_view uri) -> std::optional<document> {
     auto it = docs.find(uri);
     if (it == docs.end()) return std::nullopt;
     return it->second;
@@ -3319,6 +3678,7 @@ struct validation_error {
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <string_view>
@@ -4505,6 +4865,22 @@ template <class Unused = void>
 #endif  // AURA_SI_AURA_SCHEMA_DETAIL_FORMAT_HPP
 // ---- end aura/schema/detail/format.hpp
 
+// Inlining hints for validate()'s walk: the per-node function stays small
+// (its prologue is paid per instance value), the bulky groups stay out of it.
+#if defined(__GNUC__) || defined(__clang__)
+#define AURA_SCHEMA_LIKELY(x) __builtin_expect(!!(x), 1)
+#define AURA_SCHEMA_ALWAYS_INLINE inline __attribute__((always_inline))
+#define AURA_SCHEMA_NOINLINE __attribute__((noinline))
+#elif defined(_MSC_VER)
+#define AURA_SCHEMA_LIKELY(x) (x)
+#define AURA_SCHEMA_ALWAYS_INLINE __forceinline
+#define AURA_SCHEMA_NOINLINE __declspec(noinline)
+#else
+#define AURA_SCHEMA_LIKELY(x) (x)
+#define AURA_SCHEMA_ALWAYS_INLINE inline
+#define AURA_SCHEMA_NOINLINE
+#endif
+
 namespace aura::schema::detail {
 
 using node_id = std::uint32_t;
@@ -4538,10 +4914,36 @@ enum has_bit : std::uint32_t {
   h_scalar_only = h_type | h_const | h_enum | h_number | h_string,  // a leaf: no subschemas
 };
 
+/// The first 8 bytes of a name as a big-endian integer, zero padded: one
+/// integer compare orders or tells apart most property names. Reads exactly
+/// `n` bytes (overlapping loads), never past the end.
+[[nodiscard]] AURA_SCHEMA_ALWAYS_INLINE std::uint64_t name_prefix(const char* p, std::size_t n) noexcept {
+  auto be32 = [p](std::size_t i) -> std::uint64_t {
+    std::uint32_t v;
+    std::memcpy(&v, p + i, 4);
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    v = __builtin_bswap32(v);
+#elif !(defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__)
+    const auto* b = reinterpret_cast<const unsigned char*>(p + i);
+    v = std::uint32_t{b[0]} << 24 | std::uint32_t{b[1]} << 16 | std::uint32_t{b[2]} << 8 | b[3];
+#endif
+    return v;
+  };
+  auto byte = [p](std::size_t i) -> std::uint64_t { return static_cast<unsigned char>(p[i]); };
+  if (n >= 8) return be32(0) << 32 | be32(4);
+  if (n >= 4) return be32(0) << 32 | be32(n - 4) << (8 * (8 - n));
+  if (n >= 2) return (byte(0) << 8 | byte(1)) << 48 | (byte(n - 2) << 8 | byte(n - 1)) << (8 * (8 - n));
+  return n == 1 ? byte(0) << 56 : 0;
+}
+
+[[nodiscard]] AURA_SCHEMA_ALWAYS_INLINE std::uint64_t name_prefix(std::string_view s) noexcept { return name_prefix(s.data(), s.size()); }
+
+/// A name with its prefix, for comparisons against instance keys.
 struct named_node {
   std::string name;
   node_id schema = no_node;
   bool required = false;  // in `properties`: also listed in `required`
+  std::uint64_t prefix = 0;  // name_prefix(name), set by the compiler for `properties`
 };
 
 struct pattern_node {
@@ -4575,6 +4977,7 @@ struct node {
   // strings
   std::size_t min_length = 0, max_length = no_limit;
   std::vector<std::string> enum_strings;  // the enum when all its values are strings: compared directly
+  std::vector<std::uint64_t> enum_prefixes;  // name_prefix of each enum string
 
   // objects
   std::size_t min_properties = 0, max_properties = no_limit;
@@ -4968,16 +5371,20 @@ struct scope_frame {
   std::uint32_t resource;
 };
 
+// The helpers below are templates on the JSON type only so that nothing of
+// them is generated where the schema module is merely included.
+
 /// What the keywords of one instance location evaluated successfully, for
 /// `unevaluatedProperties` / `unevaluatedItems`.
-struct annotations {
-  std::vector<const nlohmann::json*> props;  // values of evaluated members
+template <class Json>
+struct basic_annotations {
+  std::vector<const Json*> props;  // values of evaluated members
   bool all_props = false;
   std::size_t items = 0;  // items [0, items) evaluated
   bool all_items = false;
   std::vector<std::size_t> item_indices;  // matched by `contains`
 
-  void merge(const annotations& o) {
+  void merge(const basic_annotations& o) {
     props.insert(props.end(), o.props.begin(), o.props.end());
     all_props = all_props || o.all_props;
     items = std::max(items, o.items);
@@ -4987,7 +5394,8 @@ struct annotations {
 };
 
 /// Where `check()` is, and what it found.
-struct report {
+template <class Json>
+struct basic_report {
   std::vector<validation_error>* out;
   std::string instance;
   std::string keyword;
@@ -5023,16 +5431,25 @@ class path_push {
   std::size_t n_ = 0;
 };
 
-/// std::string::compare without the library call: property names and enum
-/// strings are short and usually differ in their first bytes.
-[[nodiscard]] inline int compare_keys(const std::string& a, const std::string& b) noexcept {
-  const std::size_t n = a.size() < b.size() ? a.size() : b.size();
-  const char* x = a.data();
-  const char* y = b.data();
-  for (std::size_t i = 0; i < n; ++i) {
-    if (x[i] != y[i]) return static_cast<unsigned char>(x[i]) < static_cast<unsigned char>(y[i]) ? -1 : 1;
+/// std::string::compare for a schema name and an instance key, given both
+/// prefixes (name_prefix): property names are short and usually differ in
+/// their first 8 bytes, so one integer compare decides.
+[[nodiscard]] inline int compare_names(std::uint64_t pa, const std::string& a, std::uint64_t pb,
+                                       const std::string& b) noexcept {
+  if (pa != pb) return pa < pb ? -1 : 1;
+  // equal prefixes: a name of at most 8 bytes is a prefix of the other
+  if (a.size() > 8 && b.size() > 8) {
+    int c = std::string_view(a).substr(8).compare(std::string_view(b).substr(8));
+    if (c != 0) return c;
   }
   return a.size() < b.size() ? -1 : (a.size() > b.size() ? 1 : 0);
+}
+
+/// Equality of two strings whose prefixes are known.
+[[nodiscard]] inline bool same_name(std::uint64_t pa, const std::string& a, std::uint64_t pb,
+                                    const std::string& b) noexcept {
+  return pa == pb && a.size() == b.size() &&
+         (a.size() <= 8 || std::string_view(a).substr(8) == std::string_view(b).substr(8));
 }
 
 template <class Json>
@@ -5052,6 +5469,43 @@ template <class Json>
     }
     default: return 0;
   }
+}
+
+/// A number instance as a double, without nlohmann's out-of-line get<double>.
+template <class Json>
+[[nodiscard]] double number_value(const Json& j) noexcept {
+  if (j.is_number_integer()) {
+    if (j.is_number_unsigned()) return static_cast<double>(*j.template get_ptr<const typename Json::number_unsigned_t*>());
+    return static_cast<double>(*j.template get_ptr<const typename Json::number_integer_t*>());
+  }
+  return *j.template get_ptr<const typename Json::number_float_t*>();
+}
+
+template <class Json>
+AURA_SCHEMA_NOINLINE std::uint8_t type_bits_slow(const Json& j) noexcept {
+  return type_bits_of(j);
+}
+
+/// type_bits_of by table lookup, for the fast path: nlohmann's value_t is a
+/// small dense enum; only a float (7, and the non-JSON kinds above it) needs
+/// its value looked at.
+template <class Json>
+struct type_table {
+  using vt = typename Json::value_t;
+  static_assert(static_cast<int>(vt::null) == 0 && static_cast<int>(vt::object) == 1 &&
+                static_cast<int>(vt::array) == 2 && static_cast<int>(vt::string) == 3 &&
+                static_cast<int>(vt::boolean) == 4 && static_cast<int>(vt::number_integer) == 5 &&
+                static_cast<int>(vt::number_unsigned) == 6 && static_cast<int>(vt::number_float) == 7);
+  static constexpr unsigned exact = 7;  // kinds below this have their bits in `bits`
+  static constexpr std::uint8_t bits[exact] = {t_null,    t_object, t_array, t_string,
+                                               t_boolean, t_number | t_integer, t_number | t_integer};
+};
+
+template <class Json>
+[[nodiscard]] std::uint8_t type_bits_fast(const Json& j) noexcept {
+  const auto t = static_cast<unsigned>(j.type());
+  if (t < type_table<Json>::exact) return type_table<Json>::bits[t];
+  return type_bits_slow(j);
 }
 
 [[nodiscard]] inline std::string type_names(std::uint8_t bits) {
@@ -5095,6 +5549,8 @@ class evaluator {
   /// Deeper nesting than this (instance depth plus `$ref` hops) fails with
   /// `too_deep` instead of exhausting the thread's stack.
   static constexpr unsigned max_depth = 1000;
+  using annotations = basic_annotations<Json>;
+  using report = basic_report<Json>;
 
   explicit evaluator(const tree& t) noexcept : t_(t) {}
 
@@ -5124,13 +5580,239 @@ class evaluator {
     return ok;
   }
 
+ public:
+  /// validate()'s walk: the answers of eval<false>, with no annotations to
+  /// collect (a node using unevaluated* hands its subtree to eval), no
+  /// report, and the common keywords checked without the generic plumbing.
+  bool fast(node_id id, const Json& inst, const scope_frame* scope, unsigned depth) const {
+    const node& n = t_.nodes[id];
+    const std::uint32_t has = n.has;
+    // Only tail calls below, so this function needs no saved registers: it
+    // runs once per instance value.
+    const auto kind = static_cast<unsigned>(inst.type());
+    if (AURA_SCHEMA_LIKELY((has & ~std::uint32_t{h_type | h_number | h_string | h_array | h_object}) == 0) &&
+        AURA_SCHEMA_LIKELY(has != 0) && AURA_SCHEMA_LIKELY(depth <= max_depth) &&
+        AURA_SCHEMA_LIKELY(kind < type_table<Json>::exact)) {
+      if ((has & h_type) != 0 && (type_table<Json>::bits[kind] & n.types) == 0) return false;
+      using vt = typename Json::value_t;
+      switch (inst.type()) {
+        case vt::number_integer:
+        case vt::number_unsigned: return (has & h_number) == 0 || fast_number(n, inst);
+        case vt::string: return (has & h_string) == 0 || fast_string(n, inst);
+        case vt::array: return (has & h_array) == 0 || fast_array(n, inst, scope, depth);
+        case vt::object: return (has & h_object) == 0 || fast_object(n, inst, scope, depth);
+        default: return true;
+      }
+    }
+    if (has == h_enum && depth <= max_depth) return enum_has(n, inst);
+    return fast_general(id, n, inst, scope, depth);
+  }
+
+  /// The subschema of a member or an item: a `type`-only schema (common in
+  /// tool arguments) is checked in the caller's loop, without a call.
+  AURA_SCHEMA_ALWAYS_INLINE bool fast_child(node_id id, const Json& inst, const scope_frame* scope,
+                                            unsigned depth) const {
+    const node& c = t_.nodes[id];
+    const auto kind = static_cast<unsigned>(inst.type());
+    if (c.has == h_type && depth <= max_depth && kind < type_table<Json>::exact)
+      return (type_table<Json>::bits[kind] & c.types) != 0;
+    return fast(id, inst, scope, depth);
+  }
+
  private:
+  AURA_SCHEMA_NOINLINE bool fast_number(const node& n, const Json& inst) const noexcept {
+    return numbers<false>(n, inst, nullptr);
+  }
+  AURA_SCHEMA_NOINLINE bool fast_string(const node& n, const Json& inst) const noexcept {
+    return strings<false>(n, inst, nullptr);
+  }
+
+  AURA_SCHEMA_NOINLINE bool enum_has(const node& n, const Json& inst) const noexcept {
+    if (!n.enum_strings.empty()) {
+      if (!inst.is_string()) return false;
+      const auto& str = *inst.template get_ptr<const std::string*>();
+      const std::uint64_t sp = name_prefix(str);
+      const std::size_t count = n.enum_strings.size();
+      for (std::size_t i = 0; i < count; ++i)
+        if (same_name(n.enum_prefixes[i], n.enum_strings[i], sp, str)) return true;
+      return false;
+    }
+    for (const auto& v : n.enum_values)
+      if (inst == v) return true;
+    return false;
+  }
+
+  // Everything fast() does not inline: `false`, depth, unevaluated*, const,
+  // $ref and the in-place applicators.
+  AURA_SCHEMA_NOINLINE bool fast_general(node_id id, const node& n, const Json& inst, const scope_frame* scope, unsigned depth) const {
+    if (n.has == 0) return !n.is_false;
+    if ((n.has & h_unevaluated) != 0 || depth > max_depth) return eval<false>(id, inst, scope, nullptr, nullptr, depth);
+    scope_frame frame{scope, n.resource};
+    if (scope == nullptr || scope->resource != n.resource) scope = &frame;
+    if ((n.has & h_type) != 0 && (type_bits_fast(inst) & n.types) == 0) return false;
+    if ((n.has & h_const) != 0 && !(inst == n.const_value)) return false;
+    if ((n.has & h_enum) != 0 && !enum_has(n, inst)) return false;
+    using vt = typename Json::value_t;
+    switch (inst.type()) {
+      case vt::number_integer:
+      case vt::number_unsigned:
+      case vt::number_float:
+        if ((n.has & h_number) != 0 && !numbers<false>(n, inst, nullptr)) return false;
+        break;
+      case vt::string:
+        if ((n.has & h_string) != 0 && !strings<false>(n, inst, nullptr)) return false;
+        break;
+      case vt::array:
+        if ((n.has & h_array) != 0 && !fast_array(n, inst, scope, depth)) return false;
+        break;
+      case vt::object:
+        if ((n.has & h_object) != 0 && !fast_object(n, inst, scope, depth)) return false;
+        break;
+      default: break;
+    }
+    if ((n.has & h_ref) != 0) {
+      if (n.ref != no_node && !fast(n.ref, inst, scope, depth + 1)) return false;
+      if (n.dynamic_ref != no_node && !fast(dynamic_target(n, scope), inst, scope, depth + 1)) return false;
+    }
+    if ((n.has & h_inplace) != 0) {
+      for (node_id c : n.all_of)
+        if (!fast(c, inst, scope, depth + 1)) return false;
+      if (!n.any_of.empty()) {
+        bool any = false;
+        for (node_id c : n.any_of)
+          if (fast(c, inst, scope, depth + 1)) {
+            any = true;
+            break;
+          }
+        if (!any) return false;
+      }
+      if (!n.one_of.empty()) {
+        std::size_t count = 0;
+        for (std::size_t i = 0; i < n.one_of.size() && count < 2; ++i) count += fast(n.one_of[i], inst, scope, depth + 1) ? 1 : 0;
+        if (count != 1) return false;
+      }
+      if (n.not_schema != no_node && fast(n.not_schema, inst, scope, depth + 1)) return false;
+      if (n.if_schema != no_node) {
+        node_id next = fast(n.if_schema, inst, scope, depth + 1) ? n.then_schema : n.else_schema;
+        if (next != no_node && !fast(next, inst, scope, depth + 1)) return false;
+      }
+    }
+    return true;
+  }
+
+  // Subschemas of arrays and objects are one level deeper in the instance;
+  // the node's resource joins the dynamic scope before they are entered.
+  AURA_SCHEMA_NOINLINE bool fast_array(const node& n, const Json& inst, const scope_frame* scope, unsigned depth) const {
+    scope_frame frame{scope, n.resource};
+    if (scope == nullptr || scope->resource != n.resource) scope = &frame;
+    const auto& arr = *inst.template get_ptr<const typename Json::array_t*>();
+    const std::size_t size = arr.size();
+    if (size < n.min_items || size > n.max_items) return false;
+    if (n.unique_items && size > 1) {
+      std::size_t first = 0, second = 0;
+      if (!all_unique(arr, first, second)) return false;
+    }
+    const std::size_t prefix = std::min(size, n.prefix_items.size());
+    for (std::size_t i = 0; i < prefix; ++i)
+      if (!fast_child(n.prefix_items[i], arr[i], scope, depth + 1)) return false;
+    if (n.items != no_node)
+      for (std::size_t i = prefix; i < size; ++i)
+        if (!fast_child(n.items, arr[i], scope, depth + 1)) return false;
+    if (n.contains != no_node) {
+      std::size_t matches = 0;
+      for (std::size_t i = 0; i < size; ++i) {
+        if (fast(n.contains, arr[i], scope, depth + 1) && ++matches >= n.min_contains && n.max_contains == no_limit)
+          break;
+        if (matches > n.max_contains) return false;
+      }
+      if (matches < n.min_contains || matches > n.max_contains) return false;
+    }
+    return true;
+  }
+
+  // The members are walked last, in a function of their own (few live
+  // values, no spills) reached by a tail call; the rarer keywords first.
+  AURA_SCHEMA_NOINLINE bool fast_object(const node& n, const Json& inst, const scope_frame* scope, unsigned depth) const {
+    const auto& obj = *inst.template get_ptr<const typename Json::object_t*>();
+    const std::size_t size = obj.size();
+    if (size < n.min_properties || size > n.max_properties) return false;
+    if ((!n.required_extra.empty() || !n.dependent_required.empty() || n.property_names != no_node ||
+         !n.dependent_schemas.empty()) &&
+        !fast_object_lookups(n, inst, scope, depth))
+      return false;
+    if (!n.pattern_properties.empty()) return fast_members<true>(n, obj, scope, depth);
+    if (!n.properties.empty() || n.additional_properties != no_node) return fast_members<false>(n, obj, scope, depth);
+    return true;
+  }
+
+  template <bool Patterns>
+  AURA_SCHEMA_NOINLINE bool fast_members(const node& n, const typename Json::object_t& obj, const scope_frame* scope,
+                                         unsigned depth) const {
+    scope_frame frame{scope, n.resource};
+    if (scope == nullptr || scope->resource != n.resource) scope = &frame;
+    const named_node* props = n.properties.data();
+    const named_node* const props_end = props + n.properties.size();
+    const node_id additional = n.additional_properties;
+    const bool additional_forbidden = additional != no_node && t_.nodes[additional].is_false;
+    std::size_t required_seen = 0;
+    for (const auto& [key, value] : obj) {
+      bool matched = false;
+      // instance members and `properties` are both sorted by key: merge
+      if (props != props_end) {
+        const std::uint64_t kp = name_prefix(key);
+        int order = 1;
+        while (props != props_end && (order = compare_names(props->prefix, props->name, kp, key)) < 0) ++props;
+        if (order == 0) {
+          matched = true;
+          required_seen += props->required ? 1 : 0;
+          if (!fast_child(props->schema, value, scope, depth + 1)) return false;
+        }
+      }
+      if constexpr (Patterns) {
+        for (const auto& pp : n.pattern_properties) {
+          if (!t_.regexes[pp.regex].search(key)) continue;
+          matched = true;
+          if (!fast(pp.schema, value, scope, depth + 1)) return false;
+        }
+      }
+      if (!matched && additional != no_node && (additional_forbidden || !fast(additional, value, scope, depth + 1)))
+        return false;
+    }
+    return required_seen == n.required_in_properties;
+  }
+
+  AURA_SCHEMA_NOINLINE bool fast_object_lookups(const node& n, const Json& inst, const scope_frame* scope,
+                                                unsigned depth) const {
+    scope_frame frame{scope, n.resource};
+    if (scope == nullptr || scope->resource != n.resource) scope = &frame;
+    const auto& obj = *inst.template get_ptr<const typename Json::object_t*>();
+    for (const auto& name : n.required_extra)
+      if (obj.find(name) == obj.end()) return false;
+    for (const auto& dep : n.dependent_required) {
+      if (obj.find(dep.name) == obj.end()) continue;
+      for (const auto& name : dep.required)
+        if (obj.find(name) == obj.end()) return false;
+    }
+    if (n.property_names != no_node) {
+      for (const auto& member : obj) {
+        Json name = member.first;
+        if (!eval<false>(n.property_names, name, scope, nullptr, nullptr, depth + 1)) return false;
+      }
+    }
+    for (const auto& dep : n.dependent_schemas) {
+      if (obj.find(dep.name) == obj.end()) continue;
+      if (!fast(dep.schema, inst, scope, depth + 1)) return false;
+    }
+    return true;
+  }
+
   // A member's or item's subschema. Leaves (only scalar keywords) skip the
-  // node prologue: they have no subschema, so no scope or depth to track.
+  // node prologue: they have no subschema, so no scope to track.
   template <bool R>
   bool child(node_id id, const Json& inst, const scope_frame* scope, report* rep, unsigned depth) const {
     const node& c = t_.nodes[id];
-    if (c.has != 0 && (c.has & ~std::uint32_t{h_scalar_only}) == 0) return keywords<R>(c, inst, scope, nullptr, rep, depth);
+    if (c.has != 0 && (c.has & ~std::uint32_t{h_scalar_only}) == 0 && depth <= max_depth)
+      return keywords<R>(c, inst, scope, nullptr, rep, depth);
     return eval<R>(id, inst, scope, nullptr, rep, depth);
   }
 
@@ -5146,15 +5828,16 @@ class evaluator {
     if ((n.has & h_const) != 0 && !(inst == n.const_value)) {
       if constexpr (!R) return false;
       ok = false;
-      add(rep, error_kind::const_mismatch, "/const", "value must be " + n.const_value.dump());
+      add(rep, error_kind::const_mismatch, "/const", "value must be " + quoted(n.const_value));
     }
     if ((n.has & h_enum) != 0) {
       bool found = false;
       if (!n.enum_strings.empty()) {
         if (inst.is_string()) {
           const auto& str = inst.template get_ref<const std::string&>();
-          for (const auto& v : n.enum_strings)
-            if (compare_keys(v, str) == 0) {
+          const std::uint64_t sp = name_prefix(str);
+          for (std::size_t i = 0; i < n.enum_strings.size(); ++i)
+            if (same_name(n.enum_prefixes[i], n.enum_strings[i], sp, str)) {
               found = true;
               break;
             }
@@ -5209,6 +5892,10 @@ class evaluator {
   static std::string* kw(report* rep) noexcept { return rep == nullptr ? nullptr : &rep->keyword; }
   static std::string* at(report* rep) noexcept { return rep == nullptr ? nullptr : &rep->instance; }
 
+  // JSON text of a value for a message; a string that is not UTF-8 (built
+  // in code, not parsed) is shown with U+FFFD instead of throwing.
+  static std::string quoted(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
   static std::string num(double d) {
     Json j = d;
     if (std::floor(d) == d && std::fabs(d) < 9.0e15) j = static_cast<std::int64_t>(d);
@@ -5217,7 +5904,7 @@ class evaluator {
 
   template <bool R>
   bool numbers(const node& n, const Json& inst, report* rep) const {
-    double v = inst.template get<double>();
+    double v = number_value(inst);
     bool ok = true;
     auto check = [&](bool pass, error_kind k, std::string_view keyword, const char* rel, double limit) {
       if (pass) return true;
@@ -5247,7 +5934,11 @@ class evaluator {
     const auto& s = inst.template get_ref<const std::string&>();
     bool ok = true;
     if (n.min_length > 0 || n.max_length != no_limit) {
-      std::size_t len = s.size() < n.min_length ? s.size() : code_point_count(s);
+      // a code point is 1 to 4 bytes: the byte count often settles both limits
+      const std::size_t bytes = s.size();
+      std::size_t len = bytes;
+      if (bytes >= n.min_length && (bytes + 3) / 4 < n.min_length) len = code_point_count(s);
+      if (len > n.max_length) len = code_point_count(s);
       if (len < n.min_length) {
         if constexpr (!R) return false;
         ok = false;
@@ -5264,7 +5955,7 @@ class evaluator {
     if (n.pattern != std::numeric_limits<std::uint32_t>::max() && !t_.regexes[n.pattern].search(s)) {
       if constexpr (!R) return false;
       ok = false;
-      add(rep, error_kind::pattern, "/pattern", "string does not match pattern " + Json(n.pattern_source).dump());
+      add(rep, error_kind::pattern, "/pattern", "string does not match pattern " + quoted(Json(n.pattern_source)));
     }
     if (n.assert_format && !check_format(n.format, s)) {
       if constexpr (!R) return false;
@@ -5418,7 +6109,7 @@ class evaluator {
           if constexpr (!R) return false;
           ok = false;
           add(rep, error_kind::dependent_required, n.dependent_required_keyword,
-              "property " + Json(dep.name).dump() + " requires property " + Json(name).dump());
+              "property " + quoted(Json(dep.name)) + " requires property " + quoted(Json(name)));
         }
       }
     }
@@ -5431,7 +6122,10 @@ class evaluator {
         bool matched = false;
         // instance members and `properties` are both sorted by key: merge
         int order = 1;
-        while (pi < n.properties.size() && (order = compare_keys(n.properties[pi].name, key)) < 0) ++pi;
+        const std::uint64_t kp = name_prefix(key);
+        while (pi < n.properties.size() &&
+               (order = compare_names(n.properties[pi].prefix, n.properties[pi].name, kp, key)) < 0)
+          ++pi;
         if (pi < n.properties.size() && order == 0) {
           matched = true;
           required_seen += n.properties[pi].required ? 1 : 0;
@@ -5459,7 +6153,7 @@ class evaluator {
             ok = false;
             path_push<R> p(at(rep), "/", key);
             add(rep, error_kind::additional_properties, "/additionalProperties",
-                "property " + Json(key).dump() + " is not allowed");
+                "property " + quoted(Json(key)) + " is not allowed");
           } else {
             path_push<R> k(kw(rep), "/additionalProperties");
             path_push<R> p(at(rep), "/", key);
@@ -5484,7 +6178,7 @@ class evaluator {
           if constexpr (!R) return false;
           ok = false;
           add(rep, error_kind::property_names, "/propertyNames",
-              "property name " + name.dump() + " does not match the propertyNames schema");
+              "property name " + quoted(name) + " does not match the propertyNames schema");
         }
       }
     }
@@ -5512,7 +6206,7 @@ class evaluator {
     if constexpr (R) {
       for (const auto& name : n.required)
         if (inst.find(name) == inst.end())
-          add(rep, error_kind::required, "/required", "missing required property " + Json(name).dump());
+          add(rep, error_kind::required, "/required", "missing required property " + quoted(Json(name)));
     }
   }
 
@@ -5644,7 +6338,7 @@ class evaluator {
             if constexpr (!R) return false;
             ok = false;
             add(rep, error_kind::unevaluated_properties, "/unevaluatedProperties",
-                "property " + Json(it.key()).dump() + " is not allowed (unevaluated)");
+                "property " + quoted(Json(it.key())) + " is not allowed (unevaluated)");
             continue;
           }
           path_push<R> k(kw(rep), "/unevaluatedProperties");
@@ -5688,7 +6382,7 @@ class evaluator {
 template <class Json>
 bool run_validate(const tree& t, const Json& instance) noexcept {
   try {
-    return evaluator<Json>(t).template eval<false>(t.root, instance, nullptr, nullptr, nullptr, 0);
+    return evaluator<Json>(t).fast(t.root, instance, nullptr, 0);
   } catch (...) {  // only std::bad_alloc can get here; an instance we could not check is not valid
     return false;
   }
@@ -5697,7 +6391,7 @@ bool run_validate(const tree& t, const Json& instance) noexcept {
 /// `tree::check_fn`: every failure.
 template <class Json>
 void run_check(const tree& t, const Json& instance, std::vector<validation_error>& out) {
-  report rep{&out, {}, {}};
+  basic_report<Json> rep{&out, {}, {}};
   bool ok = evaluator<Json>(t).template eval<true>(t.root, instance, nullptr, nullptr, &rep, 0);
   if (!ok && out.empty()) out.push_back({"", "", error_kind::false_schema, "instance is not valid"});
 }
@@ -6060,7 +6754,10 @@ class compiler {
 
  private:
   static constexpr std::string_view root_uri = "aura:/root.schema.json";
-  using location = std::pair<std::uint32_t, std::string>;  // document, JSON pointer
+  // std::string, named through Json so that the containers below are
+  // generated only where compile() is called, not where this is included
+  using text = typename Json::string_t;
+  using location = std::pair<std::uint32_t, text>;  // document, JSON pointer
 
   struct scan_info {
     std::string base;
@@ -6071,11 +6768,11 @@ class compiler {
 
   const options& opts_;
   std::deque<Json> docs_;
-  std::vector<std::string> doc_uri_;
+  std::vector<text> doc_uri_;
   std::map<location, scan_info> scanned_;
-  std::map<std::string, location, std::less<>> ids_;  // "uri" and "uri#anchor"
+  std::map<text, location, std::less<>> ids_;  // "uri" and "uri#anchor"
   std::map<location, node_id> compiled_;
-  std::vector<std::string> node_where_;
+  std::vector<text> node_where_;
   std::vector<std::tuple<std::uint32_t, std::string, location>> pending_anchors_;
   tree t_;
   std::size_t build_depth_ = 0;
@@ -6437,7 +7134,10 @@ class compiler {
         bool all_strings = !e->empty();
         for (const auto& v : *e) all_strings = all_strings && v.is_string();
         if (all_strings)
-          for (const auto& v : *e) n.enum_strings.push_back(v.template get<std::string>());
+          for (const auto& v : *e) {
+            n.enum_strings.push_back(v.template get<std::string>());
+            n.enum_prefixes.push_back(name_prefix(n.enum_strings.back()));
+          }
         n.has |= h_enum;
       }
       auto num_kw = [&](const char* k, bool& has, double& into) {
@@ -6503,7 +7203,8 @@ class compiler {
       if (auto it = find("properties"); it != end) {
         if (!it->is_object()) fail(doc, child(ptr, "properties"), "properties must be an object");
         for (auto m = it->begin(); m != it->end(); ++m)
-          n.properties.push_back({m.key(), schema_child(doc, child(child(ptr, "properties"), m.key()), m.value())});
+          n.properties.push_back({m.key(), schema_child(doc, child(child(ptr, "properties"), m.key()), m.value()), false,
+                                  name_prefix(m.key())});
         n.has |= h_object;  // sorted already: nlohmann objects iterate in key order
       }
       if (auto it = find("patternProperties"); it != end) {
@@ -6763,6 +7464,36 @@ template <class E>
   };
 }
 
+/// Compiles typed event E's declared `static constexpr std::string_view schema`
+/// and makes it `c`'s payload check: every mutation of E is then re-validated.
+/// An event without a schema does not compile; a schema that is not JSON or not
+/// a valid schema is an error naming the event.
+template <class E>
+[[nodiscard]] result<void> check_declared_schema(chain<E>& c) {
+  static_assert(event_traits<E>::has_schema, "the event declares no `static constexpr std::string_view schema`");
+  const std::string event(event_traits<E>::name);
+  nlohmann::json doc = nlohmann::json::parse(E::schema, nullptr, false);
+  if (doc.is_discarded()) {
+    return fail(errc::parse_error, "the schema declared by event \"" + event + "\" is not JSON");
+  }
+  auto v = compile(doc);
+  if (!v) {
+    aura::error e = std::move(v.error());
+    e.message = "the schema declared by event \"" + event + "\": " + e.message;
+    return fail(std::move(e));
+  }
+  c.set_payload_check(payload_check_for<E>(std::move(*v)));
+  return {};
+}
+
+/// The same for E's chain on a bus.
+template <class E, class Bus>
+[[nodiscard]] result<void> check_declared_schema(Bus& bus) {
+  auto c = bus.template chain_for<E>();
+  if (!c) return fail(std::move(c.error()));
+  return check_declared_schema<E>(c->get());
+}
+
 }  // namespace aura::schema
 #endif  // AURA_SI_AURA_SCHEMA_PAYLOAD_CHECK_HPP
 // ---- end aura/schema/payload_check.hpp
@@ -6865,21 +7596,24 @@ void read(const nlohmann::json& j, std::string_view key, T& out) {
 
 /// Reads a string or an array of strings into a list (the short and the long
 /// spelling of list-valued effects).
-inline void read_list(const nlohmann::json& j, std::string_view key, std::vector<std::string>& out) {
+template <class Json = nlohmann::json>  // always nlohmann::json: compiled only where called (DESIGN §7)
+void read_list(const nlohmann::json& in, std::string_view key, std::vector<std::string>& out) {
+  const Json& j = in;
   if (!j.is_object()) return;
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return;
   if (it->is_string()) {
-    out.push_back(it->get<std::string>());
+    out.push_back(it->template get<std::string>());
     return;
   }
-  for (const auto& v : *it) out.push_back(v.get<std::string>());
+  for (const auto& v : *it) out.push_back(v.template get<std::string>());
 }
 
 /// Throws when `j` has a key outside `allowed`: a misspelt effect is a
 /// protocol error rather than a silently ignored wish.
-inline void reject_unknown(const nlohmann::json& j, std::initializer_list<std::string_view> allowed,
-                           std::string_view what) {
+template <class Json = nlohmann::json>  // always nlohmann::json: compiled only where called (DESIGN §7)
+void reject_unknown(const nlohmann::json& in, std::initializer_list<std::string_view> allowed, std::string_view what) {
+  const Json& j = in;
   if (!j.is_object()) throw std::invalid_argument(std::string(what) + " must be a JSON object");
   for (auto it = j.begin(); it != j.end(); ++it) {
     bool known = false;
@@ -7088,7 +7822,8 @@ struct message {
 };
 
 /// "m0001" for 1: the ids hosts give messages, stable across transforms.
-[[nodiscard]] inline std::string format_message_id(std::uint64_t n) {
+template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+[[nodiscard]] std::string format_message_id(std::uint64_t n) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "m%04llu", static_cast<unsigned long long>(n));
   return buf;
@@ -7106,7 +7841,8 @@ struct message {
 }
 
 /// Gives every message without an id the next free "m####" id.
-inline void assign_ids(std::vector<message>& messages) {
+template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+void assign_ids(std::vector<message>& messages) {
   std::uint64_t last = 0;
   for (const auto& m : messages) last = std::max(last, parse_message_id(m.id));
   for (auto& m : messages)
@@ -7764,6 +8500,7 @@ struct tool_definition {
 
   /// nullopt when `args` fit the schema, else the first failure with `where`
   /// set to its JSON pointer into the arguments. The fast path allocates nothing.
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] std::optional<error> check(const nlohmann::json& args) const {
     if (validator.validate(args)) return std::nullopt;
     auto failures = validator.check(args);
@@ -7788,9 +8525,10 @@ class tool_registry {
 
   /// Compiles the schema and adds the tool. A taken name is `already_exists`
   /// unless `spec.override_existing`; a bad name or schema is an error naming it.
+  template <class Json = nlohmann::json>  // always nlohmann::json: compiled only where called (DESIGN §7)
   result<void> add(tool_spec spec, const schema::options& opts = {}) {
     if (auto bad = check_name(spec.name)) return fail(std::move(*bad));
-    auto compiled = schema::compile(spec.schema, opts);
+    auto compiled = schema::compile(static_cast<const Json&>(spec.schema), opts);
     if (!compiled) {
       error e = std::move(compiled.error());
       e.message = "schema of tool \"" + spec.name + "\": " + e.message;
@@ -7823,6 +8561,7 @@ class tool_registry {
   }
 
   /// Removes a tool; false if there is none.
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   bool remove(std::string_view name) {
     bool found = false;
     tools_.update([&](const map& cur) {
@@ -7838,6 +8577,7 @@ class tool_registry {
   }
 
   /// Removes every tool a plugin provides; returns how many.
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   std::size_t remove_owner(std::string_view owner) {
     std::size_t n = 0;
     tools_.update([&](const map& cur) {
@@ -7855,24 +8595,29 @@ class tool_registry {
   }
 
   /// The tool's definition, or null.
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] definition_ptr lookup(std::string_view name) const {
     auto snap = tools_.acquire();
     auto it = snap->find(name);
     return it == snap->end() ? nullptr : it->second;
   }
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] bool contains(std::string_view name) const { return lookup(name) != nullptr; }
 
   /// Tool names in order.
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] std::vector<std::string> names() const {
     auto snap = tools_.acquire();
     std::vector<std::string> out;
     for (const auto& kv : *snap) out.push_back(kv.first);
     return out;
   }
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] std::size_t size() const { return tools_.acquire()->size(); }
 
   /// Validates arguments for a tool: not_found for an unknown tool, else the
   /// schema failure with the JSON pointer in `where`.
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] result<void> validate(std::string_view tool, const nlohmann::json& args) const {
     auto def = lookup(tool);
     if (!def) return fail(errc::not_found, "no tool named \"" + std::string(tool) + "\"");
@@ -7881,9 +8626,10 @@ class tool_registry {
   }
 
   /// The tools as a model API lists them: [{name, description, input_schema}].
+  template <class Json = nlohmann::json>  // always nlohmann::json: compiled only where called (DESIGN §7)
   [[nodiscard]] nlohmann::json describe() const {
     auto snap = tools_.acquire();
-    nlohmann::json out = nlohmann::json::array();
+    Json out = Json::array();
     for (const auto& [k, v] : *snap)
       out.push_back({{"name", v->name}, {"description", v->description}, {"input_schema", v->schema}});
     return out;
@@ -7892,6 +8638,7 @@ class tool_registry {
  private:
   using map = std::map<std::string, definition_ptr, std::less<>>;
 
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] static std::optional<error> check_name(const std::string& name) {
     if (name.empty()) return error{errc::invalid_argument, "a tool needs a name", {}, {}, {}};
     for (std::size_t i = 0; i < name.size(); ++i) {
@@ -8035,24 +8782,19 @@ class basic_tool_pipeline {
   /// may patch it (only "/args" counts) or deny; effects are turn_effects JSON.
   result<void> add_json(hook_options opts, json_hook fn) { return insert(std::move(opts), nullptr, std::move(fn)); }
 
+  /// Replaces JSON hook `old_name` in one step: a concurrent run sees one of the two.
+  result<void> replace_json(std::string_view old_name, hook_options opts, json_hook fn) {
+    return insert(std::move(opts), nullptr, std::move(fn), old_name);
+  }
+
   bool remove(std::string_view name) {
     bool found = false;
-    edit([&](settings& s) {
-      auto it = std::find_if(s.hooks.begin(), s.hooks.end(), [&](const entry& e) { return e.opts.name == name; });
-      if (it != s.hooks.end()) {
-        s.hooks.erase(it);
-        found = true;
-      }
-    });
+    edit([&](settings& s) { found = aura::detail::remove_hook(s.hooks, name); });
     return found;
   }
   std::size_t remove_plugin(std::string_view plugin) {
     std::size_t n = 0;
-    edit([&](settings& s) {
-      auto keep = std::remove_if(s.hooks.begin(), s.hooks.end(), [&](const entry& e) { return e.opts.plugin == plugin; });
-      n = static_cast<std::size_t>(s.hooks.end() - keep);
-      s.hooks.erase(keep, s.hooks.end());
-    });
+    edit([&](settings& s) { n = aura::detail::remove_plugin_hooks(s.hooks, plugin); });
     return n;
   }
   [[nodiscard]] std::vector<std::string> names() const {
@@ -8199,24 +8941,19 @@ class basic_tool_pipeline {
     });
   }
 
-  result<void> insert(hook_options opts, native_hook native, json_hook json) {
+  /// Adds a hook; with `replacing`, that hook leaves in the same snapshot.
+  result<void> insert(hook_options opts, native_hook native, json_hook json, std::string_view replacing = {}) {
     auto parsed_gate = aura::detail::parse_gate(opts, predicates_.load());
     if (!parsed_gate) return fail(std::move(parsed_gate.error()));
-    std::optional<condition> gate = std::move(*parsed_gate);
-    bool duplicate = false;
+    auto placed = aura::detail::placement::placed;
     edit([&](settings& s) {
-      duplicate = std::any_of(s.hooks.begin(), s.hooks.end(), [&](const entry& e) { return e.opts.name == opts.name; });
-      if (duplicate) return;
-      entry e{opts, std::move(gate), std::move(native), std::move(json), std::make_shared<std::atomic<bool>>(false)};
-      auto pos = std::upper_bound(s.hooks.begin(), s.hooks.end(), e, [](const entry& a, const entry& b) {
-        return aura::detail::runs_before(a.opts, b.opts);
+      entry e{opts, std::move(*parsed_gate), std::move(native), std::move(json), std::make_shared<std::atomic<bool>>(false)};
+      placed = aura::detail::place_hook(s.hooks, std::move(e), replacing, [](const entry& old, entry& fresh) {
+        if (old.opts.name == fresh.opts.name) fresh.fired = old.fired;  // re-registered: `once` holds
       });
-      s.hooks.insert(pos, std::move(e));
     });
-    if (duplicate) {
-      return fail(error{errc::already_exists,
-                        "a hook named \"" + opts.name + "\" is already in the tool.before_execution pipeline",
-                        opts.plugin, opts.name, {}});
+    if (placed != aura::detail::placement::placed) {
+      return fail(aura::detail::placement_error(placed, opts, replacing, "the tool.before_execution pipeline"));
     }
     return {};
   }
@@ -8234,7 +8971,7 @@ class basic_tool_pipeline {
       decision<E> out = decision<E>::from_wire(r->kind(), r->reason(), r->json_patch(), r->json_patch_format());
       if (r->effects() && !r->effects()->is_null()) {
         try {
-          out.set_effects(r->effects()->get<turn_effects>());
+          out.set_effects(r->effects()->template get<typename decision<E>::effects_type>());
         } catch (const std::exception& ex) {
           return fail(errc::protocol_error, std::string("effects do not fit tool.before_execution: ") + ex.what());
         }
@@ -8312,18 +9049,16 @@ class basic_tool_pipeline {
 
   /// A hook's failure under its policy: fail_open goes on, fail_closed rejects the call.
   static bool hook_failed(const entry& h, error e, tool_outcome& out, trail_entry& step) {
-    e.hook = h.opts.name;
-    if (e.plugin.empty()) e.plugin = h.opts.plugin;
     step.failed = true;
-    const bool closed = h.opts.on_error == failure_policy::fail_closed;
-    step.kind = closed ? decision_kind::deny : decision_kind::allow;
-    if (closed) {
+    auto stop = aura::detail::failure_verdict(h.opts, e);
+    step.kind = stop ? decision_kind::deny : decision_kind::allow;
+    if (stop) {
       out.status = tool_status::rejected;
       out.decided_by = h.opts.name;
-      out.reason = "hook \"" + h.opts.name + "\" failed: " + e.message;
+      out.reason = std::move(*stop);
     }
     out.diagnostics.push_back(std::move(e));
-    return closed;
+    return stop.has_value();
   }
 
   const tool_registry* tools_;
@@ -8361,7 +9096,6 @@ using tool_pipeline = basic_tool_pipeline<tool_before_execution>;
 #include <functional>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -8376,7 +9110,8 @@ namespace aura::agent {
 
 /// Checks a transformed array against the one the transform received;
 /// nullopt when it may be sent, else an error whose `where` points into it.
-[[nodiscard]] inline std::optional<error> check_messages(const std::vector<message>& before,
+template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+[[nodiscard]] std::optional<error> check_messages(const std::vector<message>& before,
                                                          const std::vector<message>& after) {
   auto bad = [](std::string what, std::string where) {
     return error{errc::validation_failed, std::move(what), {}, {}, std::move(where)};
@@ -8384,16 +9119,18 @@ namespace aura::agent {
   if (after.empty()) return bad("the transformed array is empty", "/messages");
   if (!before.empty() && before.front().role == "system" && after.front().role != "system")
     return bad("the system prompt must stay at index 0", "/messages/0");
-  std::set<std::string, std::less<>> ids;
-  std::set<std::string, std::less<>> calls;
+  // id -> index of the message that has it / that made the call. (Maps over
+  // views into `after` rather than std::set: <set> is not otherwise included.)
+  std::unordered_map<std::string_view, std::size_t> ids;
+  std::unordered_map<std::string_view, std::size_t> calls;
   for (std::size_t i = 0; i < after.size(); ++i) {
     const message& m = after[i];
     const std::string at = "/messages/" + std::to_string(i);
     if (m.role != "system" && m.role != "user" && m.role != "assistant" && m.role != "tool")
       return bad("message " + m.id + " has unknown role \"" + m.role + "\"", at + "/role");
     if (m.id.empty()) return bad("message at index " + std::to_string(i) + " has no id", at + "/id");
-    if (!ids.insert(m.id).second) return bad("message id " + m.id + " appears twice", at + "/id");
-    for (const auto& c : m.tool_calls) calls.insert(c.id);
+    if (!ids.emplace(m.id, i).second) return bad("message id " + m.id + " appears twice", at + "/id");
+    for (const auto& c : m.tool_calls) calls.emplace(c.id, i);
     if (m.role == "tool" && calls.find(m.tool_call_id) == calls.end())
       return bad("tool result " + m.id + " answers call \"" + m.tool_call_id + "\", which is not in the array before it",
                  at + "/tool_call_id");
@@ -8405,8 +9142,10 @@ namespace aura::agent {
 /// id names a given message starts from that message (keeping `meta` and any
 /// field the element leaves out); one with no or an unknown id is new, and
 /// gets the next "m####" id when it has none.
-[[nodiscard]] inline result<std::vector<message>> merge_by_id(const std::vector<message>& before,
-                                                              const nlohmann::json& returned) {
+template <class Json = nlohmann::json>  // always nlohmann::json: compiled only where called (DESIGN §7)
+[[nodiscard]] result<std::vector<message>> merge_by_id(const std::vector<message>& before,
+                                                       const nlohmann::json& returned_in) {
+  const Json& returned = returned_in;
   if (!returned.is_array()) return fail(errc::validation_failed, "\"messages\" must be an array", "/messages");
   std::unordered_map<std::string_view, const message*> by_id;
   by_id.reserve(before.size());
@@ -8420,7 +9159,7 @@ namespace aura::agent {
     message m;
     auto id = item.find("id");
     if (id != item.end() && id->is_string()) {
-      auto known = by_id.find(id->get_ref<const std::string&>());
+      auto known = by_id.find(id->template get_ref<const std::string&>());
       if (known != by_id.end()) m = *known->second;
     }
     try {
@@ -8476,24 +9215,19 @@ class basic_transform_pipeline {
   /// whose "messages" is the new array (a Merge Patch replaces arrays whole).
   result<void> add_json(hook_options opts, json_hook fn) { return insert(std::move(opts), nullptr, std::move(fn)); }
 
+  /// Replaces JSON hook `old_name` in one step: a concurrent run sees one of the two.
+  result<void> replace_json(std::string_view old_name, hook_options opts, json_hook fn) {
+    return insert(std::move(opts), nullptr, std::move(fn), old_name);
+  }
+
   bool remove(std::string_view name) {
     bool found = false;
-    edit([&](std::vector<entry>& hooks) {
-      auto it = std::find_if(hooks.begin(), hooks.end(), [&](const entry& e) { return e.opts.name == name; });
-      if (it != hooks.end()) {
-        hooks.erase(it);
-        found = true;
-      }
-    });
+    edit([&](std::vector<entry>& hooks) { found = aura::detail::remove_hook(hooks, name); });
     return found;
   }
   std::size_t remove_plugin(std::string_view plugin) {
     std::size_t n = 0;
-    edit([&](std::vector<entry>& hooks) {
-      auto keep = std::remove_if(hooks.begin(), hooks.end(), [&](const entry& e) { return e.opts.plugin == plugin; });
-      n = static_cast<std::size_t>(hooks.end() - keep);
-      hooks.erase(keep, hooks.end());
-    });
+    edit([&](std::vector<entry>& hooks) { n = aura::detail::remove_plugin_hooks(hooks, plugin); });
     return n;
   }
   /// Hook names in run order (name order).
@@ -8576,22 +9310,22 @@ class basic_transform_pipeline {
     });
   }
 
-  result<void> insert(hook_options opts, native_hook native, json_hook json) {
+  /// Adds a hook in name order; with `replacing`, that hook leaves in the same snapshot.
+  result<void> insert(hook_options opts, native_hook native, json_hook json, std::string_view replacing = {}) {
     auto parsed_gate = aura::detail::parse_gate(opts, predicates_.load());
     if (!parsed_gate) return fail(std::move(parsed_gate.error()));
-    std::optional<condition> gate = std::move(*parsed_gate);
-    bool duplicate = false;
+    auto placed = aura::detail::placement::placed;
     edit([&](std::vector<entry>& hooks) {
-      duplicate = std::any_of(hooks.begin(), hooks.end(), [&](const entry& e) { return e.opts.name == opts.name; });
-      if (duplicate) return;
-      entry e{opts, std::move(gate), std::move(native), std::move(json), std::make_shared<std::atomic<bool>>(false)};
-      auto pos = std::upper_bound(hooks.begin(), hooks.end(), e,
-                                  [](const entry& a, const entry& b) { return a.opts.name < b.opts.name; });
-      hooks.insert(pos, std::move(e));
+      entry e{opts, std::move(*parsed_gate), std::move(native), std::move(json), std::make_shared<std::atomic<bool>>(false)};
+      placed = aura::detail::place_hook(
+          hooks, std::move(e), replacing,
+          [](const entry& old, entry& fresh) {
+            if (old.opts.name == fresh.opts.name) fresh.fired = old.fired;  // re-registered: `once` holds
+          },
+          [](const hook_options& a, const hook_options& b) { return a.name < b.name; });
     });
-    if (duplicate) {
-      return fail(error{errc::already_exists, "a hook named \"" + opts.name + "\" is already in messages.transform",
-                        opts.plugin, opts.name, {}});
+    if (placed != aura::detail::placement::placed) {
+      return fail(aura::detail::placement_error(placed, opts, replacing, "messages.transform"));
     }
     return {};
   }
@@ -8640,6 +9374,48 @@ using transform_pipeline = basic_transform_pipeline<messages_transform>;
 }  // namespace aura::agent
 #endif  // AURA_SI_AURA_AGENT_TRANSFORMS_HPP
 // ---- end aura/agent/transforms.hpp
+// ---- begin aura/agent/pipeline_sink.hpp
+#ifndef AURA_SI_AURA_AGENT_PIPELINE_SINK_HPP
+#define AURA_SI_AURA_AGENT_PIPELINE_SINK_HPP
+// aura/agent/pipeline_sink.hpp - the agent's tool and transform runners as
+// places a plugin host joins hooks (aura::hook_sink).
+
+#include <memory>
+#include <string_view>
+
+
+namespace aura::agent {
+
+namespace detail {
+
+/// A pipeline (tool_pipeline, transform_pipeline) seen as a hook_sink.
+template <class Pipeline>
+class pipeline_sink final : public hook_sink {
+ public:
+  explicit pipeline_sink(Pipeline& p) : pipeline_(&p) {}
+  result<void> add(hook_options opts, json_hook fn) override { return pipeline_->add_json(std::move(opts), std::move(fn)); }
+  result<void> replace(std::string_view old_name, hook_options opts, json_hook fn) override {
+    return pipeline_->replace_json(old_name, std::move(opts), std::move(fn));
+  }
+  bool remove(std::string_view name) override { return pipeline_->remove(name); }
+
+ private:
+  Pipeline* pipeline_;
+};
+
+}  // namespace detail
+
+/// Routes hooks into `pipeline` (which must outlive the sink). With the plugin
+/// host: `opts.sinks["tool.before_execution"] = aura::agent::sink_for(tools_pipeline);`
+/// makes plugin tool hooks run in the pipeline, re-validated per tool.
+template <class Pipeline>
+[[nodiscard]] std::shared_ptr<hook_sink> sink_for(Pipeline& pipeline) {
+  return std::make_shared<detail::pipeline_sink<Pipeline>>(pipeline);
+}
+
+}  // namespace aura::agent
+#endif  // AURA_SI_AURA_AGENT_PIPELINE_SINK_HPP
+// ---- end aura/agent/pipeline_sink.hpp
 // ---- begin aura/agent/conditions.hpp
 #ifndef AURA_SI_AURA_AGENT_CONDITIONS_HPP
 #define AURA_SI_AURA_AGENT_CONDITIONS_HPP
@@ -8703,7 +9479,8 @@ namespace detail {
 }  // namespace detail
 
 /// Writes the facts conditions read from a host state into `out`.
-inline void export_facts(const host_state& h, facts& out) {
+template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+void export_facts(const host_state& h, facts& out) {
   auto num = [&](const char* name, double v) { out.set(name, fact_value(v)); };
   num("iteration", static_cast<double>(h.iteration));
   num("tokens", static_cast<double>(h.tokens));
@@ -8735,7 +9512,8 @@ inline void export_facts(const host_state& h, facts& out) {
 }
 
 /// The facts of a host state, as a fresh set.
-[[nodiscard]] inline facts make_facts(const host_state& h) {
+template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+[[nodiscard]] facts make_facts(const host_state& h) {
   facts f;
   export_facts(h, f);
   return f;
@@ -8744,7 +9522,8 @@ inline void export_facts(const host_state& h, facts& out) {
 /// Registers the agent predicates. The `<fact>_gt:N` / `<fact>_lt:N` forms
 /// (history_gt, tool_errors_lt, model_params_gt, ...) are core's generic
 /// comparisons over the exported facts and need no registration.
-inline void register_predicates(predicate_registry& reg, condition_options opts = {}) {
+template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+void register_predicates(predicate_registry& reg, condition_options opts = {}) {
   auto number = [](const facts& f, std::string_view name) { return f.number(name).value_or(0); };
   reg.add("todo_empty", [=](const facts& f, std::string_view) { return number(f, "todo_total") == 0; },
           predicate_arg::none);
@@ -9069,7 +9848,8 @@ using workflow_events = detail::event_list<intent_before_log, intent_after_log, 
 /// Declares every catalog event the bus does not know yet as a dynamic event
 /// with its flags, so JSON hosts and plugins get the same veto/patch rules as
 /// typed ones. Typed registrations made later take the JSON hooks over.
-inline result<void> declare_catalog(bus& b) {
+template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+result<void> declare_catalog(bus& b) {
   for (const auto& e : catalog()) {
     if (b.flags_of(e.name)) continue;
     if (auto r = b.declare(std::string(e.name), e.flags); !r) return r;

@@ -495,8 +495,9 @@ enum class storage_scope : std::uint8_t { none, plugin_private, repo_readonly, r
 /// Which environment variables a plugin receives.
 enum class env_access : std::uint8_t { none, listed, all };
 
-/// A plugin's declared permissions. A default-constructed value grants
-/// nothing but reading every event; `unrestricted()` is the host's own.
+/// A plugin's declared permissions. A default-constructed value grants reading
+/// every event and the `log` and `config` host APIs, nothing else (no network,
+/// storage or environment); `unrestricted()` is the host's own.
 struct permissions {
   std::vector<std::string> network;                ///< host globs: "api.example.com", "*.corp"
   storage_scope storage = storage_scope::none;
@@ -883,6 +884,7 @@ struct run_output {
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -938,16 +940,30 @@ using fact_value = std::variant<bool, double, std::string>;
 /// Named facts (`history`, `auto`, `model`...), read by conditions.
 class facts {
  public:
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   facts& set(std::string name, fact_value value) {
     values_[std::move(name)] = std::move(value);
     return *this;
   }
+  // One overload per kind a caller writes, so that set("x", 0.5) and
+  // set("x", true) pick the number and the flag (not an integer conversion).
+  template <int = 0>
+  facts& set(std::string name, bool value) { return set(std::move(name), fact_value(value)); }
+  template <int = 0>
+  facts& set(std::string name, double value) { return set(std::move(name), fact_value(value)); }
+  template <int = 0>
+  facts& set(std::string name, std::string value) { return set(std::move(name), fact_value(std::move(value))); }
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   facts& set(std::string name, int value) { return set(std::move(name), fact_value(static_cast<double>(value))); }
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   facts& set(std::string name, long value) { return set(std::move(name), fact_value(static_cast<double>(value))); }
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   facts& set(std::string name, long long value) {
     return set(std::move(name), fact_value(static_cast<double>(value)));
   }
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   facts& set(std::string name, const char* value) { return set(std::move(name), fact_value(std::string(value))); }
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   bool erase(std::string_view name) {
     auto it = values_.find(name);
     if (it == values_.end()) return false;
@@ -955,11 +971,13 @@ class facts {
     return true;
   }
 
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] const fact_value* find(std::string_view name) const noexcept {
     auto it = values_.find(name);
     return it == values_.end() ? nullptr : &it->second;
   }
   /// A numeric fact (a bool reads as 0 or 1); nullopt when absent or text.
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] std::optional<double> number(std::string_view name) const noexcept {
     const fact_value* v = find(name);
     if (!v) return std::nullopt;
@@ -968,6 +986,7 @@ class facts {
     return std::nullopt;
   }
   /// A fact's truth: a true flag, a non-zero number, a non-empty text; absent is false.
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] bool truthy(std::string_view name) const noexcept {
     const fact_value* v = find(name);
     if (!v) return false;
@@ -975,6 +994,7 @@ class facts {
     if (const double* d = std::get_if<double>(v)) return *d != 0.0;
     return !std::get<std::string>(*v).empty();
   }
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] std::optional<std::string> text(std::string_view name) const {
     const fact_value* v = find(name);
     if (!v) return std::nullopt;
@@ -1007,6 +1027,7 @@ enum class predicate_arg { none, optional, required, number };
 /// is absent). A registered name takes precedence over the generic reading.
 class predicate_registry {
  public:
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   predicate_registry& add(std::string name, predicate_fn fn, predicate_arg arg = predicate_arg::optional) {
     entries_[std::move(name)] = entry{std::move(fn), arg};
     return *this;
@@ -1015,6 +1036,7 @@ class predicate_registry {
     predicate_fn fn;
     predicate_arg arg = predicate_arg::optional;
   };
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] const entry* find(std::string_view name) const noexcept {
     auto it = entries_.find(name);
     return it == entries_.end() ? nullptr : &it->second;
@@ -1024,14 +1046,25 @@ class predicate_registry {
   std::map<std::string, entry, std::less<>> entries_;
 };
 
+template <int = 0>
+class condition_parser;
+
 /// A parsed condition, cheap to copy (shares its parsed form) and immutable.
 class condition {
  public:
   /// Parses `text` against `registry` (which must outlive the condition).
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] static result<condition> parse(std::string_view text,
                                                const predicate_registry* registry = nullptr);
 
+  /// Checks only the grammar: a predicate with an argument that no registry
+  /// names yet is accepted (a manifest is read before the host's predicates
+  /// are known; the hook's registration checks them).
+  template <int = 0>
+  [[nodiscard]] static result<void> check_syntax(std::string_view text);
+
   /// True when the gate is open for these facts.
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] bool evaluate(const facts& f) const { return eval(root_, f); }
   [[nodiscard]] const std::string& text() const noexcept { return text_; }
 
@@ -1046,6 +1079,7 @@ class condition {
     std::vector<node> children;
   };
 
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] static bool eval(const node& n, const facts& f) {
     switch (n.kind) {
       case op::all_of:
@@ -1067,15 +1101,19 @@ class condition {
     return false;
   }
 
+  template <int>
   friend class condition_parser;
   std::string text_;
   node root_;
 };
 
-/// Recursive-descent parser behind condition::parse.
+/// Recursive-descent parser behind condition::parse (a class template only so
+/// that it is compiled where conditions are parsed, DESIGN §7).
+template <int>
 class condition_parser {
  public:
-  condition_parser(std::string_view text, const predicate_registry* registry) : text_(text), reg_(registry) {}
+  condition_parser(std::string_view text, const predicate_registry* registry, bool syntax_only = false)
+      : text_(text), reg_(registry), syntax_only_(syntax_only) {}
 
   result<condition> run() {
     condition c;
@@ -1204,7 +1242,7 @@ class condition_parser {
       }
       return n;
     }
-    if (has_arg) {
+    if (has_arg && !syntax_only_) {
       pos_ = start;
       return error_at("unknown predicate \"" + name + "\" with an argument");
     }
@@ -1221,11 +1259,20 @@ class condition_parser {
 
   std::string_view text_;
   const predicate_registry* reg_;
+  bool syntax_only_ = false;
   std::size_t pos_ = 0;
 };
 
-inline result<condition> condition::parse(std::string_view text, const predicate_registry* registry) {
-  return condition_parser(text, registry).run();
+template <int>
+result<condition> condition::parse(std::string_view text, const predicate_registry* registry) {
+  return condition_parser<>(text, registry).run();
+}
+
+template <int>
+result<void> condition::check_syntax(std::string_view text) {
+  auto parsed = condition_parser<>(text, nullptr, true).run();
+  if (!parsed) return fail(std::move(parsed.error()));
+  return {};
 }
 
 }  // namespace aura
@@ -1269,7 +1316,6 @@ inline result<condition> condition::parse(std::string_view text, const predicate
 #include <cstdio>
 #include <ctime>
 #include <optional>
-#include <random>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -1353,7 +1399,8 @@ struct declares_schema<E, std::void_t<decltype(E::schema)>> : std::true_type {};
 /// An event declares `static constexpr std::string_view name` and optionally
 /// `static constexpr aura::event_flags flags`, a nested `effects` struct with a
 /// `void fold(const effects&)` rule, and `static constexpr std::string_view schema`
-/// (a JSON Schema of its payload, compiled by the bus when the schema module is used).
+/// (a JSON Schema of its payload; `aura::schema::check_declared_schema<E>(bus)`
+/// compiles it into the chain's payload check, so mutations are re-validated).
 template <class E>
 struct event_traits {
   static constexpr std::string_view name = E::name;
@@ -1376,6 +1423,10 @@ using effects_t = typename event_traits<E>::effects_type;
 }  // namespace aura
 #endif  // AURA_SI_AURA_CORE_EVENT_HPP
 // ---- end aura/core/event.hpp
+
+// getentropy() rather than std::random_device: <random> would add 7% to the
+// text of <nlohmann/json.hpp> to every file that includes aura, for 8 bytes.
+#include <sys/random.h>
 
 namespace aura {
 
@@ -1443,8 +1494,14 @@ using time_point = clock_type::time_point;
 /// A process-unique event id: "ev-" + 16 hex digits from a random base and a counter.
 [[nodiscard]] inline std::string make_event_id() {
   static const std::uint64_t base = [] {
-    std::random_device rd;
-    return (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
+    std::uint64_t seed = 0;
+    if (getentropy(&seed, sizeof seed) != 0) {
+      // No entropy source: the clock and an address (ASLR) still differ between processes.
+      static const char anchor = 0;
+      seed = static_cast<std::uint64_t>(clock_type::now().time_since_epoch().count()) * 0x9e3779b97f4a7c15ULL ^
+             static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(&anchor));
+    }
+    return seed;
   }();
   static std::atomic<std::uint64_t> counter{0};
   const std::uint64_t n = base + counter.fetch_add(1, std::memory_order_relaxed);
@@ -1518,7 +1575,11 @@ void to_json(nlohmann::json& j, const envelope<E>& env) {
 }
 
 /// Reads the wire form back; a missing optional field keeps its default.
-[[nodiscard]] inline result<envelope<dynamic_event>> envelope_from_json(const nlohmann::json& j) {
+/// (`Json` is always nlohmann::json: a template parameter only so that the body
+/// is compiled where it is called, DESIGN §7.)
+template <class Json = nlohmann::json>
+[[nodiscard]] result<envelope<dynamic_event>> envelope_from_json(const nlohmann::json& in) {
+  const Json& j = in;
   if (!j.is_object()) return fail(errc::parse_error, "an event must be a JSON object", "/event");
   envelope<dynamic_event> env;
   auto text = [&](const char* key, std::string& out) -> std::optional<error> {
@@ -1528,7 +1589,7 @@ void to_json(nlohmann::json& j, const envelope<E>& env) {
       return error{errc::parse_error, std::string("event field \"") + key + "\" must be a string", {}, {},
                    std::string("/") + key};
     }
-    out = it->get<std::string>();
+    out = it->template get<std::string>();
     return std::nullopt;
   };
   for (auto [key, out] : {std::pair<const char*, std::string*>{"id", &env.id}, {"name", &env.name},
@@ -1538,7 +1599,7 @@ void to_json(nlohmann::json& j, const envelope<E>& env) {
   if (env.name.empty()) return fail(errc::parse_error, "event has no \"name\"", "/name");
   if (auto it = j.find("time"); it != j.end() && !it->is_null()) {
     if (!it->is_string()) return fail(errc::parse_error, "event field \"time\" must be a string", "/time");
-    auto t = parse_time(it->get<std::string>());
+    auto t = parse_time(it->template get<std::string>());
     if (!t) return fail(std::move(t.error()).with_where("/time"));
     env.time = *t;
   }
@@ -1669,6 +1730,7 @@ namespace aura {
 /// stderr, the system clock, in-memory storage and no HTTP client.
 class context {
  public:
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   context()
       : perms_(permissions::unrestricted()),
         logger_(std::make_shared<stderr_logger>()),
@@ -1694,6 +1756,7 @@ class context {
 
   /// Logs a line under the owner's name. Refused silently is never an option:
   /// a plugin without the `log` scope gets the refusal back.
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   result<void> log(log_level level, std::string_view message) {
     if (auto denied = check_api("log")) return fail(std::move(*denied));
     logger_->write(level, owner_.empty() ? std::string_view("host") : std::string_view(owner_), message);
@@ -1701,20 +1764,24 @@ class context {
   }
   [[nodiscard]] time_point now() { return clock_->now(); }
 
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] result<std::optional<std::string>> storage_get(std::string_view key) {
     if (auto denied = check_storage(false, key)) return fail(std::move(*denied));
     return storage_->get(key);
   }
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] result<void> storage_set(std::string_view key, std::string_view value) {
     if (auto denied = check_storage(true, key)) return fail(std::move(*denied));
     return storage_->set(key, value);
   }
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] result<bool> storage_remove(std::string_view key) {
     if (auto denied = check_storage(true, key)) return fail(std::move(*denied));
     return storage_->remove(key);
   }
 
   /// Sends an HTTP request if the owner may reach the URL's host.
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] result<http_response> http(const http_request& request) {
     if (auto denied = check_api("http")) return fail(std::move(*denied));
     const std::string_view host = url_host(request.url);
@@ -1728,14 +1795,17 @@ class context {
   }
 
  private:
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] error refusal(errc code, std::string message) const {
     error e{code, std::move(message), owner_, {}, {}};
     return e;
   }
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] std::optional<error> check_api(std::string_view scope) const {
     if (perms_.allows_api(scope)) return std::nullopt;
     return refusal(errc::permission_denied, "host API \"" + std::string(scope) + "\" is not in the plugin's call_api");
   }
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] std::optional<error> check_storage(bool write, std::string_view key) const {
     if (auto denied = check_api("storage")) return denied;
     if (perms_.storage == storage_scope::none) {
@@ -1778,6 +1848,26 @@ class context {
 
 #include <nlohmann/json.hpp>
 
+// ---- begin aura/core/hints.hpp
+#ifndef AURA_SI_AURA_CORE_HINTS_HPP
+#define AURA_SI_AURA_CORE_HINTS_HPP
+// aura/core/hints.hpp - branch and inlining hints for the dispatch hot path.
+
+// AURA_LIKELY(x): x is almost always true (the bare-allow answer of a hook).
+// AURA_COLD: a rarely taken, out-of-line path; keeps a hook's fast path free of
+// the registers and stack its slow path needs (GCC does not shrink-wrap them).
+#if defined(__GNUC__) || defined(__clang__)
+#define AURA_LIKELY(x) __builtin_expect(!!(x), 1)
+#define AURA_COLD __attribute__((noinline, cold))
+#elif defined(_MSC_VER)
+#define AURA_LIKELY(x) (x)
+#define AURA_COLD __declspec(noinline)
+#else
+#define AURA_LIKELY(x) (x)
+#define AURA_COLD
+#endif
+#endif  // AURA_SI_AURA_CORE_HINTS_HPP
+// ---- end aura/core/hints.hpp
 // ---- begin aura/core/patch.hpp
 #ifndef AURA_SI_AURA_CORE_PATCH_HPP
 #define AURA_SI_AURA_CORE_PATCH_HPP
@@ -1809,8 +1899,9 @@ enum class patch_format : std::uint8_t { merge, json_patch };
 
 
 /// Applies an RFC 7396 merge patch to a copy of `target`.
-[[nodiscard]] inline nlohmann::json apply_merge_patch(nlohmann::json target, const nlohmann::json& patch) {
-  target.merge_patch(patch);
+template <class Json = nlohmann::json>
+[[nodiscard]] nlohmann::json apply_merge_patch(nlohmann::json target, const nlohmann::json& patch) {
+  static_cast<Json&>(target).merge_patch(patch);
   return target;
 }
 
@@ -1854,9 +1945,9 @@ namespace detail {
 }
 
 /// Walks `tokens` from `doc`; nullptr when a step does not exist.
-[[nodiscard]] inline nlohmann::json* walk(nlohmann::json& doc, const std::vector<std::string>& tokens,
-                                          std::size_t count) {
-  nlohmann::json* cur = &doc;
+template <class Json>
+[[nodiscard]] Json* walk(Json& doc, const std::vector<std::string>& tokens, std::size_t count) {
+  Json* cur = &doc;
   for (std::size_t i = 0; i < count; ++i) {
     const auto& t = tokens[i];
     if (cur->is_object()) {
@@ -1883,15 +1974,15 @@ struct patch_op_context {
   }
 };
 
-[[nodiscard]] inline result<void> patch_add(nlohmann::json& doc, const std::string& path,
-                                            nlohmann::json value, const patch_op_context& at) {
+template <class Json>
+[[nodiscard]] result<void> patch_add(Json& doc, const std::string& path, Json value, const patch_op_context& at) {
   auto tokens = split_pointer(path);
   if (!tokens) return at.fail_at(tokens.error().message);
   if (tokens->empty()) {
     doc = std::move(value);
     return {};
   }
-  nlohmann::json* parent = walk(doc, *tokens, tokens->size() - 1);
+  Json* parent = walk(doc, *tokens, tokens->size() - 1);
   if (!parent) return at.fail_at("parent of \"" + path + "\" does not exist");
   const auto& last = tokens->back();
   if (parent->is_object()) {
@@ -1912,29 +2003,29 @@ struct patch_op_context {
   return {};
 }
 
-[[nodiscard]] inline result<nlohmann::json> patch_remove(nlohmann::json& doc, const std::string& path,
-                                                         const patch_op_context& at) {
+template <class Json>
+[[nodiscard]] result<Json> patch_remove(Json& doc, const std::string& path, const patch_op_context& at) {
   auto tokens = split_pointer(path);
   if (!tokens) return at.fail_at(tokens.error().message);
   if (tokens->empty()) {
-    nlohmann::json old = std::move(doc);
+    Json old = std::move(doc);
     doc = nullptr;
     return old;
   }
-  nlohmann::json* parent = walk(doc, *tokens, tokens->size() - 1);
+  Json* parent = walk(doc, *tokens, tokens->size() - 1);
   if (!parent) return at.fail_at("parent of \"" + path + "\" does not exist");
   const auto& last = tokens->back();
   if (parent->is_object()) {
     auto it = parent->find(last);
     if (it == parent->end()) return at.fail_at("\"" + path + "\" does not exist");
-    nlohmann::json old = std::move(*it);
+    Json old = std::move(*it);
     parent->erase(it);
     return old;
   }
   if (parent->is_array()) {
     std::size_t idx = 0;
     if (!parse_index(last, idx) || idx >= parent->size()) return at.fail_at("\"" + path + "\" does not exist");
-    nlohmann::json old = std::move((*parent)[idx]);
+    Json old = std::move((*parent)[idx]);
     parent->erase(parent->begin() + static_cast<std::ptrdiff_t>(idx));
     return old;
   }
@@ -1942,11 +2033,11 @@ struct patch_op_context {
                     ", not an object or array");
 }
 
-[[nodiscard]] inline result<std::string> required_string(const nlohmann::json& op, const char* key,
-                                                         const patch_op_context& at) {
+template <class Json>
+[[nodiscard]] result<std::string> required_string(const Json& op, const char* key, const patch_op_context& at) {
   auto it = op.find(key);
   if (it == op.end() || !it->is_string()) return at.fail_at(std::string("member \"") + key + "\" must be a string");
-  return it->get<std::string>();
+  return it->template get<std::string>();
 }
 
 }  // namespace detail
@@ -1954,10 +2045,14 @@ struct patch_op_context {
 /// Applies an RFC 6902 JSON Patch to a copy of `target`. On any failing
 /// operation the error names the operation index (`where` = "/<index>") and
 /// `target` is returned to nobody: the caller's value is untouched.
-[[nodiscard]] inline result<nlohmann::json> apply_json_patch(const nlohmann::json& target,
-                                                             const nlohmann::json& patch) {
+///
+/// `Json` is always nlohmann::json: a template parameter only so that the body
+/// is compiled where it is called, not in every file including aura (DESIGN §7).
+template <class Json = nlohmann::json>
+[[nodiscard]] result<nlohmann::json> apply_json_patch(const nlohmann::json& target, const nlohmann::json& patch_in) {
+  const Json& patch = patch_in;
   if (!patch.is_array()) return fail(errc::patch_failed, "a JSON Patch must be an array of operations");
-  nlohmann::json doc = target;
+  Json doc = target;
   for (std::size_t i = 0; i < patch.size(); ++i) {
     const auto& op = patch[i];
     detail::patch_op_context at{i, "?"};
@@ -1967,7 +2062,7 @@ struct patch_op_context {
     at.op = *op_name;
     auto path = detail::required_string(op, "path", at);
     if (!path) return fail(std::move(path.error()));
-    auto value_of = [&]() -> result<nlohmann::json> {
+    auto value_of = [&]() -> result<Json> {
       auto it = op.find("value");
       if (it == op.end()) return at.fail_at("member \"value\" is missing");
       return *it;
@@ -1983,7 +2078,7 @@ struct patch_op_context {
       if (!v) return fail(std::move(v.error()));
       auto tokens = detail::split_pointer(*path);
       if (!tokens) return at.fail_at(tokens.error().message);
-      nlohmann::json* slot = detail::walk(doc, *tokens, tokens->size());
+      Json* slot = detail::walk(doc, *tokens, tokens->size());
       if (!slot) return at.fail_at("\"" + *path + "\" does not exist");
       *slot = std::move(*v);
     } else if (at.op == "move" || at.op == "copy") {
@@ -1994,7 +2089,7 @@ struct patch_op_context {
           (*path)[from->size()] == '/') {
         return at.fail_at("cannot move \"" + *from + "\" into its own child \"" + *path + "\"");
       }
-      nlohmann::json value;
+      Json value;
       if (at.op == "move") {
         auto removed = detail::patch_remove(doc, *from, at);
         if (!removed) return fail(std::move(removed.error()));
@@ -2002,7 +2097,7 @@ struct patch_op_context {
       } else {
         auto tokens = detail::split_pointer(*from);
         if (!tokens) return at.fail_at(tokens.error().message);
-        const nlohmann::json* src = detail::walk(doc, *tokens, tokens->size());
+        const Json* src = detail::walk(doc, *tokens, tokens->size());
         if (!src) return at.fail_at("\"from\" location \"" + *from + "\" does not exist");
         value = *src;
       }
@@ -2012,7 +2107,7 @@ struct patch_op_context {
       if (!v) return fail(std::move(v.error()));
       auto tokens = detail::split_pointer(*path);
       if (!tokens) return at.fail_at(tokens.error().message);
-      const nlohmann::json* slot = detail::walk(doc, *tokens, tokens->size());
+      const Json* slot = detail::walk(doc, *tokens, tokens->size());
       if (!slot) return at.fail_at("\"" + *path + "\" does not exist");
       if (*slot != *v) return at.fail_at("value at \"" + *path + "\" is not the expected one");
     } else {
@@ -2023,10 +2118,11 @@ struct patch_op_context {
 }
 
 /// Applies a patch of either format to a copy of `target`.
-[[nodiscard]] inline result<nlohmann::json> apply_patch(const nlohmann::json& target, const nlohmann::json& patch,
-                                                        patch_format format) {
-  if (format == patch_format::json_patch) return apply_json_patch(target, patch);
-  return apply_merge_patch(target, patch);
+template <class Json = nlohmann::json>
+[[nodiscard]] result<nlohmann::json> apply_patch(const nlohmann::json& target, const nlohmann::json& patch,
+                                                 patch_format format) {
+  if (format == patch_format::json_patch) return apply_json_patch<Json>(target, patch);
+  return apply_merge_patch<Json>(target, patch);
 }
 
 }  // namespace aura
@@ -2045,6 +2141,22 @@ enum class decision_kind : std::uint8_t { allow, deny, mutate };
   }
   return "unknown";
 }
+
+namespace detail {
+/// A decision taken apart for the dispatch loop: trivially copyable and two
+/// words, so a hook's call returns it in registers and a bare allow needs no
+/// destructor. `failed` marks a hook that failed (its error travels apart).
+struct raw_decision {
+  void* body = nullptr;
+  decision_kind kind = decision_kind::allow;
+  bool failed = false;
+  [[nodiscard]] bool is_bare_allow() const noexcept {
+    // One test for the common answer (allow is 0): GCC branches three times otherwise.
+    const auto tag = static_cast<std::uintptr_t>(kind) | (static_cast<std::uintptr_t>(failed) << 8);
+    return (reinterpret_cast<std::uintptr_t>(body) | tag) == 0;
+  }
+};
+}  // namespace detail
 
 // ---- the untyped answers a hook spells; each converts into decision<E> ------
 
@@ -2120,30 +2232,14 @@ class decision {
   decision(deny_t d) : kind_(decision_kind::deny) {  // NOLINT
     static_assert(traits::is_dynamic || traits::is_vetoable,
                   "aura::deny on an event that is not aura::vetoable");
-    mutable_body().reason = std::move(d.reason);
+    set_reason(std::move(d.reason));
   }
 
   template <class P>
   decision(mutate_t<P> m) : kind_(decision_kind::mutate) {  // NOLINT
     static_assert(traits::is_dynamic || traits::is_patchable,
                   "aura::mutate on an event that is not aura::patchable");
-    body& b = mutable_body();
-    if constexpr (std::is_same_v<P, json_patch_value>) {
-      b.json = std::move(m.patch.patch);
-      b.format = m.patch.format;
-      b.has_json = true;
-    } else if constexpr (traits::is_dynamic) {
-      static_assert(std::is_convertible_v<P, nlohmann::json>,
-                    "a dynamic event's patch is JSON (a Merge Patch unless a format is given)");
-      b.json = nlohmann::json(std::move(m.patch));
-      b.has_json = true;
-    } else if constexpr (std::is_convertible_v<P, payload_type>) {
-      b.edit = payload_type(std::move(m.patch));
-    } else {
-      static_assert(std::is_invocable_v<P&, payload_type&>,
-                    "aura::mutate takes a new value of the event or a callable void(E&)");
-      b.edit = edit_fn(std::move(m.patch));
-    }
+    set_patch(std::move(m.patch));
   }
 
   template <class A, class Fx>
@@ -2179,6 +2275,8 @@ class decision {
   [[nodiscard]] bool is_allow() const noexcept { return kind_ == decision_kind::allow; }
   [[nodiscard]] bool is_deny() const noexcept { return kind_ == decision_kind::deny; }
   [[nodiscard]] bool is_mutate() const noexcept { return kind_ == decision_kind::mutate; }
+  /// An allow with nothing attached (no effects): the answer a chain can pass over.
+  [[nodiscard]] bool is_bare_allow() const noexcept { return kind_ == decision_kind::allow && !body_; }
   [[nodiscard]] const std::string& reason() const noexcept { return view().reason; }
 
   /// A JSON patch (dynamic events, or a JSON hook on a typed event).
@@ -2224,6 +2322,40 @@ class decision {
     nlohmann::json json;
     std::optional<effects_type> effects;
   };
+  template <class>
+  friend class chain;
+  /// Gives up the body to a raw_decision (see detail::raw_decision).
+  [[nodiscard]] detail::raw_decision release_raw() && noexcept { return {body_.release(), kind_, false}; }
+  [[nodiscard]] static decision adopt_raw(detail::raw_decision r) noexcept {
+    decision d;
+    d.kind_ = r.kind;
+    d.body_.reset(static_cast<body*>(r.body));
+    return d;
+  }
+
+  // Out of line: a hook's deny and mutate branches then cost its allow path nothing.
+  AURA_COLD void set_reason(std::string&& reason) { mutable_body().reason = std::move(reason); }
+  template <class P>
+  AURA_COLD void set_patch(P&& patch) {
+    body& b = mutable_body();
+    if constexpr (std::is_same_v<P, json_patch_value>) {
+      b.json = std::move(patch.patch);
+      b.format = patch.format;
+      b.has_json = true;
+    } else if constexpr (traits::is_dynamic) {
+      static_assert(std::is_convertible_v<P, nlohmann::json>,
+                    "a dynamic event's patch is JSON (a Merge Patch unless a format is given)");
+      b.json = nlohmann::json(std::move(patch));
+      b.has_json = true;
+    } else if constexpr (std::is_convertible_v<P, payload_type>) {
+      b.edit = payload_type(std::move(patch));
+    } else {
+      static_assert(std::is_invocable_v<P&, payload_type&>,
+                    "aura::mutate takes a new value of the event or a callable void(E&)");
+      b.edit = edit_fn(std::move(patch));
+    }
+  }
+
   [[nodiscard]] const body& view() const noexcept {
     static const body empty{};
     return body_ ? *body_ : empty;
@@ -2255,10 +2387,13 @@ namespace aura {
 /// Folds JSON effects (dynamic events): objects merge key by key, arrays
 /// concatenate (so two hooks' injected messages both survive), and any other
 /// value is replaced by the later hook's.
-inline void fold_json_effects(nlohmann::json& acc, const nlohmann::json& add) {
+/// (`Json` is always nlohmann::json: compiled only where called, DESIGN §7.)
+template <class Json = nlohmann::json>
+void fold_json_effects(nlohmann::json& acc_in, const nlohmann::json& add) {
+  Json& acc = acc_in;
   if (add.is_null()) return;
   if (acc.is_object() && add.is_object()) {
-    for (auto it = add.begin(); it != add.end(); ++it) fold_json_effects(acc[it.key()], it.value());
+    for (auto it = add.begin(); it != add.end(); ++it) fold_json_effects<Json>(acc[it.key()], it.value());
     return;
   }
   if (acc.is_array() && add.is_array()) {
@@ -2668,7 +2803,8 @@ struct hook_stats {
 namespace aura {
 
 /// The context dispatch uses when the caller passes none: the host's own.
-[[nodiscard]] inline context& host_context() {
+template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+[[nodiscard]] context& host_context() {
   static context ctx;
   return ctx;
 }
@@ -2693,38 +2829,58 @@ struct json_convertible<T, std::void_t<decltype(nlohmann::json(std::declval<cons
     : std::true_type {};
 
 /// Calls a native hook with whichever of (payload), (envelope), (payload, ctx),
-/// (envelope, ctx) it accepts, and lifts its answer into result<decision<E>>.
+/// (envelope, ctx) it accepts; returns its answer as it is.
 template <class E, class F>
-[[nodiscard]] result<decision<E>> call_native(F& fn, const envelope<E>& env, context& ctx) {
+decltype(auto) call_hook(F& fn, const envelope<E>& env, context& ctx) {
   using payload = payload_t<E>;
-  auto lift = [](auto&& answer) -> result<decision<E>> {
-    using R = std::decay_t<decltype(answer)>;
-    if constexpr (std::is_same_v<R, result<decision<E>>>) {
-      return std::forward<decltype(answer)>(answer);
-    } else {
-      static_assert(std::is_convertible_v<R, decision<E>>,
-                    "a hook returns aura::allow(), aura::deny(...), aura::mutate(...), "
-                    "aura::decision<E> or aura::result<aura::decision<E>>");
-      return decision<E>(std::forward<decltype(answer)>(answer));
-    }
-  };
   if constexpr (std::is_invocable_v<F&, const envelope<E>&, context&>) {
-    return lift(fn(env, ctx));
+    return fn(env, ctx);
   } else if constexpr (std::is_invocable_v<F&, const payload&, context&>) {
-    return lift(fn(env.data, ctx));
+    return fn(env.data, ctx);
   } else if constexpr (std::is_invocable_v<F&, const envelope<E>&>) {
-    return lift(fn(env));
+    return fn(env);
   } else {
     static_assert(std::is_invocable_v<F&, const payload&>,
                   "a hook takes (const E&), (const aura::envelope<E>&), or either plus aura::context&");
-    return lift(fn(env.data));
+    return fn(env.data);
   }
+}
+
+/// Whether a hook answers result<decision<E>> (may fail) rather than a decision.
+template <class E, class R>
+inline constexpr bool answers_result = std::is_same_v<std::decay_t<R>, result<decision<E>>>;
+
+template <class E, class R>
+inline constexpr void check_answer() {
+  static_assert(answers_result<E, R> || std::is_convertible_v<R, decision<E>>,
+                "a hook returns aura::allow(), aura::deny(...), aura::mutate(...), "
+                "aura::decision<E> or aura::result<aura::decision<E>>");
+}
+
+/// Calls a native hook (see call_hook) and lifts its answer into result<decision<E>>.
+template <class E, class F>
+[[nodiscard]] result<decision<E>> call_native(F& fn, const envelope<E>& env, context& ctx) {
+  decltype(auto) answer = call_hook<E>(fn, env, ctx);
+  using R = decltype(answer);
+  check_answer<E, R>();
+  if constexpr (answers_result<E, R>) {
+    return std::forward<R>(answer);
+  } else {
+    return decision<E>(std::forward<R>(answer));
+  }
+}
+
+/// The error a hook's exception becomes (`ex` null: not a std::exception).
+template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+[[nodiscard]] error thrown_error(const std::exception* ex) {
+  if (ex) return error{errc::hook_failed, std::string("hook threw: ") + ex->what(), {}, {}, {}};
+  return error{errc::hook_failed, "hook threw a non-standard exception", {}, {}, {}};
 }
 
 /// Parses a hook's `when` gate once, at registration; a missing name or a bad
 /// expression is an error naming the hook. Shared by every hook runner.
-[[nodiscard]] inline result<std::optional<condition>> parse_gate(const hook_options& opts,
-                                                                 const predicate_registry* registry) {
+template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+[[nodiscard]] result<std::optional<condition>> parse_gate(const hook_options& opts, const predicate_registry* registry) {
   if (opts.name.empty()) return fail(errc::invalid_argument, "a hook needs a name");
   if (opts.when.empty()) return std::optional<condition>{};
   auto parsed = condition::parse(opts.when, registry);
@@ -2740,6 +2896,76 @@ template <class E, class F>
 /// Run order of two hooks: (priority, name).
 [[nodiscard]] inline bool runs_before(const hook_options& a, const hook_options& b) noexcept {
   return a.priority != b.priority ? a.priority < b.priority : a.name < b.name;
+}
+
+/// How placing a hook in a run-ordered list went.
+enum class placement : std::uint8_t { placed, duplicate, missing };
+
+/// Puts `e` into `hooks` in run order, all or nothing; with `replacing`, that
+/// hook leaves in the same step, and `carry(old, e)` may keep its state.
+/// Shared by every hook list (chains, the agent pipelines); `Entry` has `opts`.
+template <class Entry, class Carry, class Order>
+[[nodiscard]] placement place_hook(std::vector<Entry>& hooks, Entry e, std::string_view replacing, Carry&& carry,
+                                   Order&& before) {
+  auto named = [&](std::string_view name) {
+    return std::find_if(hooks.begin(), hooks.end(), [&](const Entry& h) { return h.opts.name == name; });
+  };
+  auto old = replacing.empty() ? hooks.end() : named(replacing);
+  if (!replacing.empty() && old == hooks.end()) return placement::missing;
+  auto same = named(e.opts.name);
+  if (same != hooks.end() && same != old) return placement::duplicate;
+  if (old != hooks.end()) {
+    carry(*old, e);
+    hooks.erase(old);
+  }
+  auto pos = std::upper_bound(hooks.begin(), hooks.end(), e,
+                              [&](const Entry& a, const Entry& b) { return before(a.opts, b.opts); });
+  hooks.insert(pos, std::move(e));
+  return placement::placed;
+}
+
+/// place_hook in the usual (priority, name) run order.
+template <class Entry, class Carry>
+[[nodiscard]] placement place_hook(std::vector<Entry>& hooks, Entry e, std::string_view replacing, Carry&& carry) {
+  return place_hook(hooks, std::move(e), replacing, std::forward<Carry>(carry), runs_before);
+}
+
+/// A hook's failure under its policy: names the hook in `e`, and returns the
+/// reason to stop with when the hook fails closed (nullopt: fail_open, go on).
+[[nodiscard]] inline std::optional<std::string> failure_verdict(const hook_options& h, error& e) {
+  e.hook = h.name;
+  if (e.plugin.empty()) e.plugin = h.plugin;
+  if (h.on_error != failure_policy::fail_closed) return std::nullopt;
+  return "hook \"" + h.name + "\" failed: " + e.message;
+}
+
+/// Removes the hook named `name`; false if there is none.
+template <class Entry>
+bool remove_hook(std::vector<Entry>& hooks, std::string_view name) {
+  auto it = std::find_if(hooks.begin(), hooks.end(), [&](const Entry& e) { return e.opts.name == name; });
+  if (it == hooks.end()) return false;
+  hooks.erase(it);
+  return true;
+}
+
+/// Removes every hook `plugin` owns; returns how many.
+template <class Entry>
+std::size_t remove_plugin_hooks(std::vector<Entry>& hooks, std::string_view plugin) {
+  auto keep = std::remove_if(hooks.begin(), hooks.end(), [&](const Entry& e) { return e.opts.plugin == plugin; });
+  const auto n = static_cast<std::size_t>(hooks.end() - keep);
+  hooks.erase(keep, hooks.end());
+  return n;
+}
+
+/// The error for a placement that failed; `where` is "the chain for \"e\"" or the like.
+[[nodiscard]] inline error placement_error(placement p, const hook_options& opts, std::string_view replacing,
+                                           const std::string& where) {
+  if (p == placement::missing) {
+    return error{errc::not_found, "no hook named \"" + std::string(replacing) + "\" to replace in " + where,
+                 opts.plugin, opts.name, {}};
+  }
+  return error{errc::already_exists, "a hook named \"" + opts.name + "\" is already in " + where, opts.plugin,
+               opts.name, {}};
 }
 
 }  // namespace detail
@@ -2792,33 +3018,31 @@ class chain {
     }
   }
 
+  /// Replaces hook `old_name` with a JSON hook in one step: a dispatch sees the
+  /// old hook or the new one, never both and never neither (plugin upgrades).
+  /// The new hook may keep the old name. not_found if there is no `old_name`.
+  result<void> replace_json(std::string_view old_name, hook_options opts, json_hook fn) {
+    static_assert(detail::json_convertible<payload_type>::value,
+                  "JSON hooks on a typed event need to_json/from_json for it (NLOHMANN_DEFINE_TYPE_...)");
+    if constexpr (traits::is_dynamic) {
+      auto target = std::make_shared<json_hook>(fn);
+      return insert(std::move(opts), &thunk<json_hook>, std::move(target), std::move(fn), old_name);
+    } else {
+      return insert(std::move(opts), nullptr, nullptr, std::move(fn), old_name);
+    }
+  }
+
   /// Removes a hook by name; false if there is none.
   bool remove(std::string_view name) {
     bool found = false;
-    state_.update([&](const snapshot& s) {
-      snapshot n = s;
-      auto it = std::find_if(n.hooks.begin(), n.hooks.end(), [&](const entry& e) { return e.opts.name == name; });
-      if (it != n.hooks.end()) {
-        n.hooks.erase(it);
-        found = true;
-      }
-      n.reindex();
-      return n;
-    });
+    edit([&](snapshot& n) { found = detail::remove_hook(n.hooks, name); });
     return found;
   }
 
   /// Removes every hook a plugin owns; returns how many.
   std::size_t remove_plugin(std::string_view plugin) {
     std::size_t count = 0;
-    state_.update([&](const snapshot& s) {
-      snapshot n = s;
-      auto keep = std::remove_if(n.hooks.begin(), n.hooks.end(), [&](const entry& e) { return e.opts.plugin == plugin; });
-      count = static_cast<std::size_t>(n.hooks.end() - keep);
-      n.hooks.erase(keep, n.hooks.end());
-      n.reindex();
-      return n;
-    });
+    edit([&](snapshot& n) { count = detail::remove_plugin_hooks(n.hooks, plugin); });
     return count;
   }
 
@@ -2893,12 +3117,35 @@ class chain {
     hook_counters counters;
   };
   /// Calls a stored callable: a plain function pointer, so a hook costs one
-  /// indirect call (std::function would add a second).
-  using call_fn = result<decision<E>> (*)(void* target, const envelope<E>& env, context& ctx);
+  /// indirect call (std::function would add a second). It returns the decision
+  /// taken apart (two words, in registers) and puts a failure (error answer,
+  /// exception) in `failure`: the allow path constructs and destroys nothing.
+  using call_fn = detail::raw_decision (*)(void* target, const envelope<E>& env, context& ctx,
+                                           std::optional<error>& failure);
+
+  static detail::raw_decision failed(std::optional<error>& failure, error e) {
+    failure = std::move(e);
+    return {nullptr, decision_kind::allow, true};
+  }
 
   template <class F>
-  static result<decision<E>> thunk(void* target, const envelope<E>& env, context& ctx) {
-    return detail::call_native<E>(*static_cast<F*>(target), env, ctx);
+  static detail::raw_decision thunk(void* target, const envelope<E>& env, context& ctx,
+                                    std::optional<error>& failure) {
+    try {
+      decltype(auto) answer = detail::call_hook<E>(*static_cast<F*>(target), env, ctx);
+      using R = decltype(answer);
+      detail::check_answer<E, R>();
+      if constexpr (detail::answers_result<E, R>) {
+        if (!answer) return failed(failure, std::move(answer.error()));
+        return std::move(*answer).release_raw();
+      } else {
+        return decision<E>(std::forward<R>(answer)).release_raw();
+      }
+    } catch (const std::exception& ex) {
+      return failed(failure, detail::thrown_error(&ex));
+    } catch (...) {
+      return failed(failure, detail::thrown_error(nullptr));
+    }
   }
 
   struct entry {
@@ -2920,6 +3167,7 @@ class chain {
   struct snapshot {
     std::vector<entry> hooks;
     std::vector<hot> order;  // rebuilt after every edit
+    bool ungated = true;     // no hook has a `when` gate or `once`: the fast path may run
     tracing trace = tracing::timings;
     event_flags flags = event_flags::none;
     payload_check<E> check;
@@ -2932,7 +3180,11 @@ class chain {
     void reindex() {
       order.clear();
       order.reserve(hooks.size());
-      for (const entry& e : hooks) order.push_back(hot{e.call, e.target.get(), &e, e.gate.has_value(), e.opts.once});
+      ungated = true;
+      for (const entry& e : hooks) {
+        order.push_back(hot{e.call, e.target.get(), &e, e.gate.has_value(), e.opts.once});
+        if (e.gate || e.opts.once) ungated = false;
+      }
     }
   };
 
@@ -2946,26 +3198,31 @@ class chain {
     });
   }
 
-  result<void> insert(hook_options opts, call_fn call, std::shared_ptr<void> target, json_hook json) {
+  /// "the chain for \"E\"" for a typed chain; a dynamic chain does not know
+  /// its name (the bus's errors add it).
+  [[nodiscard]] static std::string chain_label() {
+    if constexpr (traits::is_dynamic) return "the chain";
+    return "the chain for \"" + std::string(traits::name) + "\"";
+  }
+
+  /// Adds a hook; with `replacing`, removes that hook in the same snapshot.
+  result<void> insert(hook_options opts, call_fn call, std::shared_ptr<void> target, json_hook json,
+                      std::string_view replacing = {}) {
     auto parsed_gate = detail::parse_gate(opts, predicates_.load());
     if (!parsed_gate) return fail(std::move(parsed_gate.error()));
-    std::optional<condition> gate = std::move(*parsed_gate);
-    bool duplicate = false;
+    auto outcome_of = detail::placement::placed;
     state_.update([&](const snapshot& s) {
       snapshot n = s;
-      duplicate = std::any_of(n.hooks.begin(), n.hooks.end(), [&](const entry& e) { return e.opts.name == opts.name; });
-      if (duplicate) return n;
-      entry e{opts, std::move(gate), call, std::move(target), std::move(json), std::make_shared<runtime>()};
-      auto pos = std::upper_bound(n.hooks.begin(), n.hooks.end(), e,
-                                  [](const entry& a, const entry& b) { return detail::runs_before(a.opts, b.opts); });
-      n.hooks.insert(pos, std::move(e));
+      entry e{opts, std::move(*parsed_gate), call, std::move(target), std::move(json), std::make_shared<runtime>()};
+      outcome_of = detail::place_hook(n.hooks, std::move(e), replacing, [](const entry& old, entry& fresh) {
+        if (old.opts.name == fresh.opts.name) fresh.rt = old.rt;  // re-registered: keep its stats and `once`
+      });
+      if (outcome_of != detail::placement::placed) return snapshot(s);
       n.reindex();
       return n;
     });
-    if (duplicate) {
-      error e{errc::already_exists, "a hook named \"" + opts.name + "\" is already in the chain for \"" +
-                                        std::string(traits::name) + "\"", opts.plugin, opts.name, {}};
-      return fail(std::move(e));
+    if (outcome_of != detail::placement::placed) {
+      return fail(detail::placement_error(outcome_of, opts, replacing, chain_label()));
     }
     return {};
   }
@@ -2989,26 +3246,15 @@ class chain {
     bool mutated = false;
     std::optional<envelope<dynamic_event>> json_view;  // typed events: made on first JSON hook
 
-    for (const hot& fast : s.order) {
-      const entry& h = *fast.cold;
-      if (fast.gated && !h.gate->evaluate(ctx.facts())) {
-        if (trace) h.rt->counters.skipped.fetch_add(1, std::memory_order_relaxed);
-        continue;
-      }
-      if (fast.once && h.rt->fired.exchange(true, std::memory_order_acq_rel)) continue;
-
-      const auto start = timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
-      if (trace) detail::current_call_bytes = {};
-      result<decision<E>> answer = invoke(fast, *current, ctx, json_view);
-      std::chrono::nanoseconds took{0};
-      if (timed) took = std::chrono::steady_clock::now() - start;
-
+    // What one hook's answer does to the outcome; true stops the chain.
+    std::optional<error> failure;  // set by a hook call that failed
+    auto settle = [&](const entry& h, decision<E>& d, std::chrono::nanoseconds took) {
       step_result step;
       bool stop = false;
-      if (!answer) {
-        stop = apply_failure(h, std::move(answer.error()), out, step);
+      if (failure) {
+        stop = apply_failure(h, std::move(*failure), out, step);
+        failure.reset();
       } else {
-        decision<E>& d = *answer;
         step.kind = d.kind();
         if (d.is_deny()) {
           if (!has_flag(s.flags, event_flags::vetoable)) {
@@ -3045,7 +3291,34 @@ class chain {
         }
         out.trail.push_back(trail_entry{h.opts.name, h.opts.plugin, step.kind, step.failed, took});
       }
-      if (stop) break;
+      return stop;
+    };
+
+    if (!trace && s.ungated) {
+      // The fast path (no trail, no counters, no gates, no `once`): a hook
+      // answering a bare allow costs its call and one test.
+      for (const hot& fast : s.order) {
+        const detail::raw_decision raw = invoke(fast, *current, ctx, json_view, failure);
+        if (AURA_LIKELY(raw.is_bare_allow())) continue;
+        decision<E> d = decision<E>::adopt_raw(raw);
+        if (settle(*fast.cold, d, std::chrono::nanoseconds{0})) break;
+      }
+    } else {
+      for (const hot& fast : s.order) {
+        const entry& h = *fast.cold;
+        if (fast.gated && !h.gate->evaluate(ctx.facts())) {
+          if (trace) h.rt->counters.skipped.fetch_add(1, std::memory_order_relaxed);
+          continue;
+        }
+        if (fast.once && h.rt->fired.exchange(true, std::memory_order_acq_rel)) continue;
+
+        const auto start = timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
+        if (trace) detail::current_call_bytes = {};
+        decision<E> d = decision<E>::adopt_raw(invoke(fast, *current, ctx, json_view, failure));
+        std::chrono::nanoseconds took{0};
+        if (timed) took = std::chrono::steady_clock::now() - start;
+        if (settle(h, d, took)) break;
+      }
     }
     if (out.verdict != verdict::deny && mutated) out.verdict = verdict::mutate;
     if (owned) {
@@ -3058,23 +3331,33 @@ class chain {
     return out;
   }
 
-  /// Calls one hook; an exception becomes an error, never escapes.
-  [[nodiscard]] result<decision<E>> invoke(const hot& fast, const envelope<E>& env, context& ctx,
-                                           std::optional<envelope<dynamic_event>>& json_view) const {
+  /// Calls one hook; a failure (error answer or exception) lands in `failure`
+  /// and never escapes.
+  [[nodiscard]] detail::raw_decision invoke(const hot& fast, const envelope<E>& env, context& ctx,
+                                            std::optional<envelope<dynamic_event>>& json_view,
+                                            std::optional<error>& failure) const {
+    if (fast.call) return fast.call(fast.target, env, ctx, failure);
+    return invoke_json(*fast.cold, env, ctx, json_view, failure);
+  }
+
+  /// A JSON hook on a typed chain: called through the event's JSON view.
+  [[nodiscard]] detail::raw_decision invoke_json(const entry& h, const envelope<E>& env, context& ctx,
+                                                 std::optional<envelope<dynamic_event>>& json_view,
+                                                 std::optional<error>& failure) const {
     try {
-      if (fast.call) return fast.call(fast.target, env, ctx);
-      const entry& h = *fast.cold;
       if constexpr (!traits::is_dynamic && detail::json_convertible<payload_type>::value) {
         if (!json_view) json_view = to_dynamic(env);
         result<decision<dynamic_event>> r = h.json(*json_view, ctx);
-        if (!r) return fail(std::move(r.error()));
-        return lift_json_decision(std::move(*r));
+        if (!r) return failed(failure, std::move(r.error()));
+        result<decision<E>> lifted = lift_json_decision(std::move(*r));
+        if (!lifted) return failed(failure, std::move(lifted.error()));
+        return std::move(*lifted).release_raw();
       }
-      return fail(errc::hook_failed, "hook has no callable");
+      return failed(failure, error{errc::hook_failed, "hook has no callable", {}, {}, {}});
     } catch (const std::exception& ex) {
-      return fail(errc::hook_failed, std::string("hook threw: ") + ex.what());
+      return failed(failure, detail::thrown_error(&ex));
     } catch (...) {
-      return fail(errc::hook_failed, "hook threw a non-standard exception");
+      return failed(failure, detail::thrown_error(nullptr));
     }
   }
 
@@ -3155,18 +3438,16 @@ class chain {
   };
 
   static bool apply_failure(const entry& h, error e, outcome<E>& out, step_result& step) {
-    e.hook = h.opts.name;
-    if (e.plugin.empty()) e.plugin = h.opts.plugin;
     step.failed = true;
-    const bool closed = h.opts.on_error == failure_policy::fail_closed;
-    step.kind = closed ? decision_kind::deny : decision_kind::allow;
-    if (closed) {
+    auto stop = detail::failure_verdict(h.opts, e);
+    step.kind = stop ? decision_kind::deny : decision_kind::allow;
+    if (stop) {
       out.verdict = verdict::deny;
-      out.reason = "hook \"" + h.opts.name + "\" failed: " + e.message;
+      out.reason = std::move(*stop);
       out.denied_by = h.opts.name;
     }
     out.diagnostics.push_back(std::move(e));
-    return closed;
+    return stop.has_value();
   }
 
   static void violation(const entry& h, std::string what, outcome<E>& out) {
@@ -3210,38 +3491,44 @@ inline constexpr int version = 1;
 /// How many bytes of a bad answer a diagnostic quotes.
 inline constexpr std::size_t quote_limit = 256;
 
+// Each function below is a template over `Json` (always nlohmann::json) so that
+// its body depends on a template parameter: it is then compiled only in the
+// files that call it, not in every file that includes aura (DESIGN §7).
+
 /// `bytes` as a JSON string literal, cut to `limit` bytes with a note of the full size.
-[[nodiscard]] inline std::string quote(std::string_view bytes, std::size_t limit = quote_limit) {
+template <class Json = nlohmann::json>
+[[nodiscard]] std::string quote(std::string_view bytes, std::size_t limit = quote_limit) {
   std::string cut(bytes.substr(0, limit));
   // dump() rejects invalid UTF-8 by default; replace it so any bytes can be quoted.
-  std::string out = nlohmann::json(cut).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string out = Json(cut).dump(-1, ' ', false, Json::error_handler_t::replace);
   if (bytes.size() > limit) out += "... (" + std::to_string(bytes.size()) + " bytes)";
   return out;
 }
 
 /// The request for one hook call.
-[[nodiscard]] inline nlohmann::json request(std::string_view hook, const envelope<dynamic_event>& event,
-                                            const nlohmann::json& config) {
-  return nlohmann::json{{"aura", version},
-                        {"hook", hook},
-                        {"event", event},
-                        {"config", config.is_null() ? nlohmann::json::object() : config}};
+template <class Json = nlohmann::json>
+[[nodiscard]] nlohmann::json request(std::string_view hook, const envelope<dynamic_event>& event,
+                                     const nlohmann::json& config) {
+  const Json& cfg = config;
+  return Json{{"aura", version}, {"hook", hook}, {"event", event}, {"config", cfg.is_null() ? Json::object() : cfg}};
 }
 
 /// Reads a decision from parsed JSON; `raw` (if given) is quoted in errors.
-[[nodiscard]] inline result<decision<dynamic_event>> parse_decision(const nlohmann::json& j,
-                                                                    std::string_view raw = {}) {
+template <class Json = nlohmann::json>
+[[nodiscard]] result<decision<dynamic_event>> parse_decision(const nlohmann::json& answer,
+                                                             std::string_view raw = {}) {
+  const Json& j = answer;
   // The quote is made only for an error: a valid answer is never re-serialised.
   auto bad = [&](std::string what, std::string where) {
     const std::string shown =
-        raw.empty() ? quote(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)) : quote(raw);
+        raw.empty() ? quote<Json>(j.dump(-1, ' ', false, Json::error_handler_t::replace)) : quote<Json>(raw);
     return fail(errc::protocol_error, what + " in answer " + shown, std::move(where));
   };
   if (!j.is_object()) return bad("a decision must be a JSON object", "");
   auto kind_it = j.find("decision");
   if (kind_it == j.end()) return bad("missing \"decision\"", "/decision");
   if (!kind_it->is_string()) return bad("\"decision\" must be a string", "/decision");
-  const auto& kind = kind_it->get_ref<const std::string&>();
+  const auto& kind = kind_it->template get_ref<const std::string&>();
 
   decision<dynamic_event> d;
   if (kind == "allow") {
@@ -3249,7 +3536,8 @@ inline constexpr std::size_t quote_limit = 256;
   } else if (kind == "deny") {
     auto r = j.find("reason");
     if (r == j.end() || !r->is_string()) return bad("a deny needs a string \"reason\"", "/reason");
-    d = decision<dynamic_event>::from_wire(decision_kind::deny, r->get<std::string>(), {}, patch_format::merge);
+    d = decision<dynamic_event>::from_wire(decision_kind::deny, r->template get<std::string>(), {},
+                                           patch_format::merge);
   } else if (kind == "mutate") {
     auto p = j.find("patch");
     if (p == j.end()) return bad("a mutate needs a \"patch\"", "/patch");
@@ -3278,15 +3566,17 @@ inline constexpr std::size_t quote_limit = 256;
 }
 
 /// Parses and reads a decision from raw bytes (one JSON document).
-[[nodiscard]] inline result<decision<dynamic_event>> parse_decision(std::string_view bytes) {
-  nlohmann::json j = nlohmann::json::parse(bytes.begin(), bytes.end(), nullptr, false);
-  if (j.is_discarded()) return fail(errc::protocol_error, "answer is not JSON: " + quote(bytes));
-  return parse_decision(j, bytes);
+template <class Json = nlohmann::json>
+[[nodiscard]] result<decision<dynamic_event>> parse_decision(std::string_view bytes) {
+  Json j = Json::parse(bytes.begin(), bytes.end(), nullptr, false);
+  if (j.is_discarded()) return fail(errc::protocol_error, "answer is not JSON: " + quote<Json>(bytes));
+  return parse_decision<Json>(j, bytes);
 }
 
 /// The wire form of a decision (what a plugin written with aura answers).
-[[nodiscard]] inline nlohmann::json encode(const decision<dynamic_event>& d) {
-  nlohmann::json j{{"decision", to_string(d.kind())}};
+template <class Json = nlohmann::json>
+[[nodiscard]] nlohmann::json encode(const decision<dynamic_event>& d) {
+  Json j{{"decision", to_string(d.kind())}};
   if (d.is_deny()) j["reason"] = d.reason();
   if (d.is_mutate()) {
     j["patch"] = d.json_patch();
