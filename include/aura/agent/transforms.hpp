@@ -56,8 +56,8 @@ template <int = 0>  // compiled only where called (compile-time budget, DESIGN Â
   if (after.empty()) return bad("the transformed array is empty", "/messages");
   if (!before.empty() && before.front().role == "system" && after.front().role != "system")
     return bad("the system prompt must stay at index 0", "/messages/0");
-  // id -> index of the message that has it / that made the call. (Maps over
-  // views into `after` rather than std::set: <set> is not otherwise included.)
+  // The ids seen and the tool calls made so far, as sets (the mapped index is
+  // not read): <unordered_map> is included anyway, <set>/<unordered_set> are not.
   std::unordered_map<std::string_view, std::size_t> ids;
   std::unordered_map<std::string_view, std::size_t> calls;
   for (std::size_t i = 0; i < after.size(); ++i) {

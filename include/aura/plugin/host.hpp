@@ -140,7 +140,7 @@ class plugin_host {
     }
     bus_.remove_plugin(name);
     for (const auto& [key, reg] : s->registered) {
-      if (auto* sink = sink_of(reg.event)) (void)sink->remove(reg.hook_name);
+      if (auto* sink = sink_of(reg.event)) (void)sink->remove(reg.opts.name);
     }
     auto old = current(*s);
     s->current.store(nullptr);
@@ -261,8 +261,7 @@ class plugin_host {
   };
   struct registration {
     std::string event;
-    std::string hook_name;  ///< the name in the chain
-    hook_options opts;
+    hook_options opts;  ///< as registered; `opts.name` is the name in the chain
   };
   struct slot {
     std::string name;
@@ -372,9 +371,9 @@ class plugin_host {
       for (auto c = changes.rbegin(); c != changes.rend(); ++c) {
         const registration& added = now[c->key];
         if (c->previous) {
-          (void)rejoin(added.event, added.hook_name, c->previous->opts, stable_hook(sp, c->key, s.once[c->key]));
+          (void)rejoin(added.event, added.opts.name, c->previous->opts, stable_hook(sp, c->key, s.once[c->key]));
         } else {
-          leave(added.event, added.hook_name);
+          leave(added.event, added.opts.name);
         }
       }
     };
@@ -392,13 +391,12 @@ class plugin_host {
       }
       registration reg;
       reg.event = bound.spec.event;
-      reg.hook_name = o.name;
       reg.opts = o;
       auto& fired = s.once[key];
       if (!fired) fired = std::make_shared<std::atomic<bool>>(false);
       std::optional<registration> previous;
       if (it != s.registered.end()) previous = it->second;
-      auto r = previous ? rejoin(reg.event, previous->hook_name, o, stable_hook(sp, key, fired))
+      auto r = previous ? rejoin(reg.event, previous->opts.name, o, stable_hook(sp, key, fired))
                         : join(reg.event, o, stable_hook(sp, key, fired));
       if (!r) {
         undo();
@@ -413,7 +411,7 @@ class plugin_host {
     }
     s.current.store(v);
     for (const auto& [key, reg] : s.registered) {
-      if (!now.count(key)) leave(reg.event, reg.hook_name);
+      if (!now.count(key)) leave(reg.event, reg.opts.name);
     }
     s.registered = std::move(now);
     return {};
