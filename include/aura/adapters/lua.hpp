@@ -27,6 +27,7 @@
 #include <lua.hpp>
 #include <nlohmann/json.hpp>
 
+#include "aura/adapters/detail/plugin_file.hpp"
 #include "aura/adapters/lua/call.hpp"
 #include "aura/adapters/lua/fwd.hpp"
 #include "aura/adapters/lua/host_api.hpp"
@@ -58,16 +59,10 @@ class lua_plugin : public std::enable_shared_from_this<lua_plugin> {
   /// level is an errc::load_error whose `where` is "file:line".
   [[nodiscard]] static result<std::shared_ptr<lua_plugin>> load(const std::filesystem::path& path,
                                                                 lua_options options) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {  // as the WASM adapter: not_found when there is no such file, else io_error
-      std::error_code ec;
-      const errc code = std::filesystem::exists(path, ec) ? errc::io_error : errc::not_found;
-      return fail(error{code, "cannot open Lua script " + path.string(), options.name, {}, path.string()});
-    }
-    std::ostringstream text;
-    text << in.rdbuf();
+    auto text = detail::read_plugin_file(path, "Lua script", options.name);
+    if (!text) return fail(std::move(text.error()));
     if (options.name.empty()) options.name = path.stem().string();
-    return make(text.str(), "@" + path.string(), path.string(), std::move(options));
+    return make(std::move(*text), "@" + path.string(), path.string(), std::move(options));
   }
 
   /// Loads a script from memory; `chunk_name` names it in messages ("name:line:").

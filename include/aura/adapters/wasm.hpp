@@ -26,6 +26,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "aura/adapters/detail/plugin_file.hpp"
 #include "aura/adapters/wasm/fwd.hpp"
 #include "aura/adapters/wasm/host_imports.hpp"
 #include "aura/adapters/wasm/instance.hpp"
@@ -68,13 +69,9 @@ class wasm_plugin : public std::enable_shared_from_this<wasm_plugin> {
   /// Reads and loads a `.wasm` file.
   [[nodiscard]] static result<std::shared_ptr<wasm_plugin>> load(const std::filesystem::path& file,
                                                                  wasm_options options) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) {  // as the Lua adapter: not_found when there is no such file
-      std::error_code ec;
-      const errc code = std::filesystem::exists(file, ec) ? errc::io_error : errc::not_found;
-      return fail(error{code, "cannot open " + file.string(), options.name, {}, file.string()});
-    }
-    std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto text = detail::read_plugin_file(file, "WASM module", options.name);
+    if (!text) return fail(std::move(text.error()));
+    std::vector<std::uint8_t> bytes(text->begin(), text->end());
     if (options.name.empty()) options.name = file.stem().string();
     auto loaded = load_bytes(std::move(bytes), std::move(options));
     if (!loaded && loaded.error().where.empty()) loaded.error().where = file.string();

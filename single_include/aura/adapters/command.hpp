@@ -2275,8 +2275,6 @@ class decision {
   [[nodiscard]] bool is_allow() const noexcept { return kind_ == decision_kind::allow; }
   [[nodiscard]] bool is_deny() const noexcept { return kind_ == decision_kind::deny; }
   [[nodiscard]] bool is_mutate() const noexcept { return kind_ == decision_kind::mutate; }
-  /// An allow with nothing attached (no effects): the answer a chain can pass over.
-  [[nodiscard]] bool is_bare_allow() const noexcept { return kind_ == decision_kind::allow && !body_; }
   [[nodiscard]] const std::string& reason() const noexcept { return view().reason; }
 
   /// A JSON patch (dynamic events, or a JSON hook on a typed event).
@@ -3007,29 +3005,13 @@ class chain {
 
   /// Adds a hook over the event's JSON form (plugins). On a typed chain the
   /// payload is serialised once per dispatch, only if such a hook runs.
-  result<void> add_json(hook_options opts, json_hook fn) {
-    static_assert(detail::json_convertible<payload_type>::value,
-                  "JSON hooks on a typed event need to_json/from_json for it (NLOHMANN_DEFINE_TYPE_...)");
-    if constexpr (traits::is_dynamic) {
-      auto target = std::make_shared<json_hook>(fn);
-      return insert(std::move(opts), &thunk<json_hook>, std::move(target), std::move(fn));
-    } else {
-      return insert(std::move(opts), nullptr, nullptr, std::move(fn));
-    }
-  }
+  result<void> add_json(hook_options opts, json_hook fn) { return insert_json(std::move(opts), std::move(fn), {}); }
 
   /// Replaces hook `old_name` with a JSON hook in one step: a dispatch sees the
   /// old hook or the new one, never both and never neither (plugin upgrades).
   /// The new hook may keep the old name. not_found if there is no `old_name`.
   result<void> replace_json(std::string_view old_name, hook_options opts, json_hook fn) {
-    static_assert(detail::json_convertible<payload_type>::value,
-                  "JSON hooks on a typed event need to_json/from_json for it (NLOHMANN_DEFINE_TYPE_...)");
-    if constexpr (traits::is_dynamic) {
-      auto target = std::make_shared<json_hook>(fn);
-      return insert(std::move(opts), &thunk<json_hook>, std::move(target), std::move(fn), old_name);
-    } else {
-      return insert(std::move(opts), nullptr, nullptr, std::move(fn), old_name);
-    }
+    return insert_json(std::move(opts), std::move(fn), old_name);
   }
 
   /// Removes a hook by name; false if there is none.
@@ -3205,21 +3187,30 @@ class chain {
     return "the chain for \"" + std::string(traits::name) + "\"";
   }
 
+  /// A JSON hook: a dynamic chain calls it directly; a typed one through the
+  /// event's JSON view (no `call`).
+  result<void> insert_json(hook_options opts, json_hook fn, std::string_view replacing) {
+    static_assert(detail::json_convertible<payload_type>::value,
+                  "JSON hooks on a typed event need to_json/from_json for it (NLOHMANN_DEFINE_TYPE_...)");
+    if constexpr (traits::is_dynamic) {
+      auto target = std::make_shared<json_hook>(fn);
+      return insert(std::move(opts), &thunk<json_hook>, std::move(target), std::move(fn), replacing);
+    } else {
+      return insert(std::move(opts), nullptr, nullptr, std::move(fn), replacing);
+    }
+  }
+
   /// Adds a hook; with `replacing`, removes that hook in the same snapshot.
   result<void> insert(hook_options opts, call_fn call, std::shared_ptr<void> target, json_hook json,
                       std::string_view replacing = {}) {
     auto parsed_gate = detail::parse_gate(opts, predicates_.load());
     if (!parsed_gate) return fail(std::move(parsed_gate.error()));
     auto outcome_of = detail::placement::placed;
-    state_.update([&](const snapshot& s) {
-      snapshot n = s;
+    edit([&](snapshot& n) {  // place_hook changes nothing when it fails
       entry e{opts, std::move(*parsed_gate), call, std::move(target), std::move(json), std::make_shared<runtime>()};
       outcome_of = detail::place_hook(n.hooks, std::move(e), replacing, [](const entry& old, entry& fresh) {
         if (old.opts.name == fresh.opts.name) fresh.rt = old.rt;  // re-registered: keep its stats and `once`
       });
-      if (outcome_of != detail::placement::placed) return snapshot(s);
-      n.reindex();
-      return n;
     });
     if (outcome_of != detail::placement::placed) {
       return fail(detail::placement_error(outcome_of, opts, replacing, chain_label()));

@@ -33,63 +33,18 @@
 #include <lua.hpp>
 #include <nlohmann/json.hpp>
 
-// ---- begin aura/adapters/lua/call.hpp
-#ifndef AURA_SI_AURA_ADAPTERS_LUA_CALL_HPP
-#define AURA_SI_AURA_ADAPTERS_LUA_CALL_HPP
-// aura/adapters/lua/call.hpp - one handler call: the request turned into Lua
-// arguments, the protected call, and the answer turned back into a decision.
+// ---- begin aura/adapters/detail/plugin_file.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_DETAIL_PLUGIN_FILE_HPP
+#define AURA_SI_AURA_ADAPTERS_DETAIL_PLUGIN_FILE_HPP
+// aura/adapters/detail/plugin_file.hpp - reads the file an in-process plugin comes
+// from (a Lua script, a WASM module), with the same errors for every runtime.
 
-#include <cctype>
-#include <chrono>
-#include <cstdio>
-#include <optional>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <string_view>
-#include <utility>
-
-#include <lua.hpp>
-#include <nlohmann/json.hpp>
-
-// ---- begin aura/adapters/lua/json.hpp
-#ifndef AURA_SI_AURA_ADAPTERS_LUA_JSON_HPP
-#define AURA_SI_AURA_ADAPTERS_LUA_JSON_HPP
-// aura/adapters/lua/json.hpp - JSON <-> Lua values, with the rules in docs/adapters/lua.md.
-//
-// JSON -> Lua                          Lua -> JSON
-//   null          -> aura.null           aura.null (and a top-level nil) -> null
-//   true/false    -> boolean             boolean -> true/false
-//   integer       -> integer             integer (math.type "integer") -> integer
-//   float (1.0)   -> float               float -> float (NaN and infinities are errors)
-//   > 2^63-1      -> float               string -> string (must be valid UTF-8)
-//   string        -> string              table marked by aura.array -> array (keys 1..n exactly)
-//   array         -> table marked as     table with keys 1..n exactly (n >= 1) -> array
-//                    array (keys 1..n)   empty unmarked table -> {}
-//   object        -> table, string keys  other table: string keys, integer keys written
-//                                          in decimal ("10"); any other key is an error;
-//                                          two keys with one spelling are an error
-//                                        a table met again inside itself -> error (cycle)
-//                                        nesting deeper than max_depth -> error
-//                                        function, userdata, thread -> error
-//
-// Lua -> JSON reads raw table contents (no metamethod runs) and never raises a
-// Lua error, so it may be called outside protected mode. JSON -> Lua allocates
-// Lua objects and so may raise: call push_json inside a protected call, or use
-// push_json_protected.
-
-#include <cmath>
-#include <cstddef>
-#include <cstdint>
-#include <cstring>
-#include <limits>
-#include <optional>
-#include <string>
-#include <string_view>
-#include <type_traits>
-#include <utility>
-#include <vector>
-
-#include <lua.hpp>
-#include <nlohmann/json.hpp>
+#include <system_error>
 
 // ---- begin aura/core/error.hpp
 #ifndef AURA_SI_AURA_CORE_ERROR_HPP
@@ -203,6 +158,89 @@ using result = tl::expected<T, error>;
 }  // namespace aura
 #endif  // AURA_SI_AURA_CORE_ERROR_HPP
 // ---- end aura/core/error.hpp
+
+namespace aura::detail {
+
+/// The whole of `file`: errc::not_found when there is no such file, io_error
+/// when it is not a regular file (a directory reads as nothing) or cannot be
+/// read. `what` names it ("Lua script", "WASM module"); the error carries the
+/// plugin's name and the path as `where`.
+[[nodiscard]] inline result<std::string> read_plugin_file(const std::filesystem::path& file, std::string_view what,
+                                                          const std::string& plugin) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(file, ec);
+  std::ifstream in;
+  if (std::filesystem::is_regular_file(status)) in.open(file, std::ios::binary);
+  if (!in.is_open()) {
+    const errc code = std::filesystem::exists(status) ? errc::io_error : errc::not_found;
+    return fail(error{code, "cannot open " + std::string(what) + " " + file.string(), plugin, {}, file.string()});
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace aura::detail
+#endif  // AURA_SI_AURA_ADAPTERS_DETAIL_PLUGIN_FILE_HPP
+// ---- end aura/adapters/detail/plugin_file.hpp
+// ---- begin aura/adapters/lua/call.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_LUA_CALL_HPP
+#define AURA_SI_AURA_ADAPTERS_LUA_CALL_HPP
+// aura/adapters/lua/call.hpp - one handler call: the request turned into Lua
+// arguments, the protected call, and the answer turned back into a decision.
+
+#include <cctype>
+#include <chrono>
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <lua.hpp>
+#include <nlohmann/json.hpp>
+
+// ---- begin aura/adapters/lua/json.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_LUA_JSON_HPP
+#define AURA_SI_AURA_ADAPTERS_LUA_JSON_HPP
+// aura/adapters/lua/json.hpp - JSON <-> Lua values, with the rules in docs/adapters/lua.md.
+//
+// JSON -> Lua                          Lua -> JSON
+//   null          -> aura.null           aura.null (and a top-level nil) -> null
+//   true/false    -> boolean             boolean -> true/false
+//   integer       -> integer             integer (math.type "integer") -> integer
+//   float (1.0)   -> float               float -> float (NaN and infinities are errors)
+//   > 2^63-1      -> float               string -> string (must be valid UTF-8)
+//   string        -> string              table marked by aura.array -> array (keys 1..n exactly)
+//   array         -> table marked as     table with keys 1..n exactly (n >= 1) -> array
+//                    array (keys 1..n)   empty unmarked table -> {}
+//   object        -> table, string keys  other table: string keys, integer keys written
+//                                          in decimal ("10"); any other key is an error;
+//                                          two keys with one spelling are an error
+//                                        a table met again inside itself -> error (cycle)
+//                                        nesting deeper than max_depth -> error
+//                                        function, userdata, thread -> error
+//
+// Lua -> JSON reads raw table contents (no metamethod runs) and never raises a
+// Lua error, so it may be called outside protected mode. JSON -> Lua allocates
+// Lua objects and so may raise: call push_json inside a protected call, or use
+// push_json_protected.
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <lua.hpp>
+#include <nlohmann/json.hpp>
+
 
 namespace aura::lua {
 
@@ -2026,8 +2064,6 @@ class decision {
   [[nodiscard]] bool is_allow() const noexcept { return kind_ == decision_kind::allow; }
   [[nodiscard]] bool is_deny() const noexcept { return kind_ == decision_kind::deny; }
   [[nodiscard]] bool is_mutate() const noexcept { return kind_ == decision_kind::mutate; }
-  /// An allow with nothing attached (no effects): the answer a chain can pass over.
-  [[nodiscard]] bool is_bare_allow() const noexcept { return kind_ == decision_kind::allow && !body_; }
   [[nodiscard]] const std::string& reason() const noexcept { return view().reason; }
 
   /// A JSON patch (dynamic events, or a JSON hook on a typed event).
@@ -4245,29 +4281,13 @@ class chain {
 
   /// Adds a hook over the event's JSON form (plugins). On a typed chain the
   /// payload is serialised once per dispatch, only if such a hook runs.
-  result<void> add_json(hook_options opts, json_hook fn) {
-    static_assert(detail::json_convertible<payload_type>::value,
-                  "JSON hooks on a typed event need to_json/from_json for it (NLOHMANN_DEFINE_TYPE_...)");
-    if constexpr (traits::is_dynamic) {
-      auto target = std::make_shared<json_hook>(fn);
-      return insert(std::move(opts), &thunk<json_hook>, std::move(target), std::move(fn));
-    } else {
-      return insert(std::move(opts), nullptr, nullptr, std::move(fn));
-    }
-  }
+  result<void> add_json(hook_options opts, json_hook fn) { return insert_json(std::move(opts), std::move(fn), {}); }
 
   /// Replaces hook `old_name` with a JSON hook in one step: a dispatch sees the
   /// old hook or the new one, never both and never neither (plugin upgrades).
   /// The new hook may keep the old name. not_found if there is no `old_name`.
   result<void> replace_json(std::string_view old_name, hook_options opts, json_hook fn) {
-    static_assert(detail::json_convertible<payload_type>::value,
-                  "JSON hooks on a typed event need to_json/from_json for it (NLOHMANN_DEFINE_TYPE_...)");
-    if constexpr (traits::is_dynamic) {
-      auto target = std::make_shared<json_hook>(fn);
-      return insert(std::move(opts), &thunk<json_hook>, std::move(target), std::move(fn), old_name);
-    } else {
-      return insert(std::move(opts), nullptr, nullptr, std::move(fn), old_name);
-    }
+    return insert_json(std::move(opts), std::move(fn), old_name);
   }
 
   /// Removes a hook by name; false if there is none.
@@ -4443,21 +4463,30 @@ class chain {
     return "the chain for \"" + std::string(traits::name) + "\"";
   }
 
+  /// A JSON hook: a dynamic chain calls it directly; a typed one through the
+  /// event's JSON view (no `call`).
+  result<void> insert_json(hook_options opts, json_hook fn, std::string_view replacing) {
+    static_assert(detail::json_convertible<payload_type>::value,
+                  "JSON hooks on a typed event need to_json/from_json for it (NLOHMANN_DEFINE_TYPE_...)");
+    if constexpr (traits::is_dynamic) {
+      auto target = std::make_shared<json_hook>(fn);
+      return insert(std::move(opts), &thunk<json_hook>, std::move(target), std::move(fn), replacing);
+    } else {
+      return insert(std::move(opts), nullptr, nullptr, std::move(fn), replacing);
+    }
+  }
+
   /// Adds a hook; with `replacing`, removes that hook in the same snapshot.
   result<void> insert(hook_options opts, call_fn call, std::shared_ptr<void> target, json_hook json,
                       std::string_view replacing = {}) {
     auto parsed_gate = detail::parse_gate(opts, predicates_.load());
     if (!parsed_gate) return fail(std::move(parsed_gate.error()));
     auto outcome_of = detail::placement::placed;
-    state_.update([&](const snapshot& s) {
-      snapshot n = s;
+    edit([&](snapshot& n) {  // place_hook changes nothing when it fails
       entry e{opts, std::move(*parsed_gate), call, std::move(target), std::move(json), std::make_shared<runtime>()};
       outcome_of = detail::place_hook(n.hooks, std::move(e), replacing, [](const entry& old, entry& fresh) {
         if (old.opts.name == fresh.opts.name) fresh.rt = old.rt;  // re-registered: keep its stats and `once`
       });
-      if (outcome_of != detail::placement::placed) return snapshot(s);
-      n.reindex();
-      return n;
     });
     if (outcome_of != detail::placement::placed) {
       return fail(detail::placement_error(outcome_of, opts, replacing, chain_label()));
@@ -4718,16 +4747,10 @@ class lua_plugin : public std::enable_shared_from_this<lua_plugin> {
   /// level is an errc::load_error whose `where` is "file:line".
   [[nodiscard]] static result<std::shared_ptr<lua_plugin>> load(const std::filesystem::path& path,
                                                                 lua_options options) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {  // as the WASM adapter: not_found when there is no such file, else io_error
-      std::error_code ec;
-      const errc code = std::filesystem::exists(path, ec) ? errc::io_error : errc::not_found;
-      return fail(error{code, "cannot open Lua script " + path.string(), options.name, {}, path.string()});
-    }
-    std::ostringstream text;
-    text << in.rdbuf();
+    auto text = detail::read_plugin_file(path, "Lua script", options.name);
+    if (!text) return fail(std::move(text.error()));
     if (options.name.empty()) options.name = path.stem().string();
-    return make(text.str(), "@" + path.string(), path.string(), std::move(options));
+    return make(std::move(*text), "@" + path.string(), path.string(), std::move(options));
   }
 
   /// Loads a script from memory; `chunk_name` names it in messages ("name:line:").

@@ -32,115 +32,18 @@
 
 #include <nlohmann/json.hpp>
 
-// ---- begin aura/adapters/wasm/fwd.hpp
-#ifndef AURA_SI_AURA_ADAPTERS_WASM_FWD_HPP
-#define AURA_SI_AURA_ADAPTERS_WASM_FWD_HPP
-// aura/adapters/wasm/fwd.hpp - forward declarations of the WASM adapter.
+// ---- begin aura/adapters/detail/plugin_file.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_DETAIL_PLUGIN_FILE_HPP
+#define AURA_SI_AURA_ADAPTERS_DETAIL_PLUGIN_FILE_HPP
+// aura/adapters/detail/plugin_file.hpp - reads the file an in-process plugin comes
+// from (a Lua script, a WASM module), with the same errors for every runtime.
 
-namespace aura {
-struct wasm_limits;
-struct wasm_options;
-struct wasm_stats;
-class wasm_plugin;
-namespace wasm {
-struct grants;
-struct compiled_module;
-class instance;
-class instance_pool;
-struct call_state;
-}  // namespace wasm
-}  // namespace aura
-#endif  // AURA_SI_AURA_ADAPTERS_WASM_FWD_HPP
-// ---- end aura/adapters/wasm/fwd.hpp
-// ---- begin aura/adapters/wasm/host_imports.hpp
-#ifndef AURA_SI_AURA_ADAPTERS_WASM_HOST_IMPORTS_HPP
-#define AURA_SI_AURA_ADAPTERS_WASM_HOST_IMPORTS_HPP
-// aura/adapters/wasm/host_imports.hpp - the `aura.*` functions a WASM plugin may import,
-// which of them its permissions grant, and what each does.
-//
-// Conventions (the ABI, see docs/adapters/wasm.md):
-//   * every (ptr, len) is an i32 pair naming guest memory; the host checks
-//     ptr + len <= memory size before touching it; a bad pair traps the call;
-//   * functions that return data take (out_ptr, out_cap), write at most
-//     out_cap bytes and return the full length, so a guest seeing a result
-//     larger than its buffer may call again with a bigger one;
-//   * negative results: -1 = not found, -2 = refused or failed (the reason is
-//     logged under the plugin's name).
-
-#include <array>
-#include <chrono>
-#include <cstdint>
-#include <cstring>
-#include <optional>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <string_view>
-#include <utility>
-#include <vector>
-
-#include <nlohmann/json.hpp>
-
-// ---- begin aura/adapters/wasm/wabt.hpp
-#ifndef AURA_SI_AURA_ADAPTERS_WASM_WABT_HPP
-#define AURA_SI_AURA_ADAPTERS_WASM_WABT_HPP
-// aura/adapters/wasm/wabt.hpp - the parts of WABT (libwabt) the WASM adapter uses.
-//
-// WABT's headers are not clean under -Wpedantic/-Wextra (unused parameters,
-// zero-argument variadic macros, shadowing), and aura builds with -Werror. When
-// they are found in a system include directory the compiler already silences
-// them; the pragmas below keep that true when WABT lives elsewhere (a custom
-// prefix added with -I), so aura's warning flags apply to aura's code only.
-
-// WABT 1.0.32 (Debian 12) defines destructors as `FreeList<Ref>::~FreeList<Ref>()`
-// in interp-inl.h, which GCC 11+ rejects in C++20 mode (CWG 2237) and cannot be
-// told to accept. Say so plainly instead of failing inside WABT: compile the
-// translation units that include the WASM adapter as C++17, or with clang.
-// Define AURA_WASM_WABT_CXX20_OK when your WABT is newer and has the fix.
-#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 11 && __cplusplus > 201703L && \
-    !defined(AURA_WASM_WABT_CXX20_OK)
-#error "aura/adapters/wasm.hpp: WABT 1.0.32's interpreter headers do not compile as C++20 with GCC >= 11 (template-id destructor, CWG 2237). Build this translation unit as C++17 or with clang, or define AURA_WASM_WABT_CXX20_OK if your WABT is fixed."
-#else
-
-#if defined(__GNUC__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wpedantic"
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#pragma GCC diagnostic ignored "-Wshadow"
-#pragma GCC diagnostic ignored "-Wconversion"
-#pragma GCC diagnostic ignored "-Wsign-conversion"
-#pragma GCC diagnostic ignored "-Wold-style-cast"
-#endif
-
-#include <wabt/binary-reader-ir.h>
-#include <wabt/binary-reader.h>
-#include <wabt/binary-writer.h>
-#include <wabt/cast.h>
-#include <wabt/common.h>
-#include <wabt/error-formatter.h>
-#include <wabt/feature.h>
-#include <wabt/interp/binary-reader-interp.h>
-#include <wabt/interp/interp.h>
-#include <wabt/ir.h>
-#include <wabt/stream.h>
-#include <wabt/validator.h>
-
-#if defined(__GNUC__)
-#pragma GCC diagnostic pop
-#endif
-#endif  // the C++20/GCC check
-#endif  // AURA_SI_AURA_ADAPTERS_WASM_WABT_HPP
-// ---- end aura/adapters/wasm/wabt.hpp
-// ---- begin aura/core/context.hpp
-#ifndef AURA_SI_AURA_CORE_CONTEXT_HPP
-#define AURA_SI_AURA_CORE_CONTEXT_HPP
-// aura/core/context.hpp - what a hook may use of the host, checked against permissions.
-
-#include <memory>
-#include <optional>
-#include <string>
-#include <string_view>
-#include <utility>
-
-#include <nlohmann/json.hpp>
+#include <system_error>
 
 // ---- begin aura/core/error.hpp
 #ifndef AURA_SI_AURA_CORE_ERROR_HPP
@@ -254,6 +157,141 @@ using result = tl::expected<T, error>;
 }  // namespace aura
 #endif  // AURA_SI_AURA_CORE_ERROR_HPP
 // ---- end aura/core/error.hpp
+
+namespace aura::detail {
+
+/// The whole of `file`: errc::not_found when there is no such file, io_error
+/// when it is not a regular file (a directory reads as nothing) or cannot be
+/// read. `what` names it ("Lua script", "WASM module"); the error carries the
+/// plugin's name and the path as `where`.
+[[nodiscard]] inline result<std::string> read_plugin_file(const std::filesystem::path& file, std::string_view what,
+                                                          const std::string& plugin) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(file, ec);
+  std::ifstream in;
+  if (std::filesystem::is_regular_file(status)) in.open(file, std::ios::binary);
+  if (!in.is_open()) {
+    const errc code = std::filesystem::exists(status) ? errc::io_error : errc::not_found;
+    return fail(error{code, "cannot open " + std::string(what) + " " + file.string(), plugin, {}, file.string()});
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace aura::detail
+#endif  // AURA_SI_AURA_ADAPTERS_DETAIL_PLUGIN_FILE_HPP
+// ---- end aura/adapters/detail/plugin_file.hpp
+// ---- begin aura/adapters/wasm/fwd.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_WASM_FWD_HPP
+#define AURA_SI_AURA_ADAPTERS_WASM_FWD_HPP
+// aura/adapters/wasm/fwd.hpp - forward declarations of the WASM adapter.
+
+namespace aura {
+struct wasm_limits;
+struct wasm_options;
+struct wasm_stats;
+class wasm_plugin;
+namespace wasm {
+struct grants;
+struct compiled_module;
+class instance;
+class instance_pool;
+struct call_state;
+}  // namespace wasm
+}  // namespace aura
+#endif  // AURA_SI_AURA_ADAPTERS_WASM_FWD_HPP
+// ---- end aura/adapters/wasm/fwd.hpp
+// ---- begin aura/adapters/wasm/host_imports.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_WASM_HOST_IMPORTS_HPP
+#define AURA_SI_AURA_ADAPTERS_WASM_HOST_IMPORTS_HPP
+// aura/adapters/wasm/host_imports.hpp - the `aura.*` functions a WASM plugin may import,
+// which of them its permissions grant, and what each does.
+//
+// Conventions (the ABI, see docs/adapters/wasm.md):
+//   * every (ptr, len) is an i32 pair naming guest memory; the host checks
+//     ptr + len <= memory size before touching it; a bad pair traps the call;
+//   * functions that return data take (out_ptr, out_cap), write at most
+//     out_cap bytes and return the full length, so a guest seeing a result
+//     larger than its buffer may call again with a bigger one;
+//   * negative results: -1 = not found, -2 = refused or failed (the reason is
+//     logged under the plugin's name).
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+// ---- begin aura/adapters/wasm/wabt.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_WASM_WABT_HPP
+#define AURA_SI_AURA_ADAPTERS_WASM_WABT_HPP
+// aura/adapters/wasm/wabt.hpp - the parts of WABT (libwabt) the WASM adapter uses.
+//
+// WABT's headers are not clean under -Wpedantic/-Wextra (unused parameters,
+// zero-argument variadic macros, shadowing), and aura builds with -Werror. When
+// they are found in a system include directory the compiler already silences
+// them; the pragmas below keep that true when WABT lives elsewhere (a custom
+// prefix added with -I), so aura's warning flags apply to aura's code only.
+
+// WABT 1.0.32 (Debian 12) defines destructors as `FreeList<Ref>::~FreeList<Ref>()`
+// in interp-inl.h, which GCC 11+ rejects in C++20 mode (CWG 2237) and cannot be
+// told to accept. Say so plainly instead of failing inside WABT: compile the
+// translation units that include the WASM adapter as C++17, or with clang.
+// Define AURA_WASM_WABT_CXX20_OK when your WABT is newer and has the fix.
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 11 && __cplusplus > 201703L && \
+    !defined(AURA_WASM_WABT_CXX20_OK)
+#error "aura/adapters/wasm.hpp: WABT 1.0.32's interpreter headers do not compile as C++20 with GCC >= 11 (template-id destructor, CWG 2237). Build this translation unit as C++17 or with clang, or define AURA_WASM_WABT_CXX20_OK if your WABT is fixed."
+#else
+
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpedantic"
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#pragma GCC diagnostic ignored "-Wshadow"
+#pragma GCC diagnostic ignored "-Wconversion"
+#pragma GCC diagnostic ignored "-Wsign-conversion"
+#pragma GCC diagnostic ignored "-Wold-style-cast"
+#endif
+
+#include <wabt/binary-reader-ir.h>
+#include <wabt/binary-reader.h>
+#include <wabt/binary-writer.h>
+#include <wabt/cast.h>
+#include <wabt/common.h>
+#include <wabt/error-formatter.h>
+#include <wabt/feature.h>
+#include <wabt/interp/binary-reader-interp.h>
+#include <wabt/interp/interp.h>
+#include <wabt/ir.h>
+#include <wabt/stream.h>
+#include <wabt/validator.h>
+
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
+#endif  // the C++20/GCC check
+#endif  // AURA_SI_AURA_ADAPTERS_WASM_WABT_HPP
+// ---- end aura/adapters/wasm/wabt.hpp
+// ---- begin aura/core/context.hpp
+#ifndef AURA_SI_AURA_CORE_CONTEXT_HPP
+#define AURA_SI_AURA_CORE_CONTEXT_HPP
+// aura/core/context.hpp - what a hook may use of the host, checked against permissions.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
 // ---- begin aura/core/facts.hpp
 #ifndef AURA_SI_AURA_CORE_FACTS_HPP
 #define AURA_SI_AURA_CORE_FACTS_HPP
@@ -2746,8 +2784,6 @@ class decision {
   [[nodiscard]] bool is_allow() const noexcept { return kind_ == decision_kind::allow; }
   [[nodiscard]] bool is_deny() const noexcept { return kind_ == decision_kind::deny; }
   [[nodiscard]] bool is_mutate() const noexcept { return kind_ == decision_kind::mutate; }
-  /// An allow with nothing attached (no effects): the answer a chain can pass over.
-  [[nodiscard]] bool is_bare_allow() const noexcept { return kind_ == decision_kind::allow && !body_; }
   [[nodiscard]] const std::string& reason() const noexcept { return view().reason; }
 
   /// A JSON patch (dynamic events, or a JSON hook on a typed event).
@@ -3953,29 +3989,13 @@ class chain {
 
   /// Adds a hook over the event's JSON form (plugins). On a typed chain the
   /// payload is serialised once per dispatch, only if such a hook runs.
-  result<void> add_json(hook_options opts, json_hook fn) {
-    static_assert(detail::json_convertible<payload_type>::value,
-                  "JSON hooks on a typed event need to_json/from_json for it (NLOHMANN_DEFINE_TYPE_...)");
-    if constexpr (traits::is_dynamic) {
-      auto target = std::make_shared<json_hook>(fn);
-      return insert(std::move(opts), &thunk<json_hook>, std::move(target), std::move(fn));
-    } else {
-      return insert(std::move(opts), nullptr, nullptr, std::move(fn));
-    }
-  }
+  result<void> add_json(hook_options opts, json_hook fn) { return insert_json(std::move(opts), std::move(fn), {}); }
 
   /// Replaces hook `old_name` with a JSON hook in one step: a dispatch sees the
   /// old hook or the new one, never both and never neither (plugin upgrades).
   /// The new hook may keep the old name. not_found if there is no `old_name`.
   result<void> replace_json(std::string_view old_name, hook_options opts, json_hook fn) {
-    static_assert(detail::json_convertible<payload_type>::value,
-                  "JSON hooks on a typed event need to_json/from_json for it (NLOHMANN_DEFINE_TYPE_...)");
-    if constexpr (traits::is_dynamic) {
-      auto target = std::make_shared<json_hook>(fn);
-      return insert(std::move(opts), &thunk<json_hook>, std::move(target), std::move(fn), old_name);
-    } else {
-      return insert(std::move(opts), nullptr, nullptr, std::move(fn), old_name);
-    }
+    return insert_json(std::move(opts), std::move(fn), old_name);
   }
 
   /// Removes a hook by name; false if there is none.
@@ -4151,21 +4171,30 @@ class chain {
     return "the chain for \"" + std::string(traits::name) + "\"";
   }
 
+  /// A JSON hook: a dynamic chain calls it directly; a typed one through the
+  /// event's JSON view (no `call`).
+  result<void> insert_json(hook_options opts, json_hook fn, std::string_view replacing) {
+    static_assert(detail::json_convertible<payload_type>::value,
+                  "JSON hooks on a typed event need to_json/from_json for it (NLOHMANN_DEFINE_TYPE_...)");
+    if constexpr (traits::is_dynamic) {
+      auto target = std::make_shared<json_hook>(fn);
+      return insert(std::move(opts), &thunk<json_hook>, std::move(target), std::move(fn), replacing);
+    } else {
+      return insert(std::move(opts), nullptr, nullptr, std::move(fn), replacing);
+    }
+  }
+
   /// Adds a hook; with `replacing`, removes that hook in the same snapshot.
   result<void> insert(hook_options opts, call_fn call, std::shared_ptr<void> target, json_hook json,
                       std::string_view replacing = {}) {
     auto parsed_gate = detail::parse_gate(opts, predicates_.load());
     if (!parsed_gate) return fail(std::move(parsed_gate.error()));
     auto outcome_of = detail::placement::placed;
-    state_.update([&](const snapshot& s) {
-      snapshot n = s;
+    edit([&](snapshot& n) {  // place_hook changes nothing when it fails
       entry e{opts, std::move(*parsed_gate), call, std::move(target), std::move(json), std::make_shared<runtime>()};
       outcome_of = detail::place_hook(n.hooks, std::move(e), replacing, [](const entry& old, entry& fresh) {
         if (old.opts.name == fresh.opts.name) fresh.rt = old.rt;  // re-registered: keep its stats and `once`
       });
-      if (outcome_of != detail::placement::placed) return snapshot(s);
-      n.reindex();
-      return n;
     });
     if (outcome_of != detail::placement::placed) {
       return fail(detail::placement_error(outcome_of, opts, replacing, chain_label()));
@@ -4436,13 +4465,9 @@ class wasm_plugin : public std::enable_shared_from_this<wasm_plugin> {
   /// Reads and loads a `.wasm` file.
   [[nodiscard]] static result<std::shared_ptr<wasm_plugin>> load(const std::filesystem::path& file,
                                                                  wasm_options options) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) {  // as the Lua adapter: not_found when there is no such file
-      std::error_code ec;
-      const errc code = std::filesystem::exists(file, ec) ? errc::io_error : errc::not_found;
-      return fail(error{code, "cannot open " + file.string(), options.name, {}, file.string()});
-    }
-    std::vector<std::uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto text = detail::read_plugin_file(file, "WASM module", options.name);
+    if (!text) return fail(std::move(text.error()));
+    std::vector<std::uint8_t> bytes(text->begin(), text->end());
     if (options.name.empty()) options.name = file.stem().string();
     auto loaded = load_bytes(std::move(bytes), std::move(options));
     if (!loaded && loaded.error().where.empty()) loaded.error().where = file.string();

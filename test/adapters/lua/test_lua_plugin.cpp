@@ -226,6 +226,11 @@ TEST_CASE("lua: load errors name the file and line", "[lua]") {
   auto missing = aura::lua_plugin::load(script_path("no_such_file.lua"), {});
   REQUIRE_FALSE(missing);
   CHECK(missing.error().code == aura::errc::not_found);
+  CHECK(missing.error().message == "cannot open Lua script " + script_path("no_such_file.lua"));
+  auto directory = aura::lua_plugin::load(AURA_LUA_SCRIPTS, {});  // exists, but is not a script
+  REQUIRE_FALSE(directory);
+  CHECK(directory.error().code == aura::errc::io_error);
+  CHECK(directory.error().where == AURA_LUA_SCRIPTS);
 
   auto src = aura::lua_plugin::load_source("x = = 1", "inline", {});
   REQUIRE_FALSE(src);

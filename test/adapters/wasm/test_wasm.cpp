@@ -478,6 +478,11 @@ TEST_CASE("wasm: malformed and truncated bytes fail to load", "[wasm]") {
   auto missing = aura::wasm_plugin::load("/nonexistent/plugin.wasm", opts());
   REQUIRE(!missing);
   CHECK(missing.error().code == errc::not_found);
+  CHECK(missing.error().message == "cannot open WASM module /nonexistent/plugin.wasm");
+  auto directory = aura::wasm_plugin::load("/tmp", opts());  // exists, but is not a module
+  REQUIRE(!directory);
+  CHECK(directory.error().code == errc::io_error);
+  CHECK(directory.error().where == "/tmp");
 
   const std::string path = "test_wasm_truncated.wasm";
   {
