@@ -574,6 +574,30 @@ TEST_CASE("lifecycle: unload gives the plugin a bounded time to flush", "[plugin
   CHECK(f.bus.hooks("ev").empty());
 }
 
+TEST_CASE("lifecycle: an upgrade whose later hook cannot join puts the replaced one back", "[plugin][lifecycle]") {
+  fixture f;
+  f.bus.declare("ev", aura::patchable);
+  add_tagging(*f.natives);
+  plugin_host host(f.bus, default_runtimes(f.natives), f.opts());
+  REQUIRE(host.load(load_manifest(f.tree.write("r1/aura-plugin.json", tagger_manifest("1.0.0", tag_hook)))));
+  // "tag" moves (replaced in its chain first), then "first" names a predicate the host lacks.
+  auto bad = host.upgrade(load_manifest(f.tree.write("r2/aura-plugin.json",
+      tagger_manifest("2.0.0", R"({"event": "ev", "handler": "tag", "priority": 7},
+                                  {"event": "ev", "handler": "first", "condition": "no_such:1"})"))));
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().hook == "first");
+  CHECK(f.bus.hooks("ev") == std::vector<std::string>{"tagger:tag"});
+  auto stats = f.bus.stats();
+  REQUIRE(stats.size() == 1);
+  CHECK(f.bus.emit("ev", nlohmann::json::object()).data["by"] == "1.0.0");  // the old version still serves
+  CHECK(host.list().at(0).generation == 1);
+  // The restored registration is the old one: a same-priority hook named after it still runs after it.
+  REQUIRE(f.bus.on("ev", {"tagger:zz", 0}, [](const aura::envelope<aura::dynamic_event>&, aura::context&) {
+    return aura::result<aura::decision<aura::dynamic_event>>(aura::allow());
+  }));
+  CHECK(f.bus.hooks("ev") == std::vector<std::string>{"tagger:tag", "tagger:zz"});
+}
+
 TEST_CASE("lifecycle: upgrade that changes a hook's registration", "[plugin][lifecycle]") {
   fixture f;
   f.bus.declare("ev", aura::patchable);
