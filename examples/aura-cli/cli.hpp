@@ -1,0 +1,92 @@
+// What every `aura` sub-command shares: argument parsing, the host setup
+// (settings, plugin roots, runtimes), outcome printing, and the table entry a
+// command file defines. One command per file under commands/; main.cpp only
+// parses the global options and picks the command.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <aura/plugin/plugin.hpp>
+
+namespace aura_cli {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+/// A usage error: printed as `aura: <message>`, exit status 1.
+struct cli_error {
+  std::string message;
+};
+
+/// The command line after the global options, consumed left to right.
+struct args_view {
+  std::vector<std::string> items;
+  std::size_t pos = 0;
+  [[nodiscard]] bool done() const { return pos >= items.size(); }
+  [[nodiscard]] const std::string& peek() const { return items[pos]; }
+  std::string next(const std::string& what) {
+    if (done()) throw cli_error{"missing " + what};
+    return items[pos++];
+  }
+};
+
+/// Options that take a value and flags, for one sub-command.
+struct parsed {
+  std::vector<std::string> positional;
+  std::multimap<std::string, std::string> opts;
+  [[nodiscard]] bool has(const std::string& k) const { return opts.count(k) != 0; }
+  [[nodiscard]] std::string get(const std::string& k, std::string def = {}) const {
+    auto it = opts.find(k);
+    return it == opts.end() ? def : it->second;
+  }
+};
+
+/// Reads the rest of `a`: options in `with_value` take the next argument, `flags` take none.
+parsed parse_rest(args_view& a, const std::vector<std::string>& with_value, const std::vector<std::string>& flags);
+
+/// JSON given inline or as `@FILE`; `what` names the option in errors.
+json read_json_arg(const std::string& text, const std::string& what);
+
+/// The host side of every command: settings, discovery, runtimes.
+struct setup {
+  std::vector<aura::plugin::plugin_root> roots;
+  aura::plugin::host_settings settings;
+  std::optional<aura::plugin::discovery> found;
+
+  void discover_all() { found = aura::plugin::discover(roots, settings.select); }
+  [[nodiscard]] aura::plugin::host_options host_opts() const;
+};
+
+aura::plugin::runtime_registry cli_runtimes();
+void print_error(const aura::error& e);
+
+/// Loads every enabled plugin; reports each failure on stderr. Returns the count of failures.
+int load_enabled(aura::plugin::plugin_host& host, const aura::plugin::discovery& d, bool quiet_native = true);
+
+/// The exit status when some plugins did not load: the result lacks their hooks.
+int not_all_loaded(std::size_t n);
+
+std::string perms_text(const aura::permissions& p);
+
+json outcome_json(const aura::outcome<aura::dynamic_event>& out);
+void print_outcome(const aura::outcome<aura::dynamic_event>& out, bool as_json);
+
+aura::event_flags parse_flags(const std::string& text);
+/// Declares `event` with the agent catalog's flags, or `flags` (default vetoable,patchable).
+void declare_event(aura::bus& bus, const std::string& event, const std::string& flags);
+
+/// One sub-command: `aura [GROUP] NAME ...`.
+struct command {
+  const char* name;
+  const char* group;  ///< "" for a top-level command, "plugin" for `aura plugin NAME`
+  const char* synopsis;  ///< `aura --help`'s left column, e.g. "plugin info NAME"
+  const char* summary;   ///< its right column
+  const char* help;     ///< `aura NAME --help`
+  int (*run)(setup&, args_view&);
+  bool needs_setup = true;  ///< reads settings and plugin roots first
+};
+
+}  // namespace aura_cli
