@@ -1,5 +1,6 @@
 # Install rules: headers, the exported INTERFACE target, a package config
-# (find_package(aura CONFIG)) and a pkg-config file (aura.pc).
+# (find_package(aura CONFIG)) and pkg-config files (aura.pc, aura-process.pc,
+# aura-lua.pc).
 include(CMakePackageConfigHelpers)
 
 install(TARGETS aura EXPORT auraTargets)
@@ -16,5 +17,12 @@ install(FILES ${CMAKE_CURRENT_BINARY_DIR}/auraConfig.cmake
               ${CMAKE_CURRENT_BINARY_DIR}/auraConfigVersion.cmake
         DESTINATION ${CMAKE_INSTALL_DATADIR}/aura/cmake)
 
-configure_file(cmake/aura.pc.in ${CMAKE_CURRENT_BINARY_DIR}/aura.pc @ONLY)
-install(FILES ${CMAKE_CURRENT_BINARY_DIR}/aura.pc DESTINATION ${CMAKE_INSTALL_DATADIR}/pkgconfig)
+# pkg-config files, relocatable: each finds the prefix from its own directory
+# (${pcfiledir}), so the prefix given to `cmake --install --prefix` is the one used.
+set(AURA_PC_DIR ${CMAKE_INSTALL_DATADIR}/pkgconfig)
+file(RELATIVE_PATH AURA_PC_TO_PREFIX /prefix/${AURA_PC_DIR} /prefix)
+string(REGEX REPLACE "/$" "" AURA_PC_TO_PREFIX "${AURA_PC_TO_PREFIX}")
+foreach(pc aura aura-process aura-lua)
+  configure_file(cmake/${pc}.pc.in ${CMAKE_CURRENT_BINARY_DIR}/${pc}.pc @ONLY)
+  install(FILES ${CMAKE_CURRENT_BINARY_DIR}/${pc}.pc DESTINATION ${AURA_PC_DIR})
+endforeach()

@@ -1,10 +1,22 @@
-"""Conan 2 recipe for aura, a header-only C++17 SDK for event/hook pipelines."""
+"""Conan 2 recipe for aura, a header-only C++17 SDK for event/hook pipelines.
+
+The recipe lives in conan/, one level below the sources: export_sources()
+copies them from the parent folder (a plain `exports_sources` attribute would be
+relative to conan/ and export nothing), and layout() sets the root there for
+local flows. tools/conan_layout.py replays export_sources(), package() and
+package_info() without Conan to check what they produce (see docs/packaging.md).
+"""
 import os
 
 from conan import ConanFile
 from conan.tools.build import check_min_cppstd
-from conan.tools.cmake import CMake, CMakeToolchain, cmake_layout
 from conan.tools.files import copy
+from conan.tools.layout import basic_layout
+
+# What the package is made of, relative to the repository root. The layout
+# checker reads these names too.
+SOURCE_PATTERNS = ("include/*", "CMakeLists.txt", "cmake/*", "LICENSE")
+HEADER_PATTERNS = ("*.hpp", "*.h")
 
 
 class AuraConan(ConanFile):
@@ -16,16 +28,22 @@ class AuraConan(ConanFile):
     package_type = "header-library"
     settings = "os", "arch", "compiler", "build_type"
     options = {
-        "with_wasm": [True, False],  # aura/adapters/wasm.hpp needs WABT
-        "with_lua": [True, False],   # aura/adapters/lua.hpp needs Lua 5.4
+        "with_wasm": [True, False],  # aura::wasm (aura/adapters/wasm.hpp) needs WABT
+        "with_lua": [True, False],   # aura::lua (aura/adapters/lua.hpp) needs Lua 5.4
         "with_toml": [True, False],  # aura-plugin.toml manifests need toml++
     }
     default_options = {"with_wasm": False, "with_lua": True, "with_toml": True}
-    exports_sources = "include/*", "CMakeLists.txt", "cmake/*", "LICENSE"
     no_copy_source = True
 
+    def export_sources(self):
+        root = os.path.join(self.recipe_folder, "..")
+        for pattern in SOURCE_PATTERNS:
+            copy(self, pattern, root, self.export_sources_folder)
+
     def layout(self):
-        cmake_layout(self, src_folder="..")
+        # Local flows (conan create conan/, conan install conan/) see the sources one level up.
+        self.folders.root = ".."
+        basic_layout(self, src_folder=".")
 
     def requirements(self):
         self.requires("nlohmann_json/[>=3.10 <4]")
@@ -45,27 +63,51 @@ class AuraConan(ConanFile):
         if self.settings.compiler.get_safe("cppstd"):
             check_min_cppstd(self, 17)
 
-    def generate(self):
-        tc = CMakeToolchain(self)
-        tc.variables["AURA_BUILD_TESTS"] = False
-        tc.variables["AURA_BUILD_EXAMPLES"] = False
-        tc.variables["AURA_BUILD_BENCHMARKS"] = False
-        tc.generate()
-
     def package(self):
         copy(self, "LICENSE", self.source_folder, os.path.join(self.package_folder, "licenses"))
-        copy(self, "*.hpp", os.path.join(self.source_folder, "include"), os.path.join(self.package_folder, "include"))
+        for pattern in HEADER_PATTERNS:
+            copy(self, pattern, os.path.join(self.source_folder, "include"), os.path.join(self.package_folder, "include"))
 
     def package_info(self):
         self.cpp_info.set_property("cmake_file_name", "aura")
-        self.cpp_info.set_property("cmake_target_name", "aura::aura")
         self.cpp_info.set_property("pkg_config_name", "aura")
         self.cpp_info.bindirs = []
         self.cpp_info.libdirs = []
-        self.cpp_info.requires = ["nlohmann_json::nlohmann_json", "tl-expected::tl-expected", "range-v3::range-v3"]
-        if self.options.with_lua:
-            self.cpp_info.requires.append("lua::lua")
+
+        # aura::aura - the header-only core (aura/aura.hpp, plugin/, testing/).
+        core = self.cpp_info.components["core"]
+        core.set_property("cmake_target_name", "aura::aura")
+        core.set_property("pkg_config_name", "aura")
+        core.bindirs = []
+        core.libdirs = []
+        core.requires = ["nlohmann_json::nlohmann_json", "tl-expected::tl-expected", "range-v3::range-v3"]
         if self.options.with_toml:
-            self.cpp_info.requires.append("tomlplusplus::tomlplusplus")
+            core.requires.append("tomlplusplus::tomlplusplus")
+        else:
+            core.defines = ["AURA_PLUGIN_TOML=0"]
+
+        # aura::process - the JSON-RPC process and command-hook adapters: POSIX threads,
+        # and dlopen for native shared-object plugins.
+        process = self.cpp_info.components["process"]
+        process.set_property("cmake_target_name", "aura::process")
+        process.set_property("pkg_config_name", "aura-process")
+        process.bindirs = []
+        process.libdirs = []
+        process.requires = ["core"]
+        if self.settings.os in ("Linux", "FreeBSD"):
+            process.system_libs = ["pthread", "dl"]
+
+        if self.options.with_lua:
+            lua = self.cpp_info.components["lua"]
+            lua.set_property("cmake_target_name", "aura::lua")
+            lua.set_property("pkg_config_name", "aura-lua")
+            lua.bindirs = []
+            lua.libdirs = []
+            lua.requires = ["process", "lua::lua"]
+
         if self.options.with_wasm:
-            self.cpp_info.requires.append("wabt::wabt")
+            wasm = self.cpp_info.components["wasm"]
+            wasm.set_property("cmake_target_name", "aura::wasm")
+            wasm.bindirs = []
+            wasm.libdirs = []
+            wasm.requires = ["process", "wabt::wabt"]

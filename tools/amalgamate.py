@@ -3,7 +3,9 @@
 
 single_include/aura/aura.hpp covers what aura/aura.hpp covers (core, schema, agent);
 each adapter header (aura/adapters/<name>.hpp) gets its own amalgamation under
-single_include/aura/adapters/. Every inlined header is wrapped in a guard macro
+single_include/aura/adapters/; single_include/aura/plugin.hpp is the plugin module
+(aura/plugin/plugin.hpp: manifests, discovery, the plugin host) and
+single_include/aura/testing.hpp the harness (aura/testing/testing.hpp). Every inlined header is wrapped in a guard macro
 named after its path, so including several amalgamations together is safe.
 
   tools/amalgamate.py          write the files
@@ -18,6 +20,9 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 INCLUDE = ROOT / "include"
 OUT = ROOT / "single_include"
 OWN = re.compile(r'^\s*#\s*include\s*[<"](aura/[^>"]+)[>"]')
+# `__has_include("aura/x.hpp")` asks whether an aura header is there: in an
+# amalgamation it is (inlined where the test stands), so the test becomes 1.
+HAS_OWN = re.compile(r'__has_include\(\s*[<"](aura/[^>"]+)[>"]\s*\)')
 PRAGMA_ONCE = re.compile(r"^\s*#\s*pragma\s+once\s*$")
 HEADER = """// aura {version} - amalgamated from include/{entry} by tools/amalgamate.py.
 // Do not edit: change include/ and run `./run single-include`.
@@ -42,6 +47,7 @@ def inline(rel: str, seen: set, out: list) -> None:
     for line in path.read_text().splitlines():
         if PRAGMA_ONCE.match(line):
             continue
+        line = HAS_OWN.sub(lambda h: "1" if (INCLUDE / h.group(1)).is_file() else h.group(0), line)
         m = OWN.match(line)
         if m:
             inline(m.group(1), seen, out)
@@ -58,7 +64,9 @@ def version() -> str:
 
 def targets() -> dict:
     """Maps output path -> entry header (relative to include/)."""
-    result = {"aura/aura.hpp": "aura/aura.hpp"}
+    result = {"aura/aura.hpp": "aura/aura.hpp",
+              "aura/plugin.hpp": "aura/plugin/plugin.hpp",
+              "aura/testing.hpp": "aura/testing/testing.hpp"}
     adapters = INCLUDE / "aura/adapters"
     if adapters.is_dir():
         for h in sorted(adapters.glob("*.hpp")):
