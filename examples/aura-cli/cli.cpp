@@ -3,9 +3,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <sstream>
+
+#include <unistd.h>
 
 #include <aura/agent/catalog.hpp>
 
@@ -41,34 +45,112 @@ json read_json_arg(const std::string& text, const std::string& what) {
     buf << in.rdbuf();
     body = buf.str();
   }
-  auto j = json::parse(body, nullptr, false);
-  if (j.is_discarded()) throw cli_error{what + " is not valid JSON"};
-  return j;
+  try {
+    return json::parse(body);
+  } catch (const json::parse_error& e) {
+    // Byte offset -> line and column, so a long @FILE can be fixed.
+    const std::size_t at = std::min<std::size_t>(e.byte == 0 ? 0 : e.byte - 1, body.size());
+    const std::size_t line = 1 + static_cast<std::size_t>(std::count(body.begin(), body.begin() + static_cast<long>(at), '\n'));
+    const std::size_t bol = body.rfind('\n', at == 0 ? 0 : at - 1);
+    const std::size_t col = at - (bol == std::string::npos || at == 0 ? 0 : bol + 1) + 1;
+    std::string msg = e.what();
+    if (const auto cut = msg.find("syntax error"); cut != std::string::npos) msg = msg.substr(cut);
+    throw cli_error{what + " is not valid JSON" + (text[0] == '@' ? " in " + text.substr(1) : std::string()) +
+                    " at line " + std::to_string(line) + ", column " + std::to_string(col) + ": " + msg};
+  }
 }
 
-aura::plugin::host_options setup::host_opts() const {
+aura::plugin::host_options setup::host_opts() {
   host_options o;
   o.config = settings.config;
   o.unload_grace = std::chrono::milliseconds(1000);
+  o.data_root = state.root();
   return o;
+}
+
+// ---- colour ----------------------------------------------------------------------------
+
+namespace {
+color_mode g_color = color_mode::auto_;
+
+bool color_on(int fd) {
+  if (g_color == color_mode::always) return true;
+  if (g_color == color_mode::never) return false;
+  const char* no_color = std::getenv("NO_COLOR");
+  if (no_color && *no_color) return false;
+  const char* term = std::getenv("TERM");
+  if (term && std::string(term) == "dumb") return false;
+  return ::isatty(fd) == 1;
+}
+}  // namespace
+
+color_mode parse_color(const std::string& text) {
+  if (text == "auto") return color_mode::auto_;
+  if (text == "always") return color_mode::always;
+  if (text == "never") return color_mode::never;
+  throw cli_error{"--color wants auto, always or never (got \"" + text + "\")"};
+}
+
+void set_color(color_mode mode) { g_color = mode; }
+
+std::string paint(const std::string& text, const char* sgr, bool err) {
+  if (!color_on(err ? STDERR_FILENO : STDOUT_FILENO)) return text;
+  return "\033[" + std::string(sgr) + "m" + text + "\033[0m";
+}
+
+// ---- state -----------------------------------------------------------------------------
+
+state_home::~state_home() {
+  if (ephemeral.empty()) return;
+  std::error_code ec;
+  fs::remove_all(ephemeral, ec);
+}
+
+fs::path state_home::root() {
+  if (!session.empty()) return dir / session;
+  if (ephemeral.empty()) {
+    std::string templ = (fs::temp_directory_path() / "aura-state-XXXXXX").string();
+    if (::mkdtemp(templ.data()) == nullptr) throw cli_error{"cannot make a temporary state folder in " + fs::temp_directory_path().string()};
+    ephemeral = templ;
+  }
+  return ephemeral;
+}
+
+std::string state_home::session_id() const {
+  return session.empty() ? "cli-" + std::to_string(::getpid()) : session;
 }
 
 runtime_registry cli_runtimes() { return default_runtimes(std::make_shared<native_registry>()); }
 
-void print_error(const aura::error& e) { std::cerr << "aura: " << e.describe() << "\n"; }
+void print_error(const aura::error& e) { std::cerr << paint("aura:", "31", true) << " " << e.describe() << "\n"; }
 
 int load_enabled(plugin_host& host, const discovery& d, bool quiet_native) {
   int failures = 0;
+  // Progress on a terminal when there are many to load; a summary otherwise when it took a while.
+  const bool tty = ::isatty(STDERR_FILENO) == 1;
+  const auto started = std::chrono::steady_clock::now();
+  const std::size_t total = d.plugins.size();
+  std::size_t done = 0;
   for (const auto& p : d.plugins) {
+    ++done;
+    if (tty && total >= 10) std::cerr << "\raura: loading plugins " << done << "/" << total << std::flush;
     if (!p.enabled) continue;
     if (p.spec.runtime.kind == runtime_kind::native && quiet_native) {
       std::cerr << "aura: plugin \"" << p.spec.name << "\": native plugins load only in the host program that registers them; skipped\n";
       continue;
     }
     if (auto r = host.load(p.spec); !r) {
+      if (tty && total >= 10) std::cerr << "\n";
       print_error(r.error());
       ++failures;
     }
+  }
+  const auto took = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (tty && total >= 10) std::cerr << "\n";
+  if (took > 1.0) {
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "aura: loaded %zu plugins in %.1f s\n", total, took);
+    std::cerr << buf;
   }
   return failures;
 }
@@ -118,20 +200,30 @@ void print_outcome(const aura::outcome<aura::dynamic_event>& out, bool as_json) 
     std::cout << j.dump() << "\n";
     return;
   }
-  std::cout << "verdict: " << j["verdict"].get<std::string>() << "\n";
+  const std::string verdict = j["verdict"].get<std::string>();
+  std::cout << "verdict: " << paint(verdict, out.denied() ? "31" : verdict == "mutate" ? "33" : "32") << "\n";
   if (out.denied()) std::cout << "reason: " << out.reason << "\ndenied by: " << out.denied_by << "\n";
   std::cout << "data: " << out.data.dump() << "\n";
   std::cout << "effects: " << j["effects"].dump() << "\n";
   std::cout << "trail:\n";
   if (out.trail.empty()) std::cout << "  (no hooks ran)\n";
+  // Columns: hook, decision, time (right-aligned).
+  std::size_t hook_w = 4, kind_w = 8;
+  for (const auto& t : j["trail"]) {
+    hook_w = std::max(hook_w, t["hook"].get<std::string>().size());
+    kind_w = std::max(kind_w, t["decision"].get<std::string>().size() + (t["failed"].get<bool>() ? 9 : 0));
+  }
   for (const auto& t : j["trail"]) {
     char buf[64];
-    std::snprintf(buf, sizeof buf, "%.1f us", t["duration_us"].get<double>());
-    std::cout << "  " << t["hook"].get<std::string>() << "  " << t["decision"].get<std::string>()
-              << (t["failed"].get<bool>() ? " (failed)" : "") << "  " << buf << "\n";
+    std::snprintf(buf, sizeof buf, "%10.1f us", t["duration_us"].get<double>());
+    const std::string hook = t["hook"].get<std::string>();
+    std::string kind = t["decision"].get<std::string>() + (t["failed"].get<bool>() ? " (failed)" : "");
+    const std::size_t pad = kind_w - kind.size();
+    kind = paint(kind, t["failed"].get<bool>() ? "31" : kind == "deny" ? "31" : kind == "mutate" ? "33" : "32");
+    std::cout << "  " << hook << std::string(hook_w - hook.size() + 2, ' ') << kind << std::string(pad, ' ') << buf << "\n";
   }
   std::cout << "diagnostics:" << (out.diagnostics.empty() ? " none" : "") << "\n";
-  for (const auto& d : out.diagnostics) std::cout << "  " << aura::to_string(d.code) << ": " << d.describe() << "\n";
+  for (const auto& d : out.diagnostics) std::cout << "  " << paint(std::string(aura::to_string(d.code)), "33") << ": " << d.describe() << "\n";
 }
 
 aura::event_flags parse_flags(const std::string& text) {
@@ -148,6 +240,9 @@ aura::event_flags parse_flags(const std::string& text) {
 
 void declare_event(aura::bus& bus, const std::string& event, const std::string& flags) {
   if (auto known = aura::agent::find_event(event)) {
+    if (!flags.empty() && parse_flags(flags) != known->flags) {
+      throw cli_error{"--flags does not apply to \"" + event + "\": the agent catalog declares its flags"};
+    }
     (void)bus.declare(event, known->flags);
   } else {
     (void)bus.declare(event, parse_flags(flags.empty() ? "vetoable,patchable" : flags));

@@ -50,14 +50,42 @@ parsed parse_rest(args_view& a, const std::vector<std::string>& with_value, cons
 /// JSON given inline or as `@FILE`; `what` names the option in errors.
 json read_json_arg(const std::string& text, const std::string& what);
 
+/// Colour on a terminal: `--color auto|always|never`; auto is on when the stream
+/// is a terminal, NO_COLOR is unset or empty and TERM is not "dumb".
+enum class color_mode { auto_, always, never };
+color_mode parse_color(const std::string& text);
+void set_color(color_mode mode);
+/// `text` in an SGR colour ("32" green, "31" red, "33" yellow, "1" bold, "2" dim)
+/// when colour is on for stdout (`err`: for stderr).
+std::string paint(const std::string& text, const char* sgr, bool err = false);
+
+/// Where plugins keep their state between runs: `--state-dir` (default
+/// $AURA_STATE_DIR, else ./.aura/state) holds one folder per `--session`.
+/// Without a session, each run gets fresh state in a temporary folder that is
+/// removed when the command ends, so one run never changes the next.
+struct state_home {
+  fs::path dir;          ///< the state directory (for `aura state`)
+  std::string session;   ///< empty: ephemeral state
+  fs::path ephemeral;    ///< the temporary folder of an ephemeral run
+  state_home() = default;
+  state_home(const state_home&) = delete;
+  state_home& operator=(const state_home&) = delete;
+  ~state_home();
+  /// The folder plugin_private storage lives under (<root>/<plugin>).
+  [[nodiscard]] fs::path root();
+  /// The event's session id: the --session, or "cli-<pid>" for an ephemeral run.
+  [[nodiscard]] std::string session_id() const;
+};
+
 /// The host side of every command: settings, discovery, runtimes.
 struct setup {
   std::vector<aura::plugin::plugin_root> roots;
   aura::plugin::host_settings settings;
   std::optional<aura::plugin::discovery> found;
+  state_home state;
 
   void discover_all() { found = aura::plugin::discover(roots, settings.select); }
-  [[nodiscard]] aura::plugin::host_options host_opts() const;
+  [[nodiscard]] aura::plugin::host_options host_opts();
 };
 
 aura::plugin::runtime_registry cli_runtimes();

@@ -55,6 +55,14 @@ for lang in shell python lua wasm cpp; do
     # the scaffold's CMakeLists.txt, with this checkout as the aura package
     expect "scaffold $lang passes its test (CMake build)" 0 "PASS demo-$lang" \
       env AURA_INCLUDE= AURA_SOURCE_DIR="$AURA_INCLUDE/.." sh "scaffolds/demo-$lang/test.sh"
+    rm -rf "scaffolds/demo-$lang/build"
+    expect "scaffold $lang finds the aura that wrote it, with nothing set" 0 "PASS demo-$lang" \
+      env -u AURA_INCLUDE -u AURA_SOURCE_DIR -u CMAKE_PREFIX_PATH sh "scaffolds/demo-$lang/test.sh"
+    sed 's|^hint=.*|hint=/nonexistent|' "scaffolds/demo-$lang/test.sh" >"scaffolds/demo-$lang/test-nohint.sh"
+    rm -rf "scaffolds/demo-$lang/build"
+    expect "scaffold $lang without aura says what to set" 1 "CMAKE_PREFIX_PATH=<prefix aura is installed in>" \
+      env -u AURA_INCLUDE -u AURA_SOURCE_DIR -u CMAKE_PREFIX_PATH sh "scaffolds/demo-$lang/test-nohint.sh"
+    rm -f "scaffolds/demo-$lang/test-nohint.sh"
   else
     expect "scaffold $lang passes its test" 0 "PASS demo-$lang" sh "scaffolds/demo-$lang/test.sh"
   fi
@@ -124,7 +132,7 @@ stdout_has "tools: MCP inputSchema" '"required": \['
 expect "plugin run" 0 'hello \{"id":"7"\}' "$AURA" --plugins set plugin run guard hello --args '{"id":"7"}'
 expect "plugin run: unknown command" 1 'no command "nope"' "$AURA" --plugins set plugin run guard nope
 
-expect "doctor: clean" 0 "0 problems in 2 plugins" "$AURA" --plugins set doctor
+expect "doctor: clean" 0 "0 problems in 0 of 2 plugins" "$AURA" --plugins set doctor
 mkdir -p broken/bad broken/nosy
 printf '{"plugin": {"name": "bad", "version": "1.0.0",\n "runtime": {"kind": "process", "entrypoint": "x"},\n "hooks": [{"event": "e", "handler": "h", "priority": "high"}]}}\n' > broken/bad/aura-plugin.json
 printf '{"plugin": {"name": "nosy", "version": "1.0.0", "runtime": {"kind": "command", "entrypoint": "./x.sh"},\n "hooks": [{"event": "secrets.read", "handler": "h"}],\n "permissions": {"read_events": ["tool.*"]}}}\n' > broken/nosy/aura-plugin.json
@@ -136,6 +144,83 @@ expect "dispatch: a plugin that failed to load fails the command" 1 "plugins? fa
   "$AURA" --plugins broken dispatch secrets.read --data '{}'
 expect "stats: a plugin that failed to load fails the command" 1 "plugins? failed to load" \
   "$AURA" --plugins broken stats
+
+# ---- rough edges: missing directories, arguments, duplicates, state, colour ------------------
+expect "doctor: --plugins that does not exist" 1 'plugin directory ".*no-such-dir" does not exist' \
+  "$AURA" --plugins no-such-dir doctor
+expect "dispatch: --plugins that does not exist" 1 'does not exist' \
+  "$AURA" --plugins no-such-dir dispatch tool.before_execution --data '{}'
+expect "plugin list: --plugins that does not exist" 1 'does not exist' "$AURA" --plugins no-such-dir plugin list
+expect "plugin list: header row" 0 "NAME +VERSION +RUNTIME +SCOPE +STATE" "$AURA" --plugins set plugin list
+expect "dispatch: --data is required" 1 "dispatch needs --data" "$AURA" --plugins set dispatch tool.before_execution
+expect "dispatch: unknown --flags" 1 'unknown flag "bogus"' "$AURA" --plugins set dispatch my.event --flags bogus --data '{}'
+expect "dispatch: --flags on a catalog event" 1 "agent catalog declares its flags" \
+  "$AURA" --plugins set dispatch tool.before_execution --flags vetoable --data '{}'
+printf '{\n  "tool": "bash",\n  "args": {"command": ls}\n}\n' > bad.json
+expect "dispatch: bad JSON names line and column" 1 "not valid JSON in bad.json at line 3, column 23" \
+  "$AURA" --plugins set dispatch tool.before_execution --data @bad.json
+expect "stats: precision is stated" 0 "percentiles within 1.6%" "$AURA" --plugins set stats --events events.jsonl
+expect "--color=always paints" 0 "$(printf '\033')\[32mok" "$AURA" --color=always --plugins set doctor
+expect "colour is off when not a terminal" 0 "^ok     guard" "$AURA" --plugins set doctor
+expect "--color=bogus" 1 "--color wants auto, always or never" "$AURA" --color=bogus --plugins set doctor
+
+mkdir -p dup/a dup/b
+printf '{"plugin": {"name": "twin", "version": "1.0.0", "runtime": {"kind": "command", "entrypoint": "./x.sh"},\n "hooks": [{"event": "secrets.read", "handler": "h"}],\n "permissions": {"read_events": ["tool.*"]}}}\n' > dup/a/aura-plugin.json
+printf '{"plugin": {"name": "twin", "version": "1.0.0", "runtime": {"kind": "command", "entrypoint": "./x.sh"},\n "hooks": [{"event": "files.delete", "handler": "h"}],\n "permissions": {"read_events": ["tool.*"]}}}\n' > dup/b/aura-plugin.json
+expect "doctor: two plugins with one name" 1 'two plugins are named "twin"' "$AURA" --plugins dup doctor
+stdout_has "doctor: the first twin's own problem is reported" 'secrets.read'
+stdout_has "doctor: the second twin's own problem is reported" 'files.delete'
+stdout_has "doctor: counts problems per plugin" "3 problems in 2 of 2 plugins"
+expect "doctor: each manifest problem on its own line, located once" 1 "priority" "$AURA" --plugins broken doctor
+if grep -q '(at [^)]*) (at ' out.txt; then
+  echo "FAIL doctor prints a location twice" >&2; sed 's/^/    /' out.txt >&2; failures=$((failures + 1))
+fi
+
+# Plugin state: fresh for every run unless a --session keeps it.
+mkdir -p stateful/counter
+cat > stateful/counter/plugin.lua <<'LUA'
+function count(event, ctx)
+  local n = tonumber(aura.storage.get("n") or "0") + 1
+  aura.storage.set("n", tostring(n))
+  if n > 2 then return aura.deny("call " .. n .. " is over the limit") end
+  return aura.allow()
+end
+LUA
+cat > stateful/counter/aura-plugin.json <<'JSON'
+{"plugin": {"name": "counter", "version": "1.0.0", "runtime": {"kind": "lua", "entrypoint": "plugin.lua"},
+  "hooks": [{"event": "tool.before_execution", "handler": "count"}],
+  "permissions": {"storage": "plugin_private", "call_api": ["storage"]}}}
+JSON
+for i in 1 2 3; do
+  expect "state: run $i without a session starts fresh" 0 "verdict: allow" \
+    "$AURA" --plugins stateful dispatch tool.before_execution --data '{}'
+done
+[ ! -e stateful/counter/.data ] || { echo "FAIL state: written into the plugin directory" >&2; failures=$((failures + 1)); }
+for i in 1 2; do
+  expect "state: session run $i" 0 "verdict: allow" \
+    "$AURA" --state-dir st --session s1 --plugins stateful dispatch tool.before_execution --data '{}'
+done
+expect "state: the session keeps state" 2 "call 3 is over the limit" \
+  "$AURA" --state-dir st --session s1 --plugins stateful dispatch tool.before_execution --data '{}'
+expect "state: another session is separate" 0 "verdict: allow" \
+  "$AURA" --state-dir st --session s2 --plugins stateful dispatch tool.before_execution --data '{}'
+expect "state path" 0 "st/s1" "$AURA" --state-dir st --session s1 state path
+expect "state reset" 0 "removed .*st/s1" "$AURA" --state-dir st --session s1 state reset
+expect "state: after reset the session starts over" 0 "verdict: allow" \
+  "$AURA" --state-dir st --session s1 --plugins stateful dispatch tool.before_execution --data '{}'
+expect "state reset needs a session or --all" 1 "needs --session ID" "$AURA" --state-dir st state reset
+expect "state reset --all" 0 "removed" "$AURA" --state-dir st state reset --all
+expect "--session must be a plain id" 1 "plain id" "$AURA" --session ../x state path
+
+# A tool whose schema does not compile fails `aura tools`.
+mkdir -p badtool/t
+cp set/guard/hello.sh badtool/t/
+echo '{"type": "object", "properties": {"id": {"type": "strin"}}}' > badtool/t/bad.schema.json
+cat > badtool/t/aura-plugin.json <<'JSON'
+{"plugin": {"name": "t", "version": "1.0.0", "runtime": {"kind": "command", "entrypoint": "./hello.sh"},
+  "mcp_tools": [{"name": "x", "description": "d", "schema": "bad.schema.json", "run": "./hello.sh"}]}}
+JSON
+expect "tools: a bad tool schema fails" 1 "bad.schema.json|strin" "$AURA" --plugins badtool tools
 
 # ---- plugin dev: reload on change ------------------------------------------------------------
 cp -r set/tagger devplug

@@ -13,7 +13,7 @@
 
 namespace aura_cli {
 extern const command list_command, info_command, new_command, dev_command, run_command;
-extern const command doctor_command, dispatch_command, stats_command, tools_command;
+extern const command doctor_command, dispatch_command, stats_command, tools_command, state_command;
 }  // namespace aura_cli
 
 namespace {
@@ -23,7 +23,7 @@ using namespace aura_cli;
 // In the order `aura --help` lists them.
 const command* const commands[] = {
     &list_command,   &info_command,     &new_command,   &dev_command,  &run_command,
-    &doctor_command, &dispatch_command, &stats_command, &tools_command,
+    &doctor_command, &dispatch_command, &stats_command, &tools_command, &state_command,
 };
 
 const command* find_command(const std::string& group, const std::string& name) {
@@ -46,6 +46,9 @@ Options:
   --plugins DIR   a plugin directory tree; repeat it, later ones override earlier
                   ones (default: $AURA_HOME/plugins, then ./.aura/plugins)
   --config FILE   host settings (default: ./.aura/aura.json when present)
+  --state-dir DIR where plugin state lives (default: $AURA_STATE_DIR, else ./.aura/state)
+  --session ID    keep plugin state in DIR/ID between runs (default: fresh each run)
+  --color WHEN    auto (default: on a terminal, unless NO_COLOR is set), always, never
   --help          this text (and `aura COMMAND --help` for a command)
 )";
   return text;
@@ -77,12 +80,13 @@ bool prepare(setup& s, const std::vector<fs::path>& plugin_dirs, fs::path config
     const char* user = std::getenv("HOME");
     fs::path global = home ? fs::path(home) : fs::path(user ? user : ".") / ".aura";
     s.roots.push_back({global / "plugins", "global"});
-    for (const auto& d : s.settings.plugin_dirs) s.roots.push_back({d, "config"});
+    for (const auto& d : s.settings.plugin_dirs) s.roots.push_back({d, "config", true});
     s.roots.push_back({fs::path(".aura") / "plugins", "repo"});
   } else {
-    for (const auto& d : s.settings.plugin_dirs) s.roots.push_back({d, "config"});
+    // Directories named on the command line or in the settings must be there.
+    for (const auto& d : s.settings.plugin_dirs) s.roots.push_back({d, "config", true});
     for (std::size_t i = 0; i < plugin_dirs.size(); ++i) {
-      s.roots.push_back({plugin_dirs[i], i + 1 == plugin_dirs.size() && plugin_dirs.size() > 1 ? "repo" : "global"});
+      s.roots.push_back({plugin_dirs[i], i + 1 == plugin_dirs.size() && plugin_dirs.size() > 1 ? "repo" : "global", true});
     }
   }
   return true;
@@ -106,6 +110,16 @@ int main(int argc, char** argv) {
         plugin_dirs.emplace_back(a.next("a directory after --plugins"));
       } else if (opt == "--config") {
         config = a.next("a file after --config");
+      } else if (opt == "--state-dir") {
+        s.state.dir = a.next("a directory after --state-dir");
+      } else if (opt == "--session") {
+        s.state.session = a.next("an id after --session");
+        if (s.state.session.empty() || s.state.session.find_first_of("/\\") != std::string::npos ||
+            s.state.session == "." || s.state.session == "..") {
+          throw cli_error{"--session wants a plain id (no '/', not '.' or '..'), got \"" + s.state.session + "\""};
+        }
+      } else if (opt == "--color" || opt.rfind("--color=", 0) == 0) {
+        set_color(parse_color(opt == "--color" ? a.next("auto|always|never after --color") : opt.substr(8)));
       } else {
         throw cli_error{"unknown option " + opt};
       }
@@ -136,6 +150,11 @@ int main(int argc, char** argv) {
       std::cout << cmd->help;
       return 0;
     }
+    if (s.state.dir.empty()) {
+      const char* env = std::getenv("AURA_STATE_DIR");
+      s.state.dir = env && *env ? fs::path(env) : fs::path(".aura") / "state";
+    }
+    s.state.dir = aura::plugin::expand_home(s.state.dir);
     if (cmd->needs_setup && !prepare(s, plugin_dirs, config)) return 1;
     return cmd->run(s, a);
   } catch (const cli_error& e) {

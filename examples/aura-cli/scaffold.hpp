@@ -210,16 +210,30 @@ set_target_properties({{NAME}}-plugin PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAK
 )CMAKE"};
     files["test.sh"] = {std::string(R"SH(#!/bin/sh
 # Builds the plugin: with AURA_INCLUDE (aura's include directory) by one
-# compiler call, else with CMake: find_package(aura), or the checkout named by
-# AURA_SOURCE_DIR.
+# compiler call, else with CMake: the checkout named by AURA_SOURCE_DIR, or
+# find_package(aura) (CMAKE_PREFIX_PATH names where aura was installed). With
+# none of them set, it uses the aura that wrote this scaffold:
+# {{AURA_INCLUDE_HINT}}
 set -e
 here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here"
 mkdir -p build
+hint="{{AURA_INCLUDE_HINT}}"
+if [ -z "$AURA_INCLUDE" ] && [ -z "$AURA_SOURCE_DIR" ] && [ -z "$CMAKE_PREFIX_PATH" ] && [ -f "$hint/aura/aura.hpp" ]; then
+  AURA_INCLUDE=$hint
+fi
 if [ -n "$AURA_INCLUDE" ]; then
   ${CXX:-c++} -std=c++17 -O0 -I"$AURA_INCLUDE" plugin.cpp -o build/{{NAME}}-plugin
 else
-  cmake -S . -B build/cmake ${AURA_SOURCE_DIR:+"-DAURA_SOURCE_DIR=$AURA_SOURCE_DIR"} >/dev/null
+  if ! cmake -S . -B build/cmake ${AURA_SOURCE_DIR:+"-DAURA_SOURCE_DIR=$AURA_SOURCE_DIR"} >build/cmake.log 2>&1; then
+    echo "test.sh: cannot find aura. Set one of:" >&2
+    echo "  AURA_INCLUDE=<aura checkout or prefix>/include   (one compiler call)" >&2
+    echo "  AURA_SOURCE_DIR=<aura checkout>                   (CMake add_subdirectory)" >&2
+    echo "  CMAKE_PREFIX_PATH=<prefix aura is installed in>   (CMake find_package)" >&2
+    echo "CMake said (build/cmake.log):" >&2
+    grep -m 3 -i "error\|could not find" build/cmake.log >&2 || true
+    exit 1
+  fi
   cmake --build build/cmake >/dev/null
 fi
 )SH") + scaffold_test_tail, true};

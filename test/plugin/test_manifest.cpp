@@ -551,9 +551,74 @@ TEST_CASE("discovery: a broken manifest is reported, the rest still listed", "[p
   auto bad = t.write("root/bad/aura-plugin.json", "{\"plugin\": {}}");
   t.write("root/good/aura-plugin.json", plugin_json("good"));
   auto d = discover({{t.path() / "root", "global"}});
-  REQUIRE(d.errors.size() == 1);
-  CHECK(d.errors[0].where.find(bad.string()) == 0);
+  REQUIRE(!d.errors.empty());
+  for (const auto& e : d.errors) CHECK(e.where.find(bad.string()) == 0);  // each problem on its own, located
   CHECK(names_of(d) == std::vector<std::string>{"good"});
+}
+
+TEST_CASE("discovery: every problem of a manifest is its own error, located once", "[plugin][discovery]") {
+  temp_tree t;
+  auto bad = t.write("root/bad/aura-plugin.json",
+                     "{\"plugin\": {\"name\": \"bad\", \"version\": \"1.0.0\",\n"
+                     " \"runtime\": {\"kind\": \"teleport\", \"entrypoint\": \"x\"},\n"
+                     " \"hooks\": [{\"event\": \"e\", \"handler\": \"h\", \"priority\": \"high\"}]}}\n");
+  auto d = discover({{t.path() / "root", "global"}});
+  REQUIRE(d.errors.size() == 2);
+  CHECK(d.errors[0].where != d.errors[1].where);
+  // The single-error form lists them all, each location once.
+  auto one = read_manifest(bad);
+  REQUIRE_FALSE(one);
+  const std::string text = one.error().describe();
+  for (const auto& e : d.errors) {
+    const std::string at = "(at " + e.where + ")";
+    CHECK(text.find(at) != std::string::npos);
+    CHECK(text.find(at) == text.rfind(at));
+  }
+}
+
+TEST_CASE("discovery: plugins sharing a name are kept for checks", "[plugin][discovery]") {
+  temp_tree t;
+  t.write("root/one/aura-plugin.json", plugin_json("dup"));
+  t.write("root/two/aura-plugin.json", plugin_json("dup"));
+  auto d = discover({{t.path() / "root", "global"}});
+  CHECK(d.find("dup") == nullptr);
+  REQUIRE(d.unlisted.size() == 2);
+  CHECK(d.unlisted[0].dir != d.unlisted[1].dir);
+}
+
+TEST_CASE("discovery: missing roots are skipped and listed, unless required", "[plugin][discovery]") {
+  temp_tree t;
+  t.write("root/a/aura-plugin.json", plugin_json("a"));
+  t.write("a-file", "not a directory");
+  auto d = discover({{t.path() / "nowhere", "global"}, {t.path() / "root", "repo"}});
+  CHECK(d.errors.empty());
+  REQUIRE(d.missing.size() == 1);
+  CHECK(d.missing[0] == t.path() / "nowhere");
+  CHECK(names_of(d) == std::vector<std::string>{"a"});
+
+  auto strict = discover({{t.path() / "nowhere", "global", true}});
+  REQUIRE(strict.errors.size() == 1);
+  CHECK(strict.errors[0].code == errc::not_found);
+  CHECK(strict.errors[0].message.find("does not exist") != std::string::npos);
+
+  auto file = discover({{t.path() / "a-file", "global"}});
+  REQUIRE(file.errors.size() == 1);
+  CHECK(file.errors[0].message.find("is not a directory") != std::string::npos);
+}
+
+TEST_CASE("discovery: ~ is the home directory", "[plugin][discovery]") {
+  temp_tree t;
+  t.write("home/.aura/plugins/mine/aura-plugin.json", plugin_json("mine"));
+  const char* old = std::getenv("HOME");
+  const std::string saved = old ? old : "";
+  ::setenv("HOME", (t.path() / "home").c_str(), 1);
+  auto d = discover({{"~/.aura/plugins", "global", true}});
+  CHECK(expand_home("~") == t.path() / "home" / "");
+  CHECK(expand_home("~other/x") == std::filesystem::path("~other/x"));  // ~user is not expanded
+  CHECK(expand_home("/abs/~") == std::filesystem::path("/abs/~"));
+  if (old) ::setenv("HOME", saved.c_str(), 1); else ::unsetenv("HOME");
+  CHECK(d.errors.empty());
+  CHECK(names_of(d) == std::vector<std::string>{"mine"});
 }
 
 // ---- config layers -----------------------------------------------------------------

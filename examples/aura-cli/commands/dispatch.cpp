@@ -15,7 +15,9 @@ int run_dispatch(setup& s, args_view& a) {
   auto p = parse_rest(a, {"--data", "--flags", "--fact"}, {"--json"});
   if (p.positional.size() != 1) throw cli_error{"dispatch needs one EVENT"};
   const std::string event = p.positional[0];
-  const json data = p.has("--data") ? read_json_arg(p.get("--data"), "--data") : json::object();
+  // No silent {}: an event without data is asked for explicitly (--data '{}').
+  if (!p.has("--data")) throw cli_error{"dispatch needs --data JSON|@FILE (--data '{}' for an event without data)"};
+  const json data = read_json_arg(p.get("--data"), "--data");
   aura::bus bus;
   (void)aura::agent::declare_catalog(bus);
   declare_event(bus, event, p.get("--flags"));
@@ -34,7 +36,7 @@ int run_dispatch(setup& s, args_view& a) {
     else if (value == "true" || value == "false") ctx.mutable_facts().set(it->second.substr(0, eq), aura::fact_value(value == "true"));
     else ctx.mutable_facts().set(it->second.substr(0, eq), aura::fact_value(value));
   }
-  auto out = bus.emit(event, data, ctx);
+  auto out = bus.emit(aura::make_envelope(event, data, "aura-cli", s.state.session_id()), ctx);
   print_outcome(out, p.has("--json"));
   // A guard that failed to load would have let the event through: not a success.
   if (unloaded > 0) return not_all_loaded(unloaded);
@@ -48,6 +50,8 @@ extern const command dispatch_command{"dispatch", "", "dispatch EVENT --data JSO
                  "                      [--fact NAME=VALUE]...\n\n"
                  "Loads the enabled plugins and dispatches one event. Prints the verdict, reason,\n"
                  "final data, effects, the trail of hooks and diagnostics (--json: one object).\n"
+                 "Plugin state is fresh for every run unless `aura --session ID` keeps it (see\n"
+                 "`aura state --help`).\n"
                  "Event flags come from the agent catalog; other events use --flags (default\n"
                  "vetoable,patchable). Exit status: 0 allowed, 2 denied, 1 error.\n",
     &run_dispatch};

@@ -1,5 +1,6 @@
 // `aura doctor`: manifest errors and permission violations.
 #include <iostream>
+#include <set>
 
 #include <aura/agent/catalog.hpp>
 
@@ -11,20 +12,45 @@ using namespace aura::plugin;
 
 namespace {
 
+// The manifest a problem is about: the file of its `where` ("file:line" or "file").
+std::string manifest_of(const aura::error& e) {
+  std::string w = e.where;
+  if (const auto colon = w.rfind(':'); colon != std::string::npos &&
+      w.find_first_not_of("0123456789", colon + 1) == std::string::npos && colon + 1 < w.size()) {
+    w.resize(colon);
+  }
+  return w.empty() ? e.plugin : w;
+}
+
 int run_doctor(setup& s, args_view& a) {
   auto p = parse_rest(a, {}, {"--json"});
   s.discover_all();
   std::vector<aura::error> problems = s.found->errors;
+  std::set<std::string> checked, failing;  // manifests, by file
+  for (const auto& e : problems) checked.insert(manifest_of(e)), failing.insert(manifest_of(e));
   std::vector<std::string> ok;
   aura::bus bus;
   (void)aura::agent::declare_catalog(bus);
   plugin_host host(bus, cli_runtimes(), s.host_opts());
-  for (const auto& d : s.found->plugins) {
-    auto found = host.check(d.spec);
-    if (!found.empty()) {
-      for (auto& e : found) problems.push_back(std::move(e));
-      continue;
+  auto report = [&](const manifest& m, aura::error e) {
+    if (e.plugin.empty()) e.plugin = m.name;
+    failing.insert(m.file.string());
+    problems.push_back(std::move(e));
+  };
+  // Checks that need no loading; true when the manifest passed them.
+  auto static_checks = [&](const manifest& m) {
+    checked.insert(m.file.string());
+    auto found = host.check(m);
+    for (auto& e : found) report(m, std::move(e));
+    if (!found.empty()) return false;
+    if (auto t = tools_of(m, {}); !t) {
+      report(m, std::move(t.error()));
+      return false;
     }
+    return true;
+  };
+  for (const auto& d : s.found->plugins) {
+    if (!static_checks(d.spec)) continue;
     if (!d.enabled) {
       ok.push_back(d.spec.name + " (disabled, not loaded)");
       continue;
@@ -33,29 +59,30 @@ int run_doctor(setup& s, args_view& a) {
       ok.push_back(d.spec.name + " (native: loads in its host program)");
       continue;
     }
-    if (auto t = tools_of(d.spec, {}); !t) {
-      problems.push_back(t.error());
-      continue;
-    }
     if (auto r = host.load(d.spec); !r) {
-      problems.push_back(r.error());
+      report(d.spec, std::move(r.error()));
       continue;
     }
     (void)host.unload(d.spec.name);
     ok.push_back(d.spec.name);
   }
+  // Plugins that share a name are not listed, but their own problems still count.
+  for (const auto& m : s.found->unlisted) (void)static_checks(m);
+  const std::size_t n = checked.size();
+  const std::size_t bad = failing.size();
+  const std::string summary = std::to_string(problems.size()) + " problem" + (problems.size() == 1 ? "" : "s") +
+                              " in " + std::to_string(bad) + " of " + std::to_string(n) + " plugin" + (n == 1 ? "" : "s");
   if (p.has("--json")) {
     json errs = json::array();
     for (const auto& e : problems) {
       errs.push_back({{"code", std::string(aura::to_string(e.code))}, {"message", e.message}, {"plugin", e.plugin},
                       {"hook", e.hook}, {"where", e.where}});
     }
-    std::cout << json{{"ok", ok}, {"errors", errs}}.dump(2) << "\n";
+    std::cout << json{{"ok", ok}, {"errors", errs}, {"plugins", n}, {"plugins_with_problems", bad}}.dump(2) << "\n";
   } else {
-    for (const auto& n : ok) std::cout << "ok     " << n << "\n";
-    for (const auto& e : problems) std::cout << "error  " << e.describe() << "\n";
-    std::cout << problems.size() << " problem" << (problems.size() == 1 ? "" : "s") << " in " << s.found->plugins.size()
-              << " plugin" << (s.found->plugins.size() == 1 ? "" : "s") << "\n";
+    for (const auto& name : ok) std::cout << paint("ok", "32") << "     " << name << "\n";
+    for (const auto& e : problems) std::cout << paint("error", "31") << "  " << e.describe() << "\n";
+    std::cout << summary << "\n";
   }
   return problems.empty() ? 0 : 1;
 }

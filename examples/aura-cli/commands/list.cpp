@@ -22,7 +22,13 @@ int run_list(setup& s, args_view& a) {
     }
     std::cout << out.dump(2) << "\n";
   } else {
-    if (s.found->plugins.empty()) std::cerr << "aura: no plugins found\n";
+    if (s.found->plugins.empty()) {
+      std::string where;
+      for (const auto& r : s.roots) where += (where.empty() ? "" : ", ") + aura::plugin::expand_home(r.dir).string();
+      std::cerr << "aura: no plugins found (looked in " << where << ")\n";
+    } else {
+      std::printf("%s\n", paint(std::string("NAME                 VERSION  RUNTIME  SCOPE   STATE     DIRECTORY"), "1").c_str());
+    }
     for (const auto& d : s.found->plugins) {
       std::printf("%-20s %-8s %-8s %-7s %-9s %s%s\n", d.spec.name.c_str(), d.spec.version.c_str(),
                   std::string(to_string(d.spec.runtime.kind)).c_str(), d.scope.c_str(),

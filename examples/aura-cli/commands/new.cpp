@@ -13,6 +13,21 @@ using namespace aura::plugin;
 
 namespace {
 
+// Where this aura's headers are, for the C++ scaffold's test.sh: the checkout it
+// was built from, else <prefix>/include beside an installed bin/aura.
+std::string include_hint() {
+  std::error_code ec;
+#if defined(AURA_CLI_INCLUDE_DIR)
+  if (fs::exists(fs::path(AURA_CLI_INCLUDE_DIR) / "aura" / "aura.hpp", ec)) return AURA_CLI_INCLUDE_DIR;
+#endif
+  const auto exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    const auto inc = exe.parent_path().parent_path() / "include";
+    if (fs::exists(inc / "aura" / "aura.hpp", ec)) return inc.string();
+  }
+  return "(not found)";
+}
+
 int run_new(setup&, args_view& a) {
   auto p = parse_rest(a, {"--lang", "--dir"}, {});
   if (p.positional.size() != 1) throw cli_error{"plugin new needs one NAME"};
@@ -32,6 +47,9 @@ int run_new(setup&, args_view& a) {
   const std::string deny = "{\"decision\":\"deny\",\"reason\":\"" + name + ": rm -rf is not allowed\"}";
   for (const auto& [file, content] : files) {
     std::string text = fill(content.text, name);
+    for (std::size_t i = 0; (i = text.find("{{AURA_INCLUDE_HINT}}", i)) != std::string::npos;) {
+      text.replace(i, 21, include_hint());
+    }
     for (std::size_t i = 0; (i = text.find("{{DENYLEN}}", i)) != std::string::npos;) {
       text.replace(i, 11, std::to_string(deny.size()));
     }

@@ -42,7 +42,7 @@ int run_stats(setup& s, args_view& a) {
   plugin_host host(bus, cli_runtimes(), s.host_opts());
   const auto unloaded = s.found->errors.size() + static_cast<std::size_t>(load_enabled(host, *s.found));
   for (int r = 0; r < repeat; ++r) {
-    for (const auto& [e, d] : events) (void)bus.emit(e, d);
+    for (const auto& [e, d] : events) (void)bus.emit(aura::make_envelope(e, d, "aura-cli", s.state.session_id()));
   }
   auto all = bus.stats();
   if (p.has("--json")) {
@@ -51,12 +51,14 @@ int run_stats(setup& s, args_view& a) {
       out.push_back({{"event", st.event}, {"hook", st.hook}, {"plugin", st.plugin}, {"calls", st.calls},
                      {"errors", st.errors}, {"denies", st.denies}, {"mutations", st.mutations},
                      {"p50_us", st.p50.count() / 1000.0}, {"p95_us", st.p95.count() / 1000.0},
-                     {"p99_us", st.p99.count() / 1000.0}});
+                     {"p99_us", st.p99.count() / 1000.0},
+                     {"percentile_relative_error", aura::latency_histogram::relative_error}});
     }
     std::cout << out.dump(2) << "\n";
     return unloaded > 0 ? not_all_loaded(unloaded) : 0;
   }
   std::printf("%-24s %-28s %7s %7s %10s %10s %10s\n", "event", "hook", "calls", "errors", "p50 us", "p95 us", "p99 us");
+  std::printf("(percentiles within %.1f%% of a recorded latency)\n", 100.0 * aura::latency_histogram::relative_error);
   for (const auto& st : all) {
     std::printf("%-24s %-28s %7llu %7llu %10.1f %10.1f %10.1f\n", st.event.c_str(), st.hook.c_str(),
                 static_cast<unsigned long long>(st.calls), static_cast<unsigned long long>(st.errors),

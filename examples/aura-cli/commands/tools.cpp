@@ -26,7 +26,8 @@ int run_tools(setup& s, args_view& a) {
     for (auto& x : *t) all.push_back(std::move(x));
   }
   std::cout << mcp_tools_list(all).dump(2) << "\n";
-  return failures == 0 ? 0 : 1;
+  // A manifest that did not read (a bad tool schema among them) lists no tools: a failure too.
+  return failures == 0 && s.found->errors.empty() ? 0 : 1;
 }
 
 }  // namespace

@@ -73,7 +73,8 @@ struct error {
     if (!plugin.empty()) out += "plugin \"" + plugin + "\": ";
     if (!hook.empty()) out += "hook \"" + hook + "\": ";
     out += message;
-    if (!where.empty()) out += " (at " + where + ")";
+    // A message that lists several problems already places each location.
+    if (!where.empty() && message.find("(at " + where + ")") == std::string::npos) out += " (at " + where + ")";
     return out;
   }
 

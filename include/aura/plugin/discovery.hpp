@@ -6,9 +6,13 @@
 // both paths (and neither is listed); a plugin in a later root (per-repo)
 // overrides one of the same name in an earlier root (global); include and
 // exclude globs choose what is listed; disabled plugins are listed, not loaded.
+// A root spelled `~` or `~/...` is under $HOME. A root that is not there is
+// skipped and listed in `missing` (well-known places need not exist), unless it
+// is `required`, when it is an error; a root that is a file is always an error.
 #pragma once
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -28,7 +32,17 @@ namespace aura::plugin {
 struct plugin_root {
   std::filesystem::path dir;
   std::string scope = "global";  ///< "global", "repo", ...: shown by `aura plugin list`
+  bool required = false;         ///< a missing directory is an error, not skipped
 };
+
+/// `~` and `~/x` under $HOME (other paths unchanged; `~user` is not expanded).
+[[nodiscard]] inline std::filesystem::path expand_home(const std::filesystem::path& p) {
+  const std::string s = p.string();
+  if (s.empty() || s[0] != '~' || (s.size() > 1 && s[1] != '/')) return p;
+  const char* home = std::getenv("HOME");
+  if (!home || !*home) return p;
+  return std::filesystem::path(home) / (s.size() > 2 ? s.substr(2) : std::string());
+}
 
 /// One listed plugin.
 struct discovered_plugin {
@@ -42,6 +56,8 @@ struct discovered_plugin {
 struct discovery {
   std::vector<discovered_plugin> plugins;
   std::vector<error> errors;
+  std::vector<std::filesystem::path> missing;  ///< roots that were not there (skipped), ~ expanded
+  std::vector<manifest> unlisted;  ///< read but not listed: plugins whose name another one shares
 
   [[nodiscard]] const discovered_plugin* find(std::string_view name) const {
     for (const auto& p : plugins) {
@@ -85,16 +101,28 @@ inline void walk(const std::filesystem::path& dir, int depth, std::vector<std::f
   discovery out;
   std::map<std::string, discovered_plugin> chosen;
   for (const auto& root : roots) {
+    const auto dir = expand_home(root.dir);
     std::error_code ec;
-    if (!std::filesystem::is_directory(root.dir, ec)) continue;
+    if (!std::filesystem::is_directory(dir, ec)) {
+      if (std::filesystem::exists(dir, ec)) {
+        out.errors.push_back(error{errc::invalid_argument, "plugin directory \"" + dir.string() + "\" is not a directory",
+                                   {}, {}, dir.string()});
+      } else if (root.required) {
+        out.errors.push_back(error{errc::not_found, "plugin directory \"" + dir.string() + "\" does not exist", {}, {},
+                                   dir.string()});
+      } else {
+        out.missing.push_back(dir);
+      }
+      continue;
+    }
     std::vector<std::filesystem::path> manifests;
-    detail::walk(root.dir, 0, manifests, out.errors);
+    detail::walk(dir, 0, manifests, out.errors);
     std::map<std::string, discovered_plugin> here;
     std::map<std::string, bool> duplicate;
     for (const auto& file : manifests) {
-      auto m = read_manifest(file);
-      if (!m) {
-        out.errors.push_back(std::move(m.error()));
+      auto [m, problems] = read_manifest_checked(file);
+      if (!m) {  // every problem on its own, each with its own location
+        for (auto& e : problems) out.errors.push_back(std::move(e));
         continue;
       }
       const std::string name = m->name;
@@ -106,12 +134,16 @@ inline void walk(const std::filesystem::path& dir, int depth, std::vector<std::f
                 name, {}, file.string()};
         out.errors.push_back(std::move(e));
         duplicate[name] = true;
+        out.unlisted.push_back(std::move(*m));
         continue;
       }
       here.emplace(name, discovered_plugin{std::move(*m), root.scope, true, {}});
     }
     for (auto& [name, p] : here) {
-      if (duplicate.count(name)) continue;
+      if (duplicate.count(name)) {
+        out.unlisted.push_back(std::move(p.spec));
+        continue;
+      }
       if (auto prev = chosen.find(name); prev != chosen.end()) {
         p.note = "overrides " + prev->second.scope + " plugin at " + prev->second.spec.dir.string();
         prev->second = std::move(p);

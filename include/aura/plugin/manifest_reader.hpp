@@ -430,6 +430,7 @@ inline void read_codineer(const nlohmann::json& doc, manifest& m, problem_list& 
   auto [m, problems] = read_manifest_checked(file);
   if (m) return std::move(*m);
   error first = problems.front();
+  if (problems.size() > 1 && !first.where.empty()) first.message += " (at " + first.where + ")";
   for (std::size_t i = 1; i < problems.size(); ++i) {
     first.message += "; " + problems[i].message + (problems[i].where.empty() ? "" : " (at " + problems[i].where + ")");
   }
