@@ -239,9 +239,14 @@ TEST_CASE("manifest errors: unknown field, bad enum, bad version, bad name", "[p
   auto version = problems_of(t.write("c/aura-plugin.json",
       "{\"plugin\": {\"name\": \"x\",\n \"version\": \"one\", \"runtime\": {\"kind\": \"native\"}}}"));
   CHECK(problem_about(version, "plugin.version").where.find(":2") != std::string::npos);
+  // In the manifest's words, not the regular expression behind them.
+  const std::string vmsg = problem_about(version, "plugin.version").message;
+  CHECK(vmsg.find("\"one\" is not a semantic version") != std::string::npos);
+  CHECK(vmsg.find("^[0-9]") == std::string::npos);
   auto name = problems_of(t.write("d/aura-plugin.json",
       "{\"plugin\": {\"name\": \"Bad Name!\", \"version\": \"0.1.0\", \"runtime\": {\"kind\": \"native\"}}}"));
   CHECK(problem_about(name, "plugin.name").code == errc::validation_failed);
+  CHECK(problem_about(name, "plugin.name").message.find("\"Bad Name!\" is not a plugin name") != std::string::npos);
 }
 
 TEST_CASE("manifest errors: semantic checks after the schema", "[plugin][manifest]") {

@@ -49,6 +49,32 @@ namespace detail {
   return format == manifest_format::codineer ? codineer_v : aura_v;
 }
 
+/// A schema message in the manifest's own words where a pattern would only
+/// quote a regular expression (the version and name fields).
+[[nodiscard]] inline std::string manifest_message(const schema::validation_error& v, const nlohmann::json& source) {
+  const auto ends_with = [](const std::string& s, std::string_view tail) {
+    return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  if (!ends_with(v.keyword_location, "/pattern")) return v.message;
+  const nlohmann::json* value = nullptr;
+  try {
+    value = &source.at(nlohmann::json::json_pointer(v.instance_location));
+  } catch (const nlohmann::json::exception&) {
+    return v.message;
+  }
+  if (!value->is_string()) return v.message;
+  std::string shown = value->get<std::string>();
+  if (shown.size() > 64) shown = shown.substr(0, 64) + "...";
+  shown = nlohmann::json(shown).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (ends_with(v.instance_location, "/version")) {
+    return shown + " is not a semantic version: MAJOR.MINOR.PATCH, with an optional -prerelease and +build (e.g. 1.2.0)";
+  }
+  if (v.instance_location == "/plugin/name" || v.instance_location == "/name") {
+    return shown + " is not a plugin name: 1 to 64 of a-z, 0-9, '-' and '_', starting with a letter or digit";
+  }
+  return v.message;
+}
+
 /// Collects problems of one manifest file, each at its line.
 class problem_list {
  public:
@@ -407,7 +433,7 @@ inline void read_codineer(const nlohmann::json& doc, manifest& m, problem_list& 
     return out;
   }
   for (const auto& v : validator->check(m.source)) {
-    problems.add(errc::validation_failed, v.instance_location, v.message);
+    problems.add(errc::validation_failed, v.instance_location, detail::manifest_message(v, m.source));
   }
   if (problems.empty()) {
     if (m.format == manifest_format::codineer) {
