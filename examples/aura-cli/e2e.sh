@@ -212,6 +212,26 @@ expect "state reset needs a session or --all" 1 "needs --session ID" "$AURA" --s
 expect "state reset --all" 0 "removed" "$AURA" --state-dir st state reset --all
 expect "--session must be a plain id" 1 "plain id" "$AURA" --session ../x state path
 
+# On a terminal (script(1) gives one): colour by default, none under NO_COLOR, progress when loading many.
+if command -v script >/dev/null 2>&1; then
+  for i in 0 1 2 3 4 5 6 7 8 9; do
+    mkdir -p many/p$i
+    printf '{"plugin": {"name": "p%s", "version": "1.0.0", "runtime": {"kind": "command", "entrypoint": "./ok.sh"},\n "hooks": [{"event": "tool.before_execution", "handler": "h"}], "permissions": {"env": ["PATH"]}}}\n' "$i" > many/p$i/aura-plugin.json
+    printf '#!/bin/sh\nexit 0\n' > many/p$i/ok.sh
+    chmod +x many/p$i/ok.sh
+  done
+  expect "tty: verdict in colour" 0 "verdict: $(printf '\033')\[32mallow" \
+    script -qec "\"$AURA\" --plugins many dispatch tool.before_execution --data '{}'" /dev/null
+  stdout_has "tty: progress while loading many plugins" "loading plugins 10/10"
+  expect "tty: NO_COLOR turns colour off" 0 "verdict: allow" \
+    env NO_COLOR=1 script -qec "\"$AURA\" --plugins many dispatch tool.before_execution --data '{}'" /dev/null
+  if grep -q "$(printf '\033')\[" out.txt; then
+    echo "FAIL tty: NO_COLOR still coloured" >&2; failures=$((failures + 1))
+  fi
+else
+  echo "skip tty checks: no script(1)"
+fi
+
 # A tool whose schema does not compile fails `aura tools`.
 mkdir -p badtool/t
 cp set/guard/hello.sh badtool/t/
