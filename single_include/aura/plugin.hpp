@@ -147,7 +147,8 @@ struct error {
     if (!plugin.empty()) out += "plugin \"" + plugin + "\": ";
     if (!hook.empty()) out += "hook \"" + hook + "\": ";
     out += message;
-    if (!where.empty()) out += " (at " + where + ")";
+    // A message that lists several problems already places each location.
+    if (!where.empty() && message.find("(at " + where + ")") == std::string::npos) out += " (at " + where + ")";
     return out;
   }
 
@@ -5529,6 +5530,32 @@ namespace detail {
   return format == manifest_format::codineer ? codineer_v : aura_v;
 }
 
+/// A schema message in the manifest's own words where a pattern would only
+/// quote a regular expression (the version and name fields).
+[[nodiscard]] inline std::string manifest_message(const schema::validation_error& v, const nlohmann::json& source) {
+  const auto ends_with = [](const std::string& s, std::string_view tail) {
+    return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+  };
+  if (!ends_with(v.keyword_location, "/pattern")) return v.message;
+  const nlohmann::json* value = nullptr;
+  try {
+    value = &source.at(nlohmann::json::json_pointer(v.instance_location));
+  } catch (const nlohmann::json::exception&) {
+    return v.message;
+  }
+  if (!value->is_string()) return v.message;
+  std::string shown = value->get<std::string>();
+  if (shown.size() > 64) shown = shown.substr(0, 64) + "...";
+  shown = nlohmann::json(shown).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (ends_with(v.instance_location, "/version")) {
+    return shown + " is not a semantic version: MAJOR.MINOR.PATCH, with an optional -prerelease and +build (e.g. 1.2.0)";
+  }
+  if (v.instance_location == "/plugin/name" || v.instance_location == "/name") {
+    return shown + " is not a plugin name: 1 to 64 of a-z, 0-9, '-' and '_', starting with a letter or digit";
+  }
+  return v.message;
+}
+
 /// Collects problems of one manifest file, each at its line.
 class problem_list {
  public:
@@ -5887,7 +5914,7 @@ inline void read_codineer(const nlohmann::json& doc, manifest& m, problem_list& 
     return out;
   }
   for (const auto& v : validator->check(m.source)) {
-    problems.add(errc::validation_failed, v.instance_location, v.message);
+    problems.add(errc::validation_failed, v.instance_location, detail::manifest_message(v, m.source));
   }
   if (problems.empty()) {
     if (m.format == manifest_format::codineer) {
@@ -5910,6 +5937,7 @@ inline void read_codineer(const nlohmann::json& doc, manifest& m, problem_list& 
   auto [m, problems] = read_manifest_checked(file);
   if (m) return std::move(*m);
   error first = problems.front();
+  if (problems.size() > 1 && !first.where.empty()) first.message += " (at " + first.where + ")";
   for (std::size_t i = 1; i < problems.size(); ++i) {
     first.message += "; " + problems[i].message + (problems[i].where.empty() ? "" : " (at " + problems[i].where + ")");
   }
@@ -6054,8 +6082,12 @@ inline constexpr std::string_view host_settings_schema = R"json({
 // both paths (and neither is listed); a plugin in a later root (per-repo)
 // overrides one of the same name in an earlier root (global); include and
 // exclude globs choose what is listed; disabled plugins are listed, not loaded.
+// A root spelled `~` or `~/...` is under $HOME. A root that is not there is
+// skipped and listed in `missing` (well-known places need not exist), unless it
+// is `required`, when it is an error; a root that is a file is always an error.
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -6070,7 +6102,17 @@ namespace aura::plugin {
 struct plugin_root {
   std::filesystem::path dir;
   std::string scope = "global";  ///< "global", "repo", ...: shown by `aura plugin list`
+  bool required = false;         ///< a missing directory is an error, not skipped
 };
+
+/// `~` and `~/x` under $HOME (other paths unchanged; `~user` is not expanded).
+[[nodiscard]] inline std::filesystem::path expand_home(const std::filesystem::path& p) {
+  const std::string s = p.string();
+  if (s.empty() || s[0] != '~' || (s.size() > 1 && s[1] != '/')) return p;
+  const char* home = std::getenv("HOME");
+  if (!home || !*home) return p;
+  return std::filesystem::path(home) / (s.size() > 2 ? s.substr(2) : std::string());
+}
 
 /// One listed plugin.
 struct discovered_plugin {
@@ -6084,6 +6126,8 @@ struct discovered_plugin {
 struct discovery {
   std::vector<discovered_plugin> plugins;
   std::vector<error> errors;
+  std::vector<std::filesystem::path> missing;  ///< roots that were not there (skipped), ~ expanded
+  std::vector<manifest> unlisted;  ///< read but not listed: plugins whose name another one shares
 
   [[nodiscard]] const discovered_plugin* find(std::string_view name) const {
     for (const auto& p : plugins) {
@@ -6127,16 +6171,28 @@ inline void walk(const std::filesystem::path& dir, int depth, std::vector<std::f
   discovery out;
   std::map<std::string, discovered_plugin> chosen;
   for (const auto& root : roots) {
+    const auto dir = expand_home(root.dir);
     std::error_code ec;
-    if (!std::filesystem::is_directory(root.dir, ec)) continue;
+    if (!std::filesystem::is_directory(dir, ec)) {
+      if (std::filesystem::exists(dir, ec)) {
+        out.errors.push_back(error{errc::invalid_argument, "plugin directory \"" + dir.string() + "\" is not a directory",
+                                   {}, {}, dir.string()});
+      } else if (root.required) {
+        out.errors.push_back(error{errc::not_found, "plugin directory \"" + dir.string() + "\" does not exist", {}, {},
+                                   dir.string()});
+      } else {
+        out.missing.push_back(dir);
+      }
+      continue;
+    }
     std::vector<std::filesystem::path> manifests;
-    detail::walk(root.dir, 0, manifests, out.errors);
+    detail::walk(dir, 0, manifests, out.errors);
     std::map<std::string, discovered_plugin> here;
     std::map<std::string, bool> duplicate;
     for (const auto& file : manifests) {
-      auto m = read_manifest(file);
-      if (!m) {
-        out.errors.push_back(std::move(m.error()));
+      auto [m, problems] = read_manifest_checked(file);
+      if (!m) {  // every problem on its own, each with its own location
+        for (auto& e : problems) out.errors.push_back(std::move(e));
         continue;
       }
       const std::string name = m->name;
@@ -6148,12 +6204,16 @@ inline void walk(const std::filesystem::path& dir, int depth, std::vector<std::f
                 name, {}, file.string()};
         out.errors.push_back(std::move(e));
         duplicate[name] = true;
+        out.unlisted.push_back(std::move(*m));
         continue;
       }
       here.emplace(name, discovered_plugin{std::move(*m), root.scope, true, {}});
     }
     for (auto& [name, p] : here) {
-      if (duplicate.count(name)) continue;
+      if (duplicate.count(name)) {
+        out.unlisted.push_back(std::move(p.spec));
+        continue;
+      }
       if (auto prev = chosen.find(name); prev != chosen.end()) {
         p.note = "overrides " + prev->second.scope + " plugin at " + prev->second.spec.dir.string();
         prev->second = std::move(p);
@@ -7747,57 +7807,93 @@ class published {
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <new>
 #include <string>
 
 namespace aura {
 
-/// A latency histogram with 4 buckets per power of two of nanoseconds
-/// (about 19% resolution): recording is one relaxed atomic increment.
+/// A latency histogram with bounded relative error (HdrHistogram-style
+/// log-linear buckets): values below 64 ns are exact, above that each power of
+/// two is cut into 32 buckets, and a quantile is reported as its bucket's
+/// midpoint, so it is within `relative_error` (1/64, about 1.6%) of a recorded
+/// value. Values from 2^44 ns (about 4.9 hours) up share the last bucket.
+/// Recording is one relaxed atomic increment; the 10 KB of buckets are
+/// allocated at the first record, so hooks that are never timed cost nothing.
 class latency_histogram {
  public:
-  static constexpr int sub_buckets = 4;
-  static constexpr int bucket_count = 64 * sub_buckets;
+  static constexpr int sub_bits = 5;
+  static constexpr int sub_buckets = 1 << sub_bits;  // 32 per power of two
+  static constexpr int max_log = 43;                 // values >= 2^44 ns: last bucket
+  static constexpr int bucket_count = sub_buckets + (max_log - sub_bits + 1) * sub_buckets;
+  static constexpr double relative_error = 1.0 / (2 * sub_buckets);
+
+  latency_histogram() = default;
+  latency_histogram(const latency_histogram&) = delete;
+  latency_histogram& operator=(const latency_histogram&) = delete;
+  ~latency_histogram() { delete[] buckets_.load(std::memory_order_relaxed); }
 
   void record(std::uint64_t ns) noexcept {
-    buckets_[static_cast<std::size_t>(index_of(ns))].fetch_add(1, std::memory_order_relaxed);
+    std::atomic<std::uint64_t>* b = buckets_.load(std::memory_order_acquire);
+    if (b == nullptr) b = allocate();
+    if (b == nullptr) return;  // out of memory: the sample is dropped, nothing else is
+    b[static_cast<std::size_t>(index_of(ns))].fetch_add(1, std::memory_order_relaxed);
   }
 
-  /// The upper bound (ns) of the bucket holding quantile q (0 < q <= 1); 0 when empty.
+  /// Quantile q (0 < q <= 1) in ns, within relative_error; 0 when empty.
   [[nodiscard]] std::uint64_t quantile(double q) const noexcept {
-    std::array<std::uint64_t, bucket_count> counts{};
+    const std::atomic<std::uint64_t>* b = buckets_.load(std::memory_order_acquire);
+    if (b == nullptr) return 0;
     std::uint64_t total = 0;
-    for (std::size_t i = 0; i < counts.size(); ++i) {
-      counts[i] = buckets_[i].load(std::memory_order_relaxed);
-      total += counts[i];
-    }
+    for (int i = 0; i < bucket_count; ++i) total += b[i].load(std::memory_order_relaxed);
     if (total == 0) return 0;
     auto rank = static_cast<std::uint64_t>(q * static_cast<double>(total));
     if (rank == 0) rank = 1;
     std::uint64_t seen = 0;
     for (int i = 0; i < bucket_count; ++i) {
-      seen += counts[static_cast<std::size_t>(i)];
-      if (seen >= rank) return upper_bound(i);
+      seen += b[i].load(std::memory_order_relaxed);
+      if (seen >= rank) return midpoint(i);
     }
-    return upper_bound(bucket_count - 1);
+    return midpoint(bucket_count - 1);
   }
 
   [[nodiscard]] static int index_of(std::uint64_t ns) noexcept {
-    if (ns < sub_buckets) return static_cast<int>(ns);
-    const int log = 63 - __builtin_clzll(ns);  // ns >= 4, so log >= 2
-    const int sub = static_cast<int>((ns >> (log - 2)) & (sub_buckets - 1));
-    return log * sub_buckets + sub;
+    if (ns < 2 * sub_buckets) return static_cast<int>(ns);
+    int log = 63 - __builtin_clzll(ns);  // >= sub_bits + 1
+    if (log > max_log) return bucket_count - 1;
+    const int sub = static_cast<int>((ns >> (log - sub_bits)) & (sub_buckets - 1));
+    return sub_buckets + (log - sub_bits) * sub_buckets + sub;
   }
+  /// The smallest value of bucket `index`.
+  [[nodiscard]] static std::uint64_t lower_bound(int index) noexcept {
+    if (index < 2 * sub_buckets) return static_cast<std::uint64_t>(index);
+    const int log = (index - sub_buckets) / sub_buckets + sub_bits;
+    const auto sub = static_cast<std::uint64_t>((index - sub_buckets) % sub_buckets);
+    return (std::uint64_t{1} << log) + (sub << (log - sub_bits));
+  }
+  /// The largest value of bucket `index`.
   [[nodiscard]] static std::uint64_t upper_bound(int index) noexcept {
-    if (index < sub_buckets) return static_cast<std::uint64_t>(index);
-    const int log = index / sub_buckets;
-    const int sub = index % sub_buckets;
-    if (log >= 63) return ~std::uint64_t{0};
-    const std::uint64_t base = std::uint64_t{1} << log;
-    return base + (base / sub_buckets) * static_cast<std::uint64_t>(sub + 1) - 1;
+    if (index >= bucket_count - 1) return ~std::uint64_t{0};
+    return lower_bound(index + 1) - 1;
+  }
+  /// What a quantile in bucket `index` reports.
+  [[nodiscard]] static std::uint64_t midpoint(int index) noexcept {
+    if (index >= bucket_count - 1) return lower_bound(index);
+    return lower_bound(index) + (upper_bound(index) - lower_bound(index)) / 2;
   }
 
  private:
-  std::array<std::atomic<std::uint64_t>, bucket_count> buckets_{};
+  std::atomic<std::uint64_t>* allocate() noexcept {
+    auto* fresh = new (std::nothrow) std::atomic<std::uint64_t>[bucket_count]();
+    if (fresh == nullptr) return nullptr;
+    std::atomic<std::uint64_t>* expected = nullptr;
+    if (!buckets_.compare_exchange_strong(expected, fresh, std::memory_order_acq_rel)) {
+      delete[] fresh;  // another thread won
+      return expected;
+    }
+    return fresh;
+  }
+
+  std::atomic<std::atomic<std::uint64_t>*> buckets_{nullptr};
 };
 
 namespace detail {

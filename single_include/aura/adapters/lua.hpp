@@ -123,7 +123,8 @@ struct error {
     if (!plugin.empty()) out += "plugin \"" + plugin + "\": ";
     if (!hook.empty()) out += "hook \"" + hook + "\": ";
     out += message;
-    if (!where.empty()) out += " (at " + where + ")";
+    // A message that lists several problems already places each location.
+    if (!where.empty() && message.find("(at " + where + ")") == std::string::npos) out += " (at " + where + ")";
     return out;
   }
 
@@ -3964,57 +3965,93 @@ class published {
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <new>
 #include <string>
 
 namespace aura {
 
-/// A latency histogram with 4 buckets per power of two of nanoseconds
-/// (about 19% resolution): recording is one relaxed atomic increment.
+/// A latency histogram with bounded relative error (HdrHistogram-style
+/// log-linear buckets): values below 64 ns are exact, above that each power of
+/// two is cut into 32 buckets, and a quantile is reported as its bucket's
+/// midpoint, so it is within `relative_error` (1/64, about 1.6%) of a recorded
+/// value. Values from 2^44 ns (about 4.9 hours) up share the last bucket.
+/// Recording is one relaxed atomic increment; the 10 KB of buckets are
+/// allocated at the first record, so hooks that are never timed cost nothing.
 class latency_histogram {
  public:
-  static constexpr int sub_buckets = 4;
-  static constexpr int bucket_count = 64 * sub_buckets;
+  static constexpr int sub_bits = 5;
+  static constexpr int sub_buckets = 1 << sub_bits;  // 32 per power of two
+  static constexpr int max_log = 43;                 // values >= 2^44 ns: last bucket
+  static constexpr int bucket_count = sub_buckets + (max_log - sub_bits + 1) * sub_buckets;
+  static constexpr double relative_error = 1.0 / (2 * sub_buckets);
+
+  latency_histogram() = default;
+  latency_histogram(const latency_histogram&) = delete;
+  latency_histogram& operator=(const latency_histogram&) = delete;
+  ~latency_histogram() { delete[] buckets_.load(std::memory_order_relaxed); }
 
   void record(std::uint64_t ns) noexcept {
-    buckets_[static_cast<std::size_t>(index_of(ns))].fetch_add(1, std::memory_order_relaxed);
+    std::atomic<std::uint64_t>* b = buckets_.load(std::memory_order_acquire);
+    if (b == nullptr) b = allocate();
+    if (b == nullptr) return;  // out of memory: the sample is dropped, nothing else is
+    b[static_cast<std::size_t>(index_of(ns))].fetch_add(1, std::memory_order_relaxed);
   }
 
-  /// The upper bound (ns) of the bucket holding quantile q (0 < q <= 1); 0 when empty.
+  /// Quantile q (0 < q <= 1) in ns, within relative_error; 0 when empty.
   [[nodiscard]] std::uint64_t quantile(double q) const noexcept {
-    std::array<std::uint64_t, bucket_count> counts{};
+    const std::atomic<std::uint64_t>* b = buckets_.load(std::memory_order_acquire);
+    if (b == nullptr) return 0;
     std::uint64_t total = 0;
-    for (std::size_t i = 0; i < counts.size(); ++i) {
-      counts[i] = buckets_[i].load(std::memory_order_relaxed);
-      total += counts[i];
-    }
+    for (int i = 0; i < bucket_count; ++i) total += b[i].load(std::memory_order_relaxed);
     if (total == 0) return 0;
     auto rank = static_cast<std::uint64_t>(q * static_cast<double>(total));
     if (rank == 0) rank = 1;
     std::uint64_t seen = 0;
     for (int i = 0; i < bucket_count; ++i) {
-      seen += counts[static_cast<std::size_t>(i)];
-      if (seen >= rank) return upper_bound(i);
+      seen += b[i].load(std::memory_order_relaxed);
+      if (seen >= rank) return midpoint(i);
     }
-    return upper_bound(bucket_count - 1);
+    return midpoint(bucket_count - 1);
   }
 
   [[nodiscard]] static int index_of(std::uint64_t ns) noexcept {
-    if (ns < sub_buckets) return static_cast<int>(ns);
-    const int log = 63 - __builtin_clzll(ns);  // ns >= 4, so log >= 2
-    const int sub = static_cast<int>((ns >> (log - 2)) & (sub_buckets - 1));
-    return log * sub_buckets + sub;
+    if (ns < 2 * sub_buckets) return static_cast<int>(ns);
+    int log = 63 - __builtin_clzll(ns);  // >= sub_bits + 1
+    if (log > max_log) return bucket_count - 1;
+    const int sub = static_cast<int>((ns >> (log - sub_bits)) & (sub_buckets - 1));
+    return sub_buckets + (log - sub_bits) * sub_buckets + sub;
   }
+  /// The smallest value of bucket `index`.
+  [[nodiscard]] static std::uint64_t lower_bound(int index) noexcept {
+    if (index < 2 * sub_buckets) return static_cast<std::uint64_t>(index);
+    const int log = (index - sub_buckets) / sub_buckets + sub_bits;
+    const auto sub = static_cast<std::uint64_t>((index - sub_buckets) % sub_buckets);
+    return (std::uint64_t{1} << log) + (sub << (log - sub_bits));
+  }
+  /// The largest value of bucket `index`.
   [[nodiscard]] static std::uint64_t upper_bound(int index) noexcept {
-    if (index < sub_buckets) return static_cast<std::uint64_t>(index);
-    const int log = index / sub_buckets;
-    const int sub = index % sub_buckets;
-    if (log >= 63) return ~std::uint64_t{0};
-    const std::uint64_t base = std::uint64_t{1} << log;
-    return base + (base / sub_buckets) * static_cast<std::uint64_t>(sub + 1) - 1;
+    if (index >= bucket_count - 1) return ~std::uint64_t{0};
+    return lower_bound(index + 1) - 1;
+  }
+  /// What a quantile in bucket `index` reports.
+  [[nodiscard]] static std::uint64_t midpoint(int index) noexcept {
+    if (index >= bucket_count - 1) return lower_bound(index);
+    return lower_bound(index) + (upper_bound(index) - lower_bound(index)) / 2;
   }
 
  private:
-  std::array<std::atomic<std::uint64_t>, bucket_count> buckets_{};
+  std::atomic<std::uint64_t>* allocate() noexcept {
+    auto* fresh = new (std::nothrow) std::atomic<std::uint64_t>[bucket_count]();
+    if (fresh == nullptr) return nullptr;
+    std::atomic<std::uint64_t>* expected = nullptr;
+    if (!buckets_.compare_exchange_strong(expected, fresh, std::memory_order_acq_rel)) {
+      delete[] fresh;  // another thread won
+      return expected;
+    }
+    return fresh;
+  }
+
+  std::atomic<std::atomic<std::uint64_t>*> buckets_{nullptr};
 };
 
 namespace detail {
