@@ -44,4 +44,34 @@ else()
   set(AURA_HAVE_TOML OFF)
 endif()
 
-message(STATUS "aura adapters: process=${AURA_HAVE_PROCESS} wasm=${AURA_HAVE_WASM} lua=${AURA_HAVE_LUA} toml=${AURA_HAVE_TOML}")
+# The default host HTTP client (aura/net/curl_http_client.hpp) on libcurl
+# (Debian `libcurl4-openssl-dev`), optional: target aura::http.
+if(PkgConfig_FOUND)
+  pkg_check_modules(AURA_CURL QUIET IMPORTED_TARGET libcurl>=7.85)
+endif()
+if(AURA_CURL_FOUND)
+  add_library(aura_http INTERFACE)
+  add_library(aura::http ALIAS aura_http)
+  target_link_libraries(aura_http INTERFACE aura PkgConfig::AURA_CURL)
+  set(AURA_HAVE_HTTP ON)
+else()
+  set(AURA_HAVE_HTTP OFF)
+endif()
+
+# Isolated mode, host side (aura/adapters/isolated/*.hpp): POSIX only, like
+# the process adapter. The worker executable (cmake/AuraWorker.cmake) is what
+# needs Lua / WABT and, optionally, libseccomp (Debian `libseccomp-dev`) for
+# its system-call filter; installed consumers never link libseccomp.
+add_library(aura_isolated INTERFACE)
+add_library(aura::isolated ALIAS aura_isolated)
+target_link_libraries(aura_isolated INTERFACE aura Threads::Threads)
+if(PkgConfig_FOUND)
+  pkg_check_modules(AURA_SECCOMP QUIET IMPORTED_TARGET libseccomp)
+endif()
+if(AURA_SECCOMP_FOUND)
+  set(AURA_HAVE_SECCOMP ON)
+else()
+  set(AURA_HAVE_SECCOMP OFF)
+endif()
+
+message(STATUS "aura adapters: process=${AURA_HAVE_PROCESS} wasm=${AURA_HAVE_WASM} lua=${AURA_HAVE_LUA} toml=${AURA_HAVE_TOML} http=${AURA_HAVE_HTTP} seccomp=${AURA_HAVE_SECCOMP}")

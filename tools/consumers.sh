@@ -14,7 +14,13 @@ CXX=${CXX:-g++}
 echo "-- install to a temporary prefix"
 cmake -S "$ROOT" -B "$WORK/aura" -DAURA_BUILD_TESTS=OFF -DAURA_BUILD_EXAMPLES=OFF -DAURA_BUILD_BENCHMARKS=OFF \
   -DCMAKE_INSTALL_PREFIX="$PREFIX" >/dev/null
+# the one thing the install builds: aura-worker, the isolated mode's helper
+cmake --build "$WORK/aura" -j"${JOBS:-$(nproc)}" >/dev/null
 cmake --install "$WORK/aura" >/dev/null
+if [ -x "$WORK/aura/aura-worker" ] && [ ! -x "$PREFIX/libexec/aura/aura-worker" ]; then
+  echo "consumers: aura-worker was built but not installed in libexec/aura" >&2
+  exit 1
+fi
 
 echo "-- find_package(aura CONFIG)"
 cmake -S "$ROOT/test/consumers/find_package" -B "$WORK/fp" -DCMAKE_PREFIX_PATH="$PREFIX" >/dev/null
@@ -46,7 +52,7 @@ $CXX $(PKG_CONFIG_PATH="$PREFIX/share/pkgconfig" pkg-config --cflags aura) "$ROO
 
 echo "-- install-time prefix: configured for /usr/local, installed with --install --prefix, then moved"
 cmake -S "$ROOT" -B "$WORK/aura-late" -DAURA_BUILD_TESTS=OFF -DAURA_BUILD_EXAMPLES=OFF -DAURA_BUILD_BENCHMARKS=OFF \
-  -DCMAKE_INSTALL_PREFIX=/usr/local >/dev/null
+  -DCMAKE_INSTALL_PREFIX=/usr/local -DAURA_WITH_WORKER=OFF >/dev/null
 cmake --install "$WORK/aura-late" --prefix "$WORK/late" >/dev/null
 mv "$WORK/late" "$WORK/moved"
 for pc in aura aura-process aura-lua; do

@@ -225,7 +225,7 @@ int main() {
       std::cout << "  [eject]" << gone << "\n";
     }
     if (!step.failure.empty()) {
-      auto err = bus.emit(ag::agent_error{host, step.failure, "model returned 529", "", retries}, ctx);
+      auto err = bus.emit(ag::agent_error{host, step.failure, "model returned 529", "", retries, true, 529}, ctx);
       auto action = err.effects.action(retries);
       std::cout << "[error] " << step.failure << " -> " << ag::to_string(action) << "\n";
       if (action == ag::error_action::retry) {
@@ -235,7 +235,7 @@ int main() {
       break;
     }
     if (step.calls.empty()) {
-      auto after = bus.emit(ag::chat_after_response{host, step.text, "", 12}, ctx);
+      auto after = bus.emit(ag::chat_after_response{host, step.text, "", 12, {}}, ctx);
       auto kept = after.effects.final_response(step.text);
       std::cout << "[answer] " << kept.value_or("(dropped)") << "\n";
       if (kept) store(make("assistant", *kept));

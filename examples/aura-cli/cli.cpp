@@ -12,6 +12,10 @@
 #include <unistd.h>
 
 #include <aura/agent/catalog.hpp>
+#include <aura/agent/conditions.hpp>
+#include <aura/agent/shell.hpp>
+#include <aura/agent/state.hpp>
+#include <aura/plugin/runtimes/shared_object.hpp>
 
 namespace aura_cli {
 
@@ -63,8 +67,14 @@ json read_json_arg(const std::string& text, const std::string& what) {
 aura::plugin::host_options setup::host_opts() {
   host_options o;
   o.config = settings.config;
+  o.api_scopes = settings.api_scopes;
   o.unload_grace = std::chrono::milliseconds(1000);
   o.data_root = state.root();
+#if defined(AURA_BUILD_WORKER)
+  const char* env_worker = std::getenv("AURA_WORKER");
+  std::error_code ec;
+  if ((env_worker == nullptr || *env_worker == '\0') && fs::exists(AURA_BUILD_WORKER, ec)) o.worker = AURA_BUILD_WORKER;
+#endif
   return o;
 }
 
@@ -120,7 +130,11 @@ std::string state_home::session_id() const {
   return session.empty() ? "cli-" + std::to_string(::getpid()) : session;
 }
 
-runtime_registry cli_runtimes() { return default_runtimes(std::make_shared<native_registry>()); }
+runtime_registry cli_runtimes() {
+  auto r = default_runtimes(std::make_shared<native_registry>());
+  r.set(runtime_kind::shared_object, shared_object_loader());  // Rustant-style .so plugins
+  return r;
+}
 
 void print_error(const aura::error& e) { std::cerr << paint("aura:", "31", true) << " " << e.describe() << "\n"; }
 
@@ -243,10 +257,31 @@ void declare_event(aura::bus& bus, const std::string& event, const std::string& 
     if (!flags.empty() && parse_flags(flags) != known->flags) {
       throw cli_error{"--flags does not apply to \"" + event + "\": the agent catalog declares its flags"};
     }
-    (void)bus.declare(event, known->flags);
+    (void)bus.declare(event, known->flags, {}, aura::agent::catalog_fold(event));
   } else {
     (void)bus.declare(event, parse_flags(flags.empty() ? "vetoable,patchable" : flags));
   }
+}
+
+void declare_agent_vocabulary(aura::bus& bus, const std::vector<std::string>& extra_facts) {
+  (void)aura::agent::declare_catalog(bus);
+  aura::agent::condition_options opts;
+  opts.shell = aura::agent::posix_shell();
+  opts.shell_timeout = std::chrono::milliseconds(120000);  // idelchi/aura's bash:<cmd> timeout
+  aura::agent::register_predicates(bus.predicates(), opts);
+  for (const auto& f : extra_facts) bus.predicates().declare_fact(f);
+}
+
+void export_host_state(const json& data, aura::context& ctx) {
+  const auto it = data.find("host");
+  if (it == data.end() || !it->is_object()) return;
+  aura::agent::host_state h;
+  try {
+    h = it->get<aura::agent::host_state>();
+  } catch (const std::exception& e) {
+    throw cli_error{std::string("--data /host is not an agent host state: ") + e.what()};
+  }
+  aura::agent::export_facts(h, ctx.mutable_facts());
 }
 
 }  // namespace aura_cli

@@ -106,6 +106,13 @@ aura::event_flags parse_flags(const std::string& text);
 /// Declares `event` with the agent catalog's flags, or `flags` (default vetoable,patchable).
 void declare_event(aura::bus& bus, const std::string& event, const std::string& flags);
 
+/// Declares the agent catalog (flags and fold rules) and registers the agent
+/// condition vocabulary (conditions.hpp) plus `extra_facts` (names --fact sets),
+/// so an unknown condition name is a load error with a suggestion.
+void declare_agent_vocabulary(aura::bus& bus, const std::vector<std::string>& extra_facts = {});
+/// Exports the event's host state (`data.host`, agent/state.hpp) as facts.
+void export_host_state(const json& data, aura::context& ctx);
+
 /// One sub-command: `aura [GROUP] NAME ...`.
 struct command {
   const char* name;

@@ -38,7 +38,7 @@ stdout_has() {
 
 # ---- help ----------------------------------------------------------------------
 expect "help" 0 "usage: aura" "$AURA" --help
-for c in "plugin list" "plugin info" "plugin new" "plugin dev" "plugin run" doctor dispatch stats tools; do
+for c in "plugin list" "plugin info" "plugin new" "plugin dev" "plugin run" doctor dispatch stats tools "hooks run" "hooks list"; do
   # shellcheck disable=SC2086
   expect "help: $c" 0 "usage: aura" "$AURA" $c --help
 done
@@ -241,6 +241,50 @@ cat > badtool/t/aura-plugin.json <<'JSON'
   "mcp_tools": [{"name": "x", "description": "d", "schema": "bad.schema.json", "run": "./hello.sh"}]}}
 JSON
 expect "tools: a bad tool schema fails" 1 "bad.schema.json|strin" "$AURA" --plugins badtool tools
+
+# ---- Claude Code hooks: .claude/settings.json run as Claude Code runs them ----------------------
+mkdir -p ccproj/.claude/hooks ccproj/src
+cat > ccproj/.claude/hooks/guard.sh <<'EOS'
+#!/bin/sh
+cmd=$(jq -r '.tool_input.command // ""')
+case "$cmd" in
+  *"rm -rf"*) echo "no rm -rf here" >&2; exit 2 ;;
+  sudo*) echo '{"hookSpecificOutput": {"permissionDecision": "ask", "permissionDecisionReason": "root"}}' ;;
+  npm*) echo '{"hookSpecificOutput": {"updatedInput": {"command": "pnpm test"}}}' ;;
+esac
+pwd >> "$CLAUDE_PROJECT_DIR/pwd.log"
+EOS
+cat > ccproj/.claude/settings.json <<'EOS'
+{"hooks": {
+  "PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": "sh \"$CLAUDE_PROJECT_DIR/.claude/hooks/guard.sh\""}]}],
+  "SessionStart": [{"hooks": [{"type": "command", "command": "echo 'export STAGE=dev' >> \"$CLAUDE_ENV_FILE\"; echo ready"}]}],
+  "Stop": [{"hooks": [{"type": "command", "command": "echo '{\"decision\": \"block\", \"reason\": \"run the tests\"}'"}]}]
+}}
+EOS
+echo '{"tool_name": "Bash", "tool_input": {"command": "rm -rf /"}}' > ccproj/rm.json
+expect "hooks run: exit 2 denies with Claude Code's text" 2 "PreToolUse:Bash hook error: \[sh .*guard.sh\"\]: no rm -rf here" \
+  "$AURA" hooks run PreToolUse --input @ccproj/rm.json --project ccproj --no-user-settings
+expect "hooks run: ask without an answer" 0 "verdict  ask" \
+  "$AURA" hooks run PreToolUse --input '{"tool_name": "Bash", "tool_input": {"command": "sudo ls"}}' --project ccproj --no-user-settings
+expect "hooks run: --ask deny" 2 "ask answered with --ask deny" \
+  "$AURA" hooks run PreToolUse --input '{"tool_name": "Bash", "tool_input": {"command": "sudo ls"}}' --project ccproj --ask deny --no-user-settings
+expect "hooks run: updatedInput" 0 'updated input  \{"command":"pnpm test"\}' \
+  "$AURA" hooks run PreToolUse --input '{"tool_name": "Bash", "tool_input": {"command": "npm test"}}' --project ccproj --no-user-settings
+expect "hooks run: --cwd is where hooks run" 0 "1 hook ran" \
+  "$AURA" hooks run PreToolUse --input '{"tool_name": "Bash", "tool_input": {"command": "ls"}}' --project ccproj --cwd src --no-user-settings
+checks=$((checks + 1))
+if grep -q "/ccproj/src$" ccproj/pwd.log; then echo "ok   hooks run: cwd followed"; else echo "FAIL hooks run: cwd" >&2; failures=$((failures + 1)); fi
+expect "hooks run: SessionStart exports" 0 "STAGE=dev" "$AURA" hooks run SessionStart --project ccproj --no-user-settings
+expect "hooks run: Stop feedback" 2 "Stop hook feedback:" "$AURA" hooks run Stop --project ccproj --no-user-settings
+expect "hooks run: unknown event" 1 "unknown Claude Code hook event" "$AURA" hooks run Stpo --project ccproj --no-user-settings
+expect "hooks run: bad --ask" 1 "--ask wants allow or deny" "$AURA" hooks run Stop --project ccproj --ask maybe
+expect "hooks list" 0 "PreToolUse -> tool.before_execution \[Bash\]" "$AURA" hooks list --project ccproj --no-user-settings
+(cd ccproj && expect "plugin list reads .claude/" 0 "settings.json \(project settings\): 3 hooks" "$AURA" plugin list)
+echo '{"hooks": {"PreToolUse": [{"matcher": "Bash"}]}}' > ccproj/.claude/settings.local.json
+expect "hooks run: bad settings name file and pointer" 1 "settings.local.json: /hooks/PreToolUse/0: a matcher group needs" \
+  "$AURA" hooks run Stop --project ccproj --no-user-settings
+(cd ccproj && expect "doctor reports bad Claude Code settings" 1 "settings.local.json: /hooks/PreToolUse/0" "$AURA" doctor)
+rm ccproj/.claude/settings.local.json
 
 # ---- plugin dev: reload on change ------------------------------------------------------------
 cp -r set/tagger devplug

@@ -72,6 +72,7 @@ std::string missing_runtime(const manifest& m) {
     case runtime_kind::command:
       return on_path("jq") ? std::string() : std::string("jq is not installed (the hook script needs it)");
     case runtime_kind::native:
+    case runtime_kind::shared_object:
       return {};
   }
   return {};
@@ -106,6 +107,12 @@ int main(int argc, char** argv) {
   });
   host_options opts;
   opts.data_root = data_dir;
+#if defined(AURA_BUILD_WORKER)
+  // Lua and WASM plugins run isolated by default: this build's aura-worker, unless $AURA_WORKER names one.
+  if (const char* w = std::getenv("AURA_WORKER"); (w == nullptr || *w == '\0') && fs::exists(AURA_BUILD_WORKER)) {
+    opts.worker = AURA_BUILD_WORKER;
+  }
+#endif
   plugin_host host(bus, default_runtimes(natives), opts);
 
   std::cout << "== plugins (" << plugins_dir.string() << ")\n";

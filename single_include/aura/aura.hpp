@@ -18,7 +18,10 @@
 #define AURA_SI_AURA_CORE_BUS_HPP
 // aura/core/bus.hpp - chains by event name, for typed and dynamic (JSON) use.
 
-#include <map>
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <mutex>
 #include <memory>
 #include <optional>
 #include <string>
@@ -42,6 +45,7 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -63,12 +67,14 @@
 // Expressions are parsed once, when a hook is added; a bad one is an error
 // naming the character position. Evaluation reads `aura::facts`.
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cstdlib>
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -309,8 +315,55 @@ class predicate_registry {
     return it == entries_.end() ? nullptr : &it->second;
   }
 
+  /// Declares a fact name conditions may read bare (`name`) or compare
+  /// (`name_gt:N`). Declaring any fact closes the vocabulary: from then on a
+  /// name that is neither a predicate nor a declared fact is a parse error
+  /// with a "did you mean" suggestion, instead of a fact that is never set.
+  template <int = 0>
+  predicate_registry& declare_fact(std::string name) {
+    facts_.insert(std::move(name));
+    return *this;
+  }
+  /// Whether the vocabulary is closed (some fact was declared).
+  [[nodiscard]] bool closed() const noexcept { return !facts_.empty(); }
+  [[nodiscard]] bool has_fact(std::string_view name) const { return facts_.find(name) != facts_.end(); }
+
+  /// The known name closest to `name` (edit distance at most 2, or a third of
+  /// its length), or empty.
+  template <int = 0>
+  [[nodiscard]] std::string suggest(std::string_view name) const {
+    std::string best;
+    std::size_t best_d = std::max<std::size_t>(2, name.size() / 3) + 1;
+    auto consider = [&](const std::string& cand) {
+      const std::size_t d = edit_distance(name, cand);
+      if (d < best_d) best_d = d, best = cand;
+    };
+    for (const auto& e : entries_) consider(e.first);
+    for (const auto& f : facts_) {
+      consider(f);
+      consider(f + "_gt");
+      consider(f + "_lt");
+    }
+    return best;
+  }
+
  private:
+  static std::size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+      std::size_t diag = row[0];
+      row[0] = i;
+      for (std::size_t j = 1; j <= b.size(); ++j) {
+        const std::size_t up = row[j];
+        row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+        diag = up;
+      }
+    }
+    return row[b.size()];
+  }
   std::map<std::string, entry, std::less<>> entries_;
+  std::set<std::string, std::less<>> facts_;
 };
 
 template <int = 0>
@@ -496,7 +549,16 @@ class condition_parser {
     auto ends_with = [&](std::string_view suffix) {
       return name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
     };
+    // A closed vocabulary (the host declared its facts) names only what it knows.
+    auto unknown = [&](const std::string& what) {
+      pos_ = start;
+      std::string msg = "unknown predicate \"" + what + "\"";
+      if (auto hint = reg_->suggest(what); !hint.empty()) msg += " (did you mean \"" + hint + "\"?)";
+      return error_at(msg);
+    };
+    const bool closed = reg_ && reg_->closed() && !syntax_only_;
     if (ends_with("_gt") || ends_with("_lt")) {
+      if (closed && !reg_->has_fact(name.substr(0, name.size() - 3))) return unknown(name);
       n.kind = ends_with("_gt") ? op::fact_gt : op::fact_lt;
       n.name = name.substr(0, name.size() - 3);
       if (!has_arg) {
@@ -509,6 +571,7 @@ class condition_parser {
       }
       return n;
     }
+    if (closed && (has_arg || !reg_->has_fact(name))) return unknown(name);
     if (has_arg && !syntax_only_) {
       pos_ = start;
       return error_at("unknown predicate \"" + name + "\" with an argument");
@@ -550,6 +613,11 @@ result<void> condition::check_syntax(std::string_view text) {
 #define AURA_SI_AURA_CORE_CONTEXT_HPP
 // aura/core/context.hpp - what a hook may use of the host, checked against permissions.
 
+#include <algorithm>
+#include <chrono>
+#include <iterator>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -564,7 +632,9 @@ result<void> condition::check_syntax(std::string_view text) {
 // aura/core/host_api.hpp - the host services a hook may reach through its context:
 // logging, time, key-value storage and HTTP. Hosts implement them; the harness mocks them.
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <map>
 #include <mutex>
@@ -759,6 +829,8 @@ using time_point = clock_type::time_point;
 }
 
 /// A process-unique event id: "ev-" + 16 hex digits from a random base and a counter.
+/// Each thread takes its numbers in blocks of 4,096 from the shared counter,
+/// so making an id writes no cache line that other threads write.
 [[nodiscard]] inline std::string make_event_id() {
   static const std::uint64_t base = [] {
     std::uint64_t seed = 0;
@@ -771,10 +843,19 @@ using time_point = clock_type::time_point;
     return seed;
   }();
   static std::atomic<std::uint64_t> counter{0};
-  const std::uint64_t n = base + counter.fetch_add(1, std::memory_order_relaxed);
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "ev-%016llx", static_cast<unsigned long long>(n));
-  return buf;
+  constexpr std::uint64_t block = 4096;
+  thread_local std::uint64_t next = 0, end = 0;
+  if (next == end) {
+    next = counter.fetch_add(block, std::memory_order_relaxed);
+    end = next + block;
+  }
+  std::uint64_t n = base + next++;
+  std::string id(19, '0');
+  id[0] = 'e';
+  id[1] = 'v';
+  id[2] = '-';
+  for (std::size_t i = 18; i >= 3; --i, n >>= 4) id[i] = "0123456789abcdef"[n & 0xf];
+  return id;
 }
 
 /// An event as dispatched: identity, time, origin, free metadata and the payload.
@@ -878,6 +959,112 @@ template <class Json = nlohmann::json>
 }  // namespace aura
 #endif  // AURA_SI_AURA_CORE_ENVELOPE_HPP
 // ---- end aura/core/envelope.hpp
+// ---- begin aura/core/storage_limits.hpp
+#ifndef AURA_SI_AURA_CORE_STORAGE_LIMITS_HPP
+#define AURA_SI_AURA_CORE_STORAGE_LIMITS_HPP
+// aura/core/storage_limits.hpp - how much a plugin may keep in its storage,
+// and which keys are keys at all.
+//
+// The host sets caps (plugin::host_options::storage_caps, defaults below); a
+// manifest may ask for less (`[plugin.permissions.storage_quota]`), never for
+// more: a request above a cap is a load error, so a plugin learns at load, not
+// at its first large write, that this host will not hold its data.
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+
+namespace aura {
+
+/// Per-plugin storage caps, each with its default.
+struct storage_limits {
+  std::uint64_t max_bytes = 16ull << 20;       ///< all values together: 16 MiB
+  std::uint64_t max_keys = 1024;               ///< number of keys
+  std::uint64_t max_key_length = 256;          ///< bytes of one key
+  std::uint64_t max_key_depth = 8;             ///< '/'-separated segments of one key
+  std::uint64_t max_value_bytes = 1ull << 20;  ///< one value: 1 MiB
+};
+
+/// What a manifest asks for; an absent field takes the host's cap.
+struct storage_request {
+  std::optional<std::uint64_t> max_bytes, max_keys, max_key_length, max_key_depth, max_value_bytes;
+};
+
+/// The limits a plugin gets: its request where it made one, else the cap.
+/// A request above a cap is `limit_exceeded` naming the field and both values.
+[[nodiscard]] inline result<storage_limits> grant_storage(const storage_request& asked, const storage_limits& cap) {
+  storage_limits out = cap;
+  struct field {
+    const char* name;
+    const std::optional<std::uint64_t>& asked;
+    std::uint64_t cap;
+    std::uint64_t& into;
+  };
+  const field fields[] = {{"max_bytes", asked.max_bytes, cap.max_bytes, out.max_bytes},
+                          {"max_keys", asked.max_keys, cap.max_keys, out.max_keys},
+                          {"max_key_length", asked.max_key_length, cap.max_key_length, out.max_key_length},
+                          {"max_key_depth", asked.max_key_depth, cap.max_key_depth, out.max_key_depth},
+                          {"max_value_bytes", asked.max_value_bytes, cap.max_value_bytes, out.max_value_bytes}};
+  for (const auto& f : fields) {
+    if (!f.asked) continue;
+    if (*f.asked > f.cap) {
+      return fail(errc::limit_exceeded, "storage_quota." + std::string(f.name) + " = " + std::to_string(*f.asked) +
+                                            " is above the host's cap of " + std::to_string(f.cap));
+    }
+    f.into = *f.asked;
+  }
+  return out;
+}
+
+/// Checks that `key` names something a storage can write and read back:
+/// '/'-separated segments, none empty ("dir/", "a//b", "/abs"), none "." or
+/// ".." (those two are `permission_denied`: they would leave the storage), no NUL, control character or '\\', at most `max_key_length` bytes and
+/// `max_key_depth` segments. `invalid_argument` or `limit_exceeded` otherwise.
+[[nodiscard]] inline result<void> check_storage_key(std::string_view key, const storage_limits& limits) {
+  auto bad = [&](errc code, const std::string& why) {
+    std::string shown(key.substr(0, 64));
+    for (char& c : shown) {
+      if (static_cast<unsigned char>(c) < 0x20) c = '?';
+    }
+    return fail(code, "storage key \"" + shown + (key.size() > 64 ? "...\"" : "\"") + " " + why);
+  };
+  if (key.empty()) return fail(errc::invalid_argument, "storage key is empty");
+  if (key.size() > limits.max_key_length) {
+    return bad(errc::limit_exceeded, "is " + std::to_string(key.size()) + " bytes, above the limit of " +
+                                         std::to_string(limits.max_key_length));
+  }
+  std::uint64_t depth = 1;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i <= key.size(); ++i) {
+    if (i < key.size() && key[i] != '/') {
+      const auto c = static_cast<unsigned char>(key[i]);
+      if (c == 0) return bad(errc::invalid_argument, "contains a NUL byte");
+      if (c < 0x20 || c == 0x7f) return bad(errc::invalid_argument, "contains a control character");
+      if (c == '\\') return bad(errc::invalid_argument, "contains '\\' (segments are separated by '/')");
+      continue;
+    }
+    const std::string_view seg = key.substr(start, i - start);
+    if (seg.empty() && i == 0) return bad(errc::permission_denied, "is an absolute path");
+    if (seg.empty()) return bad(errc::invalid_argument, "has an empty segment (a doubled or trailing '/')");
+    if (seg == "..") return bad(errc::permission_denied, "climbs out with \"..\"");
+    if (seg == ".") return bad(errc::invalid_argument, "has a \".\" segment");
+    if (i < key.size()) ++depth;
+    start = i + 1;
+  }
+  if (depth > limits.max_key_depth) {
+    return bad(errc::limit_exceeded, "has " + std::to_string(depth) + " segments, above the limit of " +
+                                         std::to_string(limits.max_key_depth));
+  }
+  return {};
+}
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_STORAGE_LIMITS_HPP
+// ---- end aura/core/storage_limits.hpp
 
 namespace aura {
 
@@ -930,9 +1117,42 @@ class storage {
   [[nodiscard]] virtual result<bool> remove(std::string_view key) = 0;
 };
 
-/// Storage in memory, thread-safe; the default and the harness's mock.
+/// The `limit_exceeded` error a storage returns when a write would break a quota.
+[[nodiscard]] inline error storage_quota_error(std::string_view key, const std::string& what) {
+  return error{errc::limit_exceeded, "storing key \"" + std::string(key.substr(0, 64)) + "\" " + what, {}, {}, {}};
+}
+
+/// Checks one write against `limits`: `old_size` is the replaced value's size
+/// (nullopt for a new key), `used_bytes` / `used_keys` the storage's totals.
+[[nodiscard]] inline result<void> check_storage_quota(std::string_view key, std::size_t value_size,
+                                                      std::optional<std::uint64_t> old_size, std::uint64_t used_bytes,
+                                                      std::uint64_t used_keys, const storage_limits& limits) {
+  if (value_size > limits.max_value_bytes) {
+    return fail(storage_quota_error(key, "would hold " + std::to_string(value_size) + " bytes, above the " +
+                                             std::to_string(limits.max_value_bytes) + "-byte value limit"));
+  }
+  if (!old_size && used_keys + 1 > limits.max_keys) {
+    return fail(storage_quota_error(key, "would be key " + std::to_string(used_keys + 1) + ", above the limit of " +
+                                             std::to_string(limits.max_keys) + " keys"));
+  }
+  // Saturating: another storage over the same directory may have replaced the
+  // old value since this one counted (the totals are then an estimate).
+  const std::uint64_t kept = used_bytes - std::min(used_bytes, old_size.value_or(0));
+  const std::uint64_t after = kept + value_size;
+  if (after > limits.max_bytes) {
+    return fail(storage_quota_error(key, "would bring the plugin's storage to " + std::to_string(after) +
+                                             " bytes, above its " + std::to_string(limits.max_bytes) + "-byte quota"));
+  }
+  return {};
+}
+
+/// Storage in memory, thread-safe, under `storage_limits` quotas; the default
+/// and the harness's mock.
 class memory_storage final : public storage {
  public:
+  memory_storage() = default;
+  explicit memory_storage(storage_limits limits) : limits_(limits) {}
+
   [[nodiscard]] result<std::optional<std::string>> get(std::string_view key) override {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = values_.find(key);
@@ -941,13 +1161,19 @@ class memory_storage final : public storage {
   }
   [[nodiscard]] result<void> set(std::string_view key, std::string_view value) override {
     std::lock_guard<std::mutex> lock(mutex_);
-    values_[std::string(key)] = std::string(value);
+    auto it = values_.find(key);
+    const auto old = it == values_.end() ? std::nullopt : std::optional<std::uint64_t>(it->second.size());
+    if (auto ok = check_storage_quota(key, value.size(), old, bytes_, values_.size(), limits_); !ok) return ok;
+    bytes_ = bytes_ - old.value_or(0) + value.size();
+    if (it == values_.end()) values_.emplace(std::string(key), std::string(value));
+    else it->second.assign(value.data(), value.size());
     return {};
   }
   [[nodiscard]] result<bool> remove(std::string_view key) override {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = values_.find(key);
     if (it == values_.end()) return false;
+    bytes_ -= it->second.size();
     values_.erase(it);
     return true;
   }
@@ -957,16 +1183,24 @@ class memory_storage final : public storage {
   }
 
  private:
+  storage_limits limits_;
   mutable std::mutex mutex_;
   std::map<std::string, std::string, std::less<>> values_;
+  std::uint64_t bytes_ = 0;
 };
+
+/// Redirect hops aura follows at most, whatever a request asks.
+inline constexpr int max_http_redirects = 10;
 
 struct http_request {
   std::string method = "GET";
   std::string url;
   std::map<std::string, std::string> headers;
   std::string body;
-  std::chrono::milliseconds timeout{5000};
+  std::chrono::milliseconds timeout{5000};  ///< for the whole request, redirects included
+  /// Redirects context::http follows (each re-checked against the permissions);
+  /// 0 returns the 3xx itself. Clients never follow redirects on their own.
+  int max_redirects = 5;
 };
 
 struct http_response {
@@ -975,8 +1209,10 @@ struct http_response {
   std::string body;
 };
 
-/// The host's HTTP client. aura ships none that touches the network: a host
-/// plugs in its own; the harness provides a mock with a route table.
+/// The host's HTTP client: it sends one request as given and never follows a
+/// redirect (aura::context does, re-checking each hop). aura ships one on
+/// libcurl (aura/net/curl_http_client.hpp, target aura::http); the harness
+/// provides a mock with a route table.
 class http_client {
  public:
   virtual ~http_client() = default;
@@ -1033,6 +1269,718 @@ namespace aura {
 }  // namespace aura
 #endif  // AURA_SI_AURA_CORE_GLOB_HPP
 // ---- end aura/core/glob.hpp
+// ---- begin aura/core/network_rule.hpp
+#ifndef AURA_SI_AURA_CORE_NETWORK_RULE_HPP
+#define AURA_SI_AURA_CORE_NETWORK_RULE_HPP
+// aura/core/network_rule.hpp - one entry of a plugin's `network` permission,
+// parsed by the same host parser as the URLs it is compared with.
+//
+// Forms (docs/security.md, "Network permissions"):
+//   "api.example.com"              that host, http or https, default ports only
+//   "api.example.com:8443"         that host on that port (":*": any port)
+//   "*.corp.example"               every subdomain of corp.example (not corp.example itself)
+//   "*"                            any host, default ports only ("*:*": any port)
+//   "[::1]:8080", "10.0.0.7"       IP literals, canonicalised like URL hosts
+//   "https://deploygate.acme.com/api"  scheme + host [+ port] + path prefix,
+//                                  the prefix matched on '/' boundaries
+// An entry that can never match is an error (the plugin does not load).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+// ---- begin aura/core/url.hpp
+#ifndef AURA_SI_AURA_CORE_URL_HPP
+#define AURA_SI_AURA_CORE_URL_HPP
+// aura/core/url.hpp - the one URL parser every network permission check uses.
+//
+// A plugin's URL is parsed once, by the WHATWG URL standard's rules for the
+// special schemes http and https (RFC 3986 syntax with the browser's
+// leniencies, so aura reads a URL the way a browser and curl's peers do):
+// leading and trailing C0 controls and spaces are stripped, tabs and newlines
+// removed; any run of `/` and `\` after the scheme is skipped (`https:host`,
+// `https:\\host`); `\` ends the authority and separates path segments; the
+// userinfo ends at the authority's last `@`; `.` and `..` segments (also
+// percent-encoded) are resolved; the host is canonicalised (url_host.hpp);
+// the default port is dropped. Every other scheme is refused.
+//
+// The permission check compares the parsed host and port, and the HTTP client
+// is handed `href()`, the URL rebuilt from the parsed parts, so the client
+// cannot read a different host out of the same text. The fragment is never
+// part of what is sent.
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+// ---- begin aura/core/url_host.hpp
+#ifndef AURA_SI_AURA_CORE_URL_HOST_HPP
+#define AURA_SI_AURA_CORE_URL_HOST_HPP
+// aura/core/url_host.hpp - the host part of a URL, parsed the WHATWG way:
+// percent-decoded, ASCII-lowercased, IPv4 in every form the URL standard
+// accepts (0x7f.1, 2130706433, 127.1, 0177.0.0.1) and IPv6 in brackets, all
+// serialised to one canonical spelling so that a permission and a request
+// naming the same machine compare equal.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+
+namespace aura {
+
+/// What a parsed host is.
+enum class host_kind : std::uint8_t { domain, ipv4, ipv6 };
+
+/// A canonical host: `name` is a lowercase domain without its trailing dot,
+/// a dotted-decimal IPv4 address, or a bracketed, compressed IPv6 address.
+struct parsed_host {
+  host_kind kind = host_kind::domain;
+  std::string name;
+  friend bool operator==(const parsed_host& a, const parsed_host& b) noexcept { return a.kind == b.kind && a.name == b.name; }
+  friend bool operator!=(const parsed_host& a, const parsed_host& b) noexcept { return !(a == b); }
+};
+
+namespace detail::url {
+
+[[nodiscard]] constexpr int hex_value(char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+[[nodiscard]] inline std::string percent_decode(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '%' && i + 2 < in.size() && hex_value(in[i + 1]) >= 0 && hex_value(in[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hex_value(in[i + 1]) * 16 + hex_value(in[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(in[i]);
+    }
+  }
+  return out;
+}
+
+// The WHATWG "forbidden domain code points" (ASCII part), checked after decoding.
+[[nodiscard]] constexpr bool forbidden_in_domain(unsigned char c) noexcept {
+  if (c <= 0x20 || c == 0x7f) return true;
+  switch (c) {
+    case '#': case '%': case '/': case ':': case '<': case '>': case '?': case '@':
+    case '[': case '\\': case ']': case '^': case '|':
+      return true;
+    default:
+      return false;
+  }
+}
+
+// One IPv4 part: decimal, 0x hex or leading-0 octal; nullopt when it is not a number.
+[[nodiscard]] inline std::optional<std::uint64_t> ipv4_number(std::string_view part) noexcept {
+  if (part.empty()) return std::nullopt;
+  int radix = 10;
+  if (part.size() >= 2 && part[0] == '0' && (part[1] == 'x' || part[1] == 'X')) {
+    radix = 16;
+    part.remove_prefix(2);
+  } else if (part.size() >= 2 && part[0] == '0') {
+    radix = 8;
+    part.remove_prefix(1);
+  }
+  if (part.empty()) return 0;  // "0x" is zero
+  std::uint64_t v = 0;
+  for (char c : part) {
+    const int d = hex_value(c);
+    if (d < 0 || d >= radix) return std::nullopt;
+    v = v * static_cast<std::uint64_t>(radix) + static_cast<std::uint64_t>(d);
+    if (v > 0xFFFFFFFFull) v = 0x100000000ull;  // saturate: any larger value is out of range alike
+  }
+  return v;
+}
+
+// WHATWG "ends in a number": the last label (a trailing dot ignored) is a number.
+[[nodiscard]] inline bool ends_in_number(std::string_view host) noexcept {
+  if (!host.empty() && host.back() == '.') host.remove_suffix(1);
+  const auto dot = host.rfind('.');
+  const std::string_view last = dot == std::string_view::npos ? host : host.substr(dot + 1);
+  if (last.empty()) return false;
+  bool digits = true;
+  for (char c : last) digits = digits && c >= '0' && c <= '9';
+  if (digits) return true;
+  return ipv4_number(last).has_value() && last.size() >= 2 && last[0] == '0' && (last[1] == 'x' || last[1] == 'X');
+}
+
+[[nodiscard]] inline result<std::string> parse_ipv4(std::string_view host) {
+  auto bad = [&](const std::string& why) {
+    return fail(error{errc::invalid_argument, "host \"" + std::string(host) + "\" is not a valid IPv4 address: " + why,
+                      {}, {}, {}});
+  };
+  std::string_view rest = host;
+  if (!rest.empty() && rest.back() == '.') rest.remove_suffix(1);
+  std::array<std::uint64_t, 4> parts{};
+  std::size_t n = 0;
+  while (true) {
+    const auto dot = rest.find('.');
+    const auto part = rest.substr(0, dot);
+    if (n == 4) return bad("more than four parts");
+    auto v = ipv4_number(part);
+    if (!v) return bad("part \"" + std::string(part) + "\" is not a number");
+    parts[n++] = *v;
+    if (dot == std::string_view::npos) break;
+    rest.remove_prefix(dot + 1);
+  }
+  for (std::size_t i = 0; i + 1 < n; ++i) {
+    if (parts[i] > 255) return bad("a part other than the last is above 255");
+  }
+  const std::uint64_t limit = 1ull << (8 * (5 - n));
+  if (parts[n - 1] >= limit) return bad("the last part is out of range");
+  std::uint64_t address = parts[n - 1];
+  for (std::size_t i = 0; i + 1 < n; ++i) address += parts[i] << (8 * (3 - i));
+  std::string out;
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    if (!out.empty()) out.push_back('.');
+    out += std::to_string((address >> shift) & 0xFF);
+  }
+  return out;
+}
+
+// The WHATWG IPv6 parser (with an embedded IPv4 tail); `in` is without brackets.
+[[nodiscard]] inline result<std::string> parse_ipv6(std::string_view in) {
+  auto bad = [&](const char* why) {
+    return fail(error{errc::invalid_argument, "host \"[" + std::string(in) + "]\" is not a valid IPv6 address: " + why,
+                      {}, {}, {}});
+  };
+  std::array<std::uint16_t, 8> a{};
+  std::size_t piece = 0, p = 0;
+  std::optional<std::size_t> compress;
+  auto at = [&](std::size_t i) -> char { return i < in.size() ? in[i] : '\0'; };
+  if (at(p) == ':') {
+    if (at(p + 1) != ':') return bad("starts with a single colon");
+    p += 2;
+    compress = ++piece;
+  }
+  while (p < in.size()) {
+    if (piece == 8) return bad("more than eight pieces");
+    if (at(p) == ':') {
+      if (compress) return bad("more than one \"::\"");
+      ++p;
+      compress = ++piece;
+      continue;
+    }
+    std::uint32_t value = 0;
+    std::size_t length = 0;
+    while (length < 4 && hex_value(at(p)) >= 0) {
+      value = value * 16 + static_cast<std::uint32_t>(hex_value(at(p)));
+      ++p;
+      ++length;
+    }
+    if (at(p) == '.') {
+      if (length == 0) return bad("an IPv4 part is empty");
+      p -= length;
+      if (piece > 6) return bad("an IPv4 tail leaves no room");
+      std::size_t seen = 0;
+      while (p < in.size()) {
+        std::optional<std::uint32_t> v4;
+        if (seen > 0) {
+          if (at(p) == '.' && seen < 4) ++p;
+          else return bad("malformed IPv4 tail");
+        }
+        if (!(at(p) >= '0' && at(p) <= '9')) return bad("malformed IPv4 tail");
+        while (at(p) >= '0' && at(p) <= '9') {
+          const std::uint32_t d = static_cast<std::uint32_t>(at(p) - '0');
+          if (!v4) v4 = d;
+          else if (*v4 == 0) return bad("an IPv4 part has a leading zero");
+          else v4 = *v4 * 10 + d;
+          if (*v4 > 255) return bad("an IPv4 part is above 255");
+          ++p;
+        }
+        a[piece] = static_cast<std::uint16_t>(a[piece] * 0x100 + *v4);
+        ++seen;
+        if (seen == 2 || seen == 4) ++piece;
+      }
+      if (seen != 4) return bad("an IPv4 tail needs four parts");
+      break;
+    }
+    if (at(p) == ':') {
+      ++p;
+      if (p >= in.size()) return bad("ends with a single colon");
+    } else if (p < in.size()) {
+      return bad("unexpected character");
+    }
+    a[piece++] = static_cast<std::uint16_t>(value);
+  }
+  if (compress) {
+    std::size_t swaps = piece - *compress;
+    piece = 7;
+    while (piece != 0 && swaps > 0) {
+      std::swap(a[piece], a[*compress + swaps - 1]);
+      --piece;
+      --swaps;
+    }
+  } else if (piece != 8) {
+    return bad("fewer than eight pieces and no \"::\"");
+  }
+  // Serialise: lowercase hex, the first longest run of two or more zeros as "::".
+  std::size_t best = 8, best_len = 1;
+  for (std::size_t i = 0; i < 8;) {
+    std::size_t j = i;
+    while (j < 8 && a[j] == 0) ++j;
+    if (j - i > best_len) {
+      best = i;
+      best_len = j - i;
+    }
+    i = j == i ? i + 1 : j;
+  }
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out = "[";
+  for (std::size_t i = 0; i < 8; ++i) {
+    if (i == best) {
+      out += i == 0 ? "::" : ":";
+      i += best_len - 1;
+      continue;
+    }
+    std::string h;
+    for (std::uint16_t v = a[i]; v || h.empty(); v = static_cast<std::uint16_t>(v / 16)) h.insert(h.begin(), digits[v % 16]);
+    out += h;
+    if (i != 7) out.push_back(':');
+  }
+  out.push_back(']');
+  return out;
+}
+
+}  // namespace detail::url
+
+/// Parses the host of an http(s) URL (or of a network permission): IPv6 in
+/// brackets, else percent-decoded, ASCII-lowercased, checked for forbidden
+/// characters, IPv4 when its last label is a number, one trailing dot dropped.
+/// Non-ASCII names are refused (aura does not implement IDNA mapping): write
+/// the punycode `xn--` form. Errors are `invalid_argument` naming the host.
+[[nodiscard]] inline result<parsed_host> parse_url_host(std::string_view input) {
+  auto bad = [&](const std::string& why) {
+    return fail(error{errc::invalid_argument, "host \"" + std::string(input) + "\" " + why, {}, {}, {}});
+  };
+  if (input.empty()) return bad("is empty");
+  if (input.front() == '[') {
+    if (input.size() < 2 || input.back() != ']') return bad("has an unclosed '['");
+    auto v6 = detail::url::parse_ipv6(input.substr(1, input.size() - 2));
+    if (!v6) return fail(std::move(v6.error()));
+    return parsed_host{host_kind::ipv6, std::move(*v6)};
+  }
+  std::string host = detail::url::percent_decode(input);
+  for (char& c : host) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x80) {
+      return bad("is not ASCII; aura does not map international names: write its punycode (xn--) form");
+    }
+    if (detail::url::forbidden_in_domain(u)) {
+      return bad(std::string("contains the forbidden character ") +
+                 (u > 0x20 && u < 0x7f ? "'" + std::string(1, c) + "'" : "0x" + std::to_string(u)));
+    }
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  if (host.empty()) return bad("is empty");
+  if (detail::url::ends_in_number(host)) {
+    auto v4 = detail::url::parse_ipv4(host);
+    if (!v4) return fail(std::move(v4.error()));
+    return parsed_host{host_kind::ipv4, std::move(*v4)};
+  }
+  if (host.back() == '.') host.pop_back();  // "example.com." names example.com
+  if (host.empty() || host.front() == '.' || host.find("..") != std::string::npos || host.back() == '.') {
+    return bad("has an empty label");
+  }
+  if (host.size() > 253) return bad("is longer than 253 characters");
+  return parsed_host{host_kind::domain, std::move(host)};
+}
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_URL_HOST_HPP
+// ---- end aura/core/url_host.hpp
+
+namespace aura {
+
+/// Longest URL aura parses: longer input is `limit_exceeded`.
+inline constexpr std::size_t max_url_length = 64 * 1024;
+
+/// A parsed http or https URL in canonical form.
+struct http_url {
+  std::string scheme;    ///< "http" or "https"
+  std::string username;  ///< percent-encoded, usually empty
+  std::string password;  ///< percent-encoded, usually empty
+  parsed_host host;
+  std::optional<std::uint16_t> port;  ///< only when not the scheme's default
+  std::string path = "/";             ///< percent-encoded, always starts with '/'
+  std::optional<std::string> query;   ///< without '?', percent-encoded
+  std::optional<std::string> fragment;  ///< without '#'; never sent
+
+  [[nodiscard]] std::uint16_t default_port() const noexcept { return scheme == "https" ? 443 : 80; }
+  [[nodiscard]] std::uint16_t effective_port() const noexcept { return port ? *port : default_port(); }
+  /// "host" or "host:port" (port only when not the default).
+  [[nodiscard]] std::string authority() const {
+    return port ? host.name + ":" + std::to_string(*port) : host.name;
+  }
+  /// The URL rebuilt from its parts, without the fragment: what the HTTP client receives.
+  [[nodiscard]] std::string href() const {
+    std::string out = scheme + "://";
+    if (!username.empty() || !password.empty()) {
+      out += username;
+      if (!password.empty()) out += ":" + password;
+      out += "@";
+    }
+    out += authority();
+    out += path;
+    if (query) out += "?" + *query;
+    return out;
+  }
+};
+
+namespace detail::url {
+
+[[nodiscard]] constexpr bool is_alpha(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+[[nodiscard]] constexpr bool is_c0_or_space(char c) noexcept { return static_cast<unsigned char>(c) <= 0x20; }
+
+// WHATWG pre-processing: strip leading/trailing C0 controls and spaces, remove tab and newlines.
+[[nodiscard]] inline std::string clean_input(std::string_view in) {
+  while (!in.empty() && is_c0_or_space(in.front())) in.remove_prefix(1);
+  while (!in.empty() && is_c0_or_space(in.back())) in.remove_suffix(1);
+  std::string out;
+  out.reserve(in.size());
+  for (char c : in) {
+    if (c != '\t' && c != '\n' && c != '\r') out.push_back(c);
+  }
+  return out;
+}
+
+// The scheme ("http"), lowercased, when `in` starts with one followed by ':'.
+[[nodiscard]] inline std::optional<std::string> scheme_of(std::string_view in) {
+  if (in.empty() || !is_alpha(in[0])) return std::nullopt;
+  std::size_t i = 1;
+  while (i < in.size() && (is_alpha(in[i]) || (in[i] >= '0' && in[i] <= '9') || in[i] == '+' || in[i] == '-' ||
+                           in[i] == '.')) {
+    ++i;
+  }
+  if (i >= in.size() || in[i] != ':') return std::nullopt;
+  std::string s(in.substr(0, i));
+  for (char& c : s) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return s;
+}
+
+enum class encode_set : std::uint8_t { path, query, userinfo };
+
+[[nodiscard]] constexpr bool needs_encoding(unsigned char c, encode_set set) noexcept {
+  if (c <= 0x20 || c >= 0x7f) return true;  // C0 controls, space, DEL and every non-ASCII byte
+  switch (c) {
+    case '"': case '#': case '<': case '>': return true;
+    case '\'': return set == encode_set::query;
+    case '?': case '`': case '{': case '}': return set != encode_set::query;
+    case '/': case ':': case ';': case '=': case '@': case '[': case '\\': case ']': case '^': case '|':
+      return set == encode_set::userinfo;
+    default: return false;
+  }
+}
+
+inline void append_encoded(std::string& out, std::string_view in, encode_set set) {
+  static constexpr char digits[] = "0123456789ABCDEF";
+  for (char ch : in) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (needs_encoding(c, set)) {
+      out.push_back('%');
+      out.push_back(digits[c >> 4]);
+      out.push_back(digits[c & 15]);
+    } else {
+      out.push_back(ch);
+    }
+  }
+}
+
+[[nodiscard]] inline bool ascii_iequal(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+[[nodiscard]] inline bool single_dot(std::string_view s) noexcept { return s == "." || ascii_iequal(s, "%2e"); }
+[[nodiscard]] inline bool double_dot(std::string_view s) noexcept {
+  return s == ".." || ascii_iequal(s, ".%2e") || ascii_iequal(s, "%2e.") || ascii_iequal(s, "%2e%2e");
+}
+
+// A special URL's path: `\` is `/`, dot segments resolved, segments percent-encoded.
+[[nodiscard]] inline std::string normalise_path(std::string_view raw) {
+  std::size_t start = 0;
+  if (!raw.empty() && (raw[0] == '/' || raw[0] == '\\')) start = 1;
+  std::string path;  // built as "/seg/seg"
+  while (true) {
+    std::size_t end = start;
+    while (end < raw.size() && raw[end] != '/' && raw[end] != '\\') ++end;
+    const std::string_view seg = raw.substr(start, end - start);
+    const bool last = end >= raw.size();
+    if (double_dot(seg)) {
+      const auto slash = path.rfind('/');
+      path.erase(slash == std::string::npos ? 0 : slash);
+      if (last) path.push_back('/');
+    } else if (single_dot(seg)) {
+      if (last) path.push_back('/');
+    } else {
+      path.push_back('/');
+      append_encoded(path, seg, encode_set::path);
+    }
+    if (last) break;
+    start = end + 1;
+  }
+  if (path.empty()) path = "/";
+  return path;
+}
+
+}  // namespace detail::url
+
+/// Parses an absolute http or https URL. Errors: `limit_exceeded` for a URL
+/// over max_url_length, `permission_denied` for any other scheme (file:,
+/// gopher:, ftp:, data:, ws: ...: plugins reach only http and https),
+/// `invalid_argument` for everything that is not a URL (the message says what).
+[[nodiscard]] inline result<http_url> parse_http_url(std::string_view input) {
+  namespace u = detail::url;
+  if (input.size() > max_url_length) {
+    return fail(errc::limit_exceeded,
+                "URL is " + std::to_string(input.size()) + " bytes, above the " + std::to_string(max_url_length) +
+                    "-byte limit");
+  }
+  const std::string text = u::clean_input(input);
+  auto bad = [&](const std::string& why) {
+    return fail(errc::invalid_argument, "URL \"" + text + "\" " + why);
+  };
+  auto scheme = u::scheme_of(text);
+  if (!scheme) return bad("is not absolute: it has no scheme (write http:// or https://)");
+  if (*scheme != "http" && *scheme != "https") {
+    return fail(errc::permission_denied, "URL scheme \"" + *scheme + ":\" is not allowed: plugins may reach only http and https URLs");
+  }
+  http_url out;
+  out.scheme = *scheme;
+  std::string_view rest(text);
+  rest.remove_prefix(scheme->size() + 1);
+  while (!rest.empty() && (rest.front() == '/' || rest.front() == '\\')) rest.remove_prefix(1);
+
+  const auto authority_end = rest.find_first_of("/\\?#");
+  std::string_view authority = rest.substr(0, authority_end);
+  rest.remove_prefix(authority_end == std::string_view::npos ? rest.size() : authority_end);
+
+  if (const auto at = authority.rfind('@'); at != std::string_view::npos) {
+    const std::string_view credentials = authority.substr(0, at);
+    const auto colon = credentials.find(':');
+    u::append_encoded(out.username, credentials.substr(0, colon), u::encode_set::userinfo);
+    if (colon != std::string_view::npos) {
+      u::append_encoded(out.password, credentials.substr(colon + 1), u::encode_set::userinfo);
+    }
+    authority.remove_prefix(at + 1);
+    if (authority.empty()) return bad("has credentials but no host");
+  }
+  // host[:port]; a ':' inside [...] belongs to an IPv6 address.
+  std::string_view host_text = authority;
+  std::optional<std::string_view> port_text;
+  {
+    bool in_brackets = false;
+    for (std::size_t i = 0; i < authority.size(); ++i) {
+      if (authority[i] == '[') in_brackets = true;
+      if (authority[i] == ']') in_brackets = false;
+      if (authority[i] == ':' && !in_brackets) {
+        host_text = authority.substr(0, i);
+        port_text = authority.substr(i + 1);
+        break;
+      }
+    }
+  }
+  if (host_text.empty()) return bad("has no host");
+  auto host = parse_url_host(host_text);
+  if (!host) return bad("has a bad host: " + host.error().message);
+  out.host = std::move(*host);
+  if (port_text && !port_text->empty()) {
+    std::uint32_t port = 0;
+    for (char c : *port_text) {
+      if (c < '0' || c > '9') return bad("has a port that is not a number: \"" + std::string(*port_text) + "\"");
+      port = port * 10 + static_cast<std::uint32_t>(c - '0');
+      if (port > 65535) return bad("has a port above 65535: \"" + std::string(*port_text) + "\"");
+    }
+    if (port != out.default_port()) out.port = static_cast<std::uint16_t>(port);
+  }
+
+  const auto query_at = rest.find_first_of("?#");
+  out.path = u::normalise_path(rest.substr(0, query_at));
+  rest.remove_prefix(query_at == std::string_view::npos ? rest.size() : query_at);
+  if (!rest.empty() && rest.front() == '?') {
+    const auto hash = rest.find('#');
+    out.query.emplace();
+    u::append_encoded(*out.query, rest.substr(1, hash == std::string_view::npos ? std::string_view::npos : hash - 1),
+                      u::encode_set::query);
+    rest.remove_prefix(hash == std::string_view::npos ? rest.size() : hash);
+  }
+  if (!rest.empty() && rest.front() == '#') out.fragment = std::string(rest.substr(1));
+  return out;
+}
+
+/// Resolves `reference` (a redirect's Location, absolute or relative) against
+/// `base`, by the WHATWG rules for special URLs, and parses the result.
+[[nodiscard]] inline result<http_url> resolve_http_url(const http_url& base, std::string_view reference) {
+  namespace u = detail::url;
+  if (reference.size() > max_url_length) return parse_http_url(reference);  // the same limit error
+  const std::string ref = u::clean_input(reference);
+  auto scheme = u::scheme_of(ref);
+  std::string_view rest(ref);
+  if (scheme && *scheme == base.scheme) {
+    // Same scheme as the base: what follows is read as relative ("https:x",
+    // "https:/x" keep the base's host; "https://x" has its own authority).
+    rest.remove_prefix(scheme->size() + 1);
+  } else if (scheme) {
+    return parse_http_url(ref);
+  }
+  std::string origin = base.scheme + "://";
+  if (!base.username.empty() || !base.password.empty()) {
+    origin += base.username + (base.password.empty() ? "" : ":" + base.password) + "@";
+  }
+  origin += base.authority();
+  if (rest.size() >= 2 && (rest[0] == '/' || rest[0] == '\\') && (rest[1] == '/' || rest[1] == '\\')) {
+    return parse_http_url(base.scheme + ":" + std::string(rest));  // scheme-relative: a new authority
+  }
+  if (!rest.empty() && (rest.front() == '/' || rest.front() == '\\')) return parse_http_url(origin + std::string(rest));
+  if (rest.empty()) return parse_http_url(origin + base.path + (base.query ? "?" + *base.query : std::string()));
+  if (rest.front() == '?') return parse_http_url(origin + base.path + std::string(rest));
+  if (rest.front() == '#') {
+    return parse_http_url(origin + base.path + (base.query ? "?" + *base.query : std::string()) + std::string(rest));
+  }
+  const auto dir = base.path.substr(0, base.path.rfind('/') + 1);
+  return parse_http_url(origin + dir + std::string(rest));
+}
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_URL_HPP
+// ---- end aura/core/url.hpp
+
+namespace aura {
+
+struct network_rule {
+  enum class host_match : std::uint8_t { exact, subdomains, any };
+  std::string scheme;  ///< "http", "https", or empty: either
+  host_match match = host_match::exact;
+  parsed_host host;    ///< the host (exact) or the parent domain (subdomains)
+  std::optional<std::uint16_t> port;  ///< none: the URL's default port only
+  bool any_port = false;
+  std::string path_prefix = "/";
+
+  [[nodiscard]] bool matches(const http_url& url) const noexcept {
+    if (!scheme.empty() && url.scheme != scheme) return false;
+    switch (match) {
+      case host_match::any: break;
+      case host_match::exact:
+        if (url.host != host) return false;
+        break;
+      case host_match::subdomains: {
+        const std::string& h = url.host.name;
+        const std::string& parent = host.name;
+        if (url.host.kind != host_kind::domain || h.size() <= parent.size() + 1) return false;
+        if (h.compare(h.size() - parent.size(), parent.size(), parent) != 0) return false;
+        if (h[h.size() - parent.size() - 1] != '.') return false;
+        break;
+      }
+    }
+    if (!any_port) {
+      if (port ? url.effective_port() != *port : url.port.has_value()) return false;
+    }
+    return path_matches(url.path);
+  }
+
+  [[nodiscard]] bool path_matches(const std::string& path) const noexcept {
+    if (path_prefix == "/") return true;
+    if (path.compare(0, path_prefix.size(), path_prefix) != 0) return false;
+    return path.size() == path_prefix.size() || path_prefix.back() == '/' || path[path_prefix.size()] == '/';
+  }
+};
+
+/// Parses a `network` permission entry. Errors are `invalid_argument` saying
+/// why the entry can never match.
+[[nodiscard]] inline result<network_rule> parse_network_rule(std::string_view entry) {
+  auto never = [&](const std::string& why) {
+    return fail(errc::invalid_argument, "network permission \"" + std::string(entry) + "\" can never match: " + why);
+  };
+  if (entry.empty()) return never("it is empty");
+  for (char c : entry) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u == 0x7f) return never("it contains a space or control character");
+    if (c == '\\' || c == '?' || c == '#' || c == '@') {
+      return never(std::string("it contains '") + c + "' (an entry is [scheme://]host[:port][/path])");
+    }
+  }
+  network_rule rule;
+  std::string_view rest = entry;
+  if (const auto sep = rest.find("://"); sep != std::string_view::npos) {
+    auto scheme = detail::url::scheme_of(std::string(rest.substr(0, sep + 1)));
+    if (!scheme || (*scheme != "http" && *scheme != "https")) {
+      return never("the scheme \"" + std::string(rest.substr(0, sep)) + "\" is not http or https");
+    }
+    rule.scheme = *scheme;
+    rest.remove_prefix(sep + 3);
+  }
+  const auto slash = rest.find('/');
+  std::string_view authority = rest.substr(0, slash);
+  if (slash != std::string_view::npos) {
+    if (rule.scheme.empty()) return never("a path prefix needs a scheme (write https://host/path)");
+    rule.path_prefix = detail::url::normalise_path(rest.substr(slash));
+  }
+  std::string_view host_text = authority;
+  std::optional<std::string_view> port_text;
+  if (const auto close = authority.rfind(']'), colon = authority.rfind(':');
+      colon != std::string_view::npos && (close == std::string_view::npos || colon > close)) {
+    host_text = authority.substr(0, colon);
+    port_text = authority.substr(colon + 1);
+  }
+  if (host_text.empty()) return never("the host is empty");
+  if (host_text == "*") {
+    rule.match = network_rule::host_match::any;
+  } else {
+    std::string_view name = host_text;
+    if (name.size() > 2 && name.substr(0, 2) == "*.") {
+      rule.match = network_rule::host_match::subdomains;
+      name.remove_prefix(2);
+    }
+    if (name.find('*') != std::string_view::npos) {
+      return never("'*' is allowed only as the whole host or as a leading \"*.\"");
+    }
+    auto host = parse_url_host(name);
+    if (!host) return never(host.error().message);
+    if (rule.match == network_rule::host_match::subdomains && host->kind != host_kind::domain) {
+      return never("\"*.\" needs a domain name after it, not an IP address");
+    }
+    rule.host = std::move(*host);
+  }
+  if (port_text) {
+    if (*port_text == "*") {
+      rule.any_port = true;
+    } else {
+      if (port_text->empty() || port_text->size() > 5) return never("the port is not a number from 1 to 65535");
+      std::uint32_t port = 0;
+      for (char c : *port_text) {
+        if (c < '0' || c > '9') return never("the port is not a number from 1 to 65535");
+        port = port * 10 + static_cast<std::uint32_t>(c - '0');
+      }
+      if (port == 0 || port > 65535) return never("the port is not a number from 1 to 65535");
+      const bool is_default = (rule.scheme == "https" && port == 443) || (rule.scheme == "http" && port == 80);
+      if (!is_default) rule.port = static_cast<std::uint16_t>(port);
+    }
+  }
+  return rule;
+}
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_NETWORK_RULE_HPP
+// ---- end aura/core/network_rule.hpp
 
 namespace aura {
 
@@ -1046,8 +1994,11 @@ enum class env_access : std::uint8_t { none, listed, all };
 /// every event and the `log` and `config` host APIs, nothing else (no network,
 /// storage or environment); `unrestricted()` is the host's own.
 struct permissions {
-  std::vector<std::string> network;                ///< host globs: "api.example.com", "*.corp"
+  /// network_rule entries: "api.example.com", "*.corp.example", "host:8443",
+  /// "https://deploygate.acme.com/api" (core/network_rule.hpp)
+  std::vector<std::string> network;
   storage_scope storage = storage_scope::none;
+  storage_request storage_quota;                   ///< what the plugin asks; the host caps it
   std::vector<std::string> read_events{"*"};       ///< event-name globs a plugin may hook
   std::vector<std::string> call_api{"log", "config"};  ///< host API scopes: log, config, storage, http, clock
   env_access env = env_access::none;
@@ -1055,7 +2006,7 @@ struct permissions {
 
   [[nodiscard]] static permissions unrestricted() {
     permissions p;
-    p.network = {"*"};
+    p.network = {"*:*"};
     p.storage = storage_scope::plugin_private;
     p.call_api = {"*"};
     p.env = env_access::all;
@@ -1065,7 +2016,15 @@ struct permissions {
   [[nodiscard]] static bool any_match(const std::vector<std::string>& globs, std::string_view name) noexcept {
     return std::any_of(globs.begin(), globs.end(), [&](const std::string& g) { return glob_match(g, name); });
   }
-  [[nodiscard]] bool allows_host(std::string_view host) const noexcept { return any_match(network, host); }
+  /// Whether some `network` entry matches the parsed URL (scheme, host, port,
+  /// path prefix). An entry that does not parse matches nothing; the plugin
+  /// host refuses to load a manifest with one (plugin/sandbox.hpp).
+  [[nodiscard]] bool allows_url(const http_url& url) const {
+    return std::any_of(network.begin(), network.end(), [&](const std::string& entry) {
+      auto rule = parse_network_rule(entry);
+      return rule && rule->matches(url);
+    });
+  }
   [[nodiscard]] bool allows_event(std::string_view event) const noexcept { return any_match(read_events, event); }
   [[nodiscard]] bool allows_api(std::string_view scope) const noexcept { return any_match(call_api, scope); }
   [[nodiscard]] bool allows_env(std::string_view var) const noexcept {
@@ -1081,22 +2040,20 @@ struct permissions {
   }
 };
 
-/// The host part of an http(s) URL: "https://user@api.x.com:8443/p" -> "api.x.com".
-[[nodiscard]] inline std::string_view url_host(std::string_view url) noexcept {
-  auto scheme = url.find("://");
-  if (scheme == std::string_view::npos) return {};
-  url.remove_prefix(scheme + 3);
-  url = url.substr(0, url.find_first_of("/?#"));
-  if (auto at = url.rfind('@'); at != std::string_view::npos) url.remove_prefix(at + 1);
-  if (!url.empty() && url.front() == '[') return url.substr(1, url.find(']') - 1);  // IPv6 literal
-  return url.substr(0, url.find(':'));
-}
-
 }  // namespace aura
 #endif  // AURA_SI_AURA_CORE_PERMISSIONS_HPP
 // ---- end aura/core/permissions.hpp
 
 namespace aura {
+
+/// An API the host itself defines for plugins (Naridon Aura's `intents:read`,
+/// `messages:write`...): the `call_api` scope a caller needs, and what it does.
+/// Process plugins reach it as the JSON-RPC call `host/<name>`.
+struct host_method {
+  std::string scope;
+  std::function<result<nlohmann::json>(const nlohmann::json& params, const std::string& plugin)> fn;
+};
+using host_method_table = std::map<std::string, host_method, std::less<>>;
 
 /// A hook's view of the host: logger, clock, merged config, facts, storage and
 /// HTTP. Every capability call checks the owner's permissions first: a refused
@@ -1120,8 +2077,12 @@ class context {
   context& set_clock(std::shared_ptr<clock_source> c) { clock_ = std::move(c); return *this; }
   context& set_storage(std::shared_ptr<aura::storage> s) { storage_ = std::move(s); return *this; }
   context& set_http(std::shared_ptr<http_client> h) { http_ = std::move(h); return *this; }
+  /// The key rules storage calls are checked against (length, depth); the
+  /// storage itself enforces the byte and key-count quotas.
+  context& set_storage_limits(storage_limits l) { storage_limits_ = l; return *this; }
   context& set_config(nlohmann::json c) { config_ = std::move(c); return *this; }
   context& set_facts(aura::facts f) { facts_ = std::move(f); return *this; }
+  context& set_host_methods(std::shared_ptr<const host_method_table> m) { methods_ = std::move(m); return *this; }
   [[nodiscard]] aura::facts& mutable_facts() noexcept { return facts_; }
 
   // ---- what hooks read ------------------------------------------------------
@@ -1137,6 +2098,12 @@ class context {
     if (auto denied = check_api("log")) return fail(std::move(*denied));
     logger_->write(level, owner_.empty() ? std::string_view("host") : std::string_view(owner_), message);
     return {};
+  }
+  /// A host diagnostic about the owner (a repaired answer, a limit hit): not
+  /// a plugin log line, so no `log` permission is needed.
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+  void diagnose(log_level level, std::string_view message) {
+    logger_->write(level, owner_.empty() ? std::string_view("host") : std::string_view(owner_), message);
   }
   [[nodiscard]] time_point now() { return clock_->now(); }
 
@@ -1156,18 +2123,84 @@ class context {
     return storage_->remove(key);
   }
 
-  /// Sends an HTTP request if the owner may reach the URL's host.
+  /// Sends an HTTP request if the owner may reach the URL. The URL is parsed
+  /// once (core/url.hpp), checked against the `network` permission, and the
+  /// client receives the URL rebuilt from the parsed parts. Redirects are
+  /// followed here, not by the client: every Location is resolved by the same
+  /// parser and checked again, up to `request.max_redirects` hops (at most
+  /// max_http_redirects), all within `request.timeout`. 301/302 turn POST into
+  /// GET and 303 turns everything but HEAD into GET, as browsers do; a hop to
+  /// another origin drops Authorization and Cookie headers.
   template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] result<http_response> http(const http_request& request) {
     if (auto denied = check_api("http")) return fail(std::move(*denied));
-    const std::string_view host = url_host(request.url);
-    if (host.empty()) return fail(refusal(errc::invalid_argument, "not an absolute http(s) URL: " + request.url));
-    if (!perms_.allows_host(host)) {
-      return fail(refusal(errc::permission_denied,
-                          "network access to \"" + std::string(host) + "\" is not in the plugin's permissions"));
-    }
+    auto url = parse_http_url(request.url);
+    if (!url) return fail(refusal(url.error().code, std::move(url.error().message)));
+    if (auto denied = check_url(*url)) return fail(std::move(*denied));
     if (!http_) return fail(refusal(errc::unsupported, "the host provides no HTTP client"));
-    return http_->send(request);
+    const auto deadline = std::chrono::steady_clock::now() + request.timeout;
+    const int max_hops = std::clamp(request.max_redirects, 0, max_http_redirects);
+    http_request hop = request;
+    hop.url = url->href();
+    for (int hops = 0;; ++hops) {
+      auto r = http_->send(hop);
+      if (!r) {
+        if (r.error().plugin.empty()) r.error().plugin = owner_;
+        return r;
+      }
+      if (request.max_redirects <= 0 || !is_redirect(r->status)) return r;
+      const std::string* location = find_header(r->headers, "location");
+      if (!location) return r;
+      if (hops >= max_hops) {
+        return fail(refusal(errc::limit_exceeded, "more than " + std::to_string(max_hops) + " redirects (the last from " +
+                                                      url->href() + " to \"" + *location + "\")"));
+      }
+      auto next = resolve_http_url(*url, *location);
+      if (!next) {
+        return fail(refusal(next.error().code, "redirect from " + url->href() + ": " + next.error().message));
+      }
+      if (auto denied = check_url(*next)) {
+        denied->message = "redirect from " + url->href() + ": " + denied->message;
+        return fail(std::move(*denied));
+      }
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) {
+        return fail(refusal(errc::timeout, "the request's " + std::to_string(request.timeout.count()) +
+                                               " ms ran out while following redirects (at " + next->href() + ")"));
+      }
+      hop.timeout = left;
+      if ((r->status == 303 && hop.method != "HEAD") || ((r->status == 301 || r->status == 302) && hop.method == "POST")) {
+        hop.method = "GET";
+        hop.body.clear();
+        erase_header(hop.headers, "content-type");
+        erase_header(hop.headers, "content-length");
+      }
+      if (next->scheme != url->scheme || next->host != url->host || next->effective_port() != url->effective_port()) {
+        erase_header(hop.headers, "authorization");
+        erase_header(hop.headers, "cookie");
+      }
+      url = std::move(next);
+      hop.url = url->href();
+    }
+  }
+
+  /// Whether the host defines an API of this name (set_host_methods).
+  [[nodiscard]] bool has_host_method(std::string_view name) const {
+    return methods_ && methods_->find(name) != methods_->end();
+  }
+  /// Calls a host-defined API if the owner's call_api grants its scope.
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+  [[nodiscard]] result<nlohmann::json> call_host(std::string_view name, const nlohmann::json& params) {
+    auto it = methods_ ? methods_->find(name) : host_method_table::const_iterator{};
+    if (!methods_ || it == methods_->end()) {
+      return fail(refusal(errc::not_found, "no host method \"" + std::string(name) + "\""));
+    }
+    if (auto denied = check_api(it->second.scope)) {
+      denied->message = "host API \"" + std::string(name) + "\" needs scope \"" + it->second.scope +
+                        "\", which is not in the plugin's call_api";
+      return fail(std::move(*denied));
+    }
+    return it->second.fn(params, owner_);
   }
 
  private:
@@ -1190,8 +2223,34 @@ class context {
     if (write && !perms_.allows_storage_write()) {
       return refusal(errc::permission_denied, "the plugin's storage is read-only");
     }
-    if (key.empty()) return refusal(errc::invalid_argument, "storage key is empty");
+    if (auto bad = check_storage_key(key, storage_limits_); !bad) return refusal(bad.error().code, bad.error().message);
     return std::nullopt;
+  }
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+  [[nodiscard]] std::optional<error> check_url(const http_url& url) const {
+    if (perms_.allows_url(url)) return std::nullopt;
+    return refusal(errc::permission_denied, "network access to \"" + url.authority() +
+                                                "\" is not in the plugin's permissions (URL " + url.href() + ")");
+  }
+  [[nodiscard]] static bool is_redirect(int status) noexcept {
+    return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+  }
+  [[nodiscard]] static bool same_name(std::string_view a, std::string_view b) noexcept {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+             return (x >= 'A' && x <= 'Z' ? x - 'A' + 'a' : x) == (y >= 'A' && y <= 'Z' ? y - 'A' + 'a' : y);
+           });
+  }
+  [[nodiscard]] static const std::string* find_header(const std::map<std::string, std::string>& headers,
+                                                      std::string_view name) {
+    for (const auto& [k, v] : headers) {
+      if (same_name(k, name)) return &v;
+    }
+    return nullptr;
+  }
+  static void erase_header(std::map<std::string, std::string>& headers, std::string_view name) {
+    for (auto it = headers.begin(); it != headers.end();) {
+      it = same_name(it->first, name) ? headers.erase(it) : std::next(it);
+    }
   }
 
   std::string owner_;
@@ -1200,8 +2259,10 @@ class context {
   std::shared_ptr<clock_source> clock_;
   std::shared_ptr<aura::storage> storage_;
   std::shared_ptr<http_client> http_;
+  storage_limits storage_limits_;
   nlohmann::json config_ = nlohmann::json::object();
   aura::facts facts_;
+  std::shared_ptr<const host_method_table> methods_;
 };
 
 }  // namespace aura
@@ -1828,12 +2889,18 @@ inline constexpr failure_policy fail_closed = failure_policy::fail_closed;
   return p == failure_policy::fail_open ? "fail_open" : "fail_closed";
 }
 
-/// How much a chain records per dispatch.
+/// How much a chain records per dispatch (docs/concepts.md, "Tracing", gives the cost of each).
 enum class tracing : std::uint8_t {
-  off,        ///< no trail, no stats: the fastest path (no clock reads, no allocation)
-  decisions,  ///< trail of hook and decision kind, call/error counters; no clock reads
-  timings     ///< decisions plus per-hook durations and latency percentiles (default)
+  off,        ///< nothing: no trail, no counters, no clock reads, no allocation
+  decisions,  ///< trail of hook and decision kind, exact counters; no clock reads
+  timings,    ///< decisions plus per-hook durations and latency percentiles
+  sampled     ///< the default: deny/mutate/error counts always; one dispatch in
+              ///< `tracing_sample_period` per thread timed and counted (calls and
+              ///< skips are estimates from those samples); a trail only when asked
 };
+
+/// One dispatch in this many (per thread) is recorded at tracing::sampled.
+inline constexpr std::uint32_t tracing_sample_period = 256;
 
 /// A hook's registration. Hooks run in (priority, name) order: lower first.
 struct hook_options {
@@ -1860,6 +2927,421 @@ struct hook_options {
 }  // namespace aura
 #endif  // AURA_SI_AURA_CORE_HOOK_HPP
 // ---- end aura/core/hook.hpp
+// ---- begin aura/core/hook_call.hpp
+#ifndef AURA_SI_AURA_CORE_HOOK_CALL_HPP
+#define AURA_SI_AURA_CORE_HOOK_CALL_HPP
+// aura/core/hook_call.hpp - calling a native hook whatever its signature,
+// and where a failed call leaves its error. Shared by chains and the agent's
+// hook runners.
+
+#include <exception>
+#include <memory>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+
+namespace aura::detail {
+
+/// Where a failed hook call leaves its error until the chain takes it (one
+/// per thread: a nested dispatch empties it before its caller's next call).
+inline thread_local std::optional<error> hook_failure;
+
+/// A typed event's JSON form, made on the first JSON hook of a dispatch
+/// (empty costs one pointer; an std::optional would clear its whole body).
+struct lazy_view {
+  std::unique_ptr<envelope<dynamic_event>> made;
+  explicit operator bool() const noexcept { return made != nullptr; }
+  envelope<dynamic_event>* operator->() const noexcept { return made.get(); }
+  envelope<dynamic_event>& operator*() const noexcept { return *made; }
+  lazy_view& operator=(envelope<dynamic_event> v) {
+    made = std::make_unique<envelope<dynamic_event>>(std::move(v));
+    return *this;
+  }
+};
+
+/// Whether a type converts to and from nlohmann::json (needed for JSON hooks).
+template <class T, class = void>
+struct json_convertible : std::false_type {};
+template <class T>
+struct json_convertible<T, std::void_t<decltype(nlohmann::json(std::declval<const T&>())),
+                                       decltype(std::declval<const nlohmann::json&>().template get<T>())>>
+    : std::true_type {};
+
+/// Calls a native hook with whichever of (payload), (envelope), (payload, ctx),
+/// (envelope, ctx) it accepts; returns its answer as it is.
+template <class E, class F>
+decltype(auto) call_hook(F& fn, const envelope<E>& env, context& ctx) {
+  using payload = payload_t<E>;
+  if constexpr (std::is_invocable_v<F&, const envelope<E>&, context&>) {
+    return fn(env, ctx);
+  } else if constexpr (std::is_invocable_v<F&, const payload&, context&>) {
+    return fn(env.data, ctx);
+  } else if constexpr (std::is_invocable_v<F&, const envelope<E>&>) {
+    return fn(env);
+  } else {
+    static_assert(std::is_invocable_v<F&, const payload&>,
+                  "a hook takes (const E&), (const aura::envelope<E>&), or either plus aura::context&");
+    return fn(env.data);
+  }
+}
+
+/// Whether a hook answers result<decision<E>> (may fail) rather than a decision.
+template <class E, class R>
+inline constexpr bool answers_result = std::is_same_v<std::decay_t<R>, result<decision<E>>>;
+
+template <class E, class R>
+inline constexpr void check_answer() {
+  static_assert(answers_result<E, R> || std::is_convertible_v<R, decision<E>>,
+                "a hook returns aura::allow(), aura::deny(...), aura::mutate(...), "
+                "aura::decision<E> or aura::result<aura::decision<E>>");
+}
+
+/// Calls a native hook (see call_hook) and lifts its answer into result<decision<E>>.
+template <class E, class F>
+[[nodiscard]] result<decision<E>> call_native(F& fn, const envelope<E>& env, context& ctx) {
+  decltype(auto) answer = call_hook<E>(fn, env, ctx);
+  using R = decltype(answer);
+  check_answer<E, R>();
+  if constexpr (answers_result<E, R>) {
+    return std::forward<R>(answer);
+  } else {
+    return decision<E>(std::forward<R>(answer));
+  }
+}
+
+/// The error a hook's exception becomes (`ex` null: not a std::exception).
+template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+[[nodiscard]] error thrown_error(const std::exception* ex) {
+  if (ex) return error{errc::hook_failed, std::string("hook threw: ") + ex->what(), {}, {}, {}};
+  return error{errc::hook_failed, "hook threw a non-standard exception", {}, {}, {}};
+}
+
+}  // namespace aura::detail
+#endif  // AURA_SI_AURA_CORE_HOOK_CALL_HPP
+// ---- end aura/core/hook_call.hpp
+// ---- begin aura/core/hook_list.hpp
+#ifndef AURA_SI_AURA_CORE_HOOK_LIST_HPP
+#define AURA_SI_AURA_CORE_HOOK_LIST_HPP
+// aura/core/hook_list.hpp - a run-ordered hook list that versions share.
+//
+// A chain publishes a new immutable version on every edit. Copying the whole
+// list each time made registration quadratic (10,000 adds: 5.6 s), so the
+// list is cut into chunks of at most `chunk_capacity` hooks, shared by every
+// version that has them. The chain's writers keep one draft list: an edit
+// changes the chunk it touches in place, or a copy of it when a published
+// version shares it; publishing copies the chunk index (one pointer per
+// chunk). Adding 10,000 hooks one by one costs O(log N + 64) per add, plus
+// O(N/64) per version published. Dispatch walks the chunks in order; each
+// holds the hot data contiguously.
+
+#include <algorithm>
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+
+namespace aura::detail {
+
+/// Run order of two hooks: (priority, name).
+[[nodiscard]] inline bool runs_before(const hook_options& a, const hook_options& b) noexcept {
+  return a.priority != b.priority ? a.priority < b.priority : a.name < b.name;
+}
+
+/// `Entry` has `opts` (hook_options); `Hot` has `static Hot of(const Entry&)`.
+///
+/// Versions are copied and destroyed only by the owning chain's writers,
+/// under its edit lock (readers never copy one), so the counts that share
+/// chunks and entries between versions are plain integers: copying a
+/// version of 10,000 hooks bumps 157 of them, no atomic operation.
+template <class Entry, class Hot>
+class hook_list {
+  struct box {  // one entry, shared by every chunk that lists it
+    std::shared_ptr<const Entry> entry;
+    std::size_t refs = 0;
+  };
+
+ public:
+  static constexpr std::size_t chunk_capacity = 64;
+  struct chunk {
+    std::vector<Hot> hot;     // run order
+    std::vector<box*> boxes;  // beside `hot`: keeps each entry alive
+    std::size_t refs = 0;
+  };
+
+  hook_list() = default;
+  hook_list(const hook_list& o) : chunks_(o.chunks_), count_(o.count_) {
+    for (chunk* c : chunks_) ++c->refs;
+  }
+  hook_list(hook_list&& o) noexcept : chunks_(std::move(o.chunks_)), count_(std::exchange(o.count_, 0)) {
+    o.chunks_.clear();
+  }
+  hook_list& operator=(const hook_list&) = delete;
+  hook_list& operator=(hook_list&&) = delete;
+  ~hook_list() {
+    for (chunk* c : chunks_) release(c);
+  }
+
+  [[nodiscard]] std::size_t size() const noexcept { return count_; }
+  [[nodiscard]] const std::vector<chunk*>& chunks() const noexcept { return chunks_; }
+
+  template <class F>
+  void for_each(F&& fn) const {
+    for (const chunk* c : chunks_) {
+      for (const box* b : c->boxes) fn(*b->entry);
+    }
+  }
+
+  /// Adds `e` in run order (its name must not be in the list).
+  void insert(std::shared_ptr<const Entry> e) {
+    auto* b = new box{std::move(e), 0};
+    const Entry& entry = *b->entry;
+    if (chunks_.empty()) {
+      chunk* first = fresh({});
+      first->hot.push_back(Hot::of(entry));
+      first->boxes.push_back(b);
+      ++b->refs;
+      chunks_.push_back(first);
+      count_ = 1;
+      return;
+    }
+    const std::size_t at = chunk_of(entry.opts);
+    chunk* c = own(at);
+    auto pos = std::upper_bound(c->boxes.begin(), c->boxes.end(), entry.opts,
+                                [](const hook_options& o, const box* x) { return runs_before(o, x->entry->opts); });
+    const auto i = pos - c->boxes.begin();
+    c->hot.insert(c->hot.begin() + i, Hot::of(entry));
+    c->boxes.insert(pos, b);
+    ++b->refs;
+    ++count_;
+    if (c->boxes.size() > chunk_capacity) {  // split in halves
+      const auto half = static_cast<std::ptrdiff_t>(c->boxes.size() / 2);
+      chunk* tail = new chunk;
+      tail->refs = 1;
+      tail->hot.assign(c->hot.begin() + half, c->hot.end());
+      tail->boxes.assign(c->boxes.begin() + half, c->boxes.end());  // boxes move: counts unchanged
+      c->hot.resize(static_cast<std::size_t>(half));
+      c->boxes.resize(static_cast<std::size_t>(half));
+      chunks_.insert(chunks_.begin() + static_cast<std::ptrdiff_t>(at) + 1, tail);
+    }
+  }
+
+  /// Removes the entry `e` (found by its run order); false if it is not here.
+  bool erase(const Entry& e) {
+    if (chunks_.empty()) return false;
+    const std::size_t at = chunk_of(e.opts);
+    const chunk& old = *chunks_[at];
+    auto pos = std::lower_bound(old.boxes.begin(), old.boxes.end(), e.opts,
+                                [](const box* x, const hook_options& o) { return runs_before(x->entry->opts, o); });
+    if (pos == old.boxes.end() || (*pos)->entry.get() != &e) return false;
+    const auto i = pos - old.boxes.begin();
+    --count_;
+    if (old.boxes.size() == 1) {
+      release(chunks_[at]);
+      chunks_.erase(chunks_.begin() + static_cast<std::ptrdiff_t>(at));
+      return true;
+    }
+    chunk* c = own(at);
+    release_box(c->boxes[static_cast<std::size_t>(i)]);
+    c->hot.erase(c->hot.begin() + i);
+    c->boxes.erase(c->boxes.begin() + i);
+    return true;
+  }
+
+ private:
+  // Chunk `at`, this list's own to change: as it is if no other version
+  // shares it, else a copy that replaces it here.
+  chunk* own(std::size_t at) {
+    chunk* c = chunks_[at];
+    if (c->refs == 1) return c;
+    chunk* copy = fresh(*c);
+    release(std::exchange(chunks_[at], copy));
+    return copy;
+  }
+  // A new chunk (count 1) copying `from`; its entries gain a holder each.
+  static chunk* fresh(const chunk& from) {
+    chunk* c = new chunk{from.hot, from.boxes, 1};
+    for (box* b : c->boxes) ++b->refs;
+    return c;
+  }
+  static void release_box(box* b) noexcept {
+    if (--b->refs == 0) delete b;
+  }
+  static void release(chunk* c) noexcept {
+    if (--c->refs != 0) return;
+    for (box* b : c->boxes) release_box(b);
+    delete c;
+  }
+
+  // The chunk whose range holds `o`: the first whose last hook does not run
+  // before it, else the last chunk.
+  [[nodiscard]] std::size_t chunk_of(const hook_options& o) const {
+    auto it = std::lower_bound(chunks_.begin(), chunks_.end(), o, [](const chunk* c, const hook_options& x) {
+      return runs_before(c->boxes.back()->entry->opts, x);
+    });
+    if (it == chunks_.end()) return chunks_.size() - 1;
+    return static_cast<std::size_t>(it - chunks_.begin());
+  }
+
+  std::vector<chunk*> chunks_;
+  std::size_t count_ = 0;
+};
+
+/// The writers' index of a hook list: by name and by owning plugin, so an add,
+/// a remove and a plugin's removal find their hooks in O(log N).
+template <class Entry>
+class hook_names {
+ public:
+  [[nodiscard]] const std::shared_ptr<const Entry>* find(std::string_view name) const {
+    auto it = by_name_.find(name);
+    return it == by_name_.end() ? nullptr : &it->second;
+  }
+  void add(const std::shared_ptr<const Entry>& e) {
+    by_name_.emplace(e->opts.name, e);
+    if (!e->opts.plugin.empty()) by_plugin_[e->opts.plugin].insert(e->opts.name);
+  }
+  void drop(const Entry& e) {
+    if (!e.opts.plugin.empty()) {
+      auto it = by_plugin_.find(e.opts.plugin);
+      if (it != by_plugin_.end()) {
+        it->second.erase(e.opts.name);
+        if (it->second.empty()) by_plugin_.erase(it);
+      }
+    }
+    by_name_.erase(e.opts.name);
+  }
+  /// The names of the hooks `plugin` owns.
+  [[nodiscard]] std::vector<std::string> owned_by(std::string_view plugin) const {
+    auto it = by_plugin_.find(plugin);
+    if (it == by_plugin_.end()) return {};
+    return {it->second.begin(), it->second.end()};
+  }
+
+ private:
+  std::map<std::string, std::shared_ptr<const Entry>, std::less<>> by_name_;
+  std::map<std::string, std::set<std::string, std::less<>>, std::less<>> by_plugin_;
+};
+
+}  // namespace aura::detail
+#endif  // AURA_SI_AURA_CORE_HOOK_LIST_HPP
+// ---- end aura/core/hook_list.hpp
+// ---- begin aura/core/hook_placement.hpp
+#ifndef AURA_SI_AURA_CORE_HOOK_PLACEMENT_HPP
+#define AURA_SI_AURA_CORE_HOOK_PLACEMENT_HPP
+// aura/core/hook_placement.hpp - a hook's place in a run-ordered list: its
+// `when` gate parsed at registration, insertion and removal by name, the
+// errors for a duplicate or a missing hook, and the failure policy's verdict.
+// Shared by chains and the agent's pipelines.
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+
+namespace aura::detail {
+
+/// Parses a hook's `when` gate once, at registration; a missing name or a bad
+/// expression is an error naming the hook. Shared by every hook runner.
+template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+[[nodiscard]] result<std::optional<condition>> parse_gate(const hook_options& opts, const predicate_registry* registry) {
+  if (opts.name.empty()) return fail(errc::invalid_argument, "a hook needs a name");
+  if (opts.when.empty()) return std::optional<condition>{};
+  auto parsed = condition::parse(opts.when, registry);
+  if (!parsed) {
+    error e = std::move(parsed.error());
+    e.hook = opts.name;
+    e.plugin = opts.plugin;
+    return fail(std::move(e));
+  }
+  return std::optional<condition>(std::move(*parsed));
+}
+
+/// How placing a hook in a run-ordered list went.
+enum class placement : std::uint8_t { placed, duplicate, missing };
+
+/// Puts `e` into `hooks` in run order, all or nothing; with `replacing`, that
+/// hook leaves in the same step, and `carry(old, e)` may keep its state.
+/// Shared by every hook list (chains, the agent pipelines); `Entry` has `opts`.
+template <class Entry, class Carry, class Order>
+[[nodiscard]] placement place_hook(std::vector<Entry>& hooks, Entry e, std::string_view replacing, Carry&& carry,
+                                   Order&& before) {
+  auto named = [&](std::string_view name) {
+    return std::find_if(hooks.begin(), hooks.end(), [&](const Entry& h) { return h.opts.name == name; });
+  };
+  auto old = replacing.empty() ? hooks.end() : named(replacing);
+  if (!replacing.empty() && old == hooks.end()) return placement::missing;
+  auto same = named(e.opts.name);
+  if (same != hooks.end() && same != old) return placement::duplicate;
+  if (old != hooks.end()) {
+    carry(*old, e);
+    hooks.erase(old);
+  }
+  auto pos = std::upper_bound(hooks.begin(), hooks.end(), e,
+                              [&](const Entry& a, const Entry& b) { return before(a.opts, b.opts); });
+  hooks.insert(pos, std::move(e));
+  return placement::placed;
+}
+
+/// place_hook in the usual (priority, name) run order.
+template <class Entry, class Carry>
+[[nodiscard]] placement place_hook(std::vector<Entry>& hooks, Entry e, std::string_view replacing, Carry&& carry) {
+  return place_hook(hooks, std::move(e), replacing, std::forward<Carry>(carry), runs_before);
+}
+
+/// A hook's failure under its policy: names the hook in `e`, and returns the
+/// reason to stop with when the hook fails closed (nullopt: fail_open, go on).
+[[nodiscard]] inline std::optional<std::string> failure_verdict(const hook_options& h, error& e) {
+  e.hook = h.name;
+  if (e.plugin.empty()) e.plugin = h.plugin;
+  if (h.on_error != failure_policy::fail_closed) return std::nullopt;
+  return "hook \"" + h.name + "\" failed: " + e.message;
+}
+
+/// Removes the hook named `name`; false if there is none.
+template <class Entry>
+bool remove_hook(std::vector<Entry>& hooks, std::string_view name) {
+  auto it = std::find_if(hooks.begin(), hooks.end(), [&](const Entry& e) { return e.opts.name == name; });
+  if (it == hooks.end()) return false;
+  hooks.erase(it);
+  return true;
+}
+
+/// Removes every hook `plugin` owns; returns how many.
+template <class Entry>
+std::size_t remove_plugin_hooks(std::vector<Entry>& hooks, std::string_view plugin) {
+  auto keep = std::remove_if(hooks.begin(), hooks.end(), [&](const Entry& e) { return e.opts.plugin == plugin; });
+  const auto n = static_cast<std::size_t>(hooks.end() - keep);
+  hooks.erase(keep, hooks.end());
+  return n;
+}
+
+/// The error for a placement that failed; `where` is "the chain for \"e\"" or the like.
+[[nodiscard]] inline error placement_error(placement p, const hook_options& opts, std::string_view replacing,
+                                           const std::string& where) {
+  if (p == placement::missing) {
+    return error{errc::not_found, "no hook named \"" + std::string(replacing) + "\" to replace in " + where,
+                 opts.plugin, opts.name, {}};
+  }
+  return error{errc::already_exists, "a hook named \"" + opts.name + "\" is already in " + where, opts.plugin,
+               opts.name, {}};
+}
+
+}  // namespace aura::detail
+#endif  // AURA_SI_AURA_CORE_HOOK_PLACEMENT_HPP
+// ---- end aura/core/hook_placement.hpp
 // ---- begin aura/core/outcome.hpp
 #ifndef AURA_SI_AURA_CORE_OUTCOME_HPP
 #define AURA_SI_AURA_CORE_OUTCOME_HPP
@@ -1921,27 +3403,279 @@ struct outcome {
 // aura/core/snapshot.hpp - an immutable value published to lock-free readers.
 //
 // Dispatch must read the current chain without taking a lock while writers
-// swap in new versions. std::atomic<std::shared_ptr> takes a lock in
-// libstdc++, so this uses a split reference count instead: the atomic word
-// packs the node pointer (upper 48 bits) with a count of readers currently
-// inside (lower 16 bits). Readers increment it with one CAS and give it back
-// with another; when a writer swaps the node out, it moves the count of
-// readers still inside into the node's own counter, and the last one out
-// frees it. No reader ever waits for a writer, and a writer never waits for
-// a reader (an in-flight dispatch finishes on the version it started with).
+// swap in new versions, and without writing a cache line that other
+// dispatching threads write too (a shared reference count costs more than a
+// whole hook call once two threads dispatch). So readers announce what they
+// read in a hazard slot of their own thread (a cache line nobody else writes)
+// and writers retire old versions into a list they free in batches, skipping
+// any version a hazard slot still names.
+//
+// The reader's announcement must be ordered before its re-check of the
+// published word (a store-load fence). On Linux the fence is paid by the
+// writer, once per batch: membarrier(PRIVATE_EXPEDITED) makes every running
+// thread of the process execute a full barrier, so readers need only a
+// compiler fence (the asymmetric fence of folly's and liburcu's hazard
+// pointers). Where membarrier is unavailable, and under ThreadSanitizer (which
+// does not model it), readers use a sequentially consistent store instead.
+//
+// A thread holds at most `slots_per_thread` versions at once in hazard slots
+// (nested dispatch: a hook that emits); deeper nesting pins the version with a
+// counter on it instead, still lock-free. An in-flight dispatch always
+// finishes on the version it started with.
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <exception>
 #include <mutex>
-#include <new>
 #include <thread>
 #include <utility>
+#include <vector>
+
+#if defined(__linux__)
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
+#if defined(__SANITIZE_THREAD__)
+#define AURA_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define AURA_TSAN 1
+#endif
+#endif
 
 namespace aura::detail {
 
+/// One thread's hazard slots; records are never freed, only reused by later threads.
+struct alignas(64) hazard_record {
+  static constexpr int slots_per_thread = 8;
+  std::atomic<const void*> slots[slots_per_thread] = {};
+  std::atomic<bool> owned{false};
+  hazard_record* next = nullptr;  // immutable once the record is linked
+};
+
+struct hazard_domain {
+  std::atomic<hazard_record*> head{nullptr};
+  bool asymmetric = false;  // readers skip the store-load fence; writers run membarrier
+
+  hazard_domain() noexcept {
+#if defined(__linux__) && !defined(AURA_TSAN) && defined(__NR_membarrier)
+    const long cmds = syscall(__NR_membarrier, MEMBARRIER_CMD_QUERY, 0);
+    if (cmds > 0 && (cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED) &&
+        syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0) == 0) {
+      asymmetric = true;
+    }
+#endif
+  }
+
+  /// A free record for the calling thread (reused, or linked in once).
+  hazard_record* claim() {
+    for (hazard_record* r = head.load(std::memory_order_acquire); r; r = r->next) {
+      bool expected = false;
+      if (!r->owned.load(std::memory_order_relaxed) &&
+          r->owned.compare_exchange_strong(expected, true, std::memory_order_acquire)) {
+        return r;
+      }
+    }
+    auto* r = new hazard_record;  // lives for the process (a handful of bytes per thread ever run)
+    r->owned.store(true, std::memory_order_relaxed);
+    hazard_record* h = head.load(std::memory_order_relaxed);
+    do {
+      r->next = h;
+    } while (!head.compare_exchange_weak(h, r, std::memory_order_release, std::memory_order_relaxed));
+    return r;
+  }
+
+  /// Makes every reader's announcement visible before the writer scans them.
+  void writer_fence() const noexcept {
+#if defined(__linux__) && !defined(AURA_TSAN) && defined(__NR_membarrier)
+    if (asymmetric) {
+      (void)syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0);
+      return;
+    }
+#endif
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+  }
+};
+
+[[nodiscard]] inline hazard_domain& hazards() noexcept {
+  static hazard_domain domain;  // constructed before any reader or writer uses it
+  return domain;
+}
+
+/// The calling thread's record, handed back when the thread ends.
+class thread_hazards {
+ public:
+  thread_hazards() : record_(hazards().claim()) {}
+  ~thread_hazards() {
+    for (auto& s : record_->slots) s.store(nullptr, std::memory_order_release);
+    record_->owned.store(false, std::memory_order_release);
+  }
+  thread_hazards(const thread_hazards&) = delete;
+  thread_hazards& operator=(const thread_hazards&) = delete;
+  [[nodiscard]] hazard_record& record() noexcept { return *record_; }
+
+ private:
+  hazard_record* record_;
+};
+
+[[nodiscard]] inline hazard_record& my_hazards() {
+  thread_local thread_hazards mine;
+  return mine.record();
+}
+
 template <class T>
 class published {
+  struct node {
+    explicit node(T v) : value(std::move(v)) {}
+    T value;
+    std::atomic<std::uint32_t> pins{0};  // readers beyond their hazard slots
+  };
+
+ public:
+  /// A reader's hold on one version; the version lives while a guard does.
+  class guard {
+   public:
+    guard() = default;
+    guard(node* n, std::atomic<const void*>* slot) noexcept : node_(n), slot_(slot) {}
+    guard(guard&& o) noexcept : node_(std::exchange(o.node_, nullptr)), slot_(std::exchange(o.slot_, nullptr)) {}
+    guard& operator=(guard&& o) noexcept {
+      if (this != &o) {
+        reset();
+        node_ = std::exchange(o.node_, nullptr);
+        slot_ = std::exchange(o.slot_, nullptr);
+      }
+      return *this;
+    }
+    guard(const guard&) = delete;
+    guard& operator=(const guard&) = delete;
+    ~guard() { reset(); }
+
+    [[nodiscard]] const T& operator*() const noexcept { return node_->value; }
+    [[nodiscard]] const T* operator->() const noexcept { return &node_->value; }
+
+   private:
+    void reset() noexcept {
+      if (slot_) {
+        slot_->store(nullptr, std::memory_order_release);
+      } else if (node_) {
+        node_->pins.fetch_sub(1, std::memory_order_release);
+      }
+      node_ = nullptr;
+      slot_ = nullptr;
+    }
+    node* node_ = nullptr;
+    std::atomic<const void*>* slot_ = nullptr;
+  };
+
+  explicit published(T initial) : current_(new node(std::move(initial))) { (void)hazards(); }
+  published(const published&) = delete;
+  published& operator=(const published&) = delete;
+  ~published() {
+    // No reader may be inside when the owner is destroyed.
+    delete current_.load(std::memory_order_acquire);
+    for (node* n : retired_) delete n;
+  }
+
+  /// Enters the current version; lock-free, never blocks on writers, writes
+  /// only the calling thread's own cache line.
+  [[nodiscard]] guard acquire() const {
+    hazard_record& mine = my_hazards();
+    const bool asymmetric = hazards().asymmetric;
+    for (auto& slot : mine.slots) {
+      if (slot.load(std::memory_order_relaxed) != nullptr) continue;
+      node* n = current_.load(std::memory_order_acquire);
+      for (;;) {
+        if (asymmetric) {
+          slot.store(n, std::memory_order_relaxed);
+          std::atomic_signal_fence(std::memory_order_seq_cst);
+        } else {
+          slot.store(n, std::memory_order_seq_cst);
+        }
+        node* again = current_.load(std::memory_order_seq_cst);
+        if (again == n) return guard(n, &slot);
+        n = again;
+      }
+    }
+    // Every slot is in use (deeply nested dispatch): pin the version instead.
+    node* n = current_.load(std::memory_order_acquire);
+    for (;;) {
+      n->pins.fetch_add(1, std::memory_order_seq_cst);
+      node* again = current_.load(std::memory_order_seq_cst);
+      if (again == n) return guard(n, nullptr);
+      n->pins.fetch_sub(1, std::memory_order_release);
+      n = again;
+    }
+  }
+
+  /// Publishes a new version. Writers serialise among themselves (not with readers).
+  void store(T value) {
+    node* fresh = new node(std::move(value));
+    std::lock_guard<std::mutex> lock(writers_);
+    retire(current_.exchange(fresh, std::memory_order_seq_cst));
+  }
+
+  /// Runs `edit(const T&) -> T` on the current version and publishes the result,
+  /// atomically with respect to other writers.
+  template <class Edit>
+  void update(Edit&& edit) {
+    std::lock_guard<std::mutex> lock(writers_);
+    node* cur = current_.load(std::memory_order_acquire);
+    node* fresh = new node(edit(static_cast<const T&>(cur->value)));
+    retire(current_.exchange(fresh, std::memory_order_seq_cst));
+  }
+
+  /// The current version, for a writer that serialises all writes itself
+  /// (no guard needed: only writers free versions, and they wait for it).
+  [[nodiscard]] const T& current_for_writer() const noexcept {
+    return current_.load(std::memory_order_acquire)->value;
+  }
+
+ private:
+  // Called with writers_ held. Frees retired versions in batches: the batch
+  // size doubles with the survivors so the cost per retirement stays O(1)
+  // amortised (plus one writer fence per batch).
+  void retire(node* old) {
+    retired_.push_back(old);
+    if (retired_.size() < reclaim_at_) return;
+    hazards().writer_fence();
+    std::vector<const void*> held;
+    for (hazard_record* r = hazards().head.load(std::memory_order_acquire); r; r = r->next) {
+      for (auto& s : r->slots) {
+        if (const void* p = s.load(std::memory_order_acquire)) held.push_back(p);
+      }
+    }
+    std::sort(held.begin(), held.end());
+    std::size_t kept = 0;
+    for (node* n : retired_) {
+      const bool in_use = std::binary_search(held.begin(), held.end(), static_cast<const void*>(n)) ||
+                          n->pins.load(std::memory_order_acquire) != 0;
+      if (in_use) {
+        retired_[kept++] = n;
+      } else {
+        delete n;
+      }
+    }
+    retired_.resize(kept);
+    reclaim_at_ = std::max<std::size_t>(batch, 2 * kept);
+  }
+
+  static constexpr std::size_t batch = 16;
+  std::atomic<node*> current_;
+  std::vector<node*> retired_;  // swapped out, maybe still read
+  std::size_t reclaim_at_ = batch;
+  std::mutex writers_;  // writers only; dispatch never touches it
+};
+
+/// A published value whose last reader frees a swapped-out version on its way
+/// out (a split reference count: one CAS in, one out, on a shared word). For
+/// values whose release must be prompt (the plugin host waits for an old
+/// version's last user); dispatch uses `published` instead.
+template <class T>
+class counted_published {
   struct node {
     explicit node(T v) : value(std::move(v)) {}
     T value;
@@ -1966,7 +3700,7 @@ class published {
   class guard {
    public:
     guard() = default;
-    guard(published* owner, node* n) noexcept : owner_(owner), node_(n) {}
+    guard(counted_published* owner, node* n) noexcept : owner_(owner), node_(n) {}
     guard(guard&& o) noexcept : owner_(std::exchange(o.owner_, nullptr)), node_(std::exchange(o.node_, nullptr)) {}
     guard& operator=(guard&& o) noexcept {
       if (this != &o) {
@@ -1989,14 +3723,14 @@ class published {
       owner_ = nullptr;
       node_ = nullptr;
     }
-    published* owner_ = nullptr;
+    counted_published* owner_ = nullptr;
     node* node_ = nullptr;
   };
 
-  explicit published(T initial) : word_(pack(new node(std::move(initial)))) {}
-  published(const published&) = delete;
-  published& operator=(const published&) = delete;
-  ~published() {
+  explicit counted_published(T initial) : word_(pack(new node(std::move(initial)))) {}
+  counted_published(const counted_published&) = delete;
+  counted_published& operator=(const counted_published&) = delete;
+  ~counted_published() {
     // No reader may be inside when the owner is destroyed.
     delete unpack(word_.load(std::memory_order_acquire));
   }
@@ -2066,6 +3800,7 @@ class published {
 #include <cstdint>
 #include <new>
 #include <string>
+
 
 namespace aura {
 
@@ -2160,6 +3895,16 @@ struct wire_bytes {
   std::uint64_t out = 0;
 };
 inline thread_local wire_bytes current_call_bytes;
+
+/// Dispatches left on this thread until the next recorded one (tracing::sampled).
+/// Starts at 1, so a thread's first dispatch is recorded; a thread's own
+/// counter, so sampling writes no shared cache line.
+inline thread_local std::uint32_t sample_countdown = 1;
+[[nodiscard]] inline bool take_sample() noexcept {
+  if (--sample_countdown != 0) return false;
+  sample_countdown = tracing_sample_period;
+  return true;
+}
 }  // namespace detail
 
 /// Adapters call this when they serialise a hook call: `in` bytes sent to the
@@ -2228,163 +3973,20 @@ using json_hook = std::function<result<decision<dynamic_event>>(const envelope<d
 template <class E>
 using payload_check = std::function<std::optional<error>(const payload_t<E>&)>;
 
-namespace detail {
+/// How a chain folds one hook's effects into the accumulated ones. Empty: the
+/// effects type's own rule (fold_effects). Dynamic events get theirs from the
+/// catalog that declares them (bus::declare), so a JSON chain folds by the
+/// same documented rules as a typed one without the core knowing the catalog.
+template <class E>
+using effects_fold = std::function<void(effects_t<E>&, const effects_t<E>&)>;
 
-/// Whether a type converts to and from nlohmann::json (needed for JSON hooks).
-template <class T, class = void>
-struct json_convertible : std::false_type {};
-template <class T>
-struct json_convertible<T, std::void_t<decltype(nlohmann::json(std::declval<const T&>())),
-                                       decltype(std::declval<const nlohmann::json&>().template get<T>())>>
-    : std::true_type {};
-
-/// Calls a native hook with whichever of (payload), (envelope), (payload, ctx),
-/// (envelope, ctx) it accepts; returns its answer as it is.
-template <class E, class F>
-decltype(auto) call_hook(F& fn, const envelope<E>& env, context& ctx) {
-  using payload = payload_t<E>;
-  if constexpr (std::is_invocable_v<F&, const envelope<E>&, context&>) {
-    return fn(env, ctx);
-  } else if constexpr (std::is_invocable_v<F&, const payload&, context&>) {
-    return fn(env.data, ctx);
-  } else if constexpr (std::is_invocable_v<F&, const envelope<E>&>) {
-    return fn(env);
-  } else {
-    static_assert(std::is_invocable_v<F&, const payload&>,
-                  "a hook takes (const E&), (const aura::envelope<E>&), or either plus aura::context&");
-    return fn(env.data);
-  }
-}
-
-/// Whether a hook answers result<decision<E>> (may fail) rather than a decision.
-template <class E, class R>
-inline constexpr bool answers_result = std::is_same_v<std::decay_t<R>, result<decision<E>>>;
-
-template <class E, class R>
-inline constexpr void check_answer() {
-  static_assert(answers_result<E, R> || std::is_convertible_v<R, decision<E>>,
-                "a hook returns aura::allow(), aura::deny(...), aura::mutate(...), "
-                "aura::decision<E> or aura::result<aura::decision<E>>");
-}
-
-/// Calls a native hook (see call_hook) and lifts its answer into result<decision<E>>.
-template <class E, class F>
-[[nodiscard]] result<decision<E>> call_native(F& fn, const envelope<E>& env, context& ctx) {
-  decltype(auto) answer = call_hook<E>(fn, env, ctx);
-  using R = decltype(answer);
-  check_answer<E, R>();
-  if constexpr (answers_result<E, R>) {
-    return std::forward<R>(answer);
-  } else {
-    return decision<E>(std::forward<R>(answer));
-  }
-}
-
-/// The error a hook's exception becomes (`ex` null: not a std::exception).
-template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
-[[nodiscard]] error thrown_error(const std::exception* ex) {
-  if (ex) return error{errc::hook_failed, std::string("hook threw: ") + ex->what(), {}, {}, {}};
-  return error{errc::hook_failed, "hook threw a non-standard exception", {}, {}, {}};
-}
-
-/// Parses a hook's `when` gate once, at registration; a missing name or a bad
-/// expression is an error naming the hook. Shared by every hook runner.
-template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
-[[nodiscard]] result<std::optional<condition>> parse_gate(const hook_options& opts, const predicate_registry* registry) {
-  if (opts.name.empty()) return fail(errc::invalid_argument, "a hook needs a name");
-  if (opts.when.empty()) return std::optional<condition>{};
-  auto parsed = condition::parse(opts.when, registry);
-  if (!parsed) {
-    error e = std::move(parsed.error());
-    e.hook = opts.name;
-    e.plugin = opts.plugin;
-    return fail(std::move(e));
-  }
-  return std::optional<condition>(std::move(*parsed));
-}
-
-/// Run order of two hooks: (priority, name).
-[[nodiscard]] inline bool runs_before(const hook_options& a, const hook_options& b) noexcept {
-  return a.priority != b.priority ? a.priority < b.priority : a.name < b.name;
-}
-
-/// How placing a hook in a run-ordered list went.
-enum class placement : std::uint8_t { placed, duplicate, missing };
-
-/// Puts `e` into `hooks` in run order, all or nothing; with `replacing`, that
-/// hook leaves in the same step, and `carry(old, e)` may keep its state.
-/// Shared by every hook list (chains, the agent pipelines); `Entry` has `opts`.
-template <class Entry, class Carry, class Order>
-[[nodiscard]] placement place_hook(std::vector<Entry>& hooks, Entry e, std::string_view replacing, Carry&& carry,
-                                   Order&& before) {
-  auto named = [&](std::string_view name) {
-    return std::find_if(hooks.begin(), hooks.end(), [&](const Entry& h) { return h.opts.name == name; });
-  };
-  auto old = replacing.empty() ? hooks.end() : named(replacing);
-  if (!replacing.empty() && old == hooks.end()) return placement::missing;
-  auto same = named(e.opts.name);
-  if (same != hooks.end() && same != old) return placement::duplicate;
-  if (old != hooks.end()) {
-    carry(*old, e);
-    hooks.erase(old);
-  }
-  auto pos = std::upper_bound(hooks.begin(), hooks.end(), e,
-                              [&](const Entry& a, const Entry& b) { return before(a.opts, b.opts); });
-  hooks.insert(pos, std::move(e));
-  return placement::placed;
-}
-
-/// place_hook in the usual (priority, name) run order.
-template <class Entry, class Carry>
-[[nodiscard]] placement place_hook(std::vector<Entry>& hooks, Entry e, std::string_view replacing, Carry&& carry) {
-  return place_hook(hooks, std::move(e), replacing, std::forward<Carry>(carry), runs_before);
-}
-
-/// A hook's failure under its policy: names the hook in `e`, and returns the
-/// reason to stop with when the hook fails closed (nullopt: fail_open, go on).
-[[nodiscard]] inline std::optional<std::string> failure_verdict(const hook_options& h, error& e) {
-  e.hook = h.name;
-  if (e.plugin.empty()) e.plugin = h.plugin;
-  if (h.on_error != failure_policy::fail_closed) return std::nullopt;
-  return "hook \"" + h.name + "\" failed: " + e.message;
-}
-
-/// Removes the hook named `name`; false if there is none.
-template <class Entry>
-bool remove_hook(std::vector<Entry>& hooks, std::string_view name) {
-  auto it = std::find_if(hooks.begin(), hooks.end(), [&](const Entry& e) { return e.opts.name == name; });
-  if (it == hooks.end()) return false;
-  hooks.erase(it);
-  return true;
-}
-
-/// Removes every hook `plugin` owns; returns how many.
-template <class Entry>
-std::size_t remove_plugin_hooks(std::vector<Entry>& hooks, std::string_view plugin) {
-  auto keep = std::remove_if(hooks.begin(), hooks.end(), [&](const Entry& e) { return e.opts.plugin == plugin; });
-  const auto n = static_cast<std::size_t>(hooks.end() - keep);
-  hooks.erase(keep, hooks.end());
-  return n;
-}
-
-/// The error for a placement that failed; `where` is "the chain for \"e\"" or the like.
-[[nodiscard]] inline error placement_error(placement p, const hook_options& opts, std::string_view replacing,
-                                           const std::string& where) {
-  if (p == placement::missing) {
-    return error{errc::not_found, "no hook named \"" + std::string(replacing) + "\" to replace in " + where,
-                 opts.plugin, opts.name, {}};
-  }
-  return error{errc::already_exists, "a hook named \"" + opts.name + "\" is already in " + where, opts.plugin,
-               opts.name, {}};
-}
-
-}  // namespace detail
 
 /// Hooks for event type `E` (or aura::dynamic_event), ordered by (priority, name).
 ///
 /// Adding and removing hooks may happen while other threads dispatch: each
-/// dispatch reads an immutable snapshot without a lock, so it finishes on the
-/// hooks it started with.
+/// dispatch reads an immutable snapshot, so it finishes on the hooks it
+/// started with. Hook edits are published by the next reader (the first
+/// dispatch after an edit takes the edit lock once; the others take none).
 template <class E>
 class chain {
   using traits = event_traits<E>;
@@ -2393,12 +3995,12 @@ class chain {
   using event_type = E;
   using payload_type = payload_t<E>;
 
-  explicit chain(tracing trace = tracing::timings) : state_(snapshot{}) {
-    state_.update([&](const snapshot& s) {
-      snapshot n = s;
+  /// `trace`: what each dispatch records (see aura::tracing; the default
+  /// costs next to nothing and builds no trail).
+  explicit chain(tracing trace = tracing::sampled) : state_(snapshot{}) {
+    edit([&](snapshot& n) {
       n.trace = trace;
       n.flags = traits::flags;
-      return n;
     });
   }
 
@@ -2428,43 +4030,62 @@ class chain {
 
   /// Removes a hook by name; false if there is none.
   bool remove(std::string_view name) {
-    bool found = false;
-    edit([&](snapshot& n) { found = detail::remove_hook(n.hooks, name); });
-    return found;
+    std::lock_guard<std::mutex> lock(edits_);
+    const auto* found = index_.find(name);
+    if (!found) return false;
+    const std::shared_ptr<const entry> victim = *found;  // the index's copy goes in unindex()
+    unindex(draft_, *victim);
+    mark_dirty();
+    return true;
   }
 
-  /// Removes every hook a plugin owns; returns how many.
+  /// Removes every hook a plugin owns; returns how many (one new version).
   std::size_t remove_plugin(std::string_view plugin) {
-    std::size_t count = 0;
-    edit([&](snapshot& n) { count = detail::remove_plugin_hooks(n.hooks, plugin); });
-    return count;
+    std::lock_guard<std::mutex> lock(edits_);
+    const auto names = index_.owned_by(plugin);
+    if (names.empty()) return 0;
+    for (const auto& name : names) {
+      const std::shared_ptr<const entry> victim = *index_.find(name);
+      unindex(draft_, *victim);
+    }
+    mark_dirty();
+    return names.size();
   }
 
   /// The JSON hooks with their registrations (a dynamic chain's are all JSON
   /// hooks); the bus uses it to move them into a typed chain.
   [[nodiscard]] std::vector<std::pair<hook_options, json_hook>> exported_hooks() const {
-    auto snap = state_.acquire();
+    auto snap = current();
     std::vector<std::pair<hook_options, json_hook>> out;
-    for (const auto& h : snap->hooks) {
+    snap->hooks.for_each([&](const entry& h) {
       if (h.json) out.emplace_back(h.opts, h.json);
-    }
+    });
     return out;
   }
 
-  [[nodiscard]] std::size_t size() const { return state_.acquire()->hooks.size(); }
+  [[nodiscard]] std::size_t size() const { return current()->hooks.size(); }
   [[nodiscard]] bool empty() const { return size() == 0; }
 
   /// Hook names in run order.
   [[nodiscard]] std::vector<std::string> names() const {
-    auto snap = state_.acquire();
+    auto snap = current();
     std::vector<std::string> out;
-    for (const auto& h : snap->hooks) out.push_back(h.opts.name);
+    out.reserve(snap->hooks.size());
+    snap->hooks.for_each([&](const entry& h) { out.push_back(h.opts.name); });
     return out;
   }
 
   void set_tracing(tracing t) { edit([&](snapshot& s) { s.trace = t; }); }
   /// A check run after every mutation (see payload_check).
-  void set_payload_check(payload_check<E> check) { edit([&](snapshot& s) { s.check = std::move(check); }); }
+  void set_payload_check(payload_check<E> check) {
+    auto shared = check ? std::make_shared<const payload_check<E>>(std::move(check)) : nullptr;
+    edit([&](snapshot& s) { s.check = std::move(shared); });
+  }
+  /// The rule folding hooks' effects (see effects_fold); empty restores the default.
+  void set_effects_fold(effects_fold<E> fold) {
+    auto shared = fold ? std::make_shared<const effects_fold<E>>(std::move(fold)) : nullptr;
+    edit([&](snapshot& s) { s.fold = std::move(shared); });
+  }
   /// The predicates `when` conditions may use; must outlive the chain.
   void set_predicates(const predicate_registry* registry) { predicates_.store(registry); }
   /// Flags of a dynamic event, from the runtime catalog.
@@ -2472,7 +4093,7 @@ class chain {
     static_assert(traits::is_dynamic, "a typed event's flags are compile-time traits");
     edit([&](snapshot& s) { s.flags = flags; });
   }
-  [[nodiscard]] event_flags flags() const { return state_.acquire()->flags; }
+  [[nodiscard]] event_flags flags() const { return current()->flags; }
 
   /// Runs the hooks on `env` in order with the host's default context.
   [[nodiscard]] outcome<E> dispatch(envelope<E> env) const { return dispatch(std::move(env), host_context()); }
@@ -2480,30 +4101,40 @@ class chain {
   /// Runs the hooks on a caller-owned envelope: it is copied only if a hook
   /// mutates it (an allow-only chain copies just the payload into the outcome).
   [[nodiscard]] outcome<E> dispatch(const envelope<E>& env, context& ctx) const {
-    auto snap = state_.acquire();
-    return run(*snap, env, nullptr, ctx);
+    auto snap = current();
+    return run(*snap, env, nullptr, ctx, snap->trace);
   }
 
   /// Runs the hooks on `env` in order. Never throws for a hook's failure.
+  /// A mutation edits the envelope in place (it is the dispatch's own).
   [[nodiscard]] outcome<E> dispatch(envelope<E>&& env, context& ctx) const {
-    auto snap = state_.acquire();
-    return run(*snap, env, &env, ctx);
+    auto snap = current();
+    return run(*snap, env, &env, ctx, snap->trace);
+  }
+
+  /// The same, recording at `level` for this call only (e.g. tracing::decisions
+  /// for one dispatch's trail on a chain that records none by default).
+  [[nodiscard]] outcome<E> dispatch(const envelope<E>& env, context& ctx, tracing level) const {
+    auto snap = current();
+    return run(*snap, env, nullptr, ctx, level);
+  }
+  [[nodiscard]] outcome<E> dispatch(envelope<E>&& env, context& ctx, tracing level) const {
+    auto snap = current();
+    return run(*snap, env, &env, ctx, level);
   }
 
   /// Every hook's counters and latency percentiles.
   [[nodiscard]] std::vector<hook_stats> stats() const {
-    auto snap = state_.acquire();
+    auto snap = current();
     std::vector<hook_stats> out;
-    for (const auto& h : snap->hooks) {
+    snap->hooks.for_each([&](const entry& h) {
       hook_stats s = hook_stats::of(h.rt->counters);
       s.hook = h.opts.name;
       s.plugin = h.opts.plugin;
       out.push_back(std::move(s));
-    }
+    });
     return out;
   }
-
-
 
  private:
   struct runtime {
@@ -2557,39 +4188,53 @@ class chain {
     const entry* cold;
     bool gated;
     bool once;
-  };
-  struct snapshot {
-    std::vector<entry> hooks;
-    std::vector<hot> order;  // rebuilt after every edit
-    bool ungated = true;     // no hook has a `when` gate or `once`: the fast path may run
-    tracing trace = tracing::timings;
-    event_flags flags = event_flags::none;
-    payload_check<E> check;
-
-    snapshot() = default;
-    snapshot(const snapshot& o) : hooks(o.hooks), trace(o.trace), flags(o.flags), check(o.check) { reindex(); }
-    snapshot(snapshot&& o) noexcept = default;  // vectors keep their buffers: `order` stays valid
-    snapshot& operator=(const snapshot&) = delete;
-    snapshot& operator=(snapshot&&) = delete;
-    void reindex() {
-      order.clear();
-      order.reserve(hooks.size());
-      ungated = true;
-      for (const entry& e : hooks) {
-        order.push_back(hot{e.call, e.target.get(), &e, e.gate.has_value(), e.opts.once});
-        if (e.gate || e.opts.once) ungated = false;
-      }
+    [[nodiscard]] static hot of(const entry& e) noexcept {
+      return hot{e.call, e.target.get(), &e, e.gate.has_value(), e.opts.once};
     }
   };
+  /// One version of the chain; hooks are shared with the versions before and
+  /// after it (see detail::hook_list), so an edit costs O(N/64 + 64).
+  struct snapshot {
+    detail::hook_list<entry, hot> hooks;
+    std::size_t gated = 0;  // hooks with a `when` gate or `once`: none lets the fast path run
+    tracing trace = tracing::sampled;
+    event_flags flags = event_flags::none;
+    std::shared_ptr<const payload_check<E>> check;
+    std::shared_ptr<const effects_fold<E>> fold;
+  };
 
+  /// Edits the settings of the draft and publishes it at once (with any
+  /// hook edits still pending).
   template <class Edit>
   void edit(Edit&& fn) {
-    state_.update([&](const snapshot& s) {
-      snapshot n = s;
-      fn(n);
-      n.reindex();
-      return n;
-    });
+    std::lock_guard<std::mutex> lock(edits_);
+    fn(draft_);
+    publish_locked();
+  }
+
+  // Hook edits change the writers' draft in place (only the chunk they touch
+  // is copied, and only if a published version shares it) and mark it dirty;
+  // the next reader (a dispatch, size(), names(), stats()) publishes it. So
+  // 10,000 adds in a row publish one version, not 10,000, while every edit is
+  // still seen by every dispatch that starts after it returned.
+  void mark_dirty() noexcept { dirty_.store(true, std::memory_order_release); }
+  void publish_locked() const {
+    state_.store(snapshot(draft_));
+    dirty_.store(false, std::memory_order_release);
+  }
+  /// The current version, publishing pending hook edits first.
+  [[nodiscard]] auto current() const {
+    if (dirty_.load(std::memory_order_acquire)) {
+      std::lock_guard<std::mutex> lock(edits_);
+      if (dirty_.load(std::memory_order_relaxed)) publish_locked();
+    }
+    return state_.acquire();
+  }
+
+  /// Takes `e` out of version `n` and of the index (edits_ held).
+  void unindex(snapshot& n, const entry& e) {
+    if (n.hooks.erase(e) && (e.gate || e.opts.once)) --n.gated;
+    index_.drop(e);
   }
 
   /// "the chain for \"E\"" for a typed chain; a dynamic chain does not know
@@ -2617,23 +4262,33 @@ class chain {
                       std::string_view replacing = {}) {
     auto parsed_gate = detail::parse_gate(opts, predicates_.load());
     if (!parsed_gate) return fail(std::move(parsed_gate.error()));
-    auto outcome_of = detail::placement::placed;
-    edit([&](snapshot& n) {  // place_hook changes nothing when it fails
-      entry e{opts, std::move(*parsed_gate), call, std::move(target), std::move(json), std::make_shared<runtime>()};
-      outcome_of = detail::place_hook(n.hooks, std::move(e), replacing, [](const entry& old, entry& fresh) {
-        if (old.opts.name == fresh.opts.name) fresh.rt = old.rt;  // re-registered: keep its stats and `once`
-      });
-    });
-    if (outcome_of != detail::placement::placed) {
-      return fail(detail::placement_error(outcome_of, opts, replacing, chain_label()));
+    std::lock_guard<std::mutex> lock(edits_);
+    std::shared_ptr<const entry> old;
+    if (!replacing.empty()) {
+      const auto* found = index_.find(replacing);
+      if (!found) return fail(detail::placement_error(detail::placement::missing, opts, replacing, chain_label()));
+      old = *found;
     }
+    if (const auto* same = index_.find(opts.name); same && *same != old) {
+      return fail(detail::placement_error(detail::placement::duplicate, opts, replacing, chain_label()));
+    }
+    auto e = std::make_shared<entry>(
+        entry{std::move(opts), std::move(*parsed_gate), call, std::move(target), std::move(json), nullptr});
+    // Re-registered under its own name: it keeps its stats and `once`.
+    e->rt = old && old->opts.name == e->opts.name ? old->rt : std::make_shared<runtime>();
+    if (old) unindex(draft_, *old);
+    if (e->gate || e->opts.once) ++draft_.gated;
+    index_.add(e);
+    draft_.hooks.insert(std::move(e));
+    mark_dirty();
     return {};
   }
 
   /// The dispatch loop; see DESIGN §3 for the rules it follows.
   /// `owned` is the envelope itself when the caller gave it up (edited in
   /// place), else null and `input` is copied on the first mutation.
-  [[nodiscard]] outcome<E> run(const snapshot& s, const envelope<E>& input, envelope<E>* owned, context& ctx) const {
+  [[nodiscard]] outcome<E> run(const snapshot& s, const envelope<E>& input, envelope<E>* owned, context& ctx,
+                               tracing level) const {
     outcome<E> out;
     std::optional<envelope<E>> copy;
     const envelope<E>* current = owned ? owned : &input;
@@ -2643,14 +4298,24 @@ class chain {
       current = &*copy;
       return *copy;
     };
-    const bool trace = s.trace != tracing::off;
-    const bool timed = s.trace == tracing::timings;
-    if (trace) out.trail.reserve(s.hooks.size());
+    // What this dispatch records (aura::tracing): `trail` the per-hook trail;
+    // `counted` calls, skips and wire bytes, each weighing `weight` calls;
+    // `timed` durations. Denies, mutations and errors are counted at every
+    // level but off: they leave the fast path anyway.
+    const bool trail = level == tracing::decisions || level == tracing::timings;
+    const bool sample = level == tracing::sampled && detail::take_sample();
+    const bool counted = trail || sample;
+    const bool timed = level == tracing::timings || sample;
+    const bool tallied = level != tracing::off;
+    const std::uint64_t weight = sample ? tracing_sample_period : 1;
+    if (trail) out.trail.reserve(s.hooks.size());
     bool mutated = false;
-    std::optional<envelope<dynamic_event>> json_view;  // typed events: made on first JSON hook
+    detail::lazy_view json_view;  // typed events: made on first JSON hook
 
     // What one hook's answer does to the outcome; true stops the chain.
-    std::optional<error> failure;  // set by a hook call that failed
+    // Set by a hook call that failed and emptied by settle() before the next
+    // call; per thread, so the fast path does not build an error on its stack.
+    std::optional<error>& failure = detail::hook_failure;
     auto settle = [&](const entry& h, decision<E>& d, std::chrono::nanoseconds took) {
       step_result step;
       bool stop = false;
@@ -2679,50 +4344,57 @@ class chain {
             mutated = true;
           }
         }
-        if (!step.failed && d.has_effects()) fold_effects(out.effects, *std::as_const(d).effects());
+        if (!step.failed && d.has_effects()) {
+          if (s.fold)
+            (*s.fold)(out.effects, *std::as_const(d).effects());
+          else
+            fold_effects(out.effects, *std::as_const(d).effects());
+        }
       }
-      if (trace) {
+      if (tallied) {
         auto& c = h.rt->counters;
-        c.calls.fetch_add(1, std::memory_order_relaxed);
         if (step.failed) c.errors.fetch_add(1, std::memory_order_relaxed);
         if (step.kind == decision_kind::deny) c.denies.fetch_add(1, std::memory_order_relaxed);
         if (step.kind == decision_kind::mutate) c.mutations.fetch_add(1, std::memory_order_relaxed);
-        if (timed) c.latency.record(static_cast<std::uint64_t>(took.count()));
-        if (const auto bytes = detail::current_call_bytes; bytes.in | bytes.out) {
-          c.bytes_in.fetch_add(bytes.in, std::memory_order_relaxed);
-          c.bytes_out.fetch_add(bytes.out, std::memory_order_relaxed);
-        }
-        out.trail.push_back(trail_entry{h.opts.name, h.opts.plugin, step.kind, step.failed, took});
       }
+      record(h, took, counted, timed, weight);
+      if (trail) out.trail.push_back(trail_entry{h.opts.name, h.opts.plugin, step.kind, step.failed, took});
       return stop;
     };
 
-    if (!trace && s.ungated) {
-      // The fast path (no trail, no counters, no gates, no `once`): a hook
-      // answering a bare allow costs its call and one test.
-      for (const hot& fast : s.order) {
-        const detail::raw_decision raw = invoke(fast, *current, ctx, json_view, failure);
-        if (AURA_LIKELY(raw.is_bare_allow())) continue;
-        decision<E> d = decision<E>::adopt_raw(raw);
-        if (settle(*fast.cold, d, std::chrono::nanoseconds{0})) break;
+    if (!counted && s.gated == 0) {
+      // The fast path (no trail, no per-call counters, no gates, no `once`): a
+      // hook answering a bare allow costs its call and one test.
+      for (const auto& chunk : s.hooks.chunks()) {
+        for (const hot& fast : chunk->hot) {
+          const detail::raw_decision raw = invoke(fast, *current, ctx, json_view, failure);
+          if (AURA_LIKELY(raw.is_bare_allow())) continue;
+          decision<E> d = decision<E>::adopt_raw(raw);
+          if (settle(*fast.cold, d, std::chrono::nanoseconds{0})) goto done;
+        }
       }
     } else {
-      for (const hot& fast : s.order) {
-        const entry& h = *fast.cold;
-        if (fast.gated && !h.gate->evaluate(ctx.facts())) {
-          if (trace) h.rt->counters.skipped.fetch_add(1, std::memory_order_relaxed);
-          continue;
-        }
-        if (fast.once && h.rt->fired.exchange(true, std::memory_order_acq_rel)) continue;
+      for (const auto& chunk : s.hooks.chunks()) {
+        for (const hot& fast : chunk->hot) {
+          const entry& h = *fast.cold;
+          if (fast.gated && !h.gate->evaluate(ctx.facts())) {
+            if (counted) h.rt->counters.skipped.fetch_add(weight, std::memory_order_relaxed);
+            continue;
+          }
+          if (fast.once && h.rt->fired.exchange(true, std::memory_order_acq_rel)) continue;
 
-        const auto start = timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
-        if (trace) detail::current_call_bytes = {};
-        decision<E> d = decision<E>::adopt_raw(invoke(fast, *current, ctx, json_view, failure));
-        std::chrono::nanoseconds took{0};
-        if (timed) took = std::chrono::steady_clock::now() - start;
-        if (settle(h, d, took)) break;
+          const auto start = timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
+          if (counted) detail::current_call_bytes = {};
+          const detail::raw_decision raw = invoke(fast, *current, ctx, json_view, failure);
+          std::chrono::nanoseconds took{0};
+          if (timed) took = std::chrono::steady_clock::now() - start;
+          if (AURA_LIKELY(!counted && raw.is_bare_allow())) continue;
+          decision<E> d = decision<E>::adopt_raw(raw);
+          if (settle(h, d, took)) goto done;
+        }
       }
     }
+  done:
     if (out.verdict != verdict::deny && mutated) out.verdict = verdict::mutate;
     if (owned) {
       out.data = std::move(owned->data);
@@ -2734,10 +4406,22 @@ class chain {
     return out;
   }
 
+  /// A recorded call's figures: `weight` calls (a sample stands for its period).
+  static void record(const entry& h, std::chrono::nanoseconds took, bool counted, bool timed, std::uint64_t weight) {
+    if (!counted) return;
+    auto& c = h.rt->counters;
+    c.calls.fetch_add(weight, std::memory_order_relaxed);
+    if (timed) c.latency.record(static_cast<std::uint64_t>(took.count()));
+    if (const auto bytes = detail::current_call_bytes; bytes.in | bytes.out) {
+      c.bytes_in.fetch_add(bytes.in * weight, std::memory_order_relaxed);
+      c.bytes_out.fetch_add(bytes.out * weight, std::memory_order_relaxed);
+    }
+  }
+
   /// Calls one hook; a failure (error answer or exception) lands in `failure`
   /// and never escapes.
   [[nodiscard]] detail::raw_decision invoke(const hot& fast, const envelope<E>& env, context& ctx,
-                                            std::optional<envelope<dynamic_event>>& json_view,
+                                            detail::lazy_view& json_view,
                                             std::optional<error>& failure) const {
     if (fast.call) return fast.call(fast.target, env, ctx, failure);
     return invoke_json(*fast.cold, env, ctx, json_view, failure);
@@ -2745,7 +4429,7 @@ class chain {
 
   /// A JSON hook on a typed chain: called through the event's JSON view.
   [[nodiscard]] detail::raw_decision invoke_json(const entry& h, const envelope<E>& env, context& ctx,
-                                                 std::optional<envelope<dynamic_event>>& json_view,
+                                                 detail::lazy_view& json_view,
                                                  std::optional<error>& failure) const {
     try {
       if constexpr (!traits::is_dynamic && detail::json_convertible<payload_type>::value) {
@@ -2782,10 +4466,19 @@ class chain {
 
   /// Applies a mutation to the working copy; an error leaves it untouched.
   [[nodiscard]] std::optional<error> apply_mutation(const snapshot& s, decision<E>& d, envelope<E>& env,
-                                                    std::optional<envelope<dynamic_event>>& json_view) const {
+                                                    detail::lazy_view& json_view) const {
     if constexpr (!traits::is_dynamic && !detail::json_convertible<payload_type>::value) {
       (void)json_view;
     } else if (d.has_json_patch()) {
+      if constexpr (traits::is_dynamic) {
+        // `env` is the dispatch's own (the caller's moved-in envelope, or the
+        // copy writable() made): a merge patch cannot fail, so with no check
+        // to pass it is applied in place, touching only the members it names.
+        if (d.json_patch_format() == patch_format::merge && !s.check) {
+          env.data.merge_patch(d.json_patch());
+          return std::nullopt;
+        }
+      }
       const nlohmann::json& base = [&]() -> const nlohmann::json& {
         if constexpr (traits::is_dynamic) {
           return env.data;
@@ -2798,7 +4491,7 @@ class chain {
       if (!patched) return std::move(patched.error());
       if constexpr (traits::is_dynamic) {
         if (s.check) {
-          if (auto bad = s.check(*patched)) return bad;
+          if (auto bad = (*s.check)(*patched)) return bad;
         }
         env.data = std::move(*patched);
       } else {
@@ -2810,7 +4503,7 @@ class chain {
                        {}, {}, {}};
         }
         if (s.check) {
-          if (auto bad = s.check(next)) return bad;
+          if (auto bad = (*s.check)(next)) return bad;
         }
         env.data = std::move(next);
         json_view->data = std::move(*patched);
@@ -2821,7 +4514,7 @@ class chain {
       if (s.check) {
         payload_type next = env.data;
         d.apply_to(next);
-        if (auto bad = s.check(next)) return bad;
+        if (auto bad = (*s.check)(next)) return bad;
         env.data = std::move(next);
       } else {
         d.apply_to(env.data);
@@ -2859,6 +4552,11 @@ class chain {
   }
 
   mutable detail::published<snapshot> state_;
+  // Writers only; a dispatch takes it once after hook edits, to publish them.
+  mutable std::mutex edits_;
+  snapshot draft_;                         // under edits_: the next version
+  mutable std::atomic<bool> dirty_{false};  // draft_ has hook edits not yet published
+  detail::hook_names<entry> index_;        // under edits_
   std::atomic<const predicate_registry*> predicates_{nullptr};
 };
 
@@ -2904,10 +4602,126 @@ struct http_response;
 }  // namespace aura
 #endif  // AURA_SI_AURA_CORE_FWD_HPP
 // ---- end aura/core/fwd.hpp
+// ---- begin aura/core/name_table.hpp
+#ifndef AURA_SI_AURA_CORE_NAME_TABLE_HPP
+#define AURA_SI_AURA_CORE_NAME_TABLE_HPP
+// aura/core/name_table.hpp - the bus's event names: lock-free lookup, O(1) inserts.
+//
+// The bus used to copy its whole std::map of topics for every new name
+// (10,000 declares: 338 us each at the end). Names are never removed from a
+// bus, so an insert-only open-addressing table fits: readers probe it with
+// acquire loads and no lock; a writer (under the owner's mutex) fills a free
+// slot, or doubles the table and publishes the new one. Old tables, nodes and
+// the values replaced in them stay alive until the table dies, so a reader
+// never needs to announce anything (their sum is at most twice the live size).
+
+#include <atomic>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace aura::detail {
+
+template <class T>
+class name_table {
+ public:
+  /// One name's entry; its address is stable for the table's life.
+  struct node {
+    explicit node(std::string n, T* v) : name(std::move(n)), value(v) {}
+    const std::string name;
+    std::atomic<T*> value;  // replaced (never freed) by writers
+  };
+
+  name_table() { publish(grow_to(16)); }
+  name_table(const name_table&) = delete;
+  name_table& operator=(const name_table&) = delete;
+
+  /// The entry for `name`, or null. Lock-free; safe beside any writer.
+  [[nodiscard]] const node* find(std::string_view name) const noexcept {
+    const slots* t = current_.load(std::memory_order_acquire);
+    for (std::size_t i = std::hash<std::string_view>{}(name) & t->mask;; i = (i + 1) & t->mask) {
+      const node* n = t->at[i].load(std::memory_order_acquire);
+      if (!n) return nullptr;
+      if (n->name == name) return n;
+    }
+  }
+
+  // ---- writers: the owner serialises these ----------------------------------
+
+  /// Adds `name` (absent) holding `value`, which the table keeps alive.
+  node& insert(std::string name, std::shared_ptr<T> value) {
+    if ((nodes_.size() + 1) * 2 > capacity_) publish(rehash(capacity_ * 2));
+    nodes_.push_back(std::make_unique<node>(std::move(name), value.get()));
+    values_.push_back(std::move(value));
+    node* n = nodes_.back().get();
+    place(*tables_.back(), n);  // the current table: only writers change it
+    return *n;
+  }
+  /// find() for a writer that replaces the value (the table owns its nodes).
+  [[nodiscard]] node* find_for_writer(std::string_view name) noexcept { return const_cast<node*>(find(name)); }
+  /// Points `n` at `value`; the old value stays alive for readers still in it.
+  void replace(node& n, std::shared_ptr<T> value) {
+    n.value.store(value.get(), std::memory_order_release);
+    values_.push_back(std::move(value));
+  }
+  /// Every entry, in insertion order.
+  [[nodiscard]] const std::vector<std::unique_ptr<node>>& nodes() const noexcept { return nodes_; }
+
+ private:
+  struct slots {
+    std::size_t mask = 0;
+    std::unique_ptr<std::atomic<const node*>[]> at;
+  };
+
+  std::unique_ptr<slots> grow_to(std::size_t capacity) {
+    auto t = std::make_unique<slots>();
+    t->mask = capacity - 1;
+    t->at = std::make_unique<std::atomic<const node*>[]>(capacity);
+    for (std::size_t i = 0; i < capacity; ++i) t->at[i].store(nullptr, std::memory_order_relaxed);
+    capacity_ = capacity;
+    return t;
+  }
+  std::unique_ptr<slots> rehash(std::size_t capacity) {
+    auto t = grow_to(capacity);
+    for (const auto& n : nodes_) place(*t, n.get());
+    return t;
+  }
+  static void place(slots& t, const node* n) {
+    std::size_t i = std::hash<std::string_view>{}(n->name) & t.mask;
+    while (t.at[i].load(std::memory_order_relaxed)) i = (i + 1) & t.mask;
+    t.at[i].store(n, std::memory_order_release);
+  }
+  void publish(std::unique_ptr<slots> t) {
+    current_.store(t.get(), std::memory_order_release);
+    tables_.push_back(std::move(t));
+  }
+
+  std::atomic<const slots*> current_{nullptr};
+  std::size_t capacity_ = 0;
+  std::vector<std::unique_ptr<slots>> tables_;  // every table made; readers may still probe old ones
+  std::vector<std::unique_ptr<node>> nodes_;
+  std::vector<std::shared_ptr<T>> values_;      // every value ever held
+};
+
+}  // namespace aura::detail
+#endif  // AURA_SI_AURA_CORE_NAME_TABLE_HPP
+// ---- end aura/core/name_table.hpp
 
 namespace aura {
 
 namespace detail {
+
+/// A small number per typed event, for the bus's lookup cache.
+inline std::atomic<std::size_t> next_event_slot{0};
+template <class E>
+[[nodiscard]] std::size_t event_slot() noexcept {
+  static const std::size_t slot = next_event_slot.fetch_add(1, std::memory_order_relaxed);
+  return slot;
+}
 
 template <class Unused, class T>
 struct dependent_type {
@@ -3037,15 +4851,20 @@ class basic_bus {
   using dyn_event = typename detail::dependent_type<Unused, dynamic_event>::type;
 
  public:
-  explicit basic_bus(tracing trace = tracing::timings) : trace_(trace), topics_(topic_map{}) {}
+  /// `trace`: what each dispatch records, for every chain of the bus (see
+  /// aura::tracing; the default builds no trail and costs next to nothing).
+  explicit basic_bus(tracing trace = tracing::sampled) : trace_(trace) {}
   basic_bus(const basic_bus&) = delete;
   basic_bus& operator=(const basic_bus&) = delete;
 
   // ---- the runtime catalog (dynamic events) ----------------------------------
 
-  /// Declares a dynamic event's flags and an optional payload check (for a JSON
-  /// Schema, see aura::schema::payload_check). Re-declaring updates both.
-  result<void> declare(std::string name, event_flags flags, payload_check<dyn_event> check = {}) {
+  /// Declares a dynamic event's flags, an optional payload check (for a JSON
+  /// Schema, see aura::schema::payload_check) and an optional effects fold (the
+  /// catalog's rules, see agent::declare_catalog; empty: fold_json_effects).
+  /// Re-declaring updates all three.
+  result<void> declare(std::string name, event_flags flags, payload_check<dyn_event> check = {},
+                       effects_fold<dyn_event> fold = {}) {
     if (name.empty()) return fail(errc::invalid_argument, "an event needs a name");
     auto t = topic_for(name, typeid(dyn_event), [&] { return make_dynamic(); });
     if (!t) return fail(std::move(t.error()));
@@ -3055,15 +4874,15 @@ class basic_bus {
     auto& c = static_cast<detail::typed_topic<dyn_event>&>(**t).get();
     c.set_flags(flags);
     c.set_payload_check(std::move(check));
+    c.set_effects_fold(std::move(fold));
     return {};
   }
 
   /// The flags an event has: its traits if typed, its declaration if dynamic.
   [[nodiscard]] std::optional<event_flags> flags_of(std::string_view name) const {
-    auto map = topics_.acquire();
-    auto it = map->find(name);
-    if (it == map->end()) return std::nullopt;
-    return it->second->flags();
+    const auto* n = topics_.find(name);
+    if (!n) return std::nullopt;
+    return n->value.load(std::memory_order_acquire)->flags();
   }
 
   /// The predicates `when` conditions may name (fill before adding hooks).
@@ -3098,20 +4917,37 @@ class basic_bus {
     return emit(make_envelope<E>(std::move(data)), ctx);
   }
 
+  /// Dispatches a caller-owned envelope (copied only if a hook mutates it).
   template <class E>
-  [[nodiscard]] outcome<E> emit(envelope<E> env, context& ctx = host_context()) {
+  [[nodiscard]] outcome<E> emit(const envelope<E>& env, context& ctx = host_context()) {
     static_assert(!event_traits<E>::is_dynamic, "emit(name, json) for dynamic events");
-    auto map = topics_.acquire();
-    auto it = map->find(env.name);
-    if (it == map->end()) return pass_through(std::move(env));
-    detail::topic& t = *it->second;
-    if (t.type() == std::type_index(typeid(E))) {
-      return static_cast<detail::typed_topic<E>&>(t).get().dispatch(std::move(env), ctx);
+    detail::topic* t = typed_topic_of<E>(env.name);
+    if (t && t->type() == std::type_index(typeid(E))) {
+      return static_cast<detail::typed_topic<E>&>(*t).get().dispatch(env, ctx);
     }
-    if (t.is_dynamic()) {
+    return emit_elsewhere(t, envelope<E>(env), ctx);
+  }
+
+  /// Dispatches an envelope the bus may edit in place.
+  template <class E>
+  [[nodiscard]] outcome<E> emit(envelope<E>&& env, context& ctx = host_context()) {
+    static_assert(!event_traits<E>::is_dynamic, "emit(name, json) for dynamic events");
+    detail::topic* t = typed_topic_of<E>(env.name);
+    if (t && t->type() == std::type_index(typeid(E))) {
+      return static_cast<detail::typed_topic<E>&>(*t).get().dispatch(std::move(env), ctx);
+    }
+    return emit_elsewhere(t, std::move(env), ctx);
+  }
+
+ private:
+  /// A typed emit on a name with no chain, a JSON chain, or another type's.
+  template <class E>
+  [[nodiscard]] outcome<E> emit_elsewhere(detail::topic* t, envelope<E> env, context& ctx) {
+    if (!t) return pass_through(std::move(env));
+    if (t->is_dynamic()) {
       if constexpr (detail::json_convertible<E>::value) {
-        if (t.names().empty()) return pass_through(std::move(env));
-        return through_json(t, std::move(env), ctx);
+        if (t->names().empty()) return pass_through(std::move(env));
+        return through_json(*t, std::move(env), ctx);
       }
     }
     outcome<E> out = pass_through(std::move(env));
@@ -3121,6 +4957,24 @@ class basic_bus {
     return out;
   }
 
+  /// The topic of `name` for typed event E: names never leave a bus, so the
+  /// entry found for E's own name is cached in a slot per type (no hashing).
+  template <class E>
+  [[nodiscard]] detail::topic* typed_topic_of(std::string_view name) const {
+    if (name != event_traits<E>::name) return value_of(topics_.find(name));
+    const std::size_t slot = detail::event_slot<E>();
+    if (slot < typed_cache_.size()) {
+      if (const auto* n = typed_cache_[slot].load(std::memory_order_acquire)) return value_of(n);
+    }
+    const auto* n = topics_.find(name);
+    if (n && slot < typed_cache_.size()) typed_cache_[slot].store(n, std::memory_order_release);
+    return value_of(n);
+  }
+  [[nodiscard]] static detail::topic* value_of(const typename detail::name_table<detail::topic>::node* n) noexcept {
+    return n ? n->value.load(std::memory_order_acquire) : nullptr;
+  }
+
+ public:
   // ---- dynamic (JSON) events -----------------------------------------------------
 
   /// Adds a JSON hook for event `name` (typed or dynamic).
@@ -3136,65 +4990,58 @@ class basic_bus {
   }
 
   [[nodiscard]] outcome<dyn_event> emit(envelope<dyn_event> env, context& ctx = host_context()) {
-    auto map = topics_.acquire();
-    auto it = map->find(env.name);
-    if (it == map->end()) {
+    detail::topic* t = value_of(topics_.find(env.name));
+    if (!t) {
       outcome<dyn_event> out;
       out.data = std::move(env.data);
       return out;
     }
-    return it->second->emit_json(std::move(env), ctx);
+    return t->emit_json(std::move(env), ctx);
   }
 
   // ---- management ---------------------------------------------------------------
 
   /// Removes hook `hook` of event `event`; false if there is none.
   bool off(std::string_view event, std::string_view hook) {
-    auto map = topics_.acquire();
-    auto it = map->find(event);
-    return it != map->end() && it->second->remove(hook);
+    detail::topic* t = value_of(topics_.find(event));
+    return t && t->remove(hook);
   }
 
   /// Replaces JSON hook `old_hook` of event `event` in one step (see
   /// chain::replace_json): each dispatch runs the old hook or the new one.
   result<void> replace(std::string_view event, std::string_view old_hook, hook_options opts, json_hook fn) {
-    auto map = topics_.acquire();
-    auto it = map->find(event);
-    if (it == map->end()) {
+    detail::topic* t = value_of(topics_.find(event));
+    if (!t) {
       return fail(error{errc::not_found, "no chain for event \"" + std::string(event) + "\" to replace a hook in",
                         opts.plugin, opts.name, {}});
     }
-    return named_event(it->second->replace_json(old_hook, std::move(opts), std::move(fn)), *it->second, event);
+    return named_event(t->replace_json(old_hook, std::move(opts), std::move(fn)), *t, event);
   }
 
   /// Removes every hook a plugin owns, on every event; returns how many.
   std::size_t remove_plugin(std::string_view plugin) {
-    auto map = topics_.acquire();
     std::size_t n = 0;
-    for (const auto& [name, t] : *map) n += t->remove_plugin(plugin);
+    for (const auto& [name, t] : sorted_topics()) n += t->remove_plugin(plugin);
     return n;
   }
 
   /// Event names with a chain.
   [[nodiscard]] std::vector<std::string> events() const {
-    auto map = topics_.acquire();
     std::vector<std::string> out;
-    for (const auto& kv : *map) out.push_back(kv.first);
+    for (const auto& kv : sorted_topics()) out.push_back(kv.first);
     return out;
   }
 
   /// Hook names of one event, in run order.
   [[nodiscard]] std::vector<std::string> hooks(std::string_view event) const {
-    auto map = topics_.acquire();
-    auto it = map->find(event);
-    return it == map->end() ? std::vector<std::string>{} : it->second->names();
+    detail::topic* t = value_of(topics_.find(event));
+    return t ? t->names() : std::vector<std::string>{};
   }
 
   /// Every hook's figures, with its event name.
   [[nodiscard]] std::vector<hook_stats> stats() const {
-    auto map = topics_.acquire();
     std::vector<hook_stats> out;
-    for (const auto& [name, t] : *map) {
+    for (const auto& [name, t] : sorted_topics()) {
       for (auto s : t->stats()) {
         s.event = name;
         out.push_back(std::move(s));
@@ -3204,7 +5051,18 @@ class basic_bus {
   }
 
  private:
-  using topic_map = std::map<std::string, std::shared_ptr<detail::topic>, std::less<>>;
+  /// Every (name, topic) in name order; a copy, so no lock is held while the
+  /// topics are used.
+  [[nodiscard]] std::vector<std::pair<std::string, detail::topic*>> sorted_topics() const {
+    std::vector<std::pair<std::string, detail::topic*>> out;
+    {
+      std::lock_guard<std::mutex> lock(writers_);
+      out.reserve(topics_.nodes().size());
+      for (const auto& n : topics_.nodes()) out.emplace_back(n->name, n->value.load(std::memory_order_acquire));
+    }
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    return out;
+  }
 
   /// A dynamic chain's errors do not know the event's name (a typed one's do).
   static result<void> named_event(result<void> r, const detail::topic& t, std::string_view event) {
@@ -3227,46 +5085,30 @@ class basic_bus {
 
   /// Finds or creates the topic for `name`. A typed registration on a name
   /// that so far had only JSON hooks takes those hooks into the typed chain.
+  /// Topics live as long as the bus (a replaced one too: dispatches may be in it).
   template <class Make>
-  result<std::shared_ptr<detail::topic>> topic_for(const std::string& name, std::type_index want, Make&& make) {
-    {
-      auto map = topics_.acquire();
-      auto it = map->find(name);
-      if (it != map->end()) {
-        const bool promote = want != std::type_index(typeid(dyn_event)) && it->second->is_dynamic();
-        if (!promote) return it->second;
-      }
+  result<detail::topic*> topic_for(const std::string& name, std::type_index want, Make&& make) {
+    auto promotes = [&](const detail::topic& t) { return want != std::type_index(typeid(dyn_event)) && t.is_dynamic(); };
+    if (detail::topic* t = value_of(topics_.find(name)); t && !promotes(*t)) return t;
+    std::lock_guard<std::mutex> lock(writers_);
+    auto* found = topics_.find_for_writer(name);
+    if (!found) {
+      std::shared_ptr<detail::topic> fresh = make();
+      detail::topic* raw = fresh.get();
+      topics_.insert(name, std::move(fresh));
+      return raw;
     }
-    std::shared_ptr<detail::topic> chosen;
-    std::optional<error> failure;
-    topics_.update([&](const topic_map& cur) {
-      topic_map next = cur;
-      auto it = next.find(name);
-      if (it == next.end()) {
-        chosen = make();
-        next.emplace(name, chosen);
-        return next;
-      }
-      const bool promote = want != std::type_index(typeid(dyn_event)) && it->second->is_dynamic();
-      if (!promote) {
-        chosen = it->second;
-        return next;
-      }
-      // Promote: move the JSON hooks into the new typed chain.
-      auto& old = static_cast<detail::typed_topic<dyn_event>&>(*it->second).get();
-      chosen = make();
-      for (auto& [opts, fn] : old.exported_hooks()) {
-        if (auto r = chosen->add_json(opts, fn); !r) {
-          failure = std::move(r.error());
-          chosen = it->second;
-          return next;
-        }
-      }
-      it->second = chosen;
-      return next;
-    });
-    if (failure) return fail(std::move(*failure));
-    return chosen;
+    detail::topic* cur = found->value.load(std::memory_order_acquire);
+    if (!promotes(*cur)) return cur;
+    // Promote: move the JSON hooks into the new typed chain.
+    auto& old = static_cast<detail::typed_topic<dyn_event>&>(*cur).get();
+    std::shared_ptr<detail::topic> chosen = make();
+    for (auto& [opts, fn] : old.exported_hooks()) {
+      if (auto r = chosen->add_json(opts, fn); !r) return fail(std::move(r.error()));
+    }
+    detail::topic* raw = chosen.get();
+    topics_.replace(*found, std::move(chosen));
+    return raw;
   }
 
   template <class E>
@@ -3305,7 +5147,9 @@ class basic_bus {
 
   tracing trace_;
   predicate_registry predicates_;
-  mutable detail::published<topic_map> topics_;
+  detail::name_table<detail::topic> topics_;  // lock-free lookup; edits under writers_
+  mutable std::mutex writers_;                 // registration only: dispatch never takes it
+  mutable std::array<std::atomic<const typename detail::name_table<detail::topic>::node*>, 32> typed_cache_{};
 };
 
 }  // namespace aura
@@ -3339,6 +5183,240 @@ class hook_sink {
 }  // namespace aura
 #endif  // AURA_SI_AURA_CORE_HOOK_SINK_HPP
 // ---- end aura/core/hook_sink.hpp
+// ---- begin aura/core/json_budget.hpp
+#ifndef AURA_SI_AURA_CORE_JSON_BUDGET_HPP
+#define AURA_SI_AURA_CORE_JSON_BUDGET_HPP
+// aura/core/json_budget.hpp - the one budgeted parse of what a plugin answers.
+//
+// A plugin's answer is parsed on the host, so its size is the host's cost:
+// a few kilobytes of `[[[[...` or a million tiny members cost depth and
+// allocations far past what the bytes suggest. Every adapter (process lines,
+// command stdout, WASM output, Lua's general path) parses answers through
+// parse_bounded, which refuses past a byte, node or depth budget with
+// errc::limit_exceeded before the document is built.
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+
+namespace aura {
+
+/// What one answer from a plugin may cost the host to read.
+struct json_budget {
+  std::size_t max_bytes = std::size_t{16} << 20;  ///< text length of the document (16 MiB)
+  std::size_t max_nodes = 1'000'000;              ///< values (scalars, arrays, objects) and object keys
+  std::size_t max_depth = 128;                    ///< deepest container nesting
+};
+
+namespace detail {
+struct json_budget_exceeded {
+  std::string what;
+};
+}  // namespace detail
+
+/// Parses `text` as one JSON document within `budget`. A syntax error is
+/// errc::parse_error; a budget passed is errc::limit_exceeded naming it.
+template <class Json = nlohmann::json>
+[[nodiscard]] result<nlohmann::json> parse_bounded(std::string_view text, const json_budget& budget = {}) {
+  if (budget.max_bytes != 0 && text.size() > budget.max_bytes) {
+    return fail(errc::limit_exceeded, "answer of " + std::to_string(text.size()) + " bytes is larger than the " +
+                                          std::to_string(budget.max_bytes) + "-byte budget");
+  }
+  std::size_t nodes = 0;
+  typename Json::parser_callback_t count = [&](int depth, typename Json::parse_event_t event, Json&) {
+    if (event == Json::parse_event_t::object_start || event == Json::parse_event_t::array_start) {
+      if (budget.max_depth != 0 && static_cast<std::size_t>(depth) >= budget.max_depth) {
+        throw detail::json_budget_exceeded{"answer nests deeper than " + std::to_string(budget.max_depth) + " levels"};
+      }
+    }
+    if (event == Json::parse_event_t::value || event == Json::parse_event_t::key ||
+        event == Json::parse_event_t::object_start || event == Json::parse_event_t::array_start) {
+      if (budget.max_nodes != 0 && ++nodes > budget.max_nodes) {
+        throw detail::json_budget_exceeded{"answer has more than " + std::to_string(budget.max_nodes) + " JSON nodes"};
+      }
+    }
+    return true;
+  };
+  try {
+    Json j = Json::parse(text.begin(), text.end(), count, false);
+    if (j.is_discarded()) return fail(errc::parse_error, "answer is not JSON");
+    return j;
+  } catch (const detail::json_budget_exceeded& e) {
+    return fail(errc::limit_exceeded, e.what);
+  } catch (const std::bad_alloc&) {
+    return fail(errc::limit_exceeded, "answer too large to hold in memory");
+  }
+}
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_JSON_BUDGET_HPP
+// ---- end aura/core/json_budget.hpp
+// ---- begin aura/core/utf8.hpp
+#ifndef AURA_SI_AURA_CORE_UTF8_HPP
+#define AURA_SI_AURA_CORE_UTF8_HPP
+// aura/core/utf8.hpp - every string a plugin hands the host is checked here.
+//
+// nlohmann::json::dump throws on invalid UTF-8, so one bad byte in a reason,
+// an error message, a patch value or a log line would make an outcome that
+// cannot be serialised. Adapters pass what they got from a plugin through
+// sanitize_answer (answers) or make_valid_utf8 (single strings) at their
+// boundary: invalid sequences become U+FFFD and the caller says so.
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+
+namespace aura {
+
+/// Length of the well-formed UTF-8 sequence at s[i] (no overlongs, surrogates
+/// or code points past U+10FFFF), 0 if it is not one.
+[[nodiscard]] inline std::size_t utf8_sequence_length(const unsigned char* p, std::size_t n, std::size_t i) noexcept {
+  const unsigned c = p[i];
+  if (c < 0x80) return 1;
+  std::size_t len = 0;
+  unsigned lo = 0x80, hi = 0xBF;
+  if (c >= 0xC2 && c <= 0xDF) {
+    len = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    len = 3;
+    if (c == 0xE0) lo = 0xA0;
+    if (c == 0xED) hi = 0x9F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    len = 4;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;
+  } else {
+    return 0;
+  }
+  if (n - i < len) return 0;
+  if (p[i + 1] < lo || p[i + 1] > hi) return 0;
+  for (std::size_t k = 2; k < len; ++k) {
+    if (p[i + k] < 0x80 || p[i + k] > 0xBF) return 0;
+  }
+  return len;
+}
+
+/// Whether `n` bytes at `s` are well-formed UTF-8.
+[[nodiscard]] inline bool is_valid_utf8(const char* s, std::size_t n) noexcept {
+  const auto* p = reinterpret_cast<const unsigned char*>(s);
+  for (std::size_t i = 0; i < n;) {
+    if (p[i] < 0x80) {
+      ++i;
+      continue;
+    }
+    const std::size_t len = utf8_sequence_length(p, n, i);
+    if (len == 0) return false;
+    i += len;
+  }
+  return true;
+}
+
+/// Replaces every invalid sequence in `s` by U+FFFD (one per maximal invalid
+/// byte run start, as WHATWG's decoder does per byte); returns how many.
+inline std::size_t make_valid_utf8(std::string& s) {
+  if (is_valid_utf8(s.data(), s.size())) return 0;  // the common case copies nothing
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  std::string out;
+  out.reserve(s.size() + 8);
+  std::size_t replaced = 0;
+  for (std::size_t i = 0; i < s.size();) {
+    const std::size_t len = utf8_sequence_length(p, s.size(), i);
+    if (len == 0) {
+      out += "\xEF\xBF\xBD";
+      ++replaced;
+      ++i;
+    } else {
+      out.append(s, i, len);
+      i += len;
+    }
+  }
+  s = std::move(out);
+  return replaced;
+}
+
+/// Replaces invalid UTF-8 in every string and object key of `j`; returns how
+/// many sequences were replaced. Iterative: a deep document cannot overflow the stack.
+inline std::size_t make_valid_utf8(nlohmann::json& j) {
+  std::size_t replaced = 0;
+  std::vector<nlohmann::json*> todo{&j};
+  while (!todo.empty()) {
+    nlohmann::json* v = todo.back();
+    todo.pop_back();
+    if (v->is_string()) {
+      replaced += make_valid_utf8(v->get_ref<std::string&>());
+    } else if (v->is_array()) {
+      for (auto& e : *v) todo.push_back(&e);
+    } else if (v->is_object()) {
+      auto& obj = v->get_ref<nlohmann::json::object_t&>();
+      bool bad_key = false;
+      for (auto& kv : obj) {
+        if (!is_valid_utf8(kv.first.data(), kv.first.size())) bad_key = true;
+      }
+      if (bad_key) {  // keys are const in a map: rebuild it
+        nlohmann::json::object_t fixed;
+        for (auto& kv : obj) {
+          std::string key = kv.first;
+          replaced += make_valid_utf8(key);
+          fixed[std::move(key)] = std::move(kv.second);
+        }
+        obj = std::move(fixed);
+      }
+      for (auto& kv : obj) todo.push_back(&kv.second);
+    }
+  }
+  return replaced;
+}
+
+/// The note added to a message whose invalid UTF-8 was replaced.
+inline constexpr const char* utf8_replaced_note = " [invalid UTF-8 replaced with U+FFFD]";
+
+/// Replaces invalid UTF-8 in an error's message, plugin, hook and where;
+/// a replaced message says so. Returns how many sequences were replaced.
+inline std::size_t make_valid_utf8(error& e) {
+  std::size_t n = make_valid_utf8(e.message);
+  if (n != 0) e.message += utf8_replaced_note;
+  n += make_valid_utf8(e.plugin) + make_valid_utf8(e.hook) + make_valid_utf8(e.where);
+  return n;
+}
+
+/// The boundary check for an answer from a plugin: a decision's reason, patch
+/// and effects, or an error's text, made valid UTF-8 so the outcome always
+/// serialises. Returns how many sequences were replaced (0: nothing changed,
+/// no copy made); a deny reason that was repaired carries the note.
+inline std::size_t sanitize_answer(result<decision<dynamic_event>>& answer) {
+  if (!answer) return make_valid_utf8(answer.error());
+  decision<dynamic_event>& d = *answer;
+  if (d.is_allow() && !d.has_effects()) return 0;  // the fast path: nothing to look at
+  std::string reason = d.reason();
+  nlohmann::json patch = d.has_json_patch() ? d.json_patch() : nlohmann::json();
+  std::size_t n = 0;
+  if (d.is_deny()) {
+    const std::size_t r = make_valid_utf8(reason);
+    if (r != 0) reason += utf8_replaced_note;
+    n += r;
+  }
+  if (d.is_mutate()) n += make_valid_utf8(patch);
+  std::optional<nlohmann::json> effects = d.effects();
+  if (effects) n += make_valid_utf8(*effects);
+  if (n == 0) return 0;
+  decision<dynamic_event> fixed =
+      decision<dynamic_event>::from_wire(d.kind(), std::move(reason), std::move(patch), d.json_patch_format());
+  if (effects) fixed.set_effects(std::move(*effects));
+  d = std::move(fixed);
+  return n;
+}
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_UTF8_HPP
+// ---- end aura/core/utf8.hpp
 // ---- begin aura/core/version.hpp
 #ifndef AURA_SI_AURA_CORE_VERSION_HPP
 #define AURA_SI_AURA_CORE_VERSION_HPP
@@ -3461,12 +5539,22 @@ template <class Json = nlohmann::json>
   return d;
 }
 
-/// Parses and reads a decision from raw bytes (one JSON document).
+/// Parses and reads a decision from raw bytes (one JSON document), within
+/// `budget` (bytes, nodes, depth: errc::limit_exceeded past it).
+template <class Json = nlohmann::json>
+[[nodiscard]] result<decision<dynamic_event>> parse_decision(std::string_view bytes, const json_budget& budget) {
+  auto j = parse_bounded<Json>(bytes, budget);
+  if (!j) {
+    if (j.error().code == errc::limit_exceeded) return fail(std::move(j.error()));
+    return fail(errc::protocol_error, "answer is not JSON: " + quote<Json>(bytes));
+  }
+  return parse_decision<Json>(*j, bytes);
+}
+
+/// parse_decision within the default json_budget.
 template <class Json = nlohmann::json>
 [[nodiscard]] result<decision<dynamic_event>> parse_decision(std::string_view bytes) {
-  Json j = Json::parse(bytes.begin(), bytes.end(), nullptr, false);
-  if (j.is_discarded()) return fail(errc::protocol_error, "answer is not JSON: " + quote<Json>(bytes));
-  return parse_decision<Json>(j, bytes);
+  return parse_decision<Json>(bytes, json_budget{});
 }
 
 /// The wire form of a decision (what a plugin written with aura answers).
@@ -3715,6 +5803,102 @@ struct validation_error {
 
 #include <nlohmann/json.hpp>
 
+// ---- begin aura/schema/detail/decimal.hpp
+#ifndef AURA_SI_AURA_SCHEMA_DETAIL_DECIMAL_HPP
+#define AURA_SI_AURA_SCHEMA_DETAIL_DECIMAL_HPP
+// aura/schema/detail/decimal.hpp - `multipleOf` decided exactly.
+//
+// A JSON number reaches us as an int64, a uint64 or a double. A double is
+// read as its shortest round-trip decimal (what std::to_chars prints, so
+// 0.1 is 1e-1 and not 0.1000000000000000055...), which is the text a schema
+// author or an agent wrote in every case where that text fits a double.
+// Value and divisor both become `digits x 10^exponent` with integer digits;
+// "v is a multiple of m" is then an integer divisibility question, answered
+// with modular arithmetic, never a rounded quotient: 99.9999999 is not a
+// multiple of 100, 1e17 is not a multiple of 3, 1e308 is a multiple of 0.5.
+
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <system_error>
+
+namespace aura::schema::detail {
+
+/// `digits x 10^exponent`, digits without trailing zeros (0 is {0, 0}).
+struct decimal {
+  std::uint64_t digits = 0;
+  int exponent = 0;
+};
+
+__extension__ typedef unsigned __int128 uint128_t;  // GCC and Clang; -Wpedantic-clean
+
+[[nodiscard]] inline decimal normalized(std::uint64_t digits, int exponent) noexcept {
+  if (digits == 0) return {0, 0};
+  while (digits % 10 == 0) {
+    digits /= 10;
+    ++exponent;
+  }
+  return {digits, exponent};
+}
+
+/// The shortest round-trip decimal of a finite double, sign dropped.
+[[nodiscard]] inline decimal decimal_of(double d) noexcept {
+  char buf[64];
+  auto r = std::to_chars(buf, buf + sizeof buf, std::fabs(d), std::chars_format::scientific);
+  if (r.ec != std::errc()) return {0, 0};
+  // "d.ddddde+XX": at most 17 significant digits, so they fit a uint64
+  std::uint64_t digits = 0;
+  int fraction_digits = 0;
+  bool after_point = false;
+  const char* p = buf;
+  for (; p != r.ptr && *p != 'e'; ++p) {
+    if (*p == '.') {
+      after_point = true;
+      continue;
+    }
+    digits = digits * 10 + static_cast<std::uint64_t>(*p - '0');
+    if (after_point) ++fraction_digits;
+  }
+  int exponent = 0;
+  if (p != r.ptr) {
+    ++p;  // 'e'
+    bool negative = *p == '-';
+    if (*p == '-' || *p == '+') ++p;
+    for (; p != r.ptr; ++p) exponent = exponent * 10 + (*p - '0');
+    if (negative) exponent = -exponent;
+  }
+  return normalized(digits, exponent - fraction_digits);
+}
+
+/// (10^k) mod m, by squaring.
+[[nodiscard]] inline std::uint64_t pow10_mod(std::uint64_t k, std::uint64_t m) noexcept {
+  uint128_t result = 1 % m, base = 10 % m;
+  while (k > 0) {
+    if ((k & 1) != 0) result = result * base % m;
+    base = base * base % m;
+    k >>= 1;
+  }
+  return static_cast<std::uint64_t>(result);
+}
+
+/// True when value / divisor is an integer, both read as exact decimals.
+[[nodiscard]] inline bool decimal_multiple(decimal value, decimal divisor) noexcept {
+  if (value.digits == 0) return true;
+  if (divisor.digits == 0) return false;
+  const long long k = static_cast<long long>(value.exponent) - divisor.exponent;
+  if (k >= 0) {  // digits_v * 10^k divisible by digits_m?
+    const uint128_t r = static_cast<uint128_t>(value.digits % divisor.digits) *
+                        pow10_mod(static_cast<std::uint64_t>(k), divisor.digits) % divisor.digits;
+    return r == 0;
+  }
+  // digits_v divisible by digits_m * 10^-k: digits_v has no trailing zero,
+  // so 10^-k cannot divide it unless -k is 0 (it is not here)
+  return false;
+}
+
+}  // namespace aura::schema::detail
+#endif  // AURA_SI_AURA_SCHEMA_DETAIL_DECIMAL_HPP
+// ---- end aura/schema/detail/decimal.hpp
 // ---- begin aura/schema/detail/format.hpp
 #ifndef AURA_SI_AURA_SCHEMA_DETAIL_FORMAT_HPP
 #define AURA_SI_AURA_SCHEMA_DETAIL_FORMAT_HPP
@@ -5001,6 +7185,8 @@ struct node {
 
   // numbers
   double minimum = 0, maximum = 0, exclusive_minimum = 0, exclusive_maximum = 0, multiple_of = 0;
+  decimal multiple_exact;          // multipleOf as the decimal its text spells
+  std::uint64_t multiple_int = 0;  // multipleOf when it is an integer (0: it is not, or too big)
 
   // strings
   std::size_t min_length = 0, max_length = no_limit;
@@ -5170,6 +7356,80 @@ inline dialect validator::dialect() const noexcept {
 
 #include <nlohmann/json.hpp>
 
+// ---- begin aura/schema/detail/messages.hpp
+#ifndef AURA_SI_AURA_SCHEMA_DETAIL_MESSAGES_HPP
+#define AURA_SI_AURA_SCHEMA_DETAIL_MESSAGES_HPP
+// aura/schema/detail/messages.hpp - values quoted in validation and compile
+// errors: JSON text, cut to a limit so that a 40 KB string or a 47,000
+// character pattern never floods a message an agent has to read.
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace aura::schema::detail {
+
+/// The longest JSON text of one value a message quotes, in bytes.
+inline constexpr std::size_t quote_limit = 80;
+/// The longest list of allowed values (`enum`) a message spells out.
+inline constexpr std::size_t list_limit = 200;
+
+/// `text` cut to at most `limit` bytes on a UTF-8 boundary, with "..." and
+/// the full length appended when cut.
+[[nodiscard]] inline std::string cut_text(std::string text, std::size_t limit = quote_limit) {
+  if (text.size() <= limit) return text;
+  const std::size_t full = text.size();
+  std::size_t end = limit;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;  // not inside a code point
+  text.resize(end);
+  text += "... (" + std::to_string(full) + " bytes)";
+  return text;
+}
+
+/// A value as JSON text, cut to the limit. A string that is not UTF-8 (built
+/// in code, not parsed) shows U+FFFD instead of throwing.
+template <class Json>
+[[nodiscard]] std::string shown(const Json& j, std::size_t limit = quote_limit) {
+  return cut_text(j.dump(-1, ' ', false, Json::error_handler_t::replace), limit);
+}
+
+/// `["c", "f"]`, each value cut, the list cut after `list_limit` bytes.
+template <class Json>
+[[nodiscard]] std::string shown_list(const std::vector<Json>& values) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    std::string item = shown(values[i], 40);
+    if (out.size() + item.size() > list_limit) {
+      out += "... (" + std::to_string(values.size() - i) + " more)";
+      break;
+    }
+    if (i > 0) out += ", ";
+    out += item;
+  }
+  return out + "]";
+}
+
+/// A schema limit as written: integers without a fraction.
+template <class Json>
+[[nodiscard]] std::string shown_number(double d) {
+  Json j = d;
+  if (std::floor(d) == d && std::fabs(d) < 9.0e15) j = static_cast<std::int64_t>(d);
+  return j.dump();
+}
+
+/// "1 item" / "3 items".
+[[nodiscard]] inline std::string counted(std::size_t n, std::string_view noun) {
+  std::string out = std::to_string(n) + " " + std::string(noun);
+  if (n != 1) out += 's';
+  return out;
+}
+
+}  // namespace aura::schema::detail
+#endif  // AURA_SI_AURA_SCHEMA_DETAIL_MESSAGES_HPP
+// ---- end aura/schema/detail/messages.hpp
 // ---- begin aura/schema/detail/uri.hpp
 #ifndef AURA_SI_AURA_SCHEMA_DETAIL_URI_HPP
 #define AURA_SI_AURA_SCHEMA_DETAIL_URI_HPP
@@ -5556,17 +7816,24 @@ template <class Json>
   return n;
 }
 
+/// `multipleOf`, exactly (decimal.hpp): integers by one modulo when the
+/// divisor is an integer too, everything else as decimals.
 template <class Json>
-[[nodiscard]] bool is_multiple_of(const Json& v, double m) noexcept {
-  if (v.is_number_integer() && std::floor(m) == m && std::fabs(m) < 9.0e15) {
-    auto mi = static_cast<std::int64_t>(m);
-    if (v.is_number_unsigned()) return v.template get<std::uint64_t>() % static_cast<std::uint64_t>(mi) == 0;
-    return v.template get<std::int64_t>() % mi == 0;
+[[nodiscard]] bool is_multiple_of(const Json& v, const node& n) noexcept {
+  if (v.is_number_integer()) {
+    std::uint64_t magnitude;
+    if (v.is_number_unsigned()) {
+      magnitude = *v.template get_ptr<const typename Json::number_unsigned_t*>();
+    } else {
+      const std::int64_t i = *v.template get_ptr<const typename Json::number_integer_t*>();
+      magnitude = i < 0 ? 0 - static_cast<std::uint64_t>(i) : static_cast<std::uint64_t>(i);
+    }
+    if (n.multiple_int != 0) return magnitude % n.multiple_int == 0;
+    return decimal_multiple(normalized(magnitude, 0), n.multiple_exact);
   }
-  double q = v.template get<double>() / m;
-  if (!std::isfinite(q)) return false;
-  // quotients carry rounding error (0.0075 / 0.0001 = 74.99999999999999)
-  return std::fabs(q - std::nearbyint(q)) <= std::max(1e-9, 4 * std::numeric_limits<double>::epsilon() * std::fabs(q));
+  const double d = *v.template get_ptr<const typename Json::number_float_t*>();
+  if (!std::isfinite(d)) return false;
+  return decimal_multiple(decimal_of(d), n.multiple_exact);
 }
 
 /// Instantiated only where `compile()` is: headers that merely include the
@@ -5851,12 +8118,13 @@ class evaluator {
     if ((n.has & h_type) != 0 && (type_bits_of(inst) & n.types) == 0) {
       if constexpr (!R) return false;
       ok = false;
-      add(rep, error_kind::type, "/type", "expected " + type_names(n.types) + ", got " + type_names(type_bits_of(inst)));
+      add(rep, error_kind::type, "/type",
+          "wrong type: expected " + type_names(n.types) + ", got " + instance_type(inst) + " " + shown(inst));
     }
     if ((n.has & h_const) != 0 && !(inst == n.const_value)) {
       if constexpr (!R) return false;
       ok = false;
-      add(rep, error_kind::const_mismatch, "/const", "value must be " + quoted(n.const_value));
+      add(rep, error_kind::const_mismatch, "/const", shown(inst) + " is not the constant " + shown(n.const_value));
     }
     if ((n.has & h_enum) != 0) {
       bool found = false;
@@ -5880,7 +8148,7 @@ class evaluator {
       if (!found) {
         if constexpr (!R) return false;
         ok = false;
-        add(rep, error_kind::enum_mismatch, "/enum", "value is not one of the allowed values");
+        add(rep, error_kind::enum_mismatch, "/enum", shown(inst) + " is not one of " + shown_list(n.enum_values));
       }
     }
     // the one group that applies to this instance's type
@@ -5920,15 +8188,19 @@ class evaluator {
   static std::string* kw(report* rep) noexcept { return rep == nullptr ? nullptr : &rep->keyword; }
   static std::string* at(report* rep) noexcept { return rep == nullptr ? nullptr : &rep->instance; }
 
-  // JSON text of a value for a message; a string that is not UTF-8 (built
-  // in code, not parsed) is shown with U+FFFD instead of throwing.
-  static std::string quoted(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
-
-  static std::string num(double d) {
-    Json j = d;
-    if (std::floor(d) == d && std::fabs(d) < 9.0e15) j = static_cast<std::int64_t>(d);
-    return j.dump();
+  // "integer" for 3 and 3.0, "number" for 3.5: what an agent should change
+  static const char* instance_type(const Json& j) {
+    const std::uint8_t bits = type_bits_of(j);
+    if ((bits & t_integer) != 0) return "integer";
+    if ((bits & t_number) != 0) return "number";
+    if ((bits & t_string) != 0) return "string";
+    if ((bits & t_object) != 0) return "object";
+    if ((bits & t_array) != 0) return "array";
+    if ((bits & t_boolean) != 0) return "boolean";
+    return "null";
   }
+
+  static std::string num(double d) { return shown_number<Json>(d); }
 
   template <bool R>
   bool numbers(const node& n, const Json& inst, report* rep) const {
@@ -5937,22 +8209,28 @@ class evaluator {
     auto check = [&](bool pass, error_kind k, std::string_view keyword, const char* rel, double limit) {
       if (pass) return true;
       ok = false;
-      if constexpr (R) add(rep, k, keyword, std::string("value must be ") + rel + " " + num(limit));
+      if constexpr (R) add(rep, k, keyword, shown(inst) + " is " + rel + " " + num(limit));
       return false;
     };
-    if (n.has_minimum && !check(v >= n.minimum, error_kind::minimum, "/minimum", ">=", n.minimum) && !R) return false;
-    if (n.has_maximum && !check(v <= n.maximum, error_kind::maximum, "/maximum", "<=", n.maximum) && !R) return false;
+    if (n.has_minimum && !check(v >= n.minimum, error_kind::minimum, "/minimum", "less than the minimum", n.minimum) && !R)
+      return false;
+    if (n.has_maximum &&
+        !check(v <= n.maximum, error_kind::maximum, "/maximum", "greater than the maximum", n.maximum) && !R)
+      return false;
     if (n.has_xmin &&
-        !check(v > n.exclusive_minimum, error_kind::exclusive_minimum, "/exclusiveMinimum", ">", n.exclusive_minimum) &&
+        !check(v > n.exclusive_minimum, error_kind::exclusive_minimum, "/exclusiveMinimum",
+               "not greater than the exclusive minimum", n.exclusive_minimum) &&
         !R)
       return false;
     if (n.has_xmax &&
-        !check(v < n.exclusive_maximum, error_kind::exclusive_maximum, "/exclusiveMaximum", "<", n.exclusive_maximum) &&
+        !check(v < n.exclusive_maximum, error_kind::exclusive_maximum, "/exclusiveMaximum",
+               "not less than the exclusive maximum", n.exclusive_maximum) &&
         !R)
       return false;
-    if (n.has_multiple && !is_multiple_of(inst, n.multiple_of)) {
+    if (n.has_multiple && !is_multiple_of(inst, n)) {
       ok = false;
-      if constexpr (R) add(rep, error_kind::multiple_of, "/multipleOf", "value must be a multiple of " + num(n.multiple_of));
+      if constexpr (R)
+        add(rep, error_kind::multiple_of, "/multipleOf", shown(inst) + " is not a multiple of " + num(n.multiple_of));
     }
     return ok;
   }
@@ -5971,24 +8249,25 @@ class evaluator {
         if constexpr (!R) return false;
         ok = false;
         add(rep, error_kind::min_length, "/minLength",
-            "string is shorter than " + std::to_string(n.min_length) + " characters");
+            shown(inst) + " is shorter than the minimum length " + std::to_string(n.min_length));
       }
       if (len > n.max_length) {
         if constexpr (!R) return false;
         ok = false;
         add(rep, error_kind::max_length, "/maxLength",
-            "string is longer than " + std::to_string(n.max_length) + " characters");
+            shown(inst) + " is longer than the maximum length " + std::to_string(n.max_length));
       }
     }
     if (n.pattern != std::numeric_limits<std::uint32_t>::max() && !t_.regexes[n.pattern].search(s)) {
       if constexpr (!R) return false;
       ok = false;
-      add(rep, error_kind::pattern, "/pattern", "string does not match pattern " + quoted(Json(n.pattern_source)));
+      add(rep, error_kind::pattern, "/pattern",
+          shown(inst) + " does not match the pattern " + shown(Json(n.pattern_source)));
     }
     if (n.assert_format && !check_format(n.format, s)) {
       if constexpr (!R) return false;
       ok = false;
-      add(rep, error_kind::format, "/format", "string is not a valid " + n.format_name);
+      add(rep, error_kind::format, "/format", shown(inst) + " is not a valid " + n.format_name);
     }
     return ok;
   }
@@ -6002,12 +8281,14 @@ class evaluator {
     if (size < n.min_items) {
       if constexpr (!R) return false;
       ok = false;
-      add(rep, error_kind::min_items, "/minItems", "array has fewer than " + std::to_string(n.min_items) + " items");
+      add(rep, error_kind::min_items, "/minItems",
+          "array has " + counted(size, "item") + ", fewer than the minimum " + std::to_string(n.min_items));
     }
     if (size > n.max_items) {
       if constexpr (!R) return false;
       ok = false;
-      add(rep, error_kind::max_items, "/maxItems", "array has more than " + std::to_string(n.max_items) + " items");
+      add(rep, error_kind::max_items, "/maxItems",
+          "array has " + counted(size, "item") + ", more than the maximum " + std::to_string(n.max_items));
     }
     if (n.unique_items && size > 1) {
       std::size_t first = 0, second = 0;
@@ -6114,13 +8395,13 @@ class evaluator {
       if constexpr (!R) return false;
       ok = false;
       add(rep, error_kind::min_properties, "/minProperties",
-          "object has fewer than " + std::to_string(n.min_properties) + " properties");
+          "object has " + std::to_string(size) + " properties, fewer than the minimum " + std::to_string(n.min_properties));
     }
     if (size > n.max_properties) {
       if constexpr (!R) return false;
       ok = false;
       add(rep, error_kind::max_properties, "/maxProperties",
-          "object has more than " + std::to_string(n.max_properties) + " properties");
+          "object has " + std::to_string(size) + " properties, more than the maximum " + std::to_string(n.max_properties));
     }
     for (const auto& name : n.required_extra) {
       if (obj.find(name) == obj.end()) {
@@ -6137,7 +8418,7 @@ class evaluator {
           if constexpr (!R) return false;
           ok = false;
           add(rep, error_kind::dependent_required, n.dependent_required_keyword,
-              "property " + quoted(Json(dep.name)) + " requires property " + quoted(Json(name)));
+              "property " + shown(Json(dep.name)) + " requires property " + shown(Json(name)));
         }
       }
     }
@@ -6181,7 +8462,7 @@ class evaluator {
             ok = false;
             path_push<R> p(at(rep), "/", key);
             add(rep, error_kind::additional_properties, "/additionalProperties",
-                "property " + quoted(Json(key)) + " is not allowed");
+                "additional property " + shown(Json(key)) + " is not allowed");
           } else {
             path_push<R> k(kw(rep), "/additionalProperties");
             path_push<R> p(at(rep), "/", key);
@@ -6206,7 +8487,7 @@ class evaluator {
           if constexpr (!R) return false;
           ok = false;
           add(rep, error_kind::property_names, "/propertyNames",
-              "property name " + quoted(name) + " does not match the propertyNames schema");
+              "property name " + shown(name) + " does not match the propertyNames schema");
         }
       }
     }
@@ -6234,7 +8515,7 @@ class evaluator {
     if constexpr (R) {
       for (const auto& name : n.required)
         if (inst.find(name) == inst.end())
-          add(rep, error_kind::required, "/required", "missing required property " + quoted(Json(name)));
+          add(rep, error_kind::required, "/required", "missing required property " + shown(Json(name)));
     }
   }
 
@@ -6284,6 +8565,91 @@ class evaluator {
     return valid;
   }
 
+  // ---- anyOf / oneOf failures: the closest branch's own errors ----------
+  // A tagged union's branches each pin one property (`const`, or an `enum`
+  // of one value); the instance's value of it says which branch was meant.
+  struct discriminator {
+    const std::string* name;
+    const Json* value;
+  };
+  void discriminators(node_id id, std::vector<discriminator>& out, int hops = 0) const {
+    if (hops > 8) return;
+    const node& b = t_.nodes[id];
+    for (const auto& p : b.properties) {
+      const node& c = t_.nodes[p.schema];
+      if ((c.has & h_const) != 0) out.push_back({&p.name, &c.const_value});
+      else if ((c.has & h_enum) != 0 && c.enum_values.size() == 1) out.push_back({&p.name, &c.enum_values[0]});
+    }
+    if (b.ref != no_node) discriminators(b.ref, out, hops + 1);
+    for (node_id a : b.all_of) discriminators(a, out, hops + 1);
+  }
+
+  // Records the branch that came closest: the one whose discriminator the
+  // instance matches, else the one with the fewest errors (a branch of the
+  // wrong type counts as farthest). Its errors follow one summary error.
+  void report_closest(const std::vector<node_id>& branches, std::string_view keyword, error_kind kind,
+                      const Json& inst, const scope_frame* scope, report* rep, unsigned depth) const {
+    const std::string group(keyword.substr(1, keyword.size() - 2));  // "anyOf"
+    std::size_t best = branches.size();
+    std::string why;
+    if (inst.is_object()) {
+      std::vector<std::string> tags;  // "name": value of every branch, for the message
+      const std::string* tag_name = nullptr;
+      for (std::size_t i = 0; i < branches.size() && best == branches.size(); ++i) {
+        std::vector<discriminator> ds;
+        discriminators(branches[i], ds);
+        bool present = false, equal = true;
+        for (const auto& d : ds) {
+          auto it = inst.find(*d.name);
+          if (it == inst.end()) continue;
+          present = true;
+          tag_name = d.name;
+          tags.push_back(shown(*d.value, 40));
+          equal = equal && *it == *d.value;
+        }
+        if (present && equal) {
+          best = i;
+          why = " (its discriminator " + shown(Json(*tag_name)) + " matches)";
+        }
+      }
+      if (best == branches.size() && tag_name != nullptr) {
+        std::string allowed;
+        for (std::size_t i = 0; i < tags.size(); ++i) allowed += (i == 0 ? "" : ", ") + tags[i];
+        add(rep, kind, std::string(keyword.substr(0, keyword.size() - 1)),
+            "value matches none of the " + group + " schemas: property " + shown(Json(*tag_name)) + " is " +
+                shown(inst.at(*tag_name)) + ", expected one of [" + cut_text(allowed, list_limit) + "]");
+        return;
+      }
+    }
+    std::vector<std::vector<validation_error>> found(branches.size());
+    auto run = [&](std::size_t i) {
+      report mine{&found[i], rep->instance, rep->keyword};
+      path_push<true> k(&mine.keyword, keyword, i);
+      (void)eval<true>(branches[i], inst, scope, nullptr, &mine, depth + 1);
+    };
+    if (best != branches.size()) {
+      run(best);
+    } else {
+      std::size_t best_score = std::numeric_limits<std::size_t>::max();
+      for (std::size_t i = 0; i < branches.size(); ++i) {
+        run(i);
+        std::size_t score = found[i].size();
+        for (const auto& e : found[i])
+          if (e.kind == error_kind::type && e.instance_location == rep->instance) score += 1000;  // wrong kind of value
+        if (score < best_score) {
+          best_score = score;
+          best = i;
+        }
+      }
+    }
+    auto& errors = found[best];
+    std::string first = errors.empty() ? std::string("it fails") : "it fails: " + errors.front().message;
+    add(rep, kind, std::string(keyword.substr(0, keyword.size() - 1)),
+        "value matches none of the " + std::to_string(branches.size()) + " " + group + " schemas; the closest is " +
+            group + "/" + std::to_string(best) + why + " and " + first);
+    for (auto& e : errors) rep->out->push_back(std::move(e));
+  }
+
   template <bool R>
   bool in_place(const node& n, const Json& inst, const scope_frame* scope, annotations* sink, report* rep,
                 unsigned depth) const {
@@ -6306,7 +8672,7 @@ class evaluator {
       if (!any) {
         if constexpr (!R) return false;
         ok = false;
-        add(rep, error_kind::any_of, "/anyOf", "value matches none of the anyOf schemas");
+        if constexpr (R) report_closest(n.any_of, "/anyOf/", error_kind::any_of, inst, scope, rep, depth);
       }
     }
     if (!n.one_of.empty()) {
@@ -6321,9 +8687,14 @@ class evaluator {
       if (count != 1) {
         if constexpr (!R) return false;
         ok = false;
-        add(rep, error_kind::one_of, "/oneOf",
-            count == 0 ? std::string("value matches none of the oneOf schemas")
-                       : "value matches oneOf schemas " + std::to_string(first) + " and " + std::to_string(second));
+        if constexpr (R) {
+          if (count == 0)
+            report_closest(n.one_of, "/oneOf/", error_kind::one_of, inst, scope, rep, depth);
+          else
+            add(rep, error_kind::one_of, "/oneOf",
+                "value matches more than one oneOf schema (" + std::to_string(first) + " and " +
+                    std::to_string(second) + "); it must match exactly one");
+        }
       }
     }
     if (n.not_schema != no_node && eval<false>(n.not_schema, inst, scope, nullptr, nullptr, depth + 1)) {
@@ -6366,7 +8737,7 @@ class evaluator {
             if constexpr (!R) return false;
             ok = false;
             add(rep, error_kind::unevaluated_properties, "/unevaluatedProperties",
-                "property " + quoted(Json(it.key())) + " is not allowed (unevaluated)");
+                "property " + shown(Json(it.key())) + " is not allowed (not evaluated by any keyword)");
             continue;
           }
           path_push<R> k(kw(rep), "/unevaluatedProperties");
@@ -7087,7 +9458,7 @@ class compiler {
   std::uint32_t compile_regex(const std::string& source, std::uint32_t doc, const std::string& p) {
     regex re;
     std::string err;
-    if (!re.compile(source, opts_.regex, err)) fail(doc, p, "invalid regex " + Json(source).dump() + ": " + err);
+    if (!re.compile(source, opts_.regex, err)) fail(doc, p, "invalid regex " + shown(Json(source)) + ": " + err);
     t_.regexes.push_back(std::move(re));
     return static_cast<std::uint32_t>(t_.regexes.size() - 1);
   }
@@ -7181,6 +9552,19 @@ class compiler {
       num_kw("exclusiveMaximum", n.has_xmax, n.exclusive_maximum);
       num_kw("multipleOf", n.has_multiple, n.multiple_of);
       if (n.has_multiple && !(n.multiple_of > 0)) fail(doc, child(ptr, "multipleOf"), "multipleOf must be greater than 0");
+      if (n.has_multiple) {
+        const Json& m = *find("multipleOf");
+        if (m.is_number_unsigned() || m.is_number_integer()) {
+          n.multiple_int = m.is_number_unsigned() ? m.template get<std::uint64_t>()
+                                                  : static_cast<std::uint64_t>(m.template get<std::int64_t>());
+          n.multiple_exact = normalized(n.multiple_int, 0);
+        } else {
+          n.multiple_exact = decimal_of(n.multiple_of);
+          // an integral float below 2^64 is an integer divisor too
+          if (n.multiple_exact.exponent >= 0 && n.multiple_of < 1.8e19)
+            n.multiple_int = static_cast<std::uint64_t>(n.multiple_of);
+        }
+      }
       auto count_kw = [&](const char* k, std::size_t& into, std::uint32_t group) {
         if (auto v = find(k); v != end) {
           into = count(*v, doc, child(ptr, k));
@@ -8298,6 +10682,13 @@ struct chat_before {
   std::string prompt;  ///< the user's text for this turn (empty on tool follow-ups)
 };
 
+/// A tool call the model asked for, not executed yet (idelchi/aura's `Calls`).
+struct pending_call {
+  std::string tool;
+  std::string call_id;
+  nlohmann::json args = nlohmann::json::object();
+};
+
 /// After the model answered; effects may rewrite or drop the response.
 struct chat_after_response {
   static constexpr std::string_view name = "chat.after_response";
@@ -8307,6 +10698,7 @@ struct chat_after_response {
   std::string response;
   std::string thinking;
   std::int64_t tokens = 0;
+  std::vector<pending_call> calls;  ///< the response's tool calls, unexecuted
 };
 
 /// Before a tool runs. Dispatch it through tool_pipeline (tool_pipeline.hpp),
@@ -8346,6 +10738,8 @@ struct agent_error {
   std::string message;
   std::string tool;     ///< for tool errors
   int retries = 0;      ///< retries already made for this error
+  bool retryable = false;  ///< transient (rate_limit, server, network)
+  int status_code = 0;     ///< HTTP status when the provider kept it, else 0
 };
 
 /// Before the history is compacted; effects may skip it.
@@ -8355,6 +10749,7 @@ struct compaction_before {
   using effects = compaction_effects;
   host_state host;
   bool automatic = true;  ///< triggered by the context limit rather than the user
+  std::int64_t keep_last = 0;  ///< how many recent messages will be preserved
 };
 
 /// After compaction: read-only (hooks may still inject, e.g. re-add the todo list).
@@ -8368,6 +10763,7 @@ struct compaction_after {
   std::int64_t messages_after = 0;
   std::int64_t tokens_before = 0;
   std::int64_t tokens_after = 0;
+  bool success = true;  ///< false when compaction failed (the history is unchanged)
 };
 
 /// The active agent changed: read-only.
@@ -8378,6 +10774,7 @@ struct agent_switch {
   host_state host;
   std::string from;
   std::string to;
+  std::string reason;  ///< "user", "failover", "task", "cycle" or "resume"
 };
 
 /// The message array about to be sent. Run it through transform_pipeline
@@ -8406,6 +10803,17 @@ struct messages_transform {
 #define AURA_AGENT_JSON_GET(f) detail::read(j, #f, e.f);
 #define AURA_AGENT_JSON_END }
 
+template <class BasicJson>
+void to_json(BasicJson& j, const pending_call& c) {
+  j = {{"tool", c.tool}, {"call_id", c.call_id}, {"args", c.args}};
+}
+template <class BasicJson>
+void from_json(const BasicJson& j, pending_call& c) {
+  detail::read(j, "tool", c.tool);
+  detail::read(j, "call_id", c.call_id);
+  detail::read(j, "args", c.args);
+}
+
 AURA_AGENT_JSON_BEGIN(session_start)
 AURA_AGENT_JSON_PUT(source)
 AURA_AGENT_JSON_MID(session_start)
@@ -8425,9 +10833,9 @@ AURA_AGENT_JSON_GET(prompt)
 AURA_AGENT_JSON_END
 
 AURA_AGENT_JSON_BEGIN(chat_after_response)
-AURA_AGENT_JSON_PUT(response) AURA_AGENT_JSON_PUT(thinking) AURA_AGENT_JSON_PUT(tokens)
+AURA_AGENT_JSON_PUT(response) AURA_AGENT_JSON_PUT(thinking) AURA_AGENT_JSON_PUT(tokens) AURA_AGENT_JSON_PUT(calls)
 AURA_AGENT_JSON_MID(chat_after_response)
-AURA_AGENT_JSON_GET(response) AURA_AGENT_JSON_GET(thinking) AURA_AGENT_JSON_GET(tokens)
+AURA_AGENT_JSON_GET(response) AURA_AGENT_JSON_GET(thinking) AURA_AGENT_JSON_GET(tokens) AURA_AGENT_JSON_GET(calls)
 AURA_AGENT_JSON_END
 
 AURA_AGENT_JSON_BEGIN(tool_before_execution)
@@ -8446,28 +10854,30 @@ AURA_AGENT_JSON_END
 
 AURA_AGENT_JSON_BEGIN(agent_error)
 AURA_AGENT_JSON_PUT(kind) AURA_AGENT_JSON_PUT(message) AURA_AGENT_JSON_PUT(tool) AURA_AGENT_JSON_PUT(retries)
+AURA_AGENT_JSON_PUT(retryable) AURA_AGENT_JSON_PUT(status_code)
 AURA_AGENT_JSON_MID(agent_error)
 AURA_AGENT_JSON_GET(kind) AURA_AGENT_JSON_GET(message) AURA_AGENT_JSON_GET(tool) AURA_AGENT_JSON_GET(retries)
+AURA_AGENT_JSON_GET(retryable) AURA_AGENT_JSON_GET(status_code)
 AURA_AGENT_JSON_END
 
 AURA_AGENT_JSON_BEGIN(compaction_before)
-AURA_AGENT_JSON_PUT(automatic)
+AURA_AGENT_JSON_PUT(automatic) AURA_AGENT_JSON_PUT(keep_last)
 AURA_AGENT_JSON_MID(compaction_before)
-AURA_AGENT_JSON_GET(automatic)
+AURA_AGENT_JSON_GET(automatic) AURA_AGENT_JSON_GET(keep_last)
 AURA_AGENT_JSON_END
 
 AURA_AGENT_JSON_BEGIN(compaction_after)
 AURA_AGENT_JSON_PUT(summary) AURA_AGENT_JSON_PUT(messages_before) AURA_AGENT_JSON_PUT(messages_after)
-AURA_AGENT_JSON_PUT(tokens_before) AURA_AGENT_JSON_PUT(tokens_after)
+AURA_AGENT_JSON_PUT(tokens_before) AURA_AGENT_JSON_PUT(tokens_after) AURA_AGENT_JSON_PUT(success)
 AURA_AGENT_JSON_MID(compaction_after)
 AURA_AGENT_JSON_GET(summary) AURA_AGENT_JSON_GET(messages_before) AURA_AGENT_JSON_GET(messages_after)
-AURA_AGENT_JSON_GET(tokens_before) AURA_AGENT_JSON_GET(tokens_after)
+AURA_AGENT_JSON_GET(tokens_before) AURA_AGENT_JSON_GET(tokens_after) AURA_AGENT_JSON_GET(success)
 AURA_AGENT_JSON_END
 
 AURA_AGENT_JSON_BEGIN(agent_switch)
-AURA_AGENT_JSON_PUT(from) AURA_AGENT_JSON_PUT(to)
+AURA_AGENT_JSON_PUT(from) AURA_AGENT_JSON_PUT(to) AURA_AGENT_JSON_PUT(reason)
 AURA_AGENT_JSON_MID(agent_switch)
-AURA_AGENT_JSON_GET(from) AURA_AGENT_JSON_GET(to)
+AURA_AGENT_JSON_GET(from) AURA_AGENT_JSON_GET(to) AURA_AGENT_JSON_GET(reason)
 AURA_AGENT_JSON_END
 
 AURA_AGENT_JSON_BEGIN(messages_transform)
@@ -9519,7 +11929,11 @@ void export_facts(const host_state& h, facts& out) {
   num("tool_errors", static_cast<double>(h.stats.tool_errors));
   num("compactions", static_cast<double>(h.stats.compactions));
   num("tokens_total", static_cast<double>(h.stats.tokens_total));
-  num("model_context", static_cast<double>(h.model.context_window));
+  if (h.model.context_window > 0) {
+    num("model_context", static_cast<double>(h.model.context_window));
+  } else {
+    out.erase("model_context");  // unresolved: model_context_gt/lt read false (idelchi/aura)
+  }
   if (h.model.params_billions) {
     num("model_params", *h.model.params_billions);
   } else {
@@ -9550,8 +11964,19 @@ template <int = 0>  // compiled only where called (compile-time budget, DESIGN �
 /// Registers the agent predicates. The `<fact>_gt:N` / `<fact>_lt:N` forms
 /// (history_gt, tool_errors_lt, model_params_gt, ...) are core's generic
 /// comparisons over the exported facts and need no registration.
+/// The fact names export_facts writes. register_predicates declares them, which
+/// closes the registry's vocabulary: `todo_emtpy` is then a load error with a
+/// suggestion, not a fact nobody sets. A host with facts of its own declares
+/// them too (predicate_registry::declare_fact) before hooks are added.
+inline constexpr std::string_view exported_facts[] = {
+    "iteration", "tokens",       "context",      "history",   "turns",       "tool_calls",
+    "tool_errors", "compactions", "tokens_total", "model_context", "model_params", "todo_total",
+    "todo_pending", "todo_done",  "auto",         "model",     "model_capabilities", "agent",
+    "mode",       "workdir",      "session"};
+
 template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
 void register_predicates(predicate_registry& reg, condition_options opts = {}) {
+  for (auto f : exported_facts) reg.declare_fact(std::string(f));
   auto number = [](const facts& f, std::string_view name) { return f.number(name).value_or(0); };
   reg.add("todo_empty", [=](const facts& f, std::string_view) { return number(f, "todo_total") == 0; },
           predicate_arg::none);
@@ -9799,8 +12224,68 @@ AURA_AGENT_WORKFLOW_JSON(daemon_stop, reason)
 #include <array>
 #include <string>
 #include <string_view>
+#include <exception>
 #include <tuple>
+#include <type_traits>
 
+#include <nlohmann/json.hpp>
+
+// ---- begin aura/agent/catalog_clawdius.hpp
+#ifndef AURA_SI_AURA_AGENT_CATALOG_CLAWDIUS_HPP
+#define AURA_SI_AURA_AGENT_CATALOG_CLAWDIUS_HPP
+// aura/agent/catalog_clawdius.hpp - Clawdius's 26 hook names, so its WASM
+// plugins hook the names they were written for. Clawdius plugins answer
+// ok / block(reason) / modify(data): `block` is a deny, so it counts on the
+// hooks that run before an operation (vetoable); `modify` is a patch of the
+// operation's data, honoured where there is data still to change (patchable).
+// Hooks that report something that already happened are neither.
+
+#include <array>
+#include <string_view>
+
+
+namespace aura::agent {
+
+struct clawdius_hook {
+  std::string_view name;
+  event_flags flags = event_flags::none;
+  std::string_view summary;
+};
+
+/// The Clawdius hooks by category (session, tool, LLM, file, checkpoint, git,
+/// sandbox, config, system), in its document's order.
+inline constexpr std::array<clawdius_hook, 26> clawdius_hooks{{
+    {"session_start", event_flags::none, "Clawdius: a session began"},
+    {"session_end", event_flags::none, "Clawdius: a session ended"},
+    {"message_sent", vetoable | patchable, "Clawdius: a user message is about to be sent"},
+    {"message_received", patchable, "Clawdius: a message arrived (its text may be rewritten)"},
+    {"tool_before_execute", vetoable | patchable, "Clawdius: before a tool runs"},
+    {"tool_after_execute", patchable, "Clawdius: after a tool ran (its result may be rewritten)"},
+    {"tool_error", event_flags::none, "Clawdius: a tool failed"},
+    {"llm_before_request", vetoable | patchable, "Clawdius: before a request goes to the model"},
+    {"llm_after_response", patchable, "Clawdius: the model answered (the answer may be rewritten)"},
+    {"llm_error", event_flags::none, "Clawdius: a model call failed"},
+    {"file_read", vetoable, "Clawdius: a file is about to be read"},
+    {"file_write", vetoable | patchable, "Clawdius: a file is about to be written (content may be rewritten)"},
+    {"file_delete", vetoable, "Clawdius: a file is about to be deleted"},
+    {"checkpoint_created", event_flags::none, "Clawdius: a checkpoint was created"},
+    {"checkpoint_restored", event_flags::none, "Clawdius: a checkpoint was restored"},
+    {"git_commit", vetoable | patchable, "Clawdius: a commit is about to be made (message may be rewritten)"},
+    {"git_push", vetoable, "Clawdius: a push is about to be made"},
+    {"git_checkout", vetoable, "Clawdius: a checkout is about to be made"},
+    {"sandbox_enter", vetoable, "Clawdius: a sandbox is about to be entered"},
+    {"sandbox_exit", event_flags::none, "Clawdius: a sandbox was left"},
+    {"sandbox_violation", event_flags::none, "Clawdius: a sandbox rule was broken"},
+    {"config_loaded", event_flags::none, "Clawdius: configuration was loaded"},
+    {"config_changed", vetoable, "Clawdius: configuration is about to change"},
+    {"startup", event_flags::none, "Clawdius: the host started"},
+    {"shutdown", event_flags::none, "Clawdius: the host is stopping"},
+    {"error", event_flags::none, "Clawdius: an error occurred"},
+}};
+
+}  // namespace aura::agent
+#endif  // AURA_SI_AURA_AGENT_CATALOG_CLAWDIUS_HPP
+// ---- end aura/agent/catalog_clawdius.hpp
 
 namespace aura::agent {
 
@@ -9831,9 +12316,15 @@ using workflow_events = detail::event_list<intent_before_log, intent_after_log, 
                                            zone_before_claim, zone_blocked, live_push, live_pull, msg_received,
                                            commit_pre, commit_post, daemon_start, daemon_stop>;
 
-/// The whole catalog: agent events first, then the developer workflow.
-[[nodiscard]] inline const std::array<event_info, agent_events::size + workflow_events::size>& catalog() {
-  static const std::array<event_info, agent_events::size + workflow_events::size> all = {{
+/// How many entries the catalog has: agent events, workflow events, Clawdius hooks.
+inline constexpr std::size_t catalog_size = agent_events::size + workflow_events::size + clawdius_hooks.size();
+
+/// The whole catalog: agent events first, then the developer workflow, then
+/// Clawdius's hook names (catalog_clawdius.hpp).
+[[nodiscard]] inline const std::array<event_info, catalog_size>& catalog() {
+  static const std::array<event_info, catalog_size> all = [] {
+    std::array<event_info, catalog_size> out{};
+    const std::array<event_info, agent_events::size + workflow_events::size> own = {{
       {session_start::name, session_start::flags, "a session begins"},
       {session_end::name, session_end::flags, "a session ends"},
       {chat_before::name, chat_before::flags, "before a request goes to the model"},
@@ -9862,7 +12353,12 @@ using workflow_events = detail::event_list<intent_before_log, intent_after_log, 
       {commit_post::name, event_traits<commit_post>::flags, "a commit was made"},
       {daemon_start::name, event_traits<daemon_start>::flags, "the daemon started"},
       {daemon_stop::name, event_traits<daemon_stop>::flags, "the daemon is stopping"},
-  }};
+    }};
+    std::size_t i = 0;
+    for (const auto& e : own) out[i++] = e;
+    for (const auto& h : clawdius_hooks) out[i++] = event_info{h.name, h.flags, h.summary};
+    return out;
+  }();
   return all;
 }
 
@@ -9873,14 +12369,55 @@ using workflow_events = detail::event_list<intent_before_log, intent_after_log, 
   return nullptr;
 }
 
+/// The JSON fold of typed event E's effects: both sides read as E's effects
+/// type, folded by its documented rule (effects.hpp), written back. A side
+/// that is not valid for the event (a key the catalog does not know) keeps the
+/// generic merge for that fold, as a dynamic event without a catalog would.
+template <class E>
+[[nodiscard]] effects_fold<dynamic_event> json_fold_for() {
+  using fx = effects_t<E>;
+  // An event without effects of its own (no_effects) keeps what plugins send
+  // under the generic merge: reading it as no_effects would drop it all.
+  if constexpr (!std::is_same_v<fx, no_effects> && aura::detail::has_fold<fx>::value &&
+                aura::detail::json_convertible<fx>::value) {
+    return [](nlohmann::json& acc, const nlohmann::json& add) {
+      if (add.is_null()) return;
+      try {
+        fx folded = acc.is_null() ? fx{} : acc.get<fx>();
+        folded.fold(add.get<fx>());
+        acc = folded;
+      } catch (const std::exception&) {
+        fold_json_effects(acc, add);
+      }
+    };
+  } else {
+    return {};
+  }
+}
+
+/// The catalog's fold for an event name; empty when the name is not a catalog
+/// event or its effects have no rule of their own.
+template <int = 0>
+[[nodiscard]] effects_fold<dynamic_event> catalog_fold(std::string_view name) {
+  effects_fold<dynamic_event> out;
+  auto pick = [&](auto* e) {
+    using E = std::remove_cv_t<std::remove_pointer_t<decltype(e)>>;
+    if (!out && event_traits<E>::name == name) out = json_fold_for<E>();
+  };
+  agent_events::each(pick);
+  workflow_events::each(pick);
+  return out;
+}
+
 /// Declares every catalog event the bus does not know yet as a dynamic event
-/// with its flags, so JSON hosts and plugins get the same veto/patch rules as
-/// typed ones. Typed registrations made later take the JSON hooks over.
+/// with its flags and its effects fold, so JSON hosts and plugins get the same
+/// veto/patch rules and the same fold rules (docs/agent.md) as typed ones.
+/// Typed registrations made later take the JSON hooks over.
 template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
 result<void> declare_catalog(bus& b) {
   for (const auto& e : catalog()) {
     if (b.flags_of(e.name)) continue;
-    if (auto r = b.declare(std::string(e.name), e.flags); !r) return r;
+    if (auto r = b.declare(std::string(e.name), e.flags, {}, catalog_fold(e.name)); !r) return r;
   }
   return {};
 }

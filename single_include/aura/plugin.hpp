@@ -414,12 +414,18 @@ inline constexpr failure_policy fail_closed = failure_policy::fail_closed;
   return p == failure_policy::fail_open ? "fail_open" : "fail_closed";
 }
 
-/// How much a chain records per dispatch.
+/// How much a chain records per dispatch (docs/concepts.md, "Tracing", gives the cost of each).
 enum class tracing : std::uint8_t {
-  off,        ///< no trail, no stats: the fastest path (no clock reads, no allocation)
-  decisions,  ///< trail of hook and decision kind, call/error counters; no clock reads
-  timings     ///< decisions plus per-hook durations and latency percentiles (default)
+  off,        ///< nothing: no trail, no counters, no clock reads, no allocation
+  decisions,  ///< trail of hook and decision kind, exact counters; no clock reads
+  timings,    ///< decisions plus per-hook durations and latency percentiles
+  sampled     ///< the default: deny/mutate/error counts always; one dispatch in
+              ///< `tracing_sample_period` per thread timed and counted (calls and
+              ///< skips are estimates from those samples); a trail only when asked
 };
+
+/// One dispatch in this many (per thread) is recorded at tracing::sampled.
+inline constexpr std::uint32_t tracing_sample_period = 256;
 
 /// A hook's registration. Hooks run in (priority, name) order: lower first.
 struct hook_options {
@@ -493,6 +499,824 @@ namespace aura {
 }  // namespace aura
 #endif  // AURA_SI_AURA_CORE_GLOB_HPP
 // ---- end aura/core/glob.hpp
+// ---- begin aura/core/network_rule.hpp
+#ifndef AURA_SI_AURA_CORE_NETWORK_RULE_HPP
+#define AURA_SI_AURA_CORE_NETWORK_RULE_HPP
+// aura/core/network_rule.hpp - one entry of a plugin's `network` permission,
+// parsed by the same host parser as the URLs it is compared with.
+//
+// Forms (docs/security.md, "Network permissions"):
+//   "api.example.com"              that host, http or https, default ports only
+//   "api.example.com:8443"         that host on that port (":*": any port)
+//   "*.corp.example"               every subdomain of corp.example (not corp.example itself)
+//   "*"                            any host, default ports only ("*:*": any port)
+//   "[::1]:8080", "10.0.0.7"       IP literals, canonicalised like URL hosts
+//   "https://deploygate.acme.com/api"  scheme + host [+ port] + path prefix,
+//                                  the prefix matched on '/' boundaries
+// An entry that can never match is an error (the plugin does not load).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+// ---- begin aura/core/url.hpp
+#ifndef AURA_SI_AURA_CORE_URL_HPP
+#define AURA_SI_AURA_CORE_URL_HPP
+// aura/core/url.hpp - the one URL parser every network permission check uses.
+//
+// A plugin's URL is parsed once, by the WHATWG URL standard's rules for the
+// special schemes http and https (RFC 3986 syntax with the browser's
+// leniencies, so aura reads a URL the way a browser and curl's peers do):
+// leading and trailing C0 controls and spaces are stripped, tabs and newlines
+// removed; any run of `/` and `\` after the scheme is skipped (`https:host`,
+// `https:\\host`); `\` ends the authority and separates path segments; the
+// userinfo ends at the authority's last `@`; `.` and `..` segments (also
+// percent-encoded) are resolved; the host is canonicalised (url_host.hpp);
+// the default port is dropped. Every other scheme is refused.
+//
+// The permission check compares the parsed host and port, and the HTTP client
+// is handed `href()`, the URL rebuilt from the parsed parts, so the client
+// cannot read a different host out of the same text. The fragment is never
+// part of what is sent.
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+// ---- begin aura/core/url_host.hpp
+#ifndef AURA_SI_AURA_CORE_URL_HOST_HPP
+#define AURA_SI_AURA_CORE_URL_HOST_HPP
+// aura/core/url_host.hpp - the host part of a URL, parsed the WHATWG way:
+// percent-decoded, ASCII-lowercased, IPv4 in every form the URL standard
+// accepts (0x7f.1, 2130706433, 127.1, 0177.0.0.1) and IPv6 in brackets, all
+// serialised to one canonical spelling so that a permission and a request
+// naming the same machine compare equal.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+
+namespace aura {
+
+/// What a parsed host is.
+enum class host_kind : std::uint8_t { domain, ipv4, ipv6 };
+
+/// A canonical host: `name` is a lowercase domain without its trailing dot,
+/// a dotted-decimal IPv4 address, or a bracketed, compressed IPv6 address.
+struct parsed_host {
+  host_kind kind = host_kind::domain;
+  std::string name;
+  friend bool operator==(const parsed_host& a, const parsed_host& b) noexcept { return a.kind == b.kind && a.name == b.name; }
+  friend bool operator!=(const parsed_host& a, const parsed_host& b) noexcept { return !(a == b); }
+};
+
+namespace detail::url {
+
+[[nodiscard]] constexpr int hex_value(char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+[[nodiscard]] inline std::string percent_decode(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '%' && i + 2 < in.size() && hex_value(in[i + 1]) >= 0 && hex_value(in[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hex_value(in[i + 1]) * 16 + hex_value(in[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(in[i]);
+    }
+  }
+  return out;
+}
+
+// The WHATWG "forbidden domain code points" (ASCII part), checked after decoding.
+[[nodiscard]] constexpr bool forbidden_in_domain(unsigned char c) noexcept {
+  if (c <= 0x20 || c == 0x7f) return true;
+  switch (c) {
+    case '#': case '%': case '/': case ':': case '<': case '>': case '?': case '@':
+    case '[': case '\\': case ']': case '^': case '|':
+      return true;
+    default:
+      return false;
+  }
+}
+
+// One IPv4 part: decimal, 0x hex or leading-0 octal; nullopt when it is not a number.
+[[nodiscard]] inline std::optional<std::uint64_t> ipv4_number(std::string_view part) noexcept {
+  if (part.empty()) return std::nullopt;
+  int radix = 10;
+  if (part.size() >= 2 && part[0] == '0' && (part[1] == 'x' || part[1] == 'X')) {
+    radix = 16;
+    part.remove_prefix(2);
+  } else if (part.size() >= 2 && part[0] == '0') {
+    radix = 8;
+    part.remove_prefix(1);
+  }
+  if (part.empty()) return 0;  // "0x" is zero
+  std::uint64_t v = 0;
+  for (char c : part) {
+    const int d = hex_value(c);
+    if (d < 0 || d >= radix) return std::nullopt;
+    v = v * static_cast<std::uint64_t>(radix) + static_cast<std::uint64_t>(d);
+    if (v > 0xFFFFFFFFull) v = 0x100000000ull;  // saturate: any larger value is out of range alike
+  }
+  return v;
+}
+
+// WHATWG "ends in a number": the last label (a trailing dot ignored) is a number.
+[[nodiscard]] inline bool ends_in_number(std::string_view host) noexcept {
+  if (!host.empty() && host.back() == '.') host.remove_suffix(1);
+  const auto dot = host.rfind('.');
+  const std::string_view last = dot == std::string_view::npos ? host : host.substr(dot + 1);
+  if (last.empty()) return false;
+  bool digits = true;
+  for (char c : last) digits = digits && c >= '0' && c <= '9';
+  if (digits) return true;
+  return ipv4_number(last).has_value() && last.size() >= 2 && last[0] == '0' && (last[1] == 'x' || last[1] == 'X');
+}
+
+[[nodiscard]] inline result<std::string> parse_ipv4(std::string_view host) {
+  auto bad = [&](const std::string& why) {
+    return fail(error{errc::invalid_argument, "host \"" + std::string(host) + "\" is not a valid IPv4 address: " + why,
+                      {}, {}, {}});
+  };
+  std::string_view rest = host;
+  if (!rest.empty() && rest.back() == '.') rest.remove_suffix(1);
+  std::array<std::uint64_t, 4> parts{};
+  std::size_t n = 0;
+  while (true) {
+    const auto dot = rest.find('.');
+    const auto part = rest.substr(0, dot);
+    if (n == 4) return bad("more than four parts");
+    auto v = ipv4_number(part);
+    if (!v) return bad("part \"" + std::string(part) + "\" is not a number");
+    parts[n++] = *v;
+    if (dot == std::string_view::npos) break;
+    rest.remove_prefix(dot + 1);
+  }
+  for (std::size_t i = 0; i + 1 < n; ++i) {
+    if (parts[i] > 255) return bad("a part other than the last is above 255");
+  }
+  const std::uint64_t limit = 1ull << (8 * (5 - n));
+  if (parts[n - 1] >= limit) return bad("the last part is out of range");
+  std::uint64_t address = parts[n - 1];
+  for (std::size_t i = 0; i + 1 < n; ++i) address += parts[i] << (8 * (3 - i));
+  std::string out;
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    if (!out.empty()) out.push_back('.');
+    out += std::to_string((address >> shift) & 0xFF);
+  }
+  return out;
+}
+
+// The WHATWG IPv6 parser (with an embedded IPv4 tail); `in` is without brackets.
+[[nodiscard]] inline result<std::string> parse_ipv6(std::string_view in) {
+  auto bad = [&](const char* why) {
+    return fail(error{errc::invalid_argument, "host \"[" + std::string(in) + "]\" is not a valid IPv6 address: " + why,
+                      {}, {}, {}});
+  };
+  std::array<std::uint16_t, 8> a{};
+  std::size_t piece = 0, p = 0;
+  std::optional<std::size_t> compress;
+  auto at = [&](std::size_t i) -> char { return i < in.size() ? in[i] : '\0'; };
+  if (at(p) == ':') {
+    if (at(p + 1) != ':') return bad("starts with a single colon");
+    p += 2;
+    compress = ++piece;
+  }
+  while (p < in.size()) {
+    if (piece == 8) return bad("more than eight pieces");
+    if (at(p) == ':') {
+      if (compress) return bad("more than one \"::\"");
+      ++p;
+      compress = ++piece;
+      continue;
+    }
+    std::uint32_t value = 0;
+    std::size_t length = 0;
+    while (length < 4 && hex_value(at(p)) >= 0) {
+      value = value * 16 + static_cast<std::uint32_t>(hex_value(at(p)));
+      ++p;
+      ++length;
+    }
+    if (at(p) == '.') {
+      if (length == 0) return bad("an IPv4 part is empty");
+      p -= length;
+      if (piece > 6) return bad("an IPv4 tail leaves no room");
+      std::size_t seen = 0;
+      while (p < in.size()) {
+        std::optional<std::uint32_t> v4;
+        if (seen > 0) {
+          if (at(p) == '.' && seen < 4) ++p;
+          else return bad("malformed IPv4 tail");
+        }
+        if (!(at(p) >= '0' && at(p) <= '9')) return bad("malformed IPv4 tail");
+        while (at(p) >= '0' && at(p) <= '9') {
+          const std::uint32_t d = static_cast<std::uint32_t>(at(p) - '0');
+          if (!v4) v4 = d;
+          else if (*v4 == 0) return bad("an IPv4 part has a leading zero");
+          else v4 = *v4 * 10 + d;
+          if (*v4 > 255) return bad("an IPv4 part is above 255");
+          ++p;
+        }
+        a[piece] = static_cast<std::uint16_t>(a[piece] * 0x100 + *v4);
+        ++seen;
+        if (seen == 2 || seen == 4) ++piece;
+      }
+      if (seen != 4) return bad("an IPv4 tail needs four parts");
+      break;
+    }
+    if (at(p) == ':') {
+      ++p;
+      if (p >= in.size()) return bad("ends with a single colon");
+    } else if (p < in.size()) {
+      return bad("unexpected character");
+    }
+    a[piece++] = static_cast<std::uint16_t>(value);
+  }
+  if (compress) {
+    std::size_t swaps = piece - *compress;
+    piece = 7;
+    while (piece != 0 && swaps > 0) {
+      std::swap(a[piece], a[*compress + swaps - 1]);
+      --piece;
+      --swaps;
+    }
+  } else if (piece != 8) {
+    return bad("fewer than eight pieces and no \"::\"");
+  }
+  // Serialise: lowercase hex, the first longest run of two or more zeros as "::".
+  std::size_t best = 8, best_len = 1;
+  for (std::size_t i = 0; i < 8;) {
+    std::size_t j = i;
+    while (j < 8 && a[j] == 0) ++j;
+    if (j - i > best_len) {
+      best = i;
+      best_len = j - i;
+    }
+    i = j == i ? i + 1 : j;
+  }
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out = "[";
+  for (std::size_t i = 0; i < 8; ++i) {
+    if (i == best) {
+      out += i == 0 ? "::" : ":";
+      i += best_len - 1;
+      continue;
+    }
+    std::string h;
+    for (std::uint16_t v = a[i]; v || h.empty(); v = static_cast<std::uint16_t>(v / 16)) h.insert(h.begin(), digits[v % 16]);
+    out += h;
+    if (i != 7) out.push_back(':');
+  }
+  out.push_back(']');
+  return out;
+}
+
+}  // namespace detail::url
+
+/// Parses the host of an http(s) URL (or of a network permission): IPv6 in
+/// brackets, else percent-decoded, ASCII-lowercased, checked for forbidden
+/// characters, IPv4 when its last label is a number, one trailing dot dropped.
+/// Non-ASCII names are refused (aura does not implement IDNA mapping): write
+/// the punycode `xn--` form. Errors are `invalid_argument` naming the host.
+[[nodiscard]] inline result<parsed_host> parse_url_host(std::string_view input) {
+  auto bad = [&](const std::string& why) {
+    return fail(error{errc::invalid_argument, "host \"" + std::string(input) + "\" " + why, {}, {}, {}});
+  };
+  if (input.empty()) return bad("is empty");
+  if (input.front() == '[') {
+    if (input.size() < 2 || input.back() != ']') return bad("has an unclosed '['");
+    auto v6 = detail::url::parse_ipv6(input.substr(1, input.size() - 2));
+    if (!v6) return fail(std::move(v6.error()));
+    return parsed_host{host_kind::ipv6, std::move(*v6)};
+  }
+  std::string host = detail::url::percent_decode(input);
+  for (char& c : host) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x80) {
+      return bad("is not ASCII; aura does not map international names: write its punycode (xn--) form");
+    }
+    if (detail::url::forbidden_in_domain(u)) {
+      return bad(std::string("contains the forbidden character ") +
+                 (u > 0x20 && u < 0x7f ? "'" + std::string(1, c) + "'" : "0x" + std::to_string(u)));
+    }
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  if (host.empty()) return bad("is empty");
+  if (detail::url::ends_in_number(host)) {
+    auto v4 = detail::url::parse_ipv4(host);
+    if (!v4) return fail(std::move(v4.error()));
+    return parsed_host{host_kind::ipv4, std::move(*v4)};
+  }
+  if (host.back() == '.') host.pop_back();  // "example.com." names example.com
+  if (host.empty() || host.front() == '.' || host.find("..") != std::string::npos || host.back() == '.') {
+    return bad("has an empty label");
+  }
+  if (host.size() > 253) return bad("is longer than 253 characters");
+  return parsed_host{host_kind::domain, std::move(host)};
+}
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_URL_HOST_HPP
+// ---- end aura/core/url_host.hpp
+
+namespace aura {
+
+/// Longest URL aura parses: longer input is `limit_exceeded`.
+inline constexpr std::size_t max_url_length = 64 * 1024;
+
+/// A parsed http or https URL in canonical form.
+struct http_url {
+  std::string scheme;    ///< "http" or "https"
+  std::string username;  ///< percent-encoded, usually empty
+  std::string password;  ///< percent-encoded, usually empty
+  parsed_host host;
+  std::optional<std::uint16_t> port;  ///< only when not the scheme's default
+  std::string path = "/";             ///< percent-encoded, always starts with '/'
+  std::optional<std::string> query;   ///< without '?', percent-encoded
+  std::optional<std::string> fragment;  ///< without '#'; never sent
+
+  [[nodiscard]] std::uint16_t default_port() const noexcept { return scheme == "https" ? 443 : 80; }
+  [[nodiscard]] std::uint16_t effective_port() const noexcept { return port ? *port : default_port(); }
+  /// "host" or "host:port" (port only when not the default).
+  [[nodiscard]] std::string authority() const {
+    return port ? host.name + ":" + std::to_string(*port) : host.name;
+  }
+  /// The URL rebuilt from its parts, without the fragment: what the HTTP client receives.
+  [[nodiscard]] std::string href() const {
+    std::string out = scheme + "://";
+    if (!username.empty() || !password.empty()) {
+      out += username;
+      if (!password.empty()) out += ":" + password;
+      out += "@";
+    }
+    out += authority();
+    out += path;
+    if (query) out += "?" + *query;
+    return out;
+  }
+};
+
+namespace detail::url {
+
+[[nodiscard]] constexpr bool is_alpha(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+[[nodiscard]] constexpr bool is_c0_or_space(char c) noexcept { return static_cast<unsigned char>(c) <= 0x20; }
+
+// WHATWG pre-processing: strip leading/trailing C0 controls and spaces, remove tab and newlines.
+[[nodiscard]] inline std::string clean_input(std::string_view in) {
+  while (!in.empty() && is_c0_or_space(in.front())) in.remove_prefix(1);
+  while (!in.empty() && is_c0_or_space(in.back())) in.remove_suffix(1);
+  std::string out;
+  out.reserve(in.size());
+  for (char c : in) {
+    if (c != '\t' && c != '\n' && c != '\r') out.push_back(c);
+  }
+  return out;
+}
+
+// The scheme ("http"), lowercased, when `in` starts with one followed by ':'.
+[[nodiscard]] inline std::optional<std::string> scheme_of(std::string_view in) {
+  if (in.empty() || !is_alpha(in[0])) return std::nullopt;
+  std::size_t i = 1;
+  while (i < in.size() && (is_alpha(in[i]) || (in[i] >= '0' && in[i] <= '9') || in[i] == '+' || in[i] == '-' ||
+                           in[i] == '.')) {
+    ++i;
+  }
+  if (i >= in.size() || in[i] != ':') return std::nullopt;
+  std::string s(in.substr(0, i));
+  for (char& c : s) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return s;
+}
+
+enum class encode_set : std::uint8_t { path, query, userinfo };
+
+[[nodiscard]] constexpr bool needs_encoding(unsigned char c, encode_set set) noexcept {
+  if (c <= 0x20 || c >= 0x7f) return true;  // C0 controls, space, DEL and every non-ASCII byte
+  switch (c) {
+    case '"': case '#': case '<': case '>': return true;
+    case '\'': return set == encode_set::query;
+    case '?': case '`': case '{': case '}': return set != encode_set::query;
+    case '/': case ':': case ';': case '=': case '@': case '[': case '\\': case ']': case '^': case '|':
+      return set == encode_set::userinfo;
+    default: return false;
+  }
+}
+
+inline void append_encoded(std::string& out, std::string_view in, encode_set set) {
+  static constexpr char digits[] = "0123456789ABCDEF";
+  for (char ch : in) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (needs_encoding(c, set)) {
+      out.push_back('%');
+      out.push_back(digits[c >> 4]);
+      out.push_back(digits[c & 15]);
+    } else {
+      out.push_back(ch);
+    }
+  }
+}
+
+[[nodiscard]] inline bool ascii_iequal(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+[[nodiscard]] inline bool single_dot(std::string_view s) noexcept { return s == "." || ascii_iequal(s, "%2e"); }
+[[nodiscard]] inline bool double_dot(std::string_view s) noexcept {
+  return s == ".." || ascii_iequal(s, ".%2e") || ascii_iequal(s, "%2e.") || ascii_iequal(s, "%2e%2e");
+}
+
+// A special URL's path: `\` is `/`, dot segments resolved, segments percent-encoded.
+[[nodiscard]] inline std::string normalise_path(std::string_view raw) {
+  std::size_t start = 0;
+  if (!raw.empty() && (raw[0] == '/' || raw[0] == '\\')) start = 1;
+  std::string path;  // built as "/seg/seg"
+  while (true) {
+    std::size_t end = start;
+    while (end < raw.size() && raw[end] != '/' && raw[end] != '\\') ++end;
+    const std::string_view seg = raw.substr(start, end - start);
+    const bool last = end >= raw.size();
+    if (double_dot(seg)) {
+      const auto slash = path.rfind('/');
+      path.erase(slash == std::string::npos ? 0 : slash);
+      if (last) path.push_back('/');
+    } else if (single_dot(seg)) {
+      if (last) path.push_back('/');
+    } else {
+      path.push_back('/');
+      append_encoded(path, seg, encode_set::path);
+    }
+    if (last) break;
+    start = end + 1;
+  }
+  if (path.empty()) path = "/";
+  return path;
+}
+
+}  // namespace detail::url
+
+/// Parses an absolute http or https URL. Errors: `limit_exceeded` for a URL
+/// over max_url_length, `permission_denied` for any other scheme (file:,
+/// gopher:, ftp:, data:, ws: ...: plugins reach only http and https),
+/// `invalid_argument` for everything that is not a URL (the message says what).
+[[nodiscard]] inline result<http_url> parse_http_url(std::string_view input) {
+  namespace u = detail::url;
+  if (input.size() > max_url_length) {
+    return fail(errc::limit_exceeded,
+                "URL is " + std::to_string(input.size()) + " bytes, above the " + std::to_string(max_url_length) +
+                    "-byte limit");
+  }
+  const std::string text = u::clean_input(input);
+  auto bad = [&](const std::string& why) {
+    return fail(errc::invalid_argument, "URL \"" + text + "\" " + why);
+  };
+  auto scheme = u::scheme_of(text);
+  if (!scheme) return bad("is not absolute: it has no scheme (write http:// or https://)");
+  if (*scheme != "http" && *scheme != "https") {
+    return fail(errc::permission_denied, "URL scheme \"" + *scheme + ":\" is not allowed: plugins may reach only http and https URLs");
+  }
+  http_url out;
+  out.scheme = *scheme;
+  std::string_view rest(text);
+  rest.remove_prefix(scheme->size() + 1);
+  while (!rest.empty() && (rest.front() == '/' || rest.front() == '\\')) rest.remove_prefix(1);
+
+  const auto authority_end = rest.find_first_of("/\\?#");
+  std::string_view authority = rest.substr(0, authority_end);
+  rest.remove_prefix(authority_end == std::string_view::npos ? rest.size() : authority_end);
+
+  if (const auto at = authority.rfind('@'); at != std::string_view::npos) {
+    const std::string_view credentials = authority.substr(0, at);
+    const auto colon = credentials.find(':');
+    u::append_encoded(out.username, credentials.substr(0, colon), u::encode_set::userinfo);
+    if (colon != std::string_view::npos) {
+      u::append_encoded(out.password, credentials.substr(colon + 1), u::encode_set::userinfo);
+    }
+    authority.remove_prefix(at + 1);
+    if (authority.empty()) return bad("has credentials but no host");
+  }
+  // host[:port]; a ':' inside [...] belongs to an IPv6 address.
+  std::string_view host_text = authority;
+  std::optional<std::string_view> port_text;
+  {
+    bool in_brackets = false;
+    for (std::size_t i = 0; i < authority.size(); ++i) {
+      if (authority[i] == '[') in_brackets = true;
+      if (authority[i] == ']') in_brackets = false;
+      if (authority[i] == ':' && !in_brackets) {
+        host_text = authority.substr(0, i);
+        port_text = authority.substr(i + 1);
+        break;
+      }
+    }
+  }
+  if (host_text.empty()) return bad("has no host");
+  auto host = parse_url_host(host_text);
+  if (!host) return bad("has a bad host: " + host.error().message);
+  out.host = std::move(*host);
+  if (port_text && !port_text->empty()) {
+    std::uint32_t port = 0;
+    for (char c : *port_text) {
+      if (c < '0' || c > '9') return bad("has a port that is not a number: \"" + std::string(*port_text) + "\"");
+      port = port * 10 + static_cast<std::uint32_t>(c - '0');
+      if (port > 65535) return bad("has a port above 65535: \"" + std::string(*port_text) + "\"");
+    }
+    if (port != out.default_port()) out.port = static_cast<std::uint16_t>(port);
+  }
+
+  const auto query_at = rest.find_first_of("?#");
+  out.path = u::normalise_path(rest.substr(0, query_at));
+  rest.remove_prefix(query_at == std::string_view::npos ? rest.size() : query_at);
+  if (!rest.empty() && rest.front() == '?') {
+    const auto hash = rest.find('#');
+    out.query.emplace();
+    u::append_encoded(*out.query, rest.substr(1, hash == std::string_view::npos ? std::string_view::npos : hash - 1),
+                      u::encode_set::query);
+    rest.remove_prefix(hash == std::string_view::npos ? rest.size() : hash);
+  }
+  if (!rest.empty() && rest.front() == '#') out.fragment = std::string(rest.substr(1));
+  return out;
+}
+
+/// Resolves `reference` (a redirect's Location, absolute or relative) against
+/// `base`, by the WHATWG rules for special URLs, and parses the result.
+[[nodiscard]] inline result<http_url> resolve_http_url(const http_url& base, std::string_view reference) {
+  namespace u = detail::url;
+  if (reference.size() > max_url_length) return parse_http_url(reference);  // the same limit error
+  const std::string ref = u::clean_input(reference);
+  auto scheme = u::scheme_of(ref);
+  std::string_view rest(ref);
+  if (scheme && *scheme == base.scheme) {
+    // Same scheme as the base: what follows is read as relative ("https:x",
+    // "https:/x" keep the base's host; "https://x" has its own authority).
+    rest.remove_prefix(scheme->size() + 1);
+  } else if (scheme) {
+    return parse_http_url(ref);
+  }
+  std::string origin = base.scheme + "://";
+  if (!base.username.empty() || !base.password.empty()) {
+    origin += base.username + (base.password.empty() ? "" : ":" + base.password) + "@";
+  }
+  origin += base.authority();
+  if (rest.size() >= 2 && (rest[0] == '/' || rest[0] == '\\') && (rest[1] == '/' || rest[1] == '\\')) {
+    return parse_http_url(base.scheme + ":" + std::string(rest));  // scheme-relative: a new authority
+  }
+  if (!rest.empty() && (rest.front() == '/' || rest.front() == '\\')) return parse_http_url(origin + std::string(rest));
+  if (rest.empty()) return parse_http_url(origin + base.path + (base.query ? "?" + *base.query : std::string()));
+  if (rest.front() == '?') return parse_http_url(origin + base.path + std::string(rest));
+  if (rest.front() == '#') {
+    return parse_http_url(origin + base.path + (base.query ? "?" + *base.query : std::string()) + std::string(rest));
+  }
+  const auto dir = base.path.substr(0, base.path.rfind('/') + 1);
+  return parse_http_url(origin + dir + std::string(rest));
+}
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_URL_HPP
+// ---- end aura/core/url.hpp
+
+namespace aura {
+
+struct network_rule {
+  enum class host_match : std::uint8_t { exact, subdomains, any };
+  std::string scheme;  ///< "http", "https", or empty: either
+  host_match match = host_match::exact;
+  parsed_host host;    ///< the host (exact) or the parent domain (subdomains)
+  std::optional<std::uint16_t> port;  ///< none: the URL's default port only
+  bool any_port = false;
+  std::string path_prefix = "/";
+
+  [[nodiscard]] bool matches(const http_url& url) const noexcept {
+    if (!scheme.empty() && url.scheme != scheme) return false;
+    switch (match) {
+      case host_match::any: break;
+      case host_match::exact:
+        if (url.host != host) return false;
+        break;
+      case host_match::subdomains: {
+        const std::string& h = url.host.name;
+        const std::string& parent = host.name;
+        if (url.host.kind != host_kind::domain || h.size() <= parent.size() + 1) return false;
+        if (h.compare(h.size() - parent.size(), parent.size(), parent) != 0) return false;
+        if (h[h.size() - parent.size() - 1] != '.') return false;
+        break;
+      }
+    }
+    if (!any_port) {
+      if (port ? url.effective_port() != *port : url.port.has_value()) return false;
+    }
+    return path_matches(url.path);
+  }
+
+  [[nodiscard]] bool path_matches(const std::string& path) const noexcept {
+    if (path_prefix == "/") return true;
+    if (path.compare(0, path_prefix.size(), path_prefix) != 0) return false;
+    return path.size() == path_prefix.size() || path_prefix.back() == '/' || path[path_prefix.size()] == '/';
+  }
+};
+
+/// Parses a `network` permission entry. Errors are `invalid_argument` saying
+/// why the entry can never match.
+[[nodiscard]] inline result<network_rule> parse_network_rule(std::string_view entry) {
+  auto never = [&](const std::string& why) {
+    return fail(errc::invalid_argument, "network permission \"" + std::string(entry) + "\" can never match: " + why);
+  };
+  if (entry.empty()) return never("it is empty");
+  for (char c : entry) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u == 0x7f) return never("it contains a space or control character");
+    if (c == '\\' || c == '?' || c == '#' || c == '@') {
+      return never(std::string("it contains '") + c + "' (an entry is [scheme://]host[:port][/path])");
+    }
+  }
+  network_rule rule;
+  std::string_view rest = entry;
+  if (const auto sep = rest.find("://"); sep != std::string_view::npos) {
+    auto scheme = detail::url::scheme_of(std::string(rest.substr(0, sep + 1)));
+    if (!scheme || (*scheme != "http" && *scheme != "https")) {
+      return never("the scheme \"" + std::string(rest.substr(0, sep)) + "\" is not http or https");
+    }
+    rule.scheme = *scheme;
+    rest.remove_prefix(sep + 3);
+  }
+  const auto slash = rest.find('/');
+  std::string_view authority = rest.substr(0, slash);
+  if (slash != std::string_view::npos) {
+    if (rule.scheme.empty()) return never("a path prefix needs a scheme (write https://host/path)");
+    rule.path_prefix = detail::url::normalise_path(rest.substr(slash));
+  }
+  std::string_view host_text = authority;
+  std::optional<std::string_view> port_text;
+  if (const auto close = authority.rfind(']'), colon = authority.rfind(':');
+      colon != std::string_view::npos && (close == std::string_view::npos || colon > close)) {
+    host_text = authority.substr(0, colon);
+    port_text = authority.substr(colon + 1);
+  }
+  if (host_text.empty()) return never("the host is empty");
+  if (host_text == "*") {
+    rule.match = network_rule::host_match::any;
+  } else {
+    std::string_view name = host_text;
+    if (name.size() > 2 && name.substr(0, 2) == "*.") {
+      rule.match = network_rule::host_match::subdomains;
+      name.remove_prefix(2);
+    }
+    if (name.find('*') != std::string_view::npos) {
+      return never("'*' is allowed only as the whole host or as a leading \"*.\"");
+    }
+    auto host = parse_url_host(name);
+    if (!host) return never(host.error().message);
+    if (rule.match == network_rule::host_match::subdomains && host->kind != host_kind::domain) {
+      return never("\"*.\" needs a domain name after it, not an IP address");
+    }
+    rule.host = std::move(*host);
+  }
+  if (port_text) {
+    if (*port_text == "*") {
+      rule.any_port = true;
+    } else {
+      if (port_text->empty() || port_text->size() > 5) return never("the port is not a number from 1 to 65535");
+      std::uint32_t port = 0;
+      for (char c : *port_text) {
+        if (c < '0' || c > '9') return never("the port is not a number from 1 to 65535");
+        port = port * 10 + static_cast<std::uint32_t>(c - '0');
+      }
+      if (port == 0 || port > 65535) return never("the port is not a number from 1 to 65535");
+      const bool is_default = (rule.scheme == "https" && port == 443) || (rule.scheme == "http" && port == 80);
+      if (!is_default) rule.port = static_cast<std::uint16_t>(port);
+    }
+  }
+  return rule;
+}
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_NETWORK_RULE_HPP
+// ---- end aura/core/network_rule.hpp
+// ---- begin aura/core/storage_limits.hpp
+#ifndef AURA_SI_AURA_CORE_STORAGE_LIMITS_HPP
+#define AURA_SI_AURA_CORE_STORAGE_LIMITS_HPP
+// aura/core/storage_limits.hpp - how much a plugin may keep in its storage,
+// and which keys are keys at all.
+//
+// The host sets caps (plugin::host_options::storage_caps, defaults below); a
+// manifest may ask for less (`[plugin.permissions.storage_quota]`), never for
+// more: a request above a cap is a load error, so a plugin learns at load, not
+// at its first large write, that this host will not hold its data.
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+
+namespace aura {
+
+/// Per-plugin storage caps, each with its default.
+struct storage_limits {
+  std::uint64_t max_bytes = 16ull << 20;       ///< all values together: 16 MiB
+  std::uint64_t max_keys = 1024;               ///< number of keys
+  std::uint64_t max_key_length = 256;          ///< bytes of one key
+  std::uint64_t max_key_depth = 8;             ///< '/'-separated segments of one key
+  std::uint64_t max_value_bytes = 1ull << 20;  ///< one value: 1 MiB
+};
+
+/// What a manifest asks for; an absent field takes the host's cap.
+struct storage_request {
+  std::optional<std::uint64_t> max_bytes, max_keys, max_key_length, max_key_depth, max_value_bytes;
+};
+
+/// The limits a plugin gets: its request where it made one, else the cap.
+/// A request above a cap is `limit_exceeded` naming the field and both values.
+[[nodiscard]] inline result<storage_limits> grant_storage(const storage_request& asked, const storage_limits& cap) {
+  storage_limits out = cap;
+  struct field {
+    const char* name;
+    const std::optional<std::uint64_t>& asked;
+    std::uint64_t cap;
+    std::uint64_t& into;
+  };
+  const field fields[] = {{"max_bytes", asked.max_bytes, cap.max_bytes, out.max_bytes},
+                          {"max_keys", asked.max_keys, cap.max_keys, out.max_keys},
+                          {"max_key_length", asked.max_key_length, cap.max_key_length, out.max_key_length},
+                          {"max_key_depth", asked.max_key_depth, cap.max_key_depth, out.max_key_depth},
+                          {"max_value_bytes", asked.max_value_bytes, cap.max_value_bytes, out.max_value_bytes}};
+  for (const auto& f : fields) {
+    if (!f.asked) continue;
+    if (*f.asked > f.cap) {
+      return fail(errc::limit_exceeded, "storage_quota." + std::string(f.name) + " = " + std::to_string(*f.asked) +
+                                            " is above the host's cap of " + std::to_string(f.cap));
+    }
+    f.into = *f.asked;
+  }
+  return out;
+}
+
+/// Checks that `key` names something a storage can write and read back:
+/// '/'-separated segments, none empty ("dir/", "a//b", "/abs"), none "." or
+/// ".." (those two are `permission_denied`: they would leave the storage), no NUL, control character or '\\', at most `max_key_length` bytes and
+/// `max_key_depth` segments. `invalid_argument` or `limit_exceeded` otherwise.
+[[nodiscard]] inline result<void> check_storage_key(std::string_view key, const storage_limits& limits) {
+  auto bad = [&](errc code, const std::string& why) {
+    std::string shown(key.substr(0, 64));
+    for (char& c : shown) {
+      if (static_cast<unsigned char>(c) < 0x20) c = '?';
+    }
+    return fail(code, "storage key \"" + shown + (key.size() > 64 ? "...\"" : "\"") + " " + why);
+  };
+  if (key.empty()) return fail(errc::invalid_argument, "storage key is empty");
+  if (key.size() > limits.max_key_length) {
+    return bad(errc::limit_exceeded, "is " + std::to_string(key.size()) + " bytes, above the limit of " +
+                                         std::to_string(limits.max_key_length));
+  }
+  std::uint64_t depth = 1;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i <= key.size(); ++i) {
+    if (i < key.size() && key[i] != '/') {
+      const auto c = static_cast<unsigned char>(key[i]);
+      if (c == 0) return bad(errc::invalid_argument, "contains a NUL byte");
+      if (c < 0x20 || c == 0x7f) return bad(errc::invalid_argument, "contains a control character");
+      if (c == '\\') return bad(errc::invalid_argument, "contains '\\' (segments are separated by '/')");
+      continue;
+    }
+    const std::string_view seg = key.substr(start, i - start);
+    if (seg.empty() && i == 0) return bad(errc::permission_denied, "is an absolute path");
+    if (seg.empty()) return bad(errc::invalid_argument, "has an empty segment (a doubled or trailing '/')");
+    if (seg == "..") return bad(errc::permission_denied, "climbs out with \"..\"");
+    if (seg == ".") return bad(errc::invalid_argument, "has a \".\" segment");
+    if (i < key.size()) ++depth;
+    start = i + 1;
+  }
+  if (depth > limits.max_key_depth) {
+    return bad(errc::limit_exceeded, "has " + std::to_string(depth) + " segments, above the limit of " +
+                                         std::to_string(limits.max_key_depth));
+  }
+  return {};
+}
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_STORAGE_LIMITS_HPP
+// ---- end aura/core/storage_limits.hpp
 
 namespace aura {
 
@@ -506,8 +1330,11 @@ enum class env_access : std::uint8_t { none, listed, all };
 /// every event and the `log` and `config` host APIs, nothing else (no network,
 /// storage or environment); `unrestricted()` is the host's own.
 struct permissions {
-  std::vector<std::string> network;                ///< host globs: "api.example.com", "*.corp"
+  /// network_rule entries: "api.example.com", "*.corp.example", "host:8443",
+  /// "https://deploygate.acme.com/api" (core/network_rule.hpp)
+  std::vector<std::string> network;
   storage_scope storage = storage_scope::none;
+  storage_request storage_quota;                   ///< what the plugin asks; the host caps it
   std::vector<std::string> read_events{"*"};       ///< event-name globs a plugin may hook
   std::vector<std::string> call_api{"log", "config"};  ///< host API scopes: log, config, storage, http, clock
   env_access env = env_access::none;
@@ -515,7 +1342,7 @@ struct permissions {
 
   [[nodiscard]] static permissions unrestricted() {
     permissions p;
-    p.network = {"*"};
+    p.network = {"*:*"};
     p.storage = storage_scope::plugin_private;
     p.call_api = {"*"};
     p.env = env_access::all;
@@ -525,7 +1352,15 @@ struct permissions {
   [[nodiscard]] static bool any_match(const std::vector<std::string>& globs, std::string_view name) noexcept {
     return std::any_of(globs.begin(), globs.end(), [&](const std::string& g) { return glob_match(g, name); });
   }
-  [[nodiscard]] bool allows_host(std::string_view host) const noexcept { return any_match(network, host); }
+  /// Whether some `network` entry matches the parsed URL (scheme, host, port,
+  /// path prefix). An entry that does not parse matches nothing; the plugin
+  /// host refuses to load a manifest with one (plugin/sandbox.hpp).
+  [[nodiscard]] bool allows_url(const http_url& url) const {
+    return std::any_of(network.begin(), network.end(), [&](const std::string& entry) {
+      auto rule = parse_network_rule(entry);
+      return rule && rule->matches(url);
+    });
+  }
   [[nodiscard]] bool allows_event(std::string_view event) const noexcept { return any_match(read_events, event); }
   [[nodiscard]] bool allows_api(std::string_view scope) const noexcept { return any_match(call_api, scope); }
   [[nodiscard]] bool allows_env(std::string_view var) const noexcept {
@@ -541,17 +1376,6 @@ struct permissions {
   }
 };
 
-/// The host part of an http(s) URL: "https://user@api.x.com:8443/p" -> "api.x.com".
-[[nodiscard]] inline std::string_view url_host(std::string_view url) noexcept {
-  auto scheme = url.find("://");
-  if (scheme == std::string_view::npos) return {};
-  url.remove_prefix(scheme + 3);
-  url = url.substr(0, url.find_first_of("/?#"));
-  if (auto at = url.rfind('@'); at != std::string_view::npos) url.remove_prefix(at + 1);
-  if (!url.empty() && url.front() == '[') return url.substr(1, url.find(']') - 1);  // IPv6 literal
-  return url.substr(0, url.find(':'));
-}
-
 }  // namespace aura
 #endif  // AURA_SI_AURA_CORE_PERMISSIONS_HPP
 // ---- end aura/core/permissions.hpp
@@ -559,7 +1383,9 @@ struct permissions {
 namespace aura::plugin {
 
 /// How a plugin's hooks run.
-enum class runtime_kind : std::uint8_t { native, process, command, wasm, lua };
+/// `shared_object`: a .so loaded with dlopen through the C ABI of
+/// aura/plugin/c_abi.h (runtimes/shared_object.hpp); it runs in the host's process.
+enum class runtime_kind : std::uint8_t { native, process, command, wasm, lua, shared_object };
 
 [[nodiscard]] constexpr std::string_view to_string(runtime_kind k) noexcept {
   switch (k) {
@@ -568,15 +1394,40 @@ enum class runtime_kind : std::uint8_t { native, process, command, wasm, lua };
     case runtime_kind::command: return "command";
     case runtime_kind::wasm: return "wasm";
     case runtime_kind::lua: return "lua";
+    case runtime_kind::shared_object: return "shared_object";
   }
   return "native";
 }
 
 [[nodiscard]] inline std::optional<runtime_kind> runtime_kind_from(std::string_view s) noexcept {
   for (auto k : {runtime_kind::native, runtime_kind::process, runtime_kind::command, runtime_kind::wasm,
-                 runtime_kind::lua}) {
+                 runtime_kind::lua, runtime_kind::shared_object}) {
     if (to_string(k) == s) return k;
   }
+  return std::nullopt;
+}
+
+/// Where a Lua or WASM plugin's code runs (`isolation` in `[plugin.runtime]`
+/// and in host_options). docs/security.md says what each guarantees.
+enum class isolation_mode : std::uint8_t {
+  host_default,  ///< not said: the host's choice (host_options::isolation, by default `process`)
+  in_process,    ///< "none" / "in-process": in the host, bounded by the runtime's own limits
+  process,       ///< "process": in aura-worker processes, bounded from outside
+};
+
+[[nodiscard]] constexpr std::string_view to_string(isolation_mode m) noexcept {
+  switch (m) {
+    case isolation_mode::host_default: return "host_default";
+    case isolation_mode::in_process: return "in-process";
+    case isolation_mode::process: return "process";
+  }
+  return "host_default";
+}
+
+/// "process", "none" or "in-process"; anything else is nullopt.
+[[nodiscard]] inline std::optional<isolation_mode> isolation_mode_from(std::string_view s) noexcept {
+  if (s == "process") return isolation_mode::process;
+  if (s == "none" || s == "in-process") return isolation_mode::in_process;
   return std::nullopt;
 }
 
@@ -604,6 +1455,14 @@ struct runtime_spec {
   std::string protocol = "aura";
   /// Sandbox limits of wasm and lua plugins (`[plugin.runtime.limits]`); null = the host's defaults.
   nlohmann::json limits;
+  /// The kind as the manifest wrote it when it is one of Naridon Aura's
+  /// language kinds (rust, node, python, binary), all run by the process
+  /// runtime; empty otherwise. `interpreter` is what starts the entrypoint
+  /// ("node", "python3"; empty: the entrypoint is the executable).
+  std::string language;
+  std::string interpreter;
+  /// wasm and lua: where the code runs (`isolation = "process" | "none"`).
+  isolation_mode isolation = isolation_mode::host_default;
 };
 
 /// One `[[plugin.hooks]]` entry.
@@ -628,7 +1487,11 @@ struct command_spec {
   std::vector<std::string> run;      ///< argv; [0] relative to the plugin directory if it names a file there
   nlohmann::json input_schema = nlohmann::json::object();  ///< JSON Schema of the arguments
   std::string schema_file;           ///< `schema` of an mcp_tools entry (relative path), already loaded
+  std::chrono::milliseconds timeout{0};  ///< `timeout_ms`; 0: the caller's default
   std::string required_permission;   ///< Codineer: read-only | workspace-write | danger-full-access
+  /// No `run`: a process plugin serves it in its own JSON-RPC process
+  /// (methods `command` and `tools/call`, docs/protocol.md).
+  [[nodiscard]] bool in_process() const noexcept { return run.empty(); }
   std::string where;
 };
 
@@ -653,6 +1516,9 @@ struct manifest {
   nlohmann::json config = nlohmann::json::object();  ///< `[plugin.config]` defaults
   permissions perms;
   bool default_enabled = true;
+  /// Rustant capabilities the plugin declares (ToolRegistration, HookRegistration,
+  /// FileSystemAccess, NetworkAccess, ShellExecution, SecretAccess).
+  std::vector<std::string> capabilities;
   /// Codineer lifecycle scripts: run at load (Init) and unload (Shutdown).
   std::vector<std::vector<std::string>> on_init, on_shutdown;
 
@@ -695,16 +1561,24 @@ inline constexpr std::string_view aura_manifest_schema = R"json({
         "authors": {"type": "array", "items": {"type": "string"}},
         "license": {"type": "string"},
         "disabled": {"type": "boolean"},
+        "capabilities": {
+          "type": "array",
+          "items": {"enum": ["ToolRegistration", "HookRegistration", "FileSystemAccess", "NetworkAccess",
+                             "ShellExecution", "SecretAccess"]}
+        },
         "runtime": {
           "type": "object",
           "required": ["kind"],
           "additionalProperties": false,
           "properties": {
-            "kind": {"enum": ["native", "process", "command", "wasm", "lua"]},
+            "kind": {"enum": ["native", "process", "command", "wasm", "lua", "shared_object",
+                              "rust", "node", "python", "binary"]},
             "entrypoint": {"type": "string", "minLength": 1},
+            "interpreter": {"type": "string", "minLength": 1},
             "args": {"type": "array", "items": {"type": "string"}},
-            "protocol": {"enum": ["aura", "claude_code"]},
-            "limits": {"type": "object"}
+            "protocol": {"enum": ["aura", "claude_code", "codineer"]},
+            "limits": {"type": "object"},
+            "isolation": {"enum": ["process", "none", "in-process"]}
           }
         },
         "api": {
@@ -741,8 +1615,19 @@ inline constexpr std::string_view aura_manifest_schema = R"json({
           "properties": {
             "network": {"type": "array", "items": {"type": "string", "minLength": 1}},
             "storage": {"enum": ["none", "plugin_private", "repo_readonly", "repo_readwrite"]},
+            "storage_quota": {
+              "type": "object",
+              "additionalProperties": false,
+              "properties": {
+                "max_bytes": {"type": "integer", "minimum": 0},
+                "max_keys": {"type": "integer", "minimum": 0},
+                "max_key_length": {"type": "integer", "minimum": 1},
+                "max_key_depth": {"type": "integer", "minimum": 1},
+                "max_value_bytes": {"type": "integer", "minimum": 0}
+              }
+            },
             "read_events": {"type": "array", "items": {"type": "string", "minLength": 1}},
-            "call_api": {"type": "array", "items": {"enum": ["*", "log", "config", "storage", "http", "clock", "env"]}},
+            "call_api": {"type": "array", "items": {"type": "string", "pattern": "^[A-Za-z0-9_.*-]+(:[A-Za-z0-9_.*-]+)*$"}},
             "env": {
               "anyOf": [
                 {"enum": ["none", "*"]},
@@ -763,23 +1648,25 @@ inline constexpr std::string_view aura_manifest_schema = R"json({
     },
     "command": {
       "type": "object",
-      "required": ["name", "run"],
+      "required": ["name"],
       "additionalProperties": false,
       "properties": {
         "name": {"type": "string", "pattern": "^[A-Za-z0-9_-]+$"},
         "description": {"type": "string"},
-        "run": {"$ref": "#/$defs/argv"}
+        "run": {"$ref": "#/$defs/argv"},
+        "timeout_ms": {"type": "integer", "minimum": 1, "maximum": 600000}
       }
     },
     "tool": {
       "type": "object",
-      "required": ["name", "description", "run"],
+      "required": ["name", "description"],
       "additionalProperties": false,
       "properties": {
         "name": {"type": "string", "pattern": "^[A-Za-z0-9_-]+$"},
         "description": {"type": "string"},
         "schema": {"type": "string", "minLength": 1},
-        "run": {"$ref": "#/$defs/argv"}
+        "run": {"$ref": "#/$defs/argv"},
+        "timeout_ms": {"type": "integer", "minimum": 1, "maximum": 600000}
       }
     }
   }
@@ -885,13 +1772,32 @@ inline constexpr std::string_view codineer_manifest_schema = R"json({
 
 namespace aura::plugin::detail {
 
-/// Reads a whole file; an error names it.
-[[nodiscard]] inline result<std::string> read_file(const std::filesystem::path& file) {
+/// Reads a whole file; an error names it. With `max_bytes` (not 0), a file
+/// larger than that is errc::limit_exceeded before anything is read (and a
+/// file that grows while read is cut off at max_bytes + 1 and refused).
+[[nodiscard]] inline result<std::string> read_file(const std::filesystem::path& file, std::size_t max_bytes = 0) {
+  const auto too_large = [&](const std::string& size) {
+    return fail(errc::limit_exceeded,
+                "\"" + file.string() + "\" is " + size + " bytes, over the limit of " + std::to_string(max_bytes),
+                file.string());
+  };
+  if (max_bytes != 0) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(file, ec);
+    if (!ec && size > max_bytes) return too_large(std::to_string(size));
+  }
   std::ifstream in(file, std::ios::binary);
   if (!in) return fail(errc::io_error, "cannot read \"" + file.string() + "\"", file.string());
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  return buf.str();
+  if (max_bytes == 0) {
+    std::ostringstream buf;
+    buf << in.rdbuf();
+    return buf.str();
+  }
+  std::string text(max_bytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > max_bytes) return too_large("more than " + std::to_string(max_bytes));
+  return text;
 }
 
 /// Splits a command line on blanks; "double quotes" group words.
@@ -1158,6 +2064,7 @@ inline void toml_to_json(const toml::node& node, const std::string& ptr, nlohman
 // lines for every value; a problem with no line of its own takes its parent's.
 
 #include <algorithm>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <set>
@@ -1180,12 +2087,14 @@ inline void toml_to_json(const toml::node& node, const std::string& ptr, nlohman
 // Expressions are parsed once, when a hook is added; a bad one is an error
 // naming the character position. Evaluation reads `aura::facts`.
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cstdlib>
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -1313,8 +2222,55 @@ class predicate_registry {
     return it == entries_.end() ? nullptr : &it->second;
   }
 
+  /// Declares a fact name conditions may read bare (`name`) or compare
+  /// (`name_gt:N`). Declaring any fact closes the vocabulary: from then on a
+  /// name that is neither a predicate nor a declared fact is a parse error
+  /// with a "did you mean" suggestion, instead of a fact that is never set.
+  template <int = 0>
+  predicate_registry& declare_fact(std::string name) {
+    facts_.insert(std::move(name));
+    return *this;
+  }
+  /// Whether the vocabulary is closed (some fact was declared).
+  [[nodiscard]] bool closed() const noexcept { return !facts_.empty(); }
+  [[nodiscard]] bool has_fact(std::string_view name) const { return facts_.find(name) != facts_.end(); }
+
+  /// The known name closest to `name` (edit distance at most 2, or a third of
+  /// its length), or empty.
+  template <int = 0>
+  [[nodiscard]] std::string suggest(std::string_view name) const {
+    std::string best;
+    std::size_t best_d = std::max<std::size_t>(2, name.size() / 3) + 1;
+    auto consider = [&](const std::string& cand) {
+      const std::size_t d = edit_distance(name, cand);
+      if (d < best_d) best_d = d, best = cand;
+    };
+    for (const auto& e : entries_) consider(e.first);
+    for (const auto& f : facts_) {
+      consider(f);
+      consider(f + "_gt");
+      consider(f + "_lt");
+    }
+    return best;
+  }
+
  private:
+  static std::size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+      std::size_t diag = row[0];
+      row[0] = i;
+      for (std::size_t j = 1; j <= b.size(); ++j) {
+        const std::size_t up = row[j];
+        row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+        diag = up;
+      }
+    }
+    return row[b.size()];
+  }
   std::map<std::string, entry, std::less<>> entries_;
+  std::set<std::string, std::less<>> facts_;
 };
 
 template <int = 0>
@@ -1500,7 +2456,16 @@ class condition_parser {
     auto ends_with = [&](std::string_view suffix) {
       return name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
     };
+    // A closed vocabulary (the host declared its facts) names only what it knows.
+    auto unknown = [&](const std::string& what) {
+      pos_ = start;
+      std::string msg = "unknown predicate \"" + what + "\"";
+      if (auto hint = reg_->suggest(what); !hint.empty()) msg += " (did you mean \"" + hint + "\"?)";
+      return error_at(msg);
+    };
+    const bool closed = reg_ && reg_->closed() && !syntax_only_;
     if (ends_with("_gt") || ends_with("_lt")) {
+      if (closed && !reg_->has_fact(name.substr(0, name.size() - 3))) return unknown(name);
       n.kind = ends_with("_gt") ? op::fact_gt : op::fact_lt;
       n.name = name.substr(0, name.size() - 3);
       if (!has_arg) {
@@ -1513,6 +2478,7 @@ class condition_parser {
       }
       return n;
     }
+    if (closed && (has_arg || !reg_->has_fact(name))) return unknown(name);
     if (has_arg && !syntax_only_) {
       pos_ = start;
       return error_at("unknown predicate \"" + name + "\" with an argument");
@@ -1777,6 +2743,102 @@ struct validation_error {
 
 #include <nlohmann/json.hpp>
 
+// ---- begin aura/schema/detail/decimal.hpp
+#ifndef AURA_SI_AURA_SCHEMA_DETAIL_DECIMAL_HPP
+#define AURA_SI_AURA_SCHEMA_DETAIL_DECIMAL_HPP
+// aura/schema/detail/decimal.hpp - `multipleOf` decided exactly.
+//
+// A JSON number reaches us as an int64, a uint64 or a double. A double is
+// read as its shortest round-trip decimal (what std::to_chars prints, so
+// 0.1 is 1e-1 and not 0.1000000000000000055...), which is the text a schema
+// author or an agent wrote in every case where that text fits a double.
+// Value and divisor both become `digits x 10^exponent` with integer digits;
+// "v is a multiple of m" is then an integer divisibility question, answered
+// with modular arithmetic, never a rounded quotient: 99.9999999 is not a
+// multiple of 100, 1e17 is not a multiple of 3, 1e308 is a multiple of 0.5.
+
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <system_error>
+
+namespace aura::schema::detail {
+
+/// `digits x 10^exponent`, digits without trailing zeros (0 is {0, 0}).
+struct decimal {
+  std::uint64_t digits = 0;
+  int exponent = 0;
+};
+
+__extension__ typedef unsigned __int128 uint128_t;  // GCC and Clang; -Wpedantic-clean
+
+[[nodiscard]] inline decimal normalized(std::uint64_t digits, int exponent) noexcept {
+  if (digits == 0) return {0, 0};
+  while (digits % 10 == 0) {
+    digits /= 10;
+    ++exponent;
+  }
+  return {digits, exponent};
+}
+
+/// The shortest round-trip decimal of a finite double, sign dropped.
+[[nodiscard]] inline decimal decimal_of(double d) noexcept {
+  char buf[64];
+  auto r = std::to_chars(buf, buf + sizeof buf, std::fabs(d), std::chars_format::scientific);
+  if (r.ec != std::errc()) return {0, 0};
+  // "d.ddddde+XX": at most 17 significant digits, so they fit a uint64
+  std::uint64_t digits = 0;
+  int fraction_digits = 0;
+  bool after_point = false;
+  const char* p = buf;
+  for (; p != r.ptr && *p != 'e'; ++p) {
+    if (*p == '.') {
+      after_point = true;
+      continue;
+    }
+    digits = digits * 10 + static_cast<std::uint64_t>(*p - '0');
+    if (after_point) ++fraction_digits;
+  }
+  int exponent = 0;
+  if (p != r.ptr) {
+    ++p;  // 'e'
+    bool negative = *p == '-';
+    if (*p == '-' || *p == '+') ++p;
+    for (; p != r.ptr; ++p) exponent = exponent * 10 + (*p - '0');
+    if (negative) exponent = -exponent;
+  }
+  return normalized(digits, exponent - fraction_digits);
+}
+
+/// (10^k) mod m, by squaring.
+[[nodiscard]] inline std::uint64_t pow10_mod(std::uint64_t k, std::uint64_t m) noexcept {
+  uint128_t result = 1 % m, base = 10 % m;
+  while (k > 0) {
+    if ((k & 1) != 0) result = result * base % m;
+    base = base * base % m;
+    k >>= 1;
+  }
+  return static_cast<std::uint64_t>(result);
+}
+
+/// True when value / divisor is an integer, both read as exact decimals.
+[[nodiscard]] inline bool decimal_multiple(decimal value, decimal divisor) noexcept {
+  if (value.digits == 0) return true;
+  if (divisor.digits == 0) return false;
+  const long long k = static_cast<long long>(value.exponent) - divisor.exponent;
+  if (k >= 0) {  // digits_v * 10^k divisible by digits_m?
+    const uint128_t r = static_cast<uint128_t>(value.digits % divisor.digits) *
+                        pow10_mod(static_cast<std::uint64_t>(k), divisor.digits) % divisor.digits;
+    return r == 0;
+  }
+  // digits_v divisible by digits_m * 10^-k: digits_v has no trailing zero,
+  // so 10^-k cannot divide it unless -k is 0 (it is not here)
+  return false;
+}
+
+}  // namespace aura::schema::detail
+#endif  // AURA_SI_AURA_SCHEMA_DETAIL_DECIMAL_HPP
+// ---- end aura/schema/detail/decimal.hpp
 // ---- begin aura/schema/detail/format.hpp
 #ifndef AURA_SI_AURA_SCHEMA_DETAIL_FORMAT_HPP
 #define AURA_SI_AURA_SCHEMA_DETAIL_FORMAT_HPP
@@ -3063,6 +4125,8 @@ struct node {
 
   // numbers
   double minimum = 0, maximum = 0, exclusive_minimum = 0, exclusive_maximum = 0, multiple_of = 0;
+  decimal multiple_exact;          // multipleOf as the decimal its text spells
+  std::uint64_t multiple_int = 0;  // multipleOf when it is an integer (0: it is not, or too big)
 
   // strings
   std::size_t min_length = 0, max_length = no_limit;
@@ -3232,6 +4296,80 @@ inline dialect validator::dialect() const noexcept {
 
 #include <nlohmann/json.hpp>
 
+// ---- begin aura/schema/detail/messages.hpp
+#ifndef AURA_SI_AURA_SCHEMA_DETAIL_MESSAGES_HPP
+#define AURA_SI_AURA_SCHEMA_DETAIL_MESSAGES_HPP
+// aura/schema/detail/messages.hpp - values quoted in validation and compile
+// errors: JSON text, cut to a limit so that a 40 KB string or a 47,000
+// character pattern never floods a message an agent has to read.
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace aura::schema::detail {
+
+/// The longest JSON text of one value a message quotes, in bytes.
+inline constexpr std::size_t quote_limit = 80;
+/// The longest list of allowed values (`enum`) a message spells out.
+inline constexpr std::size_t list_limit = 200;
+
+/// `text` cut to at most `limit` bytes on a UTF-8 boundary, with "..." and
+/// the full length appended when cut.
+[[nodiscard]] inline std::string cut_text(std::string text, std::size_t limit = quote_limit) {
+  if (text.size() <= limit) return text;
+  const std::size_t full = text.size();
+  std::size_t end = limit;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;  // not inside a code point
+  text.resize(end);
+  text += "... (" + std::to_string(full) + " bytes)";
+  return text;
+}
+
+/// A value as JSON text, cut to the limit. A string that is not UTF-8 (built
+/// in code, not parsed) shows U+FFFD instead of throwing.
+template <class Json>
+[[nodiscard]] std::string shown(const Json& j, std::size_t limit = quote_limit) {
+  return cut_text(j.dump(-1, ' ', false, Json::error_handler_t::replace), limit);
+}
+
+/// `["c", "f"]`, each value cut, the list cut after `list_limit` bytes.
+template <class Json>
+[[nodiscard]] std::string shown_list(const std::vector<Json>& values) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    std::string item = shown(values[i], 40);
+    if (out.size() + item.size() > list_limit) {
+      out += "... (" + std::to_string(values.size() - i) + " more)";
+      break;
+    }
+    if (i > 0) out += ", ";
+    out += item;
+  }
+  return out + "]";
+}
+
+/// A schema limit as written: integers without a fraction.
+template <class Json>
+[[nodiscard]] std::string shown_number(double d) {
+  Json j = d;
+  if (std::floor(d) == d && std::fabs(d) < 9.0e15) j = static_cast<std::int64_t>(d);
+  return j.dump();
+}
+
+/// "1 item" / "3 items".
+[[nodiscard]] inline std::string counted(std::size_t n, std::string_view noun) {
+  std::string out = std::to_string(n) + " " + std::string(noun);
+  if (n != 1) out += 's';
+  return out;
+}
+
+}  // namespace aura::schema::detail
+#endif  // AURA_SI_AURA_SCHEMA_DETAIL_MESSAGES_HPP
+// ---- end aura/schema/detail/messages.hpp
 // ---- begin aura/schema/detail/uri.hpp
 #ifndef AURA_SI_AURA_SCHEMA_DETAIL_URI_HPP
 #define AURA_SI_AURA_SCHEMA_DETAIL_URI_HPP
@@ -3618,17 +4756,24 @@ template <class Json>
   return n;
 }
 
+/// `multipleOf`, exactly (decimal.hpp): integers by one modulo when the
+/// divisor is an integer too, everything else as decimals.
 template <class Json>
-[[nodiscard]] bool is_multiple_of(const Json& v, double m) noexcept {
-  if (v.is_number_integer() && std::floor(m) == m && std::fabs(m) < 9.0e15) {
-    auto mi = static_cast<std::int64_t>(m);
-    if (v.is_number_unsigned()) return v.template get<std::uint64_t>() % static_cast<std::uint64_t>(mi) == 0;
-    return v.template get<std::int64_t>() % mi == 0;
+[[nodiscard]] bool is_multiple_of(const Json& v, const node& n) noexcept {
+  if (v.is_number_integer()) {
+    std::uint64_t magnitude;
+    if (v.is_number_unsigned()) {
+      magnitude = *v.template get_ptr<const typename Json::number_unsigned_t*>();
+    } else {
+      const std::int64_t i = *v.template get_ptr<const typename Json::number_integer_t*>();
+      magnitude = i < 0 ? 0 - static_cast<std::uint64_t>(i) : static_cast<std::uint64_t>(i);
+    }
+    if (n.multiple_int != 0) return magnitude % n.multiple_int == 0;
+    return decimal_multiple(normalized(magnitude, 0), n.multiple_exact);
   }
-  double q = v.template get<double>() / m;
-  if (!std::isfinite(q)) return false;
-  // quotients carry rounding error (0.0075 / 0.0001 = 74.99999999999999)
-  return std::fabs(q - std::nearbyint(q)) <= std::max(1e-9, 4 * std::numeric_limits<double>::epsilon() * std::fabs(q));
+  const double d = *v.template get_ptr<const typename Json::number_float_t*>();
+  if (!std::isfinite(d)) return false;
+  return decimal_multiple(decimal_of(d), n.multiple_exact);
 }
 
 /// Instantiated only where `compile()` is: headers that merely include the
@@ -3913,12 +5058,13 @@ class evaluator {
     if ((n.has & h_type) != 0 && (type_bits_of(inst) & n.types) == 0) {
       if constexpr (!R) return false;
       ok = false;
-      add(rep, error_kind::type, "/type", "expected " + type_names(n.types) + ", got " + type_names(type_bits_of(inst)));
+      add(rep, error_kind::type, "/type",
+          "wrong type: expected " + type_names(n.types) + ", got " + instance_type(inst) + " " + shown(inst));
     }
     if ((n.has & h_const) != 0 && !(inst == n.const_value)) {
       if constexpr (!R) return false;
       ok = false;
-      add(rep, error_kind::const_mismatch, "/const", "value must be " + quoted(n.const_value));
+      add(rep, error_kind::const_mismatch, "/const", shown(inst) + " is not the constant " + shown(n.const_value));
     }
     if ((n.has & h_enum) != 0) {
       bool found = false;
@@ -3942,7 +5088,7 @@ class evaluator {
       if (!found) {
         if constexpr (!R) return false;
         ok = false;
-        add(rep, error_kind::enum_mismatch, "/enum", "value is not one of the allowed values");
+        add(rep, error_kind::enum_mismatch, "/enum", shown(inst) + " is not one of " + shown_list(n.enum_values));
       }
     }
     // the one group that applies to this instance's type
@@ -3982,15 +5128,19 @@ class evaluator {
   static std::string* kw(report* rep) noexcept { return rep == nullptr ? nullptr : &rep->keyword; }
   static std::string* at(report* rep) noexcept { return rep == nullptr ? nullptr : &rep->instance; }
 
-  // JSON text of a value for a message; a string that is not UTF-8 (built
-  // in code, not parsed) is shown with U+FFFD instead of throwing.
-  static std::string quoted(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
-
-  static std::string num(double d) {
-    Json j = d;
-    if (std::floor(d) == d && std::fabs(d) < 9.0e15) j = static_cast<std::int64_t>(d);
-    return j.dump();
+  // "integer" for 3 and 3.0, "number" for 3.5: what an agent should change
+  static const char* instance_type(const Json& j) {
+    const std::uint8_t bits = type_bits_of(j);
+    if ((bits & t_integer) != 0) return "integer";
+    if ((bits & t_number) != 0) return "number";
+    if ((bits & t_string) != 0) return "string";
+    if ((bits & t_object) != 0) return "object";
+    if ((bits & t_array) != 0) return "array";
+    if ((bits & t_boolean) != 0) return "boolean";
+    return "null";
   }
+
+  static std::string num(double d) { return shown_number<Json>(d); }
 
   template <bool R>
   bool numbers(const node& n, const Json& inst, report* rep) const {
@@ -3999,22 +5149,28 @@ class evaluator {
     auto check = [&](bool pass, error_kind k, std::string_view keyword, const char* rel, double limit) {
       if (pass) return true;
       ok = false;
-      if constexpr (R) add(rep, k, keyword, std::string("value must be ") + rel + " " + num(limit));
+      if constexpr (R) add(rep, k, keyword, shown(inst) + " is " + rel + " " + num(limit));
       return false;
     };
-    if (n.has_minimum && !check(v >= n.minimum, error_kind::minimum, "/minimum", ">=", n.minimum) && !R) return false;
-    if (n.has_maximum && !check(v <= n.maximum, error_kind::maximum, "/maximum", "<=", n.maximum) && !R) return false;
+    if (n.has_minimum && !check(v >= n.minimum, error_kind::minimum, "/minimum", "less than the minimum", n.minimum) && !R)
+      return false;
+    if (n.has_maximum &&
+        !check(v <= n.maximum, error_kind::maximum, "/maximum", "greater than the maximum", n.maximum) && !R)
+      return false;
     if (n.has_xmin &&
-        !check(v > n.exclusive_minimum, error_kind::exclusive_minimum, "/exclusiveMinimum", ">", n.exclusive_minimum) &&
+        !check(v > n.exclusive_minimum, error_kind::exclusive_minimum, "/exclusiveMinimum",
+               "not greater than the exclusive minimum", n.exclusive_minimum) &&
         !R)
       return false;
     if (n.has_xmax &&
-        !check(v < n.exclusive_maximum, error_kind::exclusive_maximum, "/exclusiveMaximum", "<", n.exclusive_maximum) &&
+        !check(v < n.exclusive_maximum, error_kind::exclusive_maximum, "/exclusiveMaximum",
+               "not less than the exclusive maximum", n.exclusive_maximum) &&
         !R)
       return false;
-    if (n.has_multiple && !is_multiple_of(inst, n.multiple_of)) {
+    if (n.has_multiple && !is_multiple_of(inst, n)) {
       ok = false;
-      if constexpr (R) add(rep, error_kind::multiple_of, "/multipleOf", "value must be a multiple of " + num(n.multiple_of));
+      if constexpr (R)
+        add(rep, error_kind::multiple_of, "/multipleOf", shown(inst) + " is not a multiple of " + num(n.multiple_of));
     }
     return ok;
   }
@@ -4033,24 +5189,25 @@ class evaluator {
         if constexpr (!R) return false;
         ok = false;
         add(rep, error_kind::min_length, "/minLength",
-            "string is shorter than " + std::to_string(n.min_length) + " characters");
+            shown(inst) + " is shorter than the minimum length " + std::to_string(n.min_length));
       }
       if (len > n.max_length) {
         if constexpr (!R) return false;
         ok = false;
         add(rep, error_kind::max_length, "/maxLength",
-            "string is longer than " + std::to_string(n.max_length) + " characters");
+            shown(inst) + " is longer than the maximum length " + std::to_string(n.max_length));
       }
     }
     if (n.pattern != std::numeric_limits<std::uint32_t>::max() && !t_.regexes[n.pattern].search(s)) {
       if constexpr (!R) return false;
       ok = false;
-      add(rep, error_kind::pattern, "/pattern", "string does not match pattern " + quoted(Json(n.pattern_source)));
+      add(rep, error_kind::pattern, "/pattern",
+          shown(inst) + " does not match the pattern " + shown(Json(n.pattern_source)));
     }
     if (n.assert_format && !check_format(n.format, s)) {
       if constexpr (!R) return false;
       ok = false;
-      add(rep, error_kind::format, "/format", "string is not a valid " + n.format_name);
+      add(rep, error_kind::format, "/format", shown(inst) + " is not a valid " + n.format_name);
     }
     return ok;
   }
@@ -4064,12 +5221,14 @@ class evaluator {
     if (size < n.min_items) {
       if constexpr (!R) return false;
       ok = false;
-      add(rep, error_kind::min_items, "/minItems", "array has fewer than " + std::to_string(n.min_items) + " items");
+      add(rep, error_kind::min_items, "/minItems",
+          "array has " + counted(size, "item") + ", fewer than the minimum " + std::to_string(n.min_items));
     }
     if (size > n.max_items) {
       if constexpr (!R) return false;
       ok = false;
-      add(rep, error_kind::max_items, "/maxItems", "array has more than " + std::to_string(n.max_items) + " items");
+      add(rep, error_kind::max_items, "/maxItems",
+          "array has " + counted(size, "item") + ", more than the maximum " + std::to_string(n.max_items));
     }
     if (n.unique_items && size > 1) {
       std::size_t first = 0, second = 0;
@@ -4176,13 +5335,13 @@ class evaluator {
       if constexpr (!R) return false;
       ok = false;
       add(rep, error_kind::min_properties, "/minProperties",
-          "object has fewer than " + std::to_string(n.min_properties) + " properties");
+          "object has " + std::to_string(size) + " properties, fewer than the minimum " + std::to_string(n.min_properties));
     }
     if (size > n.max_properties) {
       if constexpr (!R) return false;
       ok = false;
       add(rep, error_kind::max_properties, "/maxProperties",
-          "object has more than " + std::to_string(n.max_properties) + " properties");
+          "object has " + std::to_string(size) + " properties, more than the maximum " + std::to_string(n.max_properties));
     }
     for (const auto& name : n.required_extra) {
       if (obj.find(name) == obj.end()) {
@@ -4199,7 +5358,7 @@ class evaluator {
           if constexpr (!R) return false;
           ok = false;
           add(rep, error_kind::dependent_required, n.dependent_required_keyword,
-              "property " + quoted(Json(dep.name)) + " requires property " + quoted(Json(name)));
+              "property " + shown(Json(dep.name)) + " requires property " + shown(Json(name)));
         }
       }
     }
@@ -4243,7 +5402,7 @@ class evaluator {
             ok = false;
             path_push<R> p(at(rep), "/", key);
             add(rep, error_kind::additional_properties, "/additionalProperties",
-                "property " + quoted(Json(key)) + " is not allowed");
+                "additional property " + shown(Json(key)) + " is not allowed");
           } else {
             path_push<R> k(kw(rep), "/additionalProperties");
             path_push<R> p(at(rep), "/", key);
@@ -4268,7 +5427,7 @@ class evaluator {
           if constexpr (!R) return false;
           ok = false;
           add(rep, error_kind::property_names, "/propertyNames",
-              "property name " + quoted(name) + " does not match the propertyNames schema");
+              "property name " + shown(name) + " does not match the propertyNames schema");
         }
       }
     }
@@ -4296,7 +5455,7 @@ class evaluator {
     if constexpr (R) {
       for (const auto& name : n.required)
         if (inst.find(name) == inst.end())
-          add(rep, error_kind::required, "/required", "missing required property " + quoted(Json(name)));
+          add(rep, error_kind::required, "/required", "missing required property " + shown(Json(name)));
     }
   }
 
@@ -4346,6 +5505,91 @@ class evaluator {
     return valid;
   }
 
+  // ---- anyOf / oneOf failures: the closest branch's own errors ----------
+  // A tagged union's branches each pin one property (`const`, or an `enum`
+  // of one value); the instance's value of it says which branch was meant.
+  struct discriminator {
+    const std::string* name;
+    const Json* value;
+  };
+  void discriminators(node_id id, std::vector<discriminator>& out, int hops = 0) const {
+    if (hops > 8) return;
+    const node& b = t_.nodes[id];
+    for (const auto& p : b.properties) {
+      const node& c = t_.nodes[p.schema];
+      if ((c.has & h_const) != 0) out.push_back({&p.name, &c.const_value});
+      else if ((c.has & h_enum) != 0 && c.enum_values.size() == 1) out.push_back({&p.name, &c.enum_values[0]});
+    }
+    if (b.ref != no_node) discriminators(b.ref, out, hops + 1);
+    for (node_id a : b.all_of) discriminators(a, out, hops + 1);
+  }
+
+  // Records the branch that came closest: the one whose discriminator the
+  // instance matches, else the one with the fewest errors (a branch of the
+  // wrong type counts as farthest). Its errors follow one summary error.
+  void report_closest(const std::vector<node_id>& branches, std::string_view keyword, error_kind kind,
+                      const Json& inst, const scope_frame* scope, report* rep, unsigned depth) const {
+    const std::string group(keyword.substr(1, keyword.size() - 2));  // "anyOf"
+    std::size_t best = branches.size();
+    std::string why;
+    if (inst.is_object()) {
+      std::vector<std::string> tags;  // "name": value of every branch, for the message
+      const std::string* tag_name = nullptr;
+      for (std::size_t i = 0; i < branches.size() && best == branches.size(); ++i) {
+        std::vector<discriminator> ds;
+        discriminators(branches[i], ds);
+        bool present = false, equal = true;
+        for (const auto& d : ds) {
+          auto it = inst.find(*d.name);
+          if (it == inst.end()) continue;
+          present = true;
+          tag_name = d.name;
+          tags.push_back(shown(*d.value, 40));
+          equal = equal && *it == *d.value;
+        }
+        if (present && equal) {
+          best = i;
+          why = " (its discriminator " + shown(Json(*tag_name)) + " matches)";
+        }
+      }
+      if (best == branches.size() && tag_name != nullptr) {
+        std::string allowed;
+        for (std::size_t i = 0; i < tags.size(); ++i) allowed += (i == 0 ? "" : ", ") + tags[i];
+        add(rep, kind, std::string(keyword.substr(0, keyword.size() - 1)),
+            "value matches none of the " + group + " schemas: property " + shown(Json(*tag_name)) + " is " +
+                shown(inst.at(*tag_name)) + ", expected one of [" + cut_text(allowed, list_limit) + "]");
+        return;
+      }
+    }
+    std::vector<std::vector<validation_error>> found(branches.size());
+    auto run = [&](std::size_t i) {
+      report mine{&found[i], rep->instance, rep->keyword};
+      path_push<true> k(&mine.keyword, keyword, i);
+      (void)eval<true>(branches[i], inst, scope, nullptr, &mine, depth + 1);
+    };
+    if (best != branches.size()) {
+      run(best);
+    } else {
+      std::size_t best_score = std::numeric_limits<std::size_t>::max();
+      for (std::size_t i = 0; i < branches.size(); ++i) {
+        run(i);
+        std::size_t score = found[i].size();
+        for (const auto& e : found[i])
+          if (e.kind == error_kind::type && e.instance_location == rep->instance) score += 1000;  // wrong kind of value
+        if (score < best_score) {
+          best_score = score;
+          best = i;
+        }
+      }
+    }
+    auto& errors = found[best];
+    std::string first = errors.empty() ? std::string("it fails") : "it fails: " + errors.front().message;
+    add(rep, kind, std::string(keyword.substr(0, keyword.size() - 1)),
+        "value matches none of the " + std::to_string(branches.size()) + " " + group + " schemas; the closest is " +
+            group + "/" + std::to_string(best) + why + " and " + first);
+    for (auto& e : errors) rep->out->push_back(std::move(e));
+  }
+
   template <bool R>
   bool in_place(const node& n, const Json& inst, const scope_frame* scope, annotations* sink, report* rep,
                 unsigned depth) const {
@@ -4368,7 +5612,7 @@ class evaluator {
       if (!any) {
         if constexpr (!R) return false;
         ok = false;
-        add(rep, error_kind::any_of, "/anyOf", "value matches none of the anyOf schemas");
+        if constexpr (R) report_closest(n.any_of, "/anyOf/", error_kind::any_of, inst, scope, rep, depth);
       }
     }
     if (!n.one_of.empty()) {
@@ -4383,9 +5627,14 @@ class evaluator {
       if (count != 1) {
         if constexpr (!R) return false;
         ok = false;
-        add(rep, error_kind::one_of, "/oneOf",
-            count == 0 ? std::string("value matches none of the oneOf schemas")
-                       : "value matches oneOf schemas " + std::to_string(first) + " and " + std::to_string(second));
+        if constexpr (R) {
+          if (count == 0)
+            report_closest(n.one_of, "/oneOf/", error_kind::one_of, inst, scope, rep, depth);
+          else
+            add(rep, error_kind::one_of, "/oneOf",
+                "value matches more than one oneOf schema (" + std::to_string(first) + " and " +
+                    std::to_string(second) + "); it must match exactly one");
+        }
       }
     }
     if (n.not_schema != no_node && eval<false>(n.not_schema, inst, scope, nullptr, nullptr, depth + 1)) {
@@ -4428,7 +5677,7 @@ class evaluator {
             if constexpr (!R) return false;
             ok = false;
             add(rep, error_kind::unevaluated_properties, "/unevaluatedProperties",
-                "property " + quoted(Json(it.key())) + " is not allowed (unevaluated)");
+                "property " + shown(Json(it.key())) + " is not allowed (not evaluated by any keyword)");
             continue;
           }
           path_push<R> k(kw(rep), "/unevaluatedProperties");
@@ -5149,7 +6398,7 @@ class compiler {
   std::uint32_t compile_regex(const std::string& source, std::uint32_t doc, const std::string& p) {
     regex re;
     std::string err;
-    if (!re.compile(source, opts_.regex, err)) fail(doc, p, "invalid regex " + Json(source).dump() + ": " + err);
+    if (!re.compile(source, opts_.regex, err)) fail(doc, p, "invalid regex " + shown(Json(source)) + ": " + err);
     t_.regexes.push_back(std::move(re));
     return static_cast<std::uint32_t>(t_.regexes.size() - 1);
   }
@@ -5243,6 +6492,19 @@ class compiler {
       num_kw("exclusiveMaximum", n.has_xmax, n.exclusive_maximum);
       num_kw("multipleOf", n.has_multiple, n.multiple_of);
       if (n.has_multiple && !(n.multiple_of > 0)) fail(doc, child(ptr, "multipleOf"), "multipleOf must be greater than 0");
+      if (n.has_multiple) {
+        const Json& m = *find("multipleOf");
+        if (m.is_number_unsigned() || m.is_number_integer()) {
+          n.multiple_int = m.is_number_unsigned() ? m.template get<std::uint64_t>()
+                                                  : static_cast<std::uint64_t>(m.template get<std::int64_t>());
+          n.multiple_exact = normalized(n.multiple_int, 0);
+        } else {
+          n.multiple_exact = decimal_of(n.multiple_of);
+          // an integral float below 2^64 is an integer divisor too
+          if (n.multiple_exact.exponent >= 0 && n.multiple_of < 1.8e19)
+            n.multiple_int = static_cast<std::uint64_t>(n.multiple_of);
+        }
+      }
       auto count_kw = [&](const char* k, std::size_t& into, std::uint32_t group) {
         if (auto v = find(k); v != end) {
           into = count(*v, doc, child(ptr, k));
@@ -5510,6 +6772,12 @@ template <class Json = nlohmann::json, std::enable_if_t<std::is_same_v<Json, nlo
 
 namespace aura::plugin {
 
+/// Largest manifest (or schema file a manifest names) the reader accepts: a
+/// manifest is a few kilobytes; a larger file is refused, naming it, before
+/// it is read (a 50 MB manifest cost 14 s and 250 MB of memory).
+inline constexpr std::size_t max_manifest_bytes = std::size_t{1} << 20;
+
+
 /// Manifest file names, in the order a plugin directory is searched.
 inline constexpr std::string_view manifest_toml_name = "aura-plugin.toml";
 inline constexpr std::string_view manifest_json_name = "aura-plugin.json";
@@ -5612,7 +6880,24 @@ class problem_list {
 
 inline void read_permissions(const nlohmann::json& p, const std::string& ptr, permissions& out, problem_list& problems) {
   out = permissions{};
-  if (auto it = p.find("network"); it != p.end()) out.network = it->get<std::vector<std::string>>();
+  if (auto it = p.find("network"); it != p.end()) {
+    out.network = it->get<std::vector<std::string>>();
+    for (std::size_t i = 0; i < out.network.size(); ++i) {
+      if (auto rule = parse_network_rule(out.network[i]); !rule) {
+        problems.add(errc::load_error, ptr + "/network/" + std::to_string(i), rule.error().message);
+      }
+    }
+  }
+  if (auto q = p.find("storage_quota"); q != p.end()) {
+    auto field = [&](const char* name, std::optional<std::uint64_t>& into) {
+      if (auto f = q->find(name); f != q->end()) into = f->get<std::uint64_t>();
+    };
+    field("max_bytes", out.storage_quota.max_bytes);
+    field("max_keys", out.storage_quota.max_keys);
+    field("max_key_length", out.storage_quota.max_key_length);
+    field("max_key_depth", out.storage_quota.max_key_depth);
+    field("max_value_bytes", out.storage_quota.max_value_bytes);
+  }
   if (auto it = p.find("storage"); it != p.end()) {
     const auto s = it->get<std::string>();
     out.storage = s == "plugin_private" ? storage_scope::plugin_private
@@ -5623,12 +6908,15 @@ inline void read_permissions(const nlohmann::json& p, const std::string& ptr, pe
   }
   if (auto it = p.find("read_events"); it != p.end()) out.read_events = it->get<std::vector<std::string>>();
   if (auto it = p.find("call_api"); it != p.end()) {
+    // Free-form scopes: aura's own (log, config, storage, http, clock, env) and
+    // any the host declares (host_options::api_scopes, checked at load).
     out.call_api = it->get<std::vector<std::string>>();
-    if (out.storage != storage_scope::none && !out.allows_api("storage")) {
-      problems.add(errc::invalid_argument, ptr + "/call_api",
-                   "storage is granted but \"storage\" is not in call_api; add it or drop storage");
-    }
+    // A storage grant is its own permission (Naridon Aura lists API scopes in
+    // call_api and storage beside it): granting it grants the storage API.
+    if (out.storage != storage_scope::none && !out.allows_api("storage")) out.call_api.push_back("storage");
   }
+  (void)ptr;
+  (void)problems;
   if (auto it = p.find("env"); it != p.end()) {
     if (it->is_string()) {
       out.env = *it == "*" ? env_access::all : env_access::none;
@@ -5643,6 +6931,36 @@ inline void read_permissions(const nlohmann::json& p, const std::string& ptr, pe
   return s == "fail_closed" || s == "deny" ? failure_policy::fail_closed : failure_policy::fail_open;
 }
 
+/// `[plugin.runtime] kind`: aura's kinds as they are; Naridon Aura's language
+/// kinds onto the process runtime (rust and binary: the entrypoint is the
+/// executable; node: `node <entrypoint>`, the entrypoint defaulting to
+/// package.json's `main`; python: `python3 <entrypoint>`, or the plugin's own
+/// .venv interpreter when it has one). `interpreter` overrides the program.
+inline void read_runtime_kind(const nlohmann::json& rt, manifest& m) {
+  const std::string kind = rt.at("kind").get<std::string>();
+  m.runtime.entrypoint = rt.value("entrypoint", "");
+  if (auto k = runtime_kind_from(kind)) {
+    m.runtime.kind = *k;
+    return;
+  }
+  m.runtime.kind = runtime_kind::process;
+  m.runtime.language = kind;
+  if (kind == "node") {
+    m.runtime.interpreter = "node";
+    if (m.runtime.entrypoint.empty()) {
+      if (auto text = read_file(m.dir / "package.json")) {
+        auto pkg = nlohmann::json::parse(*text, nullptr, false);
+        if (pkg.is_object() && pkg.contains("main") && pkg["main"].is_string()) m.runtime.entrypoint = pkg["main"];
+      }
+    }
+  } else if (kind == "python") {
+    std::error_code ec;
+    const auto venv = m.dir / ".venv" / "bin" / "python3";
+    m.runtime.interpreter = std::filesystem::exists(venv, ec) ? venv.string() : "python3";
+  }
+  if (auto it = rt.find("interpreter"); it != rt.end()) m.runtime.interpreter = it->get<std::string>();
+}
+
 /// Reads a schema-valid aura manifest document into the model.
 inline void read_aura(const nlohmann::json& doc, manifest& m, problem_list& problems) {
   const nlohmann::json& p = doc.at("plugin");
@@ -5653,12 +6971,20 @@ inline void read_aura(const nlohmann::json& doc, manifest& m, problem_list& prob
   m.license = p.value("license", "");
   m.default_enabled = !p.value("disabled", false);
 
+  m.capabilities = p.value("capabilities", std::vector<std::string>{});
   const nlohmann::json& rt = p.at("runtime");
-  m.runtime.kind = *runtime_kind_from(rt.at("kind").get<std::string>());
-  m.runtime.entrypoint = rt.value("entrypoint", "");
+  read_runtime_kind(rt, m);
   m.runtime.args = rt.value("args", std::vector<std::string>{});
   m.runtime.protocol = rt.value("protocol", "aura");
   if (auto lim = rt.find("limits"); lim != rt.end()) m.runtime.limits = *lim;
+  if (auto iso = rt.find("isolation"); iso != rt.end()) {
+    m.runtime.isolation = isolation_mode_from(iso->get<std::string>()).value_or(isolation_mode::host_default);
+    if (m.runtime.kind != runtime_kind::wasm && m.runtime.kind != runtime_kind::lua) {
+      problems.add(errc::invalid_argument, "/plugin/runtime/isolation",
+                   "isolation applies to lua and wasm plugins only (a " + std::string(to_string(m.runtime.kind)) +
+                       " plugin is a process of its own or the host's code)");
+    }
+  }
   if (m.runtime.entrypoint.empty()) {
     if (m.runtime.kind == runtime_kind::native) {
       m.runtime.entrypoint = m.name;  // the factory registered under the plugin's name
@@ -5667,7 +6993,8 @@ inline void read_aura(const nlohmann::json& doc, manifest& m, problem_list& prob
                    "a " + std::string(to_string(m.runtime.kind)) + " plugin needs an entrypoint");
     }
   }
-  if ((m.runtime.kind == runtime_kind::wasm || m.runtime.kind == runtime_kind::lua) && !m.runtime.entrypoint.empty() &&
+  if ((m.runtime.kind == runtime_kind::wasm || m.runtime.kind == runtime_kind::lua ||
+       m.runtime.kind == runtime_kind::shared_object) && !m.runtime.entrypoint.empty() &&
       !inside(m.dir, m.runtime.entrypoint)) {
     problems.add(errc::permission_denied, "/plugin/runtime/entrypoint",
                  "\"" + m.runtime.entrypoint + "\" is outside the plugin directory");
@@ -5725,8 +7052,15 @@ inline void read_aura(const nlohmann::json& doc, manifest& m, problem_list& prob
       command_spec s;
       s.name = c.at("name").get<std::string>();
       s.description = c.value("description", "");
-      s.run = argv_of(c.at("run"));
+      if (auto run = c.find("run"); run != c.end()) s.run = argv_of(*run);
+      s.timeout = std::chrono::milliseconds(c.value("timeout_ms", 0));
       s.where = problems.location(ptr);
+      if (s.in_process() && m.runtime.kind != runtime_kind::process &&
+          !(tool && m.runtime.kind == runtime_kind::shared_object)) {
+        problems.add(errc::invalid_argument, ptr,
+                     "\"" + s.name + "\" has no run entry, and only a process plugin (kind process, rust, node, "
+                     "python or binary) has a process to serve it in; add run or change the runtime kind");
+      }
       if (!names.insert(std::string(tool ? "tool:" : "command:") + s.name).second) {
         problems.add(errc::already_exists, ptr + "/name", "\"" + s.name + "\" is declared twice");
       }
@@ -5734,7 +7068,7 @@ inline void read_aura(const nlohmann::json& doc, manifest& m, problem_list& prob
         s.schema_file = schema_file->get<std::string>();
         if (!inside(m.dir, s.schema_file)) {
           problems.add(errc::permission_denied, ptr + "/schema", "\"" + s.schema_file + "\" is outside the plugin directory");
-        } else if (auto text = read_file(m.dir / s.schema_file); !text) {
+        } else if (auto text = read_file(m.dir / s.schema_file, max_manifest_bytes); !text) {
           problems.add(errc::not_found, ptr + "/schema", "cannot read schema file \"" + s.schema_file + "\"");
         } else {
           auto j = nlohmann::json::parse(*text, nullptr, false);
@@ -5766,9 +7100,9 @@ inline void read_codineer(const nlohmann::json& doc, manifest& m, problem_list& 
   m.name = doc.at("name").get<std::string>();
   m.version = doc.at("version").get<std::string>();
   m.description = doc.value("description", "");
-  m.default_enabled = doc.value("defaultEnabled", true);
+  m.default_enabled = doc.value("defaultEnabled", false);  // Codineer's default: installed plugins start disabled
   m.runtime.kind = runtime_kind::command;
-  m.runtime.protocol = "claude_code";
+  m.runtime.protocol = "codineer";
 
   permissions perms;
   perms.read_events = {std::string(codineer_pre_tool_event), std::string(codineer_post_tool_event)};
@@ -5863,7 +7197,7 @@ inline void read_codineer(const nlohmann::json& doc, manifest& m, problem_list& 
     const std::filesystem::path& file) {
   std::pair<std::optional<manifest>, std::vector<error>> out;
   const std::string shown = file.string();
-  auto text = detail::read_file(file);
+  auto text = detail::read_file(file, max_manifest_bytes);
   if (!text) {
     out.second.push_back(std::move(text.error()));
     return out;
@@ -6019,6 +7353,8 @@ struct host_settings {
   std::vector<std::filesystem::path> plugin_dirs;  ///< relative to the file's directory
   selection select;
   config_layers config;
+  /// `call_api` scopes the host program defines (Naridon Aura's `intents:read`...): host_options::api_scopes.
+  std::vector<std::string> api_scopes;
   std::filesystem::path file;
 };
 
@@ -6033,6 +7369,7 @@ inline constexpr std::string_view host_settings_schema = R"json({
     "disabled": {"type": "array", "items": {"type": "string"}},
     "enabled": {"type": "array", "items": {"type": "string"}},
     "config": {"type": "object"},
+    "api_scopes": {"type": "array", "items": {"type": "string", "pattern": "^[A-Za-z0-9_.*-]+(:[A-Za-z0-9_.*-]+)*$"}},
     "plugin_config": {"type": "object", "additionalProperties": {"type": "object"}}
   }
 })json";
@@ -6063,6 +7400,7 @@ inline constexpr std::string_view host_settings_schema = R"json({
   s.select.disabled = j.value("disabled", std::vector<std::string>{});
   s.select.enabled = j.value("enabled", std::vector<std::string>{});
   s.config.global = j.value("config", nlohmann::json::object());
+  s.api_scopes = j.value("api_scopes", std::vector<std::string>{});
   const nlohmann::json per_plugin = j.value("plugin_config", nlohmann::json::object());
   for (auto it = per_plugin.begin(); it != per_plugin.end(); ++it) s.config.per_plugin[it.key()] = *it;
   return s;
@@ -6249,10 +7587,13 @@ inline void walk(const std::filesystem::path& dir, int depth, std::vector<std::f
 // - storage: `directory_storage` keeps each key as a file under one directory
 //   and refuses keys that would leave it (absolute paths, "..", symlinks out);
 // - environment: `environment_for` passes only the declared variables;
-// - network and host API scopes: aura::context checks them on every call.
+// - network: an entry that can never match is a load error
+//   (check_network_permissions); aura::context checks every URL;
+// - host API scopes: aura::context checks them on every call.
 // Deny on a non-vetoable event and mutate on a non-patchable one are refused
 // by the chain (a protocol_violation diagnostic).
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdint>
@@ -6276,7 +7617,9 @@ inline void walk(const std::filesystem::path& dir, int depth, std::vector<std::f
 // aura/core/host_api.hpp - the host services a hook may reach through its context:
 // logging, time, key-value storage and HTTP. Hosts implement them; the harness mocks them.
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <map>
 #include <mutex>
@@ -6471,6 +7814,8 @@ using time_point = clock_type::time_point;
 }
 
 /// A process-unique event id: "ev-" + 16 hex digits from a random base and a counter.
+/// Each thread takes its numbers in blocks of 4,096 from the shared counter,
+/// so making an id writes no cache line that other threads write.
 [[nodiscard]] inline std::string make_event_id() {
   static const std::uint64_t base = [] {
     std::uint64_t seed = 0;
@@ -6483,10 +7828,19 @@ using time_point = clock_type::time_point;
     return seed;
   }();
   static std::atomic<std::uint64_t> counter{0};
-  const std::uint64_t n = base + counter.fetch_add(1, std::memory_order_relaxed);
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "ev-%016llx", static_cast<unsigned long long>(n));
-  return buf;
+  constexpr std::uint64_t block = 4096;
+  thread_local std::uint64_t next = 0, end = 0;
+  if (next == end) {
+    next = counter.fetch_add(block, std::memory_order_relaxed);
+    end = next + block;
+  }
+  std::uint64_t n = base + next++;
+  std::string id(19, '0');
+  id[0] = 'e';
+  id[1] = 'v';
+  id[2] = '-';
+  for (std::size_t i = 18; i >= 3; --i, n >>= 4) id[i] = "0123456789abcdef"[n & 0xf];
+  return id;
 }
 
 /// An event as dispatched: identity, time, origin, free metadata and the payload.
@@ -6642,9 +7996,42 @@ class storage {
   [[nodiscard]] virtual result<bool> remove(std::string_view key) = 0;
 };
 
-/// Storage in memory, thread-safe; the default and the harness's mock.
+/// The `limit_exceeded` error a storage returns when a write would break a quota.
+[[nodiscard]] inline error storage_quota_error(std::string_view key, const std::string& what) {
+  return error{errc::limit_exceeded, "storing key \"" + std::string(key.substr(0, 64)) + "\" " + what, {}, {}, {}};
+}
+
+/// Checks one write against `limits`: `old_size` is the replaced value's size
+/// (nullopt for a new key), `used_bytes` / `used_keys` the storage's totals.
+[[nodiscard]] inline result<void> check_storage_quota(std::string_view key, std::size_t value_size,
+                                                      std::optional<std::uint64_t> old_size, std::uint64_t used_bytes,
+                                                      std::uint64_t used_keys, const storage_limits& limits) {
+  if (value_size > limits.max_value_bytes) {
+    return fail(storage_quota_error(key, "would hold " + std::to_string(value_size) + " bytes, above the " +
+                                             std::to_string(limits.max_value_bytes) + "-byte value limit"));
+  }
+  if (!old_size && used_keys + 1 > limits.max_keys) {
+    return fail(storage_quota_error(key, "would be key " + std::to_string(used_keys + 1) + ", above the limit of " +
+                                             std::to_string(limits.max_keys) + " keys"));
+  }
+  // Saturating: another storage over the same directory may have replaced the
+  // old value since this one counted (the totals are then an estimate).
+  const std::uint64_t kept = used_bytes - std::min(used_bytes, old_size.value_or(0));
+  const std::uint64_t after = kept + value_size;
+  if (after > limits.max_bytes) {
+    return fail(storage_quota_error(key, "would bring the plugin's storage to " + std::to_string(after) +
+                                             " bytes, above its " + std::to_string(limits.max_bytes) + "-byte quota"));
+  }
+  return {};
+}
+
+/// Storage in memory, thread-safe, under `storage_limits` quotas; the default
+/// and the harness's mock.
 class memory_storage final : public storage {
  public:
+  memory_storage() = default;
+  explicit memory_storage(storage_limits limits) : limits_(limits) {}
+
   [[nodiscard]] result<std::optional<std::string>> get(std::string_view key) override {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = values_.find(key);
@@ -6653,13 +8040,19 @@ class memory_storage final : public storage {
   }
   [[nodiscard]] result<void> set(std::string_view key, std::string_view value) override {
     std::lock_guard<std::mutex> lock(mutex_);
-    values_[std::string(key)] = std::string(value);
+    auto it = values_.find(key);
+    const auto old = it == values_.end() ? std::nullopt : std::optional<std::uint64_t>(it->second.size());
+    if (auto ok = check_storage_quota(key, value.size(), old, bytes_, values_.size(), limits_); !ok) return ok;
+    bytes_ = bytes_ - old.value_or(0) + value.size();
+    if (it == values_.end()) values_.emplace(std::string(key), std::string(value));
+    else it->second.assign(value.data(), value.size());
     return {};
   }
   [[nodiscard]] result<bool> remove(std::string_view key) override {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = values_.find(key);
     if (it == values_.end()) return false;
+    bytes_ -= it->second.size();
     values_.erase(it);
     return true;
   }
@@ -6669,16 +8062,24 @@ class memory_storage final : public storage {
   }
 
  private:
+  storage_limits limits_;
   mutable std::mutex mutex_;
   std::map<std::string, std::string, std::less<>> values_;
+  std::uint64_t bytes_ = 0;
 };
+
+/// Redirect hops aura follows at most, whatever a request asks.
+inline constexpr int max_http_redirects = 10;
 
 struct http_request {
   std::string method = "GET";
   std::string url;
   std::map<std::string, std::string> headers;
   std::string body;
-  std::chrono::milliseconds timeout{5000};
+  std::chrono::milliseconds timeout{5000};  ///< for the whole request, redirects included
+  /// Redirects context::http follows (each re-checked against the permissions);
+  /// 0 returns the 3xx itself. Clients never follow redirects on their own.
+  int max_redirects = 5;
 };
 
 struct http_response {
@@ -6687,8 +8088,10 @@ struct http_response {
   std::string body;
 };
 
-/// The host's HTTP client. aura ships none that touches the network: a host
-/// plugs in its own; the harness provides a mock with a route table.
+/// The host's HTTP client: it sends one request as given and never follows a
+/// redirect (aura::context does, re-checking each hop). aura ships one on
+/// libcurl (aura/net/curl_http_client.hpp, target aura::http); the harness
+/// provides a mock with a route table.
 class http_client {
  public:
   virtual ~http_client() = default;
@@ -6716,6 +8119,19 @@ namespace aura::plugin {
   return out;
 }
 
+/// Load errors for `network` entries that can never match, each naming the
+/// plugin and the entry (core/network_rule.hpp says which forms parse).
+[[nodiscard]] inline std::vector<error> check_network_permissions(const manifest& m) {
+  std::vector<error> out;
+  for (std::size_t i = 0; i < m.perms.network.size(); ++i) {
+    if (auto rule = parse_network_rule(m.perms.network[i]); !rule) {
+      out.push_back(error{errc::load_error, "permissions.network[" + std::to_string(i) + "]: " + rule.error().message,
+                          m.name, {}, m.file.string()});
+    }
+  }
+  return out;
+}
+
 /// The host process's environment.
 [[nodiscard]] inline std::map<std::string, std::string> host_environment() {
   std::map<std::string, std::string> out;
@@ -6739,11 +8155,20 @@ namespace aura::plugin {
 
 /// Storage confined to one directory: a key is a relative path below it.
 /// Writes go to a temporary file renamed into place, so a reader never sees
-/// half a value. `read_only` refuses set and remove.
+/// half a value. `read_only` refuses set and remove. Every key is checked by
+/// check_storage_key against `limits`; with `count_usage` (plugin_private
+/// storage) the byte and key quotas are enforced too, from a walk of the
+/// directory at the first write and running totals after it. Repository
+/// storage (the repository is not the plugin's) gets only the key and
+/// value-size limits.
 class directory_storage final : public storage {
  public:
-  directory_storage(std::filesystem::path root, std::string owner, bool read_only = false)
-      : root_(std::move(root)), owner_(std::move(owner)), read_only_(read_only) {}
+  directory_storage(std::filesystem::path root, std::string owner, bool read_only = false,
+                    storage_limits limits = {}, bool count_usage = true)
+      : root_(std::move(root)), owner_(std::move(owner)), read_only_(read_only), limits_(limits),
+        count_usage_(count_usage) {}
+
+  [[nodiscard]] const storage_limits& limits() const noexcept { return limits_; }
 
   [[nodiscard]] const std::filesystem::path& root() const noexcept { return root_; }
 
@@ -6759,6 +8184,7 @@ class directory_storage final : public storage {
     for (const auto& part : rel) {
       if (part == "..") return refuse("climbs out with \"..\"");
     }
+    if (auto bad = check_storage_key(key, limits_); !bad) return fail(std::move(bad.error()).with_plugin(owner_));
     std::error_code ec;
     std::filesystem::create_directories(root_, ec);
     const auto base = std::filesystem::canonical(root_, ec);
@@ -6779,8 +8205,10 @@ class directory_storage final : public storage {
     auto file = resolve(key);
     if (!file) return fail(std::move(file.error()));
     std::lock_guard<std::mutex> lock(mutex_);
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(*file, ec)) return std::optional<std::string>{};  // absent, or a key's parent
     std::ifstream in(*file, std::ios::binary);
-    if (!in) return std::optional<std::string>{};
+    if (!in) return fail(error{errc::io_error, "cannot read storage key \"" + std::string(key) + "\"", owner_, {}, {}});
     std::ostringstream buf;
     buf << in.rdbuf();
     return std::optional<std::string>{buf.str()};
@@ -6792,7 +8220,32 @@ class directory_storage final : public storage {
     if (!file) return fail(std::move(file.error()));
     std::lock_guard<std::mutex> lock(mutex_);
     std::error_code ec;
+    if (std::filesystem::is_directory(*file, ec)) {
+      return fail(error{errc::invalid_argument,
+                        "storage key \"" + std::string(key) + "\" is the parent of other keys; it cannot hold a value",
+                        owner_, {}, {}});
+    }
+    std::optional<std::uint64_t> old;
+    if (std::filesystem::is_regular_file(*file, ec)) old = std::filesystem::file_size(*file, ec);
+    storage_limits effective = limits_;
+    if (!count_usage_) effective.max_bytes = effective.max_keys = ~std::uint64_t{0};
+    if (count_usage_ && !usage_) usage_ = measure();
+    const usage used = count_usage_ ? *usage_ : usage{};
+    if (auto ok = check_storage_quota(key, value.size(), old, used.bytes, used.keys, effective); !ok) {
+      return fail(std::move(ok.error()).with_plugin(owner_));
+    }
     std::filesystem::create_directories(file->parent_path(), ec);
+    if (ec) {
+      for (auto p = file->parent_path(); p.has_relative_path(); p = p.parent_path()) {
+        std::error_code ignored;
+        if (std::filesystem::is_regular_file(p, ignored)) {
+          return fail(error{errc::invalid_argument,
+                            "storage key \"" + std::string(key) + "\" lies under a key that holds a value", owner_, {}, {}});
+        }
+      }
+      return fail(error{errc::io_error, "cannot create the directory of storage key \"" + std::string(key) + "\": " +
+                                            ec.message(), owner_, {}, {}});
+    }
     // A name no other writer uses: two storages over one root (a plugin's old
     // and new version during an upgrade, plugins sharing repo storage) each
     // hold their own mutex, so the pid alone would let them share a temp file.
@@ -6818,6 +8271,10 @@ class directory_storage final : public storage {
       std::filesystem::remove(tmp, ignored);
       return fail(error{errc::io_error, "cannot store key \"" + std::string(key) + "\": " + ec.message(), owner_, {}, {}});
     }
+    if (usage_) {
+      usage_->bytes = usage_->bytes - std::min(usage_->bytes, old.value_or(0)) + value.size();
+      if (!old) ++usage_->keys;
+    }
     return {};
   }
 
@@ -6827,13 +8284,40 @@ class directory_storage final : public storage {
     if (!file) return fail(std::move(file.error()));
     std::lock_guard<std::mutex> lock(mutex_);
     std::error_code ec;
-    return std::filesystem::remove(*file, ec);
+    if (!std::filesystem::is_regular_file(*file, ec)) return false;
+    const auto size = std::filesystem::file_size(*file, ec);
+    const bool removed = std::filesystem::remove(*file, ec);
+    if (removed && usage_) {
+      usage_->bytes -= std::min<std::uint64_t>(usage_->bytes, size);
+      if (usage_->keys > 0) --usage_->keys;
+    }
+    return removed;
   }
 
  private:
+  struct usage {
+    std::uint64_t bytes = 0;
+    std::uint64_t keys = 0;
+  };
+  // What the directory already holds (values written by an earlier run count).
+  [[nodiscard]] usage measure() const {
+    usage u;
+    std::error_code ec;
+    for (std::filesystem::recursive_directory_iterator it(root_, ec), end; !ec && it != end; it.increment(ec)) {
+      if (it->is_regular_file(ec)) {
+        u.bytes += it->file_size(ec);
+        ++u.keys;
+      }
+    }
+    return u;
+  }
+
   std::filesystem::path root_;
   std::string owner_;
   bool read_only_;
+  storage_limits limits_;
+  bool count_usage_;
+  std::optional<usage> usage_;
   std::mutex mutex_;
 };
 
@@ -6863,6 +8347,106 @@ class directory_storage final : public storage {
 #include <string>
 #include <utility>
 
+// ---- begin aura/adapters/isolated/options.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_ISOLATED_OPTIONS_HPP
+#define AURA_SI_AURA_ADAPTERS_ISOLATED_OPTIONS_HPP
+// aura/adapters/isolated/options.hpp - the bounds of an isolated plugin's
+// worker process, and where the host finds the worker executable.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include <unistd.h>
+
+
+namespace aura {
+
+/// What bounds one isolated plugin (docs/adapters/isolated.md lists each
+/// with its default; docs/security.md says why).
+struct isolation_limits {
+  /// RLIMIT_AS of a worker: address space, bytes. 0 = not set. (Not applied
+  /// in a worker built with AddressSanitizer, which reserves terabytes.)
+  std::uint64_t address_space = std::uint64_t{1} << 30;
+  /// RLIMIT_CPU of a worker, seconds over its whole life (a worker past it
+  /// is killed by the kernel and restarted). 0 = not set.
+  std::uint64_t cpu_seconds = 60;
+  /// RLIMIT_NOFILE of a worker once it has read the plugin file.
+  std::uint64_t open_files = 8;
+  /// A call's deadline when neither the hook (timeout_ms) nor the runtime's
+  /// limits give one.
+  std::chrono::milliseconds default_timeout{5000};
+  /// How long after the deadline the host waits for the worker's own
+  /// (in-process) limit to answer before it SIGKILLs the worker.
+  std::chrono::milliseconds kill_margin{50};
+  /// Starting a worker and loading the plugin in it.
+  std::chrono::milliseconds load_timeout{5000};
+  /// Longest line the host reads from a worker (an answer, a capability call).
+  std::size_t max_line = std::size_t{1} << 20;
+  /// Deepest JSON nesting accepted in a line from a worker.
+  std::size_t max_json_depth = 128;
+  /// Capability calls (log, storage, http) one event may make.
+  std::size_t max_host_calls = 10'000;
+  /// Workers serving one plugin at once (concurrent calls beyond wait for one).
+  std::size_t max_workers = 2;
+  /// Back-off before restarting after a worker was killed or died: doubles
+  /// per consecutive failure from `restart_backoff` up to `max_backoff`.
+  std::chrono::milliseconds restart_backoff{10};
+  std::chrono::milliseconds max_backoff{2000};
+};
+
+namespace isolated {
+
+/// The environment variable naming the worker executable.
+inline constexpr const char* worker_env = "AURA_WORKER";
+/// The worker's file name.
+inline constexpr const char* worker_name = "aura-worker";
+
+/// Where the worker is looked for, in order: `explicit_path` (if not empty),
+/// $AURA_WORKER, next to the running program, and <program dir>/../libexec/aura
+/// (the installed layout).
+[[nodiscard]] inline std::vector<std::filesystem::path> worker_candidates(const std::filesystem::path& explicit_path) {
+  std::vector<std::filesystem::path> out;
+  if (!explicit_path.empty()) {
+    out.push_back(explicit_path);
+    return out;  // an explicit choice is not second-guessed
+  }
+  if (const char* env = std::getenv(worker_env); env != nullptr && *env != '\0') {
+    out.emplace_back(env);
+    return out;
+  }
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    out.push_back(self.parent_path() / worker_name);
+    out.push_back(self.parent_path().parent_path() / "libexec" / "aura" / worker_name);
+  }
+  return out;
+}
+
+/// The worker executable, or errc::not_found naming every place tried.
+[[nodiscard]] inline result<std::filesystem::path> find_worker(const std::filesystem::path& explicit_path) {
+  std::string tried;
+  for (const auto& p : worker_candidates(explicit_path)) {
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(p, ec) && ::access(p.c_str(), X_OK) == 0) return p;
+    tried += (tried.empty() ? "" : ", ") + p.string();
+  }
+  return fail(errc::not_found,
+              std::string("no isolated-plugin worker (") + worker_name + ") found; tried " +
+                  (tried.empty() ? std::string("nothing") : tried) + " (set host_options::worker or $" + worker_env +
+                  ", or install aura's libexec/aura/" + worker_name + ")");
+}
+
+}  // namespace isolated
+}  // namespace aura
+#endif  // AURA_SI_AURA_ADAPTERS_ISOLATED_OPTIONS_HPP
+// ---- end aura/adapters/isolated/options.hpp
 // ---- begin aura/core/chain.hpp
 #ifndef AURA_SI_AURA_CORE_CHAIN_HPP
 #define AURA_SI_AURA_CORE_CHAIN_HPP
@@ -6875,6 +8459,7 @@ class directory_storage final : public storage {
 #include <exception>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -6889,6 +8474,11 @@ class directory_storage final : public storage {
 #define AURA_SI_AURA_CORE_CONTEXT_HPP
 // aura/core/context.hpp - what a hook may use of the host, checked against permissions.
 
+#include <algorithm>
+#include <chrono>
+#include <iterator>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -6899,6 +8489,15 @@ class directory_storage final : public storage {
 
 
 namespace aura {
+
+/// An API the host itself defines for plugins (Naridon Aura's `intents:read`,
+/// `messages:write`...): the `call_api` scope a caller needs, and what it does.
+/// Process plugins reach it as the JSON-RPC call `host/<name>`.
+struct host_method {
+  std::string scope;
+  std::function<result<nlohmann::json>(const nlohmann::json& params, const std::string& plugin)> fn;
+};
+using host_method_table = std::map<std::string, host_method, std::less<>>;
 
 /// A hook's view of the host: logger, clock, merged config, facts, storage and
 /// HTTP. Every capability call checks the owner's permissions first: a refused
@@ -6922,8 +8521,12 @@ class context {
   context& set_clock(std::shared_ptr<clock_source> c) { clock_ = std::move(c); return *this; }
   context& set_storage(std::shared_ptr<aura::storage> s) { storage_ = std::move(s); return *this; }
   context& set_http(std::shared_ptr<http_client> h) { http_ = std::move(h); return *this; }
+  /// The key rules storage calls are checked against (length, depth); the
+  /// storage itself enforces the byte and key-count quotas.
+  context& set_storage_limits(storage_limits l) { storage_limits_ = l; return *this; }
   context& set_config(nlohmann::json c) { config_ = std::move(c); return *this; }
   context& set_facts(aura::facts f) { facts_ = std::move(f); return *this; }
+  context& set_host_methods(std::shared_ptr<const host_method_table> m) { methods_ = std::move(m); return *this; }
   [[nodiscard]] aura::facts& mutable_facts() noexcept { return facts_; }
 
   // ---- what hooks read ------------------------------------------------------
@@ -6939,6 +8542,12 @@ class context {
     if (auto denied = check_api("log")) return fail(std::move(*denied));
     logger_->write(level, owner_.empty() ? std::string_view("host") : std::string_view(owner_), message);
     return {};
+  }
+  /// A host diagnostic about the owner (a repaired answer, a limit hit): not
+  /// a plugin log line, so no `log` permission is needed.
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+  void diagnose(log_level level, std::string_view message) {
+    logger_->write(level, owner_.empty() ? std::string_view("host") : std::string_view(owner_), message);
   }
   [[nodiscard]] time_point now() { return clock_->now(); }
 
@@ -6958,18 +8567,84 @@ class context {
     return storage_->remove(key);
   }
 
-  /// Sends an HTTP request if the owner may reach the URL's host.
+  /// Sends an HTTP request if the owner may reach the URL. The URL is parsed
+  /// once (core/url.hpp), checked against the `network` permission, and the
+  /// client receives the URL rebuilt from the parsed parts. Redirects are
+  /// followed here, not by the client: every Location is resolved by the same
+  /// parser and checked again, up to `request.max_redirects` hops (at most
+  /// max_http_redirects), all within `request.timeout`. 301/302 turn POST into
+  /// GET and 303 turns everything but HEAD into GET, as browsers do; a hop to
+  /// another origin drops Authorization and Cookie headers.
   template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] result<http_response> http(const http_request& request) {
     if (auto denied = check_api("http")) return fail(std::move(*denied));
-    const std::string_view host = url_host(request.url);
-    if (host.empty()) return fail(refusal(errc::invalid_argument, "not an absolute http(s) URL: " + request.url));
-    if (!perms_.allows_host(host)) {
-      return fail(refusal(errc::permission_denied,
-                          "network access to \"" + std::string(host) + "\" is not in the plugin's permissions"));
-    }
+    auto url = parse_http_url(request.url);
+    if (!url) return fail(refusal(url.error().code, std::move(url.error().message)));
+    if (auto denied = check_url(*url)) return fail(std::move(*denied));
     if (!http_) return fail(refusal(errc::unsupported, "the host provides no HTTP client"));
-    return http_->send(request);
+    const auto deadline = std::chrono::steady_clock::now() + request.timeout;
+    const int max_hops = std::clamp(request.max_redirects, 0, max_http_redirects);
+    http_request hop = request;
+    hop.url = url->href();
+    for (int hops = 0;; ++hops) {
+      auto r = http_->send(hop);
+      if (!r) {
+        if (r.error().plugin.empty()) r.error().plugin = owner_;
+        return r;
+      }
+      if (request.max_redirects <= 0 || !is_redirect(r->status)) return r;
+      const std::string* location = find_header(r->headers, "location");
+      if (!location) return r;
+      if (hops >= max_hops) {
+        return fail(refusal(errc::limit_exceeded, "more than " + std::to_string(max_hops) + " redirects (the last from " +
+                                                      url->href() + " to \"" + *location + "\")"));
+      }
+      auto next = resolve_http_url(*url, *location);
+      if (!next) {
+        return fail(refusal(next.error().code, "redirect from " + url->href() + ": " + next.error().message));
+      }
+      if (auto denied = check_url(*next)) {
+        denied->message = "redirect from " + url->href() + ": " + denied->message;
+        return fail(std::move(*denied));
+      }
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) {
+        return fail(refusal(errc::timeout, "the request's " + std::to_string(request.timeout.count()) +
+                                               " ms ran out while following redirects (at " + next->href() + ")"));
+      }
+      hop.timeout = left;
+      if ((r->status == 303 && hop.method != "HEAD") || ((r->status == 301 || r->status == 302) && hop.method == "POST")) {
+        hop.method = "GET";
+        hop.body.clear();
+        erase_header(hop.headers, "content-type");
+        erase_header(hop.headers, "content-length");
+      }
+      if (next->scheme != url->scheme || next->host != url->host || next->effective_port() != url->effective_port()) {
+        erase_header(hop.headers, "authorization");
+        erase_header(hop.headers, "cookie");
+      }
+      url = std::move(next);
+      hop.url = url->href();
+    }
+  }
+
+  /// Whether the host defines an API of this name (set_host_methods).
+  [[nodiscard]] bool has_host_method(std::string_view name) const {
+    return methods_ && methods_->find(name) != methods_->end();
+  }
+  /// Calls a host-defined API if the owner's call_api grants its scope.
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+  [[nodiscard]] result<nlohmann::json> call_host(std::string_view name, const nlohmann::json& params) {
+    auto it = methods_ ? methods_->find(name) : host_method_table::const_iterator{};
+    if (!methods_ || it == methods_->end()) {
+      return fail(refusal(errc::not_found, "no host method \"" + std::string(name) + "\""));
+    }
+    if (auto denied = check_api(it->second.scope)) {
+      denied->message = "host API \"" + std::string(name) + "\" needs scope \"" + it->second.scope +
+                        "\", which is not in the plugin's call_api";
+      return fail(std::move(*denied));
+    }
+    return it->second.fn(params, owner_);
   }
 
  private:
@@ -6992,8 +8667,34 @@ class context {
     if (write && !perms_.allows_storage_write()) {
       return refusal(errc::permission_denied, "the plugin's storage is read-only");
     }
-    if (key.empty()) return refusal(errc::invalid_argument, "storage key is empty");
+    if (auto bad = check_storage_key(key, storage_limits_); !bad) return refusal(bad.error().code, bad.error().message);
     return std::nullopt;
+  }
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+  [[nodiscard]] std::optional<error> check_url(const http_url& url) const {
+    if (perms_.allows_url(url)) return std::nullopt;
+    return refusal(errc::permission_denied, "network access to \"" + url.authority() +
+                                                "\" is not in the plugin's permissions (URL " + url.href() + ")");
+  }
+  [[nodiscard]] static bool is_redirect(int status) noexcept {
+    return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+  }
+  [[nodiscard]] static bool same_name(std::string_view a, std::string_view b) noexcept {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+             return (x >= 'A' && x <= 'Z' ? x - 'A' + 'a' : x) == (y >= 'A' && y <= 'Z' ? y - 'A' + 'a' : y);
+           });
+  }
+  [[nodiscard]] static const std::string* find_header(const std::map<std::string, std::string>& headers,
+                                                      std::string_view name) {
+    for (const auto& [k, v] : headers) {
+      if (same_name(k, name)) return &v;
+    }
+    return nullptr;
+  }
+  static void erase_header(std::map<std::string, std::string>& headers, std::string_view name) {
+    for (auto it = headers.begin(); it != headers.end();) {
+      it = same_name(it->first, name) ? headers.erase(it) : std::next(it);
+    }
   }
 
   std::string owner_;
@@ -7002,8 +8703,10 @@ class context {
   std::shared_ptr<clock_source> clock_;
   std::shared_ptr<aura::storage> storage_;
   std::shared_ptr<http_client> http_;
+  storage_limits storage_limits_;
   nlohmann::json config_ = nlohmann::json::object();
   aura::facts facts_;
+  std::shared_ptr<const host_method_table> methods_;
 };
 
 }  // namespace aura
@@ -7603,6 +9306,421 @@ void fold_effects(Fx& acc, const Fx& add) {
 }  // namespace aura
 #endif  // AURA_SI_AURA_CORE_EFFECTS_HPP
 // ---- end aura/core/effects.hpp
+// ---- begin aura/core/hook_call.hpp
+#ifndef AURA_SI_AURA_CORE_HOOK_CALL_HPP
+#define AURA_SI_AURA_CORE_HOOK_CALL_HPP
+// aura/core/hook_call.hpp - calling a native hook whatever its signature,
+// and where a failed call leaves its error. Shared by chains and the agent's
+// hook runners.
+
+#include <exception>
+#include <memory>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+
+namespace aura::detail {
+
+/// Where a failed hook call leaves its error until the chain takes it (one
+/// per thread: a nested dispatch empties it before its caller's next call).
+inline thread_local std::optional<error> hook_failure;
+
+/// A typed event's JSON form, made on the first JSON hook of a dispatch
+/// (empty costs one pointer; an std::optional would clear its whole body).
+struct lazy_view {
+  std::unique_ptr<envelope<dynamic_event>> made;
+  explicit operator bool() const noexcept { return made != nullptr; }
+  envelope<dynamic_event>* operator->() const noexcept { return made.get(); }
+  envelope<dynamic_event>& operator*() const noexcept { return *made; }
+  lazy_view& operator=(envelope<dynamic_event> v) {
+    made = std::make_unique<envelope<dynamic_event>>(std::move(v));
+    return *this;
+  }
+};
+
+/// Whether a type converts to and from nlohmann::json (needed for JSON hooks).
+template <class T, class = void>
+struct json_convertible : std::false_type {};
+template <class T>
+struct json_convertible<T, std::void_t<decltype(nlohmann::json(std::declval<const T&>())),
+                                       decltype(std::declval<const nlohmann::json&>().template get<T>())>>
+    : std::true_type {};
+
+/// Calls a native hook with whichever of (payload), (envelope), (payload, ctx),
+/// (envelope, ctx) it accepts; returns its answer as it is.
+template <class E, class F>
+decltype(auto) call_hook(F& fn, const envelope<E>& env, context& ctx) {
+  using payload = payload_t<E>;
+  if constexpr (std::is_invocable_v<F&, const envelope<E>&, context&>) {
+    return fn(env, ctx);
+  } else if constexpr (std::is_invocable_v<F&, const payload&, context&>) {
+    return fn(env.data, ctx);
+  } else if constexpr (std::is_invocable_v<F&, const envelope<E>&>) {
+    return fn(env);
+  } else {
+    static_assert(std::is_invocable_v<F&, const payload&>,
+                  "a hook takes (const E&), (const aura::envelope<E>&), or either plus aura::context&");
+    return fn(env.data);
+  }
+}
+
+/// Whether a hook answers result<decision<E>> (may fail) rather than a decision.
+template <class E, class R>
+inline constexpr bool answers_result = std::is_same_v<std::decay_t<R>, result<decision<E>>>;
+
+template <class E, class R>
+inline constexpr void check_answer() {
+  static_assert(answers_result<E, R> || std::is_convertible_v<R, decision<E>>,
+                "a hook returns aura::allow(), aura::deny(...), aura::mutate(...), "
+                "aura::decision<E> or aura::result<aura::decision<E>>");
+}
+
+/// Calls a native hook (see call_hook) and lifts its answer into result<decision<E>>.
+template <class E, class F>
+[[nodiscard]] result<decision<E>> call_native(F& fn, const envelope<E>& env, context& ctx) {
+  decltype(auto) answer = call_hook<E>(fn, env, ctx);
+  using R = decltype(answer);
+  check_answer<E, R>();
+  if constexpr (answers_result<E, R>) {
+    return std::forward<R>(answer);
+  } else {
+    return decision<E>(std::forward<R>(answer));
+  }
+}
+
+/// The error a hook's exception becomes (`ex` null: not a std::exception).
+template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+[[nodiscard]] error thrown_error(const std::exception* ex) {
+  if (ex) return error{errc::hook_failed, std::string("hook threw: ") + ex->what(), {}, {}, {}};
+  return error{errc::hook_failed, "hook threw a non-standard exception", {}, {}, {}};
+}
+
+}  // namespace aura::detail
+#endif  // AURA_SI_AURA_CORE_HOOK_CALL_HPP
+// ---- end aura/core/hook_call.hpp
+// ---- begin aura/core/hook_list.hpp
+#ifndef AURA_SI_AURA_CORE_HOOK_LIST_HPP
+#define AURA_SI_AURA_CORE_HOOK_LIST_HPP
+// aura/core/hook_list.hpp - a run-ordered hook list that versions share.
+//
+// A chain publishes a new immutable version on every edit. Copying the whole
+// list each time made registration quadratic (10,000 adds: 5.6 s), so the
+// list is cut into chunks of at most `chunk_capacity` hooks, shared by every
+// version that has them. The chain's writers keep one draft list: an edit
+// changes the chunk it touches in place, or a copy of it when a published
+// version shares it; publishing copies the chunk index (one pointer per
+// chunk). Adding 10,000 hooks one by one costs O(log N + 64) per add, plus
+// O(N/64) per version published. Dispatch walks the chunks in order; each
+// holds the hot data contiguously.
+
+#include <algorithm>
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+
+namespace aura::detail {
+
+/// Run order of two hooks: (priority, name).
+[[nodiscard]] inline bool runs_before(const hook_options& a, const hook_options& b) noexcept {
+  return a.priority != b.priority ? a.priority < b.priority : a.name < b.name;
+}
+
+/// `Entry` has `opts` (hook_options); `Hot` has `static Hot of(const Entry&)`.
+///
+/// Versions are copied and destroyed only by the owning chain's writers,
+/// under its edit lock (readers never copy one), so the counts that share
+/// chunks and entries between versions are plain integers: copying a
+/// version of 10,000 hooks bumps 157 of them, no atomic operation.
+template <class Entry, class Hot>
+class hook_list {
+  struct box {  // one entry, shared by every chunk that lists it
+    std::shared_ptr<const Entry> entry;
+    std::size_t refs = 0;
+  };
+
+ public:
+  static constexpr std::size_t chunk_capacity = 64;
+  struct chunk {
+    std::vector<Hot> hot;     // run order
+    std::vector<box*> boxes;  // beside `hot`: keeps each entry alive
+    std::size_t refs = 0;
+  };
+
+  hook_list() = default;
+  hook_list(const hook_list& o) : chunks_(o.chunks_), count_(o.count_) {
+    for (chunk* c : chunks_) ++c->refs;
+  }
+  hook_list(hook_list&& o) noexcept : chunks_(std::move(o.chunks_)), count_(std::exchange(o.count_, 0)) {
+    o.chunks_.clear();
+  }
+  hook_list& operator=(const hook_list&) = delete;
+  hook_list& operator=(hook_list&&) = delete;
+  ~hook_list() {
+    for (chunk* c : chunks_) release(c);
+  }
+
+  [[nodiscard]] std::size_t size() const noexcept { return count_; }
+  [[nodiscard]] const std::vector<chunk*>& chunks() const noexcept { return chunks_; }
+
+  template <class F>
+  void for_each(F&& fn) const {
+    for (const chunk* c : chunks_) {
+      for (const box* b : c->boxes) fn(*b->entry);
+    }
+  }
+
+  /// Adds `e` in run order (its name must not be in the list).
+  void insert(std::shared_ptr<const Entry> e) {
+    auto* b = new box{std::move(e), 0};
+    const Entry& entry = *b->entry;
+    if (chunks_.empty()) {
+      chunk* first = fresh({});
+      first->hot.push_back(Hot::of(entry));
+      first->boxes.push_back(b);
+      ++b->refs;
+      chunks_.push_back(first);
+      count_ = 1;
+      return;
+    }
+    const std::size_t at = chunk_of(entry.opts);
+    chunk* c = own(at);
+    auto pos = std::upper_bound(c->boxes.begin(), c->boxes.end(), entry.opts,
+                                [](const hook_options& o, const box* x) { return runs_before(o, x->entry->opts); });
+    const auto i = pos - c->boxes.begin();
+    c->hot.insert(c->hot.begin() + i, Hot::of(entry));
+    c->boxes.insert(pos, b);
+    ++b->refs;
+    ++count_;
+    if (c->boxes.size() > chunk_capacity) {  // split in halves
+      const auto half = static_cast<std::ptrdiff_t>(c->boxes.size() / 2);
+      chunk* tail = new chunk;
+      tail->refs = 1;
+      tail->hot.assign(c->hot.begin() + half, c->hot.end());
+      tail->boxes.assign(c->boxes.begin() + half, c->boxes.end());  // boxes move: counts unchanged
+      c->hot.resize(static_cast<std::size_t>(half));
+      c->boxes.resize(static_cast<std::size_t>(half));
+      chunks_.insert(chunks_.begin() + static_cast<std::ptrdiff_t>(at) + 1, tail);
+    }
+  }
+
+  /// Removes the entry `e` (found by its run order); false if it is not here.
+  bool erase(const Entry& e) {
+    if (chunks_.empty()) return false;
+    const std::size_t at = chunk_of(e.opts);
+    const chunk& old = *chunks_[at];
+    auto pos = std::lower_bound(old.boxes.begin(), old.boxes.end(), e.opts,
+                                [](const box* x, const hook_options& o) { return runs_before(x->entry->opts, o); });
+    if (pos == old.boxes.end() || (*pos)->entry.get() != &e) return false;
+    const auto i = pos - old.boxes.begin();
+    --count_;
+    if (old.boxes.size() == 1) {
+      release(chunks_[at]);
+      chunks_.erase(chunks_.begin() + static_cast<std::ptrdiff_t>(at));
+      return true;
+    }
+    chunk* c = own(at);
+    release_box(c->boxes[static_cast<std::size_t>(i)]);
+    c->hot.erase(c->hot.begin() + i);
+    c->boxes.erase(c->boxes.begin() + i);
+    return true;
+  }
+
+ private:
+  // Chunk `at`, this list's own to change: as it is if no other version
+  // shares it, else a copy that replaces it here.
+  chunk* own(std::size_t at) {
+    chunk* c = chunks_[at];
+    if (c->refs == 1) return c;
+    chunk* copy = fresh(*c);
+    release(std::exchange(chunks_[at], copy));
+    return copy;
+  }
+  // A new chunk (count 1) copying `from`; its entries gain a holder each.
+  static chunk* fresh(const chunk& from) {
+    chunk* c = new chunk{from.hot, from.boxes, 1};
+    for (box* b : c->boxes) ++b->refs;
+    return c;
+  }
+  static void release_box(box* b) noexcept {
+    if (--b->refs == 0) delete b;
+  }
+  static void release(chunk* c) noexcept {
+    if (--c->refs != 0) return;
+    for (box* b : c->boxes) release_box(b);
+    delete c;
+  }
+
+  // The chunk whose range holds `o`: the first whose last hook does not run
+  // before it, else the last chunk.
+  [[nodiscard]] std::size_t chunk_of(const hook_options& o) const {
+    auto it = std::lower_bound(chunks_.begin(), chunks_.end(), o, [](const chunk* c, const hook_options& x) {
+      return runs_before(c->boxes.back()->entry->opts, x);
+    });
+    if (it == chunks_.end()) return chunks_.size() - 1;
+    return static_cast<std::size_t>(it - chunks_.begin());
+  }
+
+  std::vector<chunk*> chunks_;
+  std::size_t count_ = 0;
+};
+
+/// The writers' index of a hook list: by name and by owning plugin, so an add,
+/// a remove and a plugin's removal find their hooks in O(log N).
+template <class Entry>
+class hook_names {
+ public:
+  [[nodiscard]] const std::shared_ptr<const Entry>* find(std::string_view name) const {
+    auto it = by_name_.find(name);
+    return it == by_name_.end() ? nullptr : &it->second;
+  }
+  void add(const std::shared_ptr<const Entry>& e) {
+    by_name_.emplace(e->opts.name, e);
+    if (!e->opts.plugin.empty()) by_plugin_[e->opts.plugin].insert(e->opts.name);
+  }
+  void drop(const Entry& e) {
+    if (!e.opts.plugin.empty()) {
+      auto it = by_plugin_.find(e.opts.plugin);
+      if (it != by_plugin_.end()) {
+        it->second.erase(e.opts.name);
+        if (it->second.empty()) by_plugin_.erase(it);
+      }
+    }
+    by_name_.erase(e.opts.name);
+  }
+  /// The names of the hooks `plugin` owns.
+  [[nodiscard]] std::vector<std::string> owned_by(std::string_view plugin) const {
+    auto it = by_plugin_.find(plugin);
+    if (it == by_plugin_.end()) return {};
+    return {it->second.begin(), it->second.end()};
+  }
+
+ private:
+  std::map<std::string, std::shared_ptr<const Entry>, std::less<>> by_name_;
+  std::map<std::string, std::set<std::string, std::less<>>, std::less<>> by_plugin_;
+};
+
+}  // namespace aura::detail
+#endif  // AURA_SI_AURA_CORE_HOOK_LIST_HPP
+// ---- end aura/core/hook_list.hpp
+// ---- begin aura/core/hook_placement.hpp
+#ifndef AURA_SI_AURA_CORE_HOOK_PLACEMENT_HPP
+#define AURA_SI_AURA_CORE_HOOK_PLACEMENT_HPP
+// aura/core/hook_placement.hpp - a hook's place in a run-ordered list: its
+// `when` gate parsed at registration, insertion and removal by name, the
+// errors for a duplicate or a missing hook, and the failure policy's verdict.
+// Shared by chains and the agent's pipelines.
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+
+namespace aura::detail {
+
+/// Parses a hook's `when` gate once, at registration; a missing name or a bad
+/// expression is an error naming the hook. Shared by every hook runner.
+template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+[[nodiscard]] result<std::optional<condition>> parse_gate(const hook_options& opts, const predicate_registry* registry) {
+  if (opts.name.empty()) return fail(errc::invalid_argument, "a hook needs a name");
+  if (opts.when.empty()) return std::optional<condition>{};
+  auto parsed = condition::parse(opts.when, registry);
+  if (!parsed) {
+    error e = std::move(parsed.error());
+    e.hook = opts.name;
+    e.plugin = opts.plugin;
+    return fail(std::move(e));
+  }
+  return std::optional<condition>(std::move(*parsed));
+}
+
+/// How placing a hook in a run-ordered list went.
+enum class placement : std::uint8_t { placed, duplicate, missing };
+
+/// Puts `e` into `hooks` in run order, all or nothing; with `replacing`, that
+/// hook leaves in the same step, and `carry(old, e)` may keep its state.
+/// Shared by every hook list (chains, the agent pipelines); `Entry` has `opts`.
+template <class Entry, class Carry, class Order>
+[[nodiscard]] placement place_hook(std::vector<Entry>& hooks, Entry e, std::string_view replacing, Carry&& carry,
+                                   Order&& before) {
+  auto named = [&](std::string_view name) {
+    return std::find_if(hooks.begin(), hooks.end(), [&](const Entry& h) { return h.opts.name == name; });
+  };
+  auto old = replacing.empty() ? hooks.end() : named(replacing);
+  if (!replacing.empty() && old == hooks.end()) return placement::missing;
+  auto same = named(e.opts.name);
+  if (same != hooks.end() && same != old) return placement::duplicate;
+  if (old != hooks.end()) {
+    carry(*old, e);
+    hooks.erase(old);
+  }
+  auto pos = std::upper_bound(hooks.begin(), hooks.end(), e,
+                              [&](const Entry& a, const Entry& b) { return before(a.opts, b.opts); });
+  hooks.insert(pos, std::move(e));
+  return placement::placed;
+}
+
+/// place_hook in the usual (priority, name) run order.
+template <class Entry, class Carry>
+[[nodiscard]] placement place_hook(std::vector<Entry>& hooks, Entry e, std::string_view replacing, Carry&& carry) {
+  return place_hook(hooks, std::move(e), replacing, std::forward<Carry>(carry), runs_before);
+}
+
+/// A hook's failure under its policy: names the hook in `e`, and returns the
+/// reason to stop with when the hook fails closed (nullopt: fail_open, go on).
+[[nodiscard]] inline std::optional<std::string> failure_verdict(const hook_options& h, error& e) {
+  e.hook = h.name;
+  if (e.plugin.empty()) e.plugin = h.plugin;
+  if (h.on_error != failure_policy::fail_closed) return std::nullopt;
+  return "hook \"" + h.name + "\" failed: " + e.message;
+}
+
+/// Removes the hook named `name`; false if there is none.
+template <class Entry>
+bool remove_hook(std::vector<Entry>& hooks, std::string_view name) {
+  auto it = std::find_if(hooks.begin(), hooks.end(), [&](const Entry& e) { return e.opts.name == name; });
+  if (it == hooks.end()) return false;
+  hooks.erase(it);
+  return true;
+}
+
+/// Removes every hook `plugin` owns; returns how many.
+template <class Entry>
+std::size_t remove_plugin_hooks(std::vector<Entry>& hooks, std::string_view plugin) {
+  auto keep = std::remove_if(hooks.begin(), hooks.end(), [&](const Entry& e) { return e.opts.plugin == plugin; });
+  const auto n = static_cast<std::size_t>(hooks.end() - keep);
+  hooks.erase(keep, hooks.end());
+  return n;
+}
+
+/// The error for a placement that failed; `where` is "the chain for \"e\"" or the like.
+[[nodiscard]] inline error placement_error(placement p, const hook_options& opts, std::string_view replacing,
+                                           const std::string& where) {
+  if (p == placement::missing) {
+    return error{errc::not_found, "no hook named \"" + std::string(replacing) + "\" to replace in " + where,
+                 opts.plugin, opts.name, {}};
+  }
+  return error{errc::already_exists, "a hook named \"" + opts.name + "\" is already in " + where, opts.plugin,
+               opts.name, {}};
+}
+
+}  // namespace aura::detail
+#endif  // AURA_SI_AURA_CORE_HOOK_PLACEMENT_HPP
+// ---- end aura/core/hook_placement.hpp
 // ---- begin aura/core/outcome.hpp
 #ifndef AURA_SI_AURA_CORE_OUTCOME_HPP
 #define AURA_SI_AURA_CORE_OUTCOME_HPP
@@ -7664,27 +9782,279 @@ struct outcome {
 // aura/core/snapshot.hpp - an immutable value published to lock-free readers.
 //
 // Dispatch must read the current chain without taking a lock while writers
-// swap in new versions. std::atomic<std::shared_ptr> takes a lock in
-// libstdc++, so this uses a split reference count instead: the atomic word
-// packs the node pointer (upper 48 bits) with a count of readers currently
-// inside (lower 16 bits). Readers increment it with one CAS and give it back
-// with another; when a writer swaps the node out, it moves the count of
-// readers still inside into the node's own counter, and the last one out
-// frees it. No reader ever waits for a writer, and a writer never waits for
-// a reader (an in-flight dispatch finishes on the version it started with).
+// swap in new versions, and without writing a cache line that other
+// dispatching threads write too (a shared reference count costs more than a
+// whole hook call once two threads dispatch). So readers announce what they
+// read in a hazard slot of their own thread (a cache line nobody else writes)
+// and writers retire old versions into a list they free in batches, skipping
+// any version a hazard slot still names.
+//
+// The reader's announcement must be ordered before its re-check of the
+// published word (a store-load fence). On Linux the fence is paid by the
+// writer, once per batch: membarrier(PRIVATE_EXPEDITED) makes every running
+// thread of the process execute a full barrier, so readers need only a
+// compiler fence (the asymmetric fence of folly's and liburcu's hazard
+// pointers). Where membarrier is unavailable, and under ThreadSanitizer (which
+// does not model it), readers use a sequentially consistent store instead.
+//
+// A thread holds at most `slots_per_thread` versions at once in hazard slots
+// (nested dispatch: a hook that emits); deeper nesting pins the version with a
+// counter on it instead, still lock-free. An in-flight dispatch always
+// finishes on the version it started with.
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <exception>
 #include <mutex>
-#include <new>
 #include <thread>
 #include <utility>
+#include <vector>
+
+#if defined(__linux__)
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
+#if defined(__SANITIZE_THREAD__)
+#define AURA_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define AURA_TSAN 1
+#endif
+#endif
 
 namespace aura::detail {
 
+/// One thread's hazard slots; records are never freed, only reused by later threads.
+struct alignas(64) hazard_record {
+  static constexpr int slots_per_thread = 8;
+  std::atomic<const void*> slots[slots_per_thread] = {};
+  std::atomic<bool> owned{false};
+  hazard_record* next = nullptr;  // immutable once the record is linked
+};
+
+struct hazard_domain {
+  std::atomic<hazard_record*> head{nullptr};
+  bool asymmetric = false;  // readers skip the store-load fence; writers run membarrier
+
+  hazard_domain() noexcept {
+#if defined(__linux__) && !defined(AURA_TSAN) && defined(__NR_membarrier)
+    const long cmds = syscall(__NR_membarrier, MEMBARRIER_CMD_QUERY, 0);
+    if (cmds > 0 && (cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED) &&
+        syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0) == 0) {
+      asymmetric = true;
+    }
+#endif
+  }
+
+  /// A free record for the calling thread (reused, or linked in once).
+  hazard_record* claim() {
+    for (hazard_record* r = head.load(std::memory_order_acquire); r; r = r->next) {
+      bool expected = false;
+      if (!r->owned.load(std::memory_order_relaxed) &&
+          r->owned.compare_exchange_strong(expected, true, std::memory_order_acquire)) {
+        return r;
+      }
+    }
+    auto* r = new hazard_record;  // lives for the process (a handful of bytes per thread ever run)
+    r->owned.store(true, std::memory_order_relaxed);
+    hazard_record* h = head.load(std::memory_order_relaxed);
+    do {
+      r->next = h;
+    } while (!head.compare_exchange_weak(h, r, std::memory_order_release, std::memory_order_relaxed));
+    return r;
+  }
+
+  /// Makes every reader's announcement visible before the writer scans them.
+  void writer_fence() const noexcept {
+#if defined(__linux__) && !defined(AURA_TSAN) && defined(__NR_membarrier)
+    if (asymmetric) {
+      (void)syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0);
+      return;
+    }
+#endif
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+  }
+};
+
+[[nodiscard]] inline hazard_domain& hazards() noexcept {
+  static hazard_domain domain;  // constructed before any reader or writer uses it
+  return domain;
+}
+
+/// The calling thread's record, handed back when the thread ends.
+class thread_hazards {
+ public:
+  thread_hazards() : record_(hazards().claim()) {}
+  ~thread_hazards() {
+    for (auto& s : record_->slots) s.store(nullptr, std::memory_order_release);
+    record_->owned.store(false, std::memory_order_release);
+  }
+  thread_hazards(const thread_hazards&) = delete;
+  thread_hazards& operator=(const thread_hazards&) = delete;
+  [[nodiscard]] hazard_record& record() noexcept { return *record_; }
+
+ private:
+  hazard_record* record_;
+};
+
+[[nodiscard]] inline hazard_record& my_hazards() {
+  thread_local thread_hazards mine;
+  return mine.record();
+}
+
 template <class T>
 class published {
+  struct node {
+    explicit node(T v) : value(std::move(v)) {}
+    T value;
+    std::atomic<std::uint32_t> pins{0};  // readers beyond their hazard slots
+  };
+
+ public:
+  /// A reader's hold on one version; the version lives while a guard does.
+  class guard {
+   public:
+    guard() = default;
+    guard(node* n, std::atomic<const void*>* slot) noexcept : node_(n), slot_(slot) {}
+    guard(guard&& o) noexcept : node_(std::exchange(o.node_, nullptr)), slot_(std::exchange(o.slot_, nullptr)) {}
+    guard& operator=(guard&& o) noexcept {
+      if (this != &o) {
+        reset();
+        node_ = std::exchange(o.node_, nullptr);
+        slot_ = std::exchange(o.slot_, nullptr);
+      }
+      return *this;
+    }
+    guard(const guard&) = delete;
+    guard& operator=(const guard&) = delete;
+    ~guard() { reset(); }
+
+    [[nodiscard]] const T& operator*() const noexcept { return node_->value; }
+    [[nodiscard]] const T* operator->() const noexcept { return &node_->value; }
+
+   private:
+    void reset() noexcept {
+      if (slot_) {
+        slot_->store(nullptr, std::memory_order_release);
+      } else if (node_) {
+        node_->pins.fetch_sub(1, std::memory_order_release);
+      }
+      node_ = nullptr;
+      slot_ = nullptr;
+    }
+    node* node_ = nullptr;
+    std::atomic<const void*>* slot_ = nullptr;
+  };
+
+  explicit published(T initial) : current_(new node(std::move(initial))) { (void)hazards(); }
+  published(const published&) = delete;
+  published& operator=(const published&) = delete;
+  ~published() {
+    // No reader may be inside when the owner is destroyed.
+    delete current_.load(std::memory_order_acquire);
+    for (node* n : retired_) delete n;
+  }
+
+  /// Enters the current version; lock-free, never blocks on writers, writes
+  /// only the calling thread's own cache line.
+  [[nodiscard]] guard acquire() const {
+    hazard_record& mine = my_hazards();
+    const bool asymmetric = hazards().asymmetric;
+    for (auto& slot : mine.slots) {
+      if (slot.load(std::memory_order_relaxed) != nullptr) continue;
+      node* n = current_.load(std::memory_order_acquire);
+      for (;;) {
+        if (asymmetric) {
+          slot.store(n, std::memory_order_relaxed);
+          std::atomic_signal_fence(std::memory_order_seq_cst);
+        } else {
+          slot.store(n, std::memory_order_seq_cst);
+        }
+        node* again = current_.load(std::memory_order_seq_cst);
+        if (again == n) return guard(n, &slot);
+        n = again;
+      }
+    }
+    // Every slot is in use (deeply nested dispatch): pin the version instead.
+    node* n = current_.load(std::memory_order_acquire);
+    for (;;) {
+      n->pins.fetch_add(1, std::memory_order_seq_cst);
+      node* again = current_.load(std::memory_order_seq_cst);
+      if (again == n) return guard(n, nullptr);
+      n->pins.fetch_sub(1, std::memory_order_release);
+      n = again;
+    }
+  }
+
+  /// Publishes a new version. Writers serialise among themselves (not with readers).
+  void store(T value) {
+    node* fresh = new node(std::move(value));
+    std::lock_guard<std::mutex> lock(writers_);
+    retire(current_.exchange(fresh, std::memory_order_seq_cst));
+  }
+
+  /// Runs `edit(const T&) -> T` on the current version and publishes the result,
+  /// atomically with respect to other writers.
+  template <class Edit>
+  void update(Edit&& edit) {
+    std::lock_guard<std::mutex> lock(writers_);
+    node* cur = current_.load(std::memory_order_acquire);
+    node* fresh = new node(edit(static_cast<const T&>(cur->value)));
+    retire(current_.exchange(fresh, std::memory_order_seq_cst));
+  }
+
+  /// The current version, for a writer that serialises all writes itself
+  /// (no guard needed: only writers free versions, and they wait for it).
+  [[nodiscard]] const T& current_for_writer() const noexcept {
+    return current_.load(std::memory_order_acquire)->value;
+  }
+
+ private:
+  // Called with writers_ held. Frees retired versions in batches: the batch
+  // size doubles with the survivors so the cost per retirement stays O(1)
+  // amortised (plus one writer fence per batch).
+  void retire(node* old) {
+    retired_.push_back(old);
+    if (retired_.size() < reclaim_at_) return;
+    hazards().writer_fence();
+    std::vector<const void*> held;
+    for (hazard_record* r = hazards().head.load(std::memory_order_acquire); r; r = r->next) {
+      for (auto& s : r->slots) {
+        if (const void* p = s.load(std::memory_order_acquire)) held.push_back(p);
+      }
+    }
+    std::sort(held.begin(), held.end());
+    std::size_t kept = 0;
+    for (node* n : retired_) {
+      const bool in_use = std::binary_search(held.begin(), held.end(), static_cast<const void*>(n)) ||
+                          n->pins.load(std::memory_order_acquire) != 0;
+      if (in_use) {
+        retired_[kept++] = n;
+      } else {
+        delete n;
+      }
+    }
+    retired_.resize(kept);
+    reclaim_at_ = std::max<std::size_t>(batch, 2 * kept);
+  }
+
+  static constexpr std::size_t batch = 16;
+  std::atomic<node*> current_;
+  std::vector<node*> retired_;  // swapped out, maybe still read
+  std::size_t reclaim_at_ = batch;
+  std::mutex writers_;  // writers only; dispatch never touches it
+};
+
+/// A published value whose last reader frees a swapped-out version on its way
+/// out (a split reference count: one CAS in, one out, on a shared word). For
+/// values whose release must be prompt (the plugin host waits for an old
+/// version's last user); dispatch uses `published` instead.
+template <class T>
+class counted_published {
   struct node {
     explicit node(T v) : value(std::move(v)) {}
     T value;
@@ -7709,7 +10079,7 @@ class published {
   class guard {
    public:
     guard() = default;
-    guard(published* owner, node* n) noexcept : owner_(owner), node_(n) {}
+    guard(counted_published* owner, node* n) noexcept : owner_(owner), node_(n) {}
     guard(guard&& o) noexcept : owner_(std::exchange(o.owner_, nullptr)), node_(std::exchange(o.node_, nullptr)) {}
     guard& operator=(guard&& o) noexcept {
       if (this != &o) {
@@ -7732,14 +10102,14 @@ class published {
       owner_ = nullptr;
       node_ = nullptr;
     }
-    published* owner_ = nullptr;
+    counted_published* owner_ = nullptr;
     node* node_ = nullptr;
   };
 
-  explicit published(T initial) : word_(pack(new node(std::move(initial)))) {}
-  published(const published&) = delete;
-  published& operator=(const published&) = delete;
-  ~published() {
+  explicit counted_published(T initial) : word_(pack(new node(std::move(initial)))) {}
+  counted_published(const counted_published&) = delete;
+  counted_published& operator=(const counted_published&) = delete;
+  ~counted_published() {
     // No reader may be inside when the owner is destroyed.
     delete unpack(word_.load(std::memory_order_acquire));
   }
@@ -7809,6 +10179,7 @@ class published {
 #include <cstdint>
 #include <new>
 #include <string>
+
 
 namespace aura {
 
@@ -7903,6 +10274,16 @@ struct wire_bytes {
   std::uint64_t out = 0;
 };
 inline thread_local wire_bytes current_call_bytes;
+
+/// Dispatches left on this thread until the next recorded one (tracing::sampled).
+/// Starts at 1, so a thread's first dispatch is recorded; a thread's own
+/// counter, so sampling writes no shared cache line.
+inline thread_local std::uint32_t sample_countdown = 1;
+[[nodiscard]] inline bool take_sample() noexcept {
+  if (--sample_countdown != 0) return false;
+  sample_countdown = tracing_sample_period;
+  return true;
+}
 }  // namespace detail
 
 /// Adapters call this when they serialise a hook call: `in` bytes sent to the
@@ -7971,163 +10352,20 @@ using json_hook = std::function<result<decision<dynamic_event>>(const envelope<d
 template <class E>
 using payload_check = std::function<std::optional<error>(const payload_t<E>&)>;
 
-namespace detail {
+/// How a chain folds one hook's effects into the accumulated ones. Empty: the
+/// effects type's own rule (fold_effects). Dynamic events get theirs from the
+/// catalog that declares them (bus::declare), so a JSON chain folds by the
+/// same documented rules as a typed one without the core knowing the catalog.
+template <class E>
+using effects_fold = std::function<void(effects_t<E>&, const effects_t<E>&)>;
 
-/// Whether a type converts to and from nlohmann::json (needed for JSON hooks).
-template <class T, class = void>
-struct json_convertible : std::false_type {};
-template <class T>
-struct json_convertible<T, std::void_t<decltype(nlohmann::json(std::declval<const T&>())),
-                                       decltype(std::declval<const nlohmann::json&>().template get<T>())>>
-    : std::true_type {};
-
-/// Calls a native hook with whichever of (payload), (envelope), (payload, ctx),
-/// (envelope, ctx) it accepts; returns its answer as it is.
-template <class E, class F>
-decltype(auto) call_hook(F& fn, const envelope<E>& env, context& ctx) {
-  using payload = payload_t<E>;
-  if constexpr (std::is_invocable_v<F&, const envelope<E>&, context&>) {
-    return fn(env, ctx);
-  } else if constexpr (std::is_invocable_v<F&, const payload&, context&>) {
-    return fn(env.data, ctx);
-  } else if constexpr (std::is_invocable_v<F&, const envelope<E>&>) {
-    return fn(env);
-  } else {
-    static_assert(std::is_invocable_v<F&, const payload&>,
-                  "a hook takes (const E&), (const aura::envelope<E>&), or either plus aura::context&");
-    return fn(env.data);
-  }
-}
-
-/// Whether a hook answers result<decision<E>> (may fail) rather than a decision.
-template <class E, class R>
-inline constexpr bool answers_result = std::is_same_v<std::decay_t<R>, result<decision<E>>>;
-
-template <class E, class R>
-inline constexpr void check_answer() {
-  static_assert(answers_result<E, R> || std::is_convertible_v<R, decision<E>>,
-                "a hook returns aura::allow(), aura::deny(...), aura::mutate(...), "
-                "aura::decision<E> or aura::result<aura::decision<E>>");
-}
-
-/// Calls a native hook (see call_hook) and lifts its answer into result<decision<E>>.
-template <class E, class F>
-[[nodiscard]] result<decision<E>> call_native(F& fn, const envelope<E>& env, context& ctx) {
-  decltype(auto) answer = call_hook<E>(fn, env, ctx);
-  using R = decltype(answer);
-  check_answer<E, R>();
-  if constexpr (answers_result<E, R>) {
-    return std::forward<R>(answer);
-  } else {
-    return decision<E>(std::forward<R>(answer));
-  }
-}
-
-/// The error a hook's exception becomes (`ex` null: not a std::exception).
-template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
-[[nodiscard]] error thrown_error(const std::exception* ex) {
-  if (ex) return error{errc::hook_failed, std::string("hook threw: ") + ex->what(), {}, {}, {}};
-  return error{errc::hook_failed, "hook threw a non-standard exception", {}, {}, {}};
-}
-
-/// Parses a hook's `when` gate once, at registration; a missing name or a bad
-/// expression is an error naming the hook. Shared by every hook runner.
-template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
-[[nodiscard]] result<std::optional<condition>> parse_gate(const hook_options& opts, const predicate_registry* registry) {
-  if (opts.name.empty()) return fail(errc::invalid_argument, "a hook needs a name");
-  if (opts.when.empty()) return std::optional<condition>{};
-  auto parsed = condition::parse(opts.when, registry);
-  if (!parsed) {
-    error e = std::move(parsed.error());
-    e.hook = opts.name;
-    e.plugin = opts.plugin;
-    return fail(std::move(e));
-  }
-  return std::optional<condition>(std::move(*parsed));
-}
-
-/// Run order of two hooks: (priority, name).
-[[nodiscard]] inline bool runs_before(const hook_options& a, const hook_options& b) noexcept {
-  return a.priority != b.priority ? a.priority < b.priority : a.name < b.name;
-}
-
-/// How placing a hook in a run-ordered list went.
-enum class placement : std::uint8_t { placed, duplicate, missing };
-
-/// Puts `e` into `hooks` in run order, all or nothing; with `replacing`, that
-/// hook leaves in the same step, and `carry(old, e)` may keep its state.
-/// Shared by every hook list (chains, the agent pipelines); `Entry` has `opts`.
-template <class Entry, class Carry, class Order>
-[[nodiscard]] placement place_hook(std::vector<Entry>& hooks, Entry e, std::string_view replacing, Carry&& carry,
-                                   Order&& before) {
-  auto named = [&](std::string_view name) {
-    return std::find_if(hooks.begin(), hooks.end(), [&](const Entry& h) { return h.opts.name == name; });
-  };
-  auto old = replacing.empty() ? hooks.end() : named(replacing);
-  if (!replacing.empty() && old == hooks.end()) return placement::missing;
-  auto same = named(e.opts.name);
-  if (same != hooks.end() && same != old) return placement::duplicate;
-  if (old != hooks.end()) {
-    carry(*old, e);
-    hooks.erase(old);
-  }
-  auto pos = std::upper_bound(hooks.begin(), hooks.end(), e,
-                              [&](const Entry& a, const Entry& b) { return before(a.opts, b.opts); });
-  hooks.insert(pos, std::move(e));
-  return placement::placed;
-}
-
-/// place_hook in the usual (priority, name) run order.
-template <class Entry, class Carry>
-[[nodiscard]] placement place_hook(std::vector<Entry>& hooks, Entry e, std::string_view replacing, Carry&& carry) {
-  return place_hook(hooks, std::move(e), replacing, std::forward<Carry>(carry), runs_before);
-}
-
-/// A hook's failure under its policy: names the hook in `e`, and returns the
-/// reason to stop with when the hook fails closed (nullopt: fail_open, go on).
-[[nodiscard]] inline std::optional<std::string> failure_verdict(const hook_options& h, error& e) {
-  e.hook = h.name;
-  if (e.plugin.empty()) e.plugin = h.plugin;
-  if (h.on_error != failure_policy::fail_closed) return std::nullopt;
-  return "hook \"" + h.name + "\" failed: " + e.message;
-}
-
-/// Removes the hook named `name`; false if there is none.
-template <class Entry>
-bool remove_hook(std::vector<Entry>& hooks, std::string_view name) {
-  auto it = std::find_if(hooks.begin(), hooks.end(), [&](const Entry& e) { return e.opts.name == name; });
-  if (it == hooks.end()) return false;
-  hooks.erase(it);
-  return true;
-}
-
-/// Removes every hook `plugin` owns; returns how many.
-template <class Entry>
-std::size_t remove_plugin_hooks(std::vector<Entry>& hooks, std::string_view plugin) {
-  auto keep = std::remove_if(hooks.begin(), hooks.end(), [&](const Entry& e) { return e.opts.plugin == plugin; });
-  const auto n = static_cast<std::size_t>(hooks.end() - keep);
-  hooks.erase(keep, hooks.end());
-  return n;
-}
-
-/// The error for a placement that failed; `where` is "the chain for \"e\"" or the like.
-[[nodiscard]] inline error placement_error(placement p, const hook_options& opts, std::string_view replacing,
-                                           const std::string& where) {
-  if (p == placement::missing) {
-    return error{errc::not_found, "no hook named \"" + std::string(replacing) + "\" to replace in " + where,
-                 opts.plugin, opts.name, {}};
-  }
-  return error{errc::already_exists, "a hook named \"" + opts.name + "\" is already in " + where, opts.plugin,
-               opts.name, {}};
-}
-
-}  // namespace detail
 
 /// Hooks for event type `E` (or aura::dynamic_event), ordered by (priority, name).
 ///
 /// Adding and removing hooks may happen while other threads dispatch: each
-/// dispatch reads an immutable snapshot without a lock, so it finishes on the
-/// hooks it started with.
+/// dispatch reads an immutable snapshot, so it finishes on the hooks it
+/// started with. Hook edits are published by the next reader (the first
+/// dispatch after an edit takes the edit lock once; the others take none).
 template <class E>
 class chain {
   using traits = event_traits<E>;
@@ -8136,12 +10374,12 @@ class chain {
   using event_type = E;
   using payload_type = payload_t<E>;
 
-  explicit chain(tracing trace = tracing::timings) : state_(snapshot{}) {
-    state_.update([&](const snapshot& s) {
-      snapshot n = s;
+  /// `trace`: what each dispatch records (see aura::tracing; the default
+  /// costs next to nothing and builds no trail).
+  explicit chain(tracing trace = tracing::sampled) : state_(snapshot{}) {
+    edit([&](snapshot& n) {
       n.trace = trace;
       n.flags = traits::flags;
-      return n;
     });
   }
 
@@ -8171,43 +10409,62 @@ class chain {
 
   /// Removes a hook by name; false if there is none.
   bool remove(std::string_view name) {
-    bool found = false;
-    edit([&](snapshot& n) { found = detail::remove_hook(n.hooks, name); });
-    return found;
+    std::lock_guard<std::mutex> lock(edits_);
+    const auto* found = index_.find(name);
+    if (!found) return false;
+    const std::shared_ptr<const entry> victim = *found;  // the index's copy goes in unindex()
+    unindex(draft_, *victim);
+    mark_dirty();
+    return true;
   }
 
-  /// Removes every hook a plugin owns; returns how many.
+  /// Removes every hook a plugin owns; returns how many (one new version).
   std::size_t remove_plugin(std::string_view plugin) {
-    std::size_t count = 0;
-    edit([&](snapshot& n) { count = detail::remove_plugin_hooks(n.hooks, plugin); });
-    return count;
+    std::lock_guard<std::mutex> lock(edits_);
+    const auto names = index_.owned_by(plugin);
+    if (names.empty()) return 0;
+    for (const auto& name : names) {
+      const std::shared_ptr<const entry> victim = *index_.find(name);
+      unindex(draft_, *victim);
+    }
+    mark_dirty();
+    return names.size();
   }
 
   /// The JSON hooks with their registrations (a dynamic chain's are all JSON
   /// hooks); the bus uses it to move them into a typed chain.
   [[nodiscard]] std::vector<std::pair<hook_options, json_hook>> exported_hooks() const {
-    auto snap = state_.acquire();
+    auto snap = current();
     std::vector<std::pair<hook_options, json_hook>> out;
-    for (const auto& h : snap->hooks) {
+    snap->hooks.for_each([&](const entry& h) {
       if (h.json) out.emplace_back(h.opts, h.json);
-    }
+    });
     return out;
   }
 
-  [[nodiscard]] std::size_t size() const { return state_.acquire()->hooks.size(); }
+  [[nodiscard]] std::size_t size() const { return current()->hooks.size(); }
   [[nodiscard]] bool empty() const { return size() == 0; }
 
   /// Hook names in run order.
   [[nodiscard]] std::vector<std::string> names() const {
-    auto snap = state_.acquire();
+    auto snap = current();
     std::vector<std::string> out;
-    for (const auto& h : snap->hooks) out.push_back(h.opts.name);
+    out.reserve(snap->hooks.size());
+    snap->hooks.for_each([&](const entry& h) { out.push_back(h.opts.name); });
     return out;
   }
 
   void set_tracing(tracing t) { edit([&](snapshot& s) { s.trace = t; }); }
   /// A check run after every mutation (see payload_check).
-  void set_payload_check(payload_check<E> check) { edit([&](snapshot& s) { s.check = std::move(check); }); }
+  void set_payload_check(payload_check<E> check) {
+    auto shared = check ? std::make_shared<const payload_check<E>>(std::move(check)) : nullptr;
+    edit([&](snapshot& s) { s.check = std::move(shared); });
+  }
+  /// The rule folding hooks' effects (see effects_fold); empty restores the default.
+  void set_effects_fold(effects_fold<E> fold) {
+    auto shared = fold ? std::make_shared<const effects_fold<E>>(std::move(fold)) : nullptr;
+    edit([&](snapshot& s) { s.fold = std::move(shared); });
+  }
   /// The predicates `when` conditions may use; must outlive the chain.
   void set_predicates(const predicate_registry* registry) { predicates_.store(registry); }
   /// Flags of a dynamic event, from the runtime catalog.
@@ -8215,7 +10472,7 @@ class chain {
     static_assert(traits::is_dynamic, "a typed event's flags are compile-time traits");
     edit([&](snapshot& s) { s.flags = flags; });
   }
-  [[nodiscard]] event_flags flags() const { return state_.acquire()->flags; }
+  [[nodiscard]] event_flags flags() const { return current()->flags; }
 
   /// Runs the hooks on `env` in order with the host's default context.
   [[nodiscard]] outcome<E> dispatch(envelope<E> env) const { return dispatch(std::move(env), host_context()); }
@@ -8223,30 +10480,40 @@ class chain {
   /// Runs the hooks on a caller-owned envelope: it is copied only if a hook
   /// mutates it (an allow-only chain copies just the payload into the outcome).
   [[nodiscard]] outcome<E> dispatch(const envelope<E>& env, context& ctx) const {
-    auto snap = state_.acquire();
-    return run(*snap, env, nullptr, ctx);
+    auto snap = current();
+    return run(*snap, env, nullptr, ctx, snap->trace);
   }
 
   /// Runs the hooks on `env` in order. Never throws for a hook's failure.
+  /// A mutation edits the envelope in place (it is the dispatch's own).
   [[nodiscard]] outcome<E> dispatch(envelope<E>&& env, context& ctx) const {
-    auto snap = state_.acquire();
-    return run(*snap, env, &env, ctx);
+    auto snap = current();
+    return run(*snap, env, &env, ctx, snap->trace);
+  }
+
+  /// The same, recording at `level` for this call only (e.g. tracing::decisions
+  /// for one dispatch's trail on a chain that records none by default).
+  [[nodiscard]] outcome<E> dispatch(const envelope<E>& env, context& ctx, tracing level) const {
+    auto snap = current();
+    return run(*snap, env, nullptr, ctx, level);
+  }
+  [[nodiscard]] outcome<E> dispatch(envelope<E>&& env, context& ctx, tracing level) const {
+    auto snap = current();
+    return run(*snap, env, &env, ctx, level);
   }
 
   /// Every hook's counters and latency percentiles.
   [[nodiscard]] std::vector<hook_stats> stats() const {
-    auto snap = state_.acquire();
+    auto snap = current();
     std::vector<hook_stats> out;
-    for (const auto& h : snap->hooks) {
+    snap->hooks.for_each([&](const entry& h) {
       hook_stats s = hook_stats::of(h.rt->counters);
       s.hook = h.opts.name;
       s.plugin = h.opts.plugin;
       out.push_back(std::move(s));
-    }
+    });
     return out;
   }
-
-
 
  private:
   struct runtime {
@@ -8300,39 +10567,53 @@ class chain {
     const entry* cold;
     bool gated;
     bool once;
-  };
-  struct snapshot {
-    std::vector<entry> hooks;
-    std::vector<hot> order;  // rebuilt after every edit
-    bool ungated = true;     // no hook has a `when` gate or `once`: the fast path may run
-    tracing trace = tracing::timings;
-    event_flags flags = event_flags::none;
-    payload_check<E> check;
-
-    snapshot() = default;
-    snapshot(const snapshot& o) : hooks(o.hooks), trace(o.trace), flags(o.flags), check(o.check) { reindex(); }
-    snapshot(snapshot&& o) noexcept = default;  // vectors keep their buffers: `order` stays valid
-    snapshot& operator=(const snapshot&) = delete;
-    snapshot& operator=(snapshot&&) = delete;
-    void reindex() {
-      order.clear();
-      order.reserve(hooks.size());
-      ungated = true;
-      for (const entry& e : hooks) {
-        order.push_back(hot{e.call, e.target.get(), &e, e.gate.has_value(), e.opts.once});
-        if (e.gate || e.opts.once) ungated = false;
-      }
+    [[nodiscard]] static hot of(const entry& e) noexcept {
+      return hot{e.call, e.target.get(), &e, e.gate.has_value(), e.opts.once};
     }
   };
+  /// One version of the chain; hooks are shared with the versions before and
+  /// after it (see detail::hook_list), so an edit costs O(N/64 + 64).
+  struct snapshot {
+    detail::hook_list<entry, hot> hooks;
+    std::size_t gated = 0;  // hooks with a `when` gate or `once`: none lets the fast path run
+    tracing trace = tracing::sampled;
+    event_flags flags = event_flags::none;
+    std::shared_ptr<const payload_check<E>> check;
+    std::shared_ptr<const effects_fold<E>> fold;
+  };
 
+  /// Edits the settings of the draft and publishes it at once (with any
+  /// hook edits still pending).
   template <class Edit>
   void edit(Edit&& fn) {
-    state_.update([&](const snapshot& s) {
-      snapshot n = s;
-      fn(n);
-      n.reindex();
-      return n;
-    });
+    std::lock_guard<std::mutex> lock(edits_);
+    fn(draft_);
+    publish_locked();
+  }
+
+  // Hook edits change the writers' draft in place (only the chunk they touch
+  // is copied, and only if a published version shares it) and mark it dirty;
+  // the next reader (a dispatch, size(), names(), stats()) publishes it. So
+  // 10,000 adds in a row publish one version, not 10,000, while every edit is
+  // still seen by every dispatch that starts after it returned.
+  void mark_dirty() noexcept { dirty_.store(true, std::memory_order_release); }
+  void publish_locked() const {
+    state_.store(snapshot(draft_));
+    dirty_.store(false, std::memory_order_release);
+  }
+  /// The current version, publishing pending hook edits first.
+  [[nodiscard]] auto current() const {
+    if (dirty_.load(std::memory_order_acquire)) {
+      std::lock_guard<std::mutex> lock(edits_);
+      if (dirty_.load(std::memory_order_relaxed)) publish_locked();
+    }
+    return state_.acquire();
+  }
+
+  /// Takes `e` out of version `n` and of the index (edits_ held).
+  void unindex(snapshot& n, const entry& e) {
+    if (n.hooks.erase(e) && (e.gate || e.opts.once)) --n.gated;
+    index_.drop(e);
   }
 
   /// "the chain for \"E\"" for a typed chain; a dynamic chain does not know
@@ -8360,23 +10641,33 @@ class chain {
                       std::string_view replacing = {}) {
     auto parsed_gate = detail::parse_gate(opts, predicates_.load());
     if (!parsed_gate) return fail(std::move(parsed_gate.error()));
-    auto outcome_of = detail::placement::placed;
-    edit([&](snapshot& n) {  // place_hook changes nothing when it fails
-      entry e{opts, std::move(*parsed_gate), call, std::move(target), std::move(json), std::make_shared<runtime>()};
-      outcome_of = detail::place_hook(n.hooks, std::move(e), replacing, [](const entry& old, entry& fresh) {
-        if (old.opts.name == fresh.opts.name) fresh.rt = old.rt;  // re-registered: keep its stats and `once`
-      });
-    });
-    if (outcome_of != detail::placement::placed) {
-      return fail(detail::placement_error(outcome_of, opts, replacing, chain_label()));
+    std::lock_guard<std::mutex> lock(edits_);
+    std::shared_ptr<const entry> old;
+    if (!replacing.empty()) {
+      const auto* found = index_.find(replacing);
+      if (!found) return fail(detail::placement_error(detail::placement::missing, opts, replacing, chain_label()));
+      old = *found;
     }
+    if (const auto* same = index_.find(opts.name); same && *same != old) {
+      return fail(detail::placement_error(detail::placement::duplicate, opts, replacing, chain_label()));
+    }
+    auto e = std::make_shared<entry>(
+        entry{std::move(opts), std::move(*parsed_gate), call, std::move(target), std::move(json), nullptr});
+    // Re-registered under its own name: it keeps its stats and `once`.
+    e->rt = old && old->opts.name == e->opts.name ? old->rt : std::make_shared<runtime>();
+    if (old) unindex(draft_, *old);
+    if (e->gate || e->opts.once) ++draft_.gated;
+    index_.add(e);
+    draft_.hooks.insert(std::move(e));
+    mark_dirty();
     return {};
   }
 
   /// The dispatch loop; see DESIGN §3 for the rules it follows.
   /// `owned` is the envelope itself when the caller gave it up (edited in
   /// place), else null and `input` is copied on the first mutation.
-  [[nodiscard]] outcome<E> run(const snapshot& s, const envelope<E>& input, envelope<E>* owned, context& ctx) const {
+  [[nodiscard]] outcome<E> run(const snapshot& s, const envelope<E>& input, envelope<E>* owned, context& ctx,
+                               tracing level) const {
     outcome<E> out;
     std::optional<envelope<E>> copy;
     const envelope<E>* current = owned ? owned : &input;
@@ -8386,14 +10677,24 @@ class chain {
       current = &*copy;
       return *copy;
     };
-    const bool trace = s.trace != tracing::off;
-    const bool timed = s.trace == tracing::timings;
-    if (trace) out.trail.reserve(s.hooks.size());
+    // What this dispatch records (aura::tracing): `trail` the per-hook trail;
+    // `counted` calls, skips and wire bytes, each weighing `weight` calls;
+    // `timed` durations. Denies, mutations and errors are counted at every
+    // level but off: they leave the fast path anyway.
+    const bool trail = level == tracing::decisions || level == tracing::timings;
+    const bool sample = level == tracing::sampled && detail::take_sample();
+    const bool counted = trail || sample;
+    const bool timed = level == tracing::timings || sample;
+    const bool tallied = level != tracing::off;
+    const std::uint64_t weight = sample ? tracing_sample_period : 1;
+    if (trail) out.trail.reserve(s.hooks.size());
     bool mutated = false;
-    std::optional<envelope<dynamic_event>> json_view;  // typed events: made on first JSON hook
+    detail::lazy_view json_view;  // typed events: made on first JSON hook
 
     // What one hook's answer does to the outcome; true stops the chain.
-    std::optional<error> failure;  // set by a hook call that failed
+    // Set by a hook call that failed and emptied by settle() before the next
+    // call; per thread, so the fast path does not build an error on its stack.
+    std::optional<error>& failure = detail::hook_failure;
     auto settle = [&](const entry& h, decision<E>& d, std::chrono::nanoseconds took) {
       step_result step;
       bool stop = false;
@@ -8422,50 +10723,57 @@ class chain {
             mutated = true;
           }
         }
-        if (!step.failed && d.has_effects()) fold_effects(out.effects, *std::as_const(d).effects());
+        if (!step.failed && d.has_effects()) {
+          if (s.fold)
+            (*s.fold)(out.effects, *std::as_const(d).effects());
+          else
+            fold_effects(out.effects, *std::as_const(d).effects());
+        }
       }
-      if (trace) {
+      if (tallied) {
         auto& c = h.rt->counters;
-        c.calls.fetch_add(1, std::memory_order_relaxed);
         if (step.failed) c.errors.fetch_add(1, std::memory_order_relaxed);
         if (step.kind == decision_kind::deny) c.denies.fetch_add(1, std::memory_order_relaxed);
         if (step.kind == decision_kind::mutate) c.mutations.fetch_add(1, std::memory_order_relaxed);
-        if (timed) c.latency.record(static_cast<std::uint64_t>(took.count()));
-        if (const auto bytes = detail::current_call_bytes; bytes.in | bytes.out) {
-          c.bytes_in.fetch_add(bytes.in, std::memory_order_relaxed);
-          c.bytes_out.fetch_add(bytes.out, std::memory_order_relaxed);
-        }
-        out.trail.push_back(trail_entry{h.opts.name, h.opts.plugin, step.kind, step.failed, took});
       }
+      record(h, took, counted, timed, weight);
+      if (trail) out.trail.push_back(trail_entry{h.opts.name, h.opts.plugin, step.kind, step.failed, took});
       return stop;
     };
 
-    if (!trace && s.ungated) {
-      // The fast path (no trail, no counters, no gates, no `once`): a hook
-      // answering a bare allow costs its call and one test.
-      for (const hot& fast : s.order) {
-        const detail::raw_decision raw = invoke(fast, *current, ctx, json_view, failure);
-        if (AURA_LIKELY(raw.is_bare_allow())) continue;
-        decision<E> d = decision<E>::adopt_raw(raw);
-        if (settle(*fast.cold, d, std::chrono::nanoseconds{0})) break;
+    if (!counted && s.gated == 0) {
+      // The fast path (no trail, no per-call counters, no gates, no `once`): a
+      // hook answering a bare allow costs its call and one test.
+      for (const auto& chunk : s.hooks.chunks()) {
+        for (const hot& fast : chunk->hot) {
+          const detail::raw_decision raw = invoke(fast, *current, ctx, json_view, failure);
+          if (AURA_LIKELY(raw.is_bare_allow())) continue;
+          decision<E> d = decision<E>::adopt_raw(raw);
+          if (settle(*fast.cold, d, std::chrono::nanoseconds{0})) goto done;
+        }
       }
     } else {
-      for (const hot& fast : s.order) {
-        const entry& h = *fast.cold;
-        if (fast.gated && !h.gate->evaluate(ctx.facts())) {
-          if (trace) h.rt->counters.skipped.fetch_add(1, std::memory_order_relaxed);
-          continue;
-        }
-        if (fast.once && h.rt->fired.exchange(true, std::memory_order_acq_rel)) continue;
+      for (const auto& chunk : s.hooks.chunks()) {
+        for (const hot& fast : chunk->hot) {
+          const entry& h = *fast.cold;
+          if (fast.gated && !h.gate->evaluate(ctx.facts())) {
+            if (counted) h.rt->counters.skipped.fetch_add(weight, std::memory_order_relaxed);
+            continue;
+          }
+          if (fast.once && h.rt->fired.exchange(true, std::memory_order_acq_rel)) continue;
 
-        const auto start = timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
-        if (trace) detail::current_call_bytes = {};
-        decision<E> d = decision<E>::adopt_raw(invoke(fast, *current, ctx, json_view, failure));
-        std::chrono::nanoseconds took{0};
-        if (timed) took = std::chrono::steady_clock::now() - start;
-        if (settle(h, d, took)) break;
+          const auto start = timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
+          if (counted) detail::current_call_bytes = {};
+          const detail::raw_decision raw = invoke(fast, *current, ctx, json_view, failure);
+          std::chrono::nanoseconds took{0};
+          if (timed) took = std::chrono::steady_clock::now() - start;
+          if (AURA_LIKELY(!counted && raw.is_bare_allow())) continue;
+          decision<E> d = decision<E>::adopt_raw(raw);
+          if (settle(h, d, took)) goto done;
+        }
       }
     }
+  done:
     if (out.verdict != verdict::deny && mutated) out.verdict = verdict::mutate;
     if (owned) {
       out.data = std::move(owned->data);
@@ -8477,10 +10785,22 @@ class chain {
     return out;
   }
 
+  /// A recorded call's figures: `weight` calls (a sample stands for its period).
+  static void record(const entry& h, std::chrono::nanoseconds took, bool counted, bool timed, std::uint64_t weight) {
+    if (!counted) return;
+    auto& c = h.rt->counters;
+    c.calls.fetch_add(weight, std::memory_order_relaxed);
+    if (timed) c.latency.record(static_cast<std::uint64_t>(took.count()));
+    if (const auto bytes = detail::current_call_bytes; bytes.in | bytes.out) {
+      c.bytes_in.fetch_add(bytes.in * weight, std::memory_order_relaxed);
+      c.bytes_out.fetch_add(bytes.out * weight, std::memory_order_relaxed);
+    }
+  }
+
   /// Calls one hook; a failure (error answer or exception) lands in `failure`
   /// and never escapes.
   [[nodiscard]] detail::raw_decision invoke(const hot& fast, const envelope<E>& env, context& ctx,
-                                            std::optional<envelope<dynamic_event>>& json_view,
+                                            detail::lazy_view& json_view,
                                             std::optional<error>& failure) const {
     if (fast.call) return fast.call(fast.target, env, ctx, failure);
     return invoke_json(*fast.cold, env, ctx, json_view, failure);
@@ -8488,7 +10808,7 @@ class chain {
 
   /// A JSON hook on a typed chain: called through the event's JSON view.
   [[nodiscard]] detail::raw_decision invoke_json(const entry& h, const envelope<E>& env, context& ctx,
-                                                 std::optional<envelope<dynamic_event>>& json_view,
+                                                 detail::lazy_view& json_view,
                                                  std::optional<error>& failure) const {
     try {
       if constexpr (!traits::is_dynamic && detail::json_convertible<payload_type>::value) {
@@ -8525,10 +10845,19 @@ class chain {
 
   /// Applies a mutation to the working copy; an error leaves it untouched.
   [[nodiscard]] std::optional<error> apply_mutation(const snapshot& s, decision<E>& d, envelope<E>& env,
-                                                    std::optional<envelope<dynamic_event>>& json_view) const {
+                                                    detail::lazy_view& json_view) const {
     if constexpr (!traits::is_dynamic && !detail::json_convertible<payload_type>::value) {
       (void)json_view;
     } else if (d.has_json_patch()) {
+      if constexpr (traits::is_dynamic) {
+        // `env` is the dispatch's own (the caller's moved-in envelope, or the
+        // copy writable() made): a merge patch cannot fail, so with no check
+        // to pass it is applied in place, touching only the members it names.
+        if (d.json_patch_format() == patch_format::merge && !s.check) {
+          env.data.merge_patch(d.json_patch());
+          return std::nullopt;
+        }
+      }
       const nlohmann::json& base = [&]() -> const nlohmann::json& {
         if constexpr (traits::is_dynamic) {
           return env.data;
@@ -8541,7 +10870,7 @@ class chain {
       if (!patched) return std::move(patched.error());
       if constexpr (traits::is_dynamic) {
         if (s.check) {
-          if (auto bad = s.check(*patched)) return bad;
+          if (auto bad = (*s.check)(*patched)) return bad;
         }
         env.data = std::move(*patched);
       } else {
@@ -8553,7 +10882,7 @@ class chain {
                        {}, {}, {}};
         }
         if (s.check) {
-          if (auto bad = s.check(next)) return bad;
+          if (auto bad = (*s.check)(next)) return bad;
         }
         env.data = std::move(next);
         json_view->data = std::move(*patched);
@@ -8564,7 +10893,7 @@ class chain {
       if (s.check) {
         payload_type next = env.data;
         d.apply_to(next);
-        if (auto bad = s.check(next)) return bad;
+        if (auto bad = (*s.check)(next)) return bad;
         env.data = std::move(next);
       } else {
         d.apply_to(env.data);
@@ -8602,6 +10931,11 @@ class chain {
   }
 
   mutable detail::published<snapshot> state_;
+  // Writers only; a dispatch takes it once after hook edits, to publish them.
+  mutable std::mutex edits_;
+  snapshot draft_;                         // under edits_: the next version
+  mutable std::atomic<bool> dirty_{false};  // draft_ has hook edits not yet published
+  detail::hook_names<entry> index_;        // under edits_
   std::atomic<const predicate_registry*> predicates_{nullptr};
 };
 
@@ -8617,6 +10951,14 @@ class plugin_instance {
   virtual ~plugin_instance() = default;
   /// The callable for one declared hook.
   [[nodiscard]] virtual result<json_hook> hook(const hook_spec& spec) = 0;
+  /// A request served by the plugin's own code: a Naridon Aura `command` or
+  /// `tools/call` of a process plugin. Other runtimes have none.
+  [[nodiscard]] virtual result<nlohmann::json> request(const std::string& method, const nlohmann::json& params,
+                                                       std::chrono::milliseconds timeout) {
+    (void)params;
+    (void)timeout;
+    return fail(errc::unsupported, "this runtime serves no \"" + method + "\" requests (only process plugins do)");
+  }
   /// Stops the code: it gets up to `grace` to flush, then is stopped.
   virtual result<void> stop(std::chrono::milliseconds grace) {
     (void)grace;
@@ -8629,6 +10971,11 @@ struct load_request {
   const manifest& spec;
   std::shared_ptr<context> ctx;                  ///< the plugin's own context (owner, permissions, config, storage)
   std::map<std::string, std::string> env;        ///< already filtered by the env permission
+  /// lua and wasm: where the code runs, as the host resolved it (host_default
+  /// is taken as `process`, the safe choice).
+  isolation_mode isolation = isolation_mode::host_default;
+  std::filesystem::path worker;                  ///< the worker executable; empty: isolated::find_worker
+  isolation_limits isolation_bounds;             ///< the worker's bounds
 };
 
 using runtime_loader = std::function<result<std::shared_ptr<plugin_instance>>(const load_request&)>;
@@ -8772,6 +11119,7 @@ class native_instance final : public plugin_instance {
 // policy, timeout) is replaced in its chain in one step (bus::replace): every
 // dispatch runs it exactly once, under the old registration or the new.
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -8792,7 +11140,10 @@ class native_instance final : public plugin_instance {
 #define AURA_SI_AURA_CORE_BUS_HPP
 // aura/core/bus.hpp - chains by event name, for typed and dynamic (JSON) use.
 
-#include <map>
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <mutex>
 #include <memory>
 #include <optional>
 #include <string>
@@ -8843,10 +11194,126 @@ struct http_response;
 }  // namespace aura
 #endif  // AURA_SI_AURA_CORE_FWD_HPP
 // ---- end aura/core/fwd.hpp
+// ---- begin aura/core/name_table.hpp
+#ifndef AURA_SI_AURA_CORE_NAME_TABLE_HPP
+#define AURA_SI_AURA_CORE_NAME_TABLE_HPP
+// aura/core/name_table.hpp - the bus's event names: lock-free lookup, O(1) inserts.
+//
+// The bus used to copy its whole std::map of topics for every new name
+// (10,000 declares: 338 us each at the end). Names are never removed from a
+// bus, so an insert-only open-addressing table fits: readers probe it with
+// acquire loads and no lock; a writer (under the owner's mutex) fills a free
+// slot, or doubles the table and publishes the new one. Old tables, nodes and
+// the values replaced in them stay alive until the table dies, so a reader
+// never needs to announce anything (their sum is at most twice the live size).
+
+#include <atomic>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace aura::detail {
+
+template <class T>
+class name_table {
+ public:
+  /// One name's entry; its address is stable for the table's life.
+  struct node {
+    explicit node(std::string n, T* v) : name(std::move(n)), value(v) {}
+    const std::string name;
+    std::atomic<T*> value;  // replaced (never freed) by writers
+  };
+
+  name_table() { publish(grow_to(16)); }
+  name_table(const name_table&) = delete;
+  name_table& operator=(const name_table&) = delete;
+
+  /// The entry for `name`, or null. Lock-free; safe beside any writer.
+  [[nodiscard]] const node* find(std::string_view name) const noexcept {
+    const slots* t = current_.load(std::memory_order_acquire);
+    for (std::size_t i = std::hash<std::string_view>{}(name) & t->mask;; i = (i + 1) & t->mask) {
+      const node* n = t->at[i].load(std::memory_order_acquire);
+      if (!n) return nullptr;
+      if (n->name == name) return n;
+    }
+  }
+
+  // ---- writers: the owner serialises these ----------------------------------
+
+  /// Adds `name` (absent) holding `value`, which the table keeps alive.
+  node& insert(std::string name, std::shared_ptr<T> value) {
+    if ((nodes_.size() + 1) * 2 > capacity_) publish(rehash(capacity_ * 2));
+    nodes_.push_back(std::make_unique<node>(std::move(name), value.get()));
+    values_.push_back(std::move(value));
+    node* n = nodes_.back().get();
+    place(*tables_.back(), n);  // the current table: only writers change it
+    return *n;
+  }
+  /// find() for a writer that replaces the value (the table owns its nodes).
+  [[nodiscard]] node* find_for_writer(std::string_view name) noexcept { return const_cast<node*>(find(name)); }
+  /// Points `n` at `value`; the old value stays alive for readers still in it.
+  void replace(node& n, std::shared_ptr<T> value) {
+    n.value.store(value.get(), std::memory_order_release);
+    values_.push_back(std::move(value));
+  }
+  /// Every entry, in insertion order.
+  [[nodiscard]] const std::vector<std::unique_ptr<node>>& nodes() const noexcept { return nodes_; }
+
+ private:
+  struct slots {
+    std::size_t mask = 0;
+    std::unique_ptr<std::atomic<const node*>[]> at;
+  };
+
+  std::unique_ptr<slots> grow_to(std::size_t capacity) {
+    auto t = std::make_unique<slots>();
+    t->mask = capacity - 1;
+    t->at = std::make_unique<std::atomic<const node*>[]>(capacity);
+    for (std::size_t i = 0; i < capacity; ++i) t->at[i].store(nullptr, std::memory_order_relaxed);
+    capacity_ = capacity;
+    return t;
+  }
+  std::unique_ptr<slots> rehash(std::size_t capacity) {
+    auto t = grow_to(capacity);
+    for (const auto& n : nodes_) place(*t, n.get());
+    return t;
+  }
+  static void place(slots& t, const node* n) {
+    std::size_t i = std::hash<std::string_view>{}(n->name) & t.mask;
+    while (t.at[i].load(std::memory_order_relaxed)) i = (i + 1) & t.mask;
+    t.at[i].store(n, std::memory_order_release);
+  }
+  void publish(std::unique_ptr<slots> t) {
+    current_.store(t.get(), std::memory_order_release);
+    tables_.push_back(std::move(t));
+  }
+
+  std::atomic<const slots*> current_{nullptr};
+  std::size_t capacity_ = 0;
+  std::vector<std::unique_ptr<slots>> tables_;  // every table made; readers may still probe old ones
+  std::vector<std::unique_ptr<node>> nodes_;
+  std::vector<std::shared_ptr<T>> values_;      // every value ever held
+};
+
+}  // namespace aura::detail
+#endif  // AURA_SI_AURA_CORE_NAME_TABLE_HPP
+// ---- end aura/core/name_table.hpp
 
 namespace aura {
 
 namespace detail {
+
+/// A small number per typed event, for the bus's lookup cache.
+inline std::atomic<std::size_t> next_event_slot{0};
+template <class E>
+[[nodiscard]] std::size_t event_slot() noexcept {
+  static const std::size_t slot = next_event_slot.fetch_add(1, std::memory_order_relaxed);
+  return slot;
+}
 
 template <class Unused, class T>
 struct dependent_type {
@@ -8976,15 +11443,20 @@ class basic_bus {
   using dyn_event = typename detail::dependent_type<Unused, dynamic_event>::type;
 
  public:
-  explicit basic_bus(tracing trace = tracing::timings) : trace_(trace), topics_(topic_map{}) {}
+  /// `trace`: what each dispatch records, for every chain of the bus (see
+  /// aura::tracing; the default builds no trail and costs next to nothing).
+  explicit basic_bus(tracing trace = tracing::sampled) : trace_(trace) {}
   basic_bus(const basic_bus&) = delete;
   basic_bus& operator=(const basic_bus&) = delete;
 
   // ---- the runtime catalog (dynamic events) ----------------------------------
 
-  /// Declares a dynamic event's flags and an optional payload check (for a JSON
-  /// Schema, see aura::schema::payload_check). Re-declaring updates both.
-  result<void> declare(std::string name, event_flags flags, payload_check<dyn_event> check = {}) {
+  /// Declares a dynamic event's flags, an optional payload check (for a JSON
+  /// Schema, see aura::schema::payload_check) and an optional effects fold (the
+  /// catalog's rules, see agent::declare_catalog; empty: fold_json_effects).
+  /// Re-declaring updates all three.
+  result<void> declare(std::string name, event_flags flags, payload_check<dyn_event> check = {},
+                       effects_fold<dyn_event> fold = {}) {
     if (name.empty()) return fail(errc::invalid_argument, "an event needs a name");
     auto t = topic_for(name, typeid(dyn_event), [&] { return make_dynamic(); });
     if (!t) return fail(std::move(t.error()));
@@ -8994,15 +11466,15 @@ class basic_bus {
     auto& c = static_cast<detail::typed_topic<dyn_event>&>(**t).get();
     c.set_flags(flags);
     c.set_payload_check(std::move(check));
+    c.set_effects_fold(std::move(fold));
     return {};
   }
 
   /// The flags an event has: its traits if typed, its declaration if dynamic.
   [[nodiscard]] std::optional<event_flags> flags_of(std::string_view name) const {
-    auto map = topics_.acquire();
-    auto it = map->find(name);
-    if (it == map->end()) return std::nullopt;
-    return it->second->flags();
+    const auto* n = topics_.find(name);
+    if (!n) return std::nullopt;
+    return n->value.load(std::memory_order_acquire)->flags();
   }
 
   /// The predicates `when` conditions may name (fill before adding hooks).
@@ -9037,20 +11509,37 @@ class basic_bus {
     return emit(make_envelope<E>(std::move(data)), ctx);
   }
 
+  /// Dispatches a caller-owned envelope (copied only if a hook mutates it).
   template <class E>
-  [[nodiscard]] outcome<E> emit(envelope<E> env, context& ctx = host_context()) {
+  [[nodiscard]] outcome<E> emit(const envelope<E>& env, context& ctx = host_context()) {
     static_assert(!event_traits<E>::is_dynamic, "emit(name, json) for dynamic events");
-    auto map = topics_.acquire();
-    auto it = map->find(env.name);
-    if (it == map->end()) return pass_through(std::move(env));
-    detail::topic& t = *it->second;
-    if (t.type() == std::type_index(typeid(E))) {
-      return static_cast<detail::typed_topic<E>&>(t).get().dispatch(std::move(env), ctx);
+    detail::topic* t = typed_topic_of<E>(env.name);
+    if (t && t->type() == std::type_index(typeid(E))) {
+      return static_cast<detail::typed_topic<E>&>(*t).get().dispatch(env, ctx);
     }
-    if (t.is_dynamic()) {
+    return emit_elsewhere(t, envelope<E>(env), ctx);
+  }
+
+  /// Dispatches an envelope the bus may edit in place.
+  template <class E>
+  [[nodiscard]] outcome<E> emit(envelope<E>&& env, context& ctx = host_context()) {
+    static_assert(!event_traits<E>::is_dynamic, "emit(name, json) for dynamic events");
+    detail::topic* t = typed_topic_of<E>(env.name);
+    if (t && t->type() == std::type_index(typeid(E))) {
+      return static_cast<detail::typed_topic<E>&>(*t).get().dispatch(std::move(env), ctx);
+    }
+    return emit_elsewhere(t, std::move(env), ctx);
+  }
+
+ private:
+  /// A typed emit on a name with no chain, a JSON chain, or another type's.
+  template <class E>
+  [[nodiscard]] outcome<E> emit_elsewhere(detail::topic* t, envelope<E> env, context& ctx) {
+    if (!t) return pass_through(std::move(env));
+    if (t->is_dynamic()) {
       if constexpr (detail::json_convertible<E>::value) {
-        if (t.names().empty()) return pass_through(std::move(env));
-        return through_json(t, std::move(env), ctx);
+        if (t->names().empty()) return pass_through(std::move(env));
+        return through_json(*t, std::move(env), ctx);
       }
     }
     outcome<E> out = pass_through(std::move(env));
@@ -9060,6 +11549,24 @@ class basic_bus {
     return out;
   }
 
+  /// The topic of `name` for typed event E: names never leave a bus, so the
+  /// entry found for E's own name is cached in a slot per type (no hashing).
+  template <class E>
+  [[nodiscard]] detail::topic* typed_topic_of(std::string_view name) const {
+    if (name != event_traits<E>::name) return value_of(topics_.find(name));
+    const std::size_t slot = detail::event_slot<E>();
+    if (slot < typed_cache_.size()) {
+      if (const auto* n = typed_cache_[slot].load(std::memory_order_acquire)) return value_of(n);
+    }
+    const auto* n = topics_.find(name);
+    if (n && slot < typed_cache_.size()) typed_cache_[slot].store(n, std::memory_order_release);
+    return value_of(n);
+  }
+  [[nodiscard]] static detail::topic* value_of(const typename detail::name_table<detail::topic>::node* n) noexcept {
+    return n ? n->value.load(std::memory_order_acquire) : nullptr;
+  }
+
+ public:
   // ---- dynamic (JSON) events -----------------------------------------------------
 
   /// Adds a JSON hook for event `name` (typed or dynamic).
@@ -9075,65 +11582,58 @@ class basic_bus {
   }
 
   [[nodiscard]] outcome<dyn_event> emit(envelope<dyn_event> env, context& ctx = host_context()) {
-    auto map = topics_.acquire();
-    auto it = map->find(env.name);
-    if (it == map->end()) {
+    detail::topic* t = value_of(topics_.find(env.name));
+    if (!t) {
       outcome<dyn_event> out;
       out.data = std::move(env.data);
       return out;
     }
-    return it->second->emit_json(std::move(env), ctx);
+    return t->emit_json(std::move(env), ctx);
   }
 
   // ---- management ---------------------------------------------------------------
 
   /// Removes hook `hook` of event `event`; false if there is none.
   bool off(std::string_view event, std::string_view hook) {
-    auto map = topics_.acquire();
-    auto it = map->find(event);
-    return it != map->end() && it->second->remove(hook);
+    detail::topic* t = value_of(topics_.find(event));
+    return t && t->remove(hook);
   }
 
   /// Replaces JSON hook `old_hook` of event `event` in one step (see
   /// chain::replace_json): each dispatch runs the old hook or the new one.
   result<void> replace(std::string_view event, std::string_view old_hook, hook_options opts, json_hook fn) {
-    auto map = topics_.acquire();
-    auto it = map->find(event);
-    if (it == map->end()) {
+    detail::topic* t = value_of(topics_.find(event));
+    if (!t) {
       return fail(error{errc::not_found, "no chain for event \"" + std::string(event) + "\" to replace a hook in",
                         opts.plugin, opts.name, {}});
     }
-    return named_event(it->second->replace_json(old_hook, std::move(opts), std::move(fn)), *it->second, event);
+    return named_event(t->replace_json(old_hook, std::move(opts), std::move(fn)), *t, event);
   }
 
   /// Removes every hook a plugin owns, on every event; returns how many.
   std::size_t remove_plugin(std::string_view plugin) {
-    auto map = topics_.acquire();
     std::size_t n = 0;
-    for (const auto& [name, t] : *map) n += t->remove_plugin(plugin);
+    for (const auto& [name, t] : sorted_topics()) n += t->remove_plugin(plugin);
     return n;
   }
 
   /// Event names with a chain.
   [[nodiscard]] std::vector<std::string> events() const {
-    auto map = topics_.acquire();
     std::vector<std::string> out;
-    for (const auto& kv : *map) out.push_back(kv.first);
+    for (const auto& kv : sorted_topics()) out.push_back(kv.first);
     return out;
   }
 
   /// Hook names of one event, in run order.
   [[nodiscard]] std::vector<std::string> hooks(std::string_view event) const {
-    auto map = topics_.acquire();
-    auto it = map->find(event);
-    return it == map->end() ? std::vector<std::string>{} : it->second->names();
+    detail::topic* t = value_of(topics_.find(event));
+    return t ? t->names() : std::vector<std::string>{};
   }
 
   /// Every hook's figures, with its event name.
   [[nodiscard]] std::vector<hook_stats> stats() const {
-    auto map = topics_.acquire();
     std::vector<hook_stats> out;
-    for (const auto& [name, t] : *map) {
+    for (const auto& [name, t] : sorted_topics()) {
       for (auto s : t->stats()) {
         s.event = name;
         out.push_back(std::move(s));
@@ -9143,7 +11643,18 @@ class basic_bus {
   }
 
  private:
-  using topic_map = std::map<std::string, std::shared_ptr<detail::topic>, std::less<>>;
+  /// Every (name, topic) in name order; a copy, so no lock is held while the
+  /// topics are used.
+  [[nodiscard]] std::vector<std::pair<std::string, detail::topic*>> sorted_topics() const {
+    std::vector<std::pair<std::string, detail::topic*>> out;
+    {
+      std::lock_guard<std::mutex> lock(writers_);
+      out.reserve(topics_.nodes().size());
+      for (const auto& n : topics_.nodes()) out.emplace_back(n->name, n->value.load(std::memory_order_acquire));
+    }
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    return out;
+  }
 
   /// A dynamic chain's errors do not know the event's name (a typed one's do).
   static result<void> named_event(result<void> r, const detail::topic& t, std::string_view event) {
@@ -9166,46 +11677,30 @@ class basic_bus {
 
   /// Finds or creates the topic for `name`. A typed registration on a name
   /// that so far had only JSON hooks takes those hooks into the typed chain.
+  /// Topics live as long as the bus (a replaced one too: dispatches may be in it).
   template <class Make>
-  result<std::shared_ptr<detail::topic>> topic_for(const std::string& name, std::type_index want, Make&& make) {
-    {
-      auto map = topics_.acquire();
-      auto it = map->find(name);
-      if (it != map->end()) {
-        const bool promote = want != std::type_index(typeid(dyn_event)) && it->second->is_dynamic();
-        if (!promote) return it->second;
-      }
+  result<detail::topic*> topic_for(const std::string& name, std::type_index want, Make&& make) {
+    auto promotes = [&](const detail::topic& t) { return want != std::type_index(typeid(dyn_event)) && t.is_dynamic(); };
+    if (detail::topic* t = value_of(topics_.find(name)); t && !promotes(*t)) return t;
+    std::lock_guard<std::mutex> lock(writers_);
+    auto* found = topics_.find_for_writer(name);
+    if (!found) {
+      std::shared_ptr<detail::topic> fresh = make();
+      detail::topic* raw = fresh.get();
+      topics_.insert(name, std::move(fresh));
+      return raw;
     }
-    std::shared_ptr<detail::topic> chosen;
-    std::optional<error> failure;
-    topics_.update([&](const topic_map& cur) {
-      topic_map next = cur;
-      auto it = next.find(name);
-      if (it == next.end()) {
-        chosen = make();
-        next.emplace(name, chosen);
-        return next;
-      }
-      const bool promote = want != std::type_index(typeid(dyn_event)) && it->second->is_dynamic();
-      if (!promote) {
-        chosen = it->second;
-        return next;
-      }
-      // Promote: move the JSON hooks into the new typed chain.
-      auto& old = static_cast<detail::typed_topic<dyn_event>&>(*it->second).get();
-      chosen = make();
-      for (auto& [opts, fn] : old.exported_hooks()) {
-        if (auto r = chosen->add_json(opts, fn); !r) {
-          failure = std::move(r.error());
-          chosen = it->second;
-          return next;
-        }
-      }
-      it->second = chosen;
-      return next;
-    });
-    if (failure) return fail(std::move(*failure));
-    return chosen;
+    detail::topic* cur = found->value.load(std::memory_order_acquire);
+    if (!promotes(*cur)) return cur;
+    // Promote: move the JSON hooks into the new typed chain.
+    auto& old = static_cast<detail::typed_topic<dyn_event>&>(*cur).get();
+    std::shared_ptr<detail::topic> chosen = make();
+    for (auto& [opts, fn] : old.exported_hooks()) {
+      if (auto r = chosen->add_json(opts, fn); !r) return fail(std::move(r.error()));
+    }
+    detail::topic* raw = chosen.get();
+    topics_.replace(*found, std::move(chosen));
+    return raw;
   }
 
   template <class E>
@@ -9244,7 +11739,9 @@ class basic_bus {
 
   tracing trace_;
   predicate_registry predicates_;
-  mutable detail::published<topic_map> topics_;
+  detail::name_table<detail::topic> topics_;  // lock-free lookup; edits under writers_
+  mutable std::mutex writers_;                 // registration only: dispatch never takes it
+  mutable std::array<std::atomic<const typename detail::name_table<detail::topic>::node*>, 32> typed_cache_{};
 };
 
 }  // namespace aura
@@ -9431,6 +11928,203 @@ struct run_result {
 }  // namespace aura::plugin::detail
 #endif  // AURA_SI_AURA_PLUGIN_DETAIL_RUN_HPP
 // ---- end aura/plugin/detail/run.hpp
+// ---- begin aura/plugin/tools.hpp
+#ifndef AURA_SI_AURA_PLUGIN_TOOLS_HPP
+#define AURA_SI_AURA_PLUGIN_TOOLS_HPP
+// aura/plugin/tools.hpp - plugin tools (MCP-style) and commands.
+//
+// A tool or command is a command line in the plugin directory: it gets its
+// arguments as one JSON document on stdin and answers on stdout (JSON or
+// text); exit 0 is success. Tools are listed MCP-style under namespaced names
+// `plugin_<name>_<tool>` (characters other than [A-Za-z0-9_-] become `_`),
+// their arguments are checked against the tool's JSON Schema before the tool
+// runs, and they run with the plugin's filtered environment.
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+
+namespace aura::plugin {
+
+/// `plugin_<plugin>_<tool>` as Naridon Aura names them: the plugin's name
+/// without its dashes (deploy-gate -> deploygate, so the `_` separators stay
+/// unambiguous), other characters MCP names do not allow made `_`.
+[[nodiscard]] inline std::string tool_name(const std::string& plugin, const std::string& tool) {
+  std::string squeezed;
+  for (char c : plugin) {
+    if (c != '-') squeezed += c;
+  }
+  std::string out = "plugin_" + squeezed + "_" + tool;
+  for (char& c : out) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    if (!ok) c = '_';
+  }
+  return out;
+}
+
+/// Codineer's tool permission levels, lowest first.
+[[nodiscard]] inline int tool_permission_level(const std::string& p) {
+  if (p == "danger-full-access") return 2;
+  if (p == "workspace-write") return 1;
+  return 0;  // read-only (and unset)
+}
+
+/// One tool a loaded plugin offers.
+struct plugin_tool {
+  std::string name;    ///< namespaced
+  std::string plugin;
+  command_spec spec;
+  std::filesystem::path dir;
+  std::map<std::string, std::string> env;
+  std::shared_ptr<const schema::validator> check;  ///< null: any arguments
+  /// Set by plugin_host::tools for a tool without `run`: sends a request to
+  /// the plugin's own process (method, params, timeout).
+  std::function<result<nlohmann::json>(const std::string&, const nlohmann::json&, std::chrono::milliseconds)> serve;
+};
+
+/// Codineer's full plugin id: aura loads a Codineer plugin from a directory it
+/// is pointed at, which Codineer calls an external source.
+[[nodiscard]] inline std::string codineer_plugin_id(const manifest& m) { return m.name + "@external"; }
+
+/// The tools of one plugin (its schemas compiled once).
+[[nodiscard]] inline result<std::vector<plugin_tool>> tools_of(const manifest& m,
+                                                               const std::map<std::string, std::string>& env) {
+  std::vector<plugin_tool> out;
+  for (const auto& t : m.tools) {
+    plugin_tool pt{tool_name(m.name, t.name), m.name, t, m.dir, env, nullptr, {}};
+    if (m.format == manifest_format::codineer) {  // what Codineer tool scripts are given
+      pt.env["CODINEER_PLUGIN_ID"] = codineer_plugin_id(m);
+      pt.env["CODINEER_TOOL_NAME"] = t.name;
+    }
+    auto v = schema::compile(t.input_schema);
+    if (!v) {
+      error e = std::move(v.error());
+      e.plugin = m.name;
+      e.message = "tool \"" + t.name + "\": " + e.message;
+      return fail(std::move(e));
+    }
+    pt.check = std::make_shared<const schema::validator>(std::move(*v));
+    out.push_back(std::move(pt));
+  }
+  return out;
+}
+
+/// The MCP `tools/list` result for these tools.
+[[nodiscard]] inline nlohmann::json mcp_tools_list(const std::vector<plugin_tool>& tools) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& t : tools) {
+    nlohmann::json entry{{"name", t.name}, {"description", t.spec.description}, {"inputSchema", t.spec.input_schema}};
+    if (!t.spec.required_permission.empty()) {
+      entry["annotations"] = {{"readOnlyHint", tool_permission_level(t.spec.required_permission) == 0}};
+    }
+    list.push_back(std::move(entry));
+  }
+  return nlohmann::json{{"tools", std::move(list)}};
+}
+
+/// Runs a command line of a plugin with `args` as JSON on stdin.
+[[nodiscard]] inline result<detail::run_result> run_with_json(const std::vector<std::string>& argv,
+                                                              const std::filesystem::path& dir,
+                                                              const std::map<std::string, std::string>& env,
+                                                              const nlohmann::json& args,
+                                                              std::chrono::milliseconds timeout) {
+  return detail::run_command(detail::resolve_argv(argv, dir), dir, env, args.dump() + "\n", timeout);
+}
+
+/// Calls a tool the MCP way: arguments checked against its schema (refused
+/// with the JSON pointer at fault), then run. The result is an MCP
+/// `tools/call` result: {"content": [{"type": "text", "text": ...}], "isError": bool}.
+[[nodiscard]] inline result<nlohmann::json> call_tool(const plugin_tool& tool, const nlohmann::json& args,
+                                                      std::chrono::milliseconds timeout = std::chrono::seconds(30),
+                                                      const std::string& max_permission = "danger-full-access") {
+  if (tool_permission_level(tool.spec.required_permission) > tool_permission_level(max_permission)) {
+    return fail(error{errc::permission_denied,
+                      "tool \"" + tool.name + "\" requires " + tool.spec.required_permission + ", the host allows " +
+                          max_permission,
+                      tool.plugin, {}, {}});
+  }
+  if (tool.check) {
+    auto problems = tool.check->check(args);
+    if (!problems.empty()) {
+      return fail(error{errc::validation_failed, "arguments of tool \"" + tool.name + "\": " + problems.front().message,
+                        tool.plugin, {}, problems.front().instance_location});
+    }
+  }
+  if (tool.spec.timeout.count() > 0) timeout = tool.spec.timeout;
+  if (tool.spec.in_process()) {
+    if (!tool.serve) {
+      return fail(error{errc::unsupported,
+                        "tool \"" + tool.name + "\" is served by its plugin's process: call it through plugin_host::tools",
+                        tool.plugin, {}, tool.spec.where});
+    }
+    auto r = tool.serve("tools/call", nlohmann::json{{"name", tool.spec.name}, {"arguments", args}}, timeout);
+    if (!r) {
+      if (r.error().code != errc::hook_failed) {
+        error e = std::move(r.error());
+        e.plugin = tool.plugin;
+        return fail(std::move(e));
+      }
+      // The plugin answered with a JSON-RPC error: a tool error, as MCP reports it.
+      return nlohmann::json{{"content", nlohmann::json::array({{{"type", "text"}, {"text", r.error().message}}})},
+                            {"isError", true}};
+    }
+    if (r->is_object() && r->contains("content")) return std::move(*r);  // already an MCP result
+    const std::string text = r->is_string() ? r->get<std::string>() : r->dump();
+    return nlohmann::json{{"content", nlohmann::json::array({{{"type", "text"}, {"text", text}}})}, {"isError", false}};
+  }
+  auto r = run_with_json(tool.spec.run, tool.dir, tool.env, args, timeout);
+  if (!r) {
+    error e = std::move(r.error());
+    e.plugin = tool.plugin;
+    return fail(std::move(e));
+  }
+  std::string text = r->out;
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  const bool failed = r->exit_code != 0;
+  if (failed && text.empty()) text = r->err;
+  return nlohmann::json{{"content", nlohmann::json::array({{{"type", "text"}, {"text", text}}})}, {"isError", failed}};
+}
+
+/// Runs a plugin command: `args` as JSON on stdin; its stdout is the answer.
+/// A non-zero exit is an error carrying its stderr.
+[[nodiscard]] inline result<std::string> run_plugin_command(const manifest& m, const std::string& command,
+                                                            const nlohmann::json& args,
+                                                            const std::map<std::string, std::string>& env,
+                                                            std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+  for (const auto& c : m.commands) {
+    if (c.name != command) continue;
+    if (c.in_process()) {
+      return fail(error{errc::unsupported,
+                        "command \"" + command + "\" is served by the plugin's process: run it through plugin_host::run_command",
+                        m.name, {}, c.where});
+    }
+    auto r = run_with_json(c.run, m.dir, env, args, timeout);
+    if (!r) {
+      error e = std::move(r.error());
+      e.plugin = m.name;
+      return fail(std::move(e));
+    }
+    if (r->exit_code != 0) {
+      return fail(error{errc::hook_failed,
+                        "command \"" + command + "\" exited with status " + std::to_string(r->exit_code) +
+                            (r->err.empty() ? "" : ": " + r->err),
+                        m.name, {}, {}});
+    }
+    return r->out;
+  }
+  return fail(error{errc::not_found, "the plugin has no command \"" + command + "\"", m.name, {}, {}});
+}
+
+}  // namespace aura::plugin
+#endif  // AURA_SI_AURA_PLUGIN_TOOLS_HPP
+// ---- end aura/plugin/tools.hpp
 
 namespace aura::plugin {
 
@@ -9438,7 +12132,13 @@ namespace aura::plugin {
 struct host_options {
   std::shared_ptr<logger> log = std::make_shared<stderr_logger>();
   std::shared_ptr<clock_source> clock = std::make_shared<system_clock_source>();
-  std::shared_ptr<http_client> http;  ///< none: plugins' HTTP calls get errc::unsupported
+  /// none: plugins' HTTP calls get errc::unsupported. One line gives them
+  /// aura's libcurl client (target aura::http):
+  /// `opts.http = std::make_shared<aura::net::curl_http_client>();`
+  std::shared_ptr<http_client> http;
+  /// The most storage any plugin gets; a manifest's storage_quota may ask for
+  /// less, and asking for more is a load error (core/storage_limits.hpp).
+  storage_limits storage_caps;
   config_layers config;
   /// plugin_private storage lives in data_root/<name>; empty: <plugin dir>/.data
   std::filesystem::path data_root;
@@ -9453,7 +12153,35 @@ struct host_options {
   /// agent host routes tool.before_execution and messages.transform to its
   /// pipelines (aura::agent::sink_for) so plugin hooks get their rules.
   std::map<std::string, std::shared_ptr<hook_sink>, std::less<>> sinks;
+  /// `call_api` scopes this host defines beyond aura's own (log, config,
+  /// storage, http, clock, env): Naridon Aura's `intents:read`... A manifest
+  /// naming a scope the host knows neither here nor in `api_methods` fails to load.
+  std::vector<std::string> api_scopes;
+  /// The host's own APIs, each behind a scope (process plugins call `host/<name>`).
+  std::shared_ptr<const host_method_table> api_methods;
+
+  // ---- isolation of lua and wasm plugins (docs/security.md, docs/adapters/isolated.md)
+  /// Where lua and wasm plugins run unless said otherwise: `process` (the
+  /// default: aura-worker processes, bounded from outside) or `in_process`
+  /// (the explicit opt-in for speed, for plugins the host trusts).
+  isolation_mode isolation = isolation_mode::process;
+  /// Per plugin name, over everything else (the host's word on one plugin).
+  std::map<std::string, isolation_mode, std::less<>> isolation_for;
+  /// Whether a manifest's `isolation = "none"` is honoured. Off by default: a
+  /// plugin found on disk does not get to lower its own isolation (its
+  /// `isolation = "process"` is always honoured).
+  bool trust_manifest_isolation = false;
+  /// The worker executable; empty: $AURA_WORKER, next to the program, ../libexec/aura.
+  std::filesystem::path worker;
+  /// The workers' bounds (rlimits, margins, pool size, back-off).
+  isolation_limits isolation_bounds;
 };
+
+/// The `call_api` scopes aura itself defines.
+[[nodiscard]] inline const std::vector<std::string>& builtin_api_scopes() {
+  static const std::vector<std::string> all{"*", "log", "config", "storage", "http", "clock", "env"};
+  return all;
+}
 
 /// A loaded plugin, as listed.
 struct plugin_status {
@@ -9492,7 +12220,80 @@ class plugin_host {
                           m.name, {}, m.file.string()});
     }
     for (auto& e : check_hook_events(m)) out.push_back(std::move(e));
+    for (auto& e : check_api_scopes(m)) out.push_back(std::move(e));
+    for (auto& e : check_network_permissions(m)) out.push_back(std::move(e));
+    if (auto granted = grant_storage(m.perms.storage_quota, opts_.storage_caps); !granted) {
+      out.push_back(error{errc::load_error, granted.error().message, m.name, {}, m.file.string()});
+    }
     return out;
+  }
+
+  /// Every scope of the manifest's call_api must be one this host knows (a
+  /// glob such as `intents:*` must match at least one).
+  [[nodiscard]] std::vector<error> check_api_scopes(const manifest& m) const {
+    std::vector<std::string> known = builtin_api_scopes();
+    known.insert(known.end(), opts_.api_scopes.begin(), opts_.api_scopes.end());
+    if (opts_.api_methods) {
+      for (const auto& kv : *opts_.api_methods) known.push_back(kv.second.scope);
+    }
+    std::vector<error> out;
+    for (const auto& scope : m.perms.call_api) {
+      const bool ok = std::any_of(known.begin(), known.end(),
+                                  [&](const std::string& k) { return k == scope || glob_match(scope, k); });
+      if (ok) continue;
+      std::string list;
+      for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+      out.push_back(error{errc::invalid_argument,
+                          "plugin.permissions.call_api: scope \"" + scope + "\" is not one this host declares (it knows " +
+                              list + ")",
+                          m.name, {}, m.file.string()});
+    }
+    return out;
+  }
+
+  /// The tools of a loaded plugin, namespaced; those without a `run` entry are
+  /// served by the plugin's own process (`tools/call`), through this host.
+  [[nodiscard]] result<std::vector<plugin_tool>> tools(const std::string& name) const {
+    auto v = current_of(name);
+    if (!v) return fail(error{errc::not_found, "no plugin of this name is loaded", name, {}, {}});
+    auto list = tools_of(v->spec, environment_for(v->spec.perms, opts_.environment ? *opts_.environment : host_environment()));
+    if (!list) return list;
+    std::weak_ptr<plugin_instance> inst = v->inst;
+    for (auto& t : *list) {
+      if (!t.spec.in_process()) continue;
+      t.serve = [inst](const std::string& method, const nlohmann::json& params,
+                       std::chrono::milliseconds timeout) -> result<nlohmann::json> {
+        auto i = inst.lock();
+        if (!i) return fail(errc::not_found, "the plugin was unloaded");
+        return i->request(method, params, timeout);
+      };
+    }
+    return list;
+  }
+
+  /// Runs a plugin command: one with `run` as its own process (args as JSON
+  /// on stdin, stdout the answer); one without in the plugin's process as the
+  /// JSON-RPC request `command` {name, args}, whose result is the answer.
+  [[nodiscard]] result<std::string> run_command(const std::string& name, const std::string& command,
+                                                const nlohmann::json& args,
+                                                std::chrono::milliseconds timeout = std::chrono::seconds(30)) const {
+    auto v = current_of(name);
+    if (!v) return fail(error{errc::not_found, "no plugin of this name is loaded", name, {}, {}});
+    for (const auto& c : v->spec.commands) {
+      if (c.name != command) continue;
+      const auto budget = c.timeout.count() > 0 ? c.timeout : timeout;
+      if (!c.in_process()) return run_plugin_command(v->spec, command, args, environment_of(v->spec), budget);
+      auto r = v->inst->request("command", nlohmann::json{{"name", command}, {"args", args}}, budget);
+      if (!r) {
+        error e = std::move(r.error());
+        e.plugin = name;
+        return fail(std::move(e));
+      }
+      if (r->is_string()) return r->get<std::string>();
+      if (r->is_object() && r->contains("output") && (*r)["output"].is_string()) return (*r)["output"].get<std::string>();
+      return r->dump();
+    }
+    return fail(error{errc::not_found, "the plugin has no command \"" + command + "\"", name, {}, {}});
   }
 
   /// Loads a plugin: its hooks join the bus. Nothing is left behind on failure.
@@ -9632,6 +12433,16 @@ class plugin_host {
   }
 
   [[nodiscard]] const host_options& options() const noexcept { return opts_; }
+
+ private:
+  struct version;
+  [[nodiscard]] std::shared_ptr<const version> current_of(const std::string& name) const {
+    std::lock_guard<std::mutex> lock(admin_);
+    auto it = slots_.find(name);
+    return it == slots_.end() ? nullptr : current(*it->second);
+  }
+
+ public:
   [[nodiscard]] aura::bus& bus() noexcept { return bus_; }
 
  private:
@@ -9652,7 +12463,7 @@ class plugin_host {
   };
   struct slot {
     std::string name;
-    ::aura::detail::published<std::shared_ptr<const version>> current{nullptr};
+    ::aura::detail::counted_published<std::shared_ptr<const version>> current{nullptr};  // prompt release: drain() waits on it
     std::map<std::string, std::shared_ptr<std::atomic<bool>>> once;  ///< by key; survives versions
     std::map<std::string, registration> registered;                  ///< by key
   };
@@ -9666,24 +12477,35 @@ class plugin_host {
     return a.priority == b.priority && a.when == b.when && a.on_error == b.on_error && a.timeout == b.timeout;
   }
 
-  [[nodiscard]] std::shared_ptr<aura::storage> storage_for(const manifest& m) const {
+  [[nodiscard]] std::shared_ptr<aura::storage> storage_for(const manifest& m, const storage_limits& limits) const {
     switch (m.perms.storage) {
       case storage_scope::plugin_private: {
         auto root = opts_.data_root.empty() ? m.dir / ".data" : opts_.data_root / m.name;
-        return std::make_shared<directory_storage>(root, m.name);
+        return std::make_shared<directory_storage>(root, m.name, false, limits, true);
       }
       case storage_scope::repo_readonly:
       case storage_scope::repo_readwrite: {
         std::error_code ec;
         auto root = opts_.repo_root.empty() ? std::filesystem::current_path(ec) : opts_.repo_root;
-        return std::make_shared<directory_storage>(root, m.name, m.perms.storage == storage_scope::repo_readonly);
+        return std::make_shared<directory_storage>(root, m.name, m.perms.storage == storage_scope::repo_readonly, limits,
+                                                   false);
       }
       case storage_scope::none: break;
     }
-    return std::make_shared<memory_storage>();  // unreachable through the context: it refuses first
+    return std::make_shared<memory_storage>(limits);  // unreachable through the context: it refuses first
   }
 
   /// Makes a new version: checks, context, code, hooks. Runs no dispatch.
+  /// The host's override, else the manifest's (its "none" only when trusted), else the host's default.
+  [[nodiscard]] isolation_mode isolation_of(const manifest& m) const {
+    if (auto it = opts_.isolation_for.find(m.name); it != opts_.isolation_for.end()) return it->second;
+    if (m.runtime.isolation == isolation_mode::process) return isolation_mode::process;
+    if (m.runtime.isolation == isolation_mode::in_process && opts_.trust_manifest_isolation) {
+      return isolation_mode::in_process;
+    }
+    return opts_.isolation == isolation_mode::host_default ? isolation_mode::process : opts_.isolation;
+  }
+
   result<std::shared_ptr<const version>> build(manifest m, std::uint64_t generation) {
     auto problems = check(m);
     if (!problems.empty()) {
@@ -9691,6 +12513,7 @@ class plugin_host {
       for (std::size_t i = 1; i < problems.size(); ++i) first.message += "; " + problems[i].describe();
       return fail(std::move(first));
     }
+    const storage_limits limits = grant_storage(m.perms.storage_quota, opts_.storage_caps).value_or(opts_.storage_caps);
     auto v = std::make_shared<version>();
     v->generation = generation;
     v->ctx = std::make_shared<context>();
@@ -9698,14 +12521,17 @@ class plugin_host {
         .set_permissions(m.perms)
         .set_logger(opts_.log)
         .set_clock(opts_.clock)
-        .set_storage(storage_for(m))
+        .set_storage(storage_for(m, limits))
+        .set_storage_limits(limits)
         .set_config(opts_.config.merged(m.name, m.config));
+    if (opts_.api_methods) v->ctx->set_host_methods(opts_.api_methods);
     if (opts_.http) v->ctx->set_http(opts_.http);
     const auto env = environment_of(m);
     for (const auto& script : m.on_init) {
       if (auto r = run_script(m, script, env, "Init"); !r) return fail(std::move(r.error()));
     }
-    auto inst = runtimes_.load(load_request{m, v->ctx, env});
+    load_request req{m, v->ctx, env, isolation_of(m), opts_.worker, opts_.isolation_bounds};
+    auto inst = runtimes_.load(req);
     if (!inst) return fail(std::move(inst.error()));
     v->inst = *inst;
     for (const auto& h : m.hooks) {
@@ -9871,158 +12697,6 @@ class plugin_host {
 }  // namespace aura::plugin
 #endif  // AURA_SI_AURA_PLUGIN_HOST_HPP
 // ---- end aura/plugin/host.hpp
-// ---- begin aura/plugin/tools.hpp
-#ifndef AURA_SI_AURA_PLUGIN_TOOLS_HPP
-#define AURA_SI_AURA_PLUGIN_TOOLS_HPP
-// aura/plugin/tools.hpp - plugin tools (MCP-style) and commands.
-//
-// A tool or command is a command line in the plugin directory: it gets its
-// arguments as one JSON document on stdin and answers on stdout (JSON or
-// text); exit 0 is success. Tools are listed MCP-style under namespaced names
-// `plugin_<name>_<tool>` (characters other than [A-Za-z0-9_-] become `_`),
-// their arguments are checked against the tool's JSON Schema before the tool
-// runs, and they run with the plugin's filtered environment.
-
-#include <chrono>
-#include <filesystem>
-#include <map>
-#include <memory>
-#include <string>
-#include <vector>
-
-#include <nlohmann/json.hpp>
-
-
-namespace aura::plugin {
-
-/// `plugin_<plugin>_<tool>` with characters MCP names do not allow made `_`.
-[[nodiscard]] inline std::string tool_name(const std::string& plugin, const std::string& tool) {
-  std::string out = "plugin_" + plugin + "_" + tool;
-  for (char& c : out) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-    if (!ok) c = '_';
-  }
-  return out;
-}
-
-/// Codineer's tool permission levels, lowest first.
-[[nodiscard]] inline int tool_permission_level(const std::string& p) {
-  if (p == "danger-full-access") return 2;
-  if (p == "workspace-write") return 1;
-  return 0;  // read-only (and unset)
-}
-
-/// One tool a loaded plugin offers.
-struct plugin_tool {
-  std::string name;    ///< namespaced
-  std::string plugin;
-  command_spec spec;
-  std::filesystem::path dir;
-  std::map<std::string, std::string> env;
-  std::shared_ptr<const schema::validator> check;  ///< null: any arguments
-};
-
-/// The tools of one plugin (its schemas compiled once).
-[[nodiscard]] inline result<std::vector<plugin_tool>> tools_of(const manifest& m,
-                                                               const std::map<std::string, std::string>& env) {
-  std::vector<plugin_tool> out;
-  for (const auto& t : m.tools) {
-    plugin_tool pt{tool_name(m.name, t.name), m.name, t, m.dir, env, nullptr};
-    auto v = schema::compile(t.input_schema);
-    if (!v) {
-      error e = std::move(v.error());
-      e.plugin = m.name;
-      e.message = "tool \"" + t.name + "\": " + e.message;
-      return fail(std::move(e));
-    }
-    pt.check = std::make_shared<const schema::validator>(std::move(*v));
-    out.push_back(std::move(pt));
-  }
-  return out;
-}
-
-/// The MCP `tools/list` result for these tools.
-[[nodiscard]] inline nlohmann::json mcp_tools_list(const std::vector<plugin_tool>& tools) {
-  nlohmann::json list = nlohmann::json::array();
-  for (const auto& t : tools) {
-    nlohmann::json entry{{"name", t.name}, {"description", t.spec.description}, {"inputSchema", t.spec.input_schema}};
-    if (!t.spec.required_permission.empty()) {
-      entry["annotations"] = {{"readOnlyHint", tool_permission_level(t.spec.required_permission) == 0}};
-    }
-    list.push_back(std::move(entry));
-  }
-  return nlohmann::json{{"tools", std::move(list)}};
-}
-
-/// Runs a command line of a plugin with `args` as JSON on stdin.
-[[nodiscard]] inline result<detail::run_result> run_with_json(const std::vector<std::string>& argv,
-                                                              const std::filesystem::path& dir,
-                                                              const std::map<std::string, std::string>& env,
-                                                              const nlohmann::json& args,
-                                                              std::chrono::milliseconds timeout) {
-  return detail::run_command(detail::resolve_argv(argv, dir), dir, env, args.dump() + "\n", timeout);
-}
-
-/// Calls a tool the MCP way: arguments checked against its schema (refused
-/// with the JSON pointer at fault), then run. The result is an MCP
-/// `tools/call` result: {"content": [{"type": "text", "text": ...}], "isError": bool}.
-[[nodiscard]] inline result<nlohmann::json> call_tool(const plugin_tool& tool, const nlohmann::json& args,
-                                                      std::chrono::milliseconds timeout = std::chrono::seconds(30),
-                                                      const std::string& max_permission = "danger-full-access") {
-  if (tool_permission_level(tool.spec.required_permission) > tool_permission_level(max_permission)) {
-    return fail(error{errc::permission_denied,
-                      "tool \"" + tool.name + "\" requires " + tool.spec.required_permission + ", the host allows " +
-                          max_permission,
-                      tool.plugin, {}, {}});
-  }
-  if (tool.check) {
-    auto problems = tool.check->check(args);
-    if (!problems.empty()) {
-      return fail(error{errc::validation_failed, "arguments of tool \"" + tool.name + "\": " + problems.front().message,
-                        tool.plugin, {}, problems.front().instance_location});
-    }
-  }
-  auto r = run_with_json(tool.spec.run, tool.dir, tool.env, args, timeout);
-  if (!r) {
-    error e = std::move(r.error());
-    e.plugin = tool.plugin;
-    return fail(std::move(e));
-  }
-  std::string text = r->out;
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-  const bool failed = r->exit_code != 0;
-  if (failed && text.empty()) text = r->err;
-  return nlohmann::json{{"content", nlohmann::json::array({{{"type", "text"}, {"text", text}}})}, {"isError", failed}};
-}
-
-/// Runs a plugin command: `args` as JSON on stdin; its stdout is the answer.
-/// A non-zero exit is an error carrying its stderr.
-[[nodiscard]] inline result<std::string> run_plugin_command(const manifest& m, const std::string& command,
-                                                            const nlohmann::json& args,
-                                                            const std::map<std::string, std::string>& env,
-                                                            std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
-  for (const auto& c : m.commands) {
-    if (c.name != command) continue;
-    auto r = run_with_json(c.run, m.dir, env, args, timeout);
-    if (!r) {
-      error e = std::move(r.error());
-      e.plugin = m.name;
-      return fail(std::move(e));
-    }
-    if (r->exit_code != 0) {
-      return fail(error{errc::hook_failed,
-                        "command \"" + command + "\" exited with status " + std::to_string(r->exit_code) +
-                            (r->err.empty() ? "" : ": " + r->err),
-                        m.name, {}, {}});
-    }
-    return r->out;
-  }
-  return fail(error{errc::not_found, "the plugin has no command \"" + command + "\"", m.name, {}, {}});
-}
-
-}  // namespace aura::plugin
-#endif  // AURA_SI_AURA_PLUGIN_TOOLS_HPP
-// ---- end aura/plugin/tools.hpp
 // ---- begin aura/plugin/runtimes/defaults.hpp
 #ifndef AURA_SI_AURA_PLUGIN_RUNTIMES_DEFAULTS_HPP
 #define AURA_SI_AURA_PLUGIN_RUNTIMES_DEFAULTS_HPP
@@ -10034,47 +12708,570 @@ struct plugin_tool {
 
 #include <memory>
 
-// ---- begin aura/plugin/runtimes/process.hpp
-#ifndef AURA_SI_AURA_PLUGIN_RUNTIMES_PROCESS_HPP
-#define AURA_SI_AURA_PLUGIN_RUNTIMES_PROCESS_HPP
-// aura/plugin/runtimes/process.hpp - "process" and "command" plugins through
-// the POSIX adapters (aura/adapters/process.hpp, aura/adapters/command.hpp).
-//
-// process: `entrypoint` (+ `args`) is started once in the plugin directory,
-// with the environment its permissions allow, and serves every hook over
-// JSON-RPC. command: one process per event; Codineer hooks each name their own
-// script, aura manifests share the entrypoint and tell handlers apart by the
-// wire request's "hook" member.
+// ---- begin aura/plugin/runtimes/isolated.hpp
+#ifndef AURA_SI_AURA_PLUGIN_RUNTIMES_ISOLATED_HPP
+#define AURA_SI_AURA_PLUGIN_RUNTIMES_ISOLATED_HPP
+// aura/plugin/runtimes/isolated.hpp - "lua" and "wasm" plugins run in
+// aura-worker processes (aura/adapters/isolated/plugin.hpp). Needs no Lua or
+// WABT in the host: the worker has them. lua_loader / wasm_loader hand over
+// to this loader whenever a plugin's isolation resolves to `process`.
 
-#include <chrono>
 #include <memory>
+#include <string>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+// ---- begin aura/adapters/isolated/plugin.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_ISOLATED_PLUGIN_HPP
+#define AURA_SI_AURA_ADAPTERS_ISOLATED_PLUGIN_HPP
+// aura/adapters/isolated/plugin.hpp - a Lua or WASM plugin run in worker
+// processes (aura-worker) instead of in the host: the host enforces every
+// deadline from outside and every capability the guest asks for.
+//
+//   aura::isolated_options o{"guard", "lua", "plugins/guard/guard.lua"};
+//   o.ctx = ctx;
+//   auto plugin = aura::isolated_plugin::load(std::move(o));
+//   bus.on("intent.before_log", "guard", (*plugin)->hook("on_intent"));
+//
+// Each call goes to one worker of a small pool (isolation_limits::max_workers;
+// further concurrent calls wait for a worker until their deadline). A call
+// returns by its deadline + isolation_limits::kill_margin (+ the time to
+// SIGKILL and reap) whatever the guest does; a worker that missed it, died,
+// wrote garbage or an overlong line, or flooded the host is killed and a new
+// one started on the next call after a back-off. docs/adapters/isolated.md.
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
 
-// ---- begin aura/adapters/command.hpp
-#ifndef AURA_SI_AURA_ADAPTERS_COMMAND_HPP
-#define AURA_SI_AURA_ADAPTERS_COMMAND_HPP
-// aura/adapters/command.hpp - command hooks: one process per event.
-//
-// The event goes to the command's stdin as JSON; the exit status answers:
-// 0 = allow (stdout may hold a JSON decision), 2 = deny with stderr as the
-// reason, anything else = a hook error (the failure policy decides). With
-// `command_protocol::claude_code` the input is Claude Code's hook input and
-// the output understood is Claude Code's, so hook scripts written for Claude
-// Code (or Codineer) run unmodified. docs/adapters/command.md has the tables.
+#include <nlohmann/json.hpp>
 
-#include <chrono>
-#include <filesystem>
-#include <functional>
-#include <map>
-#include <memory>
+// ---- begin aura/adapters/isolated/protocol.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_ISOLATED_PROTOCOL_HPP
+#define AURA_SI_AURA_ADAPTERS_ISOLATED_PROTOCOL_HPP
+// aura/adapters/isolated/protocol.hpp - the line protocol between the host and
+// an isolated plugin's worker process (aura-worker), shared by both sides.
+//
+// JSON-RPC 2.0, one compact JSON text per line, over the worker's stdin
+// (host -> worker) and stdout (worker -> host). The host asks, the worker
+// answers; while it answers an "event" the worker may ask the host for
+// capabilities and waits for each answer:
+//
+//   host -> worker  {"id":1,"method":"init","params":{runtime,name,file,limits,perms,env}}
+//   worker -> host  {"id":1,"result":{"handlers":[...],"seccomp":true,"notes":[...]}}
+//   host -> worker  {"id":2,"method":"event","params":{hook,event,config,timeout_ms}}
+//   worker -> host  {"id":"c1","method":"storage.get","params":{"key":"k"}}     (a capability)
+//   host -> worker  {"id":"c1","result":{"value":"v"}}
+//   worker -> host  {"method":"log","params":{"level":1,"message":"..."}}      (no answer)
+//   worker -> host  {"id":2,"result":{"decision":"allow"}}                      (the wire decision)
+//
+// A failure travels as a JSON-RPC error whose data carries aura's errc
+// spelling and `where`, so the host rebuilds the same aura::error. See
+// docs/design-notes.md "The isolated worker protocol" for why it looks so.
+
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+// ---- begin aura/adapters/jsonrpc/message.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_JSONRPC_MESSAGE_HPP
+#define AURA_SI_AURA_ADAPTERS_JSONRPC_MESSAGE_HPP
+// aura/adapters/jsonrpc/message.hpp - JSON-RPC 2.0 messages, one compact JSON text per line.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+// ---- begin aura/core/wire.hpp
+#ifndef AURA_SI_AURA_CORE_WIRE_HPP
+#define AURA_SI_AURA_CORE_WIRE_HPP
+// aura/core/wire.hpp - the one wire format every adapter speaks (DESIGN §5).
+//
+// Host -> plugin:  {"aura": 1, "hook": "...", "event": {...}, "config": {...}}
+// Plugin -> host:  {"decision": "allow"}
+//                  {"decision": "deny", "reason": "..."}
+//                  {"decision": "mutate", "patch": {...}, "patch_format": "merge" | "json_patch"}
+//                  each with an optional "effects": {...}
+// Unknown members are ignored (forward compatibility); anything else is a
+// protocol error that quotes the offending bytes, cut to a limit.
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+// ---- begin aura/core/json_budget.hpp
+#ifndef AURA_SI_AURA_CORE_JSON_BUDGET_HPP
+#define AURA_SI_AURA_CORE_JSON_BUDGET_HPP
+// aura/core/json_budget.hpp - the one budgeted parse of what a plugin answers.
+//
+// A plugin's answer is parsed on the host, so its size is the host's cost:
+// a few kilobytes of `[[[[...` or a million tiny members cost depth and
+// allocations far past what the bytes suggest. Every adapter (process lines,
+// command stdout, WASM output, Lua's general path) parses answers through
+// parse_bounded, which refuses past a byte, node or depth budget with
+// errc::limit_exceeded before the document is built.
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+
+namespace aura {
+
+/// What one answer from a plugin may cost the host to read.
+struct json_budget {
+  std::size_t max_bytes = std::size_t{16} << 20;  ///< text length of the document (16 MiB)
+  std::size_t max_nodes = 1'000'000;              ///< values (scalars, arrays, objects) and object keys
+  std::size_t max_depth = 128;                    ///< deepest container nesting
+};
+
+namespace detail {
+struct json_budget_exceeded {
+  std::string what;
+};
+}  // namespace detail
+
+/// Parses `text` as one JSON document within `budget`. A syntax error is
+/// errc::parse_error; a budget passed is errc::limit_exceeded naming it.
+template <class Json = nlohmann::json>
+[[nodiscard]] result<nlohmann::json> parse_bounded(std::string_view text, const json_budget& budget = {}) {
+  if (budget.max_bytes != 0 && text.size() > budget.max_bytes) {
+    return fail(errc::limit_exceeded, "answer of " + std::to_string(text.size()) + " bytes is larger than the " +
+                                          std::to_string(budget.max_bytes) + "-byte budget");
+  }
+  std::size_t nodes = 0;
+  typename Json::parser_callback_t count = [&](int depth, typename Json::parse_event_t event, Json&) {
+    if (event == Json::parse_event_t::object_start || event == Json::parse_event_t::array_start) {
+      if (budget.max_depth != 0 && static_cast<std::size_t>(depth) >= budget.max_depth) {
+        throw detail::json_budget_exceeded{"answer nests deeper than " + std::to_string(budget.max_depth) + " levels"};
+      }
+    }
+    if (event == Json::parse_event_t::value || event == Json::parse_event_t::key ||
+        event == Json::parse_event_t::object_start || event == Json::parse_event_t::array_start) {
+      if (budget.max_nodes != 0 && ++nodes > budget.max_nodes) {
+        throw detail::json_budget_exceeded{"answer has more than " + std::to_string(budget.max_nodes) + " JSON nodes"};
+      }
+    }
+    return true;
+  };
+  try {
+    Json j = Json::parse(text.begin(), text.end(), count, false);
+    if (j.is_discarded()) return fail(errc::parse_error, "answer is not JSON");
+    return j;
+  } catch (const detail::json_budget_exceeded& e) {
+    return fail(errc::limit_exceeded, e.what);
+  } catch (const std::bad_alloc&) {
+    return fail(errc::limit_exceeded, "answer too large to hold in memory");
+  }
+}
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_JSON_BUDGET_HPP
+// ---- end aura/core/json_budget.hpp
+
+namespace aura::wire {
+
+/// The protocol version in the "aura" member of every request.
+inline constexpr int version = 1;
+
+/// How many bytes of a bad answer a diagnostic quotes.
+inline constexpr std::size_t quote_limit = 256;
+
+// Each function below is a template over `Json` (always nlohmann::json) so that
+// its body depends on a template parameter: it is then compiled only in the
+// files that call it, not in every file that includes aura (DESIGN §7).
+
+/// `bytes` as a JSON string literal, cut to `limit` bytes with a note of the full size.
+template <class Json = nlohmann::json>
+[[nodiscard]] std::string quote(std::string_view bytes, std::size_t limit = quote_limit) {
+  std::string cut(bytes.substr(0, limit));
+  // dump() rejects invalid UTF-8 by default; replace it so any bytes can be quoted.
+  std::string out = Json(cut).dump(-1, ' ', false, Json::error_handler_t::replace);
+  if (bytes.size() > limit) out += "... (" + std::to_string(bytes.size()) + " bytes)";
+  return out;
+}
+
+/// The request for one hook call.
+template <class Json = nlohmann::json>
+[[nodiscard]] nlohmann::json request(std::string_view hook, const envelope<dynamic_event>& event,
+                                     const nlohmann::json& config) {
+  const Json& cfg = config;
+  return Json{{"aura", version}, {"hook", hook}, {"event", event}, {"config", cfg.is_null() ? Json::object() : cfg}};
+}
+
+/// Reads a decision from parsed JSON; `raw` (if given) is quoted in errors.
+template <class Json = nlohmann::json>
+[[nodiscard]] result<decision<dynamic_event>> parse_decision(const nlohmann::json& answer,
+                                                             std::string_view raw = {}) {
+  const Json& j = answer;
+  // The quote is made only for an error: a valid answer is never re-serialised.
+  auto bad = [&](std::string what, std::string where) {
+    const std::string shown =
+        raw.empty() ? quote<Json>(j.dump(-1, ' ', false, Json::error_handler_t::replace)) : quote<Json>(raw);
+    return fail(errc::protocol_error, what + " in answer " + shown, std::move(where));
+  };
+  if (!j.is_object()) return bad("a decision must be a JSON object", "");
+  auto kind_it = j.find("decision");
+  if (kind_it == j.end()) return bad("missing \"decision\"", "/decision");
+  if (!kind_it->is_string()) return bad("\"decision\" must be a string", "/decision");
+  const auto& kind = kind_it->template get_ref<const std::string&>();
+
+  decision<dynamic_event> d;
+  if (kind == "allow") {
+    d = decision<dynamic_event>::from_wire(decision_kind::allow, {}, {}, patch_format::merge);
+  } else if (kind == "deny") {
+    auto r = j.find("reason");
+    if (r == j.end() || !r->is_string()) return bad("a deny needs a string \"reason\"", "/reason");
+    d = decision<dynamic_event>::from_wire(decision_kind::deny, r->template get<std::string>(), {},
+                                           patch_format::merge);
+  } else if (kind == "mutate") {
+    auto p = j.find("patch");
+    if (p == j.end()) return bad("a mutate needs a \"patch\"", "/patch");
+    patch_format format = patch_format::merge;
+    if (auto f = j.find("patch_format"); f != j.end()) {
+      if (*f == "merge") {
+        format = patch_format::merge;
+      } else if (*f == "json_patch") {
+        format = patch_format::json_patch;
+      } else {
+        return bad("\"patch_format\" must be \"merge\" or \"json_patch\"", "/patch_format");
+      }
+    }
+    if (format == patch_format::json_patch && !p->is_array()) {
+      return bad("a json_patch \"patch\" must be an array", "/patch");
+    }
+    d = decision<dynamic_event>::from_wire(decision_kind::mutate, {}, *p, format);
+  } else {
+    return bad("unknown decision \"" + kind + "\" (allow, deny or mutate)", "/decision");
+  }
+  if (auto fx = j.find("effects"); fx != j.end() && !fx->is_null()) {
+    if (!fx->is_object()) return bad("\"effects\" must be an object", "/effects");
+    d.set_effects(*fx);
+  }
+  return d;
+}
+
+/// Parses and reads a decision from raw bytes (one JSON document), within
+/// `budget` (bytes, nodes, depth: errc::limit_exceeded past it).
+template <class Json = nlohmann::json>
+[[nodiscard]] result<decision<dynamic_event>> parse_decision(std::string_view bytes, const json_budget& budget) {
+  auto j = parse_bounded<Json>(bytes, budget);
+  if (!j) {
+    if (j.error().code == errc::limit_exceeded) return fail(std::move(j.error()));
+    return fail(errc::protocol_error, "answer is not JSON: " + quote<Json>(bytes));
+  }
+  return parse_decision<Json>(*j, bytes);
+}
+
+/// parse_decision within the default json_budget.
+template <class Json = nlohmann::json>
+[[nodiscard]] result<decision<dynamic_event>> parse_decision(std::string_view bytes) {
+  return parse_decision<Json>(bytes, json_budget{});
+}
+
+/// The wire form of a decision (what a plugin written with aura answers).
+template <class Json = nlohmann::json>
+[[nodiscard]] nlohmann::json encode(const decision<dynamic_event>& d) {
+  Json j{{"decision", to_string(d.kind())}};
+  if (d.is_deny()) j["reason"] = d.reason();
+  if (d.is_mutate()) {
+    j["patch"] = d.json_patch();
+    j["patch_format"] = to_string(d.json_patch_format());
+  }
+  if (d.effects() && !d.effects()->is_null()) j["effects"] = *d.effects();
+  return j;
+}
+
+}  // namespace aura::wire
+#endif  // AURA_SI_AURA_CORE_WIRE_HPP
+// ---- end aura/core/wire.hpp
+
+namespace aura::jsonrpc {
+
+// Error codes: JSON-RPC 2.0's own, then aura's (in the -32000..-32099 server range).
+inline constexpr int parse_error = -32700;
+inline constexpr int invalid_request = -32600;
+inline constexpr int method_not_found = -32601;
+inline constexpr int invalid_params = -32602;
+inline constexpr int internal_error = -32603;
+inline constexpr int host_error = -32000;         ///< a host service failed (data.code says how)
+inline constexpr int permission_denied = -32001;  ///< the plugin's permissions refuse the call
+
+enum class message_kind : std::uint8_t { request, notification, response, error_response };
+
+/// One decoded message. `id` is null for notifications.
+struct message {
+  message_kind kind = message_kind::notification;
+  nlohmann::json id;
+  std::string method;      ///< requests and notifications
+  nlohmann::json params;   ///< requests and notifications (null when absent)
+  nlohmann::json result;   ///< responses
+  int error_code = 0;      ///< error responses
+  std::string error_message;
+  nlohmann::json error_data;
+
+  [[nodiscard]] bool is_call() const noexcept {
+    return kind == message_kind::request || kind == message_kind::notification;
+  }
+  [[nodiscard]] bool is_answer() const noexcept {
+    return kind == message_kind::response || kind == message_kind::error_response;
+  }
+};
+
+/// Classifies a parsed JSON value; `raw` is quoted in errors.
+[[nodiscard]] inline result<message> decode(nlohmann::json j, std::string_view raw) {
+  auto bad = [&](const std::string& what, std::string where = {}) {
+    return fail(errc::protocol_error, "not a JSON-RPC 2.0 message: " + what + " in " + wire::quote(raw),
+                std::move(where));
+  };
+  if (!j.is_object()) return bad("a message must be a JSON object");
+  auto ver = j.find("jsonrpc");
+  if (ver == j.end() || !ver->is_string() || ver->get_ref<const std::string&>() != "2.0") {
+    return bad("\"jsonrpc\" must be \"2.0\"", "/jsonrpc");
+  }
+  message m;
+  auto id = j.find("id");
+  const bool has_id = id != j.end();
+  if (has_id) {
+    if (!id->is_null() && !id->is_string() && !id->is_number_integer() && !id->is_number_unsigned()) {
+      return bad("\"id\" must be an integer, a string or null", "/id");
+    }
+    m.id = std::move(*id);
+  }
+  if (auto method = j.find("method"); method != j.end()) {
+    if (!method->is_string()) return bad("\"method\" must be a string", "/method");
+    m.method = method->get<std::string>();
+    m.kind = has_id ? message_kind::request : message_kind::notification;
+    if (auto p = j.find("params"); p != j.end()) {
+      if (!p->is_object() && !p->is_array()) return bad("\"params\" must be an object or an array", "/params");
+      m.params = std::move(*p);
+    }
+    return m;
+  }
+  if (!has_id) return bad("a response needs an \"id\"", "/id");
+  const auto res = j.find("result");
+  const auto err = j.find("error");
+  if ((res != j.end()) == (err != j.end())) return bad("a response has exactly one of \"result\" and \"error\"");
+  if (res != j.end()) {
+    m.kind = message_kind::response;
+    m.result = std::move(*res);
+    return m;
+  }
+  if (!err->is_object()) return bad("\"error\" must be an object", "/error");
+  auto code = err->find("code");
+  auto text = err->find("message");
+  if (code == err->end() || !code->is_number_integer()) return bad("\"error.code\" must be an integer", "/error/code");
+  if (text == err->end() || !text->is_string()) return bad("\"error.message\" must be a string", "/error/message");
+  m.kind = message_kind::error_response;
+  m.error_code = code->get<int>();
+  m.error_message = text->get<std::string>();
+  if (auto d = err->find("data"); d != err->end()) m.error_data = std::move(*d);
+  return m;
+}
+
+/// Parses and classifies one line.
+/// The line's JSON is parsed within `budget` (errc::limit_exceeded past it).
+[[nodiscard]] inline result<message> decode(std::string_view line, const json_budget& budget = {}) {
+  auto j = parse_bounded(line, budget);
+  if (!j) {
+    if (j.error().code == errc::limit_exceeded) return fail(std::move(j.error()));
+    return fail(errc::protocol_error, "a line that is not JSON: " + wire::quote(line));
+  }
+  return decode(std::move(*j), line);
+}
+
+/// True for a line of blanks only (ignored on the wire).
+[[nodiscard]] inline bool is_blank(std::string_view line) noexcept {
+  return line.find_first_not_of(" \t\r") == std::string_view::npos;
+}
+
+namespace detail {
+inline std::string line_of(const nlohmann::json& j) {
+  // Invalid UTF-8 in event data is replaced rather than thrown on.
+  std::string s = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  s.push_back('\n');
+  return s;
+}
+}  // namespace detail
+
+[[nodiscard]] inline std::string request_line(const nlohmann::json& id, std::string_view method,
+                                              const nlohmann::json& params) {
+  // Spelled out rather than wrapped in another json object: the params (an
+  // event) are dumped once, never copied.
+  std::string s = "{\"jsonrpc\":\"2.0\",\"id\":";
+  s += id.dump();
+  s += ",\"method\":";
+  s += nlohmann::json(method).dump();
+  s += ",\"params\":";
+  s += params.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  s += "}\n";
+  return s;
+}
+[[nodiscard]] inline std::string notification_line(std::string_view method, nlohmann::json params) {
+  return detail::line_of({{"jsonrpc", "2.0"}, {"method", method}, {"params", std::move(params)}});
+}
+[[nodiscard]] inline std::string response_line(const nlohmann::json& id, nlohmann::json result) {
+  return detail::line_of({{"jsonrpc", "2.0"}, {"id", id}, {"result", std::move(result)}});
+}
+[[nodiscard]] inline std::string error_line(const nlohmann::json& id, int code, std::string_view text,
+                                            nlohmann::json data = nullptr) {
+  nlohmann::json e{{"code", code}, {"message", text}};
+  if (!data.is_null()) e["data"] = std::move(data);
+  return detail::line_of({{"jsonrpc", "2.0"}, {"id", id}, {"error", std::move(e)}});
+}
+
+/// The JSON-RPC error for an aura error a host service returned.
+[[nodiscard]] inline std::string error_line(const nlohmann::json& id, const error& e) {
+  const int code = e.code == errc::permission_denied ? permission_denied : host_error;
+  return error_line(id, code, e.describe(), nlohmann::json{{"code", to_string(e.code)}});
+}
+
+}  // namespace aura::jsonrpc
+#endif  // AURA_SI_AURA_ADAPTERS_JSONRPC_MESSAGE_HPP
+// ---- end aura/adapters/jsonrpc/message.hpp
+
+namespace aura::isolated {
+
+/// Protocol version the host sends in "init"; a worker of another version refuses.
+inline constexpr int protocol_version = 1;
+
+/// The errc spelled by to_string, back to the code; unknown spellings are hook_failed.
+[[nodiscard]] inline errc errc_from(std::string_view s) noexcept {
+  for (int i = 0; i <= static_cast<int>(errc::patch_failed); ++i) {
+    const auto code = static_cast<errc>(i);
+    if (to_string(code) == s) return code;
+  }
+  return errc::hook_failed;
+}
+
+/// The JSON-RPC error line for an aura error (errc and where kept in data).
+[[nodiscard]] inline std::string error_line(const nlohmann::json& id, const error& e) {
+  const int code = e.code == errc::permission_denied ? jsonrpc::permission_denied : jsonrpc::host_error;
+  return jsonrpc::error_line(id, code, e.message, nlohmann::json{{"errc", to_string(e.code)}, {"where", e.where}});
+}
+
+/// Rebuilds the aura error a JSON-RPC error response carries.
+[[nodiscard]] inline error error_from(const jsonrpc::message& m) {
+  error e{errc::hook_failed, m.error_message, {}, {}, {}};
+  if (m.error_data.is_object()) {
+    if (auto c = m.error_data.find("errc"); c != m.error_data.end() && c->is_string()) {
+      e.code = errc_from(c->get_ref<const std::string&>());
+    }
+    if (auto w = m.error_data.find("where"); w != m.error_data.end() && w->is_string()) e.where = w->get<std::string>();
+  } else if (m.error_code == jsonrpc::permission_denied) {
+    e.code = errc::permission_denied;
+  }
+  return e;
+}
+
+// Permissions cross the wire so that the worker's own checks (config, env,
+// the WASM import grants) answer exactly as in process. They are advisory
+// there: every capability is checked again by the host's context.
+
+[[nodiscard]] inline nlohmann::json to_wire(const permissions& p) {
+  static constexpr const char* scopes[] = {"none", "plugin_private", "repo_readonly", "repo_readwrite"};
+  static constexpr const char* envs[] = {"none", "listed", "all"};
+  return nlohmann::json{{"network", p.network},
+                        {"storage", scopes[static_cast<int>(p.storage)]},
+                        {"read_events", p.read_events},
+                        {"call_api", p.call_api},
+                        {"env", envs[static_cast<int>(p.env)]},
+                        {"env_vars", p.env_vars}};
+}
+
+[[nodiscard]] inline result<permissions> permissions_from_wire(const nlohmann::json& j) {
+  if (!j.is_object()) return fail(errc::protocol_error, "permissions must be an object", "/perms");
+  permissions p;
+  try {
+    p.network = j.value("network", std::vector<std::string>{});
+    p.read_events = j.value("read_events", std::vector<std::string>{"*"});
+    p.call_api = j.value("call_api", std::vector<std::string>{});
+    p.env_vars = j.value("env_vars", std::vector<std::string>{});
+    const std::string s = j.value("storage", "none");
+    p.storage = s == "plugin_private"   ? storage_scope::plugin_private
+                : s == "repo_readonly"  ? storage_scope::repo_readonly
+                : s == "repo_readwrite" ? storage_scope::repo_readwrite
+                                        : storage_scope::none;
+    const std::string e = j.value("env", "none");
+    p.env = e == "all" ? env_access::all : e == "listed" ? env_access::listed : env_access::none;
+  } catch (const std::exception& ex) {
+    return fail(errc::protocol_error, std::string("bad permissions: ") + ex.what(), "/perms");
+  }
+  return p;
+}
+
+/// Nesting depth of a JSON text, counted without parsing (strings skipped):
+/// a line from a worker deeper than the host's cap is refused before
+/// nlohmann builds (and later recursively dumps) it.
+[[nodiscard]] inline std::size_t json_nesting(std::string_view text) noexcept {
+  std::size_t depth = 0, deepest = 0;
+  bool in_string = false, escaped = false;
+  for (const char c : text) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      if (++depth > deepest) deepest = depth;
+    } else if ((c == '}' || c == ']') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+}  // namespace aura::isolated
+#endif  // AURA_SI_AURA_ADAPTERS_ISOLATED_PROTOCOL_HPP
+// ---- end aura/adapters/isolated/protocol.hpp
+// ---- begin aura/adapters/isolated/worker_process.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_ISOLATED_WORKER_PROCESS_HPP
+#define AURA_SI_AURA_ADAPTERS_ISOLATED_WORKER_PROCESS_HPP
+// aura/adapters/isolated/worker_process.hpp - the host's end of one worker
+// process: start it (empty environment, own process group, stdio pipes),
+// exchange lines under a deadline, see it die (pidfd, not only EOF), kill it.
+
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstring>
+#include <deque>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <poll.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <unistd.h>
 
 // ---- begin aura/adapters/posix/deadline.hpp
 #ifndef AURA_SI_AURA_ADAPTERS_POSIX_DEADLINE_HPP
@@ -10124,23 +13321,6 @@ class deadline {
 }  // namespace aura::posix
 #endif  // AURA_SI_AURA_ADAPTERS_POSIX_DEADLINE_HPP
 // ---- end aura/adapters/posix/deadline.hpp
-// ---- begin aura/adapters/posix/run.hpp
-#ifndef AURA_SI_AURA_ADAPTERS_POSIX_RUN_HPP
-#define AURA_SI_AURA_ADAPTERS_POSIX_RUN_HPP
-// aura/adapters/posix/run.hpp - run a child to completion: feed stdin, collect stdout/stderr, under a deadline.
-
-#include <algorithm>
-#include <cerrno>
-#include <chrono>
-#include <csignal>
-#include <optional>
-#include <string>
-#include <string_view>
-#include <utility>
-
-#include <poll.h>
-#include <unistd.h>
-
 // ---- begin aura/adapters/posix/fd.hpp
 #ifndef AURA_SI_AURA_ADAPTERS_POSIX_FD_HPP
 #define AURA_SI_AURA_ADAPTERS_POSIX_FD_HPP
@@ -10148,6 +13328,7 @@ class deadline {
 
 #include <cerrno>
 #include <cstring>
+#include <shared_mutex>
 #include <string>
 #include <utility>
 
@@ -10156,6 +13337,14 @@ class deadline {
 
 
 namespace aura::posix {
+
+/// Held shared while aura spawns a child (between fork and exec the child
+/// holds every descriptor of the host) and exclusively while it looks for the
+/// processes that hold a plugin's pipes, so that scan never meets such a child.
+[[nodiscard]] inline std::shared_mutex& spawn_window() noexcept {
+  static std::shared_mutex m;
+  return m;
+}
 
 /// "what: strerror(errno)" for an io_error.
 [[nodiscard]] inline std::string errno_text(const char* what, int err) {
@@ -10344,6 +13533,194 @@ enum class write_failure { none, broken_pipe, timed_out, io };
 }  // namespace aura::posix
 #endif  // AURA_SI_AURA_ADAPTERS_POSIX_IO_HPP
 // ---- end aura/adapters/posix/io.hpp
+// ---- begin aura/adapters/posix/line_reader.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_POSIX_LINE_READER_HPP
+#define AURA_SI_AURA_ADAPTERS_POSIX_LINE_READER_HPP
+// aura/adapters/posix/line_reader.hpp - splits a byte stream into lines, bounded.
+//
+// A line longer than the limit is reported once as an overflow and then
+// skipped up to its newline: the reader never holds more than `max_line`
+// bytes, so a child printing 100 MiB without a newline costs the host at most
+// the limit, not an out-of-memory.
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace aura::posix {
+
+class line_reader {
+ public:
+  explicit line_reader(std::size_t max_line) : max_line_(max_line == 0 ? 1 : max_line) {}
+
+  /// Feeds `bytes`. Calls `on_line(std::string_view)` for each complete line
+  /// (newline and a trailing '\r' removed) and `on_overflow(std::size_t seen)`
+  /// when a line passes the limit. A callback returning false stops the feed
+  /// early (the rest of `bytes` is dropped); feed then returns false.
+  template <class OnLine, class OnOverflow>
+  bool feed(std::string_view bytes, OnLine&& on_line, OnOverflow&& on_overflow) {
+    while (!bytes.empty()) {
+      const std::size_t nl = bytes.find('\n');
+      const std::string_view piece = bytes.substr(0, nl);  // up to, not including, the newline
+      if (discarding_) {
+        skipped_ += piece.size();
+        if (nl == std::string_view::npos) return true;
+        discarding_ = false;
+        bytes.remove_prefix(nl + 1);
+        continue;
+      }
+      if (buffer_.size() + piece.size() > max_line_) {
+        const std::size_t seen = buffer_.size() + piece.size();
+        buffer_.clear();
+        buffer_.shrink_to_fit();  // give the memory back: the next line is probably normal
+        discarding_ = nl == std::string_view::npos;
+        skipped_ = seen;
+        const bool go_on = on_overflow(seen);
+        if (nl != std::string_view::npos) bytes.remove_prefix(nl + 1); else bytes = {};
+        if (!go_on) return false;
+        continue;
+      }
+      if (nl == std::string_view::npos) {
+        buffer_.append(piece);
+        return true;
+      }
+      bool go_on;
+      if (buffer_.empty()) {
+        go_on = on_line(trim_cr(piece));  // the common case: no copy
+      } else {
+        buffer_.append(piece);
+        go_on = on_line(trim_cr(std::string_view(buffer_)));
+        buffer_.clear();
+      }
+      bytes.remove_prefix(nl + 1);
+      if (!go_on) return false;
+    }
+    return true;
+  }
+
+  /// Bytes of an unterminated line held (0 while skipping an overlong one).
+  [[nodiscard]] std::size_t buffered() const noexcept { return buffer_.size(); }
+  /// An unterminated line is held: the stream ended mid-line if input stops now.
+  [[nodiscard]] bool partial() const noexcept { return !buffer_.empty() || discarding_; }
+  [[nodiscard]] std::string_view pending() const noexcept { return buffer_; }
+  /// True while skipping the rest of an overlong line.
+  [[nodiscard]] bool discarding() const noexcept { return discarding_; }
+  [[nodiscard]] std::size_t max_line() const noexcept { return max_line_; }
+
+ private:
+  static std::string_view trim_cr(std::string_view s) noexcept {
+    if (!s.empty() && s.back() == '\r') s.remove_suffix(1);
+    return s;
+  }
+
+  std::size_t max_line_;
+  std::string buffer_;
+  bool discarding_ = false;
+  std::size_t skipped_ = 0;
+};
+
+}  // namespace aura::posix
+#endif  // AURA_SI_AURA_ADAPTERS_POSIX_LINE_READER_HPP
+// ---- end aura/adapters/posix/line_reader.hpp
+// ---- begin aura/adapters/posix/pidfd.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_POSIX_PIDFD_HPP
+#define AURA_SI_AURA_ADAPTERS_POSIX_PIDFD_HPP
+// aura/adapters/posix/pidfd.hpp - seeing a child exit without waiting for EOF,
+// and finding what it left holding its pipes.
+//
+// A pidfd (Linux >= 5.3) becomes readable when the process exits, so a
+// poll() over the child's stdout and its pidfd reports the exit at once even
+// while a grandchild keeps stdout open. Killing the child's process group
+// ends the grandchildren that stayed in it; one that called setsid() has
+// left the group, and is found instead by what it holds: every process with
+// a descriptor on one of the child's pipes (kill_pipe_holders). A grandchild
+// that left the group AND closed every pipe is not found (only a cgroup or a
+// subreaper could): docs/security.md says so.
+
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+
+namespace aura::posix {
+
+/// A pidfd for `pid`, or an invalid fd where the kernel has none (callers
+/// then poll waitpid on a short timer).
+[[nodiscard]] inline unique_fd open_pidfd(pid_t pid) noexcept {
+#ifdef SYS_pidfd_open
+  const long fd = ::syscall(SYS_pidfd_open, pid, 0);
+  if (fd >= 0) {
+    (void)::fcntl(static_cast<int>(fd), F_SETFD, FD_CLOEXEC);
+    return unique_fd(static_cast<int>(fd));
+  }
+#else
+  (void)pid;
+#endif
+  return unique_fd();
+}
+
+/// SIGKILLs every other process of this user holding a descriptor on the
+/// pipe (or file) behind one of `fds`; returns how many it signalled.
+///
+/// A child aura is spawning holds every descriptor of the host (close-on-exec
+/// ones too) until its exec: the scan runs with spawn_window() held
+/// exclusively, so such a sibling is never mistaken for a holder.
+inline int kill_pipe_holders(const std::vector<int>& fds) noexcept {
+  std::unique_lock<std::shared_mutex> no_spawn_in_flight(spawn_window());
+  std::vector<std::string> targets;
+  for (int fd : fds) {
+    struct stat st;
+    if (fd >= 0 && ::fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode)) {
+      targets.push_back("pipe:[" + std::to_string(st.st_ino) + "]");
+    }
+  }
+  if (targets.empty()) return 0;
+  int killed = 0;
+  const pid_t self = ::getpid();
+  DIR* proc = ::opendir("/proc");
+  if (proc == nullptr) return 0;
+  while (dirent* e = ::readdir(proc)) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    const pid_t pid = static_cast<pid_t>(std::atoi(e->d_name));
+    if (pid == self) continue;
+    const std::string dir = std::string("/proc/") + e->d_name + "/fd";
+    DIR* fdd = ::opendir(dir.c_str());
+    if (fdd == nullptr) continue;  // not ours to see (another user) or gone
+    bool holds = false;
+    while (!holds) {
+      dirent* f = ::readdir(fdd);
+      if (f == nullptr) break;
+      if (f->d_name[0] == '.') continue;
+      char link[64];
+      const std::string path = dir + "/" + f->d_name;
+      const ssize_t n = ::readlink(path.c_str(), link, sizeof link - 1);
+      if (n <= 0) continue;
+      link[n] = '\0';
+      for (const auto& t : targets) {
+        if (t == link) holds = true;
+      }
+    }
+    ::closedir(fdd);
+    if (holds && ::kill(pid, SIGKILL) == 0) ++killed;
+  }
+  ::closedir(proc);
+  return killed;
+}
+
+}  // namespace aura::posix
+#endif  // AURA_SI_AURA_ADAPTERS_POSIX_PIDFD_HPP
+// ---- end aura/adapters/posix/pidfd.hpp
 // ---- begin aura/adapters/posix/spawn.hpp
 #ifndef AURA_SI_AURA_ADAPTERS_POSIX_SPAWN_HPP
 #define AURA_SI_AURA_ADAPTERS_POSIX_SPAWN_HPP
@@ -10363,6 +13740,8 @@ enum class write_failure { none, broken_pipe, timed_out, io };
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <mutex>
+#include <shared_mutex>
 #include <optional>
 #include <algorithm>
 #include <string>
@@ -10524,6 +13903,9 @@ struct spawn_attrs {
 
   pid_t pid = -1;
   const bool search = opts.argv.front().find('/') == std::string::npos;
+  // glibc's posix_spawn returns once the child has exec'd (or failed): while
+  // this is held, no half-started child holds the host's descriptors
+  std::shared_lock<std::shared_mutex> spawning(spawn_window());
   rc = search ? posix_spawnp(&pid, argv.pointers[0], fa, &sa.attr, argv.pointers.data(), envp.pointers.data())
               : posix_spawn(&pid, argv.pointers[0], fa, &sa.attr, argv.pointers.data(), envp.pointers.data());
   if (rc != 0) {
@@ -10604,6 +13986,822 @@ inline exit_status terminate(pid_t pid, std::chrono::milliseconds grace, bool gr
 #endif  // AURA_SI_AURA_ADAPTERS_POSIX_SPAWN_HPP
 // ---- end aura/adapters/posix/spawn.hpp
 
+namespace aura::isolated {
+
+/// Why a worker that ended did: the wording names seccomp and the rlimits,
+/// and the code says which class of failure it was.
+[[nodiscard]] inline error describe_death(const posix::exit_status& s) {
+  if (s.signaled && s.signal == SIGSYS) {
+    return error{errc::crashed, "the worker was killed by its seccomp filter (SIGSYS): the plugin tried a forbidden "
+                                "system call", {}, {}, {}};
+  }
+  if (s.signaled && s.signal == SIGXCPU) {
+    return error{errc::limit_exceeded, "the worker ran past its CPU-time limit (RLIMIT_CPU, SIGXCPU)", {}, {}, {}};
+  }
+  return error{errc::crashed, "the worker " + s.describe(), {}, {}, {}};
+}
+
+class worker_process {
+ public:
+  /// Starts `exe` with no environment, no arguments but its name, in its own
+  /// process group. The worker closes every other descriptor itself.
+  [[nodiscard]] static result<std::unique_ptr<worker_process>> start(const std::filesystem::path& exe,
+                                                                     std::size_t max_line) {
+    posix::spawn_options o;
+    o.argv = {exe.string()};
+    o.env = {};
+    o.own_process_group = true;
+    auto child = posix::spawn(o);
+    if (!child) return fail(std::move(child.error()));
+    std::unique_ptr<worker_process> w(new worker_process(std::move(*child), max_line));
+    for (int fd : {w->child_.in.get(), w->child_.out.get(), w->child_.err.get()}) {
+      if (auto r = posix::set_nonblocking(fd); !r) return fail(std::move(r.error()));
+    }
+    return w;
+  }
+
+  worker_process(const worker_process&) = delete;
+  worker_process& operator=(const worker_process&) = delete;
+  ~worker_process() { kill(); }
+
+  [[nodiscard]] pid_t pid() const noexcept { return child_.pid; }
+  [[nodiscard]] bool ended() const noexcept { return status_.has_value(); }
+  [[nodiscard]] const std::optional<posix::exit_status>& status() const noexcept { return status_; }
+  /// The last bytes the worker wrote to stderr (sanitizer reports, its own notes).
+  [[nodiscard]] const std::string& stderr_tail() const noexcept { return err_tail_; }
+
+  /// Writes one line (with its newline) before `until`.
+  [[nodiscard]] result<void> send(std::string_view line, const posix::deadline& until) {
+    if (ended() || !child_.in) return fail(errc::crashed, "the worker has ended");
+    int err = 0;
+    switch (posix::write_all(child_.in.get(), line, until, nullptr, &err)) {
+      case posix::write_failure::none: return {};
+      case posix::write_failure::broken_pipe: return fail(errc::crashed, "the worker closed its stdin");
+      case posix::write_failure::timed_out: return fail(errc::timeout, "the worker stopped reading its stdin");
+      case posix::write_failure::io: break;
+    }
+    return fail(errc::io_error, posix::errno_text("write to the worker", err));
+  }
+
+  /// The next line the worker writes, before `until`. Errors: timeout (the
+  /// deadline passed), crashed (it died or closed its stdout), limit_exceeded
+  /// (a line longer than max_line). After any error the worker must be killed.
+  [[nodiscard]] result<std::string> next_line(const posix::deadline& until) {
+    for (;;) {
+      if (!lines_.empty()) {
+        std::string l = std::move(lines_.front());
+        lines_.pop_front();
+        return l;
+      }
+      if (overflow_) return fail(errc::limit_exceeded, "the worker wrote a line longer than " +
+                                                           std::to_string(reader_.max_line()) + " bytes");
+      if (out_eof_ || ended()) return fail(died());
+      if (until.expired()) return fail(errc::timeout, "no answer from the worker by the deadline");
+
+      struct pollfd p[3] = {{child_.out.get(), POLLIN, 0}, {err_eof_ ? -1 : child_.err.get(), POLLIN, 0}, {pidfd_.get(), POLLIN, 0}};
+      const nfds_t n = pidfd_ ? 3 : 2;
+      int ms = until.poll_ms();
+      if (!pidfd_ && (ms < 0 || ms > 20)) ms = 20;  // no pidfd: look at waitpid now and then
+      const int r = ::poll(p, n, ms);
+      if (r < 0 && errno != EINTR) return fail(errc::io_error, posix::errno_text("poll on the worker", errno));
+      if (r > 0 && (p[1].revents & (POLLIN | POLLHUP))) drain_stderr();
+      if (r > 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR))) read_stdout();
+      if (!lines_.empty() || overflow_) continue;
+      if ((n == 3 && r > 0 && (p[2].revents & POLLIN)) || (!pidfd_ && r == 0)) {
+        if (auto s = posix::try_reap(child_.pid)) {
+          status_ = *s;
+          read_stdout();  // an answer written just before it exited still counts
+          drain_stderr();
+        }
+      }
+    }
+  }
+
+  /// SIGKILL to the worker's process group (also after the worker itself
+  /// exited: what it left in its group dies too), then reaps it. Idempotent.
+  void kill() noexcept {
+    if (child_.pid <= 0 || group_killed_) return;
+    group_killed_ = true;
+    // The group id cannot be reused while any member lives, and the leader is
+    // not reaped before this signal unless it exited on its own.
+    (void)::kill(-child_.pid, SIGKILL);
+    if (!status_) status_ = posix::reap(child_.pid);
+    // (a worker cannot fork under its filter; without libseccomp it could:
+    // whatever holds its pipes goes too)
+    (void)posix::kill_pipe_holders({child_.out.get(), child_.err.get(), child_.in.get()});
+  }
+
+ private:
+  worker_process(posix::child_process c, std::size_t max_line)
+      : child_(std::move(c)), pidfd_(posix::open_pidfd(child_.pid)), reader_(max_line) {}
+
+  [[nodiscard]] error died() {
+    if (!status_ && out_eof_) {
+      // EOF first: it is exiting (then say how it ended), or it closed its
+      // stdout and lives on, useless either way.
+      if (auto s = posix::reap_until(child_.pid, posix::deadline(std::chrono::milliseconds(50)))) {
+        status_ = *s;
+      } else {
+        kill();
+        return error{errc::crashed, "the worker closed its stdout", {}, {}, {}};
+      }
+    }
+    error e = describe_death(status_ ? *status_ : posix::exit_status{});
+    if (!err_tail_.empty()) {
+      const std::string_view tail(err_tail_);
+      e.message += "; its stderr ends with " + wire::quote(tail.size() > 400 ? tail.substr(tail.size() - 400) : tail);
+    }
+    return e;
+  }
+
+  void read_stdout() {
+    char buf[65536];
+    for (;;) {
+      const ssize_t n = ::read(child_.out.get(), buf, sizeof buf);
+      if (n > 0) {
+        reader_.feed(
+            std::string_view(buf, static_cast<std::size_t>(n)),
+            [&](std::string_view l) {
+              lines_.emplace_back(l);
+              return true;
+            },
+            [&](std::size_t) {
+              overflow_ = true;
+              return false;
+            });
+        if (overflow_) return;
+        continue;
+      }
+      if (n == 0) out_eof_ = true;
+      if (n < 0 && errno == EINTR) continue;
+      return;
+    }
+  }
+
+  void drain_stderr() {
+    char buf[4096];
+    for (;;) {
+      const ssize_t n = ::read(child_.err.get(), buf, sizeof buf);
+      if (n > 0) {
+        err_tail_.append(buf, static_cast<std::size_t>(n));
+        if (err_tail_.size() > 8192) err_tail_.erase(0, err_tail_.size() - 4096);
+        continue;
+      }
+      if (n == 0) err_eof_ = true;
+      if (n < 0 && errno == EINTR) continue;
+      return;
+    }
+  }
+
+  posix::child_process child_;
+  posix::unique_fd pidfd_;
+  posix::line_reader reader_;
+  std::deque<std::string> lines_;
+  std::string err_tail_;
+  bool out_eof_ = false;
+  bool err_eof_ = false;
+  bool group_killed_ = false;
+  bool overflow_ = false;
+  std::optional<posix::exit_status> status_;
+};
+
+}  // namespace aura::isolated
+#endif  // AURA_SI_AURA_ADAPTERS_ISOLATED_WORKER_PROCESS_HPP
+// ---- end aura/adapters/isolated/worker_process.hpp
+
+namespace aura {
+
+/// How an isolated plugin is loaded.
+struct isolated_options {
+  std::string name;                 ///< the plugin's name (errors, logs)
+  std::string runtime;              ///< "lua" or "wasm"
+  std::filesystem::path file;       ///< the script or module
+  nlohmann::json limits;            ///< the runtime's limits (as in a manifest's runtime.limits); null = defaults
+  isolation_limits isolation;       ///< the worker's bounds
+  std::filesystem::path worker;     ///< the worker executable; empty: see isolated::find_worker
+  std::shared_ptr<context> ctx;     ///< the plugin's own context; null: the context passed at dispatch
+  std::map<std::string, std::string> env;    ///< variables the guest's os.getenv may see
+  std::shared_ptr<logger> log = std::make_shared<stderr_logger>();  ///< the host's notes (no seccomp, ...)
+};
+
+class isolated_plugin : public std::enable_shared_from_this<isolated_plugin> {
+ public:
+  /// Starts one worker and loads the plugin in it: a script that does not
+  /// compile, a missing worker or a worker that cannot start is a load error here.
+  [[nodiscard]] static result<std::shared_ptr<isolated_plugin>> load(isolated_options o) {
+    if (o.runtime != "lua" && o.runtime != "wasm") {
+      return fail(error{errc::invalid_argument, "isolated runtime must be \"lua\" or \"wasm\", not \"" + o.runtime + "\"",
+                        o.name, {}, {}});
+    }
+    auto exe = isolated::find_worker(o.worker);
+    if (!exe) return fail(std::move(exe.error()).with_plugin(o.name));
+    std::error_code ec;
+    auto abs = std::filesystem::absolute(o.file, ec);
+    if (!ec) o.file = abs;
+    if (o.name.empty()) o.name = o.file.stem().string();
+    std::shared_ptr<isolated_plugin> self(new isolated_plugin(std::move(o), std::move(*exe)));
+    const posix::deadline until(self->opts_.isolation.load_timeout);
+    auto first = self->start_worker(until);
+    if (!first) return fail(std::move(first.error()).with_plugin(self->opts_.name));
+    {
+      std::lock_guard<std::mutex> lock(self->mutex_);
+      self->idle_.push_back(std::move(*first));
+      self->live_ = 1;
+    }
+    if (!self->seccomp_) {
+      self->opts_.log->write(log_level::warn, self->opts_.name,
+                             "isolated worker runs WITHOUT a seccomp syscall filter (aura-worker was built without "
+                             "libseccomp): only rlimits bound it");
+    }
+    return self;
+  }
+
+  isolated_plugin(const isolated_plugin&) = delete;
+  isolated_plugin& operator=(const isolated_plugin&) = delete;
+  ~isolated_plugin() { stop(); }
+
+  [[nodiscard]] const std::string& name() const noexcept { return opts_.name; }
+  [[nodiscard]] const std::filesystem::path& worker_path() const noexcept { return exe_; }
+  /// The Lua script's handlers (sorted); empty for WASM.
+  [[nodiscard]] const std::vector<std::string>& handlers() const noexcept { return handlers_; }
+  /// Whether the worker installed its seccomp filter.
+  [[nodiscard]] bool seccomp() const noexcept { return seccomp_; }
+  /// Workers started so far, including the first (restarts = this - 1 - pool growth).
+  [[nodiscard]] std::uint64_t workers_started() const noexcept { return started_.load(); }
+  /// Workers the host killed or found dead.
+  [[nodiscard]] std::uint64_t workers_lost() const noexcept { return lost_.load(); }
+  /// Process ids of the workers alive now (tests look for orphans).
+  [[nodiscard]] std::vector<pid_t> worker_pids() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<pid_t> out;
+    for (const auto& w : idle_) out.push_back(w->pid());
+    return out;
+  }
+
+  /// A json_hook calling `handler`; `timeout` (a hook's timeout_ms) replaces
+  /// the runtime's own when not zero. The hook keeps the plugin alive.
+  [[nodiscard]] json_hook hook(std::string handler, std::chrono::milliseconds timeout = {}) {
+    return [self = shared_from_this(), handler = std::move(handler), timeout](const envelope<dynamic_event>& event,
+                                                                              context& ctx) {
+      return self->call(handler, event, ctx, timeout);
+    };
+  }
+
+  /// Runs `handler` in a worker. Never throws; every failure names plugin and hook.
+  [[nodiscard]] result<decision<dynamic_event>> call(const std::string& handler, const envelope<dynamic_event>& event,
+                                                     context& dispatch_ctx,
+                                                     std::chrono::milliseconds timeout = {}) noexcept {
+    try {
+      auto r = call_unnamed(handler, event, opts_.ctx ? *opts_.ctx : dispatch_ctx, timeout);
+      if (!r) return fail(std::move(r.error()).with_plugin(opts_.name).with_hook(handler));
+      return r;
+    } catch (const std::exception& ex) {
+      return fail(error{errc::hook_failed, std::string("isolated adapter: ") + ex.what(), opts_.name, handler, {}});
+    } catch (...) {
+      return fail(error{errc::hook_failed, "isolated adapter: unknown exception", opts_.name, handler, {}});
+    }
+  }
+
+  /// Kills every idle worker now and any busy one when its call returns.
+  void stop() noexcept {
+    std::vector<std::unique_ptr<isolated::worker_process>> doomed;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+      doomed.swap(idle_);
+      live_ -= doomed.size();
+    }
+    cv_.notify_all();
+    for (auto& w : doomed) w->kill();
+  }
+
+  /// The deadline a call of this plugin gets when its hook gives none.
+  [[nodiscard]] std::chrono::milliseconds runtime_timeout() const noexcept { return runtime_timeout_; }
+
+ private:
+  using worker_ptr = std::unique_ptr<isolated::worker_process>;
+
+  isolated_plugin(isolated_options o, std::filesystem::path exe) : opts_(std::move(o)), exe_(std::move(exe)) {
+    const char* key = opts_.runtime == "lua" ? "timeout_ms" : "deadline_ms";
+    std::int64_t ms = opts_.runtime == "lua" ? 0 : 2000;  // the runtimes' own defaults (lua: none, wasm: 2 s)
+    if (opts_.limits.is_object()) {
+      if (auto it = opts_.limits.find(key); it != opts_.limits.end() && it->is_number_integer() && *it >= 0) {
+        ms = it->get<std::int64_t>();
+      }
+    }
+    runtime_timeout_ = ms > 0 ? std::chrono::milliseconds(ms) : opts_.isolation.default_timeout;
+  }
+
+  /// One worker, started and initialised (the plugin loaded in it).
+  [[nodiscard]] result<worker_ptr> start_worker(const posix::deadline& until) {
+    auto w = isolated::worker_process::start(exe_, opts_.isolation.max_line);
+    if (!w) return fail(std::move(w.error()));
+    started_.fetch_add(1);
+    const auto& iso = opts_.isolation;
+    nlohmann::json params{{"protocol", isolated::protocol_version},
+                          {"runtime", opts_.runtime},
+                          {"name", opts_.name},
+                          {"file", opts_.file.string()},
+                          {"limits", opts_.limits.is_null() ? nlohmann::json::object() : opts_.limits},
+                          {"perms", isolated::to_wire(opts_.ctx ? opts_.ctx->perms() : permissions{})},
+                          {"env", opts_.env},
+                          {"rlimits",
+                           {{"address_space", iso.address_space},
+                            {"cpu_seconds", iso.cpu_seconds},
+                            {"open_files", iso.open_files}}}};
+    if (auto s = (*w)->send(jsonrpc::request_line(0, "init", params), until); !s) return fail(worker_failure(**w, s.error()));
+    auto line = (*w)->next_line(until);
+    if (!line) return fail(worker_failure(**w, line.error()));
+    auto m = decode_line(*line);
+    if (!m) return fail(std::move(m.error()));
+    if (m->kind == jsonrpc::message_kind::error_response) {
+      error e = isolated::error_from(*m);
+      if (e.code == errc::hook_failed) e.code = errc::load_error;
+      return fail(std::move(e));
+    }
+    if (m->kind != jsonrpc::message_kind::response || !m->result.is_object()) {
+      return fail(errc::protocol_error, "the worker answered init with " + wire::quote(*line));
+    }
+    const bool filtered = m->result.value("seccomp", false);
+    std::lock_guard<std::mutex> lock(mutex_);
+    seccomp_ = filtered;
+    if (handlers_.empty()) {
+      if (auto h = m->result.find("handlers"); h != m->result.end() && h->is_array()) {
+        for (const auto& x : *h) {
+          if (x.is_string()) handlers_.push_back(x.get<std::string>());
+        }
+      }
+    }
+    return std::move(*w);
+  }
+
+  /// A worker failure, with its stderr tail when it died.
+  [[nodiscard]] static error worker_failure(isolated::worker_process& w, error e) {
+    if (e.code != errc::crashed) w.kill();
+    return e;
+  }
+
+  [[nodiscard]] result<jsonrpc::message> decode_line(const std::string& line) const {
+    if (isolated::json_nesting(line) > opts_.isolation.max_json_depth) {
+      return fail(errc::limit_exceeded, "the worker wrote JSON nested deeper than " +
+                                            std::to_string(opts_.isolation.max_json_depth) + " levels");
+    }
+    auto m = jsonrpc::decode(line);
+    if (!m) return fail(errc::protocol_error, "the worker broke the protocol: " + m.error().message);
+    return m;
+  }
+
+  /// An idle worker, a new one (after the back-off), or one another call
+  /// returns before `until`.
+  [[nodiscard]] result<worker_ptr> acquire(const posix::deadline& until) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+      if (stopping_) return fail(errc::unsupported, "the plugin is stopped");
+      if (!idle_.empty()) {
+        worker_ptr w = std::move(idle_.back());
+        idle_.pop_back();
+        return w;
+      }
+      if (live_ < std::max<std::size_t>(1, opts_.isolation.max_workers)) {
+        const auto now = posix::deadline::clock::now();
+        if (backoff_until_ > now) {
+          if (backoff_until_ >= until.at()) {
+            return fail(errc::crashed, "the plugin's worker is restarting (back-off after " +
+                                           std::to_string(failures_) + " consecutive failures) past the deadline");
+          }
+          cv_.wait_until(lock, backoff_until_);
+          continue;
+        }
+        ++live_;
+        lock.unlock();
+        auto w = start_worker(until);
+        lock.lock();
+        if (!w) {
+          --live_;
+          note_failure_locked();
+          return fail(std::move(w.error()));
+        }
+        return std::move(*w);
+      }
+      if (cv_.wait_until(lock, until.at()) == std::cv_status::timeout && idle_.empty()) {
+        return fail(errc::timeout, "every worker of the plugin stayed busy until the deadline");
+      }
+    }
+  }
+
+  void note_failure_locked() {
+    ++failures_;
+    lost_.fetch_add(1);
+    auto backoff = opts_.isolation.restart_backoff;
+    for (std::size_t i = 1; i < failures_ && backoff < opts_.isolation.max_backoff; ++i) backoff *= 2;
+    backoff = std::min(backoff, opts_.isolation.max_backoff);
+    backoff_until_ = posix::deadline::clock::now() + backoff;
+  }
+
+  /// Gives a worker back (healthy) or kills it and starts the back-off.
+  void release(worker_ptr w, bool healthy) {
+    if (!healthy || w->ended()) w->kill();
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (healthy && !w->ended() && !stopping_) {
+        failures_ = 0;
+        idle_.push_back(std::move(w));
+      } else {
+        --live_;
+        if (!healthy) note_failure_locked();
+      }
+    }
+    cv_.notify_one();
+  }
+
+  [[nodiscard]] result<decision<dynamic_event>> call_unnamed(const std::string& handler,
+                                                             const envelope<dynamic_event>& event, context& ctx,
+                                                             std::chrono::milliseconds hook_timeout) {
+    const auto budget = hook_timeout.count() > 0 ? hook_timeout : runtime_timeout_;
+    const posix::deadline hard(budget + opts_.isolation.kill_margin);
+    auto lease = acquire(hard);
+    if (!lease) return fail(std::move(lease.error()));
+    worker_ptr w = std::move(*lease);
+
+    const std::uint64_t id = ++next_id_;
+    static const nlohmann::json no_config = nlohmann::json::object();
+    nlohmann::json params = wire::request(handler, event, ctx.perms().allows_api("config") ? ctx.config() : no_config);
+    params["timeout_ms"] = budget.count();
+    auto outcome = exchange(*w, id, jsonrpc::request_line(id, "event", params), ctx, hard, budget);
+    const bool healthy = outcome.second;
+    release(std::move(w), healthy);
+    return std::move(outcome.first);
+  }
+
+  /// Sends the event, serves capability calls, reads the answer. The bool
+  /// says whether the worker may serve another call.
+  std::pair<result<decision<dynamic_event>>, bool> exchange(isolated::worker_process& w, std::uint64_t id,
+                                                            const std::string& request, context& ctx,
+                                                            const posix::deadline& hard,
+                                                            std::chrono::milliseconds budget) {
+    auto lost = [&](error e) -> std::pair<result<decision<dynamic_event>>, bool> {
+      if (e.code == errc::timeout) {
+        e.message = "no answer within " + std::to_string(budget.count()) + " ms (+" +
+                    std::to_string(opts_.isolation.kill_margin.count()) + " ms margin); the worker was killed";
+      }
+      w.kill();
+      return {fail(std::move(e)), false};
+    };
+    if (auto s = w.send(request, hard); !s) return lost(std::move(s.error()));
+    std::size_t host_calls = 0;
+    for (;;) {
+      auto line = w.next_line(hard);
+      if (!line) return lost(std::move(line.error()));
+      if (jsonrpc::is_blank(*line)) continue;
+      auto m = decode_line(*line);
+      if (!m) return lost(std::move(m.error()));
+      if (m->is_call()) {
+        if (++host_calls > opts_.isolation.max_host_calls) {
+          return lost(error{errc::limit_exceeded,
+                            "the plugin made more than " + std::to_string(opts_.isolation.max_host_calls) +
+                                " host calls in one event",
+                            {}, {}, {}});
+        }
+        std::string answer = serve(*m, ctx, hard);
+        if (m->kind == jsonrpc::message_kind::request) {
+          if (auto s = w.send(answer, hard); !s) return lost(std::move(s.error()));
+        }
+        continue;
+      }
+      if (!(m->id.is_number_unsigned() && m->id.get<std::uint64_t>() == id)) {
+        return lost(error{errc::protocol_error, "the worker answered an unknown id in " + wire::quote(*line), {}, {}, {}});
+      }
+      if (m->kind == jsonrpc::message_kind::error_response) {
+        // "restart": the worker's own state is not trusted after this failure (it ran out of memory)
+        const bool restart = m->error_data.is_object() && m->error_data.value("restart", false);
+        if (restart) w.kill();
+        return {fail(isolated::error_from(*m)), !restart};
+      }
+      auto d = wire::parse_decision(m->result, *line);
+      if (!d) return {fail(std::move(d.error())), true};
+      return {std::move(*d), true};
+    }
+  }
+
+  /// One capability call, answered with the plugin's context: the host
+  /// enforces the permissions exactly as it does for in-process plugins.
+  [[nodiscard]] static std::string serve(const jsonrpc::message& m, context& ctx, const posix::deadline& hard) {
+    const nlohmann::json& p = m.params;
+    auto str = [&](const char* key) -> result<std::string> {
+      if (!p.is_object()) return fail(errc::invalid_argument, "params must be an object");
+      auto it = p.find(key);
+      if (it == p.end() || !it->is_string()) return fail(errc::invalid_argument, std::string("\"") + key + "\" must be a string");
+      return it->get<std::string>();
+    };
+    auto bad = [&](const error& e) { return isolated::error_line(m.id, e); };
+    if (m.method == "log") {
+      auto msg = str("message");
+      if (!msg) return bad(msg.error());
+      int level = p.value("level", 1);
+      level = std::clamp(level, 0, 3);
+      auto r = ctx.log(static_cast<log_level>(level), *msg);
+      return r ? jsonrpc::response_line(m.id, nlohmann::json::object()) : bad(r.error());
+    }
+    if (m.method == "storage.get") {
+      auto key = str("key");
+      if (!key) return bad(key.error());
+      auto r = ctx.storage_get(*key);
+      if (!r) return bad(r.error());
+      return jsonrpc::response_line(m.id, {{"value", *r ? nlohmann::json(**r) : nlohmann::json(nullptr)}});
+    }
+    if (m.method == "storage.set") {
+      auto key = str("key");
+      auto value = str("value");
+      if (!key) return bad(key.error());
+      if (!value) return bad(value.error());
+      auto r = ctx.storage_set(*key, *value);
+      return r ? jsonrpc::response_line(m.id, nlohmann::json::object()) : bad(r.error());
+    }
+    if (m.method == "storage.remove") {
+      auto key = str("key");
+      if (!key) return bad(key.error());
+      auto r = ctx.storage_remove(*key);
+      return r ? jsonrpc::response_line(m.id, {{"removed", *r}}) : bad(r.error());
+    }
+    if (m.method == "http") {
+      http_request req;
+      auto url = str("url");
+      if (!url) return bad(url.error());
+      req.url = std::move(*url);
+      req.method = p.value("method", "GET");
+      req.body = p.value("body", "");
+      if (auto h = p.find("headers"); h != p.end() && h->is_object()) {
+        for (auto it = h->begin(); it != h->end(); ++it) {
+          if (it->is_string()) req.headers[it.key()] = it->get<std::string>();
+        }
+      }
+      // never longer than what is left of the call
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(hard.remaining());
+      req.timeout = std::min(std::chrono::milliseconds(p.value("timeout_ms", std::int64_t{5000})), left);
+      auto r = ctx.http(req);
+      if (!r) return bad(r.error());
+      return jsonrpc::response_line(m.id, {{"status", r->status}, {"headers", r->headers}, {"body", r->body}});
+    }
+    return jsonrpc::error_line(m.id, jsonrpc::method_not_found, "unknown host call \"" + m.method + "\"");
+  }
+
+  isolated_options opts_;
+  std::filesystem::path exe_;
+  std::chrono::milliseconds runtime_timeout_{0};
+  std::vector<std::string> handlers_;
+  bool seccomp_ = false;
+
+  mutable std::mutex mutex_;
+  std::condition_variable cv_;
+  std::vector<worker_ptr> idle_;
+  std::size_t live_ = 0;
+  std::size_t failures_ = 0;
+  posix::deadline::clock::time_point backoff_until_{};
+  bool stopping_ = false;
+  std::atomic<std::uint64_t> next_id_{0};
+  std::atomic<std::uint64_t> started_{0};
+  std::atomic<std::uint64_t> lost_{0};
+};
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_ADAPTERS_ISOLATED_PLUGIN_HPP
+// ---- end aura/adapters/isolated/plugin.hpp
+
+namespace aura::plugin {
+
+namespace detail {
+class isolated_instance final : public plugin_instance {
+ public:
+  explicit isolated_instance(std::shared_ptr<isolated_plugin> p) : p_(std::move(p)) {}
+  [[nodiscard]] result<json_hook> hook(const hook_spec& spec) override { return p_->hook(spec.handler, spec.timeout); }
+  result<void> stop(std::chrono::milliseconds) override {
+    p_->stop();
+    return {};
+  }
+  [[nodiscard]] const std::shared_ptr<isolated_plugin>& plugin() const noexcept { return p_; }
+
+ private:
+  std::shared_ptr<isolated_plugin> p_;
+};
+
+/// `over` with `under`'s keys filled in where `over` has none (manifest over host).
+[[nodiscard]] inline nlohmann::json overlay_limits(const nlohmann::json& under, const nlohmann::json& over) {
+  nlohmann::json out = under.is_object() ? under : nlohmann::json::object();
+  if (over.is_object()) {
+    for (auto it = over.begin(); it != over.end(); ++it) out[it.key()] = it.value();
+  } else if (!over.is_null()) {
+    return over;  // not an object: the worker's parser reports it, with its pointer
+  }
+  return out;
+}
+}  // namespace detail
+
+/// Whether `req` asks for the isolated mode (host_default counts as yes).
+[[nodiscard]] inline bool wants_isolation(const load_request& req) noexcept {
+  return req.isolation != isolation_mode::in_process;
+}
+
+/// The loader for isolated `kind` (lua or wasm) plugins; `host_limits` are
+/// the host's defaults of the runtime's limits, in manifest form.
+[[nodiscard]] inline runtime_loader isolated_loader(runtime_kind kind, nlohmann::json host_limits = {}) {
+  return [kind, host_limits = std::move(host_limits)](const load_request& req)
+             -> result<std::shared_ptr<plugin_instance>> {
+    isolated_options o;
+    o.name = req.spec.name;
+    o.runtime = std::string(to_string(kind));
+    o.file = req.spec.dir / req.spec.runtime.entrypoint;
+    o.limits = detail::overlay_limits(host_limits, req.spec.runtime.limits);
+    o.isolation = req.isolation_bounds;
+    o.worker = req.worker;
+    o.ctx = req.ctx;
+    o.env = req.env;
+    auto p = isolated_plugin::load(std::move(o));
+    if (!p) {
+      error e = detail::adapter_load_error(std::move(p.error()), req.spec);
+      if (e.where.empty()) e.where = req.spec.file.string();
+      return fail(std::move(e));
+    }
+    return std::shared_ptr<plugin_instance>(std::make_shared<detail::isolated_instance>(std::move(*p)));
+  };
+}
+
+/// A loader that runs `kind` plugins isolated, or in process with
+/// `in_process` when the host resolved `in_process` for them (a null
+/// `in_process`: this build has no in-process runtime of that kind).
+[[nodiscard]] inline runtime_loader isolating_loader(runtime_kind kind, runtime_loader in_process,
+                                                     nlohmann::json host_limits = {}) {
+  auto isolated = isolated_loader(kind, std::move(host_limits));
+  return [kind, in_process = std::move(in_process), isolated](const load_request& req)
+             -> result<std::shared_ptr<plugin_instance>> {
+    if (wants_isolation(req)) return isolated(req);
+    if (!in_process) {
+      return fail(error{errc::unsupported,
+                        "in-process " + std::string(to_string(kind)) +
+                            " plugins are not available in this host (built without the runtime); use isolation = "
+                            "\"process\"",
+                        req.spec.name, {}, req.spec.file.string()});
+    }
+    return in_process(req);
+  };
+}
+
+}  // namespace aura::plugin
+#endif  // AURA_SI_AURA_PLUGIN_RUNTIMES_ISOLATED_HPP
+// ---- end aura/plugin/runtimes/isolated.hpp
+// ---- begin aura/plugin/runtimes/process.hpp
+#ifndef AURA_SI_AURA_PLUGIN_RUNTIMES_PROCESS_HPP
+#define AURA_SI_AURA_PLUGIN_RUNTIMES_PROCESS_HPP
+// aura/plugin/runtimes/process.hpp - "process" and "command" plugins through
+// the POSIX adapters (aura/adapters/process.hpp, aura/adapters/command.hpp).
+//
+// process: `entrypoint` (+ `args`) is started once in the plugin directory,
+// with the environment its permissions allow, and serves every hook over
+// JSON-RPC. command: one process per event; Codineer hooks each name their own
+// script, aura manifests share the entrypoint and tell handlers apart by the
+// wire request's "hook" member.
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+// ---- begin aura/adapters/command.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_COMMAND_HPP
+#define AURA_SI_AURA_ADAPTERS_COMMAND_HPP
+// aura/adapters/command.hpp - command hooks: one process per event.
+//
+// The event goes to the command's stdin as JSON; the exit status answers:
+// 0 = allow (stdout may hold a JSON decision), 2 = deny with stderr as the
+// reason, anything else = a hook error (the failure policy decides). With
+// `command_protocol::claude_code` the input is Claude Code's hook input and
+// the output understood is Claude Code's, so hook scripts written for Claude
+// Code (or Codineer) run unmodified. docs/adapters/command.md has the tables.
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+// ---- begin aura/adapters/codineer.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_CODINEER_HPP
+#define AURA_SI_AURA_ADAPTERS_CODINEER_HPP
+// aura/adapters/codineer.hpp - Codineer's own hook I/O for command hooks
+// (command_protocol::codineer, chosen by a plugin.json manifest).
+//
+// Codineer runs each PreToolUse / PostToolUse script with one JSON object on
+// stdin: `event` (and `hook_event_name`), `tool_name`, `tool_input` (the
+// arguments), `tool_input_json` (the same as text), and after the tool
+// `tool_output` (text) and `tool_result_is_error`. The same values are in the
+// environment: HOOK_EVENT, HOOK_TOOL_NAME, HOOK_TOOL_INPUT, HOOK_TOOL_OUTPUT,
+// HOOK_TOOL_IS_ERROR. The answer is the exit status: 0 allows (stdout, if
+// any, is a message for the user), 2 denies with stdout as the message
+// (stderr when stdout is empty), anything else is a hook failure the chain's
+// failure policy answers (Codineer warns and goes on: fail_open, the default).
+
+#include <map>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+
+namespace aura::codineer {
+
+/// Codineer's hook name for an aura event (its two tool hooks), else the name as is.
+[[nodiscard]] inline std::string hook_event_name(std::string_view aura_event) {
+  if (aura_event == "tool.before_execution") return "PreToolUse";
+  if (aura_event == "tool.after_execution") return "PostToolUse";
+  return std::string(aura_event);
+}
+
+namespace detail {
+inline const nlohmann::json* member(const nlohmann::json& obj, std::initializer_list<const char*> keys) {
+  if (!obj.is_object()) return nullptr;
+  for (const char* k : keys) {
+    auto it = obj.find(k);
+    if (it != obj.end() && !it->is_null()) return &*it;
+  }
+  return nullptr;
+}
+}  // namespace detail
+
+/// The stdin object and the HOOK_* variables of one hook run.
+struct hook_input {
+  nlohmann::json json;
+  std::map<std::string, std::string> env;
+};
+
+[[nodiscard]] inline hook_input input_for(const envelope<dynamic_event>& ev, const std::string& hook_event) {
+  const nlohmann::json& d = ev.data;
+  hook_input in;
+  const nlohmann::json* tool = detail::member(d, {"tool_name", "tool", "name"});
+  const nlohmann::json* args = detail::member(d, {"tool_input", "arguments", "input", "args"});
+  const std::string tool_name = tool && tool->is_string() ? tool->get<std::string>() : std::string();
+  const nlohmann::json input = args ? *args : nlohmann::json::object();
+  const std::string input_text = input.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  in.json = {{"event", hook_event},         {"hook_event_name", hook_event}, {"tool_name", tool_name},
+             {"tool_input", input},         {"tool_input_json", input_text}};
+  in.env = {{"HOOK_EVENT", hook_event}, {"HOOK_TOOL_NAME", tool_name}, {"HOOK_TOOL_INPUT", input_text}};
+  if (hook_event == "PostToolUse") {
+    const nlohmann::json* out = detail::member(d, {"tool_output", "output", "result", "tool_response", "response"});
+    const std::string output = !out ? std::string() : out->is_string() ? out->get<std::string>() : out->dump();
+    const nlohmann::json* err = detail::member(d, {"tool_result_is_error", "is_error", "isError", "error"});
+    const bool is_error = err && (err->is_boolean() ? err->get<bool>() : !err->is_string() || !err->get_ref<const std::string&>().empty());
+    in.json["tool_output"] = output;
+    in.json["tool_result_is_error"] = is_error;
+    in.env["HOOK_TOOL_OUTPUT"] = output;
+    in.env["HOOK_TOOL_IS_ERROR"] = is_error ? "1" : "0";
+  }
+  return in;
+}
+
+/// Reads an exited hook the Codineer way (the status was neither a signal nor
+/// a spawn failure). `out` / `err` are trimmed.
+[[nodiscard]] inline result<decision<dynamic_event>> read_exit(int code, const std::string& out, const std::string& err,
+                                                               const std::string& hook, const std::string& hook_event) {
+  if (code == 2) {
+    std::string message = !out.empty() ? out : err;
+    if (message.empty()) message = hook_event + " hook \"" + hook + "\" denied the tool call";
+    return decision<dynamic_event>::from_wire(decision_kind::deny, std::move(message), {}, patch_format::merge);
+  }
+  if (code != 0) {
+    return fail(errc::hook_failed, hook_event + " hook exited with status " + std::to_string(code) +
+                                       (err.empty() ? std::string() : ": " + err));
+  }
+  auto d = decision<dynamic_event>::from_wire(decision_kind::allow, {}, {}, patch_format::merge);
+  if (!out.empty()) d.set_effects({{"notice", nlohmann::json::array({{{"message", out}, {"source", hook}}})}});
+  return d;
+}
+
+}  // namespace aura::codineer
+#endif  // AURA_SI_AURA_ADAPTERS_CODINEER_HPP
+// ---- end aura/adapters/codineer.hpp
+// ---- begin aura/adapters/posix/run.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_POSIX_RUN_HPP
+#define AURA_SI_AURA_ADAPTERS_POSIX_RUN_HPP
+// aura/adapters/posix/run.hpp - run a child to completion: feed stdin, collect stdout/stderr, under a deadline.
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <poll.h>
+#include <unistd.h>
+
+
 namespace aura::posix {
 
 /// What a finished child left.
@@ -10637,6 +14835,8 @@ struct run_output {
       signal_child(child->pid, SIGKILL);
       exited = reap(child->pid);
     }
+    // what left the group (setsid) but still holds its output
+    (void)kill_pipe_holders({child->out.get(), child->err.get(), child->in.get()});
   };
   char buf[16384];
   for (;;) {
@@ -10705,140 +14905,203 @@ struct run_output {
 }  // namespace aura::posix
 #endif  // AURA_SI_AURA_ADAPTERS_POSIX_RUN_HPP
 // ---- end aura/adapters/posix/run.hpp
-// ---- begin aura/core/wire.hpp
-#ifndef AURA_SI_AURA_CORE_WIRE_HPP
-#define AURA_SI_AURA_CORE_WIRE_HPP
-// aura/core/wire.hpp - the one wire format every adapter speaks (DESIGN §5).
-//
-// Host -> plugin:  {"aura": 1, "hook": "...", "event": {...}, "config": {...}}
-// Plugin -> host:  {"decision": "allow"}
-//                  {"decision": "deny", "reason": "..."}
-//                  {"decision": "mutate", "patch": {...}, "patch_format": "merge" | "json_patch"}
-//                  each with an optional "effects": {...}
-// Unknown members are ignored (forward compatibility); anything else is a
-// protocol error that quotes the offending bytes, cut to a limit.
+// ---- begin aura/adapters/detail/answer_check.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_DETAIL_ANSWER_CHECK_HPP
+#define AURA_SI_AURA_ADAPTERS_DETAIL_ANSWER_CHECK_HPP
+// aura/adapters/detail/answer_check.hpp - the boundary every adapter's answer crosses.
 
-#include <cstddef>
 #include <string>
 #include <string_view>
+
+// ---- begin aura/core/utf8.hpp
+#ifndef AURA_SI_AURA_CORE_UTF8_HPP
+#define AURA_SI_AURA_CORE_UTF8_HPP
+// aura/core/utf8.hpp - every string a plugin hands the host is checked here.
+//
+// nlohmann::json::dump throws on invalid UTF-8, so one bad byte in a reason,
+// an error message, a patch value or a log line would make an outcome that
+// cannot be serialised. Adapters pass what they got from a plugin through
+// sanitize_answer (answers) or make_valid_utf8 (single strings) at their
+// boundary: invalid sequences become U+FFFD and the caller says so.
+
+#include <cstddef>
+#include <optional>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 
-namespace aura::wire {
+namespace aura {
 
-/// The protocol version in the "aura" member of every request.
-inline constexpr int version = 1;
-
-/// How many bytes of a bad answer a diagnostic quotes.
-inline constexpr std::size_t quote_limit = 256;
-
-// Each function below is a template over `Json` (always nlohmann::json) so that
-// its body depends on a template parameter: it is then compiled only in the
-// files that call it, not in every file that includes aura (DESIGN §7).
-
-/// `bytes` as a JSON string literal, cut to `limit` bytes with a note of the full size.
-template <class Json = nlohmann::json>
-[[nodiscard]] std::string quote(std::string_view bytes, std::size_t limit = quote_limit) {
-  std::string cut(bytes.substr(0, limit));
-  // dump() rejects invalid UTF-8 by default; replace it so any bytes can be quoted.
-  std::string out = Json(cut).dump(-1, ' ', false, Json::error_handler_t::replace);
-  if (bytes.size() > limit) out += "... (" + std::to_string(bytes.size()) + " bytes)";
-  return out;
-}
-
-/// The request for one hook call.
-template <class Json = nlohmann::json>
-[[nodiscard]] nlohmann::json request(std::string_view hook, const envelope<dynamic_event>& event,
-                                     const nlohmann::json& config) {
-  const Json& cfg = config;
-  return Json{{"aura", version}, {"hook", hook}, {"event", event}, {"config", cfg.is_null() ? Json::object() : cfg}};
-}
-
-/// Reads a decision from parsed JSON; `raw` (if given) is quoted in errors.
-template <class Json = nlohmann::json>
-[[nodiscard]] result<decision<dynamic_event>> parse_decision(const nlohmann::json& answer,
-                                                             std::string_view raw = {}) {
-  const Json& j = answer;
-  // The quote is made only for an error: a valid answer is never re-serialised.
-  auto bad = [&](std::string what, std::string where) {
-    const std::string shown =
-        raw.empty() ? quote<Json>(j.dump(-1, ' ', false, Json::error_handler_t::replace)) : quote<Json>(raw);
-    return fail(errc::protocol_error, what + " in answer " + shown, std::move(where));
-  };
-  if (!j.is_object()) return bad("a decision must be a JSON object", "");
-  auto kind_it = j.find("decision");
-  if (kind_it == j.end()) return bad("missing \"decision\"", "/decision");
-  if (!kind_it->is_string()) return bad("\"decision\" must be a string", "/decision");
-  const auto& kind = kind_it->template get_ref<const std::string&>();
-
-  decision<dynamic_event> d;
-  if (kind == "allow") {
-    d = decision<dynamic_event>::from_wire(decision_kind::allow, {}, {}, patch_format::merge);
-  } else if (kind == "deny") {
-    auto r = j.find("reason");
-    if (r == j.end() || !r->is_string()) return bad("a deny needs a string \"reason\"", "/reason");
-    d = decision<dynamic_event>::from_wire(decision_kind::deny, r->template get<std::string>(), {},
-                                           patch_format::merge);
-  } else if (kind == "mutate") {
-    auto p = j.find("patch");
-    if (p == j.end()) return bad("a mutate needs a \"patch\"", "/patch");
-    patch_format format = patch_format::merge;
-    if (auto f = j.find("patch_format"); f != j.end()) {
-      if (*f == "merge") {
-        format = patch_format::merge;
-      } else if (*f == "json_patch") {
-        format = patch_format::json_patch;
-      } else {
-        return bad("\"patch_format\" must be \"merge\" or \"json_patch\"", "/patch_format");
-      }
-    }
-    if (format == patch_format::json_patch && !p->is_array()) {
-      return bad("a json_patch \"patch\" must be an array", "/patch");
-    }
-    d = decision<dynamic_event>::from_wire(decision_kind::mutate, {}, *p, format);
+/// Length of the well-formed UTF-8 sequence at s[i] (no overlongs, surrogates
+/// or code points past U+10FFFF), 0 if it is not one.
+[[nodiscard]] inline std::size_t utf8_sequence_length(const unsigned char* p, std::size_t n, std::size_t i) noexcept {
+  const unsigned c = p[i];
+  if (c < 0x80) return 1;
+  std::size_t len = 0;
+  unsigned lo = 0x80, hi = 0xBF;
+  if (c >= 0xC2 && c <= 0xDF) {
+    len = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    len = 3;
+    if (c == 0xE0) lo = 0xA0;
+    if (c == 0xED) hi = 0x9F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    len = 4;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;
   } else {
-    return bad("unknown decision \"" + kind + "\" (allow, deny or mutate)", "/decision");
+    return 0;
   }
-  if (auto fx = j.find("effects"); fx != j.end() && !fx->is_null()) {
-    if (!fx->is_object()) return bad("\"effects\" must be an object", "/effects");
-    d.set_effects(*fx);
+  if (n - i < len) return 0;
+  if (p[i + 1] < lo || p[i + 1] > hi) return 0;
+  for (std::size_t k = 2; k < len; ++k) {
+    if (p[i + k] < 0x80 || p[i + k] > 0xBF) return 0;
   }
-  return d;
+  return len;
 }
 
-/// Parses and reads a decision from raw bytes (one JSON document).
-template <class Json = nlohmann::json>
-[[nodiscard]] result<decision<dynamic_event>> parse_decision(std::string_view bytes) {
-  Json j = Json::parse(bytes.begin(), bytes.end(), nullptr, false);
-  if (j.is_discarded()) return fail(errc::protocol_error, "answer is not JSON: " + quote<Json>(bytes));
-  return parse_decision<Json>(j, bytes);
-}
-
-/// The wire form of a decision (what a plugin written with aura answers).
-template <class Json = nlohmann::json>
-[[nodiscard]] nlohmann::json encode(const decision<dynamic_event>& d) {
-  Json j{{"decision", to_string(d.kind())}};
-  if (d.is_deny()) j["reason"] = d.reason();
-  if (d.is_mutate()) {
-    j["patch"] = d.json_patch();
-    j["patch_format"] = to_string(d.json_patch_format());
+/// Whether `n` bytes at `s` are well-formed UTF-8.
+[[nodiscard]] inline bool is_valid_utf8(const char* s, std::size_t n) noexcept {
+  const auto* p = reinterpret_cast<const unsigned char*>(s);
+  for (std::size_t i = 0; i < n;) {
+    if (p[i] < 0x80) {
+      ++i;
+      continue;
+    }
+    const std::size_t len = utf8_sequence_length(p, n, i);
+    if (len == 0) return false;
+    i += len;
   }
-  if (d.effects() && !d.effects()->is_null()) j["effects"] = *d.effects();
-  return j;
+  return true;
 }
 
-}  // namespace aura::wire
-#endif  // AURA_SI_AURA_CORE_WIRE_HPP
-// ---- end aura/core/wire.hpp
+/// Replaces every invalid sequence in `s` by U+FFFD (one per maximal invalid
+/// byte run start, as WHATWG's decoder does per byte); returns how many.
+inline std::size_t make_valid_utf8(std::string& s) {
+  if (is_valid_utf8(s.data(), s.size())) return 0;  // the common case copies nothing
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  std::string out;
+  out.reserve(s.size() + 8);
+  std::size_t replaced = 0;
+  for (std::size_t i = 0; i < s.size();) {
+    const std::size_t len = utf8_sequence_length(p, s.size(), i);
+    if (len == 0) {
+      out += "\xEF\xBF\xBD";
+      ++replaced;
+      ++i;
+    } else {
+      out.append(s, i, len);
+      i += len;
+    }
+  }
+  s = std::move(out);
+  return replaced;
+}
+
+/// Replaces invalid UTF-8 in every string and object key of `j`; returns how
+/// many sequences were replaced. Iterative: a deep document cannot overflow the stack.
+inline std::size_t make_valid_utf8(nlohmann::json& j) {
+  std::size_t replaced = 0;
+  std::vector<nlohmann::json*> todo{&j};
+  while (!todo.empty()) {
+    nlohmann::json* v = todo.back();
+    todo.pop_back();
+    if (v->is_string()) {
+      replaced += make_valid_utf8(v->get_ref<std::string&>());
+    } else if (v->is_array()) {
+      for (auto& e : *v) todo.push_back(&e);
+    } else if (v->is_object()) {
+      auto& obj = v->get_ref<nlohmann::json::object_t&>();
+      bool bad_key = false;
+      for (auto& kv : obj) {
+        if (!is_valid_utf8(kv.first.data(), kv.first.size())) bad_key = true;
+      }
+      if (bad_key) {  // keys are const in a map: rebuild it
+        nlohmann::json::object_t fixed;
+        for (auto& kv : obj) {
+          std::string key = kv.first;
+          replaced += make_valid_utf8(key);
+          fixed[std::move(key)] = std::move(kv.second);
+        }
+        obj = std::move(fixed);
+      }
+      for (auto& kv : obj) todo.push_back(&kv.second);
+    }
+  }
+  return replaced;
+}
+
+/// The note added to a message whose invalid UTF-8 was replaced.
+inline constexpr const char* utf8_replaced_note = " [invalid UTF-8 replaced with U+FFFD]";
+
+/// Replaces invalid UTF-8 in an error's message, plugin, hook and where;
+/// a replaced message says so. Returns how many sequences were replaced.
+inline std::size_t make_valid_utf8(error& e) {
+  std::size_t n = make_valid_utf8(e.message);
+  if (n != 0) e.message += utf8_replaced_note;
+  n += make_valid_utf8(e.plugin) + make_valid_utf8(e.hook) + make_valid_utf8(e.where);
+  return n;
+}
+
+/// The boundary check for an answer from a plugin: a decision's reason, patch
+/// and effects, or an error's text, made valid UTF-8 so the outcome always
+/// serialises. Returns how many sequences were replaced (0: nothing changed,
+/// no copy made); a deny reason that was repaired carries the note.
+inline std::size_t sanitize_answer(result<decision<dynamic_event>>& answer) {
+  if (!answer) return make_valid_utf8(answer.error());
+  decision<dynamic_event>& d = *answer;
+  if (d.is_allow() && !d.has_effects()) return 0;  // the fast path: nothing to look at
+  std::string reason = d.reason();
+  nlohmann::json patch = d.has_json_patch() ? d.json_patch() : nlohmann::json();
+  std::size_t n = 0;
+  if (d.is_deny()) {
+    const std::size_t r = make_valid_utf8(reason);
+    if (r != 0) reason += utf8_replaced_note;
+    n += r;
+  }
+  if (d.is_mutate()) n += make_valid_utf8(patch);
+  std::optional<nlohmann::json> effects = d.effects();
+  if (effects) n += make_valid_utf8(*effects);
+  if (n == 0) return 0;
+  decision<dynamic_event> fixed =
+      decision<dynamic_event>::from_wire(d.kind(), std::move(reason), std::move(patch), d.json_patch_format());
+  if (effects) fixed.set_effects(std::move(*effects));
+  d = std::move(fixed);
+  return n;
+}
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_UTF8_HPP
+// ---- end aura/core/utf8.hpp
+
+namespace aura::detail {
+
+/// Makes a plugin's answer (decision or error) valid UTF-8 so the outcome
+/// always serialises; a repair is reported to the host through `ctx`'s
+/// logger as a warning naming plugin and hook.
+inline void check_plugin_answer(result<decision<dynamic_event>>& answer, context& ctx, std::string_view plugin,
+                                std::string_view hook) {
+  const std::size_t replaced = sanitize_answer(answer);
+  if (replaced == 0) return;
+  ctx.diagnose(log_level::warn, "plugin \"" + std::string(plugin) + "\": hook \"" + std::string(hook) + "\": " +
+                                    std::to_string(replaced) +
+                                    " invalid UTF-8 sequence(s) in the answer replaced with U+FFFD");
+}
+
+}  // namespace aura::detail
+#endif  // AURA_SI_AURA_ADAPTERS_DETAIL_ANSWER_CHECK_HPP
+// ---- end aura/adapters/detail/answer_check.hpp
 
 namespace aura {
 
 /// What a command reads and writes.
 enum class command_protocol {
   aura,        ///< stdin: the wire request of DESIGN §5; stdout: a wire decision
-  claude_code  ///< stdin: Claude Code's hook input; stdout: Claude Code's hook output
+  claude_code,  ///< stdin: Claude Code's hook input; stdout: Claude Code's hook output
+  codineer      ///< stdin: Codineer's hook input; exit 2 denies with stdout (aura/adapters/codineer.hpp)
 };
 
 /// The host's answer to a Claude Code `ask`: true lets the call go ahead.
@@ -10846,6 +15109,7 @@ using ask_callback = std::function<bool(const envelope<dynamic_event>&, const st
 
 struct command_options {
   std::string name;                        ///< the hook's (or plugin's) name: errors, CODINEER_PLUGIN_ID
+  // (plugin_id comes after argv: a string right after name made {"prog", "arg"} ambiguous with an argv list)
   std::vector<std::string> argv;           ///< program and arguments; no shell (argv {"bash", "-c", "..."} for one)
   std::filesystem::path workdir;           ///< where it runs; empty = the host's working directory
   std::map<std::string, std::string> env;  ///< its environment (plus the variables listed in the docs)
@@ -10856,8 +15120,10 @@ struct command_options {
   std::string handler;                     ///< the wire "hook" member; empty = name
   std::filesystem::path project_dir;       ///< CLAUDE_PROJECT_DIR and the input's cwd; empty = workdir or cwd
   std::map<std::string, std::string> event_map;  ///< aura event name -> Claude Code hook_event_name, over the defaults
+  std::string plugin_id;                   ///< CODINEER_PLUGIN_ID when set (Codineer's "name@external"); else name
   std::function<nlohmann::json(const envelope<dynamic_event>&)> claude_input;  ///< replaces the input mapping
   std::size_t max_output = 16u << 20;      ///< bytes of stdout / stderr kept before it is an error
+  json_budget answer_budget;               ///< bytes, nodes and depth of the JSON answer on stdout
 };
 
 namespace claude_code {
@@ -11060,17 +15326,18 @@ inline result<decision<dynamic_event>> read_exit(const command_options& o, const
   if (run.status.signaled) {
     return fail(errc::crashed, "the command " + run.status.describe() + (err.empty() ? "" : ": " + wire::quote(err)));
   }
-  if (run.status.code == 2) {
+  if (run.status.code == 2 && o.protocol != command_protocol::codineer) {
     return decision<dynamic_event>::from_wire(
         decision_kind::deny, err.empty() ? "denied by command hook \"" + o.name + "\" (exit status 2)" : err, {},
         patch_format::merge);
   }
-  if (run.status.code != 0) {
+  if (run.status.code != 0 && o.protocol != command_protocol::codineer) {
     return fail(errc::hook_failed, "the command " + run.status.describe() + (err.empty() ? "" : ": " + wire::quote(err)));
   }
+  if (o.protocol == command_protocol::codineer) return codineer::read_exit(run.status.code, out, err, o.name, hook_event);
   if (o.protocol == command_protocol::aura) {
     if (out.empty()) return decision<dynamic_event>::from_wire(decision_kind::allow, {}, {}, patch_format::merge);
-    return wire::parse_decision(std::string_view(out));
+    return wire::parse_decision(std::string_view(out), o.answer_budget);
   }
   if (out.empty()) return decision<dynamic_event>::from_wire(decision_kind::allow, {}, {}, patch_format::merge);
   if (out.front() != '{') {
@@ -11082,9 +15349,12 @@ inline result<decision<dynamic_event>> read_exit(const command_options& o, const
     }
     return d;
   }
-  nlohmann::json j = nlohmann::json::parse(out, nullptr, false);
-  if (j.is_discarded()) return fail(errc::protocol_error, "the command's stdout is not valid JSON: " + wire::quote(out));
-  return claude_code::read_output(j, ev, hook_event, o.name, o.ask);
+  auto j = parse_bounded(out, o.answer_budget);
+  if (!j) {
+    if (j.error().code == errc::limit_exceeded) return fail(std::move(j.error()));
+    return fail(errc::protocol_error, "the command's stdout is not valid JSON: " + wire::quote(out));
+  }
+  return claude_code::read_output(*j, ev, hook_event, o.name, o.ask);
 }
 
 }  // namespace detail::command
@@ -11117,7 +15387,7 @@ inline result<decision<dynamic_event>> read_exit(const command_options& o, const
     so.argv = o->argv;
     so.workdir = o->workdir;
     so.env = o->env;
-    so.env["CODINEER_PLUGIN_ID"] = o->name;
+    so.env["CODINEER_PLUGIN_ID"] = o->plugin_id.empty() ? o->name : o->plugin_id;
     so.env["CLAUDE_PROJECT_DIR"] = project.string();
     so.env["AURA_EVENT"] = ev.name;
     so.env.emplace("PATH", "/usr/local/bin:/usr/bin:/bin");  // scripts find jq, python3... unless PATH is given
@@ -11127,7 +15397,13 @@ inline result<decision<dynamic_event>> read_exit(const command_options& o, const
 
     std::string hook_event;
     std::string input;
-    if (o->protocol == command_protocol::claude_code) {
+    if (o->protocol == command_protocol::codineer) {
+      hook_event = codineer::hook_event_name(ev.name);
+      so.env["CODINEER_HOOK_EVENT"] = hook_event;
+      auto in = codineer::input_for(ev, hook_event);
+      for (auto& kv : in.env) so.env[kv.first] = std::move(kv.second);
+      input = in.json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    } else if (o->protocol == command_protocol::claude_code) {
       hook_event = claude_code::hook_event_name(ev.name, o->event_map);
       so.env["CODINEER_HOOK_EVENT"] = hook_event;
       nlohmann::json in = o->claude_input ? o->claude_input(ev) : claude_code::input_for(ev, hook_event, project);
@@ -11143,7 +15419,8 @@ inline result<decision<dynamic_event>> read_exit(const command_options& o, const
       return named(std::move(e));
     }
     auto d = detail::command::read_exit(*o, *run, ev, hook_event);
-    if (!d) return named(std::move(d.error()));
+    if (!d) d = named(std::move(d.error()));
+    aura::detail::check_plugin_answer(d, ctx, o->name, o->handler);
     return d;
   });
 }
@@ -11171,6 +15448,106 @@ inline result<decision<dynamic_event>> read_exit(const command_options& o, const
 // back-off fail at once). A reader thread per child reads stdout and stderr
 // and reaps the child, so no zombie outlives a dead child for long.
 
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+// ---- begin aura/adapters/process/options.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_PROCESS_OPTIONS_HPP
+#define AURA_SI_AURA_ADAPTERS_PROCESS_OPTIONS_HPP
+// aura/adapters/process/options.hpp - how to start and talk to a process plugin.
+
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+
+namespace aura {
+
+/// How to start and talk to a process plugin.
+struct process_options {
+  std::string name;                          ///< the plugin's name (errors, logs)
+  std::vector<std::string> argv;             ///< program and arguments; no shell
+  std::filesystem::path workdir;             ///< the plugin directory; the child runs there
+  std::map<std::string, std::string> env;    ///< the child's whole environment
+  std::chrono::milliseconds default_timeout{2000};  ///< per event call, unless the hook says otherwise
+  std::map<std::string, std::chrono::milliseconds> hook_timeouts;  ///< per handler name
+  std::size_t max_line = 16u << 20;          ///< longest line the child may print (bytes)
+  json_budget answer_budget;                 ///< nodes and depth of one line's JSON (bytes: max_line)
+  std::filesystem::path stderr_log;          ///< the child's stderr is appended here (empty: kept as a tail only)
+  std::shared_ptr<context> ctx;              ///< the plugin's context; null: the dispatch context
+  std::chrono::milliseconds start_timeout{5000};      ///< spawn + `initialize`
+  std::chrono::milliseconds restart_backoff{50};      ///< wait before the first restart after a failure
+  std::chrono::milliseconds restart_backoff_max{5000};  ///< back-off doubles up to this
+  std::chrono::milliseconds shutdown_grace{1000};     ///< used when the plugin is destroyed running
+  nlohmann::json config;                     ///< sent with `initialize` and each event; null: ctx's config
+};
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_ADAPTERS_PROCESS_OPTIONS_HPP
+// ---- end aura/adapters/process/options.hpp
+// ---- begin aura/adapters/process/sdk_version.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_PROCESS_SDK_VERSION_HPP
+#define AURA_SI_AURA_ADAPTERS_PROCESS_SDK_VERSION_HPP
+// aura/adapters/process/sdk_version.hpp - the SDK version a process plugin
+// reports in `initialize`, and whether this host can serve it.
+
+#include <array>
+#include <optional>
+#include <string_view>
+
+
+namespace aura::detail::process {
+
+/// "MAJOR.MINOR.PATCH" (trailing parts optional) -> numbers.
+[[nodiscard]] inline std::optional<std::array<int, 3>> parse_version(std::string_view text) {
+  std::array<int, 3> v{0, 0, 0};
+  std::size_t part = 0;
+  bool digit = false;
+  for (char c : text) {
+    if (c >= '0' && c <= '9') {
+      if (v[part] > 100000) return std::nullopt;
+      v[part] = v[part] * 10 + (c - '0');
+      digit = true;
+    } else if (c == '.' && digit && part < 2) {
+      ++part;
+      digit = false;
+    } else if ((c == '-' || c == '+') && digit) {
+      break;  // pre-release or build suffix: ignored
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (!digit) return std::nullopt;
+  return v;
+}
+
+/// Whether this host can serve a plugin built against SDK `plugin`: the
+/// manifest's rule for a bare version (a tilde range, plugin/version_range.hpp):
+/// the same major and minor, and a patch not newer than ours.
+[[nodiscard]] inline bool sdk_compatible(const std::array<int, 3>& plugin) noexcept {
+  return plugin[0] == version_major && plugin[1] == version_minor && plugin[2] <= version_patch;
+}
+
+}  // namespace aura::detail::process
+#endif  // AURA_SI_AURA_ADAPTERS_PROCESS_SDK_VERSION_HPP
+// ---- end aura/adapters/process/sdk_version.hpp
+// ---- begin aura/adapters/process/session.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_PROCESS_SESSION_HPP
+#define AURA_SI_AURA_ADAPTERS_PROCESS_SESSION_HPP
+// aura/adapters/process/session.hpp - one running child of a process plugin:
+// its pipes, its reader thread, its requests in flight, its exit.
+
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -11196,299 +15573,18 @@ inline result<decision<dynamic_event>> read_exit(const command_options& o, const
 
 #include <nlohmann/json.hpp>
 
-// ---- begin aura/adapters/jsonrpc/message.hpp
-#ifndef AURA_SI_AURA_ADAPTERS_JSONRPC_MESSAGE_HPP
-#define AURA_SI_AURA_ADAPTERS_JSONRPC_MESSAGE_HPP
-// aura/adapters/jsonrpc/message.hpp - JSON-RPC 2.0 messages, one compact JSON text per line.
+// ---- begin aura/adapters/process/host_calls.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_PROCESS_HOST_CALLS_HPP
+#define AURA_SI_AURA_ADAPTERS_PROCESS_HOST_CALLS_HPP
+// aura/adapters/process/host_calls.hpp - a process plugin's `host/*` calls,
+// served through its context (log, config, storage, http, declared API methods).
 
-#include <cstdint>
 #include <string>
-#include <string_view>
-#include <utility>
 
 #include <nlohmann/json.hpp>
 
 
-namespace aura::jsonrpc {
-
-// Error codes: JSON-RPC 2.0's own, then aura's (in the -32000..-32099 server range).
-inline constexpr int parse_error = -32700;
-inline constexpr int invalid_request = -32600;
-inline constexpr int method_not_found = -32601;
-inline constexpr int invalid_params = -32602;
-inline constexpr int internal_error = -32603;
-inline constexpr int host_error = -32000;         ///< a host service failed (data.code says how)
-inline constexpr int permission_denied = -32001;  ///< the plugin's permissions refuse the call
-
-enum class message_kind : std::uint8_t { request, notification, response, error_response };
-
-/// One decoded message. `id` is null for notifications.
-struct message {
-  message_kind kind = message_kind::notification;
-  nlohmann::json id;
-  std::string method;      ///< requests and notifications
-  nlohmann::json params;   ///< requests and notifications (null when absent)
-  nlohmann::json result;   ///< responses
-  int error_code = 0;      ///< error responses
-  std::string error_message;
-  nlohmann::json error_data;
-
-  [[nodiscard]] bool is_call() const noexcept {
-    return kind == message_kind::request || kind == message_kind::notification;
-  }
-  [[nodiscard]] bool is_answer() const noexcept {
-    return kind == message_kind::response || kind == message_kind::error_response;
-  }
-};
-
-/// Classifies a parsed JSON value; `raw` is quoted in errors.
-[[nodiscard]] inline result<message> decode(nlohmann::json j, std::string_view raw) {
-  auto bad = [&](const std::string& what, std::string where = {}) {
-    return fail(errc::protocol_error, "not a JSON-RPC 2.0 message: " + what + " in " + wire::quote(raw),
-                std::move(where));
-  };
-  if (!j.is_object()) return bad("a message must be a JSON object");
-  auto ver = j.find("jsonrpc");
-  if (ver == j.end() || !ver->is_string() || ver->get_ref<const std::string&>() != "2.0") {
-    return bad("\"jsonrpc\" must be \"2.0\"", "/jsonrpc");
-  }
-  message m;
-  auto id = j.find("id");
-  const bool has_id = id != j.end();
-  if (has_id) {
-    if (!id->is_null() && !id->is_string() && !id->is_number_integer() && !id->is_number_unsigned()) {
-      return bad("\"id\" must be an integer, a string or null", "/id");
-    }
-    m.id = std::move(*id);
-  }
-  if (auto method = j.find("method"); method != j.end()) {
-    if (!method->is_string()) return bad("\"method\" must be a string", "/method");
-    m.method = method->get<std::string>();
-    m.kind = has_id ? message_kind::request : message_kind::notification;
-    if (auto p = j.find("params"); p != j.end()) {
-      if (!p->is_object() && !p->is_array()) return bad("\"params\" must be an object or an array", "/params");
-      m.params = std::move(*p);
-    }
-    return m;
-  }
-  if (!has_id) return bad("a response needs an \"id\"", "/id");
-  const auto res = j.find("result");
-  const auto err = j.find("error");
-  if ((res != j.end()) == (err != j.end())) return bad("a response has exactly one of \"result\" and \"error\"");
-  if (res != j.end()) {
-    m.kind = message_kind::response;
-    m.result = std::move(*res);
-    return m;
-  }
-  if (!err->is_object()) return bad("\"error\" must be an object", "/error");
-  auto code = err->find("code");
-  auto text = err->find("message");
-  if (code == err->end() || !code->is_number_integer()) return bad("\"error.code\" must be an integer", "/error/code");
-  if (text == err->end() || !text->is_string()) return bad("\"error.message\" must be a string", "/error/message");
-  m.kind = message_kind::error_response;
-  m.error_code = code->get<int>();
-  m.error_message = text->get<std::string>();
-  if (auto d = err->find("data"); d != err->end()) m.error_data = std::move(*d);
-  return m;
-}
-
-/// Parses and classifies one line.
-[[nodiscard]] inline result<message> decode(std::string_view line) {
-  nlohmann::json j = nlohmann::json::parse(line.begin(), line.end(), nullptr, false);
-  if (j.is_discarded()) return fail(errc::protocol_error, "a line that is not JSON: " + wire::quote(line));
-  return decode(std::move(j), line);
-}
-
-/// True for a line of blanks only (ignored on the wire).
-[[nodiscard]] inline bool is_blank(std::string_view line) noexcept {
-  return line.find_first_not_of(" \t\r") == std::string_view::npos;
-}
-
-namespace detail {
-inline std::string line_of(const nlohmann::json& j) {
-  // Invalid UTF-8 in event data is replaced rather than thrown on.
-  std::string s = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  s.push_back('\n');
-  return s;
-}
-}  // namespace detail
-
-[[nodiscard]] inline std::string request_line(const nlohmann::json& id, std::string_view method,
-                                              const nlohmann::json& params) {
-  // Spelled out rather than wrapped in another json object: the params (an
-  // event) are dumped once, never copied.
-  std::string s = "{\"jsonrpc\":\"2.0\",\"id\":";
-  s += id.dump();
-  s += ",\"method\":";
-  s += nlohmann::json(method).dump();
-  s += ",\"params\":";
-  s += params.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  s += "}\n";
-  return s;
-}
-[[nodiscard]] inline std::string notification_line(std::string_view method, nlohmann::json params) {
-  return detail::line_of({{"jsonrpc", "2.0"}, {"method", method}, {"params", std::move(params)}});
-}
-[[nodiscard]] inline std::string response_line(const nlohmann::json& id, nlohmann::json result) {
-  return detail::line_of({{"jsonrpc", "2.0"}, {"id", id}, {"result", std::move(result)}});
-}
-[[nodiscard]] inline std::string error_line(const nlohmann::json& id, int code, std::string_view text,
-                                            nlohmann::json data = nullptr) {
-  nlohmann::json e{{"code", code}, {"message", text}};
-  if (!data.is_null()) e["data"] = std::move(data);
-  return detail::line_of({{"jsonrpc", "2.0"}, {"id", id}, {"error", std::move(e)}});
-}
-
-/// The JSON-RPC error for an aura error a host service returned.
-[[nodiscard]] inline std::string error_line(const nlohmann::json& id, const error& e) {
-  const int code = e.code == errc::permission_denied ? permission_denied : host_error;
-  return error_line(id, code, e.describe(), nlohmann::json{{"code", to_string(e.code)}});
-}
-
-}  // namespace aura::jsonrpc
-#endif  // AURA_SI_AURA_ADAPTERS_JSONRPC_MESSAGE_HPP
-// ---- end aura/adapters/jsonrpc/message.hpp
-// ---- begin aura/adapters/posix/line_reader.hpp
-#ifndef AURA_SI_AURA_ADAPTERS_POSIX_LINE_READER_HPP
-#define AURA_SI_AURA_ADAPTERS_POSIX_LINE_READER_HPP
-// aura/adapters/posix/line_reader.hpp - splits a byte stream into lines, bounded.
-//
-// A line longer than the limit is reported once as an overflow and then
-// skipped up to its newline: the reader never holds more than `max_line`
-// bytes, so a child printing 100 MiB without a newline costs the host at most
-// the limit, not an out-of-memory.
-
-#include <cstddef>
-#include <string>
-#include <string_view>
-
-namespace aura::posix {
-
-class line_reader {
- public:
-  explicit line_reader(std::size_t max_line) : max_line_(max_line == 0 ? 1 : max_line) {}
-
-  /// Feeds `bytes`. Calls `on_line(std::string_view)` for each complete line
-  /// (newline and a trailing '\r' removed) and `on_overflow(std::size_t seen)`
-  /// when a line passes the limit. A callback returning false stops the feed
-  /// early (the rest of `bytes` is dropped); feed then returns false.
-  template <class OnLine, class OnOverflow>
-  bool feed(std::string_view bytes, OnLine&& on_line, OnOverflow&& on_overflow) {
-    while (!bytes.empty()) {
-      const std::size_t nl = bytes.find('\n');
-      const std::string_view piece = bytes.substr(0, nl);  // up to, not including, the newline
-      if (discarding_) {
-        skipped_ += piece.size();
-        if (nl == std::string_view::npos) return true;
-        discarding_ = false;
-        bytes.remove_prefix(nl + 1);
-        continue;
-      }
-      if (buffer_.size() + piece.size() > max_line_) {
-        const std::size_t seen = buffer_.size() + piece.size();
-        buffer_.clear();
-        buffer_.shrink_to_fit();  // give the memory back: the next line is probably normal
-        discarding_ = nl == std::string_view::npos;
-        skipped_ = seen;
-        const bool go_on = on_overflow(seen);
-        if (nl != std::string_view::npos) bytes.remove_prefix(nl + 1); else bytes = {};
-        if (!go_on) return false;
-        continue;
-      }
-      if (nl == std::string_view::npos) {
-        buffer_.append(piece);
-        return true;
-      }
-      bool go_on;
-      if (buffer_.empty()) {
-        go_on = on_line(trim_cr(piece));  // the common case: no copy
-      } else {
-        buffer_.append(piece);
-        go_on = on_line(trim_cr(std::string_view(buffer_)));
-        buffer_.clear();
-      }
-      bytes.remove_prefix(nl + 1);
-      if (!go_on) return false;
-    }
-    return true;
-  }
-
-  /// Bytes of an unterminated line held (0 while skipping an overlong one).
-  [[nodiscard]] std::size_t buffered() const noexcept { return buffer_.size(); }
-  /// An unterminated line is held: the stream ended mid-line if input stops now.
-  [[nodiscard]] bool partial() const noexcept { return !buffer_.empty() || discarding_; }
-  [[nodiscard]] std::string_view pending() const noexcept { return buffer_; }
-  /// True while skipping the rest of an overlong line.
-  [[nodiscard]] bool discarding() const noexcept { return discarding_; }
-  [[nodiscard]] std::size_t max_line() const noexcept { return max_line_; }
-
- private:
-  static std::string_view trim_cr(std::string_view s) noexcept {
-    if (!s.empty() && s.back() == '\r') s.remove_suffix(1);
-    return s;
-  }
-
-  std::size_t max_line_;
-  std::string buffer_;
-  bool discarding_ = false;
-  std::size_t skipped_ = 0;
-};
-
-}  // namespace aura::posix
-#endif  // AURA_SI_AURA_ADAPTERS_POSIX_LINE_READER_HPP
-// ---- end aura/adapters/posix/line_reader.hpp
-
-namespace aura {
-
-/// How to start and talk to a process plugin.
-struct process_options {
-  std::string name;                          ///< the plugin's name (errors, logs)
-  std::vector<std::string> argv;             ///< program and arguments; no shell
-  std::filesystem::path workdir;             ///< the plugin directory; the child runs there
-  std::map<std::string, std::string> env;    ///< the child's whole environment
-  std::chrono::milliseconds default_timeout{2000};  ///< per event call, unless the hook says otherwise
-  std::map<std::string, std::chrono::milliseconds> hook_timeouts;  ///< per handler name
-  std::size_t max_line = 16u << 20;          ///< longest line the child may print (bytes)
-  std::filesystem::path stderr_log;          ///< the child's stderr is appended here (empty: kept as a tail only)
-  std::shared_ptr<context> ctx;              ///< the plugin's context; null: the dispatch context
-  std::chrono::milliseconds start_timeout{5000};      ///< spawn + `initialize`
-  std::chrono::milliseconds restart_backoff{50};      ///< wait before the first restart after a failure
-  std::chrono::milliseconds restart_backoff_max{5000};  ///< back-off doubles up to this
-  std::chrono::milliseconds shutdown_grace{1000};     ///< used when the plugin is destroyed running
-  nlohmann::json config;                     ///< sent with `initialize` and each event; null: ctx's config
-};
-
-namespace detail::process {
-
-using steady = std::chrono::steady_clock;
-
-/// The last bytes of a child's stderr, shared by its successive sessions.
-class stderr_tail {
- public:
-  static constexpr std::size_t limit = 4096;
-  void append(std::string_view bytes) {
-    std::lock_guard<std::mutex> lock(mu_);
-    text_.append(bytes);
-    if (text_.size() > limit) text_.erase(0, text_.size() - limit);
-  }
-  [[nodiscard]] std::string text() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return text_;
-  }
-
- private:
-  mutable std::mutex mu_;
-  std::string text_;
-};
-
-/// One request waiting for its answer. Guarded by its session's mutex.
-struct pending {
-  bool done = false;
-  std::atomic<bool> ready{false};  ///< `done` or a host call, readable without the lock (the waiter spins on it)
-  result<nlohmann::json> answer = nlohmann::json();
-  std::deque<jsonrpc::message> host_calls;  ///< the child's calls made on behalf of this request
-  std::condition_variable cv;
-};
+namespace aura::detail::process {
 
 /// Serves one `host/*` call through a context.
 [[nodiscard]] inline result<nlohmann::json> serve_host_call(const std::string& method, const nlohmann::json& params,
@@ -11557,6 +15653,9 @@ struct pending {
     if (!r) return fail(r.error());
     return nlohmann::json{{"removed", *r}};
   }
+  if (method.rfind("host/", 0) == 0 && ctx.has_host_method(std::string_view(method).substr(5))) {
+    return ctx.call_host(std::string_view(method).substr(5), params);  // a host-defined API, scope-checked
+  }
   return fail(errc::not_found, "no host method \"" + method + "\"");
 }
 
@@ -11569,13 +15668,51 @@ struct pending {
   return jsonrpc::error_line(id, e);
 }
 
+}  // namespace aura::detail::process
+#endif  // AURA_SI_AURA_ADAPTERS_PROCESS_HOST_CALLS_HPP
+// ---- end aura/adapters/process/host_calls.hpp
+
+namespace aura::detail::process {
+
+using steady = std::chrono::steady_clock;
+
+/// The last bytes of a child's stderr, shared by its successive sessions.
+class stderr_tail {
+ public:
+  static constexpr std::size_t limit = 4096;
+  void append(std::string_view bytes) {
+    std::lock_guard<std::mutex> lock(mu_);
+    text_.append(bytes);
+    if (text_.size() > limit) text_.erase(0, text_.size() - limit);
+  }
+  [[nodiscard]] std::string text() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return text_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::string text_;
+};
+
+/// One request waiting for its answer. Guarded by its session's mutex.
+struct pending {
+  bool done = false;
+  std::atomic<bool> ready{false};  ///< `done` or a host call, readable without the lock (the waiter spins on it)
+  result<nlohmann::json> answer = nlohmann::json();
+  std::deque<jsonrpc::message> host_calls;  ///< the child's calls made on behalf of this request
+  std::condition_variable cv;
+};
+
+
 /// One running child: its pipes, its reader thread, its requests in flight.
 class session {
  public:
 
   session(std::string plugin, posix::child_process child, std::size_t max_line, std::shared_ptr<context> ctx,
-          std::shared_ptr<stderr_tail> tail, posix::unique_fd log)
-      : plugin_(std::move(plugin)),
+          std::shared_ptr<stderr_tail> tail, posix::unique_fd log, json_budget budget = {})
+      : budget_(budget),
+        plugin_(std::move(plugin)),
         pid_(child.pid),
         in_(std::move(child.in)),
         out_(std::move(child.out)),
@@ -11598,6 +15735,7 @@ class session {
     wake_w_ = std::move(wake->write);
     if (auto r = posix::set_nonblocking(in_.get()); !r) return r;
     if (auto r = posix::set_nonblocking(out_.get()); !r) return r;
+    pidfd_ = posix::open_pidfd(pid_);  // exit seen at once, even while a grandchild holds stdout
     try {
       reader_ = std::thread([this] { read_loop(); });
     } catch (const std::system_error& e) {
@@ -11846,7 +15984,7 @@ class session {
     if (n > 0) {
       auto on_line = [&](std::string_view line) {
         if (jsonrpc::is_blank(line)) return true;
-        auto m = jsonrpc::decode(line);
+        auto m = jsonrpc::decode(line, budget_);
         if (!m) {
           kill(error{errc::protocol_error, "the plugin broke the protocol: " + m.error().message, plugin_, {}, {}});
           return false;
@@ -11884,24 +16022,26 @@ class session {
       if (r != pumped::idle) break;  // end or protocol error: the reader thread takes over
       const auto left = until.remaining();
       if (left.count() <= 0) break;
-      struct pollfd pf {out_.get(), POLLIN, 0};
+      struct pollfd pf[2] = {{out_.get(), POLLIN, 0}, {pidfd_.get(), POLLIN, 0}};
       const auto secs = std::chrono::duration_cast<std::chrono::seconds>(left);
       const struct timespec ts {static_cast<time_t>(secs.count()),
                                 static_cast<long>((left - secs).count())};
-      if (::ppoll(&pf, 1, &ts, nullptr) < 0 && errno != EINTR) break;
+      if (::ppoll(pf, pidfd_ ? 2 : 1, &ts, nullptr) < 0 && errno != EINTR) break;
+      if (pf[1].revents & POLLIN) break;  // it exited: the reader thread reports it
     }
     caller_reading_.store(false, std::memory_order_relaxed);
   }
 
   void read_loop() {
     std::vector<char> buf(64 * 1024);
-    bool stop_requested = false, eof = false;
-    struct pollfd fds[3] = {{out_.get(), POLLIN, 0}, {err_.get(), POLLIN, 0}, {wake_r_.get(), POLLIN, 0}};
-    while (!stop_requested && !eof) {
+    bool stop_requested = false, eof = false, exited = false;
+    struct pollfd fds[4] = {{out_.get(), POLLIN, 0}, {err_.get(), POLLIN, 0}, {wake_r_.get(), POLLIN, 0},
+                            {pidfd_ ? pidfd_.get() : -1, POLLIN, 0}};
+    while (!stop_requested && !eof && !exited) {
       // While a caller reads stdout, leave it alone and look back every ms.
       const bool caller = caller_reading_.load(std::memory_order_relaxed);
       fds[0].fd = caller ? -1 : out_.get();
-      const int r = ::poll(fds, 3, caller ? 1 : -1);
+      const int r = ::poll(fds, 4, caller ? 1 : -1);
       if (r < 0) {
         if (errno == EINTR) continue;
         kill(error{errc::io_error, posix::errno_text("poll", errno), plugin_, {}, {}});
@@ -11909,6 +16049,15 @@ class session {
       }
       if (fds[2].revents) {
         stop_requested = true;
+        break;
+      }
+      if (fds[3].revents & POLLIN) {
+        // The child exited (its grandchildren may still hold stdout open):
+        // take what it wrote before, then report it, not wait for EOF.
+        std::unique_lock<std::mutex> lock(read_mu_);
+        while (read_stdout_locked() == pumped::data) {
+        }
+        exited = true;
         break;
       }
       if (fds[1].revents) {
@@ -11930,11 +16079,15 @@ class session {
     // The child is done with (or for): give it a moment to exit on its own
     // after closing stdout, then kill its group and reap it.
     std::optional<posix::exit_status> st;
-    if (eof && !stop_requested) st = posix::reap_until(pid_, posix::deadline(std::chrono::milliseconds(100)));
+    if ((eof || exited) && !stop_requested) {
+      st = posix::reap_until(pid_, posix::deadline(std::chrono::milliseconds(100)));
+    }
     {
       std::lock_guard<std::mutex> lock(proc_mu_);
       posix::signal_child(pid_, SIGKILL);  // its group: whatever it left behind
       if (!st) st = posix::reap(pid_);
+      // and what left the group (setsid) but still holds one of its pipes
+      (void)posix::kill_pipe_holders({out_.get(), err_.get(), in_.get()});
       status_ = *st;
       reaped_ = true;
     }
@@ -11943,7 +16096,7 @@ class session {
     std::string why = "the plugin process " + st->describe();
     {
       std::lock_guard<std::mutex> lock(read_mu_);
-      if (eof && lines_.partial()) why += " after printing half a line " + wire::quote(lines_.pending());
+      if ((eof || exited) && lines_.partial()) why += " after printing half a line " + wire::quote(lines_.pending());
     }
     const std::string tail = tail_->text();
     if (!tail.empty()) why += "; stderr ends with " + wire::quote(tail.size() > 512 ? std::string_view(tail).substr(tail.size() - 512) : std::string_view(tail));
@@ -11961,9 +16114,10 @@ class session {
     }
   }
 
+  json_budget budget_;
   std::string plugin_;
   pid_t pid_;
-  posix::unique_fd in_, out_, err_, wake_r_, wake_w_;
+  posix::unique_fd in_, out_, err_, wake_r_, wake_w_, pidfd_;
   std::size_t max_line_;
   std::shared_ptr<context> ctx_;
   std::shared_ptr<stderr_tail> tail_;
@@ -11991,37 +16145,11 @@ class session {
   posix::exit_status status_;
 };
 
-/// "MAJOR.MINOR.PATCH" (trailing parts optional) -> numbers.
-[[nodiscard]] inline std::optional<std::array<int, 3>> parse_version(std::string_view text) {
-  std::array<int, 3> v{0, 0, 0};
-  std::size_t part = 0;
-  bool digit = false;
-  for (char c : text) {
-    if (c >= '0' && c <= '9') {
-      if (v[part] > 100000) return std::nullopt;
-      v[part] = v[part] * 10 + (c - '0');
-      digit = true;
-    } else if (c == '.' && digit && part < 2) {
-      ++part;
-      digit = false;
-    } else if ((c == '-' || c == '+') && digit) {
-      break;  // pre-release or build suffix: ignored
-    } else {
-      return std::nullopt;
-    }
-  }
-  if (!digit) return std::nullopt;
-  return v;
-}
+}  // namespace aura::detail::process
+#endif  // AURA_SI_AURA_ADAPTERS_PROCESS_SESSION_HPP
+// ---- end aura/adapters/process/session.hpp
 
-/// Whether this host can serve a plugin built against SDK `plugin`: the
-/// manifest's rule for a bare version (a tilde range, plugin/version_range.hpp):
-/// the same major and minor, and a patch not newer than ours.
-[[nodiscard]] inline bool sdk_compatible(const std::array<int, 3>& plugin) noexcept {
-  return plugin[0] == version_major && plugin[1] == version_minor && plugin[2] <= version_patch;
-}
-
-}  // namespace detail::process
+namespace aura {
 
 /// A plugin running as a child process. Thread-safe: several threads may
 /// call hooks at once (their requests are in flight together on one child).
@@ -12090,12 +16218,35 @@ class process_plugin : public std::enable_shared_from_this<process_plugin> {
     auto answer = (*s)->call("event", wire::request(handler, ev, config), until, &ctx, budget);
     if (!answer) {
       if (answer.error().code == errc::hook_failed) note_success();  // the child is fine; the handler failed
-      return named(std::move(answer.error()));
+      result<decision<dynamic_event>> failed = named(std::move(answer.error()));
+      aura::detail::check_plugin_answer(failed, ctx, opts_.name, handler);
+      return failed;
     }
     note_success();
     auto d = wire::parse_decision(*answer);
-    if (!d) return named(std::move(d.error()));
+    if (!d) d = named(std::move(d.error()));
+    aura::detail::check_plugin_answer(d, ctx, opts_.name, handler);
     return d;
+  }
+
+  /// Any other request to the child (a Naridon Aura `command` or `tools/call`
+  /// served in the plugin's own process): the `result`, or an error naming the
+  /// plugin and the method. `host/*` calls made meanwhile go through the
+  /// plugin's context. `timeout` zero: `default_timeout`.
+  [[nodiscard]] result<nlohmann::json> request(const std::string& method, const nlohmann::json& params,
+                                               std::chrono::milliseconds timeout = {}) {
+    const auto budget = timeout.count() > 0 ? timeout : opts_.default_timeout;
+    auto s = acquire();
+    auto named = [&](error e) {
+      if (e.plugin.empty()) e.plugin = opts_.name;
+      e.message = method + ": " + e.message;
+      return fail(std::move(e));
+    };
+    if (!s) return named(std::move(s.error()));
+    auto answer = (*s)->call(method, params, posix::deadline(budget), opts_.ctx.get(), budget);
+    if (!answer) return named(std::move(answer.error()));
+    note_success();
+    return answer;
   }
 
   /// Ends the child: `shutdown` request, stdin closed, `grace` to exit, then
@@ -12203,7 +16354,7 @@ class process_plugin : public std::enable_shared_from_this<process_plugin> {
       log.reset(::open(opts_.stderr_log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
     }
     auto s = std::make_shared<detail::process::session>(opts_.name, std::move(*child), opts_.max_line, opts_.ctx,
-                                                        tail_, std::move(log));
+                                                        tail_, std::move(log), opts_.answer_budget);
     if (auto r = s->run(); !r) {
       s->kill(r.error());
       return load_failure(errc::load_error, r.error().message);
@@ -12273,8 +16424,20 @@ namespace aura::plugin {
 namespace detail {
 
 [[nodiscard]] inline std::vector<std::string> entry_argv(const manifest& m) {
+  if (!m.runtime.interpreter.empty()) {
+    // node / python: the interpreter from PATH (or as written), the entrypoint a file of the plugin.
+    std::vector<std::string> argv{m.runtime.interpreter};
+    std::error_code ec;
+    argv.push_back(std::filesystem::absolute(m.dir / m.runtime.entrypoint, ec).lexically_normal().string());
+    for (const auto& a : m.runtime.args) argv.push_back(a);
+    return argv;
+  }
   std::vector<std::string> argv = split_command(m.runtime.entrypoint);
   for (const auto& a : m.runtime.args) argv.push_back(a);
+  if (!m.runtime.language.empty() && !argv.empty() && argv[0].find('/') == std::string::npos) {
+    // rust / binary: the entrypoint is the plugin's own executable, not a name looked up in PATH.
+    argv[0] = "./" + argv[0];
+  }
   return resolve_argv(std::move(argv), m.dir);
 }
 
@@ -12289,6 +16452,10 @@ class process_instance final : public plugin_instance {
                         p_->name(), spec.handler, spec.where});
     }
     return p_->hook(spec.handler, spec.timeout);
+  }
+  [[nodiscard]] result<nlohmann::json> request(const std::string& method, const nlohmann::json& params,
+                                               std::chrono::milliseconds timeout) override {
+    return p_->request(method, params, timeout);
   }
   result<void> stop(std::chrono::milliseconds grace) override { return p_->shutdown(grace); }
 
@@ -12307,9 +16474,12 @@ class command_instance final : public plugin_instance {
     o.workdir = m_.dir;
     o.env = env_;
     if (spec.timeout.count() > 0) o.timeout = spec.timeout;
-    o.protocol = m_.runtime.protocol == "claude_code" ? command_protocol::claude_code : command_protocol::aura;
+    o.protocol = m_.runtime.protocol == "claude_code" ? command_protocol::claude_code
+               : m_.runtime.protocol == "codineer"  ? command_protocol::codineer
+                                                    : command_protocol::aura;
     o.ctx = ctx_;
     o.handler = spec.handler;
+    if (m_.format == manifest_format::codineer) o.plugin_id = m_.name + "@external";
     auto h = make_command_hook(std::move(o));
     if (!h) {
       error e = std::move(h.error());
@@ -12496,6 +16666,7 @@ struct call_state;
 
 #include <nlohmann/json.hpp>
 
+
 // ---- begin aura/adapters/wasm/wabt.hpp
 #ifndef AURA_SI_AURA_ADAPTERS_WASM_WABT_HPP
 #define AURA_SI_AURA_ADAPTERS_WASM_WABT_HPP
@@ -12648,6 +16819,7 @@ struct call_state {
   std::uint64_t slice = 0;
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   std::chrono::milliseconds deadline_ms{0};  ///< the bound `deadline` was computed from
+  std::uint64_t host_bytes = 0;              ///< guest bytes host functions read in this call, not yet charged
 
   void reset_outputs() {
     has_output = false;
@@ -12689,8 +16861,10 @@ inline nlohmann::json http_to_json(const http_response& r) {
 }
 
 inline result<http_request> http_from_json(std::string_view bytes) {
-  nlohmann::json j = nlohmann::json::parse(bytes.begin(), bytes.end(), nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return fail(errc::invalid_argument, "http request is not a JSON object");
+  auto parsed = parse_bounded(bytes);
+  if (!parsed) return fail(errc::invalid_argument, "http request: " + parsed.error().message);
+  nlohmann::json& j = *parsed;
+  if (!j.is_object()) return fail(errc::invalid_argument, "http request is not a JSON object");
   http_request req;
   auto text = [&](const char* key, std::string& out) -> bool {
     auto it = j.find(key);
@@ -12730,11 +16904,17 @@ inline bool run_host_fn(host_fn fn, call_state& st, wabt::interp::Memory& memory
     st.fault = error{errc::protocol_error, trap_message, {}, {}, {}};
     return false;
   };
+  // Every guest byte a host function reads is charged (instance.hpp turns
+  // st.host_bytes into fuel after the call).
+  auto charged_bytes = [&](wabt::interp::Memory& m, std::uint32_t ptr, std::uint32_t len) {
+    st.host_bytes += len;
+    return guest_bytes(m, ptr, len);
+  };
   std::int32_t ret = 0;
   switch (fn) {
     case host_fn::output_set:
     case host_fn::error_set: {
-      auto bytes = guest_bytes(memory, u32(0), u32(1));
+      auto bytes = charged_bytes(memory, u32(0), u32(1));
       if (!bytes) return bad_range("the buffer", u32(0), u32(1));
       if (bytes->size() > st.output_limit) {
         trap_message = "aura." + std::string(fn == host_fn::output_set ? "output_set" : "error_set") + ": " +
@@ -12753,7 +16933,7 @@ inline bool run_host_fn(host_fn fn, call_state& st, wabt::interp::Memory& memory
       return true;
     }
     case host_fn::log: {
-      auto bytes = guest_bytes(memory, u32(1), u32(2));
+      auto bytes = charged_bytes(memory, u32(1), u32(2));
       if (!bytes) return bad_range("the message", u32(1), u32(2));
       const std::uint32_t level = u32(0);
       const log_level lv = level == 0 ? log_level::debug
@@ -12762,12 +16942,14 @@ inline bool run_host_fn(host_fn fn, call_state& st, wabt::interp::Memory& memory
                                         : log_level::error;
       if (st.ctx) {
         const std::size_t cut = bytes->size() < st.output_limit ? bytes->size() : st.output_limit;
-        (void)st.ctx->log(lv, bytes->substr(0, cut));  // refused without the "log" scope: dropped
+        std::string line(bytes->substr(0, cut));
+        make_valid_utf8(line);  // a log line must serialise whatever the guest wrote
+        (void)st.ctx->log(lv, line);  // refused without the "log" scope: dropped
       }
       return true;
     }
     case host_fn::config_get: {
-      auto key = guest_bytes(memory, u32(0), u32(1));
+      auto key = charged_bytes(memory, u32(0), u32(1));
       if (!key) return bad_range("the key", u32(0), u32(1));
       if (!st.ctx) {
         ret = -1;
@@ -12787,7 +16969,7 @@ inline bool run_host_fn(host_fn fn, call_state& st, wabt::interp::Memory& memory
       break;
     }
     case host_fn::storage_get: {
-      auto key = guest_bytes(memory, u32(0), u32(1));
+      auto key = charged_bytes(memory, u32(0), u32(1));
       if (!key) return bad_range("the key", u32(0), u32(1));
       if (!st.ctx) {
         ret = -2;
@@ -12802,9 +16984,9 @@ inline bool run_host_fn(host_fn fn, call_state& st, wabt::interp::Memory& memory
       break;
     }
     case host_fn::storage_set: {
-      auto key = guest_bytes(memory, u32(0), u32(1));
+      auto key = charged_bytes(memory, u32(0), u32(1));
       if (!key) return bad_range("the key", u32(0), u32(1));
-      auto value = guest_bytes(memory, u32(2), u32(3));
+      auto value = charged_bytes(memory, u32(2), u32(3));
       if (!value) return bad_range("the value", u32(2), u32(3));
       if (!st.ctx) {
         ret = -2;
@@ -12815,7 +16997,7 @@ inline bool run_host_fn(host_fn fn, call_state& st, wabt::interp::Memory& memory
       break;
     }
     case host_fn::http_request: {
-      auto req_bytes = guest_bytes(memory, u32(0), u32(1));
+      auto req_bytes = charged_bytes(memory, u32(0), u32(1));
       if (!req_bytes) return bad_range("the request", u32(0), u32(1));
       if (static_cast<std::uint64_t>(u32(2)) + u32(3) > memory.ByteSize()) {
         return bad_range("the output buffer", u32(2), u32(3));
@@ -12923,6 +17105,12 @@ struct wasm_limits {
   /// Insert the fuel counter. Turning it off leaves an infinite loop unbounded:
   /// it exists to measure the metering's cost, never for untrusted modules.
   bool metering = true;
+  /// Nodes and depth of the JSON answer (its bytes are capped by output_bytes).
+  json_budget answer;
+  /// Bytes of guest memory one unit of fuel pays for in bulk memory and table
+  /// operations (memory.fill/copy/init, table.fill/copy/init/grow, memory.grow)
+  /// and in host calls that copy guest bytes (output_set, error_set, log, ...).
+  std::uint32_t bytes_per_fuel = 64;
 };
 
 /// Reads limits from a manifest's JSON object, keys (all optional):
@@ -12998,6 +17186,21 @@ struct wasm_limits {
 //     `if` included, nested loop bodies excluded (they charge at their own
 //     head). It is an upper bound of what one pass through the region runs.
 //
+// Bulk operations do work in proportion to an operand, not to one
+// instruction: before each memory.fill / memory.copy / memory.init,
+// table.fill / table.copy / table.init / table.grow and memory.grow the count
+// operand (the top of the stack) is saved in a scratch local the metering
+// adds to the function, and this is charged:
+//
+//         local.tee $n  global.get $fuel  local.get $n  i64.extend_i32_u
+//         [i64.const UNIT  i64.mul]  [i64.const SHIFT  i64.shr_u]  i64.sub
+//         global.set $fuel  (the same check and refuel as above)
+//
+// i.e. one unit of fuel per 2^SHIFT bytes (bytes_per_fuel rounded down to a
+// power of two), pages counted as 65536 bytes and table elements as 8. The
+// charge comes before the operation, so 10,000 fills of 16 MiB run out of
+// fuel - and reach refuel, which reads the clock - within a few fills.
+//
 // Every unbounded execution passes a loop head or a function entry again and
 // again, so each pass pays at least one unit and the counter must go below
 // zero. Then `refuel` (a host function) grants the next slice of the call's
@@ -13026,7 +17229,15 @@ inline constexpr int max_block_depth = 1024;
 struct meter_layout {
   wabt::Index fuel_global = 0;   ///< index of the i64 fuel counter
   wabt::Index refuel_func = 0;   ///< function index of the refuel import
+  unsigned bytes_shift = 6;      ///< bulk operations pay one fuel per 2^bytes_shift bytes
 };
+
+/// log2 of `bytes_per_fuel` rounded down (1 when 0 is given).
+[[nodiscard]] inline unsigned fuel_shift(std::uint32_t bytes_per_fuel) noexcept {
+  unsigned s = 0;
+  while (s < 31 && (std::uint64_t{2} << s) <= bytes_per_fuel) ++s;
+  return bytes_per_fuel <= 1 ? 0 : s;
+}
 
 namespace detail {
 
@@ -13102,23 +17313,75 @@ inline wabt::ExprList meter_sequence(const meter_layout& m, std::uint64_t cost) 
   return seq;
 }
 
+/// The charge for a bulk operation whose i32 count is on top of the stack
+/// (left there): count * unit >> shift fuel, saved through local `scratch`.
+inline wabt::ExprList bulk_charge(const meter_layout& m, wabt::Index scratch, std::uint64_t unit) {
+  const wabt::Location loc;
+  wabt::ExprList seq;
+  seq.push_back(std::make_unique<wabt::LocalTeeExpr>(wabt::Var(scratch, loc)));
+  seq.push_back(std::make_unique<wabt::GlobalGetExpr>(wabt::Var(m.fuel_global, loc)));
+  seq.push_back(std::make_unique<wabt::LocalGetExpr>(wabt::Var(scratch, loc)));
+  seq.push_back(std::make_unique<wabt::ConvertExpr>(wabt::Opcode::I64ExtendI32U));
+  if (unit != 1) {
+    seq.push_back(std::make_unique<wabt::ConstExpr>(wabt::Const::I64(unit)));
+    seq.push_back(std::make_unique<wabt::BinaryExpr>(wabt::Opcode::I64Mul));
+  }
+  if (m.bytes_shift != 0) {
+    seq.push_back(std::make_unique<wabt::ConstExpr>(wabt::Const::I64(m.bytes_shift)));
+    seq.push_back(std::make_unique<wabt::BinaryExpr>(wabt::Opcode::I64ShrU));
+  }
+  seq.push_back(std::make_unique<wabt::BinaryExpr>(wabt::Opcode::I64Sub));
+  seq.push_back(std::make_unique<wabt::GlobalSetExpr>(wabt::Var(m.fuel_global, loc)));
+  seq.push_back(std::make_unique<wabt::GlobalGetExpr>(wabt::Var(m.fuel_global, loc)));
+  seq.push_back(std::make_unique<wabt::ConstExpr>(wabt::Const::I64(0)));
+  seq.push_back(std::make_unique<wabt::CompareExpr>(wabt::Opcode::I64LtS));
+  auto check = std::make_unique<wabt::IfExpr>();
+  check->true_.exprs.push_back(std::make_unique<wabt::CallExpr>(wabt::Var(m.refuel_func, loc)));
+  seq.push_back(std::move(check));
+  return seq;
+}
+
+/// Bytes one unit of a bulk operation's count stands for; 0 if `e` is not one.
+[[nodiscard]] inline std::uint64_t bulk_unit(const wabt::Expr& e) noexcept {
+  switch (e.type()) {
+    case wabt::ExprType::MemoryFill:
+    case wabt::ExprType::MemoryCopy:
+    case wabt::ExprType::MemoryInit: return 1;
+    case wabt::ExprType::MemoryGrow: return 65536;
+    case wabt::ExprType::TableFill:
+    case wabt::ExprType::TableCopy:
+    case wabt::ExprType::TableInit:
+    case wabt::ExprType::TableGrow: return 8;
+    default: return 0;
+  }
+}
+
 /// Shifts a function index at or past `first` by one (the refuel import was inserted there).
 inline void shift_func_var(wabt::Var& v, wabt::Index first) {
   if (v.is_index() && v.index() >= first) v.set_index(v.index() + 1);
 }
 
-/// Shifts function references inside `exprs` and meters every loop head in it.
-inline void rewrite_body(wabt::ExprList& exprs, wabt::Index first, const meter_layout* m) {
-  for (wabt::Expr& e : exprs) {
+/// Shifts function references inside `exprs` and meters every loop head and
+/// bulk operation in it (`scratch`: the function's scratch i32 local).
+inline void rewrite_body(wabt::ExprList& exprs, wabt::Index first, const meter_layout* m,
+                         wabt::Index scratch = wabt::kInvalidIndex) {
+  for (auto it = exprs.begin(); it != exprs.end(); ++it) {
+    wabt::Expr& e = *it;
+    if (m != nullptr && scratch != wabt::kInvalidIndex) {
+      if (const std::uint64_t unit = bulk_unit(e)) {
+        wabt::ExprList seq = bulk_charge(*m, scratch, unit);
+        exprs.splice(it, seq);  // before the operation
+      }
+    }
     switch (e.type()) {
       case wabt::ExprType::Call: shift_func_var(wabt::cast<wabt::CallExpr>(&e)->var, first); break;
       case wabt::ExprType::ReturnCall: shift_func_var(wabt::cast<wabt::ReturnCallExpr>(&e)->var, first); break;
       case wabt::ExprType::RefFunc: shift_func_var(wabt::cast<wabt::RefFuncExpr>(&e)->var, first); break;
-      case wabt::ExprType::Block: rewrite_body(wabt::cast<wabt::BlockExpr>(&e)->block.exprs, first, m); break;
+      case wabt::ExprType::Block: rewrite_body(wabt::cast<wabt::BlockExpr>(&e)->block.exprs, first, m, scratch); break;
       case wabt::ExprType::Loop: {
         auto& body = wabt::cast<wabt::LoopExpr>(&e)->block.exprs;
         const std::uint64_t cost = region_cost(body) + 1;  // +1: the branch back that re-enters
-        rewrite_body(body, first, m);
+        rewrite_body(body, first, m, scratch);
         if (m) {
           wabt::ExprList seq = meter_sequence(*m, cost);
           body.splice(body.begin(), seq);
@@ -13127,14 +17390,14 @@ inline void rewrite_body(wabt::ExprList& exprs, wabt::Index first, const meter_l
       }
       case wabt::ExprType::If: {
         auto* i = wabt::cast<wabt::IfExpr>(&e);
-        rewrite_body(i->true_.exprs, first, m);
-        rewrite_body(i->false_, first, m);
+        rewrite_body(i->true_.exprs, first, m, scratch);
+        rewrite_body(i->false_, first, m, scratch);
         break;
       }
       case wabt::ExprType::Try: {
         auto* t = wabt::cast<wabt::TryExpr>(&e);
-        rewrite_body(t->block.exprs, first, m);
-        for (auto& c : t->catches) rewrite_body(c.exprs, first, m);
+        rewrite_body(t->block.exprs, first, m, scratch);
+        for (auto& c : t->catches) rewrite_body(c.exprs, first, m, scratch);
         break;
       }
       default: break;
@@ -13170,8 +17433,9 @@ inline wabt::Index void_func_type(wabt::Module& module) {
 
 /// Rewrites a validated module in place as described at the top of this file.
 /// Call check_nesting first.
-inline meter_layout insert_metering(wabt::Module& module) {
+inline meter_layout insert_metering(wabt::Module& module, std::uint32_t bytes_per_fuel = 64) {
   meter_layout m;
+  m.bytes_shift = fuel_shift(bytes_per_fuel);
   const wabt::Location loc;
 
   // The counter: appended last, so no existing global index moves.
@@ -13215,7 +17479,9 @@ inline meter_layout insert_metering(wabt::Module& module) {
   for (wabt::Index f = module.num_func_imports; f < module.funcs.size(); ++f) {
     wabt::Func* func = module.funcs[f];
     const std::uint64_t cost = detail::region_cost(func->exprs) + 1;  // +1: the call itself
-    detail::rewrite_body(func->exprs, first, &m);
+    const wabt::Index scratch = func->GetNumParamsAndLocals();  // appended: no local index moves
+    func->local_types.AppendDecl(wabt::Type::I32, 1);
+    detail::rewrite_body(func->exprs, first, &m, scratch);
     wabt::ExprList seq = detail::meter_sequence(m, cost);
     func->exprs.splice(func->exprs.begin(), seq);
   }
@@ -13432,7 +17698,7 @@ inline result<void> check_export(const wabt::Module& m, std::string_view name, w
   if (auto r = apply_caps(ir, limits); !r) return fail(std::move(r.error()));
   if (auto r = check_nesting(ir); !r) return fail(std::move(r.error()));
   if (limits.metering) {
-    out->meter = insert_metering(ir);
+    out->meter = insert_metering(ir, limits.bytes_per_fuel);
     // The refuel import was appended after the module's own imports.
     out->imports.push_back(import_binding{true, host_fn::log});
   }
@@ -13560,12 +17826,12 @@ class instance {
       const host_fn fn = b.fn;
       keep.push_back(HostFunc::New(*store_, FuncType(spec.params, spec.results),
                                       [this, fn](Thread& thread, const Values& params, Values& results,
-                                                 Trap::Ptr* trap) {
+                                                 Trap::Ptr* trap) -> wabt::Result {
                                         std::string message;
                                         // A raw pointer: copying a RefPtr takes an interpreter root per call.
                                         Memory* memory = memory_ ? memory_.get() : caller_memory(thread);
                                         if (memory && run_host_fn(fn, state_, *memory, params, results, message)) {
-                                          return wabt::Result::Ok;
+                                          return charge_host_call(thread, trap);
                                         }
                                         if (!memory) message = "aura.* called with no memory";
                                         *trap = Trap::New(*store_, message);
@@ -13611,12 +17877,32 @@ class instance {
     state_.slice = std::max<std::uint64_t>(1, module_->limits.fuel_slice);
     state_.deadline_ms = deadline.count() > 0 ? deadline : module_->limits.deadline;
     state_.deadline = std::chrono::steady_clock::now() + state_.deadline_ms;
+    state_.host_bytes = 0;
     if (fuel_) {
       // The first slice goes straight into the counter: no host call for short events.
       const std::uint64_t first = std::min(state_.slice, state_.budget_left);
       state_.budget_left -= first;
       fuel_->UnsafeSet(wabt::interp::Value::Make(first));
     }
+  }
+
+  /// Fuel a host call costs besides its bytes (a call is far dearer than an instruction).
+  static constexpr std::int64_t host_call_fuel = 100;
+
+  /// After a host function: charges the call and the guest bytes it read
+  /// (one fuel per 2^bytes_shift) and reads the clock, so host-call spam ends
+  /// at the deadline or the budget like any loop.
+  wabt::Result charge_host_call(wabt::interp::Thread& thread, wabt::interp::Trap::Ptr* trap) {
+    if (!module_->meter) return wabt::Result::Ok;
+    wabt::interp::Global::Ptr fuel = fuel_ ? fuel_ : caller_fuel(thread);
+    if (!fuel) return wabt::Result::Ok;
+    const std::uint64_t bytes = state_.host_bytes;
+    state_.host_bytes = 0;
+    auto counter = static_cast<std::int64_t>(fuel->Get().Get<std::uint64_t>());
+    counter -= host_call_fuel + static_cast<std::int64_t>(bytes >> module_->meter->bytes_shift);
+    fuel->UnsafeSet(wabt::interp::Value::Make(static_cast<std::uint64_t>(counter)));
+    if (counter < 0 || std::chrono::steady_clock::now() >= state_.deadline) return refuel(thread, trap);
+    return wabt::Result::Ok;
   }
 
   /// The metering's refuel import: the counter went below zero.
@@ -13972,8 +18258,9 @@ class wasm_plugin : public std::enable_shared_from_this<wasm_plugin> {
     auto answer = run(handler, event, ctx, timeout.count() > 0 ? timeout : options_.limits.deadline);
     if (!answer) {
       errors_.fetch_add(1, std::memory_order_relaxed);
-      return fail(std::move(answer.error()).with_plugin(options_.name).with_hook(handler));
+      answer = fail(std::move(answer.error()).with_plugin(options_.name).with_hook(handler));
     }
+    aura::detail::check_plugin_answer(answer, ctx, options_.name, handler);
     return answer;
   }
 
@@ -14009,7 +18296,7 @@ class wasm_plugin : public std::enable_shared_from_this<wasm_plugin> {
     auto out = (*inst)->handle(request, &ctx, deadline);
     note_call(**inst);
     if (!out) return fail(std::move(out.error()));
-    return wire::parse_decision(std::string_view(*out));
+    return wire::parse_decision(std::string_view(*out), options_.limits.answer);
   }
 
   void note_call(const wasm::instance& inst) {
@@ -14049,8 +18336,16 @@ class wasm_instance final : public plugin_instance {
 };
 }  // namespace detail
 
-/// The loader for "wasm" plugins, with the sandbox's limits.
-[[nodiscard]] inline runtime_loader wasm_loader(wasm_limits limits = {}) {
+/// `limits` in manifest form (what wasm_limits_from_json reads back).
+[[nodiscard]] inline nlohmann::json wasm_limits_to_json(const wasm_limits& l) {
+  return nlohmann::json{{"memory_pages", l.memory_pages}, {"input_bytes", l.input_bytes},
+                        {"output_bytes", l.output_bytes}, {"fuel", l.fuel},
+                        {"deadline_ms", l.deadline.count()}, {"fuel_slice", l.fuel_slice},
+                        {"max_instances", l.max_instances}, {"module_bytes", l.module_bytes}};
+}
+
+/// The loader for "wasm" plugins in the host process only, whatever the isolation asked.
+[[nodiscard]] inline runtime_loader wasm_in_process_loader(wasm_limits limits) {
   return [limits](const load_request& req) -> result<std::shared_ptr<plugin_instance>> {
     wasm_options o;
     o.name = req.spec.name;
@@ -14065,6 +18360,12 @@ class wasm_instance final : public plugin_instance {
     if (!p) return fail(detail::adapter_load_error(std::move(p.error()), req.spec));
     return std::shared_ptr<plugin_instance>(std::make_shared<detail::wasm_instance>(std::move(*p)));
   };
+}
+
+/// The loader for "wasm" plugins, with the sandbox's limits: in process when
+/// the host resolved `in_process` for the plugin, else isolated (the default).
+[[nodiscard]] inline runtime_loader wasm_loader(wasm_limits limits = {}) {
+  return isolating_loader(runtime_kind::wasm, wasm_in_process_loader(limits), wasm_limits_to_json(limits));
 }
 
 }  // namespace aura::plugin
@@ -14180,7 +18481,9 @@ namespace aura::lua {
 
 /// Bounds of one conversion.
 struct json_limits {
-  std::size_t max_depth = 128;  ///< deepest container nesting, either way
+  std::size_t max_depth = 128;                    ///< deepest container nesting, either way
+  std::size_t max_nodes = 100'000;                ///< Lua -> JSON: values made (a shared table counts each time); 0 = unbounded
+  std::size_t max_bytes = std::size_t{16} << 20;  ///< Lua -> JSON: string bytes copied (values and keys); 0 = unbounded
 };
 
 namespace detail {
@@ -14408,7 +18711,24 @@ class reader {
     return e;
   }
 
+  // Counts one value made and `bytes` of string copied against the budget.
+  failure spend(std::size_t bytes) {
+    ++nodes_;
+    bytes_ += bytes;
+    if (limits_.max_nodes != 0 && nodes_ > limits_.max_nodes) {
+      return problem("more than " + std::to_string(limits_.max_nodes) +
+                         " JSON values (a table reached more than once counts each time)",
+                     errc::limit_exceeded);
+    }
+    if (limits_.max_bytes != 0 && bytes_ > limits_.max_bytes) {
+      return problem("more than " + std::to_string(limits_.max_bytes) + " bytes of strings", errc::limit_exceeded);
+    }
+    return {};
+  }
+
   failure value(int idx, nlohmann::json& out) {
+    const std::size_t bytes = lua_type(L_, idx) == LUA_TSTRING ? lua_rawlen(L_, idx) : 0;
+    if (auto e = spend(bytes)) return e;
     switch (lua_type(L_, idx)) {
       case LUA_TNIL:
         out = nullptr;
@@ -14519,6 +18839,10 @@ class reader {
           lua_pop(L_, 2);
           return problem("object key is not valid UTF-8");
         }
+        if (auto e = spend(n)) {
+          lua_pop(L_, 2);
+          return e;
+        }
         key.assign(s, n);
       } else if (lua_isinteger(L_, -2)) {
         key = std::to_string(static_cast<long long>(lua_tointeger(L_, -2)));
@@ -14547,6 +18871,8 @@ class reader {
   lua_State* L_;
   json_limits limits_;
   std::vector<const void*> path_;
+  std::size_t nodes_ = 0;
+  std::size_t bytes_ = 0;
 };
 
 }  // namespace detail
@@ -14583,6 +18909,7 @@ class reader {
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <atomic>
 #include <cstdlib>
 
 namespace aura {
@@ -14597,8 +18924,17 @@ struct lua_limits {
   std::size_t memory = std::size_t{32} << 20;
   /// Deepest nesting of tables / JSON containers converted either way.
   std::size_t max_depth = 128;
-  /// Wall time one call may take, checked with the instruction hook; 0 = none.
-  std::chrono::milliseconds timeout{0};
+  /// JSON nodes one conversion of an answer (or aura.json.encode) may produce:
+  /// a table met twice is counted twice, so shared sub-tables cannot expand
+  /// into millions of nodes on the host. 0 = unbounded.
+  std::size_t max_nodes = 100'000;
+  /// String bytes (values and keys) one conversion may copy out; 0 = unbounded.
+  std::size_t max_bytes = std::size_t{16} << 20;
+  /// Wall time one call may take; 0 = none. Enforced by the instruction hook
+  /// every `check_interval` instructions, by the bounded library functions as
+  /// they work, and by the watchdog thread, which makes the very next VM
+  /// instruction stop once the deadline has passed.
+  std::chrono::milliseconds timeout{2000};
   /// Lua states (one per concurrent call) the plugin keeps at most; more
   /// concurrent callers wait for a free one.
   std::size_t max_states = 8;
@@ -14652,12 +18988,156 @@ struct call_budget {
   bool has_deadline = false;
   std::chrono::steady_clock::time_point deadline{};
   stop_reason stopped = stop_reason::none;
+  /// The deadline as steady_clock nanoseconds while a call with one runs, 0
+  /// between calls, `expired_mark` once the watchdog saw it pass (the
+  /// watchdog thread reads and swaps it; see watchdog.hpp).
+  std::atomic<std::int64_t> watched{0};
+  static constexpr std::int64_t expired_mark = -1;
 };
 
 }  // namespace lua
 }  // namespace aura
 #endif  // AURA_SI_AURA_ADAPTERS_LUA_LIMITS_HPP
 // ---- end aura/adapters/lua/limits.hpp
+// ---- begin aura/adapters/lua/watchdog.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_LUA_WATCHDOG_HPP
+#define AURA_SI_AURA_ADAPTERS_LUA_WATCHDOG_HPP
+// aura/adapters/lua/watchdog.hpp - the thread that stops Lua calls past their deadline.
+//
+// The count hook reads the clock every `check_interval` instructions, but one
+// VM instruction can be long (a concatenation of two 8 MB strings, a library
+// call): a thousand of them may run for seconds between two checks. The
+// watchdog is one thread per process (started on first use) that looks at the
+// calls in flight every `tick` and, for one past its deadline, calls
+// lua_sethook on its state with a count of 1 - the asynchronous use the Lua
+// manual allows - so the next instruction runs the hook, which raises the
+// timeout error. A call costs two atomic stores (deadline in, deadline out);
+// the thread sleeps on a condition variable while no call with a deadline runs.
+//
+// Sharing: a state registers at creation and unregisters before lua_close,
+// both under the watchdog's mutex, which the thread holds while it touches a
+// state; so it never touches a closed one. A late poke (the call ended just
+// then) only makes the next call's hook fire once early: the hook sees its
+// own deadline unexpired and goes back to its interval.
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <lua.hpp>
+
+
+namespace aura::lua {
+
+class watchdog {
+ public:
+  /// How often the thread looks at the calls in flight while there are any.
+  static constexpr std::chrono::milliseconds tick{5};
+
+  /// The process's watchdog (its thread starts with the first registration).
+  /// Never destroyed: a state owned by a static object may unregister after
+  /// every function-local static is gone; the thread ends with the process.
+  [[nodiscard]] static watchdog& instance() {
+    static watchdog* w = new watchdog();  // NOLINT: deliberately immortal
+    return *w;
+  }
+
+  watchdog(const watchdog&) = delete;
+  watchdog& operator=(const watchdog&) = delete;
+
+  /// Watches `L` (whose calls publish their deadline in `budget.watched`).
+  void add(lua_State* L, call_budget* budget, lua_Hook hook) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
+    watched_.push_back(entry{L, budget, hook});
+  }
+
+  /// Stops watching `L`; after it returns the thread never touches `L` again.
+  void remove(lua_State* L) noexcept {
+    std::lock_guard<std::mutex> lock(mutex_);
+    watched_.erase(std::remove_if(watched_.begin(), watched_.end(), [L](const entry& e) { return e.L == L; }),
+                   watched_.end());
+  }
+
+  /// A call with a deadline started: wakes the thread if it sleeps.
+  void call_started() {
+    if (!idle_.load()) return;  // seq_cst, paired with run()'s store then scan
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      idle_.store(false);
+    }
+    wake_.notify_one();
+  }
+
+  /// Times the thread stopped a call (tests read it).
+  [[nodiscard]] std::uint64_t pokes() const noexcept { return pokes_.load(std::memory_order_relaxed); }
+
+ private:
+  struct entry {
+    lua_State* L;
+    call_budget* budget;
+    lua_Hook hook;
+  };
+
+  watchdog() = default;
+  ~watchdog() = default;  // never runs (see instance())
+
+  static std::int64_t now_ns() noexcept {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  }
+
+  /// Pokes the expired calls; true if any call with a deadline is in flight.
+  bool scan_locked() {
+    bool active = false;
+    const std::int64_t now = now_ns();
+    for (const entry& e : watched_) {
+      std::int64_t d = e.budget->watched.load();
+      if (d == 0 || d == call_budget::expired_mark) continue;
+      active = true;
+      if (now <= d) continue;
+      if (e.budget->watched.compare_exchange_strong(d, call_budget::expired_mark)) {
+        lua_sethook(e.L, e.hook, LUA_MASKCOUNT, 1);
+        pokes_.fetch_add(1, std::memory_order_relaxed);
+      }
+    }
+    return active;
+  }
+
+  void run() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+      if (scan_locked()) {
+        wake_.wait_for(lock, tick);
+        continue;
+      }
+      // Nothing in flight: announce the sleep, then look once more, so a
+      // call that started in between is either seen here or wakes us.
+      idle_.store(true);
+      if (scan_locked()) {
+        idle_.store(false);
+        continue;
+      }
+      wake_.wait(lock, [this] { return !idle_.load(); });
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::vector<entry> watched_;
+  std::thread thread_;
+  std::atomic<bool> idle_{false};
+  std::atomic<std::uint64_t> pokes_{0};
+};
+
+}  // namespace aura::lua
+#endif  // AURA_SI_AURA_ADAPTERS_LUA_WATCHDOG_HPP
+// ---- end aura/adapters/lua/watchdog.hpp
 
 namespace aura::lua {
 
@@ -14687,6 +19167,10 @@ class state {
     // the generational collector's case.
     lua_gc(s->L_, LUA_GCGEN, 0, 0);
     if (s->hooked_) lua_sethook(s->L_, &detail::count_hook, LUA_MASKCOUNT, static_cast<int>(s->budget_.interval));
+    if (s->timeout_.count() > 0) {
+      watchdog::instance().add(s->L_, &s->budget_, &detail::count_hook);
+      s->watched_ = true;
+    }
     return s;
   }
 
@@ -14695,6 +19179,7 @@ class state {
 
   ~state() {
     if (L_ == nullptr) return;
+    if (watched_) watchdog::instance().remove(L_);
     // Finalizers a script left behind run in lua_close: make any Lua code
     // they run stop at its first instruction.
     budget_.stopped = stop_reason::closing;
@@ -14722,7 +19207,16 @@ class state {
     if (timeout_.count() > 0) {
       budget_.has_deadline = true;
       budget_.deadline = std::chrono::steady_clock::now() + timeout_;
+      const auto ns =
+          std::chrono::duration_cast<std::chrono::nanoseconds>(budget_.deadline.time_since_epoch()).count();
+      budget_.watched.store(ns == 0 || ns == call_budget::expired_mark ? 1 : ns);
+      watchdog::instance().call_started();
     }
+  }
+
+  /// The call is over: the watchdog stops looking at it.
+  void end_call() noexcept {
+    if (watched_) budget_.watched.store(0);
   }
 
   /// Whether the last call ran into a bound; such a state is not reused.
@@ -14747,6 +19241,8 @@ class state {
     }
     if (budget_.interval > 0x7fffffffu) budget_.interval = 0x7fffffffu;
     json_.max_depth = limits.max_depth;
+    json_.max_nodes = limits.max_nodes;
+    json_.max_bytes = limits.max_bytes;
   }
 
   // Reached only by an error outside protected mode, which aura never makes;
@@ -14762,42 +19258,71 @@ class state {
   call_budget budget_;
   json_limits json_;
   bool hooked_;
+  bool watched_ = false;
   std::chrono::milliseconds timeout_;
 };
 
 namespace detail {
 
+/// Whether the call has run out of instructions or time; records why.
+inline bool budget_spent(call_budget& b) noexcept {
+  if (b.stopped != stop_reason::none) return true;
+  if (b.limit != 0 && b.executed > b.limit) {
+    b.stopped = stop_reason::instructions;
+  } else if (b.watched.load(std::memory_order_relaxed) == call_budget::expired_mark ||
+             (b.has_deadline && std::chrono::steady_clock::now() > b.deadline)) {
+    b.stopped = stop_reason::timeout;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+/// Raises the error for a stopped call.
+inline int raise_stopped(lua_State* L, const call_budget& b) {
+  switch (b.stopped) {
+    case stop_reason::instructions:
+      return luaL_error(L, "instruction budget of %I exceeded", static_cast<lua_Integer>(b.limit));
+    case stop_reason::timeout:
+      return luaL_error(L, "time limit exceeded");
+    case stop_reason::closing:
+    case stop_reason::none:
+      break;
+  }
+  return luaL_error(L, "the Lua state is closing");
+}
+
 /// The count hook: every `interval` instructions, checks the budget and the
 /// deadline. Once a call is stopped the hook fires at every instruction, so a
-/// script that catches the error with pcall cannot carry on.
+/// script that catches the error with pcall cannot carry on. The watchdog may
+/// also make it fire at the next instruction: a deadline that has not passed
+/// (a late poke) puts the interval back.
 inline void count_hook(lua_State* L, lua_Debug* /*ar*/) {
   call_budget& b = state::of(L).budget();
   b.executed += b.interval;
-  if (b.stopped == stop_reason::none) {
-    if (b.limit != 0 && b.executed > b.limit) {
-      b.stopped = stop_reason::instructions;
-    } else if (b.has_deadline && std::chrono::steady_clock::now() > b.deadline) {
-      b.stopped = stop_reason::timeout;
-    } else {
-      return;
+  if (!budget_spent(b)) {
+    if (lua_gethookcount(L) != static_cast<int>(b.interval)) {
+      lua_sethook(L, &count_hook, LUA_MASKCOUNT, static_cast<int>(b.interval));
     }
-    lua_sethook(L, &count_hook, LUA_MASKCOUNT, 1);
+    return;
   }
-  switch (b.stopped) {
-    case stop_reason::instructions:
-      luaL_error(L, "instruction budget of %I exceeded", static_cast<lua_Integer>(b.limit));
-      return;
-    case stop_reason::timeout:
-      luaL_error(L, "time limit exceeded");
-      return;
-    case stop_reason::closing:
-    case stop_reason::none:
-      luaL_error(L, "the Lua state is closing");
-      return;
-  }
+  lua_sethook(L, &count_hook, LUA_MASKCOUNT, 1);
+  raise_stopped(L, b);
 }
 
 }  // namespace detail
+
+/// Charges `steps` of C work (a pattern match, a table loop) to the call's
+/// instruction budget and checks its deadline; raises the limit error (as the
+/// count hook would) when either is spent. For the bounded library functions.
+inline void charge(lua_State* L, std::uint64_t steps) {
+  call_budget& b = state::of(L).budget();
+  b.executed += steps;
+  if (!detail::budget_spent(b)) return;
+  lua_sethook(L, &detail::count_hook, LUA_MASKCOUNT, 1);
+  detail::raise_stopped(L, b);
+}
+
 }  // namespace aura::lua
 #endif  // AURA_SI_AURA_ADAPTERS_LUA_STATE_HPP
 // ---- end aura/adapters/lua/state.hpp
@@ -14980,8 +19505,11 @@ namespace detail {
 /// decision, reason, patch, patch_format and effects, each well-formed. Any
 /// other shape gives nullopt and the caller takes the general path (which
 /// reports what is wrong). Creates no Lua object, so it cannot raise.
+/// A conversion that ran past a budget sets `*over_budget` (the general path
+/// would only run into it again).
 [[nodiscard]] inline std::optional<decision<dynamic_event>> read_wire_answer(lua_State* L, int idx,
-                                                                             const json_limits& limits) {
+                                                                             const json_limits& limits,
+                                                                             std::optional<error>* over_budget) {
   if (!lua_checkstack(L, 3)) return std::nullopt;
   std::string_view kind;
   std::string reason;
@@ -15019,6 +19547,10 @@ namespace detail {
       if (ok) format = key_is(v, vn, "merge") ? patch_format::merge : patch_format::json_patch;
     } else if (key_is(key, n, "patch")) {
       auto p = read_json(L, -1, limits);
+      if (!p && p.error().code == errc::limit_exceeded) {
+        *over_budget = std::move(p.error());
+        over_budget->value().where = "/patch" + over_budget->value().where;
+      }
       ok = p.has_value();
       if (ok) {
         patch = std::move(*p);
@@ -15026,6 +19558,10 @@ namespace detail {
       }
     } else if (key_is(key, n, "effects")) {
       auto fx = read_json(L, -1, limits);
+      if (!fx && fx.error().code == errc::limit_exceeded) {
+        *over_budget = std::move(fx.error());
+        over_budget->value().where = "/effects" + over_budget->value().where;
+      }
       ok = fx.has_value() && (fx->is_null() || fx->is_object());
       if (ok) effects = std::move(*fx);
     } else {
@@ -15063,11 +19599,18 @@ namespace detail {
                 std::string("handler returned ") + (nothing ? "nothing" : std::string("a ") + lua_typename(L, type)) +
                     "; expected aura.allow(), aura.deny(reason) or aura.mutate(patch)");
   }
-  if (auto d = detail::read_wire_answer(L, idx, limits)) return std::move(*d);
+  std::optional<error> over_budget;
+  if (auto d = detail::read_wire_answer(L, idx, limits, &over_budget)) return std::move(*d);
+  if (over_budget) {
+    return fail(errc::limit_exceeded, "handler's answer has no JSON form: " + over_budget->message,
+                std::move(over_budget->where));
+  }
   // The general path: the whole answer as JSON, judged by the wire reader.
   auto j = read_json(L, idx, limits);
   if (!j) {
-    return fail(errc::protocol_error, "handler's answer has no JSON form: " + j.error().message, j.error().where);
+    // A budget passed (depth, nodes, bytes) stays limit_exceeded; a shape with no JSON form is the protocol's.
+    const errc code = j.error().code == errc::limit_exceeded ? errc::limit_exceeded : errc::protocol_error;
+    return fail(code, "handler's answer has no JSON form: " + j.error().message, j.error().where);
   }
   return wire::parse_decision(*j);
 }
@@ -15133,11 +19676,797 @@ class state_pool;
 // when the host API adds it). Not opened: io, package (require), debug, coroutine.
 // The library tables are read-only proxies and the string metatable is
 // hidden, so a script cannot change what later calls see through them.
+//
+// Nothing a script calls may run unbounded C work (docs/security.md lists
+// every function): the pattern functions run on a budgeted matcher
+// (bounded_string.hpp), the table loops are charged per element
+// (bounded_table.hpp), the linear string/utf8 functions are charged per 64
+// bytes of argument, and string.rep per 64 bytes of result. `setmetatable`
+// refuses a `__gc` field (finalizers run with hooks off, where no deadline can
+// stop them) and `xpcall`'s message handler is skipped once the call is
+// stopped (Lua runs it with hooks off when the error came from the hook).
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+#include <lua.hpp>
+
+// ---- begin aura/adapters/lua/bounded_string.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_LUA_BOUNDED_STRING_HPP
+#define AURA_SI_AURA_ADAPTERS_LUA_BOUNDED_STRING_HPP
+// aura/adapters/lua/bounded_string.hpp - string.find, match, gmatch and gsub
+// on the budgeted matcher (pattern.hpp), and the other string functions whose
+// C work grows with their arguments charged to the instruction budget.
+//
+// Same arguments, results and error messages as Lua 5.4's; every function
+// here may raise: only trivially destructible locals.
 
 #include <cstddef>
 #include <cstring>
 
 #include <lua.hpp>
+
+// ---- begin aura/adapters/lua/pattern.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_LUA_PATTERN_HPP
+#define AURA_SI_AURA_ADAPTERS_LUA_PATTERN_HPP
+// aura/adapters/lua/pattern.hpp - Lua 5.4 patterns with a step budget.
+//
+// The standard library's matcher backtracks in C, where the instruction hook
+// never fires: `string.find(("a"):rep(400), ".-.-.-.-b")` takes longer than
+// anyone waits. This matcher has the same semantics (the reference manual's
+// §6.4.1: classes, sets, `*`, `+`, `-`, `?`, captures, `%b`, `%f`, back
+// references, anchors) and charges every step it takes, in batches, to the
+// call's instruction budget and deadline (lua::charge), so a pattern ends the
+// call with the ordinary limit error instead of freezing the host.
+//
+// Every function here may raise a Lua error: only trivially destructible locals.
+
+#include <cctype>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+#include <lua.hpp>
+
+
+namespace aura::lua::pattern {
+
+inline constexpr int max_captures = 32;   // LUA_MAXCAPTURES
+inline constexpr int max_recursion = 200;  // MAXCCALLS of lstrlib
+inline constexpr std::ptrdiff_t cap_unfinished = -1;
+inline constexpr std::ptrdiff_t cap_position = -2;
+inline constexpr char esc = '%';
+/// Steps taken between two charges (and deadline checks).
+inline constexpr std::uint32_t batch = 256;
+
+struct matcher {
+  const char* src_init;
+  const char* src_end;
+  const char* p_end;
+  lua_State* L;
+  int level;
+  int depth_left;
+  std::uint32_t steps;
+  struct {
+    const char* init;
+    std::ptrdiff_t len;
+  } capture[max_captures];
+};
+
+inline void step(matcher& m) {
+  if (++m.steps >= batch) {
+    m.steps = 0;
+    charge(m.L, batch);
+  }
+}
+
+inline void reset(matcher& m) {
+  m.level = 0;
+  m.depth_left = max_recursion;
+}
+
+inline void init(matcher& m, lua_State* L, const char* s, std::size_t ls, const char* p, std::size_t lp) {
+  m.L = L;
+  m.src_init = s;
+  m.src_end = s + ls;
+  m.p_end = p + lp;
+  m.steps = 0;
+  reset(m);
+}
+
+/// The end of the single-character class starting at p.
+inline const char* class_end(matcher& m, const char* p) {
+  const char c = *p++;
+  if (c == esc) {
+    if (p == m.p_end) luaL_error(m.L, "malformed pattern (ends with '%%')");
+    return p + 1;
+  }
+  if (c == '[') {
+    if (*p == '^') ++p;
+    do {  // the first ']' after at least one character closes the set
+      if (p == m.p_end) luaL_error(m.L, "malformed pattern (missing ']')");
+      const char d = *p++;
+      if (d == esc && p < m.p_end) ++p;
+    } while (*p != ']');
+    return p + 1;
+  }
+  return p;
+}
+
+inline bool class_matches(int c, int cl) {
+  bool res = false;
+  switch (std::tolower(cl)) {
+    case 'a': res = std::isalpha(c) != 0; break;
+    case 'c': res = std::iscntrl(c) != 0; break;
+    case 'd': res = std::isdigit(c) != 0; break;
+    case 'g': res = std::isgraph(c) != 0; break;
+    case 'l': res = std::islower(c) != 0; break;
+    case 'p': res = std::ispunct(c) != 0; break;
+    case 's': res = std::isspace(c) != 0; break;
+    case 'u': res = std::isupper(c) != 0; break;
+    case 'w': res = std::isalnum(c) != 0; break;
+    case 'x': res = std::isxdigit(c) != 0; break;
+    case 'z': res = c == 0; break;  // deprecated in Lua 5.2, still accepted by 5.4
+    default: return cl == c;
+  }
+  return std::isupper(cl) ? !res : res;
+}
+
+/// `[...]` from p (at '[') to ec (at its ']').
+inline bool set_matches(int c, const char* p, const char* ec) {
+  bool positive = true;
+  if (*(p + 1) == '^') {
+    positive = false;
+    ++p;
+  }
+  while (++p < ec) {
+    if (*p == esc) {
+      ++p;
+      if (class_matches(c, static_cast<unsigned char>(*p))) return positive;
+    } else if (*(p + 1) == '-' && p + 2 < ec) {
+      p += 2;
+      if (static_cast<unsigned char>(*(p - 2)) <= c && c <= static_cast<unsigned char>(*p)) return positive;
+    } else if (static_cast<unsigned char>(*p) == c) {
+      return positive;
+    }
+  }
+  return !positive;
+}
+
+inline bool single_matches(const matcher& m, const char* s, const char* p, const char* ep) {
+  if (s >= m.src_end) return false;
+  const int c = static_cast<unsigned char>(*s);
+  switch (*p) {
+    case '.': return true;
+    case esc: return class_matches(c, static_cast<unsigned char>(*(p + 1)));
+    case '[': return set_matches(c, p, ep - 1);
+    default: return static_cast<unsigned char>(*p) == c;
+  }
+}
+
+inline const char* match(matcher& m, const char* s, const char* p);
+
+inline const char* balance(matcher& m, const char* s, const char* p) {
+  if (p >= m.p_end - 1) luaL_error(m.L, "malformed pattern (missing arguments to '%%b')");
+  if (s >= m.src_end || *s != *p) return nullptr;
+  const char open = *p, close = *(p + 1);
+  int depth = 1;
+  while (++s < m.src_end) {
+    step(m);
+    if (*s == close) {
+      if (--depth == 0) return s + 1;
+    } else if (*s == open) {
+      ++depth;
+    }
+  }
+  return nullptr;
+}
+
+inline const char* greedy(matcher& m, const char* s, const char* p, const char* ep) {
+  std::ptrdiff_t i = 0;
+  while (single_matches(m, s + i, p, ep)) {
+    step(m);
+    ++i;
+  }
+  for (; i >= 0; --i) {  // the longest run first, then shorter ones
+    step(m);
+    if (const char* res = match(m, s + i, ep + 1)) return res;
+  }
+  return nullptr;
+}
+
+inline const char* lazy(matcher& m, const char* s, const char* p, const char* ep) {
+  for (;;) {
+    step(m);
+    if (const char* res = match(m, s, ep + 1)) return res;
+    if (!single_matches(m, s, p, ep)) return nullptr;
+    ++s;
+  }
+}
+
+inline const char* open_capture(matcher& m, const char* s, const char* p, std::ptrdiff_t what) {
+  if (m.level >= max_captures) luaL_error(m.L, "too many captures");
+  m.capture[m.level].init = s;
+  m.capture[m.level].len = what;
+  ++m.level;
+  const char* res = match(m, s, p);
+  if (res == nullptr) --m.level;
+  return res;
+}
+
+inline const char* close_capture(matcher& m, const char* s, const char* p) {
+  int l = m.level - 1;
+  while (l >= 0 && m.capture[l].len != cap_unfinished) --l;
+  if (l < 0) luaL_error(m.L, "invalid pattern capture");
+  m.capture[l].len = s - m.capture[l].init;
+  const char* res = match(m, s, p);
+  if (res == nullptr) m.capture[l].len = cap_unfinished;
+  return res;
+}
+
+inline const char* back_reference(matcher& m, const char* s, int digit) {
+  const int l = digit - '1';
+  if (l < 0 || l >= m.level || m.capture[l].len == cap_unfinished) {
+    luaL_error(m.L, "invalid capture index %%%d", l + 1);
+  }
+  const auto len = static_cast<std::size_t>(m.capture[l].len);
+  charge(m.L, len / 64);
+  if (static_cast<std::size_t>(m.src_end - s) >= len && std::memcmp(m.capture[l].init, s, len) == 0) return s + len;
+  return nullptr;
+}
+
+/// The end of the match of p at s, or null.
+inline const char* match(matcher& m, const char* s, const char* p) {
+  if (m.depth_left-- == 0) luaL_error(m.L, "pattern too complex");
+  while (p != m.p_end && s != nullptr) {
+    step(m);
+    if (*p == '(') {
+      if (*(p + 1) == ')') {
+        s = open_capture(m, s, p + 2, cap_position);
+      } else {
+        s = open_capture(m, s, p + 1, cap_unfinished);
+      }
+      break;
+    }
+    if (*p == ')') {
+      s = close_capture(m, s, p + 1);
+      break;
+    }
+    if (*p == '$' && p + 1 == m.p_end) {
+      if (s != m.src_end) s = nullptr;
+      break;
+    }
+    if (*p == esc && *(p + 1) == 'b') {
+      s = balance(m, s, p + 2);
+      if (s != nullptr) p += 4;
+      continue;
+    }
+    if (*p == esc && *(p + 1) == 'f') {
+      p += 2;
+      if (*p != '[') luaL_error(m.L, "missing '[' after '%%f' in pattern");
+      const char* ep = class_end(m, p);
+      const int previous = s == m.src_init ? 0 : static_cast<unsigned char>(*(s - 1));
+      const int current = s < m.src_end ? static_cast<unsigned char>(*s) : 0;
+      if (!set_matches(previous, p, ep - 1) && set_matches(current, p, ep - 1)) {
+        p = ep;
+        continue;
+      }
+      s = nullptr;
+      break;
+    }
+    if (*p == esc && std::isdigit(static_cast<unsigned char>(*(p + 1)))) {
+      s = back_reference(m, s, static_cast<unsigned char>(*(p + 1)));
+      if (s != nullptr) p += 2;
+      continue;
+    }
+    // a single-character class, maybe with a repetition suffix
+    const char* ep = class_end(m, p);
+    const char suffix = ep < m.p_end ? *ep : '\0';
+    if (!single_matches(m, s, p, ep)) {
+      if (suffix == '*' || suffix == '?' || suffix == '-') {  // zero repetitions are fine
+        p = ep + 1;
+        continue;
+      }
+      s = nullptr;
+      break;
+    }
+    if (suffix == '?') {
+      if (const char* res = match(m, s + 1, ep + 1)) {
+        s = res;
+        break;
+      }
+      p = ep + 1;
+      continue;
+    }
+    if (suffix == '+') {
+      s = greedy(m, s + 1, p, ep);
+      break;
+    }
+    if (suffix == '*') {
+      s = greedy(m, s, p, ep);
+      break;
+    }
+    if (suffix == '-') {
+      s = lazy(m, s, p, ep);
+      break;
+    }
+    ++s;
+    p = ep;
+  }
+  ++m.depth_left;
+  return s;
+}
+
+/// Pushes capture i of a match [s, e) (the whole match when there is none).
+inline void push_capture(matcher& m, int i, const char* s, const char* e) {
+  if (i >= m.level) {
+    if (i != 0) luaL_error(m.L, "invalid capture index %%%d", i + 1);
+    lua_pushlstring(m.L, s, static_cast<std::size_t>(e - s));
+    return;
+  }
+  const std::ptrdiff_t len = m.capture[i].len;
+  if (len == cap_unfinished) luaL_error(m.L, "unfinished capture");
+  if (len == cap_position) {
+    lua_pushinteger(m.L, static_cast<lua_Integer>(m.capture[i].init - m.src_init) + 1);
+  } else {
+    lua_pushlstring(m.L, m.capture[i].init, static_cast<std::size_t>(len));
+  }
+}
+
+/// Pushes all captures (or the whole match when s is given and there are none).
+inline int push_captures(matcher& m, const char* s, const char* e) {
+  const int n = (m.level == 0 && s != nullptr) ? 1 : m.level;
+  luaL_checkstack(m.L, n, "too many captures");
+  for (int i = 0; i < n; ++i) push_capture(m, i, s, e);
+  return n;
+}
+
+}  // namespace aura::lua::pattern
+#endif  // AURA_SI_AURA_ADAPTERS_LUA_PATTERN_HPP
+// ---- end aura/adapters/lua/pattern.hpp
+
+namespace aura::lua::bounded {
+
+/// Lua's posrelatI: a 1-based start position from a possibly negative one.
+inline std::size_t start_position(lua_Integer pos, std::size_t len) {
+  if (pos > 0) return static_cast<std::size_t>(pos);
+  if (pos == 0) return 1;
+  if (pos < -static_cast<lua_Integer>(len)) return 1;
+  return len + static_cast<std::size_t>(pos) + 1;
+}
+
+inline bool has_specials(const char* p, std::size_t lp) {
+  std::size_t upto = 0;
+  do {  // look past embedded zeros too
+    if (std::strpbrk(p + upto, "^$*+?.([%-") != nullptr) return true;
+    upto += std::strlen(p + upto) + 1;
+  } while (upto <= lp);
+  return false;
+}
+
+/// memmem with each candidate position charged (a long needle costs more).
+inline const char* plain_find(lua_State* L, const char* s, std::size_t ls, const char* p, std::size_t lp) {
+  if (lp == 0) return s;
+  if (lp > ls) return nullptr;
+  const std::uint64_t per_candidate = 1 + lp / 64;
+  std::uint64_t pending = 0;
+  const char* end = s + (ls - lp) + 1;
+  while (s < end) {
+    const void* hit = std::memchr(s, *p, static_cast<std::size_t>(end - s));
+    if (hit == nullptr) break;
+    const char* c = static_cast<const char*>(hit);
+    pending += per_candidate + static_cast<std::uint64_t>(c - s) / 256;
+    if (pending >= pattern::batch) {
+      charge(L, pending);
+      pending = 0;
+    }
+    if (std::memcmp(c + 1, p + 1, lp - 1) == 0) return c;
+    s = c + 1;
+  }
+  return nullptr;
+}
+
+inline int find_or_match(lua_State* L, bool find) {
+  std::size_t ls = 0, lp = 0;
+  const char* s = luaL_checklstring(L, 1, &ls);
+  const char* p = luaL_checklstring(L, 2, &lp);
+  const std::size_t init = start_position(luaL_optinteger(L, 3, 1), ls);
+  if (init > ls + 1) {
+    luaL_pushfail(L);
+    return 1;
+  }
+  if (find && (lua_toboolean(L, 4) || !has_specials(p, lp))) {
+    const char* hit = plain_find(L, s + init - 1, ls - (init - 1), p, lp);
+    if (hit != nullptr) {
+      lua_pushinteger(L, static_cast<lua_Integer>(hit - s) + 1);
+      lua_pushinteger(L, static_cast<lua_Integer>(hit - s + lp));
+      return 2;
+    }
+    luaL_pushfail(L);
+    return 1;
+  }
+  pattern::matcher m;
+  const char* s1 = s + init - 1;
+  const bool anchor = lp > 0 && *p == '^';
+  if (anchor) {
+    ++p;
+    --lp;
+  }
+  pattern::init(m, L, s, ls, p, lp);
+  do {
+    pattern::reset(m);
+    pattern::step(m);
+    if (const char* e = pattern::match(m, s1, p)) {
+      if (find) {
+        lua_pushinteger(L, static_cast<lua_Integer>(s1 - s) + 1);
+        lua_pushinteger(L, static_cast<lua_Integer>(e - s));
+        return pattern::push_captures(m, nullptr, nullptr) + 2;
+      }
+      return pattern::push_captures(m, s1, e);
+    }
+  } while (s1++ < m.src_end && !anchor);
+  luaL_pushfail(L);
+  return 1;
+}
+
+inline int str_find(lua_State* L) { return find_or_match(L, true); }
+inline int str_match(lua_State* L) { return find_or_match(L, false); }
+
+/// The gmatch iterator; upvalues: subject, pattern, next position (0-based), last match end (-1: none).
+inline int gmatch_step(lua_State* L) {
+  std::size_t ls = 0, lp = 0;
+  const char* s = lua_tolstring(L, lua_upvalueindex(1), &ls);
+  const char* p = lua_tolstring(L, lua_upvalueindex(2), &lp);
+  auto pos = static_cast<std::size_t>(lua_tointeger(L, lua_upvalueindex(3)));
+  const lua_Integer last = lua_tointeger(L, lua_upvalueindex(4));
+  pattern::matcher m;
+  pattern::init(m, L, s, ls, p, lp);
+  for (const char* src = s + pos; src <= m.src_end; ++src) {
+    pattern::reset(m);
+    pattern::step(m);
+    const char* e = pattern::match(m, src, p);
+    if (e != nullptr && (last < 0 || e != s + last)) {
+      lua_pushinteger(L, static_cast<lua_Integer>(e - s));
+      lua_pushvalue(L, -1);
+      lua_replace(L, lua_upvalueindex(3));
+      lua_replace(L, lua_upvalueindex(4));
+      return pattern::push_captures(m, src, e);
+    }
+  }
+  return 0;
+}
+
+inline int str_gmatch(lua_State* L) {
+  std::size_t ls = 0;
+  luaL_checklstring(L, 1, &ls);
+  luaL_checkstring(L, 2);
+  std::size_t init = start_position(luaL_optinteger(L, 3, 1), ls);
+  if (init > ls + 1) init = ls + 1;  // start after the end: no match
+  lua_settop(L, 2);
+  lua_pushinteger(L, static_cast<lua_Integer>(init - 1));
+  lua_pushinteger(L, -1);
+  lua_pushcclosure(L, &gmatch_step, 4);
+  return 1;
+}
+
+/// Appends the replacement string at index 3 for the match [s, e).
+inline void add_replacement_string(pattern::matcher& m, luaL_Buffer* b, const char* s, const char* e) {
+  lua_State* L = m.L;
+  std::size_t l = 0;
+  const char* news = lua_tolstring(L, 3, &l);
+  const char* end = news + l;
+  const char* p = nullptr;
+  while ((p = static_cast<const char*>(std::memchr(news, pattern::esc, static_cast<std::size_t>(end - news)))) !=
+         nullptr) {
+    luaL_addlstring(b, news, static_cast<std::size_t>(p - news));
+    ++p;  // the character after '%'
+    if (*p == pattern::esc) {
+      luaL_addchar(b, *p);
+    } else if (*p == '0') {
+      luaL_addlstring(b, s, static_cast<std::size_t>(e - s));
+    } else if (std::isdigit(static_cast<unsigned char>(*p))) {
+      pattern::push_capture(m, *p - '1', s, e);
+      luaL_tolstring(L, -1, nullptr);
+      lua_remove(L, -2);
+      luaL_addvalue(b);
+    } else {
+      luaL_error(L, "invalid use of '%c' in replacement string", pattern::esc);
+    }
+    news = p + 1;
+    charge(L, 1);
+  }
+  luaL_addlstring(b, news, static_cast<std::size_t>(end - news));
+}
+
+/// Appends the replacement for the match [s, e); false if it kept the original.
+inline bool add_replacement(pattern::matcher& m, luaL_Buffer* b, const char* s, const char* e, int kind) {
+  lua_State* L = m.L;
+  if (kind == LUA_TFUNCTION) {
+    lua_pushvalue(L, 3);
+    const int n = pattern::push_captures(m, s, e);
+    lua_call(L, n, 1);
+  } else if (kind == LUA_TTABLE) {
+    pattern::push_capture(m, 0, s, e);
+    lua_gettable(L, 3);
+  } else {
+    add_replacement_string(m, b, s, e);
+    return true;
+  }
+  if (!lua_toboolean(L, -1)) {
+    lua_pop(L, 1);
+    luaL_addlstring(b, s, static_cast<std::size_t>(e - s));
+    return false;
+  }
+  if (!lua_isstring(L, -1)) return luaL_error(L, "invalid replacement value (a %s)", luaL_typename(L, -1)) != 0;
+  luaL_addvalue(b);
+  return true;
+}
+
+inline int str_gsub(lua_State* L) {
+  std::size_t srcl = 0, lp = 0;
+  const char* src = luaL_checklstring(L, 1, &srcl);
+  const char* p = luaL_checklstring(L, 2, &lp);
+  const char* lastmatch = nullptr;
+  const int kind = lua_type(L, 3);
+  const lua_Integer max_s = luaL_optinteger(L, 4, static_cast<lua_Integer>(srcl) + 1);
+  luaL_argexpected(L, kind == LUA_TNUMBER || kind == LUA_TSTRING || kind == LUA_TFUNCTION || kind == LUA_TTABLE, 3,
+                   "string/function/table");
+  const bool anchor = lp > 0 && *p == '^';
+  if (anchor) {
+    ++p;
+    --lp;
+  }
+  lua_Integer n = 0;
+  bool changed = false;
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  pattern::matcher m;
+  pattern::init(m, L, src, srcl, p, lp);
+  while (n < max_s) {
+    pattern::reset(m);
+    pattern::step(m);
+    const char* e = pattern::match(m, src, p);
+    if (e != nullptr && e != lastmatch) {
+      ++n;
+      changed = add_replacement(m, &b, src, e, kind) || changed;
+      src = lastmatch = e;
+    } else if (src < m.src_end) {
+      luaL_addchar(&b, *src++);
+    } else {
+      break;
+    }
+    if (anchor) break;
+  }
+  if (!changed) {
+    lua_pushvalue(L, 1);
+  } else {
+    luaL_addlstring(&b, src, static_cast<std::size_t>(m.src_end - src));
+    luaL_pushresult(&b);
+  }
+  lua_pushinteger(L, n);
+  return 2;
+}
+
+/// The original library function in upvalue 1, called after charging its
+/// arguments' string bytes (one step per 64): for the linear ones (format,
+/// pack, unpack, upper, lower, reverse, byte, char, len of utf8 ...).
+inline int charged_by_bytes(lua_State* L) {
+  std::uint64_t bytes = 0;
+  const int n = lua_gettop(L);
+  for (int i = 1; i <= n; ++i) {
+    if (lua_type(L, i) == LUA_TSTRING) bytes += lua_rawlen(L, i);
+  }
+  charge(L, 1 + bytes / 64 + static_cast<std::uint64_t>(n));
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, n, LUA_MULTRET);
+  return lua_gettop(L);
+}
+
+}  // namespace aura::lua::bounded
+#endif  // AURA_SI_AURA_ADAPTERS_LUA_BOUNDED_STRING_HPP
+// ---- end aura/adapters/lua/bounded_string.hpp
+// ---- begin aura/adapters/lua/bounded_table.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_LUA_BOUNDED_TABLE_HPP
+#define AURA_SI_AURA_ADAPTERS_LUA_BOUNDED_TABLE_HPP
+// aura/adapters/lua/bounded_table.hpp - the table library's loops, charged.
+//
+// table.move, insert, remove, concat and unpack loop in C over a range the
+// script chooses (`table.move({}, 1, math.maxinteger - 1, 1, {})` never
+// returns) and table.sort compares in C. These versions keep Lua 5.4's
+// arguments, results and messages and charge one step per element (per
+// comparison for sort) to the call's instruction budget and deadline.
+// Every function here may raise: only trivially destructible locals.
+
+#include <climits>
+#include <cstdint>
+
+#include <lua.hpp>
+
+
+namespace aura::lua::bounded {
+
+/// Steps between two charges in the table loops.
+inline constexpr std::uint32_t table_batch = 256;
+
+enum table_use : int { tab_read = 1, tab_write = 2, tab_len = 4 };
+
+/// Lua's checktab: a table, or a value whose metatable has what `use` needs.
+inline void check_table(lua_State* L, int arg, int use) {
+  if (lua_type(L, arg) == LUA_TTABLE) return;
+  int n = 1;
+  auto has = [&](const char* key) {
+    lua_pushstring(L, key);
+    return lua_rawget(L, -(++n)) != LUA_TNIL;
+  };
+  if (lua_getmetatable(L, arg) && (!(use & tab_read) || has("__index")) && (!(use & tab_write) || has("__newindex")) &&
+      (!(use & tab_len) || has("__len"))) {
+    lua_pop(L, n);
+  } else {
+    luaL_checktype(L, arg, LUA_TTABLE);
+  }
+}
+
+inline lua_Integer checked_length(lua_State* L, int arg, int use) {
+  check_table(L, arg, use | tab_len);
+  return luaL_len(L, arg);
+}
+
+/// Counts one element; charges every `table_batch`.
+struct meter {
+  lua_State* L;
+  std::uint32_t pending;
+  void tick() {
+    if (++pending >= table_batch) {
+      pending = 0;
+      charge(L, table_batch);
+    }
+  }
+};
+
+inline int tab_insert(lua_State* L) {
+  const lua_Integer e = static_cast<lua_Integer>(static_cast<lua_Unsigned>(checked_length(L, 1, tab_read | tab_write)) + 1u);
+  lua_Integer pos = e;
+  switch (lua_gettop(L)) {
+    case 2: break;
+    case 3: {
+      pos = luaL_checkinteger(L, 2);
+      luaL_argcheck(L, static_cast<lua_Unsigned>(pos) - 1u < static_cast<lua_Unsigned>(e), 2, "position out of bounds");
+      meter m{L, 0};
+      for (lua_Integer i = e; i > pos; --i) {
+        m.tick();
+        lua_geti(L, 1, i - 1);
+        lua_seti(L, 1, i);
+      }
+      break;
+    }
+    default: return luaL_error(L, "wrong number of arguments to 'insert'");
+  }
+  lua_seti(L, 1, pos);
+  return 0;
+}
+
+inline int tab_remove(lua_State* L) {
+  const lua_Integer size = checked_length(L, 1, tab_read | tab_write);
+  lua_Integer pos = luaL_optinteger(L, 2, size);
+  if (pos != size) {
+    luaL_argcheck(L, static_cast<lua_Unsigned>(pos) - 1u <= static_cast<lua_Unsigned>(size), 2,
+                  "position out of bounds");
+  }
+  lua_geti(L, 1, pos);
+  meter m{L, 0};
+  for (; pos < size; ++pos) {
+    m.tick();
+    lua_geti(L, 1, pos + 1);
+    lua_seti(L, 1, pos);
+  }
+  lua_pushnil(L);
+  lua_seti(L, 1, pos);
+  return 1;
+}
+
+inline int tab_move(lua_State* L) {
+  const lua_Integer f = luaL_checkinteger(L, 2);
+  const lua_Integer e = luaL_checkinteger(L, 3);
+  const lua_Integer t = luaL_checkinteger(L, 4);
+  const int tt = !lua_isnoneornil(L, 5) ? 5 : 1;
+  check_table(L, 1, tab_read);
+  check_table(L, tt, tab_write);
+  if (e >= f) {
+    luaL_argcheck(L, f > 0 || e < LUA_MAXINTEGER + f, 3, "too many elements to move");
+    const lua_Integer n = e - f + 1;
+    luaL_argcheck(L, t <= LUA_MAXINTEGER - n + 1, 4, "destination wrap around");
+    meter m{L, 0};
+    if (t > e || t <= f || (tt != 1 && !lua_compare(L, 1, tt, LUA_OPEQ))) {
+      for (lua_Integer i = 0; i < n; ++i) {
+        m.tick();
+        lua_geti(L, 1, f + i);
+        lua_seti(L, tt, t + i);
+      }
+    } else {
+      for (lua_Integer i = n - 1; i >= 0; --i) {
+        m.tick();
+        lua_geti(L, 1, f + i);
+        lua_seti(L, tt, t + i);
+      }
+    }
+  }
+  lua_pushvalue(L, tt);
+  return 1;
+}
+
+inline void concat_field(lua_State* L, luaL_Buffer* b, lua_Integer i) {
+  lua_geti(L, 1, i);
+  if (!lua_isstring(L, -1)) {
+    luaL_error(L, "invalid value (%s) at index %I in table for 'concat'", luaL_typename(L, -1),
+               static_cast<LUAI_UACINT>(i));
+  }
+  luaL_addvalue(b);
+}
+
+inline int tab_concat(lua_State* L) {
+  lua_Integer last = checked_length(L, 1, tab_read);
+  std::size_t lsep = 0;
+  const char* sep = luaL_optlstring(L, 2, "", &lsep);
+  lua_Integer i = luaL_optinteger(L, 3, 1);
+  last = luaL_optinteger(L, 4, last);
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  meter m{L, 0};
+  for (; i < last; ++i) {
+    m.tick();
+    concat_field(L, &b, i);
+    luaL_addlstring(&b, sep, lsep);
+  }
+  if (i == last) concat_field(L, &b, i);
+  luaL_pushresult(&b);
+  return 1;
+}
+
+inline int tab_unpack(lua_State* L) {
+  lua_Integer i = luaL_optinteger(L, 2, 1);
+  const lua_Integer e = luaL_opt(L, luaL_checkinteger, 3, luaL_len(L, 1));
+  if (i > e) return 0;
+  lua_Unsigned n = static_cast<lua_Unsigned>(e) - static_cast<lua_Unsigned>(i);
+  if (n >= static_cast<unsigned int>(INT_MAX) || !lua_checkstack(L, static_cast<int>(++n))) {
+    return luaL_error(L, "too many results to unpack");
+  }
+  charge(L, n);
+  for (; i < e; ++i) lua_geti(L, 1, i);
+  lua_geti(L, 1, e);
+  return static_cast<int>(n);
+}
+
+/// The comparison table.sort calls: one step charged, then the script's
+/// comparator (upvalue 1) or `<`.
+inline int sort_compare(lua_State* L) {
+  charge(L, 1);
+  if (lua_isnil(L, lua_upvalueindex(1))) {
+    lua_pushboolean(L, lua_compare(L, 1, 2, LUA_OPLT));
+    return 1;
+  }
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, 2, 1);
+  return 1;
+}
+
+/// table.sort: the library's (upvalue 1) with every comparison charged.
+inline int tab_sort(lua_State* L) {
+  checked_length(L, 1, tab_read | tab_write);
+  if (!lua_isnoneornil(L, 2)) luaL_checktype(L, 2, LUA_TFUNCTION);
+  lua_settop(L, 2);
+  lua_pushcclosure(L, &sort_compare, 1);  // replaces the comparator (or nil) at 2
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, 2, 0);
+  return 0;
+}
+
+}  // namespace aura::lua::bounded
+#endif  // AURA_SI_AURA_ADAPTERS_LUA_BOUNDED_TABLE_HPP
+// ---- end aura/adapters/lua/bounded_table.hpp
 
 namespace aura::lua {
 
@@ -15161,6 +20490,7 @@ inline int sandbox_load(lua_State* L) {
     args = 4;
   }
   const int base = lua_gettop(L) - args - 1;
+  if (lua_type(L, 1) == LUA_TSTRING) charge(L, 1 + lua_rawlen(L, 1) / 64);
   lua_call(L, args, LUA_MULTRET);
   return lua_gettop(L) - base;
 }
@@ -15190,11 +20520,74 @@ inline int sandbox_string_rep(lua_State* L) {
     const auto unit = static_cast<lua_Integer>(len + sep_len);
     if (n > max_rep_count && unit == 0) return luaL_error(L, "string.rep: count too large");
     if (unit > 0 && n > max_rep_bytes / unit) return luaL_error(L, "string.rep: result too large");
+    charge(L, 1 + static_cast<std::uint64_t>(n) * static_cast<std::uint64_t>(unit) / 64 +
+                  (unit == 0 ? static_cast<std::uint64_t>(n) / 64 : 0));
   }
   lua_pushvalue(L, lua_upvalueindex(1));
   lua_insert(L, 1);
   lua_call(L, lua_gettop(L) - 1, 1);
   return 1;
+}
+
+/// setmetatable refusing `__gc`: Lua runs finalizers with hooks disabled, so a
+/// finalizer's loop could never be stopped. (An object is marked for
+/// finalization only if `__gc` is present when the metatable is set, so
+/// adding the field later marks nothing.)
+inline int sandbox_setmetatable(lua_State* L) {
+  if (lua_type(L, 2) == LUA_TTABLE) {
+    lua_pushliteral(L, "__gc");
+    const bool has_gc = lua_rawget(L, 2) != LUA_TNIL;
+    lua_pop(L, 1);
+    if (has_gc) {
+      return luaL_error(L, "setmetatable: __gc finalizers are not available to plugins (they run where no time "
+                           "limit can stop them)");
+    }
+  }
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, 1);
+  return 1;
+}
+
+/// The message handler xpcall really installs: once the call is stopped
+/// (budget or deadline), the error passes through untouched - Lua calls a
+/// handler for an error raised by the count hook with hooks off, so the
+/// script's handler would run unbounded.
+inline int guarded_message_handler(lua_State* L) {
+  if (state::of(L).budget().stopped != stop_reason::none) {
+    lua_settop(L, 1);
+    return 1;
+  }
+  const int n = lua_gettop(L);
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, n, LUA_MULTRET);
+  return lua_gettop(L);
+}
+
+/// xpcall(f, msgh, ...) with msgh wrapped by guarded_message_handler.
+inline int sandbox_xpcall(lua_State* L) {
+  luaL_checktype(L, 2, LUA_TFUNCTION);
+  lua_pushvalue(L, 2);
+  lua_pushcclosure(L, &guarded_message_handler, 1);
+  lua_replace(L, 2);
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+  return lua_gettop(L);
+}
+
+/// Replaces field `name` of the table at -1 by `fn` with the old value as upvalue 1.
+inline void wrap(lua_State* L, const char* name, lua_CFunction fn) {
+  lua_getfield(L, -1, name);
+  lua_pushcclosure(L, fn, 1);
+  lua_setfield(L, -2, name);
+}
+
+/// Replaces field `name` of the table at -1 by `fn`.
+inline void replace(lua_State* L, const char* name, lua_CFunction fn) {
+  lua_pushcfunction(L, fn);
+  lua_setfield(L, -2, name);
 }
 
 inline int read_only_newindex(lua_State* L) {
@@ -15244,6 +20637,10 @@ inline void open_sandbox(lua_State* L, const luaL_Reg* os_extra = nullptr) {
   lua_setfield(L, -2, "load");
   lua_pushcfunction(L, &detail::sandbox_collectgarbage);
   lua_setfield(L, -2, "collectgarbage");
+  detail::wrap(L, "setmetatable", &detail::sandbox_setmetatable);
+  detail::wrap(L, "xpcall", &detail::sandbox_xpcall);
+  detail::wrap(L, "tostring", &bounded::charged_by_bytes);
+  detail::wrap(L, "tonumber", &bounded::charged_by_bytes);
   lua_pop(L, 1);
 
   luaL_requiref(L, LUA_STRLIBNAME, luaopen_string, 0);
@@ -15251,6 +20648,13 @@ inline void open_sandbox(lua_State* L, const luaL_Reg* os_extra = nullptr) {
   lua_getfield(L, -1, "rep");
   lua_pushcclosure(L, &detail::sandbox_string_rep, 1);
   lua_setfield(L, -2, "rep");
+  detail::replace(L, "find", &bounded::str_find);
+  detail::replace(L, "match", &bounded::str_match);
+  detail::replace(L, "gmatch", &bounded::str_gmatch);
+  detail::replace(L, "gsub", &bounded::str_gsub);
+  for (const char* linear : {"byte", "char", "format", "lower", "upper", "reverse", "sub", "pack", "packsize", "unpack"}) {
+    detail::wrap(L, linear, &bounded::charged_by_bytes);
+  }
   // The string metatable's __index is this (real) table; hide the metatable
   // so `getmetatable("")` gives a string and cannot be edited.
   lua_pushliteral(L, "");
@@ -15264,6 +20668,12 @@ inline void open_sandbox(lua_State* L, const luaL_Reg* os_extra = nullptr) {
   lua_setglobal(L, LUA_STRLIBNAME);
 
   luaL_requiref(L, LUA_TABLIBNAME, luaopen_table, 0);
+  detail::replace(L, "insert", &bounded::tab_insert);
+  detail::replace(L, "remove", &bounded::tab_remove);
+  detail::replace(L, "move", &bounded::tab_move);
+  detail::replace(L, "concat", &bounded::tab_concat);
+  detail::replace(L, "unpack", &bounded::tab_unpack);
+  detail::wrap(L, "sort", &bounded::tab_sort);
   make_read_only(L, LUA_TABLIBNAME);
   lua_setglobal(L, LUA_TABLIBNAME);
 
@@ -15272,6 +20682,7 @@ inline void open_sandbox(lua_State* L, const luaL_Reg* os_extra = nullptr) {
   lua_setglobal(L, LUA_MATHLIBNAME);
 
   luaL_requiref(L, LUA_UTF8LIBNAME, luaopen_utf8, 0);
+  for (const char* linear : {"char", "codepoint", "len", "offset"}) detail::wrap(L, linear, &bounded::charged_by_bytes);
   make_read_only(L, LUA_UTF8LIBNAME);
   lua_setglobal(L, LUA_UTF8LIBNAME);
 
@@ -15446,7 +20857,9 @@ inline int api_log(lua_State* L) {
   state& s = state::of(L);
   host_outcome out = host_outcome::value;
   if (!guarded(s, [&] {
-        auto r = ctx.log(static_cast<log_level>(level), std::string_view(msg, n));
+        std::string line(msg, n);
+        make_valid_utf8(line);  // a log line must serialise whatever the script wrote
+        auto r = ctx.log(static_cast<log_level>(level), line);
         if (!r) out = classify(s, r.error());
       })) {
     out = host_outcome::threw;
@@ -15889,11 +21302,13 @@ class lua_plugin : public std::enable_shared_from_this<lua_plugin> {
                                                      const envelope<dynamic_event>& event,
                                                      context& dispatch_ctx) noexcept {
     try {
-      auto r = call_unnamed(handler, event, options_.ctx ? *options_.ctx : dispatch_ctx);
+      context& ctx = options_.ctx ? *options_.ctx : dispatch_ctx;
+      auto r = call_unnamed(handler, event, ctx);
       if (!r) {
         r.error().plugin = options_.name;
         r.error().hook = handler;
       }
+      aura::detail::check_plugin_answer(r, ctx, options_.name, handler);
       return r;
     } catch (const std::exception& ex) {
       return fail(error{errc::hook_failed, std::string("Lua adapter: ") + ex.what(), options_.name, handler, {}});
@@ -15982,6 +21397,7 @@ class lua_plugin : public std::enable_shared_from_this<lua_plugin> {
     s->ctx = options_.ctx.get();
     s->begin_call();
     status = lua_pcall(L, 0, 0, 0);
+    s->end_call();
     s->ctx = nullptr;
     if (status != LUA_OK) {
       error e = lua::call_failure(*s, status, false);
@@ -16020,6 +21436,7 @@ class lua_plugin : public std::enable_shared_from_this<lua_plugin> {
     lua_pushcfunction(L, &lua::run_handler);
     lua_pushlightuserdata(L, &req);
     const int status = lua_pcall(L, 1, 1, 0);
+    s.end_call();
     s.ctx = nullptr;
     if (status != LUA_OK) {
       error e = lua::call_failure(s, status, req.missing_handler);
@@ -16097,8 +21514,17 @@ class lua_instance final : public plugin_instance {
   return out;
 }
 
-/// The loader for "lua" plugins, with the sandbox's limits.
-[[nodiscard]] inline runtime_loader lua_loader(lua_limits limits = {}) {
+/// `limits` in manifest form (what lua_limits_from_json reads back).
+[[nodiscard]] inline nlohmann::json lua_limits_to_json(const lua_limits& l) {
+  return nlohmann::json{{"instructions", l.instructions},
+                        {"memory_bytes", l.memory},
+                        {"max_depth", l.max_depth},
+                        {"timeout_ms", l.timeout.count()},
+                        {"max_states", l.max_states}};
+}
+
+/// The loader for "lua" plugins in the host process only, whatever the isolation asked.
+[[nodiscard]] inline runtime_loader lua_in_process_loader(lua_limits limits) {
   return [limits](const load_request& req) -> result<std::shared_ptr<plugin_instance>> {
     lua_options o;
     o.name = req.spec.name;
@@ -16115,6 +21541,12 @@ class lua_instance final : public plugin_instance {
   };
 }
 
+/// The loader for "lua" plugins, with the sandbox's limits: in process when
+/// the host resolved `in_process` for the plugin, else isolated (the default).
+[[nodiscard]] inline runtime_loader lua_loader(lua_limits limits = {}) {
+  return isolating_loader(runtime_kind::lua, lua_in_process_loader(limits), lua_limits_to_json(limits));
+}
+
 }  // namespace aura::plugin
 #endif  // AURA_SI_AURA_PLUGIN_RUNTIMES_LUA_HPP
 // ---- end aura/plugin/runtimes/lua.hpp
@@ -16129,11 +21561,17 @@ namespace aura::plugin {
   r.set(runtime_kind::native, native_loader(std::move(natives)));
   r.set(runtime_kind::process, process_loader());
   r.set(runtime_kind::command, command_loader());
+  // lua and wasm run isolated in aura-worker without the runtime in the host;
+  // in process only where the host links it.
 #if AURA_PLUGIN_WASM
   r.set(runtime_kind::wasm, wasm_loader());
+#else
+  r.set(runtime_kind::wasm, isolating_loader(runtime_kind::wasm, nullptr));
 #endif
 #if AURA_PLUGIN_LUA
   r.set(runtime_kind::lua, lua_loader());
+#else
+  r.set(runtime_kind::lua, isolating_loader(runtime_kind::lua, nullptr));
 #endif
   return r;
 }

@@ -2,13 +2,25 @@
 // handler run under the instruction hook and memory cap, answer read back as
 // a decision) beside the floor: a protected call of an empty Lua function on
 // the same kind of state. Budget (DESIGN §7): round trip <= 3 us.
-// Run: bench_lua --benchmark_min_time=1
+//
+// The isolated modes beside it, each with p50 / p99 counters (µs):
+//   lua_inprocess_allow_pct   the in-process round trip, timed per call
+//   lua_isolated_allow        the same plugin in an aura-worker process
+//   process_allow             the process adapter (C++ echo child), the baseline
+// Budget: isolated p50 <= 30 us.
+// Run: bench_lua --benchmark_min_time=1 (AURA_WORKER overrides the worker)
 #include <aura/adapters/lua.hpp>
 #include <aura/core/bus.hpp>
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <string>
+
+#include <unistd.h>
+
+#include "round_trip.hpp"
 
 #include <benchmark/benchmark.h>
 
@@ -120,6 +132,37 @@ void BM_lua_bus_emit(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_lua_bus_emit);
+
+// Per-call timing of the in-process round trip, for the percentiles beside
+// the isolated one.
+void lua_inprocess_allow_pct(benchmark::State& state) {
+  auto p = plugin(true);
+  auto hook = p->hook("on_allow");
+  auto env = small_event();
+  aura::context ctx;
+  bench::timed_calls(state, hook, env, ctx);
+}
+BENCHMARK(lua_inprocess_allow_pct)->UseRealTime();
+
+// The same script and handler in an aura-worker: request line over a pipe,
+// the worker's in-process Lua call, answer line back, decision parsed.
+void lua_isolated_allow(benchmark::State& state) {
+  const auto file = std::filesystem::temp_directory_path() / ("aura-bench-" + std::to_string(::getpid()) + ".lua");
+  std::ofstream(file) << script;
+  auto p = bench::isolated(state, "lua", file.string());
+  if (p) {
+    auto hook = p->hook("on_allow");
+    auto env = small_event();
+    aura::context ctx;
+    bench::timed_calls(state, hook, env, ctx);
+    p->stop();
+  }
+  std::filesystem::remove(file);
+}
+BENCHMARK(lua_isolated_allow)->UseRealTime();
+
+void process_allow(benchmark::State& state) { bench::process_round_trip(state, small_event()); }
+BENCHMARK(process_allow)->UseRealTime();
 
 }  // namespace
 

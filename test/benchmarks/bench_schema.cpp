@@ -1,7 +1,10 @@
 // bench_schema: aura::schema against valijson (nlohmann adapter) on a
 // 5-property tool-argument object, valid and invalid, plus the compile time
-// of that schema and the heap allocations of the valid path (this binary
-// replaces the global operator new to count them).
+// of that schema and of a GitHub-workflow-shaped schema (workflow_schema.hpp;
+// also of any schema file named by the environment variable
+// AURA_BENCH_SCHEMA, e.g. a copy of SchemaStore's github-workflow.json), and
+// the heap allocations of the valid path (this binary replaces the global
+// operator new to count them).
 #include <aura/schema/schema.hpp>
 
 #include <benchmark/benchmark.h>
@@ -12,10 +15,14 @@
 #include <valijson/validator.hpp>
 
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <new>
+#include <string>
 
 #include "support/tool_schemas.hpp"
+#include "workflow_schema.hpp"
 
 // Counting allocator: every heap allocation in this binary goes through it.
 // GCC pairs the inlined replacement new with std::free and warns; that
@@ -156,6 +163,74 @@ void valijson_compile(benchmark::State& state) {
 }
 BENCHMARK(valijson_compile);
 
+void compile_aura(benchmark::State& state, const nlohmann::json& s) {
+  if (!aura::schema::compile(s)) {
+    state.SkipWithError("aura::schema cannot compile this schema");
+    return;
+  }
+  for (auto _ : state) benchmark::DoNotOptimize(aura::schema::compile(s));
+}
+
+void compile_valijson(benchmark::State& state, const nlohmann::json& s) {
+  for (auto _ : state) {
+    valijson::Schema schema;
+    valijson::SchemaParser parser;
+    valijson::adapters::NlohmannJsonAdapter adapter(s);
+    parser.populateSchema(adapter, schema);
+    benchmark::DoNotOptimize(schema);
+  }
+}
+
+const nlohmann::json& workflow_schema() {
+  static const nlohmann::json s = aura_bench::workflow_like_schema();
+  return s;
+}
+
+void workflow_agreement() {
+  // both libraries must accept the generated schema and the same workflow
+  const nlohmann::json instance = aura_bench::workflow_instance();
+  auto v = aura::schema::compile(workflow_schema());
+  valijson::Schema schema;
+  valijson::SchemaParser parser;
+  valijson::adapters::NlohmannJsonAdapter adapter(workflow_schema());
+  parser.populateSchema(adapter, schema);
+  valijson::Validator validator;
+  valijson::adapters::NlohmannJsonAdapter target(instance);
+  nlohmann::json bad = instance;
+  bad["jobs"]["build"]["runs-on"] = 5;
+  valijson::adapters::NlohmannJsonAdapter bad_target(bad);
+  if (!v || !v->validate(instance) || v->validate(bad) || !validator.validate(schema, target, nullptr) ||
+      validator.validate(schema, bad_target, nullptr))
+    std::abort();
+}
+
+void aura_compile_workflow(benchmark::State& state) {
+  workflow_agreement();
+  compile_aura(state, workflow_schema());
+}
+BENCHMARK(aura_compile_workflow);
+
+void valijson_compile_workflow(benchmark::State& state) { compile_valijson(state, workflow_schema()); }
+BENCHMARK(valijson_compile_workflow);
+
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  // AURA_BENCH_SCHEMA: a schema file compiled by both libraries as well
+  static nlohmann::json file_schema;
+  if (const char* path = std::getenv("AURA_BENCH_SCHEMA"); path != nullptr && *path != '\0') {
+    std::ifstream in(path);
+    file_schema = nlohmann::json::parse(in, nullptr, false);
+    if (file_schema.is_discarded()) {
+      std::fprintf(stderr, "AURA_BENCH_SCHEMA=%s is not a JSON file\n", path);
+      return 2;
+    }
+    benchmark::RegisterBenchmark("aura_compile_file", [](benchmark::State& st) { compile_aura(st, file_schema); });
+    benchmark::RegisterBenchmark("valijson_compile_file", [](benchmark::State& st) { compile_valijson(st, file_schema); });
+  }
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -23,3 +23,11 @@ if(AURA_HAVE_WASM AND AURA_WAT2WASM)
     AURA_BENCH_WASM_ALLOW="${CMAKE_CURRENT_BINARY_DIR}/bench_wasm_allow.wasm"
     AURA_BENCH_WASM_POLICY="${CMAKE_CURRENT_BINARY_DIR}/bench_wasm_policy.wasm")
 endif()
+# Beside the in-process round trip: the isolated one (aura-worker) and the
+# process adapter's (the echo child of bench_process.cmake).
+if(TARGET bench_wasm AND TARGET aura-worker)
+  target_link_libraries(bench_wasm PRIVATE aura::isolated aura::process)
+  add_dependencies(bench_wasm aura-worker aura_bench_echo_child)
+  target_compile_definitions(bench_wasm PRIVATE AURA_BENCH_WORKER="$<TARGET_FILE:aura-worker>"
+                                                AURA_BENCH_ECHO_CHILD="$<TARGET_FILE:aura_bench_echo_child>")
+endif()

@@ -21,7 +21,7 @@ std::vector<std::string> trail_names(const aura::outcome<intent>& o) {
 }  // namespace
 
 TEST_CASE("hooks run in (priority, name) order", "[chain]") {
-  aura::chain<intent> c;
+  aura::chain<intent> c(aura::tracing::timings);  // reads the trail or exact counts
   std::vector<std::string> order;
   auto rec = [&](std::string n) {
     return [&order, n](const intent&) { order.push_back(n); return aura::allow(); };
@@ -57,7 +57,7 @@ TEST_CASE("hook registration errors", "[chain]") {
 }
 
 TEST_CASE("deny stops the chain and names the hook", "[chain]") {
-  aura::chain<intent> c;
+  aura::chain<intent> c(aura::tracing::timings);  // reads the trail or exact counts
   bool later_ran = false;
   REQUIRE(c.add({"gate", 1}, [](const intent& e) -> decision<intent> {
     if (e.tickets.empty()) return aura::deny("needs a ticket");
@@ -99,7 +99,7 @@ TEST_CASE("a mutation is seen by the next hook", "[chain]") {
 TEST_CASE("an exception becomes a diagnostic and the policy decides", "[chain]") {
   auto thrower = [](const intent&) -> decision<intent> { throw std::runtime_error("disk on fire"); };
   SECTION("fail_open: treated as allow, the chain goes on") {
-    aura::chain<intent> c;
+    aura::chain<intent> c(aura::tracing::timings);  // reads the trail or exact counts
     bool next = false;
     REQUIRE(c.add(aura::hook_options("boom").with_policy(aura::fail_open), thrower));
     REQUIRE(c.add({"next", 1}, [&](const intent&) { next = true; return aura::allow(); }));
@@ -153,7 +153,7 @@ TEST_CASE("once hooks run a single time", "[chain]") {
 }
 
 TEST_CASE("conditions gate hooks on facts", "[chain][condition]") {
-  aura::chain<intent> c;
+  aura::chain<intent> c(aura::tracing::timings);  // reads the trail or exact counts
   int runs = 0;
   REQUIRE(c.add(aura::hook_options("long-sessions").with_condition("history_gt:5 and not auto"),
                 [&](const intent&) { ++runs; return aura::allow(); }));
@@ -258,7 +258,7 @@ TEST_CASE("remove and remove_plugin", "[chain]") {
 }
 
 TEST_CASE("dispatch while other threads add and remove hooks", "[chain][threads]") {
-  aura::chain<intent> c;
+  aura::chain<intent> c(aura::tracing::timings);  // reads the trail or exact counts
   std::atomic<long> hook_runs{0};
   REQUIRE(c.add({"stable", 0}, [&](const intent&) { hook_runs.fetch_add(1); return aura::allow(); }));
   std::atomic<bool> stop{false};
@@ -288,7 +288,7 @@ TEST_CASE("dispatch while other threads add and remove hooks", "[chain][threads]
 }
 
 TEST_CASE("JSON hooks' serialised bytes reach the stats", "[chain][stats]") {
-  aura::chain<intent> c;
+  aura::chain<intent> c(aura::tracing::timings);  // reads the trail or exact counts
   REQUIRE(c.add_json("plugin-ish", [](const aura::envelope<aura::dynamic_event>&, aura::context&)
                                        -> aura::result<decision<aura::dynamic_event>> {
     aura::record_wire_bytes(120, 20);  // what an adapter reports for one call
@@ -370,7 +370,7 @@ TEST_CASE("the untraced fast path stops at a fail-closed failure", "[chain]") {
 }
 
 TEST_CASE("replace_json swaps one hook for another in one step", "[chain][json]") {
-  aura::chain<aura::dynamic_event> c;
+  aura::chain<aura::dynamic_event> c(aura::tracing::timings);  // reads the trail or exact counts
   c.set_flags(aura::patchable);
   auto tag = [](std::string by) {
     return [by](const aura::envelope<aura::dynamic_event>&, aura::context&) -> aura::result<decision<aura::dynamic_event>> {

@@ -68,7 +68,7 @@ class recording_http final : public aura::http_client {
 
 struct fixture {
   temp_tree tree;
-  aura::bus bus;
+  aura::bus bus{aura::tracing::decisions};  // the tests read trails
   std::shared_ptr<native_registry> natives = std::make_shared<native_registry>();
   std::shared_ptr<memory_logger> log = std::make_shared<memory_logger>();
   std::shared_ptr<recording_http> http = std::make_shared<recording_http>();
@@ -875,7 +875,7 @@ TEST_CASE("runtime: a Codineer plugin with lifecycle, hooks and tools", "[plugin
 }
 
 TEST_CASE("tools and commands: names, stdin JSON, stdout answer", "[plugin][tools]") {
-  CHECK(tool_name("audit-log", "search") == "plugin_audit-log_search");
+  CHECK(tool_name("audit-log", "search") == "plugin_auditlog_search");
   CHECK(tool_name("my.plugin", "do it") == "plugin_my_plugin_do_it");
   temp_tree t;
   t.write("p/cmd.sh", "#!/bin/sh\nread line\necho \"got $line\"\n", true);

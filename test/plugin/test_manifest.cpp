@@ -431,7 +431,7 @@ TEST_CASE("manifest: Codineer plugin.json loads unmodified", "[plugin][manifest]
   CHECK(m->name == "example-bundled");
   CHECK_FALSE(m->default_enabled);
   CHECK(m->runtime.kind == runtime_kind::command);
-  CHECK(m->runtime.protocol == "claude_code");
+  CHECK(m->runtime.protocol == "codineer");
   REQUIRE(m->hooks.size() == 2);
   CHECK(m->hooks[0].event == "tool.before_execution");
   CHECK(m->hooks[0].command == std::vector<std::string>{"./hooks/pre.sh"});

@@ -1,9 +1,13 @@
 // Runs the official JSON Schema Test Suite (required tests: the top-level
 // files of tests/<dialect>/) against aura::schema and prints the count per
 // dialect. `remotes/` is served to the resolver as http://localhost:1234/.
-// Usage: schema_suite_runner <suite folder> [--from <where it came from>] [--verbose]  (the environment
-// variable AURA_SCHEMA_TEST_SUITE, when set, overrides the folder)
+// Usage: schema_suite_runner <suite folder> [--from <where it came from>] [--verbose] [--optional]
+// (the environment variable AURA_SCHEMA_TEST_SUITE, when set, overrides the folder)
 // Exits non-zero when any test fails or no dialect folder is found.
+// --optional runs tests/<dialect>/optional/*.json and, with formats asserted,
+// optional/format/*.json instead, and prints the count per file; it exits 0
+// whatever the count (those tests are optional), non-zero only when no such
+// folder exists.
 #include <aura/schema/schema.hpp>
 
 #include <algorithm>
@@ -34,11 +38,13 @@ struct tally {
   std::size_t total = 0;
 };
 
-tally run_dialect(const fs::path& suite, const std::string& folder, aura::schema::dialect d, bool verbose) {
+tally run_dialect(const fs::path& suite, const std::string& folder, aura::schema::dialect d, bool verbose,
+                  bool assert_format = false) {
   tally t;
   const fs::path remotes = suite / "remotes";
   aura::schema::options opts;
   opts.default_dialect = d;
+  opts.assert_format = assert_format;
   opts.resolve = [remotes](std::string_view uri) -> std::optional<nlohmann::json> {
     constexpr std::string_view prefix = "http://localhost:1234/";
     if (uri.substr(0, prefix.size()) != prefix) return std::nullopt;
@@ -93,10 +99,12 @@ tally run_dialect(const fs::path& suite, const std::string& folder, aura::schema
 int main(int argc, char** argv) {
   std::string folder;
   bool verbose = false;
+  bool optional = false;
   std::string from = "command line";
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--verbose") verbose = true;
+    else if (a == "--optional") optional = true;
     else if (a == "--from" && i + 1 < argc) from = argv[++i];
     else folder = a;
   }
@@ -118,6 +126,21 @@ int main(int argc, char** argv) {
                             {"draft7", aura::schema::dialect::draft7}};
   bool ok = true;
   std::size_t ran = 0;
+  if (optional) {
+    for (const auto& e : dialects) {
+      for (const char* sub : {"/optional", "/optional/format"}) {
+        const std::string f = std::string(e.folder) + sub;
+        if (!fs::is_directory(suite / "tests" / f)) {
+          std::cout << f << ": not in this copy of the suite, skipped\n";
+          continue;
+        }
+        ++ran;
+        tally t = run_dialect(suite, f, e.d, true, std::string(sub) == "/optional/format");
+        std::cout << f << ": " << t.passed << "/" << t.total << " passed\n";
+      }
+    }
+    return ran == 0 ? 1 : 0;
+  }
   for (const auto& e : dialects) {
     if (!fs::is_directory(suite / "tests" / e.folder)) {
       std::cout << e.folder << ": not in this copy of the suite, skipped\n";

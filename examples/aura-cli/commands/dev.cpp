@@ -45,8 +45,8 @@ int run_dev(setup& s, args_view& a) {
   const long timeout_ms = std::atol(p.get("--timeout-ms", "0").c_str());
   const std::string event = p.get("--event");
   const json data = p.has("--data") ? read_json_arg(p.get("--data"), "--data") : json::object();
-  aura::bus bus;
-  (void)aura::agent::declare_catalog(bus);
+  aura::bus bus{aura::tracing::timings};  // exact counts, a trail with durations
+  declare_agent_vocabulary(bus);
   if (!event.empty()) declare_event(bus, event, p.get("--flags"));
   plugin_host host(bus, cli_runtimes(), s.host_opts());
   std::string name;

@@ -18,14 +18,18 @@ int run_dispatch(setup& s, args_view& a) {
   // No silent {}: an event without data is asked for explicitly (--data '{}').
   if (!p.has("--data")) throw cli_error{"dispatch needs --data JSON|@FILE (--data '{}' for an event without data)"};
   const json data = read_json_arg(p.get("--data"), "--data");
-  aura::bus bus;
-  (void)aura::agent::declare_catalog(bus);
+  aura::bus bus{aura::tracing::timings};  // exact counts, a trail with durations
+  std::vector<std::string> fact_names;  // --fact names join the condition vocabulary
+  for (auto it = p.opts.lower_bound("--fact"); it != p.opts.upper_bound("--fact"); ++it)
+    fact_names.push_back(it->second.substr(0, it->second.find('=')));
+  declare_agent_vocabulary(bus, fact_names);
   declare_event(bus, event, p.get("--flags"));
   s.discover_all();
   for (const auto& e : s.found->errors) print_error(e);
   plugin_host host(bus, cli_runtimes(), s.host_opts());
   const auto unloaded = s.found->errors.size() + static_cast<std::size_t>(load_enabled(host, *s.found));
   aura::context ctx;
+  export_host_state(data, ctx);  // the event's own host state, then --fact on top
   for (auto it = p.opts.lower_bound("--fact"); it != p.opts.upper_bound("--fact"); ++it) {
     const auto eq = it->second.find('=');
     if (eq == std::string::npos) throw cli_error{"--fact wants NAME=VALUE"};
@@ -53,7 +57,8 @@ extern const command dispatch_command{"dispatch", "", "dispatch EVENT --data JSO
                  "Plugin state is fresh for every run unless `aura --session ID` keeps it (see\n"
                  "`aura state --help`).\n"
                  "Event flags come from the agent catalog; other events use --flags (default\n"
-                 "vetoable,patchable). Exit status: 0 allowed, 2 denied, 1 error.\n",
+                 "vetoable,patchable). Conditions read the event's host state (data.host,\n"
+                 "agent/state.hpp) and --fact, which wins. Exit status: 0 allowed, 2 denied, 1 error.\n",
     &run_dispatch};
 
 }  // namespace aura_cli

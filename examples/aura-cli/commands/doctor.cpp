@@ -4,6 +4,7 @@
 
 #include <aura/agent/catalog.hpp>
 
+#include "../claude.hpp"
 #include "../cli.hpp"
 
 namespace aura_cli {
@@ -23,14 +24,17 @@ std::string manifest_of(const aura::error& e) {
 }
 
 int run_doctor(setup& s, args_view& a) {
-  auto p = parse_rest(a, {}, {"--json"});
+  auto p = parse_rest(a, {"--fact"}, {"--json"});
   s.discover_all();
   std::vector<aura::error> problems = s.found->errors;
   std::set<std::string> checked, failing;  // manifests, by file
   for (const auto& e : problems) checked.insert(manifest_of(e)), failing.insert(manifest_of(e));
   std::vector<std::string> ok;
   aura::bus bus;
-  (void)aura::agent::declare_catalog(bus);
+  std::vector<std::string> fact_names;  // facts the host sets beyond the agent vocabulary
+  for (auto it = p.opts.lower_bound("--fact"); it != p.opts.upper_bound("--fact"); ++it)
+    fact_names.push_back(it->second.substr(0, it->second.find('=')));
+  declare_agent_vocabulary(bus, fact_names);
   plugin_host host(bus, cli_runtimes(), s.host_opts());
   auto report = [&](const manifest& m, aura::error e) {
     if (e.plugin.empty()) e.plugin = m.name;
@@ -68,6 +72,19 @@ int run_doctor(setup& s, args_view& a) {
   }
   // Plugins that share a name are not listed, but their own problems still count.
   for (const auto& m : s.found->unlisted) (void)static_checks(m);
+  // Claude Code's settings and plugins: read them as Claude Code would.
+  std::vector<std::string> cc_loaded;
+  if (const auto cc_plugins = claude_plugin_dirs(s.roots); has_claude_config(".", cc_plugins)) {
+    aura::claude_code::profile_options o;
+    o.plugin_dirs = cc_plugins;
+    auto prof = aura::claude_code::profile::load(o);
+    if (prof) {
+      for (auto& line : claude_loaded_lines(*prof)) cc_loaded.push_back("Claude Code: " + line);
+    } else {
+      checked.insert("claude-code"), failing.insert("claude-code");
+      problems.push_back(std::move(prof.error()));
+    }
+  }
   const std::size_t n = checked.size();
   const std::size_t bad = failing.size();
   const std::string summary = std::to_string(problems.size()) + " problem" + (problems.size() == 1 ? "" : "s") +
@@ -78,9 +95,11 @@ int run_doctor(setup& s, args_view& a) {
       errs.push_back({{"code", std::string(aura::to_string(e.code))}, {"message", e.message}, {"plugin", e.plugin},
                       {"hook", e.hook}, {"where", e.where}});
     }
-    std::cout << json{{"ok", ok}, {"errors", errs}, {"plugins", n}, {"plugins_with_problems", bad}}.dump(2) << "\n";
+    std::cout << json{{"ok", ok}, {"errors", errs}, {"plugins", n}, {"plugins_with_problems", bad},
+                      {"claude_code", cc_loaded}}.dump(2) << "\n";
   } else {
     for (const auto& name : ok) std::cout << paint("ok", "32") << "     " << name << "\n";
+    for (const auto& line : cc_loaded) std::cout << paint("ok", "32") << "     " << line << "\n";
     for (const auto& e : problems) std::cout << paint("error", "31") << "  " << e.describe() << "\n";
     std::cout << summary << "\n";
   }
@@ -90,8 +109,11 @@ int run_doctor(setup& s, args_view& a) {
 }  // namespace
 
 extern const command doctor_command{"doctor", "", "doctor", "manifest errors and permission violations (exit 1 if any)",
-    "usage: aura doctor [--json]\n\nChecks every manifest (schema, fields), duplicate names, SDK ranges and\n"
+    "usage: aura doctor [--json] [--fact NAME]...\n\nChecks every manifest (schema, fields), duplicate names, SDK ranges and\n"
                "permissions (hooks outside read_events), then loads each enabled plugin once.\n"
+               "A .claude/ folder in the current directory is read as Claude Code reads it.\n"
+               "Conditions may name the agent vocabulary and the facts given with --fact;\n"
+               "any other name is a problem (with a \"did you mean\" suggestion).\n"
                "Exit status 1 when anything is wrong.\n",
     &run_doctor};
 

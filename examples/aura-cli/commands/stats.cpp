@@ -34,8 +34,8 @@ int run_stats(setup& s, args_view& a) {
     }
   }
   const int repeat = std::max(1, std::atoi(p.get("--repeat", "1").c_str()));
-  aura::bus bus;
-  (void)aura::agent::declare_catalog(bus);
+  aura::bus bus{aura::tracing::timings};  // exact counts, a trail with durations
+  declare_agent_vocabulary(bus);
   for (const auto& [e, d] : events) declare_event(bus, e, p.get("--flags"));
   s.discover_all();
   for (const auto& e : s.found->errors) print_error(e);

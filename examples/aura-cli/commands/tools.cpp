@@ -1,6 +1,8 @@
 // `aura tools`: the plugins' tools as an MCP tools/list result.
 #include <iostream>
 
+#include <aura/agent/catalog.hpp>
+
 #include "../cli.hpp"
 
 namespace aura_cli {
@@ -9,9 +11,57 @@ using namespace aura::plugin;
 
 namespace {
 
+/// `aura tools --call NAME [--args JSON]`: one tool call, through a host that
+/// loaded its plugin (a tool without `run` is served by the plugin's process).
+int call_one(setup& s, const std::string& name, const json& args) {
+  aura::bus bus;
+  (void)aura::agent::declare_catalog(bus);
+  plugin_host host(bus, cli_runtimes(), s.host_opts());
+  for (const auto& d : s.found->plugins) {
+    if (!d.enabled) continue;
+    for (const auto& t : d.spec.tools) {
+      if (tool_name(d.spec.name, t.name) != name) continue;
+      std::vector<plugin_tool> list;
+      if (t.in_process()) {
+        if (auto r = host.load(d.spec); !r) {
+          print_error(r.error());
+          return 1;
+        }
+        auto got = host.tools(d.spec.name);
+        if (!got) {
+          print_error(got.error());
+          return 1;
+        }
+        list = std::move(*got);
+      } else {
+        auto got = tools_of(d.spec, environment_for(d.spec.perms, host_environment()));
+        if (!got) {
+          print_error(got.error());
+          return 1;
+        }
+        list = std::move(*got);
+      }
+      for (const auto& pt : list) {
+        if (pt.name != name) continue;
+        auto out = call_tool(pt, args);
+        if (!out) {
+          print_error(out.error());
+          return 1;
+        }
+        std::cout << out->dump(2) << "\n";
+        return out->value("isError", false) ? 1 : 0;
+      }
+    }
+  }
+  throw cli_error{"no enabled plugin offers a tool named \"" + name + "\""};
+}
+
 int run_tools(setup& s, args_view& a) {
-  (void)parse_rest(a, {}, {});
+  auto p = parse_rest(a, {"--call", "--args"}, {});
   s.discover_all();
+  if (p.has("--call")) {
+    return call_one(s, p.get("--call"), p.has("--args") ? read_json_arg(p.get("--args"), "--args") : json::object());
+  }
   for (const auto& e : s.found->errors) print_error(e);
   std::vector<plugin_tool> all;
   int failures = 0;
@@ -33,7 +83,9 @@ int run_tools(setup& s, args_view& a) {
 }  // namespace
 
 extern const command tools_command{"tools", "", "tools", "the plugins' tools as an MCP tools/list result",
-    "usage: aura tools\n\nPrints the enabled plugins' tools as an MCP tools/list result (JSON).\n",
+    "usage: aura tools [--call NAME [--args JSON|@FILE]]\n\nPrints the enabled plugins' tools as an MCP tools/list result (JSON).\n"
+    "--call runs one tool (by its namespaced name) and prints its MCP tools/call result;\n"
+    "exit status 1 when the result is an error.\n",
     &run_tools};
 
 }  // namespace aura_cli

@@ -20,6 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "aura/adapters/codineer.hpp"
 #include "aura/adapters/posix/deadline.hpp"
 #include "aura/adapters/posix/run.hpp"
 #include "aura/adapters/posix/spawn.hpp"
@@ -28,14 +29,17 @@
 #include "aura/core/decision.hpp"
 #include "aura/core/envelope.hpp"
 #include "aura/core/error.hpp"
+#include "aura/core/json_budget.hpp"
 #include "aura/core/wire.hpp"
+#include "aura/adapters/detail/answer_check.hpp"
 
 namespace aura {
 
 /// What a command reads and writes.
 enum class command_protocol {
   aura,        ///< stdin: the wire request of DESIGN §5; stdout: a wire decision
-  claude_code  ///< stdin: Claude Code's hook input; stdout: Claude Code's hook output
+  claude_code,  ///< stdin: Claude Code's hook input; stdout: Claude Code's hook output
+  codineer      ///< stdin: Codineer's hook input; exit 2 denies with stdout (aura/adapters/codineer.hpp)
 };
 
 /// The host's answer to a Claude Code `ask`: true lets the call go ahead.
@@ -43,6 +47,7 @@ using ask_callback = std::function<bool(const envelope<dynamic_event>&, const st
 
 struct command_options {
   std::string name;                        ///< the hook's (or plugin's) name: errors, CODINEER_PLUGIN_ID
+  // (plugin_id comes after argv: a string right after name made {"prog", "arg"} ambiguous with an argv list)
   std::vector<std::string> argv;           ///< program and arguments; no shell (argv {"bash", "-c", "..."} for one)
   std::filesystem::path workdir;           ///< where it runs; empty = the host's working directory
   std::map<std::string, std::string> env;  ///< its environment (plus the variables listed in the docs)
@@ -53,8 +58,10 @@ struct command_options {
   std::string handler;                     ///< the wire "hook" member; empty = name
   std::filesystem::path project_dir;       ///< CLAUDE_PROJECT_DIR and the input's cwd; empty = workdir or cwd
   std::map<std::string, std::string> event_map;  ///< aura event name -> Claude Code hook_event_name, over the defaults
+  std::string plugin_id;                   ///< CODINEER_PLUGIN_ID when set (Codineer's "name@external"); else name
   std::function<nlohmann::json(const envelope<dynamic_event>&)> claude_input;  ///< replaces the input mapping
   std::size_t max_output = 16u << 20;      ///< bytes of stdout / stderr kept before it is an error
+  json_budget answer_budget;               ///< bytes, nodes and depth of the JSON answer on stdout
 };
 
 namespace claude_code {
@@ -257,17 +264,18 @@ inline result<decision<dynamic_event>> read_exit(const command_options& o, const
   if (run.status.signaled) {
     return fail(errc::crashed, "the command " + run.status.describe() + (err.empty() ? "" : ": " + wire::quote(err)));
   }
-  if (run.status.code == 2) {
+  if (run.status.code == 2 && o.protocol != command_protocol::codineer) {
     return decision<dynamic_event>::from_wire(
         decision_kind::deny, err.empty() ? "denied by command hook \"" + o.name + "\" (exit status 2)" : err, {},
         patch_format::merge);
   }
-  if (run.status.code != 0) {
+  if (run.status.code != 0 && o.protocol != command_protocol::codineer) {
     return fail(errc::hook_failed, "the command " + run.status.describe() + (err.empty() ? "" : ": " + wire::quote(err)));
   }
+  if (o.protocol == command_protocol::codineer) return codineer::read_exit(run.status.code, out, err, o.name, hook_event);
   if (o.protocol == command_protocol::aura) {
     if (out.empty()) return decision<dynamic_event>::from_wire(decision_kind::allow, {}, {}, patch_format::merge);
-    return wire::parse_decision(std::string_view(out));
+    return wire::parse_decision(std::string_view(out), o.answer_budget);
   }
   if (out.empty()) return decision<dynamic_event>::from_wire(decision_kind::allow, {}, {}, patch_format::merge);
   if (out.front() != '{') {
@@ -279,9 +287,12 @@ inline result<decision<dynamic_event>> read_exit(const command_options& o, const
     }
     return d;
   }
-  nlohmann::json j = nlohmann::json::parse(out, nullptr, false);
-  if (j.is_discarded()) return fail(errc::protocol_error, "the command's stdout is not valid JSON: " + wire::quote(out));
-  return claude_code::read_output(j, ev, hook_event, o.name, o.ask);
+  auto j = parse_bounded(out, o.answer_budget);
+  if (!j) {
+    if (j.error().code == errc::limit_exceeded) return fail(std::move(j.error()));
+    return fail(errc::protocol_error, "the command's stdout is not valid JSON: " + wire::quote(out));
+  }
+  return claude_code::read_output(*j, ev, hook_event, o.name, o.ask);
 }
 
 }  // namespace detail::command
@@ -314,7 +325,7 @@ inline result<decision<dynamic_event>> read_exit(const command_options& o, const
     so.argv = o->argv;
     so.workdir = o->workdir;
     so.env = o->env;
-    so.env["CODINEER_PLUGIN_ID"] = o->name;
+    so.env["CODINEER_PLUGIN_ID"] = o->plugin_id.empty() ? o->name : o->plugin_id;
     so.env["CLAUDE_PROJECT_DIR"] = project.string();
     so.env["AURA_EVENT"] = ev.name;
     so.env.emplace("PATH", "/usr/local/bin:/usr/bin:/bin");  // scripts find jq, python3... unless PATH is given
@@ -324,7 +335,13 @@ inline result<decision<dynamic_event>> read_exit(const command_options& o, const
 
     std::string hook_event;
     std::string input;
-    if (o->protocol == command_protocol::claude_code) {
+    if (o->protocol == command_protocol::codineer) {
+      hook_event = codineer::hook_event_name(ev.name);
+      so.env["CODINEER_HOOK_EVENT"] = hook_event;
+      auto in = codineer::input_for(ev, hook_event);
+      for (auto& kv : in.env) so.env[kv.first] = std::move(kv.second);
+      input = in.json.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    } else if (o->protocol == command_protocol::claude_code) {
       hook_event = claude_code::hook_event_name(ev.name, o->event_map);
       so.env["CODINEER_HOOK_EVENT"] = hook_event;
       nlohmann::json in = o->claude_input ? o->claude_input(ev) : claude_code::input_for(ev, hook_event, project);
@@ -340,7 +357,8 @@ inline result<decision<dynamic_event>> read_exit(const command_options& o, const
       return named(std::move(e));
     }
     auto d = detail::command::read_exit(*o, *run, ev, hook_event);
-    if (!d) return named(std::move(d.error()));
+    if (!d) d = named(std::move(d.error()));
+    aura::detail::check_plugin_answer(d, ctx, o->name, o->handler);
     return d;
   });
 }

@@ -27,6 +27,7 @@
 #include <lua.hpp>
 #include <nlohmann/json.hpp>
 
+#include "aura/adapters/detail/answer_check.hpp"
 #include "aura/adapters/detail/plugin_file.hpp"
 #include "aura/adapters/lua/call.hpp"
 #include "aura/adapters/lua/fwd.hpp"
@@ -99,11 +100,13 @@ class lua_plugin : public std::enable_shared_from_this<lua_plugin> {
                                                      const envelope<dynamic_event>& event,
                                                      context& dispatch_ctx) noexcept {
     try {
-      auto r = call_unnamed(handler, event, options_.ctx ? *options_.ctx : dispatch_ctx);
+      context& ctx = options_.ctx ? *options_.ctx : dispatch_ctx;
+      auto r = call_unnamed(handler, event, ctx);
       if (!r) {
         r.error().plugin = options_.name;
         r.error().hook = handler;
       }
+      aura::detail::check_plugin_answer(r, ctx, options_.name, handler);
       return r;
     } catch (const std::exception& ex) {
       return fail(error{errc::hook_failed, std::string("Lua adapter: ") + ex.what(), options_.name, handler, {}});
@@ -192,6 +195,7 @@ class lua_plugin : public std::enable_shared_from_this<lua_plugin> {
     s->ctx = options_.ctx.get();
     s->begin_call();
     status = lua_pcall(L, 0, 0, 0);
+    s->end_call();
     s->ctx = nullptr;
     if (status != LUA_OK) {
       error e = lua::call_failure(*s, status, false);
@@ -230,6 +234,7 @@ class lua_plugin : public std::enable_shared_from_this<lua_plugin> {
     lua_pushcfunction(L, &lua::run_handler);
     lua_pushlightuserdata(L, &req);
     const int status = lua_pcall(L, 1, 1, 0);
+    s.end_call();
     s.ctx = nullptr;
     if (status != LUA_OK) {
       error e = lua::call_failure(s, status, req.missing_handler);

@@ -26,6 +26,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "aura/adapters/detail/answer_check.hpp"
 #include "aura/adapters/detail/plugin_file.hpp"
 #include "aura/adapters/wasm/fwd.hpp"
 #include "aura/adapters/wasm/host_imports.hpp"
@@ -122,8 +123,9 @@ class wasm_plugin : public std::enable_shared_from_this<wasm_plugin> {
     auto answer = run(handler, event, ctx, timeout.count() > 0 ? timeout : options_.limits.deadline);
     if (!answer) {
       errors_.fetch_add(1, std::memory_order_relaxed);
-      return fail(std::move(answer.error()).with_plugin(options_.name).with_hook(handler));
+      answer = fail(std::move(answer.error()).with_plugin(options_.name).with_hook(handler));
     }
+    aura::detail::check_plugin_answer(answer, ctx, options_.name, handler);
     return answer;
   }
 
@@ -159,7 +161,7 @@ class wasm_plugin : public std::enable_shared_from_this<wasm_plugin> {
     auto out = (*inst)->handle(request, &ctx, deadline);
     note_call(**inst);
     if (!out) return fail(std::move(out.error()));
-    return wire::parse_decision(std::string_view(*out));
+    return wire::parse_decision(std::string_view(*out), options_.limits.answer);
   }
 
   void note_call(const wasm::instance& inst) {

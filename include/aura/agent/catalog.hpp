@@ -5,11 +5,18 @@
 #include <array>
 #include <string>
 #include <string_view>
+#include <exception>
 #include <tuple>
+#include <type_traits>
 
+#include <nlohmann/json.hpp>
+
+#include "aura/agent/catalog_clawdius.hpp"
 #include "aura/agent/events.hpp"
 #include "aura/agent/workflow.hpp"
 #include "aura/core/bus.hpp"
+#include "aura/core/chain.hpp"
+#include "aura/core/effects.hpp"
 #include "aura/core/error.hpp"
 #include "aura/core/event.hpp"
 
@@ -42,9 +49,15 @@ using workflow_events = detail::event_list<intent_before_log, intent_after_log, 
                                            zone_before_claim, zone_blocked, live_push, live_pull, msg_received,
                                            commit_pre, commit_post, daemon_start, daemon_stop>;
 
-/// The whole catalog: agent events first, then the developer workflow.
-[[nodiscard]] inline const std::array<event_info, agent_events::size + workflow_events::size>& catalog() {
-  static const std::array<event_info, agent_events::size + workflow_events::size> all = {{
+/// How many entries the catalog has: agent events, workflow events, Clawdius hooks.
+inline constexpr std::size_t catalog_size = agent_events::size + workflow_events::size + clawdius_hooks.size();
+
+/// The whole catalog: agent events first, then the developer workflow, then
+/// Clawdius's hook names (catalog_clawdius.hpp).
+[[nodiscard]] inline const std::array<event_info, catalog_size>& catalog() {
+  static const std::array<event_info, catalog_size> all = [] {
+    std::array<event_info, catalog_size> out{};
+    const std::array<event_info, agent_events::size + workflow_events::size> own = {{
       {session_start::name, session_start::flags, "a session begins"},
       {session_end::name, session_end::flags, "a session ends"},
       {chat_before::name, chat_before::flags, "before a request goes to the model"},
@@ -73,7 +86,12 @@ using workflow_events = detail::event_list<intent_before_log, intent_after_log, 
       {commit_post::name, event_traits<commit_post>::flags, "a commit was made"},
       {daemon_start::name, event_traits<daemon_start>::flags, "the daemon started"},
       {daemon_stop::name, event_traits<daemon_stop>::flags, "the daemon is stopping"},
-  }};
+    }};
+    std::size_t i = 0;
+    for (const auto& e : own) out[i++] = e;
+    for (const auto& h : clawdius_hooks) out[i++] = event_info{h.name, h.flags, h.summary};
+    return out;
+  }();
   return all;
 }
 
@@ -84,14 +102,55 @@ using workflow_events = detail::event_list<intent_before_log, intent_after_log, 
   return nullptr;
 }
 
+/// The JSON fold of typed event E's effects: both sides read as E's effects
+/// type, folded by its documented rule (effects.hpp), written back. A side
+/// that is not valid for the event (a key the catalog does not know) keeps the
+/// generic merge for that fold, as a dynamic event without a catalog would.
+template <class E>
+[[nodiscard]] effects_fold<dynamic_event> json_fold_for() {
+  using fx = effects_t<E>;
+  // An event without effects of its own (no_effects) keeps what plugins send
+  // under the generic merge: reading it as no_effects would drop it all.
+  if constexpr (!std::is_same_v<fx, no_effects> && aura::detail::has_fold<fx>::value &&
+                aura::detail::json_convertible<fx>::value) {
+    return [](nlohmann::json& acc, const nlohmann::json& add) {
+      if (add.is_null()) return;
+      try {
+        fx folded = acc.is_null() ? fx{} : acc.get<fx>();
+        folded.fold(add.get<fx>());
+        acc = folded;
+      } catch (const std::exception&) {
+        fold_json_effects(acc, add);
+      }
+    };
+  } else {
+    return {};
+  }
+}
+
+/// The catalog's fold for an event name; empty when the name is not a catalog
+/// event or its effects have no rule of their own.
+template <int = 0>
+[[nodiscard]] effects_fold<dynamic_event> catalog_fold(std::string_view name) {
+  effects_fold<dynamic_event> out;
+  auto pick = [&](auto* e) {
+    using E = std::remove_cv_t<std::remove_pointer_t<decltype(e)>>;
+    if (!out && event_traits<E>::name == name) out = json_fold_for<E>();
+  };
+  agent_events::each(pick);
+  workflow_events::each(pick);
+  return out;
+}
+
 /// Declares every catalog event the bus does not know yet as a dynamic event
-/// with its flags, so JSON hosts and plugins get the same veto/patch rules as
-/// typed ones. Typed registrations made later take the JSON hooks over.
+/// with its flags and its effects fold, so JSON hosts and plugins get the same
+/// veto/patch rules and the same fold rules (docs/agent.md) as typed ones.
+/// Typed registrations made later take the JSON hooks over.
 template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
 result<void> declare_catalog(bus& b) {
   for (const auto& e : catalog()) {
     if (b.flags_of(e.name)) continue;
-    if (auto r = b.declare(std::string(e.name), e.flags); !r) return r;
+    if (auto r = b.declare(std::string(e.name), e.flags, {}, catalog_fold(e.name)); !r) return r;
   }
   return {};
 }

@@ -74,7 +74,11 @@ void export_facts(const host_state& h, facts& out) {
   num("tool_errors", static_cast<double>(h.stats.tool_errors));
   num("compactions", static_cast<double>(h.stats.compactions));
   num("tokens_total", static_cast<double>(h.stats.tokens_total));
-  num("model_context", static_cast<double>(h.model.context_window));
+  if (h.model.context_window > 0) {
+    num("model_context", static_cast<double>(h.model.context_window));
+  } else {
+    out.erase("model_context");  // unresolved: model_context_gt/lt read false (idelchi/aura)
+  }
   if (h.model.params_billions) {
     num("model_params", *h.model.params_billions);
   } else {
@@ -105,8 +109,19 @@ template <int = 0>  // compiled only where called (compile-time budget, DESIGN ย
 /// Registers the agent predicates. The `<fact>_gt:N` / `<fact>_lt:N` forms
 /// (history_gt, tool_errors_lt, model_params_gt, ...) are core's generic
 /// comparisons over the exported facts and need no registration.
+/// The fact names export_facts writes. register_predicates declares them, which
+/// closes the registry's vocabulary: `todo_emtpy` is then a load error with a
+/// suggestion, not a fact nobody sets. A host with facts of its own declares
+/// them too (predicate_registry::declare_fact) before hooks are added.
+inline constexpr std::string_view exported_facts[] = {
+    "iteration", "tokens",       "context",      "history",   "turns",       "tool_calls",
+    "tool_errors", "compactions", "tokens_total", "model_context", "model_params", "todo_total",
+    "todo_pending", "todo_done",  "auto",         "model",     "model_capabilities", "agent",
+    "mode",       "workdir",      "session"};
+
 template <int = 0>  // compiled only where called (compile-time budget, DESIGN ยง7)
 void register_predicates(predicate_registry& reg, condition_options opts = {}) {
+  for (auto f : exported_facts) reg.declare_fact(std::string(f));
   auto number = [](const facts& f, std::string_view name) { return f.number(name).value_or(0); };
   reg.add("todo_empty", [=](const facts& f, std::string_view) { return number(f, "todo_total") == 0; },
           predicate_arg::none);

@@ -51,6 +51,13 @@ struct chat_before {
   std::string prompt;  ///< the user's text for this turn (empty on tool follow-ups)
 };
 
+/// A tool call the model asked for, not executed yet (idelchi/aura's `Calls`).
+struct pending_call {
+  std::string tool;
+  std::string call_id;
+  nlohmann::json args = nlohmann::json::object();
+};
+
 /// After the model answered; effects may rewrite or drop the response.
 struct chat_after_response {
   static constexpr std::string_view name = "chat.after_response";
@@ -60,6 +67,7 @@ struct chat_after_response {
   std::string response;
   std::string thinking;
   std::int64_t tokens = 0;
+  std::vector<pending_call> calls;  ///< the response's tool calls, unexecuted
 };
 
 /// Before a tool runs. Dispatch it through tool_pipeline (tool_pipeline.hpp),
@@ -99,6 +107,8 @@ struct agent_error {
   std::string message;
   std::string tool;     ///< for tool errors
   int retries = 0;      ///< retries already made for this error
+  bool retryable = false;  ///< transient (rate_limit, server, network)
+  int status_code = 0;     ///< HTTP status when the provider kept it, else 0
 };
 
 /// Before the history is compacted; effects may skip it.
@@ -108,6 +118,7 @@ struct compaction_before {
   using effects = compaction_effects;
   host_state host;
   bool automatic = true;  ///< triggered by the context limit rather than the user
+  std::int64_t keep_last = 0;  ///< how many recent messages will be preserved
 };
 
 /// After compaction: read-only (hooks may still inject, e.g. re-add the todo list).
@@ -121,6 +132,7 @@ struct compaction_after {
   std::int64_t messages_after = 0;
   std::int64_t tokens_before = 0;
   std::int64_t tokens_after = 0;
+  bool success = true;  ///< false when compaction failed (the history is unchanged)
 };
 
 /// The active agent changed: read-only.
@@ -131,6 +143,7 @@ struct agent_switch {
   host_state host;
   std::string from;
   std::string to;
+  std::string reason;  ///< "user", "failover", "task", "cycle" or "resume"
 };
 
 /// The message array about to be sent. Run it through transform_pipeline
@@ -159,6 +172,17 @@ struct messages_transform {
 #define AURA_AGENT_JSON_GET(f) detail::read(j, #f, e.f);
 #define AURA_AGENT_JSON_END }
 
+template <class BasicJson>
+void to_json(BasicJson& j, const pending_call& c) {
+  j = {{"tool", c.tool}, {"call_id", c.call_id}, {"args", c.args}};
+}
+template <class BasicJson>
+void from_json(const BasicJson& j, pending_call& c) {
+  detail::read(j, "tool", c.tool);
+  detail::read(j, "call_id", c.call_id);
+  detail::read(j, "args", c.args);
+}
+
 AURA_AGENT_JSON_BEGIN(session_start)
 AURA_AGENT_JSON_PUT(source)
 AURA_AGENT_JSON_MID(session_start)
@@ -178,9 +202,9 @@ AURA_AGENT_JSON_GET(prompt)
 AURA_AGENT_JSON_END
 
 AURA_AGENT_JSON_BEGIN(chat_after_response)
-AURA_AGENT_JSON_PUT(response) AURA_AGENT_JSON_PUT(thinking) AURA_AGENT_JSON_PUT(tokens)
+AURA_AGENT_JSON_PUT(response) AURA_AGENT_JSON_PUT(thinking) AURA_AGENT_JSON_PUT(tokens) AURA_AGENT_JSON_PUT(calls)
 AURA_AGENT_JSON_MID(chat_after_response)
-AURA_AGENT_JSON_GET(response) AURA_AGENT_JSON_GET(thinking) AURA_AGENT_JSON_GET(tokens)
+AURA_AGENT_JSON_GET(response) AURA_AGENT_JSON_GET(thinking) AURA_AGENT_JSON_GET(tokens) AURA_AGENT_JSON_GET(calls)
 AURA_AGENT_JSON_END
 
 AURA_AGENT_JSON_BEGIN(tool_before_execution)
@@ -199,28 +223,30 @@ AURA_AGENT_JSON_END
 
 AURA_AGENT_JSON_BEGIN(agent_error)
 AURA_AGENT_JSON_PUT(kind) AURA_AGENT_JSON_PUT(message) AURA_AGENT_JSON_PUT(tool) AURA_AGENT_JSON_PUT(retries)
+AURA_AGENT_JSON_PUT(retryable) AURA_AGENT_JSON_PUT(status_code)
 AURA_AGENT_JSON_MID(agent_error)
 AURA_AGENT_JSON_GET(kind) AURA_AGENT_JSON_GET(message) AURA_AGENT_JSON_GET(tool) AURA_AGENT_JSON_GET(retries)
+AURA_AGENT_JSON_GET(retryable) AURA_AGENT_JSON_GET(status_code)
 AURA_AGENT_JSON_END
 
 AURA_AGENT_JSON_BEGIN(compaction_before)
-AURA_AGENT_JSON_PUT(automatic)
+AURA_AGENT_JSON_PUT(automatic) AURA_AGENT_JSON_PUT(keep_last)
 AURA_AGENT_JSON_MID(compaction_before)
-AURA_AGENT_JSON_GET(automatic)
+AURA_AGENT_JSON_GET(automatic) AURA_AGENT_JSON_GET(keep_last)
 AURA_AGENT_JSON_END
 
 AURA_AGENT_JSON_BEGIN(compaction_after)
 AURA_AGENT_JSON_PUT(summary) AURA_AGENT_JSON_PUT(messages_before) AURA_AGENT_JSON_PUT(messages_after)
-AURA_AGENT_JSON_PUT(tokens_before) AURA_AGENT_JSON_PUT(tokens_after)
+AURA_AGENT_JSON_PUT(tokens_before) AURA_AGENT_JSON_PUT(tokens_after) AURA_AGENT_JSON_PUT(success)
 AURA_AGENT_JSON_MID(compaction_after)
 AURA_AGENT_JSON_GET(summary) AURA_AGENT_JSON_GET(messages_before) AURA_AGENT_JSON_GET(messages_after)
-AURA_AGENT_JSON_GET(tokens_before) AURA_AGENT_JSON_GET(tokens_after)
+AURA_AGENT_JSON_GET(tokens_before) AURA_AGENT_JSON_GET(tokens_after) AURA_AGENT_JSON_GET(success)
 AURA_AGENT_JSON_END
 
 AURA_AGENT_JSON_BEGIN(agent_switch)
-AURA_AGENT_JSON_PUT(from) AURA_AGENT_JSON_PUT(to)
+AURA_AGENT_JSON_PUT(from) AURA_AGENT_JSON_PUT(to) AURA_AGENT_JSON_PUT(reason)
 AURA_AGENT_JSON_MID(agent_switch)
-AURA_AGENT_JSON_GET(from) AURA_AGENT_JSON_GET(to)
+AURA_AGENT_JSON_GET(from) AURA_AGENT_JSON_GET(to) AURA_AGENT_JSON_GET(reason)
 AURA_AGENT_JSON_END
 
 AURA_AGENT_JSON_BEGIN(messages_transform)

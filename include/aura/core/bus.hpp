@@ -1,7 +1,10 @@
 // aura/core/bus.hpp - chains by event name, for typed and dynamic (JSON) use.
 #pragma once
 
-#include <map>
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <mutex>
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,6 +24,7 @@
 #include "aura/core/event.hpp"
 #include "aura/core/fwd.hpp"
 #include "aura/core/hook.hpp"
+#include "aura/core/name_table.hpp"
 #include "aura/core/outcome.hpp"
 #include "aura/core/snapshot.hpp"
 #include "aura/core/stats.hpp"
@@ -28,6 +32,14 @@
 namespace aura {
 
 namespace detail {
+
+/// A small number per typed event, for the bus's lookup cache.
+inline std::atomic<std::size_t> next_event_slot{0};
+template <class E>
+[[nodiscard]] std::size_t event_slot() noexcept {
+  static const std::size_t slot = next_event_slot.fetch_add(1, std::memory_order_relaxed);
+  return slot;
+}
 
 template <class Unused, class T>
 struct dependent_type {
@@ -157,15 +169,20 @@ class basic_bus {
   using dyn_event = typename detail::dependent_type<Unused, dynamic_event>::type;
 
  public:
-  explicit basic_bus(tracing trace = tracing::timings) : trace_(trace), topics_(topic_map{}) {}
+  /// `trace`: what each dispatch records, for every chain of the bus (see
+  /// aura::tracing; the default builds no trail and costs next to nothing).
+  explicit basic_bus(tracing trace = tracing::sampled) : trace_(trace) {}
   basic_bus(const basic_bus&) = delete;
   basic_bus& operator=(const basic_bus&) = delete;
 
   // ---- the runtime catalog (dynamic events) ----------------------------------
 
-  /// Declares a dynamic event's flags and an optional payload check (for a JSON
-  /// Schema, see aura::schema::payload_check). Re-declaring updates both.
-  result<void> declare(std::string name, event_flags flags, payload_check<dyn_event> check = {}) {
+  /// Declares a dynamic event's flags, an optional payload check (for a JSON
+  /// Schema, see aura::schema::payload_check) and an optional effects fold (the
+  /// catalog's rules, see agent::declare_catalog; empty: fold_json_effects).
+  /// Re-declaring updates all three.
+  result<void> declare(std::string name, event_flags flags, payload_check<dyn_event> check = {},
+                       effects_fold<dyn_event> fold = {}) {
     if (name.empty()) return fail(errc::invalid_argument, "an event needs a name");
     auto t = topic_for(name, typeid(dyn_event), [&] { return make_dynamic(); });
     if (!t) return fail(std::move(t.error()));
@@ -175,15 +192,15 @@ class basic_bus {
     auto& c = static_cast<detail::typed_topic<dyn_event>&>(**t).get();
     c.set_flags(flags);
     c.set_payload_check(std::move(check));
+    c.set_effects_fold(std::move(fold));
     return {};
   }
 
   /// The flags an event has: its traits if typed, its declaration if dynamic.
   [[nodiscard]] std::optional<event_flags> flags_of(std::string_view name) const {
-    auto map = topics_.acquire();
-    auto it = map->find(name);
-    if (it == map->end()) return std::nullopt;
-    return it->second->flags();
+    const auto* n = topics_.find(name);
+    if (!n) return std::nullopt;
+    return n->value.load(std::memory_order_acquire)->flags();
   }
 
   /// The predicates `when` conditions may name (fill before adding hooks).
@@ -218,20 +235,37 @@ class basic_bus {
     return emit(make_envelope<E>(std::move(data)), ctx);
   }
 
+  /// Dispatches a caller-owned envelope (copied only if a hook mutates it).
   template <class E>
-  [[nodiscard]] outcome<E> emit(envelope<E> env, context& ctx = host_context()) {
+  [[nodiscard]] outcome<E> emit(const envelope<E>& env, context& ctx = host_context()) {
     static_assert(!event_traits<E>::is_dynamic, "emit(name, json) for dynamic events");
-    auto map = topics_.acquire();
-    auto it = map->find(env.name);
-    if (it == map->end()) return pass_through(std::move(env));
-    detail::topic& t = *it->second;
-    if (t.type() == std::type_index(typeid(E))) {
-      return static_cast<detail::typed_topic<E>&>(t).get().dispatch(std::move(env), ctx);
+    detail::topic* t = typed_topic_of<E>(env.name);
+    if (t && t->type() == std::type_index(typeid(E))) {
+      return static_cast<detail::typed_topic<E>&>(*t).get().dispatch(env, ctx);
     }
-    if (t.is_dynamic()) {
+    return emit_elsewhere(t, envelope<E>(env), ctx);
+  }
+
+  /// Dispatches an envelope the bus may edit in place.
+  template <class E>
+  [[nodiscard]] outcome<E> emit(envelope<E>&& env, context& ctx = host_context()) {
+    static_assert(!event_traits<E>::is_dynamic, "emit(name, json) for dynamic events");
+    detail::topic* t = typed_topic_of<E>(env.name);
+    if (t && t->type() == std::type_index(typeid(E))) {
+      return static_cast<detail::typed_topic<E>&>(*t).get().dispatch(std::move(env), ctx);
+    }
+    return emit_elsewhere(t, std::move(env), ctx);
+  }
+
+ private:
+  /// A typed emit on a name with no chain, a JSON chain, or another type's.
+  template <class E>
+  [[nodiscard]] outcome<E> emit_elsewhere(detail::topic* t, envelope<E> env, context& ctx) {
+    if (!t) return pass_through(std::move(env));
+    if (t->is_dynamic()) {
       if constexpr (detail::json_convertible<E>::value) {
-        if (t.names().empty()) return pass_through(std::move(env));
-        return through_json(t, std::move(env), ctx);
+        if (t->names().empty()) return pass_through(std::move(env));
+        return through_json(*t, std::move(env), ctx);
       }
     }
     outcome<E> out = pass_through(std::move(env));
@@ -241,6 +275,24 @@ class basic_bus {
     return out;
   }
 
+  /// The topic of `name` for typed event E: names never leave a bus, so the
+  /// entry found for E's own name is cached in a slot per type (no hashing).
+  template <class E>
+  [[nodiscard]] detail::topic* typed_topic_of(std::string_view name) const {
+    if (name != event_traits<E>::name) return value_of(topics_.find(name));
+    const std::size_t slot = detail::event_slot<E>();
+    if (slot < typed_cache_.size()) {
+      if (const auto* n = typed_cache_[slot].load(std::memory_order_acquire)) return value_of(n);
+    }
+    const auto* n = topics_.find(name);
+    if (n && slot < typed_cache_.size()) typed_cache_[slot].store(n, std::memory_order_release);
+    return value_of(n);
+  }
+  [[nodiscard]] static detail::topic* value_of(const typename detail::name_table<detail::topic>::node* n) noexcept {
+    return n ? n->value.load(std::memory_order_acquire) : nullptr;
+  }
+
+ public:
   // ---- dynamic (JSON) events -----------------------------------------------------
 
   /// Adds a JSON hook for event `name` (typed or dynamic).
@@ -256,65 +308,58 @@ class basic_bus {
   }
 
   [[nodiscard]] outcome<dyn_event> emit(envelope<dyn_event> env, context& ctx = host_context()) {
-    auto map = topics_.acquire();
-    auto it = map->find(env.name);
-    if (it == map->end()) {
+    detail::topic* t = value_of(topics_.find(env.name));
+    if (!t) {
       outcome<dyn_event> out;
       out.data = std::move(env.data);
       return out;
     }
-    return it->second->emit_json(std::move(env), ctx);
+    return t->emit_json(std::move(env), ctx);
   }
 
   // ---- management ---------------------------------------------------------------
 
   /// Removes hook `hook` of event `event`; false if there is none.
   bool off(std::string_view event, std::string_view hook) {
-    auto map = topics_.acquire();
-    auto it = map->find(event);
-    return it != map->end() && it->second->remove(hook);
+    detail::topic* t = value_of(topics_.find(event));
+    return t && t->remove(hook);
   }
 
   /// Replaces JSON hook `old_hook` of event `event` in one step (see
   /// chain::replace_json): each dispatch runs the old hook or the new one.
   result<void> replace(std::string_view event, std::string_view old_hook, hook_options opts, json_hook fn) {
-    auto map = topics_.acquire();
-    auto it = map->find(event);
-    if (it == map->end()) {
+    detail::topic* t = value_of(topics_.find(event));
+    if (!t) {
       return fail(error{errc::not_found, "no chain for event \"" + std::string(event) + "\" to replace a hook in",
                         opts.plugin, opts.name, {}});
     }
-    return named_event(it->second->replace_json(old_hook, std::move(opts), std::move(fn)), *it->second, event);
+    return named_event(t->replace_json(old_hook, std::move(opts), std::move(fn)), *t, event);
   }
 
   /// Removes every hook a plugin owns, on every event; returns how many.
   std::size_t remove_plugin(std::string_view plugin) {
-    auto map = topics_.acquire();
     std::size_t n = 0;
-    for (const auto& [name, t] : *map) n += t->remove_plugin(plugin);
+    for (const auto& [name, t] : sorted_topics()) n += t->remove_plugin(plugin);
     return n;
   }
 
   /// Event names with a chain.
   [[nodiscard]] std::vector<std::string> events() const {
-    auto map = topics_.acquire();
     std::vector<std::string> out;
-    for (const auto& kv : *map) out.push_back(kv.first);
+    for (const auto& kv : sorted_topics()) out.push_back(kv.first);
     return out;
   }
 
   /// Hook names of one event, in run order.
   [[nodiscard]] std::vector<std::string> hooks(std::string_view event) const {
-    auto map = topics_.acquire();
-    auto it = map->find(event);
-    return it == map->end() ? std::vector<std::string>{} : it->second->names();
+    detail::topic* t = value_of(topics_.find(event));
+    return t ? t->names() : std::vector<std::string>{};
   }
 
   /// Every hook's figures, with its event name.
   [[nodiscard]] std::vector<hook_stats> stats() const {
-    auto map = topics_.acquire();
     std::vector<hook_stats> out;
-    for (const auto& [name, t] : *map) {
+    for (const auto& [name, t] : sorted_topics()) {
       for (auto s : t->stats()) {
         s.event = name;
         out.push_back(std::move(s));
@@ -324,7 +369,18 @@ class basic_bus {
   }
 
  private:
-  using topic_map = std::map<std::string, std::shared_ptr<detail::topic>, std::less<>>;
+  /// Every (name, topic) in name order; a copy, so no lock is held while the
+  /// topics are used.
+  [[nodiscard]] std::vector<std::pair<std::string, detail::topic*>> sorted_topics() const {
+    std::vector<std::pair<std::string, detail::topic*>> out;
+    {
+      std::lock_guard<std::mutex> lock(writers_);
+      out.reserve(topics_.nodes().size());
+      for (const auto& n : topics_.nodes()) out.emplace_back(n->name, n->value.load(std::memory_order_acquire));
+    }
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    return out;
+  }
 
   /// A dynamic chain's errors do not know the event's name (a typed one's do).
   static result<void> named_event(result<void> r, const detail::topic& t, std::string_view event) {
@@ -347,46 +403,30 @@ class basic_bus {
 
   /// Finds or creates the topic for `name`. A typed registration on a name
   /// that so far had only JSON hooks takes those hooks into the typed chain.
+  /// Topics live as long as the bus (a replaced one too: dispatches may be in it).
   template <class Make>
-  result<std::shared_ptr<detail::topic>> topic_for(const std::string& name, std::type_index want, Make&& make) {
-    {
-      auto map = topics_.acquire();
-      auto it = map->find(name);
-      if (it != map->end()) {
-        const bool promote = want != std::type_index(typeid(dyn_event)) && it->second->is_dynamic();
-        if (!promote) return it->second;
-      }
+  result<detail::topic*> topic_for(const std::string& name, std::type_index want, Make&& make) {
+    auto promotes = [&](const detail::topic& t) { return want != std::type_index(typeid(dyn_event)) && t.is_dynamic(); };
+    if (detail::topic* t = value_of(topics_.find(name)); t && !promotes(*t)) return t;
+    std::lock_guard<std::mutex> lock(writers_);
+    auto* found = topics_.find_for_writer(name);
+    if (!found) {
+      std::shared_ptr<detail::topic> fresh = make();
+      detail::topic* raw = fresh.get();
+      topics_.insert(name, std::move(fresh));
+      return raw;
     }
-    std::shared_ptr<detail::topic> chosen;
-    std::optional<error> failure;
-    topics_.update([&](const topic_map& cur) {
-      topic_map next = cur;
-      auto it = next.find(name);
-      if (it == next.end()) {
-        chosen = make();
-        next.emplace(name, chosen);
-        return next;
-      }
-      const bool promote = want != std::type_index(typeid(dyn_event)) && it->second->is_dynamic();
-      if (!promote) {
-        chosen = it->second;
-        return next;
-      }
-      // Promote: move the JSON hooks into the new typed chain.
-      auto& old = static_cast<detail::typed_topic<dyn_event>&>(*it->second).get();
-      chosen = make();
-      for (auto& [opts, fn] : old.exported_hooks()) {
-        if (auto r = chosen->add_json(opts, fn); !r) {
-          failure = std::move(r.error());
-          chosen = it->second;
-          return next;
-        }
-      }
-      it->second = chosen;
-      return next;
-    });
-    if (failure) return fail(std::move(*failure));
-    return chosen;
+    detail::topic* cur = found->value.load(std::memory_order_acquire);
+    if (!promotes(*cur)) return cur;
+    // Promote: move the JSON hooks into the new typed chain.
+    auto& old = static_cast<detail::typed_topic<dyn_event>&>(*cur).get();
+    std::shared_ptr<detail::topic> chosen = make();
+    for (auto& [opts, fn] : old.exported_hooks()) {
+      if (auto r = chosen->add_json(opts, fn); !r) return fail(std::move(r.error()));
+    }
+    detail::topic* raw = chosen.get();
+    topics_.replace(*found, std::move(chosen));
+    return raw;
   }
 
   template <class E>
@@ -425,7 +465,9 @@ class basic_bus {
 
   tracing trace_;
   predicate_registry predicates_;
-  mutable detail::published<topic_map> topics_;
+  detail::name_table<detail::topic> topics_;  // lock-free lookup; edits under writers_
+  mutable std::mutex writers_;                 // registration only: dispatch never takes it
+  mutable std::array<std::atomic<const typename detail::name_table<detail::topic>::node*>, 32> typed_cache_{};
 };
 
 }  // namespace aura

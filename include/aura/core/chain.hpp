@@ -8,6 +8,7 @@
 #include <exception>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,6 +27,9 @@
 #include "aura/core/event.hpp"
 #include "aura/core/hints.hpp"
 #include "aura/core/hook.hpp"
+#include "aura/core/hook_call.hpp"
+#include "aura/core/hook_list.hpp"
+#include "aura/core/hook_placement.hpp"
 #include "aura/core/outcome.hpp"
 #include "aura/core/patch.hpp"
 #include "aura/core/snapshot.hpp"
@@ -49,163 +53,20 @@ using json_hook = std::function<result<decision<dynamic_event>>(const envelope<d
 template <class E>
 using payload_check = std::function<std::optional<error>(const payload_t<E>&)>;
 
-namespace detail {
+/// How a chain folds one hook's effects into the accumulated ones. Empty: the
+/// effects type's own rule (fold_effects). Dynamic events get theirs from the
+/// catalog that declares them (bus::declare), so a JSON chain folds by the
+/// same documented rules as a typed one without the core knowing the catalog.
+template <class E>
+using effects_fold = std::function<void(effects_t<E>&, const effects_t<E>&)>;
 
-/// Whether a type converts to and from nlohmann::json (needed for JSON hooks).
-template <class T, class = void>
-struct json_convertible : std::false_type {};
-template <class T>
-struct json_convertible<T, std::void_t<decltype(nlohmann::json(std::declval<const T&>())),
-                                       decltype(std::declval<const nlohmann::json&>().template get<T>())>>
-    : std::true_type {};
-
-/// Calls a native hook with whichever of (payload), (envelope), (payload, ctx),
-/// (envelope, ctx) it accepts; returns its answer as it is.
-template <class E, class F>
-decltype(auto) call_hook(F& fn, const envelope<E>& env, context& ctx) {
-  using payload = payload_t<E>;
-  if constexpr (std::is_invocable_v<F&, const envelope<E>&, context&>) {
-    return fn(env, ctx);
-  } else if constexpr (std::is_invocable_v<F&, const payload&, context&>) {
-    return fn(env.data, ctx);
-  } else if constexpr (std::is_invocable_v<F&, const envelope<E>&>) {
-    return fn(env);
-  } else {
-    static_assert(std::is_invocable_v<F&, const payload&>,
-                  "a hook takes (const E&), (const aura::envelope<E>&), or either plus aura::context&");
-    return fn(env.data);
-  }
-}
-
-/// Whether a hook answers result<decision<E>> (may fail) rather than a decision.
-template <class E, class R>
-inline constexpr bool answers_result = std::is_same_v<std::decay_t<R>, result<decision<E>>>;
-
-template <class E, class R>
-inline constexpr void check_answer() {
-  static_assert(answers_result<E, R> || std::is_convertible_v<R, decision<E>>,
-                "a hook returns aura::allow(), aura::deny(...), aura::mutate(...), "
-                "aura::decision<E> or aura::result<aura::decision<E>>");
-}
-
-/// Calls a native hook (see call_hook) and lifts its answer into result<decision<E>>.
-template <class E, class F>
-[[nodiscard]] result<decision<E>> call_native(F& fn, const envelope<E>& env, context& ctx) {
-  decltype(auto) answer = call_hook<E>(fn, env, ctx);
-  using R = decltype(answer);
-  check_answer<E, R>();
-  if constexpr (answers_result<E, R>) {
-    return std::forward<R>(answer);
-  } else {
-    return decision<E>(std::forward<R>(answer));
-  }
-}
-
-/// The error a hook's exception becomes (`ex` null: not a std::exception).
-template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
-[[nodiscard]] error thrown_error(const std::exception* ex) {
-  if (ex) return error{errc::hook_failed, std::string("hook threw: ") + ex->what(), {}, {}, {}};
-  return error{errc::hook_failed, "hook threw a non-standard exception", {}, {}, {}};
-}
-
-/// Parses a hook's `when` gate once, at registration; a missing name or a bad
-/// expression is an error naming the hook. Shared by every hook runner.
-template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
-[[nodiscard]] result<std::optional<condition>> parse_gate(const hook_options& opts, const predicate_registry* registry) {
-  if (opts.name.empty()) return fail(errc::invalid_argument, "a hook needs a name");
-  if (opts.when.empty()) return std::optional<condition>{};
-  auto parsed = condition::parse(opts.when, registry);
-  if (!parsed) {
-    error e = std::move(parsed.error());
-    e.hook = opts.name;
-    e.plugin = opts.plugin;
-    return fail(std::move(e));
-  }
-  return std::optional<condition>(std::move(*parsed));
-}
-
-/// Run order of two hooks: (priority, name).
-[[nodiscard]] inline bool runs_before(const hook_options& a, const hook_options& b) noexcept {
-  return a.priority != b.priority ? a.priority < b.priority : a.name < b.name;
-}
-
-/// How placing a hook in a run-ordered list went.
-enum class placement : std::uint8_t { placed, duplicate, missing };
-
-/// Puts `e` into `hooks` in run order, all or nothing; with `replacing`, that
-/// hook leaves in the same step, and `carry(old, e)` may keep its state.
-/// Shared by every hook list (chains, the agent pipelines); `Entry` has `opts`.
-template <class Entry, class Carry, class Order>
-[[nodiscard]] placement place_hook(std::vector<Entry>& hooks, Entry e, std::string_view replacing, Carry&& carry,
-                                   Order&& before) {
-  auto named = [&](std::string_view name) {
-    return std::find_if(hooks.begin(), hooks.end(), [&](const Entry& h) { return h.opts.name == name; });
-  };
-  auto old = replacing.empty() ? hooks.end() : named(replacing);
-  if (!replacing.empty() && old == hooks.end()) return placement::missing;
-  auto same = named(e.opts.name);
-  if (same != hooks.end() && same != old) return placement::duplicate;
-  if (old != hooks.end()) {
-    carry(*old, e);
-    hooks.erase(old);
-  }
-  auto pos = std::upper_bound(hooks.begin(), hooks.end(), e,
-                              [&](const Entry& a, const Entry& b) { return before(a.opts, b.opts); });
-  hooks.insert(pos, std::move(e));
-  return placement::placed;
-}
-
-/// place_hook in the usual (priority, name) run order.
-template <class Entry, class Carry>
-[[nodiscard]] placement place_hook(std::vector<Entry>& hooks, Entry e, std::string_view replacing, Carry&& carry) {
-  return place_hook(hooks, std::move(e), replacing, std::forward<Carry>(carry), runs_before);
-}
-
-/// A hook's failure under its policy: names the hook in `e`, and returns the
-/// reason to stop with when the hook fails closed (nullopt: fail_open, go on).
-[[nodiscard]] inline std::optional<std::string> failure_verdict(const hook_options& h, error& e) {
-  e.hook = h.name;
-  if (e.plugin.empty()) e.plugin = h.plugin;
-  if (h.on_error != failure_policy::fail_closed) return std::nullopt;
-  return "hook \"" + h.name + "\" failed: " + e.message;
-}
-
-/// Removes the hook named `name`; false if there is none.
-template <class Entry>
-bool remove_hook(std::vector<Entry>& hooks, std::string_view name) {
-  auto it = std::find_if(hooks.begin(), hooks.end(), [&](const Entry& e) { return e.opts.name == name; });
-  if (it == hooks.end()) return false;
-  hooks.erase(it);
-  return true;
-}
-
-/// Removes every hook `plugin` owns; returns how many.
-template <class Entry>
-std::size_t remove_plugin_hooks(std::vector<Entry>& hooks, std::string_view plugin) {
-  auto keep = std::remove_if(hooks.begin(), hooks.end(), [&](const Entry& e) { return e.opts.plugin == plugin; });
-  const auto n = static_cast<std::size_t>(hooks.end() - keep);
-  hooks.erase(keep, hooks.end());
-  return n;
-}
-
-/// The error for a placement that failed; `where` is "the chain for \"e\"" or the like.
-[[nodiscard]] inline error placement_error(placement p, const hook_options& opts, std::string_view replacing,
-                                           const std::string& where) {
-  if (p == placement::missing) {
-    return error{errc::not_found, "no hook named \"" + std::string(replacing) + "\" to replace in " + where,
-                 opts.plugin, opts.name, {}};
-  }
-  return error{errc::already_exists, "a hook named \"" + opts.name + "\" is already in " + where, opts.plugin,
-               opts.name, {}};
-}
-
-}  // namespace detail
 
 /// Hooks for event type `E` (or aura::dynamic_event), ordered by (priority, name).
 ///
 /// Adding and removing hooks may happen while other threads dispatch: each
-/// dispatch reads an immutable snapshot without a lock, so it finishes on the
-/// hooks it started with.
+/// dispatch reads an immutable snapshot, so it finishes on the hooks it
+/// started with. Hook edits are published by the next reader (the first
+/// dispatch after an edit takes the edit lock once; the others take none).
 template <class E>
 class chain {
   using traits = event_traits<E>;
@@ -214,12 +75,12 @@ class chain {
   using event_type = E;
   using payload_type = payload_t<E>;
 
-  explicit chain(tracing trace = tracing::timings) : state_(snapshot{}) {
-    state_.update([&](const snapshot& s) {
-      snapshot n = s;
+  /// `trace`: what each dispatch records (see aura::tracing; the default
+  /// costs next to nothing and builds no trail).
+  explicit chain(tracing trace = tracing::sampled) : state_(snapshot{}) {
+    edit([&](snapshot& n) {
       n.trace = trace;
       n.flags = traits::flags;
-      return n;
     });
   }
 
@@ -249,43 +110,62 @@ class chain {
 
   /// Removes a hook by name; false if there is none.
   bool remove(std::string_view name) {
-    bool found = false;
-    edit([&](snapshot& n) { found = detail::remove_hook(n.hooks, name); });
-    return found;
+    std::lock_guard<std::mutex> lock(edits_);
+    const auto* found = index_.find(name);
+    if (!found) return false;
+    const std::shared_ptr<const entry> victim = *found;  // the index's copy goes in unindex()
+    unindex(draft_, *victim);
+    mark_dirty();
+    return true;
   }
 
-  /// Removes every hook a plugin owns; returns how many.
+  /// Removes every hook a plugin owns; returns how many (one new version).
   std::size_t remove_plugin(std::string_view plugin) {
-    std::size_t count = 0;
-    edit([&](snapshot& n) { count = detail::remove_plugin_hooks(n.hooks, plugin); });
-    return count;
+    std::lock_guard<std::mutex> lock(edits_);
+    const auto names = index_.owned_by(plugin);
+    if (names.empty()) return 0;
+    for (const auto& name : names) {
+      const std::shared_ptr<const entry> victim = *index_.find(name);
+      unindex(draft_, *victim);
+    }
+    mark_dirty();
+    return names.size();
   }
 
   /// The JSON hooks with their registrations (a dynamic chain's are all JSON
   /// hooks); the bus uses it to move them into a typed chain.
   [[nodiscard]] std::vector<std::pair<hook_options, json_hook>> exported_hooks() const {
-    auto snap = state_.acquire();
+    auto snap = current();
     std::vector<std::pair<hook_options, json_hook>> out;
-    for (const auto& h : snap->hooks) {
+    snap->hooks.for_each([&](const entry& h) {
       if (h.json) out.emplace_back(h.opts, h.json);
-    }
+    });
     return out;
   }
 
-  [[nodiscard]] std::size_t size() const { return state_.acquire()->hooks.size(); }
+  [[nodiscard]] std::size_t size() const { return current()->hooks.size(); }
   [[nodiscard]] bool empty() const { return size() == 0; }
 
   /// Hook names in run order.
   [[nodiscard]] std::vector<std::string> names() const {
-    auto snap = state_.acquire();
+    auto snap = current();
     std::vector<std::string> out;
-    for (const auto& h : snap->hooks) out.push_back(h.opts.name);
+    out.reserve(snap->hooks.size());
+    snap->hooks.for_each([&](const entry& h) { out.push_back(h.opts.name); });
     return out;
   }
 
   void set_tracing(tracing t) { edit([&](snapshot& s) { s.trace = t; }); }
   /// A check run after every mutation (see payload_check).
-  void set_payload_check(payload_check<E> check) { edit([&](snapshot& s) { s.check = std::move(check); }); }
+  void set_payload_check(payload_check<E> check) {
+    auto shared = check ? std::make_shared<const payload_check<E>>(std::move(check)) : nullptr;
+    edit([&](snapshot& s) { s.check = std::move(shared); });
+  }
+  /// The rule folding hooks' effects (see effects_fold); empty restores the default.
+  void set_effects_fold(effects_fold<E> fold) {
+    auto shared = fold ? std::make_shared<const effects_fold<E>>(std::move(fold)) : nullptr;
+    edit([&](snapshot& s) { s.fold = std::move(shared); });
+  }
   /// The predicates `when` conditions may use; must outlive the chain.
   void set_predicates(const predicate_registry* registry) { predicates_.store(registry); }
   /// Flags of a dynamic event, from the runtime catalog.
@@ -293,7 +173,7 @@ class chain {
     static_assert(traits::is_dynamic, "a typed event's flags are compile-time traits");
     edit([&](snapshot& s) { s.flags = flags; });
   }
-  [[nodiscard]] event_flags flags() const { return state_.acquire()->flags; }
+  [[nodiscard]] event_flags flags() const { return current()->flags; }
 
   /// Runs the hooks on `env` in order with the host's default context.
   [[nodiscard]] outcome<E> dispatch(envelope<E> env) const { return dispatch(std::move(env), host_context()); }
@@ -301,30 +181,40 @@ class chain {
   /// Runs the hooks on a caller-owned envelope: it is copied only if a hook
   /// mutates it (an allow-only chain copies just the payload into the outcome).
   [[nodiscard]] outcome<E> dispatch(const envelope<E>& env, context& ctx) const {
-    auto snap = state_.acquire();
-    return run(*snap, env, nullptr, ctx);
+    auto snap = current();
+    return run(*snap, env, nullptr, ctx, snap->trace);
   }
 
   /// Runs the hooks on `env` in order. Never throws for a hook's failure.
+  /// A mutation edits the envelope in place (it is the dispatch's own).
   [[nodiscard]] outcome<E> dispatch(envelope<E>&& env, context& ctx) const {
-    auto snap = state_.acquire();
-    return run(*snap, env, &env, ctx);
+    auto snap = current();
+    return run(*snap, env, &env, ctx, snap->trace);
+  }
+
+  /// The same, recording at `level` for this call only (e.g. tracing::decisions
+  /// for one dispatch's trail on a chain that records none by default).
+  [[nodiscard]] outcome<E> dispatch(const envelope<E>& env, context& ctx, tracing level) const {
+    auto snap = current();
+    return run(*snap, env, nullptr, ctx, level);
+  }
+  [[nodiscard]] outcome<E> dispatch(envelope<E>&& env, context& ctx, tracing level) const {
+    auto snap = current();
+    return run(*snap, env, &env, ctx, level);
   }
 
   /// Every hook's counters and latency percentiles.
   [[nodiscard]] std::vector<hook_stats> stats() const {
-    auto snap = state_.acquire();
+    auto snap = current();
     std::vector<hook_stats> out;
-    for (const auto& h : snap->hooks) {
+    snap->hooks.for_each([&](const entry& h) {
       hook_stats s = hook_stats::of(h.rt->counters);
       s.hook = h.opts.name;
       s.plugin = h.opts.plugin;
       out.push_back(std::move(s));
-    }
+    });
     return out;
   }
-
-
 
  private:
   struct runtime {
@@ -378,39 +268,53 @@ class chain {
     const entry* cold;
     bool gated;
     bool once;
-  };
-  struct snapshot {
-    std::vector<entry> hooks;
-    std::vector<hot> order;  // rebuilt after every edit
-    bool ungated = true;     // no hook has a `when` gate or `once`: the fast path may run
-    tracing trace = tracing::timings;
-    event_flags flags = event_flags::none;
-    payload_check<E> check;
-
-    snapshot() = default;
-    snapshot(const snapshot& o) : hooks(o.hooks), trace(o.trace), flags(o.flags), check(o.check) { reindex(); }
-    snapshot(snapshot&& o) noexcept = default;  // vectors keep their buffers: `order` stays valid
-    snapshot& operator=(const snapshot&) = delete;
-    snapshot& operator=(snapshot&&) = delete;
-    void reindex() {
-      order.clear();
-      order.reserve(hooks.size());
-      ungated = true;
-      for (const entry& e : hooks) {
-        order.push_back(hot{e.call, e.target.get(), &e, e.gate.has_value(), e.opts.once});
-        if (e.gate || e.opts.once) ungated = false;
-      }
+    [[nodiscard]] static hot of(const entry& e) noexcept {
+      return hot{e.call, e.target.get(), &e, e.gate.has_value(), e.opts.once};
     }
   };
+  /// One version of the chain; hooks are shared with the versions before and
+  /// after it (see detail::hook_list), so an edit costs O(N/64 + 64).
+  struct snapshot {
+    detail::hook_list<entry, hot> hooks;
+    std::size_t gated = 0;  // hooks with a `when` gate or `once`: none lets the fast path run
+    tracing trace = tracing::sampled;
+    event_flags flags = event_flags::none;
+    std::shared_ptr<const payload_check<E>> check;
+    std::shared_ptr<const effects_fold<E>> fold;
+  };
 
+  /// Edits the settings of the draft and publishes it at once (with any
+  /// hook edits still pending).
   template <class Edit>
   void edit(Edit&& fn) {
-    state_.update([&](const snapshot& s) {
-      snapshot n = s;
-      fn(n);
-      n.reindex();
-      return n;
-    });
+    std::lock_guard<std::mutex> lock(edits_);
+    fn(draft_);
+    publish_locked();
+  }
+
+  // Hook edits change the writers' draft in place (only the chunk they touch
+  // is copied, and only if a published version shares it) and mark it dirty;
+  // the next reader (a dispatch, size(), names(), stats()) publishes it. So
+  // 10,000 adds in a row publish one version, not 10,000, while every edit is
+  // still seen by every dispatch that starts after it returned.
+  void mark_dirty() noexcept { dirty_.store(true, std::memory_order_release); }
+  void publish_locked() const {
+    state_.store(snapshot(draft_));
+    dirty_.store(false, std::memory_order_release);
+  }
+  /// The current version, publishing pending hook edits first.
+  [[nodiscard]] auto current() const {
+    if (dirty_.load(std::memory_order_acquire)) {
+      std::lock_guard<std::mutex> lock(edits_);
+      if (dirty_.load(std::memory_order_relaxed)) publish_locked();
+    }
+    return state_.acquire();
+  }
+
+  /// Takes `e` out of version `n` and of the index (edits_ held).
+  void unindex(snapshot& n, const entry& e) {
+    if (n.hooks.erase(e) && (e.gate || e.opts.once)) --n.gated;
+    index_.drop(e);
   }
 
   /// "the chain for \"E\"" for a typed chain; a dynamic chain does not know
@@ -438,23 +342,33 @@ class chain {
                       std::string_view replacing = {}) {
     auto parsed_gate = detail::parse_gate(opts, predicates_.load());
     if (!parsed_gate) return fail(std::move(parsed_gate.error()));
-    auto outcome_of = detail::placement::placed;
-    edit([&](snapshot& n) {  // place_hook changes nothing when it fails
-      entry e{opts, std::move(*parsed_gate), call, std::move(target), std::move(json), std::make_shared<runtime>()};
-      outcome_of = detail::place_hook(n.hooks, std::move(e), replacing, [](const entry& old, entry& fresh) {
-        if (old.opts.name == fresh.opts.name) fresh.rt = old.rt;  // re-registered: keep its stats and `once`
-      });
-    });
-    if (outcome_of != detail::placement::placed) {
-      return fail(detail::placement_error(outcome_of, opts, replacing, chain_label()));
+    std::lock_guard<std::mutex> lock(edits_);
+    std::shared_ptr<const entry> old;
+    if (!replacing.empty()) {
+      const auto* found = index_.find(replacing);
+      if (!found) return fail(detail::placement_error(detail::placement::missing, opts, replacing, chain_label()));
+      old = *found;
     }
+    if (const auto* same = index_.find(opts.name); same && *same != old) {
+      return fail(detail::placement_error(detail::placement::duplicate, opts, replacing, chain_label()));
+    }
+    auto e = std::make_shared<entry>(
+        entry{std::move(opts), std::move(*parsed_gate), call, std::move(target), std::move(json), nullptr});
+    // Re-registered under its own name: it keeps its stats and `once`.
+    e->rt = old && old->opts.name == e->opts.name ? old->rt : std::make_shared<runtime>();
+    if (old) unindex(draft_, *old);
+    if (e->gate || e->opts.once) ++draft_.gated;
+    index_.add(e);
+    draft_.hooks.insert(std::move(e));
+    mark_dirty();
     return {};
   }
 
   /// The dispatch loop; see DESIGN §3 for the rules it follows.
   /// `owned` is the envelope itself when the caller gave it up (edited in
   /// place), else null and `input` is copied on the first mutation.
-  [[nodiscard]] outcome<E> run(const snapshot& s, const envelope<E>& input, envelope<E>* owned, context& ctx) const {
+  [[nodiscard]] outcome<E> run(const snapshot& s, const envelope<E>& input, envelope<E>* owned, context& ctx,
+                               tracing level) const {
     outcome<E> out;
     std::optional<envelope<E>> copy;
     const envelope<E>* current = owned ? owned : &input;
@@ -464,14 +378,24 @@ class chain {
       current = &*copy;
       return *copy;
     };
-    const bool trace = s.trace != tracing::off;
-    const bool timed = s.trace == tracing::timings;
-    if (trace) out.trail.reserve(s.hooks.size());
+    // What this dispatch records (aura::tracing): `trail` the per-hook trail;
+    // `counted` calls, skips and wire bytes, each weighing `weight` calls;
+    // `timed` durations. Denies, mutations and errors are counted at every
+    // level but off: they leave the fast path anyway.
+    const bool trail = level == tracing::decisions || level == tracing::timings;
+    const bool sample = level == tracing::sampled && detail::take_sample();
+    const bool counted = trail || sample;
+    const bool timed = level == tracing::timings || sample;
+    const bool tallied = level != tracing::off;
+    const std::uint64_t weight = sample ? tracing_sample_period : 1;
+    if (trail) out.trail.reserve(s.hooks.size());
     bool mutated = false;
-    std::optional<envelope<dynamic_event>> json_view;  // typed events: made on first JSON hook
+    detail::lazy_view json_view;  // typed events: made on first JSON hook
 
     // What one hook's answer does to the outcome; true stops the chain.
-    std::optional<error> failure;  // set by a hook call that failed
+    // Set by a hook call that failed and emptied by settle() before the next
+    // call; per thread, so the fast path does not build an error on its stack.
+    std::optional<error>& failure = detail::hook_failure;
     auto settle = [&](const entry& h, decision<E>& d, std::chrono::nanoseconds took) {
       step_result step;
       bool stop = false;
@@ -500,50 +424,57 @@ class chain {
             mutated = true;
           }
         }
-        if (!step.failed && d.has_effects()) fold_effects(out.effects, *std::as_const(d).effects());
+        if (!step.failed && d.has_effects()) {
+          if (s.fold)
+            (*s.fold)(out.effects, *std::as_const(d).effects());
+          else
+            fold_effects(out.effects, *std::as_const(d).effects());
+        }
       }
-      if (trace) {
+      if (tallied) {
         auto& c = h.rt->counters;
-        c.calls.fetch_add(1, std::memory_order_relaxed);
         if (step.failed) c.errors.fetch_add(1, std::memory_order_relaxed);
         if (step.kind == decision_kind::deny) c.denies.fetch_add(1, std::memory_order_relaxed);
         if (step.kind == decision_kind::mutate) c.mutations.fetch_add(1, std::memory_order_relaxed);
-        if (timed) c.latency.record(static_cast<std::uint64_t>(took.count()));
-        if (const auto bytes = detail::current_call_bytes; bytes.in | bytes.out) {
-          c.bytes_in.fetch_add(bytes.in, std::memory_order_relaxed);
-          c.bytes_out.fetch_add(bytes.out, std::memory_order_relaxed);
-        }
-        out.trail.push_back(trail_entry{h.opts.name, h.opts.plugin, step.kind, step.failed, took});
       }
+      record(h, took, counted, timed, weight);
+      if (trail) out.trail.push_back(trail_entry{h.opts.name, h.opts.plugin, step.kind, step.failed, took});
       return stop;
     };
 
-    if (!trace && s.ungated) {
-      // The fast path (no trail, no counters, no gates, no `once`): a hook
-      // answering a bare allow costs its call and one test.
-      for (const hot& fast : s.order) {
-        const detail::raw_decision raw = invoke(fast, *current, ctx, json_view, failure);
-        if (AURA_LIKELY(raw.is_bare_allow())) continue;
-        decision<E> d = decision<E>::adopt_raw(raw);
-        if (settle(*fast.cold, d, std::chrono::nanoseconds{0})) break;
+    if (!counted && s.gated == 0) {
+      // The fast path (no trail, no per-call counters, no gates, no `once`): a
+      // hook answering a bare allow costs its call and one test.
+      for (const auto& chunk : s.hooks.chunks()) {
+        for (const hot& fast : chunk->hot) {
+          const detail::raw_decision raw = invoke(fast, *current, ctx, json_view, failure);
+          if (AURA_LIKELY(raw.is_bare_allow())) continue;
+          decision<E> d = decision<E>::adopt_raw(raw);
+          if (settle(*fast.cold, d, std::chrono::nanoseconds{0})) goto done;
+        }
       }
     } else {
-      for (const hot& fast : s.order) {
-        const entry& h = *fast.cold;
-        if (fast.gated && !h.gate->evaluate(ctx.facts())) {
-          if (trace) h.rt->counters.skipped.fetch_add(1, std::memory_order_relaxed);
-          continue;
-        }
-        if (fast.once && h.rt->fired.exchange(true, std::memory_order_acq_rel)) continue;
+      for (const auto& chunk : s.hooks.chunks()) {
+        for (const hot& fast : chunk->hot) {
+          const entry& h = *fast.cold;
+          if (fast.gated && !h.gate->evaluate(ctx.facts())) {
+            if (counted) h.rt->counters.skipped.fetch_add(weight, std::memory_order_relaxed);
+            continue;
+          }
+          if (fast.once && h.rt->fired.exchange(true, std::memory_order_acq_rel)) continue;
 
-        const auto start = timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
-        if (trace) detail::current_call_bytes = {};
-        decision<E> d = decision<E>::adopt_raw(invoke(fast, *current, ctx, json_view, failure));
-        std::chrono::nanoseconds took{0};
-        if (timed) took = std::chrono::steady_clock::now() - start;
-        if (settle(h, d, took)) break;
+          const auto start = timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
+          if (counted) detail::current_call_bytes = {};
+          const detail::raw_decision raw = invoke(fast, *current, ctx, json_view, failure);
+          std::chrono::nanoseconds took{0};
+          if (timed) took = std::chrono::steady_clock::now() - start;
+          if (AURA_LIKELY(!counted && raw.is_bare_allow())) continue;
+          decision<E> d = decision<E>::adopt_raw(raw);
+          if (settle(h, d, took)) goto done;
+        }
       }
     }
+  done:
     if (out.verdict != verdict::deny && mutated) out.verdict = verdict::mutate;
     if (owned) {
       out.data = std::move(owned->data);
@@ -555,10 +486,22 @@ class chain {
     return out;
   }
 
+  /// A recorded call's figures: `weight` calls (a sample stands for its period).
+  static void record(const entry& h, std::chrono::nanoseconds took, bool counted, bool timed, std::uint64_t weight) {
+    if (!counted) return;
+    auto& c = h.rt->counters;
+    c.calls.fetch_add(weight, std::memory_order_relaxed);
+    if (timed) c.latency.record(static_cast<std::uint64_t>(took.count()));
+    if (const auto bytes = detail::current_call_bytes; bytes.in | bytes.out) {
+      c.bytes_in.fetch_add(bytes.in * weight, std::memory_order_relaxed);
+      c.bytes_out.fetch_add(bytes.out * weight, std::memory_order_relaxed);
+    }
+  }
+
   /// Calls one hook; a failure (error answer or exception) lands in `failure`
   /// and never escapes.
   [[nodiscard]] detail::raw_decision invoke(const hot& fast, const envelope<E>& env, context& ctx,
-                                            std::optional<envelope<dynamic_event>>& json_view,
+                                            detail::lazy_view& json_view,
                                             std::optional<error>& failure) const {
     if (fast.call) return fast.call(fast.target, env, ctx, failure);
     return invoke_json(*fast.cold, env, ctx, json_view, failure);
@@ -566,7 +509,7 @@ class chain {
 
   /// A JSON hook on a typed chain: called through the event's JSON view.
   [[nodiscard]] detail::raw_decision invoke_json(const entry& h, const envelope<E>& env, context& ctx,
-                                                 std::optional<envelope<dynamic_event>>& json_view,
+                                                 detail::lazy_view& json_view,
                                                  std::optional<error>& failure) const {
     try {
       if constexpr (!traits::is_dynamic && detail::json_convertible<payload_type>::value) {
@@ -603,10 +546,19 @@ class chain {
 
   /// Applies a mutation to the working copy; an error leaves it untouched.
   [[nodiscard]] std::optional<error> apply_mutation(const snapshot& s, decision<E>& d, envelope<E>& env,
-                                                    std::optional<envelope<dynamic_event>>& json_view) const {
+                                                    detail::lazy_view& json_view) const {
     if constexpr (!traits::is_dynamic && !detail::json_convertible<payload_type>::value) {
       (void)json_view;
     } else if (d.has_json_patch()) {
+      if constexpr (traits::is_dynamic) {
+        // `env` is the dispatch's own (the caller's moved-in envelope, or the
+        // copy writable() made): a merge patch cannot fail, so with no check
+        // to pass it is applied in place, touching only the members it names.
+        if (d.json_patch_format() == patch_format::merge && !s.check) {
+          env.data.merge_patch(d.json_patch());
+          return std::nullopt;
+        }
+      }
       const nlohmann::json& base = [&]() -> const nlohmann::json& {
         if constexpr (traits::is_dynamic) {
           return env.data;
@@ -619,7 +571,7 @@ class chain {
       if (!patched) return std::move(patched.error());
       if constexpr (traits::is_dynamic) {
         if (s.check) {
-          if (auto bad = s.check(*patched)) return bad;
+          if (auto bad = (*s.check)(*patched)) return bad;
         }
         env.data = std::move(*patched);
       } else {
@@ -631,7 +583,7 @@ class chain {
                        {}, {}, {}};
         }
         if (s.check) {
-          if (auto bad = s.check(next)) return bad;
+          if (auto bad = (*s.check)(next)) return bad;
         }
         env.data = std::move(next);
         json_view->data = std::move(*patched);
@@ -642,7 +594,7 @@ class chain {
       if (s.check) {
         payload_type next = env.data;
         d.apply_to(next);
-        if (auto bad = s.check(next)) return bad;
+        if (auto bad = (*s.check)(next)) return bad;
         env.data = std::move(next);
       } else {
         d.apply_to(env.data);
@@ -680,6 +632,11 @@ class chain {
   }
 
   mutable detail::published<snapshot> state_;
+  // Writers only; a dispatch takes it once after hook edits, to publish them.
+  mutable std::mutex edits_;
+  snapshot draft_;                         // under edits_: the next version
+  mutable std::atomic<bool> dirty_{false};  // draft_ has hook edits not yet published
+  detail::hook_names<entry> index_;        // under edits_
   std::atomic<const predicate_registry*> predicates_{nullptr};
 };
 

@@ -8,12 +8,14 @@
 // naming the character position. Evaluation reads `aura::facts`.
 #pragma once
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cstdlib>
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -52,8 +54,55 @@ class predicate_registry {
     return it == entries_.end() ? nullptr : &it->second;
   }
 
+  /// Declares a fact name conditions may read bare (`name`) or compare
+  /// (`name_gt:N`). Declaring any fact closes the vocabulary: from then on a
+  /// name that is neither a predicate nor a declared fact is a parse error
+  /// with a "did you mean" suggestion, instead of a fact that is never set.
+  template <int = 0>
+  predicate_registry& declare_fact(std::string name) {
+    facts_.insert(std::move(name));
+    return *this;
+  }
+  /// Whether the vocabulary is closed (some fact was declared).
+  [[nodiscard]] bool closed() const noexcept { return !facts_.empty(); }
+  [[nodiscard]] bool has_fact(std::string_view name) const { return facts_.find(name) != facts_.end(); }
+
+  /// The known name closest to `name` (edit distance at most 2, or a third of
+  /// its length), or empty.
+  template <int = 0>
+  [[nodiscard]] std::string suggest(std::string_view name) const {
+    std::string best;
+    std::size_t best_d = std::max<std::size_t>(2, name.size() / 3) + 1;
+    auto consider = [&](const std::string& cand) {
+      const std::size_t d = edit_distance(name, cand);
+      if (d < best_d) best_d = d, best = cand;
+    };
+    for (const auto& e : entries_) consider(e.first);
+    for (const auto& f : facts_) {
+      consider(f);
+      consider(f + "_gt");
+      consider(f + "_lt");
+    }
+    return best;
+  }
+
  private:
+  static std::size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+      std::size_t diag = row[0];
+      row[0] = i;
+      for (std::size_t j = 1; j <= b.size(); ++j) {
+        const std::size_t up = row[j];
+        row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+        diag = up;
+      }
+    }
+    return row[b.size()];
+  }
   std::map<std::string, entry, std::less<>> entries_;
+  std::set<std::string, std::less<>> facts_;
 };
 
 template <int = 0>
@@ -239,7 +288,16 @@ class condition_parser {
     auto ends_with = [&](std::string_view suffix) {
       return name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
     };
+    // A closed vocabulary (the host declared its facts) names only what it knows.
+    auto unknown = [&](const std::string& what) {
+      pos_ = start;
+      std::string msg = "unknown predicate \"" + what + "\"";
+      if (auto hint = reg_->suggest(what); !hint.empty()) msg += " (did you mean \"" + hint + "\"?)";
+      return error_at(msg);
+    };
+    const bool closed = reg_ && reg_->closed() && !syntax_only_;
     if (ends_with("_gt") || ends_with("_lt")) {
+      if (closed && !reg_->has_fact(name.substr(0, name.size() - 3))) return unknown(name);
       n.kind = ends_with("_gt") ? op::fact_gt : op::fact_lt;
       n.name = name.substr(0, name.size() - 3);
       if (!has_arg) {
@@ -252,6 +310,7 @@ class condition_parser {
       }
       return n;
     }
+    if (closed && (has_arg || !reg_->has_fact(name))) return unknown(name);
     if (has_arg && !syntax_only_) {
       pos_ = start;
       return error_at("unknown predicate \"" + name + "\" with an argument");

@@ -85,6 +85,8 @@ using time_point = clock_type::time_point;
 }
 
 /// A process-unique event id: "ev-" + 16 hex digits from a random base and a counter.
+/// Each thread takes its numbers in blocks of 4,096 from the shared counter,
+/// so making an id writes no cache line that other threads write.
 [[nodiscard]] inline std::string make_event_id() {
   static const std::uint64_t base = [] {
     std::uint64_t seed = 0;
@@ -97,10 +99,19 @@ using time_point = clock_type::time_point;
     return seed;
   }();
   static std::atomic<std::uint64_t> counter{0};
-  const std::uint64_t n = base + counter.fetch_add(1, std::memory_order_relaxed);
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "ev-%016llx", static_cast<unsigned long long>(n));
-  return buf;
+  constexpr std::uint64_t block = 4096;
+  thread_local std::uint64_t next = 0, end = 0;
+  if (next == end) {
+    next = counter.fetch_add(block, std::memory_order_relaxed);
+    end = next + block;
+  }
+  std::uint64_t n = base + next++;
+  std::string id(19, '0');
+  id[0] = 'e';
+  id[1] = 'v';
+  id[2] = '-';
+  for (std::size_t i = 18; i >= 3; --i, n >>= 4) id[i] = "0123456789abcdef"[n & 0xf];
+  return id;
 }
 
 /// An event as dispatched: identity, time, origin, free metadata and the payload.

@@ -23,12 +23,18 @@ inline constexpr failure_policy fail_closed = failure_policy::fail_closed;
   return p == failure_policy::fail_open ? "fail_open" : "fail_closed";
 }
 
-/// How much a chain records per dispatch.
+/// How much a chain records per dispatch (docs/concepts.md, "Tracing", gives the cost of each).
 enum class tracing : std::uint8_t {
-  off,        ///< no trail, no stats: the fastest path (no clock reads, no allocation)
-  decisions,  ///< trail of hook and decision kind, call/error counters; no clock reads
-  timings     ///< decisions plus per-hook durations and latency percentiles (default)
+  off,        ///< nothing: no trail, no counters, no clock reads, no allocation
+  decisions,  ///< trail of hook and decision kind, exact counters; no clock reads
+  timings,    ///< decisions plus per-hook durations and latency percentiles
+  sampled     ///< the default: deny/mutate/error counts always; one dispatch in
+              ///< `tracing_sample_period` per thread timed and counted (calls and
+              ///< skips are estimates from those samples); a trail only when asked
 };
+
+/// One dispatch in this many (per thread) is recorded at tracing::sampled.
+inline constexpr std::uint32_t tracing_sample_period = 256;
 
 /// A hook's registration. Hooks run in (priority, name) order: lower first.
 struct hook_options {

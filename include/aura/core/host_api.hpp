@@ -2,7 +2,9 @@
 // logging, time, key-value storage and HTTP. Hosts implement them; the harness mocks them.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <map>
 #include <mutex>
@@ -12,6 +14,7 @@
 
 #include "aura/core/envelope.hpp"
 #include "aura/core/error.hpp"
+#include "aura/core/storage_limits.hpp"
 
 namespace aura {
 
@@ -64,9 +67,42 @@ class storage {
   [[nodiscard]] virtual result<bool> remove(std::string_view key) = 0;
 };
 
-/// Storage in memory, thread-safe; the default and the harness's mock.
+/// The `limit_exceeded` error a storage returns when a write would break a quota.
+[[nodiscard]] inline error storage_quota_error(std::string_view key, const std::string& what) {
+  return error{errc::limit_exceeded, "storing key \"" + std::string(key.substr(0, 64)) + "\" " + what, {}, {}, {}};
+}
+
+/// Checks one write against `limits`: `old_size` is the replaced value's size
+/// (nullopt for a new key), `used_bytes` / `used_keys` the storage's totals.
+[[nodiscard]] inline result<void> check_storage_quota(std::string_view key, std::size_t value_size,
+                                                      std::optional<std::uint64_t> old_size, std::uint64_t used_bytes,
+                                                      std::uint64_t used_keys, const storage_limits& limits) {
+  if (value_size > limits.max_value_bytes) {
+    return fail(storage_quota_error(key, "would hold " + std::to_string(value_size) + " bytes, above the " +
+                                             std::to_string(limits.max_value_bytes) + "-byte value limit"));
+  }
+  if (!old_size && used_keys + 1 > limits.max_keys) {
+    return fail(storage_quota_error(key, "would be key " + std::to_string(used_keys + 1) + ", above the limit of " +
+                                             std::to_string(limits.max_keys) + " keys"));
+  }
+  // Saturating: another storage over the same directory may have replaced the
+  // old value since this one counted (the totals are then an estimate).
+  const std::uint64_t kept = used_bytes - std::min(used_bytes, old_size.value_or(0));
+  const std::uint64_t after = kept + value_size;
+  if (after > limits.max_bytes) {
+    return fail(storage_quota_error(key, "would bring the plugin's storage to " + std::to_string(after) +
+                                             " bytes, above its " + std::to_string(limits.max_bytes) + "-byte quota"));
+  }
+  return {};
+}
+
+/// Storage in memory, thread-safe, under `storage_limits` quotas; the default
+/// and the harness's mock.
 class memory_storage final : public storage {
  public:
+  memory_storage() = default;
+  explicit memory_storage(storage_limits limits) : limits_(limits) {}
+
   [[nodiscard]] result<std::optional<std::string>> get(std::string_view key) override {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = values_.find(key);
@@ -75,13 +111,19 @@ class memory_storage final : public storage {
   }
   [[nodiscard]] result<void> set(std::string_view key, std::string_view value) override {
     std::lock_guard<std::mutex> lock(mutex_);
-    values_[std::string(key)] = std::string(value);
+    auto it = values_.find(key);
+    const auto old = it == values_.end() ? std::nullopt : std::optional<std::uint64_t>(it->second.size());
+    if (auto ok = check_storage_quota(key, value.size(), old, bytes_, values_.size(), limits_); !ok) return ok;
+    bytes_ = bytes_ - old.value_or(0) + value.size();
+    if (it == values_.end()) values_.emplace(std::string(key), std::string(value));
+    else it->second.assign(value.data(), value.size());
     return {};
   }
   [[nodiscard]] result<bool> remove(std::string_view key) override {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = values_.find(key);
     if (it == values_.end()) return false;
+    bytes_ -= it->second.size();
     values_.erase(it);
     return true;
   }
@@ -91,16 +133,24 @@ class memory_storage final : public storage {
   }
 
  private:
+  storage_limits limits_;
   mutable std::mutex mutex_;
   std::map<std::string, std::string, std::less<>> values_;
+  std::uint64_t bytes_ = 0;
 };
+
+/// Redirect hops aura follows at most, whatever a request asks.
+inline constexpr int max_http_redirects = 10;
 
 struct http_request {
   std::string method = "GET";
   std::string url;
   std::map<std::string, std::string> headers;
   std::string body;
-  std::chrono::milliseconds timeout{5000};
+  std::chrono::milliseconds timeout{5000};  ///< for the whole request, redirects included
+  /// Redirects context::http follows (each re-checked against the permissions);
+  /// 0 returns the 3xx itself. Clients never follow redirects on their own.
+  int max_redirects = 5;
 };
 
 struct http_response {
@@ -109,8 +159,10 @@ struct http_response {
   std::string body;
 };
 
-/// The host's HTTP client. aura ships none that touches the network: a host
-/// plugs in its own; the harness provides a mock with a route table.
+/// The host's HTTP client: it sends one request as given and never follows a
+/// redirect (aura::context does, re-checking each hop). aura ships one on
+/// libcurl (aura/net/curl_http_client.hpp, target aura::http); the harness
+/// provides a mock with a route table.
 class http_client {
  public:
   virtual ~http_client() = default;

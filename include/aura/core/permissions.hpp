@@ -8,6 +8,9 @@
 #include <vector>
 
 #include "aura/core/glob.hpp"
+#include "aura/core/network_rule.hpp"
+#include "aura/core/storage_limits.hpp"
+#include "aura/core/url.hpp"
 
 namespace aura {
 
@@ -21,8 +24,11 @@ enum class env_access : std::uint8_t { none, listed, all };
 /// every event and the `log` and `config` host APIs, nothing else (no network,
 /// storage or environment); `unrestricted()` is the host's own.
 struct permissions {
-  std::vector<std::string> network;                ///< host globs: "api.example.com", "*.corp"
+  /// network_rule entries: "api.example.com", "*.corp.example", "host:8443",
+  /// "https://deploygate.acme.com/api" (core/network_rule.hpp)
+  std::vector<std::string> network;
   storage_scope storage = storage_scope::none;
+  storage_request storage_quota;                   ///< what the plugin asks; the host caps it
   std::vector<std::string> read_events{"*"};       ///< event-name globs a plugin may hook
   std::vector<std::string> call_api{"log", "config"};  ///< host API scopes: log, config, storage, http, clock
   env_access env = env_access::none;
@@ -30,7 +36,7 @@ struct permissions {
 
   [[nodiscard]] static permissions unrestricted() {
     permissions p;
-    p.network = {"*"};
+    p.network = {"*:*"};
     p.storage = storage_scope::plugin_private;
     p.call_api = {"*"};
     p.env = env_access::all;
@@ -40,7 +46,15 @@ struct permissions {
   [[nodiscard]] static bool any_match(const std::vector<std::string>& globs, std::string_view name) noexcept {
     return std::any_of(globs.begin(), globs.end(), [&](const std::string& g) { return glob_match(g, name); });
   }
-  [[nodiscard]] bool allows_host(std::string_view host) const noexcept { return any_match(network, host); }
+  /// Whether some `network` entry matches the parsed URL (scheme, host, port,
+  /// path prefix). An entry that does not parse matches nothing; the plugin
+  /// host refuses to load a manifest with one (plugin/sandbox.hpp).
+  [[nodiscard]] bool allows_url(const http_url& url) const {
+    return std::any_of(network.begin(), network.end(), [&](const std::string& entry) {
+      auto rule = parse_network_rule(entry);
+      return rule && rule->matches(url);
+    });
+  }
   [[nodiscard]] bool allows_event(std::string_view event) const noexcept { return any_match(read_events, event); }
   [[nodiscard]] bool allows_api(std::string_view scope) const noexcept { return any_match(call_api, scope); }
   [[nodiscard]] bool allows_env(std::string_view var) const noexcept {
@@ -55,16 +69,5 @@ struct permissions {
     return storage == storage_scope::plugin_private || storage == storage_scope::repo_readwrite;
   }
 };
-
-/// The host part of an http(s) URL: "https://user@api.x.com:8443/p" -> "api.x.com".
-[[nodiscard]] inline std::string_view url_host(std::string_view url) noexcept {
-  auto scheme = url.find("://");
-  if (scheme == std::string_view::npos) return {};
-  url.remove_prefix(scheme + 3);
-  url = url.substr(0, url.find_first_of("/?#"));
-  if (auto at = url.rfind('@'); at != std::string_view::npos) url.remove_prefix(at + 1);
-  if (!url.empty() && url.front() == '[') return url.substr(1, url.find(']') - 1);  // IPv6 literal
-  return url.substr(0, url.find(':'));
-}
 
 }  // namespace aura

@@ -8,6 +8,8 @@
 #include <new>
 #include <string>
 
+#include "aura/core/hook.hpp"
+
 namespace aura {
 
 /// A latency histogram with bounded relative error (HdrHistogram-style
@@ -101,6 +103,16 @@ struct wire_bytes {
   std::uint64_t out = 0;
 };
 inline thread_local wire_bytes current_call_bytes;
+
+/// Dispatches left on this thread until the next recorded one (tracing::sampled).
+/// Starts at 1, so a thread's first dispatch is recorded; a thread's own
+/// counter, so sampling writes no shared cache line.
+inline thread_local std::uint32_t sample_countdown = 1;
+[[nodiscard]] inline bool take_sample() noexcept {
+  if (--sample_countdown != 0) return false;
+  sample_countdown = tracing_sample_period;
+  return true;
+}
 }  // namespace detail
 
 /// Adapters call this when they serialise a hook call: `in` bytes sent to the

@@ -20,6 +20,7 @@
 #include "aura/core/envelope.hpp"
 #include "aura/core/error.hpp"
 #include "aura/core/event.hpp"
+#include "aura/core/json_budget.hpp"
 
 namespace aura::wire {
 
@@ -103,12 +104,22 @@ template <class Json = nlohmann::json>
   return d;
 }
 
-/// Parses and reads a decision from raw bytes (one JSON document).
+/// Parses and reads a decision from raw bytes (one JSON document), within
+/// `budget` (bytes, nodes, depth: errc::limit_exceeded past it).
+template <class Json = nlohmann::json>
+[[nodiscard]] result<decision<dynamic_event>> parse_decision(std::string_view bytes, const json_budget& budget) {
+  auto j = parse_bounded<Json>(bytes, budget);
+  if (!j) {
+    if (j.error().code == errc::limit_exceeded) return fail(std::move(j.error()));
+    return fail(errc::protocol_error, "answer is not JSON: " + quote<Json>(bytes));
+  }
+  return parse_decision<Json>(*j, bytes);
+}
+
+/// parse_decision within the default json_budget.
 template <class Json = nlohmann::json>
 [[nodiscard]] result<decision<dynamic_event>> parse_decision(std::string_view bytes) {
-  Json j = Json::parse(bytes.begin(), bytes.end(), nullptr, false);
-  if (j.is_discarded()) return fail(errc::protocol_error, "answer is not JSON: " + quote<Json>(bytes));
-  return parse_decision<Json>(j, bytes);
+  return parse_decision<Json>(bytes, json_budget{});
 }
 
 /// The wire form of a decision (what a plugin written with aura answers).

@@ -63,6 +63,8 @@ struct host_settings {
   std::vector<std::filesystem::path> plugin_dirs;  ///< relative to the file's directory
   selection select;
   config_layers config;
+  /// `call_api` scopes the host program defines (Naridon Aura's `intents:read`...): host_options::api_scopes.
+  std::vector<std::string> api_scopes;
   std::filesystem::path file;
 };
 
@@ -77,6 +79,7 @@ inline constexpr std::string_view host_settings_schema = R"json({
     "disabled": {"type": "array", "items": {"type": "string"}},
     "enabled": {"type": "array", "items": {"type": "string"}},
     "config": {"type": "object"},
+    "api_scopes": {"type": "array", "items": {"type": "string", "pattern": "^[A-Za-z0-9_.*-]+(:[A-Za-z0-9_.*-]+)*$"}},
     "plugin_config": {"type": "object", "additionalProperties": {"type": "object"}}
   }
 })json";
@@ -107,6 +110,7 @@ inline constexpr std::string_view host_settings_schema = R"json({
   s.select.disabled = j.value("disabled", std::vector<std::string>{});
   s.select.enabled = j.value("enabled", std::vector<std::string>{});
   s.config.global = j.value("config", nlohmann::json::object());
+  s.api_scopes = j.value("api_scopes", std::vector<std::string>{});
   const nlohmann::json per_plugin = j.value("plugin_config", nlohmann::json::object());
   for (auto it = per_plugin.begin(); it != per_plugin.end(); ++it) s.config.per_plugin[it.key()] = *it;
   return s;

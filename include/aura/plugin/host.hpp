@@ -16,6 +16,7 @@
 // dispatch runs it exactly once, under the old registration or the new.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -43,6 +44,7 @@
 #include "aura/plugin/manifest_reader.hpp"
 #include "aura/plugin/runtime.hpp"
 #include "aura/plugin/sandbox.hpp"
+#include "aura/plugin/tools.hpp"
 #include "aura/plugin/version_range.hpp"
 
 namespace aura::plugin {
@@ -51,7 +53,13 @@ namespace aura::plugin {
 struct host_options {
   std::shared_ptr<logger> log = std::make_shared<stderr_logger>();
   std::shared_ptr<clock_source> clock = std::make_shared<system_clock_source>();
-  std::shared_ptr<http_client> http;  ///< none: plugins' HTTP calls get errc::unsupported
+  /// none: plugins' HTTP calls get errc::unsupported. One line gives them
+  /// aura's libcurl client (target aura::http):
+  /// `opts.http = std::make_shared<aura::net::curl_http_client>();`
+  std::shared_ptr<http_client> http;
+  /// The most storage any plugin gets; a manifest's storage_quota may ask for
+  /// less, and asking for more is a load error (core/storage_limits.hpp).
+  storage_limits storage_caps;
   config_layers config;
   /// plugin_private storage lives in data_root/<name>; empty: <plugin dir>/.data
   std::filesystem::path data_root;
@@ -66,7 +74,35 @@ struct host_options {
   /// agent host routes tool.before_execution and messages.transform to its
   /// pipelines (aura::agent::sink_for) so plugin hooks get their rules.
   std::map<std::string, std::shared_ptr<hook_sink>, std::less<>> sinks;
+  /// `call_api` scopes this host defines beyond aura's own (log, config,
+  /// storage, http, clock, env): Naridon Aura's `intents:read`... A manifest
+  /// naming a scope the host knows neither here nor in `api_methods` fails to load.
+  std::vector<std::string> api_scopes;
+  /// The host's own APIs, each behind a scope (process plugins call `host/<name>`).
+  std::shared_ptr<const host_method_table> api_methods;
+
+  // ---- isolation of lua and wasm plugins (docs/security.md, docs/adapters/isolated.md)
+  /// Where lua and wasm plugins run unless said otherwise: `process` (the
+  /// default: aura-worker processes, bounded from outside) or `in_process`
+  /// (the explicit opt-in for speed, for plugins the host trusts).
+  isolation_mode isolation = isolation_mode::process;
+  /// Per plugin name, over everything else (the host's word on one plugin).
+  std::map<std::string, isolation_mode, std::less<>> isolation_for;
+  /// Whether a manifest's `isolation = "none"` is honoured. Off by default: a
+  /// plugin found on disk does not get to lower its own isolation (its
+  /// `isolation = "process"` is always honoured).
+  bool trust_manifest_isolation = false;
+  /// The worker executable; empty: $AURA_WORKER, next to the program, ../libexec/aura.
+  std::filesystem::path worker;
+  /// The workers' bounds (rlimits, margins, pool size, back-off).
+  isolation_limits isolation_bounds;
 };
+
+/// The `call_api` scopes aura itself defines.
+[[nodiscard]] inline const std::vector<std::string>& builtin_api_scopes() {
+  static const std::vector<std::string> all{"*", "log", "config", "storage", "http", "clock", "env"};
+  return all;
+}
 
 /// A loaded plugin, as listed.
 struct plugin_status {
@@ -105,7 +141,80 @@ class plugin_host {
                           m.name, {}, m.file.string()});
     }
     for (auto& e : check_hook_events(m)) out.push_back(std::move(e));
+    for (auto& e : check_api_scopes(m)) out.push_back(std::move(e));
+    for (auto& e : check_network_permissions(m)) out.push_back(std::move(e));
+    if (auto granted = grant_storage(m.perms.storage_quota, opts_.storage_caps); !granted) {
+      out.push_back(error{errc::load_error, granted.error().message, m.name, {}, m.file.string()});
+    }
     return out;
+  }
+
+  /// Every scope of the manifest's call_api must be one this host knows (a
+  /// glob such as `intents:*` must match at least one).
+  [[nodiscard]] std::vector<error> check_api_scopes(const manifest& m) const {
+    std::vector<std::string> known = builtin_api_scopes();
+    known.insert(known.end(), opts_.api_scopes.begin(), opts_.api_scopes.end());
+    if (opts_.api_methods) {
+      for (const auto& kv : *opts_.api_methods) known.push_back(kv.second.scope);
+    }
+    std::vector<error> out;
+    for (const auto& scope : m.perms.call_api) {
+      const bool ok = std::any_of(known.begin(), known.end(),
+                                  [&](const std::string& k) { return k == scope || glob_match(scope, k); });
+      if (ok) continue;
+      std::string list;
+      for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+      out.push_back(error{errc::invalid_argument,
+                          "plugin.permissions.call_api: scope \"" + scope + "\" is not one this host declares (it knows " +
+                              list + ")",
+                          m.name, {}, m.file.string()});
+    }
+    return out;
+  }
+
+  /// The tools of a loaded plugin, namespaced; those without a `run` entry are
+  /// served by the plugin's own process (`tools/call`), through this host.
+  [[nodiscard]] result<std::vector<plugin_tool>> tools(const std::string& name) const {
+    auto v = current_of(name);
+    if (!v) return fail(error{errc::not_found, "no plugin of this name is loaded", name, {}, {}});
+    auto list = tools_of(v->spec, environment_for(v->spec.perms, opts_.environment ? *opts_.environment : host_environment()));
+    if (!list) return list;
+    std::weak_ptr<plugin_instance> inst = v->inst;
+    for (auto& t : *list) {
+      if (!t.spec.in_process()) continue;
+      t.serve = [inst](const std::string& method, const nlohmann::json& params,
+                       std::chrono::milliseconds timeout) -> result<nlohmann::json> {
+        auto i = inst.lock();
+        if (!i) return fail(errc::not_found, "the plugin was unloaded");
+        return i->request(method, params, timeout);
+      };
+    }
+    return list;
+  }
+
+  /// Runs a plugin command: one with `run` as its own process (args as JSON
+  /// on stdin, stdout the answer); one without in the plugin's process as the
+  /// JSON-RPC request `command` {name, args}, whose result is the answer.
+  [[nodiscard]] result<std::string> run_command(const std::string& name, const std::string& command,
+                                                const nlohmann::json& args,
+                                                std::chrono::milliseconds timeout = std::chrono::seconds(30)) const {
+    auto v = current_of(name);
+    if (!v) return fail(error{errc::not_found, "no plugin of this name is loaded", name, {}, {}});
+    for (const auto& c : v->spec.commands) {
+      if (c.name != command) continue;
+      const auto budget = c.timeout.count() > 0 ? c.timeout : timeout;
+      if (!c.in_process()) return run_plugin_command(v->spec, command, args, environment_of(v->spec), budget);
+      auto r = v->inst->request("command", nlohmann::json{{"name", command}, {"args", args}}, budget);
+      if (!r) {
+        error e = std::move(r.error());
+        e.plugin = name;
+        return fail(std::move(e));
+      }
+      if (r->is_string()) return r->get<std::string>();
+      if (r->is_object() && r->contains("output") && (*r)["output"].is_string()) return (*r)["output"].get<std::string>();
+      return r->dump();
+    }
+    return fail(error{errc::not_found, "the plugin has no command \"" + command + "\"", name, {}, {}});
   }
 
   /// Loads a plugin: its hooks join the bus. Nothing is left behind on failure.
@@ -245,6 +354,16 @@ class plugin_host {
   }
 
   [[nodiscard]] const host_options& options() const noexcept { return opts_; }
+
+ private:
+  struct version;
+  [[nodiscard]] std::shared_ptr<const version> current_of(const std::string& name) const {
+    std::lock_guard<std::mutex> lock(admin_);
+    auto it = slots_.find(name);
+    return it == slots_.end() ? nullptr : current(*it->second);
+  }
+
+ public:
   [[nodiscard]] aura::bus& bus() noexcept { return bus_; }
 
  private:
@@ -265,7 +384,7 @@ class plugin_host {
   };
   struct slot {
     std::string name;
-    ::aura::detail::published<std::shared_ptr<const version>> current{nullptr};
+    ::aura::detail::counted_published<std::shared_ptr<const version>> current{nullptr};  // prompt release: drain() waits on it
     std::map<std::string, std::shared_ptr<std::atomic<bool>>> once;  ///< by key; survives versions
     std::map<std::string, registration> registered;                  ///< by key
   };
@@ -279,24 +398,35 @@ class plugin_host {
     return a.priority == b.priority && a.when == b.when && a.on_error == b.on_error && a.timeout == b.timeout;
   }
 
-  [[nodiscard]] std::shared_ptr<aura::storage> storage_for(const manifest& m) const {
+  [[nodiscard]] std::shared_ptr<aura::storage> storage_for(const manifest& m, const storage_limits& limits) const {
     switch (m.perms.storage) {
       case storage_scope::plugin_private: {
         auto root = opts_.data_root.empty() ? m.dir / ".data" : opts_.data_root / m.name;
-        return std::make_shared<directory_storage>(root, m.name);
+        return std::make_shared<directory_storage>(root, m.name, false, limits, true);
       }
       case storage_scope::repo_readonly:
       case storage_scope::repo_readwrite: {
         std::error_code ec;
         auto root = opts_.repo_root.empty() ? std::filesystem::current_path(ec) : opts_.repo_root;
-        return std::make_shared<directory_storage>(root, m.name, m.perms.storage == storage_scope::repo_readonly);
+        return std::make_shared<directory_storage>(root, m.name, m.perms.storage == storage_scope::repo_readonly, limits,
+                                                   false);
       }
       case storage_scope::none: break;
     }
-    return std::make_shared<memory_storage>();  // unreachable through the context: it refuses first
+    return std::make_shared<memory_storage>(limits);  // unreachable through the context: it refuses first
   }
 
   /// Makes a new version: checks, context, code, hooks. Runs no dispatch.
+  /// The host's override, else the manifest's (its "none" only when trusted), else the host's default.
+  [[nodiscard]] isolation_mode isolation_of(const manifest& m) const {
+    if (auto it = opts_.isolation_for.find(m.name); it != opts_.isolation_for.end()) return it->second;
+    if (m.runtime.isolation == isolation_mode::process) return isolation_mode::process;
+    if (m.runtime.isolation == isolation_mode::in_process && opts_.trust_manifest_isolation) {
+      return isolation_mode::in_process;
+    }
+    return opts_.isolation == isolation_mode::host_default ? isolation_mode::process : opts_.isolation;
+  }
+
   result<std::shared_ptr<const version>> build(manifest m, std::uint64_t generation) {
     auto problems = check(m);
     if (!problems.empty()) {
@@ -304,6 +434,7 @@ class plugin_host {
       for (std::size_t i = 1; i < problems.size(); ++i) first.message += "; " + problems[i].describe();
       return fail(std::move(first));
     }
+    const storage_limits limits = grant_storage(m.perms.storage_quota, opts_.storage_caps).value_or(opts_.storage_caps);
     auto v = std::make_shared<version>();
     v->generation = generation;
     v->ctx = std::make_shared<context>();
@@ -311,14 +442,17 @@ class plugin_host {
         .set_permissions(m.perms)
         .set_logger(opts_.log)
         .set_clock(opts_.clock)
-        .set_storage(storage_for(m))
+        .set_storage(storage_for(m, limits))
+        .set_storage_limits(limits)
         .set_config(opts_.config.merged(m.name, m.config));
+    if (opts_.api_methods) v->ctx->set_host_methods(opts_.api_methods);
     if (opts_.http) v->ctx->set_http(opts_.http);
     const auto env = environment_of(m);
     for (const auto& script : m.on_init) {
       if (auto r = run_script(m, script, env, "Init"); !r) return fail(std::move(r.error()));
     }
-    auto inst = runtimes_.load(load_request{m, v->ctx, env});
+    load_request req{m, v->ctx, env, isolation_of(m), opts_.worker, opts_.isolation_bounds};
+    auto inst = runtimes_.load(req);
     if (!inst) return fail(std::move(inst.error()));
     v->inst = *inst;
     for (const auto& h : m.hooks) {

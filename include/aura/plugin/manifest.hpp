@@ -20,7 +20,9 @@
 namespace aura::plugin {
 
 /// How a plugin's hooks run.
-enum class runtime_kind : std::uint8_t { native, process, command, wasm, lua };
+/// `shared_object`: a .so loaded with dlopen through the C ABI of
+/// aura/plugin/c_abi.h (runtimes/shared_object.hpp); it runs in the host's process.
+enum class runtime_kind : std::uint8_t { native, process, command, wasm, lua, shared_object };
 
 [[nodiscard]] constexpr std::string_view to_string(runtime_kind k) noexcept {
   switch (k) {
@@ -29,15 +31,40 @@ enum class runtime_kind : std::uint8_t { native, process, command, wasm, lua };
     case runtime_kind::command: return "command";
     case runtime_kind::wasm: return "wasm";
     case runtime_kind::lua: return "lua";
+    case runtime_kind::shared_object: return "shared_object";
   }
   return "native";
 }
 
 [[nodiscard]] inline std::optional<runtime_kind> runtime_kind_from(std::string_view s) noexcept {
   for (auto k : {runtime_kind::native, runtime_kind::process, runtime_kind::command, runtime_kind::wasm,
-                 runtime_kind::lua}) {
+                 runtime_kind::lua, runtime_kind::shared_object}) {
     if (to_string(k) == s) return k;
   }
+  return std::nullopt;
+}
+
+/// Where a Lua or WASM plugin's code runs (`isolation` in `[plugin.runtime]`
+/// and in host_options). docs/security.md says what each guarantees.
+enum class isolation_mode : std::uint8_t {
+  host_default,  ///< not said: the host's choice (host_options::isolation, by default `process`)
+  in_process,    ///< "none" / "in-process": in the host, bounded by the runtime's own limits
+  process,       ///< "process": in aura-worker processes, bounded from outside
+};
+
+[[nodiscard]] constexpr std::string_view to_string(isolation_mode m) noexcept {
+  switch (m) {
+    case isolation_mode::host_default: return "host_default";
+    case isolation_mode::in_process: return "in-process";
+    case isolation_mode::process: return "process";
+  }
+  return "host_default";
+}
+
+/// "process", "none" or "in-process"; anything else is nullopt.
+[[nodiscard]] inline std::optional<isolation_mode> isolation_mode_from(std::string_view s) noexcept {
+  if (s == "process") return isolation_mode::process;
+  if (s == "none" || s == "in-process") return isolation_mode::in_process;
   return std::nullopt;
 }
 
@@ -65,6 +92,14 @@ struct runtime_spec {
   std::string protocol = "aura";
   /// Sandbox limits of wasm and lua plugins (`[plugin.runtime.limits]`); null = the host's defaults.
   nlohmann::json limits;
+  /// The kind as the manifest wrote it when it is one of Naridon Aura's
+  /// language kinds (rust, node, python, binary), all run by the process
+  /// runtime; empty otherwise. `interpreter` is what starts the entrypoint
+  /// ("node", "python3"; empty: the entrypoint is the executable).
+  std::string language;
+  std::string interpreter;
+  /// wasm and lua: where the code runs (`isolation = "process" | "none"`).
+  isolation_mode isolation = isolation_mode::host_default;
 };
 
 /// One `[[plugin.hooks]]` entry.
@@ -89,7 +124,11 @@ struct command_spec {
   std::vector<std::string> run;      ///< argv; [0] relative to the plugin directory if it names a file there
   nlohmann::json input_schema = nlohmann::json::object();  ///< JSON Schema of the arguments
   std::string schema_file;           ///< `schema` of an mcp_tools entry (relative path), already loaded
+  std::chrono::milliseconds timeout{0};  ///< `timeout_ms`; 0: the caller's default
   std::string required_permission;   ///< Codineer: read-only | workspace-write | danger-full-access
+  /// No `run`: a process plugin serves it in its own JSON-RPC process
+  /// (methods `command` and `tools/call`, docs/protocol.md).
+  [[nodiscard]] bool in_process() const noexcept { return run.empty(); }
   std::string where;
 };
 
@@ -114,6 +153,9 @@ struct manifest {
   nlohmann::json config = nlohmann::json::object();  ///< `[plugin.config]` defaults
   permissions perms;
   bool default_enabled = true;
+  /// Rustant capabilities the plugin declares (ToolRegistration, HookRegistration,
+  /// FileSystemAccess, NetworkAccess, ShellExecution, SecretAccess).
+  std::vector<std::string> capabilities;
   /// Codineer lifecycle scripts: run at load (Init) and unload (Shutdown).
   std::vector<std::vector<std::string>> on_init, on_shutdown;
 

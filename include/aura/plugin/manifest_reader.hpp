@@ -8,6 +8,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <set>
@@ -20,6 +21,7 @@
 
 #include "aura/core/condition.hpp"
 #include "aura/core/error.hpp"
+#include "aura/core/network_rule.hpp"
 #include "aura/plugin/detail/util.hpp"
 #include "aura/plugin/manifest.hpp"
 #include "aura/plugin/manifest_schema.hpp"
@@ -28,6 +30,12 @@
 #include "aura/schema/schema.hpp"
 
 namespace aura::plugin {
+
+/// Largest manifest (or schema file a manifest names) the reader accepts: a
+/// manifest is a few kilobytes; a larger file is refused, naming it, before
+/// it is read (a 50 MB manifest cost 14 s and 250 MB of memory).
+inline constexpr std::size_t max_manifest_bytes = std::size_t{1} << 20;
+
 
 /// Manifest file names, in the order a plugin directory is searched.
 inline constexpr std::string_view manifest_toml_name = "aura-plugin.toml";
@@ -131,7 +139,24 @@ class problem_list {
 
 inline void read_permissions(const nlohmann::json& p, const std::string& ptr, permissions& out, problem_list& problems) {
   out = permissions{};
-  if (auto it = p.find("network"); it != p.end()) out.network = it->get<std::vector<std::string>>();
+  if (auto it = p.find("network"); it != p.end()) {
+    out.network = it->get<std::vector<std::string>>();
+    for (std::size_t i = 0; i < out.network.size(); ++i) {
+      if (auto rule = parse_network_rule(out.network[i]); !rule) {
+        problems.add(errc::load_error, ptr + "/network/" + std::to_string(i), rule.error().message);
+      }
+    }
+  }
+  if (auto q = p.find("storage_quota"); q != p.end()) {
+    auto field = [&](const char* name, std::optional<std::uint64_t>& into) {
+      if (auto f = q->find(name); f != q->end()) into = f->get<std::uint64_t>();
+    };
+    field("max_bytes", out.storage_quota.max_bytes);
+    field("max_keys", out.storage_quota.max_keys);
+    field("max_key_length", out.storage_quota.max_key_length);
+    field("max_key_depth", out.storage_quota.max_key_depth);
+    field("max_value_bytes", out.storage_quota.max_value_bytes);
+  }
   if (auto it = p.find("storage"); it != p.end()) {
     const auto s = it->get<std::string>();
     out.storage = s == "plugin_private" ? storage_scope::plugin_private
@@ -142,12 +167,15 @@ inline void read_permissions(const nlohmann::json& p, const std::string& ptr, pe
   }
   if (auto it = p.find("read_events"); it != p.end()) out.read_events = it->get<std::vector<std::string>>();
   if (auto it = p.find("call_api"); it != p.end()) {
+    // Free-form scopes: aura's own (log, config, storage, http, clock, env) and
+    // any the host declares (host_options::api_scopes, checked at load).
     out.call_api = it->get<std::vector<std::string>>();
-    if (out.storage != storage_scope::none && !out.allows_api("storage")) {
-      problems.add(errc::invalid_argument, ptr + "/call_api",
-                   "storage is granted but \"storage\" is not in call_api; add it or drop storage");
-    }
+    // A storage grant is its own permission (Naridon Aura lists API scopes in
+    // call_api and storage beside it): granting it grants the storage API.
+    if (out.storage != storage_scope::none && !out.allows_api("storage")) out.call_api.push_back("storage");
   }
+  (void)ptr;
+  (void)problems;
   if (auto it = p.find("env"); it != p.end()) {
     if (it->is_string()) {
       out.env = *it == "*" ? env_access::all : env_access::none;
@@ -162,6 +190,36 @@ inline void read_permissions(const nlohmann::json& p, const std::string& ptr, pe
   return s == "fail_closed" || s == "deny" ? failure_policy::fail_closed : failure_policy::fail_open;
 }
 
+/// `[plugin.runtime] kind`: aura's kinds as they are; Naridon Aura's language
+/// kinds onto the process runtime (rust and binary: the entrypoint is the
+/// executable; node: `node <entrypoint>`, the entrypoint defaulting to
+/// package.json's `main`; python: `python3 <entrypoint>`, or the plugin's own
+/// .venv interpreter when it has one). `interpreter` overrides the program.
+inline void read_runtime_kind(const nlohmann::json& rt, manifest& m) {
+  const std::string kind = rt.at("kind").get<std::string>();
+  m.runtime.entrypoint = rt.value("entrypoint", "");
+  if (auto k = runtime_kind_from(kind)) {
+    m.runtime.kind = *k;
+    return;
+  }
+  m.runtime.kind = runtime_kind::process;
+  m.runtime.language = kind;
+  if (kind == "node") {
+    m.runtime.interpreter = "node";
+    if (m.runtime.entrypoint.empty()) {
+      if (auto text = read_file(m.dir / "package.json")) {
+        auto pkg = nlohmann::json::parse(*text, nullptr, false);
+        if (pkg.is_object() && pkg.contains("main") && pkg["main"].is_string()) m.runtime.entrypoint = pkg["main"];
+      }
+    }
+  } else if (kind == "python") {
+    std::error_code ec;
+    const auto venv = m.dir / ".venv" / "bin" / "python3";
+    m.runtime.interpreter = std::filesystem::exists(venv, ec) ? venv.string() : "python3";
+  }
+  if (auto it = rt.find("interpreter"); it != rt.end()) m.runtime.interpreter = it->get<std::string>();
+}
+
 /// Reads a schema-valid aura manifest document into the model.
 inline void read_aura(const nlohmann::json& doc, manifest& m, problem_list& problems) {
   const nlohmann::json& p = doc.at("plugin");
@@ -172,12 +230,20 @@ inline void read_aura(const nlohmann::json& doc, manifest& m, problem_list& prob
   m.license = p.value("license", "");
   m.default_enabled = !p.value("disabled", false);
 
+  m.capabilities = p.value("capabilities", std::vector<std::string>{});
   const nlohmann::json& rt = p.at("runtime");
-  m.runtime.kind = *runtime_kind_from(rt.at("kind").get<std::string>());
-  m.runtime.entrypoint = rt.value("entrypoint", "");
+  read_runtime_kind(rt, m);
   m.runtime.args = rt.value("args", std::vector<std::string>{});
   m.runtime.protocol = rt.value("protocol", "aura");
   if (auto lim = rt.find("limits"); lim != rt.end()) m.runtime.limits = *lim;
+  if (auto iso = rt.find("isolation"); iso != rt.end()) {
+    m.runtime.isolation = isolation_mode_from(iso->get<std::string>()).value_or(isolation_mode::host_default);
+    if (m.runtime.kind != runtime_kind::wasm && m.runtime.kind != runtime_kind::lua) {
+      problems.add(errc::invalid_argument, "/plugin/runtime/isolation",
+                   "isolation applies to lua and wasm plugins only (a " + std::string(to_string(m.runtime.kind)) +
+                       " plugin is a process of its own or the host's code)");
+    }
+  }
   if (m.runtime.entrypoint.empty()) {
     if (m.runtime.kind == runtime_kind::native) {
       m.runtime.entrypoint = m.name;  // the factory registered under the plugin's name
@@ -186,7 +252,8 @@ inline void read_aura(const nlohmann::json& doc, manifest& m, problem_list& prob
                    "a " + std::string(to_string(m.runtime.kind)) + " plugin needs an entrypoint");
     }
   }
-  if ((m.runtime.kind == runtime_kind::wasm || m.runtime.kind == runtime_kind::lua) && !m.runtime.entrypoint.empty() &&
+  if ((m.runtime.kind == runtime_kind::wasm || m.runtime.kind == runtime_kind::lua ||
+       m.runtime.kind == runtime_kind::shared_object) && !m.runtime.entrypoint.empty() &&
       !inside(m.dir, m.runtime.entrypoint)) {
     problems.add(errc::permission_denied, "/plugin/runtime/entrypoint",
                  "\"" + m.runtime.entrypoint + "\" is outside the plugin directory");
@@ -244,8 +311,15 @@ inline void read_aura(const nlohmann::json& doc, manifest& m, problem_list& prob
       command_spec s;
       s.name = c.at("name").get<std::string>();
       s.description = c.value("description", "");
-      s.run = argv_of(c.at("run"));
+      if (auto run = c.find("run"); run != c.end()) s.run = argv_of(*run);
+      s.timeout = std::chrono::milliseconds(c.value("timeout_ms", 0));
       s.where = problems.location(ptr);
+      if (s.in_process() && m.runtime.kind != runtime_kind::process &&
+          !(tool && m.runtime.kind == runtime_kind::shared_object)) {
+        problems.add(errc::invalid_argument, ptr,
+                     "\"" + s.name + "\" has no run entry, and only a process plugin (kind process, rust, node, "
+                     "python or binary) has a process to serve it in; add run or change the runtime kind");
+      }
       if (!names.insert(std::string(tool ? "tool:" : "command:") + s.name).second) {
         problems.add(errc::already_exists, ptr + "/name", "\"" + s.name + "\" is declared twice");
       }
@@ -253,7 +327,7 @@ inline void read_aura(const nlohmann::json& doc, manifest& m, problem_list& prob
         s.schema_file = schema_file->get<std::string>();
         if (!inside(m.dir, s.schema_file)) {
           problems.add(errc::permission_denied, ptr + "/schema", "\"" + s.schema_file + "\" is outside the plugin directory");
-        } else if (auto text = read_file(m.dir / s.schema_file); !text) {
+        } else if (auto text = read_file(m.dir / s.schema_file, max_manifest_bytes); !text) {
           problems.add(errc::not_found, ptr + "/schema", "cannot read schema file \"" + s.schema_file + "\"");
         } else {
           auto j = nlohmann::json::parse(*text, nullptr, false);
@@ -285,9 +359,9 @@ inline void read_codineer(const nlohmann::json& doc, manifest& m, problem_list& 
   m.name = doc.at("name").get<std::string>();
   m.version = doc.at("version").get<std::string>();
   m.description = doc.value("description", "");
-  m.default_enabled = doc.value("defaultEnabled", true);
+  m.default_enabled = doc.value("defaultEnabled", false);  // Codineer's default: installed plugins start disabled
   m.runtime.kind = runtime_kind::command;
-  m.runtime.protocol = "claude_code";
+  m.runtime.protocol = "codineer";
 
   permissions perms;
   perms.read_events = {std::string(codineer_pre_tool_event), std::string(codineer_post_tool_event)};
@@ -382,7 +456,7 @@ inline void read_codineer(const nlohmann::json& doc, manifest& m, problem_list& 
     const std::filesystem::path& file) {
   std::pair<std::optional<manifest>, std::vector<error>> out;
   const std::string shown = file.string();
-  auto text = detail::read_file(file);
+  auto text = detail::read_file(file, max_manifest_bytes);
   if (!text) {
     out.second.push_back(std::move(text.error()));
     return out;

@@ -26,16 +26,24 @@ inline constexpr std::string_view aura_manifest_schema = R"json({
         "authors": {"type": "array", "items": {"type": "string"}},
         "license": {"type": "string"},
         "disabled": {"type": "boolean"},
+        "capabilities": {
+          "type": "array",
+          "items": {"enum": ["ToolRegistration", "HookRegistration", "FileSystemAccess", "NetworkAccess",
+                             "ShellExecution", "SecretAccess"]}
+        },
         "runtime": {
           "type": "object",
           "required": ["kind"],
           "additionalProperties": false,
           "properties": {
-            "kind": {"enum": ["native", "process", "command", "wasm", "lua"]},
+            "kind": {"enum": ["native", "process", "command", "wasm", "lua", "shared_object",
+                              "rust", "node", "python", "binary"]},
             "entrypoint": {"type": "string", "minLength": 1},
+            "interpreter": {"type": "string", "minLength": 1},
             "args": {"type": "array", "items": {"type": "string"}},
-            "protocol": {"enum": ["aura", "claude_code"]},
-            "limits": {"type": "object"}
+            "protocol": {"enum": ["aura", "claude_code", "codineer"]},
+            "limits": {"type": "object"},
+            "isolation": {"enum": ["process", "none", "in-process"]}
           }
         },
         "api": {
@@ -72,8 +80,19 @@ inline constexpr std::string_view aura_manifest_schema = R"json({
           "properties": {
             "network": {"type": "array", "items": {"type": "string", "minLength": 1}},
             "storage": {"enum": ["none", "plugin_private", "repo_readonly", "repo_readwrite"]},
+            "storage_quota": {
+              "type": "object",
+              "additionalProperties": false,
+              "properties": {
+                "max_bytes": {"type": "integer", "minimum": 0},
+                "max_keys": {"type": "integer", "minimum": 0},
+                "max_key_length": {"type": "integer", "minimum": 1},
+                "max_key_depth": {"type": "integer", "minimum": 1},
+                "max_value_bytes": {"type": "integer", "minimum": 0}
+              }
+            },
             "read_events": {"type": "array", "items": {"type": "string", "minLength": 1}},
-            "call_api": {"type": "array", "items": {"enum": ["*", "log", "config", "storage", "http", "clock", "env"]}},
+            "call_api": {"type": "array", "items": {"type": "string", "pattern": "^[A-Za-z0-9_.*-]+(:[A-Za-z0-9_.*-]+)*$"}},
             "env": {
               "anyOf": [
                 {"enum": ["none", "*"]},
@@ -94,23 +113,25 @@ inline constexpr std::string_view aura_manifest_schema = R"json({
     },
     "command": {
       "type": "object",
-      "required": ["name", "run"],
+      "required": ["name"],
       "additionalProperties": false,
       "properties": {
         "name": {"type": "string", "pattern": "^[A-Za-z0-9_-]+$"},
         "description": {"type": "string"},
-        "run": {"$ref": "#/$defs/argv"}
+        "run": {"$ref": "#/$defs/argv"},
+        "timeout_ms": {"type": "integer", "minimum": 1, "maximum": 600000}
       }
     },
     "tool": {
       "type": "object",
-      "required": ["name", "description", "run"],
+      "required": ["name", "description"],
       "additionalProperties": false,
       "properties": {
         "name": {"type": "string", "pattern": "^[A-Za-z0-9_-]+$"},
         "description": {"type": "string"},
         "schema": {"type": "string", "minLength": 1},
-        "run": {"$ref": "#/$defs/argv"}
+        "run": {"$ref": "#/$defs/argv"},
+        "timeout_ms": {"type": "integer", "minimum": 1, "maximum": 600000}
       }
     }
   }

@@ -19,6 +19,7 @@
 #include <string>
 #include <utility>
 
+#include "aura/adapters/isolated/options.hpp"
 #include "aura/core/chain.hpp"
 #include "aura/core/context.hpp"
 #include "aura/core/error.hpp"
@@ -32,6 +33,14 @@ class plugin_instance {
   virtual ~plugin_instance() = default;
   /// The callable for one declared hook.
   [[nodiscard]] virtual result<json_hook> hook(const hook_spec& spec) = 0;
+  /// A request served by the plugin's own code: a Naridon Aura `command` or
+  /// `tools/call` of a process plugin. Other runtimes have none.
+  [[nodiscard]] virtual result<nlohmann::json> request(const std::string& method, const nlohmann::json& params,
+                                                       std::chrono::milliseconds timeout) {
+    (void)params;
+    (void)timeout;
+    return fail(errc::unsupported, "this runtime serves no \"" + method + "\" requests (only process plugins do)");
+  }
   /// Stops the code: it gets up to `grace` to flush, then is stopped.
   virtual result<void> stop(std::chrono::milliseconds grace) {
     (void)grace;
@@ -44,6 +53,11 @@ struct load_request {
   const manifest& spec;
   std::shared_ptr<context> ctx;                  ///< the plugin's own context (owner, permissions, config, storage)
   std::map<std::string, std::string> env;        ///< already filtered by the env permission
+  /// lua and wasm: where the code runs, as the host resolved it (host_default
+  /// is taken as `process`, the safe choice).
+  isolation_mode isolation = isolation_mode::host_default;
+  std::filesystem::path worker;                  ///< the worker executable; empty: isolated::find_worker
+  isolation_limits isolation_bounds;             ///< the worker's bounds
 };
 
 using runtime_loader = std::function<result<std::shared_ptr<plugin_instance>>(const load_request&)>;

@@ -4,11 +4,14 @@
 // - storage: `directory_storage` keeps each key as a file under one directory
 //   and refuses keys that would leave it (absolute paths, "..", symlinks out);
 // - environment: `environment_for` passes only the declared variables;
-// - network and host API scopes: aura::context checks them on every call.
+// - network: an entry that can never match is a load error
+//   (check_network_permissions); aura::context checks every URL;
+// - host API scopes: aura::context checks them on every call.
 // Deny on a non-vetoable event and mutate on a non-patchable one are refused
 // by the chain (a protocol_violation diagnostic).
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdint>
@@ -29,6 +32,7 @@
 #include "aura/core/error.hpp"
 #include "aura/core/host_api.hpp"
 #include "aura/core/permissions.hpp"
+#include "aura/core/storage_limits.hpp"
 #include "aura/plugin/manifest.hpp"
 
 extern char** environ;  // NOLINT: POSIX
@@ -44,6 +48,19 @@ namespace aura::plugin {
             "hook on event \"" + h.event + "\" is outside the plugin's read_events permission", m.name, h.handler,
             h.where};
     out.push_back(std::move(e));
+  }
+  return out;
+}
+
+/// Load errors for `network` entries that can never match, each naming the
+/// plugin and the entry (core/network_rule.hpp says which forms parse).
+[[nodiscard]] inline std::vector<error> check_network_permissions(const manifest& m) {
+  std::vector<error> out;
+  for (std::size_t i = 0; i < m.perms.network.size(); ++i) {
+    if (auto rule = parse_network_rule(m.perms.network[i]); !rule) {
+      out.push_back(error{errc::load_error, "permissions.network[" + std::to_string(i) + "]: " + rule.error().message,
+                          m.name, {}, m.file.string()});
+    }
   }
   return out;
 }
@@ -71,11 +88,20 @@ namespace aura::plugin {
 
 /// Storage confined to one directory: a key is a relative path below it.
 /// Writes go to a temporary file renamed into place, so a reader never sees
-/// half a value. `read_only` refuses set and remove.
+/// half a value. `read_only` refuses set and remove. Every key is checked by
+/// check_storage_key against `limits`; with `count_usage` (plugin_private
+/// storage) the byte and key quotas are enforced too, from a walk of the
+/// directory at the first write and running totals after it. Repository
+/// storage (the repository is not the plugin's) gets only the key and
+/// value-size limits.
 class directory_storage final : public storage {
  public:
-  directory_storage(std::filesystem::path root, std::string owner, bool read_only = false)
-      : root_(std::move(root)), owner_(std::move(owner)), read_only_(read_only) {}
+  directory_storage(std::filesystem::path root, std::string owner, bool read_only = false,
+                    storage_limits limits = {}, bool count_usage = true)
+      : root_(std::move(root)), owner_(std::move(owner)), read_only_(read_only), limits_(limits),
+        count_usage_(count_usage) {}
+
+  [[nodiscard]] const storage_limits& limits() const noexcept { return limits_; }
 
   [[nodiscard]] const std::filesystem::path& root() const noexcept { return root_; }
 
@@ -91,6 +117,7 @@ class directory_storage final : public storage {
     for (const auto& part : rel) {
       if (part == "..") return refuse("climbs out with \"..\"");
     }
+    if (auto bad = check_storage_key(key, limits_); !bad) return fail(std::move(bad.error()).with_plugin(owner_));
     std::error_code ec;
     std::filesystem::create_directories(root_, ec);
     const auto base = std::filesystem::canonical(root_, ec);
@@ -111,8 +138,10 @@ class directory_storage final : public storage {
     auto file = resolve(key);
     if (!file) return fail(std::move(file.error()));
     std::lock_guard<std::mutex> lock(mutex_);
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(*file, ec)) return std::optional<std::string>{};  // absent, or a key's parent
     std::ifstream in(*file, std::ios::binary);
-    if (!in) return std::optional<std::string>{};
+    if (!in) return fail(error{errc::io_error, "cannot read storage key \"" + std::string(key) + "\"", owner_, {}, {}});
     std::ostringstream buf;
     buf << in.rdbuf();
     return std::optional<std::string>{buf.str()};
@@ -124,7 +153,32 @@ class directory_storage final : public storage {
     if (!file) return fail(std::move(file.error()));
     std::lock_guard<std::mutex> lock(mutex_);
     std::error_code ec;
+    if (std::filesystem::is_directory(*file, ec)) {
+      return fail(error{errc::invalid_argument,
+                        "storage key \"" + std::string(key) + "\" is the parent of other keys; it cannot hold a value",
+                        owner_, {}, {}});
+    }
+    std::optional<std::uint64_t> old;
+    if (std::filesystem::is_regular_file(*file, ec)) old = std::filesystem::file_size(*file, ec);
+    storage_limits effective = limits_;
+    if (!count_usage_) effective.max_bytes = effective.max_keys = ~std::uint64_t{0};
+    if (count_usage_ && !usage_) usage_ = measure();
+    const usage used = count_usage_ ? *usage_ : usage{};
+    if (auto ok = check_storage_quota(key, value.size(), old, used.bytes, used.keys, effective); !ok) {
+      return fail(std::move(ok.error()).with_plugin(owner_));
+    }
     std::filesystem::create_directories(file->parent_path(), ec);
+    if (ec) {
+      for (auto p = file->parent_path(); p.has_relative_path(); p = p.parent_path()) {
+        std::error_code ignored;
+        if (std::filesystem::is_regular_file(p, ignored)) {
+          return fail(error{errc::invalid_argument,
+                            "storage key \"" + std::string(key) + "\" lies under a key that holds a value", owner_, {}, {}});
+        }
+      }
+      return fail(error{errc::io_error, "cannot create the directory of storage key \"" + std::string(key) + "\": " +
+                                            ec.message(), owner_, {}, {}});
+    }
     // A name no other writer uses: two storages over one root (a plugin's old
     // and new version during an upgrade, plugins sharing repo storage) each
     // hold their own mutex, so the pid alone would let them share a temp file.
@@ -150,6 +204,10 @@ class directory_storage final : public storage {
       std::filesystem::remove(tmp, ignored);
       return fail(error{errc::io_error, "cannot store key \"" + std::string(key) + "\": " + ec.message(), owner_, {}, {}});
     }
+    if (usage_) {
+      usage_->bytes = usage_->bytes - std::min(usage_->bytes, old.value_or(0)) + value.size();
+      if (!old) ++usage_->keys;
+    }
     return {};
   }
 
@@ -159,13 +217,40 @@ class directory_storage final : public storage {
     if (!file) return fail(std::move(file.error()));
     std::lock_guard<std::mutex> lock(mutex_);
     std::error_code ec;
-    return std::filesystem::remove(*file, ec);
+    if (!std::filesystem::is_regular_file(*file, ec)) return false;
+    const auto size = std::filesystem::file_size(*file, ec);
+    const bool removed = std::filesystem::remove(*file, ec);
+    if (removed && usage_) {
+      usage_->bytes -= std::min<std::uint64_t>(usage_->bytes, size);
+      if (usage_->keys > 0) --usage_->keys;
+    }
+    return removed;
   }
 
  private:
+  struct usage {
+    std::uint64_t bytes = 0;
+    std::uint64_t keys = 0;
+  };
+  // What the directory already holds (values written by an earlier run count).
+  [[nodiscard]] usage measure() const {
+    usage u;
+    std::error_code ec;
+    for (std::filesystem::recursive_directory_iterator it(root_, ec), end; !ec && it != end; it.increment(ec)) {
+      if (it->is_regular_file(ec)) {
+        u.bytes += it->file_size(ec);
+        ++u.keys;
+      }
+    }
+    return u;
+  }
+
   std::filesystem::path root_;
   std::string owner_;
   bool read_only_;
+  storage_limits limits_;
+  bool count_usage_;
+  std::optional<usage> usage_;
   std::mutex mutex_;
 };
 

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -24,9 +25,15 @@
 
 namespace aura::plugin {
 
-/// `plugin_<plugin>_<tool>` with characters MCP names do not allow made `_`.
+/// `plugin_<plugin>_<tool>` as Naridon Aura names them: the plugin's name
+/// without its dashes (deploy-gate -> deploygate, so the `_` separators stay
+/// unambiguous), other characters MCP names do not allow made `_`.
 [[nodiscard]] inline std::string tool_name(const std::string& plugin, const std::string& tool) {
-  std::string out = "plugin_" + plugin + "_" + tool;
+  std::string squeezed;
+  for (char c : plugin) {
+    if (c != '-') squeezed += c;
+  }
+  std::string out = "plugin_" + squeezed + "_" + tool;
   for (char& c : out) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
     if (!ok) c = '_';
@@ -49,14 +56,25 @@ struct plugin_tool {
   std::filesystem::path dir;
   std::map<std::string, std::string> env;
   std::shared_ptr<const schema::validator> check;  ///< null: any arguments
+  /// Set by plugin_host::tools for a tool without `run`: sends a request to
+  /// the plugin's own process (method, params, timeout).
+  std::function<result<nlohmann::json>(const std::string&, const nlohmann::json&, std::chrono::milliseconds)> serve;
 };
+
+/// Codineer's full plugin id: aura loads a Codineer plugin from a directory it
+/// is pointed at, which Codineer calls an external source.
+[[nodiscard]] inline std::string codineer_plugin_id(const manifest& m) { return m.name + "@external"; }
 
 /// The tools of one plugin (its schemas compiled once).
 [[nodiscard]] inline result<std::vector<plugin_tool>> tools_of(const manifest& m,
                                                                const std::map<std::string, std::string>& env) {
   std::vector<plugin_tool> out;
   for (const auto& t : m.tools) {
-    plugin_tool pt{tool_name(m.name, t.name), m.name, t, m.dir, env, nullptr};
+    plugin_tool pt{tool_name(m.name, t.name), m.name, t, m.dir, env, nullptr, {}};
+    if (m.format == manifest_format::codineer) {  // what Codineer tool scripts are given
+      pt.env["CODINEER_PLUGIN_ID"] = codineer_plugin_id(m);
+      pt.env["CODINEER_TOOL_NAME"] = t.name;
+    }
     auto v = schema::compile(t.input_schema);
     if (!v) {
       error e = std::move(v.error());
@@ -111,6 +129,28 @@ struct plugin_tool {
                         tool.plugin, {}, problems.front().instance_location});
     }
   }
+  if (tool.spec.timeout.count() > 0) timeout = tool.spec.timeout;
+  if (tool.spec.in_process()) {
+    if (!tool.serve) {
+      return fail(error{errc::unsupported,
+                        "tool \"" + tool.name + "\" is served by its plugin's process: call it through plugin_host::tools",
+                        tool.plugin, {}, tool.spec.where});
+    }
+    auto r = tool.serve("tools/call", nlohmann::json{{"name", tool.spec.name}, {"arguments", args}}, timeout);
+    if (!r) {
+      if (r.error().code != errc::hook_failed) {
+        error e = std::move(r.error());
+        e.plugin = tool.plugin;
+        return fail(std::move(e));
+      }
+      // The plugin answered with a JSON-RPC error: a tool error, as MCP reports it.
+      return nlohmann::json{{"content", nlohmann::json::array({{{"type", "text"}, {"text", r.error().message}}})},
+                            {"isError", true}};
+    }
+    if (r->is_object() && r->contains("content")) return std::move(*r);  // already an MCP result
+    const std::string text = r->is_string() ? r->get<std::string>() : r->dump();
+    return nlohmann::json{{"content", nlohmann::json::array({{{"type", "text"}, {"text", text}}})}, {"isError", false}};
+  }
   auto r = run_with_json(tool.spec.run, tool.dir, tool.env, args, timeout);
   if (!r) {
     error e = std::move(r.error());
@@ -132,6 +172,11 @@ struct plugin_tool {
                                                             std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
   for (const auto& c : m.commands) {
     if (c.name != command) continue;
+    if (c.in_process()) {
+      return fail(error{errc::unsupported,
+                        "command \"" + command + "\" is served by the plugin's process: run it through plugin_host::run_command",
+                        m.name, {}, c.where});
+    }
     auto r = run_with_json(c.run, m.dir, env, args, timeout);
     if (!r) {
       error e = std::move(r.error());

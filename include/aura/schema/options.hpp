@@ -48,13 +48,18 @@ template <class Documents = std::map<std::string, nlohmann::json>>
   };
 }
 
-/// Limits of the regex engine used by `pattern`, `patternProperties` and the
-/// `regex` format. The engine never backtracks (time is linear in the input
-/// times the program size), so these bound memory and compile cost only.
+/// Limits of the regex engines used by `pattern`, `patternProperties` and
+/// the `regex` format. Patterns without back-references or lookaround run
+/// on the linear engine (time linear in the input times the program size),
+/// so for them these bound memory and compile cost only. The others run on
+/// a bounded backtracking engine: a test that needs more than
+/// `max_backtrack_steps` steps fails with a `limit_exceeded` error instead
+/// of running on.
 struct regex_limits {
-  std::size_t max_pattern_length = 4096;  ///< longer patterns are a schema error
-  std::size_t max_program_size = 20000;   ///< instructions after expanding {n,m}
-  std::size_t max_repeat = 1000;          ///< largest n or m in {n,m}
+  std::size_t max_pattern_length = 4096;      ///< longer patterns are a schema error
+  std::size_t max_program_size = 20000;       ///< instructions after expanding {n,m}
+  std::size_t max_repeat = 1000;              ///< largest n or m in {n,m}
+  std::size_t max_backtrack_steps = 1000000;  ///< per test of one string, bounded engine only
 };
 
 struct options {

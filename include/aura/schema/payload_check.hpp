@@ -23,8 +23,9 @@ namespace detail {
   if (errors.empty()) return aura::error{errc::validation_failed, "value does not match its schema", {}, {}, {}};
   const auto& e = errors.front();
   std::string where = e.instance_location.empty() ? std::string("/") : e.instance_location;
-  return aura::error{errc::validation_failed, e.message + " (schema " + e.keyword_location + ")", {}, {},
-                     std::move(where)};
+  // a pattern that ran out of steps did not decide: say so, not "invalid"
+  const errc code = e.kind == error_kind::limit_exceeded ? errc::limit_exceeded : errc::validation_failed;
+  return aura::error{code, e.message + " (schema " + e.keyword_location + ")", {}, {}, std::move(where)};
 }
 }  // namespace detail
 

@@ -41,6 +41,7 @@ enum class error_kind {
   one_of,
   not_schema,
   too_deep,                ///< the evaluation nested deeper than the evaluator allows
+  limit_exceeded,          ///< a `pattern`/`patternProperties` test ran out of its backtracking step budget
 };
 
 [[nodiscard]] constexpr std::string_view to_string(error_kind k) noexcept {
@@ -78,6 +79,7 @@ enum class error_kind {
     case error_kind::one_of: return "oneOf";
     case error_kind::not_schema: return "not";
     case error_kind::too_deep: return "tooDeep";
+    case error_kind::limit_exceeded: return "limitExceeded";
   }
   return "unknown";
 }

@@ -24,8 +24,11 @@ class validator {
   explicit validator(std::shared_ptr<const detail::tree> tree) noexcept : tree_(std::move(tree)) {}
 
   /// Fast path: true when `instance` is valid. Stops at the first failure and
-  /// allocates nothing unless the schema uses `unevaluated*` or a format or
-  /// pattern check needs scratch space beyond its fixed buffers.
+  /// allocates nothing unless the schema uses `unevaluated*`, a format or
+  /// pattern check needs scratch space beyond its fixed buffers, or a pattern
+  /// runs on the bounded (backtracking) engine. A pattern test that runs out
+  /// of its step budget counts as a failure; check() reports it as
+  /// `error_kind::limit_exceeded`.
   [[nodiscard]] bool validate(const nlohmann::json& instance) const noexcept;
 
   /// Every failure, each with instance and keyword JSON pointers, a kind and

@@ -33,18 +33,31 @@
 #include <lua.hpp>
 #include <nlohmann/json.hpp>
 
-// ---- begin aura/adapters/detail/plugin_file.hpp
-#ifndef AURA_SI_AURA_ADAPTERS_DETAIL_PLUGIN_FILE_HPP
-#define AURA_SI_AURA_ADAPTERS_DETAIL_PLUGIN_FILE_HPP
-// aura/adapters/detail/plugin_file.hpp - reads the file an in-process plugin comes
-// from (a Lua script, a WASM module), with the same errors for every runtime.
+// ---- begin aura/adapters/detail/answer_check.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_DETAIL_ANSWER_CHECK_HPP
+#define AURA_SI_AURA_ADAPTERS_DETAIL_ANSWER_CHECK_HPP
+// aura/adapters/detail/answer_check.hpp - the boundary every adapter's answer crosses.
 
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <string_view>
-#include <system_error>
+
+// ---- begin aura/core/context.hpp
+#ifndef AURA_SI_AURA_CORE_CONTEXT_HPP
+#define AURA_SI_AURA_CORE_CONTEXT_HPP
+// aura/core/context.hpp - what a hook may use of the host, checked against permissions.
+
+#include <algorithm>
+#include <chrono>
+#include <iterator>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <nlohmann/json.hpp>
 
 // ---- begin aura/core/error.hpp
 #ifndef AURA_SI_AURA_CORE_ERROR_HPP
@@ -159,585 +172,6 @@ using result = tl::expected<T, error>;
 }  // namespace aura
 #endif  // AURA_SI_AURA_CORE_ERROR_HPP
 // ---- end aura/core/error.hpp
-
-namespace aura::detail {
-
-/// The whole of `file`: errc::not_found when there is no such file, io_error
-/// when it is not a regular file (a directory reads as nothing) or cannot be
-/// read. `what` names it ("Lua script", "WASM module"); the error carries the
-/// plugin's name and the path as `where`.
-[[nodiscard]] inline result<std::string> read_plugin_file(const std::filesystem::path& file, std::string_view what,
-                                                          const std::string& plugin) {
-  std::error_code ec;
-  const auto status = std::filesystem::status(file, ec);
-  std::ifstream in;
-  if (std::filesystem::is_regular_file(status)) in.open(file, std::ios::binary);
-  if (!in.is_open()) {
-    const errc code = std::filesystem::exists(status) ? errc::io_error : errc::not_found;
-    return fail(error{code, "cannot open " + std::string(what) + " " + file.string(), plugin, {}, file.string()});
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-}  // namespace aura::detail
-#endif  // AURA_SI_AURA_ADAPTERS_DETAIL_PLUGIN_FILE_HPP
-// ---- end aura/adapters/detail/plugin_file.hpp
-// ---- begin aura/adapters/lua/call.hpp
-#ifndef AURA_SI_AURA_ADAPTERS_LUA_CALL_HPP
-#define AURA_SI_AURA_ADAPTERS_LUA_CALL_HPP
-// aura/adapters/lua/call.hpp - one handler call: the request turned into Lua
-// arguments, the protected call, and the answer turned back into a decision.
-
-#include <cctype>
-#include <chrono>
-#include <cstdio>
-#include <optional>
-#include <string>
-#include <string_view>
-#include <utility>
-
-#include <lua.hpp>
-#include <nlohmann/json.hpp>
-
-// ---- begin aura/adapters/lua/json.hpp
-#ifndef AURA_SI_AURA_ADAPTERS_LUA_JSON_HPP
-#define AURA_SI_AURA_ADAPTERS_LUA_JSON_HPP
-// aura/adapters/lua/json.hpp - JSON <-> Lua values, with the rules in docs/adapters/lua.md.
-//
-// JSON -> Lua                          Lua -> JSON
-//   null          -> aura.null           aura.null (and a top-level nil) -> null
-//   true/false    -> boolean             boolean -> true/false
-//   integer       -> integer             integer (math.type "integer") -> integer
-//   float (1.0)   -> float               float -> float (NaN and infinities are errors)
-//   > 2^63-1      -> float               string -> string (must be valid UTF-8)
-//   string        -> string              table marked by aura.array -> array (keys 1..n exactly)
-//   array         -> table marked as     table with keys 1..n exactly (n >= 1) -> array
-//                    array (keys 1..n)   empty unmarked table -> {}
-//   object        -> table, string keys  other table: string keys, integer keys written
-//                                          in decimal ("10"); any other key is an error;
-//                                          two keys with one spelling are an error
-//                                        a table met again inside itself -> error (cycle)
-//                                        nesting deeper than max_depth -> error
-//                                        function, userdata, thread -> error
-//
-// Lua -> JSON reads raw table contents (no metamethod runs) and never raises a
-// Lua error, so it may be called outside protected mode. JSON -> Lua allocates
-// Lua objects and so may raise: call push_json inside a protected call, or use
-// push_json_protected.
-
-#include <cmath>
-#include <cstddef>
-#include <cstdint>
-#include <cstring>
-#include <limits>
-#include <optional>
-#include <string>
-#include <string_view>
-#include <type_traits>
-#include <utility>
-#include <vector>
-
-#include <lua.hpp>
-#include <nlohmann/json.hpp>
-
-
-namespace aura::lua {
-
-/// Bounds of one conversion.
-struct json_limits {
-  std::size_t max_depth = 128;  ///< deepest container nesting, either way
-};
-
-namespace detail {
-// Addresses only: their values never matter. Inline variables have one
-// address across translation units.
-inline const char null_tag = 0;
-inline const char array_mt_tag = 0;
-}  // namespace detail
-
-/// The light userdata that stands for JSON null (`aura.null`).
-[[nodiscard]] inline void* null_sentinel() noexcept {
-  return const_cast<char*>(&detail::null_tag);  // NOLINT: used as an identity only, never written
-}
-
-[[nodiscard]] inline bool is_null_sentinel(lua_State* L, int idx) noexcept {
-  return lua_type(L, idx) == LUA_TLIGHTUSERDATA && lua_touserdata(L, idx) == null_sentinel();
-}
-
-/// Pushes the metatable that marks a table as a JSON array, creating it on
-/// first use. Its `__metatable` field hides it from getmetatable/setmetatable
-/// in scripts, so a script cannot unmark or repurpose it. May raise.
-inline void push_array_metatable(lua_State* L) {
-  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &detail::array_mt_tag) == LUA_TTABLE) return;
-  lua_pop(L, 1);
-  lua_createtable(L, 0, 2);
-  lua_pushliteral(L, "aura.array");
-  lua_setfield(L, -2, "__name");
-  lua_pushliteral(L, "aura.array");
-  lua_setfield(L, -2, "__metatable");
-  lua_pushvalue(L, -1);
-  lua_rawsetp(L, LUA_REGISTRYINDEX, &detail::array_mt_tag);
-}
-
-/// Whether the table at `idx` carries the array mark. Never raises.
-[[nodiscard]] inline bool is_marked_array(lua_State* L, int idx) noexcept {
-  if (!lua_checkstack(L, 2) || !lua_getmetatable(L, idx)) return false;
-  lua_rawgetp(L, LUA_REGISTRYINDEX, &detail::array_mt_tag);
-  const bool marked = lua_rawequal(L, -1, -2) != 0;
-  lua_pop(L, 2);
-  return marked;
-}
-
-/// Whether `s` is well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF).
-[[nodiscard]] inline bool valid_utf8(const char* s, std::size_t n) noexcept {
-  const auto* p = reinterpret_cast<const unsigned char*>(s);
-  std::size_t i = 0;
-  while (i < n) {
-    const unsigned c = p[i];
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t len = 0;
-    unsigned lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-      len = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      len = 3;
-      if (c == 0xE0) lo = 0xA0;
-      if (c == 0xED) hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      len = 4;
-      if (c == 0xF0) lo = 0x90;
-      if (c == 0xF4) hi = 0x8F;
-    } else {
-      return false;
-    }
-    if (n - i < len) return false;
-    if (p[i + 1] < lo || p[i + 1] > hi) return false;
-    for (std::size_t k = 2; k < len; ++k) {
-      if (p[i + k] < 0x80 || p[i + k] > 0xBF) return false;
-    }
-    i += len;
-  }
-  return true;
-}
-
-namespace detail {
-
-// Everything in push_value lives in trivially destructible locals, because a
-// Lua error (a longjmp) may leave it at any lua_* call.
-static_assert(std::is_trivially_destructible_v<nlohmann::json::object_t::const_iterator>);
-static_assert(std::is_trivially_destructible_v<nlohmann::json::array_t::const_iterator>);
-
-/// Pushes `j`; the array metatable is at absolute index `array_mt`.
-inline void push_value(lua_State* L, const nlohmann::json& j, int array_mt, std::size_t depth,
-                       std::size_t max_depth) {
-  switch (j.type()) {
-    case nlohmann::json::value_t::null:
-      lua_pushlightuserdata(L, null_sentinel());
-      return;
-    case nlohmann::json::value_t::boolean:
-      lua_pushboolean(L, j.get<bool>() ? 1 : 0);
-      return;
-    case nlohmann::json::value_t::number_integer:
-      lua_pushinteger(L, static_cast<lua_Integer>(j.get<std::int64_t>()));
-      return;
-    case nlohmann::json::value_t::number_unsigned: {
-      const std::uint64_t u = j.get<std::uint64_t>();
-      if (u <= static_cast<std::uint64_t>(std::numeric_limits<lua_Integer>::max())) {
-        lua_pushinteger(L, static_cast<lua_Integer>(u));
-      } else {
-        lua_pushnumber(L, static_cast<lua_Number>(u));  // past Lua's integers: a float
-      }
-      return;
-    }
-    case nlohmann::json::value_t::number_float:
-      lua_pushnumber(L, static_cast<lua_Number>(j.get<double>()));
-      return;
-    case nlohmann::json::value_t::string: {
-      const auto& s = j.get_ref<const std::string&>();
-      lua_pushlstring(L, s.data(), s.size());
-      return;
-    }
-    case nlohmann::json::value_t::array: {
-      if (depth >= max_depth) luaL_error(L, "JSON nesting deeper than %d levels", static_cast<int>(max_depth));
-      luaL_checkstack(L, 3, "JSON nesting too deep for the Lua stack");
-      const auto& arr = j.get_ref<const nlohmann::json::array_t&>();
-      lua_createtable(L, arr.size() > 0x7fffffff ? 0x7fffffff : static_cast<int>(arr.size()), 0);
-      lua_pushvalue(L, array_mt);
-      lua_setmetatable(L, -2);
-      lua_Integer i = 0;
-      for (auto it = arr.begin(); it != arr.end(); ++it) {
-        push_value(L, *it, array_mt, depth + 1, max_depth);
-        lua_rawseti(L, -2, ++i);
-      }
-      return;
-    }
-    case nlohmann::json::value_t::object: {
-      if (depth >= max_depth) luaL_error(L, "JSON nesting deeper than %d levels", static_cast<int>(max_depth));
-      luaL_checkstack(L, 3, "JSON nesting too deep for the Lua stack");
-      const auto& obj = j.get_ref<const nlohmann::json::object_t&>();
-      lua_createtable(L, 0, obj.size() > 0x7fffffff ? 0x7fffffff : static_cast<int>(obj.size()));
-      for (auto it = obj.begin(); it != obj.end(); ++it) {
-        lua_pushlstring(L, it->first.data(), it->first.size());
-        push_value(L, it->second, array_mt, depth + 1, max_depth);
-        lua_rawset(L, -3);
-      }
-      return;
-    }
-    case nlohmann::json::value_t::binary:
-      luaL_error(L, "binary JSON values have no Lua form");
-      return;
-    case nlohmann::json::value_t::discarded:
-      luaL_error(L, "a discarded JSON value has no Lua form");
-      return;
-  }
-}
-
-}  // namespace detail
-
-/// Pushes `j` as a Lua value. May raise a Lua error (memory, depth): call it
-/// in protected mode.
-inline void push_json(lua_State* L, const nlohmann::json& j, const json_limits& limits = {}) {
-  luaL_checkstack(L, 4, "no room on the Lua stack");
-  push_array_metatable(L);
-  const int mt = lua_gettop(L);
-  detail::push_value(L, j, mt, 0, limits.max_depth);
-  lua_remove(L, mt);
-}
-
-namespace detail {
-struct push_job {
-  const nlohmann::json* value;
-  json_limits limits;
-};
-inline int push_job_run(lua_State* L) {
-  const auto* job = static_cast<const push_job*>(lua_touserdata(L, 1));
-  lua_pop(L, 1);
-  push_json(L, *job->value, job->limits);
-  return 1;
-}
-}  // namespace detail
-
-/// push_json in protected mode: the value on the stack on success; on failure
-/// nothing is left pushed and the error says why (limit_exceeded for depth and memory).
-[[nodiscard]] inline result<void> push_json_protected(lua_State* L, const nlohmann::json& j,
-                                                      const json_limits& limits = {}) {
-  if (!lua_checkstack(L, 3)) return fail(errc::limit_exceeded, "no room on the Lua stack");
-  detail::push_job job{&j, limits};
-  lua_pushcfunction(L, &detail::push_job_run);
-  lua_pushlightuserdata(L, &job);
-  const int status = lua_pcall(L, 1, 1, 0);
-  if (status == LUA_OK) return {};
-  std::string message = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "error converting JSON to Lua";
-  lua_pop(L, 1);
-  return fail(errc::limit_exceeded, "JSON to Lua: " + message);
-}
-
-namespace detail {
-
-/// Lua -> JSON. Every lua_* call here is one that cannot raise.
-class reader {
- public:
-  reader(lua_State* L, const json_limits& limits) : L_(L), limits_(limits) {}
-
-  [[nodiscard]] result<nlohmann::json> read(int idx) {
-    nlohmann::json out;
-    if (auto e = value(lua_absindex(L_, idx), out)) return fail(std::move(*e));
-    return out;
-  }
-
- private:
-  using failure = std::optional<error>;
-
-  [[nodiscard]] static error problem(std::string message, errc code = errc::invalid_argument) {
-    return error{code, std::move(message), {}, {}, {}};
-  }
-  // Prefixes a path segment as the error travels back up.
-  [[nodiscard]] static failure at(failure e, std::string_view segment) {
-    if (e) {
-      std::string seg;
-      seg.reserve(segment.size() + 1);
-      for (char c : segment) {  // JSON pointer escaping
-        if (c == '~') {
-          seg += "~0";
-        } else if (c == '/') {
-          seg += "~1";
-        } else {
-          seg += c;
-        }
-      }
-      e->where = "/" + seg + e->where;
-    }
-    return e;
-  }
-
-  failure value(int idx, nlohmann::json& out) {
-    switch (lua_type(L_, idx)) {
-      case LUA_TNIL:
-        out = nullptr;
-        return {};
-      case LUA_TBOOLEAN:
-        out = lua_toboolean(L_, idx) != 0;
-        return {};
-      case LUA_TNUMBER:
-        if (lua_isinteger(L_, idx)) {
-          out = static_cast<std::int64_t>(lua_tointeger(L_, idx));
-        } else {
-          const double d = static_cast<double>(lua_tonumber(L_, idx));
-          if (!std::isfinite(d)) return problem("NaN and infinite numbers have no JSON form");
-          out = d;
-        }
-        return {};
-      case LUA_TSTRING: {
-        std::size_t n = 0;
-        const char* s = lua_tolstring(L_, idx, &n);  // a string already: no conversion, no allocation
-        if (!valid_utf8(s, n)) return problem("string is not valid UTF-8");
-        out = std::string(s, n);
-        return {};
-      }
-      case LUA_TLIGHTUSERDATA:
-        if (lua_touserdata(L_, idx) == null_sentinel()) {
-          out = nullptr;
-          return {};
-        }
-        return problem("a light userdata has no JSON form");
-      case LUA_TTABLE:
-        return table(idx, out);
-      default:
-        return problem(std::string("a ") + lua_typename(L_, lua_type(L_, idx)) + " has no JSON form");
-    }
-  }
-
-  failure table(int idx, nlohmann::json& out) {
-    const void* self = lua_topointer(L_, idx);
-    for (const void* p : path_) {
-      if (p == self) return problem("table contains itself (a cycle)");
-    }
-    if (path_.size() >= limits_.max_depth) {
-      return problem("nested deeper than " + std::to_string(limits_.max_depth) + " levels", errc::limit_exceeded);
-    }
-    if (!lua_checkstack(L_, 4)) return problem("no room on the Lua stack", errc::limit_exceeded);
-    path_.push_back(self);
-    failure e = is_marked_array(L_, idx) ? marked_array(idx, out) : plain_table(idx, out);
-    path_.pop_back();
-    return e;
-  }
-
-  failure marked_array(int idx, nlohmann::json& out) {
-    const auto n = static_cast<lua_Integer>(lua_rawlen(L_, idx));
-    lua_Integer count = 0;
-    lua_pushnil(L_);
-    while (lua_next(L_, idx) != 0) {
-      lua_pop(L_, 1);
-      ++count;
-      const bool index_key = lua_isinteger(L_, -1) && lua_tointeger(L_, -1) >= 1 && lua_tointeger(L_, -1) <= n;
-      if (!index_key) {
-        lua_pop(L_, 1);
-        return problem("table marked as an array has a key that is not an index 1..n");
-      }
-    }
-    if (count != n) return problem("table marked as an array has holes (use aura.null for null elements)");
-    return elements(idx, n, out);
-  }
-
-  failure elements(int idx, lua_Integer n, nlohmann::json& out) {
-    out = nlohmann::json::array();
-    auto& arr = out.get_ref<nlohmann::json::array_t&>();
-    arr.reserve(static_cast<std::size_t>(n));
-    for (lua_Integer i = 1; i <= n; ++i) {
-      lua_rawgeti(L_, idx, i);
-      arr.emplace_back();
-      failure e = value(lua_gettop(L_), arr.back());
-      lua_pop(L_, 1);
-      if (e) return at(std::move(e), std::to_string(i - 1));
-    }
-    return {};
-  }
-
-  failure plain_table(int idx, nlohmann::json& out) {
-    // One pass to classify: a sequence 1..n is an array, anything else an object.
-    lua_Integer count = 0, max_index = 0;
-    bool only_indices = true;
-    lua_pushnil(L_);
-    while (lua_next(L_, idx) != 0) {
-      lua_pop(L_, 1);
-      ++count;
-      if (lua_isinteger(L_, -1) && lua_tointeger(L_, -1) >= 1) {
-        if (lua_tointeger(L_, -1) > max_index) max_index = lua_tointeger(L_, -1);
-      } else {
-        only_indices = false;
-      }
-    }
-    if (count > 0 && only_indices && max_index == count) return elements(idx, count, out);
-
-    out = nlohmann::json::object();
-    auto& obj = out.get_ref<nlohmann::json::object_t&>();
-    lua_pushnil(L_);
-    while (lua_next(L_, idx) != 0) {
-      std::string key;
-      if (lua_type(L_, -2) == LUA_TSTRING) {
-        std::size_t n = 0;
-        const char* s = lua_tolstring(L_, -2, &n);
-        if (!valid_utf8(s, n)) {
-          lua_pop(L_, 2);
-          return problem("object key is not valid UTF-8");
-        }
-        key.assign(s, n);
-      } else if (lua_isinteger(L_, -2)) {
-        key = std::to_string(static_cast<long long>(lua_tointeger(L_, -2)));
-      } else {
-        const char* type = lua_typename(L_, lua_type(L_, -2));
-        const bool is_float = lua_type(L_, -2) == LUA_TNUMBER;
-        lua_pop(L_, 2);
-        return problem(std::string("object key of type ") + (is_float ? "float" : type) +
-                       " (JSON keys are strings; integer keys are written in decimal)");
-      }
-      auto [slot, inserted] = obj.emplace(key, nullptr);
-      if (!inserted) {
-        lua_pop(L_, 2);
-        return problem("two keys are spelled \"" + key + "\" (an integer and a string key)");
-      }
-      failure e = value(lua_gettop(L_), slot->second);
-      lua_pop(L_, 1);
-      if (e) {
-        lua_pop(L_, 1);
-        return at(std::move(e), key);
-      }
-    }
-    return {};
-  }
-
-  lua_State* L_;
-  json_limits limits_;
-  std::vector<const void*> path_;
-};
-
-}  // namespace detail
-
-/// Reads the Lua value at `idx` as JSON. Never raises a Lua error and leaves
-/// the stack as it was. A failure's `where` is the JSON pointer at fault.
-[[nodiscard]] inline result<nlohmann::json> read_json(lua_State* L, int idx, const json_limits& limits = {}) {
-  return detail::reader(L, limits).read(idx);
-}
-
-}  // namespace aura::lua
-#endif  // AURA_SI_AURA_ADAPTERS_LUA_JSON_HPP
-// ---- end aura/adapters/lua/json.hpp
-// ---- begin aura/adapters/lua/state.hpp
-#ifndef AURA_SI_AURA_ADAPTERS_LUA_STATE_HPP
-#define AURA_SI_AURA_ADAPTERS_LUA_STATE_HPP
-// aura/adapters/lua/state.hpp - one lua_State with its memory account, its
-// instruction budget and the call it is serving.
-
-#include <chrono>
-#include <cstdio>
-#include <memory>
-#include <string>
-
-#include <lua.hpp>
-#include <nlohmann/json.hpp>
-
-// ---- begin aura/adapters/lua/limits.hpp
-#ifndef AURA_SI_AURA_ADAPTERS_LUA_LIMITS_HPP
-#define AURA_SI_AURA_ADAPTERS_LUA_LIMITS_HPP
-// aura/adapters/lua/limits.hpp - what bounds one Lua plugin: instructions per
-// call, memory per state, JSON depth, wall time, and how many states run at once.
-
-#include <chrono>
-#include <cstddef>
-#include <cstdint>
-#include <cstdlib>
-
-namespace aura {
-
-/// The bounds of a Lua plugin. Running past one ends the call as an
-/// `errc::limit_exceeded` (or `errc::timeout`) hook error and the state that
-/// ran it is thrown away and recreated.
-struct lua_limits {
-  /// Lua VM instructions one handler call may execute; 0 = unbounded.
-  std::uint64_t instructions = 10'000'000;
-  /// Bytes one Lua state may hold (script, globals and the call's garbage); 0 = unbounded.
-  std::size_t memory = std::size_t{32} << 20;
-  /// Deepest nesting of tables / JSON containers converted either way.
-  std::size_t max_depth = 128;
-  /// Wall time one call may take, checked with the instruction hook; 0 = none.
-  std::chrono::milliseconds timeout{0};
-  /// Lua states (one per concurrent call) the plugin keeps at most; more
-  /// concurrent callers wait for a free one.
-  std::size_t max_states = 8;
-  /// Instructions between two checks of the budget (the granularity of the
-  /// count hook: smaller stops sooner, larger costs less).
-  std::uint32_t check_interval = 1000;
-};
-
-namespace lua {
-
-/// Bytes held by one lua_State; the allocator refuses growth past `cap`.
-struct memory_account {
-  std::size_t used = 0;
-  std::size_t cap = 0;      ///< 0 = unbounded
-  bool refused = false;     ///< an allocation was refused since the last reset
-};
-
-/// The lua_Alloc of every aura state: realloc/free with a byte count per
-/// state. Growth past the cap returns NULL, which Lua turns into a memory
-/// error ("not enough memory") after one emergency collection.
-inline void* limited_alloc(void* ud, void* ptr, std::size_t osize, std::size_t nsize) noexcept {
-  auto* account = static_cast<memory_account*>(ud);
-  if (ptr == nullptr) osize = 0;  // osize then encodes the object kind, not a size
-  if (nsize == 0) {
-    std::free(ptr);
-    account->used -= osize;
-    return nullptr;
-  }
-  if (nsize > osize && account->cap != 0 &&
-      (nsize - osize > account->cap || account->used > account->cap - (nsize - osize))) {
-    account->refused = true;
-    return nullptr;
-  }
-  void* grown = std::realloc(ptr, nsize);
-  if (grown == nullptr) {
-    account->refused = true;
-    return nullptr;
-  }
-  account->used = account->used - osize + nsize;
-  return grown;
-}
-
-/// Why the instruction hook stopped a call.
-enum class stop_reason : std::uint8_t { none, instructions, timeout, closing };
-
-/// Per-call counters the instruction hook reads.
-struct call_budget {
-  std::uint64_t limit = 0;        ///< instructions; 0 = unbounded
-  std::uint64_t executed = 0;     ///< counted in steps of `interval`
-  std::uint32_t interval = 1000;
-  bool has_deadline = false;
-  std::chrono::steady_clock::time_point deadline{};
-  stop_reason stopped = stop_reason::none;
-};
-
-}  // namespace lua
-}  // namespace aura
-#endif  // AURA_SI_AURA_ADAPTERS_LUA_LIMITS_HPP
-// ---- end aura/adapters/lua/limits.hpp
-// ---- begin aura/core/context.hpp
-#ifndef AURA_SI_AURA_CORE_CONTEXT_HPP
-#define AURA_SI_AURA_CORE_CONTEXT_HPP
-// aura/core/context.hpp - what a hook may use of the host, checked against permissions.
-
-#include <memory>
-#include <optional>
-#include <string>
-#include <string_view>
-#include <utility>
-
-#include <nlohmann/json.hpp>
-
 // ---- begin aura/core/facts.hpp
 #ifndef AURA_SI_AURA_CORE_FACTS_HPP
 #define AURA_SI_AURA_CORE_FACTS_HPP
@@ -835,7 +269,9 @@ class facts {
 // aura/core/host_api.hpp - the host services a hook may reach through its context:
 // logging, time, key-value storage and HTTP. Hosts implement them; the harness mocks them.
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <map>
 #include <mutex>
@@ -1030,6 +466,8 @@ using time_point = clock_type::time_point;
 }
 
 /// A process-unique event id: "ev-" + 16 hex digits from a random base and a counter.
+/// Each thread takes its numbers in blocks of 4,096 from the shared counter,
+/// so making an id writes no cache line that other threads write.
 [[nodiscard]] inline std::string make_event_id() {
   static const std::uint64_t base = [] {
     std::uint64_t seed = 0;
@@ -1042,10 +480,19 @@ using time_point = clock_type::time_point;
     return seed;
   }();
   static std::atomic<std::uint64_t> counter{0};
-  const std::uint64_t n = base + counter.fetch_add(1, std::memory_order_relaxed);
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "ev-%016llx", static_cast<unsigned long long>(n));
-  return buf;
+  constexpr std::uint64_t block = 4096;
+  thread_local std::uint64_t next = 0, end = 0;
+  if (next == end) {
+    next = counter.fetch_add(block, std::memory_order_relaxed);
+    end = next + block;
+  }
+  std::uint64_t n = base + next++;
+  std::string id(19, '0');
+  id[0] = 'e';
+  id[1] = 'v';
+  id[2] = '-';
+  for (std::size_t i = 18; i >= 3; --i, n >>= 4) id[i] = "0123456789abcdef"[n & 0xf];
+  return id;
 }
 
 /// An event as dispatched: identity, time, origin, free metadata and the payload.
@@ -1149,6 +596,112 @@ template <class Json = nlohmann::json>
 }  // namespace aura
 #endif  // AURA_SI_AURA_CORE_ENVELOPE_HPP
 // ---- end aura/core/envelope.hpp
+// ---- begin aura/core/storage_limits.hpp
+#ifndef AURA_SI_AURA_CORE_STORAGE_LIMITS_HPP
+#define AURA_SI_AURA_CORE_STORAGE_LIMITS_HPP
+// aura/core/storage_limits.hpp - how much a plugin may keep in its storage,
+// and which keys are keys at all.
+//
+// The host sets caps (plugin::host_options::storage_caps, defaults below); a
+// manifest may ask for less (`[plugin.permissions.storage_quota]`), never for
+// more: a request above a cap is a load error, so a plugin learns at load, not
+// at its first large write, that this host will not hold its data.
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+
+namespace aura {
+
+/// Per-plugin storage caps, each with its default.
+struct storage_limits {
+  std::uint64_t max_bytes = 16ull << 20;       ///< all values together: 16 MiB
+  std::uint64_t max_keys = 1024;               ///< number of keys
+  std::uint64_t max_key_length = 256;          ///< bytes of one key
+  std::uint64_t max_key_depth = 8;             ///< '/'-separated segments of one key
+  std::uint64_t max_value_bytes = 1ull << 20;  ///< one value: 1 MiB
+};
+
+/// What a manifest asks for; an absent field takes the host's cap.
+struct storage_request {
+  std::optional<std::uint64_t> max_bytes, max_keys, max_key_length, max_key_depth, max_value_bytes;
+};
+
+/// The limits a plugin gets: its request where it made one, else the cap.
+/// A request above a cap is `limit_exceeded` naming the field and both values.
+[[nodiscard]] inline result<storage_limits> grant_storage(const storage_request& asked, const storage_limits& cap) {
+  storage_limits out = cap;
+  struct field {
+    const char* name;
+    const std::optional<std::uint64_t>& asked;
+    std::uint64_t cap;
+    std::uint64_t& into;
+  };
+  const field fields[] = {{"max_bytes", asked.max_bytes, cap.max_bytes, out.max_bytes},
+                          {"max_keys", asked.max_keys, cap.max_keys, out.max_keys},
+                          {"max_key_length", asked.max_key_length, cap.max_key_length, out.max_key_length},
+                          {"max_key_depth", asked.max_key_depth, cap.max_key_depth, out.max_key_depth},
+                          {"max_value_bytes", asked.max_value_bytes, cap.max_value_bytes, out.max_value_bytes}};
+  for (const auto& f : fields) {
+    if (!f.asked) continue;
+    if (*f.asked > f.cap) {
+      return fail(errc::limit_exceeded, "storage_quota." + std::string(f.name) + " = " + std::to_string(*f.asked) +
+                                            " is above the host's cap of " + std::to_string(f.cap));
+    }
+    f.into = *f.asked;
+  }
+  return out;
+}
+
+/// Checks that `key` names something a storage can write and read back:
+/// '/'-separated segments, none empty ("dir/", "a//b", "/abs"), none "." or
+/// ".." (those two are `permission_denied`: they would leave the storage), no NUL, control character or '\\', at most `max_key_length` bytes and
+/// `max_key_depth` segments. `invalid_argument` or `limit_exceeded` otherwise.
+[[nodiscard]] inline result<void> check_storage_key(std::string_view key, const storage_limits& limits) {
+  auto bad = [&](errc code, const std::string& why) {
+    std::string shown(key.substr(0, 64));
+    for (char& c : shown) {
+      if (static_cast<unsigned char>(c) < 0x20) c = '?';
+    }
+    return fail(code, "storage key \"" + shown + (key.size() > 64 ? "...\"" : "\"") + " " + why);
+  };
+  if (key.empty()) return fail(errc::invalid_argument, "storage key is empty");
+  if (key.size() > limits.max_key_length) {
+    return bad(errc::limit_exceeded, "is " + std::to_string(key.size()) + " bytes, above the limit of " +
+                                         std::to_string(limits.max_key_length));
+  }
+  std::uint64_t depth = 1;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i <= key.size(); ++i) {
+    if (i < key.size() && key[i] != '/') {
+      const auto c = static_cast<unsigned char>(key[i]);
+      if (c == 0) return bad(errc::invalid_argument, "contains a NUL byte");
+      if (c < 0x20 || c == 0x7f) return bad(errc::invalid_argument, "contains a control character");
+      if (c == '\\') return bad(errc::invalid_argument, "contains '\\' (segments are separated by '/')");
+      continue;
+    }
+    const std::string_view seg = key.substr(start, i - start);
+    if (seg.empty() && i == 0) return bad(errc::permission_denied, "is an absolute path");
+    if (seg.empty()) return bad(errc::invalid_argument, "has an empty segment (a doubled or trailing '/')");
+    if (seg == "..") return bad(errc::permission_denied, "climbs out with \"..\"");
+    if (seg == ".") return bad(errc::invalid_argument, "has a \".\" segment");
+    if (i < key.size()) ++depth;
+    start = i + 1;
+  }
+  if (depth > limits.max_key_depth) {
+    return bad(errc::limit_exceeded, "has " + std::to_string(depth) + " segments, above the limit of " +
+                                         std::to_string(limits.max_key_depth));
+  }
+  return {};
+}
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_STORAGE_LIMITS_HPP
+// ---- end aura/core/storage_limits.hpp
 
 namespace aura {
 
@@ -1201,9 +754,42 @@ class storage {
   [[nodiscard]] virtual result<bool> remove(std::string_view key) = 0;
 };
 
-/// Storage in memory, thread-safe; the default and the harness's mock.
+/// The `limit_exceeded` error a storage returns when a write would break a quota.
+[[nodiscard]] inline error storage_quota_error(std::string_view key, const std::string& what) {
+  return error{errc::limit_exceeded, "storing key \"" + std::string(key.substr(0, 64)) + "\" " + what, {}, {}, {}};
+}
+
+/// Checks one write against `limits`: `old_size` is the replaced value's size
+/// (nullopt for a new key), `used_bytes` / `used_keys` the storage's totals.
+[[nodiscard]] inline result<void> check_storage_quota(std::string_view key, std::size_t value_size,
+                                                      std::optional<std::uint64_t> old_size, std::uint64_t used_bytes,
+                                                      std::uint64_t used_keys, const storage_limits& limits) {
+  if (value_size > limits.max_value_bytes) {
+    return fail(storage_quota_error(key, "would hold " + std::to_string(value_size) + " bytes, above the " +
+                                             std::to_string(limits.max_value_bytes) + "-byte value limit"));
+  }
+  if (!old_size && used_keys + 1 > limits.max_keys) {
+    return fail(storage_quota_error(key, "would be key " + std::to_string(used_keys + 1) + ", above the limit of " +
+                                             std::to_string(limits.max_keys) + " keys"));
+  }
+  // Saturating: another storage over the same directory may have replaced the
+  // old value since this one counted (the totals are then an estimate).
+  const std::uint64_t kept = used_bytes - std::min(used_bytes, old_size.value_or(0));
+  const std::uint64_t after = kept + value_size;
+  if (after > limits.max_bytes) {
+    return fail(storage_quota_error(key, "would bring the plugin's storage to " + std::to_string(after) +
+                                             " bytes, above its " + std::to_string(limits.max_bytes) + "-byte quota"));
+  }
+  return {};
+}
+
+/// Storage in memory, thread-safe, under `storage_limits` quotas; the default
+/// and the harness's mock.
 class memory_storage final : public storage {
  public:
+  memory_storage() = default;
+  explicit memory_storage(storage_limits limits) : limits_(limits) {}
+
   [[nodiscard]] result<std::optional<std::string>> get(std::string_view key) override {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = values_.find(key);
@@ -1212,13 +798,19 @@ class memory_storage final : public storage {
   }
   [[nodiscard]] result<void> set(std::string_view key, std::string_view value) override {
     std::lock_guard<std::mutex> lock(mutex_);
-    values_[std::string(key)] = std::string(value);
+    auto it = values_.find(key);
+    const auto old = it == values_.end() ? std::nullopt : std::optional<std::uint64_t>(it->second.size());
+    if (auto ok = check_storage_quota(key, value.size(), old, bytes_, values_.size(), limits_); !ok) return ok;
+    bytes_ = bytes_ - old.value_or(0) + value.size();
+    if (it == values_.end()) values_.emplace(std::string(key), std::string(value));
+    else it->second.assign(value.data(), value.size());
     return {};
   }
   [[nodiscard]] result<bool> remove(std::string_view key) override {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = values_.find(key);
     if (it == values_.end()) return false;
+    bytes_ -= it->second.size();
     values_.erase(it);
     return true;
   }
@@ -1228,16 +820,24 @@ class memory_storage final : public storage {
   }
 
  private:
+  storage_limits limits_;
   mutable std::mutex mutex_;
   std::map<std::string, std::string, std::less<>> values_;
+  std::uint64_t bytes_ = 0;
 };
+
+/// Redirect hops aura follows at most, whatever a request asks.
+inline constexpr int max_http_redirects = 10;
 
 struct http_request {
   std::string method = "GET";
   std::string url;
   std::map<std::string, std::string> headers;
   std::string body;
-  std::chrono::milliseconds timeout{5000};
+  std::chrono::milliseconds timeout{5000};  ///< for the whole request, redirects included
+  /// Redirects context::http follows (each re-checked against the permissions);
+  /// 0 returns the 3xx itself. Clients never follow redirects on their own.
+  int max_redirects = 5;
 };
 
 struct http_response {
@@ -1246,8 +846,10 @@ struct http_response {
   std::string body;
 };
 
-/// The host's HTTP client. aura ships none that touches the network: a host
-/// plugs in its own; the harness provides a mock with a route table.
+/// The host's HTTP client: it sends one request as given and never follows a
+/// redirect (aura::context does, re-checking each hop). aura ships one on
+/// libcurl (aura/net/curl_http_client.hpp, target aura::http); the harness
+/// provides a mock with a route table.
 class http_client {
  public:
   virtual ~http_client() = default;
@@ -1304,6 +906,718 @@ namespace aura {
 }  // namespace aura
 #endif  // AURA_SI_AURA_CORE_GLOB_HPP
 // ---- end aura/core/glob.hpp
+// ---- begin aura/core/network_rule.hpp
+#ifndef AURA_SI_AURA_CORE_NETWORK_RULE_HPP
+#define AURA_SI_AURA_CORE_NETWORK_RULE_HPP
+// aura/core/network_rule.hpp - one entry of a plugin's `network` permission,
+// parsed by the same host parser as the URLs it is compared with.
+//
+// Forms (docs/security.md, "Network permissions"):
+//   "api.example.com"              that host, http or https, default ports only
+//   "api.example.com:8443"         that host on that port (":*": any port)
+//   "*.corp.example"               every subdomain of corp.example (not corp.example itself)
+//   "*"                            any host, default ports only ("*:*": any port)
+//   "[::1]:8080", "10.0.0.7"       IP literals, canonicalised like URL hosts
+//   "https://deploygate.acme.com/api"  scheme + host [+ port] + path prefix,
+//                                  the prefix matched on '/' boundaries
+// An entry that can never match is an error (the plugin does not load).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+// ---- begin aura/core/url.hpp
+#ifndef AURA_SI_AURA_CORE_URL_HPP
+#define AURA_SI_AURA_CORE_URL_HPP
+// aura/core/url.hpp - the one URL parser every network permission check uses.
+//
+// A plugin's URL is parsed once, by the WHATWG URL standard's rules for the
+// special schemes http and https (RFC 3986 syntax with the browser's
+// leniencies, so aura reads a URL the way a browser and curl's peers do):
+// leading and trailing C0 controls and spaces are stripped, tabs and newlines
+// removed; any run of `/` and `\` after the scheme is skipped (`https:host`,
+// `https:\\host`); `\` ends the authority and separates path segments; the
+// userinfo ends at the authority's last `@`; `.` and `..` segments (also
+// percent-encoded) are resolved; the host is canonicalised (url_host.hpp);
+// the default port is dropped. Every other scheme is refused.
+//
+// The permission check compares the parsed host and port, and the HTTP client
+// is handed `href()`, the URL rebuilt from the parsed parts, so the client
+// cannot read a different host out of the same text. The fragment is never
+// part of what is sent.
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+// ---- begin aura/core/url_host.hpp
+#ifndef AURA_SI_AURA_CORE_URL_HOST_HPP
+#define AURA_SI_AURA_CORE_URL_HOST_HPP
+// aura/core/url_host.hpp - the host part of a URL, parsed the WHATWG way:
+// percent-decoded, ASCII-lowercased, IPv4 in every form the URL standard
+// accepts (0x7f.1, 2130706433, 127.1, 0177.0.0.1) and IPv6 in brackets, all
+// serialised to one canonical spelling so that a permission and a request
+// naming the same machine compare equal.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+
+namespace aura {
+
+/// What a parsed host is.
+enum class host_kind : std::uint8_t { domain, ipv4, ipv6 };
+
+/// A canonical host: `name` is a lowercase domain without its trailing dot,
+/// a dotted-decimal IPv4 address, or a bracketed, compressed IPv6 address.
+struct parsed_host {
+  host_kind kind = host_kind::domain;
+  std::string name;
+  friend bool operator==(const parsed_host& a, const parsed_host& b) noexcept { return a.kind == b.kind && a.name == b.name; }
+  friend bool operator!=(const parsed_host& a, const parsed_host& b) noexcept { return !(a == b); }
+};
+
+namespace detail::url {
+
+[[nodiscard]] constexpr int hex_value(char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+[[nodiscard]] inline std::string percent_decode(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '%' && i + 2 < in.size() && hex_value(in[i + 1]) >= 0 && hex_value(in[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hex_value(in[i + 1]) * 16 + hex_value(in[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(in[i]);
+    }
+  }
+  return out;
+}
+
+// The WHATWG "forbidden domain code points" (ASCII part), checked after decoding.
+[[nodiscard]] constexpr bool forbidden_in_domain(unsigned char c) noexcept {
+  if (c <= 0x20 || c == 0x7f) return true;
+  switch (c) {
+    case '#': case '%': case '/': case ':': case '<': case '>': case '?': case '@':
+    case '[': case '\\': case ']': case '^': case '|':
+      return true;
+    default:
+      return false;
+  }
+}
+
+// One IPv4 part: decimal, 0x hex or leading-0 octal; nullopt when it is not a number.
+[[nodiscard]] inline std::optional<std::uint64_t> ipv4_number(std::string_view part) noexcept {
+  if (part.empty()) return std::nullopt;
+  int radix = 10;
+  if (part.size() >= 2 && part[0] == '0' && (part[1] == 'x' || part[1] == 'X')) {
+    radix = 16;
+    part.remove_prefix(2);
+  } else if (part.size() >= 2 && part[0] == '0') {
+    radix = 8;
+    part.remove_prefix(1);
+  }
+  if (part.empty()) return 0;  // "0x" is zero
+  std::uint64_t v = 0;
+  for (char c : part) {
+    const int d = hex_value(c);
+    if (d < 0 || d >= radix) return std::nullopt;
+    v = v * static_cast<std::uint64_t>(radix) + static_cast<std::uint64_t>(d);
+    if (v > 0xFFFFFFFFull) v = 0x100000000ull;  // saturate: any larger value is out of range alike
+  }
+  return v;
+}
+
+// WHATWG "ends in a number": the last label (a trailing dot ignored) is a number.
+[[nodiscard]] inline bool ends_in_number(std::string_view host) noexcept {
+  if (!host.empty() && host.back() == '.') host.remove_suffix(1);
+  const auto dot = host.rfind('.');
+  const std::string_view last = dot == std::string_view::npos ? host : host.substr(dot + 1);
+  if (last.empty()) return false;
+  bool digits = true;
+  for (char c : last) digits = digits && c >= '0' && c <= '9';
+  if (digits) return true;
+  return ipv4_number(last).has_value() && last.size() >= 2 && last[0] == '0' && (last[1] == 'x' || last[1] == 'X');
+}
+
+[[nodiscard]] inline result<std::string> parse_ipv4(std::string_view host) {
+  auto bad = [&](const std::string& why) {
+    return fail(error{errc::invalid_argument, "host \"" + std::string(host) + "\" is not a valid IPv4 address: " + why,
+                      {}, {}, {}});
+  };
+  std::string_view rest = host;
+  if (!rest.empty() && rest.back() == '.') rest.remove_suffix(1);
+  std::array<std::uint64_t, 4> parts{};
+  std::size_t n = 0;
+  while (true) {
+    const auto dot = rest.find('.');
+    const auto part = rest.substr(0, dot);
+    if (n == 4) return bad("more than four parts");
+    auto v = ipv4_number(part);
+    if (!v) return bad("part \"" + std::string(part) + "\" is not a number");
+    parts[n++] = *v;
+    if (dot == std::string_view::npos) break;
+    rest.remove_prefix(dot + 1);
+  }
+  for (std::size_t i = 0; i + 1 < n; ++i) {
+    if (parts[i] > 255) return bad("a part other than the last is above 255");
+  }
+  const std::uint64_t limit = 1ull << (8 * (5 - n));
+  if (parts[n - 1] >= limit) return bad("the last part is out of range");
+  std::uint64_t address = parts[n - 1];
+  for (std::size_t i = 0; i + 1 < n; ++i) address += parts[i] << (8 * (3 - i));
+  std::string out;
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    if (!out.empty()) out.push_back('.');
+    out += std::to_string((address >> shift) & 0xFF);
+  }
+  return out;
+}
+
+// The WHATWG IPv6 parser (with an embedded IPv4 tail); `in` is without brackets.
+[[nodiscard]] inline result<std::string> parse_ipv6(std::string_view in) {
+  auto bad = [&](const char* why) {
+    return fail(error{errc::invalid_argument, "host \"[" + std::string(in) + "]\" is not a valid IPv6 address: " + why,
+                      {}, {}, {}});
+  };
+  std::array<std::uint16_t, 8> a{};
+  std::size_t piece = 0, p = 0;
+  std::optional<std::size_t> compress;
+  auto at = [&](std::size_t i) -> char { return i < in.size() ? in[i] : '\0'; };
+  if (at(p) == ':') {
+    if (at(p + 1) != ':') return bad("starts with a single colon");
+    p += 2;
+    compress = ++piece;
+  }
+  while (p < in.size()) {
+    if (piece == 8) return bad("more than eight pieces");
+    if (at(p) == ':') {
+      if (compress) return bad("more than one \"::\"");
+      ++p;
+      compress = ++piece;
+      continue;
+    }
+    std::uint32_t value = 0;
+    std::size_t length = 0;
+    while (length < 4 && hex_value(at(p)) >= 0) {
+      value = value * 16 + static_cast<std::uint32_t>(hex_value(at(p)));
+      ++p;
+      ++length;
+    }
+    if (at(p) == '.') {
+      if (length == 0) return bad("an IPv4 part is empty");
+      p -= length;
+      if (piece > 6) return bad("an IPv4 tail leaves no room");
+      std::size_t seen = 0;
+      while (p < in.size()) {
+        std::optional<std::uint32_t> v4;
+        if (seen > 0) {
+          if (at(p) == '.' && seen < 4) ++p;
+          else return bad("malformed IPv4 tail");
+        }
+        if (!(at(p) >= '0' && at(p) <= '9')) return bad("malformed IPv4 tail");
+        while (at(p) >= '0' && at(p) <= '9') {
+          const std::uint32_t d = static_cast<std::uint32_t>(at(p) - '0');
+          if (!v4) v4 = d;
+          else if (*v4 == 0) return bad("an IPv4 part has a leading zero");
+          else v4 = *v4 * 10 + d;
+          if (*v4 > 255) return bad("an IPv4 part is above 255");
+          ++p;
+        }
+        a[piece] = static_cast<std::uint16_t>(a[piece] * 0x100 + *v4);
+        ++seen;
+        if (seen == 2 || seen == 4) ++piece;
+      }
+      if (seen != 4) return bad("an IPv4 tail needs four parts");
+      break;
+    }
+    if (at(p) == ':') {
+      ++p;
+      if (p >= in.size()) return bad("ends with a single colon");
+    } else if (p < in.size()) {
+      return bad("unexpected character");
+    }
+    a[piece++] = static_cast<std::uint16_t>(value);
+  }
+  if (compress) {
+    std::size_t swaps = piece - *compress;
+    piece = 7;
+    while (piece != 0 && swaps > 0) {
+      std::swap(a[piece], a[*compress + swaps - 1]);
+      --piece;
+      --swaps;
+    }
+  } else if (piece != 8) {
+    return bad("fewer than eight pieces and no \"::\"");
+  }
+  // Serialise: lowercase hex, the first longest run of two or more zeros as "::".
+  std::size_t best = 8, best_len = 1;
+  for (std::size_t i = 0; i < 8;) {
+    std::size_t j = i;
+    while (j < 8 && a[j] == 0) ++j;
+    if (j - i > best_len) {
+      best = i;
+      best_len = j - i;
+    }
+    i = j == i ? i + 1 : j;
+  }
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out = "[";
+  for (std::size_t i = 0; i < 8; ++i) {
+    if (i == best) {
+      out += i == 0 ? "::" : ":";
+      i += best_len - 1;
+      continue;
+    }
+    std::string h;
+    for (std::uint16_t v = a[i]; v || h.empty(); v = static_cast<std::uint16_t>(v / 16)) h.insert(h.begin(), digits[v % 16]);
+    out += h;
+    if (i != 7) out.push_back(':');
+  }
+  out.push_back(']');
+  return out;
+}
+
+}  // namespace detail::url
+
+/// Parses the host of an http(s) URL (or of a network permission): IPv6 in
+/// brackets, else percent-decoded, ASCII-lowercased, checked for forbidden
+/// characters, IPv4 when its last label is a number, one trailing dot dropped.
+/// Non-ASCII names are refused (aura does not implement IDNA mapping): write
+/// the punycode `xn--` form. Errors are `invalid_argument` naming the host.
+[[nodiscard]] inline result<parsed_host> parse_url_host(std::string_view input) {
+  auto bad = [&](const std::string& why) {
+    return fail(error{errc::invalid_argument, "host \"" + std::string(input) + "\" " + why, {}, {}, {}});
+  };
+  if (input.empty()) return bad("is empty");
+  if (input.front() == '[') {
+    if (input.size() < 2 || input.back() != ']') return bad("has an unclosed '['");
+    auto v6 = detail::url::parse_ipv6(input.substr(1, input.size() - 2));
+    if (!v6) return fail(std::move(v6.error()));
+    return parsed_host{host_kind::ipv6, std::move(*v6)};
+  }
+  std::string host = detail::url::percent_decode(input);
+  for (char& c : host) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x80) {
+      return bad("is not ASCII; aura does not map international names: write its punycode (xn--) form");
+    }
+    if (detail::url::forbidden_in_domain(u)) {
+      return bad(std::string("contains the forbidden character ") +
+                 (u > 0x20 && u < 0x7f ? "'" + std::string(1, c) + "'" : "0x" + std::to_string(u)));
+    }
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  if (host.empty()) return bad("is empty");
+  if (detail::url::ends_in_number(host)) {
+    auto v4 = detail::url::parse_ipv4(host);
+    if (!v4) return fail(std::move(v4.error()));
+    return parsed_host{host_kind::ipv4, std::move(*v4)};
+  }
+  if (host.back() == '.') host.pop_back();  // "example.com." names example.com
+  if (host.empty() || host.front() == '.' || host.find("..") != std::string::npos || host.back() == '.') {
+    return bad("has an empty label");
+  }
+  if (host.size() > 253) return bad("is longer than 253 characters");
+  return parsed_host{host_kind::domain, std::move(host)};
+}
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_URL_HOST_HPP
+// ---- end aura/core/url_host.hpp
+
+namespace aura {
+
+/// Longest URL aura parses: longer input is `limit_exceeded`.
+inline constexpr std::size_t max_url_length = 64 * 1024;
+
+/// A parsed http or https URL in canonical form.
+struct http_url {
+  std::string scheme;    ///< "http" or "https"
+  std::string username;  ///< percent-encoded, usually empty
+  std::string password;  ///< percent-encoded, usually empty
+  parsed_host host;
+  std::optional<std::uint16_t> port;  ///< only when not the scheme's default
+  std::string path = "/";             ///< percent-encoded, always starts with '/'
+  std::optional<std::string> query;   ///< without '?', percent-encoded
+  std::optional<std::string> fragment;  ///< without '#'; never sent
+
+  [[nodiscard]] std::uint16_t default_port() const noexcept { return scheme == "https" ? 443 : 80; }
+  [[nodiscard]] std::uint16_t effective_port() const noexcept { return port ? *port : default_port(); }
+  /// "host" or "host:port" (port only when not the default).
+  [[nodiscard]] std::string authority() const {
+    return port ? host.name + ":" + std::to_string(*port) : host.name;
+  }
+  /// The URL rebuilt from its parts, without the fragment: what the HTTP client receives.
+  [[nodiscard]] std::string href() const {
+    std::string out = scheme + "://";
+    if (!username.empty() || !password.empty()) {
+      out += username;
+      if (!password.empty()) out += ":" + password;
+      out += "@";
+    }
+    out += authority();
+    out += path;
+    if (query) out += "?" + *query;
+    return out;
+  }
+};
+
+namespace detail::url {
+
+[[nodiscard]] constexpr bool is_alpha(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+[[nodiscard]] constexpr bool is_c0_or_space(char c) noexcept { return static_cast<unsigned char>(c) <= 0x20; }
+
+// WHATWG pre-processing: strip leading/trailing C0 controls and spaces, remove tab and newlines.
+[[nodiscard]] inline std::string clean_input(std::string_view in) {
+  while (!in.empty() && is_c0_or_space(in.front())) in.remove_prefix(1);
+  while (!in.empty() && is_c0_or_space(in.back())) in.remove_suffix(1);
+  std::string out;
+  out.reserve(in.size());
+  for (char c : in) {
+    if (c != '\t' && c != '\n' && c != '\r') out.push_back(c);
+  }
+  return out;
+}
+
+// The scheme ("http"), lowercased, when `in` starts with one followed by ':'.
+[[nodiscard]] inline std::optional<std::string> scheme_of(std::string_view in) {
+  if (in.empty() || !is_alpha(in[0])) return std::nullopt;
+  std::size_t i = 1;
+  while (i < in.size() && (is_alpha(in[i]) || (in[i] >= '0' && in[i] <= '9') || in[i] == '+' || in[i] == '-' ||
+                           in[i] == '.')) {
+    ++i;
+  }
+  if (i >= in.size() || in[i] != ':') return std::nullopt;
+  std::string s(in.substr(0, i));
+  for (char& c : s) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return s;
+}
+
+enum class encode_set : std::uint8_t { path, query, userinfo };
+
+[[nodiscard]] constexpr bool needs_encoding(unsigned char c, encode_set set) noexcept {
+  if (c <= 0x20 || c >= 0x7f) return true;  // C0 controls, space, DEL and every non-ASCII byte
+  switch (c) {
+    case '"': case '#': case '<': case '>': return true;
+    case '\'': return set == encode_set::query;
+    case '?': case '`': case '{': case '}': return set != encode_set::query;
+    case '/': case ':': case ';': case '=': case '@': case '[': case '\\': case ']': case '^': case '|':
+      return set == encode_set::userinfo;
+    default: return false;
+  }
+}
+
+inline void append_encoded(std::string& out, std::string_view in, encode_set set) {
+  static constexpr char digits[] = "0123456789ABCDEF";
+  for (char ch : in) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (needs_encoding(c, set)) {
+      out.push_back('%');
+      out.push_back(digits[c >> 4]);
+      out.push_back(digits[c & 15]);
+    } else {
+      out.push_back(ch);
+    }
+  }
+}
+
+[[nodiscard]] inline bool ascii_iequal(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+[[nodiscard]] inline bool single_dot(std::string_view s) noexcept { return s == "." || ascii_iequal(s, "%2e"); }
+[[nodiscard]] inline bool double_dot(std::string_view s) noexcept {
+  return s == ".." || ascii_iequal(s, ".%2e") || ascii_iequal(s, "%2e.") || ascii_iequal(s, "%2e%2e");
+}
+
+// A special URL's path: `\` is `/`, dot segments resolved, segments percent-encoded.
+[[nodiscard]] inline std::string normalise_path(std::string_view raw) {
+  std::size_t start = 0;
+  if (!raw.empty() && (raw[0] == '/' || raw[0] == '\\')) start = 1;
+  std::string path;  // built as "/seg/seg"
+  while (true) {
+    std::size_t end = start;
+    while (end < raw.size() && raw[end] != '/' && raw[end] != '\\') ++end;
+    const std::string_view seg = raw.substr(start, end - start);
+    const bool last = end >= raw.size();
+    if (double_dot(seg)) {
+      const auto slash = path.rfind('/');
+      path.erase(slash == std::string::npos ? 0 : slash);
+      if (last) path.push_back('/');
+    } else if (single_dot(seg)) {
+      if (last) path.push_back('/');
+    } else {
+      path.push_back('/');
+      append_encoded(path, seg, encode_set::path);
+    }
+    if (last) break;
+    start = end + 1;
+  }
+  if (path.empty()) path = "/";
+  return path;
+}
+
+}  // namespace detail::url
+
+/// Parses an absolute http or https URL. Errors: `limit_exceeded` for a URL
+/// over max_url_length, `permission_denied` for any other scheme (file:,
+/// gopher:, ftp:, data:, ws: ...: plugins reach only http and https),
+/// `invalid_argument` for everything that is not a URL (the message says what).
+[[nodiscard]] inline result<http_url> parse_http_url(std::string_view input) {
+  namespace u = detail::url;
+  if (input.size() > max_url_length) {
+    return fail(errc::limit_exceeded,
+                "URL is " + std::to_string(input.size()) + " bytes, above the " + std::to_string(max_url_length) +
+                    "-byte limit");
+  }
+  const std::string text = u::clean_input(input);
+  auto bad = [&](const std::string& why) {
+    return fail(errc::invalid_argument, "URL \"" + text + "\" " + why);
+  };
+  auto scheme = u::scheme_of(text);
+  if (!scheme) return bad("is not absolute: it has no scheme (write http:// or https://)");
+  if (*scheme != "http" && *scheme != "https") {
+    return fail(errc::permission_denied, "URL scheme \"" + *scheme + ":\" is not allowed: plugins may reach only http and https URLs");
+  }
+  http_url out;
+  out.scheme = *scheme;
+  std::string_view rest(text);
+  rest.remove_prefix(scheme->size() + 1);
+  while (!rest.empty() && (rest.front() == '/' || rest.front() == '\\')) rest.remove_prefix(1);
+
+  const auto authority_end = rest.find_first_of("/\\?#");
+  std::string_view authority = rest.substr(0, authority_end);
+  rest.remove_prefix(authority_end == std::string_view::npos ? rest.size() : authority_end);
+
+  if (const auto at = authority.rfind('@'); at != std::string_view::npos) {
+    const std::string_view credentials = authority.substr(0, at);
+    const auto colon = credentials.find(':');
+    u::append_encoded(out.username, credentials.substr(0, colon), u::encode_set::userinfo);
+    if (colon != std::string_view::npos) {
+      u::append_encoded(out.password, credentials.substr(colon + 1), u::encode_set::userinfo);
+    }
+    authority.remove_prefix(at + 1);
+    if (authority.empty()) return bad("has credentials but no host");
+  }
+  // host[:port]; a ':' inside [...] belongs to an IPv6 address.
+  std::string_view host_text = authority;
+  std::optional<std::string_view> port_text;
+  {
+    bool in_brackets = false;
+    for (std::size_t i = 0; i < authority.size(); ++i) {
+      if (authority[i] == '[') in_brackets = true;
+      if (authority[i] == ']') in_brackets = false;
+      if (authority[i] == ':' && !in_brackets) {
+        host_text = authority.substr(0, i);
+        port_text = authority.substr(i + 1);
+        break;
+      }
+    }
+  }
+  if (host_text.empty()) return bad("has no host");
+  auto host = parse_url_host(host_text);
+  if (!host) return bad("has a bad host: " + host.error().message);
+  out.host = std::move(*host);
+  if (port_text && !port_text->empty()) {
+    std::uint32_t port = 0;
+    for (char c : *port_text) {
+      if (c < '0' || c > '9') return bad("has a port that is not a number: \"" + std::string(*port_text) + "\"");
+      port = port * 10 + static_cast<std::uint32_t>(c - '0');
+      if (port > 65535) return bad("has a port above 65535: \"" + std::string(*port_text) + "\"");
+    }
+    if (port != out.default_port()) out.port = static_cast<std::uint16_t>(port);
+  }
+
+  const auto query_at = rest.find_first_of("?#");
+  out.path = u::normalise_path(rest.substr(0, query_at));
+  rest.remove_prefix(query_at == std::string_view::npos ? rest.size() : query_at);
+  if (!rest.empty() && rest.front() == '?') {
+    const auto hash = rest.find('#');
+    out.query.emplace();
+    u::append_encoded(*out.query, rest.substr(1, hash == std::string_view::npos ? std::string_view::npos : hash - 1),
+                      u::encode_set::query);
+    rest.remove_prefix(hash == std::string_view::npos ? rest.size() : hash);
+  }
+  if (!rest.empty() && rest.front() == '#') out.fragment = std::string(rest.substr(1));
+  return out;
+}
+
+/// Resolves `reference` (a redirect's Location, absolute or relative) against
+/// `base`, by the WHATWG rules for special URLs, and parses the result.
+[[nodiscard]] inline result<http_url> resolve_http_url(const http_url& base, std::string_view reference) {
+  namespace u = detail::url;
+  if (reference.size() > max_url_length) return parse_http_url(reference);  // the same limit error
+  const std::string ref = u::clean_input(reference);
+  auto scheme = u::scheme_of(ref);
+  std::string_view rest(ref);
+  if (scheme && *scheme == base.scheme) {
+    // Same scheme as the base: what follows is read as relative ("https:x",
+    // "https:/x" keep the base's host; "https://x" has its own authority).
+    rest.remove_prefix(scheme->size() + 1);
+  } else if (scheme) {
+    return parse_http_url(ref);
+  }
+  std::string origin = base.scheme + "://";
+  if (!base.username.empty() || !base.password.empty()) {
+    origin += base.username + (base.password.empty() ? "" : ":" + base.password) + "@";
+  }
+  origin += base.authority();
+  if (rest.size() >= 2 && (rest[0] == '/' || rest[0] == '\\') && (rest[1] == '/' || rest[1] == '\\')) {
+    return parse_http_url(base.scheme + ":" + std::string(rest));  // scheme-relative: a new authority
+  }
+  if (!rest.empty() && (rest.front() == '/' || rest.front() == '\\')) return parse_http_url(origin + std::string(rest));
+  if (rest.empty()) return parse_http_url(origin + base.path + (base.query ? "?" + *base.query : std::string()));
+  if (rest.front() == '?') return parse_http_url(origin + base.path + std::string(rest));
+  if (rest.front() == '#') {
+    return parse_http_url(origin + base.path + (base.query ? "?" + *base.query : std::string()) + std::string(rest));
+  }
+  const auto dir = base.path.substr(0, base.path.rfind('/') + 1);
+  return parse_http_url(origin + dir + std::string(rest));
+}
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_URL_HPP
+// ---- end aura/core/url.hpp
+
+namespace aura {
+
+struct network_rule {
+  enum class host_match : std::uint8_t { exact, subdomains, any };
+  std::string scheme;  ///< "http", "https", or empty: either
+  host_match match = host_match::exact;
+  parsed_host host;    ///< the host (exact) or the parent domain (subdomains)
+  std::optional<std::uint16_t> port;  ///< none: the URL's default port only
+  bool any_port = false;
+  std::string path_prefix = "/";
+
+  [[nodiscard]] bool matches(const http_url& url) const noexcept {
+    if (!scheme.empty() && url.scheme != scheme) return false;
+    switch (match) {
+      case host_match::any: break;
+      case host_match::exact:
+        if (url.host != host) return false;
+        break;
+      case host_match::subdomains: {
+        const std::string& h = url.host.name;
+        const std::string& parent = host.name;
+        if (url.host.kind != host_kind::domain || h.size() <= parent.size() + 1) return false;
+        if (h.compare(h.size() - parent.size(), parent.size(), parent) != 0) return false;
+        if (h[h.size() - parent.size() - 1] != '.') return false;
+        break;
+      }
+    }
+    if (!any_port) {
+      if (port ? url.effective_port() != *port : url.port.has_value()) return false;
+    }
+    return path_matches(url.path);
+  }
+
+  [[nodiscard]] bool path_matches(const std::string& path) const noexcept {
+    if (path_prefix == "/") return true;
+    if (path.compare(0, path_prefix.size(), path_prefix) != 0) return false;
+    return path.size() == path_prefix.size() || path_prefix.back() == '/' || path[path_prefix.size()] == '/';
+  }
+};
+
+/// Parses a `network` permission entry. Errors are `invalid_argument` saying
+/// why the entry can never match.
+[[nodiscard]] inline result<network_rule> parse_network_rule(std::string_view entry) {
+  auto never = [&](const std::string& why) {
+    return fail(errc::invalid_argument, "network permission \"" + std::string(entry) + "\" can never match: " + why);
+  };
+  if (entry.empty()) return never("it is empty");
+  for (char c : entry) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u == 0x7f) return never("it contains a space or control character");
+    if (c == '\\' || c == '?' || c == '#' || c == '@') {
+      return never(std::string("it contains '") + c + "' (an entry is [scheme://]host[:port][/path])");
+    }
+  }
+  network_rule rule;
+  std::string_view rest = entry;
+  if (const auto sep = rest.find("://"); sep != std::string_view::npos) {
+    auto scheme = detail::url::scheme_of(std::string(rest.substr(0, sep + 1)));
+    if (!scheme || (*scheme != "http" && *scheme != "https")) {
+      return never("the scheme \"" + std::string(rest.substr(0, sep)) + "\" is not http or https");
+    }
+    rule.scheme = *scheme;
+    rest.remove_prefix(sep + 3);
+  }
+  const auto slash = rest.find('/');
+  std::string_view authority = rest.substr(0, slash);
+  if (slash != std::string_view::npos) {
+    if (rule.scheme.empty()) return never("a path prefix needs a scheme (write https://host/path)");
+    rule.path_prefix = detail::url::normalise_path(rest.substr(slash));
+  }
+  std::string_view host_text = authority;
+  std::optional<std::string_view> port_text;
+  if (const auto close = authority.rfind(']'), colon = authority.rfind(':');
+      colon != std::string_view::npos && (close == std::string_view::npos || colon > close)) {
+    host_text = authority.substr(0, colon);
+    port_text = authority.substr(colon + 1);
+  }
+  if (host_text.empty()) return never("the host is empty");
+  if (host_text == "*") {
+    rule.match = network_rule::host_match::any;
+  } else {
+    std::string_view name = host_text;
+    if (name.size() > 2 && name.substr(0, 2) == "*.") {
+      rule.match = network_rule::host_match::subdomains;
+      name.remove_prefix(2);
+    }
+    if (name.find('*') != std::string_view::npos) {
+      return never("'*' is allowed only as the whole host or as a leading \"*.\"");
+    }
+    auto host = parse_url_host(name);
+    if (!host) return never(host.error().message);
+    if (rule.match == network_rule::host_match::subdomains && host->kind != host_kind::domain) {
+      return never("\"*.\" needs a domain name after it, not an IP address");
+    }
+    rule.host = std::move(*host);
+  }
+  if (port_text) {
+    if (*port_text == "*") {
+      rule.any_port = true;
+    } else {
+      if (port_text->empty() || port_text->size() > 5) return never("the port is not a number from 1 to 65535");
+      std::uint32_t port = 0;
+      for (char c : *port_text) {
+        if (c < '0' || c > '9') return never("the port is not a number from 1 to 65535");
+        port = port * 10 + static_cast<std::uint32_t>(c - '0');
+      }
+      if (port == 0 || port > 65535) return never("the port is not a number from 1 to 65535");
+      const bool is_default = (rule.scheme == "https" && port == 443) || (rule.scheme == "http" && port == 80);
+      if (!is_default) rule.port = static_cast<std::uint16_t>(port);
+    }
+  }
+  return rule;
+}
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_NETWORK_RULE_HPP
+// ---- end aura/core/network_rule.hpp
 
 namespace aura {
 
@@ -1317,8 +1631,11 @@ enum class env_access : std::uint8_t { none, listed, all };
 /// every event and the `log` and `config` host APIs, nothing else (no network,
 /// storage or environment); `unrestricted()` is the host's own.
 struct permissions {
-  std::vector<std::string> network;                ///< host globs: "api.example.com", "*.corp"
+  /// network_rule entries: "api.example.com", "*.corp.example", "host:8443",
+  /// "https://deploygate.acme.com/api" (core/network_rule.hpp)
+  std::vector<std::string> network;
   storage_scope storage = storage_scope::none;
+  storage_request storage_quota;                   ///< what the plugin asks; the host caps it
   std::vector<std::string> read_events{"*"};       ///< event-name globs a plugin may hook
   std::vector<std::string> call_api{"log", "config"};  ///< host API scopes: log, config, storage, http, clock
   env_access env = env_access::none;
@@ -1326,7 +1643,7 @@ struct permissions {
 
   [[nodiscard]] static permissions unrestricted() {
     permissions p;
-    p.network = {"*"};
+    p.network = {"*:*"};
     p.storage = storage_scope::plugin_private;
     p.call_api = {"*"};
     p.env = env_access::all;
@@ -1336,7 +1653,15 @@ struct permissions {
   [[nodiscard]] static bool any_match(const std::vector<std::string>& globs, std::string_view name) noexcept {
     return std::any_of(globs.begin(), globs.end(), [&](const std::string& g) { return glob_match(g, name); });
   }
-  [[nodiscard]] bool allows_host(std::string_view host) const noexcept { return any_match(network, host); }
+  /// Whether some `network` entry matches the parsed URL (scheme, host, port,
+  /// path prefix). An entry that does not parse matches nothing; the plugin
+  /// host refuses to load a manifest with one (plugin/sandbox.hpp).
+  [[nodiscard]] bool allows_url(const http_url& url) const {
+    return std::any_of(network.begin(), network.end(), [&](const std::string& entry) {
+      auto rule = parse_network_rule(entry);
+      return rule && rule->matches(url);
+    });
+  }
   [[nodiscard]] bool allows_event(std::string_view event) const noexcept { return any_match(read_events, event); }
   [[nodiscard]] bool allows_api(std::string_view scope) const noexcept { return any_match(call_api, scope); }
   [[nodiscard]] bool allows_env(std::string_view var) const noexcept {
@@ -1352,22 +1677,20 @@ struct permissions {
   }
 };
 
-/// The host part of an http(s) URL: "https://user@api.x.com:8443/p" -> "api.x.com".
-[[nodiscard]] inline std::string_view url_host(std::string_view url) noexcept {
-  auto scheme = url.find("://");
-  if (scheme == std::string_view::npos) return {};
-  url.remove_prefix(scheme + 3);
-  url = url.substr(0, url.find_first_of("/?#"));
-  if (auto at = url.rfind('@'); at != std::string_view::npos) url.remove_prefix(at + 1);
-  if (!url.empty() && url.front() == '[') return url.substr(1, url.find(']') - 1);  // IPv6 literal
-  return url.substr(0, url.find(':'));
-}
-
 }  // namespace aura
 #endif  // AURA_SI_AURA_CORE_PERMISSIONS_HPP
 // ---- end aura/core/permissions.hpp
 
 namespace aura {
+
+/// An API the host itself defines for plugins (Naridon Aura's `intents:read`,
+/// `messages:write`...): the `call_api` scope a caller needs, and what it does.
+/// Process plugins reach it as the JSON-RPC call `host/<name>`.
+struct host_method {
+  std::string scope;
+  std::function<result<nlohmann::json>(const nlohmann::json& params, const std::string& plugin)> fn;
+};
+using host_method_table = std::map<std::string, host_method, std::less<>>;
 
 /// A hook's view of the host: logger, clock, merged config, facts, storage and
 /// HTTP. Every capability call checks the owner's permissions first: a refused
@@ -1391,8 +1714,12 @@ class context {
   context& set_clock(std::shared_ptr<clock_source> c) { clock_ = std::move(c); return *this; }
   context& set_storage(std::shared_ptr<aura::storage> s) { storage_ = std::move(s); return *this; }
   context& set_http(std::shared_ptr<http_client> h) { http_ = std::move(h); return *this; }
+  /// The key rules storage calls are checked against (length, depth); the
+  /// storage itself enforces the byte and key-count quotas.
+  context& set_storage_limits(storage_limits l) { storage_limits_ = l; return *this; }
   context& set_config(nlohmann::json c) { config_ = std::move(c); return *this; }
   context& set_facts(aura::facts f) { facts_ = std::move(f); return *this; }
+  context& set_host_methods(std::shared_ptr<const host_method_table> m) { methods_ = std::move(m); return *this; }
   [[nodiscard]] aura::facts& mutable_facts() noexcept { return facts_; }
 
   // ---- what hooks read ------------------------------------------------------
@@ -1408,6 +1735,12 @@ class context {
     if (auto denied = check_api("log")) return fail(std::move(*denied));
     logger_->write(level, owner_.empty() ? std::string_view("host") : std::string_view(owner_), message);
     return {};
+  }
+  /// A host diagnostic about the owner (a repaired answer, a limit hit): not
+  /// a plugin log line, so no `log` permission is needed.
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+  void diagnose(log_level level, std::string_view message) {
+    logger_->write(level, owner_.empty() ? std::string_view("host") : std::string_view(owner_), message);
   }
   [[nodiscard]] time_point now() { return clock_->now(); }
 
@@ -1427,18 +1760,84 @@ class context {
     return storage_->remove(key);
   }
 
-  /// Sends an HTTP request if the owner may reach the URL's host.
+  /// Sends an HTTP request if the owner may reach the URL. The URL is parsed
+  /// once (core/url.hpp), checked against the `network` permission, and the
+  /// client receives the URL rebuilt from the parsed parts. Redirects are
+  /// followed here, not by the client: every Location is resolved by the same
+  /// parser and checked again, up to `request.max_redirects` hops (at most
+  /// max_http_redirects), all within `request.timeout`. 301/302 turn POST into
+  /// GET and 303 turns everything but HEAD into GET, as browsers do; a hop to
+  /// another origin drops Authorization and Cookie headers.
   template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   [[nodiscard]] result<http_response> http(const http_request& request) {
     if (auto denied = check_api("http")) return fail(std::move(*denied));
-    const std::string_view host = url_host(request.url);
-    if (host.empty()) return fail(refusal(errc::invalid_argument, "not an absolute http(s) URL: " + request.url));
-    if (!perms_.allows_host(host)) {
-      return fail(refusal(errc::permission_denied,
-                          "network access to \"" + std::string(host) + "\" is not in the plugin's permissions"));
-    }
+    auto url = parse_http_url(request.url);
+    if (!url) return fail(refusal(url.error().code, std::move(url.error().message)));
+    if (auto denied = check_url(*url)) return fail(std::move(*denied));
     if (!http_) return fail(refusal(errc::unsupported, "the host provides no HTTP client"));
-    return http_->send(request);
+    const auto deadline = std::chrono::steady_clock::now() + request.timeout;
+    const int max_hops = std::clamp(request.max_redirects, 0, max_http_redirects);
+    http_request hop = request;
+    hop.url = url->href();
+    for (int hops = 0;; ++hops) {
+      auto r = http_->send(hop);
+      if (!r) {
+        if (r.error().plugin.empty()) r.error().plugin = owner_;
+        return r;
+      }
+      if (request.max_redirects <= 0 || !is_redirect(r->status)) return r;
+      const std::string* location = find_header(r->headers, "location");
+      if (!location) return r;
+      if (hops >= max_hops) {
+        return fail(refusal(errc::limit_exceeded, "more than " + std::to_string(max_hops) + " redirects (the last from " +
+                                                      url->href() + " to \"" + *location + "\")"));
+      }
+      auto next = resolve_http_url(*url, *location);
+      if (!next) {
+        return fail(refusal(next.error().code, "redirect from " + url->href() + ": " + next.error().message));
+      }
+      if (auto denied = check_url(*next)) {
+        denied->message = "redirect from " + url->href() + ": " + denied->message;
+        return fail(std::move(*denied));
+      }
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) {
+        return fail(refusal(errc::timeout, "the request's " + std::to_string(request.timeout.count()) +
+                                               " ms ran out while following redirects (at " + next->href() + ")"));
+      }
+      hop.timeout = left;
+      if ((r->status == 303 && hop.method != "HEAD") || ((r->status == 301 || r->status == 302) && hop.method == "POST")) {
+        hop.method = "GET";
+        hop.body.clear();
+        erase_header(hop.headers, "content-type");
+        erase_header(hop.headers, "content-length");
+      }
+      if (next->scheme != url->scheme || next->host != url->host || next->effective_port() != url->effective_port()) {
+        erase_header(hop.headers, "authorization");
+        erase_header(hop.headers, "cookie");
+      }
+      url = std::move(next);
+      hop.url = url->href();
+    }
+  }
+
+  /// Whether the host defines an API of this name (set_host_methods).
+  [[nodiscard]] bool has_host_method(std::string_view name) const {
+    return methods_ && methods_->find(name) != methods_->end();
+  }
+  /// Calls a host-defined API if the owner's call_api grants its scope.
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+  [[nodiscard]] result<nlohmann::json> call_host(std::string_view name, const nlohmann::json& params) {
+    auto it = methods_ ? methods_->find(name) : host_method_table::const_iterator{};
+    if (!methods_ || it == methods_->end()) {
+      return fail(refusal(errc::not_found, "no host method \"" + std::string(name) + "\""));
+    }
+    if (auto denied = check_api(it->second.scope)) {
+      denied->message = "host API \"" + std::string(name) + "\" needs scope \"" + it->second.scope +
+                        "\", which is not in the plugin's call_api";
+      return fail(std::move(*denied));
+    }
+    return it->second.fn(params, owner_);
   }
 
  private:
@@ -1461,8 +1860,34 @@ class context {
     if (write && !perms_.allows_storage_write()) {
       return refusal(errc::permission_denied, "the plugin's storage is read-only");
     }
-    if (key.empty()) return refusal(errc::invalid_argument, "storage key is empty");
+    if (auto bad = check_storage_key(key, storage_limits_); !bad) return refusal(bad.error().code, bad.error().message);
     return std::nullopt;
+  }
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+  [[nodiscard]] std::optional<error> check_url(const http_url& url) const {
+    if (perms_.allows_url(url)) return std::nullopt;
+    return refusal(errc::permission_denied, "network access to \"" + url.authority() +
+                                                "\" is not in the plugin's permissions (URL " + url.href() + ")");
+  }
+  [[nodiscard]] static bool is_redirect(int status) noexcept {
+    return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+  }
+  [[nodiscard]] static bool same_name(std::string_view a, std::string_view b) noexcept {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+             return (x >= 'A' && x <= 'Z' ? x - 'A' + 'a' : x) == (y >= 'A' && y <= 'Z' ? y - 'A' + 'a' : y);
+           });
+  }
+  [[nodiscard]] static const std::string* find_header(const std::map<std::string, std::string>& headers,
+                                                      std::string_view name) {
+    for (const auto& [k, v] : headers) {
+      if (same_name(k, name)) return &v;
+    }
+    return nullptr;
+  }
+  static void erase_header(std::map<std::string, std::string>& headers, std::string_view name) {
+    for (auto it = headers.begin(); it != headers.end();) {
+      it = same_name(it->first, name) ? headers.erase(it) : std::next(it);
+    }
   }
 
   std::string owner_;
@@ -1471,156 +1896,15 @@ class context {
   std::shared_ptr<clock_source> clock_;
   std::shared_ptr<aura::storage> storage_;
   std::shared_ptr<http_client> http_;
+  storage_limits storage_limits_;
   nlohmann::json config_ = nlohmann::json::object();
   aura::facts facts_;
+  std::shared_ptr<const host_method_table> methods_;
 };
 
 }  // namespace aura
 #endif  // AURA_SI_AURA_CORE_CONTEXT_HPP
 // ---- end aura/core/context.hpp
-
-namespace aura::lua {
-
-class state;
-
-namespace detail {
-inline void count_hook(lua_State* L, lua_Debug* ar);
-}  // namespace detail
-
-/// A Lua state owned by one plugin. Its allocator counts bytes against the
-/// memory cap, its count hook ends calls past their instruction budget or
-/// deadline, and its extra space points back here so C functions find the
-/// context of the call in progress. Used by one thread at a time.
-class state {
- public:
-  /// A bare state (no library, no script) with the allocator and hook set;
-  /// nullptr if Lua cannot even allocate it.
-  [[nodiscard]] static std::unique_ptr<state> create(const lua_limits& limits) {
-    std::unique_ptr<state> s(new state(limits));
-    // The cap applies from the first allocation, but the bare state must fit.
-    s->memory_.cap = limits.memory;
-    s->L_ = lua_newstate(&limited_alloc, &s->memory_);
-    if (s->L_ == nullptr) return nullptr;
-    *static_cast<state**>(lua_getextraspace(s->L_)) = s.get();
-    lua_atpanic(s->L_, &panic);
-    // Each call leaves a few young tables behind and little that lives on:
-    // the generational collector's case.
-    lua_gc(s->L_, LUA_GCGEN, 0, 0);
-    if (s->hooked_) lua_sethook(s->L_, &detail::count_hook, LUA_MASKCOUNT, static_cast<int>(s->budget_.interval));
-    return s;
-  }
-
-  state(const state&) = delete;
-  state& operator=(const state&) = delete;
-
-  ~state() {
-    if (L_ == nullptr) return;
-    // Finalizers a script left behind run in lua_close: make any Lua code
-    // they run stop at its first instruction.
-    budget_.stopped = stop_reason::closing;
-    lua_sethook(L_, &detail::count_hook, LUA_MASKCOUNT, 1);
-    memory_.cap = 0;  // closing only frees
-    lua_close(L_);
-  }
-
-  /// The state a C function runs in.
-  [[nodiscard]] static state& of(lua_State* L) noexcept { return **static_cast<state**>(lua_getextraspace(L)); }
-
-  [[nodiscard]] lua_State* L() const noexcept { return L_; }
-  [[nodiscard]] memory_account& memory() noexcept { return memory_; }
-  [[nodiscard]] call_budget& budget() noexcept { return budget_; }
-  [[nodiscard]] const json_limits& json() const noexcept { return json_; }
-
-  /// Resets the counters before a call (or the script's top-level run).
-  void begin_call() noexcept {
-    if (budget_.stopped != stop_reason::none && hooked_) {
-      lua_sethook(L_, &detail::count_hook, LUA_MASKCOUNT, static_cast<int>(budget_.interval));
-    }
-    budget_.stopped = stop_reason::none;
-    budget_.executed = 0;
-    memory_.refused = false;
-    if (timeout_.count() > 0) {
-      budget_.has_deadline = true;
-      budget_.deadline = std::chrono::steady_clock::now() + timeout_;
-    }
-  }
-
-  /// Whether the last call ran into a bound; such a state is not reused.
-  [[nodiscard]] bool hit_limit() const noexcept {
-    return budget_.stopped != stop_reason::none || memory_.refused;
-  }
-
-  // ---- the call in progress (read by the host API functions) ---------------
-  context* ctx = nullptr;          ///< the plugin's context; null outside a call
-  std::string plugin;              ///< the plugin's name, for messages
-  int aura_ref = LUA_NOREF;        ///< registry reference of the `aura` proxy
-  std::string scratch;             ///< text handed from C++ to Lua (never on the C stack)
-  nlohmann::json scratch_json;     ///< JSON handed from C++ to Lua
-
- private:
-  explicit state(const lua_limits& limits)
-      : hooked_(limits.instructions != 0 || limits.timeout.count() > 0), timeout_(limits.timeout) {
-    budget_.limit = limits.instructions;
-    budget_.interval = limits.check_interval == 0 ? 1 : limits.check_interval;
-    if (budget_.limit != 0 && budget_.limit < budget_.interval) {
-      budget_.interval = static_cast<std::uint32_t>(budget_.limit);
-    }
-    if (budget_.interval > 0x7fffffffu) budget_.interval = 0x7fffffffu;
-    json_.max_depth = limits.max_depth;
-  }
-
-  // Reached only by an error outside protected mode, which aura never makes;
-  // say what happened before Lua aborts.
-  static int panic(lua_State* L) {
-    const char* msg = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "(not a string)";
-    std::fprintf(stderr, "aura: unprotected Lua error: %s\n", msg);
-    return 0;
-  }
-
-  lua_State* L_ = nullptr;
-  memory_account memory_;
-  call_budget budget_;
-  json_limits json_;
-  bool hooked_;
-  std::chrono::milliseconds timeout_;
-};
-
-namespace detail {
-
-/// The count hook: every `interval` instructions, checks the budget and the
-/// deadline. Once a call is stopped the hook fires at every instruction, so a
-/// script that catches the error with pcall cannot carry on.
-inline void count_hook(lua_State* L, lua_Debug* /*ar*/) {
-  call_budget& b = state::of(L).budget();
-  b.executed += b.interval;
-  if (b.stopped == stop_reason::none) {
-    if (b.limit != 0 && b.executed > b.limit) {
-      b.stopped = stop_reason::instructions;
-    } else if (b.has_deadline && std::chrono::steady_clock::now() > b.deadline) {
-      b.stopped = stop_reason::timeout;
-    } else {
-      return;
-    }
-    lua_sethook(L, &count_hook, LUA_MASKCOUNT, 1);
-  }
-  switch (b.stopped) {
-    case stop_reason::instructions:
-      luaL_error(L, "instruction budget of %I exceeded", static_cast<lua_Integer>(b.limit));
-      return;
-    case stop_reason::timeout:
-      luaL_error(L, "time limit exceeded");
-      return;
-    case stop_reason::closing:
-    case stop_reason::none:
-      luaL_error(L, "the Lua state is closing");
-      return;
-  }
-}
-
-}  // namespace detail
-}  // namespace aura::lua
-#endif  // AURA_SI_AURA_ADAPTERS_LUA_STATE_HPP
-// ---- end aura/adapters/lua/state.hpp
 // ---- begin aura/core/decision.hpp
 #ifndef AURA_SI_AURA_CORE_DECISION_HPP
 #define AURA_SI_AURA_CORE_DECISION_HPP
@@ -2160,6 +2444,1133 @@ class decision {
 }  // namespace aura
 #endif  // AURA_SI_AURA_CORE_DECISION_HPP
 // ---- end aura/core/decision.hpp
+// ---- begin aura/core/utf8.hpp
+#ifndef AURA_SI_AURA_CORE_UTF8_HPP
+#define AURA_SI_AURA_CORE_UTF8_HPP
+// aura/core/utf8.hpp - every string a plugin hands the host is checked here.
+//
+// nlohmann::json::dump throws on invalid UTF-8, so one bad byte in a reason,
+// an error message, a patch value or a log line would make an outcome that
+// cannot be serialised. Adapters pass what they got from a plugin through
+// sanitize_answer (answers) or make_valid_utf8 (single strings) at their
+// boundary: invalid sequences become U+FFFD and the caller says so.
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+
+namespace aura {
+
+/// Length of the well-formed UTF-8 sequence at s[i] (no overlongs, surrogates
+/// or code points past U+10FFFF), 0 if it is not one.
+[[nodiscard]] inline std::size_t utf8_sequence_length(const unsigned char* p, std::size_t n, std::size_t i) noexcept {
+  const unsigned c = p[i];
+  if (c < 0x80) return 1;
+  std::size_t len = 0;
+  unsigned lo = 0x80, hi = 0xBF;
+  if (c >= 0xC2 && c <= 0xDF) {
+    len = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    len = 3;
+    if (c == 0xE0) lo = 0xA0;
+    if (c == 0xED) hi = 0x9F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    len = 4;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;
+  } else {
+    return 0;
+  }
+  if (n - i < len) return 0;
+  if (p[i + 1] < lo || p[i + 1] > hi) return 0;
+  for (std::size_t k = 2; k < len; ++k) {
+    if (p[i + k] < 0x80 || p[i + k] > 0xBF) return 0;
+  }
+  return len;
+}
+
+/// Whether `n` bytes at `s` are well-formed UTF-8.
+[[nodiscard]] inline bool is_valid_utf8(const char* s, std::size_t n) noexcept {
+  const auto* p = reinterpret_cast<const unsigned char*>(s);
+  for (std::size_t i = 0; i < n;) {
+    if (p[i] < 0x80) {
+      ++i;
+      continue;
+    }
+    const std::size_t len = utf8_sequence_length(p, n, i);
+    if (len == 0) return false;
+    i += len;
+  }
+  return true;
+}
+
+/// Replaces every invalid sequence in `s` by U+FFFD (one per maximal invalid
+/// byte run start, as WHATWG's decoder does per byte); returns how many.
+inline std::size_t make_valid_utf8(std::string& s) {
+  if (is_valid_utf8(s.data(), s.size())) return 0;  // the common case copies nothing
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  std::string out;
+  out.reserve(s.size() + 8);
+  std::size_t replaced = 0;
+  for (std::size_t i = 0; i < s.size();) {
+    const std::size_t len = utf8_sequence_length(p, s.size(), i);
+    if (len == 0) {
+      out += "\xEF\xBF\xBD";
+      ++replaced;
+      ++i;
+    } else {
+      out.append(s, i, len);
+      i += len;
+    }
+  }
+  s = std::move(out);
+  return replaced;
+}
+
+/// Replaces invalid UTF-8 in every string and object key of `j`; returns how
+/// many sequences were replaced. Iterative: a deep document cannot overflow the stack.
+inline std::size_t make_valid_utf8(nlohmann::json& j) {
+  std::size_t replaced = 0;
+  std::vector<nlohmann::json*> todo{&j};
+  while (!todo.empty()) {
+    nlohmann::json* v = todo.back();
+    todo.pop_back();
+    if (v->is_string()) {
+      replaced += make_valid_utf8(v->get_ref<std::string&>());
+    } else if (v->is_array()) {
+      for (auto& e : *v) todo.push_back(&e);
+    } else if (v->is_object()) {
+      auto& obj = v->get_ref<nlohmann::json::object_t&>();
+      bool bad_key = false;
+      for (auto& kv : obj) {
+        if (!is_valid_utf8(kv.first.data(), kv.first.size())) bad_key = true;
+      }
+      if (bad_key) {  // keys are const in a map: rebuild it
+        nlohmann::json::object_t fixed;
+        for (auto& kv : obj) {
+          std::string key = kv.first;
+          replaced += make_valid_utf8(key);
+          fixed[std::move(key)] = std::move(kv.second);
+        }
+        obj = std::move(fixed);
+      }
+      for (auto& kv : obj) todo.push_back(&kv.second);
+    }
+  }
+  return replaced;
+}
+
+/// The note added to a message whose invalid UTF-8 was replaced.
+inline constexpr const char* utf8_replaced_note = " [invalid UTF-8 replaced with U+FFFD]";
+
+/// Replaces invalid UTF-8 in an error's message, plugin, hook and where;
+/// a replaced message says so. Returns how many sequences were replaced.
+inline std::size_t make_valid_utf8(error& e) {
+  std::size_t n = make_valid_utf8(e.message);
+  if (n != 0) e.message += utf8_replaced_note;
+  n += make_valid_utf8(e.plugin) + make_valid_utf8(e.hook) + make_valid_utf8(e.where);
+  return n;
+}
+
+/// The boundary check for an answer from a plugin: a decision's reason, patch
+/// and effects, or an error's text, made valid UTF-8 so the outcome always
+/// serialises. Returns how many sequences were replaced (0: nothing changed,
+/// no copy made); a deny reason that was repaired carries the note.
+inline std::size_t sanitize_answer(result<decision<dynamic_event>>& answer) {
+  if (!answer) return make_valid_utf8(answer.error());
+  decision<dynamic_event>& d = *answer;
+  if (d.is_allow() && !d.has_effects()) return 0;  // the fast path: nothing to look at
+  std::string reason = d.reason();
+  nlohmann::json patch = d.has_json_patch() ? d.json_patch() : nlohmann::json();
+  std::size_t n = 0;
+  if (d.is_deny()) {
+    const std::size_t r = make_valid_utf8(reason);
+    if (r != 0) reason += utf8_replaced_note;
+    n += r;
+  }
+  if (d.is_mutate()) n += make_valid_utf8(patch);
+  std::optional<nlohmann::json> effects = d.effects();
+  if (effects) n += make_valid_utf8(*effects);
+  if (n == 0) return 0;
+  decision<dynamic_event> fixed =
+      decision<dynamic_event>::from_wire(d.kind(), std::move(reason), std::move(patch), d.json_patch_format());
+  if (effects) fixed.set_effects(std::move(*effects));
+  d = std::move(fixed);
+  return n;
+}
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_UTF8_HPP
+// ---- end aura/core/utf8.hpp
+
+namespace aura::detail {
+
+/// Makes a plugin's answer (decision or error) valid UTF-8 so the outcome
+/// always serialises; a repair is reported to the host through `ctx`'s
+/// logger as a warning naming plugin and hook.
+inline void check_plugin_answer(result<decision<dynamic_event>>& answer, context& ctx, std::string_view plugin,
+                                std::string_view hook) {
+  const std::size_t replaced = sanitize_answer(answer);
+  if (replaced == 0) return;
+  ctx.diagnose(log_level::warn, "plugin \"" + std::string(plugin) + "\": hook \"" + std::string(hook) + "\": " +
+                                    std::to_string(replaced) +
+                                    " invalid UTF-8 sequence(s) in the answer replaced with U+FFFD");
+}
+
+}  // namespace aura::detail
+#endif  // AURA_SI_AURA_ADAPTERS_DETAIL_ANSWER_CHECK_HPP
+// ---- end aura/adapters/detail/answer_check.hpp
+// ---- begin aura/adapters/detail/plugin_file.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_DETAIL_PLUGIN_FILE_HPP
+#define AURA_SI_AURA_ADAPTERS_DETAIL_PLUGIN_FILE_HPP
+// aura/adapters/detail/plugin_file.hpp - reads the file an in-process plugin comes
+// from (a Lua script, a WASM module), with the same errors for every runtime.
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+
+namespace aura::detail {
+
+/// The whole of `file`: errc::not_found when there is no such file, io_error
+/// when it is not a regular file (a directory reads as nothing) or cannot be
+/// read. `what` names it ("Lua script", "WASM module"); the error carries the
+/// plugin's name and the path as `where`.
+[[nodiscard]] inline result<std::string> read_plugin_file(const std::filesystem::path& file, std::string_view what,
+                                                          const std::string& plugin) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(file, ec);
+  std::ifstream in;
+  if (std::filesystem::is_regular_file(status)) in.open(file, std::ios::binary);
+  if (!in.is_open()) {
+    const errc code = std::filesystem::exists(status) ? errc::io_error : errc::not_found;
+    return fail(error{code, "cannot open " + std::string(what) + " " + file.string(), plugin, {}, file.string()});
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace aura::detail
+#endif  // AURA_SI_AURA_ADAPTERS_DETAIL_PLUGIN_FILE_HPP
+// ---- end aura/adapters/detail/plugin_file.hpp
+// ---- begin aura/adapters/lua/call.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_LUA_CALL_HPP
+#define AURA_SI_AURA_ADAPTERS_LUA_CALL_HPP
+// aura/adapters/lua/call.hpp - one handler call: the request turned into Lua
+// arguments, the protected call, and the answer turned back into a decision.
+
+#include <cctype>
+#include <chrono>
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <lua.hpp>
+#include <nlohmann/json.hpp>
+
+// ---- begin aura/adapters/lua/json.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_LUA_JSON_HPP
+#define AURA_SI_AURA_ADAPTERS_LUA_JSON_HPP
+// aura/adapters/lua/json.hpp - JSON <-> Lua values, with the rules in docs/adapters/lua.md.
+//
+// JSON -> Lua                          Lua -> JSON
+//   null          -> aura.null           aura.null (and a top-level nil) -> null
+//   true/false    -> boolean             boolean -> true/false
+//   integer       -> integer             integer (math.type "integer") -> integer
+//   float (1.0)   -> float               float -> float (NaN and infinities are errors)
+//   > 2^63-1      -> float               string -> string (must be valid UTF-8)
+//   string        -> string              table marked by aura.array -> array (keys 1..n exactly)
+//   array         -> table marked as     table with keys 1..n exactly (n >= 1) -> array
+//                    array (keys 1..n)   empty unmarked table -> {}
+//   object        -> table, string keys  other table: string keys, integer keys written
+//                                          in decimal ("10"); any other key is an error;
+//                                          two keys with one spelling are an error
+//                                        a table met again inside itself -> error (cycle)
+//                                        nesting deeper than max_depth -> error
+//                                        function, userdata, thread -> error
+//
+// Lua -> JSON reads raw table contents (no metamethod runs) and never raises a
+// Lua error, so it may be called outside protected mode. JSON -> Lua allocates
+// Lua objects and so may raise: call push_json inside a protected call, or use
+// push_json_protected.
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <lua.hpp>
+#include <nlohmann/json.hpp>
+
+
+namespace aura::lua {
+
+/// Bounds of one conversion.
+struct json_limits {
+  std::size_t max_depth = 128;                    ///< deepest container nesting, either way
+  std::size_t max_nodes = 100'000;                ///< Lua -> JSON: values made (a shared table counts each time); 0 = unbounded
+  std::size_t max_bytes = std::size_t{16} << 20;  ///< Lua -> JSON: string bytes copied (values and keys); 0 = unbounded
+};
+
+namespace detail {
+// Addresses only: their values never matter. Inline variables have one
+// address across translation units.
+inline const char null_tag = 0;
+inline const char array_mt_tag = 0;
+}  // namespace detail
+
+/// The light userdata that stands for JSON null (`aura.null`).
+[[nodiscard]] inline void* null_sentinel() noexcept {
+  return const_cast<char*>(&detail::null_tag);  // NOLINT: used as an identity only, never written
+}
+
+[[nodiscard]] inline bool is_null_sentinel(lua_State* L, int idx) noexcept {
+  return lua_type(L, idx) == LUA_TLIGHTUSERDATA && lua_touserdata(L, idx) == null_sentinel();
+}
+
+/// Pushes the metatable that marks a table as a JSON array, creating it on
+/// first use. Its `__metatable` field hides it from getmetatable/setmetatable
+/// in scripts, so a script cannot unmark or repurpose it. May raise.
+inline void push_array_metatable(lua_State* L) {
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &detail::array_mt_tag) == LUA_TTABLE) return;
+  lua_pop(L, 1);
+  lua_createtable(L, 0, 2);
+  lua_pushliteral(L, "aura.array");
+  lua_setfield(L, -2, "__name");
+  lua_pushliteral(L, "aura.array");
+  lua_setfield(L, -2, "__metatable");
+  lua_pushvalue(L, -1);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &detail::array_mt_tag);
+}
+
+/// Whether the table at `idx` carries the array mark. Never raises.
+[[nodiscard]] inline bool is_marked_array(lua_State* L, int idx) noexcept {
+  if (!lua_checkstack(L, 2) || !lua_getmetatable(L, idx)) return false;
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &detail::array_mt_tag);
+  const bool marked = lua_rawequal(L, -1, -2) != 0;
+  lua_pop(L, 2);
+  return marked;
+}
+
+/// Whether `s` is well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF).
+[[nodiscard]] inline bool valid_utf8(const char* s, std::size_t n) noexcept {
+  const auto* p = reinterpret_cast<const unsigned char*>(s);
+  std::size_t i = 0;
+  while (i < n) {
+    const unsigned c = p[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t len = 0;
+    unsigned lo = 0x80, hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) {
+      len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3;
+      if (c == 0xE0) lo = 0xA0;
+      if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+      if (c == 0xF0) lo = 0x90;
+      if (c == 0xF4) hi = 0x8F;
+    } else {
+      return false;
+    }
+    if (n - i < len) return false;
+    if (p[i + 1] < lo || p[i + 1] > hi) return false;
+    for (std::size_t k = 2; k < len; ++k) {
+      if (p[i + k] < 0x80 || p[i + k] > 0xBF) return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
+namespace detail {
+
+// Everything in push_value lives in trivially destructible locals, because a
+// Lua error (a longjmp) may leave it at any lua_* call.
+static_assert(std::is_trivially_destructible_v<nlohmann::json::object_t::const_iterator>);
+static_assert(std::is_trivially_destructible_v<nlohmann::json::array_t::const_iterator>);
+
+/// Pushes `j`; the array metatable is at absolute index `array_mt`.
+inline void push_value(lua_State* L, const nlohmann::json& j, int array_mt, std::size_t depth,
+                       std::size_t max_depth) {
+  switch (j.type()) {
+    case nlohmann::json::value_t::null:
+      lua_pushlightuserdata(L, null_sentinel());
+      return;
+    case nlohmann::json::value_t::boolean:
+      lua_pushboolean(L, j.get<bool>() ? 1 : 0);
+      return;
+    case nlohmann::json::value_t::number_integer:
+      lua_pushinteger(L, static_cast<lua_Integer>(j.get<std::int64_t>()));
+      return;
+    case nlohmann::json::value_t::number_unsigned: {
+      const std::uint64_t u = j.get<std::uint64_t>();
+      if (u <= static_cast<std::uint64_t>(std::numeric_limits<lua_Integer>::max())) {
+        lua_pushinteger(L, static_cast<lua_Integer>(u));
+      } else {
+        lua_pushnumber(L, static_cast<lua_Number>(u));  // past Lua's integers: a float
+      }
+      return;
+    }
+    case nlohmann::json::value_t::number_float:
+      lua_pushnumber(L, static_cast<lua_Number>(j.get<double>()));
+      return;
+    case nlohmann::json::value_t::string: {
+      const auto& s = j.get_ref<const std::string&>();
+      lua_pushlstring(L, s.data(), s.size());
+      return;
+    }
+    case nlohmann::json::value_t::array: {
+      if (depth >= max_depth) luaL_error(L, "JSON nesting deeper than %d levels", static_cast<int>(max_depth));
+      luaL_checkstack(L, 3, "JSON nesting too deep for the Lua stack");
+      const auto& arr = j.get_ref<const nlohmann::json::array_t&>();
+      lua_createtable(L, arr.size() > 0x7fffffff ? 0x7fffffff : static_cast<int>(arr.size()), 0);
+      lua_pushvalue(L, array_mt);
+      lua_setmetatable(L, -2);
+      lua_Integer i = 0;
+      for (auto it = arr.begin(); it != arr.end(); ++it) {
+        push_value(L, *it, array_mt, depth + 1, max_depth);
+        lua_rawseti(L, -2, ++i);
+      }
+      return;
+    }
+    case nlohmann::json::value_t::object: {
+      if (depth >= max_depth) luaL_error(L, "JSON nesting deeper than %d levels", static_cast<int>(max_depth));
+      luaL_checkstack(L, 3, "JSON nesting too deep for the Lua stack");
+      const auto& obj = j.get_ref<const nlohmann::json::object_t&>();
+      lua_createtable(L, 0, obj.size() > 0x7fffffff ? 0x7fffffff : static_cast<int>(obj.size()));
+      for (auto it = obj.begin(); it != obj.end(); ++it) {
+        lua_pushlstring(L, it->first.data(), it->first.size());
+        push_value(L, it->second, array_mt, depth + 1, max_depth);
+        lua_rawset(L, -3);
+      }
+      return;
+    }
+    case nlohmann::json::value_t::binary:
+      luaL_error(L, "binary JSON values have no Lua form");
+      return;
+    case nlohmann::json::value_t::discarded:
+      luaL_error(L, "a discarded JSON value has no Lua form");
+      return;
+  }
+}
+
+}  // namespace detail
+
+/// Pushes `j` as a Lua value. May raise a Lua error (memory, depth): call it
+/// in protected mode.
+inline void push_json(lua_State* L, const nlohmann::json& j, const json_limits& limits = {}) {
+  luaL_checkstack(L, 4, "no room on the Lua stack");
+  push_array_metatable(L);
+  const int mt = lua_gettop(L);
+  detail::push_value(L, j, mt, 0, limits.max_depth);
+  lua_remove(L, mt);
+}
+
+namespace detail {
+struct push_job {
+  const nlohmann::json* value;
+  json_limits limits;
+};
+inline int push_job_run(lua_State* L) {
+  const auto* job = static_cast<const push_job*>(lua_touserdata(L, 1));
+  lua_pop(L, 1);
+  push_json(L, *job->value, job->limits);
+  return 1;
+}
+}  // namespace detail
+
+/// push_json in protected mode: the value on the stack on success; on failure
+/// nothing is left pushed and the error says why (limit_exceeded for depth and memory).
+[[nodiscard]] inline result<void> push_json_protected(lua_State* L, const nlohmann::json& j,
+                                                      const json_limits& limits = {}) {
+  if (!lua_checkstack(L, 3)) return fail(errc::limit_exceeded, "no room on the Lua stack");
+  detail::push_job job{&j, limits};
+  lua_pushcfunction(L, &detail::push_job_run);
+  lua_pushlightuserdata(L, &job);
+  const int status = lua_pcall(L, 1, 1, 0);
+  if (status == LUA_OK) return {};
+  std::string message = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "error converting JSON to Lua";
+  lua_pop(L, 1);
+  return fail(errc::limit_exceeded, "JSON to Lua: " + message);
+}
+
+namespace detail {
+
+/// Lua -> JSON. Every lua_* call here is one that cannot raise.
+class reader {
+ public:
+  reader(lua_State* L, const json_limits& limits) : L_(L), limits_(limits) {}
+
+  [[nodiscard]] result<nlohmann::json> read(int idx) {
+    nlohmann::json out;
+    if (auto e = value(lua_absindex(L_, idx), out)) return fail(std::move(*e));
+    return out;
+  }
+
+ private:
+  using failure = std::optional<error>;
+
+  [[nodiscard]] static error problem(std::string message, errc code = errc::invalid_argument) {
+    return error{code, std::move(message), {}, {}, {}};
+  }
+  // Prefixes a path segment as the error travels back up.
+  [[nodiscard]] static failure at(failure e, std::string_view segment) {
+    if (e) {
+      std::string seg;
+      seg.reserve(segment.size() + 1);
+      for (char c : segment) {  // JSON pointer escaping
+        if (c == '~') {
+          seg += "~0";
+        } else if (c == '/') {
+          seg += "~1";
+        } else {
+          seg += c;
+        }
+      }
+      e->where = "/" + seg + e->where;
+    }
+    return e;
+  }
+
+  // Counts one value made and `bytes` of string copied against the budget.
+  failure spend(std::size_t bytes) {
+    ++nodes_;
+    bytes_ += bytes;
+    if (limits_.max_nodes != 0 && nodes_ > limits_.max_nodes) {
+      return problem("more than " + std::to_string(limits_.max_nodes) +
+                         " JSON values (a table reached more than once counts each time)",
+                     errc::limit_exceeded);
+    }
+    if (limits_.max_bytes != 0 && bytes_ > limits_.max_bytes) {
+      return problem("more than " + std::to_string(limits_.max_bytes) + " bytes of strings", errc::limit_exceeded);
+    }
+    return {};
+  }
+
+  failure value(int idx, nlohmann::json& out) {
+    const std::size_t bytes = lua_type(L_, idx) == LUA_TSTRING ? lua_rawlen(L_, idx) : 0;
+    if (auto e = spend(bytes)) return e;
+    switch (lua_type(L_, idx)) {
+      case LUA_TNIL:
+        out = nullptr;
+        return {};
+      case LUA_TBOOLEAN:
+        out = lua_toboolean(L_, idx) != 0;
+        return {};
+      case LUA_TNUMBER:
+        if (lua_isinteger(L_, idx)) {
+          out = static_cast<std::int64_t>(lua_tointeger(L_, idx));
+        } else {
+          const double d = static_cast<double>(lua_tonumber(L_, idx));
+          if (!std::isfinite(d)) return problem("NaN and infinite numbers have no JSON form");
+          out = d;
+        }
+        return {};
+      case LUA_TSTRING: {
+        std::size_t n = 0;
+        const char* s = lua_tolstring(L_, idx, &n);  // a string already: no conversion, no allocation
+        if (!valid_utf8(s, n)) return problem("string is not valid UTF-8");
+        out = std::string(s, n);
+        return {};
+      }
+      case LUA_TLIGHTUSERDATA:
+        if (lua_touserdata(L_, idx) == null_sentinel()) {
+          out = nullptr;
+          return {};
+        }
+        return problem("a light userdata has no JSON form");
+      case LUA_TTABLE:
+        return table(idx, out);
+      default:
+        return problem(std::string("a ") + lua_typename(L_, lua_type(L_, idx)) + " has no JSON form");
+    }
+  }
+
+  failure table(int idx, nlohmann::json& out) {
+    const void* self = lua_topointer(L_, idx);
+    for (const void* p : path_) {
+      if (p == self) return problem("table contains itself (a cycle)");
+    }
+    if (path_.size() >= limits_.max_depth) {
+      return problem("nested deeper than " + std::to_string(limits_.max_depth) + " levels", errc::limit_exceeded);
+    }
+    if (!lua_checkstack(L_, 4)) return problem("no room on the Lua stack", errc::limit_exceeded);
+    path_.push_back(self);
+    failure e = is_marked_array(L_, idx) ? marked_array(idx, out) : plain_table(idx, out);
+    path_.pop_back();
+    return e;
+  }
+
+  failure marked_array(int idx, nlohmann::json& out) {
+    const auto n = static_cast<lua_Integer>(lua_rawlen(L_, idx));
+    lua_Integer count = 0;
+    lua_pushnil(L_);
+    while (lua_next(L_, idx) != 0) {
+      lua_pop(L_, 1);
+      ++count;
+      const bool index_key = lua_isinteger(L_, -1) && lua_tointeger(L_, -1) >= 1 && lua_tointeger(L_, -1) <= n;
+      if (!index_key) {
+        lua_pop(L_, 1);
+        return problem("table marked as an array has a key that is not an index 1..n");
+      }
+    }
+    if (count != n) return problem("table marked as an array has holes (use aura.null for null elements)");
+    return elements(idx, n, out);
+  }
+
+  failure elements(int idx, lua_Integer n, nlohmann::json& out) {
+    out = nlohmann::json::array();
+    auto& arr = out.get_ref<nlohmann::json::array_t&>();
+    arr.reserve(static_cast<std::size_t>(n));
+    for (lua_Integer i = 1; i <= n; ++i) {
+      lua_rawgeti(L_, idx, i);
+      arr.emplace_back();
+      failure e = value(lua_gettop(L_), arr.back());
+      lua_pop(L_, 1);
+      if (e) return at(std::move(e), std::to_string(i - 1));
+    }
+    return {};
+  }
+
+  failure plain_table(int idx, nlohmann::json& out) {
+    // One pass to classify: a sequence 1..n is an array, anything else an object.
+    lua_Integer count = 0, max_index = 0;
+    bool only_indices = true;
+    lua_pushnil(L_);
+    while (lua_next(L_, idx) != 0) {
+      lua_pop(L_, 1);
+      ++count;
+      if (lua_isinteger(L_, -1) && lua_tointeger(L_, -1) >= 1) {
+        if (lua_tointeger(L_, -1) > max_index) max_index = lua_tointeger(L_, -1);
+      } else {
+        only_indices = false;
+      }
+    }
+    if (count > 0 && only_indices && max_index == count) return elements(idx, count, out);
+
+    out = nlohmann::json::object();
+    auto& obj = out.get_ref<nlohmann::json::object_t&>();
+    lua_pushnil(L_);
+    while (lua_next(L_, idx) != 0) {
+      std::string key;
+      if (lua_type(L_, -2) == LUA_TSTRING) {
+        std::size_t n = 0;
+        const char* s = lua_tolstring(L_, -2, &n);
+        if (!valid_utf8(s, n)) {
+          lua_pop(L_, 2);
+          return problem("object key is not valid UTF-8");
+        }
+        if (auto e = spend(n)) {
+          lua_pop(L_, 2);
+          return e;
+        }
+        key.assign(s, n);
+      } else if (lua_isinteger(L_, -2)) {
+        key = std::to_string(static_cast<long long>(lua_tointeger(L_, -2)));
+      } else {
+        const char* type = lua_typename(L_, lua_type(L_, -2));
+        const bool is_float = lua_type(L_, -2) == LUA_TNUMBER;
+        lua_pop(L_, 2);
+        return problem(std::string("object key of type ") + (is_float ? "float" : type) +
+                       " (JSON keys are strings; integer keys are written in decimal)");
+      }
+      auto [slot, inserted] = obj.emplace(key, nullptr);
+      if (!inserted) {
+        lua_pop(L_, 2);
+        return problem("two keys are spelled \"" + key + "\" (an integer and a string key)");
+      }
+      failure e = value(lua_gettop(L_), slot->second);
+      lua_pop(L_, 1);
+      if (e) {
+        lua_pop(L_, 1);
+        return at(std::move(e), key);
+      }
+    }
+    return {};
+  }
+
+  lua_State* L_;
+  json_limits limits_;
+  std::vector<const void*> path_;
+  std::size_t nodes_ = 0;
+  std::size_t bytes_ = 0;
+};
+
+}  // namespace detail
+
+/// Reads the Lua value at `idx` as JSON. Never raises a Lua error and leaves
+/// the stack as it was. A failure's `where` is the JSON pointer at fault.
+[[nodiscard]] inline result<nlohmann::json> read_json(lua_State* L, int idx, const json_limits& limits = {}) {
+  return detail::reader(L, limits).read(idx);
+}
+
+}  // namespace aura::lua
+#endif  // AURA_SI_AURA_ADAPTERS_LUA_JSON_HPP
+// ---- end aura/adapters/lua/json.hpp
+// ---- begin aura/adapters/lua/state.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_LUA_STATE_HPP
+#define AURA_SI_AURA_ADAPTERS_LUA_STATE_HPP
+// aura/adapters/lua/state.hpp - one lua_State with its memory account, its
+// instruction budget and the call it is serving.
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include <lua.hpp>
+#include <nlohmann/json.hpp>
+
+// ---- begin aura/adapters/lua/limits.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_LUA_LIMITS_HPP
+#define AURA_SI_AURA_ADAPTERS_LUA_LIMITS_HPP
+// aura/adapters/lua/limits.hpp - what bounds one Lua plugin: instructions per
+// call, memory per state, JSON depth, wall time, and how many states run at once.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <atomic>
+#include <cstdlib>
+
+namespace aura {
+
+/// The bounds of a Lua plugin. Running past one ends the call as an
+/// `errc::limit_exceeded` (or `errc::timeout`) hook error and the state that
+/// ran it is thrown away and recreated.
+struct lua_limits {
+  /// Lua VM instructions one handler call may execute; 0 = unbounded.
+  std::uint64_t instructions = 10'000'000;
+  /// Bytes one Lua state may hold (script, globals and the call's garbage); 0 = unbounded.
+  std::size_t memory = std::size_t{32} << 20;
+  /// Deepest nesting of tables / JSON containers converted either way.
+  std::size_t max_depth = 128;
+  /// JSON nodes one conversion of an answer (or aura.json.encode) may produce:
+  /// a table met twice is counted twice, so shared sub-tables cannot expand
+  /// into millions of nodes on the host. 0 = unbounded.
+  std::size_t max_nodes = 100'000;
+  /// String bytes (values and keys) one conversion may copy out; 0 = unbounded.
+  std::size_t max_bytes = std::size_t{16} << 20;
+  /// Wall time one call may take; 0 = none. Enforced by the instruction hook
+  /// every `check_interval` instructions, by the bounded library functions as
+  /// they work, and by the watchdog thread, which makes the very next VM
+  /// instruction stop once the deadline has passed.
+  std::chrono::milliseconds timeout{2000};
+  /// Lua states (one per concurrent call) the plugin keeps at most; more
+  /// concurrent callers wait for a free one.
+  std::size_t max_states = 8;
+  /// Instructions between two checks of the budget (the granularity of the
+  /// count hook: smaller stops sooner, larger costs less).
+  std::uint32_t check_interval = 1000;
+};
+
+namespace lua {
+
+/// Bytes held by one lua_State; the allocator refuses growth past `cap`.
+struct memory_account {
+  std::size_t used = 0;
+  std::size_t cap = 0;      ///< 0 = unbounded
+  bool refused = false;     ///< an allocation was refused since the last reset
+};
+
+/// The lua_Alloc of every aura state: realloc/free with a byte count per
+/// state. Growth past the cap returns NULL, which Lua turns into a memory
+/// error ("not enough memory") after one emergency collection.
+inline void* limited_alloc(void* ud, void* ptr, std::size_t osize, std::size_t nsize) noexcept {
+  auto* account = static_cast<memory_account*>(ud);
+  if (ptr == nullptr) osize = 0;  // osize then encodes the object kind, not a size
+  if (nsize == 0) {
+    std::free(ptr);
+    account->used -= osize;
+    return nullptr;
+  }
+  if (nsize > osize && account->cap != 0 &&
+      (nsize - osize > account->cap || account->used > account->cap - (nsize - osize))) {
+    account->refused = true;
+    return nullptr;
+  }
+  void* grown = std::realloc(ptr, nsize);
+  if (grown == nullptr) {
+    account->refused = true;
+    return nullptr;
+  }
+  account->used = account->used - osize + nsize;
+  return grown;
+}
+
+/// Why the instruction hook stopped a call.
+enum class stop_reason : std::uint8_t { none, instructions, timeout, closing };
+
+/// Per-call counters the instruction hook reads.
+struct call_budget {
+  std::uint64_t limit = 0;        ///< instructions; 0 = unbounded
+  std::uint64_t executed = 0;     ///< counted in steps of `interval`
+  std::uint32_t interval = 1000;
+  bool has_deadline = false;
+  std::chrono::steady_clock::time_point deadline{};
+  stop_reason stopped = stop_reason::none;
+  /// The deadline as steady_clock nanoseconds while a call with one runs, 0
+  /// between calls, `expired_mark` once the watchdog saw it pass (the
+  /// watchdog thread reads and swaps it; see watchdog.hpp).
+  std::atomic<std::int64_t> watched{0};
+  static constexpr std::int64_t expired_mark = -1;
+};
+
+}  // namespace lua
+}  // namespace aura
+#endif  // AURA_SI_AURA_ADAPTERS_LUA_LIMITS_HPP
+// ---- end aura/adapters/lua/limits.hpp
+// ---- begin aura/adapters/lua/watchdog.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_LUA_WATCHDOG_HPP
+#define AURA_SI_AURA_ADAPTERS_LUA_WATCHDOG_HPP
+// aura/adapters/lua/watchdog.hpp - the thread that stops Lua calls past their deadline.
+//
+// The count hook reads the clock every `check_interval` instructions, but one
+// VM instruction can be long (a concatenation of two 8 MB strings, a library
+// call): a thousand of them may run for seconds between two checks. The
+// watchdog is one thread per process (started on first use) that looks at the
+// calls in flight every `tick` and, for one past its deadline, calls
+// lua_sethook on its state with a count of 1 - the asynchronous use the Lua
+// manual allows - so the next instruction runs the hook, which raises the
+// timeout error. A call costs two atomic stores (deadline in, deadline out);
+// the thread sleeps on a condition variable while no call with a deadline runs.
+//
+// Sharing: a state registers at creation and unregisters before lua_close,
+// both under the watchdog's mutex, which the thread holds while it touches a
+// state; so it never touches a closed one. A late poke (the call ended just
+// then) only makes the next call's hook fire once early: the hook sees its
+// own deadline unexpired and goes back to its interval.
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <lua.hpp>
+
+
+namespace aura::lua {
+
+class watchdog {
+ public:
+  /// How often the thread looks at the calls in flight while there are any.
+  static constexpr std::chrono::milliseconds tick{5};
+
+  /// The process's watchdog (its thread starts with the first registration).
+  /// Never destroyed: a state owned by a static object may unregister after
+  /// every function-local static is gone; the thread ends with the process.
+  [[nodiscard]] static watchdog& instance() {
+    static watchdog* w = new watchdog();  // NOLINT: deliberately immortal
+    return *w;
+  }
+
+  watchdog(const watchdog&) = delete;
+  watchdog& operator=(const watchdog&) = delete;
+
+  /// Watches `L` (whose calls publish their deadline in `budget.watched`).
+  void add(lua_State* L, call_budget* budget, lua_Hook hook) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
+    watched_.push_back(entry{L, budget, hook});
+  }
+
+  /// Stops watching `L`; after it returns the thread never touches `L` again.
+  void remove(lua_State* L) noexcept {
+    std::lock_guard<std::mutex> lock(mutex_);
+    watched_.erase(std::remove_if(watched_.begin(), watched_.end(), [L](const entry& e) { return e.L == L; }),
+                   watched_.end());
+  }
+
+  /// A call with a deadline started: wakes the thread if it sleeps.
+  void call_started() {
+    if (!idle_.load()) return;  // seq_cst, paired with run()'s store then scan
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      idle_.store(false);
+    }
+    wake_.notify_one();
+  }
+
+  /// Times the thread stopped a call (tests read it).
+  [[nodiscard]] std::uint64_t pokes() const noexcept { return pokes_.load(std::memory_order_relaxed); }
+
+ private:
+  struct entry {
+    lua_State* L;
+    call_budget* budget;
+    lua_Hook hook;
+  };
+
+  watchdog() = default;
+  ~watchdog() = default;  // never runs (see instance())
+
+  static std::int64_t now_ns() noexcept {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  }
+
+  /// Pokes the expired calls; true if any call with a deadline is in flight.
+  bool scan_locked() {
+    bool active = false;
+    const std::int64_t now = now_ns();
+    for (const entry& e : watched_) {
+      std::int64_t d = e.budget->watched.load();
+      if (d == 0 || d == call_budget::expired_mark) continue;
+      active = true;
+      if (now <= d) continue;
+      if (e.budget->watched.compare_exchange_strong(d, call_budget::expired_mark)) {
+        lua_sethook(e.L, e.hook, LUA_MASKCOUNT, 1);
+        pokes_.fetch_add(1, std::memory_order_relaxed);
+      }
+    }
+    return active;
+  }
+
+  void run() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+      if (scan_locked()) {
+        wake_.wait_for(lock, tick);
+        continue;
+      }
+      // Nothing in flight: announce the sleep, then look once more, so a
+      // call that started in between is either seen here or wakes us.
+      idle_.store(true);
+      if (scan_locked()) {
+        idle_.store(false);
+        continue;
+      }
+      wake_.wait(lock, [this] { return !idle_.load(); });
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::vector<entry> watched_;
+  std::thread thread_;
+  std::atomic<bool> idle_{false};
+  std::atomic<std::uint64_t> pokes_{0};
+};
+
+}  // namespace aura::lua
+#endif  // AURA_SI_AURA_ADAPTERS_LUA_WATCHDOG_HPP
+// ---- end aura/adapters/lua/watchdog.hpp
+
+namespace aura::lua {
+
+class state;
+
+namespace detail {
+inline void count_hook(lua_State* L, lua_Debug* ar);
+}  // namespace detail
+
+/// A Lua state owned by one plugin. Its allocator counts bytes against the
+/// memory cap, its count hook ends calls past their instruction budget or
+/// deadline, and its extra space points back here so C functions find the
+/// context of the call in progress. Used by one thread at a time.
+class state {
+ public:
+  /// A bare state (no library, no script) with the allocator and hook set;
+  /// nullptr if Lua cannot even allocate it.
+  [[nodiscard]] static std::unique_ptr<state> create(const lua_limits& limits) {
+    std::unique_ptr<state> s(new state(limits));
+    // The cap applies from the first allocation, but the bare state must fit.
+    s->memory_.cap = limits.memory;
+    s->L_ = lua_newstate(&limited_alloc, &s->memory_);
+    if (s->L_ == nullptr) return nullptr;
+    *static_cast<state**>(lua_getextraspace(s->L_)) = s.get();
+    lua_atpanic(s->L_, &panic);
+    // Each call leaves a few young tables behind and little that lives on:
+    // the generational collector's case.
+    lua_gc(s->L_, LUA_GCGEN, 0, 0);
+    if (s->hooked_) lua_sethook(s->L_, &detail::count_hook, LUA_MASKCOUNT, static_cast<int>(s->budget_.interval));
+    if (s->timeout_.count() > 0) {
+      watchdog::instance().add(s->L_, &s->budget_, &detail::count_hook);
+      s->watched_ = true;
+    }
+    return s;
+  }
+
+  state(const state&) = delete;
+  state& operator=(const state&) = delete;
+
+  ~state() {
+    if (L_ == nullptr) return;
+    if (watched_) watchdog::instance().remove(L_);
+    // Finalizers a script left behind run in lua_close: make any Lua code
+    // they run stop at its first instruction.
+    budget_.stopped = stop_reason::closing;
+    lua_sethook(L_, &detail::count_hook, LUA_MASKCOUNT, 1);
+    memory_.cap = 0;  // closing only frees
+    lua_close(L_);
+  }
+
+  /// The state a C function runs in.
+  [[nodiscard]] static state& of(lua_State* L) noexcept { return **static_cast<state**>(lua_getextraspace(L)); }
+
+  [[nodiscard]] lua_State* L() const noexcept { return L_; }
+  [[nodiscard]] memory_account& memory() noexcept { return memory_; }
+  [[nodiscard]] call_budget& budget() noexcept { return budget_; }
+  [[nodiscard]] const json_limits& json() const noexcept { return json_; }
+
+  /// Resets the counters before a call (or the script's top-level run).
+  void begin_call() noexcept {
+    if (budget_.stopped != stop_reason::none && hooked_) {
+      lua_sethook(L_, &detail::count_hook, LUA_MASKCOUNT, static_cast<int>(budget_.interval));
+    }
+    budget_.stopped = stop_reason::none;
+    budget_.executed = 0;
+    memory_.refused = false;
+    if (timeout_.count() > 0) {
+      budget_.has_deadline = true;
+      budget_.deadline = std::chrono::steady_clock::now() + timeout_;
+      const auto ns =
+          std::chrono::duration_cast<std::chrono::nanoseconds>(budget_.deadline.time_since_epoch()).count();
+      budget_.watched.store(ns == 0 || ns == call_budget::expired_mark ? 1 : ns);
+      watchdog::instance().call_started();
+    }
+  }
+
+  /// The call is over: the watchdog stops looking at it.
+  void end_call() noexcept {
+    if (watched_) budget_.watched.store(0);
+  }
+
+  /// Whether the last call ran into a bound; such a state is not reused.
+  [[nodiscard]] bool hit_limit() const noexcept {
+    return budget_.stopped != stop_reason::none || memory_.refused;
+  }
+
+  // ---- the call in progress (read by the host API functions) ---------------
+  context* ctx = nullptr;          ///< the plugin's context; null outside a call
+  std::string plugin;              ///< the plugin's name, for messages
+  int aura_ref = LUA_NOREF;        ///< registry reference of the `aura` proxy
+  std::string scratch;             ///< text handed from C++ to Lua (never on the C stack)
+  nlohmann::json scratch_json;     ///< JSON handed from C++ to Lua
+
+ private:
+  explicit state(const lua_limits& limits)
+      : hooked_(limits.instructions != 0 || limits.timeout.count() > 0), timeout_(limits.timeout) {
+    budget_.limit = limits.instructions;
+    budget_.interval = limits.check_interval == 0 ? 1 : limits.check_interval;
+    if (budget_.limit != 0 && budget_.limit < budget_.interval) {
+      budget_.interval = static_cast<std::uint32_t>(budget_.limit);
+    }
+    if (budget_.interval > 0x7fffffffu) budget_.interval = 0x7fffffffu;
+    json_.max_depth = limits.max_depth;
+    json_.max_nodes = limits.max_nodes;
+    json_.max_bytes = limits.max_bytes;
+  }
+
+  // Reached only by an error outside protected mode, which aura never makes;
+  // say what happened before Lua aborts.
+  static int panic(lua_State* L) {
+    const char* msg = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : "(not a string)";
+    std::fprintf(stderr, "aura: unprotected Lua error: %s\n", msg);
+    return 0;
+  }
+
+  lua_State* L_ = nullptr;
+  memory_account memory_;
+  call_budget budget_;
+  json_limits json_;
+  bool hooked_;
+  bool watched_ = false;
+  std::chrono::milliseconds timeout_;
+};
+
+namespace detail {
+
+/// Whether the call has run out of instructions or time; records why.
+inline bool budget_spent(call_budget& b) noexcept {
+  if (b.stopped != stop_reason::none) return true;
+  if (b.limit != 0 && b.executed > b.limit) {
+    b.stopped = stop_reason::instructions;
+  } else if (b.watched.load(std::memory_order_relaxed) == call_budget::expired_mark ||
+             (b.has_deadline && std::chrono::steady_clock::now() > b.deadline)) {
+    b.stopped = stop_reason::timeout;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+/// Raises the error for a stopped call.
+inline int raise_stopped(lua_State* L, const call_budget& b) {
+  switch (b.stopped) {
+    case stop_reason::instructions:
+      return luaL_error(L, "instruction budget of %I exceeded", static_cast<lua_Integer>(b.limit));
+    case stop_reason::timeout:
+      return luaL_error(L, "time limit exceeded");
+    case stop_reason::closing:
+    case stop_reason::none:
+      break;
+  }
+  return luaL_error(L, "the Lua state is closing");
+}
+
+/// The count hook: every `interval` instructions, checks the budget and the
+/// deadline. Once a call is stopped the hook fires at every instruction, so a
+/// script that catches the error with pcall cannot carry on. The watchdog may
+/// also make it fire at the next instruction: a deadline that has not passed
+/// (a late poke) puts the interval back.
+inline void count_hook(lua_State* L, lua_Debug* /*ar*/) {
+  call_budget& b = state::of(L).budget();
+  b.executed += b.interval;
+  if (!budget_spent(b)) {
+    if (lua_gethookcount(L) != static_cast<int>(b.interval)) {
+      lua_sethook(L, &count_hook, LUA_MASKCOUNT, static_cast<int>(b.interval));
+    }
+    return;
+  }
+  lua_sethook(L, &count_hook, LUA_MASKCOUNT, 1);
+  raise_stopped(L, b);
+}
+
+}  // namespace detail
+
+/// Charges `steps` of C work (a pattern match, a table loop) to the call's
+/// instruction budget and checks its deadline; raises the limit error (as the
+/// count hook would) when either is spent. For the bounded library functions.
+inline void charge(lua_State* L, std::uint64_t steps) {
+  call_budget& b = state::of(L).budget();
+  b.executed += steps;
+  if (!detail::budget_spent(b)) return;
+  lua_sethook(L, &detail::count_hook, LUA_MASKCOUNT, 1);
+  detail::raise_stopped(L, b);
+}
+
+}  // namespace aura::lua
+#endif  // AURA_SI_AURA_ADAPTERS_LUA_STATE_HPP
+// ---- end aura/adapters/lua/state.hpp
 // ---- begin aura/core/wire.hpp
 #ifndef AURA_SI_AURA_CORE_WIRE_HPP
 #define AURA_SI_AURA_CORE_WIRE_HPP
@@ -2180,6 +3591,77 @@ class decision {
 
 #include <nlohmann/json.hpp>
 
+// ---- begin aura/core/json_budget.hpp
+#ifndef AURA_SI_AURA_CORE_JSON_BUDGET_HPP
+#define AURA_SI_AURA_CORE_JSON_BUDGET_HPP
+// aura/core/json_budget.hpp - the one budgeted parse of what a plugin answers.
+//
+// A plugin's answer is parsed on the host, so its size is the host's cost:
+// a few kilobytes of `[[[[...` or a million tiny members cost depth and
+// allocations far past what the bytes suggest. Every adapter (process lines,
+// command stdout, WASM output, Lua's general path) parses answers through
+// parse_bounded, which refuses past a byte, node or depth budget with
+// errc::limit_exceeded before the document is built.
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+
+namespace aura {
+
+/// What one answer from a plugin may cost the host to read.
+struct json_budget {
+  std::size_t max_bytes = std::size_t{16} << 20;  ///< text length of the document (16 MiB)
+  std::size_t max_nodes = 1'000'000;              ///< values (scalars, arrays, objects) and object keys
+  std::size_t max_depth = 128;                    ///< deepest container nesting
+};
+
+namespace detail {
+struct json_budget_exceeded {
+  std::string what;
+};
+}  // namespace detail
+
+/// Parses `text` as one JSON document within `budget`. A syntax error is
+/// errc::parse_error; a budget passed is errc::limit_exceeded naming it.
+template <class Json = nlohmann::json>
+[[nodiscard]] result<nlohmann::json> parse_bounded(std::string_view text, const json_budget& budget = {}) {
+  if (budget.max_bytes != 0 && text.size() > budget.max_bytes) {
+    return fail(errc::limit_exceeded, "answer of " + std::to_string(text.size()) + " bytes is larger than the " +
+                                          std::to_string(budget.max_bytes) + "-byte budget");
+  }
+  std::size_t nodes = 0;
+  typename Json::parser_callback_t count = [&](int depth, typename Json::parse_event_t event, Json&) {
+    if (event == Json::parse_event_t::object_start || event == Json::parse_event_t::array_start) {
+      if (budget.max_depth != 0 && static_cast<std::size_t>(depth) >= budget.max_depth) {
+        throw detail::json_budget_exceeded{"answer nests deeper than " + std::to_string(budget.max_depth) + " levels"};
+      }
+    }
+    if (event == Json::parse_event_t::value || event == Json::parse_event_t::key ||
+        event == Json::parse_event_t::object_start || event == Json::parse_event_t::array_start) {
+      if (budget.max_nodes != 0 && ++nodes > budget.max_nodes) {
+        throw detail::json_budget_exceeded{"answer has more than " + std::to_string(budget.max_nodes) + " JSON nodes"};
+      }
+    }
+    return true;
+  };
+  try {
+    Json j = Json::parse(text.begin(), text.end(), count, false);
+    if (j.is_discarded()) return fail(errc::parse_error, "answer is not JSON");
+    return j;
+  } catch (const detail::json_budget_exceeded& e) {
+    return fail(errc::limit_exceeded, e.what);
+  } catch (const std::bad_alloc&) {
+    return fail(errc::limit_exceeded, "answer too large to hold in memory");
+  }
+}
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_JSON_BUDGET_HPP
+// ---- end aura/core/json_budget.hpp
 
 namespace aura::wire {
 
@@ -2263,12 +3745,22 @@ template <class Json = nlohmann::json>
   return d;
 }
 
-/// Parses and reads a decision from raw bytes (one JSON document).
+/// Parses and reads a decision from raw bytes (one JSON document), within
+/// `budget` (bytes, nodes, depth: errc::limit_exceeded past it).
+template <class Json = nlohmann::json>
+[[nodiscard]] result<decision<dynamic_event>> parse_decision(std::string_view bytes, const json_budget& budget) {
+  auto j = parse_bounded<Json>(bytes, budget);
+  if (!j) {
+    if (j.error().code == errc::limit_exceeded) return fail(std::move(j.error()));
+    return fail(errc::protocol_error, "answer is not JSON: " + quote<Json>(bytes));
+  }
+  return parse_decision<Json>(*j, bytes);
+}
+
+/// parse_decision within the default json_budget.
 template <class Json = nlohmann::json>
 [[nodiscard]] result<decision<dynamic_event>> parse_decision(std::string_view bytes) {
-  Json j = Json::parse(bytes.begin(), bytes.end(), nullptr, false);
-  if (j.is_discarded()) return fail(errc::protocol_error, "answer is not JSON: " + quote<Json>(bytes));
-  return parse_decision<Json>(j, bytes);
+  return parse_decision<Json>(bytes, json_budget{});
 }
 
 /// The wire form of a decision (what a plugin written with aura answers).
@@ -2466,8 +3958,11 @@ namespace detail {
 /// decision, reason, patch, patch_format and effects, each well-formed. Any
 /// other shape gives nullopt and the caller takes the general path (which
 /// reports what is wrong). Creates no Lua object, so it cannot raise.
+/// A conversion that ran past a budget sets `*over_budget` (the general path
+/// would only run into it again).
 [[nodiscard]] inline std::optional<decision<dynamic_event>> read_wire_answer(lua_State* L, int idx,
-                                                                             const json_limits& limits) {
+                                                                             const json_limits& limits,
+                                                                             std::optional<error>* over_budget) {
   if (!lua_checkstack(L, 3)) return std::nullopt;
   std::string_view kind;
   std::string reason;
@@ -2505,6 +4000,10 @@ namespace detail {
       if (ok) format = key_is(v, vn, "merge") ? patch_format::merge : patch_format::json_patch;
     } else if (key_is(key, n, "patch")) {
       auto p = read_json(L, -1, limits);
+      if (!p && p.error().code == errc::limit_exceeded) {
+        *over_budget = std::move(p.error());
+        over_budget->value().where = "/patch" + over_budget->value().where;
+      }
       ok = p.has_value();
       if (ok) {
         patch = std::move(*p);
@@ -2512,6 +4011,10 @@ namespace detail {
       }
     } else if (key_is(key, n, "effects")) {
       auto fx = read_json(L, -1, limits);
+      if (!fx && fx.error().code == errc::limit_exceeded) {
+        *over_budget = std::move(fx.error());
+        over_budget->value().where = "/effects" + over_budget->value().where;
+      }
       ok = fx.has_value() && (fx->is_null() || fx->is_object());
       if (ok) effects = std::move(*fx);
     } else {
@@ -2549,11 +4052,18 @@ namespace detail {
                 std::string("handler returned ") + (nothing ? "nothing" : std::string("a ") + lua_typename(L, type)) +
                     "; expected aura.allow(), aura.deny(reason) or aura.mutate(patch)");
   }
-  if (auto d = detail::read_wire_answer(L, idx, limits)) return std::move(*d);
+  std::optional<error> over_budget;
+  if (auto d = detail::read_wire_answer(L, idx, limits, &over_budget)) return std::move(*d);
+  if (over_budget) {
+    return fail(errc::limit_exceeded, "handler's answer has no JSON form: " + over_budget->message,
+                std::move(over_budget->where));
+  }
   // The general path: the whole answer as JSON, judged by the wire reader.
   auto j = read_json(L, idx, limits);
   if (!j) {
-    return fail(errc::protocol_error, "handler's answer has no JSON form: " + j.error().message, j.error().where);
+    // A budget passed (depth, nodes, bytes) stays limit_exceeded; a shape with no JSON form is the protocol's.
+    const errc code = j.error().code == errc::limit_exceeded ? errc::limit_exceeded : errc::protocol_error;
+    return fail(code, "handler's answer has no JSON form: " + j.error().message, j.error().where);
   }
   return wire::parse_decision(*j);
 }
@@ -2619,11 +4129,797 @@ class state_pool;
 // when the host API adds it). Not opened: io, package (require), debug, coroutine.
 // The library tables are read-only proxies and the string metatable is
 // hidden, so a script cannot change what later calls see through them.
+//
+// Nothing a script calls may run unbounded C work (docs/security.md lists
+// every function): the pattern functions run on a budgeted matcher
+// (bounded_string.hpp), the table loops are charged per element
+// (bounded_table.hpp), the linear string/utf8 functions are charged per 64
+// bytes of argument, and string.rep per 64 bytes of result. `setmetatable`
+// refuses a `__gc` field (finalizers run with hooks off, where no deadline can
+// stop them) and `xpcall`'s message handler is skipped once the call is
+// stopped (Lua runs it with hooks off when the error came from the hook).
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+#include <lua.hpp>
+
+// ---- begin aura/adapters/lua/bounded_string.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_LUA_BOUNDED_STRING_HPP
+#define AURA_SI_AURA_ADAPTERS_LUA_BOUNDED_STRING_HPP
+// aura/adapters/lua/bounded_string.hpp - string.find, match, gmatch and gsub
+// on the budgeted matcher (pattern.hpp), and the other string functions whose
+// C work grows with their arguments charged to the instruction budget.
+//
+// Same arguments, results and error messages as Lua 5.4's; every function
+// here may raise: only trivially destructible locals.
 
 #include <cstddef>
 #include <cstring>
 
 #include <lua.hpp>
+
+// ---- begin aura/adapters/lua/pattern.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_LUA_PATTERN_HPP
+#define AURA_SI_AURA_ADAPTERS_LUA_PATTERN_HPP
+// aura/adapters/lua/pattern.hpp - Lua 5.4 patterns with a step budget.
+//
+// The standard library's matcher backtracks in C, where the instruction hook
+// never fires: `string.find(("a"):rep(400), ".-.-.-.-b")` takes longer than
+// anyone waits. This matcher has the same semantics (the reference manual's
+// §6.4.1: classes, sets, `*`, `+`, `-`, `?`, captures, `%b`, `%f`, back
+// references, anchors) and charges every step it takes, in batches, to the
+// call's instruction budget and deadline (lua::charge), so a pattern ends the
+// call with the ordinary limit error instead of freezing the host.
+//
+// Every function here may raise a Lua error: only trivially destructible locals.
+
+#include <cctype>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+#include <lua.hpp>
+
+
+namespace aura::lua::pattern {
+
+inline constexpr int max_captures = 32;   // LUA_MAXCAPTURES
+inline constexpr int max_recursion = 200;  // MAXCCALLS of lstrlib
+inline constexpr std::ptrdiff_t cap_unfinished = -1;
+inline constexpr std::ptrdiff_t cap_position = -2;
+inline constexpr char esc = '%';
+/// Steps taken between two charges (and deadline checks).
+inline constexpr std::uint32_t batch = 256;
+
+struct matcher {
+  const char* src_init;
+  const char* src_end;
+  const char* p_end;
+  lua_State* L;
+  int level;
+  int depth_left;
+  std::uint32_t steps;
+  struct {
+    const char* init;
+    std::ptrdiff_t len;
+  } capture[max_captures];
+};
+
+inline void step(matcher& m) {
+  if (++m.steps >= batch) {
+    m.steps = 0;
+    charge(m.L, batch);
+  }
+}
+
+inline void reset(matcher& m) {
+  m.level = 0;
+  m.depth_left = max_recursion;
+}
+
+inline void init(matcher& m, lua_State* L, const char* s, std::size_t ls, const char* p, std::size_t lp) {
+  m.L = L;
+  m.src_init = s;
+  m.src_end = s + ls;
+  m.p_end = p + lp;
+  m.steps = 0;
+  reset(m);
+}
+
+/// The end of the single-character class starting at p.
+inline const char* class_end(matcher& m, const char* p) {
+  const char c = *p++;
+  if (c == esc) {
+    if (p == m.p_end) luaL_error(m.L, "malformed pattern (ends with '%%')");
+    return p + 1;
+  }
+  if (c == '[') {
+    if (*p == '^') ++p;
+    do {  // the first ']' after at least one character closes the set
+      if (p == m.p_end) luaL_error(m.L, "malformed pattern (missing ']')");
+      const char d = *p++;
+      if (d == esc && p < m.p_end) ++p;
+    } while (*p != ']');
+    return p + 1;
+  }
+  return p;
+}
+
+inline bool class_matches(int c, int cl) {
+  bool res = false;
+  switch (std::tolower(cl)) {
+    case 'a': res = std::isalpha(c) != 0; break;
+    case 'c': res = std::iscntrl(c) != 0; break;
+    case 'd': res = std::isdigit(c) != 0; break;
+    case 'g': res = std::isgraph(c) != 0; break;
+    case 'l': res = std::islower(c) != 0; break;
+    case 'p': res = std::ispunct(c) != 0; break;
+    case 's': res = std::isspace(c) != 0; break;
+    case 'u': res = std::isupper(c) != 0; break;
+    case 'w': res = std::isalnum(c) != 0; break;
+    case 'x': res = std::isxdigit(c) != 0; break;
+    case 'z': res = c == 0; break;  // deprecated in Lua 5.2, still accepted by 5.4
+    default: return cl == c;
+  }
+  return std::isupper(cl) ? !res : res;
+}
+
+/// `[...]` from p (at '[') to ec (at its ']').
+inline bool set_matches(int c, const char* p, const char* ec) {
+  bool positive = true;
+  if (*(p + 1) == '^') {
+    positive = false;
+    ++p;
+  }
+  while (++p < ec) {
+    if (*p == esc) {
+      ++p;
+      if (class_matches(c, static_cast<unsigned char>(*p))) return positive;
+    } else if (*(p + 1) == '-' && p + 2 < ec) {
+      p += 2;
+      if (static_cast<unsigned char>(*(p - 2)) <= c && c <= static_cast<unsigned char>(*p)) return positive;
+    } else if (static_cast<unsigned char>(*p) == c) {
+      return positive;
+    }
+  }
+  return !positive;
+}
+
+inline bool single_matches(const matcher& m, const char* s, const char* p, const char* ep) {
+  if (s >= m.src_end) return false;
+  const int c = static_cast<unsigned char>(*s);
+  switch (*p) {
+    case '.': return true;
+    case esc: return class_matches(c, static_cast<unsigned char>(*(p + 1)));
+    case '[': return set_matches(c, p, ep - 1);
+    default: return static_cast<unsigned char>(*p) == c;
+  }
+}
+
+inline const char* match(matcher& m, const char* s, const char* p);
+
+inline const char* balance(matcher& m, const char* s, const char* p) {
+  if (p >= m.p_end - 1) luaL_error(m.L, "malformed pattern (missing arguments to '%%b')");
+  if (s >= m.src_end || *s != *p) return nullptr;
+  const char open = *p, close = *(p + 1);
+  int depth = 1;
+  while (++s < m.src_end) {
+    step(m);
+    if (*s == close) {
+      if (--depth == 0) return s + 1;
+    } else if (*s == open) {
+      ++depth;
+    }
+  }
+  return nullptr;
+}
+
+inline const char* greedy(matcher& m, const char* s, const char* p, const char* ep) {
+  std::ptrdiff_t i = 0;
+  while (single_matches(m, s + i, p, ep)) {
+    step(m);
+    ++i;
+  }
+  for (; i >= 0; --i) {  // the longest run first, then shorter ones
+    step(m);
+    if (const char* res = match(m, s + i, ep + 1)) return res;
+  }
+  return nullptr;
+}
+
+inline const char* lazy(matcher& m, const char* s, const char* p, const char* ep) {
+  for (;;) {
+    step(m);
+    if (const char* res = match(m, s, ep + 1)) return res;
+    if (!single_matches(m, s, p, ep)) return nullptr;
+    ++s;
+  }
+}
+
+inline const char* open_capture(matcher& m, const char* s, const char* p, std::ptrdiff_t what) {
+  if (m.level >= max_captures) luaL_error(m.L, "too many captures");
+  m.capture[m.level].init = s;
+  m.capture[m.level].len = what;
+  ++m.level;
+  const char* res = match(m, s, p);
+  if (res == nullptr) --m.level;
+  return res;
+}
+
+inline const char* close_capture(matcher& m, const char* s, const char* p) {
+  int l = m.level - 1;
+  while (l >= 0 && m.capture[l].len != cap_unfinished) --l;
+  if (l < 0) luaL_error(m.L, "invalid pattern capture");
+  m.capture[l].len = s - m.capture[l].init;
+  const char* res = match(m, s, p);
+  if (res == nullptr) m.capture[l].len = cap_unfinished;
+  return res;
+}
+
+inline const char* back_reference(matcher& m, const char* s, int digit) {
+  const int l = digit - '1';
+  if (l < 0 || l >= m.level || m.capture[l].len == cap_unfinished) {
+    luaL_error(m.L, "invalid capture index %%%d", l + 1);
+  }
+  const auto len = static_cast<std::size_t>(m.capture[l].len);
+  charge(m.L, len / 64);
+  if (static_cast<std::size_t>(m.src_end - s) >= len && std::memcmp(m.capture[l].init, s, len) == 0) return s + len;
+  return nullptr;
+}
+
+/// The end of the match of p at s, or null.
+inline const char* match(matcher& m, const char* s, const char* p) {
+  if (m.depth_left-- == 0) luaL_error(m.L, "pattern too complex");
+  while (p != m.p_end && s != nullptr) {
+    step(m);
+    if (*p == '(') {
+      if (*(p + 1) == ')') {
+        s = open_capture(m, s, p + 2, cap_position);
+      } else {
+        s = open_capture(m, s, p + 1, cap_unfinished);
+      }
+      break;
+    }
+    if (*p == ')') {
+      s = close_capture(m, s, p + 1);
+      break;
+    }
+    if (*p == '$' && p + 1 == m.p_end) {
+      if (s != m.src_end) s = nullptr;
+      break;
+    }
+    if (*p == esc && *(p + 1) == 'b') {
+      s = balance(m, s, p + 2);
+      if (s != nullptr) p += 4;
+      continue;
+    }
+    if (*p == esc && *(p + 1) == 'f') {
+      p += 2;
+      if (*p != '[') luaL_error(m.L, "missing '[' after '%%f' in pattern");
+      const char* ep = class_end(m, p);
+      const int previous = s == m.src_init ? 0 : static_cast<unsigned char>(*(s - 1));
+      const int current = s < m.src_end ? static_cast<unsigned char>(*s) : 0;
+      if (!set_matches(previous, p, ep - 1) && set_matches(current, p, ep - 1)) {
+        p = ep;
+        continue;
+      }
+      s = nullptr;
+      break;
+    }
+    if (*p == esc && std::isdigit(static_cast<unsigned char>(*(p + 1)))) {
+      s = back_reference(m, s, static_cast<unsigned char>(*(p + 1)));
+      if (s != nullptr) p += 2;
+      continue;
+    }
+    // a single-character class, maybe with a repetition suffix
+    const char* ep = class_end(m, p);
+    const char suffix = ep < m.p_end ? *ep : '\0';
+    if (!single_matches(m, s, p, ep)) {
+      if (suffix == '*' || suffix == '?' || suffix == '-') {  // zero repetitions are fine
+        p = ep + 1;
+        continue;
+      }
+      s = nullptr;
+      break;
+    }
+    if (suffix == '?') {
+      if (const char* res = match(m, s + 1, ep + 1)) {
+        s = res;
+        break;
+      }
+      p = ep + 1;
+      continue;
+    }
+    if (suffix == '+') {
+      s = greedy(m, s + 1, p, ep);
+      break;
+    }
+    if (suffix == '*') {
+      s = greedy(m, s, p, ep);
+      break;
+    }
+    if (suffix == '-') {
+      s = lazy(m, s, p, ep);
+      break;
+    }
+    ++s;
+    p = ep;
+  }
+  ++m.depth_left;
+  return s;
+}
+
+/// Pushes capture i of a match [s, e) (the whole match when there is none).
+inline void push_capture(matcher& m, int i, const char* s, const char* e) {
+  if (i >= m.level) {
+    if (i != 0) luaL_error(m.L, "invalid capture index %%%d", i + 1);
+    lua_pushlstring(m.L, s, static_cast<std::size_t>(e - s));
+    return;
+  }
+  const std::ptrdiff_t len = m.capture[i].len;
+  if (len == cap_unfinished) luaL_error(m.L, "unfinished capture");
+  if (len == cap_position) {
+    lua_pushinteger(m.L, static_cast<lua_Integer>(m.capture[i].init - m.src_init) + 1);
+  } else {
+    lua_pushlstring(m.L, m.capture[i].init, static_cast<std::size_t>(len));
+  }
+}
+
+/// Pushes all captures (or the whole match when s is given and there are none).
+inline int push_captures(matcher& m, const char* s, const char* e) {
+  const int n = (m.level == 0 && s != nullptr) ? 1 : m.level;
+  luaL_checkstack(m.L, n, "too many captures");
+  for (int i = 0; i < n; ++i) push_capture(m, i, s, e);
+  return n;
+}
+
+}  // namespace aura::lua::pattern
+#endif  // AURA_SI_AURA_ADAPTERS_LUA_PATTERN_HPP
+// ---- end aura/adapters/lua/pattern.hpp
+
+namespace aura::lua::bounded {
+
+/// Lua's posrelatI: a 1-based start position from a possibly negative one.
+inline std::size_t start_position(lua_Integer pos, std::size_t len) {
+  if (pos > 0) return static_cast<std::size_t>(pos);
+  if (pos == 0) return 1;
+  if (pos < -static_cast<lua_Integer>(len)) return 1;
+  return len + static_cast<std::size_t>(pos) + 1;
+}
+
+inline bool has_specials(const char* p, std::size_t lp) {
+  std::size_t upto = 0;
+  do {  // look past embedded zeros too
+    if (std::strpbrk(p + upto, "^$*+?.([%-") != nullptr) return true;
+    upto += std::strlen(p + upto) + 1;
+  } while (upto <= lp);
+  return false;
+}
+
+/// memmem with each candidate position charged (a long needle costs more).
+inline const char* plain_find(lua_State* L, const char* s, std::size_t ls, const char* p, std::size_t lp) {
+  if (lp == 0) return s;
+  if (lp > ls) return nullptr;
+  const std::uint64_t per_candidate = 1 + lp / 64;
+  std::uint64_t pending = 0;
+  const char* end = s + (ls - lp) + 1;
+  while (s < end) {
+    const void* hit = std::memchr(s, *p, static_cast<std::size_t>(end - s));
+    if (hit == nullptr) break;
+    const char* c = static_cast<const char*>(hit);
+    pending += per_candidate + static_cast<std::uint64_t>(c - s) / 256;
+    if (pending >= pattern::batch) {
+      charge(L, pending);
+      pending = 0;
+    }
+    if (std::memcmp(c + 1, p + 1, lp - 1) == 0) return c;
+    s = c + 1;
+  }
+  return nullptr;
+}
+
+inline int find_or_match(lua_State* L, bool find) {
+  std::size_t ls = 0, lp = 0;
+  const char* s = luaL_checklstring(L, 1, &ls);
+  const char* p = luaL_checklstring(L, 2, &lp);
+  const std::size_t init = start_position(luaL_optinteger(L, 3, 1), ls);
+  if (init > ls + 1) {
+    luaL_pushfail(L);
+    return 1;
+  }
+  if (find && (lua_toboolean(L, 4) || !has_specials(p, lp))) {
+    const char* hit = plain_find(L, s + init - 1, ls - (init - 1), p, lp);
+    if (hit != nullptr) {
+      lua_pushinteger(L, static_cast<lua_Integer>(hit - s) + 1);
+      lua_pushinteger(L, static_cast<lua_Integer>(hit - s + lp));
+      return 2;
+    }
+    luaL_pushfail(L);
+    return 1;
+  }
+  pattern::matcher m;
+  const char* s1 = s + init - 1;
+  const bool anchor = lp > 0 && *p == '^';
+  if (anchor) {
+    ++p;
+    --lp;
+  }
+  pattern::init(m, L, s, ls, p, lp);
+  do {
+    pattern::reset(m);
+    pattern::step(m);
+    if (const char* e = pattern::match(m, s1, p)) {
+      if (find) {
+        lua_pushinteger(L, static_cast<lua_Integer>(s1 - s) + 1);
+        lua_pushinteger(L, static_cast<lua_Integer>(e - s));
+        return pattern::push_captures(m, nullptr, nullptr) + 2;
+      }
+      return pattern::push_captures(m, s1, e);
+    }
+  } while (s1++ < m.src_end && !anchor);
+  luaL_pushfail(L);
+  return 1;
+}
+
+inline int str_find(lua_State* L) { return find_or_match(L, true); }
+inline int str_match(lua_State* L) { return find_or_match(L, false); }
+
+/// The gmatch iterator; upvalues: subject, pattern, next position (0-based), last match end (-1: none).
+inline int gmatch_step(lua_State* L) {
+  std::size_t ls = 0, lp = 0;
+  const char* s = lua_tolstring(L, lua_upvalueindex(1), &ls);
+  const char* p = lua_tolstring(L, lua_upvalueindex(2), &lp);
+  auto pos = static_cast<std::size_t>(lua_tointeger(L, lua_upvalueindex(3)));
+  const lua_Integer last = lua_tointeger(L, lua_upvalueindex(4));
+  pattern::matcher m;
+  pattern::init(m, L, s, ls, p, lp);
+  for (const char* src = s + pos; src <= m.src_end; ++src) {
+    pattern::reset(m);
+    pattern::step(m);
+    const char* e = pattern::match(m, src, p);
+    if (e != nullptr && (last < 0 || e != s + last)) {
+      lua_pushinteger(L, static_cast<lua_Integer>(e - s));
+      lua_pushvalue(L, -1);
+      lua_replace(L, lua_upvalueindex(3));
+      lua_replace(L, lua_upvalueindex(4));
+      return pattern::push_captures(m, src, e);
+    }
+  }
+  return 0;
+}
+
+inline int str_gmatch(lua_State* L) {
+  std::size_t ls = 0;
+  luaL_checklstring(L, 1, &ls);
+  luaL_checkstring(L, 2);
+  std::size_t init = start_position(luaL_optinteger(L, 3, 1), ls);
+  if (init > ls + 1) init = ls + 1;  // start after the end: no match
+  lua_settop(L, 2);
+  lua_pushinteger(L, static_cast<lua_Integer>(init - 1));
+  lua_pushinteger(L, -1);
+  lua_pushcclosure(L, &gmatch_step, 4);
+  return 1;
+}
+
+/// Appends the replacement string at index 3 for the match [s, e).
+inline void add_replacement_string(pattern::matcher& m, luaL_Buffer* b, const char* s, const char* e) {
+  lua_State* L = m.L;
+  std::size_t l = 0;
+  const char* news = lua_tolstring(L, 3, &l);
+  const char* end = news + l;
+  const char* p = nullptr;
+  while ((p = static_cast<const char*>(std::memchr(news, pattern::esc, static_cast<std::size_t>(end - news)))) !=
+         nullptr) {
+    luaL_addlstring(b, news, static_cast<std::size_t>(p - news));
+    ++p;  // the character after '%'
+    if (*p == pattern::esc) {
+      luaL_addchar(b, *p);
+    } else if (*p == '0') {
+      luaL_addlstring(b, s, static_cast<std::size_t>(e - s));
+    } else if (std::isdigit(static_cast<unsigned char>(*p))) {
+      pattern::push_capture(m, *p - '1', s, e);
+      luaL_tolstring(L, -1, nullptr);
+      lua_remove(L, -2);
+      luaL_addvalue(b);
+    } else {
+      luaL_error(L, "invalid use of '%c' in replacement string", pattern::esc);
+    }
+    news = p + 1;
+    charge(L, 1);
+  }
+  luaL_addlstring(b, news, static_cast<std::size_t>(end - news));
+}
+
+/// Appends the replacement for the match [s, e); false if it kept the original.
+inline bool add_replacement(pattern::matcher& m, luaL_Buffer* b, const char* s, const char* e, int kind) {
+  lua_State* L = m.L;
+  if (kind == LUA_TFUNCTION) {
+    lua_pushvalue(L, 3);
+    const int n = pattern::push_captures(m, s, e);
+    lua_call(L, n, 1);
+  } else if (kind == LUA_TTABLE) {
+    pattern::push_capture(m, 0, s, e);
+    lua_gettable(L, 3);
+  } else {
+    add_replacement_string(m, b, s, e);
+    return true;
+  }
+  if (!lua_toboolean(L, -1)) {
+    lua_pop(L, 1);
+    luaL_addlstring(b, s, static_cast<std::size_t>(e - s));
+    return false;
+  }
+  if (!lua_isstring(L, -1)) return luaL_error(L, "invalid replacement value (a %s)", luaL_typename(L, -1)) != 0;
+  luaL_addvalue(b);
+  return true;
+}
+
+inline int str_gsub(lua_State* L) {
+  std::size_t srcl = 0, lp = 0;
+  const char* src = luaL_checklstring(L, 1, &srcl);
+  const char* p = luaL_checklstring(L, 2, &lp);
+  const char* lastmatch = nullptr;
+  const int kind = lua_type(L, 3);
+  const lua_Integer max_s = luaL_optinteger(L, 4, static_cast<lua_Integer>(srcl) + 1);
+  luaL_argexpected(L, kind == LUA_TNUMBER || kind == LUA_TSTRING || kind == LUA_TFUNCTION || kind == LUA_TTABLE, 3,
+                   "string/function/table");
+  const bool anchor = lp > 0 && *p == '^';
+  if (anchor) {
+    ++p;
+    --lp;
+  }
+  lua_Integer n = 0;
+  bool changed = false;
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  pattern::matcher m;
+  pattern::init(m, L, src, srcl, p, lp);
+  while (n < max_s) {
+    pattern::reset(m);
+    pattern::step(m);
+    const char* e = pattern::match(m, src, p);
+    if (e != nullptr && e != lastmatch) {
+      ++n;
+      changed = add_replacement(m, &b, src, e, kind) || changed;
+      src = lastmatch = e;
+    } else if (src < m.src_end) {
+      luaL_addchar(&b, *src++);
+    } else {
+      break;
+    }
+    if (anchor) break;
+  }
+  if (!changed) {
+    lua_pushvalue(L, 1);
+  } else {
+    luaL_addlstring(&b, src, static_cast<std::size_t>(m.src_end - src));
+    luaL_pushresult(&b);
+  }
+  lua_pushinteger(L, n);
+  return 2;
+}
+
+/// The original library function in upvalue 1, called after charging its
+/// arguments' string bytes (one step per 64): for the linear ones (format,
+/// pack, unpack, upper, lower, reverse, byte, char, len of utf8 ...).
+inline int charged_by_bytes(lua_State* L) {
+  std::uint64_t bytes = 0;
+  const int n = lua_gettop(L);
+  for (int i = 1; i <= n; ++i) {
+    if (lua_type(L, i) == LUA_TSTRING) bytes += lua_rawlen(L, i);
+  }
+  charge(L, 1 + bytes / 64 + static_cast<std::uint64_t>(n));
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, n, LUA_MULTRET);
+  return lua_gettop(L);
+}
+
+}  // namespace aura::lua::bounded
+#endif  // AURA_SI_AURA_ADAPTERS_LUA_BOUNDED_STRING_HPP
+// ---- end aura/adapters/lua/bounded_string.hpp
+// ---- begin aura/adapters/lua/bounded_table.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_LUA_BOUNDED_TABLE_HPP
+#define AURA_SI_AURA_ADAPTERS_LUA_BOUNDED_TABLE_HPP
+// aura/adapters/lua/bounded_table.hpp - the table library's loops, charged.
+//
+// table.move, insert, remove, concat and unpack loop in C over a range the
+// script chooses (`table.move({}, 1, math.maxinteger - 1, 1, {})` never
+// returns) and table.sort compares in C. These versions keep Lua 5.4's
+// arguments, results and messages and charge one step per element (per
+// comparison for sort) to the call's instruction budget and deadline.
+// Every function here may raise: only trivially destructible locals.
+
+#include <climits>
+#include <cstdint>
+
+#include <lua.hpp>
+
+
+namespace aura::lua::bounded {
+
+/// Steps between two charges in the table loops.
+inline constexpr std::uint32_t table_batch = 256;
+
+enum table_use : int { tab_read = 1, tab_write = 2, tab_len = 4 };
+
+/// Lua's checktab: a table, or a value whose metatable has what `use` needs.
+inline void check_table(lua_State* L, int arg, int use) {
+  if (lua_type(L, arg) == LUA_TTABLE) return;
+  int n = 1;
+  auto has = [&](const char* key) {
+    lua_pushstring(L, key);
+    return lua_rawget(L, -(++n)) != LUA_TNIL;
+  };
+  if (lua_getmetatable(L, arg) && (!(use & tab_read) || has("__index")) && (!(use & tab_write) || has("__newindex")) &&
+      (!(use & tab_len) || has("__len"))) {
+    lua_pop(L, n);
+  } else {
+    luaL_checktype(L, arg, LUA_TTABLE);
+  }
+}
+
+inline lua_Integer checked_length(lua_State* L, int arg, int use) {
+  check_table(L, arg, use | tab_len);
+  return luaL_len(L, arg);
+}
+
+/// Counts one element; charges every `table_batch`.
+struct meter {
+  lua_State* L;
+  std::uint32_t pending;
+  void tick() {
+    if (++pending >= table_batch) {
+      pending = 0;
+      charge(L, table_batch);
+    }
+  }
+};
+
+inline int tab_insert(lua_State* L) {
+  const lua_Integer e = static_cast<lua_Integer>(static_cast<lua_Unsigned>(checked_length(L, 1, tab_read | tab_write)) + 1u);
+  lua_Integer pos = e;
+  switch (lua_gettop(L)) {
+    case 2: break;
+    case 3: {
+      pos = luaL_checkinteger(L, 2);
+      luaL_argcheck(L, static_cast<lua_Unsigned>(pos) - 1u < static_cast<lua_Unsigned>(e), 2, "position out of bounds");
+      meter m{L, 0};
+      for (lua_Integer i = e; i > pos; --i) {
+        m.tick();
+        lua_geti(L, 1, i - 1);
+        lua_seti(L, 1, i);
+      }
+      break;
+    }
+    default: return luaL_error(L, "wrong number of arguments to 'insert'");
+  }
+  lua_seti(L, 1, pos);
+  return 0;
+}
+
+inline int tab_remove(lua_State* L) {
+  const lua_Integer size = checked_length(L, 1, tab_read | tab_write);
+  lua_Integer pos = luaL_optinteger(L, 2, size);
+  if (pos != size) {
+    luaL_argcheck(L, static_cast<lua_Unsigned>(pos) - 1u <= static_cast<lua_Unsigned>(size), 2,
+                  "position out of bounds");
+  }
+  lua_geti(L, 1, pos);
+  meter m{L, 0};
+  for (; pos < size; ++pos) {
+    m.tick();
+    lua_geti(L, 1, pos + 1);
+    lua_seti(L, 1, pos);
+  }
+  lua_pushnil(L);
+  lua_seti(L, 1, pos);
+  return 1;
+}
+
+inline int tab_move(lua_State* L) {
+  const lua_Integer f = luaL_checkinteger(L, 2);
+  const lua_Integer e = luaL_checkinteger(L, 3);
+  const lua_Integer t = luaL_checkinteger(L, 4);
+  const int tt = !lua_isnoneornil(L, 5) ? 5 : 1;
+  check_table(L, 1, tab_read);
+  check_table(L, tt, tab_write);
+  if (e >= f) {
+    luaL_argcheck(L, f > 0 || e < LUA_MAXINTEGER + f, 3, "too many elements to move");
+    const lua_Integer n = e - f + 1;
+    luaL_argcheck(L, t <= LUA_MAXINTEGER - n + 1, 4, "destination wrap around");
+    meter m{L, 0};
+    if (t > e || t <= f || (tt != 1 && !lua_compare(L, 1, tt, LUA_OPEQ))) {
+      for (lua_Integer i = 0; i < n; ++i) {
+        m.tick();
+        lua_geti(L, 1, f + i);
+        lua_seti(L, tt, t + i);
+      }
+    } else {
+      for (lua_Integer i = n - 1; i >= 0; --i) {
+        m.tick();
+        lua_geti(L, 1, f + i);
+        lua_seti(L, tt, t + i);
+      }
+    }
+  }
+  lua_pushvalue(L, tt);
+  return 1;
+}
+
+inline void concat_field(lua_State* L, luaL_Buffer* b, lua_Integer i) {
+  lua_geti(L, 1, i);
+  if (!lua_isstring(L, -1)) {
+    luaL_error(L, "invalid value (%s) at index %I in table for 'concat'", luaL_typename(L, -1),
+               static_cast<LUAI_UACINT>(i));
+  }
+  luaL_addvalue(b);
+}
+
+inline int tab_concat(lua_State* L) {
+  lua_Integer last = checked_length(L, 1, tab_read);
+  std::size_t lsep = 0;
+  const char* sep = luaL_optlstring(L, 2, "", &lsep);
+  lua_Integer i = luaL_optinteger(L, 3, 1);
+  last = luaL_optinteger(L, 4, last);
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  meter m{L, 0};
+  for (; i < last; ++i) {
+    m.tick();
+    concat_field(L, &b, i);
+    luaL_addlstring(&b, sep, lsep);
+  }
+  if (i == last) concat_field(L, &b, i);
+  luaL_pushresult(&b);
+  return 1;
+}
+
+inline int tab_unpack(lua_State* L) {
+  lua_Integer i = luaL_optinteger(L, 2, 1);
+  const lua_Integer e = luaL_opt(L, luaL_checkinteger, 3, luaL_len(L, 1));
+  if (i > e) return 0;
+  lua_Unsigned n = static_cast<lua_Unsigned>(e) - static_cast<lua_Unsigned>(i);
+  if (n >= static_cast<unsigned int>(INT_MAX) || !lua_checkstack(L, static_cast<int>(++n))) {
+    return luaL_error(L, "too many results to unpack");
+  }
+  charge(L, n);
+  for (; i < e; ++i) lua_geti(L, 1, i);
+  lua_geti(L, 1, e);
+  return static_cast<int>(n);
+}
+
+/// The comparison table.sort calls: one step charged, then the script's
+/// comparator (upvalue 1) or `<`.
+inline int sort_compare(lua_State* L) {
+  charge(L, 1);
+  if (lua_isnil(L, lua_upvalueindex(1))) {
+    lua_pushboolean(L, lua_compare(L, 1, 2, LUA_OPLT));
+    return 1;
+  }
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, 2, 1);
+  return 1;
+}
+
+/// table.sort: the library's (upvalue 1) with every comparison charged.
+inline int tab_sort(lua_State* L) {
+  checked_length(L, 1, tab_read | tab_write);
+  if (!lua_isnoneornil(L, 2)) luaL_checktype(L, 2, LUA_TFUNCTION);
+  lua_settop(L, 2);
+  lua_pushcclosure(L, &sort_compare, 1);  // replaces the comparator (or nil) at 2
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, 2, 0);
+  return 0;
+}
+
+}  // namespace aura::lua::bounded
+#endif  // AURA_SI_AURA_ADAPTERS_LUA_BOUNDED_TABLE_HPP
+// ---- end aura/adapters/lua/bounded_table.hpp
 
 namespace aura::lua {
 
@@ -2647,6 +4943,7 @@ inline int sandbox_load(lua_State* L) {
     args = 4;
   }
   const int base = lua_gettop(L) - args - 1;
+  if (lua_type(L, 1) == LUA_TSTRING) charge(L, 1 + lua_rawlen(L, 1) / 64);
   lua_call(L, args, LUA_MULTRET);
   return lua_gettop(L) - base;
 }
@@ -2676,11 +4973,74 @@ inline int sandbox_string_rep(lua_State* L) {
     const auto unit = static_cast<lua_Integer>(len + sep_len);
     if (n > max_rep_count && unit == 0) return luaL_error(L, "string.rep: count too large");
     if (unit > 0 && n > max_rep_bytes / unit) return luaL_error(L, "string.rep: result too large");
+    charge(L, 1 + static_cast<std::uint64_t>(n) * static_cast<std::uint64_t>(unit) / 64 +
+                  (unit == 0 ? static_cast<std::uint64_t>(n) / 64 : 0));
   }
   lua_pushvalue(L, lua_upvalueindex(1));
   lua_insert(L, 1);
   lua_call(L, lua_gettop(L) - 1, 1);
   return 1;
+}
+
+/// setmetatable refusing `__gc`: Lua runs finalizers with hooks disabled, so a
+/// finalizer's loop could never be stopped. (An object is marked for
+/// finalization only if `__gc` is present when the metatable is set, so
+/// adding the field later marks nothing.)
+inline int sandbox_setmetatable(lua_State* L) {
+  if (lua_type(L, 2) == LUA_TTABLE) {
+    lua_pushliteral(L, "__gc");
+    const bool has_gc = lua_rawget(L, 2) != LUA_TNIL;
+    lua_pop(L, 1);
+    if (has_gc) {
+      return luaL_error(L, "setmetatable: __gc finalizers are not available to plugins (they run where no time "
+                           "limit can stop them)");
+    }
+  }
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, 1);
+  return 1;
+}
+
+/// The message handler xpcall really installs: once the call is stopped
+/// (budget or deadline), the error passes through untouched - Lua calls a
+/// handler for an error raised by the count hook with hooks off, so the
+/// script's handler would run unbounded.
+inline int guarded_message_handler(lua_State* L) {
+  if (state::of(L).budget().stopped != stop_reason::none) {
+    lua_settop(L, 1);
+    return 1;
+  }
+  const int n = lua_gettop(L);
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, n, LUA_MULTRET);
+  return lua_gettop(L);
+}
+
+/// xpcall(f, msgh, ...) with msgh wrapped by guarded_message_handler.
+inline int sandbox_xpcall(lua_State* L) {
+  luaL_checktype(L, 2, LUA_TFUNCTION);
+  lua_pushvalue(L, 2);
+  lua_pushcclosure(L, &guarded_message_handler, 1);
+  lua_replace(L, 2);
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+  return lua_gettop(L);
+}
+
+/// Replaces field `name` of the table at -1 by `fn` with the old value as upvalue 1.
+inline void wrap(lua_State* L, const char* name, lua_CFunction fn) {
+  lua_getfield(L, -1, name);
+  lua_pushcclosure(L, fn, 1);
+  lua_setfield(L, -2, name);
+}
+
+/// Replaces field `name` of the table at -1 by `fn`.
+inline void replace(lua_State* L, const char* name, lua_CFunction fn) {
+  lua_pushcfunction(L, fn);
+  lua_setfield(L, -2, name);
 }
 
 inline int read_only_newindex(lua_State* L) {
@@ -2730,6 +5090,10 @@ inline void open_sandbox(lua_State* L, const luaL_Reg* os_extra = nullptr) {
   lua_setfield(L, -2, "load");
   lua_pushcfunction(L, &detail::sandbox_collectgarbage);
   lua_setfield(L, -2, "collectgarbage");
+  detail::wrap(L, "setmetatable", &detail::sandbox_setmetatable);
+  detail::wrap(L, "xpcall", &detail::sandbox_xpcall);
+  detail::wrap(L, "tostring", &bounded::charged_by_bytes);
+  detail::wrap(L, "tonumber", &bounded::charged_by_bytes);
   lua_pop(L, 1);
 
   luaL_requiref(L, LUA_STRLIBNAME, luaopen_string, 0);
@@ -2737,6 +5101,13 @@ inline void open_sandbox(lua_State* L, const luaL_Reg* os_extra = nullptr) {
   lua_getfield(L, -1, "rep");
   lua_pushcclosure(L, &detail::sandbox_string_rep, 1);
   lua_setfield(L, -2, "rep");
+  detail::replace(L, "find", &bounded::str_find);
+  detail::replace(L, "match", &bounded::str_match);
+  detail::replace(L, "gmatch", &bounded::str_gmatch);
+  detail::replace(L, "gsub", &bounded::str_gsub);
+  for (const char* linear : {"byte", "char", "format", "lower", "upper", "reverse", "sub", "pack", "packsize", "unpack"}) {
+    detail::wrap(L, linear, &bounded::charged_by_bytes);
+  }
   // The string metatable's __index is this (real) table; hide the metatable
   // so `getmetatable("")` gives a string and cannot be edited.
   lua_pushliteral(L, "");
@@ -2750,6 +5121,12 @@ inline void open_sandbox(lua_State* L, const luaL_Reg* os_extra = nullptr) {
   lua_setglobal(L, LUA_STRLIBNAME);
 
   luaL_requiref(L, LUA_TABLIBNAME, luaopen_table, 0);
+  detail::replace(L, "insert", &bounded::tab_insert);
+  detail::replace(L, "remove", &bounded::tab_remove);
+  detail::replace(L, "move", &bounded::tab_move);
+  detail::replace(L, "concat", &bounded::tab_concat);
+  detail::replace(L, "unpack", &bounded::tab_unpack);
+  detail::wrap(L, "sort", &bounded::tab_sort);
   make_read_only(L, LUA_TABLIBNAME);
   lua_setglobal(L, LUA_TABLIBNAME);
 
@@ -2758,6 +5135,7 @@ inline void open_sandbox(lua_State* L, const luaL_Reg* os_extra = nullptr) {
   lua_setglobal(L, LUA_MATHLIBNAME);
 
   luaL_requiref(L, LUA_UTF8LIBNAME, luaopen_utf8, 0);
+  for (const char* linear : {"char", "codepoint", "len", "offset"}) detail::wrap(L, linear, &bounded::charged_by_bytes);
   make_read_only(L, LUA_UTF8LIBNAME);
   lua_setglobal(L, LUA_UTF8LIBNAME);
 
@@ -2951,7 +5329,9 @@ inline int api_log(lua_State* L) {
   state& s = state::of(L);
   host_outcome out = host_outcome::value;
   if (!guarded(s, [&] {
-        auto r = ctx.log(static_cast<log_level>(level), std::string_view(msg, n));
+        std::string line(msg, n);
+        make_valid_utf8(line);  // a log line must serialise whatever the script wrote
+        auto r = ctx.log(static_cast<log_level>(level), line);
         if (!r) out = classify(s, r.error());
       })) {
     out = host_outcome::threw;
@@ -3348,6 +5728,7 @@ class state_pool {
 #include <exception>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -3369,12 +5750,14 @@ class state_pool {
 // Expressions are parsed once, when a hook is added; a bad one is an error
 // naming the character position. Evaluation reads `aura::facts`.
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cstdlib>
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -3411,8 +5794,55 @@ class predicate_registry {
     return it == entries_.end() ? nullptr : &it->second;
   }
 
+  /// Declares a fact name conditions may read bare (`name`) or compare
+  /// (`name_gt:N`). Declaring any fact closes the vocabulary: from then on a
+  /// name that is neither a predicate nor a declared fact is a parse error
+  /// with a "did you mean" suggestion, instead of a fact that is never set.
+  template <int = 0>
+  predicate_registry& declare_fact(std::string name) {
+    facts_.insert(std::move(name));
+    return *this;
+  }
+  /// Whether the vocabulary is closed (some fact was declared).
+  [[nodiscard]] bool closed() const noexcept { return !facts_.empty(); }
+  [[nodiscard]] bool has_fact(std::string_view name) const { return facts_.find(name) != facts_.end(); }
+
+  /// The known name closest to `name` (edit distance at most 2, or a third of
+  /// its length), or empty.
+  template <int = 0>
+  [[nodiscard]] std::string suggest(std::string_view name) const {
+    std::string best;
+    std::size_t best_d = std::max<std::size_t>(2, name.size() / 3) + 1;
+    auto consider = [&](const std::string& cand) {
+      const std::size_t d = edit_distance(name, cand);
+      if (d < best_d) best_d = d, best = cand;
+    };
+    for (const auto& e : entries_) consider(e.first);
+    for (const auto& f : facts_) {
+      consider(f);
+      consider(f + "_gt");
+      consider(f + "_lt");
+    }
+    return best;
+  }
+
  private:
+  static std::size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+      std::size_t diag = row[0];
+      row[0] = i;
+      for (std::size_t j = 1; j <= b.size(); ++j) {
+        const std::size_t up = row[j];
+        row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+        diag = up;
+      }
+    }
+    return row[b.size()];
+  }
   std::map<std::string, entry, std::less<>> entries_;
+  std::set<std::string, std::less<>> facts_;
 };
 
 template <int = 0>
@@ -3598,7 +6028,16 @@ class condition_parser {
     auto ends_with = [&](std::string_view suffix) {
       return name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
     };
+    // A closed vocabulary (the host declared its facts) names only what it knows.
+    auto unknown = [&](const std::string& what) {
+      pos_ = start;
+      std::string msg = "unknown predicate \"" + what + "\"";
+      if (auto hint = reg_->suggest(what); !hint.empty()) msg += " (did you mean \"" + hint + "\"?)";
+      return error_at(msg);
+    };
+    const bool closed = reg_ && reg_->closed() && !syntax_only_;
     if (ends_with("_gt") || ends_with("_lt")) {
+      if (closed && !reg_->has_fact(name.substr(0, name.size() - 3))) return unknown(name);
       n.kind = ends_with("_gt") ? op::fact_gt : op::fact_lt;
       n.name = name.substr(0, name.size() - 3);
       if (!has_arg) {
@@ -3611,6 +6050,7 @@ class condition_parser {
       }
       return n;
     }
+    if (closed && (has_arg || !reg_->has_fact(name))) return unknown(name);
     if (has_arg && !syntax_only_) {
       pos_ = start;
       return error_at("unknown predicate \"" + name + "\" with an argument");
@@ -3729,12 +6169,18 @@ inline constexpr failure_policy fail_closed = failure_policy::fail_closed;
   return p == failure_policy::fail_open ? "fail_open" : "fail_closed";
 }
 
-/// How much a chain records per dispatch.
+/// How much a chain records per dispatch (docs/concepts.md, "Tracing", gives the cost of each).
 enum class tracing : std::uint8_t {
-  off,        ///< no trail, no stats: the fastest path (no clock reads, no allocation)
-  decisions,  ///< trail of hook and decision kind, call/error counters; no clock reads
-  timings     ///< decisions plus per-hook durations and latency percentiles (default)
+  off,        ///< nothing: no trail, no counters, no clock reads, no allocation
+  decisions,  ///< trail of hook and decision kind, exact counters; no clock reads
+  timings,    ///< decisions plus per-hook durations and latency percentiles
+  sampled     ///< the default: deny/mutate/error counts always; one dispatch in
+              ///< `tracing_sample_period` per thread timed and counted (calls and
+              ///< skips are estimates from those samples); a trail only when asked
 };
+
+/// One dispatch in this many (per thread) is recorded at tracing::sampled.
+inline constexpr std::uint32_t tracing_sample_period = 256;
 
 /// A hook's registration. Hooks run in (priority, name) order: lower first.
 struct hook_options {
@@ -3761,6 +6207,421 @@ struct hook_options {
 }  // namespace aura
 #endif  // AURA_SI_AURA_CORE_HOOK_HPP
 // ---- end aura/core/hook.hpp
+// ---- begin aura/core/hook_call.hpp
+#ifndef AURA_SI_AURA_CORE_HOOK_CALL_HPP
+#define AURA_SI_AURA_CORE_HOOK_CALL_HPP
+// aura/core/hook_call.hpp - calling a native hook whatever its signature,
+// and where a failed call leaves its error. Shared by chains and the agent's
+// hook runners.
+
+#include <exception>
+#include <memory>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+
+namespace aura::detail {
+
+/// Where a failed hook call leaves its error until the chain takes it (one
+/// per thread: a nested dispatch empties it before its caller's next call).
+inline thread_local std::optional<error> hook_failure;
+
+/// A typed event's JSON form, made on the first JSON hook of a dispatch
+/// (empty costs one pointer; an std::optional would clear its whole body).
+struct lazy_view {
+  std::unique_ptr<envelope<dynamic_event>> made;
+  explicit operator bool() const noexcept { return made != nullptr; }
+  envelope<dynamic_event>* operator->() const noexcept { return made.get(); }
+  envelope<dynamic_event>& operator*() const noexcept { return *made; }
+  lazy_view& operator=(envelope<dynamic_event> v) {
+    made = std::make_unique<envelope<dynamic_event>>(std::move(v));
+    return *this;
+  }
+};
+
+/// Whether a type converts to and from nlohmann::json (needed for JSON hooks).
+template <class T, class = void>
+struct json_convertible : std::false_type {};
+template <class T>
+struct json_convertible<T, std::void_t<decltype(nlohmann::json(std::declval<const T&>())),
+                                       decltype(std::declval<const nlohmann::json&>().template get<T>())>>
+    : std::true_type {};
+
+/// Calls a native hook with whichever of (payload), (envelope), (payload, ctx),
+/// (envelope, ctx) it accepts; returns its answer as it is.
+template <class E, class F>
+decltype(auto) call_hook(F& fn, const envelope<E>& env, context& ctx) {
+  using payload = payload_t<E>;
+  if constexpr (std::is_invocable_v<F&, const envelope<E>&, context&>) {
+    return fn(env, ctx);
+  } else if constexpr (std::is_invocable_v<F&, const payload&, context&>) {
+    return fn(env.data, ctx);
+  } else if constexpr (std::is_invocable_v<F&, const envelope<E>&>) {
+    return fn(env);
+  } else {
+    static_assert(std::is_invocable_v<F&, const payload&>,
+                  "a hook takes (const E&), (const aura::envelope<E>&), or either plus aura::context&");
+    return fn(env.data);
+  }
+}
+
+/// Whether a hook answers result<decision<E>> (may fail) rather than a decision.
+template <class E, class R>
+inline constexpr bool answers_result = std::is_same_v<std::decay_t<R>, result<decision<E>>>;
+
+template <class E, class R>
+inline constexpr void check_answer() {
+  static_assert(answers_result<E, R> || std::is_convertible_v<R, decision<E>>,
+                "a hook returns aura::allow(), aura::deny(...), aura::mutate(...), "
+                "aura::decision<E> or aura::result<aura::decision<E>>");
+}
+
+/// Calls a native hook (see call_hook) and lifts its answer into result<decision<E>>.
+template <class E, class F>
+[[nodiscard]] result<decision<E>> call_native(F& fn, const envelope<E>& env, context& ctx) {
+  decltype(auto) answer = call_hook<E>(fn, env, ctx);
+  using R = decltype(answer);
+  check_answer<E, R>();
+  if constexpr (answers_result<E, R>) {
+    return std::forward<R>(answer);
+  } else {
+    return decision<E>(std::forward<R>(answer));
+  }
+}
+
+/// The error a hook's exception becomes (`ex` null: not a std::exception).
+template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+[[nodiscard]] error thrown_error(const std::exception* ex) {
+  if (ex) return error{errc::hook_failed, std::string("hook threw: ") + ex->what(), {}, {}, {}};
+  return error{errc::hook_failed, "hook threw a non-standard exception", {}, {}, {}};
+}
+
+}  // namespace aura::detail
+#endif  // AURA_SI_AURA_CORE_HOOK_CALL_HPP
+// ---- end aura/core/hook_call.hpp
+// ---- begin aura/core/hook_list.hpp
+#ifndef AURA_SI_AURA_CORE_HOOK_LIST_HPP
+#define AURA_SI_AURA_CORE_HOOK_LIST_HPP
+// aura/core/hook_list.hpp - a run-ordered hook list that versions share.
+//
+// A chain publishes a new immutable version on every edit. Copying the whole
+// list each time made registration quadratic (10,000 adds: 5.6 s), so the
+// list is cut into chunks of at most `chunk_capacity` hooks, shared by every
+// version that has them. The chain's writers keep one draft list: an edit
+// changes the chunk it touches in place, or a copy of it when a published
+// version shares it; publishing copies the chunk index (one pointer per
+// chunk). Adding 10,000 hooks one by one costs O(log N + 64) per add, plus
+// O(N/64) per version published. Dispatch walks the chunks in order; each
+// holds the hot data contiguously.
+
+#include <algorithm>
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+
+namespace aura::detail {
+
+/// Run order of two hooks: (priority, name).
+[[nodiscard]] inline bool runs_before(const hook_options& a, const hook_options& b) noexcept {
+  return a.priority != b.priority ? a.priority < b.priority : a.name < b.name;
+}
+
+/// `Entry` has `opts` (hook_options); `Hot` has `static Hot of(const Entry&)`.
+///
+/// Versions are copied and destroyed only by the owning chain's writers,
+/// under its edit lock (readers never copy one), so the counts that share
+/// chunks and entries between versions are plain integers: copying a
+/// version of 10,000 hooks bumps 157 of them, no atomic operation.
+template <class Entry, class Hot>
+class hook_list {
+  struct box {  // one entry, shared by every chunk that lists it
+    std::shared_ptr<const Entry> entry;
+    std::size_t refs = 0;
+  };
+
+ public:
+  static constexpr std::size_t chunk_capacity = 64;
+  struct chunk {
+    std::vector<Hot> hot;     // run order
+    std::vector<box*> boxes;  // beside `hot`: keeps each entry alive
+    std::size_t refs = 0;
+  };
+
+  hook_list() = default;
+  hook_list(const hook_list& o) : chunks_(o.chunks_), count_(o.count_) {
+    for (chunk* c : chunks_) ++c->refs;
+  }
+  hook_list(hook_list&& o) noexcept : chunks_(std::move(o.chunks_)), count_(std::exchange(o.count_, 0)) {
+    o.chunks_.clear();
+  }
+  hook_list& operator=(const hook_list&) = delete;
+  hook_list& operator=(hook_list&&) = delete;
+  ~hook_list() {
+    for (chunk* c : chunks_) release(c);
+  }
+
+  [[nodiscard]] std::size_t size() const noexcept { return count_; }
+  [[nodiscard]] const std::vector<chunk*>& chunks() const noexcept { return chunks_; }
+
+  template <class F>
+  void for_each(F&& fn) const {
+    for (const chunk* c : chunks_) {
+      for (const box* b : c->boxes) fn(*b->entry);
+    }
+  }
+
+  /// Adds `e` in run order (its name must not be in the list).
+  void insert(std::shared_ptr<const Entry> e) {
+    auto* b = new box{std::move(e), 0};
+    const Entry& entry = *b->entry;
+    if (chunks_.empty()) {
+      chunk* first = fresh({});
+      first->hot.push_back(Hot::of(entry));
+      first->boxes.push_back(b);
+      ++b->refs;
+      chunks_.push_back(first);
+      count_ = 1;
+      return;
+    }
+    const std::size_t at = chunk_of(entry.opts);
+    chunk* c = own(at);
+    auto pos = std::upper_bound(c->boxes.begin(), c->boxes.end(), entry.opts,
+                                [](const hook_options& o, const box* x) { return runs_before(o, x->entry->opts); });
+    const auto i = pos - c->boxes.begin();
+    c->hot.insert(c->hot.begin() + i, Hot::of(entry));
+    c->boxes.insert(pos, b);
+    ++b->refs;
+    ++count_;
+    if (c->boxes.size() > chunk_capacity) {  // split in halves
+      const auto half = static_cast<std::ptrdiff_t>(c->boxes.size() / 2);
+      chunk* tail = new chunk;
+      tail->refs = 1;
+      tail->hot.assign(c->hot.begin() + half, c->hot.end());
+      tail->boxes.assign(c->boxes.begin() + half, c->boxes.end());  // boxes move: counts unchanged
+      c->hot.resize(static_cast<std::size_t>(half));
+      c->boxes.resize(static_cast<std::size_t>(half));
+      chunks_.insert(chunks_.begin() + static_cast<std::ptrdiff_t>(at) + 1, tail);
+    }
+  }
+
+  /// Removes the entry `e` (found by its run order); false if it is not here.
+  bool erase(const Entry& e) {
+    if (chunks_.empty()) return false;
+    const std::size_t at = chunk_of(e.opts);
+    const chunk& old = *chunks_[at];
+    auto pos = std::lower_bound(old.boxes.begin(), old.boxes.end(), e.opts,
+                                [](const box* x, const hook_options& o) { return runs_before(x->entry->opts, o); });
+    if (pos == old.boxes.end() || (*pos)->entry.get() != &e) return false;
+    const auto i = pos - old.boxes.begin();
+    --count_;
+    if (old.boxes.size() == 1) {
+      release(chunks_[at]);
+      chunks_.erase(chunks_.begin() + static_cast<std::ptrdiff_t>(at));
+      return true;
+    }
+    chunk* c = own(at);
+    release_box(c->boxes[static_cast<std::size_t>(i)]);
+    c->hot.erase(c->hot.begin() + i);
+    c->boxes.erase(c->boxes.begin() + i);
+    return true;
+  }
+
+ private:
+  // Chunk `at`, this list's own to change: as it is if no other version
+  // shares it, else a copy that replaces it here.
+  chunk* own(std::size_t at) {
+    chunk* c = chunks_[at];
+    if (c->refs == 1) return c;
+    chunk* copy = fresh(*c);
+    release(std::exchange(chunks_[at], copy));
+    return copy;
+  }
+  // A new chunk (count 1) copying `from`; its entries gain a holder each.
+  static chunk* fresh(const chunk& from) {
+    chunk* c = new chunk{from.hot, from.boxes, 1};
+    for (box* b : c->boxes) ++b->refs;
+    return c;
+  }
+  static void release_box(box* b) noexcept {
+    if (--b->refs == 0) delete b;
+  }
+  static void release(chunk* c) noexcept {
+    if (--c->refs != 0) return;
+    for (box* b : c->boxes) release_box(b);
+    delete c;
+  }
+
+  // The chunk whose range holds `o`: the first whose last hook does not run
+  // before it, else the last chunk.
+  [[nodiscard]] std::size_t chunk_of(const hook_options& o) const {
+    auto it = std::lower_bound(chunks_.begin(), chunks_.end(), o, [](const chunk* c, const hook_options& x) {
+      return runs_before(c->boxes.back()->entry->opts, x);
+    });
+    if (it == chunks_.end()) return chunks_.size() - 1;
+    return static_cast<std::size_t>(it - chunks_.begin());
+  }
+
+  std::vector<chunk*> chunks_;
+  std::size_t count_ = 0;
+};
+
+/// The writers' index of a hook list: by name and by owning plugin, so an add,
+/// a remove and a plugin's removal find their hooks in O(log N).
+template <class Entry>
+class hook_names {
+ public:
+  [[nodiscard]] const std::shared_ptr<const Entry>* find(std::string_view name) const {
+    auto it = by_name_.find(name);
+    return it == by_name_.end() ? nullptr : &it->second;
+  }
+  void add(const std::shared_ptr<const Entry>& e) {
+    by_name_.emplace(e->opts.name, e);
+    if (!e->opts.plugin.empty()) by_plugin_[e->opts.plugin].insert(e->opts.name);
+  }
+  void drop(const Entry& e) {
+    if (!e.opts.plugin.empty()) {
+      auto it = by_plugin_.find(e.opts.plugin);
+      if (it != by_plugin_.end()) {
+        it->second.erase(e.opts.name);
+        if (it->second.empty()) by_plugin_.erase(it);
+      }
+    }
+    by_name_.erase(e.opts.name);
+  }
+  /// The names of the hooks `plugin` owns.
+  [[nodiscard]] std::vector<std::string> owned_by(std::string_view plugin) const {
+    auto it = by_plugin_.find(plugin);
+    if (it == by_plugin_.end()) return {};
+    return {it->second.begin(), it->second.end()};
+  }
+
+ private:
+  std::map<std::string, std::shared_ptr<const Entry>, std::less<>> by_name_;
+  std::map<std::string, std::set<std::string, std::less<>>, std::less<>> by_plugin_;
+};
+
+}  // namespace aura::detail
+#endif  // AURA_SI_AURA_CORE_HOOK_LIST_HPP
+// ---- end aura/core/hook_list.hpp
+// ---- begin aura/core/hook_placement.hpp
+#ifndef AURA_SI_AURA_CORE_HOOK_PLACEMENT_HPP
+#define AURA_SI_AURA_CORE_HOOK_PLACEMENT_HPP
+// aura/core/hook_placement.hpp - a hook's place in a run-ordered list: its
+// `when` gate parsed at registration, insertion and removal by name, the
+// errors for a duplicate or a missing hook, and the failure policy's verdict.
+// Shared by chains and the agent's pipelines.
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+
+namespace aura::detail {
+
+/// Parses a hook's `when` gate once, at registration; a missing name or a bad
+/// expression is an error naming the hook. Shared by every hook runner.
+template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+[[nodiscard]] result<std::optional<condition>> parse_gate(const hook_options& opts, const predicate_registry* registry) {
+  if (opts.name.empty()) return fail(errc::invalid_argument, "a hook needs a name");
+  if (opts.when.empty()) return std::optional<condition>{};
+  auto parsed = condition::parse(opts.when, registry);
+  if (!parsed) {
+    error e = std::move(parsed.error());
+    e.hook = opts.name;
+    e.plugin = opts.plugin;
+    return fail(std::move(e));
+  }
+  return std::optional<condition>(std::move(*parsed));
+}
+
+/// How placing a hook in a run-ordered list went.
+enum class placement : std::uint8_t { placed, duplicate, missing };
+
+/// Puts `e` into `hooks` in run order, all or nothing; with `replacing`, that
+/// hook leaves in the same step, and `carry(old, e)` may keep its state.
+/// Shared by every hook list (chains, the agent pipelines); `Entry` has `opts`.
+template <class Entry, class Carry, class Order>
+[[nodiscard]] placement place_hook(std::vector<Entry>& hooks, Entry e, std::string_view replacing, Carry&& carry,
+                                   Order&& before) {
+  auto named = [&](std::string_view name) {
+    return std::find_if(hooks.begin(), hooks.end(), [&](const Entry& h) { return h.opts.name == name; });
+  };
+  auto old = replacing.empty() ? hooks.end() : named(replacing);
+  if (!replacing.empty() && old == hooks.end()) return placement::missing;
+  auto same = named(e.opts.name);
+  if (same != hooks.end() && same != old) return placement::duplicate;
+  if (old != hooks.end()) {
+    carry(*old, e);
+    hooks.erase(old);
+  }
+  auto pos = std::upper_bound(hooks.begin(), hooks.end(), e,
+                              [&](const Entry& a, const Entry& b) { return before(a.opts, b.opts); });
+  hooks.insert(pos, std::move(e));
+  return placement::placed;
+}
+
+/// place_hook in the usual (priority, name) run order.
+template <class Entry, class Carry>
+[[nodiscard]] placement place_hook(std::vector<Entry>& hooks, Entry e, std::string_view replacing, Carry&& carry) {
+  return place_hook(hooks, std::move(e), replacing, std::forward<Carry>(carry), runs_before);
+}
+
+/// A hook's failure under its policy: names the hook in `e`, and returns the
+/// reason to stop with when the hook fails closed (nullopt: fail_open, go on).
+[[nodiscard]] inline std::optional<std::string> failure_verdict(const hook_options& h, error& e) {
+  e.hook = h.name;
+  if (e.plugin.empty()) e.plugin = h.plugin;
+  if (h.on_error != failure_policy::fail_closed) return std::nullopt;
+  return "hook \"" + h.name + "\" failed: " + e.message;
+}
+
+/// Removes the hook named `name`; false if there is none.
+template <class Entry>
+bool remove_hook(std::vector<Entry>& hooks, std::string_view name) {
+  auto it = std::find_if(hooks.begin(), hooks.end(), [&](const Entry& e) { return e.opts.name == name; });
+  if (it == hooks.end()) return false;
+  hooks.erase(it);
+  return true;
+}
+
+/// Removes every hook `plugin` owns; returns how many.
+template <class Entry>
+std::size_t remove_plugin_hooks(std::vector<Entry>& hooks, std::string_view plugin) {
+  auto keep = std::remove_if(hooks.begin(), hooks.end(), [&](const Entry& e) { return e.opts.plugin == plugin; });
+  const auto n = static_cast<std::size_t>(hooks.end() - keep);
+  hooks.erase(keep, hooks.end());
+  return n;
+}
+
+/// The error for a placement that failed; `where` is "the chain for \"e\"" or the like.
+[[nodiscard]] inline error placement_error(placement p, const hook_options& opts, std::string_view replacing,
+                                           const std::string& where) {
+  if (p == placement::missing) {
+    return error{errc::not_found, "no hook named \"" + std::string(replacing) + "\" to replace in " + where,
+                 opts.plugin, opts.name, {}};
+  }
+  return error{errc::already_exists, "a hook named \"" + opts.name + "\" is already in " + where, opts.plugin,
+               opts.name, {}};
+}
+
+}  // namespace aura::detail
+#endif  // AURA_SI_AURA_CORE_HOOK_PLACEMENT_HPP
+// ---- end aura/core/hook_placement.hpp
 // ---- begin aura/core/outcome.hpp
 #ifndef AURA_SI_AURA_CORE_OUTCOME_HPP
 #define AURA_SI_AURA_CORE_OUTCOME_HPP
@@ -3822,27 +6683,279 @@ struct outcome {
 // aura/core/snapshot.hpp - an immutable value published to lock-free readers.
 //
 // Dispatch must read the current chain without taking a lock while writers
-// swap in new versions. std::atomic<std::shared_ptr> takes a lock in
-// libstdc++, so this uses a split reference count instead: the atomic word
-// packs the node pointer (upper 48 bits) with a count of readers currently
-// inside (lower 16 bits). Readers increment it with one CAS and give it back
-// with another; when a writer swaps the node out, it moves the count of
-// readers still inside into the node's own counter, and the last one out
-// frees it. No reader ever waits for a writer, and a writer never waits for
-// a reader (an in-flight dispatch finishes on the version it started with).
+// swap in new versions, and without writing a cache line that other
+// dispatching threads write too (a shared reference count costs more than a
+// whole hook call once two threads dispatch). So readers announce what they
+// read in a hazard slot of their own thread (a cache line nobody else writes)
+// and writers retire old versions into a list they free in batches, skipping
+// any version a hazard slot still names.
+//
+// The reader's announcement must be ordered before its re-check of the
+// published word (a store-load fence). On Linux the fence is paid by the
+// writer, once per batch: membarrier(PRIVATE_EXPEDITED) makes every running
+// thread of the process execute a full barrier, so readers need only a
+// compiler fence (the asymmetric fence of folly's and liburcu's hazard
+// pointers). Where membarrier is unavailable, and under ThreadSanitizer (which
+// does not model it), readers use a sequentially consistent store instead.
+//
+// A thread holds at most `slots_per_thread` versions at once in hazard slots
+// (nested dispatch: a hook that emits); deeper nesting pins the version with a
+// counter on it instead, still lock-free. An in-flight dispatch always
+// finishes on the version it started with.
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <exception>
 #include <mutex>
-#include <new>
 #include <thread>
 #include <utility>
+#include <vector>
+
+#if defined(__linux__)
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
+#if defined(__SANITIZE_THREAD__)
+#define AURA_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define AURA_TSAN 1
+#endif
+#endif
 
 namespace aura::detail {
 
+/// One thread's hazard slots; records are never freed, only reused by later threads.
+struct alignas(64) hazard_record {
+  static constexpr int slots_per_thread = 8;
+  std::atomic<const void*> slots[slots_per_thread] = {};
+  std::atomic<bool> owned{false};
+  hazard_record* next = nullptr;  // immutable once the record is linked
+};
+
+struct hazard_domain {
+  std::atomic<hazard_record*> head{nullptr};
+  bool asymmetric = false;  // readers skip the store-load fence; writers run membarrier
+
+  hazard_domain() noexcept {
+#if defined(__linux__) && !defined(AURA_TSAN) && defined(__NR_membarrier)
+    const long cmds = syscall(__NR_membarrier, MEMBARRIER_CMD_QUERY, 0);
+    if (cmds > 0 && (cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED) &&
+        syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0) == 0) {
+      asymmetric = true;
+    }
+#endif
+  }
+
+  /// A free record for the calling thread (reused, or linked in once).
+  hazard_record* claim() {
+    for (hazard_record* r = head.load(std::memory_order_acquire); r; r = r->next) {
+      bool expected = false;
+      if (!r->owned.load(std::memory_order_relaxed) &&
+          r->owned.compare_exchange_strong(expected, true, std::memory_order_acquire)) {
+        return r;
+      }
+    }
+    auto* r = new hazard_record;  // lives for the process (a handful of bytes per thread ever run)
+    r->owned.store(true, std::memory_order_relaxed);
+    hazard_record* h = head.load(std::memory_order_relaxed);
+    do {
+      r->next = h;
+    } while (!head.compare_exchange_weak(h, r, std::memory_order_release, std::memory_order_relaxed));
+    return r;
+  }
+
+  /// Makes every reader's announcement visible before the writer scans them.
+  void writer_fence() const noexcept {
+#if defined(__linux__) && !defined(AURA_TSAN) && defined(__NR_membarrier)
+    if (asymmetric) {
+      (void)syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0);
+      return;
+    }
+#endif
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+  }
+};
+
+[[nodiscard]] inline hazard_domain& hazards() noexcept {
+  static hazard_domain domain;  // constructed before any reader or writer uses it
+  return domain;
+}
+
+/// The calling thread's record, handed back when the thread ends.
+class thread_hazards {
+ public:
+  thread_hazards() : record_(hazards().claim()) {}
+  ~thread_hazards() {
+    for (auto& s : record_->slots) s.store(nullptr, std::memory_order_release);
+    record_->owned.store(false, std::memory_order_release);
+  }
+  thread_hazards(const thread_hazards&) = delete;
+  thread_hazards& operator=(const thread_hazards&) = delete;
+  [[nodiscard]] hazard_record& record() noexcept { return *record_; }
+
+ private:
+  hazard_record* record_;
+};
+
+[[nodiscard]] inline hazard_record& my_hazards() {
+  thread_local thread_hazards mine;
+  return mine.record();
+}
+
 template <class T>
 class published {
+  struct node {
+    explicit node(T v) : value(std::move(v)) {}
+    T value;
+    std::atomic<std::uint32_t> pins{0};  // readers beyond their hazard slots
+  };
+
+ public:
+  /// A reader's hold on one version; the version lives while a guard does.
+  class guard {
+   public:
+    guard() = default;
+    guard(node* n, std::atomic<const void*>* slot) noexcept : node_(n), slot_(slot) {}
+    guard(guard&& o) noexcept : node_(std::exchange(o.node_, nullptr)), slot_(std::exchange(o.slot_, nullptr)) {}
+    guard& operator=(guard&& o) noexcept {
+      if (this != &o) {
+        reset();
+        node_ = std::exchange(o.node_, nullptr);
+        slot_ = std::exchange(o.slot_, nullptr);
+      }
+      return *this;
+    }
+    guard(const guard&) = delete;
+    guard& operator=(const guard&) = delete;
+    ~guard() { reset(); }
+
+    [[nodiscard]] const T& operator*() const noexcept { return node_->value; }
+    [[nodiscard]] const T* operator->() const noexcept { return &node_->value; }
+
+   private:
+    void reset() noexcept {
+      if (slot_) {
+        slot_->store(nullptr, std::memory_order_release);
+      } else if (node_) {
+        node_->pins.fetch_sub(1, std::memory_order_release);
+      }
+      node_ = nullptr;
+      slot_ = nullptr;
+    }
+    node* node_ = nullptr;
+    std::atomic<const void*>* slot_ = nullptr;
+  };
+
+  explicit published(T initial) : current_(new node(std::move(initial))) { (void)hazards(); }
+  published(const published&) = delete;
+  published& operator=(const published&) = delete;
+  ~published() {
+    // No reader may be inside when the owner is destroyed.
+    delete current_.load(std::memory_order_acquire);
+    for (node* n : retired_) delete n;
+  }
+
+  /// Enters the current version; lock-free, never blocks on writers, writes
+  /// only the calling thread's own cache line.
+  [[nodiscard]] guard acquire() const {
+    hazard_record& mine = my_hazards();
+    const bool asymmetric = hazards().asymmetric;
+    for (auto& slot : mine.slots) {
+      if (slot.load(std::memory_order_relaxed) != nullptr) continue;
+      node* n = current_.load(std::memory_order_acquire);
+      for (;;) {
+        if (asymmetric) {
+          slot.store(n, std::memory_order_relaxed);
+          std::atomic_signal_fence(std::memory_order_seq_cst);
+        } else {
+          slot.store(n, std::memory_order_seq_cst);
+        }
+        node* again = current_.load(std::memory_order_seq_cst);
+        if (again == n) return guard(n, &slot);
+        n = again;
+      }
+    }
+    // Every slot is in use (deeply nested dispatch): pin the version instead.
+    node* n = current_.load(std::memory_order_acquire);
+    for (;;) {
+      n->pins.fetch_add(1, std::memory_order_seq_cst);
+      node* again = current_.load(std::memory_order_seq_cst);
+      if (again == n) return guard(n, nullptr);
+      n->pins.fetch_sub(1, std::memory_order_release);
+      n = again;
+    }
+  }
+
+  /// Publishes a new version. Writers serialise among themselves (not with readers).
+  void store(T value) {
+    node* fresh = new node(std::move(value));
+    std::lock_guard<std::mutex> lock(writers_);
+    retire(current_.exchange(fresh, std::memory_order_seq_cst));
+  }
+
+  /// Runs `edit(const T&) -> T` on the current version and publishes the result,
+  /// atomically with respect to other writers.
+  template <class Edit>
+  void update(Edit&& edit) {
+    std::lock_guard<std::mutex> lock(writers_);
+    node* cur = current_.load(std::memory_order_acquire);
+    node* fresh = new node(edit(static_cast<const T&>(cur->value)));
+    retire(current_.exchange(fresh, std::memory_order_seq_cst));
+  }
+
+  /// The current version, for a writer that serialises all writes itself
+  /// (no guard needed: only writers free versions, and they wait for it).
+  [[nodiscard]] const T& current_for_writer() const noexcept {
+    return current_.load(std::memory_order_acquire)->value;
+  }
+
+ private:
+  // Called with writers_ held. Frees retired versions in batches: the batch
+  // size doubles with the survivors so the cost per retirement stays O(1)
+  // amortised (plus one writer fence per batch).
+  void retire(node* old) {
+    retired_.push_back(old);
+    if (retired_.size() < reclaim_at_) return;
+    hazards().writer_fence();
+    std::vector<const void*> held;
+    for (hazard_record* r = hazards().head.load(std::memory_order_acquire); r; r = r->next) {
+      for (auto& s : r->slots) {
+        if (const void* p = s.load(std::memory_order_acquire)) held.push_back(p);
+      }
+    }
+    std::sort(held.begin(), held.end());
+    std::size_t kept = 0;
+    for (node* n : retired_) {
+      const bool in_use = std::binary_search(held.begin(), held.end(), static_cast<const void*>(n)) ||
+                          n->pins.load(std::memory_order_acquire) != 0;
+      if (in_use) {
+        retired_[kept++] = n;
+      } else {
+        delete n;
+      }
+    }
+    retired_.resize(kept);
+    reclaim_at_ = std::max<std::size_t>(batch, 2 * kept);
+  }
+
+  static constexpr std::size_t batch = 16;
+  std::atomic<node*> current_;
+  std::vector<node*> retired_;  // swapped out, maybe still read
+  std::size_t reclaim_at_ = batch;
+  std::mutex writers_;  // writers only; dispatch never touches it
+};
+
+/// A published value whose last reader frees a swapped-out version on its way
+/// out (a split reference count: one CAS in, one out, on a shared word). For
+/// values whose release must be prompt (the plugin host waits for an old
+/// version's last user); dispatch uses `published` instead.
+template <class T>
+class counted_published {
   struct node {
     explicit node(T v) : value(std::move(v)) {}
     T value;
@@ -3867,7 +6980,7 @@ class published {
   class guard {
    public:
     guard() = default;
-    guard(published* owner, node* n) noexcept : owner_(owner), node_(n) {}
+    guard(counted_published* owner, node* n) noexcept : owner_(owner), node_(n) {}
     guard(guard&& o) noexcept : owner_(std::exchange(o.owner_, nullptr)), node_(std::exchange(o.node_, nullptr)) {}
     guard& operator=(guard&& o) noexcept {
       if (this != &o) {
@@ -3890,14 +7003,14 @@ class published {
       owner_ = nullptr;
       node_ = nullptr;
     }
-    published* owner_ = nullptr;
+    counted_published* owner_ = nullptr;
     node* node_ = nullptr;
   };
 
-  explicit published(T initial) : word_(pack(new node(std::move(initial)))) {}
-  published(const published&) = delete;
-  published& operator=(const published&) = delete;
-  ~published() {
+  explicit counted_published(T initial) : word_(pack(new node(std::move(initial)))) {}
+  counted_published(const counted_published&) = delete;
+  counted_published& operator=(const counted_published&) = delete;
+  ~counted_published() {
     // No reader may be inside when the owner is destroyed.
     delete unpack(word_.load(std::memory_order_acquire));
   }
@@ -3967,6 +7080,7 @@ class published {
 #include <cstdint>
 #include <new>
 #include <string>
+
 
 namespace aura {
 
@@ -4061,6 +7175,16 @@ struct wire_bytes {
   std::uint64_t out = 0;
 };
 inline thread_local wire_bytes current_call_bytes;
+
+/// Dispatches left on this thread until the next recorded one (tracing::sampled).
+/// Starts at 1, so a thread's first dispatch is recorded; a thread's own
+/// counter, so sampling writes no shared cache line.
+inline thread_local std::uint32_t sample_countdown = 1;
+[[nodiscard]] inline bool take_sample() noexcept {
+  if (--sample_countdown != 0) return false;
+  sample_countdown = tracing_sample_period;
+  return true;
+}
 }  // namespace detail
 
 /// Adapters call this when they serialise a hook call: `in` bytes sent to the
@@ -4129,163 +7253,20 @@ using json_hook = std::function<result<decision<dynamic_event>>(const envelope<d
 template <class E>
 using payload_check = std::function<std::optional<error>(const payload_t<E>&)>;
 
-namespace detail {
+/// How a chain folds one hook's effects into the accumulated ones. Empty: the
+/// effects type's own rule (fold_effects). Dynamic events get theirs from the
+/// catalog that declares them (bus::declare), so a JSON chain folds by the
+/// same documented rules as a typed one without the core knowing the catalog.
+template <class E>
+using effects_fold = std::function<void(effects_t<E>&, const effects_t<E>&)>;
 
-/// Whether a type converts to and from nlohmann::json (needed for JSON hooks).
-template <class T, class = void>
-struct json_convertible : std::false_type {};
-template <class T>
-struct json_convertible<T, std::void_t<decltype(nlohmann::json(std::declval<const T&>())),
-                                       decltype(std::declval<const nlohmann::json&>().template get<T>())>>
-    : std::true_type {};
-
-/// Calls a native hook with whichever of (payload), (envelope), (payload, ctx),
-/// (envelope, ctx) it accepts; returns its answer as it is.
-template <class E, class F>
-decltype(auto) call_hook(F& fn, const envelope<E>& env, context& ctx) {
-  using payload = payload_t<E>;
-  if constexpr (std::is_invocable_v<F&, const envelope<E>&, context&>) {
-    return fn(env, ctx);
-  } else if constexpr (std::is_invocable_v<F&, const payload&, context&>) {
-    return fn(env.data, ctx);
-  } else if constexpr (std::is_invocable_v<F&, const envelope<E>&>) {
-    return fn(env);
-  } else {
-    static_assert(std::is_invocable_v<F&, const payload&>,
-                  "a hook takes (const E&), (const aura::envelope<E>&), or either plus aura::context&");
-    return fn(env.data);
-  }
-}
-
-/// Whether a hook answers result<decision<E>> (may fail) rather than a decision.
-template <class E, class R>
-inline constexpr bool answers_result = std::is_same_v<std::decay_t<R>, result<decision<E>>>;
-
-template <class E, class R>
-inline constexpr void check_answer() {
-  static_assert(answers_result<E, R> || std::is_convertible_v<R, decision<E>>,
-                "a hook returns aura::allow(), aura::deny(...), aura::mutate(...), "
-                "aura::decision<E> or aura::result<aura::decision<E>>");
-}
-
-/// Calls a native hook (see call_hook) and lifts its answer into result<decision<E>>.
-template <class E, class F>
-[[nodiscard]] result<decision<E>> call_native(F& fn, const envelope<E>& env, context& ctx) {
-  decltype(auto) answer = call_hook<E>(fn, env, ctx);
-  using R = decltype(answer);
-  check_answer<E, R>();
-  if constexpr (answers_result<E, R>) {
-    return std::forward<R>(answer);
-  } else {
-    return decision<E>(std::forward<R>(answer));
-  }
-}
-
-/// The error a hook's exception becomes (`ex` null: not a std::exception).
-template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
-[[nodiscard]] error thrown_error(const std::exception* ex) {
-  if (ex) return error{errc::hook_failed, std::string("hook threw: ") + ex->what(), {}, {}, {}};
-  return error{errc::hook_failed, "hook threw a non-standard exception", {}, {}, {}};
-}
-
-/// Parses a hook's `when` gate once, at registration; a missing name or a bad
-/// expression is an error naming the hook. Shared by every hook runner.
-template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
-[[nodiscard]] result<std::optional<condition>> parse_gate(const hook_options& opts, const predicate_registry* registry) {
-  if (opts.name.empty()) return fail(errc::invalid_argument, "a hook needs a name");
-  if (opts.when.empty()) return std::optional<condition>{};
-  auto parsed = condition::parse(opts.when, registry);
-  if (!parsed) {
-    error e = std::move(parsed.error());
-    e.hook = opts.name;
-    e.plugin = opts.plugin;
-    return fail(std::move(e));
-  }
-  return std::optional<condition>(std::move(*parsed));
-}
-
-/// Run order of two hooks: (priority, name).
-[[nodiscard]] inline bool runs_before(const hook_options& a, const hook_options& b) noexcept {
-  return a.priority != b.priority ? a.priority < b.priority : a.name < b.name;
-}
-
-/// How placing a hook in a run-ordered list went.
-enum class placement : std::uint8_t { placed, duplicate, missing };
-
-/// Puts `e` into `hooks` in run order, all or nothing; with `replacing`, that
-/// hook leaves in the same step, and `carry(old, e)` may keep its state.
-/// Shared by every hook list (chains, the agent pipelines); `Entry` has `opts`.
-template <class Entry, class Carry, class Order>
-[[nodiscard]] placement place_hook(std::vector<Entry>& hooks, Entry e, std::string_view replacing, Carry&& carry,
-                                   Order&& before) {
-  auto named = [&](std::string_view name) {
-    return std::find_if(hooks.begin(), hooks.end(), [&](const Entry& h) { return h.opts.name == name; });
-  };
-  auto old = replacing.empty() ? hooks.end() : named(replacing);
-  if (!replacing.empty() && old == hooks.end()) return placement::missing;
-  auto same = named(e.opts.name);
-  if (same != hooks.end() && same != old) return placement::duplicate;
-  if (old != hooks.end()) {
-    carry(*old, e);
-    hooks.erase(old);
-  }
-  auto pos = std::upper_bound(hooks.begin(), hooks.end(), e,
-                              [&](const Entry& a, const Entry& b) { return before(a.opts, b.opts); });
-  hooks.insert(pos, std::move(e));
-  return placement::placed;
-}
-
-/// place_hook in the usual (priority, name) run order.
-template <class Entry, class Carry>
-[[nodiscard]] placement place_hook(std::vector<Entry>& hooks, Entry e, std::string_view replacing, Carry&& carry) {
-  return place_hook(hooks, std::move(e), replacing, std::forward<Carry>(carry), runs_before);
-}
-
-/// A hook's failure under its policy: names the hook in `e`, and returns the
-/// reason to stop with when the hook fails closed (nullopt: fail_open, go on).
-[[nodiscard]] inline std::optional<std::string> failure_verdict(const hook_options& h, error& e) {
-  e.hook = h.name;
-  if (e.plugin.empty()) e.plugin = h.plugin;
-  if (h.on_error != failure_policy::fail_closed) return std::nullopt;
-  return "hook \"" + h.name + "\" failed: " + e.message;
-}
-
-/// Removes the hook named `name`; false if there is none.
-template <class Entry>
-bool remove_hook(std::vector<Entry>& hooks, std::string_view name) {
-  auto it = std::find_if(hooks.begin(), hooks.end(), [&](const Entry& e) { return e.opts.name == name; });
-  if (it == hooks.end()) return false;
-  hooks.erase(it);
-  return true;
-}
-
-/// Removes every hook `plugin` owns; returns how many.
-template <class Entry>
-std::size_t remove_plugin_hooks(std::vector<Entry>& hooks, std::string_view plugin) {
-  auto keep = std::remove_if(hooks.begin(), hooks.end(), [&](const Entry& e) { return e.opts.plugin == plugin; });
-  const auto n = static_cast<std::size_t>(hooks.end() - keep);
-  hooks.erase(keep, hooks.end());
-  return n;
-}
-
-/// The error for a placement that failed; `where` is "the chain for \"e\"" or the like.
-[[nodiscard]] inline error placement_error(placement p, const hook_options& opts, std::string_view replacing,
-                                           const std::string& where) {
-  if (p == placement::missing) {
-    return error{errc::not_found, "no hook named \"" + std::string(replacing) + "\" to replace in " + where,
-                 opts.plugin, opts.name, {}};
-  }
-  return error{errc::already_exists, "a hook named \"" + opts.name + "\" is already in " + where, opts.plugin,
-               opts.name, {}};
-}
-
-}  // namespace detail
 
 /// Hooks for event type `E` (or aura::dynamic_event), ordered by (priority, name).
 ///
 /// Adding and removing hooks may happen while other threads dispatch: each
-/// dispatch reads an immutable snapshot without a lock, so it finishes on the
-/// hooks it started with.
+/// dispatch reads an immutable snapshot, so it finishes on the hooks it
+/// started with. Hook edits are published by the next reader (the first
+/// dispatch after an edit takes the edit lock once; the others take none).
 template <class E>
 class chain {
   using traits = event_traits<E>;
@@ -4294,12 +7275,12 @@ class chain {
   using event_type = E;
   using payload_type = payload_t<E>;
 
-  explicit chain(tracing trace = tracing::timings) : state_(snapshot{}) {
-    state_.update([&](const snapshot& s) {
-      snapshot n = s;
+  /// `trace`: what each dispatch records (see aura::tracing; the default
+  /// costs next to nothing and builds no trail).
+  explicit chain(tracing trace = tracing::sampled) : state_(snapshot{}) {
+    edit([&](snapshot& n) {
       n.trace = trace;
       n.flags = traits::flags;
-      return n;
     });
   }
 
@@ -4329,43 +7310,62 @@ class chain {
 
   /// Removes a hook by name; false if there is none.
   bool remove(std::string_view name) {
-    bool found = false;
-    edit([&](snapshot& n) { found = detail::remove_hook(n.hooks, name); });
-    return found;
+    std::lock_guard<std::mutex> lock(edits_);
+    const auto* found = index_.find(name);
+    if (!found) return false;
+    const std::shared_ptr<const entry> victim = *found;  // the index's copy goes in unindex()
+    unindex(draft_, *victim);
+    mark_dirty();
+    return true;
   }
 
-  /// Removes every hook a plugin owns; returns how many.
+  /// Removes every hook a plugin owns; returns how many (one new version).
   std::size_t remove_plugin(std::string_view plugin) {
-    std::size_t count = 0;
-    edit([&](snapshot& n) { count = detail::remove_plugin_hooks(n.hooks, plugin); });
-    return count;
+    std::lock_guard<std::mutex> lock(edits_);
+    const auto names = index_.owned_by(plugin);
+    if (names.empty()) return 0;
+    for (const auto& name : names) {
+      const std::shared_ptr<const entry> victim = *index_.find(name);
+      unindex(draft_, *victim);
+    }
+    mark_dirty();
+    return names.size();
   }
 
   /// The JSON hooks with their registrations (a dynamic chain's are all JSON
   /// hooks); the bus uses it to move them into a typed chain.
   [[nodiscard]] std::vector<std::pair<hook_options, json_hook>> exported_hooks() const {
-    auto snap = state_.acquire();
+    auto snap = current();
     std::vector<std::pair<hook_options, json_hook>> out;
-    for (const auto& h : snap->hooks) {
+    snap->hooks.for_each([&](const entry& h) {
       if (h.json) out.emplace_back(h.opts, h.json);
-    }
+    });
     return out;
   }
 
-  [[nodiscard]] std::size_t size() const { return state_.acquire()->hooks.size(); }
+  [[nodiscard]] std::size_t size() const { return current()->hooks.size(); }
   [[nodiscard]] bool empty() const { return size() == 0; }
 
   /// Hook names in run order.
   [[nodiscard]] std::vector<std::string> names() const {
-    auto snap = state_.acquire();
+    auto snap = current();
     std::vector<std::string> out;
-    for (const auto& h : snap->hooks) out.push_back(h.opts.name);
+    out.reserve(snap->hooks.size());
+    snap->hooks.for_each([&](const entry& h) { out.push_back(h.opts.name); });
     return out;
   }
 
   void set_tracing(tracing t) { edit([&](snapshot& s) { s.trace = t; }); }
   /// A check run after every mutation (see payload_check).
-  void set_payload_check(payload_check<E> check) { edit([&](snapshot& s) { s.check = std::move(check); }); }
+  void set_payload_check(payload_check<E> check) {
+    auto shared = check ? std::make_shared<const payload_check<E>>(std::move(check)) : nullptr;
+    edit([&](snapshot& s) { s.check = std::move(shared); });
+  }
+  /// The rule folding hooks' effects (see effects_fold); empty restores the default.
+  void set_effects_fold(effects_fold<E> fold) {
+    auto shared = fold ? std::make_shared<const effects_fold<E>>(std::move(fold)) : nullptr;
+    edit([&](snapshot& s) { s.fold = std::move(shared); });
+  }
   /// The predicates `when` conditions may use; must outlive the chain.
   void set_predicates(const predicate_registry* registry) { predicates_.store(registry); }
   /// Flags of a dynamic event, from the runtime catalog.
@@ -4373,7 +7373,7 @@ class chain {
     static_assert(traits::is_dynamic, "a typed event's flags are compile-time traits");
     edit([&](snapshot& s) { s.flags = flags; });
   }
-  [[nodiscard]] event_flags flags() const { return state_.acquire()->flags; }
+  [[nodiscard]] event_flags flags() const { return current()->flags; }
 
   /// Runs the hooks on `env` in order with the host's default context.
   [[nodiscard]] outcome<E> dispatch(envelope<E> env) const { return dispatch(std::move(env), host_context()); }
@@ -4381,30 +7381,40 @@ class chain {
   /// Runs the hooks on a caller-owned envelope: it is copied only if a hook
   /// mutates it (an allow-only chain copies just the payload into the outcome).
   [[nodiscard]] outcome<E> dispatch(const envelope<E>& env, context& ctx) const {
-    auto snap = state_.acquire();
-    return run(*snap, env, nullptr, ctx);
+    auto snap = current();
+    return run(*snap, env, nullptr, ctx, snap->trace);
   }
 
   /// Runs the hooks on `env` in order. Never throws for a hook's failure.
+  /// A mutation edits the envelope in place (it is the dispatch's own).
   [[nodiscard]] outcome<E> dispatch(envelope<E>&& env, context& ctx) const {
-    auto snap = state_.acquire();
-    return run(*snap, env, &env, ctx);
+    auto snap = current();
+    return run(*snap, env, &env, ctx, snap->trace);
+  }
+
+  /// The same, recording at `level` for this call only (e.g. tracing::decisions
+  /// for one dispatch's trail on a chain that records none by default).
+  [[nodiscard]] outcome<E> dispatch(const envelope<E>& env, context& ctx, tracing level) const {
+    auto snap = current();
+    return run(*snap, env, nullptr, ctx, level);
+  }
+  [[nodiscard]] outcome<E> dispatch(envelope<E>&& env, context& ctx, tracing level) const {
+    auto snap = current();
+    return run(*snap, env, &env, ctx, level);
   }
 
   /// Every hook's counters and latency percentiles.
   [[nodiscard]] std::vector<hook_stats> stats() const {
-    auto snap = state_.acquire();
+    auto snap = current();
     std::vector<hook_stats> out;
-    for (const auto& h : snap->hooks) {
+    snap->hooks.for_each([&](const entry& h) {
       hook_stats s = hook_stats::of(h.rt->counters);
       s.hook = h.opts.name;
       s.plugin = h.opts.plugin;
       out.push_back(std::move(s));
-    }
+    });
     return out;
   }
-
-
 
  private:
   struct runtime {
@@ -4458,39 +7468,53 @@ class chain {
     const entry* cold;
     bool gated;
     bool once;
-  };
-  struct snapshot {
-    std::vector<entry> hooks;
-    std::vector<hot> order;  // rebuilt after every edit
-    bool ungated = true;     // no hook has a `when` gate or `once`: the fast path may run
-    tracing trace = tracing::timings;
-    event_flags flags = event_flags::none;
-    payload_check<E> check;
-
-    snapshot() = default;
-    snapshot(const snapshot& o) : hooks(o.hooks), trace(o.trace), flags(o.flags), check(o.check) { reindex(); }
-    snapshot(snapshot&& o) noexcept = default;  // vectors keep their buffers: `order` stays valid
-    snapshot& operator=(const snapshot&) = delete;
-    snapshot& operator=(snapshot&&) = delete;
-    void reindex() {
-      order.clear();
-      order.reserve(hooks.size());
-      ungated = true;
-      for (const entry& e : hooks) {
-        order.push_back(hot{e.call, e.target.get(), &e, e.gate.has_value(), e.opts.once});
-        if (e.gate || e.opts.once) ungated = false;
-      }
+    [[nodiscard]] static hot of(const entry& e) noexcept {
+      return hot{e.call, e.target.get(), &e, e.gate.has_value(), e.opts.once};
     }
   };
+  /// One version of the chain; hooks are shared with the versions before and
+  /// after it (see detail::hook_list), so an edit costs O(N/64 + 64).
+  struct snapshot {
+    detail::hook_list<entry, hot> hooks;
+    std::size_t gated = 0;  // hooks with a `when` gate or `once`: none lets the fast path run
+    tracing trace = tracing::sampled;
+    event_flags flags = event_flags::none;
+    std::shared_ptr<const payload_check<E>> check;
+    std::shared_ptr<const effects_fold<E>> fold;
+  };
 
+  /// Edits the settings of the draft and publishes it at once (with any
+  /// hook edits still pending).
   template <class Edit>
   void edit(Edit&& fn) {
-    state_.update([&](const snapshot& s) {
-      snapshot n = s;
-      fn(n);
-      n.reindex();
-      return n;
-    });
+    std::lock_guard<std::mutex> lock(edits_);
+    fn(draft_);
+    publish_locked();
+  }
+
+  // Hook edits change the writers' draft in place (only the chunk they touch
+  // is copied, and only if a published version shares it) and mark it dirty;
+  // the next reader (a dispatch, size(), names(), stats()) publishes it. So
+  // 10,000 adds in a row publish one version, not 10,000, while every edit is
+  // still seen by every dispatch that starts after it returned.
+  void mark_dirty() noexcept { dirty_.store(true, std::memory_order_release); }
+  void publish_locked() const {
+    state_.store(snapshot(draft_));
+    dirty_.store(false, std::memory_order_release);
+  }
+  /// The current version, publishing pending hook edits first.
+  [[nodiscard]] auto current() const {
+    if (dirty_.load(std::memory_order_acquire)) {
+      std::lock_guard<std::mutex> lock(edits_);
+      if (dirty_.load(std::memory_order_relaxed)) publish_locked();
+    }
+    return state_.acquire();
+  }
+
+  /// Takes `e` out of version `n` and of the index (edits_ held).
+  void unindex(snapshot& n, const entry& e) {
+    if (n.hooks.erase(e) && (e.gate || e.opts.once)) --n.gated;
+    index_.drop(e);
   }
 
   /// "the chain for \"E\"" for a typed chain; a dynamic chain does not know
@@ -4518,23 +7542,33 @@ class chain {
                       std::string_view replacing = {}) {
     auto parsed_gate = detail::parse_gate(opts, predicates_.load());
     if (!parsed_gate) return fail(std::move(parsed_gate.error()));
-    auto outcome_of = detail::placement::placed;
-    edit([&](snapshot& n) {  // place_hook changes nothing when it fails
-      entry e{opts, std::move(*parsed_gate), call, std::move(target), std::move(json), std::make_shared<runtime>()};
-      outcome_of = detail::place_hook(n.hooks, std::move(e), replacing, [](const entry& old, entry& fresh) {
-        if (old.opts.name == fresh.opts.name) fresh.rt = old.rt;  // re-registered: keep its stats and `once`
-      });
-    });
-    if (outcome_of != detail::placement::placed) {
-      return fail(detail::placement_error(outcome_of, opts, replacing, chain_label()));
+    std::lock_guard<std::mutex> lock(edits_);
+    std::shared_ptr<const entry> old;
+    if (!replacing.empty()) {
+      const auto* found = index_.find(replacing);
+      if (!found) return fail(detail::placement_error(detail::placement::missing, opts, replacing, chain_label()));
+      old = *found;
     }
+    if (const auto* same = index_.find(opts.name); same && *same != old) {
+      return fail(detail::placement_error(detail::placement::duplicate, opts, replacing, chain_label()));
+    }
+    auto e = std::make_shared<entry>(
+        entry{std::move(opts), std::move(*parsed_gate), call, std::move(target), std::move(json), nullptr});
+    // Re-registered under its own name: it keeps its stats and `once`.
+    e->rt = old && old->opts.name == e->opts.name ? old->rt : std::make_shared<runtime>();
+    if (old) unindex(draft_, *old);
+    if (e->gate || e->opts.once) ++draft_.gated;
+    index_.add(e);
+    draft_.hooks.insert(std::move(e));
+    mark_dirty();
     return {};
   }
 
   /// The dispatch loop; see DESIGN §3 for the rules it follows.
   /// `owned` is the envelope itself when the caller gave it up (edited in
   /// place), else null and `input` is copied on the first mutation.
-  [[nodiscard]] outcome<E> run(const snapshot& s, const envelope<E>& input, envelope<E>* owned, context& ctx) const {
+  [[nodiscard]] outcome<E> run(const snapshot& s, const envelope<E>& input, envelope<E>* owned, context& ctx,
+                               tracing level) const {
     outcome<E> out;
     std::optional<envelope<E>> copy;
     const envelope<E>* current = owned ? owned : &input;
@@ -4544,14 +7578,24 @@ class chain {
       current = &*copy;
       return *copy;
     };
-    const bool trace = s.trace != tracing::off;
-    const bool timed = s.trace == tracing::timings;
-    if (trace) out.trail.reserve(s.hooks.size());
+    // What this dispatch records (aura::tracing): `trail` the per-hook trail;
+    // `counted` calls, skips and wire bytes, each weighing `weight` calls;
+    // `timed` durations. Denies, mutations and errors are counted at every
+    // level but off: they leave the fast path anyway.
+    const bool trail = level == tracing::decisions || level == tracing::timings;
+    const bool sample = level == tracing::sampled && detail::take_sample();
+    const bool counted = trail || sample;
+    const bool timed = level == tracing::timings || sample;
+    const bool tallied = level != tracing::off;
+    const std::uint64_t weight = sample ? tracing_sample_period : 1;
+    if (trail) out.trail.reserve(s.hooks.size());
     bool mutated = false;
-    std::optional<envelope<dynamic_event>> json_view;  // typed events: made on first JSON hook
+    detail::lazy_view json_view;  // typed events: made on first JSON hook
 
     // What one hook's answer does to the outcome; true stops the chain.
-    std::optional<error> failure;  // set by a hook call that failed
+    // Set by a hook call that failed and emptied by settle() before the next
+    // call; per thread, so the fast path does not build an error on its stack.
+    std::optional<error>& failure = detail::hook_failure;
     auto settle = [&](const entry& h, decision<E>& d, std::chrono::nanoseconds took) {
       step_result step;
       bool stop = false;
@@ -4580,50 +7624,57 @@ class chain {
             mutated = true;
           }
         }
-        if (!step.failed && d.has_effects()) fold_effects(out.effects, *std::as_const(d).effects());
+        if (!step.failed && d.has_effects()) {
+          if (s.fold)
+            (*s.fold)(out.effects, *std::as_const(d).effects());
+          else
+            fold_effects(out.effects, *std::as_const(d).effects());
+        }
       }
-      if (trace) {
+      if (tallied) {
         auto& c = h.rt->counters;
-        c.calls.fetch_add(1, std::memory_order_relaxed);
         if (step.failed) c.errors.fetch_add(1, std::memory_order_relaxed);
         if (step.kind == decision_kind::deny) c.denies.fetch_add(1, std::memory_order_relaxed);
         if (step.kind == decision_kind::mutate) c.mutations.fetch_add(1, std::memory_order_relaxed);
-        if (timed) c.latency.record(static_cast<std::uint64_t>(took.count()));
-        if (const auto bytes = detail::current_call_bytes; bytes.in | bytes.out) {
-          c.bytes_in.fetch_add(bytes.in, std::memory_order_relaxed);
-          c.bytes_out.fetch_add(bytes.out, std::memory_order_relaxed);
-        }
-        out.trail.push_back(trail_entry{h.opts.name, h.opts.plugin, step.kind, step.failed, took});
       }
+      record(h, took, counted, timed, weight);
+      if (trail) out.trail.push_back(trail_entry{h.opts.name, h.opts.plugin, step.kind, step.failed, took});
       return stop;
     };
 
-    if (!trace && s.ungated) {
-      // The fast path (no trail, no counters, no gates, no `once`): a hook
-      // answering a bare allow costs its call and one test.
-      for (const hot& fast : s.order) {
-        const detail::raw_decision raw = invoke(fast, *current, ctx, json_view, failure);
-        if (AURA_LIKELY(raw.is_bare_allow())) continue;
-        decision<E> d = decision<E>::adopt_raw(raw);
-        if (settle(*fast.cold, d, std::chrono::nanoseconds{0})) break;
+    if (!counted && s.gated == 0) {
+      // The fast path (no trail, no per-call counters, no gates, no `once`): a
+      // hook answering a bare allow costs its call and one test.
+      for (const auto& chunk : s.hooks.chunks()) {
+        for (const hot& fast : chunk->hot) {
+          const detail::raw_decision raw = invoke(fast, *current, ctx, json_view, failure);
+          if (AURA_LIKELY(raw.is_bare_allow())) continue;
+          decision<E> d = decision<E>::adopt_raw(raw);
+          if (settle(*fast.cold, d, std::chrono::nanoseconds{0})) goto done;
+        }
       }
     } else {
-      for (const hot& fast : s.order) {
-        const entry& h = *fast.cold;
-        if (fast.gated && !h.gate->evaluate(ctx.facts())) {
-          if (trace) h.rt->counters.skipped.fetch_add(1, std::memory_order_relaxed);
-          continue;
-        }
-        if (fast.once && h.rt->fired.exchange(true, std::memory_order_acq_rel)) continue;
+      for (const auto& chunk : s.hooks.chunks()) {
+        for (const hot& fast : chunk->hot) {
+          const entry& h = *fast.cold;
+          if (fast.gated && !h.gate->evaluate(ctx.facts())) {
+            if (counted) h.rt->counters.skipped.fetch_add(weight, std::memory_order_relaxed);
+            continue;
+          }
+          if (fast.once && h.rt->fired.exchange(true, std::memory_order_acq_rel)) continue;
 
-        const auto start = timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
-        if (trace) detail::current_call_bytes = {};
-        decision<E> d = decision<E>::adopt_raw(invoke(fast, *current, ctx, json_view, failure));
-        std::chrono::nanoseconds took{0};
-        if (timed) took = std::chrono::steady_clock::now() - start;
-        if (settle(h, d, took)) break;
+          const auto start = timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
+          if (counted) detail::current_call_bytes = {};
+          const detail::raw_decision raw = invoke(fast, *current, ctx, json_view, failure);
+          std::chrono::nanoseconds took{0};
+          if (timed) took = std::chrono::steady_clock::now() - start;
+          if (AURA_LIKELY(!counted && raw.is_bare_allow())) continue;
+          decision<E> d = decision<E>::adopt_raw(raw);
+          if (settle(h, d, took)) goto done;
+        }
       }
     }
+  done:
     if (out.verdict != verdict::deny && mutated) out.verdict = verdict::mutate;
     if (owned) {
       out.data = std::move(owned->data);
@@ -4635,10 +7686,22 @@ class chain {
     return out;
   }
 
+  /// A recorded call's figures: `weight` calls (a sample stands for its period).
+  static void record(const entry& h, std::chrono::nanoseconds took, bool counted, bool timed, std::uint64_t weight) {
+    if (!counted) return;
+    auto& c = h.rt->counters;
+    c.calls.fetch_add(weight, std::memory_order_relaxed);
+    if (timed) c.latency.record(static_cast<std::uint64_t>(took.count()));
+    if (const auto bytes = detail::current_call_bytes; bytes.in | bytes.out) {
+      c.bytes_in.fetch_add(bytes.in * weight, std::memory_order_relaxed);
+      c.bytes_out.fetch_add(bytes.out * weight, std::memory_order_relaxed);
+    }
+  }
+
   /// Calls one hook; a failure (error answer or exception) lands in `failure`
   /// and never escapes.
   [[nodiscard]] detail::raw_decision invoke(const hot& fast, const envelope<E>& env, context& ctx,
-                                            std::optional<envelope<dynamic_event>>& json_view,
+                                            detail::lazy_view& json_view,
                                             std::optional<error>& failure) const {
     if (fast.call) return fast.call(fast.target, env, ctx, failure);
     return invoke_json(*fast.cold, env, ctx, json_view, failure);
@@ -4646,7 +7709,7 @@ class chain {
 
   /// A JSON hook on a typed chain: called through the event's JSON view.
   [[nodiscard]] detail::raw_decision invoke_json(const entry& h, const envelope<E>& env, context& ctx,
-                                                 std::optional<envelope<dynamic_event>>& json_view,
+                                                 detail::lazy_view& json_view,
                                                  std::optional<error>& failure) const {
     try {
       if constexpr (!traits::is_dynamic && detail::json_convertible<payload_type>::value) {
@@ -4683,10 +7746,19 @@ class chain {
 
   /// Applies a mutation to the working copy; an error leaves it untouched.
   [[nodiscard]] std::optional<error> apply_mutation(const snapshot& s, decision<E>& d, envelope<E>& env,
-                                                    std::optional<envelope<dynamic_event>>& json_view) const {
+                                                    detail::lazy_view& json_view) const {
     if constexpr (!traits::is_dynamic && !detail::json_convertible<payload_type>::value) {
       (void)json_view;
     } else if (d.has_json_patch()) {
+      if constexpr (traits::is_dynamic) {
+        // `env` is the dispatch's own (the caller's moved-in envelope, or the
+        // copy writable() made): a merge patch cannot fail, so with no check
+        // to pass it is applied in place, touching only the members it names.
+        if (d.json_patch_format() == patch_format::merge && !s.check) {
+          env.data.merge_patch(d.json_patch());
+          return std::nullopt;
+        }
+      }
       const nlohmann::json& base = [&]() -> const nlohmann::json& {
         if constexpr (traits::is_dynamic) {
           return env.data;
@@ -4699,7 +7771,7 @@ class chain {
       if (!patched) return std::move(patched.error());
       if constexpr (traits::is_dynamic) {
         if (s.check) {
-          if (auto bad = s.check(*patched)) return bad;
+          if (auto bad = (*s.check)(*patched)) return bad;
         }
         env.data = std::move(*patched);
       } else {
@@ -4711,7 +7783,7 @@ class chain {
                        {}, {}, {}};
         }
         if (s.check) {
-          if (auto bad = s.check(next)) return bad;
+          if (auto bad = (*s.check)(next)) return bad;
         }
         env.data = std::move(next);
         json_view->data = std::move(*patched);
@@ -4722,7 +7794,7 @@ class chain {
       if (s.check) {
         payload_type next = env.data;
         d.apply_to(next);
-        if (auto bad = s.check(next)) return bad;
+        if (auto bad = (*s.check)(next)) return bad;
         env.data = std::move(next);
       } else {
         d.apply_to(env.data);
@@ -4760,6 +7832,11 @@ class chain {
   }
 
   mutable detail::published<snapshot> state_;
+  // Writers only; a dispatch takes it once after hook edits, to publish them.
+  mutable std::mutex edits_;
+  snapshot draft_;                         // under edits_: the next version
+  mutable std::atomic<bool> dirty_{false};  // draft_ has hook edits not yet published
+  detail::hook_names<entry> index_;        // under edits_
   std::atomic<const predicate_registry*> predicates_{nullptr};
 };
 
@@ -4824,11 +7901,13 @@ class lua_plugin : public std::enable_shared_from_this<lua_plugin> {
                                                      const envelope<dynamic_event>& event,
                                                      context& dispatch_ctx) noexcept {
     try {
-      auto r = call_unnamed(handler, event, options_.ctx ? *options_.ctx : dispatch_ctx);
+      context& ctx = options_.ctx ? *options_.ctx : dispatch_ctx;
+      auto r = call_unnamed(handler, event, ctx);
       if (!r) {
         r.error().plugin = options_.name;
         r.error().hook = handler;
       }
+      aura::detail::check_plugin_answer(r, ctx, options_.name, handler);
       return r;
     } catch (const std::exception& ex) {
       return fail(error{errc::hook_failed, std::string("Lua adapter: ") + ex.what(), options_.name, handler, {}});
@@ -4917,6 +7996,7 @@ class lua_plugin : public std::enable_shared_from_this<lua_plugin> {
     s->ctx = options_.ctx.get();
     s->begin_call();
     status = lua_pcall(L, 0, 0, 0);
+    s->end_call();
     s->ctx = nullptr;
     if (status != LUA_OK) {
       error e = lua::call_failure(*s, status, false);
@@ -4955,6 +8035,7 @@ class lua_plugin : public std::enable_shared_from_this<lua_plugin> {
     lua_pushcfunction(L, &lua::run_handler);
     lua_pushlightuserdata(L, &req);
     const int status = lua_pcall(L, 1, 1, 0);
+    s.end_call();
     s.ctx = nullptr;
     if (status != LUA_OK) {
       error e = lua::call_failure(s, status, req.missing_handler);

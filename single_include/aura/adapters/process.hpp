@@ -22,37 +22,41 @@
 // back-off fail at once). A reader thread per child reads stdout and stderr
 // and reaps the child, so no zombie outlives a dead child for long.
 
-#include <algorithm>
-#include <array>
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <cstdint>
-#include <deque>
-#include <filesystem>
-#include <map>
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <string>
-#include <string_view>
-#include <thread>
-#include <unordered_map>
-#include <utility>
 #include <vector>
-
-#include <fcntl.h>
-#include <poll.h>
-#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
-// ---- begin aura/adapters/jsonrpc/message.hpp
-#ifndef AURA_SI_AURA_ADAPTERS_JSONRPC_MESSAGE_HPP
-#define AURA_SI_AURA_ADAPTERS_JSONRPC_MESSAGE_HPP
-// aura/adapters/jsonrpc/message.hpp - JSON-RPC 2.0 messages, one compact JSON text per line.
+// ---- begin aura/adapters/process/options.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_PROCESS_OPTIONS_HPP
+#define AURA_SI_AURA_ADAPTERS_PROCESS_OPTIONS_HPP
+// aura/adapters/process/options.hpp - how to start and talk to a process plugin.
 
-#include <cstdint>
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+// ---- begin aura/core/context.hpp
+#ifndef AURA_SI_AURA_CORE_CONTEXT_HPP
+#define AURA_SI_AURA_CORE_CONTEXT_HPP
+// aura/core/context.hpp - what a hook may use of the host, checked against permissions.
+
+#include <algorithm>
+#include <chrono>
+#include <iterator>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -172,40 +176,128 @@ using result = tl::expected<T, error>;
 }  // namespace aura
 #endif  // AURA_SI_AURA_CORE_ERROR_HPP
 // ---- end aura/core/error.hpp
-// ---- begin aura/core/wire.hpp
-#ifndef AURA_SI_AURA_CORE_WIRE_HPP
-#define AURA_SI_AURA_CORE_WIRE_HPP
-// aura/core/wire.hpp - the one wire format every adapter speaks (DESIGN §5).
-//
-// Host -> plugin:  {"aura": 1, "hook": "...", "event": {...}, "config": {...}}
-// Plugin -> host:  {"decision": "allow"}
-//                  {"decision": "deny", "reason": "..."}
-//                  {"decision": "mutate", "patch": {...}, "patch_format": "merge" | "json_patch"}
-//                  each with an optional "effects": {...}
-// Unknown members are ignored (forward compatibility); anything else is a
-// protocol error that quotes the offending bytes, cut to a limit.
+// ---- begin aura/core/facts.hpp
+#ifndef AURA_SI_AURA_CORE_FACTS_HPP
+#define AURA_SI_AURA_CORE_FACTS_HPP
+// aura/core/facts.hpp - the facts a host provides for conditions to read.
 
-#include <cstddef>
+#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <variant>
 
-#include <nlohmann/json.hpp>
+namespace aura {
 
-// ---- begin aura/core/decision.hpp
-#ifndef AURA_SI_AURA_CORE_DECISION_HPP
-#define AURA_SI_AURA_CORE_DECISION_HPP
-// aura/core/decision.hpp - what a hook answers: allow, deny(reason) or mutate(patch).
+/// A fact's value: a flag, a number or a text.
+using fact_value = std::variant<bool, double, std::string>;
 
+/// Named facts (`history`, `auto`, `model`...), read by conditions.
+class facts {
+ public:
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+  facts& set(std::string name, fact_value value) {
+    values_[std::move(name)] = std::move(value);
+    return *this;
+  }
+  // One overload per kind a caller writes, so that set("x", 0.5) and
+  // set("x", true) pick the number and the flag (not an integer conversion).
+  template <int = 0>
+  facts& set(std::string name, bool value) { return set(std::move(name), fact_value(value)); }
+  template <int = 0>
+  facts& set(std::string name, double value) { return set(std::move(name), fact_value(value)); }
+  template <int = 0>
+  facts& set(std::string name, std::string value) { return set(std::move(name), fact_value(std::move(value))); }
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+  facts& set(std::string name, int value) { return set(std::move(name), fact_value(static_cast<double>(value))); }
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+  facts& set(std::string name, long value) { return set(std::move(name), fact_value(static_cast<double>(value))); }
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+  facts& set(std::string name, long long value) {
+    return set(std::move(name), fact_value(static_cast<double>(value)));
+  }
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+  facts& set(std::string name, const char* value) { return set(std::move(name), fact_value(std::string(value))); }
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+  bool erase(std::string_view name) {
+    auto it = values_.find(name);
+    if (it == values_.end()) return false;
+    values_.erase(it);
+    return true;
+  }
+
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+  [[nodiscard]] const fact_value* find(std::string_view name) const noexcept {
+    auto it = values_.find(name);
+    return it == values_.end() ? nullptr : &it->second;
+  }
+  /// A numeric fact (a bool reads as 0 or 1); nullopt when absent or text.
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+  [[nodiscard]] std::optional<double> number(std::string_view name) const noexcept {
+    const fact_value* v = find(name);
+    if (!v) return std::nullopt;
+    if (const double* d = std::get_if<double>(v)) return *d;
+    if (const bool* b = std::get_if<bool>(v)) return *b ? 1.0 : 0.0;
+    return std::nullopt;
+  }
+  /// A fact's truth: a true flag, a non-zero number, a non-empty text; absent is false.
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+  [[nodiscard]] bool truthy(std::string_view name) const noexcept {
+    const fact_value* v = find(name);
+    if (!v) return false;
+    if (const bool* b = std::get_if<bool>(v)) return *b;
+    if (const double* d = std::get_if<double>(v)) return *d != 0.0;
+    return !std::get<std::string>(*v).empty();
+  }
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+  [[nodiscard]] std::optional<std::string> text(std::string_view name) const {
+    const fact_value* v = find(name);
+    if (!v) return std::nullopt;
+    if (const std::string* s = std::get_if<std::string>(v)) return *s;
+    return std::nullopt;
+  }
+  [[nodiscard]] std::size_t size() const noexcept { return values_.size(); }
+  [[nodiscard]] const std::map<std::string, fact_value, std::less<>>& all() const noexcept { return values_; }
+
+ private:
+  std::map<std::string, fact_value, std::less<>> values_;
+};
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_FACTS_HPP
+// ---- end aura/core/facts.hpp
+// ---- begin aura/core/host_api.hpp
+#ifndef AURA_SI_AURA_CORE_HOST_API_HPP
+#define AURA_SI_AURA_CORE_HOST_API_HPP
+// aura/core/host_api.hpp - the host services a hook may reach through its context:
+// logging, time, key-value storage and HTTP. Hosts implement them; the harness mocks them.
+
+#include <algorithm>
+#include <chrono>
 #include <cstdint>
-#include <functional>
-#include <memory>
+#include <cstdio>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+// ---- begin aura/core/envelope.hpp
+#ifndef AURA_SI_AURA_CORE_ENVELOPE_HPP
+#define AURA_SI_AURA_CORE_ENVELOPE_HPP
+// aura/core/envelope.hpp - an event with its identity, time and origin.
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <ctime>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
 #include <utility>
-#include <variant>
 
 #include <nlohmann/json.hpp>
 
@@ -309,6 +401,1755 @@ using effects_t = typename event_traits<E>::effects_type;
 }  // namespace aura
 #endif  // AURA_SI_AURA_CORE_EVENT_HPP
 // ---- end aura/core/event.hpp
+
+// getentropy() rather than std::random_device: <random> would add 7% to the
+// text of <nlohmann/json.hpp> to every file that includes aura, for 8 bytes.
+#include <sys/random.h>
+
+namespace aura {
+
+using clock_type = std::chrono::system_clock;
+using time_point = clock_type::time_point;
+
+/// Formats a time as RFC 3339 UTC with milliseconds: 2026-11-23T01:02:03.456Z.
+[[nodiscard]] inline std::string format_time(time_point t) {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  int millis = static_cast<int>(ms % 1000);
+  if (millis < 0) {  // before 1970: floor, not truncate
+    millis += 1000;
+    --secs;
+  }
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[96];  // room for any int, so no truncation is possible
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
+  return buf;
+}
+
+/// Parses what format_time writes (fractional seconds and offsets optional).
+[[nodiscard]] inline result<time_point> parse_time(std::string_view text) {
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
+  const std::string str(text);
+  int consumed = 0;
+  if (std::sscanf(str.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &s, &consumed) != 6 ||
+      consumed != 19) {
+    return fail(errc::parse_error, "not an RFC 3339 time: \"" + str + "\"");
+  }
+  std::size_t pos = 19;
+  long millis = 0;
+  if (pos < str.size() && str[pos] == '.') {
+    long scale = 100;
+    for (++pos; pos < str.size() && str[pos] >= '0' && str[pos] <= '9'; ++pos) {
+      millis += (str[pos] - '0') * scale;
+      scale /= 10;
+    }
+  }
+  long offset = 0;
+  if (pos < str.size() && (str[pos] == '+' || str[pos] == '-')) {
+    int oh = 0, om = 0;
+    if (std::sscanf(str.c_str() + pos + 1, "%2d:%2d", &oh, &om) != 2) {
+      return fail(errc::parse_error, "bad UTC offset in time: \"" + str + "\"");
+    }
+    offset = (str[pos] == '+' ? 1 : -1) * (oh * 3600L + om * 60L);
+    pos += 6;
+  } else if (pos < str.size() && (str[pos] == 'Z' || str[pos] == 'z')) {
+    ++pos;
+  }
+  if (pos != str.size()) return fail(errc::parse_error, "trailing characters in time: \"" + str + "\"");
+  std::tm tm{};
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  tm.tm_sec = s;
+  const std::time_t secs = timegm(&tm) - offset;
+  return time_point(std::chrono::milliseconds(static_cast<long long>(secs) * 1000 + millis));
+}
+
+/// A process-unique event id: "ev-" + 16 hex digits from a random base and a counter.
+/// Each thread takes its numbers in blocks of 4,096 from the shared counter,
+/// so making an id writes no cache line that other threads write.
+[[nodiscard]] inline std::string make_event_id() {
+  static const std::uint64_t base = [] {
+    std::uint64_t seed = 0;
+    if (getentropy(&seed, sizeof seed) != 0) {
+      // No entropy source: the clock and an address (ASLR) still differ between processes.
+      static const char anchor = 0;
+      seed = static_cast<std::uint64_t>(clock_type::now().time_since_epoch().count()) * 0x9e3779b97f4a7c15ULL ^
+             static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(&anchor));
+    }
+    return seed;
+  }();
+  static std::atomic<std::uint64_t> counter{0};
+  constexpr std::uint64_t block = 4096;
+  thread_local std::uint64_t next = 0, end = 0;
+  if (next == end) {
+    next = counter.fetch_add(block, std::memory_order_relaxed);
+    end = next + block;
+  }
+  std::uint64_t n = base + next++;
+  std::string id(19, '0');
+  id[0] = 'e';
+  id[1] = 'v';
+  id[2] = '-';
+  for (std::size_t i = 18; i >= 3; --i, n >>= 4) id[i] = "0123456789abcdef"[n & 0xf];
+  return id;
+}
+
+/// An event as dispatched: identity, time, origin, free metadata and the payload.
+template <class E>
+struct envelope {
+  std::string id;
+  std::string name = std::string(event_traits<E>::name);
+  time_point time{};
+  std::string source;
+  std::string session;
+  nlohmann::json meta;  ///< free metadata; null when unused
+  payload_t<E> data{};
+};
+
+/// Wraps a payload with a fresh id and the current time.
+template <class E, std::enable_if_t<!std::is_convertible_v<E, std::string_view>, int> = 0>
+[[nodiscard]] envelope<E> make_envelope(E data, std::string source = {}, std::string session = {}) {
+  envelope<E> env;
+  env.id = make_event_id();
+  env.time = clock_type::now();
+  env.source = std::move(source);
+  env.session = std::move(session);
+  env.data = std::move(data);
+  return env;
+}
+
+/// A dynamic envelope for event `name` with JSON `data`.
+[[nodiscard]] inline envelope<dynamic_event> make_envelope(std::string name, nlohmann::json data,
+                                                           std::string source = {},
+                                                           std::string session = {}) {
+  envelope<dynamic_event> env;
+  env.id = make_event_id();
+  env.name = std::move(name);
+  env.time = clock_type::now();
+  env.source = std::move(source);
+  env.session = std::move(session);
+  env.data = std::move(data);
+  return env;
+}
+
+/// The same event as a dynamic envelope: identity copied, payload as JSON.
+template <class E>
+[[nodiscard]] envelope<dynamic_event> to_dynamic(const envelope<E>& env) {
+  envelope<dynamic_event> v;
+  v.id = env.id;
+  v.name = env.name;
+  v.time = env.time;
+  v.source = env.source;
+  v.session = env.session;
+  v.meta = env.meta;
+  v.data = nlohmann::json(env.data);
+  return v;
+}
+
+/// The wire form of an envelope (DESIGN §5 "event"); `data` must be JSON-serialisable.
+template <class E>
+void to_json(nlohmann::json& j, const envelope<E>& env) {
+  j = nlohmann::json{{"id", env.id},
+                     {"name", env.name},
+                     {"time", format_time(env.time)},
+                     {"source", env.source},
+                     {"session", env.session},
+                     {"data", env.data},
+                     {"meta", env.meta.is_null() ? nlohmann::json::object() : env.meta}};
+}
+
+/// Reads the wire form back; a missing optional field keeps its default.
+/// (`Json` is always nlohmann::json: a template parameter only so that the body
+/// is compiled where it is called, DESIGN §7.)
+template <class Json = nlohmann::json>
+[[nodiscard]] result<envelope<dynamic_event>> envelope_from_json(const nlohmann::json& in) {
+  const Json& j = in;
+  if (!j.is_object()) return fail(errc::parse_error, "an event must be a JSON object", "/event");
+  envelope<dynamic_event> env;
+  auto text = [&](const char* key, std::string& out) -> std::optional<error> {
+    auto it = j.find(key);
+    if (it == j.end() || it->is_null()) return std::nullopt;
+    if (!it->is_string()) {
+      return error{errc::parse_error, std::string("event field \"") + key + "\" must be a string", {}, {},
+                   std::string("/") + key};
+    }
+    out = it->template get<std::string>();
+    return std::nullopt;
+  };
+  for (auto [key, out] : {std::pair<const char*, std::string*>{"id", &env.id}, {"name", &env.name},
+                          {"source", &env.source}, {"session", &env.session}}) {
+    if (auto e = text(key, *out)) return fail(std::move(*e));
+  }
+  if (env.name.empty()) return fail(errc::parse_error, "event has no \"name\"", "/name");
+  if (auto it = j.find("time"); it != j.end() && !it->is_null()) {
+    if (!it->is_string()) return fail(errc::parse_error, "event field \"time\" must be a string", "/time");
+    auto t = parse_time(it->template get<std::string>());
+    if (!t) return fail(std::move(t.error()).with_where("/time"));
+    env.time = *t;
+  }
+  if (auto it = j.find("data"); it != j.end()) env.data = *it;
+  if (auto it = j.find("meta"); it != j.end()) env.meta = *it;
+  return env;
+}
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_ENVELOPE_HPP
+// ---- end aura/core/envelope.hpp
+// ---- begin aura/core/storage_limits.hpp
+#ifndef AURA_SI_AURA_CORE_STORAGE_LIMITS_HPP
+#define AURA_SI_AURA_CORE_STORAGE_LIMITS_HPP
+// aura/core/storage_limits.hpp - how much a plugin may keep in its storage,
+// and which keys are keys at all.
+//
+// The host sets caps (plugin::host_options::storage_caps, defaults below); a
+// manifest may ask for less (`[plugin.permissions.storage_quota]`), never for
+// more: a request above a cap is a load error, so a plugin learns at load, not
+// at its first large write, that this host will not hold its data.
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+
+namespace aura {
+
+/// Per-plugin storage caps, each with its default.
+struct storage_limits {
+  std::uint64_t max_bytes = 16ull << 20;       ///< all values together: 16 MiB
+  std::uint64_t max_keys = 1024;               ///< number of keys
+  std::uint64_t max_key_length = 256;          ///< bytes of one key
+  std::uint64_t max_key_depth = 8;             ///< '/'-separated segments of one key
+  std::uint64_t max_value_bytes = 1ull << 20;  ///< one value: 1 MiB
+};
+
+/// What a manifest asks for; an absent field takes the host's cap.
+struct storage_request {
+  std::optional<std::uint64_t> max_bytes, max_keys, max_key_length, max_key_depth, max_value_bytes;
+};
+
+/// The limits a plugin gets: its request where it made one, else the cap.
+/// A request above a cap is `limit_exceeded` naming the field and both values.
+[[nodiscard]] inline result<storage_limits> grant_storage(const storage_request& asked, const storage_limits& cap) {
+  storage_limits out = cap;
+  struct field {
+    const char* name;
+    const std::optional<std::uint64_t>& asked;
+    std::uint64_t cap;
+    std::uint64_t& into;
+  };
+  const field fields[] = {{"max_bytes", asked.max_bytes, cap.max_bytes, out.max_bytes},
+                          {"max_keys", asked.max_keys, cap.max_keys, out.max_keys},
+                          {"max_key_length", asked.max_key_length, cap.max_key_length, out.max_key_length},
+                          {"max_key_depth", asked.max_key_depth, cap.max_key_depth, out.max_key_depth},
+                          {"max_value_bytes", asked.max_value_bytes, cap.max_value_bytes, out.max_value_bytes}};
+  for (const auto& f : fields) {
+    if (!f.asked) continue;
+    if (*f.asked > f.cap) {
+      return fail(errc::limit_exceeded, "storage_quota." + std::string(f.name) + " = " + std::to_string(*f.asked) +
+                                            " is above the host's cap of " + std::to_string(f.cap));
+    }
+    f.into = *f.asked;
+  }
+  return out;
+}
+
+/// Checks that `key` names something a storage can write and read back:
+/// '/'-separated segments, none empty ("dir/", "a//b", "/abs"), none "." or
+/// ".." (those two are `permission_denied`: they would leave the storage), no NUL, control character or '\\', at most `max_key_length` bytes and
+/// `max_key_depth` segments. `invalid_argument` or `limit_exceeded` otherwise.
+[[nodiscard]] inline result<void> check_storage_key(std::string_view key, const storage_limits& limits) {
+  auto bad = [&](errc code, const std::string& why) {
+    std::string shown(key.substr(0, 64));
+    for (char& c : shown) {
+      if (static_cast<unsigned char>(c) < 0x20) c = '?';
+    }
+    return fail(code, "storage key \"" + shown + (key.size() > 64 ? "...\"" : "\"") + " " + why);
+  };
+  if (key.empty()) return fail(errc::invalid_argument, "storage key is empty");
+  if (key.size() > limits.max_key_length) {
+    return bad(errc::limit_exceeded, "is " + std::to_string(key.size()) + " bytes, above the limit of " +
+                                         std::to_string(limits.max_key_length));
+  }
+  std::uint64_t depth = 1;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i <= key.size(); ++i) {
+    if (i < key.size() && key[i] != '/') {
+      const auto c = static_cast<unsigned char>(key[i]);
+      if (c == 0) return bad(errc::invalid_argument, "contains a NUL byte");
+      if (c < 0x20 || c == 0x7f) return bad(errc::invalid_argument, "contains a control character");
+      if (c == '\\') return bad(errc::invalid_argument, "contains '\\' (segments are separated by '/')");
+      continue;
+    }
+    const std::string_view seg = key.substr(start, i - start);
+    if (seg.empty() && i == 0) return bad(errc::permission_denied, "is an absolute path");
+    if (seg.empty()) return bad(errc::invalid_argument, "has an empty segment (a doubled or trailing '/')");
+    if (seg == "..") return bad(errc::permission_denied, "climbs out with \"..\"");
+    if (seg == ".") return bad(errc::invalid_argument, "has a \".\" segment");
+    if (i < key.size()) ++depth;
+    start = i + 1;
+  }
+  if (depth > limits.max_key_depth) {
+    return bad(errc::limit_exceeded, "has " + std::to_string(depth) + " segments, above the limit of " +
+                                         std::to_string(limits.max_key_depth));
+  }
+  return {};
+}
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_STORAGE_LIMITS_HPP
+// ---- end aura/core/storage_limits.hpp
+
+namespace aura {
+
+enum class log_level { debug, info, warn, error };
+
+[[nodiscard]] constexpr std::string_view to_string(log_level l) noexcept {
+  switch (l) {
+    case log_level::debug: return "debug";
+    case log_level::info: return "info";
+    case log_level::warn: return "warn";
+    case log_level::error: return "error";
+  }
+  return "info";
+}
+
+/// Receives log lines from hooks and plugins.
+class logger {
+ public:
+  virtual ~logger() = default;
+  virtual void write(log_level level, std::string_view source, std::string_view message) = 0;
+};
+
+/// The default logger: one line per message on stderr.
+class stderr_logger final : public logger {
+ public:
+  void write(log_level level, std::string_view source, std::string_view message) override {
+    std::fprintf(stderr, "[%.*s] %.*s: %.*s\n", static_cast<int>(to_string(level).size()), to_string(level).data(),
+                 static_cast<int>(source.size()), source.data(), static_cast<int>(message.size()), message.data());
+  }
+};
+
+/// The time a hook sees; the harness controls it.
+class clock_source {
+ public:
+  virtual ~clock_source() = default;
+  [[nodiscard]] virtual time_point now() = 0;
+};
+
+class system_clock_source final : public clock_source {
+ public:
+  [[nodiscard]] time_point now() override { return clock_type::now(); }
+};
+
+/// A plugin's private key-value storage.
+class storage {
+ public:
+  virtual ~storage() = default;
+  [[nodiscard]] virtual result<std::optional<std::string>> get(std::string_view key) = 0;
+  [[nodiscard]] virtual result<void> set(std::string_view key, std::string_view value) = 0;
+  [[nodiscard]] virtual result<bool> remove(std::string_view key) = 0;
+};
+
+/// The `limit_exceeded` error a storage returns when a write would break a quota.
+[[nodiscard]] inline error storage_quota_error(std::string_view key, const std::string& what) {
+  return error{errc::limit_exceeded, "storing key \"" + std::string(key.substr(0, 64)) + "\" " + what, {}, {}, {}};
+}
+
+/// Checks one write against `limits`: `old_size` is the replaced value's size
+/// (nullopt for a new key), `used_bytes` / `used_keys` the storage's totals.
+[[nodiscard]] inline result<void> check_storage_quota(std::string_view key, std::size_t value_size,
+                                                      std::optional<std::uint64_t> old_size, std::uint64_t used_bytes,
+                                                      std::uint64_t used_keys, const storage_limits& limits) {
+  if (value_size > limits.max_value_bytes) {
+    return fail(storage_quota_error(key, "would hold " + std::to_string(value_size) + " bytes, above the " +
+                                             std::to_string(limits.max_value_bytes) + "-byte value limit"));
+  }
+  if (!old_size && used_keys + 1 > limits.max_keys) {
+    return fail(storage_quota_error(key, "would be key " + std::to_string(used_keys + 1) + ", above the limit of " +
+                                             std::to_string(limits.max_keys) + " keys"));
+  }
+  // Saturating: another storage over the same directory may have replaced the
+  // old value since this one counted (the totals are then an estimate).
+  const std::uint64_t kept = used_bytes - std::min(used_bytes, old_size.value_or(0));
+  const std::uint64_t after = kept + value_size;
+  if (after > limits.max_bytes) {
+    return fail(storage_quota_error(key, "would bring the plugin's storage to " + std::to_string(after) +
+                                             " bytes, above its " + std::to_string(limits.max_bytes) + "-byte quota"));
+  }
+  return {};
+}
+
+/// Storage in memory, thread-safe, under `storage_limits` quotas; the default
+/// and the harness's mock.
+class memory_storage final : public storage {
+ public:
+  memory_storage() = default;
+  explicit memory_storage(storage_limits limits) : limits_(limits) {}
+
+  [[nodiscard]] result<std::optional<std::string>> get(std::string_view key) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = values_.find(key);
+    if (it == values_.end()) return std::optional<std::string>{};
+    return std::optional<std::string>{it->second};
+  }
+  [[nodiscard]] result<void> set(std::string_view key, std::string_view value) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = values_.find(key);
+    const auto old = it == values_.end() ? std::nullopt : std::optional<std::uint64_t>(it->second.size());
+    if (auto ok = check_storage_quota(key, value.size(), old, bytes_, values_.size(), limits_); !ok) return ok;
+    bytes_ = bytes_ - old.value_or(0) + value.size();
+    if (it == values_.end()) values_.emplace(std::string(key), std::string(value));
+    else it->second.assign(value.data(), value.size());
+    return {};
+  }
+  [[nodiscard]] result<bool> remove(std::string_view key) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = values_.find(key);
+    if (it == values_.end()) return false;
+    bytes_ -= it->second.size();
+    values_.erase(it);
+    return true;
+  }
+  [[nodiscard]] std::map<std::string, std::string, std::less<>> contents() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return values_;
+  }
+
+ private:
+  storage_limits limits_;
+  mutable std::mutex mutex_;
+  std::map<std::string, std::string, std::less<>> values_;
+  std::uint64_t bytes_ = 0;
+};
+
+/// Redirect hops aura follows at most, whatever a request asks.
+inline constexpr int max_http_redirects = 10;
+
+struct http_request {
+  std::string method = "GET";
+  std::string url;
+  std::map<std::string, std::string> headers;
+  std::string body;
+  std::chrono::milliseconds timeout{5000};  ///< for the whole request, redirects included
+  /// Redirects context::http follows (each re-checked against the permissions);
+  /// 0 returns the 3xx itself. Clients never follow redirects on their own.
+  int max_redirects = 5;
+};
+
+struct http_response {
+  int status = 0;
+  std::map<std::string, std::string> headers;
+  std::string body;
+};
+
+/// The host's HTTP client: it sends one request as given and never follows a
+/// redirect (aura::context does, re-checking each hop). aura ships one on
+/// libcurl (aura/net/curl_http_client.hpp, target aura::http); the harness
+/// provides a mock with a route table.
+class http_client {
+ public:
+  virtual ~http_client() = default;
+  [[nodiscard]] virtual result<http_response> send(const http_request& request) = 0;
+};
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_HOST_API_HPP
+// ---- end aura/core/host_api.hpp
+// ---- begin aura/core/permissions.hpp
+#ifndef AURA_SI_AURA_CORE_PERMISSIONS_HPP
+#define AURA_SI_AURA_CORE_PERMISSIONS_HPP
+// aura/core/permissions.hpp - what a plugin declared it may do; the context checks it.
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+// ---- begin aura/core/glob.hpp
+#ifndef AURA_SI_AURA_CORE_GLOB_HPP
+#define AURA_SI_AURA_CORE_GLOB_HPP
+// aura/core/glob.hpp - `*` and `?` wildcard matching for names, hosts and events.
+
+#include <cstddef>
+#include <string_view>
+
+namespace aura {
+
+/// True when `text` matches `pattern`, where `*` is any run of characters
+/// (including none) and `?` any one character. Linear-time backtracking on the
+/// last star only, so no pattern can make it slow.
+[[nodiscard]] constexpr bool glob_match(std::string_view pattern, std::string_view text) noexcept {
+  std::size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == text[t])) {
+      ++p;
+      ++t;
+    } else if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      mark = t;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      t = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') ++p;
+  return p == pattern.size();
+}
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_GLOB_HPP
+// ---- end aura/core/glob.hpp
+// ---- begin aura/core/network_rule.hpp
+#ifndef AURA_SI_AURA_CORE_NETWORK_RULE_HPP
+#define AURA_SI_AURA_CORE_NETWORK_RULE_HPP
+// aura/core/network_rule.hpp - one entry of a plugin's `network` permission,
+// parsed by the same host parser as the URLs it is compared with.
+//
+// Forms (docs/security.md, "Network permissions"):
+//   "api.example.com"              that host, http or https, default ports only
+//   "api.example.com:8443"         that host on that port (":*": any port)
+//   "*.corp.example"               every subdomain of corp.example (not corp.example itself)
+//   "*"                            any host, default ports only ("*:*": any port)
+//   "[::1]:8080", "10.0.0.7"       IP literals, canonicalised like URL hosts
+//   "https://deploygate.acme.com/api"  scheme + host [+ port] + path prefix,
+//                                  the prefix matched on '/' boundaries
+// An entry that can never match is an error (the plugin does not load).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+// ---- begin aura/core/url.hpp
+#ifndef AURA_SI_AURA_CORE_URL_HPP
+#define AURA_SI_AURA_CORE_URL_HPP
+// aura/core/url.hpp - the one URL parser every network permission check uses.
+//
+// A plugin's URL is parsed once, by the WHATWG URL standard's rules for the
+// special schemes http and https (RFC 3986 syntax with the browser's
+// leniencies, so aura reads a URL the way a browser and curl's peers do):
+// leading and trailing C0 controls and spaces are stripped, tabs and newlines
+// removed; any run of `/` and `\` after the scheme is skipped (`https:host`,
+// `https:\\host`); `\` ends the authority and separates path segments; the
+// userinfo ends at the authority's last `@`; `.` and `..` segments (also
+// percent-encoded) are resolved; the host is canonicalised (url_host.hpp);
+// the default port is dropped. Every other scheme is refused.
+//
+// The permission check compares the parsed host and port, and the HTTP client
+// is handed `href()`, the URL rebuilt from the parsed parts, so the client
+// cannot read a different host out of the same text. The fragment is never
+// part of what is sent.
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+// ---- begin aura/core/url_host.hpp
+#ifndef AURA_SI_AURA_CORE_URL_HOST_HPP
+#define AURA_SI_AURA_CORE_URL_HOST_HPP
+// aura/core/url_host.hpp - the host part of a URL, parsed the WHATWG way:
+// percent-decoded, ASCII-lowercased, IPv4 in every form the URL standard
+// accepts (0x7f.1, 2130706433, 127.1, 0177.0.0.1) and IPv6 in brackets, all
+// serialised to one canonical spelling so that a permission and a request
+// naming the same machine compare equal.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+
+namespace aura {
+
+/// What a parsed host is.
+enum class host_kind : std::uint8_t { domain, ipv4, ipv6 };
+
+/// A canonical host: `name` is a lowercase domain without its trailing dot,
+/// a dotted-decimal IPv4 address, or a bracketed, compressed IPv6 address.
+struct parsed_host {
+  host_kind kind = host_kind::domain;
+  std::string name;
+  friend bool operator==(const parsed_host& a, const parsed_host& b) noexcept { return a.kind == b.kind && a.name == b.name; }
+  friend bool operator!=(const parsed_host& a, const parsed_host& b) noexcept { return !(a == b); }
+};
+
+namespace detail::url {
+
+[[nodiscard]] constexpr int hex_value(char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+[[nodiscard]] inline std::string percent_decode(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '%' && i + 2 < in.size() && hex_value(in[i + 1]) >= 0 && hex_value(in[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hex_value(in[i + 1]) * 16 + hex_value(in[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(in[i]);
+    }
+  }
+  return out;
+}
+
+// The WHATWG "forbidden domain code points" (ASCII part), checked after decoding.
+[[nodiscard]] constexpr bool forbidden_in_domain(unsigned char c) noexcept {
+  if (c <= 0x20 || c == 0x7f) return true;
+  switch (c) {
+    case '#': case '%': case '/': case ':': case '<': case '>': case '?': case '@':
+    case '[': case '\\': case ']': case '^': case '|':
+      return true;
+    default:
+      return false;
+  }
+}
+
+// One IPv4 part: decimal, 0x hex or leading-0 octal; nullopt when it is not a number.
+[[nodiscard]] inline std::optional<std::uint64_t> ipv4_number(std::string_view part) noexcept {
+  if (part.empty()) return std::nullopt;
+  int radix = 10;
+  if (part.size() >= 2 && part[0] == '0' && (part[1] == 'x' || part[1] == 'X')) {
+    radix = 16;
+    part.remove_prefix(2);
+  } else if (part.size() >= 2 && part[0] == '0') {
+    radix = 8;
+    part.remove_prefix(1);
+  }
+  if (part.empty()) return 0;  // "0x" is zero
+  std::uint64_t v = 0;
+  for (char c : part) {
+    const int d = hex_value(c);
+    if (d < 0 || d >= radix) return std::nullopt;
+    v = v * static_cast<std::uint64_t>(radix) + static_cast<std::uint64_t>(d);
+    if (v > 0xFFFFFFFFull) v = 0x100000000ull;  // saturate: any larger value is out of range alike
+  }
+  return v;
+}
+
+// WHATWG "ends in a number": the last label (a trailing dot ignored) is a number.
+[[nodiscard]] inline bool ends_in_number(std::string_view host) noexcept {
+  if (!host.empty() && host.back() == '.') host.remove_suffix(1);
+  const auto dot = host.rfind('.');
+  const std::string_view last = dot == std::string_view::npos ? host : host.substr(dot + 1);
+  if (last.empty()) return false;
+  bool digits = true;
+  for (char c : last) digits = digits && c >= '0' && c <= '9';
+  if (digits) return true;
+  return ipv4_number(last).has_value() && last.size() >= 2 && last[0] == '0' && (last[1] == 'x' || last[1] == 'X');
+}
+
+[[nodiscard]] inline result<std::string> parse_ipv4(std::string_view host) {
+  auto bad = [&](const std::string& why) {
+    return fail(error{errc::invalid_argument, "host \"" + std::string(host) + "\" is not a valid IPv4 address: " + why,
+                      {}, {}, {}});
+  };
+  std::string_view rest = host;
+  if (!rest.empty() && rest.back() == '.') rest.remove_suffix(1);
+  std::array<std::uint64_t, 4> parts{};
+  std::size_t n = 0;
+  while (true) {
+    const auto dot = rest.find('.');
+    const auto part = rest.substr(0, dot);
+    if (n == 4) return bad("more than four parts");
+    auto v = ipv4_number(part);
+    if (!v) return bad("part \"" + std::string(part) + "\" is not a number");
+    parts[n++] = *v;
+    if (dot == std::string_view::npos) break;
+    rest.remove_prefix(dot + 1);
+  }
+  for (std::size_t i = 0; i + 1 < n; ++i) {
+    if (parts[i] > 255) return bad("a part other than the last is above 255");
+  }
+  const std::uint64_t limit = 1ull << (8 * (5 - n));
+  if (parts[n - 1] >= limit) return bad("the last part is out of range");
+  std::uint64_t address = parts[n - 1];
+  for (std::size_t i = 0; i + 1 < n; ++i) address += parts[i] << (8 * (3 - i));
+  std::string out;
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    if (!out.empty()) out.push_back('.');
+    out += std::to_string((address >> shift) & 0xFF);
+  }
+  return out;
+}
+
+// The WHATWG IPv6 parser (with an embedded IPv4 tail); `in` is without brackets.
+[[nodiscard]] inline result<std::string> parse_ipv6(std::string_view in) {
+  auto bad = [&](const char* why) {
+    return fail(error{errc::invalid_argument, "host \"[" + std::string(in) + "]\" is not a valid IPv6 address: " + why,
+                      {}, {}, {}});
+  };
+  std::array<std::uint16_t, 8> a{};
+  std::size_t piece = 0, p = 0;
+  std::optional<std::size_t> compress;
+  auto at = [&](std::size_t i) -> char { return i < in.size() ? in[i] : '\0'; };
+  if (at(p) == ':') {
+    if (at(p + 1) != ':') return bad("starts with a single colon");
+    p += 2;
+    compress = ++piece;
+  }
+  while (p < in.size()) {
+    if (piece == 8) return bad("more than eight pieces");
+    if (at(p) == ':') {
+      if (compress) return bad("more than one \"::\"");
+      ++p;
+      compress = ++piece;
+      continue;
+    }
+    std::uint32_t value = 0;
+    std::size_t length = 0;
+    while (length < 4 && hex_value(at(p)) >= 0) {
+      value = value * 16 + static_cast<std::uint32_t>(hex_value(at(p)));
+      ++p;
+      ++length;
+    }
+    if (at(p) == '.') {
+      if (length == 0) return bad("an IPv4 part is empty");
+      p -= length;
+      if (piece > 6) return bad("an IPv4 tail leaves no room");
+      std::size_t seen = 0;
+      while (p < in.size()) {
+        std::optional<std::uint32_t> v4;
+        if (seen > 0) {
+          if (at(p) == '.' && seen < 4) ++p;
+          else return bad("malformed IPv4 tail");
+        }
+        if (!(at(p) >= '0' && at(p) <= '9')) return bad("malformed IPv4 tail");
+        while (at(p) >= '0' && at(p) <= '9') {
+          const std::uint32_t d = static_cast<std::uint32_t>(at(p) - '0');
+          if (!v4) v4 = d;
+          else if (*v4 == 0) return bad("an IPv4 part has a leading zero");
+          else v4 = *v4 * 10 + d;
+          if (*v4 > 255) return bad("an IPv4 part is above 255");
+          ++p;
+        }
+        a[piece] = static_cast<std::uint16_t>(a[piece] * 0x100 + *v4);
+        ++seen;
+        if (seen == 2 || seen == 4) ++piece;
+      }
+      if (seen != 4) return bad("an IPv4 tail needs four parts");
+      break;
+    }
+    if (at(p) == ':') {
+      ++p;
+      if (p >= in.size()) return bad("ends with a single colon");
+    } else if (p < in.size()) {
+      return bad("unexpected character");
+    }
+    a[piece++] = static_cast<std::uint16_t>(value);
+  }
+  if (compress) {
+    std::size_t swaps = piece - *compress;
+    piece = 7;
+    while (piece != 0 && swaps > 0) {
+      std::swap(a[piece], a[*compress + swaps - 1]);
+      --piece;
+      --swaps;
+    }
+  } else if (piece != 8) {
+    return bad("fewer than eight pieces and no \"::\"");
+  }
+  // Serialise: lowercase hex, the first longest run of two or more zeros as "::".
+  std::size_t best = 8, best_len = 1;
+  for (std::size_t i = 0; i < 8;) {
+    std::size_t j = i;
+    while (j < 8 && a[j] == 0) ++j;
+    if (j - i > best_len) {
+      best = i;
+      best_len = j - i;
+    }
+    i = j == i ? i + 1 : j;
+  }
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out = "[";
+  for (std::size_t i = 0; i < 8; ++i) {
+    if (i == best) {
+      out += i == 0 ? "::" : ":";
+      i += best_len - 1;
+      continue;
+    }
+    std::string h;
+    for (std::uint16_t v = a[i]; v || h.empty(); v = static_cast<std::uint16_t>(v / 16)) h.insert(h.begin(), digits[v % 16]);
+    out += h;
+    if (i != 7) out.push_back(':');
+  }
+  out.push_back(']');
+  return out;
+}
+
+}  // namespace detail::url
+
+/// Parses the host of an http(s) URL (or of a network permission): IPv6 in
+/// brackets, else percent-decoded, ASCII-lowercased, checked for forbidden
+/// characters, IPv4 when its last label is a number, one trailing dot dropped.
+/// Non-ASCII names are refused (aura does not implement IDNA mapping): write
+/// the punycode `xn--` form. Errors are `invalid_argument` naming the host.
+[[nodiscard]] inline result<parsed_host> parse_url_host(std::string_view input) {
+  auto bad = [&](const std::string& why) {
+    return fail(error{errc::invalid_argument, "host \"" + std::string(input) + "\" " + why, {}, {}, {}});
+  };
+  if (input.empty()) return bad("is empty");
+  if (input.front() == '[') {
+    if (input.size() < 2 || input.back() != ']') return bad("has an unclosed '['");
+    auto v6 = detail::url::parse_ipv6(input.substr(1, input.size() - 2));
+    if (!v6) return fail(std::move(v6.error()));
+    return parsed_host{host_kind::ipv6, std::move(*v6)};
+  }
+  std::string host = detail::url::percent_decode(input);
+  for (char& c : host) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u >= 0x80) {
+      return bad("is not ASCII; aura does not map international names: write its punycode (xn--) form");
+    }
+    if (detail::url::forbidden_in_domain(u)) {
+      return bad(std::string("contains the forbidden character ") +
+                 (u > 0x20 && u < 0x7f ? "'" + std::string(1, c) + "'" : "0x" + std::to_string(u)));
+    }
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  if (host.empty()) return bad("is empty");
+  if (detail::url::ends_in_number(host)) {
+    auto v4 = detail::url::parse_ipv4(host);
+    if (!v4) return fail(std::move(v4.error()));
+    return parsed_host{host_kind::ipv4, std::move(*v4)};
+  }
+  if (host.back() == '.') host.pop_back();  // "example.com." names example.com
+  if (host.empty() || host.front() == '.' || host.find("..") != std::string::npos || host.back() == '.') {
+    return bad("has an empty label");
+  }
+  if (host.size() > 253) return bad("is longer than 253 characters");
+  return parsed_host{host_kind::domain, std::move(host)};
+}
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_URL_HOST_HPP
+// ---- end aura/core/url_host.hpp
+
+namespace aura {
+
+/// Longest URL aura parses: longer input is `limit_exceeded`.
+inline constexpr std::size_t max_url_length = 64 * 1024;
+
+/// A parsed http or https URL in canonical form.
+struct http_url {
+  std::string scheme;    ///< "http" or "https"
+  std::string username;  ///< percent-encoded, usually empty
+  std::string password;  ///< percent-encoded, usually empty
+  parsed_host host;
+  std::optional<std::uint16_t> port;  ///< only when not the scheme's default
+  std::string path = "/";             ///< percent-encoded, always starts with '/'
+  std::optional<std::string> query;   ///< without '?', percent-encoded
+  std::optional<std::string> fragment;  ///< without '#'; never sent
+
+  [[nodiscard]] std::uint16_t default_port() const noexcept { return scheme == "https" ? 443 : 80; }
+  [[nodiscard]] std::uint16_t effective_port() const noexcept { return port ? *port : default_port(); }
+  /// "host" or "host:port" (port only when not the default).
+  [[nodiscard]] std::string authority() const {
+    return port ? host.name + ":" + std::to_string(*port) : host.name;
+  }
+  /// The URL rebuilt from its parts, without the fragment: what the HTTP client receives.
+  [[nodiscard]] std::string href() const {
+    std::string out = scheme + "://";
+    if (!username.empty() || !password.empty()) {
+      out += username;
+      if (!password.empty()) out += ":" + password;
+      out += "@";
+    }
+    out += authority();
+    out += path;
+    if (query) out += "?" + *query;
+    return out;
+  }
+};
+
+namespace detail::url {
+
+[[nodiscard]] constexpr bool is_alpha(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+[[nodiscard]] constexpr bool is_c0_or_space(char c) noexcept { return static_cast<unsigned char>(c) <= 0x20; }
+
+// WHATWG pre-processing: strip leading/trailing C0 controls and spaces, remove tab and newlines.
+[[nodiscard]] inline std::string clean_input(std::string_view in) {
+  while (!in.empty() && is_c0_or_space(in.front())) in.remove_prefix(1);
+  while (!in.empty() && is_c0_or_space(in.back())) in.remove_suffix(1);
+  std::string out;
+  out.reserve(in.size());
+  for (char c : in) {
+    if (c != '\t' && c != '\n' && c != '\r') out.push_back(c);
+  }
+  return out;
+}
+
+// The scheme ("http"), lowercased, when `in` starts with one followed by ':'.
+[[nodiscard]] inline std::optional<std::string> scheme_of(std::string_view in) {
+  if (in.empty() || !is_alpha(in[0])) return std::nullopt;
+  std::size_t i = 1;
+  while (i < in.size() && (is_alpha(in[i]) || (in[i] >= '0' && in[i] <= '9') || in[i] == '+' || in[i] == '-' ||
+                           in[i] == '.')) {
+    ++i;
+  }
+  if (i >= in.size() || in[i] != ':') return std::nullopt;
+  std::string s(in.substr(0, i));
+  for (char& c : s) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return s;
+}
+
+enum class encode_set : std::uint8_t { path, query, userinfo };
+
+[[nodiscard]] constexpr bool needs_encoding(unsigned char c, encode_set set) noexcept {
+  if (c <= 0x20 || c >= 0x7f) return true;  // C0 controls, space, DEL and every non-ASCII byte
+  switch (c) {
+    case '"': case '#': case '<': case '>': return true;
+    case '\'': return set == encode_set::query;
+    case '?': case '`': case '{': case '}': return set != encode_set::query;
+    case '/': case ':': case ';': case '=': case '@': case '[': case '\\': case ']': case '^': case '|':
+      return set == encode_set::userinfo;
+    default: return false;
+  }
+}
+
+inline void append_encoded(std::string& out, std::string_view in, encode_set set) {
+  static constexpr char digits[] = "0123456789ABCDEF";
+  for (char ch : in) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (needs_encoding(c, set)) {
+      out.push_back('%');
+      out.push_back(digits[c >> 4]);
+      out.push_back(digits[c & 15]);
+    } else {
+      out.push_back(ch);
+    }
+  }
+}
+
+[[nodiscard]] inline bool ascii_iequal(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
+[[nodiscard]] inline bool single_dot(std::string_view s) noexcept { return s == "." || ascii_iequal(s, "%2e"); }
+[[nodiscard]] inline bool double_dot(std::string_view s) noexcept {
+  return s == ".." || ascii_iequal(s, ".%2e") || ascii_iequal(s, "%2e.") || ascii_iequal(s, "%2e%2e");
+}
+
+// A special URL's path: `\` is `/`, dot segments resolved, segments percent-encoded.
+[[nodiscard]] inline std::string normalise_path(std::string_view raw) {
+  std::size_t start = 0;
+  if (!raw.empty() && (raw[0] == '/' || raw[0] == '\\')) start = 1;
+  std::string path;  // built as "/seg/seg"
+  while (true) {
+    std::size_t end = start;
+    while (end < raw.size() && raw[end] != '/' && raw[end] != '\\') ++end;
+    const std::string_view seg = raw.substr(start, end - start);
+    const bool last = end >= raw.size();
+    if (double_dot(seg)) {
+      const auto slash = path.rfind('/');
+      path.erase(slash == std::string::npos ? 0 : slash);
+      if (last) path.push_back('/');
+    } else if (single_dot(seg)) {
+      if (last) path.push_back('/');
+    } else {
+      path.push_back('/');
+      append_encoded(path, seg, encode_set::path);
+    }
+    if (last) break;
+    start = end + 1;
+  }
+  if (path.empty()) path = "/";
+  return path;
+}
+
+}  // namespace detail::url
+
+/// Parses an absolute http or https URL. Errors: `limit_exceeded` for a URL
+/// over max_url_length, `permission_denied` for any other scheme (file:,
+/// gopher:, ftp:, data:, ws: ...: plugins reach only http and https),
+/// `invalid_argument` for everything that is not a URL (the message says what).
+[[nodiscard]] inline result<http_url> parse_http_url(std::string_view input) {
+  namespace u = detail::url;
+  if (input.size() > max_url_length) {
+    return fail(errc::limit_exceeded,
+                "URL is " + std::to_string(input.size()) + " bytes, above the " + std::to_string(max_url_length) +
+                    "-byte limit");
+  }
+  const std::string text = u::clean_input(input);
+  auto bad = [&](const std::string& why) {
+    return fail(errc::invalid_argument, "URL \"" + text + "\" " + why);
+  };
+  auto scheme = u::scheme_of(text);
+  if (!scheme) return bad("is not absolute: it has no scheme (write http:// or https://)");
+  if (*scheme != "http" && *scheme != "https") {
+    return fail(errc::permission_denied, "URL scheme \"" + *scheme + ":\" is not allowed: plugins may reach only http and https URLs");
+  }
+  http_url out;
+  out.scheme = *scheme;
+  std::string_view rest(text);
+  rest.remove_prefix(scheme->size() + 1);
+  while (!rest.empty() && (rest.front() == '/' || rest.front() == '\\')) rest.remove_prefix(1);
+
+  const auto authority_end = rest.find_first_of("/\\?#");
+  std::string_view authority = rest.substr(0, authority_end);
+  rest.remove_prefix(authority_end == std::string_view::npos ? rest.size() : authority_end);
+
+  if (const auto at = authority.rfind('@'); at != std::string_view::npos) {
+    const std::string_view credentials = authority.substr(0, at);
+    const auto colon = credentials.find(':');
+    u::append_encoded(out.username, credentials.substr(0, colon), u::encode_set::userinfo);
+    if (colon != std::string_view::npos) {
+      u::append_encoded(out.password, credentials.substr(colon + 1), u::encode_set::userinfo);
+    }
+    authority.remove_prefix(at + 1);
+    if (authority.empty()) return bad("has credentials but no host");
+  }
+  // host[:port]; a ':' inside [...] belongs to an IPv6 address.
+  std::string_view host_text = authority;
+  std::optional<std::string_view> port_text;
+  {
+    bool in_brackets = false;
+    for (std::size_t i = 0; i < authority.size(); ++i) {
+      if (authority[i] == '[') in_brackets = true;
+      if (authority[i] == ']') in_brackets = false;
+      if (authority[i] == ':' && !in_brackets) {
+        host_text = authority.substr(0, i);
+        port_text = authority.substr(i + 1);
+        break;
+      }
+    }
+  }
+  if (host_text.empty()) return bad("has no host");
+  auto host = parse_url_host(host_text);
+  if (!host) return bad("has a bad host: " + host.error().message);
+  out.host = std::move(*host);
+  if (port_text && !port_text->empty()) {
+    std::uint32_t port = 0;
+    for (char c : *port_text) {
+      if (c < '0' || c > '9') return bad("has a port that is not a number: \"" + std::string(*port_text) + "\"");
+      port = port * 10 + static_cast<std::uint32_t>(c - '0');
+      if (port > 65535) return bad("has a port above 65535: \"" + std::string(*port_text) + "\"");
+    }
+    if (port != out.default_port()) out.port = static_cast<std::uint16_t>(port);
+  }
+
+  const auto query_at = rest.find_first_of("?#");
+  out.path = u::normalise_path(rest.substr(0, query_at));
+  rest.remove_prefix(query_at == std::string_view::npos ? rest.size() : query_at);
+  if (!rest.empty() && rest.front() == '?') {
+    const auto hash = rest.find('#');
+    out.query.emplace();
+    u::append_encoded(*out.query, rest.substr(1, hash == std::string_view::npos ? std::string_view::npos : hash - 1),
+                      u::encode_set::query);
+    rest.remove_prefix(hash == std::string_view::npos ? rest.size() : hash);
+  }
+  if (!rest.empty() && rest.front() == '#') out.fragment = std::string(rest.substr(1));
+  return out;
+}
+
+/// Resolves `reference` (a redirect's Location, absolute or relative) against
+/// `base`, by the WHATWG rules for special URLs, and parses the result.
+[[nodiscard]] inline result<http_url> resolve_http_url(const http_url& base, std::string_view reference) {
+  namespace u = detail::url;
+  if (reference.size() > max_url_length) return parse_http_url(reference);  // the same limit error
+  const std::string ref = u::clean_input(reference);
+  auto scheme = u::scheme_of(ref);
+  std::string_view rest(ref);
+  if (scheme && *scheme == base.scheme) {
+    // Same scheme as the base: what follows is read as relative ("https:x",
+    // "https:/x" keep the base's host; "https://x" has its own authority).
+    rest.remove_prefix(scheme->size() + 1);
+  } else if (scheme) {
+    return parse_http_url(ref);
+  }
+  std::string origin = base.scheme + "://";
+  if (!base.username.empty() || !base.password.empty()) {
+    origin += base.username + (base.password.empty() ? "" : ":" + base.password) + "@";
+  }
+  origin += base.authority();
+  if (rest.size() >= 2 && (rest[0] == '/' || rest[0] == '\\') && (rest[1] == '/' || rest[1] == '\\')) {
+    return parse_http_url(base.scheme + ":" + std::string(rest));  // scheme-relative: a new authority
+  }
+  if (!rest.empty() && (rest.front() == '/' || rest.front() == '\\')) return parse_http_url(origin + std::string(rest));
+  if (rest.empty()) return parse_http_url(origin + base.path + (base.query ? "?" + *base.query : std::string()));
+  if (rest.front() == '?') return parse_http_url(origin + base.path + std::string(rest));
+  if (rest.front() == '#') {
+    return parse_http_url(origin + base.path + (base.query ? "?" + *base.query : std::string()) + std::string(rest));
+  }
+  const auto dir = base.path.substr(0, base.path.rfind('/') + 1);
+  return parse_http_url(origin + dir + std::string(rest));
+}
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_URL_HPP
+// ---- end aura/core/url.hpp
+
+namespace aura {
+
+struct network_rule {
+  enum class host_match : std::uint8_t { exact, subdomains, any };
+  std::string scheme;  ///< "http", "https", or empty: either
+  host_match match = host_match::exact;
+  parsed_host host;    ///< the host (exact) or the parent domain (subdomains)
+  std::optional<std::uint16_t> port;  ///< none: the URL's default port only
+  bool any_port = false;
+  std::string path_prefix = "/";
+
+  [[nodiscard]] bool matches(const http_url& url) const noexcept {
+    if (!scheme.empty() && url.scheme != scheme) return false;
+    switch (match) {
+      case host_match::any: break;
+      case host_match::exact:
+        if (url.host != host) return false;
+        break;
+      case host_match::subdomains: {
+        const std::string& h = url.host.name;
+        const std::string& parent = host.name;
+        if (url.host.kind != host_kind::domain || h.size() <= parent.size() + 1) return false;
+        if (h.compare(h.size() - parent.size(), parent.size(), parent) != 0) return false;
+        if (h[h.size() - parent.size() - 1] != '.') return false;
+        break;
+      }
+    }
+    if (!any_port) {
+      if (port ? url.effective_port() != *port : url.port.has_value()) return false;
+    }
+    return path_matches(url.path);
+  }
+
+  [[nodiscard]] bool path_matches(const std::string& path) const noexcept {
+    if (path_prefix == "/") return true;
+    if (path.compare(0, path_prefix.size(), path_prefix) != 0) return false;
+    return path.size() == path_prefix.size() || path_prefix.back() == '/' || path[path_prefix.size()] == '/';
+  }
+};
+
+/// Parses a `network` permission entry. Errors are `invalid_argument` saying
+/// why the entry can never match.
+[[nodiscard]] inline result<network_rule> parse_network_rule(std::string_view entry) {
+  auto never = [&](const std::string& why) {
+    return fail(errc::invalid_argument, "network permission \"" + std::string(entry) + "\" can never match: " + why);
+  };
+  if (entry.empty()) return never("it is empty");
+  for (char c : entry) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u == 0x7f) return never("it contains a space or control character");
+    if (c == '\\' || c == '?' || c == '#' || c == '@') {
+      return never(std::string("it contains '") + c + "' (an entry is [scheme://]host[:port][/path])");
+    }
+  }
+  network_rule rule;
+  std::string_view rest = entry;
+  if (const auto sep = rest.find("://"); sep != std::string_view::npos) {
+    auto scheme = detail::url::scheme_of(std::string(rest.substr(0, sep + 1)));
+    if (!scheme || (*scheme != "http" && *scheme != "https")) {
+      return never("the scheme \"" + std::string(rest.substr(0, sep)) + "\" is not http or https");
+    }
+    rule.scheme = *scheme;
+    rest.remove_prefix(sep + 3);
+  }
+  const auto slash = rest.find('/');
+  std::string_view authority = rest.substr(0, slash);
+  if (slash != std::string_view::npos) {
+    if (rule.scheme.empty()) return never("a path prefix needs a scheme (write https://host/path)");
+    rule.path_prefix = detail::url::normalise_path(rest.substr(slash));
+  }
+  std::string_view host_text = authority;
+  std::optional<std::string_view> port_text;
+  if (const auto close = authority.rfind(']'), colon = authority.rfind(':');
+      colon != std::string_view::npos && (close == std::string_view::npos || colon > close)) {
+    host_text = authority.substr(0, colon);
+    port_text = authority.substr(colon + 1);
+  }
+  if (host_text.empty()) return never("the host is empty");
+  if (host_text == "*") {
+    rule.match = network_rule::host_match::any;
+  } else {
+    std::string_view name = host_text;
+    if (name.size() > 2 && name.substr(0, 2) == "*.") {
+      rule.match = network_rule::host_match::subdomains;
+      name.remove_prefix(2);
+    }
+    if (name.find('*') != std::string_view::npos) {
+      return never("'*' is allowed only as the whole host or as a leading \"*.\"");
+    }
+    auto host = parse_url_host(name);
+    if (!host) return never(host.error().message);
+    if (rule.match == network_rule::host_match::subdomains && host->kind != host_kind::domain) {
+      return never("\"*.\" needs a domain name after it, not an IP address");
+    }
+    rule.host = std::move(*host);
+  }
+  if (port_text) {
+    if (*port_text == "*") {
+      rule.any_port = true;
+    } else {
+      if (port_text->empty() || port_text->size() > 5) return never("the port is not a number from 1 to 65535");
+      std::uint32_t port = 0;
+      for (char c : *port_text) {
+        if (c < '0' || c > '9') return never("the port is not a number from 1 to 65535");
+        port = port * 10 + static_cast<std::uint32_t>(c - '0');
+      }
+      if (port == 0 || port > 65535) return never("the port is not a number from 1 to 65535");
+      const bool is_default = (rule.scheme == "https" && port == 443) || (rule.scheme == "http" && port == 80);
+      if (!is_default) rule.port = static_cast<std::uint16_t>(port);
+    }
+  }
+  return rule;
+}
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_NETWORK_RULE_HPP
+// ---- end aura/core/network_rule.hpp
+
+namespace aura {
+
+/// Where a plugin's storage may reach.
+enum class storage_scope : std::uint8_t { none, plugin_private, repo_readonly, repo_readwrite };
+
+/// Which environment variables a plugin receives.
+enum class env_access : std::uint8_t { none, listed, all };
+
+/// A plugin's declared permissions. A default-constructed value grants reading
+/// every event and the `log` and `config` host APIs, nothing else (no network,
+/// storage or environment); `unrestricted()` is the host's own.
+struct permissions {
+  /// network_rule entries: "api.example.com", "*.corp.example", "host:8443",
+  /// "https://deploygate.acme.com/api" (core/network_rule.hpp)
+  std::vector<std::string> network;
+  storage_scope storage = storage_scope::none;
+  storage_request storage_quota;                   ///< what the plugin asks; the host caps it
+  std::vector<std::string> read_events{"*"};       ///< event-name globs a plugin may hook
+  std::vector<std::string> call_api{"log", "config"};  ///< host API scopes: log, config, storage, http, clock
+  env_access env = env_access::none;
+  std::vector<std::string> env_vars;               ///< names, when env == listed
+
+  [[nodiscard]] static permissions unrestricted() {
+    permissions p;
+    p.network = {"*:*"};
+    p.storage = storage_scope::plugin_private;
+    p.call_api = {"*"};
+    p.env = env_access::all;
+    return p;
+  }
+
+  [[nodiscard]] static bool any_match(const std::vector<std::string>& globs, std::string_view name) noexcept {
+    return std::any_of(globs.begin(), globs.end(), [&](const std::string& g) { return glob_match(g, name); });
+  }
+  /// Whether some `network` entry matches the parsed URL (scheme, host, port,
+  /// path prefix). An entry that does not parse matches nothing; the plugin
+  /// host refuses to load a manifest with one (plugin/sandbox.hpp).
+  [[nodiscard]] bool allows_url(const http_url& url) const {
+    return std::any_of(network.begin(), network.end(), [&](const std::string& entry) {
+      auto rule = parse_network_rule(entry);
+      return rule && rule->matches(url);
+    });
+  }
+  [[nodiscard]] bool allows_event(std::string_view event) const noexcept { return any_match(read_events, event); }
+  [[nodiscard]] bool allows_api(std::string_view scope) const noexcept { return any_match(call_api, scope); }
+  [[nodiscard]] bool allows_env(std::string_view var) const noexcept {
+    switch (env) {
+      case env_access::none: return false;
+      case env_access::all: return true;
+      case env_access::listed: return std::find(env_vars.begin(), env_vars.end(), var) != env_vars.end();
+    }
+    return false;
+  }
+  [[nodiscard]] bool allows_storage_write() const noexcept {
+    return storage == storage_scope::plugin_private || storage == storage_scope::repo_readwrite;
+  }
+};
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_PERMISSIONS_HPP
+// ---- end aura/core/permissions.hpp
+
+namespace aura {
+
+/// An API the host itself defines for plugins (Naridon Aura's `intents:read`,
+/// `messages:write`...): the `call_api` scope a caller needs, and what it does.
+/// Process plugins reach it as the JSON-RPC call `host/<name>`.
+struct host_method {
+  std::string scope;
+  std::function<result<nlohmann::json>(const nlohmann::json& params, const std::string& plugin)> fn;
+};
+using host_method_table = std::map<std::string, host_method, std::less<>>;
+
+/// A hook's view of the host: logger, clock, merged config, facts, storage and
+/// HTTP. Every capability call checks the owner's permissions first: a refused
+/// call returns `errc::permission_denied` naming the plugin and what it tried.
+///
+/// A default-constructed context is the host's own: unrestricted, logging to
+/// stderr, the system clock, in-memory storage and no HTTP client.
+class context {
+ public:
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+  context()
+      : perms_(permissions::unrestricted()),
+        logger_(std::make_shared<stderr_logger>()),
+        clock_(std::make_shared<system_clock_source>()),
+        storage_(std::make_shared<memory_storage>()) {}
+
+  // ---- set-up (host side) ----------------------------------------------------
+  context& set_owner(std::string plugin) { owner_ = std::move(plugin); return *this; }
+  context& set_permissions(permissions p) { perms_ = std::move(p); return *this; }
+  context& set_logger(std::shared_ptr<logger> l) { logger_ = std::move(l); return *this; }
+  context& set_clock(std::shared_ptr<clock_source> c) { clock_ = std::move(c); return *this; }
+  context& set_storage(std::shared_ptr<aura::storage> s) { storage_ = std::move(s); return *this; }
+  context& set_http(std::shared_ptr<http_client> h) { http_ = std::move(h); return *this; }
+  /// The key rules storage calls are checked against (length, depth); the
+  /// storage itself enforces the byte and key-count quotas.
+  context& set_storage_limits(storage_limits l) { storage_limits_ = l; return *this; }
+  context& set_config(nlohmann::json c) { config_ = std::move(c); return *this; }
+  context& set_facts(aura::facts f) { facts_ = std::move(f); return *this; }
+  context& set_host_methods(std::shared_ptr<const host_method_table> m) { methods_ = std::move(m); return *this; }
+  [[nodiscard]] aura::facts& mutable_facts() noexcept { return facts_; }
+
+  // ---- what hooks read ------------------------------------------------------
+  [[nodiscard]] const std::string& owner() const noexcept { return owner_; }
+  [[nodiscard]] const permissions& perms() const noexcept { return perms_; }
+  [[nodiscard]] const aura::facts& facts() const noexcept { return facts_; }
+  [[nodiscard]] const nlohmann::json& config() const noexcept { return config_; }
+
+  /// Logs a line under the owner's name. Refused silently is never an option:
+  /// a plugin without the `log` scope gets the refusal back.
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+  result<void> log(log_level level, std::string_view message) {
+    if (auto denied = check_api("log")) return fail(std::move(*denied));
+    logger_->write(level, owner_.empty() ? std::string_view("host") : std::string_view(owner_), message);
+    return {};
+  }
+  /// A host diagnostic about the owner (a repaired answer, a limit hit): not
+  /// a plugin log line, so no `log` permission is needed.
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+  void diagnose(log_level level, std::string_view message) {
+    logger_->write(level, owner_.empty() ? std::string_view("host") : std::string_view(owner_), message);
+  }
+  [[nodiscard]] time_point now() { return clock_->now(); }
+
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+  [[nodiscard]] result<std::optional<std::string>> storage_get(std::string_view key) {
+    if (auto denied = check_storage(false, key)) return fail(std::move(*denied));
+    return storage_->get(key);
+  }
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+  [[nodiscard]] result<void> storage_set(std::string_view key, std::string_view value) {
+    if (auto denied = check_storage(true, key)) return fail(std::move(*denied));
+    return storage_->set(key, value);
+  }
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+  [[nodiscard]] result<bool> storage_remove(std::string_view key) {
+    if (auto denied = check_storage(true, key)) return fail(std::move(*denied));
+    return storage_->remove(key);
+  }
+
+  /// Sends an HTTP request if the owner may reach the URL. The URL is parsed
+  /// once (core/url.hpp), checked against the `network` permission, and the
+  /// client receives the URL rebuilt from the parsed parts. Redirects are
+  /// followed here, not by the client: every Location is resolved by the same
+  /// parser and checked again, up to `request.max_redirects` hops (at most
+  /// max_http_redirects), all within `request.timeout`. 301/302 turn POST into
+  /// GET and 303 turns everything but HEAD into GET, as browsers do; a hop to
+  /// another origin drops Authorization and Cookie headers.
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+  [[nodiscard]] result<http_response> http(const http_request& request) {
+    if (auto denied = check_api("http")) return fail(std::move(*denied));
+    auto url = parse_http_url(request.url);
+    if (!url) return fail(refusal(url.error().code, std::move(url.error().message)));
+    if (auto denied = check_url(*url)) return fail(std::move(*denied));
+    if (!http_) return fail(refusal(errc::unsupported, "the host provides no HTTP client"));
+    const auto deadline = std::chrono::steady_clock::now() + request.timeout;
+    const int max_hops = std::clamp(request.max_redirects, 0, max_http_redirects);
+    http_request hop = request;
+    hop.url = url->href();
+    for (int hops = 0;; ++hops) {
+      auto r = http_->send(hop);
+      if (!r) {
+        if (r.error().plugin.empty()) r.error().plugin = owner_;
+        return r;
+      }
+      if (request.max_redirects <= 0 || !is_redirect(r->status)) return r;
+      const std::string* location = find_header(r->headers, "location");
+      if (!location) return r;
+      if (hops >= max_hops) {
+        return fail(refusal(errc::limit_exceeded, "more than " + std::to_string(max_hops) + " redirects (the last from " +
+                                                      url->href() + " to \"" + *location + "\")"));
+      }
+      auto next = resolve_http_url(*url, *location);
+      if (!next) {
+        return fail(refusal(next.error().code, "redirect from " + url->href() + ": " + next.error().message));
+      }
+      if (auto denied = check_url(*next)) {
+        denied->message = "redirect from " + url->href() + ": " + denied->message;
+        return fail(std::move(*denied));
+      }
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) {
+        return fail(refusal(errc::timeout, "the request's " + std::to_string(request.timeout.count()) +
+                                               " ms ran out while following redirects (at " + next->href() + ")"));
+      }
+      hop.timeout = left;
+      if ((r->status == 303 && hop.method != "HEAD") || ((r->status == 301 || r->status == 302) && hop.method == "POST")) {
+        hop.method = "GET";
+        hop.body.clear();
+        erase_header(hop.headers, "content-type");
+        erase_header(hop.headers, "content-length");
+      }
+      if (next->scheme != url->scheme || next->host != url->host || next->effective_port() != url->effective_port()) {
+        erase_header(hop.headers, "authorization");
+        erase_header(hop.headers, "cookie");
+      }
+      url = std::move(next);
+      hop.url = url->href();
+    }
+  }
+
+  /// Whether the host defines an API of this name (set_host_methods).
+  [[nodiscard]] bool has_host_method(std::string_view name) const {
+    return methods_ && methods_->find(name) != methods_->end();
+  }
+  /// Calls a host-defined API if the owner's call_api grants its scope.
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+  [[nodiscard]] result<nlohmann::json> call_host(std::string_view name, const nlohmann::json& params) {
+    auto it = methods_ ? methods_->find(name) : host_method_table::const_iterator{};
+    if (!methods_ || it == methods_->end()) {
+      return fail(refusal(errc::not_found, "no host method \"" + std::string(name) + "\""));
+    }
+    if (auto denied = check_api(it->second.scope)) {
+      denied->message = "host API \"" + std::string(name) + "\" needs scope \"" + it->second.scope +
+                        "\", which is not in the plugin's call_api";
+      return fail(std::move(*denied));
+    }
+    return it->second.fn(params, owner_);
+  }
+
+ private:
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+  [[nodiscard]] error refusal(errc code, std::string message) const {
+    error e{code, std::move(message), owner_, {}, {}};
+    return e;
+  }
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+  [[nodiscard]] std::optional<error> check_api(std::string_view scope) const {
+    if (perms_.allows_api(scope)) return std::nullopt;
+    return refusal(errc::permission_denied, "host API \"" + std::string(scope) + "\" is not in the plugin's call_api");
+  }
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+  [[nodiscard]] std::optional<error> check_storage(bool write, std::string_view key) const {
+    if (auto denied = check_api("storage")) return denied;
+    if (perms_.storage == storage_scope::none) {
+      return refusal(errc::permission_denied, "the plugin has no storage permission");
+    }
+    if (write && !perms_.allows_storage_write()) {
+      return refusal(errc::permission_denied, "the plugin's storage is read-only");
+    }
+    if (auto bad = check_storage_key(key, storage_limits_); !bad) return refusal(bad.error().code, bad.error().message);
+    return std::nullopt;
+  }
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+  [[nodiscard]] std::optional<error> check_url(const http_url& url) const {
+    if (perms_.allows_url(url)) return std::nullopt;
+    return refusal(errc::permission_denied, "network access to \"" + url.authority() +
+                                                "\" is not in the plugin's permissions (URL " + url.href() + ")");
+  }
+  [[nodiscard]] static bool is_redirect(int status) noexcept {
+    return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+  }
+  [[nodiscard]] static bool same_name(std::string_view a, std::string_view b) noexcept {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+             return (x >= 'A' && x <= 'Z' ? x - 'A' + 'a' : x) == (y >= 'A' && y <= 'Z' ? y - 'A' + 'a' : y);
+           });
+  }
+  [[nodiscard]] static const std::string* find_header(const std::map<std::string, std::string>& headers,
+                                                      std::string_view name) {
+    for (const auto& [k, v] : headers) {
+      if (same_name(k, name)) return &v;
+    }
+    return nullptr;
+  }
+  static void erase_header(std::map<std::string, std::string>& headers, std::string_view name) {
+    for (auto it = headers.begin(); it != headers.end();) {
+      it = same_name(it->first, name) ? headers.erase(it) : std::next(it);
+    }
+  }
+
+  std::string owner_;
+  permissions perms_;
+  std::shared_ptr<logger> logger_;
+  std::shared_ptr<clock_source> clock_;
+  std::shared_ptr<aura::storage> storage_;
+  std::shared_ptr<http_client> http_;
+  storage_limits storage_limits_;
+  nlohmann::json config_ = nlohmann::json::object();
+  aura::facts facts_;
+  std::shared_ptr<const host_method_table> methods_;
+};
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_CONTEXT_HPP
+// ---- end aura/core/context.hpp
+// ---- begin aura/core/json_budget.hpp
+#ifndef AURA_SI_AURA_CORE_JSON_BUDGET_HPP
+#define AURA_SI_AURA_CORE_JSON_BUDGET_HPP
+// aura/core/json_budget.hpp - the one budgeted parse of what a plugin answers.
+//
+// A plugin's answer is parsed on the host, so its size is the host's cost:
+// a few kilobytes of `[[[[...` or a million tiny members cost depth and
+// allocations far past what the bytes suggest. Every adapter (process lines,
+// command stdout, WASM output, Lua's general path) parses answers through
+// parse_bounded, which refuses past a byte, node or depth budget with
+// errc::limit_exceeded before the document is built.
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+
+namespace aura {
+
+/// What one answer from a plugin may cost the host to read.
+struct json_budget {
+  std::size_t max_bytes = std::size_t{16} << 20;  ///< text length of the document (16 MiB)
+  std::size_t max_nodes = 1'000'000;              ///< values (scalars, arrays, objects) and object keys
+  std::size_t max_depth = 128;                    ///< deepest container nesting
+};
+
+namespace detail {
+struct json_budget_exceeded {
+  std::string what;
+};
+}  // namespace detail
+
+/// Parses `text` as one JSON document within `budget`. A syntax error is
+/// errc::parse_error; a budget passed is errc::limit_exceeded naming it.
+template <class Json = nlohmann::json>
+[[nodiscard]] result<nlohmann::json> parse_bounded(std::string_view text, const json_budget& budget = {}) {
+  if (budget.max_bytes != 0 && text.size() > budget.max_bytes) {
+    return fail(errc::limit_exceeded, "answer of " + std::to_string(text.size()) + " bytes is larger than the " +
+                                          std::to_string(budget.max_bytes) + "-byte budget");
+  }
+  std::size_t nodes = 0;
+  typename Json::parser_callback_t count = [&](int depth, typename Json::parse_event_t event, Json&) {
+    if (event == Json::parse_event_t::object_start || event == Json::parse_event_t::array_start) {
+      if (budget.max_depth != 0 && static_cast<std::size_t>(depth) >= budget.max_depth) {
+        throw detail::json_budget_exceeded{"answer nests deeper than " + std::to_string(budget.max_depth) + " levels"};
+      }
+    }
+    if (event == Json::parse_event_t::value || event == Json::parse_event_t::key ||
+        event == Json::parse_event_t::object_start || event == Json::parse_event_t::array_start) {
+      if (budget.max_nodes != 0 && ++nodes > budget.max_nodes) {
+        throw detail::json_budget_exceeded{"answer has more than " + std::to_string(budget.max_nodes) + " JSON nodes"};
+      }
+    }
+    return true;
+  };
+  try {
+    Json j = Json::parse(text.begin(), text.end(), count, false);
+    if (j.is_discarded()) return fail(errc::parse_error, "answer is not JSON");
+    return j;
+  } catch (const detail::json_budget_exceeded& e) {
+    return fail(errc::limit_exceeded, e.what);
+  } catch (const std::bad_alloc&) {
+    return fail(errc::limit_exceeded, "answer too large to hold in memory");
+  }
+}
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_JSON_BUDGET_HPP
+// ---- end aura/core/json_budget.hpp
+
+namespace aura {
+
+/// How to start and talk to a process plugin.
+struct process_options {
+  std::string name;                          ///< the plugin's name (errors, logs)
+  std::vector<std::string> argv;             ///< program and arguments; no shell
+  std::filesystem::path workdir;             ///< the plugin directory; the child runs there
+  std::map<std::string, std::string> env;    ///< the child's whole environment
+  std::chrono::milliseconds default_timeout{2000};  ///< per event call, unless the hook says otherwise
+  std::map<std::string, std::chrono::milliseconds> hook_timeouts;  ///< per handler name
+  std::size_t max_line = 16u << 20;          ///< longest line the child may print (bytes)
+  json_budget answer_budget;                 ///< nodes and depth of one line's JSON (bytes: max_line)
+  std::filesystem::path stderr_log;          ///< the child's stderr is appended here (empty: kept as a tail only)
+  std::shared_ptr<context> ctx;              ///< the plugin's context; null: the dispatch context
+  std::chrono::milliseconds start_timeout{5000};      ///< spawn + `initialize`
+  std::chrono::milliseconds restart_backoff{50};      ///< wait before the first restart after a failure
+  std::chrono::milliseconds restart_backoff_max{5000};  ///< back-off doubles up to this
+  std::chrono::milliseconds shutdown_grace{1000};     ///< used when the plugin is destroyed running
+  nlohmann::json config;                     ///< sent with `initialize` and each event; null: ctx's config
+};
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_ADAPTERS_PROCESS_OPTIONS_HPP
+// ---- end aura/adapters/process/options.hpp
+// ---- begin aura/adapters/process/sdk_version.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_PROCESS_SDK_VERSION_HPP
+#define AURA_SI_AURA_ADAPTERS_PROCESS_SDK_VERSION_HPP
+// aura/adapters/process/sdk_version.hpp - the SDK version a process plugin
+// reports in `initialize`, and whether this host can serve it.
+
+#include <array>
+#include <optional>
+#include <string_view>
+
+// ---- begin aura/core/version.hpp
+#ifndef AURA_SI_AURA_CORE_VERSION_HPP
+#define AURA_SI_AURA_CORE_VERSION_HPP
+// aura/core/version.hpp - the SDK version, for plugins' compatibility checks.
+
+#include <string_view>
+
+#define AURA_VERSION_MAJOR 0
+#define AURA_VERSION_MINOR 1
+#define AURA_VERSION_PATCH 0
+
+namespace aura {
+inline constexpr int version_major = AURA_VERSION_MAJOR;
+inline constexpr int version_minor = AURA_VERSION_MINOR;
+inline constexpr int version_patch = AURA_VERSION_PATCH;
+inline constexpr std::string_view version_string = "0.1.0";
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_VERSION_HPP
+// ---- end aura/core/version.hpp
+
+namespace aura::detail::process {
+
+/// "MAJOR.MINOR.PATCH" (trailing parts optional) -> numbers.
+[[nodiscard]] inline std::optional<std::array<int, 3>> parse_version(std::string_view text) {
+  std::array<int, 3> v{0, 0, 0};
+  std::size_t part = 0;
+  bool digit = false;
+  for (char c : text) {
+    if (c >= '0' && c <= '9') {
+      if (v[part] > 100000) return std::nullopt;
+      v[part] = v[part] * 10 + (c - '0');
+      digit = true;
+    } else if (c == '.' && digit && part < 2) {
+      ++part;
+      digit = false;
+    } else if ((c == '-' || c == '+') && digit) {
+      break;  // pre-release or build suffix: ignored
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (!digit) return std::nullopt;
+  return v;
+}
+
+/// Whether this host can serve a plugin built against SDK `plugin`: the
+/// manifest's rule for a bare version (a tilde range, plugin/version_range.hpp):
+/// the same major and minor, and a patch not newer than ours.
+[[nodiscard]] inline bool sdk_compatible(const std::array<int, 3>& plugin) noexcept {
+  return plugin[0] == version_major && plugin[1] == version_minor && plugin[2] <= version_patch;
+}
+
+}  // namespace aura::detail::process
+#endif  // AURA_SI_AURA_ADAPTERS_PROCESS_SDK_VERSION_HPP
+// ---- end aura/adapters/process/sdk_version.hpp
+// ---- begin aura/adapters/process/session.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_PROCESS_SESSION_HPP
+#define AURA_SI_AURA_ADAPTERS_PROCESS_SESSION_HPP
+// aura/adapters/process/session.hpp - one running child of a process plugin:
+// its pipes, its reader thread, its requests in flight, its exit.
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+// ---- begin aura/adapters/jsonrpc/message.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_JSONRPC_MESSAGE_HPP
+#define AURA_SI_AURA_ADAPTERS_JSONRPC_MESSAGE_HPP
+// aura/adapters/jsonrpc/message.hpp - JSON-RPC 2.0 messages, one compact JSON text per line.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+// ---- begin aura/core/wire.hpp
+#ifndef AURA_SI_AURA_CORE_WIRE_HPP
+#define AURA_SI_AURA_CORE_WIRE_HPP
+// aura/core/wire.hpp - the one wire format every adapter speaks (DESIGN §5).
+//
+// Host -> plugin:  {"aura": 1, "hook": "...", "event": {...}, "config": {...}}
+// Plugin -> host:  {"decision": "allow"}
+//                  {"decision": "deny", "reason": "..."}
+//                  {"decision": "mutate", "patch": {...}, "patch_format": "merge" | "json_patch"}
+//                  each with an optional "effects": {...}
+// Unknown members are ignored (forward compatibility); anything else is a
+// protocol error that quotes the offending bytes, cut to a limit.
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+// ---- begin aura/core/decision.hpp
+#ifndef AURA_SI_AURA_CORE_DECISION_HPP
+#define AURA_SI_AURA_CORE_DECISION_HPP
+// aura/core/decision.hpp - what a hook answers: allow, deny(reason) or mutate(patch).
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <variant>
+
+#include <nlohmann/json.hpp>
+
 // ---- begin aura/core/hints.hpp
 #ifndef AURA_SI_AURA_CORE_HINTS_HPP
 #define AURA_SI_AURA_CORE_HINTS_HPP
@@ -831,212 +2672,6 @@ class decision {
 }  // namespace aura
 #endif  // AURA_SI_AURA_CORE_DECISION_HPP
 // ---- end aura/core/decision.hpp
-// ---- begin aura/core/envelope.hpp
-#ifndef AURA_SI_AURA_CORE_ENVELOPE_HPP
-#define AURA_SI_AURA_CORE_ENVELOPE_HPP
-// aura/core/envelope.hpp - an event with its identity, time and origin.
-
-#include <atomic>
-#include <chrono>
-#include <cstdint>
-#include <cstdio>
-#include <ctime>
-#include <optional>
-#include <string>
-#include <string_view>
-#include <type_traits>
-#include <utility>
-
-#include <nlohmann/json.hpp>
-
-
-// getentropy() rather than std::random_device: <random> would add 7% to the
-// text of <nlohmann/json.hpp> to every file that includes aura, for 8 bytes.
-#include <sys/random.h>
-
-namespace aura {
-
-using clock_type = std::chrono::system_clock;
-using time_point = clock_type::time_point;
-
-/// Formats a time as RFC 3339 UTC with milliseconds: 2026-11-23T01:02:03.456Z.
-[[nodiscard]] inline std::string format_time(time_point t) {
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  int millis = static_cast<int>(ms % 1000);
-  if (millis < 0) {  // before 1970: floor, not truncate
-    millis += 1000;
-    --secs;
-  }
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[96];  // room for any int, so no truncation is possible
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
-  return buf;
-}
-
-/// Parses what format_time writes (fractional seconds and offsets optional).
-[[nodiscard]] inline result<time_point> parse_time(std::string_view text) {
-  int y = 0, mo = 0, d = 0, h = 0, mi = 0, s = 0;
-  const std::string str(text);
-  int consumed = 0;
-  if (std::sscanf(str.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &s, &consumed) != 6 ||
-      consumed != 19) {
-    return fail(errc::parse_error, "not an RFC 3339 time: \"" + str + "\"");
-  }
-  std::size_t pos = 19;
-  long millis = 0;
-  if (pos < str.size() && str[pos] == '.') {
-    long scale = 100;
-    for (++pos; pos < str.size() && str[pos] >= '0' && str[pos] <= '9'; ++pos) {
-      millis += (str[pos] - '0') * scale;
-      scale /= 10;
-    }
-  }
-  long offset = 0;
-  if (pos < str.size() && (str[pos] == '+' || str[pos] == '-')) {
-    int oh = 0, om = 0;
-    if (std::sscanf(str.c_str() + pos + 1, "%2d:%2d", &oh, &om) != 2) {
-      return fail(errc::parse_error, "bad UTC offset in time: \"" + str + "\"");
-    }
-    offset = (str[pos] == '+' ? 1 : -1) * (oh * 3600L + om * 60L);
-    pos += 6;
-  } else if (pos < str.size() && (str[pos] == 'Z' || str[pos] == 'z')) {
-    ++pos;
-  }
-  if (pos != str.size()) return fail(errc::parse_error, "trailing characters in time: \"" + str + "\"");
-  std::tm tm{};
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  tm.tm_sec = s;
-  const std::time_t secs = timegm(&tm) - offset;
-  return time_point(std::chrono::milliseconds(static_cast<long long>(secs) * 1000 + millis));
-}
-
-/// A process-unique event id: "ev-" + 16 hex digits from a random base and a counter.
-[[nodiscard]] inline std::string make_event_id() {
-  static const std::uint64_t base = [] {
-    std::uint64_t seed = 0;
-    if (getentropy(&seed, sizeof seed) != 0) {
-      // No entropy source: the clock and an address (ASLR) still differ between processes.
-      static const char anchor = 0;
-      seed = static_cast<std::uint64_t>(clock_type::now().time_since_epoch().count()) * 0x9e3779b97f4a7c15ULL ^
-             static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(&anchor));
-    }
-    return seed;
-  }();
-  static std::atomic<std::uint64_t> counter{0};
-  const std::uint64_t n = base + counter.fetch_add(1, std::memory_order_relaxed);
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "ev-%016llx", static_cast<unsigned long long>(n));
-  return buf;
-}
-
-/// An event as dispatched: identity, time, origin, free metadata and the payload.
-template <class E>
-struct envelope {
-  std::string id;
-  std::string name = std::string(event_traits<E>::name);
-  time_point time{};
-  std::string source;
-  std::string session;
-  nlohmann::json meta;  ///< free metadata; null when unused
-  payload_t<E> data{};
-};
-
-/// Wraps a payload with a fresh id and the current time.
-template <class E, std::enable_if_t<!std::is_convertible_v<E, std::string_view>, int> = 0>
-[[nodiscard]] envelope<E> make_envelope(E data, std::string source = {}, std::string session = {}) {
-  envelope<E> env;
-  env.id = make_event_id();
-  env.time = clock_type::now();
-  env.source = std::move(source);
-  env.session = std::move(session);
-  env.data = std::move(data);
-  return env;
-}
-
-/// A dynamic envelope for event `name` with JSON `data`.
-[[nodiscard]] inline envelope<dynamic_event> make_envelope(std::string name, nlohmann::json data,
-                                                           std::string source = {},
-                                                           std::string session = {}) {
-  envelope<dynamic_event> env;
-  env.id = make_event_id();
-  env.name = std::move(name);
-  env.time = clock_type::now();
-  env.source = std::move(source);
-  env.session = std::move(session);
-  env.data = std::move(data);
-  return env;
-}
-
-/// The same event as a dynamic envelope: identity copied, payload as JSON.
-template <class E>
-[[nodiscard]] envelope<dynamic_event> to_dynamic(const envelope<E>& env) {
-  envelope<dynamic_event> v;
-  v.id = env.id;
-  v.name = env.name;
-  v.time = env.time;
-  v.source = env.source;
-  v.session = env.session;
-  v.meta = env.meta;
-  v.data = nlohmann::json(env.data);
-  return v;
-}
-
-/// The wire form of an envelope (DESIGN §5 "event"); `data` must be JSON-serialisable.
-template <class E>
-void to_json(nlohmann::json& j, const envelope<E>& env) {
-  j = nlohmann::json{{"id", env.id},
-                     {"name", env.name},
-                     {"time", format_time(env.time)},
-                     {"source", env.source},
-                     {"session", env.session},
-                     {"data", env.data},
-                     {"meta", env.meta.is_null() ? nlohmann::json::object() : env.meta}};
-}
-
-/// Reads the wire form back; a missing optional field keeps its default.
-/// (`Json` is always nlohmann::json: a template parameter only so that the body
-/// is compiled where it is called, DESIGN §7.)
-template <class Json = nlohmann::json>
-[[nodiscard]] result<envelope<dynamic_event>> envelope_from_json(const nlohmann::json& in) {
-  const Json& j = in;
-  if (!j.is_object()) return fail(errc::parse_error, "an event must be a JSON object", "/event");
-  envelope<dynamic_event> env;
-  auto text = [&](const char* key, std::string& out) -> std::optional<error> {
-    auto it = j.find(key);
-    if (it == j.end() || it->is_null()) return std::nullopt;
-    if (!it->is_string()) {
-      return error{errc::parse_error, std::string("event field \"") + key + "\" must be a string", {}, {},
-                   std::string("/") + key};
-    }
-    out = it->template get<std::string>();
-    return std::nullopt;
-  };
-  for (auto [key, out] : {std::pair<const char*, std::string*>{"id", &env.id}, {"name", &env.name},
-                          {"source", &env.source}, {"session", &env.session}}) {
-    if (auto e = text(key, *out)) return fail(std::move(*e));
-  }
-  if (env.name.empty()) return fail(errc::parse_error, "event has no \"name\"", "/name");
-  if (auto it = j.find("time"); it != j.end() && !it->is_null()) {
-    if (!it->is_string()) return fail(errc::parse_error, "event field \"time\" must be a string", "/time");
-    auto t = parse_time(it->template get<std::string>());
-    if (!t) return fail(std::move(t.error()).with_where("/time"));
-    env.time = *t;
-  }
-  if (auto it = j.find("data"); it != j.end()) env.data = *it;
-  if (auto it = j.find("meta"); it != j.end()) env.meta = *it;
-  return env;
-}
-
-}  // namespace aura
-#endif  // AURA_SI_AURA_CORE_ENVELOPE_HPP
-// ---- end aura/core/envelope.hpp
 
 namespace aura::wire {
 
@@ -1120,12 +2755,22 @@ template <class Json = nlohmann::json>
   return d;
 }
 
-/// Parses and reads a decision from raw bytes (one JSON document).
+/// Parses and reads a decision from raw bytes (one JSON document), within
+/// `budget` (bytes, nodes, depth: errc::limit_exceeded past it).
+template <class Json = nlohmann::json>
+[[nodiscard]] result<decision<dynamic_event>> parse_decision(std::string_view bytes, const json_budget& budget) {
+  auto j = parse_bounded<Json>(bytes, budget);
+  if (!j) {
+    if (j.error().code == errc::limit_exceeded) return fail(std::move(j.error()));
+    return fail(errc::protocol_error, "answer is not JSON: " + quote<Json>(bytes));
+  }
+  return parse_decision<Json>(*j, bytes);
+}
+
+/// parse_decision within the default json_budget.
 template <class Json = nlohmann::json>
 [[nodiscard]] result<decision<dynamic_event>> parse_decision(std::string_view bytes) {
-  Json j = Json::parse(bytes.begin(), bytes.end(), nullptr, false);
-  if (j.is_discarded()) return fail(errc::protocol_error, "answer is not JSON: " + quote<Json>(bytes));
-  return parse_decision<Json>(j, bytes);
+  return parse_decision<Json>(bytes, json_budget{});
 }
 
 /// The wire form of a decision (what a plugin written with aura answers).
@@ -1229,10 +2874,14 @@ struct message {
 }
 
 /// Parses and classifies one line.
-[[nodiscard]] inline result<message> decode(std::string_view line) {
-  nlohmann::json j = nlohmann::json::parse(line.begin(), line.end(), nullptr, false);
-  if (j.is_discarded()) return fail(errc::protocol_error, "a line that is not JSON: " + wire::quote(line));
-  return decode(std::move(j), line);
+/// The line's JSON is parsed within `budget` (errc::limit_exceeded past it).
+[[nodiscard]] inline result<message> decode(std::string_view line, const json_budget& budget = {}) {
+  auto j = parse_bounded(line, budget);
+  if (!j) {
+    if (j.error().code == errc::limit_exceeded) return fail(std::move(j.error()));
+    return fail(errc::protocol_error, "a line that is not JSON: " + wire::quote(line));
+  }
+  return decode(std::move(*j), line);
 }
 
 /// True for a line of blanks only (ignored on the wire).
@@ -1339,6 +2988,7 @@ class deadline {
 
 #include <cerrno>
 #include <cstring>
+#include <shared_mutex>
 #include <string>
 #include <utility>
 
@@ -1347,6 +2997,14 @@ class deadline {
 
 
 namespace aura::posix {
+
+/// Held shared while aura spawns a child (between fork and exec the child
+/// holds every descriptor of the host) and exclusively while it looks for the
+/// processes that hold a plugin's pipes, so that scan never meets such a child.
+[[nodiscard]] inline std::shared_mutex& spawn_window() noexcept {
+  static std::shared_mutex m;
+  return m;
+}
 
 /// "what: strerror(errno)" for an io_error.
 [[nodiscard]] inline std::string errno_text(const char* what, int err) {
@@ -1624,6 +3282,105 @@ class line_reader {
 }  // namespace aura::posix
 #endif  // AURA_SI_AURA_ADAPTERS_POSIX_LINE_READER_HPP
 // ---- end aura/adapters/posix/line_reader.hpp
+// ---- begin aura/adapters/posix/pidfd.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_POSIX_PIDFD_HPP
+#define AURA_SI_AURA_ADAPTERS_POSIX_PIDFD_HPP
+// aura/adapters/posix/pidfd.hpp - seeing a child exit without waiting for EOF,
+// and finding what it left holding its pipes.
+//
+// A pidfd (Linux >= 5.3) becomes readable when the process exits, so a
+// poll() over the child's stdout and its pidfd reports the exit at once even
+// while a grandchild keeps stdout open. Killing the child's process group
+// ends the grandchildren that stayed in it; one that called setsid() has
+// left the group, and is found instead by what it holds: every process with
+// a descriptor on one of the child's pipes (kill_pipe_holders). A grandchild
+// that left the group AND closed every pipe is not found (only a cgroup or a
+// subreaper could): docs/security.md says so.
+
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+
+namespace aura::posix {
+
+/// A pidfd for `pid`, or an invalid fd where the kernel has none (callers
+/// then poll waitpid on a short timer).
+[[nodiscard]] inline unique_fd open_pidfd(pid_t pid) noexcept {
+#ifdef SYS_pidfd_open
+  const long fd = ::syscall(SYS_pidfd_open, pid, 0);
+  if (fd >= 0) {
+    (void)::fcntl(static_cast<int>(fd), F_SETFD, FD_CLOEXEC);
+    return unique_fd(static_cast<int>(fd));
+  }
+#else
+  (void)pid;
+#endif
+  return unique_fd();
+}
+
+/// SIGKILLs every other process of this user holding a descriptor on the
+/// pipe (or file) behind one of `fds`; returns how many it signalled.
+///
+/// A child aura is spawning holds every descriptor of the host (close-on-exec
+/// ones too) until its exec: the scan runs with spawn_window() held
+/// exclusively, so such a sibling is never mistaken for a holder.
+inline int kill_pipe_holders(const std::vector<int>& fds) noexcept {
+  std::unique_lock<std::shared_mutex> no_spawn_in_flight(spawn_window());
+  std::vector<std::string> targets;
+  for (int fd : fds) {
+    struct stat st;
+    if (fd >= 0 && ::fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode)) {
+      targets.push_back("pipe:[" + std::to_string(st.st_ino) + "]");
+    }
+  }
+  if (targets.empty()) return 0;
+  int killed = 0;
+  const pid_t self = ::getpid();
+  DIR* proc = ::opendir("/proc");
+  if (proc == nullptr) return 0;
+  while (dirent* e = ::readdir(proc)) {
+    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
+    const pid_t pid = static_cast<pid_t>(std::atoi(e->d_name));
+    if (pid == self) continue;
+    const std::string dir = std::string("/proc/") + e->d_name + "/fd";
+    DIR* fdd = ::opendir(dir.c_str());
+    if (fdd == nullptr) continue;  // not ours to see (another user) or gone
+    bool holds = false;
+    while (!holds) {
+      dirent* f = ::readdir(fdd);
+      if (f == nullptr) break;
+      if (f->d_name[0] == '.') continue;
+      char link[64];
+      const std::string path = dir + "/" + f->d_name;
+      const ssize_t n = ::readlink(path.c_str(), link, sizeof link - 1);
+      if (n <= 0) continue;
+      link[n] = '\0';
+      for (const auto& t : targets) {
+        if (t == link) holds = true;
+      }
+    }
+    ::closedir(fdd);
+    if (holds && ::kill(pid, SIGKILL) == 0) ++killed;
+  }
+  ::closedir(proc);
+  return killed;
+}
+
+}  // namespace aura::posix
+#endif  // AURA_SI_AURA_ADAPTERS_POSIX_PIDFD_HPP
+// ---- end aura/adapters/posix/pidfd.hpp
 // ---- begin aura/adapters/posix/spawn.hpp
 #ifndef AURA_SI_AURA_ADAPTERS_POSIX_SPAWN_HPP
 #define AURA_SI_AURA_ADAPTERS_POSIX_SPAWN_HPP
@@ -1643,6 +3400,8 @@ class line_reader {
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <mutex>
+#include <shared_mutex>
 #include <optional>
 #include <algorithm>
 #include <string>
@@ -1657,115 +3416,6 @@ class line_reader {
 #include <sys/wait.h>
 #include <unistd.h>
 
-// ---- begin aura/core/permissions.hpp
-#ifndef AURA_SI_AURA_CORE_PERMISSIONS_HPP
-#define AURA_SI_AURA_CORE_PERMISSIONS_HPP
-// aura/core/permissions.hpp - what a plugin declared it may do; the context checks it.
-
-#include <algorithm>
-#include <cstdint>
-#include <string>
-#include <string_view>
-#include <vector>
-
-// ---- begin aura/core/glob.hpp
-#ifndef AURA_SI_AURA_CORE_GLOB_HPP
-#define AURA_SI_AURA_CORE_GLOB_HPP
-// aura/core/glob.hpp - `*` and `?` wildcard matching for names, hosts and events.
-
-#include <cstddef>
-#include <string_view>
-
-namespace aura {
-
-/// True when `text` matches `pattern`, where `*` is any run of characters
-/// (including none) and `?` any one character. Linear-time backtracking on the
-/// last star only, so no pattern can make it slow.
-[[nodiscard]] constexpr bool glob_match(std::string_view pattern, std::string_view text) noexcept {
-  std::size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
-  while (t < text.size()) {
-    if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == text[t])) {
-      ++p;
-      ++t;
-    } else if (p < pattern.size() && pattern[p] == '*') {
-      star = p++;
-      mark = t;
-    } else if (star != std::string_view::npos) {
-      p = star + 1;
-      t = ++mark;
-    } else {
-      return false;
-    }
-  }
-  while (p < pattern.size() && pattern[p] == '*') ++p;
-  return p == pattern.size();
-}
-
-}  // namespace aura
-#endif  // AURA_SI_AURA_CORE_GLOB_HPP
-// ---- end aura/core/glob.hpp
-
-namespace aura {
-
-/// Where a plugin's storage may reach.
-enum class storage_scope : std::uint8_t { none, plugin_private, repo_readonly, repo_readwrite };
-
-/// Which environment variables a plugin receives.
-enum class env_access : std::uint8_t { none, listed, all };
-
-/// A plugin's declared permissions. A default-constructed value grants reading
-/// every event and the `log` and `config` host APIs, nothing else (no network,
-/// storage or environment); `unrestricted()` is the host's own.
-struct permissions {
-  std::vector<std::string> network;                ///< host globs: "api.example.com", "*.corp"
-  storage_scope storage = storage_scope::none;
-  std::vector<std::string> read_events{"*"};       ///< event-name globs a plugin may hook
-  std::vector<std::string> call_api{"log", "config"};  ///< host API scopes: log, config, storage, http, clock
-  env_access env = env_access::none;
-  std::vector<std::string> env_vars;               ///< names, when env == listed
-
-  [[nodiscard]] static permissions unrestricted() {
-    permissions p;
-    p.network = {"*"};
-    p.storage = storage_scope::plugin_private;
-    p.call_api = {"*"};
-    p.env = env_access::all;
-    return p;
-  }
-
-  [[nodiscard]] static bool any_match(const std::vector<std::string>& globs, std::string_view name) noexcept {
-    return std::any_of(globs.begin(), globs.end(), [&](const std::string& g) { return glob_match(g, name); });
-  }
-  [[nodiscard]] bool allows_host(std::string_view host) const noexcept { return any_match(network, host); }
-  [[nodiscard]] bool allows_event(std::string_view event) const noexcept { return any_match(read_events, event); }
-  [[nodiscard]] bool allows_api(std::string_view scope) const noexcept { return any_match(call_api, scope); }
-  [[nodiscard]] bool allows_env(std::string_view var) const noexcept {
-    switch (env) {
-      case env_access::none: return false;
-      case env_access::all: return true;
-      case env_access::listed: return std::find(env_vars.begin(), env_vars.end(), var) != env_vars.end();
-    }
-    return false;
-  }
-  [[nodiscard]] bool allows_storage_write() const noexcept {
-    return storage == storage_scope::plugin_private || storage == storage_scope::repo_readwrite;
-  }
-};
-
-/// The host part of an http(s) URL: "https://user@api.x.com:8443/p" -> "api.x.com".
-[[nodiscard]] inline std::string_view url_host(std::string_view url) noexcept {
-  auto scheme = url.find("://");
-  if (scheme == std::string_view::npos) return {};
-  url.remove_prefix(scheme + 3);
-  url = url.substr(0, url.find_first_of("/?#"));
-  if (auto at = url.rfind('@'); at != std::string_view::npos) url.remove_prefix(at + 1);
-  if (!url.empty() && url.front() == '[') return url.substr(1, url.find(']') - 1);  // IPv6 literal
-  return url.substr(0, url.find(':'));
-}
-
-}  // namespace aura
-#endif  // AURA_SI_AURA_CORE_PERMISSIONS_HPP
-// ---- end aura/core/permissions.hpp
 
 extern char** environ;  // NOLINT: POSIX declares it nowhere in a header
 
@@ -1913,6 +3563,9 @@ struct spawn_attrs {
 
   pid_t pid = -1;
   const bool search = opts.argv.front().find('/') == std::string::npos;
+  // glibc's posix_spawn returns once the child has exec'd (or failed): while
+  // this is held, no half-started child holds the host's descriptors
+  std::shared_lock<std::shared_mutex> spawning(spawn_window());
   rc = search ? posix_spawnp(&pid, argv.pointers[0], fa, &sa.attr, argv.pointers.data(), envp.pointers.data())
               : posix_spawn(&pid, argv.pointers[0], fa, &sa.attr, argv.pointers.data(), envp.pointers.data());
   if (rc != 0) {
@@ -2004,6 +3657,7 @@ inline exit_status terminate(pid_t pid, std::chrono::milliseconds grace, bool gr
 #include <exception>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -2025,108 +3679,19 @@ inline exit_status terminate(pid_t pid, std::chrono::milliseconds grace, bool gr
 // Expressions are parsed once, when a hook is added; a bad one is an error
 // naming the character position. Evaluation reads `aura::facts`.
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cstdlib>
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
-// ---- begin aura/core/facts.hpp
-#ifndef AURA_SI_AURA_CORE_FACTS_HPP
-#define AURA_SI_AURA_CORE_FACTS_HPP
-// aura/core/facts.hpp - the facts a host provides for conditions to read.
-
-#include <map>
-#include <optional>
-#include <string>
-#include <string_view>
-#include <utility>
-#include <variant>
-
-namespace aura {
-
-/// A fact's value: a flag, a number or a text.
-using fact_value = std::variant<bool, double, std::string>;
-
-/// Named facts (`history`, `auto`, `model`...), read by conditions.
-class facts {
- public:
-  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
-  facts& set(std::string name, fact_value value) {
-    values_[std::move(name)] = std::move(value);
-    return *this;
-  }
-  // One overload per kind a caller writes, so that set("x", 0.5) and
-  // set("x", true) pick the number and the flag (not an integer conversion).
-  template <int = 0>
-  facts& set(std::string name, bool value) { return set(std::move(name), fact_value(value)); }
-  template <int = 0>
-  facts& set(std::string name, double value) { return set(std::move(name), fact_value(value)); }
-  template <int = 0>
-  facts& set(std::string name, std::string value) { return set(std::move(name), fact_value(std::move(value))); }
-  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
-  facts& set(std::string name, int value) { return set(std::move(name), fact_value(static_cast<double>(value))); }
-  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
-  facts& set(std::string name, long value) { return set(std::move(name), fact_value(static_cast<double>(value))); }
-  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
-  facts& set(std::string name, long long value) {
-    return set(std::move(name), fact_value(static_cast<double>(value)));
-  }
-  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
-  facts& set(std::string name, const char* value) { return set(std::move(name), fact_value(std::string(value))); }
-  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
-  bool erase(std::string_view name) {
-    auto it = values_.find(name);
-    if (it == values_.end()) return false;
-    values_.erase(it);
-    return true;
-  }
-
-  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
-  [[nodiscard]] const fact_value* find(std::string_view name) const noexcept {
-    auto it = values_.find(name);
-    return it == values_.end() ? nullptr : &it->second;
-  }
-  /// A numeric fact (a bool reads as 0 or 1); nullopt when absent or text.
-  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
-  [[nodiscard]] std::optional<double> number(std::string_view name) const noexcept {
-    const fact_value* v = find(name);
-    if (!v) return std::nullopt;
-    if (const double* d = std::get_if<double>(v)) return *d;
-    if (const bool* b = std::get_if<bool>(v)) return *b ? 1.0 : 0.0;
-    return std::nullopt;
-  }
-  /// A fact's truth: a true flag, a non-zero number, a non-empty text; absent is false.
-  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
-  [[nodiscard]] bool truthy(std::string_view name) const noexcept {
-    const fact_value* v = find(name);
-    if (!v) return false;
-    if (const bool* b = std::get_if<bool>(v)) return *b;
-    if (const double* d = std::get_if<double>(v)) return *d != 0.0;
-    return !std::get<std::string>(*v).empty();
-  }
-  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
-  [[nodiscard]] std::optional<std::string> text(std::string_view name) const {
-    const fact_value* v = find(name);
-    if (!v) return std::nullopt;
-    if (const std::string* s = std::get_if<std::string>(v)) return *s;
-    return std::nullopt;
-  }
-  [[nodiscard]] std::size_t size() const noexcept { return values_.size(); }
-  [[nodiscard]] const std::map<std::string, fact_value, std::less<>>& all() const noexcept { return values_; }
-
- private:
-  std::map<std::string, fact_value, std::less<>> values_;
-};
-
-}  // namespace aura
-#endif  // AURA_SI_AURA_CORE_FACTS_HPP
-// ---- end aura/core/facts.hpp
 
 namespace aura {
 
@@ -2158,8 +3723,55 @@ class predicate_registry {
     return it == entries_.end() ? nullptr : &it->second;
   }
 
+  /// Declares a fact name conditions may read bare (`name`) or compare
+  /// (`name_gt:N`). Declaring any fact closes the vocabulary: from then on a
+  /// name that is neither a predicate nor a declared fact is a parse error
+  /// with a "did you mean" suggestion, instead of a fact that is never set.
+  template <int = 0>
+  predicate_registry& declare_fact(std::string name) {
+    facts_.insert(std::move(name));
+    return *this;
+  }
+  /// Whether the vocabulary is closed (some fact was declared).
+  [[nodiscard]] bool closed() const noexcept { return !facts_.empty(); }
+  [[nodiscard]] bool has_fact(std::string_view name) const { return facts_.find(name) != facts_.end(); }
+
+  /// The known name closest to `name` (edit distance at most 2, or a third of
+  /// its length), or empty.
+  template <int = 0>
+  [[nodiscard]] std::string suggest(std::string_view name) const {
+    std::string best;
+    std::size_t best_d = std::max<std::size_t>(2, name.size() / 3) + 1;
+    auto consider = [&](const std::string& cand) {
+      const std::size_t d = edit_distance(name, cand);
+      if (d < best_d) best_d = d, best = cand;
+    };
+    for (const auto& e : entries_) consider(e.first);
+    for (const auto& f : facts_) {
+      consider(f);
+      consider(f + "_gt");
+      consider(f + "_lt");
+    }
+    return best;
+  }
+
  private:
+  static std::size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+      std::size_t diag = row[0];
+      row[0] = i;
+      for (std::size_t j = 1; j <= b.size(); ++j) {
+        const std::size_t up = row[j];
+        row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+        diag = up;
+      }
+    }
+    return row[b.size()];
+  }
   std::map<std::string, entry, std::less<>> entries_;
+  std::set<std::string, std::less<>> facts_;
 };
 
 template <int = 0>
@@ -2345,7 +3957,16 @@ class condition_parser {
     auto ends_with = [&](std::string_view suffix) {
       return name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
     };
+    // A closed vocabulary (the host declared its facts) names only what it knows.
+    auto unknown = [&](const std::string& what) {
+      pos_ = start;
+      std::string msg = "unknown predicate \"" + what + "\"";
+      if (auto hint = reg_->suggest(what); !hint.empty()) msg += " (did you mean \"" + hint + "\"?)";
+      return error_at(msg);
+    };
+    const bool closed = reg_ && reg_->closed() && !syntax_only_;
     if (ends_with("_gt") || ends_with("_lt")) {
+      if (closed && !reg_->has_fact(name.substr(0, name.size() - 3))) return unknown(name);
       n.kind = ends_with("_gt") ? op::fact_gt : op::fact_lt;
       n.name = name.substr(0, name.size() - 3);
       if (!has_arg) {
@@ -2358,6 +3979,7 @@ class condition_parser {
       }
       return n;
     }
+    if (closed && (has_arg || !reg_->has_fact(name))) return unknown(name);
     if (has_arg && !syntax_only_) {
       pos_ = start;
       return error_at("unknown predicate \"" + name + "\" with an argument");
@@ -2394,253 +4016,6 @@ result<void> condition::check_syntax(std::string_view text) {
 }  // namespace aura
 #endif  // AURA_SI_AURA_CORE_CONDITION_HPP
 // ---- end aura/core/condition.hpp
-// ---- begin aura/core/context.hpp
-#ifndef AURA_SI_AURA_CORE_CONTEXT_HPP
-#define AURA_SI_AURA_CORE_CONTEXT_HPP
-// aura/core/context.hpp - what a hook may use of the host, checked against permissions.
-
-#include <memory>
-#include <optional>
-#include <string>
-#include <string_view>
-#include <utility>
-
-#include <nlohmann/json.hpp>
-
-// ---- begin aura/core/host_api.hpp
-#ifndef AURA_SI_AURA_CORE_HOST_API_HPP
-#define AURA_SI_AURA_CORE_HOST_API_HPP
-// aura/core/host_api.hpp - the host services a hook may reach through its context:
-// logging, time, key-value storage and HTTP. Hosts implement them; the harness mocks them.
-
-#include <chrono>
-#include <cstdio>
-#include <map>
-#include <mutex>
-#include <optional>
-#include <string>
-#include <string_view>
-
-
-namespace aura {
-
-enum class log_level { debug, info, warn, error };
-
-[[nodiscard]] constexpr std::string_view to_string(log_level l) noexcept {
-  switch (l) {
-    case log_level::debug: return "debug";
-    case log_level::info: return "info";
-    case log_level::warn: return "warn";
-    case log_level::error: return "error";
-  }
-  return "info";
-}
-
-/// Receives log lines from hooks and plugins.
-class logger {
- public:
-  virtual ~logger() = default;
-  virtual void write(log_level level, std::string_view source, std::string_view message) = 0;
-};
-
-/// The default logger: one line per message on stderr.
-class stderr_logger final : public logger {
- public:
-  void write(log_level level, std::string_view source, std::string_view message) override {
-    std::fprintf(stderr, "[%.*s] %.*s: %.*s\n", static_cast<int>(to_string(level).size()), to_string(level).data(),
-                 static_cast<int>(source.size()), source.data(), static_cast<int>(message.size()), message.data());
-  }
-};
-
-/// The time a hook sees; the harness controls it.
-class clock_source {
- public:
-  virtual ~clock_source() = default;
-  [[nodiscard]] virtual time_point now() = 0;
-};
-
-class system_clock_source final : public clock_source {
- public:
-  [[nodiscard]] time_point now() override { return clock_type::now(); }
-};
-
-/// A plugin's private key-value storage.
-class storage {
- public:
-  virtual ~storage() = default;
-  [[nodiscard]] virtual result<std::optional<std::string>> get(std::string_view key) = 0;
-  [[nodiscard]] virtual result<void> set(std::string_view key, std::string_view value) = 0;
-  [[nodiscard]] virtual result<bool> remove(std::string_view key) = 0;
-};
-
-/// Storage in memory, thread-safe; the default and the harness's mock.
-class memory_storage final : public storage {
- public:
-  [[nodiscard]] result<std::optional<std::string>> get(std::string_view key) override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto it = values_.find(key);
-    if (it == values_.end()) return std::optional<std::string>{};
-    return std::optional<std::string>{it->second};
-  }
-  [[nodiscard]] result<void> set(std::string_view key, std::string_view value) override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    values_[std::string(key)] = std::string(value);
-    return {};
-  }
-  [[nodiscard]] result<bool> remove(std::string_view key) override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto it = values_.find(key);
-    if (it == values_.end()) return false;
-    values_.erase(it);
-    return true;
-  }
-  [[nodiscard]] std::map<std::string, std::string, std::less<>> contents() const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return values_;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::map<std::string, std::string, std::less<>> values_;
-};
-
-struct http_request {
-  std::string method = "GET";
-  std::string url;
-  std::map<std::string, std::string> headers;
-  std::string body;
-  std::chrono::milliseconds timeout{5000};
-};
-
-struct http_response {
-  int status = 0;
-  std::map<std::string, std::string> headers;
-  std::string body;
-};
-
-/// The host's HTTP client. aura ships none that touches the network: a host
-/// plugs in its own; the harness provides a mock with a route table.
-class http_client {
- public:
-  virtual ~http_client() = default;
-  [[nodiscard]] virtual result<http_response> send(const http_request& request) = 0;
-};
-
-}  // namespace aura
-#endif  // AURA_SI_AURA_CORE_HOST_API_HPP
-// ---- end aura/core/host_api.hpp
-
-namespace aura {
-
-/// A hook's view of the host: logger, clock, merged config, facts, storage and
-/// HTTP. Every capability call checks the owner's permissions first: a refused
-/// call returns `errc::permission_denied` naming the plugin and what it tried.
-///
-/// A default-constructed context is the host's own: unrestricted, logging to
-/// stderr, the system clock, in-memory storage and no HTTP client.
-class context {
- public:
-  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
-  context()
-      : perms_(permissions::unrestricted()),
-        logger_(std::make_shared<stderr_logger>()),
-        clock_(std::make_shared<system_clock_source>()),
-        storage_(std::make_shared<memory_storage>()) {}
-
-  // ---- set-up (host side) ----------------------------------------------------
-  context& set_owner(std::string plugin) { owner_ = std::move(plugin); return *this; }
-  context& set_permissions(permissions p) { perms_ = std::move(p); return *this; }
-  context& set_logger(std::shared_ptr<logger> l) { logger_ = std::move(l); return *this; }
-  context& set_clock(std::shared_ptr<clock_source> c) { clock_ = std::move(c); return *this; }
-  context& set_storage(std::shared_ptr<aura::storage> s) { storage_ = std::move(s); return *this; }
-  context& set_http(std::shared_ptr<http_client> h) { http_ = std::move(h); return *this; }
-  context& set_config(nlohmann::json c) { config_ = std::move(c); return *this; }
-  context& set_facts(aura::facts f) { facts_ = std::move(f); return *this; }
-  [[nodiscard]] aura::facts& mutable_facts() noexcept { return facts_; }
-
-  // ---- what hooks read ------------------------------------------------------
-  [[nodiscard]] const std::string& owner() const noexcept { return owner_; }
-  [[nodiscard]] const permissions& perms() const noexcept { return perms_; }
-  [[nodiscard]] const aura::facts& facts() const noexcept { return facts_; }
-  [[nodiscard]] const nlohmann::json& config() const noexcept { return config_; }
-
-  /// Logs a line under the owner's name. Refused silently is never an option:
-  /// a plugin without the `log` scope gets the refusal back.
-  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
-  result<void> log(log_level level, std::string_view message) {
-    if (auto denied = check_api("log")) return fail(std::move(*denied));
-    logger_->write(level, owner_.empty() ? std::string_view("host") : std::string_view(owner_), message);
-    return {};
-  }
-  [[nodiscard]] time_point now() { return clock_->now(); }
-
-  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
-  [[nodiscard]] result<std::optional<std::string>> storage_get(std::string_view key) {
-    if (auto denied = check_storage(false, key)) return fail(std::move(*denied));
-    return storage_->get(key);
-  }
-  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
-  [[nodiscard]] result<void> storage_set(std::string_view key, std::string_view value) {
-    if (auto denied = check_storage(true, key)) return fail(std::move(*denied));
-    return storage_->set(key, value);
-  }
-  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
-  [[nodiscard]] result<bool> storage_remove(std::string_view key) {
-    if (auto denied = check_storage(true, key)) return fail(std::move(*denied));
-    return storage_->remove(key);
-  }
-
-  /// Sends an HTTP request if the owner may reach the URL's host.
-  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
-  [[nodiscard]] result<http_response> http(const http_request& request) {
-    if (auto denied = check_api("http")) return fail(std::move(*denied));
-    const std::string_view host = url_host(request.url);
-    if (host.empty()) return fail(refusal(errc::invalid_argument, "not an absolute http(s) URL: " + request.url));
-    if (!perms_.allows_host(host)) {
-      return fail(refusal(errc::permission_denied,
-                          "network access to \"" + std::string(host) + "\" is not in the plugin's permissions"));
-    }
-    if (!http_) return fail(refusal(errc::unsupported, "the host provides no HTTP client"));
-    return http_->send(request);
-  }
-
- private:
-  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
-  [[nodiscard]] error refusal(errc code, std::string message) const {
-    error e{code, std::move(message), owner_, {}, {}};
-    return e;
-  }
-  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
-  [[nodiscard]] std::optional<error> check_api(std::string_view scope) const {
-    if (perms_.allows_api(scope)) return std::nullopt;
-    return refusal(errc::permission_denied, "host API \"" + std::string(scope) + "\" is not in the plugin's call_api");
-  }
-  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
-  [[nodiscard]] std::optional<error> check_storage(bool write, std::string_view key) const {
-    if (auto denied = check_api("storage")) return denied;
-    if (perms_.storage == storage_scope::none) {
-      return refusal(errc::permission_denied, "the plugin has no storage permission");
-    }
-    if (write && !perms_.allows_storage_write()) {
-      return refusal(errc::permission_denied, "the plugin's storage is read-only");
-    }
-    if (key.empty()) return refusal(errc::invalid_argument, "storage key is empty");
-    return std::nullopt;
-  }
-
-  std::string owner_;
-  permissions perms_;
-  std::shared_ptr<logger> logger_;
-  std::shared_ptr<clock_source> clock_;
-  std::shared_ptr<aura::storage> storage_;
-  std::shared_ptr<http_client> http_;
-  nlohmann::json config_ = nlohmann::json::object();
-  aura::facts facts_;
-};
-
-}  // namespace aura
-#endif  // AURA_SI_AURA_CORE_CONTEXT_HPP
-// ---- end aura/core/context.hpp
 // ---- begin aura/core/effects.hpp
 #ifndef AURA_SI_AURA_CORE_EFFECTS_HPP
 #define AURA_SI_AURA_CORE_EFFECTS_HPP
@@ -2723,12 +4098,18 @@ inline constexpr failure_policy fail_closed = failure_policy::fail_closed;
   return p == failure_policy::fail_open ? "fail_open" : "fail_closed";
 }
 
-/// How much a chain records per dispatch.
+/// How much a chain records per dispatch (docs/concepts.md, "Tracing", gives the cost of each).
 enum class tracing : std::uint8_t {
-  off,        ///< no trail, no stats: the fastest path (no clock reads, no allocation)
-  decisions,  ///< trail of hook and decision kind, call/error counters; no clock reads
-  timings     ///< decisions plus per-hook durations and latency percentiles (default)
+  off,        ///< nothing: no trail, no counters, no clock reads, no allocation
+  decisions,  ///< trail of hook and decision kind, exact counters; no clock reads
+  timings,    ///< decisions plus per-hook durations and latency percentiles
+  sampled     ///< the default: deny/mutate/error counts always; one dispatch in
+              ///< `tracing_sample_period` per thread timed and counted (calls and
+              ///< skips are estimates from those samples); a trail only when asked
 };
+
+/// One dispatch in this many (per thread) is recorded at tracing::sampled.
+inline constexpr std::uint32_t tracing_sample_period = 256;
 
 /// A hook's registration. Hooks run in (priority, name) order: lower first.
 struct hook_options {
@@ -2755,6 +4136,421 @@ struct hook_options {
 }  // namespace aura
 #endif  // AURA_SI_AURA_CORE_HOOK_HPP
 // ---- end aura/core/hook.hpp
+// ---- begin aura/core/hook_call.hpp
+#ifndef AURA_SI_AURA_CORE_HOOK_CALL_HPP
+#define AURA_SI_AURA_CORE_HOOK_CALL_HPP
+// aura/core/hook_call.hpp - calling a native hook whatever its signature,
+// and where a failed call leaves its error. Shared by chains and the agent's
+// hook runners.
+
+#include <exception>
+#include <memory>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+
+namespace aura::detail {
+
+/// Where a failed hook call leaves its error until the chain takes it (one
+/// per thread: a nested dispatch empties it before its caller's next call).
+inline thread_local std::optional<error> hook_failure;
+
+/// A typed event's JSON form, made on the first JSON hook of a dispatch
+/// (empty costs one pointer; an std::optional would clear its whole body).
+struct lazy_view {
+  std::unique_ptr<envelope<dynamic_event>> made;
+  explicit operator bool() const noexcept { return made != nullptr; }
+  envelope<dynamic_event>* operator->() const noexcept { return made.get(); }
+  envelope<dynamic_event>& operator*() const noexcept { return *made; }
+  lazy_view& operator=(envelope<dynamic_event> v) {
+    made = std::make_unique<envelope<dynamic_event>>(std::move(v));
+    return *this;
+  }
+};
+
+/// Whether a type converts to and from nlohmann::json (needed for JSON hooks).
+template <class T, class = void>
+struct json_convertible : std::false_type {};
+template <class T>
+struct json_convertible<T, std::void_t<decltype(nlohmann::json(std::declval<const T&>())),
+                                       decltype(std::declval<const nlohmann::json&>().template get<T>())>>
+    : std::true_type {};
+
+/// Calls a native hook with whichever of (payload), (envelope), (payload, ctx),
+/// (envelope, ctx) it accepts; returns its answer as it is.
+template <class E, class F>
+decltype(auto) call_hook(F& fn, const envelope<E>& env, context& ctx) {
+  using payload = payload_t<E>;
+  if constexpr (std::is_invocable_v<F&, const envelope<E>&, context&>) {
+    return fn(env, ctx);
+  } else if constexpr (std::is_invocable_v<F&, const payload&, context&>) {
+    return fn(env.data, ctx);
+  } else if constexpr (std::is_invocable_v<F&, const envelope<E>&>) {
+    return fn(env);
+  } else {
+    static_assert(std::is_invocable_v<F&, const payload&>,
+                  "a hook takes (const E&), (const aura::envelope<E>&), or either plus aura::context&");
+    return fn(env.data);
+  }
+}
+
+/// Whether a hook answers result<decision<E>> (may fail) rather than a decision.
+template <class E, class R>
+inline constexpr bool answers_result = std::is_same_v<std::decay_t<R>, result<decision<E>>>;
+
+template <class E, class R>
+inline constexpr void check_answer() {
+  static_assert(answers_result<E, R> || std::is_convertible_v<R, decision<E>>,
+                "a hook returns aura::allow(), aura::deny(...), aura::mutate(...), "
+                "aura::decision<E> or aura::result<aura::decision<E>>");
+}
+
+/// Calls a native hook (see call_hook) and lifts its answer into result<decision<E>>.
+template <class E, class F>
+[[nodiscard]] result<decision<E>> call_native(F& fn, const envelope<E>& env, context& ctx) {
+  decltype(auto) answer = call_hook<E>(fn, env, ctx);
+  using R = decltype(answer);
+  check_answer<E, R>();
+  if constexpr (answers_result<E, R>) {
+    return std::forward<R>(answer);
+  } else {
+    return decision<E>(std::forward<R>(answer));
+  }
+}
+
+/// The error a hook's exception becomes (`ex` null: not a std::exception).
+template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+[[nodiscard]] error thrown_error(const std::exception* ex) {
+  if (ex) return error{errc::hook_failed, std::string("hook threw: ") + ex->what(), {}, {}, {}};
+  return error{errc::hook_failed, "hook threw a non-standard exception", {}, {}, {}};
+}
+
+}  // namespace aura::detail
+#endif  // AURA_SI_AURA_CORE_HOOK_CALL_HPP
+// ---- end aura/core/hook_call.hpp
+// ---- begin aura/core/hook_list.hpp
+#ifndef AURA_SI_AURA_CORE_HOOK_LIST_HPP
+#define AURA_SI_AURA_CORE_HOOK_LIST_HPP
+// aura/core/hook_list.hpp - a run-ordered hook list that versions share.
+//
+// A chain publishes a new immutable version on every edit. Copying the whole
+// list each time made registration quadratic (10,000 adds: 5.6 s), so the
+// list is cut into chunks of at most `chunk_capacity` hooks, shared by every
+// version that has them. The chain's writers keep one draft list: an edit
+// changes the chunk it touches in place, or a copy of it when a published
+// version shares it; publishing copies the chunk index (one pointer per
+// chunk). Adding 10,000 hooks one by one costs O(log N + 64) per add, plus
+// O(N/64) per version published. Dispatch walks the chunks in order; each
+// holds the hot data contiguously.
+
+#include <algorithm>
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+
+namespace aura::detail {
+
+/// Run order of two hooks: (priority, name).
+[[nodiscard]] inline bool runs_before(const hook_options& a, const hook_options& b) noexcept {
+  return a.priority != b.priority ? a.priority < b.priority : a.name < b.name;
+}
+
+/// `Entry` has `opts` (hook_options); `Hot` has `static Hot of(const Entry&)`.
+///
+/// Versions are copied and destroyed only by the owning chain's writers,
+/// under its edit lock (readers never copy one), so the counts that share
+/// chunks and entries between versions are plain integers: copying a
+/// version of 10,000 hooks bumps 157 of them, no atomic operation.
+template <class Entry, class Hot>
+class hook_list {
+  struct box {  // one entry, shared by every chunk that lists it
+    std::shared_ptr<const Entry> entry;
+    std::size_t refs = 0;
+  };
+
+ public:
+  static constexpr std::size_t chunk_capacity = 64;
+  struct chunk {
+    std::vector<Hot> hot;     // run order
+    std::vector<box*> boxes;  // beside `hot`: keeps each entry alive
+    std::size_t refs = 0;
+  };
+
+  hook_list() = default;
+  hook_list(const hook_list& o) : chunks_(o.chunks_), count_(o.count_) {
+    for (chunk* c : chunks_) ++c->refs;
+  }
+  hook_list(hook_list&& o) noexcept : chunks_(std::move(o.chunks_)), count_(std::exchange(o.count_, 0)) {
+    o.chunks_.clear();
+  }
+  hook_list& operator=(const hook_list&) = delete;
+  hook_list& operator=(hook_list&&) = delete;
+  ~hook_list() {
+    for (chunk* c : chunks_) release(c);
+  }
+
+  [[nodiscard]] std::size_t size() const noexcept { return count_; }
+  [[nodiscard]] const std::vector<chunk*>& chunks() const noexcept { return chunks_; }
+
+  template <class F>
+  void for_each(F&& fn) const {
+    for (const chunk* c : chunks_) {
+      for (const box* b : c->boxes) fn(*b->entry);
+    }
+  }
+
+  /// Adds `e` in run order (its name must not be in the list).
+  void insert(std::shared_ptr<const Entry> e) {
+    auto* b = new box{std::move(e), 0};
+    const Entry& entry = *b->entry;
+    if (chunks_.empty()) {
+      chunk* first = fresh({});
+      first->hot.push_back(Hot::of(entry));
+      first->boxes.push_back(b);
+      ++b->refs;
+      chunks_.push_back(first);
+      count_ = 1;
+      return;
+    }
+    const std::size_t at = chunk_of(entry.opts);
+    chunk* c = own(at);
+    auto pos = std::upper_bound(c->boxes.begin(), c->boxes.end(), entry.opts,
+                                [](const hook_options& o, const box* x) { return runs_before(o, x->entry->opts); });
+    const auto i = pos - c->boxes.begin();
+    c->hot.insert(c->hot.begin() + i, Hot::of(entry));
+    c->boxes.insert(pos, b);
+    ++b->refs;
+    ++count_;
+    if (c->boxes.size() > chunk_capacity) {  // split in halves
+      const auto half = static_cast<std::ptrdiff_t>(c->boxes.size() / 2);
+      chunk* tail = new chunk;
+      tail->refs = 1;
+      tail->hot.assign(c->hot.begin() + half, c->hot.end());
+      tail->boxes.assign(c->boxes.begin() + half, c->boxes.end());  // boxes move: counts unchanged
+      c->hot.resize(static_cast<std::size_t>(half));
+      c->boxes.resize(static_cast<std::size_t>(half));
+      chunks_.insert(chunks_.begin() + static_cast<std::ptrdiff_t>(at) + 1, tail);
+    }
+  }
+
+  /// Removes the entry `e` (found by its run order); false if it is not here.
+  bool erase(const Entry& e) {
+    if (chunks_.empty()) return false;
+    const std::size_t at = chunk_of(e.opts);
+    const chunk& old = *chunks_[at];
+    auto pos = std::lower_bound(old.boxes.begin(), old.boxes.end(), e.opts,
+                                [](const box* x, const hook_options& o) { return runs_before(x->entry->opts, o); });
+    if (pos == old.boxes.end() || (*pos)->entry.get() != &e) return false;
+    const auto i = pos - old.boxes.begin();
+    --count_;
+    if (old.boxes.size() == 1) {
+      release(chunks_[at]);
+      chunks_.erase(chunks_.begin() + static_cast<std::ptrdiff_t>(at));
+      return true;
+    }
+    chunk* c = own(at);
+    release_box(c->boxes[static_cast<std::size_t>(i)]);
+    c->hot.erase(c->hot.begin() + i);
+    c->boxes.erase(c->boxes.begin() + i);
+    return true;
+  }
+
+ private:
+  // Chunk `at`, this list's own to change: as it is if no other version
+  // shares it, else a copy that replaces it here.
+  chunk* own(std::size_t at) {
+    chunk* c = chunks_[at];
+    if (c->refs == 1) return c;
+    chunk* copy = fresh(*c);
+    release(std::exchange(chunks_[at], copy));
+    return copy;
+  }
+  // A new chunk (count 1) copying `from`; its entries gain a holder each.
+  static chunk* fresh(const chunk& from) {
+    chunk* c = new chunk{from.hot, from.boxes, 1};
+    for (box* b : c->boxes) ++b->refs;
+    return c;
+  }
+  static void release_box(box* b) noexcept {
+    if (--b->refs == 0) delete b;
+  }
+  static void release(chunk* c) noexcept {
+    if (--c->refs != 0) return;
+    for (box* b : c->boxes) release_box(b);
+    delete c;
+  }
+
+  // The chunk whose range holds `o`: the first whose last hook does not run
+  // before it, else the last chunk.
+  [[nodiscard]] std::size_t chunk_of(const hook_options& o) const {
+    auto it = std::lower_bound(chunks_.begin(), chunks_.end(), o, [](const chunk* c, const hook_options& x) {
+      return runs_before(c->boxes.back()->entry->opts, x);
+    });
+    if (it == chunks_.end()) return chunks_.size() - 1;
+    return static_cast<std::size_t>(it - chunks_.begin());
+  }
+
+  std::vector<chunk*> chunks_;
+  std::size_t count_ = 0;
+};
+
+/// The writers' index of a hook list: by name and by owning plugin, so an add,
+/// a remove and a plugin's removal find their hooks in O(log N).
+template <class Entry>
+class hook_names {
+ public:
+  [[nodiscard]] const std::shared_ptr<const Entry>* find(std::string_view name) const {
+    auto it = by_name_.find(name);
+    return it == by_name_.end() ? nullptr : &it->second;
+  }
+  void add(const std::shared_ptr<const Entry>& e) {
+    by_name_.emplace(e->opts.name, e);
+    if (!e->opts.plugin.empty()) by_plugin_[e->opts.plugin].insert(e->opts.name);
+  }
+  void drop(const Entry& e) {
+    if (!e.opts.plugin.empty()) {
+      auto it = by_plugin_.find(e.opts.plugin);
+      if (it != by_plugin_.end()) {
+        it->second.erase(e.opts.name);
+        if (it->second.empty()) by_plugin_.erase(it);
+      }
+    }
+    by_name_.erase(e.opts.name);
+  }
+  /// The names of the hooks `plugin` owns.
+  [[nodiscard]] std::vector<std::string> owned_by(std::string_view plugin) const {
+    auto it = by_plugin_.find(plugin);
+    if (it == by_plugin_.end()) return {};
+    return {it->second.begin(), it->second.end()};
+  }
+
+ private:
+  std::map<std::string, std::shared_ptr<const Entry>, std::less<>> by_name_;
+  std::map<std::string, std::set<std::string, std::less<>>, std::less<>> by_plugin_;
+};
+
+}  // namespace aura::detail
+#endif  // AURA_SI_AURA_CORE_HOOK_LIST_HPP
+// ---- end aura/core/hook_list.hpp
+// ---- begin aura/core/hook_placement.hpp
+#ifndef AURA_SI_AURA_CORE_HOOK_PLACEMENT_HPP
+#define AURA_SI_AURA_CORE_HOOK_PLACEMENT_HPP
+// aura/core/hook_placement.hpp - a hook's place in a run-ordered list: its
+// `when` gate parsed at registration, insertion and removal by name, the
+// errors for a duplicate or a missing hook, and the failure policy's verdict.
+// Shared by chains and the agent's pipelines.
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+
+namespace aura::detail {
+
+/// Parses a hook's `when` gate once, at registration; a missing name or a bad
+/// expression is an error naming the hook. Shared by every hook runner.
+template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+[[nodiscard]] result<std::optional<condition>> parse_gate(const hook_options& opts, const predicate_registry* registry) {
+  if (opts.name.empty()) return fail(errc::invalid_argument, "a hook needs a name");
+  if (opts.when.empty()) return std::optional<condition>{};
+  auto parsed = condition::parse(opts.when, registry);
+  if (!parsed) {
+    error e = std::move(parsed.error());
+    e.hook = opts.name;
+    e.plugin = opts.plugin;
+    return fail(std::move(e));
+  }
+  return std::optional<condition>(std::move(*parsed));
+}
+
+/// How placing a hook in a run-ordered list went.
+enum class placement : std::uint8_t { placed, duplicate, missing };
+
+/// Puts `e` into `hooks` in run order, all or nothing; with `replacing`, that
+/// hook leaves in the same step, and `carry(old, e)` may keep its state.
+/// Shared by every hook list (chains, the agent pipelines); `Entry` has `opts`.
+template <class Entry, class Carry, class Order>
+[[nodiscard]] placement place_hook(std::vector<Entry>& hooks, Entry e, std::string_view replacing, Carry&& carry,
+                                   Order&& before) {
+  auto named = [&](std::string_view name) {
+    return std::find_if(hooks.begin(), hooks.end(), [&](const Entry& h) { return h.opts.name == name; });
+  };
+  auto old = replacing.empty() ? hooks.end() : named(replacing);
+  if (!replacing.empty() && old == hooks.end()) return placement::missing;
+  auto same = named(e.opts.name);
+  if (same != hooks.end() && same != old) return placement::duplicate;
+  if (old != hooks.end()) {
+    carry(*old, e);
+    hooks.erase(old);
+  }
+  auto pos = std::upper_bound(hooks.begin(), hooks.end(), e,
+                              [&](const Entry& a, const Entry& b) { return before(a.opts, b.opts); });
+  hooks.insert(pos, std::move(e));
+  return placement::placed;
+}
+
+/// place_hook in the usual (priority, name) run order.
+template <class Entry, class Carry>
+[[nodiscard]] placement place_hook(std::vector<Entry>& hooks, Entry e, std::string_view replacing, Carry&& carry) {
+  return place_hook(hooks, std::move(e), replacing, std::forward<Carry>(carry), runs_before);
+}
+
+/// A hook's failure under its policy: names the hook in `e`, and returns the
+/// reason to stop with when the hook fails closed (nullopt: fail_open, go on).
+[[nodiscard]] inline std::optional<std::string> failure_verdict(const hook_options& h, error& e) {
+  e.hook = h.name;
+  if (e.plugin.empty()) e.plugin = h.plugin;
+  if (h.on_error != failure_policy::fail_closed) return std::nullopt;
+  return "hook \"" + h.name + "\" failed: " + e.message;
+}
+
+/// Removes the hook named `name`; false if there is none.
+template <class Entry>
+bool remove_hook(std::vector<Entry>& hooks, std::string_view name) {
+  auto it = std::find_if(hooks.begin(), hooks.end(), [&](const Entry& e) { return e.opts.name == name; });
+  if (it == hooks.end()) return false;
+  hooks.erase(it);
+  return true;
+}
+
+/// Removes every hook `plugin` owns; returns how many.
+template <class Entry>
+std::size_t remove_plugin_hooks(std::vector<Entry>& hooks, std::string_view plugin) {
+  auto keep = std::remove_if(hooks.begin(), hooks.end(), [&](const Entry& e) { return e.opts.plugin == plugin; });
+  const auto n = static_cast<std::size_t>(hooks.end() - keep);
+  hooks.erase(keep, hooks.end());
+  return n;
+}
+
+/// The error for a placement that failed; `where` is "the chain for \"e\"" or the like.
+[[nodiscard]] inline error placement_error(placement p, const hook_options& opts, std::string_view replacing,
+                                           const std::string& where) {
+  if (p == placement::missing) {
+    return error{errc::not_found, "no hook named \"" + std::string(replacing) + "\" to replace in " + where,
+                 opts.plugin, opts.name, {}};
+  }
+  return error{errc::already_exists, "a hook named \"" + opts.name + "\" is already in " + where, opts.plugin,
+               opts.name, {}};
+}
+
+}  // namespace aura::detail
+#endif  // AURA_SI_AURA_CORE_HOOK_PLACEMENT_HPP
+// ---- end aura/core/hook_placement.hpp
 // ---- begin aura/core/outcome.hpp
 #ifndef AURA_SI_AURA_CORE_OUTCOME_HPP
 #define AURA_SI_AURA_CORE_OUTCOME_HPP
@@ -2816,27 +4612,279 @@ struct outcome {
 // aura/core/snapshot.hpp - an immutable value published to lock-free readers.
 //
 // Dispatch must read the current chain without taking a lock while writers
-// swap in new versions. std::atomic<std::shared_ptr> takes a lock in
-// libstdc++, so this uses a split reference count instead: the atomic word
-// packs the node pointer (upper 48 bits) with a count of readers currently
-// inside (lower 16 bits). Readers increment it with one CAS and give it back
-// with another; when a writer swaps the node out, it moves the count of
-// readers still inside into the node's own counter, and the last one out
-// frees it. No reader ever waits for a writer, and a writer never waits for
-// a reader (an in-flight dispatch finishes on the version it started with).
+// swap in new versions, and without writing a cache line that other
+// dispatching threads write too (a shared reference count costs more than a
+// whole hook call once two threads dispatch). So readers announce what they
+// read in a hazard slot of their own thread (a cache line nobody else writes)
+// and writers retire old versions into a list they free in batches, skipping
+// any version a hazard slot still names.
+//
+// The reader's announcement must be ordered before its re-check of the
+// published word (a store-load fence). On Linux the fence is paid by the
+// writer, once per batch: membarrier(PRIVATE_EXPEDITED) makes every running
+// thread of the process execute a full barrier, so readers need only a
+// compiler fence (the asymmetric fence of folly's and liburcu's hazard
+// pointers). Where membarrier is unavailable, and under ThreadSanitizer (which
+// does not model it), readers use a sequentially consistent store instead.
+//
+// A thread holds at most `slots_per_thread` versions at once in hazard slots
+// (nested dispatch: a hook that emits); deeper nesting pins the version with a
+// counter on it instead, still lock-free. An in-flight dispatch always
+// finishes on the version it started with.
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <exception>
 #include <mutex>
-#include <new>
 #include <thread>
 #include <utility>
+#include <vector>
+
+#if defined(__linux__)
+#include <linux/membarrier.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
+#if defined(__SANITIZE_THREAD__)
+#define AURA_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define AURA_TSAN 1
+#endif
+#endif
 
 namespace aura::detail {
 
+/// One thread's hazard slots; records are never freed, only reused by later threads.
+struct alignas(64) hazard_record {
+  static constexpr int slots_per_thread = 8;
+  std::atomic<const void*> slots[slots_per_thread] = {};
+  std::atomic<bool> owned{false};
+  hazard_record* next = nullptr;  // immutable once the record is linked
+};
+
+struct hazard_domain {
+  std::atomic<hazard_record*> head{nullptr};
+  bool asymmetric = false;  // readers skip the store-load fence; writers run membarrier
+
+  hazard_domain() noexcept {
+#if defined(__linux__) && !defined(AURA_TSAN) && defined(__NR_membarrier)
+    const long cmds = syscall(__NR_membarrier, MEMBARRIER_CMD_QUERY, 0);
+    if (cmds > 0 && (cmds & MEMBARRIER_CMD_PRIVATE_EXPEDITED) &&
+        syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0) == 0) {
+      asymmetric = true;
+    }
+#endif
+  }
+
+  /// A free record for the calling thread (reused, or linked in once).
+  hazard_record* claim() {
+    for (hazard_record* r = head.load(std::memory_order_acquire); r; r = r->next) {
+      bool expected = false;
+      if (!r->owned.load(std::memory_order_relaxed) &&
+          r->owned.compare_exchange_strong(expected, true, std::memory_order_acquire)) {
+        return r;
+      }
+    }
+    auto* r = new hazard_record;  // lives for the process (a handful of bytes per thread ever run)
+    r->owned.store(true, std::memory_order_relaxed);
+    hazard_record* h = head.load(std::memory_order_relaxed);
+    do {
+      r->next = h;
+    } while (!head.compare_exchange_weak(h, r, std::memory_order_release, std::memory_order_relaxed));
+    return r;
+  }
+
+  /// Makes every reader's announcement visible before the writer scans them.
+  void writer_fence() const noexcept {
+#if defined(__linux__) && !defined(AURA_TSAN) && defined(__NR_membarrier)
+    if (asymmetric) {
+      (void)syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0);
+      return;
+    }
+#endif
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+  }
+};
+
+[[nodiscard]] inline hazard_domain& hazards() noexcept {
+  static hazard_domain domain;  // constructed before any reader or writer uses it
+  return domain;
+}
+
+/// The calling thread's record, handed back when the thread ends.
+class thread_hazards {
+ public:
+  thread_hazards() : record_(hazards().claim()) {}
+  ~thread_hazards() {
+    for (auto& s : record_->slots) s.store(nullptr, std::memory_order_release);
+    record_->owned.store(false, std::memory_order_release);
+  }
+  thread_hazards(const thread_hazards&) = delete;
+  thread_hazards& operator=(const thread_hazards&) = delete;
+  [[nodiscard]] hazard_record& record() noexcept { return *record_; }
+
+ private:
+  hazard_record* record_;
+};
+
+[[nodiscard]] inline hazard_record& my_hazards() {
+  thread_local thread_hazards mine;
+  return mine.record();
+}
+
 template <class T>
 class published {
+  struct node {
+    explicit node(T v) : value(std::move(v)) {}
+    T value;
+    std::atomic<std::uint32_t> pins{0};  // readers beyond their hazard slots
+  };
+
+ public:
+  /// A reader's hold on one version; the version lives while a guard does.
+  class guard {
+   public:
+    guard() = default;
+    guard(node* n, std::atomic<const void*>* slot) noexcept : node_(n), slot_(slot) {}
+    guard(guard&& o) noexcept : node_(std::exchange(o.node_, nullptr)), slot_(std::exchange(o.slot_, nullptr)) {}
+    guard& operator=(guard&& o) noexcept {
+      if (this != &o) {
+        reset();
+        node_ = std::exchange(o.node_, nullptr);
+        slot_ = std::exchange(o.slot_, nullptr);
+      }
+      return *this;
+    }
+    guard(const guard&) = delete;
+    guard& operator=(const guard&) = delete;
+    ~guard() { reset(); }
+
+    [[nodiscard]] const T& operator*() const noexcept { return node_->value; }
+    [[nodiscard]] const T* operator->() const noexcept { return &node_->value; }
+
+   private:
+    void reset() noexcept {
+      if (slot_) {
+        slot_->store(nullptr, std::memory_order_release);
+      } else if (node_) {
+        node_->pins.fetch_sub(1, std::memory_order_release);
+      }
+      node_ = nullptr;
+      slot_ = nullptr;
+    }
+    node* node_ = nullptr;
+    std::atomic<const void*>* slot_ = nullptr;
+  };
+
+  explicit published(T initial) : current_(new node(std::move(initial))) { (void)hazards(); }
+  published(const published&) = delete;
+  published& operator=(const published&) = delete;
+  ~published() {
+    // No reader may be inside when the owner is destroyed.
+    delete current_.load(std::memory_order_acquire);
+    for (node* n : retired_) delete n;
+  }
+
+  /// Enters the current version; lock-free, never blocks on writers, writes
+  /// only the calling thread's own cache line.
+  [[nodiscard]] guard acquire() const {
+    hazard_record& mine = my_hazards();
+    const bool asymmetric = hazards().asymmetric;
+    for (auto& slot : mine.slots) {
+      if (slot.load(std::memory_order_relaxed) != nullptr) continue;
+      node* n = current_.load(std::memory_order_acquire);
+      for (;;) {
+        if (asymmetric) {
+          slot.store(n, std::memory_order_relaxed);
+          std::atomic_signal_fence(std::memory_order_seq_cst);
+        } else {
+          slot.store(n, std::memory_order_seq_cst);
+        }
+        node* again = current_.load(std::memory_order_seq_cst);
+        if (again == n) return guard(n, &slot);
+        n = again;
+      }
+    }
+    // Every slot is in use (deeply nested dispatch): pin the version instead.
+    node* n = current_.load(std::memory_order_acquire);
+    for (;;) {
+      n->pins.fetch_add(1, std::memory_order_seq_cst);
+      node* again = current_.load(std::memory_order_seq_cst);
+      if (again == n) return guard(n, nullptr);
+      n->pins.fetch_sub(1, std::memory_order_release);
+      n = again;
+    }
+  }
+
+  /// Publishes a new version. Writers serialise among themselves (not with readers).
+  void store(T value) {
+    node* fresh = new node(std::move(value));
+    std::lock_guard<std::mutex> lock(writers_);
+    retire(current_.exchange(fresh, std::memory_order_seq_cst));
+  }
+
+  /// Runs `edit(const T&) -> T` on the current version and publishes the result,
+  /// atomically with respect to other writers.
+  template <class Edit>
+  void update(Edit&& edit) {
+    std::lock_guard<std::mutex> lock(writers_);
+    node* cur = current_.load(std::memory_order_acquire);
+    node* fresh = new node(edit(static_cast<const T&>(cur->value)));
+    retire(current_.exchange(fresh, std::memory_order_seq_cst));
+  }
+
+  /// The current version, for a writer that serialises all writes itself
+  /// (no guard needed: only writers free versions, and they wait for it).
+  [[nodiscard]] const T& current_for_writer() const noexcept {
+    return current_.load(std::memory_order_acquire)->value;
+  }
+
+ private:
+  // Called with writers_ held. Frees retired versions in batches: the batch
+  // size doubles with the survivors so the cost per retirement stays O(1)
+  // amortised (plus one writer fence per batch).
+  void retire(node* old) {
+    retired_.push_back(old);
+    if (retired_.size() < reclaim_at_) return;
+    hazards().writer_fence();
+    std::vector<const void*> held;
+    for (hazard_record* r = hazards().head.load(std::memory_order_acquire); r; r = r->next) {
+      for (auto& s : r->slots) {
+        if (const void* p = s.load(std::memory_order_acquire)) held.push_back(p);
+      }
+    }
+    std::sort(held.begin(), held.end());
+    std::size_t kept = 0;
+    for (node* n : retired_) {
+      const bool in_use = std::binary_search(held.begin(), held.end(), static_cast<const void*>(n)) ||
+                          n->pins.load(std::memory_order_acquire) != 0;
+      if (in_use) {
+        retired_[kept++] = n;
+      } else {
+        delete n;
+      }
+    }
+    retired_.resize(kept);
+    reclaim_at_ = std::max<std::size_t>(batch, 2 * kept);
+  }
+
+  static constexpr std::size_t batch = 16;
+  std::atomic<node*> current_;
+  std::vector<node*> retired_;  // swapped out, maybe still read
+  std::size_t reclaim_at_ = batch;
+  std::mutex writers_;  // writers only; dispatch never touches it
+};
+
+/// A published value whose last reader frees a swapped-out version on its way
+/// out (a split reference count: one CAS in, one out, on a shared word). For
+/// values whose release must be prompt (the plugin host waits for an old
+/// version's last user); dispatch uses `published` instead.
+template <class T>
+class counted_published {
   struct node {
     explicit node(T v) : value(std::move(v)) {}
     T value;
@@ -2861,7 +4909,7 @@ class published {
   class guard {
    public:
     guard() = default;
-    guard(published* owner, node* n) noexcept : owner_(owner), node_(n) {}
+    guard(counted_published* owner, node* n) noexcept : owner_(owner), node_(n) {}
     guard(guard&& o) noexcept : owner_(std::exchange(o.owner_, nullptr)), node_(std::exchange(o.node_, nullptr)) {}
     guard& operator=(guard&& o) noexcept {
       if (this != &o) {
@@ -2884,14 +4932,14 @@ class published {
       owner_ = nullptr;
       node_ = nullptr;
     }
-    published* owner_ = nullptr;
+    counted_published* owner_ = nullptr;
     node* node_ = nullptr;
   };
 
-  explicit published(T initial) : word_(pack(new node(std::move(initial)))) {}
-  published(const published&) = delete;
-  published& operator=(const published&) = delete;
-  ~published() {
+  explicit counted_published(T initial) : word_(pack(new node(std::move(initial)))) {}
+  counted_published(const counted_published&) = delete;
+  counted_published& operator=(const counted_published&) = delete;
+  ~counted_published() {
     // No reader may be inside when the owner is destroyed.
     delete unpack(word_.load(std::memory_order_acquire));
   }
@@ -2961,6 +5009,7 @@ class published {
 #include <cstdint>
 #include <new>
 #include <string>
+
 
 namespace aura {
 
@@ -3055,6 +5104,16 @@ struct wire_bytes {
   std::uint64_t out = 0;
 };
 inline thread_local wire_bytes current_call_bytes;
+
+/// Dispatches left on this thread until the next recorded one (tracing::sampled).
+/// Starts at 1, so a thread's first dispatch is recorded; a thread's own
+/// counter, so sampling writes no shared cache line.
+inline thread_local std::uint32_t sample_countdown = 1;
+[[nodiscard]] inline bool take_sample() noexcept {
+  if (--sample_countdown != 0) return false;
+  sample_countdown = tracing_sample_period;
+  return true;
+}
 }  // namespace detail
 
 /// Adapters call this when they serialise a hook call: `in` bytes sent to the
@@ -3123,163 +5182,20 @@ using json_hook = std::function<result<decision<dynamic_event>>(const envelope<d
 template <class E>
 using payload_check = std::function<std::optional<error>(const payload_t<E>&)>;
 
-namespace detail {
+/// How a chain folds one hook's effects into the accumulated ones. Empty: the
+/// effects type's own rule (fold_effects). Dynamic events get theirs from the
+/// catalog that declares them (bus::declare), so a JSON chain folds by the
+/// same documented rules as a typed one without the core knowing the catalog.
+template <class E>
+using effects_fold = std::function<void(effects_t<E>&, const effects_t<E>&)>;
 
-/// Whether a type converts to and from nlohmann::json (needed for JSON hooks).
-template <class T, class = void>
-struct json_convertible : std::false_type {};
-template <class T>
-struct json_convertible<T, std::void_t<decltype(nlohmann::json(std::declval<const T&>())),
-                                       decltype(std::declval<const nlohmann::json&>().template get<T>())>>
-    : std::true_type {};
-
-/// Calls a native hook with whichever of (payload), (envelope), (payload, ctx),
-/// (envelope, ctx) it accepts; returns its answer as it is.
-template <class E, class F>
-decltype(auto) call_hook(F& fn, const envelope<E>& env, context& ctx) {
-  using payload = payload_t<E>;
-  if constexpr (std::is_invocable_v<F&, const envelope<E>&, context&>) {
-    return fn(env, ctx);
-  } else if constexpr (std::is_invocable_v<F&, const payload&, context&>) {
-    return fn(env.data, ctx);
-  } else if constexpr (std::is_invocable_v<F&, const envelope<E>&>) {
-    return fn(env);
-  } else {
-    static_assert(std::is_invocable_v<F&, const payload&>,
-                  "a hook takes (const E&), (const aura::envelope<E>&), or either plus aura::context&");
-    return fn(env.data);
-  }
-}
-
-/// Whether a hook answers result<decision<E>> (may fail) rather than a decision.
-template <class E, class R>
-inline constexpr bool answers_result = std::is_same_v<std::decay_t<R>, result<decision<E>>>;
-
-template <class E, class R>
-inline constexpr void check_answer() {
-  static_assert(answers_result<E, R> || std::is_convertible_v<R, decision<E>>,
-                "a hook returns aura::allow(), aura::deny(...), aura::mutate(...), "
-                "aura::decision<E> or aura::result<aura::decision<E>>");
-}
-
-/// Calls a native hook (see call_hook) and lifts its answer into result<decision<E>>.
-template <class E, class F>
-[[nodiscard]] result<decision<E>> call_native(F& fn, const envelope<E>& env, context& ctx) {
-  decltype(auto) answer = call_hook<E>(fn, env, ctx);
-  using R = decltype(answer);
-  check_answer<E, R>();
-  if constexpr (answers_result<E, R>) {
-    return std::forward<R>(answer);
-  } else {
-    return decision<E>(std::forward<R>(answer));
-  }
-}
-
-/// The error a hook's exception becomes (`ex` null: not a std::exception).
-template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
-[[nodiscard]] error thrown_error(const std::exception* ex) {
-  if (ex) return error{errc::hook_failed, std::string("hook threw: ") + ex->what(), {}, {}, {}};
-  return error{errc::hook_failed, "hook threw a non-standard exception", {}, {}, {}};
-}
-
-/// Parses a hook's `when` gate once, at registration; a missing name or a bad
-/// expression is an error naming the hook. Shared by every hook runner.
-template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
-[[nodiscard]] result<std::optional<condition>> parse_gate(const hook_options& opts, const predicate_registry* registry) {
-  if (opts.name.empty()) return fail(errc::invalid_argument, "a hook needs a name");
-  if (opts.when.empty()) return std::optional<condition>{};
-  auto parsed = condition::parse(opts.when, registry);
-  if (!parsed) {
-    error e = std::move(parsed.error());
-    e.hook = opts.name;
-    e.plugin = opts.plugin;
-    return fail(std::move(e));
-  }
-  return std::optional<condition>(std::move(*parsed));
-}
-
-/// Run order of two hooks: (priority, name).
-[[nodiscard]] inline bool runs_before(const hook_options& a, const hook_options& b) noexcept {
-  return a.priority != b.priority ? a.priority < b.priority : a.name < b.name;
-}
-
-/// How placing a hook in a run-ordered list went.
-enum class placement : std::uint8_t { placed, duplicate, missing };
-
-/// Puts `e` into `hooks` in run order, all or nothing; with `replacing`, that
-/// hook leaves in the same step, and `carry(old, e)` may keep its state.
-/// Shared by every hook list (chains, the agent pipelines); `Entry` has `opts`.
-template <class Entry, class Carry, class Order>
-[[nodiscard]] placement place_hook(std::vector<Entry>& hooks, Entry e, std::string_view replacing, Carry&& carry,
-                                   Order&& before) {
-  auto named = [&](std::string_view name) {
-    return std::find_if(hooks.begin(), hooks.end(), [&](const Entry& h) { return h.opts.name == name; });
-  };
-  auto old = replacing.empty() ? hooks.end() : named(replacing);
-  if (!replacing.empty() && old == hooks.end()) return placement::missing;
-  auto same = named(e.opts.name);
-  if (same != hooks.end() && same != old) return placement::duplicate;
-  if (old != hooks.end()) {
-    carry(*old, e);
-    hooks.erase(old);
-  }
-  auto pos = std::upper_bound(hooks.begin(), hooks.end(), e,
-                              [&](const Entry& a, const Entry& b) { return before(a.opts, b.opts); });
-  hooks.insert(pos, std::move(e));
-  return placement::placed;
-}
-
-/// place_hook in the usual (priority, name) run order.
-template <class Entry, class Carry>
-[[nodiscard]] placement place_hook(std::vector<Entry>& hooks, Entry e, std::string_view replacing, Carry&& carry) {
-  return place_hook(hooks, std::move(e), replacing, std::forward<Carry>(carry), runs_before);
-}
-
-/// A hook's failure under its policy: names the hook in `e`, and returns the
-/// reason to stop with when the hook fails closed (nullopt: fail_open, go on).
-[[nodiscard]] inline std::optional<std::string> failure_verdict(const hook_options& h, error& e) {
-  e.hook = h.name;
-  if (e.plugin.empty()) e.plugin = h.plugin;
-  if (h.on_error != failure_policy::fail_closed) return std::nullopt;
-  return "hook \"" + h.name + "\" failed: " + e.message;
-}
-
-/// Removes the hook named `name`; false if there is none.
-template <class Entry>
-bool remove_hook(std::vector<Entry>& hooks, std::string_view name) {
-  auto it = std::find_if(hooks.begin(), hooks.end(), [&](const Entry& e) { return e.opts.name == name; });
-  if (it == hooks.end()) return false;
-  hooks.erase(it);
-  return true;
-}
-
-/// Removes every hook `plugin` owns; returns how many.
-template <class Entry>
-std::size_t remove_plugin_hooks(std::vector<Entry>& hooks, std::string_view plugin) {
-  auto keep = std::remove_if(hooks.begin(), hooks.end(), [&](const Entry& e) { return e.opts.plugin == plugin; });
-  const auto n = static_cast<std::size_t>(hooks.end() - keep);
-  hooks.erase(keep, hooks.end());
-  return n;
-}
-
-/// The error for a placement that failed; `where` is "the chain for \"e\"" or the like.
-[[nodiscard]] inline error placement_error(placement p, const hook_options& opts, std::string_view replacing,
-                                           const std::string& where) {
-  if (p == placement::missing) {
-    return error{errc::not_found, "no hook named \"" + std::string(replacing) + "\" to replace in " + where,
-                 opts.plugin, opts.name, {}};
-  }
-  return error{errc::already_exists, "a hook named \"" + opts.name + "\" is already in " + where, opts.plugin,
-               opts.name, {}};
-}
-
-}  // namespace detail
 
 /// Hooks for event type `E` (or aura::dynamic_event), ordered by (priority, name).
 ///
 /// Adding and removing hooks may happen while other threads dispatch: each
-/// dispatch reads an immutable snapshot without a lock, so it finishes on the
-/// hooks it started with.
+/// dispatch reads an immutable snapshot, so it finishes on the hooks it
+/// started with. Hook edits are published by the next reader (the first
+/// dispatch after an edit takes the edit lock once; the others take none).
 template <class E>
 class chain {
   using traits = event_traits<E>;
@@ -3288,12 +5204,12 @@ class chain {
   using event_type = E;
   using payload_type = payload_t<E>;
 
-  explicit chain(tracing trace = tracing::timings) : state_(snapshot{}) {
-    state_.update([&](const snapshot& s) {
-      snapshot n = s;
+  /// `trace`: what each dispatch records (see aura::tracing; the default
+  /// costs next to nothing and builds no trail).
+  explicit chain(tracing trace = tracing::sampled) : state_(snapshot{}) {
+    edit([&](snapshot& n) {
       n.trace = trace;
       n.flags = traits::flags;
-      return n;
     });
   }
 
@@ -3323,43 +5239,62 @@ class chain {
 
   /// Removes a hook by name; false if there is none.
   bool remove(std::string_view name) {
-    bool found = false;
-    edit([&](snapshot& n) { found = detail::remove_hook(n.hooks, name); });
-    return found;
+    std::lock_guard<std::mutex> lock(edits_);
+    const auto* found = index_.find(name);
+    if (!found) return false;
+    const std::shared_ptr<const entry> victim = *found;  // the index's copy goes in unindex()
+    unindex(draft_, *victim);
+    mark_dirty();
+    return true;
   }
 
-  /// Removes every hook a plugin owns; returns how many.
+  /// Removes every hook a plugin owns; returns how many (one new version).
   std::size_t remove_plugin(std::string_view plugin) {
-    std::size_t count = 0;
-    edit([&](snapshot& n) { count = detail::remove_plugin_hooks(n.hooks, plugin); });
-    return count;
+    std::lock_guard<std::mutex> lock(edits_);
+    const auto names = index_.owned_by(plugin);
+    if (names.empty()) return 0;
+    for (const auto& name : names) {
+      const std::shared_ptr<const entry> victim = *index_.find(name);
+      unindex(draft_, *victim);
+    }
+    mark_dirty();
+    return names.size();
   }
 
   /// The JSON hooks with their registrations (a dynamic chain's are all JSON
   /// hooks); the bus uses it to move them into a typed chain.
   [[nodiscard]] std::vector<std::pair<hook_options, json_hook>> exported_hooks() const {
-    auto snap = state_.acquire();
+    auto snap = current();
     std::vector<std::pair<hook_options, json_hook>> out;
-    for (const auto& h : snap->hooks) {
+    snap->hooks.for_each([&](const entry& h) {
       if (h.json) out.emplace_back(h.opts, h.json);
-    }
+    });
     return out;
   }
 
-  [[nodiscard]] std::size_t size() const { return state_.acquire()->hooks.size(); }
+  [[nodiscard]] std::size_t size() const { return current()->hooks.size(); }
   [[nodiscard]] bool empty() const { return size() == 0; }
 
   /// Hook names in run order.
   [[nodiscard]] std::vector<std::string> names() const {
-    auto snap = state_.acquire();
+    auto snap = current();
     std::vector<std::string> out;
-    for (const auto& h : snap->hooks) out.push_back(h.opts.name);
+    out.reserve(snap->hooks.size());
+    snap->hooks.for_each([&](const entry& h) { out.push_back(h.opts.name); });
     return out;
   }
 
   void set_tracing(tracing t) { edit([&](snapshot& s) { s.trace = t; }); }
   /// A check run after every mutation (see payload_check).
-  void set_payload_check(payload_check<E> check) { edit([&](snapshot& s) { s.check = std::move(check); }); }
+  void set_payload_check(payload_check<E> check) {
+    auto shared = check ? std::make_shared<const payload_check<E>>(std::move(check)) : nullptr;
+    edit([&](snapshot& s) { s.check = std::move(shared); });
+  }
+  /// The rule folding hooks' effects (see effects_fold); empty restores the default.
+  void set_effects_fold(effects_fold<E> fold) {
+    auto shared = fold ? std::make_shared<const effects_fold<E>>(std::move(fold)) : nullptr;
+    edit([&](snapshot& s) { s.fold = std::move(shared); });
+  }
   /// The predicates `when` conditions may use; must outlive the chain.
   void set_predicates(const predicate_registry* registry) { predicates_.store(registry); }
   /// Flags of a dynamic event, from the runtime catalog.
@@ -3367,7 +5302,7 @@ class chain {
     static_assert(traits::is_dynamic, "a typed event's flags are compile-time traits");
     edit([&](snapshot& s) { s.flags = flags; });
   }
-  [[nodiscard]] event_flags flags() const { return state_.acquire()->flags; }
+  [[nodiscard]] event_flags flags() const { return current()->flags; }
 
   /// Runs the hooks on `env` in order with the host's default context.
   [[nodiscard]] outcome<E> dispatch(envelope<E> env) const { return dispatch(std::move(env), host_context()); }
@@ -3375,30 +5310,40 @@ class chain {
   /// Runs the hooks on a caller-owned envelope: it is copied only if a hook
   /// mutates it (an allow-only chain copies just the payload into the outcome).
   [[nodiscard]] outcome<E> dispatch(const envelope<E>& env, context& ctx) const {
-    auto snap = state_.acquire();
-    return run(*snap, env, nullptr, ctx);
+    auto snap = current();
+    return run(*snap, env, nullptr, ctx, snap->trace);
   }
 
   /// Runs the hooks on `env` in order. Never throws for a hook's failure.
+  /// A mutation edits the envelope in place (it is the dispatch's own).
   [[nodiscard]] outcome<E> dispatch(envelope<E>&& env, context& ctx) const {
-    auto snap = state_.acquire();
-    return run(*snap, env, &env, ctx);
+    auto snap = current();
+    return run(*snap, env, &env, ctx, snap->trace);
+  }
+
+  /// The same, recording at `level` for this call only (e.g. tracing::decisions
+  /// for one dispatch's trail on a chain that records none by default).
+  [[nodiscard]] outcome<E> dispatch(const envelope<E>& env, context& ctx, tracing level) const {
+    auto snap = current();
+    return run(*snap, env, nullptr, ctx, level);
+  }
+  [[nodiscard]] outcome<E> dispatch(envelope<E>&& env, context& ctx, tracing level) const {
+    auto snap = current();
+    return run(*snap, env, &env, ctx, level);
   }
 
   /// Every hook's counters and latency percentiles.
   [[nodiscard]] std::vector<hook_stats> stats() const {
-    auto snap = state_.acquire();
+    auto snap = current();
     std::vector<hook_stats> out;
-    for (const auto& h : snap->hooks) {
+    snap->hooks.for_each([&](const entry& h) {
       hook_stats s = hook_stats::of(h.rt->counters);
       s.hook = h.opts.name;
       s.plugin = h.opts.plugin;
       out.push_back(std::move(s));
-    }
+    });
     return out;
   }
-
-
 
  private:
   struct runtime {
@@ -3452,39 +5397,53 @@ class chain {
     const entry* cold;
     bool gated;
     bool once;
-  };
-  struct snapshot {
-    std::vector<entry> hooks;
-    std::vector<hot> order;  // rebuilt after every edit
-    bool ungated = true;     // no hook has a `when` gate or `once`: the fast path may run
-    tracing trace = tracing::timings;
-    event_flags flags = event_flags::none;
-    payload_check<E> check;
-
-    snapshot() = default;
-    snapshot(const snapshot& o) : hooks(o.hooks), trace(o.trace), flags(o.flags), check(o.check) { reindex(); }
-    snapshot(snapshot&& o) noexcept = default;  // vectors keep their buffers: `order` stays valid
-    snapshot& operator=(const snapshot&) = delete;
-    snapshot& operator=(snapshot&&) = delete;
-    void reindex() {
-      order.clear();
-      order.reserve(hooks.size());
-      ungated = true;
-      for (const entry& e : hooks) {
-        order.push_back(hot{e.call, e.target.get(), &e, e.gate.has_value(), e.opts.once});
-        if (e.gate || e.opts.once) ungated = false;
-      }
+    [[nodiscard]] static hot of(const entry& e) noexcept {
+      return hot{e.call, e.target.get(), &e, e.gate.has_value(), e.opts.once};
     }
   };
+  /// One version of the chain; hooks are shared with the versions before and
+  /// after it (see detail::hook_list), so an edit costs O(N/64 + 64).
+  struct snapshot {
+    detail::hook_list<entry, hot> hooks;
+    std::size_t gated = 0;  // hooks with a `when` gate or `once`: none lets the fast path run
+    tracing trace = tracing::sampled;
+    event_flags flags = event_flags::none;
+    std::shared_ptr<const payload_check<E>> check;
+    std::shared_ptr<const effects_fold<E>> fold;
+  };
 
+  /// Edits the settings of the draft and publishes it at once (with any
+  /// hook edits still pending).
   template <class Edit>
   void edit(Edit&& fn) {
-    state_.update([&](const snapshot& s) {
-      snapshot n = s;
-      fn(n);
-      n.reindex();
-      return n;
-    });
+    std::lock_guard<std::mutex> lock(edits_);
+    fn(draft_);
+    publish_locked();
+  }
+
+  // Hook edits change the writers' draft in place (only the chunk they touch
+  // is copied, and only if a published version shares it) and mark it dirty;
+  // the next reader (a dispatch, size(), names(), stats()) publishes it. So
+  // 10,000 adds in a row publish one version, not 10,000, while every edit is
+  // still seen by every dispatch that starts after it returned.
+  void mark_dirty() noexcept { dirty_.store(true, std::memory_order_release); }
+  void publish_locked() const {
+    state_.store(snapshot(draft_));
+    dirty_.store(false, std::memory_order_release);
+  }
+  /// The current version, publishing pending hook edits first.
+  [[nodiscard]] auto current() const {
+    if (dirty_.load(std::memory_order_acquire)) {
+      std::lock_guard<std::mutex> lock(edits_);
+      if (dirty_.load(std::memory_order_relaxed)) publish_locked();
+    }
+    return state_.acquire();
+  }
+
+  /// Takes `e` out of version `n` and of the index (edits_ held).
+  void unindex(snapshot& n, const entry& e) {
+    if (n.hooks.erase(e) && (e.gate || e.opts.once)) --n.gated;
+    index_.drop(e);
   }
 
   /// "the chain for \"E\"" for a typed chain; a dynamic chain does not know
@@ -3512,23 +5471,33 @@ class chain {
                       std::string_view replacing = {}) {
     auto parsed_gate = detail::parse_gate(opts, predicates_.load());
     if (!parsed_gate) return fail(std::move(parsed_gate.error()));
-    auto outcome_of = detail::placement::placed;
-    edit([&](snapshot& n) {  // place_hook changes nothing when it fails
-      entry e{opts, std::move(*parsed_gate), call, std::move(target), std::move(json), std::make_shared<runtime>()};
-      outcome_of = detail::place_hook(n.hooks, std::move(e), replacing, [](const entry& old, entry& fresh) {
-        if (old.opts.name == fresh.opts.name) fresh.rt = old.rt;  // re-registered: keep its stats and `once`
-      });
-    });
-    if (outcome_of != detail::placement::placed) {
-      return fail(detail::placement_error(outcome_of, opts, replacing, chain_label()));
+    std::lock_guard<std::mutex> lock(edits_);
+    std::shared_ptr<const entry> old;
+    if (!replacing.empty()) {
+      const auto* found = index_.find(replacing);
+      if (!found) return fail(detail::placement_error(detail::placement::missing, opts, replacing, chain_label()));
+      old = *found;
     }
+    if (const auto* same = index_.find(opts.name); same && *same != old) {
+      return fail(detail::placement_error(detail::placement::duplicate, opts, replacing, chain_label()));
+    }
+    auto e = std::make_shared<entry>(
+        entry{std::move(opts), std::move(*parsed_gate), call, std::move(target), std::move(json), nullptr});
+    // Re-registered under its own name: it keeps its stats and `once`.
+    e->rt = old && old->opts.name == e->opts.name ? old->rt : std::make_shared<runtime>();
+    if (old) unindex(draft_, *old);
+    if (e->gate || e->opts.once) ++draft_.gated;
+    index_.add(e);
+    draft_.hooks.insert(std::move(e));
+    mark_dirty();
     return {};
   }
 
   /// The dispatch loop; see DESIGN §3 for the rules it follows.
   /// `owned` is the envelope itself when the caller gave it up (edited in
   /// place), else null and `input` is copied on the first mutation.
-  [[nodiscard]] outcome<E> run(const snapshot& s, const envelope<E>& input, envelope<E>* owned, context& ctx) const {
+  [[nodiscard]] outcome<E> run(const snapshot& s, const envelope<E>& input, envelope<E>* owned, context& ctx,
+                               tracing level) const {
     outcome<E> out;
     std::optional<envelope<E>> copy;
     const envelope<E>* current = owned ? owned : &input;
@@ -3538,14 +5507,24 @@ class chain {
       current = &*copy;
       return *copy;
     };
-    const bool trace = s.trace != tracing::off;
-    const bool timed = s.trace == tracing::timings;
-    if (trace) out.trail.reserve(s.hooks.size());
+    // What this dispatch records (aura::tracing): `trail` the per-hook trail;
+    // `counted` calls, skips and wire bytes, each weighing `weight` calls;
+    // `timed` durations. Denies, mutations and errors are counted at every
+    // level but off: they leave the fast path anyway.
+    const bool trail = level == tracing::decisions || level == tracing::timings;
+    const bool sample = level == tracing::sampled && detail::take_sample();
+    const bool counted = trail || sample;
+    const bool timed = level == tracing::timings || sample;
+    const bool tallied = level != tracing::off;
+    const std::uint64_t weight = sample ? tracing_sample_period : 1;
+    if (trail) out.trail.reserve(s.hooks.size());
     bool mutated = false;
-    std::optional<envelope<dynamic_event>> json_view;  // typed events: made on first JSON hook
+    detail::lazy_view json_view;  // typed events: made on first JSON hook
 
     // What one hook's answer does to the outcome; true stops the chain.
-    std::optional<error> failure;  // set by a hook call that failed
+    // Set by a hook call that failed and emptied by settle() before the next
+    // call; per thread, so the fast path does not build an error on its stack.
+    std::optional<error>& failure = detail::hook_failure;
     auto settle = [&](const entry& h, decision<E>& d, std::chrono::nanoseconds took) {
       step_result step;
       bool stop = false;
@@ -3574,50 +5553,57 @@ class chain {
             mutated = true;
           }
         }
-        if (!step.failed && d.has_effects()) fold_effects(out.effects, *std::as_const(d).effects());
+        if (!step.failed && d.has_effects()) {
+          if (s.fold)
+            (*s.fold)(out.effects, *std::as_const(d).effects());
+          else
+            fold_effects(out.effects, *std::as_const(d).effects());
+        }
       }
-      if (trace) {
+      if (tallied) {
         auto& c = h.rt->counters;
-        c.calls.fetch_add(1, std::memory_order_relaxed);
         if (step.failed) c.errors.fetch_add(1, std::memory_order_relaxed);
         if (step.kind == decision_kind::deny) c.denies.fetch_add(1, std::memory_order_relaxed);
         if (step.kind == decision_kind::mutate) c.mutations.fetch_add(1, std::memory_order_relaxed);
-        if (timed) c.latency.record(static_cast<std::uint64_t>(took.count()));
-        if (const auto bytes = detail::current_call_bytes; bytes.in | bytes.out) {
-          c.bytes_in.fetch_add(bytes.in, std::memory_order_relaxed);
-          c.bytes_out.fetch_add(bytes.out, std::memory_order_relaxed);
-        }
-        out.trail.push_back(trail_entry{h.opts.name, h.opts.plugin, step.kind, step.failed, took});
       }
+      record(h, took, counted, timed, weight);
+      if (trail) out.trail.push_back(trail_entry{h.opts.name, h.opts.plugin, step.kind, step.failed, took});
       return stop;
     };
 
-    if (!trace && s.ungated) {
-      // The fast path (no trail, no counters, no gates, no `once`): a hook
-      // answering a bare allow costs its call and one test.
-      for (const hot& fast : s.order) {
-        const detail::raw_decision raw = invoke(fast, *current, ctx, json_view, failure);
-        if (AURA_LIKELY(raw.is_bare_allow())) continue;
-        decision<E> d = decision<E>::adopt_raw(raw);
-        if (settle(*fast.cold, d, std::chrono::nanoseconds{0})) break;
+    if (!counted && s.gated == 0) {
+      // The fast path (no trail, no per-call counters, no gates, no `once`): a
+      // hook answering a bare allow costs its call and one test.
+      for (const auto& chunk : s.hooks.chunks()) {
+        for (const hot& fast : chunk->hot) {
+          const detail::raw_decision raw = invoke(fast, *current, ctx, json_view, failure);
+          if (AURA_LIKELY(raw.is_bare_allow())) continue;
+          decision<E> d = decision<E>::adopt_raw(raw);
+          if (settle(*fast.cold, d, std::chrono::nanoseconds{0})) goto done;
+        }
       }
     } else {
-      for (const hot& fast : s.order) {
-        const entry& h = *fast.cold;
-        if (fast.gated && !h.gate->evaluate(ctx.facts())) {
-          if (trace) h.rt->counters.skipped.fetch_add(1, std::memory_order_relaxed);
-          continue;
-        }
-        if (fast.once && h.rt->fired.exchange(true, std::memory_order_acq_rel)) continue;
+      for (const auto& chunk : s.hooks.chunks()) {
+        for (const hot& fast : chunk->hot) {
+          const entry& h = *fast.cold;
+          if (fast.gated && !h.gate->evaluate(ctx.facts())) {
+            if (counted) h.rt->counters.skipped.fetch_add(weight, std::memory_order_relaxed);
+            continue;
+          }
+          if (fast.once && h.rt->fired.exchange(true, std::memory_order_acq_rel)) continue;
 
-        const auto start = timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
-        if (trace) detail::current_call_bytes = {};
-        decision<E> d = decision<E>::adopt_raw(invoke(fast, *current, ctx, json_view, failure));
-        std::chrono::nanoseconds took{0};
-        if (timed) took = std::chrono::steady_clock::now() - start;
-        if (settle(h, d, took)) break;
+          const auto start = timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
+          if (counted) detail::current_call_bytes = {};
+          const detail::raw_decision raw = invoke(fast, *current, ctx, json_view, failure);
+          std::chrono::nanoseconds took{0};
+          if (timed) took = std::chrono::steady_clock::now() - start;
+          if (AURA_LIKELY(!counted && raw.is_bare_allow())) continue;
+          decision<E> d = decision<E>::adopt_raw(raw);
+          if (settle(h, d, took)) goto done;
+        }
       }
     }
+  done:
     if (out.verdict != verdict::deny && mutated) out.verdict = verdict::mutate;
     if (owned) {
       out.data = std::move(owned->data);
@@ -3629,10 +5615,22 @@ class chain {
     return out;
   }
 
+  /// A recorded call's figures: `weight` calls (a sample stands for its period).
+  static void record(const entry& h, std::chrono::nanoseconds took, bool counted, bool timed, std::uint64_t weight) {
+    if (!counted) return;
+    auto& c = h.rt->counters;
+    c.calls.fetch_add(weight, std::memory_order_relaxed);
+    if (timed) c.latency.record(static_cast<std::uint64_t>(took.count()));
+    if (const auto bytes = detail::current_call_bytes; bytes.in | bytes.out) {
+      c.bytes_in.fetch_add(bytes.in * weight, std::memory_order_relaxed);
+      c.bytes_out.fetch_add(bytes.out * weight, std::memory_order_relaxed);
+    }
+  }
+
   /// Calls one hook; a failure (error answer or exception) lands in `failure`
   /// and never escapes.
   [[nodiscard]] detail::raw_decision invoke(const hot& fast, const envelope<E>& env, context& ctx,
-                                            std::optional<envelope<dynamic_event>>& json_view,
+                                            detail::lazy_view& json_view,
                                             std::optional<error>& failure) const {
     if (fast.call) return fast.call(fast.target, env, ctx, failure);
     return invoke_json(*fast.cold, env, ctx, json_view, failure);
@@ -3640,7 +5638,7 @@ class chain {
 
   /// A JSON hook on a typed chain: called through the event's JSON view.
   [[nodiscard]] detail::raw_decision invoke_json(const entry& h, const envelope<E>& env, context& ctx,
-                                                 std::optional<envelope<dynamic_event>>& json_view,
+                                                 detail::lazy_view& json_view,
                                                  std::optional<error>& failure) const {
     try {
       if constexpr (!traits::is_dynamic && detail::json_convertible<payload_type>::value) {
@@ -3677,10 +5675,19 @@ class chain {
 
   /// Applies a mutation to the working copy; an error leaves it untouched.
   [[nodiscard]] std::optional<error> apply_mutation(const snapshot& s, decision<E>& d, envelope<E>& env,
-                                                    std::optional<envelope<dynamic_event>>& json_view) const {
+                                                    detail::lazy_view& json_view) const {
     if constexpr (!traits::is_dynamic && !detail::json_convertible<payload_type>::value) {
       (void)json_view;
     } else if (d.has_json_patch()) {
+      if constexpr (traits::is_dynamic) {
+        // `env` is the dispatch's own (the caller's moved-in envelope, or the
+        // copy writable() made): a merge patch cannot fail, so with no check
+        // to pass it is applied in place, touching only the members it names.
+        if (d.json_patch_format() == patch_format::merge && !s.check) {
+          env.data.merge_patch(d.json_patch());
+          return std::nullopt;
+        }
+      }
       const nlohmann::json& base = [&]() -> const nlohmann::json& {
         if constexpr (traits::is_dynamic) {
           return env.data;
@@ -3693,7 +5700,7 @@ class chain {
       if (!patched) return std::move(patched.error());
       if constexpr (traits::is_dynamic) {
         if (s.check) {
-          if (auto bad = s.check(*patched)) return bad;
+          if (auto bad = (*s.check)(*patched)) return bad;
         }
         env.data = std::move(*patched);
       } else {
@@ -3705,7 +5712,7 @@ class chain {
                        {}, {}, {}};
         }
         if (s.check) {
-          if (auto bad = s.check(next)) return bad;
+          if (auto bad = (*s.check)(next)) return bad;
         }
         env.data = std::move(next);
         json_view->data = std::move(*patched);
@@ -3716,7 +5723,7 @@ class chain {
       if (s.check) {
         payload_type next = env.data;
         d.apply_to(next);
-        if (auto bad = s.check(next)) return bad;
+        if (auto bad = (*s.check)(next)) return bad;
         env.data = std::move(next);
       } else {
         d.apply_to(env.data);
@@ -3754,83 +5761,218 @@ class chain {
   }
 
   mutable detail::published<snapshot> state_;
+  // Writers only; a dispatch takes it once after hook edits, to publish them.
+  mutable std::mutex edits_;
+  snapshot draft_;                         // under edits_: the next version
+  mutable std::atomic<bool> dirty_{false};  // draft_ has hook edits not yet published
+  detail::hook_names<entry> index_;        // under edits_
   std::atomic<const predicate_registry*> predicates_{nullptr};
 };
 
 }  // namespace aura
 #endif  // AURA_SI_AURA_CORE_CHAIN_HPP
 // ---- end aura/core/chain.hpp
-// ---- begin aura/core/version.hpp
-#ifndef AURA_SI_AURA_CORE_VERSION_HPP
-#define AURA_SI_AURA_CORE_VERSION_HPP
-// aura/core/version.hpp - the SDK version, for plugins' compatibility checks.
+// ---- begin aura/adapters/detail/answer_check.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_DETAIL_ANSWER_CHECK_HPP
+#define AURA_SI_AURA_ADAPTERS_DETAIL_ANSWER_CHECK_HPP
+// aura/adapters/detail/answer_check.hpp - the boundary every adapter's answer crosses.
 
+#include <string>
 #include <string_view>
 
-#define AURA_VERSION_MAJOR 0
-#define AURA_VERSION_MINOR 1
-#define AURA_VERSION_PATCH 0
+// ---- begin aura/core/utf8.hpp
+#ifndef AURA_SI_AURA_CORE_UTF8_HPP
+#define AURA_SI_AURA_CORE_UTF8_HPP
+// aura/core/utf8.hpp - every string a plugin hands the host is checked here.
+//
+// nlohmann::json::dump throws on invalid UTF-8, so one bad byte in a reason,
+// an error message, a patch value or a log line would make an outcome that
+// cannot be serialised. Adapters pass what they got from a plugin through
+// sanitize_answer (answers) or make_valid_utf8 (single strings) at their
+// boundary: invalid sequences become U+FFFD and the caller says so.
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
 
 namespace aura {
-inline constexpr int version_major = AURA_VERSION_MAJOR;
-inline constexpr int version_minor = AURA_VERSION_MINOR;
-inline constexpr int version_patch = AURA_VERSION_PATCH;
-inline constexpr std::string_view version_string = "0.1.0";
+
+/// Length of the well-formed UTF-8 sequence at s[i] (no overlongs, surrogates
+/// or code points past U+10FFFF), 0 if it is not one.
+[[nodiscard]] inline std::size_t utf8_sequence_length(const unsigned char* p, std::size_t n, std::size_t i) noexcept {
+  const unsigned c = p[i];
+  if (c < 0x80) return 1;
+  std::size_t len = 0;
+  unsigned lo = 0x80, hi = 0xBF;
+  if (c >= 0xC2 && c <= 0xDF) {
+    len = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    len = 3;
+    if (c == 0xE0) lo = 0xA0;
+    if (c == 0xED) hi = 0x9F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    len = 4;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;
+  } else {
+    return 0;
+  }
+  if (n - i < len) return 0;
+  if (p[i + 1] < lo || p[i + 1] > hi) return 0;
+  for (std::size_t k = 2; k < len; ++k) {
+    if (p[i + k] < 0x80 || p[i + k] > 0xBF) return 0;
+  }
+  return len;
+}
+
+/// Whether `n` bytes at `s` are well-formed UTF-8.
+[[nodiscard]] inline bool is_valid_utf8(const char* s, std::size_t n) noexcept {
+  const auto* p = reinterpret_cast<const unsigned char*>(s);
+  for (std::size_t i = 0; i < n;) {
+    if (p[i] < 0x80) {
+      ++i;
+      continue;
+    }
+    const std::size_t len = utf8_sequence_length(p, n, i);
+    if (len == 0) return false;
+    i += len;
+  }
+  return true;
+}
+
+/// Replaces every invalid sequence in `s` by U+FFFD (one per maximal invalid
+/// byte run start, as WHATWG's decoder does per byte); returns how many.
+inline std::size_t make_valid_utf8(std::string& s) {
+  if (is_valid_utf8(s.data(), s.size())) return 0;  // the common case copies nothing
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  std::string out;
+  out.reserve(s.size() + 8);
+  std::size_t replaced = 0;
+  for (std::size_t i = 0; i < s.size();) {
+    const std::size_t len = utf8_sequence_length(p, s.size(), i);
+    if (len == 0) {
+      out += "\xEF\xBF\xBD";
+      ++replaced;
+      ++i;
+    } else {
+      out.append(s, i, len);
+      i += len;
+    }
+  }
+  s = std::move(out);
+  return replaced;
+}
+
+/// Replaces invalid UTF-8 in every string and object key of `j`; returns how
+/// many sequences were replaced. Iterative: a deep document cannot overflow the stack.
+inline std::size_t make_valid_utf8(nlohmann::json& j) {
+  std::size_t replaced = 0;
+  std::vector<nlohmann::json*> todo{&j};
+  while (!todo.empty()) {
+    nlohmann::json* v = todo.back();
+    todo.pop_back();
+    if (v->is_string()) {
+      replaced += make_valid_utf8(v->get_ref<std::string&>());
+    } else if (v->is_array()) {
+      for (auto& e : *v) todo.push_back(&e);
+    } else if (v->is_object()) {
+      auto& obj = v->get_ref<nlohmann::json::object_t&>();
+      bool bad_key = false;
+      for (auto& kv : obj) {
+        if (!is_valid_utf8(kv.first.data(), kv.first.size())) bad_key = true;
+      }
+      if (bad_key) {  // keys are const in a map: rebuild it
+        nlohmann::json::object_t fixed;
+        for (auto& kv : obj) {
+          std::string key = kv.first;
+          replaced += make_valid_utf8(key);
+          fixed[std::move(key)] = std::move(kv.second);
+        }
+        obj = std::move(fixed);
+      }
+      for (auto& kv : obj) todo.push_back(&kv.second);
+    }
+  }
+  return replaced;
+}
+
+/// The note added to a message whose invalid UTF-8 was replaced.
+inline constexpr const char* utf8_replaced_note = " [invalid UTF-8 replaced with U+FFFD]";
+
+/// Replaces invalid UTF-8 in an error's message, plugin, hook and where;
+/// a replaced message says so. Returns how many sequences were replaced.
+inline std::size_t make_valid_utf8(error& e) {
+  std::size_t n = make_valid_utf8(e.message);
+  if (n != 0) e.message += utf8_replaced_note;
+  n += make_valid_utf8(e.plugin) + make_valid_utf8(e.hook) + make_valid_utf8(e.where);
+  return n;
+}
+
+/// The boundary check for an answer from a plugin: a decision's reason, patch
+/// and effects, or an error's text, made valid UTF-8 so the outcome always
+/// serialises. Returns how many sequences were replaced (0: nothing changed,
+/// no copy made); a deny reason that was repaired carries the note.
+inline std::size_t sanitize_answer(result<decision<dynamic_event>>& answer) {
+  if (!answer) return make_valid_utf8(answer.error());
+  decision<dynamic_event>& d = *answer;
+  if (d.is_allow() && !d.has_effects()) return 0;  // the fast path: nothing to look at
+  std::string reason = d.reason();
+  nlohmann::json patch = d.has_json_patch() ? d.json_patch() : nlohmann::json();
+  std::size_t n = 0;
+  if (d.is_deny()) {
+    const std::size_t r = make_valid_utf8(reason);
+    if (r != 0) reason += utf8_replaced_note;
+    n += r;
+  }
+  if (d.is_mutate()) n += make_valid_utf8(patch);
+  std::optional<nlohmann::json> effects = d.effects();
+  if (effects) n += make_valid_utf8(*effects);
+  if (n == 0) return 0;
+  decision<dynamic_event> fixed =
+      decision<dynamic_event>::from_wire(d.kind(), std::move(reason), std::move(patch), d.json_patch_format());
+  if (effects) fixed.set_effects(std::move(*effects));
+  d = std::move(fixed);
+  return n;
+}
+
 }  // namespace aura
-#endif  // AURA_SI_AURA_CORE_VERSION_HPP
-// ---- end aura/core/version.hpp
+#endif  // AURA_SI_AURA_CORE_UTF8_HPP
+// ---- end aura/core/utf8.hpp
 
-namespace aura {
+namespace aura::detail {
 
-/// How to start and talk to a process plugin.
-struct process_options {
-  std::string name;                          ///< the plugin's name (errors, logs)
-  std::vector<std::string> argv;             ///< program and arguments; no shell
-  std::filesystem::path workdir;             ///< the plugin directory; the child runs there
-  std::map<std::string, std::string> env;    ///< the child's whole environment
-  std::chrono::milliseconds default_timeout{2000};  ///< per event call, unless the hook says otherwise
-  std::map<std::string, std::chrono::milliseconds> hook_timeouts;  ///< per handler name
-  std::size_t max_line = 16u << 20;          ///< longest line the child may print (bytes)
-  std::filesystem::path stderr_log;          ///< the child's stderr is appended here (empty: kept as a tail only)
-  std::shared_ptr<context> ctx;              ///< the plugin's context; null: the dispatch context
-  std::chrono::milliseconds start_timeout{5000};      ///< spawn + `initialize`
-  std::chrono::milliseconds restart_backoff{50};      ///< wait before the first restart after a failure
-  std::chrono::milliseconds restart_backoff_max{5000};  ///< back-off doubles up to this
-  std::chrono::milliseconds shutdown_grace{1000};     ///< used when the plugin is destroyed running
-  nlohmann::json config;                     ///< sent with `initialize` and each event; null: ctx's config
-};
+/// Makes a plugin's answer (decision or error) valid UTF-8 so the outcome
+/// always serialises; a repair is reported to the host through `ctx`'s
+/// logger as a warning naming plugin and hook.
+inline void check_plugin_answer(result<decision<dynamic_event>>& answer, context& ctx, std::string_view plugin,
+                                std::string_view hook) {
+  const std::size_t replaced = sanitize_answer(answer);
+  if (replaced == 0) return;
+  ctx.diagnose(log_level::warn, "plugin \"" + std::string(plugin) + "\": hook \"" + std::string(hook) + "\": " +
+                                    std::to_string(replaced) +
+                                    " invalid UTF-8 sequence(s) in the answer replaced with U+FFFD");
+}
 
-namespace detail::process {
+}  // namespace aura::detail
+#endif  // AURA_SI_AURA_ADAPTERS_DETAIL_ANSWER_CHECK_HPP
+// ---- end aura/adapters/detail/answer_check.hpp
+// ---- begin aura/adapters/process/host_calls.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_PROCESS_HOST_CALLS_HPP
+#define AURA_SI_AURA_ADAPTERS_PROCESS_HOST_CALLS_HPP
+// aura/adapters/process/host_calls.hpp - a process plugin's `host/*` calls,
+// served through its context (log, config, storage, http, declared API methods).
 
-using steady = std::chrono::steady_clock;
+#include <string>
 
-/// The last bytes of a child's stderr, shared by its successive sessions.
-class stderr_tail {
- public:
-  static constexpr std::size_t limit = 4096;
-  void append(std::string_view bytes) {
-    std::lock_guard<std::mutex> lock(mu_);
-    text_.append(bytes);
-    if (text_.size() > limit) text_.erase(0, text_.size() - limit);
-  }
-  [[nodiscard]] std::string text() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return text_;
-  }
+#include <nlohmann/json.hpp>
 
- private:
-  mutable std::mutex mu_;
-  std::string text_;
-};
 
-/// One request waiting for its answer. Guarded by its session's mutex.
-struct pending {
-  bool done = false;
-  std::atomic<bool> ready{false};  ///< `done` or a host call, readable without the lock (the waiter spins on it)
-  result<nlohmann::json> answer = nlohmann::json();
-  std::deque<jsonrpc::message> host_calls;  ///< the child's calls made on behalf of this request
-  std::condition_variable cv;
-};
+namespace aura::detail::process {
 
 /// Serves one `host/*` call through a context.
 [[nodiscard]] inline result<nlohmann::json> serve_host_call(const std::string& method, const nlohmann::json& params,
@@ -3899,6 +6041,9 @@ struct pending {
     if (!r) return fail(r.error());
     return nlohmann::json{{"removed", *r}};
   }
+  if (method.rfind("host/", 0) == 0 && ctx.has_host_method(std::string_view(method).substr(5))) {
+    return ctx.call_host(std::string_view(method).substr(5), params);  // a host-defined API, scope-checked
+  }
   return fail(errc::not_found, "no host method \"" + method + "\"");
 }
 
@@ -3911,13 +6056,51 @@ struct pending {
   return jsonrpc::error_line(id, e);
 }
 
+}  // namespace aura::detail::process
+#endif  // AURA_SI_AURA_ADAPTERS_PROCESS_HOST_CALLS_HPP
+// ---- end aura/adapters/process/host_calls.hpp
+
+namespace aura::detail::process {
+
+using steady = std::chrono::steady_clock;
+
+/// The last bytes of a child's stderr, shared by its successive sessions.
+class stderr_tail {
+ public:
+  static constexpr std::size_t limit = 4096;
+  void append(std::string_view bytes) {
+    std::lock_guard<std::mutex> lock(mu_);
+    text_.append(bytes);
+    if (text_.size() > limit) text_.erase(0, text_.size() - limit);
+  }
+  [[nodiscard]] std::string text() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return text_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::string text_;
+};
+
+/// One request waiting for its answer. Guarded by its session's mutex.
+struct pending {
+  bool done = false;
+  std::atomic<bool> ready{false};  ///< `done` or a host call, readable without the lock (the waiter spins on it)
+  result<nlohmann::json> answer = nlohmann::json();
+  std::deque<jsonrpc::message> host_calls;  ///< the child's calls made on behalf of this request
+  std::condition_variable cv;
+};
+
+
 /// One running child: its pipes, its reader thread, its requests in flight.
 class session {
  public:
 
   session(std::string plugin, posix::child_process child, std::size_t max_line, std::shared_ptr<context> ctx,
-          std::shared_ptr<stderr_tail> tail, posix::unique_fd log)
-      : plugin_(std::move(plugin)),
+          std::shared_ptr<stderr_tail> tail, posix::unique_fd log, json_budget budget = {})
+      : budget_(budget),
+        plugin_(std::move(plugin)),
         pid_(child.pid),
         in_(std::move(child.in)),
         out_(std::move(child.out)),
@@ -3940,6 +6123,7 @@ class session {
     wake_w_ = std::move(wake->write);
     if (auto r = posix::set_nonblocking(in_.get()); !r) return r;
     if (auto r = posix::set_nonblocking(out_.get()); !r) return r;
+    pidfd_ = posix::open_pidfd(pid_);  // exit seen at once, even while a grandchild holds stdout
     try {
       reader_ = std::thread([this] { read_loop(); });
     } catch (const std::system_error& e) {
@@ -4188,7 +6372,7 @@ class session {
     if (n > 0) {
       auto on_line = [&](std::string_view line) {
         if (jsonrpc::is_blank(line)) return true;
-        auto m = jsonrpc::decode(line);
+        auto m = jsonrpc::decode(line, budget_);
         if (!m) {
           kill(error{errc::protocol_error, "the plugin broke the protocol: " + m.error().message, plugin_, {}, {}});
           return false;
@@ -4226,24 +6410,26 @@ class session {
       if (r != pumped::idle) break;  // end or protocol error: the reader thread takes over
       const auto left = until.remaining();
       if (left.count() <= 0) break;
-      struct pollfd pf {out_.get(), POLLIN, 0};
+      struct pollfd pf[2] = {{out_.get(), POLLIN, 0}, {pidfd_.get(), POLLIN, 0}};
       const auto secs = std::chrono::duration_cast<std::chrono::seconds>(left);
       const struct timespec ts {static_cast<time_t>(secs.count()),
                                 static_cast<long>((left - secs).count())};
-      if (::ppoll(&pf, 1, &ts, nullptr) < 0 && errno != EINTR) break;
+      if (::ppoll(pf, pidfd_ ? 2 : 1, &ts, nullptr) < 0 && errno != EINTR) break;
+      if (pf[1].revents & POLLIN) break;  // it exited: the reader thread reports it
     }
     caller_reading_.store(false, std::memory_order_relaxed);
   }
 
   void read_loop() {
     std::vector<char> buf(64 * 1024);
-    bool stop_requested = false, eof = false;
-    struct pollfd fds[3] = {{out_.get(), POLLIN, 0}, {err_.get(), POLLIN, 0}, {wake_r_.get(), POLLIN, 0}};
-    while (!stop_requested && !eof) {
+    bool stop_requested = false, eof = false, exited = false;
+    struct pollfd fds[4] = {{out_.get(), POLLIN, 0}, {err_.get(), POLLIN, 0}, {wake_r_.get(), POLLIN, 0},
+                            {pidfd_ ? pidfd_.get() : -1, POLLIN, 0}};
+    while (!stop_requested && !eof && !exited) {
       // While a caller reads stdout, leave it alone and look back every ms.
       const bool caller = caller_reading_.load(std::memory_order_relaxed);
       fds[0].fd = caller ? -1 : out_.get();
-      const int r = ::poll(fds, 3, caller ? 1 : -1);
+      const int r = ::poll(fds, 4, caller ? 1 : -1);
       if (r < 0) {
         if (errno == EINTR) continue;
         kill(error{errc::io_error, posix::errno_text("poll", errno), plugin_, {}, {}});
@@ -4251,6 +6437,15 @@ class session {
       }
       if (fds[2].revents) {
         stop_requested = true;
+        break;
+      }
+      if (fds[3].revents & POLLIN) {
+        // The child exited (its grandchildren may still hold stdout open):
+        // take what it wrote before, then report it, not wait for EOF.
+        std::unique_lock<std::mutex> lock(read_mu_);
+        while (read_stdout_locked() == pumped::data) {
+        }
+        exited = true;
         break;
       }
       if (fds[1].revents) {
@@ -4272,11 +6467,15 @@ class session {
     // The child is done with (or for): give it a moment to exit on its own
     // after closing stdout, then kill its group and reap it.
     std::optional<posix::exit_status> st;
-    if (eof && !stop_requested) st = posix::reap_until(pid_, posix::deadline(std::chrono::milliseconds(100)));
+    if ((eof || exited) && !stop_requested) {
+      st = posix::reap_until(pid_, posix::deadline(std::chrono::milliseconds(100)));
+    }
     {
       std::lock_guard<std::mutex> lock(proc_mu_);
       posix::signal_child(pid_, SIGKILL);  // its group: whatever it left behind
       if (!st) st = posix::reap(pid_);
+      // and what left the group (setsid) but still holds one of its pipes
+      (void)posix::kill_pipe_holders({out_.get(), err_.get(), in_.get()});
       status_ = *st;
       reaped_ = true;
     }
@@ -4285,7 +6484,7 @@ class session {
     std::string why = "the plugin process " + st->describe();
     {
       std::lock_guard<std::mutex> lock(read_mu_);
-      if (eof && lines_.partial()) why += " after printing half a line " + wire::quote(lines_.pending());
+      if ((eof || exited) && lines_.partial()) why += " after printing half a line " + wire::quote(lines_.pending());
     }
     const std::string tail = tail_->text();
     if (!tail.empty()) why += "; stderr ends with " + wire::quote(tail.size() > 512 ? std::string_view(tail).substr(tail.size() - 512) : std::string_view(tail));
@@ -4303,9 +6502,10 @@ class session {
     }
   }
 
+  json_budget budget_;
   std::string plugin_;
   pid_t pid_;
-  posix::unique_fd in_, out_, err_, wake_r_, wake_w_;
+  posix::unique_fd in_, out_, err_, wake_r_, wake_w_, pidfd_;
   std::size_t max_line_;
   std::shared_ptr<context> ctx_;
   std::shared_ptr<stderr_tail> tail_;
@@ -4333,37 +6533,11 @@ class session {
   posix::exit_status status_;
 };
 
-/// "MAJOR.MINOR.PATCH" (trailing parts optional) -> numbers.
-[[nodiscard]] inline std::optional<std::array<int, 3>> parse_version(std::string_view text) {
-  std::array<int, 3> v{0, 0, 0};
-  std::size_t part = 0;
-  bool digit = false;
-  for (char c : text) {
-    if (c >= '0' && c <= '9') {
-      if (v[part] > 100000) return std::nullopt;
-      v[part] = v[part] * 10 + (c - '0');
-      digit = true;
-    } else if (c == '.' && digit && part < 2) {
-      ++part;
-      digit = false;
-    } else if ((c == '-' || c == '+') && digit) {
-      break;  // pre-release or build suffix: ignored
-    } else {
-      return std::nullopt;
-    }
-  }
-  if (!digit) return std::nullopt;
-  return v;
-}
+}  // namespace aura::detail::process
+#endif  // AURA_SI_AURA_ADAPTERS_PROCESS_SESSION_HPP
+// ---- end aura/adapters/process/session.hpp
 
-/// Whether this host can serve a plugin built against SDK `plugin`: the
-/// manifest's rule for a bare version (a tilde range, plugin/version_range.hpp):
-/// the same major and minor, and a patch not newer than ours.
-[[nodiscard]] inline bool sdk_compatible(const std::array<int, 3>& plugin) noexcept {
-  return plugin[0] == version_major && plugin[1] == version_minor && plugin[2] <= version_patch;
-}
-
-}  // namespace detail::process
+namespace aura {
 
 /// A plugin running as a child process. Thread-safe: several threads may
 /// call hooks at once (their requests are in flight together on one child).
@@ -4432,12 +6606,35 @@ class process_plugin : public std::enable_shared_from_this<process_plugin> {
     auto answer = (*s)->call("event", wire::request(handler, ev, config), until, &ctx, budget);
     if (!answer) {
       if (answer.error().code == errc::hook_failed) note_success();  // the child is fine; the handler failed
-      return named(std::move(answer.error()));
+      result<decision<dynamic_event>> failed = named(std::move(answer.error()));
+      aura::detail::check_plugin_answer(failed, ctx, opts_.name, handler);
+      return failed;
     }
     note_success();
     auto d = wire::parse_decision(*answer);
-    if (!d) return named(std::move(d.error()));
+    if (!d) d = named(std::move(d.error()));
+    aura::detail::check_plugin_answer(d, ctx, opts_.name, handler);
     return d;
+  }
+
+  /// Any other request to the child (a Naridon Aura `command` or `tools/call`
+  /// served in the plugin's own process): the `result`, or an error naming the
+  /// plugin and the method. `host/*` calls made meanwhile go through the
+  /// plugin's context. `timeout` zero: `default_timeout`.
+  [[nodiscard]] result<nlohmann::json> request(const std::string& method, const nlohmann::json& params,
+                                               std::chrono::milliseconds timeout = {}) {
+    const auto budget = timeout.count() > 0 ? timeout : opts_.default_timeout;
+    auto s = acquire();
+    auto named = [&](error e) {
+      if (e.plugin.empty()) e.plugin = opts_.name;
+      e.message = method + ": " + e.message;
+      return fail(std::move(e));
+    };
+    if (!s) return named(std::move(s.error()));
+    auto answer = (*s)->call(method, params, posix::deadline(budget), opts_.ctx.get(), budget);
+    if (!answer) return named(std::move(answer.error()));
+    note_success();
+    return answer;
   }
 
   /// Ends the child: `shutdown` request, stdin closed, `grace` to exit, then
@@ -4545,7 +6742,7 @@ class process_plugin : public std::enable_shared_from_this<process_plugin> {
       log.reset(::open(opts_.stderr_log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
     }
     auto s = std::make_shared<detail::process::session>(opts_.name, std::move(*child), opts_.max_line, opts_.ctx,
-                                                        tail_, std::move(log));
+                                                        tail_, std::move(log), opts_.answer_budget);
     if (auto r = s->run(); !r) {
       s->kill(r.error());
       return load_failure(errc::load_error, r.error().message);

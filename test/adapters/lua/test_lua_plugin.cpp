@@ -415,7 +415,7 @@ TEST_CASE("lua: an answer nested past max_depth is refused", "[lua][limits]") {
   auto p = load("limits.lua");
   auto r = run(*p, "deep_answer");
   REQUIRE_FALSE(r);
-  CHECK(r.error().code == aura::errc::protocol_error);
+  CHECK(r.error().code == aura::errc::limit_exceeded);  // a conversion budget, like nodes and bytes
   CHECK_THAT(r.error().message, Catch::Contains("nested deeper than 128 levels"));
 }
 

@@ -58,7 +58,7 @@ TEST_CASE("soak: mixed chain under reload and upgrade every 10 ms", "[soak][conc
       write_plugin(root, "soak-lua", "lua", plugins / "soak.lua", "soak.lua"),
   };
 
-  aura::bus bus;
+  aura::bus bus{aura::tracing::decisions};  // the soak reads trails
   REQUIRE(bus.declare("soak.tick", aura::vetoable | aura::patchable));
   std::atomic<long> native_calls{0};
   REQUIRE(bus.on("soak.tick", {"native", -1},

@@ -95,10 +95,14 @@ struct message {
 }
 
 /// Parses and classifies one line.
-[[nodiscard]] inline result<message> decode(std::string_view line) {
-  nlohmann::json j = nlohmann::json::parse(line.begin(), line.end(), nullptr, false);
-  if (j.is_discarded()) return fail(errc::protocol_error, "a line that is not JSON: " + wire::quote(line));
-  return decode(std::move(j), line);
+/// The line's JSON is parsed within `budget` (errc::limit_exceeded past it).
+[[nodiscard]] inline result<message> decode(std::string_view line, const json_budget& budget = {}) {
+  auto j = parse_bounded(line, budget);
+  if (!j) {
+    if (j.error().code == errc::limit_exceeded) return fail(std::move(j.error()));
+    return fail(errc::protocol_error, "a line that is not JSON: " + wire::quote(line));
+  }
+  return decode(std::move(*j), line);
 }
 
 /// True for a line of blanks only (ignored on the wire).

@@ -198,8 +198,11 @@ namespace detail {
 /// decision, reason, patch, patch_format and effects, each well-formed. Any
 /// other shape gives nullopt and the caller takes the general path (which
 /// reports what is wrong). Creates no Lua object, so it cannot raise.
+/// A conversion that ran past a budget sets `*over_budget` (the general path
+/// would only run into it again).
 [[nodiscard]] inline std::optional<decision<dynamic_event>> read_wire_answer(lua_State* L, int idx,
-                                                                             const json_limits& limits) {
+                                                                             const json_limits& limits,
+                                                                             std::optional<error>* over_budget) {
   if (!lua_checkstack(L, 3)) return std::nullopt;
   std::string_view kind;
   std::string reason;
@@ -237,6 +240,10 @@ namespace detail {
       if (ok) format = key_is(v, vn, "merge") ? patch_format::merge : patch_format::json_patch;
     } else if (key_is(key, n, "patch")) {
       auto p = read_json(L, -1, limits);
+      if (!p && p.error().code == errc::limit_exceeded) {
+        *over_budget = std::move(p.error());
+        over_budget->value().where = "/patch" + over_budget->value().where;
+      }
       ok = p.has_value();
       if (ok) {
         patch = std::move(*p);
@@ -244,6 +251,10 @@ namespace detail {
       }
     } else if (key_is(key, n, "effects")) {
       auto fx = read_json(L, -1, limits);
+      if (!fx && fx.error().code == errc::limit_exceeded) {
+        *over_budget = std::move(fx.error());
+        over_budget->value().where = "/effects" + over_budget->value().where;
+      }
       ok = fx.has_value() && (fx->is_null() || fx->is_object());
       if (ok) effects = std::move(*fx);
     } else {
@@ -281,11 +292,18 @@ namespace detail {
                 std::string("handler returned ") + (nothing ? "nothing" : std::string("a ") + lua_typename(L, type)) +
                     "; expected aura.allow(), aura.deny(reason) or aura.mutate(patch)");
   }
-  if (auto d = detail::read_wire_answer(L, idx, limits)) return std::move(*d);
+  std::optional<error> over_budget;
+  if (auto d = detail::read_wire_answer(L, idx, limits, &over_budget)) return std::move(*d);
+  if (over_budget) {
+    return fail(errc::limit_exceeded, "handler's answer has no JSON form: " + over_budget->message,
+                std::move(over_budget->where));
+  }
   // The general path: the whole answer as JSON, judged by the wire reader.
   auto j = read_json(L, idx, limits);
   if (!j) {
-    return fail(errc::protocol_error, "handler's answer has no JSON form: " + j.error().message, j.error().where);
+    // A budget passed (depth, nodes, bytes) stays limit_exceeded; a shape with no JSON form is the protocol's.
+    const errc code = j.error().code == errc::limit_exceeded ? errc::limit_exceeded : errc::protocol_error;
+    return fail(code, "handler's answer has no JSON form: " + j.error().message, j.error().where);
   }
   return wire::parse_decision(*j);
 }

@@ -23,6 +23,7 @@
 #include <lua.hpp>
 #include <nlohmann/json.hpp>
 
+#include "aura/core/utf8.hpp"
 #include "aura/adapters/lua/json.hpp"
 #include "aura/adapters/lua/sandbox.hpp"
 #include "aura/adapters/lua/state.hpp"
@@ -180,7 +181,9 @@ inline int api_log(lua_State* L) {
   state& s = state::of(L);
   host_outcome out = host_outcome::value;
   if (!guarded(s, [&] {
-        auto r = ctx.log(static_cast<log_level>(level), std::string_view(msg, n));
+        std::string line(msg, n);
+        make_valid_utf8(line);  // a log line must serialise whatever the script wrote
+        auto r = ctx.log(static_cast<log_level>(level), line);
         if (!r) out = classify(s, r.error());
       })) {
     out = host_outcome::threw;

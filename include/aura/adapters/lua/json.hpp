@@ -43,7 +43,9 @@ namespace aura::lua {
 
 /// Bounds of one conversion.
 struct json_limits {
-  std::size_t max_depth = 128;  ///< deepest container nesting, either way
+  std::size_t max_depth = 128;                    ///< deepest container nesting, either way
+  std::size_t max_nodes = 100'000;                ///< Lua -> JSON: values made (a shared table counts each time); 0 = unbounded
+  std::size_t max_bytes = std::size_t{16} << 20;  ///< Lua -> JSON: string bytes copied (values and keys); 0 = unbounded
 };
 
 namespace detail {
@@ -271,7 +273,24 @@ class reader {
     return e;
   }
 
+  // Counts one value made and `bytes` of string copied against the budget.
+  failure spend(std::size_t bytes) {
+    ++nodes_;
+    bytes_ += bytes;
+    if (limits_.max_nodes != 0 && nodes_ > limits_.max_nodes) {
+      return problem("more than " + std::to_string(limits_.max_nodes) +
+                         " JSON values (a table reached more than once counts each time)",
+                     errc::limit_exceeded);
+    }
+    if (limits_.max_bytes != 0 && bytes_ > limits_.max_bytes) {
+      return problem("more than " + std::to_string(limits_.max_bytes) + " bytes of strings", errc::limit_exceeded);
+    }
+    return {};
+  }
+
   failure value(int idx, nlohmann::json& out) {
+    const std::size_t bytes = lua_type(L_, idx) == LUA_TSTRING ? lua_rawlen(L_, idx) : 0;
+    if (auto e = spend(bytes)) return e;
     switch (lua_type(L_, idx)) {
       case LUA_TNIL:
         out = nullptr;
@@ -382,6 +401,10 @@ class reader {
           lua_pop(L_, 2);
           return problem("object key is not valid UTF-8");
         }
+        if (auto e = spend(n)) {
+          lua_pop(L_, 2);
+          return e;
+        }
         key.assign(s, n);
       } else if (lua_isinteger(L_, -2)) {
         key = std::to_string(static_cast<long long>(lua_tointeger(L_, -2)));
@@ -410,6 +433,8 @@ class reader {
   lua_State* L_;
   json_limits limits_;
   std::vector<const void*> path_;
+  std::size_t nodes_ = 0;
+  std::size_t bytes_ = 0;
 };
 
 }  // namespace detail

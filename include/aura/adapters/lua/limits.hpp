@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <atomic>
 #include <cstdlib>
 
 namespace aura {
@@ -19,8 +20,17 @@ struct lua_limits {
   std::size_t memory = std::size_t{32} << 20;
   /// Deepest nesting of tables / JSON containers converted either way.
   std::size_t max_depth = 128;
-  /// Wall time one call may take, checked with the instruction hook; 0 = none.
-  std::chrono::milliseconds timeout{0};
+  /// JSON nodes one conversion of an answer (or aura.json.encode) may produce:
+  /// a table met twice is counted twice, so shared sub-tables cannot expand
+  /// into millions of nodes on the host. 0 = unbounded.
+  std::size_t max_nodes = 100'000;
+  /// String bytes (values and keys) one conversion may copy out; 0 = unbounded.
+  std::size_t max_bytes = std::size_t{16} << 20;
+  /// Wall time one call may take; 0 = none. Enforced by the instruction hook
+  /// every `check_interval` instructions, by the bounded library functions as
+  /// they work, and by the watchdog thread, which makes the very next VM
+  /// instruction stop once the deadline has passed.
+  std::chrono::milliseconds timeout{2000};
   /// Lua states (one per concurrent call) the plugin keeps at most; more
   /// concurrent callers wait for a free one.
   std::size_t max_states = 8;
@@ -74,6 +84,11 @@ struct call_budget {
   bool has_deadline = false;
   std::chrono::steady_clock::time_point deadline{};
   stop_reason stopped = stop_reason::none;
+  /// The deadline as steady_clock nanoseconds while a call with one runs, 0
+  /// between calls, `expired_mark` once the watchdog saw it pass (the
+  /// watchdog thread reads and swaps it; see watchdog.hpp).
+  std::atomic<std::int64_t> watched{0};
+  static constexpr std::int64_t expired_mark = -1;
 };
 
 }  // namespace lua

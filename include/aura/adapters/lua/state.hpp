@@ -12,6 +12,7 @@
 
 #include "aura/adapters/lua/json.hpp"
 #include "aura/adapters/lua/limits.hpp"
+#include "aura/adapters/lua/watchdog.hpp"
 #include "aura/core/context.hpp"
 
 namespace aura::lua {
@@ -42,6 +43,10 @@ class state {
     // the generational collector's case.
     lua_gc(s->L_, LUA_GCGEN, 0, 0);
     if (s->hooked_) lua_sethook(s->L_, &detail::count_hook, LUA_MASKCOUNT, static_cast<int>(s->budget_.interval));
+    if (s->timeout_.count() > 0) {
+      watchdog::instance().add(s->L_, &s->budget_, &detail::count_hook);
+      s->watched_ = true;
+    }
     return s;
   }
 
@@ -50,6 +55,7 @@ class state {
 
   ~state() {
     if (L_ == nullptr) return;
+    if (watched_) watchdog::instance().remove(L_);
     // Finalizers a script left behind run in lua_close: make any Lua code
     // they run stop at its first instruction.
     budget_.stopped = stop_reason::closing;
@@ -77,7 +83,16 @@ class state {
     if (timeout_.count() > 0) {
       budget_.has_deadline = true;
       budget_.deadline = std::chrono::steady_clock::now() + timeout_;
+      const auto ns =
+          std::chrono::duration_cast<std::chrono::nanoseconds>(budget_.deadline.time_since_epoch()).count();
+      budget_.watched.store(ns == 0 || ns == call_budget::expired_mark ? 1 : ns);
+      watchdog::instance().call_started();
     }
+  }
+
+  /// The call is over: the watchdog stops looking at it.
+  void end_call() noexcept {
+    if (watched_) budget_.watched.store(0);
   }
 
   /// Whether the last call ran into a bound; such a state is not reused.
@@ -102,6 +117,8 @@ class state {
     }
     if (budget_.interval > 0x7fffffffu) budget_.interval = 0x7fffffffu;
     json_.max_depth = limits.max_depth;
+    json_.max_nodes = limits.max_nodes;
+    json_.max_bytes = limits.max_bytes;
   }
 
   // Reached only by an error outside protected mode, which aura never makes;
@@ -117,40 +134,69 @@ class state {
   call_budget budget_;
   json_limits json_;
   bool hooked_;
+  bool watched_ = false;
   std::chrono::milliseconds timeout_;
 };
 
 namespace detail {
 
+/// Whether the call has run out of instructions or time; records why.
+inline bool budget_spent(call_budget& b) noexcept {
+  if (b.stopped != stop_reason::none) return true;
+  if (b.limit != 0 && b.executed > b.limit) {
+    b.stopped = stop_reason::instructions;
+  } else if (b.watched.load(std::memory_order_relaxed) == call_budget::expired_mark ||
+             (b.has_deadline && std::chrono::steady_clock::now() > b.deadline)) {
+    b.stopped = stop_reason::timeout;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+/// Raises the error for a stopped call.
+inline int raise_stopped(lua_State* L, const call_budget& b) {
+  switch (b.stopped) {
+    case stop_reason::instructions:
+      return luaL_error(L, "instruction budget of %I exceeded", static_cast<lua_Integer>(b.limit));
+    case stop_reason::timeout:
+      return luaL_error(L, "time limit exceeded");
+    case stop_reason::closing:
+    case stop_reason::none:
+      break;
+  }
+  return luaL_error(L, "the Lua state is closing");
+}
+
 /// The count hook: every `interval` instructions, checks the budget and the
 /// deadline. Once a call is stopped the hook fires at every instruction, so a
-/// script that catches the error with pcall cannot carry on.
+/// script that catches the error with pcall cannot carry on. The watchdog may
+/// also make it fire at the next instruction: a deadline that has not passed
+/// (a late poke) puts the interval back.
 inline void count_hook(lua_State* L, lua_Debug* /*ar*/) {
   call_budget& b = state::of(L).budget();
   b.executed += b.interval;
-  if (b.stopped == stop_reason::none) {
-    if (b.limit != 0 && b.executed > b.limit) {
-      b.stopped = stop_reason::instructions;
-    } else if (b.has_deadline && std::chrono::steady_clock::now() > b.deadline) {
-      b.stopped = stop_reason::timeout;
-    } else {
-      return;
+  if (!budget_spent(b)) {
+    if (lua_gethookcount(L) != static_cast<int>(b.interval)) {
+      lua_sethook(L, &count_hook, LUA_MASKCOUNT, static_cast<int>(b.interval));
     }
-    lua_sethook(L, &count_hook, LUA_MASKCOUNT, 1);
+    return;
   }
-  switch (b.stopped) {
-    case stop_reason::instructions:
-      luaL_error(L, "instruction budget of %I exceeded", static_cast<lua_Integer>(b.limit));
-      return;
-    case stop_reason::timeout:
-      luaL_error(L, "time limit exceeded");
-      return;
-    case stop_reason::closing:
-    case stop_reason::none:
-      luaL_error(L, "the Lua state is closing");
-      return;
-  }
+  lua_sethook(L, &count_hook, LUA_MASKCOUNT, 1);
+  raise_stopped(L, b);
 }
 
 }  // namespace detail
+
+/// Charges `steps` of C work (a pattern match, a table loop) to the call's
+/// instruction budget and checks its deadline; raises the limit error (as the
+/// count hook would) when either is spent. For the bounded library functions.
+inline void charge(lua_State* L, std::uint64_t steps) {
+  call_budget& b = state::of(L).budget();
+  b.executed += steps;
+  if (!detail::budget_spent(b)) return;
+  lua_sethook(L, &detail::count_hook, LUA_MASKCOUNT, 1);
+  detail::raise_stopped(L, b);
+}
+
 }  // namespace aura::lua

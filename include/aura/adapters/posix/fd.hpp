@@ -3,6 +3,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <shared_mutex>
 #include <string>
 #include <utility>
 
@@ -12,6 +13,14 @@
 #include "aura/core/error.hpp"
 
 namespace aura::posix {
+
+/// Held shared while aura spawns a child (between fork and exec the child
+/// holds every descriptor of the host) and exclusively while it looks for the
+/// processes that hold a plugin's pipes, so that scan never meets such a child.
+[[nodiscard]] inline std::shared_mutex& spawn_window() noexcept {
+  static std::shared_mutex m;
+  return m;
+}
 
 /// "what: strerror(errno)" for an io_error.
 [[nodiscard]] inline std::string errno_text(const char* what, int err) {

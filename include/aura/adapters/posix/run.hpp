@@ -16,6 +16,7 @@
 #include "aura/adapters/posix/deadline.hpp"
 #include "aura/adapters/posix/fd.hpp"
 #include "aura/adapters/posix/io.hpp"
+#include "aura/adapters/posix/pidfd.hpp"
 #include "aura/adapters/posix/spawn.hpp"
 #include "aura/core/error.hpp"
 
@@ -52,6 +53,8 @@ struct run_output {
       signal_child(child->pid, SIGKILL);
       exited = reap(child->pid);
     }
+    // what left the group (setsid) but still holds its output
+    (void)kill_pipe_holders({child->out.get(), child->err.get(), child->in.get()});
   };
   char buf[16384];
   for (;;) {

@@ -15,6 +15,8 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <mutex>
+#include <shared_mutex>
 #include <optional>
 #include <algorithm>
 #include <string>
@@ -180,6 +182,9 @@ struct spawn_attrs {
 
   pid_t pid = -1;
   const bool search = opts.argv.front().find('/') == std::string::npos;
+  // glibc's posix_spawn returns once the child has exec'd (or failed): while
+  // this is held, no half-started child holds the host's descriptors
+  std::shared_lock<std::shared_mutex> spawning(spawn_window());
   rc = search ? posix_spawnp(&pid, argv.pointers[0], fa, &sa.attr, argv.pointers.data(), envp.pointers.data())
               : posix_spawn(&pid, argv.pointers[0], fa, &sa.attr, argv.pointers.data(), envp.pointers.data());
   if (rc != 0) {

@@ -23,6 +23,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "aura/core/json_budget.hpp"
+#include "aura/core/utf8.hpp"
+
 #include "aura/adapters/wasm/wabt.hpp"
 #include "aura/core/context.hpp"
 #include "aura/core/error.hpp"
@@ -129,6 +132,7 @@ struct call_state {
   std::uint64_t slice = 0;
   std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   std::chrono::milliseconds deadline_ms{0};  ///< the bound `deadline` was computed from
+  std::uint64_t host_bytes = 0;              ///< guest bytes host functions read in this call, not yet charged
 
   void reset_outputs() {
     has_output = false;
@@ -170,8 +174,10 @@ inline nlohmann::json http_to_json(const http_response& r) {
 }
 
 inline result<http_request> http_from_json(std::string_view bytes) {
-  nlohmann::json j = nlohmann::json::parse(bytes.begin(), bytes.end(), nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return fail(errc::invalid_argument, "http request is not a JSON object");
+  auto parsed = parse_bounded(bytes);
+  if (!parsed) return fail(errc::invalid_argument, "http request: " + parsed.error().message);
+  nlohmann::json& j = *parsed;
+  if (!j.is_object()) return fail(errc::invalid_argument, "http request is not a JSON object");
   http_request req;
   auto text = [&](const char* key, std::string& out) -> bool {
     auto it = j.find(key);
@@ -211,11 +217,17 @@ inline bool run_host_fn(host_fn fn, call_state& st, wabt::interp::Memory& memory
     st.fault = error{errc::protocol_error, trap_message, {}, {}, {}};
     return false;
   };
+  // Every guest byte a host function reads is charged (instance.hpp turns
+  // st.host_bytes into fuel after the call).
+  auto charged_bytes = [&](wabt::interp::Memory& m, std::uint32_t ptr, std::uint32_t len) {
+    st.host_bytes += len;
+    return guest_bytes(m, ptr, len);
+  };
   std::int32_t ret = 0;
   switch (fn) {
     case host_fn::output_set:
     case host_fn::error_set: {
-      auto bytes = guest_bytes(memory, u32(0), u32(1));
+      auto bytes = charged_bytes(memory, u32(0), u32(1));
       if (!bytes) return bad_range("the buffer", u32(0), u32(1));
       if (bytes->size() > st.output_limit) {
         trap_message = "aura." + std::string(fn == host_fn::output_set ? "output_set" : "error_set") + ": " +
@@ -234,7 +246,7 @@ inline bool run_host_fn(host_fn fn, call_state& st, wabt::interp::Memory& memory
       return true;
     }
     case host_fn::log: {
-      auto bytes = guest_bytes(memory, u32(1), u32(2));
+      auto bytes = charged_bytes(memory, u32(1), u32(2));
       if (!bytes) return bad_range("the message", u32(1), u32(2));
       const std::uint32_t level = u32(0);
       const log_level lv = level == 0 ? log_level::debug
@@ -243,12 +255,14 @@ inline bool run_host_fn(host_fn fn, call_state& st, wabt::interp::Memory& memory
                                         : log_level::error;
       if (st.ctx) {
         const std::size_t cut = bytes->size() < st.output_limit ? bytes->size() : st.output_limit;
-        (void)st.ctx->log(lv, bytes->substr(0, cut));  // refused without the "log" scope: dropped
+        std::string line(bytes->substr(0, cut));
+        make_valid_utf8(line);  // a log line must serialise whatever the guest wrote
+        (void)st.ctx->log(lv, line);  // refused without the "log" scope: dropped
       }
       return true;
     }
     case host_fn::config_get: {
-      auto key = guest_bytes(memory, u32(0), u32(1));
+      auto key = charged_bytes(memory, u32(0), u32(1));
       if (!key) return bad_range("the key", u32(0), u32(1));
       if (!st.ctx) {
         ret = -1;
@@ -268,7 +282,7 @@ inline bool run_host_fn(host_fn fn, call_state& st, wabt::interp::Memory& memory
       break;
     }
     case host_fn::storage_get: {
-      auto key = guest_bytes(memory, u32(0), u32(1));
+      auto key = charged_bytes(memory, u32(0), u32(1));
       if (!key) return bad_range("the key", u32(0), u32(1));
       if (!st.ctx) {
         ret = -2;
@@ -283,9 +297,9 @@ inline bool run_host_fn(host_fn fn, call_state& st, wabt::interp::Memory& memory
       break;
     }
     case host_fn::storage_set: {
-      auto key = guest_bytes(memory, u32(0), u32(1));
+      auto key = charged_bytes(memory, u32(0), u32(1));
       if (!key) return bad_range("the key", u32(0), u32(1));
-      auto value = guest_bytes(memory, u32(2), u32(3));
+      auto value = charged_bytes(memory, u32(2), u32(3));
       if (!value) return bad_range("the value", u32(2), u32(3));
       if (!st.ctx) {
         ret = -2;
@@ -296,7 +310,7 @@ inline bool run_host_fn(host_fn fn, call_state& st, wabt::interp::Memory& memory
       break;
     }
     case host_fn::http_request: {
-      auto req_bytes = guest_bytes(memory, u32(0), u32(1));
+      auto req_bytes = charged_bytes(memory, u32(0), u32(1));
       if (!req_bytes) return bad_range("the request", u32(0), u32(1));
       if (static_cast<std::uint64_t>(u32(2)) + u32(3) > memory.ByteSize()) {
         return bad_range("the output buffer", u32(2), u32(3));

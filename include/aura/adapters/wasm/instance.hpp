@@ -126,12 +126,12 @@ class instance {
       const host_fn fn = b.fn;
       keep.push_back(HostFunc::New(*store_, FuncType(spec.params, spec.results),
                                       [this, fn](Thread& thread, const Values& params, Values& results,
-                                                 Trap::Ptr* trap) {
+                                                 Trap::Ptr* trap) -> wabt::Result {
                                         std::string message;
                                         // A raw pointer: copying a RefPtr takes an interpreter root per call.
                                         Memory* memory = memory_ ? memory_.get() : caller_memory(thread);
                                         if (memory && run_host_fn(fn, state_, *memory, params, results, message)) {
-                                          return wabt::Result::Ok;
+                                          return charge_host_call(thread, trap);
                                         }
                                         if (!memory) message = "aura.* called with no memory";
                                         *trap = Trap::New(*store_, message);
@@ -177,12 +177,32 @@ class instance {
     state_.slice = std::max<std::uint64_t>(1, module_->limits.fuel_slice);
     state_.deadline_ms = deadline.count() > 0 ? deadline : module_->limits.deadline;
     state_.deadline = std::chrono::steady_clock::now() + state_.deadline_ms;
+    state_.host_bytes = 0;
     if (fuel_) {
       // The first slice goes straight into the counter: no host call for short events.
       const std::uint64_t first = std::min(state_.slice, state_.budget_left);
       state_.budget_left -= first;
       fuel_->UnsafeSet(wabt::interp::Value::Make(first));
     }
+  }
+
+  /// Fuel a host call costs besides its bytes (a call is far dearer than an instruction).
+  static constexpr std::int64_t host_call_fuel = 100;
+
+  /// After a host function: charges the call and the guest bytes it read
+  /// (one fuel per 2^bytes_shift) and reads the clock, so host-call spam ends
+  /// at the deadline or the budget like any loop.
+  wabt::Result charge_host_call(wabt::interp::Thread& thread, wabt::interp::Trap::Ptr* trap) {
+    if (!module_->meter) return wabt::Result::Ok;
+    wabt::interp::Global::Ptr fuel = fuel_ ? fuel_ : caller_fuel(thread);
+    if (!fuel) return wabt::Result::Ok;
+    const std::uint64_t bytes = state_.host_bytes;
+    state_.host_bytes = 0;
+    auto counter = static_cast<std::int64_t>(fuel->Get().Get<std::uint64_t>());
+    counter -= host_call_fuel + static_cast<std::int64_t>(bytes >> module_->meter->bytes_shift);
+    fuel->UnsafeSet(wabt::interp::Value::Make(static_cast<std::uint64_t>(counter)));
+    if (counter < 0 || std::chrono::steady_clock::now() >= state_.deadline) return refuel(thread, trap);
+    return wabt::Result::Ok;
   }
 
   /// The metering's refuel import: the counter went below zero.

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "aura/core/error.hpp"
+#include "aura/core/json_budget.hpp"
 
 namespace aura {
 
@@ -40,6 +41,12 @@ struct wasm_limits {
   /// Insert the fuel counter. Turning it off leaves an infinite loop unbounded:
   /// it exists to measure the metering's cost, never for untrusted modules.
   bool metering = true;
+  /// Nodes and depth of the JSON answer (its bytes are capped by output_bytes).
+  json_budget answer;
+  /// Bytes of guest memory one unit of fuel pays for in bulk memory and table
+  /// operations (memory.fill/copy/init, table.fill/copy/init/grow, memory.grow)
+  /// and in host calls that copy guest bytes (output_set, error_set, log, ...).
+  std::uint32_t bytes_per_fuel = 64;
 };
 
 /// Reads limits from a manifest's JSON object, keys (all optional):

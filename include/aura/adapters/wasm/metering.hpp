@@ -21,6 +21,21 @@
 //     `if` included, nested loop bodies excluded (they charge at their own
 //     head). It is an upper bound of what one pass through the region runs.
 //
+// Bulk operations do work in proportion to an operand, not to one
+// instruction: before each memory.fill / memory.copy / memory.init,
+// table.fill / table.copy / table.init / table.grow and memory.grow the count
+// operand (the top of the stack) is saved in a scratch local the metering
+// adds to the function, and this is charged:
+//
+//         local.tee $n  global.get $fuel  local.get $n  i64.extend_i32_u
+//         [i64.const UNIT  i64.mul]  [i64.const SHIFT  i64.shr_u]  i64.sub
+//         global.set $fuel  (the same check and refuel as above)
+//
+// i.e. one unit of fuel per 2^SHIFT bytes (bytes_per_fuel rounded down to a
+// power of two), pages counted as 65536 bytes and table elements as 8. The
+// charge comes before the operation, so 10,000 fills of 16 MiB run out of
+// fuel - and reach refuel, which reads the clock - within a few fills.
+//
 // Every unbounded execution passes a loop head or a function entry again and
 // again, so each pass pays at least one unit and the counter must go below
 // zero. Then `refuel` (a host function) grants the next slice of the call's
@@ -52,7 +67,15 @@ inline constexpr int max_block_depth = 1024;
 struct meter_layout {
   wabt::Index fuel_global = 0;   ///< index of the i64 fuel counter
   wabt::Index refuel_func = 0;   ///< function index of the refuel import
+  unsigned bytes_shift = 6;      ///< bulk operations pay one fuel per 2^bytes_shift bytes
 };
+
+/// log2 of `bytes_per_fuel` rounded down (1 when 0 is given).
+[[nodiscard]] inline unsigned fuel_shift(std::uint32_t bytes_per_fuel) noexcept {
+  unsigned s = 0;
+  while (s < 31 && (std::uint64_t{2} << s) <= bytes_per_fuel) ++s;
+  return bytes_per_fuel <= 1 ? 0 : s;
+}
 
 namespace detail {
 
@@ -128,23 +151,75 @@ inline wabt::ExprList meter_sequence(const meter_layout& m, std::uint64_t cost) 
   return seq;
 }
 
+/// The charge for a bulk operation whose i32 count is on top of the stack
+/// (left there): count * unit >> shift fuel, saved through local `scratch`.
+inline wabt::ExprList bulk_charge(const meter_layout& m, wabt::Index scratch, std::uint64_t unit) {
+  const wabt::Location loc;
+  wabt::ExprList seq;
+  seq.push_back(std::make_unique<wabt::LocalTeeExpr>(wabt::Var(scratch, loc)));
+  seq.push_back(std::make_unique<wabt::GlobalGetExpr>(wabt::Var(m.fuel_global, loc)));
+  seq.push_back(std::make_unique<wabt::LocalGetExpr>(wabt::Var(scratch, loc)));
+  seq.push_back(std::make_unique<wabt::ConvertExpr>(wabt::Opcode::I64ExtendI32U));
+  if (unit != 1) {
+    seq.push_back(std::make_unique<wabt::ConstExpr>(wabt::Const::I64(unit)));
+    seq.push_back(std::make_unique<wabt::BinaryExpr>(wabt::Opcode::I64Mul));
+  }
+  if (m.bytes_shift != 0) {
+    seq.push_back(std::make_unique<wabt::ConstExpr>(wabt::Const::I64(m.bytes_shift)));
+    seq.push_back(std::make_unique<wabt::BinaryExpr>(wabt::Opcode::I64ShrU));
+  }
+  seq.push_back(std::make_unique<wabt::BinaryExpr>(wabt::Opcode::I64Sub));
+  seq.push_back(std::make_unique<wabt::GlobalSetExpr>(wabt::Var(m.fuel_global, loc)));
+  seq.push_back(std::make_unique<wabt::GlobalGetExpr>(wabt::Var(m.fuel_global, loc)));
+  seq.push_back(std::make_unique<wabt::ConstExpr>(wabt::Const::I64(0)));
+  seq.push_back(std::make_unique<wabt::CompareExpr>(wabt::Opcode::I64LtS));
+  auto check = std::make_unique<wabt::IfExpr>();
+  check->true_.exprs.push_back(std::make_unique<wabt::CallExpr>(wabt::Var(m.refuel_func, loc)));
+  seq.push_back(std::move(check));
+  return seq;
+}
+
+/// Bytes one unit of a bulk operation's count stands for; 0 if `e` is not one.
+[[nodiscard]] inline std::uint64_t bulk_unit(const wabt::Expr& e) noexcept {
+  switch (e.type()) {
+    case wabt::ExprType::MemoryFill:
+    case wabt::ExprType::MemoryCopy:
+    case wabt::ExprType::MemoryInit: return 1;
+    case wabt::ExprType::MemoryGrow: return 65536;
+    case wabt::ExprType::TableFill:
+    case wabt::ExprType::TableCopy:
+    case wabt::ExprType::TableInit:
+    case wabt::ExprType::TableGrow: return 8;
+    default: return 0;
+  }
+}
+
 /// Shifts a function index at or past `first` by one (the refuel import was inserted there).
 inline void shift_func_var(wabt::Var& v, wabt::Index first) {
   if (v.is_index() && v.index() >= first) v.set_index(v.index() + 1);
 }
 
-/// Shifts function references inside `exprs` and meters every loop head in it.
-inline void rewrite_body(wabt::ExprList& exprs, wabt::Index first, const meter_layout* m) {
-  for (wabt::Expr& e : exprs) {
+/// Shifts function references inside `exprs` and meters every loop head and
+/// bulk operation in it (`scratch`: the function's scratch i32 local).
+inline void rewrite_body(wabt::ExprList& exprs, wabt::Index first, const meter_layout* m,
+                         wabt::Index scratch = wabt::kInvalidIndex) {
+  for (auto it = exprs.begin(); it != exprs.end(); ++it) {
+    wabt::Expr& e = *it;
+    if (m != nullptr && scratch != wabt::kInvalidIndex) {
+      if (const std::uint64_t unit = bulk_unit(e)) {
+        wabt::ExprList seq = bulk_charge(*m, scratch, unit);
+        exprs.splice(it, seq);  // before the operation
+      }
+    }
     switch (e.type()) {
       case wabt::ExprType::Call: shift_func_var(wabt::cast<wabt::CallExpr>(&e)->var, first); break;
       case wabt::ExprType::ReturnCall: shift_func_var(wabt::cast<wabt::ReturnCallExpr>(&e)->var, first); break;
       case wabt::ExprType::RefFunc: shift_func_var(wabt::cast<wabt::RefFuncExpr>(&e)->var, first); break;
-      case wabt::ExprType::Block: rewrite_body(wabt::cast<wabt::BlockExpr>(&e)->block.exprs, first, m); break;
+      case wabt::ExprType::Block: rewrite_body(wabt::cast<wabt::BlockExpr>(&e)->block.exprs, first, m, scratch); break;
       case wabt::ExprType::Loop: {
         auto& body = wabt::cast<wabt::LoopExpr>(&e)->block.exprs;
         const std::uint64_t cost = region_cost(body) + 1;  // +1: the branch back that re-enters
-        rewrite_body(body, first, m);
+        rewrite_body(body, first, m, scratch);
         if (m) {
           wabt::ExprList seq = meter_sequence(*m, cost);
           body.splice(body.begin(), seq);
@@ -153,14 +228,14 @@ inline void rewrite_body(wabt::ExprList& exprs, wabt::Index first, const meter_l
       }
       case wabt::ExprType::If: {
         auto* i = wabt::cast<wabt::IfExpr>(&e);
-        rewrite_body(i->true_.exprs, first, m);
-        rewrite_body(i->false_, first, m);
+        rewrite_body(i->true_.exprs, first, m, scratch);
+        rewrite_body(i->false_, first, m, scratch);
         break;
       }
       case wabt::ExprType::Try: {
         auto* t = wabt::cast<wabt::TryExpr>(&e);
-        rewrite_body(t->block.exprs, first, m);
-        for (auto& c : t->catches) rewrite_body(c.exprs, first, m);
+        rewrite_body(t->block.exprs, first, m, scratch);
+        for (auto& c : t->catches) rewrite_body(c.exprs, first, m, scratch);
         break;
       }
       default: break;
@@ -196,8 +271,9 @@ inline wabt::Index void_func_type(wabt::Module& module) {
 
 /// Rewrites a validated module in place as described at the top of this file.
 /// Call check_nesting first.
-inline meter_layout insert_metering(wabt::Module& module) {
+inline meter_layout insert_metering(wabt::Module& module, std::uint32_t bytes_per_fuel = 64) {
   meter_layout m;
+  m.bytes_shift = fuel_shift(bytes_per_fuel);
   const wabt::Location loc;
 
   // The counter: appended last, so no existing global index moves.
@@ -241,7 +317,9 @@ inline meter_layout insert_metering(wabt::Module& module) {
   for (wabt::Index f = module.num_func_imports; f < module.funcs.size(); ++f) {
     wabt::Func* func = module.funcs[f];
     const std::uint64_t cost = detail::region_cost(func->exprs) + 1;  // +1: the call itself
-    detail::rewrite_body(func->exprs, first, &m);
+    const wabt::Index scratch = func->GetNumParamsAndLocals();  // appended: no local index moves
+    func->local_types.AppendDecl(wabt::Type::I32, 1);
+    detail::rewrite_body(func->exprs, first, &m, scratch);
     wabt::ExprList seq = detail::meter_sequence(m, cost);
     func->exprs.splice(func->exprs.begin(), seq);
   }

@@ -223,7 +223,7 @@ inline result<void> check_export(const wabt::Module& m, std::string_view name, w
   if (auto r = apply_caps(ir, limits); !r) return fail(std::move(r.error()));
   if (auto r = check_nesting(ir); !r) return fail(std::move(r.error()));
   if (limits.metering) {
-    out->meter = insert_metering(ir);
+    out->meter = insert_metering(ir, limits.bytes_per_fuel);
     // The refuel import was appended after the module's own imports.
     out->imports.push_back(import_binding{true, host_fn::log});
   }

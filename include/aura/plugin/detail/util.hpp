@@ -16,13 +16,32 @@
 
 namespace aura::plugin::detail {
 
-/// Reads a whole file; an error names it.
-[[nodiscard]] inline result<std::string> read_file(const std::filesystem::path& file) {
+/// Reads a whole file; an error names it. With `max_bytes` (not 0), a file
+/// larger than that is errc::limit_exceeded before anything is read (and a
+/// file that grows while read is cut off at max_bytes + 1 and refused).
+[[nodiscard]] inline result<std::string> read_file(const std::filesystem::path& file, std::size_t max_bytes = 0) {
+  const auto too_large = [&](const std::string& size) {
+    return fail(errc::limit_exceeded,
+                "\"" + file.string() + "\" is " + size + " bytes, over the limit of " + std::to_string(max_bytes),
+                file.string());
+  };
+  if (max_bytes != 0) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(file, ec);
+    if (!ec && size > max_bytes) return too_large(std::to_string(size));
+  }
   std::ifstream in(file, std::ios::binary);
   if (!in) return fail(errc::io_error, "cannot read \"" + file.string() + "\"", file.string());
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  return buf.str();
+  if (max_bytes == 0) {
+    std::ostringstream buf;
+    buf << in.rdbuf();
+    return buf.str();
+  }
+  std::string text(max_bytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > max_bytes) return too_large("more than " + std::to_string(max_bytes));
+  return text;
 }
 
 /// Splits a command line on blanks; "double quotes" group words.

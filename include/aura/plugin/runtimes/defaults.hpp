@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "aura/plugin/runtime.hpp"
+#include "aura/plugin/runtimes/isolated.hpp"
 #include "aura/plugin/runtimes/process.hpp"
 
 #ifndef AURA_PLUGIN_WASM
@@ -32,11 +33,17 @@ namespace aura::plugin {
   r.set(runtime_kind::native, native_loader(std::move(natives)));
   r.set(runtime_kind::process, process_loader());
   r.set(runtime_kind::command, command_loader());
+  // lua and wasm run isolated in aura-worker without the runtime in the host;
+  // in process only where the host links it.
 #if AURA_PLUGIN_WASM
   r.set(runtime_kind::wasm, wasm_loader());
+#else
+  r.set(runtime_kind::wasm, isolating_loader(runtime_kind::wasm, nullptr));
 #endif
 #if AURA_PLUGIN_LUA
   r.set(runtime_kind::lua, lua_loader());
+#else
+  r.set(runtime_kind::lua, isolating_loader(runtime_kind::lua, nullptr));
 #endif
   return r;
 }

@@ -12,6 +12,7 @@
 
 #include "aura/adapters/lua.hpp"
 #include "aura/plugin/runtime.hpp"
+#include "aura/plugin/runtimes/isolated.hpp"
 
 namespace aura::plugin {
 
@@ -58,8 +59,17 @@ class lua_instance final : public plugin_instance {
   return out;
 }
 
-/// The loader for "lua" plugins, with the sandbox's limits.
-[[nodiscard]] inline runtime_loader lua_loader(lua_limits limits = {}) {
+/// `limits` in manifest form (what lua_limits_from_json reads back).
+[[nodiscard]] inline nlohmann::json lua_limits_to_json(const lua_limits& l) {
+  return nlohmann::json{{"instructions", l.instructions},
+                        {"memory_bytes", l.memory},
+                        {"max_depth", l.max_depth},
+                        {"timeout_ms", l.timeout.count()},
+                        {"max_states", l.max_states}};
+}
+
+/// The loader for "lua" plugins in the host process only, whatever the isolation asked.
+[[nodiscard]] inline runtime_loader lua_in_process_loader(lua_limits limits) {
   return [limits](const load_request& req) -> result<std::shared_ptr<plugin_instance>> {
     lua_options o;
     o.name = req.spec.name;
@@ -74,6 +84,12 @@ class lua_instance final : public plugin_instance {
     if (!p) return fail(detail::adapter_load_error(std::move(p.error()), req.spec));
     return std::shared_ptr<plugin_instance>(std::make_shared<detail::lua_instance>(std::move(*p)));
   };
+}
+
+/// The loader for "lua" plugins, with the sandbox's limits: in process when
+/// the host resolved `in_process` for the plugin, else isolated (the default).
+[[nodiscard]] inline runtime_loader lua_loader(lua_limits limits = {}) {
+  return isolating_loader(runtime_kind::lua, lua_in_process_loader(limits), lua_limits_to_json(limits));
 }
 
 }  // namespace aura::plugin

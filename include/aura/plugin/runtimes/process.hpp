@@ -25,8 +25,20 @@ namespace aura::plugin {
 namespace detail {
 
 [[nodiscard]] inline std::vector<std::string> entry_argv(const manifest& m) {
+  if (!m.runtime.interpreter.empty()) {
+    // node / python: the interpreter from PATH (or as written), the entrypoint a file of the plugin.
+    std::vector<std::string> argv{m.runtime.interpreter};
+    std::error_code ec;
+    argv.push_back(std::filesystem::absolute(m.dir / m.runtime.entrypoint, ec).lexically_normal().string());
+    for (const auto& a : m.runtime.args) argv.push_back(a);
+    return argv;
+  }
   std::vector<std::string> argv = split_command(m.runtime.entrypoint);
   for (const auto& a : m.runtime.args) argv.push_back(a);
+  if (!m.runtime.language.empty() && !argv.empty() && argv[0].find('/') == std::string::npos) {
+    // rust / binary: the entrypoint is the plugin's own executable, not a name looked up in PATH.
+    argv[0] = "./" + argv[0];
+  }
   return resolve_argv(std::move(argv), m.dir);
 }
 
@@ -41,6 +53,10 @@ class process_instance final : public plugin_instance {
                         p_->name(), spec.handler, spec.where});
     }
     return p_->hook(spec.handler, spec.timeout);
+  }
+  [[nodiscard]] result<nlohmann::json> request(const std::string& method, const nlohmann::json& params,
+                                               std::chrono::milliseconds timeout) override {
+    return p_->request(method, params, timeout);
   }
   result<void> stop(std::chrono::milliseconds grace) override { return p_->shutdown(grace); }
 
@@ -59,9 +75,12 @@ class command_instance final : public plugin_instance {
     o.workdir = m_.dir;
     o.env = env_;
     if (spec.timeout.count() > 0) o.timeout = spec.timeout;
-    o.protocol = m_.runtime.protocol == "claude_code" ? command_protocol::claude_code : command_protocol::aura;
+    o.protocol = m_.runtime.protocol == "claude_code" ? command_protocol::claude_code
+               : m_.runtime.protocol == "codineer"  ? command_protocol::codineer
+                                                    : command_protocol::aura;
     o.ctx = ctx_;
     o.handler = spec.handler;
+    if (m_.format == manifest_format::codineer) o.plugin_id = m_.name + "@external";
     auto h = make_command_hook(std::move(o));
     if (!h) {
       error e = std::move(h.error());

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include <aura/schema/detail/format.hpp>
+#include <aura/schema/detail/messages.hpp>
 #include <aura/schema/detail/tree.hpp>
 #include <aura/schema/detail/uri.hpp>
 #include <aura/schema/validation_error.hpp>
@@ -187,17 +188,24 @@ template <class Json>
   return n;
 }
 
+/// `multipleOf`, exactly (decimal.hpp): integers by one modulo when the
+/// divisor is an integer too, everything else as decimals.
 template <class Json>
-[[nodiscard]] bool is_multiple_of(const Json& v, double m) noexcept {
-  if (v.is_number_integer() && std::floor(m) == m && std::fabs(m) < 9.0e15) {
-    auto mi = static_cast<std::int64_t>(m);
-    if (v.is_number_unsigned()) return v.template get<std::uint64_t>() % static_cast<std::uint64_t>(mi) == 0;
-    return v.template get<std::int64_t>() % mi == 0;
+[[nodiscard]] bool is_multiple_of(const Json& v, const node& n) noexcept {
+  if (v.is_number_integer()) {
+    std::uint64_t magnitude;
+    if (v.is_number_unsigned()) {
+      magnitude = *v.template get_ptr<const typename Json::number_unsigned_t*>();
+    } else {
+      const std::int64_t i = *v.template get_ptr<const typename Json::number_integer_t*>();
+      magnitude = i < 0 ? 0 - static_cast<std::uint64_t>(i) : static_cast<std::uint64_t>(i);
+    }
+    if (n.multiple_int != 0) return magnitude % n.multiple_int == 0;
+    return decimal_multiple(normalized(magnitude, 0), n.multiple_exact);
   }
-  double q = v.template get<double>() / m;
-  if (!std::isfinite(q)) return false;
-  // quotients carry rounding error (0.0075 / 0.0001 = 74.99999999999999)
-  return std::fabs(q - std::nearbyint(q)) <= std::max(1e-9, 4 * std::numeric_limits<double>::epsilon() * std::fabs(q));
+  const double d = *v.template get_ptr<const typename Json::number_float_t*>();
+  if (!std::isfinite(d)) return false;
+  return decimal_multiple(decimal_of(d), n.multiple_exact);
 }
 
 /// Instantiated only where `compile()` is: headers that merely include the
@@ -361,33 +369,7 @@ class evaluator {
 
   // Subschemas of arrays and objects are one level deeper in the instance;
   // the node's resource joins the dynamic scope before they are entered.
-  AURA_SCHEMA_NOINLINE bool fast_array(const node& n, const Json& inst, const scope_frame* scope, unsigned depth) const {
-    scope_frame frame{scope, n.resource};
-    if (scope == nullptr || scope->resource != n.resource) scope = &frame;
-    const auto& arr = *inst.template get_ptr<const typename Json::array_t*>();
-    const std::size_t size = arr.size();
-    if (size < n.min_items || size > n.max_items) return false;
-    if (n.unique_items && size > 1) {
-      std::size_t first = 0, second = 0;
-      if (!all_unique(arr, first, second)) return false;
-    }
-    const std::size_t prefix = std::min(size, n.prefix_items.size());
-    for (std::size_t i = 0; i < prefix; ++i)
-      if (!fast_child(n.prefix_items[i], arr[i], scope, depth + 1)) return false;
-    if (n.items != no_node)
-      for (std::size_t i = prefix; i < size; ++i)
-        if (!fast_child(n.items, arr[i], scope, depth + 1)) return false;
-    if (n.contains != no_node) {
-      std::size_t matches = 0;
-      for (std::size_t i = 0; i < size; ++i) {
-        if (fast(n.contains, arr[i], scope, depth + 1) && ++matches >= n.min_contains && n.max_contains == no_limit)
-          break;
-        if (matches > n.max_contains) return false;
-      }
-      if (matches < n.min_contains || matches > n.max_contains) return false;
-    }
-    return true;
-  }
+  AURA_SCHEMA_NOINLINE bool fast_array(const node& n, const Json& inst, const scope_frame* scope, unsigned depth) const;
 
   // The members are walked last, in a function of their own (few live
   // values, no spills) reached by a tail call; the rarer keywords first.
@@ -406,64 +388,10 @@ class evaluator {
 
   template <bool Patterns>
   AURA_SCHEMA_NOINLINE bool fast_members(const node& n, const typename Json::object_t& obj, const scope_frame* scope,
-                                         unsigned depth) const {
-    scope_frame frame{scope, n.resource};
-    if (scope == nullptr || scope->resource != n.resource) scope = &frame;
-    const named_node* props = n.properties.data();
-    const named_node* const props_end = props + n.properties.size();
-    const node_id additional = n.additional_properties;
-    const bool additional_forbidden = additional != no_node && t_.nodes[additional].is_false;
-    std::size_t required_seen = 0;
-    for (const auto& [key, value] : obj) {
-      bool matched = false;
-      // instance members and `properties` are both sorted by key: merge
-      if (props != props_end) {
-        const std::uint64_t kp = name_prefix(key);
-        int order = 1;
-        while (props != props_end && (order = compare_names(props->prefix, props->name, kp, key)) < 0) ++props;
-        if (order == 0) {
-          matched = true;
-          required_seen += props->required ? 1 : 0;
-          if (!fast_child(props->schema, value, scope, depth + 1)) return false;
-        }
-      }
-      if constexpr (Patterns) {
-        for (const auto& pp : n.pattern_properties) {
-          if (!t_.regexes[pp.regex].search(key)) continue;
-          matched = true;
-          if (!fast(pp.schema, value, scope, depth + 1)) return false;
-        }
-      }
-      if (!matched && additional != no_node && (additional_forbidden || !fast(additional, value, scope, depth + 1)))
-        return false;
-    }
-    return required_seen == n.required_in_properties;
-  }
+                                         unsigned depth) const;
 
   AURA_SCHEMA_NOINLINE bool fast_object_lookups(const node& n, const Json& inst, const scope_frame* scope,
-                                                unsigned depth) const {
-    scope_frame frame{scope, n.resource};
-    if (scope == nullptr || scope->resource != n.resource) scope = &frame;
-    const auto& obj = *inst.template get_ptr<const typename Json::object_t*>();
-    for (const auto& name : n.required_extra)
-      if (obj.find(name) == obj.end()) return false;
-    for (const auto& dep : n.dependent_required) {
-      if (obj.find(dep.name) == obj.end()) continue;
-      for (const auto& name : dep.required)
-        if (obj.find(name) == obj.end()) return false;
-    }
-    if (n.property_names != no_node) {
-      for (const auto& member : obj) {
-        Json name = member.first;
-        if (!eval<false>(n.property_names, name, scope, nullptr, nullptr, depth + 1)) return false;
-      }
-    }
-    for (const auto& dep : n.dependent_schemas) {
-      if (obj.find(dep.name) == obj.end()) continue;
-      if (!fast(dep.schema, inst, scope, depth + 1)) return false;
-    }
-    return true;
-  }
+                                                unsigned depth) const;
 
   // A member's or item's subschema. Leaves (only scalar keywords) skip the
   // node prologue: they have no subschema, so no scope to track.
@@ -477,72 +405,7 @@ class evaluator {
 
   template <bool R>
   bool keywords(const node& n, const Json& inst, const scope_frame* scope, annotations* sink, report* rep,
-                unsigned depth) const {
-    bool ok = true;
-    if ((n.has & h_type) != 0 && (type_bits_of(inst) & n.types) == 0) {
-      if constexpr (!R) return false;
-      ok = false;
-      add(rep, error_kind::type, "/type", "expected " + type_names(n.types) + ", got " + type_names(type_bits_of(inst)));
-    }
-    if ((n.has & h_const) != 0 && !(inst == n.const_value)) {
-      if constexpr (!R) return false;
-      ok = false;
-      add(rep, error_kind::const_mismatch, "/const", "value must be " + quoted(n.const_value));
-    }
-    if ((n.has & h_enum) != 0) {
-      bool found = false;
-      if (!n.enum_strings.empty()) {
-        if (inst.is_string()) {
-          const auto& str = inst.template get_ref<const std::string&>();
-          const std::uint64_t sp = name_prefix(str);
-          for (std::size_t i = 0; i < n.enum_strings.size(); ++i)
-            if (same_name(n.enum_prefixes[i], n.enum_strings[i], sp, str)) {
-              found = true;
-              break;
-            }
-        }
-      } else {
-        for (const auto& v : n.enum_values)
-          if (inst == v) {
-            found = true;
-            break;
-          }
-      }
-      if (!found) {
-        if constexpr (!R) return false;
-        ok = false;
-        add(rep, error_kind::enum_mismatch, "/enum", "value is not one of the allowed values");
-      }
-    }
-    // the one group that applies to this instance's type
-    using vt = typename Json::value_t;
-    switch (inst.type()) {
-      case vt::number_integer:
-      case vt::number_unsigned:
-      case vt::number_float:
-        if ((n.has & h_number) != 0) ok = numbers<R>(n, inst, rep) && ok;
-        break;
-      case vt::string:
-        if ((n.has & h_string) != 0) ok = strings<R>(n, inst, rep) && ok;
-        break;
-      case vt::array:
-        if ((n.has & h_array) != 0) ok = arrays<R>(n, inst, scope, sink, rep, depth) && ok;
-        break;
-      case vt::object:
-        if ((n.has & h_object) != 0) ok = objects<R>(n, inst, scope, sink, rep, depth) && ok;
-        break;
-      default: break;
-    }
-    if constexpr (!R) {
-      if (!ok) return false;
-    }
-    if ((n.has & h_ref) != 0) ok = refs<R>(n, inst, scope, sink, rep, depth) && ok;
-    if constexpr (!R) {
-      if (!ok) return false;
-    }
-    if ((n.has & h_inplace) != 0) ok = in_place<R>(n, inst, scope, sink, rep, depth) && ok;
-    return ok;
-  }
+                unsigned depth) const;
 
  private:
   static void add(report* rep, error_kind kind, std::string_view keyword, std::string message) {
@@ -551,161 +414,40 @@ class evaluator {
   static std::string* kw(report* rep) noexcept { return rep == nullptr ? nullptr : &rep->keyword; }
   static std::string* at(report* rep) noexcept { return rep == nullptr ? nullptr : &rep->instance; }
 
-  // JSON text of a value for a message; a string that is not UTF-8 (built
-  // in code, not parsed) is shown with U+FFFD instead of throwing.
-  static std::string quoted(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
+  // "integer" for 3 and 3.0, "number" for 3.5: what an agent should change
+  static const char* instance_type(const Json& j) {
+    const std::uint8_t bits = type_bits_of(j);
+    if ((bits & t_integer) != 0) return "integer";
+    if ((bits & t_number) != 0) return "number";
+    if ((bits & t_string) != 0) return "string";
+    if ((bits & t_object) != 0) return "object";
+    if ((bits & t_array) != 0) return "array";
+    if ((bits & t_boolean) != 0) return "boolean";
+    return "null";
+  }
 
-  static std::string num(double d) {
-    Json j = d;
-    if (std::floor(d) == d && std::fabs(d) < 9.0e15) j = static_cast<std::int64_t>(d);
-    return j.dump();
+  static std::string num(double d) { return shown_number<Json>(d); }
+
+  // A bounded-engine test that ran out of steps: the pattern (cut) and where.
+  static std::string out_of_steps(const std::string& pattern, std::size_t budget, const char* what, report* rep) {
+    std::string msg = "pattern " + shown(Json(pattern)) + " ran out of its backtracking budget of " +
+                      std::to_string(budget) + " steps";
+    if (rep != nullptr) {
+      msg += " on the " + std::string(what) + " at " +
+             (rep->instance.empty() ? std::string("the instance root") : "\"" + cut_pointer(rep->instance) + "\"");
+    }
+    return msg + " (regex_limits::max_backtrack_steps); it could not be decided";
   }
 
   template <bool R>
-  bool numbers(const node& n, const Json& inst, report* rep) const {
-    double v = number_value(inst);
-    bool ok = true;
-    auto check = [&](bool pass, error_kind k, std::string_view keyword, const char* rel, double limit) {
-      if (pass) return true;
-      ok = false;
-      if constexpr (R) add(rep, k, keyword, std::string("value must be ") + rel + " " + num(limit));
-      return false;
-    };
-    if (n.has_minimum && !check(v >= n.minimum, error_kind::minimum, "/minimum", ">=", n.minimum) && !R) return false;
-    if (n.has_maximum && !check(v <= n.maximum, error_kind::maximum, "/maximum", "<=", n.maximum) && !R) return false;
-    if (n.has_xmin &&
-        !check(v > n.exclusive_minimum, error_kind::exclusive_minimum, "/exclusiveMinimum", ">", n.exclusive_minimum) &&
-        !R)
-      return false;
-    if (n.has_xmax &&
-        !check(v < n.exclusive_maximum, error_kind::exclusive_maximum, "/exclusiveMaximum", "<", n.exclusive_maximum) &&
-        !R)
-      return false;
-    if (n.has_multiple && !is_multiple_of(inst, n.multiple_of)) {
-      ok = false;
-      if constexpr (R) add(rep, error_kind::multiple_of, "/multipleOf", "value must be a multiple of " + num(n.multiple_of));
-    }
-    return ok;
-  }
+  bool numbers(const node& n, const Json& inst, report* rep) const;
 
   template <bool R>
-  bool strings(const node& n, const Json& inst, report* rep) const {
-    const auto& s = inst.template get_ref<const std::string&>();
-    bool ok = true;
-    if (n.min_length > 0 || n.max_length != no_limit) {
-      // a code point is 1 to 4 bytes: the byte count often settles both limits
-      const std::size_t bytes = s.size();
-      std::size_t len = bytes;
-      if (bytes >= n.min_length && (bytes + 3) / 4 < n.min_length) len = code_point_count(s);
-      if (len > n.max_length) len = code_point_count(s);
-      if (len < n.min_length) {
-        if constexpr (!R) return false;
-        ok = false;
-        add(rep, error_kind::min_length, "/minLength",
-            "string is shorter than " + std::to_string(n.min_length) + " characters");
-      }
-      if (len > n.max_length) {
-        if constexpr (!R) return false;
-        ok = false;
-        add(rep, error_kind::max_length, "/maxLength",
-            "string is longer than " + std::to_string(n.max_length) + " characters");
-      }
-    }
-    if (n.pattern != std::numeric_limits<std::uint32_t>::max() && !t_.regexes[n.pattern].search(s)) {
-      if constexpr (!R) return false;
-      ok = false;
-      add(rep, error_kind::pattern, "/pattern", "string does not match pattern " + quoted(Json(n.pattern_source)));
-    }
-    if (n.assert_format && !check_format(n.format, s)) {
-      if constexpr (!R) return false;
-      ok = false;
-      add(rep, error_kind::format, "/format", "string is not a valid " + n.format_name);
-    }
-    return ok;
-  }
+  bool strings(const node& n, const Json& inst, report* rep) const;
 
   template <bool R>
   bool arrays(const node& n, const Json& inst, const scope_frame* scope, annotations* sink, report* rep,
-              unsigned depth) const {
-    const auto& arr = inst.template get_ref<const typename Json::array_t&>();
-    const std::size_t size = arr.size();
-    bool ok = true;
-    if (size < n.min_items) {
-      if constexpr (!R) return false;
-      ok = false;
-      add(rep, error_kind::min_items, "/minItems", "array has fewer than " + std::to_string(n.min_items) + " items");
-    }
-    if (size > n.max_items) {
-      if constexpr (!R) return false;
-      ok = false;
-      add(rep, error_kind::max_items, "/maxItems", "array has more than " + std::to_string(n.max_items) + " items");
-    }
-    if (n.unique_items && size > 1) {
-      std::size_t first = 0, second = 0;
-      if (!all_unique(arr, first, second)) {
-        if constexpr (!R) return false;
-        ok = false;
-        add(rep, error_kind::unique_items, "/uniqueItems",
-            "items " + std::to_string(first) + " and " + std::to_string(second) + " are equal");
-      }
-    }
-    const std::size_t prefix = std::min(size, n.prefix_items.size());
-    for (std::size_t i = 0; i < prefix; ++i) {
-      path_push<R> k(kw(rep), "/"), k2(kw(rep), n.prefix_keyword), k3(kw(rep), "/", i);
-      path_push<R> p(at(rep), "/", i);
-      if (!child<R>(n.prefix_items[i], arr[i], scope, rep, depth + 1)) {
-        if constexpr (!R) return false;
-        ok = false;
-      }
-    }
-    if (sink != nullptr) sink->items = std::max(sink->items, prefix);
-    if (n.items != no_node && size > prefix) {
-      const bool forbidden = t_.nodes[n.items].is_false;
-      for (std::size_t i = prefix; i < size; ++i) {
-        if (forbidden) {
-          if constexpr (!R) return false;
-          ok = false;
-          path_push<R> p(at(rep), "/", i);
-          add(rep, error_kind::additional_items, std::string("/") + std::string(n.items_keyword),
-              "item " + std::to_string(i) + " is not allowed");
-          continue;
-        }
-        path_push<R> k(kw(rep), "/"), k2(kw(rep), n.items_keyword);
-        path_push<R> p(at(rep), "/", i);
-        if (!child<R>(n.items, arr[i], scope, rep, depth + 1)) {
-          if constexpr (!R) return false;
-          ok = false;
-        }
-      }
-      if (sink != nullptr) sink->all_items = true;
-    }
-    if (n.contains != no_node) {
-      std::size_t matches = 0;
-      for (std::size_t i = 0; i < size; ++i) {
-        if (eval<false>(n.contains, arr[i], scope, nullptr, nullptr, depth + 1)) {
-          ++matches;
-          if (sink != nullptr) sink->item_indices.push_back(i);
-          if (sink == nullptr && n.max_contains == no_limit && matches >= n.min_contains) break;
-        }
-      }
-      if (matches < n.min_contains) {
-        if constexpr (!R) return false;
-        ok = false;
-        if (n.min_contains == 1)
-          add(rep, error_kind::contains, "/contains", "no item matches the contains schema");
-        else
-          add(rep, error_kind::min_contains, "/minContains",
-              "fewer than " + std::to_string(n.min_contains) + " items match the contains schema");
-      }
-      if (matches > n.max_contains) {
-        if constexpr (!R) return false;
-        ok = false;
-        add(rep, error_kind::max_contains, "/maxContains",
-            "more than " + std::to_string(n.max_contains) + " items match the contains schema");
-      }
-    }
-    return ok;
-  }
+              unsigned depth) const;
 
   // Pairwise for short arrays (no allocation); sorted indices for long ones,
   // so a hostile 100k-item array costs n log n, not n^2. nlohmann's `<` is
@@ -737,120 +479,7 @@ class evaluator {
 
   template <bool R>
   bool objects(const node& n, const Json& inst, const scope_frame* scope, annotations* sink, report* rep,
-               unsigned depth) const {
-    const auto& obj = inst.template get_ref<const typename Json::object_t&>();  // plain map iterators are cheaper
-    bool ok = true;
-    const std::size_t size = inst.size();
-    if (size < n.min_properties) {
-      if constexpr (!R) return false;
-      ok = false;
-      add(rep, error_kind::min_properties, "/minProperties",
-          "object has fewer than " + std::to_string(n.min_properties) + " properties");
-    }
-    if (size > n.max_properties) {
-      if constexpr (!R) return false;
-      ok = false;
-      add(rep, error_kind::max_properties, "/maxProperties",
-          "object has more than " + std::to_string(n.max_properties) + " properties");
-    }
-    for (const auto& name : n.required_extra) {
-      if (obj.find(name) == obj.end()) {
-        if constexpr (!R) return false;
-        ok = false;
-        report_missing<R>(n, inst, rep);
-        break;
-      }
-    }
-    for (const auto& dep : n.dependent_required) {
-      if (obj.find(dep.name) == obj.end()) continue;
-      for (const auto& name : dep.required) {
-        if (obj.find(name) == obj.end()) {
-          if constexpr (!R) return false;
-          ok = false;
-          add(rep, error_kind::dependent_required, n.dependent_required_keyword,
-              "property " + quoted(Json(dep.name)) + " requires property " + quoted(Json(name)));
-        }
-      }
-    }
-    if (!n.properties.empty() || !n.pattern_properties.empty() || n.additional_properties != no_node) {
-      const bool additional_forbidden =
-          n.additional_properties != no_node && t_.nodes[n.additional_properties].is_false;
-      std::size_t pi = 0;
-      std::size_t required_seen = 0;
-      for (const auto& [key, value] : obj) {
-        bool matched = false;
-        // instance members and `properties` are both sorted by key: merge
-        int order = 1;
-        const std::uint64_t kp = name_prefix(key);
-        while (pi < n.properties.size() &&
-               (order = compare_names(n.properties[pi].prefix, n.properties[pi].name, kp, key)) < 0)
-          ++pi;
-        if (pi < n.properties.size() && order == 0) {
-          matched = true;
-          required_seen += n.properties[pi].required ? 1 : 0;
-          path_push<R> k(kw(rep), "/properties/", key);
-          path_push<R> p(at(rep), "/", key);
-          if (!child<R>(n.properties[pi].schema, value, scope, rep, depth + 1)) {
-            if constexpr (!R) return false;
-            ok = false;
-          }
-        }
-        for (const auto& pp : n.pattern_properties) {
-          if (!t_.regexes[pp.regex].search(key)) continue;
-          matched = true;
-          path_push<R> k(kw(rep), "/patternProperties/", pp.source);
-          path_push<R> p(at(rep), "/", key);
-          if (!child<R>(pp.schema, value, scope, rep, depth + 1)) {
-            if constexpr (!R) return false;
-            ok = false;
-          }
-        }
-        if (!matched && n.additional_properties != no_node) {
-          matched = true;
-          if (additional_forbidden) {
-            if constexpr (!R) return false;
-            ok = false;
-            path_push<R> p(at(rep), "/", key);
-            add(rep, error_kind::additional_properties, "/additionalProperties",
-                "property " + quoted(Json(key)) + " is not allowed");
-          } else {
-            path_push<R> k(kw(rep), "/additionalProperties");
-            path_push<R> p(at(rep), "/", key);
-            if (!child<R>(n.additional_properties, value, scope, rep, depth + 1)) {
-              if constexpr (!R) return false;
-              ok = false;
-            }
-          }
-        }
-        if (sink != nullptr && matched) sink->props.push_back(&value);
-      }
-      if (required_seen != n.required_in_properties) {
-        if constexpr (!R) return false;
-        if (missing_extra(n, inst) == 0) report_missing<R>(n, inst, rep);  // else reported above
-        ok = false;
-      }
-    }
-    if (n.property_names != no_node) {
-      for (const auto& member : obj) {
-        Json name = member.first;
-        if (!eval<false>(n.property_names, name, scope, nullptr, nullptr, depth + 1)) {
-          if constexpr (!R) return false;
-          ok = false;
-          add(rep, error_kind::property_names, "/propertyNames",
-              "property name " + quoted(name) + " does not match the propertyNames schema");
-        }
-      }
-    }
-    for (const auto& dep : n.dependent_schemas) {
-      if (obj.find(dep.name) == obj.end()) continue;
-      path_push<R> k(kw(rep), n.dependent_schemas_keyword, dep.name);
-      if (!eval<R>(dep.schema, inst, scope, sink, rep, depth + 1)) {
-        if constexpr (!R) return false;
-        ok = false;
-      }
-    }
-    return ok;
-  }
+               unsigned depth) const;
 
   static std::size_t missing_extra(const node& n, const Json& inst) {
     std::size_t missing = 0;
@@ -865,7 +494,7 @@ class evaluator {
     if constexpr (R) {
       for (const auto& name : n.required)
         if (inst.find(name) == inst.end())
-          add(rep, error_kind::required, "/required", "missing required property " + quoted(Json(name)));
+          add(rep, error_kind::required, "/required", "missing required property " + shown(Json(name)));
     }
   }
 
@@ -885,24 +514,7 @@ class evaluator {
 
   template <bool R>
   bool refs(const node& n, const Json& inst, const scope_frame* scope, annotations* sink, report* rep,
-            unsigned depth) const {
-    bool ok = true;
-    if (n.ref != no_node) {
-      path_push<R> k(kw(rep), "/$ref");
-      if (!eval<R>(n.ref, inst, scope, sink, rep, depth + 1)) {
-        if constexpr (!R) return false;
-        ok = false;
-      }
-    }
-    if (n.dynamic_ref != no_node) {
-      path_push<R> k(kw(rep), "/$dynamicRef");
-      if (!eval<R>(dynamic_target(n, scope), inst, scope, sink, rep, depth + 1)) {
-        if constexpr (!R) return false;
-        ok = false;
-      }
-    }
-    return ok;
-  }
+            unsigned depth) const;
 
   // A subschema whose failure does not by itself fail the parent: evaluated
   // quietly, its annotations kept only when it passes.
@@ -915,124 +527,28 @@ class evaluator {
     return valid;
   }
 
+  // ---- anyOf / oneOf failures: the closest branch's own errors ----------
+  // A tagged union's branches each pin one property (`const`, or an `enum`
+  // of one value); the instance's value of it says which branch was meant.
+  struct discriminator {
+    const std::string* name;
+    const Json* value;
+  };
+  void discriminators(node_id id, std::vector<discriminator>& out, int hops = 0) const;
+
+  // Records the branch that came closest: the one whose discriminator the
+  // instance matches, else the one with the fewest errors (a branch of the
+  // wrong type counts as farthest). Its errors follow one summary error.
+  void report_closest(const std::vector<node_id>& branches, std::string_view keyword, error_kind kind,
+                      const Json& inst, const scope_frame* scope, report* rep, unsigned depth) const;
+
   template <bool R>
   bool in_place(const node& n, const Json& inst, const scope_frame* scope, annotations* sink, report* rep,
-                unsigned depth) const {
-    bool ok = true;
-    for (std::size_t i = 0; i < n.all_of.size(); ++i) {
-      path_push<R> k(kw(rep), "/allOf/", i);
-      if (!eval<R>(n.all_of[i], inst, scope, sink, rep, depth + 1)) {
-        if constexpr (!R) return false;
-        ok = false;
-      }
-    }
-    if (!n.any_of.empty()) {
-      bool any = false;
-      for (node_id c : n.any_of) {
-        if (branch(c, inst, scope, sink, depth)) {
-          any = true;
-          if (sink == nullptr) break;  // annotations need every passing branch
-        }
-      }
-      if (!any) {
-        if constexpr (!R) return false;
-        ok = false;
-        add(rep, error_kind::any_of, "/anyOf", "value matches none of the anyOf schemas");
-      }
-    }
-    if (!n.one_of.empty()) {
-      std::size_t count = 0;
-      std::size_t first = 0, second = 0;
-      for (std::size_t i = 0; i < n.one_of.size() && count < 2; ++i) {
-        if (branch(n.one_of[i], inst, scope, sink, depth)) {
-          (count == 0 ? first : second) = i;
-          ++count;
-        }
-      }
-      if (count != 1) {
-        if constexpr (!R) return false;
-        ok = false;
-        add(rep, error_kind::one_of, "/oneOf",
-            count == 0 ? std::string("value matches none of the oneOf schemas")
-                       : "value matches oneOf schemas " + std::to_string(first) + " and " + std::to_string(second));
-      }
-    }
-    if (n.not_schema != no_node && eval<false>(n.not_schema, inst, scope, nullptr, nullptr, depth + 1)) {
-      if constexpr (!R) return false;
-      ok = false;
-      add(rep, error_kind::not_schema, "/not", "value must not match the not schema");
-    }
-    if (n.if_schema != no_node) {
-      if (branch(n.if_schema, inst, scope, sink, depth)) {
-        if (n.then_schema != no_node) {
-          path_push<R> k(kw(rep), "/then");
-          if (!eval<R>(n.then_schema, inst, scope, sink, rep, depth + 1)) {
-            if constexpr (!R) return false;
-            ok = false;
-          }
-        }
-      } else if (n.else_schema != no_node) {
-        path_push<R> k(kw(rep), "/else");
-        if (!eval<R>(n.else_schema, inst, scope, sink, rep, depth + 1)) {
-          if constexpr (!R) return false;
-          ok = false;
-        }
-      }
-    }
-    return ok;
-  }
+                unsigned depth) const;
 
   template <bool R>
   bool unevaluated(const node& n, const Json& inst, const scope_frame* scope, annotations& local,
-                   report* rep, unsigned depth) const {
-    bool ok = true;
-    if (n.unevaluated_properties != no_node && inst.is_object()) {
-      const bool forbidden = t_.nodes[n.unevaluated_properties].is_false;
-      if (!local.all_props) {
-        for (auto it = inst.begin(); it != inst.end(); ++it) {
-          const Json* v = &it.value();
-          if (std::find(local.props.begin(), local.props.end(), v) != local.props.end()) continue;
-          path_push<R> p(at(rep), "/", it.key());
-          if (forbidden) {
-            if constexpr (!R) return false;
-            ok = false;
-            add(rep, error_kind::unevaluated_properties, "/unevaluatedProperties",
-                "property " + quoted(Json(it.key())) + " is not allowed (unevaluated)");
-            continue;
-          }
-          path_push<R> k(kw(rep), "/unevaluatedProperties");
-          if (!eval<R>(n.unevaluated_properties, *v, scope, nullptr, rep, depth + 1)) {
-            if constexpr (!R) return false;
-            ok = false;
-          }
-        }
-      }
-      local.all_props = true;
-    }
-    if (n.unevaluated_items != no_node && inst.is_array()) {
-      const bool forbidden = t_.nodes[n.unevaluated_items].is_false;
-      if (!local.all_items) {
-        for (std::size_t i = local.items; i < inst.size(); ++i) {
-          if (std::find(local.item_indices.begin(), local.item_indices.end(), i) != local.item_indices.end()) continue;
-          path_push<R> p(at(rep), "/", i);
-          if (forbidden) {
-            if constexpr (!R) return false;
-            ok = false;
-            add(rep, error_kind::unevaluated_items, "/unevaluatedItems",
-                "item " + std::to_string(i) + " is not allowed (unevaluated)");
-            continue;
-          }
-          path_push<R> k(kw(rep), "/unevaluatedItems");
-          if (!eval<R>(n.unevaluated_items, inst[i], scope, nullptr, rep, depth + 1)) {
-            if constexpr (!R) return false;
-            ok = false;
-          }
-        }
-      }
-      local.all_items = true;
-    }
-    return ok;
-  }
+                   report* rep, unsigned depth) const;
 
   const tree& t_;
 };
@@ -1056,3 +572,6 @@ void run_check(const tree& t, const Json& instance, std::vector<validation_error
 }
 
 }  // namespace aura::schema::detail
+
+#include <aura/schema/detail/evaluator_fast.hpp>
+#include <aura/schema/detail/evaluator_keywords.hpp>

@@ -1,7 +1,8 @@
 // aura/schema/detail/format.hpp - checkers for the `format` values the
-// library asserts (when asked): RFC 3339 dates and times, ISO 8601
-// durations, e-mail, host names, IP addresses, URIs, UUIDs, JSON pointers
-// and regexes. None allocates except `regex`, which compiles the pattern.
+// library asserts (when asked): RFC 3339 dates, times and durations,
+// e-mail, host names (format_idn.hpp), IP addresses (format_ip.hpp), URIs,
+// IRIs and URI templates (format_uri.hpp), UUIDs, JSON pointers and regexes.
+// None allocates except `regex`, which compiles the pattern.
 #pragma once
 
 #include <cstddef>
@@ -9,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include <aura/schema/detail/format_ip.hpp>
+#include <aura/schema/detail/format_uri.hpp>
 #include <aura/schema/detail/regex.hpp>
 #include <aura/schema/options.hpp>
 
@@ -34,6 +37,7 @@ enum class format_id : std::uint8_t {
   json_pointer,
   relative_json_pointer,
   regex,
+  uri_template,
 };
 
 [[nodiscard]] inline format_id format_from_name(std::string_view n) noexcept {
@@ -55,14 +59,18 @@ enum class format_id : std::uint8_t {
   if (n == "json-pointer") return format_id::json_pointer;
   if (n == "relative-json-pointer") return format_id::relative_json_pointer;
   if (n == "regex") return format_id::regex;
+  if (n == "uri-template") return format_id::uri_template;
   return format_id::unknown;
 }
 
 namespace fmt {
 
-inline bool digit(char c) noexcept { return c >= '0' && c <= '9'; }
-inline bool alpha(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-inline bool hexdig(char c) noexcept { return digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+/// RFC 1123 host name and IDNA2008 host name (format_idn.hpp, which the
+/// compiler includes: its tables are parsed only where schemas compile).
+template <class Unused = void>
+bool hostname(std::string_view s) noexcept;
+template <class Unused = void>
+bool idn_hostname(std::string_view s) noexcept;
 
 // `n` digits at s[i..], as a number; -1 when not all digits.
 inline int digits(std::string_view s, std::size_t i, std::size_t n) noexcept {
@@ -125,126 +133,44 @@ inline bool date_time(std::string_view s) noexcept {
   return date(s.substr(0, 10)) && time(s.substr(11));
 }
 
-// ISO 8601 duration as in RFC 3339 Appendix A: P[nY][nM][nD][T[nH][nM][nS]] or PnW.
-inline bool duration(std::string_view s) noexcept {
-  if (s.size() < 2 || s[0] != 'P') return false;
-  std::size_t i = 1;
-  auto number = [&]() noexcept {
-    std::size_t start = i;
-    while (i < s.size() && digit(s[i])) ++i;
-    return i > start;
-  };
-  // weeks stand alone
-  {
-    std::size_t save = i;
-    if (number() && i < s.size() && s[i] == 'W') return i + 1 == s.size();
-    i = save;
-  }
-  const char date_units[] = {'Y', 'M', 'D'};
-  std::size_t unit = 0;
-  bool any = false;
+// RFC 3339 appendix A:
+//   duration = "P" (dur-date / dur-time / dur-week)
+//   dur-date = (dur-day / dur-month / dur-year) [dur-time]
+//   dur-year = 1*DIGIT "Y" [dur-month], dur-month = 1*DIGIT "M" [dur-day], dur-day = 1*DIGIT "D"
+//   dur-time = "T" (dur-hour / dur-minute / dur-second), likewise H [M [S]], M [S], S
+//   dur-week = 1*DIGIT "W"
+// so the units of each part are consecutive: P1Y2D (no months) and PT1H2S are not durations.
+inline bool duration_units(std::string_view s, std::size_t& i, const char (&units)[4]) noexcept {
+  int last = -1;
   while (i < s.size() && s[i] != 'T') {
-    if (!number() || i >= s.size()) return false;
-    while (unit < 3 && date_units[unit] != s[i]) ++unit;
-    if (unit == 3) return false;
-    ++unit;
-    ++i;
-    any = true;
-  }
-  if (i < s.size()) {  // 'T'
-    ++i;
-    const char time_units[] = {'H', 'M', 'S'};
-    std::size_t tu = 0;
-    bool any_time = false;
-    while (i < s.size()) {
-      if (!number() || i >= s.size()) return false;
-      while (tu < 3 && time_units[tu] != s[i]) ++tu;
-      if (tu == 3) return false;
-      ++tu;
-      ++i;
-      any_time = true;
-    }
-    if (!any_time) return false;
-    any = true;
-  }
-  return any;
-}
-
-inline bool hostname(std::string_view s) noexcept {
-  if (s.empty() || s.size() > 253) return false;
-  if (s.back() == '.') s.remove_suffix(1);  // a fully qualified name's root dot
-  std::size_t label = 0;
-  for (std::size_t i = 0; i <= s.size(); ++i) {
-    if (i == s.size() || s[i] == '.') {
-      if (label == 0 || label > 63) return false;
-      if (s[i - 1] == '-' || s[i - label] == '-') return false;
-      label = 0;
-      continue;
-    }
-    char c = s[i];
-    if (!(alpha(c) || digit(c) || c == '-')) return false;
-    ++label;
-  }
-  return true;
-}
-
-inline bool ipv4(std::string_view s) noexcept {
-  int parts = 0;
-  std::size_t i = 0;
-  while (true) {
-    std::size_t start = i;
-    int v = 0;
-    while (i < s.size() && digit(s[i]) && i - start < 3) v = v * 10 + (s[i++] - '0');
-    std::size_t len = i - start;
-    if (len == 0 || v > 255 || (len > 1 && s[start] == '0')) return false;
-    ++parts;
-    if (i == s.size()) break;
-    if (s[i] != '.' || parts == 4) return false;
+    const std::size_t start = i;
+    while (i < s.size() && digit(s[i])) ++i;
+    if (i == start || i == s.size()) return false;
+    const char* u = std::char_traits<char>::find(units, 3, s[i]);
+    if (u == nullptr) return false;
+    const int unit = static_cast<int>(u - units);
+    if (last >= 0 && unit != last + 1) return false;
+    last = unit;
     ++i;
   }
-  return parts == 4;
+  return last >= 0;
 }
 
-inline bool ipv6(std::string_view s) noexcept {
-  if (s.empty()) return false;
-  int groups = 0;
-  bool compressed = false;
-  std::size_t i = 0;
-  if (s.size() >= 2 && s[0] == ':' && s[1] == ':') {
-    compressed = true;
-    i = 2;
-    if (i == s.size()) return true;
-  } else if (s[0] == ':') {
-    return false;
-  }
-  while (i < s.size()) {
-    std::size_t start = i;
-    while (i < s.size() && hexdig(s[i])) ++i;
-    std::size_t len = i - start;
-    if (i < s.size() && s[i] == '.') {  // trailing dotted IPv4
-      if (!ipv4(s.substr(start))) return false;
-      groups += 2;
-      i = s.size();
-      break;
-    }
-    if (len == 0 || len > 4) return false;
-    ++groups;
-    if (i == s.size()) break;
-    if (s[i] != ':') return false;
-    ++i;
-    if (i < s.size() && s[i] == ':') {
-      if (compressed) return false;
-      compressed = true;
-      ++i;
-      if (i == s.size()) break;
-    } else if (i == s.size()) {
-      return false;  // ends in a single ':'
-    }
-  }
-  return compressed ? groups < 8 : groups == 8;
+inline bool duration(std::string_view s) noexcept {
+  if (s.size() < 3 || s[0] != 'P') return false;
+  std::size_t i = 1;
+  while (i < s.size() && digit(s[i])) ++i;
+  if (i > 1 && i + 1 == s.size() && s[i] == 'W') return true;  // weeks stand alone
+  i = 1;
+  if (s[i] != 'T' && !duration_units(s, i, "YMD")) return false;
+  if (i == s.size()) return true;
+  ++i;  // 'T'
+  return duration_units(s, i, "HMS") && i == s.size();
 }
 
-inline bool email(std::string_view s) noexcept {
+// RFC 5321 mailbox (RFC 6531 with `idn`: UTF-8 in the local part, an IDNA2008 domain).
+template <class Unused = void>
+bool email(std::string_view s, bool idn = false) noexcept {
   std::size_t at = s.rfind('@');
   if (at == std::string_view::npos || at == 0 || at + 1 == s.size()) return false;
   std::string_view local = s.substr(0, at), domain = s.substr(at + 1);
@@ -256,7 +182,8 @@ inline bool email(std::string_view s) noexcept {
     for (std::size_t i = 0; i < local.size(); ++i) {
       char c = local[i];
       if (c == '.' && i + 1 < local.size() && local[i + 1] == '.') return false;
-      bool ok = alpha(c) || digit(c) || std::string_view("!#$%&'*+-/=?^_`{|}~.").find(c) != std::string_view::npos;
+      bool ok = alpha(c) || digit(c) || std::string_view("!#$%&'*+-/=?^_`{|}~.").find(c) != std::string_view::npos ||
+                (idn && static_cast<unsigned char>(c) >= 0x80);
       if (!ok) return false;
     }
   }
@@ -265,7 +192,7 @@ inline bool email(std::string_view s) noexcept {
     if (lit.substr(0, 5) == "IPv6:") return ipv6(lit.substr(5));
     return ipv4(lit);
   }
-  return hostname(domain);
+  return idn ? idn_hostname<Unused>(domain) : hostname<Unused>(domain);
 }
 
 inline bool uuid(std::string_view s) noexcept {
@@ -293,77 +220,13 @@ inline bool relative_json_pointer(std::string_view s) noexcept {
   return rest == "#" || json_pointer(rest);
 }
 
-// RFC 3986 characters: unreserved, sub-delims, ':' '@' '/' '?' and %XX;
-// `iri` additionally lets non-ASCII through.
-inline bool uri_chars(std::string_view s, bool allow_hash_once, bool iri) noexcept {
-  bool hash = false;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c == '%') {
-      if (i + 2 >= s.size() || !hexdig(s[i + 1]) || !hexdig(s[i + 2])) return false;
-      i += 2;
-      continue;
-    }
-    if (c == '#') {
-      if (!allow_hash_once || hash) return false;
-      hash = true;
-      continue;
-    }
-    if (c >= 0x80) {
-      if (!iri) return false;
-      continue;
-    }
-    bool ok = alpha(static_cast<char>(c)) || digit(static_cast<char>(c)) ||
-              std::string_view("-._~!$&'()*+,;=:@/?[]").find(static_cast<char>(c)) != std::string_view::npos;
-    if (!ok) return false;
-  }
-  return true;
-}
-
-inline bool uri_reference(std::string_view s, bool iri) noexcept {
-  if (!uri_chars(s, true, iri)) return false;
-  // '[' ']' only around an IP literal host
-  std::size_t lb = s.find('[');
-  std::size_t rb = s.find(']');
-  if (lb != std::string_view::npos || rb != std::string_view::npos) {
-    std::size_t auth = s.find("//");
-    if (auth == std::string_view::npos || lb == std::string_view::npos || rb == std::string_view::npos || lb < auth ||
-        rb < lb)
-      return false;
-    if (!ipv6(s.substr(lb + 1, rb - lb - 1))) return false;
-  }
-  return true;
-}
-
-inline bool uri(std::string_view s, bool iri) noexcept {
-  std::size_t colon = s.find(':');
-  if (colon == std::string_view::npos || colon == 0 || !alpha(s[0])) return false;
-  for (std::size_t i = 1; i < colon; ++i)
-    if (!(alpha(s[i]) || digit(s[i]) || s[i] == '+' || s[i] == '-' || s[i] == '.')) return false;
-  std::string_view rest = s.substr(colon + 1);
-  if (rest.substr(0, 2) == "//") {
-    std::size_t end = rest.find_first_of("/?#", 2);
-    std::string_view authority = rest.substr(2, end == std::string_view::npos ? std::string_view::npos : end - 2);
-    std::size_t at = authority.find('@');
-    std::string_view host = at == std::string_view::npos ? authority : authority.substr(at + 1);
-    if (!host.empty() && host.front() == '[') {
-      std::size_t rb = host.find(']');
-      if (rb == std::string_view::npos || !ipv6(host.substr(1, rb - 1))) return false;
-    } else {
-      std::size_t pc = host.rfind(':');
-      if (pc != std::string_view::npos)
-        for (char c : host.substr(pc + 1))
-          if (!digit(c)) return false;
-    }
-  }
-  return uri_reference(rest, iri);
-}
-
+// ECMA-262 pattern syntax with the `u` flag: stricter than what `pattern`
+// accepts (no Annex B identity escapes such as `\a`, no lone braces).
 template <class Unused = void>
 bool regex_syntax(std::string_view s) {
   basic_regex<Unused> r;
   std::string err;
-  return r.compile(s, regex_limits{}, err);
+  return r.compile(s, regex_limits{}, err, regex_syntax_mode::strict);
 }
 
 }  // namespace fmt
@@ -378,10 +241,10 @@ template <class Unused = void>
     case format_id::date: return fmt::date(s);
     case format_id::time: return fmt::time(s);
     case format_id::duration: return fmt::duration(s);
-    case format_id::email: return fmt::email(s);
-    case format_id::idn_email: return s.find('@') != std::string_view::npos;
-    case format_id::hostname: return fmt::hostname(s);
-    case format_id::idn_hostname: return !s.empty();
+    case format_id::email: return fmt::email<Unused>(s);
+    case format_id::idn_email: return fmt::email<Unused>(s, true);
+    case format_id::hostname: return fmt::hostname<Unused>(s);
+    case format_id::idn_hostname: return fmt::idn_hostname<Unused>(s);
     case format_id::ipv4: return fmt::ipv4(s);
     case format_id::ipv6: return fmt::ipv6(s);
     case format_id::uri: return fmt::uri(s, false);
@@ -392,6 +255,7 @@ template <class Unused = void>
     case format_id::json_pointer: return fmt::json_pointer(s);
     case format_id::relative_json_pointer: return fmt::relative_json_pointer(s);
     case format_id::regex: return fmt::regex_syntax<Unused>(s);
+    case format_id::uri_template: return fmt::uri_template(s);
   }
   return true;
 }

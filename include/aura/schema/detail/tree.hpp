@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <aura/schema/detail/decimal.hpp>
 #include <aura/schema/detail/format.hpp>
 #include <aura/schema/detail/regex.hpp>
 #include <aura/schema/options.hpp>
@@ -126,6 +127,8 @@ struct node {
 
   // numbers
   double minimum = 0, maximum = 0, exclusive_minimum = 0, exclusive_maximum = 0, multiple_of = 0;
+  decimal multiple_exact;          // multipleOf as the decimal its text spells
+  std::uint64_t multiple_int = 0;  // multipleOf when it is an integer (0: it is not, or too big)
 
   // strings
   std::size_t min_length = 0, max_length = no_limit;

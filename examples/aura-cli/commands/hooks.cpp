@@ -1,0 +1,158 @@
+// `aura hooks run|list`: a project's Claude Code hooks, run as Claude Code runs them.
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+
+#include "../claude.hpp"
+#include "../cli.hpp"
+
+#define AURA_CC_COMMON_HELP \
+    "  --project DIR           the project root (CLAUDE_PROJECT_DIR; default .); reads DIR/.claude/settings.json,\n" \
+    "                          DIR/.claude/settings.local.json, ~/.claude/settings.json and the managed settings\n" \
+    "  --claude-plugin DIR     a Claude Code plugin (.claude-plugin/plugin.json); repeatable. Claude Code plugins\n" \
+    "                          in aura's plugin folders (--plugins, .aura/plugins) are read too\n" \
+    "  --managed-settings FILE the managed settings file (default /etc/claude-code/managed-settings.json)\n" \
+    "  --no-user-settings      leave ~/.claude/settings.json out\n" \
+    "  --json                  machine-readable output\n"
+
+namespace aura_cli {
+
+namespace {
+
+aura::result<aura::claude_code::profile> load_profile(setup& s, const parsed& p) {
+  aura::claude_code::profile_options o;
+  o.project_root = p.get("--project", ".");
+  o.plugin_dirs = claude_plugin_dirs(s.roots);
+  for (auto it = p.opts.lower_bound("--claude-plugin"); it != p.opts.upper_bound("--claude-plugin"); ++it) {
+    o.plugin_dirs.emplace_back(it->second);
+  }
+  if (p.has("--no-user-settings")) o.home = fs::path();
+  if (p.has("--managed-settings")) o.managed_settings = p.get("--managed-settings");
+  return aura::claude_code::profile::load(o);
+}
+
+const std::vector<std::string> profile_value_opts = {"--project", "--claude-plugin", "--managed-settings"};
+
+void print_list(const std::string& title, const std::vector<std::string>& items) {
+  if (items.empty()) return;
+  std::cout << paint(title, "1") << "\n";
+  for (const auto& i : items) {
+    std::string indented = "  " + i;
+    for (std::size_t pos = 0; (pos = indented.find('\n', pos)) != std::string::npos; pos += 3) indented.replace(pos, 1, "\n  ");
+    std::cout << indented << "\n";
+  }
+}
+
+int run_hooks_run(setup& s, args_view& a) {
+  std::vector<std::string> with_value = profile_value_opts;
+  with_value.insert(with_value.end(), {"--input", "--ask", "--cwd", "--transcript", "--permission-mode"});
+  auto p = parse_rest(a, with_value, {"--json", "--no-user-settings"});
+  if (p.positional.size() != 1) throw cli_error{"hooks run wants one EVENT (PreToolUse, Stop, ...)"};
+  const std::string event = p.positional[0];
+  const std::string ask = p.get("--ask");
+  if (!ask.empty() && ask != "allow" && ask != "deny") throw cli_error{"--ask wants allow or deny, got \"" + ask + "\""};
+  json input = p.has("--input") ? read_json_arg(p.get("--input"), "--input") : json::object();
+  auto prof = load_profile(s, p);
+  if (!prof) {
+    print_error(prof.error());
+    return 1;
+  }
+  if (!s.state.session.empty()) prof->session_id = s.state.session;
+  if (p.has("--transcript")) prof->transcript_path = fs::absolute(p.get("--transcript")).string();
+  if (p.has("--permission-mode")) prof->permission_mode = p.get("--permission-mode");
+  if (p.has("--cwd")) {
+    if (auto r = prof->set_cwd(p.get("--cwd")); !r) {
+      print_error(r.error());
+      return 1;
+    }
+  }
+  auto oc = aura::claude_code::run_event(*prof, event, input);
+  if (!oc) {
+    print_error(oc.error());
+    return 1;
+  }
+  const bool asked = oc->decision == "ask";
+  if (!ask.empty()) oc->resolve_ask(ask == "allow");
+  const int status = (oc->decision == "deny" || oc->blocked) ? 2 : 0;
+  if (p.has("--json")) {
+    json j = oc->to_json();
+    j["loaded"] = claude_loaded_lines(*prof);
+    if (asked) j["asked"] = true;
+    std::cout << j.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
+    return status;
+  }
+  print_list("loaded", claude_loaded_lines(*prof));
+  std::cout << paint("event", "1") << "  " << oc->event << (oc->tool_name.empty() ? "" : " (" + oc->tool_name + ")") << ": "
+            << oc->runs.size() << " hook" << (oc->runs.size() == 1 ? "" : "s") << " ran\n";
+  for (const auto& r : oc->runs) {
+    std::string how = r.timed_out ? "timeout" : r.exit_code >= 0 ? "exit " + std::to_string(r.exit_code) : "error";
+    std::printf("  [%s] %s  (%.0f ms)\n", how.c_str(), r.command.c_str(), r.duration_ms);
+  }
+  std::string verdict = oc->decision.empty() ? (oc->blocked ? "blocked" : "no decision (Claude Code goes on as usual)")
+                                             : oc->decision;
+  if (oc->decision == "ask") verdict += " (no --ask answer: Claude Code in non-interactive mode does not run the tool)";
+  else if (asked) verdict += " (ask answered with --ask " + ask + ")";
+  if (oc->decision == "deny" && oc->blocked) verdict += ", blocked";
+  std::cout << paint("verdict", "1") << "  " << paint(verdict, oc->decision == "deny" || oc->blocked ? "31" : "32") << "\n";
+  if (!oc->reason.empty()) std::cout << paint("reason", "1") << "  " << oc->reason << "\n";
+  print_list("to the model", oc->feedback);
+  print_list("context", oc->context);
+  print_list("to the user", oc->user_messages);
+  if (!oc->suppress_output) print_list("transcript", oc->transcript);
+  if (oc->updated_input) std::cout << paint("updated input", "1") << "  " << oc->updated_input->dump() << "\n";
+  if (oc->updated_mcp_output) std::cout << paint("updated MCP output", "1") << "  " << oc->updated_mcp_output->dump() << "\n";
+  if (oc->interrupt) std::cout << paint("interrupt", "1") << "  the model stops\n";
+  if (oc->stop) std::cout << paint("stop", "1") << "  the session ends" << (oc->stop_reason.empty() ? "" : ": " + oc->stop_reason) << "\n";
+  std::vector<std::string> env;
+  for (const auto& [k, v] : oc->env) env.push_back(k + "=" + v);
+  print_list("exported env (applied to later Bash calls)", env);
+  return status;
+}
+
+int run_hooks_list(setup& s, args_view& a) {
+  auto p = parse_rest(a, profile_value_opts, {"--json", "--no-user-settings"});
+  auto prof = load_profile(s, p);
+  if (!prof) {
+    print_error(prof.error());
+    return 1;
+  }
+  if (p.has("--json")) {
+    json hooks = json::array();
+    for (const auto& r : prof->registrations()) {
+      hooks.push_back({{"event", r.event}, {"aura_event", r.aura_event}, {"matcher", r.matcher}, {"type", r.hook->type},
+                       {"command", r.hook->command}, {"timeout", r.hook->timeout_seconds},
+                       {"source", r.hook->file.string() + "#" + r.hook->pointer}, {"scope", aura::claude_code::scope_name(r.hook->from)}});
+    }
+    std::cout << json{{"loaded", claude_loaded_lines(*prof)}, {"hooks", hooks}}.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
+    return 0;
+  }
+  auto loaded = claude_loaded_lines(*prof);
+  if (loaded.empty()) std::cout << "no Claude Code settings or plugins found for " << prof->project_root().string() << "\n";
+  print_list("loaded", loaded);
+  print_list("hooks", claude_hook_lines(*prof));
+  return 0;
+}
+
+}  // namespace
+
+extern const command hooks_run_command{"run", "hooks", "hooks run EVENT", "what Claude Code would do with a hook event",
+    "usage: aura [--session ID] hooks run EVENT [--input JSON|@FILE] [--project DIR] [--cwd DIR] [--ask allow|deny] [options]\n\n"
+    "Runs the project's Claude Code hooks for EVENT (PreToolUse, PostToolUse, Stop, ...) with the input\n"
+    "given, exactly as Claude Code runs them, and shows what Claude Code would do: the verdict, the text\n"
+    "the model sees, context, messages to the user, the updated input, the variables exported through\n"
+    "CLAUDE_ENV_FILE. --cwd is the session's current directory (default the project root); --ask answers\n"
+    "a hook's \"ask\". Exit status 2 when the event is denied or blocked, 1 on errors, else 0.\n\n"
+    "  --input JSON|@FILE      the hook input (Claude Code's shape; missing common fields are filled in)\n"
+    "  --cwd DIR               the session's current directory\n"
+    "  --ask allow|deny        the answer to an \"ask\" decision\n"
+    "  --transcript FILE       the input's transcript_path (a JSONL transcript for hooks that read it)\n"
+    "  --permission-mode MODE  the input's permission_mode (default \"default\")\n"
+    "  (the global --session ID is the input's session_id)\n" AURA_CC_COMMON_HELP,
+    &run_hooks_run};
+
+extern const command hooks_list_command{"list", "hooks", "hooks list", "the Claude Code hooks a project has",
+    "usage: aura hooks list [--project DIR] [options]\n\n"
+    "Lists the Claude Code settings files and plugins read, and every hook on its aura catalog event.\n\n" AURA_CC_COMMON_HELP,
+    &run_hooks_list};
+
+}  // namespace aura_cli

@@ -1,0 +1,79 @@
+// aura/claude_code/dispatch.hpp - firing one Claude Code event on a profile.
+//
+// run_event completes the input (input.hpp), selects the matching hooks
+// (matcher on the event's match field, identical commands once), runs them
+// all in parallel (runner.hpp) in the session's current directory with
+// CLAUDE_PROJECT_DIR = the project root, and combines what they did
+// (outcome.hpp). An unknown event name is an error; a hook that fails is not
+// (it is a non-blocking error in the outcome, as in Claude Code).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "aura/claude_code/events.hpp"
+#include "aura/claude_code/fwd.hpp"
+#include "aura/claude_code/input.hpp"
+#include "aura/claude_code/matcher.hpp"
+#include "aura/claude_code/outcome.hpp"
+#include "aura/claude_code/profile.hpp"
+#include "aura/claude_code/runner.hpp"
+#include "aura/core/error.hpp"
+
+namespace aura::claude_code {
+
+/// The requests run_event would run for `input` (already completed).
+[[nodiscard]] inline std::vector<run_request> plan_event(const profile& p, const std::string& event,
+                                                         const nlohmann::json& input) {
+  std::string match_value;
+  const auto field = matcher_field(event);
+  if (!field.empty()) {
+    auto it = input.find(std::string(field));
+    if (it != input.end() && it->is_string()) match_value = it->get<std::string>();
+  }
+  std::vector<run_request> reqs;
+  const auto base_env = host_environment();
+  for (const hook_command* h : p.matching(event, match_value)) {
+    run_request r;
+    r.command = h->command;
+    r.source = h->file.string() + "#" + h->pointer;
+    r.cwd = p.cwd();
+    r.env = base_env;
+    r.env["CLAUDE_PROJECT_DIR"] = p.project_root().string();
+    r.env["PWD"] = p.cwd().string();
+    if (h->from == scope::plugin) r.env["CLAUDE_PLUGIN_ROOT"] = h->plugin_root.string();
+    r.timeout_seconds = h->timeout_seconds;
+    r.env_file = event == "SessionStart";
+    reqs.push_back(std::move(r));
+  }
+  return reqs;
+}
+
+/// Runs `event`'s hooks with `input` (Claude Code's input shape; the common
+/// fields it lacks are filled from the profile's session).
+[[nodiscard]] inline result<outcome> run_event(const profile& p, const std::string& event, nlohmann::json input) {
+  const event_info* info = find_event(event);
+  if (!info) return fail(errc::not_found, "unknown Claude Code hook event \"" + event + "\" (events: " + event_names() + ")");
+  if (!input.is_null() && !input.is_object()) {
+    return fail(errc::invalid_argument, std::string("a hook input must be a JSON object, got ") + input.type_name());
+  }
+  complete_input(input, event, p.session_id, p.transcript_path, p.cwd().string(), p.permission_mode);
+  std::string tool;
+  if (auto it = input.find("tool_name"); it != input.end() && it->is_string()) tool = it->get<std::string>();
+  if (event == "PostToolUse" && input.contains("tool_response")) input["tool_response"] = tool_response_for(tool, input["tool_response"]);
+  auto reqs = plan_event(p, event, input);
+  const std::string text = input.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  return combine(*info, tool, run_all(reqs, text));
+}
+
+/// The same for an aura catalog event and its data (input_from_aura).
+[[nodiscard]] inline result<outcome> run_aura_event(const profile& p, const std::string& aura_event, const nlohmann::json& data) {
+  const event_info* info = find_aura_event(aura_event);
+  if (!info) info = find_event(aura_event);
+  if (!info) return fail(errc::not_found, "no Claude Code hook event for the aura event \"" + aura_event + "\"");
+  return run_event(p, std::string(info->name), input_from_aura(*info, data));
+}
+
+}  // namespace aura::claude_code

@@ -1,0 +1,100 @@
+// aura/claude_code/events.hpp - Claude Code's hook events and aura's names for them.
+//
+// Each Claude Code event has: the field its matcher is tested against
+// (matcher.hpp), the aura catalog event it corresponds to (agent/catalog.hpp;
+// events the catalog lacks get a name in the same style), and what exit
+// status 2 does (Claude Code hooks reference, "Exit code 2 behavior").
+#pragma once
+
+#include <iterator>
+#include <string>
+#include <string_view>
+
+#include "aura/claude_code/fwd.hpp"
+#include "aura/claude_code/matcher.hpp"
+
+namespace aura::claude_code {
+
+/// What exit status 2 (or a "block" decision) does for an event.
+enum class block_kind {
+  none,         ///< cannot block: stderr is shown to the user only
+  tool_call,    ///< PreToolUse: the tool does not run; the text goes to the model
+  permission,   ///< PermissionRequest: permission denied; the text goes to the model
+  feedback,     ///< PostToolUse / PostToolUseFailure: the tool ran; the text goes to the model
+  prompt,       ///< UserPromptSubmit: the prompt is erased; the text is shown to the user
+  stop,         ///< Stop / SubagentStop: the model keeps going; the text is its instruction
+};
+
+struct event_info {
+  std::string_view name;        ///< Claude Code's hook_event_name
+  std::string_view aura_event;  ///< the aura catalog event
+  block_kind blocks;
+  bool stdout_is_context;       ///< plain stdout on exit 0 is added to the model's context
+};
+
+namespace detail {
+inline constexpr event_info event_table[] = {
+    {"PreToolUse", "tool.before_execution", block_kind::tool_call, false},
+    {"PermissionRequest", "tool.permission_request", block_kind::permission, false},
+    {"PostToolUse", "tool.after_execution", block_kind::feedback, false},
+    {"PostToolUseFailure", "tool.after_failure", block_kind::feedback, false},
+    {"Notification", "notification", block_kind::none, false},
+    {"UserPromptSubmit", "chat.before", block_kind::prompt, true},
+    {"Stop", "agent.stop", block_kind::stop, false},
+    {"SubagentStart", "subagent.start", block_kind::none, false},
+    {"SubagentStop", "subagent.stop", block_kind::stop, false},
+    {"PreCompact", "compaction.before", block_kind::none, false},
+    {"PostCompact", "compaction.after", block_kind::none, false},
+    {"SessionStart", "session.start", block_kind::none, true},
+    {"SessionEnd", "session.end", block_kind::none, false},
+    {"Setup", "setup", block_kind::none, false},
+    // Listed by the current reference; read and run with the common semantics.
+    {"UserPromptExpansion", "prompt.expansion", block_kind::prompt, false},
+    {"PermissionDenied", "tool.permission_denied", block_kind::none, false},
+    {"PostToolBatch", "tool.after_batch", block_kind::none, false},
+    {"StopFailure", "agent.stop_failure", block_kind::none, false},
+    {"TeammateIdle", "teammate.idle", block_kind::none, false},
+    {"TaskCreated", "task.created", block_kind::none, false},
+    {"TaskCompleted", "task.completed", block_kind::none, false},
+    {"Elicitation", "elicitation", block_kind::none, false},
+    {"ElicitationResult", "elicitation.result", block_kind::none, false},
+    {"ConfigChange", "config.change", block_kind::none, false},
+    {"WorktreeCreate", "worktree.create", block_kind::none, false},
+    {"WorktreeRemove", "worktree.remove", block_kind::none, false},
+    {"InstructionsLoaded", "instructions.loaded", block_kind::none, false},
+    {"CwdChanged", "cwd.changed", block_kind::none, false},
+    {"FileChanged", "file.changed", block_kind::none, false},
+};
+}  // namespace detail
+
+/// The event named `name` (Claude Code's spelling), or null.
+[[nodiscard]] inline const event_info* find_event(std::string_view name) noexcept {
+  for (const auto& e : detail::event_table) {
+    if (e.name == name) return &e;
+  }
+  return nullptr;
+}
+
+/// The Claude Code event for an aura catalog event name, or null.
+[[nodiscard]] inline const event_info* find_aura_event(std::string_view aura_name) noexcept {
+  for (const auto& e : detail::event_table) {
+    if (e.aura_event == aura_name) return &e;
+  }
+  return nullptr;
+}
+
+/// Every event, in the reference's order.
+[[nodiscard]] inline const event_info* events_begin() noexcept { return std::begin(detail::event_table); }
+[[nodiscard]] inline const event_info* events_end() noexcept { return std::end(detail::event_table); }
+
+/// The names of every event, ", "-separated (for error messages).
+[[nodiscard]] inline std::string event_names() {
+  std::string out;
+  for (const auto& e : detail::event_table) {
+    if (!out.empty()) out += ", ";
+    out += e.name;
+  }
+  return out;
+}
+
+}  // namespace aura::claude_code

@@ -1,0 +1,175 @@
+// aura/claude_code/profile.hpp - a project's Claude Code hooks: settings + plugins + the session.
+//
+// profile::load reads the settings files in Claude Code's precedence (user,
+// project, local, managed; settings.hpp) and the Claude Code plugins given,
+// and keeps the session state hooks see: the project root (CLAUDE_PROJECT_DIR),
+// the session's current directory (the hooks' cwd and the input's "cwd";
+// set_cwd follows the model's `cd`, default the project root), the session
+// id, transcript path and permission mode.
+#pragma once
+
+#include <cstdlib>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "aura/claude_code/events.hpp"
+#include "aura/claude_code/fwd.hpp"
+#include "aura/claude_code/matcher.hpp"
+#include "aura/claude_code/plugin.hpp"
+#include "aura/claude_code/settings.hpp"
+#include "aura/core/error.hpp"
+
+namespace aura::claude_code {
+
+/// Linux's managed settings file (Claude Code's settings documentation).
+inline constexpr const char* default_managed_settings = "/etc/claude-code/managed-settings.json";
+
+struct profile_options {
+  std::filesystem::path project_root;    ///< empty = the current directory
+  std::optional<std::filesystem::path> home;  ///< for ~/.claude; nullopt = $HOME; empty = no user settings
+  std::filesystem::path managed_settings = default_managed_settings;  ///< empty = none
+  std::vector<std::filesystem::path> plugin_dirs;  ///< Claude Code plugins (like `claude --plugin-dir`)
+};
+
+/// One hook as registered on an aura catalog event.
+struct registration {
+  std::string event;       ///< Claude Code's event name
+  std::string aura_event;  ///< the aura catalog event
+  std::string matcher;
+  const hook_command* hook = nullptr;
+};
+
+class profile {
+ public:
+  /// Reads every settings file that exists and every plugin given.
+  [[nodiscard]] static result<profile> load(const profile_options& opts) {
+    profile p;
+    std::error_code ec;
+    p.project_root_ = opts.project_root.empty() ? std::filesystem::current_path(ec) : opts.project_root;
+    p.project_root_ = std::filesystem::weakly_canonical(std::filesystem::absolute(p.project_root_, ec), ec);
+    if (!std::filesystem::is_directory(p.project_root_, ec)) {
+      return fail(errc::not_found, "the project directory " + p.project_root_.string() + " does not exist");
+    }
+    p.cwd_ = p.project_root_;
+    std::filesystem::path home;
+    if (opts.home) home = *opts.home;
+    else if (const char* h = std::getenv("HOME")) home = h;
+    struct candidate {
+      std::filesystem::path path;
+      scope from;
+    };
+    std::vector<candidate> files;
+    if (!home.empty()) files.push_back({home / ".claude" / "settings.json", scope::user});
+    files.push_back({p.project_root_ / ".claude" / "settings.json", scope::project});
+    files.push_back({p.project_root_ / ".claude" / "settings.local.json", scope::local});
+    if (!opts.managed_settings.empty()) files.push_back({opts.managed_settings, scope::managed});
+    for (const auto& c : files) {
+      auto f = load_settings_file(c.path, c.from);
+      if (!f) return fail(std::move(f.error()));
+      if (*f) p.files_.push_back(std::move(**f));
+    }
+    for (const auto& f : p.files_) {  // increasing precedence: the last that says wins
+      if (f.disable_all_hooks) p.disabled_ = *f.disable_all_hooks;
+      if (f.from == scope::managed && f.allow_managed_hooks_only) p.managed_only_ = *f.allow_managed_hooks_only;
+      for (const auto& [k, v] : f.enabled_plugins) p.enabled_plugins_[k] = v;
+    }
+    for (const auto& dir : opts.plugin_dirs) {
+      auto pl = load_plugin(dir);
+      if (!pl) return fail(std::move(pl.error()));
+      p.plugins_.push_back(std::move(*pl));
+    }
+    p.rebuild();
+    return p;
+  }
+
+  [[nodiscard]] const std::filesystem::path& project_root() const noexcept { return project_root_; }
+  /// The session's current directory: hooks run there and see it as "cwd".
+  [[nodiscard]] const std::filesystem::path& cwd() const noexcept { return cwd_; }
+  /// Follows the session's current directory (after the model's `cd`).
+  result<void> set_cwd(const std::filesystem::path& dir) {
+    std::error_code ec;
+    auto abs = dir.is_absolute() ? dir : cwd_ / dir;
+    if (!std::filesystem::is_directory(abs, ec)) return fail(errc::not_found, "no such directory: " + abs.string());
+    cwd_ = std::filesystem::weakly_canonical(abs, ec);
+    return {};
+  }
+  std::string session_id = "aura-session";
+  std::string transcript_path;
+  std::string permission_mode = "default";
+
+  [[nodiscard]] const std::vector<settings_file>& settings_files() const noexcept { return files_; }
+  [[nodiscard]] const std::vector<plugin_info>& plugins() const noexcept { return plugins_; }
+  /// disableAllHooks is true: no hook runs.
+  [[nodiscard]] bool hooks_disabled() const noexcept { return disabled_; }
+  /// allowManagedHooksOnly in the managed file: only its hooks run.
+  [[nodiscard]] bool managed_hooks_only() const noexcept { return managed_only_; }
+  /// Whether the settings' enabledPlugins leave `name` on ("name" or "name@marketplace"; absent = on).
+  [[nodiscard]] bool plugin_enabled(const std::string& name) const {
+    for (const auto& [k, v] : enabled_plugins_) {
+      if (k == name || k.rfind(name + "@", 0) == 0) return v;
+    }
+    return true;
+  }
+  /// The hooks that run, by event, in precedence order.
+  [[nodiscard]] const hook_config& hooks() const noexcept { return hooks_; }
+
+  /// Every hook as a registration on aura's catalog events.
+  [[nodiscard]] std::vector<registration> registrations() const {
+    std::vector<registration> out;
+    for (const auto& [ev, groups] : hooks_.events) {
+      const event_info* info = find_event(ev);
+      for (const auto& g : groups) {
+        for (const auto& h : g.hooks) {
+          out.push_back({ev, info ? std::string(info->aura_event) : ev, g.matcher, &h});
+        }
+      }
+    }
+    return out;
+  }
+
+  /// The command hooks that apply to `event` with the input's match value
+  /// (matcher.hpp), identical command lines once (Claude Code de-duplicates).
+  [[nodiscard]] std::vector<const hook_command*> matching(const std::string& event, const std::string& match_value) const {
+    std::vector<const hook_command*> out;
+    auto it = hooks_.events.find(event);
+    if (it == hooks_.events.end()) return out;
+    const bool has_field = !matcher_field(event).empty();
+    for (const auto& g : it->second) {
+      if (has_field && !matcher_matches(g.matcher, match_value)) continue;
+      for (const auto& h : g.hooks) {
+        if (h.type != "command") continue;
+        bool dup = false;
+        for (const auto* o : out) dup = dup || (o->command == h.command);
+        if (!dup) out.push_back(&h);
+      }
+    }
+    return out;
+  }
+
+ private:
+  void rebuild() {
+    hooks_ = {};
+    if (disabled_) return;
+    for (const auto& f : files_) {
+      if (managed_only_ && f.from != scope::managed) continue;
+      hooks_.merge(f.hooks);
+    }
+    if (managed_only_) return;
+    for (const auto& p : plugins_) {
+      if (plugin_enabled(p.name)) hooks_.merge(p.hooks);
+    }
+  }
+
+  std::filesystem::path project_root_;
+  std::filesystem::path cwd_;
+  std::vector<settings_file> files_;
+  std::vector<plugin_info> plugins_;
+  std::map<std::string, bool> enabled_plugins_;
+  bool disabled_ = false;
+  bool managed_only_ = false;
+  hook_config hooks_;
+};
+
+}  // namespace aura::claude_code

@@ -1,0 +1,192 @@
+// aura/claude_code/runner.hpp - running one hook command as Claude Code does.
+//
+// `/bin/sh -c <command>`, in the session's current directory, with the
+// host's whole environment plus CLAUDE_PROJECT_DIR (the project root),
+// CLAUDE_PLUGIN_ROOT (plugin hooks) and, for SessionStart, CLAUDE_ENV_FILE:
+// a fresh empty file the hook may append `export NAME=value` lines to. The
+// input JSON goes to stdin; the hook's timeout is in seconds (default 600),
+// after which its process group is killed and the run counts as a
+// non-blocking error. The hooks of one event run in parallel (run_all).
+//
+// The whole environment is passed because this profile runs the user's own
+// scripts, as Claude Code does (docs/security.md); untrusted plugins go
+// through aura's plugin host and its permissions instead.
+#pragma once
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "aura/adapters/posix/deadline.hpp"
+#include "aura/adapters/posix/run.hpp"
+#include "aura/adapters/posix/spawn.hpp"
+#include "aura/claude_code/fwd.hpp"
+#include "aura/claude_code/settings.hpp"
+
+extern char** environ;  // NOLINT: POSIX declares it nowhere in a header
+
+namespace aura::claude_code {
+
+/// What one hook command did.
+struct hook_run {
+  std::string command;
+  std::string source;          ///< "file#pointer" of its settings entry
+  bool started = false;        ///< false: it could not be started (`error`)
+  bool timed_out = false;
+  bool signaled = false;
+  int exit_code = -1;          ///< when it exited
+  std::string out;             ///< stdout
+  std::string err;             ///< stderr
+  std::string error;           ///< why it did not run or finish
+  double duration_ms = 0;
+  std::string env_file;        ///< SessionStart: what it wrote to CLAUDE_ENV_FILE
+  std::map<std::string, std::string> exported;  ///< SessionStart: the variables that file sets
+};
+
+/// The host's environment as a map.
+[[nodiscard]] inline std::map<std::string, std::string> host_environment() {
+  std::map<std::string, std::string> env;
+  for (char** e = environ; e && *e; ++e) {
+    const std::string line(*e);
+    const auto eq = line.find('=');
+    if (eq != std::string::npos && eq > 0) env.emplace(line.substr(0, eq), line.substr(eq + 1));
+  }
+  return env;
+}
+
+/// How one command is run.
+struct run_request {
+  std::string command;
+  std::string source;
+  std::filesystem::path cwd;
+  std::map<std::string, std::string> env;  ///< the whole environment
+  double timeout_seconds = default_timeout_seconds;
+  bool env_file = false;                   ///< give it a CLAUDE_ENV_FILE
+  std::size_t max_output = 16u << 20;
+};
+
+namespace detail {
+
+inline std::map<std::string, std::string> env_after_sourcing(const std::string& file,
+                                                              std::map<std::string, std::string> base) {
+  std::map<std::string, std::string> out;
+  base.erase("CLAUDE_ENV_FILE");
+  posix::spawn_options so;
+  so.argv = {"/bin/sh", "-c", ". \"$1\" >/dev/null 2>&1; env", "sh", file};
+  so.env = base;
+  so.pipe_stdin = false;
+  auto r = posix::run(so, {}, posix::deadline(std::chrono::seconds(10)));
+  if (!r || !r->status.exited || r->status.code != 0) return out;
+  // `env` prints NAME=value lines; a value with a newline continues on the next line.
+  std::istringstream lines(r->out);
+  std::string line, name;
+  std::map<std::string, std::string> after;
+  while (std::getline(lines, line)) {
+    const auto eq = line.find('=');
+    bool is_name = eq != std::string::npos && eq > 0;
+    for (std::size_t i = 0; is_name && i < eq; ++i) {
+      const char c = line[i];
+      is_name = c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (i > 0 && c >= '0' && c <= '9');
+    }
+    if (is_name) {
+      name = line.substr(0, eq);
+      after[name] = line.substr(eq + 1);
+    } else if (!name.empty()) {
+      after[name] += "\n" + line;
+    }
+  }
+  for (const auto& [k, v] : after) {
+    if (k == "PWD" || k == "SHLVL" || k == "_" || k == "OLDPWD") continue;
+    auto b = base.find(k);
+    if (b == base.end() || b->second != v) out[k] = v;
+  }
+  return out;
+}
+
+inline std::string read_all(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace detail
+
+/// Runs one command with `input` on stdin.
+[[nodiscard]] inline hook_run run_command(run_request req, const std::string& input) {
+  hook_run h;
+  h.command = req.command;
+  h.source = req.source;
+  std::string env_path;
+  if (req.env_file) {
+    std::error_code ec;
+    std::string tmpl = (std::filesystem::temp_directory_path(ec) / "aura-claude-env-XXXXXX").string();
+    std::vector<char> buf(tmpl.begin(), tmpl.end());
+    buf.push_back('\0');
+    const int fd = ::mkstemp(buf.data());
+    if (fd >= 0) {
+      ::close(fd);
+      env_path = buf.data();
+      req.env["CLAUDE_ENV_FILE"] = env_path;
+    }
+  }
+  posix::spawn_options so;
+  so.argv = {"/bin/sh", "-c", req.command};
+  so.workdir = req.cwd;
+  so.env = req.env;
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto budget = std::chrono::duration<double>(req.timeout_seconds);
+  auto r = posix::run(so, input, posix::deadline(std::chrono::duration_cast<std::chrono::nanoseconds>(budget)),
+                      req.max_output);
+  h.duration_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  if (!r) {
+    h.started = r.error().code != errc::io_error && r.error().code != errc::not_found;
+    h.timed_out = r.error().code == errc::timeout;
+    h.error = h.timed_out ? "timed out after " + std::to_string(static_cast<long long>(req.timeout_seconds * 1000)) + " ms"
+                          : r.error().message;
+  } else {
+    h.started = true;
+    h.out = std::move(r->out);
+    h.err = std::move(r->err);
+    h.signaled = r->status.signaled;
+    if (r->status.exited) h.exit_code = r->status.code;
+    else h.error = "the command " + r->status.describe();
+  }
+  if (!env_path.empty()) {
+    h.env_file = detail::read_all(env_path);
+    if (h.env_file.find_first_not_of(" \t\r\n") != std::string::npos) {
+      h.exported = detail::env_after_sourcing(env_path, req.env);
+    }
+    std::remove(env_path.c_str());
+  }
+  return h;
+}
+
+/// Runs every request at once (one thread each) and returns their runs in order.
+[[nodiscard]] inline std::vector<hook_run> run_all(const std::vector<run_request>& reqs, const std::string& input) {
+  std::vector<hook_run> runs(reqs.size());
+  if (reqs.size() == 1) {
+    runs[0] = run_command(reqs[0], input);
+    return runs;
+  }
+  std::vector<std::thread> threads;
+  threads.reserve(reqs.size());
+  for (std::size_t i = 0; i < reqs.size(); ++i) {
+    threads.emplace_back([&, i] { runs[i] = run_command(reqs[i], input); });
+  }
+  for (auto& t : threads) t.join();
+  return runs;
+}
+
+}  // namespace aura::claude_code

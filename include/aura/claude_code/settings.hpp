@@ -1,0 +1,236 @@
+// aura/claude_code/settings.hpp - Claude Code's settings files: their "hooks".
+//
+// A settings file is a JSON object; its "hooks" member maps a hook event to
+// matcher groups: {"matcher": "Edit|Write", "hooks": [{"type": "command",
+// "command": "...", "timeout": 30}]}. Claude Code reads, in increasing
+// precedence: ~/.claude/settings.json (user), .claude/settings.json
+// (project), .claude/settings.local.json (local), and the managed file
+// (/etc/claude-code/managed-settings.json on Linux). Hooks are not overridden
+// by precedence: every file's hooks run. `disableAllHooks` is taken from the
+// file of highest precedence that sets it; `allowManagedHooksOnly` in the
+// managed file keeps only managed (and no plugin) hooks. A file that is not
+// valid is an error naming the file and the JSON pointer of the bad member.
+#pragma once
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "aura/claude_code/events.hpp"
+#include "aura/claude_code/fwd.hpp"
+#include "aura/core/error.hpp"
+
+namespace aura::claude_code {
+
+/// Where a hook came from, in Claude Code's precedence order (lowest first).
+enum class scope { user, project, local, managed, plugin };
+
+[[nodiscard]] inline const char* scope_name(scope s) noexcept {
+  switch (s) {
+    case scope::user: return "user";
+    case scope::project: return "project";
+    case scope::local: return "local";
+    case scope::managed: return "managed";
+    case scope::plugin: return "plugin";
+  }
+  return "?";
+}
+
+/// Claude Code's default per-hook timeout for command hooks.
+inline constexpr double default_timeout_seconds = 600;
+
+/// One hook of a matcher group.
+struct hook_command {
+  std::string type = "command";  ///< command | prompt | agent | http; aura runs "command"
+  std::string command;           ///< a shell command line (/bin/sh -c)
+  double timeout_seconds = default_timeout_seconds;
+  std::filesystem::path file;    ///< the file it was read from
+  std::string pointer;           ///< its JSON pointer in that file
+  scope from = scope::project;
+  std::string plugin;            ///< the plugin's name when from == plugin
+  std::filesystem::path plugin_root;  ///< CLAUDE_PLUGIN_ROOT when from == plugin
+};
+
+struct matcher_group {
+  std::string matcher;           ///< "" = every value
+  std::vector<hook_command> hooks;
+};
+
+/// Every matcher group, by Claude Code event name, in precedence order.
+struct hook_config {
+  std::map<std::string, std::vector<matcher_group>> events;
+
+  /// Appends `other`'s groups after this one's.
+  void merge(hook_config other) {
+    for (auto& [ev, groups] : other.events) {
+      auto& into = events[ev];
+      for (auto& g : groups) into.push_back(std::move(g));
+    }
+  }
+  [[nodiscard]] std::size_t size() const {
+    std::size_t n = 0;
+    for (const auto& [ev, groups] : events) {
+      for (const auto& g : groups) n += g.hooks.size();
+    }
+    return n;
+  }
+};
+
+/// One settings file read.
+struct settings_file {
+  std::filesystem::path path;
+  scope from = scope::project;
+  hook_config hooks;
+  std::optional<bool> disable_all_hooks;
+  std::optional<bool> allow_managed_hooks_only;
+  std::map<std::string, bool> enabled_plugins;  ///< "enabledPlugins"
+};
+
+namespace detail {
+
+[[nodiscard]] inline tl::unexpected<error> bad(const std::filesystem::path& file, const std::string& pointer,
+                                               const std::string& what, errc code = errc::validation_failed) {
+  return fail(code, file.string() + ": " + (pointer.empty() ? std::string("/") : pointer) + ": " + what,
+              file.string() + "#" + pointer);
+}
+
+[[nodiscard]] inline std::string escape_pointer(const std::string& key) {
+  std::string out;
+  for (char c : key) {
+    if (c == '~') out += "~0";
+    else if (c == '/') out += "~1";
+    else out += c;
+  }
+  return out;
+}
+
+}  // namespace detail
+
+/// Reads the "hooks" member of a settings (or hooks.json) document. `base`
+/// is the JSON pointer of `hooks` in `file`.
+[[nodiscard]] inline result<hook_config> read_hooks(const nlohmann::json& hooks, const std::filesystem::path& file,
+                                                    const std::string& base, scope from) {
+  using detail::bad;
+  hook_config cfg;
+  if (!hooks.is_object()) return bad(file, base, std::string("\"hooks\" must be an object, got ") + hooks.type_name());
+  for (auto ev = hooks.begin(); ev != hooks.end(); ++ev) {
+    const std::string ev_ptr = base + "/" + detail::escape_pointer(ev.key());
+    if (!find_event(ev.key())) {
+      return bad(file, ev_ptr, "unknown hook event \"" + ev.key() + "\" (Claude Code's events: " + event_names() + ")");
+    }
+    if (!ev->is_array()) return bad(file, ev_ptr, std::string("must be an array of matcher groups, got ") + ev->type_name());
+    auto& groups = cfg.events[ev.key()];
+    for (std::size_t gi = 0; gi < ev->size(); ++gi) {
+      const auto& g = (*ev)[gi];
+      const std::string g_ptr = ev_ptr + "/" + std::to_string(gi);
+      if (!g.is_object()) return bad(file, g_ptr, std::string("a matcher group must be an object, got ") + g.type_name());
+      matcher_group group;
+      if (auto m = g.find("matcher"); m != g.end() && !m->is_null()) {
+        if (!m->is_string()) return bad(file, g_ptr + "/matcher", std::string("must be a string, got ") + m->type_name());
+        group.matcher = m->get<std::string>();
+      }
+      auto hl = g.find("hooks");
+      if (hl == g.end()) return bad(file, g_ptr, "a matcher group needs \"hooks\" (an array)");
+      if (!hl->is_array()) return bad(file, g_ptr + "/hooks", std::string("must be an array, got ") + hl->type_name());
+      for (std::size_t hi = 0; hi < hl->size(); ++hi) {
+        const auto& h = (*hl)[hi];
+        const std::string h_ptr = g_ptr + "/hooks/" + std::to_string(hi);
+        if (!h.is_object()) return bad(file, h_ptr, std::string("a hook must be an object, got ") + h.type_name());
+        hook_command hc;
+        hc.file = file;
+        hc.pointer = h_ptr;
+        hc.from = from;
+        auto t = h.find("type");
+        if (t == h.end()) return bad(file, h_ptr, "a hook needs \"type\" (\"command\")");
+        if (!t->is_string()) return bad(file, h_ptr + "/type", std::string("must be a string, got ") + t->type_name());
+        hc.type = t->get<std::string>();
+        if (hc.type != "command" && hc.type != "prompt" && hc.type != "agent" && hc.type != "http") {
+          return bad(file, h_ptr + "/type", "unknown hook type \"" + hc.type + "\" (command, prompt, agent or http)");
+        }
+        if (hc.type == "command") {
+          auto c = h.find("command");
+          if (c == h.end()) return bad(file, h_ptr, "a command hook needs \"command\" (a string)");
+          if (!c->is_string()) return bad(file, h_ptr + "/command", std::string("must be a string, got ") + c->type_name());
+          hc.command = c->get<std::string>();
+          if (hc.command.find_first_not_of(" \t\r\n") == std::string::npos) {
+            return bad(file, h_ptr + "/command", "is empty");
+          }
+        }
+        if (auto to = h.find("timeout"); to != h.end() && !to->is_null()) {
+          if (!to->is_number()) return bad(file, h_ptr + "/timeout", std::string("must be a number of seconds, got ") + to->type_name());
+          const double s = to->get<double>();
+          if (!(s > 0) || !std::isfinite(s)) return bad(file, h_ptr + "/timeout", "must be a positive number of seconds");
+          hc.timeout_seconds = s;
+        }
+        group.hooks.push_back(std::move(hc));
+      }
+      groups.push_back(std::move(group));
+    }
+  }
+  return cfg;
+}
+
+/// Parses JSON text, naming the file and the offset on error.
+[[nodiscard]] inline result<nlohmann::json> parse_json_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return fail(errc::io_error, path.string() + ": cannot be read", path.string());
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  try {
+    return nlohmann::json::parse(ss.str());
+  } catch (const nlohmann::json::parse_error& e) {
+    return fail(errc::parse_error, path.string() + ": not valid JSON: " + e.what(),
+                path.string() + ":" + std::to_string(e.byte));
+  }
+}
+
+/// Reads one settings document (`doc` came from `path`).
+[[nodiscard]] inline result<settings_file> read_settings(const nlohmann::json& doc, const std::filesystem::path& path,
+                                                         scope from) {
+  using detail::bad;
+  settings_file s;
+  s.path = path;
+  s.from = from;
+  if (!doc.is_object()) return bad(path, "", std::string("a settings file must be a JSON object, got ") + doc.type_name());
+  if (auto h = doc.find("hooks"); h != doc.end() && !h->is_null()) {
+    auto cfg = read_hooks(*h, path, "/hooks", from);
+    if (!cfg) return fail(std::move(cfg.error()));
+    s.hooks = std::move(*cfg);
+  }
+  for (const char* key : {"disableAllHooks", "allowManagedHooksOnly"}) {
+    auto it = doc.find(key);
+    if (it == doc.end() || it->is_null()) continue;
+    if (!it->is_boolean()) return bad(path, std::string("/") + key, std::string("must be true or false, got ") + it->type_name());
+    (std::string(key) == "disableAllHooks" ? s.disable_all_hooks : s.allow_managed_hooks_only) = it->get<bool>();
+  }
+  if (auto ep = doc.find("enabledPlugins"); ep != doc.end() && !ep->is_null()) {
+    if (!ep->is_object()) return bad(path, "/enabledPlugins", std::string("must be an object, got ") + ep->type_name());
+    for (auto it = ep->begin(); it != ep->end(); ++it) {
+      if (!it->is_boolean()) {
+        return bad(path, "/enabledPlugins/" + detail::escape_pointer(it.key()), std::string("must be true or false, got ") + it->type_name());
+      }
+      s.enabled_plugins[it.key()] = it->get<bool>();
+    }
+  }
+  return s;
+}
+
+/// Reads the settings file at `path`; a file that does not exist: nullopt.
+[[nodiscard]] inline result<std::optional<settings_file>> load_settings_file(const std::filesystem::path& path, scope from) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return std::optional<settings_file>{};
+  auto doc = parse_json_file(path);
+  if (!doc) return fail(std::move(doc.error()));
+  auto s = read_settings(*doc, path, from);
+  if (!s) return fail(std::move(s.error()));
+  return std::optional<settings_file>(std::move(*s));
+}
+
+}  // namespace aura::claude_code

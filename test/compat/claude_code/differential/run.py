@@ -1,0 +1,218 @@
+#!/usr/bin/env python3
+"""Differential check: the real Claude Code CLI against `aura hooks run`.
+
+Each case is a .claude/settings.json, a scripted model turn (fake_messages_api.py
+serves it on 127.0.0.1) and the same hook input for aura. The real CLI runs
+offline (`claude -p`, ANTHROPIC_BASE_URL at the fake API); what its hooks made
+the model see (tool results, hook feedback in the next request) is compared
+with what `aura hooks run --json` says the model sees.
+
+    run.py --aura PATH/TO/aura [--claude PATH/TO/claude]
+
+The CLI is $CLAUDE_CODE_BIN, else `claude` on PATH; it must be version
+PINNED (npm: @anthropic-ai/claude-code@PINNED). Without it the run is skipped
+(exit status 77), so CI without the package passes.
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+PINNED = "2.1.332"
+HERE = os.path.dirname(os.path.abspath(__file__))
+BASH_CALL = [{"name": "Bash", "input": {"command": "echo hi", "description": "say hi"}}]
+PRE_INPUT = {"tool_name": "Bash", "tool_input": {"command": "echo hi", "description": "say hi"}, "tool_use_id": "toolu_1"}
+POST_INPUT = dict(PRE_INPUT, tool_response={"stdout": "hi", "stderr": "", "interrupted": False, "isImage": False})
+
+
+def hooks(event, command, matcher=None):
+    group = {"hooks": [{"type": "command", "command": command}]}
+    if matcher is not None:
+        group["matcher"] = matcher
+    return {"hooks": {event: [group]}}
+
+
+def json_cmd(obj):
+    return "printf %s '" + json.dumps(obj) + "'"
+
+
+# name, settings, model script, prompt, aura event, aura input, check(claude_view, aura_outcome) -> (ok, detail)
+def tool_result(view):
+    return next((b for b in view["blocks"] if b.get("type") == "tool_result"), {})
+
+
+def texts(view):
+    return [b.get("text", "") for b in view["blocks"] if b.get("type") == "text"]
+
+
+def feedback_in_texts(view, oc):
+    want = (oc.get("feedback") or [""])[0].rstrip("\n")
+    return any(want and want in t for t in texts(view)), f"aura {want!r} in {[t[-300:] for t in texts(view)[-2:]]!r}"
+
+
+def same_input_keys(event, ignore=("prompt_id", "effort", "background_tasks", "session_crons", "duration_ms")):
+    def check(v, oc):
+        def keys(proj):
+            with open(os.path.join(proj, "input-" + event + ".json")) as f:
+                return sorted(k for k in json.load(f) if k not in ignore)
+        c, a = keys(v["proj"]), keys(oc["_proj"])
+        return c == a, f"claude {c} aura {a}"
+    return check
+
+
+def same_place(v, oc):
+    def seen(proj):
+        with open(os.path.join(proj, "where.txt")) as f:
+            lines = f.read().split("\n")
+        return lines[0] == proj and lines[1] == proj and lines[2] != "", lines
+    (c_ok, c), (a_ok, a) = seen(v["proj"]), seen(oc["_proj"])
+    return c_ok and a_ok, f"claude {c} aura {a}"
+
+
+def capture(event):
+    return hooks(event, "cat > \"$CLAUDE_PROJECT_DIR/input-" + event + ".json\"")
+
+
+CASES = [
+    ("PreToolUse exit 2: tool result text", hooks("PreToolUse", "echo 'nope, not here' >&2; exit 2", "Bash"), BASH_CALL, "go",
+     "PreToolUse", PRE_INPUT,
+     lambda v, oc: (tool_result(v).get("content") == oc["reason"] and tool_result(v).get("is_error") is True,
+                    f"claude {tool_result(v).get('content')!r} aura {oc['reason']!r}")),
+    ("PreToolUse exit 2, no stderr", hooks("PreToolUse", "exit 2", "Bash"), BASH_CALL, "go", "PreToolUse", PRE_INPUT,
+     lambda v, oc: (tool_result(v).get("content") == oc["reason"], f"claude {tool_result(v).get('content')!r} aura {oc['reason']!r}")),
+    ("PreToolUse JSON deny: tool result text",
+     hooks("PreToolUse", json_cmd({"hookSpecificOutput": {"hookEventName": "PreToolUse", "permissionDecision": "deny",
+                                                          "permissionDecisionReason": "use rg"}}), "Bash"),
+     BASH_CALL, "go", "PreToolUse", PRE_INPUT,
+     lambda v, oc: (tool_result(v).get("content") == oc["reason"], f"claude {tool_result(v).get('content')!r} aura {oc['reason']!r}")),
+    ("PreToolUse exit 1: never blocks, stderr not to the model", hooks("PreToolUse", "echo oops >&2; exit 1", "Bash"), BASH_CALL,
+     "go", "PreToolUse", PRE_INPUT,
+     lambda v, oc: (tool_result(v).get("content") == "hi" and oc["decision"] is None and not oc["feedback"],
+                    f"claude {tool_result(v).get('content')!r} aura {oc['decision']!r} {oc['feedback']!r}")),
+    ("PreToolUse exit 2 ignores JSON stdout",
+     hooks("PreToolUse", json_cmd({"hookSpecificOutput": {"permissionDecision": "allow"}}) + "; echo no >&2; exit 2", "Bash"),
+     BASH_CALL, "go", "PreToolUse", PRE_INPUT,
+     lambda v, oc: (tool_result(v).get("content") == oc["reason"], f"claude {tool_result(v).get('content')!r} aura {oc['reason']!r}")),
+    ("PreToolUse updatedInput without a decision",
+     hooks("PreToolUse", json_cmd({"hookSpecificOutput": {"hookEventName": "PreToolUse",
+                                                          "updatedInput": {"command": "echo rewritten"}}}), "Bash"),
+     BASH_CALL, "go", "PreToolUse", PRE_INPUT,
+     lambda v, oc: (tool_result(v).get("content") == "rewritten" and oc.get("updated_input") == {"command": "echo rewritten"},
+                    f"claude {tool_result(v).get('content')!r} aura {oc.get('updated_input')!r}")),
+    ("PreToolUse matcher: Edit|Write does not match Bash", hooks("PreToolUse", "exit 2", "Edit|Write"), BASH_CALL, "go",
+     "PreToolUse", PRE_INPUT,
+     lambda v, oc: (tool_result(v).get("content") == "hi" and not oc["runs"], f"claude {tool_result(v).get('content')!r} aura {len(oc['runs'])} runs")),
+    ("PostToolUse JSON block: feedback text",
+     hooks("PostToolUse", json_cmd({"decision": "block", "reason": "lint failed: x"}), "Bash"), BASH_CALL, "go",
+     "PostToolUse", POST_INPUT, feedback_in_texts),
+    ("PostToolUse exit 2: feedback text", hooks("PostToolUse", "echo lint-err >&2; exit 2", "Bash"), BASH_CALL, "go",
+     "PostToolUse", POST_INPUT, feedback_in_texts),
+    ("Stop JSON block: feedback text",
+     hooks("Stop", "test -f stopped && exit 0; touch stopped; " + json_cmd({"decision": "block", "reason": "run tests"})), [], "go",
+     "Stop", {"stop_hook_active": False}, feedback_in_texts),
+    ("PreToolUse input fields", capture("PreToolUse"), BASH_CALL, "go", "PreToolUse", PRE_INPUT, same_input_keys("PreToolUse")),
+    ("PostToolUse input fields", capture("PostToolUse"), BASH_CALL, "go", "PostToolUse",
+     POST_INPUT, same_input_keys("PostToolUse")),
+    ("UserPromptSubmit input fields", capture("UserPromptSubmit"), [], "go", "UserPromptSubmit", {"prompt": "go"},
+     same_input_keys("UserPromptSubmit")),
+    ("SessionStart input fields", capture("SessionStart"), [], "go", "SessionStart", {"source": "startup"}, same_input_keys("SessionStart")),
+    ("Stop input fields", capture("Stop"), [], "go", "Stop", {}, same_input_keys("Stop")),
+    ("SessionEnd input fields", capture("SessionEnd"), [], "go", "SessionEnd", {"reason": "other"}, same_input_keys("SessionEnd")),
+    ("cwd is the project root, CLAUDE_PROJECT_DIR too, HOME passed",
+     hooks("SessionStart", "{ pwd -P; cd \"$CLAUDE_PROJECT_DIR\" && pwd -P; echo \"$HOME\"; } > where.txt"), [], "go",
+     "SessionStart", {}, same_place),
+    ("Stop exit 2: feedback text", hooks("Stop", "test -f stopped && exit 0; touch stopped; echo keep going >&2; exit 2"), [], "go",
+     "Stop", {"stop_hook_active": False}, feedback_in_texts),
+]
+
+
+def find_claude(arg):
+    for c in [arg, os.environ.get("CLAUDE_CODE_BIN"), shutil.which("claude")]:
+        if c and os.path.exists(c):
+            return c
+    return None
+
+
+def run_claude(claude, settings, script, prompt, work):
+    proj = os.path.join(work, "claude-proj")
+    os.makedirs(os.path.join(proj, ".claude"))
+    os.makedirs(os.path.join(work, "home"))
+    with open(os.path.join(proj, ".claude", "settings.json"), "w") as f:
+        json.dump(settings, f)
+    with open(os.path.join(work, "script.json"), "w") as f:
+        json.dump(script, f)
+    log, port_file = os.path.join(work, "log.jsonl"), os.path.join(work, "port")
+    api = subprocess.Popen([sys.executable, os.path.join(HERE, "fake_messages_api.py"), os.path.join(work, "script.json"), log, port_file])
+    try:
+        for _ in range(100):
+            if os.path.exists(port_file) and open(port_file).read():
+                break
+            time.sleep(0.05)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "CLAUDE"))}
+        env.update(HOME=os.path.join(work, "home"), ANTHROPIC_BASE_URL="http://127.0.0.1:" + open(port_file).read(),
+                   ANTHROPIC_API_KEY="sk-ant-offline", CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC="1", DISABLE_AUTOUPDATER="1")
+        subprocess.run([claude, "-p", prompt, "--output-format", "stream-json", "--verbose", "--allowedTools", "Bash"],
+                       cwd=proj, env=env, stdin=subprocess.DEVNULL, capture_output=True, timeout=120)
+    finally:
+        api.kill()
+        api.wait()
+    reqs = [json.loads(line) for line in open(log)] if os.path.exists(log) else []
+    main = [r["body"] for r in reqs if r["body"].get("tools")]
+    blocks = []
+    for m in (main[-1]["messages"] if main else []):
+        c = m.get("content")
+        if isinstance(c, str):
+            blocks.append({"type": "text", "text": c})
+        elif isinstance(c, list):
+            blocks.extend(b for b in c if isinstance(b, dict))
+    return {"blocks": blocks, "proj": os.path.realpath(proj)}
+
+
+def run_aura(aura, settings, event, hook_input, work):
+    proj = os.path.join(work, "aura-proj")
+    os.makedirs(os.path.join(proj, ".claude"))
+    with open(os.path.join(proj, ".claude", "settings.json"), "w") as f:
+        json.dump(settings, f)
+    r = subprocess.run([aura, "hooks", "run", event, "--input", json.dumps(hook_input), "--project", proj, "--no-user-settings",
+                        "--managed-settings", os.path.join(work, "none.json"), "--json"], cwd=proj, capture_output=True, text=True, timeout=120)
+    oc = json.loads(r.stdout)
+    oc["_proj"] = os.path.realpath(proj)
+    return oc
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--aura", required=True)
+    ap.add_argument("--claude")
+    a = ap.parse_args()
+    claude = find_claude(a.claude)
+    if not claude:
+        print("skip: no Claude Code CLI (set CLAUDE_CODE_BIN; npm @anthropic-ai/claude-code@" + PINNED + ")")
+        return 77
+    version = subprocess.run([claude, "--version"], capture_output=True, text=True).stdout.split(" ")[0].strip()
+    if version != PINNED:
+        print(f"skip: Claude Code {version} found, these cases are pinned to {PINNED}")
+        return 77
+    failures = 0
+    for name, settings, script, prompt, event, hook_input, check in CASES:
+        work = tempfile.mkdtemp(prefix="aura-ccdiff-")
+        try:
+            view = run_claude(claude, settings, script, prompt, work)
+            oc = run_aura(a.aura, settings, event, hook_input, work)
+            ok, detail = check(view, oc)
+        except Exception as e:  # a case that cannot run is a failure, with its reason
+            ok, detail = False, repr(e)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        print(("ok   " if ok else "FAIL ") + name + ("" if ok else ": " + detail))
+        failures += not ok
+    print(f"{len(CASES)} cases, {failures} failed (Claude Code {version})")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

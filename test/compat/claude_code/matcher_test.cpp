@@ -1,0 +1,54 @@
+// Claude Code hooks reference, "Configuration > Structure" (matcher): simple
+// strings match exactly, `Edit|Write` and regular expressions such as
+// `Notebook.*` / `mcp__.*` are supported, `*`, "" or no matcher match all
+// tools; matchers only apply to the events that have a match field.
+#include <catch2/catch.hpp>
+
+#include "aura/claude_code/matcher.hpp"
+
+using aura::claude_code::matcher_field;
+using aura::claude_code::matcher_matches;
+
+TEST_CASE("claude_code matcher: exact names are exact (Write does not match WriteFile)") {
+  CHECK(matcher_matches("Bash", "Bash"));
+  CHECK_FALSE(matcher_matches("Bash", "bash"));  // case-sensitive
+  CHECK_FALSE(matcher_matches("Write", "WriteFile"));
+  CHECK_FALSE(matcher_matches("Write", "MultiWrite"));
+}
+
+TEST_CASE("claude_code matcher: Edit|Write is a list of exact names") {
+  CHECK(matcher_matches("Edit|Write", "Edit"));
+  CHECK(matcher_matches("Edit|Write", "Write"));
+  CHECK(matcher_matches("Edit|MultiEdit|Write", "MultiEdit"));
+  CHECK_FALSE(matcher_matches("Edit|Write", "NotebookEdit"));
+  CHECK_FALSE(matcher_matches("Edit|Write", "Bash"));
+}
+
+TEST_CASE("claude_code matcher: other patterns are regular expressions searched in the name") {
+  CHECK(matcher_matches("mcp__.*", "mcp__github__create_issue"));
+  CHECK(matcher_matches("mcp__memory__.*", "mcp__memory__store"));
+  CHECK_FALSE(matcher_matches("mcp__memory__.*", "mcp__github__store"));
+  CHECK(matcher_matches("Notebook.*", "NotebookEdit"));
+  CHECK(matcher_matches("^(Edit|Write)$", "Write"));
+  CHECK_FALSE(matcher_matches("^(Edit|Write)$", "NotebookEdit"));
+}
+
+TEST_CASE("claude_code matcher: empty and * match everything; a broken regex matches nothing") {
+  CHECK(matcher_matches("", "Bash"));
+  CHECK(matcher_matches("*", "mcp__x__y"));
+  CHECK_FALSE(matcher_matches("mcp__(", "mcp__("));
+}
+
+TEST_CASE("claude_code matcher: which input field each event matches on") {
+  CHECK(matcher_field("PreToolUse") == "tool_name");
+  CHECK(matcher_field("PostToolUse") == "tool_name");
+  CHECK(matcher_field("PostToolUseFailure") == "tool_name");
+  CHECK(matcher_field("PermissionRequest") == "tool_name");
+  CHECK(matcher_field("Notification") == "notification_type");
+  CHECK(matcher_field("PreCompact") == "trigger");
+  CHECK(matcher_field("SessionStart") == "source");
+  CHECK(matcher_field("SessionEnd") == "reason");
+  CHECK(matcher_field("SubagentStop") == "agent_type");
+  CHECK(matcher_field("UserPromptSubmit").empty());
+  CHECK(matcher_field("Stop").empty());
+}
