@@ -31,6 +31,14 @@ function(aura_add_worker target)
   if(COMMAND aura_strict)
     aura_strict(${target})
   endif()
+  # A sanitizer's runtime makes system calls the worker's seccomp filter
+  # refuses (LeakSanitizer even needs ptrace): the worker is built without
+  # sanitizers; sanitizer builds check the host side, and the same runtimes
+  # in process.
+  if(CMAKE_CXX_FLAGS MATCHES "-fsanitize")
+    target_compile_options(${target} PRIVATE -fno-sanitize=all)
+    target_link_options(${target} PRIVATE -fno-sanitize=all)
+  endif()
 endfunction()
 
 option(AURA_WITH_WORKER "Build (and install) aura-worker, the isolated mode's helper" ON)

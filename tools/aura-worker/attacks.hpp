@@ -52,10 +52,10 @@ inline bool attack(const std::string& hook, channel& chan, const nlohmann::json&
     chan.write_line(aura::jsonrpc::response_line(987654321, {{"decision", "allow"}}));
   } else if (what == "close_stdout") {
     ::close(1);
-    for (volatile unsigned long i = 0;; ++i) {
+    for (volatile unsigned long i = 0;; i = i + 1) {
     }
   } else if (what == "spin") {
-    for (volatile unsigned long i = 0;; ++i) {
+    for (volatile unsigned long i = 0;; i = i + 1) {
     }
   } else if (what == "exit") {
     ::_exit(7);

@@ -13,6 +13,22 @@ using aura::errc;
 
 namespace {
 
+// ASan keeps freed memory in a quarantine (256 MB by default), so resident
+// memory is not a leak signal there; LeakSanitizer checks leaks instead.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool rss_is_meaningful = false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool rss_is_meaningful = false;
+#else
+constexpr bool rss_is_meaningful = true;
+#endif
+#else
+constexpr bool rss_is_meaningful = true;
+#endif
+
+bool is_attack(const std::string& hook) { return hook == "spin" || hook == "move" || hook == "big"; }
+
 const char* const mixed = R"(
 function ok(e, c) return aura.allow() end
 function deny(e, c) return aura.deny("no " .. e.data.tool) end
@@ -55,7 +71,16 @@ TEST_CASE("soak: 1,000 calls of an isolated plugin leave fds, children and RSS f
   o.limits = {{"instructions", 0}, {"memory_bytes", 0}, {"timeout_ms", 100}};
   auto p = load_or_die(std::move(o));
   aura::context ctx;
-  auto call = [&](const char* hook, std::chrono::milliseconds t) { return p->call(hook, event(), ctx, t); };
+  int lost_on_answers = 0;
+  auto call = [&](const char* hook, std::chrono::milliseconds t) {
+    const auto lost = p->workers_lost();
+    auto r = p->call(hook, event(), ctx, t);
+    if (!is_attack(hook) && p->workers_lost() != lost) {
+      ++lost_on_answers;
+      FAIL_CHECK("the worker was lost on a " << hook << " call: " << (r ? std::string("answered") : r.error().describe()));
+    }
+    return r;
+  };
   for (int i = 0; i < 100; ++i) repetition(i, call);  // warm-up: pools, caches, the allocator
   const reading before = now();
   for (int i = 0; i < 1000; ++i) repetition(i, call);
@@ -64,12 +89,11 @@ TEST_CASE("soak: 1,000 calls of an isolated plugin leave fds, children and RSS f
   CHECK(after.fds <= before.fds + 2);  // a worker may be starting or not
   CHECK(after.kids.alive <= static_cast<int>(2));
   CHECK(after.kids.zombies == 0);
-  CHECK(after.rss < before.rss + 16 * 1024);
-  // The worker's own watchdog usually stops a spin before the host's deadline;
-  // a worker is lost (killed and restarted) at most once per attack, never on
-  // the answers and guest errors in between.
-  INFO("workers lost: " << p->workers_lost());
-  CHECK(p->workers_lost() <= 30);
+  if (rss_is_meaningful) CHECK(after.rss < before.rss + 16 * 1024);
+  // The worker's own watchdog usually stops an attack before the host's
+  // deadline; on a loaded machine the host kills and restarts it instead. An
+  // answer or a guest error never costs a worker.
+  CHECK(lost_on_answers == 0);
 }
 
 TEST_CASE("soak: 1,000 calls of an in-process Lua plugin leave fds and RSS flat", "[security][lua][soak]") {
@@ -88,5 +112,5 @@ TEST_CASE("soak: 1,000 calls of an in-process Lua plugin leave fds and RSS flat"
   CHECK(after.fds == before.fds);
   CHECK(after.kids.alive == before.kids.alive);
   CHECK(after.kids.zombies == 0);
-  CHECK(after.rss < before.rss + 16 * 1024);
+  if (rss_is_meaningful) CHECK(after.rss < before.rss + 16 * 1024);
 }
