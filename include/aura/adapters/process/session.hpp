@@ -95,6 +95,7 @@ class session {
         ctx_(std::move(ctx)),
         tail_(std::move(tail)),
         log_(std::move(log)),
+        pipes_(posix::pipe_names({out_.get(), err_.get(), in_.get()})),
         lines_(max_line) {}
 
   session(const session&) = delete;
@@ -461,7 +462,7 @@ class session {
       posix::signal_child(pid_, SIGKILL);  // its group: whatever it left behind
       if (!st) st = posix::reap(pid_);
       // and what left the group (setsid) but still holds one of its pipes
-      (void)posix::kill_pipe_holders({out_.get(), err_.get(), in_.get()});
+      (void)posix::kill_pipe_holders_named(pipes_);
       status_ = *st;
       reaped_ = true;
     }
@@ -506,6 +507,9 @@ class session {
   steady::time_point died_at_{};
 
   std::mutex write_mu_;  // in_ and the order of bytes on it
+  // The child's pipes by name, taken at the start: close_stdin() may close in_
+  // while the reader looks for processes still holding them.
+  std::vector<std::string> pipes_;
 
   std::mutex read_mu_;  // out_, lines_, out_buf_, out_stopped_: whoever reads stdout
   posix::line_reader lines_;
