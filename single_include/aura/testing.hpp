@@ -6669,21 +6669,28 @@ namespace aura::posix {
   return unique_fd();
 }
 
-/// SIGKILLs every other process of this user holding a descriptor on the
-/// pipe (or file) behind one of `fds`; returns how many it signalled.
+/// The names (`pipe:[inode]`, as /proc/<pid>/fd shows them) of the pipes
+/// behind `fds`; taken while the descriptors are known to be open, so a later
+/// kill_pipe_holders() never reads a descriptor another thread may close.
+[[nodiscard]] inline std::vector<std::string> pipe_names(const std::vector<int>& fds) {
+  std::vector<std::string> names;
+  for (int fd : fds) {
+    struct stat st;
+    if (fd >= 0 && ::fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode)) {
+      names.push_back("pipe:[" + std::to_string(st.st_ino) + "]");
+    }
+  }
+  return names;
+}
+
+/// SIGKILLs every other process of this user holding a descriptor on one of
+/// the pipes named `targets` (pipe_names()); returns how many it signalled.
 ///
 /// A child aura is spawning holds every descriptor of the host (close-on-exec
 /// ones too) until its exec: the scan runs with spawn_window() held
 /// exclusively, so such a sibling is never mistaken for a holder.
-inline int kill_pipe_holders(const std::vector<int>& fds) noexcept {
+inline int kill_pipe_holders_named(const std::vector<std::string>& targets) noexcept {
   std::unique_lock<std::shared_mutex> no_spawn_in_flight(spawn_window());
-  std::vector<std::string> targets;
-  for (int fd : fds) {
-    struct stat st;
-    if (fd >= 0 && ::fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode)) {
-      targets.push_back("pipe:[" + std::to_string(st.st_ino) + "]");
-    }
-  }
   if (targets.empty()) return 0;
   int killed = 0;
   const pid_t self = ::getpid();
@@ -6715,6 +6722,16 @@ inline int kill_pipe_holders(const std::vector<int>& fds) noexcept {
   }
   ::closedir(proc);
   return killed;
+}
+
+/// kill_pipe_holders_named() for the pipes behind `fds`, which must stay open
+/// (no other thread may close them) during the call.
+inline int kill_pipe_holders(const std::vector<int>& fds) noexcept {
+  try {
+    return kill_pipe_holders_named(pipe_names(fds));
+  } catch (...) {  // out of memory naming the pipes: nothing more to do
+    return 0;
+  }
 }
 
 }  // namespace aura::posix
@@ -7321,6 +7338,7 @@ class session {
         ctx_(std::move(ctx)),
         tail_(std::move(tail)),
         log_(std::move(log)),
+        pipes_(posix::pipe_names({out_.get(), err_.get(), in_.get()})),
         lines_(max_line) {}
 
   session(const session&) = delete;
@@ -7687,7 +7705,7 @@ class session {
       posix::signal_child(pid_, SIGKILL);  // its group: whatever it left behind
       if (!st) st = posix::reap(pid_);
       // and what left the group (setsid) but still holds one of its pipes
-      (void)posix::kill_pipe_holders({out_.get(), err_.get(), in_.get()});
+      (void)posix::kill_pipe_holders_named(pipes_);
       status_ = *st;
       reaped_ = true;
     }
@@ -7732,6 +7750,9 @@ class session {
   steady::time_point died_at_{};
 
   std::mutex write_mu_;  // in_ and the order of bytes on it
+  // The child's pipes by name, taken at the start: close_stdin() may close in_
+  // while the reader looks for processes still holding them.
+  std::vector<std::string> pipes_;
 
   std::mutex read_mu_;  // out_, lines_, out_buf_, out_stopped_: whoever reads stdout
   posix::line_reader lines_;
@@ -9348,13 +9369,10 @@ inline std::uint64_t region_cost(const wabt::ExprList& exprs) {
   return n;
 }
 
-/// The charge-and-check sequence for a region of `cost` instructions.
-inline wabt::ExprList meter_sequence(const meter_layout& m, std::uint64_t cost) {
+/// Appends: store the fuel left (on the stack) and call the refuel function
+/// once it is below zero.
+inline void store_and_check_fuel(const meter_layout& m, wabt::ExprList& seq) {
   const wabt::Location loc;
-  wabt::ExprList seq;
-  seq.push_back(std::make_unique<wabt::GlobalGetExpr>(wabt::Var(m.fuel_global, loc)));
-  seq.push_back(std::make_unique<wabt::ConstExpr>(wabt::Const::I64(cost)));
-  seq.push_back(std::make_unique<wabt::BinaryExpr>(wabt::Opcode::I64Sub));
   seq.push_back(std::make_unique<wabt::GlobalSetExpr>(wabt::Var(m.fuel_global, loc)));
   seq.push_back(std::make_unique<wabt::GlobalGetExpr>(wabt::Var(m.fuel_global, loc)));
   seq.push_back(std::make_unique<wabt::ConstExpr>(wabt::Const::I64(0)));
@@ -9362,6 +9380,16 @@ inline wabt::ExprList meter_sequence(const meter_layout& m, std::uint64_t cost) 
   auto check = std::make_unique<wabt::IfExpr>();
   check->true_.exprs.push_back(std::make_unique<wabt::CallExpr>(wabt::Var(m.refuel_func, loc)));
   seq.push_back(std::move(check));
+}
+
+/// The charge-and-check sequence for a region of `cost` instructions.
+inline wabt::ExprList meter_sequence(const meter_layout& m, std::uint64_t cost) {
+  const wabt::Location loc;
+  wabt::ExprList seq;
+  seq.push_back(std::make_unique<wabt::GlobalGetExpr>(wabt::Var(m.fuel_global, loc)));
+  seq.push_back(std::make_unique<wabt::ConstExpr>(wabt::Const::I64(cost)));
+  seq.push_back(std::make_unique<wabt::BinaryExpr>(wabt::Opcode::I64Sub));
+  store_and_check_fuel(m, seq);
   return seq;
 }
 
@@ -9383,13 +9411,7 @@ inline wabt::ExprList bulk_charge(const meter_layout& m, wabt::Index scratch, st
     seq.push_back(std::make_unique<wabt::BinaryExpr>(wabt::Opcode::I64ShrU));
   }
   seq.push_back(std::make_unique<wabt::BinaryExpr>(wabt::Opcode::I64Sub));
-  seq.push_back(std::make_unique<wabt::GlobalSetExpr>(wabt::Var(m.fuel_global, loc)));
-  seq.push_back(std::make_unique<wabt::GlobalGetExpr>(wabt::Var(m.fuel_global, loc)));
-  seq.push_back(std::make_unique<wabt::ConstExpr>(wabt::Const::I64(0)));
-  seq.push_back(std::make_unique<wabt::CompareExpr>(wabt::Opcode::I64LtS));
-  auto check = std::make_unique<wabt::IfExpr>();
-  check->true_.exprs.push_back(std::make_unique<wabt::CallExpr>(wabt::Var(m.refuel_func, loc)));
-  seq.push_back(std::move(check));
+  store_and_check_fuel(m, seq);
   return seq;
 }
 
@@ -10519,39 +10541,7 @@ inline void push_array_metatable(lua_State* L) {
 }
 
 /// Whether `s` is well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF).
-[[nodiscard]] inline bool valid_utf8(const char* s, std::size_t n) noexcept {
-  const auto* p = reinterpret_cast<const unsigned char*>(s);
-  std::size_t i = 0;
-  while (i < n) {
-    const unsigned c = p[i];
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t len = 0;
-    unsigned lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-      len = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      len = 3;
-      if (c == 0xE0) lo = 0xA0;
-      if (c == 0xED) hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      len = 4;
-      if (c == 0xF0) lo = 0x90;
-      if (c == 0xF4) hi = 0x8F;
-    } else {
-      return false;
-    }
-    if (n - i < len) return false;
-    if (p[i + 1] < lo || p[i + 1] > hi) return false;
-    for (std::size_t k = 2; k < len; ++k) {
-      if (p[i + k] < 0x80 || p[i + k] > 0xBF) return false;
-    }
-    i += len;
-  }
-  return true;
-}
+[[nodiscard]] inline bool valid_utf8(const char* s, std::size_t n) noexcept { return is_valid_utf8(s, n); }
 
 namespace detail {
 

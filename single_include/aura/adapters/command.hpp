@@ -1414,21 +1414,28 @@ namespace aura::posix {
   return unique_fd();
 }
 
-/// SIGKILLs every other process of this user holding a descriptor on the
-/// pipe (or file) behind one of `fds`; returns how many it signalled.
+/// The names (`pipe:[inode]`, as /proc/<pid>/fd shows them) of the pipes
+/// behind `fds`; taken while the descriptors are known to be open, so a later
+/// kill_pipe_holders() never reads a descriptor another thread may close.
+[[nodiscard]] inline std::vector<std::string> pipe_names(const std::vector<int>& fds) {
+  std::vector<std::string> names;
+  for (int fd : fds) {
+    struct stat st;
+    if (fd >= 0 && ::fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode)) {
+      names.push_back("pipe:[" + std::to_string(st.st_ino) + "]");
+    }
+  }
+  return names;
+}
+
+/// SIGKILLs every other process of this user holding a descriptor on one of
+/// the pipes named `targets` (pipe_names()); returns how many it signalled.
 ///
 /// A child aura is spawning holds every descriptor of the host (close-on-exec
 /// ones too) until its exec: the scan runs with spawn_window() held
 /// exclusively, so such a sibling is never mistaken for a holder.
-inline int kill_pipe_holders(const std::vector<int>& fds) noexcept {
+inline int kill_pipe_holders_named(const std::vector<std::string>& targets) noexcept {
   std::unique_lock<std::shared_mutex> no_spawn_in_flight(spawn_window());
-  std::vector<std::string> targets;
-  for (int fd : fds) {
-    struct stat st;
-    if (fd >= 0 && ::fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode)) {
-      targets.push_back("pipe:[" + std::to_string(st.st_ino) + "]");
-    }
-  }
   if (targets.empty()) return 0;
   int killed = 0;
   const pid_t self = ::getpid();
@@ -1460,6 +1467,16 @@ inline int kill_pipe_holders(const std::vector<int>& fds) noexcept {
   }
   ::closedir(proc);
   return killed;
+}
+
+/// kill_pipe_holders_named() for the pipes behind `fds`, which must stay open
+/// (no other thread may close them) during the call.
+inline int kill_pipe_holders(const std::vector<int>& fds) noexcept {
+  try {
+    return kill_pipe_holders_named(pipe_names(fds));
+  } catch (...) {  // out of memory naming the pipes: nothing more to do
+    return 0;
+  }
 }
 
 }  // namespace aura::posix

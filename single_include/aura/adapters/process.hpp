@@ -3330,21 +3330,28 @@ namespace aura::posix {
   return unique_fd();
 }
 
-/// SIGKILLs every other process of this user holding a descriptor on the
-/// pipe (or file) behind one of `fds`; returns how many it signalled.
+/// The names (`pipe:[inode]`, as /proc/<pid>/fd shows them) of the pipes
+/// behind `fds`; taken while the descriptors are known to be open, so a later
+/// kill_pipe_holders() never reads a descriptor another thread may close.
+[[nodiscard]] inline std::vector<std::string> pipe_names(const std::vector<int>& fds) {
+  std::vector<std::string> names;
+  for (int fd : fds) {
+    struct stat st;
+    if (fd >= 0 && ::fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode)) {
+      names.push_back("pipe:[" + std::to_string(st.st_ino) + "]");
+    }
+  }
+  return names;
+}
+
+/// SIGKILLs every other process of this user holding a descriptor on one of
+/// the pipes named `targets` (pipe_names()); returns how many it signalled.
 ///
 /// A child aura is spawning holds every descriptor of the host (close-on-exec
 /// ones too) until its exec: the scan runs with spawn_window() held
 /// exclusively, so such a sibling is never mistaken for a holder.
-inline int kill_pipe_holders(const std::vector<int>& fds) noexcept {
+inline int kill_pipe_holders_named(const std::vector<std::string>& targets) noexcept {
   std::unique_lock<std::shared_mutex> no_spawn_in_flight(spawn_window());
-  std::vector<std::string> targets;
-  for (int fd : fds) {
-    struct stat st;
-    if (fd >= 0 && ::fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode)) {
-      targets.push_back("pipe:[" + std::to_string(st.st_ino) + "]");
-    }
-  }
   if (targets.empty()) return 0;
   int killed = 0;
   const pid_t self = ::getpid();
@@ -3376,6 +3383,16 @@ inline int kill_pipe_holders(const std::vector<int>& fds) noexcept {
   }
   ::closedir(proc);
   return killed;
+}
+
+/// kill_pipe_holders_named() for the pipes behind `fds`, which must stay open
+/// (no other thread may close them) during the call.
+inline int kill_pipe_holders(const std::vector<int>& fds) noexcept {
+  try {
+    return kill_pipe_holders_named(pipe_names(fds));
+  } catch (...) {  // out of memory naming the pipes: nothing more to do
+    return 0;
+  }
 }
 
 }  // namespace aura::posix
@@ -6109,6 +6126,7 @@ class session {
         ctx_(std::move(ctx)),
         tail_(std::move(tail)),
         log_(std::move(log)),
+        pipes_(posix::pipe_names({out_.get(), err_.get(), in_.get()})),
         lines_(max_line) {}
 
   session(const session&) = delete;
@@ -6475,7 +6493,7 @@ class session {
       posix::signal_child(pid_, SIGKILL);  // its group: whatever it left behind
       if (!st) st = posix::reap(pid_);
       // and what left the group (setsid) but still holds one of its pipes
-      (void)posix::kill_pipe_holders({out_.get(), err_.get(), in_.get()});
+      (void)posix::kill_pipe_holders_named(pipes_);
       status_ = *st;
       reaped_ = true;
     }
@@ -6520,6 +6538,9 @@ class session {
   steady::time_point died_at_{};
 
   std::mutex write_mu_;  // in_ and the order of bytes on it
+  // The child's pipes by name, taken at the start: close_stdin() may close in_
+  // while the reader looks for processes still holding them.
+  std::vector<std::string> pipes_;
 
   std::mutex read_mu_;  // out_, lines_, out_buf_, out_stopped_: whoever reads stdout
   posix::line_reader lines_;

@@ -38,6 +38,7 @@
 #include <nlohmann/json.hpp>
 
 #include "aura/core/error.hpp"
+#include "aura/core/utf8.hpp"
 
 namespace aura::lua {
 
@@ -89,39 +90,7 @@ inline void push_array_metatable(lua_State* L) {
 }
 
 /// Whether `s` is well-formed UTF-8 (no overlongs, surrogates or code points past U+10FFFF).
-[[nodiscard]] inline bool valid_utf8(const char* s, std::size_t n) noexcept {
-  const auto* p = reinterpret_cast<const unsigned char*>(s);
-  std::size_t i = 0;
-  while (i < n) {
-    const unsigned c = p[i];
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t len = 0;
-    unsigned lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-      len = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      len = 3;
-      if (c == 0xE0) lo = 0xA0;
-      if (c == 0xED) hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      len = 4;
-      if (c == 0xF0) lo = 0x90;
-      if (c == 0xF4) hi = 0x8F;
-    } else {
-      return false;
-    }
-    if (n - i < len) return false;
-    if (p[i + 1] < lo || p[i + 1] > hi) return false;
-    for (std::size_t k = 2; k < len; ++k) {
-      if (p[i + k] < 0x80 || p[i + k] > 0xBF) return false;
-    }
-    i += len;
-  }
-  return true;
-}
+[[nodiscard]] inline bool valid_utf8(const char* s, std::size_t n) noexcept { return is_valid_utf8(s, n); }
 
 namespace detail {
 

@@ -134,13 +134,10 @@ inline std::uint64_t region_cost(const wabt::ExprList& exprs) {
   return n;
 }
 
-/// The charge-and-check sequence for a region of `cost` instructions.
-inline wabt::ExprList meter_sequence(const meter_layout& m, std::uint64_t cost) {
+/// Appends: store the fuel left (on the stack) and call the refuel function
+/// once it is below zero.
+inline void store_and_check_fuel(const meter_layout& m, wabt::ExprList& seq) {
   const wabt::Location loc;
-  wabt::ExprList seq;
-  seq.push_back(std::make_unique<wabt::GlobalGetExpr>(wabt::Var(m.fuel_global, loc)));
-  seq.push_back(std::make_unique<wabt::ConstExpr>(wabt::Const::I64(cost)));
-  seq.push_back(std::make_unique<wabt::BinaryExpr>(wabt::Opcode::I64Sub));
   seq.push_back(std::make_unique<wabt::GlobalSetExpr>(wabt::Var(m.fuel_global, loc)));
   seq.push_back(std::make_unique<wabt::GlobalGetExpr>(wabt::Var(m.fuel_global, loc)));
   seq.push_back(std::make_unique<wabt::ConstExpr>(wabt::Const::I64(0)));
@@ -148,6 +145,16 @@ inline wabt::ExprList meter_sequence(const meter_layout& m, std::uint64_t cost) 
   auto check = std::make_unique<wabt::IfExpr>();
   check->true_.exprs.push_back(std::make_unique<wabt::CallExpr>(wabt::Var(m.refuel_func, loc)));
   seq.push_back(std::move(check));
+}
+
+/// The charge-and-check sequence for a region of `cost` instructions.
+inline wabt::ExprList meter_sequence(const meter_layout& m, std::uint64_t cost) {
+  const wabt::Location loc;
+  wabt::ExprList seq;
+  seq.push_back(std::make_unique<wabt::GlobalGetExpr>(wabt::Var(m.fuel_global, loc)));
+  seq.push_back(std::make_unique<wabt::ConstExpr>(wabt::Const::I64(cost)));
+  seq.push_back(std::make_unique<wabt::BinaryExpr>(wabt::Opcode::I64Sub));
+  store_and_check_fuel(m, seq);
   return seq;
 }
 
@@ -169,13 +176,7 @@ inline wabt::ExprList bulk_charge(const meter_layout& m, wabt::Index scratch, st
     seq.push_back(std::make_unique<wabt::BinaryExpr>(wabt::Opcode::I64ShrU));
   }
   seq.push_back(std::make_unique<wabt::BinaryExpr>(wabt::Opcode::I64Sub));
-  seq.push_back(std::make_unique<wabt::GlobalSetExpr>(wabt::Var(m.fuel_global, loc)));
-  seq.push_back(std::make_unique<wabt::GlobalGetExpr>(wabt::Var(m.fuel_global, loc)));
-  seq.push_back(std::make_unique<wabt::ConstExpr>(wabt::Const::I64(0)));
-  seq.push_back(std::make_unique<wabt::CompareExpr>(wabt::Opcode::I64LtS));
-  auto check = std::make_unique<wabt::IfExpr>();
-  check->true_.exprs.push_back(std::make_unique<wabt::CallExpr>(wabt::Var(m.refuel_func, loc)));
-  seq.push_back(std::move(check));
+  store_and_check_fuel(m, seq);
   return seq;
 }
 
