@@ -8,6 +8,7 @@
 // (it is a non-blocking error in the outcome, as in Claude Code).
 #pragma once
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,7 @@ namespace aura::claude_code {
   if (!field.empty()) {
     auto it = input.find(std::string(field));
     if (it != input.end() && it->is_string()) match_value = it->get<std::string>();
+    if (event == "FileChanged") match_value = std::filesystem::path(match_value).filename().string();
   }
   std::vector<run_request> reqs;
   const auto base_env = host_environment();
@@ -45,7 +47,7 @@ namespace aura::claude_code {
     r.env["PWD"] = p.cwd().string();
     if (h->from == scope::plugin) r.env["CLAUDE_PLUGIN_ROOT"] = h->plugin_root.string();
     r.timeout_seconds = h->timeout_seconds;
-    r.env_file = event == "SessionStart";
+    r.env_file = has_env_file(event);
     reqs.push_back(std::move(r));
   }
   return reqs;
@@ -65,7 +67,12 @@ namespace aura::claude_code {
   if (event == "PostToolUse" && input.contains("tool_response")) input["tool_response"] = tool_response_for(tool, input["tool_response"]);
   auto reqs = plan_event(p, event, input);
   const std::string text = input.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-  return combine(*info, tool, run_all(reqs, text));
+  outcome oc = combine(*info, tool, run_all(reqs, text));
+  if (event == "ConfigChange" && oc.blocked && input.value("source", std::string()) == "policy_settings") {
+    oc.blocked = false;  // Claude Code: a change to the managed (policy) settings cannot be blocked
+    oc.user_messages.push_back("ConfigChange: a change to the policy settings cannot be blocked; it takes effect");
+  }
+  return oc;
 }
 
 /// The same for an aura catalog event and its data (input_from_aura).

@@ -137,7 +137,10 @@ class profile {
     if (it == hooks_.events.end()) return out;
     const bool has_field = !matcher_field(event).empty();
     for (const auto& g : it->second) {
-      if (has_field && !matcher_matches(g.matcher, match_value)) continue;
+      if (has_field && !(event == "FileChanged" ? file_matcher_matches(g.matcher, match_value)
+                                                : matcher_matches(g.matcher, match_value))) {
+        continue;
+      }
       for (const auto& h : g.hooks) {
         if (h.type != "command") continue;
         bool dup = false;

@@ -123,7 +123,11 @@ namespace detail {
   for (auto ev = hooks.begin(); ev != hooks.end(); ++ev) {
     const std::string ev_ptr = base + "/" + detail::escape_pointer(ev.key());
     if (!find_event(ev.key())) {
-      return bad(file, ev_ptr, "unknown hook event \"" + ev.key() + "\" (Claude Code's events: " + event_names() + ")");
+      const event_info* near = find_event_ignoring_case(ev.key());
+      return bad(file, ev_ptr, "unknown hook event \"" + ev.key() + "\"" +
+                                   (near ? " (did you mean \"" + std::string(near->name) + "\"?)" : std::string()) +
+                                   "; aura does not run hooks of events it does not know (Claude Code's events: " +
+                                   event_names() + ")");
     }
     if (!ev->is_array()) return bad(file, ev_ptr, std::string("must be an array of matcher groups, got ") + ev->type_name());
     auto& groups = cfg.events[ev.key()];
