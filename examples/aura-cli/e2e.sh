@@ -285,6 +285,26 @@ expect "hooks run: bad settings name file and pointer" 1 "settings.local.json: /
   "$AURA" hooks run Stop --project ccproj --no-user-settings
 (cd ccproj && expect "doctor reports bad Claude Code settings" 1 "settings.local.json: /hooks/PreToolUse/0" "$AURA" doctor)
 rm ccproj/.claude/settings.local.json
+# prompt hooks through --model-cmd, the newer events, unknown event names
+mkdir -p ccprompt/.claude
+cat > ccprompt/.claude/settings.json <<'EOS'
+{"hooks": {"Stop": [{"hooks": [{"type": "prompt", "prompt": "Done? $ARGUMENTS"}]}],
+ "TaskCompleted": [{"hooks": [{"type": "command", "command": "echo 'write the test first' >&2; exit 2"}]}]}}
+EOS
+expect "hooks run: a prompt hook without --model-cmd is reported, not allowed silently" 0 "prompt hook not run: the host gave no model" \
+  "$AURA" hooks run Stop --project ccprompt --no-user-settings
+expect "hooks run: --model-cmd answers a prompt hook" 2 "Stop hook feedback:" \
+  "$AURA" hooks run Stop --project ccprompt --no-user-settings --model-cmd 'grep -q "\"hook_event_name\":\"Stop\"" && echo "{\"ok\": false, \"reason\": \"tests missing\"}"'
+stdout_has "hooks run: the model's reason goes to the model" "tests missing"
+expect "hooks run: a failing --model-cmd is a non-blocking error" 0 "the model failed: --model-cmd exited with status 3" \
+  "$AURA" hooks run Stop --project ccprompt --no-user-settings --model-cmd 'exit 3'
+expect "hooks run: TaskCompleted exit 2 keeps the task open" 2 "TaskCompleted hook error: .*write the test first" \
+  "$AURA" hooks run TaskCompleted --input '{"task_id": "1", "task_subject": "x"}' --project ccprompt --no-user-settings
+expect "hooks list: prompt hooks" 0 "Stop -> agent.stop  \(prompt\) Done\?" "$AURA" hooks list --project ccprompt --no-user-settings
+echo '{"hooks": {"taskcompleted": []}}' > ccprompt/.claude/settings.local.json
+expect "hooks list: an unknown event is an error at its pointer" 1 \
+  'settings.local.json: /hooks/taskcompleted: unknown hook event "taskcompleted" \(did you mean "TaskCompleted"\?\)' \
+  "$AURA" hooks list --project ccprompt --no-user-settings
 
 # ---- plugin dev: reload on change ------------------------------------------------------------
 cp -r set/tagger devplug
