@@ -25,7 +25,7 @@ enum class block_kind {
   prompt,       ///< UserPromptSubmit: the prompt is erased; the text is shown to the user
   stop,         ///< Stop / SubagentStop / TeammateIdle: the agent keeps going; the text is its instruction
   action,       ///< TaskCreated / TaskCompleted / PostToolBatch: the action does not happen; the text goes to the model
-  change,       ///< ConfigChange / Elicitation / ElicitationResult: the change or answer is refused; the text goes to the user
+  change,       ///< ConfigChange / PreCompact / Elicitation / ElicitationResult: the change, compaction or answer is refused; the text goes to the user
   worktree,     ///< WorktreeCreate: any failure (any non-zero exit) fails the creation; stdout is the worktree's path
   ignored,      ///< StopFailure: Claude Code ignores the hooks' output and exit status
 };
@@ -48,7 +48,7 @@ inline constexpr event_info event_table[] = {
     {"Stop", "agent.stop", block_kind::stop, false},
     {"SubagentStart", "subagent.start", block_kind::none, false},
     {"SubagentStop", "subagent.stop", block_kind::stop, false},
-    {"PreCompact", "compaction.before", block_kind::none, false},
+    {"PreCompact", "compaction.before", block_kind::change, false},
     {"PostCompact", "compaction.after", block_kind::none, false},
     {"SessionStart", "session.start", block_kind::none, true},
     {"SessionEnd", "session.end", block_kind::none, false},

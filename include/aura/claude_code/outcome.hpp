@@ -164,7 +164,7 @@ inline void add_blocking(outcome& oc, const event_info& info, const std::string&
       break;
     case block_kind::change:
       oc.blocked = true;
-      if (oc.event != "ConfigChange") oc.action = "decline";
+      if (oc.event == "Elicitation" || oc.event == "ElicitationResult") oc.action = "decline";
       oc.user_messages.push_back(oc.event + " operation blocked by hook:\n" + detail);
       break;
     case block_kind::worktree:
@@ -184,7 +184,7 @@ inline void add_blocking(outcome& oc, const event_info& info, const std::string&
 /// TaskCompleted block by exit status 2 only.
 inline bool reads_decision_block(const std::string& event) {
   for (const char* e : {"UserPromptSubmit", "UserPromptExpansion", "PostToolUse", "PostToolUseFailure", "Stop",
-                        "SubagentStop", "PostToolBatch", "ConfigChange"}) {
+                        "SubagentStop", "PostToolBatch", "ConfigChange", "PreCompact"}) {
     if (event == e) return true;
   }
   return false;

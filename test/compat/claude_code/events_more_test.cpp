@@ -176,6 +176,16 @@ TEST_CASE("PostToolBatch: decision block stops before the next model call, the r
   CHECK(json::parse(fixture::read(f.project / "batch.json"))["tool_calls"] == json::array());
 }
 
+TEST_CASE("PreCompact: decision block vetoes the compaction; the reason to the user") {
+  fixture f(false);
+  with_hook(f, "PreCompact", R"(echo '{"decision": "block", "reason": "finish the migration first"}')", "auto");
+  auto p = f.load();
+  auto oc = fire(p, "PreCompact", {{"trigger", "auto"}});
+  CHECK(oc.blocked);
+  CHECK(oc.user_messages == std::vector<std::string>{"PreCompact operation blocked by hook:\nfinish the migration first"});
+  CHECK(oc.action.empty());
+}
+
 TEST_CASE("UserPromptExpansion: the matcher is the command name; decision block stops the expansion") {
   fixture f(false);
   with_hook(f, "UserPromptExpansion", R"(echo '{"decision": "block", "reason": "no deploys on Friday"}')", "deploy");
