@@ -93,6 +93,34 @@ inline bool is_name_char(char c, bool first) {
   return out;
 }
 
+/// The environment variables an http hook's headers name but its
+/// allowedEnvVars does not list: Claude Code sends "" for each (one warning
+/// per reference, naming the header, the variable and the hook's pointer).
+[[nodiscard]] inline std::vector<std::string> header_warnings(const hook_command& h) {
+  std::vector<std::string> out;
+  if (h.type != "http") return out;
+  for (const auto& [name, value] : h.headers) {
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      if (value[i] != '$') continue;
+      std::size_t start = i + 1;
+      const bool braced = start < value.size() && value[start] == '{';
+      if (braced) ++start;
+      std::size_t end = start;
+      while (end < value.size() && detail::is_name_char(value[end], end == start)) ++end;
+      if (end == start || (braced && (end >= value.size() || value[end] != '}'))) continue;
+      const std::string var = value.substr(start, end - start);
+      bool listed = false;
+      for (const auto& a : h.allowed_env_vars) listed = listed || a == var;
+      if (!listed) {
+        out.push_back(h.file.string() + "#" + h.pointer + ": the header \"" + name + "\" uses $" + var +
+                      ", which allowedEnvVars does not list: it is sent empty");
+      }
+      i = end;
+    }
+  }
+  return out;
+}
+
 /// A run_request's hook ("http", "prompt", "agent") run with the host's services.
 [[nodiscard]] inline hook_run run_http_hook(const run_request& req, const hook_command& h, const std::string& input,
                                             http_client* client) {

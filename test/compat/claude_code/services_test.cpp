@@ -94,6 +94,19 @@ TEST_CASE("claude_code http: header values take $VAR / ${VAR} only from allowedE
   CHECK(interpolate_header("$MISSING!", {"MISSING"}, env) == "!");
 }
 
+TEST_CASE("claude_code http: a header naming a variable allowedEnvVars lacks is a warning at the hook's pointer") {
+  fixture f(false);
+  fixture::write(f.project / ".claude" / "settings.json", http_pre_tool);
+  auto p = f.load();
+  const auto& h = p.hooks().events.at("PreToolUse").at(0).hooks.at(0);
+  auto w = header_warnings(h);
+  REQUIRE(w.size() == 1);
+  CHECK_THAT(w[0], Catch::Contains("settings.json#/hooks/PreToolUse/0/hooks/0: the header \"X-Other\" uses $AURA_CC_SECRET, "
+                                   "which allowedEnvVars does not list: it is sent empty"));
+  hook_command cmd;
+  CHECK(header_warnings(cmd).empty());
+}
+
 TEST_CASE("claude_code http: the input is POSTed as JSON; a 2xx JSON body is read as a command's stdout") {
   fixture f(false);
   fixture::write(f.project / ".claude" / "settings.json", http_pre_tool);
