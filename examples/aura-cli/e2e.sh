@@ -331,8 +331,10 @@ EOS
   while [ $i -lt 100 ] && [ ! -s cchttp.port ]; do sleep 0.1; i=$((i + 1)); done
   port=$(cat cchttp.port 2>/dev/null)
   mkdir -p cchttp/.claude
-  printf '{"hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "http", "url": "http://127.0.0.1:%s/hook", "headers": {"X-Token": "$CC_TOKEN"}, "allowedEnvVars": ["CC_TOKEN"]}]}, {"matcher": "Edit", "hooks": [{"type": "http", "url": "http://127.0.0.1:%s/down"}]}]}}' \
+  printf '{"hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "http", "url": "http://127.0.0.1:%s/hook", "headers": {"X-Token": "$CC_TOKEN", "X-Team": "$TEAM"}, "allowedEnvVars": ["CC_TOKEN"]}]}, {"matcher": "Edit", "hooks": [{"type": "http", "url": "http://127.0.0.1:%s/down"}]}]}}' \
     "$port" "$port" > cchttp/.claude/settings.json
+  expect "hooks list: a header variable allowedEnvVars lacks is a warning" 0 'the header "X-Team" uses \$TEAM, which allowedEnvVars does not list' \
+    "$AURA" hooks list --project cchttp --no-user-settings
   CC_TOKEN=abc "$AURA" hooks run PreToolUse --input '{"tool_name": "Bash", "tool_input": {"command": "ls"}}' --project cchttp --no-user-settings >out.txt 2>&1
   if grep -q "no HTTP client" out.txt; then
     echo "skip hooks run: http hooks (aura built without aura::http)"

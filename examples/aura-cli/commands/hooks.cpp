@@ -123,6 +123,10 @@ int run_hooks_list(setup& s, args_view& a) {
     print_error(prof.error());
     return 1;
   }
+  std::vector<std::string> warnings;
+  for (const auto& r : prof->registrations()) {
+    for (auto& w : aura::claude_code::header_warnings(*r.hook)) warnings.push_back(std::move(w));
+  }
   if (p.has("--json")) {
     json hooks = json::array();
     for (const auto& r : prof->registrations()) {
@@ -135,10 +139,11 @@ int run_hooks_list(setup& s, args_view& a) {
       if (!r.hook->model.empty()) h["model"] = r.hook->model;
       hooks.push_back(std::move(h));
     }
-    std::cout << json{{"loaded", claude_loaded_lines(*prof)}, {"hooks", hooks}}.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
+    std::cout << json{{"loaded", claude_loaded_lines(*prof)}, {"hooks", hooks}, {"warnings", warnings}}.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
     return 0;
   }
   auto loaded = claude_loaded_lines(*prof);
+  print_list("warnings", warnings);
   if (loaded.empty()) std::cout << "no Claude Code settings or plugins found for " << prof->project_root().string() << "\n";
   print_list("loaded", loaded);
   print_list("hooks", claude_hook_lines(*prof));
