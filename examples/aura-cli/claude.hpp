@@ -9,6 +9,9 @@
 #include <vector>
 
 #include <aura/claude_code/claude_code.hpp>
+#if AURA_CLI_HTTP
+#include <aura/net/curl_http_client.hpp>
+#endif
 
 #include "cli.hpp"
 
@@ -62,9 +65,49 @@ inline std::vector<std::string> claude_hook_lines(const aura::claude_code::profi
   std::vector<std::string> lines;
   for (const auto& r : p.registrations()) {
     lines.push_back(r.event + " -> " + r.aura_event + (r.matcher.empty() ? std::string() : " [" + r.matcher + "]") + "  " +
-                    (r.hook->type == "command" ? r.hook->command : "(" + r.hook->type + " hook: not run by aura)"));
+                    (r.hook->type == "command" ? r.hook->command
+                     : r.hook->type == "http" ? "(http) POST " + r.hook->url
+                                              : "(" + r.hook->type + (r.hook->model.empty() ? "" : ", " + r.hook->model) + ") " + r.hook->prompt));
   }
   return lines;
+}
+
+/// The model `--model-cmd CMD` gives prompt and agent hooks: CMD runs under
+/// /bin/sh -c with the prompt on stdin (AURA_HOOK_TYPE, AURA_HOOK_MODEL,
+/// AURA_HOOK_EVENT set) and prints the JSON answer; the hook's timeout applies.
+inline aura::claude_code::model_handler model_command(const std::string& cmd) {
+  return [cmd](const aura::claude_code::prompt_request& r) -> aura::result<json> {
+    aura::posix::spawn_options so;
+    so.argv = {"/bin/sh", "-c", cmd};
+    so.env = aura::claude_code::host_environment();
+    so.env["AURA_HOOK_TYPE"] = r.type;
+    so.env["AURA_HOOK_MODEL"] = r.model;
+    so.env["AURA_HOOK_EVENT"] = r.event;
+    const auto budget = std::chrono::duration<double>(r.timeout_seconds);
+    auto run = aura::posix::run(so, r.prompt, aura::posix::deadline(std::chrono::duration_cast<std::chrono::nanoseconds>(budget)), 1u << 20);
+    if (!run) return aura::fail(run.error().code, "--model-cmd: " + run.error().message);
+    if (!run->status.exited || run->status.code != 0) {
+      std::string err = run->err.substr(0, 300);
+      while (!err.empty() && (err.back() == '\n' || err.back() == ' ')) err.pop_back();
+      return aura::fail(aura::errc::hook_failed, "--model-cmd " + run->status.describe() + (err.empty() ? "" : ": " + err));
+    }
+    json answer = json::parse(run->out, nullptr, false);
+    if (answer.is_discarded()) return aura::fail(aura::errc::parse_error, "--model-cmd printed no JSON: " + run->out.substr(0, 200));
+    return answer;
+  };
+}
+
+/// The services `aura hooks run` lends the hooks: aura's libcurl client for
+/// http hooks (when built with aura::http) and --model-cmd for prompt / agent hooks.
+inline aura::claude_code::hook_services claude_services(const std::string& model_cmd) {
+  aura::claude_code::hook_services s;
+#if AURA_CLI_HTTP
+  aura::net::curl_http_options o;
+  o.max_timeout = std::chrono::milliseconds(static_cast<long long>(aura::claude_code::default_timeout_seconds * 1000));
+  s.http = std::make_shared<aura::net::curl_http_client>(o);
+#endif
+  if (!model_cmd.empty()) s.model = model_command(model_cmd);
+  return s;
 }
 
 }  // namespace aura_cli

@@ -285,6 +285,68 @@ expect "hooks run: bad settings name file and pointer" 1 "settings.local.json: /
   "$AURA" hooks run Stop --project ccproj --no-user-settings
 (cd ccproj && expect "doctor reports bad Claude Code settings" 1 "settings.local.json: /hooks/PreToolUse/0" "$AURA" doctor)
 rm ccproj/.claude/settings.local.json
+# prompt hooks through --model-cmd, the newer events, unknown event names
+mkdir -p ccprompt/.claude
+cat > ccprompt/.claude/settings.json <<'EOS'
+{"hooks": {"Stop": [{"hooks": [{"type": "prompt", "prompt": "Done? $ARGUMENTS"}]}],
+ "TaskCompleted": [{"hooks": [{"type": "command", "command": "echo 'write the test first' >&2; exit 2"}]}]}}
+EOS
+expect "hooks run: a prompt hook without --model-cmd is reported, not allowed silently" 0 "prompt hook not run: the host gave no model" \
+  "$AURA" hooks run Stop --project ccprompt --no-user-settings
+expect "hooks run: --model-cmd answers a prompt hook" 2 "Stop hook feedback:" \
+  "$AURA" hooks run Stop --project ccprompt --no-user-settings --model-cmd 'grep -q "\"hook_event_name\":\"Stop\"" && echo "{\"ok\": false, \"reason\": \"tests missing\"}"'
+stdout_has "hooks run: the model's reason goes to the model" "tests missing"
+expect "hooks run: a failing --model-cmd is a non-blocking error" 0 "the model failed: --model-cmd exited with status 3" \
+  "$AURA" hooks run Stop --project ccprompt --no-user-settings --model-cmd 'exit 3'
+expect "hooks run: TaskCompleted exit 2 keeps the task open" 2 "TaskCompleted hook error: .*write the test first" \
+  "$AURA" hooks run TaskCompleted --input '{"task_id": "1", "task_subject": "x"}' --project ccprompt --no-user-settings
+expect "hooks list: prompt hooks" 0 "Stop -> agent.stop  \(prompt\) Done\?" "$AURA" hooks list --project ccprompt --no-user-settings
+echo '{"hooks": {"taskcompleted": []}}' > ccprompt/.claude/settings.local.json
+expect "hooks list: an unknown event is an error at its pointer" 1 \
+  'settings.local.json: /hooks/taskcompleted: unknown hook event "taskcompleted" \(did you mean "TaskCompleted"\?\)' \
+  "$AURA" hooks list --project ccprompt --no-user-settings
+# an http hook POSTed to a server on 127.0.0.1 (python3), when this build has the libcurl client
+if command -v python3 >/dev/null 2>&1; then
+  cat > cchttp.py <<'EOS'
+import http.server, json, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        data = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+        why = "server says no to " + data["tool_input"]["command"] + " with token " + self.headers.get("X-Token", "")
+        if self.path == "/down":
+            self.send_response(503); self.send_header("Content-Length", "0"); self.end_headers(); return
+        b = json.dumps({"hookSpecificOutput": {"hookEventName": data["hook_event_name"], "permissionDecision": "deny",
+                                               "permissionDecisionReason": why}}).encode()
+        self.send_response(200); self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(b))); self.end_headers(); self.wfile.write(b)
+    def log_message(self, *a): pass
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+open(sys.argv[1] + ".tmp", "w").write(str(s.server_port))
+import os; os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+s.serve_forever()
+EOS
+  python3 cchttp.py cchttp.port &
+  httppid=$!
+  i=0
+  while [ $i -lt 100 ] && [ ! -s cchttp.port ]; do sleep 0.1; i=$((i + 1)); done
+  port=$(cat cchttp.port 2>/dev/null)
+  mkdir -p cchttp/.claude
+  printf '{"hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "http", "url": "http://127.0.0.1:%s/hook", "headers": {"X-Token": "$CC_TOKEN", "X-Team": "$TEAM"}, "allowedEnvVars": ["CC_TOKEN"]}]}, {"matcher": "Edit", "hooks": [{"type": "http", "url": "http://127.0.0.1:%s/down"}]}]}}' \
+    "$port" "$port" > cchttp/.claude/settings.json
+  expect "hooks list: a header variable allowedEnvVars lacks is a warning" 0 'the header "X-Team" uses \$TEAM, which allowedEnvVars does not list' \
+    "$AURA" hooks list --project cchttp --no-user-settings
+  CC_TOKEN=abc "$AURA" hooks run PreToolUse --input '{"tool_name": "Bash", "tool_input": {"command": "ls"}}' --project cchttp --no-user-settings >out.txt 2>&1
+  if grep -q "no HTTP client" out.txt; then
+    echo "skip hooks run: http hooks (aura built without aura::http)"
+  else
+    expect "hooks run: an http hook's 2xx JSON denies" 2 "PreToolUse:Bash hook error: server says no to ls with token abc" \
+      env CC_TOKEN=abc "$AURA" hooks run PreToolUse --input '{"tool_name": "Bash", "tool_input": {"command": "ls"}}' --project cchttp --no-user-settings
+    expect "hooks run: an http hook's 503 is a non-blocking error" 0 "\[http://127.0.0.1:$port/down\]: HTTP 503" \
+      "$AURA" hooks run PreToolUse --input '{"tool_name": "Edit", "tool_input": {"command": "x"}}' --project cchttp --no-user-settings
+  fi
+  kill "$httppid" 2>/dev/null
+  wait "$httppid" 2>/dev/null
+fi
 
 # ---- plugin dev: reload on change ------------------------------------------------------------
 cp -r set/tagger devplug

@@ -45,7 +45,7 @@ void print_list(const std::string& title, const std::vector<std::string>& items)
 
 int run_hooks_run(setup& s, args_view& a) {
   std::vector<std::string> with_value = profile_value_opts;
-  with_value.insert(with_value.end(), {"--input", "--ask", "--cwd", "--transcript", "--permission-mode"});
+  with_value.insert(with_value.end(), {"--input", "--ask", "--cwd", "--transcript", "--permission-mode", "--model-cmd"});
   auto p = parse_rest(a, with_value, {"--json", "--no-user-settings"});
   if (p.positional.size() != 1) throw cli_error{"hooks run wants one EVENT (PreToolUse, Stop, ...)"};
   const std::string event = p.positional[0];
@@ -60,6 +60,7 @@ int run_hooks_run(setup& s, args_view& a) {
   if (!s.state.session.empty()) prof->session_id = s.state.session;
   if (p.has("--transcript")) prof->transcript_path = fs::absolute(p.get("--transcript")).string();
   if (p.has("--permission-mode")) prof->permission_mode = p.get("--permission-mode");
+  prof->services = claude_services(p.get("--model-cmd"));
   if (p.has("--cwd")) {
     if (auto r = prof->set_cwd(p.get("--cwd")); !r) {
       print_error(r.error());
@@ -101,6 +102,12 @@ int run_hooks_run(setup& s, args_view& a) {
   if (!oc->suppress_output) print_list("transcript", oc->transcript);
   if (oc->updated_input) std::cout << paint("updated input", "1") << "  " << oc->updated_input->dump() << "\n";
   if (oc->updated_mcp_output) std::cout << paint("updated MCP output", "1") << "  " << oc->updated_mcp_output->dump() << "\n";
+  if (!oc->worktree_path.empty()) std::cout << paint("worktree path", "1") << "  " << oc->worktree_path << "\n";
+  if (oc->retry) std::cout << paint("retry", "1") << "  the model may try the tool again\n";
+  if (!oc->action.empty()) {
+    std::cout << paint("action", "1") << "  " << oc->action << (oc->action_content ? " " + oc->action_content->dump() : "") << "\n";
+  }
+  print_list("watch paths", oc->watch_paths);
   if (oc->interrupt) std::cout << paint("interrupt", "1") << "  the model stops\n";
   if (oc->stop) std::cout << paint("stop", "1") << "  the session ends" << (oc->stop_reason.empty() ? "" : ": " + oc->stop_reason) << "\n";
   std::vector<std::string> env;
@@ -116,17 +123,27 @@ int run_hooks_list(setup& s, args_view& a) {
     print_error(prof.error());
     return 1;
   }
+  std::vector<std::string> warnings;
+  for (const auto& r : prof->registrations()) {
+    for (auto& w : aura::claude_code::header_warnings(*r.hook)) warnings.push_back(std::move(w));
+  }
   if (p.has("--json")) {
     json hooks = json::array();
     for (const auto& r : prof->registrations()) {
-      hooks.push_back({{"event", r.event}, {"aura_event", r.aura_event}, {"matcher", r.matcher}, {"type", r.hook->type},
-                       {"command", r.hook->command}, {"timeout", r.hook->timeout_seconds},
-                       {"source", r.hook->file.string() + "#" + r.hook->pointer}, {"scope", aura::claude_code::scope_name(r.hook->from)}});
+      json h{{"event", r.event}, {"aura_event", r.aura_event}, {"matcher", r.matcher}, {"type", r.hook->type},
+             {"timeout", r.hook->timeout_seconds},
+             {"source", r.hook->file.string() + "#" + r.hook->pointer}, {"scope", aura::claude_code::scope_name(r.hook->from)}};
+      if (r.hook->type == "command") h["command"] = r.hook->command;
+      if (r.hook->type == "http") h["url"] = r.hook->url;
+      if (r.hook->type == "prompt" || r.hook->type == "agent") h["prompt"] = r.hook->prompt;
+      if (!r.hook->model.empty()) h["model"] = r.hook->model;
+      hooks.push_back(std::move(h));
     }
-    std::cout << json{{"loaded", claude_loaded_lines(*prof)}, {"hooks", hooks}}.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
+    std::cout << json{{"loaded", claude_loaded_lines(*prof)}, {"hooks", hooks}, {"warnings", warnings}}.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
     return 0;
   }
   auto loaded = claude_loaded_lines(*prof);
+  print_list("warnings", warnings);
   if (loaded.empty()) std::cout << "no Claude Code settings or plugins found for " << prof->project_root().string() << "\n";
   print_list("loaded", loaded);
   print_list("hooks", claude_hook_lines(*prof));
@@ -147,6 +164,9 @@ extern const command hooks_run_command{"run", "hooks", "hooks run EVENT", "what 
     "  --ask allow|deny        the answer to an \"ask\" decision\n"
     "  --transcript FILE       the input's transcript_path (a JSONL transcript for hooks that read it)\n"
     "  --permission-mode MODE  the input's permission_mode (default \"default\")\n"
+    "  --model-cmd CMD         runs prompt and agent hooks: CMD (/bin/sh -c) gets the prompt on stdin and prints\n"
+    "                          {\"ok\": true|false, \"reason\": \"...\"}; without it they are reported, not run.\n"
+    "                          http hooks are POSTed with aura's libcurl client when this build has it\n"
     "  (the global --session ID is the input's session_id)\n" AURA_CC_COMMON_HELP,
     &run_hooks_run};
 

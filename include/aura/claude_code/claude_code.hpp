@@ -15,5 +15,6 @@
 #include "aura/claude_code/plugin.hpp"
 #include "aura/claude_code/profile.hpp"
 #include "aura/claude_code/runner.hpp"
+#include "aura/claude_code/services.hpp"
 #include "aura/claude_code/settings.hpp"
 #include "aura/claude_code/hook.hpp"

@@ -2,12 +2,14 @@
 //
 // run_event completes the input (input.hpp), selects the matching hooks
 // (matcher on the event's match field, identical commands once), runs them
-// all in parallel (runner.hpp) in the session's current directory with
+// all in parallel (runner.hpp; http, prompt and agent hooks with the
+// profile's services, services.hpp) in the session's current directory with
 // CLAUDE_PROJECT_DIR = the project root, and combines what they did
 // (outcome.hpp). An unknown event name is an error; a hook that fails is not
 // (it is a non-blocking error in the outcome, as in Claude Code).
 #pragma once
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -20,6 +22,7 @@
 #include "aura/claude_code/outcome.hpp"
 #include "aura/claude_code/profile.hpp"
 #include "aura/claude_code/runner.hpp"
+#include "aura/claude_code/services.hpp"
 #include "aura/core/error.hpp"
 
 namespace aura::claude_code {
@@ -32,12 +35,14 @@ namespace aura::claude_code {
   if (!field.empty()) {
     auto it = input.find(std::string(field));
     if (it != input.end() && it->is_string()) match_value = it->get<std::string>();
+    if (event == "FileChanged") match_value = std::filesystem::path(match_value).filename().string();
   }
   std::vector<run_request> reqs;
   const auto base_env = host_environment();
   for (const hook_command* h : p.matching(event, match_value)) {
     run_request r;
-    r.command = h->command;
+    r.hook = h;
+    r.command = h->type == "command" ? h->command : h->type == "http" ? h->url : h->prompt;
     r.source = h->file.string() + "#" + h->pointer;
     r.cwd = p.cwd();
     r.env = base_env;
@@ -45,7 +50,7 @@ namespace aura::claude_code {
     r.env["PWD"] = p.cwd().string();
     if (h->from == scope::plugin) r.env["CLAUDE_PLUGIN_ROOT"] = h->plugin_root.string();
     r.timeout_seconds = h->timeout_seconds;
-    r.env_file = event == "SessionStart";
+    r.env_file = has_env_file(event);
     reqs.push_back(std::move(r));
   }
   return reqs;
@@ -65,7 +70,12 @@ namespace aura::claude_code {
   if (event == "PostToolUse" && input.contains("tool_response")) input["tool_response"] = tool_response_for(tool, input["tool_response"]);
   auto reqs = plan_event(p, event, input);
   const std::string text = input.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
-  return combine(*info, tool, run_all(reqs, text));
+  outcome oc = combine(*info, tool, run_hooks(reqs, event, text, p.services));
+  if (event == "ConfigChange" && oc.blocked && input.value("source", std::string()) == "policy_settings") {
+    oc.blocked = false;  // Claude Code: a change to the managed (policy) settings cannot be blocked
+    oc.user_messages.push_back("ConfigChange: a change to the policy settings cannot be blocked; it takes effect");
+  }
+  return oc;
 }
 
 /// The same for an aura catalog event and its data (input_from_aura).

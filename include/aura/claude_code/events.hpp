@@ -3,7 +3,8 @@
 // Each Claude Code event has: the field its matcher is tested against
 // (matcher.hpp), the aura catalog event it corresponds to (agent/catalog.hpp;
 // events the catalog lacks get a name in the same style), and what exit
-// status 2 does (Claude Code hooks reference, "Exit code 2 behavior").
+// status 2 does (Claude Code hooks reference, "Exit code 2 behavior per
+// event"; the per-event outputs are read in outcome.hpp).
 #pragma once
 
 #include <iterator>
@@ -22,7 +23,11 @@ enum class block_kind {
   permission,   ///< PermissionRequest: permission denied; the text goes to the model
   feedback,     ///< PostToolUse / PostToolUseFailure: the tool ran; the text goes to the model
   prompt,       ///< UserPromptSubmit: the prompt is erased; the text is shown to the user
-  stop,         ///< Stop / SubagentStop: the model keeps going; the text is its instruction
+  stop,         ///< Stop / SubagentStop / TeammateIdle: the agent keeps going; the text is its instruction
+  action,       ///< TaskCreated / TaskCompleted / PostToolBatch: the action does not happen; the text goes to the model
+  change,       ///< ConfigChange / PreCompact / Elicitation / ElicitationResult: the change, compaction or answer is refused; the text goes to the user
+  worktree,     ///< WorktreeCreate: any failure (any non-zero exit) fails the creation; stdout is the worktree's path
+  ignored,      ///< StopFailure: Claude Code ignores the hooks' output and exit status
 };
 
 struct event_info {
@@ -43,23 +48,22 @@ inline constexpr event_info event_table[] = {
     {"Stop", "agent.stop", block_kind::stop, false},
     {"SubagentStart", "subagent.start", block_kind::none, false},
     {"SubagentStop", "subagent.stop", block_kind::stop, false},
-    {"PreCompact", "compaction.before", block_kind::none, false},
+    {"PreCompact", "compaction.before", block_kind::change, false},
     {"PostCompact", "compaction.after", block_kind::none, false},
     {"SessionStart", "session.start", block_kind::none, true},
     {"SessionEnd", "session.end", block_kind::none, false},
     {"Setup", "setup", block_kind::none, false},
-    // Listed by the current reference; read and run with the common semantics.
     {"UserPromptExpansion", "prompt.expansion", block_kind::prompt, false},
     {"PermissionDenied", "tool.permission_denied", block_kind::none, false},
-    {"PostToolBatch", "tool.after_batch", block_kind::none, false},
-    {"StopFailure", "agent.stop_failure", block_kind::none, false},
-    {"TeammateIdle", "teammate.idle", block_kind::none, false},
-    {"TaskCreated", "task.created", block_kind::none, false},
-    {"TaskCompleted", "task.completed", block_kind::none, false},
-    {"Elicitation", "elicitation", block_kind::none, false},
-    {"ElicitationResult", "elicitation.result", block_kind::none, false},
-    {"ConfigChange", "config.change", block_kind::none, false},
-    {"WorktreeCreate", "worktree.create", block_kind::none, false},
+    {"PostToolBatch", "tool.after_batch", block_kind::action, false},
+    {"StopFailure", "agent.stop_failure", block_kind::ignored, false},
+    {"TeammateIdle", "teammate.idle", block_kind::stop, false},
+    {"TaskCreated", "task.created", block_kind::action, false},
+    {"TaskCompleted", "task.completed", block_kind::action, false},
+    {"Elicitation", "elicitation", block_kind::change, false},
+    {"ElicitationResult", "elicitation.result", block_kind::change, false},
+    {"ConfigChange", "config.change", block_kind::change, false},
+    {"WorktreeCreate", "worktree.create", block_kind::worktree, false},
     {"WorktreeRemove", "worktree.remove", block_kind::none, false},
     {"InstructionsLoaded", "instructions.loaded", block_kind::none, false},
     {"CwdChanged", "cwd.changed", block_kind::none, false},
@@ -86,6 +90,26 @@ inline constexpr event_info event_table[] = {
 /// Every event, in the reference's order.
 [[nodiscard]] inline const event_info* events_begin() noexcept { return std::begin(detail::event_table); }
 [[nodiscard]] inline const event_info* events_end() noexcept { return std::end(detail::event_table); }
+
+/// The event whose name equals `name` but for letter case (a likely typo), or null.
+[[nodiscard]] inline const event_info* find_event_ignoring_case(std::string_view name) noexcept {
+  for (const auto& e : detail::event_table) {
+    if (e.name.size() != name.size()) continue;
+    bool same = true;
+    for (std::size_t i = 0; same && i < name.size(); ++i) {
+      auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+      same = lower(e.name[i]) == lower(name[i]);
+    }
+    if (same) return &e;
+  }
+  return nullptr;
+}
+
+/// Whether Claude Code gives `event`'s hooks a CLAUDE_ENV_FILE (SessionStart,
+/// Setup, CwdChanged, FileChanged): the variables they export reach later Bash calls.
+[[nodiscard]] inline bool has_env_file(std::string_view event) noexcept {
+  return event == "SessionStart" || event == "Setup" || event == "CwdChanged" || event == "FileChanged";
+}
 
 /// The names of every event, ", "-separated (for error messages).
 [[nodiscard]] inline std::string event_names() {

@@ -17,5 +17,7 @@ struct profile_options;    // profile.hpp: where to look
 class profile;             // profile.hpp: settings + plugins + the session
 struct hook_run;           // runner.hpp: what one command did
 struct outcome;            // outcome.hpp: what Claude Code does with an event's hooks
+struct prompt_request;     // services.hpp: what a prompt / agent hook asks the host's model
+struct hook_services;      // services.hpp: the host's HTTP client and model
 
 }  // namespace aura::claude_code

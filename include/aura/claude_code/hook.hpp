@@ -4,14 +4,18 @@
 // of `event` for an aura catalog event's data (input_from_aura) and answers
 // with what Claude Code would do:
 //   deny (PreToolUse / PermissionRequest deny, a blocked prompt, a Stop or
-//   SubagentStop block: the model goes on)    -> deny, the text as reason
+//   SubagentStop / TeammateIdle block: the agent goes on; a TaskCreated /
+//   TaskCompleted / ConfigChange / Elicitation / WorktreeCreate refused)
+//                                              -> deny, the text as reason
 //   ask                                        -> the host's ask callback; none: deny (non-interactive)
 //   updatedInput                               -> mutate: JSON Patch replacing the tool's arguments
 //   otherwise                                  -> allow
 // and effects: "inject_message" for the model's texts (PostToolUse / Stop
 // feedback as role "user", additionalContext as role "system"), "notice"
 // for what only the user sees (systemMessage, non-blocking errors), "stop"
-// for `continue: false`, "claude_env" for SessionStart's exported variables.
+// for `continue: false`, "claude_env" for the variables SessionStart (Setup,
+// CwdChanged, FileChanged) hooks exported, "claude_code_output" for an
+// event's own outputs (retry, worktree_path, watch_paths, action, content).
 // attach(bus, profile) adds one such hook per aura event the profile has hooks for.
 #pragma once
 
@@ -53,6 +57,13 @@ using ask_handler = std::function<bool(const envelope<dynamic_event>&, const std
   if (!notes.empty()) fx["notice"] = std::move(notes);
   if (oc.stop) fx["stop"] = {{"reason", oc.stop_reason.empty() ? std::string("stopped by a Claude Code hook") : oc.stop_reason}};
   if (!oc.env.empty()) fx["claude_env"] = oc.env;
+  nlohmann::json out = nlohmann::json::object();  // the event's own outputs
+  if (oc.retry) out["retry"] = true;
+  if (!oc.worktree_path.empty()) out["worktree_path"] = oc.worktree_path;
+  if (!oc.watch_paths.empty()) out["watch_paths"] = oc.watch_paths;
+  if (!oc.action.empty()) out["action"] = oc.action;
+  if (oc.action_content) out["content"] = *oc.action_content;
+  if (!out.empty()) fx["claude_code_output"] = std::move(out);
   return fx;
 }
 
@@ -81,9 +92,9 @@ using ask_handler = std::function<bool(const envelope<dynamic_event>&, const std
     return d;
   };
   const event_info* info = find_event(oc.event);
-  const bool stops_model_stop = info && info->blocks == block_kind::stop && oc.blocked;
-  const bool blocks_prompt = info && info->blocks == block_kind::prompt && oc.blocked;
-  if (oc.decision == "deny" || stops_model_stop || blocks_prompt) {
+  // PostToolUse's "block" is feedback on a tool that ran; every other blocked event is refused.
+  const bool refused = info && oc.blocked && info->blocks != block_kind::feedback;
+  if (oc.decision == "deny" || refused) {
     std::string reason = oc.reason;
     if (reason.empty() && !oc.feedback.empty()) reason = oc.feedback.front();
     if (reason.empty() && !oc.user_messages.empty()) reason = oc.user_messages.front();

@@ -15,6 +15,20 @@
 //   PreCompact          trigger (manual | auto), custom_instructions
 //   SessionStart        source (startup | resume | clear | compact), model
 //   SessionEnd          reason (clear | logout | prompt_input_exit | other ...)
+//   Setup               trigger (init | maintenance)
+//   PostCompact         trigger, compact_summary
+//   PermissionDenied    tool_name, tool_input, tool_use_id, reason
+//   PostToolBatch       tool_calls (each: tool_name, tool_input, tool_use_id, tool_response)
+//   StopFailure         error (rate_limit | server_error | ... | unknown), error_details, last_assistant_message
+//   UserPromptExpansion expansion_type, command_name, command_args, command_source, prompt
+//   TeammateIdle        teammate_name, team_name
+//   TaskCreated / TaskCompleted  task_id, task_subject (+ task_description, teammate_name, team_name)
+//   Elicitation         mcp_server_name, message, mode (+ url, elicitation_id, requested_schema)
+//   ElicitationResult   mcp_server_name, action (accept | decline | cancel), mode (+ content, elicitation_id)
+//   ConfigChange        source (user_settings | project_settings | local_settings | policy_settings | skills), file_path
+//   WorktreeCreate      name;  WorktreeRemove  worktree_path
+//   InstructionsLoaded  file_path, memory_type, load_reason (+ globs, trigger_file_path, parent_file_path)
+//   CwdChanged          old_cwd, new_cwd;  FileChanged  file_path, event (change | add | unlink)
 // For Bash, tool_response is an object {stdout, stderr, interrupted, isImage, noOutputExpected}.
 #pragma once
 
@@ -27,7 +41,44 @@
 
 namespace aura::claude_code {
 
-/// Adds the common fields `input` lacks (and sets hook_event_name).
+namespace detail {
+/// The event's own fields with the value Claude Code sends when nothing
+/// more is known (an enum's usual value, an empty string or list); the
+/// host's input overrides each.
+inline nlohmann::json event_defaults(const std::string& event, const std::string& cwd) {
+  using nlohmann::json;
+  if (event == "PreToolUse" || event == "PermissionRequest") return {{"tool_input", json::object()}};
+  if (event == "PostToolUse") return {{"tool_input", json::object()}};
+  if (event == "PostToolUseFailure") return {{"tool_input", json::object()}, {"is_interrupt", false}};
+  if (event == "PermissionDenied") return {{"tool_input", json::object()}, {"reason", ""}};
+  if (event == "PostToolBatch") return {{"tool_calls", json::array()}};
+  if (event == "Stop" || event == "SubagentStop") return {{"stop_hook_active", false}, {"last_assistant_message", ""}};
+  if (event == "StopFailure") return {{"error", "unknown"}, {"last_assistant_message", ""}};
+  if (event == "SessionStart") return {{"source", "startup"}};
+  if (event == "SessionEnd") return {{"reason", "other"}};
+  if (event == "Setup") return {{"trigger", "init"}};
+  if (event == "PreCompact") return {{"trigger", "manual"}, {"custom_instructions", ""}};
+  if (event == "PostCompact") return {{"trigger", "manual"}, {"compact_summary", ""}};
+  if (event == "UserPromptSubmit") return {{"prompt", ""}};
+  if (event == "UserPromptExpansion") {
+    return {{"expansion_type", "slash_command"}, {"command_name", ""}, {"command_args", ""}, {"command_source", "builtin"}, {"prompt", ""}};
+  }
+  if (event == "TeammateIdle") return {{"teammate_name", ""}, {"team_name", ""}};
+  if (event == "TaskCreated" || event == "TaskCompleted") return {{"task_id", ""}, {"task_subject", ""}};
+  if (event == "Elicitation") return {{"mcp_server_name", ""}, {"message", ""}, {"mode", "form"}};
+  if (event == "ElicitationResult") return {{"mcp_server_name", ""}, {"action", "accept"}, {"mode", "form"}};
+  if (event == "ConfigChange") return {{"source", "project_settings"}, {"file_path", ""}};
+  if (event == "WorktreeCreate") return {{"name", ""}};
+  if (event == "WorktreeRemove") return {{"worktree_path", ""}};
+  if (event == "InstructionsLoaded") return {{"file_path", ""}, {"memory_type", "Project"}, {"load_reason", "session_start"}};
+  if (event == "CwdChanged") return {{"old_cwd", cwd}, {"new_cwd", cwd}};
+  if (event == "FileChanged") return {{"file_path", ""}, {"event", "change"}};
+  return json::object();
+}
+}  // namespace detail
+
+/// Adds the common fields `input` lacks (and sets hook_event_name), and the
+/// event's own fields it lacks with their usual values (detail::event_defaults).
 inline void complete_input(nlohmann::json& input, const std::string& event, const std::string& session_id,
                            const std::string& transcript_path, const std::string& cwd, const std::string& permission_mode) {
   if (!input.is_object()) input = nlohmann::json::object();
@@ -36,21 +87,8 @@ inline void complete_input(nlohmann::json& input, const std::string& event, cons
   input.emplace("transcript_path", transcript_path);
   input.emplace("cwd", cwd);
   if (event != "SessionStart" && event != "SessionEnd") input.emplace("permission_mode", permission_mode);
-  if (event == "PreToolUse" || event == "PostToolUse" || event == "PermissionRequest" || event == "PostToolUseFailure") {
-    input.emplace("tool_input", nlohmann::json::object());
-  }
-  if (event == "Stop" || event == "SubagentStop") {
-    input.emplace("stop_hook_active", false);
-    input.emplace("last_assistant_message", "");
-  }
-  if (event == "SessionStart") input.emplace("source", "startup");
-  if (event == "SessionEnd") input.emplace("reason", "other");
-  if (event == "PreCompact") {
-    input.emplace("trigger", "manual");
-    input.emplace("custom_instructions", "");
-  }
-  if (event == "UserPromptSubmit") input.emplace("prompt", "");
-  if (event == "PostToolUseFailure") input.emplace("is_interrupt", false);
+  const nlohmann::json defaults = detail::event_defaults(event, cwd);
+  for (auto it = defaults.begin(); it != defaults.end(); ++it) input.emplace(it.key(), *it);
 }
 
 /// The tool_response Claude Code sends for a tool's result: Bash's is an

@@ -5,6 +5,10 @@
 // a blocking error whose stderr goes where the event sends it (events.hpp)
 // and stdout is ignored; any other exit, a signal, a timeout or a failure to
 // start is a non-blocking error shown to the user, never to the model.
+// WorktreeCreate fails on any failure and reads the new path from stdout;
+// StopFailure ignores everything. Per-event outputs: PermissionDenied's
+// retry, CwdChanged / FileChanged's watchPaths, Elicitation(Result)'s action
+// and content, WorktreeCreate's worktreePath (JSON, as http hooks answer).
 // Across runs (Claude Code's precedence): deny > ask > allow for tool
 // decisions; every blocking text, context and system message is kept in
 // order; the last updatedInput of a hook that did not deny applies;
@@ -43,6 +47,11 @@ struct outcome {
   bool suppress_output = false;
   std::map<std::string, std::string> env;  ///< SessionStart: variables the hooks exported (CLAUDE_ENV_FILE)
   std::string env_script;                  ///< what they wrote there (Claude Code sources it before each Bash call)
+  bool retry = false;             ///< PermissionDenied: hookSpecificOutput.retry, the model may try the tool again
+  std::string worktree_path;      ///< WorktreeCreate: the path the hooks created (stdout, or hookSpecificOutput.worktreePath)
+  std::vector<std::string> watch_paths;  ///< CwdChanged / FileChanged: hookSpecificOutput.watchPaths
+  std::string action;             ///< Elicitation / ElicitationResult: hookSpecificOutput.action (accept | decline | cancel)
+  std::optional<nlohmann::json> action_content;  ///< its content (the form's answer)
   std::vector<hook_run> runs;
 
   /// Answers an "ask" (the host asked the user): allow runs the tool, deny
@@ -75,6 +84,11 @@ struct outcome {
     if (updated_permissions) j["updated_permissions"] = *updated_permissions;
     if (interrupt) j["interrupt"] = true;
     if (!env_script.empty()) j["env_script"] = env_script;
+    if (retry) j["retry"] = true;
+    if (!worktree_path.empty()) j["worktree_path"] = worktree_path;
+    if (!watch_paths.empty()) j["watch_paths"] = watch_paths;
+    if (!action.empty()) j["action"] = action;
+    if (action_content) j["action_content"] = *action_content;
     nlohmann::json rs = nlohmann::json::array();
     for (const auto& r : runs) {
       nlohmann::json one{{"command", r.command}, {"source", r.source}, {"duration_ms", r.duration_ms}};
@@ -144,10 +158,36 @@ inline void add_blocking(outcome& oc, const event_info& info, const std::string&
       oc.blocked = true;
       oc.user_messages.push_back(oc.event + " operation blocked by hook:\n" + detail);
       break;
+    case block_kind::action:
+      oc.blocked = true;
+      oc.feedback.push_back(hook_label(oc) + " hook error: " + detail);
+      break;
+    case block_kind::change:
+      oc.blocked = true;
+      if (oc.event == "Elicitation" || oc.event == "ElicitationResult") oc.action = "decline";
+      oc.user_messages.push_back(oc.event + " operation blocked by hook:\n" + detail);
+      break;
+    case block_kind::worktree:
+      oc.blocked = true;
+      oc.user_messages.push_back(hook_label(oc) + " hook error: " + detail);
+      break;
     case block_kind::none:
       oc.user_messages.push_back(hook_label(oc) + " hook error: " + detail);
       break;
+    case block_kind::ignored:
+      break;
   }
+}
+
+/// The events whose hooks may answer with the top-level `decision: "block"`
+/// (Claude Code's decision control table); TeammateIdle, TaskCreated and
+/// TaskCompleted block by exit status 2 only.
+inline bool reads_decision_block(const std::string& event) {
+  for (const char* e : {"UserPromptSubmit", "UserPromptExpansion", "PostToolUse", "PostToolUseFailure", "Stop",
+                        "SubagentStop", "PostToolBatch", "ConfigChange", "PreCompact"}) {
+    if (event == e) return true;
+  }
+  return false;
 }
 
 inline void set_decision(outcome& oc, const std::string& d, const std::string& why) {
@@ -202,12 +242,32 @@ inline void read_json_output(outcome& oc, const event_info& info, const hook_run
         if (auto up = dec->find("updatedPermissions"); up != dec->end() && !up->is_null()) oc.updated_permissions = *up;
       }
     }
-  } else if (legacy == "block") {
+  } else if (legacy == "block" && reads_decision_block(oc.event)) {
     if (info.blocks == block_kind::prompt) {
       oc.blocked = true;
       oc.user_messages.push_back(legacy_reason.empty() ? oc.event + " operation blocked by hook" : legacy_reason);
-    } else if (info.blocks == block_kind::stop || info.blocks == block_kind::feedback) {
+    } else {
       add_blocking(oc, info, run.command, legacy_reason, true);
+    }
+  }
+  if (oc.event == "PermissionDenied") {
+    if (auto r = hso->find("retry"); r != hso->end() && r->is_boolean() && r->get<bool>()) oc.retry = true;
+  }
+  if (info.blocks == block_kind::worktree) {
+    if (auto wp = str_of(*hso, "worktreePath"); !wp.empty()) oc.worktree_path = wp;
+  }
+  if (oc.event == "CwdChanged" || oc.event == "FileChanged") {
+    if (auto wp = hso->find("watchPaths"); wp != hso->end() && wp->is_array()) {
+      for (const auto& w : *wp) {
+        if (w.is_string()) oc.watch_paths.push_back(w.get<std::string>());
+      }
+    }
+  }
+  if (oc.event == "Elicitation" || oc.event == "ElicitationResult") {
+    const std::string a = str_of(*hso, "action");
+    if (a == "accept" || a == "decline" || a == "cancel") {
+      oc.action = a;
+      if (auto c = hso->find("content"); c != hso->end() && c->is_object()) oc.action_content = *c;
     }
   }
   if (info.blocks == block_kind::tool_call && !denied_here) {
@@ -225,10 +285,16 @@ inline void read_json_output(outcome& oc, const event_info& info, const hook_run
   outcome oc;
   oc.event = std::string(info.name);
   oc.tool_name = tool_name;
+  if (info.blocks == block_kind::ignored) {  // StopFailure: output and exit status are ignored
+    oc.runs = std::move(runs);
+    return oc;
+  }
+  const bool fails_on_any_error = info.blocks == block_kind::worktree;
   for (const auto& r : runs) {
     if (!r.error.empty() || r.signaled || r.exit_code < 0) {
-      oc.user_messages.push_back(detail::hook_label(oc) + " hook error: [" + r.command + "]: " +
-                                 (r.error.empty() ? std::string("did not finish") : r.error));
+      const std::string msg = "[" + r.command + "]: " + (r.error.empty() ? std::string("did not finish") : r.error);
+      if (fails_on_any_error) detail::add_blocking(oc, info, r.command, msg, true);
+      else oc.user_messages.push_back(detail::hook_label(oc) + " hook error: " + msg);
       continue;
     }
     for (const auto& [k, v] : r.exported) oc.env[k] = v;
@@ -239,8 +305,10 @@ inline void read_json_output(outcome& oc, const event_info& info, const hook_run
     }
     if (r.exit_code != 0) {
       const std::string err = detail::trimmed(r.err);
-      oc.user_messages.push_back(detail::hook_label(oc) + " hook error: [" + r.command + "]: Failed with non-blocking status code " +
-                                 std::to_string(r.exit_code) + (err.empty() ? std::string() : ": " + err));
+      const std::string msg = "[" + r.command + "]: Failed with non-blocking status code " + std::to_string(r.exit_code) +
+                              (err.empty() ? std::string() : ": " + err);
+      if (fails_on_any_error) detail::add_blocking(oc, info, r.command, msg, true);
+      else oc.user_messages.push_back(detail::hook_label(oc) + " hook error: " + msg);
       continue;
     }
     const std::string out = detail::trimmed(r.out);
@@ -252,7 +320,16 @@ inline void read_json_output(outcome& oc, const event_info& info, const hook_run
         continue;
       }
     }
+    if (fails_on_any_error) {  // WorktreeCreate: the path is stdout's last line
+      const auto nl = out.find_last_of('\n');
+      oc.worktree_path = detail::trimmed(nl == std::string::npos ? out : out.substr(nl + 1));
+      continue;
+    }
     (info.stdout_is_context ? oc.context : oc.transcript).push_back(out);
+  }
+  if (fails_on_any_error && !oc.blocked && !runs.empty() && oc.worktree_path.empty()) {
+    oc.blocked = true;
+    oc.user_messages.push_back(oc.event + " hook error: no hook printed the new worktree's path");
   }
   if (info.blocks == block_kind::tool_call && oc.decision == "deny") oc.updated_input.reset();
   if (oc.stop && info.blocks == block_kind::stop) oc.blocked = false;  // continue:false wins over block

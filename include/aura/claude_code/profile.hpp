@@ -18,6 +18,7 @@
 #include "aura/claude_code/fwd.hpp"
 #include "aura/claude_code/matcher.hpp"
 #include "aura/claude_code/plugin.hpp"
+#include "aura/claude_code/services.hpp"
 #include "aura/claude_code/settings.hpp"
 #include "aura/core/error.hpp"
 
@@ -98,6 +99,9 @@ class profile {
   std::string session_id = "aura-session";
   std::string transcript_path;
   std::string permission_mode = "default";
+  /// The host's HTTP client and model for http, prompt and agent hooks
+  /// (services.hpp); without them those hooks are non-blocking errors.
+  hook_services services;
 
   [[nodiscard]] const std::vector<settings_file>& settings_files() const noexcept { return files_; }
   [[nodiscard]] const std::vector<plugin_info>& plugins() const noexcept { return plugins_; }
@@ -129,19 +133,24 @@ class profile {
     return out;
   }
 
-  /// The command hooks that apply to `event` with the input's match value
-  /// (matcher.hpp), identical command lines once (Claude Code de-duplicates).
+  /// The hooks that apply to `event` with the input's match value
+  /// (matcher.hpp), identical ones once (Claude Code de-duplicates command
+  /// hooks by command line, http hooks by URL; prompt and agent by prompt).
   [[nodiscard]] std::vector<const hook_command*> matching(const std::string& event, const std::string& match_value) const {
     std::vector<const hook_command*> out;
     auto it = hooks_.events.find(event);
     if (it == hooks_.events.end()) return out;
     const bool has_field = !matcher_field(event).empty();
     for (const auto& g : it->second) {
-      if (has_field && !matcher_matches(g.matcher, match_value)) continue;
+      if (has_field && !(event == "FileChanged" ? file_matcher_matches(g.matcher, match_value)
+                                                : matcher_matches(g.matcher, match_value))) {
+        continue;
+      }
       for (const auto& h : g.hooks) {
-        if (h.type != "command") continue;
         bool dup = false;
-        for (const auto* o : out) dup = dup || (o->command == h.command);
+        for (const auto* o : out) {
+          dup = dup || (o->type == h.type && o->command == h.command && o->url == h.url && o->prompt == h.prompt);
+        }
         if (!dup) out.push_back(&h);
       }
     }

@@ -67,6 +67,7 @@ struct hook_run {
 
 /// How one command is run.
 struct run_request {
+  const hook_command* hook = nullptr;      ///< its settings entry (its type: services.hpp runs the others)
   std::string command;
   std::string source;
   std::filesystem::path cwd;

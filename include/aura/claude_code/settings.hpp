@@ -43,13 +43,21 @@ enum class scope { user, project, local, managed, plugin };
   return "?";
 }
 
-/// Claude Code's default per-hook timeout for command hooks.
+/// Claude Code's default per-hook timeout for command (and http) hooks.
 inline constexpr double default_timeout_seconds = 600;
+/// Its defaults for prompt and agent hooks.
+inline constexpr double default_prompt_timeout_seconds = 30;
+inline constexpr double default_agent_timeout_seconds = 60;
 
 /// One hook of a matcher group.
 struct hook_command {
-  std::string type = "command";  ///< command | prompt | agent | http; aura runs "command"
-  std::string command;           ///< a shell command line (/bin/sh -c)
+  std::string type = "command";  ///< command | prompt | agent | http
+  std::string command;           ///< command: a shell command line (/bin/sh -c)
+  std::string url;               ///< http: where the input is POSTed (http:// or https://)
+  std::map<std::string, std::string> headers;  ///< http: extra headers ($VAR / ${VAR} of allowed_env_vars)
+  std::vector<std::string> allowed_env_vars;   ///< http: the variables headers may name
+  std::string prompt;            ///< prompt / agent: the text for the model ($ARGUMENTS = the input JSON)
+  std::string model;             ///< prompt / agent: the model to ask ("" = the host's choice)
   double timeout_seconds = default_timeout_seconds;
   std::filesystem::path file;    ///< the file it was read from
   std::string pointer;           ///< its JSON pointer in that file
@@ -123,7 +131,11 @@ namespace detail {
   for (auto ev = hooks.begin(); ev != hooks.end(); ++ev) {
     const std::string ev_ptr = base + "/" + detail::escape_pointer(ev.key());
     if (!find_event(ev.key())) {
-      return bad(file, ev_ptr, "unknown hook event \"" + ev.key() + "\" (Claude Code's events: " + event_names() + ")");
+      const event_info* near = find_event_ignoring_case(ev.key());
+      return bad(file, ev_ptr, "unknown hook event \"" + ev.key() + "\"" +
+                                   (near ? " (did you mean \"" + std::string(near->name) + "\"?)" : std::string()) +
+                                   "; aura does not run hooks of events it does not know (Claude Code's events: " +
+                                   event_names() + ")");
     }
     if (!ev->is_array()) return bad(file, ev_ptr, std::string("must be an array of matcher groups, got ") + ev->type_name());
     auto& groups = cfg.events[ev.key()];
@@ -154,14 +166,49 @@ namespace detail {
         if (hc.type != "command" && hc.type != "prompt" && hc.type != "agent" && hc.type != "http") {
           return bad(file, h_ptr + "/type", "unknown hook type \"" + hc.type + "\" (command, prompt, agent or http)");
         }
-        if (hc.type == "command") {
-          auto c = h.find("command");
-          if (c == h.end()) return bad(file, h_ptr, "a command hook needs \"command\" (a string)");
-          if (!c->is_string()) return bad(file, h_ptr + "/command", std::string("must be a string, got ") + c->type_name());
-          hc.command = c->get<std::string>();
-          if (hc.command.find_first_not_of(" \t\r\n") == std::string::npos) {
-            return bad(file, h_ptr + "/command", "is empty");
+        auto text = [&](const char* key, std::string& into, bool required) -> result<void> {
+          auto it = h.find(key);
+          if (it == h.end() || it->is_null()) {
+            if (!required) return {};
+            return bad(file, h_ptr, "a" + std::string(hc.type == "agent" ? "n " : " ") + hc.type + " hook needs \"" + key + "\" (a string)");
           }
+          if (!it->is_string()) return bad(file, h_ptr + "/" + key, std::string("must be a string, got ") + it->type_name());
+          into = it->get<std::string>();
+          if (required && into.find_first_not_of(" \t\r\n") == std::string::npos) return bad(file, h_ptr + "/" + key, "is empty");
+          return {};
+        };
+        if (hc.type == "command") {
+          if (auto r = text("command", hc.command, true); !r) return fail(std::move(r.error()));
+        } else if (hc.type == "http") {
+          if (auto r = text("url", hc.url, true); !r) return fail(std::move(r.error()));
+          if (hc.url.rfind("http://", 0) != 0 && hc.url.rfind("https://", 0) != 0) {
+            return bad(file, h_ptr + "/url", "must be an http:// or https:// URL, got \"" + hc.url + "\"");
+          }
+          if (auto hs = h.find("headers"); hs != h.end() && !hs->is_null()) {
+            if (!hs->is_object()) return bad(file, h_ptr + "/headers", std::string("must be an object, got ") + hs->type_name());
+            for (auto it = hs->begin(); it != hs->end(); ++it) {
+              const std::string at = h_ptr + "/headers/" + detail::escape_pointer(it.key());
+              if (!it->is_string()) return bad(file, at, std::string("must be a string, got ") + it->type_name());
+              const std::string v = it->get<std::string>();
+              if (it.key().empty() || it.key().find_first_of(":\r\n \t") != std::string::npos || v.find_first_of("\r\n") != std::string::npos) {
+                return bad(file, at, "a header name may not be empty or hold ':', blanks or line breaks, nor its value line breaks");
+              }
+              hc.headers[it.key()] = v;
+            }
+          }
+          if (auto ev = h.find("allowedEnvVars"); ev != h.end() && !ev->is_null()) {
+            if (!ev->is_array()) return bad(file, h_ptr + "/allowedEnvVars", std::string("must be an array of names, got ") + ev->type_name());
+            for (std::size_t i = 0; i < ev->size(); ++i) {
+              if (!(*ev)[i].is_string()) {
+                return bad(file, h_ptr + "/allowedEnvVars/" + std::to_string(i), std::string("must be a string, got ") + (*ev)[i].type_name());
+              }
+              hc.allowed_env_vars.push_back((*ev)[i].get<std::string>());
+            }
+          }
+        } else {  // prompt, agent
+          if (auto r = text("prompt", hc.prompt, true); !r) return fail(std::move(r.error()));
+          if (auto r = text("model", hc.model, false); !r) return fail(std::move(r.error()));
+          hc.timeout_seconds = hc.type == "agent" ? default_agent_timeout_seconds : default_prompt_timeout_seconds;
         }
         if (auto to = h.find("timeout"); to != h.end() && !to->is_null()) {
           if (!to->is_number()) return bad(file, h_ptr + "/timeout", std::string("must be a number of seconds, got ") + to->type_name());

@@ -221,14 +221,15 @@ TEST_CASE("SubagentStop: exit 2 keeps the subagent going, stderr to it") {
   CHECK_THAT(oc.feedback[0], Catch::StartsWith("SubagentStop hook feedback:\n[") && Catch::EndsWith("]: subagent must summarise\n"));
 }
 
-TEST_CASE("PreCompact / Notification / SessionEnd cannot block: exit 2 stderr goes to the user only") {
+TEST_CASE("PreCompact exit 2 blocks the compaction, the text to the user; Notification / SessionEnd cannot block") {
+  // Claude Code 2.1.105 and later: PreCompact's exit 2 or decision "block" vetoes the compaction.
   fixture f;
   auto p = f.load();
   auto pc = fire(p, "PreCompact", {{"trigger", "auto"}});
-  CHECK_FALSE(pc.blocked);
+  CHECK(pc.blocked);
   CHECK(pc.feedback.empty());
   REQUIRE(pc.user_messages.size() == 1);
-  CHECK_THAT(pc.user_messages[0], Catch::EndsWith("]: compaction noted\n"));
+  CHECK_THAT(pc.user_messages[0], Catch::StartsWith("PreCompact operation blocked by hook:\n[") && Catch::EndsWith("]: compaction noted\n"));
   CHECK(fire(p, "PreCompact", {{"trigger", "manual"}}).runs.empty());  // matcher "auto"
   auto n = fire(p, "Notification", {{"message", "Claude needs your permission"}, {"notification_type", "permission_prompt"}});
   CHECK_FALSE(n.blocked);

@@ -7,6 +7,7 @@
 #include "aura/claude_code/matcher.hpp"
 
 using aura::claude_code::matcher_field;
+using aura::claude_code::file_matcher_matches;
 using aura::claude_code::matcher_matches;
 
 TEST_CASE("claude_code matcher: exact names are exact (Write does not match WriteFile)") {
@@ -49,6 +50,25 @@ TEST_CASE("claude_code matcher: which input field each event matches on") {
   CHECK(matcher_field("SessionStart") == "source");
   CHECK(matcher_field("SessionEnd") == "reason");
   CHECK(matcher_field("SubagentStop") == "agent_type");
+  CHECK(matcher_field("PermissionDenied") == "tool_name");
+  CHECK(matcher_field("PostCompact") == "trigger");
+  CHECK(matcher_field("ConfigChange") == "source");
+  CHECK(matcher_field("StopFailure") == "error");
+  CHECK(matcher_field("InstructionsLoaded") == "load_reason");
+  CHECK(matcher_field("Elicitation") == "mcp_server_name");
+  CHECK(matcher_field("ElicitationResult") == "mcp_server_name");
+  CHECK(matcher_field("UserPromptExpansion") == "command_name");
+  CHECK(matcher_field("FileChanged") == "file_path");
+  for (const char* none : {"TeammateIdle", "TaskCreated", "TaskCompleted", "PostToolBatch", "WorktreeCreate", "WorktreeRemove", "CwdChanged"}) {
+    CHECK(matcher_field(none).empty());
+  }
   CHECK(matcher_field("UserPromptSubmit").empty());
   CHECK(matcher_field("Stop").empty());
+}
+
+TEST_CASE("claude_code matcher: FileChanged's matcher is a list of literal file names") {
+  CHECK(file_matcher_matches(".envrc|.env", ".env"));
+  CHECK(file_matcher_matches(".envrc|.env", ".envrc"));
+  CHECK_FALSE(file_matcher_matches(".envrc|.env", ".envrc.bak"));
+  CHECK(file_matcher_matches("", "anything"));
 }

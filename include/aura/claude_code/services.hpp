@@ -1,0 +1,244 @@
+// aura/claude_code/services.hpp - the hooks that need the host: http, prompt and agent.
+//
+// "http" hooks POST the input JSON to `url` (Content-Type: application/json
+// and the hook's `headers`, where $NAME and ${NAME} are replaced by the
+// environment's value for names listed in `allowedEnvVars` and by "" for any
+// other name). A 2xx answer's body is read as a command hook's stdout on exit
+// 0 (empty: nothing; a JSON object: the output fields; other text: plain
+// output); any other status, a connection failure or the timeout is a
+// non-blocking error. The host supplies the client (hook_services::http; aura
+// ships one on libcurl, aura/net/curl_http_client.hpp).
+//
+// "prompt" and "agent" hooks ask a model: the host supplies it
+// (hook_services::model). It gets the hook's prompt with $ARGUMENTS replaced
+// by the input JSON (appended when the prompt has no $ARGUMENTS) and answers
+// {"ok": true} (go on) or {"ok": false, "reason": "..."}: the event is
+// blocked as by exit status 2 with the reason as its text. A missing
+// client or model, a model error or an answer of another shape is a
+// non-blocking error naming the hook: never a silent allow.
+#pragma once
+
+#include <chrono>
+#include <exception>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "aura/claude_code/fwd.hpp"
+#include "aura/claude_code/runner.hpp"
+#include "aura/claude_code/settings.hpp"
+#include "aura/core/error.hpp"
+#include "aura/core/host_api.hpp"
+
+namespace aura::claude_code {
+
+/// What a prompt or agent hook asks the host's model.
+struct prompt_request {
+  std::string type;     ///< "prompt" (one answer) or "agent" (may use tools to verify)
+  std::string prompt;   ///< the hook's prompt, $ARGUMENTS replaced by the input JSON
+  std::string model;    ///< the hook's "model"; "" = the host's choice
+  std::string event;    ///< Claude Code's event name
+  std::string source;   ///< "file#pointer" of the hook
+  nlohmann::json input; ///< the hook input
+  double timeout_seconds = default_prompt_timeout_seconds;
+};
+
+/// The host's model: answers {"ok": bool, "reason": string}.
+using model_handler = std::function<result<nlohmann::json>(const prompt_request&)>;
+
+/// What the host lends the hooks it cannot run alone.
+struct hook_services {
+  std::shared_ptr<http_client> http;  ///< for "http" hooks
+  model_handler model;                ///< for "prompt" and "agent" hooks
+};
+
+namespace detail {
+
+inline bool is_name_char(char c, bool first) {
+  return c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (!first && c >= '0' && c <= '9');
+}
+
+}  // namespace detail
+
+/// `value` with $NAME and ${NAME} replaced: by env[NAME] when NAME is in
+/// `allowed`, else by "" (Claude Code's header interpolation).
+[[nodiscard]] inline std::string interpolate_header(const std::string& value, const std::vector<std::string>& allowed,
+                                                    const std::map<std::string, std::string>& env) {
+  std::string out;
+  for (std::size_t i = 0; i < value.size();) {
+    if (value[i] != '$') {
+      out += value[i++];
+      continue;
+    }
+    std::size_t start = i + 1;
+    const bool braced = start < value.size() && value[start] == '{';
+    if (braced) ++start;
+    std::size_t end = start;
+    while (end < value.size() && detail::is_name_char(value[end], end == start)) ++end;
+    if (end == start || (braced && (end >= value.size() || value[end] != '}'))) {
+      out += value[i++];  // not a reference: a literal '$'
+      continue;
+    }
+    const std::string name = value.substr(start, end - start);
+    bool ok = false;
+    for (const auto& a : allowed) ok = ok || a == name;
+    if (auto it = env.find(name); ok && it != env.end()) out += it->second;
+    i = braced ? end + 1 : end;
+  }
+  return out;
+}
+
+/// The environment variables an http hook's headers name but its
+/// allowedEnvVars does not list: Claude Code sends "" for each (one warning
+/// per reference, naming the header, the variable and the hook's pointer).
+[[nodiscard]] inline std::vector<std::string> header_warnings(const hook_command& h) {
+  std::vector<std::string> out;
+  if (h.type != "http") return out;
+  for (const auto& [name, value] : h.headers) {
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      if (value[i] != '$') continue;
+      std::size_t start = i + 1;
+      const bool braced = start < value.size() && value[start] == '{';
+      if (braced) ++start;
+      std::size_t end = start;
+      while (end < value.size() && detail::is_name_char(value[end], end == start)) ++end;
+      if (end == start || (braced && (end >= value.size() || value[end] != '}'))) continue;
+      const std::string var = value.substr(start, end - start);
+      bool listed = false;
+      for (const auto& a : h.allowed_env_vars) listed = listed || a == var;
+      if (!listed) {
+        out.push_back(h.file.string() + "#" + h.pointer + ": the header \"" + name + "\" uses $" + var +
+                      ", which allowedEnvVars does not list: it is sent empty");
+      }
+      i = end;
+    }
+  }
+  return out;
+}
+
+/// A run_request's hook ("http", "prompt", "agent") run with the host's services.
+[[nodiscard]] inline hook_run run_http_hook(const run_request& req, const hook_command& h, const std::string& input,
+                                            http_client* client) {
+  hook_run run;
+  run.command = h.url;
+  run.source = req.source;
+  if (!client) {
+    run.error = "http hook not run: the host gave no HTTP client (hook_services::http) for " + req.source;
+    return run;
+  }
+  http_request q;
+  q.method = "POST";
+  q.url = h.url;
+  q.body = input;
+  q.max_redirects = 0;
+  q.timeout = std::chrono::milliseconds(static_cast<long long>(req.timeout_seconds * 1000));
+  q.headers["Content-Type"] = "application/json";
+  for (const auto& [name, value] : h.headers) q.headers[name] = interpolate_header(value, h.allowed_env_vars, req.env);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto r = client->send(q);
+  run.duration_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  run.started = true;
+  if (!r) {
+    run.timed_out = r.error().code == errc::timeout;
+    run.error = run.timed_out ? "timed out after " + std::to_string(static_cast<long long>(req.timeout_seconds * 1000)) + " ms"
+                              : "the request failed: " + r.error().message;
+    return run;
+  }
+  if (r->status < 200 || r->status > 299) {
+    std::string body = r->body.substr(0, 200);
+    run.error = "HTTP " + std::to_string(r->status) + (body.find_first_not_of(" \t\r\n") == std::string::npos ? "" : ": " + body);
+    return run;
+  }
+  run.exit_code = 0;
+  run.out = std::move(r->body);
+  return run;
+}
+
+[[nodiscard]] inline hook_run run_prompt_hook(const run_request& req, const hook_command& h, const std::string& event,
+                                              const std::string& input, const model_handler& model) {
+  hook_run run;
+  run.command = h.prompt;
+  run.source = req.source;
+  if (!model) {
+    run.error = h.type + " hook not run: the host gave no model (hook_services::model) for " + req.source;
+    return run;
+  }
+  prompt_request pr;
+  pr.type = h.type;
+  pr.model = h.model;
+  pr.event = event;
+  pr.source = req.source;
+  pr.timeout_seconds = req.timeout_seconds;
+  std::string json_text = input;
+  while (!json_text.empty() && json_text.back() == '\n') json_text.pop_back();
+  pr.input = nlohmann::json::parse(json_text, nullptr, false);
+  pr.prompt = h.prompt;
+  if (pr.prompt.find("$ARGUMENTS") == std::string::npos) {
+    pr.prompt += "\n\n" + json_text;
+  } else {
+    for (std::size_t pos = 0; (pos = pr.prompt.find("$ARGUMENTS", pos)) != std::string::npos; pos += json_text.size()) {
+      pr.prompt.replace(pos, 10, json_text);
+    }
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  result<nlohmann::json> answer = fail(errc::hook_failed, "no answer");
+  try {
+    answer = model(pr);
+  } catch (const std::exception& e) {
+    answer = fail(errc::hook_failed, std::string("it threw: ") + e.what());
+  } catch (...) {
+    answer = fail(errc::hook_failed, "it threw");
+  }
+  run.duration_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  run.started = true;
+  if (!answer) {
+    run.error = "the model failed: " + answer.error().message;
+    return run;
+  }
+  const nlohmann::json& a = *answer;
+  if (!a.is_object() || !a.contains("ok") || !a["ok"].is_boolean()) {
+    run.error = "the model's answer is not {\"ok\": true|false, \"reason\": \"...\"}: " + a.dump().substr(0, 200);
+    return run;
+  }
+  if (a["ok"].get<bool>()) {
+    run.exit_code = 0;
+    return run;
+  }
+  run.exit_code = 2;  // blocks as exit status 2 does, the reason as its text
+  run.err = a.contains("reason") && a["reason"].is_string() ? a["reason"].get<std::string>() : std::string("the model said no");
+  return run;
+}
+
+/// Runs one planned hook of any type.
+[[nodiscard]] inline hook_run run_hook(const run_request& req, const std::string& event, const std::string& input,
+                                       const hook_services& services) {
+  if (req.hook && req.hook->type == "http") return run_http_hook(req, *req.hook, input, services.http.get());
+  if (req.hook && (req.hook->type == "prompt" || req.hook->type == "agent")) {
+    return run_prompt_hook(req, *req.hook, event, input, services.model);
+  }
+  return run_command(req, input);
+}
+
+/// Runs every planned hook at once (one thread each), their runs in order.
+[[nodiscard]] inline std::vector<hook_run> run_hooks(const std::vector<run_request>& reqs, const std::string& event,
+                                                     const std::string& input, const hook_services& services) {
+  std::vector<hook_run> runs(reqs.size());
+  if (reqs.size() == 1) {
+    runs[0] = run_hook(reqs[0], event, input, services);
+    return runs;
+  }
+  std::vector<std::thread> threads;
+  threads.reserve(reqs.size());
+  for (std::size_t i = 0; i < reqs.size(); ++i) {
+    threads.emplace_back([&, i] { runs[i] = run_hook(reqs[i], event, input, services); });
+  }
+  for (auto& t : threads) t.join();
+  return runs;
+}
+
+}  // namespace aura::claude_code
