@@ -1,6 +1,7 @@
 // aura/agent/tool_registry.hpp - tool definitions with schemas compiled once.
 #pragma once
 
+#include <algorithm>
 #include <cctype>
 #include <map>
 #include <memory>
@@ -26,6 +27,13 @@ struct tool_spec {
   nlohmann::json schema = nlohmann::json{{"type", "object"}};  ///< JSON Schema of the arguments
   bool override_existing = false;  ///< replace a tool of the same name instead of failing
   std::string owner;               ///< the plugin that provides it; empty for the host
+  /// idelchi/aura's schema extras: how to use the tool and examples, listed
+  /// with it (describe) when given.
+  std::string usage;
+  std::string examples;
+  bool opt_in = false;       ///< listed only when enabled by name (describe's `enabled`)
+  bool parallel = true;      ///< may run beside other tools (false: the pipeline runs it alone)
+  bool sandboxable = true;   ///< may run re-executed in a sandbox
 };
 
 /// A JSON pointer for messages: the root ("") reads as "(root)".
@@ -40,6 +48,11 @@ struct tool_definition {
   nlohmann::json schema;
   schema::validator validator;
   std::string owner;
+  std::string usage;
+  std::string examples;
+  bool opt_in = false;
+  bool parallel = true;
+  bool sandboxable = true;
 
   /// nullopt when `args` fit the schema, else the first failure with `where`
   /// set to its JSON pointer into the arguments. The fast path allocates nothing.
@@ -84,6 +97,11 @@ class tool_registry {
     def->schema = std::move(spec.schema);
     def->validator = std::move(*compiled);
     def->owner = spec.owner;
+    def->usage = std::move(spec.usage);
+    def->examples = std::move(spec.examples);
+    def->opt_in = spec.opt_in;
+    def->parallel = spec.parallel;
+    def->sandboxable = spec.sandboxable;
     std::optional<error> taken;
     tools_.update([&](const map& cur) {
       map next = cur;
@@ -168,13 +186,20 @@ class tool_registry {
     return {};
   }
 
-  /// The tools as a model API lists them: [{name, description, input_schema}].
+  /// The tools as a model API lists them: [{name, description, input_schema}],
+  /// with `usage` and `examples` when a tool has them. An opt-in tool is
+  /// listed only when `enabled` names it (exactly: by name, not by pattern).
   template <class Json = nlohmann::json>  // always nlohmann::json: compiled only where called (DESIGN §7)
-  [[nodiscard]] nlohmann::json describe() const {
+  [[nodiscard]] nlohmann::json describe(const std::vector<std::string>& enabled = {}) const {
     auto snap = tools_.acquire();
     Json out = Json::array();
-    for (const auto& [k, v] : *snap)
-      out.push_back({{"name", v->name}, {"description", v->description}, {"input_schema", v->schema}});
+    for (const auto& [k, v] : *snap) {
+      if (v->opt_in && std::find(enabled.begin(), enabled.end(), v->name) == enabled.end()) continue;
+      Json entry{{"name", v->name}, {"description", v->description}, {"input_schema", v->schema}};
+      if (!v->usage.empty()) entry["usage"] = v->usage;
+      if (!v->examples.empty()) entry["examples"] = v->examples;
+      out.push_back(std::move(entry));
+    }
     return out;
   }
 

@@ -70,7 +70,9 @@ struct plugin_tool {
                                                                const std::map<std::string, std::string>& env) {
   std::vector<plugin_tool> out;
   for (const auto& t : m.tools) {
-    plugin_tool pt{tool_name(m.name, t.name), m.name, t, m.dir, env, nullptr, {}};
+    // idelchi/aura's tools keep their own names (override and opt_in are about them).
+    plugin_tool pt{m.format == manifest_format::idelchi ? t.name : tool_name(m.name, t.name), m.name, t, m.dir, env,
+                   nullptr, {}};
     if (m.format == manifest_format::codineer) {  // what Codineer tool scripts are given
       pt.env["CODINEER_PLUGIN_ID"] = codineer_plugin_id(m);
       pt.env["CODINEER_TOOL_NAME"] = t.name;
@@ -93,12 +95,47 @@ struct plugin_tool {
   nlohmann::json list = nlohmann::json::array();
   for (const auto& t : tools) {
     nlohmann::json entry{{"name", t.name}, {"description", t.spec.description}, {"inputSchema", t.spec.input_schema}};
+    if (!t.spec.usage.empty()) entry["usage"] = t.spec.usage;
+    if (!t.spec.examples.empty()) entry["examples"] = t.spec.examples;
     if (!t.spec.required_permission.empty()) {
       entry["annotations"] = {{"readOnlyHint", tool_permission_level(t.spec.required_permission) == 0}};
     }
     list.push_back(std::move(entry));
   }
   return nlohmann::json{{"tools", std::move(list)}};
+}
+
+/// A plugin's tools as listed to the host: [{name, plugin, description,
+/// usage?, examples?, input_schema, parallel, sandboxable, override, opt_in}],
+/// under the names the tools are registered as.
+[[nodiscard]] inline nlohmann::json tool_listing(const manifest& m) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& t : m.tools) {
+    nlohmann::json e{{"name", m.format == manifest_format::idelchi ? t.name : tool_name(m.name, t.name)},
+                     {"plugin", m.name},
+                     {"description", t.description},
+                     {"input_schema", t.input_schema},
+                     {"parallel", t.parallel},
+                     {"sandboxable", t.sandboxable},
+                     {"override", t.override_existing},
+                     {"opt_in", t.opt_in}};
+    if (!t.usage.empty()) e["usage"] = t.usage;
+    if (!t.examples.empty()) e["examples"] = t.examples;
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+/// A plugin's commands as listed to the host: [{name, plugin, description,
+/// hints, forward, silent}] (idelchi/aura's CommandSchema; other formats'
+/// commands have no hints and are neither forwarded nor silent).
+[[nodiscard]] inline nlohmann::json command_listing(const manifest& m) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& c : m.commands) {
+    out.push_back({{"name", c.name}, {"plugin", m.name}, {"description", c.description}, {"hints", c.hints},
+                   {"forward", c.forward}, {"silent", c.silent}});
+  }
+  return out;
 }
 
 /// Runs a command line of a plugin with `args` as JSON on stdin.
