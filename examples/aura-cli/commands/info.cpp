@@ -68,7 +68,11 @@ int run_info(setup& s, args_view& a) {
   if (!m.commands.empty()) std::cout << "  commands:    " << commands.dump() << "\n";
   for (const auto& t : m.tools) {
     if (!t.usage.empty()) std::cout << "  " << t.name << " usage:    " << t.usage << "\n";
-    if (!t.examples.empty()) std::cout << "  " << t.name << " examples: " << t.examples << "\n";
+    if (!t.examples.empty()) {
+      std::string ex = t.examples;
+      while (!ex.empty() && ex.back() == '\n') ex.pop_back();
+      std::cout << "  " << t.name << " examples: " << ex << "\n";
+    }
   }
   for (const auto& c : m.commands) {
     if (c.hints.empty() && !c.forward && !c.silent) continue;

@@ -20,7 +20,7 @@ int call_one(setup& s, const std::string& name, const json& args) {
   for (const auto& d : s.found->plugins) {
     if (!d.enabled) continue;
     for (const auto& t : d.spec.tools) {
-      if (tool_name(d.spec.name, t.name) != name) continue;
+      if (registered_tool_name(d.spec, t) != name) continue;
       std::vector<plugin_tool> list;
       if (t.in_process()) {
         if (auto r = host.load(d.spec); !r) {
@@ -57,7 +57,7 @@ int call_one(setup& s, const std::string& name, const json& args) {
 }
 
 int run_tools(setup& s, args_view& a) {
-  auto p = parse_rest(a, {"--call", "--args"}, {});
+  auto p = parse_rest(a, {"--call", "--args", "--enable"}, {});
   s.discover_all();
   if (p.has("--call")) {
     return call_one(s, p.get("--call"), p.has("--args") ? read_json_arg(p.get("--args"), "--args") : json::object());
@@ -75,7 +75,9 @@ int run_tools(setup& s, args_view& a) {
     }
     for (auto& x : *t) all.push_back(std::move(x));
   }
-  std::cout << mcp_tools_list(all).dump(2) << "\n";
+  std::vector<std::string> enabled;  // opt-in tools (plugin.yaml opt_in) are listed only when named
+  for (auto [it, end] = p.opts.equal_range("--enable"); it != end; ++it) enabled.push_back(it->second);
+  std::cout << mcp_tools_list(all, enabled).dump(2) << "\n";
   // A manifest that did not read (a bad tool schema among them) lists no tools: a failure too.
   return failures == 0 && s.found->errors.empty() ? 0 : 1;
 }
@@ -83,7 +85,8 @@ int run_tools(setup& s, args_view& a) {
 }  // namespace
 
 extern const command tools_command{"tools", "", "tools", "the plugins' tools as an MCP tools/list result",
-    "usage: aura tools [--call NAME [--args JSON|@FILE]]\n\nPrints the enabled plugins' tools as an MCP tools/list result (JSON).\n"
+    "usage: aura tools [--enable TOOL]... [--call NAME [--args JSON|@FILE]]\n\nPrints the enabled plugins' tools as an MCP tools/list result (JSON).\n"
+    "An opt-in tool (plugin.yaml opt_in) is listed only when --enable names it.\n"
     "--call runs one tool (by its namespaced name) and prints its MCP tools/call result;\n"
     "exit status 1 when the result is an error.\n",
     &run_tools};

@@ -8,6 +8,7 @@
 // runs, and they run with the plugin's filtered environment.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -41,6 +42,13 @@ namespace aura::plugin {
   return out;
 }
 
+/// The name a plugin's tool is listed and called under: idelchi/aura's
+/// plugin.yaml tools keep their own (its override and opt_in are about that
+/// name); every other format's are namespaced (tool_name).
+[[nodiscard]] inline std::string registered_tool_name(const manifest& m, const command_spec& t) {
+  return m.format == manifest_format::idelchi ? t.name : tool_name(m.name, t.name);
+}
+
 /// Codineer's tool permission levels, lowest first.
 [[nodiscard]] inline int tool_permission_level(const std::string& p) {
   if (p == "danger-full-access") return 2;
@@ -70,9 +78,7 @@ struct plugin_tool {
                                                                const std::map<std::string, std::string>& env) {
   std::vector<plugin_tool> out;
   for (const auto& t : m.tools) {
-    // idelchi/aura's tools keep their own names (override and opt_in are about them).
-    plugin_tool pt{m.format == manifest_format::idelchi ? t.name : tool_name(m.name, t.name), m.name, t, m.dir, env,
-                   nullptr, {}};
+    plugin_tool pt{registered_tool_name(m, t), m.name, t, m.dir, env, nullptr, {}};
     if (m.format == manifest_format::codineer) {  // what Codineer tool scripts are given
       pt.env["CODINEER_PLUGIN_ID"] = codineer_plugin_id(m);
       pt.env["CODINEER_TOOL_NAME"] = t.name;
@@ -90,10 +96,14 @@ struct plugin_tool {
   return out;
 }
 
-/// The MCP `tools/list` result for these tools.
-[[nodiscard]] inline nlohmann::json mcp_tools_list(const std::vector<plugin_tool>& tools) {
+/// The MCP `tools/list` result for these tools (with idelchi/aura's `usage`
+/// and `examples` when given). An opt-in tool is listed only when `enabled`
+/// names it.
+[[nodiscard]] inline nlohmann::json mcp_tools_list(const std::vector<plugin_tool>& tools,
+                                                   const std::vector<std::string>& enabled = {}) {
   nlohmann::json list = nlohmann::json::array();
   for (const auto& t : tools) {
+    if (t.spec.opt_in && std::find(enabled.begin(), enabled.end(), t.name) == enabled.end()) continue;
     nlohmann::json entry{{"name", t.name}, {"description", t.spec.description}, {"inputSchema", t.spec.input_schema}};
     if (!t.spec.usage.empty()) entry["usage"] = t.spec.usage;
     if (!t.spec.examples.empty()) entry["examples"] = t.spec.examples;
@@ -111,7 +121,7 @@ struct plugin_tool {
 [[nodiscard]] inline nlohmann::json tool_listing(const manifest& m) {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& t : m.tools) {
-    nlohmann::json e{{"name", m.format == manifest_format::idelchi ? t.name : tool_name(m.name, t.name)},
+    nlohmann::json e{{"name", registered_tool_name(m, t)},
                      {"plugin", m.name},
                      {"description", t.description},
                      {"input_schema", t.input_schema},

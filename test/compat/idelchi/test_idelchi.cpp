@@ -226,6 +226,8 @@ TEST_CASE("idelchi: opt_in hides a tool unless enabled by name; override replace
   CHECK(reg.lookup("Gotify")->owner == "gotify");
   CHECK(reg.describe().empty());  // opt_in: hidden ...
   CHECK(reg.describe({"Gotify"}).size() == 1);  // ... unless enabled by name
+  CHECK(mcp_tools_list(*tools)["tools"].empty());
+  CHECK(mcp_tools_list(*tools, {"Gotify"})["tools"].size() == 1);
   auto sent = call_tool(tools->at(0), json{{"message", "done"}});
   REQUIRE(sent);
   CHECK(sent->at("content")[0]["text"] == "sent to https://push.example");
