@@ -374,7 +374,8 @@ class version_range {
 #ifndef AURA_SI_AURA_PLUGIN_MANIFEST_HPP
 #define AURA_SI_AURA_PLUGIN_MANIFEST_HPP
 // aura/plugin/manifest.hpp - what a plugin declares about itself, in one model
-// for every manifest format (aura-plugin.toml, aura-plugin.json, Codineer plugin.json).
+// for every manifest format (aura-plugin.toml, aura-plugin.json, Codineer
+// plugin.json, idelchi/aura plugin.yaml).
 
 #include <chrono>
 #include <cstdint>
@@ -1432,13 +1433,14 @@ enum class isolation_mode : std::uint8_t {
 }
 
 /// Which file a manifest came from.
-enum class manifest_format : std::uint8_t { toml, json, codineer };
+enum class manifest_format : std::uint8_t { toml, json, codineer, idelchi };
 
 [[nodiscard]] constexpr std::string_view to_string(manifest_format f) noexcept {
   switch (f) {
     case manifest_format::toml: return "aura-plugin.toml";
     case manifest_format::json: return "aura-plugin.json";
     case manifest_format::codineer: return "plugin.json";
+    case manifest_format::idelchi: return "plugin.yaml";
   }
   return "aura-plugin.json";
 }
@@ -1489,6 +1491,20 @@ struct command_spec {
   std::string schema_file;           ///< `schema` of an mcp_tools entry (relative path), already loaded
   std::chrono::milliseconds timeout{0};  ///< `timeout_ms`; 0: the caller's default
   std::string required_permission;   ///< Codineer: read-only | workspace-write | danger-full-access
+  /// idelchi/aura's tool schema extras (`Usage`, `Examples`) and tool
+  /// properties: `Parallel()` (safe to run beside other tools, default true),
+  /// `Sandboxable()` (default true); plugin.yaml's `override` and `opt_in`.
+  std::string usage;
+  std::string examples;
+  bool parallel = true;
+  bool sandboxable = true;
+  bool override_existing = false;  ///< replace a tool of the same name (plugin.yaml `override`)
+  bool opt_in = false;             ///< listed only when enabled by name (plugin.yaml `opt_in`)
+  /// idelchi/aura's command schema extras: tab-completion hint labels, the
+  /// output forwarded to the model as a user message, the output not shown.
+  std::vector<std::string> hints;
+  bool forward = false;
+  bool silent = false;
   /// No `run`: a process plugin serves it in its own JSON-RPC process
   /// (methods `command` and `tools/call`, docs/protocol.md).
   [[nodiscard]] bool in_process() const noexcept { return run.empty(); }
@@ -2052,20 +2068,257 @@ inline void toml_to_json(const toml::node& node, const std::string& ptr, nlohman
 }  // namespace aura::plugin
 #endif  // AURA_SI_AURA_PLUGIN_MANIFEST_TOML_HPP
 // ---- end aura/plugin/manifest_toml.hpp
-// ---- begin aura/plugin/manifest_reader.hpp
-#ifndef AURA_SI_AURA_PLUGIN_MANIFEST_READER_HPP
-#define AURA_SI_AURA_PLUGIN_MANIFEST_READER_HPP
-// aura/plugin/manifest_reader.hpp - reads and checks a plugin manifest.
+// ---- begin aura/plugin/yaml.hpp
+#ifndef AURA_SI_AURA_PLUGIN_YAML_HPP
+#define AURA_SI_AURA_PLUGIN_YAML_HPP
+// aura/plugin/yaml.hpp - reads a YAML document into JSON, with the line and
+// column of every value, so YAML manifests (idelchi/aura's plugin.yaml) are
+// checked with the same pointers and messages as JSON and TOML ones.
 //
-// Every manifest is first checked against the JSON Schema of its format
-// (manifest_schema.hpp) with aura's schema validator, then read into the
-// model. Each problem is an aura::error whose `where` is "file:line" and whose
-// message names the field ("plugin.hooks[0].event: ..."). JSON and TOML give
-// lines for every value; a problem with no line of its own takes its parent's.
+// YAML support needs yaml-cpp (Debian libyaml-cpp-dev), a compiled library:
+// it is on when the host defines AURA_PLUGIN_YAML to 1 and links yaml-cpp
+// (the CMake target aura::yaml does both). Without it, parse_yaml refuses
+// with errc::unsupported ("built without YAML support").
+//
+// Scalars resolve as YAML 1.2's core schema does: a quoted scalar is a
+// string; a plain one is null (`~`, `null`, empty), a boolean (`true`,
+// `false`), an integer (decimal, 0x, 0o), a float, or else a string. A key
+// given twice in one mapping is an error, as it is for Go's yaml.v3.
+
+#include <cerrno>
+#include <cstdint>
+#include <cstdlib>
+#include <limits>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+
+#ifndef AURA_PLUGIN_YAML
+#define AURA_PLUGIN_YAML 0
+#endif
+
+#if AURA_PLUGIN_YAML
+#include <yaml-cpp/yaml.h>
+#endif
+
+namespace aura::plugin {
+
+/// Where a value is written: 1-based line and column.
+struct yaml_mark {
+  int line = 0;
+  int column = 0;
+};
+
+/// A YAML document as JSON plus where each value is, by JSON pointer (for a
+/// mapping member: where its key is written).
+struct yaml_document {
+  nlohmann::json json;
+  std::map<std::string, yaml_mark> marks;
+
+  /// "file:line:column" of the value at `pointer`, or of its nearest parent.
+  [[nodiscard]] std::string location(const std::string& file, std::string pointer) const {
+    for (;;) {
+      if (auto it = marks.find(pointer); it != marks.end()) {
+        return file + ":" + std::to_string(it->second.line) + ":" + std::to_string(it->second.column);
+      }
+      if (pointer.empty()) return file;
+      pointer.erase(pointer.rfind('/'));
+    }
+  }
+};
+
+/// Whether this build reads YAML.
+inline constexpr bool yaml_supported = AURA_PLUGIN_YAML != 0;
+
+namespace detail {
+
+/// A plain (unquoted, untagged) scalar as YAML 1.2's core schema reads it.
+[[nodiscard]] inline nlohmann::json yaml_plain_scalar(const std::string& s) {
+  if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return nullptr;
+  if (s == "true" || s == "True" || s == "TRUE") return true;
+  if (s == "false" || s == "False" || s == "FALSE") return false;
+  const char* b = s.c_str();
+  const bool sign = s[0] == '-' || s[0] == '+';
+  const std::string_view body = std::string_view(s).substr(sign ? 1 : 0);
+  auto integer = [&](const char* from, int base) -> nlohmann::json {
+    if (*from == '\0') return {};
+    errno = 0;
+    char* end = nullptr;
+    const long long v = std::strtoll(from, &end, base);
+    if (*end != '\0' || errno == ERANGE) return {};
+    return v;
+  };
+  if (!body.empty() && body.find_first_not_of("0123456789") == std::string_view::npos) {
+    errno = 0;
+    char* end = nullptr;
+    const long long v = std::strtoll(b, &end, 10);
+    if (*end == '\0' && errno != ERANGE) return v;
+  }
+  if (!sign && s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'o')) {
+    const std::string digits = s.substr(2);
+    const bool ok = s[1] == 'x' ? digits.find_first_not_of("0123456789abcdefABCDEF") == std::string::npos
+                                : digits.find_first_not_of("01234567") == std::string::npos;
+    if (ok) {
+      auto v = integer(s.c_str() + 2, s[1] == 'x' ? 16 : 8);
+      if (!v.is_null()) return v;
+    }
+  }
+  if (body == ".inf" || body == ".Inf" || body == ".INF") {
+    return s[0] == '-' ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
+  }
+  if (!body.empty() && body.find_first_not_of("0123456789.eE+-") == std::string_view::npos &&
+      body.find_first_of("0123456789") != std::string_view::npos) {
+    char* end = nullptr;
+    const double d = std::strtod(b, &end);
+    if (*end == '\0') return d;
+  }
+  return s;
+}
+
+#if AURA_PLUGIN_YAML
+inline yaml_mark mark_of(const YAML::Node& n) {
+  const YAML::Mark m = n.Mark();
+  return m.is_null() ? yaml_mark{} : yaml_mark{m.line + 1, m.column + 1};
+}
+
+/// Converts `node`; the first problem (a duplicate or non-scalar key) is
+/// returned with its location.
+inline std::optional<error> yaml_to_json(const YAML::Node& node, const std::string& ptr, nlohmann::json& out,
+                                         yaml_document& doc, const std::string& file, bool key_marked) {
+  if (!key_marked) {
+    if (auto m = mark_of(node); m.line > 0) doc.marks.emplace(ptr, m);
+  }
+  switch (node.Type()) {
+    case YAML::NodeType::Map: {
+      out = nlohmann::json::object();
+      for (auto it = node.begin(); it != node.end(); ++it) {
+        const YAML::Node& key = it->first;
+        const yaml_mark km = mark_of(key);
+        const std::string at = file + ":" + std::to_string(km.line) + ":" + std::to_string(km.column);
+        if (!key.IsScalar()) return error{errc::parse_error, "a mapping key must be a scalar", {}, {}, at};
+        const std::string k = key.Scalar();
+        const std::string child_ptr = ptr + "/" + escape_pointer_token(k);
+        if (out.contains(k)) {
+          const auto first = doc.marks.find(child_ptr);
+          return error{errc::parse_error,
+                       "key \"" + k + "\" is given twice in one mapping" +
+                           (first != doc.marks.end() ? " (first at line " + std::to_string(first->second.line) + ")" : ""),
+                       {}, {}, at};
+        }
+        if (km.line > 0) doc.marks[child_ptr] = km;
+        nlohmann::json v;
+        if (auto e = yaml_to_json(it->second, child_ptr, v, doc, file, km.line > 0)) return e;
+        out[k] = std::move(v);
+      }
+      return std::nullopt;
+    }
+    case YAML::NodeType::Sequence: {
+      out = nlohmann::json::array();
+      std::size_t i = 0;
+      for (const auto& child : node) {
+        nlohmann::json v;
+        if (auto e = yaml_to_json(child, ptr + "/" + std::to_string(i++), v, doc, file, false)) return e;
+        out.push_back(std::move(v));
+      }
+      return std::nullopt;
+    }
+    case YAML::NodeType::Scalar: {
+      const std::string& tag = node.Tag();
+      if (tag == "!" || tag == "tag:yaml.org,2002:str") {
+        out = node.Scalar();
+      } else {
+        out = yaml_plain_scalar(node.Scalar());
+      }
+      return std::nullopt;
+    }
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined:
+      out = nullptr;
+      return std::nullopt;
+  }
+  out = nullptr;
+  return std::nullopt;
+}
+#endif
+
+}  // namespace detail
+
+/// Parses YAML text (one document); a syntax error names the file, line and
+/// column. An empty document is an empty mapping.
+[[nodiscard]] inline result<yaml_document> parse_yaml(std::string_view text, const std::string& file) {
+#if AURA_PLUGIN_YAML
+  yaml_document doc;
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(text));
+  } catch (const YAML::Exception& ex) {
+    const YAML::Mark& m = ex.mark;
+    const std::string at = m.is_null() ? file : file + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
+    return fail(errc::parse_error, "not valid YAML: " + ex.msg, at);
+  }
+  if (!root.IsDefined() || root.IsNull()) {
+    doc.json = nlohmann::json::object();
+    doc.marks[""] = {1, 1};
+    return doc;
+  }
+  if (auto e = detail::yaml_to_json(root, "", doc.json, doc, file, false)) return fail(std::move(*e));
+  doc.marks[""] = {1, 1};
+  return doc;
+#else
+  (void)text;
+  return fail(errc::unsupported,
+              "this build of aura was built without YAML support (yaml-cpp, Debian libyaml-cpp-dev, was not found "
+              "or the host was not linked with aura::yaml); plugin.yaml cannot be read",
+              file);
+#endif
+}
+
+}  // namespace aura::plugin
+#endif  // AURA_SI_AURA_PLUGIN_YAML_HPP
+// ---- end aura/plugin/yaml.hpp
+// ---- begin aura/plugin/idelchi_yaml.hpp
+#ifndef AURA_SI_AURA_PLUGIN_IDELCHI_YAML_HPP
+#define AURA_SI_AURA_PLUGIN_IDELCHI_YAML_HPP
+// aura/plugin/idelchi_yaml.hpp - idelchi/aura's plugin.yaml, read into aura's
+// manifest model (docs/compat-idelchi.md).
+//
+// idelchi/aura's own fields, as its document gives them:
+//   name         identity; default: the plugin directory's (leaf) name
+//   description  text
+//   disabled     true: listed, never loaded (manifest default_enabled = false)
+//   override     the plugin's tool replaces a tool of the same name
+//   opt_in       the plugin's tool is listed only when enabled by name
+//   condition    a condition expression on every hook (checked at load)
+//   once         every hook fires at most once per session
+//   env          environment variable names the plugin may read ("*": all)
+//   config       default config values (the plugin's config)
+// idelchi/aura runs Go through Yaegi, which aura does not: a plugin rebuilt
+// for aura says how it runs and what it exports in aura's extension fields:
+//   version      semantic version (default 0.0.0)
+//   runtime      {kind: command|process|lua|wasm|shared_object|native, entrypoint, args, protocol}
+//   hooks        the hook functions it exports: BeforeChat, AfterResponse,
+//                BeforeToolExecution, AfterToolExecution, OnError, BeforeCompaction,
+//                AfterCompaction, OnAgentSwitch, TransformMessages (or their
+//                timings, before_chat ...); the handler is the function name
+//   tool         its Schema(): {name, description, usage, examples,
+//                parameters: {type: object, properties: {p: {type, description, enum}}, required},
+//                parallel, sandboxable, run, timeout_ms}
+//   command      its Command(): {name, description, hints, forward, silent, run, timeout_ms}
+// A tool keeps its own name (not plugin_<name>_<tool>): override and opt_in
+// are about that name. Unknown fields are errors (a misspelled opt_in would
+// otherwise list a tool meant to be hidden). Every problem names the field
+// and the file:line:column it is written at.
 
 #include <algorithm>
-#include <cstdint>
+#include <array>
+#include <chrono>
 #include <filesystem>
+#include <initializer_list>
 #include <optional>
 #include <set>
 #include <string>
@@ -2515,6 +2768,414 @@ result<void> condition::check_syntax(std::string_view text) {
 }  // namespace aura
 #endif  // AURA_SI_AURA_CORE_CONDITION_HPP
 // ---- end aura/core/condition.hpp
+
+namespace aura::plugin {
+
+/// idelchi/aura's manifest file name.
+inline constexpr std::string_view idelchi_manifest_name = "plugin.yaml";
+
+/// An idelchi/aura hook function, its timing, and the agent catalog event it is.
+struct idelchi_hook {
+  std::string_view function;
+  std::string_view timing;
+  std::string_view event;
+};
+
+inline constexpr std::array<idelchi_hook, 9> idelchi_hooks{{
+    {"BeforeChat", "before_chat", "chat.before"},
+    {"AfterResponse", "after_response", "chat.after_response"},
+    {"BeforeToolExecution", "before_tool_execution", "tool.before_execution"},
+    {"AfterToolExecution", "after_tool_execution", "tool.after_execution"},
+    {"OnError", "on_error", "agent.error"},
+    {"BeforeCompaction", "before_compaction", "compaction.before"},
+    {"AfterCompaction", "after_compaction", "compaction.after"},
+    {"OnAgentSwitch", "on_agent_switch", "agent.switch"},
+    {"TransformMessages", "transform_messages", "messages.transform"},
+}};
+
+namespace detail {
+
+/// Levenshtein distance, for "did you mean".
+[[nodiscard]] inline std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+/// Reads one plugin.yaml document; problems are collected with their places.
+class idelchi_reader {
+ public:
+  idelchi_reader(const yaml_document& doc, std::string file) : doc_(doc), file_(std::move(file)) {}
+
+  void add(errc code, const std::string& ptr, const std::string& message) {
+    errors_.push_back(error{code, field_name(ptr) + ": " + message, {}, {}, doc_.location(file_, ptr)});
+  }
+  [[nodiscard]] std::string location(const std::string& ptr) const { return doc_.location(file_, ptr); }
+  [[nodiscard]] std::vector<error>& errors() noexcept { return errors_; }
+
+  /// Unknown members of the mapping at `ptr` are errors (with the nearest known name).
+  void known(const nlohmann::json& obj, const std::string& ptr, std::initializer_list<std::string_view> names) {
+    for (auto it = obj.begin(); it != obj.end(); ++it) {
+      if (std::find(names.begin(), names.end(), it.key()) != names.end()) continue;
+      std::string_view best;
+      std::size_t best_d = 3;
+      for (auto n : names) {
+        const std::size_t d = edit_distance(it.key(), n);
+        if (d < best_d) {
+          best_d = d;
+          best = n;
+        }
+      }
+      std::string known_list;
+      for (auto n : names) known_list += (known_list.empty() ? "" : ", ") + std::string(n);
+      add(errc::invalid_argument, ptr + "/" + escape_pointer_token(it.key()),
+          "unknown field" + (best.empty() ? std::string() : " (did you mean \"" + std::string(best) + "\"?)") +
+              "; known: " + known_list);
+    }
+  }
+
+  std::optional<std::string> string(const nlohmann::json& obj, const std::string& ptr, const char* key) {
+    auto it = obj.find(key);
+    if (it == obj.end() || it->is_null()) return std::nullopt;
+    if (!it->is_string()) {
+      add(errc::invalid_argument, ptr + "/" + key, "must be a string, not " + kind(*it));
+      return std::nullopt;
+    }
+    return it->get<std::string>();
+  }
+  bool boolean(const nlohmann::json& obj, const std::string& ptr, const char* key, bool fallback) {
+    auto it = obj.find(key);
+    if (it == obj.end() || it->is_null()) return fallback;
+    if (!it->is_boolean()) {
+      add(errc::invalid_argument, ptr + "/" + key, "must be true or false, not " + kind(*it));
+      return fallback;
+    }
+    return it->get<bool>();
+  }
+  std::vector<std::string> strings(const nlohmann::json& obj, const std::string& ptr, const char* key) {
+    std::vector<std::string> out;
+    auto it = obj.find(key);
+    if (it == obj.end() || it->is_null()) return out;
+    if (!it->is_array()) {
+      add(errc::invalid_argument, ptr + "/" + key, "must be a list of strings, not " + kind(*it));
+      return out;
+    }
+    for (std::size_t i = 0; i < it->size(); ++i) {
+      if (!(*it)[i].is_string()) {
+        add(errc::invalid_argument, ptr + "/" + key + "/" + std::to_string(i), "must be a string, not " + kind((*it)[i]));
+      } else {
+        out.push_back((*it)[i].get<std::string>());
+      }
+    }
+    return out;
+  }
+  const nlohmann::json* mapping(const nlohmann::json& obj, const std::string& ptr, const char* key) {
+    auto it = obj.find(key);
+    if (it == obj.end() || it->is_null()) return nullptr;
+    if (!it->is_object()) {
+      add(errc::invalid_argument, ptr + "/" + key, "must be a mapping, not " + kind(*it));
+      return nullptr;
+    }
+    return &*it;
+  }
+  /// `run`: a command line (split on spaces) or a list of arguments.
+  std::vector<std::string> command_line(const nlohmann::json& obj, const std::string& ptr) {
+    auto it = obj.find("run");
+    if (it == obj.end() || it->is_null()) return {};
+    if (it->is_string()) return split_command(it->get<std::string>());
+    return strings(obj, ptr, "run");
+  }
+  std::chrono::milliseconds timeout(const nlohmann::json& obj, const std::string& ptr) {
+    auto it = obj.find("timeout_ms");
+    if (it == obj.end() || it->is_null()) return std::chrono::milliseconds(0);
+    if (!it->is_number_integer() || it->get<long long>() < 0) {
+      add(errc::invalid_argument, ptr + "/timeout_ms", "must be a whole number of milliseconds, not " + kind(*it));
+      return std::chrono::milliseconds(0);
+    }
+    return std::chrono::milliseconds(it->get<long long>());
+  }
+
+  [[nodiscard]] static std::string kind(const nlohmann::json& v) {
+    if (v.is_string()) return "the string " + v.dump();
+    if (v.is_boolean()) return std::string("the boolean ") + (v.get<bool>() ? "true" : "false");
+    if (v.is_number()) return "the number " + v.dump();
+    if (v.is_array()) return "a list";
+    if (v.is_object()) return "a mapping";
+    return "null";
+  }
+
+ private:
+  const yaml_document& doc_;
+  std::string file_;
+  std::vector<error> errors_;
+};
+
+[[nodiscard]] inline bool plugin_name_ok(const std::string& n) {
+  if (n.empty() || n.size() > 64) return false;
+  if (!((n[0] >= 'a' && n[0] <= 'z') || (n[0] >= '0' && n[0] <= '9'))) return false;
+  return n.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") == std::string::npos;
+}
+
+/// `tool.parameters` (idelchi/aura's ToolParameters) as a JSON Schema: the
+/// properties' type, description and enum; required names; no other members.
+inline nlohmann::json tool_parameters_schema(idelchi_reader& r, const nlohmann::json& params, const std::string& ptr) {
+  r.known(params, ptr, {"type", "properties", "required"});
+  nlohmann::json schema{{"type", "object"}, {"properties", nlohmann::json::object()}, {"additionalProperties", false}};
+  if (auto t = r.string(params, ptr, "type"); t && *t != "object") {
+    r.add(errc::invalid_argument, ptr + "/type", "must be \"object\" (tool arguments are a mapping), not \"" + *t + "\"");
+  }
+  static constexpr std::array<std::string_view, 7> types{"string", "number", "integer", "boolean", "array", "object", "null"};
+  if (const nlohmann::json* props = r.mapping(params, ptr, "properties")) {
+    for (auto it = props->begin(); it != props->end(); ++it) {
+      const std::string pp = ptr + "/properties/" + escape_pointer_token(it.key());
+      if (!it->is_object()) {
+        r.add(errc::invalid_argument, pp, "must be a mapping {type, description, enum}, not " + idelchi_reader::kind(*it));
+        continue;
+      }
+      r.known(*it, pp, {"type", "description", "enum"});
+      nlohmann::json prop = nlohmann::json::object();
+      if (auto t = r.string(*it, pp, "type")) {
+        if (std::find(types.begin(), types.end(), *t) == types.end()) {
+          r.add(errc::invalid_argument, pp + "/type",
+                "\"" + *t + "\" is not a JSON type (string, number, integer, boolean, array, object, null)");
+        }
+        prop["type"] = *t;
+      }
+      if (auto d = r.string(*it, pp, "description")) prop["description"] = *d;
+      if (auto e = it->find("enum"); e != it->end() && !e->is_null()) {
+        if (!e->is_array() || e->empty()) {
+          r.add(errc::invalid_argument, pp + "/enum", "must be a non-empty list of values");
+        } else {
+          prop["enum"] = *e;
+        }
+      }
+      schema["properties"][it.key()] = std::move(prop);
+    }
+  }
+  const auto required = r.strings(params, ptr, "required");
+  for (std::size_t i = 0; i < required.size(); ++i) {
+    if (!schema["properties"].contains(required[i])) {
+      r.add(errc::invalid_argument, ptr + "/required/" + std::to_string(i),
+            "\"" + required[i] + "\" is required but not among the properties");
+    }
+  }
+  if (!required.empty()) schema["required"] = required;
+  return schema;
+}
+
+inline void read_idelchi_exports(idelchi_reader& r, const nlohmann::json& doc, manifest& m, const std::string& condition,
+                                 bool once, bool override_tool, bool opt_in) {
+  std::set<std::string> seen;
+  if (auto it = doc.find("hooks"); it != doc.end() && !it->is_null()) {
+    const auto names = r.strings(doc, "", "hooks");
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      const std::string ptr = "/hooks/" + std::to_string(i);
+      auto h = std::find_if(idelchi_hooks.begin(), idelchi_hooks.end(),
+                            [&](const idelchi_hook& x) { return x.function == names[i] || x.timing == names[i]; });
+      if (h == idelchi_hooks.end()) {
+        std::string all;
+        for (const auto& x : idelchi_hooks) all += (all.empty() ? "" : ", ") + std::string(x.function);
+        r.add(errc::not_found, ptr, "\"" + names[i] + "\" is not an idelchi/aura hook (" + all + ")");
+        continue;
+      }
+      if (!seen.insert(std::string(h->function)).second) {
+        r.add(errc::already_exists, ptr, "hook " + std::string(h->function) + " is listed twice");
+        continue;
+      }
+      hook_spec s;
+      s.event = std::string(h->event);
+      s.handler = std::string(h->function);
+      s.condition = condition;
+      s.once = once;
+      s.where = r.location(ptr);
+      m.hooks.push_back(std::move(s));
+    }
+  }
+  auto needs_process = [&](const command_spec& s, const std::string& ptr) {
+    if (s.in_process() && m.runtime.kind != runtime_kind::process &&
+        !(m.runtime.kind == runtime_kind::shared_object && ptr == "/tool")) {
+      r.add(errc::invalid_argument, ptr,
+            "\"" + s.name + "\" has no run entry, and only a process plugin has a process to serve it in; add run "
+            "or use runtime kind process");
+    }
+  };
+  if (const nlohmann::json* t = r.mapping(doc, "", "tool")) {
+    r.known(*t, "/tool", {"name", "description", "usage", "examples", "parameters", "parallel", "sandboxable", "run",
+                          "timeout_ms"});
+    command_spec s;
+    if (auto n = r.string(*t, "/tool", "name")) s.name = *n;
+    if (s.name.empty()) r.add(errc::invalid_argument, "/tool", "a tool needs a name");
+    s.description = r.string(*t, "/tool", "description").value_or("");
+    s.usage = r.string(*t, "/tool", "usage").value_or("");
+    s.examples = r.string(*t, "/tool", "examples").value_or("");
+    s.parallel = r.boolean(*t, "/tool", "parallel", true);
+    s.sandboxable = r.boolean(*t, "/tool", "sandboxable", true);
+    s.run = r.command_line(*t, "/tool");
+    s.timeout = r.timeout(*t, "/tool");
+    s.override_existing = override_tool;
+    s.opt_in = opt_in;
+    if (const nlohmann::json* p = r.mapping(*t, "/tool", "parameters")) {
+      s.input_schema = tool_parameters_schema(r, *p, "/tool/parameters");
+    } else {
+      s.input_schema = {{"type", "object"}, {"properties", nlohmann::json::object()}, {"additionalProperties", false}};
+    }
+    s.where = r.location("/tool");
+    if (!s.name.empty()) needs_process(s, "/tool");
+    m.tools.push_back(std::move(s));
+  }
+  if (const nlohmann::json* c = r.mapping(doc, "", "command")) {
+    r.known(*c, "/command", {"name", "description", "hints", "forward", "silent", "run", "timeout_ms"});
+    command_spec s;
+    if (auto n = r.string(*c, "/command", "name")) s.name = *n;
+    if (s.name.empty()) r.add(errc::invalid_argument, "/command", "a command needs a name");
+    s.description = r.string(*c, "/command", "description").value_or("");
+    s.hints = r.strings(*c, "/command", "hints");
+    s.forward = r.boolean(*c, "/command", "forward", false);
+    s.silent = r.boolean(*c, "/command", "silent", false);
+    s.run = r.command_line(*c, "/command");
+    s.timeout = r.timeout(*c, "/command");
+    s.where = r.location("/command");
+    if (!s.name.empty()) needs_process(s, "/command");
+    m.commands.push_back(std::move(s));
+  }
+}
+
+}  // namespace detail
+
+/// Reads idelchi/aura's plugin.yaml (`text`, from `file`) into `m` (whose
+/// `file` and `dir` are set); returns every problem, each at file:line:column.
+[[nodiscard]] inline std::vector<error> read_idelchi_manifest(std::string_view text, manifest& m) {
+  const std::string shown = m.file.string();
+  m.format = manifest_format::idelchi;
+  auto parsed = parse_yaml(text, shown);
+  if (!parsed) return {std::move(parsed.error())};
+  const yaml_document& doc = *parsed;
+  detail::idelchi_reader r(doc, shown);
+  if (!doc.json.is_object()) {
+    r.add(errc::invalid_argument, "", "plugin.yaml must be a mapping of fields, not " + detail::idelchi_reader::kind(doc.json));
+    return std::move(r.errors());
+  }
+  const nlohmann::json& d = doc.json;
+  m.source = d;
+  r.known(d, "", {"name", "description", "disabled", "override", "opt_in", "condition", "once", "env", "config",
+                  "version", "runtime", "hooks", "tool", "command"});
+  if (auto n = r.string(d, "", "name")) {
+    m.name = *n;
+    if (!detail::plugin_name_ok(m.name)) {
+      r.add(errc::invalid_argument, "/name",
+            "\"" + m.name + "\" is not a plugin name: 1 to 64 of a-z, 0-9, '-' and '_', starting with a letter or digit");
+    }
+  } else if (!d.contains("name") || d["name"].is_null()) {
+    m.name = m.dir.filename().string();  // identity: the leaf directory's name
+    if (!detail::plugin_name_ok(m.name)) {
+      r.add(errc::invalid_argument, "",
+            "the directory name \"" + m.name + "\" is not a plugin name (1 to 64 of a-z, 0-9, '-' and '_'); set name:");
+    }
+  }
+  m.description = r.string(d, "", "description").value_or("");
+  m.default_enabled = !r.boolean(d, "", "disabled", false);
+  const bool override_tool = r.boolean(d, "", "override", false);
+  const bool opt_in = r.boolean(d, "", "opt_in", false);
+  const bool once = r.boolean(d, "", "once", false);
+  const std::string condition = r.string(d, "", "condition").value_or("");
+  if (!condition.empty()) {
+    if (auto c = condition::check_syntax(condition); !c) r.add(errc::parse_error, "/condition", c.error().message);
+  }
+  // env: none by default, the names listed, or "*" for all.
+  m.perms = permissions{};
+  if (d.contains("env") && !d["env"].is_null()) {
+    auto names = r.strings(d, "", "env");
+    if (std::find(names.begin(), names.end(), "*") != names.end()) {
+      m.perms.env = env_access::all;
+    } else {
+      m.perms.env = env_access::listed;
+      m.perms.env_vars = std::move(names);
+    }
+  }
+  if (const nlohmann::json* c = r.mapping(d, "", "config")) m.config = *c;
+  m.version = r.string(d, "", "version").value_or("0.0.0");
+  if (auto v = semver::parse(m.version); !v) r.add(errc::invalid_argument, "/version", v.error().message);
+
+  const nlohmann::json* rt = r.mapping(d, "", "runtime");
+  if (!rt) {
+    if (!d.contains("runtime")) {
+      r.add(errc::unsupported, "",
+            "no runtime: idelchi/aura runs a plugin's Go code through Yaegi, which aura does not; rebuild the plugin as "
+            "a command, process, lua or wasm plugin and say so under runtime: {kind, entrypoint}");
+    }
+  } else {
+    r.known(*rt, "/runtime", {"kind", "entrypoint", "args", "protocol"});
+    const auto kind = r.string(*rt, "/runtime", "kind");
+    if (!kind) {
+      r.add(errc::invalid_argument, "/runtime", "needs a kind (command, process, lua, wasm, shared_object or native)");
+    } else if (auto k = runtime_kind_from(*kind)) {
+      m.runtime.kind = *k;
+    } else {
+      r.add(errc::invalid_argument, "/runtime/kind",
+            "\"" + *kind + "\" is not a runtime kind (command, process, lua, wasm, shared_object or native)");
+    }
+    m.runtime.entrypoint = r.string(*rt, "/runtime", "entrypoint").value_or("");
+    m.runtime.args = r.strings(*rt, "/runtime", "args");
+    m.runtime.protocol = r.string(*rt, "/runtime", "protocol").value_or("aura");
+    if (m.runtime.entrypoint.empty()) {
+      if (m.runtime.kind == runtime_kind::native) {
+        m.runtime.entrypoint = m.name;
+      } else if (kind) {
+        r.add(errc::invalid_argument, "/runtime", "a " + *kind + " plugin needs an entrypoint");
+      }
+    } else if (m.runtime.kind == runtime_kind::wasm || m.runtime.kind == runtime_kind::lua ||
+               m.runtime.kind == runtime_kind::shared_object) {
+      const std::filesystem::path rel = m.runtime.entrypoint;
+      bool out = rel.is_absolute();
+      for (const auto& part : rel) out = out || part == "..";
+      if (out) r.add(errc::permission_denied, "/runtime/entrypoint", "\"" + m.runtime.entrypoint + "\" is outside the plugin directory");
+    }
+  }
+  detail::read_idelchi_exports(r, d, m, condition, once, override_tool, opt_in);
+  if (rt && m.hooks.empty() && m.tools.empty() && m.commands.empty() && r.errors().empty()) {
+    r.add(errc::invalid_argument, "", "the plugin exports nothing: list its hooks, or give a tool or a command");
+  }
+  for (auto& e : r.errors()) e.plugin = m.name;
+  return std::move(r.errors());
+}
+
+}  // namespace aura::plugin
+#endif  // AURA_SI_AURA_PLUGIN_IDELCHI_YAML_HPP
+// ---- end aura/plugin/idelchi_yaml.hpp
+// ---- begin aura/plugin/manifest_reader.hpp
+#ifndef AURA_SI_AURA_PLUGIN_MANIFEST_READER_HPP
+#define AURA_SI_AURA_PLUGIN_MANIFEST_READER_HPP
+// aura/plugin/manifest_reader.hpp - reads and checks a plugin manifest.
+//
+// Every manifest is first checked against the JSON Schema of its format
+// (manifest_schema.hpp) with aura's schema validator, then read into the
+// model. Each problem is an aura::error whose `where` is "file:line" and whose
+// message names the field ("plugin.hooks[0].event: ..."). JSON and TOML give
+// lines for every value; a problem with no line of its own takes its parent's.
+// idelchi/aura's plugin.yaml has its own reader (idelchi_yaml.hpp), whose
+// problems are at "file:line:column".
+
+#include <algorithm>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
 // ---- begin aura/schema/schema.hpp
 #ifndef AURA_SI_AURA_SCHEMA_SCHEMA_HPP
 #define AURA_SI_AURA_SCHEMA_SCHEMA_HPP
@@ -2592,13 +3253,18 @@ template <class Documents = std::map<std::string, nlohmann::json>>
   };
 }
 
-/// Limits of the regex engine used by `pattern`, `patternProperties` and the
-/// `regex` format. The engine never backtracks (time is linear in the input
-/// times the program size), so these bound memory and compile cost only.
+/// Limits of the regex engines used by `pattern`, `patternProperties` and
+/// the `regex` format. Patterns without back-references or lookaround run
+/// on the linear engine (time linear in the input times the program size),
+/// so for them these bound memory and compile cost only. The others run on
+/// a bounded backtracking engine: a test that needs more than
+/// `max_backtrack_steps` steps fails with a `limit_exceeded` error instead
+/// of running on.
 struct regex_limits {
-  std::size_t max_pattern_length = 4096;  ///< longer patterns are a schema error
-  std::size_t max_program_size = 20000;   ///< instructions after expanding {n,m}
-  std::size_t max_repeat = 1000;          ///< largest n or m in {n,m}
+  std::size_t max_pattern_length = 4096;      ///< longer patterns are a schema error
+  std::size_t max_program_size = 20000;       ///< instructions after expanding {n,m}
+  std::size_t max_repeat = 1000;              ///< largest n or m in {n,m}
+  std::size_t max_backtrack_steps = 1000000;  ///< per test of one string, bounded engine only
 };
 
 struct options {
@@ -2662,6 +3328,7 @@ enum class error_kind {
   one_of,
   not_schema,
   too_deep,                ///< the evaluation nested deeper than the evaluator allows
+  limit_exceeded,          ///< a `pattern`/`patternProperties` test ran out of its backtracking step budget
 };
 
 [[nodiscard]] constexpr std::string_view to_string(error_kind k) noexcept {
@@ -2699,6 +3366,7 @@ enum class error_kind {
     case error_kind::one_of: return "oneOf";
     case error_kind::not_schema: return "not";
     case error_kind::too_deep: return "tooDeep";
+    case error_kind::limit_exceeded: return "limitExceeded";
   }
   return "unknown";
 }
@@ -2843,45 +3511,446 @@ __extension__ typedef unsigned __int128 uint128_t;  // GCC and Clang; -Wpedantic
 #ifndef AURA_SI_AURA_SCHEMA_DETAIL_FORMAT_HPP
 #define AURA_SI_AURA_SCHEMA_DETAIL_FORMAT_HPP
 // aura/schema/detail/format.hpp - checkers for the `format` values the
-// library asserts (when asked): RFC 3339 dates and times, ISO 8601
-// durations, e-mail, host names, IP addresses, URIs, UUIDs, JSON pointers
-// and regexes. None allocates except `regex`, which compiles the pattern.
+// library asserts (when asked): RFC 3339 dates, times and durations,
+// e-mail, host names (format_idn.hpp), IP addresses (format_ip.hpp), URIs,
+// IRIs and URI templates (format_uri.hpp), UUIDs, JSON pointers and regexes.
+// None allocates except `regex`, which compiles the pattern.
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
+// ---- begin aura/schema/detail/format_ip.hpp
+#ifndef AURA_SI_AURA_SCHEMA_DETAIL_FORMAT_IP_HPP
+#define AURA_SI_AURA_SCHEMA_DETAIL_FORMAT_IP_HPP
+// aura/schema/detail/format_ip.hpp - character classes and the `ipv4` /
+// `ipv6` formats (RFC 2673 dotted quad without leading zeros, RFC 4291 text).
+
+#include <cstddef>
+#include <string_view>
+
+namespace aura::schema::detail::fmt {
+
+inline bool digit(char c) noexcept { return c >= '0' && c <= '9'; }
+inline bool alpha(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+inline bool hexdig(char c) noexcept { return digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+
+inline bool ipv4(std::string_view s) noexcept {
+  int parts = 0;
+  std::size_t i = 0;
+  while (true) {
+    std::size_t start = i;
+    int v = 0;
+    while (i < s.size() && digit(s[i]) && i - start < 3) v = v * 10 + (s[i++] - '0');
+    std::size_t len = i - start;
+    if (len == 0 || v > 255 || (len > 1 && s[start] == '0')) return false;
+    ++parts;
+    if (i == s.size()) break;
+    if (s[i] != '.' || parts == 4) return false;
+    ++i;
+  }
+  return parts == 4;
+}
+
+inline bool ipv6(std::string_view s) noexcept {
+  if (s.empty()) return false;
+  int groups = 0;
+  bool compressed = false;
+  std::size_t i = 0;
+  if (s.size() >= 2 && s[0] == ':' && s[1] == ':') {
+    compressed = true;
+    i = 2;
+    if (i == s.size()) return true;
+  } else if (s[0] == ':') {
+    return false;
+  }
+  while (i < s.size()) {
+    std::size_t start = i;
+    while (i < s.size() && hexdig(s[i])) ++i;
+    std::size_t len = i - start;
+    if (i < s.size() && s[i] == '.') {  // trailing dotted IPv4
+      if (!ipv4(s.substr(start))) return false;
+      groups += 2;
+      i = s.size();
+      break;
+    }
+    if (len == 0 || len > 4) return false;
+    ++groups;
+    if (i == s.size()) break;
+    if (s[i] != ':') return false;
+    ++i;
+    if (i < s.size() && s[i] == ':') {
+      if (compressed) return false;
+      compressed = true;
+      ++i;
+      if (i == s.size()) break;
+    } else if (i == s.size()) {
+      return false;  // ends in a single ':'
+    }
+  }
+  return compressed ? groups < 8 : groups == 8;
+}
+
+}  // namespace aura::schema::detail::fmt
+#endif  // AURA_SI_AURA_SCHEMA_DETAIL_FORMAT_IP_HPP
+// ---- end aura/schema/detail/format_ip.hpp
+// ---- begin aura/schema/detail/format_uri.hpp
+#ifndef AURA_SI_AURA_SCHEMA_DETAIL_FORMAT_URI_HPP
+#define AURA_SI_AURA_SCHEMA_DETAIL_FORMAT_URI_HPP
+// aura/schema/detail/format_uri.hpp - `uri`, `uri-reference`, `iri`,
+// `iri-reference` (RFC 3986 / RFC 3987 grammar) and `uri-template`
+// (RFC 6570, level 4), checked character by character, no allocation.
+
+#include <cstddef>
+#include <string_view>
+
+
+namespace aura::schema::detail::fmt {
+
+
+
+/// Which characters a URI component allows besides unreserved, sub-delims
+/// and pct-encoded; `iri` adds the non-ASCII ucschar (and iprivate in query).
+enum uri_extra : unsigned {
+  ux_colon = 1,
+  ux_at = 2,
+  ux_slash = 4,
+  ux_question = 8,
+  ux_pchar = ux_colon | ux_at,
+  ux_query = ux_pchar | ux_slash | ux_question,
+};
+
+/// True when s[i] starts a valid `%XX`.
+inline bool pct_encoded(std::string_view s, std::size_t i) noexcept {
+  return i + 2 < s.size() && s[i] == '%' && hexdig(s[i + 1]) && hexdig(s[i + 2]);
+}
+
+inline bool unreserved_or_sub_delim(char c) noexcept {
+  return alpha(c) || digit(c) || std::string_view("-._~!$&'()*+,;=").find(c) != std::string_view::npos;
+}
+
+/// The whole of `s` is made of the component's characters.
+inline bool uri_component(std::string_view s, unsigned extra, bool iri) noexcept {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c == '%') {
+      if (!pct_encoded(s, i)) return false;
+      i += 2;
+      continue;
+    }
+    if (static_cast<unsigned char>(c) >= 0x80) {
+      if (!iri) return false;
+      continue;  // UTF-8 of a ucschar (the JSON text is UTF-8 already)
+    }
+    if (unreserved_or_sub_delim(c)) continue;
+    if ((c == ':' && (extra & ux_colon) != 0) || (c == '@' && (extra & ux_at) != 0) ||
+        (c == '/' && (extra & ux_slash) != 0) || (c == '?' && (extra & ux_question) != 0))
+      continue;
+    return false;
+  }
+  return true;
+}
+
+/// IPvFuture = "v" 1*HEXDIG "." 1*( unreserved / sub-delims / ":" )
+inline bool ipv_future(std::string_view s) noexcept {
+  if (s.size() < 4 || (s[0] != 'v' && s[0] != 'V')) return false;
+  std::size_t i = 1;
+  while (i < s.size() && hexdig(s[i])) ++i;
+  if (i == 1 || i >= s.size() || s[i] != '.' || i + 1 == s.size()) return false;
+  for (++i; i < s.size(); ++i)
+    if (!(unreserved_or_sub_delim(s[i]) || s[i] == ':')) return false;
+  return true;
+}
+
+/// authority = [ userinfo "@" ] host [ ":" port ]. The userinfo ends at the
+/// first '@'; a second one is in the host, which allows none.
+inline bool authority(std::string_view a, bool iri) noexcept {
+  if (std::size_t at = a.find('@'); at != std::string_view::npos) {
+    if (!uri_component(a.substr(0, at), ux_colon, iri)) return false;
+    a.remove_prefix(at + 1);
+  }
+  std::string_view host = a, port;
+  if (!a.empty() && a[0] == '[') {
+    const std::size_t rb = a.find(']');
+    if (rb == std::string_view::npos) return false;
+    const std::string_view literal = a.substr(1, rb - 1);
+    if (!ipv6(literal) && !ipv_future(literal)) return false;
+    host = {};
+    a.remove_prefix(rb + 1);
+    if (!a.empty() && a[0] != ':') return false;
+    if (!a.empty()) port = a.substr(1);
+  } else if (std::size_t colon = a.find(':'); colon != std::string_view::npos) {
+    host = a.substr(0, colon);  // a reg-name has no ':': an unbracketed IPv6 address ends here
+    port = a.substr(colon + 1);
+  }
+  for (char c : port)
+    if (!digit(c)) return false;
+  return uri_component(host, 0, iri);
+}
+
+/// hier-part / relative-part, query and fragment of `s` after the scheme
+/// (when `scheme` is true) or as a relative reference.
+inline bool uri_after_scheme(std::string_view s, bool scheme, bool iri) noexcept {
+  std::string_view fragment, query;
+  bool has_fragment = false, has_query = false;
+  if (std::size_t h = s.find('#'); h != std::string_view::npos) {
+    fragment = s.substr(h + 1);
+    has_fragment = true;
+    s = s.substr(0, h);
+  }
+  if (std::size_t q = s.find('?'); q != std::string_view::npos) {
+    query = s.substr(q + 1);
+    has_query = true;
+    s = s.substr(0, q);
+  }
+  if (has_fragment && !uri_component(fragment, ux_query, iri)) return false;
+  if (has_query && !uri_component(query, ux_query, iri)) return false;
+  std::string_view path = s;
+  if (s.substr(0, 2) == "//") {
+    const std::size_t end = s.find('/', 2);
+    if (!authority(s.substr(2, end == std::string_view::npos ? std::string_view::npos : end - 2), iri)) return false;
+    path = end == std::string_view::npos ? std::string_view() : s.substr(end);
+  } else if (!scheme && !path.empty() && path[0] != '/') {
+    // path-noscheme: the first segment has no ':' (it would be a scheme)
+    const std::size_t slash = path.find('/');
+    if (path.substr(0, slash).find(':') != std::string_view::npos) return false;
+  }
+  return uri_component(path, ux_pchar | ux_slash, iri);
+}
+
+/// scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ); its length, or 0.
+inline std::size_t scheme_length(std::string_view s) noexcept {
+  const std::size_t colon = s.find(':');
+  if (colon == std::string_view::npos || colon == 0 || !alpha(s[0])) return 0;
+  for (std::size_t i = 1; i < colon; ++i)
+    if (!(alpha(s[i]) || digit(s[i]) || s[i] == '+' || s[i] == '-' || s[i] == '.')) return 0;
+  return colon;
+}
+
+/// URI (RFC 3986 section 3) / IRI (RFC 3987): a scheme is required.
+inline bool uri(std::string_view s, bool iri) noexcept {
+  const std::size_t n = scheme_length(s);
+  return n != 0 && uri_after_scheme(s.substr(n + 1), true, iri);
+}
+
+/// URI-reference = URI / relative-ref.
+inline bool uri_reference(std::string_view s, bool iri) noexcept {
+  const std::size_t n = scheme_length(s);
+  if (n != 0) return uri_after_scheme(s.substr(n + 1), true, iri);
+  return uri_after_scheme(s, false, iri);
+}
+
+/// RFC 6570: literals and `{op var[:n|*], ...}` expressions. The operators
+/// reserved for extensions (= , ! @ |) are not accepted; an apostrophe is a
+/// literal (erratum 6937).
+inline bool uri_template(std::string_view s) noexcept {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c == '{') {
+      const std::size_t close = s.find('}', i);
+      if (close == std::string_view::npos) return false;
+      std::string_view e = s.substr(i + 1, close - i - 1);
+      if (!e.empty() && std::string_view("+#./;?&").find(e[0]) != std::string_view::npos) e.remove_prefix(1);
+      // variable-list = varspec *( "," varspec )
+      std::size_t k = 0;
+      while (true) {
+        // varname = varchar *( ["."] varchar ), varchar = ALPHA / DIGIT / "_" / pct-encoded
+        bool dot_ok = false, any = false;
+        while (k < e.size()) {
+          if (e[k] == '%') {
+            if (!pct_encoded(e, k)) return false;
+            k += 3;
+          } else if (alpha(e[k]) || digit(e[k]) || e[k] == '_') {
+            ++k;
+          } else if (e[k] == '.' && dot_ok && k + 1 < e.size() && e[k + 1] != '.') {
+            ++k;
+            dot_ok = false;
+            continue;
+          } else {
+            break;
+          }
+          dot_ok = any = true;
+        }
+        if (!any || (k > 0 && e[k - 1] == '.')) return false;
+        if (k < e.size() && e[k] == '*') {
+          ++k;
+        } else if (k < e.size() && e[k] == ':') {  // max-length = %x31-39 0*3DIGIT
+          const std::size_t start = ++k;
+          while (k < e.size() && digit(e[k])) ++k;
+          if (k == start || k - start > 4 || e[start] == '0') return false;
+        }
+        if (k == e.size()) break;
+        if (e[k] != ',') return false;
+        ++k;
+      }
+      i = close + 1;
+      continue;
+    }
+    if (c == '%') {
+      if (!pct_encoded(s, i)) return false;
+      i += 3;
+      continue;
+    }
+    if (c <= 0x20 || c == 0x7F || std::string_view("\"<>\\^`|}").find(static_cast<char>(c)) != std::string_view::npos)
+      return false;
+    ++i;
+  }
+  return true;
+}
+
+}  // namespace aura::schema::detail::fmt
+#endif  // AURA_SI_AURA_SCHEMA_DETAIL_FORMAT_URI_HPP
+// ---- end aura/schema/detail/format_uri.hpp
 // ---- begin aura/schema/detail/regex.hpp
 #ifndef AURA_SI_AURA_SCHEMA_DETAIL_REGEX_HPP
 #define AURA_SI_AURA_SCHEMA_DETAIL_REGEX_HPP
-// aura/schema/detail/regex.hpp - the ECMA-262 subset JSON Schema patterns
-// use, compiled to a Thompson NFA and run as a set-of-states simulation.
+// aura/schema/detail/regex.hpp - ECMA-262 patterns for `pattern`,
+// `patternProperties` and `format: "regex"`, with two engines.
 //
-// Why not std::regex: it backtracks (exponential on "(a+)+$"), allocates on
-// every match and knows nothing of Unicode. This engine walks each input
-// code point once against the set of live states, so a match costs at most
-// O(input length x program size) whatever the pattern, and allocates nothing
-// when the program has at most `small_program` instructions.
+// Why not std::regex: it backtracks without bound (exponential on
+// "(a+)+$"), allocates on every match and knows nothing of Unicode.
 //
-// Supported: literals, `.`, classes `[...]` with ranges and negation,
-// `\d \D \w \W \s \S`, `\p{L}`/`\p{Letter}`, `\p{Lu}`, `\p{Ll}` and their `\P`
-// negations, `^ $ \b \B`, groups `(...)`, `(?:...)`, `(?<name>...)`,
-// alternation, quantifiers `* + ? {n} {n,} {n,m}` (greedy or lazy: the same
-// for a yes/no answer), escapes `\t \n \v \f \r \0 \cX \xHH \uHHHH \u{H...}`.
-// Rejected at compile time (a schema error): back-references and
-// lookaround, which no automaton can run in linear time.
+// - The linear engine (regex_nfa.hpp) runs every pattern without
+//   back-references or lookaround: time O(input x program), never more.
+// - The bounded engine (regex_backtrack.hpp) runs the others: back-references
+//   `\1` `\k<name>`, lookahead `(?=` `(?!`, lookbehind `(?<=` `(?<!`. It
+//   counts steps against `regex_limits::max_backtrack_steps` and answers
+//   `match_result::limit` when they run out.
+//
+// Syntax (regex_syntax.hpp): literals, `.`, classes with ranges and
+// negation, `\d \D \w \W \s \S`, `\p{..}`/`\P{..}` (General_Category values
+// and groups, `Script=`/`sc=`, Alphabetic, Uppercase, Lowercase,
+// White_Space, ASCII, Any, Assigned; unicode.hpp), `^ $ \b \B`, groups
+// (capturing, `(?:`, `(?<name>`), alternation, greedy and lazy quantifiers
+// `* + ? {n} {n,} {n,m}`, escapes `\t \n \v \f \r \0 \cX \xHH \uHHHH \u{H..}`.
 
 #include <array>
-#include <clocale>
 #include <cstddef>
 #include <cstdint>
-#include <locale.h>
 #include <string>
 #include <string_view>
 #include <vector>
-#include <wctype.h>
 
+// ---- begin aura/schema/detail/regex_backtrack.hpp
+#ifndef AURA_SI_AURA_SCHEMA_DETAIL_REGEX_BACKTRACK_HPP
+#define AURA_SI_AURA_SCHEMA_DETAIL_REGEX_BACKTRACK_HPP
+// aura/schema/detail/regex_backtrack.hpp - the bounded engine, for the
+// patterns the linear one cannot run: back-references and lookaround.
+//
+// A backtracking machine over the same instruction set plus captures
+// (`save`), back-references, lookaround sub-programs and a progress check
+// that stops an iteration matching the empty string from looping (ECMA-262's
+// rule). Every instruction executed costs one step of a budget
+// (`regex_limits::max_backtrack_steps`); a search that runs out answers
+// `limit` instead of hanging on "(a+)+\1"-style patterns. Lookarounds are
+// atomic, as in ECMA-262; a lookbehind is tried from every earlier start
+// that ends where it stands.
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+// ---- begin aura/schema/detail/regex_chars.hpp
+#ifndef AURA_SI_AURA_SCHEMA_DETAIL_REGEX_CHARS_HPP
+#define AURA_SI_AURA_SCHEMA_DETAIL_REGEX_CHARS_HPP
+// aura/schema/detail/regex_chars.hpp - what both regex engines share: UTF-8
+// decoding, character classes and their test, the instruction set.
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+// ---- begin aura/schema/detail/unicode.hpp
+#ifndef AURA_SI_AURA_SCHEMA_DETAIL_UNICODE_HPP
+#define AURA_SI_AURA_SCHEMA_DETAIL_UNICODE_HPP
+// aura/schema/detail/unicode.hpp - what `\p{...}` names, and the lookups
+// over the generated Unicode tables, declared. The tables and the
+// definitions are in unicode_lookup.hpp, which only the compiler includes:
+// 60 KB of tables are not parsed where the schema module is merely included.
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+namespace aura::schema::detail::unicode {
+
+/// The value of the run holding `c` in a table of (first << shift | value).
+[[nodiscard]] inline std::uint32_t run_value(const std::vector<std::uint32_t>& runs, char32_t c,
+                                             unsigned shift) noexcept {
+  const std::uint32_t low = (1u << shift) - 1;
+  if (c > 0x10FFFF) return 0;
+  const std::uint32_t key = static_cast<std::uint32_t>(c) << shift | low;
+  const auto it = std::upper_bound(runs.begin(), runs.end(), key);
+  return it == runs.begin() ? 0 : *(it - 1) & low;  // the first run starts at U+0000
+}
+
+/// True when `c` lies in one of the (first, last) pairs of `ranges`.
+[[nodiscard]] inline bool in_ranges(const std::vector<std::uint32_t>& ranges, char32_t c) noexcept {
+  // the first pair whose last >= c, searched on the odd entries
+  std::size_t lo = 0, hi = ranges.size() / 2;
+  while (lo < hi) {
+    const std::size_t mid = (lo + hi) / 2;
+    if (ranges[2 * mid + 1] < c) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < ranges.size() / 2 && ranges[2 * lo] <= c;
+}
+
+/// A generated table (6 base-64 digits per value) as its values.
+[[nodiscard]] inline std::vector<std::uint32_t> unpack(const char* text, unsigned size) {
+  auto digit = [](char ch) -> std::uint32_t {
+    if (ch >= 'A' && ch <= 'Z') return static_cast<std::uint32_t>(ch - 'A');
+    if (ch >= 'a' && ch <= 'z') return static_cast<std::uint32_t>(ch - 'a') + 26;
+    if (ch >= '0' && ch <= '9') return static_cast<std::uint32_t>(ch - '0') + 52;
+    return ch == '+' ? 62 : 63;
+  };
+  std::vector<std::uint32_t> out(size);
+  for (unsigned i = 0; i < size; ++i) {
+    std::uint32_t v = 0;
+    for (unsigned k = 0; k < 6; ++k) v = v << 6 | digit(text[6 * i + k]);
+    out[i] = v;
+  }
+  return out;
+}
+
+/// What `\p{...}` tests; `kind::none` for a name this engine does not know.
+struct property {
+  enum class kind : std::uint8_t { none, category, script, alphabetic, uppercase, lowercase, white_space, any, ascii,
+                                   assigned };
+  kind k = kind::none;
+  std::uint32_t value = 0;  // category: gc mask; script: id
+};
+
+
+/// Resolves the text inside `\p{...}` the way ECMA-262 does (unicode_lookup.hpp).
+template <class Unused = void>
+[[nodiscard]] property property_named(std::string_view text) noexcept;
+
+/// True when `c` has property `p` (unicode_lookup.hpp).
+template <class Unused = void>
+[[nodiscard]] bool has_property(const property& p, char32_t c) noexcept;
+
+/// General_Category (a `gc_value` of unicode_gc.hpp) and Script id of `c`; whether it is a mark (M*).
+template <class Unused = void>
+[[nodiscard]] std::uint8_t general_category(char32_t c) noexcept;
+template <class Unused = void>
+[[nodiscard]] std::uint8_t script_of(char32_t c) noexcept;
+template <class Unused = void>
+[[nodiscard]] bool is_mark(char32_t c) noexcept;
+/// A script's id by its long name or short alias ("Greek", "Grek"); -1 if none.
+template <class Unused = void>
+[[nodiscard]] int script_id(std::string_view name) noexcept;
+
+}  // namespace aura::schema::detail::unicode
+#endif  // AURA_SI_AURA_SCHEMA_DETAIL_UNICODE_HPP
+// ---- end aura/schema/detail/unicode.hpp
 
 namespace aura::schema::detail {
 
@@ -2916,711 +3985,1205 @@ namespace aura::schema::detail {
   return b0;
 }
 
-/// Unicode letter tests through the C library's UTF-8 ctype tables (the
-/// "C.UTF-8" locale), created once; ASCII-only when no such locale exists.
-struct unicode_ctype {
-  locale_t loc = nullptr;
-  unicode_ctype() noexcept {
-    loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", nullptr);
-    if (loc == nullptr) loc = newlocale(LC_CTYPE_MASK, "C.utf8", nullptr);
-    if (loc == nullptr) loc = newlocale(LC_CTYPE_MASK, "en_US.UTF-8", nullptr);
+/// One `\d`, `\w`, `\s` or `\p{...}` inside a class, maybe negated.
+struct class_property {
+  enum class kind : std::uint8_t { digit, word, space, unicode };
+  kind k = kind::digit;
+  bool negated = false;
+  unicode::property up;
+};
+
+struct char_class {
+  std::vector<std::pair<char32_t, char32_t>> ranges;
+  std::vector<class_property> props;
+  bool negated = false;
+};
+
+// ---- what the engines share ------------------------------------------------
+
+[[nodiscard]] inline bool regex_is_word(char32_t c) noexcept {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+[[nodiscard]] inline bool regex_is_space(char32_t c) noexcept {
+  return c == ' ' || (c >= 0x09 && c <= 0x0D) || c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) ||
+         c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000 || c == 0xFEFF;
+}
+[[nodiscard]] inline bool regex_is_line_terminator(char32_t c) noexcept {
+  return c == '\n' || c == '\r' || c == 0x2028 || c == 0x2029;
+}
+
+template <class Unused = void>
+[[nodiscard]] bool class_matches(const char_class& cls, char32_t c) noexcept {
+  bool in = false;
+  for (const auto& r : cls.ranges)
+    if (c >= r.first && c <= r.second) {
+      in = true;
+      break;
+    }
+  if (!in) {
+    for (const auto& p : cls.props) {
+      bool has = false;
+      switch (p.k) {
+        case class_property::kind::digit: has = c >= '0' && c <= '9'; break;
+        case class_property::kind::word: has = regex_is_word(c); break;
+        case class_property::kind::space: has = regex_is_space(c); break;
+        case class_property::kind::unicode: has = unicode::has_property<Unused>(p.up, c); break;
+      }
+      if (has != p.negated) {
+        in = true;
+        break;
+      }
+    }
   }
-  ~unicode_ctype() {
-    if (loc != nullptr) freelocale(loc);
+  return in != cls.negated;
+}
+
+/// One instruction of either engine's program.
+enum class regex_op : std::uint8_t {
+  chr, any, cls, split, jmp, bol, eol, word_boundary, not_word_boundary, match,
+  // backtracking engine only
+  save, backref, look, succeed, mark, progress,
+};
+struct regex_inst {
+  regex_op code;
+  std::uint32_t x;
+  std::uint32_t y;
+};
+
+}  // namespace aura::schema::detail
+#endif  // AURA_SI_AURA_SCHEMA_DETAIL_REGEX_CHARS_HPP
+// ---- end aura/schema/detail/regex_chars.hpp
+
+namespace aura::schema::detail {
+
+enum class match_result : std::uint8_t { no, yes, limit };
+
+/// One search over one text; holds the registers and the backtrack stack.
+/// A template only so that it is generated where a schema is compiled.
+template <class Unused = void>
+class regex_backtracker {
+ public:
+  static constexpr std::size_t unset = static_cast<std::size_t>(-1);
+
+  regex_backtracker(const std::vector<regex_inst>& code, const std::vector<char_class>& classes,
+                    std::size_t registers, std::size_t budget, std::string_view text)
+      : code_(code), classes_(classes), text_(text), budget_(budget), regs_(registers, unset) {}
+
+  [[nodiscard]] match_result search() {
+    const bool anchored = !code_.empty() && code_[0].code == regex_op::bol;
+    for (std::size_t start = 0;;) {
+      const match_result r = exec(0, start, unset);
+      if (r != match_result::no) return r;
+      if (start >= text_.size() || anchored) return match_result::no;
+      (void)next_code_point(text_, start);
+    }
   }
-  unicode_ctype(const unicode_ctype&) = delete;
-  unicode_ctype& operator=(const unicode_ctype&) = delete;
-  static const unicode_ctype& get() noexcept {
-    static const unicode_ctype instance;
-    return instance;
+
+  [[nodiscard]] std::size_t steps() const noexcept { return steps_; }
+
+ private:
+  struct frame {
+    std::size_t pos;    // branch: where to resume; restore: the register's old value
+    std::uint32_t pc;   // branch: where to resume
+    std::uint32_t reg;  // 0: a branch; r + 1: restore register r
+  };
+
+  [[nodiscard]] std::size_t prev_boundary(std::size_t i) const noexcept {
+    if (i == 0) return 0;
+    --i;
+    while (i > 0 && (static_cast<unsigned char>(text_[i]) & 0xC0) == 0x80) --i;
+    return i;
   }
-  [[nodiscard]] bool alpha(char32_t c) const noexcept {
-    if (c < 0x80 || loc == nullptr) return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-    return iswalpha_l(static_cast<wint_t>(c), loc) != 0 && iswdigit_l(static_cast<wint_t>(c), loc) == 0;
+  [[nodiscard]] bool word_at(std::size_t i) const noexcept {
+    std::size_t p = i;
+    return i < text_.size() && regex_is_word(next_code_point(text_, p));
   }
-  [[nodiscard]] bool upper(char32_t c) const noexcept {
-    if (c < 0x80 || loc == nullptr) return c >= 'A' && c <= 'Z';
-    return iswupper_l(static_cast<wint_t>(c), loc) != 0;
+  void set(std::uint32_t reg, std::size_t value) {
+    stack_.push_back({regs_[reg], 0, reg + 1});
+    regs_[reg] = value;
   }
-  [[nodiscard]] bool lower(char32_t c) const noexcept {
-    if (c < 0x80 || loc == nullptr) return c >= 'a' && c <= 'z';
-    return iswlower_l(static_cast<wint_t>(c), loc) != 0;
+  // A lookaround that succeeded: its untried branches are dropped (it is
+  // atomic), its register changes stay undoable.
+  void keep_restores(std::size_t mark) {
+    std::size_t out = mark;
+    for (std::size_t i = mark; i < stack_.size(); ++i)
+      if (stack_[i].reg != 0) stack_[out++] = stack_[i];
+    stack_.resize(out);
+  }
+  void undo_to(std::size_t mark) {
+    while (stack_.size() > mark) {
+      const frame f = stack_.back();
+      stack_.pop_back();
+      if (f.reg != 0) regs_[f.reg - 1] = f.pos;
+    }
+  }
+
+  // Runs from `pc` at `pos` until `match`, or `succeed` at `need_end` (a
+  // lookaround body; `unset`: anywhere).
+  match_result exec(std::uint32_t pc, std::size_t pos, std::size_t need_end) {
+    const std::size_t base = stack_.size();
+    for (;;) {
+      if (++steps_ > budget_) return match_result::limit;
+      const regex_inst& in = code_[pc];
+      bool ok = true;
+      switch (in.code) {
+        case regex_op::chr:
+        case regex_op::any:
+        case regex_op::cls: {
+          if (pos >= text_.size()) {
+            ok = false;
+            break;
+          }
+          std::size_t p = pos;
+          const char32_t c = next_code_point(text_, p);
+          ok = in.code == regex_op::chr   ? c == in.x
+               : in.code == regex_op::any ? !regex_is_line_terminator(c)
+                                          : class_matches<Unused>(classes_[in.x], c);
+          pos = p;
+          ++pc;
+          break;
+        }
+        case regex_op::split:
+          stack_.push_back({pos, in.y, 0});
+          pc = in.x;
+          break;
+        case regex_op::jmp: pc = in.x; break;
+        case regex_op::bol: ok = pos == 0, ++pc; break;
+        case regex_op::eol: ok = pos == text_.size(), ++pc; break;
+        case regex_op::word_boundary:
+        case regex_op::not_word_boundary: {
+          const bool a = pos > 0 && word_at(prev_boundary(pos)), b = word_at(pos);
+          ok = (a != b) == (in.code == regex_op::word_boundary);
+          ++pc;
+          break;
+        }
+        case regex_op::save:
+        case regex_op::mark:
+          set(in.x, pos);
+          ++pc;
+          break;
+        case regex_op::progress: ok = regs_[in.x] != pos, ++pc; break;
+        case regex_op::backref: {
+          const std::size_t s = regs_[2 * in.x], e = regs_[2 * in.x + 1];
+          if (s != unset && e != unset && e >= s) {  // an unset group matches the empty string
+            const std::size_t len = e - s;
+            ok = len <= text_.size() - pos && text_.substr(pos, len) == text_.substr(s, len);
+            pos += ok ? len : 0;
+          }
+          ++pc;
+          break;
+        }
+        case regex_op::look: {
+          const std::size_t mark = stack_.size();
+          match_result r = match_result::no;
+          if (in.y < 2) {
+            r = exec(pc + 1, pos, unset);
+          } else {
+            for (std::size_t j = pos;; j = prev_boundary(j)) {
+              r = exec(pc + 1, j, pos);
+              if (r != match_result::no || j == 0) break;
+            }
+          }
+          if (r == match_result::limit) return r;
+          const bool positive = in.y == 0 || in.y == 2;
+          if (r == match_result::yes) {
+            if (positive) keep_restores(mark);
+            else undo_to(mark);
+          }
+          ok = (r == match_result::yes) == positive;
+          pc = in.x;
+          break;
+        }
+        case regex_op::succeed:
+          if (need_end == unset || pos == need_end) return match_result::yes;
+          ok = false;
+          break;
+        case regex_op::match: return match_result::yes;
+      }
+      if (ok) continue;
+      for (;;) {  // backtrack to the latest branch of this run
+        if (stack_.size() == base) return match_result::no;
+        const frame f = stack_.back();
+        stack_.pop_back();
+        if (f.reg == 0) {
+          pos = f.pos;
+          pc = f.pc;
+          break;
+        }
+        regs_[f.reg - 1] = f.pos;
+      }
+    }
+  }
+
+  const std::vector<regex_inst>& code_;
+  const std::vector<char_class>& classes_;
+  std::string_view text_;
+  std::size_t budget_;
+  std::size_t steps_ = 0;
+  std::vector<std::size_t> regs_;
+  std::vector<frame> stack_;
+};
+
+}  // namespace aura::schema::detail
+#endif  // AURA_SI_AURA_SCHEMA_DETAIL_REGEX_BACKTRACK_HPP
+// ---- end aura/schema/detail/regex_backtrack.hpp
+// ---- begin aura/schema/detail/regex_nfa.hpp
+#ifndef AURA_SI_AURA_SCHEMA_DETAIL_REGEX_NFA_HPP
+#define AURA_SI_AURA_SCHEMA_DETAIL_REGEX_NFA_HPP
+// aura/schema/detail/regex_nfa.hpp - the linear engine: a Thompson NFA run
+// as a set-of-states simulation. Each input code point is looked at once
+// against the set of live states, so a match costs at most O(input length x
+// program size) whatever the pattern, and allocates nothing when the caller
+// gives it the buffer (5 x program size + 1 slots).
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+
+namespace aura::schema::detail {
+
+/// Adds the thread at `pc` and everything reachable by epsilon moves.
+/// Returns true when `match` is reachable (the search can stop).
+inline bool nfa_add_thread(const std::vector<regex_inst>& code, std::uint32_t* list, std::uint32_t& count,
+                           std::uint32_t* mark, std::uint32_t* stack, std::uint32_t pc, std::uint32_t gen,
+                           char32_t prev, bool has_prev, char32_t cur, bool has_cur) noexcept {
+  std::uint32_t top = 0;
+  stack[top++] = pc;
+  while (top > 0) {
+    std::uint32_t p = stack[--top];
+    if (mark[p] == gen) continue;
+    mark[p] = gen;
+    const regex_inst& in = code[p];
+    switch (in.code) {
+      case regex_op::jmp: stack[top++] = in.x; break;
+      case regex_op::split:
+        stack[top++] = in.y;
+        stack[top++] = in.x;
+        break;
+      case regex_op::bol:
+        if (!has_prev) stack[top++] = p + 1;
+        break;
+      case regex_op::eol:
+        if (!has_cur) stack[top++] = p + 1;
+        break;
+      case regex_op::word_boundary:
+      case regex_op::not_word_boundary: {
+        bool a = has_prev && regex_is_word(prev);
+        bool b = has_cur && regex_is_word(cur);
+        if ((a != b) == (in.code == regex_op::word_boundary)) stack[top++] = p + 1;
+        break;
+      }
+      case regex_op::match: return true;
+      default: list[count++] = p; break;
+    }
+  }
+  return false;
+}
+
+/// True when the program matches anywhere in `text`.
+template <class Unused = void>
+bool nfa_search(const std::vector<regex_inst>& code, const std::vector<char_class>& classes,
+                       std::string_view text, std::uint32_t* buf) noexcept {
+  const std::size_t n = code.size();
+  std::uint32_t* clist = buf;
+  std::uint32_t* nlist = buf + n;
+  std::uint32_t* mark = buf + 2 * n;
+  std::uint32_t* stack = buf + 3 * n;  // 2n + 1 slots: a split pushes two, each pc expands once
+  for (std::size_t i = 0; i < n; ++i) mark[i] = 0;
+  std::uint32_t ccount = 0, ncount = 0;
+  std::uint32_t gen = 1;
+  char32_t prev = 0;
+  bool has_prev = false;
+  std::size_t peek = 0;
+  char32_t cur = text.empty() ? 0 : next_code_point(text, peek);
+  bool has_cur = !text.empty();
+  while (true) {
+    if (nfa_add_thread(code, clist, ccount, mark, stack, 0, gen, prev, has_prev, cur, has_cur)) return true;
+    if (!has_cur) return false;
+    ++gen;
+    ncount = 0;
+    std::size_t np = peek;
+    bool has_nxt = peek < text.size();
+    char32_t nxt = has_nxt ? next_code_point(text, np) : 0;
+    for (std::uint32_t t = 0; t < ccount; ++t) {
+      const regex_inst& in = code[clist[t]];
+      bool ok = false;
+      switch (in.code) {
+        case regex_op::chr: ok = cur == in.x; break;
+        case regex_op::any: ok = !regex_is_line_terminator(cur); break;
+        case regex_op::cls: ok = class_matches<Unused>(classes[in.x], cur); break;
+        default: break;
+      }
+      if (!ok) continue;
+      if (nfa_add_thread(code, nlist, ncount, mark, stack, clist[t] + 1, gen, cur, true, nxt, has_nxt)) return true;
+    }
+    prev = cur;
+    has_prev = true;
+    has_cur = has_nxt;
+    cur = nxt;
+    peek = np;
+    std::swap(clist, nlist);
+    ccount = ncount;
+  }
+}
+
+}  // namespace aura::schema::detail
+#endif  // AURA_SI_AURA_SCHEMA_DETAIL_REGEX_NFA_HPP
+// ---- end aura/schema/detail/regex_nfa.hpp
+// ---- begin aura/schema/detail/regex_syntax.hpp
+#ifndef AURA_SI_AURA_SCHEMA_DETAIL_REGEX_SYNTAX_HPP
+#define AURA_SI_AURA_SCHEMA_DETAIL_REGEX_SYNTAX_HPP
+// aura/schema/detail/regex_syntax.hpp - ECMA-262 patterns (as with the `u`
+// flag) parsed to a syntax tree that both regex engines compile from.
+//
+// Two modes. `lenient` is for `pattern` and `patternProperties`: Annex B's
+// forgiving forms (`\-` outside a class, a lone `{`, `[\d-z]`) are accepted,
+// since real schemas use them. `strict` is for `format: "regex"`: only the
+// `u`-mode grammar (identity escapes of syntax characters and `/` only, so
+// `\a` is an error; no lone braces; back-references to existing groups).
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+// ---- begin aura/schema/detail/messages.hpp
+#ifndef AURA_SI_AURA_SCHEMA_DETAIL_MESSAGES_HPP
+#define AURA_SI_AURA_SCHEMA_DETAIL_MESSAGES_HPP
+// aura/schema/detail/messages.hpp - values quoted in validation and compile
+// errors: JSON text, cut to a limit so that a 40 KB string or a 47,000
+// character pattern never floods a message an agent has to read.
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace aura::schema::detail {
+
+/// The longest JSON text of one value a message quotes, in bytes.
+inline constexpr std::size_t quote_limit = 80;
+/// The longest list of allowed values (`enum`) a message spells out.
+inline constexpr std::size_t list_limit = 200;
+
+/// `text` cut to at most `limit` bytes on a UTF-8 boundary, with "..." and
+/// the full length appended when cut.
+[[nodiscard]] inline std::string cut_text(std::string text, std::size_t limit = quote_limit) {
+  if (text.size() <= limit) return text;
+  const std::size_t full = text.size();
+  std::size_t end = limit;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;  // not inside a code point
+  text.resize(end);
+  text += "... (" + std::to_string(full) + " bytes)";
+  return text;
+}
+
+/// A JSON pointer for a compile error's `where`, each reference token cut
+/// to the limit: a `patternProperties` key is a pattern, and a 47,000
+/// character one would otherwise be quoted whole.
+[[nodiscard]] inline std::string cut_pointer(std::string_view ptr, std::size_t limit = quote_limit) {
+  if (ptr.size() <= limit) return std::string(ptr);
+  std::string out;
+  out.reserve(ptr.size() < 4 * limit ? ptr.size() : 4 * limit);
+  std::size_t start = 0;
+  while (start <= ptr.size()) {
+    std::size_t end = ptr.find('/', start);
+    if (end == std::string_view::npos) end = ptr.size();
+    out += cut_text(std::string(ptr.substr(start, end - start)), limit);
+    if (end == ptr.size()) break;
+    out += '/';
+    start = end + 1;
+  }
+  return out;
+}
+
+/// A value as JSON text, cut to the limit. A string that is not UTF-8 (built
+/// in code, not parsed) shows U+FFFD instead of throwing.
+template <class Json>
+[[nodiscard]] std::string shown(const Json& j, std::size_t limit = quote_limit) {
+  return cut_text(j.dump(-1, ' ', false, Json::error_handler_t::replace), limit);
+}
+
+/// `["c", "f"]`, each value cut, the list cut after `list_limit` bytes.
+template <class Json>
+[[nodiscard]] std::string shown_list(const std::vector<Json>& values) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    std::string item = shown(values[i], 40);
+    if (out.size() + item.size() > list_limit) {
+      out += "... (" + std::to_string(values.size() - i) + " more)";
+      break;
+    }
+    if (i > 0) out += ", ";
+    out += item;
+  }
+  return out + "]";
+}
+
+/// A schema limit as written: integers without a fraction.
+template <class Json>
+[[nodiscard]] std::string shown_number(double d) {
+  Json j = d;
+  if (std::floor(d) == d && std::fabs(d) < 9.0e15) j = static_cast<std::int64_t>(d);
+  return j.dump();
+}
+
+/// "1 item" / "3 items".
+[[nodiscard]] inline std::string counted(std::size_t n, std::string_view noun) {
+  std::string out = std::to_string(n) + " " + std::string(noun);
+  if (n != 1) out += 's';
+  return out;
+}
+
+}  // namespace aura::schema::detail
+#endif  // AURA_SI_AURA_SCHEMA_DETAIL_MESSAGES_HPP
+// ---- end aura/schema/detail/messages.hpp
+
+namespace aura::schema::detail {
+
+enum class regex_syntax_mode : std::uint8_t { lenient, strict };
+
+/// A node of the syntax tree; children are indices into `regex_parser::nodes`.
+struct regex_node {
+  enum class kind : std::uint8_t { empty, chr, any, cls, bol, eol, wordb, nwordb, cat, alt, rep, group, backref, look };
+  kind k = kind::empty;
+  bool lazy = false;      // rep
+  std::uint8_t look = 0;  // look: 0 (?=), 1 (?!), 2 (?<=), 3 (?<!)
+  char32_t c = 0;
+  std::uint32_t index = 0;  // cls: class; group: capture number; backref: group number
+  std::uint32_t min = 0, max = 0;  // rep; max == regex_unbounded for * and +
+  std::vector<int> kids;
+};
+inline constexpr std::uint32_t regex_unbounded = 0xFFFFFFFFu;
+
+/// A template only so that it is generated where a schema is compiled.
+template <class Unused = void>
+struct regex_parser {
+  std::string_view src;
+  const regex_limits& limits;
+  regex_syntax_mode mode;
+  std::vector<char_class>& classes;
+  std::string error;
+  std::size_t pos = 0;
+  std::vector<regex_node> nodes;
+  std::uint32_t groups = 0;           // capturing groups
+  bool needs_backtracking = false;    // a back-reference or a lookaround
+  std::vector<std::pair<std::string, std::uint32_t>> names;  // named groups
+  std::vector<std::pair<int, std::string>> named_refs;       // \k<name>, resolved at the end
+  std::vector<std::pair<int, std::size_t>> numbered_refs;    // \N and its offset
+  unsigned look_depth = 0;
+  static constexpr unsigned max_look_depth = 32;
+
+  regex_parser(std::string_view pattern, const regex_limits& l, regex_syntax_mode m, std::vector<char_class>& c)
+      : src(pattern), limits(l), mode(m), classes(c) {}
+
+  [[nodiscard]] bool strict() const noexcept { return mode == regex_syntax_mode::strict; }
+  void fail(const std::string& why) {
+    if (error.empty()) error = why + " at offset " + std::to_string(pos);
+  }
+  int add(regex_node a) {
+    nodes.push_back(std::move(a));
+    return static_cast<int>(nodes.size() - 1);
+  }
+  int leaf(regex_node::kind k) {
+    regex_node a;
+    a.k = k;
+    return add(std::move(a));
+  }
+  [[nodiscard]] bool at_end() const { return pos >= src.size(); }
+  char32_t next_cp() { return next_code_point(src, pos); }
+
+  /// The whole pattern; -1 with `error` set when it is not one.
+  int parse() {
+    int root = parse_alternation();
+    if (error.empty() && !at_end()) fail(src[pos] == ')' ? "unmatched ')'" : "unexpected character");
+    for (const auto& [node, name] : named_refs) {
+      bool found = false;
+      for (const auto& [n, index] : names)
+        if (n == name) {
+          nodes[static_cast<std::size_t>(node)].index = index;
+          found = true;
+        }
+      if (!found && error.empty()) error = "\\k<" + cut_text(name, 40) + "> names no group";
+    }
+    for (const auto& [node, offset] : numbered_refs) {
+      if (nodes[static_cast<std::size_t>(node)].index > groups && error.empty())
+        error = "back-reference \\" + std::to_string(nodes[static_cast<std::size_t>(node)].index) +
+                " to a group that does not exist at offset " + std::to_string(offset);
+    }
+    return error.empty() ? root : -1;
+  }
+
+  int parse_alternation() {
+    int first = parse_concat();
+    if (at_end() || src[pos] != '|') return first;
+    regex_node alt;
+    alt.k = regex_node::kind::alt;
+    alt.kids.push_back(first);
+    while (!at_end() && src[pos] == '|' && error.empty()) {
+      ++pos;
+      alt.kids.push_back(parse_concat());
+    }
+    return add(std::move(alt));
+  }
+
+  int parse_concat() {
+    regex_node cat;
+    cat.k = regex_node::kind::cat;
+    while (!at_end() && src[pos] != '|' && src[pos] != ')' && error.empty()) {
+      int atom = parse_atom();
+      if (!error.empty()) break;
+      cat.kids.push_back(parse_quantifier(atom));
+    }
+    if (cat.kids.size() == 1) return cat.kids[0];
+    return add(std::move(cat));
+  }
+
+  bool read_number(std::uint32_t& out) {
+    std::size_t start = pos;
+    std::uint64_t v = 0;
+    while (!at_end() && src[pos] >= '0' && src[pos] <= '9') {
+      v = v * 10 + static_cast<std::uint64_t>(src[pos] - '0');
+      if (v > 0xFFFFFFFull) v = 0xFFFFFFFull;
+      ++pos;
+    }
+    out = static_cast<std::uint32_t>(v);
+    return pos > start;
+  }
+
+  int parse_quantifier(int atom) {
+    if (at_end()) return atom;
+    std::uint32_t mn = 0, mx = 0;
+    const char c = src[pos];
+    const std::size_t save = pos;
+    if (c == '*') {
+      mn = 0, mx = regex_unbounded, ++pos;
+    } else if (c == '+') {
+      mn = 1, mx = regex_unbounded, ++pos;
+    } else if (c == '?') {
+      mn = 0, mx = 1, ++pos;
+    } else if (c == '{') {
+      ++pos;
+      bool ok = read_number(mn);
+      mx = mn;
+      if (ok && !at_end() && src[pos] == ',') {
+        ++pos;
+        if (!read_number(mx)) mx = regex_unbounded;
+      }
+      if (!ok || at_end() || src[pos] != '}') {
+        pos = save;
+        if (strict()) fail("lone '{' (not a quantifier)");
+        return atom;  // a lone '{' is a literal (Annex B); parse_atom takes it
+      }
+      ++pos;
+      if (mx != regex_unbounded && mx < mn) {
+        fail("numbers out of order in {} quantifier");
+        return atom;
+      }
+      if (mn > limits.max_repeat || (mx != regex_unbounded && mx > limits.max_repeat)) {
+        fail("repetition count above the limit of " + std::to_string(limits.max_repeat));
+        return atom;
+      }
+    } else {
+      return atom;
+    }
+    const regex_node& a = nodes[static_cast<std::size_t>(atom)];
+    const bool assertion = a.k == regex_node::kind::bol || a.k == regex_node::kind::eol ||
+                           a.k == regex_node::kind::wordb || a.k == regex_node::kind::nwordb;
+    const bool lookbehind = a.k == regex_node::kind::look && a.look >= 2;
+    if (assertion || lookbehind || (a.k == regex_node::kind::look && strict())) {
+      fail("nothing to repeat");
+      return atom;
+    }
+    regex_node r;
+    r.k = regex_node::kind::rep;
+    if (!at_end() && src[pos] == '?') {
+      r.lazy = true;
+      ++pos;
+    }
+    if (!at_end() && (src[pos] == '*' || src[pos] == '+' || src[pos] == '?')) {
+      fail("nothing to repeat");
+      return atom;
+    }
+    r.min = mn;
+    r.max = mx;
+    r.kids.push_back(atom);
+    return add(std::move(r));
+  }
+
+  int single(char32_t c) {
+    regex_node a;
+    a.k = regex_node::kind::chr;
+    a.c = c;
+    return add(std::move(a));
+  }
+  int with_class(char_class cls) {
+    classes.push_back(std::move(cls));
+    regex_node a;
+    a.k = regex_node::kind::cls;
+    a.index = static_cast<std::uint32_t>(classes.size() - 1);
+    return add(std::move(a));
+  }
+
+  static bool name_char(char32_t c, bool first) noexcept {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '$') return true;
+    if (!first && c >= '0' && c <= '9') return true;
+    return c >= 0x80 && unicode::has_property<Unused>({unicode::property::kind::alphabetic, 0}, c);
+  }
+
+  // `name>` after "(?<" or "\k<"; empty (with an error) when malformed.
+  std::string group_name() {
+    const std::size_t start = pos;
+    bool first = true;
+    while (!at_end() && src[pos] != '>') {
+      if (!name_char(next_cp(), first)) {
+        fail("invalid group name");
+        return {};
+      }
+      first = false;
+    }
+    if (at_end() || pos == start) {
+      fail(at_end() ? "unterminated group name" : "empty group name");
+      return {};
+    }
+    std::string name(src.substr(start, pos - start));
+    ++pos;  // '>'
+    return name;
+  }
+
+  int parse_group() {
+    ++pos;  // '('
+    regex_node g;
+    g.k = regex_node::kind::group;
+    bool capture = true;
+    if (!at_end() && src[pos] == '?') {
+      const char a = pos + 1 < src.size() ? src[pos + 1] : '\0';
+      const char b = pos + 2 < src.size() ? src[pos + 2] : '\0';
+      if (a == ':') {
+        pos += 2;
+        capture = false;
+      } else if (a == '=' || a == '!') {
+        pos += 2;
+        g.k = regex_node::kind::look;
+        g.look = a == '=' ? 0 : 1;
+      } else if (a == '<' && (b == '=' || b == '!')) {
+        pos += 3;
+        g.k = regex_node::kind::look;
+        g.look = b == '=' ? 2 : 3;
+      } else if (a == '<') {
+        pos += 2;
+        std::string name = group_name();
+        if (!error.empty()) return 0;
+        for (const auto& n : names)
+          if (n.first == name) {
+            fail("duplicate group name \"" + cut_text(name, 40) + "\"");
+            return 0;
+          }
+        names.emplace_back(std::move(name), groups + 1);
+      } else {
+        fail("invalid group '(?" + std::string(1, a) + "'");
+        return 0;
+      }
+    }
+    if (g.k == regex_node::kind::look) {
+      needs_backtracking = true;
+      capture = false;
+      if (++look_depth > max_look_depth) {
+        fail("lookarounds nested deeper than " + std::to_string(max_look_depth));
+        return 0;
+      }
+    }
+    if (capture) g.index = ++groups;
+    int inner = parse_alternation();
+    if (g.k == regex_node::kind::look) --look_depth;
+    if (!error.empty()) return inner;
+    if (at_end() || src[pos] != ')') {
+      fail("missing ')'");
+      return inner;
+    }
+    ++pos;
+    if (!capture && g.k == regex_node::kind::group) return inner;
+    g.kids.push_back(inner);
+    return add(std::move(g));
+  }
+
+  int parse_atom() {
+    const char c = src[pos];
+    switch (c) {
+      case '(': return parse_group();
+      case ')': fail("unmatched ')'"); return 0;
+      case '*':
+      case '+':
+      case '?': fail("nothing to repeat"); return 0;
+      case '[': ++pos; return parse_class();
+      case '.': ++pos; return leaf(regex_node::kind::any);
+      case '^': ++pos; return leaf(regex_node::kind::bol);
+      case '$': ++pos; return leaf(regex_node::kind::eol);
+      case '\\': return parse_escape_atom();
+      case '{':
+      case '}':
+      case ']':
+        if (strict()) {
+          fail(std::string("lone '") + c + "'");
+          return 0;
+        }
+        return single(next_cp());
+      default: return single(next_cp());
+    }
+  }
+
+  // \d \w \s \p{..} as a class item; false when `e` is not one.
+  bool class_escape(char e, char_class& into) {
+    class_property p;
+    switch (e) {
+      case 'd': case 'D': p.k = class_property::kind::digit; break;
+      case 'w': case 'W': p.k = class_property::kind::word; break;
+      case 's': case 'S': p.k = class_property::kind::space; break;
+      case 'p':
+      case 'P': {
+        if (at_end() || src[pos] != '{') {
+          fail("\\p needs a {property}");
+          return true;
+        }
+        const std::size_t close = src.find('}', pos);
+        if (close == std::string_view::npos) {
+          fail("unterminated \\p{");
+          return true;
+        }
+        const std::string_view name = src.substr(pos + 1, close - pos - 1);
+        p.k = class_property::kind::unicode;
+        p.up = unicode::property_named<Unused>(name);
+        if (p.up.k == unicode::property::kind::none) {
+          fail("unsupported Unicode property \\p{" + cut_text(std::string(name), 40) + "}");
+          return true;
+        }
+        pos = close + 1;
+        break;
+      }
+      default: return false;
+    }
+    p.negated = e == 'D' || e == 'W' || e == 'S' || e == 'P';
+    into.props.push_back(p);
+    return true;
+  }
+
+  static int hex(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  }
+  bool hex_at(std::size_t i, std::size_t n) const {
+    if (i + n > src.size()) return false;
+    for (std::size_t k = 0; k < n; ++k)
+      if (hex(src[i + k]) < 0) return false;
+    return true;
+  }
+  char32_t hex_value(std::size_t i, std::size_t n) const {
+    char32_t v = 0;
+    for (std::size_t k = 0; k < n; ++k) v = v * 16 + static_cast<char32_t>(hex(src[i + k]));
+    return v;
+  }
+
+  // A character escape (after the backslash); returns the code point.
+  char32_t char_escape(bool in_class) {
+    if (at_end()) {
+      fail("trailing backslash");
+      return 0;
+    }
+    const char e = src[pos++];
+    switch (e) {
+      case 't': return '\t';
+      case 'n': return '\n';
+      case 'v': return '\v';
+      case 'f': return '\f';
+      case 'r': return '\r';
+      case 'b':
+        if (in_class) return '\b';
+        break;
+      case '-':
+        if (in_class) return '-';
+        break;
+      case '0':
+        if (!at_end() && src[pos] >= '0' && src[pos] <= '9') {
+          fail("octal escapes are not supported");
+          return 0;
+        }
+        return 0;
+      case 'c':
+        if (!at_end() && ((src[pos] >= 'a' && src[pos] <= 'z') || (src[pos] >= 'A' && src[pos] <= 'Z')))
+          return static_cast<char32_t>(src[pos++] % 32);
+        if (strict()) fail("\\c needs a letter");
+        return '\\';
+      case 'x':
+        if (hex_at(pos, 2)) {
+          pos += 2;
+          return hex_value(pos - 2, 2);
+        }
+        if (strict()) fail("\\x needs two hex digits");
+        return 'x';
+      case 'u': {
+        if (!at_end() && src[pos] == '{') {
+          const std::size_t close = src.find('}', pos);
+          bool ok = close != std::string_view::npos && close > pos + 1 && close - pos - 1 <= 8 &&
+                    hex_at(pos + 1, close - pos - 1);
+          const char32_t v = ok ? hex_value(pos + 1, close - pos - 1) : 0;
+          if (!ok || v > 0x10FFFF) {
+            fail("bad \\u{...} escape");
+            return 0;
+          }
+          pos = close + 1;
+          return v;
+        }
+        if (hex_at(pos, 4)) {
+          char32_t v = hex_value(pos, 4);
+          pos += 4;
+          // a surrogate pair written as two \u escapes
+          if (v >= 0xD800 && v <= 0xDBFF && pos + 5 < src.size() && src[pos] == '\\' && src[pos + 1] == 'u' &&
+              hex_at(pos + 2, 4)) {
+            const char32_t lo = hex_value(pos + 2, 4);
+            if (lo >= 0xDC00 && lo <= 0xDFFF) {
+              pos += 6;
+              return 0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00);
+            }
+          }
+          return v;
+        }
+        if (strict()) fail("\\u needs four hex digits or {...}");
+        return 'u';
+      }
+      default: break;
+    }
+    --pos;
+    const char32_t c = next_cp();  // identity escape: \. \/ \\ ...
+    const bool syntax = c < 0x80 && std::string_view("^$\\.*+?()[]{}|/").find(static_cast<char>(c)) != std::string_view::npos;
+    if (strict() && !syntax) {
+      --pos;
+      fail("invalid escape '\\" + std::string(src.substr(pos, 1)) + "'");
+      ++pos;
+    }
+    return c;
+  }
+
+  int parse_escape_atom() {
+    ++pos;  // backslash
+    if (at_end()) {
+      fail("trailing backslash");
+      return 0;
+    }
+    const char e = src[pos];
+    if (e == 'b' || e == 'B') {
+      ++pos;
+      return leaf(e == 'b' ? regex_node::kind::wordb : regex_node::kind::nwordb);
+    }
+    if (e >= '1' && e <= '9') {  // back-reference
+      const std::size_t at = pos - 1;
+      std::uint32_t n = 0;
+      read_number(n);
+      regex_node r;
+      r.k = regex_node::kind::backref;
+      r.index = n;
+      needs_backtracking = true;
+      int id = add(std::move(r));
+      numbered_refs.emplace_back(id, at);
+      return id;
+    }
+    if (e == 'k' && pos + 1 < src.size() && src[pos + 1] == '<') {
+      pos += 2;
+      std::string name = group_name();
+      if (!error.empty()) return 0;
+      regex_node r;
+      r.k = regex_node::kind::backref;
+      needs_backtracking = true;
+      int id = add(std::move(r));
+      named_refs.emplace_back(id, std::move(name));
+      return id;
+    }
+    if (e == 'k' && strict()) {
+      fail("\\k needs a <name>");
+      return 0;
+    }
+    char_class cls;
+    ++pos;
+    if (class_escape(e, cls)) return with_class(std::move(cls));
+    --pos;
+    return single(char_escape(false));
+  }
+
+  int parse_class() {
+    char_class cls;
+    if (!at_end() && src[pos] == '^') {
+      cls.negated = true;
+      ++pos;
+    }
+    while (true) {
+      if (at_end()) {
+        fail("missing ']'");
+        return 0;
+      }
+      if (src[pos] == ']') {  // "[]" is the empty class, as in ECMA-262
+        ++pos;
+        break;
+      }
+      char32_t lo = 0;
+      bool lo_is_char = true;
+      if (src[pos] == '\\') {
+        ++pos;
+        if (at_end()) {
+          fail("trailing backslash");
+          return 0;
+        }
+        const char e = src[pos++];
+        if (e == 'B' && strict()) {
+          fail("\\B in a class");
+          return 0;
+        }
+        if (class_escape(e, cls)) {
+          lo_is_char = false;
+        } else {
+          --pos;
+          lo = char_escape(true);
+        }
+        if (!error.empty()) return 0;
+      } else {
+        lo = next_cp();
+      }
+      const bool dash = pos + 1 < src.size() && src[pos] == '-' && src[pos + 1] != ']';
+      if (!lo_is_char) {
+        if (dash && strict()) {
+          fail("a class escape cannot bound a range");
+          return 0;
+        }
+        continue;
+      }
+      if (!dash) {
+        cls.ranges.push_back({lo, lo});
+        continue;
+      }
+      ++pos;  // '-'
+      char32_t hi = 0;
+      if (src[pos] == '\\') {
+        ++pos;
+        if (at_end()) {
+          fail("trailing backslash");
+          return 0;
+        }
+        const char e = src[pos++];
+        char_class probe;
+        if (class_escape(e, probe)) {
+          if (strict()) {
+            fail("a class escape cannot bound a range");
+            return 0;
+          }
+          // [a-\d]: Annex B takes '-' literally
+          cls.ranges.push_back({lo, lo});
+          cls.ranges.push_back({'-', '-'});
+          for (auto& p : probe.props) cls.props.push_back(p);
+          continue;
+        }
+        --pos;
+        hi = char_escape(true);
+        if (!error.empty()) return 0;
+      } else {
+        hi = next_cp();
+      }
+      if (hi < lo) {
+        fail("range out of order in character class");
+        return 0;
+      }
+      cls.ranges.push_back({lo, hi});
+    }
+    return with_class(std::move(cls));
   }
 };
 
-/// A class template only so that translation units which include the schema
-/// module without compiling schemas do not generate the engine; use `regex`.
+}  // namespace aura::schema::detail
+#endif  // AURA_SI_AURA_SCHEMA_DETAIL_REGEX_SYNTAX_HPP
+// ---- end aura/schema/detail/regex_syntax.hpp
+
+namespace aura::schema::detail {
+
+/// Syntax tree to program, for either engine: the linear one ignores
+/// captures; the bounded one saves them and guards unbounded loops with a
+/// progress check.
+struct regex_emitter {
+  const std::vector<regex_node>& nodes;
+  std::vector<regex_inst>& code;
+  std::size_t max_size;
+  bool backtracking;
+  std::uint32_t mark_base;  // first register of the loop marks
+  std::uint32_t marks = 0;
+  std::string error;
+
+  regex_emitter(const std::vector<regex_node>& n, std::vector<regex_inst>& c, std::size_t max, bool bt,
+                std::uint32_t base)
+      : nodes(n), code(c), max_size(max), backtracking(bt), mark_base(base) {}
+
+  bool push(regex_inst i) {
+    if (code.size() >= max_size) {
+      if (error.empty()) error = "pattern expands beyond " + std::to_string(max_size) + " instructions";
+      return false;
+    }
+    code.push_back(i);
+    return true;
+  }
+  [[nodiscard]] std::uint32_t here() const { return static_cast<std::uint32_t>(code.size()); }
+
+  bool emit(int id) {
+    const regex_node& a = nodes[static_cast<std::size_t>(id)];
+    using k = regex_node::kind;
+    switch (a.k) {
+      case k::empty: return true;
+      case k::chr: return push({regex_op::chr, a.c, 0});
+      case k::any: return push({regex_op::any, 0, 0});
+      case k::cls: return push({regex_op::cls, a.index, 0});
+      case k::bol: return push({regex_op::bol, 0, 0});
+      case k::eol: return push({regex_op::eol, 0, 0});
+      case k::wordb: return push({regex_op::word_boundary, 0, 0});
+      case k::nwordb: return push({regex_op::not_word_boundary, 0, 0});
+      case k::cat:
+        for (int kid : a.kids)
+          if (!emit(kid)) return false;
+        return true;
+      case k::alt: {
+        std::vector<std::uint32_t> jumps;
+        for (std::size_t i = 0; i < a.kids.size(); ++i) {
+          if (i + 1 < a.kids.size()) {
+            const std::uint32_t split = here();
+            if (!push({regex_op::split, split + 1, 0}) || !emit(a.kids[i])) return false;
+            jumps.push_back(here());
+            if (!push({regex_op::jmp, 0, 0})) return false;
+            code[split].y = here();
+          } else if (!emit(a.kids[i])) {
+            return false;
+          }
+        }
+        for (auto j : jumps) code[j].x = here();
+        return true;
+      }
+      case k::group:
+        if (!backtracking) return emit(a.kids[0]);
+        return push({regex_op::save, 2 * a.index, 0}) && emit(a.kids[0]) && push({regex_op::save, 2 * a.index + 1, 0});
+      case k::backref: return push({regex_op::backref, a.index, 0});
+      case k::look: {
+        const std::uint32_t at = here();
+        if (!push({regex_op::look, 0, a.look}) || !emit(a.kids[0]) || !push({regex_op::succeed, 0, 0})) return false;
+        code[at].x = here();
+        return true;
+      }
+      case k::rep: return emit_rep(a);
+    }
+    return false;
+  }
+
+  // a split preferring `first` (greedy: the body; lazy: what follows)
+  void patch(std::uint32_t split, std::uint32_t body, std::uint32_t exit, bool lazy) {
+    code[split].x = lazy ? exit : body;
+    code[split].y = lazy ? body : exit;
+  }
+
+  bool emit_rep(const regex_node& a) {
+    const int kid = a.kids[0];
+    for (std::uint32_t i = 0; i < a.min; ++i)
+      if (!emit(kid)) return false;
+    if (a.max == regex_unbounded) {
+      const std::uint32_t loop = here();
+      if (!push({regex_op::split, 0, 0})) return false;
+      const std::uint32_t mark = mark_base + marks;
+      if (backtracking) {
+        ++marks;
+        if (!push({regex_op::mark, mark, 0})) return false;
+      }
+      if (!emit(kid)) return false;
+      if (backtracking && !push({regex_op::progress, mark, 0})) return false;
+      if (!push({regex_op::jmp, loop, 0})) return false;
+      patch(loop, loop + 1, here(), a.lazy);
+      return true;
+    }
+    std::vector<std::uint32_t> splits;
+    for (std::uint32_t i = a.min; i < a.max; ++i) {
+      splits.push_back(here());
+      if (!push({regex_op::split, 0, 0}) || !emit(kid)) return false;
+    }
+    for (auto s : splits) patch(s, s + 1, here(), a.lazy);
+    return true;
+  }
+};
+
+/// A compiled pattern. A class template only so that translation units
+/// which include the schema module without compiling schemas do not
+/// generate it; use `regex`.
 template <class Unused = void>
 class basic_regex {
  public:
-  enum class op : std::uint8_t { chr, any, cls, split, jmp, bol, eol, word_boundary, not_word_boundary, match };
-  struct inst {
-    op code;
-    std::uint32_t x;
-    std::uint32_t y;
-  };
-  enum class prop : std::uint8_t { digit, word, space, letter, upper, lower };
-  struct prop_item {
-    prop p;
-    bool negated;
-  };
-  struct char_class {
-    std::vector<std::pair<char32_t, char32_t>> ranges;
-    std::vector<prop_item> props;
-    bool negated = false;
-  };
-
-  /// Programs up to this size run with stack buffers only.
+  /// Programs up to this size run on the linear engine with stack buffers only.
   static constexpr std::size_t small_program = 256;
 
   /// Compiles `pattern`; on failure returns false and sets `error` to a
   /// message that names the offset.
-  [[nodiscard]] bool compile(std::string_view pattern, const regex_limits& limits, std::string& error) {
+  [[nodiscard]] bool compile(std::string_view pattern, const regex_limits& limits, std::string& error,
+                             regex_syntax_mode mode = regex_syntax_mode::lenient) {
     if (pattern.size() > limits.max_pattern_length) {
       error = "pattern longer than " + std::to_string(limits.max_pattern_length) + " bytes";
       return false;
     }
-    parser p{pattern, limits, {}, 0, {}, *this};
-    int root = p.parse_alternation();
-    if (p.error.empty() && p.pos < p.src.size()) p.fail(p.src[p.pos] == ')' ? "unmatched ')'" : "unexpected character");
-    if (!p.error.empty()) {
-      error = p.error;
-      return false;
-    }
     code_.clear();
-    if (!p.emit(root)) {
+    classes_.clear();
+    regex_parser<Unused> p(pattern, limits, mode, classes_);
+    const int root = p.parse();
+    if (root < 0) {
       error = p.error;
       return false;
     }
-    code_.push_back({op::match, 0, 0});
+    backtracking_ = p.needs_backtracking;
+    budget_ = limits.max_backtrack_steps;
+    const auto captures = static_cast<std::uint32_t>(2 * (p.groups + 1));
+    regex_emitter e(p.nodes, code_, limits.max_program_size, backtracking_, captures);
+    if (!e.emit(root) || !e.push({regex_op::match, 0, 0})) {
+      error = e.error;
+      return false;
+    }
+    registers_ = captures + e.marks;
     return true;
   }
 
-  /// True when the pattern matches anywhere in `text` (ECMA-262 `test`).
-  [[nodiscard]] bool search(std::string_view text) const {
-    std::size_t n = code_.size();
+  /// Whether the pattern matches anywhere in `text` (ECMA-262 `test`), or
+  /// the bounded engine ran out of steps before it could tell.
+  [[nodiscard]] match_result test(std::string_view text) const {
+    if (backtracking_) return regex_backtracker<Unused>(code_, classes_, registers_, budget_, text).search();
+    const std::size_t n = code_.size();
+    bool found;
     if (n <= small_program) {
       std::array<std::uint32_t, small_program * 5 + 1> buf;  // NOLINT: written before read
-      return run(text, buf.data());
+      found = nfa_search<Unused>(code_, classes_, text, buf.data());
+    } else {
+      std::vector<std::uint32_t> buf(n * 5 + 1);
+      found = nfa_search<Unused>(code_, classes_, text, buf.data());
     }
-    std::vector<std::uint32_t> buf(n * 5 + 1);
-    return run(text, buf.data());
+    return found ? match_result::yes : match_result::no;
   }
+
+  /// True only when the pattern is known to match.
+  [[nodiscard]] bool search(std::string_view text) const { return test(text) == match_result::yes; }
 
   [[nodiscard]] std::size_t program_size() const noexcept { return code_.size(); }
+  /// True when the pattern needs the bounded (backtracking) engine.
+  [[nodiscard]] bool backtracking() const noexcept { return backtracking_; }
+  [[nodiscard]] std::size_t step_budget() const noexcept { return budget_; }
 
  private:
-  struct ast {
-    enum class kind : std::uint8_t { empty, chr, any, cls, bol, eol, wordb, nwordb, cat, alt, rep };
-    kind k = kind::empty;
-    char32_t c = 0;
-    std::uint32_t cls = 0;
-    std::vector<int> kids;
-    std::uint32_t min = 0, max = 0;  // rep; max == unbounded for *
-  };
-  static constexpr std::uint32_t unbounded = 0xFFFFFFFFu;
-
-  struct parser {
-    std::string_view src;
-    const regex_limits& limits;
-    std::string error;
-    std::size_t pos;
-    std::vector<ast> nodes;
-    basic_regex& re;
-
-    void fail(const std::string& why) {
-      if (error.empty()) error = why + " at offset " + std::to_string(pos);
-    }
-    int add(ast a) {
-      nodes.push_back(std::move(a));
-      return static_cast<int>(nodes.size() - 1);
-    }
-    [[nodiscard]] bool at_end() const { return pos >= src.size(); }
-    char32_t next_cp() { return next_code_point(src, pos); }
-
-    int parse_alternation() {
-      int first = parse_concat();
-      if (at_end() || src[pos] != '|') return first;
-      ast alt;
-      alt.k = ast::kind::alt;
-      alt.kids.push_back(first);
-      while (!at_end() && src[pos] == '|' && error.empty()) {
-        ++pos;
-        alt.kids.push_back(parse_concat());
-      }
-      return add(std::move(alt));
-    }
-
-    int parse_concat() {
-      ast cat;
-      cat.k = ast::kind::cat;
-      while (!at_end() && src[pos] != '|' && src[pos] != ')' && error.empty()) {
-        int atom = parse_atom();
-        if (!error.empty()) break;
-        atom = parse_quantifier(atom);
-        cat.kids.push_back(atom);
-      }
-      if (cat.kids.size() == 1) return cat.kids[0];
-      return add(std::move(cat));
-    }
-
-    bool read_number(std::uint32_t& out) {
-      std::size_t start = pos;
-      std::uint64_t v = 0;
-      while (!at_end() && src[pos] >= '0' && src[pos] <= '9') {
-        v = v * 10 + static_cast<std::uint64_t>(src[pos] - '0');
-        if (v > 0xFFFFFFFull) v = 0xFFFFFFFull;
-        ++pos;
-      }
-      out = static_cast<std::uint32_t>(v);
-      return pos > start;
-    }
-
-    int parse_quantifier(int atom) {
-      if (at_end()) return atom;
-      std::uint32_t mn = 0, mx = 0;
-      char c = src[pos];
-      std::size_t save = pos;
-      if (c == '*') {
-        mn = 0, mx = unbounded, ++pos;
-      } else if (c == '+') {
-        mn = 1, mx = unbounded, ++pos;
-      } else if (c == '?') {
-        mn = 0, mx = 1, ++pos;
-      } else if (c == '{') {
-        ++pos;
-        if (!read_number(mn)) {
-          pos = save;  // a lone '{' is a literal (Annex B)
-          return atom;
-        }
-        mx = mn;
-        if (!at_end() && src[pos] == ',') {
-          ++pos;
-          if (!read_number(mx)) mx = unbounded;
-        }
-        if (at_end() || src[pos] != '}') {
-          pos = save;
-          return atom;
-        }
-        ++pos;
-        if (mx != unbounded && mx < mn) {
-          fail("numbers out of order in {} quantifier");
-          return atom;
-        }
-        if (mn > limits.max_repeat || (mx != unbounded && mx > limits.max_repeat)) {
-          fail("repetition count above the limit of " + std::to_string(limits.max_repeat));
-          return atom;
-        }
-      } else {
-        return atom;
-      }
-      typename ast::kind k = nodes[static_cast<std::size_t>(atom)].k;
-      if (k == ast::kind::bol || k == ast::kind::eol || k == ast::kind::wordb || k == ast::kind::nwordb) {
-        fail("nothing to repeat");
-        return atom;
-      }
-      if (!at_end() && src[pos] == '?') ++pos;  // lazy: same language
-      if (!at_end() && (src[pos] == '*' || src[pos] == '+' || src[pos] == '?')) {
-        fail("nothing to repeat");
-        return atom;
-      }
-      ast r;
-      r.k = ast::kind::rep;
-      r.min = mn;
-      r.max = mx;
-      r.kids.push_back(atom);
-      return add(std::move(r));
-    }
-
-    int single(char32_t c) {
-      ast a;
-      a.k = ast::kind::chr;
-      a.c = c;
-      return add(std::move(a));
-    }
-    int with_class(char_class cls) {
-      re.classes_.push_back(std::move(cls));
-      ast a;
-      a.k = ast::kind::cls;
-      a.cls = static_cast<std::uint32_t>(re.classes_.size() - 1);
-      return add(std::move(a));
-    }
-
-    int parse_atom() {
-      char c = src[pos];
-      switch (c) {
-        case '(': {
-          ++pos;
-          if (!at_end() && src[pos] == '?') {
-            if (pos + 1 < src.size() && src[pos + 1] == ':') {
-              pos += 2;
-            } else if (pos + 2 < src.size() && src[pos + 1] == '<' && src[pos + 2] != '=' && src[pos + 2] != '!') {
-              std::size_t close = src.find('>', pos);
-              if (close == std::string_view::npos) {
-                fail("unterminated group name");
-                return 0;
-              }
-              pos = close + 1;
-            } else {
-              fail("lookaround assertions are not supported (they need backtracking)");
-              return 0;
-            }
-          }
-          int inner = parse_alternation();
-          if (!error.empty()) return inner;
-          if (at_end() || src[pos] != ')') {
-            fail("missing ')'");
-            return inner;
-          }
-          ++pos;
-          return inner;
-        }
-        case ')': fail("unmatched ')'"); return 0;
-        case '*':
-        case '+':
-        case '?': fail("nothing to repeat"); return 0;
-        case '[': ++pos; return parse_class();
-        case '.': {
-          ++pos;
-          ast a;
-          a.k = ast::kind::any;
-          return add(std::move(a));
-        }
-        case '^': {
-          ++pos;
-          ast a;
-          a.k = ast::kind::bol;
-          return add(std::move(a));
-        }
-        case '$': {
-          ++pos;
-          ast a;
-          a.k = ast::kind::eol;
-          return add(std::move(a));
-        }
-        case '\\': return parse_escape_atom();
-        default: return single(next_cp());
-      }
-    }
-
-    // \d \w \s \p{..} as a class item; false when `e` is not one.
-    bool class_escape(char e, char_class& into) {
-      switch (e) {
-        case 'd': into.props.push_back({prop::digit, false}); return true;
-        case 'D': into.props.push_back({prop::digit, true}); return true;
-        case 'w': into.props.push_back({prop::word, false}); return true;
-        case 'W': into.props.push_back({prop::word, true}); return true;
-        case 's': into.props.push_back({prop::space, false}); return true;
-        case 'S': into.props.push_back({prop::space, true}); return true;
-        case 'p':
-        case 'P': {
-          if (at_end() || src[pos] != '{') {
-            fail("\\p needs a {property}");
-            return true;
-          }
-          std::size_t close = src.find('}', pos);
-          if (close == std::string_view::npos) {
-            fail("unterminated \\p{");
-            return true;
-          }
-          std::string_view name = src.substr(pos + 1, close - pos - 1);
-          pos = close + 1;
-          prop p;
-          if (name == "L" || name == "Letter" || name == "General_Category=Letter" || name == "Alphabetic" ||
-              name == "Alpha") {
-            p = prop::letter;
-          } else if (name == "Lu" || name == "Uppercase_Letter" || name == "Uppercase") {
-            p = prop::upper;
-          } else if (name == "Ll" || name == "Lowercase_Letter" || name == "Lowercase") {
-            p = prop::lower;
-          } else {
-            fail("unsupported Unicode property \\p{" + std::string(name) + "}");
-            return true;
-          }
-          into.props.push_back({p, e == 'P'});
-          return true;
-        }
-        default: return false;
-      }
-    }
-
-    // A character escape (after the backslash); returns the code point.
-    char32_t char_escape(bool in_class) {
-      if (at_end()) {
-        fail("trailing backslash");
-        return 0;
-      }
-      char e = src[pos++];
-      switch (e) {
-        case 't': return '\t';
-        case 'n': return '\n';
-        case 'v': return '\v';
-        case 'f': return '\f';
-        case 'r': return '\r';
-        case 'b':
-          if (in_class) return '\b';
-          break;
-        case '0':
-          if (!at_end() && src[pos] >= '0' && src[pos] <= '9') {
-            fail("octal escapes are not supported");
-            return 0;
-          }
-          return 0;
-        case 'c':
-          if (!at_end() && ((src[pos] >= 'a' && src[pos] <= 'z') || (src[pos] >= 'A' && src[pos] <= 'Z'))) {
-            return static_cast<char32_t>(src[pos++] % 32);
-          }
-          return '\\';
-        case 'x': {
-          if (pos + 1 < src.size() && hex(src[pos]) >= 0 && hex(src[pos + 1]) >= 0) {
-            char32_t v = static_cast<char32_t>(hex(src[pos]) * 16 + hex(src[pos + 1]));
-            pos += 2;
-            return v;
-          }
-          return 'x';
-        }
-        case 'u': {
-          if (!at_end() && src[pos] == '{') {
-            std::size_t close = src.find('}', pos);
-            char32_t v = 0;
-            bool ok = close != std::string_view::npos && close > pos + 1;
-            for (std::size_t i = pos + 1; ok && i < close; ++i) {
-              ok = hex(src[i]) >= 0 && v <= 0x10FFFF;
-              v = v * 16 + static_cast<char32_t>(hex(src[i]));
-            }
-            if (!ok || v > 0x10FFFF) {
-              fail("bad \\u{...} escape");
-              return 0;
-            }
-            pos = close + 1;
-            return v;
-          }
-          if (pos + 3 < src.size() && hex(src[pos]) >= 0 && hex(src[pos + 1]) >= 0 && hex(src[pos + 2]) >= 0 &&
-              hex(src[pos + 3]) >= 0) {
-            char32_t v = static_cast<char32_t>(hex(src[pos]) * 4096 + hex(src[pos + 1]) * 256 +
-                                               hex(src[pos + 2]) * 16 + hex(src[pos + 3]));
-            pos += 4;
-            // a surrogate pair written as two \u escapes
-            if (v >= 0xD800 && v <= 0xDBFF && pos + 5 < src.size() && src[pos] == '\\' && src[pos + 1] == 'u') {
-              int h[4] = {hex(src[pos + 2]), hex(src[pos + 3]), hex(src[pos + 4]), hex(src[pos + 5])};
-              if (h[0] >= 0 && h[1] >= 0 && h[2] >= 0 && h[3] >= 0) {
-                char32_t lo = static_cast<char32_t>(h[0] * 4096 + h[1] * 256 + h[2] * 16 + h[3]);
-                if (lo >= 0xDC00 && lo <= 0xDFFF) {
-                  pos += 6;
-                  return 0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00);
-                }
-              }
-            }
-            return v;
-          }
-          return 'u';
-        }
-        default: break;
-      }
-      if (e >= '1' && e <= '9') {
-        fail("back-references are not supported (they need backtracking)");
-        return 0;
-      }
-      if (e == 'k' && !at_end() && src[pos] == '<') {
-        fail("named back-references are not supported (they need backtracking)");
-        return 0;
-      }
-      --pos;
-      return next_cp();  // identity escape: \. \/ \\ \- ...
-    }
-
-    static int hex(char c) {
-      if (c >= '0' && c <= '9') return c - '0';
-      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-      return -1;
-    }
-
-    int parse_escape_atom() {
-      ++pos;  // backslash
-      if (at_end()) {
-        fail("trailing backslash");
-        return 0;
-      }
-      char e = src[pos];
-      if (e == 'b' || e == 'B') {
-        ++pos;
-        ast a;
-        a.k = e == 'b' ? ast::kind::wordb : ast::kind::nwordb;
-        return add(std::move(a));
-      }
-      char_class cls;
-      ++pos;
-      if (class_escape(e, cls)) return with_class(std::move(cls));
-      --pos;
-      char32_t c = char_escape(false);
-      return single(c);
-    }
-
-    int parse_class() {
-      char_class cls;
-      if (!at_end() && src[pos] == '^') {
-        cls.negated = true;
-        ++pos;
-      }
-      while (true) {
-        if (at_end()) {
-          fail("missing ']'");
-          return 0;
-        }
-        if (src[pos] == ']') {  // "[]" is the empty class, as in ECMA-262
-          ++pos;
-          break;
-        }
-        char32_t lo = 0;
-        bool lo_is_char = true;
-        if (src[pos] == '\\') {
-          ++pos;
-          if (at_end()) {
-            fail("trailing backslash");
-            return 0;
-          }
-          char e = src[pos++];
-          if (class_escape(e, cls)) {
-            lo_is_char = false;
-          } else {
-            --pos;
-            lo = char_escape(true);
-          }
-          if (!error.empty()) return 0;
-        } else {
-          lo = next_cp();
-        }
-        if (!lo_is_char) continue;
-        // a range lo-hi?
-        if (pos + 1 < src.size() && src[pos] == '-' && src[pos + 1] != ']') {
-          ++pos;
-          char32_t hi = 0;
-          if (src[pos] == '\\') {
-            ++pos;
-            if (at_end()) {
-              fail("trailing backslash");
-              return 0;
-            }
-            char e = src[pos++];
-            char_class probe;
-            if (class_escape(e, probe)) {
-              // [a-\d]: Annex B takes '-' literally
-              cls.ranges.push_back({lo, lo});
-              cls.ranges.push_back({'-', '-'});
-              for (auto& p : probe.props) cls.props.push_back(p);
-              continue;
-            }
-            --pos;
-            hi = char_escape(true);
-            if (!error.empty()) return 0;
-          } else {
-            hi = next_cp();
-          }
-          if (hi < lo) {
-            fail("range out of order in character class");
-            return 0;
-          }
-          cls.ranges.push_back({lo, hi});
-        } else {
-          cls.ranges.push_back({lo, lo});
-        }
-      }
-      return with_class(std::move(cls));
-    }
-
-    // ---- code generation ------------------------------------------------
-    bool push(inst i) {
-      if (re.code_.size() >= limits.max_program_size) {
-        if (error.empty())
-          error = "pattern expands beyond " + std::to_string(limits.max_program_size) + " instructions";
-        return false;
-      }
-      re.code_.push_back(i);
-      return true;
-    }
-    [[nodiscard]] std::uint32_t here() const { return static_cast<std::uint32_t>(re.code_.size()); }
-
-    bool emit(int id) {
-      const ast& a = nodes[static_cast<std::size_t>(id)];
-      switch (a.k) {
-        case ast::kind::empty: return true;
-        case ast::kind::chr: return push({op::chr, a.c, 0});
-        case ast::kind::any: return push({op::any, 0, 0});
-        case ast::kind::cls: return push({op::cls, a.cls, 0});
-        case ast::kind::bol: return push({op::bol, 0, 0});
-        case ast::kind::eol: return push({op::eol, 0, 0});
-        case ast::kind::wordb: return push({op::word_boundary, 0, 0});
-        case ast::kind::nwordb: return push({op::not_word_boundary, 0, 0});
-        case ast::kind::cat:
-          for (int k : a.kids)
-            if (!emit(k)) return false;
-          return true;
-        case ast::kind::alt: {
-          std::vector<std::uint32_t> jumps;
-          for (std::size_t i = 0; i < a.kids.size(); ++i) {
-            if (i + 1 < a.kids.size()) {
-              std::uint32_t split = here();
-              if (!push({op::split, split + 1, 0})) return false;
-              if (!emit(a.kids[i])) return false;
-              jumps.push_back(here());
-              if (!push({op::jmp, 0, 0})) return false;
-              re.code_[split].y = here();
-            } else if (!emit(a.kids[i])) {
-              return false;
-            }
-          }
-          for (auto j : jumps) re.code_[j].x = here();
-          return true;
-        }
-        case ast::kind::rep: {
-          int kid = a.kids[0];
-          for (std::uint32_t i = 0; i < a.min; ++i)
-            if (!emit(kid)) return false;
-          if (a.max == unbounded) {
-            std::uint32_t loop = here();
-            if (!push({op::split, loop + 1, 0})) return false;
-            if (!emit(kid)) return false;
-            if (!push({op::jmp, loop, 0})) return false;
-            re.code_[loop].y = here();
-            return true;
-          }
-          std::vector<std::uint32_t> splits;
-          for (std::uint32_t i = a.min; i < a.max; ++i) {
-            splits.push_back(here());
-            if (!push({op::split, here() + 1, 0})) return false;
-            if (!emit(kid)) return false;
-          }
-          for (auto s : splits) re.code_[s].y = here();
-          return true;
-        }
-      }
-      return false;
-    }
-  };
-
-  // ---- matching -----------------------------------------------------------
-  static bool is_word(char32_t c) noexcept {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-  }
-  static bool is_space(char32_t c) noexcept {
-    return c == ' ' || (c >= 0x09 && c <= 0x0D) || c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) ||
-           c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000 || c == 0xFEFF;
-  }
-  static bool is_line_terminator(char32_t c) noexcept {
-    return c == '\n' || c == '\r' || c == 0x2028 || c == 0x2029;
-  }
-  static bool has_prop(prop p, char32_t c) noexcept {
-    switch (p) {
-      case prop::digit: return c >= '0' && c <= '9';
-      case prop::word: return is_word(c);
-      case prop::space: return is_space(c);
-      case prop::letter: return unicode_ctype::get().alpha(c);
-      case prop::upper: return unicode_ctype::get().upper(c);
-      case prop::lower: return unicode_ctype::get().lower(c);
-    }
-    return false;
-  }
-  [[nodiscard]] bool class_matches(const char_class& cls, char32_t c) const noexcept {
-    bool in = false;
-    for (auto& r : cls.ranges)
-      if (c >= r.first && c <= r.second) {
-        in = true;
-        break;
-      }
-    if (!in)
-      for (auto& p : cls.props)
-        if (has_prop(p.p, c) != p.negated) {
-          in = true;
-          break;
-        }
-    return in != cls.negated;
-  }
-
-  // Adds the thread at `pc` and everything reachable by epsilon moves.
-  // Returns true when `match` is reachable (the search can stop).
-  bool add_thread(std::uint32_t* list, std::uint32_t& count, std::uint32_t* mark, std::uint32_t* stack,
-                  std::uint32_t pc, std::uint32_t gen, char32_t prev, bool has_prev, char32_t cur,
-                  bool has_cur) const noexcept {
-    std::uint32_t top = 0;
-    stack[top++] = pc;
-    while (top > 0) {
-      std::uint32_t p = stack[--top];
-      if (mark[p] == gen) continue;
-      mark[p] = gen;
-      const inst& in = code_[p];
-      switch (in.code) {
-        case op::jmp: stack[top++] = in.x; break;
-        case op::split:
-          stack[top++] = in.y;
-          stack[top++] = in.x;
-          break;
-        case op::bol:
-          if (!has_prev) stack[top++] = p + 1;
-          break;
-        case op::eol:
-          if (!has_cur) stack[top++] = p + 1;
-          break;
-        case op::word_boundary:
-        case op::not_word_boundary: {
-          bool a = has_prev && is_word(prev);
-          bool b = has_cur && is_word(cur);
-          if ((a != b) == (in.code == op::word_boundary)) stack[top++] = p + 1;
-          break;
-        }
-        case op::match: return true;
-        default: list[count++] = p; break;
-      }
-    }
-    return false;
-  }
-
-  bool run(std::string_view text, std::uint32_t* buf) const noexcept {
-    std::size_t n = code_.size();
-    std::uint32_t* clist = buf;
-    std::uint32_t* nlist = buf + n;
-    std::uint32_t* mark = buf + 2 * n;
-    std::uint32_t* stack = buf + 3 * n;  // 2n + 1 slots: a split pushes two, each pc expands once
-    for (std::size_t i = 0; i < n; ++i) mark[i] = 0;
-    std::uint32_t ccount = 0, ncount = 0;
-    std::uint32_t gen = 1;
-    char32_t prev = 0;
-    bool has_prev = false;
-    std::size_t peek = 0;
-    char32_t cur = text.empty() ? 0 : next_code_point(text, peek);
-    bool has_cur = !text.empty();
-    while (true) {
-      if (add_thread(clist, ccount, mark, stack, 0, gen, prev, has_prev, cur, has_cur)) return true;
-      if (!has_cur) return false;
-      ++gen;
-      ncount = 0;
-      std::size_t np = peek;
-      bool has_nxt = peek < text.size();
-      char32_t nxt = has_nxt ? next_code_point(text, np) : 0;
-      for (std::uint32_t t = 0; t < ccount; ++t) {
-        const inst& in = code_[clist[t]];
-        bool ok = false;
-        switch (in.code) {
-          case op::chr: ok = cur == in.x; break;
-          case op::any: ok = !is_line_terminator(cur); break;
-          case op::cls: ok = class_matches(classes_[in.x], cur); break;
-          default: break;
-        }
-        if (!ok) continue;
-        if (add_thread(nlist, ncount, mark, stack, clist[t] + 1, gen, cur, true, nxt, has_nxt)) return true;
-      }
-      prev = cur;
-      has_prev = true;
-      has_cur = has_nxt;
-      cur = nxt;
-      peek = np;
-      std::swap(clist, nlist);
-      ccount = ncount;
-    }
-  }
-
-  std::vector<inst> code_;
+  std::vector<regex_inst> code_;
   std::vector<char_class> classes_;
+  bool backtracking_ = false;
+  std::size_t registers_ = 0;
+  std::size_t budget_ = 0;
 };
 
 using regex = basic_regex<>;
@@ -3651,6 +5214,7 @@ enum class format_id : std::uint8_t {
   json_pointer,
   relative_json_pointer,
   regex,
+  uri_template,
 };
 
 [[nodiscard]] inline format_id format_from_name(std::string_view n) noexcept {
@@ -3672,14 +5236,18 @@ enum class format_id : std::uint8_t {
   if (n == "json-pointer") return format_id::json_pointer;
   if (n == "relative-json-pointer") return format_id::relative_json_pointer;
   if (n == "regex") return format_id::regex;
+  if (n == "uri-template") return format_id::uri_template;
   return format_id::unknown;
 }
 
 namespace fmt {
 
-inline bool digit(char c) noexcept { return c >= '0' && c <= '9'; }
-inline bool alpha(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-inline bool hexdig(char c) noexcept { return digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+/// RFC 1123 host name and IDNA2008 host name (format_idn.hpp, which the
+/// compiler includes: its tables are parsed only where schemas compile).
+template <class Unused = void>
+bool hostname(std::string_view s) noexcept;
+template <class Unused = void>
+bool idn_hostname(std::string_view s) noexcept;
 
 // `n` digits at s[i..], as a number; -1 when not all digits.
 inline int digits(std::string_view s, std::size_t i, std::size_t n) noexcept {
@@ -3742,126 +5310,44 @@ inline bool date_time(std::string_view s) noexcept {
   return date(s.substr(0, 10)) && time(s.substr(11));
 }
 
-// ISO 8601 duration as in RFC 3339 Appendix A: P[nY][nM][nD][T[nH][nM][nS]] or PnW.
-inline bool duration(std::string_view s) noexcept {
-  if (s.size() < 2 || s[0] != 'P') return false;
-  std::size_t i = 1;
-  auto number = [&]() noexcept {
-    std::size_t start = i;
-    while (i < s.size() && digit(s[i])) ++i;
-    return i > start;
-  };
-  // weeks stand alone
-  {
-    std::size_t save = i;
-    if (number() && i < s.size() && s[i] == 'W') return i + 1 == s.size();
-    i = save;
-  }
-  const char date_units[] = {'Y', 'M', 'D'};
-  std::size_t unit = 0;
-  bool any = false;
+// RFC 3339 appendix A:
+//   duration = "P" (dur-date / dur-time / dur-week)
+//   dur-date = (dur-day / dur-month / dur-year) [dur-time]
+//   dur-year = 1*DIGIT "Y" [dur-month], dur-month = 1*DIGIT "M" [dur-day], dur-day = 1*DIGIT "D"
+//   dur-time = "T" (dur-hour / dur-minute / dur-second), likewise H [M [S]], M [S], S
+//   dur-week = 1*DIGIT "W"
+// so the units of each part are consecutive: P1Y2D (no months) and PT1H2S are not durations.
+inline bool duration_units(std::string_view s, std::size_t& i, const char (&units)[4]) noexcept {
+  int last = -1;
   while (i < s.size() && s[i] != 'T') {
-    if (!number() || i >= s.size()) return false;
-    while (unit < 3 && date_units[unit] != s[i]) ++unit;
-    if (unit == 3) return false;
-    ++unit;
-    ++i;
-    any = true;
-  }
-  if (i < s.size()) {  // 'T'
-    ++i;
-    const char time_units[] = {'H', 'M', 'S'};
-    std::size_t tu = 0;
-    bool any_time = false;
-    while (i < s.size()) {
-      if (!number() || i >= s.size()) return false;
-      while (tu < 3 && time_units[tu] != s[i]) ++tu;
-      if (tu == 3) return false;
-      ++tu;
-      ++i;
-      any_time = true;
-    }
-    if (!any_time) return false;
-    any = true;
-  }
-  return any;
-}
-
-inline bool hostname(std::string_view s) noexcept {
-  if (s.empty() || s.size() > 253) return false;
-  if (s.back() == '.') s.remove_suffix(1);  // a fully qualified name's root dot
-  std::size_t label = 0;
-  for (std::size_t i = 0; i <= s.size(); ++i) {
-    if (i == s.size() || s[i] == '.') {
-      if (label == 0 || label > 63) return false;
-      if (s[i - 1] == '-' || s[i - label] == '-') return false;
-      label = 0;
-      continue;
-    }
-    char c = s[i];
-    if (!(alpha(c) || digit(c) || c == '-')) return false;
-    ++label;
-  }
-  return true;
-}
-
-inline bool ipv4(std::string_view s) noexcept {
-  int parts = 0;
-  std::size_t i = 0;
-  while (true) {
-    std::size_t start = i;
-    int v = 0;
-    while (i < s.size() && digit(s[i]) && i - start < 3) v = v * 10 + (s[i++] - '0');
-    std::size_t len = i - start;
-    if (len == 0 || v > 255 || (len > 1 && s[start] == '0')) return false;
-    ++parts;
-    if (i == s.size()) break;
-    if (s[i] != '.' || parts == 4) return false;
+    const std::size_t start = i;
+    while (i < s.size() && digit(s[i])) ++i;
+    if (i == start || i == s.size()) return false;
+    const char* u = std::char_traits<char>::find(units, 3, s[i]);
+    if (u == nullptr) return false;
+    const int unit = static_cast<int>(u - units);
+    if (last >= 0 && unit != last + 1) return false;
+    last = unit;
     ++i;
   }
-  return parts == 4;
+  return last >= 0;
 }
 
-inline bool ipv6(std::string_view s) noexcept {
-  if (s.empty()) return false;
-  int groups = 0;
-  bool compressed = false;
-  std::size_t i = 0;
-  if (s.size() >= 2 && s[0] == ':' && s[1] == ':') {
-    compressed = true;
-    i = 2;
-    if (i == s.size()) return true;
-  } else if (s[0] == ':') {
-    return false;
-  }
-  while (i < s.size()) {
-    std::size_t start = i;
-    while (i < s.size() && hexdig(s[i])) ++i;
-    std::size_t len = i - start;
-    if (i < s.size() && s[i] == '.') {  // trailing dotted IPv4
-      if (!ipv4(s.substr(start))) return false;
-      groups += 2;
-      i = s.size();
-      break;
-    }
-    if (len == 0 || len > 4) return false;
-    ++groups;
-    if (i == s.size()) break;
-    if (s[i] != ':') return false;
-    ++i;
-    if (i < s.size() && s[i] == ':') {
-      if (compressed) return false;
-      compressed = true;
-      ++i;
-      if (i == s.size()) break;
-    } else if (i == s.size()) {
-      return false;  // ends in a single ':'
-    }
-  }
-  return compressed ? groups < 8 : groups == 8;
+inline bool duration(std::string_view s) noexcept {
+  if (s.size() < 3 || s[0] != 'P') return false;
+  std::size_t i = 1;
+  while (i < s.size() && digit(s[i])) ++i;
+  if (i > 1 && i + 1 == s.size() && s[i] == 'W') return true;  // weeks stand alone
+  i = 1;
+  if (s[i] != 'T' && !duration_units(s, i, "YMD")) return false;
+  if (i == s.size()) return true;
+  ++i;  // 'T'
+  return duration_units(s, i, "HMS") && i == s.size();
 }
 
-inline bool email(std::string_view s) noexcept {
+// RFC 5321 mailbox (RFC 6531 with `idn`: UTF-8 in the local part, an IDNA2008 domain).
+template <class Unused = void>
+bool email(std::string_view s, bool idn = false) noexcept {
   std::size_t at = s.rfind('@');
   if (at == std::string_view::npos || at == 0 || at + 1 == s.size()) return false;
   std::string_view local = s.substr(0, at), domain = s.substr(at + 1);
@@ -3873,7 +5359,8 @@ inline bool email(std::string_view s) noexcept {
     for (std::size_t i = 0; i < local.size(); ++i) {
       char c = local[i];
       if (c == '.' && i + 1 < local.size() && local[i + 1] == '.') return false;
-      bool ok = alpha(c) || digit(c) || std::string_view("!#$%&'*+-/=?^_`{|}~.").find(c) != std::string_view::npos;
+      bool ok = alpha(c) || digit(c) || std::string_view("!#$%&'*+-/=?^_`{|}~.").find(c) != std::string_view::npos ||
+                (idn && static_cast<unsigned char>(c) >= 0x80);
       if (!ok) return false;
     }
   }
@@ -3882,7 +5369,7 @@ inline bool email(std::string_view s) noexcept {
     if (lit.substr(0, 5) == "IPv6:") return ipv6(lit.substr(5));
     return ipv4(lit);
   }
-  return hostname(domain);
+  return idn ? idn_hostname<Unused>(domain) : hostname<Unused>(domain);
 }
 
 inline bool uuid(std::string_view s) noexcept {
@@ -3910,77 +5397,13 @@ inline bool relative_json_pointer(std::string_view s) noexcept {
   return rest == "#" || json_pointer(rest);
 }
 
-// RFC 3986 characters: unreserved, sub-delims, ':' '@' '/' '?' and %XX;
-// `iri` additionally lets non-ASCII through.
-inline bool uri_chars(std::string_view s, bool allow_hash_once, bool iri) noexcept {
-  bool hash = false;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    auto c = static_cast<unsigned char>(s[i]);
-    if (c == '%') {
-      if (i + 2 >= s.size() || !hexdig(s[i + 1]) || !hexdig(s[i + 2])) return false;
-      i += 2;
-      continue;
-    }
-    if (c == '#') {
-      if (!allow_hash_once || hash) return false;
-      hash = true;
-      continue;
-    }
-    if (c >= 0x80) {
-      if (!iri) return false;
-      continue;
-    }
-    bool ok = alpha(static_cast<char>(c)) || digit(static_cast<char>(c)) ||
-              std::string_view("-._~!$&'()*+,;=:@/?[]").find(static_cast<char>(c)) != std::string_view::npos;
-    if (!ok) return false;
-  }
-  return true;
-}
-
-inline bool uri_reference(std::string_view s, bool iri) noexcept {
-  if (!uri_chars(s, true, iri)) return false;
-  // '[' ']' only around an IP literal host
-  std::size_t lb = s.find('[');
-  std::size_t rb = s.find(']');
-  if (lb != std::string_view::npos || rb != std::string_view::npos) {
-    std::size_t auth = s.find("//");
-    if (auth == std::string_view::npos || lb == std::string_view::npos || rb == std::string_view::npos || lb < auth ||
-        rb < lb)
-      return false;
-    if (!ipv6(s.substr(lb + 1, rb - lb - 1))) return false;
-  }
-  return true;
-}
-
-inline bool uri(std::string_view s, bool iri) noexcept {
-  std::size_t colon = s.find(':');
-  if (colon == std::string_view::npos || colon == 0 || !alpha(s[0])) return false;
-  for (std::size_t i = 1; i < colon; ++i)
-    if (!(alpha(s[i]) || digit(s[i]) || s[i] == '+' || s[i] == '-' || s[i] == '.')) return false;
-  std::string_view rest = s.substr(colon + 1);
-  if (rest.substr(0, 2) == "//") {
-    std::size_t end = rest.find_first_of("/?#", 2);
-    std::string_view authority = rest.substr(2, end == std::string_view::npos ? std::string_view::npos : end - 2);
-    std::size_t at = authority.find('@');
-    std::string_view host = at == std::string_view::npos ? authority : authority.substr(at + 1);
-    if (!host.empty() && host.front() == '[') {
-      std::size_t rb = host.find(']');
-      if (rb == std::string_view::npos || !ipv6(host.substr(1, rb - 1))) return false;
-    } else {
-      std::size_t pc = host.rfind(':');
-      if (pc != std::string_view::npos)
-        for (char c : host.substr(pc + 1))
-          if (!digit(c)) return false;
-    }
-  }
-  return uri_reference(rest, iri);
-}
-
+// ECMA-262 pattern syntax with the `u` flag: stricter than what `pattern`
+// accepts (no Annex B identity escapes such as `\a`, no lone braces).
 template <class Unused = void>
 bool regex_syntax(std::string_view s) {
   basic_regex<Unused> r;
   std::string err;
-  return r.compile(s, regex_limits{}, err);
+  return r.compile(s, regex_limits{}, err, regex_syntax_mode::strict);
 }
 
 }  // namespace fmt
@@ -3995,10 +5418,10 @@ template <class Unused = void>
     case format_id::date: return fmt::date(s);
     case format_id::time: return fmt::time(s);
     case format_id::duration: return fmt::duration(s);
-    case format_id::email: return fmt::email(s);
-    case format_id::idn_email: return s.find('@') != std::string_view::npos;
-    case format_id::hostname: return fmt::hostname(s);
-    case format_id::idn_hostname: return !s.empty();
+    case format_id::email: return fmt::email<Unused>(s);
+    case format_id::idn_email: return fmt::email<Unused>(s, true);
+    case format_id::hostname: return fmt::hostname<Unused>(s);
+    case format_id::idn_hostname: return fmt::idn_hostname<Unused>(s);
     case format_id::ipv4: return fmt::ipv4(s);
     case format_id::ipv6: return fmt::ipv6(s);
     case format_id::uri: return fmt::uri(s, false);
@@ -4009,6 +5432,7 @@ template <class Unused = void>
     case format_id::json_pointer: return fmt::json_pointer(s);
     case format_id::relative_json_pointer: return fmt::relative_json_pointer(s);
     case format_id::regex: return fmt::regex_syntax<Unused>(s);
+    case format_id::uri_template: return fmt::uri_template(s);
   }
   return true;
 }
@@ -4206,8 +5630,11 @@ class validator {
   explicit validator(std::shared_ptr<const detail::tree> tree) noexcept : tree_(std::move(tree)) {}
 
   /// Fast path: true when `instance` is valid. Stops at the first failure and
-  /// allocates nothing unless the schema uses `unevaluated*` or a format or
-  /// pattern check needs scratch space beyond its fixed buffers.
+  /// allocates nothing unless the schema uses `unevaluated*`, a format or
+  /// pattern check needs scratch space beyond its fixed buffers, or a pattern
+  /// runs on the bounded (backtracking) engine. A pattern test that runs out
+  /// of its step budget counts as a failure; check() reports it as
+  /// `error_kind::limit_exceeded`.
   [[nodiscard]] bool validate(const nlohmann::json& instance) const noexcept;
 
   /// Every failure, each with instance and keyword JSON pointers, a kind and
@@ -4266,11 +5693,13 @@ inline dialect validator::dialect() const noexcept {
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -4296,80 +5725,6 @@ inline dialect validator::dialect() const noexcept {
 
 #include <nlohmann/json.hpp>
 
-// ---- begin aura/schema/detail/messages.hpp
-#ifndef AURA_SI_AURA_SCHEMA_DETAIL_MESSAGES_HPP
-#define AURA_SI_AURA_SCHEMA_DETAIL_MESSAGES_HPP
-// aura/schema/detail/messages.hpp - values quoted in validation and compile
-// errors: JSON text, cut to a limit so that a 40 KB string or a 47,000
-// character pattern never floods a message an agent has to read.
-
-#include <cmath>
-#include <cstddef>
-#include <cstdint>
-#include <string>
-#include <string_view>
-#include <vector>
-
-namespace aura::schema::detail {
-
-/// The longest JSON text of one value a message quotes, in bytes.
-inline constexpr std::size_t quote_limit = 80;
-/// The longest list of allowed values (`enum`) a message spells out.
-inline constexpr std::size_t list_limit = 200;
-
-/// `text` cut to at most `limit` bytes on a UTF-8 boundary, with "..." and
-/// the full length appended when cut.
-[[nodiscard]] inline std::string cut_text(std::string text, std::size_t limit = quote_limit) {
-  if (text.size() <= limit) return text;
-  const std::size_t full = text.size();
-  std::size_t end = limit;
-  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;  // not inside a code point
-  text.resize(end);
-  text += "... (" + std::to_string(full) + " bytes)";
-  return text;
-}
-
-/// A value as JSON text, cut to the limit. A string that is not UTF-8 (built
-/// in code, not parsed) shows U+FFFD instead of throwing.
-template <class Json>
-[[nodiscard]] std::string shown(const Json& j, std::size_t limit = quote_limit) {
-  return cut_text(j.dump(-1, ' ', false, Json::error_handler_t::replace), limit);
-}
-
-/// `["c", "f"]`, each value cut, the list cut after `list_limit` bytes.
-template <class Json>
-[[nodiscard]] std::string shown_list(const std::vector<Json>& values) {
-  std::string out = "[";
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    std::string item = shown(values[i], 40);
-    if (out.size() + item.size() > list_limit) {
-      out += "... (" + std::to_string(values.size() - i) + " more)";
-      break;
-    }
-    if (i > 0) out += ", ";
-    out += item;
-  }
-  return out + "]";
-}
-
-/// A schema limit as written: integers without a fraction.
-template <class Json>
-[[nodiscard]] std::string shown_number(double d) {
-  Json j = d;
-  if (std::floor(d) == d && std::fabs(d) < 9.0e15) j = static_cast<std::int64_t>(d);
-  return j.dump();
-}
-
-/// "1 item" / "3 items".
-[[nodiscard]] inline std::string counted(std::size_t n, std::string_view noun) {
-  std::string out = std::to_string(n) + " " + std::string(noun);
-  if (n != 1) out += 's';
-  return out;
-}
-
-}  // namespace aura::schema::detail
-#endif  // AURA_SI_AURA_SCHEMA_DETAIL_MESSAGES_HPP
-// ---- end aura/schema/detail/messages.hpp
 // ---- begin aura/schema/detail/uri.hpp
 #ifndef AURA_SI_AURA_SCHEMA_DETAIL_URI_HPP
 #define AURA_SI_AURA_SCHEMA_DETAIL_URI_HPP
@@ -4937,33 +6292,7 @@ class evaluator {
 
   // Subschemas of arrays and objects are one level deeper in the instance;
   // the node's resource joins the dynamic scope before they are entered.
-  AURA_SCHEMA_NOINLINE bool fast_array(const node& n, const Json& inst, const scope_frame* scope, unsigned depth) const {
-    scope_frame frame{scope, n.resource};
-    if (scope == nullptr || scope->resource != n.resource) scope = &frame;
-    const auto& arr = *inst.template get_ptr<const typename Json::array_t*>();
-    const std::size_t size = arr.size();
-    if (size < n.min_items || size > n.max_items) return false;
-    if (n.unique_items && size > 1) {
-      std::size_t first = 0, second = 0;
-      if (!all_unique(arr, first, second)) return false;
-    }
-    const std::size_t prefix = std::min(size, n.prefix_items.size());
-    for (std::size_t i = 0; i < prefix; ++i)
-      if (!fast_child(n.prefix_items[i], arr[i], scope, depth + 1)) return false;
-    if (n.items != no_node)
-      for (std::size_t i = prefix; i < size; ++i)
-        if (!fast_child(n.items, arr[i], scope, depth + 1)) return false;
-    if (n.contains != no_node) {
-      std::size_t matches = 0;
-      for (std::size_t i = 0; i < size; ++i) {
-        if (fast(n.contains, arr[i], scope, depth + 1) && ++matches >= n.min_contains && n.max_contains == no_limit)
-          break;
-        if (matches > n.max_contains) return false;
-      }
-      if (matches < n.min_contains || matches > n.max_contains) return false;
-    }
-    return true;
-  }
+  AURA_SCHEMA_NOINLINE bool fast_array(const node& n, const Json& inst, const scope_frame* scope, unsigned depth) const;
 
   // The members are walked last, in a function of their own (few live
   // values, no spills) reached by a tail call; the rarer keywords first.
@@ -4982,64 +6311,10 @@ class evaluator {
 
   template <bool Patterns>
   AURA_SCHEMA_NOINLINE bool fast_members(const node& n, const typename Json::object_t& obj, const scope_frame* scope,
-                                         unsigned depth) const {
-    scope_frame frame{scope, n.resource};
-    if (scope == nullptr || scope->resource != n.resource) scope = &frame;
-    const named_node* props = n.properties.data();
-    const named_node* const props_end = props + n.properties.size();
-    const node_id additional = n.additional_properties;
-    const bool additional_forbidden = additional != no_node && t_.nodes[additional].is_false;
-    std::size_t required_seen = 0;
-    for (const auto& [key, value] : obj) {
-      bool matched = false;
-      // instance members and `properties` are both sorted by key: merge
-      if (props != props_end) {
-        const std::uint64_t kp = name_prefix(key);
-        int order = 1;
-        while (props != props_end && (order = compare_names(props->prefix, props->name, kp, key)) < 0) ++props;
-        if (order == 0) {
-          matched = true;
-          required_seen += props->required ? 1 : 0;
-          if (!fast_child(props->schema, value, scope, depth + 1)) return false;
-        }
-      }
-      if constexpr (Patterns) {
-        for (const auto& pp : n.pattern_properties) {
-          if (!t_.regexes[pp.regex].search(key)) continue;
-          matched = true;
-          if (!fast(pp.schema, value, scope, depth + 1)) return false;
-        }
-      }
-      if (!matched && additional != no_node && (additional_forbidden || !fast(additional, value, scope, depth + 1)))
-        return false;
-    }
-    return required_seen == n.required_in_properties;
-  }
+                                         unsigned depth) const;
 
   AURA_SCHEMA_NOINLINE bool fast_object_lookups(const node& n, const Json& inst, const scope_frame* scope,
-                                                unsigned depth) const {
-    scope_frame frame{scope, n.resource};
-    if (scope == nullptr || scope->resource != n.resource) scope = &frame;
-    const auto& obj = *inst.template get_ptr<const typename Json::object_t*>();
-    for (const auto& name : n.required_extra)
-      if (obj.find(name) == obj.end()) return false;
-    for (const auto& dep : n.dependent_required) {
-      if (obj.find(dep.name) == obj.end()) continue;
-      for (const auto& name : dep.required)
-        if (obj.find(name) == obj.end()) return false;
-    }
-    if (n.property_names != no_node) {
-      for (const auto& member : obj) {
-        Json name = member.first;
-        if (!eval<false>(n.property_names, name, scope, nullptr, nullptr, depth + 1)) return false;
-      }
-    }
-    for (const auto& dep : n.dependent_schemas) {
-      if (obj.find(dep.name) == obj.end()) continue;
-      if (!fast(dep.schema, inst, scope, depth + 1)) return false;
-    }
-    return true;
-  }
+                                                unsigned depth) const;
 
   // A member's or item's subschema. Leaves (only scalar keywords) skip the
   // node prologue: they have no subschema, so no scope to track.
@@ -5053,73 +6328,7 @@ class evaluator {
 
   template <bool R>
   bool keywords(const node& n, const Json& inst, const scope_frame* scope, annotations* sink, report* rep,
-                unsigned depth) const {
-    bool ok = true;
-    if ((n.has & h_type) != 0 && (type_bits_of(inst) & n.types) == 0) {
-      if constexpr (!R) return false;
-      ok = false;
-      add(rep, error_kind::type, "/type",
-          "wrong type: expected " + type_names(n.types) + ", got " + instance_type(inst) + " " + shown(inst));
-    }
-    if ((n.has & h_const) != 0 && !(inst == n.const_value)) {
-      if constexpr (!R) return false;
-      ok = false;
-      add(rep, error_kind::const_mismatch, "/const", shown(inst) + " is not the constant " + shown(n.const_value));
-    }
-    if ((n.has & h_enum) != 0) {
-      bool found = false;
-      if (!n.enum_strings.empty()) {
-        if (inst.is_string()) {
-          const auto& str = inst.template get_ref<const std::string&>();
-          const std::uint64_t sp = name_prefix(str);
-          for (std::size_t i = 0; i < n.enum_strings.size(); ++i)
-            if (same_name(n.enum_prefixes[i], n.enum_strings[i], sp, str)) {
-              found = true;
-              break;
-            }
-        }
-      } else {
-        for (const auto& v : n.enum_values)
-          if (inst == v) {
-            found = true;
-            break;
-          }
-      }
-      if (!found) {
-        if constexpr (!R) return false;
-        ok = false;
-        add(rep, error_kind::enum_mismatch, "/enum", shown(inst) + " is not one of " + shown_list(n.enum_values));
-      }
-    }
-    // the one group that applies to this instance's type
-    using vt = typename Json::value_t;
-    switch (inst.type()) {
-      case vt::number_integer:
-      case vt::number_unsigned:
-      case vt::number_float:
-        if ((n.has & h_number) != 0) ok = numbers<R>(n, inst, rep) && ok;
-        break;
-      case vt::string:
-        if ((n.has & h_string) != 0) ok = strings<R>(n, inst, rep) && ok;
-        break;
-      case vt::array:
-        if ((n.has & h_array) != 0) ok = arrays<R>(n, inst, scope, sink, rep, depth) && ok;
-        break;
-      case vt::object:
-        if ((n.has & h_object) != 0) ok = objects<R>(n, inst, scope, sink, rep, depth) && ok;
-        break;
-      default: break;
-    }
-    if constexpr (!R) {
-      if (!ok) return false;
-    }
-    if ((n.has & h_ref) != 0) ok = refs<R>(n, inst, scope, sink, rep, depth) && ok;
-    if constexpr (!R) {
-      if (!ok) return false;
-    }
-    if ((n.has & h_inplace) != 0) ok = in_place<R>(n, inst, scope, sink, rep, depth) && ok;
-    return ok;
-  }
+                unsigned depth) const;
 
  private:
   static void add(report* rep, error_kind kind, std::string_view keyword, std::string message) {
@@ -5142,160 +6351,26 @@ class evaluator {
 
   static std::string num(double d) { return shown_number<Json>(d); }
 
-  template <bool R>
-  bool numbers(const node& n, const Json& inst, report* rep) const {
-    double v = number_value(inst);
-    bool ok = true;
-    auto check = [&](bool pass, error_kind k, std::string_view keyword, const char* rel, double limit) {
-      if (pass) return true;
-      ok = false;
-      if constexpr (R) add(rep, k, keyword, shown(inst) + " is " + rel + " " + num(limit));
-      return false;
-    };
-    if (n.has_minimum && !check(v >= n.minimum, error_kind::minimum, "/minimum", "less than the minimum", n.minimum) && !R)
-      return false;
-    if (n.has_maximum &&
-        !check(v <= n.maximum, error_kind::maximum, "/maximum", "greater than the maximum", n.maximum) && !R)
-      return false;
-    if (n.has_xmin &&
-        !check(v > n.exclusive_minimum, error_kind::exclusive_minimum, "/exclusiveMinimum",
-               "not greater than the exclusive minimum", n.exclusive_minimum) &&
-        !R)
-      return false;
-    if (n.has_xmax &&
-        !check(v < n.exclusive_maximum, error_kind::exclusive_maximum, "/exclusiveMaximum",
-               "not less than the exclusive maximum", n.exclusive_maximum) &&
-        !R)
-      return false;
-    if (n.has_multiple && !is_multiple_of(inst, n)) {
-      ok = false;
-      if constexpr (R)
-        add(rep, error_kind::multiple_of, "/multipleOf", shown(inst) + " is not a multiple of " + num(n.multiple_of));
+  // A bounded-engine test that ran out of steps: the pattern (cut) and where.
+  static std::string out_of_steps(const std::string& pattern, std::size_t budget, const char* what, report* rep) {
+    std::string msg = "pattern " + shown(Json(pattern)) + " ran out of its backtracking budget of " +
+                      std::to_string(budget) + " steps";
+    if (rep != nullptr) {
+      msg += " on the " + std::string(what) + " at " +
+             (rep->instance.empty() ? std::string("the instance root") : "\"" + cut_pointer(rep->instance) + "\"");
     }
-    return ok;
+    return msg + " (regex_limits::max_backtrack_steps); it could not be decided";
   }
 
   template <bool R>
-  bool strings(const node& n, const Json& inst, report* rep) const {
-    const auto& s = inst.template get_ref<const std::string&>();
-    bool ok = true;
-    if (n.min_length > 0 || n.max_length != no_limit) {
-      // a code point is 1 to 4 bytes: the byte count often settles both limits
-      const std::size_t bytes = s.size();
-      std::size_t len = bytes;
-      if (bytes >= n.min_length && (bytes + 3) / 4 < n.min_length) len = code_point_count(s);
-      if (len > n.max_length) len = code_point_count(s);
-      if (len < n.min_length) {
-        if constexpr (!R) return false;
-        ok = false;
-        add(rep, error_kind::min_length, "/minLength",
-            shown(inst) + " is shorter than the minimum length " + std::to_string(n.min_length));
-      }
-      if (len > n.max_length) {
-        if constexpr (!R) return false;
-        ok = false;
-        add(rep, error_kind::max_length, "/maxLength",
-            shown(inst) + " is longer than the maximum length " + std::to_string(n.max_length));
-      }
-    }
-    if (n.pattern != std::numeric_limits<std::uint32_t>::max() && !t_.regexes[n.pattern].search(s)) {
-      if constexpr (!R) return false;
-      ok = false;
-      add(rep, error_kind::pattern, "/pattern",
-          shown(inst) + " does not match the pattern " + shown(Json(n.pattern_source)));
-    }
-    if (n.assert_format && !check_format(n.format, s)) {
-      if constexpr (!R) return false;
-      ok = false;
-      add(rep, error_kind::format, "/format", shown(inst) + " is not a valid " + n.format_name);
-    }
-    return ok;
-  }
+  bool numbers(const node& n, const Json& inst, report* rep) const;
+
+  template <bool R>
+  bool strings(const node& n, const Json& inst, report* rep) const;
 
   template <bool R>
   bool arrays(const node& n, const Json& inst, const scope_frame* scope, annotations* sink, report* rep,
-              unsigned depth) const {
-    const auto& arr = inst.template get_ref<const typename Json::array_t&>();
-    const std::size_t size = arr.size();
-    bool ok = true;
-    if (size < n.min_items) {
-      if constexpr (!R) return false;
-      ok = false;
-      add(rep, error_kind::min_items, "/minItems",
-          "array has " + counted(size, "item") + ", fewer than the minimum " + std::to_string(n.min_items));
-    }
-    if (size > n.max_items) {
-      if constexpr (!R) return false;
-      ok = false;
-      add(rep, error_kind::max_items, "/maxItems",
-          "array has " + counted(size, "item") + ", more than the maximum " + std::to_string(n.max_items));
-    }
-    if (n.unique_items && size > 1) {
-      std::size_t first = 0, second = 0;
-      if (!all_unique(arr, first, second)) {
-        if constexpr (!R) return false;
-        ok = false;
-        add(rep, error_kind::unique_items, "/uniqueItems",
-            "items " + std::to_string(first) + " and " + std::to_string(second) + " are equal");
-      }
-    }
-    const std::size_t prefix = std::min(size, n.prefix_items.size());
-    for (std::size_t i = 0; i < prefix; ++i) {
-      path_push<R> k(kw(rep), "/"), k2(kw(rep), n.prefix_keyword), k3(kw(rep), "/", i);
-      path_push<R> p(at(rep), "/", i);
-      if (!child<R>(n.prefix_items[i], arr[i], scope, rep, depth + 1)) {
-        if constexpr (!R) return false;
-        ok = false;
-      }
-    }
-    if (sink != nullptr) sink->items = std::max(sink->items, prefix);
-    if (n.items != no_node && size > prefix) {
-      const bool forbidden = t_.nodes[n.items].is_false;
-      for (std::size_t i = prefix; i < size; ++i) {
-        if (forbidden) {
-          if constexpr (!R) return false;
-          ok = false;
-          path_push<R> p(at(rep), "/", i);
-          add(rep, error_kind::additional_items, std::string("/") + std::string(n.items_keyword),
-              "item " + std::to_string(i) + " is not allowed");
-          continue;
-        }
-        path_push<R> k(kw(rep), "/"), k2(kw(rep), n.items_keyword);
-        path_push<R> p(at(rep), "/", i);
-        if (!child<R>(n.items, arr[i], scope, rep, depth + 1)) {
-          if constexpr (!R) return false;
-          ok = false;
-        }
-      }
-      if (sink != nullptr) sink->all_items = true;
-    }
-    if (n.contains != no_node) {
-      std::size_t matches = 0;
-      for (std::size_t i = 0; i < size; ++i) {
-        if (eval<false>(n.contains, arr[i], scope, nullptr, nullptr, depth + 1)) {
-          ++matches;
-          if (sink != nullptr) sink->item_indices.push_back(i);
-          if (sink == nullptr && n.max_contains == no_limit && matches >= n.min_contains) break;
-        }
-      }
-      if (matches < n.min_contains) {
-        if constexpr (!R) return false;
-        ok = false;
-        if (n.min_contains == 1)
-          add(rep, error_kind::contains, "/contains", "no item matches the contains schema");
-        else
-          add(rep, error_kind::min_contains, "/minContains",
-              "fewer than " + std::to_string(n.min_contains) + " items match the contains schema");
-      }
-      if (matches > n.max_contains) {
-        if constexpr (!R) return false;
-        ok = false;
-        add(rep, error_kind::max_contains, "/maxContains",
-            "more than " + std::to_string(n.max_contains) + " items match the contains schema");
-      }
-    }
-    return ok;
-  }
+              unsigned depth) const;
 
   // Pairwise for short arrays (no allocation); sorted indices for long ones,
   // so a hostile 100k-item array costs n log n, not n^2. nlohmann's `<` is
@@ -5327,120 +6402,7 @@ class evaluator {
 
   template <bool R>
   bool objects(const node& n, const Json& inst, const scope_frame* scope, annotations* sink, report* rep,
-               unsigned depth) const {
-    const auto& obj = inst.template get_ref<const typename Json::object_t&>();  // plain map iterators are cheaper
-    bool ok = true;
-    const std::size_t size = inst.size();
-    if (size < n.min_properties) {
-      if constexpr (!R) return false;
-      ok = false;
-      add(rep, error_kind::min_properties, "/minProperties",
-          "object has " + std::to_string(size) + " properties, fewer than the minimum " + std::to_string(n.min_properties));
-    }
-    if (size > n.max_properties) {
-      if constexpr (!R) return false;
-      ok = false;
-      add(rep, error_kind::max_properties, "/maxProperties",
-          "object has " + std::to_string(size) + " properties, more than the maximum " + std::to_string(n.max_properties));
-    }
-    for (const auto& name : n.required_extra) {
-      if (obj.find(name) == obj.end()) {
-        if constexpr (!R) return false;
-        ok = false;
-        report_missing<R>(n, inst, rep);
-        break;
-      }
-    }
-    for (const auto& dep : n.dependent_required) {
-      if (obj.find(dep.name) == obj.end()) continue;
-      for (const auto& name : dep.required) {
-        if (obj.find(name) == obj.end()) {
-          if constexpr (!R) return false;
-          ok = false;
-          add(rep, error_kind::dependent_required, n.dependent_required_keyword,
-              "property " + shown(Json(dep.name)) + " requires property " + shown(Json(name)));
-        }
-      }
-    }
-    if (!n.properties.empty() || !n.pattern_properties.empty() || n.additional_properties != no_node) {
-      const bool additional_forbidden =
-          n.additional_properties != no_node && t_.nodes[n.additional_properties].is_false;
-      std::size_t pi = 0;
-      std::size_t required_seen = 0;
-      for (const auto& [key, value] : obj) {
-        bool matched = false;
-        // instance members and `properties` are both sorted by key: merge
-        int order = 1;
-        const std::uint64_t kp = name_prefix(key);
-        while (pi < n.properties.size() &&
-               (order = compare_names(n.properties[pi].prefix, n.properties[pi].name, kp, key)) < 0)
-          ++pi;
-        if (pi < n.properties.size() && order == 0) {
-          matched = true;
-          required_seen += n.properties[pi].required ? 1 : 0;
-          path_push<R> k(kw(rep), "/properties/", key);
-          path_push<R> p(at(rep), "/", key);
-          if (!child<R>(n.properties[pi].schema, value, scope, rep, depth + 1)) {
-            if constexpr (!R) return false;
-            ok = false;
-          }
-        }
-        for (const auto& pp : n.pattern_properties) {
-          if (!t_.regexes[pp.regex].search(key)) continue;
-          matched = true;
-          path_push<R> k(kw(rep), "/patternProperties/", pp.source);
-          path_push<R> p(at(rep), "/", key);
-          if (!child<R>(pp.schema, value, scope, rep, depth + 1)) {
-            if constexpr (!R) return false;
-            ok = false;
-          }
-        }
-        if (!matched && n.additional_properties != no_node) {
-          matched = true;
-          if (additional_forbidden) {
-            if constexpr (!R) return false;
-            ok = false;
-            path_push<R> p(at(rep), "/", key);
-            add(rep, error_kind::additional_properties, "/additionalProperties",
-                "additional property " + shown(Json(key)) + " is not allowed");
-          } else {
-            path_push<R> k(kw(rep), "/additionalProperties");
-            path_push<R> p(at(rep), "/", key);
-            if (!child<R>(n.additional_properties, value, scope, rep, depth + 1)) {
-              if constexpr (!R) return false;
-              ok = false;
-            }
-          }
-        }
-        if (sink != nullptr && matched) sink->props.push_back(&value);
-      }
-      if (required_seen != n.required_in_properties) {
-        if constexpr (!R) return false;
-        if (missing_extra(n, inst) == 0) report_missing<R>(n, inst, rep);  // else reported above
-        ok = false;
-      }
-    }
-    if (n.property_names != no_node) {
-      for (const auto& member : obj) {
-        Json name = member.first;
-        if (!eval<false>(n.property_names, name, scope, nullptr, nullptr, depth + 1)) {
-          if constexpr (!R) return false;
-          ok = false;
-          add(rep, error_kind::property_names, "/propertyNames",
-              "property name " + shown(name) + " does not match the propertyNames schema");
-        }
-      }
-    }
-    for (const auto& dep : n.dependent_schemas) {
-      if (obj.find(dep.name) == obj.end()) continue;
-      path_push<R> k(kw(rep), n.dependent_schemas_keyword, dep.name);
-      if (!eval<R>(dep.schema, inst, scope, sink, rep, depth + 1)) {
-        if constexpr (!R) return false;
-        ok = false;
-      }
-    }
-    return ok;
-  }
+               unsigned depth) const;
 
   static std::size_t missing_extra(const node& n, const Json& inst) {
     std::size_t missing = 0;
@@ -5475,24 +6437,7 @@ class evaluator {
 
   template <bool R>
   bool refs(const node& n, const Json& inst, const scope_frame* scope, annotations* sink, report* rep,
-            unsigned depth) const {
-    bool ok = true;
-    if (n.ref != no_node) {
-      path_push<R> k(kw(rep), "/$ref");
-      if (!eval<R>(n.ref, inst, scope, sink, rep, depth + 1)) {
-        if constexpr (!R) return false;
-        ok = false;
-      }
-    }
-    if (n.dynamic_ref != no_node) {
-      path_push<R> k(kw(rep), "/$dynamicRef");
-      if (!eval<R>(dynamic_target(n, scope), inst, scope, sink, rep, depth + 1)) {
-        if constexpr (!R) return false;
-        ok = false;
-      }
-    }
-    return ok;
-  }
+            unsigned depth) const;
 
   // A subschema whose failure does not by itself fail the parent: evaluated
   // quietly, its annotations kept only when it passes.
@@ -5512,207 +6457,21 @@ class evaluator {
     const std::string* name;
     const Json* value;
   };
-  void discriminators(node_id id, std::vector<discriminator>& out, int hops = 0) const {
-    if (hops > 8) return;
-    const node& b = t_.nodes[id];
-    for (const auto& p : b.properties) {
-      const node& c = t_.nodes[p.schema];
-      if ((c.has & h_const) != 0) out.push_back({&p.name, &c.const_value});
-      else if ((c.has & h_enum) != 0 && c.enum_values.size() == 1) out.push_back({&p.name, &c.enum_values[0]});
-    }
-    if (b.ref != no_node) discriminators(b.ref, out, hops + 1);
-    for (node_id a : b.all_of) discriminators(a, out, hops + 1);
-  }
+  void discriminators(node_id id, std::vector<discriminator>& out, int hops = 0) const;
 
   // Records the branch that came closest: the one whose discriminator the
   // instance matches, else the one with the fewest errors (a branch of the
   // wrong type counts as farthest). Its errors follow one summary error.
   void report_closest(const std::vector<node_id>& branches, std::string_view keyword, error_kind kind,
-                      const Json& inst, const scope_frame* scope, report* rep, unsigned depth) const {
-    const std::string group(keyword.substr(1, keyword.size() - 2));  // "anyOf"
-    std::size_t best = branches.size();
-    std::string why;
-    if (inst.is_object()) {
-      std::vector<std::string> tags;  // "name": value of every branch, for the message
-      const std::string* tag_name = nullptr;
-      for (std::size_t i = 0; i < branches.size() && best == branches.size(); ++i) {
-        std::vector<discriminator> ds;
-        discriminators(branches[i], ds);
-        bool present = false, equal = true;
-        for (const auto& d : ds) {
-          auto it = inst.find(*d.name);
-          if (it == inst.end()) continue;
-          present = true;
-          tag_name = d.name;
-          tags.push_back(shown(*d.value, 40));
-          equal = equal && *it == *d.value;
-        }
-        if (present && equal) {
-          best = i;
-          why = " (its discriminator " + shown(Json(*tag_name)) + " matches)";
-        }
-      }
-      if (best == branches.size() && tag_name != nullptr) {
-        std::string allowed;
-        for (std::size_t i = 0; i < tags.size(); ++i) allowed += (i == 0 ? "" : ", ") + tags[i];
-        add(rep, kind, std::string(keyword.substr(0, keyword.size() - 1)),
-            "value matches none of the " + group + " schemas: property " + shown(Json(*tag_name)) + " is " +
-                shown(inst.at(*tag_name)) + ", expected one of [" + cut_text(allowed, list_limit) + "]");
-        return;
-      }
-    }
-    std::vector<std::vector<validation_error>> found(branches.size());
-    auto run = [&](std::size_t i) {
-      report mine{&found[i], rep->instance, rep->keyword};
-      path_push<true> k(&mine.keyword, keyword, i);
-      (void)eval<true>(branches[i], inst, scope, nullptr, &mine, depth + 1);
-    };
-    if (best != branches.size()) {
-      run(best);
-    } else {
-      std::size_t best_score = std::numeric_limits<std::size_t>::max();
-      for (std::size_t i = 0; i < branches.size(); ++i) {
-        run(i);
-        std::size_t score = found[i].size();
-        for (const auto& e : found[i])
-          if (e.kind == error_kind::type && e.instance_location == rep->instance) score += 1000;  // wrong kind of value
-        if (score < best_score) {
-          best_score = score;
-          best = i;
-        }
-      }
-    }
-    auto& errors = found[best];
-    std::string first = errors.empty() ? std::string("it fails") : "it fails: " + errors.front().message;
-    add(rep, kind, std::string(keyword.substr(0, keyword.size() - 1)),
-        "value matches none of the " + std::to_string(branches.size()) + " " + group + " schemas; the closest is " +
-            group + "/" + std::to_string(best) + why + " and " + first);
-    for (auto& e : errors) rep->out->push_back(std::move(e));
-  }
+                      const Json& inst, const scope_frame* scope, report* rep, unsigned depth) const;
 
   template <bool R>
   bool in_place(const node& n, const Json& inst, const scope_frame* scope, annotations* sink, report* rep,
-                unsigned depth) const {
-    bool ok = true;
-    for (std::size_t i = 0; i < n.all_of.size(); ++i) {
-      path_push<R> k(kw(rep), "/allOf/", i);
-      if (!eval<R>(n.all_of[i], inst, scope, sink, rep, depth + 1)) {
-        if constexpr (!R) return false;
-        ok = false;
-      }
-    }
-    if (!n.any_of.empty()) {
-      bool any = false;
-      for (node_id c : n.any_of) {
-        if (branch(c, inst, scope, sink, depth)) {
-          any = true;
-          if (sink == nullptr) break;  // annotations need every passing branch
-        }
-      }
-      if (!any) {
-        if constexpr (!R) return false;
-        ok = false;
-        if constexpr (R) report_closest(n.any_of, "/anyOf/", error_kind::any_of, inst, scope, rep, depth);
-      }
-    }
-    if (!n.one_of.empty()) {
-      std::size_t count = 0;
-      std::size_t first = 0, second = 0;
-      for (std::size_t i = 0; i < n.one_of.size() && count < 2; ++i) {
-        if (branch(n.one_of[i], inst, scope, sink, depth)) {
-          (count == 0 ? first : second) = i;
-          ++count;
-        }
-      }
-      if (count != 1) {
-        if constexpr (!R) return false;
-        ok = false;
-        if constexpr (R) {
-          if (count == 0)
-            report_closest(n.one_of, "/oneOf/", error_kind::one_of, inst, scope, rep, depth);
-          else
-            add(rep, error_kind::one_of, "/oneOf",
-                "value matches more than one oneOf schema (" + std::to_string(first) + " and " +
-                    std::to_string(second) + "); it must match exactly one");
-        }
-      }
-    }
-    if (n.not_schema != no_node && eval<false>(n.not_schema, inst, scope, nullptr, nullptr, depth + 1)) {
-      if constexpr (!R) return false;
-      ok = false;
-      add(rep, error_kind::not_schema, "/not", "value must not match the not schema");
-    }
-    if (n.if_schema != no_node) {
-      if (branch(n.if_schema, inst, scope, sink, depth)) {
-        if (n.then_schema != no_node) {
-          path_push<R> k(kw(rep), "/then");
-          if (!eval<R>(n.then_schema, inst, scope, sink, rep, depth + 1)) {
-            if constexpr (!R) return false;
-            ok = false;
-          }
-        }
-      } else if (n.else_schema != no_node) {
-        path_push<R> k(kw(rep), "/else");
-        if (!eval<R>(n.else_schema, inst, scope, sink, rep, depth + 1)) {
-          if constexpr (!R) return false;
-          ok = false;
-        }
-      }
-    }
-    return ok;
-  }
+                unsigned depth) const;
 
   template <bool R>
   bool unevaluated(const node& n, const Json& inst, const scope_frame* scope, annotations& local,
-                   report* rep, unsigned depth) const {
-    bool ok = true;
-    if (n.unevaluated_properties != no_node && inst.is_object()) {
-      const bool forbidden = t_.nodes[n.unevaluated_properties].is_false;
-      if (!local.all_props) {
-        for (auto it = inst.begin(); it != inst.end(); ++it) {
-          const Json* v = &it.value();
-          if (std::find(local.props.begin(), local.props.end(), v) != local.props.end()) continue;
-          path_push<R> p(at(rep), "/", it.key());
-          if (forbidden) {
-            if constexpr (!R) return false;
-            ok = false;
-            add(rep, error_kind::unevaluated_properties, "/unevaluatedProperties",
-                "property " + shown(Json(it.key())) + " is not allowed (not evaluated by any keyword)");
-            continue;
-          }
-          path_push<R> k(kw(rep), "/unevaluatedProperties");
-          if (!eval<R>(n.unevaluated_properties, *v, scope, nullptr, rep, depth + 1)) {
-            if constexpr (!R) return false;
-            ok = false;
-          }
-        }
-      }
-      local.all_props = true;
-    }
-    if (n.unevaluated_items != no_node && inst.is_array()) {
-      const bool forbidden = t_.nodes[n.unevaluated_items].is_false;
-      if (!local.all_items) {
-        for (std::size_t i = local.items; i < inst.size(); ++i) {
-          if (std::find(local.item_indices.begin(), local.item_indices.end(), i) != local.item_indices.end()) continue;
-          path_push<R> p(at(rep), "/", i);
-          if (forbidden) {
-            if constexpr (!R) return false;
-            ok = false;
-            add(rep, error_kind::unevaluated_items, "/unevaluatedItems",
-                "item " + std::to_string(i) + " is not allowed (unevaluated)");
-            continue;
-          }
-          path_push<R> k(kw(rep), "/unevaluatedItems");
-          if (!eval<R>(n.unevaluated_items, inst[i], scope, nullptr, rep, depth + 1)) {
-            if constexpr (!R) return false;
-            ok = false;
-          }
-        }
-      }
-      local.all_items = true;
-    }
-    return ok;
-  }
+                   report* rep, unsigned depth) const;
 
   const tree& t_;
 };
@@ -5736,8 +6495,2153 @@ void run_check(const tree& t, const Json& instance, std::vector<validation_error
 }
 
 }  // namespace aura::schema::detail
+
+// ---- begin aura/schema/detail/evaluator_fast.hpp
+#ifndef AURA_SI_AURA_SCHEMA_DETAIL_EVALUATOR_FAST_HPP
+#define AURA_SI_AURA_SCHEMA_DETAIL_EVALUATOR_FAST_HPP
+// aura/schema/detail/evaluator_fast.hpp - validate()'s out-of-line walks
+// over an array's items and an object's members (each a function of its
+// own, reached by a tail call from evaluator::fast). Part of evaluator.hpp.
+
+#include <algorithm>
+#include <cstddef>
+
+
+namespace aura::schema::detail {
+
+template <class Json>
+bool evaluator<Json>::fast_array(const node& n, const Json& inst, const scope_frame* scope, unsigned depth) const {
+  scope_frame frame{scope, n.resource};
+  if (scope == nullptr || scope->resource != n.resource) scope = &frame;
+  const auto& arr = *inst.template get_ptr<const typename Json::array_t*>();
+  const std::size_t size = arr.size();
+  if (size < n.min_items || size > n.max_items) return false;
+  if (n.unique_items && size > 1) {
+    std::size_t first = 0, second = 0;
+    if (!all_unique(arr, first, second)) return false;
+  }
+  const std::size_t prefix = std::min(size, n.prefix_items.size());
+  for (std::size_t i = 0; i < prefix; ++i)
+    if (!fast_child(n.prefix_items[i], arr[i], scope, depth + 1)) return false;
+  if (n.items != no_node)
+    for (std::size_t i = prefix; i < size; ++i)
+      if (!fast_child(n.items, arr[i], scope, depth + 1)) return false;
+  if (n.contains != no_node) {
+    std::size_t matches = 0;
+    for (std::size_t i = 0; i < size; ++i) {
+      if (fast(n.contains, arr[i], scope, depth + 1) && ++matches >= n.min_contains && n.max_contains == no_limit)
+        break;
+      if (matches > n.max_contains) return false;
+    }
+    if (matches < n.min_contains || matches > n.max_contains) return false;
+  }
+  return true;
+}
+
+template <class Json>
+template <bool Patterns>
+bool evaluator<Json>::fast_members(const node& n, const typename Json::object_t& obj, const scope_frame* scope,
+                                       unsigned depth) const {
+  scope_frame frame{scope, n.resource};
+  if (scope == nullptr || scope->resource != n.resource) scope = &frame;
+  const named_node* props = n.properties.data();
+  const named_node* const props_end = props + n.properties.size();
+  const node_id additional = n.additional_properties;
+  const bool additional_forbidden = additional != no_node && t_.nodes[additional].is_false;
+  std::size_t required_seen = 0;
+  for (const auto& [key, value] : obj) {
+    bool matched = false;
+    // instance members and `properties` are both sorted by key: merge
+    if (props != props_end) {
+      const std::uint64_t kp = name_prefix(key);
+      int order = 1;
+      while (props != props_end && (order = compare_names(props->prefix, props->name, kp, key)) < 0) ++props;
+      if (order == 0) {
+        matched = true;
+        required_seen += props->required ? 1 : 0;
+        if (!fast_child(props->schema, value, scope, depth + 1)) return false;
+      }
+    }
+    if constexpr (Patterns) {
+      for (const auto& pp : n.pattern_properties) {
+        const match_result m = t_.regexes[pp.regex].test(key);
+        if (m == match_result::limit) return false;  // undecided is not valid
+        if (m == match_result::no) continue;
+        matched = true;
+        if (!fast(pp.schema, value, scope, depth + 1)) return false;
+      }
+    }
+    if (!matched && additional != no_node && (additional_forbidden || !fast(additional, value, scope, depth + 1)))
+      return false;
+  }
+  return required_seen == n.required_in_properties;
+}
+
+template <class Json>
+bool evaluator<Json>::fast_object_lookups(const node& n, const Json& inst, const scope_frame* scope,
+                                              unsigned depth) const {
+  scope_frame frame{scope, n.resource};
+  if (scope == nullptr || scope->resource != n.resource) scope = &frame;
+  const auto& obj = *inst.template get_ptr<const typename Json::object_t*>();
+  for (const auto& name : n.required_extra)
+    if (obj.find(name) == obj.end()) return false;
+  for (const auto& dep : n.dependent_required) {
+    if (obj.find(dep.name) == obj.end()) continue;
+    for (const auto& name : dep.required)
+      if (obj.find(name) == obj.end()) return false;
+  }
+  if (n.property_names != no_node) {
+    for (const auto& member : obj) {
+      Json name = member.first;
+      if (!eval<false>(n.property_names, name, scope, nullptr, nullptr, depth + 1)) return false;
+    }
+  }
+  for (const auto& dep : n.dependent_schemas) {
+    if (obj.find(dep.name) == obj.end()) continue;
+    if (!fast(dep.schema, inst, scope, depth + 1)) return false;
+  }
+  return true;
+}
+
+}  // namespace aura::schema::detail
+#endif  // AURA_SI_AURA_SCHEMA_DETAIL_EVALUATOR_FAST_HPP
+// ---- end aura/schema/detail/evaluator_fast.hpp
+// ---- begin aura/schema/detail/evaluator_keywords.hpp
+#ifndef AURA_SI_AURA_SCHEMA_DETAIL_EVALUATOR_KEYWORDS_HPP
+#define AURA_SI_AURA_SCHEMA_DETAIL_EVALUATOR_KEYWORDS_HPP
+// aura/schema/detail/evaluator_keywords.hpp - the evaluator's keyword
+// groups (numbers, strings, arrays, objects, `$ref`, the in-place
+// applicators, `unevaluated*`), the report of a failed `anyOf`/`oneOf` (the
+// closest branch's errors) and the fast path's out-of-line array and object
+// walks. Part of evaluator.hpp, which declares them.
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <string_view>
+#include <vector>
+
+
+namespace aura::schema::detail {
+
+// Every keyword group of one node, in order; stops at the first failure
+// unless reporting.
+template <class Json>
+template <bool R>
+inline bool evaluator<Json>::keywords(const node& n, const Json& inst, const scope_frame* scope, annotations* sink, report* rep,
+              unsigned depth) const {
+  bool ok = true;
+  if ((n.has & h_type) != 0 && (type_bits_of(inst) & n.types) == 0) {
+    if constexpr (!R) return false;
+    ok = false;
+    add(rep, error_kind::type, "/type",
+        "wrong type: expected " + type_names(n.types) + ", got " + instance_type(inst) + " " + shown(inst));
+  }
+  if ((n.has & h_const) != 0 && !(inst == n.const_value)) {
+    if constexpr (!R) return false;
+    ok = false;
+    add(rep, error_kind::const_mismatch, "/const", shown(inst) + " is not the constant " + shown(n.const_value));
+  }
+  if ((n.has & h_enum) != 0) {
+    bool found = false;
+    if (!n.enum_strings.empty()) {
+      if (inst.is_string()) {
+        const auto& str = inst.template get_ref<const std::string&>();
+        const std::uint64_t sp = name_prefix(str);
+        for (std::size_t i = 0; i < n.enum_strings.size(); ++i)
+          if (same_name(n.enum_prefixes[i], n.enum_strings[i], sp, str)) {
+            found = true;
+            break;
+          }
+      }
+    } else {
+      for (const auto& v : n.enum_values)
+        if (inst == v) {
+          found = true;
+          break;
+        }
+    }
+    if (!found) {
+      if constexpr (!R) return false;
+      ok = false;
+      add(rep, error_kind::enum_mismatch, "/enum", shown(inst) + " is not one of " + shown_list(n.enum_values));
+    }
+  }
+  // the one group that applies to this instance's type
+  using vt = typename Json::value_t;
+  switch (inst.type()) {
+    case vt::number_integer:
+    case vt::number_unsigned:
+    case vt::number_float:
+      if ((n.has & h_number) != 0) ok = numbers<R>(n, inst, rep) && ok;
+      break;
+    case vt::string:
+      if ((n.has & h_string) != 0) ok = strings<R>(n, inst, rep) && ok;
+      break;
+    case vt::array:
+      if ((n.has & h_array) != 0) ok = arrays<R>(n, inst, scope, sink, rep, depth) && ok;
+      break;
+    case vt::object:
+      if ((n.has & h_object) != 0) ok = objects<R>(n, inst, scope, sink, rep, depth) && ok;
+      break;
+    default: break;
+  }
+  if constexpr (!R) {
+    if (!ok) return false;
+  }
+  if ((n.has & h_ref) != 0) ok = refs<R>(n, inst, scope, sink, rep, depth) && ok;
+  if constexpr (!R) {
+    if (!ok) return false;
+  }
+  if ((n.has & h_inplace) != 0) ok = in_place<R>(n, inst, scope, sink, rep, depth) && ok;
+  return ok;
+}
+
+template <class Json>
+template <bool R>
+inline bool evaluator<Json>::arrays(const node& n, const Json& inst, const scope_frame* scope, annotations* sink, report* rep,
+            unsigned depth) const {
+  const auto& arr = inst.template get_ref<const typename Json::array_t&>();
+  const std::size_t size = arr.size();
+  bool ok = true;
+  if (size < n.min_items) {
+    if constexpr (!R) return false;
+    ok = false;
+    add(rep, error_kind::min_items, "/minItems",
+        "array has " + counted(size, "item") + ", fewer than the minimum " + std::to_string(n.min_items));
+  }
+  if (size > n.max_items) {
+    if constexpr (!R) return false;
+    ok = false;
+    add(rep, error_kind::max_items, "/maxItems",
+        "array has " + counted(size, "item") + ", more than the maximum " + std::to_string(n.max_items));
+  }
+  if (n.unique_items && size > 1) {
+    std::size_t first = 0, second = 0;
+    if (!all_unique(arr, first, second)) {
+      if constexpr (!R) return false;
+      ok = false;
+      add(rep, error_kind::unique_items, "/uniqueItems",
+          "items " + std::to_string(first) + " and " + std::to_string(second) + " are equal");
+    }
+  }
+  const std::size_t prefix = std::min(size, n.prefix_items.size());
+  for (std::size_t i = 0; i < prefix; ++i) {
+    path_push<R> k(kw(rep), "/"), k2(kw(rep), n.prefix_keyword), k3(kw(rep), "/", i);
+    path_push<R> p(at(rep), "/", i);
+    if (!child<R>(n.prefix_items[i], arr[i], scope, rep, depth + 1)) {
+      if constexpr (!R) return false;
+      ok = false;
+    }
+  }
+  if (sink != nullptr) sink->items = std::max(sink->items, prefix);
+  if (n.items != no_node && size > prefix) {
+    const bool forbidden = t_.nodes[n.items].is_false;
+    for (std::size_t i = prefix; i < size; ++i) {
+      if (forbidden) {
+        if constexpr (!R) return false;
+        ok = false;
+        path_push<R> p(at(rep), "/", i);
+        add(rep, error_kind::additional_items, std::string("/") + std::string(n.items_keyword),
+            "item " + std::to_string(i) + " is not allowed");
+        continue;
+      }
+      path_push<R> k(kw(rep), "/"), k2(kw(rep), n.items_keyword);
+      path_push<R> p(at(rep), "/", i);
+      if (!child<R>(n.items, arr[i], scope, rep, depth + 1)) {
+        if constexpr (!R) return false;
+        ok = false;
+      }
+    }
+    if (sink != nullptr) sink->all_items = true;
+  }
+  if (n.contains != no_node) {
+    std::size_t matches = 0;
+    for (std::size_t i = 0; i < size; ++i) {
+      if (eval<false>(n.contains, arr[i], scope, nullptr, nullptr, depth + 1)) {
+        ++matches;
+        if (sink != nullptr) sink->item_indices.push_back(i);
+        if (sink == nullptr && n.max_contains == no_limit && matches >= n.min_contains) break;
+      }
+    }
+    if (matches < n.min_contains) {
+      if constexpr (!R) return false;
+      ok = false;
+      if (n.min_contains == 1)
+        add(rep, error_kind::contains, "/contains", "no item matches the contains schema");
+      else
+        add(rep, error_kind::min_contains, "/minContains",
+            "fewer than " + std::to_string(n.min_contains) + " items match the contains schema");
+    }
+    if (matches > n.max_contains) {
+      if constexpr (!R) return false;
+      ok = false;
+      add(rep, error_kind::max_contains, "/maxContains",
+          "more than " + std::to_string(n.max_contains) + " items match the contains schema");
+    }
+  }
+  return ok;
+}
+
+template <class Json>
+template <bool R>
+inline bool evaluator<Json>::objects(const node& n, const Json& inst, const scope_frame* scope, annotations* sink, report* rep,
+             unsigned depth) const {
+  const auto& obj = inst.template get_ref<const typename Json::object_t&>();  // plain map iterators are cheaper
+  bool ok = true;
+  const std::size_t size = inst.size();
+  if (size < n.min_properties) {
+    if constexpr (!R) return false;
+    ok = false;
+    add(rep, error_kind::min_properties, "/minProperties",
+        "object has " + std::to_string(size) + " properties, fewer than the minimum " + std::to_string(n.min_properties));
+  }
+  if (size > n.max_properties) {
+    if constexpr (!R) return false;
+    ok = false;
+    add(rep, error_kind::max_properties, "/maxProperties",
+        "object has " + std::to_string(size) + " properties, more than the maximum " + std::to_string(n.max_properties));
+  }
+  for (const auto& name : n.required_extra) {
+    if (obj.find(name) == obj.end()) {
+      if constexpr (!R) return false;
+      ok = false;
+      report_missing<R>(n, inst, rep);
+      break;
+    }
+  }
+  for (const auto& dep : n.dependent_required) {
+    if (obj.find(dep.name) == obj.end()) continue;
+    for (const auto& name : dep.required) {
+      if (obj.find(name) == obj.end()) {
+        if constexpr (!R) return false;
+        ok = false;
+        add(rep, error_kind::dependent_required, n.dependent_required_keyword,
+            "property " + shown(Json(dep.name)) + " requires property " + shown(Json(name)));
+      }
+    }
+  }
+  if (!n.properties.empty() || !n.pattern_properties.empty() || n.additional_properties != no_node) {
+    const bool additional_forbidden =
+        n.additional_properties != no_node && t_.nodes[n.additional_properties].is_false;
+    std::size_t pi = 0;
+    std::size_t required_seen = 0;
+    for (const auto& [key, value] : obj) {
+      bool matched = false;
+      // instance members and `properties` are both sorted by key: merge
+      int order = 1;
+      const std::uint64_t kp = name_prefix(key);
+      while (pi < n.properties.size() &&
+             (order = compare_names(n.properties[pi].prefix, n.properties[pi].name, kp, key)) < 0)
+        ++pi;
+      if (pi < n.properties.size() && order == 0) {
+        matched = true;
+        required_seen += n.properties[pi].required ? 1 : 0;
+        path_push<R> k(kw(rep), "/properties/", key);
+        path_push<R> p(at(rep), "/", key);
+        if (!child<R>(n.properties[pi].schema, value, scope, rep, depth + 1)) {
+          if constexpr (!R) return false;
+          ok = false;
+        }
+      }
+      for (const auto& pp : n.pattern_properties) {
+        const match_result m = t_.regexes[pp.regex].test(key);
+        if (m == match_result::limit) {
+          if constexpr (!R) return false;
+          ok = false;
+          matched = true;  // undecided: not also reported as additional
+          path_push<R> k(kw(rep), "/patternProperties/", pp.source);
+          path_push<R> p(at(rep), "/", key);
+          add(rep, error_kind::limit_exceeded, "", out_of_steps(pp.source, t_.regexes[pp.regex].step_budget(), "property name", rep));
+          continue;
+        }
+        if (m == match_result::no) continue;
+        matched = true;
+        path_push<R> k(kw(rep), "/patternProperties/", pp.source);
+        path_push<R> p(at(rep), "/", key);
+        if (!child<R>(pp.schema, value, scope, rep, depth + 1)) {
+          if constexpr (!R) return false;
+          ok = false;
+        }
+      }
+      if (!matched && n.additional_properties != no_node) {
+        matched = true;
+        if (additional_forbidden) {
+          if constexpr (!R) return false;
+          ok = false;
+          path_push<R> p(at(rep), "/", key);
+          add(rep, error_kind::additional_properties, "/additionalProperties",
+              "additional property " + shown(Json(key)) + " is not allowed");
+        } else {
+          path_push<R> k(kw(rep), "/additionalProperties");
+          path_push<R> p(at(rep), "/", key);
+          if (!child<R>(n.additional_properties, value, scope, rep, depth + 1)) {
+            if constexpr (!R) return false;
+            ok = false;
+          }
+        }
+      }
+      if (sink != nullptr && matched) sink->props.push_back(&value);
+    }
+    if (required_seen != n.required_in_properties) {
+      if constexpr (!R) return false;
+      if (missing_extra(n, inst) == 0) report_missing<R>(n, inst, rep);  // else reported above
+      ok = false;
+    }
+  }
+  if (n.property_names != no_node) {
+    for (const auto& member : obj) {
+      Json name = member.first;
+      if (!eval<false>(n.property_names, name, scope, nullptr, nullptr, depth + 1)) {
+        if constexpr (!R) return false;
+        ok = false;
+        add(rep, error_kind::property_names, "/propertyNames",
+            "property name " + shown(name) + " does not match the propertyNames schema");
+      }
+    }
+  }
+  for (const auto& dep : n.dependent_schemas) {
+    if (obj.find(dep.name) == obj.end()) continue;
+    path_push<R> k(kw(rep), n.dependent_schemas_keyword, dep.name);
+    if (!eval<R>(dep.schema, inst, scope, sink, rep, depth + 1)) {
+      if constexpr (!R) return false;
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+template <class Json>
+inline void evaluator<Json>::discriminators(node_id id, std::vector<discriminator>& out, int hops) const {
+  if (hops > 8) return;
+  const node& b = t_.nodes[id];
+  for (const auto& p : b.properties) {
+    const node& c = t_.nodes[p.schema];
+    if ((c.has & h_const) != 0) out.push_back({&p.name, &c.const_value});
+    else if ((c.has & h_enum) != 0 && c.enum_values.size() == 1) out.push_back({&p.name, &c.enum_values[0]});
+  }
+  if (b.ref != no_node) discriminators(b.ref, out, hops + 1);
+  for (node_id a : b.all_of) discriminators(a, out, hops + 1);
+}
+
+// Records the branch that came closest: the one whose discriminator the
+// instance matches, else the one with the fewest errors (a branch of the
+// wrong type counts as farthest). Its errors follow one summary error.
+template <class Json>
+inline void evaluator<Json>::report_closest(const std::vector<node_id>& branches, std::string_view keyword, error_kind kind,
+                    const Json& inst, const scope_frame* scope, report* rep, unsigned depth) const {
+  const std::string group(keyword.substr(1, keyword.size() - 2));  // "anyOf"
+  std::size_t best = branches.size();
+  std::string why;
+  if (inst.is_object()) {
+    std::vector<std::string> tags;  // "name": value of every branch, for the message
+    const std::string* tag_name = nullptr;
+    for (std::size_t i = 0; i < branches.size() && best == branches.size(); ++i) {
+      std::vector<discriminator> ds;
+      discriminators(branches[i], ds);
+      bool present = false, equal = true;
+      for (const auto& d : ds) {
+        auto it = inst.find(*d.name);
+        if (it == inst.end()) continue;
+        present = true;
+        tag_name = d.name;
+        tags.push_back(shown(*d.value, 40));
+        equal = equal && *it == *d.value;
+      }
+      if (present && equal) {
+        best = i;
+        why = " (its discriminator " + shown(Json(*tag_name)) + " matches)";
+      }
+    }
+    if (best == branches.size() && tag_name != nullptr) {
+      std::string allowed;
+      for (std::size_t i = 0; i < tags.size(); ++i) allowed += (i == 0 ? "" : ", ") + tags[i];
+      add(rep, kind, std::string(keyword.substr(0, keyword.size() - 1)),
+          "value matches none of the " + group + " schemas: property " + shown(Json(*tag_name)) + " is " +
+              shown(inst.at(*tag_name)) + ", expected one of [" + cut_text(allowed, list_limit) + "]");
+      return;
+    }
+  }
+  std::vector<std::vector<validation_error>> found(branches.size());
+  auto run = [&](std::size_t i) {
+    report mine{&found[i], rep->instance, rep->keyword};
+    path_push<true> k(&mine.keyword, keyword, i);
+    (void)eval<true>(branches[i], inst, scope, nullptr, &mine, depth + 1);
+  };
+  if (best != branches.size()) {
+    run(best);
+  } else {
+    std::size_t best_score = std::numeric_limits<std::size_t>::max();
+    for (std::size_t i = 0; i < branches.size(); ++i) {
+      run(i);
+      std::size_t score = found[i].size();
+      for (const auto& e : found[i])
+        if (e.kind == error_kind::type && e.instance_location == rep->instance) score += 1000;  // wrong kind of value
+      if (score < best_score) {
+        best_score = score;
+        best = i;
+      }
+    }
+  }
+  auto& errors = found[best];
+  std::string first = errors.empty() ? std::string("it fails") : "it fails: " + errors.front().message;
+  add(rep, kind, std::string(keyword.substr(0, keyword.size() - 1)),
+      "value matches none of the " + std::to_string(branches.size()) + " " + group + " schemas; the closest is " +
+          group + "/" + std::to_string(best) + why + " and " + first);
+  for (auto& e : errors) rep->out->push_back(std::move(e));
+}
+
+template <class Json>
+template <bool R>
+inline bool evaluator<Json>::unevaluated(const node& n, const Json& inst, const scope_frame* scope, annotations& local,
+                 report* rep, unsigned depth) const {
+  bool ok = true;
+  if (n.unevaluated_properties != no_node && inst.is_object()) {
+    const bool forbidden = t_.nodes[n.unevaluated_properties].is_false;
+    if (!local.all_props) {
+      for (auto it = inst.begin(); it != inst.end(); ++it) {
+        const Json* v = &it.value();
+        if (std::find(local.props.begin(), local.props.end(), v) != local.props.end()) continue;
+        path_push<R> p(at(rep), "/", it.key());
+        if (forbidden) {
+          if constexpr (!R) return false;
+          ok = false;
+          add(rep, error_kind::unevaluated_properties, "/unevaluatedProperties",
+              "property " + shown(Json(it.key())) + " is not allowed (not evaluated by any keyword)");
+          continue;
+        }
+        path_push<R> k(kw(rep), "/unevaluatedProperties");
+        if (!eval<R>(n.unevaluated_properties, *v, scope, nullptr, rep, depth + 1)) {
+          if constexpr (!R) return false;
+          ok = false;
+        }
+      }
+    }
+    local.all_props = true;
+  }
+  if (n.unevaluated_items != no_node && inst.is_array()) {
+    const bool forbidden = t_.nodes[n.unevaluated_items].is_false;
+    if (!local.all_items) {
+      for (std::size_t i = local.items; i < inst.size(); ++i) {
+        if (std::find(local.item_indices.begin(), local.item_indices.end(), i) != local.item_indices.end()) continue;
+        path_push<R> p(at(rep), "/", i);
+        if (forbidden) {
+          if constexpr (!R) return false;
+          ok = false;
+          add(rep, error_kind::unevaluated_items, "/unevaluatedItems",
+              "item " + std::to_string(i) + " is not allowed (unevaluated)");
+          continue;
+        }
+        path_push<R> k(kw(rep), "/unevaluatedItems");
+        if (!eval<R>(n.unevaluated_items, inst[i], scope, nullptr, rep, depth + 1)) {
+          if constexpr (!R) return false;
+          ok = false;
+        }
+      }
+    }
+    local.all_items = true;
+  }
+  return ok;
+}
+
+template <class Json>
+template <bool R>
+inline bool evaluator<Json>::in_place(const node& n, const Json& inst, const scope_frame* scope, annotations* sink, report* rep,
+              unsigned depth) const {
+  bool ok = true;
+  for (std::size_t i = 0; i < n.all_of.size(); ++i) {
+    path_push<R> k(kw(rep), "/allOf/", i);
+    if (!eval<R>(n.all_of[i], inst, scope, sink, rep, depth + 1)) {
+      if constexpr (!R) return false;
+      ok = false;
+    }
+  }
+  if (!n.any_of.empty()) {
+    bool any = false;
+    for (node_id c : n.any_of) {
+      if (branch(c, inst, scope, sink, depth)) {
+        any = true;
+        if (sink == nullptr) break;  // annotations need every passing branch
+      }
+    }
+    if (!any) {
+      if constexpr (!R) return false;
+      ok = false;
+      if constexpr (R) report_closest(n.any_of, "/anyOf/", error_kind::any_of, inst, scope, rep, depth);
+    }
+  }
+  if (!n.one_of.empty()) {
+    std::size_t count = 0;
+    std::size_t first = 0, second = 0;
+    for (std::size_t i = 0; i < n.one_of.size() && count < 2; ++i) {
+      if (branch(n.one_of[i], inst, scope, sink, depth)) {
+        (count == 0 ? first : second) = i;
+        ++count;
+      }
+    }
+    if (count != 1) {
+      if constexpr (!R) return false;
+      ok = false;
+      if constexpr (R) {
+        if (count == 0)
+          report_closest(n.one_of, "/oneOf/", error_kind::one_of, inst, scope, rep, depth);
+        else
+          add(rep, error_kind::one_of, "/oneOf",
+              "value matches more than one oneOf schema (" + std::to_string(first) + " and " +
+                  std::to_string(second) + "); it must match exactly one");
+      }
+    }
+  }
+  if (n.not_schema != no_node && eval<false>(n.not_schema, inst, scope, nullptr, nullptr, depth + 1)) {
+    if constexpr (!R) return false;
+    ok = false;
+    add(rep, error_kind::not_schema, "/not", "value must not match the not schema");
+  }
+  if (n.if_schema != no_node) {
+    if (branch(n.if_schema, inst, scope, sink, depth)) {
+      if (n.then_schema != no_node) {
+        path_push<R> k(kw(rep), "/then");
+        if (!eval<R>(n.then_schema, inst, scope, sink, rep, depth + 1)) {
+          if constexpr (!R) return false;
+          ok = false;
+        }
+      }
+    } else if (n.else_schema != no_node) {
+      path_push<R> k(kw(rep), "/else");
+      if (!eval<R>(n.else_schema, inst, scope, sink, rep, depth + 1)) {
+        if constexpr (!R) return false;
+        ok = false;
+      }
+    }
+  }
+  return ok;
+}
+
+template <class Json>
+template <bool R>
+inline bool evaluator<Json>::refs(const node& n, const Json& inst, const scope_frame* scope, annotations* sink, report* rep,
+          unsigned depth) const {
+  bool ok = true;
+  if (n.ref != no_node) {
+    path_push<R> k(kw(rep), "/$ref");
+    if (!eval<R>(n.ref, inst, scope, sink, rep, depth + 1)) {
+      if constexpr (!R) return false;
+      ok = false;
+    }
+  }
+  if (n.dynamic_ref != no_node) {
+    path_push<R> k(kw(rep), "/$dynamicRef");
+    if (!eval<R>(dynamic_target(n, scope), inst, scope, sink, rep, depth + 1)) {
+      if constexpr (!R) return false;
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+template <class Json>
+template <bool R>
+inline bool evaluator<Json>::numbers(const node& n, const Json& inst, report* rep) const {
+  double v = number_value(inst);
+  bool ok = true;
+  auto check = [&](bool pass, error_kind k, std::string_view keyword, const char* rel, double limit) {
+    if (pass) return true;
+    ok = false;
+    if constexpr (R) add(rep, k, keyword, shown(inst) + " is " + rel + " " + num(limit));
+    return false;
+  };
+  if (n.has_minimum && !check(v >= n.minimum, error_kind::minimum, "/minimum", "less than the minimum", n.minimum) && !R)
+    return false;
+  if (n.has_maximum &&
+      !check(v <= n.maximum, error_kind::maximum, "/maximum", "greater than the maximum", n.maximum) && !R)
+    return false;
+  if (n.has_xmin &&
+      !check(v > n.exclusive_minimum, error_kind::exclusive_minimum, "/exclusiveMinimum",
+             "not greater than the exclusive minimum", n.exclusive_minimum) &&
+      !R)
+    return false;
+  if (n.has_xmax &&
+      !check(v < n.exclusive_maximum, error_kind::exclusive_maximum, "/exclusiveMaximum",
+             "not less than the exclusive maximum", n.exclusive_maximum) &&
+      !R)
+    return false;
+  if (n.has_multiple && !is_multiple_of(inst, n)) {
+    ok = false;
+    if constexpr (R)
+      add(rep, error_kind::multiple_of, "/multipleOf", shown(inst) + " is not a multiple of " + num(n.multiple_of));
+  }
+  return ok;
+}
+
+template <class Json>
+template <bool R>
+inline bool evaluator<Json>::strings(const node& n, const Json& inst, report* rep) const {
+  const auto& s = inst.template get_ref<const std::string&>();
+  bool ok = true;
+  if (n.min_length > 0 || n.max_length != no_limit) {
+    // a code point is 1 to 4 bytes: the byte count often settles both limits
+    const std::size_t bytes = s.size();
+    std::size_t len = bytes;
+    if (bytes >= n.min_length && (bytes + 3) / 4 < n.min_length) len = code_point_count(s);
+    if (len > n.max_length) len = code_point_count(s);
+    if (len < n.min_length) {
+      if constexpr (!R) return false;
+      ok = false;
+      add(rep, error_kind::min_length, "/minLength",
+          shown(inst) + " is shorter than the minimum length " + std::to_string(n.min_length));
+    }
+    if (len > n.max_length) {
+      if constexpr (!R) return false;
+      ok = false;
+      add(rep, error_kind::max_length, "/maxLength",
+          shown(inst) + " is longer than the maximum length " + std::to_string(n.max_length));
+    }
+  }
+  if (n.pattern != std::numeric_limits<std::uint32_t>::max()) {
+    const match_result m = t_.regexes[n.pattern].test(s);
+    if (m != match_result::yes) {
+      if constexpr (!R) return false;
+      ok = false;
+      if (m == match_result::limit)
+        add(rep, error_kind::limit_exceeded, "/pattern", out_of_steps(n.pattern_source, t_.regexes[n.pattern].step_budget(), "value", rep));
+      else
+        add(rep, error_kind::pattern, "/pattern",
+            shown(inst) + " does not match the pattern " + shown(Json(n.pattern_source)));
+    }
+  }
+  if (n.assert_format && !check_format(n.format, s)) {
+    if constexpr (!R) return false;
+    ok = false;
+    add(rep, error_kind::format, "/format", shown(inst) + " is not a valid " + n.format_name);
+  }
+  return ok;
+}
+
+}  // namespace aura::schema::detail
+#endif  // AURA_SI_AURA_SCHEMA_DETAIL_EVALUATOR_KEYWORDS_HPP
+// ---- end aura/schema/detail/evaluator_keywords.hpp
 #endif  // AURA_SI_AURA_SCHEMA_DETAIL_EVALUATOR_HPP
 // ---- end aura/schema/detail/evaluator.hpp
+// ---- begin aura/schema/detail/format_idn.hpp
+#ifndef AURA_SI_AURA_SCHEMA_DETAIL_FORMAT_IDN_HPP
+#define AURA_SI_AURA_SCHEMA_DETAIL_FORMAT_IDN_HPP
+// aura/schema/detail/format_idn.hpp - `hostname` (RFC 1123 labels, A-labels
+// decoded and checked) and `idn-hostname` (IDNA2008: RFC 5890, 5891, 5892
+// with the contextual rules of its appendix A, RFC 3492 Punycode).
+//
+// Included by the compiler only (format.hpp declares `hostname` and
+// `idn_hostname`): the IDNA tables are parsed only where schemas compile.
+//
+// Not checked: NFC normalisation of U-labels and the Bidi rule (RFC 5893).
+// A label's length is counted in code points (at most 63), as the JSON
+// Schema Test Suite does, not in the octets of its A-label.
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+// ---- begin aura/schema/detail/idna_tables.hpp
+#ifndef AURA_SI_AURA_SCHEMA_DETAIL_IDNA_TABLES_HPP
+#define AURA_SI_AURA_SCHEMA_DETAIL_IDNA_TABLES_HPP
+// aura/schema/detail/idna_tables.hpp - IDNA2008 code point classes for `idn-hostname`.
+// Generated by tools/gen_unicode_tables.py from Python 3.11.7 unicodedata (Unicode 14.0.0)
+// and Perl Unicode::UCD (Unicode 14.0.0); do not edit.
+
+#include <cstdint>
+
+namespace aura::schema::detail::unicode {
+
+/// IDNA2008 derived property (RFC 5892 section 3) as (first << 2 | class): 0 DISALLOWED or
+/// UNASSIGNED, 1 PVALID, 2 CONTEXTO, 3 CONTEXTJ. Unstable is NFKC(casefold(NFKC(cp))) != cp.
+/// (first << 2 | class) runs: 2389 values, packed (see unicode_lookup.hpp).
+inline constexpr char idna_runs_packed[] =
+    "AAAAAAAAAAC1AAAAC4AAAADBAAAADoAAAAGFAAAAHsAAAALeAAAALgAAAAN9AAAAPcAAAAPhAAAAQAAAAAQFAAAAQIAAAAQNAAAAQQAAAAQVAAAAQY"
+    "AAAAQdAAAAQgAAAAQlAAAAQoAAAAQtAAAAQwAAAAQ1AAAAQ4AAAAQ9AAAARAAAAARFAAAARIAAAARNAAAARQAAAARVAAAARYAAAARdAAAARgAAAARl"
+    "AAAARoAAAARtAAAARwAAAAR1AAAAR4AAAAR9AAAASAAAAASFAAAASIAAAASNAAAASQAAAASVAAAASYAAAASdAAAASgAAAASlAAAASoAAAAStAAAASw"
+    "AAAAS1AAAAS4AAAAS9AAAATAAAAATFAAAATIAAAATVAAAATYAAAATdAAAATkAAAATpAAAATsAAAATxAAAAT0AAAAT5AAAAT8AAAAUJAAAAUMAAAAUR"
+    "AAAAUUAAAAUZAAAAUcAAAAUhAAAAUkAAAAUtAAAAUwAAAAU1AAAAU4AAAAU9AAAAVAAAAAVFAAAAVIAAAAVNAAAAVQAAAAVVAAAAVYAAAAVdAAAAVg"
+    "AAAAVlAAAAVoAAAAVtAAAAVwAAAAV1AAAAV4AAAAV9AAAAWAAAAAWFAAAAWIAAAAWNAAAAWQAAAAWVAAAAWYAAAAWdAAAAWgAAAAWlAAAAWoAAAAWt"
+    "AAAAWwAAAAW1AAAAW4AAAAW9AAAAXAAAAAXFAAAAXIAAAAXNAAAAXQAAAAXVAAAAXYAAAAXdAAAAXgAAAAXpAAAAXsAAAAXxAAAAX0AAAAX5AAAAX8"
+    "AAAAYBAAAAYEAAAAYNAAAAYQAAAAYVAAAAYYAAAAYhAAAAYkAAAAYxAAAAY4AAAAZJAAAAZMAAAAZVAAAAZYAAAAZlAAAAZwAAAAZ5AAAAZ8AAAAaF"
+    "AAAAaIAAAAaNAAAAaQAAAAaVAAAAaYAAAAahAAAAakAAAAapAAAAawAAAAa1AAAAa4AAAAbBAAAAbEAAAAbRAAAAbUAAAAbZAAAAbcAAAAblAAAAbw"
+    "AAAAb1AAAAcQAAAAc5AAAAc8AAAAdBAAAAdEAAAAdJAAAAdMAAAAdRAAAAdUAAAAdZAAAAdcAAAAdhAAAAdkAAAAdpAAAAdsAAAAdxAAAAd4AAAAd9"
+    "AAAAeAAAAAeFAAAAeIAAAAeNAAAAeQAAAAeVAAAAeYAAAAedAAAAegAAAAelAAAAeoAAAAetAAAAewAAAAe1AAAAe4AAAAe9AAAAfEAAAAfVAAAAfY"
+    "AAAAflAAAAfoAAAAftAAAAfwAAAAf1AAAAf4AAAAf9AAAAgAAAAAgFAAAAgIAAAAgNAAAAgQAAAAgVAAAAgYAAAAgdAAAAggAAAAglAAAAgoAAAAgt"
+    "AAAAgwAAAAg1AAAAg4AAAAg9AAAAhAAAAAhFAAAAhIAAAAhNAAAAhQAAAAhVAAAAhYAAAAhdAAAAhgAAAAhlAAAAhoAAAAhtAAAAhwAAAAh1AAAAh4"
+    "AAAAh9AAAAiAAAAAiFAAAAiIAAAAiNAAAAiQAAAAiVAAAAiYAAAAidAAAAigAAAAilAAAAioAAAAitAAAAiwAAAAi1AAAAi4AAAAi9AAAAjAAAAAjF"
+    "AAAAjIAAAAjNAAAAjoAAAAjxAAAAj0AAAAj9AAAAkEAAAAkJAAAAkMAAAAkdAAAAkgAAAAklAAAAkoAAAAktAAAAkwAAAAk1AAAAk4AAAAk9AAAArA"
+    "AAAArlAAAAsIAAAAsZAAAAtIAAAAuxAAAAu0AAAAu5AAAAu8AAAAwBAAAA0AAAAA0JAAAA0MAAAA0ZAAAA08AAAA1BAAAA3AAAAA3FAAAA3IAAAA3N"
+    "AAAA3QAAAA3WAAAA3YAAAA3dAAAA3gAAAA3tAAAA34AAAA5BAAAA5EAAAA6xAAAA88AAAA9dAAAA9gAAAA9lAAAA9oAAAA9tAAAA9wAAAA91AAAA94"
+    "AAAA99AAAA+AAAAA+FAAAA+IAAAA+NAAAA+QAAAA+VAAAA+YAAAA+dAAAA+gAAAA+lAAAA+oAAAA+tAAAA+wAAAA+1AAAA+4AAAA+9AAAA/AAAAA/N"
+    "AAAA/QAAAA/hAAAA/kAAAA/tAAAA/0AAABDBAAABGAAAABGFAAABGIAAABGNAAABGQAAABGVAAABGYAAABGdAAABGgAAABGlAAABGoAAABGtAAABGw"
+    "AAABG1AAABG4AAABG9AAABHAAAABHFAAABHIAAABHNAAABHQAAABHVAAABHYAAABHdAAABHgAAABHlAAABHoAAABHtAAABHwAAABH1AAABH4AAABH9"
+    "AAABIAAAABIFAAABIIAAABINAAABIgAAABItAAABIwAAABI1AAABI4AAABI9AAABJAAAABJFAAABJIAAABJNAAABJQAAABJVAAABJYAAABJdAAABJg"
+    "AAABJlAAABJoAAABJtAAABJwAAABJ1AAABJ4AAABJ9AAABKAAAABKFAAABKIAAABKNAAABKQAAABKVAAABKYAAABKdAAABKgAAABKlAAABKoAAABKt"
+    "AAABKwAAABK1AAABK4AAABK9AAABLAAAABLFAAABLIAAABLNAAABLQAAABLVAAABLYAAABLdAAABLgAAABLlAAABLoAAABLtAAABLwAAABL1AAABL4"
+    "AAABL9AAABMAAAABMJAAABMMAAABMRAAABMUAAABMZAAABMcAAABMhAAABMkAAABMpAAABMsAAABMxAAABM0AAABM5AAABNAAAABNFAAABNIAAABNN"
+    "AAABNQAAABNVAAABNYAAABNdAAABNgAAABNlAAABNoAAABNtAAABNwAAABN1AAABN4AAABN9AAABOAAAABOFAAABOIAAABONAAABOQAAABOVAAABOY"
+    "AAABOdAAABOgAAABOlAAABOoAAABOtAAABOwAAABO1AAABO4AAABO9AAABPAAAABPFAAABPIAAABPNAAABPQAAABPVAAABPYAAABPdAAABPgAAABPl"
+    "AAABPoAAABPtAAABPwAAABP1AAABP4AAABP9AAABQAAAABQFAAABQIAAABQNAAABQQAAABQVAAABQYAAABQdAAABQgAAABQlAAABQoAAABQtAAABQw"
+    "AAABQ1AAABQ4AAABQ9AAABRAAAABRFAAABRIAAABRNAAABRQAAABRVAAABRYAAABRdAAABRgAAABRlAAABRoAAABRtAAABRwAAABR1AAABR4AAABR9"
+    "AAABSAAAABSFAAABSIAAABSNAAABSQAAABSVAAABSYAAABSdAAABSgAAABSlAAABSoAAABStAAABSwAAABS1AAABS4AAABS9AAABTAAAABVlAAABVo"
+    "AAABWBAAABYcAAABYhAAABYkAAABZFAAABb4AAABb9AAABcAAAABcFAAABcMAAABcRAAABcYAAABcdAAABcgAAABdBAAABesAAABe9AAABfOAAABfU"
+    "AAABhBAAABhsAAABiBAAABkAAAABkFAAABmCAAABmoAAABm5AAABnUAAABnlAAABtQAAABtVAAABt0AAABt9AAABukAAABupAAABvCAAABvpAAABwA"
+    "AAABxBAAAB0sAAAB01AAAB7IAAAB8BAAAB/YAAAB/1AAAB/4AAACABAAACC4AAACEBAAACFwAAACGBAAACGsAAACHBAAACIgAAACIlAAACI8AAACJh"
+    "AAACOIAAACONAAACVgAAACWBAAACWQAAACWZAAACXAAAACXFAAACYQAAACYVAAACY0AAACY9AAACZEAAACZNAAACakAAACapAAACbEAAACbJAAACbM"
+    "AAACbZAAACboAAACbxAAACcUAAACcdAAACckAAACctAAACc8AAACddAAACdgAAACeBAAACeQAAACeZAAACfIAAACfxAAACf0AAACf5AAACf8AAACgF"
+    "AAACgQAAACgVAAACgsAAACg9AAAChEAAAChNAAACikAAACipAAACjEAAACjJAAACjMAAACjVAAACjYAAACjhAAACjoAAACjxAAACj0AAACj5AAACkM"
+    "AAACkdAAACkkAAACktAAACk4AAAClFAAAClIAAAClxAAACl0AAACmZAAACnYAAACoFAAACoQAAACoVAAACo4AAACo9AAACpIAAACpNAAACqkAAACqp"
+    "AAACrEAAACrJAAACrQAAACrVAAACroAAACrxAAACsYAAACsdAAACsoAAACstAAACs4AAACtBAAACtEAAACuBAAACuQAAACuZAAACvAAAACvlAAACwA"
+    "AAACwFAAACwQAAACwVAAACw0AAACw9AAACxEAAACxNAAACykAAACypAAACzEAAACzJAAACzQAAACzVAAACzoAAACzxAAAC0UAAAC0dAAAC0kAAAC0t"
+    "AAAC04AAAC1VAAAC1gAAAC19AAAC2QAAAC2ZAAAC3AAAAC3FAAAC3IAAAC4JAAAC4QAAAC4VAAAC4sAAAC45AAAC5EAAAC5JAAAC5YAAAC5lAAAC5s"
+    "AAAC5xAAAC50AAAC55AAAC6AAAAC6NAAAC6UAAAC6hAAAC6sAAAC65AAAC7oAAAC75AAAC8MAAAC8ZAAAC8kAAAC8pAAAC84AAAC9BAAAC9EAAAC9d"
+    "AAAC9gAAAC+ZAAAC/AAAADABAAADA0AAADA5AAADBEAAADBJAAADCkAAADCpAAADDoAAADDxAAADEUAAADEZAAADEkAAADEpAAADE4AAADFVAAADFc"
+    "AAADFhAAADFsAAADF1AAADF4AAADGBAAADGQAAADGZAAADHAAAADIBAAADIQAAADIVAAADI0AAADI5AAADJEAAADJJAAADKkAAADKpAAADLQAAADLV"
+    "AAADLoAAADLxAAADMUAAADMZAAADMkAAADMpAAADM4AAADNVAAADNcAAADN1AAADN8AAADOBAAADOQAAADOZAAADPAAAADPFAAADPMAAADQBAAADQ0"
+    "AAADQ5AAADREAAADRJAAADUUAAADUZAAADUkAAADUpAAADU8AAADVRAAADVgAAADV9AAADWQAAADWZAAADXAAAADXpAAADYAAAADYFAAADYQAAADYV"
+    "AAADZcAAADZpAAADbIAAADbNAAADbwAAADb1AAADb4AAADcBAAADccAAADcpAAADcsAAADc9AAADdUAAADdZAAADdcAAADdhAAADeAAAADeZAAADfA"
+    "AAADfJAAADfQAAADgFAAADjMAAADjRAAADjsAAADkBAAADk8AAADlBAAADloAAADoFAAADoMAAADoRAAADoUAAADoZAAADosAAADoxAAADqQAAADqV"
+    "AAADqYAAADqdAAADrMAAADrRAAADr4AAADsBAAADsUAAADsZAAADscAAADshAAADs4AAADtBAAADtoAAADt5AAADuAAAADwBAAADwEAAADwtAAADww"
+    "AAADxhAAADxoAAADyBAAADyoAAADzVAAADzYAAADzdAAADzgAAADzlAAADzoAAADz5AAAD0MAAAD0RAAAD0gAAAD0lAAAD00AAAD05AAAD1IAAAD1N"
+    "AAAD1cAAAD1hAAAD1wAAAD11AAAD2kAAAD2pAAAD20AAAD3FAAAD3MAAAD3RAAAD3UAAAD3pAAAD4EAAAD4JAAAD4UAAAD4ZAAAD5MAAAD5RAAAD5g"
+    "AAAD5lAAAD50AAAD55AAAD6IAAAD6NAAAD6cAAAD6hAAAD6wAAAD61AAAD7kAAAD7pAAAD70AAAD8ZAAAD8cAAAEABAAAEEoAAAEFBAAAEJ4AAAENB"
+    "AAAEPsAAAEP1AAAEQAAAAEgBAAAEkkAAAEkpAAAEk4AAAElBAAAElcAAAElhAAAElkAAAElpAAAEl4AAAEmBAAAEokAAAEopAAAEo4AAAEpBAAAErE"
+    "AAAErJAAAErYAAAErhAAAEr8AAAEsBAAAEsEAAAEsJAAAEsYAAAEshAAAEtcAAAEthAAAExEAAAExJAAAExYAAAExhAAAE1sAAAE11AAAE2AAAAE4B"
+    "AAAE5AAAAE6BAAAE/YAAAFAFAAAFm0AAAFm9AAAFoAAAAFoFAAAFpsAAAFqBAAAFusAAAFvFAAAFvkAAAFwBAAAFxYAAAFx9AAAFzUAAAF0BAAAF1Q"
+    "AAAF2BAAAF20AAAF25AAAF3EAAAF3JAAAF3QAAAF4BAAAF7QAAAF7ZAAAF9QAAAF9dAAAF9gAAAF9xAAAF94AAAF+BAAAF+oAAAGBBAAAGBoAAAGCB"
+    "AAAGHkAAAGIBAAAGKsAAAGLBAAAGPYAAAGQBAAAGR8AAAGSBAAAGSwAAAGTBAAAGTwAAAGUZAAAGW4AAAGXBAAAGXUAAAGYBAAAGawAAAGbBAAAGco"
+    "AAAGdBAAAGdoAAAGgBAAAGhwAAAGiBAAAGl8AAAGmBAAAGn0AAAGn9AAAGooAAAGpBAAAGpoAAAGqdAAAGqgAAAGrBAAAGr4AAAGr9AAAGs8AAAGwB"
+    "AAAG00AAAG1BAAAG1oAAAG2tAAAG3QAAAG4BAAAG/QAAAHABAAAHDgAAAHEBAAAHEoAAAHE1AAAHH4AAAHNBAAAHNMAAAHNRAAAHPsAAAHQBAAAHSw"
+    "AAAHS9AAAHTAAAAHTtAAAHTwAAAHU5AAAHU8AAAHWtAAAHXgAAAHXlAAAHZsAAAHcBAAAHgAAAAHgFAAAHgIAAAHgNAAAHgQAAAHgVAAAHgYAAAHgd"
+    "AAAHggAAAHglAAAHgoAAAHgtAAAHgwAAAHg1AAAHg4AAAHg9AAAHhAAAAHhFAAAHhIAAAHhNAAAHhQAAAHhVAAAHhYAAAHhdAAAHhgAAAHhlAAAHho"
+    "AAAHhtAAAHhwAAAHh1AAAHh4AAAHh9AAAHiAAAAHiFAAAHiIAAAHiNAAAHiQAAAHiVAAAHiYAAAHidAAAHigAAAHilAAAHioAAAHitAAAHiwAAAHi1"
+    "AAAHi4AAAHi9AAAHjAAAAHjFAAAHjIAAAHjNAAAHjQAAAHjVAAAHjYAAAHjdAAAHjgAAAHjlAAAHjoAAAHjtAAAHjwAAAHj1AAAHj4AAAHj9AAAHkA"
+    "AAAHkFAAAHkIAAAHkNAAAHkQAAAHkVAAAHkYAAAHkdAAAHkgAAAHklAAAHkoAAAHktAAAHkwAAAHk1AAAHk4AAAHk9AAAHlAAAAHlFAAAHlIAAAHlN"
+    "AAAHlQAAAHlVAAAHlYAAAHldAAAHlgAAAHllAAAHloAAAHltAAAHlwAAAHl1AAAHl4AAAHl9AAAHmAAAAHmFAAAHmIAAAHmNAAAHmQAAAHmVAAAHmY"
+    "AAAHmdAAAHmgAAAHmlAAAHmoAAAHmtAAAHmwAAAHm1AAAHm4AAAHm9AAAHnAAAAHnFAAAHnIAAAHnNAAAHnQAAAHnVAAAHnYAAAHndAAAHngAAAHnl"
+    "AAAHnoAAAHntAAAHnwAAAHn1AAAHn4AAAHn9AAAHoAAAAHoFAAAHoIAAAHoNAAAHoQAAAHoVAAAHoYAAAHodAAAHogAAAHolAAAHooAAAHotAAAHow"
+    "AAAHo1AAAHo4AAAHo9AAAHpAAAAHpFAAAHpIAAAHpNAAAHpQAAAHpVAAAHpoAAAHpxAAAHp4AAAHp9AAAHqAAAAHqFAAAHqIAAAHqNAAAHqQAAAHqV"
+    "AAAHqYAAAHqdAAAHqgAAAHqlAAAHqoAAAHqtAAAHqwAAAHq1AAAHq4AAAHq9AAAHrAAAAHrFAAAHrIAAAHrNAAAHrQAAAHrVAAAHrYAAAHrdAAAHrg"
+    "AAAHrlAAAHroAAAHrtAAAHrwAAAHr1AAAHr4AAAHr9AAAHsAAAAHsFAAAHsIAAAHsNAAAHsQAAAHsVAAAHsYAAAHsdAAAHsgAAAHslAAAHsoAAAHst"
+    "AAAHswAAAHs1AAAHs4AAAHs9AAAHtAAAAHtFAAAHtIAAAHtNAAAHtQAAAHtVAAAHtYAAAHtdAAAHtgAAAHtlAAAHtoAAAHttAAAHtwAAAHt1AAAHt4"
+    "AAAHt9AAAHuAAAAHuFAAAHuIAAAHuNAAAHuQAAAHuVAAAHuYAAAHudAAAHugAAAHulAAAHuoAAAHutAAAHuwAAAHu1AAAHu4AAAHu9AAAHvAAAAHvF"
+    "AAAHvIAAAHvNAAAHvQAAAHvVAAAHvYAAAHvdAAAHvgAAAHvlAAAHvoAAAHvtAAAHvwAAAHv1AAAHv4AAAHv9AAAHwgAAAHxBAAAHxYAAAHyBAAAHyg"
+    "AAAHzBAAAHzgAAAH0BAAAH0YAAAH1BAAAH1gAAAH2BAAAH2gAAAH3BAAAH3EAAAH3JAAAH3MAAAH3RAAAH3UAAAH3ZAAAH3cAAAH3hAAAH3kAAAH3p"
+    "AAAH3sAAAH3xAAAH30AAAH7BAAAH7IAAAH7ZAAAH7cAAAH8ZAAAH8cAAAH9BAAAH9MAAAH9ZAAAH9gAAAH+BAAAH+MAAAH+RAAAH+gAAAH/ZAAAH/c"
+    "AAAIAzAAAIA4AAAIU5AAAIU8AAAIYRAAAIYUAAALDBAAALGAAAALGFAAALGIAAALGVAAALGcAAALGhAAALGkAAALGpAAALGsAAALGxAAALG0AAALHF"
+    "AAALHIAAALHNAAALHUAAALHZAAALHwAAALIFAAALIIAAALINAAALIQAAALIVAAALIYAAALIdAAALIgAAALIlAAALIoAAALItAAALIwAAALI1AAALI4"
+    "AAALI9AAALJAAAALJFAAALJIAAALJNAAALJQAAALJVAAALJYAAALJdAAALJgAAALJlAAALJoAAALJtAAALJwAAALJ1AAALJ4AAALJ9AAALKAAAALKF"
+    "AAALKIAAALKNAAALKQAAALKVAAALKYAAALKdAAALKgAAALKlAAALKoAAALKtAAALKwAAALK1AAALK4AAALK9AAALLAAAALLFAAALLIAAALLNAAALLQ"
+    "AAALLVAAALLYAAALLdAAALLgAAALLlAAALLoAAALLtAAALLwAAALL1AAALL4AAALL9AAALMAAAALMFAAALMIAAALMNAAALMQAAALMVAAALMYAAALMd"
+    "AAALMgAAALMlAAALMoAAALMtAAALMwAAALM1AAALM4AAALM9AAALNAAAALNFAAALNIAAALNNAAALNQAAALNVAAALNYAAALNdAAALNgAAALNlAAALNo"
+    "AAALNtAAALNwAAALN1AAALN4AAALN9AAALOAAAALOFAAALOIAAALONAAALOUAAALOxAAALO0AAALO5AAALPIAAALPNAAALPQAAALQBAAALSYAAALSd"
+    "AAALSgAAALS1AAALS4AAALTBAAALWgAAALX9AAALZcAAALaBAAALacAAALahAAALa8AAALbBAAALbcAAALbhAAALb8AAALcBAAALccAAALchAAALc8"
+    "AAALdBAAALdcAAALdhAAALd8AAALeBAAALgAAAALi9AAALjAAAAMAVAAAMAgAAAMCpAAAMC4AAAMDxAAAMD0AAAMEFAAAMJcAAAMJlAAAMJsAAAMJ1"
+    "AAAMJ8AAAMKFAAAMPuAAAMPxAAAMP8AAAMQVAAAMTAAAAMaBAAAMcAAAAMfBAAAMgAAAANABAAATcAAAATgBAAApI0AAApNBAAApP4AAApQBAAApg0"
+    "AAAphBAAApiwAAApkFAAApkIAAApkNAAApkQAAApkVAAApkYAAApkdAAApkgAAApklAAApkoAAApktAAApkwAAApk1AAApk4AAApk9AAAplAAAAplF"
+    "AAAplIAAAplNAAAplQAAAplVAAAplYAAApldAAAplgAAApllAAAploAAApltAAAplwAAApl1AAApl4AAApl9AAApmAAAApmFAAApmIAAApmNAAApmQ"
+    "AAApmVAAApmYAAApmdAAApmgAAApmlAAApmoAAApmtAAApmwAAApm1AAApnAAAApnRAAApn4AAApn9AAApoAAAApoFAAApoIAAApoNAAApoQAAApoV"
+    "AAApoYAAApodAAApogAAApolAAApooAAApotAAApowAAApo1AAApo4AAApo9AAAppAAAAppFAAAppIAAAppNAAAppQAAAppVAAAppYAAAppdAAAppg"
+    "AAApplAAAppoAAApptAAAppwAAApp5AAApuYAAApvBAAApvIAAApxdAAApyAAAApyNAAApyQAAApyVAAApyYAAApydAAApygAAApylAAApyoAAApyt"
+    "AAApywAAApy1AAApy4AAApy9AAApzIAAApzNAAApzQAAApzVAAApzYAAApzdAAApzgAAApzlAAApzoAAApztAAApzwAAApz1AAApz4AAApz9AAAp0A"
+    "AAAp0FAAAp0IAAAp0NAAAp0QAAAp0VAAAp0YAAAp0dAAAp0gAAAp0lAAAp0oAAAp0tAAAp0wAAAp01AAAp04AAAp09AAAp1AAAAp1FAAAp1IAAAp1N"
+    "AAAp1QAAAp1VAAAp1YAAAp1dAAAp1gAAAp1lAAAp1oAAAp1tAAAp1wAAAp11AAAp14AAAp19AAAp2AAAAp2FAAAp2IAAAp2NAAAp2QAAAp2VAAAp2Y"
+    "AAAp2dAAAp2gAAAp2lAAAp2oAAAp2tAAAp2wAAAp21AAAp24AAAp29AAAp3AAAAp3FAAAp3kAAAp3pAAAp3sAAAp3xAAAp30AAAp39AAAp4AAAAp4F"
+    "AAAp4IAAAp4NAAAp4QAAAp4VAAAp4YAAAp4dAAAp4kAAAp4xAAAp40AAAp45AAAp5AAAAp5FAAAp5IAAAp5NAAAp5YAAAp5dAAAp5gAAAp5lAAAp5o"
+    "AAAp5tAAAp5wAAAp51AAAp54AAAp59AAAp6AAAAp6FAAAp6IAAAp6NAAAp6QAAAp6VAAAp6YAAAp6dAAAp6gAAAp6lAAAp6oAAAp69AAAp7AAAAp7V"
+    "AAAp7YAAAp7dAAAp7gAAAp7lAAAp7oAAAp7tAAAp7wAAAp71AAAp74AAAp79AAAp8AAAAp8FAAAp8IAAAp8NAAAp8QAAAp8hAAAp8kAAAp8pAAAp8s"
+    "AAAp9FAAAp9IAAAp9NAAAp9QAAAp9VAAAp9YAAAp9dAAAp9gAAAp9lAAAp9oAAAp/ZAAAp/gAAAp/pAAAqCgAAAqCxAAAqC0AAAqEBAAAqHQAAAqIB"
+    "AAAqMYAAAqNBAAAqNoAAAqOBAAAqPgAAAqPtAAAqPwAAAqP1AAAqS4AAAqTBAAAqVQAAAqYBAAAqcEAAAqc9AAAqdoAAAqeBAAAqf8AAAqgBAAAqjc"
+    "AAAqkBAAAqk4AAAqlBAAAqloAAAqmBAAAqncAAAqnpAAAqsMAAAqttAAAqt4AAAquBAAAqvAAAAqvJAAAqvcAAAqwFAAAqwcAAAqwlAAAqw8AAAqxF"
+    "AAAqxcAAAqyBAAAqycAAAqyhAAAqy8AAAqzBAAAq1sAAAq2BAAAq2kAAAq8BAAAq+sAAAq+xAAAq+4AAAq/BAAAq/oAAArABAAA16QAAA+g5AAA+hA"
+    "AAA+hFAAA+hIAAA+hNAAA+hUAAA+h9AAA+iAAAA+iFAAA+iIAAA+iNAAA+iUAAA+idAAA+ioAAA+x5AAA+x8AAA/iBAAA/jAAAA/nNAAA/nQAABAAB"
+    "AABAAwAABAA1AABACcAABAChAABADsAABADxAABAD4AABAD9AABAE4AABAFBAABAF4AABAIBAABAPsAABAf1AABAf4AABAoBAABAp0AABAqBAABAtE"
+    "AABAuBAABAuEAABAwBAABAyAAABAy1AABA0EAABA0JAABA0oAABA1BAABA3sAABA4BAABA54AABA6BAABA8QAABA8hAABA9AAABBChAABBJ4AABBKB"
+    "AABBKoAABBNhAABBPwAABBQBAABBSgAABBTBAABBWQAABBZdAABBaIAABBaNAABBbIAABBbNAABBboAABBbtAABBb0AABBgBAABBzcAABB0BAABB1Y"
+    "AABB2BAABB2gAABB4BAABB4EAABCABAABCAYAABCAhAABCAkAABCApAABCDYAABCDdAABCDkAABCDxAABCD0AABCD9AABCFYAABCGBAABCHcAABCIB"
+    "AABCJ8AABCOBAABCPMAABCPRAABCPYAABCQBAABCRYAABCSBAABCToAABCYBAABCbgAABCb5AABCcAAABCgBAABCgQAABCgVAABCgcAABCgxAABChQ"
+    "AABChVAABChgAABChlAABCjYAABCjhAABCjsAABCj9AABCkAAABCmBAABCn0AABCoBAABCp0AABCsBAABCsgAABCslAABCucAABCwBAABCzYAABC0B"
+    "AABC1YAABC2BAABC3MAABC4BAABC5IAABDABAABDEkAABDMBAABDPMAABDQBAABDSgAABDTBAABDToAABDoBAABDqoAABDqtAABDq0AABDrBAABDrI"
+    "AABDwBAABDx0AABDydAABDygAABDzBAABD1EAABD3BAABD4YAABD7BAABD8UAABD+BAABD/cAABEABAABEEcAABEGZAABEHYAABEH9AABELsAABEMJ"
+    "AABEMMAABENBAABEOkAABEPBAABEPoAABEQBAABETUAABETZAABEUAAABEURAABEUgAABEVBAABEXQAABEXZAABEXcAABEYBAABEcUAABEclAABEc0"
+    "AABEc5AABEdsAABEdxAABEd0AABEgBAABEhIAABEhNAABEjgAABEj5AABEj8AABEoBAABEocAABEohAABEokAABEopAABEo4AABEo9AABEp4AABEp9"
+    "AABEqkAABErBAABEusAABEvBAABEvoAABEwBAABEwQAABEwVAABEw0AABEw9AABExEAABExNAABEykAABEypAABEzEAABEzJAABEzQAABEzVAABEzo"
+    "AABEztAABE0UAABE0dAABE0kAABE0tAABE04AABE1BAABE1EAABE1dAABE1gAABE11AABE2QAABE2ZAABE20AABE3BAABE3UAABFABAABFEsAABFFB"
+    "AABFFoAABFF5AABFGIAABFIBAABFMYAABFMdAABFMgAABFNBAABFNoAABFYBAABFbYAABFbhAABFcEAABFdhAABFd4AABFgBAABFkEAABFkRAABFkU"
+    "AABFlBAABFloAABFoBAABFrkAABFsBAABFsoAABFwBAABFxsAABFx1AABFywAABFzBAABFzoAABF0BAABF0cAABGABAABGDsAABGMBAABGOoAABGP9"
+    "AABGQcAABGQlAABGQoAABGQxAABGRQAABGRVAABGRcAABGRhAABGTYAABGTdAABGTkAABGTtAABGUQAABGVBAABGVoAABGaBAABGagAABGapAABGdg"
+    "AABGdpAABGeIAABGeNAABGeUAABGgBAABGj8AABGkdAABGkgAABGlBAABGpoAABGp1AABGp4AABGrBAABGvkAABHABAABHAkAABHApAABHDcAABHDh"
+    "AABHEEAABHFBAABHFoAABHHJAABHJAAABHJJAABHKgAABHKlAABHLcAABHQBAABHQcAABHQhAABHQoAABHQtAABHTcAABHTpAABHTsAABHTxAABHT4"
+    "AABHT9AABHUgAABHVBAABHVoAABHWBAABHWYAABHWdAABHWkAABHWpAABHY8AABHZBAABHZIAABHZNAABHZkAABHaBAABHaoAABHuBAABHvcAABH7B"
+    "AABH7EAABIABAABI5oAABJIBAABJUQAABL5BAABL/EAABMABAABNC8AABRABAABRkcAABaABAABajkAABakBAABal8AABamBAABamoAABanBAABar8"
+    "AABasBAABasoAABatBAABau4AABavBAABavUAABawBAABazcAABa0BAABa0QAABa1BAABa1oAABa2NAABa3gAABa31AABa5AAABbmBAABboAAABbwB"
+    "AABb0sAABb09AABb4gAABb49AABb6AAABb+BAABb+IAABb+NAABb+UAABb/BAABb/IAABcABAABh/gAABiABAABjNYAABjQBAABjQkAABr/BAABr/Q"
+    "AABr/VAABr/wAABr/1AABr/8AABsABAABsSMAABsVBAABsVMAABsWRAABsWgAABsXBAABsvwAABvABAABvGsAABvHBAABvH0AABvIBAABvIkAABvJB"
+    "AABvJoAABvJ1AABvJ8AABzwBAABzy4AABzzBAABz0cAAB2gBAAB2jcAAB2jtAAB2m0AAB2nVAAB2nYAAB2oRAAB2oUAAB2ptAAB2qAAAB2qFAAB2rA"
+    "AAB3wBAAB3x8AAB4ABAAB4AcAAB4AhAAB4BkAAB4BtAAB4CIAAB4CNAAB4CUAAB4CZAAB4CsAAB4QBAAB4S0AAB4TBAAB4T4AAB4UBAAB4UoAAB4U5"
+    "AAB4U8AAB4pBAAB4q8AAB4sBAAB4voAAB5+BAAB5+cAAB5+hAAB5+wAAB5+1AAB5+8AAB5/BAAB5/8AAB6ABAAB6MUAAB6NBAAB6NcAAB6SJAAB6Uw"
+    "AAB6VBAAB6VoAACAABAACpuAAACpwBAACtzkAACt0BAACuB4AACuCBAACzqIAACzrBAAC6+EAADAABAADE0s";
+inline constexpr unsigned idna_runs_size = 2389;
+
+/// Code points whose Canonical_Combining_Class is Virama (9).
+inline constexpr std::uint32_t viramas[] = {
+    0x94D, 0x9CD, 0xA4D, 0xACD, 0xB4D, 0xBCD, 0xC4D, 0xCCD, 0xD3B, 0xD3C,
+    0xD4D, 0xDCA, 0xE3A, 0xEBA, 0xF84, 0x1039, 0x103A, 0x1714, 0x1715, 0x1734,
+    0x17D2, 0x1A60, 0x1B44, 0x1BAA, 0x1BAB, 0x1BF2, 0x1BF3, 0x2D7F, 0xA806, 0xA82C,
+    0xA8C4, 0xA953, 0xA9C0, 0xAAF6, 0xABED, 0x10A3F, 0x11046, 0x11070, 0x1107F, 0x110B9,
+    0x11133, 0x11134, 0x111C0, 0x11235, 0x112EA, 0x1134D, 0x11442, 0x114C2, 0x115BF, 0x1163F,
+    0x116B6, 0x1172B, 0x11839, 0x1193D, 0x1193E, 0x119E0, 0x11A34, 0x11A47, 0x11A99, 0x11C3F,
+    0x11D44, 0x11D45, 0x11D97,
+};
+
+/// Joining_Type as (first << 3 | type): 0 U (none), 1 D, 2 R, 3 L, 4 T.
+/// (first << 3 | type) runs: 866 values, packed (see unicode_lookup.hpp).
+inline constexpr char joining_runs_packed[] =
+    "AAAAAAAAAAVsAAAAVwAAABgEAAABuAAAACQcAAACRQAAACyMAAAC3wAAAC38AAAC4AAAAC4MAAAC4YAAAC4kAAAC4wAAAC48AAAC5AAAADCEAAADDY"
+    "AAADDkAAADDoAAADEBAAADEIAAADESAAADExAAADE6AAADFBAAADFKAAADFRAAADF6AAADGZAAADIAAAADIJAAADJCAAADJJAAADJcAAADMAAAADNx"
+    "AAADOEAAADOKAAADOgAAADOqAAADPBAAADRCAAADTRAAADYCAAADYJAAADYaAAADZhAAADZqAAADZxAAADZ6AAADaBAAADaSAAADagAAADaqAAADa0"
+    "AAADboAAADb8AAADcoAAADc8AAADdIAAADdUAAADdyAAADeAAAADfRAAADfoAAADf5AAADgAAAADh8AAADiCAAADiMAAADiRAAADiqAAADjRAAADjy"
+    "AAADj5AAADlCAAADlJAAADlSAAADlZAAADliAAADlpAAADl6AAADmEAAADpYAAADpqAAADpxAAADrKAAADrhAAADtaAAADtpAAADuKAAADuRAAADua"
+    "AAADupAAADvCAAADvRAAADwAAAAD00AAAD2IAAAD5RAAAD9cAAAD+gAAAD/sAAAD/wAAAEC0AAAEDQAAAEDcAAAEEgAAAEEsAAAEFAAAAEFMAAAEFw"
+    "AAAEICAAAEIJAAAEIyAAAEJBAAAEJKAAAEJRAAAEKiAAAEKpAAAEKyAAAELMAAAELgAAAEMBAAAEMIAAAEMRAAAEMwAAAEM6AAAENBAAAENKAAAENY"
+    "AAAEOCAAAEQYAAAEQxAAAEQ4AAAERJAAAERyAAAER4AAAETEAAAEUBAAAEVSAAAEVoAAAEVyAAAEV5AAAEWKAAAEWZAAAEXKAAAEXRAAAEZIAAAEZU"
+    "AAAEcQAAAEccAAAEgYAAAEnUAAAEnYAAAEnkAAAEnoAAAEoMAAAEpIAAAEpsAAAEpwAAAEqMAAAErAAAAEsUAAAEsgAAAEwMAAAEwQAAAE3kAAAE3o"
+    "AAAE4MAAAE4oAAAE5sAAAE5wAAAE8UAAAE8gAAAE/0AAAE/4AAAFAMAAAFAYAAAFHkAAAFHoAAAFIMAAAFIYAAAFI8AAAFJIAAAFJcAAAFJwAAAFKM"
+    "AAAFKQAAAFOEAAAFOQAAAFOsAAAFOwAAAFQMAAAFQYAAAFXkAAAFXoAAAFYMAAAFYwAAAFY8AAAFZIAAAFZsAAAFZwAAAFcUAAAFcgAAAFfUAAAFgA"
+    "AAAFgMAAAFgQAAAFnkAAAFnoAAAFn8AAAFoAAAAFoMAAAFooAAAFpsAAAFpwAAAFqsAAAFq4AAAFsUAAAFsgAAAFwUAAAFwYAAAF4EAAAF4IAAAF5s"
+    "AAAF5wAAAGAEAAAGAIAAAGAkAAAGAoAAAGHkAAAGHoAAAGH0AAAGIIAAAGI0AAAGJIAAAGJUAAAGJwAAAGKsAAAGK4AAAGMUAAAGMgAAAGQMAAAGQQ"
+    "AAAGXkAAAGXoAAAGX8AAAGYAAAAGY0AAAGY4AAAGZkAAAGZwAAAGcUAAAGcgAAAGgEAAAGgQAAAGncAAAGnoAAAGoMAAAGooAAAGpsAAAGpwAAAGsU"
+    "AAAGsgAAAGwMAAAGwQAAAG5UAAAG5YAAAG6UAAAG6oAAAG60AAAG64AAAHGMAAAHGQAAAHGkAAAHHYAAAHI8AAAHJ4AAAHWMAAAHWQAAAHWkAAAHXo"
+    "AAAHZEAAAHZwAAAHjEAAAHjQAAAHmsAAAHmwAAAHm8AAAHnAAAAHnMAAAHnQAAAHuMAAAHv4AAAHwEAAAHwoAAAHw0AAAHxAAAAHxsAAAHzAAAAHzM"
+    "AAAH3oAAAH40AAAH44AAAIFsAAAIGIAAAIGUAAAIHAAAAIHMAAAIHYAAAIHsAAAIH4AAAILEAAAILQAAAIL0AAAIMIAAAIOMAAAIOoAAAIQUAAAIQY"
+    "AAAIQsAAAIQ4AAAIRsAAAIRwAAAITsAAAITwAAAJrsAAAJsAAAALiUAAALioAAALmUAAALmgAAALqUAAALqgAAALuUAAALugAAAL2kAAAL2wAAAL28"
+    "AAAL3wAAAL40AAAL44AAAL5MAAAL6gAAAL7sAAAL7wAAAMA5AAAMBAAAAMBcAAAMBwAAAMB8AAAMCAAAAMEBAAAMPIAAAMQsAAAMQ5AAAMVMAAAMVR"
+    "AAAMVYAAAMkEAAAMkYAAAMk8AAAMlIAAAMmUAAAMmYAAAMnMAAAMngAAANC8AAANDIAAANDcAAANDgAAANK0AAANK4AAANLEAAANL4AAANMEAAANMI"
+    "AAANMUAAANMYAAANMsAAANNoAAANOcAAANPoAAANP8AAANQAAAANWEAAANZ4AAANgEAAANggAAANmkAAANmoAAANm0AAANnYAAANnkAAANnoAAANoU"
+    "AAANoYAAANtcAAANugAAANwEAAANwQAAAN0UAAAN0wAAAN1EAAAN1QAAAN1cAAAN1wAAAN80AAAN84AAAN9EAAAN9QAAAN9sAAAN9wAAAN98AAAN+Q"
+    "AAAOFkAAAOGgAAAOG0AAAOHAAAAOaEAAAOaYAAAOakAAAOcIAAAOcUAAAOdIAAAOdsAAAOdwAAAOekAAAOeoAAAOfEAAAOfQAAAO4EAAAPAAAAAQBc"
+    "AAAQBgAAAQB0AAAQCAAAAQFUAAAQF4AAAQMEAAAQMoAAAQNUAAAQOAAAAQaEAAAQeIAAAWd8AAAWeQAAAWv8AAAWwAAAAW8EAAAXAAAAAYFUAAAYFw"
+    "AAAYTMAAAYTYAABTN8AABTOYAABTOkAABTPwAABTT0AABTUAAABTeEAABTeQAABUAUAABUAYAABUA0AABUA4AABUBcAABUBgAABUEsAABUE4AABUFk"
+    "AABUFoAABUIBAABUOTAABUOYAABUYkAABUYwAABUcEAABUeQAABUf8AABUgAAABUk0AABUlwAABUo8AABUqQAABUwEAABUwYAABU2cAABU2gAABU20"
+    "AABU3QAABU3kAABU3wAABU8sAABU8wAABVFMAABVF4AABVGMAABVGYAABVGsAABVG4AABVIcAABVIgAABVJkAABVJoAABVPkAABVPoAABVWEAABVWI"
+    "AABVWUAABVWoAABVW8AABVXIAABVX0AABVYAAABVYMAABVYQAABVdkAABVdwAABVe0AABVe4AABV8sAABV8wAABV9EAABV9IAABV9sAABV9wAAB9j0"
+    "AAB9j4AAB/AEAAB/CAAAB/EEAAB/GAAAB/f8AAB/gAAAB//MAAB//gAACA/sAACA/wAACBcEAACBcIAACBu0AACBvYAACFAMAACFAgAACFAsAACFA4"
+    "AACFBkAACFCAAACFHEAACFHYAACFH8AACFIAAACFYBAACFYqAACFYwAACFY6AACFZAAACFZKAACFZYAACFZrAACFZyAACFaZAACFa7AACFbBAACFbq"
+    "AACFbxAACFcKAACFcQAACFciAACFcsAACFc4AACFdZAACFd6AACFeAAACFwBAACFwKAACFwRAACFwaAACFwxAACFxKAACFxRAACFxiAACFxpAACFxy"
+    "AACFyBAACFyKAACFyQAACF1KAACF1pAACF14AACGgDAACGgJAACGkSAACGkZAACGkkAACGlAAACHVcAACHVoAACHmBAACHmaAACHmhAACHooAACHo0"
+    "AACHqJAACHqiAACHqoAACHuBAACHuiAACHuxAACHwUAACHwwAACH2BAACH2IAACH2RAACH2iAACH24AACH3BAACH3KAACH3ZAACH3qAACH3xAACH4A"
+    "AACH4JAACH4SAACH4hAACH4oAACH5KAACH5RAACH5bAACH5gAACIAMAACIAQAACIHEAACII4AACIOEAACIOIAACIOcAACIOoAACIP8AACIQQAACIWc"
+    "AACIW4AACIXMAACIXYAACIYUAACIYYAACIgEAACIgYAACIk8AACIlgAACIlsAACImoAACIucAACIugAACIwEAACIwQAACI20AACI34AACI5MAACI5o"
+    "AACI58AACI6AAACJF8AACJGQAACJGkAACJGoAACJG0AACJHAAACJH0AACJH4AACJb8AACJcAAACJccAACJdYAACJgEAACJgQAACJncAACJnoAACJoE"
+    "AACJoIAACJs0AACJtoAACJuEAACJuoAACKHEAACKIAAACKIUAACKIoAACKI0AACKI4AACKL0AACKL4AACKWcAACKXIAACKXUAACKXYAACKX8AACKYI"
+    "AACKYUAACKYgAACK2UAACK2wAACK3kAACK3wAACK38AACK4IAACK7kAACK7wAACLGcAACLHYAACLHsAACLHwAACLH8AACLIIAACLVcAACLVgAACLVs"
+    "AACLVwAACLWEAACLWwAACLW8AACLXAAACLjsAACLkAAACLkUAACLkwAACLk8AACLlgAACMF8AACMHAAACMHMAACMHYAACMncAACMnoAACMn0AACMn4"
+    "AACMocAACMogAACM6kAACM7AAACM7UAACM7gAACM8EAACM8IAACNAMAACNBYAACNGcAACNHIAACNHcAACNH4AACNI8AACNJAAACNKMAACNK4AACNLM"
+    "AACNLgAACNRUAACNS4AACNTEAACNTQAACOGEAACOG4AACOHEAACOHwAACOH8AACOIAAACOSUAACOVAAACOVUAACOWIAACOWUAACOWgAACOWsAACOW4"
+    "AACOmMAACOm4AACOnUAACOnYAACOnkAACOnwAACOn8AACOowAACOo8AACOpAAACOyEAACOyQAACOysAACOywAACOy8AACOzAAACPecAACPeoAACaGE"
+    "AACaHIAAC1eEAAC1eoAAC1mEAAC1m4AAC3p8AAC3qAAAC3x8AAC3yYAAC38kAAC38oAADeTsAADeT4AADeUEAADeUgAADngEAADnlwAADnmEAADno4"
+    "AADos8AADotQAADoucAADowYAADowsAADoxgAADo1UAADo1wAADpIUAADpIoAADtAEAADtG4AADtHcAADtNoAADtOsAADtOwAADtQkAADtQoAADtTc"
+    "AADtUAAADtUMAADtWAAADwAEAADwA4AADwBEAADwDIAADwDcAADwEQAADwEcAADwEoAADwE0AADwFYAADwmEAADwm4AADxV0AADxV4AADxdkAADxeA"
+    "AAD0aEAAD0a4AAD0gBAAD0okAAD0pgAAcAAMAAcAAQAAcAEEAAcAQAAAcAgEAAcA+A";
+inline constexpr unsigned joining_runs_size = 866;
+
+}  // namespace aura::schema::detail::unicode
+#endif  // AURA_SI_AURA_SCHEMA_DETAIL_IDNA_TABLES_HPP
+// ---- end aura/schema/detail/idna_tables.hpp
+// ---- begin aura/schema/detail/unicode_lookup.hpp
+#ifndef AURA_SI_AURA_SCHEMA_DETAIL_UNICODE_LOOKUP_HPP
+#define AURA_SI_AURA_SCHEMA_DETAIL_UNICODE_LOOKUP_HPP
+// aura/schema/detail/unicode_lookup.hpp - the Unicode lookups declared in
+// unicode.hpp, over the tables tools/gen_unicode_tables.py generates
+// (General_Category, Script, binary properties). Included by the compiler
+// only, so the tables are parsed only where schemas are compiled.
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+// ---- begin aura/schema/detail/unicode_binary.hpp
+#ifndef AURA_SI_AURA_SCHEMA_DETAIL_UNICODE_BINARY_HPP
+#define AURA_SI_AURA_SCHEMA_DETAIL_UNICODE_BINARY_HPP
+// aura/schema/detail/unicode_binary.hpp - binary properties \p{Alphabetic} & co.
+// Generated by tools/gen_unicode_tables.py from Python 3.11.7 unicodedata (Unicode 14.0.0)
+// and Perl Unicode::UCD (Unicode 14.0.0); do not edit.
+
+#include <cstdint>
+
+namespace aura::schema::detail::unicode {
+
+/// Alphabetic: 722 ranges as (first, last) pairs: 1444 values, packed (see unicode_lookup.hpp).
+inline constexpr char alphabetic_ranges_packed[] =
+    "AAAABBAAAABaAAAABhAAAAB6AAAACqAAAACqAAAAC1AAAAC1AAAAC6AAAAC6AAAADAAAAADWAAAADYAAAAD2AAAAD4AAAALBAAAALGAAAALRAAAALg"
+    "AAAALkAAAALsAAAALsAAAALuAAAALuAAAANFAAAANFAAAANwAAAAN0AAAAN2AAAAN3AAAAN6AAAAN9AAAAN/AAAAN/AAAAOGAAAAOGAAAAOIAAAAOK"
+    "AAAAOMAAAAOMAAAAOOAAAAOhAAAAOjAAAAP1AAAAP3AAAASBAAAASKAAAAUvAAAAUxAAAAVWAAAAVZAAAAVZAAAAVgAAAAWIAAAAWwAAAAW9AAAAW/"
+    "AAAAW/AAAAXBAAAAXCAAAAXEAAAAXFAAAAXHAAAAXHAAAAXQAAAAXqAAAAXvAAAAXyAAAAYQAAAAYaAAAAYgAAAAZXAAAAZZAAAAZfAAAAZuAAAAbT"
+    "AAAAbVAAAAbcAAAAbhAAAAboAAAAbtAAAAbvAAAAb6AAAAb8AAAAb/AAAAb/AAAAcQAAAAc/AAAAdNAAAAexAAAAfKAAAAfqAAAAf0AAAAf1AAAAf6"
+    "AAAAf6AAAAgAAAAAgXAAAAgaAAAAgsAAAAhAAAAAhYAAAAhgAAAAhqAAAAhwAAAAiHAAAAiJAAAAiOAAAAigAAAAjJAAAAjUAAAAjfAAAAjjAAAAjp"
+    "AAAAjwAAAAk7AAAAk9AAAAlMAAAAlOAAAAlQAAAAlVAAAAljAAAAlxAAAAmDAAAAmFAAAAmMAAAAmPAAAAmQAAAAmTAAAAmoAAAAmqAAAAmwAAAAmy"
+    "AAAAmyAAAAm2AAAAm5AAAAm9AAAAnEAAAAnHAAAAnIAAAAnLAAAAnMAAAAnOAAAAnOAAAAnXAAAAnXAAAAncAAAAndAAAAnfAAAAnjAAAAnwAAAAnx"
+    "AAAAn8AAAAn8AAAAoBAAAAoDAAAAoFAAAAoKAAAAoPAAAAoQAAAAoTAAAAooAAAAoqAAAAowAAAAoyAAAAozAAAAo1AAAAo2AAAAo4AAAAo5AAAAo+"
+    "AAAApCAAAApHAAAApIAAAApLAAAApMAAAApRAAAApRAAAApZAAAApcAAAApeAAAApeAAAApwAAAAp1AAAAqBAAAAqDAAAAqFAAAAqNAAAAqPAAAAqR"
+    "AAAAqTAAAAqoAAAAqqAAAAqwAAAAqyAAAAqzAAAAq1AAAAq5AAAAq9AAAArFAAAArHAAAArJAAAArLAAAArMAAAArQAAAArQAAAArgAAAArjAAAAr5"
+    "AAAAr8AAAAsBAAAAsDAAAAsFAAAAsMAAAAsPAAAAsQAAAAsTAAAAsoAAAAsqAAAAswAAAAsyAAAAszAAAAs1AAAAs5AAAAs9AAAAtEAAAAtHAAAAtI"
+    "AAAAtLAAAAtMAAAAtWAAAAtXAAAAtcAAAAtdAAAAtfAAAAtjAAAAtxAAAAtxAAAAuCAAAAuDAAAAuFAAAAuKAAAAuOAAAAuQAAAAuSAAAAuVAAAAuZ"
+    "AAAAuaAAAAucAAAAucAAAAueAAAAufAAAAujAAAAukAAAAuoAAAAuqAAAAuuAAAAu5AAAAu+AAAAvCAAAAvGAAAAvIAAAAvKAAAAvMAAAAvQAAAAvQ"
+    "AAAAvXAAAAvXAAAAwAAAAAwDAAAAwFAAAAwMAAAAwOAAAAwQAAAAwSAAAAwoAAAAwqAAAAw5AAAAw9AAAAxEAAAAxGAAAAxIAAAAxKAAAAxMAAAAxV"
+    "AAAAxWAAAAxYAAAAxaAAAAxdAAAAxdAAAAxgAAAAxjAAAAyAAAAAyDAAAAyFAAAAyMAAAAyOAAAAyQAAAAySAAAAyoAAAAyqAAAAyzAAAAy1AAAAy5"
+    "AAAAy9AAAAzEAAAAzGAAAAzIAAAAzKAAAAzMAAAAzVAAAAzWAAAAzdAAAAzeAAAAzgAAAAzjAAAAzxAAAAzyAAAA0AAAAA0MAAAA0OAAAA0QAAAA0S"
+    "AAAA06AAAA09AAAA1EAAAA1GAAAA1IAAAA1KAAAA1MAAAA1OAAAA1OAAAA1UAAAA1XAAAA1fAAAA1jAAAA16AAAA1/AAAA2BAAAA2DAAAA2FAAAA2W"
+    "AAAA2aAAAA2xAAAA2zAAAA27AAAA29AAAA29AAAA3AAAAA3GAAAA3PAAAA3UAAAA3WAAAA3WAAAA3YAAAA3fAAAA3yAAAA3zAAAA4BAAAA46AAAA5A"
+    "AAAA5GAAAA5NAAAA5NAAAA6BAAAA6CAAAA6EAAAA6EAAAA6GAAAA6KAAAA6MAAAA6jAAAA6lAAAA6lAAAA6nAAAA65AAAA67AAAA69AAAA7AAAAA7E"
+    "AAAA7GAAAA7GAAAA7NAAAA7NAAAA7cAAAA7fAAAA8AAAAA8AAAAA9AAAAA9HAAAA9JAAAA9sAAAA9xAAAA+BAAAA+IAAAA+XAAAA+ZAAAA+8AAABAA"
+    "AAABA2AAABA4AAABA4AAABA7AAABA/AAABBQAAABCPAAABCaAAABCdAAABCgAAABDFAAABDHAAABDHAAABDNAAABDNAAABDQAAABD6AAABD8AAABJI"
+    "AAABJKAAABJNAAABJQAAABJWAAABJYAAABJYAAABJaAAABJdAAABJgAAABKIAAABKKAAABKNAAABKQAAABKwAAABKyAAABK1AAABK4AAABK+AAABLA"
+    "AAABLAAAABLCAAABLFAAABLIAAABLWAAABLYAAABMQAAABMSAAABMVAAABMYAAABNaAAABOAAAABOPAAABOgAAABP1AAABP4AAABP9AAABQBAAABZs"
+    "AAABZvAAABZ/AAABaBAAABaaAAABagAAABbqAAABbuAAABb4AAABcAAAABcTAAABcfAAABczAAABdAAAABdTAAABdgAAABdsAAABduAAABdwAAABdy"
+    "AAABdzAAABeAAAABezAAABe2AAABfIAAABfXAAABfXAAABfcAAABfcAAABggAAABh4AAABiAAAABiqAAABiwAAABj1AAABkAAAABkeAAABkgAAABkr"
+    "AAABkwAAABk4AAABlQAAABltAAABlwAAABl0AAABmAAAABmrAAABmwAAABnJAAABoAAAABobAAABogAAABpeAAABphAAABp0AAABqnAAABqnAAABq/"
+    "AAABrAAAABrMAAABrOAAABsAAAABszAAABs1AAABtDAAABtFAAABtMAAABuAAAABupAAABusAAABuvAAABu6AAABvlAAABvnAAABvxAAABwAAAABw2"
+    "AAABxNAAABxPAAABxaAAABx9AAAByAAAAByIAAAByQAAABy6AAABy9AAABy/AAABzpAAABzsAAABzuAAABzzAAABz1AAABz2AAABz6AAABz6AAAB0A"
+    "AAAB2/AAAB3nAAAB30AAAB4AAAAB8VAAAB8YAAAB8dAAAB8gAAAB9FAAAB9IAAAB9NAAAB9QAAAB9XAAAB9ZAAAB9ZAAAB9bAAAB9bAAAB9dAAAB9d"
+    "AAAB9fAAAB99AAAB+AAAAB+0AAAB+2AAAB+8AAAB++AAAB++AAAB/CAAAB/EAAAB/GAAAB/MAAAB/QAAAB/TAAAB/WAAAB/bAAAB/gAAAB/sAAAB/y"
+    "AAAB/0AAAB/2AAAB/8AAACBxAAACBxAAACB/AAACB/AAACCQAAACCcAAACECAAACECAAACEHAAACEHAAACEKAAACETAAACEVAAACEVAAACEZAAACEd"
+    "AAACEkAAACEkAAACEmAAACEmAAACEoAAACEoAAACEqAAACEtAAACEvAAACE5AAACE8AAACE/AAACFFAAACFJAAACFOAAACFOAAACFgAAACGIAAACS2"
+    "AAACTpAAACwAAAACzkAAACzrAAACzuAAACzyAAACzzAAAC0AAAAC0lAAAC0nAAAC0nAAAC0tAAAC0tAAAC0wAAAC1nAAAC1vAAAC1vAAAC2AAAAC2W"
+    "AAAC2gAAAC2mAAAC2oAAAC2uAAAC2wAAAC22AAAC24AAAC2+AAAC3AAAAC3GAAAC3IAAAC3OAAAC3QAAAC3WAAAC3YAAAC3eAAAC3gAAAC3/AAAC4v"
+    "AAAC4vAAADAFAAADAHAAADAhAAADApAAADAxAAADA1AAADA4AAADA8AAADBBAAADCWAAADCdAAADCfAAADChAAADD6AAADD8AAADD/AAADEFAAADEv"
+    "AAADExAAADGOAAADGgAAADG/AAADHwAAADH/AAADQAAAAE2/AAAE4AAAAKSMAAAKTQAAAKT9AAAKUAAAAKYMAAAKYQAAAKYfAAAKYqAAAKYrAAAKZA"
+    "AAAKZuAAAKZ0AAAKZ7AAAKZ/AAAKbvAAAKcXAAAKcfAAAKciAAAKeIAAAKeLAAAKfKAAAKfQAAAKfRAAAKfTAAAKfTAAAKfVAAAKfZAAAKfyAAAKgF"
+    "AAAKgHAAAKgnAAAKhAAAAKhzAAAKiAAAAKjDAAAKjFAAAKjFAAAKjyAAAKj3AAAKj7AAAKj7AAAKj9AAAKj/AAAKkKAAAKkqAAAKkwAAAKlSAAAKlg"
+    "AAAKl8AAAKmAAAAKmyAAAKm0AAAKm/AAAKnPAAAKnPAAAKngAAAKnvAAAKn6AAAKn+AAAKoAAAAKo2AAAKpAAAAKpNAAAKpgAAAKp2AAAKp6AAAKq+"
+    "AAAKrAAAAKrAAAAKrCAAAKrCAAAKrbAAAKrdAAAKrgAAAKrvAAAKryAAAKr1AAAKsBAAAKsGAAAKsJAAAKsOAAAKsRAAAKsWAAAKsgAAAKsmAAAKso"
+    "AAAKsuAAAKswAAAKtaAAAKtcAAAKtpAAAKtwAAAKvqAAAKwAAAANejAAANewAAANfGAAANfLAAANf7AAAPkAAAAPptAAAPpwAAAPrZAAAPsAAAAPsG"
+    "AAAPsTAAAPsXAAAPsdAAAPsoAAAPsqAAAPs2AAAPs4AAAPs8AAAPs+AAAPs+AAAPtAAAAPtBAAAPtDAAAPtEAAAPtGAAAPuxAAAPvTAAAP09AAAP1Q"
+    "AAAP2PAAAP2SAAAP3HAAAP3wAAAP37AAAP5wAAAP50AAAP52AAAP78AAAP8hAAAP86AAAP9BAAAP9aAAAP9mAAAP++AAAP/CAAAP/HAAAP/KAAAP/P"
+    "AAAP/SAAAP/XAAAP/aAAAP/cAAAQAAAAAQALAAAQANAAAQAmAAAQAoAAAQA6AAAQA8AAAQA9AAAQA/AAAQBNAAAQBQAAAQBdAAAQCAAAAQD6AAAQFA"
+    "AAAQF0AAAQKAAAAQKcAAAQKgAAAQLQAAAQMAAAAQMfAAAQMtAAAQNKAAAQNQAAAQN6AAAQOAAAAQOdAAAQOgAAAQPDAAAQPIAAAQPPAAAQPRAAAQPV"
+    "AAAQQAAAAQSdAAAQSwAAAQTTAAAQTYAAAQT7AAAQUAAAAQUnAAAQUwAAAQVjAAAQVwAAAQV6AAAQV8AAAQWKAAAQWMAAAQWSAAAQWUAAAQWVAAAQWX"
+    "AAAQWhAAAQWjAAAQWxAAAQWzAAAQW5AAAQW7AAAQW8AAAQYAAAAQc2AAAQdAAAAQdVAAAQdgAAAQdnAAAQeAAAAQeFAAAQeHAAAQewAAAQeyAAAQe6"
+    "AAAQgAAAAQgFAAAQgIAAAQgIAAAQgKAAAQg1AAAQg3AAAQg4AAAQg8AAAQg8AAAQg/AAAQhVAAAQhgAAAQh2AAAQiAAAAQieAAAQjgAAAQjyAAAQj0"
+    "AAAQj1AAAQkAAAAQkVAAAQkgAAAQk5AAAQmAAAAQm3AAAQm+AAAQm/AAAQoAAAAQoDAAAQoFAAAQoGAAAQoMAAAQoTAAAQoVAAAQoXAAAQoZAAAQo1"
+    "AAAQpgAAAQp8AAAQqAAAAQqcAAAQrAAAAQrHAAAQrJAAAQrkAAAQsAAAAQs1AAAQtAAAAQtVAAAQtgAAAQtyAAAQuAAAAQuRAAAQwAAAAQxIAAAQyA"
+    "AAAQyyAAAQzAAAAQzyAAAQ0AAAAQ0nAAAQ6AAAAQ6pAAAQ6rAAAQ6sAAAQ6wAAAQ6xAAAQ8AAAAQ8cAAAQ8nAAAQ8nAAAQ8wAAAQ9FAAAQ9wAAAQ+B"
+    "AAAQ+wAAAQ/EAAAQ/gAAAQ/2AAARAAAAARBFAAARBxAAARB1AAARCCAAARC4AAARDCAAARDCAAARDQAAARDoAAAREAAAAREyAAARFEAAARFHAAARFQ"
+    "AAARFyAAARF2AAARF2AAARGAAAARG/AAARHBAAARHEAAARHOAAARHPAAARHaAAARHaAAARHcAAARHcAAARIAAAARIRAAARITAAARI0AAARI3AAARI3"
+    "AAARI+AAARI+AAARKAAAARKGAAARKIAAARKIAAARKKAAARKNAAARKPAAARKdAAARKfAAARKoAAARKwAAARLoAAARMAAAARMDAAARMFAAARMMAAARMP"
+    "AAARMQAAARMTAAARMoAAARMqAAARMwAAARMyAAARMzAAARM1AAARM5AAARM9AAARNEAAARNHAAARNIAAARNLAAARNMAAARNQAAARNQAAARNXAAARNX"
+    "AAARNdAAARNjAAARQAAAARRBAAARRDAAARRFAAARRHAAARRKAAARRfAAARRhAAARSAAAARTBAAARTEAAARTFAAARTHAAARTHAAARWAAAARW1AAARW4"
+    "AAARW+AAARXYAAARXdAAARYAAAARY+AAARZAAAARZAAAARZEAAARZEAAARaAAAARa1AAARa4AAARa4AAARcAAAARcaAAARcdAAARcqAAARdAAAARdG"
+    "AAARgAAAARg4AAARigAAARjfAAARj/AAARkGAAARkJAAARkJAAARkMAAARkTAAARkVAAARkWAAARkYAAARk1AAARk3AAARk4AAARk7AAARk8AAARk/"
+    "AAARlCAAARmgAAARmnAAARmqAAARnXAAARnaAAARnfAAARnhAAARnhAAARnjAAARnkAAARoAAAARoyAAARo1AAARo+AAARpQAAARqXAAARqdAAARqd"
+    "AAARqwAAARr4AAARwAAAARwIAAARwKAAARw2AAARw4AAARw+AAARxAAAARxAAAARxyAAARyPAAARySAAARynAAARypAAARy2AAAR0AAAAR0GAAAR0I"
+    "AAAR0JAAAR0LAAAR02AAAR06AAAR06AAAR08AAAR09AAAR0/AAAR1BAAAR1DAAAR1DAAAR1GAAAR1HAAAR1gAAAR1lAAAR1nAAAR1oAAAR1qAAAR2O"
+    "AAAR2QAAAR2RAAAR2TAAAR2WAAAR2YAAAR2YAAAR7gAAAR72AAAR+wAAAR+wAAASAAAAASOZAAASQAAAASRuAAASSAAAASVDAAAS+QAAAS/wAAATAA"
+    "AAATQuAAAUQAAAAUZGAAAWgAAAAWo4AAAWpAAAAWpeAAAWpwAAAWq+AAAWrQAAAWrtAAAWsAAAAWsvAAAWtAAAAWtDAAAWtjAAAWt3AAAWt9AAAWuP"
+    "AAAW5AAAAW5/AAAW8AAAAW9KAAAW9PAAAW+HAAAW+PAAAW+fAAAW/gAAAW/hAAAW/jAAAW/jAAAW/wAAAW/xAAAXAAAAAYf3AAAYgAAAAYzVAAAY0A"
+    "AAAY0IAAAa/wAAAa/zAAAa/1AAAa/7AAAa/9AAAa/+AAAbAAAAAbEiAAAbFQAAAbFSAAAbFkAAAbFnAAAbFwAAAbL7AAAbwAAAAbxqAAAbxwAAAbx8"
+    "AAAbyAAAAbyIAAAbyQAAAbyZAAAbyeAAAbyeAAAdQAAAAdRUAAAdRWAAAdScAAAdSeAAAdSfAAAdSiAAAdSiAAAdSlAAAdSmAAAdSpAAAdSsAAAdSu"
+    "AAAdS5AAAdS7AAAdS7AAAdS9AAAdTDAAAdTFAAAdUFAAAdUHAAAdUKAAAdUNAAAdUUAAAdUWAAAdUcAAAdUeAAAdU5AAAdU7AAAdU+AAAdVAAAAdVE"
+    "AAAdVGAAAdVGAAAdVKAAAdVQAAAdVSAAAdalAAAdaoAAAdbAAAAdbCAAAdbaAAAdbcAAAdb6AAAdb8AAAdcUAAAdcWAAAdc0AAAdc2AAAddOAAAddQ"
+    "AAAdduAAAddwAAAdeIAAAdeKAAAdeoAAAdeqAAAdfCAAAdfEAAAdfLAAAd8AAAAd8eAAAeAAAAAeAGAAAeAIAAAeAYAAAeAbAAAeAhAAAeAjAAAeAk"
+    "AAAeAmAAAeAqAAAeEAAAAeEsAAAeE3AAAeE9AAAeFOAAAeFOAAAeKQAAAeKtAAAeLAAAAeLrAAAefgAAAefmAAAefoAAAefrAAAeftAAAefuAAAefw"
+    "AAAef+AAAegAAAAejEAAAekAAAAelDAAAelHAAAelHAAAelLAAAelLAAAe4AAAAe4DAAAe4FAAAe4fAAAe4hAAAe4iAAAe4kAAAe4kAAAe4nAAAe4n"
+    "AAAe4pAAAe4yAAAe40AAAe43AAAe45AAAe45AAAe47AAAe47AAAe5CAAAe5CAAAe5HAAAe5HAAAe5JAAAe5JAAAe5LAAAe5LAAAe5NAAAe5PAAAe5R"
+    "AAAe5SAAAe5UAAAe5UAAAe5XAAAe5XAAAe5ZAAAe5ZAAAe5bAAAe5bAAAe5dAAAe5dAAAe5fAAAe5fAAAe5hAAAe5iAAAe5kAAAe5kAAAe5nAAAe5q"
+    "AAAe5sAAAe5yAAAe50AAAe53AAAe55AAAe58AAAe5+AAAe5+AAAe6AAAAe6JAAAe6LAAAe6bAAAe6hAAAe6jAAAe6lAAAe6pAAAe6rAAAe67AAAfEw"
+    "AAAfFJAAAfFQAAAfFpAAAfFwAAAfGJAAAgAAAAAqbfAAAqcAAAArc4AAArdAAAArgdAAArggAAAs6hAAAs6wAAAuvgAAAvgAAAAvodAAAwAAAAAxNK";
+inline constexpr unsigned alphabetic_ranges_size = 1444;
+
+/// Uppercase: 651 ranges as (first, last) pairs: 1302 values, packed (see unicode_lookup.hpp).
+inline constexpr char uppercase_ranges_packed[] =
+    "AAAABBAAAABaAAAADAAAAADWAAAADYAAAADeAAAAEAAAAAEAAAAAECAAAAECAAAAEEAAAAEEAAAAEGAAAAEGAAAAEIAAAAEIAAAAEKAAAAEKAAAAEM"
+    "AAAAEMAAAAEOAAAAEOAAAAEQAAAAEQAAAAESAAAAESAAAAEUAAAAEUAAAAEWAAAAEWAAAAEYAAAAEYAAAAEaAAAAEaAAAAEcAAAAEcAAAAEeAAAAEe"
+    "AAAAEgAAAAEgAAAAEiAAAAEiAAAAEkAAAAEkAAAAEmAAAAEmAAAAEoAAAAEoAAAAEqAAAAEqAAAAEsAAAAEsAAAAEuAAAAEuAAAAEwAAAAEwAAAAEy"
+    "AAAAEyAAAAE0AAAAE0AAAAE2AAAAE2AAAAE5AAAAE5AAAAE7AAAAE7AAAAE9AAAAE9AAAAE/AAAAE/AAAAFBAAAAFBAAAAFDAAAAFDAAAAFFAAAAFF"
+    "AAAAFHAAAAFHAAAAFKAAAAFKAAAAFMAAAAFMAAAAFOAAAAFOAAAAFQAAAAFQAAAAFSAAAAFSAAAAFUAAAAFUAAAAFWAAAAFWAAAAFYAAAAFYAAAAFa"
+    "AAAAFaAAAAFcAAAAFcAAAAFeAAAAFeAAAAFgAAAAFgAAAAFiAAAAFiAAAAFkAAAAFkAAAAFmAAAAFmAAAAFoAAAAFoAAAAFqAAAAFqAAAAFsAAAAFs"
+    "AAAAFuAAAAFuAAAAFwAAAAFwAAAAFyAAAAFyAAAAF0AAAAF0AAAAF2AAAAF2AAAAF4AAAAF5AAAAF7AAAAF7AAAAF9AAAAF9AAAAGBAAAAGCAAAAGE"
+    "AAAAGEAAAAGGAAAAGHAAAAGJAAAAGLAAAAGOAAAAGRAAAAGTAAAAGUAAAAGWAAAAGYAAAAGcAAAAGdAAAAGfAAAAGgAAAAGiAAAAGiAAAAGkAAAAGk"
+    "AAAAGmAAAAGnAAAAGpAAAAGpAAAAGsAAAAGsAAAAGuAAAAGvAAAAGxAAAAGzAAAAG1AAAAG1AAAAG3AAAAG4AAAAG8AAAAG8AAAAHEAAAAHEAAAAHH"
+    "AAAAHHAAAAHKAAAAHKAAAAHNAAAAHNAAAAHPAAAAHPAAAAHRAAAAHRAAAAHTAAAAHTAAAAHVAAAAHVAAAAHXAAAAHXAAAAHZAAAAHZAAAAHbAAAAHb"
+    "AAAAHeAAAAHeAAAAHgAAAAHgAAAAHiAAAAHiAAAAHkAAAAHkAAAAHmAAAAHmAAAAHoAAAAHoAAAAHqAAAAHqAAAAHsAAAAHsAAAAHuAAAAHuAAAAHx"
+    "AAAAHxAAAAH0AAAAH0AAAAH2AAAAH4AAAAH6AAAAH6AAAAH8AAAAH8AAAAH+AAAAH+AAAAIAAAAAIAAAAAICAAAAICAAAAIEAAAAIEAAAAIGAAAAIG"
+    "AAAAIIAAAAIIAAAAIKAAAAIKAAAAIMAAAAIMAAAAIOAAAAIOAAAAIQAAAAIQAAAAISAAAAISAAAAIUAAAAIUAAAAIWAAAAIWAAAAIYAAAAIYAAAAIa"
+    "AAAAIaAAAAIcAAAAIcAAAAIeAAAAIeAAAAIgAAAAIgAAAAIiAAAAIiAAAAIkAAAAIkAAAAImAAAAImAAAAIoAAAAIoAAAAIqAAAAIqAAAAIsAAAAIs"
+    "AAAAIuAAAAIuAAAAIwAAAAIwAAAAIyAAAAIyAAAAI6AAAAI7AAAAI9AAAAI+AAAAJBAAAAJBAAAAJDAAAAJGAAAAJIAAAAJIAAAAJKAAAAJKAAAAJM"
+    "AAAAJMAAAAJOAAAAJOAAAANwAAAANwAAAANyAAAANyAAAAN2AAAAN2AAAAN/AAAAN/AAAAOGAAAAOGAAAAOIAAAAOKAAAAOMAAAAOMAAAAOOAAAAOP"
+    "AAAAORAAAAOhAAAAOjAAAAOrAAAAPPAAAAPPAAAAPSAAAAPUAAAAPYAAAAPYAAAAPaAAAAPaAAAAPcAAAAPcAAAAPeAAAAPeAAAAPgAAAAPgAAAAPi"
+    "AAAAPiAAAAPkAAAAPkAAAAPmAAAAPmAAAAPoAAAAPoAAAAPqAAAAPqAAAAPsAAAAPsAAAAPuAAAAPuAAAAP0AAAAP0AAAAP3AAAAP3AAAAP5AAAAP6"
+    "AAAAP9AAAAQvAAAARgAAAARgAAAARiAAAARiAAAARkAAAARkAAAARmAAAARmAAAARoAAAARoAAAARqAAAARqAAAARsAAAARsAAAARuAAAARuAAAARw"
+    "AAAARwAAAARyAAAARyAAAAR0AAAAR0AAAAR2AAAAR2AAAAR4AAAAR4AAAAR6AAAAR6AAAAR8AAAAR8AAAAR+AAAAR+AAAASAAAAASAAAAASKAAAASK"
+    "AAAASMAAAASMAAAASOAAAASOAAAASQAAAASQAAAASSAAAASSAAAASUAAAASUAAAASWAAAASWAAAASYAAAASYAAAASaAAAASaAAAAScAAAAScAAAASe"
+    "AAAASeAAAASgAAAASgAAAASiAAAASiAAAASkAAAASkAAAASmAAAASmAAAASoAAAASoAAAASqAAAASqAAAASsAAAASsAAAASuAAAASuAAAASwAAAASw"
+    "AAAASyAAAASyAAAAS0AAAAS0AAAAS2AAAAS2AAAAS4AAAAS4AAAAS6AAAAS6AAAAS8AAAAS8AAAAS+AAAAS+AAAATAAAAATBAAAATDAAAATDAAAATF"
+    "AAAATFAAAATHAAAATHAAAATJAAAATJAAAATLAAAATLAAAATNAAAATNAAAATQAAAATQAAAATSAAAATSAAAATUAAAATUAAAATWAAAATWAAAATYAAAATY"
+    "AAAATaAAAATaAAAATcAAAATcAAAATeAAAATeAAAATgAAAATgAAAATiAAAATiAAAATkAAAATkAAAATmAAAATmAAAAToAAAAToAAAATqAAAATqAAAATs"
+    "AAAATsAAAATuAAAATuAAAATwAAAATwAAAATyAAAATyAAAAT0AAAAT0AAAAT2AAAAT2AAAAT4AAAAT4AAAAT6AAAAT6AAAAT8AAAAT8AAAAT+AAAAT+"
+    "AAAAUAAAAAUAAAAAUCAAAAUCAAAAUEAAAAUEAAAAUGAAAAUGAAAAUIAAAAUIAAAAUKAAAAUKAAAAUMAAAAUMAAAAUOAAAAUOAAAAUQAAAAUQAAAAUS"
+    "AAAAUSAAAAUUAAAAUUAAAAUWAAAAUWAAAAUYAAAAUYAAAAUaAAAAUaAAAAUcAAAAUcAAAAUeAAAAUeAAAAUgAAAAUgAAAAUiAAAAUiAAAAUkAAAAUk"
+    "AAAAUmAAAAUmAAAAUoAAAAUoAAAAUqAAAAUqAAAAUsAAAAUsAAAAUuAAAAUuAAAAUxAAAAVWAAABCgAAABDFAAABDHAAABDHAAABDNAAABDNAAABOg"
+    "AAABP1AAAByQAAABy6AAABy9AAABy/AAAB4AAAAB4AAAAB4CAAAB4CAAAB4EAAAB4EAAAB4GAAAB4GAAAB4IAAAB4IAAAB4KAAAB4KAAAB4MAAAB4M"
+    "AAAB4OAAAB4OAAAB4QAAAB4QAAAB4SAAAB4SAAAB4UAAAB4UAAAB4WAAAB4WAAAB4YAAAB4YAAAB4aAAAB4aAAAB4cAAAB4cAAAB4eAAAB4eAAAB4g"
+    "AAAB4gAAAB4iAAAB4iAAAB4kAAAB4kAAAB4mAAAB4mAAAB4oAAAB4oAAAB4qAAAB4qAAAB4sAAAB4sAAAB4uAAAB4uAAAB4wAAAB4wAAAB4yAAAB4y"
+    "AAAB40AAAB40AAAB42AAAB42AAAB44AAAB44AAAB46AAAB46AAAB48AAAB48AAAB4+AAAB4+AAAB5AAAAB5AAAAB5CAAAB5CAAAB5EAAAB5EAAAB5G"
+    "AAAB5GAAAB5IAAAB5IAAAB5KAAAB5KAAAB5MAAAB5MAAAB5OAAAB5OAAAB5QAAAB5QAAAB5SAAAB5SAAAB5UAAAB5UAAAB5WAAAB5WAAAB5YAAAB5Y"
+    "AAAB5aAAAB5aAAAB5cAAAB5cAAAB5eAAAB5eAAAB5gAAAB5gAAAB5iAAAB5iAAAB5kAAAB5kAAAB5mAAAB5mAAAB5oAAAB5oAAAB5qAAAB5qAAAB5s"
+    "AAAB5sAAAB5uAAAB5uAAAB5wAAAB5wAAAB5yAAAB5yAAAB50AAAB50AAAB52AAAB52AAAB54AAAB54AAAB56AAAB56AAAB58AAAB58AAAB5+AAAB5+"
+    "AAAB6AAAAB6AAAAB6CAAAB6CAAAB6EAAAB6EAAAB6GAAAB6GAAAB6IAAAB6IAAAB6KAAAB6KAAAB6MAAAB6MAAAB6OAAAB6OAAAB6QAAAB6QAAAB6S"
+    "AAAB6SAAAB6UAAAB6UAAAB6eAAAB6eAAAB6gAAAB6gAAAB6iAAAB6iAAAB6kAAAB6kAAAB6mAAAB6mAAAB6oAAAB6oAAAB6qAAAB6qAAAB6sAAAB6s"
+    "AAAB6uAAAB6uAAAB6wAAAB6wAAAB6yAAAB6yAAAB60AAAB60AAAB62AAAB62AAAB64AAAB64AAAB66AAAB66AAAB68AAAB68AAAB6+AAAB6+AAAB7A"
+    "AAAB7AAAAB7CAAAB7CAAAB7EAAAB7EAAAB7GAAAB7GAAAB7IAAAB7IAAAB7KAAAB7KAAAB7MAAAB7MAAAB7OAAAB7OAAAB7QAAAB7QAAAB7SAAAB7S"
+    "AAAB7UAAAB7UAAAB7WAAAB7WAAAB7YAAAB7YAAAB7aAAAB7aAAAB7cAAAB7cAAAB7eAAAB7eAAAB7gAAAB7gAAAB7iAAAB7iAAAB7kAAAB7kAAAB7m"
+    "AAAB7mAAAB7oAAAB7oAAAB7qAAAB7qAAAB7sAAAB7sAAAB7uAAAB7uAAAB7wAAAB7wAAAB7yAAAB7yAAAB70AAAB70AAAB72AAAB72AAAB74AAAB74"
+    "AAAB76AAAB76AAAB78AAAB78AAAB7+AAAB7+AAAB8IAAAB8PAAAB8YAAAB8dAAAB8oAAAB8vAAAB84AAAB8/AAAB9IAAAB9NAAAB9ZAAAB9ZAAAB9b"
+    "AAAB9bAAAB9dAAAB9dAAAB9fAAAB9fAAAB9oAAAB9vAAAB+4AAAB+7AAAB/IAAAB/LAAAB/YAAAB/bAAAB/oAAAB/sAAAB/4AAAB/7AAACECAAACEC"
+    "AAACEHAAACEHAAACELAAACENAAACEQAAACESAAACEVAAACEVAAACEZAAACEdAAACEkAAACEkAAACEmAAACEmAAACEoAAACEoAAACEqAAACEtAAACEw"
+    "AAACEzAAACE+AAACE/AAACFFAAACFFAAACFgAAACFvAAACGDAAACGDAAACS2AAACTPAAACwAAAACwvAAACxgAAACxgAAACxiAAACxkAAACxnAAACxn"
+    "AAACxpAAACxpAAACxrAAACxrAAACxtAAACxwAAACxyAAACxyAAACx1AAACx1AAACx+AAACyAAAACyCAAACyCAAACyEAAACyEAAACyGAAACyGAAACyI"
+    "AAACyIAAACyKAAACyKAAACyMAAACyMAAACyOAAACyOAAACyQAAACyQAAACySAAACySAAACyUAAACyUAAACyWAAACyWAAACyYAAACyYAAACyaAAACya"
+    "AAACycAAACycAAACyeAAACyeAAACygAAACygAAACyiAAACyiAAACykAAACykAAACymAAACymAAACyoAAACyoAAACyqAAACyqAAACysAAACysAAACyu"
+    "AAACyuAAACywAAACywAAACyyAAACyyAAACy0AAACy0AAACy2AAACy2AAACy4AAACy4AAACy6AAACy6AAACy8AAACy8AAACy+AAACy+AAACzAAAACzA"
+    "AAACzCAAACzCAAACzEAAACzEAAACzGAAACzGAAACzIAAACzIAAACzKAAACzKAAACzMAAACzMAAACzOAAACzOAAACzQAAACzQAAACzSAAACzSAAACzU"
+    "AAACzUAAACzWAAACzWAAACzYAAACzYAAACzaAAACzaAAACzcAAACzcAAACzeAAACzeAAACzgAAACzgAAACziAAACziAAACzrAAACzrAAACztAAACzt"
+    "AAACzyAAACzyAAAKZAAAAKZAAAAKZCAAAKZCAAAKZEAAAKZEAAAKZGAAAKZGAAAKZIAAAKZIAAAKZKAAAKZKAAAKZMAAAKZMAAAKZOAAAKZOAAAKZQ"
+    "AAAKZQAAAKZSAAAKZSAAAKZUAAAKZUAAAKZWAAAKZWAAAKZYAAAKZYAAAKZaAAAKZaAAAKZcAAAKZcAAAKZeAAAKZeAAAKZgAAAKZgAAAKZiAAAKZi"
+    "AAAKZkAAAKZkAAAKZmAAAKZmAAAKZoAAAKZoAAAKZqAAAKZqAAAKZsAAAKZsAAAKaAAAAKaAAAAKaCAAAKaCAAAKaEAAAKaEAAAKaGAAAKaGAAAKaI"
+    "AAAKaIAAAKaKAAAKaKAAAKaMAAAKaMAAAKaOAAAKaOAAAKaQAAAKaQAAAKaSAAAKaSAAAKaUAAAKaUAAAKaWAAAKaWAAAKaYAAAKaYAAAKaaAAAKaa"
+    "AAAKciAAAKciAAAKckAAAKckAAAKcmAAAKcmAAAKcoAAAKcoAAAKcqAAAKcqAAAKcsAAAKcsAAAKcuAAAKcuAAAKcyAAAKcyAAAKc0AAAKc0AAAKc2"
+    "AAAKc2AAAKc4AAAKc4AAAKc6AAAKc6AAAKc8AAAKc8AAAKc+AAAKc+AAAKdAAAAKdAAAAKdCAAAKdCAAAKdEAAAKdEAAAKdGAAAKdGAAAKdIAAAKdI"
+    "AAAKdKAAAKdKAAAKdMAAAKdMAAAKdOAAAKdOAAAKdQAAAKdQAAAKdSAAAKdSAAAKdUAAAKdUAAAKdWAAAKdWAAAKdYAAAKdYAAAKdaAAAKdaAAAKdc"
+    "AAAKdcAAAKdeAAAKdeAAAKdgAAAKdgAAAKdiAAAKdiAAAKdkAAAKdkAAAKdmAAAKdmAAAKdoAAAKdoAAAKdqAAAKdqAAAKdsAAAKdsAAAKduAAAKdu"
+    "AAAKd5AAAKd5AAAKd7AAAKd7AAAKd9AAAKd+AAAKeAAAAKeAAAAKeCAAAKeCAAAKeEAAAKeEAAAKeGAAAKeGAAAKeLAAAKeLAAAKeNAAAKeNAAAKeQ"
+    "AAAKeQAAAKeSAAAKeSAAAKeWAAAKeWAAAKeYAAAKeYAAAKeaAAAKeaAAAKecAAAKecAAAKeeAAAKeeAAAKegAAAKegAAAKeiAAAKeiAAAKekAAAKek"
+    "AAAKemAAAKemAAAKeoAAAKeoAAAKeqAAAKeuAAAKewAAAKe0AAAKe2AAAKe2AAAKe4AAAKe4AAAKe6AAAKe6AAAKe8AAAKe8AAAKe+AAAKe+AAAKfA"
+    "AAAKfAAAAKfCAAAKfCAAAKfEAAAKfHAAAKfJAAAKfJAAAKfQAAAKfQAAAKfWAAAKfWAAAKfYAAAKfYAAAKf1AAAKf1AAAP8hAAAP86AAAQQAAAAQQn"
+    "AAAQSwAAAQTTAAAQVwAAAQV6AAAQV8AAAQWKAAAQWMAAAQWSAAAQWUAAAQWVAAAQyAAAAQyyAAARigAAARi/AAAW5AAAAW5fAAAdQAAAAdQZAAAdQ0"
+    "AAAdRNAAAdRoAAAdSBAAAdScAAAdScAAAdSeAAAdSfAAAdSiAAAdSiAAAdSlAAAdSmAAAdSpAAAdSsAAAdSuAAAdS1AAAdTQAAAdTpAAAdUEAAAdUF"
+    "AAAdUHAAAdUKAAAdUNAAAdUUAAAdUWAAAdUcAAAdU4AAAdU5AAAdU7AAAdU+AAAdVAAAAdVEAAAdVGAAAdVGAAAdVKAAAdVQAAAdVsAAAdWFAAAdWg"
+    "AAAdW5AAAdXUAAAdXtAAAdYIAAAdYhAAAdY8AAAdZVAAAdZwAAAdaJAAAdaoAAAdbAAAAdbiAAAdb6AAAdccAAAdc0AAAddWAAAdduAAAdeQAAAdeo"
+    "AAAdfKAAAdfKAAAekAAAAekhAAAfEwAAAfFJAAAfFQAAAfFpAAAfFwAAAfGJ";
+inline constexpr unsigned uppercase_ranges_size = 1302;
+
+/// Lowercase: 668 ranges as (first, last) pairs: 1336 values, packed (see unicode_lookup.hpp).
+inline constexpr char lowercase_ranges_packed[] =
+    "AAAABhAAAAB6AAAACqAAAACqAAAAC1AAAAC1AAAAC6AAAAC6AAAADfAAAAD2AAAAD4AAAAD/AAAAEBAAAAEBAAAAEDAAAAEDAAAAEFAAAAEFAAAAEH"
+    "AAAAEHAAAAEJAAAAEJAAAAELAAAAELAAAAENAAAAENAAAAEPAAAAEPAAAAERAAAAERAAAAETAAAAETAAAAEVAAAAEVAAAAEXAAAAEXAAAAEZAAAAEZ"
+    "AAAAEbAAAAEbAAAAEdAAAAEdAAAAEfAAAAEfAAAAEhAAAAEhAAAAEjAAAAEjAAAAElAAAAElAAAAEnAAAAEnAAAAEpAAAAEpAAAAErAAAAErAAAAEt"
+    "AAAAEtAAAAEvAAAAEvAAAAExAAAAExAAAAEzAAAAEzAAAAE1AAAAE1AAAAE3AAAAE4AAAAE6AAAAE6AAAAE8AAAAE8AAAAE+AAAAE+AAAAFAAAAAFA"
+    "AAAAFCAAAAFCAAAAFEAAAAFEAAAAFGAAAAFGAAAAFIAAAAFJAAAAFLAAAAFLAAAAFNAAAAFNAAAAFPAAAAFPAAAAFRAAAAFRAAAAFTAAAAFTAAAAFV"
+    "AAAAFVAAAAFXAAAAFXAAAAFZAAAAFZAAAAFbAAAAFbAAAAFdAAAAFdAAAAFfAAAAFfAAAAFhAAAAFhAAAAFjAAAAFjAAAAFlAAAAFlAAAAFnAAAAFn"
+    "AAAAFpAAAAFpAAAAFrAAAAFrAAAAFtAAAAFtAAAAFvAAAAFvAAAAFxAAAAFxAAAAFzAAAAFzAAAAF1AAAAF1AAAAF3AAAAF3AAAAF6AAAAF6AAAAF8"
+    "AAAAF8AAAAF+AAAAGAAAAAGDAAAAGDAAAAGFAAAAGFAAAAGIAAAAGIAAAAGMAAAAGNAAAAGSAAAAGSAAAAGVAAAAGVAAAAGZAAAAGbAAAAGeAAAAGe"
+    "AAAAGhAAAAGhAAAAGjAAAAGjAAAAGlAAAAGlAAAAGoAAAAGoAAAAGqAAAAGrAAAAGtAAAAGtAAAAGwAAAAGwAAAAG0AAAAG0AAAAG2AAAAG2AAAAG5"
+    "AAAAG6AAAAG9AAAAG/AAAAHGAAAAHGAAAAHJAAAAHJAAAAHMAAAAHMAAAAHOAAAAHOAAAAHQAAAAHQAAAAHSAAAAHSAAAAHUAAAAHUAAAAHWAAAAHW"
+    "AAAAHYAAAAHYAAAAHaAAAAHaAAAAHcAAAAHdAAAAHfAAAAHfAAAAHhAAAAHhAAAAHjAAAAHjAAAAHlAAAAHlAAAAHnAAAAHnAAAAHpAAAAHpAAAAHr"
+    "AAAAHrAAAAHtAAAAHtAAAAHvAAAAHwAAAAHzAAAAHzAAAAH1AAAAH1AAAAH5AAAAH5AAAAH7AAAAH7AAAAH9AAAAH9AAAAH/AAAAH/AAAAIBAAAAIB"
+    "AAAAIDAAAAIDAAAAIFAAAAIFAAAAIHAAAAIHAAAAIJAAAAIJAAAAILAAAAILAAAAINAAAAINAAAAIPAAAAIPAAAAIRAAAAIRAAAAITAAAAITAAAAIV"
+    "AAAAIVAAAAIXAAAAIXAAAAIZAAAAIZAAAAIbAAAAIbAAAAIdAAAAIdAAAAIfAAAAIfAAAAIhAAAAIhAAAAIjAAAAIjAAAAIlAAAAIlAAAAInAAAAIn"
+    "AAAAIpAAAAIpAAAAIrAAAAIrAAAAItAAAAItAAAAIvAAAAIvAAAAIxAAAAIxAAAAIzAAAAI5AAAAI8AAAAI8AAAAI/AAAAJAAAAAJCAAAAJCAAAAJH"
+    "AAAAJHAAAAJJAAAAJJAAAAJLAAAAJLAAAAJNAAAAJNAAAAJPAAAAKTAAAAKVAAAAK4AAAALAAAAALBAAAALgAAAALkAAAANFAAAANFAAAANxAAAANx"
+    "AAAANzAAAANzAAAAN3AAAAN3AAAAN6AAAAN9AAAAOQAAAAOQAAAAOsAAAAPOAAAAPQAAAAPRAAAAPVAAAAPXAAAAPZAAAAPZAAAAPbAAAAPbAAAAPd"
+    "AAAAPdAAAAPfAAAAPfAAAAPhAAAAPhAAAAPjAAAAPjAAAAPlAAAAPlAAAAPnAAAAPnAAAAPpAAAAPpAAAAPrAAAAPrAAAAPtAAAAPtAAAAPvAAAAPz"
+    "AAAAP1AAAAP1AAAAP4AAAAP4AAAAP7AAAAP8AAAAQwAAAARfAAAARhAAAARhAAAARjAAAARjAAAARlAAAARlAAAARnAAAARnAAAARpAAAARpAAAARr"
+    "AAAARrAAAARtAAAARtAAAARvAAAARvAAAARxAAAARxAAAARzAAAARzAAAAR1AAAAR1AAAAR3AAAAR3AAAAR5AAAAR5AAAAR7AAAAR7AAAAR9AAAAR9"
+    "AAAAR/AAAAR/AAAASBAAAASBAAAASLAAAASLAAAASNAAAASNAAAASPAAAASPAAAASRAAAASRAAAASTAAAASTAAAASVAAAASVAAAASXAAAASXAAAASZ"
+    "AAAASZAAAASbAAAASbAAAASdAAAASdAAAASfAAAASfAAAAShAAAAShAAAASjAAAASjAAAASlAAAASlAAAASnAAAASnAAAASpAAAASpAAAASrAAAASr"
+    "AAAAStAAAAStAAAASvAAAASvAAAASxAAAASxAAAASzAAAASzAAAAS1AAAAS1AAAAS3AAAAS3AAAAS5AAAAS5AAAAS7AAAAS7AAAAS9AAAAS9AAAAS/"
+    "AAAAS/AAAATCAAAATCAAAATEAAAATEAAAATGAAAATGAAAATIAAAATIAAAATKAAAATKAAAATMAAAATMAAAATOAAAATPAAAATRAAAATRAAAATTAAAATT"
+    "AAAATVAAAATVAAAATXAAAATXAAAATZAAAATZAAAATbAAAATbAAAATdAAAATdAAAATfAAAATfAAAAThAAAAThAAAATjAAAATjAAAATlAAAATlAAAATn"
+    "AAAATnAAAATpAAAATpAAAATrAAAATrAAAATtAAAATtAAAATvAAAATvAAAATxAAAATxAAAATzAAAATzAAAAT1AAAAT1AAAAT3AAAAT3AAAAT5AAAAT5"
+    "AAAAT7AAAAT7AAAAT9AAAAT9AAAAT/AAAAT/AAAAUBAAAAUBAAAAUDAAAAUDAAAAUFAAAAUFAAAAUHAAAAUHAAAAUJAAAAUJAAAAULAAAAULAAAAUN"
+    "AAAAUNAAAAUPAAAAUPAAAAURAAAAURAAAAUTAAAAUTAAAAUVAAAAUVAAAAUXAAAAUXAAAAUZAAAAUZAAAAUbAAAAUbAAAAUdAAAAUdAAAAUfAAAAUf"
+    "AAAAUhAAAAUhAAAAUjAAAAUjAAAAUlAAAAUlAAAAUnAAAAUnAAAAUpAAAAUpAAAAUrAAAAUrAAAAUtAAAAUtAAAAUvAAAAUvAAAAVgAAAAWIAAABDQ"
+    "AAABD6AAABD9AAABD/AAABP4AAABP9AAAByAAAAByIAAAB0AAAAB2/AAAB4BAAAB4BAAAB4DAAAB4DAAAB4FAAAB4FAAAB4HAAAB4HAAAB4JAAAB4J"
+    "AAAB4LAAAB4LAAAB4NAAAB4NAAAB4PAAAB4PAAAB4RAAAB4RAAAB4TAAAB4TAAAB4VAAAB4VAAAB4XAAAB4XAAAB4ZAAAB4ZAAAB4bAAAB4bAAAB4d"
+    "AAAB4dAAAB4fAAAB4fAAAB4hAAAB4hAAAB4jAAAB4jAAAB4lAAAB4lAAAB4nAAAB4nAAAB4pAAAB4pAAAB4rAAAB4rAAAB4tAAAB4tAAAB4vAAAB4v"
+    "AAAB4xAAAB4xAAAB4zAAAB4zAAAB41AAAB41AAAB43AAAB43AAAB45AAAB45AAAB47AAAB47AAAB49AAAB49AAAB4/AAAB4/AAAB5BAAAB5BAAAB5D"
+    "AAAB5DAAAB5FAAAB5FAAAB5HAAAB5HAAAB5JAAAB5JAAAB5LAAAB5LAAAB5NAAAB5NAAAB5PAAAB5PAAAB5RAAAB5RAAAB5TAAAB5TAAAB5VAAAB5V"
+    "AAAB5XAAAB5XAAAB5ZAAAB5ZAAAB5bAAAB5bAAAB5dAAAB5dAAAB5fAAAB5fAAAB5hAAAB5hAAAB5jAAAB5jAAAB5lAAAB5lAAAB5nAAAB5nAAAB5p"
+    "AAAB5pAAAB5rAAAB5rAAAB5tAAAB5tAAAB5vAAAB5vAAAB5xAAAB5xAAAB5zAAAB5zAAAB51AAAB51AAAB53AAAB53AAAB55AAAB55AAAB57AAAB57"
+    "AAAB59AAAB59AAAB5/AAAB5/AAAB6BAAAB6BAAAB6DAAAB6DAAAB6FAAAB6FAAAB6HAAAB6HAAAB6JAAAB6JAAAB6LAAAB6LAAAB6NAAAB6NAAAB6P"
+    "AAAB6PAAAB6RAAAB6RAAAB6TAAAB6TAAAB6VAAAB6dAAAB6fAAAB6fAAAB6hAAAB6hAAAB6jAAAB6jAAAB6lAAAB6lAAAB6nAAAB6nAAAB6pAAAB6p"
+    "AAAB6rAAAB6rAAAB6tAAAB6tAAAB6vAAAB6vAAAB6xAAAB6xAAAB6zAAAB6zAAAB61AAAB61AAAB63AAAB63AAAB65AAAB65AAAB67AAAB67AAAB69"
+    "AAAB69AAAB6/AAAB6/AAAB7BAAAB7BAAAB7DAAAB7DAAAB7FAAAB7FAAAB7HAAAB7HAAAB7JAAAB7JAAAB7LAAAB7LAAAB7NAAAB7NAAAB7PAAAB7P"
+    "AAAB7RAAAB7RAAAB7TAAAB7TAAAB7VAAAB7VAAAB7XAAAB7XAAAB7ZAAAB7ZAAAB7bAAAB7bAAAB7dAAAB7dAAAB7fAAAB7fAAAB7hAAAB7hAAAB7j"
+    "AAAB7jAAAB7lAAAB7lAAAB7nAAAB7nAAAB7pAAAB7pAAAB7rAAAB7rAAAB7tAAAB7tAAAB7vAAAB7vAAAB7xAAAB7xAAAB7zAAAB7zAAAB71AAAB71"
+    "AAAB73AAAB73AAAB75AAAB75AAAB77AAAB77AAAB79AAAB79AAAB7/AAAB8HAAAB8QAAAB8VAAAB8gAAAB8nAAAB8wAAAB83AAAB9AAAAB9FAAAB9Q"
+    "AAAB9XAAAB9gAAAB9nAAAB9wAAAB99AAAB+AAAAB+HAAAB+QAAAB+XAAAB+gAAAB+nAAAB+wAAAB+0AAAB+2AAAB+3AAAB++AAAB++AAAB/CAAAB/E"
+    "AAAB/GAAAB/HAAAB/QAAAB/TAAAB/WAAAB/XAAAB/gAAAB/nAAAB/yAAAB/0AAAB/2AAAB/3AAACBxAAACBxAAACB/AAACB/AAACCQAAACCcAAACEK"
+    "AAACEKAAACEOAAACEPAAACETAAACETAAACEvAAACEvAAACE0AAACE0AAACE5AAACE5AAACE8AAACE9AAACFGAAACFJAAACFOAAACFOAAACFwAAACF/"
+    "AAACGEAAACGEAAACTQAAACTpAAACwwAAACxfAAACxhAAACxhAAACxlAAACxmAAACxoAAACxoAAACxqAAACxqAAACxsAAACxsAAACxxAAACxxAAACxz"
+    "AAACx0AAACx2AAACx9AAACyBAAACyBAAACyDAAACyDAAACyFAAACyFAAACyHAAACyHAAACyJAAACyJAAACyLAAACyLAAACyNAAACyNAAACyPAAACyP"
+    "AAACyRAAACyRAAACyTAAACyTAAACyVAAACyVAAACyXAAACyXAAACyZAAACyZAAACybAAACybAAACydAAACydAAACyfAAACyfAAACyhAAACyhAAACyj"
+    "AAACyjAAACylAAACylAAACynAAACynAAACypAAACypAAACyrAAACyrAAACytAAACytAAACyvAAACyvAAACyxAAACyxAAACyzAAACyzAAACy1AAACy1"
+    "AAACy3AAACy3AAACy5AAACy5AAACy7AAACy7AAACy9AAACy9AAACy/AAACy/AAACzBAAACzBAAACzDAAACzDAAACzFAAACzFAAACzHAAACzHAAACzJ"
+    "AAACzJAAACzLAAACzLAAACzNAAACzNAAACzPAAACzPAAACzRAAACzRAAACzTAAACzTAAACzVAAACzVAAACzXAAACzXAAACzZAAACzZAAACzbAAACzb"
+    "AAACzdAAACzdAAACzfAAACzfAAACzhAAACzhAAACzjAAACzkAAACzsAAACzsAAACzuAAACzuAAACzzAAACzzAAAC0AAAAC0lAAAC0nAAAC0nAAAC0t"
+    "AAAC0tAAAKZBAAAKZBAAAKZDAAAKZDAAAKZFAAAKZFAAAKZHAAAKZHAAAKZJAAAKZJAAAKZLAAAKZLAAAKZNAAAKZNAAAKZPAAAKZPAAAKZRAAAKZR"
+    "AAAKZTAAAKZTAAAKZVAAAKZVAAAKZXAAAKZXAAAKZZAAAKZZAAAKZbAAAKZbAAAKZdAAAKZdAAAKZfAAAKZfAAAKZhAAAKZhAAAKZjAAAKZjAAAKZl"
+    "AAAKZlAAAKZnAAAKZnAAAKZpAAAKZpAAAKZrAAAKZrAAAKZtAAAKZtAAAKaBAAAKaBAAAKaDAAAKaDAAAKaFAAAKaFAAAKaHAAAKaHAAAKaJAAAKaJ"
+    "AAAKaLAAAKaLAAAKaNAAAKaNAAAKaPAAAKaPAAAKaRAAAKaRAAAKaTAAAKaTAAAKaVAAAKaVAAAKaXAAAKaXAAAKaZAAAKaZAAAKabAAAKadAAAKcj"
+    "AAAKcjAAAKclAAAKclAAAKcnAAAKcnAAAKcpAAAKcpAAAKcrAAAKcrAAAKctAAAKctAAAKcvAAAKcxAAAKczAAAKczAAAKc1AAAKc1AAAKc3AAAKc3"
+    "AAAKc5AAAKc5AAAKc7AAAKc7AAAKc9AAAKc9AAAKc/AAAKc/AAAKdBAAAKdBAAAKdDAAAKdDAAAKdFAAAKdFAAAKdHAAAKdHAAAKdJAAAKdJAAAKdL"
+    "AAAKdLAAAKdNAAAKdNAAAKdPAAAKdPAAAKdRAAAKdRAAAKdTAAAKdTAAAKdVAAAKdVAAAKdXAAAKdXAAAKdZAAAKdZAAAKdbAAAKdbAAAKddAAAKdd"
+    "AAAKdfAAAKdfAAAKdhAAAKdhAAAKdjAAAKdjAAAKdlAAAKdlAAAKdnAAAKdnAAAKdpAAAKdpAAAKdrAAAKdrAAAKdtAAAKdtAAAKdvAAAKd4AAAKd6"
+    "AAAKd6AAAKd8AAAKd8AAAKd/AAAKd/AAAKeBAAAKeBAAAKeDAAAKeDAAAKeFAAAKeFAAAKeHAAAKeHAAAKeMAAAKeMAAAKeOAAAKeOAAAKeRAAAKeR"
+    "AAAKeTAAAKeVAAAKeXAAAKeXAAAKeZAAAKeZAAAKebAAAKebAAAKedAAAKedAAAKefAAAKefAAAKehAAAKehAAAKejAAAKejAAAKelAAAKelAAAKen"
+    "AAAKenAAAKepAAAKepAAAKevAAAKevAAAKe1AAAKe1AAAKe3AAAKe3AAAKe5AAAKe5AAAKe7AAAKe7AAAKe9AAAKe9AAAKe/AAAKe/AAAKfBAAAKfB"
+    "AAAKfDAAAKfDAAAKfIAAAKfIAAAKfKAAAKfKAAAKfRAAAKfRAAAKfTAAAKfTAAAKfVAAAKfVAAAKfXAAAKfXAAAKfZAAAKfZAAAKf2AAAKf2AAAKf4"
+    "AAAKf6AAAKswAAAKtaAAAKtcAAAKtoAAAKtwAAAKu/AAAPsAAAAPsGAAAPsTAAAPsXAAAP9BAAAP9aAAAQQoAAAQRPAAAQTYAAAQT7AAAQWXAAAQWh"
+    "AAAQWjAAAQWxAAAQWzAAAQW5AAAQW7AAAQW8AAAQeAAAAQeAAAAQeDAAAQeFAAAQeHAAAQewAAAQeyAAAQe6AAAQzAAAAQzyAAARjAAAARjfAAAW5g"
+    "AAAW5/AAAdQaAAAdQzAAAdROAAAdRUAAAdRWAAAdRnAAAdSCAAAdSbAAAdS2AAAdS5AAAdS7AAAdS7AAAdS9AAAdTDAAAdTFAAAdTPAAAdTqAAAdUD"
+    "AAAdUeAAAdU3AAAdVSAAAdVrAAAdWGAAAdWfAAAdW6AAAdXTAAAdXuAAAdYHAAAdYiAAAdY7AAAdZWAAAdZvAAAdaKAAAdalAAAdbCAAAdbaAAAdbc"
+    "AAAdbhAAAdb8AAAdcUAAAdcWAAAdcbAAAdc2AAAddOAAAddQAAAddVAAAddwAAAdeIAAAdeKAAAdePAAAdeqAAAdfCAAAdfEAAAdfJAAAdfLAAAdfL"
+    "AAAd8AAAAd8JAAAd8LAAAd8eAAAekiAAAelD";
+inline constexpr unsigned lowercase_ranges_size = 1336;
+
+/// White_Space: 10 ranges as (first, last) pairs: 20 values, packed (see unicode_lookup.hpp).
+inline constexpr char white_space_ranges_packed[] =
+    "AAAAAJAAAAANAAAAAgAAAAAgAAAACFAAAACFAAAACgAAAACgAAABaAAAABaAAAACAAAAACAKAAACAoAAACApAAACAvAAACAvAAACBfAAACBfAAADAA"
+    "AAADAA";
+inline constexpr unsigned white_space_ranges_size = 20;
+
+}  // namespace aura::schema::detail::unicode
+#endif  // AURA_SI_AURA_SCHEMA_DETAIL_UNICODE_BINARY_HPP
+// ---- end aura/schema/detail/unicode_binary.hpp
+// ---- begin aura/schema/detail/unicode_gc.hpp
+#ifndef AURA_SI_AURA_SCHEMA_DETAIL_UNICODE_GC_HPP
+#define AURA_SI_AURA_SCHEMA_DETAIL_UNICODE_GC_HPP
+// aura/schema/detail/unicode_gc.hpp - General_Category of every code point.
+// Generated by tools/gen_unicode_tables.py from Python 3.11.7 unicodedata (Unicode 14.0.0)
+// and Perl Unicode::UCD (Unicode 14.0.0); do not edit.
+
+#include <cstdint>
+
+namespace aura::schema::detail::unicode {
+
+/// General_Category values, as bit positions of `gc_name::mask`.
+enum gc_value : std::uint8_t { gc_Cn, gc_Lu, gc_Ll, gc_Lt, gc_Lm, gc_Lo, gc_Mn, gc_Mc, gc_Me, gc_Nd, gc_Nl, gc_No, gc_Pc, gc_Pd, gc_Ps, gc_Pe, gc_Pi, gc_Pf, gc_Po, gc_Sm, gc_Sc, gc_Sk, gc_So, gc_Zs, gc_Zl, gc_Zp, gc_Cc, gc_Cf, gc_Cs, gc_Co };
+
+/// (first code point << 5 | gc_value); a run lasts to the next run's first - 1, the last to U+10FFFF.
+/// (first code point << 5 | gc_value) runs: 3968 values, packed (see unicode_lookup.hpp).
+inline constexpr char gc_runs_packed[] =
+    "AAAAAaAAAAQXAAAAQyAAAASUAAAASyAAAAUOAAAAUvAAAAVSAAAAVzAAAAWSAAAAWtAAAAXSAAAAYJAAAAdSAAAAeTAAAAfyAAAAghAAAAtuAAAAuS"
+    "AAAAuvAAAAvVAAAAvsAAAAwVAAAAwiAAAA9uAAAA+TAAAA+vAAAA/TAAAA/6AAABQXAAABQyAAABRUAAABTWAAABTyAAABUVAAABU2AAABVFAAABVw"
+    "AAABWTAAABW7AAABXWAAABX1AAABYWAAABYzAAABZLAAABaVAAABaiAAABbSAAABcVAAABcrAAABdFAAABdxAAABeLAAABfyAAABgBAAABrzAAABsB"
+    "AAABviAAAB7zAAAB8CAAACABAAACAiAAACBBAAACBiAAACCBAAACCiAAACDBAAACDiAAACEBAAACEiAAACFBAAACFiAAACGBAAACGiAAACHBAAACHi"
+    "AAACIBAAACIiAAACJBAAACJiAAACKBAAACKiAAACLBAAACLiAAACMBAAACMiAAACNBAAACNiAAACOBAAACOiAAACPBAAACPiAAACQBAAACQiAAACRB"
+    "AAACRiAAACSBAAACSiAAACTBAAACTiAAACUBAAACUiAAACVBAAACViAAACWBAAACWiAAACXBAAACXiAAACYBAAACYiAAACZBAAACZiAAACaBAAACai"
+    "AAACbBAAACbiAAACchAAACdCAAACdhAAACeCAAACehAAACfCAAACfhAAACgCAAACghAAAChCAAAChhAAACiCAAACihAAACjCAAACjhAAACkCAAAClB"
+    "AAACliAAACmBAAACmiAAACnBAAACniAAACoBAAACoiAAACpBAAACpiAAACqBAAACqiAAACrBAAACriAAACsBAAACsiAAACtBAAACtiAAACuBAAACui"
+    "AAACvBAAACviAAACwBAAACwiAAACxBAAACxiAAACyBAAACyiAAACzBAAACziAAAC0BAAAC0iAAAC1BAAAC1iAAAC2BAAAC2iAAAC3BAAAC3iAAAC4B"
+    "AAAC4iAAAC5BAAAC5iAAAC6BAAAC6iAAAC7BAAAC7iAAAC8BAAAC9CAAAC9hAAAC+CAAAC+hAAAC/CAAADAhAAADBiAAADCBAAADCiAAADDBAAADEC"
+    "AAADEhAAADGCAAADHBAAADJCAAADJhAAADKiAAADLBAAADMiAAADOBAAADPCAAADPhAAADQiAAADRBAAADRiAAADSBAAADSiAAADTBAAADUCAAADUh"
+    "AAADVCAAADWBAAADWiAAADXBAAADYCAAADYhAAADaCAAADahAAADbCAAADbhAAADciAAADdlAAADeBAAADeiAAADgFAAADiBAAADijAAADjCAAADjh"
+    "AAADkDAAADkiAAADlBAAADljAAADmCAAADmhAAADnCAAADnhAAADoCAAADohAAADpCAAADphAAADqCAAADqhAAADrCAAADrhAAADsCAAADshAAADtC"
+    "AAADthAAADuCAAADvBAAADviAAADwBAAADwiAAADxBAAADxiAAADyBAAADyiAAADzBAAADziAAAD0BAAAD0iAAAD1BAAAD1iAAAD2BAAAD2iAAAD3B"
+    "AAAD3iAAAD4hAAAD5DAAAD5iAAAD6BAAAD6iAAAD7BAAAD8iAAAD9BAAAD9iAAAD+BAAAD+iAAAD/BAAAD/iAAAEABAAAEAiAAAEBBAAAEBiAAAECB"
+    "AAAECiAAAEDBAAAEDiAAAEEBAAAEEiAAAEFBAAAEFiAAAEGBAAAEGiAAAEHBAAAEHiAAAEIBAAAEIiAAAEJBAAAEJiAAAEKBAAAEKiAAAELBAAAELi"
+    "AAAEMBAAAEMiAAAENBAAAENiAAAEOBAAAEOiAAAEPBAAAEPiAAAEQBAAAEQiAAAERBAAAERiAAAESBAAAESiAAAETBAAAETiAAAEUBAAAEUiAAAEVB"
+    "AAAEViAAAEWBAAAEWiAAAEXBAAAEXiAAAEYBAAAEYiAAAEZBAAAEZiAAAEdBAAAEeCAAAEehAAAEfiAAAEghAAAEhCAAAEhhAAAEjiAAAEkBAAAEki"
+    "AAAElBAAAEliAAAEmBAAAEmiAAAEnBAAAEniAAAFKFAAAFKiAAAFYEAAAFhVAAAFjEAAAFpVAAAFwEAAAFy1AAAF2EAAAF21AAAF3EAAAF31AAAGAG"
+    "AAAG4BAAAG4iAAAG5BAAAG5iAAAG6EAAAG61AAAG7BAAAG7iAAAG8AAAAG9EAAAG9iAAAG/SAAAG/hAAAHAAAAAHCVAAAHDBAAAHDyAAAHEBAAAHFg"
+    "AAAHGBAAAHGgAAAHHBAAAHICAAAHIhAAAHRAAAAHRhAAAHWCAAAHnhAAAHoCAAAHpBAAAHqiAAAHsBAAAHsiAAAHtBAAAHtiAAAHuBAAAHuiAAAHvB"
+    "AAAHviAAAHwBAAAHwiAAAHxBAAAHxiAAAHyBAAAHyiAAAHzBAAAHziAAAH0BAAAH0iAAAH1BAAAH1iAAAH2BAAAH2iAAAH3BAAAH3iAAAH6BAAAH6i"
+    "AAAH7TAAAH7hAAAH8CAAAH8hAAAH9iAAAH+hAAAIYCAAAIwBAAAIwiAAAIxBAAAIxiAAAIyBAAAIyiAAAIzBAAAIziAAAI0BAAAI0iAAAI1BAAAI1i"
+    "AAAI2BAAAI2iAAAI3BAAAI3iAAAI4BAAAI4iAAAI5BAAAI5iAAAI6BAAAI6iAAAI7BAAAI7iAAAI8BAAAI8iAAAI9BAAAI9iAAAI+BAAAI+iAAAI/B"
+    "AAAI/iAAAJABAAAJAiAAAJBWAAAJBmAAAJEIAAAJFBAAAJFiAAAJGBAAAJGiAAAJHBAAAJHiAAAJIBAAAJIiAAAJJBAAAJJiAAAJKBAAAJKiAAAJLB"
+    "AAAJLiAAAJMBAAAJMiAAAJNBAAAJNiAAAJOBAAAJOiAAAJPBAAAJPiAAAJQBAAAJQiAAAJRBAAAJRiAAAJSBAAAJSiAAAJTBAAAJTiAAAJUBAAAJUi"
+    "AAAJVBAAAJViAAAJWBAAAJWiAAAJXBAAAJXiAAAJYBAAAJYiAAAJZBAAAJZiAAAJaBAAAJaiAAAJbBAAAJbiAAAJcBAAAJciAAAJdBAAAJdiAAAJeB"
+    "AAAJeiAAAJfBAAAJfiAAAJgBAAAJhCAAAJhhAAAJiCAAAJihAAAJjCAAAJjhAAAJkCAAAJkhAAAJlCAAAJlhAAAJmCAAAJmhAAAJnCAAAJoBAAAJoi"
+    "AAAJpBAAAJpiAAAJqBAAAJqiAAAJrBAAAJriAAAJsBAAAJsiAAAJtBAAAJtiAAAJuBAAAJuiAAAJvBAAAJviAAAJwBAAAJwiAAAJxBAAAJxiAAAJyB"
+    "AAAJyiAAAJzBAAAJziAAAJ0BAAAJ0iAAAJ1BAAAJ1iAAAJ2BAAAJ2iAAAJ3BAAAJ3iAAAJ4BAAAJ4iAAAJ5BAAAJ5iAAAJ6BAAAJ6iAAAJ7BAAAJ7i"
+    "AAAJ8BAAAJ8iAAAJ9BAAAJ9iAAAJ+BAAAJ+iAAAJ/BAAAJ/iAAAKABAAAKAiAAAKBBAAAKBiAAAKCBAAAKCiAAAKDBAAAKDiAAAKEBAAAKEiAAAKFB"
+    "AAAKFiAAAKGBAAAKGiAAAKHBAAAKHiAAAKIBAAAKIiAAAKJBAAAKJiAAAKKBAAAKKiAAAKLBAAAKLiAAAKMBAAAKMiAAAKNBAAAKNiAAAKOBAAAKOi"
+    "AAAKPBAAAKPiAAAKQBAAAKQiAAAKRBAAAKRiAAAKSBAAAKSiAAAKTBAAAKTiAAAKUBAAAKUiAAAKVBAAAKViAAAKWBAAAKWiAAAKXBAAAKXiAAAKYA"
+    "AAAKYhAAAKrgAAAKskAAAKtSAAAKwCAAALEyAAALFNAAALFgAAALG2AAALH0AAALIAAAALImAAALfNAAALfmAAALgSAAALgmAAALhyAAALiGAAALjS"
+    "AAALjmAAALkAAAALoFAAAL1gAAAL3lAAAL5yAAAL6gAAAMAbAAAMDTAAAMEyAAAMF0AAAMGSAAAMHWAAAMIGAAAMNyAAAMObAAAMOyAAAMQFAAAMgE"
+    "AAAMglAAAMlmAAAMwJAAAM1SAAAM3FAAAM4GAAAM4lAAANqSAAANqlAAANrGAAANu7AAANvWAAANvmAAANykAAANzmAAAN02AAAN1GAAAN3FAAAN4J"
+    "AAAN9FAAAN+2AAAN/lAAAOASAAAOHAAAAOH7AAAOIFAAAOImAAAOJFAAAOYGAAAOlgAAAOmlAAAPTGAAAPYlAAAPZAAAAPgJAAAPlFAAAP1mAAAP6E"
+    "AAAP7WAAAP7yAAAP9EAAAP9gAAAP+mAAAP/UAAAQAFAAAQLGAAAQNEAAAQNmAAAQSEAAAQSmAAAQUEAAAQUmAAAQXAAAAQYSAAAQfgAAAQgFAAAQsm"
+    "AAAQuAAAAQvSAAAQvgAAAQwFAAAQ1gAAAQ4FAAAREVAAARElAAARHgAAARIbAAARJAAAARMGAAARQFAAARkkAAARlGAAARxbAAARxmAAASBnAAASCF"
+    "AAASdGAAASdnAAASeGAAASelAAASfHAAASgmAAASknAAASmmAAASnHAAASoFAAASomAAASsFAAASxGAAASySAAASzJAAAS4SAAAS4kAAAS5FAAATAm"
+    "AAATBHAAATCAAAATClAAATGgAAATHlAAATIgAAATJlAAATUgAAATVFAAATYgAAATZFAAATZgAAATbFAAATdAAAATeGAAATelAAATfHAAATgmAAATig"
+    "AAATjnAAATkgAAATlnAAATmmAAATnFAAATngAAATrnAAATsAAAATuFAAATvAAAATvlAAATxGAAATyAAAATzJAAAT4FAAAT5UAAAT6LAAAT9WAAAT90"
+    "AAAT+FAAAT+yAAAT/GAAAT/gAAAUAmAAAUBnAAAUCAAAAUClAAAUFgAAAUHlAAAUIgAAAUJlAAAUUgAAAUVFAAAUYgAAAUZFAAAUaAAAAUalAAAUbg"
+    "AAAUcFAAAUdAAAAUeGAAAUegAAAUfHAAAUgmAAAUhgAAAUjmAAAUkgAAAUlmAAAUnAAAAUomAAAUpAAAAUslAAAUugAAAUvFAAAUvgAAAUzJAAAU4G"
+    "AAAU5FAAAU6mAAAU7SAAAU7gAAAVAmAAAVBnAAAVCAAAAVClAAAVHAAAAVHlAAAVJAAAAVJlAAAVUgAAAVVFAAAVYgAAAVZFAAAVaAAAAValAAAVdA"
+    "AAAVeGAAAVelAAAVfHAAAVgmAAAVjAAAAVjmAAAVknAAAVlAAAAVlnAAAVmmAAAVnAAAAVoFAAAVogAAAVwFAAAVxGAAAVyAAAAVzJAAAV4SAAAV40"
+    "AAAV5AAAAV8lAAAV9GAAAWAAAAAWAmAAAWBHAAAWCAAAAWClAAAWGgAAAWHlAAAWIgAAAWJlAAAWUgAAAWVFAAAWYgAAAWZFAAAWaAAAAWalAAAWdA"
+    "AAAWeGAAAWelAAAWfHAAAWfmAAAWgHAAAWgmAAAWigAAAWjnAAAWkgAAAWlnAAAWmmAAAWnAAAAWqmAAAWrnAAAWsAAAAWuFAAAWvAAAAWvlAAAWxG"
+    "AAAWyAAAAWzJAAAW4WAAAW4lAAAW5LAAAW8AAAAXBGAAAXBlAAAXCAAAAXClAAAXFgAAAXHFAAAXIgAAAXJFAAAXLAAAAXMlAAAXNgAAAXOFAAAXOg"
+    "AAAXPFAAAXQAAAAXRlAAAXSgAAAXUFAAAXVgAAAXXFAAAXdAAAAXfHAAAXgGAAAXgnAAAXhgAAAXjHAAAXkgAAAXlHAAAXmmAAAXnAAAAXoFAAAXog"
+    "AAAXrnAAAXsAAAAXzJAAAX4LAAAX52AAAX80AAAX9WAAAX9gAAAYAGAAAYAnAAAYCGAAAYClAAAYGgAAAYHFAAAYIgAAAYJFAAAYUgAAAYVFAAAYdA"
+    "AAAYeGAAAYelAAAYfGAAAYgnAAAYigAAAYjGAAAYkgAAAYlGAAAYnAAAAYqmAAAYrgAAAYsFAAAYtgAAAYulAAAYvAAAAYwFAAAYxGAAAYyAAAAYzJ"
+    "AAAY4AAAAY7yAAAY8LAAAY/2AAAZAFAAAZAmAAAZBHAAAZCSAAAZClAAAZGgAAAZHFAAAZIgAAAZJFAAAZUgAAAZVFAAAZaAAAAZalAAAZdAAAAZeG"
+    "AAAZelAAAZfHAAAZfmAAAZgHAAAZigAAAZjGAAAZjnAAAZkgAAAZlHAAAZmGAAAZnAAAAZqnAAAZrgAAAZulAAAZvgAAAZwFAAAZxGAAAZyAAAAZzJ"
+    "AAAZ4AAAAZ4lAAAZ5gAAAaAGAAAaBHAAAaCFAAAaGgAAAaHFAAAaIgAAAaJFAAAadmAAAaelAAAafHAAAagmAAAaigAAAajHAAAakgAAAalHAAAamm"
+    "AAAanFAAAan2AAAaoAAAAaqFAAAarnAAAasLAAAavlAAAaxGAAAayAAAAazJAAAa4LAAAa82AAAa9FAAAbAAAAAbAmAAAbBHAAAbCAAAAbClAAAbLg"
+    "AAAbNFAAAbZAAAAbZlAAAbeAAAAbelAAAbfAAAAbgFAAAbjgAAAblGAAAblgAAAbnnAAAbpGAAAbqgAAAbrGAAAbrgAAAbsHAAAbwAAAAbzJAAAb4A"
+    "AAAb5HAAAb6SAAAb6gAAAcAlAAAcYmAAAcZFAAAcaGAAAcdgAAAcf0AAAcgFAAAcjEAAAcjmAAAcnyAAAcoJAAActSAAAcuAAAAdAlAAAdBgAAAdCF"
+    "AAAdCgAAAdDFAAAdFgAAAdGFAAAdSAAAAdSlAAAdTAAAAdTlAAAdYmAAAdZFAAAdaGAAAdelAAAdfAAAAdgFAAAdigAAAdjEAAAdjgAAAdkGAAAdnA"
+    "AAAdoJAAAdtAAAAduFAAAdwAAAAeAFAAAeA2AAAeCSAAAeJ2AAAeKSAAAeK2AAAeMGAAAeNWAAAeQJAAAeVLAAAeaWAAAeamAAAebWAAAebmAAAecW"
+    "AAAecmAAAedOAAAedvAAAeeOAAAeevAAAefHAAAegFAAAekAAAAeklAAAe2gAAAe4mAAAe/nAAAfAGAAAfCyAAAfDGAAAfEFAAAfGmAAAfMAAAAfMm"
+    "AAAfegAAAffWAAAfjGAAAfj2AAAfmgAAAfnWAAAfoSAAAfq2AAAfsyAAAftgAAAgAFAAAgVnAAAgWmAAAgYnAAAgZGAAAgcHAAAgcmAAAgdnAAAgem"
+    "AAAgflAAAggJAAAglSAAAgoFAAAgrHAAAgsGAAAgtFAAAgvGAAAgwlAAAgxHAAAgylAAAgznAAAg3FAAAg4mAAAg6lAAAhBGAAAhBnAAAhCmAAAhDn"
+    "AAAhGmAAAhHFAAAhHnAAAhIJAAAhNHAAAhOmAAAhPWAAAhQBAAAhjAAAAhjhAAAhkAAAAhmhAAAhnAAAAhoCAAAh9yAAAh+EAAAh+iAAAiAFAAAkkg"
+    "AAAklFAAAknAAAAkoFAAAkrgAAAksFAAAksgAAAktFAAAkvAAAAkwFAAAlEgAAAlFFAAAlHAAAAlIFAAAlYgAAAlZFAAAlbAAAAlcFAAAlfgAAAlgF"
+    "AAAlggAAAlhFAAAljAAAAlkFAAAlrgAAAlsFAAAmIgAAAmJFAAAmLAAAAmMFAAAmtgAAAmumAAAmwSAAAm0rAAAm+gAAAnAFAAAnIWAAAnNAAAAnQB"
+    "AAAn7AAAAn8CAAAn/AAAAoANAAAoAlAAAs22AAAs3SAAAs3lAAAtAXAAAtAlAAAtNuAAAtOPAAAtOgAAAtQFAAAt1yAAAt3KAAAt4lAAAt8gAAAuAF"
+    "AAAuJGAAAuKnAAAuLAAAAuPlAAAuZGAAAuaHAAAuayAAAubgAAAugFAAAupGAAAuqAAAAuwFAAAu2gAAAu3FAAAu4gAAAu5GAAAu6AAAAvAFAAAvaG"
+    "AAAvbHAAAvbmAAAvfHAAAvjGAAAvjnAAAvkmAAAvqSAAAvrkAAAvsSAAAvt0AAAvuFAAAvumAAAvvAAAAvwJAAAv1AAAAv4LAAAv9AAAAwASAAAwDN"
+    "AAAwDyAAAwFmAAAwHbAAAwHmAAAwIJAAAwNAAAAwQFAAAwhkAAAwiFAAAw8gAAAxAFAAAxCmAAAxDlAAAxUmAAAxVFAAAxVgAAAxYFAAAx7AAAAyAF"
+    "AAAyPgAAAyQGAAAyRnAAAyTmAAAyUnAAAyWAAAAyYHAAAyZGAAAyZnAAAycmAAAyeAAAAygWAAAyggAAAyiSAAAyjJAAAyoFAAAy3AAAAy4FAAAy6g"
+    "AAAzAFAAAzWAAAAzYFAAAzlAAAAzoJAAAztLAAAztgAAAzvWAAA0AFAAA0LmAAA0MnAAA0NmAAA0OAAAA0PSAAA0QFAAA0qnAAA0rGAAA0rnAAA0sG"
+    "AAA0vgAAA0wGAAA0wnAAA0xGAAA0xnAAA0ymAAA02nAAA05mAAA0+gAAA0/mAAA1AJAAA1FAAAA1IJAAA1NAAAA1QSAAA1TkAAA1USAAA1XAAAA1YG"
+    "AAA1fIAAA1fmAAA1ngAAA2AGAAA2CHAAA2ClAAA2aGAAA2anAAA2bGAAA2dnAAA2eGAAA2enAAA2hGAAA2hnAAA2ilAAA2mgAAA2oJAAA2tSAAA2w2"
+    "AAA21mAAA26WAAA2+yAAA2/gAAA3AGAAA3BHAAA3BlAAA3QnAAA3RGAAA3THAAA3UGAAA3VHAAA3VmAAA3XFAAA3YJAAA3dFAAA3zGAAA3znAAA30G"
+    "AAA31HAAA32mAAA33HAAA33mAAA35HAAA36AAAA3+SAAA4AFAAA4SHAAA4WGAAA4aHAAA4bGAAA4cAAAA4dyAAA4gJAAA4lAAAA4mlAAA4oJAAA4tF"
+    "AAA48EAAA4/SAAA5ACAAA5EgAAA5IBAAA5dgAAA5ehAAA5gSAAA5kAAAA5oGAAA5pyAAA5qGAAA5wnAAA5xGAAA50lAAA52mAAA53FAAA56GAAA56l"
+    "AAA57nAAA58GAAA59FAAA59gAAA6ACAAA6WEAAA61iAAA68EAAA68iAAA7NkAAA7gGAAA8ABAAA8AiAAA8BBAAA8BiAAA8CBAAA8CiAAA8DBAAA8Di"
+    "AAA8EBAAA8EiAAA8FBAAA8FiAAA8GBAAA8GiAAA8HBAAA8HiAAA8IBAAA8IiAAA8JBAAA8JiAAA8KBAAA8KiAAA8LBAAA8LiAAA8MBAAA8MiAAA8NB"
+    "AAA8NiAAA8OBAAA8OiAAA8PBAAA8PiAAA8QBAAA8QiAAA8RBAAA8RiAAA8SBAAA8SiAAA8TBAAA8TiAAA8UBAAA8UiAAA8VBAAA8ViAAA8WBAAA8Wi"
+    "AAA8XBAAA8XiAAA8YBAAA8YiAAA8ZBAAA8ZiAAA8aBAAA8aiAAA8bBAAA8biAAA8cBAAA8ciAAA8dBAAA8diAAA8eBAAA8eiAAA8fBAAA8fiAAA8gB"
+    "AAA8giAAA8hBAAA8hiAAA8iBAAA8iiAAA8jBAAA8jiAAA8kBAAA8kiAAA8lBAAA8liAAA8mBAAA8miAAA8nBAAA8niAAA8oBAAA8oiAAA8pBAAA8pi"
+    "AAA8qBAAA8qiAAA8rBAAA8riAAA8sBAAA8siAAA8tBAAA8tiAAA8uBAAA8uiAAA8vBAAA8viAAA8wBAAA8wiAAA8xBAAA8xiAAA8yBAAA8yiAAA8zB"
+    "AAA8ziAAA80BAAA80iAAA81BAAA81iAAA82BAAA82iAAA83BAAA83iAAA84BAAA84iAAA85BAAA85iAAA86BAAA86iAAA87BAAA87iAAA88BAAA88i"
+    "AAA89BAAA89iAAA8+BAAA8+iAAA8/BAAA8/iAAA9ABAAA9AiAAA9BBAAA9BiAAA9CBAAA9CiAAA9DBAAA9DiAAA9EBAAA9EiAAA9FBAAA9FiAAA9GB"
+    "AAA9GiAAA9HBAAA9HiAAA9IBAAA9IiAAA9JBAAA9JiAAA9KBAAA9KiAAA9PBAAA9PiAAA9QBAAA9QiAAA9RBAAA9RiAAA9SBAAA9SiAAA9TBAAA9Ti"
+    "AAA9UBAAA9UiAAA9VBAAA9ViAAA9WBAAA9WiAAA9XBAAA9XiAAA9YBAAA9YiAAA9ZBAAA9ZiAAA9aBAAA9aiAAA9bBAAA9biAAA9cBAAA9ciAAA9dB"
+    "AAA9diAAA9eBAAA9eiAAA9fBAAA9fiAAA9gBAAA9giAAA9hBAAA9hiAAA9iBAAA9iiAAA9jBAAA9jiAAA9kBAAA9kiAAA9lBAAA9liAAA9mBAAA9mi"
+    "AAA9nBAAA9niAAA9oBAAA9oiAAA9pBAAA9piAAA9qBAAA9qiAAA9rBAAA9riAAA9sBAAA9siAAA9tBAAA9tiAAA9uBAAA9uiAAA9vBAAA9viAAA9wB"
+    "AAA9wiAAA9xBAAA9xiAAA9yBAAA9yiAAA9zBAAA9ziAAA90BAAA90iAAA91BAAA91iAAA92BAAA92iAAA93BAAA93iAAA94BAAA94iAAA95BAAA95i"
+    "AAA96BAAA96iAAA97BAAA97iAAA98BAAA98iAAA99BAAA99iAAA9+BAAA9+iAAA9/BAAA9/iAAA+EBAAA+ICAAA+LAAAA+MBAAA+PAAAA+QCAAA+UB"
+    "AAA+YCAAA+cBAAA+gCAAA+jAAAA+kBAAA+nAAAA+oCAAA+sAAAA+shAAA+tAAAA+thAAA+uAAAA+uhAAA+vAAAA+vhAAA+wCAAA+0BAAA+4CAAA+/A"
+    "AAA/ACAAA/EDAAA/ICAAA/MDAAA/QCAAA/UDAAA/YCAAA/agAAA/bCAAA/cBAAA/eDAAA/e1AAA/fCAAA/f1AAA/hCAAA/igAAA/jCAAA/kBAAA/mD"
+    "AAA/m1AAA/oCAAA/qAAAA/rCAAA/sBAAA/uAAAA/u1AAA/wCAAA/0BAAA/21AAA/4AAAA/5CAAA/6gAAA/7CAAA/8BAAA/+DAAA/+1AAA//gAABAAX"
+    "AABAF7AABAINAABALSAABAMQAABAMxAABANOAABANwAABAOxAABAPOAABAPwAABAQSAABAUYAABAU5AABAVbAABAX3AABAYSAABAcwAABAdRAABAdy"
+    "AABAfsAABAgyAABAiTAABAiuAABAjPAABAjyAABApTAABApyAABAqMAABAqyAABAv3AABAwbAABAygAABAzbAABA4LAABA4kAABA5AAABA6LAABA9T"
+    "AABA+uAABA/PAABA/kAABBALAABBFTAABBGuAABBHPAABBHgAABBIEAABBOgAABBQUAABBggAABBoGAABBuoAABBwmAABBxIAABBymAABB4gAABCAW"
+    "AABCBBAABCB2AABCDhAABCEWAABCFCAABCFhAABCHCAABCIBAABCJiAABCKWAABCKhAABCLWAABCMTAABCMhAABCPWAABCSBAABCS2AABCTBAABCT2"
+    "AABCUBAABCU2AABCVBAABCXWAABCXiAABCYBAABCaCAABCalAABCciAABCdWAABCeCAABCfBAABCgTAABCihAABCjCAABClWAABClzAABCmWAABCnC"
+    "AABCn2AABCoLAABCwKAABDBhAABDCCAABDCqAABDErAABDFWAABDGAAABDITAABDK2AABDNTAABDOWAABDQTAABDQ2AABDRzAABDSWAABDTTAABDT2"
+    "AABDXTAABDX2AABDnTAABDoWAABDpTAABDp2AABDqTAABDq2AABD6TAABGAWAABGEOAABGEvAABGFOAABGFvAABGGWAABGQTAABGRWAABGUuAABGVP"
+    "AABGV2AABG+TAABG+2AABHNzAABHaWAABHuTAABHxWAABITgAABIgWAABIlgAABIwLAABJOWAABJ1LAABKAWAABLbzAABLcWAABLgzAABLhWAABL8T"
+    "AABMAWAABM3zAABM4WAABO0OAABO0vAABO1OAABO1vAABO2OAABO2vAABO3OAABO3vAABO4OAABO4vAABO5OAABO5vAABO6OAABO6vAABO7LAABPKW"
+    "AABPgTAABPiuAABPjPAABPjzAABPzOAABPzvAABP0OAABP0vAABP1OAABP1vAABP2OAABP2vAABP3OAABP3vAABP4TAABQAWAABSATAABTBuAABTCP"
+    "AABTCuAABTDPAABTDuAABTEPAABTEuAABTFPAABTFuAABTGPAABTGuAABTHPAABTHuAABTIPAABTIuAABTJPAABTJuAABTKPAABTKuAABTLPAABTLu"
+    "AABTMPAABTMzAABTsOAABTsvAABTtOAABTtvAABTuTAABT+OAABT+vAABT/TAABWAWAABWYTAABWi2AABWjzAABWm2AABW6AAABW7WAABXLAAABXL2"
+    "AABYABAABYYCAABYwBAABYwiAABYxBAABYyiAABYzhAABY0CAABY0hAABY1CAABY1hAABY2CAABY2hAABY4iAABY5BAABY5iAABY6hAABY7CAABY+E"
+    "AABY/BAABZAiAABZBBAABZBiAABZCBAABZCiAABZDBAABZDiAABZEBAABZEiAABZFBAABZFiAABZGBAABZGiAABZHBAABZHiAABZIBAABZIiAABZJB"
+    "AABZJiAABZKBAABZKiAABZLBAABZLiAABZMBAABZMiAABZNBAABZNiAABZOBAABZOiAABZPBAABZPiAABZQBAABZQiAABZRBAABZRiAABZSBAABZSi"
+    "AABZTBAABZTiAABZUBAABZUiAABZVBAABZViAABZWBAABZWiAABZXBAABZXiAABZYBAABZYiAABZZBAABZZiAABZaBAABZaiAABZbBAABZbiAABZcB"
+    "AABZciAABZdBAABZdiAABZeBAABZeiAABZfBAABZfiAABZgBAABZgiAABZhBAABZhiAABZiBAABZiiAABZjBAABZjiAABZkBAABZkiAABZlBAABZli"
+    "AABZmBAABZmiAABZnBAABZniAABZoBAABZoiAABZpBAABZpiAABZqBAABZqiAABZrBAABZriAABZsBAABZsiAABZtBAABZtiAABZuBAABZuiAABZvB"
+    "AABZviAABZwBAABZwiAABZxBAABZxiAABZy2AABZ1hAABZ2CAABZ2hAABZ3CAABZ3mAABZ5BAABZ5iAABZ6AAABZ8yAABZ+rAABZ/SAABaACAABaTA"
+    "AABaTiAABaUAAABaWiAABaXAAABaYFAABa0AAABa3kAABa4SAABa4gAABa/mAABbAFAABbLgAABbQFAABbTgAABbUFAABbXgAABbYFAABbbgAABbcF"
+    "AABbfgAABbgFAABbjgAABbkFAABbngAABboFAABbrgAABbsFAABbvgAABbwGAABcASAABcBQAABcBxAABcCQAABcCxAABcDSAABcEwAABcFRAABcFy"
+    "AABcGQAABcGxAABcHSAABcLtAABcMSAABcNNAABcNyAABcOQAABcOxAABcPSAABcQQAABcQxAABcROAABcRvAABcSOAABcSvAABcTOAABcTvAABcUO"
+    "AABcUvAABcVSAABcXkAABcYSAABcdNAABceSAABcgNAABcgyAABchOAABchyAABcoWAABcpSAABcquAABcrPAABcruAABcsPAABcsuAABctPAABctu"
+    "AABcuPAABcutAABcvAAABdAWAABdNAAABdN2AABd6AAABeAWAABfrAAABf4WAABf+AAABgAXAABgAyAABgCWAABgCkAABgDFAABgDqAABgEOAABgEv"
+    "AABgFOAABgFvAABgGOAABgGvAABgHOAABgHvAABgIOAABgIvAABgJWAABgKOAABgKvAABgLOAABgLvAABgMOAABgMvAABgNOAABgNvAABgONAABgOu"
+    "AABgPPAABgQWAABgQqAABgVGAABgXHAABgYNAABgYkAABgbWAABgcKAABgdkAABgeFAABgeyAABgfWAABggAAABgglAABhLgAABhMmAABhN1AABhOk"
+    "AABhPlAABhQNAABhQlAABh9yAABh+EAABh/lAABiAAAABiClAABiYAAABiYlAABjHgAABjIWAABjJLAABjLWAABjQFAABjgWAABjyAAABj4FAABkAW"
+    "AABkPgAABkQLAABkVWAABkkLAABkoWAABkorAABkwWAABlALAABlFWAABlYrAABlgWAABoAFAACbgWAACcAFAAFAKkAAFALFAAFJGgAAFJIWAAFJjg"
+    "AAFJoFAAFJ8EAAFJ/SAAFKAFAAFMGEAAFMGyAAFMIFAAFMQJAAFMVFAAFMWAAAFMgBAAFMgiAAFMhBAAFMhiAAFMiBAAFMiiAAFMjBAAFMjiAAFMkB"
+    "AAFMkiAAFMlBAAFMliAAFMmBAAFMmiAAFMnBAAFMniAAFMoBAAFMoiAAFMpBAAFMpiAAFMqBAAFMqiAAFMrBAAFMriAAFMsBAAFMsiAAFMtBAAFMti"
+    "AAFMuBAAFMuiAAFMvBAAFMviAAFMwBAAFMwiAAFMxBAAFMxiAAFMyBAAFMyiAAFMzBAAFMziAAFM0BAAFM0iAAFM1BAAFM1iAAFM2BAAFM2iAAFM3F"
+    "AAFM3mAAFM4IAAFM5yAAFM6GAAFM/SAAFM/kAAFNABAAFNAiAAFNBBAAFNBiAAFNCBAAFNCiAAFNDBAAFNDiAAFNEBAAFNEiAAFNFBAAFNFiAAFNGB"
+    "AAFNGiAAFNHBAAFNHiAAFNIBAAFNIiAAFNJBAAFNJiAAFNKBAAFNKiAAFNLBAAFNLiAAFNMBAAFNMiAAFNNBAAFNNiAAFNOEAAFNPGAAFNQFAAFNzK"
+    "AAFN4GAAFN5SAAFN8AAAFOAVAAFOLkAAFOQVAAFORBAAFORiAAFOSBAAFOSiAAFOTBAAFOTiAAFOUBAAFOUiAAFOVBAAFOViAAFOWBAAFOWiAAFOXB"
+    "AAFOXiAAFOZBAAFOZiAAFOaBAAFOaiAAFObBAAFObiAAFOcBAAFOciAAFOdBAAFOdiAAFOeBAAFOeiAAFOfBAAFOfiAAFOgBAAFOgiAAFOhBAAFOhi"
+    "AAFOiBAAFOiiAAFOjBAAFOjiAAFOkBAAFOkiAAFOlBAAFOliAAFOmBAAFOmiAAFOnBAAFOniAAFOoBAAFOoiAAFOpBAAFOpiAAFOqBAAFOqiAAFOrB"
+    "AAFOriAAFOsBAAFOsiAAFOtBAAFOtiAAFOuBAAFOuiAAFOvBAAFOviAAFOwBAAFOwiAAFOxBAAFOxiAAFOyBAAFOyiAAFOzBAAFOziAAFO0BAAFO0i"
+    "AAFO1BAAFO1iAAFO2BAAFO2iAAFO3BAAFO3iAAFO4EAAFO4iAAFO8hAAFO9CAAFO9hAAFO+CAAFO+hAAFO/iAAFPABAAFPAiAAFPBBAAFPBiAAFPCB"
+    "AAFPCiAAFPDBAAFPDiAAFPEEAAFPE1AAFPFhAAFPGCAAFPGhAAFPHCAAFPHlAAFPIBAAFPIiAAFPJBAAFPJiAAFPLBAAFPLiAAFPMBAAFPMiAAFPNB"
+    "AAFPNiAAFPOBAAFPOiAAFPPBAAFPPiAAFPQBAAFPQiAAFPRBAAFPRiAAFPSBAAFPSiAAFPTBAAFPTiAAFPUBAAFPUiAAFPVBAAFPXiAAFPYBAAFPai"
+    "AAFPbBAAFPbiAAFPcBAAFPciAAFPdBAAFPdiAAFPeBAAFPeiAAFPfBAAFPfiAAFPgBAAFPgiAAFPhBAAFPhiAAFPiBAAFPkCAAFPkhAAFPlCAAFPlg"
+    "AAFPoBAAFPoiAAFPpAAAFPpiAAFPqAAAFPqiAAFPrBAAFPriAAFPsBAAFPsiAAFPtAAAFP5EAAFP6hAAFP7CAAFP7lAAFP8EAAFP9CAAFP9lAAFQBG"
+    "AAFQBlAAFQDGAAFQDlAAFQFmAAFQGFAAFQRnAAFQSmAAFQTnAAFQUWAAFQWGAAFQWgAAFQYLAAFQbWAAFQcUAAFQc2AAFQdAAAFQgFAAFQ6SAAFQ8A"
+    "AAFRAHAAFRBFAAFRaHAAFRiGAAFRjAAAFRnSAAFRoJAAFRtAAAFRwGAAFR5FAAFR8SAAFR9lAAFR+SAAFR+lAAFR/mAAFSAJAAFSFFAAFSTGAAFSXS"
+    "AAFSYFAAFSjmAAFSpHAAFSqAAAFSvyAAFSwFAAFS+gAAFTAGAAFTBnAAFTCFAAFTZmAAFTaHAAFTbGAAFTdHAAFTeGAAFTfHAAFTgyAAFTnAAAFTnk"
+    "AAFToJAAFTtAAAFTvSAAFTwFAAFTymAAFTzEAAFTzlAAFT4JAAFT9FAAFT/gAAFUAFAAFUUmAAFUXnAAFUYmAAFUZnAAFUamAAFUbgAAFUgFAAFUhm"
+    "AAFUiFAAFUmGAAFUmnAAFUnAAAFUoJAAFUtAAAFUuSAAFUwFAAFU4EAAFU4lAAFU72AAFU9FAAFU9nAAFU+GAAFU+nAAFU/FAAFVYGAAFVYlAAFVZG"
+    "AAFValAAFVbmAAFVclAAFVfGAAFVgFAAFVgmAAFVhFAAFVhgAAFVtlAAFVukAAFVvSAAFVwFAAFV1nAAFV2GAAFV3HAAFV4SAAFV5FAAFV5kAAFV6n"
+    "AAFV7GAAFV7gAAFWAlAAFWDgAAFWElAAFWHgAAFWIlAAFWLgAAFWQFAAFWTgAAFWUFAAFWXgAAFWYCAAFWt1AAFWuEAAFWwCAAFW0kAAFW1VAAFW2A"
+    "AAFW4CAAFXgFAAFXxnAAFXymAAFXzHAAFX0GAAFX0nAAFX1yAAFX2HAAFX2mAAFX3AAAFX4JAAFX9AAAFYAFAAGvSAAAGvYFAAGvjgAAGvllAAGv+A"
+    "AAGwAcAAHAAdAAHyAFAAH03AAAH04FAAH1tAAAH2ACAAH2DgAAH2JiAAH2MAAAH2OlAAH2PGAAH2PlAAH2UzAAH2VFAAH2bgAAH2cFAAH2egAAH2fF"
+    "AAH2fgAAH2gFAAH2hAAAH2hlAAH2igAAH2jFAAH3ZVAAH3hgAAH3plAAH6fPAAH6fuAAH6gWAAH6oFAAH7IAAAH7JFAAH7kAAAH7n2AAH7oAAAH74F"
+    "AAH7+UAAH7+2AAH8AGAAH8ISAAH8LuAAH8MPAAH8MyAAH8NAAAH8QGAAH8YSAAH8YtAAH8ZsAAH8auAAH8bPAAH8buAAH8cPAAH8cuAAH8dPAAH8du"
+    "AAH8ePAAH8euAAH8fPAAH8fuAAH8gPAAH8guAAH8hPAAH8huAAH8iPAAH8iyAAH8juAAH8kPAAH8kyAAH8msAAH8oSAAH8pgAAH8qSAAH8sNAAH8su"
+    "AAH8tPAAH8tuAAH8uPAAH8uuAAH8vPAAH8vyAAH8xTAAH8xtAAH8yTAAH8zgAAH80SAAH800AAH81SAAH82AAAH84FAAH86gAAH87FAAH9+gAAH9/7"
+    "AAH+AAAAH+AyAAH+CUAAH+CyAAH+EOAAH+EvAAH+FSAAH+FzAAH+GSAAH+GtAAH+HSAAH+IJAAH+NSAAH+OTAAH+PyAAH+QhAAH+duAAH+eSAAH+ev"
+    "AAH+fVAAH+fsAAH+gVAAH+giAAH+tuAAH+uTAAH+uvAAH+vTAAH+vuAAH+wPAAH+wyAAH+xOAAH+xvAAH+ySAAH+zFAAH+4EAAH+4lAAH/PEAAH/QF"
+    "AAH/fgAAH/hFAAH/kAAAH/lFAAH/oAAAH/pFAAH/sAAAH/tFAAH/ugAAH/wUAAH/xTAAH/x1AAH/yWAAH/y0AAH/zgAAH/0WAAH/0zAAH/22AAH/3g"
+    "AAH/87AAH/+WAAH//AAAIAAFAAIAGAAAIAGlAAIATgAAIAUFAAIAdgAAIAeFAAIAfAAAIAflAAIAnAAAIAoFAAIAvAAAIBAFAAIB9gAAICASAAICBg"
+    "AAICDrAAICaAAAICb2AAICgKAAIC6rAAIC82AAIDFLAAIDGWAAIDHgAAIDIWAAIDOgAAIDQWAAIDQgAAIDoWAAID+mAAID/AAAIFAFAAIFOgAAIFQF"
+    "AAIFogAAIFwGAAIFwrAAIF+AAAIGAFAAIGQLAAIGSAAAIGWlAAIGgqAAIGhFAAIGlKAAIGlgAAIGoFAAIG7GAAIG9gAAIHAFAAIHPAAAIHPyAAIHQF"
+    "AAIHiAAAIHkFAAIHoSAAIHoqAAIHrAAAIIABAAIIUCAAIIoFAAIJPAAAIJQJAAIJVAAAIJYBAAIJqAAAIJsCAAIJ+AAAIKAFAAIKUAAAIKYFAAIKyA"
+    "AAIK3yAAIK4BAAIK9gAAIK+BAAILFgAAILGBAAILJgAAILKBAAILLAAAILLiAAILRAAAILRiAAILZAAAILZiAAILdAAAILdiAAILegAAIMAFAAIObg"
+    "AAIOgFAAIOrAAAIOwFAAIO0AAAIPAEAAIPDAAAIPDkAAIPYgAAIPZEAAIPdgAAIQAFAAIQDAAAIQEFAAIQEgAAIQFFAAIQbAAAIQblAAIQcgAAIQeF"
+    "AAIQegAAIQflAAIQrAAAIQryAAIQsLAAIQwFAAIQ72AAIQ8rAAIRAFAAIRPgAAIRTrAAIRYAAAIRwFAAIR5gAAIR6FAAIR7AAAIR9rAAISAFAAISLL"
+    "AAISOAAAISPyAAISQFAAISdAAAISfyAAISgAAAITAFAAITcAAAITeLAAITfFAAITgLAAIToAAAITpLAAIUAFAAIUAmAAIUCAAAIUCmAAIUDgAAIUGG"
+    "AAIUIFAAIUKAAAIUKlAAIUMAAAIUMlAAIUbAAAIUcGAAIUdgAAIUfmAAIUgLAAIUkgAAIUoSAAIUsgAAIUwFAAIU+rAAIU/yAAIVAFAAIVOrAAIVQA"
+    "AAIVgFAAIVkWAAIVklAAIVymAAIVzgAAIV1rAAIV4SAAIV7gAAIWAFAAIWbAAAIWcyAAIWgFAAIWrAAAIWsLAAIWwFAAIW5gAAIW8LAAIXAFAAIXJA"
+    "AAIXMyAAIXOgAAIXUrAAIXYAAAIYAFAAIYkgAAIZABAAIZZgAAIZgCAAIZ5gAAIZ9LAAIaAFAAIaSGAAIaUAAAIaYJAAIadAAAIcwLAAIc/gAAIdAF"
+    "AAIdVAAAIdVmAAIdWtAAIdXAAAIdYFAAIdZAAAIeAFAAIeOrAAIeTlAAIeUAAAIeYFAAIejGAAIeorAAIeqyAAIetAAAIe4FAAIfBGAAIfDSAAIfFA"
+    "AAIfYFAAIfirAAIfmAAAIfwFAAIf7gAAIgAHAAIgAmAAIgBHAAIgBlAAIgcGAAIgjyAAIgnAAAIgpLAAIgzJAAIg4GAAIg4lAAIg5mAAIg6lAAIg7A"
+    "AAIg/mAAIhBHAAIhBlAAIhYHAAIhZmAAIhbnAAIhcmAAIhdyAAIhe7AAIhfSAAIhhGAAIhhgAAIhm7AAIhnAAAIhoFAAIh0gAAIh4JAAIh9AAAIiAG"
+    "AAIiBlAAIiTmAAIiWHAAIiWmAAIiagAAIibJAAIigSAAIiiFAAIiinAAIijlAAIikAAAIioFAAIi5mAAIi6SAAIi7FAAIi7gAAIjAGAAIjBHAAIjBl"
+    "AAIjZnAAIjbGAAIjfnAAIjglAAIjiyAAIjkmAAIjmyAAIjnHAAIjnmAAIjoJAAIjtFAAIjtyAAIjuFAAIjuyAAIjwAAAIjwrAAIj6gAAIkAFAAIkJA"
+    "AAIkJlAAIkWHAAIkXmAAIkZHAAIkaGAAIkanAAIkbGAAIkcSAAIkfGAAIkfgAAIlAFAAIlDgAAIlEFAAIlEgAAIlFFAAIlHAAAIlHlAAIlPAAAIlPl"
+    "AAIlUyAAIlVAAAIlYFAAIlvmAAIlwHAAIlxmAAIl1gAAIl4JAAIl9AAAImAGAAImBHAAImCAAAImClAAImGgAAImHlAAImIgAAImJlAAImUgAAImVF"
+    "AAImYgAAImZFAAImaAAAImalAAImdAAAImdmAAImelAAImfHAAImgGAAImgnAAImigAAImjnAAImkgAAImlnAAImnAAAImoFAAImogAAImrnAAImsA"
+    "AAImulAAImxHAAImyAAAImzGAAIm2gAAIm4GAAIm6gAAIoAFAAIoanAAIocGAAIogHAAIohGAAIoinAAIojGAAIojlAAIolyAAIooJAAIotSAAIouA"
+    "AAIouyAAIovGAAIovlAAIoxAAAIpAFAAIpYHAAIpZmAAIpcnAAIpdGAAIpdnAAIpfmAAIpgnAAIphGAAIpiFAAIpjSAAIpjlAAIpkAAAIpoJAAIptA"
+    "AAIrAFAAIrXnAAIrZGAAIrbAAAIrcHAAIreGAAIrfHAAIrfmAAIrgyAAIrsFAAIruGAAIrvAAAIsAFAAIsYHAAIsZmAAIsdnAAIsemAAIsfHAAIsfm"
+    "AAIsgyAAIsiFAAIsigAAIsoJAAIstAAAIswSAAIs2gAAItAFAAItVmAAItWHAAItWmAAItXHAAItYGAAItbHAAItbmAAItcFAAItcyAAItdAAAItgJ"
+    "AAItlAAAIuAFAAIuNgAAIuOmAAIuQHAAIuRGAAIuTHAAIuTmAAIuWAAAIuYJAAIudLAAIueSAAIuf2AAIugFAAIujgAAIwAFAAIwWHAAIwXmAAIwcH"
+    "AAIwcmAAIwdyAAIweAAAIxQBAAIxgCAAIxwJAAIx1LAAIx5gAAIx/lAAIyDgAAIyElAAIyFAAAIyGFAAIyKAAAIyKlAAIyLgAAIyMFAAIyYHAAIybA"
+    "AAIybnAAIycgAAIydmAAIyenAAIyfGAAIyflAAIygHAAIyglAAIyhHAAIyhmAAIyiSAAIyjgAAIyoJAAIytAAAIzQFAAIzUAAAIzVFAAIzonAAIzqG"
+    "AAIzsAAAIztGAAIzuHAAIzwGAAIzwlAAIzxSAAIzxlAAIzyHAAIzygAAI0AFAAI0AmAAI0FlAAI0ZmAAI0cnAAI0dFAAI0dmAAI0fyAAI0jmAAI0kA"
+    "AAI0oFAAI0omAAI0rnAAI0smAAI0uFAAI1FGAAI1LnAAI1MGAAI1NSAAI1OlAAI1PSAAI1RgAAI1YFAAI18gAAI4AFAAI4EgAAI4FFAAI4XnAAI4YG"
+    "AAI4bgAAI4cGAAI4fHAAI4fmAAI4gFAAI4gyAAI4jAAAI4oJAAI4tLAAI42gAAI44SAAI45FAAI5IAAAI5JGAAI5UAAAI5UnAAI5VGAAI5YnAAI5ZG"
+    "AAI5aHAAI5amAAI5bgAAI6AFAAI6DgAAI6EFAAI6FAAAI6FlAAI6YmAAI6bgAAI6dGAAI6dgAAI6eGAAI6fAAAI6fmAAI6jFAAI6jmAAI6kAAAI6oJ"
+    "AAI6tAAAI6wFAAI6zAAAI6zlAAI60gAAI61FAAI7FHAAI7HgAAI7IGAAI7JAAAI7JnAAI7KmAAI7LHAAI7LmAAI7MFAAI7MgAAI7QJAAI7VAAAI9wF"
+    "AAI95mAAI96nAAI97yAAI98gAAI/YFAAI/YgAAI/gLAAI/q2AAI/u0AAI/w2AAI/5AAAI//yAAJAAFAAJHNAAAJIAKAAJI3gAAJI4SAAJI6gAAJJAF"
+    "AAJKiAAAJfIFAAJf4yAAJf5gAAJgAFAAJoXgAAJoYbAAJocgAAKIAFAAKMjgAALQAFAALUcgAALUgFAALUvgAALUwJAALU1AAALU3SAALU4FAALVfg"
+    "AALVgJAALVlAAALVoFAALV3AAALV4GAALV6yAALV7AAALWAFAALWYGAALWbyAALWeWAALWgEAALWiSAALWi2AALWjAAALWoJAALWtAAALWtrAALWxA"
+    "AALWxlAALW8AAALW+lAALXIAAALcgBAALcwCAALdALAALdLyAALdNgAALeAFAALelgAALenmAALeoFAALeonAALfEAAALfHmAALfJkAALfQAAALfwE"
+    "AALfxSAALfxkAALfyGAALfygAALf4HAALf5AAALgAFAAMP8AAAMQAFAAMZrAAAMaAFAAMaEgAANf4EAANf6AAANf6kAANf+AAANf+kAANf/gAANgAF"
+    "AANiRgAANioFAANipgAANiyFAANi0AAANi4FAANl+AAAN4AFAAN41gAAN44FAAN4+gAAN5AFAAN5EgAAN5IFAAN5NAAAN5OWAAN5OmAAN5PyAAN5Qb"
+    "AAN5SAAAOeAGAAOeXAAAOeYGAAOejgAAOeoWAAOfiAAAOgAWAAOh7AAAOiAWAAOiTgAAOiU2AAOiynAAOizmAAOi1WAAOi2nAAOi57AAOi9mAAOjB2"
+    "AAOjCmAAOjGWAAOjVGAAOjXWAAOj1gAAOkAWAAOkhGAAOki2AAOkjAAAOlwLAAOl6AAAOmAWAAOmrgAAOmwLAAOm8gAAOoABAAOoNCAAOoaBAAOonC"
+    "AAOoqgAAOorCAAOo0BAAOpBCAAOpOBAAOpOgAAOpPBAAOpQAAAOpRBAAOpRgAAOpShAAOpTgAAOpUhAAOpWgAAOpXBAAOpbCAAOpdAAAOpdiAAOpeA"
+    "AAOpeiAAOpiAAAOpiiAAOpoBAAOp1CAAOqCBAAOqDAAAOqDhAAOqFgAAOqGhAAOqKgAAOqLBAAOqOgAAOqPCAAOqcBAAOqdAAAOqdhAAOqfgAAOqgB"
+    "AAOqigAAOqjBAAOqjgAAOqlBAAOqogAAOqpCAAOq2BAAOrDCAAOrQBAAOrdCAAOrqBAAOr3CAAOsEBAAOsRCAAOseBAAOsrCAAOs4BAAOtFCAAOtTA"
+    "AAOtUBAAOtgzAAOthCAAOttzAAOtuCAAOtxBAAOt9zAAOt+CAAOuKzAAOuLCAAOuOBAAOuazAAOubCAAOunzAAOuoCAAOurBAAOu3zAAOu4CAAOvEz"
+    "AAOvFCAAOvIBAAOvUzAAOvVCAAOvhzAAOviCAAOvlBAAOvliAAOvmAAAOvnJAAOwAWAAO0AGAAO0b2AAO0dmAAO022AAO06mAAO07WAAO1CGAAO1C2"
+    "AAO1DyAAO1GAAAO1NmAAO1QAAAO1QmAAO1YAAAO+ACAAO+FFAAO+FiAAO+PgAAPAAGAAPADgAAPAEGAAPAMgAAPANmAAPARAAAPARmAAPASgAAPATG"
+    "AAPAVgAAPCAFAAPCWgAAPCYGAAPCbkAAPCfAAAPCgJAAPClAAAPCnFAAPCn2AAPCoAAAPFIFAAPFXGAAPFXgAAPFgFAAPF2GAAPF4JAAPF9AAAPF/0"
+    "AAPGAAAAPPwFAAPPzgAAPP0FAAPP2AAAPP2lAAPP3gAAPP4FAAPP/gAAPQAFAAPRigAAPRjrAAPRoGAAPRrgAAPSABAAPSRCAAPSiGAAPSlkAAPSmA"
+    "AAPSoJAAPStAAAPSvSAAPSwAAAPY4rAAPZWWAAPZWrAAPZYUAAPZYrAAPZagAAPaArAAPaXWAAPaXrAAPafAAAPcAFAAPcCAAAPcClAAPcQAAAPcQl"
+    "AAPcRgAAPcSFAAPcSgAAPcTlAAPcUAAAPcUlAAPcZgAAPcaFAAPccAAAPcclAAPcdAAAPcdlAAPceAAAPchFAAPchgAAPcjlAAPckAAAPcklAAPclA"
+    "AAPcllAAPcmAAAPcmlAAPcoAAAPcolAAPcpgAAPcqFAAPcqgAAPcrlAAPcsAAAPcslAAPctAAAPctlAAPcuAAAPculAAPcvAAAPcvlAAPcwAAAPcwl"
+    "AAPcxgAAPcyFAAPcygAAPczlAAPc1gAAPc2FAAPc5gAAPc6FAAPc8AAAPc8lAAPc+gAAPc/FAAPc/gAAPdAFAAPdFAAAPdFlAAPdOAAAPdQlAAPdSA"
+    "AAPdSlAAPdVAAAPdVlAAPdeAAAPd4TAAPd5AAAPgAWAAPgWAAAPgYWAAPhKAAAPhQWAAPhXgAAPhY2AAPhgAAAPhg2AAPhoAAAPho2AAPh7AAAPiAL"
+    "AAPiG2AAPjXAAAPjzWAAPkBgAAPkIWAAPkeAAAPkgWAAPkkgAAPkoWAAPkpAAAPkwWAAPkzAAAPmAWAAPn91AAPoAWAAPtsAAAPtu2AAPt2gAAPt4W"
+    "AAPt+gAAPuAWAAPu6AAAPvAWAAPvsgAAPvwWAAPv2AAAPv4WAAPv4gAAPwAWAAPwGAAAPwIWAAPwkAAAPwoWAAPwtAAAPwwWAAPxEAAAPxIWAAPxXA"
+    "AAPxYWAAPxZAAAPyAWAAP0qAAAP0wWAAP03AAAP04WAAP06gAAP08WAAP0+gAAP1AWAAP1DgAAP1IWAAP1WgAAP1YWAAP1dgAAP1gWAAP1jAAAP1oW"
+    "AAP1tAAAP1wWAAP10AAAP14WAAP17gAAP2AWAAP3JgAAP3KWAAP3lgAAP34JAAP39AAAQAAFAAVNwAAAVOAFAAVucgAAVugFAAVwPAAAVwQFAAWdRA"
+    "AAWdYFAAXXwgAAXwAFAAX0PAAAYAAFAAYmlgABwAA7ABwABAABwAQbABwBAAABwCAGABwD4AAB4AAdAB///AACAAAdACH//A";
+inline constexpr unsigned gc_runs_size = 3968;
+
+struct gc_name {
+  const char* name;
+  std::uint32_t mask;  ///< bits 1 << gc_value
+};
+
+/// Short and long names of every value and group (L, LC, M, N, P, S, Z, C).
+inline constexpr gc_name gc_names[] = {
+    {"C", 0x3C000001u}, {"Other", 0x3C000001u}, {"Cc", 0x04000000u}, {"Cntrl", 0x04000000u},
+    {"Control", 0x04000000u}, {"Cf", 0x08000000u}, {"Format", 0x08000000u}, {"Cn", 0x00000001u},
+    {"Unassigned", 0x00000001u}, {"Co", 0x20000000u}, {"Private_Use", 0x20000000u}, {"Cs", 0x10000000u},
+    {"Surrogate", 0x10000000u}, {"L", 0x0000003Eu}, {"Letter", 0x0000003Eu}, {"Cased_Letter", 0x0000000Eu},
+    {"LC", 0x0000000Eu}, {"Ll", 0x00000004u}, {"Lowercase_Letter", 0x00000004u}, {"Lm", 0x00000010u},
+    {"Modifier_Letter", 0x00000010u}, {"Lo", 0x00000020u}, {"Other_Letter", 0x00000020u}, {"Lt", 0x00000008u},
+    {"Titlecase_Letter", 0x00000008u}, {"Lu", 0x00000002u}, {"Uppercase_Letter", 0x00000002u}, {"Combining_Mark", 0x000001C0u},
+    {"M", 0x000001C0u}, {"Mark", 0x000001C0u}, {"Mc", 0x00000080u}, {"Spacing_Mark", 0x00000080u},
+    {"Enclosing_Mark", 0x00000100u}, {"Me", 0x00000100u}, {"Mn", 0x00000040u}, {"Nonspacing_Mark", 0x00000040u},
+    {"N", 0x00000E00u}, {"Number", 0x00000E00u}, {"Decimal_Number", 0x00000200u}, {"Digit", 0x00000200u},
+    {"Nd", 0x00000200u}, {"Letter_Number", 0x00000400u}, {"Nl", 0x00000400u}, {"No", 0x00000800u},
+    {"Other_Number", 0x00000800u}, {"P", 0x0007F000u}, {"Punct", 0x0007F000u}, {"Punctuation", 0x0007F000u},
+    {"Connector_Punctuation", 0x00001000u}, {"Pc", 0x00001000u}, {"Dash_Punctuation", 0x00002000u}, {"Pd", 0x00002000u},
+    {"Close_Punctuation", 0x00008000u}, {"Pe", 0x00008000u}, {"Final_Punctuation", 0x00020000u}, {"Pf", 0x00020000u},
+    {"Initial_Punctuation", 0x00010000u}, {"Pi", 0x00010000u}, {"Other_Punctuation", 0x00040000u}, {"Po", 0x00040000u},
+    {"Open_Punctuation", 0x00004000u}, {"Ps", 0x00004000u}, {"S", 0x00780000u}, {"Symbol", 0x00780000u},
+    {"Currency_Symbol", 0x00100000u}, {"Sc", 0x00100000u}, {"Modifier_Symbol", 0x00200000u}, {"Sk", 0x00200000u},
+    {"Math_Symbol", 0x00080000u}, {"Sm", 0x00080000u}, {"Other_Symbol", 0x00400000u}, {"So", 0x00400000u},
+    {"Separator", 0x03800000u}, {"Z", 0x03800000u}, {"Line_Separator", 0x01000000u}, {"Zl", 0x01000000u},
+    {"Paragraph_Separator", 0x02000000u}, {"Zp", 0x02000000u}, {"Space_Separator", 0x00800000u}, {"Zs", 0x00800000u},
+};
+
+}  // namespace aura::schema::detail::unicode
+#endif  // AURA_SI_AURA_SCHEMA_DETAIL_UNICODE_GC_HPP
+// ---- end aura/schema/detail/unicode_gc.hpp
+// ---- begin aura/schema/detail/unicode_scripts.hpp
+#ifndef AURA_SI_AURA_SCHEMA_DETAIL_UNICODE_SCRIPTS_HPP
+#define AURA_SI_AURA_SCHEMA_DETAIL_UNICODE_SCRIPTS_HPP
+// aura/schema/detail/unicode_scripts.hpp - Script of every code point.
+// Generated by tools/gen_unicode_tables.py from Python 3.11.7 unicodedata (Unicode 14.0.0)
+// and Perl Unicode::UCD (Unicode 14.0.0); do not edit.
+
+#include <cstdint>
+
+namespace aura::schema::detail::unicode {
+
+/// (first code point << 8 | script id); a run lasts to the next run's first - 1. Id 0 is Unknown.
+/// (first code point << 8 | script id) runs: 1638 values, packed (see unicode_lookup.hpp).
+inline constexpr char script_runs_packed[] =
+    "AAAACiAAAEFGAAAFuiAAAGFGAAAHuiAAAKpGAAAKuiAAALpGAAALuiAAAMBGAAANeiAAANhGAAAPeiAAAPhGAAArmiAAAuBGAAAuWiAAAuoOAAAuyi"
+    "AAAwChAAA3AsAAA3SiAAA3UsAAA3ijAAA3osAAA36iAAA38sAAA4CjAAA4QsAAA4WiAAA4YsAAA4eiAAA4gsAAA4ujAAA4wsAAA42jAAA44sAAA6Kj"
+    "AAA6MsAAA+IZAAA/AsAABAAcAABIWhAABIccAABTCjAABTEGAABVejAABVkGAABYujAABY0GAABZCjAABZEzAABcijAABdAzAABeujAABe8zAABfWj"
+    "AABgAEAABgWiAABgYEAABgyiAABg0EAABhuiAABhwEAABh+iAABiAEAABkCiAABkEEAABkuhAABlYEAABnChAABnEEAABt2iAABt4EAABwCGAABw6j"
+    "AABw+GAAB0ujAAB02GAAB1AEAAB4CRAAB7KjAAB8BiAAB/ujAAB/1iAACAB3AACC6jAACDB3AACD+jAACEBQAACFyjAACF5QAACF+jAACGCGAACGuj"
+    "AACHAEAACI+jAACJAEAACJKjAACJgEAACOKiAACOMEAACQAdAACVGhAACVUdAACWSiAACWYdAACYAMAACYSjAACYUMAACY2jAACY8MAACZGjAACZMM"
+    "AACamjAACaoMAACbGjAACbIMAACbOjAACbYMAACbqjAACbwMAACcWjAACccMAACcmjAACcsMAACc+jAACdcMAACdijAACdwMAACd6jAACd8MAACeSj"
+    "AACeYMAACf+jAACgEuAACgSjAACgUuAACgujAACg8uAAChGjAAChMuAACimjAACiouAACjGjAACjIuAACjSjAACjUuAACjejAACjguAACjqjAACjwu"
+    "AACj2jAACj4uAACkOjAACkcuAACkmjAACksuAACk6jAAClEuAAClKjAAClkuAACl2jAACl4uAACl+jAACmYuAACnejAACoEtAACoSjAACoUtAACo6j"
+    "AACo8tAACpKjAACpMtAACqmjAACqotAACrGjAACrItAACrSjAACrUtAACrqjAACrwtAACsajAACsctAACsqjAACsstAACs6jAACtAtAACtGjAACuAt"
+    "AACuSjAACuYtAACvKjAACvktAACwCjAACwFnAACwSjAACwVnAACw2jAACw9nAACxGjAACxNnAACymjAACypnAACzGjAACzJnAACzSjAACzVnAACzqj"
+    "AACzxnAAC0WjAAC0dnAAC0mjAAC0tnAAC06jAAC1VnAAC1ijAAC1xnAAC16jAAC19nAAC2SjAAC2ZnAAC3ijAAC4KLAAC4SjAAC4WLAAC4ujAAC46L"
+    "AAC5GjAAC5KLAAC5ajAAC5mLAAC5ujAAC5yLAAC52jAAC56LAAC6CjAAC6OLAAC6WjAAC6iLAAC6ujAAC66LAAC7qjAAC76LAAC8OjAAC8aLAAC8mj"
+    "AAC8qLAAC86jAAC9CLAAC9GjAAC9eLAAC9ijAAC+aLAAC/ujAADACOAADA2jAADA6OAADBGjAADBKOAADCmjAADCqOAADDqjAADDyOAADEWjAADEaO"
+    "AADEmjAADEqOAADE6jAADFWOAADFejAADFiOAADFujAADF2OAADF6jAADGCOAADGSjAADGaOAADHCjAADHeOAADIBCAADI2jAADI5CAADJGjAADJJC"
+    "AADKmjAADKpCAADLSjAADLVCAADLqjAADLxCAADMWjAADMZCAADMmjAADMpCAADM6jAADNVCAADNejAADN1CAADN+jAADOBCAADOSjAADOZCAADPCj"
+    "AADPFCAADPOjAADQBXAADQ2jAADQ5XAADRGjAADRJXAADUWjAADUZXAADUmjAADUpXAADVCjAADVRXAADWSjAADWZXAADYCjAADYF/AADYSjAADYV/"
+    "AADZejAADZp/AADbKjAADbN/AADbyjAADb1/AADb6jAADcB/AADcejAADcp/AADcujAADc9/AADdWjAADdZ/AADdejAADdh/AADeCjAADeZ/AADfCj"
+    "AADfJ/AADfWjAADgGSAADjujAADj+iAADkCSAADlyjAADoFFAADoOjAADoRFAADoWjAADoZFAADoujAADoxFAADqSjAADqVFAADqajAADqdFAADr6j"
+    "AADsBFAADsWjAADsZFAADsejAADshFAADs6jAADtBFAADtqjAADtxFAADuCjAADwCTAAD0ijAAD0mTAAD22jAAD3GTAAD5ijAAD5mTAAD72jAAD76T"
+    "AAD82jAAD86TAAD9WiAAD9mTAAD9ujAAEABdAAEKAmAAEMajAAEMcmAAEMijAAEM0mAAEM6jAAENAmAAEPuiAAEPwmAAEQAvAAEgAlAAEkmjAAEkol"
+    "AAEk6jAAElAlAAElejAAElglAAElmjAAElolAAEl6jAAEmAlAAEomjAAEoolAAEo6jAAEpAlAAErGjAAErIlAAErajAAErglAAEr+jAAEsAlAAEsGj"
+    "AAEsIlAAEsajAAEsglAAEtejAAEtglAAExGjAAExIlAAExajAAExglAAE1ujAAE10lAAE32jAAE4AlAAE5qjAAE6AXAAE/ajAAE/gXAAE/6jAAFAAU"
+    "AAFoBkAAFp2jAAFqB2AAFuuiAAFu52AAFvmjAAFwCQAAFxajAAFx+QAAFyAxAAFzWiAAFzejAAF0ASAAF1SjAAF2CHAAF22jAAF26HAAF3GjAAF3KH"
+    "AAF3SjAAF4A/AAF96jAAF+A/AAF+qjAAF/A/AAF/qjAAGABZAAGAKiAAGARZAAGAWiAAGAZZAAGBqjAAGCBZAAGHmjAAGIBZAAGKujAAGLAUAAGPaj"
+    "AAGQBIAAGR+jAAGSBIAAGSyjAAGTBIAAGTyjAAGUBIAAGUGjAAGURIAAGVCJAAGW6jAAGXCJAAGXWjAAGYCKAAGayjAAGbCKAAGcqjAAGdCKAAGduj"
+    "AAGd6KAAGeA/AAGgARAAGhyjAAGh4RAAGiBEAAGl+jAAGmBEAAGn2jAAGn9EAAGoqjAAGpBEAAGpqjAAGqBEAAGq6jAAGrChAAGs+jAAGwAIAAG02j"
+    "AAG1AIAAG3+jAAG4CEAAG8ALAAG/SjAAG/wLAAHABHAAHDijAAHDtHAAHEqjAAHE1HAAHFBlAAHIAcAAHImjAAHJAmAAHLujAAHL0mAAHMCEAAHMij"
+    "AAHNChAAHNOiAAHNShAAHOGiAAHOKhAAHOmiAAHO2hAAHO6iAAHPShAAHPWiAAHPihAAHPqiAAHPujAAHQBGAAHSYsAAHSscAAHSxGAAHV0sAAHWJG"
+    "AAHWYsAAHWtGAAHXgcAAHXlGAAHb8sAAHcChAAHgBGAAHwAsAAHxajAAHxgsAAHx6jAAHyAsAAH0ajAAH0gsAAH06jAAH1AsAAH1ijAAH1ksAAH1qj"
+    "AAH1ssAAH1yjAAH10sAAH16jAAH18sAAH36jAAH4AsAAH7WjAAH7YsAAH8WjAAH8YsAAH9SjAAH9YsAAH9yjAAH90sAAH/CjAAH/IsAAH/WjAAH/Ys"
+    "AAH/+jAAIACiAAIAyhAAIA6iAAIGWjAAIGaiAAIHFGAAIHKjAAIHSiAAIH9GAAIICiAAII+jAAIJBGAAIJ2jAAIKCiAAIMGjAAINChAAIPGjAAIQCi"
+    "AAISYsAAISeiAAISpGAAISyiAAITJGAAITOiAAIU5GAAIU+iAAIWBGAAIYmiAAIYyjAAIZCiAAJCejAAJECiAAJEujAAJGCiAAKAAQAAKQCiAAK3Sj"
+    "AAK3aiAAK5ajAAK5eiAALAAnAALGBGAALIAZAALPSjAALPkZAALQAmAALSajAALScmAALSijAALS0mAALS6jAALTCPAALWijAALW+PAALXGjAALX+P"
+    "AALYAlAALZejAALaAlAALaejAALaglAALa+jAALbAlAALbejAALbglAALb+jAALcAlAALcejAALcglAALc+jAALdAlAALdejAALdglAALd+jAALeAc"
+    "AALgCiAALl6jAALoAwAALpqjAALpswAALvSjAALwAwAAL9ajAAL/CiAAL/yjAAMACiAAMAUwAAMAaiAAMAcwAAMAiiAAMCEwAAMCqhAAMC4vAAMDCi"
+    "AAMDgwAAMDyiAAMECjAAMEE0AAMJejAAMJmhAAMJuiAAMJ00AAMKCiAAMKE9AAMPuiAAMP09AAMQCjAAMQUOAAMTCjAAMTEvAAMY+jAAMZCiAAMaAO"
+    "AAMcCiAAMeSjAAMfA9AAMgAvAAMh+jAAMiCiAAMmAvAAMn+iAAMtA9AAMv+iAAMwA9AAM1iiAANAAwAATcCiAATgAwAAoACfAApI2jAApJCfAApMej"
+    "AApNBLAApQCYAApiyjAApkAcAApqAJAApvijAApwCiAApyJGAAp4iiAAp4tGAAp8ujAAp9BGAAp9KjAAp9NGAAp9SjAAp9VGAAp9qjAAp/JGAAqACF"
+    "AAqC2jAAqDCiAAqDqjAAqEBuAAqHijAAqIB5AAqMajAAqM55AAqNqjAAqOAdAAqQA8AAqS6iAAqS88AAqTB0AAqVSjAAqV90AAqWAvAAqX2jAAqYA7"
+    "AAqc6jAAqc+iAAqdA7AAqdqjAAqd47AAqeBdAAqf+jAAqgAWAAqjejAAqkAWAAqk6jAAqlAWAAqlqjAAqlwWAAqmBdAAqoCNAAqsOjAAqtuNAAquBb"
+    "AAqvejAAqwElAAqwejAAqwklAAqw+jAAqxElAAqxejAAqyAlAAqyejAAqyglAAqy+jAAqzBGAAq1uiAAq1xGAAq2UsAAq2ZGAAq2qiAAq2yjAAq3AX"
+    "AAq8BbAAq+6jAAq/BbAAq/qjAArAAvAA16SjAA17AvAA18ejAA18svAA1/yjAA+QAwAA+m6jAA+nAwAA+tqjAA+wBGAA+wejAA+xMGAA+xijAA+x0z"
+    "AA+zejAA+zgzAA+z2jAA+z4zAA+z+jAA+0AzAA+0KjAA+0MzAA+0WjAA+0YzAA+1AEAA+8OjAA+9MEAA/T6iAA/UAEAA/ZCjAA/ZIEAA/cijAA/c8E"
+    "AA/dCjAA/fAEAA/gChAA/hCiAA/hqjAA/iChAA/i4cAA/jCiAA/lOjAA/lSiAA/mejAA/miiAA/myjAA/nAEAA/nWjAA/nYEAA/v2jAA/v+iAA/wCj"
+    "AA/wGiAA/yFGAA/zuiAA/0FGAA/1uiAA/2Y9AA/3CiAA/3E9AA/56iAA/6AvAA/7+jAA/8IvAA/8ijAA/8ovAA/9CjAA/9IvAA/9ijAA/9ovAA/92j"
+    "AA/+CiAA/+ejAA/+iiAA/++jAA//miAA//6jABAABKABAAyjABAA1KABACejABAChKABADujABADxKABAD6jABAD9KABAE6jABAFBKABAF6jABAIBK"
+    "ABAPujABAQCiABAQOjABAQeiABATSjABATeiABAUAsABAY+jABAZCiABAZ2jABAaAsABAaGjABAdCiABAf2hABAf6jABAoBMABAp2jABAqAVABAtGj"
+    "ABAuChABAuGiABAvyjABAwA6ABAySjABAy06ABAzAqABA0ujABA1BtABA3ujABA4CXABA56jABA5+XABA6CcABA8SjABA8icABA9ajABBAAgABBFB7"
+    "ABBIBpABBJ6jABBKBpABBKqjABBLBoABBNSjABBNhoABBPyjABBQAjABBSijABBTACABBWSjABBW8CABBXCZABBXujABBXyZABBYujABBYyZABBZOj"
+    "ABBZSZABBZajABBZeZABBaKjABBaOZABBbKjABBbOZABBbqjABBbuZABBb2jABBgBJABBzejABB0BJABB1ajABB2BJABB2ijABB4BGABB4ajABB4dG"
+    "ABB7GjABB7JGABB7ujABCAAbABCAajABCAgbABCAmjABCAobABCDajABCDcbABCDmjABCDwbABCD2jABCD8bABCEAFABCFajABCFcFABCGBrABCIBg"
+    "ABCJ+jABCKdgABCLCjABCOAyABCPOjABCPQyABCPajABCPsyABCQBxABCRyjABCR9xABCSBNABCTqjABCT9NABCUCjABCYBWABCaBVABCbijABCbxV"
+    "ABCdCjABCdJVABCgA+ABCgSjABCgU+ABCgejABCgw+ABChSjABChU+ABChijABChk+ABCjajABCjg+ABCjujABCj8+ABCkmjABClA+ABClmjABCmB4"
+    "ABCoBfABCqCjABCsBRABCuejABCutRABCvejABCwAHABCzajABCzkHABC0BzABC1ajABC1hzABC2BvABC3OjABC3hvABC4BwABC5KjABC5lwABC52j"
+    "ABC6lwABC7CjABDABmABDEmjABDIA5ABDLOjABDMA5ABDPOjABDPo5ABDQB1ABDSijABDTB1ABDTqjABDmAEABDn+jABDoCeABDqqjABDqueABDq6j"
+    "ABDrCeABDrKjABDwCBABDyijABDzCAABD1qjABD3BqABD4qjABD7AYABD8yjABD+AkABD/ejABEAAPABEE6jABEFIPABEHajABEH8PABEIBDABEMOj"
+    "ABEM1DABEM6jABENCCABEOmjABEPCCABEPqjABEQATABETWjABETYTABEUijABEVBOABEXejABEYB8ABEeCjABEeF/ABEfWjABEgBAABEhKjABEhNA"
+    "ABEj+jABEoBcABEoejABEohcABEomjABEopcABEo6jABEo9cABEp6jABEp9cABEqqjABErB+ABEuujABEvB+ABEvqjABEwArABEwSjABEwUrABEw2j"
+    "ABEw8rABExGjABExMrABEymjABEyorABEzGjABEzIrABEzSjABEzUrABEzqjABEzuhABEzwrABE0WjABE0crABE0mjABE0srABE06jABE1ArABE1Gj"
+    "ABE1crABE1ijABE10rABE2SjABE2YrABE22jABE3ArABE3WjABFABhABFFyjABFF1hABFGKjABFICUABFMijABFNCUABFNqjABFYB9ABFbajABFbh9"
+    "ABFd6jABFgBYABFkWjABFlBYABFlqjABFmBZABFm2jABFoCIABFrqjABFsCIABFsqjABFwADABFxujABFx0DABFyyjABFzADABF0ejABGAAfABGDyj"
+    "ABGKCaABGPOjABGP+aABGQAeABGQejABGQkeABGQqjABGQweABGRSjABGRUeABGRejABGRgeABGTajABGTceABGTmjABGTseABGUejABGVAeABGVqj"
+    "ABGaBeABGaijABGapeABGdijABGdpeABGeWjABGgCgABGkijABGlCDABGqOjABGrAUABGsBsABGvmjABHAANABHAmjABHAoNABHDejABHDgNABHEaj"
+    "ABHFANABHG2jABHHBSABHJCjABHJJSABHKijABHKlSABHLejABHQApABHQejABHQgpABHQqjABHQspABHTejABHTopABHTujABHTwpABHT6jABHT8p"
+    "ABHUijABHVApABHVqjABHWAoABHWajABHWcoABHWmjABHWooABHY+jABHZAoABHZKjABHZMoABHZmjABHaAoABHaqjABHuBPABHvmjABH7BLABH7Gj"
+    "ABH8CLABH/KjABH/+LABIACdABI5qjABJACdABJG+jABJHCdABJHWjABJICdABJUSjABL5AaABL/OjABMAAiABNC+jABNDAiABNDmjABRAA1ABRkej"
+    "ABaAAJABajmjABakBaABal+jABamBaABamqjABam5aABanCVABar+jABasCVABasqjABatAKABau6jABavAKABavajABawA2ABa0ajABa1A2ABa1qj"
+    "ABa1s2ABa2KjABa2M2ABa3ijABa302ABa5CjABbkBTABbpujABbwByABb0ujABb09yABb4ijABb49yABb6CjABb+CMABb+FjABb+IwABb+RBABb+Wj"
+    "ABb/AwABb/KjABcACMABh/ijABiACMABiwBBABjNajABjQCMABjQmjABr/A9ABr/SjABr/U9ABr/yjABr/09ABr/+jABsAA9ABsAE0ABsSA9ABsSOj"
+    "ABsVA0ABsVOjABsWQ9ABsWijABsXBjABsvyjABvAAhABvGujABvHAhABvH2jABvIAhABvImjABvJAhABvJqjABvJwhABvKCiABvKSjABzwChABzy6j"
+    "ABzzChABz0ejABz1CiABz8SjAB0ACiAB0PajAB0QCiAB0SejAB0SmiAB0WehAB0WqiAB0XuhAB0YOiAB0YWhAB0YyiAB0aqhAB0a6iAB0eujAB0gAs"
+    "AB0kajAB0uCiAB0vSjAB0wCiAB01ejAB02CiAB03mjAB1ACiAB1FWjAB1FaiAB1J2jAB1J6iAB1KCjAB1KKiAB1KOjAB1KWiAB1KejAB1KmiAB1K2j"
+    "AB1K6iAB1LqjAB1LuiAB1LyjAB1L2iAB1MSjAB1MWiAB1QajAB1QeiAB1QujAB1Q2iAB1RWjAB1RaiAB1R2jAB1R6iAB1TqjAB1TuiAB1T+jAB1UCi"
+    "AB1UWjAB1UaiAB1UejAB1UqiAB1VGjAB1VKiAB1qajAB1qiiAB18yjAB186iAB2AB6AB2oyjAB2pt6AB2qCjAB2qF6AB2rCjAB3wBGAB3x+jAB4AAn"
+    "AB4AejAB4AgnAB4BmjAB4BsnAB4CKjAB4CMnAB4CWjAB4CYnAB4CujAB4QA3AB4S2jAB4TA3AB4T6jAB4UA3AB4UqjAB4U43AB4VCjAB4pCWAB4q+j"
+    "AB4sCbAB4vqjAB4v+bAB4wCjAB5+AlAB5+ejAB5+glAB5+yjAB5+0lAB5++jAB5/AlAB5/+jAB6ABUAB6MWjAB6MdUAB6NejAB6QABAB6UyjAB6VAB"
+    "AB6VqjAB6V4BAB6WCjAB7HGiAB7LWjAB7QGiAB7T6jAB7gAEAB7gSjAB7gUEAB7iCjAB7iEEAB7iOjAB7iQEAB7iWjAB7icEAB7iijAB7ikEAB7jOj"
+    "AB7jQEAB7jijAB7jkEAB7jqjAB7jsEAB7jyjAB7kIEAB7kOjAB7kcEAB7kijAB7kkEAB7kqjAB7ksEAB7kyjAB7k0EAB7lCjAB7lEEAB7lOjAB7lQE"
+    "AB7lWjAB7lcEAB7lijAB7lkEAB7lqjAB7lsEAB7lyjAB7l0EAB7l6jAB7l8EAB7mCjAB7mEEAB7mOjAB7mQEAB7mWjAB7mcEAB7mujAB7mwEAB7nOj"
+    "AB7nQEAB7nijAB7nkEAB7n2jAB7n4EAB7n+jAB7oAEAB7oqjAB7osEAB7pyjAB7qEEAB7qSjAB7qUEAB7qqjAB7qsEAB7ryjAB7vAEAB7vKjAB8ACi"
+    "AB8CyjAB8DCiAB8JSjAB8KCiAB8K+jAB8LGiAB8MCjAB8MGiAB8NCjAB8NGiAB8PajAB8QCiAB8a6jAB8eaiAB8gA0AB8gGiAB8gOjAB8hCiAB8jyj"
+    "AB8kCiAB8kmjAB8lCiAB8lKjAB8mCiAB8majAB8wCiAB9tijAB9t2iAB9u2jAB9vCiAB9v2jAB9wCiAB93SjAB94CiAB99mjAB9+CiAB9+yjAB9/Ci"
+    "AB9/GjAB+ACiAB+AyjAB+BCiAB+EijAB+FCiAB+FqjAB+GCiAB+IijAB+JCiAB+K6jAB+LCiAB+LKjAB+QCiAB+lSjAB+mCiAB+m6jAB+nCiAB+nWj"
+    "AB+niiAB+n2jAB+oCiAB+oejAB+pCiAB+q2jAB+rCiAB+rujAB+sCiAB+sajAB+tCiAB+tqjAB+uCiAB+uijAB+vCiAB+vejAB+wCiAB+5OjAB+5Si"
+    "AB+8ujAB+/CiAB+/qjACAAAwACpuCjACpwAwACtzmjACt0AwACuB6jACuCAwACzqKjACzrAwAC6+GjAC+AAwAC+h6jADAAAwADE0ujAOAAGiAOAAKj"
+    "AOACCiAOAICjAOAQChAOAfCj";
+inline constexpr unsigned script_runs_size = 1638;
+
+struct script_name {
+  const char* name;
+  std::uint8_t id;
+};
+
+/// Long names and short aliases of every Script value.
+inline constexpr script_name script_names[] = {
+    {"Unknown", 0}, {"Zzzz", 0}, {"Adlam", 1}, {"Adlm", 1}, {"Aghb", 2},
+    {"Caucasian_Albanian", 2}, {"Ahom", 3}, {"Arab", 4}, {"Arabic", 4}, {"Armi", 5},
+    {"Imperial_Aramaic", 5}, {"Armenian", 6}, {"Armn", 6}, {"Avestan", 7}, {"Avst", 7},
+    {"Bali", 8}, {"Balinese", 8}, {"Bamu", 9}, {"Bamum", 9}, {"Bass", 10},
+    {"Bassa_Vah", 10}, {"Batak", 11}, {"Batk", 11}, {"Beng", 12}, {"Bengali", 12},
+    {"Bhaiksuki", 13}, {"Bhks", 13}, {"Bopo", 14}, {"Bopomofo", 14}, {"Brah", 15},
+    {"Brahmi", 15}, {"Brai", 16}, {"Braille", 16}, {"Bugi", 17}, {"Buginese", 17},
+    {"Buhd", 18}, {"Buhid", 18}, {"Cakm", 19}, {"Chakma", 19}, {"Canadian_Aboriginal", 20},
+    {"Cans", 20}, {"Cari", 21}, {"Carian", 21}, {"Cham", 22}, {"Cher", 23},
+    {"Cherokee", 23}, {"Chorasmian", 24}, {"Chrs", 24}, {"Copt", 25}, {"Coptic", 25},
+    {"Qaac", 25}, {"Cpmn", 26}, {"Cypro_Minoan", 26}, {"Cprt", 27}, {"Cypriot", 27},
+    {"Cyrillic", 28}, {"Cyrl", 28}, {"Deva", 29}, {"Devanagari", 29}, {"Diak", 30},
+    {"Dives_Akuru", 30}, {"Dogr", 31}, {"Dogra", 31}, {"Deseret", 32}, {"Dsrt", 32},
+    {"Dupl", 33}, {"Duployan", 33}, {"Egyp", 34}, {"Egyptian_Hieroglyphs", 34}, {"Elba", 35},
+    {"Elbasan", 35}, {"Elym", 36}, {"Elymaic", 36}, {"Ethi", 37}, {"Ethiopic", 37},
+    {"Geor", 38}, {"Georgian", 38}, {"Glag", 39}, {"Glagolitic", 39}, {"Gong", 40},
+    {"Gunjala_Gondi", 40}, {"Gonm", 41}, {"Masaram_Gondi", 41}, {"Goth", 42}, {"Gothic", 42},
+    {"Gran", 43}, {"Grantha", 43}, {"Greek", 44}, {"Grek", 44}, {"Gujarati", 45},
+    {"Gujr", 45}, {"Gurmukhi", 46}, {"Guru", 46}, {"Hang", 47}, {"Hangul", 47},
+    {"Han", 48}, {"Hani", 48}, {"Hano", 49}, {"Hanunoo", 49}, {"Hatr", 50},
+    {"Hatran", 50}, {"Hebr", 51}, {"Hebrew", 51}, {"Hira", 52}, {"Hiragana", 52},
+    {"Anatolian_Hieroglyphs", 53}, {"Hluw", 53}, {"Hmng", 54}, {"Pahawh_Hmong", 54}, {"Hmnp", 55},
+    {"Nyiakeng_Puachue_Hmong", 55}, {"Hrkt", 56}, {"Hung", 57}, {"Old_Hungarian", 57}, {"Ital", 58},
+    {"Old_Italic", 58}, {"Java", 59}, {"Javanese", 59}, {"Kali", 60}, {"Kayah_Li", 60},
+    {"Kana", 61}, {"Katakana", 61}, {"Khar", 62}, {"Kharoshthi", 62}, {"Khmer", 63},
+    {"Khmr", 63}, {"Khoj", 64}, {"Khojki", 64}, {"Khitan_Small_Script", 65}, {"Kits", 65},
+    {"Kannada", 66}, {"Knda", 66}, {"Kaithi", 67}, {"Kthi", 67}, {"Lana", 68},
+    {"Tai_Tham", 68}, {"Lao", 69}, {"Laoo", 69}, {"Latin", 70}, {"Latn", 70},
+    {"Lepc", 71}, {"Lepcha", 71}, {"Limb", 72}, {"Limbu", 72}, {"Lina", 73},
+    {"Linear_A", 73}, {"Linb", 74}, {"Linear_B", 74}, {"Lisu", 75}, {"Lyci", 76},
+    {"Lycian", 76}, {"Lydi", 77}, {"Lydian", 77}, {"Mahajani", 78}, {"Mahj", 78},
+    {"Maka", 79}, {"Makasar", 79}, {"Mand", 80}, {"Mandaic", 80}, {"Mani", 81},
+    {"Manichaean", 81}, {"Marc", 82}, {"Marchen", 82}, {"Medefaidrin", 83}, {"Medf", 83},
+    {"Mend", 84}, {"Mende_Kikakui", 84}, {"Merc", 85}, {"Meroitic_Cursive", 85}, {"Mero", 86},
+    {"Meroitic_Hieroglyphs", 86}, {"Malayalam", 87}, {"Mlym", 87}, {"Modi", 88}, {"Mong", 89},
+    {"Mongolian", 89}, {"Mro", 90}, {"Mroo", 90}, {"Meetei_Mayek", 91}, {"Mtei", 91},
+    {"Mult", 92}, {"Multani", 92}, {"Myanmar", 93}, {"Mymr", 93}, {"Nand", 94},
+    {"Nandinagari", 94}, {"Narb", 95}, {"Old_North_Arabian", 95}, {"Nabataean", 96}, {"Nbat", 96},
+    {"Newa", 97}, {"Nko", 98}, {"Nkoo", 98}, {"Nshu", 99}, {"Nushu", 99},
+    {"Ogam", 100}, {"Ogham", 100}, {"Ol_Chiki", 101}, {"Olck", 101}, {"Old_Turkic", 102},
+    {"Orkh", 102}, {"Oriya", 103}, {"Orya", 103}, {"Osage", 104}, {"Osge", 104},
+    {"Osma", 105}, {"Osmanya", 105}, {"Old_Uyghur", 106}, {"Ougr", 106}, {"Palm", 107},
+    {"Palmyrene", 107}, {"Pau_Cin_Hau", 108}, {"Pauc", 108}, {"Old_Permic", 109}, {"Perm", 109},
+    {"Phag", 110}, {"Phags_Pa", 110}, {"Inscriptional_Pahlavi", 111}, {"Phli", 111}, {"Phlp", 112},
+    {"Psalter_Pahlavi", 112}, {"Phnx", 113}, {"Phoenician", 113}, {"Miao", 114}, {"Plrd", 114},
+    {"Inscriptional_Parthian", 115}, {"Prti", 115}, {"Rejang", 116}, {"Rjng", 116}, {"Hanifi_Rohingya", 117},
+    {"Rohg", 117}, {"Runic", 118}, {"Runr", 118}, {"Samaritan", 119}, {"Samr", 119},
+    {"Old_South_Arabian", 120}, {"Sarb", 120}, {"Saur", 121}, {"Saurashtra", 121}, {"Sgnw", 122},
+    {"SignWriting", 122}, {"Shavian", 123}, {"Shaw", 123}, {"Sharada", 124}, {"Shrd", 124},
+    {"Sidd", 125}, {"Siddham", 125}, {"Khudawadi", 126}, {"Sind", 126}, {"Sinh", 127},
+    {"Sinhala", 127}, {"Sogd", 128}, {"Sogdian", 128}, {"Old_Sogdian", 129}, {"Sogo", 129},
+    {"Sora", 130}, {"Sora_Sompeng", 130}, {"Soyo", 131}, {"Soyombo", 131}, {"Sund", 132},
+    {"Sundanese", 132}, {"Sylo", 133}, {"Syloti_Nagri", 133}, {"Syrc", 134}, {"Syriac", 134},
+    {"Tagb", 135}, {"Tagbanwa", 135}, {"Takr", 136}, {"Takri", 136}, {"Tai_Le", 137},
+    {"Tale", 137}, {"New_Tai_Lue", 138}, {"Talu", 138}, {"Tamil", 139}, {"Taml", 139},
+    {"Tang", 140}, {"Tangut", 140}, {"Tai_Viet", 141}, {"Tavt", 141}, {"Telu", 142},
+    {"Telugu", 142}, {"Tfng", 143}, {"Tifinagh", 143}, {"Tagalog", 144}, {"Tglg", 144},
+    {"Thaa", 145}, {"Thaana", 145}, {"Thai", 146}, {"Tibetan", 147}, {"Tibt", 147},
+    {"Tirh", 148}, {"Tirhuta", 148}, {"Tangsa", 149}, {"Tnsa", 149}, {"Toto", 150},
+    {"Ugar", 151}, {"Ugaritic", 151}, {"Vai", 152}, {"Vaii", 152}, {"Vith", 153},
+    {"Vithkuqi", 153}, {"Wara", 154}, {"Warang_Citi", 154}, {"Wancho", 155}, {"Wcho", 155},
+    {"Old_Persian", 156}, {"Xpeo", 156}, {"Cuneiform", 157}, {"Xsux", 157}, {"Yezi", 158},
+    {"Yezidi", 158}, {"Yi", 159}, {"Yiii", 159}, {"Zanabazar_Square", 160}, {"Zanb", 160},
+    {"Inherited", 161}, {"Qaai", 161}, {"Zinh", 161}, {"Common", 162}, {"Zyyy", 162},
+    {"Unknown", 163}, {"Zzzz", 163},
+};
+
+}  // namespace aura::schema::detail::unicode
+#endif  // AURA_SI_AURA_SCHEMA_DETAIL_UNICODE_SCRIPTS_HPP
+// ---- end aura/schema/detail/unicode_scripts.hpp
+
+namespace aura::schema::detail::unicode {
+
+// The tables, unpacked once on first use (thread-safe statics).
+template <class Unused = void>
+const std::vector<std::uint32_t>& gc_table() {
+  static const std::vector<std::uint32_t> t = unpack(gc_runs_packed, gc_runs_size);
+  return t;
+}
+template <class Unused = void>
+const std::vector<std::uint32_t>& script_table() {
+  static const std::vector<std::uint32_t> t = unpack(script_runs_packed, script_runs_size);
+  return t;
+}
+template <int Which>
+const std::vector<std::uint32_t>& binary_table() {
+  static const std::vector<std::uint32_t> t =
+      Which == 0   ? unpack(alphabetic_ranges_packed, alphabetic_ranges_size)
+      : Which == 1 ? unpack(uppercase_ranges_packed, uppercase_ranges_size)
+      : Which == 2 ? unpack(lowercase_ranges_packed, lowercase_ranges_size)
+                   : unpack(white_space_ranges_packed, white_space_ranges_size);
+  return t;
+}
+
+template <class Unused>
+std::uint8_t general_category(char32_t c) noexcept {
+  return static_cast<std::uint8_t>(run_value(gc_table<Unused>(), c, 5));
+}
+
+template <class Unused>
+std::uint8_t script_of(char32_t c) noexcept {
+  return static_cast<std::uint8_t>(run_value(script_table<Unused>(), c, 8));
+}
+
+template <class Unused>
+bool is_mark(char32_t c) noexcept {
+  const std::uint8_t g = general_category<Unused>(c);
+  return g == gc_Mn || g == gc_Mc || g == gc_Me;
+}
+
+template <class Unused>
+int script_id(std::string_view name) noexcept {
+  for (const auto& s : script_names)
+    if (name == s.name) return s.id;
+  return -1;
+}
+
+/// Resolves the text inside `\p{...}` the way ECMA-262 does: a
+/// General_Category value or binary property alone, or `General_Category=`,
+/// `gc=`, `Script=`, `sc=` with a value. (Script_Extensions is not supported.)
+template <class Unused>
+property property_named(std::string_view text) noexcept {
+  property p;
+  const std::size_t eq = text.find('=');
+  if (eq != std::string_view::npos) {
+    const std::string_view name = text.substr(0, eq), value = text.substr(eq + 1);
+    if (name == "General_Category" || name == "gc") {
+      for (const auto& g : gc_names)
+        if (value == g.name) return {property::kind::category, g.mask};
+    } else if (name == "Script" || name == "sc") {
+      const int id = script_id<Unused>(value);
+      if (id >= 0) return {property::kind::script, static_cast<std::uint32_t>(id)};
+    }
+    return p;
+  }
+  for (const auto& g : gc_names)
+    if (text == g.name) return {property::kind::category, g.mask};
+  struct binary {
+    const char* name;
+    property::kind k;
+  };
+  static constexpr binary binaries[] = {
+      {"Alphabetic", property::kind::alphabetic}, {"Alpha", property::kind::alphabetic},
+      {"Uppercase", property::kind::uppercase},   {"Upper", property::kind::uppercase},
+      {"Lowercase", property::kind::lowercase},   {"Lower", property::kind::lowercase},
+      {"White_Space", property::kind::white_space}, {"space", property::kind::white_space},
+      {"Any", property::kind::any},               {"ASCII", property::kind::ascii},
+      {"Assigned", property::kind::assigned}};
+  for (const auto& b : binaries)
+    if (text == b.name) return {b.k, 0};
+  return p;
+}
+
+template <class Unused>
+bool has_property(const property& p, char32_t c) noexcept {
+  switch (p.k) {
+    case property::kind::none: return false;
+    case property::kind::category: return (p.value >> general_category<Unused>(c) & 1u) != 0;
+    case property::kind::script: return script_of<Unused>(c) == p.value;
+    case property::kind::alphabetic: return in_ranges(binary_table<0>(), c);
+    case property::kind::uppercase: return in_ranges(binary_table<1>(), c);
+    case property::kind::lowercase: return in_ranges(binary_table<2>(), c);
+    case property::kind::white_space: return in_ranges(binary_table<3>(), c);
+    case property::kind::any: return c <= 0x10FFFF;
+    case property::kind::ascii: return c < 0x80;
+    case property::kind::assigned: return general_category<Unused>(c) != gc_Cn;
+  }
+  return false;
+}
+
+}  // namespace aura::schema::detail::unicode
+#endif  // AURA_SI_AURA_SCHEMA_DETAIL_UNICODE_LOOKUP_HPP
+// ---- end aura/schema/detail/unicode_lookup.hpp
+
+namespace aura::schema::detail::fmt {
+
+/// Strict UTF-8 decoding of one code point at `i`; false on a malformed,
+/// overlong or surrogate sequence.
+inline bool decode_utf8(std::string_view s, std::size_t& i, char32_t& out) noexcept {
+  const auto b0 = static_cast<unsigned char>(s[i]);
+  std::size_t n = b0 < 0x80 ? 1 : (b0 & 0xE0) == 0xC0 ? 2 : (b0 & 0xF0) == 0xE0 ? 3 : (b0 & 0xF8) == 0xF0 ? 4 : 0;
+  if (n == 0 || i + n > s.size()) return false;
+  char32_t c = n == 1 ? b0 : n == 2 ? (b0 & 0x1F) : n == 3 ? (b0 & 0x0F) : (b0 & 0x07);
+  for (std::size_t k = 1; k < n; ++k) {
+    const auto b = static_cast<unsigned char>(s[i + k]);
+    if ((b & 0xC0) != 0x80) return false;
+    c = c << 6 | (b & 0x3F);
+  }
+  static constexpr char32_t min_of[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (c < min_of[n] || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) return false;
+  i += n;
+  out = c;
+  return true;
+}
+
+inline constexpr std::size_t max_label = 63;
+
+template <class Unused = void>
+const std::vector<std::uint32_t>& idna_table() {
+  static const std::vector<std::uint32_t> t = unicode::unpack(unicode::idna_runs_packed, unicode::idna_runs_size);
+  return t;
+}
+template <class Unused = void>
+const std::vector<std::uint32_t>& joining_table() {
+  static const std::vector<std::uint32_t> t =
+      unicode::unpack(unicode::joining_runs_packed, unicode::joining_runs_size);
+  return t;
+}
+
+/// RFC 3492 decoding of the part after "xn--" into `out` (at most
+/// max_label code points); false when it is not valid Punycode.
+inline bool punycode_decode(std::string_view in, char32_t* out, std::size_t& len) noexcept {
+  constexpr std::uint32_t base = 36, tmin = 1, tmax = 26, skew = 38, damp = 700, limit = 0x7FFFFFFF;
+  len = 0;
+  const std::size_t delim = in.rfind('-');
+  std::size_t pos = 0;
+  if (delim != std::string_view::npos) {
+    if (delim > max_label) return false;
+    for (; pos < delim; ++pos) {
+      const auto c = static_cast<unsigned char>(in[pos]);
+      if (c >= 0x80) return false;
+      out[len++] = c;
+    }
+    ++pos;
+  }
+  std::uint32_t n = 128, i = 0, bias = 72;
+  while (pos < in.size()) {
+    const std::uint32_t old = i;
+    std::uint32_t w = 1;
+    for (std::uint32_t k = base;; k += base) {
+      if (pos >= in.size()) return false;
+      const char c = in[pos++];
+      std::uint32_t d;
+      if (c >= 'a' && c <= 'z') d = static_cast<std::uint32_t>(c - 'a');
+      else if (c >= 'A' && c <= 'Z') d = static_cast<std::uint32_t>(c - 'A');
+      else if (c >= '0' && c <= '9') d = static_cast<std::uint32_t>(c - '0') + 26;
+      else return false;
+      if (d > (limit - i) / w) return false;
+      i += d * w;
+      const std::uint32_t t = k <= bias ? tmin : (k >= bias + tmax ? tmax : k - bias);
+      if (d < t) break;
+      if (w > limit / (base - t)) return false;
+      w *= base - t;
+    }
+    // adapt the bias (RFC 3492 section 6.1)
+    const auto points = static_cast<std::uint32_t>(len + 1);
+    std::uint32_t delta = old == 0 ? (i - old) / damp : (i - old) / 2;
+    delta += delta / points;
+    std::uint32_t k = 0;
+    while (delta > ((base - tmin) * tmax) / 2) {
+      delta /= base - tmin;
+      k += base;
+    }
+    bias = k + (base - tmin + 1) * delta / (delta + skew);
+    if (i / points > limit - n) return false;
+    n += i / points;
+    i %= points;
+    if (n > 0x10FFFF || (n >= 0xD800 && n <= 0xDFFF) || len >= max_label) return false;
+    std::copy_backward(out + i, out + len, out + len + 1);
+    out[i++] = n;
+    ++len;
+  }
+  return true;
+}
+
+template <class Unused = void>
+bool is_virama(char32_t c) noexcept {
+  return std::binary_search(std::begin(unicode::viramas), std::end(unicode::viramas), static_cast<std::uint32_t>(c));
+}
+
+/// 0 U, 1 D, 2 R, 3 L, 4 T.
+template <class Unused = void>
+std::uint32_t joining_type(char32_t c) noexcept { return unicode::run_value(joining_table<Unused>(), c, 3); }
+
+/// RFC 5892 appendix A, for the CONTEXTJ / CONTEXTO code point label[i].
+template <class Unused = void>
+bool contextual_ok(const char32_t* label, std::size_t len, std::size_t i) noexcept {
+  const char32_t c = label[i];
+  const bool has_prev = i > 0, has_next = i + 1 < len;
+  auto script_is = [](char32_t x, const char* name) { return unicode::script_of<Unused>(x) == unicode::script_id<Unused>(name); };
+  switch (c) {
+    case 0x200C: {  // ZERO WIDTH NON-JOINER
+      if (has_prev && is_virama<Unused>(label[i - 1])) return true;
+      std::size_t l = i;
+      while (l > 0 && joining_type<Unused>(label[l - 1]) == 4) --l;
+      if (l == 0 || (joining_type<Unused>(label[l - 1]) != 1 && joining_type<Unused>(label[l - 1]) != 3)) return false;
+      std::size_t r = i + 1;
+      while (r < len && joining_type<Unused>(label[r]) == 4) ++r;
+      return r < len && (joining_type<Unused>(label[r]) == 1 || joining_type<Unused>(label[r]) == 2);
+    }
+    case 0x200D: return has_prev && is_virama<Unused>(label[i - 1]);  // ZERO WIDTH JOINER
+    case 0x00B7: return has_prev && has_next && label[i - 1] == 'l' && label[i + 1] == 'l';  // MIDDLE DOT
+    case 0x0375: return has_next && script_is(label[i + 1], "Greek");  // GREEK LOWER NUMERAL SIGN
+    case 0x05F3:
+    case 0x05F4: return has_prev && script_is(label[i - 1], "Hebrew");  // GERESH, GERSHAYIM
+    case 0x30FB:  // KATAKANA MIDDLE DOT
+      for (std::size_t k = 0; k < len; ++k)
+        if (k != i && (script_is(label[k], "Hiragana") || script_is(label[k], "Katakana") || script_is(label[k], "Han")))
+          return true;
+      return false;
+    default: break;
+  }
+  if (c >= 0x0660 && c <= 0x0669) {  // ARABIC-INDIC DIGITS: no extended ones beside them
+    for (std::size_t k = 0; k < len; ++k)
+      if (label[k] >= 0x06F0 && label[k] <= 0x06F9) return false;
+    return true;
+  }
+  if (c >= 0x06F0 && c <= 0x06F9) {
+    for (std::size_t k = 0; k < len; ++k)
+      if (label[k] >= 0x0660 && label[k] <= 0x0669) return false;
+    return true;
+  }
+  return false;
+}
+
+/// A U-label (RFC 5891 section 4.2): hyphen rules, no leading combining
+/// mark, every code point PVALID or allowed by its contextual rule.
+template <class Unused = void>
+bool u_label(const char32_t* label, std::size_t len) noexcept {
+  if (len == 0 || len > max_label) return false;
+  if (label[0] == '-' || label[len - 1] == '-') return false;
+  if (len >= 4 && label[2] == '-' && label[3] == '-') return false;
+  if (unicode::is_mark<Unused>(label[0])) return false;
+  for (std::size_t i = 0; i < len; ++i) {
+    const char32_t c = label[i];
+    if (c >= 'A' && c <= 'Z') continue;  // host names are case-insensitive
+    switch (unicode::run_value(idna_table<Unused>(), c, 2)) {
+      case 1: break;  // PVALID
+      case 2:
+      case 3:
+        if (!contextual_ok<Unused>(label, len, i)) return false;
+        break;
+      default: return false;  // DISALLOWED, UNASSIGNED
+    }
+  }
+  return true;
+}
+
+/// An ASCII label: LDH, or an A-label ("xn--" and valid Punycode of a U-label).
+template <class Unused = void>
+bool ascii_label(std::string_view l) noexcept {
+  if (l.empty() || l.size() > max_label || l.front() == '-' || l.back() == '-') return false;
+  for (char c : l)
+    if (!(alpha(c) || digit(c) || c == '-')) return false;
+  if (l.size() >= 4 && l[2] == '-' && l[3] == '-') {
+    if (!((l[0] == 'x' || l[0] == 'X') && (l[1] == 'n' || l[1] == 'N'))) return false;  // reserved R-LDH label
+    char32_t u[max_label + 1];
+    std::size_t len = 0;
+    if (!punycode_decode(l.substr(4), u, len)) return false;
+    bool ascii = true;
+    for (std::size_t i = 0; i < len; ++i) ascii = ascii && u[i] < 0x80;
+    return !ascii && u_label<Unused>(u, len);
+  }
+  return true;
+}
+
+/// RFC 1123 host name: dot-separated LDH labels of 1 to 63 characters, 253
+/// at most in all, no trailing dot; "xn--" labels must be valid A-labels.
+template <class Unused>
+bool hostname(std::string_view s) noexcept {
+  if (s.empty() || s.size() > 253) return false;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t dot = s.find('.', start);
+    if (!ascii_label<Unused>(s.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start)))
+      return false;
+    if (dot == std::string_view::npos) return true;
+    start = dot + 1;
+  }
+}
+
+/// IDNA2008 host name: labels separated by U+002E, U+3002, U+FF0E or
+/// U+FF61; each an ASCII label or a U-label.
+template <class Unused>
+bool idn_hostname(std::string_view s) noexcept {
+  if (s.empty()) return false;
+  char32_t label[max_label + 1];
+  std::size_t len = 0, label_start = 0, total = 0;
+  bool ascii = true;
+  std::size_t i = 0;
+  while (true) {
+    const std::size_t at = i;
+    char32_t c = 0;
+    const bool end = i == s.size();
+    if (!end && !decode_utf8(s, i, c)) return false;
+    if (end || c == 0x2E || c == 0x3002 || c == 0xFF0E || c == 0xFF61) {
+      if (ascii ? !ascii_label<Unused>(s.substr(label_start, at - label_start)) : !u_label<Unused>(label, len)) return false;
+      if (end) return total <= 253;
+      len = 0;
+      ascii = true;
+      label_start = i;
+      ++total;
+      continue;
+    }
+    if (len == max_label) return false;
+    label[len++] = c;
+    ascii = ascii && c < 0x80;
+    ++total;
+  }
+}
+
+}  // namespace aura::schema::detail::fmt
+#endif  // AURA_SI_AURA_SCHEMA_DETAIL_FORMAT_IDN_HPP
+// ---- end aura/schema/detail/format_idn.hpp
+// ---- begin aura/schema/detail/keywords.hpp
+#ifndef AURA_SI_AURA_SCHEMA_DETAIL_KEYWORDS_HPP
+#define AURA_SI_AURA_SCHEMA_DETAIL_KEYWORDS_HPP
+// aura/schema/detail/keywords.hpp - the keywords the compiler reads, found
+// in one pass over a schema object's members.
+//
+// Looking each keyword up by name (some fifty per schema object, each a map
+// search with a std::string built from the literal) was most of the cost of
+// compiling; one walk over the few members an object has, each classified by
+// a binary search over a sorted table, costs a fraction of that.
+
+#include <cstddef>
+#include <cstdint>
+#include <iterator>
+#include <string_view>
+
+namespace aura::schema::detail {
+
+/// The keywords, in the order of `keyword_names` (sorted by name).
+enum class kw : std::uint8_t {
+  anchor, comment, defs, dynamicAnchor, dynamicRef, id, ref, schema, vocabulary,
+  additionalItems, additionalProperties, allOf, anyOf, const_, contains, contentSchema, definitions,
+  dependencies, dependentRequired, dependentSchemas, else_, enum_, exclusiveMaximum, exclusiveMinimum, format,
+  if_, items, maxContains, maxItems, maxLength, maxProperties, maximum, minContains, minItems, minLength,
+  minProperties, minimum, multipleOf, not_, oneOf, pattern, patternProperties, prefixItems, properties,
+  propertyNames, required, then, type, unevaluatedItems, unevaluatedProperties, uniqueItems,
+  count_  // not a keyword: the number of them
+};
+
+inline constexpr std::string_view keyword_names[] = {
+    "$anchor", "$comment", "$defs", "$dynamicAnchor", "$dynamicRef", "$id", "$ref", "$schema", "$vocabulary",
+    "additionalItems", "additionalProperties", "allOf", "anyOf", "const", "contains", "contentSchema", "definitions",
+    "dependencies", "dependentRequired", "dependentSchemas", "else", "enum", "exclusiveMaximum", "exclusiveMinimum",
+    "format", "if", "items", "maxContains", "maxItems", "maxLength", "maxProperties", "maximum", "minContains",
+    "minItems", "minLength", "minProperties", "minimum", "multipleOf", "not", "oneOf", "pattern", "patternProperties",
+    "prefixItems", "properties", "propertyNames", "required", "then", "type", "unevaluatedItems",
+    "unevaluatedProperties", "uniqueItems"};
+static_assert(std::size(keyword_names) == static_cast<std::size_t>(kw::count_), "one name per keyword");
+
+/// The keyword named `key`, or kw::count_ for any other member: a switch on
+/// the length, then a compare with the few keywords of that length.
+[[nodiscard]] inline kw keyword_of(std::string_view key) noexcept {
+  auto is = [&](std::size_t i) { return key == keyword_names[i]; };
+  switch (key.size()) {
+    case 2:
+      if (is(25)) return static_cast<kw>(25);  // if
+      break;
+    case 3:
+      if (is(5)) return static_cast<kw>(5);  // $id
+      if (is(38)) return static_cast<kw>(38);  // not
+      break;
+    case 4:
+      if (is(6)) return static_cast<kw>(6);  // $ref
+      if (is(20)) return static_cast<kw>(20);  // else
+      if (is(21)) return static_cast<kw>(21);  // enum
+      if (is(46)) return static_cast<kw>(46);  // then
+      if (is(47)) return static_cast<kw>(47);  // type
+      break;
+    case 5:
+      if (is(2)) return static_cast<kw>(2);  // $defs
+      if (is(11)) return static_cast<kw>(11);  // allOf
+      if (is(12)) return static_cast<kw>(12);  // anyOf
+      if (is(13)) return static_cast<kw>(13);  // const
+      if (is(26)) return static_cast<kw>(26);  // items
+      if (is(39)) return static_cast<kw>(39);  // oneOf
+      break;
+    case 6:
+      if (is(24)) return static_cast<kw>(24);  // format
+      break;
+    case 7:
+      if (is(0)) return static_cast<kw>(0);  // $anchor
+      if (is(7)) return static_cast<kw>(7);  // $schema
+      if (is(31)) return static_cast<kw>(31);  // maximum
+      if (is(36)) return static_cast<kw>(36);  // minimum
+      if (is(40)) return static_cast<kw>(40);  // pattern
+      break;
+    case 8:
+      if (is(1)) return static_cast<kw>(1);  // $comment
+      if (is(14)) return static_cast<kw>(14);  // contains
+      if (is(28)) return static_cast<kw>(28);  // maxItems
+      if (is(33)) return static_cast<kw>(33);  // minItems
+      if (is(45)) return static_cast<kw>(45);  // required
+      break;
+    case 9:
+      if (is(29)) return static_cast<kw>(29);  // maxLength
+      if (is(34)) return static_cast<kw>(34);  // minLength
+      break;
+    case 10:
+      if (is(37)) return static_cast<kw>(37);  // multipleOf
+      if (is(43)) return static_cast<kw>(43);  // properties
+      break;
+    case 11:
+      if (is(4)) return static_cast<kw>(4);  // $dynamicRef
+      if (is(8)) return static_cast<kw>(8);  // $vocabulary
+      if (is(16)) return static_cast<kw>(16);  // definitions
+      if (is(27)) return static_cast<kw>(27);  // maxContains
+      if (is(32)) return static_cast<kw>(32);  // minContains
+      if (is(42)) return static_cast<kw>(42);  // prefixItems
+      if (is(50)) return static_cast<kw>(50);  // uniqueItems
+      break;
+    case 12:
+      if (is(17)) return static_cast<kw>(17);  // dependencies
+      break;
+    case 13:
+      if (is(15)) return static_cast<kw>(15);  // contentSchema
+      if (is(30)) return static_cast<kw>(30);  // maxProperties
+      if (is(35)) return static_cast<kw>(35);  // minProperties
+      if (is(44)) return static_cast<kw>(44);  // propertyNames
+      break;
+    case 14:
+      if (is(3)) return static_cast<kw>(3);  // $dynamicAnchor
+      break;
+    case 15:
+      if (is(9)) return static_cast<kw>(9);  // additionalItems
+      break;
+    case 16:
+      if (is(19)) return static_cast<kw>(19);  // dependentSchemas
+      if (is(22)) return static_cast<kw>(22);  // exclusiveMaximum
+      if (is(23)) return static_cast<kw>(23);  // exclusiveMinimum
+      if (is(48)) return static_cast<kw>(48);  // unevaluatedItems
+      break;
+    case 17:
+      if (is(18)) return static_cast<kw>(18);  // dependentRequired
+      if (is(41)) return static_cast<kw>(41);  // patternProperties
+      break;
+    case 20:
+      if (is(10)) return static_cast<kw>(10);  // additionalProperties
+      break;
+    case 21:
+      if (is(49)) return static_cast<kw>(49);  // unevaluatedProperties
+      break;
+    default: break;
+  }
+  return kw::count_;
+}
+
+[[nodiscard]] constexpr std::string_view name_of(kw k) noexcept { return keyword_names[static_cast<std::size_t>(k)]; }
+
+/// The members of one schema object that are keywords, by keyword.
+template <class Json>
+struct keyword_index {
+  const Json* at[static_cast<std::size_t>(kw::count_)] = {};
+
+  explicit keyword_index(const Json& j) {
+    if (!j.is_object()) return;
+    for (const auto& member : j.template get_ref<const typename Json::object_t&>()) {
+      const kw k = keyword_of(member.first);
+      if (k != kw::count_) at[static_cast<std::size_t>(k)] = &member.second;
+    }
+  }
+  [[nodiscard]] const Json* operator[](kw k) const noexcept { return at[static_cast<std::size_t>(k)]; }
+};
+
+}  // namespace aura::schema::detail
+#endif  // AURA_SI_AURA_SCHEMA_DETAIL_KEYWORDS_HPP
+// ---- end aura/schema/detail/keywords.hpp
 // ---- begin aura/schema/detail/metaschemas.hpp
 #ifndef AURA_SI_AURA_SCHEMA_DETAIL_METASCHEMAS_HPP
 #define AURA_SI_AURA_SCHEMA_DETAIL_METASCHEMAS_HPP
@@ -6077,7 +8981,7 @@ class compiler {
 
   tree run(const Json& schema) {
     std::uint32_t doc = add_document(std::string(root_uri), schema, opts_.default_dialect, v_default);
-    t_.root_dialect = scanned_.at({doc, ""}).d;
+    t_.root_dialect = locs_.at(docs_[doc]).info.d;
     t_.root = node_at(doc, "");
     // every dynamic anchor must have a node for the evaluator's scope walk
     for (std::size_t i = 0; i < pending_anchors_.size(); ++i) {
@@ -6099,19 +9003,41 @@ class compiler {
   using location = std::pair<std::uint32_t, text>;  // document, JSON pointer
 
   struct scan_info {
-    std::string base;
+    const std::string* base;  // in bases_
     dialect d;
     std::uint32_t vocab;
     std::uint32_t resource;
   };
 
   const options& opts_;
-  std::deque<Json> docs_;
+  std::deque<Json> owned_;          // documents the resolver returned
+  std::vector<const Json*> docs_;   // every document: the caller's, built-in or owned_
   std::vector<text> doc_uri_;
-  std::map<location, scan_info> scanned_;
+  std::deque<std::string> bases_;   // base URIs, interned (scan_info points here)
+  // Every schema object the compiler has seen, keyed by its address in its
+  // document (each JSON value has one place in one document, and the
+  // documents do not move): its scan info and node. Keying by the JSON
+  // pointer instead cost a string built, copied and hashed per lookup.
+  struct entry {
+    scan_info info{};
+    bool scanned = false;
+    node_id node = no_node;
+  };
+  std::unordered_map<const Json*, entry> locs_;
+  struct ref_target {
+    location loc;
+    const Json* json;
+  };
+  // (the $ref text in its document, the interned base) already resolved
+  using ref_key = std::pair<std::string_view, const std::string*>;
+  struct ref_key_hash {
+    std::size_t operator()(const ref_key& k) const noexcept {
+      return std::hash<std::string_view>{}(k.first) ^ std::hash<const void*>{}(k.second);
+    }
+  };
+  std::unordered_map<ref_key, ref_target, ref_key_hash> ref_memo_;
   std::map<text, location, std::less<>> ids_;  // "uri" and "uri#anchor"
-  std::map<location, node_id> compiled_;
-  std::vector<text> node_where_;
+  std::vector<const Json*> node_json_;  // each node's schema, for errors found after building
   std::vector<std::tuple<std::uint32_t, std::string, location>> pending_anchors_;
   tree t_;
   std::size_t build_depth_ = 0;
@@ -6119,13 +9045,65 @@ class compiler {
 
   // ---- errors -----------------------------------------------------------
   [[nodiscard]] std::string where(std::uint32_t doc, std::string_view ptr) const {
-    std::string w = doc == 0 ? std::string() : doc_uri_[doc];
+    std::string w = doc == 0 ? std::string() : cut_text(doc_uri_[doc], 2 * quote_limit);
     w += "#";
-    w += ptr;
+    w += cut_pointer(ptr);
     return w;
   }
   [[noreturn]] void fail(std::uint32_t doc, std::string_view ptr, std::string message) const {
     throw compile_failure{std::move(message), where(doc, ptr)};
+  }
+
+  /// A JSON pointer one or two tokens below `base`, spelled out only when an
+  /// error needs it (most keywords never fail, and building every pointer
+  /// was a large part of compiling).
+  struct rel {
+    const std::string& base;
+    std::string_view key;
+    std::string_view sub = {};
+    bool has_sub = false;
+    [[nodiscard]] std::string str() const {
+      std::string s = base;
+      s += '/';
+      s += pointer_token(key);
+      if (has_sub) {
+        s += '/';
+        s += pointer_token(sub);
+      }
+      return s;
+    }
+  };
+  [[noreturn]] void fail(std::uint32_t doc, const rel& at, std::string message) const {
+    fail(doc, at.str(), std::move(message));
+  }
+
+  /// `where` of a schema object known by address: searched for, since only
+  /// an error after building (a $ref cycle) needs it.
+  [[nodiscard]] std::string where_is(const Json* target) const {
+    std::string ptr;
+    std::function<bool(const Json&)> find = [&](const Json& j) {
+      if (&j == target) return true;
+      const std::size_t mark = ptr.size();
+      if (j.is_object()) {
+        for (const auto& m : j.template get_ref<const typename Json::object_t&>()) {
+          ptr.append("/").append(pointer_token(m.first));
+          if (find(m.second)) return true;
+          ptr.resize(mark);
+        }
+      } else if (j.is_array()) {
+        for (std::size_t i = 0; i < j.size(); ++i) {
+          ptr.append("/").append(std::to_string(i));
+          if (find(j[i])) return true;
+          ptr.resize(mark);
+        }
+      }
+      return false;
+    };
+    for (std::uint32_t d = 0; d < docs_.size(); ++d) {
+      ptr.clear();
+      if (find(*docs_[d])) return where(d, ptr);
+    }
+    return "#";
   }
 
   // ---- dialects and vocabularies ----------------------------------------
@@ -6184,11 +9162,17 @@ class compiler {
   // ---- documents and scanning -------------------------------------------
   std::uint32_t add_document(std::string uri, const Json& doc, dialect d, std::uint32_t vocab) {
     auto idx = static_cast<std::uint32_t>(docs_.size());
-    docs_.push_back(doc);
+    docs_.push_back(&doc);
     doc_uri_.push_back(uri);
     ids_.emplace(uri, location{idx, ""});
-    scan(idx, "", docs_.back(), uri, d, vocab, new_resource(uri), 0);
+    std::string ptr;  // the pointer buffer every level of the scan appends to
+    scan(idx, ptr, doc, intern(uri), d, vocab, new_resource(uri), 0);
     return idx;
+  }
+
+  const std::string* intern(std::string uri) {
+    bases_.push_back(std::move(uri));
+    return &bases_.back();
   }
 
   std::uint32_t new_resource(const std::string& uri) {
@@ -6196,82 +9180,101 @@ class compiler {
     return static_cast<std::uint32_t>(t_.resources.size() - 1);
   }
 
-  void scan(std::uint32_t doc, const std::string& ptr, const Json& j, std::string base, dialect d,
+  // `ptr` is the location's pointer; children append to it and cut it back.
+  void scan(std::uint32_t doc, std::string& ptr, const Json& j, const std::string* base, dialect d,
             std::uint32_t vocab, std::uint32_t res, std::size_t depth) {
     if (depth > opts_.max_schema_depth) fail(doc, ptr, "schema nested deeper than " + std::to_string(opts_.max_schema_depth));
-    if (scanned_.count({doc, ptr}) != 0) return;
+    entry& slot = locs_[&j];  // stays put on rehash
+    if (slot.scanned) return;
     if (!j.is_object()) {
-      scanned_.emplace(location{doc, ptr}, scan_info{base, d, vocab, res});
+      slot.info = scan_info{base, d, vocab, res};
+      slot.scanned = true;
       return;
     }
-    if (auto s = j.find("$schema"); s != j.end() && (ptr.empty() || j.contains("$id"))) {
+    const keyword_index<Json> kws(j);
+    if (auto s = kws[kw::schema]; s != nullptr && (ptr.empty() || kws[kw::id] != nullptr)) {
       if (!s->is_string()) fail(doc, ptr + "/$schema", "$schema must be a string");
       auto info = dialect_of(s->template get_ref<const std::string&>(), doc, ptr);
       d = info.d;
       vocab = info.vocab;
     }
     const bool d7 = d == dialect::draft7;
-    if (auto id = j.find("$id"); id != j.end() && !(d7 && j.contains("$ref"))) {
+    if (auto id = kws[kw::id]; id != nullptr && !(d7 && kws[kw::ref] != nullptr)) {
       if (!id->is_string()) fail(doc, ptr + "/$id", "$id must be a string");
       const std::string& text = id->template get_ref<const std::string&>();
-      std::string resolved = resolve_uri(base, text);
+      std::string resolved = resolve_uri(*base, text);
       std::string no_frag(strip_fragment(resolved));
       std::string frag = resolved.size() > no_frag.size() ? resolved.substr(no_frag.size() + 1) : std::string();
       if (!(d7 && !text.empty() && text[0] == '#')) {
-        if (no_frag != base || ptr.empty()) {
-          base = no_frag;
-          if (!ptr.empty()) res = new_resource(base);
-          else t_.resources[res].uri = base;
-          ids_.emplace(base, location{doc, ptr});
+        if (no_frag != *base || ptr.empty()) {
+          base = intern(no_frag);
+          if (!ptr.empty()) res = new_resource(*base);
+          else t_.resources[res].uri = *base;
+          ids_.emplace(*base, location{doc, ptr});
         }
       }
-      if (!frag.empty()) ids_.emplace(base + "#" + frag, location{doc, ptr});
+      if (!frag.empty()) ids_.emplace(*base + "#" + frag, location{doc, ptr});
     }
     if (!d7) {
-      if (auto a = j.find("$anchor"); a != j.end()) {
+      if (auto a = kws[kw::anchor]; a != nullptr) {
         if (!a->is_string()) fail(doc, ptr + "/$anchor", "$anchor must be a string");
-        ids_.emplace(base + "#" + a->template get<std::string>(), location{doc, ptr});
+        ids_.emplace(*base + "#" + a->template get<std::string>(), location{doc, ptr});
       }
-      if (auto a = j.find("$dynamicAnchor"); a != j.end()) {
+      if (auto a = kws[kw::dynamicAnchor]; a != nullptr) {
         if (!a->is_string()) fail(doc, ptr + "/$dynamicAnchor", "$dynamicAnchor must be a string");
-        ids_.emplace(base + "#" + a->template get<std::string>(), location{doc, ptr});
+        ids_.emplace(*base + "#" + a->template get<std::string>(), location{doc, ptr});
         pending_anchors_.emplace_back(res, a->template get<std::string>(), location{doc, ptr});
       }
     }
-    scanned_.emplace(location{doc, ptr}, scan_info{base, d, vocab, res});
+    slot.info = scan_info{base, d, vocab, res};
+    slot.scanned = true;
 
-    auto sub = [&](const std::string& p, const Json& v) {
-      if (v.is_object() || v.is_boolean()) scan(doc, p, v, base, d, vocab, res, depth + 1);
+    const std::size_t mark = ptr.size();
+    auto sub = [&](const Json& v) {
+      if (v.is_object() || v.is_boolean()) scan(doc, ptr, v, base, d, vocab, res, depth + 1);
+      ptr.resize(mark);
     };
-    static constexpr const char* single[] = {"additionalProperties", "propertyNames", "not", "if", "then", "else",
-                                             "contains", "unevaluatedItems", "unevaluatedProperties",
-                                             "additionalItems", "contentSchema", "items"};
-    static constexpr const char* arrays[] = {"allOf", "anyOf", "oneOf", "prefixItems", "items"};
-    static constexpr const char* maps[] = {"properties", "patternProperties", "$defs", "definitions",
-                                           "dependentSchemas", "dependencies"};
-    for (const char* k : single)
-      if (auto it = j.find(k); it != j.end()) sub(ptr + "/" + pointer_token(k), *it);
-    for (const char* k : arrays)
-      if (auto it = j.find(k); it != j.end() && it->is_array())
-        for (std::size_t i = 0; i < it->size(); ++i) sub(ptr + "/" + k + "/" + std::to_string(i), (*it)[i]);
-    for (const char* k : maps)
-      if (auto it = j.find(k); it != j.end() && it->is_object())
-        for (auto m = it->begin(); m != it->end(); ++m)
-          sub(ptr + "/" + pointer_token(k) + "/" + pointer_token(m.key()), m.value());
+    static constexpr kw single[] = {kw::additionalProperties, kw::propertyNames, kw::not_, kw::if_, kw::then,
+                                    kw::else_, kw::contains, kw::unevaluatedItems, kw::unevaluatedProperties,
+                                    kw::additionalItems, kw::contentSchema, kw::items};
+    static constexpr kw arrays[] = {kw::allOf, kw::anyOf, kw::oneOf, kw::prefixItems, kw::items};
+    static constexpr kw maps[] = {kw::properties, kw::patternProperties, kw::defs, kw::definitions,
+                                  kw::dependentSchemas, kw::dependencies};
+    for (kw k : single)
+      if (auto it = kws[k]; it != nullptr) {
+        ptr.append("/").append(name_of(k));
+        sub(*it);
+      }
+    for (kw k : arrays)
+      if (auto it = kws[k]; it != nullptr && it->is_array())
+        for (std::size_t i = 0; i < it->size(); ++i) {
+          ptr.append("/").append(name_of(k)).append("/").append(std::to_string(i));
+          sub((*it)[i]);
+        }
+    for (kw k : maps)
+      if (auto it = kws[k]; it != nullptr && it->is_object())
+        for (const auto& m : it->template get_ref<const typename Json::object_t&>()) {
+          ptr.append("/").append(name_of(k)).append("/");
+          if (m.first.find_first_of("~/") == std::string::npos) ptr.append(m.first);
+          else ptr.append(pointer_token(m.first));
+          sub(m.second);
+        }
   }
 
   // Scan info for a location never scanned (inside an unknown keyword):
   // the nearest scanned ancestor's, then scan the subtree under it.
-  const scan_info& info_at(std::uint32_t doc, const std::string& ptr, const Json& j) {
-    if (auto it = scanned_.find({doc, ptr}); it != scanned_.end()) return it->second;
+  scan_info info_at(std::uint32_t doc, const std::string& ptr, const Json& j) {
+    if (auto it = locs_.find(&j); it != locs_.end() && it->second.scanned) return it->second.info;
     std::string up = ptr;
     while (true) {
       std::size_t cut = up.rfind('/');
       up = cut == std::string::npos ? std::string() : up.substr(0, cut);
-      if (auto it = scanned_.find({doc, up}); it != scanned_.end()) {
-        scan_info parent = it->second;
-        scan(doc, ptr, j, parent.base, parent.d, parent.vocab, parent.resource, 0);
-        return scanned_.at({doc, ptr});
+      const Json* above = json_ptr(doc, up);
+      if (auto it = locs_.find(above); above != nullptr && it != locs_.end() && it->second.scanned) {
+        scan_info parent = it->second.info;
+        std::string buffer = ptr;
+        scan(doc, buffer, j, parent.base, parent.d, parent.vocab, parent.resource, 0);
+        return locs_.at(&j).info;
       }
       if (up.empty()) fail(doc, ptr, "location outside any scanned schema");
     }
@@ -6280,7 +9283,7 @@ class compiler {
   const Json* json_ptr(std::uint32_t doc, const std::string& ptr) const {
     std::vector<std::string> tokens;
     if (!split_pointer(ptr, tokens)) return nullptr;
-    const Json* cur = &docs_[doc];
+    const Json* cur = docs_[doc];
     for (const auto& t : tokens) {
       if (cur->is_object()) {
         auto it = cur->find(t);
@@ -6308,7 +9311,7 @@ class compiler {
   // ---- references -------------------------------------------------------
   // The document holding `uri` (no fragment): registered, built in, or
   // served by the caller's resolver.
-  location find_resource(const std::string& uri, dialect d, std::uint32_t doc, const std::string& ptr) {
+  location find_resource(const std::string& uri, dialect d, std::uint32_t doc, const rel& ptr) {
     if (auto it = ids_.find(uri); it != ids_.end()) return it->second;
     if (auto b = builtin_metaschemas<Json>().find(uri); b != builtin_metaschemas<Json>().end()) {
       add_document(uri, b->second, d, v_default);
@@ -6317,16 +9320,31 @@ class compiler {
     if (opts_.resolve) {
       std::optional<Json> remote = opts_.resolve(uri);
       if (remote) {
-        add_document(uri, *remote, d, v_default);
+        owned_.push_back(std::move(*remote));
+        add_document(uri, owned_.back(), d, v_default);
         return ids_.at(uri);
       }
     }
     fail(doc, ptr, "cannot resolve \"" + uri + "\"" + (opts_.resolve ? "" : " (no resolver given)"));
   }
 
-  location resolve_ref(const std::string& base, const std::string& ref, dialect d, std::uint32_t doc,
-                       const std::string& ptr) {
-    std::string abs = resolve_uri(base, ref);
+  // Memoised per (base, reference): a schema says "#/definitions/env" from
+  // many places.
+  ref_target resolve_ref(const std::string& base, const std::string& ref, dialect d, std::uint32_t doc,
+                         const rel& ptr) {
+    // `ref` is a string of a document and `base` an interned one: both outlive the compile
+    const ref_key key{ref, &base};
+    if (auto it = ref_memo_.find(key); it != ref_memo_.end()) return it->second;
+    location loc = resolve_ref_uncached(base, ref, d, doc, ptr);
+    const Json* json = json_ptr(loc.first, loc.second);
+    if (json == nullptr) fail(doc, ptr, "$ref target \"" + ref + "\" does not exist");
+    return ref_memo_.emplace(key, ref_target{std::move(loc), json}).first->second;
+  }
+
+  location resolve_ref_uncached(const std::string& base, const std::string& ref, dialect d, std::uint32_t doc,
+                                const rel& ptr) {
+    // a same-document fragment: the base (no fragment, interned) and the fragment
+    std::string abs = !ref.empty() && ref[0] == '#' ? base + ref : resolve_uri(base, ref);
     std::string uri(strip_fragment(abs));
     std::string frag = abs.size() > uri.size() ? abs.substr(uri.size() + 1) : std::string();
     location res = find_resource(uri, d, doc, ptr);
@@ -6343,14 +9361,18 @@ class compiler {
   }
 
   // ---- nodes ------------------------------------------------------------
-  node_id node_at(std::uint32_t doc, const std::string& ptr) {
-    if (auto it = compiled_.find({doc, ptr}); it != compiled_.end()) return it->second;
-    const Json& j = json_at(doc, ptr);
-    scan_info info = info_at(doc, ptr, j);
-    auto id = static_cast<node_id>(t_.nodes.size());
+  // `known`: the JSON at that location when the caller has it, saving a
+  // walk down the pointer from the document root.
+  node_id node_at(std::uint32_t doc, const std::string& ptr, const Json* known = nullptr) {
+    const Json& j = known != nullptr ? *known : json_at(doc, ptr);
+    entry& slot = locs_[&j];
+    if (slot.node != no_node) return slot.node;
+    const auto id = static_cast<node_id>(t_.nodes.size());
+    slot.node = id;
+    node_json_.push_back(&j);
+    if (t_.nodes.empty()) t_.nodes.reserve(locs_.size());
     t_.nodes.emplace_back();
-    node_where_.push_back(where(doc, ptr));
-    compiled_.emplace(location{doc, ptr}, id);
+    const scan_info info = slot.scanned ? slot.info : info_at(doc, ptr, j);
     if (++build_depth_ > max_build_depth)
       fail(doc, ptr, "schema nested deeper than " + std::to_string(max_build_depth) + " levels (through $ref)");
     node n = build(doc, ptr, j, info);
@@ -6360,8 +9382,16 @@ class compiler {
   }
 
   static std::string child(const std::string& ptr, std::string_view key) { return ptr + "/" + pointer_token(key); }
+  static std::string child(const std::string& ptr, std::string_view keyword, std::string_view key) {
+    std::string out;
+    out.reserve(ptr.size() + keyword.size() + key.size() + 2);
+    out.append(ptr).append("/").append(keyword).append("/");
+    if (key.find_first_of("~/") == std::string_view::npos) out.append(key);
+    else out.append(pointer_token(key));
+    return out;
+  }
 
-  std::size_t count(const Json& v, std::uint32_t doc, const std::string& p) const {
+  std::size_t count(const Json& v, std::uint32_t doc, const rel& p) const {
     if (v.is_number_unsigned()) return static_cast<std::size_t>(v.template get<std::uint64_t>());
     if (v.is_number_integer() && v.template get<std::int64_t>() >= 0) return static_cast<std::size_t>(v.template get<std::int64_t>());
     if (v.is_number_float()) {
@@ -6370,22 +9400,23 @@ class compiler {
     }
     fail(doc, p, "must be a non-negative integer");
   }
-  double number(const Json& v, std::uint32_t doc, const std::string& p) const {
+  double number(const Json& v, std::uint32_t doc, const rel& p) const {
     if (!v.is_number()) fail(doc, p, "must be a number");
     return v.template get<double>();
   }
-  std::vector<std::string> strings(const Json& v, std::uint32_t doc, const std::string& p) const {
+  std::vector<std::string> strings(const Json& v, std::uint32_t doc, const rel& p) const {
     if (!v.is_array()) fail(doc, p, "must be an array of strings");
     std::vector<std::string> out;
+    out.reserve(v.size());
     for (std::size_t i = 0; i < v.size(); ++i) {
-      if (!v[i].is_string()) fail(doc, p + "/" + std::to_string(i), "must be a string");
+      if (!v[i].is_string()) fail(doc, p.str() + "/" + std::to_string(i), "must be a string");
       out.push_back(v[i].template get<std::string>());
     }
     return out;
   }
   node_id schema_child(std::uint32_t doc, const std::string& p, const Json& v) {
     if (!v.is_object() && !v.is_boolean()) fail(doc, p, "a schema must be an object or a boolean");
-    return node_at(doc, p);
+    return node_at(doc, p, &v);
   }
   std::vector<node_id> schema_array(std::uint32_t doc, const std::string& p, const Json& v,
                                     bool non_empty) {
@@ -6395,7 +9426,7 @@ class compiler {
     for (std::size_t i = 0; i < v.size(); ++i) out.push_back(schema_child(doc, p + "/" + std::to_string(i), v[i]));
     return out;
   }
-  std::uint32_t compile_regex(const std::string& source, std::uint32_t doc, const std::string& p) {
+  std::uint32_t compile_regex(const std::string& source, std::uint32_t doc, const rel& p) {
     regex re;
     std::string err;
     if (!re.compile(source, opts_.regex, err)) fail(doc, p, "invalid regex " + shown(Json(source)) + ": " + err);
@@ -6403,297 +9434,8 @@ class compiler {
     return static_cast<std::uint32_t>(t_.regexes.size() - 1);
   }
 
-  node build(std::uint32_t doc, const std::string& ptr, const Json& j, const scan_info& info) {
-    node n;
-    n.resource = info.resource;
-    if (j.is_boolean()) {
-      n.is_false = !j.template get<bool>();
-      return n;
-    }
-    if (!j.is_object()) fail(doc, ptr, "a schema must be an object or a boolean");
-    const bool d7 = info.d == dialect::draft7;
-    auto find = [&](const char* k) { return j.find(k); };
-    auto end = j.end();
-
-    if (auto r = find("$ref"); r != end) {
-      if (!r->is_string()) fail(doc, child(ptr, "$ref"), "$ref must be a string");
-      location target = resolve_ref(info.base, r->template get<std::string>(), info.d, doc, child(ptr, "$ref"));
-      n.ref = node_at(target.first, target.second);
-      n.has |= h_ref;
-      if (d7) return n;  // draft 7: $ref overrides its siblings
-    }
-    if (!d7) {
-      if (auto r = find("$dynamicRef"); r != end) {
-        if (!r->is_string()) fail(doc, child(ptr, "$dynamicRef"), "$dynamicRef must be a string");
-        const std::string text = r->template get<std::string>();
-        location target = resolve_ref(info.base, text, info.d, doc, child(ptr, "$dynamicRef"));
-        n.dynamic_ref = node_at(target.first, target.second);
-        n.has |= h_ref;
-        std::string abs = resolve_uri(info.base, text);
-        std::size_t hash = abs.find('#');
-        std::string frag = hash == std::string::npos ? std::string() : abs.substr(hash + 1);
-        if (!frag.empty() && frag[0] != '/') {
-          const Json& tj = json_at(target.first, target.second);
-          auto da = tj.is_object() ? tj.find("$dynamicAnchor") : tj.end();
-          if (tj.is_object() && da != tj.end() && da->is_string() && da->template get<std::string>() == frag)
-            n.dynamic_name = frag;  // bookended: look it up in the dynamic scope
-        }
-      }
-    }
-
-    // -- validation vocabulary
-    if ((info.vocab & v_validation) != 0) {
-      if (auto t = find("type"); t != end) {
-        auto bit = [&](const Json& v, const std::string& p) -> std::uint8_t {
-          if (!v.is_string()) fail(doc, p, "type must be a string or an array of strings");
-          const std::string& s = v.template get_ref<const std::string&>();
-          if (s == "null") return t_null;
-          if (s == "boolean") return t_boolean;
-          if (s == "object") return t_object;
-          if (s == "array") return t_array;
-          if (s == "number") return t_number | t_integer;
-          if (s == "string") return t_string;
-          if (s == "integer") return t_integer;
-          fail(doc, p, "unknown type \"" + s + "\"");
-        };
-        if (t->is_array()) {
-          for (std::size_t i = 0; i < t->size(); ++i) n.types |= bit((*t)[i], child(ptr, "type") + "/" + std::to_string(i));
-        } else {
-          n.types = bit(*t, child(ptr, "type"));
-        }
-        n.has |= h_type;
-      }
-      if (auto c = find("const"); c != end) {
-        n.const_value = *c;
-        n.has |= h_const;
-      }
-      if (auto e = find("enum"); e != end) {
-        if (!e->is_array()) fail(doc, child(ptr, "enum"), "enum must be an array");
-        n.enum_values.assign(e->begin(), e->end());
-        bool all_strings = !e->empty();
-        for (const auto& v : *e) all_strings = all_strings && v.is_string();
-        if (all_strings)
-          for (const auto& v : *e) {
-            n.enum_strings.push_back(v.template get<std::string>());
-            n.enum_prefixes.push_back(name_prefix(n.enum_strings.back()));
-          }
-        n.has |= h_enum;
-      }
-      auto num_kw = [&](const char* k, bool& has, double& into) {
-        if (auto v = find(k); v != end) {
-          into = number(*v, doc, child(ptr, k));
-          has = true;
-          n.has |= h_number;
-        }
-      };
-      num_kw("minimum", n.has_minimum, n.minimum);
-      num_kw("maximum", n.has_maximum, n.maximum);
-      num_kw("exclusiveMinimum", n.has_xmin, n.exclusive_minimum);
-      num_kw("exclusiveMaximum", n.has_xmax, n.exclusive_maximum);
-      num_kw("multipleOf", n.has_multiple, n.multiple_of);
-      if (n.has_multiple && !(n.multiple_of > 0)) fail(doc, child(ptr, "multipleOf"), "multipleOf must be greater than 0");
-      if (n.has_multiple) {
-        const Json& m = *find("multipleOf");
-        if (m.is_number_unsigned() || m.is_number_integer()) {
-          n.multiple_int = m.is_number_unsigned() ? m.template get<std::uint64_t>()
-                                                  : static_cast<std::uint64_t>(m.template get<std::int64_t>());
-          n.multiple_exact = normalized(n.multiple_int, 0);
-        } else {
-          n.multiple_exact = decimal_of(n.multiple_of);
-          // an integral float below 2^64 is an integer divisor too
-          if (n.multiple_exact.exponent >= 0 && n.multiple_of < 1.8e19)
-            n.multiple_int = static_cast<std::uint64_t>(n.multiple_of);
-        }
-      }
-      auto count_kw = [&](const char* k, std::size_t& into, std::uint32_t group) {
-        if (auto v = find(k); v != end) {
-          into = count(*v, doc, child(ptr, k));
-          n.has |= group;
-        }
-      };
-      count_kw("minLength", n.min_length, h_string);
-      count_kw("maxLength", n.max_length, h_string);
-      count_kw("minItems", n.min_items, h_array);
-      count_kw("maxItems", n.max_items, h_array);
-      count_kw("minProperties", n.min_properties, h_object);
-      count_kw("maxProperties", n.max_properties, h_object);
-      if (auto p = find("pattern"); p != end) {
-        if (!p->is_string()) fail(doc, child(ptr, "pattern"), "pattern must be a string");
-        n.pattern_source = p->template get<std::string>();
-        n.pattern = compile_regex(n.pattern_source, doc, child(ptr, "pattern"));
-        n.has |= h_string;
-      }
-      if (auto u = find("uniqueItems"); u != end) {
-        if (!u->is_boolean()) fail(doc, child(ptr, "uniqueItems"), "uniqueItems must be a boolean");
-        n.unique_items = u->template get<bool>();
-        if (n.unique_items) n.has |= h_array;
-      }
-      if (auto r = find("required"); r != end) {
-        n.required = strings(*r, doc, child(ptr, "required"));
-        if (!n.required.empty()) n.has |= h_object;
-      }
-      if (!d7) {
-        if (auto dr = find("dependentRequired"); dr != end) {
-          if (!dr->is_object()) fail(doc, child(ptr, "dependentRequired"), "dependentRequired must be an object");
-          for (auto it = dr->begin(); it != dr->end(); ++it)
-            n.dependent_required.push_back(
-                {it.key(), strings(it.value(), doc, child(child(ptr, "dependentRequired"), it.key()))});
-          n.has |= h_object;
-        }
-      }
-    }
-    if (auto f = find("format"); f != end) {
-      if (!f->is_string()) fail(doc, child(ptr, "format"), "format must be a string");
-      n.format_name = f->template get<std::string>();
-      n.format = format_from_name(n.format_name);
-      n.assert_format = (opts_.assert_format || (info.vocab & v_format_assertion) != 0) && n.format != format_id::unknown;
-      if (n.assert_format) n.has |= h_string;
-    }
-
-    // -- applicator vocabulary
-    if ((info.vocab & v_applicator) != 0) {
-      if (auto it = find("properties"); it != end) {
-        if (!it->is_object()) fail(doc, child(ptr, "properties"), "properties must be an object");
-        for (auto m = it->begin(); m != it->end(); ++m)
-          n.properties.push_back({m.key(), schema_child(doc, child(child(ptr, "properties"), m.key()), m.value()), false,
-                                  name_prefix(m.key())});
-        n.has |= h_object;  // sorted already: nlohmann objects iterate in key order
-      }
-      if (auto it = find("patternProperties"); it != end) {
-        if (!it->is_object()) fail(doc, child(ptr, "patternProperties"), "patternProperties must be an object");
-        for (auto m = it->begin(); m != it->end(); ++m) {
-          std::string p = child(child(ptr, "patternProperties"), m.key());
-          std::uint32_t re = compile_regex(m.key(), doc, p);
-          n.pattern_properties.push_back({re, schema_child(doc, p, m.value()), m.key()});
-        }
-        n.has |= h_object;
-      }
-      if (auto it = find("additionalProperties"); it != end) {
-        n.additional_properties = schema_child(doc, child(ptr, "additionalProperties"), *it);
-        n.has |= h_object;
-      }
-      if (auto it = find("propertyNames"); it != end) {
-        n.property_names = schema_child(doc, child(ptr, "propertyNames"), *it);
-        n.has |= h_object;
-      }
-      if (d7) {
-        if (auto it = find("dependencies"); it != end) {
-          if (!it->is_object()) fail(doc, child(ptr, "dependencies"), "dependencies must be an object");
-          n.dependent_required_keyword = "/dependencies";
-          n.dependent_schemas_keyword = "/dependencies/";
-          for (auto m = it->begin(); m != it->end(); ++m) {
-            std::string p = child(child(ptr, "dependencies"), m.key());
-            if (m.value().is_array())
-              n.dependent_required.push_back({m.key(), strings(m.value(), doc, p)});
-            else
-              n.dependent_schemas.push_back({m.key(), schema_child(doc, p, m.value())});
-          }
-          n.has |= h_object;
-        }
-      } else if (auto it = find("dependentSchemas"); it != end) {
-        if (!it->is_object()) fail(doc, child(ptr, "dependentSchemas"), "dependentSchemas must be an object");
-        for (auto m = it->begin(); m != it->end(); ++m)
-          n.dependent_schemas.push_back(
-              {m.key(), schema_child(doc, child(child(ptr, "dependentSchemas"), m.key()), m.value())});
-        n.has |= h_object;
-      }
-      // arrays
-      if (d7) {
-        n.prefix_keyword = "items";
-        n.items_keyword = "additionalItems";
-        if (auto it = find("items"); it != end) {
-          if (it->is_array()) {
-            n.prefix_items = schema_array(doc, child(ptr, "items"), *it, false);
-            if (auto a = find("additionalItems"); a != end) {
-              n.items = schema_child(doc, child(ptr, "additionalItems"), *a);
-              n.items_is_additional = true;
-            }
-          } else {
-            n.items = schema_child(doc, child(ptr, "items"), *it);
-            n.items_keyword = "items";
-          }
-          n.has |= h_array;
-        }
-      } else {
-        if (auto it = find("prefixItems"); it != end) {
-          n.prefix_items = schema_array(doc, child(ptr, "prefixItems"), *it, true);
-          n.has |= h_array;
-        }
-        if (auto it = find("items"); it != end) {
-          if (it->is_array()) fail(doc, child(ptr, "items"), "items must be a schema in 2020-12 (use prefixItems for tuples)");
-          n.items = schema_child(doc, child(ptr, "items"), *it);
-          n.has |= h_array;
-        }
-      }
-      if (auto it = find("contains"); it != end) {
-        n.contains = schema_child(doc, child(ptr, "contains"), *it);
-        n.has |= h_array;
-        if (!d7 && (info.vocab & v_validation) != 0) {
-          if (auto m = find("minContains"); m != end) n.min_contains = count(*m, doc, child(ptr, "minContains"));
-          if (auto m = find("maxContains"); m != end) n.max_contains = count(*m, doc, child(ptr, "maxContains"));
-        }
-      }
-      // in place
-      if (auto it = find("allOf"); it != end) {
-        n.all_of = schema_array(doc, child(ptr, "allOf"), *it, true);
-        n.has |= h_inplace;
-      }
-      if (auto it = find("anyOf"); it != end) {
-        n.any_of = schema_array(doc, child(ptr, "anyOf"), *it, true);
-        n.has |= h_inplace;
-      }
-      if (auto it = find("oneOf"); it != end) {
-        n.one_of = schema_array(doc, child(ptr, "oneOf"), *it, true);
-        n.has |= h_inplace;
-      }
-      if (auto it = find("not"); it != end) {
-        n.not_schema = schema_child(doc, child(ptr, "not"), *it);
-        n.has |= h_inplace;
-      }
-      if (auto it = find("if"); it != end) {
-        n.if_schema = schema_child(doc, child(ptr, "if"), *it);
-        if (auto t = find("then"); t != end) n.then_schema = schema_child(doc, child(ptr, "then"), *t);
-        if (auto e = find("else"); e != end) n.else_schema = schema_child(doc, child(ptr, "else"), *e);
-        n.has |= h_inplace;
-      }
-    }
-    if (!d7 && (info.vocab & v_unevaluated) != 0) {
-      if (auto it = find("unevaluatedProperties"); it != end) {
-        n.unevaluated_properties = schema_child(doc, child(ptr, "unevaluatedProperties"), *it);
-        n.has |= h_unevaluated;
-      }
-      if (auto it = find("unevaluatedItems"); it != end) {
-        n.unevaluated_items = schema_child(doc, child(ptr, "unevaluatedItems"), *it);
-        n.has |= h_unevaluated;
-      }
-    }
-    // `required` names that `properties` lists are checked during the walk
-    // over the instance's members; only the others need a lookup each
-    if (!n.required.empty()) {
-      std::vector<std::string> names = n.required;
-      std::sort(names.begin(), names.end());
-      names.erase(std::unique(names.begin(), names.end()), names.end());
-      for (auto& name : names) {
-        auto it = std::lower_bound(n.properties.begin(), n.properties.end(), name,
-                                   [](const named_node& p, const std::string& k) { return p.name < k; });
-        if (it != n.properties.end() && it->name == name) {
-          it->required = true;
-          ++n.required_in_properties;
-        } else {
-          n.required_extra.push_back(name);
-        }
-      }
-    }
-    // definitions are compiled too, so a broken one is an error even unused
-    for (const char* k : {"$defs", "definitions"}) {
-      if ((k[0] == '$') == d7) continue;
-      if (auto it = find(k); it != end) {
-        if (!it->is_object()) fail(doc, child(ptr, k), std::string(k) + " must be an object");
-        for (auto m = it->begin(); m != it->end(); ++m) (void)schema_child(doc, child(child(ptr, k), m.key()), m.value());
-      }
-    }
-    return n;
-  }
+  // One schema object's keywords to a node (compiler_build.hpp).
+  node build(std::uint32_t doc, const std::string& ptr, const Json& j, const scan_info& info);
 
   // A cycle of in-place applicators ($ref, allOf, ...) never reaches a
   // deeper instance location: evaluating it could not terminate.
@@ -6726,7 +9468,7 @@ class compiler {
         out.pop_back();
         if (state[next] == 1) {
           throw compile_failure{"$ref cycle that never moves into the instance (evaluation would not terminate)",
-                                node_where_[next]};
+                                where_is(node_json_[next])};
         }
         if (state[next] == 0) {
           state[next] = 1;
@@ -6738,6 +9480,324 @@ class compiler {
 };
 
 }  // namespace aura::schema::detail
+
+// ---- begin aura/schema/detail/compiler_build.hpp
+#ifndef AURA_SI_AURA_SCHEMA_DETAIL_COMPILER_BUILD_HPP
+#define AURA_SI_AURA_SCHEMA_DETAIL_COMPILER_BUILD_HPP
+// aura/schema/detail/compiler_build.hpp - one schema object's keywords
+// compiled to a node: the validation, format, applicator and unevaluated
+// vocabularies, `$ref` and `$dynamicRef`. Part of compiler.hpp.
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+
+namespace aura::schema::detail {
+
+template <class Json>
+node compiler<Json>::build(std::uint32_t doc, const std::string& ptr, const Json& j, const scan_info& info) {
+  node n;
+  n.resource = info.resource;
+  if (j.is_boolean()) {
+    n.is_false = !j.template get<bool>();
+    return n;
+  }
+  if (!j.is_object()) fail(doc, ptr, "a schema must be an object or a boolean");
+  const bool d7 = info.d == dialect::draft7;
+  const keyword_index<Json> kws(j);
+  auto find = [&](kw k) { return kws[k]; };
+  const Json* const end = nullptr;
+
+  if (auto r = find(kw::ref); r != end) {
+    if (!r->is_string()) fail(doc, child(ptr, "$ref"), "$ref must be a string");
+    const ref_target target = resolve_ref(*info.base, r->template get_ref<const std::string&>(), info.d, doc,
+                                          rel{ptr, "$ref"});
+    n.ref = node_at(target.loc.first, target.loc.second, target.json);
+    n.has |= h_ref;
+    if (d7) return n;  // draft 7: $ref overrides its siblings
+  }
+  if (!d7) {
+    if (auto r = find(kw::dynamicRef); r != end) {
+      if (!r->is_string()) fail(doc, child(ptr, "$dynamicRef"), "$dynamicRef must be a string");
+      const std::string& text = r->template get_ref<const std::string&>();
+      const ref_target target = resolve_ref(*info.base, text, info.d, doc, rel{ptr, "$dynamicRef"});
+      n.dynamic_ref = node_at(target.loc.first, target.loc.second, target.json);
+      n.has |= h_ref;
+      std::string abs = resolve_uri(*info.base, text);
+      std::size_t hash = abs.find('#');
+      std::string frag = hash == std::string::npos ? std::string() : abs.substr(hash + 1);
+      if (!frag.empty() && frag[0] != '/') {
+        const Json& tj = *target.json;
+        auto da = tj.is_object() ? tj.find("$dynamicAnchor") : tj.end();
+        if (tj.is_object() && da != tj.end() && da->is_string() && da->template get<std::string>() == frag)
+          n.dynamic_name = frag;  // bookended: look it up in the dynamic scope
+      }
+    }
+  }
+
+  // -- validation vocabulary
+  if ((info.vocab & v_validation) != 0) {
+    if (auto t = find(kw::type); t != end) {
+      auto bit = [&](const Json& v, const rel& p) -> std::uint8_t {
+        if (!v.is_string()) fail(doc, p, "type must be a string or an array of strings");
+        const std::string& s = v.template get_ref<const std::string&>();
+        if (s == "null") return t_null;
+        if (s == "boolean") return t_boolean;
+        if (s == "object") return t_object;
+        if (s == "array") return t_array;
+        if (s == "number") return t_number | t_integer;
+        if (s == "string") return t_string;
+        if (s == "integer") return t_integer;
+        fail(doc, p, "unknown type \"" + s + "\"");
+      };
+      if (t->is_array()) {
+        for (std::size_t i = 0; i < t->size(); ++i) {
+          const std::string index = std::to_string(i);
+          n.types |= bit((*t)[i], rel{ptr, "type", index, true});
+        }
+      } else {
+        n.types = bit(*t, rel{ptr, "type"});
+      }
+      n.has |= h_type;
+    }
+    if (auto c = find(kw::const_); c != end) {
+      n.const_value = *c;
+      n.has |= h_const;
+    }
+    if (auto e = find(kw::enum_); e != end) {
+      if (!e->is_array()) fail(doc, child(ptr, "enum"), "enum must be an array");
+      n.enum_values.assign(e->begin(), e->end());
+      bool all_strings = !e->empty();
+      for (const auto& v : *e) all_strings = all_strings && v.is_string();
+      if (all_strings)
+        for (const auto& v : *e) {
+          n.enum_strings.push_back(v.template get<std::string>());
+          n.enum_prefixes.push_back(name_prefix(n.enum_strings.back()));
+        }
+      n.has |= h_enum;
+    }
+    auto num_kw = [&](kw k, bool& has, double& into) {
+      if (auto v = find(k); v != end) {
+        into = number(*v, doc, rel{ptr, name_of(k)});
+        has = true;
+        n.has |= h_number;
+      }
+    };
+    num_kw(kw::minimum, n.has_minimum, n.minimum);
+    num_kw(kw::maximum, n.has_maximum, n.maximum);
+    num_kw(kw::exclusiveMinimum, n.has_xmin, n.exclusive_minimum);
+    num_kw(kw::exclusiveMaximum, n.has_xmax, n.exclusive_maximum);
+    num_kw(kw::multipleOf, n.has_multiple, n.multiple_of);
+    if (n.has_multiple && !(n.multiple_of > 0)) fail(doc, child(ptr, "multipleOf"), "multipleOf must be greater than 0");
+    if (n.has_multiple) {
+      const Json& m = *find(kw::multipleOf);
+      if (m.is_number_unsigned() || m.is_number_integer()) {
+        n.multiple_int = m.is_number_unsigned() ? m.template get<std::uint64_t>()
+                                                : static_cast<std::uint64_t>(m.template get<std::int64_t>());
+        n.multiple_exact = normalized(n.multiple_int, 0);
+      } else {
+        n.multiple_exact = decimal_of(n.multiple_of);
+        // an integral float below 2^64 is an integer divisor too
+        if (n.multiple_exact.exponent >= 0 && n.multiple_of < 1.8e19)
+          n.multiple_int = static_cast<std::uint64_t>(n.multiple_of);
+      }
+    }
+    auto count_kw = [&](kw k, std::size_t& into, std::uint32_t group) {
+      if (auto v = find(k); v != end) {
+        into = count(*v, doc, rel{ptr, name_of(k)});
+        n.has |= group;
+      }
+    };
+    count_kw(kw::minLength, n.min_length, h_string);
+    count_kw(kw::maxLength, n.max_length, h_string);
+    count_kw(kw::minItems, n.min_items, h_array);
+    count_kw(kw::maxItems, n.max_items, h_array);
+    count_kw(kw::minProperties, n.min_properties, h_object);
+    count_kw(kw::maxProperties, n.max_properties, h_object);
+    if (auto p = find(kw::pattern); p != end) {
+      if (!p->is_string()) fail(doc, child(ptr, "pattern"), "pattern must be a string");
+      n.pattern_source = p->template get<std::string>();
+      n.pattern = compile_regex(n.pattern_source, doc, rel{ptr, "pattern"});
+      n.has |= h_string;
+    }
+    if (auto u = find(kw::uniqueItems); u != end) {
+      if (!u->is_boolean()) fail(doc, child(ptr, "uniqueItems"), "uniqueItems must be a boolean");
+      n.unique_items = u->template get<bool>();
+      if (n.unique_items) n.has |= h_array;
+    }
+    if (auto r = find(kw::required); r != end) {
+      n.required = strings(*r, doc, rel{ptr, "required"});
+      if (!n.required.empty()) n.has |= h_object;
+    }
+    if (!d7) {
+      if (auto dr = find(kw::dependentRequired); dr != end) {
+        if (!dr->is_object()) fail(doc, child(ptr, "dependentRequired"), "dependentRequired must be an object");
+        for (auto it = dr->begin(); it != dr->end(); ++it)
+          n.dependent_required.push_back(
+              {it.key(), strings(it.value(), doc, rel{ptr, "dependentRequired", it.key(), true})});
+        n.has |= h_object;
+      }
+    }
+  }
+  if (auto f = find(kw::format); f != end) {
+    if (!f->is_string()) fail(doc, child(ptr, "format"), "format must be a string");
+    n.format_name = f->template get<std::string>();
+    n.format = format_from_name(n.format_name);
+    n.assert_format = (opts_.assert_format || (info.vocab & v_format_assertion) != 0) && n.format != format_id::unknown;
+    if (n.assert_format) n.has |= h_string;
+  }
+
+  // -- applicator vocabulary
+  if ((info.vocab & v_applicator) != 0) {
+    if (auto it = find(kw::properties); it != end) {
+      if (!it->is_object()) fail(doc, child(ptr, "properties"), "properties must be an object");
+      for (const auto& [mkey, mval] : it->template get_ref<const typename Json::object_t&>())
+        n.properties.push_back({mkey, schema_child(doc, child(ptr, "properties", mkey), mval), false,
+                                name_prefix(mkey)});
+      n.has |= h_object;  // sorted already: nlohmann objects iterate in key order
+    }
+    if (auto it = find(kw::patternProperties); it != end) {
+      if (!it->is_object()) fail(doc, child(ptr, "patternProperties"), "patternProperties must be an object");
+      for (const auto& [mkey, mval] : it->template get_ref<const typename Json::object_t&>()) {
+        std::string p = child(ptr, "patternProperties", mkey);
+        std::uint32_t re = compile_regex(mkey, doc, rel{ptr, "patternProperties", mkey, true});
+        n.pattern_properties.push_back({re, schema_child(doc, p, mval), mkey});
+      }
+      n.has |= h_object;
+    }
+    if (auto it = find(kw::additionalProperties); it != end) {
+      n.additional_properties = schema_child(doc, child(ptr, "additionalProperties"), *it);
+      n.has |= h_object;
+    }
+    if (auto it = find(kw::propertyNames); it != end) {
+      n.property_names = schema_child(doc, child(ptr, "propertyNames"), *it);
+      n.has |= h_object;
+    }
+    if (d7) {
+      if (auto it = find(kw::dependencies); it != end) {
+        if (!it->is_object()) fail(doc, child(ptr, "dependencies"), "dependencies must be an object");
+        n.dependent_required_keyword = "/dependencies";
+        n.dependent_schemas_keyword = "/dependencies/";
+        for (const auto& [mkey, mval] : it->template get_ref<const typename Json::object_t&>()) {
+          std::string p = child(ptr, "dependencies", mkey);
+          if (mval.is_array())
+            n.dependent_required.push_back({mkey, strings(mval, doc, rel{ptr, "dependencies", mkey, true})});
+          else
+            n.dependent_schemas.push_back({mkey, schema_child(doc, p, mval)});
+        }
+        n.has |= h_object;
+      }
+    } else if (auto it = find(kw::dependentSchemas); it != end) {
+      if (!it->is_object()) fail(doc, child(ptr, "dependentSchemas"), "dependentSchemas must be an object");
+      for (const auto& [mkey, mval] : it->template get_ref<const typename Json::object_t&>())
+        n.dependent_schemas.push_back(
+            {mkey, schema_child(doc, child(ptr, "dependentSchemas", mkey), mval)});
+      n.has |= h_object;
+    }
+    // arrays
+    if (d7) {
+      n.prefix_keyword = "items";
+      n.items_keyword = "additionalItems";
+      if (auto it = find(kw::items); it != end) {
+        if (it->is_array()) {
+          n.prefix_items = schema_array(doc, child(ptr, "items"), *it, false);
+          if (auto a = find(kw::additionalItems); a != end) {
+            n.items = schema_child(doc, child(ptr, "additionalItems"), *a);
+            n.items_is_additional = true;
+          }
+        } else {
+          n.items = schema_child(doc, child(ptr, "items"), *it);
+          n.items_keyword = "items";
+        }
+        n.has |= h_array;
+      }
+    } else {
+      if (auto it = find(kw::prefixItems); it != end) {
+        n.prefix_items = schema_array(doc, child(ptr, "prefixItems"), *it, true);
+        n.has |= h_array;
+      }
+      if (auto it = find(kw::items); it != end) {
+        if (it->is_array()) fail(doc, child(ptr, "items"), "items must be a schema in 2020-12 (use prefixItems for tuples)");
+        n.items = schema_child(doc, child(ptr, "items"), *it);
+        n.has |= h_array;
+      }
+    }
+    if (auto it = find(kw::contains); it != end) {
+      n.contains = schema_child(doc, child(ptr, "contains"), *it);
+      n.has |= h_array;
+      if (!d7 && (info.vocab & v_validation) != 0) {
+        if (auto m = find(kw::minContains); m != end) n.min_contains = count(*m, doc, rel{ptr, "minContains"});
+        if (auto m = find(kw::maxContains); m != end) n.max_contains = count(*m, doc, rel{ptr, "maxContains"});
+      }
+    }
+    // in place
+    if (auto it = find(kw::allOf); it != end) {
+      n.all_of = schema_array(doc, child(ptr, "allOf"), *it, true);
+      n.has |= h_inplace;
+    }
+    if (auto it = find(kw::anyOf); it != end) {
+      n.any_of = schema_array(doc, child(ptr, "anyOf"), *it, true);
+      n.has |= h_inplace;
+    }
+    if (auto it = find(kw::oneOf); it != end) {
+      n.one_of = schema_array(doc, child(ptr, "oneOf"), *it, true);
+      n.has |= h_inplace;
+    }
+    if (auto it = find(kw::not_); it != end) {
+      n.not_schema = schema_child(doc, child(ptr, "not"), *it);
+      n.has |= h_inplace;
+    }
+    if (auto it = find(kw::if_); it != end) {
+      n.if_schema = schema_child(doc, child(ptr, "if"), *it);
+      if (auto t = find(kw::then); t != end) n.then_schema = schema_child(doc, child(ptr, "then"), *t);
+      if (auto e = find(kw::else_); e != end) n.else_schema = schema_child(doc, child(ptr, "else"), *e);
+      n.has |= h_inplace;
+    }
+  }
+  if (!d7 && (info.vocab & v_unevaluated) != 0) {
+    if (auto it = find(kw::unevaluatedProperties); it != end) {
+      n.unevaluated_properties = schema_child(doc, child(ptr, "unevaluatedProperties"), *it);
+      n.has |= h_unevaluated;
+    }
+    if (auto it = find(kw::unevaluatedItems); it != end) {
+      n.unevaluated_items = schema_child(doc, child(ptr, "unevaluatedItems"), *it);
+      n.has |= h_unevaluated;
+    }
+  }
+  // `required` names that `properties` lists are checked during the walk
+  // over the instance's members; only the others need a lookup each
+  if (!n.required.empty()) {
+    std::vector<std::string> names = n.required;
+    std::sort(names.begin(), names.end());
+    names.erase(std::unique(names.begin(), names.end()), names.end());
+    for (auto& name : names) {
+      auto it = std::lower_bound(n.properties.begin(), n.properties.end(), name,
+                                 [](const named_node& p, const std::string& k) { return p.name < k; });
+      if (it != n.properties.end() && it->name == name) {
+        it->required = true;
+        ++n.required_in_properties;
+      } else {
+        n.required_extra.push_back(name);
+      }
+    }
+  }
+  // definitions are compiled too, so a broken one is an error even unused
+  for (const char* k : {"$defs", "definitions"}) {
+    if ((k[0] == '$') == d7) continue;
+    if (auto it = find(k[0] == '$' ? kw::defs : kw::definitions); it != end) {
+      if (!it->is_object()) fail(doc, child(ptr, k), std::string(k) + " must be an object");
+      for (const auto& [mkey, mval] : it->template get_ref<const typename Json::object_t&>()) (void)schema_child(doc, child(ptr, k, mkey), mval);
+    }
+  }
+  return n;
+}
+
+}  // namespace aura::schema::detail
+#endif  // AURA_SI_AURA_SCHEMA_DETAIL_COMPILER_BUILD_HPP
+// ---- end aura/schema/detail/compiler_build.hpp
 #endif  // AURA_SI_AURA_SCHEMA_DETAIL_COMPILER_HPP
 // ---- end aura/schema/detail/compiler.hpp
 
@@ -7177,7 +10237,7 @@ inline void read_codineer(const nlohmann::json& doc, manifest& m, problem_list& 
 [[nodiscard]] inline result<std::optional<std::filesystem::path>> find_manifest(const std::filesystem::path& dir) {
   std::vector<std::filesystem::path> found;
   std::error_code ec;
-  for (auto name : {manifest_toml_name, manifest_json_name, codineer_manifest_name}) {
+  for (auto name : {manifest_toml_name, manifest_json_name, codineer_manifest_name, idelchi_manifest_name}) {
     auto p = dir / std::string(name);
     if (std::filesystem::is_regular_file(p, ec)) found.push_back(p);
   }
@@ -7211,6 +10271,11 @@ inline void read_codineer(const nlohmann::json& doc, manifest& m, problem_list& 
   }
   if (m.dir.filename() == codineer_manifest_dir) m.dir = m.dir.parent_path();
   const std::string fname = file.filename().string();
+  if (fname == idelchi_manifest_name) {  // idelchi/aura's plugin.yaml: its own reader (idelchi_yaml.hpp)
+    out.second = read_idelchi_manifest(*text, m);
+    if (out.second.empty()) out.first = std::move(m);
+    return out;
+  }
   m.format = fname == manifest_toml_name ? manifest_format::toml
            : fname == manifest_json_name ? manifest_format::json
                                          : manifest_format::codineer;
@@ -7282,7 +10347,7 @@ inline void read_codineer(const nlohmann::json& doc, manifest& m, problem_list& 
 [[nodiscard]] inline result<manifest> read_plugin_dir(const std::filesystem::path& dir) {
   auto file = find_manifest(dir);
   if (!file) return fail(std::move(file.error()));
-  if (!*file) return fail(errc::not_found, "no plugin manifest (aura-plugin.toml, aura-plugin.json or plugin.json)", dir.string());
+  if (!*file) return fail(errc::not_found, "no plugin manifest (aura-plugin.toml, aura-plugin.json, plugin.json or plugin.yaml)", dir.string());
   return read_manifest(**file);
 }
 
@@ -11940,6 +15005,7 @@ struct run_result {
 // their arguments are checked against the tool's JSON Schema before the tool
 // runs, and they run with the plugin's filtered environment.
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -11967,6 +15033,13 @@ namespace aura::plugin {
     if (!ok) c = '_';
   }
   return out;
+}
+
+/// The name a plugin's tool is listed and called under: idelchi/aura's
+/// plugin.yaml tools keep their own (its override and opt_in are about that
+/// name); every other format's are namespaced (tool_name).
+[[nodiscard]] inline std::string registered_tool_name(const manifest& m, const command_spec& t) {
+  return m.format == manifest_format::idelchi ? t.name : tool_name(m.name, t.name);
 }
 
 /// Codineer's tool permission levels, lowest first.
@@ -11998,7 +15071,7 @@ struct plugin_tool {
                                                                const std::map<std::string, std::string>& env) {
   std::vector<plugin_tool> out;
   for (const auto& t : m.tools) {
-    plugin_tool pt{tool_name(m.name, t.name), m.name, t, m.dir, env, nullptr, {}};
+    plugin_tool pt{registered_tool_name(m, t), m.name, t, m.dir, env, nullptr, {}};
     if (m.format == manifest_format::codineer) {  // what Codineer tool scripts are given
       pt.env["CODINEER_PLUGIN_ID"] = codineer_plugin_id(m);
       pt.env["CODINEER_TOOL_NAME"] = t.name;
@@ -12016,17 +15089,56 @@ struct plugin_tool {
   return out;
 }
 
-/// The MCP `tools/list` result for these tools.
-[[nodiscard]] inline nlohmann::json mcp_tools_list(const std::vector<plugin_tool>& tools) {
+/// The MCP `tools/list` result for these tools (with idelchi/aura's `usage`
+/// and `examples` when given). An opt-in tool is listed only when `enabled`
+/// names it.
+[[nodiscard]] inline nlohmann::json mcp_tools_list(const std::vector<plugin_tool>& tools,
+                                                   const std::vector<std::string>& enabled = {}) {
   nlohmann::json list = nlohmann::json::array();
   for (const auto& t : tools) {
+    if (t.spec.opt_in && std::find(enabled.begin(), enabled.end(), t.name) == enabled.end()) continue;
     nlohmann::json entry{{"name", t.name}, {"description", t.spec.description}, {"inputSchema", t.spec.input_schema}};
+    if (!t.spec.usage.empty()) entry["usage"] = t.spec.usage;
+    if (!t.spec.examples.empty()) entry["examples"] = t.spec.examples;
     if (!t.spec.required_permission.empty()) {
       entry["annotations"] = {{"readOnlyHint", tool_permission_level(t.spec.required_permission) == 0}};
     }
     list.push_back(std::move(entry));
   }
   return nlohmann::json{{"tools", std::move(list)}};
+}
+
+/// A plugin's tools as listed to the host: [{name, plugin, description,
+/// usage?, examples?, input_schema, parallel, sandboxable, override, opt_in}],
+/// under the names the tools are registered as.
+[[nodiscard]] inline nlohmann::json tool_listing(const manifest& m) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& t : m.tools) {
+    nlohmann::json e{{"name", registered_tool_name(m, t)},
+                     {"plugin", m.name},
+                     {"description", t.description},
+                     {"input_schema", t.input_schema},
+                     {"parallel", t.parallel},
+                     {"sandboxable", t.sandboxable},
+                     {"override", t.override_existing},
+                     {"opt_in", t.opt_in}};
+    if (!t.usage.empty()) e["usage"] = t.usage;
+    if (!t.examples.empty()) e["examples"] = t.examples;
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+/// A plugin's commands as listed to the host: [{name, plugin, description,
+/// hints, forward, silent}] (idelchi/aura's CommandSchema; other formats'
+/// commands have no hints and are neither forwarded nor silent).
+[[nodiscard]] inline nlohmann::json command_listing(const manifest& m) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& c : m.commands) {
+    out.push_back({{"name", c.name}, {"plugin", m.name}, {"description", c.description}, {"hints", c.hints},
+                   {"forward", c.forward}, {"silent", c.silent}});
+  }
+  return out;
 }
 
 /// Runs a command line of a plugin with `args` as JSON on stdin.
@@ -14130,6 +17242,9 @@ class worker_process {
               return false;
             });
         if (overflow_) return;
+        // A short read took all there was: poll says when more comes (a
+        // read that would only answer EAGAIN costs the round trip a syscall).
+        if (static_cast<std::size_t>(n) < sizeof buf) return;
         continue;
       }
       if (n == 0) out_eof_ = true;
@@ -14168,6 +17283,78 @@ class worker_process {
 }  // namespace aura::isolated
 #endif  // AURA_SI_AURA_ADAPTERS_ISOLATED_WORKER_PROCESS_HPP
 // ---- end aura/adapters/isolated/worker_process.hpp
+// ---- begin aura/adapters/wasm/request.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_WASM_REQUEST_HPP
+#define AURA_SI_AURA_ADAPTERS_WASM_REQUEST_HPP
+// aura/adapters/wasm/request.hpp - the wire request written straight into a string.
+//
+// Byte for byte what `aura::wire::request(hook, event, config).dump()` gives
+// (members in nlohmann's sorted order, compact), without first copying the
+// event's data into a new JSON tree: on the small events the round-trip budget
+// is about, building that tree was most of the host's cost.
+
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+
+namespace aura::wasm {
+
+namespace detail {
+inline void append_json(std::string& out, const nlohmann::json& j) {
+  out += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+inline void append_string(std::string& out, std::string_view s) {
+  bool plain = true;  // the common case: nothing to escape, valid ASCII
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u >= 0x80 || c == '"' || c == '\\') {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) {
+    out += '"';
+    out.append(s.data(), s.size());
+    out += '"';
+  } else {
+    append_json(out, nlohmann::json(std::string(s)));
+  }
+}
+}  // namespace detail
+
+/// Writes the request for one hook call into `out` (replacing its contents).
+inline void write_request(std::string& out, std::string_view hook, const envelope<dynamic_event>& event,
+                          const nlohmann::json& config) {
+  static const nlohmann::json empty = nlohmann::json::object();
+  out.clear();
+  out += "{\"aura\":";
+  out += std::to_string(wire::version);
+  out += ",\"config\":";
+  detail::append_json(out, config.is_null() ? empty : config);
+  out += ",\"event\":{\"data\":";
+  detail::append_json(out, event.data);
+  out += ",\"id\":";
+  detail::append_string(out, event.id);
+  out += ",\"meta\":";
+  detail::append_json(out, event.meta.is_null() ? empty : event.meta);
+  out += ",\"name\":";
+  detail::append_string(out, event.name);
+  out += ",\"session\":";
+  detail::append_string(out, event.session);
+  out += ",\"source\":";
+  detail::append_string(out, event.source);
+  out += ",\"time\":";
+  detail::append_string(out, format_time(event.time));
+  out += "},\"hook\":";
+  detail::append_string(out, hook);
+  out += '}';
+}
+
+}  // namespace aura::wasm
+#endif  // AURA_SI_AURA_ADAPTERS_WASM_REQUEST_HPP
+// ---- end aura/adapters/wasm/request.hpp
 
 namespace aura {
 
@@ -14283,7 +17470,9 @@ class isolated_plugin : public std::enable_shared_from_this<isolated_plugin> {
 
   isolated_plugin(isolated_options o, std::filesystem::path exe) : opts_(std::move(o)), exe_(std::move(exe)) {
     const char* key = opts_.runtime == "lua" ? "timeout_ms" : "deadline_ms";
-    std::int64_t ms = opts_.runtime == "lua" ? 0 : 2000;  // the runtimes' own defaults (lua: none, wasm: 2 s)
+    // the runtimes' own defaults (lua_limits::timeout and wasm_limits::deadline:
+    // 2 s each), so the host's deadline is the one the worker applies inside
+    std::int64_t ms = 2000;
     if (opts_.limits.is_object()) {
       if (auto it = opts_.limits.find(key); it != opts_.limits.end() && it->is_number_integer() && *it >= 0) {
         ms = it->get<std::int64_t>();
@@ -14424,13 +17613,28 @@ class isolated_plugin : public std::enable_shared_from_this<isolated_plugin> {
     worker_ptr w = std::move(*lease);
 
     const std::uint64_t id = ++next_id_;
-    static const nlohmann::json no_config = nlohmann::json::object();
-    nlohmann::json params = wire::request(handler, event, ctx.perms().allows_api("config") ? ctx.config() : no_config);
-    params["timeout_ms"] = budget.count();
-    auto outcome = exchange(*w, id, jsonrpc::request_line(id, "event", params), ctx, hard, budget);
+    auto outcome = exchange(*w, id, event_line(id, handler, event, ctx, budget), ctx, hard, budget);
     const bool healthy = outcome.second;
     release(std::move(w), healthy);
     return std::move(outcome.first);
+  }
+
+  /// The "event" request line: the wire request (written straight into the
+  /// string, as the WASM adapter does, without a JSON tree of the event)
+  /// with the call's timeout_ms added to its params.
+  [[nodiscard]] static std::string event_line(std::uint64_t id, const std::string& handler,
+                                              const envelope<dynamic_event>& event, context& ctx,
+                                              std::chrono::milliseconds budget) {
+    static const nlohmann::json no_config = nlohmann::json::object();
+    std::string request;
+    wasm::write_request(request, handler, event, ctx.perms().allows_api("config") ? ctx.config() : no_config);
+    std::string line = "{\"jsonrpc\":\"2.0\",\"id\":" + std::to_string(id) + ",\"method\":\"event\",\"params\":";
+    line.reserve(line.size() + request.size() + 32);
+    line.append(request, 0, request.size() - 1);  // without its closing brace
+    line += ",\"timeout_ms\":";
+    line += std::to_string(budget.count());
+    line += "}}\n";
+    return line;
   }
 
   /// Sends the event, serves capability calls, reads the answer. The bool
@@ -18105,78 +21309,6 @@ class instance_pool {
 }  // namespace aura::wasm
 #endif  // AURA_SI_AURA_ADAPTERS_WASM_POOL_HPP
 // ---- end aura/adapters/wasm/pool.hpp
-// ---- begin aura/adapters/wasm/request.hpp
-#ifndef AURA_SI_AURA_ADAPTERS_WASM_REQUEST_HPP
-#define AURA_SI_AURA_ADAPTERS_WASM_REQUEST_HPP
-// aura/adapters/wasm/request.hpp - the wire request written straight into a string.
-//
-// Byte for byte what `aura::wire::request(hook, event, config).dump()` gives
-// (members in nlohmann's sorted order, compact), without first copying the
-// event's data into a new JSON tree: on the small events the round-trip budget
-// is about, building that tree was most of the host's cost.
-
-#include <string>
-#include <string_view>
-
-#include <nlohmann/json.hpp>
-
-
-namespace aura::wasm {
-
-namespace detail {
-inline void append_json(std::string& out, const nlohmann::json& j) {
-  out += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-inline void append_string(std::string& out, std::string_view s) {
-  bool plain = true;  // the common case: nothing to escape, valid ASCII
-  for (const char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u >= 0x80 || c == '"' || c == '\\') {
-      plain = false;
-      break;
-    }
-  }
-  if (plain) {
-    out += '"';
-    out.append(s.data(), s.size());
-    out += '"';
-  } else {
-    append_json(out, nlohmann::json(std::string(s)));
-  }
-}
-}  // namespace detail
-
-/// Writes the request for one hook call into `out` (replacing its contents).
-inline void write_request(std::string& out, std::string_view hook, const envelope<dynamic_event>& event,
-                          const nlohmann::json& config) {
-  static const nlohmann::json empty = nlohmann::json::object();
-  out.clear();
-  out += "{\"aura\":";
-  out += std::to_string(wire::version);
-  out += ",\"config\":";
-  detail::append_json(out, config.is_null() ? empty : config);
-  out += ",\"event\":{\"data\":";
-  detail::append_json(out, event.data);
-  out += ",\"id\":";
-  detail::append_string(out, event.id);
-  out += ",\"meta\":";
-  detail::append_json(out, event.meta.is_null() ? empty : event.meta);
-  out += ",\"name\":";
-  detail::append_string(out, event.name);
-  out += ",\"session\":";
-  detail::append_string(out, event.session);
-  out += ",\"source\":";
-  detail::append_string(out, event.source);
-  out += ",\"time\":";
-  detail::append_string(out, format_time(event.time));
-  out += "},\"hook\":";
-  detail::append_string(out, hook);
-  out += '}';
-}
-
-}  // namespace aura::wasm
-#endif  // AURA_SI_AURA_ADAPTERS_WASM_REQUEST_HPP
-// ---- end aura/adapters/wasm/request.hpp
 
 namespace aura {
 

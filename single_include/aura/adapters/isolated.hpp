@@ -3414,6 +3414,9 @@ class worker_process {
               return false;
             });
         if (overflow_) return;
+        // A short read took all there was: poll says when more comes (a
+        // read that would only answer EAGAIN costs the round trip a syscall).
+        if (static_cast<std::size_t>(n) < sizeof buf) return;
         continue;
       }
       if (n == 0) out_eof_ = true;
@@ -3452,6 +3455,78 @@ class worker_process {
 }  // namespace aura::isolated
 #endif  // AURA_SI_AURA_ADAPTERS_ISOLATED_WORKER_PROCESS_HPP
 // ---- end aura/adapters/isolated/worker_process.hpp
+// ---- begin aura/adapters/wasm/request.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_WASM_REQUEST_HPP
+#define AURA_SI_AURA_ADAPTERS_WASM_REQUEST_HPP
+// aura/adapters/wasm/request.hpp - the wire request written straight into a string.
+//
+// Byte for byte what `aura::wire::request(hook, event, config).dump()` gives
+// (members in nlohmann's sorted order, compact), without first copying the
+// event's data into a new JSON tree: on the small events the round-trip budget
+// is about, building that tree was most of the host's cost.
+
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+
+namespace aura::wasm {
+
+namespace detail {
+inline void append_json(std::string& out, const nlohmann::json& j) {
+  out += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+inline void append_string(std::string& out, std::string_view s) {
+  bool plain = true;  // the common case: nothing to escape, valid ASCII
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u >= 0x80 || c == '"' || c == '\\') {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) {
+    out += '"';
+    out.append(s.data(), s.size());
+    out += '"';
+  } else {
+    append_json(out, nlohmann::json(std::string(s)));
+  }
+}
+}  // namespace detail
+
+/// Writes the request for one hook call into `out` (replacing its contents).
+inline void write_request(std::string& out, std::string_view hook, const envelope<dynamic_event>& event,
+                          const nlohmann::json& config) {
+  static const nlohmann::json empty = nlohmann::json::object();
+  out.clear();
+  out += "{\"aura\":";
+  out += std::to_string(wire::version);
+  out += ",\"config\":";
+  detail::append_json(out, config.is_null() ? empty : config);
+  out += ",\"event\":{\"data\":";
+  detail::append_json(out, event.data);
+  out += ",\"id\":";
+  detail::append_string(out, event.id);
+  out += ",\"meta\":";
+  detail::append_json(out, event.meta.is_null() ? empty : event.meta);
+  out += ",\"name\":";
+  detail::append_string(out, event.name);
+  out += ",\"session\":";
+  detail::append_string(out, event.session);
+  out += ",\"source\":";
+  detail::append_string(out, event.source);
+  out += ",\"time\":";
+  detail::append_string(out, format_time(event.time));
+  out += "},\"hook\":";
+  detail::append_string(out, hook);
+  out += '}';
+}
+
+}  // namespace aura::wasm
+#endif  // AURA_SI_AURA_ADAPTERS_WASM_REQUEST_HPP
+// ---- end aura/adapters/wasm/request.hpp
 // ---- begin aura/core/chain.hpp
 #ifndef AURA_SI_AURA_CORE_CHAIN_HPP
 #define AURA_SI_AURA_CORE_CHAIN_HPP
@@ -6201,7 +6276,9 @@ class isolated_plugin : public std::enable_shared_from_this<isolated_plugin> {
 
   isolated_plugin(isolated_options o, std::filesystem::path exe) : opts_(std::move(o)), exe_(std::move(exe)) {
     const char* key = opts_.runtime == "lua" ? "timeout_ms" : "deadline_ms";
-    std::int64_t ms = opts_.runtime == "lua" ? 0 : 2000;  // the runtimes' own defaults (lua: none, wasm: 2 s)
+    // the runtimes' own defaults (lua_limits::timeout and wasm_limits::deadline:
+    // 2 s each), so the host's deadline is the one the worker applies inside
+    std::int64_t ms = 2000;
     if (opts_.limits.is_object()) {
       if (auto it = opts_.limits.find(key); it != opts_.limits.end() && it->is_number_integer() && *it >= 0) {
         ms = it->get<std::int64_t>();
@@ -6342,13 +6419,28 @@ class isolated_plugin : public std::enable_shared_from_this<isolated_plugin> {
     worker_ptr w = std::move(*lease);
 
     const std::uint64_t id = ++next_id_;
-    static const nlohmann::json no_config = nlohmann::json::object();
-    nlohmann::json params = wire::request(handler, event, ctx.perms().allows_api("config") ? ctx.config() : no_config);
-    params["timeout_ms"] = budget.count();
-    auto outcome = exchange(*w, id, jsonrpc::request_line(id, "event", params), ctx, hard, budget);
+    auto outcome = exchange(*w, id, event_line(id, handler, event, ctx, budget), ctx, hard, budget);
     const bool healthy = outcome.second;
     release(std::move(w), healthy);
     return std::move(outcome.first);
+  }
+
+  /// The "event" request line: the wire request (written straight into the
+  /// string, as the WASM adapter does, without a JSON tree of the event)
+  /// with the call's timeout_ms added to its params.
+  [[nodiscard]] static std::string event_line(std::uint64_t id, const std::string& handler,
+                                              const envelope<dynamic_event>& event, context& ctx,
+                                              std::chrono::milliseconds budget) {
+    static const nlohmann::json no_config = nlohmann::json::object();
+    std::string request;
+    wasm::write_request(request, handler, event, ctx.perms().allows_api("config") ? ctx.config() : no_config);
+    std::string line = "{\"jsonrpc\":\"2.0\",\"id\":" + std::to_string(id) + ",\"method\":\"event\",\"params\":";
+    line.reserve(line.size() + request.size() + 32);
+    line.append(request, 0, request.size() - 1);  // without its closing brace
+    line += ",\"timeout_ms\":";
+    line += std::to_string(budget.count());
+    line += "}}\n";
+    return line;
   }
 
   /// Sends the event, serves capability calls, reads the answer. The bool
