@@ -51,6 +51,8 @@ expect "tools --call: arguments checked against the schema, then run" 0 'read re
   $AURA $GOOD --state-dir st tools --call Notepad --args '{"action":"read","path":"/tmp/x"}'
 expect "tools --call: an enum value outside the list is refused" 1 'action' \
   $AURA $GOOD --state-dir st tools --call Notepad --args '{"action":"delete","path":"/tmp/x"}'
+expect "tools --call: a plugin.yaml tool gets the SDK context and its plugin config" 0 'stats: total turns: 4 \(agent coder\)' \
+  $AURA $GOOD --state-dir st tools --call ProjectStats --context '{"agent":"coder","stats":{"turns":4}}'
 expect "dispatch: BeforeChat runs (handler = the function name)" 0 'turn seen by BeforeChat' \
   $AURA $GOOD --state-dir st dispatch chat.before --data '{"host":{"auto":false}}' --json
 absent "dispatch: the condition keeps my-custom-name's hook out" 'context is filling'

@@ -10,6 +10,7 @@
 
 #include <aura/agent/catalog.hpp>
 #include <aura/agent/conditions.hpp>
+#include <aura/agent/state.hpp>
 #include <aura/agent/tool_registry.hpp>
 #include <aura/plugin/agent_tools.hpp>
 #include <aura/plugin/plugin.hpp>
@@ -272,6 +273,46 @@ TEST_CASE("idelchi: command Hints, Forward and Silent reach the command listing"
   CHECK(cmds[0]["forward"] == true);
   CHECK(cmds[0]["silent"] == true);
   CHECK(cmds[0]["hints"] == json::array());
+}
+
+TEST_CASE("idelchi: a tool's Execute gets the SDK context beside its arguments", "[compat][idelchi]") {
+  auto m = read_plugin_dir(plugins / "tools" / "project-stats");
+  REQUIRE(m);
+  auto tools = tools_of(*m, {{"PATH", "/usr/bin:/bin"}});
+  REQUIRE(tools);
+  const auto& t = tools->at(0);
+  CHECK(t.takes_context);
+  CHECK(t.config == json{{"label", "stats"}});
+  agent::host_state h;
+  h.agent = "coder";
+  h.stats.turns = 7;
+  auto out = call_tool(t, json::object(), std::chrono::seconds(30), "danger-full-access", json(h));
+  REQUIRE(out);
+  // The host's context, with plugin_config the plugin.yaml defaults when the host gave none.
+  CHECK(out->at("content")[0]["text"] == "stats: total turns: 7 (agent coder)");
+  h.plugin_config = json{{"label", "merged"}};
+  out = call_tool(t, json::object(), std::chrono::seconds(30), "danger-full-access", json(h));
+  REQUIRE(out);
+  CHECK(out->at("content")[0]["text"] == "merged: total turns: 7 (agent coder)");
+  out = call_tool(t, json::object());  // no host context: the defaults only
+  REQUIRE(out);
+  CHECK(out->at("content")[0]["text"] == "stats: total turns: 0 (agent none)");
+  CHECK(tool_context(t, nullptr) == json{{"plugin_config", {{"label", "stats"}}}});
+
+  // Other formats' tools get their arguments alone, as before.
+  aura_test::temp_tree tree;
+  tree.write("plain/aura-plugin.json", R"({"plugin": {"name": "plain", "version": "1.0.0",
+    "runtime": {"kind": "command", "entrypoint": "./t.sh"}, "mcp_tools": [{"name": "echo", "description": "echoes", "run": "./t.sh"}]}})");
+  tree.write("plain/t.sh", "#!/bin/sh\ncat\n", true);
+  auto plain = read_plugin_dir(tree.path() / "plain");
+  INFO((plain ? std::string() : plain.error().describe()));
+  REQUIRE(plain);
+  auto pt = tools_of(*plain, {{"PATH", "/usr/bin:/bin"}});
+  REQUIRE(pt);
+  CHECK_FALSE(pt->at(0).takes_context);
+  auto echoed = call_tool(pt->at(0), json{{"x", 1}}, std::chrono::seconds(30), "danger-full-access", json(h));
+  REQUIRE(echoed);
+  CHECK(json::parse(echoed->at("content")[0]["text"].get<std::string>()) == json{{"x", 1}});
 }
 
 TEST_CASE("idelchi: YAML syntax errors name the file, line and column", "[compat][idelchi]") {
