@@ -23139,6 +23139,11 @@ struct plugin_tool {
   std::filesystem::path dir;
   std::map<std::string, std::string> env;
   std::shared_ptr<const schema::validator> check;  ///< null: any arguments
+  /// idelchi/aura's tools take the SDK context beside their arguments
+  /// (`Execute(ctx, sdk.Context, args)`): a plugin.yaml tool's stdin (or a
+  /// served tool's `tools/call` params) is {"arguments": ..., "context": ...}.
+  bool takes_context = false;
+  nlohmann::json config = nlohmann::json::object();  ///< the plugin's config defaults (context.plugin_config)
   /// Set by plugin_host::tools for a tool without `run`: sends a request to
   /// the plugin's own process (method, params, timeout).
   std::function<result<nlohmann::json>(const std::string&, const nlohmann::json&, std::chrono::milliseconds)> serve;
@@ -23153,7 +23158,16 @@ struct plugin_tool {
                                                                const std::map<std::string, std::string>& env) {
   std::vector<plugin_tool> out;
   for (const auto& t : m.tools) {
-    plugin_tool pt{registered_tool_name(m, t), m.name, t, m.dir, env, nullptr, {}};
+    plugin_tool pt;
+    pt.name = registered_tool_name(m, t);
+    pt.plugin = m.name;
+    pt.spec = t;
+    pt.dir = m.dir;
+    pt.env = env;
+    if (m.format == manifest_format::idelchi) {
+      pt.takes_context = true;
+      pt.config = m.config;
+    }
     if (m.format == manifest_format::codineer) {  // what Codineer tool scripts are given
       pt.env["CODINEER_PLUGIN_ID"] = codineer_plugin_id(m);
       pt.env["CODINEER_TOOL_NAME"] = t.name;
@@ -23232,12 +23246,24 @@ struct plugin_tool {
   return detail::run_command(detail::resolve_argv(argv, dir), dir, env, args.dump() + "\n", timeout);
 }
 
+/// The SDK context a tool that takes one is given: the host's `context` (an
+/// agent::host_state as JSON, or null for none) with `plugin_config` the
+/// plugin's config defaults when the host gave none.
+[[nodiscard]] inline nlohmann::json tool_context(const plugin_tool& tool, const nlohmann::json& context) {
+  nlohmann::json c = context.is_object() ? context : nlohmann::json::object();
+  auto pc = c.find("plugin_config");
+  if (pc == c.end() || !pc->is_object() || pc->empty()) c["plugin_config"] = tool.config;
+  return c;
+}
+
 /// Calls a tool the MCP way: arguments checked against its schema (refused
 /// with the JSON pointer at fault), then run. The result is an MCP
 /// `tools/call` result: {"content": [{"type": "text", "text": ...}], "isError": bool}.
+/// `context` reaches a tool that takes one (plugin_tool::takes_context).
 [[nodiscard]] inline result<nlohmann::json> call_tool(const plugin_tool& tool, const nlohmann::json& args,
                                                       std::chrono::milliseconds timeout = std::chrono::seconds(30),
-                                                      const std::string& max_permission = "danger-full-access") {
+                                                      const std::string& max_permission = "danger-full-access",
+                                                      const nlohmann::json& context = nullptr) {
   if (tool_permission_level(tool.spec.required_permission) > tool_permission_level(max_permission)) {
     return fail(error{errc::permission_denied,
                       "tool \"" + tool.name + "\" requires " + tool.spec.required_permission + ", the host allows " +
@@ -23258,7 +23284,9 @@ struct plugin_tool {
                         "tool \"" + tool.name + "\" is served by its plugin's process: call it through plugin_host::tools",
                         tool.plugin, {}, tool.spec.where});
     }
-    auto r = tool.serve("tools/call", nlohmann::json{{"name", tool.spec.name}, {"arguments", args}}, timeout);
+    nlohmann::json params{{"name", tool.spec.name}, {"arguments", args}};
+    if (tool.takes_context) params["context"] = tool_context(tool, context);
+    auto r = tool.serve("tools/call", params, timeout);
     if (!r) {
       if (r.error().code != errc::hook_failed) {
         error e = std::move(r.error());
@@ -23273,7 +23301,9 @@ struct plugin_tool {
     const std::string text = r->is_string() ? r->get<std::string>() : r->dump();
     return nlohmann::json{{"content", nlohmann::json::array({{{"type", "text"}, {"text", text}}})}, {"isError", false}};
   }
-  auto r = run_with_json(tool.spec.run, tool.dir, tool.env, args, timeout);
+  auto r = run_with_json(tool.spec.run, tool.dir, tool.env,
+                         tool.takes_context ? nlohmann::json{{"arguments", args}, {"context", tool_context(tool, context)}} : args,
+                         timeout);
   if (!r) {
     error e = std::move(r.error());
     e.plugin = tool.plugin;
