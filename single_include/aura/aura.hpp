@@ -13322,13 +13322,16 @@ struct tool_spec {
   nlohmann::json schema = nlohmann::json{{"type", "object"}};  ///< JSON Schema of the arguments
   bool override_existing = false;  ///< replace a tool of the same name instead of failing
   std::string owner;               ///< the plugin that provides it; empty for the host
-  /// idelchi/aura's schema extras: how to use the tool and examples, listed
-  /// with it (describe) when given.
-  std::string usage;
-  std::string examples;
+};
+
+/// What idelchi/aura's tools declare beyond tool_spec (plugin.yaml `tool:`):
+/// kept apart so that tool_spec's brace initialisations stay complete.
+struct tool_extras {
+  std::string usage;         ///< how to use the tool: listed with it (describe) when given
+  std::string examples;      ///< examples: listed with it when given
   bool opt_in = false;       ///< listed only when enabled by name (describe's `enabled`)
-  bool parallel = true;      ///< may run beside other tools (false: the pipeline runs it alone)
-  bool sandboxable = true;   ///< may run re-executed in a sandbox
+  bool parallel = true;      ///< may run beside other tools (for the host's scheduler)
+  bool sandboxable = true;   ///< may run re-executed in a sandbox (for the host's sandbox)
 };
 
 /// A JSON pointer for messages: the root ("") reads as "(root)".
@@ -13343,11 +13346,7 @@ struct tool_definition {
   nlohmann::json schema;
   schema::validator validator;
   std::string owner;
-  std::string usage;
-  std::string examples;
-  bool opt_in = false;
-  bool parallel = true;
-  bool sandboxable = true;
+  tool_extras extras;
 
   /// nullopt when `args` fit the schema, else the first failure with `where`
   /// set to its JSON pointer into the arguments. The fast path allocates nothing.
@@ -13378,6 +13377,11 @@ class tool_registry {
   /// unless `spec.override_existing`; a bad name or schema is an error naming it.
   template <class Json = nlohmann::json>  // always nlohmann::json: compiled only where called (DESIGN §7)
   result<void> add(tool_spec spec, const schema::options& opts = {}) {
+    return add<Json>(std::move(spec), tool_extras{}, opts);
+  }
+  /// The same, with idelchi/aura's extras.
+  template <class Json = nlohmann::json>  // always nlohmann::json: compiled only where called (DESIGN §7)
+  result<void> add(tool_spec spec, tool_extras extras, const schema::options& opts = {}) {
     if (auto bad = check_name(spec.name)) return fail(std::move(*bad));
     auto compiled = schema::compile(static_cast<const Json&>(spec.schema), opts);
     if (!compiled) {
@@ -13392,11 +13396,7 @@ class tool_registry {
     def->schema = std::move(spec.schema);
     def->validator = std::move(*compiled);
     def->owner = spec.owner;
-    def->usage = std::move(spec.usage);
-    def->examples = std::move(spec.examples);
-    def->opt_in = spec.opt_in;
-    def->parallel = spec.parallel;
-    def->sandboxable = spec.sandboxable;
+    def->extras = std::move(extras);
     std::optional<error> taken;
     tools_.update([&](const map& cur) {
       map next = cur;
@@ -13489,10 +13489,10 @@ class tool_registry {
     auto snap = tools_.acquire();
     Json out = Json::array();
     for (const auto& [k, v] : *snap) {
-      if (v->opt_in && std::find(enabled.begin(), enabled.end(), v->name) == enabled.end()) continue;
+      if (v->extras.opt_in && std::find(enabled.begin(), enabled.end(), v->name) == enabled.end()) continue;
       Json entry{{"name", v->name}, {"description", v->description}, {"input_schema", v->schema}};
-      if (!v->usage.empty()) entry["usage"] = v->usage;
-      if (!v->examples.empty()) entry["examples"] = v->examples;
+      if (!v->extras.usage.empty()) entry["usage"] = v->extras.usage;
+      if (!v->extras.examples.empty()) entry["examples"] = v->extras.examples;
       out.push_back(std::move(entry));
     }
     return out;

@@ -26,12 +26,13 @@ inline result<void> register_tools(agent::tool_registry& registry, const std::ve
     spec.schema = t.spec.input_schema;
     spec.owner = t.plugin;
     spec.override_existing = t.spec.override_existing;
-    spec.usage = t.spec.usage;
-    spec.examples = t.spec.examples;
-    spec.opt_in = t.spec.opt_in;
-    spec.parallel = t.spec.parallel;
-    spec.sandboxable = t.spec.sandboxable;
-    if (auto r = registry.add(std::move(spec)); !r) {
+    agent::tool_extras extras;
+    extras.usage = t.spec.usage;
+    extras.examples = t.spec.examples;
+    extras.opt_in = t.spec.opt_in;
+    extras.parallel = t.spec.parallel;
+    extras.sandboxable = t.spec.sandboxable;
+    if (auto r = registry.add(std::move(spec), std::move(extras)); !r) {
       for (const auto& n : added) registry.remove(n);
       error e = std::move(r.error());
       if (e.plugin.empty()) e.plugin = t.plugin;

@@ -182,10 +182,10 @@ TEST_CASE("idelchi: tool Usage and Examples, Parallel and Sandboxable reach the 
   REQUIRE(register_tools(reg, *tools));
   auto def = reg.lookup("Notepad");
   REQUIRE(def);
-  CHECK(def->usage == t.usage);
-  CHECK(def->examples == t.examples);
-  CHECK_FALSE(def->parallel);
-  CHECK(def->sandboxable);
+  CHECK(def->extras.usage == t.usage);
+  CHECK(def->extras.examples == t.examples);
+  CHECK_FALSE(def->extras.parallel);
+  CHECK(def->extras.sandboxable);
   const json listed = reg.describe();
   REQUIRE(listed.size() == 1);
   CHECK(listed[0]["usage"] == t.usage);
