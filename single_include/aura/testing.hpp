@@ -20975,6 +20975,10 @@ struct command_spec {
   bool sandboxable = true;
   bool override_existing = false;  ///< replace a tool of the same name (plugin.yaml `override`)
   bool opt_in = false;             ///< listed only when enabled by name (plugin.yaml `opt_in`)
+  /// idelchi/aura's `Available()`: a command line run (in the plugin
+  /// directory, with the plugin's environment) before the tool is listed;
+  /// a non-zero exit leaves the tool out. Empty: always available.
+  std::vector<std::string> available;
   /// idelchi/aura's command schema extras: tab-completion hint labels, the
   /// output forwarded to the model as a user message, the output not shown.
   std::vector<std::string> hints;
@@ -21073,7 +21077,8 @@ struct manifest {
 //                timings, before_chat ...); the handler is the function name
 //   tool         its Schema(): {name, description, usage, examples,
 //                parameters: {type: object, properties: {p: {type, description, enum}}, required},
-//                parallel, sandboxable, run, timeout_ms}
+//                parallel, sandboxable, run, timeout_ms, available}; `available`
+//                is its Available(): a command line, exit 0 = the tool is listed
 //   command      its Command(): {name, description, hints, forward, silent, run, timeout_ms}
 // A tool keeps its own name (not plugin_<name>_<tool>): override and opt_in
 // are about that name. Unknown fields are errors (a misspelled opt_in would
@@ -21426,12 +21431,12 @@ class idelchi_reader {
     }
     return &*it;
   }
-  /// `run`: a command line (split on spaces) or a list of arguments.
-  std::vector<std::string> command_line(const nlohmann::json& obj, const std::string& ptr) {
-    auto it = obj.find("run");
+  /// `run` (or `key`): a command line (split on spaces) or a list of arguments.
+  std::vector<std::string> command_line(const nlohmann::json& obj, const std::string& ptr, const char* key = "run") {
+    auto it = obj.find(key);
     if (it == obj.end() || it->is_null()) return {};
     if (it->is_string()) return split_command(it->get<std::string>());
-    return strings(obj, ptr, "run");
+    return strings(obj, ptr, key);
   }
   std::chrono::milliseconds timeout(const nlohmann::json& obj, const std::string& ptr) {
     auto it = obj.find("timeout_ms");
@@ -21549,7 +21554,7 @@ inline void read_idelchi_exports(idelchi_reader& r, const nlohmann::json& doc, m
   };
   if (const nlohmann::json* t = r.mapping(doc, "", "tool")) {
     r.known(*t, "/tool", {"name", "description", "usage", "examples", "parameters", "parallel", "sandboxable", "run",
-                          "timeout_ms"});
+                          "timeout_ms", "available"});
     command_spec s;
     if (auto n = r.string(*t, "/tool", "name")) s.name = *n;
     if (s.name.empty()) r.add(errc::invalid_argument, "/tool", "a tool needs a name");
@@ -21559,6 +21564,7 @@ inline void read_idelchi_exports(idelchi_reader& r, const nlohmann::json& doc, m
     s.parallel = r.boolean(*t, "/tool", "parallel", true);
     s.sandboxable = r.boolean(*t, "/tool", "sandboxable", true);
     s.run = r.command_line(*t, "/tool");
+    s.available = r.command_line(*t, "/tool", "available");
     s.timeout = r.timeout(*t, "/tool");
     s.override_existing = override_tool;
     s.opt_in = opt_in;
@@ -23153,11 +23159,29 @@ struct plugin_tool {
 /// is pointed at, which Codineer calls an external source.
 [[nodiscard]] inline std::string codineer_plugin_id(const manifest& m) { return m.name + "@external"; }
 
-/// The tools of one plugin (its schemas compiled once).
+/// The tools of one plugin (its schemas compiled once). A tool with an
+/// `available` command is left out when that command exits non-zero (126
+/// and 127, "cannot run" and "not found", are errors).
 [[nodiscard]] inline result<std::vector<plugin_tool>> tools_of(const manifest& m,
                                                                const std::map<std::string, std::string>& env) {
   std::vector<plugin_tool> out;
   for (const auto& t : m.tools) {
+    if (!t.available.empty()) {
+      auto r = detail::run_command(detail::resolve_argv(t.available, m.dir), m.dir, env, "", std::chrono::seconds(10));
+      if (!r) {
+        error e = std::move(r.error());
+        e.plugin = m.name;
+        e.message = "tool \"" + t.name + "\": its available command: " + e.message;
+        return fail(std::move(e));
+      }
+      if (r->exit_code == 126 || r->exit_code == 127) {  // the shell's "cannot run" / "not found"
+        return fail(error{errc::not_found,
+                          "tool \"" + t.name + "\": its available command could not be run (exit " +
+                              std::to_string(r->exit_code) + (r->err.empty() ? "" : ": " + r->err) + ")",
+                          m.name, {}, t.where});
+      }
+      if (r->exit_code != 0) continue;  // Available() said false: not registered
+    }
     plugin_tool pt;
     pt.name = registered_tool_name(m, t);
     pt.plugin = m.name;

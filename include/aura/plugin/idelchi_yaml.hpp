@@ -21,7 +21,8 @@
 //                timings, before_chat ...); the handler is the function name
 //   tool         its Schema(): {name, description, usage, examples,
 //                parameters: {type: object, properties: {p: {type, description, enum}}, required},
-//                parallel, sandboxable, run, timeout_ms}
+//                parallel, sandboxable, run, timeout_ms, available}; `available`
+//                is its Available(): a command line, exit 0 = the tool is listed
 //   command      its Command(): {name, description, hints, forward, silent, run, timeout_ms}
 // A tool keeps its own name (not plugin_<name>_<tool>): override and opt_in
 // are about that name. Unknown fields are errors (a misspelled opt_in would
@@ -168,12 +169,12 @@ class idelchi_reader {
     }
     return &*it;
   }
-  /// `run`: a command line (split on spaces) or a list of arguments.
-  std::vector<std::string> command_line(const nlohmann::json& obj, const std::string& ptr) {
-    auto it = obj.find("run");
+  /// `run` (or `key`): a command line (split on spaces) or a list of arguments.
+  std::vector<std::string> command_line(const nlohmann::json& obj, const std::string& ptr, const char* key = "run") {
+    auto it = obj.find(key);
     if (it == obj.end() || it->is_null()) return {};
     if (it->is_string()) return split_command(it->get<std::string>());
-    return strings(obj, ptr, "run");
+    return strings(obj, ptr, key);
   }
   std::chrono::milliseconds timeout(const nlohmann::json& obj, const std::string& ptr) {
     auto it = obj.find("timeout_ms");
@@ -291,7 +292,7 @@ inline void read_idelchi_exports(idelchi_reader& r, const nlohmann::json& doc, m
   };
   if (const nlohmann::json* t = r.mapping(doc, "", "tool")) {
     r.known(*t, "/tool", {"name", "description", "usage", "examples", "parameters", "parallel", "sandboxable", "run",
-                          "timeout_ms"});
+                          "timeout_ms", "available"});
     command_spec s;
     if (auto n = r.string(*t, "/tool", "name")) s.name = *n;
     if (s.name.empty()) r.add(errc::invalid_argument, "/tool", "a tool needs a name");
@@ -301,6 +302,7 @@ inline void read_idelchi_exports(idelchi_reader& r, const nlohmann::json& doc, m
     s.parallel = r.boolean(*t, "/tool", "parallel", true);
     s.sandboxable = r.boolean(*t, "/tool", "sandboxable", true);
     s.run = r.command_line(*t, "/tool");
+    s.available = r.command_line(*t, "/tool", "available");
     s.timeout = r.timeout(*t, "/tool");
     s.override_existing = override_tool;
     s.opt_in = opt_in;

@@ -137,6 +137,10 @@ struct command_spec {
   bool sandboxable = true;
   bool override_existing = false;  ///< replace a tool of the same name (plugin.yaml `override`)
   bool opt_in = false;             ///< listed only when enabled by name (plugin.yaml `opt_in`)
+  /// idelchi/aura's `Available()`: a command line run (in the plugin
+  /// directory, with the plugin's environment) before the tool is listed;
+  /// a non-zero exit leaves the tool out. Empty: always available.
+  std::vector<std::string> available;
   /// idelchi/aura's command schema extras: tab-completion hint labels, the
   /// output forwarded to the model as a user message, the output not shown.
   std::vector<std::string> hints;

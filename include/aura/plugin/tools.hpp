@@ -78,11 +78,29 @@ struct plugin_tool {
 /// is pointed at, which Codineer calls an external source.
 [[nodiscard]] inline std::string codineer_plugin_id(const manifest& m) { return m.name + "@external"; }
 
-/// The tools of one plugin (its schemas compiled once).
+/// The tools of one plugin (its schemas compiled once). A tool with an
+/// `available` command is left out when that command exits non-zero (126
+/// and 127, "cannot run" and "not found", are errors).
 [[nodiscard]] inline result<std::vector<plugin_tool>> tools_of(const manifest& m,
                                                                const std::map<std::string, std::string>& env) {
   std::vector<plugin_tool> out;
   for (const auto& t : m.tools) {
+    if (!t.available.empty()) {
+      auto r = detail::run_command(detail::resolve_argv(t.available, m.dir), m.dir, env, "", std::chrono::seconds(10));
+      if (!r) {
+        error e = std::move(r.error());
+        e.plugin = m.name;
+        e.message = "tool \"" + t.name + "\": its available command: " + e.message;
+        return fail(std::move(e));
+      }
+      if (r->exit_code == 126 || r->exit_code == 127) {  // the shell's "cannot run" / "not found"
+        return fail(error{errc::not_found,
+                          "tool \"" + t.name + "\": its available command could not be run (exit " +
+                              std::to_string(r->exit_code) + (r->err.empty() ? "" : ": " + r->err) + ")",
+                          m.name, {}, t.where});
+      }
+      if (r->exit_code != 0) continue;  // Available() said false: not registered
+    }
     plugin_tool pt;
     pt.name = registered_tool_name(m, t);
     pt.plugin = m.name;

@@ -315,6 +315,30 @@ TEST_CASE("idelchi: a tool's Execute gets the SDK context beside its arguments",
   CHECK(json::parse(echoed->at("content")[0]["text"].get<std::string>()) == json{{"x", 1}});
 }
 
+TEST_CASE("idelchi: a tool's available command gates its registration", "[compat][idelchi]") {
+  aura_test::temp_tree t;
+  t.write("gated/plugin.yaml", "env: [GATE_TOKEN]\nruntime: {kind: command, entrypoint: ./tool.sh}\n"
+                               "tool: {name: Gated, run: ./tool.sh, available: ./available.sh}\n");
+  t.write("gated/tool.sh", "#!/bin/sh\necho ran\n", true);
+  t.write("gated/available.sh", "#!/bin/sh\n[ -n \"$GATE_TOKEN\" ]\n", true);  // Available(): the env var is set
+  auto m = read_plugin_dir(t.path() / "gated");
+  REQUIRE(m);
+  CHECK(m->tools.at(0).available == std::vector<std::string>{"./available.sh"});
+  auto without = tools_of(*m, {{"PATH", "/usr/bin:/bin"}});
+  REQUIRE(without);
+  CHECK(without->empty());
+  auto with = tools_of(*m, {{"PATH", "/usr/bin:/bin"}, {"GATE_TOKEN", "x"}});
+  REQUIRE(with);
+  REQUIRE(with->size() == 1);
+  CHECK(with->at(0).name == "Gated");
+  t.write("broken/plugin.yaml", runtime + "tool: {name: B, run: ./h.sh, available: ./missing.sh}\n");
+  auto broken = read_plugin_dir(t.path() / "broken");
+  REQUIRE(broken);
+  auto err = tools_of(*broken, {{"PATH", "/usr/bin:/bin"}});
+  REQUIRE_FALSE(err);
+  CHECK(err.error().message.find("tool \"B\": its available command could not be run (exit 127") != std::string::npos);
+}
+
 TEST_CASE("idelchi: YAML syntax errors name the file, line and column", "[compat][idelchi]") {
   CHECK(first_problem("description: ok\nhooks: [BeforeChat\nruntime: x\n") ==
         "not valid YAML: end of sequence flow not found (at plugin.yaml:3:8)");
