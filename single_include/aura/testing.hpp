@@ -21078,7 +21078,9 @@ struct manifest {
 //   tool         its Schema(): {name, description, usage, examples,
 //                parameters: {type: object, properties: {p: {type, description, enum}}, required},
 //                parallel, sandboxable, run, timeout_ms, available}; `available`
-//                is its Available(): a command line, exit 0 = the tool is listed
+//                is its Available(): a command line, exit 0 = the tool is listed;
+//                `init` its Init(ToolConfig): run once at load, the ToolConfig
+//                {home_dir, config_dir} as JSON on stdin, non-zero exit fails the load
 //   command      its Command(): {name, description, hints, forward, silent, run, timeout_ms}
 // A tool keeps its own name (not plugin_<name>_<tool>): override and opt_in
 // are about that name. Unknown fields are errors (a misspelled opt_in would
@@ -21554,7 +21556,7 @@ inline void read_idelchi_exports(idelchi_reader& r, const nlohmann::json& doc, m
   };
   if (const nlohmann::json* t = r.mapping(doc, "", "tool")) {
     r.known(*t, "/tool", {"name", "description", "usage", "examples", "parameters", "parallel", "sandboxable", "run",
-                          "timeout_ms", "available"});
+                          "timeout_ms", "available", "init"});
     command_spec s;
     if (auto n = r.string(*t, "/tool", "name")) s.name = *n;
     if (s.name.empty()) r.add(errc::invalid_argument, "/tool", "a tool needs a name");
@@ -21565,6 +21567,7 @@ inline void read_idelchi_exports(idelchi_reader& r, const nlohmann::json& doc, m
     s.sandboxable = r.boolean(*t, "/tool", "sandboxable", true);
     s.run = r.command_line(*t, "/tool");
     s.available = r.command_line(*t, "/tool", "available");
+    if (auto init = r.command_line(*t, "/tool", "init"); !init.empty()) m.on_init.push_back(std::move(init));
     s.timeout = r.timeout(*t, "/tool");
     s.override_existing = override_tool;
     s.opt_in = opt_in;
@@ -23095,6 +23098,7 @@ class directory_storage final : public storage {
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -23158,6 +23162,13 @@ struct plugin_tool {
 /// Codineer's full plugin id: aura loads a Codineer plugin from a directory it
 /// is pointed at, which Codineer calls an external source.
 [[nodiscard]] inline std::string codineer_plugin_id(const manifest& m) { return m.name + "@external"; }
+
+/// idelchi/aura's ToolConfig, given to a plugin.yaml `tool.init` command on
+/// stdin when the plugin loads: {"home_dir": $HOME, "config_dir": <repo>/.aura}.
+[[nodiscard]] inline nlohmann::json idelchi_tool_config(const std::filesystem::path& repo_root) {
+  const char* home = std::getenv("HOME");
+  return nlohmann::json{{"home_dir", home ? home : ""}, {"config_dir", (repo_root / ".aura").string()}};
+}
 
 /// The tools of one plugin (its schemas compiled once). A tool with an
 /// `available` command is left out when that command exits non-zero (126
@@ -23800,7 +23811,10 @@ class plugin_host {
 
   [[nodiscard]] result<void> run_script(const manifest& m, const std::vector<std::string>& argv,
                                         const std::map<std::string, std::string>& env, const char* phase) const {
-    auto r = detail::run_command(detail::resolve_argv(argv, m.dir), m.dir, env, {}, opts_.lifecycle_timeout);
+    std::error_code ec;  // idelchi/aura's Init(ToolConfig): the config on stdin
+    const std::string in = m.format != manifest_format::idelchi ? std::string()
+        : idelchi_tool_config(opts_.repo_root.empty() ? std::filesystem::current_path(ec) : opts_.repo_root).dump() + "\n";
+    auto r = detail::run_command(detail::resolve_argv(argv, m.dir), m.dir, env, in, opts_.lifecycle_timeout);
     if (!r) {
       error e = std::move(r.error());
       e.plugin = m.name;

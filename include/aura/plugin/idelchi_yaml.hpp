@@ -22,7 +22,9 @@
 //   tool         its Schema(): {name, description, usage, examples,
 //                parameters: {type: object, properties: {p: {type, description, enum}}, required},
 //                parallel, sandboxable, run, timeout_ms, available}; `available`
-//                is its Available(): a command line, exit 0 = the tool is listed
+//                is its Available(): a command line, exit 0 = the tool is listed;
+//                `init` its Init(ToolConfig): run once at load, the ToolConfig
+//                {home_dir, config_dir} as JSON on stdin, non-zero exit fails the load
 //   command      its Command(): {name, description, hints, forward, silent, run, timeout_ms}
 // A tool keeps its own name (not plugin_<name>_<tool>): override and opt_in
 // are about that name. Unknown fields are errors (a misspelled opt_in would
@@ -292,7 +294,7 @@ inline void read_idelchi_exports(idelchi_reader& r, const nlohmann::json& doc, m
   };
   if (const nlohmann::json* t = r.mapping(doc, "", "tool")) {
     r.known(*t, "/tool", {"name", "description", "usage", "examples", "parameters", "parallel", "sandboxable", "run",
-                          "timeout_ms", "available"});
+                          "timeout_ms", "available", "init"});
     command_spec s;
     if (auto n = r.string(*t, "/tool", "name")) s.name = *n;
     if (s.name.empty()) r.add(errc::invalid_argument, "/tool", "a tool needs a name");
@@ -303,6 +305,7 @@ inline void read_idelchi_exports(idelchi_reader& r, const nlohmann::json& doc, m
     s.sandboxable = r.boolean(*t, "/tool", "sandboxable", true);
     s.run = r.command_line(*t, "/tool");
     s.available = r.command_line(*t, "/tool", "available");
+    if (auto init = r.command_line(*t, "/tool", "init"); !init.empty()) m.on_init.push_back(std::move(init));
     s.timeout = r.timeout(*t, "/tool");
     s.override_existing = override_tool;
     s.opt_in = opt_in;

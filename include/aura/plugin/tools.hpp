@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -77,6 +78,13 @@ struct plugin_tool {
 /// Codineer's full plugin id: aura loads a Codineer plugin from a directory it
 /// is pointed at, which Codineer calls an external source.
 [[nodiscard]] inline std::string codineer_plugin_id(const manifest& m) { return m.name + "@external"; }
+
+/// idelchi/aura's ToolConfig, given to a plugin.yaml `tool.init` command on
+/// stdin when the plugin loads: {"home_dir": $HOME, "config_dir": <repo>/.aura}.
+[[nodiscard]] inline nlohmann::json idelchi_tool_config(const std::filesystem::path& repo_root) {
+  const char* home = std::getenv("HOME");
+  return nlohmann::json{{"home_dir", home ? home : ""}, {"config_dir", (repo_root / ".aura").string()}};
+}
 
 /// The tools of one plugin (its schemas compiled once). A tool with an
 /// `available` command is left out when that command exits non-zero (126

@@ -339,6 +339,36 @@ TEST_CASE("idelchi: a tool's available command gates its registration", "[compat
   CHECK(err.error().message.find("tool \"B\": its available command could not be run (exit 127") != std::string::npos);
 }
 
+TEST_CASE("idelchi: a tool's init command runs once at load with the ToolConfig", "[compat][idelchi]") {
+  aura_test::temp_tree t;
+  t.write("setup/plugin.yaml", "runtime: {kind: command, entrypoint: ./tool.sh}\n"
+                               "tool: {name: Setup, run: ./tool.sh, init: ./init.sh}\n");
+  t.write("setup/tool.sh", "#!/bin/sh\ncat setup-seen 2>/dev/null\n", true);
+  t.write("setup/init.sh", "#!/bin/sh\ncat > setup-seen\n", true);  // keeps the ToolConfig it was given
+  auto m = read_plugin_dir(t.path() / "setup");
+  REQUIRE(m);
+  REQUIRE(m->on_init.size() == 1);
+  bus b;
+  REQUIRE(agent::declare_catalog(b));
+  aura_test::temp_tree repo;
+  host_options o;
+  o.repo_root = repo.path();
+  plugin_host host(b, default_runtimes(), o);
+  REQUIRE(host.load(*m));
+  auto seen = json::parse(aura::plugin::detail::read_file(t.path() / "setup" / "setup-seen").value());
+  CHECK(seen["config_dir"] == (repo.path() / ".aura").string());
+  CHECK(seen.contains("home_dir"));
+
+  t.write("failing/plugin.yaml", "runtime: {kind: command, entrypoint: ./tool.sh}\n"
+                                 "tool: {name: Fails, run: ./tool.sh, init: ./init.sh}\n");
+  t.write("failing/init.sh", "#!/bin/sh\necho no config >&2\nexit 1\n", true);
+  auto failing = read_plugin_dir(t.path() / "failing");
+  REQUIRE(failing);
+  auto r = host.load(*failing);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().message.find("Init script \"./init.sh\" exited with status 1: no config") != std::string::npos);
+}
+
 TEST_CASE("idelchi: YAML syntax errors name the file, line and column", "[compat][idelchi]") {
   CHECK(first_problem("description: ok\nhooks: [BeforeChat\nruntime: x\n") ==
         "not valid YAML: end of sequence flow not found (at plugin.yaml:3:8)");
