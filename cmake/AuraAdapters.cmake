@@ -44,6 +44,20 @@ else()
   set(AURA_HAVE_TOML OFF)
 endif()
 
+# yaml-cpp for idelchi/aura's plugin.yaml (Debian `libyaml-cpp-dev`),
+# optional: target aura::yaml (defines AURA_PLUGIN_YAML=1). Without it a
+# plugin.yaml is refused with errc::unsupported ("built without YAML support").
+find_package(yaml-cpp QUIET)
+if(yaml-cpp_FOUND AND TARGET yaml-cpp)
+  add_library(aura_yaml INTERFACE)
+  add_library(aura::yaml ALIAS aura_yaml)
+  target_link_libraries(aura_yaml INTERFACE aura yaml-cpp)
+  target_compile_definitions(aura_yaml INTERFACE AURA_PLUGIN_YAML=1)
+  set(AURA_HAVE_YAML ON)
+else()
+  set(AURA_HAVE_YAML OFF)
+endif()
+
 # The default host HTTP client (aura/net/curl_http_client.hpp) on libcurl
 # (Debian `libcurl4-openssl-dev`), optional: target aura::http.
 if(PkgConfig_FOUND)
@@ -74,4 +88,4 @@ else()
   set(AURA_HAVE_SECCOMP OFF)
 endif()
 
-message(STATUS "aura adapters: process=${AURA_HAVE_PROCESS} wasm=${AURA_HAVE_WASM} lua=${AURA_HAVE_LUA} toml=${AURA_HAVE_TOML} http=${AURA_HAVE_HTTP} seccomp=${AURA_HAVE_SECCOMP}")
+message(STATUS "aura adapters: process=${AURA_HAVE_PROCESS} wasm=${AURA_HAVE_WASM} lua=${AURA_HAVE_LUA} toml=${AURA_HAVE_TOML} yaml=${AURA_HAVE_YAML} http=${AURA_HAVE_HTTP} seccomp=${AURA_HAVE_SECCOMP}")

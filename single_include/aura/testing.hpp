@@ -20647,7 +20647,8 @@ struct run_result {
 #ifndef AURA_SI_AURA_PLUGIN_MANIFEST_HPP
 #define AURA_SI_AURA_PLUGIN_MANIFEST_HPP
 // aura/plugin/manifest.hpp - what a plugin declares about itself, in one model
-// for every manifest format (aura-plugin.toml, aura-plugin.json, Codineer plugin.json).
+// for every manifest format (aura-plugin.toml, aura-plugin.json, Codineer
+// plugin.json, idelchi/aura plugin.yaml).
 
 #include <chrono>
 #include <cstdint>
@@ -20897,13 +20898,14 @@ enum class isolation_mode : std::uint8_t {
 }
 
 /// Which file a manifest came from.
-enum class manifest_format : std::uint8_t { toml, json, codineer };
+enum class manifest_format : std::uint8_t { toml, json, codineer, idelchi };
 
 [[nodiscard]] constexpr std::string_view to_string(manifest_format f) noexcept {
   switch (f) {
     case manifest_format::toml: return "aura-plugin.toml";
     case manifest_format::json: return "aura-plugin.json";
     case manifest_format::codineer: return "plugin.json";
+    case manifest_format::idelchi: return "plugin.yaml";
   }
   return "aura-plugin.json";
 }
@@ -20954,6 +20956,24 @@ struct command_spec {
   std::string schema_file;           ///< `schema` of an mcp_tools entry (relative path), already loaded
   std::chrono::milliseconds timeout{0};  ///< `timeout_ms`; 0: the caller's default
   std::string required_permission;   ///< Codineer: read-only | workspace-write | danger-full-access
+  /// idelchi/aura's tool schema extras (`Usage`, `Examples`) and tool
+  /// properties: `Parallel()` (safe to run beside other tools, default true),
+  /// `Sandboxable()` (default true); plugin.yaml's `override` and `opt_in`.
+  std::string usage;
+  std::string examples;
+  bool parallel = true;
+  bool sandboxable = true;
+  bool override_existing = false;  ///< replace a tool of the same name (plugin.yaml `override`)
+  bool opt_in = false;             ///< listed only when enabled by name (plugin.yaml `opt_in`)
+  /// idelchi/aura's `Available()`: a command line run (in the plugin
+  /// directory, with the plugin's environment) before the tool is listed;
+  /// a non-zero exit leaves the tool out. Empty: always available.
+  std::vector<std::string> available;
+  /// idelchi/aura's command schema extras: tab-completion hint labels, the
+  /// output forwarded to the model as a user message, the output not shown.
+  std::vector<std::string> hints;
+  bool forward = false;
+  bool silent = false;
   /// No `run`: a process plugin serves it in its own JSON-RPC process
   /// (methods `command` and `tools/call`, docs/protocol.md).
   [[nodiscard]] bool in_process() const noexcept { return run.empty(); }
@@ -21006,6 +21026,8 @@ struct manifest {
 // model. Each problem is an aura::error whose `where` is "file:line" and whose
 // message names the field ("plugin.hooks[0].event: ..."). JSON and TOML give
 // lines for every value; a problem with no line of its own takes its parent's.
+// idelchi/aura's plugin.yaml has its own reader (idelchi_yaml.hpp), whose
+// problems are at "file:line:column".
 
 #include <algorithm>
 #include <cstdint>
@@ -21019,6 +21041,654 @@ struct manifest {
 
 #include <nlohmann/json.hpp>
 
+// ---- begin aura/plugin/idelchi_yaml.hpp
+#ifndef AURA_SI_AURA_PLUGIN_IDELCHI_YAML_HPP
+#define AURA_SI_AURA_PLUGIN_IDELCHI_YAML_HPP
+// aura/plugin/idelchi_yaml.hpp - idelchi/aura's plugin.yaml, read into aura's
+// manifest model (docs/compat-idelchi.md).
+//
+// idelchi/aura's own fields, as its document gives them:
+//   name         identity; default: the plugin directory's (leaf) name
+//   description  text
+//   disabled     true: listed, never loaded (manifest default_enabled = false)
+//   override     the plugin's tool replaces a tool of the same name
+//   opt_in       the plugin's tool is listed only when enabled by name
+//   condition    a condition expression on every hook (checked at load)
+//   once         every hook fires at most once per session
+//   env          environment variable names the plugin may read ("*": all)
+//   config       default config values (the plugin's config)
+// idelchi/aura runs Go through Yaegi, which aura does not: a plugin rebuilt
+// for aura says how it runs and what it exports in aura's extension fields:
+//   version      semantic version (default 0.0.0)
+//   runtime      {kind: command|process|lua|wasm|shared_object|native, entrypoint, args, protocol}
+//   hooks        the hook functions it exports: BeforeChat, AfterResponse,
+//                BeforeToolExecution, AfterToolExecution, OnError, BeforeCompaction,
+//                AfterCompaction, OnAgentSwitch, TransformMessages (or their
+//                timings, before_chat ...); the handler is the function name
+//   tool         its Schema(): {name, description, usage, examples,
+//                parameters: {type: object, properties: {p: {type, description, enum}}, required},
+//                parallel, sandboxable, run, timeout_ms, available}; `available`
+//                is its Available(): a command line, exit 0 = the tool is listed;
+//                `init` its Init(ToolConfig): run once at load, the ToolConfig
+//                {home_dir, config_dir} as JSON on stdin, non-zero exit fails the load
+//   command      its Command(): {name, description, hints, forward, silent, run, timeout_ms}
+// A tool keeps its own name (not plugin_<name>_<tool>): override and opt_in
+// are about that name. Unknown fields are errors (a misspelled opt_in would
+// otherwise list a tool meant to be hidden). Every problem names the field
+// and the file:line:column it is written at.
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <filesystem>
+#include <initializer_list>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+// ---- begin aura/plugin/yaml.hpp
+#ifndef AURA_SI_AURA_PLUGIN_YAML_HPP
+#define AURA_SI_AURA_PLUGIN_YAML_HPP
+// aura/plugin/yaml.hpp - reads a YAML document into JSON, with the line and
+// column of every value, so YAML manifests (idelchi/aura's plugin.yaml) are
+// checked with the same pointers and messages as JSON and TOML ones.
+//
+// YAML support needs yaml-cpp (Debian libyaml-cpp-dev), a compiled library:
+// it is on when the host defines AURA_PLUGIN_YAML to 1 and links yaml-cpp
+// (the CMake target aura::yaml does both). Without it, parse_yaml refuses
+// with errc::unsupported ("built without YAML support").
+//
+// Scalars resolve as YAML 1.2's core schema does: a quoted scalar is a
+// string; a plain one is null (`~`, `null`, empty), a boolean (`true`,
+// `false`), an integer (decimal, 0x, 0o), a float, or else a string. A key
+// given twice in one mapping is an error, as it is for Go's yaml.v3.
+
+#include <cerrno>
+#include <cstdint>
+#include <cstdlib>
+#include <limits>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+
+#ifndef AURA_PLUGIN_YAML
+#define AURA_PLUGIN_YAML 0
+#endif
+
+#if AURA_PLUGIN_YAML
+#include <yaml-cpp/yaml.h>
+#endif
+
+namespace aura::plugin {
+
+/// Where a value is written: 1-based line and column.
+struct yaml_mark {
+  int line = 0;
+  int column = 0;
+};
+
+/// A YAML document as JSON plus where each value is, by JSON pointer (for a
+/// mapping member: where its key is written).
+struct yaml_document {
+  nlohmann::json json;
+  std::map<std::string, yaml_mark> marks;
+
+  /// "file:line:column" of the value at `pointer`, or of its nearest parent.
+  [[nodiscard]] std::string location(const std::string& file, std::string pointer) const {
+    for (;;) {
+      if (auto it = marks.find(pointer); it != marks.end()) {
+        return file + ":" + std::to_string(it->second.line) + ":" + std::to_string(it->second.column);
+      }
+      if (pointer.empty()) return file;
+      pointer.erase(pointer.rfind('/'));
+    }
+  }
+};
+
+/// Whether this build reads YAML.
+inline constexpr bool yaml_supported = AURA_PLUGIN_YAML != 0;
+
+namespace detail {
+
+/// A plain (unquoted, untagged) scalar as YAML 1.2's core schema reads it.
+[[nodiscard]] inline nlohmann::json yaml_plain_scalar(const std::string& s) {
+  if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return nullptr;
+  if (s == "true" || s == "True" || s == "TRUE") return true;
+  if (s == "false" || s == "False" || s == "FALSE") return false;
+  const char* b = s.c_str();
+  const bool sign = s[0] == '-' || s[0] == '+';
+  const std::string_view body = std::string_view(s).substr(sign ? 1 : 0);
+  auto integer = [&](const char* from, int base) -> nlohmann::json {
+    if (*from == '\0') return {};
+    errno = 0;
+    char* end = nullptr;
+    const long long v = std::strtoll(from, &end, base);
+    if (*end != '\0' || errno == ERANGE) return {};
+    return v;
+  };
+  if (!body.empty() && body.find_first_not_of("0123456789") == std::string_view::npos) {
+    errno = 0;
+    char* end = nullptr;
+    const long long v = std::strtoll(b, &end, 10);
+    if (*end == '\0' && errno != ERANGE) return v;
+  }
+  if (!sign && s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'o')) {
+    const std::string digits = s.substr(2);
+    const bool ok = s[1] == 'x' ? digits.find_first_not_of("0123456789abcdefABCDEF") == std::string::npos
+                                : digits.find_first_not_of("01234567") == std::string::npos;
+    if (ok) {
+      auto v = integer(s.c_str() + 2, s[1] == 'x' ? 16 : 8);
+      if (!v.is_null()) return v;
+    }
+  }
+  if (body == ".inf" || body == ".Inf" || body == ".INF") {
+    return s[0] == '-' ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
+  }
+  if (!body.empty() && body.find_first_not_of("0123456789.eE+-") == std::string_view::npos &&
+      body.find_first_of("0123456789") != std::string_view::npos) {
+    char* end = nullptr;
+    const double d = std::strtod(b, &end);
+    if (*end == '\0') return d;
+  }
+  return s;
+}
+
+#if AURA_PLUGIN_YAML
+inline yaml_mark mark_of(const YAML::Node& n) {
+  const YAML::Mark m = n.Mark();
+  return m.is_null() ? yaml_mark{} : yaml_mark{m.line + 1, m.column + 1};
+}
+
+/// Converts `node`; the first problem (a duplicate or non-scalar key) is
+/// returned with its location.
+inline std::optional<error> yaml_to_json(const YAML::Node& node, const std::string& ptr, nlohmann::json& out,
+                                         yaml_document& doc, const std::string& file, bool key_marked) {
+  if (!key_marked) {
+    if (auto m = mark_of(node); m.line > 0) doc.marks.emplace(ptr, m);
+  }
+  switch (node.Type()) {
+    case YAML::NodeType::Map: {
+      out = nlohmann::json::object();
+      for (auto it = node.begin(); it != node.end(); ++it) {
+        const YAML::Node& key = it->first;
+        const yaml_mark km = mark_of(key);
+        const std::string at = file + ":" + std::to_string(km.line) + ":" + std::to_string(km.column);
+        if (!key.IsScalar()) return error{errc::parse_error, "a mapping key must be a scalar", {}, {}, at};
+        const std::string k = key.Scalar();
+        const std::string child_ptr = ptr + "/" + escape_pointer_token(k);
+        if (out.contains(k)) {
+          const auto first = doc.marks.find(child_ptr);
+          return error{errc::parse_error,
+                       "key \"" + k + "\" is given twice in one mapping" +
+                           (first != doc.marks.end() ? " (first at line " + std::to_string(first->second.line) + ")" : ""),
+                       {}, {}, at};
+        }
+        if (km.line > 0) doc.marks[child_ptr] = km;
+        nlohmann::json v;
+        if (auto e = yaml_to_json(it->second, child_ptr, v, doc, file, km.line > 0)) return e;
+        out[k] = std::move(v);
+      }
+      return std::nullopt;
+    }
+    case YAML::NodeType::Sequence: {
+      out = nlohmann::json::array();
+      std::size_t i = 0;
+      for (const auto& child : node) {
+        nlohmann::json v;
+        if (auto e = yaml_to_json(child, ptr + "/" + std::to_string(i++), v, doc, file, false)) return e;
+        out.push_back(std::move(v));
+      }
+      return std::nullopt;
+    }
+    case YAML::NodeType::Scalar: {
+      const std::string& tag = node.Tag();
+      if (tag == "!" || tag == "tag:yaml.org,2002:str") {
+        out = node.Scalar();
+      } else {
+        out = yaml_plain_scalar(node.Scalar());
+      }
+      return std::nullopt;
+    }
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined:
+      out = nullptr;
+      return std::nullopt;
+  }
+  out = nullptr;
+  return std::nullopt;
+}
+#endif
+
+}  // namespace detail
+
+/// Parses YAML text (one document); a syntax error names the file, line and
+/// column. An empty document is an empty mapping.
+[[nodiscard]] inline result<yaml_document> parse_yaml(std::string_view text, const std::string& file) {
+#if AURA_PLUGIN_YAML
+  yaml_document doc;
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(text));
+  } catch (const YAML::Exception& ex) {
+    const YAML::Mark& m = ex.mark;
+    const std::string at = m.is_null() ? file : file + ":" + std::to_string(m.line + 1) + ":" + std::to_string(m.column + 1);
+    return fail(errc::parse_error, "not valid YAML: " + ex.msg, at);
+  }
+  if (!root.IsDefined() || root.IsNull()) {
+    doc.json = nlohmann::json::object();
+    doc.marks[""] = {1, 1};
+    return doc;
+  }
+  if (auto e = detail::yaml_to_json(root, "", doc.json, doc, file, false)) return fail(std::move(*e));
+  doc.marks[""] = {1, 1};
+  return doc;
+#else
+  (void)text;
+  return fail(errc::unsupported,
+              "this build of aura was built without YAML support (yaml-cpp, Debian libyaml-cpp-dev, was not found "
+              "or the host was not linked with aura::yaml); plugin.yaml cannot be read",
+              file);
+#endif
+}
+
+}  // namespace aura::plugin
+#endif  // AURA_SI_AURA_PLUGIN_YAML_HPP
+// ---- end aura/plugin/yaml.hpp
+
+namespace aura::plugin {
+
+/// idelchi/aura's manifest file name.
+inline constexpr std::string_view idelchi_manifest_name = "plugin.yaml";
+
+/// An idelchi/aura hook function, its timing, and the agent catalog event it is.
+struct idelchi_hook {
+  std::string_view function;
+  std::string_view timing;
+  std::string_view event;
+};
+
+inline constexpr std::array<idelchi_hook, 9> idelchi_hooks{{
+    {"BeforeChat", "before_chat", "chat.before"},
+    {"AfterResponse", "after_response", "chat.after_response"},
+    {"BeforeToolExecution", "before_tool_execution", "tool.before_execution"},
+    {"AfterToolExecution", "after_tool_execution", "tool.after_execution"},
+    {"OnError", "on_error", "agent.error"},
+    {"BeforeCompaction", "before_compaction", "compaction.before"},
+    {"AfterCompaction", "after_compaction", "compaction.after"},
+    {"OnAgentSwitch", "on_agent_switch", "agent.switch"},
+    {"TransformMessages", "transform_messages", "messages.transform"},
+}};
+
+namespace detail {
+
+/// Levenshtein distance, for "did you mean".
+[[nodiscard]] inline std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+/// Reads one plugin.yaml document; problems are collected with their places.
+class idelchi_reader {
+ public:
+  idelchi_reader(const yaml_document& doc, std::string file) : doc_(doc), file_(std::move(file)) {}
+
+  void add(errc code, const std::string& ptr, const std::string& message) {
+    errors_.push_back(error{code, field_name(ptr) + ": " + message, {}, {}, doc_.location(file_, ptr)});
+  }
+  [[nodiscard]] std::string location(const std::string& ptr) const { return doc_.location(file_, ptr); }
+  [[nodiscard]] std::vector<error>& errors() noexcept { return errors_; }
+
+  /// Unknown members of the mapping at `ptr` are errors (with the nearest known name).
+  void known(const nlohmann::json& obj, const std::string& ptr, std::initializer_list<std::string_view> names) {
+    for (auto it = obj.begin(); it != obj.end(); ++it) {
+      if (std::find(names.begin(), names.end(), it.key()) != names.end()) continue;
+      std::string_view best;
+      std::size_t best_d = 3;
+      for (auto n : names) {
+        const std::size_t d = edit_distance(it.key(), n);
+        if (d < best_d) {
+          best_d = d;
+          best = n;
+        }
+      }
+      std::string known_list;
+      for (auto n : names) known_list += (known_list.empty() ? "" : ", ") + std::string(n);
+      add(errc::invalid_argument, ptr + "/" + escape_pointer_token(it.key()),
+          "unknown field" + (best.empty() ? std::string() : " (did you mean \"" + std::string(best) + "\"?)") +
+              "; known: " + known_list);
+    }
+  }
+
+  std::optional<std::string> string(const nlohmann::json& obj, const std::string& ptr, const char* key) {
+    auto it = obj.find(key);
+    if (it == obj.end() || it->is_null()) return std::nullopt;
+    if (!it->is_string()) {
+      add(errc::invalid_argument, ptr + "/" + key, "must be a string, not " + kind(*it));
+      return std::nullopt;
+    }
+    return it->get<std::string>();
+  }
+  bool boolean(const nlohmann::json& obj, const std::string& ptr, const char* key, bool fallback) {
+    auto it = obj.find(key);
+    if (it == obj.end() || it->is_null()) return fallback;
+    if (!it->is_boolean()) {
+      add(errc::invalid_argument, ptr + "/" + key, "must be true or false, not " + kind(*it));
+      return fallback;
+    }
+    return it->get<bool>();
+  }
+  std::vector<std::string> strings(const nlohmann::json& obj, const std::string& ptr, const char* key) {
+    std::vector<std::string> out;
+    auto it = obj.find(key);
+    if (it == obj.end() || it->is_null()) return out;
+    if (!it->is_array()) {
+      add(errc::invalid_argument, ptr + "/" + key, "must be a list of strings, not " + kind(*it));
+      return out;
+    }
+    for (std::size_t i = 0; i < it->size(); ++i) {
+      if (!(*it)[i].is_string()) {
+        add(errc::invalid_argument, ptr + "/" + key + "/" + std::to_string(i), "must be a string, not " + kind((*it)[i]));
+      } else {
+        out.push_back((*it)[i].get<std::string>());
+      }
+    }
+    return out;
+  }
+  const nlohmann::json* mapping(const nlohmann::json& obj, const std::string& ptr, const char* key) {
+    auto it = obj.find(key);
+    if (it == obj.end() || it->is_null()) return nullptr;
+    if (!it->is_object()) {
+      add(errc::invalid_argument, ptr + "/" + key, "must be a mapping, not " + kind(*it));
+      return nullptr;
+    }
+    return &*it;
+  }
+  /// `run` (or `key`): a command line (split on spaces) or a list of arguments.
+  std::vector<std::string> command_line(const nlohmann::json& obj, const std::string& ptr, const char* key = "run") {
+    auto it = obj.find(key);
+    if (it == obj.end() || it->is_null()) return {};
+    if (it->is_string()) return split_command(it->get<std::string>());
+    return strings(obj, ptr, key);
+  }
+  std::chrono::milliseconds timeout(const nlohmann::json& obj, const std::string& ptr) {
+    auto it = obj.find("timeout_ms");
+    if (it == obj.end() || it->is_null()) return std::chrono::milliseconds(0);
+    if (!it->is_number_integer() || it->get<long long>() < 0) {
+      add(errc::invalid_argument, ptr + "/timeout_ms", "must be a whole number of milliseconds, not " + kind(*it));
+      return std::chrono::milliseconds(0);
+    }
+    return std::chrono::milliseconds(it->get<long long>());
+  }
+
+  [[nodiscard]] static std::string kind(const nlohmann::json& v) {
+    if (v.is_string()) return "the string " + v.dump();
+    if (v.is_boolean()) return std::string("the boolean ") + (v.get<bool>() ? "true" : "false");
+    if (v.is_number()) return "the number " + v.dump();
+    if (v.is_array()) return "a list";
+    if (v.is_object()) return "a mapping";
+    return "null";
+  }
+
+ private:
+  const yaml_document& doc_;
+  std::string file_;
+  std::vector<error> errors_;
+};
+
+[[nodiscard]] inline bool plugin_name_ok(const std::string& n) {
+  if (n.empty() || n.size() > 64) return false;
+  if (!((n[0] >= 'a' && n[0] <= 'z') || (n[0] >= '0' && n[0] <= '9'))) return false;
+  return n.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") == std::string::npos;
+}
+
+/// `tool.parameters` (idelchi/aura's ToolParameters) as a JSON Schema: the
+/// properties' type, description and enum; required names; no other members.
+inline nlohmann::json tool_parameters_schema(idelchi_reader& r, const nlohmann::json& params, const std::string& ptr) {
+  r.known(params, ptr, {"type", "properties", "required"});
+  nlohmann::json schema{{"type", "object"}, {"properties", nlohmann::json::object()}, {"additionalProperties", false}};
+  if (auto t = r.string(params, ptr, "type"); t && *t != "object") {
+    r.add(errc::invalid_argument, ptr + "/type", "must be \"object\" (tool arguments are a mapping), not \"" + *t + "\"");
+  }
+  static constexpr std::array<std::string_view, 7> types{"string", "number", "integer", "boolean", "array", "object", "null"};
+  if (const nlohmann::json* props = r.mapping(params, ptr, "properties")) {
+    for (auto it = props->begin(); it != props->end(); ++it) {
+      const std::string pp = ptr + "/properties/" + escape_pointer_token(it.key());
+      if (!it->is_object()) {
+        r.add(errc::invalid_argument, pp, "must be a mapping {type, description, enum}, not " + idelchi_reader::kind(*it));
+        continue;
+      }
+      r.known(*it, pp, {"type", "description", "enum"});
+      nlohmann::json prop = nlohmann::json::object();
+      if (auto t = r.string(*it, pp, "type")) {
+        if (std::find(types.begin(), types.end(), *t) == types.end()) {
+          r.add(errc::invalid_argument, pp + "/type",
+                "\"" + *t + "\" is not a JSON type (string, number, integer, boolean, array, object, null)");
+        }
+        prop["type"] = *t;
+      }
+      if (auto d = r.string(*it, pp, "description")) prop["description"] = *d;
+      if (auto e = it->find("enum"); e != it->end() && !e->is_null()) {
+        if (!e->is_array() || e->empty()) {
+          r.add(errc::invalid_argument, pp + "/enum", "must be a non-empty list of values");
+        } else {
+          prop["enum"] = *e;
+        }
+      }
+      schema["properties"][it.key()] = std::move(prop);
+    }
+  }
+  const auto required = r.strings(params, ptr, "required");
+  for (std::size_t i = 0; i < required.size(); ++i) {
+    if (!schema["properties"].contains(required[i])) {
+      r.add(errc::invalid_argument, ptr + "/required/" + std::to_string(i),
+            "\"" + required[i] + "\" is required but not among the properties");
+    }
+  }
+  if (!required.empty()) schema["required"] = required;
+  return schema;
+}
+
+inline void read_idelchi_exports(idelchi_reader& r, const nlohmann::json& doc, manifest& m, const std::string& condition,
+                                 bool once, bool override_tool, bool opt_in) {
+  std::set<std::string> seen;
+  if (auto it = doc.find("hooks"); it != doc.end() && !it->is_null()) {
+    const auto names = r.strings(doc, "", "hooks");
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      const std::string ptr = "/hooks/" + std::to_string(i);
+      auto h = std::find_if(idelchi_hooks.begin(), idelchi_hooks.end(),
+                            [&](const idelchi_hook& x) { return x.function == names[i] || x.timing == names[i]; });
+      if (h == idelchi_hooks.end()) {
+        std::string all;
+        for (const auto& x : idelchi_hooks) all += (all.empty() ? "" : ", ") + std::string(x.function);
+        r.add(errc::not_found, ptr, "\"" + names[i] + "\" is not an idelchi/aura hook (" + all + ")");
+        continue;
+      }
+      if (!seen.insert(std::string(h->function)).second) {
+        r.add(errc::already_exists, ptr, "hook " + std::string(h->function) + " is listed twice");
+        continue;
+      }
+      hook_spec s;
+      s.event = std::string(h->event);
+      s.handler = std::string(h->function);
+      s.condition = condition;
+      s.once = once;
+      s.where = r.location(ptr);
+      m.hooks.push_back(std::move(s));
+    }
+  }
+  auto needs_process = [&](const command_spec& s, const std::string& ptr) {
+    if (s.in_process() && m.runtime.kind != runtime_kind::process &&
+        !(m.runtime.kind == runtime_kind::shared_object && ptr == "/tool")) {
+      r.add(errc::invalid_argument, ptr,
+            "\"" + s.name + "\" has no run entry, and only a process plugin has a process to serve it in; add run "
+            "or use runtime kind process");
+    }
+  };
+  if (const nlohmann::json* t = r.mapping(doc, "", "tool")) {
+    r.known(*t, "/tool", {"name", "description", "usage", "examples", "parameters", "parallel", "sandboxable", "run",
+                          "timeout_ms", "available", "init"});
+    command_spec s;
+    if (auto n = r.string(*t, "/tool", "name")) s.name = *n;
+    if (s.name.empty()) r.add(errc::invalid_argument, "/tool", "a tool needs a name");
+    s.description = r.string(*t, "/tool", "description").value_or("");
+    s.usage = r.string(*t, "/tool", "usage").value_or("");
+    s.examples = r.string(*t, "/tool", "examples").value_or("");
+    s.parallel = r.boolean(*t, "/tool", "parallel", true);
+    s.sandboxable = r.boolean(*t, "/tool", "sandboxable", true);
+    s.run = r.command_line(*t, "/tool");
+    s.available = r.command_line(*t, "/tool", "available");
+    if (auto init = r.command_line(*t, "/tool", "init"); !init.empty()) m.on_init.push_back(std::move(init));
+    s.timeout = r.timeout(*t, "/tool");
+    s.override_existing = override_tool;
+    s.opt_in = opt_in;
+    if (const nlohmann::json* p = r.mapping(*t, "/tool", "parameters")) {
+      s.input_schema = tool_parameters_schema(r, *p, "/tool/parameters");
+    } else {
+      s.input_schema = {{"type", "object"}, {"properties", nlohmann::json::object()}, {"additionalProperties", false}};
+    }
+    s.where = r.location("/tool");
+    if (!s.name.empty()) needs_process(s, "/tool");
+    m.tools.push_back(std::move(s));
+  }
+  if (const nlohmann::json* c = r.mapping(doc, "", "command")) {
+    r.known(*c, "/command", {"name", "description", "hints", "forward", "silent", "run", "timeout_ms"});
+    command_spec s;
+    if (auto n = r.string(*c, "/command", "name")) s.name = *n;
+    if (s.name.empty()) r.add(errc::invalid_argument, "/command", "a command needs a name");
+    s.description = r.string(*c, "/command", "description").value_or("");
+    s.hints = r.strings(*c, "/command", "hints");
+    s.forward = r.boolean(*c, "/command", "forward", false);
+    s.silent = r.boolean(*c, "/command", "silent", false);
+    s.run = r.command_line(*c, "/command");
+    s.timeout = r.timeout(*c, "/command");
+    s.where = r.location("/command");
+    if (!s.name.empty()) needs_process(s, "/command");
+    m.commands.push_back(std::move(s));
+  }
+}
+
+}  // namespace detail
+
+/// Reads idelchi/aura's plugin.yaml (`text`, from `file`) into `m` (whose
+/// `file` and `dir` are set); returns every problem, each at file:line:column.
+[[nodiscard]] inline std::vector<error> read_idelchi_manifest(std::string_view text, manifest& m) {
+  const std::string shown = m.file.string();
+  m.format = manifest_format::idelchi;
+  auto parsed = parse_yaml(text, shown);
+  if (!parsed) return {std::move(parsed.error())};
+  const yaml_document& doc = *parsed;
+  detail::idelchi_reader r(doc, shown);
+  if (!doc.json.is_object()) {
+    r.add(errc::invalid_argument, "", "plugin.yaml must be a mapping of fields, not " + detail::idelchi_reader::kind(doc.json));
+    return std::move(r.errors());
+  }
+  const nlohmann::json& d = doc.json;
+  m.source = d;
+  r.known(d, "", {"name", "description", "disabled", "override", "opt_in", "condition", "once", "env", "config",
+                  "version", "runtime", "hooks", "tool", "command"});
+  if (auto n = r.string(d, "", "name")) {
+    m.name = *n;
+    if (!detail::plugin_name_ok(m.name)) {
+      r.add(errc::invalid_argument, "/name",
+            "\"" + m.name + "\" is not a plugin name: 1 to 64 of a-z, 0-9, '-' and '_', starting with a letter or digit");
+    }
+  } else if (!d.contains("name") || d["name"].is_null()) {
+    m.name = m.dir.filename().string();  // identity: the leaf directory's name
+    if (!detail::plugin_name_ok(m.name)) {
+      r.add(errc::invalid_argument, "",
+            "the directory name \"" + m.name + "\" is not a plugin name (1 to 64 of a-z, 0-9, '-' and '_'); set name:");
+    }
+  }
+  m.description = r.string(d, "", "description").value_or("");
+  m.default_enabled = !r.boolean(d, "", "disabled", false);
+  const bool override_tool = r.boolean(d, "", "override", false);
+  const bool opt_in = r.boolean(d, "", "opt_in", false);
+  const bool once = r.boolean(d, "", "once", false);
+  const std::string condition = r.string(d, "", "condition").value_or("");
+  if (!condition.empty()) {
+    if (auto c = condition::check_syntax(condition); !c) r.add(errc::parse_error, "/condition", c.error().message);
+  }
+  // env: none by default, the names listed, or "*" for all.
+  m.perms = permissions{};
+  if (d.contains("env") && !d["env"].is_null()) {
+    auto names = r.strings(d, "", "env");
+    if (std::find(names.begin(), names.end(), "*") != names.end()) {
+      m.perms.env = env_access::all;
+    } else {
+      m.perms.env = env_access::listed;
+      m.perms.env_vars = std::move(names);
+    }
+  }
+  if (const nlohmann::json* c = r.mapping(d, "", "config")) m.config = *c;
+  m.version = r.string(d, "", "version").value_or("0.0.0");
+  if (auto v = semver::parse(m.version); !v) r.add(errc::invalid_argument, "/version", v.error().message);
+
+  const nlohmann::json* rt = r.mapping(d, "", "runtime");
+  if (!rt) {
+    if (!d.contains("runtime")) {
+      r.add(errc::unsupported, "",
+            "no runtime: idelchi/aura runs a plugin's Go code through Yaegi, which aura does not; rebuild the plugin as "
+            "a command, process, lua or wasm plugin and say so under runtime: {kind, entrypoint}");
+    }
+  } else {
+    r.known(*rt, "/runtime", {"kind", "entrypoint", "args", "protocol"});
+    const auto kind = r.string(*rt, "/runtime", "kind");
+    if (!kind) {
+      r.add(errc::invalid_argument, "/runtime", "needs a kind (command, process, lua, wasm, shared_object or native)");
+    } else if (auto k = runtime_kind_from(*kind)) {
+      m.runtime.kind = *k;
+    } else {
+      r.add(errc::invalid_argument, "/runtime/kind",
+            "\"" + *kind + "\" is not a runtime kind (command, process, lua, wasm, shared_object or native)");
+    }
+    m.runtime.entrypoint = r.string(*rt, "/runtime", "entrypoint").value_or("");
+    m.runtime.args = r.strings(*rt, "/runtime", "args");
+    m.runtime.protocol = r.string(*rt, "/runtime", "protocol").value_or("aura");
+    if (m.runtime.entrypoint.empty()) {
+      if (m.runtime.kind == runtime_kind::native) {
+        m.runtime.entrypoint = m.name;
+      } else if (kind) {
+        r.add(errc::invalid_argument, "/runtime", "a " + *kind + " plugin needs an entrypoint");
+      }
+    } else if (m.runtime.kind == runtime_kind::wasm || m.runtime.kind == runtime_kind::lua ||
+               m.runtime.kind == runtime_kind::shared_object) {
+      const std::filesystem::path rel = m.runtime.entrypoint;
+      bool out = rel.is_absolute();
+      for (const auto& part : rel) out = out || part == "..";
+      if (out) r.add(errc::permission_denied, "/runtime/entrypoint", "\"" + m.runtime.entrypoint + "\" is outside the plugin directory");
+    }
+  }
+  detail::read_idelchi_exports(r, d, m, condition, once, override_tool, opt_in);
+  if (rt && m.hooks.empty() && m.tools.empty() && m.commands.empty() && r.errors().empty()) {
+    r.add(errc::invalid_argument, "", "the plugin exports nothing: list its hooks, or give a tool or a command");
+  }
+  for (auto& e : r.errors()) e.plugin = m.name;
+  return std::move(r.errors());
+}
+
+}  // namespace aura::plugin
+#endif  // AURA_SI_AURA_PLUGIN_IDELCHI_YAML_HPP
+// ---- end aura/plugin/idelchi_yaml.hpp
 // ---- begin aura/plugin/manifest_schema.hpp
 #ifndef AURA_SI_AURA_PLUGIN_MANIFEST_SCHEMA_HPP
 #define AURA_SI_AURA_PLUGIN_MANIFEST_SCHEMA_HPP
@@ -21751,7 +22421,7 @@ inline void read_codineer(const nlohmann::json& doc, manifest& m, problem_list& 
 [[nodiscard]] inline result<std::optional<std::filesystem::path>> find_manifest(const std::filesystem::path& dir) {
   std::vector<std::filesystem::path> found;
   std::error_code ec;
-  for (auto name : {manifest_toml_name, manifest_json_name, codineer_manifest_name}) {
+  for (auto name : {manifest_toml_name, manifest_json_name, codineer_manifest_name, idelchi_manifest_name}) {
     auto p = dir / std::string(name);
     if (std::filesystem::is_regular_file(p, ec)) found.push_back(p);
   }
@@ -21785,6 +22455,11 @@ inline void read_codineer(const nlohmann::json& doc, manifest& m, problem_list& 
   }
   if (m.dir.filename() == codineer_manifest_dir) m.dir = m.dir.parent_path();
   const std::string fname = file.filename().string();
+  if (fname == idelchi_manifest_name) {  // idelchi/aura's plugin.yaml: its own reader (idelchi_yaml.hpp)
+    out.second = read_idelchi_manifest(*text, m);
+    if (out.second.empty()) out.first = std::move(m);
+    return out;
+  }
   m.format = fname == manifest_toml_name ? manifest_format::toml
            : fname == manifest_json_name ? manifest_format::json
                                          : manifest_format::codineer;
@@ -21856,7 +22531,7 @@ inline void read_codineer(const nlohmann::json& doc, manifest& m, problem_list& 
 [[nodiscard]] inline result<manifest> read_plugin_dir(const std::filesystem::path& dir) {
   auto file = find_manifest(dir);
   if (!file) return fail(std::move(file.error()));
-  if (!*file) return fail(errc::not_found, "no plugin manifest (aura-plugin.toml, aura-plugin.json or plugin.json)", dir.string());
+  if (!*file) return fail(errc::not_found, "no plugin manifest (aura-plugin.toml, aura-plugin.json, plugin.json or plugin.yaml)", dir.string());
   return read_manifest(**file);
 }
 
@@ -22411,7 +23086,9 @@ class directory_storage final : public storage {
 // their arguments are checked against the tool's JSON Schema before the tool
 // runs, and they run with the plugin's filtered environment.
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -22440,6 +23117,13 @@ namespace aura::plugin {
   return out;
 }
 
+/// The name a plugin's tool is listed and called under: idelchi/aura's
+/// plugin.yaml tools keep their own (its override and opt_in are about that
+/// name); every other format's are namespaced (tool_name).
+[[nodiscard]] inline std::string registered_tool_name(const manifest& m, const command_spec& t) {
+  return m.format == manifest_format::idelchi ? t.name : tool_name(m.name, t.name);
+}
+
 /// Codineer's tool permission levels, lowest first.
 [[nodiscard]] inline int tool_permission_level(const std::string& p) {
   if (p == "danger-full-access") return 2;
@@ -22455,6 +23139,11 @@ struct plugin_tool {
   std::filesystem::path dir;
   std::map<std::string, std::string> env;
   std::shared_ptr<const schema::validator> check;  ///< null: any arguments
+  /// idelchi/aura's tools take the SDK context beside their arguments
+  /// (`Execute(ctx, sdk.Context, args)`): a plugin.yaml tool's stdin (or a
+  /// served tool's `tools/call` params) is {"arguments": ..., "context": ...}.
+  bool takes_context = false;
+  nlohmann::json config = nlohmann::json::object();  ///< the plugin's config defaults (context.plugin_config)
   /// Set by plugin_host::tools for a tool without `run`: sends a request to
   /// the plugin's own process (method, params, timeout).
   std::function<result<nlohmann::json>(const std::string&, const nlohmann::json&, std::chrono::milliseconds)> serve;
@@ -22464,12 +23153,46 @@ struct plugin_tool {
 /// is pointed at, which Codineer calls an external source.
 [[nodiscard]] inline std::string codineer_plugin_id(const manifest& m) { return m.name + "@external"; }
 
-/// The tools of one plugin (its schemas compiled once).
+/// idelchi/aura's ToolConfig, given to a plugin.yaml `tool.init` command on
+/// stdin when the plugin loads: {"home_dir": $HOME, "config_dir": <repo>/.aura}.
+[[nodiscard]] inline nlohmann::json idelchi_tool_config(const std::filesystem::path& repo_root) {
+  const char* home = std::getenv("HOME");
+  return nlohmann::json{{"home_dir", home ? home : ""}, {"config_dir", (repo_root / ".aura").string()}};
+}
+
+/// The tools of one plugin (its schemas compiled once). A tool with an
+/// `available` command is left out when that command exits non-zero (126
+/// and 127, "cannot run" and "not found", are errors).
 [[nodiscard]] inline result<std::vector<plugin_tool>> tools_of(const manifest& m,
                                                                const std::map<std::string, std::string>& env) {
   std::vector<plugin_tool> out;
   for (const auto& t : m.tools) {
-    plugin_tool pt{tool_name(m.name, t.name), m.name, t, m.dir, env, nullptr, {}};
+    if (!t.available.empty()) {
+      auto r = detail::run_command(detail::resolve_argv(t.available, m.dir), m.dir, env, "", std::chrono::seconds(10));
+      if (!r) {
+        error e = std::move(r.error());
+        e.plugin = m.name;
+        e.message = "tool \"" + t.name + "\": its available command: " + e.message;
+        return fail(std::move(e));
+      }
+      if (r->exit_code == 126 || r->exit_code == 127) {  // the shell's "cannot run" / "not found"
+        return fail(error{errc::not_found,
+                          "tool \"" + t.name + "\": its available command could not be run (exit " +
+                              std::to_string(r->exit_code) + (r->err.empty() ? "" : ": " + r->err) + ")",
+                          m.name, {}, t.where});
+      }
+      if (r->exit_code != 0) continue;  // Available() said false: not registered
+    }
+    plugin_tool pt;
+    pt.name = registered_tool_name(m, t);
+    pt.plugin = m.name;
+    pt.spec = t;
+    pt.dir = m.dir;
+    pt.env = env;
+    if (m.format == manifest_format::idelchi) {
+      pt.takes_context = true;
+      pt.config = m.config;
+    }
     if (m.format == manifest_format::codineer) {  // what Codineer tool scripts are given
       pt.env["CODINEER_PLUGIN_ID"] = codineer_plugin_id(m);
       pt.env["CODINEER_TOOL_NAME"] = t.name;
@@ -22487,17 +23210,56 @@ struct plugin_tool {
   return out;
 }
 
-/// The MCP `tools/list` result for these tools.
-[[nodiscard]] inline nlohmann::json mcp_tools_list(const std::vector<plugin_tool>& tools) {
+/// The MCP `tools/list` result for these tools (with idelchi/aura's `usage`
+/// and `examples` when given). An opt-in tool is listed only when `enabled`
+/// names it.
+[[nodiscard]] inline nlohmann::json mcp_tools_list(const std::vector<plugin_tool>& tools,
+                                                   const std::vector<std::string>& enabled = {}) {
   nlohmann::json list = nlohmann::json::array();
   for (const auto& t : tools) {
+    if (t.spec.opt_in && std::find(enabled.begin(), enabled.end(), t.name) == enabled.end()) continue;
     nlohmann::json entry{{"name", t.name}, {"description", t.spec.description}, {"inputSchema", t.spec.input_schema}};
+    if (!t.spec.usage.empty()) entry["usage"] = t.spec.usage;
+    if (!t.spec.examples.empty()) entry["examples"] = t.spec.examples;
     if (!t.spec.required_permission.empty()) {
       entry["annotations"] = {{"readOnlyHint", tool_permission_level(t.spec.required_permission) == 0}};
     }
     list.push_back(std::move(entry));
   }
   return nlohmann::json{{"tools", std::move(list)}};
+}
+
+/// A plugin's tools as listed to the host: [{name, plugin, description,
+/// usage?, examples?, input_schema, parallel, sandboxable, override, opt_in}],
+/// under the names the tools are registered as.
+[[nodiscard]] inline nlohmann::json tool_listing(const manifest& m) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& t : m.tools) {
+    nlohmann::json e{{"name", registered_tool_name(m, t)},
+                     {"plugin", m.name},
+                     {"description", t.description},
+                     {"input_schema", t.input_schema},
+                     {"parallel", t.parallel},
+                     {"sandboxable", t.sandboxable},
+                     {"override", t.override_existing},
+                     {"opt_in", t.opt_in}};
+    if (!t.usage.empty()) e["usage"] = t.usage;
+    if (!t.examples.empty()) e["examples"] = t.examples;
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+/// A plugin's commands as listed to the host: [{name, plugin, description,
+/// hints, forward, silent}] (idelchi/aura's CommandSchema; other formats'
+/// commands have no hints and are neither forwarded nor silent).
+[[nodiscard]] inline nlohmann::json command_listing(const manifest& m) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& c : m.commands) {
+    out.push_back({{"name", c.name}, {"plugin", m.name}, {"description", c.description}, {"hints", c.hints},
+                   {"forward", c.forward}, {"silent", c.silent}});
+  }
+  return out;
 }
 
 /// Runs a command line of a plugin with `args` as JSON on stdin.
@@ -22509,12 +23271,24 @@ struct plugin_tool {
   return detail::run_command(detail::resolve_argv(argv, dir), dir, env, args.dump() + "\n", timeout);
 }
 
+/// The SDK context a tool that takes one is given: the host's `context` (an
+/// agent::host_state as JSON, or null for none) with `plugin_config` the
+/// plugin's config defaults when the host gave none.
+[[nodiscard]] inline nlohmann::json tool_context(const plugin_tool& tool, const nlohmann::json& context) {
+  nlohmann::json c = context.is_object() ? context : nlohmann::json::object();
+  auto pc = c.find("plugin_config");
+  if (pc == c.end() || !pc->is_object() || pc->empty()) c["plugin_config"] = tool.config;
+  return c;
+}
+
 /// Calls a tool the MCP way: arguments checked against its schema (refused
 /// with the JSON pointer at fault), then run. The result is an MCP
 /// `tools/call` result: {"content": [{"type": "text", "text": ...}], "isError": bool}.
+/// `context` reaches a tool that takes one (plugin_tool::takes_context).
 [[nodiscard]] inline result<nlohmann::json> call_tool(const plugin_tool& tool, const nlohmann::json& args,
                                                       std::chrono::milliseconds timeout = std::chrono::seconds(30),
-                                                      const std::string& max_permission = "danger-full-access") {
+                                                      const std::string& max_permission = "danger-full-access",
+                                                      const nlohmann::json& context = nullptr) {
   if (tool_permission_level(tool.spec.required_permission) > tool_permission_level(max_permission)) {
     return fail(error{errc::permission_denied,
                       "tool \"" + tool.name + "\" requires " + tool.spec.required_permission + ", the host allows " +
@@ -22535,7 +23309,9 @@ struct plugin_tool {
                         "tool \"" + tool.name + "\" is served by its plugin's process: call it through plugin_host::tools",
                         tool.plugin, {}, tool.spec.where});
     }
-    auto r = tool.serve("tools/call", nlohmann::json{{"name", tool.spec.name}, {"arguments", args}}, timeout);
+    nlohmann::json params{{"name", tool.spec.name}, {"arguments", args}};
+    if (tool.takes_context) params["context"] = tool_context(tool, context);
+    auto r = tool.serve("tools/call", params, timeout);
     if (!r) {
       if (r.error().code != errc::hook_failed) {
         error e = std::move(r.error());
@@ -22550,7 +23326,9 @@ struct plugin_tool {
     const std::string text = r->is_string() ? r->get<std::string>() : r->dump();
     return nlohmann::json{{"content", nlohmann::json::array({{{"type", "text"}, {"text", text}}})}, {"isError", false}};
   }
-  auto r = run_with_json(tool.spec.run, tool.dir, tool.env, args, timeout);
+  auto r = run_with_json(tool.spec.run, tool.dir, tool.env,
+                         tool.takes_context ? nlohmann::json{{"arguments", args}, {"context", tool_context(tool, context)}} : args,
+                         timeout);
   if (!r) {
     error e = std::move(r.error());
     e.plugin = tool.plugin;
@@ -23023,7 +23801,10 @@ class plugin_host {
 
   [[nodiscard]] result<void> run_script(const manifest& m, const std::vector<std::string>& argv,
                                         const std::map<std::string, std::string>& env, const char* phase) const {
-    auto r = detail::run_command(detail::resolve_argv(argv, m.dir), m.dir, env, {}, opts_.lifecycle_timeout);
+    std::error_code ec;  // idelchi/aura's Init(ToolConfig): the config on stdin
+    const std::string in = m.format != manifest_format::idelchi ? std::string()
+        : idelchi_tool_config(opts_.repo_root.empty() ? std::filesystem::current_path(ec) : opts_.repo_root).dump() + "\n";
+    auto r = detail::run_command(detail::resolve_argv(argv, m.dir), m.dir, env, in, opts_.lifecycle_timeout);
     if (!r) {
       error e = std::move(r.error());
       e.plugin = m.name;

@@ -40,11 +40,13 @@ int run_info(setup& s, args_view& a) {
             {"permissions", json::parse(perms_text(m.perms))},
             {"config", s.settings.config.merged(m.name, m.config)}};
   json tools = json::array();
-  for (const auto& t : m.tools) tools.push_back(tool_name(m.name, t.name));
+  for (const auto& t : tool_listing(m)) tools.push_back(t["name"]);
   json commands = json::array();
   for (const auto& c : m.commands) commands.push_back(c.name);
   info["tools"] = tools;
   info["commands"] = commands;
+  info["tool_details"] = tool_listing(m);
+  info["command_details"] = command_listing(m);
   if (p.has("--json")) {
     std::cout << info.dump(2) << "\n";
     return 0;
@@ -64,6 +66,19 @@ int run_info(setup& s, args_view& a) {
   std::cout << "  config:      " << info["config"].dump() << "\n";
   if (!m.tools.empty()) std::cout << "  tools:       " << tools.dump() << "\n";
   if (!m.commands.empty()) std::cout << "  commands:    " << commands.dump() << "\n";
+  for (const auto& t : m.tools) {
+    if (!t.usage.empty()) std::cout << "  " << t.name << " usage:    " << t.usage << "\n";
+    if (!t.examples.empty()) {
+      std::string ex = t.examples;
+      while (!ex.empty() && ex.back() == '\n') ex.pop_back();
+      std::cout << "  " << t.name << " examples: " << ex << "\n";
+    }
+  }
+  for (const auto& c : m.commands) {
+    if (c.hints.empty() && !c.forward && !c.silent) continue;
+    std::cout << "  /" << c.name << ":" << (c.hints.empty() ? "" : " hints " + json(c.hints).dump())
+              << (c.forward ? " forward" : "") << (c.silent ? " silent" : "") << "\n";
+  }
   return 0;
 }
 

@@ -1,6 +1,7 @@
 // aura/agent/tool_registry.hpp - tool definitions with schemas compiled once.
 #pragma once
 
+#include <algorithm>
 #include <cctype>
 #include <map>
 #include <memory>
@@ -28,6 +29,16 @@ struct tool_spec {
   std::string owner;               ///< the plugin that provides it; empty for the host
 };
 
+/// What idelchi/aura's tools declare beyond tool_spec (plugin.yaml `tool:`):
+/// kept apart so that tool_spec's brace initialisations stay complete.
+struct tool_extras {
+  std::string usage;         ///< how to use the tool: listed with it (describe) when given
+  std::string examples;      ///< examples: listed with it when given
+  bool opt_in = false;       ///< listed only when enabled by name (describe's `enabled`)
+  bool parallel = true;      ///< may run beside other tools (for the host's scheduler)
+  bool sandboxable = true;   ///< may run re-executed in a sandbox (for the host's sandbox)
+};
+
 /// A JSON pointer for messages: the root ("") reads as "(root)".
 [[nodiscard]] inline std::string pointer_text(const std::string& pointer) {
   return pointer.empty() ? std::string("(root)") : pointer;
@@ -40,6 +51,7 @@ struct tool_definition {
   nlohmann::json schema;
   schema::validator validator;
   std::string owner;
+  tool_extras extras;
 
   /// nullopt when `args` fit the schema, else the first failure with `where`
   /// set to its JSON pointer into the arguments. The fast path allocates nothing.
@@ -70,6 +82,11 @@ class tool_registry {
   /// unless `spec.override_existing`; a bad name or schema is an error naming it.
   template <class Json = nlohmann::json>  // always nlohmann::json: compiled only where called (DESIGN §7)
   result<void> add(tool_spec spec, const schema::options& opts = {}) {
+    return add<Json>(std::move(spec), tool_extras{}, opts);
+  }
+  /// The same, with idelchi/aura's extras.
+  template <class Json = nlohmann::json>  // always nlohmann::json: compiled only where called (DESIGN §7)
+  result<void> add(tool_spec spec, tool_extras extras, const schema::options& opts = {}) {
     if (auto bad = check_name(spec.name)) return fail(std::move(*bad));
     auto compiled = schema::compile(static_cast<const Json&>(spec.schema), opts);
     if (!compiled) {
@@ -84,6 +101,7 @@ class tool_registry {
     def->schema = std::move(spec.schema);
     def->validator = std::move(*compiled);
     def->owner = spec.owner;
+    def->extras = std::move(extras);
     std::optional<error> taken;
     tools_.update([&](const map& cur) {
       map next = cur;
@@ -168,13 +186,20 @@ class tool_registry {
     return {};
   }
 
-  /// The tools as a model API lists them: [{name, description, input_schema}].
+  /// The tools as a model API lists them: [{name, description, input_schema}],
+  /// with `usage` and `examples` when a tool has them. An opt-in tool is
+  /// listed only when `enabled` names it (exactly: by name, not by pattern).
   template <class Json = nlohmann::json>  // always nlohmann::json: compiled only where called (DESIGN §7)
-  [[nodiscard]] nlohmann::json describe() const {
+  [[nodiscard]] nlohmann::json describe(const std::vector<std::string>& enabled = {}) const {
     auto snap = tools_.acquire();
     Json out = Json::array();
-    for (const auto& [k, v] : *snap)
-      out.push_back({{"name", v->name}, {"description", v->description}, {"input_schema", v->schema}});
+    for (const auto& [k, v] : *snap) {
+      if (v->extras.opt_in && std::find(enabled.begin(), enabled.end(), v->name) == enabled.end()) continue;
+      Json entry{{"name", v->name}, {"description", v->description}, {"input_schema", v->schema}};
+      if (!v->extras.usage.empty()) entry["usage"] = v->extras.usage;
+      if (!v->extras.examples.empty()) entry["examples"] = v->extras.examples;
+      out.push_back(std::move(entry));
+    }
     return out;
   }
 

@@ -473,7 +473,10 @@ class plugin_host {
 
   [[nodiscard]] result<void> run_script(const manifest& m, const std::vector<std::string>& argv,
                                         const std::map<std::string, std::string>& env, const char* phase) const {
-    auto r = detail::run_command(detail::resolve_argv(argv, m.dir), m.dir, env, {}, opts_.lifecycle_timeout);
+    std::error_code ec;  // idelchi/aura's Init(ToolConfig): the config on stdin
+    const std::string in = m.format != manifest_format::idelchi ? std::string()
+        : idelchi_tool_config(opts_.repo_root.empty() ? std::filesystem::current_path(ec) : opts_.repo_root).dump() + "\n";
+    auto r = detail::run_command(detail::resolve_argv(argv, m.dir), m.dir, env, in, opts_.lifecycle_timeout);
     if (!r) {
       error e = std::move(r.error());
       e.plugin = m.name;

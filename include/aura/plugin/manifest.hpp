@@ -1,5 +1,6 @@
 // aura/plugin/manifest.hpp - what a plugin declares about itself, in one model
-// for every manifest format (aura-plugin.toml, aura-plugin.json, Codineer plugin.json).
+// for every manifest format (aura-plugin.toml, aura-plugin.json, Codineer
+// plugin.json, idelchi/aura plugin.yaml).
 #pragma once
 
 #include <chrono>
@@ -69,13 +70,14 @@ enum class isolation_mode : std::uint8_t {
 }
 
 /// Which file a manifest came from.
-enum class manifest_format : std::uint8_t { toml, json, codineer };
+enum class manifest_format : std::uint8_t { toml, json, codineer, idelchi };
 
 [[nodiscard]] constexpr std::string_view to_string(manifest_format f) noexcept {
   switch (f) {
     case manifest_format::toml: return "aura-plugin.toml";
     case manifest_format::json: return "aura-plugin.json";
     case manifest_format::codineer: return "plugin.json";
+    case manifest_format::idelchi: return "plugin.yaml";
   }
   return "aura-plugin.json";
 }
@@ -126,6 +128,24 @@ struct command_spec {
   std::string schema_file;           ///< `schema` of an mcp_tools entry (relative path), already loaded
   std::chrono::milliseconds timeout{0};  ///< `timeout_ms`; 0: the caller's default
   std::string required_permission;   ///< Codineer: read-only | workspace-write | danger-full-access
+  /// idelchi/aura's tool schema extras (`Usage`, `Examples`) and tool
+  /// properties: `Parallel()` (safe to run beside other tools, default true),
+  /// `Sandboxable()` (default true); plugin.yaml's `override` and `opt_in`.
+  std::string usage;
+  std::string examples;
+  bool parallel = true;
+  bool sandboxable = true;
+  bool override_existing = false;  ///< replace a tool of the same name (plugin.yaml `override`)
+  bool opt_in = false;             ///< listed only when enabled by name (plugin.yaml `opt_in`)
+  /// idelchi/aura's `Available()`: a command line run (in the plugin
+  /// directory, with the plugin's environment) before the tool is listed;
+  /// a non-zero exit leaves the tool out. Empty: always available.
+  std::vector<std::string> available;
+  /// idelchi/aura's command schema extras: tab-completion hint labels, the
+  /// output forwarded to the model as a user message, the output not shown.
+  std::vector<std::string> hints;
+  bool forward = false;
+  bool silent = false;
   /// No `run`: a process plugin serves it in its own JSON-RPC process
   /// (methods `command` and `tools/call`, docs/protocol.md).
   [[nodiscard]] bool in_process() const noexcept { return run.empty(); }

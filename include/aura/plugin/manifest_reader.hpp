@@ -5,6 +5,8 @@
 // model. Each problem is an aura::error whose `where` is "file:line" and whose
 // message names the field ("plugin.hooks[0].event: ..."). JSON and TOML give
 // lines for every value; a problem with no line of its own takes its parent's.
+// idelchi/aura's plugin.yaml has its own reader (idelchi_yaml.hpp), whose
+// problems are at "file:line:column".
 #pragma once
 
 #include <algorithm>
@@ -23,6 +25,7 @@
 #include "aura/core/error.hpp"
 #include "aura/core/network_rule.hpp"
 #include "aura/plugin/detail/util.hpp"
+#include "aura/plugin/idelchi_yaml.hpp"
 #include "aura/plugin/manifest.hpp"
 #include "aura/plugin/manifest_schema.hpp"
 #include "aura/plugin/manifest_toml.hpp"
@@ -436,7 +439,7 @@ inline void read_codineer(const nlohmann::json& doc, manifest& m, problem_list& 
 [[nodiscard]] inline result<std::optional<std::filesystem::path>> find_manifest(const std::filesystem::path& dir) {
   std::vector<std::filesystem::path> found;
   std::error_code ec;
-  for (auto name : {manifest_toml_name, manifest_json_name, codineer_manifest_name}) {
+  for (auto name : {manifest_toml_name, manifest_json_name, codineer_manifest_name, idelchi_manifest_name}) {
     auto p = dir / std::string(name);
     if (std::filesystem::is_regular_file(p, ec)) found.push_back(p);
   }
@@ -470,6 +473,11 @@ inline void read_codineer(const nlohmann::json& doc, manifest& m, problem_list& 
   }
   if (m.dir.filename() == codineer_manifest_dir) m.dir = m.dir.parent_path();
   const std::string fname = file.filename().string();
+  if (fname == idelchi_manifest_name) {  // idelchi/aura's plugin.yaml: its own reader (idelchi_yaml.hpp)
+    out.second = read_idelchi_manifest(*text, m);
+    if (out.second.empty()) out.first = std::move(m);
+    return out;
+  }
   m.format = fname == manifest_toml_name ? manifest_format::toml
            : fname == manifest_json_name ? manifest_format::json
                                          : manifest_format::codineer;
@@ -541,7 +549,7 @@ inline void read_codineer(const nlohmann::json& doc, manifest& m, problem_list& 
 [[nodiscard]] inline result<manifest> read_plugin_dir(const std::filesystem::path& dir) {
   auto file = find_manifest(dir);
   if (!file) return fail(std::move(file.error()));
-  if (!*file) return fail(errc::not_found, "no plugin manifest (aura-plugin.toml, aura-plugin.json or plugin.json)", dir.string());
+  if (!*file) return fail(errc::not_found, "no plugin manifest (aura-plugin.toml, aura-plugin.json, plugin.json or plugin.yaml)", dir.string());
   return read_manifest(**file);
 }
 

@@ -11,6 +11,8 @@
 #include "aura/plugin/manifest.hpp"
 #include "aura/plugin/manifest_schema.hpp"
 #include "aura/plugin/manifest_toml.hpp"
+#include "aura/plugin/yaml.hpp"
+#include "aura/plugin/idelchi_yaml.hpp"
 #include "aura/plugin/manifest_reader.hpp"
 #include "aura/plugin/config.hpp"
 #include "aura/plugin/discovery.hpp"

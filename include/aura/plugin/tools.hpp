@@ -8,7 +8,9 @@
 // runs, and they run with the plugin's filtered environment.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -41,6 +43,13 @@ namespace aura::plugin {
   return out;
 }
 
+/// The name a plugin's tool is listed and called under: idelchi/aura's
+/// plugin.yaml tools keep their own (its override and opt_in are about that
+/// name); every other format's are namespaced (tool_name).
+[[nodiscard]] inline std::string registered_tool_name(const manifest& m, const command_spec& t) {
+  return m.format == manifest_format::idelchi ? t.name : tool_name(m.name, t.name);
+}
+
 /// Codineer's tool permission levels, lowest first.
 [[nodiscard]] inline int tool_permission_level(const std::string& p) {
   if (p == "danger-full-access") return 2;
@@ -56,6 +65,11 @@ struct plugin_tool {
   std::filesystem::path dir;
   std::map<std::string, std::string> env;
   std::shared_ptr<const schema::validator> check;  ///< null: any arguments
+  /// idelchi/aura's tools take the SDK context beside their arguments
+  /// (`Execute(ctx, sdk.Context, args)`): a plugin.yaml tool's stdin (or a
+  /// served tool's `tools/call` params) is {"arguments": ..., "context": ...}.
+  bool takes_context = false;
+  nlohmann::json config = nlohmann::json::object();  ///< the plugin's config defaults (context.plugin_config)
   /// Set by plugin_host::tools for a tool without `run`: sends a request to
   /// the plugin's own process (method, params, timeout).
   std::function<result<nlohmann::json>(const std::string&, const nlohmann::json&, std::chrono::milliseconds)> serve;
@@ -65,12 +79,46 @@ struct plugin_tool {
 /// is pointed at, which Codineer calls an external source.
 [[nodiscard]] inline std::string codineer_plugin_id(const manifest& m) { return m.name + "@external"; }
 
-/// The tools of one plugin (its schemas compiled once).
+/// idelchi/aura's ToolConfig, given to a plugin.yaml `tool.init` command on
+/// stdin when the plugin loads: {"home_dir": $HOME, "config_dir": <repo>/.aura}.
+[[nodiscard]] inline nlohmann::json idelchi_tool_config(const std::filesystem::path& repo_root) {
+  const char* home = std::getenv("HOME");
+  return nlohmann::json{{"home_dir", home ? home : ""}, {"config_dir", (repo_root / ".aura").string()}};
+}
+
+/// The tools of one plugin (its schemas compiled once). A tool with an
+/// `available` command is left out when that command exits non-zero (126
+/// and 127, "cannot run" and "not found", are errors).
 [[nodiscard]] inline result<std::vector<plugin_tool>> tools_of(const manifest& m,
                                                                const std::map<std::string, std::string>& env) {
   std::vector<plugin_tool> out;
   for (const auto& t : m.tools) {
-    plugin_tool pt{tool_name(m.name, t.name), m.name, t, m.dir, env, nullptr, {}};
+    if (!t.available.empty()) {
+      auto r = detail::run_command(detail::resolve_argv(t.available, m.dir), m.dir, env, "", std::chrono::seconds(10));
+      if (!r) {
+        error e = std::move(r.error());
+        e.plugin = m.name;
+        e.message = "tool \"" + t.name + "\": its available command: " + e.message;
+        return fail(std::move(e));
+      }
+      if (r->exit_code == 126 || r->exit_code == 127) {  // the shell's "cannot run" / "not found"
+        return fail(error{errc::not_found,
+                          "tool \"" + t.name + "\": its available command could not be run (exit " +
+                              std::to_string(r->exit_code) + (r->err.empty() ? "" : ": " + r->err) + ")",
+                          m.name, {}, t.where});
+      }
+      if (r->exit_code != 0) continue;  // Available() said false: not registered
+    }
+    plugin_tool pt;
+    pt.name = registered_tool_name(m, t);
+    pt.plugin = m.name;
+    pt.spec = t;
+    pt.dir = m.dir;
+    pt.env = env;
+    if (m.format == manifest_format::idelchi) {
+      pt.takes_context = true;
+      pt.config = m.config;
+    }
     if (m.format == manifest_format::codineer) {  // what Codineer tool scripts are given
       pt.env["CODINEER_PLUGIN_ID"] = codineer_plugin_id(m);
       pt.env["CODINEER_TOOL_NAME"] = t.name;
@@ -88,17 +136,56 @@ struct plugin_tool {
   return out;
 }
 
-/// The MCP `tools/list` result for these tools.
-[[nodiscard]] inline nlohmann::json mcp_tools_list(const std::vector<plugin_tool>& tools) {
+/// The MCP `tools/list` result for these tools (with idelchi/aura's `usage`
+/// and `examples` when given). An opt-in tool is listed only when `enabled`
+/// names it.
+[[nodiscard]] inline nlohmann::json mcp_tools_list(const std::vector<plugin_tool>& tools,
+                                                   const std::vector<std::string>& enabled = {}) {
   nlohmann::json list = nlohmann::json::array();
   for (const auto& t : tools) {
+    if (t.spec.opt_in && std::find(enabled.begin(), enabled.end(), t.name) == enabled.end()) continue;
     nlohmann::json entry{{"name", t.name}, {"description", t.spec.description}, {"inputSchema", t.spec.input_schema}};
+    if (!t.spec.usage.empty()) entry["usage"] = t.spec.usage;
+    if (!t.spec.examples.empty()) entry["examples"] = t.spec.examples;
     if (!t.spec.required_permission.empty()) {
       entry["annotations"] = {{"readOnlyHint", tool_permission_level(t.spec.required_permission) == 0}};
     }
     list.push_back(std::move(entry));
   }
   return nlohmann::json{{"tools", std::move(list)}};
+}
+
+/// A plugin's tools as listed to the host: [{name, plugin, description,
+/// usage?, examples?, input_schema, parallel, sandboxable, override, opt_in}],
+/// under the names the tools are registered as.
+[[nodiscard]] inline nlohmann::json tool_listing(const manifest& m) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& t : m.tools) {
+    nlohmann::json e{{"name", registered_tool_name(m, t)},
+                     {"plugin", m.name},
+                     {"description", t.description},
+                     {"input_schema", t.input_schema},
+                     {"parallel", t.parallel},
+                     {"sandboxable", t.sandboxable},
+                     {"override", t.override_existing},
+                     {"opt_in", t.opt_in}};
+    if (!t.usage.empty()) e["usage"] = t.usage;
+    if (!t.examples.empty()) e["examples"] = t.examples;
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+/// A plugin's commands as listed to the host: [{name, plugin, description,
+/// hints, forward, silent}] (idelchi/aura's CommandSchema; other formats'
+/// commands have no hints and are neither forwarded nor silent).
+[[nodiscard]] inline nlohmann::json command_listing(const manifest& m) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& c : m.commands) {
+    out.push_back({{"name", c.name}, {"plugin", m.name}, {"description", c.description}, {"hints", c.hints},
+                   {"forward", c.forward}, {"silent", c.silent}});
+  }
+  return out;
 }
 
 /// Runs a command line of a plugin with `args` as JSON on stdin.
@@ -110,12 +197,24 @@ struct plugin_tool {
   return detail::run_command(detail::resolve_argv(argv, dir), dir, env, args.dump() + "\n", timeout);
 }
 
+/// The SDK context a tool that takes one is given: the host's `context` (an
+/// agent::host_state as JSON, or null for none) with `plugin_config` the
+/// plugin's config defaults when the host gave none.
+[[nodiscard]] inline nlohmann::json tool_context(const plugin_tool& tool, const nlohmann::json& context) {
+  nlohmann::json c = context.is_object() ? context : nlohmann::json::object();
+  auto pc = c.find("plugin_config");
+  if (pc == c.end() || !pc->is_object() || pc->empty()) c["plugin_config"] = tool.config;
+  return c;
+}
+
 /// Calls a tool the MCP way: arguments checked against its schema (refused
 /// with the JSON pointer at fault), then run. The result is an MCP
 /// `tools/call` result: {"content": [{"type": "text", "text": ...}], "isError": bool}.
+/// `context` reaches a tool that takes one (plugin_tool::takes_context).
 [[nodiscard]] inline result<nlohmann::json> call_tool(const plugin_tool& tool, const nlohmann::json& args,
                                                       std::chrono::milliseconds timeout = std::chrono::seconds(30),
-                                                      const std::string& max_permission = "danger-full-access") {
+                                                      const std::string& max_permission = "danger-full-access",
+                                                      const nlohmann::json& context = nullptr) {
   if (tool_permission_level(tool.spec.required_permission) > tool_permission_level(max_permission)) {
     return fail(error{errc::permission_denied,
                       "tool \"" + tool.name + "\" requires " + tool.spec.required_permission + ", the host allows " +
@@ -136,7 +235,9 @@ struct plugin_tool {
                         "tool \"" + tool.name + "\" is served by its plugin's process: call it through plugin_host::tools",
                         tool.plugin, {}, tool.spec.where});
     }
-    auto r = tool.serve("tools/call", nlohmann::json{{"name", tool.spec.name}, {"arguments", args}}, timeout);
+    nlohmann::json params{{"name", tool.spec.name}, {"arguments", args}};
+    if (tool.takes_context) params["context"] = tool_context(tool, context);
+    auto r = tool.serve("tools/call", params, timeout);
     if (!r) {
       if (r.error().code != errc::hook_failed) {
         error e = std::move(r.error());
@@ -151,7 +252,9 @@ struct plugin_tool {
     const std::string text = r->is_string() ? r->get<std::string>() : r->dump();
     return nlohmann::json{{"content", nlohmann::json::array({{{"type", "text"}, {"text", text}}})}, {"isError", false}};
   }
-  auto r = run_with_json(tool.spec.run, tool.dir, tool.env, args, timeout);
+  auto r = run_with_json(tool.spec.run, tool.dir, tool.env,
+                         tool.takes_context ? nlohmann::json{{"arguments", args}, {"context", tool_context(tool, context)}} : args,
+                         timeout);
   if (!r) {
     error e = std::move(r.error());
     e.plugin = tool.plugin;

@@ -1,0 +1,3 @@
+module turn-tracker
+
+go 1.25
