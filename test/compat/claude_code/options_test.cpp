@@ -149,6 +149,20 @@ TEST_CASE("claude_code options: async hooks still running when the profile ends 
   CHECK_FALSE(std::filesystem::exists(mark));
 }
 
+TEST_CASE("claude_code options: an async hook that closed its output is killed at shutdown too") {
+  fixture f(false);
+  fixture::write(f.project / ".claude" / "settings.json",
+                 settings_with(R"([{"type": "command", "async": true, "command": "exec >/dev/null 2>&1 </dev/null; sleep 30"}])"));
+  const auto t0 = std::chrono::steady_clock::now();
+  {
+    auto p = f.load();
+    REQUIRE(run_event(p, "PreToolUse", bash_input()));
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));  // it has closed its pipes by now
+    CHECK(p.background().running() == 1);
+  }
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5));
+}
+
 TEST_CASE("claude_code options: an async hook that times out is killed and delivered as such") {
   fixture f(false);
   fixture::write(f.project / ".claude" / "settings.json",

@@ -117,7 +117,15 @@ struct run_output {
     }
   }
   if (!exited) {
-    exited = reap_until(child->pid, until);
+    // in slices when it may be cancelled, so a cancel is seen within ~20 ms
+    for (;;) {
+      exited = reap_until(child->pid, cancel ? until.min(deadline(std::chrono::milliseconds(20))) : until);
+      if (exited || until.expired() || !cancel || cancel->load()) break;
+    }
+    if (!exited && cancel && cancel->load() && !until.expired()) {
+      kill_and_reap();
+      return fail(errc::hook_failed, "cancelled: the command was killed");
+    }
     if (!exited) {
       kill_and_reap();
       return fail(errc::timeout, "the command closed its output but did not exit within its deadline; killed");
