@@ -51,13 +51,28 @@ inline std::vector<std::string> claude_loaded_lines(const aura::claude_code::pro
                     std::to_string(f.hooks.size()) + " hook" + (f.hooks.size() == 1 ? "" : "s"));
   }
   for (const auto& pl : p.plugins()) {
-    lines.push_back(pl.root.string() + " (Claude Code plugin " + pl.name + (pl.version.empty() ? "" : " " + pl.version) +
-                    (p.plugin_enabled(pl.name) ? "" : ", disabled by enabledPlugins") + "): " +
+    std::string how = pl.id.empty() ? "Claude Code plugin " + pl.name : "Claude Code plugin " + pl.id + ", installed (" + pl.found_by + ")";
+    if (!pl.id.empty()) how += ", enabled by " + p.enabled_by(pl.id).string();
+    lines.push_back(pl.root.string() + " (" + how + (pl.version.empty() ? "" : " " + pl.version) +
+                    (p.plugin_enabled(pl) ? "" : ", disabled by enabledPlugins") + "): " +
                     std::to_string(pl.hooks.size()) + " hook" + (pl.hooks.size() == 1 ? "" : "s"));
+  }
+  for (const auto& sk : p.skipped_plugins()) {
+    lines.push_back(sk.path.string() + " (Claude Code plugin " + sk.id + ", installed (" + sk.found_by + "), not loaded: " + sk.why + ")");
   }
   if (p.hooks_disabled()) lines.push_back("disableAllHooks is set: no hook runs");
   if (p.managed_hooks_only()) lines.push_back("allowManagedHooksOnly is set: only managed hooks run");
   return lines;
+}
+
+/// A hook's once / async / statusMessage, as " [once, async] \"status\"" ("" for none).
+inline std::string claude_hook_options(const aura::claude_code::hook_command& h) {
+  std::string flags;
+  if (h.once) flags += "once";
+  if (h.async) flags += std::string(flags.empty() ? "" : ", ") + "async: in the background, decides nothing";
+  std::string out = flags.empty() ? std::string() : "  [" + flags + "]";
+  if (!h.status_message.empty()) out += "  status \"" + h.status_message + "\"";
+  return out;
 }
 
 /// The hooks by event, "  PreToolUse [Bash] <command>  (file#pointer)".
@@ -67,7 +82,8 @@ inline std::vector<std::string> claude_hook_lines(const aura::claude_code::profi
     lines.push_back(r.event + " -> " + r.aura_event + (r.matcher.empty() ? std::string() : " [" + r.matcher + "]") + "  " +
                     (r.hook->type == "command" ? r.hook->command
                      : r.hook->type == "http" ? "(http) POST " + r.hook->url
-                                              : "(" + r.hook->type + (r.hook->model.empty() ? "" : ", " + r.hook->model) + ") " + r.hook->prompt));
+                                              : "(" + r.hook->type + (r.hook->model.empty() ? "" : ", " + r.hook->model) + ") " + r.hook->prompt) +
+                    claude_hook_options(*r.hook));
   }
   return lines;
 }

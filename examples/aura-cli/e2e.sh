@@ -301,6 +301,36 @@ expect "hooks run: a failing --model-cmd is a non-blocking error" 0 "the model f
 expect "hooks run: TaskCompleted exit 2 keeps the task open" 2 "TaskCompleted hook error: .*write the test first" \
   "$AURA" hooks run TaskCompleted --input '{"task_id": "1", "task_subject": "x"}' --project ccprompt --no-user-settings
 expect "hooks list: prompt hooks" 0 "Stop -> agent.stop  \(prompt\) Done\?" "$AURA" hooks list --project ccprompt --no-user-settings
+# once, async, statusMessage
+mkdir -p ccopts/.claude
+cat > ccopts/.claude/settings.json <<'EOS'
+{"hooks": {"Stop": [{"hooks": [
+  {"type": "command", "command": "echo '{\"decision\": \"block\", \"reason\": \"ignored\", \"systemMessage\": \"lint done\"}'; exit 2", "async": true, "statusMessage": "Linting..."},
+  {"type": "command", "command": "true", "once": true}]}]}}
+EOS
+expect "hooks list: once, async and statusMessage" 0 'Stop -> agent.stop  true  \[once\]' "$AURA" hooks list --project ccopts --no-user-settings
+stdout_has "hooks list: an async hook and its status text" 'async: in the background, decides nothing\]  status "Linting..."'
+expect "hooks run: an async hook decides nothing, its systemMessage is for the next turn" 0 "1 hook ran in the background" \
+  "$AURA" hooks run Stop --project ccopts --no-user-settings
+stdout_has "hooks run: the async hook's systemMessage" "lint done"
+# plugins installed from a marketplace, in a fake home
+mkdir -p cchome/.claude/plugins/cache/acme/lint/1.0.0/.claude-plugin cchome/.claude/plugins/cache/acme/lint/1.0.0/hooks ccmkt/.claude
+echo '{"name": "lint"}' > cchome/.claude/plugins/cache/acme/lint/1.0.0/.claude-plugin/plugin.json
+echo '{"hooks": {"Stop": [{"hooks": [{"type": "command", "command": "echo lint-ran"}]}]}}' > cchome/.claude/plugins/cache/acme/lint/1.0.0/hooks/hooks.json
+printf '{"version": 2, "plugins": {"lint@acme": [{"scope": "user", "installPath": "~/.claude/plugins/cache/acme/lint/1.0.0"}], "fmt@acme": [{"scope": "user", "installPath": "~/.claude/plugins/cache/acme/fmt/1.0.0"}]}}' \
+  > cchome/.claude/plugins/installed_plugins.json
+echo '{"enabledPlugins": {"lint@acme": true, "fmt@acme": true}}' > cchome/.claude/settings.json
+echo '{"enabledPlugins": {"fmt@acme": false}}' > ccmkt/.claude/settings.json
+expect "hooks list: an installed marketplace plugin, where from" 0 'Claude Code plugin lint@acme, installed \(.*installed_plugins.json#/plugins/lint@acme/0\)' \
+  env HOME="$PWD/cchome" "$AURA" hooks list --project ccmkt
+stdout_has "hooks list: a disabled one, and by which file" 'fmt@acme, installed .*not loaded: disabled by enabledPlugins in .*ccmkt/.claude/settings.json'
+expect "hooks run: the installed plugin's hook runs" 0 "1 hook ran" env HOME="$PWD/cchome" "$AURA" hooks run Stop --project ccmkt
+expect "hooks list: --no-user-settings leaves installed plugins out" 0 "" env HOME="$PWD/cchome" "$AURA" hooks list --project ccmkt --no-user-settings
+checks=$((checks + 1))
+if grep -q "lint@acme" out.txt; then echo "FAIL hooks list: --no-user-settings" >&2; failures=$((failures + 1)); else echo "ok   hooks list: no installed plugins without the home"; fi
+echo '{"version": 2, "plugins": {"lint@acme": [{"scope": "team", "installPath": "/x"}]}}' > cchome/.claude/plugins/installed_plugins.json
+expect "hooks list: a bad installed_plugins.json names the file and pointer" 1 'installed_plugins.json: /plugins/lint@acme/0/scope: must be' \
+  env HOME="$PWD/cchome" "$AURA" hooks list --project ccmkt
 echo '{"hooks": {"taskcompleted": []}}' > ccprompt/.claude/settings.local.json
 expect "hooks list: an unknown event is an error at its pointer" 1 \
   'settings.local.json: /hooks/taskcompleted: unknown hook event "taskcompleted" \(did you mean "TaskCompleted"\?\)' \

@@ -1,5 +1,6 @@
 // `aura hooks run|list`: a project's Claude Code hooks, run as Claude Code runs them.
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 
@@ -12,7 +13,8 @@
     "  --claude-plugin DIR     a Claude Code plugin (.claude-plugin/plugin.json); repeatable. Claude Code plugins\n" \
     "                          in aura's plugin folders (--plugins, .aura/plugins) are read too\n" \
     "  --managed-settings FILE the managed settings file (default /etc/claude-code/managed-settings.json)\n" \
-    "  --no-user-settings      leave ~/.claude/settings.json out\n" \
+    "  --no-user-settings      leave ~/.claude/settings.json and the plugins installed under ~/.claude/plugins/ out\n" \
+    "                          (marketplace plugins: installed_plugins.json, turned on by enabledPlugins)\n" \
     "  --json                  machine-readable output\n"
 
 namespace aura_cli {
@@ -72,6 +74,12 @@ int run_hooks_run(setup& s, args_view& a) {
     print_error(oc.error());
     return 1;
   }
+  // A one-shot run: the async hooks are waited for (each within its timeout) and shown, applied to nothing.
+  std::vector<aura::claude_code::async_result> async_done;
+  if (oc->async_started) {
+    (void)prof->background().wait(std::chrono::hours(24));
+    async_done = prof->background().take_finished();
+  }
   const bool asked = oc->decision == "ask";
   if (!ask.empty()) oc->resolve_ask(ask == "allow");
   const int status = (oc->decision == "deny" || oc->blocked) ? 2 : 0;
@@ -79,6 +87,13 @@ int run_hooks_run(setup& s, args_view& a) {
     json j = oc->to_json();
     j["loaded"] = claude_loaded_lines(*prof);
     if (asked) j["asked"] = true;
+    if (!async_done.empty()) {
+      aura::claude_code::outcome next;
+      aura::claude_code::deliver_async(next, std::move(async_done));
+      json runs = json::array();
+      for (const auto& r : next.async_runs) runs.push_back({{"command", r.command}, {"exit_code", r.exit_code}, {"timed_out", r.timed_out}});
+      j["async"] = {{"runs", runs}, {"next_turn_context", next.context}};
+    }
     std::cout << j.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
     return status;
   }
@@ -88,6 +103,17 @@ int run_hooks_run(setup& s, args_view& a) {
   for (const auto& r : oc->runs) {
     std::string how = r.timed_out ? "timeout" : r.exit_code >= 0 ? "exit " + std::to_string(r.exit_code) : "error";
     std::printf("  [%s] %s  (%.0f ms)\n", how.c_str(), r.command.c_str(), r.duration_ms);
+  }
+  if (!async_done.empty()) {
+    aura::claude_code::outcome next;
+    aura::claude_code::deliver_async(next, std::move(async_done));
+    std::cout << paint("async", "1") << "  " << next.async_runs.size() << " hook" << (next.async_runs.size() == 1 ? "" : "s")
+              << " ran in the background (not part of the verdict)\n";
+    for (const auto& r : next.async_runs) {
+      std::string how = r.timed_out ? "timeout" : r.exit_code >= 0 ? "exit " + std::to_string(r.exit_code) : "error";
+      std::printf("  [%s] %s  (%.0f ms)\n", how.c_str(), r.command.c_str(), r.duration_ms);
+    }
+    print_list("async: to the model on the next turn", next.context);
   }
   std::string verdict = oc->decision.empty() ? (oc->blocked ? "blocked" : "no decision (Claude Code goes on as usual)")
                                              : oc->decision;
@@ -137,9 +163,24 @@ int run_hooks_list(setup& s, args_view& a) {
       if (r.hook->type == "http") h["url"] = r.hook->url;
       if (r.hook->type == "prompt" || r.hook->type == "agent") h["prompt"] = r.hook->prompt;
       if (!r.hook->model.empty()) h["model"] = r.hook->model;
+      if (r.hook->once) h["once"] = true;
+      if (r.hook->async) h["async"] = true;
+      if (!r.hook->status_message.empty()) h["status_message"] = r.hook->status_message;
       hooks.push_back(std::move(h));
     }
-    std::cout << json{{"loaded", claude_loaded_lines(*prof)}, {"hooks", hooks}, {"warnings", warnings}}.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
+    json plugins = json::array();
+    for (const auto& pl : prof->plugins()) {
+      json one{{"name", pl.name}, {"dir", pl.root.string()}, {"found_by", pl.found_by}, {"enabled", prof->plugin_enabled(pl)}};
+      if (!pl.id.empty()) {
+        one["id"] = pl.id;
+        one["enabled_by"] = prof->enabled_by(pl.id).string();
+      }
+      plugins.push_back(std::move(one));
+    }
+    for (const auto& sk : prof->skipped_plugins()) {
+      plugins.push_back({{"id", sk.id}, {"dir", sk.path.string()}, {"found_by", sk.found_by}, {"enabled", false}, {"not_loaded", sk.why}});
+    }
+    std::cout << json{{"loaded", claude_loaded_lines(*prof)}, {"plugins", plugins}, {"hooks", hooks}, {"warnings", warnings}}.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
     return 0;
   }
   auto loaded = claude_loaded_lines(*prof);

@@ -37,7 +37,14 @@ int run_list(setup& s, args_view& a) {
       json plugins = json::array();
       for (const auto& pl : cc->plugins()) {
         plugins.push_back({{"name", pl.name}, {"version", pl.version}, {"dir", pl.root.string()},
-                           {"enabled", cc->plugin_enabled(pl.name)}, {"hooks", pl.hooks.size()}});
+                           {"enabled", cc->plugin_enabled(pl)}, {"hooks", pl.hooks.size()}});
+        if (!pl.id.empty()) {
+          plugins.back()["id"] = pl.id;
+          plugins.back()["found_by"] = pl.found_by;
+        }
+      }
+      for (const auto& sk : cc->skipped_plugins()) {
+        plugins.push_back({{"id", sk.id}, {"dir", sk.path.string()}, {"enabled", false}, {"found_by", sk.found_by}, {"not_loaded", sk.why}});
       }
       doc = {{"plugins", out}, {"claude_code", {{"loaded", claude_loaded_lines(*cc)}, {"plugins", plugins},
                                                 {"hooks", cc->hooks().size()}}}};

@@ -6,10 +6,12 @@
 // docs/adapters/claude-code.md is the guide.
 #pragma once
 
+#include "aura/claude_code/background.hpp"
 #include "aura/claude_code/dispatch.hpp"
 #include "aura/claude_code/events.hpp"
 #include "aura/claude_code/fwd.hpp"
 #include "aura/claude_code/input.hpp"
+#include "aura/claude_code/installed.hpp"
 #include "aura/claude_code/matcher.hpp"
 #include "aura/claude_code/outcome.hpp"
 #include "aura/claude_code/plugin.hpp"

@@ -56,6 +56,22 @@ namespace aura::claude_code {
   return reqs;
 }
 
+/// Gives the model what finished async hooks said: the systemMessage and
+/// additionalContext of their JSON output (nothing else of it applies).
+inline void deliver_async(outcome& oc, std::vector<async_result> done) {
+  for (auto& a : done) {
+    nlohmann::json j = nlohmann::json::parse(a.run.out, nullptr, false);
+    if (j.is_object()) {
+      if (auto m = j.find("systemMessage"); m != j.end() && m->is_string()) oc.context.push_back(m->get<std::string>());
+      auto hso = j.find("hookSpecificOutput");
+      if (hso != j.end() && hso->is_object()) {
+        if (auto c = hso->find("additionalContext"); c != hso->end() && c->is_string()) oc.context.push_back(c->get<std::string>());
+      }
+    }
+    oc.async_runs.push_back(std::move(a.run));
+  }
+}
+
 /// Runs `event`'s hooks with `input` (Claude Code's input shape; the common
 /// fields it lacks are filled from the profile's session).
 [[nodiscard]] inline result<outcome> run_event(const profile& p, const std::string& event, nlohmann::json input) {
@@ -68,9 +84,23 @@ namespace aura::claude_code {
   std::string tool;
   if (auto it = input.find("tool_name"); it != input.end() && it->is_string()) tool = it->get<std::string>();
   if (event == "PostToolUse" && input.contains("tool_response")) input["tool_response"] = tool_response_for(tool, input["tool_response"]);
-  auto reqs = plan_event(p, event, input);
   const std::string text = input.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  const std::string session = input.value("session_id", p.session_id);
+  auto earlier = p.background().take_finished();  // async hooks of earlier events: delivered now, this event's next time
+  std::vector<run_request> reqs;
+  std::size_t started = 0;
+  for (auto& r : plan_event(p, event, input)) {
+    if (r.hook->once && !p.background().claim_once(session, *r.hook)) continue;
+    if (r.hook->async) {
+      p.background().start(std::move(r), event, text);
+      ++started;
+      continue;
+    }
+    reqs.push_back(std::move(r));
+  }
   outcome oc = combine(*info, tool, run_hooks(reqs, event, text, p.services));
+  oc.async_started = started;
+  deliver_async(oc, std::move(earlier));
   if (event == "ConfigChange" && oc.blocked && input.value("source", std::string()) == "policy_settings") {
     oc.blocked = false;  // Claude Code: a change to the managed (policy) settings cannot be blocked
     oc.user_messages.push_back("ConfigChange: a change to the policy settings cannot be blocked; it takes effect");

@@ -53,6 +53,8 @@ struct outcome {
   std::string action;             ///< Elicitation / ElicitationResult: hookSpecificOutput.action (accept | decline | cancel)
   std::optional<nlohmann::json> action_content;  ///< its content (the form's answer)
   std::vector<hook_run> runs;
+  std::size_t async_started = 0;      ///< async hooks this event started (they decide nothing)
+  std::vector<hook_run> async_runs;   ///< async hooks (of earlier events) that finished, delivered now
 
   /// Answers an "ask" (the host asked the user): allow runs the tool, deny
   /// does not and sends the reason to the model. No answer is Claude Code's
@@ -89,17 +91,22 @@ struct outcome {
     if (!watch_paths.empty()) j["watch_paths"] = watch_paths;
     if (!action.empty()) j["action"] = action;
     if (action_content) j["action_content"] = *action_content;
-    nlohmann::json rs = nlohmann::json::array();
-    for (const auto& r : runs) {
-      nlohmann::json one{{"command", r.command}, {"source", r.source}, {"duration_ms", r.duration_ms}};
-      if (r.exit_code >= 0) one["exit_code"] = r.exit_code;
-      if (r.timed_out) one["timed_out"] = true;
-      if (!r.error.empty()) one["error"] = r.error;
-      if (!r.out.empty()) one["stdout"] = r.out;
-      if (!r.err.empty()) one["stderr"] = r.err;
-      rs.push_back(std::move(one));
-    }
-    j["runs"] = std::move(rs);
+    auto runs_json = [](const std::vector<hook_run>& list) {
+      nlohmann::json rs = nlohmann::json::array();
+      for (const auto& r : list) {
+        nlohmann::json one{{"command", r.command}, {"source", r.source}, {"duration_ms", r.duration_ms}};
+        if (r.exit_code >= 0) one["exit_code"] = r.exit_code;
+        if (r.timed_out) one["timed_out"] = true;
+        if (!r.error.empty()) one["error"] = r.error;
+        if (!r.out.empty()) one["stdout"] = r.out;
+        if (!r.err.empty()) one["stderr"] = r.err;
+        rs.push_back(std::move(one));
+      }
+      return rs;
+    };
+    j["runs"] = runs_json(runs);
+    if (async_started) j["async_started"] = async_started;
+    if (!async_runs.empty()) j["async_runs"] = runs_json(async_runs);
     return j;
   }
 };

@@ -27,6 +27,8 @@ struct plugin_info {
   std::string version;
   std::string description;
   std::filesystem::path root;                 ///< CLAUDE_PLUGIN_ROOT
+  std::string id;                             ///< "name@marketplace" when installed from a marketplace
+  std::string found_by;                       ///< where it was found: "plugin_dirs" or installed_plugins.json#pointer
   std::vector<std::filesystem::path> hook_files;  ///< the hooks files read
   hook_config hooks;
 };

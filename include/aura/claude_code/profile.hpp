@@ -10,12 +10,15 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "aura/claude_code/background.hpp"
 #include "aura/claude_code/events.hpp"
 #include "aura/claude_code/fwd.hpp"
+#include "aura/claude_code/installed.hpp"
 #include "aura/claude_code/matcher.hpp"
 #include "aura/claude_code/plugin.hpp"
 #include "aura/claude_code/services.hpp"
@@ -32,6 +35,16 @@ struct profile_options {
   std::optional<std::filesystem::path> home;  ///< for ~/.claude; nullopt = $HOME; empty = no user settings
   std::filesystem::path managed_settings = default_managed_settings;  ///< empty = none
   std::vector<std::filesystem::path> plugin_dirs;  ///< Claude Code plugins (like `claude --plugin-dir`)
+  /// Plugins installed from marketplaces (<home>/.claude/plugins/installed_plugins.json; installed.hpp).
+  bool installed_plugins = true;
+};
+
+/// An installed plugin the profile did not load, and why.
+struct skipped_plugin {
+  std::string id;                 ///< "name@marketplace"
+  std::filesystem::path path;     ///< its installPath
+  std::string found_by;           ///< installed_plugins.json#pointer
+  std::string why;
 };
 
 /// One hook as registered on an aura catalog event.
@@ -74,12 +87,19 @@ class profile {
     for (const auto& f : p.files_) {  // increasing precedence: the last that says wins
       if (f.disable_all_hooks) p.disabled_ = *f.disable_all_hooks;
       if (f.from == scope::managed && f.allow_managed_hooks_only) p.managed_only_ = *f.allow_managed_hooks_only;
-      for (const auto& [k, v] : f.enabled_plugins) p.enabled_plugins_[k] = v;
+      for (const auto& [k, v] : f.enabled_plugins) {
+        p.enabled_plugins_[k] = v;
+        p.enabled_by_[k] = f.path;
+      }
     }
     for (const auto& dir : opts.plugin_dirs) {
       auto pl = load_plugin(dir);
       if (!pl) return fail(std::move(pl.error()));
+      pl->found_by = "plugin_dirs";
       p.plugins_.push_back(std::move(*pl));
+    }
+    if (opts.installed_plugins && !home.empty()) {
+      if (auto r = p.load_installed(home); !r) return fail(std::move(r.error()));
     }
     p.rebuild();
     return p;
@@ -109,6 +129,20 @@ class profile {
   [[nodiscard]] bool hooks_disabled() const noexcept { return disabled_; }
   /// allowManagedHooksOnly in the managed file: only its hooks run.
   [[nodiscard]] bool managed_hooks_only() const noexcept { return managed_only_; }
+  /// The installed plugins not loaded: not enabled, not for this project, or not on disk.
+  [[nodiscard]] const std::vector<skipped_plugin>& skipped_plugins() const noexcept { return skipped_; }
+  /// Whether `pl` runs: an installed plugin when enabledPlugins has "name@marketplace": true,
+  /// a plugin directory unless enabledPlugins turns it off.
+  [[nodiscard]] bool plugin_enabled(const plugin_info& pl) const {
+    if (pl.id.empty()) return plugin_enabled(pl.name);
+    auto it = enabled_plugins_.find(pl.id);
+    return it != enabled_plugins_.end() && it->second;
+  }
+  /// The settings file whose enabledPlugins decided `id` (empty: none names it).
+  [[nodiscard]] std::filesystem::path enabled_by(const std::string& id) const {
+    auto it = enabled_by_.find(id);
+    return it == enabled_by_.end() ? std::filesystem::path() : it->second;
+  }
   /// Whether the settings' enabledPlugins leave `name` on ("name" or "name@marketplace"; absent = on).
   [[nodiscard]] bool plugin_enabled(const std::string& name) const {
     for (const auto& [k, v] : enabled_plugins_) {
@@ -116,6 +150,9 @@ class profile {
     }
     return true;
   }
+  /// The session's `once` and `async` hook state (background.hpp); copies
+  /// of a profile share it, and the last one to go kills the async hooks left.
+  [[nodiscard]] session_state& background() const noexcept { return *state_; }
   /// The hooks that run, by event, in precedence order.
   [[nodiscard]] const hook_config& hooks() const noexcept { return hooks_; }
 
@@ -167,8 +204,51 @@ class profile {
     }
     if (managed_only_) return;
     for (const auto& p : plugins_) {
-      if (plugin_enabled(p.name)) hooks_.merge(p.hooks);
+      if (plugin_enabled(p)) hooks_.merge(p.hooks);
     }
+  }
+
+  /// The marketplace plugins installed for this project and enabled: loaded;
+  /// the others: skipped_, with the reason. One installation per id: the
+  /// project's own (local, then project) before the user's.
+  result<void> load_installed(const std::filesystem::path& home) {
+    auto all = read_installed_plugins(home);
+    if (!all) return fail(std::move(all.error()));
+    auto rank = [](const std::string& s) { return s == "local" ? 0 : s == "project" ? 1 : s == "user" ? 2 : 3; };
+    std::map<std::string, const installed_plugin*> chosen;
+    std::vector<std::string> order;
+    for (const auto& ip : *all) {
+      if (!installed_for(ip, project_root_)) {
+        skipped_.push_back({ip.id, ip.install_path, ip.source, "installed for the project " + ip.project_path.string() + ", not this one"});
+        continue;
+      }
+      auto [it, fresh] = chosen.emplace(ip.id, &ip);
+      if (fresh) order.push_back(ip.id);
+      else if (rank(ip.install_scope) < rank(it->second->install_scope)) it->second = &ip;
+    }
+    for (const auto& id : order) {
+      const installed_plugin& ip = *chosen.at(id);
+      auto en = enabled_plugins_.find(id);
+      if (en == enabled_plugins_.end() || !en->second) {
+        skipped_.push_back({id, ip.install_path, ip.source,
+                            en == enabled_plugins_.end()
+                                ? "not enabled: no settings file's enabledPlugins has \"" + id + "\": true"
+                                : "disabled by enabledPlugins in " + enabled_by_.at(id).string()});
+        continue;
+      }
+      if (!is_plugin_dir(ip.install_path)) {
+        skipped_.push_back({id, ip.install_path, ip.source,
+                            "its installPath has no .claude-plugin/plugin.json (not installed there any more?)"});
+        continue;
+      }
+      auto pl = load_plugin(ip.install_path);
+      if (!pl) return fail(std::move(pl.error()));
+      pl->id = id;
+      pl->found_by = ip.source;
+      if (pl->version.empty()) pl->version = ip.version;
+      plugins_.push_back(std::move(*pl));
+    }
+    return {};
   }
 
   std::filesystem::path project_root_;
@@ -176,9 +256,12 @@ class profile {
   std::vector<settings_file> files_;
   std::vector<plugin_info> plugins_;
   std::map<std::string, bool> enabled_plugins_;
+  std::map<std::string, std::filesystem::path> enabled_by_;
+  std::vector<skipped_plugin> skipped_;
   bool disabled_ = false;
   bool managed_only_ = false;
   hook_config hooks_;
+  std::shared_ptr<session_state> state_ = std::make_shared<session_state>();
 };
 
 }  // namespace aura::claude_code

@@ -13,6 +13,7 @@
 // through aura's plugin host and its permissions instead.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -75,6 +76,7 @@ struct run_request {
   double timeout_seconds = default_timeout_seconds;
   bool env_file = false;                   ///< give it a CLAUDE_ENV_FILE
   std::size_t max_output = 16u << 20;
+  const std::atomic<bool>* cancel = nullptr;  ///< true: kill it (an async hook at shutdown)
 };
 
 namespace detail {
@@ -149,7 +151,7 @@ inline std::string read_all(const std::string& path) {
   const auto t0 = std::chrono::steady_clock::now();
   const auto budget = std::chrono::duration<double>(req.timeout_seconds);
   auto r = posix::run(so, input, posix::deadline(std::chrono::duration_cast<std::chrono::nanoseconds>(budget)),
-                      req.max_output);
+                      req.max_output, std::chrono::milliseconds(50), req.cancel);
   h.duration_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   if (!r) {
     h.started = r.error().code != errc::io_error && r.error().code != errc::not_found;

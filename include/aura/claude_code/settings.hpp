@@ -59,6 +59,9 @@ struct hook_command {
   std::string prompt;            ///< prompt / agent: the text for the model ($ARGUMENTS = the input JSON)
   std::string model;             ///< prompt / agent: the model to ask ("" = the host's choice)
   double timeout_seconds = default_timeout_seconds;
+  bool once = false;             ///< "once": runs only the first time its event fires in a session
+  bool async = false;            ///< "async" (command hooks): runs in the background, decides nothing
+  std::string status_message;    ///< "statusMessage": what the host shows while it runs
   std::filesystem::path file;    ///< the file it was read from
   std::string pointer;           ///< its JSON pointer in that file
   scope from = scope::project;
@@ -216,6 +219,16 @@ namespace detail {
           if (!(s > 0) || !std::isfinite(s)) return bad(file, h_ptr + "/timeout", "must be a positive number of seconds");
           hc.timeout_seconds = s;
         }
+        for (auto [key, into] : {std::pair<const char*, bool*>{"once", &hc.once}, {"async", &hc.async}}) {
+          auto it = h.find(key);
+          if (it == h.end() || it->is_null()) continue;
+          if (!it->is_boolean()) return bad(file, h_ptr + "/" + key, std::string("must be true or false, got ") + it->type_name());
+          *into = it->get<bool>();
+        }
+        if (hc.async && hc.type != "command") {
+          return bad(file, h_ptr + "/async", "only command hooks run in the background (this one is " + hc.type + ")");
+        }
+        if (auto r = text("statusMessage", hc.status_message, false); !r) return fail(std::move(r.error()));
         group.hooks.push_back(std::move(hc));
       }
       groups.push_back(std::move(group));

@@ -1143,6 +1143,7 @@ class deadline {
 // aura/adapters/posix/run.hpp - run a child to completion: feed stdin, collect stdout/stderr, under a deadline.
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -2689,10 +2690,12 @@ struct run_output {
 /// killed and reaped: errc::timeout. Output past the cap: errc::limit_exceeded.
 /// A child that exits while something it started still holds its stdout gets
 /// `linger` more to close it; then aura stops reading (it does not wait for
-/// the leftovers, nor kill them).
+/// the leftovers, nor kill them). When `cancel` turns true the child is
+/// killed and reaped as at the deadline (errc::hook_failed, "cancelled").
 [[nodiscard]] inline result<run_output> run(const spawn_options& opts, std::string_view input, const deadline& until,
                                             std::size_t max_output = 16u << 20,
-                                            std::chrono::milliseconds linger = std::chrono::milliseconds(50)) {
+                                            std::chrono::milliseconds linger = std::chrono::milliseconds(50),
+                                            const std::atomic<bool>* cancel = nullptr) {
   auto child = spawn(opts);
   if (!child) return fail(child.error());
   run_output res;
@@ -2719,6 +2722,10 @@ struct run_output {
     if (until.expired()) {
       kill_and_reap();
       return fail(errc::timeout, "the command did not finish within its deadline and was killed");
+    }
+    if (cancel && cancel->load()) {
+      kill_and_reap();
+      return fail(errc::hook_failed, "cancelled: the command was killed");
     }
     if (linger_until && linger_until->expired()) break;
     int ms = until.poll_ms();
@@ -2764,7 +2771,15 @@ struct run_output {
     }
   }
   if (!exited) {
-    exited = reap_until(child->pid, until);
+    // in slices when it may be cancelled, so a cancel is seen within ~20 ms
+    for (;;) {
+      exited = reap_until(child->pid, cancel ? until.min(deadline(std::chrono::milliseconds(20))) : until);
+      if (exited || until.expired() || !cancel || cancel->load()) break;
+    }
+    if (!exited && cancel && cancel->load() && !until.expired()) {
+      kill_and_reap();
+      return fail(errc::hook_failed, "cancelled: the command was killed");
+    }
     if (!exited) {
       kill_and_reap();
       return fail(errc::timeout, "the command closed its output but did not exit within its deadline; killed");

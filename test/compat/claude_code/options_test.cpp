@@ -1,0 +1,179 @@
+// Claude Code's per-hook options ("Hooks reference > Hook handler fields"):
+// `once` runs a hook the first time only in a session; `async` (command
+// hooks) runs it in the background, deciding nothing, and gives its
+// systemMessage / additionalContext to the model on the next turn;
+// `statusMessage` is the text the host shows while the hook runs.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <thread>
+
+#include "fixture.hpp"
+
+using namespace aura::claude_code;
+using cc_test::fixture;
+
+namespace {
+
+std::string settings_with(const std::string& hooks_json) {
+  return R"({"hooks": {"PreToolUse": [{"matcher": "Bash", "hooks": )" + hooks_json + "}]}}";
+}
+
+nlohmann::json bash_input(const std::string& session = "s1") {
+  return {{"tool_name", "Bash"}, {"tool_input", {{"command", "ls"}}}, {"session_id", session}};
+}
+
+}  // namespace
+
+TEST_CASE("claude_code options: once, async and statusMessage are read from a hook") {
+  fixture f(false);
+  fixture::write(f.project / ".claude" / "settings.json",
+                 settings_with(R"([{"type": "command", "command": "true", "once": true, "async": true, "statusMessage": "Checking..."}])"));
+  auto p = f.load();
+  const auto& h = p.hooks().events.at("PreToolUse").at(0).hooks.at(0);
+  CHECK(h.once);
+  CHECK(h.async);
+  CHECK(h.status_message == "Checking...");
+}
+
+TEST_CASE("claude_code options: wrong types are errors naming the file and the pointer") {
+  fixture f(false);
+  const auto file = f.project / ".claude" / "settings.json";
+  SECTION("once") {
+    fixture::write(file, settings_with(R"([{"type": "command", "command": "true", "once": "yes"}])"));
+    auto p = profile::load(f.options());
+    REQUIRE_FALSE(p);
+    CHECK(p.error().message.find(file.string() + ": /hooks/PreToolUse/0/hooks/0/once: must be true or false") != std::string::npos);
+  }
+  SECTION("async") {
+    fixture::write(file, settings_with(R"([{"type": "command", "command": "true", "async": 1}])"));
+    auto p = profile::load(f.options());
+    REQUIRE_FALSE(p);
+    CHECK(p.error().message.find("/hooks/PreToolUse/0/hooks/0/async: must be true or false") != std::string::npos);
+  }
+  SECTION("async on a prompt hook: only command hooks run in the background") {
+    fixture::write(file, settings_with(R"([{"type": "prompt", "prompt": "ok?", "async": true}])"));
+    auto p = profile::load(f.options());
+    REQUIRE_FALSE(p);
+    CHECK(p.error().message.find("/hooks/PreToolUse/0/hooks/0/async: only command hooks") != std::string::npos);
+  }
+  SECTION("statusMessage") {
+    fixture::write(file, settings_with(R"([{"type": "command", "command": "true", "statusMessage": 3}])"));
+    auto p = profile::load(f.options());
+    REQUIRE_FALSE(p);
+    CHECK(p.error().message.find("/hooks/PreToolUse/0/hooks/0/statusMessage: must be a string") != std::string::npos);
+  }
+}
+
+TEST_CASE("claude_code options: a once hook runs the first time in a session, then no more") {
+  fixture f(false);
+  const auto log = f.root / "once.log";
+  fixture::write(f.project / ".claude" / "settings.json",
+                 settings_with(R"([{"type": "command", "command": "echo run >> )" + log.string() +
+                               R"(; echo '{\"decision\": \"block\", \"reason\": \"first\"}'", "once": true},
+                                   {"type": "command", "command": "echo every >> )" + log.string() + R"("}])"));
+  auto p = f.load();
+  auto a = run_event(p, "PreToolUse", bash_input());
+  REQUIRE(a);
+  CHECK(a->runs.size() == 2);
+  CHECK(a->decision == "deny");  // the once hook's answer counts the time it runs
+  auto b = run_event(p, "PreToolUse", bash_input());
+  REQUIRE(b);
+  CHECK(b->runs.size() == 1);
+  CHECK(b->decision.empty());
+  // Another session: it runs again there, once.
+  auto c = run_event(p, "PreToolUse", bash_input("s2"));
+  REQUIRE(c);
+  CHECK(c->runs.size() == 2);
+  const std::string lines = fixture::read(log);  // the hooks of one event run in parallel: count, not order
+  auto count = [&](const std::string& w) {
+    std::size_t n = 0;
+    for (auto at = lines.find(w + "\n"); at != std::string::npos; at = lines.find(w + "\n", at + 1)) ++n;
+    return n;
+  };
+  CHECK(count("run") == 2);
+  CHECK(count("every") == 3);
+}
+
+TEST_CASE("claude_code options: an async hook does not block and decides nothing") {
+  fixture f(false);
+  const auto mark = f.root / "async.done";
+  fixture::write(f.project / ".claude" / "settings.json",
+                 settings_with(R"([{"type": "command", "async": true, "command": "sleep 0.3; touch )" + mark.string() +
+                               R"(; echo '{\"decision\": \"block\", \"reason\": \"no\", \"systemMessage\": \"lint: 2 warnings\", \"hookSpecificOutput\": {\"hookEventName\": \"PreToolUse\", \"additionalContext\": \"see lint.log\"}}'; exit 2"}])"));
+  auto p = f.load();
+  const auto t0 = std::chrono::steady_clock::now();
+  auto a = run_event(p, "PreToolUse", bash_input());
+  REQUIRE(a);
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::milliseconds(250));  // it did not wait
+  CHECK(a->runs.empty());
+  CHECK(a->async_started == 1);
+  CHECK(a->decision.empty());  // neither its block nor its exit 2 applies
+  CHECK_FALSE(a->blocked);
+  CHECK(p.background().running() == 1);
+  REQUIRE(p.background().wait(std::chrono::seconds(10)));
+  CHECK(std::filesystem::exists(mark));
+  // The next event (the next turn) gives the model its systemMessage and additionalContext.
+  auto b = run_event(p, "Stop", {{"session_id", "s1"}});
+  REQUIRE(b);
+  CHECK(b->decision.empty());
+  CHECK_FALSE(b->blocked);
+  REQUIRE(b->async_runs.size() == 1);
+  CHECK(b->async_runs[0].exit_code == 2);
+  REQUIRE(b->context.size() == 2);
+  CHECK(b->context[0] == "lint: 2 warnings");
+  CHECK(b->context[1] == "see lint.log");
+  CHECK(b->to_json()["async_runs"].size() == 1);
+  // Delivered once.
+  auto c = run_event(p, "Stop", {{"session_id", "s1"}});
+  REQUIRE(c);
+  CHECK(c->async_runs.empty());
+  CHECK(c->context.empty());
+}
+
+TEST_CASE("claude_code options: async hooks still running when the profile ends are killed, not waited for") {
+  fixture f(false);
+  const auto mark = f.root / "late";
+  fixture::write(f.project / ".claude" / "settings.json",
+                 settings_with(R"([{"type": "command", "async": true, "command": "sleep 5; touch )" + mark.string() + R"("}])"));
+  const auto t0 = std::chrono::steady_clock::now();
+  {
+    auto p = f.load();
+    auto a = run_event(p, "PreToolUse", bash_input());
+    REQUIRE(a);
+    CHECK(p.background().running() == 1);
+    CHECK_FALSE(p.background().wait(std::chrono::milliseconds(50)));
+  }  // the profile goes: its async hook is killed and reaped
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(3));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CHECK_FALSE(std::filesystem::exists(mark));
+}
+
+TEST_CASE("claude_code options: an async hook that closed its output is killed at shutdown too") {
+  fixture f(false);
+  fixture::write(f.project / ".claude" / "settings.json",
+                 settings_with(R"([{"type": "command", "async": true, "command": "exec >/dev/null 2>&1 </dev/null; sleep 30"}])"));
+  const auto t0 = std::chrono::steady_clock::now();
+  {
+    auto p = f.load();
+    REQUIRE(run_event(p, "PreToolUse", bash_input()));
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));  // it has closed its pipes by now
+    CHECK(p.background().running() == 1);
+  }
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(5));
+}
+
+TEST_CASE("claude_code options: an async hook that times out is killed and delivered as such") {
+  fixture f(false);
+  fixture::write(f.project / ".claude" / "settings.json",
+                 settings_with(R"([{"type": "command", "async": true, "timeout": 0.2, "command": "sleep 5"}])"));
+  auto p = f.load();
+  REQUIRE(run_event(p, "PreToolUse", bash_input()));
+  REQUIRE(p.background().wait(std::chrono::seconds(5)));
+  auto b = run_event(p, "Stop", {{"session_id", "s1"}});
+  REQUIRE(b);
+  REQUIRE(b->async_runs.size() == 1);
+  CHECK(b->async_runs[0].timed_out);
+  CHECK(b->context.empty());
+  CHECK_FALSE(b->blocked);
+}
