@@ -8,6 +8,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 WORK=${1:-$ROOT/build-consumers}
 rm -rf "$WORK"
 mkdir -p "$WORK"
+WORK=$(cd "$WORK" && pwd)  # absolute: the steps below configure from other directories
 PREFIX=$WORK/prefix
 CXX=${CXX:-g++}
 
