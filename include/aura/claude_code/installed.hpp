@@ -82,7 +82,10 @@ namespace detail {
     } else {
       entries.emplace_back(&*it, id_ptr);
     }
-    for (const auto& [e, ptr] : entries) {
+    for (const auto& entry : entries) {
+      // Named copies, not a structured binding: C++17 lambdas cannot capture those.
+      const nlohmann::json* const e = entry.first;
+      const std::string& ptr = entry.second;
       if (!e->is_object()) return bad(file, ptr, std::string("an installation must be an object, got ") + e->type_name());
       installed_plugin p;
       p.id = id;
