@@ -10,6 +10,29 @@
 
 namespace aura_test {
 
+/// Whether this binary is built with AddressSanitizer (GCC defines the macro,
+/// Clang answers __has_feature), and whether resident memory means anything:
+/// under ASan (and TSan) freed memory sits in a quarantine (up to 256 MiB), so
+/// RSS grows without a leak; LeakSanitizer checks leaks at exit instead.
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr bool under_asan = true;
+inline constexpr bool rss_is_meaningful = false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+inline constexpr bool under_asan = true;
+inline constexpr bool rss_is_meaningful = false;
+#elif __has_feature(thread_sanitizer)
+inline constexpr bool under_asan = false;
+inline constexpr bool rss_is_meaningful = false;
+#else
+inline constexpr bool under_asan = false;
+inline constexpr bool rss_is_meaningful = true;
+#endif
+#else
+inline constexpr bool under_asan = false;
+inline constexpr bool rss_is_meaningful = true;
+#endif
+
 inline int open_fds() {
   int n = 0;
   if (DIR* d = opendir("/proc/self/fd")) {

@@ -15,20 +15,7 @@ using aura_test::children;
 using aura_test::count_children;
 using aura_test::open_fds;
 
-// Under AddressSanitizer freed memory sits in a quarantine (up to 256 MiB), so
-// resident memory grows without a leak; there LeakSanitizer checks leaks at exit
-// instead, and the RSS figures are printed but not asserted.
-#if defined(__SANITIZE_ADDRESS__)
-inline constexpr bool rss_is_meaningful = false;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-inline constexpr bool rss_is_meaningful = false;
-#else
-inline constexpr bool rss_is_meaningful = true;
-#endif
-#else
-inline constexpr bool rss_is_meaningful = true;
-#endif
+using aura_test::rss_is_meaningful;
 
 /// Resident set size in KiB.
 inline long rss_kib() {

@@ -15,6 +15,7 @@
 #include "aura/adapters/isolated.hpp"
 #include "aura/core/context.hpp"
 #include "aura/core/envelope.hpp"
+#include "support/proc_counts.hpp"
 
 namespace iso_test {
 
@@ -39,17 +40,7 @@ inline fs::path write_guest(const std::string& name, const std::string& text) {
 
 /// Slack on top of deadline + kill margin for a loaded CI box; instrumented
 /// (ASan) code runs several times slower, so it gets twice as much.
-#if defined(__SANITIZE_ADDRESS__)
-inline constexpr auto slack = 3000ms;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-inline constexpr auto slack = 3000ms;
-#else
-inline constexpr auto slack = 1500ms;
-#endif
-#else
-inline constexpr auto slack = 1500ms;
-#endif
+inline constexpr auto slack = aura_test::under_asan ? 3000ms : 1500ms;
 
 inline aura::envelope<aura::dynamic_event> event(const std::string& name = "tool.before_execution") {
   aura::envelope<aura::dynamic_event> e;

@@ -13,19 +13,7 @@ using aura::errc;
 
 namespace {
 
-// ASan keeps freed memory in a quarantine (256 MB by default), so resident
-// memory is not a leak signal there; LeakSanitizer checks leaks instead.
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool rss_is_meaningful = false;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool rss_is_meaningful = false;
-#else
-constexpr bool rss_is_meaningful = true;
-#endif
-#else
-constexpr bool rss_is_meaningful = true;
-#endif
+using aura_test::rss_is_meaningful;
 
 bool is_attack(const std::string& hook) { return hook == "spin" || hook == "move" || hook == "big"; }
 
