@@ -1,6 +1,7 @@
 // The files `aura plugin new NAME --lang LANG` writes. Each scaffold holds a
 // manifest, the plugin, and test.sh, which builds what needs building and
 // checks the plugin through `aura dispatch` (AURA names the aura binary).
+// The SDK languages' scaffolds are in scaffold_sdk.hpp.
 #pragma once
 
 #include <map>
@@ -31,6 +32,12 @@ echo "$out" | grep -q '"verdict":"allow"' || { echo "FAIL: a harmless command wa
 echo "PASS {{NAME}}"
 )SH";
 
+}  // namespace aura_cli
+
+#include "scaffold_sdk.hpp"
+
+namespace aura_cli {
+
 inline std::map<std::string, scaffold_file> scaffold(const std::string& lang) {
   std::map<std::string, scaffold_file> files;
   auto manifest = [](const std::string& kind, const std::string& entry, const std::string& extra = "") {
@@ -40,44 +47,8 @@ inline std::map<std::string, scaffold_file> scaffold(const std::string& lang) {
            "    \"hooks\": [{\"event\": \"tool.before_execution\", \"handler\": \"check\", \"timeout_ms\": 5000}],\n" +
            "    \"permissions\": {\"read_events\": [\"tool.*\"], \"env\": [\"PATH\"]}\n  }\n}\n";
   };
-  if (lang == "python") {
-    files["aura-plugin.json"] = {manifest("process", "python3 plugin.py")};
-    files["plugin.py"] = {R"PY(#!/usr/bin/env python3
-"""{{NAME}}: an aura process plugin (JSON-RPC 2.0, one message per line)."""
-import json
-import sys
-
-
-def check(event):
-    command = event["data"].get("args", {}).get("command", "")
-    if "rm -rf" in command:
-        return {"decision": "deny", "reason": "{{NAME}}: rm -rf is not allowed"}
-    return {"decision": "allow"}
-
-
-def main():
-    for line in sys.stdin:
-        msg = json.loads(line)
-        method, mid = msg.get("method"), msg.get("id")
-        if method == "initialize":
-            result = {"sdk": "0.1.0", "hooks": ["check"]}
-        elif method == "event":
-            result = check(msg["params"]["event"])
-        elif method == "shutdown":
-            print(json.dumps({"jsonrpc": "2.0", "id": mid, "result": {}}), flush=True)
-            return
-        else:
-            print(json.dumps({"jsonrpc": "2.0", "id": mid,
-                              "error": {"code": -32601, "message": "no method " + str(method)}}), flush=True)
-            continue
-        print(json.dumps({"jsonrpc": "2.0", "id": mid, "result": result}), flush=True)
-
-
-if __name__ == "__main__":
-    main()
-)PY", true};
-    files["test.sh"] = {std::string("#!/bin/sh\nset -e\nhere=\"$(cd \"$(dirname \"$0\")\" && pwd)\"\n") + scaffold_test_tail, true};
-  } else if (lang == "shell") {
+  if (lang == "python" || lang == "typescript") return sdk_scaffold(lang);
+  if (lang == "shell") {
     files["aura-plugin.json"] = {manifest("command", "./check.sh")};
     files["check.sh"] = {R"SH(#!/bin/sh
 # {{NAME}}: an aura command plugin. The request is JSON on stdin; exit 0 allows

@@ -1,0 +1,31 @@
+#!/bin/sh
+# Runs one language SDK's own tests (sdk/<lang>) with that language's runner.
+#   run.sh LANG unit SOURCE_DIR WORK_DIR           the SDK's tests, no host
+#   run.sh LANG host SOURCE_DIR WORK_DIR AURA      its real-host tests, then an
+#                                                 `aura plugin new --lang LANG` scaffold's test.sh
+# A missing toolchain skips (exit 77) with a message naming what to install.
+set -e
+lang=$1 mode=$2 src=$3 work=$4 aura=$5
+skip() { echo "skipped: $*"; exit 77; }
+rm -rf "$work"
+mkdir -p "$work"
+case $lang in
+  python)
+    command -v python3 >/dev/null || skip "no python3"
+    cd "$src/sdk/python"
+    export PYTHONPATH="$src/sdk/python" PYTHONDONTWRITEBYTECODE=1
+    if [ "$mode" = unit ]; then env -u AURA python3 -m unittest discover -s tests -t . -v 2>&1
+    else AURA=$aura python3 -m unittest -v tests.test_real_host 2>&1; fi ;;
+  typescript)
+    command -v node >/dev/null || skip "no node (Debian nodejs)"
+    ts="$src/sdk/typescript"
+    [ -f "$ts/node_modules/typescript/bin/tsc" ] || skip "no $ts/node_modules: run npm ci there"
+    node "$ts/node_modules/typescript/bin/tsc" -p "$ts/tsconfig.test.json" --outDir "$work/dist-test"
+    if [ "$mode" = unit ]; then env -u AURA node --test "$work"/dist-test/test/*.test.js
+    else AURA=$aura node --test "$work/dist-test/test/realhost.test.js"; fi ;;
+  *) echo "run.sh: unknown language $lang" >&2; exit 2 ;;
+esac
+if [ "$mode" = host ]; then
+  "$aura" plugin new "demo-$lang" --lang "$lang" --dir "$work/scaffolds"
+  AURA=$aura sh "$work/scaffolds/demo-$lang/test.sh"
+fi
