@@ -7,7 +7,8 @@ docs page the README links to must exist.
 Every fenced block of docs/**/*.md (docs/api/ aside, it is generated) in a
 code language must hold one line, `--8<-- "path"`: the site includes that file
 at build time (pymdownx.snippets), and the file is one CI compiles or checks
-(examples/, test/, or docs/snippets/, built by test/integration/docs/).
+(examples/, test/, sdk/ (tested by test/sdk/), or docs/snippets/, built by
+test/integration/docs/).
 Command lines (sh) and output (text, or no language) are not code.
 """
 import pathlib
@@ -25,7 +26,7 @@ for link in re.findall(r"\]\((docs/[^)#]+)", readme):
     if not (ROOT / link).is_file():
         errors.append(f"README.md links to {link}, which does not exist")
 CODE_LANGUAGES = {"cpp", "c", "c++", "cxx", "python", "py", "lua", "wat", "wasm", "json", "jsonc",
-                  "toml", "javascript", "js"}
+                  "toml", "javascript", "js", "typescript", "ts"}
 FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*\{?\s*\.?([A-Za-z0-9_+#-]*)")
 INCLUDE = re.compile(r'^--8<-- "([^"]+)"$')
 included = set()

@@ -14,7 +14,18 @@ case $lang in
     command -v python3 >/dev/null || skip "no python3"
     cd "$src/sdk/python"
     export PYTHONPATH="$src/sdk/python" PYTHONDONTWRITEBYTECODE=1
-    if [ "$mode" = unit ]; then env -u AURA python3 -m unittest discover -s tests -t . -v 2>&1
+    if [ "$mode" = unit ]; then
+      env -u AURA python3 -m unittest discover -s tests -t . -v 2>&1
+      # pip installs it offline (a copy: pip builds in the source folder)
+      if python3 -c "import setuptools, wheel, pip" 2>/dev/null; then
+        cp -r "$src/sdk/python" "$work/pkg"
+        python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore --no-build-isolation \
+          --no-index --target "$work/site" "$work/pkg"
+        (cd "$work" && PYTHONPATH="$work/site" python3 -c \
+          "import aura_plugin.testing, aura_plugin; assert aura_plugin.__file__.startswith('$work/site'); print('pip install: ok')")
+      else
+        echo "pip install not checked: python3 lacks setuptools/wheel (Debian python3-pip, python3-setuptools, python3-wheel)"
+      fi
     else AURA=$aura python3 -m unittest -v tests.test_real_host 2>&1; fi ;;
   typescript)
     command -v node >/dev/null || skip "no node (Debian nodejs)"
