@@ -26,7 +26,7 @@ for link in re.findall(r"\]\((docs/[^)#]+)", readme):
     if not (ROOT / link).is_file():
         errors.append(f"README.md links to {link}, which does not exist")
 CODE_LANGUAGES = {"cpp", "c", "c++", "cxx", "python", "py", "lua", "wat", "wasm", "json", "jsonc",
-                  "toml", "javascript", "js", "typescript", "ts"}
+                  "toml", "javascript", "js", "typescript", "ts", "go", "rust", "rs"}
 FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*\{?\s*\.?([A-Za-z0-9_+#-]*)")
 INCLUDE = re.compile(r'^--8<-- "([^"]+)"$')
 included = set()

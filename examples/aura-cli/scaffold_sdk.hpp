@@ -1,4 +1,4 @@
-// The scaffolds of `aura plugin new --lang python|typescript`: plugins written
+// The scaffolds of `aura plugin new --lang python|typescript|go`: plugins written
 // with aura's SDKs (sdk/ of the checkout), each with a harness test in its own
 // language and the `aura dispatch` check every scaffold shares.
 // {{AURA_SDK_HINT}} becomes the sdk/ folder of the aura that writes the scaffold.
@@ -155,6 +155,80 @@ if [ ! -f node_modules/@aura/plugin/dist/index.js ]; then
 fi
 node "$tsc" -p .
 node --test dist/plugin.test.js >/dev/null
+)SH" + scaffold_test_tail, true};
+  } else if (lang == "go") {
+    files["aura-plugin.json"] = {sdk_manifest("./plugin", "\"PATH\"")};
+    files["go.mod"] = {R"GO(module {{NAME}}
+
+go 1.19
+
+require aura.dev/plugin v0.1.0
+
+// The SDK from the aura checkout that wrote this scaffold (test.sh: AURA_SDK_GO overrides).
+replace aura.dev/plugin => {{AURA_SDK_HINT}}/go
+)GO"};
+    files["main.go"] = {R"GO(// {{NAME}}: an aura process plugin written with the aura Go SDK.
+package main
+
+import (
+	"strings"
+
+	plugin "aura.dev/plugin"
+)
+
+// Plugin registers the hooks (main_test.go drives them through plugintest).
+func Plugin() *plugin.Plugin {
+	return plugin.New("{{NAME}}").Hook("check", func(ctx *plugin.Context, ev plugin.Event) (plugin.Decision, error) {
+		var data struct {
+			Args struct {
+				Command string `json:"command"`
+			} `json:"args"`
+		}
+		if err := ev.Decode(&data); err != nil {
+			return plugin.Decision{}, err
+		}
+		if strings.Contains(data.Args.Command, "rm -rf") {
+			return plugin.Deny("{{NAME}}: rm -rf is not allowed"), nil
+		}
+		return plugin.Allow(), nil
+	})
+}
+
+func main() { Plugin().Main() }
+)GO"};
+    files["main_test.go"] = {R"GO(package main
+
+import (
+	"testing"
+
+	plugin "aura.dev/plugin"
+	"aura.dev/plugin/plugintest"
+)
+
+func TestCheck(t *testing.T) {
+	h := plugintest.New(Plugin())
+	for command, want := range map[string]plugin.Kind{"rm -rf /": plugin.KindDeny, "ls": plugin.KindAllow} {
+		d, err := h.RunHook("check", h.SynthEvent("tool.before_execution",
+			map[string]any{"tool": "bash", "args": map[string]any{"command": command}}))
+		if err != nil || d.Kind != want {
+			t.Errorf("%q: got %+v, %v; want %s", command, d, err, want)
+		}
+	}
+}
+)GO"};
+    files["README.md"] = {R"MD(# {{NAME}}
+
+An aura process plugin in Go, written with the aura Go SDK (`aura.dev/plugin`,
+standard library only; `go.mod` points it at the aura checkout's `sdk/go`).
+
+- `main.go`: the hooks (`plugin.New(...).Hook("check", ...)`), served by `Main()`
+- `main_test.go`: the hooks in the SDK's harness (`go test ./...`)
+- `test.sh`: `go test`, `go build -o plugin`, then the plugin under the real host (`AURA=path/to/aura`)
+)MD"};
+    files["test.sh"] = {head + R"SH(export GOFLAGS="${GOFLAGS:--mod=mod}" GOPROXY="${GOPROXY:-off}"
+if [ -n "$AURA_SDK_GO" ]; then go mod edit -replace "aura.dev/plugin=$AURA_SDK_GO"; fi
+go test ./... >/dev/null
+go build -o plugin .
 )SH" + scaffold_test_tail, true};
   }
   return files;

@@ -34,6 +34,13 @@ case $lang in
     node "$ts/node_modules/typescript/bin/tsc" -p "$ts/tsconfig.test.json" --outDir "$work/dist-test"
     if [ "$mode" = unit ]; then env -u AURA node --test "$work"/dist-test/test/*.test.js
     else AURA=$aura node --test "$work/dist-test/test/realhost.test.js"; fi ;;
+  go)
+    command -v go >/dev/null || skip "no go (Debian golang-go)"
+    # everything under the work directory; nothing fetched (the SDK is standard library only)
+    export GOCACHE="$work/gocache" GOPATH="$work/gopath" GOPROXY=off GOFLAGS=-mod=mod GOTOOLCHAIN=local
+    cd "$src/sdk/go"
+    if [ "$mode" = unit ]; then env -u AURA go test -count=1 ./...
+    else AURA=$aura go test -count=1 -v -run RealHost ./plugintest/; fi ;;
   *) echo "run.sh: unknown language $lang" >&2; exit 2 ;;
 esac
 if [ "$mode" = host ]; then

@@ -1,0 +1,3 @@
+module aura.dev/plugin
+
+go 1.19
