@@ -1,4 +1,4 @@
-// The scaffolds of `aura plugin new --lang python|typescript|go`: plugins written
+// The scaffolds of `aura plugin new --lang python|typescript|go|rust`: plugins written
 // with aura's SDKs (sdk/ of the checkout), each with a harness test in its own
 // language and the `aura dispatch` check every scaffold shares.
 // {{AURA_SDK_HINT}} becomes the sdk/ folder of the aura that writes the scaffold.
@@ -229,6 +229,73 @@ standard library only; `go.mod` points it at the aura checkout's `sdk/go`).
 if [ -n "$AURA_SDK_GO" ]; then go mod edit -replace "aura.dev/plugin=$AURA_SDK_GO"; fi
 go test ./... >/dev/null
 go build -o plugin .
+)SH" + scaffold_test_tail, true};
+  } else if (lang == "rust") {
+    files["aura-plugin.json"] = {sdk_manifest("./plugin", "\"PATH\"")};
+    files["Cargo.toml"] = {R"TOML([package]
+name = "{{NAME}}"
+version = "0.1.0"
+edition = "2021"
+
+[dependencies]
+# The SDK from the aura checkout that wrote this scaffold.
+aura-plugin = { path = "{{AURA_SDK_HINT}}/rust" }
+)TOML"};
+    files[".cargo/config.toml"] = {R"TOML(# Crates from Debian's librust-*-dev packages, never from the network.
+[source.crates-io]
+replace-with = "debian"
+
+[source.debian]
+directory = "/usr/share/cargo/registry"
+
+[net]
+offline = true
+)TOML"};
+    files["src/main.rs"] = {R"RS(//! {{NAME}}: an aura process plugin written with the aura-plugin crate.
+use aura_plugin::{Decision, Plugin};
+
+fn plugin() -> Plugin {
+    Plugin::new("{{NAME}}").hook("check", |_ctx, ev| {
+        if ev.str_at("/args/command").contains("rm -rf") {
+            return Ok(Decision::deny("{{NAME}}: rm -rf is not allowed"));
+        }
+        Ok(Decision::allow())
+    })
+}
+
+fn main() {
+    plugin().main()
+}
+
+#[cfg(test)]
+mod tests {
+    use aura_plugin::json;
+    use aura_plugin::testing::Harness;
+
+    #[test]
+    fn denies_rm_rf_and_allows_the_rest() {
+        let h = Harness::new(super::plugin());
+        let ev = h.synth_event("tool.before_execution", json!({"tool": "bash", "args": {"command": "rm -rf /"}}));
+        assert!(h.run_hook("check", &ev).unwrap().is_deny());
+        let ev = h.synth_event("tool.before_execution", json!({"tool": "bash", "args": {"command": "ls"}}));
+        assert!(h.run_hook("check", &ev).unwrap().is_allow());
+    }
+}
+)RS"};
+    files["README.md"] = {R"MD(# {{NAME}}
+
+An aura process plugin in Rust, written with the `aura-plugin` crate (JSON through
+Debian's packaged `serde_json`: `.cargo/config.toml` points cargo at
+`/usr/share/cargo/registry`, offline).
+
+- `src/main.rs`: the hooks (`Plugin::new(...).hook("check", ...)`), served by `main()`, and their
+  harness test (`cargo test`)
+- `test.sh`: `cargo test`, `cargo build`, then the plugin under the real host (`AURA=path/to/aura`)
+)MD"};
+    files["test.sh"] = {head + R"SH(cargo="${CARGO:-cargo}"
+"$cargo" test --offline -q >/dev/null 2>&1 || "$cargo" test --offline -q
+"$cargo" build --offline -q
+cp "${CARGO_TARGET_DIR:-target}/debug/{{NAME}}" plugin
 )SH" + scaffold_test_tail, true};
   }
   return files;

@@ -37,10 +37,25 @@ case $lang in
   go)
     command -v go >/dev/null || skip "no go (Debian golang-go)"
     # everything under the work directory; nothing fetched (the SDK is standard library only)
-    export GOCACHE="$work/gocache" GOPATH="$work/gopath" GOPROXY=off GOFLAGS=-mod=mod GOTOOLCHAIN=local
+    export GOCACHE="$(dirname "$work")/go-cache" GOPATH="$(dirname "$work")/go-path" GOPROXY=off GOFLAGS=-mod=mod GOTOOLCHAIN=local
     cd "$src/sdk/go"
     if [ "$mode" = unit ]; then env -u AURA go test -count=1 ./...
     else AURA=$aura go test -count=1 -v -run RealHost ./plugintest/; fi ;;
+  rust)
+    # Debian's cargo and rustc (what CI installs) when present, else the cargo on PATH;
+    # crates come from /usr/share/cargo/registry (sdk/rust/.cargo/config.toml), offline.
+    cargo=$(command -v /usr/bin/cargo || command -v cargo) || skip "no cargo (Debian cargo)"
+    if [ "$cargo" = /usr/bin/cargo ] && [ -x /usr/bin/rustc ]; then export RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc; fi
+    [ -d /usr/share/cargo/registry/serde_json-1.0.87 ] || ls -d /usr/share/cargo/registry/serde_json-* >/dev/null 2>&1 \
+      || skip "no serde_json in /usr/share/cargo/registry (Debian librust-serde-json-dev)"
+    # a copy: cargo writes Cargo.lock beside Cargo.toml
+    cp -r "$src/sdk/rust" "$work/crate"
+    rm -rf "$work/crate/target" "$work/crate/Cargo.lock"
+    # one target directory for the unit and host runs: serde_json is compiled once
+    export CARGO_TARGET_DIR="$(dirname "$work")/rust-target" CARGO="$cargo"
+    cd "$work/crate"
+    if [ "$mode" = unit ]; then env -u AURA "$cargo" test --offline -q 2>&1
+    else "$cargo" build --offline -q --example guard && AURA=$aura "$cargo" test --offline -q --test realhost 2>&1; fi ;;
   *) echo "run.sh: unknown language $lang" >&2; exit 2 ;;
 esac
 if [ "$mode" = host ]; then
