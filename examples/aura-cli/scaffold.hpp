@@ -47,7 +47,10 @@ inline std::map<std::string, scaffold_file> scaffold(const std::string& lang) {
            "    \"hooks\": [{\"event\": \"tool.before_execution\", \"handler\": \"check\", \"timeout_ms\": 5000}],\n" +
            "    \"permissions\": {\"read_events\": [\"tool.*\"], \"env\": [\"PATH\"]}\n  }\n}\n";
   };
-  if (lang == "python" || lang == "typescript" || lang == "go" || lang == "rust") return sdk_scaffold(lang);
+  if (lang == "python" || lang == "typescript" || lang == "go" || lang == "rust" || lang == "c-wasm" ||
+      lang == "rust-wasm") {
+    return sdk_scaffold(lang);
+  }
   if (lang == "shell") {
     files["aura-plugin.json"] = {manifest("command", "./check.sh")};
     files["check.sh"] = {R"SH(#!/bin/sh

@@ -3,6 +3,7 @@
 #   run.sh LANG unit SOURCE_DIR WORK_DIR           the SDK's tests, no host
 #   run.sh LANG host SOURCE_DIR WORK_DIR AURA      its real-host tests, then an
 #                                                 `aura plugin new --lang LANG` scaffold's test.sh
+# LANG: python, typescript, go, rust, wasm-c, wasm-rust (scaffolds c-wasm, rust-wasm).
 # A missing toolchain skips (exit 77) with a message naming what to install.
 set -e
 lang=$1 mode=$2 src=$3 work=$4 aura=$5
@@ -56,9 +57,42 @@ case $lang in
     cd "$work/crate"
     if [ "$mode" = unit ]; then env -u AURA "$cargo" test --offline -q 2>&1
     else "$cargo" build --offline -q --example guard && AURA=$aura "$cargo" test --offline -q --test realhost 2>&1; fi ;;
+  wasm-c|wasm-rust)
+    # guest SDKs for aura's WASM ABI, built by real compilers, loaded by aura's wasm runtime
+    if [ "$lang" = wasm-c ]; then
+      command -v clang >/dev/null || skip "no clang"
+      [ -f /usr/lib/wasm32-wasi/libc.a ] || skip "no wasi-libc (Debian wasi-libc)"
+      ls /usr/lib/llvm-*/lib/clang/*/lib/wasi/libclang_rt.builtins-wasm32.a >/dev/null 2>&1 \
+        || skip "no wasm32 compiler-rt (Debian libclang-rt-14-dev-wasm32)"
+      name=guard-c
+    else
+      [ -x /usr/bin/rustc ] || skip "no /usr/bin/rustc (Debian rustc)"
+      [ -d /usr/lib/rustlib/wasm32-unknown-unknown ] || skip "no wasm32 std (Debian libstd-rust-dev-wasm32)"
+      name=guard-rs
+    fi
+    sh "$src/sdk/wasm/build.sh" "$work/plugins" "${lang#wasm-}"
+    if [ "$mode" = host ]; then
+      plugins="$work/plugins"
+      expect() {  # expect WHAT PATTERN EVENT DATA
+        got=$("$aura" --plugins "$plugins" dispatch "$3" --json --data "$4") || true
+        echo "$got" | grep -q "$2" || { echo "FAIL: $1: $got" >&2; exit 1; }
+        echo "ok: $1"
+      }
+      expect "rm -rf is denied" '"reason":"guard: rm -rf is not allowed".*"verdict":"deny"' \
+        tool.before_execution '{"tool":"bash","args":{"command":"rm -rf /"}}'
+      expect "ls is allowed" '"verdict":"allow"' tool.before_execution '{"tool":"bash","args":{"command":"ls"}}'
+      expect "a summary is tagged (merge patch, escapes kept)" '"data":{"summary":"OPS-0: fix \\"it\\""}.*"verdict":"mutate"' \
+        intent.before_log '{"summary":"fix \"it\""}'
+      expect "an unknown hook is the hook's error" '"code":"hook_failed".*"hook":"'$name':nope"' demo.missing '{}'
+      "$aura" --plugins "$plugins" dispatch tool.before_execution --json --data '{"args":{"command":"ls -l"}}' 2>&1 >/dev/null \
+        | grep -q "\[debug\] $name: ls -l" || { echo "FAIL: the guest's log line is not in the host's log" >&2; exit 1; }
+      echo "ok: the guest logs through the host"
+      "$aura" plugin new "demo-$lang" --lang "${lang#wasm-}-wasm" --dir "$work/scaffolds" 2>/dev/null && \
+        AURA=$aura sh "$work/scaffolds/demo-$lang/test.sh"
+    fi ;;
   *) echo "run.sh: unknown language $lang" >&2; exit 2 ;;
 esac
-if [ "$mode" = host ]; then
+if [ "$mode" = host ] && [ "${lang#wasm-}" = "$lang" ]; then  # (the WASM scaffolds: above)
   "$aura" plugin new "demo-$lang" --lang "$lang" --dir "$work/scaffolds"
   AURA=$aura sh "$work/scaffolds/demo-$lang/test.sh"
 fi
