@@ -48,7 +48,7 @@ expect "unknown option" 1 "aura: unknown option --nope" "$AURA" dispatch x --nop
 
 # ---- plugin new: every language builds and passes its own test -----------------------
 mkdir -p scaffolds
-for lang in shell python typescript go rust lua wasm cpp; do
+for lang in shell python typescript go rust c-wasm rust-wasm lua wasm cpp; do
   if [ "$lang" = wasm ] && [ -z "$WAT2WASM" ]; then echo "skip wasm scaffold: no wat2wasm"; continue; fi
   if [ "$lang" = typescript ] && { ! command -v node >/dev/null || [ ! -f "$AURA_INCLUDE/../sdk/typescript/node_modules/typescript/bin/tsc" ]; }; then
     echo "skip typescript scaffold: no node, or no sdk/typescript/node_modules (npm ci there)"; continue
@@ -56,6 +56,10 @@ for lang in shell python typescript go rust lua wasm cpp; do
   if [ "$lang" = go ] && ! command -v go >/dev/null; then echo "skip go scaffold: no go"; continue; fi
   if [ "$lang" = rust ] && { ! command -v cargo >/dev/null || ! ls -d /usr/share/cargo/registry/serde_json-* >/dev/null 2>&1; }; then
     echo "skip rust scaffold: no cargo, or no Debian librust-serde-json-dev"; continue
+  fi
+  if [ "$lang" = c-wasm ] && [ ! -f /usr/lib/wasm32-wasi/libc.a ]; then echo "skip c-wasm scaffold: no wasi-libc"; continue; fi
+  if [ "$lang" = rust-wasm ] && [ ! -d /usr/lib/rustlib/wasm32-unknown-unknown ]; then
+    echo "skip rust-wasm scaffold: no Debian libstd-rust-dev-wasm32"; continue
   fi
   expect "plugin new --lang $lang" 0 "created" "$AURA" plugin new "demo-$lang" --lang "$lang" --dir scaffolds
   if [ "$lang" = cpp ]; then

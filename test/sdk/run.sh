@@ -90,9 +90,52 @@ case $lang in
       "$aura" plugin new "demo-$lang" --lang "${lang#wasm-}-wasm" --dir "$work/scaffolds" 2>/dev/null && \
         AURA=$aura sh "$work/scaffolds/demo-$lang/test.sh"
     fi ;;
+  all)
+    # one host, a plugin of every language: the same events, the same decisions
+    [ "$mode" = host ] || { echo "run.sh: all runs in host mode only" >&2; exit 2; }
+    for t in python3 node go clang /usr/bin/rustc; do command -v $t >/dev/null || skip "no $t"; done
+    [ -f "$src/sdk/typescript/node_modules/typescript/bin/tsc" ] || skip "no sdk/typescript/node_modules: run npm ci there"
+    p="$work/plugins"
+    mkdir -p "$p"
+    named() {  # named DIR NAME: the manifest in DIR renamed to NAME
+      sed -i 's/"name": "guard[a-z-]*"/"name": "'$2'"/' "$1/aura-plugin.json"
+    }
+    cp -r "$src/sdk/python/examples/guard" "$p/py"; named "$p/py" guard-py
+    node "$src/sdk/typescript/node_modules/typescript/bin/tsc" -p "$src/sdk/typescript/tsconfig.test.json" --outDir "$work/ts"
+    mkdir "$p/ts"; sed "s|node ../../dist-test/examples/guard/plugin.js|node $work/ts/examples/guard/plugin.js|" \
+      "$src/sdk/typescript/examples/guard/aura-plugin.json" >"$p/ts/aura-plugin.json"; named "$p/ts" guard-ts
+    mkdir "$p/go"; cp "$src/sdk/go/examples/guard/aura-plugin.json" "$p/go/"; named "$p/go" guard-go
+    (cd "$src/sdk/go" && GOCACHE="$(dirname "$work")/go-cache" GOPATH="$(dirname "$work")/go-path" GOPROXY=off \
+      GOFLAGS=-mod=mod go build -o "$p/go/guard" ./examples/guard/cmd)
+    cargo=$(command -v /usr/bin/cargo || command -v cargo)
+    if [ "$cargo" = /usr/bin/cargo ]; then export RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc; fi
+    cp -r "$src/sdk/rust" "$work/crate"; rm -rf "$work/crate/target" "$work/crate/Cargo.lock"
+    (cd "$work/crate" && CARGO_TARGET_DIR="$(dirname "$work")/rust-target" "$cargo" build --offline -q --example guard)
+    mkdir "$p/rs"; cp "$src/sdk/rust/examples/guard/aura-plugin.json" "$p/rs/"; named "$p/rs" guard-rs
+    cp "$(dirname "$work")/rust-target/debug/examples/guard" "$p/rs/guard"
+    sh "$src/sdk/wasm/build.sh" "$p" c rust
+    export PYTHONPATH="$src/sdk/python"
+    langs="guard-py guard-ts guard-go guard-rs guard-c"  # guard-rs: the Rust process plugin and the Rust WASM one share a name
+    sed -i 's/"name": "guard-rs"/"name": "guard-rs-wasm"/' "$p/guard-rs/aura-plugin.json"
+    run() { "$aura" --plugins "$p" dispatch "$1" --json --data "$2" || true; }
+    got=$(run tool.before_execution '{"tool":"bash","args":{"command":"ls"}}')
+    for name in $langs guard-rs-wasm; do
+      echo "$got" | grep -q '"decision":"allow","duration_us":[0-9.]*,"failed":false,"hook":"'$name':check"' \
+        || { echo "FAIL: $name did not allow ls: $got" >&2; exit 1; }
+    done
+    echo "ok: every language's check allows ls"
+    got=$(run tool.before_execution '{"tool":"bash","args":{"command":"rm -rf /"}}')
+    echo "$got" | grep -q '"reason":"guard: rm -rf is not allowed".*"verdict":"deny"' || { echo "FAIL: rm -rf: $got" >&2; exit 1; }
+    echo "ok: rm -rf is denied with the same reason"
+    got=$(run intent.before_log '{"summary":"fix"}')
+    echo "$got" | grep -q '"data":{"summary":"OPS-0: fix"}' || { echo "FAIL: tag: $got" >&2; exit 1; }
+    [ "$(echo "$got" | grep -o '"decision":"mutate"' | wc -l)" -eq 1 ] && \
+      [ "$(echo "$got" | grep -o '"decision":"allow","duration_us":[0-9.]*,"failed":false,"hook":"guard-[a-z-]*:tag"' | wc -l)" -eq 5 ] \
+      || { echo "FAIL: one mutation, then five plugins that see the tag and allow: $got" >&2; exit 1; }
+    echo "ok: the first tags, the five others see the tag and allow" ;;
   *) echo "run.sh: unknown language $lang" >&2; exit 2 ;;
 esac
-if [ "$mode" = host ] && [ "${lang#wasm-}" = "$lang" ]; then  # (the WASM scaffolds: above)
+if [ "$mode" = host ] && [ "${lang#wasm-}" = "$lang" ] && [ "$lang" != all ]; then  # (the WASM scaffolds: above)
   "$aura" plugin new "demo-$lang" --lang "$lang" --dir "$work/scaffolds"
   AURA=$aura sh "$work/scaffolds/demo-$lang/test.sh"
 fi
