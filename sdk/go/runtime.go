@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sync"
-	"time"
 )
 
 // message is any JSON-RPC 2.0 message.
@@ -23,49 +21,34 @@ type message struct {
 
 func hasID(id json.RawMessage) bool { return len(id) > 0 && string(id) != "null" }
 
-type response struct {
-	result map[string]any
-	err    *WireError
-}
-
 type runtime struct {
-	p        *Plugin
-	w        io.Writer
-	wmu      sync.Mutex
-	mu       sync.Mutex
-	pending  map[string]chan response
-	stopped  bool
-	next     int
-	inflight sync.WaitGroup
+	p       *Plugin
+	br      *bufio.Reader
+	w       io.Writer
+	backlog []message       // requests that arrived while a host call waited
+	current json.RawMessage // id of the request being served
+	next    int
+	eof     bool // the input ended: nobody reads answers any more
 }
 
 // Run serves the host: messages from r, answers to w, until shutdown or end of input.
-// Requests run concurrently; it returns the exit status (0).
+// Requests are served in order, on the calling goroutine: while a host call waits,
+// requests that arrive are kept and served after it (no goroutine hand-off per
+// event, which would cost more than the rest of a round trip). It returns the exit status (0).
 func (p *Plugin) Run(r io.Reader, w io.Writer) int {
-	rt := &runtime{p: p, w: w, pending: map[string]chan response{}}
-	br := bufio.NewReaderSize(r, 64<<10)
+	rt := &runtime{p: p, br: bufio.NewReaderSize(r, 64<<10), w: w}
 	for {
-		line, err := br.ReadBytes('\n') // any length: the buffer grows
-		if err != nil {
-			if len(line) > 0 {
-				fmt.Fprintf(os.Stderr, "aura plugin: input ended inside a message (%d bytes); ignored\n", len(line))
-			}
-			rt.stop()
-			rt.wait(time.Second)
+		var msg message
+		if len(rt.backlog) > 0 {
+			msg, rt.backlog = rt.backlog[0], rt.backlog[1:]
+		} else if m, ok := rt.read(); ok {
+			msg = m
+		}
+		if rt.eof {
 			return 0
 		}
-		line = bytes.TrimSpace(line)
-		if len(line) == 0 {
-			continue
-		}
-		var msg message
-		if err := json.Unmarshal(line, &msg); err != nil {
-			fmt.Fprintf(os.Stderr, "aura plugin: ignored a line that is not a JSON-RPC object (%v): %.120s\n", err, line)
-			continue
-		}
 		if msg.Method == "" {
-			rt.deliver(msg)
-			continue
+			continue // an answer to something abandoned
 		}
 		if msg.JSONRPC != "2.0" {
 			rt.reply(msg.ID, nil, &WireError{Code: CodeInvalidRequest, Message: `jsonrpc must be "2.0"`})
@@ -78,12 +61,34 @@ func (p *Plugin) Run(r io.Reader, w io.Writer) int {
 			rt.shutdown(msg.ID)
 			return 0
 		default:
-			rt.inflight.Add(1)
-			go func(msg message) {
-				defer rt.inflight.Done()
-				rt.handle(msg)
-			}(msg)
+			rt.current = msg.ID
+			rt.handle(msg)
+			rt.current = nil
 		}
+	}
+}
+
+// read returns the next JSON-RPC object; false at end of input. Blank and malformed lines are skipped.
+func (rt *runtime) read() (message, bool) {
+	for {
+		line, err := rt.br.ReadBytes('\n') // any length: the buffer grows
+		if err != nil {
+			if len(line) > 0 {
+				fmt.Fprintf(os.Stderr, "aura plugin: input ended inside a message (%d bytes); ignored\n", len(line))
+			}
+			rt.eof = true
+			return message{}, false
+		}
+		line = bytes.TrimSpace(line)
+		if len(line) == 0 {
+			continue
+		}
+		var msg message
+		if err := json.Unmarshal(line, &msg); err != nil {
+			fmt.Fprintf(os.Stderr, "aura plugin: ignored a line that is not a JSON-RPC object (%v): %.120s\n", err, line)
+			continue
+		}
+		return msg, true
 	}
 }
 
@@ -93,13 +98,11 @@ func (rt *runtime) send(v any) {
 		b, _ = json.Marshal(map[string]any{"jsonrpc": "2.0", "id": nil,
 			"error": WireError{Code: CodeInternalError, Message: "unencodable answer: " + err.Error()}})
 	}
-	rt.wmu.Lock()
-	defer rt.wmu.Unlock()
 	_, _ = rt.w.Write(append(b, '\n'))
 }
 
 func (rt *runtime) reply(id json.RawMessage, result any, e *WireError) {
-	if !hasID(id) {
+	if !hasID(id) || rt.eof {
 		return
 	}
 	if e != nil {
@@ -109,70 +112,35 @@ func (rt *runtime) reply(id json.RawMessage, result any, e *WireError) {
 	}
 }
 
-func (rt *runtime) deliver(msg message) {
-	key := string(bytes.TrimSpace(msg.ID))
-	rt.mu.Lock()
-	ch, ok := rt.pending[key]
-	delete(rt.pending, key)
-	rt.mu.Unlock()
-	if !ok {
-		return // an answer to something abandoned
+func (rt *runtime) hostCall(method string, params map[string]any) (map[string]any, error) {
+	rt.next++
+	id := fmt.Sprintf("go-%d", rt.next)
+	if _, set := params["call"]; !set && hasID(rt.current) {
+		params["call"] = rt.current
 	}
-	if msg.Error != nil {
-		ch <- response{err: msg.Error}
-		return
-	}
-	var result map[string]any
-	_ = json.Unmarshal(msg.Result, &result)
-	if result == nil {
-		result = map[string]any{}
-	}
-	ch <- response{result: result}
-}
-
-func (rt *runtime) hostCall(request json.RawMessage) HostCall {
-	return func(method string, params map[string]any) (map[string]any, error) {
-		rt.mu.Lock()
-		if rt.stopped {
-			rt.mu.Unlock()
-			return nil, fmt.Errorf("%s: %w", method, ErrStopped)
-		}
-		rt.next++
-		id := fmt.Sprintf("go-%d", rt.next)
-		ch := make(chan response, 1)
-		rt.pending[`"`+id+`"`] = ch
-		rt.mu.Unlock()
-		if _, set := params["call"]; !set && hasID(request) {
-			params["call"] = request
-		}
-		rt.send(map[string]any{"jsonrpc": "2.0", "id": id, "method": method, "params": params})
-		r, ok := <-ch
+	rt.send(map[string]any{"jsonrpc": "2.0", "id": id, "method": method, "params": params})
+	want := `"` + id + `"`
+	for {
+		msg, ok := rt.read()
 		if !ok {
 			return nil, fmt.Errorf("%s: %w", method, ErrStopped)
 		}
-		if r.err != nil {
-			return nil, NewHostError(method, *r.err)
+		if msg.Method != "" {
+			rt.backlog = append(rt.backlog, msg)
+			continue
 		}
-		return r.result, nil
-	}
-}
-
-func (rt *runtime) stop() {
-	rt.mu.Lock()
-	defer rt.mu.Unlock()
-	rt.stopped = true
-	for k, ch := range rt.pending {
-		close(ch)
-		delete(rt.pending, k)
-	}
-}
-
-func (rt *runtime) wait(limit time.Duration) {
-	done := make(chan struct{})
-	go func() { rt.inflight.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(limit):
+		if string(bytes.TrimSpace(msg.ID)) != want {
+			continue
+		}
+		if msg.Error != nil {
+			return nil, NewHostError(method, *msg.Error)
+		}
+		var result map[string]any
+		_ = json.Unmarshal(msg.Result, &result)
+		if result == nil {
+			result = map[string]any{}
+		}
+		return result, nil
 	}
 }
 
@@ -227,7 +195,7 @@ func (rt *runtime) handle(msg message) {
 		rt.reply(msg.ID, nil, &WireError{Code: CodeInvalidParams, Message: msg.Method + ": " + err.Error()})
 		return
 	}
-	inv := Invocation{Call: rt.hostCall(msg.ID), Config: params.Config}
+	inv := Invocation{Call: rt.hostCall, Config: params.Config}
 	var result any
 	var herr *HandlerError
 	switch msg.Method {
@@ -254,11 +222,8 @@ func (rt *runtime) handle(msg message) {
 	}
 }
 
-// shutdown finishes what is in flight, runs the shutdown handlers, answers, all within Grace.
+// shutdown runs the shutdown handlers within Grace, then answers.
 func (rt *runtime) shutdown(id json.RawMessage) {
-	start := time.Now()
-	rt.wait(rt.p.Grace / 2)
-	rt.stop()
-	rt.p.Shutdown(rt.p.Grace - time.Since(start))
+	rt.p.Shutdown(rt.p.Grace)
 	rt.reply(id, map[string]any{}, nil)
 }

@@ -135,15 +135,14 @@ func TestBlankCRLFGarbagePiecesHugeLinesAndHalfALine(t *testing.T) {
 	}
 }
 
-func TestHostCallsConcurrentAndRefused(t *testing.T) {
+func TestHostCallsInOrderAndRefused(t *testing.T) {
 	h := start(t, guard.Plugin())
 	h.send(initialize)
 	h.recv()
 	h.send(event(2, "count", nil))
 	get := h.recv()
 	expect(t, map[string]any{"m": get["method"], "p": get["params"]}, `{"m":"host/storage/get","p":{"call":2,"key":"count"}}`)
-	h.send(event(3, "check", map[string]any{"args": map[string]any{"command": "ls"}}))
-	expect(t, h.recv(), `{"id":3,"jsonrpc":"2.0","result":{"decision":"allow"}}`) // served while 2 waits
+	h.send(event(3, "check", map[string]any{"args": map[string]any{"command": "ls"}})) // kept, served after 2
 	h.send(map[string]any{"jsonrpc": "2.0", "id": "stale", "result": map[string]any{}})
 	h.send(map[string]any{"jsonrpc": "2.0", "id": get["id"], "result": map[string]any{"value": "41"}})
 	set := h.recv()
@@ -154,6 +153,7 @@ func TestHostCallsConcurrentAndRefused(t *testing.T) {
 	if answer["id"].(float64) != 2 || e["code"].(float64) != -32001 || !strings.Contains(e["message"].(string), "may not write storage") {
 		t.Fatalf("refusal: %v", answer)
 	}
+	expect(t, h.recv(), `{"id":3,"jsonrpc":"2.0","result":{"decision":"allow"}}`)
 	h.send(event(4, "count", nil))
 	if h.recv()["method"] != "host/storage/get" {
 		t.Fatal("a host call")
