@@ -16,7 +16,7 @@ extern const command list_command, info_command, new_command, dev_command, run_c
 extern const command doctor_command, dispatch_command, stats_command, tools_command, state_command;
 extern const command hooks_run_command, hooks_list_command;
 #if AURA_CLI_NATS
-extern const command worker_command, events_tail_command;
+extern const command worker_command, events_tail_command, replay_command;
 #endif
 }  // namespace aura_cli
 
@@ -30,7 +30,7 @@ const command* const commands[] = {
     &doctor_command, &dispatch_command, &stats_command, &tools_command, &state_command,
     &hooks_run_command, &hooks_list_command,
 #if AURA_CLI_NATS
-    &worker_command, &events_tail_command,
+    &worker_command, &events_tail_command, &replay_command,
 #endif
 };
 

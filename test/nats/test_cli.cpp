@@ -1,11 +1,14 @@
-// `aura worker` and `aura events tail`, the commands themselves, against a
-// nats-server of the test's own (built with the aura command only).
+// `aura worker`, `aura events tail` and `aura replay`, the commands themselves,
+// against a nats-server of the test's own (built with the aura command only).
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include <aura/nats/event_stream.hpp>
+#include <aura/nats/replay.hpp>
+#include <aura/plugin/runtimes/process.hpp>
 
 #include "fleet_support.hpp"
 
@@ -126,6 +129,99 @@ TEST_CASE("aura events tail prints the stream's records", "[nats][cli]") {
               (tmp.path / "err2.txt").string());
   CHECK(wait_exit(pid) == 1);
   CHECK(slurp(tmp.path / "err2.txt").find("cannot follow aura.events.>") != std::string::npos);
+}
+
+namespace {
+
+void write_policy(const fs::path& dir, const std::string& script) {
+  write_file(dir / "cli-policy" / "aura-plugin.json", R"({"plugin": {"name": "cli-policy", "version": "1.0.0",
+    "runtime": {"kind": "command", "entrypoint": "./check.sh"},
+    "hooks": [{"event": "intent.before_log", "handler": "check"}]}})");
+  write_file(dir / "cli-policy" / "check.sh", "#!/bin/sh\n" + script + "\n");
+  fs::permissions(dir / "cli-policy" / "check.sh", fs::perms::owner_all);
+}
+
+}  // namespace
+
+TEST_CASE("aura replay: recorded traffic through another version of the plugins shows what changes", "[nats][cli]") {
+  auto server = nats_server::start(true);
+  if (!server) {
+    WARN("nats-server is not installed (Debian nats-server): test skipped");
+    return;
+  }
+  temp_dir tmp;
+  const fs::path v1 = tmp.path / "v1", v2 = tmp.path / "v2";
+  write_policy(v1, "case \"$(cat)\" in *OPS-*) exit 0;; *) echo 'no OPS ticket' >&2; exit 2;; esac");
+  write_policy(v2, "case \"$(cat)\" in *legacy*) echo 'legacy is gone' >&2; exit 2;; *OPS-*) exit 0;; "
+                   "*) echo 'no OPS ticket' >&2; exit 2;; esac");
+
+  // The live host, on v1, records its traffic to the stream and to a file.
+  aura::bus bus;
+  (void)bus.declare("intent.before_log", aura::vetoable | aura::patchable);
+  aura::plugin::runtime_registry rr;
+  rr.set(aura::plugin::runtime_kind::command, aura::plugin::command_loader());
+  aura::plugin::plugin_host host(bus, std::move(rr));
+  auto m = aura::plugin::read_manifest(v1 / "cli-policy" / "aura-plugin.json");
+  REQUIRE(m);
+  REQUIRE(host.load(std::move(*m)));
+  aura::nats::stream_options o;
+  o.connection.servers = {server->url()};
+  auto stream = aura::nats::event_stream::open(o);
+  REQUIRE(stream);
+  const fs::path file = tmp.path / "recorded.jsonl";
+  std::ofstream rec(file);
+  std::vector<std::string> ids;
+  for (const char* summary : {"OPS-1 fix", "no ticket", "OPS-2 legacy cleanup"}) {
+    auto env = aura::make_envelope("intent.before_log", json{{"summary", summary}});
+    ids.push_back(env.id);
+    auto out = aura::nats::emit_recorded(bus, **stream, env);
+    rec << aura::nats::event_record(env, out).dump() << "\n";
+  }
+  rec.close();
+  REQUIRE((*stream)->flush(std::chrono::seconds(10)));
+
+  // The same version: nothing differs.
+  const fs::path out1 = tmp.path / "out1.json";
+  int fd = ::open(out1.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t pid = spawn({AURA_FLEET_CLI, "--plugins", v1.string(), "replay", "--from", file.string(), "--json"}, {}, -1, fd,
+                    (tmp.path / "err1.txt").string());
+  ::close(fd);
+  CHECK(wait_exit(pid) == 0);
+  auto r1 = json::parse(slurp(out1), nullptr, false);
+  REQUIRE(r1.is_object());
+  CHECK(r1["events"] == 3);
+  CHECK(r1["differing"] == 0);
+
+  // The candidate, against the stream: the third event is now denied.
+  const fs::path out2 = tmp.path / "out2.json";
+  fd = ::open(out2.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid = spawn({AURA_FLEET_CLI, "--plugins", v2.string(), "replay", "--from", server->url(), "--json"}, {}, -1, fd,
+              (tmp.path / "err2.txt").string());
+  ::close(fd);
+  CHECK(wait_exit(pid) == 2);
+  auto r2 = json::parse(slurp(out2), nullptr, false);
+  REQUIRE(r2.is_object());
+  CHECK(r2["events"] == 3);
+  CHECK(r2["differing"] == 1);
+  std::map<std::string, json> by_field;
+  for (const auto& d : r2["differences"]) {
+    CHECK(d["event_id"] == ids[2]);
+    by_field[d["field"].get<std::string>()] = d;
+  }
+  REQUIRE(by_field.count("verdict"));
+  CHECK(by_field["verdict"]["recorded"] == "allow");
+  CHECK(by_field["verdict"]["replayed"] == "deny");
+  REQUIRE(by_field.count("denied_by"));
+  CHECK(by_field["denied_by"]["replayed"] == "cli-policy:check");
+
+  // A recording that is not one: the file and line are named.
+  write_file(tmp.path / "bad.jsonl", aura::nats::event_record(aura::make_envelope("x", json::object()), {}).dump() +
+                                         "\n{\"event\": {\"name\": \"x\"}}\n");
+  pid = spawn({AURA_FLEET_CLI, "--plugins", v1.string(), "replay", "--from", (tmp.path / "bad.jsonl").string()}, {}, -1,
+              -1, (tmp.path / "err3.txt").string());
+  CHECK(wait_exit(pid) == 1);
+  CHECK(slurp(tmp.path / "err3.txt").find("bad.jsonl:2") != std::string::npos);
+  CHECK(slurp(tmp.path / "err3.txt").find("outcome") != std::string::npos);
 }
 
 #else

@@ -121,7 +121,9 @@ class event_stream {
     if (o.capacity == 0) return fail(errc::invalid_argument, "capacity must be at least 1", "stream_options::capacity");
     if (o.batch == 0) o.batch = 1;
     std::unique_ptr<event_stream> s(new event_stream(std::move(o)));
-    auto conn = connection::open(s->o_.connection);
+    connection_options batched = s->o_.connection;
+    batched.send_asap = false;  // the publisher batches; libnats' flusher may too
+    auto conn = connection::open(batched);
     if (!conn) return fail(std::move(conn.error()));
     s->conn_ = std::move(*conn);
     jsOptions jo;
