@@ -72,6 +72,21 @@ else()
   set(AURA_HAVE_HTTP OFF)
 endif()
 
+# NATS for aura/nats/ (the fleet: remote plugin workers, the `nats` runtime,
+# the JetStream event stream), on the C client cnats (Debian `libnats-dev`),
+# optional: target aura::nats. Without it the module is simply not built.
+if(PkgConfig_FOUND)
+  pkg_check_modules(AURA_NATS QUIET IMPORTED_TARGET libnats)
+endif()
+if(AURA_NATS_FOUND)
+  add_library(aura_nats INTERFACE)
+  add_library(aura::nats ALIAS aura_nats)
+  target_link_libraries(aura_nats INTERFACE aura aura_process PkgConfig::AURA_NATS Threads::Threads)
+  set(AURA_HAVE_NATS ON)
+else()
+  set(AURA_HAVE_NATS OFF)
+endif()
+
 # Isolated mode, host side (aura/adapters/isolated/*.hpp): POSIX only, like
 # the process adapter. The worker executable (cmake/AuraWorker.cmake) is what
 # needs Lua / WABT and, optionally, libseccomp (Debian `libseccomp-dev`) for
@@ -88,4 +103,4 @@ else()
   set(AURA_HAVE_SECCOMP OFF)
 endif()
 
-message(STATUS "aura adapters: process=${AURA_HAVE_PROCESS} wasm=${AURA_HAVE_WASM} lua=${AURA_HAVE_LUA} toml=${AURA_HAVE_TOML} yaml=${AURA_HAVE_YAML} http=${AURA_HAVE_HTTP} seccomp=${AURA_HAVE_SECCOMP}")
+message(STATUS "aura adapters: process=${AURA_HAVE_PROCESS} wasm=${AURA_HAVE_WASM} lua=${AURA_HAVE_LUA} toml=${AURA_HAVE_TOML} yaml=${AURA_HAVE_YAML} http=${AURA_HAVE_HTTP} nats=${AURA_HAVE_NATS} seccomp=${AURA_HAVE_SECCOMP}")

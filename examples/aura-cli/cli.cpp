@@ -16,6 +16,9 @@
 #include <aura/agent/shell.hpp>
 #include <aura/agent/state.hpp>
 #include <aura/plugin/runtimes/shared_object.hpp>
+#if AURA_CLI_NATS
+#include <aura/nats/runtime.hpp>
+#endif
 
 namespace aura_cli {
 
@@ -133,6 +136,12 @@ std::string state_home::session_id() const {
 runtime_registry cli_runtimes() {
   auto r = default_runtimes(std::make_shared<native_registry>());
   r.set(runtime_kind::shared_object, shared_object_loader());  // Rustant-style .so plugins
+#if AURA_CLI_NATS
+  // Plugins served by `aura worker`: the servers of $AURA_NATS_URL unless the manifest names its own.
+  aura::nats::remote_options remote;
+  if (const char* url = std::getenv("AURA_NATS_URL"); url != nullptr && *url != '\0') remote.connection.servers = {url};
+  r.set(runtime_kind::nats, std::make_shared<aura::nats::remote_runtime>(remote)->loader());
+#endif
   return r;
 }
 

@@ -15,6 +15,9 @@ namespace aura_cli {
 extern const command list_command, info_command, new_command, dev_command, run_command;
 extern const command doctor_command, dispatch_command, stats_command, tools_command, state_command;
 extern const command hooks_run_command, hooks_list_command;
+#if AURA_CLI_NATS
+extern const command worker_command, events_tail_command, replay_command;
+#endif
 }  // namespace aura_cli
 
 namespace {
@@ -26,6 +29,9 @@ const command* const commands[] = {
     &list_command,   &info_command,     &new_command,   &dev_command,  &run_command,
     &doctor_command, &dispatch_command, &stats_command, &tools_command, &state_command,
     &hooks_run_command, &hooks_list_command,
+#if AURA_CLI_NATS
+    &worker_command, &events_tail_command, &replay_command,
+#endif
 };
 
 const command* find_command(const std::string& group, const std::string& name) {

@@ -20866,7 +20866,8 @@ namespace aura::plugin {
 /// How a plugin's hooks run.
 /// `shared_object`: a .so loaded with dlopen through the C ABI of
 /// aura/plugin/c_abi.h (runtimes/shared_object.hpp); it runs in the host's process.
-enum class runtime_kind : std::uint8_t { native, process, command, wasm, lua, shared_object };
+/// `nats`: served by `aura worker` processes over NATS (aura/nats/runtime.hpp).
+enum class runtime_kind : std::uint8_t { native, process, command, wasm, lua, shared_object, nats };
 
 [[nodiscard]] constexpr std::string_view to_string(runtime_kind k) noexcept {
   switch (k) {
@@ -20876,13 +20877,14 @@ enum class runtime_kind : std::uint8_t { native, process, command, wasm, lua, sh
     case runtime_kind::wasm: return "wasm";
     case runtime_kind::lua: return "lua";
     case runtime_kind::shared_object: return "shared_object";
+    case runtime_kind::nats: return "nats";
   }
   return "native";
 }
 
 [[nodiscard]] inline std::optional<runtime_kind> runtime_kind_from(std::string_view s) noexcept {
   for (auto k : {runtime_kind::native, runtime_kind::process, runtime_kind::command, runtime_kind::wasm,
-                 runtime_kind::lua, runtime_kind::shared_object}) {
+                 runtime_kind::lua, runtime_kind::shared_object, runtime_kind::nats}) {
     if (to_string(k) == s) return k;
   }
   return std::nullopt;
@@ -21744,13 +21746,14 @@ inline constexpr std::string_view aura_manifest_schema = R"json({
           "required": ["kind"],
           "additionalProperties": false,
           "properties": {
-            "kind": {"enum": ["native", "process", "command", "wasm", "lua", "shared_object",
+            "kind": {"enum": ["native", "process", "command", "wasm", "lua", "shared_object", "nats",
                               "rust", "node", "python", "binary"]},
             "entrypoint": {"type": "string", "minLength": 1},
             "interpreter": {"type": "string", "minLength": 1},
             "args": {"type": "array", "items": {"type": "string"}},
             "protocol": {"enum": ["aura", "claude_code", "codineer"]},
             "limits": {"type": "object"},
+            "nats": {"type": "object"},
             "isolation": {"enum": ["process", "none", "in-process"]}
           }
         },
@@ -22245,8 +22248,8 @@ inline void read_aura(const nlohmann::json& doc, manifest& m, problem_list& prob
     }
   }
   if (m.runtime.entrypoint.empty()) {
-    if (m.runtime.kind == runtime_kind::native) {
-      m.runtime.entrypoint = m.name;  // the factory registered under the plugin's name
+    if (m.runtime.kind == runtime_kind::native || m.runtime.kind == runtime_kind::nats) {
+      m.runtime.entrypoint = m.name;  // the factory (native) or the workers' plugin (nats) of the plugin's name
     } else {
       problems.add(errc::invalid_argument, "/plugin/runtime",
                    "a " + std::string(to_string(m.runtime.kind)) + " plugin needs an entrypoint");

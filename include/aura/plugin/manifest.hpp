@@ -23,7 +23,8 @@ namespace aura::plugin {
 /// How a plugin's hooks run.
 /// `shared_object`: a .so loaded with dlopen through the C ABI of
 /// aura/plugin/c_abi.h (runtimes/shared_object.hpp); it runs in the host's process.
-enum class runtime_kind : std::uint8_t { native, process, command, wasm, lua, shared_object };
+/// `nats`: served by `aura worker` processes over NATS (aura/nats/runtime.hpp).
+enum class runtime_kind : std::uint8_t { native, process, command, wasm, lua, shared_object, nats };
 
 [[nodiscard]] constexpr std::string_view to_string(runtime_kind k) noexcept {
   switch (k) {
@@ -33,13 +34,14 @@ enum class runtime_kind : std::uint8_t { native, process, command, wasm, lua, sh
     case runtime_kind::wasm: return "wasm";
     case runtime_kind::lua: return "lua";
     case runtime_kind::shared_object: return "shared_object";
+    case runtime_kind::nats: return "nats";
   }
   return "native";
 }
 
 [[nodiscard]] inline std::optional<runtime_kind> runtime_kind_from(std::string_view s) noexcept {
   for (auto k : {runtime_kind::native, runtime_kind::process, runtime_kind::command, runtime_kind::wasm,
-                 runtime_kind::lua, runtime_kind::shared_object}) {
+                 runtime_kind::lua, runtime_kind::shared_object, runtime_kind::nats}) {
     if (to_string(k) == s) return k;
   }
   return std::nullopt;

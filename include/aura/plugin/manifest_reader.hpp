@@ -248,8 +248,8 @@ inline void read_aura(const nlohmann::json& doc, manifest& m, problem_list& prob
     }
   }
   if (m.runtime.entrypoint.empty()) {
-    if (m.runtime.kind == runtime_kind::native) {
-      m.runtime.entrypoint = m.name;  // the factory registered under the plugin's name
+    if (m.runtime.kind == runtime_kind::native || m.runtime.kind == runtime_kind::nats) {
+      m.runtime.entrypoint = m.name;  // the factory (native) or the workers' plugin (nats) of the plugin's name
     } else {
       problems.add(errc::invalid_argument, "/plugin/runtime",
                    "a " + std::string(to_string(m.runtime.kind)) + " plugin needs an entrypoint");

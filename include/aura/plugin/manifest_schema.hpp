@@ -36,13 +36,14 @@ inline constexpr std::string_view aura_manifest_schema = R"json({
           "required": ["kind"],
           "additionalProperties": false,
           "properties": {
-            "kind": {"enum": ["native", "process", "command", "wasm", "lua", "shared_object",
+            "kind": {"enum": ["native", "process", "command", "wasm", "lua", "shared_object", "nats",
                               "rust", "node", "python", "binary"]},
             "entrypoint": {"type": "string", "minLength": 1},
             "interpreter": {"type": "string", "minLength": 1},
             "args": {"type": "array", "items": {"type": "string"}},
             "protocol": {"enum": ["aura", "claude_code", "codineer"]},
             "limits": {"type": "object"},
+            "nats": {"type": "object"},
             "isolation": {"enum": ["process", "none", "in-process"]}
           }
         },

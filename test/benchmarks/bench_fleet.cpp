@@ -1,0 +1,165 @@
+// The fleet: what a hook costs when a worker on NATS serves it.
+//
+//   remote_round_trip         host -> local nats-server -> in-process worker (native allow) -> decision
+//   process_round_trip        baseline: the process adapter's persistent child (bench_process's echo child)
+//   remote_throughput/N       8 callers, hooks that each take 1 ms, N workers (1, 2, 4) of one thread each
+//   stream_publish            event_stream::record + flush, small events, JetStream file storage
+//
+// Round trips report p50/p99 (µs); DESIGN §7: remote p50 <= 150 µs, stream >= 50,000 events/s.
+#include <aura/nats/event_stream.hpp>
+#include <aura/nats/runtime.hpp>
+#include <aura/nats/worker.hpp>
+
+#include <atomic>
+#include <thread>
+
+#include "nats/nats_server.hpp"
+#include "round_trip.hpp"
+
+namespace {
+
+using nlohmann::json;
+
+std::optional<fleet_test::nats_server>& server() {
+  static std::optional<fleet_test::nats_server> s = fleet_test::nats_server::start(true);
+  return s;
+}
+
+aura::plugin::manifest worker_manifest() {
+  aura::plugin::manifest m;
+  m.name = "bench";
+  m.version = "1.0.0";
+  m.runtime.kind = aura::plugin::runtime_kind::native;
+  m.runtime.entrypoint = "bench";
+  aura::plugin::hook_spec h;
+  h.event = "tool.before_execution";
+  h.handler = "check";
+  m.hooks.push_back(h);
+  return m;
+}
+
+std::unique_ptr<aura::nats::worker> start_worker(const std::string& url, std::chrono::microseconds work,
+                                                 unsigned threads) {
+  auto natives = std::make_shared<aura::plugin::native_registry>();
+  natives->add("bench", [work](const aura::plugin::manifest&, std::shared_ptr<aura::context>)
+                            -> aura::result<aura::plugin::native_plugin> {
+    aura::plugin::native_plugin p;
+    p.handlers["check"] = [work](const aura::envelope<aura::dynamic_event>&,
+                                 aura::context&) -> aura::result<aura::decision<aura::dynamic_event>> {
+      if (work.count() > 0) std::this_thread::sleep_for(work);
+      return aura::allow();
+    };
+    return p;
+  });
+  aura::plugin::runtime_registry rr;
+  rr.set(aura::plugin::runtime_kind::native, aura::plugin::native_loader(natives));
+  aura::nats::worker_options o;
+  o.connection.servers = {url};
+  o.threads = threads;
+  auto w = aura::nats::worker::start(o, {worker_manifest()}, std::move(rr), {});
+  return w ? std::move(*w) : nullptr;
+}
+
+/// The host side: the remote hook as the runtime makes it.
+aura::result<aura::json_hook> remote_hook(const std::string& url,
+                                          std::shared_ptr<aura::plugin::plugin_instance>& keep) {
+  aura::nats::remote_options o;
+  o.connection.servers = {url};
+  auto rt = std::make_shared<aura::nats::remote_runtime>(o);
+  aura::plugin::manifest m = worker_manifest();
+  m.runtime.kind = aura::plugin::runtime_kind::nats;
+  auto ctx = std::make_shared<aura::context>();
+  aura::plugin::load_request req{m, ctx, {}, {}, {}, {}};
+  auto inst = rt->loader()(req);
+  if (!inst) return aura::fail(std::move(inst.error()));
+  keep = *inst;
+  m.hooks[0].timeout = std::chrono::milliseconds(5000);
+  return keep->hook(m.hooks[0]);
+}
+
+aura::envelope<aura::dynamic_event> small_event() {
+  return aura::make_envelope(std::string("tool.before_execution"),
+                             json{{"tool_name", "Bash"}, {"tool_input", {{"command", "ls -la"}}}}, std::string(),
+                             std::string("sess-1"));
+}
+
+void remote_round_trip(benchmark::State& state) {
+  if (!server()) {
+    state.SkipWithError("nats-server is not installed");
+    return;
+  }
+  auto w = start_worker(server()->url(), std::chrono::microseconds(0), 1);
+  std::shared_ptr<aura::plugin::plugin_instance> keep;
+  auto hook = remote_hook(server()->url(), keep);
+  if (!w || !hook) {
+    state.SkipWithError("no worker or no remote hook");
+    return;
+  }
+  aura::context ctx;
+  bench::timed_calls(state, *hook, small_event(), ctx);
+}
+BENCHMARK(remote_round_trip)->UseRealTime();
+
+void process_round_trip(benchmark::State& state) { bench::process_round_trip(state, small_event()); }
+BENCHMARK(process_round_trip)->UseRealTime();
+
+void remote_throughput(benchmark::State& state) {
+  if (!server()) {
+    state.SkipWithError("nats-server is not installed");
+    return;
+  }
+  std::vector<std::unique_ptr<aura::nats::worker>> workers;
+  for (int i = 0; i < state.range(0); ++i) workers.push_back(start_worker(server()->url(), std::chrono::milliseconds(1), 1));
+  std::shared_ptr<aura::plugin::plugin_instance> keep;
+  auto hook = remote_hook(server()->url(), keep);
+  if (!hook) {
+    state.SkipWithError(hook.error().describe().c_str());
+    return;
+  }
+  const auto ev = small_event();
+  constexpr int callers = 8, per_caller = 25;
+  std::atomic<int> failures{0};
+  for (auto _ : state) {
+    std::vector<std::thread> ts;
+    for (int c = 0; c < callers; ++c) {
+      ts.emplace_back([&] {
+        aura::context ctx;
+        for (int i = 0; i < per_caller; ++i) {
+          if (!(*hook)(ev, ctx)) failures.fetch_add(1);
+        }
+      });
+    }
+    for (auto& t : ts) t.join();
+  }
+  if (failures.load() > 0) state.SkipWithError("remote calls failed");
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * callers * per_caller);
+}
+BENCHMARK(remote_throughput)->Arg(1)->Arg(2)->Arg(4)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+void stream_publish(benchmark::State& state) {
+  if (!server()) {
+    state.SkipWithError("nats-server is not installed");
+    return;
+  }
+  aura::nats::stream_options o;
+  o.connection.servers = {server()->url()};
+  o.when_full = aura::nats::full_policy::block;
+  o.block_timeout = std::chrono::seconds(30);
+  auto s = aura::nats::event_stream::open(o);
+  if (!s) {
+    state.SkipWithError(s.error().describe().c_str());
+    return;
+  }
+  constexpr int n = 10000;
+  aura::outcome<aura::dynamic_event> out;
+  for (auto _ : state) {
+    for (int i = 0; i < n; ++i) (void)(*s)->record(small_event(), out);
+    if (!(*s)->flush(std::chrono::seconds(60))) state.SkipWithError("the stream did not flush");
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * n);
+}
+BENCHMARK(stream_publish)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();
