@@ -7,6 +7,10 @@
 #      <nlohmann/json.hpp> that instantiates nothing (budget <= 1.3x);
 #   2. a realistic user file (one event, one hook, one emit) beside the same
 #      program written with nlohmann::json and std::function (budget <= 1.6x).
+# Both pairs are measured twice: header-only (the default) and in the compiled
+# mode (the aura file built with -DAURA_COMPILED, as linking
+# aura::aura_compiled does; the library's own one-off compile is not counted,
+# like a prebuilt fmt or spdlog).
 # Usage: tools/compile-time.sh [N]   (CXX, CXXFLAGS from the environment)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -67,14 +71,15 @@ int main() {
 EOF
 
 # CPU seconds (user + sys) of one compile.
-cpu() {
+cpu() {  # cpu <file.cpp> [extra flags]
   local t
-  t=$( { /usr/bin/time -f '%U %S' $CXX $FLAGS -I "$ROOT/include" -c "$1" -o "$work/out.o" >/dev/null; } 2>&1 | tail -1)
+  # shellcheck disable=SC2086
+  t=$( { /usr/bin/time -f '%U %S' $CXX $FLAGS ${2:-} -I "$ROOT/include" -c "$1" -o "$work/out.o" >/dev/null; } 2>&1 | tail -1)
   echo "$t" | awk '{printf "%.3f\n", $1 + $2}'
 }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-pair() {  # pair <label> <baseline.cpp> <aura.cpp>
+pair() {  # pair <label> <baseline.cpp> <aura.cpp> [flags for the aura file]
   local base_times aura_times
   base_times=$work/base.t
   aura_times=$work/aura.t
@@ -82,7 +87,7 @@ pair() {  # pair <label> <baseline.cpp> <aura.cpp>
   : > "$aura_times"
   for _ in $(seq "$N"); do
     cpu "$2" >> "$base_times"
-    cpu "$3" >> "$aura_times"
+    cpu "$3" "${4:-}" >> "$aura_times"
   done
   local b a
   b=$(median < "$base_times")
@@ -91,5 +96,7 @@ pair() {  # pair <label> <baseline.cpp> <aura.cpp>
     "$1" "$b" "$a" "$(echo "$a / $b" | bc -l)" "$N" "$CXX" "$FLAGS"
 }
 
-pair "include only (budget 1.3)" "$work/json_only.cpp" "$work/aura_only.cpp"
-pair "one event, one hook, one emit (budget 1.6)" "$work/user_twin.cpp" "$work/user_aura.cpp"
+pair "header-only: include only (budget 1.3)" "$work/json_only.cpp" "$work/aura_only.cpp"
+pair "header-only: one event, one hook, one emit (budget 1.6)" "$work/user_twin.cpp" "$work/user_aura.cpp"
+pair "compiled mode: include only (budget 1.3)" "$work/json_only.cpp" "$work/aura_only.cpp" -DAURA_COMPILED
+pair "compiled mode: one event, one hook, one emit (budget 1.6)" "$work/user_twin.cpp" "$work/user_aura.cpp" -DAURA_COMPILED

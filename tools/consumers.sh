@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Consumes aura every way a user can, each as a tiny project that builds and
 # runs a program dispatching an event: find_package after cmake --install,
-# add_subdirectory, the single header with nothing but -I, pkg-config, and the
+# add_subdirectory (both also with the compiled mode, aura::aura_compiled), the single header with nothing but -I, pkg-config, and the
 # Conan test package built with plain CMake against the installed package.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,15 +24,18 @@ if [ -x "$WORK/aura/aura-worker" ] && [ ! -x "$PREFIX/libexec/aura/aura-worker" 
 fi
 
 echo "-- find_package(aura CONFIG)"
-cmake -S "$ROOT/test/consumers/find_package" -B "$WORK/fp" -DCMAKE_PREFIX_PATH="$PREFIX" >/dev/null
+cmake -S "$ROOT/test/consumers/find_package" -B "$WORK/fp" -DCMAKE_PREFIX_PATH="$PREFIX" \
+  -DAURA_REQUIRE_COMPILED=ON >/dev/null
 cmake --build "$WORK/fp" >/dev/null
 "$WORK/fp/consumer"
 "$WORK/fp/consumer_adapters"
+"$WORK/fp/consumer_compiled"
 
 echo "-- add_subdirectory"
 cmake -S "$ROOT/test/consumers/add_subdirectory" -B "$WORK/as" -DAURA_SOURCE_DIR="$ROOT" >/dev/null
 cmake --build "$WORK/as" >/dev/null
 "$WORK/as/consumer"
+"$WORK/as/consumer_compiled"
 
 echo "-- single header with -I only"
 $CXX -std=c++17 -Wall -Wextra -Wpedantic -Werror -I "$ROOT/single_include" "$ROOT/test/consumers/main.cpp" \
@@ -51,9 +54,15 @@ $CXX $(PKG_CONFIG_PATH="$PREFIX/share/pkgconfig" pkg-config --cflags aura) "$ROO
   -o "$WORK/pc" -pthread
 "$WORK/pc"
 
+echo "-- pkg-config (aura-compiled.pc: the compiled mode's library)"
+# shellcheck disable=SC2046
+$CXX $(PKG_CONFIG_PATH="$PREFIX/share/pkgconfig" pkg-config --cflags aura-compiled) "$ROOT/test/consumers/compiled.cpp" \
+  -o "$WORK/pc-compiled" $(PKG_CONFIG_PATH="$PREFIX/share/pkgconfig" pkg-config --libs aura-compiled) -pthread
+"$WORK/pc-compiled"
+
 echo "-- install-time prefix: configured for /usr/local, installed with --install --prefix, then moved"
 cmake -S "$ROOT" -B "$WORK/aura-late" -DAURA_BUILD_TESTS=OFF -DAURA_BUILD_EXAMPLES=OFF -DAURA_BUILD_BENCHMARKS=OFF \
-  -DCMAKE_INSTALL_PREFIX=/usr/local -DAURA_WITH_WORKER=OFF >/dev/null
+  -DCMAKE_INSTALL_PREFIX=/usr/local -DAURA_WITH_WORKER=OFF -DAURA_BUILD_COMPILED=OFF >/dev/null
 cmake --install "$WORK/aura-late" --prefix "$WORK/late" >/dev/null
 mv "$WORK/late" "$WORK/moved"
 for pc in aura aura-process aura-lua; do

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <atomic>
 #include <map>
+#include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -296,4 +298,129 @@ TEST_CASE("a dispatch in flight keeps its version while hooks are added and remo
   CHECK(inner_names.size() == 1 + 50 + 100 + 1);
   CHECK(outer_calls == 2);         // once inner, once outer
   CHECK(c.size() == 152);
+}
+
+// The straight-line dispatch (no trail, not a sampled call, no gates) runs
+// hooks until one answers anything but a bare allow, then the general loop
+// resumes at that hook: nothing before it runs twice, nothing after it is lost.
+TEST_CASE("the straight-line path hands over at the first hook that does not simply allow", "[chain][tracing]") {
+  aura::chain<intent> c(aura::tracing::off);
+  constexpr int allowing = 150;  // past the first chunk of the hook list
+  std::vector<int> runs(allowing + 2, 0);
+  for (int i = 0; i < allowing; ++i) {
+    REQUIRE(c.add({"a" + std::to_string(1000 + i), i}, [&runs, i](const intent&) {
+      ++runs[static_cast<std::size_t>(i)];
+      return aura::allow();
+    }));
+  }
+  REQUIRE(c.add({"middle", allowing}, [&runs](const intent& e) -> aura::result<aura::decision<intent>> {
+    ++runs[allowing];
+    if (e.summary == "deny") return aura::decision<intent>(aura::deny("no"));
+    if (e.summary == "mutate") return aura::decision<intent>(aura::mutate([](intent& v) { v.summary += "!"; }));
+    if (e.summary == "throw") throw std::runtime_error("boom");
+    if (e.summary == "error") return aura::fail(aura::errc::hook_failed, "refused");
+    return aura::decision<intent>(aura::allow());
+  }));
+  REQUIRE(c.add({"last", allowing + 1}, [&runs](const intent& e) {
+    ++runs[allowing + 1];
+    CHECK(e.summary != "deny");
+    return aura::allow();
+  }));
+  aura::context ctx;
+  auto each_ran = [&](int times_before, int times_last) {
+    for (int i = 0; i <= allowing; ++i) CHECK(runs[static_cast<std::size_t>(i)] == times_before);
+    CHECK(runs[allowing + 1] == times_last);
+  };
+
+  auto denied = c.dispatch(env_of("deny"), ctx);
+  CHECK(denied.denied());
+  CHECK(denied.denied_by == "middle");
+  CHECK(denied.reason == "no");
+  each_ran(1, 0);
+
+  const aura::envelope<intent> callers = env_of("mutate");
+  auto mutated = c.dispatch(callers, ctx);
+  CHECK(mutated.mutated());
+  CHECK(mutated.data.summary == "mutate!");
+  CHECK(callers.data.summary == "mutate");  // the caller's envelope is copied, not edited
+  each_ran(2, 1);
+  auto moved = c.dispatch(env_of("mutate"), ctx);  // owned: edited in place
+  CHECK(moved.data.summary == "mutate!");
+  each_ran(3, 2);
+
+  for (const char* failing : {"throw", "error"}) {
+    auto failed = c.dispatch(env_of(failing), ctx);
+    CHECK(failed.allowed());  // fail_open
+    REQUIRE(failed.diagnostics.size() == 1);
+    CHECK(failed.diagnostics[0].hook == "middle");
+  }
+  each_ran(5, 4);
+  CHECK(aura::detail::hook_failure == std::nullopt);  // taken by the chain, not left for the next call
+
+  auto plain = c.dispatch(env_of("fine"), ctx);
+  CHECK(plain.verdict == aura::verdict::allow);
+  CHECK(plain.diagnostics.empty());
+  each_ran(6, 5);
+}
+
+TEST_CASE("a JSON hook after native ones on a typed chain runs through the general loop", "[chain][tracing]") {
+  aura::chain<intent> c;  // the default level: most dispatches take the straight-line path
+  int native = 0;
+  REQUIRE(c.add({"native", 0}, [&native](const intent&) {
+    ++native;
+    return aura::allow();
+  }));
+  REQUIRE(c.add_json({"json", 1}, [](const aura::envelope<aura::dynamic_event>& e, aura::context&)
+                                      -> aura::result<aura::decision<aura::dynamic_event>> {
+    if (e.data.at("summary") == "stop") return aura::decision<aura::dynamic_event>(aura::deny("json said no"));
+    return aura::decision<aura::dynamic_event>(aura::mutate(nlohmann::json{{"tickets", {"OPS-1"}}}));
+  }));
+  aura::context ctx;
+  for (int i = 0; i < 600; ++i) {  // crosses sampled dispatches too
+    const bool stop = i % 2 == 0;
+    auto out = c.dispatch(env_of(stop ? "stop" : "go"), ctx);
+    CHECK(out.denied() == stop);
+    if (stop) CHECK(out.denied_by == "json");
+    if (!stop) CHECK(out.data.tickets == std::vector<std::string>{"OPS-1"});
+  }
+  CHECK(native == 600);
+}
+
+namespace {
+// Dispatches from a thread_local's destructor that runs after the thread's
+// hazard record was handed back (constructed before the thread's first dispatch).
+struct dispatch_at_thread_exit {
+  const aura::chain<intent>* chain = nullptr;
+  std::atomic<int>* verdicts = nullptr;
+  ~dispatch_at_thread_exit() {
+    if (!chain) return;
+    aura::context ctx;
+    for (int i = 0; i < 3; ++i) {
+      if (chain->dispatch(env_of("late"), ctx).denied()) verdicts->fetch_add(1);
+    }
+  }
+};
+}  // namespace
+
+TEST_CASE("a dispatch from a thread's exit, after its hazard record went back, still works", "[chain][threads]") {
+  aura::chain<intent> c;
+  REQUIRE(c.add("deny-late", [](const intent& i) -> aura::decision<intent> {
+    if (i.summary == "late") return aura::deny("too late");
+    return aura::allow();
+  }));
+  std::atomic<int> verdicts{0};
+  std::thread t([&] {
+    thread_local dispatch_at_thread_exit at_exit;  // constructed first, destroyed last
+    at_exit.chain = &c;
+    at_exit.verdicts = &verdicts;
+    aura::context ctx;
+    CHECK(c.dispatch(env_of("early"), ctx).allowed());  // claims the hazard record
+  });
+  t.join();
+  CHECK(verdicts.load() == 3);
+  // The chain still publishes and reclaims versions normally afterwards.
+  for (int i = 0; i < 40; ++i) REQUIRE(c.add("extra" + std::to_string(i), [](const intent&) { return aura::allow(); }));
+  aura::context ctx;
+  CHECK(c.dispatch(env_of("late"), ctx).denied());
+  CHECK(c.size() == 41);
 }

@@ -471,3 +471,13 @@ class basic_bus {
 };
 
 }  // namespace aura
+
+#if defined(AURA_COMPILED)
+// The compiled mode (aura::aura_compiled): the bus's members that do not
+// depend on a typed event (the catalog, dynamic events, the event map) are
+// compiled once, in the library; on<E>/emit<E> still compile where used.
+namespace aura {
+extern template class detail::name_table<detail::topic>;
+extern template class basic_bus<void>;
+}  // namespace aura
+#endif

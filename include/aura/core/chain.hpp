@@ -223,33 +223,33 @@ class chain {
   };
   /// Calls a stored callable: a plain function pointer, so a hook costs one
   /// indirect call (std::function would add a second). It returns the decision
-  /// taken apart (two words, in registers) and puts a failure (error answer,
-  /// exception) in `failure`: the allow path constructs and destroys nothing.
-  using call_fn = detail::raw_decision (*)(void* target, const envelope<E>& env, context& ctx,
-                                           std::optional<error>& failure);
+  /// taken apart (two words, in registers) with `failed` set when the call
+  /// failed (error answer, exception), whose error it leaves in
+  /// detail::hook_failure: the allow path constructs, destroys and touches no
+  /// thread-local.
+  using call_fn = detail::raw_decision (*)(void* target, const envelope<E>& env, context& ctx);
 
-  static detail::raw_decision failed(std::optional<error>& failure, error e) {
-    failure = std::move(e);
+  AURA_COLD static detail::raw_decision failed(error e) {
+    detail::hook_failure = std::move(e);
     return {nullptr, decision_kind::allow, true};
   }
 
   template <class F>
-  static detail::raw_decision thunk(void* target, const envelope<E>& env, context& ctx,
-                                    std::optional<error>& failure) {
+  static detail::raw_decision thunk(void* target, const envelope<E>& env, context& ctx) {
     try {
       decltype(auto) answer = detail::call_hook<E>(*static_cast<F*>(target), env, ctx);
       using R = decltype(answer);
       detail::check_answer<E, R>();
       if constexpr (detail::answers_result<E, R>) {
-        if (!answer) return failed(failure, std::move(answer.error()));
+        if (!answer) return failed(std::move(answer.error()));
         return std::move(*answer).release_raw();
       } else {
         return decision<E>(std::forward<R>(answer)).release_raw();
       }
     } catch (const std::exception& ex) {
-      return failed(failure, detail::thrown_error(&ex));
+      return failed(detail::thrown_error(&ex));
     } catch (...) {
-      return failed(failure, detail::thrown_error(nullptr));
+      return failed(detail::thrown_error(nullptr));
     }
   }
 
@@ -369,6 +369,54 @@ class chain {
   /// place), else null and `input` is copied on the first mutation.
   [[nodiscard]] outcome<E> run(const snapshot& s, const envelope<E>& input, envelope<E>* owned, context& ctx,
                                tracing level) const {
+    const bool trail = level == tracing::decisions || level == tracing::timings;
+    const bool sample = level == tracing::sampled && detail::take_sample();
+    if (AURA_LIKELY(!trail && !sample && s.gated == 0)) {
+      // The straight-line path (what a default chain runs 255 times in 256):
+      // no trail, no counters, no gates, no `once`, no JSON view. A hook
+      // answering a bare allow costs its call and one test; the first other
+      // answer (or a JSON hook on a typed chain) hands over to run_slow(),
+      // which resumes at that hook.
+      const envelope<E>& env = owned ? *owned : input;
+      std::size_t before = 0;  // hooks in the chunks already run
+      for (const auto& chunk : s.hooks.chunks()) {
+        const hot* const first = chunk->hot.data();
+        const hot* const last = first + chunk->hot.size();
+        for (const hot* fast = first; fast != last; ++fast) {
+          // The hook's index is worked out only when handing over (a counter
+          // kept across the call would live on the stack).
+          if (AURA_UNLIKELY(fast->call == nullptr)) {
+            return run_slow(s, input, owned, ctx, level, false, before + static_cast<std::size_t>(fast - first), {}, false);
+          }
+          const detail::raw_decision raw = fast->call(fast->target, env, ctx);
+          // raw goes by value: its address taken would keep it on the stack.
+          if (AURA_UNLIKELY(!raw.is_bare_allow())) {
+            return run_slow(s, input, owned, ctx, level, false, before + static_cast<std::size_t>(fast - first), raw, true);
+          }
+        }
+        before += chunk->hot.size();
+      }
+      return allowed(input, owned);
+    }
+    return run_slow(s, input, owned, ctx, level, sample, 0, {}, false);
+  }
+
+  /// The outcome of a chain every hook allowed (one return: built in place).
+  [[nodiscard]] static outcome<E> allowed(const envelope<E>& input, envelope<E>* owned) {
+    outcome<E> out;
+    if (owned) {
+      out.data = std::move(owned->data);
+    } else {
+      out.data = input.data;
+    }
+    return out;
+  }
+
+  /// The general loop. `skip` hooks already answered a bare allow on the
+  /// straight-line path; with `has_pending`, `pending` is the next one's answer.
+  [[nodiscard]] AURA_NOINLINE outcome<E> run_slow(const snapshot& s, const envelope<E>& input, envelope<E>* owned,
+                                                  context& ctx, tracing level, bool sample, std::size_t skip,
+                                                  detail::raw_decision pending, bool has_pending) const {
     outcome<E> out;
     std::optional<envelope<E>> copy;
     const envelope<E>* current = owned ? owned : &input;
@@ -383,7 +431,6 @@ class chain {
     // `timed` durations. Denies, mutations and errors are counted at every
     // level but off: they leave the fast path anyway.
     const bool trail = level == tracing::decisions || level == tracing::timings;
-    const bool sample = level == tracing::sampled && detail::take_sample();
     const bool counted = trail || sample;
     const bool timed = level == tracing::timings || sample;
     const bool tallied = level != tracing::off;
@@ -393,15 +440,17 @@ class chain {
     detail::lazy_view json_view;  // typed events: made on first JSON hook
 
     // What one hook's answer does to the outcome; true stops the chain.
-    // Set by a hook call that failed and emptied by settle() before the next
-    // call; per thread, so the fast path does not build an error on its stack.
-    std::optional<error>& failure = detail::hook_failure;
-    auto settle = [&](const entry& h, decision<E>& d, std::chrono::nanoseconds took) {
+    // A failed call left its error in detail::hook_failure (per thread, so the
+    // fast path builds no error on its stack); settle() empties it before the
+    // next call.
+    auto settle = [&](const entry& h, decision<E>& d, bool call_failed, std::chrono::nanoseconds took) {
       step_result step;
       bool stop = false;
-      if (failure) {
-        stop = apply_failure(h, std::move(*failure), out, step);
+      if (call_failed) {
+        std::optional<error>& failure = detail::hook_failure;
+        error e = failure ? std::move(*failure) : error{errc::hook_failed, "hook failed", h.opts.plugin, h.opts.name, {}};
         failure.reset();
+        stop = apply_failure(h, std::move(e), out, step);
       } else {
         step.kind = d.kind();
         if (d.is_deny()) {
@@ -445,12 +494,15 @@ class chain {
     if (!counted && s.gated == 0) {
       // The fast path (no trail, no per-call counters, no gates, no `once`): a
       // hook answering a bare allow costs its call and one test.
+      std::size_t index = 0;
       for (const auto& chunk : s.hooks.chunks()) {
         for (const hot& fast : chunk->hot) {
-          const detail::raw_decision raw = invoke(fast, *current, ctx, json_view, failure);
+          if (index++ < skip) continue;
+          const detail::raw_decision raw =
+              std::exchange(has_pending, false) ? pending : invoke(fast, *current, ctx, json_view);
           if (AURA_LIKELY(raw.is_bare_allow())) continue;
           decision<E> d = decision<E>::adopt_raw(raw);
-          if (settle(*fast.cold, d, std::chrono::nanoseconds{0})) goto done;
+          if (settle(*fast.cold, d, raw.failed, std::chrono::nanoseconds{0})) goto done;
         }
       }
     } else {
@@ -465,12 +517,12 @@ class chain {
 
           const auto start = timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
           if (counted) detail::current_call_bytes = {};
-          const detail::raw_decision raw = invoke(fast, *current, ctx, json_view, failure);
+          const detail::raw_decision raw = invoke(fast, *current, ctx, json_view);
           std::chrono::nanoseconds took{0};
           if (timed) took = std::chrono::steady_clock::now() - start;
           if (AURA_LIKELY(!counted && raw.is_bare_allow())) continue;
           decision<E> d = decision<E>::adopt_raw(raw);
-          if (settle(h, d, took)) goto done;
+          if (settle(h, d, raw.failed, took)) goto done;
         }
       }
     }
@@ -501,30 +553,28 @@ class chain {
   /// Calls one hook; a failure (error answer or exception) lands in `failure`
   /// and never escapes.
   [[nodiscard]] detail::raw_decision invoke(const hot& fast, const envelope<E>& env, context& ctx,
-                                            detail::lazy_view& json_view,
-                                            std::optional<error>& failure) const {
-    if (fast.call) return fast.call(fast.target, env, ctx, failure);
-    return invoke_json(*fast.cold, env, ctx, json_view, failure);
+                                            detail::lazy_view& json_view) const {
+    if (fast.call) return fast.call(fast.target, env, ctx);
+    return invoke_json(*fast.cold, env, ctx, json_view);
   }
 
   /// A JSON hook on a typed chain: called through the event's JSON view.
   [[nodiscard]] detail::raw_decision invoke_json(const entry& h, const envelope<E>& env, context& ctx,
-                                                 detail::lazy_view& json_view,
-                                                 std::optional<error>& failure) const {
+                                                 detail::lazy_view& json_view) const {
     try {
       if constexpr (!traits::is_dynamic && detail::json_convertible<payload_type>::value) {
         if (!json_view) json_view = to_dynamic(env);
         result<decision<dynamic_event>> r = h.json(*json_view, ctx);
-        if (!r) return failed(failure, std::move(r.error()));
+        if (!r) return failed(std::move(r.error()));
         result<decision<E>> lifted = lift_json_decision(std::move(*r));
-        if (!lifted) return failed(failure, std::move(lifted.error()));
+        if (!lifted) return failed(std::move(lifted.error()));
         return std::move(*lifted).release_raw();
       }
-      return failed(failure, error{errc::hook_failed, "hook has no callable", {}, {}, {}});
+      return failed(error{errc::hook_failed, "hook has no callable", {}, {}, {}});
     } catch (const std::exception& ex) {
-      return failed(failure, detail::thrown_error(&ex));
+      return failed(detail::thrown_error(&ex));
     } catch (...) {
-      return failed(failure, detail::thrown_error(nullptr));
+      return failed(detail::thrown_error(nullptr));
     }
   }
 
@@ -641,3 +691,12 @@ class chain {
 };
 
 }  // namespace aura
+
+#if defined(AURA_COMPILED)
+// The compiled mode (aura::aura_compiled): the dynamic (JSON) chain and the
+// host's default context are compiled once, in the library.
+namespace aura {
+extern template context& host_context<0>();
+extern template class chain<dynamic_event>;
+}  // namespace aura
+#endif

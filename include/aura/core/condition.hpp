@@ -345,3 +345,14 @@ result<void> condition::check_syntax(std::string_view text) {
 }
 
 }  // namespace aura
+
+#if defined(AURA_COMPILED)
+// The compiled mode (target aura::aura_compiled, docs/benchmarks.md): the
+// condition parser is compiled once, in the library, not in every file.
+namespace aura {
+extern template class condition_parser<0>;
+extern template result<condition> condition::parse<0>(std::string_view, const predicate_registry*);
+extern template result<void> condition::check_syntax<0>(std::string_view);
+extern template bool condition::evaluate<0>(const facts&) const;
+}  // namespace aura
+#endif

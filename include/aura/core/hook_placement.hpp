@@ -107,3 +107,10 @@ std::size_t remove_plugin_hooks(std::vector<Entry>& hooks, std::string_view plug
 }
 
 }  // namespace aura::detail
+
+#if defined(AURA_COMPILED)
+// The compiled mode (aura::aura_compiled): compiled once, in the library.
+namespace aura::detail {
+extern template result<std::optional<condition>> parse_gate<0>(const hook_options&, const predicate_registry*);
+}  // namespace aura::detail
+#endif

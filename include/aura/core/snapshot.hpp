@@ -32,6 +32,8 @@
 #include <utility>
 #include <vector>
 
+#include "aura/core/hints.hpp"
+
 #if defined(__linux__)
 #include <linux/membarrier.h>
 #include <sys/syscall.h>
@@ -53,6 +55,7 @@ struct alignas(64) hazard_record {
   static constexpr int slots_per_thread = 8;
   std::atomic<const void*> slots[slots_per_thread] = {};
   std::atomic<bool> owned{false};
+  bool asymmetric = false;        // the domain's, copied here so a reader reads one cache line
   hazard_record* next = nullptr;  // immutable once the record is linked
 };
 
@@ -106,10 +109,18 @@ struct hazard_domain {
 }
 
 /// The calling thread's record, handed back when the thread ends.
+/// The calling thread's record once claimed: a plain pointer (constant
+/// initialised, so reading it costs no guard or TLS wrapper call).
+inline thread_local hazard_record* my_record = nullptr;
+
 class thread_hazards {
  public:
-  thread_hazards() : record_(hazards().claim()) {}
+  thread_hazards() : record_(hazards().claim()) {
+    record_->asymmetric = hazards().asymmetric;
+    my_record = record_;
+  }
   ~thread_hazards() {
+    my_record = nullptr;
     for (auto& s : record_->slots) s.store(nullptr, std::memory_order_release);
     record_->owned.store(false, std::memory_order_release);
   }
@@ -121,9 +132,23 @@ class thread_hazards {
   hazard_record* record_;
 };
 
-[[nodiscard]] inline hazard_record& my_hazards() {
+/// First use on a thread: claims its record (and hands it back at thread exit).
+/// After the thread_local's destructor ran (a dispatch from another
+/// thread_local's destructor), the thread claims one more record, which it
+/// keeps until it ends and which is never handed back (a few bytes).
+AURA_COLD inline hazard_record& claim_my_hazards() {
   thread_local thread_hazards mine;
-  return mine.record();
+  if (my_record == nullptr) {
+    hazard_record* r = hazards().claim();
+    r->asymmetric = hazards().asymmetric;
+    my_record = r;
+  }
+  return *my_record;
+}
+
+[[nodiscard]] inline hazard_record& my_hazards() {
+  if (AURA_LIKELY(my_record != nullptr)) return *my_record;
+  return claim_my_hazards();
 }
 
 template <class T>
@@ -183,7 +208,7 @@ class published {
   /// only the calling thread's own cache line.
   [[nodiscard]] guard acquire() const {
     hazard_record& mine = my_hazards();
-    const bool asymmetric = hazards().asymmetric;
+    const bool asymmetric = mine.asymmetric;
     for (auto& slot : mine.slots) {
       if (slot.load(std::memory_order_relaxed) != nullptr) continue;
       node* n = current_.load(std::memory_order_acquire);

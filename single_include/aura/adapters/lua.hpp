@@ -1927,17 +1927,25 @@ class context {
 #define AURA_SI_AURA_CORE_HINTS_HPP
 // aura/core/hints.hpp - branch and inlining hints for the dispatch hot path.
 
-// AURA_LIKELY(x): x is almost always true (the bare-allow answer of a hook).
+// AURA_LIKELY(x) / AURA_UNLIKELY(x): x is almost always true / false (the
+// bare-allow answer of a hook). AURA_NOINLINE: kept out of its caller (the
+// general dispatch loop, so the straight-line one stays small).
 // AURA_COLD: a rarely taken, out-of-line path; keeps a hook's fast path free of
 // the registers and stack its slow path needs (GCC does not shrink-wrap them).
 #if defined(__GNUC__) || defined(__clang__)
 #define AURA_LIKELY(x) __builtin_expect(!!(x), 1)
+#define AURA_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#define AURA_NOINLINE __attribute__((noinline))
 #define AURA_COLD __attribute__((noinline, cold))
 #elif defined(_MSC_VER)
 #define AURA_LIKELY(x) (x)
+#define AURA_UNLIKELY(x) (x)
+#define AURA_NOINLINE __declspec(noinline)
 #define AURA_COLD __declspec(noinline)
 #else
 #define AURA_LIKELY(x) (x)
+#define AURA_UNLIKELY(x) (x)
+#define AURA_NOINLINE
 #define AURA_COLD
 #endif
 #endif  // AURA_SI_AURA_CORE_HINTS_HPP
@@ -6053,6 +6061,17 @@ result<void> condition::check_syntax(std::string_view text) {
 }
 
 }  // namespace aura
+
+#if defined(AURA_COMPILED)
+// The compiled mode (target aura::aura_compiled, docs/benchmarks.md): the
+// condition parser is compiled once, in the library, not in every file.
+namespace aura {
+extern template class condition_parser<0>;
+extern template result<condition> condition::parse<0>(std::string_view, const predicate_registry*);
+extern template result<void> condition::check_syntax<0>(std::string_view);
+extern template bool condition::evaluate<0>(const facts&) const;
+}  // namespace aura
+#endif
 #endif  // AURA_SI_AURA_CORE_CONDITION_HPP
 // ---- end aura/core/condition.hpp
 // ---- begin aura/core/effects.hpp
@@ -6588,6 +6607,13 @@ std::size_t remove_plugin_hooks(std::vector<Entry>& hooks, std::string_view plug
 }
 
 }  // namespace aura::detail
+
+#if defined(AURA_COMPILED)
+// The compiled mode (aura::aura_compiled): compiled once, in the library.
+namespace aura::detail {
+extern template result<std::optional<condition>> parse_gate<0>(const hook_options&, const predicate_registry*);
+}  // namespace aura::detail
+#endif
 #endif  // AURA_SI_AURA_CORE_HOOK_PLACEMENT_HPP
 // ---- end aura/core/hook_placement.hpp
 // ---- begin aura/core/outcome.hpp
@@ -6681,6 +6707,7 @@ struct outcome {
 #include <utility>
 #include <vector>
 
+
 #if defined(__linux__)
 #include <linux/membarrier.h>
 #include <sys/syscall.h>
@@ -6702,6 +6729,7 @@ struct alignas(64) hazard_record {
   static constexpr int slots_per_thread = 8;
   std::atomic<const void*> slots[slots_per_thread] = {};
   std::atomic<bool> owned{false};
+  bool asymmetric = false;        // the domain's, copied here so a reader reads one cache line
   hazard_record* next = nullptr;  // immutable once the record is linked
 };
 
@@ -6755,10 +6783,18 @@ struct hazard_domain {
 }
 
 /// The calling thread's record, handed back when the thread ends.
+/// The calling thread's record once claimed: a plain pointer (constant
+/// initialised, so reading it costs no guard or TLS wrapper call).
+inline thread_local hazard_record* my_record = nullptr;
+
 class thread_hazards {
  public:
-  thread_hazards() : record_(hazards().claim()) {}
+  thread_hazards() : record_(hazards().claim()) {
+    record_->asymmetric = hazards().asymmetric;
+    my_record = record_;
+  }
   ~thread_hazards() {
+    my_record = nullptr;
     for (auto& s : record_->slots) s.store(nullptr, std::memory_order_release);
     record_->owned.store(false, std::memory_order_release);
   }
@@ -6770,9 +6806,23 @@ class thread_hazards {
   hazard_record* record_;
 };
 
-[[nodiscard]] inline hazard_record& my_hazards() {
+/// First use on a thread: claims its record (and hands it back at thread exit).
+/// After the thread_local's destructor ran (a dispatch from another
+/// thread_local's destructor), the thread claims one more record, which it
+/// keeps until it ends and which is never handed back (a few bytes).
+AURA_COLD inline hazard_record& claim_my_hazards() {
   thread_local thread_hazards mine;
-  return mine.record();
+  if (my_record == nullptr) {
+    hazard_record* r = hazards().claim();
+    r->asymmetric = hazards().asymmetric;
+    my_record = r;
+  }
+  return *my_record;
+}
+
+[[nodiscard]] inline hazard_record& my_hazards() {
+  if (AURA_LIKELY(my_record != nullptr)) return *my_record;
+  return claim_my_hazards();
 }
 
 template <class T>
@@ -6832,7 +6882,7 @@ class published {
   /// only the calling thread's own cache line.
   [[nodiscard]] guard acquire() const {
     hazard_record& mine = my_hazards();
-    const bool asymmetric = hazards().asymmetric;
+    const bool asymmetric = mine.asymmetric;
     for (auto& slot : mine.slots) {
       if (slot.load(std::memory_order_relaxed) != nullptr) continue;
       node* n = current_.load(std::memory_order_acquire);
@@ -7391,33 +7441,33 @@ class chain {
   };
   /// Calls a stored callable: a plain function pointer, so a hook costs one
   /// indirect call (std::function would add a second). It returns the decision
-  /// taken apart (two words, in registers) and puts a failure (error answer,
-  /// exception) in `failure`: the allow path constructs and destroys nothing.
-  using call_fn = detail::raw_decision (*)(void* target, const envelope<E>& env, context& ctx,
-                                           std::optional<error>& failure);
+  /// taken apart (two words, in registers) with `failed` set when the call
+  /// failed (error answer, exception), whose error it leaves in
+  /// detail::hook_failure: the allow path constructs, destroys and touches no
+  /// thread-local.
+  using call_fn = detail::raw_decision (*)(void* target, const envelope<E>& env, context& ctx);
 
-  static detail::raw_decision failed(std::optional<error>& failure, error e) {
-    failure = std::move(e);
+  AURA_COLD static detail::raw_decision failed(error e) {
+    detail::hook_failure = std::move(e);
     return {nullptr, decision_kind::allow, true};
   }
 
   template <class F>
-  static detail::raw_decision thunk(void* target, const envelope<E>& env, context& ctx,
-                                    std::optional<error>& failure) {
+  static detail::raw_decision thunk(void* target, const envelope<E>& env, context& ctx) {
     try {
       decltype(auto) answer = detail::call_hook<E>(*static_cast<F*>(target), env, ctx);
       using R = decltype(answer);
       detail::check_answer<E, R>();
       if constexpr (detail::answers_result<E, R>) {
-        if (!answer) return failed(failure, std::move(answer.error()));
+        if (!answer) return failed(std::move(answer.error()));
         return std::move(*answer).release_raw();
       } else {
         return decision<E>(std::forward<R>(answer)).release_raw();
       }
     } catch (const std::exception& ex) {
-      return failed(failure, detail::thrown_error(&ex));
+      return failed(detail::thrown_error(&ex));
     } catch (...) {
-      return failed(failure, detail::thrown_error(nullptr));
+      return failed(detail::thrown_error(nullptr));
     }
   }
 
@@ -7537,6 +7587,54 @@ class chain {
   /// place), else null and `input` is copied on the first mutation.
   [[nodiscard]] outcome<E> run(const snapshot& s, const envelope<E>& input, envelope<E>* owned, context& ctx,
                                tracing level) const {
+    const bool trail = level == tracing::decisions || level == tracing::timings;
+    const bool sample = level == tracing::sampled && detail::take_sample();
+    if (AURA_LIKELY(!trail && !sample && s.gated == 0)) {
+      // The straight-line path (what a default chain runs 255 times in 256):
+      // no trail, no counters, no gates, no `once`, no JSON view. A hook
+      // answering a bare allow costs its call and one test; the first other
+      // answer (or a JSON hook on a typed chain) hands over to run_slow(),
+      // which resumes at that hook.
+      const envelope<E>& env = owned ? *owned : input;
+      std::size_t before = 0;  // hooks in the chunks already run
+      for (const auto& chunk : s.hooks.chunks()) {
+        const hot* const first = chunk->hot.data();
+        const hot* const last = first + chunk->hot.size();
+        for (const hot* fast = first; fast != last; ++fast) {
+          // The hook's index is worked out only when handing over (a counter
+          // kept across the call would live on the stack).
+          if (AURA_UNLIKELY(fast->call == nullptr)) {
+            return run_slow(s, input, owned, ctx, level, false, before + static_cast<std::size_t>(fast - first), {}, false);
+          }
+          const detail::raw_decision raw = fast->call(fast->target, env, ctx);
+          // raw goes by value: its address taken would keep it on the stack.
+          if (AURA_UNLIKELY(!raw.is_bare_allow())) {
+            return run_slow(s, input, owned, ctx, level, false, before + static_cast<std::size_t>(fast - first), raw, true);
+          }
+        }
+        before += chunk->hot.size();
+      }
+      return allowed(input, owned);
+    }
+    return run_slow(s, input, owned, ctx, level, sample, 0, {}, false);
+  }
+
+  /// The outcome of a chain every hook allowed (one return: built in place).
+  [[nodiscard]] static outcome<E> allowed(const envelope<E>& input, envelope<E>* owned) {
+    outcome<E> out;
+    if (owned) {
+      out.data = std::move(owned->data);
+    } else {
+      out.data = input.data;
+    }
+    return out;
+  }
+
+  /// The general loop. `skip` hooks already answered a bare allow on the
+  /// straight-line path; with `has_pending`, `pending` is the next one's answer.
+  [[nodiscard]] AURA_NOINLINE outcome<E> run_slow(const snapshot& s, const envelope<E>& input, envelope<E>* owned,
+                                                  context& ctx, tracing level, bool sample, std::size_t skip,
+                                                  detail::raw_decision pending, bool has_pending) const {
     outcome<E> out;
     std::optional<envelope<E>> copy;
     const envelope<E>* current = owned ? owned : &input;
@@ -7551,7 +7649,6 @@ class chain {
     // `timed` durations. Denies, mutations and errors are counted at every
     // level but off: they leave the fast path anyway.
     const bool trail = level == tracing::decisions || level == tracing::timings;
-    const bool sample = level == tracing::sampled && detail::take_sample();
     const bool counted = trail || sample;
     const bool timed = level == tracing::timings || sample;
     const bool tallied = level != tracing::off;
@@ -7561,15 +7658,17 @@ class chain {
     detail::lazy_view json_view;  // typed events: made on first JSON hook
 
     // What one hook's answer does to the outcome; true stops the chain.
-    // Set by a hook call that failed and emptied by settle() before the next
-    // call; per thread, so the fast path does not build an error on its stack.
-    std::optional<error>& failure = detail::hook_failure;
-    auto settle = [&](const entry& h, decision<E>& d, std::chrono::nanoseconds took) {
+    // A failed call left its error in detail::hook_failure (per thread, so the
+    // fast path builds no error on its stack); settle() empties it before the
+    // next call.
+    auto settle = [&](const entry& h, decision<E>& d, bool call_failed, std::chrono::nanoseconds took) {
       step_result step;
       bool stop = false;
-      if (failure) {
-        stop = apply_failure(h, std::move(*failure), out, step);
+      if (call_failed) {
+        std::optional<error>& failure = detail::hook_failure;
+        error e = failure ? std::move(*failure) : error{errc::hook_failed, "hook failed", h.opts.plugin, h.opts.name, {}};
         failure.reset();
+        stop = apply_failure(h, std::move(e), out, step);
       } else {
         step.kind = d.kind();
         if (d.is_deny()) {
@@ -7613,12 +7712,15 @@ class chain {
     if (!counted && s.gated == 0) {
       // The fast path (no trail, no per-call counters, no gates, no `once`): a
       // hook answering a bare allow costs its call and one test.
+      std::size_t index = 0;
       for (const auto& chunk : s.hooks.chunks()) {
         for (const hot& fast : chunk->hot) {
-          const detail::raw_decision raw = invoke(fast, *current, ctx, json_view, failure);
+          if (index++ < skip) continue;
+          const detail::raw_decision raw =
+              std::exchange(has_pending, false) ? pending : invoke(fast, *current, ctx, json_view);
           if (AURA_LIKELY(raw.is_bare_allow())) continue;
           decision<E> d = decision<E>::adopt_raw(raw);
-          if (settle(*fast.cold, d, std::chrono::nanoseconds{0})) goto done;
+          if (settle(*fast.cold, d, raw.failed, std::chrono::nanoseconds{0})) goto done;
         }
       }
     } else {
@@ -7633,12 +7735,12 @@ class chain {
 
           const auto start = timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
           if (counted) detail::current_call_bytes = {};
-          const detail::raw_decision raw = invoke(fast, *current, ctx, json_view, failure);
+          const detail::raw_decision raw = invoke(fast, *current, ctx, json_view);
           std::chrono::nanoseconds took{0};
           if (timed) took = std::chrono::steady_clock::now() - start;
           if (AURA_LIKELY(!counted && raw.is_bare_allow())) continue;
           decision<E> d = decision<E>::adopt_raw(raw);
-          if (settle(h, d, took)) goto done;
+          if (settle(h, d, raw.failed, took)) goto done;
         }
       }
     }
@@ -7669,30 +7771,28 @@ class chain {
   /// Calls one hook; a failure (error answer or exception) lands in `failure`
   /// and never escapes.
   [[nodiscard]] detail::raw_decision invoke(const hot& fast, const envelope<E>& env, context& ctx,
-                                            detail::lazy_view& json_view,
-                                            std::optional<error>& failure) const {
-    if (fast.call) return fast.call(fast.target, env, ctx, failure);
-    return invoke_json(*fast.cold, env, ctx, json_view, failure);
+                                            detail::lazy_view& json_view) const {
+    if (fast.call) return fast.call(fast.target, env, ctx);
+    return invoke_json(*fast.cold, env, ctx, json_view);
   }
 
   /// A JSON hook on a typed chain: called through the event's JSON view.
   [[nodiscard]] detail::raw_decision invoke_json(const entry& h, const envelope<E>& env, context& ctx,
-                                                 detail::lazy_view& json_view,
-                                                 std::optional<error>& failure) const {
+                                                 detail::lazy_view& json_view) const {
     try {
       if constexpr (!traits::is_dynamic && detail::json_convertible<payload_type>::value) {
         if (!json_view) json_view = to_dynamic(env);
         result<decision<dynamic_event>> r = h.json(*json_view, ctx);
-        if (!r) return failed(failure, std::move(r.error()));
+        if (!r) return failed(std::move(r.error()));
         result<decision<E>> lifted = lift_json_decision(std::move(*r));
-        if (!lifted) return failed(failure, std::move(lifted.error()));
+        if (!lifted) return failed(std::move(lifted.error()));
         return std::move(*lifted).release_raw();
       }
-      return failed(failure, error{errc::hook_failed, "hook has no callable", {}, {}, {}});
+      return failed(error{errc::hook_failed, "hook has no callable", {}, {}, {}});
     } catch (const std::exception& ex) {
-      return failed(failure, detail::thrown_error(&ex));
+      return failed(detail::thrown_error(&ex));
     } catch (...) {
-      return failed(failure, detail::thrown_error(nullptr));
+      return failed(detail::thrown_error(nullptr));
     }
   }
 
@@ -7809,6 +7909,15 @@ class chain {
 };
 
 }  // namespace aura
+
+#if defined(AURA_COMPILED)
+// The compiled mode (aura::aura_compiled): the dynamic (JSON) chain and the
+// host's default context are compiled once, in the library.
+namespace aura {
+extern template context& host_context<0>();
+extern template class chain<dynamic_event>;
+}  // namespace aura
+#endif
 #endif  // AURA_SI_AURA_CORE_CHAIN_HPP
 // ---- end aura/core/chain.hpp
 
