@@ -85,7 +85,7 @@ class profile {
       if (*f) p.files_.push_back(std::move(**f));
     }
     for (const auto& f : p.files_) {  // increasing precedence: the last that says wins
-      if (f.disable_all_hooks) p.disabled_ = *f.disable_all_hooks;
+      if (f.disable_all_hooks) (f.from == scope::managed ? p.disabled_ : p.disabled_unmanaged_) = *f.disable_all_hooks;
       if (f.from == scope::managed && f.allow_managed_hooks_only) p.managed_only_ = *f.allow_managed_hooks_only;
       for (const auto& [k, v] : f.enabled_plugins) {
         p.enabled_plugins_[k] = v;
@@ -125,8 +125,12 @@ class profile {
 
   [[nodiscard]] const std::vector<settings_file>& settings_files() const noexcept { return files_; }
   [[nodiscard]] const std::vector<plugin_info>& plugins() const noexcept { return plugins_; }
-  /// disableAllHooks is true: no hook runs.
+  /// disableAllHooks is true in the managed file: no hook runs.
   [[nodiscard]] bool hooks_disabled() const noexcept { return disabled_; }
+  /// disableAllHooks is true in a user, project or local file (the one of
+  /// highest precedence that sets it): only the managed file's hooks run
+  /// (Claude Code: those settings cannot disable the administrator's hooks).
+  [[nodiscard]] bool unmanaged_hooks_disabled() const noexcept { return disabled_unmanaged_; }
   /// allowManagedHooksOnly in the managed file: only its hooks run.
   [[nodiscard]] bool managed_hooks_only() const noexcept { return managed_only_; }
   /// The installed plugins not loaded: not enabled, not for this project, or not on disk.
@@ -198,11 +202,12 @@ class profile {
   void rebuild() {
     hooks_ = {};
     if (disabled_) return;
+    const bool only_managed = managed_only_ || disabled_unmanaged_;
     for (const auto& f : files_) {
-      if (managed_only_ && f.from != scope::managed) continue;
+      if (only_managed && f.from != scope::managed) continue;
       hooks_.merge(f.hooks);
     }
-    if (managed_only_) return;
+    if (only_managed) return;
     for (const auto& p : plugins_) {
       if (plugin_enabled(p)) hooks_.merge(p.hooks);
     }
@@ -259,6 +264,7 @@ class profile {
   std::map<std::string, std::filesystem::path> enabled_by_;
   std::vector<skipped_plugin> skipped_;
   bool disabled_ = false;
+  bool disabled_unmanaged_ = false;
   bool managed_only_ = false;
   hook_config hooks_;
   std::shared_ptr<session_state> state_ = std::make_shared<session_state>();
