@@ -60,7 +60,8 @@ inline std::vector<std::string> claude_loaded_lines(const aura::claude_code::pro
   for (const auto& sk : p.skipped_plugins()) {
     lines.push_back(sk.path.string() + " (Claude Code plugin " + sk.id + ", installed (" + sk.found_by + "), not loaded: " + sk.why + ")");
   }
-  if (p.hooks_disabled()) lines.push_back("disableAllHooks is set: no hook runs");
+  if (p.hooks_disabled()) lines.push_back("disableAllHooks is set in the managed settings: no hook runs");
+  else if (p.unmanaged_hooks_disabled()) lines.push_back("disableAllHooks is set: only the managed settings' hooks run");
   if (p.managed_hooks_only()) lines.push_back("allowManagedHooksOnly is set: only managed hooks run");
   return lines;
 }

@@ -92,7 +92,8 @@ int run_hooks_run(setup& s, args_view& a) {
       aura::claude_code::deliver_async(next, std::move(async_done));
       json runs = json::array();
       for (const auto& r : next.async_runs) runs.push_back({{"command", r.command}, {"exit_code", r.exit_code}, {"timed_out", r.timed_out}});
-      j["async"] = {{"runs", runs}, {"next_turn_context", next.context}};
+      j["async"] = {{"runs", runs}, {"next_turn_context", next.context}, {"rewake", next.rewake},
+                    {"user_messages", next.user_messages}, {"env", next.env}};
     }
     std::cout << j.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
     return status;
@@ -114,6 +115,11 @@ int run_hooks_run(setup& s, args_view& a) {
       std::printf("  [%s] %s  (%.0f ms)\n", how.c_str(), r.command.c_str(), r.duration_ms);
     }
     print_list("async: to the model on the next turn", next.context);
+    print_list("async: wakes the model (asyncRewake, exit 2)", next.rewake);
+    print_list("async: shown to the user", next.user_messages);
+    std::vector<std::string> exported;
+    for (const auto& [k, v] : next.env) exported.push_back(k + "=" + v);
+    print_list("async: exported (CLAUDE_ENV_FILE)", exported);
   }
   std::string verdict = oc->decision.empty() ? (oc->blocked ? "blocked" : "no decision (Claude Code goes on as usual)")
                                              : oc->decision;
@@ -165,6 +171,7 @@ int run_hooks_list(setup& s, args_view& a) {
       if (!r.hook->model.empty()) h["model"] = r.hook->model;
       if (r.hook->once) h["once"] = true;
       if (r.hook->async) h["async"] = true;
+      if (r.hook->async_rewake) h["async_rewake"] = true;
       if (!r.hook->status_message.empty()) h["status_message"] = r.hook->status_message;
       hooks.push_back(std::move(h));
     }

@@ -6,13 +6,18 @@
 // event does not wait for it and its exit code and decision are not applied;
 // when it has finished, the systemMessage and additionalContext of its JSON
 // output are given to the model with the next event's outcome (Claude Code:
-// on the next turn). The state ends with the profile: background hooks still
-// running then are killed (their process group) and reaped.
+// on the next turn), with the variables it exported to CLAUDE_ENV_FILE. An
+// "asyncRewake" hook that exits 2 wakes the model instead: its stderr (else
+// stdout) is a message queued for the model's next turn even when no event
+// comes (`on_finished` tells the host at once); its other exits deliver
+// nothing. The state ends with the profile: background hooks still running
+// then are killed (their process group) and reaped.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <list>
 #include <mutex>
 #include <set>
@@ -28,7 +33,11 @@ namespace aura::claude_code {
 
 /// An async hook that finished.
 struct async_result {
-  std::string event;  ///< the event that started it
+  std::string event;      ///< the event that started it
+  std::string hook_name;  ///< "<event>:<match value>" (e.g. "PostToolUse:Write"), or the event
+  bool async_rewake = false;   ///< the hook's asyncRewake
+  std::string rewake_message;  ///< its rewakeMessage
+  std::string rewake_summary;  ///< its rewakeSummary
   hook_run run;
 };
 
@@ -45,8 +54,17 @@ class session_state {
     return once_.insert(session + "\n" + h.file.string() + "#" + h.pointer).second;
   }
 
-  /// Starts `req` in the background with `input` on stdin.
-  void start(run_request req, std::string event, std::string input) {
+  /// Called on the hook's own thread as each async hook finishes, before
+  /// take_finished sees it: a host wakes its model here for an asyncRewake
+  /// hook that exited 2. Set it before starting hooks; it must not call start.
+  void on_finished(std::function<void(const async_result&)> fn) {
+    std::lock_guard<std::mutex> lock(m_);
+    on_finished_ = std::move(fn);
+  }
+
+  /// Starts `req` in the background with `input` on stdin; `hook_name`
+  /// names it in an asyncRewake message.
+  void start(run_request req, std::string event, std::string input, std::string hook_name = {}) {
     std::lock_guard<std::mutex> lock(m_);
     if (stopping_) return;
     reap_locked();
@@ -54,10 +72,24 @@ class session_state {
     jobs_.emplace_back();
     job& j = jobs_.back();
     ++running_;
-    j.thread = std::thread([this, &j, req = std::move(req), event = std::move(event), input = std::move(input)] {
-      hook_run r = run_command(req, input);
+    async_result head;
+    head.event = std::move(event);
+    head.hook_name = hook_name.empty() ? head.event : std::move(hook_name);
+    if (req.hook) {
+      head.async_rewake = req.hook->async_rewake;
+      head.rewake_message = req.hook->rewake_message;
+      head.rewake_summary = req.hook->rewake_summary;
+    }
+    j.thread = std::thread([this, &j, req = std::move(req), head = std::move(head), input = std::move(input)]() mutable {
+      head.run = run_command(req, input);
+      std::function<void(const async_result&)> notify;
+      {
+        std::lock_guard<std::mutex> l(m_);
+        notify = on_finished_;
+      }
+      if (notify) notify(head);
       std::lock_guard<std::mutex> l(m_);
-      finished_.push_back({event, std::move(r)});
+      finished_.push_back(std::move(head));
       j.done = true;
       --running_;
       cv_.notify_all();
@@ -117,6 +149,7 @@ class session_state {
   std::set<std::string> once_;
   std::list<job> jobs_;
   std::vector<async_result> finished_;
+  std::function<void(const async_result&)> on_finished_;
   std::size_t running_ = 0;
   std::atomic<bool> stopping_{false};
 };

@@ -10,6 +10,7 @@
 #include "aura/claude_code/dispatch.hpp"
 #include "aura/claude_code/events.hpp"
 #include "aura/claude_code/fwd.hpp"
+#include "aura/claude_code/http_policy.hpp"
 #include "aura/claude_code/input.hpp"
 #include "aura/claude_code/installed.hpp"
 #include "aura/claude_code/matcher.hpp"

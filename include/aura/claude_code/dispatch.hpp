@@ -51,15 +51,40 @@ namespace aura::claude_code {
     if (h->from == scope::plugin) r.env["CLAUDE_PLUGIN_ROOT"] = h->plugin_root.string();
     r.timeout_seconds = h->timeout_seconds;
     r.env_file = has_env_file(event);
+    if (h->type == "http") r.http_policy = http_policy_for(p.settings_files(), *h);
     reqs.push_back(std::move(r));
   }
   return reqs;
 }
 
+/// The text an asyncRewake hook's exit 2 wakes the model with (Claude Code
+/// 2.1.332: `<rewakeMessage | Stop hook blocking error from command
+/// "<hook name>":> <stderr, else stdout>`); empty for its other exits.
+[[nodiscard]] inline std::string rewake_text(const async_result& a) {
+  if (!a.async_rewake || a.run.exit_code != 2) return {};
+  const std::string prefix = a.rewake_message.empty() ? "Stop hook blocking error from command \"" + a.hook_name + "\":"
+                                                      : a.rewake_message;
+  std::string body = a.run.err.empty() ? a.run.out : a.run.err;
+  while (!body.empty() && (body.back() == '\n' || body.back() == '\r' || body.back() == ' ')) body.pop_back();
+  return prefix + " " + body;
+}
+
 /// Gives the model what finished async hooks said: the systemMessage and
-/// additionalContext of their JSON output (nothing else of it applies).
+/// additionalContext of their JSON output (nothing else of it applies), the
+/// variables they exported to CLAUDE_ENV_FILE, and for an asyncRewake hook
+/// that exited 2 the text that wakes the model (its summary to the user).
 inline void deliver_async(outcome& oc, std::vector<async_result> done) {
   for (auto& a : done) {
+    for (const auto& [k, v] : a.run.exported) oc.env[k] = v;
+    if (!a.run.env_file.empty()) oc.env_script += a.run.env_file;
+    if (a.async_rewake) {  // Claude Code reads nothing else of a rewake hook's output
+      if (auto text = rewake_text(a); !text.empty()) {
+        oc.rewake.push_back(std::move(text));
+        oc.user_messages.push_back(a.rewake_summary.empty() ? "Stop hook feedback" : a.rewake_summary);
+      }
+      oc.async_runs.push_back(std::move(a.run));
+      continue;
+    }
     nlohmann::json j = nlohmann::json::parse(a.run.out, nullptr, false);
     if (j.is_object()) {
       if (auto m = j.find("systemMessage"); m != j.end() && m->is_string()) oc.context.push_back(m->get<std::string>());
@@ -92,7 +117,7 @@ inline void deliver_async(outcome& oc, std::vector<async_result> done) {
   for (auto& r : plan_event(p, event, input)) {
     if (r.hook->once && !p.background().claim_once(session, *r.hook)) continue;
     if (r.hook->async) {
-      p.background().start(std::move(r), event, text);
+      p.background().start(std::move(r), event, text, tool.empty() ? event : event + ":" + tool);
       ++started;
       continue;
     }

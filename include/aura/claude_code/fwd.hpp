@@ -19,5 +19,7 @@ struct hook_run;           // runner.hpp: what one command did
 struct outcome;            // outcome.hpp: what Claude Code does with an event's hooks
 struct prompt_request;     // services.hpp: what a prompt / agent hook asks the host's model
 struct hook_services;      // services.hpp: the host's HTTP client and model
+struct http_hook_policy;   // http_policy.hpp: allowedHttpHookUrls / httpHookAllowedEnvVars
+struct async_result;       // background.hpp: an async hook that finished
 
 }  // namespace aura::claude_code

@@ -55,6 +55,9 @@ struct outcome {
   std::vector<hook_run> runs;
   std::size_t async_started = 0;      ///< async hooks this event started (they decide nothing)
   std::vector<hook_run> async_runs;   ///< async hooks (of earlier events) that finished, delivered now
+  /// asyncRewake hooks that exited 2: what wakes the model (Claude Code
+  /// queues it for the next turn as a system reminder, even without a prompt).
+  std::vector<std::string> rewake;
 
   /// Answers an "ask" (the host asked the user): allow runs the tool, deny
   /// does not and sends the reason to the model. No answer is Claude Code's
@@ -107,6 +110,7 @@ struct outcome {
     j["runs"] = runs_json(runs);
     if (async_started) j["async_started"] = async_started;
     if (!async_runs.empty()) j["async_runs"] = runs_json(async_runs);
+    if (!rewake.empty()) j["rewake"] = rewake;
     return j;
   }
 };

@@ -19,6 +19,7 @@
 #include "aura/claude_code/events.hpp"
 #include "aura/claude_code/fwd.hpp"
 #include "aura/claude_code/installed.hpp"
+#include "aura/claude_code/marketplace.hpp"
 #include "aura/claude_code/matcher.hpp"
 #include "aura/claude_code/plugin.hpp"
 #include "aura/claude_code/services.hpp"
@@ -85,7 +86,7 @@ class profile {
       if (*f) p.files_.push_back(std::move(**f));
     }
     for (const auto& f : p.files_) {  // increasing precedence: the last that says wins
-      if (f.disable_all_hooks) p.disabled_ = *f.disable_all_hooks;
+      if (f.disable_all_hooks) (f.from == scope::managed ? p.disabled_ : p.disabled_unmanaged_) = *f.disable_all_hooks;
       if (f.from == scope::managed && f.allow_managed_hooks_only) p.managed_only_ = *f.allow_managed_hooks_only;
       for (const auto& [k, v] : f.enabled_plugins) {
         p.enabled_plugins_[k] = v;
@@ -125,8 +126,12 @@ class profile {
 
   [[nodiscard]] const std::vector<settings_file>& settings_files() const noexcept { return files_; }
   [[nodiscard]] const std::vector<plugin_info>& plugins() const noexcept { return plugins_; }
-  /// disableAllHooks is true: no hook runs.
+  /// disableAllHooks is true in the managed file: no hook runs.
   [[nodiscard]] bool hooks_disabled() const noexcept { return disabled_; }
+  /// disableAllHooks is true in a user, project or local file (the one of
+  /// highest precedence that sets it): only the managed file's hooks run
+  /// (Claude Code: those settings cannot disable the administrator's hooks).
+  [[nodiscard]] bool unmanaged_hooks_disabled() const noexcept { return disabled_unmanaged_; }
   /// allowManagedHooksOnly in the managed file: only its hooks run.
   [[nodiscard]] bool managed_hooks_only() const noexcept { return managed_only_; }
   /// The installed plugins not loaded: not enabled, not for this project, or not on disk.
@@ -198,11 +203,12 @@ class profile {
   void rebuild() {
     hooks_ = {};
     if (disabled_) return;
+    const bool only_managed = managed_only_ || disabled_unmanaged_;
     for (const auto& f : files_) {
-      if (managed_only_ && f.from != scope::managed) continue;
+      if (only_managed && f.from != scope::managed) continue;
       hooks_.merge(f.hooks);
     }
-    if (managed_only_) return;
+    if (only_managed) return;
     for (const auto& p : plugins_) {
       if (plugin_enabled(p)) hooks_.merge(p.hooks);
     }
@@ -236,29 +242,68 @@ class profile {
                                 : "disabled by enabledPlugins in " + enabled_by_.at(id).string()});
         continue;
       }
-      if (!is_plugin_dir(ip.install_path)) {
-        skipped_.push_back({id, ip.install_path, ip.source,
-                            "its installPath has no .claude-plugin/plugin.json (not installed there any more?)"});
+      auto entry = marketplace_entry_for(home, ip);
+      if (!entry) return fail(std::move(entry.error()));
+      std::error_code ec;
+      if (!std::filesystem::is_directory(ip.install_path, ec)) {
+        skipped_.push_back({id, ip.install_path, ip.source, "its installPath does not exist (not installed there any more?)"});
         continue;
       }
-      auto pl = load_plugin(ip.install_path);
+      const bool needs_manifest = !*entry || (*entry)->strict;
+      if (needs_manifest && !is_plugin_dir(ip.install_path)) {
+        skipped_.push_back({id, ip.install_path, ip.source,
+                            *entry ? "its installPath has no .claude-plugin/plugin.json and its marketplace entry (" +
+                                         (*entry)->file.string() + "#" + (*entry)->pointer + ") is strict"
+                                   : std::string("its installPath has no .claude-plugin/plugin.json and no known marketplace "
+                                                 "(known_marketplaces.json) defines it")});
+        continue;
+      }
+      auto pl = *entry ? load_marketplace_plugin(ip.install_path, **entry) : load_plugin(ip.install_path);
       if (!pl) return fail(std::move(pl.error()));
       pl->id = id;
       pl->found_by = ip.source;
+      if (*entry) pl->found_by += " + " + (*entry)->file.string() + "#" + (*entry)->pointer;
       if (pl->version.empty()) pl->version = ip.version;
       plugins_.push_back(std::move(*pl));
     }
     return {};
   }
 
+  /// The entry of `ip`'s marketplace that defines it (nullptr: its marketplace
+  /// is not known, its catalog is gone, or it lists no such plugin).
+  result<const marketplace_entry*> marketplace_entry_for(const std::filesystem::path& home, const installed_plugin& ip) {
+    if (!markets_read_) {
+      auto known = read_known_marketplaces(home);
+      if (!known) return fail(std::move(known.error()));
+      markets_read_ = true;
+      for (const auto& [name, m] : *known) {
+        auto entries = read_marketplace(m.install_location);
+        if (!entries) {
+          if (entries.error().code == errc::not_found) continue;  // an uninstalled marketplace: its plugins' own manifests
+          return fail(std::move(entries.error()));
+        }
+        catalogs_[name] = std::move(*entries);
+      }
+    }
+    auto c = catalogs_.find(ip.marketplace);
+    if (c == catalogs_.end()) return static_cast<const marketplace_entry*>(nullptr);
+    for (const auto& e : c->second) {
+      if (e.name == ip.name) return &e;
+    }
+    return static_cast<const marketplace_entry*>(nullptr);
+  }
+
   std::filesystem::path project_root_;
   std::filesystem::path cwd_;
+  bool markets_read_ = false;
+  std::map<std::string, std::vector<marketplace_entry>> catalogs_;
   std::vector<settings_file> files_;
   std::vector<plugin_info> plugins_;
   std::map<std::string, bool> enabled_plugins_;
   std::map<std::string, std::filesystem::path> enabled_by_;
   std::vector<skipped_plugin> skipped_;
   bool disabled_ = false;
+  bool disabled_unmanaged_ = false;
   bool managed_only_ = false;
   hook_config hooks_;
   std::shared_ptr<session_state> state_ = std::make_shared<session_state>();

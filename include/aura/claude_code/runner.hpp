@@ -33,6 +33,7 @@
 #include "aura/adapters/posix/run.hpp"
 #include "aura/adapters/posix/spawn.hpp"
 #include "aura/claude_code/fwd.hpp"
+#include "aura/claude_code/http_policy.hpp"
 #include "aura/claude_code/settings.hpp"
 
 extern char** environ;  // NOLINT: POSIX declares it nowhere in a header
@@ -77,6 +78,7 @@ struct run_request {
   bool env_file = false;                   ///< give it a CLAUDE_ENV_FILE
   std::size_t max_output = 16u << 20;
   const std::atomic<bool>* cancel = nullptr;  ///< true: kill it (an async hook at shutdown)
+  http_hook_policy http_policy;            ///< http hooks: the settings' allowedHttpHookUrls / httpHookAllowedEnvVars
 };
 
 namespace detail {

@@ -131,6 +131,10 @@ inline bool is_name_char(char c, bool first) {
     run.error = "http hook not run: the host gave no HTTP client (hook_services::http) for " + req.source;
     return run;
   }
+  if (auto why = http_url_refusal(req.http_policy, h.url); !why.empty()) {
+    run.error = why + " (" + req.source + ")";
+    return run;
+  }
   http_request q;
   q.method = "POST";
   q.url = h.url;
@@ -138,7 +142,8 @@ inline bool is_name_char(char c, bool first) {
   q.max_redirects = 0;
   q.timeout = std::chrono::milliseconds(static_cast<long long>(req.timeout_seconds * 1000));
   q.headers["Content-Type"] = "application/json";
-  for (const auto& [name, value] : h.headers) q.headers[name] = interpolate_header(value, h.allowed_env_vars, req.env);
+  const auto env_vars = http_env_vars_allowed(req.http_policy, h);
+  for (const auto& [name, value] : h.headers) q.headers[name] = interpolate_header(value, env_vars, req.env);
   const auto t0 = std::chrono::steady_clock::now();
   auto r = client->send(q);
   run.duration_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();

@@ -61,6 +61,9 @@ struct hook_command {
   double timeout_seconds = default_timeout_seconds;
   bool once = false;             ///< "once": runs only the first time its event fires in a session
   bool async = false;            ///< "async" (command hooks): runs in the background, decides nothing
+  bool async_rewake = false;     ///< "asyncRewake" (implies async): its exit 2 wakes the model with its output
+  std::string rewake_message;    ///< "rewakeMessage": the prefix of that text (default: Claude Code's)
+  std::string rewake_summary;    ///< "rewakeSummary": the line the user sees then (default "Stop hook feedback")
   std::string status_message;    ///< "statusMessage": what the host shows while it runs
   std::filesystem::path file;    ///< the file it was read from
   std::string pointer;           ///< its JSON pointer in that file
@@ -102,6 +105,10 @@ struct settings_file {
   std::optional<bool> disable_all_hooks;
   std::optional<bool> allow_managed_hooks_only;
   std::map<std::string, bool> enabled_plugins;  ///< "enabledPlugins"
+  /// "allowedHttpHookUrls": the URL patterns http hooks may POST to (nullopt: not set).
+  std::optional<std::vector<std::string>> allowed_http_hook_urls;
+  /// "httpHookAllowedEnvVars": the variables http hook headers may use (nullopt: not set).
+  std::optional<std::vector<std::string>> http_hook_allowed_env_vars;
 };
 
 namespace detail {
@@ -219,15 +226,20 @@ namespace detail {
           if (!(s > 0) || !std::isfinite(s)) return bad(file, h_ptr + "/timeout", "must be a positive number of seconds");
           hc.timeout_seconds = s;
         }
-        for (auto [key, into] : {std::pair<const char*, bool*>{"once", &hc.once}, {"async", &hc.async}}) {
+        for (auto [key, into] : {std::pair<const char*, bool*>{"once", &hc.once}, {"async", &hc.async},
+                                 {"asyncRewake", &hc.async_rewake}}) {
           auto it = h.find(key);
           if (it == h.end() || it->is_null()) continue;
           if (!it->is_boolean()) return bad(file, h_ptr + "/" + key, std::string("must be true or false, got ") + it->type_name());
           *into = it->get<bool>();
         }
-        if (hc.async && hc.type != "command") {
-          return bad(file, h_ptr + "/async", "only command hooks run in the background (this one is " + hc.type + ")");
+        if ((hc.async || hc.async_rewake) && hc.type != "command") {
+          return bad(file, h_ptr + (hc.async ? "/async" : "/asyncRewake"),
+                     "only command hooks run in the background (this one is " + hc.type + ")");
         }
+        if (hc.async_rewake) hc.async = true;  // Claude Code: asyncRewake implies async
+        if (auto r = text("rewakeMessage", hc.rewake_message, false); !r) return fail(std::move(r.error()));
+        if (auto r = text("rewakeSummary", hc.rewake_summary, false); !r) return fail(std::move(r.error()));
         if (auto r = text("statusMessage", hc.status_message, false); !r) return fail(std::move(r.error()));
         group.hooks.push_back(std::move(hc));
       }
@@ -269,6 +281,19 @@ namespace detail {
     if (it == doc.end() || it->is_null()) continue;
     if (!it->is_boolean()) return bad(path, std::string("/") + key, std::string("must be true or false, got ") + it->type_name());
     (std::string(key) == "disableAllHooks" ? s.disable_all_hooks : s.allow_managed_hooks_only) = it->get<bool>();
+  }
+  for (auto [key, into] : {std::pair<const char*, std::optional<std::vector<std::string>>*>{"allowedHttpHookUrls", &s.allowed_http_hook_urls},
+                           {"httpHookAllowedEnvVars", &s.http_hook_allowed_env_vars}}) {
+    auto it = doc.find(key);
+    if (it == doc.end() || it->is_null()) continue;
+    const std::string at = std::string("/") + key;
+    if (!it->is_array()) return bad(path, at, std::string("must be an array of strings, got ") + it->type_name());
+    std::vector<std::string> list;
+    for (std::size_t i = 0; i < it->size(); ++i) {
+      if (!(*it)[i].is_string()) return bad(path, at + "/" + std::to_string(i), std::string("must be a string, got ") + (*it)[i].type_name());
+      list.push_back((*it)[i].get<std::string>());
+    }
+    *into = std::move(list);
   }
   if (auto ep = doc.find("enabledPlugins"); ep != doc.end() && !ep->is_null()) {
     if (!ep->is_object()) return bad(path, "/enabledPlugins", std::string("must be an object, got ") + ep->type_name());

@@ -108,7 +108,7 @@ TEST_CASE("claude_code installed plugins: project installations, version 1, ~ pa
     REQUIRE(skipped(p, "a@m"));
     CHECK(skipped(p, "a@m")->why.find("/elsewhere") != std::string::npos);
     REQUIRE(skipped(p, "gone@m"));
-    CHECK(skipped(p, "gone@m")->why.find("no .claude-plugin/plugin.json") != std::string::npos);
+    CHECK(skipped(p, "gone@m")->why.find("its installPath does not exist") != std::string::npos);
   }
   SECTION("version 1: one installation per id") {
     registry(f, R"({"version": 1, "plugins": {"a@m": {"installPath": "~/.claude/plugins/cache/m/a/1.0.0", "version": "1.0.0"}}})");
@@ -157,4 +157,88 @@ TEST_CASE("claude_code installed plugins: a bad installed_plugins.json names the
   fixture::write(f.home / ".claude" / "settings.json", R"({"enabledPlugins": {"bad@m": true}})");
   const auto msg = error_of(R"({"version": 2, "plugins": {"bad@m": )" + v2_entry(dir) + "}}");
   CHECK(msg.find((dir / "hooks" / "hooks.json").string() + ": /hooks/Stop: must be an array") != std::string::npos);
+}
+
+// Claude Code 2.1.332, `claude plugin marketplace add <dir>` then `claude
+// plugin install <name>@<mkt>` (run offline against a local directory): it
+// writes known_marketplaces.json {"<mkt>": {"source": {"source":
+// "directory", "path": <dir>}, "installLocation": <dir>, "lastUpdated"},
+// installed_plugins.json version 2 with cache/<mkt>/<name>/<version>/ as
+// installPath, and enabledPlugins in ~/.claude/settings.json. A "strict":
+// false entry is copied to the cache without .claude-plugin/plugin.json:
+// the marketplace entry is its manifest, hooks included.
+namespace {
+std::filesystem::path marketplace(const fixture& f, const std::string& catalog) {
+  const auto dir = f.root / "acme-marketplace";
+  fixture::write(dir / ".claude-plugin" / "marketplace.json", catalog);
+  fixture::write(f.home / ".claude" / "plugins" / "known_marketplaces.json",
+                 R"({"acme": {"source": {"source": "directory", "path": ")" + dir.string() + R"("}, "installLocation": ")" +
+                     dir.string() + R"(", "lastUpdated": "2026-12-03T19:15:48.629Z"}})");
+  return dir;
+}
+}  // namespace
+
+TEST_CASE("claude_code marketplaces: a strict:false entry supplies the plugin's manifest and hooks") {
+  fixture f(false);
+  const auto cache = f.home / ".claude" / "plugins" / "cache" / "acme" / "loose" / "0.2.0";
+  fixture::write(cache / "scripts" / "fmt.sh", "echo formatted by loose\n");
+  marketplace(f, R"({"name": "acme", "owner": {"name": "me"}, "plugins": [
+    {"name": "loose", "source": "./plugins/loose", "strict": false, "version": "0.2.0", "description": "no manifest",
+     "hooks": {"PostToolUse": [{"matcher": "Write", "hooks": [{"type": "command", "command": "sh ${CLAUDE_PLUGIN_ROOT}/scripts/fmt.sh"}]}]}}]})");
+  registry(f, R"({"version": 2, "plugins": {"loose@acme": [{"scope": "user", "installPath": ")" + cache.string() +
+                  R"(", "version": "0.2.0", "installedAt": "2026-12-03T19:15:54.149Z", "lastUpdated": "2026-12-03T19:15:54.149Z"}]}})");
+  fixture::write(f.home / ".claude" / "settings.json", R"({"enabledPlugins": {"loose@acme": true}})");
+  auto p = f.load();
+  REQUIRE(p.plugins().size() == 1);
+  const auto& pl = p.plugins()[0];
+  CHECK(pl.name == "loose");
+  CHECK(pl.description == "no manifest");
+  CHECK_THAT(pl.found_by, Catch::Contains("marketplace.json#/plugins/0"));
+  auto oc = run_event(p, "PostToolUse", {{"tool_name", "Write"}, {"tool_input", {{"file_path", "a.txt"}}}, {"tool_response", "ok"}});
+  REQUIRE(oc);
+  REQUIRE(oc->runs.size() == 1);
+  CHECK(oc->runs[0].out == "formatted by loose\n");
+}
+
+TEST_CASE("claude_code marketplaces: a strict entry adds its hooks to the plugin's own manifest; without one it is skipped") {
+  fixture f(false);
+  const auto lint = install(f, "lint", "acme");  // has plugin.json and a Stop hook
+  const auto bare = f.home / ".claude" / "plugins" / "cache" / "acme" / "bare" / "1.0.0";
+  std::filesystem::create_directories(bare);
+  marketplace(f, R"({"name": "acme", "plugins": [
+    {"name": "lint", "source": "./lint", "hooks": {"SessionEnd": [{"hooks": [{"type": "command", "command": "echo bye"}]}]}},
+    {"name": "bare", "source": "./bare"}]})");
+  registry(f, R"({"version": 2, "plugins": {"lint@acme": )" + v2_entry(lint) + R"(, "bare@acme": )" + v2_entry(bare) + "}}");
+  fixture::write(f.home / ".claude" / "settings.json", R"({"enabledPlugins": {"lint@acme": true, "bare@acme": true}})");
+  auto p = f.load();
+  REQUIRE(p.plugins().size() == 1);
+  CHECK(p.plugins()[0].hooks.events.count("Stop") == 1);
+  CHECK(p.plugins()[0].hooks.events.count("SessionEnd") == 1);
+  const auto* s = skipped(p, "bare@acme");
+  REQUIRE(s);
+  CHECK_THAT(s->why, Catch::Contains("no .claude-plugin/plugin.json and its marketplace entry"));
+  CHECK_THAT(s->why, Catch::Contains("is strict"));
+}
+
+TEST_CASE("claude_code marketplaces: bad catalogs are errors naming the file and pointer") {
+  fixture f(false);
+  const auto cache = f.home / ".claude" / "plugins" / "cache" / "acme" / "x" / "1";
+  std::filesystem::create_directories(cache);
+  registry(f, R"({"version": 2, "plugins": {"x@acme": )" + v2_entry(cache) + "}}");
+  fixture::write(f.home / ".claude" / "settings.json", R"({"enabledPlugins": {"x@acme": true}})");
+  auto error_with = [&](const std::string& catalog) {
+    marketplace(f, catalog);
+    auto p = profile::load(f.options());
+    return p ? std::string("(loaded)") : p.error().message;
+  };
+  CHECK_THAT(error_with(R"({"plugins": [{"name": "x", "strict": "no"}]})"), Catch::Contains("marketplace.json: /plugins/0/strict: must be true or false"));
+  CHECK_THAT(error_with(R"({"plugins": [{"source": "./x"}]})"), Catch::Contains("marketplace.json: /plugins/0/name: a plugin entry needs \"name\""));
+  CHECK_THAT(error_with(R"({"plugins": [{"name": "x", "strict": false, "hooks": {"Nope": []}}]})"),
+             Catch::Contains("marketplace.json: /plugins/0/hooks/Nope: unknown hook event"));
+  CHECK_THAT(error_with(R"({"plugins": [{"name": "x", "strict": false, "hooks": "./missing.json"}]})"),
+             Catch::Contains("marketplace.json: /plugins/0/hooks: names"));
+  fixture::write(f.home / ".claude" / "plugins" / "known_marketplaces.json", R"({"acme": {"source": {}}})");
+  auto p = profile::load(f.options());
+  REQUIRE_FALSE(p);
+  CHECK_THAT(p.error().message, Catch::Contains("known_marketplaces.json: /acme/installLocation: a marketplace needs"));
 }

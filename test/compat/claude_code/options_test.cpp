@@ -5,7 +5,9 @@
 // `statusMessage` is the text the host shows while the hook runs.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <mutex>
 #include <thread>
 
 #include "fixture.hpp"
@@ -176,4 +178,80 @@ TEST_CASE("claude_code options: an async hook that times out is killed and deliv
   CHECK(b->async_runs[0].timed_out);
   CHECK(b->context.empty());
   CHECK_FALSE(b->blocked);
+}
+
+// Claude Code 2.1.332 (its hook runner): "asyncRewake": true implies async;
+// when the hook exits 2 its stderr (else stdout) wakes the model as
+// `Stop hook blocking error from command "<hook name>": <text>` (or
+// `<rewakeMessage> <text>`), the user sees "Stop hook feedback" (or
+// rewakeSummary); any other exit delivers nothing of its output.
+TEST_CASE("claude_code options: an asyncRewake hook that exits 2 wakes the model with its stderr") {
+  fixture f(false);
+  fixture::write(f.project / ".claude" / "settings.json",
+                 settings_with(R"([{"type": "command", "asyncRewake": true, "command": "echo 'tests failed: 3' >&2; exit 2"},
+                                   {"type": "command", "asyncRewake": true, "rewakeMessage": "CI says:", "rewakeSummary": "CI failed",
+                                    "command": "echo from-stdout; exit 2"},
+                                   {"type": "command", "asyncRewake": true, "command": "echo '{\"systemMessage\": \"ignored\"}'; exit 0"}])"));
+  auto p = f.load();
+  const auto& hooks = p.hooks().events.at("PreToolUse")[0].hooks;
+  CHECK(hooks[0].async);  // implied
+  CHECK(hooks[0].async_rewake);
+  CHECK(hooks[1].rewake_message == "CI says:");
+  std::mutex m;
+  std::vector<std::string> woken;
+  p.background().on_finished([&](const async_result& a) {
+    std::lock_guard<std::mutex> lock(m);
+    if (auto t = rewake_text(a); !t.empty()) woken.push_back(t);
+  });
+  auto a = run_event(p, "PreToolUse", bash_input());
+  REQUIRE(a);
+  CHECK(a->async_started == 3);
+  CHECK(a->decision.empty());
+  REQUIRE(p.background().wait(std::chrono::seconds(10)));
+  {
+    std::lock_guard<std::mutex> lock(m);
+    CHECK(woken.size() == 2);  // the host heard at once, without another event
+  }
+  auto b = run_event(p, "Stop", {{"session_id", "s1"}});
+  REQUIRE(b);
+  CHECK(b->async_runs.size() == 3);
+  REQUIRE(b->rewake.size() == 2);
+  std::sort(b->rewake.begin(), b->rewake.end());
+  CHECK(b->rewake[0] == "CI says: from-stdout");
+  CHECK(b->rewake[1] == "Stop hook blocking error from command \"PreToolUse:Bash\": tests failed: 3");
+  CHECK(b->context.empty());  // the exit-0 rewake hook's systemMessage is not read
+  std::sort(b->user_messages.begin(), b->user_messages.end());
+  CHECK(b->user_messages == std::vector<std::string>{"CI failed", "Stop hook feedback"});
+  CHECK(b->to_json()["rewake"].size() == 2);
+}
+
+TEST_CASE("claude_code options: asyncRewake on a non-command hook is an error at its pointer") {
+  fixture f(false);
+  fixture::write(f.project / ".claude" / "settings.json",
+                 settings_with(R"([{"type": "prompt", "prompt": "x", "asyncRewake": true}])"));
+  auto p = profile::load(f.options());
+  REQUIRE_FALSE(p);
+  CHECK_THAT(p.error().message, Catch::Contains("/hooks/PreToolUse/0/hooks/0/asyncRewake: only command hooks run in the background"));
+  fixture::write(f.project / ".claude" / "settings.json", settings_with(R"([{"type": "command", "command": "x", "rewakeMessage": 3}])"));
+  auto q = profile::load(f.options());
+  REQUIRE_FALSE(q);
+  CHECK_THAT(q.error().message, Catch::Contains("/hooks/PreToolUse/0/hooks/0/rewakeMessage: must be a string"));
+}
+
+// An async SessionStart hook gets CLAUDE_ENV_FILE like a blocking one; what
+// it exports there is given to the host with the next event's outcome.
+TEST_CASE("claude_code options: an async hook's CLAUDE_ENV_FILE exports reach the host") {
+  fixture f(false);
+  fixture::write(f.project / ".claude" / "settings.json",
+                 R"({"hooks": {"SessionStart": [{"hooks": [{"type": "command", "async": true,
+                     "command": "sleep 0.1; echo 'export AURA_ASYNC_VENV=/opt/venv' >> \"$CLAUDE_ENV_FILE\""}]}]}})");
+  auto p = f.load();
+  auto a = run_event(p, "SessionStart", {{"source", "startup"}});
+  REQUIRE(a);
+  CHECK(a->env.empty());
+  REQUIRE(p.background().wait(std::chrono::seconds(10)));
+  auto b = run_event(p, "UserPromptSubmit", {{"prompt", "hi"}});
+  REQUIRE(b);
+  CHECK(b->env.at("AURA_ASYNC_VENV") == "/opt/venv");
+  CHECK_THAT(b->env_script, Catch::Contains("export AURA_ASYNC_VENV=/opt/venv"));
 }

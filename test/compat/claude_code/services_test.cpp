@@ -271,3 +271,78 @@ TEST_CASE("claude_code prompt: no model, a failing model or a malformed answer i
   CHECK(denied.decision == "deny");
   CHECK_THAT(denied.reason, Catch::EndsWith("]: the model said no"));
 }
+
+// Claude Code (2.1.332, its settings schema and http hook runner):
+// allowedHttpHookUrls lists the URL patterns http hooks may target (`*` a
+// wildcard; a pattern without a path allows its whole origin; unset = any
+// URL; [] = none); a hook whose URL matches none is not sent: "HTTP hook
+// blocked: <url> does not match any pattern in allowedHttpHookUrls", a
+// non-blocking error. httpHookAllowedEnvVars intersects each hook's
+// allowedEnvVars. Both merge across settings files; for a hook the managed
+// file declares they apply only when the managed file sets them.
+TEST_CASE("claude_code http: allowedHttpHookUrls patterns") {
+  CHECK(http_url_allowed_by("https://hooks.example.com/a/b", "https://hooks.example.com/*"));
+  CHECK(http_url_allowed_by("https://hooks.example.com/a/b", "https://hooks.example.com"));  // no path: the origin
+  CHECK(http_url_allowed_by("https://HOOKS.example.com/x", "https://*.example.com/*"));
+  CHECK(http_url_allowed_by("http://anything/at/all", "*"));
+  CHECK_FALSE(http_url_allowed_by("https://hooks.example.com.evil.io/x", "https://hooks.example.com"));
+  CHECK_FALSE(http_url_allowed_by("http://hooks.example.com/x", "https://hooks.example.com/*"));
+  CHECK_FALSE(http_url_allowed_by("https://hooks.example.com/b", "https://hooks.example.com/a/*"));
+}
+
+TEST_CASE("claude_code http: allowedHttpHookUrls blocks a hook; httpHookAllowedEnvVars narrows its headers") {
+  fixture f(false);
+  fixture::write(f.project / ".claude" / "settings.json", http_pre_tool);  // url http://127.0.0.1:9/hook
+  const auto managed = f.root / "managed-settings.json";
+  auto client = std::make_shared<mock_client>();
+  client->answer = [](const aura::http_request&) { return reply(200, ""); };
+  auto load_with = [&](const std::string& managed_text) {
+    fixture::write(managed, managed_text);
+    auto o = f.options();
+    o.managed_settings = managed;
+    auto p = profile::load(o);
+    if (!p) throw std::runtime_error(p.error().describe());
+    p->services.http = client;
+    return std::move(*p);
+  };
+  const json input{{"tool_name", "Bash"}, {"tool_input", {{"command", "ls"}}}};
+  SECTION("a URL no pattern matches is not sent, and says why") {
+    auto p = load_with(R"({"allowedHttpHookUrls": ["https://hooks.example.com/*"]})");
+    auto oc = fire(p, "PreToolUse", input);
+    CHECK(client->sent.empty());
+    CHECK(oc.decision.empty());
+    REQUIRE(oc.user_messages.size() == 1);
+    CHECK_THAT(oc.user_messages[0], Catch::Contains("HTTP hook blocked: http://127.0.0.1:9/hook does not match any pattern in allowedHttpHookUrls"));
+    CHECK_THAT(oc.user_messages[0], Catch::Contains("settings.json#/hooks/PreToolUse/0/hooks/0"));
+  }
+  SECTION("an empty list allows no http hook") {
+    auto p = load_with(R"({"allowedHttpHookUrls": []})");
+    (void)fire(p, "PreToolUse", input);
+    CHECK(client->sent.empty());
+  }
+  SECTION("lists merge across files: a pattern in the project's file allows it") {
+    fixture::write(f.project / ".claude" / "settings.local.json", R"({"allowedHttpHookUrls": ["http://127.0.0.1:9/*"]})");
+    auto p = load_with(R"({"allowedHttpHookUrls": ["https://hooks.example.com/*"]})");
+    (void)fire(p, "PreToolUse", input);
+    CHECK(client->sent.size() == 1);
+  }
+  SECTION("httpHookAllowedEnvVars: the hook's allowedEnvVars intersected with it") {
+    auto p = load_with(R"({"httpHookAllowedEnvVars": ["SOMETHING_ELSE"]})");
+    ::setenv("AURA_CC_TOKEN", "t0k", 1);
+    (void)fire(p, "PreToolUse", input);
+    ::unsetenv("AURA_CC_TOKEN");
+    REQUIRE(client->sent.size() == 1);
+    CHECK(client->sent[0].headers.at("Authorization") == "Bearer ");
+  }
+  SECTION("a project's list does not restrict the managed file's own hooks") {
+    fixture::write(f.project / ".claude" / "settings.json", R"({"allowedHttpHookUrls": []})");
+    auto p = load_with(R"({"hooks": {"Stop": [{"hooks": [{"type": "http", "url": "http://127.0.0.1:9/admin"}]}]}})");
+    (void)fire(p, "Stop");
+    REQUIRE(client->sent.size() == 1);
+    CHECK(client->sent[0].url == "http://127.0.0.1:9/admin");
+  }
+  SECTION("the lists are checked: an array of strings") {
+    CHECK_THAT(load_error(f, R"({"allowedHttpHookUrls": "https://x/*"})"), Catch::Contains("/allowedHttpHookUrls: must be an array of strings"));
+    CHECK_THAT(load_error(f, R"({"httpHookAllowedEnvVars": [1]})"), Catch::Contains("/httpHookAllowedEnvVars/0: must be a string"));
+  }
+}

@@ -65,8 +65,25 @@ TEST_CASE("claude_code settings: disableAllHooks and allowManagedHooksOnly") {
   fixture f;
   fixture::write(f.project / ".claude" / "settings.local.json", R"({"disableAllHooks": true})");
   auto p = f.load();
-  CHECK(p.hooks_disabled());
+  CHECK_FALSE(p.hooks_disabled());
+  CHECK(p.unmanaged_hooks_disabled());
   CHECK(p.hooks().size() == 0);
+
+  // Claude Code: disableAllHooks in user, project or local settings cannot
+  // turn off the managed file's hooks; in the managed file it turns off all.
+  const auto admin = f.root / "managed-settings.json";
+  fixture::write(admin, R"({"hooks": {"Stop": [{"hooks": [{"type": "command", "command": "echo managed"}]}]}})");
+  auto with_admin = f.options(true);
+  with_admin.managed_settings = admin;
+  auto m = profile::load(with_admin);
+  REQUIRE(m);
+  REQUIRE(m->hooks().size() == 1);  // the plugin's hooks are off too
+  CHECK(m->hooks().events.at("Stop")[0].hooks[0].from == scope::managed);
+  fixture::write(admin, R"({"disableAllHooks": true, "hooks": {"Stop": [{"hooks": [{"type": "command", "command": "echo managed"}]}]}})");
+  auto n = profile::load(with_admin);
+  REQUIRE(n);
+  CHECK(n->hooks_disabled());
+  CHECK(n->hooks().size() == 0);
 
   fixture g;
   const auto managed = g.root / "managed-settings.json";

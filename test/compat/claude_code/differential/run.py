@@ -27,6 +27,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 BASH_CALL = [{"name": "Bash", "input": {"command": "echo hi", "description": "say hi"}}]
 PRE_INPUT = {"tool_name": "Bash", "tool_input": {"command": "echo hi", "description": "say hi"}, "tool_use_id": "toolu_1"}
 POST_INPUT = dict(PRE_INPUT, tool_response={"stdout": "hi", "stderr": "", "interrupted": False, "isImage": False})
+FAIL_CALL = [{"name": "Bash", "input": {"command": "echo broke >&2; exit 3", "description": "fail"}}]
+FAIL_INPUT = {"tool_name": "Bash", "tool_input": {"command": "echo broke >&2; exit 3", "description": "fail"}, "tool_use_id": "toolu_1",
+              "error": "Exit code 3\nbroke", "is_interrupt": False}
 
 
 def hooks(event, command, matcher=None):
@@ -125,6 +128,15 @@ CASES = [
     ("cwd is the project root, CLAUDE_PROJECT_DIR too, HOME passed",
      hooks("SessionStart", "{ pwd -P; cd \"$CLAUDE_PROJECT_DIR\" && pwd -P; echo \"$HOME\"; } > where.txt"), [], "go",
      "SessionStart", {}, same_place),
+    # Claude Code: a failed tool's PostToolUseFailure exit 2 sends its stderr to the model beside the error result.
+    ("PostToolUseFailure exit 2: feedback text", hooks("PostToolUseFailure", "echo fix-the-command >&2; exit 2", "Bash"), FAIL_CALL,
+     "go", "PostToolUseFailure", FAIL_INPUT, feedback_in_texts),
+    ("PostToolUseFailure input fields", capture("PostToolUseFailure"), FAIL_CALL, "go", "PostToolUseFailure", FAIL_INPUT,
+     same_input_keys("PostToolUseFailure")),
+    # Claude Code: UserPromptSubmit exit 2 erases the prompt; the model is never asked.
+    ("UserPromptSubmit exit 2: prompt blocked, model not called", hooks("UserPromptSubmit", "echo no-prompts >&2; exit 2"), [], "go",
+     "UserPromptSubmit", {"prompt": "go"},
+     lambda v, oc: (not v["blocks"] and oc["blocked"] and not oc["feedback"], f"claude {len(v['blocks'])} blocks aura {oc['blocked']} {oc['feedback']!r}")),
     ("Stop exit 2: feedback text", hooks("Stop", "test -f stopped && exit 0; touch stopped; echo keep going >&2; exit 2"), [], "go",
      "Stop", {"stop_hook_active": False}, feedback_in_texts),
 ]
@@ -189,6 +201,7 @@ def main():
     ap.add_argument("--aura", required=True)
     ap.add_argument("--claude")
     a = ap.parse_args()
+    a.aura = os.path.abspath(a.aura)  # the runs change directory
     claude = find_claude(a.claude)
     if not claude:
         print("skip: no Claude Code CLI (set CLAUDE_CODE_BIN; npm @anthropic-ai/claude-code@" + PINNED + ")")
