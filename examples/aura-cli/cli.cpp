@@ -15,7 +15,10 @@
 #include <aura/agent/conditions.hpp>
 #include <aura/agent/shell.hpp>
 #include <aura/agent/state.hpp>
+#include <aura/plugin/clawdius_config.hpp>
+#include <aura/plugin/idelchi_features.hpp>
 #include <aura/plugin/runtimes/shared_object.hpp>
+#include <aura/plugin/rustant_config.hpp>
 #if AURA_CLI_NATS
 #include <aura/nats/runtime.hpp>
 #endif
@@ -65,6 +68,88 @@ json read_json_arg(const std::string& text, const std::string& what) {
     throw cli_error{what + " is not valid JSON" + (text[0] == '@' ? " in " + text.substr(1) : std::string()) +
                     " at line " + std::to_string(line) + ", column " + std::to_string(col) + ": " + msg};
   }
+}
+
+// ---- the reference systems' host config files ---------------------------------------------
+
+namespace {
+std::string joined(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out.empty() ? "none" : out;
+}
+
+// Lists `m` as found in `scope`, unless a plugin of that name is already listed.
+void add_found(discovery& d, manifest m, const std::string& scope, const std::string& file) {
+  if (d.find(m.name)) {
+    d.errors.push_back(aura::error{aura::errc::already_exists,
+                                   "plugin \"" + m.name + "\" of " + file + " has the name of a plugin already found",
+                                   m.name, {}, file});
+    return;
+  }
+  discovered_plugin p;
+  p.spec = std::move(m);
+  p.scope = scope;
+  d.plugins.push_back(std::move(p));
+}
+}  // namespace
+
+void setup::discover_all() {
+  found = discover(roots, settings.select);
+  std::error_code ec;
+  if (const fs::path file = ".clawdius/config.toml"; fs::is_regular_file(file, ec)) {
+    auto ms = read_clawdius_config(file);
+    if (!ms) {
+      found->errors.push_back(ms.error());
+    } else {
+      std::vector<std::string> names;
+      for (auto& m : *ms) {
+        std::string hooks;
+        for (const auto& h : m.hooks) hooks += (hooks.empty() ? "" : " ") + h.handler;
+        names.push_back(m.name + " (" + (hooks.empty() ? "no hooks" : hooks) + ")");
+        add_found(*found, std::move(m), "clawdius", file.string());
+      }
+      std::cerr << "aura: " << file.string() << ": " << ms->size() << " wasm plugin(s): " << joined(names) << "\n";
+    }
+  }
+  if (const fs::path file = ".rustant/config.toml"; fs::is_regular_file(file, ec)) {
+    auto rp = read_rustant_config(file);
+    if (!rp) {
+      found->errors.push_back(rp.error());
+    } else {
+      std::vector<std::string> names;
+      for (auto& m : rp->allowed) {
+        names.push_back(m.name);
+        add_found(*found, std::move(m), "rustant", file.string());
+      }
+      std::cerr << "aura: " << file.string() << ": " << names.size() << " shared object(s) allowed: " << joined(names)
+                << "; skipped (not in allowed_plugins): " << joined(rp->skipped) << "\n";
+    }
+  }
+  std::sort(found->plugins.begin(), found->plugins.end(),
+            [](const discovered_plugin& a, const discovered_plugin& b) { return a.spec.name < b.spec.name; });
+}
+
+bool read_features_file(setup& s) {
+  const fs::path file = std::string(idelchi_features_path);
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec)) return true;
+  auto f = read_idelchi_features(file);
+  if (!f) {
+    print_error(f.error());
+    return false;
+  }
+  const fs::path dir = f->settings.plugin_dirs.front();
+  // The default (<home>/plugins, .aura/plugins) is the repo root already searched.
+  if (dir.lexically_normal() == (fs::path(".aura") / "plugins").lexically_normal()) f->settings.plugin_dirs.clear();
+  add_settings(s.settings, f->settings);
+  std::vector<std::string> locals;
+  for (const auto& kv : f->settings.config.per_plugin) locals.push_back(kv.first);
+  std::cerr << "aura: " << file.string() << ": plugin dir " << dir.string()
+            << ", include: " << joined(f->settings.select.include) << ", exclude: " << joined(f->settings.select.exclude)
+            << ", config.global: " << f->settings.config.global.size() << " key(s), config.local: " << joined(locals)
+            << (f->unsafe ? "; unsafe: true has no effect in aura (no Go interpreter)" : "") << "\n";
+  return true;
 }
 
 aura::plugin::host_options setup::host_opts() {
@@ -133,8 +218,14 @@ std::string state_home::session_id() const {
   return session.empty() ? "cli-" + std::to_string(::getpid()) : session;
 }
 
+fs::path plugin_log_dir() {
+  const char* env = std::getenv("AURA_LOG_DIR");
+  return env && *env ? fs::path(env) : fs::path(".aura") / "logs" / "plugins";
+}
+
 runtime_registry cli_runtimes() {
   auto r = default_runtimes(std::make_shared<native_registry>());
+  r.set(runtime_kind::process, process_loader(plugin_log_dir()));  // stderr to <log dir>/<name>.log
   r.set(runtime_kind::shared_object, shared_object_loader());  // Rustant-style .so plugins
 #if AURA_CLI_NATS
   // Plugins served by `aura worker`: the servers of $AURA_NATS_URL unless the manifest names its own.

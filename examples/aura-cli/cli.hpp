@@ -84,10 +84,21 @@ struct setup {
   std::optional<aura::plugin::discovery> found;
   state_home state;
 
-  void discover_all() { found = aura::plugin::discover(roots, settings.select); }
+  /// Discovery over the roots, plus the plugins of the reference systems'
+  /// host config files found in the project (.clawdius/config.toml: bare
+  /// .wasm files; .rustant/config.toml: shared objects), each said on stderr.
+  void discover_all();
   [[nodiscard]] aura::plugin::host_options host_opts();
 };
 
+/// Reads idelchi/aura's .aura/config/features/plugins.yaml into the settings
+/// when it is there (include/exclude, config layers, its plugin dir); false
+/// after printing the error of a file that does not read.
+bool read_features_file(setup& s);
+
+/// Where process plugins' stderr goes, one `<name>.log` each: $AURA_LOG_DIR,
+/// else ./.aura/logs/plugins (`aura plugin logs NAME` reads it).
+fs::path plugin_log_dir();
 aura::plugin::runtime_registry cli_runtimes();
 void print_error(const aura::error& e);
 

@@ -51,6 +51,12 @@ struct plugin_status;
 class plugin_host;
 // tools.hpp
 struct plugin_tool;
+// tool_sandbox.hpp, tool_exec.hpp
+struct tool_sandbox_options;
+class landlock_ruleset;
+struct plugin_tool_call_options;
+// idelchi_features.hpp
+struct idelchi_features;
 }  // namespace aura::plugin
 #endif  // AURA_SI_AURA_PLUGIN_FWD_HPP
 // ---- end aura/plugin/fwd.hpp
@@ -1506,6 +1512,10 @@ struct command_spec {
   /// directory, with the plugin's environment) before the tool is listed;
   /// a non-zero exit leaves the tool out. Empty: always available.
   std::vector<std::string> available;
+  /// idelchi/aura's `Paths(args)`: a command line given the arguments as JSON
+  /// on stdin, answering {read, write, record, guard, clear} (agent/tool_paths.hpp)
+  /// on stdout. Empty: the tool declares no paths.
+  std::vector<std::string> paths;
   /// idelchi/aura's command schema extras: tab-completion hint labels, the
   /// output forwarded to the model as a user message, the output not shown.
   std::vector<std::string> hints;
@@ -2317,7 +2327,9 @@ inline std::optional<error> yaml_to_json(const YAML::Node& node, const std::stri
 //                parallel, sandboxable, run, timeout_ms, available}; `available`
 //                is its Available(): a command line, exit 0 = the tool is listed;
 //                `init` its Init(ToolConfig): run once at load, the ToolConfig
-//                {home_dir, config_dir} as JSON on stdin, non-zero exit fails the load
+//                {home_dir, config_dir} as JSON on stdin, non-zero exit fails the load;
+//                `paths` its Paths(args): a command line given the arguments on
+//                stdin, printing {read, write, record, guard, clear} (tool_exec.hpp)
 //   command      its Command(): {name, description, hints, forward, silent, run, timeout_ms}
 // A tool keeps its own name (not plugin_<name>_<tool>): override and opt_in
 // are about that name. Unknown fields are errors (a misspelled opt_in would
@@ -2816,22 +2828,6 @@ inline constexpr std::array<idelchi_hook, 9> idelchi_hooks{{
 
 namespace detail {
 
-/// Levenshtein distance, for "did you mean".
-[[nodiscard]] inline std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diag = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
-
 /// Reads one plugin.yaml document; problems are collected with their places.
 class idelchi_reader {
  public:
@@ -2847,19 +2843,14 @@ class idelchi_reader {
   void known(const nlohmann::json& obj, const std::string& ptr, std::initializer_list<std::string_view> names) {
     for (auto it = obj.begin(); it != obj.end(); ++it) {
       if (std::find(names.begin(), names.end(), it.key()) != names.end()) continue;
-      std::string_view best;
-      std::size_t best_d = 3;
-      for (auto n : names) {
-        const std::size_t d = edit_distance(it.key(), n);
-        if (d < best_d) {
-          best_d = d;
-          best = n;
-        }
-      }
+      // The nearest known name, by core's "did you mean" (condition.hpp).
+      predicate_registry near;
+      for (auto n : names) near.add(std::string(n), nullptr);
+      const std::string best = near.suggest(it.key());
       std::string known_list;
       for (auto n : names) known_list += (known_list.empty() ? "" : ", ") + std::string(n);
       add(errc::invalid_argument, ptr + "/" + escape_pointer_token(it.key()),
-          "unknown field" + (best.empty() ? std::string() : " (did you mean \"" + std::string(best) + "\"?)") +
+          "unknown field" + (best.empty() ? std::string() : " (did you mean \"" + best + "\"?)") +
               "; known: " + known_list);
     }
   }
@@ -3031,7 +3022,7 @@ inline void read_idelchi_exports(idelchi_reader& r, const nlohmann::json& doc, m
   };
   if (const nlohmann::json* t = r.mapping(doc, "", "tool")) {
     r.known(*t, "/tool", {"name", "description", "usage", "examples", "parameters", "parallel", "sandboxable", "run",
-                          "timeout_ms", "available", "init"});
+                          "timeout_ms", "available", "init", "paths"});
     command_spec s;
     if (auto n = r.string(*t, "/tool", "name")) s.name = *n;
     if (s.name.empty()) r.add(errc::invalid_argument, "/tool", "a tool needs a name");
@@ -3042,6 +3033,7 @@ inline void read_idelchi_exports(idelchi_reader& r, const nlohmann::json& doc, m
     s.sandboxable = r.boolean(*t, "/tool", "sandboxable", true);
     s.run = r.command_line(*t, "/tool");
     s.available = r.command_line(*t, "/tool", "available");
+    s.paths = r.command_line(*t, "/tool", "paths");
     if (auto init = r.command_line(*t, "/tool", "init"); !init.empty()) m.on_init.push_back(std::move(init));
     s.timeout = r.timeout(*t, "/tool");
     s.override_existing = override_tool;
@@ -15013,6 +15005,8 @@ class hook_sink {
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15034,10 +15028,12 @@ struct run_result {
   return argv;
 }
 
-/// Runs argv in `dir` with exactly `env`; kills it at the deadline.
+/// Runs argv in `dir` with exactly `env`; kills it at the deadline. With a
+/// Landlock ruleset (`landlock_ruleset` >= 0, plugin/tool_sandbox.hpp) the
+/// child confines itself to it before exec (exit 126 if the kernel refuses).
 [[nodiscard]] inline result<run_result> run_command(const std::vector<std::string>& argv, const std::filesystem::path& dir,
                                                     const std::map<std::string, std::string>& env, const std::string& input,
-                                                    std::chrono::milliseconds timeout) {
+                                                    std::chrono::milliseconds timeout, int landlock_ruleset = -1) {
   if (argv.empty()) return fail(errc::invalid_argument, "an empty command line");
   // A child that exits before reading its input must not kill the host with SIGPIPE.
   static const bool sigpipe_ignored = [] {
@@ -15076,6 +15072,16 @@ struct run_result {
     ::dup2(out[1], 1);
     ::dup2(err[1], 2);
     if (!workdir.empty() && ::chdir(workdir.c_str()) != 0) _exit(127);
+#if defined(SYS_landlock_restrict_self)
+    if (landlock_ruleset >= 0 && (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+                                  ::syscall(SYS_landlock_restrict_self, landlock_ruleset, 0U) != 0)) {
+      const char msg[] = "aura: the sandbox (Landlock) could not be entered\n";
+      (void)!::write(2, msg, sizeof msg - 1);
+      _exit(126);
+    }
+#else
+    if (landlock_ruleset >= 0) _exit(126);
+#endif
     if (std::strchr(args[0], '/')) {
       ::execve(args[0], args.data(), envp.data());
     } else {
@@ -15192,9 +15198,12 @@ namespace aura::plugin {
 
 /// The name a plugin's tool is listed and called under: idelchi/aura's
 /// plugin.yaml tools keep their own (its override and opt_in are about that
-/// name); every other format's are namespaced (tool_name).
+/// name), and so do Codineer's (its document: a tool name is unique across
+/// all plugins and built-in tools, and the model calls it by that name);
+/// every other format's are namespaced (tool_name).
 [[nodiscard]] inline std::string registered_tool_name(const manifest& m, const command_spec& t) {
-  return m.format == manifest_format::idelchi ? t.name : tool_name(m.name, t.name);
+  return m.format == manifest_format::idelchi || m.format == manifest_format::codineer ? t.name
+                                                                                        : tool_name(m.name, t.name);
 }
 
 /// Codineer's tool permission levels, lowest first.
@@ -15340,8 +15349,9 @@ struct plugin_tool {
                                                               const std::filesystem::path& dir,
                                                               const std::map<std::string, std::string>& env,
                                                               const nlohmann::json& args,
-                                                              std::chrono::milliseconds timeout) {
-  return detail::run_command(detail::resolve_argv(argv, dir), dir, env, args.dump() + "\n", timeout);
+                                                              std::chrono::milliseconds timeout,
+                                                              int landlock_ruleset = -1) {
+  return detail::run_command(detail::resolve_argv(argv, dir), dir, env, args.dump() + "\n", timeout, landlock_ruleset);
 }
 
 /// The SDK context a tool that takes one is given: the host's `context` (an
@@ -15358,10 +15368,14 @@ struct plugin_tool {
 /// with the JSON pointer at fault), then run. The result is an MCP
 /// `tools/call` result: {"content": [{"type": "text", "text": ...}], "isError": bool}.
 /// `context` reaches a tool that takes one (plugin_tool::takes_context).
+/// With a Landlock ruleset (`landlock_ruleset` >= 0, tool_sandbox.hpp) the
+/// tool's process runs confined to it; a tool served by its plugin's
+/// long-lived process cannot be, and is refused.
 [[nodiscard]] inline result<nlohmann::json> call_tool(const plugin_tool& tool, const nlohmann::json& args,
                                                       std::chrono::milliseconds timeout = std::chrono::seconds(30),
                                                       const std::string& max_permission = "danger-full-access",
-                                                      const nlohmann::json& context = nullptr) {
+                                                      const nlohmann::json& context = nullptr,
+                                                      int landlock_ruleset = -1) {
   if (tool_permission_level(tool.spec.required_permission) > tool_permission_level(max_permission)) {
     return fail(error{errc::permission_denied,
                       "tool \"" + tool.name + "\" requires " + tool.spec.required_permission + ", the host allows " +
@@ -15377,6 +15391,12 @@ struct plugin_tool {
   }
   if (tool.spec.timeout.count() > 0) timeout = tool.spec.timeout;
   if (tool.spec.in_process()) {
+    if (landlock_ruleset >= 0) {
+      return fail(error{errc::unsupported,
+                        "tool \"" + tool.name + "\" is served by its plugin's long-lived process, which cannot be "
+                        "sandboxed per call: give it a run command, or mark it sandboxable: false",
+                        tool.plugin, {}, tool.spec.where});
+    }
     if (!tool.serve) {
       return fail(error{errc::unsupported,
                         "tool \"" + tool.name + "\" is served by its plugin's process: call it through plugin_host::tools",
@@ -15401,7 +15421,7 @@ struct plugin_tool {
   }
   auto r = run_with_json(tool.spec.run, tool.dir, tool.env,
                          tool.takes_context ? nlohmann::json{{"arguments", args}, {"context", tool_context(tool, context)}} : args,
-                         timeout);
+                         timeout, landlock_ruleset);
   if (!r) {
     error e = std::move(r.error());
     e.plugin = tool.plugin;
@@ -15410,7 +15430,11 @@ struct plugin_tool {
   std::string text = r->out;
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
   const bool failed = r->exit_code != 0;
-  if (failed && text.empty()) text = r->err;
+  if (failed && !r->err.empty()) {  // stderr is captured and reported with the error (Codineer's tool protocol)
+    std::string err = r->err;
+    while (!err.empty() && (err.back() == '\n' || err.back() == '\r')) err.pop_back();
+    text = text.empty() ? err : text + "\n" + err;
+  }
   return nlohmann::json{{"content", nlohmann::json::array({{{"type", "text"}, {"text", text}}})}, {"isError", failed}};
 }
 
@@ -15582,6 +15606,7 @@ class plugin_host {
     if (!list) return list;
     std::weak_ptr<plugin_instance> inst = v->inst;
     for (auto& t : *list) {
+      if (t.takes_context) t.config = opts_.config.merged(v->spec.name, v->spec.config);  // PluginConfig's layers
       if (!t.spec.in_process()) continue;
       t.serve = [inst](const std::string& method, const nlohmann::json& params,
                        std::chrono::milliseconds timeout) -> result<nlohmann::json> {
@@ -18095,6 +18120,8 @@ class isolated_instance final : public plugin_instance {
 // wire request's "hook" member.
 
 #include <chrono>
+#include <filesystem>
+#include <system_error>
 #include <memory>
 #include <string>
 #include <utility>
@@ -19952,15 +19979,26 @@ class command_instance final : public plugin_instance {
 
 }  // namespace detail
 
-/// The loader for "process" plugins.
-[[nodiscard]] inline runtime_loader process_loader() {
-  return [](const load_request& req) -> result<std::shared_ptr<plugin_instance>> {
+/// The loader for "process" plugins. With `log_dir`, each plugin's stderr is
+/// appended to `<log_dir>/<name>.log` (Naridon Aura's per-plugin logs; the
+/// directory is made when a plugin starts).
+[[nodiscard]] inline runtime_loader process_loader(std::filesystem::path log_dir = {}) {
+  return [log_dir](const load_request& req) -> result<std::shared_ptr<plugin_instance>> {
     process_options o;
     o.name = req.spec.name;
     o.argv = detail::entry_argv(req.spec);
     o.workdir = req.spec.dir;
     o.env = req.env;
     o.ctx = req.ctx;
+    if (!log_dir.empty()) {
+      std::error_code ec;
+      std::filesystem::create_directories(log_dir, ec);
+      if (ec) {
+        return fail(error{errc::io_error, "cannot make the plugin log directory " + log_dir.string() + ": " + ec.message(),
+                          req.spec.name, {}, {}});
+      }
+      o.stderr_log = log_dir / (req.spec.name + ".log");
+    }
     for (const auto& h : req.spec.hooks) {
       if (h.timeout.count() > 0) o.hook_timeouts[h.handler] = h.timeout;
     }

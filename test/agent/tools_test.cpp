@@ -496,3 +496,235 @@ TEST_CASE_METHOD(fixture, "tool pipeline: remove and remove_plugin", "[agent][to
   auto out = p.run(agent_test::write_call());
   CHECK_FALSE(out.modified);
 }
+
+// ---- batches: idelchi/aura's Parallel, Sandboxable and Paths ------------------------
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+
+#include <unistd.h>
+
+#include <aura/agent/tool_batch.hpp>
+
+namespace {
+
+/// Counts how many calls run at once; each call waits (up to `wait`) for a
+/// second one to join it, so a batch that runs them one by one shows 1.
+struct overlap_probe {
+  std::chrono::milliseconds wait{2000};  // parallel calls meet at once; serial ones wait it out
+  std::mutex mu;
+  std::condition_variable cv;
+  int running = 0;
+  int peak = 0;
+  std::vector<std::string> order;
+
+  aura::agent::tool_executor executor() {
+    return [this](const aura::agent::tool_execution& x) -> aura::result<json> {
+      std::unique_lock<std::mutex> lock(mu);
+      order.push_back(x.call.call_id);
+      ++running;
+      peak = std::max(peak, running);
+      cv.notify_all();
+      cv.wait_for(lock, wait, [&] { return running > 1; });
+      lock.unlock();
+      std::this_thread::yield();
+      lock.lock();
+      --running;
+      return json{{"tool", x.tool.name}, {"sandboxed", x.sandboxed}};
+    };
+  }
+};
+
+void add_tool(tool_registry& reg, const std::string& name, bool parallel, bool sandboxable = true) {
+  aura::agent::tool_extras extras;
+  extras.parallel = parallel;
+  extras.sandboxable = sandboxable;
+  REQUIRE(reg.add(aura::agent::tool_spec{name, name + " tool", json{{"type", "object"}}, false, ""}, extras));
+}
+
+}  // namespace
+
+TEST_CASE("tool batch: parallel tools' calls run at once, others alone and in order", "[agent][tools][batch]") {
+  tool_registry reg;
+  add_tool(reg, "grep", true);
+  add_tool(reg, "edit", false);
+  {
+    overlap_probe p;
+    auto out = aura::agent::run_tool_batch(reg, {{"1", "grep", json::object()}, {"2", "grep", json::object()}}, p.executor());
+    REQUIRE(out.size() == 2);
+    CHECK(p.peak == 2);
+    CHECK(out[0].parallel);
+    CHECK(out[1].parallel);
+    CHECK(out[0].call_id == "1");
+    CHECK(out[1].output->at("tool") == "grep");
+  }
+  {
+    overlap_probe p;
+    p.wait = std::chrono::milliseconds(100);  // ample for a second call to arrive, were it run beside
+    auto out = aura::agent::run_tool_batch(reg, {{"1", "edit", json::object()}, {"2", "edit", json::object()},
+                                                 {"3", "grep", json::object()}}, p.executor());
+    CHECK(p.peak == 1);  // not parallel: one at a time, in the calls' order
+    CHECK(p.order == std::vector<std::string>{"1", "2", "3"});
+    CHECK_FALSE(out[0].parallel);
+    CHECK_FALSE(out[2].parallel);  // alone in its group: nothing to run beside
+  }
+  {
+    // A per-tool override (idelchi/aura's tool definitions) beats the tool's own Parallel.
+    overlap_probe p;
+    p.wait = std::chrono::milliseconds(100);
+    aura::agent::tool_batch_options o;
+    o.parallel["grep"] = false;
+    (void)aura::agent::run_tool_batch(reg, {{"1", "grep", json::object()}, {"2", "grep", json::object()}}, p.executor(), {}, o);
+    CHECK(p.peak == 1);
+  }
+}
+
+TEST_CASE("tool batch: sandboxable tools run sandboxed only when the host turns the sandbox on", "[agent][tools][batch]") {
+  tool_registry reg;
+  add_tool(reg, "read", true, true);
+  add_tool(reg, "native", true, false);
+  overlap_probe p;
+  const std::vector<aura::agent::tool_call> calls{{"1", "read", json::object()}, {"2", "native", json::object()}};
+  auto off = aura::agent::run_tool_batch(reg, calls, p.executor());
+  CHECK_FALSE(off[0].sandboxed);
+  CHECK_FALSE(off[1].sandboxed);
+  aura::agent::tool_batch_options o;
+  o.sandbox = true;
+  auto on = aura::agent::run_tool_batch(reg, calls, p.executor(), {}, o);
+  CHECK(on[0].sandboxed);
+  CHECK(on[0].output->at("sandboxed") == true);  // the executor was told
+  CHECK_FALSE(on[1].sandboxed);                  // Sandboxable() false: runs as it is
+}
+
+TEST_CASE("tool batch: unknown tools, bad arguments and paths errors fail their call only", "[agent][tools][batch]") {
+  tool_registry reg;
+  add_tool(reg, "ok", true);
+  REQUIRE(reg.add(aura::agent::tool_spec{"strict", "", json{{"type", "object"}, {"required", {"path"}}}, false, "pl"}));
+  int calls = 0;
+  auto exec = [&](const aura::agent::tool_execution&) -> aura::result<json> {
+    ++calls;
+    return json("done");
+  };
+  auto paths = [](const aura::agent::tool_definition& d, const json&) -> aura::result<aura::agent::tool_paths> {
+    if (d.name == "strict") return aura::fail(aura::errc::hook_failed, "paths exploded");
+    return aura::agent::tool_paths{};
+  };
+  auto out = aura::agent::run_tool_batch(reg, {{"1", "nope", json::object()}, {"2", "strict", json::object()},
+                                               {"3", "strict", json{{"path", "x"}}}, {"4", "ok", json::object()}},
+                                         exec, paths);
+  REQUIRE_FALSE(out[0].output);
+  CHECK(out[0].output.error().message == "no tool named \"nope\"");
+  REQUIRE_FALSE(out[1].output);
+  CHECK(out[1].output.error().code == aura::errc::validation_failed);
+  REQUIRE_FALSE(out[2].output);
+  CHECK(out[2].output.error().message == "tool \"strict\": its paths: paths exploded");
+  CHECK(out[2].output.error().plugin == "pl");
+  REQUIRE(out[3].output);
+  CHECK(calls == 1);
+  CHECK_FALSE(out[0].ran);
+  CHECK(out[3].ran);
+  // An executor that throws fails its call with the reason.
+  auto thrown = aura::agent::run_tool_batch(reg, {{"1", "ok", json::object()}},
+                                            [](const aura::agent::tool_execution&) -> aura::result<json> {
+                                              throw std::runtime_error("boom");
+                                            });
+  REQUIRE_FALSE(thrown[0].output);
+  CHECK(thrown[0].output.error().message == "tool \"ok\" threw: boom");
+}
+
+TEST_CASE("tool batch: guard paths need a recorded, unchanged read; clear forgets it", "[agent][tools][batch][paths]") {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("aura-filetime-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "notes.txt") << "v1";
+  tool_registry reg;
+  add_tool(reg, "Notepad", false);
+  // Notepad's Paths as idelchi/aura's document writes it: read records, write guards.
+  auto paths = [&](const aura::agent::tool_definition&, const json& a) -> aura::result<aura::agent::tool_paths> {
+    aura::agent::tool_paths p;
+    const std::string path = (dir / a.at("path").get<std::string>()).string();
+    const std::string action = a.at("action");
+    if (action == "read") p.read = p.record = {path};
+    if (action == "write") p.write = p.guard = {path};
+    if (action == "delete") p.write = p.clear = {path};
+    return p;
+  };
+  auto exec = [&](const aura::agent::tool_execution& x) -> aura::result<json> {
+    const fs::path file = dir / x.call.args.at("path").get<std::string>();
+    const std::string action = x.call.args.at("action");
+    if (action == "write") std::ofstream(file) << x.call.args.value("content", "");
+    if (action == "delete") fs::remove(file);
+    return json("ok");
+  };
+  aura::agent::file_times seen(dir);
+  aura::agent::tool_batch_options o;
+  o.times = &seen;
+  auto write = [&](const std::string& content) {
+    return aura::agent::run_tool_batch(reg, {{"w", "Notepad", {{"action", "write"}, {"path", "notes.txt"}, {"content", content}}}},
+                                       exec, paths, o)[0];
+  };
+  auto read = [&] {
+    return aura::agent::run_tool_batch(reg, {{"r", "Notepad", {{"action", "read"}, {"path", "notes.txt"}}}}, exec, paths, o)[0];
+  };
+  auto w = write("v22");
+  REQUIRE_FALSE(w.output);
+  CHECK(w.output.error().code == aura::errc::permission_denied);
+  CHECK(w.output.error().message.find("has not been read: read it before writing it") != std::string::npos);
+  CHECK_FALSE(w.ran);
+  {
+    std::ifstream in(dir / "notes.txt");
+    std::string text((std::istreambuf_iterator<char>(in)), {});
+    CHECK(text == "v1");  // refused before the tool ran
+  }
+  REQUIRE(read().output);
+  CHECK(seen.seen("notes.txt"));
+  CHECK(seen.seen((dir / "." / "notes.txt").string()));  // one file, however it is written
+  REQUIRE(write("v22").output);  // read first: the write goes through
+  // The write changed the file after it was read: another write must read again.
+  auto again = write("v333");  // sizes differ: a coarse clock cannot hide the change
+  REQUIRE_FALSE(again.output);
+  CHECK(again.output.error().message.find("changed since it was read") != std::string::npos);
+  REQUIRE(read().output);
+  REQUIRE(write("v333").output);
+  // A read and a write in one batch: the write is checked after the read ran.
+  fs::last_write_time(dir / "notes.txt", fs::last_write_time(dir / "notes.txt") + std::chrono::seconds(5));
+  auto both = aura::agent::run_tool_batch(reg, {{"r", "Notepad", {{"action", "read"}, {"path", "notes.txt"}}},
+                                                {"w", "Notepad", {{"action", "write"}, {"path", "notes.txt"}, {"content", "v4444"}}}},
+                                          exec, paths, o);
+  CHECK(both[0].output);
+  CHECK(both[1].output);
+  // Delete clears the mark; a file written there again is not "seen".
+  REQUIRE(aura::agent::run_tool_batch(reg, {{"d", "Notepad", {{"action", "delete"}, {"path", "notes.txt"}}}}, exec, paths, o)[0].output);
+  CHECK_FALSE(seen.seen("notes.txt"));
+  REQUIRE(write("fresh").output);  // no file: nothing to overwrite unseen
+  CHECK_FALSE(write("over").output);
+  // A tool answering with an MCP error records nothing.
+  seen.clear_all();
+  auto failing = [](const aura::agent::tool_execution&) -> aura::result<json> { return json{{"isError", true}}; };
+  (void)aura::agent::run_tool_batch(reg, {{"r", "Notepad", {{"action", "read"}, {"path", "notes.txt"}}}}, failing, paths, o);
+  CHECK_FALSE(seen.seen("notes.txt"));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("tool paths: the five lists parse; anything else is refused naming the member", "[agent][tools][paths]") {
+  auto p = aura::agent::parse_tool_paths(json{{"read", {"a"}}, {"record", {"a"}}, {"guard", nullptr}});
+  REQUIRE(p);
+  CHECK(p->read == std::vector<std::string>{"a"});
+  CHECK(p->record == std::vector<std::string>{"a"});
+  CHECK(p->guard.empty());
+  CHECK(aura::agent::parse_tool_paths(json(nullptr))->empty());
+  auto unknown = aura::agent::parse_tool_paths(json{{"reads", {"a"}}});
+  REQUIRE_FALSE(unknown);
+  CHECK(unknown.error().message == "tool paths: unknown list \"reads\" (known: read, write, record, guard, clear)");
+  auto not_list = aura::agent::parse_tool_paths(json{{"write", "a"}});
+  REQUIRE_FALSE(not_list);
+  CHECK(not_list.error().where == "/write");
+  auto not_path = aura::agent::parse_tool_paths(json{{"clear", {1}}});
+  REQUIRE_FALSE(not_path);
+  CHECK(not_path.error().where == "/clear/0");
+  CHECK_FALSE(aura::agent::parse_tool_paths(json::array()));
+}

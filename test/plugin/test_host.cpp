@@ -854,9 +854,9 @@ TEST_CASE("runtime: a Codineer plugin with lifecycle, hooks and tools", "[plugin
   auto tools = tools_of(m, host.environment_of(m));
   REQUIRE(tools);
   REQUIRE(tools->size() == 1);
-  CHECK(tools->at(0).name == "plugin_cod_echo");
+  CHECK(tools->at(0).name == "echo");
   auto listed = mcp_tools_list(*tools);
-  CHECK(listed["tools"][0]["name"] == "plugin_cod_echo");
+  CHECK(listed["tools"][0]["name"] == "echo");
   CHECK(listed["tools"][0]["inputSchema"]["required"][0] == "text");
   auto called = call_tool(tools->at(0), {{"text", "hi"}});
   REQUIRE(called);

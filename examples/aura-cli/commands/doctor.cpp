@@ -1,5 +1,6 @@
 // `aura doctor`: manifest errors and permission violations.
 #include <iostream>
+#include <map>
 #include <set>
 
 #include <aura/agent/catalog.hpp>
@@ -27,7 +28,7 @@ int run_doctor(setup& s, args_view& a) {
   auto p = parse_rest(a, {"--fact"}, {"--json"});
   s.discover_all();
   std::vector<aura::error> problems = s.found->errors;
-  std::set<std::string> checked, failing;  // manifests, by file
+  std::set<std::string> checked, failing;  // manifests, by file (and plugin name)
   for (const auto& e : problems) checked.insert(manifest_of(e)), failing.insert(manifest_of(e));
   std::vector<std::string> ok;
   aura::bus bus;
@@ -36,14 +37,21 @@ int run_doctor(setup& s, args_view& a) {
     fact_names.push_back(it->second.substr(0, it->second.find('=')));
   declare_agent_vocabulary(bus, fact_names);
   plugin_host host(bus, cli_runtimes(), s.host_opts());
+  // A host config file (Clawdius's, Rustant's) describes several plugins: count each.
+  std::map<std::string, int> per_file;
+  for (const auto& d : s.found->plugins) ++per_file[d.spec.file.string()];
+  auto key_of = [&](const manifest& m) {
+    const std::string f = m.file.string();
+    return per_file[f] > 1 ? f + "\n" + m.name : f;
+  };
   auto report = [&](const manifest& m, aura::error e) {
     if (e.plugin.empty()) e.plugin = m.name;
-    failing.insert(m.file.string());
+    failing.insert(key_of(m));
     problems.push_back(std::move(e));
   };
   // Checks that need no loading; true when the manifest passed them.
   auto static_checks = [&](const manifest& m) {
-    checked.insert(m.file.string());
+    checked.insert(key_of(m));
     auto found = host.check(m);
     for (auto& e : found) report(m, std::move(e));
     if (!found.empty()) return false;

@@ -46,4 +46,11 @@ class basic_transform_pipeline;
 using transform_pipeline = basic_transform_pipeline<messages_transform>;
 struct condition_options;
 struct event_info;
+// tool_paths.hpp, tool_batch.hpp
+struct tool_paths;
+class file_times;
+struct tool_call;
+struct tool_execution;
+struct tool_batch_options;
+struct tool_call_result;
 }  // namespace aura::agent

@@ -35,4 +35,10 @@ struct plugin_status;
 class plugin_host;
 // tools.hpp
 struct plugin_tool;
+// tool_sandbox.hpp, tool_exec.hpp
+struct tool_sandbox_options;
+class landlock_ruleset;
+struct plugin_tool_call_options;
+// idelchi_features.hpp
+struct idelchi_features;
 }  // namespace aura::plugin

@@ -181,6 +181,7 @@ class plugin_host {
     if (!list) return list;
     std::weak_ptr<plugin_instance> inst = v->inst;
     for (auto& t : *list) {
+      if (t.takes_context) t.config = opts_.config.merged(v->spec.name, v->spec.config);  // PluginConfig's layers
       if (!t.spec.in_process()) continue;
       t.serve = [inst](const std::string& method, const nlohmann::json& params,
                        std::chrono::milliseconds timeout) -> result<nlohmann::json> {

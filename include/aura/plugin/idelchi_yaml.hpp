@@ -24,7 +24,9 @@
 //                parallel, sandboxable, run, timeout_ms, available}; `available`
 //                is its Available(): a command line, exit 0 = the tool is listed;
 //                `init` its Init(ToolConfig): run once at load, the ToolConfig
-//                {home_dir, config_dir} as JSON on stdin, non-zero exit fails the load
+//                {home_dir, config_dir} as JSON on stdin, non-zero exit fails the load;
+//                `paths` its Paths(args): a command line given the arguments on
+//                stdin, printing {read, write, record, guard, clear} (tool_exec.hpp)
 //   command      its Command(): {name, description, hints, forward, silent, run, timeout_ms}
 // A tool keeps its own name (not plugin_<name>_<tool>): override and opt_in
 // are about that name. Unknown fields are errors (a misspelled opt_in would
@@ -79,22 +81,6 @@ inline constexpr std::array<idelchi_hook, 9> idelchi_hooks{{
 
 namespace detail {
 
-/// Levenshtein distance, for "did you mean".
-[[nodiscard]] inline std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diag = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
-
 /// Reads one plugin.yaml document; problems are collected with their places.
 class idelchi_reader {
  public:
@@ -110,19 +96,14 @@ class idelchi_reader {
   void known(const nlohmann::json& obj, const std::string& ptr, std::initializer_list<std::string_view> names) {
     for (auto it = obj.begin(); it != obj.end(); ++it) {
       if (std::find(names.begin(), names.end(), it.key()) != names.end()) continue;
-      std::string_view best;
-      std::size_t best_d = 3;
-      for (auto n : names) {
-        const std::size_t d = edit_distance(it.key(), n);
-        if (d < best_d) {
-          best_d = d;
-          best = n;
-        }
-      }
+      // The nearest known name, by core's "did you mean" (condition.hpp).
+      predicate_registry near;
+      for (auto n : names) near.add(std::string(n), nullptr);
+      const std::string best = near.suggest(it.key());
       std::string known_list;
       for (auto n : names) known_list += (known_list.empty() ? "" : ", ") + std::string(n);
       add(errc::invalid_argument, ptr + "/" + escape_pointer_token(it.key()),
-          "unknown field" + (best.empty() ? std::string() : " (did you mean \"" + std::string(best) + "\"?)") +
+          "unknown field" + (best.empty() ? std::string() : " (did you mean \"" + best + "\"?)") +
               "; known: " + known_list);
     }
   }
@@ -294,7 +275,7 @@ inline void read_idelchi_exports(idelchi_reader& r, const nlohmann::json& doc, m
   };
   if (const nlohmann::json* t = r.mapping(doc, "", "tool")) {
     r.known(*t, "/tool", {"name", "description", "usage", "examples", "parameters", "parallel", "sandboxable", "run",
-                          "timeout_ms", "available", "init"});
+                          "timeout_ms", "available", "init", "paths"});
     command_spec s;
     if (auto n = r.string(*t, "/tool", "name")) s.name = *n;
     if (s.name.empty()) r.add(errc::invalid_argument, "/tool", "a tool needs a name");
@@ -305,6 +286,7 @@ inline void read_idelchi_exports(idelchi_reader& r, const nlohmann::json& doc, m
     s.sandboxable = r.boolean(*t, "/tool", "sandboxable", true);
     s.run = r.command_line(*t, "/tool");
     s.available = r.command_line(*t, "/tool", "available");
+    s.paths = r.command_line(*t, "/tool", "paths");
     if (auto init = r.command_line(*t, "/tool", "init"); !init.empty()) m.on_init.push_back(std::move(init));
     s.timeout = r.timeout(*t, "/tool");
     s.override_existing = override_tool;

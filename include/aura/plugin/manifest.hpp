@@ -143,6 +143,10 @@ struct command_spec {
   /// directory, with the plugin's environment) before the tool is listed;
   /// a non-zero exit leaves the tool out. Empty: always available.
   std::vector<std::string> available;
+  /// idelchi/aura's `Paths(args)`: a command line given the arguments as JSON
+  /// on stdin, answering {read, write, record, guard, clear} (agent/tool_paths.hpp)
+  /// on stdout. Empty: the tool declares no paths.
+  std::vector<std::string> paths;
   /// idelchi/aura's command schema extras: tab-completion hint labels, the
   /// output forwarded to the model as a user message, the output not shown.
   std::vector<std::string> hints;

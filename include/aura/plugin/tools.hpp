@@ -45,9 +45,12 @@ namespace aura::plugin {
 
 /// The name a plugin's tool is listed and called under: idelchi/aura's
 /// plugin.yaml tools keep their own (its override and opt_in are about that
-/// name); every other format's are namespaced (tool_name).
+/// name), and so do Codineer's (its document: a tool name is unique across
+/// all plugins and built-in tools, and the model calls it by that name);
+/// every other format's are namespaced (tool_name).
 [[nodiscard]] inline std::string registered_tool_name(const manifest& m, const command_spec& t) {
-  return m.format == manifest_format::idelchi ? t.name : tool_name(m.name, t.name);
+  return m.format == manifest_format::idelchi || m.format == manifest_format::codineer ? t.name
+                                                                                        : tool_name(m.name, t.name);
 }
 
 /// Codineer's tool permission levels, lowest first.
@@ -193,8 +196,9 @@ struct plugin_tool {
                                                               const std::filesystem::path& dir,
                                                               const std::map<std::string, std::string>& env,
                                                               const nlohmann::json& args,
-                                                              std::chrono::milliseconds timeout) {
-  return detail::run_command(detail::resolve_argv(argv, dir), dir, env, args.dump() + "\n", timeout);
+                                                              std::chrono::milliseconds timeout,
+                                                              int landlock_ruleset = -1) {
+  return detail::run_command(detail::resolve_argv(argv, dir), dir, env, args.dump() + "\n", timeout, landlock_ruleset);
 }
 
 /// The SDK context a tool that takes one is given: the host's `context` (an
@@ -211,10 +215,14 @@ struct plugin_tool {
 /// with the JSON pointer at fault), then run. The result is an MCP
 /// `tools/call` result: {"content": [{"type": "text", "text": ...}], "isError": bool}.
 /// `context` reaches a tool that takes one (plugin_tool::takes_context).
+/// With a Landlock ruleset (`landlock_ruleset` >= 0, tool_sandbox.hpp) the
+/// tool's process runs confined to it; a tool served by its plugin's
+/// long-lived process cannot be, and is refused.
 [[nodiscard]] inline result<nlohmann::json> call_tool(const plugin_tool& tool, const nlohmann::json& args,
                                                       std::chrono::milliseconds timeout = std::chrono::seconds(30),
                                                       const std::string& max_permission = "danger-full-access",
-                                                      const nlohmann::json& context = nullptr) {
+                                                      const nlohmann::json& context = nullptr,
+                                                      int landlock_ruleset = -1) {
   if (tool_permission_level(tool.spec.required_permission) > tool_permission_level(max_permission)) {
     return fail(error{errc::permission_denied,
                       "tool \"" + tool.name + "\" requires " + tool.spec.required_permission + ", the host allows " +
@@ -230,6 +238,12 @@ struct plugin_tool {
   }
   if (tool.spec.timeout.count() > 0) timeout = tool.spec.timeout;
   if (tool.spec.in_process()) {
+    if (landlock_ruleset >= 0) {
+      return fail(error{errc::unsupported,
+                        "tool \"" + tool.name + "\" is served by its plugin's long-lived process, which cannot be "
+                        "sandboxed per call: give it a run command, or mark it sandboxable: false",
+                        tool.plugin, {}, tool.spec.where});
+    }
     if (!tool.serve) {
       return fail(error{errc::unsupported,
                         "tool \"" + tool.name + "\" is served by its plugin's process: call it through plugin_host::tools",
@@ -254,7 +268,7 @@ struct plugin_tool {
   }
   auto r = run_with_json(tool.spec.run, tool.dir, tool.env,
                          tool.takes_context ? nlohmann::json{{"arguments", args}, {"context", tool_context(tool, context)}} : args,
-                         timeout);
+                         timeout, landlock_ruleset);
   if (!r) {
     error e = std::move(r.error());
     e.plugin = tool.plugin;
@@ -263,7 +277,11 @@ struct plugin_tool {
   std::string text = r->out;
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
   const bool failed = r->exit_code != 0;
-  if (failed && text.empty()) text = r->err;
+  if (failed && !r->err.empty()) {  // stderr is captured and reported with the error (Codineer's tool protocol)
+    std::string err = r->err;
+    while (!err.empty() && (err.back() == '\n' || err.back() == '\r')) err.pop_back();
+    text = text.empty() ? err : text + "\n" + err;
+  }
   return nlohmann::json{{"content", nlohmann::json::array({{{"type", "text"}, {"text", text}}})}, {"isError", failed}};
 }
 

@@ -215,6 +215,15 @@ class harness {
     (void)bus_->declare(name, flags);
     return *this;
   }
+  /// Takes every event the bus has now as declared, as it is (flags, payload
+  /// check, effects fold): call it after declaring a catalog on bus() whose
+  /// reports have no flags, so the harness never re-declares them.
+  harness& adopt_bus_events() {
+    for (const auto& name : bus_->events()) {
+      if (auto f = bus_->flags_of(name)) declared_[name] = *f;
+    }
+    return *this;
+  }
   [[nodiscard]] event_flags flags_of(const std::string& name) const {
     auto it = declared_.find(name);
     return it == declared_.end() ? (vetoable | patchable) : it->second;
@@ -294,7 +303,9 @@ class harness {
   /// Registers a JSON hook (what every adapter produces) for event `event`.
   result<void> on(const std::string& event, hook_options opts, json_hook fn) {
     if (opts.plugin.empty()) opts.plugin = ctx_->owner();
-    if (!declared_.count(event)) (void)bus_->declare(event, flags_of(event));
+    // An event the bus already knows (agent::declare_catalog(h.bus())) keeps
+    // its flags and its effects fold: re-declaring would reset the fold.
+    if (!declared_.count(event) && !bus_->flags_of(event)) (void)bus_->declare(event, flags_of(event));
     return bus_->on(event, std::move(opts), std::move(fn));
   }
   /// Registers a typed native hook on the harness bus.
@@ -306,8 +317,17 @@ class harness {
   /// Dispatches through the harness bus (every plugin and hook registered on it).
   [[nodiscard]] outcome<dynamic_event> emit(envelope<dynamic_event> env) {
     // Hooks a plugin host registered made the event's chain with no flags:
-    // give it the harness's (declared, or vetoable | patchable).
-    if (!declared_.count(env.name) && bus_->flags_of(env.name)) declare(env.name, flags_of(env.name));
+    // give it the harness's (declared, or vetoable | patchable). An event
+    // declared on the bus itself with flags (agent::declare_catalog(h.bus()))
+    // keeps them and its effects fold; adopt_bus_events() keeps the rest too.
+    if (!declared_.count(env.name)) {
+      const auto flags = bus_->flags_of(env.name);
+      if (flags && *flags != event_flags::none) {
+        declared_[env.name] = *flags;
+      } else if (flags) {
+        declare(env.name, flags_of(env.name));
+      }
+    }
     return bus_->emit(std::move(env), *ctx_);
   }
   [[nodiscard]] outcome<dynamic_event> emit(std::string name, nlohmann::json data = nlohmann::json::object()) {
@@ -377,7 +397,7 @@ class harness {
     if (!m) return fail(std::move(m.error()));
     const std::string name = m->name;
     for (const auto& hook : m->hooks) {
-      if (!declared_.count(hook.event)) declare(hook.event, flags_of(hook.event));
+      if (!declared_.count(hook.event) && !bus_->flags_of(hook.event)) declare(hook.event, flags_of(hook.event));
     }
     if (auto loaded = plugins().load(std::move(*m)); !loaded) return fail(std::move(loaded.error()));
     if (auto c = plugins_->context_of(name)) c->set_storage(storage_);

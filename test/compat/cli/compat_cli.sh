@@ -1,9 +1,12 @@
 #!/bin/sh
 # The compat plugins through the `aura` command: doctor, dispatch, tools and
 # plugin run over Naridon Aura, Codineer and Rustant plugins as their
-# documents write them. Usage: compat_cli.sh AURA COMPAT_DIR WORKDIR [GUARD_SO]
+# documents write them, and the Clawdius / Rustant / idelchi host config files
+# the command reads when a project has them.
+# Usage: compat_cli.sh AURA COMPAT_DIR WORKDIR [GUARD_SO [CLAWDIUS_WASM_DIR]]
 set -u
-AURA=$1 COMPAT=$2 WORK=$3 GUARD_SO=${4:-}
+AURA=$1 COMPAT=$2 WORK=$3 GUARD_SO=${4:-} CLAWDIUS_WASM=${5:-}
+export AURA_HOME="$3/no-home"  # no global plugins from the machine's ~/.aura
 rm -rf "$WORK" && mkdir -p "$WORK/plugins" && cd "$WORK" || exit 1
 # Copies: plugins keep private storage in their own directory.
 cp -R "$COMPAT/naridon/plugins/." "$WORK/plugins/"
@@ -46,6 +49,40 @@ expect "tools --call: served by the plugin's process" 0 'owner of api: nobody' \
 expect "plugin run: command without run" 0 'deploy-gate status: window closed' \
   "$AURA" --plugins plugins --config host.json plugin run deploy-gate deploy-gate --args '{"sub":"status"}'
 
+# Naridon Aura: a process plugin's stderr goes to its log; aura plugin logs tails it.
+mkdir -p logp/logger
+cat > logp/logger/plugin.py <<'PY'
+import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    r = {}
+    if m.get('method') == 'initialize':
+        r = {'aura': 1, 'sdk': '0.1.0', 'hooks': ['on_intent']}
+    elif m.get('method') == 'event':
+        sys.stderr.write('logger saw %s\n' % m['params']['event']['name'])
+        sys.stderr.flush()
+        r = {'decision': 'allow'}
+    sys.stdout.write(json.dumps({'jsonrpc': '2.0', 'id': m.get('id'), 'result': r}) + '\n')
+    sys.stdout.flush()
+    if m.get('method') == 'shutdown':
+        break
+PY
+cat > logp/logger/aura-plugin.toml <<'TOML'
+[plugin]
+name = "logger"
+version = "0.1.0"
+[plugin.runtime]
+kind = "python"
+entrypoint = "plugin.py"
+[[plugin.hooks]]
+event = "intent.after_log"
+handler = "on_intent"
+TOML
+expect "plugin logs: no log before the plugin ran" 1 'no log for plugin "logger"' "$AURA" plugin logs logger
+expect "dispatch: a python plugin that writes to stderr" 0 'verdict: allow' "$AURA" --plugins logp dispatch intent.after_log --data '{}'
+expect "plugin logs: its stderr, in .aura/logs/plugins/logger.log" 0 '^logger saw intent.after_log$' "$AURA" plugin logs logger
+expect "plugin logs: --lines must be a number" 1 'positive whole number' "$AURA" plugin logs logger --lines x
+
 # Codineer: disabled unless enabled; its hook's deny message is its stdout.
 expect "codineer: disabled by default" 0 'devops-toolkit \(disabled' \
   "$AURA" --plugins "$COMPAT/codineer/plugins" doctor
@@ -53,7 +90,7 @@ expect "codineer: exit 2 denies with stdout" 2 'destructive SQL refused by devop
   "$AURA" --plugins plugins --config host.json dispatch tool.before_execution \
   --data '{"tool_name":"sql","arguments":{"query":"DROP TABLE t"}}'
 expect "codineer: tool env" 0 'billing is healthy \(plugin devops-toolkit@external, tool check_service_health' \
-  "$AURA" --plugins plugins --config host.json tools --call plugin_devopstoolkit_check_service_health \
+  "$AURA" --plugins plugins --config host.json tools --call check_service_health \
   --args '{"service":"billing"}'
 
 # Rustant: a shared object with its manifest.
@@ -76,6 +113,66 @@ TOML
   sed -i 's/, "SecretAccess"//' so/guard/aura-plugin.toml
   expect "rustant: capability beyond the manifest" 1 'requests capability SecretAccess, which its manifest does not declare' \
     "$AURA" --plugins so doctor
+  # Rustant's own config in the project: plugins_dir and allowed_plugins.
+  mkdir -p rust/.rustant/plugins && cp "$GUARD_SO" rust/.rustant/plugins/guard.so
+  printf '[plugins]\nplugins_dir = "plugins"\nallowed_plugins = ["guard"]\n' > rust/.rustant/config.toml
+  cd rust
+  expect "rustant config: the allowed .so is loaded, and said so" 0 \
+    '\.rustant/config\.toml: 1 shared object\(s\) allowed: guard; skipped \(not in allowed_plugins\): none' \
+    "$AURA" plugin list
+  grep -Eq '^guard +' out.txt || { echo "FAIL rustant config: guard listed" >&2; failures=$((failures + 1)); }
+  expect "rustant config: its hook blocks through aura dispatch" 2 'rm -rf is blocked by the guard' \
+    "$AURA" dispatch tool.before_execution --data '{"tool_name":"bash","arguments":{"command":"rm -rf /"}}'
+  printf '[plugins]\nplugins_dir = "plugins"\nallowed_plugins = ["other"]\n' > .rustant/config.toml
+  expect "rustant config: a .so not allowed is skipped, and said so" 0 'skipped \(not in allowed_plugins\): guard' \
+    "$AURA" plugin list
+  printf '[plugins]\nplugins_dir = "nowhere"\n' > .rustant/config.toml
+  expect "rustant config: a missing plugins_dir fails doctor" 1 'nowhere' "$AURA" doctor
+  cd ..
+fi
+
+# Clawdius's host config in the project: bare .wasm files, hook -> plugin.
+if [ -n "$CLAWDIUS_WASM" ]; then
+  mkdir -p claw/.clawdius/plugins && cp "$CLAWDIUS_WASM/blocker.wasm" "$CLAWDIUS_WASM/allow.wasm" claw/.clawdius/plugins/
+  cp "$COMPAT/clawdius/config/config.toml" claw/.clawdius/config.toml
+  cd claw
+  expect "clawdius config: its .wasm files load, and it says what it loaded" 0 \
+    '\.clawdius/config\.toml: 2 wasm plugin\(s\): blocker \(tool_after_execute tool_before_execute\), allow \(tool_after_execute\)' \
+    "$AURA" plugin list
+  expect "clawdius config: doctor loads both" 0 '0 problems in 0 of 2 plugins' "$AURA" doctor
+  expect "clawdius config: the mapped plugin blocks its hook" 2 'blocked by the clawdius plugin' \
+    "$AURA" dispatch tool_before_execute --data '{"tool":"bash"}'
+  expect "clawdius config: a hook mapped to no plugin runs nothing" 0 'verdict: allow' \
+    "$AURA" dispatch file_read --data '{}'
+  printf '[plugins]\nload = ["./plugins/allow.wasm"]\n[plugins.hooks]\ntool_before_exec = ["allow"]\n' > .clawdius/config.toml
+  expect "clawdius config: an unknown hook fails at its line" 1 'config\.toml:4' "$AURA" doctor
+  cd ..
+fi
+
+# idelchi/aura's features/plugins.yaml in the project: include/exclude and config layers.
+if "$AURA" --help >/dev/null 2>&1 && [ -d "$COMPAT/idelchi/yaml-plugins" ]; then
+  mkdir -p feat/.aura/config/features
+  cp -R "$COMPAT/idelchi/yaml-plugins/tools" feat/.aura/plugins
+  cat > feat/.aura/config/features/plugins.yaml <<'YAML'
+plugins:
+  include: [project-stats, notepad, gotify]
+  exclude: [gotify]
+  config:
+    global: {verbose: true}
+    local:
+      project-stats: {label: local}
+YAML
+  cd feat
+  expect "idelchi features: the file is read, and said so" 0 \
+    'features/plugins\.yaml: plugin dir \.aura/plugins, include: project-stats, notepad, gotify, exclude: gotify, config\.global: 1 key\(s\), config\.local: project-stats' \
+    "$AURA" plugin list
+  grep -q 'greeter' out.txt && { echo "FAIL idelchi features: include leaves greeter out" >&2; failures=$((failures + 1)); }
+  grep -q 'gotify' out.txt && { echo "FAIL idelchi features: exclude leaves gotify out" >&2; failures=$((failures + 1)); }
+  expect "idelchi features: config.local reaches the tool's PluginConfig" 0 'local: total turns: 0' \
+    "$AURA" tools --call ProjectStats
+  printf 'plugins:\n  exlude: [a]\n' > .aura/config/features/plugins.yaml
+  expect "idelchi features: a misspelled field fails, with a suggestion" 1 'did you mean "exclude"' "$AURA" plugin list
+  cd ..
 fi
 
 echo "$checks checks, $failures failed"

@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include <aura/agent/catalog.hpp>
+#include <aura/agent/tool_registry.hpp>
+#include <aura/plugin/agent_tools.hpp>
 #include <aura/plugin/plugin.hpp>
 
 #include "plugin/plugin_test_util.hpp"
@@ -111,4 +113,36 @@ TEST_CASE("codineer: a hook's other exit statuses warn and go on", "[compat][cod
   REQUIRE(out.diagnostics.size() == 1);
   CHECK(out.diagnostics[0].code == errc::hook_failed);
   CHECK(out.diagnostics[0].message.find("PreToolUse hook exited with status 3: broken") != std::string::npos);
+}
+
+TEST_CASE("codineer: a tool keeps its own name; a clash is refused", "[compat][codineer]") {
+  auto m = read_plugin_dir(plugins / "devops-toolkit");
+  REQUIRE(m);
+  auto tools = tools_of(*m, {{"PATH", "/usr/bin:/bin"}});
+  REQUIRE(tools);
+  CHECK(tools->at(0).name == "check_service_health");  // as the model calls it, not plugin_devopstoolkit_...
+  CHECK(mcp_tools_list(*tools)["tools"][0]["name"] == "check_service_health");
+  agent::tool_registry reg;
+  REQUIRE(reg.add(agent::tool_spec{"check_service_health", "the host's own", json{{"type", "object"}}, false, ""}));
+  auto clash = register_tools(reg, *tools);
+  REQUIRE_FALSE(clash);
+  CHECK(clash.error().code == errc::already_exists);
+  CHECK(clash.error().message.find("tool \"check_service_health\" is already registered by the host") != std::string::npos);
+  CHECK(clash.error().plugin == "devops-toolkit");
+}
+
+TEST_CASE("codineer: a failing tool reports its stderr", "[compat][codineer]") {
+  aura_test::temp_tree t;
+  t.write("failing/plugin.json", R"({"name": "failing", "version": "1.0.0", "description": "fails",
+    "tools": [{"name": "boom", "description": "fails", "inputSchema": {"type": "object"}, "command": "./boom.sh",
+               "requiredPermission": "read-only"}]})");
+  t.write("failing/boom.sh", "#!/bin/sh\necho partial output\necho 'database unreachable' >&2\nexit 3\n", true);
+  auto m = read_plugin_dir(t.path() / "failing");
+  REQUIRE(m);
+  auto tools = tools_of(*m, {{"PATH", "/usr/bin:/bin"}});
+  REQUIRE(tools);
+  auto out = call_tool(tools->at(0), json::object());
+  REQUIRE(out);
+  CHECK(out->at("isError") == true);
+  CHECK(out->at("content")[0]["text"] == "partial output\ndatabase unreachable");
 }

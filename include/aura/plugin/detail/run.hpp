@@ -15,6 +15,8 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -37,10 +39,12 @@ struct run_result {
   return argv;
 }
 
-/// Runs argv in `dir` with exactly `env`; kills it at the deadline.
+/// Runs argv in `dir` with exactly `env`; kills it at the deadline. With a
+/// Landlock ruleset (`landlock_ruleset` >= 0, plugin/tool_sandbox.hpp) the
+/// child confines itself to it before exec (exit 126 if the kernel refuses).
 [[nodiscard]] inline result<run_result> run_command(const std::vector<std::string>& argv, const std::filesystem::path& dir,
                                                     const std::map<std::string, std::string>& env, const std::string& input,
-                                                    std::chrono::milliseconds timeout) {
+                                                    std::chrono::milliseconds timeout, int landlock_ruleset = -1) {
   if (argv.empty()) return fail(errc::invalid_argument, "an empty command line");
   // A child that exits before reading its input must not kill the host with SIGPIPE.
   static const bool sigpipe_ignored = [] {
@@ -79,6 +83,16 @@ struct run_result {
     ::dup2(out[1], 1);
     ::dup2(err[1], 2);
     if (!workdir.empty() && ::chdir(workdir.c_str()) != 0) _exit(127);
+#if defined(SYS_landlock_restrict_self)
+    if (landlock_ruleset >= 0 && (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+                                  ::syscall(SYS_landlock_restrict_self, landlock_ruleset, 0U) != 0)) {
+      const char msg[] = "aura: the sandbox (Landlock) could not be entered\n";
+      (void)!::write(2, msg, sizeof msg - 1);
+      _exit(126);
+    }
+#else
+    if (landlock_ruleset >= 0) _exit(126);
+#endif
     if (std::strchr(args[0], '/')) {
       ::execve(args[0], args.data(), envp.data());
     } else {

@@ -9,6 +9,8 @@
 #pragma once
 
 #include <chrono>
+#include <filesystem>
+#include <system_error>
 #include <memory>
 #include <string>
 #include <utility>
@@ -100,15 +102,26 @@ class command_instance final : public plugin_instance {
 
 }  // namespace detail
 
-/// The loader for "process" plugins.
-[[nodiscard]] inline runtime_loader process_loader() {
-  return [](const load_request& req) -> result<std::shared_ptr<plugin_instance>> {
+/// The loader for "process" plugins. With `log_dir`, each plugin's stderr is
+/// appended to `<log_dir>/<name>.log` (Naridon Aura's per-plugin logs; the
+/// directory is made when a plugin starts).
+[[nodiscard]] inline runtime_loader process_loader(std::filesystem::path log_dir = {}) {
+  return [log_dir](const load_request& req) -> result<std::shared_ptr<plugin_instance>> {
     process_options o;
     o.name = req.spec.name;
     o.argv = detail::entry_argv(req.spec);
     o.workdir = req.spec.dir;
     o.env = req.env;
     o.ctx = req.ctx;
+    if (!log_dir.empty()) {
+      std::error_code ec;
+      std::filesystem::create_directories(log_dir, ec);
+      if (ec) {
+        return fail(error{errc::io_error, "cannot make the plugin log directory " + log_dir.string() + ": " + ec.message(),
+                          req.spec.name, {}, {}});
+      }
+      o.stderr_log = log_dir / (req.spec.name + ".log");
+    }
     for (const auto& h : req.spec.hooks) {
       if (h.timeout.count() > 0) o.hook_timeouts[h.handler] = h.timeout;
     }
