@@ -105,12 +105,16 @@ class http_transport {
       {
         std::lock_guard<std::mutex> lock(mu);
         if (!related.is_null()) {
+          // A request's answer and progress go on its own stream only: when
+          // the client left it, they are dropped (the GET stream carries no answers).
           auto it = requests.find(related.dump());
-          if (it != requests.end()) to = it->second;
+          if (it == requests.end()) return;
+          to = it->second;
+        } else {
+          to = events;
         }
-        if (!to) to = events;
       }
-      if (to) to->push(m);  // no stream to carry it: a notification the client did not open a stream for is dropped
+      if (to) to->push(m);  // no GET stream open: a session notification has nowhere to go and is dropped
     }
     void shut() {
       std::lock_guard<std::mutex> lock(mu);

@@ -156,9 +156,10 @@ try {
     assert.ok(transport.sessionId, 'a session id');
     await exercise(client, 'http');
     await check('http: DELETE ends the session', async () => {
+      const ended = transport.sessionId;
       await transport.terminateSession();
-      const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': transport.sessionId ?? 'gone' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }) });
-      assert.equal(r.status, transport.sessionId ? 404 : 400);
+      const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-session-id': ended, 'mcp-protocol-version': '2025-06-18' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }) });
+      assert.equal(r.status, 404);
     });
     await client.close();
     const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
