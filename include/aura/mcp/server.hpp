@@ -16,6 +16,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <exception>
 #include <functional>
 #include <list>
@@ -93,6 +94,7 @@ class session : public std::enable_shared_from_this<session> {
       for (auto& [key, c] : calls_) c->ctl.cancelled->store(true);
     }
     cv_.notify_all();
+    work_cv_.notify_all();
     if (ticker_.joinable()) {
       if (ticker_.get_id() == std::this_thread::get_id()) {
         ticker_.detach();
@@ -107,8 +109,8 @@ class session : public std::enable_shared_from_this<session> {
     }
     for (auto& w : workers) {
       if (!w.thread.joinable()) continue;
-      // The last owner may be a worker itself (the transport let go first):
-      // it cannot join itself, and it is about to end anyway.
+      // A tool that closes its own session runs on a worker: that one
+      // cannot join itself, and it ends when its call returns.
       if (w.thread.get_id() == std::this_thread::get_id()) {
         w.thread.detach();
       } else {
@@ -193,6 +195,7 @@ class session : public std::enable_shared_from_this<session> {
   void initialize(const nlohmann::json& id, const nlohmann::json& params);
   void list_tools(const nlohmann::json& id, const nlohmann::json& params);
   void call_tool(const nlohmann::json& id, const nlohmann::json& params);
+  void work();
   void run_call(const std::shared_ptr<call>& c, tool_catalog::entry_ptr entry, nlohmann::json args);
   void progress(call& c, double value, std::optional<double> total, const std::string& message);
   void tick();
@@ -211,6 +214,14 @@ class session : public std::enable_shared_from_this<session> {
   log_level level_ = log_level::warning;
   std::map<std::string, std::shared_ptr<call>> calls_;
   std::list<worker> workers_;
+  struct task {
+    std::shared_ptr<call> c;
+    tool_catalog::entry_ptr entry;
+    nlohmann::json args;
+  };
+  std::deque<task> tasks_;
+  std::size_t idle_ = 0;
+  std::condition_variable work_cv_;
   std::thread ticker_;
 };
 
@@ -475,24 +486,45 @@ inline void session::call_tool(const nlohmann::json& id, const nlohmann::json& p
                              std::to_string(srv_->options().max_calls) + ")");
     }
     calls_.emplace(key_of(id), c);
-    // Finished workers are joined here, so threads never pile up.
-    for (auto it = workers_.begin(); it != workers_.end();) {
-      if (it->finished->load()) {
-        it->thread.join();
-        it = workers_.erase(it);
-      } else {
-        ++it;
+    tasks_.push_back(task{c, std::move(entry), std::move(args)});
+    if (idle_ > 0) {
+      work_cv_.notify_one();  // a worker is waiting: no thread to start
+    } else {
+      // Finished workers are joined here, so threads never pile up.
+      for (auto it = workers_.begin(); it != workers_.end();) {
+        if (it->finished->load()) {
+          it->thread.join();
+          it = workers_.erase(it);
+        } else {
+          ++it;
+        }
       }
+      worker w;
+      auto finished = w.finished;
+      w.thread = std::thread([this, finished] {
+        work();
+        finished->store(true);
+      });
+      workers_.push_back(std::move(w));
     }
-    auto self = shared_from_this();
-    worker w;
-    auto finished = w.finished;
-    w.thread = std::thread([self, c, entry, finished, args = std::move(args)]() mutable {
-      self->run_call(c, entry, std::move(args));
-      finished->store(true);
-    });
-    workers_.push_back(std::move(w));
     if (!c->progress_token.is_null() && !ticker_.joinable()) ticker_ = std::thread([this] { tick(); });
+  }
+}
+
+/// A worker: runs queued calls; one idle for a while ends (the session
+/// keeps no threads it does not use), as do all at close.
+inline void session::work() {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    ++idle_;
+    const bool got = work_cv_.wait_for(lock, std::chrono::seconds(10), [this] { return closed_ || !tasks_.empty(); });
+    --idle_;
+    if (closed_ || !got) return;
+    task t = std::move(tasks_.front());
+    tasks_.pop_front();
+    lock.unlock();
+    run_call(t.c, std::move(t.entry), std::move(t.args));
+    lock.lock();
   }
 }
 
