@@ -124,6 +124,10 @@ void declare_agent_vocabulary(aura::bus& bus, const std::vector<std::string>& ex
 /// Exports the event's host state (`data.host`, agent/state.hpp) as facts.
 void export_host_state(const json& data, aura::context& ctx);
 
+/// What a plugin directory holds, as one number: a file added, removed,
+/// renamed, resized or touched changes it (`plugin dev`, `mcp serve` watch with it).
+std::size_t tree_fingerprint(const fs::path& dir);
+
 /// One sub-command: `aura [GROUP] NAME ...`.
 struct command {
   const char* name;

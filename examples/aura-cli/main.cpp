@@ -14,7 +14,7 @@
 namespace aura_cli {
 extern const command list_command, info_command, new_command, dev_command, run_command;
 extern const command doctor_command, dispatch_command, stats_command, tools_command, state_command;
-extern const command hooks_run_command, hooks_list_command, logs_command;
+extern const command hooks_run_command, hooks_list_command, logs_command, mcp_serve_command;
 #if AURA_CLI_NATS
 extern const command worker_command, events_tail_command, replay_command;
 #endif
@@ -28,7 +28,7 @@ using namespace aura_cli;
 const command* const commands[] = {
     &list_command,   &info_command,     &new_command,   &dev_command,  &run_command,
     &doctor_command, &dispatch_command, &stats_command, &tools_command, &state_command,
-    &hooks_run_command, &hooks_list_command, &logs_command,
+    &hooks_run_command, &hooks_list_command, &logs_command, &mcp_serve_command,
 #if AURA_CLI_NATS
     &worker_command, &events_tail_command, &replay_command,
 #endif

@@ -15,27 +15,6 @@ using namespace aura::plugin;
 
 namespace {
 
-// What a plugin directory holds, as one number: a file added, removed, renamed,
-// resized or touched changes it (a newest-mtime check misses renames and files
-// copied with an older time).
-std::size_t tree_fingerprint(const fs::path& dir) {
-  std::size_t sum = 0;  // a sum, so the (unspecified) walk order does not matter
-  std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
-       it.increment(ec)) {
-    const std::string name = it->path().filename().string();
-    if (!name.empty() && name[0] == '.') {  // storage (.data), editor files
-      if (it->is_directory()) it.disable_recursion_pending();
-      continue;
-    }
-    std::error_code tec;
-    const auto t = it->last_write_time(tec).time_since_epoch().count();
-    const auto size = it->is_regular_file(tec) ? it->file_size(tec) : 0;
-    sum += std::hash<std::string>{}(it->path().string() + '\0' + std::to_string(t) + '\0' + std::to_string(size));
-  }
-  return sum;
-}
-
 int run_dev(setup& s, args_view& a) {
   auto p = parse_rest(a, {"--event", "--data", "--poll-ms", "--exit-after", "--timeout-ms", "--flags"}, {"--json"});
   if (p.positional.size() != 1) throw cli_error{"plugin dev needs one DIR"};
