@@ -1,5 +1,8 @@
 // The pieces every `aura` sub-command shares (see cli.hpp).
 #include "cli.hpp"
+#if defined(AURA_CLI_DISTRIBUTION)
+#include "distribution.hpp"
+#endif
 
 #include <algorithm>
 #include <chrono>
@@ -70,6 +73,10 @@ aura::plugin::host_options setup::host_opts() {
   o.api_scopes = settings.api_scopes;
   o.unload_grace = std::chrono::milliseconds(1000);
   o.data_root = state.root();
+#if defined(AURA_CLI_DISTRIBUTION)  // every load verifies AURA-FILES and the signature; stderr to the plugin's log
+  o.verify_load = aura::distribution::load_verifier(cli_trust(), cli_policy());
+  o.log_dir = cli_log_dir();
+#endif
 #if defined(AURA_BUILD_WORKER)
   const char* env_worker = std::getenv("AURA_WORKER");
   std::error_code ec;

@@ -15,6 +15,10 @@ namespace aura_cli {
 extern const command list_command, info_command, new_command, dev_command, run_command;
 extern const command doctor_command, dispatch_command, stats_command, tools_command, state_command;
 extern const command hooks_run_command, hooks_list_command;
+#if defined(AURA_CLI_DISTRIBUTION)
+extern const command install_command, remove_command, update_command, upgrade_command, reload_command;
+extern const command pack_command, publish_command, keys_command, logs_command;
+#endif
 }  // namespace aura_cli
 
 namespace {
@@ -26,6 +30,10 @@ const command* const commands[] = {
     &list_command,   &info_command,     &new_command,   &dev_command,  &run_command,
     &doctor_command, &dispatch_command, &stats_command, &tools_command, &state_command,
     &hooks_run_command, &hooks_list_command,
+#if defined(AURA_CLI_DISTRIBUTION)
+    &install_command, &remove_command, &update_command, &upgrade_command, &reload_command,
+    &pack_command, &publish_command, &keys_command, &logs_command,
+#endif
 };
 
 const command* find_command(const std::string& group, const std::string& name) {

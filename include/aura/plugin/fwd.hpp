@@ -32,6 +32,9 @@ class native_registry;
 // host_options.hpp
 struct host_options;
 struct plugin_status;
+struct plugin_change;
+// plugin_log.hpp
+class plugin_file_logger;
 // host.hpp
 class plugin_host;
 // tools.hpp

@@ -21,6 +21,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -43,6 +44,7 @@
 #include "aura/plugin/detail/run.hpp"
 #include "aura/plugin/manifest.hpp"
 #include "aura/plugin/manifest_reader.hpp"
+#include "aura/plugin/plugin_log.hpp"
 #include "aura/plugin/runtime.hpp"
 #include "aura/plugin/sandbox.hpp"
 #include "aura/plugin/tools.hpp"
@@ -168,7 +170,16 @@ class plugin_host {
       return r;
     }
     slots_.emplace(s->name, s);
+    notify({plugin_change::kind::loaded, s->name, (*v)->spec.version, 1});
     return {};
+  }
+
+  /// Calls `fn` after every load, unload, reload and upgrade (from the thread
+  /// that made the change, outside the host's lock): an MCP server sends
+  /// `tools/list_changed` from here. Observers are never removed.
+  void on_change(std::function<void(const plugin_change&)> fn) {
+    std::lock_guard<std::mutex> lock(observers_mu_);
+    observers_.push_back(std::move(fn));
   }
 
   /// Unloads a plugin: its hooks leave the bus at once; calls in flight get up
@@ -191,7 +202,9 @@ class plugin_host {
     s->current.store(nullptr);
     if (!old) return {};
     drain(old, g);
-    return stop_version(*old, g);
+    auto stopped = stop_version(*old, g);
+    notify({plugin_change::kind::unloaded, name, old->spec.version, old->generation});
+    return stopped;
   }
 
   /// Reads the plugin's manifest from disk again and upgrades to it.
@@ -238,6 +251,7 @@ class plugin_host {
       drain(old, opts_.unload_grace);
       (void)stop_version(*old, opts_.unload_grace);
     }
+    notify({plugin_change::kind::upgraded, fresh->spec.name, fresh->spec.version, fresh->generation});
     return {};
   }
 
@@ -364,6 +378,14 @@ class plugin_host {
   }
 
   result<std::shared_ptr<const version>> build(manifest m, std::uint64_t generation) {
+    if (opts_.verify_load) {
+      if (auto ok = opts_.verify_load(m); !ok) {
+        error e = std::move(ok.error());
+        if (e.plugin.empty()) e.plugin = m.name;
+        if (e.where.empty()) e.where = m.file.string();
+        return fail(std::move(e));
+      }
+    }
     auto problems = check(m);
     if (!problems.empty()) {
       error first = std::move(problems.front());
@@ -376,7 +398,9 @@ class plugin_host {
     v->ctx = std::make_shared<context>();
     v->ctx->set_owner(m.name)
         .set_permissions(m.perms)
-        .set_logger(opts_.log)
+        .set_logger(opts_.log_dir.empty() ? opts_.log
+                                           : std::make_shared<plugin_file_logger>(plugin_log_file(opts_.log_dir, m.name),
+                                                                                  opts_.log_max_bytes, opts_.log))
         .set_clock(opts_.clock)
         .set_storage(storage_for(m, limits))
         .set_storage_limits(limits)
@@ -387,7 +411,13 @@ class plugin_host {
     for (const auto& script : m.on_init) {
       if (auto r = run_script(m, script, env, "Init"); !r) return fail(std::move(r.error()));
     }
-    load_request req{m, v->ctx, env, isolation_of(m), opts_.worker, opts_.isolation_bounds};
+    load_request req{m, v->ctx, env, isolation_of(m), opts_.worker, opts_.isolation_bounds, {}};
+    if (!opts_.log_dir.empty()) {
+      std::error_code ec;
+      std::filesystem::create_directories(opts_.log_dir, ec);
+      req.stderr_log = plugin_log_file(opts_.log_dir, m.name);
+      rotate_log(req.stderr_log, opts_.log_max_bytes);
+    }
     auto inst = runtimes_.load(req);
     if (!inst) return fail(std::move(inst.error()));
     v->inst = *inst;
@@ -552,6 +582,17 @@ class plugin_host {
   host_options opts_;
   mutable std::mutex admin_;
   std::map<std::string, std::shared_ptr<slot>> slots_;
+  std::mutex observers_mu_;
+  std::vector<std::function<void(const plugin_change&)>> observers_;
+
+  void notify(const plugin_change& c) {
+    std::vector<std::function<void(const plugin_change&)>> now;
+    {
+      std::lock_guard<std::mutex> lock(observers_mu_);
+      now = observers_;
+    }
+    for (const auto& fn : now) fn(c);
+  }
 };
 
 }  // namespace aura::plugin

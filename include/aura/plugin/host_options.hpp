@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -69,6 +70,19 @@ struct host_options {
   std::filesystem::path worker;
   /// The workers' bounds (rlimits, margins, pool size, back-off).
   isolation_limits isolation_bounds;
+
+  // ---- distribution (docs/distribution.md)
+  /// Run before every load, reload and upgrade, before any plugin code: an
+  /// error refuses that load (the old version keeps running on upgrade).
+  /// aura::distribution::load_verifier checks the plugin's files against its
+  /// AURA-FILES and the signature against a trust store.
+  std::function<result<void>(const manifest&)> verify_load;
+  /// Each plugin's stderr and `host/log` lines go to log_dir/<name>.log
+  /// (empty: stderr kept as a tail only, log lines to `log`). A log over
+  /// log_max_bytes is rotated to <name>.log.1 when the plugin starts and
+  /// whenever a log line finds it too big.
+  std::filesystem::path log_dir;
+  std::uintmax_t log_max_bytes = 1u << 20;
 };
 
 /// The `call_api` scopes aura itself defines.
@@ -85,6 +99,16 @@ struct plugin_status {
   std::filesystem::path dir;
   std::size_t hooks = 0;
   std::uint64_t generation = 0;  ///< 1 at load, +1 per reload or upgrade
+};
+
+/// What plugin_host::on_change reports: a plugin joined, left or was swapped
+/// (reload and upgrade), after the change took effect.
+struct plugin_change {
+  enum class kind : std::uint8_t { loaded, unloaded, upgraded };
+  kind what = kind::loaded;
+  std::string name;
+  std::string version;           ///< the version now loaded (the old one for `unloaded`)
+  std::uint64_t generation = 0;
 };
 
 }  // namespace aura::plugin

@@ -109,6 +109,7 @@ class command_instance final : public plugin_instance {
     o.workdir = req.spec.dir;
     o.env = req.env;
     o.ctx = req.ctx;
+    o.stderr_log = req.stderr_log;
     for (const auto& h : req.spec.hooks) {
       if (h.timeout.count() > 0) o.hook_timeouts[h.handler] = h.timeout;
     }

@@ -1,0 +1,58 @@
+// `aura plugin logs`: the tail of a plugin's log file (its stderr and host/log lines).
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "../distribution.hpp"
+
+namespace aura_cli {
+
+namespace {
+
+int run_logs(setup&, args_view& a) {
+  auto p = parse_rest(a, {"-n"}, {"-f"});
+  if (p.positional.size() != 1) throw cli_error{"logs needs one plugin NAME"};
+  std::size_t n = 50;
+  if (p.has("-n")) {
+    try {
+      n = static_cast<std::size_t>(std::stoul(p.get("-n")));
+    } catch (const std::exception&) {
+      throw cli_error{"-n wants a number of lines, got \"" + p.get("-n") + "\""};
+    }
+  }
+  const fs::path file = aura::plugin::plugin_log_file(cli_log_dir(), p.positional[0]);
+  std::error_code ec;
+  if (!fs::exists(file, ec) && !p.has("-f")) {
+    std::cerr << "aura: no log for " << p.positional[0] << " at " << file.string() << "\n";
+    return 1;
+  }
+  for (const auto& line : aura::plugin::log_tail(file, n)) std::cout << line << "\n";
+  if (!p.has("-f")) return 0;
+  std::cout.flush();
+  std::uintmax_t at = fs::exists(file, ec) ? fs::file_size(file, ec) : 0;
+  while (std::cout) {  // follow: poll the size (a rotation starts over)
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    const auto size = fs::exists(file, ec) ? fs::file_size(file, ec) : 0;
+    if (size < at) at = 0;
+    if (size == at) continue;
+    std::ifstream in(file, std::ios::binary);
+    in.seekg(static_cast<std::streamoff>(at));
+    std::string chunk(static_cast<std::size_t>(size - at), '\0');
+    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    std::cout << chunk << std::flush;
+    at = size;
+  }
+  return 0;
+}
+
+}  // namespace
+
+extern const command logs_command{"logs", "plugin", "plugin logs NAME", "a plugin's stderr and log lines",
+    "usage: aura plugin logs NAME [-n N] [-f]\n\n"
+    "Prints the last N (default 50) lines of the plugin's log: its stderr and its\n"
+    "host/log lines, in $AURA_LOG_DIR or ~/.aura/logs/plugins/NAME.log (rotated to\n"
+    "NAME.log.1 past 1 MiB). -f keeps printing what is appended.\n",
+    &run_logs};
+
+}  // namespace aura_cli
