@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdlib>
+#include <iostream>
 #include <memory>
 #include <string>
 #include <vector>

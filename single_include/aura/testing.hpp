@@ -20466,6 +20466,7 @@ inline constexpr std::string_view host_settings_schema = R"json({
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -20514,6 +20515,7 @@ class hook_sink {
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -21050,6 +21052,7 @@ struct load_request {
   isolation_mode isolation = isolation_mode::host_default;
   std::filesystem::path worker;                  ///< the worker executable; empty: isolated::find_worker
   isolation_limits isolation_bounds;             ///< the worker's bounds
+  std::filesystem::path stderr_log;              ///< the plugin's stderr is appended here (empty: not kept)
 };
 
 using runtime_loader = std::function<result<std::shared_ptr<plugin_instance>>(const load_request&)>;
@@ -21223,6 +21226,19 @@ struct host_options {
   std::filesystem::path worker;
   /// The workers' bounds (rlimits, margins, pool size, back-off).
   isolation_limits isolation_bounds;
+
+  // ---- distribution (docs/distribution.md)
+  /// Run before every load, reload and upgrade, before any plugin code: an
+  /// error refuses that load (the old version keeps running on upgrade).
+  /// aura::distribution::load_verifier checks the plugin's files against its
+  /// AURA-FILES and the signature against a trust store.
+  std::function<result<void>(const manifest&)> verify_load;
+  /// Each plugin's stderr and `host/log` lines go to log_dir/<name>.log
+  /// (empty: stderr kept as a tail only, log lines to `log`). A log over
+  /// log_max_bytes is rotated to <name>.log.1 when the plugin starts and
+  /// whenever a log line finds it too big.
+  std::filesystem::path log_dir;
+  std::uintmax_t log_max_bytes = 1u << 20;
 };
 
 /// The `call_api` scopes aura itself defines.
@@ -21239,6 +21255,16 @@ struct plugin_status {
   std::filesystem::path dir;
   std::size_t hooks = 0;
   std::uint64_t generation = 0;  ///< 1 at load, +1 per reload or upgrade
+};
+
+/// What plugin_host::on_change reports: a plugin joined, left or was swapped
+/// (reload and upgrade), after the change took effect.
+struct plugin_change {
+  enum class kind : std::uint8_t { loaded, unloaded, upgraded };
+  kind what = kind::loaded;
+  std::string name;
+  std::string version;           ///< the version now loaded (the old one for `unloaded`)
+  std::uint64_t generation = 0;
 };
 
 }  // namespace aura::plugin
@@ -22919,6 +22945,87 @@ inline void read_codineer(const nlohmann::json& doc, manifest& m, problem_list& 
 }  // namespace aura::plugin
 #endif  // AURA_SI_AURA_PLUGIN_MANIFEST_READER_HPP
 // ---- end aura/plugin/manifest_reader.hpp
+// ---- begin aura/plugin/plugin_log.hpp
+#ifndef AURA_SI_AURA_PLUGIN_PLUGIN_LOG_HPP
+#define AURA_SI_AURA_PLUGIN_PLUGIN_LOG_HPP
+// aura/plugin/plugin_log.hpp - a plugin's own log file: its stderr (appended
+// by the process adapter) and its `host/log` lines, bounded by size-based
+// rotation (<name>.log -> <name>.log.1, one generation kept), and the tail of
+// it that `aura plugin logs` prints.
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+
+namespace aura::plugin {
+
+/// log_dir/<name>.log
+[[nodiscard]] inline std::filesystem::path plugin_log_file(const std::filesystem::path& log_dir, std::string_view name) {
+  return log_dir / (std::string(name) + ".log");
+}
+
+/// Moves `file` to `file.1` (replacing it) when it holds `max_bytes` or more.
+inline void rotate_log(const std::filesystem::path& file, std::uintmax_t max_bytes) noexcept {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(file, ec);
+  if (ec || size < max_bytes) return;
+  std::filesystem::rename(file, file.string() + ".1", ec);
+}
+
+/// The last `n` lines of `file` (and of `file.1` before it when `file` has fewer).
+[[nodiscard]] inline std::vector<std::string> log_tail(const std::filesystem::path& file, std::size_t n) {
+  std::vector<std::string> lines;
+  for (const auto& f : {std::filesystem::path(file.string() + ".1"), file}) {
+    std::ifstream in(f);
+    for (std::string line; std::getline(in, line);) lines.push_back(std::move(line));
+  }
+  if (lines.size() > n) lines.erase(lines.begin(), lines.end() - static_cast<long>(n));
+  return lines;
+}
+
+/// Writes each line to the plugin's log file (rotating it when full) and to
+/// the host's own logger.
+class plugin_file_logger final : public logger {
+ public:
+  plugin_file_logger(std::filesystem::path file, std::uintmax_t max_bytes, std::shared_ptr<logger> also)
+      : file_(std::move(file)), max_(max_bytes), also_(std::move(also)) {}
+  void write(log_level level, std::string_view source, std::string_view message) override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      rotate_log(file_, max_);
+      if (std::FILE* f = std::fopen(file_.c_str(), "a")) {
+        const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+        std::tm tm{};
+        gmtime_r(&t, &tm);
+        char stamp[32];
+        std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        std::fprintf(f, "%s [%.*s] %.*s\n", stamp, static_cast<int>(to_string(level).size()), to_string(level).data(),
+                     static_cast<int>(message.size()), message.data());
+        std::fclose(f);
+      }
+    }
+    if (also_) also_->write(level, source, message);
+  }
+
+ private:
+  std::filesystem::path file_;
+  std::uintmax_t max_;
+  std::shared_ptr<logger> also_;
+  std::mutex mu_;
+};
+
+}  // namespace aura::plugin
+#endif  // AURA_SI_AURA_PLUGIN_PLUGIN_LOG_HPP
+// ---- end aura/plugin/plugin_log.hpp
 // ---- begin aura/plugin/sandbox.hpp
 #ifndef AURA_SI_AURA_PLUGIN_SANDBOX_HPP
 #define AURA_SI_AURA_PLUGIN_SANDBOX_HPP
@@ -23596,7 +23703,16 @@ class plugin_host {
       return r;
     }
     slots_.emplace(s->name, s);
+    notify({plugin_change::kind::loaded, s->name, (*v)->spec.version, 1});
     return {};
+  }
+
+  /// Calls `fn` after every load, unload, reload and upgrade (from the thread
+  /// that made the change, outside the host's lock): an MCP server sends
+  /// `tools/list_changed` from here. Observers are never removed.
+  void on_change(std::function<void(const plugin_change&)> fn) {
+    std::lock_guard<std::mutex> lock(observers_mu_);
+    observers_.push_back(std::move(fn));
   }
 
   /// Unloads a plugin: its hooks leave the bus at once; calls in flight get up
@@ -23619,7 +23735,9 @@ class plugin_host {
     s->current.store(nullptr);
     if (!old) return {};
     drain(old, g);
-    return stop_version(*old, g);
+    auto stopped = stop_version(*old, g);
+    notify({plugin_change::kind::unloaded, name, old->spec.version, old->generation});
+    return stopped;
   }
 
   /// Reads the plugin's manifest from disk again and upgrades to it.
@@ -23666,6 +23784,7 @@ class plugin_host {
       drain(old, opts_.unload_grace);
       (void)stop_version(*old, opts_.unload_grace);
     }
+    notify({plugin_change::kind::upgraded, fresh->spec.name, fresh->spec.version, fresh->generation});
     return {};
   }
 
@@ -23792,6 +23911,14 @@ class plugin_host {
   }
 
   result<std::shared_ptr<const version>> build(manifest m, std::uint64_t generation) {
+    if (opts_.verify_load) {
+      if (auto ok = opts_.verify_load(m); !ok) {
+        error e = std::move(ok.error());
+        if (e.plugin.empty()) e.plugin = m.name;
+        if (e.where.empty()) e.where = m.file.string();
+        return fail(std::move(e));
+      }
+    }
     auto problems = check(m);
     if (!problems.empty()) {
       error first = std::move(problems.front());
@@ -23804,7 +23931,9 @@ class plugin_host {
     v->ctx = std::make_shared<context>();
     v->ctx->set_owner(m.name)
         .set_permissions(m.perms)
-        .set_logger(opts_.log)
+        .set_logger(opts_.log_dir.empty() ? opts_.log
+                                           : std::make_shared<plugin_file_logger>(plugin_log_file(opts_.log_dir, m.name),
+                                                                                  opts_.log_max_bytes, opts_.log))
         .set_clock(opts_.clock)
         .set_storage(storage_for(m, limits))
         .set_storage_limits(limits)
@@ -23815,7 +23944,13 @@ class plugin_host {
     for (const auto& script : m.on_init) {
       if (auto r = run_script(m, script, env, "Init"); !r) return fail(std::move(r.error()));
     }
-    load_request req{m, v->ctx, env, isolation_of(m), opts_.worker, opts_.isolation_bounds};
+    load_request req{m, v->ctx, env, isolation_of(m), opts_.worker, opts_.isolation_bounds, {}};
+    if (!opts_.log_dir.empty()) {
+      std::error_code ec;
+      std::filesystem::create_directories(opts_.log_dir, ec);
+      req.stderr_log = plugin_log_file(opts_.log_dir, m.name);
+      rotate_log(req.stderr_log, opts_.log_max_bytes);
+    }
     auto inst = runtimes_.load(req);
     if (!inst) return fail(std::move(inst.error()));
     v->inst = *inst;
@@ -23980,6 +24115,17 @@ class plugin_host {
   host_options opts_;
   mutable std::mutex admin_;
   std::map<std::string, std::shared_ptr<slot>> slots_;
+  std::mutex observers_mu_;
+  std::vector<std::function<void(const plugin_change&)>> observers_;
+
+  void notify(const plugin_change& c) {
+    std::vector<std::function<void(const plugin_change&)>> now;
+    {
+      std::lock_guard<std::mutex> lock(observers_mu_);
+      now = observers_;
+    }
+    for (const auto& fn : now) fn(c);
+  }
 };
 
 }  // namespace aura::plugin
@@ -24093,6 +24239,7 @@ class command_instance final : public plugin_instance {
     o.workdir = req.spec.dir;
     o.env = req.env;
     o.ctx = req.ctx;
+    o.stderr_log = req.stderr_log;
     for (const auto& h : req.spec.hooks) {
       if (h.timeout.count() > 0) o.hook_timeouts[h.handler] = h.timeout;
     }
