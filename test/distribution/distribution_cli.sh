@@ -47,14 +47,14 @@ chmod 755 gate/hook.sh
 expect "keys generate" 0 "key [0-9A-F]{16}: " "$AURA" plugin keys generate acme
 expect "pack --files-only" 0 "minisign -S" "$AURA" plugin pack gate --files-only
 if command -v minisign >/dev/null; then
-  expect "minisign signs AURA-FILES" 0 "" minisign -S -s acme.key -t "gate 1.0.0" -m gate/AURA-FILES
+  expect "minisign signs AURA-FILES" 0 "signed" sh -c 'minisign -S -s acme.key -t "gate 1.0.0" -m gate/AURA-FILES && echo signed' 
 else
-  expect "pack --sign (no minisign)" 0 "" "$AURA" plugin pack gate --sign acme.key --out /tmp
-  "$AURA" plugin pack gate --sign acme.key >/dev/null
+  echo "FAIL minisign is not installed (Debian package minisign): interop is not proven" >&2
+  exit 1
 fi
 expect "pack carries the signature" 0 "packed ./gate-1.0.0.tar.gz .*signed by" "$AURA" plugin pack gate
 cp gate-1.0.0.tar.gz first.tar.gz
-expect "pack is reproducible" 0 "" "$AURA" plugin pack gate
+expect "pack is reproducible" 0 "packed" "$AURA" plugin pack gate
 checks=$((checks + 1))
 if cmp -s first.tar.gz gate-1.0.0.tar.gz; then echo "ok   pack twice: identical bytes"; else echo "FAIL pack twice differs" >&2; failures=$((failures + 1)); fi
 if command -v minisign >/dev/null; then
@@ -125,6 +125,7 @@ echo '{"plugin": {"name": "talker", "version": "1.0.0", "runtime": {"kind": "pro
 "$AURA" dispatch ping --data '{}' >/dev/null 2>&1
 expect "logs: the plugin's stderr" 0 "talker says hello" "$AURA" plugin logs talker -n 5
 expect "logs: unknown plugin" 1 "no log for nobody" "$AURA" plugin logs nobody
+expect "logs: a bad -n" 1 "wants a number" "$AURA" plugin logs talker -n many
 
 echo "$checks checks, $failures failed"
 [ $failures -eq 0 ]

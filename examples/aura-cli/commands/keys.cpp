@@ -14,6 +14,9 @@ T or_fail(aura::result<T> r) {
   if (!r) throw cli_error{r.error().describe()};
   return std::move(*r);
 }
+void or_fail(const aura::result<void>& r) {
+  if (!r) throw cli_error{r.error().describe()};
+}
 
 int run_keys(setup&, args_view& a) {
   auto p = parse_rest(a, {}, {"--global", "--force"});

@@ -11,24 +11,28 @@ namespace aura_cli {
 namespace {
 
 int run_logs(setup&, args_view& a) {
-  auto p = parse_rest(a, {"-n"}, {"-f"});
+  for (std::size_t i = a.pos; i < a.items.size(); ++i) {  // the short spellings tail(1) users type
+    if (a.items[i] == "-n") a.items[i] = "--lines";
+    if (a.items[i] == "-f") a.items[i] = "--follow";
+  }
+  auto p = parse_rest(a, {"--lines"}, {"--follow"});
   if (p.positional.size() != 1) throw cli_error{"logs needs one plugin NAME"};
   std::size_t n = 50;
-  if (p.has("-n")) {
+  if (p.has("--lines")) {
     try {
-      n = static_cast<std::size_t>(std::stoul(p.get("-n")));
+      n = static_cast<std::size_t>(std::stoul(p.get("--lines")));
     } catch (const std::exception&) {
-      throw cli_error{"-n wants a number of lines, got \"" + p.get("-n") + "\""};
+      throw cli_error{"-n wants a number of lines, got \"" + p.get("--lines") + "\""};
     }
   }
   const fs::path file = aura::plugin::plugin_log_file(cli_log_dir(), p.positional[0]);
   std::error_code ec;
-  if (!fs::exists(file, ec) && !p.has("-f")) {
+  if (!fs::exists(file, ec) && !p.has("--follow")) {
     std::cerr << "aura: no log for " << p.positional[0] << " at " << file.string() << "\n";
     return 1;
   }
   for (const auto& line : aura::plugin::log_tail(file, n)) std::cout << line << "\n";
-  if (!p.has("-f")) return 0;
+  if (!p.has("--follow")) return 0;
   std::cout.flush();
   std::uintmax_t at = fs::exists(file, ec) ? fs::file_size(file, ec) : 0;
   while (std::cout) {  // follow: poll the size (a rotation starts over)
@@ -49,7 +53,7 @@ int run_logs(setup&, args_view& a) {
 }  // namespace
 
 extern const command logs_command{"logs", "plugin", "plugin logs NAME", "a plugin's stderr and log lines",
-    "usage: aura plugin logs NAME [-n N] [-f]\n\n"
+    "usage: aura plugin logs NAME [-n|--lines N] [-f|--follow]\n\n"
     "Prints the last N (default 50) lines of the plugin's log: its stderr and its\n"
     "host/log lines, in $AURA_LOG_DIR or ~/.aura/logs/plugins/NAME.log (rotated to\n"
     "NAME.log.1 past 1 MiB). -f keeps printing what is appended.\n",
