@@ -103,4 +103,20 @@ else()
   set(AURA_HAVE_SECCOMP OFF)
 endif()
 
-message(STATUS "aura adapters: process=${AURA_HAVE_PROCESS} wasm=${AURA_HAVE_WASM} lua=${AURA_HAVE_LUA} toml=${AURA_HAVE_TOML} yaml=${AURA_HAVE_YAML} http=${AURA_HAVE_HTTP} nats=${AURA_HAVE_NATS} seccomp=${AURA_HAVE_SECCOMP}")
+# Plugin distribution (aura/distribution/: packs, minisign signatures, trust,
+# registries, install) on libsodium (Debian `libsodium-dev`) and zlib
+# (`zlib1g-dev`), optional: target aura::distribution.
+if(PkgConfig_FOUND)
+  pkg_check_modules(AURA_SODIUM QUIET IMPORTED_TARGET libsodium)
+  pkg_check_modules(AURA_ZLIB QUIET IMPORTED_TARGET zlib)
+endif()
+if(AURA_SODIUM_FOUND AND AURA_ZLIB_FOUND)
+  add_library(aura_distribution INTERFACE)
+  add_library(aura::distribution ALIAS aura_distribution)
+  target_link_libraries(aura_distribution INTERFACE aura PkgConfig::AURA_SODIUM PkgConfig::AURA_ZLIB)
+  set(AURA_HAVE_DISTRIBUTION ON)
+else()
+  set(AURA_HAVE_DISTRIBUTION OFF)
+endif()
+
+message(STATUS "aura adapters: process=${AURA_HAVE_PROCESS} wasm=${AURA_HAVE_WASM} lua=${AURA_HAVE_LUA} toml=${AURA_HAVE_TOML} yaml=${AURA_HAVE_YAML} http=${AURA_HAVE_HTTP} nats=${AURA_HAVE_NATS} seccomp=${AURA_HAVE_SECCOMP} distribution=${AURA_HAVE_DISTRIBUTION}")

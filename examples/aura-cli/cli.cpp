@@ -1,5 +1,8 @@
 // The pieces every `aura` sub-command shares (see cli.hpp).
 #include "cli.hpp"
+#if defined(AURA_CLI_DISTRIBUTION)
+#include "distribution.hpp"
+#endif
 
 #include <algorithm>
 #include <chrono>
@@ -159,6 +162,10 @@ aura::plugin::host_options setup::host_opts() {
   o.api_scopes = settings.api_scopes;
   o.unload_grace = std::chrono::milliseconds(1000);
   o.data_root = state.root();
+#if defined(AURA_CLI_DISTRIBUTION)  // every load verifies AURA-FILES and the signature; stderr to the plugin's log
+  o.verify_load = aura::distribution::load_verifier(cli_trust(), cli_policy());
+#endif
+  o.log_dir = plugin_log_dir();  // each plugin's stderr and host/log lines, rotated
 #if defined(AURA_BUILD_WORKER)
   const char* env_worker = std::getenv("AURA_WORKER");
   std::error_code ec;
@@ -219,14 +226,16 @@ std::string state_home::session_id() const {
   return session.empty() ? "cli-" + std::to_string(::getpid()) : session;
 }
 
-fs::path plugin_log_dir() {
-  const char* env = std::getenv("AURA_LOG_DIR");
-  return env && *env ? fs::path(env) : fs::path(".aura") / "logs" / "plugins";
+fs::path plugin_log_dir() {  // $AURA_LOG_DIR, else $AURA_HOME/logs/plugins, else ~/.aura/logs/plugins
+  if (const char* env = std::getenv("AURA_LOG_DIR"); env && *env) return env;
+  if (const char* home = std::getenv("AURA_HOME"); home && *home) return fs::path(home) / "logs" / "plugins";
+  const char* user = std::getenv("HOME");
+  return fs::path(user ? user : ".") / ".aura" / "logs" / "plugins";
 }
 
 runtime_registry cli_runtimes() {
   auto r = default_runtimes(std::make_shared<native_registry>());
-  r.set(runtime_kind::process, process_loader(plugin_log_dir()));  // stderr to <log dir>/<name>.log
+  r.set(runtime_kind::process, process_loader());  // stderr to the host's per-plugin log (host_opts)
   r.set(runtime_kind::shared_object, shared_object_loader());  // Rustant-style .so plugins
 #if AURA_CLI_NATS
   // Plugins served by `aura worker`: the servers of $AURA_NATS_URL unless the manifest names its own.

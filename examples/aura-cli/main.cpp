@@ -18,6 +18,10 @@ extern const command hooks_run_command, hooks_list_command, logs_command, mcp_se
 #if AURA_CLI_NATS
 extern const command worker_command, events_tail_command, replay_command;
 #endif
+#if defined(AURA_CLI_DISTRIBUTION)
+extern const command install_command, remove_command, update_command, upgrade_command, reload_command;
+extern const command pack_command, publish_command, keys_command;
+#endif
 }  // namespace aura_cli
 
 namespace {
@@ -31,6 +35,10 @@ const command* const commands[] = {
     &hooks_run_command, &hooks_list_command, &logs_command, &mcp_serve_command,
 #if AURA_CLI_NATS
     &worker_command, &events_tail_command, &replay_command,
+#endif
+#if defined(AURA_CLI_DISTRIBUTION)
+    &install_command, &remove_command, &update_command, &upgrade_command, &reload_command,
+    &pack_command, &publish_command, &keys_command,
 #endif
 };
 

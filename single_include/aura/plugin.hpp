@@ -45,9 +45,13 @@ struct load_request;
 class runtime_registry;
 struct native_plugin;
 class native_registry;
-// host.hpp
+// host_options.hpp
 struct host_options;
 struct plugin_status;
+struct plugin_change;
+// plugin_log.hpp
+class plugin_file_logger;
+// host.hpp
 class plugin_host;
 // tools.hpp
 struct plugin_tool;
@@ -14177,6 +14181,7 @@ struct load_request {
   isolation_mode isolation = isolation_mode::host_default;
   std::filesystem::path worker;                  ///< the worker executable; empty: isolated::find_worker
   isolation_limits isolation_bounds;             ///< the worker's bounds
+  std::filesystem::path stderr_log;              ///< the plugin's stderr is appended here (empty: not kept)
 };
 
 using runtime_loader = std::function<result<std::shared_ptr<plugin_instance>>(const load_request&)>;
@@ -14325,6 +14330,7 @@ class native_instance final : public plugin_instance {
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -14986,6 +14992,116 @@ class hook_sink {
 }  // namespace aura
 #endif  // AURA_SI_AURA_CORE_HOOK_SINK_HPP
 // ---- end aura/core/hook_sink.hpp
+// ---- begin aura/plugin/host_options.hpp
+#ifndef AURA_SI_AURA_PLUGIN_HOST_OPTIONS_HPP
+#define AURA_SI_AURA_PLUGIN_HOST_OPTIONS_HPP
+// aura/plugin/host_options.hpp - what a plugin_host gives every plugin it
+// loads (host_options), and how a loaded plugin is listed (plugin_status).
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+
+namespace aura::plugin {
+
+/// What the host gives every plugin it loads.
+struct host_options {
+  std::shared_ptr<logger> log = std::make_shared<stderr_logger>();
+  std::shared_ptr<clock_source> clock = std::make_shared<system_clock_source>();
+  /// none: plugins' HTTP calls get errc::unsupported. One line gives them
+  /// aura's libcurl client (target aura::http):
+  /// `opts.http = std::make_shared<aura::net::curl_http_client>();`
+  std::shared_ptr<http_client> http;
+  /// The most storage any plugin gets; a manifest's storage_quota may ask for
+  /// less, and asking for more is a load error (core/storage_limits.hpp).
+  storage_limits storage_caps;
+  config_layers config;
+  /// plugin_private storage lives in data_root/<name>; empty: <plugin dir>/.data
+  std::filesystem::path data_root;
+  /// repo_readonly / repo_readwrite storage root; empty: the current directory
+  std::filesystem::path repo_root;
+  /// The environment plugins' variables are taken from; empty: the host's own.
+  std::optional<std::map<std::string, std::string>> environment;
+  semver sdk = host_sdk();
+  std::chrono::milliseconds unload_grace{1000};
+  std::chrono::milliseconds lifecycle_timeout{5000};  ///< Codineer Init/Shutdown scripts
+  /// Where the hooks of an event join instead of the bus, by event name: an
+  /// agent host routes tool.before_execution and messages.transform to its
+  /// pipelines (aura::agent::sink_for) so plugin hooks get their rules.
+  std::map<std::string, std::shared_ptr<hook_sink>, std::less<>> sinks;
+  /// `call_api` scopes this host defines beyond aura's own (log, config,
+  /// storage, http, clock, env): Naridon Aura's `intents:read`... A manifest
+  /// naming a scope the host knows neither here nor in `api_methods` fails to load.
+  std::vector<std::string> api_scopes;
+  /// The host's own APIs, each behind a scope (process plugins call `host/<name>`).
+  std::shared_ptr<const host_method_table> api_methods;
+
+  // ---- isolation of lua and wasm plugins (docs/security.md, docs/adapters/isolated.md)
+  /// Where lua and wasm plugins run unless said otherwise: `process` (the
+  /// default: aura-worker processes, bounded from outside) or `in_process`
+  /// (the explicit opt-in for speed, for plugins the host trusts).
+  isolation_mode isolation = isolation_mode::process;
+  /// Per plugin name, over everything else (the host's word on one plugin).
+  std::map<std::string, isolation_mode, std::less<>> isolation_for;
+  /// Whether a manifest's `isolation = "none"` is honoured. Off by default: a
+  /// plugin found on disk does not get to lower its own isolation (its
+  /// `isolation = "process"` is always honoured).
+  bool trust_manifest_isolation = false;
+  /// The worker executable; empty: $AURA_WORKER, next to the program, ../libexec/aura.
+  std::filesystem::path worker;
+  /// The workers' bounds (rlimits, margins, pool size, back-off).
+  isolation_limits isolation_bounds;
+
+  // ---- distribution (docs/distribution.md)
+  /// Run before every load, reload and upgrade, before any plugin code: an
+  /// error refuses that load (the old version keeps running on upgrade).
+  /// aura::distribution::load_verifier checks the plugin's files against its
+  /// AURA-FILES and the signature against a trust store.
+  std::function<result<void>(const manifest&)> verify_load;
+  /// Each plugin's stderr and `host/log` lines go to log_dir/<name>.log
+  /// (empty: stderr kept as a tail only, log lines to `log`). A log over
+  /// log_max_bytes is rotated to <name>.log.1 when the plugin starts and
+  /// whenever a log line finds it too big.
+  std::filesystem::path log_dir;
+  std::uintmax_t log_max_bytes = 1u << 20;
+};
+
+/// The `call_api` scopes aura itself defines.
+[[nodiscard]] inline const std::vector<std::string>& builtin_api_scopes() {
+  static const std::vector<std::string> all{"*", "log", "config", "storage", "http", "clock", "env"};
+  return all;
+}
+
+/// A loaded plugin, as listed.
+struct plugin_status {
+  std::string name;
+  std::string version;
+  runtime_kind kind = runtime_kind::native;
+  std::filesystem::path dir;
+  std::size_t hooks = 0;
+  std::uint64_t generation = 0;  ///< 1 at load, +1 per reload or upgrade
+};
+
+/// What plugin_host::on_change reports: a plugin joined, left or was swapped
+/// (reload and upgrade), after the change took effect.
+struct plugin_change {
+  enum class kind : std::uint8_t { loaded, unloaded, upgraded };
+  kind what = kind::loaded;
+  std::string name;
+  std::string version;           ///< the version now loaded (the old one for `unloaded`)
+  std::uint64_t generation = 0;
+};
+
+}  // namespace aura::plugin
+#endif  // AURA_SI_AURA_PLUGIN_HOST_OPTIONS_HPP
+// ---- end aura/plugin/host_options.hpp
 // ---- begin aura/plugin/detail/run.hpp
 #ifndef AURA_SI_AURA_PLUGIN_DETAIL_RUN_HPP
 #define AURA_SI_AURA_PLUGIN_DETAIL_RUN_HPP
@@ -15153,6 +15269,87 @@ struct run_result {
 }  // namespace aura::plugin::detail
 #endif  // AURA_SI_AURA_PLUGIN_DETAIL_RUN_HPP
 // ---- end aura/plugin/detail/run.hpp
+// ---- begin aura/plugin/plugin_log.hpp
+#ifndef AURA_SI_AURA_PLUGIN_PLUGIN_LOG_HPP
+#define AURA_SI_AURA_PLUGIN_PLUGIN_LOG_HPP
+// aura/plugin/plugin_log.hpp - a plugin's own log file: its stderr (appended
+// by the process adapter) and its `host/log` lines, bounded by size-based
+// rotation (<name>.log -> <name>.log.1, one generation kept), and the tail of
+// it that `aura plugin logs` prints.
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+
+namespace aura::plugin {
+
+/// log_dir/<name>.log
+[[nodiscard]] inline std::filesystem::path plugin_log_file(const std::filesystem::path& log_dir, std::string_view name) {
+  return log_dir / (std::string(name) + ".log");
+}
+
+/// Moves `file` to `file.1` (replacing it) when it holds `max_bytes` or more.
+inline void rotate_log(const std::filesystem::path& file, std::uintmax_t max_bytes) noexcept {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(file, ec);
+  if (ec || size < max_bytes) return;
+  std::filesystem::rename(file, file.string() + ".1", ec);
+}
+
+/// The last `n` lines of `file` (and of `file.1` before it when `file` has fewer).
+[[nodiscard]] inline std::vector<std::string> log_tail(const std::filesystem::path& file, std::size_t n) {
+  std::vector<std::string> lines;
+  for (const auto& f : {std::filesystem::path(file.string() + ".1"), file}) {
+    std::ifstream in(f);
+    for (std::string line; std::getline(in, line);) lines.push_back(std::move(line));
+  }
+  if (lines.size() > n) lines.erase(lines.begin(), lines.end() - static_cast<long>(n));
+  return lines;
+}
+
+/// Writes each line to the plugin's log file (rotating it when full) and to
+/// the host's own logger.
+class plugin_file_logger final : public logger {
+ public:
+  plugin_file_logger(std::filesystem::path file, std::uintmax_t max_bytes, std::shared_ptr<logger> also)
+      : file_(std::move(file)), max_(max_bytes), also_(std::move(also)) {}
+  void write(log_level level, std::string_view source, std::string_view message) override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      rotate_log(file_, max_);
+      if (std::FILE* f = std::fopen(file_.c_str(), "a")) {
+        const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+        std::tm tm{};
+        gmtime_r(&t, &tm);
+        char stamp[32];
+        std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        std::fprintf(f, "%s [%.*s] %.*s\n", stamp, static_cast<int>(to_string(level).size()), to_string(level).data(),
+                     static_cast<int>(message.size()), message.data());
+        std::fclose(f);
+      }
+    }
+    if (also_) also_->write(level, source, message);
+  }
+
+ private:
+  std::filesystem::path file_;
+  std::uintmax_t max_;
+  std::shared_ptr<logger> also_;
+  std::mutex mu_;
+};
+
+}  // namespace aura::plugin
+#endif  // AURA_SI_AURA_PLUGIN_PLUGIN_LOG_HPP
+// ---- end aura/plugin/plugin_log.hpp
 // ---- begin aura/plugin/tools.hpp
 #ifndef AURA_SI_AURA_PLUGIN_TOOLS_HPP
 #define AURA_SI_AURA_PLUGIN_TOOLS_HPP
@@ -15474,71 +15671,6 @@ struct plugin_tool {
 
 namespace aura::plugin {
 
-/// What the host gives every plugin it loads.
-struct host_options {
-  std::shared_ptr<logger> log = std::make_shared<stderr_logger>();
-  std::shared_ptr<clock_source> clock = std::make_shared<system_clock_source>();
-  /// none: plugins' HTTP calls get errc::unsupported. One line gives them
-  /// aura's libcurl client (target aura::http):
-  /// `opts.http = std::make_shared<aura::net::curl_http_client>();`
-  std::shared_ptr<http_client> http;
-  /// The most storage any plugin gets; a manifest's storage_quota may ask for
-  /// less, and asking for more is a load error (core/storage_limits.hpp).
-  storage_limits storage_caps;
-  config_layers config;
-  /// plugin_private storage lives in data_root/<name>; empty: <plugin dir>/.data
-  std::filesystem::path data_root;
-  /// repo_readonly / repo_readwrite storage root; empty: the current directory
-  std::filesystem::path repo_root;
-  /// The environment plugins' variables are taken from; empty: the host's own.
-  std::optional<std::map<std::string, std::string>> environment;
-  semver sdk = host_sdk();
-  std::chrono::milliseconds unload_grace{1000};
-  std::chrono::milliseconds lifecycle_timeout{5000};  ///< Codineer Init/Shutdown scripts
-  /// Where the hooks of an event join instead of the bus, by event name: an
-  /// agent host routes tool.before_execution and messages.transform to its
-  /// pipelines (aura::agent::sink_for) so plugin hooks get their rules.
-  std::map<std::string, std::shared_ptr<hook_sink>, std::less<>> sinks;
-  /// `call_api` scopes this host defines beyond aura's own (log, config,
-  /// storage, http, clock, env): Naridon Aura's `intents:read`... A manifest
-  /// naming a scope the host knows neither here nor in `api_methods` fails to load.
-  std::vector<std::string> api_scopes;
-  /// The host's own APIs, each behind a scope (process plugins call `host/<name>`).
-  std::shared_ptr<const host_method_table> api_methods;
-
-  // ---- isolation of lua and wasm plugins (docs/security.md, docs/adapters/isolated.md)
-  /// Where lua and wasm plugins run unless said otherwise: `process` (the
-  /// default: aura-worker processes, bounded from outside) or `in_process`
-  /// (the explicit opt-in for speed, for plugins the host trusts).
-  isolation_mode isolation = isolation_mode::process;
-  /// Per plugin name, over everything else (the host's word on one plugin).
-  std::map<std::string, isolation_mode, std::less<>> isolation_for;
-  /// Whether a manifest's `isolation = "none"` is honoured. Off by default: a
-  /// plugin found on disk does not get to lower its own isolation (its
-  /// `isolation = "process"` is always honoured).
-  bool trust_manifest_isolation = false;
-  /// The worker executable; empty: $AURA_WORKER, next to the program, ../libexec/aura.
-  std::filesystem::path worker;
-  /// The workers' bounds (rlimits, margins, pool size, back-off).
-  isolation_limits isolation_bounds;
-};
-
-/// The `call_api` scopes aura itself defines.
-[[nodiscard]] inline const std::vector<std::string>& builtin_api_scopes() {
-  static const std::vector<std::string> all{"*", "log", "config", "storage", "http", "clock", "env"};
-  return all;
-}
-
-/// A loaded plugin, as listed.
-struct plugin_status {
-  std::string name;
-  std::string version;
-  runtime_kind kind = runtime_kind::native;
-  std::filesystem::path dir;
-  std::size_t hooks = 0;
-  std::uint64_t generation = 0;  ///< 1 at load, +1 per reload or upgrade
-};
-
 class plugin_host {
  public:
   plugin_host(aura::bus& bus, runtime_registry runtimes, host_options opts = {})
@@ -15658,7 +15790,16 @@ class plugin_host {
       return r;
     }
     slots_.emplace(s->name, s);
+    notify({plugin_change::kind::loaded, s->name, (*v)->spec.version, 1});
     return {};
+  }
+
+  /// Calls `fn` after every load, unload, reload and upgrade (from the thread
+  /// that made the change, outside the host's lock): an MCP server sends
+  /// `tools/list_changed` from here. Observers are never removed.
+  void on_change(std::function<void(const plugin_change&)> fn) {
+    std::lock_guard<std::mutex> lock(observers_mu_);
+    observers_.push_back(std::move(fn));
   }
 
   /// Unloads a plugin: its hooks leave the bus at once; calls in flight get up
@@ -15681,7 +15822,9 @@ class plugin_host {
     s->current.store(nullptr);
     if (!old) return {};
     drain(old, g);
-    return stop_version(*old, g);
+    auto stopped = stop_version(*old, g);
+    notify({plugin_change::kind::unloaded, name, old->spec.version, old->generation});
+    return stopped;
   }
 
   /// Reads the plugin's manifest from disk again and upgrades to it.
@@ -15728,6 +15871,7 @@ class plugin_host {
       drain(old, opts_.unload_grace);
       (void)stop_version(*old, opts_.unload_grace);
     }
+    notify({plugin_change::kind::upgraded, fresh->spec.name, fresh->spec.version, fresh->generation});
     return {};
   }
 
@@ -15854,6 +15998,14 @@ class plugin_host {
   }
 
   result<std::shared_ptr<const version>> build(manifest m, std::uint64_t generation) {
+    if (opts_.verify_load) {
+      if (auto ok = opts_.verify_load(m); !ok) {
+        error e = std::move(ok.error());
+        if (e.plugin.empty()) e.plugin = m.name;
+        if (e.where.empty()) e.where = m.file.string();
+        return fail(std::move(e));
+      }
+    }
     auto problems = check(m);
     if (!problems.empty()) {
       error first = std::move(problems.front());
@@ -15866,7 +16018,9 @@ class plugin_host {
     v->ctx = std::make_shared<context>();
     v->ctx->set_owner(m.name)
         .set_permissions(m.perms)
-        .set_logger(opts_.log)
+        .set_logger(opts_.log_dir.empty() ? opts_.log
+                                           : std::make_shared<plugin_file_logger>(plugin_log_file(opts_.log_dir, m.name),
+                                                                                  opts_.log_max_bytes, opts_.log))
         .set_clock(opts_.clock)
         .set_storage(storage_for(m, limits))
         .set_storage_limits(limits)
@@ -15877,7 +16031,13 @@ class plugin_host {
     for (const auto& script : m.on_init) {
       if (auto r = run_script(m, script, env, "Init"); !r) return fail(std::move(r.error()));
     }
-    load_request req{m, v->ctx, env, isolation_of(m), opts_.worker, opts_.isolation_bounds};
+    load_request req{m, v->ctx, env, isolation_of(m), opts_.worker, opts_.isolation_bounds, {}};
+    if (!opts_.log_dir.empty()) {
+      std::error_code ec;
+      std::filesystem::create_directories(opts_.log_dir, ec);
+      req.stderr_log = plugin_log_file(opts_.log_dir, m.name);
+      rotate_log(req.stderr_log, opts_.log_max_bytes);
+    }
     auto inst = runtimes_.load(req);
     if (!inst) return fail(std::move(inst.error()));
     v->inst = *inst;
@@ -16042,6 +16202,17 @@ class plugin_host {
   host_options opts_;
   mutable std::mutex admin_;
   std::map<std::string, std::shared_ptr<slot>> slots_;
+  std::mutex observers_mu_;
+  std::vector<std::function<void(const plugin_change&)>> observers_;
+
+  void notify(const plugin_change& c) {
+    std::vector<std::function<void(const plugin_change&)>> now;
+    {
+      std::lock_guard<std::mutex> lock(observers_mu_);
+      now = observers_;
+    }
+    for (const auto& fn : now) fn(c);
+  }
 };
 
 }  // namespace aura::plugin
@@ -19979,9 +20150,11 @@ class command_instance final : public plugin_instance {
 
 }  // namespace detail
 
-/// The loader for "process" plugins. With `log_dir`, each plugin's stderr is
-/// appended to `<log_dir>/<name>.log` (Naridon Aura's per-plugin logs; the
-/// directory is made when a plugin starts).
+/// The loader for "process" plugins. Each plugin's stderr is appended to the
+/// log the host asks for (`load_request::stderr_log`, from
+/// host_options::log_dir, rotated by the host); a loader given `log_dir` and
+/// no such request appends to `<log_dir>/<name>.log` itself (Naridon Aura's
+/// per-plugin logs; the directory is made when a plugin starts).
 [[nodiscard]] inline runtime_loader process_loader(std::filesystem::path log_dir = {}) {
   return [log_dir](const load_request& req) -> result<std::shared_ptr<plugin_instance>> {
     process_options o;
@@ -19990,7 +20163,8 @@ class command_instance final : public plugin_instance {
     o.workdir = req.spec.dir;
     o.env = req.env;
     o.ctx = req.ctx;
-    if (!log_dir.empty()) {
+    o.stderr_log = req.stderr_log;  // the host's per-plugin log (host_options::log_dir)
+    if (o.stderr_log.empty() && !log_dir.empty()) {
       std::error_code ec;
       std::filesystem::create_directories(log_dir, ec);
       if (ec) {

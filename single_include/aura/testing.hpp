@@ -20608,6 +20608,7 @@ inline constexpr std::string_view host_settings_schema = R"json({
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -20647,173 +20648,22 @@ class hook_sink {
 }  // namespace aura
 #endif  // AURA_SI_AURA_CORE_HOOK_SINK_HPP
 // ---- end aura/core/hook_sink.hpp
-// ---- begin aura/plugin/detail/run.hpp
-#ifndef AURA_SI_AURA_PLUGIN_DETAIL_RUN_HPP
-#define AURA_SI_AURA_PLUGIN_DETAIL_RUN_HPP
-// aura/plugin/detail/run.hpp - runs one command to completion: input on stdin,
-// output from stdout and stderr, a deadline, an exact environment. Used for
-// plugin commands, MCP tools and Codineer lifecycle scripts (the hook path
-// goes through the command adapter).
+// ---- begin aura/plugin/host_options.hpp
+#ifndef AURA_SI_AURA_PLUGIN_HOST_OPTIONS_HPP
+#define AURA_SI_AURA_PLUGIN_HOST_OPTIONS_HPP
+// aura/plugin/host_options.hpp - what a plugin_host gives every plugin it
+// loads (host_options), and how a loaded plugin is listed (plugin_status).
 
-#include <cerrno>
 #include <chrono>
-#include <csignal>
-#include <cstring>
+#include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include <fcntl.h>
-#include <poll.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-
-namespace aura::plugin::detail {
-
-struct run_result {
-  int exit_code = -1;  ///< -1 when killed by a signal
-  std::string out, err;
-};
-
-/// Resolves argv[0]: a path relative to the plugin directory when such a file
-/// exists there, else left for PATH lookup.
-[[nodiscard]] inline std::vector<std::string> resolve_argv(std::vector<std::string> argv, const std::filesystem::path& dir) {
-  if (!argv.empty() && argv[0].find('/') != std::string::npos && !std::filesystem::path(argv[0]).is_absolute()) {
-    std::error_code ec;
-    argv[0] = std::filesystem::absolute(dir / argv[0], ec).lexically_normal().string();
-  }
-  return argv;
-}
-
-/// Runs argv in `dir` with exactly `env`; kills it at the deadline. With a
-/// Landlock ruleset (`landlock_ruleset` >= 0, plugin/tool_sandbox.hpp) the
-/// child confines itself to it before exec (exit 126 if the kernel refuses).
-[[nodiscard]] inline result<run_result> run_command(const std::vector<std::string>& argv, const std::filesystem::path& dir,
-                                                    const std::map<std::string, std::string>& env, const std::string& input,
-                                                    std::chrono::milliseconds timeout, int landlock_ruleset = -1) {
-  if (argv.empty()) return fail(errc::invalid_argument, "an empty command line");
-  // A child that exits before reading its input must not kill the host with SIGPIPE.
-  static const bool sigpipe_ignored = [] {
-    struct sigaction sa {};
-    if (::sigaction(SIGPIPE, nullptr, &sa) == 0 && sa.sa_handler == SIG_DFL) ::signal(SIGPIPE, SIG_IGN);
-    return true;
-  }();
-  (void)sigpipe_ignored;
-  int in[2], out[2], err[2];
-  if (pipe2(in, O_CLOEXEC) != 0) return fail(errc::io_error, std::string("pipe: ") + std::strerror(errno));
-  if (pipe2(out, O_CLOEXEC) != 0) {
-    ::close(in[0]); ::close(in[1]);
-    return fail(errc::io_error, std::string("pipe: ") + std::strerror(errno));
-  }
-  if (pipe2(err, O_CLOEXEC) != 0) {
-    ::close(in[0]); ::close(in[1]); ::close(out[0]); ::close(out[1]);
-    return fail(errc::io_error, std::string("pipe: ") + std::strerror(errno));
-  }
-  std::vector<std::string> env_strings;
-  for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
-  std::vector<char*> envp, args;
-  for (auto& s : env_strings) envp.push_back(s.data());
-  envp.push_back(nullptr);
-  std::vector<std::string> argv_copy = argv;
-  for (auto& s : argv_copy) args.push_back(s.data());
-  args.push_back(nullptr);
-  const std::string workdir = dir.string();
-  // PATH lookup uses the child's PATH, or the default one.
-  std::string path = "/usr/local/bin:/usr/bin:/bin";
-  if (auto it = env.find("PATH"); it != env.end()) path = it->second;
-
-  const pid_t pid = ::fork();
-  if (pid < 0) return fail(errc::io_error, std::string("fork: ") + std::strerror(errno));
-  if (pid == 0) {
-    ::dup2(in[0], 0);
-    ::dup2(out[1], 1);
-    ::dup2(err[1], 2);
-    if (!workdir.empty() && ::chdir(workdir.c_str()) != 0) _exit(127);
-#if defined(SYS_landlock_restrict_self)
-    if (landlock_ruleset >= 0 && (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
-                                  ::syscall(SYS_landlock_restrict_self, landlock_ruleset, 0U) != 0)) {
-      const char msg[] = "aura: the sandbox (Landlock) could not be entered\n";
-      (void)!::write(2, msg, sizeof msg - 1);
-      _exit(126);
-    }
-#else
-    if (landlock_ruleset >= 0) _exit(126);
-#endif
-    if (std::strchr(args[0], '/')) {
-      ::execve(args[0], args.data(), envp.data());
-    } else {
-      std::size_t start = 0;
-      while (start <= path.size()) {
-        std::size_t end = path.find(':', start);
-        if (end == std::string::npos) end = path.size();
-        std::string cand = path.substr(start, end - start) + "/" + args[0];
-        ::execve(cand.c_str(), args.data(), envp.data());
-        start = end + 1;
-      }
-    }
-    const char msg[] = "aura: cannot execute the command\n";
-    (void)!::write(2, msg, sizeof msg - 1);
-    _exit(127);
-  }
-  ::close(in[0]);
-  ::close(out[1]);
-  ::close(err[1]);
-  ::fcntl(in[1], F_SETFL, O_NONBLOCK);
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  run_result r;
-  std::size_t written = 0;
-  int wfd = in[1];
-  if (input.empty()) { ::close(wfd); wfd = -1; }
-  bool out_open = true, err_open = true, timed_out = false;
-  char buf[8192];
-  while (out_open || err_open) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) { timed_out = true; break; }
-    pollfd fds[3];
-    int n = 0;
-    int io = -1, ie = -1, iw = -1;
-    if (out_open) { fds[n] = {out[0], POLLIN, 0}; io = n++; }
-    if (err_open) { fds[n] = {err[0], POLLIN, 0}; ie = n++; }
-    if (wfd >= 0) { fds[n] = {wfd, POLLOUT, 0}; iw = n++; }
-    const int ready = ::poll(fds, static_cast<nfds_t>(n), static_cast<int>(left.count()));
-    if (ready < 0 && errno == EINTR) continue;
-    if (ready < 0) break;
-    if (iw >= 0 && (fds[iw].revents & (POLLOUT | POLLERR | POLLHUP))) {
-      const ssize_t k = ::write(wfd, input.data() + written, input.size() - written);
-      if (k > 0) written += static_cast<std::size_t>(k);
-      if (k < 0 && errno != EAGAIN) written = input.size();
-      if (written >= input.size()) { ::close(wfd); wfd = -1; }
-    }
-    auto drain = [&](int idx, int fd, std::string& into, bool& open) {
-      if (idx < 0 || !(fds[idx].revents & (POLLIN | POLLHUP | POLLERR))) return;
-      const ssize_t k = ::read(fd, buf, sizeof buf);
-      if (k > 0) into.append(buf, static_cast<std::size_t>(k));
-      else if (k == 0 || errno != EINTR) open = false;
-    };
-    drain(io, out[0], r.out, out_open);
-    drain(ie, err[0], r.err, err_open);
-  }
-  if (wfd >= 0) ::close(wfd);
-  ::close(out[0]);
-  ::close(err[0]);
-  if (timed_out) ::kill(pid, SIGKILL);
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (timed_out) {
-    return fail(errc::timeout, "\"" + argv[0] + "\" did not finish within " + std::to_string(timeout.count()) + " ms");
-  }
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-}  // namespace aura::plugin::detail
-#endif  // AURA_SI_AURA_PLUGIN_DETAIL_RUN_HPP
-// ---- end aura/plugin/detail/run.hpp
 // ---- begin aura/plugin/manifest.hpp
 #ifndef AURA_SI_AURA_PLUGIN_MANIFEST_HPP
 #define AURA_SI_AURA_PLUGIN_MANIFEST_HPP
@@ -21193,6 +21043,548 @@ struct manifest {
 }  // namespace aura::plugin
 #endif  // AURA_SI_AURA_PLUGIN_MANIFEST_HPP
 // ---- end aura/plugin/manifest.hpp
+// ---- begin aura/plugin/runtime.hpp
+#ifndef AURA_SI_AURA_PLUGIN_RUNTIME_HPP
+#define AURA_SI_AURA_PLUGIN_RUNTIME_HPP
+// aura/plugin/runtime.hpp - how a manifest's runtime kind becomes callable hooks.
+//
+// A `runtime_loader` turns a manifest (plus the plugin's context and
+// environment) into a `plugin_instance`: one loaded version of the plugin's
+// code that hands out a json_hook per declared hook. The host keeps loaders
+// in a `runtime_registry` by kind; a kind this build lacks (no WABT, no Lua)
+// is simply not registered and loading such a plugin is a clear error.
+//
+// "native" plugins are C++ callables the host program itself registers, by
+// entrypoint name, in a `native_registry` (see register_native).
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+
+// ---- begin aura/adapters/isolated/options.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_ISOLATED_OPTIONS_HPP
+#define AURA_SI_AURA_ADAPTERS_ISOLATED_OPTIONS_HPP
+// aura/adapters/isolated/options.hpp - the bounds of an isolated plugin's
+// worker process, and where the host finds the worker executable.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include <unistd.h>
+
+
+namespace aura {
+
+/// What bounds one isolated plugin (docs/adapters/isolated.md lists each
+/// with its default; docs/security.md says why).
+struct isolation_limits {
+  /// RLIMIT_AS of a worker: address space, bytes. 0 = not set. (Not applied
+  /// in a worker built with AddressSanitizer, which reserves terabytes.)
+  std::uint64_t address_space = std::uint64_t{1} << 30;
+  /// RLIMIT_CPU of a worker, seconds over its whole life (a worker past it
+  /// is killed by the kernel and restarted). 0 = not set.
+  std::uint64_t cpu_seconds = 60;
+  /// RLIMIT_NOFILE of a worker once it has read the plugin file.
+  std::uint64_t open_files = 8;
+  /// A call's deadline when neither the hook (timeout_ms) nor the runtime's
+  /// limits give one.
+  std::chrono::milliseconds default_timeout{5000};
+  /// How long after the deadline the host waits for the worker's own
+  /// (in-process) limit to answer before it SIGKILLs the worker.
+  std::chrono::milliseconds kill_margin{50};
+  /// Starting a worker and loading the plugin in it.
+  std::chrono::milliseconds load_timeout{5000};
+  /// Longest line the host reads from a worker (an answer, a capability call).
+  std::size_t max_line = std::size_t{1} << 20;
+  /// Deepest JSON nesting accepted in a line from a worker.
+  std::size_t max_json_depth = 128;
+  /// Capability calls (log, storage, http) one event may make.
+  std::size_t max_host_calls = 10'000;
+  /// Workers serving one plugin at once (concurrent calls beyond wait for one).
+  std::size_t max_workers = 2;
+  /// Back-off before restarting after a worker was killed or died: doubles
+  /// per consecutive failure from `restart_backoff` up to `max_backoff`.
+  std::chrono::milliseconds restart_backoff{10};
+  std::chrono::milliseconds max_backoff{2000};
+};
+
+namespace isolated {
+
+/// The environment variable naming the worker executable.
+inline constexpr const char* worker_env = "AURA_WORKER";
+/// The worker's file name.
+inline constexpr const char* worker_name = "aura-worker";
+
+/// Where the worker is looked for, in order: `explicit_path` (if not empty),
+/// $AURA_WORKER, next to the running program, and <program dir>/../libexec/aura
+/// (the installed layout).
+[[nodiscard]] inline std::vector<std::filesystem::path> worker_candidates(const std::filesystem::path& explicit_path) {
+  std::vector<std::filesystem::path> out;
+  if (!explicit_path.empty()) {
+    out.push_back(explicit_path);
+    return out;  // an explicit choice is not second-guessed
+  }
+  if (const char* env = std::getenv(worker_env); env != nullptr && *env != '\0') {
+    out.emplace_back(env);
+    return out;
+  }
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    out.push_back(self.parent_path() / worker_name);
+    out.push_back(self.parent_path().parent_path() / "libexec" / "aura" / worker_name);
+  }
+  return out;
+}
+
+/// The worker executable, or errc::not_found naming every place tried.
+[[nodiscard]] inline result<std::filesystem::path> find_worker(const std::filesystem::path& explicit_path) {
+  std::string tried;
+  for (const auto& p : worker_candidates(explicit_path)) {
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(p, ec) && ::access(p.c_str(), X_OK) == 0) return p;
+    tried += (tried.empty() ? "" : ", ") + p.string();
+  }
+  return fail(errc::not_found,
+              std::string("no isolated-plugin worker (") + worker_name + ") found; tried " +
+                  (tried.empty() ? std::string("nothing") : tried) + " (set host_options::worker or $" + worker_env +
+                  ", or install aura's libexec/aura/" + worker_name + ")");
+}
+
+}  // namespace isolated
+}  // namespace aura
+#endif  // AURA_SI_AURA_ADAPTERS_ISOLATED_OPTIONS_HPP
+// ---- end aura/adapters/isolated/options.hpp
+
+namespace aura::plugin {
+
+/// One loaded version of a plugin's code.
+class plugin_instance {
+ public:
+  virtual ~plugin_instance() = default;
+  /// The callable for one declared hook.
+  [[nodiscard]] virtual result<json_hook> hook(const hook_spec& spec) = 0;
+  /// A request served by the plugin's own code: a Naridon Aura `command` or
+  /// `tools/call` of a process plugin. Other runtimes have none.
+  [[nodiscard]] virtual result<nlohmann::json> request(const std::string& method, const nlohmann::json& params,
+                                                       std::chrono::milliseconds timeout) {
+    (void)params;
+    (void)timeout;
+    return fail(errc::unsupported, "this runtime serves no \"" + method + "\" requests (only process plugins do)");
+  }
+  /// Stops the code: it gets up to `grace` to flush, then is stopped.
+  virtual result<void> stop(std::chrono::milliseconds grace) {
+    (void)grace;
+    return {};
+  }
+};
+
+/// What a loader gets.
+struct load_request {
+  const manifest& spec;
+  std::shared_ptr<context> ctx;                  ///< the plugin's own context (owner, permissions, config, storage)
+  std::map<std::string, std::string> env;        ///< already filtered by the env permission
+  /// lua and wasm: where the code runs, as the host resolved it (host_default
+  /// is taken as `process`, the safe choice).
+  isolation_mode isolation = isolation_mode::host_default;
+  std::filesystem::path worker;                  ///< the worker executable; empty: isolated::find_worker
+  isolation_limits isolation_bounds;             ///< the worker's bounds
+  std::filesystem::path stderr_log;              ///< the plugin's stderr is appended here (empty: not kept)
+};
+
+using runtime_loader = std::function<result<std::shared_ptr<plugin_instance>>(const load_request&)>;
+
+/// Loaders by runtime kind.
+class runtime_registry {
+ public:
+  runtime_registry& set(runtime_kind kind, runtime_loader loader) {
+    loaders_[kind] = std::move(loader);
+    return *this;
+  }
+  [[nodiscard]] bool has(runtime_kind kind) const { return loaders_.count(kind) != 0; }
+  [[nodiscard]] result<std::shared_ptr<plugin_instance>> load(const load_request& req) const {
+    auto it = loaders_.find(req.spec.runtime.kind);
+    if (it == loaders_.end()) {
+      error e{errc::unsupported,
+              "runtime kind \"" + std::string(to_string(req.spec.runtime.kind)) + "\" is not available in this host",
+              req.spec.name, {}, req.spec.file.string()};
+      return fail(std::move(e));
+    }
+    auto inst = it->second(req);
+    if (!inst) {
+      error e = std::move(inst.error());
+      if (e.plugin.empty()) e.plugin = req.spec.name;
+      return fail(std::move(e));
+    }
+    return inst;
+  }
+
+ private:
+  std::map<runtime_kind, runtime_loader> loaders_;
+};
+
+/// A native plugin's handlers, by handler name, and an optional flush at unload.
+struct native_plugin {
+  std::map<std::string, json_hook> handlers;
+  std::function<void(std::chrono::milliseconds)> on_unload;
+};
+
+/// Makes a native plugin's handlers for one load (the context is the plugin's own).
+using native_factory = std::function<result<native_plugin>(const manifest&, std::shared_ptr<context>)>;
+
+/// Native factories by entrypoint name; thread-safe.
+class native_registry {
+ public:
+  void add(std::string entrypoint, native_factory factory) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    factories_[std::move(entrypoint)] = std::move(factory);
+  }
+  [[nodiscard]] std::optional<native_factory> find(const std::string& entrypoint) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = factories_.find(entrypoint);
+    if (it == factories_.end()) return std::nullopt;
+    return it->second;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::string, native_factory> factories_;
+};
+
+namespace detail {
+
+/// Reads a manifest's `runtime.limits` with `parse(json, defaults)`; an error
+/// names the plugin and `<file> plugin.runtime.limits/<key>`.
+template <class Limits, class Parse>
+[[nodiscard]] result<Limits> manifest_limits(const manifest& m, const Limits& defaults, Parse&& parse) {
+  auto merged = parse(m.runtime.limits, defaults);
+  if (merged) return merged;
+  error e = std::move(merged.error());
+  e.plugin = m.name;
+  e.where = m.file.string() + " plugin.runtime.limits" + e.where;
+  return fail(std::move(e));
+}
+
+/// Names the plugin on an adapter's load error that does not already.
+[[nodiscard]] inline error adapter_load_error(error e, const manifest& m) {
+  if (e.plugin.empty()) e.plugin = m.name;
+  return e;
+}
+
+
+class native_instance final : public plugin_instance {
+ public:
+  native_instance(std::string name, native_plugin p) : name_(std::move(name)), plugin_(std::move(p)) {}
+  [[nodiscard]] result<json_hook> hook(const hook_spec& spec) override {
+    auto it = plugin_.handlers.find(spec.handler);
+    if (it == plugin_.handlers.end()) {
+      return fail(error{errc::not_found, "the native plugin has no handler \"" + spec.handler + "\"", name_,
+                        spec.handler, spec.where});
+    }
+    return it->second;
+  }
+  result<void> stop(std::chrono::milliseconds grace) override {
+    if (plugin_.on_unload) plugin_.on_unload(grace);
+    return {};
+  }
+
+ private:
+  std::string name_;
+  native_plugin plugin_;
+};
+
+}  // namespace detail
+
+/// The loader for "native" plugins: looks the entrypoint up in `natives`.
+[[nodiscard]] inline runtime_loader native_loader(std::shared_ptr<native_registry> natives) {
+  return [natives](const load_request& req) -> result<std::shared_ptr<plugin_instance>> {
+    auto factory = natives->find(req.spec.runtime.entrypoint);
+    if (!factory) {
+      return fail(error{errc::not_found,
+                        "no native plugin \"" + req.spec.runtime.entrypoint + "\" is registered in this host program",
+                        req.spec.name, {}, req.spec.file.string()});
+    }
+    auto made = (*factory)(req.spec, req.ctx);
+    if (!made) return fail(std::move(made.error()));
+    return std::shared_ptr<plugin_instance>(std::make_shared<detail::native_instance>(req.spec.name, std::move(*made)));
+  };
+}
+
+}  // namespace aura::plugin
+#endif  // AURA_SI_AURA_PLUGIN_RUNTIME_HPP
+// ---- end aura/plugin/runtime.hpp
+
+namespace aura::plugin {
+
+/// What the host gives every plugin it loads.
+struct host_options {
+  std::shared_ptr<logger> log = std::make_shared<stderr_logger>();
+  std::shared_ptr<clock_source> clock = std::make_shared<system_clock_source>();
+  /// none: plugins' HTTP calls get errc::unsupported. One line gives them
+  /// aura's libcurl client (target aura::http):
+  /// `opts.http = std::make_shared<aura::net::curl_http_client>();`
+  std::shared_ptr<http_client> http;
+  /// The most storage any plugin gets; a manifest's storage_quota may ask for
+  /// less, and asking for more is a load error (core/storage_limits.hpp).
+  storage_limits storage_caps;
+  config_layers config;
+  /// plugin_private storage lives in data_root/<name>; empty: <plugin dir>/.data
+  std::filesystem::path data_root;
+  /// repo_readonly / repo_readwrite storage root; empty: the current directory
+  std::filesystem::path repo_root;
+  /// The environment plugins' variables are taken from; empty: the host's own.
+  std::optional<std::map<std::string, std::string>> environment;
+  semver sdk = host_sdk();
+  std::chrono::milliseconds unload_grace{1000};
+  std::chrono::milliseconds lifecycle_timeout{5000};  ///< Codineer Init/Shutdown scripts
+  /// Where the hooks of an event join instead of the bus, by event name: an
+  /// agent host routes tool.before_execution and messages.transform to its
+  /// pipelines (aura::agent::sink_for) so plugin hooks get their rules.
+  std::map<std::string, std::shared_ptr<hook_sink>, std::less<>> sinks;
+  /// `call_api` scopes this host defines beyond aura's own (log, config,
+  /// storage, http, clock, env): Naridon Aura's `intents:read`... A manifest
+  /// naming a scope the host knows neither here nor in `api_methods` fails to load.
+  std::vector<std::string> api_scopes;
+  /// The host's own APIs, each behind a scope (process plugins call `host/<name>`).
+  std::shared_ptr<const host_method_table> api_methods;
+
+  // ---- isolation of lua and wasm plugins (docs/security.md, docs/adapters/isolated.md)
+  /// Where lua and wasm plugins run unless said otherwise: `process` (the
+  /// default: aura-worker processes, bounded from outside) or `in_process`
+  /// (the explicit opt-in for speed, for plugins the host trusts).
+  isolation_mode isolation = isolation_mode::process;
+  /// Per plugin name, over everything else (the host's word on one plugin).
+  std::map<std::string, isolation_mode, std::less<>> isolation_for;
+  /// Whether a manifest's `isolation = "none"` is honoured. Off by default: a
+  /// plugin found on disk does not get to lower its own isolation (its
+  /// `isolation = "process"` is always honoured).
+  bool trust_manifest_isolation = false;
+  /// The worker executable; empty: $AURA_WORKER, next to the program, ../libexec/aura.
+  std::filesystem::path worker;
+  /// The workers' bounds (rlimits, margins, pool size, back-off).
+  isolation_limits isolation_bounds;
+
+  // ---- distribution (docs/distribution.md)
+  /// Run before every load, reload and upgrade, before any plugin code: an
+  /// error refuses that load (the old version keeps running on upgrade).
+  /// aura::distribution::load_verifier checks the plugin's files against its
+  /// AURA-FILES and the signature against a trust store.
+  std::function<result<void>(const manifest&)> verify_load;
+  /// Each plugin's stderr and `host/log` lines go to log_dir/<name>.log
+  /// (empty: stderr kept as a tail only, log lines to `log`). A log over
+  /// log_max_bytes is rotated to <name>.log.1 when the plugin starts and
+  /// whenever a log line finds it too big.
+  std::filesystem::path log_dir;
+  std::uintmax_t log_max_bytes = 1u << 20;
+};
+
+/// The `call_api` scopes aura itself defines.
+[[nodiscard]] inline const std::vector<std::string>& builtin_api_scopes() {
+  static const std::vector<std::string> all{"*", "log", "config", "storage", "http", "clock", "env"};
+  return all;
+}
+
+/// A loaded plugin, as listed.
+struct plugin_status {
+  std::string name;
+  std::string version;
+  runtime_kind kind = runtime_kind::native;
+  std::filesystem::path dir;
+  std::size_t hooks = 0;
+  std::uint64_t generation = 0;  ///< 1 at load, +1 per reload or upgrade
+};
+
+/// What plugin_host::on_change reports: a plugin joined, left or was swapped
+/// (reload and upgrade), after the change took effect.
+struct plugin_change {
+  enum class kind : std::uint8_t { loaded, unloaded, upgraded };
+  kind what = kind::loaded;
+  std::string name;
+  std::string version;           ///< the version now loaded (the old one for `unloaded`)
+  std::uint64_t generation = 0;
+};
+
+}  // namespace aura::plugin
+#endif  // AURA_SI_AURA_PLUGIN_HOST_OPTIONS_HPP
+// ---- end aura/plugin/host_options.hpp
+// ---- begin aura/plugin/detail/run.hpp
+#ifndef AURA_SI_AURA_PLUGIN_DETAIL_RUN_HPP
+#define AURA_SI_AURA_PLUGIN_DETAIL_RUN_HPP
+// aura/plugin/detail/run.hpp - runs one command to completion: input on stdin,
+// output from stdout and stderr, a deadline, an exact environment. Used for
+// plugin commands, MCP tools and Codineer lifecycle scripts (the hook path
+// goes through the command adapter).
+
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+
+namespace aura::plugin::detail {
+
+struct run_result {
+  int exit_code = -1;  ///< -1 when killed by a signal
+  std::string out, err;
+};
+
+/// Resolves argv[0]: a path relative to the plugin directory when such a file
+/// exists there, else left for PATH lookup.
+[[nodiscard]] inline std::vector<std::string> resolve_argv(std::vector<std::string> argv, const std::filesystem::path& dir) {
+  if (!argv.empty() && argv[0].find('/') != std::string::npos && !std::filesystem::path(argv[0]).is_absolute()) {
+    std::error_code ec;
+    argv[0] = std::filesystem::absolute(dir / argv[0], ec).lexically_normal().string();
+  }
+  return argv;
+}
+
+/// Runs argv in `dir` with exactly `env`; kills it at the deadline. With a
+/// Landlock ruleset (`landlock_ruleset` >= 0, plugin/tool_sandbox.hpp) the
+/// child confines itself to it before exec (exit 126 if the kernel refuses).
+[[nodiscard]] inline result<run_result> run_command(const std::vector<std::string>& argv, const std::filesystem::path& dir,
+                                                    const std::map<std::string, std::string>& env, const std::string& input,
+                                                    std::chrono::milliseconds timeout, int landlock_ruleset = -1) {
+  if (argv.empty()) return fail(errc::invalid_argument, "an empty command line");
+  // A child that exits before reading its input must not kill the host with SIGPIPE.
+  static const bool sigpipe_ignored = [] {
+    struct sigaction sa {};
+    if (::sigaction(SIGPIPE, nullptr, &sa) == 0 && sa.sa_handler == SIG_DFL) ::signal(SIGPIPE, SIG_IGN);
+    return true;
+  }();
+  (void)sigpipe_ignored;
+  int in[2], out[2], err[2];
+  if (pipe2(in, O_CLOEXEC) != 0) return fail(errc::io_error, std::string("pipe: ") + std::strerror(errno));
+  if (pipe2(out, O_CLOEXEC) != 0) {
+    ::close(in[0]); ::close(in[1]);
+    return fail(errc::io_error, std::string("pipe: ") + std::strerror(errno));
+  }
+  if (pipe2(err, O_CLOEXEC) != 0) {
+    ::close(in[0]); ::close(in[1]); ::close(out[0]); ::close(out[1]);
+    return fail(errc::io_error, std::string("pipe: ") + std::strerror(errno));
+  }
+  std::vector<std::string> env_strings;
+  for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
+  std::vector<char*> envp, args;
+  for (auto& s : env_strings) envp.push_back(s.data());
+  envp.push_back(nullptr);
+  std::vector<std::string> argv_copy = argv;
+  for (auto& s : argv_copy) args.push_back(s.data());
+  args.push_back(nullptr);
+  const std::string workdir = dir.string();
+  // PATH lookup uses the child's PATH, or the default one.
+  std::string path = "/usr/local/bin:/usr/bin:/bin";
+  if (auto it = env.find("PATH"); it != env.end()) path = it->second;
+
+  const pid_t pid = ::fork();
+  if (pid < 0) return fail(errc::io_error, std::string("fork: ") + std::strerror(errno));
+  if (pid == 0) {
+    ::dup2(in[0], 0);
+    ::dup2(out[1], 1);
+    ::dup2(err[1], 2);
+    if (!workdir.empty() && ::chdir(workdir.c_str()) != 0) _exit(127);
+#if defined(SYS_landlock_restrict_self)
+    if (landlock_ruleset >= 0 && (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+                                  ::syscall(SYS_landlock_restrict_self, landlock_ruleset, 0U) != 0)) {
+      const char msg[] = "aura: the sandbox (Landlock) could not be entered\n";
+      (void)!::write(2, msg, sizeof msg - 1);
+      _exit(126);
+    }
+#else
+    if (landlock_ruleset >= 0) _exit(126);
+#endif
+    if (std::strchr(args[0], '/')) {
+      ::execve(args[0], args.data(), envp.data());
+    } else {
+      std::size_t start = 0;
+      while (start <= path.size()) {
+        std::size_t end = path.find(':', start);
+        if (end == std::string::npos) end = path.size();
+        std::string cand = path.substr(start, end - start) + "/" + args[0];
+        ::execve(cand.c_str(), args.data(), envp.data());
+        start = end + 1;
+      }
+    }
+    const char msg[] = "aura: cannot execute the command\n";
+    (void)!::write(2, msg, sizeof msg - 1);
+    _exit(127);
+  }
+  ::close(in[0]);
+  ::close(out[1]);
+  ::close(err[1]);
+  ::fcntl(in[1], F_SETFL, O_NONBLOCK);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  run_result r;
+  std::size_t written = 0;
+  int wfd = in[1];
+  if (input.empty()) { ::close(wfd); wfd = -1; }
+  bool out_open = true, err_open = true, timed_out = false;
+  char buf[8192];
+  while (out_open || err_open) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) { timed_out = true; break; }
+    pollfd fds[3];
+    int n = 0;
+    int io = -1, ie = -1, iw = -1;
+    if (out_open) { fds[n] = {out[0], POLLIN, 0}; io = n++; }
+    if (err_open) { fds[n] = {err[0], POLLIN, 0}; ie = n++; }
+    if (wfd >= 0) { fds[n] = {wfd, POLLOUT, 0}; iw = n++; }
+    const int ready = ::poll(fds, static_cast<nfds_t>(n), static_cast<int>(left.count()));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready < 0) break;
+    if (iw >= 0 && (fds[iw].revents & (POLLOUT | POLLERR | POLLHUP))) {
+      const ssize_t k = ::write(wfd, input.data() + written, input.size() - written);
+      if (k > 0) written += static_cast<std::size_t>(k);
+      if (k < 0 && errno != EAGAIN) written = input.size();
+      if (written >= input.size()) { ::close(wfd); wfd = -1; }
+    }
+    auto drain = [&](int idx, int fd, std::string& into, bool& open) {
+      if (idx < 0 || !(fds[idx].revents & (POLLIN | POLLHUP | POLLERR))) return;
+      const ssize_t k = ::read(fd, buf, sizeof buf);
+      if (k > 0) into.append(buf, static_cast<std::size_t>(k));
+      else if (k == 0 || errno != EINTR) open = false;
+    };
+    drain(io, out[0], r.out, out_open);
+    drain(ie, err[0], r.err, err_open);
+  }
+  if (wfd >= 0) ::close(wfd);
+  ::close(out[0]);
+  ::close(err[0]);
+  if (timed_out) ::kill(pid, SIGKILL);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (timed_out) {
+    return fail(errc::timeout, "\"" + argv[0] + "\" did not finish within " + std::to_string(timeout.count()) + " ms");
+  }
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+}  // namespace aura::plugin::detail
+#endif  // AURA_SI_AURA_PLUGIN_DETAIL_RUN_HPP
+// ---- end aura/plugin/detail/run.hpp
 // ---- begin aura/plugin/manifest_reader.hpp
 #ifndef AURA_SI_AURA_PLUGIN_MANIFEST_READER_HPP
 #define AURA_SI_AURA_PLUGIN_MANIFEST_READER_HPP
@@ -22698,286 +23090,87 @@ inline void read_codineer(const nlohmann::json& doc, manifest& m, problem_list& 
 }  // namespace aura::plugin
 #endif  // AURA_SI_AURA_PLUGIN_MANIFEST_READER_HPP
 // ---- end aura/plugin/manifest_reader.hpp
-// ---- begin aura/plugin/runtime.hpp
-#ifndef AURA_SI_AURA_PLUGIN_RUNTIME_HPP
-#define AURA_SI_AURA_PLUGIN_RUNTIME_HPP
-// aura/plugin/runtime.hpp - how a manifest's runtime kind becomes callable hooks.
-//
-// A `runtime_loader` turns a manifest (plus the plugin's context and
-// environment) into a `plugin_instance`: one loaded version of the plugin's
-// code that hands out a json_hook per declared hook. The host keeps loaders
-// in a `runtime_registry` by kind; a kind this build lacks (no WABT, no Lua)
-// is simply not registered and loading such a plugin is a clear error.
-//
-// "native" plugins are C++ callables the host program itself registers, by
-// entrypoint name, in a `native_registry` (see register_native).
+// ---- begin aura/plugin/plugin_log.hpp
+#ifndef AURA_SI_AURA_PLUGIN_PLUGIN_LOG_HPP
+#define AURA_SI_AURA_PLUGIN_PLUGIN_LOG_HPP
+// aura/plugin/plugin_log.hpp - a plugin's own log file: its stderr (appended
+// by the process adapter) and its `host/log` lines, bounded by size-based
+// rotation (<name>.log -> <name>.log.1, one generation kept), and the tail of
+// it that `aura plugin logs` prints.
 
 #include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <ctime>
 #include <filesystem>
-#include <functional>
-#include <map>
+#include <fstream>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <utility>
-
-// ---- begin aura/adapters/isolated/options.hpp
-#ifndef AURA_SI_AURA_ADAPTERS_ISOLATED_OPTIONS_HPP
-#define AURA_SI_AURA_ADAPTERS_ISOLATED_OPTIONS_HPP
-// aura/adapters/isolated/options.hpp - the bounds of an isolated plugin's
-// worker process, and where the host finds the worker executable.
-
-#include <chrono>
-#include <cstddef>
-#include <cstdint>
-#include <cstdlib>
-#include <filesystem>
-#include <string>
-#include <system_error>
+#include <string_view>
 #include <vector>
 
-#include <unistd.h>
-
-
-namespace aura {
-
-/// What bounds one isolated plugin (docs/adapters/isolated.md lists each
-/// with its default; docs/security.md says why).
-struct isolation_limits {
-  /// RLIMIT_AS of a worker: address space, bytes. 0 = not set. (Not applied
-  /// in a worker built with AddressSanitizer, which reserves terabytes.)
-  std::uint64_t address_space = std::uint64_t{1} << 30;
-  /// RLIMIT_CPU of a worker, seconds over its whole life (a worker past it
-  /// is killed by the kernel and restarted). 0 = not set.
-  std::uint64_t cpu_seconds = 60;
-  /// RLIMIT_NOFILE of a worker once it has read the plugin file.
-  std::uint64_t open_files = 8;
-  /// A call's deadline when neither the hook (timeout_ms) nor the runtime's
-  /// limits give one.
-  std::chrono::milliseconds default_timeout{5000};
-  /// How long after the deadline the host waits for the worker's own
-  /// (in-process) limit to answer before it SIGKILLs the worker.
-  std::chrono::milliseconds kill_margin{50};
-  /// Starting a worker and loading the plugin in it.
-  std::chrono::milliseconds load_timeout{5000};
-  /// Longest line the host reads from a worker (an answer, a capability call).
-  std::size_t max_line = std::size_t{1} << 20;
-  /// Deepest JSON nesting accepted in a line from a worker.
-  std::size_t max_json_depth = 128;
-  /// Capability calls (log, storage, http) one event may make.
-  std::size_t max_host_calls = 10'000;
-  /// Workers serving one plugin at once (concurrent calls beyond wait for one).
-  std::size_t max_workers = 2;
-  /// Back-off before restarting after a worker was killed or died: doubles
-  /// per consecutive failure from `restart_backoff` up to `max_backoff`.
-  std::chrono::milliseconds restart_backoff{10};
-  std::chrono::milliseconds max_backoff{2000};
-};
-
-namespace isolated {
-
-/// The environment variable naming the worker executable.
-inline constexpr const char* worker_env = "AURA_WORKER";
-/// The worker's file name.
-inline constexpr const char* worker_name = "aura-worker";
-
-/// Where the worker is looked for, in order: `explicit_path` (if not empty),
-/// $AURA_WORKER, next to the running program, and <program dir>/../libexec/aura
-/// (the installed layout).
-[[nodiscard]] inline std::vector<std::filesystem::path> worker_candidates(const std::filesystem::path& explicit_path) {
-  std::vector<std::filesystem::path> out;
-  if (!explicit_path.empty()) {
-    out.push_back(explicit_path);
-    return out;  // an explicit choice is not second-guessed
-  }
-  if (const char* env = std::getenv(worker_env); env != nullptr && *env != '\0') {
-    out.emplace_back(env);
-    return out;
-  }
-  std::error_code ec;
-  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    out.push_back(self.parent_path() / worker_name);
-    out.push_back(self.parent_path().parent_path() / "libexec" / "aura" / worker_name);
-  }
-  return out;
-}
-
-/// The worker executable, or errc::not_found naming every place tried.
-[[nodiscard]] inline result<std::filesystem::path> find_worker(const std::filesystem::path& explicit_path) {
-  std::string tried;
-  for (const auto& p : worker_candidates(explicit_path)) {
-    std::error_code ec;
-    if (std::filesystem::is_regular_file(p, ec) && ::access(p.c_str(), X_OK) == 0) return p;
-    tried += (tried.empty() ? "" : ", ") + p.string();
-  }
-  return fail(errc::not_found,
-              std::string("no isolated-plugin worker (") + worker_name + ") found; tried " +
-                  (tried.empty() ? std::string("nothing") : tried) + " (set host_options::worker or $" + worker_env +
-                  ", or install aura's libexec/aura/" + worker_name + ")");
-}
-
-}  // namespace isolated
-}  // namespace aura
-#endif  // AURA_SI_AURA_ADAPTERS_ISOLATED_OPTIONS_HPP
-// ---- end aura/adapters/isolated/options.hpp
 
 namespace aura::plugin {
 
-/// One loaded version of a plugin's code.
-class plugin_instance {
+/// log_dir/<name>.log
+[[nodiscard]] inline std::filesystem::path plugin_log_file(const std::filesystem::path& log_dir, std::string_view name) {
+  return log_dir / (std::string(name) + ".log");
+}
+
+/// Moves `file` to `file.1` (replacing it) when it holds `max_bytes` or more.
+inline void rotate_log(const std::filesystem::path& file, std::uintmax_t max_bytes) noexcept {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(file, ec);
+  if (ec || size < max_bytes) return;
+  std::filesystem::rename(file, file.string() + ".1", ec);
+}
+
+/// The last `n` lines of `file` (and of `file.1` before it when `file` has fewer).
+[[nodiscard]] inline std::vector<std::string> log_tail(const std::filesystem::path& file, std::size_t n) {
+  std::vector<std::string> lines;
+  for (const auto& f : {std::filesystem::path(file.string() + ".1"), file}) {
+    std::ifstream in(f);
+    for (std::string line; std::getline(in, line);) lines.push_back(std::move(line));
+  }
+  if (lines.size() > n) lines.erase(lines.begin(), lines.end() - static_cast<long>(n));
+  return lines;
+}
+
+/// Writes each line to the plugin's log file (rotating it when full) and to
+/// the host's own logger.
+class plugin_file_logger final : public logger {
  public:
-  virtual ~plugin_instance() = default;
-  /// The callable for one declared hook.
-  [[nodiscard]] virtual result<json_hook> hook(const hook_spec& spec) = 0;
-  /// A request served by the plugin's own code: a Naridon Aura `command` or
-  /// `tools/call` of a process plugin. Other runtimes have none.
-  [[nodiscard]] virtual result<nlohmann::json> request(const std::string& method, const nlohmann::json& params,
-                                                       std::chrono::milliseconds timeout) {
-    (void)params;
-    (void)timeout;
-    return fail(errc::unsupported, "this runtime serves no \"" + method + "\" requests (only process plugins do)");
-  }
-  /// Stops the code: it gets up to `grace` to flush, then is stopped.
-  virtual result<void> stop(std::chrono::milliseconds grace) {
-    (void)grace;
-    return {};
-  }
-};
-
-/// What a loader gets.
-struct load_request {
-  const manifest& spec;
-  std::shared_ptr<context> ctx;                  ///< the plugin's own context (owner, permissions, config, storage)
-  std::map<std::string, std::string> env;        ///< already filtered by the env permission
-  /// lua and wasm: where the code runs, as the host resolved it (host_default
-  /// is taken as `process`, the safe choice).
-  isolation_mode isolation = isolation_mode::host_default;
-  std::filesystem::path worker;                  ///< the worker executable; empty: isolated::find_worker
-  isolation_limits isolation_bounds;             ///< the worker's bounds
-};
-
-using runtime_loader = std::function<result<std::shared_ptr<plugin_instance>>(const load_request&)>;
-
-/// Loaders by runtime kind.
-class runtime_registry {
- public:
-  runtime_registry& set(runtime_kind kind, runtime_loader loader) {
-    loaders_[kind] = std::move(loader);
-    return *this;
-  }
-  [[nodiscard]] bool has(runtime_kind kind) const { return loaders_.count(kind) != 0; }
-  [[nodiscard]] result<std::shared_ptr<plugin_instance>> load(const load_request& req) const {
-    auto it = loaders_.find(req.spec.runtime.kind);
-    if (it == loaders_.end()) {
-      error e{errc::unsupported,
-              "runtime kind \"" + std::string(to_string(req.spec.runtime.kind)) + "\" is not available in this host",
-              req.spec.name, {}, req.spec.file.string()};
-      return fail(std::move(e));
+  plugin_file_logger(std::filesystem::path file, std::uintmax_t max_bytes, std::shared_ptr<logger> also)
+      : file_(std::move(file)), max_(max_bytes), also_(std::move(also)) {}
+  void write(log_level level, std::string_view source, std::string_view message) override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      rotate_log(file_, max_);
+      if (std::FILE* f = std::fopen(file_.c_str(), "a")) {
+        const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+        std::tm tm{};
+        gmtime_r(&t, &tm);
+        char stamp[32];
+        std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        std::fprintf(f, "%s [%.*s] %.*s\n", stamp, static_cast<int>(to_string(level).size()), to_string(level).data(),
+                     static_cast<int>(message.size()), message.data());
+        std::fclose(f);
+      }
     }
-    auto inst = it->second(req);
-    if (!inst) {
-      error e = std::move(inst.error());
-      if (e.plugin.empty()) e.plugin = req.spec.name;
-      return fail(std::move(e));
-    }
-    return inst;
+    if (also_) also_->write(level, source, message);
   }
 
  private:
-  std::map<runtime_kind, runtime_loader> loaders_;
+  std::filesystem::path file_;
+  std::uintmax_t max_;
+  std::shared_ptr<logger> also_;
+  std::mutex mu_;
 };
-
-/// A native plugin's handlers, by handler name, and an optional flush at unload.
-struct native_plugin {
-  std::map<std::string, json_hook> handlers;
-  std::function<void(std::chrono::milliseconds)> on_unload;
-};
-
-/// Makes a native plugin's handlers for one load (the context is the plugin's own).
-using native_factory = std::function<result<native_plugin>(const manifest&, std::shared_ptr<context>)>;
-
-/// Native factories by entrypoint name; thread-safe.
-class native_registry {
- public:
-  void add(std::string entrypoint, native_factory factory) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    factories_[std::move(entrypoint)] = std::move(factory);
-  }
-  [[nodiscard]] std::optional<native_factory> find(const std::string& entrypoint) const {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto it = factories_.find(entrypoint);
-    if (it == factories_.end()) return std::nullopt;
-    return it->second;
-  }
-
- private:
-  mutable std::mutex mutex_;
-  std::map<std::string, native_factory> factories_;
-};
-
-namespace detail {
-
-/// Reads a manifest's `runtime.limits` with `parse(json, defaults)`; an error
-/// names the plugin and `<file> plugin.runtime.limits/<key>`.
-template <class Limits, class Parse>
-[[nodiscard]] result<Limits> manifest_limits(const manifest& m, const Limits& defaults, Parse&& parse) {
-  auto merged = parse(m.runtime.limits, defaults);
-  if (merged) return merged;
-  error e = std::move(merged.error());
-  e.plugin = m.name;
-  e.where = m.file.string() + " plugin.runtime.limits" + e.where;
-  return fail(std::move(e));
-}
-
-/// Names the plugin on an adapter's load error that does not already.
-[[nodiscard]] inline error adapter_load_error(error e, const manifest& m) {
-  if (e.plugin.empty()) e.plugin = m.name;
-  return e;
-}
-
-
-class native_instance final : public plugin_instance {
- public:
-  native_instance(std::string name, native_plugin p) : name_(std::move(name)), plugin_(std::move(p)) {}
-  [[nodiscard]] result<json_hook> hook(const hook_spec& spec) override {
-    auto it = plugin_.handlers.find(spec.handler);
-    if (it == plugin_.handlers.end()) {
-      return fail(error{errc::not_found, "the native plugin has no handler \"" + spec.handler + "\"", name_,
-                        spec.handler, spec.where});
-    }
-    return it->second;
-  }
-  result<void> stop(std::chrono::milliseconds grace) override {
-    if (plugin_.on_unload) plugin_.on_unload(grace);
-    return {};
-  }
-
- private:
-  std::string name_;
-  native_plugin plugin_;
-};
-
-}  // namespace detail
-
-/// The loader for "native" plugins: looks the entrypoint up in `natives`.
-[[nodiscard]] inline runtime_loader native_loader(std::shared_ptr<native_registry> natives) {
-  return [natives](const load_request& req) -> result<std::shared_ptr<plugin_instance>> {
-    auto factory = natives->find(req.spec.runtime.entrypoint);
-    if (!factory) {
-      return fail(error{errc::not_found,
-                        "no native plugin \"" + req.spec.runtime.entrypoint + "\" is registered in this host program",
-                        req.spec.name, {}, req.spec.file.string()});
-    }
-    auto made = (*factory)(req.spec, req.ctx);
-    if (!made) return fail(std::move(made.error()));
-    return std::shared_ptr<plugin_instance>(std::make_shared<detail::native_instance>(req.spec.name, std::move(*made)));
-  };
-}
 
 }  // namespace aura::plugin
-#endif  // AURA_SI_AURA_PLUGIN_RUNTIME_HPP
-// ---- end aura/plugin/runtime.hpp
+#endif  // AURA_SI_AURA_PLUGIN_PLUGIN_LOG_HPP
+// ---- end aura/plugin/plugin_log.hpp
 // ---- begin aura/plugin/sandbox.hpp
 #ifndef AURA_SI_AURA_PLUGIN_SANDBOX_HPP
 #define AURA_SI_AURA_PLUGIN_SANDBOX_HPP
@@ -23555,71 +23748,6 @@ struct plugin_tool {
 
 namespace aura::plugin {
 
-/// What the host gives every plugin it loads.
-struct host_options {
-  std::shared_ptr<logger> log = std::make_shared<stderr_logger>();
-  std::shared_ptr<clock_source> clock = std::make_shared<system_clock_source>();
-  /// none: plugins' HTTP calls get errc::unsupported. One line gives them
-  /// aura's libcurl client (target aura::http):
-  /// `opts.http = std::make_shared<aura::net::curl_http_client>();`
-  std::shared_ptr<http_client> http;
-  /// The most storage any plugin gets; a manifest's storage_quota may ask for
-  /// less, and asking for more is a load error (core/storage_limits.hpp).
-  storage_limits storage_caps;
-  config_layers config;
-  /// plugin_private storage lives in data_root/<name>; empty: <plugin dir>/.data
-  std::filesystem::path data_root;
-  /// repo_readonly / repo_readwrite storage root; empty: the current directory
-  std::filesystem::path repo_root;
-  /// The environment plugins' variables are taken from; empty: the host's own.
-  std::optional<std::map<std::string, std::string>> environment;
-  semver sdk = host_sdk();
-  std::chrono::milliseconds unload_grace{1000};
-  std::chrono::milliseconds lifecycle_timeout{5000};  ///< Codineer Init/Shutdown scripts
-  /// Where the hooks of an event join instead of the bus, by event name: an
-  /// agent host routes tool.before_execution and messages.transform to its
-  /// pipelines (aura::agent::sink_for) so plugin hooks get their rules.
-  std::map<std::string, std::shared_ptr<hook_sink>, std::less<>> sinks;
-  /// `call_api` scopes this host defines beyond aura's own (log, config,
-  /// storage, http, clock, env): Naridon Aura's `intents:read`... A manifest
-  /// naming a scope the host knows neither here nor in `api_methods` fails to load.
-  std::vector<std::string> api_scopes;
-  /// The host's own APIs, each behind a scope (process plugins call `host/<name>`).
-  std::shared_ptr<const host_method_table> api_methods;
-
-  // ---- isolation of lua and wasm plugins (docs/security.md, docs/adapters/isolated.md)
-  /// Where lua and wasm plugins run unless said otherwise: `process` (the
-  /// default: aura-worker processes, bounded from outside) or `in_process`
-  /// (the explicit opt-in for speed, for plugins the host trusts).
-  isolation_mode isolation = isolation_mode::process;
-  /// Per plugin name, over everything else (the host's word on one plugin).
-  std::map<std::string, isolation_mode, std::less<>> isolation_for;
-  /// Whether a manifest's `isolation = "none"` is honoured. Off by default: a
-  /// plugin found on disk does not get to lower its own isolation (its
-  /// `isolation = "process"` is always honoured).
-  bool trust_manifest_isolation = false;
-  /// The worker executable; empty: $AURA_WORKER, next to the program, ../libexec/aura.
-  std::filesystem::path worker;
-  /// The workers' bounds (rlimits, margins, pool size, back-off).
-  isolation_limits isolation_bounds;
-};
-
-/// The `call_api` scopes aura itself defines.
-[[nodiscard]] inline const std::vector<std::string>& builtin_api_scopes() {
-  static const std::vector<std::string> all{"*", "log", "config", "storage", "http", "clock", "env"};
-  return all;
-}
-
-/// A loaded plugin, as listed.
-struct plugin_status {
-  std::string name;
-  std::string version;
-  runtime_kind kind = runtime_kind::native;
-  std::filesystem::path dir;
-  std::size_t hooks = 0;
-  std::uint64_t generation = 0;  ///< 1 at load, +1 per reload or upgrade
-};
-
 class plugin_host {
  public:
   plugin_host(aura::bus& bus, runtime_registry runtimes, host_options opts = {})
@@ -23739,7 +23867,16 @@ class plugin_host {
       return r;
     }
     slots_.emplace(s->name, s);
+    notify({plugin_change::kind::loaded, s->name, (*v)->spec.version, 1});
     return {};
+  }
+
+  /// Calls `fn` after every load, unload, reload and upgrade (from the thread
+  /// that made the change, outside the host's lock): an MCP server sends
+  /// `tools/list_changed` from here. Observers are never removed.
+  void on_change(std::function<void(const plugin_change&)> fn) {
+    std::lock_guard<std::mutex> lock(observers_mu_);
+    observers_.push_back(std::move(fn));
   }
 
   /// Unloads a plugin: its hooks leave the bus at once; calls in flight get up
@@ -23762,7 +23899,9 @@ class plugin_host {
     s->current.store(nullptr);
     if (!old) return {};
     drain(old, g);
-    return stop_version(*old, g);
+    auto stopped = stop_version(*old, g);
+    notify({plugin_change::kind::unloaded, name, old->spec.version, old->generation});
+    return stopped;
   }
 
   /// Reads the plugin's manifest from disk again and upgrades to it.
@@ -23809,6 +23948,7 @@ class plugin_host {
       drain(old, opts_.unload_grace);
       (void)stop_version(*old, opts_.unload_grace);
     }
+    notify({plugin_change::kind::upgraded, fresh->spec.name, fresh->spec.version, fresh->generation});
     return {};
   }
 
@@ -23935,6 +24075,14 @@ class plugin_host {
   }
 
   result<std::shared_ptr<const version>> build(manifest m, std::uint64_t generation) {
+    if (opts_.verify_load) {
+      if (auto ok = opts_.verify_load(m); !ok) {
+        error e = std::move(ok.error());
+        if (e.plugin.empty()) e.plugin = m.name;
+        if (e.where.empty()) e.where = m.file.string();
+        return fail(std::move(e));
+      }
+    }
     auto problems = check(m);
     if (!problems.empty()) {
       error first = std::move(problems.front());
@@ -23947,7 +24095,9 @@ class plugin_host {
     v->ctx = std::make_shared<context>();
     v->ctx->set_owner(m.name)
         .set_permissions(m.perms)
-        .set_logger(opts_.log)
+        .set_logger(opts_.log_dir.empty() ? opts_.log
+                                           : std::make_shared<plugin_file_logger>(plugin_log_file(opts_.log_dir, m.name),
+                                                                                  opts_.log_max_bytes, opts_.log))
         .set_clock(opts_.clock)
         .set_storage(storage_for(m, limits))
         .set_storage_limits(limits)
@@ -23958,7 +24108,13 @@ class plugin_host {
     for (const auto& script : m.on_init) {
       if (auto r = run_script(m, script, env, "Init"); !r) return fail(std::move(r.error()));
     }
-    load_request req{m, v->ctx, env, isolation_of(m), opts_.worker, opts_.isolation_bounds};
+    load_request req{m, v->ctx, env, isolation_of(m), opts_.worker, opts_.isolation_bounds, {}};
+    if (!opts_.log_dir.empty()) {
+      std::error_code ec;
+      std::filesystem::create_directories(opts_.log_dir, ec);
+      req.stderr_log = plugin_log_file(opts_.log_dir, m.name);
+      rotate_log(req.stderr_log, opts_.log_max_bytes);
+    }
     auto inst = runtimes_.load(req);
     if (!inst) return fail(std::move(inst.error()));
     v->inst = *inst;
@@ -24123,6 +24279,17 @@ class plugin_host {
   host_options opts_;
   mutable std::mutex admin_;
   std::map<std::string, std::shared_ptr<slot>> slots_;
+  std::mutex observers_mu_;
+  std::vector<std::function<void(const plugin_change&)>> observers_;
+
+  void notify(const plugin_change& c) {
+    std::vector<std::function<void(const plugin_change&)>> now;
+    {
+      std::lock_guard<std::mutex> lock(observers_mu_);
+      now = observers_;
+    }
+    for (const auto& fn : now) fn(c);
+  }
 };
 
 }  // namespace aura::plugin
@@ -24229,9 +24396,11 @@ class command_instance final : public plugin_instance {
 
 }  // namespace detail
 
-/// The loader for "process" plugins. With `log_dir`, each plugin's stderr is
-/// appended to `<log_dir>/<name>.log` (Naridon Aura's per-plugin logs; the
-/// directory is made when a plugin starts).
+/// The loader for "process" plugins. Each plugin's stderr is appended to the
+/// log the host asks for (`load_request::stderr_log`, from
+/// host_options::log_dir, rotated by the host); a loader given `log_dir` and
+/// no such request appends to `<log_dir>/<name>.log` itself (Naridon Aura's
+/// per-plugin logs; the directory is made when a plugin starts).
 [[nodiscard]] inline runtime_loader process_loader(std::filesystem::path log_dir = {}) {
   return [log_dir](const load_request& req) -> result<std::shared_ptr<plugin_instance>> {
     process_options o;
@@ -24240,7 +24409,8 @@ class command_instance final : public plugin_instance {
     o.workdir = req.spec.dir;
     o.env = req.env;
     o.ctx = req.ctx;
-    if (!log_dir.empty()) {
+    o.stderr_log = req.stderr_log;  // the host's per-plugin log (host_options::log_dir)
+    if (o.stderr_log.empty() && !log_dir.empty()) {
       std::error_code ec;
       std::filesystem::create_directories(log_dir, ec);
       if (ec) {

@@ -7,6 +7,9 @@
 
 #include "../claude.hpp"
 #include "../cli.hpp"
+#if defined(AURA_CLI_DISTRIBUTION)
+#include "../distribution.hpp"
+#endif
 
 namespace aura_cli {
 
@@ -93,6 +96,10 @@ int run_doctor(setup& s, args_view& a) {
       problems.push_back(std::move(prof.error()));
     }
   }
+  std::vector<std::string> notes;  // signatures under the host policy, aura.lock drift
+#if defined(AURA_CLI_DISTRIBUTION)
+  notes = distribution_notes(*s.found);
+#endif
   const std::size_t n = checked.size();
   const std::size_t bad = failing.size();
   const std::string summary = std::to_string(problems.size()) + " problem" + (problems.size() == 1 ? "" : "s") +
@@ -104,10 +111,11 @@ int run_doctor(setup& s, args_view& a) {
                       {"hook", e.hook}, {"where", e.where}});
     }
     std::cout << json{{"ok", ok}, {"errors", errs}, {"plugins", n}, {"plugins_with_problems", bad},
-                      {"claude_code", cc_loaded}}.dump(2) << "\n";
+                      {"claude_code", cc_loaded}, {"notes", notes}}.dump(2) << "\n";
   } else {
     for (const auto& name : ok) std::cout << paint("ok", "32") << "     " << name << "\n";
     for (const auto& line : cc_loaded) std::cout << paint("ok", "32") << "     " << line << "\n";
+    for (const auto& line : notes) std::cout << paint("note", "33") << "   " << line << "\n";
     for (const auto& e : problems) std::cout << paint("error", "31") << "  " << e.describe() << "\n";
     std::cout << summary << "\n";
   }

@@ -29,9 +29,13 @@ struct load_request;
 class runtime_registry;
 struct native_plugin;
 class native_registry;
-// host.hpp
+// host_options.hpp
 struct host_options;
 struct plugin_status;
+struct plugin_change;
+// plugin_log.hpp
+class plugin_file_logger;
+// host.hpp
 class plugin_host;
 // tools.hpp
 struct plugin_tool;

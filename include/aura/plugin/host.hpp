@@ -21,6 +21,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -39,80 +40,17 @@
 #include "aura/core/host_api.hpp"
 #include "aura/core/snapshot.hpp"
 #include "aura/plugin/config.hpp"
+#include "aura/plugin/host_options.hpp"
 #include "aura/plugin/detail/run.hpp"
 #include "aura/plugin/manifest.hpp"
 #include "aura/plugin/manifest_reader.hpp"
+#include "aura/plugin/plugin_log.hpp"
 #include "aura/plugin/runtime.hpp"
 #include "aura/plugin/sandbox.hpp"
 #include "aura/plugin/tools.hpp"
 #include "aura/plugin/version_range.hpp"
 
 namespace aura::plugin {
-
-/// What the host gives every plugin it loads.
-struct host_options {
-  std::shared_ptr<logger> log = std::make_shared<stderr_logger>();
-  std::shared_ptr<clock_source> clock = std::make_shared<system_clock_source>();
-  /// none: plugins' HTTP calls get errc::unsupported. One line gives them
-  /// aura's libcurl client (target aura::http):
-  /// `opts.http = std::make_shared<aura::net::curl_http_client>();`
-  std::shared_ptr<http_client> http;
-  /// The most storage any plugin gets; a manifest's storage_quota may ask for
-  /// less, and asking for more is a load error (core/storage_limits.hpp).
-  storage_limits storage_caps;
-  config_layers config;
-  /// plugin_private storage lives in data_root/<name>; empty: <plugin dir>/.data
-  std::filesystem::path data_root;
-  /// repo_readonly / repo_readwrite storage root; empty: the current directory
-  std::filesystem::path repo_root;
-  /// The environment plugins' variables are taken from; empty: the host's own.
-  std::optional<std::map<std::string, std::string>> environment;
-  semver sdk = host_sdk();
-  std::chrono::milliseconds unload_grace{1000};
-  std::chrono::milliseconds lifecycle_timeout{5000};  ///< Codineer Init/Shutdown scripts
-  /// Where the hooks of an event join instead of the bus, by event name: an
-  /// agent host routes tool.before_execution and messages.transform to its
-  /// pipelines (aura::agent::sink_for) so plugin hooks get their rules.
-  std::map<std::string, std::shared_ptr<hook_sink>, std::less<>> sinks;
-  /// `call_api` scopes this host defines beyond aura's own (log, config,
-  /// storage, http, clock, env): Naridon Aura's `intents:read`... A manifest
-  /// naming a scope the host knows neither here nor in `api_methods` fails to load.
-  std::vector<std::string> api_scopes;
-  /// The host's own APIs, each behind a scope (process plugins call `host/<name>`).
-  std::shared_ptr<const host_method_table> api_methods;
-
-  // ---- isolation of lua and wasm plugins (docs/security.md, docs/adapters/isolated.md)
-  /// Where lua and wasm plugins run unless said otherwise: `process` (the
-  /// default: aura-worker processes, bounded from outside) or `in_process`
-  /// (the explicit opt-in for speed, for plugins the host trusts).
-  isolation_mode isolation = isolation_mode::process;
-  /// Per plugin name, over everything else (the host's word on one plugin).
-  std::map<std::string, isolation_mode, std::less<>> isolation_for;
-  /// Whether a manifest's `isolation = "none"` is honoured. Off by default: a
-  /// plugin found on disk does not get to lower its own isolation (its
-  /// `isolation = "process"` is always honoured).
-  bool trust_manifest_isolation = false;
-  /// The worker executable; empty: $AURA_WORKER, next to the program, ../libexec/aura.
-  std::filesystem::path worker;
-  /// The workers' bounds (rlimits, margins, pool size, back-off).
-  isolation_limits isolation_bounds;
-};
-
-/// The `call_api` scopes aura itself defines.
-[[nodiscard]] inline const std::vector<std::string>& builtin_api_scopes() {
-  static const std::vector<std::string> all{"*", "log", "config", "storage", "http", "clock", "env"};
-  return all;
-}
-
-/// A loaded plugin, as listed.
-struct plugin_status {
-  std::string name;
-  std::string version;
-  runtime_kind kind = runtime_kind::native;
-  std::filesystem::path dir;
-  std::size_t hooks = 0;
-  std::uint64_t generation = 0;  ///< 1 at load, +1 per reload or upgrade
-};
 
 class plugin_host {
  public:
@@ -233,7 +171,16 @@ class plugin_host {
       return r;
     }
     slots_.emplace(s->name, s);
+    notify({plugin_change::kind::loaded, s->name, (*v)->spec.version, 1});
     return {};
+  }
+
+  /// Calls `fn` after every load, unload, reload and upgrade (from the thread
+  /// that made the change, outside the host's lock): an MCP server sends
+  /// `tools/list_changed` from here. Observers are never removed.
+  void on_change(std::function<void(const plugin_change&)> fn) {
+    std::lock_guard<std::mutex> lock(observers_mu_);
+    observers_.push_back(std::move(fn));
   }
 
   /// Unloads a plugin: its hooks leave the bus at once; calls in flight get up
@@ -256,7 +203,9 @@ class plugin_host {
     s->current.store(nullptr);
     if (!old) return {};
     drain(old, g);
-    return stop_version(*old, g);
+    auto stopped = stop_version(*old, g);
+    notify({plugin_change::kind::unloaded, name, old->spec.version, old->generation});
+    return stopped;
   }
 
   /// Reads the plugin's manifest from disk again and upgrades to it.
@@ -303,6 +252,7 @@ class plugin_host {
       drain(old, opts_.unload_grace);
       (void)stop_version(*old, opts_.unload_grace);
     }
+    notify({plugin_change::kind::upgraded, fresh->spec.name, fresh->spec.version, fresh->generation});
     return {};
   }
 
@@ -429,6 +379,14 @@ class plugin_host {
   }
 
   result<std::shared_ptr<const version>> build(manifest m, std::uint64_t generation) {
+    if (opts_.verify_load) {
+      if (auto ok = opts_.verify_load(m); !ok) {
+        error e = std::move(ok.error());
+        if (e.plugin.empty()) e.plugin = m.name;
+        if (e.where.empty()) e.where = m.file.string();
+        return fail(std::move(e));
+      }
+    }
     auto problems = check(m);
     if (!problems.empty()) {
       error first = std::move(problems.front());
@@ -441,7 +399,9 @@ class plugin_host {
     v->ctx = std::make_shared<context>();
     v->ctx->set_owner(m.name)
         .set_permissions(m.perms)
-        .set_logger(opts_.log)
+        .set_logger(opts_.log_dir.empty() ? opts_.log
+                                           : std::make_shared<plugin_file_logger>(plugin_log_file(opts_.log_dir, m.name),
+                                                                                  opts_.log_max_bytes, opts_.log))
         .set_clock(opts_.clock)
         .set_storage(storage_for(m, limits))
         .set_storage_limits(limits)
@@ -452,7 +412,13 @@ class plugin_host {
     for (const auto& script : m.on_init) {
       if (auto r = run_script(m, script, env, "Init"); !r) return fail(std::move(r.error()));
     }
-    load_request req{m, v->ctx, env, isolation_of(m), opts_.worker, opts_.isolation_bounds};
+    load_request req{m, v->ctx, env, isolation_of(m), opts_.worker, opts_.isolation_bounds, {}};
+    if (!opts_.log_dir.empty()) {
+      std::error_code ec;
+      std::filesystem::create_directories(opts_.log_dir, ec);
+      req.stderr_log = plugin_log_file(opts_.log_dir, m.name);
+      rotate_log(req.stderr_log, opts_.log_max_bytes);
+    }
     auto inst = runtimes_.load(req);
     if (!inst) return fail(std::move(inst.error()));
     v->inst = *inst;
@@ -617,6 +583,17 @@ class plugin_host {
   host_options opts_;
   mutable std::mutex admin_;
   std::map<std::string, std::shared_ptr<slot>> slots_;
+  std::mutex observers_mu_;
+  std::vector<std::function<void(const plugin_change&)>> observers_;
+
+  void notify(const plugin_change& c) {
+    std::vector<std::function<void(const plugin_change&)>> now;
+    {
+      std::lock_guard<std::mutex> lock(observers_mu_);
+      now = observers_;
+    }
+    for (const auto& fn : now) fn(c);
+  }
 };
 
 }  // namespace aura::plugin

@@ -58,6 +58,7 @@ struct load_request {
   isolation_mode isolation = isolation_mode::host_default;
   std::filesystem::path worker;                  ///< the worker executable; empty: isolated::find_worker
   isolation_limits isolation_bounds;             ///< the worker's bounds
+  std::filesystem::path stderr_log;              ///< the plugin's stderr is appended here (empty: not kept)
 };
 
 using runtime_loader = std::function<result<std::shared_ptr<plugin_instance>>(const load_request&)>;

@@ -102,9 +102,11 @@ class command_instance final : public plugin_instance {
 
 }  // namespace detail
 
-/// The loader for "process" plugins. With `log_dir`, each plugin's stderr is
-/// appended to `<log_dir>/<name>.log` (Naridon Aura's per-plugin logs; the
-/// directory is made when a plugin starts).
+/// The loader for "process" plugins. Each plugin's stderr is appended to the
+/// log the host asks for (`load_request::stderr_log`, from
+/// host_options::log_dir, rotated by the host); a loader given `log_dir` and
+/// no such request appends to `<log_dir>/<name>.log` itself (Naridon Aura's
+/// per-plugin logs; the directory is made when a plugin starts).
 [[nodiscard]] inline runtime_loader process_loader(std::filesystem::path log_dir = {}) {
   return [log_dir](const load_request& req) -> result<std::shared_ptr<plugin_instance>> {
     process_options o;
@@ -113,7 +115,8 @@ class command_instance final : public plugin_instance {
     o.workdir = req.spec.dir;
     o.env = req.env;
     o.ctx = req.ctx;
-    if (!log_dir.empty()) {
+    o.stderr_log = req.stderr_log;  // the host's per-plugin log (host_options::log_dir)
+    if (o.stderr_log.empty() && !log_dir.empty()) {
       std::error_code ec;
       std::filesystem::create_directories(log_dir, ec);
       if (ec) {
