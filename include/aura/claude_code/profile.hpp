@@ -258,6 +258,7 @@ class profile {
     }
     if (auto r = add(project_root_ / ".claude", scope::project, nullptr); !r) return r;
     for (const auto& pl : plugins_) {
+      if (!plugin_enabled(pl)) continue;  // a disabled plugin's skills and agents are not there
       if (auto r = add(pl.root, scope::plugin, &pl); !r) return r;
     }
     return {};

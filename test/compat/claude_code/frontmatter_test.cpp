@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "aura/core/bus.hpp"
 #include "fixture.hpp"
 
 using namespace aura::claude_code;
@@ -146,6 +147,54 @@ TEST_CASE("claude_code frontmatter: a plugin's skill hooks use ${CLAUDE_PLUGIN_R
   CHECK(oc->decision == "deny");
   REQUIRE(oc->feedback.size() == 1);
   CHECK_THAT(oc->feedback[0], Catch::Contains("denied by " + root));
+}
+
+TEST_CASE("claude_code frontmatter: same names: a user skill wins, a project subagent wins; a disabled plugin has none") {
+  fixture f(false);
+  const std::string hooks = "hooks:\n  PreToolUse:\n    - hooks:\n        - type: command\n          command: echo ";
+  fixture::write(f.home / ".claude" / "skills" / "s" / "SKILL.md", "---\n" + hooks + "user-skill\n---\n");
+  fixture::write(f.project / ".claude" / "skills" / "s" / "SKILL.md", "---\n" + hooks + "project-skill\n---\n");
+  fixture::write(f.home / ".claude" / "agents" / "a.md", "---\nname: a\n" + hooks + "user-agent\n---\n");
+  fixture::write(f.project / ".claude" / "agents" / "a.md", "---\nname: a\n" + hooks + "project-agent\n---\n");
+  const auto plugin = f.root / "off-plugin";
+  fixture::write(plugin / ".claude-plugin" / "plugin.json", R"({"name": "off"})");
+  fixture::write(plugin / "skills" / "k" / "SKILL.md", "---\n" + hooks + "plugin-skill\n---\n");
+  fixture::write(f.project / ".claude" / "settings.json", R"({"enabledPlugins": {"off": false}})");
+  auto o = f.options();
+  o.plugin_dirs.push_back(plugin);
+  auto p = profile::load(o);
+  REQUIRE(p);
+  CHECK(p->components().size() == 4);
+  const auto* s = p->find_component(component_kind::skill, "s");
+  REQUIRE(s);
+  CHECK(s->from == scope::user);
+  const auto* a = p->find_component(component_kind::agent, "a");
+  REQUIRE(a);
+  CHECK(a->from == scope::project);
+  CHECK(a->hooks.events.at("PreToolUse")[0].hooks[0].command == "echo project-agent");
+  CHECK_FALSE(p->enter_skill("off:k"));
+  REQUIRE(p->enter_agent("a"));
+  REQUIRE(p->active_components().size() == 1);
+  CHECK(p->active_components()[0] == a);
+}
+
+TEST_CASE("claude_code frontmatter: on a bus, a skill's hooks answer once the shared profile enters it") {
+  fixture f(false);
+  fixture::write(f.project / ".claude" / "skills" / "careful" / "SKILL.md",
+                 "---\nhooks:\n  PreToolUse:\n    - hooks:\n        - type: command\n          command: \"echo careful >&2; exit 2\"\n---\n");
+  auto p = std::make_shared<profile>(f.load());
+  CHECK(p->hooks().events.empty());
+  aura::bus b;
+  REQUIRE(b.declare("tool.before_execution", aura::event_flags::vetoable | aura::event_flags::patchable));
+  REQUIRE(attach(b, p));
+  const json data = {{"tool", "Bash"}, {"arguments", {{"command", "ls"}}}};
+  CHECK_FALSE(b.emit("tool.before_execution", data).denied());
+  REQUIRE(p->enter_skill("careful"));
+  auto out = b.emit("tool.before_execution", data);
+  CHECK(out.denied());
+  CHECK_THAT(out.reason, Catch::Contains("careful"));
+  REQUIRE(p->leave_skill("careful"));
+  CHECK_FALSE(b.emit("tool.before_execution", data).denied());
 }
 
 #else
