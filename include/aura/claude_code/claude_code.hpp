@@ -9,6 +9,7 @@
 #include "aura/claude_code/background.hpp"
 #include "aura/claude_code/dispatch.hpp"
 #include "aura/claude_code/events.hpp"
+#include "aura/claude_code/frontmatter.hpp"
 #include "aura/claude_code/fwd.hpp"
 #include "aura/claude_code/http_policy.hpp"
 #include "aura/claude_code/input.hpp"

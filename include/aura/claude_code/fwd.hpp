@@ -20,6 +20,7 @@ struct outcome;            // outcome.hpp: what Claude Code does with an event's
 struct prompt_request;     // services.hpp: what a prompt / agent hook asks the host's model
 struct hook_services;      // services.hpp: the host's HTTP client and model
 struct http_hook_policy;   // http_policy.hpp: allowedHttpHookUrls / httpHookAllowedEnvVars
+struct scoped_component;   // frontmatter.hpp: a skill or subagent and its hooks
 struct async_result;       // background.hpp: an async hook that finished
 
 }  // namespace aura::claude_code

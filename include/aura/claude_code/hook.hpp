@@ -21,6 +21,7 @@
 
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <utility>
 
@@ -126,12 +127,22 @@ using ask_handler = std::function<bool(const envelope<dynamic_event>&, const std
 }
 
 /// Adds one hook named "claude_code" per aura event the profile has hooks
-/// for (tool.before_execution, chat.before, ...). The hooks share the
+/// for (tool.before_execution, chat.before, ...), or its skills and subagents
+/// have hooks for (enter_skill on the shared profile turns those on). The hooks share the
 /// profile; the host may call set_cwd on it between dispatches, not during one.
 inline result<void> attach(bus& b, std::shared_ptr<const profile> p, ask_handler ask = {}) {
   if (!p) return fail(errc::invalid_argument, "attach needs a profile");
+  // The events of skill and subagent hooks too: they may be entered later.
+  std::set<std::string> events;
   for (const auto& [event, groups] : p->hooks().events) {
-    if (groups.empty()) continue;
+    if (!groups.empty()) events.insert(event);
+  }
+  for (const auto& c : p->components()) {
+    for (const auto& [event, groups] : c.hooks.events) {
+      if (!groups.empty()) events.insert(event);
+    }
+  }
+  for (const auto& event : events) {
     const event_info* info = find_event(event);
     auto h = make_hook(p, event, ask);
     if (!h) return fail(std::move(h.error()));

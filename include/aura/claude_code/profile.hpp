@@ -18,6 +18,7 @@
 #include "aura/claude_code/background.hpp"
 #include "aura/claude_code/events.hpp"
 #include "aura/claude_code/fwd.hpp"
+#include "aura/claude_code/frontmatter.hpp"
 #include "aura/claude_code/installed.hpp"
 #include "aura/claude_code/marketplace.hpp"
 #include "aura/claude_code/matcher.hpp"
@@ -102,8 +103,38 @@ class profile {
     if (opts.installed_plugins && !home.empty()) {
       if (auto r = p.load_installed(home); !r) return fail(std::move(r.error()));
     }
+    if (auto r = p.load_components(home); !r) return fail(std::move(r.error()));
     p.rebuild();
     return p;
+  }
+
+  /// The skills and subagents found (frontmatter.hpp): the user's
+  /// (~/.claude), the project's (.claude) and the plugins', in that order.
+  [[nodiscard]] const std::vector<scoped_component>& components() const noexcept { return components_; }
+  /// The skill or subagent `name` would resolve to (nullptr: none). Of the
+  /// same name, a user skill wins over a project one and a project subagent
+  /// over a user one, as in Claude Code; a plugin's are "plugin:name".
+  [[nodiscard]] const scoped_component* find_component(component_kind kind, const std::string& name) const {
+    const scoped_component* found = nullptr;
+    for (const auto& c : components_) {
+      if (c.kind != kind || c.name != name) continue;
+      if (!found || (kind == component_kind::agent && c.from == scope::project && found->from == scope::user)) found = &c;
+    }
+    return found;
+  }
+  /// Starts the hooks of skill `name` (its frontmatter's "hooks"): they run
+  /// until leave_skill. Entering twice needs leaving twice. Changing the
+  /// active hooks while an event runs is the host's to avoid.
+  result<void> enter_skill(const std::string& name) { return enter(component_kind::skill, name); }
+  result<void> leave_skill(const std::string& name) { return leave(component_kind::skill, name); }
+  /// The same for subagent `name`; its "Stop" hooks run on SubagentStop.
+  result<void> enter_agent(const std::string& name) { return enter(component_kind::agent, name); }
+  result<void> leave_agent(const std::string& name) { return leave(component_kind::agent, name); }
+  /// The skills and subagents whose hooks are active, in the order entered.
+  [[nodiscard]] std::vector<const scoped_component*> active_components() const {
+    std::vector<const scoped_component*> out;
+    for (std::size_t i : active_) out.push_back(&components_[i]);
+    return out;
   }
 
   [[nodiscard]] const std::filesystem::path& project_root() const noexcept { return project_root_; }
@@ -212,6 +243,51 @@ class profile {
     for (const auto& p : plugins_) {
       if (plugin_enabled(p)) hooks_.merge(p.hooks);
     }
+    for (std::size_t i : active_) hooks_.merge(components_[i].hooks);
+  }
+
+  result<void> load_components(const std::filesystem::path& home) {
+    auto add = [&](const std::filesystem::path& dir, scope from, const plugin_info* pl) -> result<void> {
+      auto cs = read_components(dir, from, pl);
+      if (!cs) return fail(std::move(cs.error()));
+      for (auto& c : *cs) components_.push_back(std::move(c));
+      return {};
+    };
+    if (!home.empty()) {
+      if (auto r = add(home / ".claude", scope::user, nullptr); !r) return r;
+    }
+    if (auto r = add(project_root_ / ".claude", scope::project, nullptr); !r) return r;
+    for (const auto& pl : plugins_) {
+      if (!plugin_enabled(pl)) continue;  // a disabled plugin's skills and agents are not there
+      if (auto r = add(pl.root, scope::plugin, &pl); !r) return r;
+    }
+    return {};
+  }
+
+  result<void> enter(component_kind kind, const std::string& name) {
+    const char* what = kind == component_kind::skill ? "skill" : "subagent";
+    const scoped_component* c = find_component(kind, name);
+    if (!c) return fail(errc::not_found, std::string("no ") + what + " named \"" + name + "\" (looked in ~/.claude, .claude and the plugins)");
+    if (c->hooks_unreadable) {
+      return fail(errc::unsupported, c->file.string() + ": the frontmatter declares hooks, but this build reads no YAML "
+                                     "(built without yaml-cpp: link aura::yaml); the " + std::string(what) + "'s hooks cannot run",
+                  c->file.string());
+    }
+    active_.push_back(static_cast<std::size_t>(c - components_.data()));  // an index: copies of the profile stay valid
+    rebuild();
+    return {};
+  }
+
+  result<void> leave(component_kind kind, const std::string& name) {
+    for (auto it = active_.rbegin(); it != active_.rend(); ++it) {
+      if (components_[*it].kind == kind && components_[*it].name == name) {
+        active_.erase(std::next(it).base());
+        rebuild();
+        return {};
+      }
+    }
+    return fail(errc::invalid_argument, std::string(kind == component_kind::skill ? "skill" : "subagent") + " \"" + name +
+                                            "\" is not active (leave without enter)");
   }
 
   /// The marketplace plugins installed for this project and enabled: loaded;
@@ -306,6 +382,8 @@ class profile {
   bool disabled_unmanaged_ = false;
   bool managed_only_ = false;
   hook_config hooks_;
+  std::vector<scoped_component> components_;
+  std::vector<std::size_t> active_;  ///< indexes into components_
   std::shared_ptr<session_state> state_ = std::make_shared<session_state>();
 };
 
