@@ -71,6 +71,8 @@ std::string missing_runtime(const manifest& m) {
       return on_path("python3") ? std::string() : std::string("python3 is not installed");
     case runtime_kind::command:
       return on_path("jq") ? std::string() : std::string("jq is not installed (the hook script needs it)");
+    case runtime_kind::nats:
+      return "a nats plugin needs a NATS server and an `aura worker` (the demo starts none)";
     case runtime_kind::native:
     case runtime_kind::shared_object:
       return {};
