@@ -59,8 +59,10 @@ struct hook_services {
 
 namespace detail {
 
+/// Claude Code interpolates upper-case names only (`$TOKEN`, `${API_TOKEN}`;
+/// `$token` is sent as written), as its 2.1.332 runner does.
 inline bool is_name_char(char c, bool first) {
-  return c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (!first && c >= '0' && c <= '9');
+  return c == '_' || (c >= 'A' && c <= 'Z') || (!first && c >= '0' && c <= '9');
 }
 
 }  // namespace detail

@@ -92,6 +92,9 @@ TEST_CASE("claude_code http: header values take $VAR / ${VAR} only from allowedE
   CHECK(interpolate_header("$SECRET", {}, env) == "");
   CHECK(interpolate_header("$ 5 ${oops $", {"TOKEN"}, env) == "$ 5 ${oops $");
   CHECK(interpolate_header("$MISSING!", {"MISSING"}, env) == "!");
+  // only upper-case names are variables (Claude Code 2.1.332): $token is sent as written
+  const std::map<std::string, std::string> lower = {{"token", "t0k"}};
+  CHECK(interpolate_header("Bearer $token ${token}", {"token"}, lower) == "Bearer $token ${token}");
 }
 
 TEST_CASE("claude_code http: a header naming a variable allowedEnvVars lacks is a warning at the hook's pointer") {
@@ -288,6 +291,39 @@ TEST_CASE("claude_code http: allowedHttpHookUrls patterns") {
   CHECK_FALSE(http_url_allowed_by("https://hooks.example.com.evil.io/x", "https://hooks.example.com"));
   CHECK_FALSE(http_url_allowed_by("http://hooks.example.com/x", "https://hooks.example.com/*"));
   CHECK_FALSE(http_url_allowed_by("https://hooks.example.com/b", "https://hooks.example.com/a/*"));
+}
+
+// The patterns are compared with the URL's parsed parts, not its text
+// (Claude Code 2.1.332's matcher): scheme, host, port, then path and query.
+TEST_CASE("claude_code http: allowedHttpHookUrls compares scheme, host, port and path, not text") {
+  // user info is not the host: text matching would let this through
+  CHECK_FALSE(http_url_allowed_by("https://hooks.example.com@evil.io/x", "https://hooks.example.com*"));
+  CHECK_FALSE(http_url_allowed_by("https://hooks.example.com@evil.io/x", "https://hooks.example.com/*"));
+  CHECK(http_url_allowed_by("https://me@hooks.example.com/x", "https://hooks.example.com/*"));
+  // a host wildcard stays in the host; the path cannot satisfy it
+  CHECK_FALSE(http_url_allowed_by("https://evil.io/x.example.com/a", "https://*.example.com/*"));
+  // ports: a default port is no port; a named port must be the same; `*` any
+  CHECK(http_url_allowed_by("https://hooks.example.com:443/a", "https://hooks.example.com/*"));
+  CHECK(http_url_allowed_by("http://127.0.0.1:7777/hook", "http://127.0.0.1:7777/*"));
+  CHECK_FALSE(http_url_allowed_by("http://127.0.0.1:7778/hook", "http://127.0.0.1:7777/*"));
+  CHECK_FALSE(http_url_allowed_by("http://127.0.0.1:7777/hook", "http://127.0.0.1/*"));
+  CHECK(http_url_allowed_by("http://localhost:9000/hook", "http://localhost:*/hook"));
+  CHECK(http_url_allowed_by("https://a.example.com:8443/x", "https://*.example.com"));  // host wildcard, no port: any port
+  // scheme `*`; host case-insensitive with a trailing dot ignored; path case-sensitive
+  CHECK(http_url_allowed_by("http://hooks.example.com/x", "*://hooks.example.com/*"));
+  CHECK(http_url_allowed_by("https://Hooks.Example.COM./x", "https://hooks.example.com/*"));
+  CHECK_FALSE(http_url_allowed_by("https://hooks.example.com/X", "https://hooks.example.com/x"));
+  // the query is part of the path; the fragment is not
+  CHECK(http_url_allowed_by("https://h.io/a?b=1#frag", "https://h.io/a?b=*"));
+  CHECK_FALSE(http_url_allowed_by("https://h.io/a?b=1", "https://h.io/a"));
+  // a pattern ending in '/' names the root path only
+  CHECK(http_url_allowed_by("https://h.io/", "https://h.io/"));
+  CHECK_FALSE(http_url_allowed_by("https://h.io/a", "https://h.io/"));
+  // a URL that does not parse matches nothing but "*"
+  CHECK_FALSE(http_url_allowed_by("not a url", "https://h.io"));
+  // a pattern that is not a URL: text, one '/' segment at a time
+  CHECK(http_url_allowed_by("https://h.io/a", "https:/*/h.io/a"));
+  CHECK_FALSE(http_url_allowed_by("https://h.io/a/b", "https:/*/h.io/*"));
 }
 
 TEST_CASE("claude_code http: allowedHttpHookUrls blocks a hook; httpHookAllowedEnvVars narrows its headers") {
