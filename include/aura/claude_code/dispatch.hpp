@@ -115,7 +115,8 @@ inline void deliver_async(outcome& oc, std::vector<async_result> done) {
   std::vector<run_request> reqs;
   std::size_t started = 0;
   for (auto& r : plan_event(p, event, input)) {
-    if (r.hook->once && !p.background().claim_once(session, *r.hook)) continue;
+    // Claude Code honours "once" only in skill frontmatter; in settings files and agents it is ignored.
+    if (r.hook->once && r.hook->in_skill && !p.background().claim_once(session, *r.hook)) continue;
     if (r.hook->async) {
       p.background().start(std::move(r), event, text, tool.empty() ? event : event + ":" + tool);
       ++started;

@@ -150,6 +150,13 @@ namespace detail {
       }
     }
   }
+  if (kind == component_kind::skill) {  // Claude Code honours "once" in skill frontmatter only
+    for (auto& [ev, groups] : c.hooks.events) {
+      for (auto& g : groups) {
+        for (auto& hc : g.hooks) hc.in_skill = true;
+      }
+    }
+  }
   if (kind == component_kind::agent) {  // a subagent's Stop is its SubagentStop
     if (auto it = c.hooks.events.find("Stop"); it != c.hooks.events.end()) {
       auto groups = std::move(it->second);

@@ -59,7 +59,8 @@ struct hook_command {
   std::string prompt;            ///< prompt / agent: the text for the model ($ARGUMENTS = the input JSON)
   std::string model;             ///< prompt / agent: the model to ask ("" = the host's choice)
   double timeout_seconds = default_timeout_seconds;
-  bool once = false;             ///< "once": runs only the first time its event fires in a session
+  bool once = false;             ///< "once": runs only the first time its event fires in a session (skill hooks only)
+  bool in_skill = false;         ///< declared in a skill's frontmatter: the only place Claude Code honours "once"
   bool async = false;            ///< "async" (command hooks): runs in the background, decides nothing
   bool async_rewake = false;     ///< "asyncRewake" (implies async): its exit 2 wakes the model with its output
   std::string rewake_message;    ///< "rewakeMessage": the prefix of that text (default: Claude Code's)

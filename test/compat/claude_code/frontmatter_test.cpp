@@ -197,6 +197,35 @@ TEST_CASE("claude_code frontmatter: on a bus, a skill's hooks answer once the sh
   CHECK_FALSE(b.emit("tool.before_execution", data).denied());
 }
 
+// "once": true runs a skill's hook the first time in a session, then no
+// more; in an agent's frontmatter (as in settings files) it is ignored.
+TEST_CASE("claude_code frontmatter: once is honoured in a skill's hooks, ignored in an agent's") {
+  fixture f(false);
+  const auto log = f.root / "once.log";
+  fixture::write(f.project / ".claude" / "skills" / "setup" / "SKILL.md", "---\nname: setup\nhooks:\n  PreToolUse:\n"
+                 "    - matcher: Bash\n      hooks:\n        - type: command\n          once: true\n"
+                 "          command: \"echo skill >> " + log.string() + "\"\n---\nSet up.\n");
+  fixture::write(f.project / ".claude" / "agents" / "helper.md", "---\nname: helper\nhooks:\n  PreToolUse:\n"
+                 "    - matcher: Bash\n      hooks:\n        - type: command\n          once: true\n"
+                 "          command: \"echo agent >> " + log.string() + "\"\n---\nHelp.\n");
+  auto p = f.load();
+  REQUIRE(p.enter_skill("setup"));
+  REQUIRE(p.enter_agent("helper"));
+  const json in = {{"tool_name", "Bash"}, {"tool_input", {{"command", "ls"}}}, {"session_id", "s1"}};
+  for (int i = 0; i < 3; ++i) REQUIRE(run_event(p, "PreToolUse", in));
+  json other = in;
+  other["session_id"] = "s2";
+  REQUIRE(run_event(p, "PreToolUse", other));  // another session: the skill's once hook runs there too
+  const std::string lines = fixture::read(log);
+  auto count = [&](const std::string& w) {
+    std::size_t n = 0;
+    for (auto at = lines.find(w + "\n"); at != std::string::npos; at = lines.find(w + "\n", at + 1)) ++n;
+    return n;
+  };
+  CHECK(count("skill") == 2);
+  CHECK(count("agent") == 4);
+}
+
 #else
 
 TEST_CASE("claude_code frontmatter: without yaml-cpp a skill's hooks are unavailable, said so") {
