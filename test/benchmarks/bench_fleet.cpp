@@ -4,10 +4,13 @@
 //   process_round_trip        baseline: the process adapter's persistent child (bench_process's echo child)
 //   remote_throughput/N       8 callers, hooks that each take 1 ms, N workers (1, 2, 4) of one thread each
 //   stream_publish            event_stream::record + flush, small events, JetStream file storage
+//   live_dispatch             baseline: one native hook on a bus
+//   live_dispatch_shadowed    the same with a shadow (emit_shadowed): what the live dispatch pays for it
 //
 // Round trips report p50/p99 (µs); DESIGN §7: remote p50 <= 150 µs, stream >= 50,000 events/s.
 #include <aura/nats/event_stream.hpp>
 #include <aura/nats/runtime.hpp>
+#include <aura/nats/shadow.hpp>
 #include <aura/nats/worker.hpp>
 
 #include <atomic>
@@ -159,6 +162,49 @@ void stream_publish(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()) * n);
 }
 BENCHMARK(stream_publish)->UseRealTime()->Unit(benchmark::kMillisecond);
+
+void declare_policy(aura::bus& bus) {
+  (void)bus.declare("tool.before_execution", aura::vetoable | aura::patchable);
+  (void)bus.on("tool.before_execution", aura::hook_options("policy"),
+               [](const aura::envelope<aura::dynamic_event>& e,
+                  aura::context&) -> aura::result<aura::decision<aura::dynamic_event>> {
+                 if (e.data.value("tool_name", "") == "Rm") return aura::deny("no");
+                 return aura::allow();
+               });
+}
+
+void live_dispatch(benchmark::State& state) {
+  aura::bus live;
+  declare_policy(live);
+  const auto ev = small_event();
+  for (auto _ : state) benchmark::DoNotOptimize(live.emit(ev));
+}
+BENCHMARK(live_dispatch);
+
+void live_dispatch_shadowed(benchmark::State& state) {
+  aura::bus live, candidate;
+  declare_policy(live);
+  declare_policy(candidate);
+  aura::nats::shadow_options o;
+  o.capacity = 1 << 16;
+  auto s = aura::nats::shadow::start(candidate, o);
+  if (!s) {
+    state.SkipWithError(s.error().describe().c_str());
+    return;
+  }
+  const auto ev = small_event();
+  std::int64_t n = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(aura::nats::emit_shadowed(live, **s, ev));
+    if (++n % 4096 == 0) {  // keep the queue from filling (a full queue would drop, and be cheaper)
+      state.PauseTiming();
+      (void)(*s)->drain(std::chrono::seconds(10));
+      state.ResumeTiming();
+    }
+  }
+  state.counters["dropped"] = static_cast<double>((*s)->stats().dropped);
+}
+BENCHMARK(live_dispatch_shadowed);
 
 }  // namespace
 

@@ -4,10 +4,12 @@
 
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <sstream>
 
 #include <aura/nats/event_stream.hpp>
 #include <aura/nats/replay.hpp>
+#include <aura/nats/subscription.hpp>
 #include <aura/plugin/runtimes/process.hpp>
 
 #include "fleet_support.hpp"
@@ -222,6 +224,80 @@ TEST_CASE("aura replay: recorded traffic through another version of the plugins 
   CHECK(wait_exit(pid) == 1);
   CHECK(slurp(tmp.path / "err3.txt").find("bad.jsonl:2") != std::string::npos);
   CHECK(slurp(tmp.path / "err3.txt").find("outcome") != std::string::npos);
+}
+
+TEST_CASE("aura dispatch --shadow: the candidate beside the live plugins, its differences said and published",
+          "[nats][cli][shadow]") {
+  auto server = nats_server::start(false);
+  if (!server) {
+    WARN("nats-server is not installed (Debian nats-server): test skipped");
+    return;
+  }
+  temp_dir tmp;
+  const fs::path v1 = tmp.path / "v1", v2 = tmp.path / "v2";
+  write_policy(v1, "case \"$(cat)\" in *OPS-*) exit 0;; *) echo 'no OPS ticket' >&2; exit 2;; esac");
+  write_policy(v2, "case \"$(cat)\" in *legacy*) echo 'legacy is gone' >&2; exit 2;; *OPS-*) exit 0;; "
+                   "*) echo 'no OPS ticket' >&2; exit 2;; esac");
+  aura::nats::connection_options c;
+  c.servers = {server->url()};
+  auto conn = aura::nats::connection::open(c);
+  REQUIRE(conn);
+  std::mutex m;
+  std::vector<json> published;
+  auto sub = aura::nats::subscription::open(*conn, "aura.shadow.>", "", [&](natsMsg* msg) {
+    std::lock_guard<std::mutex> lock(m);
+    published.push_back(json::parse(std::string(natsMsg_GetData(msg), static_cast<std::size_t>(natsMsg_GetDataLength(msg))),
+                                    nullptr, false));
+  });
+  REQUIRE(sub);
+  REQUIRE(natsConnection_Flush((*conn)->get()) == NATS_OK);
+
+  // The live version allows; the candidate would deny: the live outcome stands, the difference is said.
+  const fs::path out = tmp.path / "out.json", err = tmp.path / "err.txt";
+  int fd = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  pid_t pid = spawn({AURA_FLEET_CLI, "--plugins", v1.string(), "dispatch", "intent.before_log", "--data",
+                     R"({"summary": "OPS-2 legacy cleanup"})", "--json", "--shadow", v2.string(), "--shadow-nats",
+                     server->url()},
+                    {}, -1, fd, err.string());
+  ::close(fd);
+  CHECK(wait_exit(pid) == 0);
+  auto live = json::parse(slurp(out), nullptr, false);
+  REQUIRE(live.is_object());
+  CHECK(live["verdict"] == "allow");
+  const std::string said = slurp(err);
+  CHECK(said.find("verdict: \"allow\" (live) -> \"deny\" (candidate)") != std::string::npos);
+  CHECK(said.find("differs (1 report(s) published)") != std::string::npos);
+  REQUIRE(wait_for([&] {
+    std::lock_guard<std::mutex> lock(m);
+    return !published.empty();
+  }));
+  {
+    std::lock_guard<std::mutex> lock(m);
+    REQUIRE(published.size() == 1);
+    CHECK(published[0]["shadow"] == v2.string());
+    CHECK(published[0]["live"]["verdict"] == "allow");
+    CHECK(published[0]["candidate"]["verdict"] == "deny");
+    CHECK(published[0]["event"]["data"]["summary"] == "OPS-2 legacy cleanup");
+  }
+
+  // An event both versions decide alike: nothing to report.
+  pid = spawn({AURA_FLEET_CLI, "--plugins", v1.string(), "dispatch", "intent.before_log", "--data",
+               R"({"summary": "no ticket"})", "--shadow", v2.string()},
+              {}, -1, -1, (tmp.path / "err2.txt").string());
+  CHECK(wait_exit(pid) == 2);  // the live denial
+  CHECK(slurp(tmp.path / "err2.txt").find("shadow " + v2.string() + ": agrees") != std::string::npos);
+
+  // Wrong use is said.
+  pid = spawn({AURA_FLEET_CLI, "--plugins", v1.string(), "dispatch", "intent.before_log", "--data", "{}",
+               "--shadow-nats", server->url()},
+              {}, -1, -1, (tmp.path / "err3.txt").string());
+  CHECK(wait_exit(pid) == 1);
+  CHECK(slurp(tmp.path / "err3.txt").find("--shadow-nats needs --shadow DIR") != std::string::npos);
+  pid = spawn({AURA_FLEET_CLI, "--plugins", v1.string(), "dispatch", "intent.before_log", "--data", "{}", "--shadow",
+               (tmp.path / "nowhere").string()},
+              {}, -1, -1, (tmp.path / "err4.txt").string());
+  CHECK(wait_exit(pid) == 1);
+  CHECK(slurp(tmp.path / "err4.txt").find("nowhere") != std::string::npos);
 }
 
 #else

@@ -2,9 +2,13 @@
 // bounded buffer with its full policy, and a server restart mid-stream.
 #include <catch2/catch.hpp>
 
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <set>
 
 #include <aura/nats/event_stream.hpp>
+#include <aura/nats/subscription.hpp>
 
 #include "nats_server.hpp"
 
@@ -176,7 +180,7 @@ TEST_CASE("a full buffer follows its policy", "[nats][stream]") {
     REQUIRE((*s)->flush(std::chrono::seconds(10)));
     CHECK(stored(**s) == 22);
   }
-  SECTION("spill: kept on disk, published once the buffer has drained") {
+  SECTION("spill: kept on disk, published once the buffer has drained, each id once") {
     auto o = options_for(*server);
     o.capacity = 4;
     o.when_full = aura::nats::full_policy::spill;
@@ -184,14 +188,56 @@ TEST_CASE("a full buffer follows its policy", "[nats][stream]") {
     o.autostart = false;
     auto s = aura::nats::event_stream::open(o);
     REQUIRE(s);
-    for (int i = 0; i < 10; ++i) CHECK((*s)->record(env(i), out));
+    std::set<std::string> ids;
+    for (int i = 0; i < 10; ++i) {
+      auto e = env(i);
+      ids.insert(e.id);
+      CHECK((*s)->record(e, out));
+    }
     CHECK((*s)->stats().spilled == 6);
+    CHECK((*s)->stats().dropped == 0);
     CHECK(fs::exists(o.spill_file));
     (*s)->start();
     REQUIRE((*s)->flush(std::chrono::seconds(10)));
     CHECK(stored(**s) == 10);
     CHECK((*s)->stats().published == 10);
+    CHECK((*s)->stats().duplicates == 0);
     CHECK_FALSE(fs::exists(o.spill_file));
+    auto back = read_back(**s, 10);
+    std::multiset<std::string> seen;
+    for (const auto& [subject, rec] : back) seen.insert(rec.at("event").at("id").get<std::string>());
+    CHECK(seen.size() == 10);
+    CHECK(std::set<std::string>(seen.begin(), seen.end()) == ids);
+  }
+  SECTION("spill: a stream stopped with records buffered leaves them for the next run") {
+    auto o = options_for(*server);
+    o.capacity = 4;
+    o.when_full = aura::nats::full_policy::spill;
+    o.spill_file = server->dir() / "left.jsonl";
+    o.autostart = false;
+    std::set<std::string> ids;
+    {
+      auto s = aura::nats::event_stream::open(o);
+      REQUIRE(s);
+      for (int i = 0; i < 10; ++i) {
+        auto e = env(i);
+        ids.insert(e.id);
+        CHECK((*s)->record(e, out));
+      }
+      (*s)->stop(std::chrono::milliseconds(0));  // never started: all ten are on disk now
+      CHECK(stored(**s) == 0);
+    }
+    o.autostart = true;
+    auto next = aura::nats::event_stream::open(o);
+    REQUIRE(next);
+    REQUIRE((*next)->flush(std::chrono::seconds(10)));
+    CHECK(stored(**next) == 10);
+    CHECK((*next)->stats().published == 10);
+    auto back = read_back(**next, 10);
+    std::set<std::string> seen;
+    for (const auto& [subject, rec] : back) seen.insert(rec.at("event").at("id").get<std::string>());
+    CHECK(back.size() == 10);
+    CHECK(seen == ids);
   }
   SECTION("spill needs a file") {
     auto o = options_for(*server);
@@ -225,4 +271,86 @@ TEST_CASE("nats-server restarted mid-stream: no event lost or duplicated over 10
   for (const auto& [subject, rec] : back) seen.insert(rec.at("event").at("id").get<std::string>());
   CHECK(back.size() == 10000);
   CHECK(seen == ids);
+}
+
+TEST_CASE("a subscriber that cannot keep up: it loses (counted), the stream and the host do not", "[nats][stream]") {
+  STREAM_SERVER(server);
+  auto o = options_for(*server);
+  o.when_full = aura::nats::full_policy::drop;  // a stall would show as drops here
+  auto s = aura::nats::event_stream::open(o);
+  REQUIRE(s);
+  // A plain NATS subscriber on the stream's subjects whose handler is stuck:
+  // past its pending limit the client library drops and counts (a NATS slow consumer).
+  aura::nats::connection_options c;
+  c.servers = {server->url()};
+  auto conn = aura::nats::connection::open(c);
+  REQUIRE(conn);
+  std::mutex m;
+  std::condition_variable cv;
+  bool release = false;
+  std::atomic<int> delivered{0};
+  auto slow = aura::nats::subscription::open(*conn, "aura.events.>", "", [&](natsMsg*) {
+    delivered.fetch_add(1);
+    std::unique_lock<std::mutex> lock(m);
+    cv.wait(lock, [&] { return release; });
+  });
+  REQUIRE(slow);
+  REQUIRE((*slow)->limit_pending(100, 1024 * 1024));
+  REQUIRE(natsConnection_Flush((*conn)->get()) == NATS_OK);
+
+  constexpr int n = 3000;
+  aura::outcome<aura::dynamic_event> out;
+  std::set<std::string> ids;
+  int refused = 0;
+  for (int i = 0; i < n; ++i) {
+    auto e = aura::make_envelope("intent.before_log", json{{"n", i}});
+    ids.insert(e.id);
+    if (!(*s)->record(std::move(e), out)) ++refused;
+  }
+  // The host is done while the subscriber is still stuck on its first message.
+  REQUIRE((*s)->flush(std::chrono::seconds(30)));
+  CHECK(refused == 0);
+  const auto st = (*s)->stats();
+  CHECK(st.dropped == 0);
+  CHECK(st.published == n);
+  CHECK(stored(**s) == n);
+  CHECK(delivered.load() == 1);
+  // All but its first and the 100 pending are dropped by its client library (once they have all arrived).
+  CHECK(wait_for([&] { return (*slow)->dropped() >= n - 102; }));
+  CHECK((*slow)->dropped() < n);
+  {
+    std::lock_guard<std::mutex> lock(m);
+    release = true;
+  }
+  cv.notify_all();
+  slow->reset();
+  // What the slow subscriber lost, JetStream still has: a reader from the first gets every id.
+  auto back = read_back(**s, n);
+  std::set<std::string> seen;
+  for (const auto& [subject, rec] : back) seen.insert(rec.at("event").at("id").get<std::string>());
+  CHECK(back.size() == n);
+  CHECK(seen == ids);
+}
+
+TEST_CASE("a record's text is the record's JSON, whatever its strings hold", "[nats][stream]") {
+  aura::bus bus{aura::tracing::timings};
+  declare_and_hook(bus);
+  (void)bus.on("intent.before_log", aura::hook_options("odd \"hook\""),
+               [](const aura::envelope<aura::dynamic_event>&,
+                  aura::context&) -> aura::result<aura::decision<aura::dynamic_event>> {
+                 return aura::fail(aura::errc::hook_failed, "caf\xc3\xa9 \"quoted\" \x01 and a bad byte \xff");
+               });
+  auto env = aura::make_envelope("intent.before_log", json{{"ticket", 1}, {"summary", "two\nlines \xe2\x9c\x93"}},
+                                 "src \"q\"", "sess-1");
+  auto out = bus.emit(env);
+  REQUIRE(!out.diagnostics.empty());
+  REQUIRE(out.trail.size() == 2);
+  for (bool with_meta : {false, true}) {
+    if (with_meta) env.meta = json{{"k", 1}};
+    const auto took = std::chrono::nanoseconds(1234);
+    auto text = json::parse(aura::nats::event_record_text(env, out, took), nullptr, false);
+    REQUIRE(!text.is_discarded());
+    auto tree = json::parse(aura::nats::event_record(env, out, took).dump(-1, ' ', false, json::error_handler_t::replace));
+    CHECK(text == tree);
+  }
 }

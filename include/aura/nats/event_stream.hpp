@@ -31,6 +31,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -83,10 +84,9 @@ struct stream_stats {
   std::size_t buffered = 0;      ///< in memory now
 };
 
-/// The record of one dispatch, as published.
+/// An outcome as the stream publishes it (the record's "outcome" object).
 template <class Json = nlohmann::json>
-[[nodiscard]] nlohmann::json event_record(const envelope<dynamic_event>& env, const outcome<dynamic_event>& out,
-                                          std::chrono::nanoseconds took = {}) {
+[[nodiscard]] nlohmann::json outcome_record(const outcome<dynamic_event>& out) {
   Json trail = Json::array();
   for (const auto& t : out.trail) {
     trail.push_back(Json{{"hook", t.hook}, {"plugin", t.plugin}, {"decision", to_string(t.kind)},
@@ -94,17 +94,108 @@ template <class Json = nlohmann::json>
   }
   Json diagnostics = Json::array();
   for (const auto& d : out.diagnostics) diagnostics.push_back(d.describe());
+  return Json{{"verdict", to_string(out.verdict)},
+              {"reason", out.reason},
+              {"denied_by", out.denied_by},
+              {"data", out.data},
+              {"effects", out.effects},
+              {"trail", std::move(trail)},
+              {"diagnostics", std::move(diagnostics)}};
+}
+
+/// The record of one dispatch, as published.
+template <class Json = nlohmann::json>
+[[nodiscard]] nlohmann::json event_record(const envelope<dynamic_event>& env, const outcome<dynamic_event>& out,
+                                          std::chrono::nanoseconds took = {}) {
   return Json{{"aura", 1},
               {"event", env},
-              {"outcome",
-               {{"verdict", to_string(out.verdict)},
-                {"reason", out.reason},
-                {"denied_by", out.denied_by},
-                {"data", out.data},
-                {"effects", out.effects},
-                {"trail", std::move(trail)},
-                {"diagnostics", std::move(diagnostics)}}},
+              {"outcome", outcome_record<Json>(out)},
               {"timings", {{"dispatch_ns", took.count()}}}};
+}
+
+namespace detail {
+
+/// `text` as a JSON string: copied as it is when it is plain printable ASCII
+/// (ids, names, most reasons), else through nlohmann (escapes, invalid UTF-8 replaced).
+inline void append_json_string(std::string& out, std::string_view text) {
+  bool plain = true;
+  for (char c : text) {
+    if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) {
+    out += '"';
+    out += text;
+    out += '"';
+  } else {
+    out += nlohmann::json(std::string(text)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
+}
+inline void append_json(std::string& out, const nlohmann::json& j) {
+  out += j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+}  // namespace detail
+
+/// event_record(env, out, took) as published, written straight to text: the
+/// publisher's hot path. Building the nlohmann tree first (a node and a key
+/// per member, copies of data and effects) cost most of the publisher's time.
+[[nodiscard]] inline std::string event_record_text(const envelope<dynamic_event>& env,
+                                                   const outcome<dynamic_event>& out,
+                                                   std::chrono::nanoseconds took = {}) {
+  using detail::append_json;
+  using detail::append_json_string;
+  std::string s;
+  s.reserve(384 + env.data.size() * 16);
+  s += "{\"aura\":1,\"event\":{\"id\":";
+  append_json_string(s, env.id);
+  s += ",\"name\":";
+  append_json_string(s, env.name);
+  s += ",\"time\":";
+  append_json_string(s, format_time(env.time));
+  s += ",\"source\":";
+  append_json_string(s, env.source);
+  s += ",\"session\":";
+  append_json_string(s, env.session);
+  s += ",\"data\":";
+  append_json(s, env.data);
+  s += ",\"meta\":";
+  if (env.meta.is_null()) s += "{}";
+  else append_json(s, env.meta);
+  s += "},\"outcome\":{\"verdict\":";
+  append_json_string(s, to_string(out.verdict));
+  s += ",\"reason\":";
+  append_json_string(s, out.reason);
+  s += ",\"denied_by\":";
+  append_json_string(s, out.denied_by);
+  s += ",\"data\":";
+  append_json(s, out.data);
+  s += ",\"effects\":";
+  append_json(s, out.effects);
+  s += ",\"trail\":[";
+  for (std::size_t i = 0; i < out.trail.size(); ++i) {
+    const auto& t = out.trail[i];
+    s += i ? ",{\"hook\":" : "{\"hook\":";
+    append_json_string(s, t.hook);
+    s += ",\"plugin\":";
+    append_json_string(s, t.plugin);
+    s += ",\"decision\":";
+    append_json_string(s, to_string(t.kind));
+    s += t.failed ? ",\"failed\":true,\"duration_ns\":" : ",\"failed\":false,\"duration_ns\":";
+    s += std::to_string(t.duration.count());
+    s += '}';
+  }
+  s += "],\"diagnostics\":[";
+  for (std::size_t i = 0; i < out.diagnostics.size(); ++i) {
+    if (i) s += ',';
+    append_json_string(s, out.diagnostics[i].describe());
+  }
+  s += "]},\"timings\":{\"dispatch_ns\":";
+  s += std::to_string(took.count());
+  s += "}}";
+  return s;
 }
 
 class event_stream {
@@ -159,8 +250,7 @@ class event_stream {
           }
           break;
         case full_policy::spill: {
-          const std::string line = event_record(it.env, it.out, it.took).dump(-1, ' ', false,
-                                                                             nlohmann::json::error_handler_t::replace);
+          const std::string line = event_record_text(it.env, it.out, it.took);
           std::lock_guard<std::mutex> spill_lock(spill_mutex_);
           std::ofstream f(o_.spill_file, std::ios::app);
           f << line << '\n';
@@ -211,8 +301,7 @@ class event_stream {
       std::lock_guard<std::mutex> lock(mutex_);
       std::ofstream f(o_.spill_file, std::ios::app);
       for (const auto& it : queue_) {
-        f << event_record(it.env, it.out, it.took).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
-          << '\n';
+        f << event_record_text(it.env, it.out, it.took) << '\n';
       }
       queue_.clear();
     }
@@ -286,55 +375,60 @@ class event_stream {
   }
 
   [[nodiscard]] static wire_item to_wire(const item& it, const std::string& prefix) {
-    return wire_item{event_subject(it.env.name, prefix), it.env.id,
-                     event_record(it.env, it.out, it.took).dump(-1, ' ', false,
-                                                                nlohmann::json::error_handler_t::replace)};
+    return wire_item{event_subject(it.env.name, prefix), it.env.id, event_record_text(it.env, it.out, it.took)};
   }
 
-  /// Sends one batch until JetStream acknowledges all of it (or stopping).
-  void send(const std::vector<wire_item>& batch) {
-    for (bool first = true;; first = false) {
-      if (!first) {
-        {
-          std::lock_guard<std::mutex> lock(mutex_);
-          ++stats_.resent;
-          if (stopping_) return;  // stop() gave up waiting: the batch is lost, not spilled twice
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));  // back off before a resend
+  /// Publishes one batch asynchronously (js_PublishAsync); returns how many went out.
+  std::size_t publish_batch(const std::vector<wire_item>& batch) {
+    {
+      std::lock_guard<std::mutex> lock(ack_mutex_);
+      batch_acks_ = 0;
+    }
+    batch_errors_.store(0);
+    std::size_t sent = 0;
+    for (const auto& w : batch) {
+      jsPubOptions po;
+      jsPubOptions_Init(&po);
+      po.MsgId = w.id.c_str();
+      if (js_PublishAsync(js_, w.subject.c_str(), w.body.data(), static_cast<int>(w.body.size()), &po) != NATS_OK) {
+        break;
       }
+      ++sent;
+    }
+    return sent;
+  }
+
+  /// Waits for the acks of the batch in flight; true when JetStream took all of it.
+  bool settled(const std::vector<wire_item>& batch, std::size_t sent) {
+    jsPubOptions wait;
+    jsPubOptions_Init(&wait);
+    wait.MaxWait = o_.ack_wait.count();
+    const bool complete = js_PublishAsyncComplete(js_, &wait) == NATS_OK;
+    if (!complete) {  // what is still pending will be sent again, not waited for again
+      natsMsgList pending{nullptr, 0};
+      if (js_PublishAsyncGetPendingList(&pending, js_) == NATS_OK) natsMsgList_Destroy(&pending);
+    }
+    std::unique_lock<std::mutex> lock(ack_mutex_);
+    // The ack handler may run just after the completion wait returns.
+    const bool all = ack_cv_.wait_for(lock, std::chrono::milliseconds(complete ? 500 : 0),
+                                      [&] { return batch_acks_ >= sent; });
+    return complete && all && sent == batch.size() && batch_errors_.load() == 0;
+  }
+
+  /// Sends `batch` again until JetStream acknowledges all of it (or stopping).
+  void confirm(const std::vector<wire_item>& batch, std::size_t sent) {
+    while (!settled(batch, sent)) {
       {
-        std::lock_guard<std::mutex> lock(ack_mutex_);
-        batch_acks_ = 0;
+        std::lock_guard<std::mutex> lock(mutex_);
+        ++stats_.resent;
+        if (stopping_) return;  // stop() gave up waiting: the batch is lost, not spilled twice
       }
-      batch_errors_.store(0);
-      std::size_t sent = 0;
-      for (const auto& w : batch) {
-        jsPubOptions po;
-        jsPubOptions_Init(&po);
-        po.MsgId = w.id.c_str();
-        if (js_PublishAsync(js_, w.subject.c_str(), w.body.data(), static_cast<int>(w.body.size()), &po) != NATS_OK) {
-          break;
-        }
-        ++sent;
-      }
-      jsPubOptions wait;
-      jsPubOptions_Init(&wait);
-      wait.MaxWait = o_.ack_wait.count();
-      const bool complete = js_PublishAsyncComplete(js_, &wait) == NATS_OK;
-      if (!complete) {
-        natsMsgList pending{nullptr, 0};
-        if (js_PublishAsyncGetPendingList(&pending, js_) == NATS_OK) natsMsgList_Destroy(&pending);
-      }
-      bool all = false;
-      {
-        std::unique_lock<std::mutex> lock(ack_mutex_);
-        // The ack handler may run just after the completion wait returns.
-        all = ack_cv_.wait_for(lock, std::chrono::milliseconds(complete ? 500 : 0),
-                               [&] { return batch_acks_ >= sent; });
-      }
-      if (complete && all && sent == batch.size() && batch_errors_.load() == 0) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));  // back off before a resend
+      sent = publish_batch(batch);
     }
   }
+
+  void send(const std::vector<wire_item>& batch) { confirm(batch, publish_batch(batch)); }
 
   void publish_spill() {
     std::filesystem::path sending = o_.spill_file;
@@ -369,16 +463,23 @@ class event_stream {
     }
   }
 
+  // One batch is in flight while the next is taken and serialised: the
+  // server stores one while the publisher prepares the other (on a machine
+  // of few cores, the difference between waiting and working). Its acks are
+  // confirmed before the next goes out, so a resend is always of one batch.
   void run() {
     std::vector<item> taken;
-    std::vector<wire_item> batch;
+    std::vector<wire_item> next, inflight;
+    std::size_t inflight_sent = 0;
     for (;;) {
       bool spill = false;
       {
         std::unique_lock<std::mutex> lock(mutex_);
-        busy_ = false;
-        idle_.notify_all();
-        work_.wait(lock, [&] { return stopping_ || !queue_.empty() || spill_pending_; });
+        if (inflight.empty()) {
+          busy_ = false;
+          idle_.notify_all();
+          work_.wait(lock, [&] { return stopping_ || !queue_.empty() || spill_pending_; });
+        }
         if (stopping_) return;
         busy_ = true;
         taken.clear();
@@ -389,13 +490,20 @@ class event_stream {
         spill = taken.empty() && spill_pending_;
       }
       room_.notify_all();
+      next.clear();
+      for (const auto& it : taken) next.push_back(to_wire(it, o_.subject_prefix));
+      if (!inflight.empty()) {
+        confirm(inflight, inflight_sent);
+        inflight.clear();
+      }
       if (spill) {
         publish_spill();
         continue;
       }
-      batch.clear();
-      for (const auto& it : taken) batch.push_back(to_wire(it, o_.subject_prefix));
-      send(batch);
+      if (!next.empty()) {
+        std::swap(inflight, next);
+        inflight_sent = publish_batch(inflight);
+      }
     }
   }
 

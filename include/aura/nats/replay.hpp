@@ -117,20 +117,29 @@ template <class Json = nlohmann::json>
   return out;
 }
 
+/// What differs between an outcome as recorded (the stream's "outcome"
+/// object) and one computed now: verdict, reason, denier, final data (so
+/// every patch), effects.
+[[nodiscard]] inline std::vector<outcome_difference> compare(const nlohmann::json& was, const outcome<dynamic_event>& now,
+                                                             const std::string& event_id, const std::string& event,
+                                                             const std::string& where) {
+  std::vector<outcome_difference> out;
+  auto differ = [&](const char* field, nlohmann::json a, nlohmann::json b) {
+    if (a != b) out.push_back(outcome_difference{event_id, event, field, std::move(a), std::move(b), where});
+  };
+  auto empty_as_null = [](nlohmann::json j) { return (j.is_object() && j.empty()) ? nlohmann::json() : j; };
+  differ("verdict", was.value("verdict", ""), std::string(to_string(now.verdict)));
+  differ("reason", was.value("reason", ""), now.reason);
+  differ("denied_by", was.value("denied_by", ""), now.denied_by);
+  differ("data", was.value("data", nlohmann::json()), now.data);
+  differ("effects", empty_as_null(was.value("effects", nlohmann::json())), empty_as_null(now.effects));
+  return out;
+}
+
 /// What differs between a recorded outcome and a replayed one.
 [[nodiscard]] inline std::vector<outcome_difference> compare(const recorded_event& rec,
                                                              const outcome<dynamic_event>& now) {
-  std::vector<outcome_difference> out;
-  auto differ = [&](const char* field, nlohmann::json was, nlohmann::json is) {
-    if (was != is) out.push_back(outcome_difference{rec.event.id, rec.event.name, field, std::move(was), std::move(is), rec.where});
-  };
-  auto empty_as_null = [](nlohmann::json j) { return (j.is_object() && j.empty()) ? nlohmann::json() : j; };
-  differ("verdict", rec.outcome.value("verdict", ""), std::string(to_string(now.verdict)));
-  differ("reason", rec.outcome.value("reason", ""), now.reason);
-  differ("denied_by", rec.outcome.value("denied_by", ""), now.denied_by);
-  differ("data", rec.outcome.value("data", nlohmann::json()), now.data);
-  differ("effects", empty_as_null(rec.outcome.value("effects", nlohmann::json())), empty_as_null(now.effects));
-  return out;
+  return compare(rec.outcome, now, rec.event.id, rec.event.name, rec.where);
 }
 
 inline void to_json(nlohmann::json& j, const outcome_difference& d) {

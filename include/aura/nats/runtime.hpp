@@ -208,7 +208,9 @@ class remote_runtime : public std::enable_shared_from_this<remote_runtime> {
             st.breaker.neutral();
             auto j = nlohmann::json::parse(r.body, nullptr, false);
             const std::string msg = j.is_object() ? j.value("message", r.body) : r.body;
-            return failure(errc::hook_failed, "on worker " + r.worker + ": " + msg);
+            // (an error answered before the worker's first heartbeat is the only message that names it)
+            const std::string by = j.is_object() ? j.value("worker", r.worker) : r.worker;
+            return failure(errc::hook_failed, "on worker " + by + ": " + msg);
           }
           st.breaker.success();
           auto d = wire::parse_decision(std::string_view(r.body));

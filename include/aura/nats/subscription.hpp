@@ -50,6 +50,13 @@ class subscription {
     return s;
   }
 
+  /// How much may wait for the handler (messages, bytes) before the library
+  /// drops what arrives and counts it: a smaller bound for a consumer that
+  /// would rather lose messages than memory.
+  [[nodiscard]] bool limit_pending(int messages, int bytes) {
+    return sub_ != nullptr && natsSubscription_SetPendingLimits(sub_, messages, bytes) == NATS_OK;
+  }
+
   /// Messages the library dropped because the handler fell behind (a slow consumer).
   [[nodiscard]] std::int64_t dropped() const {
     std::int64_t n = 0;

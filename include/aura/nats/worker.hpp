@@ -9,8 +9,11 @@
 // (log, storage, http, config) are the worker's plugin_host's, under the
 // plugin's own permissions: a remote plugin's storage lives where its worker runs.
 //
-// A request is accepted at once, run on one of `threads` threads, and
-// heartbeated while it runs (aura/nats/call.hpp says why).
+// A request is queued for one of `threads` threads; the heartbeat thread
+// sends its accept at its next tick and heartbeats it while it is queued or
+// runs (aura/nats/call.hpp says why). A call answered before that tick costs
+// one message back, not two: the host needs the accept only to tell a slow
+// hook from a lost worker, which a call that is already answered never is.
 #pragma once
 
 #include <unistd.h>
@@ -185,6 +188,7 @@ class worker {
     std::string name;
     std::string reply;
     std::string body;
+    bool accepted = false;  ///< the heartbeat thread has sent its accept
   };
 
   explicit worker(worker_options o) : o_(std::move(o)) {}
@@ -205,8 +209,6 @@ class worker {
     if (reply == nullptr || *reply == '\0') return;  // a publish, not a request: nobody to answer
     const char* data = natsMsg_GetData(m);
     job j{sink, name, reply, std::string(data ? data : "", static_cast<std::size_t>(natsMsg_GetDataLength(m)))};
-    publish(j.reply, nlohmann::json{{"aura_ctl", "accepted"}, {"worker", o_.id},
-                                    {"heartbeat_ms", o_.heartbeat.count()}}.dump());
     std::lock_guard<std::mutex> lock(mutex_);
     jobs_.push_back(std::move(j));
     cv_.notify_one();
@@ -221,7 +223,7 @@ class worker {
         if (jobs_.empty()) return;  // stopping, and every accepted call answered
         j = std::move(jobs_.front());
         jobs_.pop_front();
-        inflight_[j.reply] = 1;
+        inflight_[j.reply] = j.accepted;
       }
       const std::string answer = serve(j);
       {
@@ -260,15 +262,17 @@ class worker {
   }
 
   void run_heartbeats() {
+    const std::string accept = nlohmann::json{{"aura_ctl", "accepted"}, {"worker", o_.id},
+                                              {"heartbeat_ms", o_.heartbeat.count()}}.dump();
     const std::string beat = nlohmann::json{{"aura_ctl", "working"}, {"worker", o_.id}}.dump();
     std::unique_lock<std::mutex> lock(mutex_);
     while (!stopping_ || !inflight_.empty() || !jobs_.empty()) {
       beat_cv_.wait_for(lock, o_.heartbeat);
-      std::vector<std::string> to;
-      for (const auto& kv : inflight_) to.push_back(kv.first);
-      for (const auto& j : jobs_) to.push_back(j.reply);
+      std::vector<std::pair<std::string, bool>> to;  // (reply, accepted before)
+      for (auto& [reply, accepted] : inflight_) to.emplace_back(reply, std::exchange(accepted, true));
+      for (auto& j : jobs_) to.emplace_back(j.reply, std::exchange(j.accepted, true));
       lock.unlock();
-      for (const auto& r : to) publish(r, beat);
+      for (const auto& [reply, accepted] : to) publish(reply, accepted ? beat : accept);
       lock.lock();
       if (stopping_ && inflight_.empty() && jobs_.empty()) break;
     }
@@ -284,7 +288,7 @@ class worker {
   std::mutex mutex_;
   std::condition_variable cv_, beat_cv_;
   std::deque<job> jobs_;
-  std::map<std::string, int> inflight_;
+  std::map<std::string, bool> inflight_;  ///< reply subject -> its accept was sent
   bool stopping_ = false;
   std::vector<std::thread> pool_;
   std::thread beats_;
