@@ -143,6 +143,13 @@ void write_policy(const fs::path& dir, const std::string& script) {
   fs::permissions(dir / "cli-policy" / "check.sh", fs::perms::owner_all);
 }
 
+// v1 allows an OPS ticket; v2 also denies anything "legacy": the pair replay and shadow compare.
+void write_policy_versions(const fs::path& v1, const fs::path& v2) {
+  write_policy(v1, "case \"$(cat)\" in *OPS-*) exit 0;; *) echo 'no OPS ticket' >&2; exit 2;; esac");
+  write_policy(v2, "case \"$(cat)\" in *legacy*) echo 'legacy is gone' >&2; exit 2;; *OPS-*) exit 0;; "
+                   "*) echo 'no OPS ticket' >&2; exit 2;; esac");
+}
+
 }  // namespace
 
 TEST_CASE("aura replay: recorded traffic through another version of the plugins shows what changes", "[nats][cli]") {
@@ -153,9 +160,7 @@ TEST_CASE("aura replay: recorded traffic through another version of the plugins 
   }
   temp_dir tmp;
   const fs::path v1 = tmp.path / "v1", v2 = tmp.path / "v2";
-  write_policy(v1, "case \"$(cat)\" in *OPS-*) exit 0;; *) echo 'no OPS ticket' >&2; exit 2;; esac");
-  write_policy(v2, "case \"$(cat)\" in *legacy*) echo 'legacy is gone' >&2; exit 2;; *OPS-*) exit 0;; "
-                   "*) echo 'no OPS ticket' >&2; exit 2;; esac");
+  write_policy_versions(v1, v2);
 
   // The live host, on v1, records its traffic to the stream and to a file.
   aura::bus bus;
@@ -235,9 +240,7 @@ TEST_CASE("aura dispatch --shadow: the candidate beside the live plugins, its di
   }
   temp_dir tmp;
   const fs::path v1 = tmp.path / "v1", v2 = tmp.path / "v2";
-  write_policy(v1, "case \"$(cat)\" in *OPS-*) exit 0;; *) echo 'no OPS ticket' >&2; exit 2;; esac");
-  write_policy(v2, "case \"$(cat)\" in *legacy*) echo 'legacy is gone' >&2; exit 2;; *OPS-*) exit 0;; "
-                   "*) echo 'no OPS ticket' >&2; exit 2;; esac");
+  write_policy_versions(v1, v2);
   aura::nats::connection_options c;
   c.servers = {server->url()};
   auto conn = aura::nats::connection::open(c);
