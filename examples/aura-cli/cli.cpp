@@ -20,6 +20,7 @@
 #include <aura/agent/shell.hpp>
 #include <aura/agent/state.hpp>
 #include <aura/plugin/clawdius_config.hpp>
+#include <aura/plugin/codineer_settings.hpp>
 #include <aura/plugin/idelchi_features.hpp>
 #include <aura/plugin/runtimes/shared_object.hpp>
 #include <aura/plugin/rustant_config.hpp>
@@ -102,7 +103,17 @@ void setup::discover_all() {
   found = discover(roots, settings.select);
   std::error_code ec;
   if (const fs::path file = ".clawdius/config.toml"; fs::is_regular_file(file, ec)) {
-    auto ms = read_clawdius_config(file);
+    // Remote `load` entries (URL#sha256=HEX) go through the install path's
+    // content-addressed cache, re-verified on every read.
+    aura::plugin::remote_module_fetcher fetch;
+#if defined(AURA_CLI_DISTRIBUTION)
+    std::shared_ptr<aura::distribution::http_client> http;
+#if defined(AURA_CLI_HTTP)
+    http = std::make_shared<aura::net::curl_http_client>();
+#endif
+    fetch = aura::distribution::wasm_cache_fetcher(aura_home() / "cache" / "wasm", http);
+#endif
+    auto ms = read_clawdius_config(file, fetch);
     if (!ms) {
       found->errors.push_back(ms.error());
     } else {
@@ -153,6 +164,29 @@ bool read_features_file(setup& s) {
             << ", include: " << joined(f->settings.select.include) << ", exclude: " << joined(f->settings.select.exclude)
             << ", config.global: " << f->settings.config.global.size() << " key(s), config.local: " << joined(locals)
             << (f->unsafe ? "; unsafe: true has no effect in aura (no Go interpreter)" : "") << "\n";
+  return true;
+}
+
+bool read_codineer_settings_file(setup& s) {
+  const fs::path file = std::string(codineer_settings_path);
+  std::error_code ec;
+  if (!fs::is_regular_file(file, ec)) return true;
+  auto c = read_codineer_settings(file);
+  if (!c) {
+    print_error(c.error());
+    return false;
+  }
+  // An install root that is not there holds no plugins (Codineer creates it on install).
+  auto& dirs = c->settings.plugin_dirs;
+  dirs.erase(std::remove_if(dirs.begin(), dirs.end(), [&](const fs::path& d) { return !fs::is_directory(d, ec); }),
+             dirs.end());
+  add_settings(s.settings, c->settings);
+  s.max_tool_permission = c->max_permission;
+  std::vector<std::string> roots;
+  for (const auto& d : dirs) roots.push_back(d.string());
+  std::cerr << "aura: " << file.string() << ": plugin roots: " << joined(roots)
+            << ", enabled: " << joined(c->settings.select.enabled) << ", disabled: " << joined(c->settings.select.disabled)
+            << ", permission mode: " << c->max_permission << "\n";
   return true;
 }
 

@@ -83,6 +83,9 @@ struct setup {
   aura::plugin::host_settings settings;
   std::optional<aura::plugin::discovery> found;
   state_home state;
+  /// The most a plugin tool may require (Codineer's requiredPermission):
+  /// .codineer/settings.json's permission mode, else danger-full-access.
+  std::string max_tool_permission = "danger-full-access";
 
   /// Discovery over the roots, plus the plugins of the reference systems'
   /// host config files found in the project (.clawdius/config.toml: bare
@@ -95,6 +98,11 @@ struct setup {
 /// when it is there (include/exclude, config layers, its plugin dir); false
 /// after printing the error of a file that does not read.
 bool read_features_file(setup& s);
+
+/// Reads Codineer's .codineer/settings.json when it is there: its plugin
+/// roots, the plugins it enables or disables, its permission mode; false
+/// after printing the error of a file that does not read.
+bool read_codineer_settings_file(setup& s);
 
 /// Where process plugins' stderr goes, one `<name>.log` each: $AURA_LOG_DIR,
 /// else ./.aura/logs/plugins (`aura plugin logs NAME` reads it).

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,35 @@ namespace aura_cli {
   const char* strict = std::getenv("AURA_REQUIRE_SIGNED");
   if (strict && std::string(strict) == "1") p.allow_unsigned = false;
   return p;
+}
+
+/// The password of an encrypted secret key, without a prompt: the first line
+/// of --password-file FILE, else $AURA_KEY_PASSWORD; nullopt when neither is given.
+[[nodiscard]] inline std::optional<std::string> key_password(const parsed& p) {
+  if (p.has("--password-file")) {
+    auto text = aura::distribution::read_file(p.get("--password-file"));
+    if (!text) throw cli_error{text.error().describe()};
+    std::string line = text->substr(0, text->find('\n'));
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    return line;
+  }
+  if (const char* env = std::getenv("AURA_KEY_PASSWORD"); env != nullptr) return std::string(env);
+  return std::nullopt;
+}
+
+/// A minisign secret key file, decrypted with key_password() when it is encrypted.
+[[nodiscard]] inline aura::distribution::secret_key read_secret_key(const parsed& p, const std::string& file) {
+  namespace d = aura::distribution;
+  auto text = d::read_file(file);
+  if (!text) throw cli_error{text.error().describe()};
+  const auto password = key_password(p);
+  if (d::secret_key::encrypted(*text) && !password) {
+    throw cli_error{file + ": the secret key is encrypted with a password: give it in $AURA_KEY_PASSWORD or "
+                    "--password-file FILE (aura does not prompt)"};
+  }
+  auto k = d::secret_key::parse(*text, file, password ? &*password : nullptr);
+  if (!k) throw cli_error{k.error().describe()};
+  return *k;
 }
 
 /// Install options for the repo root, or the global one with `--global`.

@@ -48,7 +48,7 @@ expect "unknown option" 1 "aura: unknown option --nope" "$AURA" dispatch x --nop
 
 # ---- plugin new: every language builds and passes its own test -----------------------
 mkdir -p scaffolds
-for lang in shell python typescript go rust c-wasm rust-wasm lua wasm cpp; do
+for lang in shell python typescript go rust c-wasm rust-wasm assemblyscript lua wasm cpp; do
   if [ "$lang" = wasm ] && [ -z "$WAT2WASM" ]; then echo "skip wasm scaffold: no wat2wasm"; continue; fi
   if [ "$lang" = typescript ] && { ! command -v node >/dev/null || [ ! -f "$AURA_INCLUDE/../sdk/typescript/node_modules/typescript/bin/tsc" ]; }; then
     echo "skip typescript scaffold: no node, or no sdk/typescript/node_modules (npm ci there)"; continue
@@ -60,6 +60,10 @@ for lang in shell python typescript go rust c-wasm rust-wasm lua wasm cpp; do
   if [ "$lang" = c-wasm ] && [ ! -f /usr/lib/wasm32-wasi/libc.a ]; then echo "skip c-wasm scaffold: no wasi-libc"; continue; fi
   if [ "$lang" = rust-wasm ] && [ ! -d /usr/lib/rustlib/wasm32-unknown-unknown ]; then
     echo "skip rust-wasm scaffold: no Debian libstd-rust-dev-wasm32"; continue
+  fi
+  if [ "$lang" = assemblyscript ] && { ! command -v node >/dev/null || \
+       [ ! -f "$AURA_INCLUDE/../sdk/wasm/assemblyscript/node_modules/assemblyscript/bin/asc.js" ]; }; then
+    echo "skip assemblyscript scaffold: no node, or no sdk/wasm/assemblyscript/node_modules (npm ci there)"; continue
   fi
   expect "plugin new --lang $lang" 0 "created" "$AURA" plugin new "demo-$lang" --lang "$lang" --dir scaffolds
   if [ "$lang" = cpp ]; then

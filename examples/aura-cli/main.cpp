@@ -14,7 +14,7 @@
 namespace aura_cli {
 extern const command list_command, info_command, new_command, dev_command, run_command;
 extern const command doctor_command, dispatch_command, stats_command, tools_command, state_command;
-extern const command hooks_run_command, hooks_list_command, logs_command, mcp_serve_command;
+extern const command hooks_run_command, hooks_list_command, logs_command, plugin_stats_command, mcp_serve_command;
 #if AURA_CLI_NATS
 extern const command worker_command, events_tail_command, replay_command;
 #endif
@@ -32,7 +32,7 @@ using namespace aura_cli;
 const command* const commands[] = {
     &list_command,   &info_command,     &new_command,   &dev_command,  &run_command,
     &doctor_command, &dispatch_command, &stats_command, &tools_command, &state_command,
-    &hooks_run_command, &hooks_list_command, &logs_command, &mcp_serve_command,
+    &hooks_run_command, &hooks_list_command, &logs_command, &plugin_stats_command, &mcp_serve_command,
 #if AURA_CLI_NATS
     &worker_command, &events_tail_command, &replay_command,
 #endif
@@ -92,6 +92,7 @@ bool prepare(setup& s, const std::vector<fs::path>& plugin_dirs, fs::path config
     s.settings = *st;
   }
   if (!read_features_file(s)) return false;  // idelchi/aura's .aura/config/features/plugins.yaml
+  if (!read_codineer_settings_file(s)) return false;  // Codineer's .codineer/settings.json
   if (plugin_dirs.empty()) {
     const char* home = std::getenv("AURA_HOME");
     const char* user = std::getenv("HOME");

@@ -1,7 +1,7 @@
 // The files `aura plugin new NAME --lang LANG` writes. Each scaffold holds a
 // manifest, the plugin, and test.sh, which builds what needs building and
 // checks the plugin through `aura dispatch` (AURA names the aura binary).
-// The SDK languages' scaffolds are in scaffold_sdk.hpp.
+// The SDK languages' scaffolds are in scaffold_sdk.hpp (process) and scaffold_wasm.hpp (WASM).
 #pragma once
 
 #include <map>
@@ -35,6 +35,7 @@ echo "PASS {{NAME}}"
 }  // namespace aura_cli
 
 #include "scaffold_sdk.hpp"
+#include "scaffold_wasm.hpp"
 
 namespace aura_cli {
 
@@ -47,10 +48,8 @@ inline std::map<std::string, scaffold_file> scaffold(const std::string& lang) {
            "    \"hooks\": [{\"event\": \"tool.before_execution\", \"handler\": \"check\", \"timeout_ms\": 5000}],\n" +
            "    \"permissions\": {\"read_events\": [\"tool.*\"], \"env\": [\"PATH\"]}\n  }\n}\n";
   };
-  if (lang == "python" || lang == "typescript" || lang == "go" || lang == "rust" || lang == "c-wasm" ||
-      lang == "rust-wasm") {
-    return sdk_scaffold(lang);
-  }
+  if (lang == "python" || lang == "typescript" || lang == "go" || lang == "rust") return sdk_scaffold(lang);
+  if (lang == "c-wasm" || lang == "rust-wasm" || lang == "assemblyscript") return wasm_sdk_scaffold(lang);
   if (lang == "shell") {
     files["aura-plugin.json"] = {manifest("command", "./check.sh")};
     files["check.sh"] = {R"SH(#!/bin/sh

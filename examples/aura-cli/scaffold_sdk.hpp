@@ -1,6 +1,7 @@
-// The scaffolds of `aura plugin new --lang python|typescript|go|rust|c-wasm|rust-wasm`: plugins written
+// The scaffolds of `aura plugin new --lang python|typescript|go|rust`: process plugins written
 // with aura's SDKs (sdk/ of the checkout), each with a harness test in its own
-// language and the `aura dispatch` check every scaffold shares.
+// language and the `aura dispatch` check every scaffold shares. The WASM SDKs'
+// scaffolds are in scaffold_wasm.hpp.
 // {{AURA_SDK_HINT}} becomes the sdk/ folder of the aura that writes the scaffold.
 // Included by scaffold.hpp, after scaffold_file and scaffold_test_tail.
 #pragma once
@@ -297,65 +298,6 @@ Debian's packaged `serde_json`: `.cargo/config.toml` points cargo at
 "$cargo" build --offline -q
 cp "${CARGO_TARGET_DIR:-target}/debug/{{NAME}}" plugin
 )SH" + scaffold_test_tail, true};
-  } else if (lang == "c-wasm" || lang == "rust-wasm") {
-    const bool c = lang == "c-wasm";
-    files["aura-plugin.json"] = {std::string("{\n  \"plugin\": {\n    \"name\": \"{{NAME}}\",\n    \"version\": \"0.1.0\",\n") +
-        "    \"description\": \"Refuses rm -rf\",\n    \"runtime\": {\"kind\": \"wasm\", \"entrypoint\": \"plugin.wasm\"},\n" +
-        "    \"api\": {\"sdk\": \"~0.1.0\"},\n" +
-        "    \"hooks\": [{\"event\": \"tool.before_execution\", \"handler\": \"check\", \"timeout_ms\": 5000}],\n" +
-        "    \"permissions\": {\"read_events\": [\"tool.*\"], \"call_api\": [\"log\"]}\n  }\n}\n"};
-    if (c) {
-      files["plugin.c"] = {R"C(/* {{NAME}}: an aura WASM plugin in C, on aura_wasm.h (the aura ABI v1). */
-#include "aura_wasm.h"
-
-static int check(const aura_request *req) {
-  char command[512];
-  if (aura_find_string(req, "command", command, sizeof command) >= 0 && aura_contains(req, "rm -rf"))
-    return aura_deny("{{NAME}}: rm -rf is not allowed");
-  return aura_allow();
-}
-
-AURA_WASM_PLUGIN(check)
-)C"};
-      files["build.sh"] = {R"SH(#!/bin/sh
-# plugin.c -> plugin.wasm with clang (Debian clang, lld, wasi-libc, libclang-rt-14-dev-wasm32).
-# AURA_WASM_C names the folder of aura_wasm.h (default: the aura checkout that wrote this).
-set -e
-cd "$(dirname "$0")"
-${CLANG:-clang} --target=wasm32-wasi -O2 -Wall -Wextra -mexec-model=reactor -Wl,--no-entry \
-  -I"${AURA_WASM_C:-{{AURA_SDK_HINT}}/wasm/c}" plugin.c -o plugin.wasm
-)SH", true};
-    } else {
-      files["src/lib.rs"] = {R"RS(//! {{NAME}}: an aura WASM plugin in Rust, on the aura-wasm crate (the aura ABI v1).
-use aura_wasm::{Decision, Request};
-
-fn check(req: &Request) -> Result<Decision, String> {
-    let command = req.find_str("command").unwrap_or_default();
-    Ok(if command.contains("rm -rf") { Decision::deny("{{NAME}}: rm -rf is not allowed") } else { Decision::Allow })
-}
-
-aura_wasm::aura_plugin!(check);
-)RS"};
-      files["build.sh"] = {R"SH(#!/bin/sh
-# src/lib.rs -> plugin.wasm with Debian's rustc for wasm32-unknown-unknown
-# (libstd-rust-dev-wasm32; RUSTC_WASM overrides). AURA_WASM_RUST names the
-# aura-wasm crate (default: the aura checkout that wrote this).
-set -e
-cd "$(dirname "$0")"
-rustc=${RUSTC_WASM:-/usr/bin/rustc}
-sdk="${AURA_WASM_RUST:-{{AURA_SDK_HINT}}/wasm/rust}"
-mkdir -p build
-"$rustc" --edition 2021 --crate-type rlib --crate-name aura_wasm --target wasm32-unknown-unknown -O \
-  "$sdk/src/lib.rs" -o build/libaura_wasm.rlib
-"$rustc" --edition 2021 --crate-type cdylib --crate-name plugin --target wasm32-unknown-unknown -O \
-  -C strip=debuginfo --extern aura_wasm=build/libaura_wasm.rlib src/lib.rs -o plugin.wasm
-)SH", true};
-    }
-    files["README.md"] = {std::string("# {{NAME}}\n\nAn aura WASM plugin in ") + (c ? "C" : "Rust") +
-        ", on aura's guest SDK (`sdk/wasm/" + (c ? "c/aura_wasm.h" : "rust`, the `aura-wasm` crate") +
-        "). `build.sh` compiles it to `plugin.wasm`; `test.sh` builds it and checks it under the real host\n"
-        "(`AURA=path/to/aura`).\n"};
-    files["test.sh"] = {head + "\"$here/build.sh\"\n" + scaffold_test_tail, true};
   }
   return files;
 }

@@ -1493,6 +1493,13 @@ struct hook_spec {
   std::string where;  ///< "file:line" of the entry, for load errors
 };
 
+/// Codineer's tool permission levels, lowest first.
+[[nodiscard]] inline int tool_permission_level(const std::string& p) {
+  if (p == "danger-full-access") return 2;
+  if (p == "workspace-write") return 1;
+  return 0;  // read-only (and unset)
+}
+
 /// A command line tool or command the plugin offers: arguments as JSON on
 /// stdin, the answer on stdout.
 struct command_spec {
@@ -1501,6 +1508,9 @@ struct command_spec {
   std::vector<std::string> run;      ///< argv; [0] relative to the plugin directory if it names a file there
   nlohmann::json input_schema = nlohmann::json::object();  ///< JSON Schema of the arguments
   std::string schema_file;           ///< `schema` of an mcp_tools entry (relative path), already loaded
+  /// A tool's `outputSchema` (JSON Schema of its structured result); null:
+  /// none declared. An MCP server then answers structuredContent checked against it.
+  nlohmann::json output_schema;
   std::chrono::milliseconds timeout{0};  ///< `timeout_ms`; 0: the caller's default
   std::string required_permission;   ///< Codineer: read-only | workspace-write | danger-full-access
   /// idelchi/aura's tool schema extras (`Usage`, `Examples`) and tool
@@ -1525,8 +1535,12 @@ struct command_spec {
   std::vector<std::string> hints;
   bool forward = false;
   bool silent = false;
+  /// A tool without `run` of a Lua or WASM plugin: the handler serving it
+  /// (empty: the tool's name), called with the event plugin::tool_call_event.
+  std::string handler;
   /// No `run`: a process plugin serves it in its own JSON-RPC process
-  /// (methods `command` and `tools/call`, docs/protocol.md).
+  /// (methods `command` and `tools/call`, docs/protocol.md); a Lua or WASM
+  /// plugin's tool, in its runtime (`handler`).
   [[nodiscard]] bool in_process() const noexcept { return run.empty(); }
   std::string where;
 };
@@ -1702,6 +1716,8 @@ inline constexpr std::string_view aura_manifest_schema = R"json({
         "name": {"type": "string", "pattern": "^[A-Za-z0-9_-]+$"},
         "description": {"type": "string"},
         "schema": {"type": "string", "minLength": 1},
+        "output_schema": {"anyOf": [{"type": "string", "minLength": 1}, {"type": "object"}]},
+        "handler": {"type": "string", "minLength": 1},
         "run": {"$ref": "#/$defs/argv"},
         "timeout_ms": {"type": "integer", "minimum": 1, "maximum": 600000}
       }
@@ -1746,6 +1762,7 @@ inline constexpr std::string_view codineer_manifest_schema = R"json({
           "name": {"type": "string", "pattern": "^[A-Za-z0-9_-]+$"},
           "description": {"type": "string"},
           "inputSchema": {"type": "object"},
+          "outputSchema": {"type": "object"},
           "command": {"type": "string", "minLength": 1},
           "args": {"type": "array", "items": {"type": "string"}},
           "requiredPermission": {"enum": ["read-only", "workspace-write", "danger-full-access"]}
@@ -2805,727 +2822,66 @@ extern template bool condition::evaluate<0>(const facts&) const;
 #endif
 #endif  // AURA_SI_AURA_CORE_CONDITION_HPP
 // ---- end aura/core/condition.hpp
+// ---- begin aura/schema/compile.hpp
+#ifndef AURA_SI_AURA_SCHEMA_COMPILE_HPP
+#define AURA_SI_AURA_SCHEMA_COMPILE_HPP
+// aura/schema/compile.hpp - turn a JSON Schema document into a validator.
 
-namespace aura::plugin {
-
-/// idelchi/aura's manifest file name.
-inline constexpr std::string_view idelchi_manifest_name = "plugin.yaml";
-
-/// An idelchi/aura hook function, its timing, and the agent catalog event it is.
-struct idelchi_hook {
-  std::string_view function;
-  std::string_view timing;
-  std::string_view event;
-};
-
-inline constexpr std::array<idelchi_hook, 9> idelchi_hooks{{
-    {"BeforeChat", "before_chat", "chat.before"},
-    {"AfterResponse", "after_response", "chat.after_response"},
-    {"BeforeToolExecution", "before_tool_execution", "tool.before_execution"},
-    {"AfterToolExecution", "after_tool_execution", "tool.after_execution"},
-    {"OnError", "on_error", "agent.error"},
-    {"BeforeCompaction", "before_compaction", "compaction.before"},
-    {"AfterCompaction", "after_compaction", "compaction.after"},
-    {"OnAgentSwitch", "on_agent_switch", "agent.switch"},
-    {"TransformMessages", "transform_messages", "messages.transform"},
-}};
-
-namespace detail {
-
-/// Reads one plugin.yaml document; problems are collected with their places.
-class idelchi_reader {
- public:
-  idelchi_reader(const yaml_document& doc, std::string file) : doc_(doc), file_(std::move(file)) {}
-
-  void add(errc code, const std::string& ptr, const std::string& message) {
-    errors_.push_back(error{code, field_name(ptr) + ": " + message, {}, {}, doc_.location(file_, ptr)});
-  }
-  [[nodiscard]] std::string location(const std::string& ptr) const { return doc_.location(file_, ptr); }
-  [[nodiscard]] std::vector<error>& errors() noexcept { return errors_; }
-
-  /// Unknown members of the mapping at `ptr` are errors (with the nearest known name).
-  void known(const nlohmann::json& obj, const std::string& ptr, std::initializer_list<std::string_view> names) {
-    for (auto it = obj.begin(); it != obj.end(); ++it) {
-      if (std::find(names.begin(), names.end(), it.key()) != names.end()) continue;
-      // The nearest known name, by core's "did you mean" (condition.hpp).
-      predicate_registry near;
-      for (auto n : names) near.add(std::string(n), nullptr);
-      const std::string best = near.suggest(it.key());
-      std::string known_list;
-      for (auto n : names) known_list += (known_list.empty() ? "" : ", ") + std::string(n);
-      add(errc::invalid_argument, ptr + "/" + escape_pointer_token(it.key()),
-          "unknown field" + (best.empty() ? std::string() : " (did you mean \"" + best + "\"?)") +
-              "; known: " + known_list);
-    }
-  }
-
-  std::optional<std::string> string(const nlohmann::json& obj, const std::string& ptr, const char* key) {
-    auto it = obj.find(key);
-    if (it == obj.end() || it->is_null()) return std::nullopt;
-    if (!it->is_string()) {
-      add(errc::invalid_argument, ptr + "/" + key, "must be a string, not " + kind(*it));
-      return std::nullopt;
-    }
-    return it->get<std::string>();
-  }
-  bool boolean(const nlohmann::json& obj, const std::string& ptr, const char* key, bool fallback) {
-    auto it = obj.find(key);
-    if (it == obj.end() || it->is_null()) return fallback;
-    if (!it->is_boolean()) {
-      add(errc::invalid_argument, ptr + "/" + key, "must be true or false, not " + kind(*it));
-      return fallback;
-    }
-    return it->get<bool>();
-  }
-  std::vector<std::string> strings(const nlohmann::json& obj, const std::string& ptr, const char* key) {
-    std::vector<std::string> out;
-    auto it = obj.find(key);
-    if (it == obj.end() || it->is_null()) return out;
-    if (!it->is_array()) {
-      add(errc::invalid_argument, ptr + "/" + key, "must be a list of strings, not " + kind(*it));
-      return out;
-    }
-    for (std::size_t i = 0; i < it->size(); ++i) {
-      if (!(*it)[i].is_string()) {
-        add(errc::invalid_argument, ptr + "/" + key + "/" + std::to_string(i), "must be a string, not " + kind((*it)[i]));
-      } else {
-        out.push_back((*it)[i].get<std::string>());
-      }
-    }
-    return out;
-  }
-  const nlohmann::json* mapping(const nlohmann::json& obj, const std::string& ptr, const char* key) {
-    auto it = obj.find(key);
-    if (it == obj.end() || it->is_null()) return nullptr;
-    if (!it->is_object()) {
-      add(errc::invalid_argument, ptr + "/" + key, "must be a mapping, not " + kind(*it));
-      return nullptr;
-    }
-    return &*it;
-  }
-  /// `run` (or `key`): a command line (split on spaces) or a list of arguments.
-  std::vector<std::string> command_line(const nlohmann::json& obj, const std::string& ptr, const char* key = "run") {
-    auto it = obj.find(key);
-    if (it == obj.end() || it->is_null()) return {};
-    if (it->is_string()) return split_command(it->get<std::string>());
-    return strings(obj, ptr, key);
-  }
-  std::chrono::milliseconds timeout(const nlohmann::json& obj, const std::string& ptr) {
-    auto it = obj.find("timeout_ms");
-    if (it == obj.end() || it->is_null()) return std::chrono::milliseconds(0);
-    if (!it->is_number_integer() || it->get<long long>() < 0) {
-      add(errc::invalid_argument, ptr + "/timeout_ms", "must be a whole number of milliseconds, not " + kind(*it));
-      return std::chrono::milliseconds(0);
-    }
-    return std::chrono::milliseconds(it->get<long long>());
-  }
-
-  [[nodiscard]] static std::string kind(const nlohmann::json& v) {
-    if (v.is_string()) return "the string " + v.dump();
-    if (v.is_boolean()) return std::string("the boolean ") + (v.get<bool>() ? "true" : "false");
-    if (v.is_number()) return "the number " + v.dump();
-    if (v.is_array()) return "a list";
-    if (v.is_object()) return "a mapping";
-    return "null";
-  }
-
- private:
-  const yaml_document& doc_;
-  std::string file_;
-  std::vector<error> errors_;
-};
-
-[[nodiscard]] inline bool plugin_name_ok(const std::string& n) {
-  if (n.empty() || n.size() > 64) return false;
-  if (!((n[0] >= 'a' && n[0] <= 'z') || (n[0] >= '0' && n[0] <= '9'))) return false;
-  return n.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") == std::string::npos;
-}
-
-/// `tool.parameters` (idelchi/aura's ToolParameters) as a JSON Schema: the
-/// properties' type, description and enum; required names; no other members.
-inline nlohmann::json tool_parameters_schema(idelchi_reader& r, const nlohmann::json& params, const std::string& ptr) {
-  r.known(params, ptr, {"type", "properties", "required"});
-  nlohmann::json schema{{"type", "object"}, {"properties", nlohmann::json::object()}, {"additionalProperties", false}};
-  if (auto t = r.string(params, ptr, "type"); t && *t != "object") {
-    r.add(errc::invalid_argument, ptr + "/type", "must be \"object\" (tool arguments are a mapping), not \"" + *t + "\"");
-  }
-  static constexpr std::array<std::string_view, 7> types{"string", "number", "integer", "boolean", "array", "object", "null"};
-  if (const nlohmann::json* props = r.mapping(params, ptr, "properties")) {
-    for (auto it = props->begin(); it != props->end(); ++it) {
-      const std::string pp = ptr + "/properties/" + escape_pointer_token(it.key());
-      if (!it->is_object()) {
-        r.add(errc::invalid_argument, pp, "must be a mapping {type, description, enum}, not " + idelchi_reader::kind(*it));
-        continue;
-      }
-      r.known(*it, pp, {"type", "description", "enum"});
-      nlohmann::json prop = nlohmann::json::object();
-      if (auto t = r.string(*it, pp, "type")) {
-        if (std::find(types.begin(), types.end(), *t) == types.end()) {
-          r.add(errc::invalid_argument, pp + "/type",
-                "\"" + *t + "\" is not a JSON type (string, number, integer, boolean, array, object, null)");
-        }
-        prop["type"] = *t;
-      }
-      if (auto d = r.string(*it, pp, "description")) prop["description"] = *d;
-      if (auto e = it->find("enum"); e != it->end() && !e->is_null()) {
-        if (!e->is_array() || e->empty()) {
-          r.add(errc::invalid_argument, pp + "/enum", "must be a non-empty list of values");
-        } else {
-          prop["enum"] = *e;
-        }
-      }
-      schema["properties"][it.key()] = std::move(prop);
-    }
-  }
-  const auto required = r.strings(params, ptr, "required");
-  for (std::size_t i = 0; i < required.size(); ++i) {
-    if (!schema["properties"].contains(required[i])) {
-      r.add(errc::invalid_argument, ptr + "/required/" + std::to_string(i),
-            "\"" + required[i] + "\" is required but not among the properties");
-    }
-  }
-  if (!required.empty()) schema["required"] = required;
-  return schema;
-}
-
-inline void read_idelchi_exports(idelchi_reader& r, const nlohmann::json& doc, manifest& m, const std::string& condition,
-                                 bool once, bool override_tool, bool opt_in) {
-  std::set<std::string> seen;
-  if (auto it = doc.find("hooks"); it != doc.end() && !it->is_null()) {
-    const auto names = r.strings(doc, "", "hooks");
-    for (std::size_t i = 0; i < names.size(); ++i) {
-      const std::string ptr = "/hooks/" + std::to_string(i);
-      auto h = std::find_if(idelchi_hooks.begin(), idelchi_hooks.end(),
-                            [&](const idelchi_hook& x) { return x.function == names[i] || x.timing == names[i]; });
-      if (h == idelchi_hooks.end()) {
-        std::string all;
-        for (const auto& x : idelchi_hooks) all += (all.empty() ? "" : ", ") + std::string(x.function);
-        r.add(errc::not_found, ptr, "\"" + names[i] + "\" is not an idelchi/aura hook (" + all + ")");
-        continue;
-      }
-      if (!seen.insert(std::string(h->function)).second) {
-        r.add(errc::already_exists, ptr, "hook " + std::string(h->function) + " is listed twice");
-        continue;
-      }
-      hook_spec s;
-      s.event = std::string(h->event);
-      s.handler = std::string(h->function);
-      s.condition = condition;
-      s.once = once;
-      s.where = r.location(ptr);
-      m.hooks.push_back(std::move(s));
-    }
-  }
-  auto needs_process = [&](const command_spec& s, const std::string& ptr) {
-    if (s.in_process() && m.runtime.kind != runtime_kind::process &&
-        !(m.runtime.kind == runtime_kind::shared_object && ptr == "/tool")) {
-      r.add(errc::invalid_argument, ptr,
-            "\"" + s.name + "\" has no run entry, and only a process plugin has a process to serve it in; add run "
-            "or use runtime kind process");
-    }
-  };
-  if (const nlohmann::json* t = r.mapping(doc, "", "tool")) {
-    r.known(*t, "/tool", {"name", "description", "usage", "examples", "parameters", "parallel", "sandboxable", "run",
-                          "timeout_ms", "available", "init", "paths"});
-    command_spec s;
-    if (auto n = r.string(*t, "/tool", "name")) s.name = *n;
-    if (s.name.empty()) r.add(errc::invalid_argument, "/tool", "a tool needs a name");
-    s.description = r.string(*t, "/tool", "description").value_or("");
-    s.usage = r.string(*t, "/tool", "usage").value_or("");
-    s.examples = r.string(*t, "/tool", "examples").value_or("");
-    s.parallel = r.boolean(*t, "/tool", "parallel", true);
-    s.sandboxable = r.boolean(*t, "/tool", "sandboxable", true);
-    s.run = r.command_line(*t, "/tool");
-    s.available = r.command_line(*t, "/tool", "available");
-    s.paths = r.command_line(*t, "/tool", "paths");
-    if (auto init = r.command_line(*t, "/tool", "init"); !init.empty()) m.on_init.push_back(std::move(init));
-    s.timeout = r.timeout(*t, "/tool");
-    s.override_existing = override_tool;
-    s.opt_in = opt_in;
-    if (const nlohmann::json* p = r.mapping(*t, "/tool", "parameters")) {
-      s.input_schema = tool_parameters_schema(r, *p, "/tool/parameters");
-    } else {
-      s.input_schema = {{"type", "object"}, {"properties", nlohmann::json::object()}, {"additionalProperties", false}};
-    }
-    s.where = r.location("/tool");
-    if (!s.name.empty()) needs_process(s, "/tool");
-    m.tools.push_back(std::move(s));
-  }
-  if (const nlohmann::json* c = r.mapping(doc, "", "command")) {
-    r.known(*c, "/command", {"name", "description", "hints", "forward", "silent", "run", "timeout_ms"});
-    command_spec s;
-    if (auto n = r.string(*c, "/command", "name")) s.name = *n;
-    if (s.name.empty()) r.add(errc::invalid_argument, "/command", "a command needs a name");
-    s.description = r.string(*c, "/command", "description").value_or("");
-    s.hints = r.strings(*c, "/command", "hints");
-    s.forward = r.boolean(*c, "/command", "forward", false);
-    s.silent = r.boolean(*c, "/command", "silent", false);
-    s.run = r.command_line(*c, "/command");
-    s.timeout = r.timeout(*c, "/command");
-    s.where = r.location("/command");
-    if (!s.name.empty()) needs_process(s, "/command");
-    m.commands.push_back(std::move(s));
-  }
-}
-
-}  // namespace detail
-
-/// Reads idelchi/aura's plugin.yaml (`text`, from `file`) into `m` (whose
-/// `file` and `dir` are set); returns every problem, each at file:line:column.
-[[nodiscard]] inline std::vector<error> read_idelchi_manifest(std::string_view text, manifest& m) {
-  const std::string shown = m.file.string();
-  m.format = manifest_format::idelchi;
-  auto parsed = parse_yaml(text, shown);
-  if (!parsed) return {std::move(parsed.error())};
-  const yaml_document& doc = *parsed;
-  detail::idelchi_reader r(doc, shown);
-  if (!doc.json.is_object()) {
-    r.add(errc::invalid_argument, "", "plugin.yaml must be a mapping of fields, not " + detail::idelchi_reader::kind(doc.json));
-    return std::move(r.errors());
-  }
-  const nlohmann::json& d = doc.json;
-  m.source = d;
-  r.known(d, "", {"name", "description", "disabled", "override", "opt_in", "condition", "once", "env", "config",
-                  "version", "runtime", "hooks", "tool", "command"});
-  if (auto n = r.string(d, "", "name")) {
-    m.name = *n;
-    if (!detail::plugin_name_ok(m.name)) {
-      r.add(errc::invalid_argument, "/name",
-            "\"" + m.name + "\" is not a plugin name: 1 to 64 of a-z, 0-9, '-' and '_', starting with a letter or digit");
-    }
-  } else if (!d.contains("name") || d["name"].is_null()) {
-    m.name = m.dir.filename().string();  // identity: the leaf directory's name
-    if (!detail::plugin_name_ok(m.name)) {
-      r.add(errc::invalid_argument, "",
-            "the directory name \"" + m.name + "\" is not a plugin name (1 to 64 of a-z, 0-9, '-' and '_'); set name:");
-    }
-  }
-  m.description = r.string(d, "", "description").value_or("");
-  m.default_enabled = !r.boolean(d, "", "disabled", false);
-  const bool override_tool = r.boolean(d, "", "override", false);
-  const bool opt_in = r.boolean(d, "", "opt_in", false);
-  const bool once = r.boolean(d, "", "once", false);
-  const std::string condition = r.string(d, "", "condition").value_or("");
-  if (!condition.empty()) {
-    if (auto c = condition::check_syntax(condition); !c) r.add(errc::parse_error, "/condition", c.error().message);
-  }
-  // env: none by default, the names listed, or "*" for all.
-  m.perms = permissions{};
-  if (d.contains("env") && !d["env"].is_null()) {
-    auto names = r.strings(d, "", "env");
-    if (std::find(names.begin(), names.end(), "*") != names.end()) {
-      m.perms.env = env_access::all;
-    } else {
-      m.perms.env = env_access::listed;
-      m.perms.env_vars = std::move(names);
-    }
-  }
-  if (const nlohmann::json* c = r.mapping(d, "", "config")) m.config = *c;
-  m.version = r.string(d, "", "version").value_or("0.0.0");
-  if (auto v = semver::parse(m.version); !v) r.add(errc::invalid_argument, "/version", v.error().message);
-
-  const nlohmann::json* rt = r.mapping(d, "", "runtime");
-  if (!rt) {
-    if (!d.contains("runtime")) {
-      r.add(errc::unsupported, "",
-            "no runtime: idelchi/aura runs a plugin's Go code through Yaegi, which aura does not; rebuild the plugin as "
-            "a command, process, lua or wasm plugin and say so under runtime: {kind, entrypoint}");
-    }
-  } else {
-    r.known(*rt, "/runtime", {"kind", "entrypoint", "args", "protocol"});
-    const auto kind = r.string(*rt, "/runtime", "kind");
-    if (!kind) {
-      r.add(errc::invalid_argument, "/runtime", "needs a kind (command, process, lua, wasm, shared_object or native)");
-    } else if (auto k = runtime_kind_from(*kind)) {
-      m.runtime.kind = *k;
-    } else {
-      r.add(errc::invalid_argument, "/runtime/kind",
-            "\"" + *kind + "\" is not a runtime kind (command, process, lua, wasm, shared_object or native)");
-    }
-    m.runtime.entrypoint = r.string(*rt, "/runtime", "entrypoint").value_or("");
-    m.runtime.args = r.strings(*rt, "/runtime", "args");
-    m.runtime.protocol = r.string(*rt, "/runtime", "protocol").value_or("aura");
-    if (m.runtime.entrypoint.empty()) {
-      if (m.runtime.kind == runtime_kind::native) {
-        m.runtime.entrypoint = m.name;
-      } else if (kind) {
-        r.add(errc::invalid_argument, "/runtime", "a " + *kind + " plugin needs an entrypoint");
-      }
-    } else if (m.runtime.kind == runtime_kind::wasm || m.runtime.kind == runtime_kind::lua ||
-               m.runtime.kind == runtime_kind::shared_object) {
-      const std::filesystem::path rel = m.runtime.entrypoint;
-      bool out = rel.is_absolute();
-      for (const auto& part : rel) out = out || part == "..";
-      if (out) r.add(errc::permission_denied, "/runtime/entrypoint", "\"" + m.runtime.entrypoint + "\" is outside the plugin directory");
-    }
-  }
-  detail::read_idelchi_exports(r, d, m, condition, once, override_tool, opt_in);
-  if (rt && m.hooks.empty() && m.tools.empty() && m.commands.empty() && r.errors().empty()) {
-    r.add(errc::invalid_argument, "", "the plugin exports nothing: list its hooks, or give a tool or a command");
-  }
-  for (auto& e : r.errors()) e.plugin = m.name;
-  return std::move(r.errors());
-}
-
-}  // namespace aura::plugin
-#endif  // AURA_SI_AURA_PLUGIN_IDELCHI_YAML_HPP
-// ---- end aura/plugin/idelchi_yaml.hpp
-// ---- begin aura/plugin/manifest_reader.hpp
-#ifndef AURA_SI_AURA_PLUGIN_MANIFEST_READER_HPP
-#define AURA_SI_AURA_PLUGIN_MANIFEST_READER_HPP
-// aura/plugin/manifest_reader.hpp - reads and checks a plugin manifest.
-//
-// Every manifest is first checked against the JSON Schema of its format
-// (manifest_schema.hpp) with aura's schema validator, then read into the
-// model. Each problem is an aura::error whose `where` is "file:line" and whose
-// message names the field ("plugin.hooks[0].event: ..."). JSON and TOML give
-// lines for every value; a problem with no line of its own takes its parent's.
-// idelchi/aura's plugin.yaml has its own reader (idelchi_yaml.hpp), whose
-// problems are at "file:line:column".
-
-#include <algorithm>
-#include <cstdint>
-#include <filesystem>
-#include <optional>
-#include <set>
+#include <exception>
+#include <memory>
+#include <new>
 #include <string>
-#include <string_view>
-#include <utility>
-#include <vector>
+#include <type_traits>
 
 #include <nlohmann/json.hpp>
 
-// ---- begin aura/schema/schema.hpp
-#ifndef AURA_SI_AURA_SCHEMA_SCHEMA_HPP
-#define AURA_SI_AURA_SCHEMA_SCHEMA_HPP
-// aura/schema/schema.hpp - the JSON Schema module (2020-12 and draft 7).
+// ---- begin aura/schema/detail/compiler.hpp
+#ifndef AURA_SI_AURA_SCHEMA_DETAIL_COMPILER_HPP
+#define AURA_SI_AURA_SCHEMA_DETAIL_COMPILER_HPP
+// aura/schema/detail/compiler.hpp - schema documents to a node tree.
+//
+// Two passes per document: `scan` walks the subschema positions, giving
+// each its base URI, dialect and resource and registering `$id`,
+// `$anchor` and `$dynamicAnchor`; `node_at` then builds nodes on demand,
+// memoised by location, so every `$ref` becomes a node index and cycles
+// through references close on themselves.
 
-// ---- begin aura/schema/fwd.hpp
-#ifndef AURA_SI_AURA_SCHEMA_FWD_HPP
-#define AURA_SI_AURA_SCHEMA_FWD_HPP
-// aura/schema/fwd.hpp - forward declarations of the schema module.
-
-namespace aura::schema {
-
-enum class dialect;
-enum class error_kind;
-struct options;
-struct validation_error;
-class validator;
-
-namespace detail {
-struct tree;
-}  // namespace detail
-
-}  // namespace aura::schema
-#endif  // AURA_SI_AURA_SCHEMA_FWD_HPP
-// ---- end aura/schema/fwd.hpp
-// ---- begin aura/schema/options.hpp
-#ifndef AURA_SI_AURA_SCHEMA_OPTIONS_HPP
-#define AURA_SI_AURA_SCHEMA_OPTIONS_HPP
-// aura/schema/options.hpp - how a schema is compiled: dialect, format
-// assertion, the caller's resolver for remote $ref, regex guard limits.
-
+#include <algorithm>
 #include <cstddef>
+#include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <utility>
-
-#include <nlohmann/json.hpp>
-
-namespace aura::schema {
-
-/// The JSON Schema dialects the compiler understands. A schema's `$schema`
-/// picks one; `options::default_dialect` applies when it has none.
-enum class dialect { draft7, draft2020_12 };
-
-[[nodiscard]] constexpr std::string_view to_string(dialect d) noexcept {
-  return d == dialect::draft7 ? "draft7" : "draft2020-12";
-}
-
-/// Returns the document for an absolute URI (without fragment), or nothing.
-/// The library never touches the network: a remote `$ref` resolves only
-/// through this callback. Called during compile() only, never when validating.
-using resolver = std::function<std::optional<nlohmann::json>(std::string_view uri)>;
-
-/// A resolver that serves documents from a map keyed by absolute URI. A key
-/// may carry an empty fragment ("http://x/a.json#"); it is ignored.
-///
-/// A template (a braced list gives the default map type) only so that the
-/// map and the std::function are generated where it is called.
-template <class Documents = std::map<std::string, nlohmann::json>>
-[[nodiscard]] resolver map_resolver(Documents documents) {
-  using document = typename Documents::mapped_type;  // nlohmann::json; dependent, so nothing is generated here
-  std::map<std::string, document, std::less<>> docs;
-  for (auto& [uri, doc] : documents) {
-    std::string key = uri;
-    if (!key.empty() && key.back() == '#') key.pop_back();
-    docs.emplace(std::move(key), std::move(doc));
-  }
-  return [docs = std::move(docs)](std::string_view uri) -> std::optional<document> {
-    auto it = docs.find(uri);
-    if (it == docs.end()) return std::nullopt;
-    return it->second;
-  };
-}
-
-/// Limits of the regex engines used by `pattern`, `patternProperties` and
-/// the `regex` format. Patterns without back-references or lookaround run
-/// on the linear engine (time linear in the input times the program size),
-/// so for them these bound memory and compile cost only. The others run on
-/// a bounded backtracking engine: a test that needs more than
-/// `max_backtrack_steps` steps fails with a `limit_exceeded` error instead
-/// of running on.
-struct regex_limits {
-  std::size_t max_pattern_length = 4096;      ///< longer patterns are a schema error
-  std::size_t max_program_size = 20000;       ///< instructions after expanding {n,m}
-  std::size_t max_repeat = 1000;              ///< largest n or m in {n,m}
-  std::size_t max_backtrack_steps = 1000000;  ///< per test of one string, bounded engine only
-};
-
-struct options {
-  dialect default_dialect = dialect::draft2020_12;
-  /// `format` is an annotation unless this is set (or the schema's
-  /// metaschema requires the format-assertion vocabulary).
-  bool assert_format = false;
-  /// Serves remote `$ref` targets; empty means only the built-in metaschemas
-  /// and the schema's own resources resolve.
-  resolver resolve;
-  regex_limits regex;
-  /// Nesting depth of schema objects the compiler walks before giving up.
-  std::size_t max_schema_depth = 512;
-};
-
-}  // namespace aura::schema
-#endif  // AURA_SI_AURA_SCHEMA_OPTIONS_HPP
-// ---- end aura/schema/options.hpp
-// ---- begin aura/schema/validation_error.hpp
-#ifndef AURA_SI_AURA_SCHEMA_VALIDATION_ERROR_HPP
-#define AURA_SI_AURA_SCHEMA_VALIDATION_ERROR_HPP
-// aura/schema/validation_error.hpp - one reason an instance fails its schema.
-
-#include <string>
-#include <string_view>
-
-namespace aura::schema {
-
-/// Which keyword an instance failed, as a stable enum a host can switch on.
-enum class error_kind {
-  false_schema,            ///< the schema `false` (or a `false` subschema)
-  type,
-  enum_mismatch,
-  const_mismatch,
-  minimum,
-  maximum,
-  exclusive_minimum,
-  exclusive_maximum,
-  multiple_of,
-  min_length,
-  max_length,
-  pattern,
-  format,
-  min_items,
-  max_items,
-  unique_items,
-  contains,
-  min_contains,
-  max_contains,
-  additional_items,        ///< an item beyond `prefixItems`/tuple `items` where none is allowed
-  unevaluated_items,
-  min_properties,
-  max_properties,
-  required,
-  dependent_required,      ///< also draft 7 `dependencies` with a name list
-  additional_properties,
-  unevaluated_properties,
-  property_names,
-  all_of,
-  any_of,
-  one_of,
-  not_schema,
-  too_deep,                ///< the evaluation nested deeper than the evaluator allows
-  limit_exceeded,          ///< a `pattern`/`patternProperties` test ran out of its backtracking step budget
-};
-
-[[nodiscard]] constexpr std::string_view to_string(error_kind k) noexcept {
-  switch (k) {
-    case error_kind::false_schema: return "false_schema";
-    case error_kind::type: return "type";
-    case error_kind::enum_mismatch: return "enum";
-    case error_kind::const_mismatch: return "const";
-    case error_kind::minimum: return "minimum";
-    case error_kind::maximum: return "maximum";
-    case error_kind::exclusive_minimum: return "exclusiveMinimum";
-    case error_kind::exclusive_maximum: return "exclusiveMaximum";
-    case error_kind::multiple_of: return "multipleOf";
-    case error_kind::min_length: return "minLength";
-    case error_kind::max_length: return "maxLength";
-    case error_kind::pattern: return "pattern";
-    case error_kind::format: return "format";
-    case error_kind::min_items: return "minItems";
-    case error_kind::max_items: return "maxItems";
-    case error_kind::unique_items: return "uniqueItems";
-    case error_kind::contains: return "contains";
-    case error_kind::min_contains: return "minContains";
-    case error_kind::max_contains: return "maxContains";
-    case error_kind::additional_items: return "additionalItems";
-    case error_kind::unevaluated_items: return "unevaluatedItems";
-    case error_kind::min_properties: return "minProperties";
-    case error_kind::max_properties: return "maxProperties";
-    case error_kind::required: return "required";
-    case error_kind::dependent_required: return "dependentRequired";
-    case error_kind::additional_properties: return "additionalProperties";
-    case error_kind::unevaluated_properties: return "unevaluatedProperties";
-    case error_kind::property_names: return "propertyNames";
-    case error_kind::all_of: return "allOf";
-    case error_kind::any_of: return "anyOf";
-    case error_kind::one_of: return "oneOf";
-    case error_kind::not_schema: return "not";
-    case error_kind::too_deep: return "tooDeep";
-    case error_kind::limit_exceeded: return "limitExceeded";
-  }
-  return "unknown";
-}
-
-/// One failure found by `validator::check`.
-struct validation_error {
-  std::string instance_location;  ///< JSON pointer into the instance ("" = root)
-  std::string keyword_location;   ///< JSON pointer of the failing keyword along the evaluation path ("/properties/a/type")
-  error_kind kind = error_kind::false_schema;
-  std::string message;
-};
-
-}  // namespace aura::schema
-#endif  // AURA_SI_AURA_SCHEMA_VALIDATION_ERROR_HPP
-// ---- end aura/schema/validation_error.hpp
-// ---- begin aura/schema/validator.hpp
-#ifndef AURA_SI_AURA_SCHEMA_VALIDATOR_HPP
-#define AURA_SI_AURA_SCHEMA_VALIDATOR_HPP
-// aura/schema/validator.hpp - a compiled schema: immutable, cheap to copy,
-// safe to share between threads.
-
-#include <memory>
+#include <tuple>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
-// ---- begin aura/schema/detail/tree.hpp
-#ifndef AURA_SI_AURA_SCHEMA_DETAIL_TREE_HPP
-#define AURA_SI_AURA_SCHEMA_DETAIL_TREE_HPP
-// aura/schema/detail/tree.hpp - the compiled form of a schema: a flat array
-// of nodes whose references are indices, resolved once at compile time.
+// ---- begin aura/schema/detail/evaluator.hpp
+#ifndef AURA_SI_AURA_SCHEMA_DETAIL_EVALUATOR_HPP
+#define AURA_SI_AURA_SCHEMA_DETAIL_EVALUATOR_HPP
+// aura/schema/detail/evaluator.hpp - walks the compiled tree over an
+// instance. One template serves both paths: `Report = false` stops at the
+// first failure and allocates nothing (no paths, no messages, annotations
+// only under `unevaluated*`); `Report = true` keeps going and records every
+// failure with its instance and keyword pointers.
 
+#include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <limits>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
-// ---- begin aura/schema/detail/decimal.hpp
-#ifndef AURA_SI_AURA_SCHEMA_DETAIL_DECIMAL_HPP
-#define AURA_SI_AURA_SCHEMA_DETAIL_DECIMAL_HPP
-// aura/schema/detail/decimal.hpp - `multipleOf` decided exactly.
-//
-// A JSON number reaches us as an int64, a uint64 or a double. A double is
-// read as its shortest round-trip decimal (what std::to_chars prints, so
-// 0.1 is 1e-1 and not 0.1000000000000000055...), which is the text a schema
-// author or an agent wrote in every case where that text fits a double.
-// Value and divisor both become `digits x 10^exponent` with integer digits;
-// "v is a multiple of m" is then an integer divisibility question, answered
-// with modular arithmetic, never a rounded quotient: 99.9999999 is not a
-// multiple of 100, 1e17 is not a multiple of 3, 1e308 is a multiple of 0.5.
-
-#include <charconv>
-#include <cmath>
-#include <cstdint>
-#include <system_error>
-
-namespace aura::schema::detail {
-
-/// `digits x 10^exponent`, digits without trailing zeros (0 is {0, 0}).
-struct decimal {
-  std::uint64_t digits = 0;
-  int exponent = 0;
-};
-
-__extension__ typedef unsigned __int128 uint128_t;  // GCC and Clang; -Wpedantic-clean
-
-[[nodiscard]] inline decimal normalized(std::uint64_t digits, int exponent) noexcept {
-  if (digits == 0) return {0, 0};
-  while (digits % 10 == 0) {
-    digits /= 10;
-    ++exponent;
-  }
-  return {digits, exponent};
-}
-
-/// The shortest round-trip decimal of a finite double, sign dropped.
-[[nodiscard]] inline decimal decimal_of(double d) noexcept {
-  char buf[64];
-  auto r = std::to_chars(buf, buf + sizeof buf, std::fabs(d), std::chars_format::scientific);
-  if (r.ec != std::errc()) return {0, 0};
-  // "d.ddddde+XX": at most 17 significant digits, so they fit a uint64
-  std::uint64_t digits = 0;
-  int fraction_digits = 0;
-  bool after_point = false;
-  const char* p = buf;
-  for (; p != r.ptr && *p != 'e'; ++p) {
-    if (*p == '.') {
-      after_point = true;
-      continue;
-    }
-    digits = digits * 10 + static_cast<std::uint64_t>(*p - '0');
-    if (after_point) ++fraction_digits;
-  }
-  int exponent = 0;
-  if (p != r.ptr) {
-    ++p;  // 'e'
-    bool negative = *p == '-';
-    if (*p == '-' || *p == '+') ++p;
-    for (; p != r.ptr; ++p) exponent = exponent * 10 + (*p - '0');
-    if (negative) exponent = -exponent;
-  }
-  return normalized(digits, exponent - fraction_digits);
-}
-
-/// (10^k) mod m, by squaring.
-[[nodiscard]] inline std::uint64_t pow10_mod(std::uint64_t k, std::uint64_t m) noexcept {
-  uint128_t result = 1 % m, base = 10 % m;
-  while (k > 0) {
-    if ((k & 1) != 0) result = result * base % m;
-    base = base * base % m;
-    k >>= 1;
-  }
-  return static_cast<std::uint64_t>(result);
-}
-
-/// True when value / divisor is an integer, both read as exact decimals.
-[[nodiscard]] inline bool decimal_multiple(decimal value, decimal divisor) noexcept {
-  if (value.digits == 0) return true;
-  if (divisor.digits == 0) return false;
-  const long long k = static_cast<long long>(value.exponent) - divisor.exponent;
-  if (k >= 0) {  // digits_v * 10^k divisible by digits_m?
-    const uint128_t r = static_cast<uint128_t>(value.digits % divisor.digits) *
-                        pow10_mod(static_cast<std::uint64_t>(k), divisor.digits) % divisor.digits;
-    return r == 0;
-  }
-  // digits_v divisible by digits_m * 10^-k: digits_v has no trailing zero,
-  // so 10^-k cannot divide it unless -k is 0 (it is not here)
-  return false;
-}
-
-}  // namespace aura::schema::detail
-#endif  // AURA_SI_AURA_SCHEMA_DETAIL_DECIMAL_HPP
-// ---- end aura/schema/detail/decimal.hpp
 // ---- begin aura/schema/detail/format.hpp
 #ifndef AURA_SI_AURA_SCHEMA_DETAIL_FORMAT_HPP
 #define AURA_SI_AURA_SCHEMA_DETAIL_FORMAT_HPP
@@ -4464,6 +3820,88 @@ template <class Json>
 }  // namespace aura::schema::detail
 #endif  // AURA_SI_AURA_SCHEMA_DETAIL_MESSAGES_HPP
 // ---- end aura/schema/detail/messages.hpp
+// ---- begin aura/schema/options.hpp
+#ifndef AURA_SI_AURA_SCHEMA_OPTIONS_HPP
+#define AURA_SI_AURA_SCHEMA_OPTIONS_HPP
+// aura/schema/options.hpp - how a schema is compiled: dialect, format
+// assertion, the caller's resolver for remote $ref, regex guard limits.
+
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+namespace aura::schema {
+
+/// The JSON Schema dialects the compiler understands. A schema's `$schema`
+/// picks one; `options::default_dialect` applies when it has none.
+enum class dialect { draft7, draft2020_12 };
+
+[[nodiscard]] constexpr std::string_view to_string(dialect d) noexcept {
+  return d == dialect::draft7 ? "draft7" : "draft2020-12";
+}
+
+/// Returns the document for an absolute URI (without fragment), or nothing.
+/// The library never touches the network: a remote `$ref` resolves only
+/// through this callback. Called during compile() only, never when validating.
+using resolver = std::function<std::optional<nlohmann::json>(std::string_view uri)>;
+
+/// A resolver that serves documents from a map keyed by absolute URI. A key
+/// may carry an empty fragment ("http://x/a.json#"); it is ignored.
+///
+/// A template (a braced list gives the default map type) only so that the
+/// map and the std::function are generated where it is called.
+template <class Documents = std::map<std::string, nlohmann::json>>
+[[nodiscard]] resolver map_resolver(Documents documents) {
+  using document = typename Documents::mapped_type;  // nlohmann::json; dependent, so nothing is generated here
+  std::map<std::string, document, std::less<>> docs;
+  for (auto& [uri, doc] : documents) {
+    std::string key = uri;
+    if (!key.empty() && key.back() == '#') key.pop_back();
+    docs.emplace(std::move(key), std::move(doc));
+  }
+  return [docs = std::move(docs)](std::string_view uri) -> std::optional<document> {
+    auto it = docs.find(uri);
+    if (it == docs.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+/// Limits of the regex engines used by `pattern`, `patternProperties` and
+/// the `regex` format. Patterns without back-references or lookaround run
+/// on the linear engine (time linear in the input times the program size),
+/// so for them these bound memory and compile cost only. The others run on
+/// a bounded backtracking engine: a test that needs more than
+/// `max_backtrack_steps` steps fails with a `limit_exceeded` error instead
+/// of running on.
+struct regex_limits {
+  std::size_t max_pattern_length = 4096;      ///< longer patterns are a schema error
+  std::size_t max_program_size = 20000;       ///< instructions after expanding {n,m}
+  std::size_t max_repeat = 1000;              ///< largest n or m in {n,m}
+  std::size_t max_backtrack_steps = 1000000;  ///< per test of one string, bounded engine only
+};
+
+struct options {
+  dialect default_dialect = dialect::draft2020_12;
+  /// `format` is an annotation unless this is set (or the schema's
+  /// metaschema requires the format-assertion vocabulary).
+  bool assert_format = false;
+  /// Serves remote `$ref` targets; empty means only the built-in metaschemas
+  /// and the schema's own resources resolve.
+  resolver resolve;
+  regex_limits regex;
+  /// Nesting depth of schema objects the compiler walks before giving up.
+  std::size_t max_schema_depth = 512;
+};
+
+}  // namespace aura::schema
+#endif  // AURA_SI_AURA_SCHEMA_OPTIONS_HPP
+// ---- end aura/schema/options.hpp
 
 namespace aura::schema::detail {
 
@@ -5459,6 +4897,218 @@ template <class Unused = void>
 }  // namespace aura::schema::detail
 #endif  // AURA_SI_AURA_SCHEMA_DETAIL_FORMAT_HPP
 // ---- end aura/schema/detail/format.hpp
+// ---- begin aura/schema/detail/tree.hpp
+#ifndef AURA_SI_AURA_SCHEMA_DETAIL_TREE_HPP
+#define AURA_SI_AURA_SCHEMA_DETAIL_TREE_HPP
+// aura/schema/detail/tree.hpp - the compiled form of a schema: a flat array
+// of nodes whose references are indices, resolved once at compile time.
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+// ---- begin aura/schema/detail/decimal.hpp
+#ifndef AURA_SI_AURA_SCHEMA_DETAIL_DECIMAL_HPP
+#define AURA_SI_AURA_SCHEMA_DETAIL_DECIMAL_HPP
+// aura/schema/detail/decimal.hpp - `multipleOf` decided exactly.
+//
+// A JSON number reaches us as an int64, a uint64 or a double. A double is
+// read as its shortest round-trip decimal (what std::to_chars prints, so
+// 0.1 is 1e-1 and not 0.1000000000000000055...), which is the text a schema
+// author or an agent wrote in every case where that text fits a double.
+// Value and divisor both become `digits x 10^exponent` with integer digits;
+// "v is a multiple of m" is then an integer divisibility question, answered
+// with modular arithmetic, never a rounded quotient: 99.9999999 is not a
+// multiple of 100, 1e17 is not a multiple of 3, 1e308 is a multiple of 0.5.
+
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <system_error>
+
+namespace aura::schema::detail {
+
+/// `digits x 10^exponent`, digits without trailing zeros (0 is {0, 0}).
+struct decimal {
+  std::uint64_t digits = 0;
+  int exponent = 0;
+};
+
+__extension__ typedef unsigned __int128 uint128_t;  // GCC and Clang; -Wpedantic-clean
+
+[[nodiscard]] inline decimal normalized(std::uint64_t digits, int exponent) noexcept {
+  if (digits == 0) return {0, 0};
+  while (digits % 10 == 0) {
+    digits /= 10;
+    ++exponent;
+  }
+  return {digits, exponent};
+}
+
+/// The shortest round-trip decimal of a finite double, sign dropped.
+[[nodiscard]] inline decimal decimal_of(double d) noexcept {
+  char buf[64];
+  auto r = std::to_chars(buf, buf + sizeof buf, std::fabs(d), std::chars_format::scientific);
+  if (r.ec != std::errc()) return {0, 0};
+  // "d.ddddde+XX": at most 17 significant digits, so they fit a uint64
+  std::uint64_t digits = 0;
+  int fraction_digits = 0;
+  bool after_point = false;
+  const char* p = buf;
+  for (; p != r.ptr && *p != 'e'; ++p) {
+    if (*p == '.') {
+      after_point = true;
+      continue;
+    }
+    digits = digits * 10 + static_cast<std::uint64_t>(*p - '0');
+    if (after_point) ++fraction_digits;
+  }
+  int exponent = 0;
+  if (p != r.ptr) {
+    ++p;  // 'e'
+    bool negative = *p == '-';
+    if (*p == '-' || *p == '+') ++p;
+    for (; p != r.ptr; ++p) exponent = exponent * 10 + (*p - '0');
+    if (negative) exponent = -exponent;
+  }
+  return normalized(digits, exponent - fraction_digits);
+}
+
+/// (10^k) mod m, by squaring.
+[[nodiscard]] inline std::uint64_t pow10_mod(std::uint64_t k, std::uint64_t m) noexcept {
+  uint128_t result = 1 % m, base = 10 % m;
+  while (k > 0) {
+    if ((k & 1) != 0) result = result * base % m;
+    base = base * base % m;
+    k >>= 1;
+  }
+  return static_cast<std::uint64_t>(result);
+}
+
+/// True when value / divisor is an integer, both read as exact decimals.
+[[nodiscard]] inline bool decimal_multiple(decimal value, decimal divisor) noexcept {
+  if (value.digits == 0) return true;
+  if (divisor.digits == 0) return false;
+  const long long k = static_cast<long long>(value.exponent) - divisor.exponent;
+  if (k >= 0) {  // digits_v * 10^k divisible by digits_m?
+    const uint128_t r = static_cast<uint128_t>(value.digits % divisor.digits) *
+                        pow10_mod(static_cast<std::uint64_t>(k), divisor.digits) % divisor.digits;
+    return r == 0;
+  }
+  // digits_v divisible by digits_m * 10^-k: digits_v has no trailing zero,
+  // so 10^-k cannot divide it unless -k is 0 (it is not here)
+  return false;
+}
+
+}  // namespace aura::schema::detail
+#endif  // AURA_SI_AURA_SCHEMA_DETAIL_DECIMAL_HPP
+// ---- end aura/schema/detail/decimal.hpp
+// ---- begin aura/schema/validation_error.hpp
+#ifndef AURA_SI_AURA_SCHEMA_VALIDATION_ERROR_HPP
+#define AURA_SI_AURA_SCHEMA_VALIDATION_ERROR_HPP
+// aura/schema/validation_error.hpp - one reason an instance fails its schema.
+
+#include <string>
+#include <string_view>
+
+namespace aura::schema {
+
+/// Which keyword an instance failed, as a stable enum a host can switch on.
+enum class error_kind {
+  false_schema,            ///< the schema `false` (or a `false` subschema)
+  type,
+  enum_mismatch,
+  const_mismatch,
+  minimum,
+  maximum,
+  exclusive_minimum,
+  exclusive_maximum,
+  multiple_of,
+  min_length,
+  max_length,
+  pattern,
+  format,
+  min_items,
+  max_items,
+  unique_items,
+  contains,
+  min_contains,
+  max_contains,
+  additional_items,        ///< an item beyond `prefixItems`/tuple `items` where none is allowed
+  unevaluated_items,
+  min_properties,
+  max_properties,
+  required,
+  dependent_required,      ///< also draft 7 `dependencies` with a name list
+  additional_properties,
+  unevaluated_properties,
+  property_names,
+  all_of,
+  any_of,
+  one_of,
+  not_schema,
+  too_deep,                ///< the evaluation nested deeper than the evaluator allows
+  limit_exceeded,          ///< a `pattern`/`patternProperties` test ran out of its backtracking step budget
+};
+
+[[nodiscard]] constexpr std::string_view to_string(error_kind k) noexcept {
+  switch (k) {
+    case error_kind::false_schema: return "false_schema";
+    case error_kind::type: return "type";
+    case error_kind::enum_mismatch: return "enum";
+    case error_kind::const_mismatch: return "const";
+    case error_kind::minimum: return "minimum";
+    case error_kind::maximum: return "maximum";
+    case error_kind::exclusive_minimum: return "exclusiveMinimum";
+    case error_kind::exclusive_maximum: return "exclusiveMaximum";
+    case error_kind::multiple_of: return "multipleOf";
+    case error_kind::min_length: return "minLength";
+    case error_kind::max_length: return "maxLength";
+    case error_kind::pattern: return "pattern";
+    case error_kind::format: return "format";
+    case error_kind::min_items: return "minItems";
+    case error_kind::max_items: return "maxItems";
+    case error_kind::unique_items: return "uniqueItems";
+    case error_kind::contains: return "contains";
+    case error_kind::min_contains: return "minContains";
+    case error_kind::max_contains: return "maxContains";
+    case error_kind::additional_items: return "additionalItems";
+    case error_kind::unevaluated_items: return "unevaluatedItems";
+    case error_kind::min_properties: return "minProperties";
+    case error_kind::max_properties: return "maxProperties";
+    case error_kind::required: return "required";
+    case error_kind::dependent_required: return "dependentRequired";
+    case error_kind::additional_properties: return "additionalProperties";
+    case error_kind::unevaluated_properties: return "unevaluatedProperties";
+    case error_kind::property_names: return "propertyNames";
+    case error_kind::all_of: return "allOf";
+    case error_kind::any_of: return "anyOf";
+    case error_kind::one_of: return "oneOf";
+    case error_kind::not_schema: return "not";
+    case error_kind::too_deep: return "tooDeep";
+    case error_kind::limit_exceeded: return "limitExceeded";
+  }
+  return "unknown";
+}
+
+/// One failure found by `validator::check`.
+struct validation_error {
+  std::string instance_location;  ///< JSON pointer into the instance ("" = root)
+  std::string keyword_location;   ///< JSON pointer of the failing keyword along the evaluation path ("/properties/a/type")
+  error_kind kind = error_kind::false_schema;
+  std::string message;
+};
+
+}  // namespace aura::schema
+#endif  // AURA_SI_AURA_SCHEMA_VALIDATION_ERROR_HPP
+// ---- end aura/schema/validation_error.hpp
 
 // Inlining hints for validate()'s walk: the per-node function stays small
 // (its prologue is paid per instance value), the bulky groups stay out of it.
@@ -5637,113 +5287,6 @@ struct tree {
 }  // namespace aura::schema::detail
 #endif  // AURA_SI_AURA_SCHEMA_DETAIL_TREE_HPP
 // ---- end aura/schema/detail/tree.hpp
-
-namespace aura::schema {
-
-/// The result of `compile()`. Copies share one immutable node tree, so a
-/// validator may be used from any number of threads at once.
-class validator {
- public:
-  /// A validator that accepts every instance, like the schema `true`.
-  validator() = default;
-  explicit validator(std::shared_ptr<const detail::tree> tree) noexcept : tree_(std::move(tree)) {}
-
-  /// Fast path: true when `instance` is valid. Stops at the first failure and
-  /// allocates nothing unless the schema uses `unevaluated*`, a format or
-  /// pattern check needs scratch space beyond its fixed buffers, or a pattern
-  /// runs on the bounded (backtracking) engine. A pattern test that runs out
-  /// of its step budget counts as a failure; check() reports it as
-  /// `error_kind::limit_exceeded`.
-  [[nodiscard]] bool validate(const nlohmann::json& instance) const noexcept;
-
-  /// Every failure, each with instance and keyword JSON pointers, a kind and
-  /// a message. Empty when the instance is valid.
-  [[nodiscard]] std::vector<validation_error> check(const nlohmann::json& instance) const;
-
-  /// The dialect the root schema was compiled as.
-  [[nodiscard]] schema::dialect dialect() const noexcept;
-
- private:
-  std::shared_ptr<const detail::tree> tree_;
-};
-
-inline bool validator::validate(const nlohmann::json& instance) const noexcept {
-  return !tree_ || tree_->validate_fn(*tree_, instance);
-}
-
-inline std::vector<validation_error> validator::check(const nlohmann::json& instance) const {
-  std::vector<validation_error> out;
-  if (tree_) tree_->check_fn(*tree_, instance, out);
-  return out;
-}
-
-inline dialect validator::dialect() const noexcept {
-  return tree_ ? tree_->root_dialect : schema::dialect::draft2020_12;
-}
-
-}  // namespace aura::schema
-#endif  // AURA_SI_AURA_SCHEMA_VALIDATOR_HPP
-// ---- end aura/schema/validator.hpp
-// ---- begin aura/schema/compile.hpp
-#ifndef AURA_SI_AURA_SCHEMA_COMPILE_HPP
-#define AURA_SI_AURA_SCHEMA_COMPILE_HPP
-// aura/schema/compile.hpp - turn a JSON Schema document into a validator.
-
-#include <exception>
-#include <memory>
-#include <new>
-#include <string>
-#include <type_traits>
-
-#include <nlohmann/json.hpp>
-
-// ---- begin aura/schema/detail/compiler.hpp
-#ifndef AURA_SI_AURA_SCHEMA_DETAIL_COMPILER_HPP
-#define AURA_SI_AURA_SCHEMA_DETAIL_COMPILER_HPP
-// aura/schema/detail/compiler.hpp - schema documents to a node tree.
-//
-// Two passes per document: `scan` walks the subschema positions, giving
-// each its base URI, dialect and resource and registering `$id`,
-// `$anchor` and `$dynamicAnchor`; `node_at` then builds nodes on demand,
-// memoised by location, so every `$ref` becomes a node index and cycles
-// through references close on themselves.
-
-#include <algorithm>
-#include <cstddef>
-#include <cstdint>
-#include <deque>
-#include <functional>
-#include <map>
-#include <optional>
-#include <string>
-#include <string_view>
-#include <tuple>
-#include <unordered_map>
-#include <utility>
-#include <vector>
-
-#include <nlohmann/json.hpp>
-
-// ---- begin aura/schema/detail/evaluator.hpp
-#ifndef AURA_SI_AURA_SCHEMA_DETAIL_EVALUATOR_HPP
-#define AURA_SI_AURA_SCHEMA_DETAIL_EVALUATOR_HPP
-// aura/schema/detail/evaluator.hpp - walks the compiled tree over an
-// instance. One template serves both paths: `Report = false` stops at the
-// first failure and allocates nothing (no paths, no messages, annotations
-// only under `unevaluated*`); `Report = true` keeps going and records every
-// failure with its instance and keyword pointers.
-
-#include <algorithm>
-#include <cmath>
-#include <cstddef>
-#include <cstdint>
-#include <limits>
-#include <string>
-#include <string_view>
-#include <vector>
-
-#include <nlohmann/json.hpp>
-
 // ---- begin aura/schema/detail/uri.hpp
 #ifndef AURA_SI_AURA_SCHEMA_DETAIL_URI_HPP
 #define AURA_SI_AURA_SCHEMA_DETAIL_URI_HPP
@@ -9819,6 +9362,85 @@ node compiler<Json>::build(std::uint32_t doc, const std::string& ptr, const Json
 // ---- end aura/schema/detail/compiler_build.hpp
 #endif  // AURA_SI_AURA_SCHEMA_DETAIL_COMPILER_HPP
 // ---- end aura/schema/detail/compiler.hpp
+// ---- begin aura/schema/validator.hpp
+#ifndef AURA_SI_AURA_SCHEMA_VALIDATOR_HPP
+#define AURA_SI_AURA_SCHEMA_VALIDATOR_HPP
+// aura/schema/validator.hpp - a compiled schema: immutable, cheap to copy,
+// safe to share between threads.
+
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+// ---- begin aura/schema/fwd.hpp
+#ifndef AURA_SI_AURA_SCHEMA_FWD_HPP
+#define AURA_SI_AURA_SCHEMA_FWD_HPP
+// aura/schema/fwd.hpp - forward declarations of the schema module.
+
+namespace aura::schema {
+
+enum class dialect;
+enum class error_kind;
+struct options;
+struct validation_error;
+class validator;
+
+namespace detail {
+struct tree;
+}  // namespace detail
+
+}  // namespace aura::schema
+#endif  // AURA_SI_AURA_SCHEMA_FWD_HPP
+// ---- end aura/schema/fwd.hpp
+
+namespace aura::schema {
+
+/// The result of `compile()`. Copies share one immutable node tree, so a
+/// validator may be used from any number of threads at once.
+class validator {
+ public:
+  /// A validator that accepts every instance, like the schema `true`.
+  validator() = default;
+  explicit validator(std::shared_ptr<const detail::tree> tree) noexcept : tree_(std::move(tree)) {}
+
+  /// Fast path: true when `instance` is valid. Stops at the first failure and
+  /// allocates nothing unless the schema uses `unevaluated*`, a format or
+  /// pattern check needs scratch space beyond its fixed buffers, or a pattern
+  /// runs on the bounded (backtracking) engine. A pattern test that runs out
+  /// of its step budget counts as a failure; check() reports it as
+  /// `error_kind::limit_exceeded`.
+  [[nodiscard]] bool validate(const nlohmann::json& instance) const noexcept;
+
+  /// Every failure, each with instance and keyword JSON pointers, a kind and
+  /// a message. Empty when the instance is valid.
+  [[nodiscard]] std::vector<validation_error> check(const nlohmann::json& instance) const;
+
+  /// The dialect the root schema was compiled as.
+  [[nodiscard]] schema::dialect dialect() const noexcept;
+
+ private:
+  std::shared_ptr<const detail::tree> tree_;
+};
+
+inline bool validator::validate(const nlohmann::json& instance) const noexcept {
+  return !tree_ || tree_->validate_fn(*tree_, instance);
+}
+
+inline std::vector<validation_error> validator::check(const nlohmann::json& instance) const {
+  std::vector<validation_error> out;
+  if (tree_) tree_->check_fn(*tree_, instance, out);
+  return out;
+}
+
+inline dialect validator::dialect() const noexcept {
+  return tree_ ? tree_->root_dialect : schema::dialect::draft2020_12;
+}
+
+}  // namespace aura::schema
+#endif  // AURA_SI_AURA_SCHEMA_VALIDATOR_HPP
+// ---- end aura/schema/validator.hpp
 
 namespace aura::schema {
 
@@ -9846,6 +9468,409 @@ template <class Json = nlohmann::json, std::enable_if_t<std::is_same_v<Json, nlo
 }  // namespace aura::schema
 #endif  // AURA_SI_AURA_SCHEMA_COMPILE_HPP
 // ---- end aura/schema/compile.hpp
+
+namespace aura::plugin {
+
+/// idelchi/aura's manifest file name.
+inline constexpr std::string_view idelchi_manifest_name = "plugin.yaml";
+
+/// An idelchi/aura hook function, its timing, and the agent catalog event it is.
+struct idelchi_hook {
+  std::string_view function;
+  std::string_view timing;
+  std::string_view event;
+};
+
+inline constexpr std::array<idelchi_hook, 9> idelchi_hooks{{
+    {"BeforeChat", "before_chat", "chat.before"},
+    {"AfterResponse", "after_response", "chat.after_response"},
+    {"BeforeToolExecution", "before_tool_execution", "tool.before_execution"},
+    {"AfterToolExecution", "after_tool_execution", "tool.after_execution"},
+    {"OnError", "on_error", "agent.error"},
+    {"BeforeCompaction", "before_compaction", "compaction.before"},
+    {"AfterCompaction", "after_compaction", "compaction.after"},
+    {"OnAgentSwitch", "on_agent_switch", "agent.switch"},
+    {"TransformMessages", "transform_messages", "messages.transform"},
+}};
+
+namespace detail {
+
+/// Reads one plugin.yaml document; problems are collected with their places.
+class idelchi_reader {
+ public:
+  idelchi_reader(const yaml_document& doc, std::string file) : doc_(doc), file_(std::move(file)) {}
+
+  void add(errc code, const std::string& ptr, const std::string& message) {
+    errors_.push_back(error{code, field_name(ptr) + ": " + message, {}, {}, doc_.location(file_, ptr)});
+  }
+  [[nodiscard]] std::string location(const std::string& ptr) const { return doc_.location(file_, ptr); }
+  [[nodiscard]] std::vector<error>& errors() noexcept { return errors_; }
+
+  /// Unknown members of the mapping at `ptr` are errors (with the nearest known name).
+  void known(const nlohmann::json& obj, const std::string& ptr, std::initializer_list<std::string_view> names) {
+    for (auto it = obj.begin(); it != obj.end(); ++it) {
+      if (std::find(names.begin(), names.end(), it.key()) != names.end()) continue;
+      // The nearest known name, by core's "did you mean" (condition.hpp).
+      predicate_registry near;
+      for (auto n : names) near.add(std::string(n), nullptr);
+      const std::string best = near.suggest(it.key());
+      std::string known_list;
+      for (auto n : names) known_list += (known_list.empty() ? "" : ", ") + std::string(n);
+      add(errc::invalid_argument, ptr + "/" + escape_pointer_token(it.key()),
+          "unknown field" + (best.empty() ? std::string() : " (did you mean \"" + best + "\"?)") +
+              "; known: " + known_list);
+    }
+  }
+
+  std::optional<std::string> string(const nlohmann::json& obj, const std::string& ptr, const char* key) {
+    auto it = obj.find(key);
+    if (it == obj.end() || it->is_null()) return std::nullopt;
+    if (!it->is_string()) {
+      add(errc::invalid_argument, ptr + "/" + key, "must be a string, not " + kind(*it));
+      return std::nullopt;
+    }
+    return it->get<std::string>();
+  }
+  bool boolean(const nlohmann::json& obj, const std::string& ptr, const char* key, bool fallback) {
+    auto it = obj.find(key);
+    if (it == obj.end() || it->is_null()) return fallback;
+    if (!it->is_boolean()) {
+      add(errc::invalid_argument, ptr + "/" + key, "must be true or false, not " + kind(*it));
+      return fallback;
+    }
+    return it->get<bool>();
+  }
+  std::vector<std::string> strings(const nlohmann::json& obj, const std::string& ptr, const char* key) {
+    std::vector<std::string> out;
+    auto it = obj.find(key);
+    if (it == obj.end() || it->is_null()) return out;
+    if (!it->is_array()) {
+      add(errc::invalid_argument, ptr + "/" + key, "must be a list of strings, not " + kind(*it));
+      return out;
+    }
+    for (std::size_t i = 0; i < it->size(); ++i) {
+      if (!(*it)[i].is_string()) {
+        add(errc::invalid_argument, ptr + "/" + key + "/" + std::to_string(i), "must be a string, not " + kind((*it)[i]));
+      } else {
+        out.push_back((*it)[i].get<std::string>());
+      }
+    }
+    return out;
+  }
+  const nlohmann::json* mapping(const nlohmann::json& obj, const std::string& ptr, const char* key) {
+    auto it = obj.find(key);
+    if (it == obj.end() || it->is_null()) return nullptr;
+    if (!it->is_object()) {
+      add(errc::invalid_argument, ptr + "/" + key, "must be a mapping, not " + kind(*it));
+      return nullptr;
+    }
+    return &*it;
+  }
+  /// `run` (or `key`): a command line (split on spaces) or a list of arguments.
+  std::vector<std::string> command_line(const nlohmann::json& obj, const std::string& ptr, const char* key = "run") {
+    auto it = obj.find(key);
+    if (it == obj.end() || it->is_null()) return {};
+    if (it->is_string()) return split_command(it->get<std::string>());
+    return strings(obj, ptr, key);
+  }
+  std::chrono::milliseconds timeout(const nlohmann::json& obj, const std::string& ptr) {
+    auto it = obj.find("timeout_ms");
+    if (it == obj.end() || it->is_null()) return std::chrono::milliseconds(0);
+    if (!it->is_number_integer() || it->get<long long>() < 0) {
+      add(errc::invalid_argument, ptr + "/timeout_ms", "must be a whole number of milliseconds, not " + kind(*it));
+      return std::chrono::milliseconds(0);
+    }
+    return std::chrono::milliseconds(it->get<long long>());
+  }
+
+  [[nodiscard]] static std::string kind(const nlohmann::json& v) {
+    if (v.is_string()) return "the string " + v.dump();
+    if (v.is_boolean()) return std::string("the boolean ") + (v.get<bool>() ? "true" : "false");
+    if (v.is_number()) return "the number " + v.dump();
+    if (v.is_array()) return "a list";
+    if (v.is_object()) return "a mapping";
+    return "null";
+  }
+
+ private:
+  const yaml_document& doc_;
+  std::string file_;
+  std::vector<error> errors_;
+};
+
+[[nodiscard]] inline bool plugin_name_ok(const std::string& n) {
+  if (n.empty() || n.size() > 64) return false;
+  if (!((n[0] >= 'a' && n[0] <= 'z') || (n[0] >= '0' && n[0] <= '9'))) return false;
+  return n.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_-") == std::string::npos;
+}
+
+/// `tool.parameters` (idelchi/aura's ToolParameters) as a JSON Schema: the
+/// properties' type, description and enum; required names; no other members.
+inline nlohmann::json tool_parameters_schema(idelchi_reader& r, const nlohmann::json& params, const std::string& ptr) {
+  r.known(params, ptr, {"type", "properties", "required"});
+  nlohmann::json schema{{"type", "object"}, {"properties", nlohmann::json::object()}, {"additionalProperties", false}};
+  if (auto t = r.string(params, ptr, "type"); t && *t != "object") {
+    r.add(errc::invalid_argument, ptr + "/type", "must be \"object\" (tool arguments are a mapping), not \"" + *t + "\"");
+  }
+  static constexpr std::array<std::string_view, 7> types{"string", "number", "integer", "boolean", "array", "object", "null"};
+  if (const nlohmann::json* props = r.mapping(params, ptr, "properties")) {
+    for (auto it = props->begin(); it != props->end(); ++it) {
+      const std::string pp = ptr + "/properties/" + escape_pointer_token(it.key());
+      if (!it->is_object()) {
+        r.add(errc::invalid_argument, pp, "must be a mapping {type, description, enum}, not " + idelchi_reader::kind(*it));
+        continue;
+      }
+      r.known(*it, pp, {"type", "description", "enum"});
+      nlohmann::json prop = nlohmann::json::object();
+      if (auto t = r.string(*it, pp, "type")) {
+        if (std::find(types.begin(), types.end(), *t) == types.end()) {
+          r.add(errc::invalid_argument, pp + "/type",
+                "\"" + *t + "\" is not a JSON type (string, number, integer, boolean, array, object, null)");
+        }
+        prop["type"] = *t;
+      }
+      if (auto d = r.string(*it, pp, "description")) prop["description"] = *d;
+      if (auto e = it->find("enum"); e != it->end() && !e->is_null()) {
+        if (!e->is_array() || e->empty()) {
+          r.add(errc::invalid_argument, pp + "/enum", "must be a non-empty list of values");
+        } else {
+          prop["enum"] = *e;
+        }
+      }
+      schema["properties"][it.key()] = std::move(prop);
+    }
+  }
+  const auto required = r.strings(params, ptr, "required");
+  for (std::size_t i = 0; i < required.size(); ++i) {
+    if (!schema["properties"].contains(required[i])) {
+      r.add(errc::invalid_argument, ptr + "/required/" + std::to_string(i),
+            "\"" + required[i] + "\" is required but not among the properties");
+    }
+  }
+  if (!required.empty()) schema["required"] = required;
+  return schema;
+}
+
+inline void read_idelchi_exports(idelchi_reader& r, const nlohmann::json& doc, manifest& m, const std::string& condition,
+                                 bool once, bool override_tool, bool opt_in) {
+  std::set<std::string> seen;
+  if (auto it = doc.find("hooks"); it != doc.end() && !it->is_null()) {
+    const auto names = r.strings(doc, "", "hooks");
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      const std::string ptr = "/hooks/" + std::to_string(i);
+      auto h = std::find_if(idelchi_hooks.begin(), idelchi_hooks.end(),
+                            [&](const idelchi_hook& x) { return x.function == names[i] || x.timing == names[i]; });
+      if (h == idelchi_hooks.end()) {
+        std::string all;
+        for (const auto& x : idelchi_hooks) all += (all.empty() ? "" : ", ") + std::string(x.function);
+        r.add(errc::not_found, ptr, "\"" + names[i] + "\" is not an idelchi/aura hook (" + all + ")");
+        continue;
+      }
+      if (!seen.insert(std::string(h->function)).second) {
+        r.add(errc::already_exists, ptr, "hook " + std::string(h->function) + " is listed twice");
+        continue;
+      }
+      hook_spec s;
+      s.event = std::string(h->event);
+      s.handler = std::string(h->function);
+      s.condition = condition;
+      s.once = once;
+      s.where = r.location(ptr);
+      m.hooks.push_back(std::move(s));
+    }
+  }
+  auto needs_process = [&](const command_spec& s, const std::string& ptr) {
+    if (s.in_process() && m.runtime.kind != runtime_kind::process &&
+        !(m.runtime.kind == runtime_kind::shared_object && ptr == "/tool")) {
+      r.add(errc::invalid_argument, ptr,
+            "\"" + s.name + "\" has no run entry, and only a process plugin has a process to serve it in; add run "
+            "or use runtime kind process");
+    }
+  };
+  if (const nlohmann::json* t = r.mapping(doc, "", "tool")) {
+    r.known(*t, "/tool", {"name", "description", "usage", "examples", "parameters", "output_schema", "parallel",
+                          "sandboxable", "run", "timeout_ms", "available", "init", "paths"});
+    command_spec s;
+    if (auto n = r.string(*t, "/tool", "name")) s.name = *n;
+    if (s.name.empty()) r.add(errc::invalid_argument, "/tool", "a tool needs a name");
+    s.description = r.string(*t, "/tool", "description").value_or("");
+    s.usage = r.string(*t, "/tool", "usage").value_or("");
+    s.examples = r.string(*t, "/tool", "examples").value_or("");
+    s.parallel = r.boolean(*t, "/tool", "parallel", true);
+    s.sandboxable = r.boolean(*t, "/tool", "sandboxable", true);
+    s.run = r.command_line(*t, "/tool");
+    s.available = r.command_line(*t, "/tool", "available");
+    s.paths = r.command_line(*t, "/tool", "paths");
+    if (auto init = r.command_line(*t, "/tool", "init"); !init.empty()) m.on_init.push_back(std::move(init));
+    s.timeout = r.timeout(*t, "/tool");
+    s.override_existing = override_tool;
+    s.opt_in = opt_in;
+    if (const nlohmann::json* p = r.mapping(*t, "/tool", "parameters")) {
+      s.input_schema = tool_parameters_schema(r, *p, "/tool/parameters");
+    } else {
+      s.input_schema = {{"type", "object"}, {"properties", nlohmann::json::object()}, {"additionalProperties", false}};
+    }
+    // aura's extension: the JSON Schema of the tool's structured result (MCP outputSchema).
+    if (const nlohmann::json* o = r.mapping(*t, "/tool", "output_schema")) {
+      if (auto compiled = schema::compile(*o); !compiled) {
+        r.add(errc::schema_error, "/tool/output_schema" + compiled.error().where, compiled.error().message);
+      } else {
+        s.output_schema = *o;
+      }
+    }
+    s.where = r.location("/tool");
+    if (!s.name.empty()) needs_process(s, "/tool");
+    m.tools.push_back(std::move(s));
+  }
+  if (const nlohmann::json* c = r.mapping(doc, "", "command")) {
+    r.known(*c, "/command", {"name", "description", "hints", "forward", "silent", "run", "timeout_ms"});
+    command_spec s;
+    if (auto n = r.string(*c, "/command", "name")) s.name = *n;
+    if (s.name.empty()) r.add(errc::invalid_argument, "/command", "a command needs a name");
+    s.description = r.string(*c, "/command", "description").value_or("");
+    s.hints = r.strings(*c, "/command", "hints");
+    s.forward = r.boolean(*c, "/command", "forward", false);
+    s.silent = r.boolean(*c, "/command", "silent", false);
+    s.run = r.command_line(*c, "/command");
+    s.timeout = r.timeout(*c, "/command");
+    s.where = r.location("/command");
+    if (!s.name.empty()) needs_process(s, "/command");
+    m.commands.push_back(std::move(s));
+  }
+}
+
+}  // namespace detail
+
+/// Reads idelchi/aura's plugin.yaml (`text`, from `file`) into `m` (whose
+/// `file` and `dir` are set); returns every problem, each at file:line:column.
+[[nodiscard]] inline std::vector<error> read_idelchi_manifest(std::string_view text, manifest& m) {
+  const std::string shown = m.file.string();
+  m.format = manifest_format::idelchi;
+  auto parsed = parse_yaml(text, shown);
+  if (!parsed) return {std::move(parsed.error())};
+  const yaml_document& doc = *parsed;
+  detail::idelchi_reader r(doc, shown);
+  if (!doc.json.is_object()) {
+    r.add(errc::invalid_argument, "", "plugin.yaml must be a mapping of fields, not " + detail::idelchi_reader::kind(doc.json));
+    return std::move(r.errors());
+  }
+  const nlohmann::json& d = doc.json;
+  m.source = d;
+  r.known(d, "", {"name", "description", "disabled", "override", "opt_in", "condition", "once", "env", "config",
+                  "version", "runtime", "hooks", "tool", "command"});
+  if (auto n = r.string(d, "", "name")) {
+    m.name = *n;
+    if (!detail::plugin_name_ok(m.name)) {
+      r.add(errc::invalid_argument, "/name",
+            "\"" + m.name + "\" is not a plugin name: 1 to 64 of a-z, 0-9, '-' and '_', starting with a letter or digit");
+    }
+  } else if (!d.contains("name") || d["name"].is_null()) {
+    m.name = m.dir.filename().string();  // identity: the leaf directory's name
+    if (!detail::plugin_name_ok(m.name)) {
+      r.add(errc::invalid_argument, "",
+            "the directory name \"" + m.name + "\" is not a plugin name (1 to 64 of a-z, 0-9, '-' and '_'); set name:");
+    }
+  }
+  m.description = r.string(d, "", "description").value_or("");
+  m.default_enabled = !r.boolean(d, "", "disabled", false);
+  const bool override_tool = r.boolean(d, "", "override", false);
+  const bool opt_in = r.boolean(d, "", "opt_in", false);
+  const bool once = r.boolean(d, "", "once", false);
+  const std::string condition = r.string(d, "", "condition").value_or("");
+  if (!condition.empty()) {
+    if (auto c = condition::check_syntax(condition); !c) r.add(errc::parse_error, "/condition", c.error().message);
+  }
+  // env: none by default, the names listed, or "*" for all.
+  m.perms = permissions{};
+  if (d.contains("env") && !d["env"].is_null()) {
+    auto names = r.strings(d, "", "env");
+    if (std::find(names.begin(), names.end(), "*") != names.end()) {
+      m.perms.env = env_access::all;
+    } else {
+      m.perms.env = env_access::listed;
+      m.perms.env_vars = std::move(names);
+    }
+  }
+  if (const nlohmann::json* c = r.mapping(d, "", "config")) m.config = *c;
+  m.version = r.string(d, "", "version").value_or("0.0.0");
+  if (auto v = semver::parse(m.version); !v) r.add(errc::invalid_argument, "/version", v.error().message);
+
+  const nlohmann::json* rt = r.mapping(d, "", "runtime");
+  if (!rt) {
+    if (!d.contains("runtime")) {
+      r.add(errc::unsupported, "",
+            "no runtime: idelchi/aura runs a plugin's Go code through Yaegi, which aura does not; rebuild the plugin as "
+            "a command, process, lua or wasm plugin and say so under runtime: {kind, entrypoint}");
+    }
+  } else {
+    r.known(*rt, "/runtime", {"kind", "entrypoint", "args", "protocol"});
+    const auto kind = r.string(*rt, "/runtime", "kind");
+    if (!kind) {
+      r.add(errc::invalid_argument, "/runtime", "needs a kind (command, process, lua, wasm, shared_object or native)");
+    } else if (auto k = runtime_kind_from(*kind)) {
+      m.runtime.kind = *k;
+    } else {
+      r.add(errc::invalid_argument, "/runtime/kind",
+            "\"" + *kind + "\" is not a runtime kind (command, process, lua, wasm, shared_object or native)");
+    }
+    m.runtime.entrypoint = r.string(*rt, "/runtime", "entrypoint").value_or("");
+    m.runtime.args = r.strings(*rt, "/runtime", "args");
+    m.runtime.protocol = r.string(*rt, "/runtime", "protocol").value_or("aura");
+    if (m.runtime.entrypoint.empty()) {
+      if (m.runtime.kind == runtime_kind::native) {
+        m.runtime.entrypoint = m.name;
+      } else if (kind) {
+        r.add(errc::invalid_argument, "/runtime", "a " + *kind + " plugin needs an entrypoint");
+      }
+    } else if (m.runtime.kind == runtime_kind::wasm || m.runtime.kind == runtime_kind::lua ||
+               m.runtime.kind == runtime_kind::shared_object) {
+      const std::filesystem::path rel = m.runtime.entrypoint;
+      bool out = rel.is_absolute();
+      for (const auto& part : rel) out = out || part == "..";
+      if (out) r.add(errc::permission_denied, "/runtime/entrypoint", "\"" + m.runtime.entrypoint + "\" is outside the plugin directory");
+    }
+  }
+  detail::read_idelchi_exports(r, d, m, condition, once, override_tool, opt_in);
+  if (rt && m.hooks.empty() && m.tools.empty() && m.commands.empty() && r.errors().empty()) {
+    r.add(errc::invalid_argument, "", "the plugin exports nothing: list its hooks, or give a tool or a command");
+  }
+  for (auto& e : r.errors()) e.plugin = m.name;
+  return std::move(r.errors());
+}
+
+}  // namespace aura::plugin
+#endif  // AURA_SI_AURA_PLUGIN_IDELCHI_YAML_HPP
+// ---- end aura/plugin/idelchi_yaml.hpp
+// ---- begin aura/plugin/manifest_reader.hpp
+#ifndef AURA_SI_AURA_PLUGIN_MANIFEST_READER_HPP
+#define AURA_SI_AURA_PLUGIN_MANIFEST_READER_HPP
+// aura/plugin/manifest_reader.hpp - reads and checks a plugin manifest.
+//
+// Every manifest is first checked against the JSON Schema of its format
+// (manifest_schema.hpp) with aura's schema validator, then read into the
+// model. Each problem is an aura::error whose `where` is "file:line" and whose
+// message names the field ("plugin.hooks[0].event: ..."). JSON and TOML give
+// lines for every value; a problem with no line of its own takes its parent's.
+// idelchi/aura's plugin.yaml has its own reader (idelchi_yaml.hpp), whose
+// problems are at "file:line:column".
+
+#include <algorithm>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+// ---- begin aura/schema/schema.hpp
+#ifndef AURA_SI_AURA_SCHEMA_SCHEMA_HPP
+#define AURA_SI_AURA_SCHEMA_SCHEMA_HPP
+// aura/schema/schema.hpp - the JSON Schema module (2020-12 and draft 7).
+
 #endif  // AURA_SI_AURA_SCHEMA_SCHEMA_HPP
 // ---- end aura/schema/schema.hpp
 
@@ -9994,8 +10019,9 @@ inline void read_permissions(const nlohmann::json& p, const std::string& ptr, pe
     // call_api and storage beside it): granting it grants the storage API.
     if (out.storage != storage_scope::none && !out.allows_api("storage")) out.call_api.push_back("storage");
   }
-  (void)ptr;
-  (void)problems;
+  // Likewise a `network` grant is the HTTP API's (Naridon Aura: the domains a
+  // plugin may call are its network permission, whatever call_api lists).
+  if (!out.network.empty() && !out.allows_api("http")) out.call_api.push_back("http");
   if (auto it = p.find("env"); it != p.end()) {
     if (it->is_string()) {
       out.env = *it == "*" ? env_access::all : env_access::none;
@@ -10134,33 +10160,57 @@ inline void read_aura(const nlohmann::json& doc, manifest& m, problem_list& prob
       if (auto run = c.find("run"); run != c.end()) s.run = argv_of(*run);
       s.timeout = std::chrono::milliseconds(c.value("timeout_ms", 0));
       s.where = problems.location(ptr);
-      if (s.in_process() && m.runtime.kind != runtime_kind::process &&
-          !(tool && m.runtime.kind == runtime_kind::shared_object)) {
+      const bool runtime_serves_tools = m.runtime.kind == runtime_kind::shared_object ||
+                                        m.runtime.kind == runtime_kind::lua || m.runtime.kind == runtime_kind::wasm;
+      if (s.in_process() && m.runtime.kind != runtime_kind::process && !(tool && runtime_serves_tools)) {
         problems.add(errc::invalid_argument, ptr,
                      "\"" + s.name + "\" has no run entry, and only a process plugin (kind process, rust, node, "
-                     "python or binary) has a process to serve it in; add run or change the runtime kind");
+                     "python or binary) has a process to serve it in" +
+                         std::string(tool ? " (or a lua, wasm or shared_object plugin its runtime)" : "") +
+                         "; add run or change the runtime kind");
       }
       if (!names.insert(std::string(tool ? "tool:" : "command:") + s.name).second) {
         problems.add(errc::already_exists, ptr + "/name", "\"" + s.name + "\" is declared twice");
       }
+      // A schema file (relative path) or, for output_schema, the schema itself.
+      auto read_schema = [&](const char* member, const nlohmann::json& v) -> std::optional<nlohmann::json> {
+        const std::string at = ptr + "/" + member;
+        if (v.is_object()) {
+          if (auto compiled = schema::compile(v); !compiled) {
+            problems.add(errc::schema_error, at + compiled.error().where, compiled.error().message);
+            return std::nullopt;
+          }
+          return v;
+        }
+        const std::string rel = v.get<std::string>();
+        if (!inside(m.dir, rel)) {
+          problems.add(errc::permission_denied, at, "\"" + rel + "\" is outside the plugin directory");
+          return std::nullopt;
+        }
+        auto text = read_file(m.dir / rel, max_manifest_bytes);
+        if (!text) {
+          problems.add(errc::not_found, at, "cannot read schema file \"" + rel + "\"");
+          return std::nullopt;
+        }
+        auto j = nlohmann::json::parse(*text, nullptr, false);
+        if (j.is_discarded()) {
+          problems.add(errc::parse_error, at, "schema file \"" + rel + "\" is not JSON");
+        } else if (auto compiled = schema::compile(j); !compiled) {
+          problems.add(errc::schema_error, at, "schema file \"" + rel + "\": " + compiled.error().message +
+                                                   (compiled.error().where.empty() ? "" : " at " + compiled.error().where));
+        } else {
+          return j;
+        }
+        return std::nullopt;
+      };
       if (auto schema_file = c.find("schema"); schema_file != c.end()) {
         s.schema_file = schema_file->get<std::string>();
-        if (!inside(m.dir, s.schema_file)) {
-          problems.add(errc::permission_denied, ptr + "/schema", "\"" + s.schema_file + "\" is outside the plugin directory");
-        } else if (auto text = read_file(m.dir / s.schema_file, max_manifest_bytes); !text) {
-          problems.add(errc::not_found, ptr + "/schema", "cannot read schema file \"" + s.schema_file + "\"");
-        } else {
-          auto j = nlohmann::json::parse(*text, nullptr, false);
-          if (j.is_discarded()) {
-            problems.add(errc::parse_error, ptr + "/schema", "schema file \"" + s.schema_file + "\" is not JSON");
-          } else if (auto compiled = schema::compile(j); !compiled) {
-            problems.add(errc::schema_error, ptr + "/schema", "schema file \"" + s.schema_file + "\": " +
-                         compiled.error().message + (compiled.error().where.empty() ? "" : " at " + compiled.error().where));
-          } else {
-            s.input_schema = std::move(j);
-          }
-        }
+        if (auto j = read_schema("schema", *schema_file)) s.input_schema = std::move(*j);
       }
+      if (auto out = c.find("output_schema"); tool && out != c.end()) {
+        if (auto j = read_schema("output_schema", *out)) s.output_schema = std::move(*j);
+      }
+      if (tool) s.handler = c.value("handler", "");
       into.push_back(std::move(s));
     }
   };
@@ -10187,7 +10237,19 @@ inline void read_codineer(const nlohmann::json& doc, manifest& m, problem_list& 
   perms.read_events = {std::string(codineer_pre_tool_event), std::string(codineer_post_tool_event)};
   perms.env = env_access::listed;
   perms.env_vars = {"PATH"};
-  for (const auto& p : doc.value("permissions", std::vector<std::string>{})) {
+  // Plugin-level permissions: read < write < execute. The highest one given is
+  // the most the plugin's tools may require (read-only, workspace-write,
+  // danger-full-access); read and write are also its storage grant.
+  const auto declared = doc.value("permissions", std::vector<std::string>{});
+  const bool has_ceiling = doc.contains("permissions");
+  int ceiling = -1;
+  std::set<std::string> seen_perms;
+  for (std::size_t i = 0; i < declared.size(); ++i) {
+    const std::string& p = declared[i];
+    if (!seen_perms.insert(p).second) {
+      problems.add(errc::invalid_argument, "/permissions/" + std::to_string(i), "\"" + p + "\" is given twice");
+    }
+    ceiling = std::max(ceiling, p == "execute" ? 2 : p == "write" ? 1 : 0);
     if (p == "read" && perms.storage == storage_scope::none) perms.storage = storage_scope::repo_readonly;
     if (p == "write") perms.storage = storage_scope::repo_readwrite;
   }
@@ -10226,9 +10288,27 @@ inline void read_codineer(const nlohmann::json& doc, manifest& m, problem_list& 
       s.input_schema = t.at("inputSchema");
       s.required_permission = t.value("requiredPermission", "read-only");
       s.where = problems.location(ptr);
+      if (has_ceiling && tool_permission_level(s.required_permission) > ceiling) {
+        static const char* const needs[] = {"read", "write", "execute"};
+        problems.add(errc::permission_denied, ptr + "/requiredPermission",
+                     "tool \"" + s.name + "\" requires " + s.required_permission + ", which needs the plugin permission \"" +
+                         needs[tool_permission_level(s.required_permission)] + "\" (permissions: " +
+                         (declared.empty() ? std::string("none") : [&] {
+                           std::string l;
+                           for (const auto& d : declared) l += (l.empty() ? "" : ", ") + d;
+                           return l;
+                         }()) + ")");
+      }
       if (!names.insert("tool:" + s.name).second) problems.add(errc::already_exists, ptr + "/name", "\"" + s.name + "\" is declared twice");
       if (auto compiled = schema::compile(s.input_schema); !compiled) {
         problems.add(errc::schema_error, ptr + "/inputSchema" + compiled.error().where, compiled.error().message);
+      }
+      if (auto out = t.find("outputSchema"); out != t.end()) {  // aura's extension of Codineer's tool entry
+        if (auto compiled = schema::compile(*out); !compiled) {
+          problems.add(errc::schema_error, ptr + "/outputSchema" + compiled.error().where, compiled.error().message);
+        } else {
+          s.output_schema = *out;
+        }
       }
       m.tools.push_back(std::move(s));
     }
@@ -11422,6 +11502,7 @@ class directory_storage final : public storage {
 // "native" plugins are C++ callables the host program itself registers, by
 // entrypoint name, in a `native_registry` (see register_native).
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -14157,11 +14238,14 @@ class plugin_instance {
   /// The callable for one declared hook.
   [[nodiscard]] virtual result<json_hook> hook(const hook_spec& spec) = 0;
   /// A request served by the plugin's own code: a Naridon Aura `command` or
-  /// `tools/call` of a process plugin. Other runtimes have none.
+  /// `tools/call` of a process plugin. Other runtimes have none. `cancel`
+  /// (may be null): when it turns true the request ends as at its deadline.
   [[nodiscard]] virtual result<nlohmann::json> request(const std::string& method, const nlohmann::json& params,
-                                                       std::chrono::milliseconds timeout) {
+                                                       std::chrono::milliseconds timeout,
+                                                       const std::atomic<bool>* cancel = nullptr) {
     (void)params;
     (void)timeout;
+    (void)cancel;
     return fail(errc::unsupported, "this runtime serves no \"" + method + "\" requests (only process plugins do)");
   }
   /// Stops the code: it gets up to `grace` to flush, then is stopped.
@@ -15071,6 +15155,10 @@ struct host_options {
   /// whenever a log line finds it too big.
   std::filesystem::path log_dir;
   std::uintmax_t log_max_bytes = 1u << 20;
+  /// With log_dir: every hook call's latency, input and output size go to
+  /// log_dir/<name>.calls, a ring of this many records (128 bytes each;
+  /// plugin/invocation_ring.hpp); `aura plugin stats` reads it. 0: none.
+  std::uint32_t invocation_capacity = 4096;
 };
 
 /// The `call_api` scopes aura itself defines.
@@ -15110,6 +15198,8 @@ struct plugin_change {
 // plugin commands, MCP tools and Codineer lifecycle scripts (the hook path
 // goes through the command adapter).
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -15147,9 +15237,12 @@ struct run_result {
 /// Runs argv in `dir` with exactly `env`; kills it at the deadline. With a
 /// Landlock ruleset (`landlock_ruleset` >= 0, plugin/tool_sandbox.hpp) the
 /// child confines itself to it before exec (exit 126 if the kernel refuses).
+/// When `cancel` turns true it is killed as at the deadline (seen within
+/// 20 ms): errc::hook_failed, "cancelled".
 [[nodiscard]] inline result<run_result> run_command(const std::vector<std::string>& argv, const std::filesystem::path& dir,
                                                     const std::map<std::string, std::string>& env, const std::string& input,
-                                                    std::chrono::milliseconds timeout, int landlock_ruleset = -1) {
+                                                    std::chrono::milliseconds timeout, int landlock_ruleset = -1,
+                                                    const std::atomic<bool>* cancel = nullptr) {
   if (argv.empty()) return fail(errc::invalid_argument, "an empty command line");
   // A child that exits before reading its input must not kill the host with SIGPIPE.
   static const bool sigpipe_ignored = [] {
@@ -15184,6 +15277,7 @@ struct run_result {
   const pid_t pid = ::fork();
   if (pid < 0) return fail(errc::io_error, std::string("fork: ") + std::strerror(errno));
   if (pid == 0) {
+    ::setpgid(0, 0);  // its own group: a deadline or a cancel kills what it started too
     ::dup2(in[0], 0);
     ::dup2(out[1], 1);
     ::dup2(err[1], 2);
@@ -15214,6 +15308,7 @@ struct run_result {
     (void)!::write(2, msg, sizeof msg - 1);
     _exit(127);
   }
+  (void)::setpgid(pid, pid);  // as the child does: whichever runs first (EACCES after its exec is fine)
   ::close(in[0]);
   ::close(out[1]);
   ::close(err[1]);
@@ -15223,11 +15318,13 @@ struct run_result {
   std::size_t written = 0;
   int wfd = in[1];
   if (input.empty()) { ::close(wfd); wfd = -1; }
-  bool out_open = true, err_open = true, timed_out = false;
+  bool out_open = true, err_open = true, timed_out = false, cancelled = false;
   char buf[8192];
   while (out_open || err_open) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) { timed_out = true; break; }
+    if (cancel && cancel->load(std::memory_order_relaxed)) { cancelled = true; break; }
+    if (cancel) left = std::min(left, std::chrono::milliseconds(20));  // in slices: the flag is seen soon
     pollfd fds[3];
     int n = 0;
     int io = -1, ie = -1, iw = -1;
@@ -15255,10 +15352,13 @@ struct run_result {
   if (wfd >= 0) ::close(wfd);
   ::close(out[0]);
   ::close(err[0]);
-  if (timed_out) ::kill(pid, SIGKILL);
+  if (timed_out || cancelled) {
+    ::kill(-pid, SIGKILL);
+  }
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
+  if (cancelled) return fail(errc::hook_failed, "cancelled: \"" + argv[0] + "\" was killed");
   if (timed_out) {
     return fail(errc::timeout, "\"" + argv[0] + "\" did not finish within " + std::to_string(timeout.count()) + " ms");
   }
@@ -15269,6 +15369,413 @@ struct run_result {
 }  // namespace aura::plugin::detail
 #endif  // AURA_SI_AURA_PLUGIN_DETAIL_RUN_HPP
 // ---- end aura/plugin/detail/run.hpp
+// ---- begin aura/plugin/invocation_ring.hpp
+#ifndef AURA_SI_AURA_PLUGIN_INVOCATION_RING_HPP
+#define AURA_SI_AURA_PLUGIN_INVOCATION_RING_HPP
+// aura/plugin/invocation_ring.hpp - every hook invocation's latency, input
+// size and output size, kept on disk in a bounded ring per plugin
+// (<log_dir>/<name>.calls, beside the plugin's log), so `aura plugin stats`
+// reports real invocations after the fact. The plugin host writes it around
+// every call, whatever the runtime; readers are other processes.
+//
+// The file (little-endian; docs/distribution.md documents it too):
+//   header, 64 bytes: "AURACALL", u32 version (1), u32 capacity (records),
+//     u32 record size (128), u32 zero, u64 written (records ever written: the
+//     next goes to slot written % capacity), 32 bytes zero.
+//   capacity records of 128 bytes at 64 + slot * 128:
+//     u64 seq (1 for the first record ever written; 0: an empty slot),
+//     u64 start (Unix time, microseconds), u64 latency (nanoseconds),
+//     u64 input bytes (the event's JSON payload), u64 output bytes (the
+//     decision's reason plus its JSON patch, or the error's message),
+//     u8 outcome (0 allow, 1 deny, 2 mutate, 3 error), u8 handler length,
+//     u8 event length, 81 bytes: handler then event (each cut to fit),
+//     u32 FNV-1a of bytes 0..123.
+// Writers take flock(LOCK_EX) for each record (and a mutex among a
+// process's threads), so concurrent hosts interleave whole records.
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+
+namespace aura::plugin {
+
+/// One invocation, as recorded.
+struct invocation_record {
+  std::uint64_t seq = 0;
+  std::uint64_t start_us = 0;    ///< Unix time of the call's start, microseconds
+  std::uint64_t latency_ns = 0;
+  std::uint64_t input_bytes = 0;
+  std::uint64_t output_bytes = 0;
+  enum class result_kind : std::uint8_t { allow, deny, mutate, error } outcome = result_kind::allow;
+  std::string handler;
+  std::string event;
+};
+
+[[nodiscard]] constexpr std::string_view to_string(invocation_record::result_kind k) noexcept {
+  switch (k) {
+    case invocation_record::result_kind::allow: return "allow";
+    case invocation_record::result_kind::deny: return "deny";
+    case invocation_record::result_kind::mutate: return "mutate";
+    case invocation_record::result_kind::error: return "error";
+  }
+  return "unknown";
+}
+
+/// log_dir/<name>.calls
+[[nodiscard]] inline std::filesystem::path invocation_file(const std::filesystem::path& log_dir, std::string_view name) {
+  return log_dir / (std::string(name) + ".calls");
+}
+
+namespace detail::calls {
+
+inline constexpr std::size_t header_size = 64;
+inline constexpr std::size_t record_size = 128;
+inline constexpr std::size_t text_size = 81;
+inline constexpr std::uint32_t version = 1;
+
+inline void put64(unsigned char* p, std::uint64_t v) noexcept {
+  for (int i = 0; i < 8; ++i) p[i] = static_cast<unsigned char>(v >> (8 * i));
+}
+inline void put32(unsigned char* p, std::uint32_t v) noexcept {
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<unsigned char>(v >> (8 * i));
+}
+[[nodiscard]] inline std::uint64_t get64(const unsigned char* p) noexcept {
+  std::uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v |= static_cast<std::uint64_t>(p[i]) << (8 * i);
+  return v;
+}
+[[nodiscard]] inline std::uint32_t get32(const unsigned char* p) noexcept {
+  std::uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) v |= static_cast<std::uint32_t>(p[i]) << (8 * i);
+  return v;
+}
+[[nodiscard]] inline std::uint32_t fnv1a(const unsigned char* p, std::size_t n) noexcept {
+  std::uint32_t h = 2166136261u;
+  for (std::size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 16777619u;
+  return h;
+}
+
+[[nodiscard]] inline std::array<unsigned char, header_size> header(std::uint32_t capacity, std::uint64_t written) noexcept {
+  std::array<unsigned char, header_size> h{};
+  std::memcpy(h.data(), "AURACALL", 8);
+  put32(h.data() + 8, version);
+  put32(h.data() + 12, capacity);
+  put32(h.data() + 16, static_cast<std::uint32_t>(record_size));
+  put64(h.data() + 24, written);
+  return h;
+}
+
+/// "" when `h` (the first 64 bytes of a file of `size` bytes) is a ring header, else why not.
+[[nodiscard]] inline std::string header_problem(const unsigned char* h, std::uint64_t size) {
+  if (std::memcmp(h, "AURACALL", 8) != 0) return "not an invocation ring (it does not start with \"AURACALL\")";
+  if (get32(h + 8) != version) return "ring version " + std::to_string(get32(h + 8)) + ", aura reads version 1";
+  if (get32(h + 16) != record_size) return "record size " + std::to_string(get32(h + 16)) + ", expected 128";
+  const std::uint32_t cap = get32(h + 12);
+  if (cap == 0) return "capacity 0";
+  const std::uint64_t want = header_size + std::uint64_t{cap} * record_size;
+  if (size < want) return "truncated: " + std::to_string(size) + " bytes, a ring of " + std::to_string(cap) + " records has " + std::to_string(want);
+  return {};
+}
+
+[[nodiscard]] inline std::array<unsigned char, record_size> encode(const invocation_record& r) noexcept {
+  std::array<unsigned char, record_size> b{};
+  put64(b.data(), r.seq);
+  put64(b.data() + 8, r.start_us);
+  put64(b.data() + 16, r.latency_ns);
+  put64(b.data() + 24, r.input_bytes);
+  put64(b.data() + 32, r.output_bytes);
+  b[40] = static_cast<unsigned char>(r.outcome);
+  const std::size_t hl = std::min(r.handler.size(), text_size);
+  const std::size_t el = std::min(r.event.size(), text_size - hl);
+  b[41] = static_cast<unsigned char>(hl);
+  b[42] = static_cast<unsigned char>(el);
+  std::memcpy(b.data() + 43, r.handler.data(), hl);
+  std::memcpy(b.data() + 43 + hl, r.event.data(), el);
+  put32(b.data() + 124, fnv1a(b.data(), 124));
+  return b;
+}
+
+/// false: the slot is damaged (checksum, outcome or lengths out of range).
+[[nodiscard]] inline bool decode(const unsigned char* b, invocation_record& r) {
+  if (get32(b + 124) != fnv1a(b, 124) || b[40] > 3 || std::size_t{b[41]} + b[42] > text_size) return false;
+  r.seq = get64(b);
+  r.start_us = get64(b + 8);
+  r.latency_ns = get64(b + 16);
+  r.input_bytes = get64(b + 24);
+  r.output_bytes = get64(b + 32);
+  r.outcome = static_cast<invocation_record::result_kind>(b[40]);
+  r.handler.assign(reinterpret_cast<const char*>(b + 43), b[41]);
+  r.event.assign(reinterpret_cast<const char*>(b + 43 + b[41]), b[42]);
+  return true;
+}
+
+/// pread/pwrite of all `n` bytes (EINTR retried).
+[[nodiscard]] inline bool pread_all(int fd, void* p, std::size_t n, off_t at) noexcept {
+  auto* c = static_cast<unsigned char*>(p);
+  while (n > 0) {
+    const ssize_t k = ::pread(fd, c, n, at);
+    if (k < 0 && errno == EINTR) continue;
+    if (k <= 0) return false;
+    c += k;
+    n -= static_cast<std::size_t>(k);
+    at += k;
+  }
+  return true;
+}
+[[nodiscard]] inline bool pwrite_all(int fd, const void* p, std::size_t n, off_t at) noexcept {
+  const auto* c = static_cast<const unsigned char*>(p);
+  while (n > 0) {
+    const ssize_t k = ::pwrite(fd, c, n, at);
+    if (k < 0 && errno == EINTR) continue;
+    if (k <= 0) return false;
+    c += k;
+    n -= static_cast<std::size_t>(k);
+    at += k;
+  }
+  return true;
+}
+
+/// flock for one scope.
+struct file_lock {
+  int fd;
+  explicit file_lock(int f) noexcept : fd(f) {
+    while (::flock(fd, LOCK_EX) != 0 && errno == EINTR) {
+    }
+  }
+  ~file_lock() { (void)::flock(fd, LOCK_UN); }
+  file_lock(const file_lock&) = delete;
+  file_lock& operator=(const file_lock&) = delete;
+};
+
+}  // namespace detail::calls
+
+/// The writer side: one per loaded plugin version, shared by its hooks.
+class invocation_ring {
+ public:
+  invocation_ring(const invocation_ring&) = delete;
+  invocation_ring& operator=(const invocation_ring&) = delete;
+  ~invocation_ring() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  /// Opens (or creates, with `capacity` slots) the ring at `file`. A file that
+  /// is not a whole ring is moved aside to `file.corrupt` and started afresh;
+  /// `note` says so then. An existing ring keeps its own capacity.
+  [[nodiscard]] static result<std::shared_ptr<invocation_ring>> open(const std::filesystem::path& file,
+                                                                      std::uint32_t capacity, std::string* note = nullptr) {
+    namespace c = detail::calls;
+    if (capacity == 0) return fail(errc::invalid_argument, file.string() + ": an invocation ring needs a capacity of at least 1");
+    std::error_code ec;
+    if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path(), ec);
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+      if (fd < 0) return fail(error{errc::io_error, "cannot open \"" + file.string() + "\": " + std::strerror(errno), {}, {}, file.string()});
+      std::shared_ptr<invocation_ring> ring(new invocation_ring(fd));
+      c::file_lock lock(fd);
+      struct stat st {};
+      if (::fstat(fd, &st) != 0) return fail(error{errc::io_error, "cannot stat \"" + file.string() + "\"", {}, {}, file.string()});
+      if (st.st_size == 0) {  // new: header, then the slots as zeros
+        const auto h = c::header(capacity, 0);
+        if (!c::pwrite_all(fd, h.data(), h.size(), 0) ||
+            ::ftruncate(fd, static_cast<off_t>(c::header_size + std::uint64_t{capacity} * c::record_size)) != 0) {
+          return fail(error{errc::io_error, "cannot write \"" + file.string() + "\": " + std::strerror(errno), {}, {}, file.string()});
+        }
+        ring->capacity_ = capacity;
+        return ring;
+      }
+      std::array<unsigned char, c::header_size> h{};
+      const bool read = static_cast<std::uint64_t>(st.st_size) >= c::header_size && c::pread_all(fd, h.data(), h.size(), 0);
+      const std::string why = read ? c::header_problem(h.data(), static_cast<std::uint64_t>(st.st_size)) : "truncated header";
+      if (why.empty()) {
+        ring->capacity_ = c::get32(h.data() + 12);
+        return ring;
+      }
+      std::filesystem::rename(file, file.string() + ".corrupt", ec);
+      if (ec) return fail(error{errc::io_error, file.string() + ": " + why + ", and it cannot be moved aside", {}, {}, file.string()});
+      if (note) *note = file.string() + ": " + why + "; moved to " + file.string() + ".corrupt and started afresh";
+    }
+    return fail(error{errc::io_error, file.string() + ": cannot start an invocation ring", {}, {}, file.string()});
+  }
+
+  [[nodiscard]] std::uint32_t capacity() const noexcept { return capacity_; }
+
+  /// Appends `r` (its seq is assigned here). False when the write failed.
+  bool record(invocation_record r) noexcept {
+    namespace c = detail::calls;
+    std::lock_guard<std::mutex> guard(mu_);
+    c::file_lock lock(fd_);
+    unsigned char w[8];
+    if (!c::pread_all(fd_, w, 8, 24)) return false;
+    const std::uint64_t written = c::get64(w);
+    r.seq = written + 1;
+    const auto b = c::encode(r);
+    const auto at = static_cast<off_t>(c::header_size + (written % capacity_) * c::record_size);
+    if (!c::pwrite_all(fd_, b.data(), b.size(), at)) return false;
+    c::put64(w, written + 1);
+    return c::pwrite_all(fd_, w, 8, 24);
+  }
+
+ private:
+  explicit invocation_ring(int fd) noexcept : fd_(fd) {}
+  int fd_ = -1;
+  std::uint32_t capacity_ = 0;
+  std::mutex mu_;
+};
+
+/// The ring of plugin `name` in `log_dir` (capacity 0: none). A damaged ring
+/// moved aside is said on `log`; one that cannot open costs only the records.
+[[nodiscard]] inline std::shared_ptr<invocation_ring> open_invocation_ring(const std::filesystem::path& log_dir,
+                                                                         const std::string& name, std::uint32_t capacity,
+                                                                         logger& log) {
+  if (capacity == 0 || log_dir.empty()) return nullptr;
+  std::string note;
+  auto ring = invocation_ring::open(invocation_file(log_dir, name), capacity, &note);
+  if (!note.empty() || !ring) log.write(log_level::warn, name, ring ? note : ring.error().message);
+  return ring ? *ring : nullptr;
+}
+
+/// Runs `call` (a hook of `handler` on `env`) and records it in `ring`: the
+/// latency of the call alone, then the sizes (measured after the clock stops).
+template <class Call>
+[[nodiscard]] result<decision<dynamic_event>> recorded_call(invocation_ring& ring, const std::string& handler,
+                                                            const envelope<dynamic_event>& env, Call&& call) {
+  using namespace std::chrono;
+  const auto wall = system_clock::now();
+  const auto t0 = steady_clock::now();
+  result<decision<dynamic_event>> r = call();
+  const auto t1 = steady_clock::now();
+  auto size_of = [](const nlohmann::json& j) {
+    return static_cast<std::uint64_t>(j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).size());
+  };
+  invocation_record rec;
+  rec.start_us = static_cast<std::uint64_t>(duration_cast<microseconds>(wall.time_since_epoch()).count());
+  rec.latency_ns = static_cast<std::uint64_t>(duration_cast<nanoseconds>(t1 - t0).count());
+  rec.input_bytes = size_of(env.data);
+  if (r) {
+    rec.outcome = r->is_deny() ? invocation_record::result_kind::deny
+                  : r->is_mutate() ? invocation_record::result_kind::mutate : invocation_record::result_kind::allow;
+    rec.output_bytes = r->reason().size() + (r->has_json_patch() ? size_of(r->json_patch()) : 0);
+  } else {
+    rec.outcome = invocation_record::result_kind::error;
+    rec.output_bytes = r.error().message.size();
+  }
+  rec.handler = handler;
+  rec.event = env.name;
+  (void)ring.record(std::move(rec));
+  return r;
+}
+
+/// What a ring file holds, oldest record first.
+struct invocation_log {
+  std::filesystem::path file;
+  std::uint32_t capacity = 0;
+  std::uint64_t written = 0;             ///< records ever written (over capacity: the ring wrapped)
+  std::vector<invocation_record> records;
+  std::size_t damaged = 0;               ///< slots skipped: their checksum does not match
+};
+
+/// Reads a ring file (under its lock); an error names the file and what is wrong.
+[[nodiscard]] inline result<invocation_log> read_invocations(const std::filesystem::path& file) {
+  namespace c = detail::calls;
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return fail(error{errc::not_found, "cannot read \"" + file.string() + "\": " + std::strerror(errno), {}, {}, file.string()});
+  struct closer { int fd; ~closer() { ::close(fd); } } guard{fd};
+  c::file_lock lock(fd);
+  struct stat st {};
+  std::array<unsigned char, c::header_size> h{};
+  if (::fstat(fd, &st) != 0 || static_cast<std::uint64_t>(st.st_size) < c::header_size || !c::pread_all(fd, h.data(), h.size(), 0)) {
+    return fail(error{errc::parse_error, file.string() + ": truncated header (a ring starts with 64 bytes)", {}, {}, file.string()});
+  }
+  if (auto why = c::header_problem(h.data(), static_cast<std::uint64_t>(st.st_size)); !why.empty()) {
+    return fail(error{errc::parse_error, file.string() + ": " + why, {}, {}, file.string()});
+  }
+  invocation_log out;
+  out.file = file;
+  out.capacity = c::get32(h.data() + 12);
+  out.written = c::get64(h.data() + 24);
+  std::vector<unsigned char> body(std::size_t{out.capacity} * c::record_size);
+  if (!c::pread_all(fd, body.data(), body.size(), c::header_size)) {
+    return fail(error{errc::io_error, file.string() + ": cannot read its records", {}, {}, file.string()});
+  }
+  for (std::size_t i = 0; i < out.capacity; ++i) {
+    const unsigned char* b = body.data() + i * c::record_size;
+    if (std::all_of(b, b + c::record_size, [](unsigned char x) { return x == 0; })) continue;  // never written
+    invocation_record r;
+    if (!c::decode(b, r) || r.seq == 0 || r.seq > out.written) {
+      ++out.damaged;
+      continue;
+    }
+    out.records.push_back(std::move(r));
+  }
+  std::sort(out.records.begin(), out.records.end(), [](const auto& a, const auto& b) { return a.seq < b.seq; });
+  return out;
+}
+
+/// One hook's recorded invocations, summarised.
+struct invocation_summary {
+  std::string handler, event;
+  std::uint64_t calls = 0, errors = 0, denies = 0, mutations = 0;
+  std::uint64_t p50_ns = 0, p95_ns = 0, p99_ns = 0, max_ns = 0;
+  std::uint64_t input_bytes = 0, output_bytes = 0;  ///< totals
+};
+
+/// The nearest-rank percentile `p` (0..100] of sorted `v` (not empty).
+[[nodiscard]] inline std::uint64_t nearest_rank(const std::vector<std::uint64_t>& v, double p) {
+  const auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(v.size())));
+  return v[std::min(v.size(), std::max<std::size_t>(rank, 1)) - 1];
+}
+
+/// Per hook (handler and event), in handler order: exact percentiles of the records given.
+[[nodiscard]] inline std::vector<invocation_summary> summarize(const std::vector<invocation_record>& records) {
+  std::map<std::pair<std::string, std::string>, std::pair<invocation_summary, std::vector<std::uint64_t>>> by_hook;
+  for (const auto& r : records) {
+    auto& [s, lat] = by_hook[{r.handler, r.event}];
+    s.handler = r.handler;
+    s.event = r.event;
+    ++s.calls;
+    s.errors += r.outcome == invocation_record::result_kind::error;
+    s.denies += r.outcome == invocation_record::result_kind::deny;
+    s.mutations += r.outcome == invocation_record::result_kind::mutate;
+    s.input_bytes += r.input_bytes;
+    s.output_bytes += r.output_bytes;
+    lat.push_back(r.latency_ns);
+  }
+  std::vector<invocation_summary> out;
+  for (auto& [key, entry] : by_hook) {
+    auto& [s, lat] = entry;
+    std::sort(lat.begin(), lat.end());
+    s.p50_ns = nearest_rank(lat, 50);
+    s.p95_ns = nearest_rank(lat, 95);
+    s.p99_ns = nearest_rank(lat, 99);
+    s.max_ns = lat.back();
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+}  // namespace aura::plugin
+#endif  // AURA_SI_AURA_PLUGIN_INVOCATION_RING_HPP
+// ---- end aura/plugin/invocation_ring.hpp
 // ---- begin aura/plugin/plugin_log.hpp
 #ifndef AURA_SI_AURA_PLUGIN_PLUGIN_LOG_HPP
 #define AURA_SI_AURA_PLUGIN_PLUGIN_LOG_HPP
@@ -15350,6 +15857,23 @@ class plugin_file_logger final : public logger {
 }  // namespace aura::plugin
 #endif  // AURA_SI_AURA_PLUGIN_PLUGIN_LOG_HPP
 // ---- end aura/plugin/plugin_log.hpp
+// ---- begin aura/plugin/runtime_tools.hpp
+#ifndef AURA_SI_AURA_PLUGIN_RUNTIME_TOOLS_HPP
+#define AURA_SI_AURA_PLUGIN_RUNTIME_TOOLS_HPP
+// aura/plugin/runtime_tools.hpp - a Lua or WASM plugin's tool served by its
+// runtime: the tool's handler is called like a hook, with the tool call as
+// its event, so every runtime path (in process, or isolated in an
+// aura-worker) serves tools with no protocol of its own.
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
 // ---- begin aura/plugin/tools.hpp
 #ifndef AURA_SI_AURA_PLUGIN_TOOLS_HPP
 #define AURA_SI_AURA_PLUGIN_TOOLS_HPP
@@ -15363,6 +15887,7 @@ class plugin_file_logger final : public logger {
 // runs, and they run with the plugin's filtered environment.
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -15376,6 +15901,10 @@ class plugin_file_logger final : public logger {
 
 
 namespace aura::plugin {
+
+/// The event a Lua or WASM plugin's tool handler is called with: data
+/// {"tool": its declared name, "arguments": {...}, "context"?: ...}.
+inline constexpr std::string_view tool_call_event = "tool.call";
 
 /// `plugin_<plugin>_<tool>` as Naridon Aura names them: the plugin's name
 /// without its dashes (deploy-gate -> deploygate, so the `_` separators stay
@@ -15403,13 +15932,6 @@ namespace aura::plugin {
                                                                                         : tool_name(m.name, t.name);
 }
 
-/// Codineer's tool permission levels, lowest first.
-[[nodiscard]] inline int tool_permission_level(const std::string& p) {
-  if (p == "danger-full-access") return 2;
-  if (p == "workspace-write") return 1;
-  return 0;  // read-only (and unset)
-}
-
 /// One tool a loaded plugin offers.
 struct plugin_tool {
   std::string name;    ///< namespaced
@@ -15424,8 +15946,10 @@ struct plugin_tool {
   bool takes_context = false;
   nlohmann::json config = nlohmann::json::object();  ///< the plugin's config defaults (context.plugin_config)
   /// Set by plugin_host::tools for a tool without `run`: sends a request to
-  /// the plugin's own process (method, params, timeout).
-  std::function<result<nlohmann::json>(const std::string&, const nlohmann::json&, std::chrono::milliseconds)> serve;
+  /// the plugin's own code (method, params, timeout, cancel flag or null).
+  std::function<result<nlohmann::json>(const std::string&, const nlohmann::json&, std::chrono::milliseconds,
+                                       const std::atomic<bool>*)>
+      serve;
 };
 
 /// Codineer's full plugin id: aura loads a Codineer plugin from a directory it
@@ -15498,6 +16022,7 @@ struct plugin_tool {
   for (const auto& t : tools) {
     if (t.spec.opt_in && std::find(enabled.begin(), enabled.end(), t.name) == enabled.end()) continue;
     nlohmann::json entry{{"name", t.name}, {"description", t.spec.description}, {"inputSchema", t.spec.input_schema}};
+    if (!t.spec.output_schema.is_null()) entry["outputSchema"] = t.spec.output_schema;
     if (!t.spec.usage.empty()) entry["usage"] = t.spec.usage;
     if (!t.spec.examples.empty()) entry["examples"] = t.spec.examples;
     if (!t.spec.required_permission.empty()) {
@@ -15522,6 +16047,7 @@ struct plugin_tool {
                      {"sandboxable", t.sandboxable},
                      {"override", t.override_existing},
                      {"opt_in", t.opt_in}};
+    if (!t.output_schema.is_null()) e["output_schema"] = t.output_schema;
     if (!t.usage.empty()) e["usage"] = t.usage;
     if (!t.examples.empty()) e["examples"] = t.examples;
     out.push_back(std::move(e));
@@ -15547,8 +16073,10 @@ struct plugin_tool {
                                                               const std::map<std::string, std::string>& env,
                                                               const nlohmann::json& args,
                                                               std::chrono::milliseconds timeout,
-                                                              int landlock_ruleset = -1) {
-  return detail::run_command(detail::resolve_argv(argv, dir), dir, env, args.dump() + "\n", timeout, landlock_ruleset);
+                                                              int landlock_ruleset = -1,
+                                                              const std::atomic<bool>* cancel = nullptr) {
+  return detail::run_command(detail::resolve_argv(argv, dir), dir, env, args.dump() + "\n", timeout, landlock_ruleset,
+                             cancel);
 }
 
 /// The SDK context a tool that takes one is given: the host's `context` (an
@@ -15567,12 +16095,16 @@ struct plugin_tool {
 /// `context` reaches a tool that takes one (plugin_tool::takes_context).
 /// With a Landlock ruleset (`landlock_ruleset` >= 0, tool_sandbox.hpp) the
 /// tool's process runs confined to it; a tool served by its plugin's
-/// long-lived process cannot be, and is refused.
+/// long-lived process cannot be, and is refused. When `cancel` turns true
+/// the call ends as at its deadline: a `run` command is killed, a process
+/// plugin's request abandoned and its process killed (the next call starts
+/// a new one).
 [[nodiscard]] inline result<nlohmann::json> call_tool(const plugin_tool& tool, const nlohmann::json& args,
                                                       std::chrono::milliseconds timeout = std::chrono::seconds(30),
                                                       const std::string& max_permission = "danger-full-access",
                                                       const nlohmann::json& context = nullptr,
-                                                      int landlock_ruleset = -1) {
+                                                      int landlock_ruleset = -1,
+                                                      const std::atomic<bool>* cancel = nullptr) {
   if (tool_permission_level(tool.spec.required_permission) > tool_permission_level(max_permission)) {
     return fail(error{errc::permission_denied,
                       "tool \"" + tool.name + "\" requires " + tool.spec.required_permission + ", the host allows " +
@@ -15601,7 +16133,7 @@ struct plugin_tool {
     }
     nlohmann::json params{{"name", tool.spec.name}, {"arguments", args}};
     if (tool.takes_context) params["context"] = tool_context(tool, context);
-    auto r = tool.serve("tools/call", params, timeout);
+    auto r = tool.serve("tools/call", params, timeout, cancel);
     if (!r) {
       if (r.error().code != errc::hook_failed) {
         error e = std::move(r.error());
@@ -15612,13 +16144,13 @@ struct plugin_tool {
       return nlohmann::json{{"content", nlohmann::json::array({{{"type", "text"}, {"text", r.error().message}}})},
                             {"isError", true}};
     }
-    if (r->is_object() && r->contains("content")) return std::move(*r);  // already an MCP result
+    if (r->is_object() && (r->contains("content") || r->contains("structuredContent"))) return std::move(*r);  // an MCP result
     const std::string text = r->is_string() ? r->get<std::string>() : r->dump();
     return nlohmann::json{{"content", nlohmann::json::array({{{"type", "text"}, {"text", text}}})}, {"isError", false}};
   }
   auto r = run_with_json(tool.spec.run, tool.dir, tool.env,
                          tool.takes_context ? nlohmann::json{{"arguments", args}, {"context", tool_context(tool, context)}} : args,
-                         timeout, landlock_ruleset);
+                         timeout, landlock_ruleset, cancel);
   if (!r) {
     error e = std::move(r.error());
     e.plugin = tool.plugin;
@@ -15668,6 +16200,49 @@ struct plugin_tool {
 }  // namespace aura::plugin
 #endif  // AURA_SI_AURA_PLUGIN_TOOLS_HPP
 // ---- end aura/plugin/tools.hpp
+
+namespace aura::plugin {
+
+/// A Lua or WASM plugin's tool: its handler gets the event tool_call_event
+/// {tool, arguments} and answers allow with effects {"result": ...} (the
+/// tool's result: an MCP CallToolResult, a string or any JSON), or deny
+/// (a tool error with the reason). Bounded by the runtime's own limits and
+/// the tool's timeout; a cancel is not seen (those calls are short by design).
+[[nodiscard]] inline std::function<result<nlohmann::json>(const std::string&, const nlohmann::json&,
+                                                          std::chrono::milliseconds, const std::atomic<bool>*)>
+runtime_tool_server(std::weak_ptr<plugin_instance> inst, std::weak_ptr<context> ctx, const command_spec& tool) {
+  hook_spec hs;
+  hs.event = std::string(tool_call_event);
+  hs.handler = tool.handler.empty() ? tool.name : tool.handler;
+  hs.where = tool.where;
+  const std::string declared = tool.name;
+  return [inst, ctx, hs, declared](const std::string& method, const nlohmann::json& params, std::chrono::milliseconds timeout,
+                                   const std::atomic<bool>*) -> result<nlohmann::json> {
+    if (method != "tools/call") return fail(errc::unsupported, "a " + method + " request is not served by a runtime's handler");
+    auto i = inst.lock();
+    auto c = ctx.lock();
+    if (!i || !c) return fail(errc::not_found, "the plugin was unloaded");
+    hook_spec call = hs;
+    call.timeout = timeout;
+    auto h = i->hook(call);
+    if (!h) return fail(std::move(h.error()));
+    nlohmann::json data{{"tool", declared}, {"arguments", params.value("arguments", nlohmann::json::object())}};
+    if (auto cx = params.find("context"); cx != params.end()) data["context"] = *cx;
+    auto d = (*h)(make_envelope(std::string(tool_call_event), std::move(data), "aura.tools"), *c);
+    if (!d) return fail(std::move(d.error()));
+    if (d->is_deny()) return fail(error{errc::hook_failed, d->reason(), {}, hs.handler, {}});
+    const auto& fx = d->effects();
+    if (d->is_allow() && fx && fx->is_object() && fx->contains("result")) return fx->at("result");
+    return fail(error{errc::protocol_error,
+                      "handler \"" + hs.handler + "\" must answer a tool call with allow and effects {\"result\": ...}, "
+                      "or deny; it answered " + std::string(to_string(d->kind())) + (d->is_allow() ? " without a result" : ""),
+                      {}, hs.handler, hs.where});
+  };
+}
+
+}  // namespace aura::plugin
+#endif  // AURA_SI_AURA_PLUGIN_RUNTIME_TOOLS_HPP
+// ---- end aura/plugin/runtime_tools.hpp
 
 namespace aura::plugin {
 
@@ -15730,21 +16305,27 @@ class plugin_host {
   }
 
   /// The tools of a loaded plugin, namespaced; those without a `run` entry are
-  /// served by the plugin's own process (`tools/call`), through this host.
+  /// served by the plugin's own code through this host: a process plugin's
+  /// process (`tools/call`), a Lua or WASM plugin's handler (runtime_tools.hpp).
   [[nodiscard]] result<std::vector<plugin_tool>> tools(const std::string& name) const {
     auto v = current_of(name);
     if (!v) return fail(error{errc::not_found, "no plugin of this name is loaded", name, {}, {}});
     auto list = tools_of(v->spec, environment_for(v->spec.perms, opts_.environment ? *opts_.environment : host_environment()));
     if (!list) return list;
     std::weak_ptr<plugin_instance> inst = v->inst;
+    const bool by_handler = v->spec.runtime.kind == runtime_kind::lua || v->spec.runtime.kind == runtime_kind::wasm;
     for (auto& t : *list) {
       if (t.takes_context) t.config = opts_.config.merged(v->spec.name, v->spec.config);  // PluginConfig's layers
       if (!t.spec.in_process()) continue;
-      t.serve = [inst](const std::string& method, const nlohmann::json& params,
-                       std::chrono::milliseconds timeout) -> result<nlohmann::json> {
+      if (by_handler) {
+        t.serve = runtime_tool_server(inst, v->ctx, t.spec);
+        continue;
+      }
+      t.serve = [inst](const std::string& method, const nlohmann::json& params, std::chrono::milliseconds timeout,
+                       const std::atomic<bool>* cancel) -> result<nlohmann::json> {
         auto i = inst.lock();
         if (!i) return fail(errc::not_found, "the plugin was unloaded");
-        return i->request(method, params, timeout);
+        return i->request(method, params, timeout, cancel);
       };
     }
     return list;
@@ -15924,16 +16505,6 @@ class plugin_host {
   }
 
   [[nodiscard]] const host_options& options() const noexcept { return opts_; }
-
- private:
-  struct version;
-  [[nodiscard]] std::shared_ptr<const version> current_of(const std::string& name) const {
-    std::lock_guard<std::mutex> lock(admin_);
-    auto it = slots_.find(name);
-    return it == slots_.end() ? nullptr : current(*it->second);
-  }
-
- public:
   [[nodiscard]] aura::bus& bus() noexcept { return bus_; }
 
  private:
@@ -15947,6 +16518,7 @@ class plugin_host {
     std::shared_ptr<plugin_instance> inst;
     std::map<std::string, bound_hook> hooks;  ///< by key (event, handler)
     std::uint64_t generation = 0;
+    std::shared_ptr<invocation_ring> calls;   ///< log_dir/<name>.calls, or none
   };
   struct registration {
     std::string event;
@@ -15959,6 +16531,11 @@ class plugin_host {
     std::map<std::string, registration> registered;                  ///< by key
   };
 
+  [[nodiscard]] std::shared_ptr<const version> current_of(const std::string& name) const {
+    std::lock_guard<std::mutex> lock(admin_);
+    auto it = slots_.find(name);
+    return it == slots_.end() ? nullptr : current(*it->second);
+  }
   [[nodiscard]] static std::string key_of(const hook_spec& h) { return h.event + '\x1f' + h.handler; }
   [[nodiscard]] static std::shared_ptr<const version> current(slot& s) {
     auto g = s.current.acquire();
@@ -16037,6 +16614,7 @@ class plugin_host {
       std::filesystem::create_directories(opts_.log_dir, ec);
       req.stderr_log = plugin_log_file(opts_.log_dir, m.name);
       rotate_log(req.stderr_log, opts_.log_max_bytes);
+      v->calls = open_invocation_ring(opts_.log_dir, m.name, opts_.invocation_capacity, *opts_.log);
     }
     auto inst = runtimes_.load(req);
     if (!inst) return fail(std::move(inst.error()));
@@ -16173,7 +16751,8 @@ class plugin_host {
       auto it = v->hooks.find(key);
       if (it == v->hooks.end()) return allow();  // the new version dropped it; its entry leaves after the swap
       if (it->second.spec.once && fired->exchange(true, std::memory_order_acq_rel)) return allow();
-      return it->second.fn(env, *v->ctx);
+      if (!v->calls) return it->second.fn(env, *v->ctx);
+      return recorded_call(*v->calls, it->second.spec.handler, env, [&] { return it->second.fn(env, *v->ctx); });
     };
   }
 
@@ -19095,6 +19674,7 @@ inline result<decision<dynamic_event>> read_exit(const command_options& o, const
 // back-off fail at once). A reader thread per child reads stdout and stderr
 // and reaps the child, so no zombie outlives a dead child for long.
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -19401,16 +19981,22 @@ class session {
     std::lock_guard<std::mutex> lock(mu_);
     return died_at_;
   }
+  /// Whether the child was killed because a call was cancelled (not a failure).
+  [[nodiscard]] bool killed_on_purpose() const noexcept { return on_purpose_.load(); }
   [[nodiscard]] error death() const {
     std::lock_guard<std::mutex> lock(mu_);
     return death_;
   }
 
   /// Sends a request and waits for its answer, serving the child's host calls
-  /// made on its behalf meanwhile (on this thread, through `ctx`).
+  /// made on its behalf meanwhile (on this thread, through `ctx`). When
+  /// `cancel` turns true the call ends as at its deadline, within a slice of
+  /// 20 ms: the child is killed (it may be busy with the request for long;
+  /// the next call starts a new one, with no back-off: killed_on_purpose()).
   [[nodiscard]] result<nlohmann::json> call(std::string_view method, const nlohmann::json& params,
                                             const posix::deadline& until, context* ctx,
-                                            std::chrono::milliseconds budget) {
+                                            std::chrono::milliseconds budget,
+                                            const std::atomic<bool>* cancel = nullptr) {
     const std::int64_t id = next_id_.fetch_add(1, std::memory_order_relaxed);
     auto p = std::make_shared<pending>();
     {
@@ -19441,11 +20027,22 @@ class session {
         pending_.erase(id);
         return std::move(p->answer);
       }
+      if (cancel && cancel->load(std::memory_order_relaxed)) {
+        pending_.erase(id);
+        lock.unlock();
+        on_purpose_.store(true);
+        kill(error{errc::crashed, "killed: \"" + std::string(method) + "\" was cancelled by its caller", plugin_, {}, {}});
+        return fail(error{errc::hook_failed, "cancelled: \"" + std::string(method) + "\" was abandoned and the plugin process killed",
+                          plugin_, {}, {}});
+      }
+      // A cancellable call waits in slices, so it sees its flag soon.
+      const posix::deadline wait = cancel ? until.min(posix::deadline(std::chrono::milliseconds(20))) : until;
       lock.unlock();
-      read_directly(*p, until);
+      read_directly(*p, wait);
       lock.lock();
       if (p->done || !p->host_calls.empty()) continue;
-      if (!p->cv.wait_until(lock, until.at(), [&] { return p->done || !p->host_calls.empty(); })) {
+      if (!p->cv.wait_until(lock, wait.at(), [&] { return p->done || !p->host_calls.empty(); })) {
+        if (!until.expired()) continue;  // only a slice ended
         pending_.erase(id);
         lock.unlock();
         error e{errc::timeout,
@@ -19772,6 +20369,7 @@ class session {
   posix::unique_fd log_;
   std::thread reader_;
   std::atomic<std::int64_t> next_id_{1};
+  std::atomic<bool> on_purpose_{false};
 
   mutable std::mutex mu_;  // pending_, dead_, death_, died_at_
   std::unordered_map<std::int64_t, std::shared_ptr<pending>> pending_;
@@ -19883,9 +20481,12 @@ class process_plugin : public std::enable_shared_from_this<process_plugin> {
   /// Any other request to the child (a Naridon Aura `command` or `tools/call`
   /// served in the plugin's own process): the `result`, or an error naming the
   /// plugin and the method. `host/*` calls made meanwhile go through the
-  /// plugin's context. `timeout` zero: `default_timeout`.
+  /// plugin's context. `timeout` zero: `default_timeout`. When `cancel` turns
+  /// true the request is abandoned as at its deadline (the child is killed;
+  /// the next request starts a new one at once).
   [[nodiscard]] result<nlohmann::json> request(const std::string& method, const nlohmann::json& params,
-                                               std::chrono::milliseconds timeout = {}) {
+                                               std::chrono::milliseconds timeout = {},
+                                               const std::atomic<bool>* cancel = nullptr) {
     const auto budget = timeout.count() > 0 ? timeout : opts_.default_timeout;
     auto s = acquire();
     auto named = [&](error e) {
@@ -19894,7 +20495,7 @@ class process_plugin : public std::enable_shared_from_this<process_plugin> {
       return fail(std::move(e));
     };
     if (!s) return named(std::move(s.error()));
-    auto answer = (*s)->call(method, params, posix::deadline(budget), opts_.ctx.get(), budget);
+    auto answer = (*s)->call(method, params, posix::deadline(budget), opts_.ctx.get(), budget, cancel);
     if (!answer) return named(std::move(answer.error()));
     note_success();
     return answer;
@@ -19964,7 +20565,10 @@ class process_plugin : public std::enable_shared_from_this<process_plugin> {
     if (shut_down_) return fail(error{errc::crashed, "the plugin has been shut down", opts_.name, {}, {}});
     if (session_ && session_->alive()) return session_;
     const auto now = detail::process::steady::now();
-    if (session_) {  // it died: count the failure, schedule the restart
+    if (session_ && session_->killed_on_purpose()) {  // a cancelled call's child: no failure, no back-off
+      session_->stop();
+      session_.reset();
+    } else if (session_) {  // it died: count the failure, schedule the restart
       const auto n = failures_.fetch_add(1) + 1;
       next_start_ = session_->died_at() + backoff(n);
       last_failure_ = session_->death();
@@ -20105,8 +20709,9 @@ class process_instance final : public plugin_instance {
     return p_->hook(spec.handler, spec.timeout);
   }
   [[nodiscard]] result<nlohmann::json> request(const std::string& method, const nlohmann::json& params,
-                                               std::chrono::milliseconds timeout) override {
-    return p_->request(method, params, timeout);
+                                               std::chrono::milliseconds timeout,
+                                               const std::atomic<bool>* cancel = nullptr) override {
+    return p_->request(method, params, timeout, cancel);
   }
   result<void> stop(std::chrono::milliseconds grace) override { return p_->shutdown(grace); }
 
@@ -21157,6 +21762,392 @@ inline meter_layout insert_metering(wabt::Module& module, std::uint32_t bytes_pe
 }  // namespace aura::wasm
 #endif  // AURA_SI_AURA_ADAPTERS_WASM_METERING_HPP
 // ---- end aura/adapters/wasm/metering.hpp
+// ---- begin aura/adapters/wasm/wasi.hpp
+#ifndef AURA_SI_AURA_ADAPTERS_WASM_WASI_HPP
+#define AURA_SI_AURA_ADAPTERS_WASM_WASI_HPP
+// aura/adapters/wasm/wasi.hpp - the WASI preview 1 calls (module
+// "wasi_snapshot_preview1") that C (wasi-libc), Rust std and AssemblyScript
+// emit, so that ordinary code - printf, time, clock, random - runs under the
+// same fuel and memory limits as the aura.* calls.
+//
+// What a plugin gets (docs/adapters/wasm.md §1.5):
+//   * fd 1 and 2 are the plugin's log: each complete line written is one log
+//     line (stdout at info, stderr at warn); a partial line is logged when the
+//     call ends. fd 0 is an empty stdin. All three are character devices, so
+//     libc line-buffers them;
+//   * clock_time_get / clock_res_get: realtime (the context's clock, which a
+//     test harness may fake), monotonic, and the process and thread CPU-time
+//     clocks (time since the instance was created);
+//   * random_get: bytes from std::random_device;
+//   * args and environ are empty; sched_yield does nothing;
+//   * proc_exit ends the call as the hook's error naming the exit code;
+//   * there is no filesystem, no socket, no other descriptor: a call on fd 3
+//     and up (or a path, whose directory fd cannot exist) returns EBADF, one
+//     on stdio that it does not support ENOTSUP; poll_oneoff and proc_raise
+//     ENOSYS. Each refusal is also a host diagnostic at debug level, naming the call.
+// Every function is linked for every plugin: none of them reaches outside
+// the instance (the log obeys the plugin's "log" scope like aura.log).
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+
+namespace aura::wasm {
+
+inline constexpr std::string_view wasi_module = "wasi_snapshot_preview1";
+
+/// WASI errno values (the preview 1 `errno` enum) aura's WASI returns.
+enum class wasi_errno : std::uint16_t {
+  success = 0,
+  badf = 8,
+  inval = 28,
+  nosys = 52,
+  notsup = 58,
+  spipe = 70,
+};
+
+/// What a WASI function does here.
+enum class wasi_op : std::uint8_t {
+  args_sizes_get,   ///< (count_ptr, size_ptr): 0, 0
+  args_get,         ///< nothing to copy
+  clock_res_get,    ///< (id, res_ptr)
+  clock_time_get,   ///< (id, precision, time_ptr)
+  fd_write,         ///< (fd, iovs, iovs_len, nwritten_ptr)
+  fd_read,          ///< (fd, iovs, iovs_len, nread_ptr): stdin is empty
+  fd_fdstat_get,    ///< (fd, stat_ptr): stdio are character devices
+  fd_close,         ///< (fd): stdio closes as a no-op
+  fd_seek,          ///< stdio: ESPIPE
+  fd_prestat,       ///< no preopened directory: EBADF, not logged (libc probes fd 3 at start)
+  fd_other,         ///< stdio: ENOTSUP; any other fd: EBADF
+  path,             ///< a directory fd: EBADF
+  nosys,            ///< ENOSYS
+  sched_yield,      ///< 0
+  random_get,       ///< (buf, len)
+  proc_exit,        ///< (code): ends the call
+};
+
+struct wasi_fn_spec {
+  std::string_view name;
+  std::string_view params;  ///< one letter per parameter: i = i32, I = i64
+  bool returns_errno;       ///< every function but proc_exit returns an i32 errno
+  wasi_op op;
+};
+
+/// Every preview 1 function, with its core-wasm signature.
+[[nodiscard]] inline const std::array<wasi_fn_spec, 46>& wasi_fns() {
+  using o = wasi_op;
+  static const std::array<wasi_fn_spec, 46> specs{{
+      {"args_get", "ii", true, o::args_get},
+      {"args_sizes_get", "ii", true, o::args_sizes_get},
+      {"environ_get", "ii", true, o::args_get},
+      {"environ_sizes_get", "ii", true, o::args_sizes_get},
+      {"clock_res_get", "ii", true, o::clock_res_get},
+      {"clock_time_get", "iIi", true, o::clock_time_get},
+      {"fd_advise", "iIIi", true, o::fd_other},
+      {"fd_allocate", "iII", true, o::fd_other},
+      {"fd_close", "i", true, o::fd_close},
+      {"fd_datasync", "i", true, o::fd_other},
+      {"fd_fdstat_get", "ii", true, o::fd_fdstat_get},
+      {"fd_fdstat_set_flags", "ii", true, o::fd_other},
+      {"fd_fdstat_set_rights", "iII", true, o::fd_other},
+      {"fd_filestat_get", "ii", true, o::fd_other},
+      {"fd_filestat_set_size", "iI", true, o::fd_other},
+      {"fd_filestat_set_times", "iIIi", true, o::fd_other},
+      {"fd_pread", "iiiIi", true, o::fd_other},
+      {"fd_prestat_get", "ii", true, o::fd_prestat},
+      {"fd_prestat_dir_name", "iii", true, o::fd_prestat},
+      {"fd_pwrite", "iiiIi", true, o::fd_other},
+      {"fd_read", "iiii", true, o::fd_read},
+      {"fd_readdir", "iiiIi", true, o::fd_other},
+      {"fd_renumber", "ii", true, o::fd_other},
+      {"fd_seek", "iIii", true, o::fd_seek},
+      {"fd_sync", "i", true, o::fd_other},
+      {"fd_tell", "ii", true, o::fd_seek},
+      {"fd_write", "iiii", true, o::fd_write},
+      {"path_create_directory", "iii", true, o::path},
+      {"path_filestat_get", "iiiii", true, o::path},
+      {"path_filestat_set_times", "iiiiIIi", true, o::path},
+      {"path_link", "iiiiiii", true, o::path},
+      {"path_open", "iiiiiIIii", true, o::path},
+      {"path_readlink", "iiiiii", true, o::path},
+      {"path_remove_directory", "iii", true, o::path},
+      {"path_rename", "iiiiii", true, o::path},
+      {"path_symlink", "iiiii", true, o::path},
+      {"path_unlink_file", "iii", true, o::path},
+      {"poll_oneoff", "iiii", true, o::nosys},
+      {"proc_exit", "i", false, o::proc_exit},
+      {"proc_raise", "i", true, o::nosys},
+      {"sched_yield", "", true, o::sched_yield},
+      {"random_get", "ii", true, o::random_get},
+      {"sock_accept", "iii", true, o::fd_other},
+      {"sock_recv", "iiiiii", true, o::fd_other},
+      {"sock_send", "iiiii", true, o::fd_other},
+      {"sock_shutdown", "ii", true, o::fd_other},
+  }};
+  return specs;
+}
+
+/// The index of WASI function `name` in wasi_fns(), if there is one.
+[[nodiscard]] inline std::optional<std::uint8_t> find_wasi_fn(std::string_view name) {
+  const auto& specs = wasi_fns();
+  for (std::size_t i = 0; i < specs.size(); ++i) {
+    if (specs[i].name == name) return static_cast<std::uint8_t>(i);
+  }
+  return std::nullopt;
+}
+
+[[nodiscard]] inline std::vector<wabt::Type> wasi_params(const wasi_fn_spec& s) {
+  std::vector<wabt::Type> out;
+  for (const char c : s.params) out.push_back(c == 'I' ? wabt::Type::I64 : wabt::Type::I32);
+  return out;
+}
+[[nodiscard]] inline std::vector<wabt::Type> wasi_results(const wasi_fn_spec& s) {
+  return s.returns_errno ? std::vector<wabt::Type>{wabt::Type::I32} : std::vector<wabt::Type>{};
+}
+
+/// Per-instance WASI state: the log's partial lines and per-call budget.
+class wasi_state {
+ public:
+  /// Lines fd_write may log in one call; what follows is dropped with one notice.
+  static constexpr std::size_t max_lines_per_call = 1000;
+
+  void begin_call(std::size_t output_limit) noexcept {
+    limit_ = output_limit;
+    bytes_ = 0;
+    lines_ = 0;
+    cut_ = false;
+  }
+
+  /// Logs what is left of a partial line (at the end of each guest call).
+  void flush(context* ctx) {
+    for (int fd = 1; fd <= 2; ++fd) {
+      std::string& pending = fd == 1 ? out_ : err_;
+      if (!pending.empty()) emit(ctx, fd, pending);
+      pending.clear();
+    }
+  }
+
+  /// Appends bytes written to fd 1 or 2, logging each complete line.
+  void write(context* ctx, int fd, std::string_view bytes) {
+    if (bytes_ >= limit_) {
+      cut(ctx);
+      return;
+    }
+    if (bytes.size() > limit_ - bytes_) {
+      bytes = bytes.substr(0, limit_ - bytes_);
+      bytes_ = limit_;
+    } else {
+      bytes_ += bytes.size();
+    }
+    std::string& pending = fd == 1 ? out_ : err_;
+    for (;;) {
+      const auto nl = bytes.find('\n');
+      if (nl == std::string_view::npos) break;
+      pending.append(bytes.data(), nl);
+      emit(ctx, fd, pending);
+      pending.clear();
+      bytes.remove_prefix(nl + 1);
+    }
+    pending.append(bytes.data(), bytes.size());
+    if (pending.size() >= limit_) {  // a line as long as the whole budget: log what there is
+      emit(ctx, fd, pending);
+      pending.clear();
+    }
+  }
+
+  /// CPU-time clocks: nanoseconds since the instance was created.
+  [[nodiscard]] std::uint64_t cpu_ns() const {
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - born_).count());
+  }
+
+  [[nodiscard]] std::random_device& random() {
+    if (!random_) random_ = std::make_unique<std::random_device>();
+    return *random_;
+  }
+
+ private:
+  void emit(context* ctx, int fd, std::string& line) {
+    if (!ctx) return;
+    if (lines_ >= max_lines_per_call) {
+      cut(ctx);
+      return;
+    }
+    ++lines_;
+    make_valid_utf8(line);
+    (void)ctx->log(fd == 1 ? log_level::info : log_level::warn, line);
+  }
+
+  void cut(context* ctx) {
+    if (cut_ || !ctx) return;
+    cut_ = true;
+    ctx->diagnose(log_level::warn, "wasi: further stdout/stderr of this call dropped (more than " +
+                                        std::to_string(limit_) + " bytes or " + std::to_string(max_lines_per_call) +
+                                        " lines)");
+  }
+
+  std::string out_, err_;
+  std::size_t limit_ = 0, bytes_ = 0, lines_ = 0;
+  bool cut_ = false;
+  std::chrono::steady_clock::time_point born_ = std::chrono::steady_clock::now();
+  std::unique_ptr<std::random_device> random_;
+};
+
+namespace detail {
+
+inline bool put_u32(wabt::interp::Memory& m, std::uint32_t at, std::uint32_t v) {
+  if (static_cast<std::uint64_t>(at) + 4 > m.ByteSize()) return false;
+  std::memcpy(m.UnsafeData() + at, &v, 4);  // wasm memory is little-endian, as are aura's hosts
+  return true;
+}
+inline bool put_u64(wabt::interp::Memory& m, std::uint32_t at, std::uint64_t v) {
+  if (static_cast<std::uint64_t>(at) + 8 > m.ByteSize()) return false;
+  std::memcpy(m.UnsafeData() + at, &v, 8);
+  return true;
+}
+inline std::optional<std::uint32_t> get_u32(wabt::interp::Memory& m, std::uint64_t at) {
+  if (at + 4 > m.ByteSize()) return std::nullopt;
+  std::uint32_t v = 0;
+  std::memcpy(&v, m.UnsafeData() + at, 4);
+  return v;
+}
+
+}  // namespace detail
+
+/// Runs WASI function `spec` for the guest. On false the guest traps with
+/// `trap_message` (st.fault says why: a bad pointer, or proc_exit).
+inline bool run_wasi_fn(const wasi_fn_spec& spec, call_state& st, wasi_state& ws, wabt::interp::Memory& memory,
+                        const wabt::interp::Values& params, wabt::interp::Values& results,
+                        std::string& trap_message) {
+  auto u32 = [&](std::size_t i) { return params[i].Get<std::uint32_t>(); };
+  const std::string full = std::string(wasi_module) + "." + std::string(spec.name);
+  auto bad = [&](std::string_view what, std::uint32_t ptr) {
+    trap_message = full + ": " + std::string(what) + " (ptr " + std::to_string(ptr) + ") is outside guest memory (" +
+                   std::to_string(memory.ByteSize()) + " bytes)";
+    st.fault = error{errc::protocol_error, trap_message, {}, {}, {}};
+    return false;
+  };
+  auto refused = [&](wasi_errno e, std::string_view why) {
+    if (st.ctx) st.ctx->diagnose(log_level::debug, full + ": refused (errno " +
+                                                   std::to_string(static_cast<unsigned>(e)) + "): " + std::string(why));
+    return e;
+  };
+  const bool stdio = !spec.params.empty() && spec.params[0] == 'i' && u32(0) <= 2;
+  wasi_errno rc = wasi_errno::success;
+  switch (spec.op) {
+    case wasi_op::args_sizes_get:
+      if (!detail::put_u32(memory, u32(0), 0)) return bad("the count", u32(0));
+      if (!detail::put_u32(memory, u32(1), 0)) return bad("the size", u32(1));
+      break;
+    case wasi_op::args_get: break;
+    case wasi_op::clock_res_get:
+    case wasi_op::clock_time_get: {
+      const std::uint32_t id = u32(0);
+      const std::uint32_t out = spec.op == wasi_op::clock_res_get ? u32(1) : u32(2);
+      if (id > 3) {
+        rc = wasi_errno::inval;
+        break;
+      }
+      std::uint64_t value = 1;  // resolution: nanoseconds
+      if (spec.op == wasi_op::clock_time_get) {
+        using namespace std::chrono;
+        // realtime is the context's clock, so a test harness's fake clock is what the guest sees
+        const auto now = st.ctx ? st.ctx->now() : time_point(clock_type::now());
+        value = id == 0   ? static_cast<std::uint64_t>(duration_cast<nanoseconds>(now.time_since_epoch()).count())
+                : id == 1 ? static_cast<std::uint64_t>(
+                                duration_cast<nanoseconds>(steady_clock::now().time_since_epoch()).count())
+                          : ws.cpu_ns();
+      }
+      if (!detail::put_u64(memory, out, value)) return bad("the result", out);
+      break;
+    }
+    case wasi_op::fd_write:
+    case wasi_op::fd_read: {
+      const std::uint32_t fd = u32(0), iovs = u32(1), count = u32(2), done_at = u32(3);
+      if (static_cast<std::uint64_t>(iovs) + 8ull * count > memory.ByteSize()) return bad("the iovec array", iovs);
+      st.host_bytes += 8ull * count;
+      if (spec.op == wasi_op::fd_read ? fd != 0 : (fd != 1 && fd != 2)) {
+        rc = fd <= 2 ? refused(wasi_errno::badf, "fd " + std::to_string(fd) + " is not open for this")
+                     : refused(wasi_errno::badf, "no file descriptor " + std::to_string(fd) + " (no files)");
+        break;
+      }
+      std::uint64_t total = 0;
+      for (std::uint32_t i = 0; i < count && spec.op == wasi_op::fd_write; ++i) {
+        const std::uint32_t base = *detail::get_u32(memory, iovs + 8ull * i);
+        const std::uint32_t len = *detail::get_u32(memory, iovs + 8ull * i + 4);
+        auto bytes = guest_bytes(memory, base, len);
+        if (!bytes) return bad("an iovec's buffer", base);
+        st.host_bytes += len;
+        total += len;
+        ws.write(st.ctx, static_cast<int>(fd), *bytes);
+      }
+      if (total > 0xffffffffull) total = 0xffffffffull;
+      if (!detail::put_u32(memory, done_at, static_cast<std::uint32_t>(total))) return bad("the count", done_at);
+      break;
+    }
+    case wasi_op::fd_fdstat_get: {
+      if (!stdio) {
+        rc = refused(wasi_errno::badf, "no file descriptor " + std::to_string(u32(0)) + " (no files)");
+        break;
+      }
+      // fdstat: u8 filetype, u16 flags at 2, u64 rights_base at 8, u64 rights_inheriting at 16
+      const std::uint32_t at = u32(1);
+      if (static_cast<std::uint64_t>(at) + 24 > memory.ByteSize()) return bad("the fdstat", at);
+      std::memset(memory.UnsafeData() + at, 0, 24);
+      memory.UnsafeData()[at] = 2;                       // character_device
+      (void)detail::put_u64(memory, at + 8, u32(0) == 0 ? 1u << 1 : 1u << 6);  // fd_read : fd_write
+      break;
+    }
+    case wasi_op::fd_close:
+      if (!stdio) rc = refused(wasi_errno::badf, "no file descriptor " + std::to_string(u32(0)) + " (no files)");
+      break;
+    case wasi_op::fd_seek:
+      rc = stdio ? wasi_errno::spipe
+                 : refused(wasi_errno::badf, "no file descriptor " + std::to_string(u32(0)) + " (no files)");
+      break;
+    case wasi_op::fd_prestat: rc = wasi_errno::badf; break;
+    case wasi_op::fd_other:
+      rc = stdio ? refused(wasi_errno::notsup, "fd " + std::to_string(u32(0)) + " is the plugin's stdio")
+                 : refused(wasi_errno::badf, "no file descriptor " + std::to_string(u32(0)) +
+                                                 " (an aura WASM plugin has no files or sockets)");
+      break;
+    case wasi_op::path: rc = refused(wasi_errno::badf, "an aura WASM plugin has no filesystem"); break;
+    case wasi_op::nosys: rc = refused(wasi_errno::nosys, "not available to an aura WASM plugin"); break;
+    case wasi_op::sched_yield: break;
+    case wasi_op::random_get: {
+      auto buf = guest_bytes(memory, u32(0), u32(1));
+      if (!buf) return bad("the buffer", u32(0));
+      st.host_bytes += u32(1);
+      auto* p = memory.UnsafeData() + u32(0);
+      std::random_device& rd = ws.random();
+      for (std::uint32_t i = 0; i < u32(1); i += 4) {
+        const std::uint32_t r = rd();
+        std::memcpy(p + i, &r, u32(1) - i < 4 ? u32(1) - i : 4);
+      }
+      break;
+    }
+    case wasi_op::proc_exit:
+      trap_message = full + "(" + std::to_string(static_cast<std::int32_t>(u32(0))) + "): the plugin exited with code " +
+                     std::to_string(static_cast<std::int32_t>(u32(0)));
+      st.fault = error{errc::hook_failed, trap_message, {}, {}, {}};
+      return false;
+  }
+  if (results.empty()) results.resize(1);
+  results[0] = wabt::interp::Value::Make(static_cast<std::uint32_t>(rc));
+  return true;
+}
+
+}  // namespace aura::wasm
+#endif  // AURA_SI_AURA_ADAPTERS_WASM_WASI_HPP
+// ---- end aura/adapters/wasm/wasi.hpp
 
 namespace aura::wasm {
 
@@ -21165,8 +22156,10 @@ inline constexpr std::uint64_t max_table_elements = 1u << 16;
 
 /// What one import of the prepared module is bound to, in import order.
 struct import_binding {
-  bool refuel = false;    ///< the metering's aura_meter.refuel
-  host_fn fn = host_fn::log;
+  enum class kind : std::uint8_t { aura, wasi, refuel };
+  kind of = kind::aura;
+  host_fn fn = host_fn::log;  ///< when of == aura
+  std::uint8_t wasi = 0;      ///< when of == wasi: the index in wasi_fns()
 };
 
 /// A module ready to instantiate: decoded for WABT's interpreter, with its ABI
@@ -21266,18 +22259,35 @@ inline result<void> check_export(const wabt::Module& m, std::string_view name, w
   return {};
 }
 
-/// Checks every import against the host functions and the plugin's grants,
-/// returning what each is bound to.
+/// Checks every import against the host functions (module "aura", under the
+/// plugin's grants) and WASI preview 1 (module "wasi_snapshot_preview1", always
+/// linked: see wasi.hpp), returning what each is bound to.
 [[nodiscard]] inline result<std::vector<import_binding>> check_imports(const wabt::Module& m, const grants& g) {
   std::vector<import_binding> out;
   for (const wabt::Import* imp : m.imports) {
     const std::string full = imp->module_name + "." + imp->field_name;
     if (imp->kind() != wabt::ExternalKind::Func) {
       return fail(errc::load_error, "import \"" + full + "\" is " + detail::kind_name(imp->kind()) +
-                                        "; a plugin imports only aura.* functions");
+                                        "; a plugin imports only aura.* and wasi_snapshot_preview1.* functions");
+    }
+    const auto& sig = wabt::cast<wabt::FuncImport>(imp)->func.decl.sig;
+    auto check_sig = [&](const std::vector<wabt::Type>& params, const std::vector<wabt::Type>& results) -> result<void> {
+      if (sig.param_types == params && sig.result_types == results) return {};
+      return fail(errc::load_error, "import \"" + full + "\" has signature " +
+                                        detail::signature(sig.param_types, sig.result_types) + ", expected " +
+                                        detail::signature(params, results));
+    };
+    if (imp->module_name == wasi_module) {
+      const auto index = find_wasi_fn(imp->field_name);
+      if (!index) return fail(errc::load_error, "import \"" + full + "\" is not a WASI preview 1 function");
+      const wasi_fn_spec& spec = wasi_fns()[*index];
+      if (auto r = check_sig(wasi_params(spec), wasi_results(spec)); !r) return fail(std::move(r.error()));
+      out.push_back(import_binding{import_binding::kind::wasi, host_fn::log, *index});
+      continue;
     }
     if (imp->module_name != "aura") {
-      return fail(errc::load_error, "import \"" + full + "\" is not provided: only module \"aura\" is linked");
+      return fail(errc::load_error, "import \"" + full +
+                                        "\" is not provided: only modules \"aura\" and \"wasi_snapshot_preview1\" are linked");
     }
     const host_fn_spec* spec = nullptr;
     for (const auto& s : host_fns()) {
@@ -21288,13 +22298,8 @@ inline result<void> check_export(const wabt::Module& m, std::string_view name, w
       return fail(errc::permission_denied, "import \"" + full + "\" is not granted by the plugin's permissions (needs " +
                                                std::string(grants::requirement(spec->fn)) + ")");
     }
-    const auto& sig = wabt::cast<wabt::FuncImport>(imp)->func.decl.sig;
-    if (sig.param_types != spec->params || sig.result_types != spec->results) {
-      return fail(errc::load_error, "import \"" + full + "\" has signature " +
-                                        detail::signature(sig.param_types, sig.result_types) + ", expected " +
-                                        detail::signature(spec->params, spec->results));
-    }
-    out.push_back(import_binding{false, spec->fn});
+    if (auto r = check_sig(spec->params, spec->results); !r) return fail(std::move(r.error()));
+    out.push_back(import_binding{import_binding::kind::aura, spec->fn, 0});
   }
   return out;
 }
@@ -21366,7 +22371,7 @@ inline result<void> check_export(const wabt::Module& m, std::string_view name, w
   if (limits.metering) {
     out->meter = insert_metering(ir, limits.bytes_per_fuel);
     // The refuel import was appended after the module's own imports.
-    out->imports.push_back(import_binding{true, host_fn::log});
+    out->imports.push_back(import_binding{import_binding::kind::refuel, host_fn::log, 0});
   }
 
   wabt::MemoryStream stream;
@@ -21480,10 +22485,27 @@ class instance {
     RefVec imports;
     std::vector<HostFunc::Ptr> keep;  // rooted until the instance references them
     for (const import_binding& b : module_->imports) {
-      if (b.refuel) {
+      if (b.of == import_binding::kind::refuel) {
         keep.push_back(HostFunc::New(*store_, FuncType({}, {}),
                                      [this](Thread& thread, const Values&, Values&, Trap::Ptr* trap) {
                                        return refuel(thread, trap);
+                                     }));
+        imports.push_back(keep.back().ref());
+        continue;
+      }
+      if (b.of == import_binding::kind::wasi) {
+        const wasi_fn_spec& spec = wasi_fns()[b.wasi];
+        keep.push_back(HostFunc::New(*store_, FuncType(wasi_params(spec), wasi_results(spec)),
+                                     [this, &spec](Thread& thread, const Values& params, Values& results,
+                                                   Trap::Ptr* trap) -> wabt::Result {
+                                       std::string message;
+                                       Memory* memory = memory_ ? memory_.get() : caller_memory(thread);
+                                       if (memory && run_wasi_fn(spec, state_, wasi_, *memory, params, results, message)) {
+                                         return charge_host_call(thread, trap);
+                                       }
+                                       if (!memory) message = std::string(wasi_module) + "." + std::string(spec.name) + " called with no memory";
+                                       *trap = Trap::New(*store_, message);
+                                       return wabt::Result::Error;
                                      }));
         imports.push_back(keep.back().ref());
         continue;
@@ -21544,6 +22566,7 @@ class instance {
     state_.deadline_ms = deadline.count() > 0 ? deadline : module_->limits.deadline;
     state_.deadline = std::chrono::steady_clock::now() + state_.deadline_ms;
     state_.host_bytes = 0;
+    wasi_.begin_call(module_->limits.output_bytes);
     if (fuel_) {
       // The first slice goes straight into the counter: no host call for short events.
       const std::uint64_t first = std::min(state_.slice, state_.budget_left);
@@ -21636,7 +22659,9 @@ class instance {
   result<void> run(wabt::interp::Func::Ptr& f, const wabt::interp::Values& params, wabt::interp::Values& results,
                    std::string_view what) {
     wabt::interp::Trap::Ptr trap;
-    if (wabt::Succeeded(f->Call(*thread_, params, results, &trap))) return {};
+    const bool ok = wabt::Succeeded(f->Call(*thread_, params, results, &trap));
+    wasi_.flush(state_.ctx);  // a partial stdout line is logged when the guest returns or traps
+    if (ok) return {};
     broken_ = true;
     if (state_.fault) return fail(*state_.fault);
     return fail(errc::hook_failed,
@@ -21659,6 +22684,7 @@ class instance {
   std::list<std::pair<std::string, wabt::interp::Func::Ptr>> extra_;  ///< stable addresses
   wabt::interp::Global::Ptr fuel_;
   call_state state_;
+  wasi_state wasi_;
   bool broken_ = false;
 };
 

@@ -1,6 +1,7 @@
 // The cost MCP adds to a tool call: `tools/call` of a trivial native tool
 // through aura's stdio transport (parse, session, tool pipeline with its
-// schema check, worker thread, answer), beside the floor: a bare JSON-RPC
+// schema check, answer; on the reading thread for a quick tool, else on a
+// worker thread), beside the floor: a bare JSON-RPC
 // echo that parses each line and answers it over the same pipes. Both are
 // measured from the client's side: write one line, read one line.
 #include <benchmark/benchmark.h>
@@ -79,12 +80,15 @@ void BM_jsonrpc_echo(benchmark::State& state) {
   ::close(p.to[1]);
   peer.join();
 }
-BENCHMARK(BM_jsonrpc_echo)->UseRealTime();
+BENCHMARK(BM_jsonrpc_echo)->MeasureProcessCPUTime()->UseRealTime();
 
-void BM_mcp_tools_call_stdio(benchmark::State& state) {
+/// `quick`: the tool says it answers at once and runs on the session's
+/// reading thread; else it runs on a worker thread (a wake-up there and back).
+void mcp_tools_call_stdio(benchmark::State& state, bool quick) {
   aura::mcp::tool_catalog catalog;
   aura::mcp::tool_entry echo;
   echo.name = "echo";
+  echo.quick = quick;
   echo.input_schema = {{"type", "object"}, {"properties", {{"text", {{"type", "string"}}}}}, {"required", {"text"}}};
   echo.call = [](const json& args, const aura::mcp::call_control&) -> aura::result<json> {
     return json{{"content", json::array({{{"type", "text"}, {"text", args["text"]}}})}};
@@ -103,7 +107,12 @@ void BM_mcp_tools_call_stdio(benchmark::State& state) {
   ::close(p.to[1]);
   peer.join();
 }
-BENCHMARK(BM_mcp_tools_call_stdio)->UseRealTime();
+void BM_mcp_tools_call_stdio_quick(benchmark::State& state) { mcp_tools_call_stdio(state, true); }
+void BM_mcp_tools_call_stdio_worker(benchmark::State& state) { mcp_tools_call_stdio(state, false); }
+// CPU time of the whole process (client, server and worker threads), not
+// just the benchmark's thread: the server's work is what is measured.
+BENCHMARK(BM_mcp_tools_call_stdio_quick)->MeasureProcessCPUTime()->UseRealTime();
+BENCHMARK(BM_mcp_tools_call_stdio_worker)->MeasureProcessCPUTime()->UseRealTime();
 
 }  // namespace
 

@@ -2,7 +2,10 @@
 # The distribution round trip through the `aura` command: keys, pack (signed
 # with Debian's minisign), publish to a registry served on 127.0.0.1 by
 # python3 -m http.server, install in a fresh root, dispatch, doctor, logs,
-# tamper detection on load, update, remove, --frozen.
+# tamper detection on load, update, upgrade, reload, remove, --frozen, keys
+# (trust, rotate, accept, remove), a password-protected minisign key, a
+# remote .wasm by URL with its hash, and `plugin stats` from the invocation
+# records (known records written by python, a damaged file).
 # Usage: distribution_cli.sh AURA_BINARY WORKDIR
 set -u
 AURA=$1
@@ -66,6 +69,23 @@ expect "publish: a key is needed first" 1 "no key yet" "$AURA" plugin publish ga
 expect "publish" 0 "published acme/gate 1.0.0" "$AURA" plugin publish gate-1.0.0.tar.gz --registry registry --publisher acme --key acme.pub
 expect "publish: versions are immutable" 1 "already published" "$AURA" plugin publish gate-1.0.0.tar.gz --registry registry --publisher acme
 
+# a password-protected key made by minisign (it reads the password from stdin)
+printf 'pass phrase\npass phrase\n' | minisign -G -p enc.pub -s enc.key >/dev/null 2>&1
+expect "pack --sign: encrypted key, no password" 1 'encrypted with a password: give it in \$AURA_KEY_PASSWORD or --password-file' \
+  env -u AURA_KEY_PASSWORD "$AURA" plugin pack gate --sign enc.key --out enc
+echo 'not it' > wrong.txt
+expect "pack --sign: a wrong password" 1 "enc.key: wrong password for the encrypted secret key" \
+  "$AURA" plugin pack gate --sign enc.key --password-file wrong.txt --out enc
+expect "pack --sign: the password from AURA_KEY_PASSWORD" 0 "packed enc/gate-1.0.0.tar.gz .*signed by" \
+  env AURA_KEY_PASSWORD='pass phrase' "$AURA" plugin pack gate --sign enc.key --out enc
+mkdir -p enc/x && tar -xzf enc/gate-1.0.0.tar.gz -C enc/x
+expect "minisign verifies what the encrypted key signed" 0 "Signature and comment signature verified" \
+  minisign -V -p enc.pub -m enc/x/AURA-FILES
+# a bare WebAssembly module served beside the registry (Clawdius's remote .wasm)
+mkdir -p registry/mods
+printf '\000asm\001\000\000\000' > registry/mods/audit.wasm
+wasm_sha=$(sha256sum registry/mods/audit.wasm | cut -d' ' -f1)
+
 # ---- the registry over HTTP on a free loopback port -------------------------------------
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
 (cd registry && exec python3 -m http.server "$port" --bind 127.0.0.1 >/dev/null 2>&1) &
@@ -106,6 +126,30 @@ expect "install again" 0 "installed gate 1.0.0" "$AURA" plugin install "acme/gat
 rm -rf .aura/plugins
 expect "install --frozen" 0 "installed gate 1.0.0" "$AURA" plugin install --frozen
 expect "update: nothing newer" 0 "updated gate 1.0.0 .*unchanged" "$AURA" plugin update --all
+expect "upgrade: one plugin" 0 "updated gate 1.0.0 .*unchanged" "$AURA" plugin upgrade gate
+expect "upgrade: not installed" 1 'plugin "nope" is not in' "$AURA" plugin upgrade nope
+# reload installs a pack dropped into the root (the air-gapped path) and loads everything
+cp "$WORK/gate-1.0.0.tar.gz" .aura/plugins/
+expect "reload: a dropped pack" 0 "installed gate 1.0.0 .*unchanged.*reloaded gate 1.0.0|reloaded gate 1.0.0" "$AURA" plugin reload
+checks=$((checks + 1))
+if [ -e .aura/plugins/gate-1.0.0.tar.gz ]; then echo "FAIL reload left the dropped pack" >&2; failures=$((failures + 1)); else echo "ok   reload took the dropped pack"; fi
+# a remote .wasm by URL, pinned by its SHA-256
+expect "install: a remote .wasm with a wrong hash" 1 "mods/audit.wasm has SHA-256 $wasm_sha, the source pins 0000" \
+  "$AURA" plugin install "$AURA_REGISTRY/mods/audit.wasm#sha256=0000000000000000000000000000000000000000000000000000000000000000"
+expect "install: a remote .wasm needs its hash" 1 "needs its integrity hash" "$AURA" plugin install "$AURA_REGISTRY/mods/audit.wasm"
+expect "install: a remote .wasm" 0 "installed audit 0.0.0 .*sha256:$wasm_sha" \
+  "$AURA" plugin install "$AURA_REGISTRY/mods/audit.wasm#sha256=$wasm_sha&hooks=tool_before_execute"
+expect "aura.lock: the remote .wasm" 0 "\"resolved\": \"sha256:$wasm_sha\"" cat .aura/aura.lock
+expect "remove the remote .wasm" 0 "removed audit" "$AURA" plugin remove audit
+# the same module named by a Clawdius config: fetched into the cache, verified on every load
+mkdir -p clawdius/.clawdius clawdius-bad/.clawdius
+printf '[plugins]\nload = [\n  "%s",\n]\n[plugins.hooks]\ntool_before_execute = ["audit"]\n' \
+  "$AURA_REGISTRY/mods/audit.wasm#sha256=$wasm_sha" > clawdius/.clawdius/config.toml
+printf '[plugins]\nload = [\n  "%s",\n]\n' \
+  "$AURA_REGISTRY/mods/audit.wasm#sha256=0000000000000000000000000000000000000000000000000000000000000000" > clawdius-bad/.clawdius/config.toml
+expect "clawdius config: a remote .wasm" 0 "config.toml: 1 wasm plugin\\(s\\): audit" sh -c 'cd clawdius && "$0" plugin list' "$AURA"
+expect "clawdius config: a wrong hash names file, line and hashes" 1 "config.toml:3.*$wasm_sha.*0000" \
+  sh -c 'cd clawdius-bad && "$0" plugin list' "$AURA"
 # logs of a process plugin
 mkdir -p .aura/plugins/talker
 cat > .aura/plugins/talker/plugin.py <<'PY'
@@ -126,6 +170,52 @@ echo '{"plugin": {"name": "talker", "version": "1.0.0", "runtime": {"kind": "pro
 expect "logs: the plugin's stderr" 0 "talker says hello" "$AURA" plugin logs talker -n 5
 expect "logs: unknown plugin" 1 "no log for plugin \"nobody\"" "$AURA" plugin logs nobody
 expect "logs: a bad -n" 1 "wants a number of lines" "$AURA" plugin logs talker -n many
+
+# invocation records: the dispatches above were recorded; plugin stats reads them
+expect "plugin stats: the recorded calls" 0 "talker +h \(ping\) +1 +0 " "$AURA" plugin stats talker
+expect "plugin stats --recent" 0 "talker +h \(ping\) +allow" "$AURA" plugin stats talker --recent 1
+# known records (the documented format, written by python): exact percentiles
+python3 - "$AURA_LOG_DIR/known.calls" <<'PY'
+import struct, sys
+def fnv(b):
+    h = 2166136261
+    for x in b:
+        h = ((h ^ x) * 16777619) & 0xffffffff
+    return h
+cap, n = 8, 20  # 20 calls into 8 slots: the ring keeps calls 13..20
+out = bytearray(b"AURACALL" + struct.pack("<IIII", 1, cap, 128, 0) + struct.pack("<Q", n) + bytes(32))
+slots = [bytes(128)] * cap
+for seq in range(1, n + 1):
+    name = b"check" + b"commit"
+    rec = struct.pack("<QQQQQBBB", seq, 1700000000000000 + seq, seq * 1000000, 100, 10 * seq, 3 if seq % 4 == 0 else 1, 5, 6)
+    rec += name + bytes(81 - len(name))
+    slots[(seq - 1) % cap] = rec + struct.pack("<I", fnv(rec))
+for r in slots:
+    out += r
+open(sys.argv[1], "wb").write(out)
+PY
+# calls 13..20: latencies 13..20 ms; p50 = rank 4 = 16 ms, p95 = p99 = 20 ms; errors at 16 and 20;
+# input 100 B; output (130+...+200)/8 = 165 B
+expect "plugin stats: known records" 0 "known +check \(commit\) +8 +2 +16000.0 +20000.0 +20000.0 +100 +165" "$AURA" plugin stats known
+expect "plugin stats --json" 0 '"p50_us": 16000' "$AURA" plugin stats known --json
+printf 'AURACALLgarbage' > "$AURA_LOG_DIR/broken.calls"
+expect "plugin stats: a damaged file is skipped, named" 1 "skipping .*broken.calls: truncated header" "$AURA" plugin stats
+expect "plugin stats: the others still shown" 1 "known +check \(commit\) +8" "$AURA" plugin stats
+expect "plugin stats: an unknown plugin" 1 "skipping .*nobody.calls" "$AURA" plugin stats nobody
+
+# ---- keys through the command: trust, rotate, accept, remove (a repo of their own) --------
+mkdir -p "$WORK/keys-repo" && cd "$WORK/keys-repo" || exit 1
+expect "keys generate: old" 0 "key [0-9A-F]{16}: old.key" "$AURA" plugin keys generate old
+expect "keys generate: new" 0 "key [0-9A-F]{16}: new.key" "$AURA" plugin keys generate new
+expect "keys trust" 0 "trusted key [0-9A-F]{16} in .aura/trust" "$AURA" plugin keys trust old.pub
+expect "keys accept: no rotation yet" 1 "cannot read|new.pub.minisig" "$AURA" plugin keys accept new.pub new.pub.minisig
+expect "keys rotate" 0 "wrote new.pub.minisig: key [0-9A-F]{16} rotates to [0-9A-F]{16}" "$AURA" plugin keys rotate old.key new.pub
+expect "minisign verifies the rotation" 0 "Signature and comment signature verified" minisign -V -p old.pub -m new.pub
+expect "keys accept" 0 "trusted key [0-9A-F]{16} \(a rotation signed by a trusted key\)" "$AURA" plugin keys accept new.pub new.pub.minisig
+expect "keys list: the old key is retired" 0 "\(rotated to [0-9A-F]{16}\)" "$AURA" plugin keys list
+new_id=$(sed -n 's/^untrusted comment: minisign public key //p' new.pub)
+expect "keys remove" 0 "removed key $new_id" "$AURA" plugin keys remove "$new_id"
+expect "keys remove: not there" 1 "$new_id" "$AURA" plugin keys remove "$new_id"
 
 echo "$checks checks, $failures failed"
 [ $failures -eq 0 ]

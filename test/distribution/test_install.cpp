@@ -8,13 +8,12 @@
 #if defined(AURA_TEST_HTTP)
 #include <aura/net/curl_http_client.hpp>
 #endif
+#if defined(AURA_TEST_HTTP) && (!defined(AURA_PLUGIN_TOML) || AURA_PLUGIN_TOML)
+#include <aura/distribution/remote_wasm.hpp>
+#include <aura/plugin/clawdius_config.hpp>
+#endif
 
-#include <csignal>
 #include <thread>
-#include <fcntl.h>
-#include <sys/wait.h>
-#include <sys/socket.h>
-#include <netinet/in.h>
 
 #include "dist_test_util.hpp"
 
@@ -242,6 +241,14 @@ TEST_CASE("registry: first-publish checks, publish, resolve ranges, install and 
   CHECK((*got)[0].version == "1.0.0");
   CHECK((*got)[0].key_id == k.public_part().id_text());
   CHECK(o.trust.find(k.id));
+  // Lock reproducibility: --frozen in a fresh root gives the same aura.lock, byte for byte, and no drift.
+  const std::string locked = *read_file(o.lock);
+  fs::remove_all(o.root);
+  auto refrozen = install_frozen(o);
+  REQUIRE(refrozen);
+  CHECK((*refrozen)[0].version == "1.0.0");
+  CHECK(*read_file(o.lock) == locked);
+  CHECK(lock_drift(o.root, *lock_file::read(o.lock)).empty());
   // update within the range of the source: ~1.0 has nothing newer; a ^1 install moves to 1.2.0
   auto same = update(o, "gate");
   REQUIRE(same);
@@ -307,32 +314,14 @@ TEST_CASE("registry: served over HTTP by python3 -m http.server", "[distribution
   const fs::path reg = t.dir("registry");
   dist_test::write_plugin(t, "src", "gate", "1.0.0");
   REQUIRE(publish(reg, t.write("g.tar.gz", pack(t.path() / "src", &k)->bytes), "acme", k.public_part()));
-  // A free port: bind 0, read it, close (the server binds it next).
-  int s = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-  socklen_t len = sizeof a;
-  ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
-  const int port = ntohs(a.sin_port);
-  ::close(s);
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    if (::chdir(reg.c_str()) != 0) ::_exit(126);
-    const int null = ::open("/dev/null", O_WRONLY);
-    ::dup2(null, 1);
-    ::dup2(null, 2);
-    ::execlp("python3", "python3", "-m", "http.server", std::to_string(port).c_str(), "--bind", "127.0.0.1", static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  struct stop { pid_t p; ~stop() { ::kill(p, SIGTERM); int st; ::waitpid(p, &st, 0); } } guard{pid};
+  dist_test::http_server server(reg);
+  REQUIRE(server.ready());
   auto o = options_for(t);
-  o.registry = "http://127.0.0.1:" + std::to_string(port);
+  o.registry = server.url();
   o.http = std::make_shared<aura::net::curl_http_client>();
   registry r(o.registry, o.http);
   aura::result<nlohmann::json> idx = aura::fail(aura::errc::io_error, "not yet");
-  for (int i = 0; i < 200 && !idx; ++i) {  // wait until the server answers
+  for (int i = 0; i < 200 && !idx; ++i) {  // wait until it answers HTTP too
     idx = r.index();
     if (!idx) std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
@@ -341,6 +330,72 @@ TEST_CASE("registry: served over HTTP by python3 -m http.server", "[distribution
   REQUIRE(got);
   CHECK((*got)[0].version == "1.0.0");
   CHECK(r.fetch("nope.json").error().code == aura::errc::not_found);
+}
+
+TEST_CASE("install: a remote .wasm by URL with its integrity hash (Clawdius), locked and reproduced", "[distribution][install][http][wasm]") {
+  temp_tree t;
+  const std::string wasm("\0asm\1\0\0\0", 8);  // the smallest module: header and version
+  t.write("site/mods/audit.wasm", wasm);
+  t.write("site/mods/fake.wasm", "not wasm");
+  dist_test::http_server server(t.path() / "site");
+  REQUIRE(server.ready());
+  auto o = options_for(t);
+  o.http = std::make_shared<aura::net::curl_http_client>();
+  const std::string url = server.url() + "/mods/audit.wasm";
+  const std::string source = url + "#sha256=" + sha256_hex(wasm) + "&hooks=tool_before_execute,tool_after_execute";
+  // The hash is required, and must be one.
+  auto bare = install(url, o);
+  REQUIRE_FALSE(bare);
+  CHECK(bare.error().message.find("needs its integrity hash: " + url + "#sha256=HEX") != std::string::npos);
+  auto short_hash = install(url + "#sha256=abc", o);
+  REQUIRE_FALSE(short_hash);
+  CHECK(short_hash.error().message.find("64 hex digits, got \"abc\"") != std::string::npos);
+  // A wrong hash names the URL and both hashes, and leaves nothing.
+  const std::string wrong(64, 'a');
+  auto mismatch = install(url + "#sha256=" + wrong, o);
+  REQUIRE_FALSE(mismatch);
+  CHECK(mismatch.error().message == url + " has SHA-256 " + sha256_hex(wasm) + ", the source pins " + wrong +
+                                        " (the file changed, or the hash is wrong)");
+  CHECK(nothing_staged(o.root));
+  CHECK_FALSE(fs::exists(o.root / "audit"));
+  auto missing = install(server.url() + "/mods/none.wasm#sha256=" + wrong, o);
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().message.find("HTTP 404") != std::string::npos);
+  auto fake = install(server.url() + "/mods/fake.wasm#sha256=" + sha256_hex("not wasm"), o);
+  REQUIRE_FALSE(fake);
+  CHECK(fake.error().message.find("not a WebAssembly module") != std::string::npos);
+  auto offline = options_for(t);
+  auto no_http = install(source, offline);
+  REQUIRE_FALSE(no_http);
+  CHECK(no_http.error().message.find("needs an HTTP client") != std::string::npos);
+  // The right one: a wasm plugin with the hooks named, locked by its hash.
+  auto got = install(source, o);
+  REQUIRE(got);
+  REQUIRE(got->size() == 1);
+  CHECK((*got)[0].name == "audit");
+  CHECK((*got)[0].resolved == "sha256:" + sha256_hex(wasm));
+  CHECK(*read_file(o.root / "audit" / "audit.wasm") == wasm);
+  auto m = aura::plugin::read_manifest(o.root / "audit" / "aura-plugin.json");
+  REQUIRE(m);
+  CHECK(m->runtime.kind == aura::plugin::runtime_kind::wasm);
+  CHECK(m->runtime.entrypoint == "audit.wasm");
+  REQUIRE(m->hooks.size() == 2);
+  CHECK(m->hooks[0].event == "tool_before_execute");
+  CHECK(m->hooks[0].handler == "tool_before_execute");
+  CHECK(verify_plugin(o.root / "audit", "audit", o.trust, {}));  // every load checks the bytes against AURA-FILES
+  const std::string lock_text = *read_file(o.lock);
+  CHECK(lock_file::read(o.lock)->plugins.at("audit").source == source);
+  // --frozen in a fresh root reproduces the lock byte for byte.
+  fs::remove_all(o.root);
+  REQUIRE(install_frozen(o));
+  CHECK(*read_file(o.lock) == lock_text);
+  CHECK(lock_drift(o.root, *lock_file::read(o.lock)).empty());
+  // The server's file changes: update refuses it, naming both hashes; the installed copy stays.
+  t.write("site/mods/audit.wasm", wasm + std::string("\0", 1));
+  auto changed = update(o, "audit");
+  REQUIRE_FALSE(changed);
+  CHECK(changed.error().message.find("the source pins " + sha256_hex(wasm)) != std::string::npos);
+  CHECK(*read_file(o.root / "audit" / "audit.wasm") == wasm);
 }
 #endif
 
@@ -431,3 +486,60 @@ for line in sys.stdin:
   auto tail = aura::plugin::log_tail(logs / "talker.log", 2);
   REQUIRE(tail.size() == 2);
 }
+
+#if defined(AURA_TEST_HTTP) && (!defined(AURA_PLUGIN_TOML) || AURA_PLUGIN_TOML)
+TEST_CASE("clawdius config: a remote .wasm by URL is fetched into the cache and verified on every load", "[distribution][http][wasm][clawdius]") {
+  temp_tree t;
+  const std::string wasm("\0asm\1\0\0\0", 8);
+  t.write("site/audit.wasm", wasm);
+  dist_test::http_server server(t.path() / "site");
+  REQUIRE(server.ready());
+  auto http = std::make_shared<aura::net::curl_http_client>();
+  const fs::path cache = t.path() / "cache";
+  const auto fetch = wasm_cache_fetcher(cache, http);
+  const std::string url = server.url() + "/audit.wasm";
+  const std::string good = sha256_hex(wasm);
+  const std::string bad(64, '0');
+  auto config = [&](const std::string& name, const std::string& hex) {
+    return t.write(name + "/.clawdius/config.toml", "[plugins]\nload = [\n  \"" + url + "#sha256=" + hex +
+                                                        "\",\n]\n[plugins.hooks]\ntool_before_execute = [\"audit\"]\n");
+  };
+  aura::result<std::vector<aura::plugin::manifest>> got = aura::fail(aura::errc::io_error, "not yet");
+  const fs::path good_file = config("a", good);
+  for (int i = 0; i < 200; ++i) {  // wait until the server answers HTTP
+    got = aura::plugin::read_clawdius_config(good_file, fetch);
+    if (got || got.error().message.find("SHA-256") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  INFO((got ? std::string() : got.error().describe()));
+  REQUIRE(got);
+  REQUIRE(got->size() == 1);
+  CHECK(got->at(0).name == "audit");
+  CHECK(*read_file(cache / good / "audit.wasm") == wasm);
+  // Without a fetcher a remote entry is an error naming the URL.
+  auto none = aura::plugin::read_clawdius_config(good_file);
+  REQUIRE_FALSE(none);
+  CHECK(none.error().describe().find(url) != std::string::npos);
+  // A wrong pin: the error names the config file, its line, the URL and both hashes.
+  const fs::path bad_file = config("b", bad);
+  auto wrong = aura::plugin::read_clawdius_config(bad_file, fetch);
+  REQUIRE_FALSE(wrong);
+  const std::string w = wrong.error().describe();
+  INFO(w);
+  CHECK(w.find(bad_file.string()) != std::string::npos);
+  CHECK(w.find(":3") != std::string::npos);
+  CHECK(w.find(url) != std::string::npos);
+  CHECK(w.find(good) != std::string::npos);
+  CHECK(w.find(bad) != std::string::npos);
+  CHECK_FALSE(fs::exists(cache / bad));
+  // The cached copy changes after the fetch: the next load refuses it.
+  t.write("cache/" + good + "/audit.wasm", wasm + std::string("\0", 1));
+  auto changed = aura::plugin::read_clawdius_config(good_file, fetch);
+  REQUIRE_FALSE(changed);
+  const std::string c = changed.error().describe();
+  INFO(c);
+  CHECK(c.find(good_file.string()) != std::string::npos);
+  CHECK(c.find("the source pins " + good) != std::string::npos);
+  CHECK(c.find(url) != std::string::npos);
+}
+#endif

@@ -375,3 +375,69 @@ TEST_CASE("mcp: a tool that fails or throws is a tool error; calls over the limi
   release = true;
   CHECK(f.r.response(3)["result"]["isError"] == false);
 }
+
+TEST_CASE("mcp: a quick tool runs on the receiving thread, others on a worker", "[mcp][tools]") {
+  fixture f;
+  std::atomic<std::thread::id> ran_on{};
+  auto where = [&](const std::string& name, bool quick) {
+    aura::mcp::tool_entry e;
+    e.name = name;
+    e.quick = quick;
+    e.call = [&ran_on](const json&, const aura::mcp::call_control&) -> aura::result<json> {
+      ran_on = std::this_thread::get_id();
+      return json{{"content", json::array({{{"type", "text"}, {"text", "ran"}}})}};
+    };
+    return e;
+  };
+  REQUIRE(f.catalog.set_source("host", {where("quick", true), where("slow", false)}).empty());
+  server srv(f.catalog, f.opts, &f.pipeline, &f.bus);
+  auto s = srv.open("t", f.r.sender());
+  handshake(*s, f.r);
+  s->receive(request(1, "tools/call", {{"name", "quick"}}));
+  // answered before receive() returned, on this thread, through the pipeline
+  CHECK(f.r.count([](const json& m) { return m.value("id", json()) == 1; }) == 1);
+  CHECK(aura::mcp::result_text(f.r.response(1)["result"]) == "ran");
+  CHECK(ran_on.load() == std::this_thread::get_id());
+  s->receive(request(2, "tools/call", {{"name", "quick"}, {"arguments", {{"x", 1}}}}));
+  CHECK(f.r.response(2)["result"]["isError"] == false);
+  s->receive(request(3, "tools/call", {{"name", "slow"}}));
+  CHECK(aura::mcp::result_text(f.r.response(3)["result"]) == "ran");
+  CHECK(ran_on.load() != std::this_thread::get_id());
+  // a progress token sends a quick tool to a worker too (its progress needs the ticker)
+  s->receive(request(4, "tools/call", {{"name", "quick"}, {"_meta", {{"progressToken", "p"}}}}));
+  CHECK(aura::mcp::result_text(f.r.response(4)["result"]) == "ran");
+  CHECK(ran_on.load() != std::this_thread::get_id());
+  CHECK(s->calls_in_flight() == 0);
+}
+
+TEST_CASE("mcp: with a hand-off a call runs on the receiving thread once another reads; refused, a worker", "[mcp][tools]") {
+  fixture f;
+  std::atomic<std::thread::id> ran_on{};
+  aura::mcp::tool_entry e;
+  e.name = "slow";
+  e.call = [&ran_on](const json&, const aura::mcp::call_control&) -> aura::result<json> {
+    ran_on = std::this_thread::get_id();
+    return json{{"content", json::array({{{"type", "text"}, {"text", "ran"}}})}};
+  };
+  REQUIRE(f.catalog.set_source("host", {e}).empty());
+  server srv(f.catalog, f.opts, &f.pipeline, &f.bus);
+  auto s = srv.open("t", f.r.sender());
+  handshake(*s, f.r);
+  int asked = 0;
+  const std::function<bool()> yes = [&asked] { return ++asked, true; };
+  const std::function<bool()> no = [&asked] { return ++asked, false; };
+  s->receive(request(1, "tools/call", {{"name", "slow"}}).dump(), &yes);
+  CHECK(asked == 1);
+  CHECK(f.r.count([](const json& m) { return m.value("id", json()) == 1; }) == 1);  // answered before receive returned
+  CHECK(ran_on.load() == std::this_thread::get_id());
+  s->receive(request(2, "tools/call", {{"name", "slow"}}).dump(), &no);
+  CHECK(asked == 2);
+  CHECK(aura::mcp::result_text(f.r.response(2)["result"]) == "ran");
+  CHECK(ran_on.load() != std::this_thread::get_id());
+  // nothing that answers at once asks for a hand-off
+  s->receive(request(3, "ping").dump(), &yes);
+  s->receive(request(4, "tools/call", {{"name", "nope"}}).dump(), &yes);
+  CHECK(asked == 2);
+  CHECK(f.r.response(4).contains("error"));
+  CHECK(s->calls_in_flight() == 0);
+}

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <thread>
 
 #include <arpa/inet.h>
@@ -175,6 +176,68 @@ TEST_CASE("mcp stdio: one message per line, oversize lines refused, EOF ends the
   CHECK(lines[1]["error"]["message"].get<std::string>().find("more than 256 bytes") != std::string::npos);
   CHECK(lines[2]["id"] == 2);
   CHECK(aura::mcp::result_text(lines[3]["result"]) == "over stdio");
+}
+
+namespace {
+std::size_t threads_now() {
+  std::size_t n = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/task")) ++n;
+  return n;
+}
+}  // namespace
+
+TEST_CASE("mcp stdio: a long call runs beside the next messages; threads do not pile up", "[mcp][stdio]") {
+  served s;
+  int to_server[2], from_server[2];
+  REQUIRE(::pipe(to_server) == 0);
+  REQUIRE(::pipe(from_server) == 0);
+  const std::size_t before = threads_now();
+  aura::result<void> outcome;
+  std::thread t([&] { outcome = aura::mcp::serve_stdio(*s.srv, to_server[0], from_server[1]); });
+  auto say = [&](const json& m) {
+    const std::string line = m.dump() + "\n";
+    REQUIRE(::write(to_server[1], line.data(), line.size()) == static_cast<ssize_t>(line.size()));
+  };
+  std::string pending;
+  auto next = [&]() -> json {  // the next message from the server
+    for (;;) {
+      if (auto e = pending.find('\n'); e != std::string::npos) {
+        json m = json::parse(pending.substr(0, e));
+        pending.erase(0, e + 1);
+        return m;
+      }
+      char buf[4096];
+      const ssize_t n = ::read(from_server[0], buf, sizeof buf);
+      REQUIRE(n > 0);
+      pending.append(buf, static_cast<std::size_t>(n));
+    }
+  };
+  say(request(1, "initialize", {{"protocolVersion", "2025-06-18"}}));
+  CHECK(next()["id"] == 1);
+  say(request(2, "tools/call", {{"name", "slow"}}));  // runs for 5 s unless cancelled
+  say(request(3, "ping"));
+  CHECK(next()["id"] == 3);  // answered while the slow call runs
+  for (int i = 0; i < 200; ++i) {  // one at a time, as a client waiting for each answer does
+    say(request(100 + i, "tools/call", {{"name", "echo"}, {"arguments", {{"text", "n" + std::to_string(i)}}}}));
+    const json m = next();
+    REQUIRE(m["id"] == 100 + i);
+    REQUIRE(aura::mcp::result_text(m["result"]) == "n" + std::to_string(i));
+  }
+  // the serving thread, the slow call's and at most two readers
+  CHECK(threads_now() <= before + 4);
+  say(notification("notifications/cancelled", {{"requestId", 2}}));
+  ::close(to_server[1]);
+  t.join();
+  ::close(from_server[1]);
+  REQUIRE(outcome);
+  CHECK(threads_now() == before);
+  // the cancelled call's answer is never sent: nothing more came
+  char buf[4096];
+  std::string rest = pending;
+  for (ssize_t n; (n = ::read(from_server[0], buf, sizeof buf)) > 0;) rest.append(buf, static_cast<std::size_t>(n));
+  CHECK(rest.find("slow done") == std::string::npos);
+  ::close(to_server[0]);
+  ::close(from_server[0]);
 }
 
 TEST_CASE("mcp http: sessions, streams and refusals on the one endpoint", "[mcp][http]") {

@@ -3,7 +3,7 @@
 #   run.sh LANG unit SOURCE_DIR WORK_DIR           the SDK's tests, no host
 #   run.sh LANG host SOURCE_DIR WORK_DIR AURA      its real-host tests, then an
 #                                                 `aura plugin new --lang LANG` scaffold's test.sh
-# LANG: python, typescript, go, rust, wasm-c, wasm-rust (scaffolds c-wasm, rust-wasm).
+# LANG: python, typescript, go, rust, wasm-c, wasm-rust (scaffolds c-wasm, rust-wasm), assemblyscript.
 # A missing toolchain skips (exit 77) with a message naming what to install.
 set -e
 lang=$1 mode=$2 src=$3 work=$4 aura=$5
@@ -57,20 +57,29 @@ case $lang in
     cd "$work/crate"
     if [ "$mode" = unit ]; then env -u AURA "$cargo" test --offline -q 2>&1
     else "$cargo" build --offline -q --example guard && AURA=$aura "$cargo" test --offline -q --test realhost 2>&1; fi ;;
-  wasm-c|wasm-rust)
+  wasm-c|wasm-rust|assemblyscript)
     # guest SDKs for aura's WASM ABI, built by real compilers, loaded by aura's wasm runtime
-    if [ "$lang" = wasm-c ]; then
+    if [ "$lang" = assemblyscript ]; then
+      command -v node >/dev/null || skip "no node (Debian nodejs)"
+      as="$src/sdk/wasm/assemblyscript"
+      [ -f "$as/node_modules/assemblyscript/bin/asc.js" ] || skip "no $as/node_modules: run npm ci there"
+      name=guard-as scaffold=assemblyscript
+      sh "$src/sdk/wasm/build.sh" "$work/plugins" as
+      # the SDK's npm test (asc builds the example, node --test runs it in the harness), built out of the tree
+      [ "$mode" = host ] || AURA_AS_GUARD="$work/plugins/guard-as/guard.wasm" node --test "$as"/test/*.test.mjs
+    elif [ "$lang" = wasm-c ]; then
       command -v clang >/dev/null || skip "no clang"
       [ -f /usr/lib/wasm32-wasi/libc.a ] || skip "no wasi-libc (Debian wasi-libc)"
       ls /usr/lib/llvm-*/lib/clang/*/lib/wasi/libclang_rt.builtins-wasm32.a >/dev/null 2>&1 \
         || skip "no wasm32 compiler-rt (Debian libclang-rt-14-dev-wasm32)"
-      name=guard-c
+      name=guard-c scaffold=c-wasm
+      sh "$src/sdk/wasm/build.sh" "$work/plugins" c
     else
       [ -x /usr/bin/rustc ] || skip "no /usr/bin/rustc (Debian rustc)"
       [ -d /usr/lib/rustlib/wasm32-unknown-unknown ] || skip "no wasm32 std (Debian libstd-rust-dev-wasm32)"
-      name=guard-rs
+      name=guard-rs scaffold=rust-wasm
+      sh "$src/sdk/wasm/build.sh" "$work/plugins" rust
     fi
-    sh "$src/sdk/wasm/build.sh" "$work/plugins" "${lang#wasm-}"
     if [ "$mode" = host ]; then
       plugins="$work/plugins"
       expect() {  # expect WHAT PATTERN EVENT DATA
@@ -87,7 +96,7 @@ case $lang in
       "$aura" --plugins "$plugins" dispatch tool.before_execution --json --data '{"args":{"command":"ls -l"}}' 2>&1 >/dev/null \
         | grep -q "\[debug\] $name: ls -l" || { echo "FAIL: the guest's log line is not in the host's log" >&2; exit 1; }
       echo "ok: the guest logs through the host"
-      "$aura" plugin new "demo-$lang" --lang "${lang#wasm-}-wasm" --dir "$work/scaffolds" 2>/dev/null && \
+      "$aura" plugin new "demo-$lang" --lang "$scaffold" --dir "$work/scaffolds" 2>/dev/null && \
         AURA=$aura sh "$work/scaffolds/demo-$lang/test.sh"
     fi ;;
   all)
@@ -95,6 +104,8 @@ case $lang in
     [ "$mode" = host ] || { echo "run.sh: all runs in host mode only" >&2; exit 2; }
     for t in python3 node go clang /usr/bin/rustc; do command -v $t >/dev/null || skip "no $t"; done
     [ -f "$src/sdk/typescript/node_modules/typescript/bin/tsc" ] || skip "no sdk/typescript/node_modules: run npm ci there"
+    [ -f "$src/sdk/wasm/assemblyscript/node_modules/assemblyscript/bin/asc.js" ] \
+      || skip "no sdk/wasm/assemblyscript/node_modules: run npm ci there"
     p="$work/plugins"
     mkdir -p "$p"
     named() {  # named DIR NAME: the manifest in DIR renamed to NAME
@@ -113,9 +124,9 @@ case $lang in
     (cd "$work/crate" && CARGO_TARGET_DIR="$(dirname "$work")/rust-target" "$cargo" build --offline -q --example guard)
     mkdir "$p/rs"; cp "$src/sdk/rust/examples/guard/aura-plugin.json" "$p/rs/"; named "$p/rs" guard-rs
     cp "$(dirname "$work")/rust-target/debug/examples/guard" "$p/rs/guard"
-    sh "$src/sdk/wasm/build.sh" "$p" c rust
+    sh "$src/sdk/wasm/build.sh" "$p" c rust as
     export PYTHONPATH="$src/sdk/python"
-    langs="guard-py guard-ts guard-go guard-rs guard-c"  # guard-rs: the Rust process plugin and the Rust WASM one share a name
+    langs="guard-py guard-ts guard-go guard-rs guard-c guard-as"  # guard-rs: the Rust process plugin and the Rust WASM one share a name
     sed -i 's/"name": "guard-rs"/"name": "guard-rs-wasm"/' "$p/guard-rs/aura-plugin.json"
     run() { "$aura" --plugins "$p" dispatch "$1" --json --data "$2" || true; }
     got=$(run tool.before_execution '{"tool":"bash","args":{"command":"ls"}}')
@@ -127,15 +138,25 @@ case $lang in
     got=$(run tool.before_execution '{"tool":"bash","args":{"command":"rm -rf /"}}')
     echo "$got" | grep -q '"reason":"guard: rm -rf is not allowed".*"verdict":"deny"' || { echo "FAIL: rm -rf: $got" >&2; exit 1; }
     echo "ok: rm -rf is denied with the same reason"
+    n=0
+    for m in "$p"/*/aura-plugin.json; do  # each plugin alone: every language denies and tags, the same answers
+      d=$(dirname "$m") n=$((n + 1))
+      got=$("$aura" --plugins "$d" dispatch tool.before_execution --json --data '{"args":{"command":"rm -rf /"}}' 2>/dev/null) || true
+      echo "$got" | grep -q '"denied_by":"guard-[a-z-]*:check".*"reason":"guard: rm -rf is not allowed".*"verdict":"deny"' || { echo "FAIL: $d rm -rf: $got" >&2; exit 1; }
+      got=$("$aura" --plugins "$d" dispatch intent.before_log --json --data '{"summary":"fix \"it\""}') || true
+      echo "$got" | grep -q '"data":{"summary":"OPS-0: fix \\"it\\""}.*"verdict":"mutate"' || { echo "FAIL: $d tag: $got" >&2; exit 1; }
+    done
+    [ "$n" -eq 7 ] || { echo "FAIL: $n plugins in $p, not 7" >&2; exit 1; }
+    echo "ok: each of the $n plugins alone denies rm -rf and tags a summary the same way"
     got=$(run intent.before_log '{"summary":"fix"}')
     echo "$got" | grep -q '"data":{"summary":"OPS-0: fix"}' || { echo "FAIL: tag: $got" >&2; exit 1; }
     [ "$(echo "$got" | grep -o '"decision":"mutate"' | wc -l)" -eq 1 ] && \
-      [ "$(echo "$got" | grep -o '"decision":"allow","duration_us":[0-9.]*,"failed":false,"hook":"guard-[a-z-]*:tag"' | wc -l)" -eq 5 ] \
-      || { echo "FAIL: one mutation, then five plugins that see the tag and allow: $got" >&2; exit 1; }
-    echo "ok: the first tags, the five others see the tag and allow" ;;
+      [ "$(echo "$got" | grep -o '"decision":"allow","duration_us":[0-9.]*,"failed":false,"hook":"guard-[a-z-]*:tag"' | wc -l)" -eq 6 ] \
+      || { echo "FAIL: one mutation, then six plugins that see the tag and allow: $got" >&2; exit 1; }
+    echo "ok: the first tags, the six others see the tag and allow" ;;
   *) echo "run.sh: unknown language $lang" >&2; exit 2 ;;
 esac
-if [ "$mode" = host ] && [ "${lang#wasm-}" = "$lang" ] && [ "$lang" != all ]; then  # (the WASM scaffolds: above)
+if [ "$mode" = host ] && [ -z "${scaffold:-}" ] && [ "$lang" != all ]; then  # (the WASM scaffolds: above)
   "$aura" plugin new "demo-$lang" --lang "$lang" --dir "$work/scaffolds"
   AURA=$aura sh "$work/scaffolds/demo-$lang/test.sh"
 fi

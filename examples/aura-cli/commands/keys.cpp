@@ -19,7 +19,7 @@ void or_fail(const aura::result<void>& r) {
 }
 
 int run_keys(setup&, args_view& a) {
-  auto p = parse_rest(a, {}, {"--global", "--force"});
+  auto p = parse_rest(a, {"--password-file"}, {"--global", "--force", "--encrypt"});
   if (p.positional.empty()) throw cli_error{"keys needs generate|trust|list|remove|rotate|accept (aura plugin keys --help)"};
   const std::string what = p.positional[0];
   const auto trust = cli_trust(p.has("--global"));
@@ -34,10 +34,12 @@ int run_keys(setup&, args_view& a) {
       throw cli_error{base.string() + ".key or .pub exists (--force overwrites)"};
     }
     const auto k = d::secret_key::generate();
-    or_fail(d::write_file(base.string() + ".key", k.file_text()));
+    const auto password = p.has("--encrypt") ? key_password(p) : std::nullopt;
+    if (p.has("--encrypt") && !password) throw cli_error{"keys generate --encrypt needs a password: $AURA_KEY_PASSWORD or --password-file FILE"};
+    or_fail(d::write_file(base.string() + ".key", password ? k.file_text(&*password) : k.file_text()));
     fs::permissions(base.string() + ".key", fs::perms::owner_read | fs::perms::owner_write, ec);
     or_fail(d::write_file(base.string() + ".pub", k.public_part().file_text()));
-    std::cout << "key " << k.public_part().id_text() << ": " << base.string() << ".key (secret, unencrypted), "
+    std::cout << "key " << k.public_part().id_text() << ": " << base.string() << ".key (secret, " << (password ? "encrypted" : "unencrypted") << "), "
               << base.string() << ".pub\n";
     return 0;
   }
@@ -63,7 +65,7 @@ int run_keys(setup&, args_view& a) {
   }
   if (what == "rotate") {  // OLD.key NEW.pub -> NEW.pub.minisig
     want(2);
-    auto old = or_fail(d::secret_key::parse(or_fail(d::read_file(p.positional[1])), p.positional[1]));
+    auto old = read_secret_key(p, p.positional[1]);
     const std::string pub = or_fail(d::read_file(p.positional[2]));
     auto fresh = or_fail(d::public_key::parse(pub, p.positional[2]));
     const auto s = d::sign(old, pub, "aura key rotation " + old.public_part().id_text() + " -> " + fresh.id_text());
@@ -84,15 +86,18 @@ int run_keys(setup&, args_view& a) {
 }  // namespace
 
 extern const command keys_command{"keys", "plugin", "plugin keys ACTION", "signing keys and the trust store",
-    "usage: aura plugin keys generate BASE [--force]       BASE.key + BASE.pub (minisign format)\n"
+    "usage: aura plugin keys generate BASE [--force] [--encrypt]  BASE.key + BASE.pub (minisign format)\n"
     "       aura plugin keys trust FILE.pub [--global]     trust a publisher's key\n"
     "       aura plugin keys list [--global]\n"
     "       aura plugin keys remove KEYID [--global]\n"
     "       aura plugin keys rotate OLD.key NEW.pub       NEW.pub.minisig: NEW signed by OLD\n"
     "       aura plugin keys accept NEW.pub NEW.pub.minisig  trust NEW, retire OLD\n\n"
     "The trust store is .aura/trust (searched first; where keys go) and ~/.aura/trust\n"
-    "(--global: the other way round). Keys are minisign's: `minisign -G -W` makes\n"
-    "ones aura reads, and minisign verifies what aura signs.\n",
+    "(--global: the other way round). Keys are minisign's: aura reads the keys\n"
+    "`minisign -G` makes (encrypted) and `minisign -G -W` (plain), and minisign\n"
+    "verifies what aura signs. An encrypted key's password (rotate; generate\n"
+    "--encrypt, with minisign's scrypt limits) is the first line of\n"
+    "--password-file FILE, else $AURA_KEY_PASSWORD: aura never prompts.\n",
     &run_keys};
 
 }  // namespace aura_cli

@@ -110,7 +110,7 @@ int run_serve(setup& s, args_view& a) {
   so.progress_interval = std::chrono::milliseconds(number(p, "--progress-ms", 1000, 10));
   so.call_timeout = std::chrono::milliseconds(number(p, "--timeout-ms", 30000, 1));
   const auto watch = std::chrono::milliseconds(number(p, "--watch-ms", 500, 0));
-  const std::string max_permission = p.get("--max-permission", "danger-full-access");
+  const std::string max_permission = p.get("--max-permission", s.max_tool_permission);
   if (max_permission != "read-only" && max_permission != "workspace-write" && max_permission != "danger-full-access") {
     throw cli_error{"--max-permission is read-only, workspace-write or danger-full-access, not \"" + max_permission + "\""};
   }
@@ -203,7 +203,7 @@ extern const command mcp_serve_command{"serve", "mcp", "mcp serve [--http 127.0.
     "--watch-ms       a loaded plugin whose directory changes is reloaded and clients are told the\n"
     "                 tool list changed; checked this often (default 500, 0: never)\n"
     "--timeout-ms     a tool call's time limit when its tool sets none (default 30000)\n"
-    "--max-permission the most a Codineer tool may require (default danger-full-access)\n"
+    "--max-permission the most a Codineer tool may require (default: .codineer/settings.json's mode, else danger-full-access)\n"
     "--upstream       connects to an MCP server run by COMMAND (sh -c) and serves its tools too,\n"
     "                 as mcp__NAME__TOOL, through the same hooks\n",
     &run_serve};

@@ -28,7 +28,7 @@ std::string include_hint() {
   return "(not found)";
 }
 
-// Where this aura's language SDKs are (sdk/python, sdk/typescript, sdk/go, sdk/rust), for the SDK
+// Where this aura's language SDKs are (sdk/python, sdk/typescript, sdk/go, sdk/rust, sdk/wasm), for the SDK
 // scaffolds' test.sh: the checkout's sdk/, else <prefix>/share/aura/sdk.
 std::string sdk_hint() {
   std::error_code ec;
@@ -53,9 +53,9 @@ int run_new(setup&, args_view& a) {
   if (p.positional.size() != 1) throw cli_error{"plugin new needs one NAME"};
   const std::string name = p.positional[0];
   const std::string lang = p.get("--lang");
-  if (lang.empty()) throw cli_error{"plugin new needs --lang cpp|python|typescript|go|rust|c-wasm|rust-wasm|lua|wasm|shell"};
+  if (lang.empty()) throw cli_error{"plugin new needs --lang cpp|python|typescript|go|rust|c-wasm|rust-wasm|assemblyscript|lua|wasm|shell"};
   auto files = scaffold(lang);
-  if (files.empty()) throw cli_error{"unknown --lang \"" + lang + "\" (cpp, python, typescript, go, rust, c-wasm, rust-wasm, lua, wasm, shell)"};
+  if (files.empty()) throw cli_error{"unknown --lang \"" + lang + "\" (cpp, python, typescript, go, rust, c-wasm, rust-wasm, assemblyscript, lua, wasm, shell)"};
   bool ok_name = !name.empty() && name.size() <= 64 && ((name[0] >= 'a' && name[0] <= 'z') || (name[0] >= '0' && name[0] <= '9'));
   for (char c : name) ok_name = ok_name && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_');
   if (!ok_name) throw cli_error{"a plugin name is lower-case letters, digits, '-' and '_' (got \"" + name + "\")"};
@@ -84,8 +84,8 @@ int run_new(setup&, args_view& a) {
 
 }  // namespace
 
-extern const command new_command{"new", "plugin", "plugin new NAME --lang L", "a plugin scaffold (L: cpp, python, typescript, go, rust, c-wasm, rust-wasm, lua, wasm, shell)",
-    "usage: aura plugin new NAME --lang cpp|python|typescript|go|rust|c-wasm|rust-wasm|lua|wasm|shell [--dir PARENT]\n\n"
+extern const command new_command{"new", "plugin", "plugin new NAME --lang L", "a plugin scaffold (L: cpp, python, typescript, go, rust, c-wasm, rust-wasm, assemblyscript, lua, wasm, shell)",
+    "usage: aura plugin new NAME --lang cpp|python|typescript|go|rust|c-wasm|rust-wasm|assemblyscript|lua|wasm|shell [--dir PARENT]\n\n"
             "Writes PARENT/NAME (default ./NAME): a manifest, the plugin and test.sh, which\n"
             "builds it and checks it with `aura dispatch` (AURA=path/to/aura).\n",
     &run_new, false};

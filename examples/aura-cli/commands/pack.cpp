@@ -8,7 +8,7 @@ namespace aura_cli {
 namespace {
 
 int run_pack(setup&, args_view& a) {
-  auto p = parse_rest(a, {"--sign", "--out"}, {"--legacy", "--files-only"});
+  auto p = parse_rest(a, {"--sign", "--out", "--password-file"}, {"--legacy", "--files-only"});
   const fs::path dir = p.positional.empty() ? fs::path(".") : fs::path(p.positional[0]);
   namespace d = aura::distribution;
   if (p.has("--files-only")) {
@@ -26,19 +26,7 @@ int run_pack(setup&, args_view& a) {
     return 0;
   }
   std::optional<d::secret_key> key;
-  if (p.has("--sign")) {
-    auto text = d::read_file(p.get("--sign"));
-    if (!text) {
-      print_error(text.error());
-      return 1;
-    }
-    auto k = d::secret_key::parse(*text, p.get("--sign"));
-    if (!k) {
-      print_error(k.error());
-      return 1;
-    }
-    key = *k;
-  }
+  if (p.has("--sign")) key = read_secret_key(p, p.get("--sign"));
   auto r = d::pack(dir, key ? &*key : nullptr, p.has("--legacy"));
   if (!r) {
     print_error(r.error());
@@ -57,12 +45,13 @@ int run_pack(setup&, args_view& a) {
 }  // namespace
 
 extern const command pack_command{"pack", "plugin", "plugin pack [DIR]", "make a reproducible, signed NAME-VERSION.tar.gz",
-    "usage: aura plugin pack [DIR] [--sign KEY] [--legacy] [--out DIR]\n"
+    "usage: aura plugin pack [DIR] [--sign KEY [--password-file FILE]] [--legacy] [--out DIR]\n"
     "       aura plugin pack [DIR] --files-only\n\n"
     "Packs the plugin at DIR (default .): files sorted, no times or owners, modes\n"
     "0644/0755, plus AURA-FILES (name, version, a SHA-256 per file). The same tree\n"
     "gives the same bytes. --sign KEY signs AURA-FILES (a minisign secret key, e.g.\n"
-    "from `aura plugin keys generate` or `minisign -G -W`; --legacy: an `Ed`\n"
+    "from `aura plugin keys generate` or `minisign -G`; an encrypted key's password\n"
+    "is the first line of --password-file FILE, else $AURA_KEY_PASSWORD; --legacy: an `Ed`\n"
     "signature instead of the prehashed `ED`). --files-only writes DIR/AURA-FILES\n"
     "to sign with minisign itself; pack then carries DIR/AURA-FILES.minisig.\n",
     &run_pack};

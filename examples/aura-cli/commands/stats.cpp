@@ -72,7 +72,9 @@ int run_stats(setup& s, args_view& a) {
 extern const command stats_command{"stats", "", "stats", "calls, errors and p50/p95/p99 per hook",
     "usage: aura stats [--events FILE] [--repeat N] [--json]\n\n"
               "Dispatches the events in FILE (one JSON object per line: {\"event\": ..., \"data\": ...})\n"
-              "N times (default 1) and prints calls, errors and p50/p95/p99 per hook.\n",
+              "N times (default 1) and prints calls, errors and p50/p95/p99 per hook.\n"
+              "`aura plugin stats` reports the invocations recorded as plugins ran\n"
+              "(these dispatches too), without an events file.\n",
     &run_stats};
 
 }  // namespace aura_cli

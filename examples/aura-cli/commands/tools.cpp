@@ -44,7 +44,7 @@ int call_one(setup& s, const std::string& name, const json& args, const json& co
       for (auto& pt : list) {
         if (pt.name != name) continue;
         pt.config = s.settings.config.merged(d.spec.name, d.spec.config);  // plugin.yaml < global < per-plugin
-        auto out = call_tool(pt, args, std::chrono::seconds(30), "danger-full-access", context);
+        auto out = call_tool(pt, args, std::chrono::seconds(30), s.max_tool_permission, context);
         if (!out) {
           print_error(out.error());
           return 1;
@@ -90,6 +90,7 @@ extern const command tools_command{"tools", "", "tools", "the plugins' tools as 
     "usage: aura tools [--enable TOOL]... [--call NAME [--args JSON|@FILE] [--context JSON|@FILE]]\n\nPrints the enabled plugins' tools as an MCP tools/list result (JSON).\n"
     "An opt-in tool (plugin.yaml opt_in) is listed only when --enable names it.\n"
     "--call runs one tool (by its namespaced name) and prints its MCP tools/call result;\n"
+    "a tool may require no more than .codineer/settings.json's permission mode allows (default danger-full-access);\n"
     "a plugin.yaml tool gets --context (the host state, as aura dispatch's data.host) beside its arguments;\n"
     "exit status 1 when the result is an error.\n",
     &run_tools};

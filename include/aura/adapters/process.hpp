@@ -16,6 +16,7 @@
 // and reaps the child, so no zombie outlives a dead child for long.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -111,9 +112,12 @@ class process_plugin : public std::enable_shared_from_this<process_plugin> {
   /// Any other request to the child (a Naridon Aura `command` or `tools/call`
   /// served in the plugin's own process): the `result`, or an error naming the
   /// plugin and the method. `host/*` calls made meanwhile go through the
-  /// plugin's context. `timeout` zero: `default_timeout`.
+  /// plugin's context. `timeout` zero: `default_timeout`. When `cancel` turns
+  /// true the request is abandoned as at its deadline (the child is killed;
+  /// the next request starts a new one at once).
   [[nodiscard]] result<nlohmann::json> request(const std::string& method, const nlohmann::json& params,
-                                               std::chrono::milliseconds timeout = {}) {
+                                               std::chrono::milliseconds timeout = {},
+                                               const std::atomic<bool>* cancel = nullptr) {
     const auto budget = timeout.count() > 0 ? timeout : opts_.default_timeout;
     auto s = acquire();
     auto named = [&](error e) {
@@ -122,7 +126,7 @@ class process_plugin : public std::enable_shared_from_this<process_plugin> {
       return fail(std::move(e));
     };
     if (!s) return named(std::move(s.error()));
-    auto answer = (*s)->call(method, params, posix::deadline(budget), opts_.ctx.get(), budget);
+    auto answer = (*s)->call(method, params, posix::deadline(budget), opts_.ctx.get(), budget, cancel);
     if (!answer) return named(std::move(answer.error()));
     note_success();
     return answer;
@@ -192,7 +196,10 @@ class process_plugin : public std::enable_shared_from_this<process_plugin> {
     if (shut_down_) return fail(error{errc::crashed, "the plugin has been shut down", opts_.name, {}, {}});
     if (session_ && session_->alive()) return session_;
     const auto now = detail::process::steady::now();
-    if (session_) {  // it died: count the failure, schedule the restart
+    if (session_ && session_->killed_on_purpose()) {  // a cancelled call's child: no failure, no back-off
+      session_->stop();
+      session_.reset();
+    } else if (session_) {  // it died: count the failure, schedule the restart
       const auto n = failures_.fetch_add(1) + 1;
       next_start_ = session_->died_at() + backoff(n);
       last_failure_ = session_->death();

@@ -16,6 +16,7 @@
 #include "aura/claude_code/installed.hpp"
 #include "aura/claude_code/matcher.hpp"
 #include "aura/claude_code/outcome.hpp"
+#include "aura/claude_code/permission_rule.hpp"
 #include "aura/claude_code/plugin.hpp"
 #include "aura/claude_code/profile.hpp"
 #include "aura/claude_code/runner.hpp"

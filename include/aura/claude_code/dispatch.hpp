@@ -20,6 +20,7 @@
 #include "aura/claude_code/input.hpp"
 #include "aura/claude_code/matcher.hpp"
 #include "aura/claude_code/outcome.hpp"
+#include "aura/claude_code/permission_rule.hpp"
 #include "aura/claude_code/profile.hpp"
 #include "aura/claude_code/runner.hpp"
 #include "aura/claude_code/services.hpp"
@@ -40,9 +41,20 @@ namespace aura::claude_code {
   std::vector<run_request> reqs;
   const auto base_env = host_environment();
   for (const hook_command* h : p.matching(event, match_value)) {
+    // "if": only on the tool events, and only when the call matches the rule (permission_rule.hpp).
+    if (!h->if_rule.empty()) {
+      if (!event_evaluates_if(event)) continue;
+      const std::string tool = input.value("tool_name", std::string());
+      static const nlohmann::json no_input = nlohmann::json::object();
+      auto ti = input.find("tool_input");
+      if (!permission_rule_matches(h->if_rule, tool, ti != input.end() ? *ti : no_input, p.cwd().string(),
+                                   p.project_root().string())) {
+        continue;
+      }
+    }
     run_request r;
     r.hook = h;
-    r.command = h->type == "command" ? h->command : h->type == "http" ? h->url : h->prompt;
+    r.command = hook_label_of(*h);
     r.source = h->file.string() + "#" + h->pointer;
     r.cwd = p.cwd();
     r.env = base_env;

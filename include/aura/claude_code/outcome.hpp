@@ -301,7 +301,19 @@ inline void read_json_output(outcome& oc, const event_info& info, const hook_run
     return oc;
   }
   const bool fails_on_any_error = info.blocks == block_kind::worktree;
+  // "onFailure": "block" is ignored on these events (Claude Code 2.1.332's schema).
+  const bool failure_may_block = oc.event != "Stop" && oc.event != "SubagentStop" && oc.event != "TaskCompleted" &&
+                                 oc.event != "TeammateIdle";
   for (const auto& r : runs) {
+    const bool failed = !r.error.empty() || r.signaled || r.exit_code < 0 || (r.exit_code != 0 && r.exit_code != 2);
+    if (failed && r.failure_blocks && failure_may_block) {  // counts as exit status 2, the failure as its text
+      const std::string why = !r.error.empty() ? r.error
+                              : r.exit_code > 0 ? "exited with status " + std::to_string(r.exit_code) +
+                                                      (detail::trimmed(r.err).empty() ? std::string() : ": " + detail::trimmed(r.err))
+                                                : std::string("did not finish");
+      detail::add_blocking(oc, info, r.command, "hook failed (onFailure: block): " + why, false);
+      continue;
+    }
     if (!r.error.empty() || r.signaled || r.exit_code < 0) {
       const std::string msg = "[" + r.command + "]: " + (r.error.empty() ? std::string("did not finish") : r.error);
       if (fails_on_any_error) detail::add_blocking(oc, info, r.command, msg, true);

@@ -206,9 +206,20 @@ class profile {
     return out;
   }
 
+  /// Whether Claude Code 2.1.332 counts two hooks of one event as the same
+  /// (it runs them once): command by shell, command line, args and "if";
+  /// http by URL and "if"; mcp_tool by server, tool, input and "if"; prompt
+  /// and agent by type, prompt and "if".
+  [[nodiscard]] static bool same_hook(const hook_command& a, const hook_command& b) {
+    if (a.type != b.type || a.if_rule != b.if_rule) return false;
+    if (a.type == "command") return a.shell == b.shell && a.command == b.command && a.args == b.args;
+    if (a.type == "http") return a.url == b.url;
+    if (a.type == "mcp_tool") return a.server == b.server && a.tool == b.tool && a.tool_input == b.tool_input;
+    return a.prompt == b.prompt;
+  }
+
   /// The hooks that apply to `event` with the input's match value
-  /// (matcher.hpp), identical ones once (Claude Code de-duplicates command
-  /// hooks by command line, http hooks by URL; prompt and agent by prompt).
+  /// (matcher.hpp), identical ones once (same_hook).
   [[nodiscard]] std::vector<const hook_command*> matching(const std::string& event, const std::string& match_value) const {
     std::vector<const hook_command*> out;
     auto it = hooks_.events.find(event);
@@ -222,7 +233,7 @@ class profile {
       for (const auto& h : g.hooks) {
         bool dup = false;
         for (const auto* o : out) {
-          dup = dup || (o->type == h.type && o->command == h.command && o->url == h.url && o->prompt == h.prompt);
+          dup = dup || same_hook(*o, h);
         }
         if (!dup) out.push_back(&h);
       }

@@ -1,6 +1,8 @@
 // aura/claude_code/runner.hpp - running one hook command as Claude Code does.
 //
-// `/bin/sh -c <command>`, in the session's current directory, with the
+// `bash -c <command>` ($SHELL when it is bash, zsh or sh; "shell":
+// "powershell" runs pwsh; with "args" the program runs with them, no shell),
+// in the session's current directory, with the
 // host's whole environment plus CLAUDE_PROJECT_DIR (the project root),
 // CLAUDE_PLUGIN_ROOT (plugin hooks) and, for SessionStart, CLAUDE_ENV_FILE:
 // a fresh empty file the hook may append `export NAME=value` lines to. The
@@ -54,6 +56,7 @@ struct hook_run {
   double duration_ms = 0;
   std::string env_file;        ///< SessionStart: what it wrote to CLAUDE_ENV_FILE
   std::map<std::string, std::string> exported;  ///< SessionStart: the variables that file sets
+  bool failure_blocks = false; ///< "onFailure": "block": a failed run counts as exit status 2
 };
 
 /// The host's environment as a map.
@@ -128,6 +131,41 @@ inline std::string read_all(const std::string& path) {
 
 }  // namespace detail
 
+/// The shell "bash" names: $SHELL when it is bash, zsh or sh (Claude Code
+/// 2.1.332: "uses your $SHELL"), else /bin/bash, else /bin/sh.
+[[nodiscard]] inline std::string bash_path(const std::map<std::string, std::string>& env) {
+  std::error_code ec;
+  if (auto it = env.find("SHELL"); it != env.end() && !it->second.empty()) {
+    const std::string base = std::filesystem::path(it->second).filename().string();
+    if ((base == "bash" || base == "zsh" || base == "sh") && ::access(it->second.c_str(), X_OK) == 0) return it->second;
+  }
+  return std::filesystem::exists("/bin/bash", ec) ? "/bin/bash" : "/bin/sh";
+}
+
+/// ${CLAUDE_PLUGIN_ROOT} and ${CLAUDE_PROJECT_DIR} in one exec-form word, as plain strings.
+[[nodiscard]] inline std::string expand_path_placeholders(std::string word, const std::map<std::string, std::string>& env) {
+  for (const char* name : {"CLAUDE_PLUGIN_ROOT", "CLAUDE_PROJECT_DIR"}) {
+    const std::string ph = std::string("${") + name + "}";
+    auto it = env.find(name);
+    if (it == env.end()) continue;
+    for (auto p = word.find(ph); p != std::string::npos; p = word.find(ph, p + it->second.size())) word.replace(p, ph.size(), it->second);
+  }
+  return word;
+}
+
+/// The argv of a command hook: with "args" the program itself (no shell,
+/// each word's path placeholders filled in), else the shell's -c.
+[[nodiscard]] inline std::vector<std::string> command_argv(const run_request& req) {
+  const hook_command* h = req.hook;
+  if (h && h->args) {
+    std::vector<std::string> argv{expand_path_placeholders(h->command, req.env)};
+    for (const auto& a : *h->args) argv.push_back(expand_path_placeholders(a, req.env));
+    return argv;
+  }
+  if (h && h->shell == "powershell") return {"pwsh", "-NoProfile", "-NonInteractive", "-Command", req.command};
+  return {bash_path(req.env), "-c", req.command};
+}
+
 /// Runs one command with `input` on stdin.
 [[nodiscard]] inline hook_run run_command(run_request req, const std::string& input) {
   hook_run h;
@@ -147,7 +185,7 @@ inline std::string read_all(const std::string& path) {
     }
   }
   posix::spawn_options so;
-  so.argv = {"/bin/sh", "-c", req.command};
+  so.argv = command_argv(req);
   so.workdir = req.cwd;
   so.env = req.env;
   const auto t0 = std::chrono::steady_clock::now();

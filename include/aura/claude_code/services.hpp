@@ -221,14 +221,36 @@ inline bool is_name_char(char c, bool first) {
   return run;
 }
 
-/// Runs one planned hook of any type.
-[[nodiscard]] inline hook_run run_hook(const run_request& req, const std::string& event, const std::string& input,
-                                       const hook_services& services) {
+/// Runs one planned hook of any type. An mcp_tool hook needs an MCP server
+/// the session has connected; the profile has none, so it is a failure
+/// naming the hook (non-blocking, or blocking with "onFailure": "block",
+/// as Claude Code treats a server that is not connected), never a silent allow.
+[[nodiscard]] inline hook_run run_hook_once(const run_request& req, const std::string& event, const std::string& input,
+                                            const hook_services& services) {
   if (req.hook && req.hook->type == "http") return run_http_hook(req, *req.hook, input, services.http.get());
   if (req.hook && (req.hook->type == "prompt" || req.hook->type == "agent")) {
     return run_prompt_hook(req, *req.hook, event, input, services.model);
   }
+  if (req.hook && req.hook->type == "mcp_tool") {
+    hook_run run;
+    run.command = req.command;
+    run.source = req.source;
+    run.error = "mcp_tool hook not run: the MCP server \"" + req.hook->server + "\" is not connected (aura's Claude Code " +
+                "profile connects no MCP servers) for " + req.source;
+    return run;
+  }
   return run_command(req, input);
+}
+
+/// The same, marking a run whose failure blocks ("onFailure": "block" on a
+/// command hook that is not async, an http or an mcp_tool hook).
+[[nodiscard]] inline hook_run run_hook(const run_request& req, const std::string& event, const std::string& input,
+                                       const hook_services& services) {
+  hook_run run = run_hook_once(req, event, input, services);
+  const hook_command* h = req.hook;
+  run.failure_blocks = h && h->on_failure == "block" && !h->async &&
+                       (h->type == "command" || h->type == "http" || h->type == "mcp_tool");
+  return run;
 }
 
 /// Runs every planned hook at once (one thread each), their runs in order.

@@ -51,8 +51,16 @@ inline constexpr double default_agent_timeout_seconds = 60;
 
 /// One hook of a matcher group.
 struct hook_command {
-  std::string type = "command";  ///< command | prompt | agent | http
-  std::string command;           ///< command: a shell command line (/bin/sh -c)
+  std::string type = "command";  ///< command | prompt | agent | http | mcp_tool
+  std::string command;           ///< command: a shell command line, or with `args` the program to run
+  std::optional<std::vector<std::string>> args;  ///< command: "args", the exec form (no shell)
+  std::string shell = "bash";    ///< command: "shell", bash (the default) or powershell
+  std::string if_rule;           ///< "if": a permission rule the tool call must match ("Bash(git *)")
+  std::string on_failure = "continue";  ///< "onFailure": block makes a failed run count as exit 2
+  bool continue_on_block = false;       ///< prompt: "continueOnBlock", ok:false does not end the turn
+  std::string server;            ///< mcp_tool: the configured MCP server
+  std::string tool;              ///< mcp_tool: the tool it calls
+  nlohmann::json tool_input = nlohmann::json::object();  ///< mcp_tool: "input" (${path} strings from the hook input)
   std::string url;               ///< http: where the input is POSTed (http:// or https://)
   std::map<std::string, std::string> headers;  ///< http: extra headers ($VAR / ${VAR} of allowed_env_vars)
   std::vector<std::string> allowed_env_vars;   ///< http: the variables headers may name
@@ -72,6 +80,21 @@ struct hook_command {
   std::string plugin;            ///< the plugin's name when from == plugin
   std::filesystem::path plugin_root;  ///< CLAUDE_PLUGIN_ROOT when from == plugin
 };
+
+/// How Claude Code names a hook in its messages: the command line (with
+/// its args), the URL, "server/tool" or the prompt.
+[[nodiscard]] inline std::string hook_label_of(const hook_command& h) {
+  if (h.type == "command") {
+    std::string s = h.command;
+    if (h.args) {
+      for (const auto& a : *h.args) s += " " + a;
+    }
+    return s;
+  }
+  if (h.type == "http") return h.url;
+  if (h.type == "mcp_tool") return h.server + "/" + h.tool;
+  return h.prompt;
+}
 
 struct matcher_group {
   std::string matcher;           ///< "" = every value
@@ -130,6 +153,51 @@ namespace detail {
   return out;
 }
 
+/// "args" and "shell" of a command hook (Claude Code 2.1.332's schema).
+[[nodiscard]] inline result<void> read_command_form(const nlohmann::json& h, hook_command& hc,
+                                                    const std::filesystem::path& file, const std::string& at) {
+  if (auto a = h.find("args"); a != h.end() && !a->is_null()) {
+    if (!a->is_array()) return bad(file, at + "/args", std::string("must be an array of strings, got ") + a->type_name());
+    std::vector<std::string> list;
+    for (std::size_t i = 0; i < a->size(); ++i) {
+      if (!(*a)[i].is_string()) return bad(file, at + "/args/" + std::to_string(i), std::string("must be a string, got ") + (*a)[i].type_name());
+      list.push_back((*a)[i].get<std::string>());
+    }
+    hc.args = std::move(list);
+  }
+  if (auto sh = h.find("shell"); sh != h.end() && !sh->is_null()) {
+    if (!sh->is_string() || (sh->get<std::string>() != "bash" && sh->get<std::string>() != "powershell")) {
+      return bad(file, at + "/shell", "must be \"bash\" or \"powershell\", got " + sh->dump());
+    }
+    hc.shell = sh->get<std::string>();
+  }
+  return {};
+}
+
+/// "if", "onFailure" and "continueOnBlock", where the schema allows them.
+[[nodiscard]] inline result<void> read_common_options(const nlohmann::json& h, hook_command& hc,
+                                                      const std::filesystem::path& file, const std::string& at) {
+  if (auto i = h.find("if"); i != h.end() && !i->is_null()) {
+    if (!i->is_string()) return bad(file, at + "/if", std::string("must be a permission rule (a string), got ") + i->type_name());
+    hc.if_rule = i->get<std::string>();
+  }
+  if (auto f = h.find("onFailure"); f != h.end() && !f->is_null()) {
+    if (hc.type == "prompt" || hc.type == "agent") {
+      return bad(file, at + "/onFailure", "only command, http and mcp_tool hooks take onFailure (this one is " + hc.type + ")");
+    }
+    const std::string v = f->is_string() ? f->get<std::string>() : std::string();
+    if (hc.type == "mcp_tool") hc.on_failure = v == "continue" ? "continue" : "block";  // any other value reads as block
+    else if (v == "continue" || v == "block") hc.on_failure = v;
+    else return bad(file, at + "/onFailure", "must be \"continue\" or \"block\", got " + f->dump());
+  }
+  if (auto c = h.find("continueOnBlock"); c != h.end() && !c->is_null()) {
+    if (hc.type != "prompt") return bad(file, at + "/continueOnBlock", "only prompt hooks take continueOnBlock (this one is " + hc.type + ")");
+    if (!c->is_boolean()) return bad(file, at + "/continueOnBlock", std::string("must be true or false, got ") + c->type_name());
+    hc.continue_on_block = c->get<bool>();
+  }
+  return {};
+}
+
 }  // namespace detail
 
 /// Reads the "hooks" member of a settings (or hooks.json) document. `base`
@@ -174,14 +242,14 @@ namespace detail {
         if (t == h.end()) return bad(file, h_ptr, "a hook needs \"type\" (\"command\")");
         if (!t->is_string()) return bad(file, h_ptr + "/type", std::string("must be a string, got ") + t->type_name());
         hc.type = t->get<std::string>();
-        if (hc.type != "command" && hc.type != "prompt" && hc.type != "agent" && hc.type != "http") {
-          return bad(file, h_ptr + "/type", "unknown hook type \"" + hc.type + "\" (command, prompt, agent or http)");
+        if (hc.type != "command" && hc.type != "prompt" && hc.type != "agent" && hc.type != "http" && hc.type != "mcp_tool") {
+          return bad(file, h_ptr + "/type", "unknown hook type \"" + hc.type + "\" (command, prompt, agent, http or mcp_tool)");
         }
         auto text = [&](const char* key, std::string& into, bool required) -> result<void> {
           auto it = h.find(key);
           if (it == h.end() || it->is_null()) {
             if (!required) return {};
-            return bad(file, h_ptr, "a" + std::string(hc.type == "agent" ? "n " : " ") + hc.type + " hook needs \"" + key + "\" (a string)");
+            return bad(file, h_ptr, "a" + std::string(hc.type == "agent" || hc.type == "mcp_tool" ? "n " : " ") + hc.type + " hook needs \"" + key + "\" (a string)");
           }
           if (!it->is_string()) return bad(file, h_ptr + "/" + key, std::string("must be a string, got ") + it->type_name());
           into = it->get<std::string>();
@@ -190,6 +258,14 @@ namespace detail {
         };
         if (hc.type == "command") {
           if (auto r = text("command", hc.command, true); !r) return fail(std::move(r.error()));
+          if (auto r = detail::read_command_form(h, hc, file, h_ptr); !r) return fail(std::move(r.error()));
+        } else if (hc.type == "mcp_tool") {
+          if (auto r = text("server", hc.server, true); !r) return fail(std::move(r.error()));
+          if (auto r = text("tool", hc.tool, true); !r) return fail(std::move(r.error()));
+          if (auto in = h.find("input"); in != h.end() && !in->is_null()) {
+            if (!in->is_object()) return bad(file, h_ptr + "/input", std::string("must be an object, got ") + in->type_name());
+            hc.tool_input = *in;
+          }
         } else if (hc.type == "http") {
           if (auto r = text("url", hc.url, true); !r) return fail(std::move(r.error()));
           if (hc.url.rfind("http://", 0) != 0 && hc.url.rfind("https://", 0) != 0) {
@@ -242,6 +318,7 @@ namespace detail {
         if (auto r = text("rewakeMessage", hc.rewake_message, false); !r) return fail(std::move(r.error()));
         if (auto r = text("rewakeSummary", hc.rewake_summary, false); !r) return fail(std::move(r.error()));
         if (auto r = text("statusMessage", hc.status_message, false); !r) return fail(std::move(r.error()));
+        if (auto r = detail::read_common_options(h, hc, file, h_ptr); !r) return fail(std::move(r.error()));
         group.hooks.push_back(std::move(hc));
       }
       groups.push_back(std::move(group));

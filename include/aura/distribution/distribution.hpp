@@ -9,6 +9,7 @@
 #include "aura/distribution/minisign.hpp"
 #include "aura/distribution/pack.hpp"
 #include "aura/distribution/registry.hpp"
+#include "aura/distribution/remote_wasm.hpp"
 #include "aura/distribution/tar.hpp"
 #include "aura/distribution/tree.hpp"
 #include "aura/distribution/trust.hpp"

@@ -25,6 +25,8 @@ struct lock_file;
 // registry.hpp
 struct registry_release;
 class registry;
+// remote_wasm.hpp
+struct wasm_url;
 // install.hpp
 struct install_options;
 struct installed_plugin;

@@ -1,6 +1,7 @@
 // aura/distribution/install.hpp - installs plugins into a root from a local
 // directory, a pack (.tar.gz), a git URL (`URL[@ref][#subpath]`, with the git
-// CLI) or a registry name (`publisher/plugin[@range]`). A source holding no
+// CLI), a registry name (`publisher/plugin[@range]`) or a remote .wasm with
+// its hash (`https://…/NAME.wasm#sha256=HEX[&hooks=…]`, Clawdius). A source holding no
 // manifest at its top but plugins below is a plugin pack: each is installed.
 //
 // Nothing is half-installed: the source is materialised and checked in a
@@ -21,6 +22,7 @@
 #include "aura/distribution/lock.hpp"
 #include "aura/distribution/pack.hpp"
 #include "aura/distribution/registry.hpp"
+#include "aura/distribution/remote_wasm.hpp"
 #include "aura/distribution/trust.hpp"
 #include "aura/distribution/verify.hpp"
 #include "aura/plugin/detail/run.hpp"
@@ -36,9 +38,10 @@ struct install_options {
   verify_policy policy;
   std::string name;                   ///< --name: the installed directory (one plugin only)
   std::string registry;               ///< directory or URL, for registry names
-  std::shared_ptr<http_client> http;  ///< for HTTP registries
+  std::shared_ptr<http_client> http;  ///< for HTTP registries and remote .wasm files
   bool replace = false;               ///< update: an installed plugin of the name is swapped
   std::string expect_resolved;        ///< --frozen: the source must resolve to exactly this
+  std::string lock_source;            ///< --frozen: the source aura.lock keeps (not the pinned one fetched)
   unpack_limits limits;
   std::chrono::milliseconds git_timeout{120000};
 };
@@ -54,7 +57,7 @@ struct installed_plugin {
 };
 
 /// How a source string is read.
-enum class source_kind { directory, tarball, git, registry };
+enum class source_kind { directory, tarball, git, registry, remote_wasm };
 
 struct parsed_source {
   source_kind kind = source_kind::directory;
@@ -70,6 +73,14 @@ struct parsed_source {
     const std::string x(suffix);
     return s.size() >= x.size() && s.compare(s.size() - x.size(), x.size(), x) == 0;
   };
+  if (is_wasm_url(s)) {
+    auto w = parse_wasm_url(s);
+    if (!w) return fail(std::move(w.error()));
+    p.kind = source_kind::remote_wasm;
+    p.location = w->url;
+    p.ref = w->sha256;
+    return p;
+  }
   const bool url = s.find("://") != std::string::npos || s.rfind("git@", 0) == 0;
   if (!url && fs::is_directory(s, ec)) {
     p.location = s;
@@ -221,6 +232,13 @@ struct scratch_dir {
       if (auto w = write_tree(tree, *entries); !w) return fail(std::move(w.error()));
       break;
     }
+    case source_kind::remote_wasm: {
+      auto entries = fetch_wasm(*parse_wasm_url(source), opts.http, opts.limits);
+      if (!entries) return fail(std::move(entries.error()));
+      resolved = "sha256:" + src->ref;
+      if (auto w = write_tree(tree, *entries); !w) return fail(std::move(w.error()));
+      break;
+    }
     case source_kind::git: {
       const fs::path clone = stage.path / "clone";
       auto c = detail::git({"clone", "--quiet", "--", src->location, clone.string()}, opts.root, opts.git_timeout);
@@ -268,6 +286,7 @@ struct scratch_dir {
     if (dirs.size() > 1 && src->kind == source_kind::git) {
       ip.source = src->location + (src->ref.empty() ? "" : "@" + src->ref) + "#" + (src->subpath.empty() ? "" : src->subpath + "/") + dir.lexically_relative(tree).generic_string();
     }
+    if (!opts.lock_source.empty() && dirs.size() == 1) ip.source = opts.lock_source;
     // Files: the author's AURA-FILES (checked), or one written now, unsigned.
     if (!fs::exists(dir / files_manifest_name, ec)) {
       auto files = files_of(dir);
@@ -335,6 +354,7 @@ struct scratch_dir {
     o.name = name;
     o.replace = true;
     o.expect_resolved = e.resolved;
+    o.lock_source = e.source;  // the lock is reproduced as it was, range and all
     std::string source = e.source;
     if (auto p = parse_source(source); p && p->kind == source_kind::registry) source = p->location + "@=" + e.version;
     auto r = install(source, o);

@@ -2,7 +2,8 @@
 // file formats, so Debian's `minisign` and aura sign and verify each other's
 // files. Signatures are the legacy `Ed` (over the message) or the prehashed
 // `ED` (over its BLAKE2b-512), each with a trusted comment covered by a second
-// (global) signature. Secret keys are read unencrypted only (`minisign -G -W`).
+// (global) signature. Secret keys are read plain (`minisign -G -W`) or
+// encrypted with a password (`minisign -G`: scrypt, XOR, checksum).
 #pragma once
 
 #include <algorithm>
@@ -86,6 +87,11 @@ struct public_key {
   }
 };
 
+/// scrypt bounds aura accepts from a key file (minisign writes opslimit 2^25,
+/// memlimit 1 GiB): a file asking for more is refused rather than run.
+inline constexpr std::uint64_t max_key_opslimit = 1ull << 32;
+inline constexpr std::uint64_t max_key_memlimit = 4ull << 30;
+
 /// A secret key (64-byte ed25519 secret, which holds the public key too).
 struct secret_key {
   key_id id{};
@@ -97,19 +103,40 @@ struct secret_key {
     std::copy(key.begin() + 32, key.end(), p.key.begin());
     return p;
   }
-  /// minisign's unencrypted secret key file (kdf "\0\0", checksum BLAKE2b-256).
-  [[nodiscard]] std::string file_text() const {
+  /// minisign's secret key file: plain (kdf "\0\0", what `minisign -G -W`
+  /// writes) without a password; with one, encrypted as `minisign -G` does
+  /// (kdf "Sc": scrypt(password, random salt, opslimit, memlimit) XORed over
+  /// key id, key and checksum). minisign's own limits are the defaults.
+  [[nodiscard]] std::string file_text(const std::string* password = nullptr,
+                                      std::uint64_t opslimit = crypto_pwhash_scryptsalsa208sha256_OPSLIMIT_SENSITIVE,
+                                      std::uint64_t memlimit = crypto_pwhash_scryptsalsa208sha256_MEMLIMIT_SENSITIVE) const {
     std::string raw = "Ed";
-    raw.append(2, '\0');                 // kdf: none
-    raw += "B2";                          // checksum algorithm
-    raw.append(32 + 8 + 8, '\0');        // kdf salt, opslimit, memlimit
-    raw.append(reinterpret_cast<const char*>(id.data()), id.size());
-    raw.append(reinterpret_cast<const char*>(key.data()), key.size());
+    raw += password ? "Sc" : std::string(2, '\0');
+    raw += "B2";                               // checksum algorithm
+    std::string salt(32, '\0');
+    if (password) randombytes_buf(salt.data(), salt.size());
+    raw += salt;
+    raw += password ? le64(opslimit) + le64(memlimit) : std::string(16, '\0');
+    std::string body(reinterpret_cast<const char*>(id.data()), id.size());
+    body.append(reinterpret_cast<const char*>(key.data()), key.size());
     const auto sum = checksum();
-    raw.append(reinterpret_cast<const char*>(sum.data()), sum.size());
-    return "untrusted comment: minisign secret key\n" + base64_encode(raw) + "\n";
+    body.append(reinterpret_cast<const char*>(sum.data()), sum.size());
+    if (password) (void)xor_stream(body, *password, salt, opslimit, memlimit);
+    raw += body;
+    return std::string("untrusted comment: minisign ") + (password ? "encrypted " : "") + "secret key\n" +
+           base64_encode(raw) + "\n";
   }
-  [[nodiscard]] static result<secret_key> parse(std::string_view text, const std::string& what) {
+  /// Whether the key file is password-protected (kdf "Sc").
+  [[nodiscard]] static bool encrypted(std::string_view text) {
+    auto lines = detail::minisign_lines(text, "key");
+    if (!lines) return false;
+    auto raw = base64_decode((*lines)[1], "key");
+    return raw && raw->size() == 158 && raw->compare(2, 2, "Sc") == 0;
+  }
+  /// A secret key file; an encrypted one needs `password` (a wrong one is an
+  /// error, found by the checksum). `what` names the file in errors.
+  [[nodiscard]] static result<secret_key> parse(std::string_view text, const std::string& what,
+                                                const std::string* password = nullptr) {
     auto lines = detail::minisign_lines(text, what);
     if (!lines) return fail(std::move(lines.error()));
     auto raw = base64_decode((*lines)[1], what + ": the secret key");
@@ -117,19 +144,35 @@ struct secret_key {
     if (raw->size() != 158 || raw->compare(0, 2, "Ed") != 0) {
       return fail(errc::parse_error, what + ": not an Ed25519 minisign secret key");
     }
-    if ((*raw)[2] != '\0' || (*raw)[3] != '\0') {
-      return fail(errc::unsupported, what + ": the secret key is encrypted with a password; aura reads only "
-                                     "unencrypted keys (make one with `minisign -G -W` or `aura plugin keys generate`)");
+    const bool scrypt = raw->compare(2, 2, "Sc") == 0;
+    if (!scrypt && ((*raw)[2] != '\0' || (*raw)[3] != '\0')) {
+      return fail(errc::unsupported, what + ": unknown key derivation \"" + raw->substr(2, 2) + "\" (minisign writes \"Sc\" or none)");
+    }
+    const std::size_t at = 2 + 2 + 2 + 32 + 8 + 8;
+    std::string body = raw->substr(at);
+    if (scrypt) {
+      if (!password) {
+        return fail(errc::permission_denied, what + ": the secret key is encrypted with a password, and none was given");
+      }
+      const std::uint64_t ops = load_le64(raw->data() + 38);
+      const std::uint64_t mem = load_le64(raw->data() + 46);
+      if (ops > max_key_opslimit || mem > max_key_memlimit) {
+        return fail(errc::invalid_argument, what + ": the key's scrypt limits (opslimit " + std::to_string(ops) +
+                                                ", memlimit " + std::to_string(mem) + ") are over what aura runs");
+      }
+      if (auto ok = xor_stream(body, *password, raw->substr(6, 32), ops, mem); !ok) {
+        return fail(errc::io_error, what + ": scrypt failed (memlimit " + std::to_string(mem) + " bytes: out of memory?)");
+      }
     }
     secret_key k;
-    const std::size_t at = 2 + 2 + 2 + 32 + 8 + 8;
-    std::copy(raw->begin() + static_cast<long>(at), raw->begin() + static_cast<long>(at + 8), k.id.begin());
-    std::copy(raw->begin() + static_cast<long>(at + 8), raw->begin() + static_cast<long>(at + 72), k.key.begin());
+    std::copy(body.begin(), body.begin() + 8, k.id.begin());
+    std::copy(body.begin() + 8, body.begin() + 72, k.key.begin());
     const auto sum = k.checksum();
     // minisign leaves the checksum zero in keys it does not encrypt (-W)
-    const bool zero = std::all_of(raw->begin() + static_cast<long>(at + 72), raw->end(), [](char c) { return c == '\0'; });
-    if (!zero && raw->compare(at + 72, 32, std::string(reinterpret_cast<const char*>(sum.data()), sum.size())) != 0) {
-      return fail(errc::parse_error, what + ": the secret key's checksum does not match (the file is damaged)");
+    const bool zero = !scrypt && std::all_of(body.begin() + 72, body.end(), [](char c) { return c == '\0'; });
+    if (!zero && body.compare(72, 32, std::string(reinterpret_cast<const char*>(sum.data()), sum.size())) != 0) {
+      return fail(errc::permission_denied, what + (scrypt ? ": wrong password for the encrypted secret key (its checksum does not match)"
+                                                          : ": the secret key's checksum does not match (the file is damaged)"));
     }
     return k;
   }
@@ -152,6 +195,30 @@ struct secret_key {
     std::array<unsigned char, 32> h{};
     crypto_generichash(h.data(), h.size(), reinterpret_cast<const unsigned char*>(in.data()), in.size(), nullptr, 0);
     return h;
+  }
+  [[nodiscard]] static std::string le64(std::uint64_t v) {
+    std::string s(8, '\0');
+    for (std::size_t i = 0; i < 8; ++i) s[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+    return s;
+  }
+  [[nodiscard]] static std::uint64_t load_le64(const char* p) {
+    std::uint64_t v = 0;
+    for (std::size_t i = 0; i < 8; ++i) v |= static_cast<std::uint64_t>(static_cast<unsigned char>(p[i])) << (8 * i);
+    return v;
+  }
+  /// XORs `body` with scrypt(password, salt) of its length, as minisign does.
+  [[nodiscard]] static bool xor_stream(std::string& body, const std::string& password, const std::string& salt,
+                                       std::uint64_t opslimit, std::uint64_t memlimit) {
+    (void)sodium_ready();
+    std::string stream(body.size(), '\0');
+    if (crypto_pwhash_scryptsalsa208sha256(reinterpret_cast<unsigned char*>(stream.data()), stream.size(), password.data(),
+                                           password.size(), reinterpret_cast<const unsigned char*>(salt.data()),
+                                           static_cast<unsigned long long>(opslimit), static_cast<std::size_t>(memlimit)) != 0) {
+      return false;
+    }
+    for (std::size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>(body[i] ^ stream[i]);
+    sodium_memzero(stream.data(), stream.size());
+    return true;
   }
 };
 

@@ -47,6 +47,7 @@ namespace aura::mcp {
   e.input_schema = tool.spec.input_schema.is_object() && !tool.spec.input_schema.empty()
                        ? tool.spec.input_schema
                        : nlohmann::json{{"type", "object"}};
+  e.output_schema = tool.spec.output_schema;  // the manifest's: structuredContent is then checked against it
   if (!tool.spec.required_permission.empty()) {
     e.annotations = {{"readOnlyHint", plugin::tool_permission_level(tool.spec.required_permission) == 0}};
   }
@@ -54,7 +55,7 @@ namespace aura::mcp {
   auto shared = std::make_shared<plugin::plugin_tool>(std::move(tool));
   e.call = [shared, max_permission = std::move(max_permission), context = std::move(context)](
                const nlohmann::json& args, const call_control& ctl) -> result<nlohmann::json> {
-    return plugin::call_tool(*shared, args, ctl.timeout, max_permission, context);
+    return plugin::call_tool(*shared, args, ctl.timeout, max_permission, context, -1, ctl.cancelled.get());
   };
   return e;
 }

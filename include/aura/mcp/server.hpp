@@ -74,15 +74,29 @@ class session : public std::enable_shared_from_this<session> {
 
   /// Handles one message's text. Never throws; a bad message gets a
   /// JSON-RPC error naming what was wrong (id null when it has none).
-  void receive(std::string_view text) {
+  ///
+  /// `handoff`, when given, lets a call that may take a while run on the
+  /// calling thread instead of a worker: it is called first and returns
+  /// true when another thread has taken over reading the client's messages
+  /// (stdio.hpp), false to use a worker after all. That saves the hop to a
+  /// worker and its wake-up on every call.
+  void receive(std::string_view text, const std::function<bool()>* handoff = nullptr) {
     nlohmann::json j = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
     if (j.is_discarded()) {
       out(rpc::error(nullptr, rpc::parse_error, "parse error: the message is not JSON"), nullptr);
       return;
     }
-    receive(std::move(j));
+    receive(std::move(j), handoff);
   }
-  void receive(nlohmann::json j);
+  void receive(nlohmann::json j, const std::function<bool()>* handoff = nullptr);
+  // Exact matches for text, so a std::string or a literal is not ambiguous
+  // between the string_view and the json overloads.
+  void receive(const std::string& text, const std::function<bool()>* handoff = nullptr) {
+    receive(std::string_view(text), handoff);
+  }
+  void receive(const char* text, const std::function<bool()>* handoff = nullptr) {
+    receive(std::string_view(text), handoff);
+  }
 
   /// Ends the session: calls in flight are cancelled (their answers dropped)
   /// and their workers joined. Idempotent.
@@ -190,11 +204,14 @@ class session : public std::enable_shared_from_this<session> {
     out(rpc::error(id, code, std::move(message)), id);
   }
 
-  void on_request(const nlohmann::json& id, const std::string& method, const nlohmann::json& params);
+  void on_request(const nlohmann::json& id, const std::string& method, const nlohmann::json& params,
+                  const std::function<bool()>* handoff);
   void on_notification(const std::string& method, const nlohmann::json& params);
   void initialize(const nlohmann::json& id, const nlohmann::json& params);
   void list_tools(const nlohmann::json& id, const nlohmann::json& params);
-  void call_tool(const nlohmann::json& id, const nlohmann::json& params);
+  void call_tool(const nlohmann::json& id, const nlohmann::json& params, const std::function<bool()>* handoff);
+  struct task;
+  void dispatch_locked(task t);
   void work();
   void run_call(const std::shared_ptr<call>& c, tool_catalog::entry_ptr entry, nlohmann::json args);
   void progress(call& c, double value, std::optional<double> total, const std::string& message);
@@ -302,7 +319,7 @@ class server {
 
 // ---------------------------------------------------------------- session
 
-inline void session::receive(nlohmann::json j) {
+inline void session::receive(nlohmann::json j, const std::function<bool()>* handoff) {
   try {
     if (j.is_array()) {
       out(rpc::error(nullptr, rpc::invalid_request, "invalid request: JSON-RPC batches are not part of MCP (send one message at a time)"),
@@ -343,7 +360,7 @@ inline void session::receive(nlohmann::json j) {
       return;
     }
     if (has_id) {
-      on_request(id, m->get<std::string>(), params);
+      on_request(id, m->get<std::string>(), params, handoff);
     } else {
       on_notification(m->get<std::string>(), params);
     }
@@ -352,7 +369,8 @@ inline void session::receive(nlohmann::json j) {
   }
 }
 
-inline void session::on_request(const nlohmann::json& id, const std::string& method, const nlohmann::json& params) {
+inline void session::on_request(const nlohmann::json& id, const std::string& method, const nlohmann::json& params,
+                                const std::function<bool()>* handoff) {
   if (method == "ping") return reply(id, nlohmann::json::object());
   if (method == "initialize") return initialize(id, params);
   bool ready = false;
@@ -364,7 +382,7 @@ inline void session::on_request(const nlohmann::json& id, const std::string& met
     return reply_error(id, rpc::invalid_request, "the session is not initialized: the first request must be \"initialize\"");
   }
   if (method == "tools/list") return list_tools(id, params);
-  if (method == "tools/call") return call_tool(id, params);
+  if (method == "tools/call") return call_tool(id, params, handoff);
   if (method == "logging/setLevel") {
     auto l = params.find("level");
     auto level = l != params.end() && l->is_string() ? parse_log_level(l->get<std::string>()) : std::nullopt;
@@ -449,7 +467,8 @@ inline void session::list_tools(const nlohmann::json& id, const nlohmann::json& 
   reply(id, std::move(result));
 }
 
-inline void session::call_tool(const nlohmann::json& id, const nlohmann::json& params) {
+inline void session::call_tool(const nlohmann::json& id, const nlohmann::json& params,
+                               const std::function<bool()>* handoff) {
   auto n = params.find("name");
   if (n == params.end() || !n->is_string()) {
     return reply_error(id, rpc::invalid_params, "invalid params: \"name\" must be a string (at /params/name)");
@@ -486,138 +505,49 @@ inline void session::call_tool(const nlohmann::json& id, const nlohmann::json& p
                              std::to_string(srv_->options().max_calls) + ")");
     }
     calls_.emplace(key_of(id), c);
-    tasks_.push_back(task{c, std::move(entry), std::move(args)});
-    if (idle_ > 0) {
-      work_cv_.notify_one();  // a worker is waiting: no thread to start
-    } else {
-      // Finished workers are joined here, so threads never pile up.
-      for (auto it = workers_.begin(); it != workers_.end();) {
-        if (it->finished->load()) {
-          it->thread.join();
-          it = workers_.erase(it);
-        } else {
-          ++it;
-        }
-      }
-      worker w;
-      auto finished = w.finished;
-      w.thread = std::thread([this, finished] {
-        work();
-        finished->store(true);
-      });
-      workers_.push_back(std::move(w));
-    }
     if (!c->progress_token.is_null() && !ticker_.joinable()) ticker_ = std::thread([this] { tick(); });
+    // A quick tool answers at once: it runs here (below, unlocked), as a
+    // worker's wake-up would cost more than the call. Another runs here too
+    // once the transport has handed its reading to another thread.
+    if ((!entry->quick || !c->progress_token.is_null()) && handoff == nullptr) {
+      dispatch_locked(task{c, std::move(entry), std::move(args)});
+      return;
+    }
   }
+  if ((!entry->quick || !c->progress_token.is_null()) && !(*handoff)()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (closed_) return;
+    dispatch_locked(task{c, std::move(entry), std::move(args)});
+    return;
+  }
+  run_call(c, std::move(entry), std::move(args));
 }
 
-/// A worker: runs queued calls; one idle for a while ends (the session
-/// keeps no threads it does not use), as do all at close.
-inline void session::work() {
-  std::unique_lock<std::mutex> lock(mu_);
-  for (;;) {
-    ++idle_;
-    const bool got = work_cv_.wait_for(lock, std::chrono::seconds(10), [this] { return closed_ || !tasks_.empty(); });
-    --idle_;
-    if (closed_ || !got) return;
-    task t = std::move(tasks_.front());
-    tasks_.pop_front();
-    lock.unlock();
-    run_call(t.c, std::move(t.entry), std::move(t.args));
-    lock.lock();
+/// Queues a call for the workers (mu_ held): an idle one takes it, else a new one starts.
+inline void session::dispatch_locked(task t) {
+  tasks_.push_back(std::move(t));
+  if (idle_ > 0) {
+    work_cv_.notify_one();  // a worker is waiting: no thread to start
+    return;
   }
-}
-
-inline void session::run_call(const std::shared_ptr<call>& c, tool_catalog::entry_ptr entry, nlohmann::json args) {
-  nlohmann::json result;
-  const auto start = std::chrono::steady_clock::now();
-  try {
-    agent::tool_before_execution ev;
-    ev.tool = entry->name;
-    ev.call_id = "mcp-" + id_ + "-" + c->id.dump();
-    ev.args = std::move(args);
-    agent::tool_outcome before = srv_->pipeline().run(std::move(ev));
-    nlohmann::json ran_with = before.args;
-    if (!before.runs()) {
-      result = tool_error(before.reason);
-    } else if (c->ctl.is_cancelled()) {
-      result = tool_error("cancelled before it ran");
+  // Finished workers are joined here, so threads never pile up.
+  for (auto it = workers_.begin(); it != workers_.end();) {
+    if (it->finished->load()) {
+      it->thread.join();
+      it = workers_.erase(it);
     } else {
-      auto r = entry->call(before.args, c->ctl);
-      if (!r) {
-        result = tool_error("tool \"" + entry->name + "\" failed: " + r.error().describe());
-      } else {
-        result = normalize_result(std::move(*r));
-      }
+      ++it;
     }
-    check_output(*entry, result);
-    if (aura::bus* bus = srv_->bus(); bus && before.runs()) {
-      agent::tool_after_execution after;
-      after.tool = entry->name;
-      after.call_id = "mcp-" + id_ + "-" + c->id.dump();
-      after.args = ran_with;
-      after.output = result_text(result);
-      after.is_error = result.value("isError", false);
-      after.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
-      auto seen = bus->emit(std::move(after));
-      if (seen.effects.output) {
-        const bool err = result.value("isError", false);
-        nlohmann::json keep = result.contains("structuredContent") ? result["structuredContent"] : nlohmann::json();
-        result = nlohmann::json{{"content", nlohmann::json::array({{{"type", "text"}, {"text", *seen.effects.output}}})},
-                                {"isError", err}};
-        if (!keep.is_null()) result["structuredContent"] = std::move(keep);
-      }
-    }
-  } catch (const std::exception& e) {
-    result = tool_error(std::string("tool call failed inside the server: ") + e.what());
   }
-  bool send = false;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    c->done = true;
-    auto it = calls_.find(key_of(c->id));
-    if (it != calls_.end() && it->second == c) {
-      calls_.erase(it);
-      send = !c->ctl.is_cancelled();
-    }
-    c->ctl.progress = nullptr;
-  }
-  cv_.notify_all();
-  if (send) reply(c->id, std::move(result));
-}
-
-inline void session::progress(call& c, double value, std::optional<double> total, const std::string& message) {
-  nlohmann::json params;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (c.progress_token.is_null() || c.done || c.ctl.is_cancelled() || value <= c.reported) return;
-    c.reported = value;
-    params = {{"progressToken", c.progress_token}, {"progress", value}};
-  }
-  if (total) params["total"] = *total;
-  if (!message.empty()) params["message"] = message;
-  out(rpc::notification("notifications/progress", std::move(params)), c.id);
-}
-
-/// While calls with a progress token run: every interval, each reports the
-/// seconds it has been running (progress without a total: the tool gives none).
-inline void session::tick() {
-  std::unique_lock<std::mutex> lock(mu_);
-  while (!closed_) {
-    cv_.wait_for(lock, srv_->options().progress_interval);
-    if (closed_) break;
-    std::vector<std::shared_ptr<call>> due;
-    for (auto& [k, c] : calls_) {
-      if (!c->progress_token.is_null() && !c->done) due.push_back(c);
-    }
-    lock.unlock();
-    const auto now = std::chrono::steady_clock::now();
-    for (auto& c : due) {
-      const double secs = std::chrono::duration<double>(now - c->started).count();
-      progress(*c, secs, std::nullopt, "\"" + c->tool + "\" running for " + std::to_string(static_cast<long>(secs * 1000)) + " ms");
-    }
-    lock.lock();
-  }
+  worker w;
+  auto finished = w.finished;
+  w.thread = std::thread([this, finished] {
+    work();
+    finished->store(true);
+  });
+  workers_.push_back(std::move(w));
 }
 
 }  // namespace aura::mcp
+
+#include "aura/mcp/detail/session_calls.hpp"  // session::work, run_call, progress, tick

@@ -50,6 +50,12 @@ struct tool_entry {
   nlohmann::json annotations;    ///< null: none
   std::string source;            ///< "plugin:<name>", "mcp:<server>", "host"
   std::string owner;             ///< the tool registry's owner (the plugin's name)
+  /// The host promises the call answers at once (no I/O, no waiting: a
+  /// native lookup or computation). It then runs, with the tool.before_execution
+  /// hooks, on the thread that received the request, with no hop to a worker
+  /// thread; meanwhile that session reads nothing else (no ping, no cancel),
+  /// so a tool that may block must not say so. Plugin and upstream tools never do.
+  bool quick = false;
   /// Runs the tool with arguments already validated and through the
   /// pipeline; answers an MCP CallToolResult ({content, isError, structuredContent?}).
   std::function<result<nlohmann::json>(const nlohmann::json& args, const call_control&)> call;

@@ -43,7 +43,9 @@ typedef struct aura_host_api {
   uint32_t abi_version;
   void* host; /**< opaque; pass it back to call */
   /** Calls a host service: "log" {level, message}; "fs/read" {path} (FileSystemAccess);
-   *  "shell/run" {argv: [..]} (ShellExecution); "secret/get" {name} (SecretAccess).
+   *  "shell/run" {argv: [..]} (ShellExecution); "secret/get" {name} (SecretAccess);
+   *  "http" {url, method, headers, body, timeout_ms} -> {status, headers, body}
+   *  (NetworkAccess; the URL is checked against the plugin's network permission).
    *  A service outside the plugin's capabilities answers non-zero with the refusal. */
   int (*call)(void* host, const char* method, const char* request, size_t request_len, const char** answer,
               size_t* answer_len);

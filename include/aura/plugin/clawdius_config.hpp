@@ -2,7 +2,8 @@
 // .wasm files listed in a host config file, with a hook -> plugin mapping.
 //
 //   [plugins]                    load: the .wasm files, relative to the config
-//   load = ["./plugins/a.wasm"]        file's directory (or absolute)
+//   load = ["./plugins/a.wasm"]        file's directory (or absolute), or
+//                                      remote: "https://HOST/a.wasm#sha256=HEX"
 //   [plugins.hooks]              hook name (catalog_clawdius.hpp) -> the
 //   tool_before_execute = ["a"]        plugins (.wasm file stems) it runs
 //
@@ -11,11 +12,15 @@
 // "hook" member), loaded through the wasm runtime. The module speaks aura's
 // WASM ABI (docs/adapters/wasm.md). Clawdius's sandbox defaults hold: no
 // storage, network or environment (permissions{}: log and config only).
+// A remote entry is turned into a verified local file by the fetcher the
+// caller gives (aura::distribution::wasm_cache_fetcher: a content-addressed
+// cache, the hash checked on every read); without one it is an error.
 // Reading the file needs toml++ (manifest_toml.hpp).
 #pragma once
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -31,9 +36,15 @@
 
 namespace aura::plugin {
 
+/// Turns a remote `load` entry (`http[s]://.../NAME.wasm#sha256=HEX`) into the
+/// path of a local copy whose bytes hash to HEX, or an error naming the URL.
+using remote_module_fetcher = std::function<result<std::filesystem::path>(const std::string& source)>;
+
 /// The manifests a Clawdius config file describes, or the first problem
-/// (naming the file and line of the entry at fault).
-[[nodiscard]] inline result<std::vector<manifest>> read_clawdius_config(const std::filesystem::path& file) {
+/// (naming the file and line of the entry at fault). Remote entries go
+/// through `fetch` (none: such an entry is an error).
+[[nodiscard]] inline result<std::vector<manifest>> read_clawdius_config(const std::filesystem::path& file,
+                                                                         const remote_module_fetcher& fetch = {}) {
   auto text = detail::read_file(file);
   if (!text) return fail(std::move(text.error()));
   auto doc = parse_toml(*text, file.string());
@@ -59,12 +70,28 @@ namespace aura::plugin {
   for (std::size_t i = 0; i < load.size(); ++i) {
     const std::string ptr = "/plugins/load/" + std::to_string(i);
     if (!load[i].is_string()) return bad(errc::invalid_argument, ptr, "must be a path");
-    std::filesystem::path wasm = load[i].get<std::string>();
-    if (wasm.extension() != ".wasm") return bad(errc::invalid_argument, ptr, "\"" + wasm.string() + "\" is not a .wasm file");
+    const std::string entry = load[i].get<std::string>();
+    const std::string url = entry.substr(0, entry.find('#'));
+    std::filesystem::path wasm = entry;
+    const bool remote = url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0;
+    if (remote) {
+      if (!fetch) {
+        return bad(errc::unsupported, ptr, "\"" + url + "\" is a remote module, and this reader was given no fetcher "
+                                           "(aura::distribution::wasm_cache_fetcher)");
+      }
+      if (url.size() < 5 || url.compare(url.size() - 5, 5, ".wasm") != 0) {
+        return bad(errc::invalid_argument, ptr, "\"" + url + "\" is not a .wasm file");
+      }
+      auto local = fetch(entry);
+      if (!local) return bad(local.error().code, ptr, local.error().message);
+      wasm = *local;
+    } else if (wasm.extension() != ".wasm") {
+      return bad(errc::invalid_argument, ptr, "\"" + wasm.string() + "\" is not a .wasm file");
+    }
     if (wasm.is_relative()) wasm = (base / wasm).lexically_normal();
     if (!std::filesystem::is_regular_file(wasm, ec)) return bad(errc::not_found, ptr, "no file \"" + wasm.string() + "\"");
     manifest m;
-    m.name = wasm.stem().string();
+    m.name = remote ? std::filesystem::path(url).stem().string() : wasm.stem().string();  // by its URL, not its cache file
     m.version = "0.0.0";
     m.file = file;
     m.dir = wasm.parent_path();

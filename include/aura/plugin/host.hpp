@@ -42,10 +42,12 @@
 #include "aura/plugin/config.hpp"
 #include "aura/plugin/host_options.hpp"
 #include "aura/plugin/detail/run.hpp"
+#include "aura/plugin/invocation_ring.hpp"
 #include "aura/plugin/manifest.hpp"
 #include "aura/plugin/manifest_reader.hpp"
 #include "aura/plugin/plugin_log.hpp"
 #include "aura/plugin/runtime.hpp"
+#include "aura/plugin/runtime_tools.hpp"
 #include "aura/plugin/sandbox.hpp"
 #include "aura/plugin/tools.hpp"
 #include "aura/plugin/version_range.hpp"
@@ -111,21 +113,27 @@ class plugin_host {
   }
 
   /// The tools of a loaded plugin, namespaced; those without a `run` entry are
-  /// served by the plugin's own process (`tools/call`), through this host.
+  /// served by the plugin's own code through this host: a process plugin's
+  /// process (`tools/call`), a Lua or WASM plugin's handler (runtime_tools.hpp).
   [[nodiscard]] result<std::vector<plugin_tool>> tools(const std::string& name) const {
     auto v = current_of(name);
     if (!v) return fail(error{errc::not_found, "no plugin of this name is loaded", name, {}, {}});
     auto list = tools_of(v->spec, environment_for(v->spec.perms, opts_.environment ? *opts_.environment : host_environment()));
     if (!list) return list;
     std::weak_ptr<plugin_instance> inst = v->inst;
+    const bool by_handler = v->spec.runtime.kind == runtime_kind::lua || v->spec.runtime.kind == runtime_kind::wasm;
     for (auto& t : *list) {
       if (t.takes_context) t.config = opts_.config.merged(v->spec.name, v->spec.config);  // PluginConfig's layers
       if (!t.spec.in_process()) continue;
-      t.serve = [inst](const std::string& method, const nlohmann::json& params,
-                       std::chrono::milliseconds timeout) -> result<nlohmann::json> {
+      if (by_handler) {
+        t.serve = runtime_tool_server(inst, v->ctx, t.spec);
+        continue;
+      }
+      t.serve = [inst](const std::string& method, const nlohmann::json& params, std::chrono::milliseconds timeout,
+                       const std::atomic<bool>* cancel) -> result<nlohmann::json> {
         auto i = inst.lock();
         if (!i) return fail(errc::not_found, "the plugin was unloaded");
-        return i->request(method, params, timeout);
+        return i->request(method, params, timeout, cancel);
       };
     }
     return list;
@@ -305,16 +313,6 @@ class plugin_host {
   }
 
   [[nodiscard]] const host_options& options() const noexcept { return opts_; }
-
- private:
-  struct version;
-  [[nodiscard]] std::shared_ptr<const version> current_of(const std::string& name) const {
-    std::lock_guard<std::mutex> lock(admin_);
-    auto it = slots_.find(name);
-    return it == slots_.end() ? nullptr : current(*it->second);
-  }
-
- public:
   [[nodiscard]] aura::bus& bus() noexcept { return bus_; }
 
  private:
@@ -328,6 +326,7 @@ class plugin_host {
     std::shared_ptr<plugin_instance> inst;
     std::map<std::string, bound_hook> hooks;  ///< by key (event, handler)
     std::uint64_t generation = 0;
+    std::shared_ptr<invocation_ring> calls;   ///< log_dir/<name>.calls, or none
   };
   struct registration {
     std::string event;
@@ -340,6 +339,11 @@ class plugin_host {
     std::map<std::string, registration> registered;                  ///< by key
   };
 
+  [[nodiscard]] std::shared_ptr<const version> current_of(const std::string& name) const {
+    std::lock_guard<std::mutex> lock(admin_);
+    auto it = slots_.find(name);
+    return it == slots_.end() ? nullptr : current(*it->second);
+  }
   [[nodiscard]] static std::string key_of(const hook_spec& h) { return h.event + '\x1f' + h.handler; }
   [[nodiscard]] static std::shared_ptr<const version> current(slot& s) {
     auto g = s.current.acquire();
@@ -418,6 +422,7 @@ class plugin_host {
       std::filesystem::create_directories(opts_.log_dir, ec);
       req.stderr_log = plugin_log_file(opts_.log_dir, m.name);
       rotate_log(req.stderr_log, opts_.log_max_bytes);
+      v->calls = open_invocation_ring(opts_.log_dir, m.name, opts_.invocation_capacity, *opts_.log);
     }
     auto inst = runtimes_.load(req);
     if (!inst) return fail(std::move(inst.error()));
@@ -554,7 +559,8 @@ class plugin_host {
       auto it = v->hooks.find(key);
       if (it == v->hooks.end()) return allow();  // the new version dropped it; its entry leaves after the swap
       if (it->second.spec.once && fired->exchange(true, std::memory_order_acq_rel)) return allow();
-      return it->second.fn(env, *v->ctx);
+      if (!v->calls) return it->second.fn(env, *v->ctx);
+      return recorded_call(*v->calls, it->second.spec.handler, env, [&] { return it->second.fn(env, *v->ctx); });
     };
   }
 

@@ -83,6 +83,10 @@ struct host_options {
   /// whenever a log line finds it too big.
   std::filesystem::path log_dir;
   std::uintmax_t log_max_bytes = 1u << 20;
+  /// With log_dir: every hook call's latency, input and output size go to
+  /// log_dir/<name>.calls, a ring of this many records (128 bytes each;
+  /// plugin/invocation_ring.hpp); `aura plugin stats` reads it. 0: none.
+  std::uint32_t invocation_capacity = 4096;
 };
 
 /// The `call_api` scopes aura itself defines.

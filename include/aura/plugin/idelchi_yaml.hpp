@@ -54,6 +54,7 @@
 #include "aura/plugin/manifest.hpp"
 #include "aura/plugin/version_range.hpp"
 #include "aura/plugin/yaml.hpp"
+#include "aura/schema/compile.hpp"
 
 namespace aura::plugin {
 
@@ -274,8 +275,8 @@ inline void read_idelchi_exports(idelchi_reader& r, const nlohmann::json& doc, m
     }
   };
   if (const nlohmann::json* t = r.mapping(doc, "", "tool")) {
-    r.known(*t, "/tool", {"name", "description", "usage", "examples", "parameters", "parallel", "sandboxable", "run",
-                          "timeout_ms", "available", "init", "paths"});
+    r.known(*t, "/tool", {"name", "description", "usage", "examples", "parameters", "output_schema", "parallel",
+                          "sandboxable", "run", "timeout_ms", "available", "init", "paths"});
     command_spec s;
     if (auto n = r.string(*t, "/tool", "name")) s.name = *n;
     if (s.name.empty()) r.add(errc::invalid_argument, "/tool", "a tool needs a name");
@@ -295,6 +296,14 @@ inline void read_idelchi_exports(idelchi_reader& r, const nlohmann::json& doc, m
       s.input_schema = tool_parameters_schema(r, *p, "/tool/parameters");
     } else {
       s.input_schema = {{"type", "object"}, {"properties", nlohmann::json::object()}, {"additionalProperties", false}};
+    }
+    // aura's extension: the JSON Schema of the tool's structured result (MCP outputSchema).
+    if (const nlohmann::json* o = r.mapping(*t, "/tool", "output_schema")) {
+      if (auto compiled = schema::compile(*o); !compiled) {
+        r.add(errc::schema_error, "/tool/output_schema" + compiled.error().where, compiled.error().message);
+      } else {
+        s.output_schema = *o;
+      }
     }
     s.where = r.location("/tool");
     if (!s.name.empty()) needs_process(s, "/tool");

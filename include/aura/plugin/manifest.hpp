@@ -120,6 +120,13 @@ struct hook_spec {
   std::string where;  ///< "file:line" of the entry, for load errors
 };
 
+/// Codineer's tool permission levels, lowest first.
+[[nodiscard]] inline int tool_permission_level(const std::string& p) {
+  if (p == "danger-full-access") return 2;
+  if (p == "workspace-write") return 1;
+  return 0;  // read-only (and unset)
+}
+
 /// A command line tool or command the plugin offers: arguments as JSON on
 /// stdin, the answer on stdout.
 struct command_spec {
@@ -128,6 +135,9 @@ struct command_spec {
   std::vector<std::string> run;      ///< argv; [0] relative to the plugin directory if it names a file there
   nlohmann::json input_schema = nlohmann::json::object();  ///< JSON Schema of the arguments
   std::string schema_file;           ///< `schema` of an mcp_tools entry (relative path), already loaded
+  /// A tool's `outputSchema` (JSON Schema of its structured result); null:
+  /// none declared. An MCP server then answers structuredContent checked against it.
+  nlohmann::json output_schema;
   std::chrono::milliseconds timeout{0};  ///< `timeout_ms`; 0: the caller's default
   std::string required_permission;   ///< Codineer: read-only | workspace-write | danger-full-access
   /// idelchi/aura's tool schema extras (`Usage`, `Examples`) and tool
@@ -152,8 +162,12 @@ struct command_spec {
   std::vector<std::string> hints;
   bool forward = false;
   bool silent = false;
+  /// A tool without `run` of a Lua or WASM plugin: the handler serving it
+  /// (empty: the tool's name), called with the event plugin::tool_call_event.
+  std::string handler;
   /// No `run`: a process plugin serves it in its own JSON-RPC process
-  /// (methods `command` and `tools/call`, docs/protocol.md).
+  /// (methods `command` and `tools/call`, docs/protocol.md); a Lua or WASM
+  /// plugin's tool, in its runtime (`handler`).
   [[nodiscard]] bool in_process() const noexcept { return run.empty(); }
   std::string where;
 };

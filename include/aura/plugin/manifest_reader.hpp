@@ -177,8 +177,9 @@ inline void read_permissions(const nlohmann::json& p, const std::string& ptr, pe
     // call_api and storage beside it): granting it grants the storage API.
     if (out.storage != storage_scope::none && !out.allows_api("storage")) out.call_api.push_back("storage");
   }
-  (void)ptr;
-  (void)problems;
+  // Likewise a `network` grant is the HTTP API's (Naridon Aura: the domains a
+  // plugin may call are its network permission, whatever call_api lists).
+  if (!out.network.empty() && !out.allows_api("http")) out.call_api.push_back("http");
   if (auto it = p.find("env"); it != p.end()) {
     if (it->is_string()) {
       out.env = *it == "*" ? env_access::all : env_access::none;
@@ -317,33 +318,57 @@ inline void read_aura(const nlohmann::json& doc, manifest& m, problem_list& prob
       if (auto run = c.find("run"); run != c.end()) s.run = argv_of(*run);
       s.timeout = std::chrono::milliseconds(c.value("timeout_ms", 0));
       s.where = problems.location(ptr);
-      if (s.in_process() && m.runtime.kind != runtime_kind::process &&
-          !(tool && m.runtime.kind == runtime_kind::shared_object)) {
+      const bool runtime_serves_tools = m.runtime.kind == runtime_kind::shared_object ||
+                                        m.runtime.kind == runtime_kind::lua || m.runtime.kind == runtime_kind::wasm;
+      if (s.in_process() && m.runtime.kind != runtime_kind::process && !(tool && runtime_serves_tools)) {
         problems.add(errc::invalid_argument, ptr,
                      "\"" + s.name + "\" has no run entry, and only a process plugin (kind process, rust, node, "
-                     "python or binary) has a process to serve it in; add run or change the runtime kind");
+                     "python or binary) has a process to serve it in" +
+                         std::string(tool ? " (or a lua, wasm or shared_object plugin its runtime)" : "") +
+                         "; add run or change the runtime kind");
       }
       if (!names.insert(std::string(tool ? "tool:" : "command:") + s.name).second) {
         problems.add(errc::already_exists, ptr + "/name", "\"" + s.name + "\" is declared twice");
       }
+      // A schema file (relative path) or, for output_schema, the schema itself.
+      auto read_schema = [&](const char* member, const nlohmann::json& v) -> std::optional<nlohmann::json> {
+        const std::string at = ptr + "/" + member;
+        if (v.is_object()) {
+          if (auto compiled = schema::compile(v); !compiled) {
+            problems.add(errc::schema_error, at + compiled.error().where, compiled.error().message);
+            return std::nullopt;
+          }
+          return v;
+        }
+        const std::string rel = v.get<std::string>();
+        if (!inside(m.dir, rel)) {
+          problems.add(errc::permission_denied, at, "\"" + rel + "\" is outside the plugin directory");
+          return std::nullopt;
+        }
+        auto text = read_file(m.dir / rel, max_manifest_bytes);
+        if (!text) {
+          problems.add(errc::not_found, at, "cannot read schema file \"" + rel + "\"");
+          return std::nullopt;
+        }
+        auto j = nlohmann::json::parse(*text, nullptr, false);
+        if (j.is_discarded()) {
+          problems.add(errc::parse_error, at, "schema file \"" + rel + "\" is not JSON");
+        } else if (auto compiled = schema::compile(j); !compiled) {
+          problems.add(errc::schema_error, at, "schema file \"" + rel + "\": " + compiled.error().message +
+                                                   (compiled.error().where.empty() ? "" : " at " + compiled.error().where));
+        } else {
+          return j;
+        }
+        return std::nullopt;
+      };
       if (auto schema_file = c.find("schema"); schema_file != c.end()) {
         s.schema_file = schema_file->get<std::string>();
-        if (!inside(m.dir, s.schema_file)) {
-          problems.add(errc::permission_denied, ptr + "/schema", "\"" + s.schema_file + "\" is outside the plugin directory");
-        } else if (auto text = read_file(m.dir / s.schema_file, max_manifest_bytes); !text) {
-          problems.add(errc::not_found, ptr + "/schema", "cannot read schema file \"" + s.schema_file + "\"");
-        } else {
-          auto j = nlohmann::json::parse(*text, nullptr, false);
-          if (j.is_discarded()) {
-            problems.add(errc::parse_error, ptr + "/schema", "schema file \"" + s.schema_file + "\" is not JSON");
-          } else if (auto compiled = schema::compile(j); !compiled) {
-            problems.add(errc::schema_error, ptr + "/schema", "schema file \"" + s.schema_file + "\": " +
-                         compiled.error().message + (compiled.error().where.empty() ? "" : " at " + compiled.error().where));
-          } else {
-            s.input_schema = std::move(j);
-          }
-        }
+        if (auto j = read_schema("schema", *schema_file)) s.input_schema = std::move(*j);
       }
+      if (auto out = c.find("output_schema"); tool && out != c.end()) {
+        if (auto j = read_schema("output_schema", *out)) s.output_schema = std::move(*j);
+      }
+      if (tool) s.handler = c.value("handler", "");
       into.push_back(std::move(s));
     }
   };
@@ -370,7 +395,19 @@ inline void read_codineer(const nlohmann::json& doc, manifest& m, problem_list& 
   perms.read_events = {std::string(codineer_pre_tool_event), std::string(codineer_post_tool_event)};
   perms.env = env_access::listed;
   perms.env_vars = {"PATH"};
-  for (const auto& p : doc.value("permissions", std::vector<std::string>{})) {
+  // Plugin-level permissions: read < write < execute. The highest one given is
+  // the most the plugin's tools may require (read-only, workspace-write,
+  // danger-full-access); read and write are also its storage grant.
+  const auto declared = doc.value("permissions", std::vector<std::string>{});
+  const bool has_ceiling = doc.contains("permissions");
+  int ceiling = -1;
+  std::set<std::string> seen_perms;
+  for (std::size_t i = 0; i < declared.size(); ++i) {
+    const std::string& p = declared[i];
+    if (!seen_perms.insert(p).second) {
+      problems.add(errc::invalid_argument, "/permissions/" + std::to_string(i), "\"" + p + "\" is given twice");
+    }
+    ceiling = std::max(ceiling, p == "execute" ? 2 : p == "write" ? 1 : 0);
     if (p == "read" && perms.storage == storage_scope::none) perms.storage = storage_scope::repo_readonly;
     if (p == "write") perms.storage = storage_scope::repo_readwrite;
   }
@@ -409,9 +446,27 @@ inline void read_codineer(const nlohmann::json& doc, manifest& m, problem_list& 
       s.input_schema = t.at("inputSchema");
       s.required_permission = t.value("requiredPermission", "read-only");
       s.where = problems.location(ptr);
+      if (has_ceiling && tool_permission_level(s.required_permission) > ceiling) {
+        static const char* const needs[] = {"read", "write", "execute"};
+        problems.add(errc::permission_denied, ptr + "/requiredPermission",
+                     "tool \"" + s.name + "\" requires " + s.required_permission + ", which needs the plugin permission \"" +
+                         needs[tool_permission_level(s.required_permission)] + "\" (permissions: " +
+                         (declared.empty() ? std::string("none") : [&] {
+                           std::string l;
+                           for (const auto& d : declared) l += (l.empty() ? "" : ", ") + d;
+                           return l;
+                         }()) + ")");
+      }
       if (!names.insert("tool:" + s.name).second) problems.add(errc::already_exists, ptr + "/name", "\"" + s.name + "\" is declared twice");
       if (auto compiled = schema::compile(s.input_schema); !compiled) {
         problems.add(errc::schema_error, ptr + "/inputSchema" + compiled.error().where, compiled.error().message);
+      }
+      if (auto out = t.find("outputSchema"); out != t.end()) {  // aura's extension of Codineer's tool entry
+        if (auto compiled = schema::compile(*out); !compiled) {
+          problems.add(errc::schema_error, ptr + "/outputSchema" + compiled.error().where, compiled.error().message);
+        } else {
+          s.output_schema = *out;
+        }
       }
       m.tools.push_back(std::move(s));
     }

@@ -131,6 +131,8 @@ inline constexpr std::string_view aura_manifest_schema = R"json({
         "name": {"type": "string", "pattern": "^[A-Za-z0-9_-]+$"},
         "description": {"type": "string"},
         "schema": {"type": "string", "minLength": 1},
+        "output_schema": {"anyOf": [{"type": "string", "minLength": 1}, {"type": "object"}]},
+        "handler": {"type": "string", "minLength": 1},
         "run": {"$ref": "#/$defs/argv"},
         "timeout_ms": {"type": "integer", "minimum": 1, "maximum": 600000}
       }
@@ -175,6 +177,7 @@ inline constexpr std::string_view codineer_manifest_schema = R"json({
           "name": {"type": "string", "pattern": "^[A-Za-z0-9_-]+$"},
           "description": {"type": "string"},
           "inputSchema": {"type": "object"},
+          "outputSchema": {"type": "object"},
           "command": {"type": "string", "minLength": 1},
           "args": {"type": "array", "items": {"type": "string"}},
           "requiredPermission": {"enum": ["read-only", "workspace-write", "danger-full-access"]}

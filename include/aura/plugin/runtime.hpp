@@ -10,6 +10,7 @@
 // entrypoint name, in a `native_registry` (see register_native).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -34,11 +35,14 @@ class plugin_instance {
   /// The callable for one declared hook.
   [[nodiscard]] virtual result<json_hook> hook(const hook_spec& spec) = 0;
   /// A request served by the plugin's own code: a Naridon Aura `command` or
-  /// `tools/call` of a process plugin. Other runtimes have none.
+  /// `tools/call` of a process plugin. Other runtimes have none. `cancel`
+  /// (may be null): when it turns true the request ends as at its deadline.
   [[nodiscard]] virtual result<nlohmann::json> request(const std::string& method, const nlohmann::json& params,
-                                                       std::chrono::milliseconds timeout) {
+                                                       std::chrono::milliseconds timeout,
+                                                       const std::atomic<bool>* cancel = nullptr) {
     (void)params;
     (void)timeout;
+    (void)cancel;
     return fail(errc::unsupported, "this runtime serves no \"" + method + "\" requests (only process plugins do)");
   }
   /// Stops the code: it gets up to `grace` to flush, then is stopped.

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -26,6 +27,10 @@
 #include "aura/schema/schema.hpp"
 
 namespace aura::plugin {
+
+/// The event a Lua or WASM plugin's tool handler is called with: data
+/// {"tool": its declared name, "arguments": {...}, "context"?: ...}.
+inline constexpr std::string_view tool_call_event = "tool.call";
 
 /// `plugin_<plugin>_<tool>` as Naridon Aura names them: the plugin's name
 /// without its dashes (deploy-gate -> deploygate, so the `_` separators stay
@@ -53,13 +58,6 @@ namespace aura::plugin {
                                                                                         : tool_name(m.name, t.name);
 }
 
-/// Codineer's tool permission levels, lowest first.
-[[nodiscard]] inline int tool_permission_level(const std::string& p) {
-  if (p == "danger-full-access") return 2;
-  if (p == "workspace-write") return 1;
-  return 0;  // read-only (and unset)
-}
-
 /// One tool a loaded plugin offers.
 struct plugin_tool {
   std::string name;    ///< namespaced
@@ -74,8 +72,10 @@ struct plugin_tool {
   bool takes_context = false;
   nlohmann::json config = nlohmann::json::object();  ///< the plugin's config defaults (context.plugin_config)
   /// Set by plugin_host::tools for a tool without `run`: sends a request to
-  /// the plugin's own process (method, params, timeout).
-  std::function<result<nlohmann::json>(const std::string&, const nlohmann::json&, std::chrono::milliseconds)> serve;
+  /// the plugin's own code (method, params, timeout, cancel flag or null).
+  std::function<result<nlohmann::json>(const std::string&, const nlohmann::json&, std::chrono::milliseconds,
+                                       const std::atomic<bool>*)>
+      serve;
 };
 
 /// Codineer's full plugin id: aura loads a Codineer plugin from a directory it
@@ -148,6 +148,7 @@ struct plugin_tool {
   for (const auto& t : tools) {
     if (t.spec.opt_in && std::find(enabled.begin(), enabled.end(), t.name) == enabled.end()) continue;
     nlohmann::json entry{{"name", t.name}, {"description", t.spec.description}, {"inputSchema", t.spec.input_schema}};
+    if (!t.spec.output_schema.is_null()) entry["outputSchema"] = t.spec.output_schema;
     if (!t.spec.usage.empty()) entry["usage"] = t.spec.usage;
     if (!t.spec.examples.empty()) entry["examples"] = t.spec.examples;
     if (!t.spec.required_permission.empty()) {
@@ -172,6 +173,7 @@ struct plugin_tool {
                      {"sandboxable", t.sandboxable},
                      {"override", t.override_existing},
                      {"opt_in", t.opt_in}};
+    if (!t.output_schema.is_null()) e["output_schema"] = t.output_schema;
     if (!t.usage.empty()) e["usage"] = t.usage;
     if (!t.examples.empty()) e["examples"] = t.examples;
     out.push_back(std::move(e));
@@ -197,8 +199,10 @@ struct plugin_tool {
                                                               const std::map<std::string, std::string>& env,
                                                               const nlohmann::json& args,
                                                               std::chrono::milliseconds timeout,
-                                                              int landlock_ruleset = -1) {
-  return detail::run_command(detail::resolve_argv(argv, dir), dir, env, args.dump() + "\n", timeout, landlock_ruleset);
+                                                              int landlock_ruleset = -1,
+                                                              const std::atomic<bool>* cancel = nullptr) {
+  return detail::run_command(detail::resolve_argv(argv, dir), dir, env, args.dump() + "\n", timeout, landlock_ruleset,
+                             cancel);
 }
 
 /// The SDK context a tool that takes one is given: the host's `context` (an
@@ -217,12 +221,16 @@ struct plugin_tool {
 /// `context` reaches a tool that takes one (plugin_tool::takes_context).
 /// With a Landlock ruleset (`landlock_ruleset` >= 0, tool_sandbox.hpp) the
 /// tool's process runs confined to it; a tool served by its plugin's
-/// long-lived process cannot be, and is refused.
+/// long-lived process cannot be, and is refused. When `cancel` turns true
+/// the call ends as at its deadline: a `run` command is killed, a process
+/// plugin's request abandoned and its process killed (the next call starts
+/// a new one).
 [[nodiscard]] inline result<nlohmann::json> call_tool(const plugin_tool& tool, const nlohmann::json& args,
                                                       std::chrono::milliseconds timeout = std::chrono::seconds(30),
                                                       const std::string& max_permission = "danger-full-access",
                                                       const nlohmann::json& context = nullptr,
-                                                      int landlock_ruleset = -1) {
+                                                      int landlock_ruleset = -1,
+                                                      const std::atomic<bool>* cancel = nullptr) {
   if (tool_permission_level(tool.spec.required_permission) > tool_permission_level(max_permission)) {
     return fail(error{errc::permission_denied,
                       "tool \"" + tool.name + "\" requires " + tool.spec.required_permission + ", the host allows " +
@@ -251,7 +259,7 @@ struct plugin_tool {
     }
     nlohmann::json params{{"name", tool.spec.name}, {"arguments", args}};
     if (tool.takes_context) params["context"] = tool_context(tool, context);
-    auto r = tool.serve("tools/call", params, timeout);
+    auto r = tool.serve("tools/call", params, timeout, cancel);
     if (!r) {
       if (r.error().code != errc::hook_failed) {
         error e = std::move(r.error());
@@ -262,13 +270,13 @@ struct plugin_tool {
       return nlohmann::json{{"content", nlohmann::json::array({{{"type", "text"}, {"text", r.error().message}}})},
                             {"isError", true}};
     }
-    if (r->is_object() && r->contains("content")) return std::move(*r);  // already an MCP result
+    if (r->is_object() && (r->contains("content") || r->contains("structuredContent"))) return std::move(*r);  // an MCP result
     const std::string text = r->is_string() ? r->get<std::string>() : r->dump();
     return nlohmann::json{{"content", nlohmann::json::array({{{"type", "text"}, {"text", text}}})}, {"isError", false}};
   }
   auto r = run_with_json(tool.spec.run, tool.dir, tool.env,
                          tool.takes_context ? nlohmann::json{{"arguments", args}, {"context", tool_context(tool, context)}} : args,
-                         timeout, landlock_ruleset);
+                         timeout, landlock_ruleset, cancel);
   if (!r) {
     error e = std::move(r.error());
     e.plugin = tool.plugin;

@@ -22,6 +22,7 @@
 // back-off fail at once). A reader thread per child reads stdout and stderr
 // and reaps the child, so no zombie outlives a dead child for long.
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -6291,16 +6292,22 @@ class session {
     std::lock_guard<std::mutex> lock(mu_);
     return died_at_;
   }
+  /// Whether the child was killed because a call was cancelled (not a failure).
+  [[nodiscard]] bool killed_on_purpose() const noexcept { return on_purpose_.load(); }
   [[nodiscard]] error death() const {
     std::lock_guard<std::mutex> lock(mu_);
     return death_;
   }
 
   /// Sends a request and waits for its answer, serving the child's host calls
-  /// made on its behalf meanwhile (on this thread, through `ctx`).
+  /// made on its behalf meanwhile (on this thread, through `ctx`). When
+  /// `cancel` turns true the call ends as at its deadline, within a slice of
+  /// 20 ms: the child is killed (it may be busy with the request for long;
+  /// the next call starts a new one, with no back-off: killed_on_purpose()).
   [[nodiscard]] result<nlohmann::json> call(std::string_view method, const nlohmann::json& params,
                                             const posix::deadline& until, context* ctx,
-                                            std::chrono::milliseconds budget) {
+                                            std::chrono::milliseconds budget,
+                                            const std::atomic<bool>* cancel = nullptr) {
     const std::int64_t id = next_id_.fetch_add(1, std::memory_order_relaxed);
     auto p = std::make_shared<pending>();
     {
@@ -6331,11 +6338,22 @@ class session {
         pending_.erase(id);
         return std::move(p->answer);
       }
+      if (cancel && cancel->load(std::memory_order_relaxed)) {
+        pending_.erase(id);
+        lock.unlock();
+        on_purpose_.store(true);
+        kill(error{errc::crashed, "killed: \"" + std::string(method) + "\" was cancelled by its caller", plugin_, {}, {}});
+        return fail(error{errc::hook_failed, "cancelled: \"" + std::string(method) + "\" was abandoned and the plugin process killed",
+                          plugin_, {}, {}});
+      }
+      // A cancellable call waits in slices, so it sees its flag soon.
+      const posix::deadline wait = cancel ? until.min(posix::deadline(std::chrono::milliseconds(20))) : until;
       lock.unlock();
-      read_directly(*p, until);
+      read_directly(*p, wait);
       lock.lock();
       if (p->done || !p->host_calls.empty()) continue;
-      if (!p->cv.wait_until(lock, until.at(), [&] { return p->done || !p->host_calls.empty(); })) {
+      if (!p->cv.wait_until(lock, wait.at(), [&] { return p->done || !p->host_calls.empty(); })) {
+        if (!until.expired()) continue;  // only a slice ended
         pending_.erase(id);
         lock.unlock();
         error e{errc::timeout,
@@ -6662,6 +6680,7 @@ class session {
   posix::unique_fd log_;
   std::thread reader_;
   std::atomic<std::int64_t> next_id_{1};
+  std::atomic<bool> on_purpose_{false};
 
   mutable std::mutex mu_;  // pending_, dead_, death_, died_at_
   std::unordered_map<std::int64_t, std::shared_ptr<pending>> pending_;
@@ -6773,9 +6792,12 @@ class process_plugin : public std::enable_shared_from_this<process_plugin> {
   /// Any other request to the child (a Naridon Aura `command` or `tools/call`
   /// served in the plugin's own process): the `result`, or an error naming the
   /// plugin and the method. `host/*` calls made meanwhile go through the
-  /// plugin's context. `timeout` zero: `default_timeout`.
+  /// plugin's context. `timeout` zero: `default_timeout`. When `cancel` turns
+  /// true the request is abandoned as at its deadline (the child is killed;
+  /// the next request starts a new one at once).
   [[nodiscard]] result<nlohmann::json> request(const std::string& method, const nlohmann::json& params,
-                                               std::chrono::milliseconds timeout = {}) {
+                                               std::chrono::milliseconds timeout = {},
+                                               const std::atomic<bool>* cancel = nullptr) {
     const auto budget = timeout.count() > 0 ? timeout : opts_.default_timeout;
     auto s = acquire();
     auto named = [&](error e) {
@@ -6784,7 +6806,7 @@ class process_plugin : public std::enable_shared_from_this<process_plugin> {
       return fail(std::move(e));
     };
     if (!s) return named(std::move(s.error()));
-    auto answer = (*s)->call(method, params, posix::deadline(budget), opts_.ctx.get(), budget);
+    auto answer = (*s)->call(method, params, posix::deadline(budget), opts_.ctx.get(), budget, cancel);
     if (!answer) return named(std::move(answer.error()));
     note_success();
     return answer;
@@ -6854,7 +6876,10 @@ class process_plugin : public std::enable_shared_from_this<process_plugin> {
     if (shut_down_) return fail(error{errc::crashed, "the plugin has been shut down", opts_.name, {}, {}});
     if (session_ && session_->alive()) return session_;
     const auto now = detail::process::steady::now();
-    if (session_) {  // it died: count the failure, schedule the restart
+    if (session_ && session_->killed_on_purpose()) {  // a cancelled call's child: no failure, no back-off
+      session_->stop();
+      session_.reset();
+    } else if (session_) {  // it died: count the failure, schedule the restart
       const auto n = failures_.fetch_add(1) + 1;
       next_start_ = session_->died_at() + backoff(n);
       last_failure_ = session_->death();

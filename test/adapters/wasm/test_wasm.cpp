@@ -16,64 +16,15 @@
 
 #include <aura/core/core.hpp>
 
-#if defined(__GNUC__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wpedantic"
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#endif
-#include <wabt/resolve-names.h>
-#include <wabt/wast-lexer.h>
-#include <wabt/wast-parser.h>
-#if defined(__GNUC__)
-#pragma GCC diagnostic pop
-#endif
+#include "wasm_test_support.hpp"
 
 using namespace std::chrono_literals;
 using aura::errc;
 using nlohmann::json;
 
+using namespace aura_wasm_test;
+
 namespace {
-
-std::vector<std::uint8_t> read_file(const char* path) {
-  std::ifstream in(path, std::ios::binary);
-  REQUIRE(in);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-/// Assembles WAT text with libwabt (for the small, single-purpose modules).
-std::vector<std::uint8_t> wat(const std::string& text) {
-  wabt::Errors errors;
-  auto lexer = wabt::WastLexer::CreateBufferLexer("test.wat", text.data(), text.size(), &errors);
-  std::unique_ptr<wabt::Module> module;
-  wabt::Features features;
-  wabt::WastParseOptions options(features);
-  REQUIRE(wabt::Succeeded(wabt::ParseWatModule(lexer.get(), &module, &errors, &options)));
-  REQUIRE(wabt::Succeeded(wabt::ResolveNamesModule(module.get(), &errors)));
-  wabt::MemoryStream stream;
-  REQUIRE(wabt::Succeeded(wabt::WriteBinaryModule(&stream, module.get(), wabt::WriteBinaryOptions())));
-  return stream.output_buffer().data;
-}
-
-/// A minimal valid plugin body: allocator at 1024, aura_on_event answers allow.
-const std::string abi_core = R"(
-  (memory (export "memory") 1)
-  (data (i32.const 0) "{\"decision\":\"allow\"}")
-  (func (export "aura_alloc") (param i32) (result i32) (i32.const 1024))
-)";
-const std::string allow_body = R"(
-  (func (export "aura_on_event") (param i32 i32) (result i32)
-    (call $out (i32.const 0) (i32.const 20)) (i32.const 0))
-)";
-const std::string out_import = R"((import "aura" "output_set" (func $out (param i32 i32))))";
-
-struct capture_logger : aura::logger {
-  std::mutex m;
-  std::vector<std::string> lines;
-  void write(aura::log_level level, std::string_view source, std::string_view message) override {
-    std::lock_guard<std::mutex> lock(m);
-    lines.push_back(std::string(to_string(level)) + " " + std::string(source) + ": " + std::string(message));
-  }
-};
 
 struct fake_http : aura::http_client {
   std::vector<std::string> urls;
@@ -85,13 +36,6 @@ struct fake_http : aura::http_client {
     return resp;
   }
 };
-
-aura::wasm_options opts(std::string name = "policy", aura::wasm_limits limits = {}) {
-  aura::wasm_options o;
-  o.name = std::move(name);
-  o.limits = limits;
-  return o;
-}
 
 std::shared_ptr<aura::wasm_plugin> load_policy(aura::wasm_limits limits = {}) {
   auto p = aura::wasm_plugin::load(AURA_TEST_WASM_POLICY, opts("policy", limits));

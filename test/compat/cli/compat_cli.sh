@@ -175,5 +175,31 @@ YAML
   cd ..
 fi
 
+# Codineer: .codineer/settings.json names the plugin roots, enables plugins by
+# ID and sets the permission mode that bounds a tool's requiredPermission.
+mkdir -p codineer-project/.codineer/plugins && cd codineer-project || exit 1
+cp -R "$COMPAT/codineer/plugins/devops-toolkit" .codineer/plugins/
+mkdir -p .codineer/plugins/wiper
+cat > .codineer/plugins/wiper/plugin.json <<'JSON'
+{"name": "wiper", "version": "1.0.0", "description": "Wipes the cache.", "permissions": ["read", "write"],
+ "tools": [{"name": "wipe_cache", "description": "Wipes the cache.", "inputSchema": {"type": "object"},
+            "command": "./wipe.sh", "requiredPermission": "workspace-write"}]}
+JSON
+printf '#!/bin/sh\necho wiped\n' > .codineer/plugins/wiper/wipe.sh && chmod +x .codineer/plugins/wiper/wipe.sh
+cat > .codineer/settings.json <<'JSON'
+{"permissions": {"defaultMode": "read-only"},
+ "plugins": {"externalDirectories": [".codineer/plugins"],
+             "enabled": {"devops-toolkit@external": true, "wiper@external": true}}}
+JSON
+expect "codineer settings: the external directory's plugin is enabled" 0 \
+  'billing is healthy \(plugin devops-toolkit@external' "$AURA" tools --call check_service_health --args '{"service":"billing"}'
+expect "codineer settings: the permission mode refuses a workspace-write tool" 1 \
+  'tool "wipe_cache" requires workspace-write, the host allows read-only' "$AURA" tools --call wipe_cache
+sed -i 's/"read-only"/"acceptEdits"/' .codineer/settings.json
+expect "codineer settings: acceptEdits allows it" 0 'wiped' "$AURA" tools --call wipe_cache
+echo '{"plugins": {"installroot": "x"}}' > .codineer/settings.json
+expect "codineer settings: a misspelled key fails, with a suggestion" 1 'did you mean "installRoot"' "$AURA" plugin list
+cd ..
+
 echo "$checks checks, $failures failed"
 [ "$failures" = 0 ]

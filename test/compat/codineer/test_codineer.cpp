@@ -9,6 +9,7 @@
 #include <aura/agent/catalog.hpp>
 #include <aura/agent/tool_registry.hpp>
 #include <aura/plugin/agent_tools.hpp>
+#include <aura/plugin/codineer_settings.hpp>
 #include <aura/plugin/plugin.hpp>
 
 #include "plugin/plugin_test_util.hpp"
@@ -19,6 +20,7 @@ using nlohmann::json;
 
 namespace {
 const std::filesystem::path plugins = AURA_CODINEER_PLUGINS;
+const std::filesystem::path project = AURA_CODINEER_PROJECT;
 }
 
 TEST_CASE("codineer: plugin.json fields and defaults as documented", "[compat][codineer]") {
@@ -145,4 +147,105 @@ TEST_CASE("codineer: a failing tool reports its stderr", "[compat][codineer]") {
   REQUIRE(out);
   CHECK(out->at("isError") == true);
   CHECK(out->at("content")[0]["text"] == "partial output\ndatabase unreachable");
+}
+
+TEST_CASE("codineer: settings.json enables plugins by ID, adds plugin roots, sets the permission mode", "[compat][codineer]") {
+  const auto file = project / ".codineer" / "settings.json";
+  auto st = read_codineer_settings(file);
+  REQUIRE(st);
+  CHECK(st->max_permission == "workspace-write");
+  CHECK(st->enabled.at("devops-toolkit@external"));
+  CHECK_FALSE(st->enabled.at("retired@installed"));
+  CHECK(st->settings.select.enabled == std::vector<std::string>{"devops-toolkit"});
+  CHECK(st->settings.select.disabled == std::vector<std::string>{"retired"});
+  // Relative to the project (the directory holding .codineer/); installRoot first.
+  REQUIRE(st->settings.plugin_dirs.size() == 2);
+  CHECK(st->settings.plugin_dirs[0] == std::filesystem::absolute(project) / "no-such-install-root");
+  CHECK(std::filesystem::equivalent(st->settings.plugin_dirs[1], plugins));
+
+  // The external directory's plugin, off by default, is on through the settings.
+  std::vector<plugin_root> roots;
+  for (const auto& d : st->settings.plugin_dirs) roots.push_back({d, "codineer"});
+  auto found = discover(roots, st->settings.select);
+  const auto* d = found.find("devops-toolkit");
+  REQUIRE(d);
+  CHECK(d->enabled);
+
+  // The older spellings, and the mode aliases.
+  aura_test::temp_tree t;
+  auto old = read_codineer_settings(t.write("s.json", R"({"enabledPlugins": {"a@external": true}, "permissionMode": "plan"})"));
+  REQUIRE(old);
+  CHECK(old->settings.select.enabled == std::vector<std::string>{"a"});
+  CHECK(old->max_permission == "read-only");
+  auto empty = read_codineer_settings(t.write("e.json", "{}"));
+  REQUIRE(empty);
+  CHECK(empty->max_permission == "danger-full-access");
+  CHECK(codineer_permission_mode("acceptEdits") == "workspace-write");
+  CHECK(codineer_permission_mode("dontAsk") == "danger-full-access");
+}
+
+TEST_CASE("codineer: settings.json errors name the key", "[compat][codineer]") {
+  aura_test::temp_tree t;
+  auto check = [&](const char* text, const std::string& message) {
+    auto r = read_codineer_settings(t.write("bad.json", text));
+    REQUIRE_FALSE(r);
+    INFO(r.error().describe());
+    CHECK(r.error().message == message);
+    CHECK(r.error().where.find("bad.json#") != std::string::npos);
+  };
+  check(R"({"plugins": {"externalDirectory": ["x"]}})",
+        "/plugins/externalDirectory: unknown key (did you mean \"externalDirectories\"?)");
+  check(R"({"plugins": {"enabled": {"a@external": "yes"}}})", "/plugins/enabled/a@external: must be true or false");
+  check(R"({"plugins": {"externalDirectories": "plugins"}})", "/plugins/externalDirectories: must be an array of paths");
+  check(R"({"permissions": {"defaultMode": "everything"}})",
+        "/permissions/defaultMode: must be read-only, workspace-write or danger-full-access (or default, plan, "
+        "acceptEdits, auto, dontAsk)");
+  check("[1]", "settings.json must hold a JSON object");
+  auto junk = read_codineer_settings(t.write("junk.json", "{"));
+  REQUIRE_FALSE(junk);
+  CHECK(junk.error().code == errc::parse_error);
+}
+
+TEST_CASE("codineer: a tool may require no more than its plugin's permissions and the permission mode allow", "[compat][codineer]") {
+  aura_test::temp_tree t;
+  const char* tool = R"("tools": [{"name": "wipe", "description": "d", "inputSchema": {"type": "object"},
+    "command": "./wipe.sh", "requiredPermission": "danger-full-access"}])";
+  t.write("ok/plugin.json", std::string(R"({"name": "ok", "version": "1.0.0", "description": "d",
+    "permissions": ["read", "execute"], )") + tool + "}");
+  t.write("ok/wipe.sh", "#!/bin/sh\necho wiped\n", true);
+  auto ok = read_plugin_dir(t.path() / "ok");
+  REQUIRE(ok);
+  CHECK(ok->perms.storage == storage_scope::repo_readonly);  // read: the repo, read-only
+
+  // A danger-full-access tool in a plugin that declares read and write only.
+  t.write("over/plugin.json", std::string(R"({"name": "over", "version": "1.0.0", "description": "d",
+    "permissions": ["read", "write"], )") + tool + "}");
+  auto over = read_plugin_dir(t.path() / "over");
+  REQUIRE_FALSE(over);
+  CHECK(over.error().code == errc::permission_denied);
+  CHECK(over.error().message.find("tool \"wipe\" requires danger-full-access, which needs the plugin permission "
+                                  "\"execute\" (permissions: read, write)") != std::string::npos);
+
+  // A permission given twice.
+  t.write("twice/plugin.json", R"({"name": "twice", "version": "1.0.0", "description": "d", "permissions": ["read", "read"]})");
+  auto twice = read_plugin_dir(t.path() / "twice");
+  REQUIRE_FALSE(twice);
+  CHECK(twice.error().message.find("\"read\" is given twice") != std::string::npos);
+
+  // No permissions field: no plugin-level ceiling, only the host's mode.
+  t.write("free/plugin.json", std::string(R"({"name": "free", "version": "1.0.0", "description": "d", )") + tool + "}");
+  t.write("free/wipe.sh", "#!/bin/sh\necho wiped\n", true);
+  auto free = read_plugin_dir(t.path() / "free");
+  REQUIRE(free);
+
+  // The permission mode of settings.json bounds the call.
+  auto tools = tools_of(*ok, {{"PATH", "/usr/bin:/bin"}});
+  REQUIRE(tools);
+  auto refused = call_tool(tools->at(0), json::object(), std::chrono::seconds(10), "workspace-write");
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code == errc::permission_denied);
+  CHECK(refused.error().message == "tool \"wipe\" requires danger-full-access, the host allows workspace-write");
+  auto ran = call_tool(tools->at(0), json::object(), std::chrono::seconds(10), "danger-full-access");
+  REQUIRE(ran);
+  CHECK(ran->at("content")[0]["text"] == "wiped");
 }

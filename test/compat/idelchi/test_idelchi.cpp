@@ -477,3 +477,16 @@ TEST_CASE("idelchi: a directory with plugin.yaml and another manifest is ambiguo
   REQUIRE_FALSE(m);
   CHECK(m.error().message.find("holds two manifests") != std::string::npos);
 }
+
+TEST_CASE("idelchi: a tool's output_schema (aura's extension) is read and checked at load", "[compat][idelchi]") {
+  REQUIRE(yaml_supported);
+  aura_test::temp_tree t;
+  auto file = t.write("o/plugin.yaml", runtime + "tool:\n  name: T\n  run: ./t.sh\n  output_schema:\n    type: object\n"
+                                                 "    required: [sum]\n");
+  auto m = read_manifest(file);
+  REQUIRE(m);
+  CHECK(m->tools.at(0).output_schema == json{{"type", "object"}, {"required", {"sum"}}});
+  const std::string bad = first_problem(runtime + "tool:\n  name: T\n  run: ./t.sh\n  output_schema:\n    type: 7\n");
+  CHECK(bad.find("tool.output_schema") == 0);
+  CHECK(first_problem(runtime + "tool:\n  name: T\n  run: ./t.sh\n  output_schema: [a]\n").find("tool.output_schema") == 0);
+}

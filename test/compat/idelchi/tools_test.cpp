@@ -203,7 +203,9 @@ TEST_CASE("idelchi: a tool served by its plugin's process is not sandboxed per c
   served.name = "Served";
   served.plugin = "srv";
   served.spec.name = "Served";  // no run: served by the plugin's process
-  served.serve = [](const std::string&, const json&, std::chrono::milliseconds) -> result<json> { return json("ran"); };
+  served.serve = [](const std::string&, const json&, std::chrono::milliseconds, const std::atomic<bool>*) -> result<json> {
+    return json("ran");
+  };
   CHECK(text_of(call_tool(served, json::object())) == "ran");
   auto refused = call_tool(served, json::object(), std::chrono::seconds(1), "danger-full-access", nullptr, 0);
   REQUIRE_FALSE(refused);

@@ -13,6 +13,7 @@
 
 #include <aura/agent/catalog.hpp>
 #include <aura/plugin/plugin.hpp>
+#include <aura/testing/http.hpp>
 
 #include "plugin/plugin_test_util.hpp"
 
@@ -88,6 +89,34 @@ TEST_CASE("naridon: the document's manifest shape loads with every field", "[com
   CHECK(m->perms.allows_api("messages:write"));
   CHECK(m->perms.allows_api("storage"));  // granted with the storage permission
   CHECK_FALSE(m->perms.allows_api("admin:write"));
+}
+
+TEST_CASE("naridon: the network permission grants HTTP to the declared domains only", "[compat][naridon]") {
+  // call_api lists host scopes only; the network block is what lets the plugin post.
+  auto m = read_plugin_dir(plugins / "deploy-gate");
+  REQUIRE(m);
+  CHECK(m->perms.allows_api("http"));
+  auto web = std::make_shared<aura::testing::mock_http>();
+  web->on_get("https://windows.release.example.org/state").respond(200, "open");
+  context ctx;
+  ctx.set_owner(m->name).set_permissions(m->perms).set_http(web);
+  auto ok = ctx.http(http_request{"GET", "https://windows.release.example.org/state", {}, {}});
+  REQUIRE(ok);
+  CHECK(ok->body == "open");
+  auto other = ctx.http(http_request{"POST", "https://compliance.example.com/api/events", {}, "{}"});
+  REQUIRE_FALSE(other);
+  CHECK(other.error().code == errc::permission_denied);
+  CHECK(other.error().message.find("network access to \"compliance.example.com\" is not in the plugin's permissions") !=
+        std::string::npos);
+  CHECK(web->requests().size() == 1);
+
+  // No network block: no HTTP at all.
+  temp_tree t;
+  t.write("quiet/aura-plugin.toml", "[plugin]\nname = \"quiet\"\nversion = \"1.0.0\"\n[plugin.runtime]\nkind = \"binary\"\n"
+                                    "entrypoint = \"q\"\n[plugin.permissions]\ncall_api = [\"intents:read\"]\n");
+  auto quiet = read_plugin_dir(t.path() / "quiet");
+  REQUIRE(quiet);
+  CHECK_FALSE(quiet->perms.allows_api("http"));
 }
 
 TEST_CASE("naridon: runtime kinds map onto the process runtime with the right program", "[compat][naridon]") {

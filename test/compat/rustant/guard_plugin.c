@@ -1,7 +1,9 @@
 /* A Rustant-style native plugin in C, built as a shared object by the test:
  * a BeforeToolExecution hook that blocks `rm -rf`, a tool that reads a secret
  * through the host. GUARD_CAPS / GUARD_NAME vary per build so one source
- * makes the well-behaved plugin and the ones that exceed their scope. */
+ * makes the well-behaved plugin and the ones that exceed their scope; the
+ * `fetch` tool (listed instead of `whoami` with GUARD_FETCH) hands its arguments to the
+ * host's "http" service, which needs NetworkAccess. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +14,15 @@
 #endif
 #ifndef GUARD_CAPS
 #define GUARD_CAPS "\"HookRegistration\", \"ToolRegistration\", \"SecretAccess\""
+#endif
+#ifdef GUARD_FETCH
+#define GUARD_TOOLS                                                                         \
+  "{\"name\": \"fetch\", \"description\": \"Fetches a URL through the host.\","           \
+  " \"inputSchema\": {\"type\": \"object\", \"required\": [\"url\"]}}"
+#else
+#define GUARD_TOOLS                                                                         \
+  "{\"name\": \"whoami\", \"description\": \"The deploy token's owner.\","               \
+  " \"inputSchema\": {\"type\": \"object\"}}"
 #endif
 #ifndef GUARD_ABI
 #define GUARD_ABI AURA_PLUGIN_ABI_VERSION
@@ -24,8 +35,7 @@ static const char* metadata(void* self) {
   (void)self;
   return "{\"name\": \"" GUARD_NAME "\", \"version\": \"0.2.0\", \"capabilities\": [" GUARD_CAPS "],"
          " \"hooks\": [{\"point\": \"BeforeToolExecution\", \"handler\": \"block_rm\"}],"
-         " \"tools\": [{\"name\": \"whoami\", \"description\": \"The deploy token's owner.\","
-         " \"inputSchema\": {\"type\": \"object\"}}]}";
+         " \"tools\": [" GUARD_TOOLS "]}";
 }
 
 static int on_load(void* self, const aura_host_api* host) {
@@ -68,12 +78,19 @@ static int call_tool(void* self, const char* tool, const char* args, size_t len,
   const char* got = 0;
   size_t got_len = 0;
   char buf[256];
+  const char* service = "secret/get";
+  const char* request = "{\"name\": \"deploy_token\"}";
+  size_t request_len = 24;
   (void)self;
-  (void)args;
-  (void)len;
-  if (strcmp(tool, "whoami") != 0) return answer_with("no such tool", answer, out) + 1;
+  if (strcmp(tool, "fetch") == 0) {
+    service = "http";
+    request = args; /* {url, method, ...} as the tool was called */
+    request_len = len;
+  } else if (strcmp(tool, "whoami") != 0) {
+    return answer_with("no such tool", answer, out) + 1;
+  }
   if (!host_api) return answer_with("not loaded", answer, out) + 1;
-  if (host_api->call(host_api->host, "secret/get", "{\"name\": \"deploy_token\"}", 24, &got, &got_len) != 0) {
+  if (host_api->call(host_api->host, service, request, request_len, &got, &got_len) != 0) {
     /* the refusal text comes back as the tool's error */
     if (got_len > sizeof buf - 1) got_len = sizeof buf - 1;
     memcpy(buf, got, got_len);

@@ -11,6 +11,7 @@
 #include <aura/agent/catalog.hpp>
 #include <aura/plugin/plugin.hpp>
 #include <aura/plugin/runtimes/shared_object.hpp>
+#include <aura/testing/http.hpp>
 
 #include "plugin/plugin_test_util.hpp"
 
@@ -141,6 +142,61 @@ TEST_CASE("rustant: a host service outside the declared capabilities is refused"
   CHECK(who->at("isError").get<bool>());
   CHECK(who->at("content")[0]["text"].get<std::string>().find(
             "host service \"secret/get\" needs capability SecretAccess") != std::string::npos);
+}
+
+TEST_CASE("rustant: NetworkAccess lets a plugin's tool reach the network through the host", "[compat][rustant]") {
+  auto web = std::make_shared<aura::testing::mock_http>();
+  web->on_get("https://status.example.com/ok").respond(200, "all green");
+  host_options o;
+  o.http = web;
+
+  // The bare .so states NetworkAccess: its manifest grants the network (any host).
+  auto m = manifest_of_shared_object(AURA_RUSTANT_NET);
+  REQUIRE(m);
+  CHECK(m->perms.allows_api("http"));
+  bus b;
+  REQUIRE(agent::declare_catalog(b));
+  plugin_host host(b, so_runtimes(), o);
+  REQUIRE(host.load(*m));
+  auto tools = host.tools("net");
+  REQUIRE(tools);
+  REQUIRE(tools->size() == 1);
+  auto got = call_tool(tools->at(0), json{{"url", "https://status.example.com/ok"}});
+  REQUIRE(got);
+  INFO(got->dump());
+  CHECK_FALSE(got->at("isError").get<bool>());
+  auto answer = json::parse(got->at("content")[0]["text"].get<std::string>());
+  CHECK(answer["status"] == 200);
+  CHECK(answer["body"] == "all green");
+  REQUIRE(web->requests().size() == 1);
+
+  // A malformed request names what was wrong.
+  auto bad = call_tool(tools->at(0), json{{"url", "https://status.example.com/ok"}, {"timeout_ms", -1}});
+  REQUIRE(bad);
+  CHECK(bad->at("isError").get<bool>());
+  CHECK(bad->at("content")[0]["text"].get<std::string>().find("\"timeout_ms\" must be a positive integer") !=
+        std::string::npos);
+
+  // Without NetworkAccess the host refuses the service; nothing is sent.
+  auto quiet = manifest_of_shared_object(AURA_RUSTANT_NO_NET);
+  REQUIRE(quiet);
+  CHECK_FALSE(quiet->perms.allows_api("http"));
+  REQUIRE(host.load(*quiet));
+  auto qt = host.tools("no-net");
+  REQUIRE(qt);
+  auto refused = call_tool(qt->at(0), json{{"url", "https://status.example.com/ok"}});
+  REQUIRE(refused);
+  CHECK(refused->at("isError").get<bool>());
+  CHECK(refused->at("content")[0]["text"].get<std::string>().find(
+            "host service \"http\" needs capability NetworkAccess") != std::string::npos);
+  CHECK(web->requests().size() == 1);
+
+  // The host may withhold the capability altogether.
+  shared_object_options strict;
+  strict.granted = {"HookRegistration", "ToolRegistration"};
+  auto withheld = manifest_of_shared_object(AURA_RUSTANT_NET, strict);
+  REQUIRE_FALSE(withheld);
+  CHECK(withheld.error().message == "the host does not grant capability NetworkAccess");
 }
 
 #if AURA_PLUGIN_TOML

@@ -23,7 +23,7 @@ const watchdog = setTimeout(() => { console.error('FAIL: the interop test took o
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'aura-mcp-interop-'));
 const plugin = path.join(root, 'plugins', 'py-tools');
 fs.mkdirSync(plugin, { recursive: true });
-fs.writeFileSync(path.join(plugin, 'main.py'), `import json, sys
+fs.writeFileSync(path.join(plugin, 'main.py'), `import json, sys, time
 def send(m):
     sys.stdout.write(json.dumps(m) + "\\n"); sys.stdout.flush()
 for line in sys.stdin:
@@ -39,6 +39,9 @@ for line in sys.stdin:
             out = {"decision": "mutate", "patch": {"args": {"text": "MUTATED"}}}
         else:
             out = {"decision": "allow"}
+    elif method == "tools/call" and m["params"]["name"] == "nap":
+        time.sleep(30)  # busy: until a cancel kills the process
+        out = {"content": [{"type": "text", "text": "woke up"}], "isError": False}
     elif method == "tools/call":
         text = m["params"]["arguments"].get("text", "")
         send({"jsonrpc": "2.0", "method": "host/log", "params": {"level": "warn", "message": "echo saw " + text, "call": mid}})
@@ -56,6 +59,8 @@ const manifest = (echoDescription) => JSON.stringify({ plugin: {
   mcp_tools: [
     { name: 'echo', description: echoDescription, schema: 's.json' },
     { name: 'slow', description: 'Sleeps a second and a half', run: ['sh', '-c', 'sleep 1.5; echo slept'] },
+    { name: 'nap', description: 'Sleeps 30 s in the plugin process' },
+    { name: 'napcmd', description: 'Sleeps 30 s as a command', run: ['sh', '-c', `echo $$ > ${path.join(root, 'napcmd.pid')}; exec sleep 30`] },
     { name: 'words', description: 'Counts words', schema: 's.json', run: ['sh', '-c', 'wc -w | tr -d " "'] },
   ] } }, null, 2);
 fs.writeFileSync(path.join(plugin, 'aura-plugin.json'), manifest('Echoes a text'));
@@ -82,8 +87,8 @@ async function exercise(client, label) {
   await check(`${label}: tools/list pages with a cursor`, async () => {
     const names = []; let cursor; let pages = 0;
     do { const page = await client.listTools(cursor ? { cursor } : {}); pages += 1; names.push(...page.tools.map((t) => t.name)); cursor = page.nextCursor; } while (cursor);
-    assert.deepEqual(names, ['plugin_pytools_echo', 'plugin_pytools_slow', 'plugin_pytools_words']);
-    assert.equal(pages, 2);
+    assert.deepEqual(names, ['plugin_pytools_echo', 'plugin_pytools_nap', 'plugin_pytools_napcmd', 'plugin_pytools_slow', 'plugin_pytools_words']);
+    assert.equal(pages, 3);
   });
   await check(`${label}: a call served by the plugin's process`, async () => {
     const r = await client.callTool({ name: 'plugin_pytools_echo', arguments: { text: 'hi' } });
@@ -116,15 +121,30 @@ async function exercise(client, label) {
     assert.ok(progress.length >= 2, 'progress reports: ' + progress.length);
     assert.ok(progress.every((p, i) => i === 0 || p > progress[i - 1]), 'progress increases');
   });
-  await check(`${label}: a cancelled call ends and the server goes on`, async () => {
+  await check(`${label}: a cancelled call in the plugin's process ends it; the plugin serves the next call`, async () => {
     const ac = new AbortController();
-    const started = Date.now();
-    const pending = client.callTool({ name: 'plugin_pytools_slow', arguments: {} }, undefined, { signal: ac.signal });
-    setTimeout(() => ac.abort('changed my mind'), 200);
+    const pending = client.callTool({ name: 'plugin_pytools_nap', arguments: {} }, undefined, { signal: ac.signal });
+    setTimeout(() => ac.abort('changed my mind'), 300);
     await assert.rejects(pending);
-    assert.ok(Date.now() - started < 1400, 'the cancel did not wait for the call');
+    // The plugin process was busy for 30 s: only a killed (and restarted) one answers this at once.
+    const started = Date.now();
     const r = await client.callTool({ name: 'plugin_pytools_echo', arguments: { text: 'after' } });
     assert.equal(text(r), 'echo: after');
+    assert.ok(Date.now() - started < 5000, 'the next call waited ' + (Date.now() - started) + ' ms');
+  });
+  await check(`${label}: a cancelled command tool is killed`, async () => {
+    const pidFile = path.join(root, 'napcmd.pid');
+    fs.rmSync(pidFile, { force: true });
+    const ac = new AbortController();
+    const pending = client.callTool({ name: 'plugin_pytools_napcmd', arguments: {} }, undefined, { signal: ac.signal });
+    await waitFor('the command to start', () => fs.existsSync(pidFile) && fs.readFileSync(pidFile, 'utf8').trim() !== '');
+    const pid = Number(fs.readFileSync(pidFile, 'utf8').trim());
+    ac.abort('no need');
+    await assert.rejects(pending);
+    const gone = () => { try { process.kill(pid, 0); return false; } catch { return true; } };
+    await waitFor('the command to be killed', gone, 3000);
+    const r = await client.callTool({ name: 'plugin_pytools_words', arguments: { text: 'still here' } });
+    assert.equal(text(r), '2');
   });
   await check(`${label}: list_changed after the plugin is reloaded`, async () => {
     const before = seen.changed;

@@ -128,16 +128,22 @@ class session {
     std::lock_guard<std::mutex> lock(mu_);
     return died_at_;
   }
+  /// Whether the child was killed because a call was cancelled (not a failure).
+  [[nodiscard]] bool killed_on_purpose() const noexcept { return on_purpose_.load(); }
   [[nodiscard]] error death() const {
     std::lock_guard<std::mutex> lock(mu_);
     return death_;
   }
 
   /// Sends a request and waits for its answer, serving the child's host calls
-  /// made on its behalf meanwhile (on this thread, through `ctx`).
+  /// made on its behalf meanwhile (on this thread, through `ctx`). When
+  /// `cancel` turns true the call ends as at its deadline, within a slice of
+  /// 20 ms: the child is killed (it may be busy with the request for long;
+  /// the next call starts a new one, with no back-off: killed_on_purpose()).
   [[nodiscard]] result<nlohmann::json> call(std::string_view method, const nlohmann::json& params,
                                             const posix::deadline& until, context* ctx,
-                                            std::chrono::milliseconds budget) {
+                                            std::chrono::milliseconds budget,
+                                            const std::atomic<bool>* cancel = nullptr) {
     const std::int64_t id = next_id_.fetch_add(1, std::memory_order_relaxed);
     auto p = std::make_shared<pending>();
     {
@@ -168,11 +174,22 @@ class session {
         pending_.erase(id);
         return std::move(p->answer);
       }
+      if (cancel && cancel->load(std::memory_order_relaxed)) {
+        pending_.erase(id);
+        lock.unlock();
+        on_purpose_.store(true);
+        kill(error{errc::crashed, "killed: \"" + std::string(method) + "\" was cancelled by its caller", plugin_, {}, {}});
+        return fail(error{errc::hook_failed, "cancelled: \"" + std::string(method) + "\" was abandoned and the plugin process killed",
+                          plugin_, {}, {}});
+      }
+      // A cancellable call waits in slices, so it sees its flag soon.
+      const posix::deadline wait = cancel ? until.min(posix::deadline(std::chrono::milliseconds(20))) : until;
       lock.unlock();
-      read_directly(*p, until);
+      read_directly(*p, wait);
       lock.lock();
       if (p->done || !p->host_calls.empty()) continue;
-      if (!p->cv.wait_until(lock, until.at(), [&] { return p->done || !p->host_calls.empty(); })) {
+      if (!p->cv.wait_until(lock, wait.at(), [&] { return p->done || !p->host_calls.empty(); })) {
+        if (!until.expired()) continue;  // only a slice ended
         pending_.erase(id);
         lock.unlock();
         error e{errc::timeout,
@@ -499,6 +516,7 @@ class session {
   posix::unique_fd log_;
   std::thread reader_;
   std::atomic<std::int64_t> next_id_{1};
+  std::atomic<bool> on_purpose_{false};
 
   mutable std::mutex mu_;  // pending_, dead_, death_, died_at_
   std::unordered_map<std::int64_t, std::shared_ptr<pending>> pending_;

@@ -20,6 +20,7 @@
 #include "aura/adapters/wasm/host_imports.hpp"
 #include "aura/adapters/wasm/module.hpp"
 #include "aura/adapters/wasm/wabt.hpp"
+#include "aura/adapters/wasm/wasi.hpp"
 #include "aura/core/context.hpp"
 #include "aura/core/error.hpp"
 
@@ -114,10 +115,27 @@ class instance {
     RefVec imports;
     std::vector<HostFunc::Ptr> keep;  // rooted until the instance references them
     for (const import_binding& b : module_->imports) {
-      if (b.refuel) {
+      if (b.of == import_binding::kind::refuel) {
         keep.push_back(HostFunc::New(*store_, FuncType({}, {}),
                                      [this](Thread& thread, const Values&, Values&, Trap::Ptr* trap) {
                                        return refuel(thread, trap);
+                                     }));
+        imports.push_back(keep.back().ref());
+        continue;
+      }
+      if (b.of == import_binding::kind::wasi) {
+        const wasi_fn_spec& spec = wasi_fns()[b.wasi];
+        keep.push_back(HostFunc::New(*store_, FuncType(wasi_params(spec), wasi_results(spec)),
+                                     [this, &spec](Thread& thread, const Values& params, Values& results,
+                                                   Trap::Ptr* trap) -> wabt::Result {
+                                       std::string message;
+                                       Memory* memory = memory_ ? memory_.get() : caller_memory(thread);
+                                       if (memory && run_wasi_fn(spec, state_, wasi_, *memory, params, results, message)) {
+                                         return charge_host_call(thread, trap);
+                                       }
+                                       if (!memory) message = std::string(wasi_module) + "." + std::string(spec.name) + " called with no memory";
+                                       *trap = Trap::New(*store_, message);
+                                       return wabt::Result::Error;
                                      }));
         imports.push_back(keep.back().ref());
         continue;
@@ -178,6 +196,7 @@ class instance {
     state_.deadline_ms = deadline.count() > 0 ? deadline : module_->limits.deadline;
     state_.deadline = std::chrono::steady_clock::now() + state_.deadline_ms;
     state_.host_bytes = 0;
+    wasi_.begin_call(module_->limits.output_bytes);
     if (fuel_) {
       // The first slice goes straight into the counter: no host call for short events.
       const std::uint64_t first = std::min(state_.slice, state_.budget_left);
@@ -270,7 +289,9 @@ class instance {
   result<void> run(wabt::interp::Func::Ptr& f, const wabt::interp::Values& params, wabt::interp::Values& results,
                    std::string_view what) {
     wabt::interp::Trap::Ptr trap;
-    if (wabt::Succeeded(f->Call(*thread_, params, results, &trap))) return {};
+    const bool ok = wabt::Succeeded(f->Call(*thread_, params, results, &trap));
+    wasi_.flush(state_.ctx);  // a partial stdout line is logged when the guest returns or traps
+    if (ok) return {};
     broken_ = true;
     if (state_.fault) return fail(*state_.fault);
     return fail(errc::hook_failed,
@@ -293,6 +314,7 @@ class instance {
   std::list<std::pair<std::string, wabt::interp::Func::Ptr>> extra_;  ///< stable addresses
   wabt::interp::Global::Ptr fuel_;
   call_state state_;
+  wasi_state wasi_;
   bool broken_ = false;
 };
 

@@ -15,6 +15,7 @@
 #include "aura/adapters/wasm/limits.hpp"
 #include "aura/adapters/wasm/metering.hpp"
 #include "aura/adapters/wasm/wabt.hpp"
+#include "aura/adapters/wasm/wasi.hpp"
 #include "aura/core/error.hpp"
 
 namespace aura::wasm {
@@ -24,8 +25,10 @@ inline constexpr std::uint64_t max_table_elements = 1u << 16;
 
 /// What one import of the prepared module is bound to, in import order.
 struct import_binding {
-  bool refuel = false;    ///< the metering's aura_meter.refuel
-  host_fn fn = host_fn::log;
+  enum class kind : std::uint8_t { aura, wasi, refuel };
+  kind of = kind::aura;
+  host_fn fn = host_fn::log;  ///< when of == aura
+  std::uint8_t wasi = 0;      ///< when of == wasi: the index in wasi_fns()
 };
 
 /// A module ready to instantiate: decoded for WABT's interpreter, with its ABI
@@ -125,18 +128,35 @@ inline result<void> check_export(const wabt::Module& m, std::string_view name, w
   return {};
 }
 
-/// Checks every import against the host functions and the plugin's grants,
-/// returning what each is bound to.
+/// Checks every import against the host functions (module "aura", under the
+/// plugin's grants) and WASI preview 1 (module "wasi_snapshot_preview1", always
+/// linked: see wasi.hpp), returning what each is bound to.
 [[nodiscard]] inline result<std::vector<import_binding>> check_imports(const wabt::Module& m, const grants& g) {
   std::vector<import_binding> out;
   for (const wabt::Import* imp : m.imports) {
     const std::string full = imp->module_name + "." + imp->field_name;
     if (imp->kind() != wabt::ExternalKind::Func) {
       return fail(errc::load_error, "import \"" + full + "\" is " + detail::kind_name(imp->kind()) +
-                                        "; a plugin imports only aura.* functions");
+                                        "; a plugin imports only aura.* and wasi_snapshot_preview1.* functions");
+    }
+    const auto& sig = wabt::cast<wabt::FuncImport>(imp)->func.decl.sig;
+    auto check_sig = [&](const std::vector<wabt::Type>& params, const std::vector<wabt::Type>& results) -> result<void> {
+      if (sig.param_types == params && sig.result_types == results) return {};
+      return fail(errc::load_error, "import \"" + full + "\" has signature " +
+                                        detail::signature(sig.param_types, sig.result_types) + ", expected " +
+                                        detail::signature(params, results));
+    };
+    if (imp->module_name == wasi_module) {
+      const auto index = find_wasi_fn(imp->field_name);
+      if (!index) return fail(errc::load_error, "import \"" + full + "\" is not a WASI preview 1 function");
+      const wasi_fn_spec& spec = wasi_fns()[*index];
+      if (auto r = check_sig(wasi_params(spec), wasi_results(spec)); !r) return fail(std::move(r.error()));
+      out.push_back(import_binding{import_binding::kind::wasi, host_fn::log, *index});
+      continue;
     }
     if (imp->module_name != "aura") {
-      return fail(errc::load_error, "import \"" + full + "\" is not provided: only module \"aura\" is linked");
+      return fail(errc::load_error, "import \"" + full +
+                                        "\" is not provided: only modules \"aura\" and \"wasi_snapshot_preview1\" are linked");
     }
     const host_fn_spec* spec = nullptr;
     for (const auto& s : host_fns()) {
@@ -147,13 +167,8 @@ inline result<void> check_export(const wabt::Module& m, std::string_view name, w
       return fail(errc::permission_denied, "import \"" + full + "\" is not granted by the plugin's permissions (needs " +
                                                std::string(grants::requirement(spec->fn)) + ")");
     }
-    const auto& sig = wabt::cast<wabt::FuncImport>(imp)->func.decl.sig;
-    if (sig.param_types != spec->params || sig.result_types != spec->results) {
-      return fail(errc::load_error, "import \"" + full + "\" has signature " +
-                                        detail::signature(sig.param_types, sig.result_types) + ", expected " +
-                                        detail::signature(spec->params, spec->results));
-    }
-    out.push_back(import_binding{false, spec->fn});
+    if (auto r = check_sig(spec->params, spec->results); !r) return fail(std::move(r.error()));
+    out.push_back(import_binding{import_binding::kind::aura, spec->fn, 0});
   }
   return out;
 }
@@ -225,7 +240,7 @@ inline result<void> check_export(const wabt::Module& m, std::string_view name, w
   if (limits.metering) {
     out->meter = insert_metering(ir, limits.bytes_per_fuel);
     // The refuel import was appended after the module's own imports.
-    out->imports.push_back(import_binding{true, host_fn::log});
+    out->imports.push_back(import_binding{import_binding::kind::refuel, host_fn::log, 0});
   }
 
   wabt::MemoryStream stream;

@@ -4,6 +4,8 @@
 // goes through the command adapter).
 #pragma once
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <csignal>
@@ -42,9 +44,12 @@ struct run_result {
 /// Runs argv in `dir` with exactly `env`; kills it at the deadline. With a
 /// Landlock ruleset (`landlock_ruleset` >= 0, plugin/tool_sandbox.hpp) the
 /// child confines itself to it before exec (exit 126 if the kernel refuses).
+/// When `cancel` turns true it is killed as at the deadline (seen within
+/// 20 ms): errc::hook_failed, "cancelled".
 [[nodiscard]] inline result<run_result> run_command(const std::vector<std::string>& argv, const std::filesystem::path& dir,
                                                     const std::map<std::string, std::string>& env, const std::string& input,
-                                                    std::chrono::milliseconds timeout, int landlock_ruleset = -1) {
+                                                    std::chrono::milliseconds timeout, int landlock_ruleset = -1,
+                                                    const std::atomic<bool>* cancel = nullptr) {
   if (argv.empty()) return fail(errc::invalid_argument, "an empty command line");
   // A child that exits before reading its input must not kill the host with SIGPIPE.
   static const bool sigpipe_ignored = [] {
@@ -79,6 +84,7 @@ struct run_result {
   const pid_t pid = ::fork();
   if (pid < 0) return fail(errc::io_error, std::string("fork: ") + std::strerror(errno));
   if (pid == 0) {
+    ::setpgid(0, 0);  // its own group: a deadline or a cancel kills what it started too
     ::dup2(in[0], 0);
     ::dup2(out[1], 1);
     ::dup2(err[1], 2);
@@ -109,6 +115,7 @@ struct run_result {
     (void)!::write(2, msg, sizeof msg - 1);
     _exit(127);
   }
+  (void)::setpgid(pid, pid);  // as the child does: whichever runs first (EACCES after its exec is fine)
   ::close(in[0]);
   ::close(out[1]);
   ::close(err[1]);
@@ -118,11 +125,13 @@ struct run_result {
   std::size_t written = 0;
   int wfd = in[1];
   if (input.empty()) { ::close(wfd); wfd = -1; }
-  bool out_open = true, err_open = true, timed_out = false;
+  bool out_open = true, err_open = true, timed_out = false, cancelled = false;
   char buf[8192];
   while (out_open || err_open) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) { timed_out = true; break; }
+    if (cancel && cancel->load(std::memory_order_relaxed)) { cancelled = true; break; }
+    if (cancel) left = std::min(left, std::chrono::milliseconds(20));  // in slices: the flag is seen soon
     pollfd fds[3];
     int n = 0;
     int io = -1, ie = -1, iw = -1;
@@ -150,10 +159,13 @@ struct run_result {
   if (wfd >= 0) ::close(wfd);
   ::close(out[0]);
   ::close(err[0]);
-  if (timed_out) ::kill(pid, SIGKILL);
+  if (timed_out || cancelled) {
+    ::kill(-pid, SIGKILL);
+  }
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
+  if (cancelled) return fail(errc::hook_failed, "cancelled: \"" + argv[0] + "\" was killed");
   if (timed_out) {
     return fail(errc::timeout, "\"" + argv[0] + "\" did not finish within " + std::to_string(timeout.count()) + " ms");
   }

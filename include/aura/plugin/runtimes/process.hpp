@@ -57,8 +57,9 @@ class process_instance final : public plugin_instance {
     return p_->hook(spec.handler, spec.timeout);
   }
   [[nodiscard]] result<nlohmann::json> request(const std::string& method, const nlohmann::json& params,
-                                               std::chrono::milliseconds timeout) override {
-    return p_->request(method, params, timeout);
+                                               std::chrono::milliseconds timeout,
+                                               const std::atomic<bool>* cancel = nullptr) override {
+    return p_->request(method, params, timeout, cancel);
   }
   result<void> stop(std::chrono::milliseconds grace) override { return p_->shutdown(grace); }
 

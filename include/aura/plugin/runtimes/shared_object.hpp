@@ -286,7 +286,47 @@ class shared_object_plugin {
       if (it == opts_.secrets.end()) return fail(errc::not_found, "no secret \"" + params.value("name", "") + "\"");
       return nlohmann::json{{"value", it->second}};
     }
+    if (method == "http") {
+      if (!has_capability("NetworkAccess")) return refuse("NetworkAccess");
+      return serve_http(params);
+    }
     return fail(errc::not_found, "no host service \"" + method + "\"");
+  }
+
+  // "http" {url, method, headers, body, timeout_ms}: through context::http,
+  // so the manifest's `network` permission and the host's client apply.
+  [[nodiscard]] result<nlohmann::json> serve_http(const nlohmann::json& params) {
+    http_request req;
+    const auto url = params.find("url");
+    if (url == params.end() || !url->is_string() || url->get<std::string>().empty()) {
+      return fail(errc::invalid_argument, "http: needs a string \"url\"");
+    }
+    req.url = url->get<std::string>();
+    if (auto m = params.find("method"); m != params.end()) {
+      if (!m->is_string()) return fail(errc::invalid_argument, "http: \"method\" must be a string");
+      req.method = m->get<std::string>();
+    }
+    if (auto b = params.find("body"); b != params.end()) {
+      if (!b->is_string()) return fail(errc::invalid_argument, "http: \"body\" must be a string");
+      req.body = b->get<std::string>();
+    }
+    if (auto h = params.find("headers"); h != params.end()) {
+      if (!h->is_object()) return fail(errc::invalid_argument, "http: \"headers\" must be an object of strings");
+      for (auto it = h->begin(); it != h->end(); ++it) {
+        if (!it->is_string()) return fail(errc::invalid_argument, "http: header \"" + it.key() + "\" must be a string");
+        req.headers[it.key()] = it->get<std::string>();
+      }
+    }
+    if (auto t = params.find("timeout_ms"); t != params.end()) {
+      if (!t->is_number_integer() || t->get<long long>() <= 0) {
+        return fail(errc::invalid_argument, "http: \"timeout_ms\" must be a positive integer");
+      }
+      req.timeout = std::chrono::milliseconds(t->get<long long>());
+    }
+    if (!ctx_) return fail(errc::unsupported, "http: the plugin has no host context");
+    auto r = ctx_->http(req);
+    if (!r) return fail(std::move(r.error()));
+    return nlohmann::json{{"status", r->status}, {"headers", r->headers}, {"body", r->body}};
   }
 
   std::filesystem::path file_;
@@ -316,7 +356,8 @@ class shared_object_instance final : public plugin_instance {
     return json_hook([p, handler](const envelope<dynamic_event>& ev, context&) { return p->call_hook(handler, ev); });
   }
   [[nodiscard]] result<nlohmann::json> request(const std::string& method, const nlohmann::json& params,
-                                               std::chrono::milliseconds) override {
+                                               std::chrono::milliseconds,
+                                               const std::atomic<bool>* = nullptr) override {
     if (method != "tools/call") return plugin_instance::request(method, params, {});
     return p_->call_tool(params.value("name", ""), params.value("arguments", nlohmann::json::object()));
   }
@@ -364,7 +405,12 @@ class shared_object_instance final : public plugin_instance {
     m.tools.push_back(std::move(c));
   }
   m.perms.call_api = {"log"};
-  if ((*p)->has_capability("NetworkAccess")) m.perms.call_api.push_back("http");
+  // NetworkAccess is Rustant's grant of the network as a whole: any host, any
+  // port. A manifest beside the .so narrows it with `network`.
+  if ((*p)->has_capability("NetworkAccess")) {
+    m.perms.call_api.push_back("http");
+    m.perms.network = {"*:*"};
+  }
   return m;
 }
 

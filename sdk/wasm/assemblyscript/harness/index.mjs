@@ -1,0 +1,86 @@
+// The @aura/wasm test harness: loads a compiled plugin (.wasm) in Node with a
+// mock aura host - config, storage, HTTP and log - synthesizes an event, runs
+// a hook and returns its decision, without a running aura host.
+//
+//   const h = await Harness.load(bytes, { config: { blocked: "rm -rf" } });
+//   const d = h.runHook("check", "tool.before_execution", { args: { command: "ls" } });
+//   assert.equal(d.decision, "allow");
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export class Harness {
+  /** options: config (object), storage (Map of strings), http (request object -> response object). No fuel: use the real host for limits. */
+  static async load(bytes, options = {}) {
+    const h = new Harness(options);
+    const { instance } = await WebAssembly.instantiate(bytes, { aura: h.#imports() });
+    h.#exports = instance.exports;
+    return h;
+  }
+
+  constructor({ config = {}, storage = new Map(), http = null } = {}) {
+    this.config = config;
+    this.storage = storage;
+    this.http = http;
+    /** Every log line, as { level, message }. */
+    this.logs = [];
+  }
+
+  #exports = null;
+  #output = null;
+  #error = null;
+
+  /** The guest's linear memory size in bytes. */
+  get memoryBytes() { return this.#exports.memory.buffer.byteLength; }
+
+  get #memory() { return new Uint8Array(this.#exports.memory.buffer); }
+  #read(ptr, len) { return decoder.decode(this.#memory.subarray(ptr, ptr + len)); }
+  #writeBack(text, out, cap) {
+    const bytes = encoder.encode(text);
+    this.#memory.set(bytes.subarray(0, Math.min(cap, bytes.length)), out);
+    return bytes.length;
+  }
+
+  #imports() {
+    return {
+      output_set: (ptr, len) => { this.#output = this.#read(ptr, len); },
+      error_set: (ptr, len) => { this.#error = this.#read(ptr, len); },
+      log: (level, ptr, len) => { this.logs.push({ level: ["debug", "info", "warn", "error"][level] ?? "error", message: this.#read(ptr, len) }); },
+      config_get: (kp, kl, out, cap) => {
+        const key = this.#read(kp, kl);
+        const value = key === "" ? this.config : this.config[key];
+        return value === undefined ? -1 : this.#writeBack(JSON.stringify(value), out, cap);
+      },
+      storage_get: (kp, kl, out, cap) => {
+        const key = this.#read(kp, kl);
+        return this.storage.has(key) ? this.#writeBack(this.storage.get(key), out, cap) : -1;
+      },
+      storage_set: (kp, kl, vp, vl) => { this.storage.set(this.#read(kp, kl), this.#read(vp, vl)); return 0; },
+      http_request: (rp, rl, out, cap) => {
+        const answer = this.http ? this.http(JSON.parse(this.#read(rp, rl))) : { error: "no http in this harness" };
+        return this.#writeBack(JSON.stringify(answer), out, cap);
+      },
+    };
+  }
+
+  /** The wire request the host would write for `hook` and the event. */
+  request(hook, eventName, data = {}) {
+    return JSON.stringify({
+      aura: 1, config: this.config, hook,
+      event: { data, id: "test-1", meta: {}, name: eventName, session: "", source: "harness", time: new Date(0).toISOString() },
+    });
+  }
+
+  /** Runs one hook; the decision object, or { error } when the plugin failed the call. A trap throws. */
+  runHook(hook, eventName, data = {}) {
+    const bytes = encoder.encode(this.request(hook, eventName, data));
+    this.#output = null;
+    this.#error = null;
+    const ptr = this.#exports.aura_alloc(bytes.length);
+    this.#memory.set(bytes, ptr);
+    const rc = this.#exports.aura_on_event(ptr, bytes.length);
+    if (rc !== 0) return { error: this.#error ?? `aura_on_event returned ${rc}` };
+    if (this.#output === null) throw new Error("aura_on_event returned 0 without calling aura.output_set");
+    return JSON.parse(this.#output);
+  }
+}

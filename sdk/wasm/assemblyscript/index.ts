@@ -1,0 +1,2 @@
+// The package entry asc resolves for `import ... from "@aura/wasm"` (node_modules/@aura/wasm/index.ts).
+export * from "./assembly/index";

@@ -1,0 +1,80 @@
+// Helpers the WASM adapter's test files share: WAT assembly, a capturing
+// logger, load options.
+#pragma once
+
+#include <aura/adapters/wasm.hpp>
+
+#include <cstdint>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpedantic"
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#endif
+#include <wabt/resolve-names.h>
+#include <wabt/wast-lexer.h>
+#include <wabt/wast-parser.h>
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
+
+namespace aura_wasm_test {
+
+inline std::vector<std::uint8_t> read_file(const char* path) {
+  std::ifstream in(path, std::ios::binary);
+  REQUIRE(in);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+/// Assembles WAT text with libwabt (for the small, single-purpose modules).
+inline std::vector<std::uint8_t> wat(const std::string& text) {
+  wabt::Errors errors;
+  auto lexer = wabt::WastLexer::CreateBufferLexer("test.wat", text.data(), text.size(), &errors);
+  std::unique_ptr<wabt::Module> module;
+  wabt::Features features;
+  wabt::WastParseOptions options(features);
+  REQUIRE(wabt::Succeeded(wabt::ParseWatModule(lexer.get(), &module, &errors, &options)));
+  REQUIRE(wabt::Succeeded(wabt::ResolveNamesModule(module.get(), &errors)));
+  wabt::MemoryStream stream;
+  REQUIRE(wabt::Succeeded(wabt::WriteBinaryModule(&stream, module.get(), wabt::WriteBinaryOptions())));
+  return stream.output_buffer().data;
+}
+
+/// A minimal valid plugin body: allocator at 1024, aura_on_event answers allow.
+inline const std::string abi_core = R"(
+  (memory (export "memory") 1)
+  (data (i32.const 0) "{\"decision\":\"allow\"}")
+  (func (export "aura_alloc") (param i32) (result i32) (i32.const 1024))
+)";
+inline const std::string allow_body = R"(
+  (func (export "aura_on_event") (param i32 i32) (result i32)
+    (call $out (i32.const 0) (i32.const 20)) (i32.const 0))
+)";
+inline const std::string out_import = R"((import "aura" "output_set" (func $out (param i32 i32))))";
+
+struct capture_logger : aura::logger {
+  std::mutex m;
+  std::vector<std::string> lines;
+  void write(aura::log_level level, std::string_view source, std::string_view message) override {
+    std::lock_guard<std::mutex> lock(m);
+    lines.push_back(std::string(to_string(level)) + " " + std::string(source) + ": " + std::string(message));
+  }
+};
+
+inline aura::wasm_options opts(std::string name = "policy", aura::wasm_limits limits = {}) {
+  aura::wasm_options o;
+  o.name = std::move(name);
+  o.limits = limits;
+  return o;
+}
+
+}  // namespace aura_wasm_test
