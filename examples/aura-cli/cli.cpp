@@ -107,7 +107,7 @@ void setup::discover_all() {
     // content-addressed cache, re-verified on every read.
     aura::plugin::remote_module_fetcher fetch;
 #if defined(AURA_CLI_DISTRIBUTION)
-    std::shared_ptr<aura::distribution::http_client> http;
+    std::shared_ptr<aura::http_client> http;
 #if defined(AURA_CLI_HTTP)
     http = std::make_shared<aura::net::curl_http_client>();
 #endif
