@@ -148,7 +148,7 @@ printf '[plugins]\nload = [\n  "%s",\n]\n[plugins.hooks]\ntool_before_execute = 
 printf '[plugins]\nload = [\n  "%s",\n]\n' \
   "$AURA_REGISTRY/mods/audit.wasm#sha256=0000000000000000000000000000000000000000000000000000000000000000" > clawdius-bad/.clawdius/config.toml
 expect "clawdius config: a remote .wasm" 0 "config.toml: 1 wasm plugin\\(s\\): audit" sh -c 'cd clawdius && "$0" plugin list' "$AURA"
-expect "clawdius config: a wrong hash names file, line and hashes" 1 "config.toml:3.*$wasm_sha.*0000" \
+expect "clawdius config: a wrong hash names file, line and hashes" 1 "plugins.load\\[0\\]: .*audit.wasm has SHA-256 $wasm_sha, the source pins 0000.*config.toml:3" \
   sh -c 'cd clawdius-bad && "$0" plugin list' "$AURA"
 # logs of a process plugin
 mkdir -p .aura/plugins/talker
