@@ -15,12 +15,15 @@
 
 #include <aura/agent/catalog.hpp>
 #include <aura/agent/pipeline_sink.hpp>
-#include <aura/mcp/client.hpp>
 #include <aura/mcp/log_forwarder.hpp>
 #include <aura/mcp/plugin_tools.hpp>
 #include <aura/mcp/server.hpp>
 #include <aura/mcp/stdio.hpp>
 #include <aura/mcp/streamable_http.hpp>
+#include <aura/mcp/upstream.hpp>
+#if defined(AURA_CLI_HTTP)
+#include <aura/net/curl_http_client.hpp>
+#endif
 
 #include "../cli.hpp"
 
@@ -133,20 +136,38 @@ int run_serve(setup& s, args_view& a) {
   sync.on_problem([](const aura::error& e) { print_error(e); });
   (void)sync.refresh();
 
-  std::vector<std::unique_ptr<aura::mcp::client>> upstreams;
+  // External MCP servers: their tools join the catalog as mcp__NAME__TOOL and
+  // are listed again whenever the server says its list changed.
+  std::vector<std::unique_ptr<aura::mcp::upstream>> upstreams;
   for (auto [it, end] = p.opts.equal_range("--upstream"); it != end; ++it) {
     const auto eq = it->second.find('=');
-    if (eq == std::string::npos || eq == 0) throw cli_error{"--upstream needs NAME=COMMAND, not \"" + it->second + "\""};
+    if (eq == std::string::npos || eq == 0) {
+      throw cli_error{"--upstream needs NAME=COMMAND or NAME=URL, not \"" + it->second + "\""};
+    }
     aura::mcp::client_options co;
     co.name = it->second.substr(0, eq);
-    co.command = {"/bin/sh", "-c", it->second.substr(eq + 1)};
-    auto c = std::make_unique<aura::mcp::client>(co);
-    if (auto r = c->connect(); !r) {
+    const std::string target = it->second.substr(eq + 1);
+    if (target.rfind("http://", 0) == 0 || target.rfind("https://", 0) == 0) {
+#if defined(AURA_CLI_HTTP)
+      aura::net::curl_http_options ho;
+      ho.max_timeout = std::chrono::hours(1);  // the event stream stays open; each request has its own timeout
+      co.url = target;
+      co.http = std::make_shared<aura::net::curl_http_client>(ho);
+#else
+      throw cli_error{"--upstream " + co.name + ": this aura was built without libcurl, so it reaches MCP servers by command only"};
+#endif
+    } else {
+      co.command = {"/bin/sh", "-c", target};
+    }
+    auto u = std::make_unique<aura::mcp::upstream>(catalog, co);
+    u->on_problem([](const aura::error& e) { print_error(e); });
+    auto r = u->start();
+    if (!r) {
       print_error(r.error());
       return 1;
     }
-    for (const auto& e : aura::mcp::expose(catalog, *c)) print_error(e);
-    upstreams.push_back(std::move(c));
+    for (const auto& e : *r) print_error(e);
+    upstreams.push_back(std::move(u));
   }
 
   aura::mcp::server srv(catalog, so, &pipeline, &bus);
@@ -192,7 +213,7 @@ int run_serve(setup& s, args_view& a) {
 extern const command mcp_serve_command{"serve", "mcp", "mcp serve [--http 127.0.0.1:PORT]",
     "the plugins' tools as an MCP server (stdio or Streamable HTTP)",
     "usage: aura mcp serve [--http HOST:PORT] [--page-size N] [--progress-ms N] [--watch-ms N]\n"
-    "                      [--timeout-ms N] [--max-permission LEVEL] [--upstream NAME=COMMAND]...\n\n"
+    "                      [--timeout-ms N] [--max-permission LEVEL] [--upstream NAME=COMMAND|URL]...\n\n"
     "Serves the enabled plugins' tools over the Model Context Protocol: on stdin/stdout (one JSON-RPC\n"
     "message per line; the default, for an MCP client's server configuration), or with --http on\n"
     "a loopback address as Streamable HTTP at /mcp (SIGINT or SIGTERM stops it).\n"
@@ -204,8 +225,9 @@ extern const command mcp_serve_command{"serve", "mcp", "mcp serve [--http 127.0.
     "                 tool list changed; checked this often (default 500, 0: never)\n"
     "--timeout-ms     a tool call's time limit when its tool sets none (default 30000)\n"
     "--max-permission the most a Codineer tool may require (default: .codineer/settings.json's mode, else danger-full-access)\n"
-    "--upstream       connects to an MCP server run by COMMAND (sh -c) and serves its tools too,\n"
-    "                 as mcp__NAME__TOOL, through the same hooks\n",
+    "--upstream       connects to an MCP server run by COMMAND (sh -c), or at a Streamable HTTP\n"
+    "                 URL (http[s]://...), and serves its tools too, as mcp__NAME__TOOL, through the\n"
+    "                 same hooks; listed again whenever that server says its tools changed\n",
     &run_serve};
 
 }  // namespace aura_cli

@@ -3,12 +3,15 @@
 // http_client, e.g. aura::net::curl_http_client) and exposes its tools in a
 // tool catalog / registry as `mcp__<server>__<tool>`, the names Claude
 // Code's hook matchers (`mcp__.*`) are written against, so aura's hooks
-// apply to them like to any other tool.
+// apply to them like to any other tool. Over HTTP the client also holds the
+// server's GET event stream open (its list_changed notifications and pings
+// arrive there), and a cancelled call is abandoned and told to the server.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -29,6 +32,7 @@
 #include "aura/adapters/posix/spawn.hpp"
 #include "aura/core/error.hpp"
 #include "aura/core/host_api.hpp"
+#include "aura/mcp/detail/sse_reader.hpp"
 #include "aura/mcp/protocol.hpp"
 #include "aura/mcp/tool_catalog.hpp"
 
@@ -44,6 +48,9 @@ struct client_options {
   std::shared_ptr<aura::http_client> http;
   std::chrono::milliseconds timeout{30000};  ///< per request, initialize included
   std::size_t max_message_bytes = 4u << 20;
+  /// HTTP: how long the GET event stream waits before it is opened again
+  /// after it ended or failed (a server that refuses it, 405, is not asked again).
+  std::chrono::milliseconds reconnect_delay{1000};
 };
 
 /// `mcp__<server>__<tool>`, characters tool names may not hold made `_`.
@@ -94,8 +101,15 @@ class client {
     }
     version_ = v;
     server_info_ = r->value("serverInfo", nlohmann::json::object());
-    return notify("notifications/initialized", nullptr);
+    if (auto n = notify("notifications/initialized", nullptr); !n) return n;
+    if (!opts_.url.empty()) events_ = std::thread([this] { event_stream_loop(); });
+    return {};
   }
+
+  /// Called (on the thread that read it) when the server says its tool list
+  /// changed; set before connect(). It must not call back into this client
+  /// on that thread: hand the work to another (aura::mcp::upstream does).
+  void on_tools_changed(std::function<void()> f) { on_tools_changed_ = std::move(f); }
 
   /// Every tool the server lists (all pages).
   result<std::vector<nlohmann::json>> list_tools() {
@@ -126,7 +140,7 @@ class client {
                                  const std::atomic<bool>* cancelled = nullptr) {
     const std::int64_t id = next_id_++;
     nlohmann::json msg = rpc::request(id, method, params);
-    if (!opts_.url.empty()) return http_request_(msg, id, timeout);
+    if (!opts_.url.empty()) return http_request_(msg, id, timeout, cancelled);
     auto slot = std::make_shared<pending>();
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -161,7 +175,7 @@ class client {
   result<void> notify(const std::string& method, nlohmann::json params) {
     nlohmann::json msg = rpc::notification(method, std::move(params));
     if (!opts_.url.empty()) {
-      auto r = http_post(msg);
+      auto r = http_post(msg, opts_.timeout);
       if (!r) return fail(std::move(r.error()));
       return {};
     }
@@ -172,6 +186,12 @@ class client {
   /// child given a moment, then stopped; an HTTP session is DELETEd.
   void close() {
     if (!opts_.url.empty()) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        closing_ = true;
+      }
+      closing_flag_ = true;
+      stream_cv_.notify_all();
       if (!session_.empty() && opts_.http) {
         aura::http_request req;
         req.method = "DELETE";
@@ -179,8 +199,9 @@ class client {
         req.headers["Mcp-Session-Id"] = session_;
         req.timeout = std::chrono::milliseconds(2000);
         (void)opts_.http->send(req);
-        session_.clear();
       }
+      if (events_.joinable()) events_.join();
+      session_.clear();
       return;
     }
     if (child_.pid <= 0) return;
@@ -282,8 +303,7 @@ class client {
     nlohmann::json m = nlohmann::json::parse(line.begin(), line.end(), nullptr, false);
     if (m.is_discarded() || !m.is_object()) return;
     if (m.contains("method")) {
-      if (m["method"] == "notifications/tools/list_changed") tools_changed_ = true;
-      if (m.contains("id")) (void)write_line(rpc::error(m["id"], rpc::method_not_found, "aura's MCP client serves no requests"));
+      on_server_message(m);
       return;
     }
     auto id = m.find("id");
@@ -296,12 +316,61 @@ class client {
     it->second->cv.notify_all();
   }
 
-  result<aura::http_response> http_post(const nlohmann::json& msg) {
+  /// A notification or request from the server, on whichever transport it came.
+  void on_server_message(const nlohmann::json& m) {
+    const std::string method = m.value("method", "");
+    if (method == "notifications/tools/list_changed") {
+      tools_changed_ = true;
+      if (on_tools_changed_) on_tools_changed_();
+    }
+    if (!m.contains("id")) return;
+    const nlohmann::json answer = method == "ping" ? rpc::response(m["id"], nlohmann::json::object())
+                                                   : rpc::error(m["id"], rpc::method_not_found, "aura's MCP client serves no \"" + method + "\"");
+    if (opts_.url.empty()) {
+      (void)write_line(answer);
+    } else {
+      (void)http_post(answer, opts_.timeout);
+    }
+  }
+
+  /// HTTP: the GET event stream, held open while the client lives and opened
+  /// again when it ends; a server without one (405) is not asked again.
+  void event_stream_loop() {
+    for (;;) {
+      std::string session;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (closing_) return;
+        session = session_;
+      }
+      aura::http_request req;
+      req.method = "GET";
+      req.url = opts_.url;
+      req.timeout = std::chrono::hours(24);  // the client's own cap ends it sooner; then it is opened again
+      req.max_redirects = 0;
+      req.cancel = &closing_flag_;
+      req.headers["Accept"] = "text/event-stream";
+      if (!session.empty()) req.headers["Mcp-Session-Id"] = session;
+      if (!version_.empty()) req.headers["MCP-Protocol-Version"] = version_;
+      detail::sse_reader events(opts_.max_message_bytes);
+      req.on_body = [&](std::string_view bytes) {
+        return events.feed(bytes, [&](std::string_view data) { on_message(data); }) && !closing_flag_.load();
+      };
+      auto r = opts_.http->send(req);
+      if (r && (r->status == 405 || r->status == 404)) return;  // no stream at this server (or no session any more)
+      std::unique_lock<std::mutex> lock(mu_);
+      if (stream_cv_.wait_for(lock, opts_.reconnect_delay, [this] { return closing_; })) return;
+    }
+  }
+
+  result<aura::http_response> http_post(const nlohmann::json& msg, std::chrono::milliseconds timeout,
+                                        const std::atomic<bool>* cancelled = nullptr) {
     aura::http_request req;
+    req.cancel = cancelled;
     req.method = "POST";
     req.url = opts_.url;
     req.body = msg.dump();
-    req.timeout = opts_.timeout;
+    req.timeout = timeout;
     req.max_redirects = 0;
     req.headers["Content-Type"] = "application/json";
     req.headers["Accept"] = "application/json, text/event-stream";
@@ -319,44 +388,52 @@ class client {
     return r;
   }
 
-  result<nlohmann::json> http_request_(const nlohmann::json& msg, std::int64_t id, std::chrono::milliseconds timeout) {
-    const auto saved = opts_.timeout;
-    opts_.timeout = timeout;
-    auto r = http_post(msg);
-    opts_.timeout = saved;
-    if (!r) return fail(std::move(r.error()));
+  result<nlohmann::json> http_request_(const nlohmann::json& msg, std::int64_t id, std::chrono::milliseconds timeout,
+                                       const std::atomic<bool>* cancelled) {
+    const std::string method = msg.value("method", "");
+    auto r = http_post(msg, timeout, cancelled);
+    if (!r) {
+      // Abandoned (cancelled or out of time): the server is told, as over stdio.
+      if (r.error().code == errc::timeout && method != "initialize") {
+        const bool by_caller = cancelled && cancelled->load();
+        (void)notify("notifications/cancelled",
+                     {{"requestId", id}, {"reason", by_caller ? "cancelled by aura's caller" : "timed out"}});
+        if (by_caller) return fail(errc::timeout, where() + "\"" + method + "\" was cancelled");
+      }
+      return fail(std::move(r.error()));
+    }
     for (const auto& [k, v] : r->headers) {
       std::string lower = k;
       for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       if (lower == "mcp-session-id" && session_.empty()) session_ = v;
     }
-    // A JSON body, or an SSE stream whose `data:` lines carry messages.
+    // A JSON body, or an SSE stream whose events carry messages: the server's
+    // notifications and requests on the way, then the answer.
     std::vector<nlohmann::json> messages;
     auto whole = nlohmann::json::parse(r->body, nullptr, false);
     if (!whole.is_discarded()) {
       messages.push_back(std::move(whole));
     } else {
-      std::size_t pos = 0;
-      while (pos < r->body.size()) {
-        std::size_t eol = r->body.find('\n', pos);
-        if (eol == std::string::npos) eol = r->body.size();
-        std::string_view line(r->body.data() + pos, eol - pos);
-        if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-        if (line.rfind("data:", 0) == 0) {
-          line.remove_prefix(5);
-          auto j = nlohmann::json::parse(line.begin(), line.end(), nullptr, false);
-          if (!j.is_discarded()) messages.push_back(std::move(j));
-        }
-        pos = eol + 1;
+      detail::sse_reader events(opts_.max_message_bytes);
+      (void)events.feed(r->body + "\n\n", [&](std::string_view data) {
+        auto j = nlohmann::json::parse(data.begin(), data.end(), nullptr, false);
+        if (!j.is_discarded()) messages.push_back(std::move(j));
+      });
+    }
+    std::optional<nlohmann::json> answer;
+    for (const auto& m : messages) {
+      if (!m.is_object()) continue;
+      if (m.contains("method")) {
+        on_server_message(m);
+      } else if (!answer && m.value("id", nlohmann::json()) == id) {
+        answer = m;
       }
     }
-    const std::string method = msg.value("method", "");
-    for (const auto& m : messages) {
-      if (m.is_object() && !m.contains("method") && m.value("id", nlohmann::json()) == id) return answer_of(m, method);
-      if (m.is_object() && m.value("method", "") == "notifications/tools/list_changed") tools_changed_ = true;
-    }
+    if (answer) return answer_of(*answer, method);
     return fail(errc::protocol_error, where() + "the HTTP answer to \"" + method + "\" held no response to it");
   }
+
+
 
   client_options opts_;
   posix::child_process child_;
@@ -371,6 +448,11 @@ class client {
   std::string session_;
   nlohmann::json server_info_;
   std::atomic<bool> tools_changed_{false};
+  std::function<void()> on_tools_changed_;
+  std::thread events_;  ///< HTTP: the GET event stream
+  std::condition_variable stream_cv_;
+  bool closing_ = false;  ///< under mu_
+  std::atomic<bool> closing_flag_{false};
 };
 
 /// The catalog source name of an MCP server's tools.

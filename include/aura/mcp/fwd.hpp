@@ -28,4 +28,6 @@ class http_transport;
 // client.hpp
 struct client_options;
 class client;
+// upstream.hpp
+class upstream;
 }  // namespace aura::mcp

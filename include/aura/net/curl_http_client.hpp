@@ -16,9 +16,11 @@
 #pragma once
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -67,7 +69,9 @@ class curl_http_client final : public http_client {
       }
     }
     transfer t;
-    t.limit = options_.max_response_bytes;
+    t.limit = request.on_body ? 0 : options_.max_response_bytes;  // a stream's consumer bounds what it keeps
+    t.sink = request.on_body ? &request.on_body : nullptr;
+    t.cancel = request.cancel;
     CURL* h = handle.get();
     const auto total = std::min(request.timeout, options_.max_timeout);
     bool ok = true;
@@ -92,7 +96,12 @@ class curl_http_client final : public http_client {
     set(curl_easy_setopt(h, CURLOPT_WRITEDATA, &t));
     set(curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &on_header));
     set(curl_easy_setopt(h, CURLOPT_HEADERDATA, &t));
-    if (options_.max_response_bytes > 0) {
+    if (t.cancel) {
+      set(curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, &on_progress));
+      set(curl_easy_setopt(h, CURLOPT_XFERINFODATA, &t));
+      set(curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L));
+    }
+    if (options_.max_response_bytes > 0 && !t.sink) {
       set(curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(options_.max_response_bytes)));
     }
     if (request.method == "HEAD") {
@@ -110,6 +119,15 @@ class curl_http_client final : public http_client {
     if (!ok) return fail(errc::unsupported, "this libcurl lacks an option aura needs (libcurl >= 7.85 is required)");
 
     const CURLcode rc = curl_easy_perform(h);
+    if (t.cancelled || (rc == CURLE_ABORTED_BY_CALLBACK && t.cancel && t.cancel->load())) {
+      return fail(errc::timeout, "HTTP request to " + request.url + " was cancelled");
+    }
+    if (t.sink_done && rc == CURLE_WRITE_ERROR) {  // the stream's consumer ended it: what came is the answer
+      long status = 0;
+      (void)curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+      t.response.status = static_cast<int>(status);
+      return std::move(t.response);
+    }
     if (t.exceeded || rc == CURLE_FILESIZE_EXCEEDED) {
       return fail(errc::limit_exceeded, "the response from " + request.url + " passed the " +
                                             std::to_string(options_.max_response_bytes) +
@@ -142,6 +160,10 @@ class curl_http_client final : public http_client {
     std::size_t limit = 0;
     std::size_t received = 0;
     bool exceeded = false;
+    const std::function<bool(std::string_view)>* sink = nullptr;  // http_request::on_body
+    bool sink_done = false;
+    const std::atomic<bool>* cancel = nullptr;
+    bool cancelled = false;
     // Counts bytes against the cap; false once it is passed (the transfer stops).
     bool take(std::size_t n) {
       received += n;
@@ -159,8 +181,29 @@ class curl_http_client final : public http_client {
     auto& t = *static_cast<transfer*>(user);
     const std::size_t bytes = size * n;
     if (!t.take(bytes)) return 0;  // a short write makes curl abort the transfer
+    if (t.cancel && t.cancel->load()) {
+      t.cancelled = true;
+      return 0;
+    }
+    if (t.sink) {
+      if (!(*t.sink)(std::string_view(data, bytes))) {
+        t.sink_done = true;
+        return 0;
+      }
+      return bytes;
+    }
     t.response.body.append(data, bytes);
     return bytes;
+  }
+
+  // Called by libcurl while a transfer runs (at least once a second when idle).
+  static int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+    auto& t = *static_cast<transfer*>(user);
+    if (t.cancel && t.cancel->load()) {
+      t.cancelled = true;
+      return 1;  // non-zero: libcurl aborts with CURLE_ABORTED_BY_CALLBACK
+    }
+    return 0;
   }
 
   static std::size_t on_header(char* data, std::size_t size, std::size_t n, void* user) {

@@ -131,7 +131,15 @@ class mock_http final : public http_client {
       return fail(errc::not_found, "mock HTTP: no route for " + request.method + " " + request.url +
                                        " (add one with http().on_" + lower(request.method) + "(url))");
     }
-    return chosen->answer(request);
+    if (request.cancel && request.cancel->load()) {
+      return fail(errc::timeout, "mock HTTP: " + request.method + " " + request.url + " was cancelled");
+    }
+    auto answer = chosen->answer(request);
+    if (answer && request.on_body) {  // a stream: the whole body at once, as a client that cannot stream does
+      (void)request.on_body(answer->body);
+      answer->body.clear();
+    }
+    return answer;
   }
 
   /// Every request that reached the client, in order.
