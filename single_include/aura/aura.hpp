@@ -644,9 +644,11 @@ extern template bool condition::evaluate<0>(const facts&) const;
 // logging, time, key-value storage and HTTP. Hosts implement them; the harness mocks them.
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -1212,6 +1214,14 @@ struct http_request {
   /// Redirects context::http follows (each re-checked against the permissions);
   /// 0 returns the 3xx itself. Clients never follow redirects on their own.
   int max_redirects = 5;
+  /// Set: the body is handed over piece by piece as it arrives and not kept
+  /// in the response (a long-lived stream: server-sent events); returning
+  /// false ends the transfer, which then succeeds with what came. Clients that
+  /// cannot stream hand the whole body over once, at the end.
+  std::function<bool(std::string_view)> on_body;
+  /// Set: watched while the transfer runs; once true the transfer is abandoned
+  /// and the request fails with errc::timeout ("cancelled"). Must outlive send().
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct http_response {

@@ -214,6 +214,56 @@ try {
     });
     await client.close();
   }
+  // ---- aura as the client of an SDK McpServer over Streamable HTTP: its event
+  // stream brings list_changed, and a cancellation travels through aura to it
+  {
+    const ext = spawn(process.execPath, [path.join(here, 'ext_server.mjs'), '--http'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    children.push(ext);
+    const port = await new Promise((resolve, reject) => {
+      let out = '';
+      ext.stdout.on('data', (d) => { out += d; const m = /listening (\d+)/.exec(out); if (m) resolve(Number(m[1])); });
+      ext.on('exit', (code) => reject(new Error('the SDK HTTP server exited with ' + code)));
+    });
+    const transport = new StdioClientTransport({ command: aura, args: [...serveArgs, '--upstream', `exth=http://127.0.0.1:${port}/mcp`], stderr: 'inherit' });
+    const client = new Client({ name: 'interop-upstream-http', version: '1.0.0' });
+    let changed = 0;
+    client.setNotificationHandler(ToolListChangedNotificationSchema, () => { changed += 1; });
+    await client.connect(transport);
+    const names = async () => {
+      const all = []; let cursor;
+      do { const page = await client.listTools(cursor ? { cursor } : {}); all.push(...page.tools.map((t) => t.name)); cursor = page.nextCursor; } while (cursor);
+      return all;
+    };
+    await check('client over HTTP: the SDK server\'s tools listed and called through aura', async () => {
+      const all = await names();
+      assert.ok(all.includes('mcp__exth__shout') && !all.includes('mcp__exth__late'), all.join(','));
+      const r = await client.callTool({ name: 'mcp__exth__shout', arguments: { text: 'over http' } });
+      assert.equal(text(r), 'OVER HTTP!');
+    });
+    await check('client over HTTP: a tool added upstream reaches aura\'s clients (list_changed on the event stream)', async () => {
+      const r = await client.callTool({ name: 'mcp__exth__add_tool', arguments: {} });
+      assert.equal(text(r), 'added');
+      await waitFor('list_changed from aura', () => changed > 0);
+      const all = await names();
+      assert.ok(all.includes('mcp__exth__late'), all.join(','));
+      const late = await client.callTool({ name: 'mcp__exth__late', arguments: {} });
+      assert.equal(text(late), 'late and here');
+    });
+    await check('client over HTTP: a cancelled call is cancelled at the SDK server', async () => {
+      const ac = new AbortController();
+      const pending = client.callTool({ name: 'mcp__exth__wait', arguments: {} }, undefined, { signal: ac.signal });
+      setTimeout(() => ac.abort('not needed'), 300);
+      await assert.rejects(pending);
+      let count = '0';
+      for (let i = 0; i < 50 && count !== '1'; i++) {
+        count = text(await client.callTool({ name: 'mcp__exth__cancelled_count', arguments: {} }));
+        if (count !== '1') await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.equal(count, '1');
+    });
+    await client.close();
+    ext.kill('SIGTERM');
+  }
   console.log('all MCP interop checks passed');
   clearTimeout(watchdog);
   fs.rmSync(root, { recursive: true, force: true });
