@@ -11250,7 +11250,7 @@ struct http_request {
   /// in the response (a long-lived stream: server-sent events); returning
   /// false ends the transfer, which then succeeds with what came. Clients that
   /// cannot stream hand the whole body over once, at the end.
-  std::function<bool(std::string_view)> on_body;
+  std::function<bool(std::string_view)> on_body{};
   /// Set: watched while the transfer runs; once true the transfer is abandoned
   /// and the request fails with errc::timeout ("cancelled"). Must outlive send().
   const std::atomic<bool>* cancel = nullptr;
