@@ -45,6 +45,10 @@ done
 expect "no command" 1 "usage: aura" "$AURA"
 expect "unknown command" 1 "aura: unknown command" "$AURA" frobnicate
 expect "unknown option" 1 "aura: unknown option --nope" "$AURA" dispatch x --nope
+# mcp serve --upstream: a malformed value, and an HTTP server that is not there (nothing served, exit 1)
+expect "mcp serve: --upstream without NAME=" 1 'needs NAME=COMMAND or NAME=URL, not "bad"' "$AURA" mcp serve --upstream bad
+expect "mcp serve: an unreachable HTTP upstream" 1 'MCP server "x": HTTP request to http://127.0.0.1:1/mcp failed' \
+  sh -c '"$0" mcp serve --upstream x=http://127.0.0.1:1/mcp </dev/null' "$AURA"
 
 # ---- plugin new: every language builds and passes its own test -----------------------
 mkdir -p scaffolds

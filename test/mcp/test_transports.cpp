@@ -21,6 +21,7 @@
 #include <aura/mcp/stdio.hpp>
 #include <aura/mcp/streamable_http.hpp>
 #include <aura/plugin/runtimes/defaults.hpp>
+#include <aura/testing/http.hpp>
 
 #include "mcp/mcp_test_util.hpp"
 #include "plugin/plugin_test_util.hpp"
@@ -349,6 +350,46 @@ TEST_CASE("mcp client: aura's client over HTTP exposes a server's tools as mcp__
   s->close();
   c.close();
   CHECK(tr.sessions() == 0);  // the client DELETEd its session
+}
+
+namespace {
+/// GET requests the mock has seen (the client's event stream attempts).
+std::size_t gets(const aura::testing::mock_http& h) {
+  std::size_t n = 0;
+  for (const auto& r : h.requests()) n += r.method == "GET" ? 1 : 0;
+  return n;
+}
+}  // namespace
+
+TEST_CASE("mcp client over HTTP: a server without an event stream is not asked again; a failing one is", "[mcp][client]") {
+  const std::string url = "http://127.0.0.1:9/mcp";
+  const json init{{"jsonrpc", "2.0"},
+                  {"id", 1},
+                  {"result", {{"protocolVersion", aura::mcp::latest_protocol_version}, {"capabilities", json::object()},
+                              {"serverInfo", {{"name", "mock"}, {"version", "1"}}}}}};
+  for (const int status : {405, 500}) {
+    auto h = std::make_shared<aura::testing::mock_http>();
+    h->on_post(url).respond_json(200, init);
+    h->on_get(url).respond(status, "no stream here");
+    h->on_delete(url).respond(200);
+    aura::mcp::client_options co;
+    co.name = "mock";
+    co.url = url;
+    co.http = h;
+    co.reconnect_delay = 20ms;
+    aura::mcp::client c(co);
+    REQUIRE(c.connect());
+    std::this_thread::sleep_for(300ms);
+    if (status == 405) {
+      CHECK(gets(*h) == 1);  // 405: this server has none
+    } else {
+      CHECK(gets(*h) >= 3);  // a failure: opened again after reconnect_delay
+    }
+    c.close();
+    const std::size_t after_close = gets(*h);
+    std::this_thread::sleep_for(100ms);
+    CHECK(gets(*h) == after_close);  // closed: no more attempts
+  }
 }
 
 TEST_CASE("mcp client: a stdio server that dies is an error, not a hang", "[mcp][client]") {

@@ -187,10 +187,9 @@ class client {
   void close() {
     if (!opts_.url.empty()) {
       {
-        std::lock_guard<std::mutex> lock(mu_);
+        std::lock_guard<std::mutex> lock(mu_);  // under mu_: the stream's wait cannot miss it
         closing_ = true;
       }
-      closing_flag_ = true;
       stream_cv_.notify_all();
       if (!session_.empty() && opts_.http) {
         aura::http_request req;
@@ -340,7 +339,7 @@ class client {
       std::string session;
       {
         std::lock_guard<std::mutex> lock(mu_);
-        if (closing_) return;
+        if (closing_.load()) return;
         session = session_;
       }
       aura::http_request req;
@@ -348,18 +347,18 @@ class client {
       req.url = opts_.url;
       req.timeout = std::chrono::hours(24);  // the client's own cap ends it sooner; then it is opened again
       req.max_redirects = 0;
-      req.cancel = &closing_flag_;
+      req.cancel = &closing_;
       req.headers["Accept"] = "text/event-stream";
       if (!session.empty()) req.headers["Mcp-Session-Id"] = session;
       if (!version_.empty()) req.headers["MCP-Protocol-Version"] = version_;
       detail::sse_reader events(opts_.max_message_bytes);
       req.on_body = [&](std::string_view bytes) {
-        return events.feed(bytes, [&](std::string_view data) { on_message(data); }) && !closing_flag_.load();
+        return events.feed(bytes, [&](std::string_view data) { on_message(data); }) && !closing_.load();
       };
       auto r = opts_.http->send(req);
       if (r && (r->status == 405 || r->status == 404)) return;  // no stream at this server (or no session any more)
       std::unique_lock<std::mutex> lock(mu_);
-      if (stream_cv_.wait_for(lock, opts_.reconnect_delay, [this] { return closing_; })) return;
+      if (stream_cv_.wait_for(lock, opts_.reconnect_delay, [this] { return closing_.load(); })) return;
     }
   }
 
@@ -451,8 +450,8 @@ class client {
   std::function<void()> on_tools_changed_;
   std::thread events_;  ///< HTTP: the GET event stream
   std::condition_variable stream_cv_;
-  bool closing_ = false;  ///< under mu_
-  std::atomic<bool> closing_flag_{false};
+  /// Set once by close(), under mu_; also the event stream's cancel flag.
+  std::atomic<bool> closing_{false};
 };
 
 /// The catalog source name of an MCP server's tools.

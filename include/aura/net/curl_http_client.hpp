@@ -119,7 +119,7 @@ class curl_http_client final : public http_client {
     if (!ok) return fail(errc::unsupported, "this libcurl lacks an option aura needs (libcurl >= 7.85 is required)");
 
     const CURLcode rc = curl_easy_perform(h);
-    if (t.cancelled || (rc == CURLE_ABORTED_BY_CALLBACK && t.cancel && t.cancel->load())) {
+    if (t.cancelled) {  // set by whichever callback saw the flag
       return fail(errc::timeout, "HTTP request to " + request.url + " was cancelled");
     }
     if (t.sink_done && rc == CURLE_WRITE_ERROR) {  // the stream's consumer ended it: what came is the answer
