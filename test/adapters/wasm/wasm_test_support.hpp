@@ -1,5 +1,5 @@
-// Helpers the WASM adapter's test files share: WAT assembly, a capturing
-// logger, load options.
+// Helpers the WASM test files share (the adapter's and the security suite's):
+// WAT assembly and string escapes, a capturing logger, load options.
 #pragma once
 
 #include <aura/adapters/wasm.hpp>
@@ -47,6 +47,18 @@ inline std::vector<std::uint8_t> wat(const std::string& text) {
   wabt::MemoryStream stream;
   REQUIRE(wabt::Succeeded(wabt::WriteBinaryModule(&stream, module.get(), wabt::WriteBinaryOptions())));
   return stream.output_buffer().data;
+}
+
+/// WAT's string escapes for `bytes` (every byte as \\hh), for data segments.
+inline std::string escaped(const std::string& bytes) {
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out += '\\';
+    out += hex[c >> 4];
+    out += hex[c & 15];
+  }
+  return out;
 }
 
 /// A minimal valid plugin body: allocator at 1024, aura_on_event answers allow.

@@ -12,50 +12,18 @@
 
 #include <aura/core/core.hpp>
 
+#include "adapters/wasm/wasm_test_support.hpp"
 #include "inproc_support.hpp"
 
-#if defined(__GNUC__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wpedantic"
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#endif
-#include <wabt/resolve-names.h>
-#include <wabt/wast-lexer.h>
-#include <wabt/wast-parser.h>
-#if defined(__GNUC__)
-#pragma GCC diagnostic pop
-#endif
 
 using namespace std::chrono_literals;
 using aura::errc;
 using nlohmann::json;
 
+using aura_wasm_test::escaped;
+using aura_wasm_test::wat;
+
 namespace {
-
-std::vector<std::uint8_t> wat(const std::string& text) {
-  wabt::Errors errors;
-  auto lexer = wabt::WastLexer::CreateBufferLexer("attack.wat", text.data(), text.size(), &errors);
-  std::unique_ptr<wabt::Module> module;
-  wabt::Features features;
-  wabt::WastParseOptions options(features);
-  REQUIRE(wabt::Succeeded(wabt::ParseWatModule(lexer.get(), &module, &errors, &options)));
-  REQUIRE(wabt::Succeeded(wabt::ResolveNamesModule(module.get(), &errors)));
-  wabt::MemoryStream stream;
-  REQUIRE(wabt::Succeeded(wabt::WriteBinaryModule(&stream, module.get(), wabt::WriteBinaryOptions())));
-  return stream.output_buffer().data;
-}
-
-/// WAT's string escapes for `bytes` (every byte as \hh).
-std::string escaped(const std::string& bytes) {
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out += '\\';
-    out += hex[c >> 4];
-    out += hex[c & 15];
-  }
-  return out;
-}
 
 /// A module whose aura_on_event runs `body`, then answers the JSON in data at 0 (`answer_len` bytes).
 std::string module(const std::string& pages, const std::string& body, const std::string& data = R"({"decision":"allow"})") {

@@ -12,50 +12,19 @@
 #include <string>
 #include <vector>
 
+#include "adapters/wasm/wasm_test_support.hpp"
 #include "guests.hpp"
 
-#if defined(__GNUC__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wpedantic"
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#endif
-#include <wabt/binary-writer.h>
-#include <wabt/resolve-names.h>
-#include <wabt/stream.h>
-#include <wabt/wast-lexer.h>
-#include <wabt/wast-parser.h>
-#if defined(__GNUC__)
-#pragma GCC diagnostic pop
-#endif
 
 using namespace iso_test;
 using aura::errc;
+using aura_wasm_test::escaped;
 
 namespace {
 
 fs::path wasm_file(const std::string& name, const std::string& text) {
-  wabt::Errors errors;
-  auto lexer = wabt::WastLexer::CreateBufferLexer(name + ".wat", text.data(), text.size(), &errors);
-  std::unique_ptr<wabt::Module> module;
-  wabt::Features features;
-  wabt::WastParseOptions options(features);
-  REQUIRE(wabt::Succeeded(wabt::ParseWatModule(lexer.get(), &module, &errors, &options)));
-  REQUIRE(wabt::Succeeded(wabt::ResolveNamesModule(module.get(), &errors)));
-  wabt::MemoryStream stream;
-  REQUIRE(wabt::Succeeded(wabt::WriteBinaryModule(&stream, module.get(), wabt::WriteBinaryOptions())));
-  const auto& bytes = stream.output_buffer().data;
+  const auto bytes = aura_wasm_test::wat(text);
   return write_guest(name + ".wasm", std::string(bytes.begin(), bytes.end()));
-}
-
-std::string escaped(const std::string& bytes) {
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : bytes) {
-    out += '\\';
-    out += hex[c >> 4];
-    out += hex[c & 15];
-  }
-  return out;
 }
 
 /// A module whose aura_on_event runs `body`, then answers the JSON `data` (at address 0).
