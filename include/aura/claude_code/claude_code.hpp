@@ -7,6 +7,7 @@
 #pragma once
 
 #include "aura/claude_code/background.hpp"
+#include "aura/claude_code/combine.hpp"
 #include "aura/claude_code/dispatch.hpp"
 #include "aura/claude_code/events.hpp"
 #include "aura/claude_code/frontmatter.hpp"
@@ -16,10 +17,12 @@
 #include "aura/claude_code/installed.hpp"
 #include "aura/claude_code/matcher.hpp"
 #include "aura/claude_code/outcome.hpp"
+#include "aura/claude_code/output_cap.hpp"
 #include "aura/claude_code/permission_rule.hpp"
 #include "aura/claude_code/plugin.hpp"
 #include "aura/claude_code/profile.hpp"
 #include "aura/claude_code/runner.hpp"
 #include "aura/claude_code/services.hpp"
 #include "aura/claude_code/settings.hpp"
+#include "aura/claude_code/terminal_sequence.hpp"
 #include "aura/claude_code/hook.hpp"

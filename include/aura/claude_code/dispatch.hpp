@@ -15,11 +15,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "aura/claude_code/combine.hpp"
 #include "aura/claude_code/events.hpp"
 #include "aura/claude_code/fwd.hpp"
 #include "aura/claude_code/input.hpp"
 #include "aura/claude_code/matcher.hpp"
 #include "aura/claude_code/outcome.hpp"
+#include "aura/claude_code/output_cap.hpp"
 #include "aura/claude_code/permission_rule.hpp"
 #include "aura/claude_code/profile.hpp"
 #include "aura/claude_code/runner.hpp"
@@ -38,9 +40,12 @@ namespace aura::claude_code {
     if (it != input.end() && it->is_string()) match_value = it->get<std::string>();
     if (event == "FileChanged") match_value = std::filesystem::path(match_value).filename().string();
   }
+  // PreModelSwitch / PostModelSwitch: the target's canonical name; none known: every hook runs.
+  const bool model_event = event == "PreModelSwitch" || event == "PostModelSwitch";
+  if (model_event) match_value = canonical_model_name(match_value);
   std::vector<run_request> reqs;
   const auto base_env = host_environment();
-  for (const hook_command* h : p.matching(event, match_value)) {
+  for (const hook_command* h : p.matching(event, match_value, model_event && match_value.empty())) {
     // "if": only on the tool events, and only when the call matches the rule (permission_rule.hpp).
     if (!h->if_rule.empty()) {
       if (!event_evaluates_if(event)) continue;
@@ -85,7 +90,8 @@ namespace aura::claude_code {
 /// additionalContext of their JSON output (nothing else of it applies), the
 /// variables they exported to CLAUDE_ENV_FILE, and for an asyncRewake hook
 /// that exited 2 the text that wakes the model (its summary to the user).
-inline void deliver_async(outcome& oc, std::vector<async_result> done) {
+inline void deliver_async(outcome& oc, std::vector<async_result> done, const std::filesystem::path& output_dir = {}) {
+  const output_spill spill{output_dir, &oc.saved_outputs};
   for (auto& a : done) {
     for (const auto& [k, v] : a.run.exported) oc.env[k] = v;
     if (!a.run.env_file.empty()) oc.env_script += a.run.env_file;
@@ -99,10 +105,12 @@ inline void deliver_async(outcome& oc, std::vector<async_result> done) {
     }
     nlohmann::json j = nlohmann::json::parse(a.run.out, nullptr, false);
     if (j.is_object()) {
-      if (auto m = j.find("systemMessage"); m != j.end() && m->is_string()) oc.context.push_back(m->get<std::string>());
+      if (auto m = j.find("systemMessage"); m != j.end() && m->is_string()) oc.context.push_back(cap_hook_output(m->get<std::string>(), spill));
       auto hso = j.find("hookSpecificOutput");
       if (hso != j.end() && hso->is_object()) {
-        if (auto c = hso->find("additionalContext"); c != hso->end() && c->is_string()) oc.context.push_back(c->get<std::string>());
+        if (auto c = hso->find("additionalContext"); c != hso->end() && c->is_string()) {
+          oc.context.push_back(cap_hook_output(c->get<std::string>(), spill));
+        }
       }
     }
     oc.async_runs.push_back(std::move(a.run));
@@ -136,9 +144,12 @@ inline void deliver_async(outcome& oc, std::vector<async_result> done) {
     }
     reqs.push_back(std::move(r));
   }
-  outcome oc = combine(*info, tool, run_hooks(reqs, event, text, p.services));
+  combine_options copts;
+  copts.output_dir = p.output_dir();
+  copts.input_source = input.value("source", std::string());
+  outcome oc = combine(*info, tool, run_hooks(reqs, event, text, p.services), copts);
   oc.async_started = started;
-  deliver_async(oc, std::move(earlier));
+  deliver_async(oc, std::move(earlier), copts.output_dir);
   if (event == "ConfigChange" && oc.blocked && input.value("source", std::string()) == "policy_settings") {
     oc.blocked = false;  // Claude Code: a change to the managed (policy) settings cannot be blocked
     oc.user_messages.push_back("ConfigChange: a change to the policy settings cannot be blocked; it takes effect");

@@ -27,7 +27,10 @@ enum class block_kind {
   action,       ///< TaskCreated / TaskCompleted / PostToolBatch: the action does not happen; the text goes to the model
   change,       ///< ConfigChange / PreCompact / Elicitation / ElicitationResult: the change, compaction or answer is refused; the text goes to the user
   worktree,     ///< WorktreeCreate: any failure (any non-zero exit) fails the creation; stdout is the worktree's path
-  ignored,      ///< StopFailure: Claude Code ignores the hooks' output and exit status
+  ignored,      ///< StopFailure: Claude Code ignores the hooks' output and exit status (but terminalSequence)
+  model_switch, ///< PreModelSwitch: the switch is cancelled; the text goes to the user; a timeout cancels it too
+  display,      ///< MessageDisplay: cannot block; a failure shows the original text, noted in the debug log only
+  debug_only,   ///< DirectoryAdded: cannot block (the directory is added); exit 2's stderr goes to the debug log
 };
 
 struct event_info {
@@ -53,7 +56,7 @@ inline constexpr event_info event_table[] = {
     {"SessionStart", "session.start", block_kind::none, true},
     {"SessionEnd", "session.end", block_kind::none, false},
     {"Setup", "setup", block_kind::none, false},
-    {"UserPromptExpansion", "prompt.expansion", block_kind::prompt, false},
+    {"UserPromptExpansion", "prompt.expansion", block_kind::prompt, true},
     {"PermissionDenied", "tool.permission_denied", block_kind::none, false},
     {"PostToolBatch", "tool.after_batch", block_kind::action, false},
     {"StopFailure", "agent.stop_failure", block_kind::ignored, false},
@@ -68,6 +71,10 @@ inline constexpr event_info event_table[] = {
     {"InstructionsLoaded", "instructions.loaded", block_kind::none, false},
     {"CwdChanged", "cwd.changed", block_kind::none, false},
     {"FileChanged", "file.changed", block_kind::none, false},
+    {"DirectoryAdded", "directory.added", block_kind::debug_only, false},
+    {"MessageDisplay", "message.display", block_kind::display, false},
+    {"PreModelSwitch", "model.before_switch", block_kind::model_switch, false},
+    {"PostModelSwitch", "model.after_switch", block_kind::none, true},
 };
 }  // namespace detail
 
@@ -109,6 +116,15 @@ inline constexpr event_info event_table[] = {
 /// Setup, CwdChanged, FileChanged): the variables they export reach later Bash calls.
 [[nodiscard]] inline bool has_env_file(std::string_view event) noexcept {
   return event == "SessionStart" || event == "Setup" || event == "CwdChanged" || event == "FileChanged";
+}
+
+/// Claude Code's default timeout, in seconds, of a command, http or
+/// mcp_tool hook on `event`: 600, but 30 on UserPromptSubmit, PreModelSwitch
+/// and PostModelSwitch and 10 on MessageDisplay (hooks reference, "timeout").
+[[nodiscard]] inline double event_default_timeout(std::string_view event) noexcept {
+  if (event == "UserPromptSubmit" || event == "PreModelSwitch" || event == "PostModelSwitch") return 30;
+  if (event == "MessageDisplay") return 10;
+  return 600;
 }
 
 /// The names of every event, ", "-separated (for error messages).

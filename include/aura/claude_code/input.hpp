@@ -29,6 +29,16 @@
 //   WorktreeCreate      name;  WorktreeRemove  worktree_path
 //   InstructionsLoaded  file_path, memory_type, load_reason (+ globs, trigger_file_path, parent_file_path)
 //   CwdChanged          old_cwd, new_cwd;  FileChanged  file_path, event (change | add | unlink)
+//   DirectoryAdded      directory, source (slash_command | register_repo_root)
+//   MessageDisplay      turn_id, message_id, index, final, delta (non-interactive: one call, index 0,
+//                       final true, delta the whole message)
+//   PreModelSwitch / PostModelSwitch  from_model, to_model, requested_model (null: the default model),
+//                       source (command | picker | sdk; PostModelSwitch also auto | resume), context_tokens,
+//                       prompt_cache_warm, cache_ttl (5m | 1h), estimated_cache_write_usd, pricing
+//                       (configured | catalog | default)
+// The four events the reference added last (DirectoryAdded, MessageDisplay,
+// PreModelSwitch, PostModelSwitch) get no permission_mode: their input
+// examples in the reference have none.
 // For Bash, tool_response is an object {stdout, stderr, interrupted, isImage, noOutputExpected}.
 #pragma once
 
@@ -73,9 +83,26 @@ inline nlohmann::json event_defaults(const std::string& event, const std::string
   if (event == "InstructionsLoaded") return {{"file_path", ""}, {"memory_type", "Project"}, {"load_reason", "session_start"}};
   if (event == "CwdChanged") return {{"old_cwd", cwd}, {"new_cwd", cwd}};
   if (event == "FileChanged") return {{"file_path", ""}, {"event", "change"}};
+  if (event == "DirectoryAdded") return {{"directory", ""}, {"source", "slash_command"}};
+  if (event == "MessageDisplay") {
+    return {{"turn_id", ""}, {"message_id", ""}, {"index", 0}, {"final", true}, {"delta", ""}};
+  }
+  if (event == "PreModelSwitch" || event == "PostModelSwitch") {
+    return {{"from_model", ""},       {"to_model", ""},           {"requested_model", nullptr},
+            {"source", "command"},    {"context_tokens", 0},      {"prompt_cache_warm", false},
+            {"cache_ttl", "5m"},      {"estimated_cache_write_usd", 0.0}, {"pricing", "catalog"}};
+  }
   return json::object();
 }
 }  // namespace detail
+
+/// Whether Claude Code's input for `event` carries permission_mode.
+[[nodiscard]] inline bool sends_permission_mode(const std::string& event) {
+  for (const char* e : {"SessionStart", "SessionEnd", "DirectoryAdded", "MessageDisplay", "PreModelSwitch", "PostModelSwitch"}) {
+    if (event == e) return false;
+  }
+  return true;
+}
 
 /// Adds the common fields `input` lacks (and sets hook_event_name), and the
 /// event's own fields it lacks with their usual values (detail::event_defaults).
@@ -86,7 +113,7 @@ inline void complete_input(nlohmann::json& input, const std::string& event, cons
   input.emplace("session_id", session_id);
   input.emplace("transcript_path", transcript_path);
   input.emplace("cwd", cwd);
-  if (event != "SessionStart" && event != "SessionEnd") input.emplace("permission_mode", permission_mode);
+  if (sends_permission_mode(event)) input.emplace("permission_mode", permission_mode);
   const nlohmann::json defaults = detail::event_defaults(event, cwd);
   for (auto it = defaults.begin(); it != defaults.end(); ++it) input.emplace(it.key(), *it);
 }

@@ -151,6 +151,19 @@ class profile {
   std::string session_id = "aura-session";
   std::string transcript_path;
   std::string permission_mode = "default";
+  /// Where hook texts over the 10,000-character cap are saved (output_cap.hpp);
+  /// "": the session's folder beside transcript_path (<transcript without
+  /// .jsonl>/hook-outputs), else <temp>/aura-claude-code/<session_id>/hook-outputs.
+  std::filesystem::path hook_output_dir;
+  [[nodiscard]] std::filesystem::path output_dir() const {
+    if (!hook_output_dir.empty()) return hook_output_dir;
+    if (!transcript_path.empty()) {
+      std::filesystem::path t(transcript_path);
+      return t.parent_path() / t.stem() / "hook-outputs";
+    }
+    std::error_code ec;
+    return std::filesystem::temp_directory_path(ec) / "aura-claude-code" / session_id / "hook-outputs";
+  }
   /// The host's HTTP client and model for http, prompt and agent hooks
   /// (services.hpp); without them those hooks are non-blocking errors.
   hook_services services;
@@ -219,15 +232,17 @@ class profile {
   }
 
   /// The hooks that apply to `event` with the input's match value
-  /// (matcher.hpp), identical ones once (same_hook).
-  [[nodiscard]] std::vector<const hook_command*> matching(const std::string& event, const std::string& match_value) const {
+  /// (matcher.hpp), identical ones once (same_hook). `match_all`: every
+  /// group applies whatever its matcher (a model Claude Code cannot name).
+  [[nodiscard]] std::vector<const hook_command*> matching(const std::string& event, const std::string& match_value,
+                                                          bool match_all = false) const {
     std::vector<const hook_command*> out;
     auto it = hooks_.events.find(event);
     if (it == hooks_.events.end()) return out;
-    const bool has_field = !matcher_field(event).empty();
+    const bool has_field = !match_all && !matcher_field(event).empty();
     for (const auto& g : it->second) {
       if (has_field && !(event == "FileChanged" ? file_matcher_matches(g.matcher, match_value)
-                                                : matcher_matches(g.matcher, match_value))) {
+                                                : matcher_matches(g.matcher, match_value, event == "StopFailure"))) {
         continue;
       }
       for (const auto& h : g.hooks) {

@@ -57,6 +57,9 @@ struct hook_run {
   std::string env_file;        ///< SessionStart: what it wrote to CLAUDE_ENV_FILE
   std::map<std::string, std::string> exported;  ///< SessionStart: the variables that file sets
   bool failure_blocks = false; ///< "onFailure": "block": a failed run counts as exit status 2
+  bool model_verdict = false;  ///< a prompt or agent hook: exit_code 2 is the model's ok:false (err its reason)
+  bool continue_on_block = false;  ///< its ok:false goes back to Claude (prompt "continueOnBlock"; agent hooks always)
+  bool impossible = false;     ///< a prompt hook's "impossible": true with ok:false (Stop / SubagentStop let the turn end)
 };
 
 /// The host's environment as a map.

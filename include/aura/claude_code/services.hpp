@@ -3,22 +3,26 @@
 // "http" hooks POST the input JSON to `url` (Content-Type: application/json
 // and the hook's `headers`, where $NAME and ${NAME} are replaced by the
 // environment's value for names listed in `allowedEnvVars` and by "" for any
-// other name). A 2xx answer's body is read as a command hook's stdout on exit
-// 0 (empty: nothing; a JSON object: the output fields; other text: plain
-// output); any other status, a connection failure or the timeout is a
-// non-blocking error. The host supplies the client (hook_services::http; aura
+// other name). A 2xx answer with an empty body is exit 0 with no output; with
+// a JSON object body, the object is read as a command hook's JSON output; any
+// other 2xx body (plain text included: Claude Code adds it to no context),
+// any other status, a connection failure or the timeout is a non-blocking
+// error. The host supplies the client (hook_services::http; aura
 // ships one on libcurl, aura/net/curl_http_client.hpp).
 //
 // "prompt" and "agent" hooks ask a model: the host supplies it
 // (hook_services::model). It gets the hook's prompt with $ARGUMENTS replaced
 // by the input JSON (appended when the prompt has no $ARGUMENTS) and answers
-// {"ok": true} (go on) or {"ok": false, "reason": "..."}: the event is
-// blocked as by exit status 2 with the reason as its text. A missing
+// {"ok": true} (go on) or {"ok": false, "reason": "..."}: what that does
+// depends on the event and on the hook's continueOnBlock (an agent hook
+// always acts as with continueOnBlock: true; combine.hpp). A missing
 // client or model, a model error or an answer of another shape is a
 // non-blocking error naming the hook: never a silent allow.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
+#include <cstddef>
 #include <exception>
 #include <functional>
 #include <map>
@@ -161,6 +165,22 @@ inline bool is_name_char(char c, bool first) {
     run.error = "HTTP " + std::to_string(r->status) + (body.find_first_not_of(" \t\r\n") == std::string::npos ? "" : ": " + body);
     return run;
   }
+  // 2xx: an empty body is exit 0 with no output, a JSON object the output
+  // fields; any other body (plain text, an array, broken JSON) is a
+  // non-blocking error, as a non-2xx status is: its text reaches no one.
+  const auto b = r->body.find_first_not_of(" \t\r\n");
+  if (b != std::string::npos) {
+    const auto e = r->body.find_last_not_of(" \t\r\n");
+    const bool object = r->body[b] == '{' && r->body[e] == '}' &&
+                        nlohmann::json::parse(r->body.begin() + static_cast<std::ptrdiff_t>(b),
+                                              r->body.begin() + static_cast<std::ptrdiff_t>(e) + 1, nullptr, false)
+                            .is_object();
+    if (!object) {
+      run.error = "HTTP " + std::to_string(r->status) + " with a body that is not a JSON object (http hooks answer with JSON " +
+                  "only): " + r->body.substr(b, std::min<std::size_t>(200, e - b + 1));
+      return run;
+    }
+  }
   run.exit_code = 0;
   run.out = std::move(r->body);
   return run;
@@ -216,8 +236,11 @@ inline bool is_name_char(char c, bool first) {
     run.exit_code = 0;
     return run;
   }
-  run.exit_code = 2;  // blocks as exit status 2 does, the reason as its text
+  run.exit_code = 2;  // ok:false: what it does depends on the event and continueOnBlock (combine.hpp)
   run.err = a.contains("reason") && a["reason"].is_string() ? a["reason"].get<std::string>() : std::string("the model said no");
+  run.model_verdict = true;
+  run.continue_on_block = h.type == "agent" || h.continue_on_block;  // agent hooks: as continueOnBlock: true
+  run.impossible = h.type == "prompt" && a.contains("impossible") && a["impossible"].is_boolean() && a["impossible"].get<bool>();
   return run;
 }
 

@@ -43,7 +43,8 @@ enum class scope { user, project, local, managed, plugin };
   return "?";
 }
 
-/// Claude Code's default per-hook timeout for command (and http) hooks.
+/// Claude Code's default per-hook timeout for command (and http) hooks
+/// (events.hpp's event_default_timeout: shorter on a few events).
 inline constexpr double default_timeout_seconds = 600;
 /// Its defaults for prompt and agent hooks.
 inline constexpr double default_prompt_timeout_seconds = 30;
@@ -256,6 +257,7 @@ namespace detail {
           if (required && into.find_first_not_of(" \t\r\n") == std::string::npos) return bad(file, h_ptr + "/" + key, "is empty");
           return {};
         };
+        hc.timeout_seconds = event_default_timeout(ev.key());  // command, http, mcp_tool (prompt / agent below)
         if (hc.type == "command") {
           if (auto r = text("command", hc.command, true); !r) return fail(std::move(r.error()));
           if (auto r = detail::read_command_form(h, hc, file, h_ptr); !r) return fail(std::move(r.error()));

@@ -213,7 +213,12 @@ TEST_CASE("every event's input has the common fields and the event's own") {
       {"Elicitation", {"mcp_server_name", "message", "mode"}}, {"ElicitationResult", {"mcp_server_name", "action"}},
       {"PostToolBatch", {"tool_calls"}},                    {"PermissionDenied", {"tool_input", "reason"}},
       {"UserPromptExpansion", {"expansion_type", "command_name", "command_args", "command_source", "prompt"}},
-      {"PostCompact", {"trigger", "compact_summary"}},      {"Setup", {"trigger"}}};
+      {"PostCompact", {"trigger", "compact_summary"}},      {"Setup", {"trigger"}},
+      {"DirectoryAdded", {"directory", "source"}},
+      {"MessageDisplay", {"turn_id", "message_id", "index", "final", "delta"}},
+      {"PreModelSwitch", {"from_model", "to_model", "requested_model", "source", "context_tokens", "prompt_cache_warm",
+                          "cache_ttl", "estimated_cache_write_usd", "pricing"}},
+      {"PostModelSwitch", {"from_model", "to_model", "requested_model", "source"}}};
   for (auto e = events_begin(); e != events_end(); ++e) {
     const std::string name(e->name);
     std::error_code ec;
@@ -224,7 +229,7 @@ TEST_CASE("every event's input has the common fields and the event's own") {
     json in = json::parse(fixture::read(f.project / "inputs.jsonl"));
     CHECK(in["hook_event_name"] == name);
     for (const char* k : {"session_id", "transcript_path", "cwd"}) CHECK(in.contains(k));
-    CHECK(in.contains("permission_mode") == (name != "SessionStart" && name != "SessionEnd"));
+    CHECK(in.contains("permission_mode") == sends_permission_mode(name));
     if (auto it = own.find(name); it != own.end()) {
       for (const char* k : it->second) CHECK(in.contains(k));
     }

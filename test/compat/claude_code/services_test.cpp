@@ -141,7 +141,7 @@ TEST_CASE("claude_code http: the input is POSTed as JSON; a 2xx JSON body is rea
   CHECK(body.contains("session_id"));
 }
 
-TEST_CASE("claude_code http: non-2xx, a failed connection or no client are non-blocking errors; empty or text bodies") {
+TEST_CASE("claude_code http: non-2xx, a failed connection, no client or a 2xx text body are non-blocking errors") {
   fixture f(false);
   fixture::write(f.project / ".claude" / "settings.json", R"({"hooks": {"UserPromptSubmit": [{"hooks": [{"type": "http", "url": "http://h/x"}]}]}})");
   auto p = f.load();
@@ -166,8 +166,17 @@ TEST_CASE("claude_code http: non-2xx, a failed connection or no client are non-b
   auto empty = fire(p, "UserPromptSubmit", {{"prompt", "hi"}});
   CHECK(empty.user_messages.empty());
   CHECK(empty.context.empty());
+  // A 2xx plain-text body is a non-blocking error, as a non-2xx status is: the text reaches no context.
   client->answer = [](const aura::http_request&) { return reply(200, "the repo uses pnpm"); };
-  CHECK(fire(p, "UserPromptSubmit", {{"prompt", "hi"}}).context == std::vector<std::string>{"the repo uses pnpm"});
+  auto text = fire(p, "UserPromptSubmit", {{"prompt", "hi"}});
+  CHECK(text.context.empty());
+  CHECK_FALSE(text.blocked);
+  CHECK(text.user_messages == std::vector<std::string>{"UserPromptSubmit hook error: [http://h/x]: HTTP 200 with a body that is "
+                                                       "not a JSON object (http hooks answer with JSON only): the repo uses pnpm"});
+  client->answer = [](const aura::http_request&) { return reply(200, R"(["a", "list"])"); };
+  CHECK(fire(p, "UserPromptSubmit", {{"prompt", "hi"}}).user_messages.size() == 1);
+  client->answer = [](const aura::http_request&) { return reply(200, "{not json}"); };
+  CHECK(fire(p, "UserPromptSubmit", {{"prompt", "hi"}}).context.empty());
   client->answer = [](const aura::http_request&) { return reply(200, R"({"decision": "block", "reason": "no secrets"})"); };
   auto blocked = fire(p, "UserPromptSubmit", {{"prompt", "my key is sk-123"}});
   CHECK(blocked.blocked);
