@@ -332,6 +332,55 @@ stdout_has "hooks list: an async hook and its status text" 'async: in the backgr
 expect "hooks run: an async hook decides nothing, its systemMessage is for the next turn" 0 "1 hook ran in the background" \
   "$AURA" hooks run Stop --project ccopts --no-user-settings
 stdout_has "hooks run: the async hook's systemMessage" "lint done"
+# --skill FILE / --agent FILE, defer, the model-switch events, new outputs
+mkdir -p ccskill/.claude ccskill/elsewhere
+echo '{}' > ccskill/.claude/settings.json
+cat > ccskill/elsewhere/SKILL.md <<'EOS'
+---
+name: careful
+hooks:
+  PreToolUse:
+    - matcher: "Bash"
+      hooks:
+        - type: command
+          command: "echo 'no shell while careful' >&2; exit 2"
+---
+EOS
+cat > ccskill/elsewhere/reviewer.md <<'EOS'
+---
+name: reviewer
+hooks:
+  Stop:
+    - hooks:
+        - type: command
+          command: "echo 'review the diff first' >&2; exit 2"
+---
+EOS
+expect "hooks run: without --skill the skill's hooks are off" 0 "0 hooks ran" \
+  "$AURA" hooks run PreToolUse --input '{"tool_name": "Bash"}' --project ccskill --no-user-settings
+expect "hooks run --skill: the skill's frontmatter hook denies" 2 "no shell while careful" \
+  "$AURA" hooks run PreToolUse --input '{"tool_name": "Bash"}' --project ccskill --no-user-settings --skill ccskill/elsewhere/SKILL.md
+stdout_has "hooks run --skill: the active skill is listed" "skill careful"
+expect "hooks run --agent: a subagent's Stop runs as SubagentStop" 2 "SubagentStop hook feedback:" \
+  "$AURA" hooks run SubagentStop --project ccskill --no-user-settings --agent ccskill/elsewhere/reviewer.md
+expect "hooks run --skill: a missing file is an error" 1 "cannot be read" \
+  "$AURA" hooks run Stop --project ccskill --no-user-settings --skill ccskill/nope/SKILL.md
+mkdir -p ccnew/.claude
+cat > ccnew/.claude/settings.json <<'EOS'
+{"hooks": {
+  "PreToolUse": [{"hooks": [{"type": "command", "command": "echo '{\"hookSpecificOutput\": {\"hookEventName\": \"PreToolUse\", \"permissionDecision\": \"defer\"}}'"}]}],
+  "PreModelSwitch": [{"matcher": "claude-opus-4-6", "hooks": [{"type": "command", "command": "echo 'Opus 4.6 is retired' >&2; exit 2"}]}],
+  "SessionStart": [{"hooks": [{"type": "command", "command": "echo '{\"hookSpecificOutput\": {\"hookEventName\": \"SessionStart\", \"sessionTitle\": \"auth-refactor\"}}'"}]}]}}
+EOS
+expect "hooks run: defer is the verdict" 0 "verdict  defer" \
+  "$AURA" hooks run PreToolUse --input '{"tool_name": "AskUserQuestion"}' --project ccnew --no-user-settings
+expect "hooks run: --defer ignore falls back to the other hooks" 0 "defer ignored with --defer ignore" \
+  "$AURA" hooks run PreToolUse --input '{"tool_name": "AskUserQuestion"}' --project ccnew --no-user-settings --defer ignore
+expect "hooks run: PreModelSwitch exit 2 cancels the switch" 2 "PreModelSwitch operation blocked by hook" \
+  "$AURA" hooks run PreModelSwitch --input '{"from_model": "claude-sonnet-5", "to_model": "claude-opus-4-6[1m]"}' --project ccnew --no-user-settings
+expect "hooks run: another target is not matched" 0 "0 hooks ran" \
+  "$AURA" hooks run PreModelSwitch --input '{"to_model": "claude-opus-5"}' --project ccnew --no-user-settings
+expect "hooks run: sessionTitle" 0 "session title  auth-refactor" "$AURA" hooks run SessionStart --project ccnew --no-user-settings
 # plugins installed from a marketplace, in a fake home
 mkdir -p cchome/.claude/plugins/cache/acme/lint/1.0.0/.claude-plugin cchome/.claude/plugins/cache/acme/lint/1.0.0/hooks ccmkt/.claude
 echo '{"name": "lint"}' > cchome/.claude/plugins/cache/acme/lint/1.0.0/.claude-plugin/plugin.json

@@ -47,12 +47,15 @@ void print_list(const std::string& title, const std::vector<std::string>& items)
 
 int run_hooks_run(setup& s, args_view& a) {
   std::vector<std::string> with_value = profile_value_opts;
-  with_value.insert(with_value.end(), {"--input", "--ask", "--cwd", "--transcript", "--permission-mode", "--model-cmd"});
+  with_value.insert(with_value.end(), {"--input", "--ask", "--cwd", "--transcript", "--permission-mode", "--model-cmd", "--skill",
+                                       "--agent", "--defer"});
   auto p = parse_rest(a, with_value, {"--json", "--no-user-settings"});
   if (p.positional.size() != 1) throw cli_error{"hooks run wants one EVENT (PreToolUse, Stop, ...)"};
   const std::string event = p.positional[0];
   const std::string ask = p.get("--ask");
   if (!ask.empty() && ask != "allow" && ask != "deny") throw cli_error{"--ask wants allow or deny, got \"" + ask + "\""};
+  const std::string defer = p.get("--defer");
+  if (!defer.empty() && defer != "keep" && defer != "ignore") throw cli_error{"--defer wants keep or ignore, got \"" + defer + "\""};
   json input = p.has("--input") ? read_json_arg(p.get("--input"), "--input") : json::object();
   auto prof = load_profile(s, p);
   if (!prof) {
@@ -69,6 +72,16 @@ int run_hooks_run(setup& s, args_view& a) {
       return 1;
     }
   }
+  // --skill FILE / --agent FILE: that skill's or subagent's frontmatter hooks are active for this run.
+  for (const char* opt : {"--skill", "--agent"}) {
+    const auto kind = std::string(opt) == "--skill" ? aura::claude_code::component_kind::skill : aura::claude_code::component_kind::agent;
+    for (auto it = p.opts.lower_bound(opt); it != p.opts.upper_bound(opt); ++it) {
+      if (auto r = prof->enter_file(kind, it->second); !r) {
+        print_error(r.error());
+        return 1;
+      }
+    }
+  }
   auto oc = aura::claude_code::run_event(*prof, event, input);
   if (!oc) {
     print_error(oc.error());
@@ -80,6 +93,8 @@ int run_hooks_run(setup& s, args_view& a) {
     (void)prof->background().wait(std::chrono::hours(24));
     async_done = prof->background().take_finished();
   }
+  const bool deferred = oc->decision == "defer";
+  if (!defer.empty()) oc->resolve_defer(defer == "keep");
   const bool asked = oc->decision == "ask";
   if (!ask.empty()) oc->resolve_ask(ask == "allow");
   const int status = (oc->decision == "deny" || oc->blocked) ? 2 : 0;
@@ -87,6 +102,10 @@ int run_hooks_run(setup& s, args_view& a) {
     json j = oc->to_json();
     j["loaded"] = claude_loaded_lines(*prof);
     if (asked) j["asked"] = true;
+    if (deferred) j["deferred"] = true;
+    json active = json::array();
+    for (const auto* c : prof->active_components()) active.push_back(c->file.string());
+    if (!active.empty()) j["active_components"] = active;
     if (!async_done.empty()) {
       aura::claude_code::outcome next;
       aura::claude_code::deliver_async(next, std::move(async_done));
@@ -99,6 +118,12 @@ int run_hooks_run(setup& s, args_view& a) {
     return status;
   }
   print_list("loaded", claude_loaded_lines(*prof));
+  std::vector<std::string> active;
+  for (const auto* c : prof->active_components()) {
+    active.push_back(std::string(c->kind == aura::claude_code::component_kind::skill ? "skill " : "subagent ") + c->name + " (" +
+                     c->file.string() + "): " + std::to_string(c->hooks.size()) + " hook" + (c->hooks.size() == 1 ? "" : "s"));
+  }
+  print_list("active", active);
   std::cout << paint("event", "1") << "  " << oc->event << (oc->tool_name.empty() ? "" : " (" + oc->tool_name + ")") << ": "
             << oc->runs.size() << " hook" << (oc->runs.size() == 1 ? "" : "s") << " ran\n";
   for (const auto& r : oc->runs) {
@@ -124,6 +149,8 @@ int run_hooks_run(setup& s, args_view& a) {
   std::string verdict = oc->decision.empty() ? (oc->blocked ? "blocked" : "no decision (Claude Code goes on as usual)")
                                              : oc->decision;
   if (oc->decision == "ask") verdict += " (no --ask answer: Claude Code in non-interactive mode does not run the tool)";
+  else if (oc->decision == "defer") verdict += " (the tool does not run: claude -p ends with stop_reason tool_deferred, to be resumed)";
+  else if (deferred) verdict += " (a hook's defer ignored with --defer ignore)";
   else if (asked) verdict += " (ask answered with --ask " + ask + ")";
   if (oc->decision == "deny" && oc->blocked) verdict += ", blocked";
   std::cout << paint("verdict", "1") << "  " << paint(verdict, oc->decision == "deny" || oc->blocked ? "31" : "32") << "\n";
@@ -134,6 +161,17 @@ int run_hooks_run(setup& s, args_view& a) {
   if (!oc->suppress_output) print_list("transcript", oc->transcript);
   if (oc->updated_input) std::cout << paint("updated input", "1") << "  " << oc->updated_input->dump() << "\n";
   if (oc->updated_mcp_output) std::cout << paint("updated MCP output", "1") << "  " << oc->updated_mcp_output->dump() << "\n";
+  if (oc->updated_tool_output) std::cout << paint("updated tool output", "1") << "  " << oc->updated_tool_output->dump() << "\n";
+  if (oc->display_content) std::cout << paint("display", "1") << "  " << *oc->display_content << "\n";
+  if (!oc->session_title.empty()) std::cout << paint("session title", "1") << "  " << oc->session_title << "\n";
+  if (!oc->initial_user_message.empty()) std::cout << paint("initial user message", "1") << "  " << oc->initial_user_message << "\n";
+  if (oc->reload_skills) std::cout << paint("reload skills", "1") << "  the skill and command folders are scanned again\n";
+  if (oc->end_turn) std::cout << paint("end turn", "1") << "  a prompt hook's ok:false ends the turn\n";
+  std::vector<std::string> seqs;
+  for (const auto& t : oc->terminal_sequences) seqs.push_back(json(t).dump());
+  print_list("terminal sequences (written in an interactive session)", seqs);
+  print_list("saved (over the 10,000-character cap)", oc->saved_outputs);
+  print_list("debug log", oc->debug_log);
   if (!oc->worktree_path.empty()) std::cout << paint("worktree path", "1") << "  " << oc->worktree_path << "\n";
   if (oc->retry) std::cout << paint("retry", "1") << "  the model may try the tool again\n";
   if (!oc->action.empty()) {
@@ -201,7 +239,8 @@ int run_hooks_list(setup& s, args_view& a) {
 }  // namespace
 
 extern const command hooks_run_command{"run", "hooks", "hooks run EVENT", "what Claude Code would do with a hook event",
-    "usage: aura [--session ID] hooks run EVENT [--input JSON|@FILE] [--project DIR] [--cwd DIR] [--ask allow|deny] [options]\n\n"
+    "usage: aura [--session ID] hooks run EVENT [--input JSON|@FILE] [--project DIR] [--cwd DIR] [--ask allow|deny]\n"
+    "                                    [--skill FILE] [--agent FILE] [options]\n\n"
     "Runs the project's Claude Code hooks for EVENT (PreToolUse, PostToolUse, Stop, ...) with the input\n"
     "given, exactly as Claude Code runs them, and shows what Claude Code would do: the verdict, the text\n"
     "the model sees, context, messages to the user, the updated input, the variables exported through\n"
@@ -210,6 +249,10 @@ extern const command hooks_run_command{"run", "hooks", "hooks run EVENT", "what 
     "  --input JSON|@FILE      the hook input (Claude Code's shape; missing common fields are filled in)\n"
     "  --cwd DIR               the session's current directory\n"
     "  --ask allow|deny        the answer to an \"ask\" decision\n"
+    "  --defer keep|ignore     a PreToolUse \"defer\": keep it (claude -p with one tool call) or ignore it\n"
+    "                          (interactive, or a batch of calls: the other hooks decide); default keep\n"
+    "  --skill FILE            a skill's SKILL.md: its frontmatter hooks are active for this run; repeatable\n"
+    "  --agent FILE            a subagent's .md: its frontmatter hooks (Stop as SubagentStop) for this run\n"
     "  --transcript FILE       the input's transcript_path (a JSONL transcript for hooks that read it)\n"
     "  --permission-mode MODE  the input's permission_mode (default \"default\")\n"
     "  --model-cmd CMD         runs prompt and agent hooks: CMD (/bin/sh -c) gets the prompt on stdin and prints\n"

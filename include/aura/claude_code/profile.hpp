@@ -130,6 +130,31 @@ class profile {
   /// The same for subagent `name`; its "Stop" hooks run on SubagentStop.
   result<void> enter_agent(const std::string& name) { return enter(component_kind::agent, name); }
   result<void> leave_agent(const std::string& name) { return leave(component_kind::agent, name); }
+  /// Starts the hooks of the skill (SKILL.md) or subagent (<name>.md) file
+  /// `file`, wherever it is: one the profile found is entered; another is
+  /// read (frontmatter.hpp, as a project component) and added first. Left
+  /// with leave_skill / leave_agent and the component's name (returned).
+  result<std::string> enter_file(component_kind kind, const std::filesystem::path& file) {
+    std::error_code ec;
+    const auto want = std::filesystem::weakly_canonical(file, ec);
+    std::size_t index = components_.size();
+    for (std::size_t i = 0; i < components_.size(); ++i) {
+      if (components_[i].kind == kind && std::filesystem::weakly_canonical(components_[i].file, ec) == want) index = i;
+    }
+    if (index == components_.size()) {
+      auto c = read_component(file, kind, scope::project);
+      if (!c) return fail(std::move(c.error()));
+      components_.push_back(std::move(*c));
+    }
+    const scoped_component& c = components_[index];
+    if (c.hooks_unreadable) {
+      return fail(errc::unsupported, c.file.string() + ": the frontmatter declares hooks, but this build reads no YAML "
+                                     "(built without yaml-cpp: link aura::yaml)", c.file.string());
+    }
+    active_.push_back(index);
+    rebuild();
+    return c.name;
+  }
   /// The skills and subagents whose hooks are active, in the order entered.
   [[nodiscard]] std::vector<const scoped_component*> active_components() const {
     std::vector<const scoped_component*> out;

@@ -226,6 +226,50 @@ TEST_CASE("claude_code frontmatter: once is honoured in a skill's hooks, ignored
   CHECK(count("agent") == 4);
 }
 
+TEST_CASE("claude_code frontmatter: enter_file runs a skill or agent file from anywhere; a known one is the same component") {
+  fixture f(false);
+  fixture::write(f.root / "elsewhere" / "SKILL.md", R"(---
+name: guarded
+hooks:
+  PreToolUse:
+    - matcher: "Bash"
+      hooks:
+        - type: command
+          command: "echo 'guarded skill' >&2; exit 2"
+---
+)");
+  fixture::write(f.project / ".claude" / "agents" / "rev.md", R"(---
+name: reviewer
+hooks:
+  Stop:
+    - hooks:
+        - type: command
+          command: "echo 'review first' >&2; exit 2"
+---
+)");
+  auto p = f.load();
+  REQUIRE(p.components().size() == 1);
+  auto name = p.enter_file(component_kind::skill, f.root / "elsewhere" / "SKILL.md");
+  REQUIRE(name);
+  CHECK(*name == "guarded");
+  CHECK(p.components().size() == 2);
+  auto oc = run_event(p, "PreToolUse", {{"tool_name", "Bash"}});
+  REQUIRE(oc);
+  CHECK(oc->decision == "deny");
+  auto agent = p.enter_file(component_kind::agent, f.project / ".claude" / "agents" / "rev.md");
+  REQUIRE(agent);
+  CHECK(*agent == "reviewer");
+  CHECK(p.components().size() == 2);  // found at load: not read twice
+  auto stop = run_event(p, "SubagentStop", json::object());
+  REQUIRE(stop);
+  CHECK(stop->blocked);
+  REQUIRE(p.leave_skill("guarded"));
+  CHECK(run_event(p, "PreToolUse", {{"tool_name", "Bash"}})->runs.empty());
+  auto missing = p.enter_file(component_kind::skill, f.root / "nope" / "SKILL.md");
+  REQUIRE_FALSE(missing);
+  CHECK_THAT(missing.error().message, Catch::Contains("cannot be read"));
+}
+
 #else
 
 TEST_CASE("claude_code frontmatter: without yaml-cpp a skill's hooks are unavailable, said so") {
