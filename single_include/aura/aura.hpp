@@ -4739,6 +4739,8 @@ class clock_source;
 class storage;
 class http_client;
 class hook_sink;
+class rotating_log;
+struct rotation_policy;
 struct http_request;
 struct http_response;
 }  // namespace aura

@@ -51,6 +51,7 @@ struct plugin_status;
 struct plugin_change;
 // plugin_log.hpp
 class plugin_file_logger;
+class plugin_log_writers;
 // host.hpp
 class plugin_host;
 // tools.hpp
@@ -14238,6 +14239,184 @@ extern template class chain<dynamic_event>;
 #endif
 #endif  // AURA_SI_AURA_CORE_CHAIN_HPP
 // ---- end aura/core/chain.hpp
+// ---- begin aura/core/rotating_log.hpp
+#ifndef AURA_SI_AURA_CORE_ROTATING_LOG_HPP
+#define AURA_SI_AURA_CORE_ROTATING_LOG_HPP
+// aura/core/rotating_log.hpp - one append-only log file bounded by size-based
+// rotation: FILE -> FILE.1 -> ... -> FILE.N, no file ever past the limit.
+//
+// One writer per file, shared by everything that appends to it (a plugin's
+// stderr, read by the process adapter's reader thread or collected from a
+// command, and its `host/log` lines): one mutex, one size policy. It sits in
+// core, below both the adapters and the plugin layer, so both can hold it
+// without either including the other. POSIX (open/write/rename).
+
+#include <cerrno>
+#include <cstdint>
+#include <filesystem>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace aura {
+
+/// How big a rotating log may grow, and how many old files it keeps.
+struct rotation_policy {
+  std::uintmax_t max_bytes = 1u << 20;  ///< no file passes this many bytes (0: no limit, never rotated)
+  unsigned generations = 1;             ///< rotated files kept, FILE.1 (newest) .. FILE.N; 0: none
+};
+
+/// FILE.k (k 0: FILE itself).
+[[nodiscard]] inline std::filesystem::path log_generation(const std::filesystem::path& file, unsigned k) {
+  return k == 0 ? file : std::filesystem::path(file.string() + "." + std::to_string(k));
+}
+
+/// An append-only file that rotates before a write would take it past
+/// `policy.max_bytes`. Thread-safe. Keeps one descriptor (O_APPEND,
+/// O_CLOEXEC), opened at the first write; a file moved or removed behind its
+/// back is opened afresh at the next write. The size is the file's own
+/// (fstat), so appends by others count too.
+///
+/// A write that does not fit is cut: what fits, up to its last newline, goes
+/// to the current file; the file rotates; the rest continues in the new one.
+/// Only a line longer than the whole limit is cut inside the line. So every
+/// file holds at most max_bytes, and the files on disk at most
+/// (generations + 1) x max_bytes.
+class rotating_log {
+ public:
+  explicit rotating_log(std::filesystem::path file, rotation_policy policy = {})
+      : file_(std::move(file)), policy_(policy) {}
+  rotating_log(const rotating_log&) = delete;
+  rotating_log& operator=(const rotating_log&) = delete;
+  ~rotating_log() { close_locked(); }
+
+  [[nodiscard]] const std::filesystem::path& file() const noexcept { return file_; }
+  [[nodiscard]] const rotation_policy& policy() const noexcept { return policy_; }
+
+  /// Appends `bytes` as they are (a stream's chunk: it may end mid-line).
+  /// False if the file could not be opened or written.
+  bool write(std::string_view bytes) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return put_locked(bytes);
+  }
+
+  /// Appends one whole line (a newline is added when it lacks one). A line
+  /// never starts in the middle of another: after a chunk that ended
+  /// mid-line, a newline goes first.
+  bool write_line(std::string_view line) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!refresh_locked()) return false;
+    std::string text;
+    text.reserve(line.size() + 2);
+    if (size_ > 0 && !at_line_start_) text.push_back('\n');
+    text.append(line);
+    if (text.empty() || text.back() != '\n') text.push_back('\n');
+    return put_locked(text);
+  }
+
+  /// Rotates now if the file already holds max_bytes or more.
+  void rotate_if_full() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (policy_.max_bytes == 0 || !refresh_locked()) return;
+    if (size_ >= policy_.max_bytes) rotate_locked();
+  }
+
+  /// The current file's size (0 when it does not exist).
+  [[nodiscard]] std::uintmax_t size() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return refresh_locked() ? size_ : 0;
+  }
+
+ private:
+  // Opens the file if needed (again, if it was moved or removed) and reads its size.
+  bool refresh_locked() {
+    struct stat path_st {};
+    const bool exists = ::stat(file_.c_str(), &path_st) == 0;
+    if (fd_ >= 0) {
+      struct stat fd_st {};
+      if (!exists || ::fstat(fd_, &fd_st) != 0 || fd_st.st_ino != path_st.st_ino || fd_st.st_dev != path_st.st_dev) {
+        close_locked();
+      } else {
+        size_ = static_cast<std::uintmax_t>(fd_st.st_size);
+        return true;
+      }
+    }
+    fd_ = ::open(file_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd_ < 0) return false;
+    struct stat st {};
+    size_ = ::fstat(fd_, &st) == 0 ? static_cast<std::uintmax_t>(st.st_size) : 0;
+    if (size_ == 0) at_line_start_ = true;
+    return true;
+  }
+
+  bool put_locked(std::string_view rest) {
+    while (!rest.empty()) {
+      if (!refresh_locked()) return false;
+      const std::uintmax_t max = policy_.max_bytes;
+      const std::uintmax_t room = max == 0 ? rest.size() : size_ >= max ? 0 : max - size_;
+      if (rest.size() <= room) return append_locked(rest);
+      const std::string_view fits = rest.substr(0, static_cast<std::size_t>(room));
+      const auto nl = fits.rfind('\n');
+      // up to the last newline that fits; a fresh file takes what fits of a longer line
+      const std::size_t take = nl != std::string_view::npos ? nl + 1 : size_ == 0 ? fits.size() : 0;
+      if (take > 0 && !append_locked(rest.substr(0, take))) return false;
+      rest.remove_prefix(take);
+      if (!rotate_locked()) return false;
+    }
+    return true;
+  }
+
+  bool append_locked(std::string_view bytes) {
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+      const ssize_t n = ::write(fd_, bytes.data() + done, bytes.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return false;
+      done += static_cast<std::size_t>(n);
+    }
+    size_ += bytes.size();
+    if (!bytes.empty()) at_line_start_ = bytes.back() == '\n';
+    return true;
+  }
+
+  // FILE.N-1 -> FILE.N, ..., FILE -> FILE.1 (generations 0: FILE is removed).
+  // False if FILE is still there (it could be neither moved nor removed).
+  bool rotate_locked() {
+    close_locked();
+    std::error_code ec;
+    if (policy_.generations > 0) {
+      for (unsigned k = policy_.generations; k > 1; --k) {
+        std::filesystem::rename(log_generation(file_, k - 1), log_generation(file_, k), ec);
+      }
+      std::filesystem::rename(file_, log_generation(file_, 1), ec);
+    }
+    if (policy_.generations == 0 || ec) std::filesystem::remove(file_, ec);
+    size_ = 0;
+    at_line_start_ = true;
+    return !std::filesystem::exists(file_, ec);
+  }
+
+  void close_locked() noexcept {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+  std::filesystem::path file_;
+  rotation_policy policy_;
+  std::mutex mu_;
+  int fd_ = -1;
+  std::uintmax_t size_ = 0;
+  bool at_line_start_ = true;
+};
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_ROTATING_LOG_HPP
+// ---- end aura/core/rotating_log.hpp
 
 namespace aura::plugin {
 
@@ -14275,7 +14454,11 @@ struct load_request {
   isolation_mode isolation = isolation_mode::host_default;
   std::filesystem::path worker;                  ///< the worker executable; empty: isolated::find_worker
   isolation_limits isolation_bounds;             ///< the worker's bounds
-  std::filesystem::path stderr_log;              ///< the plugin's stderr is appended here (empty: not kept)
+  std::filesystem::path stderr_log;              ///< the plugin's log file (empty: stderr not kept)
+  /// The writer of stderr_log, shared with the plugin's `host/log` lines
+  /// (one mutex, one size policy: host_options::log_max_bytes and
+  /// log_generations). Loaders append the plugin's stderr through it.
+  std::shared_ptr<rotating_log> log;
 };
 
 using runtime_loader = std::function<result<std::shared_ptr<plugin_instance>>(const load_request&)>;
@@ -14490,6 +14673,8 @@ class clock_source;
 class storage;
 class http_client;
 class hook_sink;
+class rotating_log;
+struct rotation_policy;
 struct http_request;
 struct http_response;
 }  // namespace aura
@@ -15159,12 +15344,20 @@ struct host_options {
   /// aura::distribution::load_verifier checks the plugin's files against its
   /// AURA-FILES and the signature against a trust store.
   std::function<result<void>(const manifest&)> verify_load;
-  /// Each plugin's stderr and `host/log` lines go to log_dir/<name>.log
-  /// (empty: stderr kept as a tail only, log lines to `log`). A log over
-  /// log_max_bytes is rotated to <name>.log.1 when the plugin starts and
-  /// whenever a log line finds it too big.
+  /// Each plugin's stderr (a process plugin's, read as it comes; each run's
+  /// of a command plugin) and its `host/log` lines go to log_dir/<name>.log
+  /// (empty: stderr kept as a tail only, log lines to `log`) through one
+  /// writer per plugin (aura::rotating_log: one mutex, one size policy, one
+  /// descriptor across restarts). Before a write would take the file past
+  /// log_max_bytes it is rotated: <name>.log.K -> .K+1 up to
+  /// log_generations, <name>.log -> <name>.log.1. A write too big is cut at
+  /// the last newline that fits (a line longer than the limit, at the
+  /// limit), so no file passes log_max_bytes and the log holds at most
+  /// (log_generations + 1) x log_max_bytes. A full log is also rotated when
+  /// the plugin starts. 0 bytes: no limit.
   std::filesystem::path log_dir;
   std::uintmax_t log_max_bytes = 1u << 20;
+  unsigned log_generations = 1;
   /// With log_dir: every hook call's latency, input and output size go to
   /// log_dir/<name>.calls, a ring of this many records (128 bytes each;
   /// plugin/invocation_ring.hpp); `aura plugin stats` reads it. 0: none.
@@ -15789,10 +15982,10 @@ struct invocation_summary {
 // ---- begin aura/plugin/plugin_log.hpp
 #ifndef AURA_SI_AURA_PLUGIN_PLUGIN_LOG_HPP
 #define AURA_SI_AURA_PLUGIN_PLUGIN_LOG_HPP
-// aura/plugin/plugin_log.hpp - a plugin's own log file: its stderr (appended
-// by the process adapter) and its `host/log` lines, bounded by size-based
-// rotation (<name>.log -> <name>.log.1, one generation kept), and the tail of
-// it that `aura plugin logs` prints.
+// aura/plugin/plugin_log.hpp - a plugin's own log file: its stderr and its
+// `host/log` lines through one aura::rotating_log (aura/core/rotating_log.hpp:
+// <name>.log -> <name>.log.1 ... <name>.log.N, no file past the size limit),
+// and the tail of it that `aura plugin logs` prints.
 
 #include <chrono>
 #include <cstdint>
@@ -15800,10 +15993,13 @@ struct invocation_summary {
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 
@@ -15814,54 +16010,88 @@ namespace aura::plugin {
   return log_dir / (std::string(name) + ".log");
 }
 
-/// Moves `file` to `file.1` (replacing it) when it holds `max_bytes` or more.
-inline void rotate_log(const std::filesystem::path& file, std::uintmax_t max_bytes) noexcept {
-  std::error_code ec;
-  const auto size = std::filesystem::file_size(file, ec);
-  if (ec || size < max_bytes) return;
-  std::filesystem::rename(file, file.string() + ".1", ec);
+/// Rotates `file` (file.1 -> file.2 ... up to `generations`, file -> file.1)
+/// when it holds `max_bytes` or more.
+inline void rotate_log(const std::filesystem::path& file, std::uintmax_t max_bytes, unsigned generations = 1) {
+  rotating_log(file, rotation_policy{max_bytes, generations}).rotate_if_full();
 }
 
-/// The last `n` lines of `file` (and of `file.1` before it when `file` has fewer).
+/// The files of a log that exist, oldest first: file.N ... file.1, file
+/// (rotated generations are looked for from file.1 up until one is missing).
+[[nodiscard]] inline std::vector<std::filesystem::path> log_generations(const std::filesystem::path& file) {
+  std::vector<std::filesystem::path> out;
+  std::error_code ec;
+  for (unsigned k = 1; k < 10000 && std::filesystem::exists(log_generation(file, k), ec); ++k) {
+    out.insert(out.begin(), log_generation(file, k));
+  }
+  if (std::filesystem::exists(file, ec)) out.push_back(file);
+  return out;
+}
+
+/// The last `n` lines of the log, across its rotated generations (read from
+/// the newest file back, only as far as `n` lines reach).
 [[nodiscard]] inline std::vector<std::string> log_tail(const std::filesystem::path& file, std::size_t n) {
-  std::vector<std::string> lines;
-  for (const auto& f : {std::filesystem::path(file.string() + ".1"), file}) {
-    std::ifstream in(f);
-    for (std::string line; std::getline(in, line);) lines.push_back(std::move(line));
+  std::vector<std::string> lines;  // newest file's lines at the end
+  const auto files = log_generations(file);
+  for (auto f = files.rbegin(); f != files.rend() && lines.size() < n; ++f) {
+    std::vector<std::string> these;
+    std::ifstream in(*f, std::ios::binary);
+    for (std::string line; std::getline(in, line);) these.push_back(std::move(line));
+    lines.insert(lines.begin(), std::make_move_iterator(these.begin()), std::make_move_iterator(these.end()));
   }
   if (lines.size() > n) lines.erase(lines.begin(), lines.end() - static_cast<long>(n));
   return lines;
 }
 
-/// Writes each line to the plugin's log file (rotating it when full) and to
-/// the host's own logger.
-class plugin_file_logger final : public logger {
+/// One writer per plugin log file, for everything that writes it in this
+/// process (a plugin's versions during an upgrade, its stderr and its log
+/// lines): a writer lives while someone holds it. get() makes the directory.
+class plugin_log_writers {
  public:
-  plugin_file_logger(std::filesystem::path file, std::uintmax_t max_bytes, std::shared_ptr<logger> also)
-      : file_(std::move(file)), max_(max_bytes), also_(std::move(also)) {}
-  void write(log_level level, std::string_view source, std::string_view message) override {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      rotate_log(file_, max_);
-      if (std::FILE* f = std::fopen(file_.c_str(), "a")) {
-        const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-        std::tm tm{};
-        gmtime_r(&t, &tm);
-        char stamp[32];
-        std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
-        std::fprintf(f, "%s [%.*s] %.*s\n", stamp, static_cast<int>(to_string(level).size()), to_string(level).data(),
-                     static_cast<int>(message.size()), message.data());
-        std::fclose(f);
-      }
-    }
-    if (also_) also_->write(level, source, message);
+  [[nodiscard]] std::shared_ptr<rotating_log> get(const std::filesystem::path& file, rotation_policy policy) {
+    std::error_code ec;
+    std::filesystem::create_directories(file.parent_path(), ec);
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto it = writers_.begin(); it != writers_.end();) it = it->second.expired() ? writers_.erase(it) : std::next(it);
+    auto& slot = writers_[file.string()];
+    auto w = slot.lock();
+    if (!w) slot = w = std::make_shared<rotating_log>(file, policy);
+    return w;
   }
 
  private:
-  std::filesystem::path file_;
-  std::uintmax_t max_;
-  std::shared_ptr<logger> also_;
   std::mutex mu_;
+  std::map<std::string, std::weak_ptr<rotating_log>> writers_;
+};
+
+/// Writes each line, stamped with its time and level, to the plugin's log
+/// (the writer its stderr shares) and to the host's own logger.
+class plugin_file_logger final : public logger {
+ public:
+  plugin_file_logger(std::shared_ptr<rotating_log> file, std::shared_ptr<logger> also)
+      : file_(std::move(file)), also_(std::move(also)) {}
+  /// A writer of its own for `file` (one generation kept).
+  plugin_file_logger(std::filesystem::path file, std::uintmax_t max_bytes, std::shared_ptr<logger> also)
+      : plugin_file_logger(std::make_shared<rotating_log>(std::move(file), rotation_policy{max_bytes, 1}),
+                           std::move(also)) {}
+  void write(log_level level, std::string_view source, std::string_view message) override {
+    if (file_) {
+      const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+      std::tm tm{};
+      gmtime_r(&t, &tm);
+      char stamp[32];
+      std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+      std::string line = std::string(stamp) + " [" + std::string(to_string(level)) + "] ";
+      line.append(message);
+      (void)file_->write_line(line);
+    }
+    if (also_) also_->write(level, source, message);
+  }
+  [[nodiscard]] const std::shared_ptr<rotating_log>& file() const noexcept { return file_; }
+
+ private:
+  std::shared_ptr<rotating_log> file_;
+  std::shared_ptr<logger> also_;
 };
 
 }  // namespace aura::plugin
@@ -16602,12 +16832,14 @@ class plugin_host {
     const storage_limits limits = grant_storage(m.perms.storage_quota, opts_.storage_caps).value_or(opts_.storage_caps);
     auto v = std::make_shared<version>();
     v->generation = generation;
+    std::shared_ptr<rotating_log> log;  // the plugin's stderr and host/log lines, one writer
+    if (!opts_.log_dir.empty()) {
+      log = log_writers_.get(plugin_log_file(opts_.log_dir, m.name), {opts_.log_max_bytes, opts_.log_generations});
+    }
     v->ctx = std::make_shared<context>();
     v->ctx->set_owner(m.name)
         .set_permissions(m.perms)
-        .set_logger(opts_.log_dir.empty() ? opts_.log
-                                           : std::make_shared<plugin_file_logger>(plugin_log_file(opts_.log_dir, m.name),
-                                                                                  opts_.log_max_bytes, opts_.log))
+        .set_logger(!log ? opts_.log : std::make_shared<plugin_file_logger>(log, opts_.log))
         .set_clock(opts_.clock)
         .set_storage(storage_for(m, limits))
         .set_storage_limits(limits)
@@ -16618,12 +16850,10 @@ class plugin_host {
     for (const auto& script : m.on_init) {
       if (auto r = run_script(m, script, env, "Init"); !r) return fail(std::move(r.error()));
     }
-    load_request req{m, v->ctx, env, isolation_of(m), opts_.worker, opts_.isolation_bounds, {}};
-    if (!opts_.log_dir.empty()) {
-      std::error_code ec;
-      std::filesystem::create_directories(opts_.log_dir, ec);
-      req.stderr_log = plugin_log_file(opts_.log_dir, m.name);
-      rotate_log(req.stderr_log, opts_.log_max_bytes);
+    load_request req{m, v->ctx, env, isolation_of(m), opts_.worker, opts_.isolation_bounds, {}, log};
+    if (log) {
+      log->rotate_if_full();  // a full log starts afresh with the plugin
+      req.stderr_log = log->file();
       v->calls = open_invocation_ring(opts_.log_dir, m.name, opts_.invocation_capacity, *opts_.log);
     }
     auto inst = runtimes_.load(req);
@@ -16791,6 +17021,7 @@ class plugin_host {
   host_options opts_;
   mutable std::mutex admin_;
   std::map<std::string, std::shared_ptr<slot>> slots_;
+  plugin_log_writers log_writers_;
   std::mutex observers_mu_;
   std::vector<std::function<void(const plugin_change&)>> observers_;
 
@@ -19015,6 +19246,7 @@ struct hook_input {
 #include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19041,10 +19273,13 @@ struct run_output {
 /// `linger` more to close it; then aura stops reading (it does not wait for
 /// the leftovers, nor kill them). When `cancel` turns true the child is
 /// killed and reaped as at the deadline (errc::hook_failed, "cancelled").
+/// `on_stderr`, when set, also gets each chunk of stderr as it is read
+/// (a plugin's log), the chunks past the cap included.
 [[nodiscard]] inline result<run_output> run(const spawn_options& opts, std::string_view input, const deadline& until,
                                             std::size_t max_output = 16u << 20,
                                             std::chrono::milliseconds linger = std::chrono::milliseconds(50),
-                                            const std::atomic<bool>* cancel = nullptr) {
+                                            const std::atomic<bool>* cancel = nullptr,
+                                            const std::function<void(std::string_view)>& on_stderr = {}) {
   auto child = spawn(opts);
   if (!child) return fail(child.error());
   run_output res;
@@ -19104,6 +19339,7 @@ struct run_output {
       std::string& sink = i == 1 ? res.out : res.err;
       const ssize_t n = ::read(fd.get(), buf, sizeof buf);
       if (n > 0) {
+        if (i == 2 && on_stderr) on_stderr(std::string_view(buf, static_cast<std::size_t>(n)));
         if (sink.size() + static_cast<std::size_t>(n) > max_output) {
           kill_and_reap();
           return fail(errc::limit_exceeded, std::string("the command wrote more than ") + std::to_string(max_output) +
@@ -19360,6 +19596,10 @@ struct command_options {
   std::function<nlohmann::json(const envelope<dynamic_event>&)> claude_input;  ///< replaces the input mapping
   std::size_t max_output = 16u << 20;      ///< bytes of stdout / stderr kept before it is an error
   json_budget answer_budget;               ///< bytes, nodes and depth of the JSON answer on stdout
+  /// Each run's stderr is also appended here as it is read (null: only kept
+  /// for the decision). Bounded by the writer's rotation; the plugin host
+  /// passes the plugin's log, shared with its `host/log` lines.
+  std::shared_ptr<rotating_log> stderr_writer;
 };
 
 namespace claude_code {
@@ -19648,7 +19888,10 @@ inline result<decision<dynamic_event>> read_exit(const command_options& o, const
       input = wire::request(o->handler, ev, ctx.config()).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     }
     input.push_back('\n');
-    auto run = posix::run(so, input, posix::deadline(o->timeout), o->max_output);
+    std::function<void(std::string_view)> to_log;
+    if (o->stderr_writer) to_log = [&w = *o->stderr_writer](std::string_view bytes) { (void)w.write(bytes); };
+    auto run = posix::run(so, input, posix::deadline(o->timeout), o->max_output, std::chrono::milliseconds(50), nullptr,
+                          to_log);
     if (!run) {
       error e = std::move(run.error());
       if (e.code == errc::timeout) e.message += " (" + std::to_string(o->timeout.count()) + " ms)";
@@ -19721,7 +19964,14 @@ struct process_options {
   std::map<std::string, std::chrono::milliseconds> hook_timeouts;  ///< per handler name
   std::size_t max_line = 16u << 20;          ///< longest line the child may print (bytes)
   json_budget answer_budget;                 ///< nodes and depth of one line's JSON (bytes: max_line)
-  std::filesystem::path stderr_log;          ///< the child's stderr is appended here (empty: kept as a tail only)
+  /// The child's stderr is appended here (empty: kept as a tail only),
+  /// rotated by `stderr_rotation` (aura/core/rotating_log.hpp), through one
+  /// writer that every restart of the child shares.
+  std::filesystem::path stderr_log;
+  rotation_policy stderr_rotation;
+  /// Instead of stderr_log: the writer to append the stderr to, shared with
+  /// whatever else writes that file (the plugin host: the `host/log` lines).
+  std::shared_ptr<rotating_log> stderr_writer;
   std::shared_ptr<context> ctx;              ///< the plugin's context; null: the dispatch context
   std::chrono::milliseconds start_timeout{5000};      ///< spawn + `initialize`
   std::chrono::milliseconds restart_backoff{50};      ///< wait before the first restart after a failure
@@ -19947,7 +20197,7 @@ class session {
  public:
 
   session(std::string plugin, posix::child_process child, std::size_t max_line, std::shared_ptr<context> ctx,
-          std::shared_ptr<stderr_tail> tail, posix::unique_fd log, json_budget budget = {})
+          std::shared_ptr<stderr_tail> tail, std::shared_ptr<rotating_log> log, json_budget budget = {})
       : budget_(budget),
         plugin_(std::move(plugin)),
         pid_(child.pid),
@@ -20219,15 +20469,7 @@ class session {
 
   void on_stderr(std::string_view bytes) {
     tail_->append(bytes);
-    if (log_) {
-      std::size_t done = 0;
-      while (done < bytes.size()) {
-        const ssize_t n = ::write(log_.get(), bytes.data() + done, bytes.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        done += static_cast<std::size_t>(n);
-      }
-    }
+    if (log_) (void)log_->write(bytes);  // bounded: it rotates before passing its limit
   }
 
   enum class pumped { data, idle, eof, stop };
@@ -20376,7 +20618,7 @@ class session {
   std::size_t max_line_;
   std::shared_ptr<context> ctx_;
   std::shared_ptr<stderr_tail> tail_;
-  posix::unique_fd log_;
+  std::shared_ptr<rotating_log> log_;  // the plugin's log, shared with its other sessions
   std::thread reader_;
   std::atomic<std::int64_t> next_id_{1};
   std::atomic<bool> on_purpose_{false};
@@ -20416,7 +20658,11 @@ class process_plugin : public std::enable_shared_from_this<process_plugin> {
   struct private_tag {};
 
  public:
-  process_plugin(private_tag, process_options opts) : opts_(std::move(opts)) {}
+  process_plugin(private_tag, process_options opts)
+      : opts_(std::move(opts)),
+        log_(opts_.stderr_writer       ? opts_.stderr_writer
+             : opts_.stderr_log.empty() ? nullptr
+                                        : std::make_shared<rotating_log>(opts_.stderr_log, opts_.stderr_rotation)) {}
   process_plugin(const process_plugin&) = delete;
   process_plugin& operator=(const process_plugin&) = delete;
   ~process_plugin() { (void)shutdown(opts_.shutdown_grace); }
@@ -20614,12 +20860,8 @@ class process_plugin : public std::enable_shared_from_this<process_plugin> {
     so.env = opts_.env;
     auto child = posix::spawn(so);
     if (!child) return load_failure(errc::load_error, child.error().message);
-    posix::unique_fd log;
-    if (!opts_.stderr_log.empty()) {
-      log.reset(::open(opts_.stderr_log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
-    }
     auto s = std::make_shared<detail::process::session>(opts_.name, std::move(*child), opts_.max_line, opts_.ctx,
-                                                        tail_, std::move(log), opts_.answer_budget);
+                                                        tail_, log_, opts_.answer_budget);
     if (auto r = s->run(); !r) {
       s->kill(r.error());
       return load_failure(errc::load_error, r.error().message);
@@ -20670,6 +20912,7 @@ class process_plugin : public std::enable_shared_from_this<process_plugin> {
   std::vector<std::string> hooks_;  // fixed at start: read without a lock
   std::string sdk_;
   std::shared_ptr<detail::process::stderr_tail> tail_ = std::make_shared<detail::process::stderr_tail>();
+  std::shared_ptr<rotating_log> log_;  // the stderr log, shared by every session (null: none)
 
   mutable std::mutex mu_;  // session_, shut_down_, next_start_, last_failure_
   std::shared_ptr<detail::process::session> session_;
@@ -20731,8 +20974,9 @@ class process_instance final : public plugin_instance {
 
 class command_instance final : public plugin_instance {
  public:
-  command_instance(const manifest& m, std::shared_ptr<context> ctx, std::map<std::string, std::string> env)
-      : m_(m), ctx_(std::move(ctx)), env_(std::move(env)) {}
+  command_instance(const manifest& m, std::shared_ptr<context> ctx, std::map<std::string, std::string> env,
+                   std::shared_ptr<rotating_log> log)
+      : m_(m), ctx_(std::move(ctx)), env_(std::move(env)), log_(std::move(log)) {}
   [[nodiscard]] result<json_hook> hook(const hook_spec& spec) override {
     command_options o;
     o.name = m_.name;
@@ -20744,6 +20988,7 @@ class command_instance final : public plugin_instance {
                : m_.runtime.protocol == "codineer"  ? command_protocol::codineer
                                                     : command_protocol::aura;
     o.ctx = ctx_;
+    o.stderr_writer = log_;
     o.handler = spec.handler;
     if (m_.format == manifest_format::codineer) o.plugin_id = m_.name + "@external";
     auto h = make_command_hook(std::move(o));
@@ -20761,15 +21006,17 @@ class command_instance final : public plugin_instance {
   manifest m_;
   std::shared_ptr<context> ctx_;
   std::map<std::string, std::string> env_;
+  std::shared_ptr<rotating_log> log_;
 };
 
 }  // namespace detail
 
 /// The loader for "process" plugins. Each plugin's stderr is appended to the
-/// log the host asks for (`load_request::stderr_log`, from
-/// host_options::log_dir, rotated by the host); a loader given `log_dir` and
-/// no such request appends to `<log_dir>/<name>.log` itself (Naridon Aura's
-/// per-plugin logs; the directory is made when a plugin starts).
+/// log the host asks for (`load_request::log`, the writer of
+/// `load_request::stderr_log` from host_options::log_dir, which rotates it by
+/// size); a loader given `log_dir` and no such request appends to
+/// `<log_dir>/<name>.log` itself, rotated by the default rotation_policy
+/// (Naridon Aura's per-plugin logs; the directory is made when a plugin starts).
 [[nodiscard]] inline runtime_loader process_loader(std::filesystem::path log_dir = {}) {
   return [log_dir](const load_request& req) -> result<std::shared_ptr<plugin_instance>> {
     process_options o;
@@ -20779,7 +21026,8 @@ class command_instance final : public plugin_instance {
     o.env = req.env;
     o.ctx = req.ctx;
     o.stderr_log = req.stderr_log;  // the host's per-plugin log (host_options::log_dir)
-    if (o.stderr_log.empty() && !log_dir.empty()) {
+    o.stderr_writer = req.log;
+    if (o.stderr_log.empty() && !o.stderr_writer && !log_dir.empty()) {
       std::error_code ec;
       std::filesystem::create_directories(log_dir, ec);
       if (ec) {
@@ -20802,10 +21050,14 @@ class command_instance final : public plugin_instance {
   };
 }
 
-/// The loader for "command" plugins (and Codineer plugin.json hooks).
+/// The loader for "command" plugins (and Codineer plugin.json hooks). Each
+/// run's stderr goes to the host's writer of the plugin's log
+/// (`load_request::log`), else it is only read for the decision.
 [[nodiscard]] inline runtime_loader command_loader() {
   return [](const load_request& req) -> result<std::shared_ptr<plugin_instance>> {
-    return std::shared_ptr<plugin_instance>(std::make_shared<detail::command_instance>(req.spec, req.ctx, req.env));
+    auto log = req.log ? req.log : req.stderr_log.empty() ? nullptr : std::make_shared<rotating_log>(req.stderr_log);
+    return std::shared_ptr<plugin_instance>(
+        std::make_shared<detail::command_instance>(req.spec, req.ctx, req.env, std::move(log)));
   };
 }
 

@@ -30,6 +30,7 @@
 #include "aura/core/envelope.hpp"
 #include "aura/core/error.hpp"
 #include "aura/core/json_budget.hpp"
+#include "aura/core/rotating_log.hpp"
 #include "aura/core/wire.hpp"
 #include "aura/adapters/detail/answer_check.hpp"
 
@@ -62,6 +63,10 @@ struct command_options {
   std::function<nlohmann::json(const envelope<dynamic_event>&)> claude_input;  ///< replaces the input mapping
   std::size_t max_output = 16u << 20;      ///< bytes of stdout / stderr kept before it is an error
   json_budget answer_budget;               ///< bytes, nodes and depth of the JSON answer on stdout
+  /// Each run's stderr is also appended here as it is read (null: only kept
+  /// for the decision). Bounded by the writer's rotation; the plugin host
+  /// passes the plugin's log, shared with its `host/log` lines.
+  std::shared_ptr<rotating_log> stderr_writer;
 };
 
 namespace claude_code {
@@ -350,7 +355,10 @@ inline result<decision<dynamic_event>> read_exit(const command_options& o, const
       input = wire::request(o->handler, ev, ctx.config()).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     }
     input.push_back('\n');
-    auto run = posix::run(so, input, posix::deadline(o->timeout), o->max_output);
+    std::function<void(std::string_view)> to_log;
+    if (o->stderr_writer) to_log = [&w = *o->stderr_writer](std::string_view bytes) { (void)w.write(bytes); };
+    auto run = posix::run(so, input, posix::deadline(o->timeout), o->max_output, std::chrono::milliseconds(50), nullptr,
+                          to_log);
     if (!run) {
       error e = std::move(run.error());
       if (e.code == errc::timeout) e.message += " (" + std::to_string(o->timeout.count()) + " ms)";

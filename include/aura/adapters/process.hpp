@@ -28,6 +28,7 @@
 #include "aura/adapters/process/options.hpp"
 #include "aura/adapters/process/sdk_version.hpp"
 #include "aura/adapters/process/session.hpp"
+#include "aura/core/rotating_log.hpp"
 
 namespace aura {
 
@@ -37,7 +38,11 @@ class process_plugin : public std::enable_shared_from_this<process_plugin> {
   struct private_tag {};
 
  public:
-  process_plugin(private_tag, process_options opts) : opts_(std::move(opts)) {}
+  process_plugin(private_tag, process_options opts)
+      : opts_(std::move(opts)),
+        log_(opts_.stderr_writer       ? opts_.stderr_writer
+             : opts_.stderr_log.empty() ? nullptr
+                                        : std::make_shared<rotating_log>(opts_.stderr_log, opts_.stderr_rotation)) {}
   process_plugin(const process_plugin&) = delete;
   process_plugin& operator=(const process_plugin&) = delete;
   ~process_plugin() { (void)shutdown(opts_.shutdown_grace); }
@@ -235,12 +240,8 @@ class process_plugin : public std::enable_shared_from_this<process_plugin> {
     so.env = opts_.env;
     auto child = posix::spawn(so);
     if (!child) return load_failure(errc::load_error, child.error().message);
-    posix::unique_fd log;
-    if (!opts_.stderr_log.empty()) {
-      log.reset(::open(opts_.stderr_log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
-    }
     auto s = std::make_shared<detail::process::session>(opts_.name, std::move(*child), opts_.max_line, opts_.ctx,
-                                                        tail_, std::move(log), opts_.answer_budget);
+                                                        tail_, log_, opts_.answer_budget);
     if (auto r = s->run(); !r) {
       s->kill(r.error());
       return load_failure(errc::load_error, r.error().message);
@@ -291,6 +292,7 @@ class process_plugin : public std::enable_shared_from_this<process_plugin> {
   std::vector<std::string> hooks_;  // fixed at start: read without a lock
   std::string sdk_;
   std::shared_ptr<detail::process::stderr_tail> tail_ = std::make_shared<detail::process::stderr_tail>();
+  std::shared_ptr<rotating_log> log_;  // the stderr log, shared by every session (null: none)
 
   mutable std::mutex mu_;  // session_, shut_down_, next_start_, last_failure_
   std::shared_ptr<detail::process::session> session_;

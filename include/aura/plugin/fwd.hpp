@@ -35,6 +35,7 @@ struct plugin_status;
 struct plugin_change;
 // plugin_log.hpp
 class plugin_file_logger;
+class plugin_log_writers;
 // host.hpp
 class plugin_host;
 // tools.hpp

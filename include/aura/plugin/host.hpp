@@ -400,12 +400,14 @@ class plugin_host {
     const storage_limits limits = grant_storage(m.perms.storage_quota, opts_.storage_caps).value_or(opts_.storage_caps);
     auto v = std::make_shared<version>();
     v->generation = generation;
+    std::shared_ptr<rotating_log> log;  // the plugin's stderr and host/log lines, one writer
+    if (!opts_.log_dir.empty()) {
+      log = log_writers_.get(plugin_log_file(opts_.log_dir, m.name), {opts_.log_max_bytes, opts_.log_generations});
+    }
     v->ctx = std::make_shared<context>();
     v->ctx->set_owner(m.name)
         .set_permissions(m.perms)
-        .set_logger(opts_.log_dir.empty() ? opts_.log
-                                           : std::make_shared<plugin_file_logger>(plugin_log_file(opts_.log_dir, m.name),
-                                                                                  opts_.log_max_bytes, opts_.log))
+        .set_logger(!log ? opts_.log : std::make_shared<plugin_file_logger>(log, opts_.log))
         .set_clock(opts_.clock)
         .set_storage(storage_for(m, limits))
         .set_storage_limits(limits)
@@ -416,12 +418,10 @@ class plugin_host {
     for (const auto& script : m.on_init) {
       if (auto r = run_script(m, script, env, "Init"); !r) return fail(std::move(r.error()));
     }
-    load_request req{m, v->ctx, env, isolation_of(m), opts_.worker, opts_.isolation_bounds, {}};
-    if (!opts_.log_dir.empty()) {
-      std::error_code ec;
-      std::filesystem::create_directories(opts_.log_dir, ec);
-      req.stderr_log = plugin_log_file(opts_.log_dir, m.name);
-      rotate_log(req.stderr_log, opts_.log_max_bytes);
+    load_request req{m, v->ctx, env, isolation_of(m), opts_.worker, opts_.isolation_bounds, {}, log};
+    if (log) {
+      log->rotate_if_full();  // a full log starts afresh with the plugin
+      req.stderr_log = log->file();
       v->calls = open_invocation_ring(opts_.log_dir, m.name, opts_.invocation_capacity, *opts_.log);
     }
     auto inst = runtimes_.load(req);
@@ -589,6 +589,7 @@ class plugin_host {
   host_options opts_;
   mutable std::mutex admin_;
   std::map<std::string, std::shared_ptr<slot>> slots_;
+  plugin_log_writers log_writers_;
   std::mutex observers_mu_;
   std::vector<std::function<void(const plugin_change&)>> observers_;
 

@@ -77,12 +77,20 @@ struct host_options {
   /// aura::distribution::load_verifier checks the plugin's files against its
   /// AURA-FILES and the signature against a trust store.
   std::function<result<void>(const manifest&)> verify_load;
-  /// Each plugin's stderr and `host/log` lines go to log_dir/<name>.log
-  /// (empty: stderr kept as a tail only, log lines to `log`). A log over
-  /// log_max_bytes is rotated to <name>.log.1 when the plugin starts and
-  /// whenever a log line finds it too big.
+  /// Each plugin's stderr (a process plugin's, read as it comes; each run's
+  /// of a command plugin) and its `host/log` lines go to log_dir/<name>.log
+  /// (empty: stderr kept as a tail only, log lines to `log`) through one
+  /// writer per plugin (aura::rotating_log: one mutex, one size policy, one
+  /// descriptor across restarts). Before a write would take the file past
+  /// log_max_bytes it is rotated: <name>.log.K -> .K+1 up to
+  /// log_generations, <name>.log -> <name>.log.1. A write too big is cut at
+  /// the last newline that fits (a line longer than the limit, at the
+  /// limit), so no file passes log_max_bytes and the log holds at most
+  /// (log_generations + 1) x log_max_bytes. A full log is also rotated when
+  /// the plugin starts. 0 bytes: no limit.
   std::filesystem::path log_dir;
   std::uintmax_t log_max_bytes = 1u << 20;
+  unsigned log_generations = 1;
   /// With log_dir: every hook call's latency, input and output size go to
   /// log_dir/<name>.calls, a ring of this many records (128 bytes each;
   /// plugin/invocation_ring.hpp); `aura plugin stats` reads it. 0: none.

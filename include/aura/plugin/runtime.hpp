@@ -24,6 +24,7 @@
 #include "aura/core/chain.hpp"
 #include "aura/core/context.hpp"
 #include "aura/core/error.hpp"
+#include "aura/core/rotating_log.hpp"
 #include "aura/plugin/manifest.hpp"
 
 namespace aura::plugin {
@@ -62,7 +63,11 @@ struct load_request {
   isolation_mode isolation = isolation_mode::host_default;
   std::filesystem::path worker;                  ///< the worker executable; empty: isolated::find_worker
   isolation_limits isolation_bounds;             ///< the worker's bounds
-  std::filesystem::path stderr_log;              ///< the plugin's stderr is appended here (empty: not kept)
+  std::filesystem::path stderr_log;              ///< the plugin's log file (empty: stderr not kept)
+  /// The writer of stderr_log, shared with the plugin's `host/log` lines
+  /// (one mutex, one size policy: host_options::log_max_bytes and
+  /// log_generations). Loaders append the plugin's stderr through it.
+  std::shared_ptr<rotating_log> log;
 };
 
 using runtime_loader = std::function<result<std::shared_ptr<plugin_instance>>(const load_request&)>;

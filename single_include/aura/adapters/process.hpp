@@ -1991,6 +1991,184 @@ template <class Json = nlohmann::json>
 }  // namespace aura
 #endif  // AURA_SI_AURA_CORE_JSON_BUDGET_HPP
 // ---- end aura/core/json_budget.hpp
+// ---- begin aura/core/rotating_log.hpp
+#ifndef AURA_SI_AURA_CORE_ROTATING_LOG_HPP
+#define AURA_SI_AURA_CORE_ROTATING_LOG_HPP
+// aura/core/rotating_log.hpp - one append-only log file bounded by size-based
+// rotation: FILE -> FILE.1 -> ... -> FILE.N, no file ever past the limit.
+//
+// One writer per file, shared by everything that appends to it (a plugin's
+// stderr, read by the process adapter's reader thread or collected from a
+// command, and its `host/log` lines): one mutex, one size policy. It sits in
+// core, below both the adapters and the plugin layer, so both can hold it
+// without either including the other. POSIX (open/write/rename).
+
+#include <cerrno>
+#include <cstdint>
+#include <filesystem>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace aura {
+
+/// How big a rotating log may grow, and how many old files it keeps.
+struct rotation_policy {
+  std::uintmax_t max_bytes = 1u << 20;  ///< no file passes this many bytes (0: no limit, never rotated)
+  unsigned generations = 1;             ///< rotated files kept, FILE.1 (newest) .. FILE.N; 0: none
+};
+
+/// FILE.k (k 0: FILE itself).
+[[nodiscard]] inline std::filesystem::path log_generation(const std::filesystem::path& file, unsigned k) {
+  return k == 0 ? file : std::filesystem::path(file.string() + "." + std::to_string(k));
+}
+
+/// An append-only file that rotates before a write would take it past
+/// `policy.max_bytes`. Thread-safe. Keeps one descriptor (O_APPEND,
+/// O_CLOEXEC), opened at the first write; a file moved or removed behind its
+/// back is opened afresh at the next write. The size is the file's own
+/// (fstat), so appends by others count too.
+///
+/// A write that does not fit is cut: what fits, up to its last newline, goes
+/// to the current file; the file rotates; the rest continues in the new one.
+/// Only a line longer than the whole limit is cut inside the line. So every
+/// file holds at most max_bytes, and the files on disk at most
+/// (generations + 1) x max_bytes.
+class rotating_log {
+ public:
+  explicit rotating_log(std::filesystem::path file, rotation_policy policy = {})
+      : file_(std::move(file)), policy_(policy) {}
+  rotating_log(const rotating_log&) = delete;
+  rotating_log& operator=(const rotating_log&) = delete;
+  ~rotating_log() { close_locked(); }
+
+  [[nodiscard]] const std::filesystem::path& file() const noexcept { return file_; }
+  [[nodiscard]] const rotation_policy& policy() const noexcept { return policy_; }
+
+  /// Appends `bytes` as they are (a stream's chunk: it may end mid-line).
+  /// False if the file could not be opened or written.
+  bool write(std::string_view bytes) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return put_locked(bytes);
+  }
+
+  /// Appends one whole line (a newline is added when it lacks one). A line
+  /// never starts in the middle of another: after a chunk that ended
+  /// mid-line, a newline goes first.
+  bool write_line(std::string_view line) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!refresh_locked()) return false;
+    std::string text;
+    text.reserve(line.size() + 2);
+    if (size_ > 0 && !at_line_start_) text.push_back('\n');
+    text.append(line);
+    if (text.empty() || text.back() != '\n') text.push_back('\n');
+    return put_locked(text);
+  }
+
+  /// Rotates now if the file already holds max_bytes or more.
+  void rotate_if_full() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (policy_.max_bytes == 0 || !refresh_locked()) return;
+    if (size_ >= policy_.max_bytes) rotate_locked();
+  }
+
+  /// The current file's size (0 when it does not exist).
+  [[nodiscard]] std::uintmax_t size() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return refresh_locked() ? size_ : 0;
+  }
+
+ private:
+  // Opens the file if needed (again, if it was moved or removed) and reads its size.
+  bool refresh_locked() {
+    struct stat path_st {};
+    const bool exists = ::stat(file_.c_str(), &path_st) == 0;
+    if (fd_ >= 0) {
+      struct stat fd_st {};
+      if (!exists || ::fstat(fd_, &fd_st) != 0 || fd_st.st_ino != path_st.st_ino || fd_st.st_dev != path_st.st_dev) {
+        close_locked();
+      } else {
+        size_ = static_cast<std::uintmax_t>(fd_st.st_size);
+        return true;
+      }
+    }
+    fd_ = ::open(file_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd_ < 0) return false;
+    struct stat st {};
+    size_ = ::fstat(fd_, &st) == 0 ? static_cast<std::uintmax_t>(st.st_size) : 0;
+    if (size_ == 0) at_line_start_ = true;
+    return true;
+  }
+
+  bool put_locked(std::string_view rest) {
+    while (!rest.empty()) {
+      if (!refresh_locked()) return false;
+      const std::uintmax_t max = policy_.max_bytes;
+      const std::uintmax_t room = max == 0 ? rest.size() : size_ >= max ? 0 : max - size_;
+      if (rest.size() <= room) return append_locked(rest);
+      const std::string_view fits = rest.substr(0, static_cast<std::size_t>(room));
+      const auto nl = fits.rfind('\n');
+      // up to the last newline that fits; a fresh file takes what fits of a longer line
+      const std::size_t take = nl != std::string_view::npos ? nl + 1 : size_ == 0 ? fits.size() : 0;
+      if (take > 0 && !append_locked(rest.substr(0, take))) return false;
+      rest.remove_prefix(take);
+      if (!rotate_locked()) return false;
+    }
+    return true;
+  }
+
+  bool append_locked(std::string_view bytes) {
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+      const ssize_t n = ::write(fd_, bytes.data() + done, bytes.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return false;
+      done += static_cast<std::size_t>(n);
+    }
+    size_ += bytes.size();
+    if (!bytes.empty()) at_line_start_ = bytes.back() == '\n';
+    return true;
+  }
+
+  // FILE.N-1 -> FILE.N, ..., FILE -> FILE.1 (generations 0: FILE is removed).
+  // False if FILE is still there (it could be neither moved nor removed).
+  bool rotate_locked() {
+    close_locked();
+    std::error_code ec;
+    if (policy_.generations > 0) {
+      for (unsigned k = policy_.generations; k > 1; --k) {
+        std::filesystem::rename(log_generation(file_, k - 1), log_generation(file_, k), ec);
+      }
+      std::filesystem::rename(file_, log_generation(file_, 1), ec);
+    }
+    if (policy_.generations == 0 || ec) std::filesystem::remove(file_, ec);
+    size_ = 0;
+    at_line_start_ = true;
+    return !std::filesystem::exists(file_, ec);
+  }
+
+  void close_locked() noexcept {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+  std::filesystem::path file_;
+  rotation_policy policy_;
+  std::mutex mu_;
+  int fd_ = -1;
+  std::uintmax_t size_ = 0;
+  bool at_line_start_ = true;
+};
+
+}  // namespace aura
+#endif  // AURA_SI_AURA_CORE_ROTATING_LOG_HPP
+// ---- end aura/core/rotating_log.hpp
 
 namespace aura {
 
@@ -2004,7 +2182,14 @@ struct process_options {
   std::map<std::string, std::chrono::milliseconds> hook_timeouts;  ///< per handler name
   std::size_t max_line = 16u << 20;          ///< longest line the child may print (bytes)
   json_budget answer_budget;                 ///< nodes and depth of one line's JSON (bytes: max_line)
-  std::filesystem::path stderr_log;          ///< the child's stderr is appended here (empty: kept as a tail only)
+  /// The child's stderr is appended here (empty: kept as a tail only),
+  /// rotated by `stderr_rotation` (aura/core/rotating_log.hpp), through one
+  /// writer that every restart of the child shares.
+  std::filesystem::path stderr_log;
+  rotation_policy stderr_rotation;
+  /// Instead of stderr_log: the writer to append the stderr to, shared with
+  /// whatever else writes that file (the plugin host: the `host/log` lines).
+  std::shared_ptr<rotating_log> stderr_writer;
   std::shared_ptr<context> ctx;              ///< the plugin's context; null: the dispatch context
   std::chrono::milliseconds start_timeout{5000};      ///< spawn + `initialize`
   std::chrono::milliseconds restart_backoff{50};      ///< wait before the first restart after a failure
@@ -6258,7 +6443,7 @@ class session {
  public:
 
   session(std::string plugin, posix::child_process child, std::size_t max_line, std::shared_ptr<context> ctx,
-          std::shared_ptr<stderr_tail> tail, posix::unique_fd log, json_budget budget = {})
+          std::shared_ptr<stderr_tail> tail, std::shared_ptr<rotating_log> log, json_budget budget = {})
       : budget_(budget),
         plugin_(std::move(plugin)),
         pid_(child.pid),
@@ -6530,15 +6715,7 @@ class session {
 
   void on_stderr(std::string_view bytes) {
     tail_->append(bytes);
-    if (log_) {
-      std::size_t done = 0;
-      while (done < bytes.size()) {
-        const ssize_t n = ::write(log_.get(), bytes.data() + done, bytes.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        done += static_cast<std::size_t>(n);
-      }
-    }
+    if (log_) (void)log_->write(bytes);  // bounded: it rotates before passing its limit
   }
 
   enum class pumped { data, idle, eof, stop };
@@ -6687,7 +6864,7 @@ class session {
   std::size_t max_line_;
   std::shared_ptr<context> ctx_;
   std::shared_ptr<stderr_tail> tail_;
-  posix::unique_fd log_;
+  std::shared_ptr<rotating_log> log_;  // the plugin's log, shared with its other sessions
   std::thread reader_;
   std::atomic<std::int64_t> next_id_{1};
   std::atomic<bool> on_purpose_{false};
@@ -6727,7 +6904,11 @@ class process_plugin : public std::enable_shared_from_this<process_plugin> {
   struct private_tag {};
 
  public:
-  process_plugin(private_tag, process_options opts) : opts_(std::move(opts)) {}
+  process_plugin(private_tag, process_options opts)
+      : opts_(std::move(opts)),
+        log_(opts_.stderr_writer       ? opts_.stderr_writer
+             : opts_.stderr_log.empty() ? nullptr
+                                        : std::make_shared<rotating_log>(opts_.stderr_log, opts_.stderr_rotation)) {}
   process_plugin(const process_plugin&) = delete;
   process_plugin& operator=(const process_plugin&) = delete;
   ~process_plugin() { (void)shutdown(opts_.shutdown_grace); }
@@ -6925,12 +7106,8 @@ class process_plugin : public std::enable_shared_from_this<process_plugin> {
     so.env = opts_.env;
     auto child = posix::spawn(so);
     if (!child) return load_failure(errc::load_error, child.error().message);
-    posix::unique_fd log;
-    if (!opts_.stderr_log.empty()) {
-      log.reset(::open(opts_.stderr_log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
-    }
     auto s = std::make_shared<detail::process::session>(opts_.name, std::move(*child), opts_.max_line, opts_.ctx,
-                                                        tail_, std::move(log), opts_.answer_budget);
+                                                        tail_, log_, opts_.answer_budget);
     if (auto r = s->run(); !r) {
       s->kill(r.error());
       return load_failure(errc::load_error, r.error().message);
@@ -6981,6 +7158,7 @@ class process_plugin : public std::enable_shared_from_this<process_plugin> {
   std::vector<std::string> hooks_;  // fixed at start: read without a lock
   std::string sdk_;
   std::shared_ptr<detail::process::stderr_tail> tail_ = std::make_shared<detail::process::stderr_tail>();
+  std::shared_ptr<rotating_log> log_;  // the stderr log, shared by every session (null: none)
 
   mutable std::mutex mu_;  // session_, shut_down_, next_start_, last_failure_
   std::shared_ptr<detail::process::session> session_;

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -38,10 +39,13 @@ struct run_output {
 /// `linger` more to close it; then aura stops reading (it does not wait for
 /// the leftovers, nor kill them). When `cancel` turns true the child is
 /// killed and reaped as at the deadline (errc::hook_failed, "cancelled").
+/// `on_stderr`, when set, also gets each chunk of stderr as it is read
+/// (a plugin's log), the chunks past the cap included.
 [[nodiscard]] inline result<run_output> run(const spawn_options& opts, std::string_view input, const deadline& until,
                                             std::size_t max_output = 16u << 20,
                                             std::chrono::milliseconds linger = std::chrono::milliseconds(50),
-                                            const std::atomic<bool>* cancel = nullptr) {
+                                            const std::atomic<bool>* cancel = nullptr,
+                                            const std::function<void(std::string_view)>& on_stderr = {}) {
   auto child = spawn(opts);
   if (!child) return fail(child.error());
   run_output res;
@@ -101,6 +105,7 @@ struct run_output {
       std::string& sink = i == 1 ? res.out : res.err;
       const ssize_t n = ::read(fd.get(), buf, sizeof buf);
       if (n > 0) {
+        if (i == 2 && on_stderr) on_stderr(std::string_view(buf, static_cast<std::size_t>(n)));
         if (sink.size() + static_cast<std::size_t>(n) > max_output) {
           kill_and_reap();
           return fail(errc::limit_exceeded, std::string("the command wrote more than ") + std::to_string(max_output) +

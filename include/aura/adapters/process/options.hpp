@@ -13,6 +13,7 @@
 
 #include "aura/core/context.hpp"
 #include "aura/core/json_budget.hpp"
+#include "aura/core/rotating_log.hpp"
 
 namespace aura {
 
@@ -26,7 +27,14 @@ struct process_options {
   std::map<std::string, std::chrono::milliseconds> hook_timeouts;  ///< per handler name
   std::size_t max_line = 16u << 20;          ///< longest line the child may print (bytes)
   json_budget answer_budget;                 ///< nodes and depth of one line's JSON (bytes: max_line)
-  std::filesystem::path stderr_log;          ///< the child's stderr is appended here (empty: kept as a tail only)
+  /// The child's stderr is appended here (empty: kept as a tail only),
+  /// rotated by `stderr_rotation` (aura/core/rotating_log.hpp), through one
+  /// writer that every restart of the child shares.
+  std::filesystem::path stderr_log;
+  rotation_policy stderr_rotation;
+  /// Instead of stderr_log: the writer to append the stderr to, shared with
+  /// whatever else writes that file (the plugin host: the `host/log` lines).
+  std::shared_ptr<rotating_log> stderr_writer;
   std::shared_ptr<context> ctx;              ///< the plugin's context; null: the dispatch context
   std::chrono::milliseconds start_timeout{5000};      ///< spawn + `initialize`
   std::chrono::milliseconds restart_backoff{50};      ///< wait before the first restart after a failure

@@ -42,6 +42,7 @@
 #include "aura/core/version.hpp"
 #include "aura/adapters/detail/answer_check.hpp"
 #include "aura/core/json_budget.hpp"
+#include "aura/core/rotating_log.hpp"
 #include "aura/core/wire.hpp"
 #include "aura/adapters/process/host_calls.hpp"
 #include "aura/adapters/process/options.hpp"
@@ -84,7 +85,7 @@ class session {
  public:
 
   session(std::string plugin, posix::child_process child, std::size_t max_line, std::shared_ptr<context> ctx,
-          std::shared_ptr<stderr_tail> tail, posix::unique_fd log, json_budget budget = {})
+          std::shared_ptr<stderr_tail> tail, std::shared_ptr<rotating_log> log, json_budget budget = {})
       : budget_(budget),
         plugin_(std::move(plugin)),
         pid_(child.pid),
@@ -356,15 +357,7 @@ class session {
 
   void on_stderr(std::string_view bytes) {
     tail_->append(bytes);
-    if (log_) {
-      std::size_t done = 0;
-      while (done < bytes.size()) {
-        const ssize_t n = ::write(log_.get(), bytes.data() + done, bytes.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;
-        done += static_cast<std::size_t>(n);
-      }
-    }
+    if (log_) (void)log_->write(bytes);  // bounded: it rotates before passing its limit
   }
 
   enum class pumped { data, idle, eof, stop };
@@ -513,7 +506,7 @@ class session {
   std::size_t max_line_;
   std::shared_ptr<context> ctx_;
   std::shared_ptr<stderr_tail> tail_;
-  posix::unique_fd log_;
+  std::shared_ptr<rotating_log> log_;  // the plugin's log, shared with its other sessions
   std::thread reader_;
   std::atomic<std::int64_t> next_id_{1};
   std::atomic<bool> on_purpose_{false};

@@ -69,8 +69,9 @@ class process_instance final : public plugin_instance {
 
 class command_instance final : public plugin_instance {
  public:
-  command_instance(const manifest& m, std::shared_ptr<context> ctx, std::map<std::string, std::string> env)
-      : m_(m), ctx_(std::move(ctx)), env_(std::move(env)) {}
+  command_instance(const manifest& m, std::shared_ptr<context> ctx, std::map<std::string, std::string> env,
+                   std::shared_ptr<rotating_log> log)
+      : m_(m), ctx_(std::move(ctx)), env_(std::move(env)), log_(std::move(log)) {}
   [[nodiscard]] result<json_hook> hook(const hook_spec& spec) override {
     command_options o;
     o.name = m_.name;
@@ -82,6 +83,7 @@ class command_instance final : public plugin_instance {
                : m_.runtime.protocol == "codineer"  ? command_protocol::codineer
                                                     : command_protocol::aura;
     o.ctx = ctx_;
+    o.stderr_writer = log_;
     o.handler = spec.handler;
     if (m_.format == manifest_format::codineer) o.plugin_id = m_.name + "@external";
     auto h = make_command_hook(std::move(o));
@@ -99,15 +101,17 @@ class command_instance final : public plugin_instance {
   manifest m_;
   std::shared_ptr<context> ctx_;
   std::map<std::string, std::string> env_;
+  std::shared_ptr<rotating_log> log_;
 };
 
 }  // namespace detail
 
 /// The loader for "process" plugins. Each plugin's stderr is appended to the
-/// log the host asks for (`load_request::stderr_log`, from
-/// host_options::log_dir, rotated by the host); a loader given `log_dir` and
-/// no such request appends to `<log_dir>/<name>.log` itself (Naridon Aura's
-/// per-plugin logs; the directory is made when a plugin starts).
+/// log the host asks for (`load_request::log`, the writer of
+/// `load_request::stderr_log` from host_options::log_dir, which rotates it by
+/// size); a loader given `log_dir` and no such request appends to
+/// `<log_dir>/<name>.log` itself, rotated by the default rotation_policy
+/// (Naridon Aura's per-plugin logs; the directory is made when a plugin starts).
 [[nodiscard]] inline runtime_loader process_loader(std::filesystem::path log_dir = {}) {
   return [log_dir](const load_request& req) -> result<std::shared_ptr<plugin_instance>> {
     process_options o;
@@ -117,7 +121,8 @@ class command_instance final : public plugin_instance {
     o.env = req.env;
     o.ctx = req.ctx;
     o.stderr_log = req.stderr_log;  // the host's per-plugin log (host_options::log_dir)
-    if (o.stderr_log.empty() && !log_dir.empty()) {
+    o.stderr_writer = req.log;
+    if (o.stderr_log.empty() && !o.stderr_writer && !log_dir.empty()) {
       std::error_code ec;
       std::filesystem::create_directories(log_dir, ec);
       if (ec) {
@@ -140,10 +145,14 @@ class command_instance final : public plugin_instance {
   };
 }
 
-/// The loader for "command" plugins (and Codineer plugin.json hooks).
+/// The loader for "command" plugins (and Codineer plugin.json hooks). Each
+/// run's stderr goes to the host's writer of the plugin's log
+/// (`load_request::log`), else it is only read for the decision.
 [[nodiscard]] inline runtime_loader command_loader() {
   return [](const load_request& req) -> result<std::shared_ptr<plugin_instance>> {
-    return std::shared_ptr<plugin_instance>(std::make_shared<detail::command_instance>(req.spec, req.ctx, req.env));
+    auto log = req.log ? req.log : req.stderr_log.empty() ? nullptr : std::make_shared<rotating_log>(req.stderr_log);
+    return std::shared_ptr<plugin_instance>(
+        std::make_shared<detail::command_instance>(req.spec, req.ctx, req.env, std::move(log)));
   };
 }
 
