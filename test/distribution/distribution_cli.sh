@@ -170,6 +170,26 @@ echo '{"plugin": {"name": "talker", "version": "1.0.0", "runtime": {"kind": "pro
 expect "logs: the plugin's stderr" 0 "talker says hello" "$AURA" plugin logs talker -n 5
 expect "logs: unknown plugin" 1 "no log for plugin \"nobody\"" "$AURA" plugin logs nobody
 expect "logs: a bad -n" 1 "wants a number of lines" "$AURA" plugin logs talker -n many
+# a rotated log: -n reads NAME.log.2, NAME.log.1, NAME.log in order; -f follows across a rotation
+printf 'rot one\nrot two\n' > "$AURA_LOG_DIR/rot.log.2"
+printf 'rot three\n' > "$AURA_LOG_DIR/rot.log.1"
+printf 'rot four\nrot five\n' > "$AURA_LOG_DIR/rot.log"
+expect "logs -n: across the rotated files" 0 "^rot two rot three rot four rot five $" \
+  sh -c '"$0" plugin logs rot -n 4 | tr "\n" " "' "$AURA"
+expect "logs: only rotated files left" 0 "rot three" sh -c 'mv "$1/rot.log" "$1/rot.keep" && "$0" plugin logs rot -n 1; s=$?; mv "$1/rot.keep" "$1/rot.log"; exit $s' "$AURA" "$AURA_LOG_DIR"
+"$AURA" plugin logs rot -n 1 -f > "$WORK/follow.txt" 2>&1 &
+follower=$!
+sleep 0.5
+echo "rot six" >> "$AURA_LOG_DIR/rot.log"
+sleep 0.5
+echo "rot seven" >> "$AURA_LOG_DIR/rot.log"  # written just before the rotation: read from the moved file
+mv "$AURA_LOG_DIR/rot.log.1" "$AURA_LOG_DIR/rot.log.2"
+mv "$AURA_LOG_DIR/rot.log" "$AURA_LOG_DIR/rot.log.1"
+sleep 0.5
+echo "rot eight" >> "$AURA_LOG_DIR/rot.log"
+sleep 0.7
+kill "$follower" 2>/dev/null; wait "$follower" 2>/dev/null
+expect "logs -f: across a rotation" 0 "^rot five rot six rot seven rot eight $" sh -c 'tr "\n" " " < "$0"' "$WORK/follow.txt"
 
 # invocation records: the dispatches above were recorded; plugin stats reads them
 expect "plugin stats: the recorded calls" 0 "talker +h \(ping\) +1 +0 " "$AURA" plugin stats talker

@@ -1,8 +1,12 @@
 // `aura plugin logs`: the tail of a plugin's log file (its stderr and host/log lines).
+#include <cerrno>
 #include <chrono>
-#include <fstream>
 #include <iostream>
 #include <thread>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <aura/plugin/plugin_log.hpp>
 
@@ -23,6 +27,45 @@ std::size_t line_count(const std::string& text) {
   }
 }
 
+// Prints what `fd` holds past where it is; false when stdout is gone.
+bool copy_new(int fd) {
+  char buf[65536];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return static_cast<bool>(std::cout.flush());
+    std::cout.write(buf, n);
+  }
+}
+
+// tail -F: print what is appended; when the file is rotated (moved to .1)
+// finish the moved file through the descriptor still open on it, then go on
+// with the new file from its start.
+int follow(const fs::path& file) {
+  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) ::lseek(fd, 0, SEEK_END);
+  while (std::cout) {
+    if (fd >= 0 && !copy_new(fd)) break;
+    struct stat path_st {}, fd_st {};
+    const bool exists = ::stat(file.c_str(), &path_st) == 0;
+    const bool same = fd >= 0 && exists && ::fstat(fd, &fd_st) == 0 && fd_st.st_ino == path_st.st_ino &&
+                      fd_st.st_dev == path_st.st_dev;
+    if (same) {
+      if (::lseek(fd, 0, SEEK_CUR) > fd_st.st_size) ::lseek(fd, 0, SEEK_SET);  // truncated: start over
+    } else if (exists) {
+      if (fd >= 0) {
+        (void)copy_new(fd);  // the rest of the rotated file
+        ::close(fd);
+      }
+      fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+      continue;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  if (fd >= 0) ::close(fd);
+  return 0;
+}
+
 int run_logs(setup&, args_view& a) {
   for (std::size_t i = a.pos; i < a.items.size(); ++i) {  // the short spellings tail(1) users type
     if (a.items[i] == "-n") a.items[i] = "--lines";
@@ -36,8 +79,7 @@ int run_logs(setup&, args_view& a) {
   }
   const std::size_t n = p.has("--lines") ? line_count(p.get("--lines")) : 50;
   const fs::path file = aura::plugin::plugin_log_file(plugin_log_dir(), name);
-  std::error_code ec;
-  if (!fs::exists(file, ec) && !p.has("--follow")) {
+  if (aura::plugin::log_generations(file).empty() && !p.has("--follow")) {
     std::cerr << "aura: no log for plugin \"" << name << "\" at " << file.string()
               << " (a plugin's stderr goes there once it has run)\n";
     return 1;
@@ -45,20 +87,7 @@ int run_logs(setup&, args_view& a) {
   for (const auto& line : aura::plugin::log_tail(file, n)) std::cout << line << "\n";
   if (!p.has("--follow")) return 0;
   std::cout.flush();
-  std::uintmax_t at = fs::exists(file, ec) ? fs::file_size(file, ec) : 0;
-  while (std::cout) {  // follow: poll the size (a rotation starts over)
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    const auto size = fs::exists(file, ec) ? fs::file_size(file, ec) : 0;
-    if (size < at) at = 0;
-    if (size == at) continue;
-    std::ifstream in(file, std::ios::binary);
-    in.seekg(static_cast<std::streamoff>(at));
-    std::string chunk(static_cast<std::size_t>(size - at), '\0');
-    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-    std::cout << chunk << std::flush;
-    at = size;
-  }
-  return 0;
+  return follow(file);
 }
 
 }  // namespace
@@ -67,8 +96,9 @@ extern const command logs_command{"logs", "plugin", "plugin logs NAME", "a plugi
     "usage: aura plugin logs NAME [-n|--lines N] [-f|--follow]\n\n"
     "Prints the last N (default 50) lines of the plugin's log: its stderr and its\n"
     "host/log lines, in $AURA_LOG_DIR/NAME.log (default $AURA_HOME/logs/plugins,\n"
-    "~/.aura/logs/plugins; rotated to NAME.log.1 past 1 MiB). -f keeps printing\n"
-    "what is appended.\n",
+    "~/.aura/logs/plugins; rotated to NAME.log.1 before it passes 1 MiB), read\n"
+    "across the rotated files NAME.log.N ... NAME.log.1, NAME.log. -f keeps\n"
+    "printing what is appended, across rotations.\n",
     &run_logs};
 
 }  // namespace aura_cli
