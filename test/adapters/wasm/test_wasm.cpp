@@ -381,6 +381,19 @@ TEST_CASE("wasm: a module missing an export or with a wrong signature fails to l
   CHECK(run(*good, "x"));
 }
 
+TEST_CASE("wasm: a module that aborts WABT's IR reader is refused, not a crash", "[wasm]") {
+  // Found by fuzz_wasm: an initializer holding `unreachable` then a block, and
+  // an element segment after it. WABT 1.0.32's IR reader asserts on it (and
+  // wasm-validate aborts); aura validates with the interpreter's reader first.
+  const std::vector<std::uint8_t> bytes = {0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x06, 0x09, 0x01,
+                                           0x7f, 0x01, 0x41, 0xd0, 0x3a, 0x00, 0x02, 0x0b, 0x09, 0x0b, 0x01,
+                                           0x00, 0x00, 0x00, 0x0b, 0x70, 0x72, 0xeb, 0xff, 0xff, 0x65};
+  auto r = aura::wasm_plugin::load_bytes(bytes, opts("fuzzed"));
+  REQUIRE(!r);
+  CHECK(r.error().code == errc::load_error);
+  CHECK_THAT(r.error().message, Catch::Contains("malformed module") && Catch::Contains("initializer"));
+}
+
 TEST_CASE("wasm: malformed and truncated bytes fail to load", "[wasm]") {
   CHECK(aura::wasm_plugin::load_bytes({}, opts()).error().code == errc::load_error);
   const std::string text = "this is not wasm at all";
