@@ -10549,6 +10549,16 @@ inline result<void> check_export(const wabt::Module& m, std::string_view name, w
   {
     const wabt::ReadBinaryOptions options(out->features, nullptr, /*read_debug_names=*/false,
                                           /*stop_on_first_error=*/true, /*fail_on_custom_section_error=*/false);
+    // The interpreter's reader validates every instruction as it decodes; the
+    // IR reader does not, and WABT 1.0.32's asserts (aborting the host) on some
+    // malformed bodies, e.g. an initializer expression holding `unreachable`.
+    // So nothing reaches the IR reader that the validating reader refused.
+    {
+      wabt::interp::ModuleDesc checked;
+      if (wabt::Failed(wabt::interp::ReadBinaryInterp(file, data, size, options, &errors, &checked))) {
+        return fail(errc::load_error, "malformed module: " + detail::wabt_errors(errors));
+      }
+    }
     if (wabt::Failed(wabt::ReadBinaryIr(file.c_str(), data, size, options, &errors, &ir))) {
       return fail(errc::load_error, "malformed module: " + detail::wabt_errors(errors));
     }

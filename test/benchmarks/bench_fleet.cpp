@@ -72,7 +72,7 @@ aura::result<aura::json_hook> remote_hook(const std::string& url,
   aura::plugin::manifest m = worker_manifest();
   m.runtime.kind = aura::plugin::runtime_kind::nats;
   auto ctx = std::make_shared<aura::context>();
-  aura::plugin::load_request req{m, ctx, {}, {}, {}, {}, {}};
+  aura::plugin::load_request req{m, ctx, {}, {}, {}, {}, {}, {}};
   auto inst = rt->loader()(req);
   if (!inst) return aura::fail(std::move(inst.error()));
   keep = *inst;
