@@ -449,21 +449,10 @@ TEST_CASE("host: installed plugins are verified on every load; changes are obser
 
 TEST_CASE("logs: a process plugin's stderr and host/log lines go to its log file, rotated by size", "[distribution][logs]") {
   temp_tree t;
-  t.write("py/plugin.py", R"PY(import json, sys
-for line in sys.stdin:
-    msg = json.loads(line)
-    m = msg.get("method")
-    if m == "initialize":
-        sys.stderr.write("starting up\n"); sys.stderr.flush()
-        print(json.dumps({"jsonrpc": "2.0", "id": msg["id"], "result": {"sdk": "0.1.0", "hooks": ["h"]}}), flush=True)
-    elif m == "event":
-        sys.stderr.write("event seen\n"); sys.stderr.flush()
+  t.write("py/plugin.py", aura_test::python_rpc_plugin(R"PY(        sys.stderr.write("event seen\n"); sys.stderr.flush()
         print(json.dumps({"jsonrpc": "2.0", "id": "l1", "method": "host/log", "params": {"level": "info", "message": "logged via host"}}), flush=True)
-        print(json.dumps({"jsonrpc": "2.0", "id": msg["id"], "result": {"decision": "allow"}}), flush=True)
-    elif m == "shutdown":
-        print(json.dumps({"jsonrpc": "2.0", "id": msg["id"], "result": {}}), flush=True)
-        break
-)PY");
+)PY", R"PY(        sys.stderr.write("starting up\n"); sys.stderr.flush()
+)PY"));
   t.write("py/aura-plugin.json", "{\"plugin\": {\"name\": \"talker\", \"version\": \"1.0.0\", \"runtime\": {\"kind\": \"process\", \"entrypoint\": \"python3 plugin.py\"}, \"hooks\": [{\"event\": \"commit\", \"handler\": \"h\"}], \"permissions\": {\"call_api\": [\"log\"]}}}");
   const fs::path logs = t.path() / "logs";
   t.write("logs/talker.log", std::string(300, 'x') + "\n");

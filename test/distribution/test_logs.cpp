@@ -113,21 +113,10 @@ TEST_CASE("rotating_log: a file moved away behind its back is opened afresh", "[
 
 TEST_CASE("logs: a process plugin writing 5 MB to stderr keeps every log file within the limit", "[distribution][logs]") {
   temp_tree t;
-  t.write("py/plugin.py", R"PY(import json, sys
-for line in sys.stdin:
-    msg = json.loads(line)
-    m = msg.get("method")
-    if m == "initialize":
-        print(json.dumps({"jsonrpc": "2.0", "id": msg["id"], "result": {"sdk": "0.1.0", "hooks": ["h"]}}), flush=True)
-    elif m == "event":
-        sys.stderr.write("".join("flood line %06d %s\n" % (i, "x" * 80) for i in range(50000)))
+  t.write("py/plugin.py", aura_test::python_rpc_plugin(R"PY(        sys.stderr.write("".join("flood line %06d %s\n" % (i, "x" * 80) for i in range(50000)))
         sys.stderr.write("the last stderr line\n")
         sys.stderr.flush()
-        print(json.dumps({"jsonrpc": "2.0", "id": msg["id"], "result": {"decision": "allow"}}), flush=True)
-    elif m == "shutdown":
-        print(json.dumps({"jsonrpc": "2.0", "id": msg["id"], "result": {}}), flush=True)
-        break
-)PY");
+)PY"));
   t.write("py/aura-plugin.json", process_manifest("flood", "python3 plugin.py"));
   aura::bus bus;
   bus.declare("commit", aura::vetoable);
@@ -182,21 +171,10 @@ sys.stderr.write("the command's last line\n")
 
 TEST_CASE("logs: host/log lines and stderr share one file and one limit, each line whole", "[distribution][logs]") {
   temp_tree t;
-  t.write("py/plugin.py", R"PY(import json, sys
-for line in sys.stdin:
-    msg = json.loads(line)
-    m = msg.get("method")
-    if m == "initialize":
-        print(json.dumps({"jsonrpc": "2.0", "id": msg["id"], "result": {"sdk": "0.1.0", "hooks": ["h"]}}), flush=True)
-    elif m == "event":
-        for i in range(300):
+  t.write("py/plugin.py", aura_test::python_rpc_plugin(R"PY(        for i in range(300):
             sys.stderr.write("stderr %03d\n" % i); sys.stderr.flush()
             print(json.dumps({"jsonrpc": "2.0", "method": "host/log", "params": {"level": "info", "message": "hostlog %03d" % i}}), flush=True)
-        print(json.dumps({"jsonrpc": "2.0", "id": msg["id"], "result": {"decision": "allow"}}), flush=True)
-    elif m == "shutdown":
-        print(json.dumps({"jsonrpc": "2.0", "id": msg["id"], "result": {}}), flush=True)
-        break
-)PY");
+)PY"));
   t.write("py/aura-plugin.json", process_manifest("mix", "python3 plugin.py"));
   aura::bus bus;
   bus.declare("commit", aura::vetoable);

@@ -45,4 +45,24 @@ class temp_tree {
   std::filesystem::path root_;
 };
 
+/// A JSON-RPC process plugin in Python offering the hook "h". `on_initialize`
+/// runs before it answers initialize and `on_event` before it allows an event;
+/// both are Python statements already indented by 8 spaces, one per line.
+inline std::string python_rpc_plugin(const std::string& on_event, const std::string& on_initialize = "") {
+  return R"PY(import json, sys
+for line in sys.stdin:
+    msg = json.loads(line)
+    m = msg.get("method")
+    if m == "initialize":
+)PY" + on_initialize +
+         R"PY(        print(json.dumps({"jsonrpc": "2.0", "id": msg["id"], "result": {"sdk": "0.1.0", "hooks": ["h"]}}), flush=True)
+    elif m == "event":
+)PY" + on_event +
+         R"PY(        print(json.dumps({"jsonrpc": "2.0", "id": msg["id"], "result": {"decision": "allow"}}), flush=True)
+    elif m == "shutdown":
+        print(json.dumps({"jsonrpc": "2.0", "id": msg["id"], "result": {}}), flush=True)
+        break
+)PY";
+}
+
 }  // namespace aura_test
