@@ -370,7 +370,9 @@ cat > ccnew/.claude/settings.json <<'EOS'
 {"hooks": {
   "PreToolUse": [{"hooks": [{"type": "command", "command": "echo '{\"hookSpecificOutput\": {\"hookEventName\": \"PreToolUse\", \"permissionDecision\": \"defer\"}}'"}]}],
   "PreModelSwitch": [{"matcher": "claude-opus-4-6", "hooks": [{"type": "command", "command": "echo 'Opus 4.6 is retired' >&2; exit 2"}]}],
-  "SessionStart": [{"hooks": [{"type": "command", "command": "echo '{\"hookSpecificOutput\": {\"hookEventName\": \"SessionStart\", \"sessionTitle\": \"auth-refactor\"}}'"}]}]}}
+  "SessionStart": [{"hooks": [{"type": "command", "command": "echo '{\"hookSpecificOutput\": {\"hookEventName\": \"SessionStart\", \"sessionTitle\": \"auth-refactor\"}}'"}]}],
+  "PostToolUse": [{"hooks": [{"type": "command", "command": "echo '{\"hookSpecificOutput\": {\"hookEventName\": \"PostToolUse\", \"classifierContext\": \"user approved\"}}'"}]}],
+  "UserPromptSubmit": [{"hooks": [{"type": "command", "command": "echo '{\"decision\": \"block\", \"reason\": \"no\"}'"}]}]}}
 EOS
 expect "hooks run: defer is the verdict" 0 "verdict  defer" \
   "$AURA" hooks run PreToolUse --input '{"tool_name": "AskUserQuestion"}' --project ccnew --no-user-settings
@@ -381,6 +383,10 @@ expect "hooks run: PreModelSwitch exit 2 cancels the switch" 2 "PreModelSwitch o
 expect "hooks run: another target is not matched" 0 "0 hooks ran" \
   "$AURA" hooks run PreModelSwitch --input '{"to_model": "claude-opus-5"}' --project ccnew --no-user-settings
 expect "hooks run: sessionTitle" 0 "session title  auth-refactor" "$AURA" hooks run SessionStart --project ccnew --no-user-settings
+expect "hooks run: classifierContext" 0 "classifier context  user approved" \
+  "$AURA" hooks run PostToolUse --input '{"tool_name": "Bash", "tool_input": {"command": "git push"}}' --project ccnew --no-user-settings
+expect "hooks run: a blocked prompt is repeated" 2 "Original prompt: deploy now" \
+  "$AURA" hooks run UserPromptSubmit --input '{"prompt": "deploy now"}' --project ccnew --no-user-settings
 # plugins installed from a marketplace, in a fake home
 mkdir -p cchome/.claude/plugins/cache/acme/lint/1.0.0/.claude-plugin cchome/.claude/plugins/cache/acme/lint/1.0.0/hooks ccmkt/.claude
 echo '{"name": "lint"}' > cchome/.claude/plugins/cache/acme/lint/1.0.0/.claude-plugin/plugin.json
