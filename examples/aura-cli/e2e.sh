@@ -51,7 +51,7 @@ expect "mcp serve: an unreachable HTTP upstream" 1 'MCP server "x": HTTP request
   sh -c '"$0" mcp serve --upstream x=http://127.0.0.1:1/mcp </dev/null' "$AURA"
 
 # ---- plugin new: every language builds and passes its own test -----------------------
-mkdir -p scaffolds
+mkdir -p scaffolds packs
 for lang in shell python typescript go rust c-wasm rust-wasm assemblyscript lua wasm cpp; do
   if [ "$lang" = wasm ] && [ -z "$WAT2WASM" ]; then echo "skip wasm scaffold: no wat2wasm"; continue; fi
   if [ "$lang" = typescript ] && { ! command -v node >/dev/null || [ ! -f "$AURA_INCLUDE/../sdk/typescript/node_modules/typescript/bin/tsc" ]; }; then
@@ -85,7 +85,14 @@ for lang in shell python typescript go rust c-wasm rust-wasm assemblyscript lua 
   else
     expect "scaffold $lang passes its test" 0 "PASS demo-$lang" sh "scaffolds/demo-$lang/test.sh"
   fi
+  # what the test built packs as it is (its .auraignore keeps build leftovers and links out)
+  expect "scaffold $lang packs after its build" 0 "packed .*demo-$lang-0.1.0.tar.gz" \
+    "$AURA" plugin pack "scaffolds/demo-$lang" --out packs
 done
+expect "scaffold manifest: license and author for a first publish" 0 '"license": "Apache-2.0",.*"authors": \["Ada \\"A\\" <ada@example.com>"\]' \
+  sh -c '"$0" plugin new meta --lang shell --dir scaffolds --license Apache-2.0 --author "Ada \"A\" <ada@example.com>" >/dev/null 2>&1 &&
+    tr -d "\n" < scaffolds/meta/aura-plugin.json && "$0" --plugins scaffolds plugin info meta >/dev/null' "$AURA"
+expect "scaffold manifest: a bad --license" 1 "wants an SPDX identifier" "$AURA" plugin new m2 --lang shell --dir scaffolds --license "MIT OR"
 expect "plugin new: taken" 1 "already exists" "$AURA" plugin new demo-shell --lang shell --dir scaffolds
 expect "plugin new: bad lang" 1 "unknown --lang" "$AURA" plugin new x --lang cobol --dir scaffolds
 expect "plugin new: bad name" 1 "lower-case" "$AURA" plugin new "Bad Name" --lang shell --dir scaffolds
