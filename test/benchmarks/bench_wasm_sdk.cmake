@@ -37,13 +37,14 @@ if(AURA_HAVE_WASM AND AURA_WAT2WASM)
     message(STATUS "aura: bench_wasm_sdk without the C guard (clang, wasm-ld, wasi-libc, libclang-rt-14-dev-wasm32)")
   endif()
 
-  # Rust: Debian's rustc has the wasm32 std (libstd-rust-dev-wasm32); a rustup one may not.
+  # Rust: Debian's rustc has the wasm32 std (libstd-rust-dev-wasm32); a rustup one may not
+# (-DAURA_RUSTC_WASM=... names another, as RUSTC_WASM does for build.sh).
   find_program(AURA_RUSTC_WASM NAMES rustc PATHS /usr/bin NO_DEFAULT_PATH)
   if(AURA_RUSTC_WASM)
     execute_process(COMMAND ${AURA_RUSTC_WASM} --print sysroot OUTPUT_VARIABLE rust_sysroot
                     OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
   endif()
-  if(AURA_RUSTC_WASM AND IS_DIRECTORY "${rust_sysroot}/lib/rustlib/wasm32-unknown-unknown")
+  if(AURA_RUSTC_WASM AND rust_sysroot AND IS_DIRECTORY "${rust_sysroot}/lib/rustlib/wasm32-unknown-unknown")
     add_custom_command(
       OUTPUT ${sdk_dir}/guard_rs.wasm
       COMMAND ${AURA_RUSTC_WASM} --edition 2021 --crate-type rlib --crate-name aura_wasm --target wasm32-unknown-unknown
@@ -57,7 +58,7 @@ if(AURA_HAVE_WASM AND AURA_WAT2WASM)
     list(APPEND sdk_outputs ${sdk_dir}/guard_rs.wasm)
     list(APPEND sdk_defs AURA_BENCH_GUARD_RS="${sdk_dir}/guard_rs.wasm")
   else()
-    message(STATUS "aura: bench_wasm_sdk without the Rust guard (/usr/bin/rustc and libstd-rust-dev-wasm32)")
+    message(STATUS "aura: bench_wasm_sdk without the Rust guard (/usr/bin/rustc or AURA_RUSTC_WASM, with libstd-rust-dev-wasm32)")
   endif()
 
   # AssemblyScript: the compiler npm ci puts in node_modules, never fetched here.
