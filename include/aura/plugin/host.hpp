@@ -553,14 +553,22 @@ class plugin_host {
                                              std::shared_ptr<std::atomic<bool>> fired) {
     return [sp = std::move(sp), key = std::move(key), fired = std::move(fired)](
                const envelope<dynamic_event>& env, context& dispatch_ctx) -> result<decision<dynamic_event>> {
-      (void)dispatch_ctx;
       std::shared_ptr<const version> v = current(*sp);
       if (!v) return allow();  // unloading
       auto it = v->hooks.find(key);
       if (it == v->hooks.end()) return allow();  // the new version dropped it; its entry leaves after the swap
       if (it->second.spec.once && fired->exchange(true, std::memory_order_acq_rel)) return allow();
-      if (!v->calls) return it->second.fn(env, *v->ctx);
-      return recorded_call(*v->calls, it->second.spec.handler, env, [&] { return it->second.fn(env, *v->ctx); });
+      // The plugin's own context; a dispatch for a task carries the task's env
+      // into a copy of it (context::task_env; the plugin's permission filters it).
+      context* use = v->ctx.get();
+      std::optional<context> with_task;
+      if (!dispatch_ctx.task_env().empty()) {
+        with_task.emplace(*v->ctx);
+        with_task->set_task_env(dispatch_ctx.task_env());
+        use = &*with_task;
+      }
+      if (!v->calls) return it->second.fn(env, *use);
+      return recorded_call(*v->calls, it->second.spec.handler, env, [&] { return it->second.fn(env, *use); });
     };
   }
 
