@@ -199,7 +199,10 @@ aura::plugin::host_options setup::host_opts() {
 #if defined(AURA_CLI_DISTRIBUTION)  // every load verifies AURA-FILES and the signature; stderr to the plugin's log
   o.verify_load = aura::distribution::load_verifier(cli_trust(), cli_policy());
 #endif
-  o.log_dir = plugin_log_dir();  // each plugin's stderr and host/log lines, rotated
+  o.log_dir = plugin_log_dir(settings);  // each plugin's stderr and host/log lines, rotated
+  const aura::rotation_policy logs = plugin_log_policy(settings);
+  o.log_max_bytes = logs.max_bytes;
+  o.log_generations = logs.generations;
 #if defined(AURA_BUILD_WORKER)
   const char* env_worker = std::getenv("AURA_WORKER");
   std::error_code ec;
@@ -260,11 +263,31 @@ std::string state_home::session_id() const {
   return session.empty() ? "cli-" + std::to_string(::getpid()) : session;
 }
 
-fs::path plugin_log_dir() {  // $AURA_LOG_DIR, else $AURA_HOME/logs/plugins, else ~/.aura/logs/plugins
+fs::path plugin_log_dir(const aura::plugin::host_settings& settings) {
   if (const char* env = std::getenv("AURA_LOG_DIR"); env && *env) return env;
+  if (!settings.logs.dir.empty()) return settings.logs.dir;
   if (const char* home = std::getenv("AURA_HOME"); home && *home) return fs::path(home) / "logs" / "plugins";
   const char* user = std::getenv("HOME");
   return fs::path(user ? user : ".") / ".aura" / "logs" / "plugins";
+}
+
+aura::rotation_policy plugin_log_policy(const aura::plugin::host_settings& settings) {
+  aura::rotation_policy p{host_options{}.log_max_bytes, host_options{}.log_generations};
+  if (settings.logs.max_bytes) p.max_bytes = *settings.logs.max_bytes;
+  if (settings.logs.generations) p.generations = *settings.logs.generations;
+  if (const char* env = std::getenv("AURA_LOG_MAX_BYTES"); env && *env) {
+    const auto n = aura::plugin::parse_byte_size(env);
+    if (!n) throw cli_error{std::string("AURA_LOG_MAX_BYTES: \"") + env + "\" is not a byte count (such as 1048576, 512K, 4M; 0: no limit)"};
+    p.max_bytes = *n;
+  }
+  if (const char* env = std::getenv("AURA_LOG_GENERATIONS"); env && *env) {
+    const auto n = aura::plugin::parse_byte_size(env);  // a plain count: no unit
+    if (!n || std::string(env).find_first_not_of("0123456789") != std::string::npos || *n > 1000) {
+      throw cli_error{std::string("AURA_LOG_GENERATIONS: \"") + env + "\" is not a count from 0 to 1000"};
+    }
+    p.generations = static_cast<unsigned>(*n);
+  }
+  return p;
 }
 
 runtime_registry cli_runtimes() {

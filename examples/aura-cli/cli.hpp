@@ -104,9 +104,14 @@ bool read_features_file(setup& s);
 /// after printing the error of a file that does not read.
 bool read_codineer_settings_file(setup& s);
 
-/// Where process plugins' stderr goes, one `<name>.log` each: $AURA_LOG_DIR,
-/// else ./.aura/logs/plugins (`aura plugin logs NAME` reads it).
-fs::path plugin_log_dir();
+/// Where plugins' logs go, one `<name>.log` each (`aura plugin logs NAME`
+/// reads it): $AURA_LOG_DIR, else the settings' `logs.dir`, else
+/// $AURA_HOME/logs/plugins, else ~/.aura/logs/plugins.
+fs::path plugin_log_dir(const aura::plugin::host_settings& settings);
+/// How big a plugin's log grows: $AURA_LOG_MAX_BYTES / $AURA_LOG_GENERATIONS,
+/// else the settings' `logs.max_bytes` / `logs.generations`, else the
+/// host's defaults (1 MiB, one rotated file). A bad value is a cli_error.
+aura::rotation_policy plugin_log_policy(const aura::plugin::host_settings& settings);
 aura::plugin::runtime_registry cli_runtimes();
 void print_error(const aura::error& e);
 

@@ -51,7 +51,7 @@ expect "mcp serve: an unreachable HTTP upstream" 1 'MCP server "x": HTTP request
   sh -c '"$0" mcp serve --upstream x=http://127.0.0.1:1/mcp </dev/null' "$AURA"
 
 # ---- plugin new: every language builds and passes its own test -----------------------
-mkdir -p scaffolds
+mkdir -p scaffolds packs
 for lang in shell python typescript go rust c-wasm rust-wasm assemblyscript lua wasm cpp; do
   if [ "$lang" = wasm ] && [ -z "$WAT2WASM" ]; then echo "skip wasm scaffold: no wat2wasm"; continue; fi
   if [ "$lang" = typescript ] && { ! command -v node >/dev/null || [ ! -f "$AURA_INCLUDE/../sdk/typescript/node_modules/typescript/bin/tsc" ]; }; then
@@ -85,7 +85,14 @@ for lang in shell python typescript go rust c-wasm rust-wasm assemblyscript lua 
   else
     expect "scaffold $lang passes its test" 0 "PASS demo-$lang" sh "scaffolds/demo-$lang/test.sh"
   fi
+  # what the test built packs as it is (its .auraignore keeps build leftovers and links out)
+  expect "scaffold $lang packs after its build" 0 "packed .*demo-$lang-0.1.0.tar.gz" \
+    "$AURA" plugin pack "scaffolds/demo-$lang" --out packs
 done
+expect "scaffold manifest: license and author for a first publish" 0 '"license": "Apache-2.0",.*"authors": \["Ada \\"A\\" <ada@example.com>"\]' \
+  sh -c '"$0" plugin new meta --lang shell --dir scaffolds --license Apache-2.0 --author "Ada \"A\" <ada@example.com>" >/dev/null 2>&1 &&
+    tr -d "\n" < scaffolds/meta/aura-plugin.json && "$0" --plugins scaffolds plugin info meta >/dev/null' "$AURA"
+expect "scaffold manifest: a bad --license" 1 "wants an SPDX identifier" "$AURA" plugin new m2 --lang shell --dir scaffolds --license "MIT OR"
 expect "plugin new: taken" 1 "already exists" "$AURA" plugin new demo-shell --lang shell --dir scaffolds
 expect "plugin new: bad lang" 1 "unknown --lang" "$AURA" plugin new x --lang cobol --dir scaffolds
 expect "plugin new: bad name" 1 "lower-case" "$AURA" plugin new "Bad Name" --lang shell --dir scaffolds
@@ -370,7 +377,9 @@ cat > ccnew/.claude/settings.json <<'EOS'
 {"hooks": {
   "PreToolUse": [{"hooks": [{"type": "command", "command": "echo '{\"hookSpecificOutput\": {\"hookEventName\": \"PreToolUse\", \"permissionDecision\": \"defer\"}}'"}]}],
   "PreModelSwitch": [{"matcher": "claude-opus-4-6", "hooks": [{"type": "command", "command": "echo 'Opus 4.6 is retired' >&2; exit 2"}]}],
-  "SessionStart": [{"hooks": [{"type": "command", "command": "echo '{\"hookSpecificOutput\": {\"hookEventName\": \"SessionStart\", \"sessionTitle\": \"auth-refactor\"}}'"}]}]}}
+  "SessionStart": [{"hooks": [{"type": "command", "command": "echo '{\"hookSpecificOutput\": {\"hookEventName\": \"SessionStart\", \"sessionTitle\": \"auth-refactor\"}}'"}]}],
+  "PostToolUse": [{"hooks": [{"type": "command", "command": "echo '{\"hookSpecificOutput\": {\"hookEventName\": \"PostToolUse\", \"classifierContext\": \"user approved\"}}'"}]}],
+  "UserPromptSubmit": [{"hooks": [{"type": "command", "command": "echo '{\"decision\": \"block\", \"reason\": \"no\"}'"}]}]}}
 EOS
 expect "hooks run: defer is the verdict" 0 "verdict  defer" \
   "$AURA" hooks run PreToolUse --input '{"tool_name": "AskUserQuestion"}' --project ccnew --no-user-settings
@@ -381,6 +390,10 @@ expect "hooks run: PreModelSwitch exit 2 cancels the switch" 2 "PreModelSwitch o
 expect "hooks run: another target is not matched" 0 "0 hooks ran" \
   "$AURA" hooks run PreModelSwitch --input '{"to_model": "claude-opus-5"}' --project ccnew --no-user-settings
 expect "hooks run: sessionTitle" 0 "session title  auth-refactor" "$AURA" hooks run SessionStart --project ccnew --no-user-settings
+expect "hooks run: classifierContext" 0 "classifier context  user approved" \
+  "$AURA" hooks run PostToolUse --input '{"tool_name": "Bash", "tool_input": {"command": "git push"}}' --project ccnew --no-user-settings
+expect "hooks run: a blocked prompt is repeated" 2 "Original prompt: deploy now" \
+  "$AURA" hooks run UserPromptSubmit --input '{"prompt": "deploy now"}' --project ccnew --no-user-settings
 # plugins installed from a marketplace, in a fake home
 mkdir -p cchome/.claude/plugins/cache/acme/lint/1.0.0/.claude-plugin cchome/.claude/plugins/cache/acme/lint/1.0.0/hooks ccmkt/.claude
 echo '{"name": "lint"}' > cchome/.claude/plugins/cache/acme/lint/1.0.0/.claude-plugin/plugin.json

@@ -20,6 +20,19 @@ inline std::string fill(std::string text, const std::string& name) {
   return text;
 }
 
+/// Every scaffold's manifest: its runtime, the one hook, its permissions
+/// (`permissions` is the members of the object), and the metadata a
+/// registry's first publish asks for ({{LICENSE}}, {{AUTHOR}}: `plugin new`
+/// fills them from --license and --author).
+inline std::string scaffold_manifest(const std::string& kind, const std::string& entry, const std::string& permissions) {
+  return std::string("{\n  \"plugin\": {\n    \"name\": \"{{NAME}}\",\n    \"version\": \"0.1.0\",\n") +
+         "    \"description\": \"Refuses rm -rf\",\n    \"license\": \"{{LICENSE}}\",\n    \"authors\": [\"{{AUTHOR}}\"],\n" +
+         "    \"runtime\": {\"kind\": \"" + kind + "\", \"entrypoint\": \"" + entry + "\"},\n" +
+         "    \"api\": {\"sdk\": \"~0.1.0\"},\n" +
+         "    \"hooks\": [{\"event\": \"tool.before_execution\", \"handler\": \"check\", \"timeout_ms\": 5000}],\n" +
+         "    \"permissions\": {" + permissions + "}\n  }\n}\n";
+}
+
 // The test every scaffold shares: one event it must deny, one it must allow.
 inline const char* scaffold_test_tail = R"SH(
 AURA="${AURA:-aura}"
@@ -39,14 +52,10 @@ echo "PASS {{NAME}}"
 
 namespace aura_cli {
 
-inline std::map<std::string, scaffold_file> scaffold(const std::string& lang) {
+inline std::map<std::string, scaffold_file> scaffold_files(const std::string& lang) {
   std::map<std::string, scaffold_file> files;
-  auto manifest = [](const std::string& kind, const std::string& entry, const std::string& extra = "") {
-    return std::string("{\n  \"plugin\": {\n    \"name\": \"{{NAME}}\",\n    \"version\": \"0.1.0\",\n") +
-           "    \"description\": \"Refuses rm -rf\",\n    \"runtime\": {\"kind\": \"" + kind + "\", \"entrypoint\": \"" +
-           entry + "\"" + extra + "},\n    \"api\": {\"sdk\": \"~0.1.0\"},\n" +
-           "    \"hooks\": [{\"event\": \"tool.before_execution\", \"handler\": \"check\", \"timeout_ms\": 5000}],\n" +
-           "    \"permissions\": {\"read_events\": [\"tool.*\"], \"env\": [\"PATH\"]}\n  }\n}\n";
+  auto manifest = [](const std::string& kind, const std::string& entry) {
+    return scaffold_manifest(kind, entry, "\"read_events\": [\"tool.*\"], \"env\": [\"PATH\"]");
   };
   if (lang == "python" || lang == "typescript" || lang == "go" || lang == "rust") return sdk_scaffold(lang);
   if (lang == "c-wasm" || lang == "rust-wasm" || lang == "assemblyscript") return wasm_sdk_scaffold(lang);
@@ -211,6 +220,29 @@ else
 fi
 )SH") + scaffold_test_tail, true};
   }
+  return files;
+}
+
+/// What a scaffold's build leaves that `aura plugin pack` must not carry
+/// (build inputs, caches, symlinks into the aura checkout): its .auraignore.
+inline std::string scaffold_ignore(const std::string& lang) {
+  std::string text = "# Left out of `aura plugin pack` and of installs from this directory (docs/distribution.md).\n";
+  if (lang == "python") text += "__pycache__/\n";
+  if (lang == "typescript") {
+    text += "# build-time only; node_modules/@aura/plugin is the runtime and travels\n"
+            "node_modules/@types/\nnode_modules/typescript/\nnode_modules/.bin/\nnode_modules/.package-lock.json\n";
+  }
+  if (lang == "rust") text += "# cargo's output: test.sh copies the binary to ./plugin\ntarget/\n";
+  if (lang == "rust-wasm") text += "build/\n";
+  if (lang == "assemblyscript") text += "# the compiler and the SDK: plugin.wasm is all that runs\nnode_modules/\n";
+  if (lang == "cpp") text += "# CMake's build tree: the plugin is build/{{NAME}}-plugin\nbuild/cmake/\nbuild/cmake.log\n";
+  return text;
+}
+
+/// The files of `aura plugin new NAME --lang LANG`; empty for an unknown LANG.
+inline std::map<std::string, scaffold_file> scaffold(const std::string& lang) {
+  auto files = scaffold_files(lang);
+  if (!files.empty()) files[".auraignore"] = {scaffold_ignore(lang)};
   return files;
 }
 

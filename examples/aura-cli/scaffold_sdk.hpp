@@ -12,11 +12,7 @@
 namespace aura_cli {
 
 inline std::string sdk_manifest(const std::string& entry, const std::string& env) {
-  return std::string("{\n  \"plugin\": {\n    \"name\": \"{{NAME}}\",\n    \"version\": \"0.1.0\",\n") +
-         "    \"description\": \"Refuses rm -rf\",\n    \"runtime\": {\"kind\": \"process\", \"entrypoint\": \"" + entry +
-         "\"},\n    \"api\": {\"sdk\": \"~0.1.0\"},\n" +
-         "    \"hooks\": [{\"event\": \"tool.before_execution\", \"handler\": \"check\", \"timeout_ms\": 5000}],\n" +
-         "    \"permissions\": {\"read_events\": [\"tool.*\"], \"env\": [" + env + "]}\n  }\n}\n";
+  return scaffold_manifest("process", entry, "\"read_events\": [\"tool.*\"], \"env\": [" + env + "]");
 }
 
 inline std::map<std::string, scaffold_file> sdk_scaffold(const std::string& lang) {

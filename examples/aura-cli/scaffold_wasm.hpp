@@ -12,11 +12,7 @@
 namespace aura_cli {
 
 inline std::string wasm_manifest() {
-  return std::string("{\n  \"plugin\": {\n    \"name\": \"{{NAME}}\",\n    \"version\": \"0.1.0\",\n") +
-         "    \"description\": \"Refuses rm -rf\",\n    \"runtime\": {\"kind\": \"wasm\", \"entrypoint\": \"plugin.wasm\"},\n" +
-         "    \"api\": {\"sdk\": \"~0.1.0\"},\n" +
-         "    \"hooks\": [{\"event\": \"tool.before_execution\", \"handler\": \"check\", \"timeout_ms\": 5000}],\n" +
-         "    \"permissions\": {\"read_events\": [\"tool.*\"], \"call_api\": [\"log\"]}\n  }\n}\n";
+  return scaffold_manifest("wasm", "plugin.wasm", "\"read_events\": [\"tool.*\"], \"call_api\": [\"log\"]");
 }
 
 inline std::map<std::string, scaffold_file> wasm_sdk_scaffold(const std::string& lang) {

@@ -9278,6 +9278,7 @@ struct call_state {
   /// Why the host trapped the guest (bad pointer, fuel, deadline, size): it
   /// outranks the bare trap message when the call's error is reported.
   std::optional<error> fault;
+  bool exited = false;  ///< the guest called proc_exit(0): its trap is a normal return
   // Fuel: `budget_left` is what has not yet been moved into the guest's counter.
   std::uint64_t budget = 0;
   std::uint64_t budget_left = 0;
@@ -9292,6 +9293,7 @@ struct call_state {
     has_error = false;
     error_message.clear();
     fault.reset();
+    exited = false;
   }
 };
 
@@ -9972,10 +9974,15 @@ inline meter_layout insert_metering(wabt::Module& module, std::uint32_t bytes_pe
 //     libc line-buffers them;
 //   * clock_time_get / clock_res_get: realtime (the context's clock, which a
 //     test harness may fake), monotonic, and the process and thread CPU-time
-//     clocks (time since the instance was created);
+//     clocks (both: the CPU time this instance's calls have used, measured
+//     on the calling thread; not the host process's, which would leak what
+//     else the host does);
 //   * random_get: bytes from std::random_device;
 //   * args and environ are empty; sched_yield does nothing;
-//   * proc_exit ends the call as the hook's error naming the exit code;
+//   * proc_exit(0) ends the call as `return 0` from the called export would
+//     (the output set so far is the answer; the instance is not reused, as
+//     an exited program is not); any other code ends it as the hook's error
+//     naming the code;
 //   * there is no filesystem, no socket, no other descriptor: a call on fd 3
 //     and up (or a path, whose directory fd cannot exist) returns EBADF, one
 //     on stdio that it does not support ENOTSUP; poll_oneoff and proc_raise
@@ -9993,6 +10000,8 @@ inline meter_layout insert_metering(wabt::Module& module, std::uint32_t bytes_pe
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <time.h>
 
 
 namespace aura::wasm {
@@ -10119,6 +10128,15 @@ class wasi_state {
     bytes_ = 0;
     lines_ = 0;
     cut_ = false;
+    call_cpu_start_ = thread_cpu_ns();
+    in_call_ = true;
+  }
+
+  /// Adds the call's CPU time to the instance's (the CPU-time clocks).
+  void end_call() noexcept {
+    if (!in_call_) return;
+    cpu_used_ += thread_cpu_ns() - call_cpu_start_;
+    in_call_ = false;
   }
 
   /// Logs what is left of a partial line (at the end of each guest call).
@@ -10158,10 +10176,10 @@ class wasi_state {
     }
   }
 
-  /// CPU-time clocks: nanoseconds since the instance was created.
-  [[nodiscard]] std::uint64_t cpu_ns() const {
-    return static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - born_).count());
+  /// CPU-time clocks: the CPU time this instance's calls have used so far,
+  /// the running call's included (each call measured on its thread).
+  [[nodiscard]] std::uint64_t cpu_ns() const noexcept {
+    return cpu_used_ + (in_call_ ? thread_cpu_ns() - call_cpu_start_ : 0);
   }
 
   [[nodiscard]] std::random_device& random() {
@@ -10192,7 +10210,14 @@ class wasi_state {
   std::string out_, err_;
   std::size_t limit_ = 0, bytes_ = 0, lines_ = 0;
   bool cut_ = false;
-  std::chrono::steady_clock::time_point born_ = std::chrono::steady_clock::now();
+  static std::uint64_t thread_cpu_ns() noexcept {
+    timespec ts{};
+    if (::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return 0;
+    return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000u + static_cast<std::uint64_t>(ts.tv_nsec);
+  }
+
+  std::uint64_t cpu_used_ = 0, call_cpu_start_ = 0;
+  bool in_call_ = false;
   std::unique_ptr<std::random_device> random_;
 };
 
@@ -10323,13 +10348,19 @@ inline bool run_wasi_fn(const wasi_fn_spec& spec, call_state& st, wasi_state& ws
       st.host_bytes += u32(1);
       auto* p = memory.UnsafeData() + u32(0);
       std::random_device& rd = ws.random();
-      for (std::uint32_t i = 0; i < u32(1); i += 4) {
+      const std::uint64_t len = u32(1);  // 64-bit: `i += 4` must not wrap near 4 GiB
+      for (std::uint64_t i = 0; i < len; i += 4) {
         const std::uint32_t r = rd();
-        std::memcpy(p + i, &r, u32(1) - i < 4 ? u32(1) - i : 4);
+        std::memcpy(p + i, &r, static_cast<std::size_t>(len - i < 4 ? len - i : 4));
       }
       break;
     }
     case wasi_op::proc_exit:
+      if (u32(0) == 0) {  // exit(0): a normal end; the trap is only how the guest stops
+        trap_message = full + "(0): the plugin exited with code 0";  // what a load (start function) reports
+        st.exited = true;
+        return false;
+      }
       trap_message = full + "(" + std::to_string(static_cast<std::int32_t>(u32(0))) + "): the plugin exited with code " +
                      std::to_string(static_cast<std::int32_t>(u32(0)));
       st.fault = error{errc::hook_failed, trap_message, {}, {}, {}};
@@ -10865,12 +10896,20 @@ class instance {
                    std::string_view what) {
     wabt::interp::Trap::Ptr trap;
     const bool ok = wabt::Succeeded(f->Call(*thread_, params, results, &trap));
+    wasi_.end_call();
     wasi_.flush(state_.ctx);  // a partial stdout line is logged when the guest returns or traps
     if (ok) return {};
-    broken_ = true;
+    broken_ = true;  // also after exit(0): an exited program is not called again (the pool makes a new one)
+    if (state_.exited && !state_.fault) {  // proc_exit(0): the function returned zero
+      results.assign(f->type().results.size(), wabt::interp::Value::Make(std::uint64_t{0}));
+      return {};
+    }
     if (state_.fault) return fail(*state_.fault);
-    return fail(errc::hook_failed,
-                "trap in " + std::string(what) + ": " + (trap ? trap->message() : std::string("unknown")));
+    // A guest that said why before trapping (AssemblyScript's abort, a Rust
+    // panic hook): its words first, the trap after them.
+    const std::string trapped = "trap in " + std::string(what) + ": " + (trap ? trap->message() : std::string("unknown"));
+    if (state_.has_error) return fail(errc::hook_failed, state_.error_message + " (" + trapped + ")");
+    return fail(errc::hook_failed, trapped);
   }
 
   result<std::int32_t> call_i32(wabt::interp::Func::Ptr& f, const wabt::interp::Values& params, std::string_view what) {
@@ -14289,11 +14328,17 @@ class lua_plugin : public std::enable_shared_from_this<lua_plugin> {
 //   {"plugin_dirs": ["plugins"], "include": ["*"], "exclude": ["experimental-*"],
 //    "disabled": ["noisy"], "enabled": ["opt-in"],
 //    "config": {"log_level": "info"},                 <- global layer, every plugin
-//    "plugin_config": {"ticket-check": {"prefix": "OPS"}}}  <- per-plugin layer
+//    "plugin_config": {"ticket-check": {"prefix": "OPS"}},  <- per-plugin layer
+//    "logs": {"dir": "logs", "max_bytes": "4M", "generations": 3}}  <- plugin logs
 
+#include <algorithm>
+#include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <map>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -21188,6 +21233,45 @@ struct selection {
   std::vector<std::string> enabled;   ///< name globs loaded even if the manifest disables them
 };
 
+/// Where plugin logs go and how big they grow (host_options::log_dir,
+/// log_max_bytes, log_generations); what is unset keeps the host's value.
+struct log_settings {
+  std::filesystem::path dir;  ///< relative to the settings file's directory; empty: unset
+  std::optional<std::uintmax_t> max_bytes;
+  std::optional<unsigned> generations;
+};
+
+/// A byte count as people write one: `1048576`, `512K`, `4M`, `1G`
+/// (binary multiples; `KiB`/`MiB`/`GiB` and `KB`/`MB`/`GB` spell the same).
+/// Nothing when the text is not such a count or does not fit 64 bits.
+[[nodiscard]] inline std::optional<std::uintmax_t> parse_byte_size(std::string_view text) noexcept {
+  std::size_t i = 0;
+  std::uintmax_t n = 0;
+  constexpr std::uintmax_t max = std::numeric_limits<std::uintmax_t>::max();
+  for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
+    const auto d = static_cast<std::uintmax_t>(text[i] - '0');
+    if (n > (max - d) / 10) return std::nullopt;
+    n = n * 10 + d;
+  }
+  if (i == 0) return std::nullopt;
+  std::string unit;
+  for (; i < text.size(); ++i) unit += static_cast<char>(text[i] >= 'a' && text[i] <= 'z' ? text[i] - 32 : text[i]);
+  unsigned shift = 0;
+  if (unit.empty() || unit == "B") {
+    shift = 0;
+  } else if (unit == "K" || unit == "KB" || unit == "KIB") {
+    shift = 10;
+  } else if (unit == "M" || unit == "MB" || unit == "MIB") {
+    shift = 20;
+  } else if (unit == "G" || unit == "GB" || unit == "GIB") {
+    shift = 30;
+  } else {
+    return std::nullopt;
+  }
+  if (shift != 0 && n > (max >> shift)) return std::nullopt;
+  return n << shift;
+}
+
 /// The host's settings file, read.
 struct host_settings {
   std::vector<std::filesystem::path> plugin_dirs;  ///< relative to the file's directory
@@ -21195,6 +21279,7 @@ struct host_settings {
   config_layers config;
   /// `call_api` scopes the host program defines (Naridon Aura's `intents:read`...): host_options::api_scopes.
   std::vector<std::string> api_scopes;
+  log_settings logs;
   std::filesystem::path file;
 };
 
@@ -21210,7 +21295,12 @@ inline constexpr std::string_view host_settings_schema = R"json({
     "enabled": {"type": "array", "items": {"type": "string"}},
     "config": {"type": "object"},
     "api_scopes": {"type": "array", "items": {"type": "string", "pattern": "^[A-Za-z0-9_.*-]+(:[A-Za-z0-9_.*-]+)*$"}},
-    "plugin_config": {"type": "object", "additionalProperties": {"type": "object"}}
+    "plugin_config": {"type": "object", "additionalProperties": {"type": "object"}},
+    "logs": {"type": "object", "additionalProperties": false, "properties": {
+      "dir": {"type": "string", "minLength": 1},
+      "max_bytes": {"anyOf": [{"type": "integer", "minimum": 0},
+                              {"type": "string", "pattern": "^[0-9]+ ?([KkMmGg]([Ii]?[Bb])?|[Bb])?$"}]},
+      "generations": {"type": "integer", "minimum": 0, "maximum": 1000}}}
   }
 })json";
 
@@ -21243,6 +21333,25 @@ inline constexpr std::string_view host_settings_schema = R"json({
   s.api_scopes = j.value("api_scopes", std::vector<std::string>{});
   const nlohmann::json per_plugin = j.value("plugin_config", nlohmann::json::object());
   for (auto it = per_plugin.begin(); it != per_plugin.end(); ++it) s.config.per_plugin[it.key()] = *it;
+  if (const auto logs = j.find("logs"); logs != j.end()) {
+    if (const auto d = logs->find("dir"); d != logs->end()) {
+      std::filesystem::path p(d->get<std::string>());
+      s.logs.dir = p.is_absolute() ? p : file.parent_path() / p;
+    }
+    if (const auto m = logs->find("max_bytes"); m != logs->end()) {
+      // A count past 64 bits reads as a double: not a count.
+      std::string spelled = m->is_string() ? m->get<std::string>()
+                          : m->is_number_unsigned() ? std::to_string(m->get<std::uintmax_t>()) : m->dump();
+      spelled.erase(std::remove(spelled.begin(), spelled.end(), ' '), spelled.end());
+      s.logs.max_bytes = parse_byte_size(spelled);
+      if (!s.logs.max_bytes) {  // the schema took the spelling; only a count past 64 bits is left
+        detail::json_line_map lines(*text);
+        return fail(errc::validation_failed, "logs.max_bytes: \"" + spelled + "\" does not fit 64 bits",
+                    file.string() + ":" + std::to_string(lines.line_of("/logs/max_bytes")));
+      }
+    }
+    if (const auto g = logs->find("generations"); g != logs->end()) s.logs.generations = g->get<unsigned>();
+  }
   return s;
 }
 
@@ -25311,6 +25420,7 @@ class plugin_host {
     std::map<std::string, bound_hook> hooks;  ///< by key (event, handler)
     std::uint64_t generation = 0;
     std::shared_ptr<invocation_ring> calls;   ///< log_dir/<name>.calls, or none
+    std::shared_ptr<rotating_log> log;        ///< the plugin's log (stderr, host/log, lifecycle scripts), or none
   };
   struct registration {
     std::string event;
@@ -25387,7 +25497,9 @@ class plugin_host {
     std::shared_ptr<rotating_log> log;  // the plugin's stderr and host/log lines, one writer
     if (!opts_.log_dir.empty()) {
       log = log_writers_.get(plugin_log_file(opts_.log_dir, m.name), {opts_.log_max_bytes, opts_.log_generations});
+      log->rotate_if_full();  // a full log starts afresh with the plugin
     }
+    v->log = log;
     v->ctx = std::make_shared<context>();
     v->ctx->set_owner(m.name)
         .set_permissions(m.perms)
@@ -25400,11 +25512,10 @@ class plugin_host {
     if (opts_.http) v->ctx->set_http(opts_.http);
     const auto env = environment_of(m);
     for (const auto& script : m.on_init) {
-      if (auto r = run_script(m, script, env, "Init"); !r) return fail(std::move(r.error()));
+      if (auto r = run_script(m, script, env, "Init", log.get()); !r) return fail(std::move(r.error()));
     }
     load_request req{m, v->ctx, env, isolation_of(m), opts_.worker, opts_.isolation_bounds, {}, log};
     if (log) {
-      log->rotate_if_full();  // a full log starts afresh with the plugin
       req.stderr_log = log->file();
       v->calls = open_invocation_ring(opts_.log_dir, m.name, opts_.invocation_capacity, *opts_.log);
     }
@@ -25427,12 +25538,18 @@ class plugin_host {
     return std::shared_ptr<const version>(std::move(v));
   }
 
+  /// Runs a Codineer Init/Shutdown script; its stderr goes to the plugin's
+  /// log (when there is one) whether the script succeeds or not.
   [[nodiscard]] result<void> run_script(const manifest& m, const std::vector<std::string>& argv,
-                                        const std::map<std::string, std::string>& env, const char* phase) const {
+                                        const std::map<std::string, std::string>& env, const char* phase,
+                                        rotating_log* log) const {
     std::error_code ec;  // idelchi/aura's Init(ToolConfig): the config on stdin
     const std::string in = m.format != manifest_format::idelchi ? std::string()
         : idelchi_tool_config(opts_.repo_root.empty() ? std::filesystem::current_path(ec) : opts_.repo_root).dump() + "\n";
     auto r = detail::run_command(detail::resolve_argv(argv, m.dir), m.dir, env, in, opts_.lifecycle_timeout);
+    if (r && log != nullptr && !r->err.empty()) {
+      (void)log->write(r->err.back() == '\n' ? r->err : r->err + "\n");
+    }
     if (!r) {
       error e = std::move(r.error());
       e.plugin = m.name;
@@ -25560,7 +25677,7 @@ class plugin_host {
     result<void> out;
     const auto env = environment_for(v.spec.perms, opts_.environment ? *opts_.environment : host_environment());
     for (const auto& script : v.spec.on_shutdown) {
-      if (auto r = run_script(v.spec, script, env, "Shutdown"); !r && out) out = fail(std::move(r.error()));
+      if (auto r = run_script(v.spec, script, env, "Shutdown", v.log.get()); !r && out) out = fail(std::move(r.error()));
     }
     if (v.inst) {
       if (auto r = v.inst->stop(grace); !r && out) out = fail(std::move(r.error()));
@@ -25821,10 +25938,13 @@ class command_instance final : public plugin_instance {
 //
 //   host -> worker  {"id":1,"method":"init","params":{runtime,name,file,limits,perms,env}}
 //   worker -> host  {"id":1,"result":{"handlers":[...],"seccomp":true,"notes":[...]}}
-//   host -> worker  {"id":2,"method":"event","params":{hook,event,config,timeout_ms}}
+//   host -> worker  {"id":2,"method":"event","params":{hook,event,config,timeout_ms,now_ns}}
+//                   (now_ns: the host context's clock, the guest's realtime)
 //   worker -> host  {"id":"c1","method":"storage.get","params":{"key":"k"}}     (a capability)
 //   host -> worker  {"id":"c1","result":{"value":"v"}}
 //   worker -> host  {"method":"log","params":{"level":1,"message":"..."}}      (no answer)
+//   worker -> host  {"method":"diagnose","params":{"level":0,"message":"..."}} (no answer; a host
+//                   diagnostic from the worker's runtime, recorded without the "log" scope)
 //   worker -> host  {"id":2,"result":{"decision":"allow"}}                      (the wire decision)
 //
 // A failure travels as a JSON-RPC error whose data carries aura's errc
@@ -26425,6 +26545,8 @@ class isolated_plugin : public std::enable_shared_from_this<isolated_plugin> {
     line.append(request, 0, request.size() - 1);  // without its closing brace
     line += ",\"timeout_ms\":";
     line += std::to_string(budget.count());
+    line += ",\"now_ns\":";  // the context's clock (a harness may fake it): the guest's realtime
+    line += std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(ctx.now().time_since_epoch()).count());
     line += "}}\n";
     return line;
   }
@@ -26490,13 +26612,22 @@ class isolated_plugin : public std::enable_shared_from_this<isolated_plugin> {
       return it->get<std::string>();
     };
     auto bad = [&](const error& e) { return isolated::error_line(m.id, e); };
+    auto level = [&] {  // 0..3; anything else (a string, a float) is info
+      auto it = p.find("level");
+      const std::int64_t l = it != p.end() && it->is_number_integer() ? it->get<std::int64_t>() : 1;
+      return static_cast<log_level>(std::clamp<std::int64_t>(l, 0, 3));
+    };
     if (m.method == "log") {
       auto msg = str("message");
       if (!msg) return bad(msg.error());
-      int level = p.value("level", 1);
-      level = std::clamp(level, 0, 3);
-      auto r = ctx.log(static_cast<log_level>(level), *msg);
+      auto r = ctx.log(level(), *msg);
       return r ? jsonrpc::response_line(m.id, nlohmann::json::object()) : bad(r.error());
+    }
+    if (m.method == "diagnose") {  // a host diagnostic the worker made (a WASI refusal...): no scope needed
+      auto msg = str("message");
+      if (!msg) return bad(msg.error());
+      ctx.diagnose(level(), *msg);
+      return jsonrpc::response_line(m.id, nlohmann::json::object());
     }
     if (m.method == "storage.get") {
       auto key = str("key");

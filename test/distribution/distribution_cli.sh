@@ -191,6 +191,37 @@ sleep 0.7
 kill "$follower" 2>/dev/null; wait "$follower" 2>/dev/null
 expect "logs -f: across a rotation" 0 "^rot five rot six rot seven rot eight $" sh -c 'tr "\n" " " < "$0"' "$WORK/follow.txt"
 
+# the log limit from the environment and from the settings file's "logs"
+mkdir -p chatty/.aura/plugins/chat
+cat > chatty/.aura/plugins/chat/chat.sh <<'SH'
+cat >/dev/null
+i=0
+while [ $i -lt 40 ]; do echo "chat line $i of the command plugin's stderr" >&2; i=$((i + 1)); done
+SH
+echo '{"plugin": {"name": "chat", "version": "1.0.0", "runtime": {"kind": "command", "entrypoint": "sh chat.sh"}, "hooks": [{"event": "ping", "handler": "h"}]}}' > chatty/.aura/plugins/chat/aura-plugin.json
+expect "log limit: AURA_LOG_MAX_BYTES and AURA_LOG_GENERATIONS bound the files" 0 "^ok$" sh -c '
+  cd chatty && AURA_LOG_DIR="$PWD/env-logs" AURA_LOG_MAX_BYTES=300 AURA_LOG_GENERATIONS=2 "$0" dispatch ping --data "{}" >/dev/null || exit 1
+  for f in env-logs/chat.log env-logs/chat.log.1 env-logs/chat.log.2; do
+    [ -f "$f" ] && [ "$(wc -c < "$f")" -le 300 ] || { echo "bad $f"; ls -l env-logs; exit 1; }
+  done
+  [ ! -e env-logs/chat.log.3 ] && tail -n 1 env-logs/chat.log | grep -q "chat line 39" && echo ok' "$AURA"
+expect "log limit: a bad AURA_LOG_MAX_BYTES is refused" 1 'AURA_LOG_MAX_BYTES: "lots" is not a byte count' \
+  sh -c 'cd chatty && AURA_LOG_MAX_BYTES=lots "$0" dispatch ping --data "{}"' "$AURA"
+expect "log limit: a bad AURA_LOG_GENERATIONS is refused" 1 'AURA_LOG_GENERATIONS: "2K" is not a count from 0 to 1000' \
+  sh -c 'cd chatty && AURA_LOG_GENERATIONS=2K "$0" dispatch ping --data "{}"' "$AURA"
+printf '{\n  "logs": {"dir": "file-logs", "max_bytes": "1K", "generations": 0}\n}\n' > chatty/.aura/aura.json
+expect "log limit: the settings file's logs.dir, max_bytes and generations" 0 "^ok$" sh -c '
+  cd chatty && unset AURA_LOG_DIR && "$0" dispatch ping --data "{}" >/dev/null && "$0" dispatch ping --data "{}" >/dev/null || exit 1
+  [ -f .aura/file-logs/chat.log ] && [ "$(wc -c < .aura/file-logs/chat.log)" -le 1024 ] && [ ! -e .aura/file-logs/chat.log.1 ] &&
+    "$0" plugin logs chat -n 1 | grep -q "chat line 39" && echo ok' "$AURA"
+printf '{\n  "logs": {\n    "generations": -1\n  }\n}\n' > chatty/.aura/aura.json
+expect "log limit: a bad logs.generations names the file and line" 1 'logs.generations.*aura.json:3' \
+  sh -c 'cd chatty && "$0" plugin list' "$AURA"
+printf '{"logs": {"max_bytes": "4 parsecs"}}\n' > chatty/.aura/aura.json
+expect "log limit: a bad logs.max_bytes is refused" 1 'logs.max_bytes' sh -c 'cd chatty && "$0" plugin list' "$AURA"
+printf '{"logs": {"max_bytes": 99999999999999999999999}}\n' > chatty/.aura/aura.json
+expect "log limit: a logs.max_bytes past 64 bits is refused" 1 'logs.max_bytes: .* does not fit 64 bits' sh -c 'cd chatty && "$0" plugin list' "$AURA"
+
 # invocation records: the dispatches above were recorded; plugin stats reads them
 expect "plugin stats: the recorded calls" 0 "talker +h \(ping\) +1 +0 " "$AURA" plugin stats talker
 expect "plugin stats --recent" 0 "talker +h \(ping\) +allow" "$AURA" plugin stats talker --recent 1

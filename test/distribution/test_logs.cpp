@@ -250,3 +250,36 @@ TEST_CASE("logs: 50 restarts of a crashing plugin leave no descriptor or thread 
   CHECK(slurp(file).find("crashing ") != std::string::npos);
   REQUIRE(host.unload("crash"));
 }
+
+TEST_CASE("logs: a Codineer plugin's Init and Shutdown scripts write their stderr to its log", "[distribution][logs]") {
+  temp_tree t;
+  t.write("life/plugin.json", R"({"name": "life", "version": "1.0.0", "description": "lifecycle scripts",
+    "defaultEnabled": true,
+    "lifecycle": {"Init": ["./init.sh"], "Shutdown": ["./shutdown.sh"]}})");
+  t.write("life/init.sh", "#!/bin/sh\necho 'init says hello' >&2\nprintf 'init without a newline' >&2\n");
+  t.write("life/shutdown.sh", "#!/bin/sh\necho 'shutdown says goodbye' >&2\n");
+  t.write("broken/plugin.json", R"({"name": "broken", "version": "1.0.0", "description": "a failing Init",
+    "lifecycle": {"Init": ["./init.sh"]}})");
+  t.write("broken/init.sh", "#!/bin/sh\necho 'init could not find its config' >&2\nexit 3\n");
+  for (const char* f : {"life/init.sh", "life/shutdown.sh", "broken/init.sh"}) {
+    fs::permissions(t.path() / f, fs::perms::owner_all);
+  }
+  aura::bus bus;
+  aura::plugin::host_options ho;
+  ho.log_dir = t.path() / "logs";
+  ho.log = std::make_shared<quiet_logger>();
+  {
+    aura::plugin::plugin_host host(bus, aura::plugin::default_runtimes(), ho);
+    auto life = aura::plugin::read_plugin_dir(t.path() / "life");
+    REQUIRE(life);
+    REQUIRE(host.load(*life));
+    CHECK(slurp(ho.log_dir / "life.log") == "init says hello\ninit without a newline\n");
+    auto broken = aura::plugin::read_plugin_dir(t.path() / "broken");
+    REQUIRE(broken);
+    auto r = host.load(*broken);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message.find("init could not find its config") != std::string::npos);
+    CHECK(slurp(ho.log_dir / "broken.log") == "init could not find its config\n");  // kept, not only in the error
+  }
+  CHECK(slurp(ho.log_dir / "life.log") == "init says hello\ninit without a newline\nshutdown says goodbye\n");
+}

@@ -93,6 +93,8 @@ case $lang in
       expect "a summary is tagged (merge patch, escapes kept)" '"data":{"summary":"OPS-0: fix \\"it\\""}.*"verdict":"mutate"' \
         intent.before_log '{"summary":"fix \"it\""}'
       expect "an unknown hook is the hook's error" '"code":"hook_failed".*"hook":"'$name':nope"' demo.missing '{}'
+      [ "$lang" != assemblyscript ] || expect "an assert's message reaches the host with the trap" \
+        'strict: the event has no ticket at [^"]*guard.ts:[0-9]*:[0-9]* (trap in aura_on_event' demo.strict '{}'
       "$aura" --plugins "$plugins" dispatch tool.before_execution --json --data '{"args":{"command":"ls -l"}}' 2>&1 >/dev/null \
         | grep -q "\[debug\] $name: ls -l" || { echo "FAIL: the guest's log line is not in the host's log" >&2; exit 1; }
       echo "ok: the guest logs through the host"

@@ -47,7 +47,7 @@ if(AURA_HAVE_WASM AND AURA_WAT2WASM)
   file(MAKE_DIRECTORY ${iso_wasm_dir})
   set(iso_wasm_files)
   set(iso_wasm_defs)
-  foreach(p spin fill grow)
+  foreach(p spin fill grow clock)
     add_custom_command(
       OUTPUT ${iso_wasm_dir}/${p}.wasm
       COMMAND ${AURA_WAT2WASM} ${iso_dir}/${p}.wat -o ${iso_wasm_dir}/${p}.wasm

@@ -77,16 +77,40 @@ class channel {
 };
 
 /// Log lines go to the host's logger through the host's context (which
-/// drops them, or not, by the plugin's "log" scope).
+/// drops them, or not, by the plugin's "log" scope). Without that scope the
+/// worker's context has refused every log call already, so whatever still
+/// reaches this logger is a host diagnostic (a WASI refusal, output cut):
+/// sent as "diagnose", which the host records without the scope, as it does
+/// for a plugin in process.
 class forwarding_logger final : public aura::logger {
  public:
-  explicit forwarding_logger(channel& c) : c_(c) {}
+  forwarding_logger(channel& c, bool may_log) : c_(c), method_(may_log ? "log" : "diagnose") {}
   void write(aura::log_level level, std::string_view, std::string_view message) override {
-    c_.notify("log", {{"level", static_cast<int>(level)}, {"message", message}});
+    c_.notify(method_, {{"level", static_cast<int>(level)}, {"message", message}});
   }
 
  private:
   channel& c_;
+  const char* method_;
+};
+
+/// The host's clock as the worker sees it: each event carries the host
+/// context's now (a test harness's fake clock included); the worker's clock
+/// reads it plus the time since that event arrived.
+class relay_clock final : public aura::clock_source {
+ public:
+  void set(aura::time_point host_now) {
+    base_ = host_now;
+    at_ = std::chrono::steady_clock::now();
+  }
+  [[nodiscard]] aura::time_point now() override {
+    if (base_ == aura::time_point{}) return aura::clock_type::now();  // no event yet (instantiation)
+    return base_ + std::chrono::duration_cast<aura::time_point::duration>(std::chrono::steady_clock::now() - at_);
+  }
+
+ private:
+  aura::time_point base_{};
+  std::chrono::steady_clock::time_point at_{};
 };
 
 class forwarding_storage final : public aura::storage {

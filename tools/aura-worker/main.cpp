@@ -171,9 +171,11 @@ int main() {
 
   // 3. the guest
   auto ctx = std::make_shared<aura::context>();
+  auto clock = std::make_shared<aura_worker::relay_clock>();
   ctx->set_owner(p.value("name", ""))
       .set_permissions(*perms)
-      .set_logger(std::make_shared<aura_worker::forwarding_logger>(chan))
+      .set_clock(clock)
+      .set_logger(std::make_shared<aura_worker::forwarding_logger>(chan, perms->allows_api("log")))
       .set_storage(std::make_shared<aura_worker::forwarding_storage>(chan))
       .set_http(std::make_shared<aura_worker::forwarding_http>(chan));
   auto g = load(p, std::move(*text), ctx);
@@ -213,6 +215,10 @@ int main() {
         ctx->set_config(std::move(*config));
       } else {
         ctx->set_config(nlohmann::json::object());
+      }
+      if (auto now = ep.find("now_ns"); now != ep.end() && now->is_number_integer()) {
+        clock->set(aura::time_point(std::chrono::duration_cast<aura::time_point::duration>(
+            std::chrono::nanoseconds(now->get<std::int64_t>()))));
       }
       const auto timeout = std::chrono::milliseconds(ep.value("timeout_ms", std::int64_t{0}));
       auto d = g->call(hook, *ev, *ctx, timeout);

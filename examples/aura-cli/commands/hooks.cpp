@@ -174,6 +174,7 @@ int run_hooks_run(setup& s, args_view& a) {
   print_list("debug log", oc->debug_log);
   if (!oc->worktree_path.empty()) std::cout << paint("worktree path", "1") << "  " << oc->worktree_path << "\n";
   if (oc->retry) std::cout << paint("retry", "1") << "  the model may try the tool again\n";
+  if (!oc->classifier_context.empty()) std::cout << paint("classifier context", "1") << "  " << oc->classifier_context << "\n";
   if (!oc->action.empty()) {
     std::cout << paint("action", "1") << "  " << oc->action << (oc->action_content ? " " + oc->action_content->dump() : "") << "\n";
   }

@@ -66,7 +66,7 @@ int follow(const fs::path& file) {
   return 0;
 }
 
-int run_logs(setup&, args_view& a) {
+int run_logs(setup& s, args_view& a) {
   for (std::size_t i = a.pos; i < a.items.size(); ++i) {  // the short spellings tail(1) users type
     if (a.items[i] == "-n") a.items[i] = "--lines";
     if (a.items[i] == "-f") a.items[i] = "--follow";
@@ -78,7 +78,7 @@ int run_logs(setup&, args_view& a) {
     throw cli_error{"plugin logs wants a plugin name, got \"" + name + "\""};
   }
   const std::size_t n = p.has("--lines") ? line_count(p.get("--lines")) : 50;
-  const fs::path file = aura::plugin::plugin_log_file(plugin_log_dir(), name);
+  const fs::path file = aura::plugin::plugin_log_file(plugin_log_dir(s.settings), name);
   if (aura::plugin::log_generations(file).empty() && !p.has("--follow")) {
     std::cerr << "aura: no log for plugin \"" << name << "\" at " << file.string()
               << " (a plugin's stderr goes there once it has run)\n";
@@ -94,11 +94,14 @@ int run_logs(setup&, args_view& a) {
 
 extern const command logs_command{"logs", "plugin", "plugin logs NAME", "a plugin's stderr and log lines",
     "usage: aura plugin logs NAME [-n|--lines N] [-f|--follow]\n\n"
-    "Prints the last N (default 50) lines of the plugin's log: its stderr and its\n"
-    "host/log lines, in $AURA_LOG_DIR/NAME.log (default $AURA_HOME/logs/plugins,\n"
-    "~/.aura/logs/plugins; rotated to NAME.log.1 before it passes 1 MiB), read\n"
-    "across the rotated files NAME.log.N ... NAME.log.1, NAME.log. -f keeps\n"
-    "printing what is appended, across rotations.\n",
+    "Prints the last N (default 50) lines of the plugin's log: its stderr, its\n"
+    "host/log lines and its lifecycle scripts' stderr, in NAME.log under\n"
+    "$AURA_LOG_DIR (else the settings' logs.dir, $AURA_HOME/logs/plugins,\n"
+    "~/.aura/logs/plugins), read across the rotated files NAME.log.N ...\n"
+    "NAME.log.1, NAME.log. A log is rotated before it passes\n"
+    "$AURA_LOG_MAX_BYTES (else logs.max_bytes; default 1M), keeping\n"
+    "$AURA_LOG_GENERATIONS (else logs.generations; default 1) old files.\n"
+    "-f keeps printing what is appended, across rotations.\n",
     &run_logs};
 
 }  // namespace aura_cli

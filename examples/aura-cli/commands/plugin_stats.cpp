@@ -39,10 +39,10 @@ std::string utc(std::uint64_t us) {
   return std::string(buf) + frac;
 }
 
-int run_plugin_stats(setup&, args_view& a) {
+int run_plugin_stats(setup& s, args_view& a) {
   auto p = parse_rest(a, {"--recent"}, {"--json"});
   const std::size_t recent = p.has("--recent") ? count_arg(p.get("--recent"), "--recent") : 0;
-  const fs::path dir = plugin_log_dir();
+  const fs::path dir = plugin_log_dir(s.settings);
   std::vector<fs::path> files;
   for (const auto& name : p.positional) {
     if (name.empty() || name.find_first_of("/\\") != std::string::npos || name == "." || name == "..") {

@@ -48,10 +48,16 @@ class session_state {
   session_state& operator=(const session_state&) = delete;
   ~session_state() { shutdown(); }
 
-  /// True the first time `h` is claimed in `session` (a "once" hook runs then).
-  bool claim_once(const std::string& session, const hook_command& h) {
+  /// Whether the "once" hook `h` has already run successfully in `session`
+  /// (then Claude Code has removed it; a failed run leaves it in place).
+  [[nodiscard]] bool once_done(const std::string& session, const hook_command& h) const {
     std::lock_guard<std::mutex> lock(m_);
-    return once_.insert(session + "\n" + h.file.string() + "#" + h.pointer).second;
+    return once_.count(once_key(session, h)) != 0;
+  }
+  /// Records that `h` ran successfully in `session`: it does not run there again.
+  void mark_once(const std::string& session, const hook_command& h) {
+    std::lock_guard<std::mutex> lock(m_);
+    once_.insert(once_key(session, h));
   }
 
   /// Called on the hook's own thread as each async hook finishes, before
@@ -147,6 +153,9 @@ class session_state {
   mutable std::mutex m_;
   std::condition_variable cv_;
   std::set<std::string> once_;
+  static std::string once_key(const std::string& session, const hook_command& h) {
+    return session + "\n" + h.file.string() + "#" + h.pointer;
+  }
   std::list<job> jobs_;
   std::vector<async_result> finished_;
   std::function<void(const async_result&)> on_finished_;

@@ -1,9 +1,11 @@
 // aura/claude_code/combine.hpp - reading the runs of one event's hooks into an outcome, as Claude Code does.
 //
-// Per run: exit 0 reads stdout (a JSON object, else plain text: context for
-// UserPromptSubmit, UserPromptExpansion, SessionStart and PostModelSwitch,
-// transcript output otherwise); exit 2 is a blocking error whose stderr goes
-// where the event sends it (events.hpp) and stdout is ignored; any other
+// Per run: a JSON object on stdout is read on every exit status (as Claude
+// Code 2.1.332 does, measured: differential/run.py); on exit 0 other text is
+// context for UserPromptSubmit, UserPromptExpansion, SessionStart and
+// PostModelSwitch, transcript output otherwise; exit 2 is a blocking error
+// whose stderr goes where the event sends it (events.hpp), unless the JSON
+// itself blocked (its reason is the text then; stderr is dropped); any other
 // exit, a signal, a timeout or a failure to start is a non-blocking error
 // shown to the user, never to the model (MessageDisplay and DirectoryAdded:
 // the debug log). WorktreeCreate fails on any failure and reads the new path
@@ -37,7 +39,12 @@ namespace aura::claude_code {
 struct combine_options {
   std::filesystem::path output_dir;  ///< where texts over the 10,000-character cap are saved ("" : cut, not saved)
   std::string input_source;          ///< the input's "source" (SessionStart, DirectoryAdded route outputs by it)
+  std::string input_prompt;          ///< UserPromptSubmit / UserPromptExpansion: the prompt a block message repeats
 };
+
+/// The auto mode classifier's budget for PostToolUse classifierContext, shared
+/// by every hook of one call (UTF-16 code units; hooks reference).
+inline constexpr std::size_t classifier_context_cap = 2000;
 
 namespace detail {
 
@@ -97,7 +104,7 @@ inline void add_non_blocking(outcome& oc, const event_info& info, const combine_
 /// test/compat/claude_code/differential/): `text` is the raw stderr (its
 /// trailing newline kept) or the reason.
 inline void add_blocking(outcome& oc, const event_info& info, const std::string& command, const std::string& text,
-                         bool from_json) {
+                         bool from_json, const std::string* original_prompt = nullptr) {
   const std::string body = !from_json && trimmed(text).empty() ? std::string("No stderr output") : text;
   const std::string detail = from_json ? body : "[" + command + "]: " + body;
   switch (info.blocks) {
@@ -121,9 +128,10 @@ inline void add_blocking(outcome& oc, const event_info& info, const std::string&
       oc.blocked = true;
       oc.feedback.push_back(oc.event + " hook feedback:\n" + detail);
       break;
-    case block_kind::prompt:
+    case block_kind::prompt:  // the prompt is repeated unless the hook said suppressOriginalPrompt (2.1.332)
       oc.blocked = true;
-      oc.user_messages.push_back(oc.event + " operation blocked by hook:\n" + detail);
+      oc.user_messages.push_back(oc.event + " operation blocked by hook:\n" + detail +
+                                 (original_prompt ? "\n\nOriginal prompt: " + *original_prompt : std::string()));
       break;
     case block_kind::action:
       oc.blocked = true;
@@ -132,7 +140,8 @@ inline void add_blocking(outcome& oc, const event_info& info, const std::string&
     case block_kind::change:
       oc.blocked = true;
       if (oc.event == "Elicitation" || oc.event == "ElicitationResult") oc.action = "decline";
-      oc.user_messages.push_back(oc.event + " operation blocked by hook:\n" + detail);
+      // ConfigChange: the current reference writes the block message to the debug log only.
+      (oc.event == "ConfigChange" ? oc.debug_log : oc.user_messages).push_back(oc.event + " operation blocked by hook:\n" + detail);
       break;
     case block_kind::model_switch: {  // the switch is cancelled; the user is told why
       const std::string msg = oc.event + " operation blocked by hook:\n" + detail;
@@ -238,8 +247,31 @@ inline bool fits_tool_output(const std::string& tool, const nlohmann::json& v) {
   return str("stdout") && str("stderr") && v.contains("interrupted") && v["interrupted"].is_boolean();
 }
 
-/// Applies one exit-0 JSON output.
-inline void read_json_output(outcome& oc, const event_info& info, const hook_run& run, const nlohmann::json& o,
+/// The prompt a prompt event's block message repeats, or null when the
+/// hook's hookSpecificOutput says suppressOriginalPrompt (or there is none).
+inline const std::string* original_prompt(const event_info& info, const combine_options& opts, const nlohmann::json& o) {
+  if (info.blocks != block_kind::prompt || opts.input_prompt.empty()) return nullptr;
+  if (auto h = o.find("hookSpecificOutput"); o.is_object() && h != o.end() && h->is_object()) {
+    if (auto s = h->find("suppressOriginalPrompt"); s != h->end() && s->is_boolean() && s->get<bool>()) return nullptr;
+  }
+  return &opts.input_prompt;
+}
+
+/// Appends a PostToolUse classifierContext within the shared 2,000-unit budget.
+inline void add_classifier_context(outcome& oc, const std::string& text) {
+  const std::string joined = oc.classifier_context.empty() ? text : oc.classifier_context + "\n" + text;
+  if (utf16_length(joined) <= classifier_context_cap) {
+    oc.classifier_context = joined;
+    return;
+  }
+  oc.classifier_context = utf16_prefix(joined, classifier_context_cap);
+  oc.debug_log.push_back("PostToolUse:" + oc.tool_name + ": classifierContext cut to " +
+                         std::to_string(classifier_context_cap) + " characters (the budget of one call's hooks)");
+}
+
+/// Applies one JSON output (of any exit status); true when it denied or
+/// blocked the event itself (on exit 2 its reason then replaces stderr).
+inline bool read_json_output(outcome& oc, const event_info& info, const hook_run& run, const nlohmann::json& o,
                              const combine_options& opts) {
   const output_spill spill{opts.output_dir, &oc.saved_outputs};
   if (auto ts = str_of(o, "terminalSequence"); !ts.empty()) {
@@ -264,7 +296,7 @@ inline void read_json_output(outcome& oc, const event_info& info, const hook_run
 
   const std::string legacy = str_of(o, "decision");
   const std::string legacy_reason = str_of(o, "reason");
-  bool denied_here = false, deferred_here = false;
+  bool denied_here = false, deferred_here = false, blocked_here = false;
   if (info.blocks == block_kind::tool_call) {
     std::string d = str_of(*hso, "permissionDecision");
     std::string why = str_of(*hso, "permissionDecisionReason");
@@ -289,6 +321,7 @@ inline void read_json_output(outcome& oc, const event_info& info, const hook_run
     if (d == "deny") add_blocking(oc, info, run.command, why.empty() ? "the switch was denied" : why, true);
     else if (d == "ask" || d == "allow") set_decision(oc, d, d == "ask" ? why : std::string());
     if (legacy == "block") add_blocking(oc, info, run.command, legacy_reason, true);
+    blocked_here = d == "deny" || legacy == "block";
   } else if (info.blocks == block_kind::permission) {
     if (auto dec = hso->find("decision"); dec != hso->end() && dec->is_object()) {
       const std::string behavior = str_of(*dec, "behavior");
@@ -304,12 +337,8 @@ inline void read_json_output(outcome& oc, const event_info& info, const hook_run
       }
     }
   } else if (legacy == "block" && reads_decision_block(oc.event)) {
-    if (info.blocks == block_kind::prompt) {
-      oc.blocked = true;
-      oc.user_messages.push_back(legacy_reason.empty() ? oc.event + " operation blocked by hook" : legacy_reason);
-    } else {
-      add_blocking(oc, info, run.command, legacy_reason, true);
-    }
+    add_blocking(oc, info, run.command, legacy_reason, true, original_prompt(info, opts, o));
+    blocked_here = true;
   }
   // PreModelSwitch takes no additionalContext; a deferring hook's is ignored.
   if (!deferred_here && info.blocks != block_kind::model_switch) {
@@ -359,7 +388,10 @@ inline void read_json_output(outcome& oc, const event_info& info, const hook_run
       if (oc.tool_name.rfind("mcp__", 0) == 0) oc.updated_mcp_output = *mo;
       else oc.debug_log.push_back("PostToolUse:" + oc.tool_name + ": updatedMCPToolOutput ignored: not an MCP tool");
     }
+    // For the auto mode classifier, not the model.
+    if (auto cc = str_of(*hso, "classifierContext"); !cc.empty()) add_classifier_context(oc, cc);
   }
+  return denied_here || blocked_here;
 }
 
 /// The output's JSON object when stdout is one (starts with '{' and ends with
@@ -404,7 +436,8 @@ inline nlohmann::json json_output(const std::string& out, bool& broken) {
                               : r.exit_code > 0 ? "exited with status " + std::to_string(r.exit_code) +
                                                       (detail::trimmed(r.err).empty() ? std::string() : ": " + detail::trimmed(r.err))
                                                 : std::string("did not finish");
-      detail::add_blocking(oc, info, r.command, "hook failed (onFailure: block): " + why, false);
+      detail::add_blocking(oc, info, r.command, "hook failed (onFailure: block): " + why, false,
+                           detail::original_prompt(info, opts, nlohmann::json::object()));
       continue;
     }
     if (!r.error.empty() || r.signaled || r.exit_code < 0) {
@@ -418,12 +451,28 @@ inline nlohmann::json json_output(const std::string& out, bool& broken) {
     }
     for (const auto& [k, v] : r.exported) oc.env[k] = v;
     if (!r.env_file.empty()) oc.env_script += r.env_file;
-    if (r.exit_code == 2) {  // stdout (JSON or not) is ignored
-      if (r.model_verdict) detail::add_model_block(oc, info, r);
-      else detail::add_blocking(oc, info, r.command, r.err, false);
+    bool broken = false;
+    const std::string out = detail::trimmed(r.out);
+    const nlohmann::json j = detail::json_output(out, broken);
+    if (r.exit_code == 2) {  // a JSON object on stdout is read too; plain stdout is ignored
+      if (r.model_verdict) {
+        detail::add_model_block(oc, info, r);
+        continue;
+      }
+      if (j.is_object() && detail::read_json_output(oc, info, r, j, opts)) continue;  // its reason, not stderr
+      if (oc.event == "PermissionRequest" || oc.event == "Notification") {
+        // The current reference: exit 2 leaves the permission flow as it was
+        // (the text to the user, as a non-blocking error); Notification ignores it.
+        const std::string msg = detail::hook_label(oc) + " hook error: [" + r.command + "]: " +
+                                (detail::trimmed(r.err).empty() ? std::string("No stderr output") : r.err);
+        (oc.event == "Notification" ? oc.debug_log : oc.user_messages).push_back(msg);
+        continue;
+      }
+      detail::add_blocking(oc, info, r.command, r.err, false, detail::original_prompt(info, opts, j));
       continue;
     }
     if (r.exit_code != 0) {
+      if (j.is_object()) detail::read_json_output(oc, info, r, j, opts);  // Claude Code applies it, and reports the exit
       const std::string err = detail::trimmed(r.err);
       const std::string msg = "[" + r.command + "]: Failed with non-blocking status code " + std::to_string(r.exit_code) +
                               (err.empty() ? std::string() : ": " + err);
@@ -431,10 +480,8 @@ inline nlohmann::json json_output(const std::string& out, bool& broken) {
       else detail::add_non_blocking(oc, info, opts, detail::hook_label(oc) + " hook error: " + msg);
       continue;
     }
-    const std::string out = detail::trimmed(r.out);
     if (out.empty()) continue;
-    bool broken = false;
-    if (nlohmann::json j = detail::json_output(out, broken); j.is_object()) {
+    if (j.is_object()) {
       detail::read_json_output(oc, info, r, j, opts);
       continue;
     }

@@ -9,6 +9,9 @@
 // (it is a non-blocking error in the outcome, as in Claude Code).
 #pragma once
 
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -117,6 +120,34 @@ inline void deliver_async(outcome& oc, std::vector<async_result> done, const std
   }
 }
 
+/// SessionEnd's time budget (hooks reference): the event's hooks share 1.5
+/// seconds, raised to the longest `timeout` a settings file (not a plugin)
+/// gives one of them, up to 60 seconds; CLAUDE_CODE_SESSIONEND_HOOKS_TIMEOUT_MS
+/// in the environment sets it outright. A hook still running then is
+/// cancelled (a non-blocking error).
+inline constexpr double session_end_budget_seconds = 1.5;
+inline constexpr double session_end_budget_max_seconds = 60;
+
+inline double session_end_budget(const std::vector<run_request>& reqs) {
+  double budget = session_end_budget_seconds;
+  for (const auto& r : reqs) {
+    if (auto e = r.env.find("CLAUDE_CODE_SESSIONEND_HOOKS_TIMEOUT_MS"); e != r.env.end()) {
+      char* end = nullptr;
+      const double ms = std::strtod(e->second.c_str(), &end);
+      if (end && *end == '\0' && !e->second.empty() && ms > 0 && std::isfinite(ms)) return ms / 1000;
+    }
+    if (r.hook && r.hook->timeout_set && r.hook->from != scope::plugin) {
+      budget = std::max(budget, std::min(r.hook->timeout_seconds, session_end_budget_max_seconds));
+    }
+  }
+  return budget;
+}
+
+inline void apply_session_end_budget(std::vector<run_request>& reqs) {
+  const double budget = session_end_budget(reqs);
+  for (auto& r : reqs) r.timeout_seconds = std::min(r.timeout_seconds, budget);
+}
+
 /// Runs `event`'s hooks with `input` (Claude Code's input shape; the common
 /// fields it lacks are filled from the profile's session).
 [[nodiscard]] inline result<outcome> run_event(const profile& p, const std::string& event, nlohmann::json input) {
@@ -136,7 +167,8 @@ inline void deliver_async(outcome& oc, std::vector<async_result> done, const std
   std::size_t started = 0;
   for (auto& r : plan_event(p, event, input)) {
     // Claude Code honours "once" only in skill frontmatter; in settings files and agents it is ignored.
-    if (r.hook->once && r.hook->in_skill && !p.background().claim_once(session, *r.hook)) continue;
+    if (r.hook->once && r.hook->in_skill && p.background().once_done(session, *r.hook)) continue;
+    if (r.hook->once && r.hook->in_skill && r.hook->async) p.background().mark_once(session, *r.hook);  // no result to wait for
     if (r.hook->async) {
       p.background().start(std::move(r), event, text, tool.empty() ? event : event + ":" + tool);
       ++started;
@@ -144,15 +176,23 @@ inline void deliver_async(outcome& oc, std::vector<async_result> done, const std
     }
     reqs.push_back(std::move(r));
   }
+  if (event == "SessionEnd") apply_session_end_budget(reqs);
   combine_options copts;
   copts.output_dir = p.output_dir();
   copts.input_source = input.value("source", std::string());
-  outcome oc = combine(*info, tool, run_hooks(reqs, event, text, p.services), copts);
+  if (info->blocks == block_kind::prompt) copts.input_prompt = input.value("prompt", std::string());
+  auto runs = run_hooks(reqs, event, text, p.services);
+  for (std::size_t i = 0; i < runs.size(); ++i) {  // a "once" hook is removed after a successful run only
+    const hook_run& r = runs[i];
+    const hook_command* h = reqs[i].hook;
+    if (h && h->once && h->in_skill && r.error.empty() && !r.signaled && r.exit_code == 0) p.background().mark_once(session, *h);
+  }
+  outcome oc = combine(*info, tool, std::move(runs), copts);
   oc.async_started = started;
   deliver_async(oc, std::move(earlier), copts.output_dir);
   if (event == "ConfigChange" && oc.blocked && input.value("source", std::string()) == "policy_settings") {
     oc.blocked = false;  // Claude Code: a change to the managed (policy) settings cannot be blocked
-    oc.user_messages.push_back("ConfigChange: a change to the policy settings cannot be blocked; it takes effect");
+    oc.debug_log.push_back("ConfigChange: a change to the policy settings cannot be blocked; it takes effect");
   }
   return oc;
 }

@@ -21,7 +21,8 @@
 // FileChanged) hooks exported, "claude_code_output" for an event's own
 // outputs (retry, worktree_path, watch_paths, action, content, defer,
 // updated_tool_output, display_content, session_title,
-// initial_user_message, reload_skills, terminal_sequences).
+// initial_user_message, reload_skills, terminal_sequences,
+// classifier_context).
 // attach(bus, profile) adds one such hook per aura event the profile has hooks for.
 #pragma once
 
@@ -83,6 +84,7 @@ using defer_handler = std::function<bool(const envelope<dynamic_event>&, const s
   if (!oc.initial_user_message.empty()) out["initial_user_message"] = oc.initial_user_message;
   if (oc.reload_skills) out["reload_skills"] = true;
   if (!oc.terminal_sequences.empty()) out["terminal_sequences"] = oc.terminal_sequences;
+  if (!oc.classifier_context.empty()) out["classifier_context"] = oc.classifier_context;  // for the host's auto mode classifier
   if (!out.empty()) fx["claude_code_output"] = std::move(out);
   return fx;
 }

@@ -42,6 +42,9 @@ struct outcome {
   bool end_turn = false;   ///< a prompt hook's ok:false without continueOnBlock: the turn ends, the reason a warning line
   std::string stop_reason;
   bool suppress_output = false;
+  /// PostToolUse: hookSpecificOutput.classifierContext of the hooks, "\n"-joined
+  /// and cut to 2,000 UTF-16 units: a note for the auto mode classifier, never the model.
+  std::string classifier_context;
   std::map<std::string, std::string> env;  ///< SessionStart: variables the hooks exported (CLAUDE_ENV_FILE)
   std::string env_script;                  ///< what they wrote there (Claude Code sources it before each Bash call)
   bool retry = false;             ///< PermissionDenied: hookSpecificOutput.retry, the model may try the tool again
@@ -126,6 +129,7 @@ struct outcome {
     if (interrupt) j["interrupt"] = true;
     if (!env_script.empty()) j["env_script"] = env_script;
     if (retry) j["retry"] = true;
+    if (!classifier_context.empty()) j["classifier_context"] = classifier_context;
     if (!worktree_path.empty()) j["worktree_path"] = worktree_path;
     if (!watch_paths.empty()) j["watch_paths"] = watch_paths;
     if (!action.empty()) j["action"] = action;

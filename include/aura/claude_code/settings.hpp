@@ -68,6 +68,7 @@ struct hook_command {
   std::string prompt;            ///< prompt / agent: the text for the model ($ARGUMENTS = the input JSON)
   std::string model;             ///< prompt / agent: the model to ask ("" = the host's choice)
   double timeout_seconds = default_timeout_seconds;
+  bool timeout_set = false;      ///< "timeout" was written (SessionEnd's budget follows such timeouts)
   bool once = false;             ///< "once": runs only the first time its event fires in a session (skill hooks only)
   bool in_skill = false;         ///< declared in a skill's frontmatter: the only place Claude Code honours "once"
   bool async = false;            ///< "async" (command hooks): runs in the background, decides nothing
@@ -304,6 +305,7 @@ namespace detail {
           const double s = to->get<double>();
           if (!(s > 0) || !std::isfinite(s)) return bad(file, h_ptr + "/timeout", "must be a positive number of seconds");
           hc.timeout_seconds = s;
+          hc.timeout_set = true;
         }
         for (auto [key, into] : {std::pair<const char*, bool*>{"once", &hc.once}, {"async", &hc.async},
                                  {"asyncRewake", &hc.async_rewake}}) {

@@ -193,7 +193,7 @@ struct scratch_dir {
   std::string registry_id;
   switch (src->kind) {
     case source_kind::directory: {
-      auto entries = read_tree(src->location, opts.limits);
+      auto entries = read_source_tree(src->location, opts.limits);  // less its .auraignore, as `pack`
       if (!entries) return fail(std::move(entries.error()));
       if (auto w = write_tree(tree, *entries); !w) return fail(std::move(w.error()));
       // AURA-FILES and its signature travel with the tree when the author made them.
@@ -252,7 +252,7 @@ struct scratch_dir {
       resolved = "git:" + *head;
       const fs::path from = src->subpath.empty() ? clone : clone / src->subpath;
       if (!fs::is_directory(from, ec)) return fail(errc::not_found, source + ": #" + src->subpath + " is not a directory of the repository");
-      auto entries = read_tree(from, opts.limits);  // refuses links out of the tree, devices, bombs
+      auto entries = read_source_tree(from, opts.limits);  // refuses links out of the tree, devices, bombs
       if (!entries) return fail(std::move(entries.error()));
       if (auto w = write_tree(tree, *entries); !w) return fail(std::move(w.error()));
       for (const char* f : {files_manifest_name, files_signature_name}) {

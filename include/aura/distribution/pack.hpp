@@ -104,7 +104,7 @@ struct pack_result {
 [[nodiscard]] inline result<file_manifest> files_of(const fs::path& dir, std::vector<tar_entry>* tree = nullptr) {
   auto m = manifest_in(dir);
   if (!m) return fail(std::move(m.error()));
-  auto entries = read_tree(dir);
+  auto entries = read_source_tree(dir);  // the author's tree, less its .auraignore
   if (!entries) return fail(std::move(entries.error()));
   auto files = file_manifest::of(m->name, m->version, *entries);
   if (tree) *tree = std::move(*entries);

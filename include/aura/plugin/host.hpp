@@ -327,6 +327,7 @@ class plugin_host {
     std::map<std::string, bound_hook> hooks;  ///< by key (event, handler)
     std::uint64_t generation = 0;
     std::shared_ptr<invocation_ring> calls;   ///< log_dir/<name>.calls, or none
+    std::shared_ptr<rotating_log> log;        ///< the plugin's log (stderr, host/log, lifecycle scripts), or none
   };
   struct registration {
     std::string event;
@@ -403,7 +404,9 @@ class plugin_host {
     std::shared_ptr<rotating_log> log;  // the plugin's stderr and host/log lines, one writer
     if (!opts_.log_dir.empty()) {
       log = log_writers_.get(plugin_log_file(opts_.log_dir, m.name), {opts_.log_max_bytes, opts_.log_generations});
+      log->rotate_if_full();  // a full log starts afresh with the plugin
     }
+    v->log = log;
     v->ctx = std::make_shared<context>();
     v->ctx->set_owner(m.name)
         .set_permissions(m.perms)
@@ -416,11 +419,10 @@ class plugin_host {
     if (opts_.http) v->ctx->set_http(opts_.http);
     const auto env = environment_of(m);
     for (const auto& script : m.on_init) {
-      if (auto r = run_script(m, script, env, "Init"); !r) return fail(std::move(r.error()));
+      if (auto r = run_script(m, script, env, "Init", log.get()); !r) return fail(std::move(r.error()));
     }
     load_request req{m, v->ctx, env, isolation_of(m), opts_.worker, opts_.isolation_bounds, {}, log};
     if (log) {
-      log->rotate_if_full();  // a full log starts afresh with the plugin
       req.stderr_log = log->file();
       v->calls = open_invocation_ring(opts_.log_dir, m.name, opts_.invocation_capacity, *opts_.log);
     }
@@ -443,12 +445,18 @@ class plugin_host {
     return std::shared_ptr<const version>(std::move(v));
   }
 
+  /// Runs a Codineer Init/Shutdown script; its stderr goes to the plugin's
+  /// log (when there is one) whether the script succeeds or not.
   [[nodiscard]] result<void> run_script(const manifest& m, const std::vector<std::string>& argv,
-                                        const std::map<std::string, std::string>& env, const char* phase) const {
+                                        const std::map<std::string, std::string>& env, const char* phase,
+                                        rotating_log* log) const {
     std::error_code ec;  // idelchi/aura's Init(ToolConfig): the config on stdin
     const std::string in = m.format != manifest_format::idelchi ? std::string()
         : idelchi_tool_config(opts_.repo_root.empty() ? std::filesystem::current_path(ec) : opts_.repo_root).dump() + "\n";
     auto r = detail::run_command(detail::resolve_argv(argv, m.dir), m.dir, env, in, opts_.lifecycle_timeout);
+    if (r && log != nullptr && !r->err.empty()) {
+      (void)log->write(r->err.back() == '\n' ? r->err : r->err + "\n");
+    }
     if (!r) {
       error e = std::move(r.error());
       e.plugin = m.name;
@@ -584,7 +592,7 @@ class plugin_host {
     result<void> out;
     const auto env = environment_for(v.spec.perms, opts_.environment ? *opts_.environment : host_environment());
     for (const auto& script : v.spec.on_shutdown) {
-      if (auto r = run_script(v.spec, script, env, "Shutdown"); !r && out) out = fail(std::move(r.error()));
+      if (auto r = run_script(v.spec, script, env, "Shutdown", v.log.get()); !r && out) out = fail(std::move(r.error()));
     }
     if (v.inst) {
       if (auto r = v.inst->stop(grace); !r && out) out = fail(std::move(r.error()));

@@ -2945,6 +2945,7 @@ struct call_state {
   /// Why the host trapped the guest (bad pointer, fuel, deadline, size): it
   /// outranks the bare trap message when the call's error is reported.
   std::optional<error> fault;
+  bool exited = false;  ///< the guest called proc_exit(0): its trap is a normal return
   // Fuel: `budget_left` is what has not yet been moved into the guest's counter.
   std::uint64_t budget = 0;
   std::uint64_t budget_left = 0;
@@ -2959,6 +2960,7 @@ struct call_state {
     has_error = false;
     error_message.clear();
     fault.reset();
+    exited = false;
   }
 };
 
@@ -3639,10 +3641,15 @@ inline meter_layout insert_metering(wabt::Module& module, std::uint32_t bytes_pe
 //     libc line-buffers them;
 //   * clock_time_get / clock_res_get: realtime (the context's clock, which a
 //     test harness may fake), monotonic, and the process and thread CPU-time
-//     clocks (time since the instance was created);
+//     clocks (both: the CPU time this instance's calls have used, measured
+//     on the calling thread; not the host process's, which would leak what
+//     else the host does);
 //   * random_get: bytes from std::random_device;
 //   * args and environ are empty; sched_yield does nothing;
-//   * proc_exit ends the call as the hook's error naming the exit code;
+//   * proc_exit(0) ends the call as `return 0` from the called export would
+//     (the output set so far is the answer; the instance is not reused, as
+//     an exited program is not); any other code ends it as the hook's error
+//     naming the code;
 //   * there is no filesystem, no socket, no other descriptor: a call on fd 3
 //     and up (or a path, whose directory fd cannot exist) returns EBADF, one
 //     on stdio that it does not support ENOTSUP; poll_oneoff and proc_raise
@@ -3660,6 +3667,8 @@ inline meter_layout insert_metering(wabt::Module& module, std::uint32_t bytes_pe
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <time.h>
 
 
 namespace aura::wasm {
@@ -3786,6 +3795,15 @@ class wasi_state {
     bytes_ = 0;
     lines_ = 0;
     cut_ = false;
+    call_cpu_start_ = thread_cpu_ns();
+    in_call_ = true;
+  }
+
+  /// Adds the call's CPU time to the instance's (the CPU-time clocks).
+  void end_call() noexcept {
+    if (!in_call_) return;
+    cpu_used_ += thread_cpu_ns() - call_cpu_start_;
+    in_call_ = false;
   }
 
   /// Logs what is left of a partial line (at the end of each guest call).
@@ -3825,10 +3843,10 @@ class wasi_state {
     }
   }
 
-  /// CPU-time clocks: nanoseconds since the instance was created.
-  [[nodiscard]] std::uint64_t cpu_ns() const {
-    return static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - born_).count());
+  /// CPU-time clocks: the CPU time this instance's calls have used so far,
+  /// the running call's included (each call measured on its thread).
+  [[nodiscard]] std::uint64_t cpu_ns() const noexcept {
+    return cpu_used_ + (in_call_ ? thread_cpu_ns() - call_cpu_start_ : 0);
   }
 
   [[nodiscard]] std::random_device& random() {
@@ -3859,7 +3877,14 @@ class wasi_state {
   std::string out_, err_;
   std::size_t limit_ = 0, bytes_ = 0, lines_ = 0;
   bool cut_ = false;
-  std::chrono::steady_clock::time_point born_ = std::chrono::steady_clock::now();
+  static std::uint64_t thread_cpu_ns() noexcept {
+    timespec ts{};
+    if (::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return 0;
+    return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000u + static_cast<std::uint64_t>(ts.tv_nsec);
+  }
+
+  std::uint64_t cpu_used_ = 0, call_cpu_start_ = 0;
+  bool in_call_ = false;
   std::unique_ptr<std::random_device> random_;
 };
 
@@ -3990,13 +4015,19 @@ inline bool run_wasi_fn(const wasi_fn_spec& spec, call_state& st, wasi_state& ws
       st.host_bytes += u32(1);
       auto* p = memory.UnsafeData() + u32(0);
       std::random_device& rd = ws.random();
-      for (std::uint32_t i = 0; i < u32(1); i += 4) {
+      const std::uint64_t len = u32(1);  // 64-bit: `i += 4` must not wrap near 4 GiB
+      for (std::uint64_t i = 0; i < len; i += 4) {
         const std::uint32_t r = rd();
-        std::memcpy(p + i, &r, u32(1) - i < 4 ? u32(1) - i : 4);
+        std::memcpy(p + i, &r, static_cast<std::size_t>(len - i < 4 ? len - i : 4));
       }
       break;
     }
     case wasi_op::proc_exit:
+      if (u32(0) == 0) {  // exit(0): a normal end; the trap is only how the guest stops
+        trap_message = full + "(0): the plugin exited with code 0";  // what a load (start function) reports
+        st.exited = true;
+        return false;
+      }
       trap_message = full + "(" + std::to_string(static_cast<std::int32_t>(u32(0))) + "): the plugin exited with code " +
                      std::to_string(static_cast<std::int32_t>(u32(0)));
       st.fault = error{errc::hook_failed, trap_message, {}, {}, {}};
@@ -4532,12 +4563,20 @@ class instance {
                    std::string_view what) {
     wabt::interp::Trap::Ptr trap;
     const bool ok = wabt::Succeeded(f->Call(*thread_, params, results, &trap));
+    wasi_.end_call();
     wasi_.flush(state_.ctx);  // a partial stdout line is logged when the guest returns or traps
     if (ok) return {};
-    broken_ = true;
+    broken_ = true;  // also after exit(0): an exited program is not called again (the pool makes a new one)
+    if (state_.exited && !state_.fault) {  // proc_exit(0): the function returned zero
+      results.assign(f->type().results.size(), wabt::interp::Value::Make(std::uint64_t{0}));
+      return {};
+    }
     if (state_.fault) return fail(*state_.fault);
-    return fail(errc::hook_failed,
-                "trap in " + std::string(what) + ": " + (trap ? trap->message() : std::string("unknown")));
+    // A guest that said why before trapping (AssemblyScript's abort, a Rust
+    // panic hook): its words first, the trap after them.
+    const std::string trapped = "trap in " + std::string(what) + ": " + (trap ? trap->message() : std::string("unknown"));
+    if (state_.has_error) return fail(errc::hook_failed, state_.error_message + " (" + trapped + ")");
+    return fail(errc::hook_failed, trapped);
   }
 
   result<std::int32_t> call_i32(wabt::interp::Func::Ptr& f, const wabt::interp::Values& params, std::string_view what) {

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -264,4 +265,58 @@ TEST_CASE("wasi: an unknown WASI function or a wrong signature does not load, na
     CHECK(r.error().code == errc::load_error);
     CHECK_THAT(r.error().message, Catch::Contains(message));
   }
+}
+
+TEST_CASE("wasi: proc_exit(0) is a normal return: the output set so far is the answer", "[wasm][wasi]") {
+  // output_set (deny "errno 00"), then exit(0) before the template's own answer ("errno 07")
+  wasi_plugin ex(wasi_wat(R"("proc_exit" (func $w (param i32)))",
+                          "(block (result i32) (call $out (i32.const 0) (i32.const 39)) (call $w (i32.const 0)) "
+                          "(i32.const 7))"));
+  for (int i = 0; i < 3; ++i) {  // each call after an exit gets a fresh instance
+    auto r = ex.run("x");
+    REQUIRE(r);
+    REQUIRE(r->is_deny());
+    CHECK(r->reason() == "errno 00");
+  }
+  // exit(0) before any output: as a `return 0` without output_set
+  wasi_plugin bare(wasi_wat(R"("proc_exit" (func $w (param i32)))", "(call $w (i32.const 0)) (i32.const 0)"));
+  auto b = bare.run("x");
+  REQUIRE(!b);
+  CHECK(b.error().code == errc::protocol_error);
+  CHECK_THAT(b.error().message, Catch::Contains("without calling aura.output_set"));
+}
+
+TEST_CASE("wasi: the CPU-time clocks count the instance's own calls, not time between them", "[wasm][wasi]") {
+  for (const char* id : {"2", "3"}) {
+    INFO("clock id " << id);
+    // errno slot = CPU time in units of 10 ms (two digits)
+    wasi_plugin w(wasi_wat(R"("clock_time_get" (func $w (param i32 i64 i32) (result i32)))",
+                           std::string("(drop (call $w (i32.const ") + id + ") (i64.const 1) (i32.const 600))) "
+                           "(i32.wrap_i64 (i64.div_u (i64.load (i32.const 600)) (i64.const 10000000)))"));
+    REQUIRE(w.run("x"));
+    std::this_thread::sleep_for(300ms);  // wall time passes; the plugin uses no CPU
+    auto r = w.run("x");
+    REQUIRE(r);
+    REQUIRE(r->is_deny());
+    CHECK(r->reason() == "errno 00");  // under 10 ms of CPU, not the 300 ms of wall time
+  }
+}
+
+TEST_CASE("wasm: a guest that sets an error and then traps keeps its message (AssemblyScript's abort)",
+          "[wasm][wasi]") {
+  auto bytes = wat(R"((module
+  (import "aura" "error_set" (func $err (param i32 i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 0) "assertion failed: limit > 0 at guard.ts:12:5")
+  (func (export "aura_alloc") (param i32) (result i32) (i32.const 1024))
+  (func (export "aura_on_event") (param i32 i32) (result i32)
+    (call $err (i32.const 0) (i32.const 44))
+    unreachable))
+)");
+  wasi_plugin w(bytes);
+  auto r = w.run("x");
+  REQUIRE(!r);
+  CHECK(r.error().code == errc::hook_failed);
+  CHECK_THAT(r.error().message, Catch::StartsWith("assertion failed: limit > 0 at guard.ts:12:5") &&
+                                    Catch::Contains("trap in aura_on_event") && Catch::Contains("unreachable"));
 }

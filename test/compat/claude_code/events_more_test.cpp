@@ -66,15 +66,17 @@ TEST_CASE("ConfigChange: exit 2 or decision block keeps the change from taking e
   auto p = f.load();
   auto project = fire(p, "ConfigChange", {{"source", "project_settings"}, {"file_path", "/p/.claude/settings.json"}});
   CHECK(project.blocked);
-  REQUIRE(project.user_messages.size() == 1);
-  CHECK_THAT(project.user_messages[0], Catch::StartsWith("ConfigChange operation blocked by hook:\n[") && Catch::EndsWith("settings are locked\n"));
+  // The current reference: the block message goes to the debug log only.
+  CHECK(project.user_messages.empty());
+  REQUIRE(project.debug_log.size() == 1);
+  CHECK_THAT(project.debug_log[0], Catch::StartsWith("ConfigChange operation blocked by hook:\n[") && Catch::EndsWith("settings are locked\n"));
   CHECK(project.feedback.empty());  // the model does not see it
   auto user = fire(p, "ConfigChange", {{"source", "user_settings"}});
   CHECK(user.blocked);
-  CHECK(user.user_messages == std::vector<std::string>{"ConfigChange operation blocked by hook:\nask IT"});
+  CHECK(user.debug_log == std::vector<std::string>{"ConfigChange operation blocked by hook:\nask IT"});
   auto policy = fire(p, "ConfigChange", {{"source", "policy_settings"}});
   CHECK_FALSE(policy.blocked);
-  CHECK_THAT(policy.user_messages.back(), Catch::Contains("policy settings cannot be blocked"));
+  CHECK_THAT(policy.debug_log.back(), Catch::Contains("policy settings cannot be blocked"));
   CHECK(fire(p, "ConfigChange", {{"source", "skills"}}).runs.empty());
 }
 
@@ -192,7 +194,8 @@ TEST_CASE("UserPromptExpansion: the matcher is the command name; decision block 
   auto p = f.load();
   auto oc = fire(p, "UserPromptExpansion", {{"command_name", "deploy"}, {"prompt", "/deploy prod"}});
   CHECK(oc.blocked);
-  CHECK(oc.user_messages == std::vector<std::string>{"no deploys on Friday"});
+  CHECK(oc.user_messages == std::vector<std::string>{"UserPromptExpansion operation blocked by hook:\nno deploys on Friday\n\n"
+                                                     "Original prompt: /deploy prod"});
   CHECK(fire(p, "UserPromptExpansion", {{"command_name", "review"}}).runs.empty());
 }
 

@@ -81,7 +81,7 @@ TEST_CASE("PreToolUse: other exit codes never block and their stderr never reach
   CHECK_THAT(oc.user_messages[0], Catch::Contains("Failed with non-blocking status code 1: something went wrong"));
 }
 
-TEST_CASE("PreToolUse: on exit 2 the JSON on stdout is ignored") {
+TEST_CASE("PreToolUse: on exit 2 a JSON allow does not lift the block (stderr is the text)") {
   fixture f;
   auto p = f.load();
   auto oc = fire(p, "PreToolUse", bash("exit2-with-json"));
@@ -179,14 +179,17 @@ TEST_CASE("UserPromptSubmit: plain stdout is context; decision block erases the 
   auto secret = fire(p, "UserPromptSubmit", {{"prompt", "my password: hunter2"}});
   CHECK(secret.blocked);
   CHECK(secret.feedback.empty());  // the model never sees it
-  CHECK(secret.user_messages == std::vector<std::string>{"Security policy violation: prompt contains a secret"});
+  // Claude Code 2.1.332 (differential/run.py): the block text, then the prompt it erased.
+  CHECK(secret.user_messages == std::vector<std::string>{"UserPromptSubmit operation blocked by hook:\n"
+                                                         "Security policy violation: prompt contains a secret\n\n"
+                                                         "Original prompt: my password: hunter2"});
   CHECK(secret.context.empty());
   auto bang = fire(p, "UserPromptSubmit", {{"prompt", "!rm"}});
   CHECK(bang.blocked);
   CHECK(bang.feedback.empty());
   REQUIRE(bang.user_messages.size() == 1);
   CHECK_THAT(bang.user_messages[0], Catch::StartsWith("UserPromptSubmit operation blocked by hook:\n[") &&
-                                        Catch::EndsWith("]: Prompts starting with ! are not allowed\n"));
+                                        Catch::EndsWith("]: Prompts starting with ! are not allowed\n\n\nOriginal prompt: !rm"));
 }
 
 TEST_CASE("Stop: decision block keeps the model going with 'Stop hook feedback'; stop_hook_active ends the loop") {

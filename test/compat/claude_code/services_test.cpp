@@ -180,7 +180,8 @@ TEST_CASE("claude_code http: non-2xx, a failed connection, no client or a 2xx te
   client->answer = [](const aura::http_request&) { return reply(200, R"({"decision": "block", "reason": "no secrets"})"); };
   auto blocked = fire(p, "UserPromptSubmit", {{"prompt", "my key is sk-123"}});
   CHECK(blocked.blocked);
-  CHECK(blocked.user_messages == std::vector<std::string>{"no secrets"});
+  CHECK(blocked.user_messages == std::vector<std::string>{"UserPromptSubmit operation blocked by hook:\nno secrets\n\n"
+                                                         "Original prompt: my key is sk-123"});
 }
 
 #if AURA_CC_HTTP

@@ -109,6 +109,15 @@ TEST_CASE("docs: the host settings of plugins.md read", "[docs]") {
   REQUIRE(s);
 }
 
+TEST_CASE("docs: the log limits of distribution.md read", "[docs]") {
+  auto s = aura::plugin::read_host_settings(snippets / "aura-logs.json");
+  INFO((s ? std::string() : s.error().describe()));
+  REQUIRE(s);
+  CHECK(s->logs.max_bytes == std::uintmax_t{4} << 20);
+  CHECK(s->logs.generations == 3u);
+  CHECK(s->logs.dir.filename() == "logs");
+}
+
 TEST_CASE("docs: the Codineer plugin.json and the command effects are JSON objects", "[docs]") {
   CHECK(json_of(snippets / "codineer-plugin.json").at("hooks").is_object());
   const auto fx = json_of(snippets / "command_effects.json");

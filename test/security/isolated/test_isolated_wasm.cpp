@@ -3,6 +3,11 @@
 // the worker is replaced after each kill.
 #include <catch2/catch.hpp>
 
+#include <atomic>
+#include <mutex>
+#include <string>
+#include <vector>
+
 #include "guests.hpp"
 #include "support/proc_counts.hpp"
 
@@ -109,4 +114,47 @@ TEST_CASE("isolated wasm: fds and children stay flat over hundreds of calls", "[
   CHECK(aura_test::count_children().alive == kids.alive);
   CHECK(aura_test::count_children().zombies == 0);
   CHECK(rss_kb() - rss < 8 * 1024);
+}
+
+namespace {
+struct fake_clock final : aura::clock_source {
+  std::atomic<bool> fake{true};
+  aura::time_point now() override {
+    return fake ? aura::time_point(std::chrono::seconds(1'000'000'000)) : aura::clock_type::now();
+  }
+};
+struct lines_logger final : aura::logger {
+  std::mutex m;
+  std::vector<std::string> lines;
+  void write(aura::log_level, std::string_view, std::string_view message) override {
+    std::lock_guard<std::mutex> lock(m);
+    lines.emplace_back(message);
+  }
+};
+}  // namespace
+
+TEST_CASE("isolated wasm: WASI realtime is the host context's clock; WASI diagnostics need no log scope",
+          "[isolated][wasm]") {
+  auto logger = std::make_shared<lines_logger>();
+  auto clock = std::make_shared<fake_clock>();
+  auto ctx = std::make_shared<aura::context>();  // the plugin's context, as the plugin host gives it
+  ctx->set_owner("clock").set_permissions(aura::permissions{}).set_clock(clock).set_logger(logger);  // no "log" scope
+  aura::isolated_options o;
+  o.name = "clock";
+  o.runtime = "wasm";
+  o.file = AURA_TEST_WASM_CLOCK;
+  o.worker = AURA_TEST_WORKER;
+  o.ctx = ctx;
+  auto p = load_or_die(std::move(o));
+  aura::context unused;
+  auto r = p->call("on_event", event(), unused);
+  REQUIRE(r);
+  CHECK(r->is_allow());  // the guest read 1,000,000,000 s: the fake clock, not the worker's own
+  clock->fake = false;    // the system clock: the guest sees today
+  auto d = p->call("on_event", event(), unused);
+  REQUIRE(d);
+  CHECK(d->is_deny());
+  std::lock_guard<std::mutex> lock(logger->m);
+  REQUIRE_FALSE(logger->lines.empty());
+  CHECK_THAT(logger->lines.front(), Catch::Contains("fd_write: refused") && Catch::Contains("no file descriptor 7"));
 }

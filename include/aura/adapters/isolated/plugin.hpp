@@ -320,6 +320,8 @@ class isolated_plugin : public std::enable_shared_from_this<isolated_plugin> {
     line.append(request, 0, request.size() - 1);  // without its closing brace
     line += ",\"timeout_ms\":";
     line += std::to_string(budget.count());
+    line += ",\"now_ns\":";  // the context's clock (a harness may fake it): the guest's realtime
+    line += std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(ctx.now().time_since_epoch()).count());
     line += "}}\n";
     return line;
   }
@@ -385,13 +387,22 @@ class isolated_plugin : public std::enable_shared_from_this<isolated_plugin> {
       return it->get<std::string>();
     };
     auto bad = [&](const error& e) { return isolated::error_line(m.id, e); };
+    auto level = [&] {  // 0..3; anything else (a string, a float) is info
+      auto it = p.find("level");
+      const std::int64_t l = it != p.end() && it->is_number_integer() ? it->get<std::int64_t>() : 1;
+      return static_cast<log_level>(std::clamp<std::int64_t>(l, 0, 3));
+    };
     if (m.method == "log") {
       auto msg = str("message");
       if (!msg) return bad(msg.error());
-      int level = p.value("level", 1);
-      level = std::clamp(level, 0, 3);
-      auto r = ctx.log(static_cast<log_level>(level), *msg);
+      auto r = ctx.log(level(), *msg);
       return r ? jsonrpc::response_line(m.id, nlohmann::json::object()) : bad(r.error());
+    }
+    if (m.method == "diagnose") {  // a host diagnostic the worker made (a WASI refusal...): no scope needed
+      auto msg = str("message");
+      if (!msg) return bad(msg.error());
+      ctx.diagnose(level(), *msg);
+      return jsonrpc::response_line(m.id, nlohmann::json::object());
     }
     if (m.method == "storage.get") {
       auto key = str("key");

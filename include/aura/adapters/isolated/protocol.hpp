@@ -8,10 +8,13 @@
 //
 //   host -> worker  {"id":1,"method":"init","params":{runtime,name,file,limits,perms,env}}
 //   worker -> host  {"id":1,"result":{"handlers":[...],"seccomp":true,"notes":[...]}}
-//   host -> worker  {"id":2,"method":"event","params":{hook,event,config,timeout_ms}}
+//   host -> worker  {"id":2,"method":"event","params":{hook,event,config,timeout_ms,now_ns}}
+//                   (now_ns: the host context's clock, the guest's realtime)
 //   worker -> host  {"id":"c1","method":"storage.get","params":{"key":"k"}}     (a capability)
 //   host -> worker  {"id":"c1","result":{"value":"v"}}
 //   worker -> host  {"method":"log","params":{"level":1,"message":"..."}}      (no answer)
+//   worker -> host  {"method":"diagnose","params":{"level":0,"message":"..."}} (no answer; a host
+//                   diagnostic from the worker's runtime, recorded without the "log" scope)
 //   worker -> host  {"id":2,"result":{"decision":"allow"}}                      (the wire decision)
 //
 // A failure travels as a JSON-RPC error whose data carries aura's errc

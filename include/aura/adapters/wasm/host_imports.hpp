@@ -126,6 +126,7 @@ struct call_state {
   /// Why the host trapped the guest (bad pointer, fuel, deadline, size): it
   /// outranks the bare trap message when the call's error is reported.
   std::optional<error> fault;
+  bool exited = false;  ///< the guest called proc_exit(0): its trap is a normal return
   // Fuel: `budget_left` is what has not yet been moved into the guest's counter.
   std::uint64_t budget = 0;
   std::uint64_t budget_left = 0;
@@ -140,6 +141,7 @@ struct call_state {
     has_error = false;
     error_message.clear();
     fault.reset();
+    exited = false;
   }
 };
 

@@ -290,12 +290,20 @@ class instance {
                    std::string_view what) {
     wabt::interp::Trap::Ptr trap;
     const bool ok = wabt::Succeeded(f->Call(*thread_, params, results, &trap));
+    wasi_.end_call();
     wasi_.flush(state_.ctx);  // a partial stdout line is logged when the guest returns or traps
     if (ok) return {};
-    broken_ = true;
+    broken_ = true;  // also after exit(0): an exited program is not called again (the pool makes a new one)
+    if (state_.exited && !state_.fault) {  // proc_exit(0): the function returned zero
+      results.assign(f->type().results.size(), wabt::interp::Value::Make(std::uint64_t{0}));
+      return {};
+    }
     if (state_.fault) return fail(*state_.fault);
-    return fail(errc::hook_failed,
-                "trap in " + std::string(what) + ": " + (trap ? trap->message() : std::string("unknown")));
+    // A guest that said why before trapping (AssemblyScript's abort, a Rust
+    // panic hook): its words first, the trap after them.
+    const std::string trapped = "trap in " + std::string(what) + ": " + (trap ? trap->message() : std::string("unknown"));
+    if (state_.has_error) return fail(errc::hook_failed, state_.error_message + " (" + trapped + ")");
+    return fail(errc::hook_failed, trapped);
   }
 
   result<std::int32_t> call_i32(wabt::interp::Func::Ptr& f, const wabt::interp::Values& params, std::string_view what) {

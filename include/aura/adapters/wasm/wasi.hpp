@@ -10,10 +10,15 @@
 //     libc line-buffers them;
 //   * clock_time_get / clock_res_get: realtime (the context's clock, which a
 //     test harness may fake), monotonic, and the process and thread CPU-time
-//     clocks (time since the instance was created);
+//     clocks (both: the CPU time this instance's calls have used, measured
+//     on the calling thread; not the host process's, which would leak what
+//     else the host does);
 //   * random_get: bytes from std::random_device;
 //   * args and environ are empty; sched_yield does nothing;
-//   * proc_exit ends the call as the hook's error naming the exit code;
+//   * proc_exit(0) ends the call as `return 0` from the called export would
+//     (the output set so far is the answer; the instance is not reused, as
+//     an exited program is not); any other code ends it as the hook's error
+//     naming the code;
 //   * there is no filesystem, no socket, no other descriptor: a call on fd 3
 //     and up (or a path, whose directory fd cannot exist) returns EBADF, one
 //     on stdio that it does not support ENOTSUP; poll_oneoff and proc_raise
@@ -32,6 +37,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <time.h>
 
 #include "aura/adapters/wasm/host_imports.hpp"
 #include "aura/adapters/wasm/wabt.hpp"
@@ -164,6 +171,15 @@ class wasi_state {
     bytes_ = 0;
     lines_ = 0;
     cut_ = false;
+    call_cpu_start_ = thread_cpu_ns();
+    in_call_ = true;
+  }
+
+  /// Adds the call's CPU time to the instance's (the CPU-time clocks).
+  void end_call() noexcept {
+    if (!in_call_) return;
+    cpu_used_ += thread_cpu_ns() - call_cpu_start_;
+    in_call_ = false;
   }
 
   /// Logs what is left of a partial line (at the end of each guest call).
@@ -203,10 +219,10 @@ class wasi_state {
     }
   }
 
-  /// CPU-time clocks: nanoseconds since the instance was created.
-  [[nodiscard]] std::uint64_t cpu_ns() const {
-    return static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - born_).count());
+  /// CPU-time clocks: the CPU time this instance's calls have used so far,
+  /// the running call's included (each call measured on its thread).
+  [[nodiscard]] std::uint64_t cpu_ns() const noexcept {
+    return cpu_used_ + (in_call_ ? thread_cpu_ns() - call_cpu_start_ : 0);
   }
 
   [[nodiscard]] std::random_device& random() {
@@ -237,7 +253,14 @@ class wasi_state {
   std::string out_, err_;
   std::size_t limit_ = 0, bytes_ = 0, lines_ = 0;
   bool cut_ = false;
-  std::chrono::steady_clock::time_point born_ = std::chrono::steady_clock::now();
+  static std::uint64_t thread_cpu_ns() noexcept {
+    timespec ts{};
+    if (::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return 0;
+    return static_cast<std::uint64_t>(ts.tv_sec) * 1000000000u + static_cast<std::uint64_t>(ts.tv_nsec);
+  }
+
+  std::uint64_t cpu_used_ = 0, call_cpu_start_ = 0;
+  bool in_call_ = false;
   std::unique_ptr<std::random_device> random_;
 };
 
@@ -368,13 +391,19 @@ inline bool run_wasi_fn(const wasi_fn_spec& spec, call_state& st, wasi_state& ws
       st.host_bytes += u32(1);
       auto* p = memory.UnsafeData() + u32(0);
       std::random_device& rd = ws.random();
-      for (std::uint32_t i = 0; i < u32(1); i += 4) {
+      const std::uint64_t len = u32(1);  // 64-bit: `i += 4` must not wrap near 4 GiB
+      for (std::uint64_t i = 0; i < len; i += 4) {
         const std::uint32_t r = rd();
-        std::memcpy(p + i, &r, u32(1) - i < 4 ? u32(1) - i : 4);
+        std::memcpy(p + i, &r, static_cast<std::size_t>(len - i < 4 ? len - i : 4));
       }
       break;
     }
     case wasi_op::proc_exit:
+      if (u32(0) == 0) {  // exit(0): a normal end; the trap is only how the guest stops
+        trap_message = full + "(0): the plugin exited with code 0";  // what a load (start function) reports
+        st.exited = true;
+        return false;
+      }
       trap_message = full + "(" + std::to_string(static_cast<std::int32_t>(u32(0))) + "): the plugin exited with code " +
                      std::to_string(static_cast<std::int32_t>(u32(0)));
       st.fault = error{errc::hook_failed, trap_message, {}, {}, {}};

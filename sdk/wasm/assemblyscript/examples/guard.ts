@@ -1,4 +1,4 @@
-// guard: denies rm -rf, logs what it checks, tags summaries with a merge patch.
+// guard: denies rm -rf, logs what it checks, tags summaries with a merge patch, asserts a ticket.
 import { Decision, jsonString, Level, log, plugin, Request } from "../assembly/index";
 export { aura_abi_v1, aura_alloc, aura_on_event } from "../assembly/index";
 
@@ -16,4 +16,10 @@ function tag(req: Request): Decision {
   return Decision.mutate("{\"summary\":" + jsonString("OPS-0: " + summary) + "}");
 }
 
-plugin.hook("check", check).hook("tag", tag);
+// An assert is an abort: its message reaches the host as the call's error (then the guest traps).
+function strict(req: Request): Decision {
+  assert(req.findString("ticket") !== null, "strict: the event has no ticket");
+  return Decision.allow();
+}
+
+plugin.hook("check", check).hook("tag", tag).hook("strict", strict);

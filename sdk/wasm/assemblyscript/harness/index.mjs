@@ -71,14 +71,22 @@ export class Harness {
     });
   }
 
-  /** Runs one hook; the decision object, or { error } when the plugin failed the call. A trap throws. */
+  /** Runs one hook; the decision object, or { error } when the plugin failed the call. A trap throws
+   *  (with the error_set text first when the guest gave one, as an abort does). */
   runHook(hook, eventName, data = {}) {
     const bytes = encoder.encode(this.request(hook, eventName, data));
     this.#output = null;
     this.#error = null;
     const ptr = this.#exports.aura_alloc(bytes.length);
     this.#memory.set(bytes, ptr);
-    const rc = this.#exports.aura_on_event(ptr, bytes.length);
+    let rc;
+    try {
+      rc = this.#exports.aura_on_event(ptr, bytes.length);
+    } catch (trap) {
+      // as the host does: the text the guest gave error_set (an abort's message) before the trap
+      if (this.#error !== null) throw new Error(`${this.#error} (trap in aura_on_event: ${trap.message})`, { cause: trap });
+      throw trap;
+    }
     if (rc !== 0) return { error: this.#error ?? `aura_on_event returned ${rc}` };
     if (this.#output === null) throw new Error("aura_on_event returned 0 without calling aura.output_set");
     return JSON.parse(this.#output);

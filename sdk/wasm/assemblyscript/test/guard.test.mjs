@@ -34,6 +34,13 @@ test("a failed hook and an unknown hook are errors naming why", async () => {
   assert.deepEqual(h.runHook("nope", "demo.x", {}), { error: "no hook \"nope\" in this plugin" });
 });
 
+test("an assert's message comes with the trap, as the host reports it", async () => {
+  const h = await Harness.load(wasm);
+  assert.equal(h.runHook("strict", "demo.strict", { ticket: "OPS-1" }).decision, "allow");
+  assert.throws(() => h.runHook("strict", "demo.strict", {}),
+                /^Error: strict: the event has no ticket at .*guard\.ts:\d+:\d+ \(trap in aura_on_event: .*unreachable/);
+});
+
 test("many events in one instance: the request buffer is reused, not leaked", async () => {
   const h = await Harness.load(wasm);
   const big = "x".repeat(100000);

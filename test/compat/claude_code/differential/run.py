@@ -7,7 +7,9 @@ offline (`claude -p`, ANTHROPIC_BASE_URL at the fake API); what its hooks made
 the model see (tool results, hook feedback in the next request) is compared
 with what `aura hooks run --json` says the model sees.
 
-    run.py --aura PATH/TO/aura [--claude PATH/TO/claude]
+    run.py --aura PATH/TO/aura [--claude PATH/TO/claude] [--case TEXT]
+
+--case runs only the cases whose name contains TEXT.
 
 The CLI is $CLAUDE_CODE_BIN, else `claude` on PATH; it must be version
 PINNED (npm: @anthropic-ai/claude-code@PINNED). Without it the run is skipped
@@ -76,6 +78,20 @@ def same_place(v, oc):
     return c_ok and a_ok, f"claude {c} aura {a}"
 
 
+def user_sees(v, oc):
+    want = (oc.get("user_messages") or [""])[0]
+    return v["result"] == want, f"claude {v['result']!r} aura {want!r}"
+
+
+def context_in_texts(v, oc):
+    want = (oc.get("context") or [""])[0]
+    return any(want and want in t for t in texts(v)), f"aura {oc.get('context')!r} in {[t[-200:] for t in texts(v)[-2:]]!r}"
+
+
+DENY = {"hookSpecificOutput": {"hookEventName": "PreToolUse", "permissionDecision": "deny", "permissionDecisionReason": "json-reason"}}
+SUPPRESS = {"hookSpecificOutput": {"hookEventName": "UserPromptSubmit", "suppressOriginalPrompt": True}}
+
+
 def capture(event):
     return hooks(event, "cat > \"$CLAUDE_PROJECT_DIR/input-" + event + ".json\"")
 
@@ -96,7 +112,7 @@ CASES = [
      "go", "PreToolUse", PRE_INPUT,
      lambda v, oc: (tool_result(v).get("content") == "hi" and oc["decision"] is None and not oc["feedback"],
                     f"claude {tool_result(v).get('content')!r} aura {oc['decision']!r} {oc['feedback']!r}")),
-    ("PreToolUse exit 2 ignores JSON stdout",
+    ("PreToolUse exit 2: a JSON allow does not lift the block",
      hooks("PreToolUse", json_cmd({"hookSpecificOutput": {"permissionDecision": "allow"}}) + "; echo no >&2; exit 2", "Bash"),
      BASH_CALL, "go", "PreToolUse", PRE_INPUT,
      lambda v, oc: (tool_result(v).get("content") == oc["reason"], f"claude {tool_result(v).get('content')!r} aura {oc['reason']!r}")),
@@ -139,6 +155,38 @@ CASES = [
      lambda v, oc: (not v["blocks"] and oc["blocked"] and not oc["feedback"], f"claude {len(v['blocks'])} blocks aura {oc['blocked']} {oc['feedback']!r}")),
     ("Stop exit 2: feedback text", hooks("Stop", "test -f stopped && exit 0; touch stopped; echo keep going >&2; exit 2"), [], "go",
      "Stop", {"stop_hook_active": False}, feedback_in_texts),
+    # JSON on stdout is read on every exit status; on exit 2 a JSON deny or block replaces stderr as the text.
+    ("PreToolUse exit 2 with a JSON deny: the JSON's reason", hooks("PreToolUse", json_cmd(DENY) + "; echo stderr-text >&2; exit 2", "Bash"),
+     BASH_CALL, "go", "PreToolUse", PRE_INPUT,
+     lambda v, oc: (tool_result(v).get("content") == oc["reason"], f"claude {tool_result(v).get('content')!r} aura {oc['reason']!r}")),
+    ("PreToolUse exit 2: the JSON's additionalContext reaches the model",
+     hooks("PreToolUse", json_cmd({"hookSpecificOutput": {"hookEventName": "PreToolUse", "additionalContext": "ctx-marker"}}) +
+           "; echo stderr-text >&2; exit 2", "Bash"), BASH_CALL, "go", "PreToolUse", PRE_INPUT,
+     lambda v, oc: (context_in_texts(v, oc)[0] and tool_result(v).get("content") == oc["reason"], context_in_texts(v, oc)[1])),
+    ("PostToolUse exit 2 with decision block: the JSON's reason",
+     hooks("PostToolUse", json_cmd({"decision": "block", "reason": "json-reason"}) + "; echo lint-err >&2; exit 2", "Bash"), BASH_CALL,
+     "go", "PostToolUse", POST_INPUT, feedback_in_texts),
+    ("PreToolUse exit 1 with a JSON deny: denied", hooks("PreToolUse", json_cmd(DENY) + "; exit 1", "Bash"), BASH_CALL, "go",
+     "PreToolUse", PRE_INPUT,
+     lambda v, oc: (tool_result(v).get("content") == oc["reason"] and oc["decision"] == "deny",
+                    f"claude {tool_result(v).get('content')!r} aura {oc['decision']!r} {oc['reason']!r}")),
+    ("Stop exit 3 with decision block: feedback text",
+     hooks("Stop", "test -f stopped && exit 0; touch stopped; " + json_cmd({"decision": "block", "reason": "run-tests"}) + "; exit 3"),
+     [], "go", "Stop", {"stop_hook_active": False}, feedback_in_texts),
+    # Two JSON objects on two lines: not one JSON document, so a failure; nothing of it reaches the model.
+    ("UserPromptSubmit two JSON lines: nothing reaches the model",
+     hooks("UserPromptSubmit", json_cmd({"hookSpecificOutput": {"hookEventName": "UserPromptSubmit", "additionalContext": "ctx-A"}}) +
+           "; echo; " + json_cmd({"systemMessage": "sys-B"})), [], "go", "UserPromptSubmit", {"prompt": "go"},
+     lambda v, oc: (not any("ctx-A" in t for t in texts(v)) and not oc["context"], f"claude {[t[-120:] for t in texts(v)[-2:]]!r} aura {oc['context']!r}")),
+    # A blocked prompt's message repeats the prompt, unless suppressOriginalPrompt.
+    ("UserPromptSubmit decision block: the message and the prompt", hooks("UserPromptSubmit", json_cmd({"decision": "block", "reason": "no"})),
+     [], "go", "UserPromptSubmit", {"prompt": "go"}, user_sees),
+    ("UserPromptSubmit suppressOriginalPrompt", hooks("UserPromptSubmit", json_cmd(dict(SUPPRESS, decision="block", reason="no"))),
+     [], "go", "UserPromptSubmit", {"prompt": "go"}, user_sees),
+    ("UserPromptSubmit exit 2: the message and the prompt", hooks("UserPromptSubmit", "echo no-prompts >&2; exit 2"), [], "go",
+     "UserPromptSubmit", {"prompt": "go"}, user_sees),
+    ("UserPromptSubmit exit 2 with suppressOriginalPrompt", hooks("UserPromptSubmit", json_cmd(SUPPRESS) + "; echo no-prompts >&2; exit 2"),
+     [], "go", "UserPromptSubmit", {"prompt": "go"}, user_sees),
 ]
 
 
@@ -167,8 +215,8 @@ def run_claude(claude, settings, script, prompt, work):
         env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "CLAUDE"))}
         env.update(HOME=os.path.join(work, "home"), ANTHROPIC_BASE_URL="http://127.0.0.1:" + open(port_file).read(),
                    ANTHROPIC_API_KEY="sk-ant-offline", CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC="1", DISABLE_AUTOUPDATER="1")
-        subprocess.run([claude, "-p", prompt, "--output-format", "stream-json", "--verbose", "--allowedTools", "Bash"],
-                       cwd=proj, env=env, stdin=subprocess.DEVNULL, capture_output=True, timeout=120)
+        out = subprocess.run([claude, "-p", prompt, "--output-format", "stream-json", "--verbose", "--allowedTools", "Bash"],
+                             cwd=proj, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120).stdout
     finally:
         api.kill()
         api.wait()
@@ -181,7 +229,10 @@ def run_claude(claude, settings, script, prompt, work):
             blocks.append({"type": "text", "text": c})
         elif isinstance(c, list):
             blocks.extend(b for b in c if isinstance(b, dict))
-    return {"blocks": blocks, "proj": os.path.realpath(proj)}
+    # What the user is shown: the run's result line (a blocked prompt's message, ...).
+    events = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    result = next((e.get("result") for e in events if e.get("type") == "result"), None)
+    return {"blocks": blocks, "proj": os.path.realpath(proj), "result": result}
 
 
 def run_aura(aura, settings, event, hook_input, work):
@@ -200,6 +251,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--aura", required=True)
     ap.add_argument("--claude")
+    ap.add_argument("--case", help="run only the cases whose name contains this text")
     a = ap.parse_args()
     a.aura = os.path.abspath(a.aura)  # the runs change directory
     claude = find_claude(a.claude)
@@ -211,7 +263,8 @@ def main():
         print(f"skip: Claude Code {version} found, these cases are pinned to {PINNED}")
         return 77
     failures = 0
-    for name, settings, script, prompt, event, hook_input, check in CASES:
+    cases = [c for c in CASES if not a.case or a.case in c[0]]
+    for name, settings, script, prompt, event, hook_input, check in cases:
         work = tempfile.mkdtemp(prefix="aura-ccdiff-")
         try:
             view = run_claude(claude, settings, script, prompt, work)
@@ -223,7 +276,7 @@ def main():
             shutil.rmtree(work, ignore_errors=True)
         print(("ok   " if ok else "FAIL ") + name + ("" if ok else ": " + detail))
         failures += not ok
-    print(f"{len(CASES)} cases, {failures} failed (Claude Code {version})")
+    print(f"{len(cases)} cases, {failures} failed (Claude Code {version})")
     return 1 if failures else 0
 
 
