@@ -72,6 +72,14 @@ class context {
   [[nodiscard]] const aura::facts& facts() const noexcept { return facts_; }
   [[nodiscard]] const nlohmann::json& config() const noexcept { return config_; }
   [[nodiscard]] const std::map<std::string, std::string>& task_env() const noexcept { return task_env_; }
+  /// The task env variables `p` (a plugin's permissions) lets it read.
+  [[nodiscard]] std::map<std::string, std::string> task_env_for(const permissions& p) const {
+    std::map<std::string, std::string> out;
+    for (const auto& [k, v] : task_env_) {
+      if (p.allows_env(k)) out.emplace(k, v);
+    }
+    return out;
+  }
 
   /// Logs a line under the owner's name. Refused silently is never an option:
   /// a plugin without the `log` scope gets the refusal back.

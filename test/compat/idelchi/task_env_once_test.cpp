@@ -127,6 +127,84 @@ TEST_CASE("idelchi: a task's env reaches tool calls (direct, through the batch, 
   CHECK_FALSE(sent.contains("task_env"));  // no task: no member
 }
 
+TEST_CASE("idelchi: a task's env reaches a process plugin's hooks and served tools (Python SDK: os.environ)",
+          "[compat][idelchi][task_env]") {
+  aura_test::temp_tree t;
+  bus b;
+  REQUIRE(agent::declare_catalog(b));
+  t.write("gotify/plugin.py",
+          "#!/usr/bin/env python3\nimport os, sys\nsys.path.insert(0, " + json(std::string(AURA_PYTHON_SDK)).dump() +
+              ")\nfrom aura_plugin import Plugin, allow\nplugin = Plugin('gotify')\n"
+              "def seen():\n    return 'level=%s token=%s' % (os.environ.get('GOTIFY_LOG_LEVEL', ''), "
+              "os.environ.get('SECRET_TOKEN', ''))\n"
+              "@plugin.hook('BeforeChat')\ndef before(event, ctx):\n    return allow().inject_message(seen())\n"
+              "@plugin.tool('Gotify')\ndef gotify(arguments, ctx):\n    return seen()\n"
+              "raise SystemExit(plugin.run())\n",
+          true);
+  t.write("gotify/plugin.yaml",
+          "env: [GOTIFY_LOG_LEVEL]\nruntime: {kind: process, entrypoint: ./plugin.py}\nhooks: [BeforeChat]\n"
+          "tool:\n  name: Gotify\n  parameters: {type: object}\n");
+  host_options o;
+  o.repo_root = t.path();
+  o.environment = std::map<std::string, std::string>{
+      {"PATH", "/usr/bin:/bin"}, {"GOTIFY_LOG_LEVEL", "INFO"}, {"SECRET_TOKEN", "startup"}};
+  plugin_host host(b, default_runtimes(), o);
+  auto m = read_plugin_dir(t.path() / "gotify");
+  REQUIRE(m);
+  auto loaded = host.load(*m);
+  INFO((loaded ? std::string() : loaded.error().describe()));
+  REQUIRE(loaded);
+  context plain;
+  CHECK(messages(b.emit("chat.before", json::object(), plain)).find("level=INFO token=\"") != std::string::npos);
+  context for_task;
+  for_task.set_task_env(task);
+  const std::string seen = messages(b.emit("chat.before", json::object(), for_task));
+  CHECK(seen.find("level=ERROR token=\"") != std::string::npos);  // the task's value; SECRET_TOKEN is not listed
+  CHECK(seen.find("task") == std::string::npos);
+
+  auto tools = host.tools("gotify");
+  REQUIRE(tools);
+  REQUIRE(tools->size() == 1);
+  REQUIRE(tools->at(0).serve);  // no run entry: served by the plugin's process
+  std::map<std::string, std::string> later{{"GOTIFY_LOG_LEVEL", "DEBUG"}, {"SECRET_TOKEN", "task"}};
+  CHECK(text_of(call_tool(with_task_env(tools->at(0), later), json::object())) == "level=DEBUG token=");
+}
+
+#if AURA_PLUGIN_LUA
+TEST_CASE("idelchi: a task's env reaches a Lua plugin's os.getenv, as far as its env list allows",
+          "[compat][idelchi][task_env]") {
+  aura_test::temp_tree t;
+  bus b;
+  REQUIRE(agent::declare_catalog(b));
+  t.write("gotify/h.lua",
+          "function BeforeChat(event, ctx)\n"
+          "  local ok, err = pcall(os.getenv, 'SECRET_TOKEN')\n"
+          "  return {decision = 'allow', effects = {inject_message = {content = 'level=' .. (os.getenv('GOTIFY_LOG_LEVEL') or '') ..\n"
+          "    ' secret=' .. (ok and 'readable' or 'refused')}}}\n"
+          "end\n");
+  t.write("gotify/plugin.yaml", "env: [GOTIFY_LOG_LEVEL]\nruntime: {kind: lua, entrypoint: h.lua}\nhooks: [BeforeChat]\n");
+  host_options o;
+  o.repo_root = t.path();
+  // Isolated in aura-worker (the default: the env travels in the event line) and in the host's process.
+  const bool isolated = GENERATE(true, false);
+  if (!isolated) o.isolation = isolation_mode::in_process;
+  plugin_host host(b, default_runtimes(), o);
+  auto m = read_plugin_dir(t.path() / "gotify");
+  REQUIRE(m);
+  auto loaded = host.load(*m);
+  INFO((loaded ? std::string() : loaded.error().describe()));
+  REQUIRE(loaded);
+  context for_task;
+  for_task.set_task_env(task);
+  const auto out = b.emit("chat.before", json::object(), for_task);
+  const std::string seen = messages(out);
+  INFO(seen << " " << (out.diagnostics.empty() ? std::string() : out.diagnostics.front().describe()));
+  CHECK(seen.find("level=ERROR secret=refused") != std::string::npos);
+  context plain;  // no task, and GOTIFY_LOG_LEVEL unset in this process: nil
+  CHECK(messages(b.emit("chat.before", json::object(), plain)).find("level= secret=refused") != std::string::npos);
+}
+#endif
+
 TEST_CASE("idelchi: once state is preserved across /reload", "[compat][idelchi][once]") {
   aura_test::temp_tree t;
   bus b;
