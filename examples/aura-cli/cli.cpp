@@ -451,6 +451,16 @@ void export_host_state(const json& data, aura::context& ctx) {
   aura::agent::export_facts(h, ctx.mutable_facts());
 }
 
+std::map<std::string, std::string> task_env_of(const parsed& p) {
+  std::map<std::string, std::string> out;
+  for (auto it = p.opts.lower_bound("--task-env"); it != p.opts.upper_bound("--task-env"); ++it) {
+    const auto eq = it->second.find('=');
+    if (eq == std::string::npos || eq == 0) throw cli_error{"--task-env wants NAME=VALUE, got \"" + it->second + "\""};
+    out[it->second.substr(0, eq)] = it->second.substr(eq + 1);
+  }
+  return out;
+}
+
 // What a plugin directory holds, as one number: a file added, removed, renamed,
 // resized or touched changes it (a newest-mtime check misses renames and files
 // copied with an older time).

@@ -137,6 +137,10 @@ void declare_agent_vocabulary(aura::bus& bus, const std::vector<std::string>& ex
 /// Exports the event's host state (`data.host`, agent/state.hpp) as facts.
 void export_host_state(const json& data, aura::context& ctx);
 
+/// The repeated `--task-env NAME=VALUE` options: idelchi/aura's task `env:`,
+/// injected into every hook and tool call (as far as each plugin's env permission allows).
+std::map<std::string, std::string> task_env_of(const parsed& p);
+
 /// What a plugin directory holds, as one number: a file added, removed,
 /// renamed, resized or touched changes it (`plugin dev`, `mcp serve` watch with it).
 std::size_t tree_fingerprint(const fs::path& dir);

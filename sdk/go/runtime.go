@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 )
 
 // message is any JSON-RPC 2.0 message.
@@ -184,16 +185,20 @@ func orEmpty(raw json.RawMessage) json.RawMessage {
 
 func (rt *runtime) handle(msg message) {
 	var params struct {
-		Hook      *string         `json:"hook"`
-		Event     Event           `json:"event"`
-		Config    map[string]any  `json:"config"`
-		Name      string          `json:"name"`
-		Arguments json.RawMessage `json:"arguments"`
-		Args      json.RawMessage `json:"args"`
+		Hook      *string           `json:"hook"`
+		Event     Event             `json:"event"`
+		Config    map[string]any    `json:"config"`
+		Name      string            `json:"name"`
+		Arguments json.RawMessage   `json:"arguments"`
+		Args      json.RawMessage   `json:"args"`
+		TaskEnv   map[string]string `json:"task_env"`
 	}
 	if err := json.Unmarshal(orEmpty(msg.Params), &params); err != nil {
 		rt.reply(msg.ID, nil, &WireError{Code: CodeInvalidParams, Message: msg.Method + ": " + err.Error()})
 		return
+	}
+	if msg.Method == "event" || msg.Method == "tools/call" {
+		applyTaskEnv(params.TaskEnv)
 	}
 	inv := Invocation{Call: rt.hostCall, Config: params.Config}
 	var result any
@@ -219,6 +224,18 @@ func (rt *runtime) handle(msg message) {
 		rt.reply(msg.ID, nil, &herr.WireError)
 	} else {
 		rt.reply(msg.ID, result, nil)
+	}
+}
+
+// applyTaskEnv sets a task's env (idelchi/aura) in the process environment
+// before the handler runs, over the startup values: the host sends it as
+// params.task_env, already cut to what the plugin's env permission allows, so
+// a handler reads it with os.Getenv as idelchi/aura's plugins do.
+func applyTaskEnv(env map[string]string) {
+	for k, v := range env {
+		if k != "" && !strings.ContainsAny(k, "=\x00") && !strings.Contains(v, "\x00") {
+			os.Setenv(k, v)
+		}
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"io"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -213,4 +214,32 @@ func TestDecisions(t *testing.T) {
 	if jsonOf(got) != `{"a":"z","c":{"d":"e"}}` {
 		t.Errorf("merge patch: %s", jsonOf(got))
 	}
+}
+
+// A task's env (idelchi/aura) arrives as params.task_env and is in the
+// process environment when the hook or tool runs.
+func TestTaskEnvIsSetBeforeTheHandler(t *testing.T) {
+	t.Setenv("AURA_SDK_TASK_LEVEL", "startup")
+	p := plugin.New("gotify").
+		Hook("before", func(ctx *plugin.Context, ev plugin.Event) (plugin.Decision, error) {
+			return plugin.Deny("level=" + os.Getenv("AURA_SDK_TASK_LEVEL")), nil
+		}).
+		Tool("Gotify", func(ctx *plugin.Context, args json.RawMessage) (any, error) {
+			return "level=" + os.Getenv("AURA_SDK_TASK_LEVEL"), nil
+		})
+	h := start(t, p)
+	h.send(initialize)
+	h.recv()
+	h.send(event(2, "before", nil))
+	expect(t, h.recv(), `{"id":2,"jsonrpc":"2.0","result":{"decision":"deny","reason":"level=startup"}}`)
+	ev := event(3, "before", nil)
+	ev["params"].(map[string]any)["task_env"] = map[string]any{"AURA_SDK_TASK_LEVEL": "ERROR", "BAD=NAME": "x"}
+	h.send(ev)
+	expect(t, h.recv(), `{"id":3,"jsonrpc":"2.0","result":{"decision":"deny","reason":"level=ERROR"}}`)
+	h.send(map[string]any{"jsonrpc": "2.0", "id": 4, "method": "tools/call", "params": map[string]any{
+		"name": "Gotify", "arguments": map[string]any{}, "task_env": map[string]any{"AURA_SDK_TASK_LEVEL": "DEBUG"}}})
+	expect(t, h.recv(), `{"id":4,"jsonrpc":"2.0","result":{"content":[{"text":"level=DEBUG","type":"text"}],"isError":false}}`)
+	h.send(map[string]any{"jsonrpc": "2.0", "id": 5, "method": "shutdown", "params": map[string]any{}})
+	h.recv()
+	h.exit()
 }

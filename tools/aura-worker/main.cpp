@@ -10,6 +10,7 @@
 #include <ctime>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <memory>
 #include <new>
 #include <string>
@@ -220,6 +221,13 @@ int main() {
         clock->set(aura::time_point(std::chrono::duration_cast<aura::time_point::duration>(
             std::chrono::nanoseconds(now->get<std::int64_t>()))));
       }
+      std::map<std::string, std::string> task_env;  // what the guest's os.getenv sees first
+      if (auto t = ep.find("task_env"); t != ep.end() && t->is_object()) {
+        for (const auto& [k, v] : t->items()) {
+          if (v.is_string()) task_env.emplace(k, v.get<std::string>());
+        }
+      }
+      ctx->set_task_env(std::move(task_env));
       const auto timeout = std::chrono::milliseconds(ep.value("timeout_ms", std::int64_t{0}));
       auto d = g->call(hook, *ev, *ctx, timeout);
       if (!d) {

@@ -32,7 +32,9 @@ int run_dev(setup& s, args_view& a) {
   auto seen = tree_fingerprint(dir);  // before loading: a change made meanwhile still counts
   auto try_event = [&] {
     if (event.empty() || name.empty() || !host.loaded(name)) return;
-    print_outcome(bus.emit(event, data), p.has("--json"));
+    aura::context ctx;
+    export_host_state(data, ctx);  // conditions read the event's host state, as in `aura dispatch`
+    print_outcome(bus.emit(event, data, ctx), p.has("--json"));
     std::cout.flush();
   };
   auto initial = read_plugin_dir(dir);
@@ -93,7 +95,8 @@ extern const command dev_command{"dev", "plugin", "plugin dev DIR", "load DIR's 
     "usage: aura plugin dev DIR [--event EVENT --data JSON|@FILE] [--poll-ms N]\n"
             "                           [--exit-after N] [--timeout-ms N]\n\n"
             "Loads the plugin in DIR and reloads it whenever a file in DIR changes. With\n"
-            "--event, dispatches that event after every (re)load and prints the outcome.\n"
+            "--event, dispatches that event after every (re)load and prints the outcome\n"
+            "(conditions read its data.host, as in `aura dispatch`; once state survives reloads).\n"
             "--exit-after N stops after N reloads; --timeout-ms stops after that long.\n",
     &run_dev};
 

@@ -62,7 +62,7 @@ void print_shadow(const aura::nats::shadow_report& r, const std::string& label) 
 #endif
 
 int run_dispatch(setup& s, args_view& a) {
-  auto p = parse_rest(a, {"--data", "--flags", "--fact", "--shadow", "--shadow-nats"}, {"--json"});
+  auto p = parse_rest(a, {"--data", "--flags", "--fact", "--shadow", "--shadow-nats", "--task-env"}, {"--json"});
   if (p.has("--shadow-nats") && !p.has("--shadow")) throw cli_error{"--shadow-nats needs --shadow DIR"};
   if (p.positional.size() != 1) throw cli_error{"dispatch needs one EVENT"};
   const std::string event = p.positional[0];
@@ -91,6 +91,7 @@ int run_dispatch(setup& s, args_view& a) {
     else if (value == "true" || value == "false") ctx.mutable_facts().set(it->second.substr(0, eq), aura::fact_value(value == "true"));
     else ctx.mutable_facts().set(it->second.substr(0, eq), aura::fact_value(value));
   }
+  ctx.set_task_env(task_env_of(p));
   auto env = aura::make_envelope(event, data, "aura-cli", s.state.session_id());
 #if AURA_CLI_NATS
   candidate_host candidate;
@@ -143,7 +144,7 @@ int run_dispatch(setup& s, args_view& a) {
 
 extern const command dispatch_command{"dispatch", "", "dispatch EVENT --data JSON|@FILE", "run an event through the loaded plugins",
     "usage: aura dispatch EVENT --data JSON|@FILE [--json] [--flags vetoable,patchable]\n"
-                 "                      [--fact NAME=VALUE]... [--shadow DIR [--shadow-nats URL]]\n\n"
+                 "                      [--fact NAME=VALUE]... [--task-env NAME=VALUE]... [--shadow DIR [--shadow-nats URL]]\n\n"
                  "Loads the enabled plugins and dispatches one event. Prints the verdict, reason,\n"
                  "final data, effects, the trail of hooks and diagnostics (--json: one object).\n"
                  "Plugin state is fresh for every run unless `aura --session ID` keeps it (see\n"
@@ -151,6 +152,7 @@ extern const command dispatch_command{"dispatch", "", "dispatch EVENT --data JSO
                  "Event flags come from the agent catalog; other events use --flags (default\n"
                  "vetoable,patchable). Conditions read the event's host state (data.host,\n"
                  "agent/state.hpp) and --fact, which wins. Exit status: 0 allowed, 2 denied, 1 error.\n"
+                 "--task-env: a task's env (idelchi/aura), given to each command hook its plugin's env allows.\n"
                  "--shadow DIR runs the plugins of DIR (candidate versions of plugins of the same name;\n"
                  "the others stay as they are) beside the live ones, on the same event after the live\n"
                  "dispatch, whose outcome they never change: each verdict, reason, denier, data or effect the candidate\n"

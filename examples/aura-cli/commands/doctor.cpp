@@ -4,6 +4,7 @@
 #include <set>
 
 #include <aura/agent/catalog.hpp>
+#include <aura/plugin/idelchi_tool_definitions.hpp>
 
 #include "../claude.hpp"
 #include "../cli.hpp"
@@ -100,6 +101,29 @@ int run_doctor(setup& s, args_view& a) {
 #if defined(AURA_CLI_DISTRIBUTION)
   notes = distribution_notes(*s.found);
 #endif
+  // idelchi/aura's tool definitions: read, conditions against the vocabulary, keys against the plugins' tools.
+  if (std::error_code ec; fs::is_directory(std::string(idelchi_tools_path), ec)) {
+    const std::string key = std::string(idelchi_tools_path);
+    checked.insert(key);
+    auto defs = read_idelchi_tool_definitions(key);
+    for (auto& e : defs.errors) failing.insert(key), problems.push_back(std::move(e));
+    std::set<std::string> tool_names;
+    for (const auto& d : s.found->plugins)
+      for (const auto& t : d.spec.tools) tool_names.insert(registered_tool_name(d.spec, t));
+    for (const auto& d : defs.overrides.entries) {
+      if (!d.condition.empty()) {
+        if (auto c = aura::condition::parse(d.condition, &bus.predicates()); !c) {
+          aura::error e = std::move(c.error());
+          e.message = "tool definition of \"" + d.tool + "\": condition: " + e.message;
+          e.where = d.where;
+          failing.insert(key), problems.push_back(std::move(e));
+        }
+      }
+      bool known = false;
+      for (const auto& n : tool_names) known = known || aura::agent::same_name_ignoring_case(n, d.tool);
+      if (!known) notes.push_back(d.where + ": tool definition of \"" + d.tool + "\": no plugin offers such a tool");
+    }
+  }
   const std::size_t n = checked.size();
   const std::size_t bad = failing.size();
   const std::string summary = std::to_string(problems.size()) + " problem" + (problems.size() == 1 ? "" : "s") +
@@ -128,6 +152,7 @@ extern const command doctor_command{"doctor", "", "doctor", "manifest errors and
     "usage: aura doctor [--json] [--fact NAME]...\n\nChecks every manifest (schema, fields), duplicate names, SDK ranges and\n"
                "permissions (hooks outside read_events), then loads each enabled plugin once.\n"
                "A .claude/ folder in the current directory is read as Claude Code reads it.\n"
+               "idelchi/aura's tool definitions (.aura/config/tools/**/*.yaml) are checked too.\n"
                "Conditions may name the agent vocabulary and the facts given with --fact;\n"
                "any other name is a problem (with a \"did you mean\" suggestion).\n"
                "Exit status 1 when anything is wrong.\n",

@@ -334,6 +334,8 @@ inline result<decision<dynamic_event>> read_exit(const command_options& o, const
     so.env["CLAUDE_PROJECT_DIR"] = project.string();
     so.env["AURA_EVENT"] = ev.name;
     so.env.emplace("PATH", "/usr/local/bin:/usr/bin:/bin");  // scripts find jq, python3... unless PATH is given
+    // The task's env (idelchi/aura: injected before every hook call), as far as the plugin's env permission allows.
+    for (auto& [k, v] : dispatch_ctx.task_env_for(ctx.perms())) so.env[k] = std::move(v);
     if (const auto* tool = claude_code::detail::first_of(ev.data, {"tool_name", "tool"}); tool && tool->is_string()) {
       so.env["CODINEER_TOOL_NAME"] = tool->get<std::string>();
     }

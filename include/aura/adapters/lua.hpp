@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -101,7 +102,7 @@ class lua_plugin : public std::enable_shared_from_this<lua_plugin> {
                                                      context& dispatch_ctx) noexcept {
     try {
       context& ctx = options_.ctx ? *options_.ctx : dispatch_ctx;
-      auto r = call_unnamed(handler, event, ctx);
+      auto r = call_unnamed(handler, event, ctx, &dispatch_ctx.task_env());
       if (!r) {
         r.error().plugin = options_.name;
         r.error().hook = handler;
@@ -215,8 +216,9 @@ class lua_plugin : public std::enable_shared_from_this<lua_plugin> {
     return s;
   }
 
-  [[nodiscard]] result<decision<dynamic_event>> call_unnamed(const std::string& handler,
-                                                             const envelope<dynamic_event>& event, context& ctx) {
+  [[nodiscard]] result<decision<dynamic_event>> call_unnamed(
+      const std::string& handler, const envelope<dynamic_event>& event, context& ctx,
+      const std::map<std::string, std::string>* task_env = nullptr) {
     auto lease = pool_->acquire();
     if (!lease) return fail(std::move(lease.error()));
     lua::state& s = **lease;
@@ -230,12 +232,14 @@ class lua_plugin : public std::enable_shared_from_this<lua_plugin> {
     req.config = &ctx.config();
 
     s.ctx = &ctx;
+    s.task_env = task_env != nullptr ? task_env : &ctx.task_env();
     s.begin_call();
     lua_pushcfunction(L, &lua::run_handler);
     lua_pushlightuserdata(L, &req);
     const int status = lua_pcall(L, 1, 1, 0);
     s.end_call();
     s.ctx = nullptr;
+    s.task_env = nullptr;
     if (status != LUA_OK) {
       error e = lua::call_failure(s, status, req.missing_handler);
       lua_settop(L, 0);

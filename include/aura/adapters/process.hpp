@@ -100,7 +100,13 @@ class process_plugin : public std::enable_shared_from_this<process_plugin> {
     if (!s) return named(std::move(s.error()));
     context& ctx = opts_.ctx ? *opts_.ctx : dispatch_ctx;
     const nlohmann::json& config = opts_.config.is_null() ? ctx.config() : opts_.config;
-    auto answer = (*s)->call("event", wire::request(handler, ev, config), until, &ctx, budget);
+    nlohmann::json req = wire::request(handler, ev, config);
+    // A task's env (idelchi/aura) cannot change a running child's environment:
+    // it travels with the call, cut to what the plugin may read; the SDKs set it.
+    if (!dispatch_ctx.task_env().empty()) {
+      if (auto env = dispatch_ctx.task_env_for(ctx.perms()); !env.empty()) req["task_env"] = std::move(env);
+    }
+    auto answer = (*s)->call("event", std::move(req), until, &ctx, budget);
     if (!answer) {
       if (answer.error().code == errc::hook_failed) note_success();  // the child is fine; the handler failed
       result<decision<dynamic_event>> failed = named(std::move(answer.error()));

@@ -6,6 +6,8 @@
 //  - Sandboxable: with the host's sandbox on, a sandboxable tool's call is
 //    run sandboxed (tool_execution::sandboxed), confined to its paths' read
 //    and write lists; a tool that is not sandboxable runs as it is;
+//  - a tool definition's condition (tool_extras::when): with the turn's facts
+//    given, a call of a tool whose condition does not hold is refused;
 //  - Paths: asked for per call (paths_fn); `guard` paths are checked against
 //    file_times before the call runs, `record` and `clear` applied after it
 //    ran without error.
@@ -52,8 +54,12 @@ using tool_paths_fn = std::function<result<tool_paths>(const tool_definition&, c
 struct tool_batch_options {
   bool sandbox = false;           ///< the host's sandbox is on (sdk FeatureState.Sandbox)
   file_times* times = nullptr;    ///< read-before-write tracking; null: off (FeatureState.ReadBeforeWrite)
-  /// Per-tool Parallel overrides (idelchi/aura's tool definitions), by tool name.
+  /// Per-tool Parallel overrides, by tool name (apply_tool_overrides sets a
+  /// tool definition's `parallel` on the tool itself; this is per batch).
   std::map<std::string, bool, std::less<>> parallel;
+  /// The turn's facts: a call of a tool whose condition (tool_extras::when)
+  /// does not hold for them is refused. Null: conditions are not checked.
+  const aura::facts* turn_facts = nullptr;
 };
 
 /// The result of one call, in the calls' order.
@@ -127,6 +133,13 @@ template <int = 0>  // compiled only where called (compile-time budget, DESIGN Â
     auto def = tools.lookup(calls[i].tool);
     if (!def) {
       out[i].output = fail(errc::not_found, "no tool named \"" + calls[i].tool + "\"");
+      continue;
+    }
+    if (opts.turn_facts && !def->extras.offered(*opts.turn_facts)) {
+      out[i].output = fail(error{errc::permission_denied,
+                                 "tool \"" + def->name + "\" is not offered now: its condition \"" + def->extras.when->text() +
+                                     "\" does not hold",
+                                 def->owner, {}, {}});
       continue;
     }
     if (auto bad = def->check(calls[i].args)) {

@@ -13,7 +13,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "aura/core/condition.hpp"
 #include "aura/core/error.hpp"
+#include "aura/core/facts.hpp"
 #include "aura/core/snapshot.hpp"
 #include "aura/schema/compile.hpp"
 #include "aura/schema/validator.hpp"
@@ -37,6 +39,13 @@ struct tool_extras {
   bool opt_in = false;       ///< listed only when enabled by name (describe's `enabled`)
   bool parallel = true;      ///< may run beside other tools (for the host's scheduler)
   bool sandboxable = true;   ///< may run re-executed in a sandbox (for the host's sandbox)
+  /// Offered only while this holds (idelchi/aura's tool definition `condition`,
+  /// re-evaluated every turn: describe(enabled, facts), run_tool_batch's facts).
+  std::optional<condition> when;
+
+  /// Whether the tool is offered under these facts (no condition: always).
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+  [[nodiscard]] bool offered(const facts& f) const { return !when || when->evaluate(f); }
 };
 
 /// A JSON pointer for messages: the root ("") reads as "(root)".
@@ -137,6 +146,26 @@ class tool_registry {
     return found;
   }
 
+  /// Replaces a tool's definition by `fn`'s edit of a copy (its name and
+  /// schema stay); false if there is none. Readers holding the old one keep it.
+  template <class Fn>
+  bool revise(std::string_view name, Fn&& fn) {
+    bool found = false;
+    tools_.update([&](const map& cur) {
+      map next = cur;
+      auto it = next.find(name);
+      if (it != next.end()) {
+        auto copy = std::make_shared<tool_definition>(*it->second);
+        fn(*copy);
+        copy->name = it->second->name;
+        it->second = std::move(copy);
+        found = true;
+      }
+      return next;
+    });
+    return found;
+  }
+
   /// Removes every tool a plugin provides; returns how many.
   template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   std::size_t remove_owner(std::string_view owner) {
@@ -191,10 +220,23 @@ class tool_registry {
   /// listed only when `enabled` names it (exactly: by name, not by pattern).
   template <class Json = nlohmann::json>  // always nlohmann::json: compiled only where called (DESIGN §7)
   [[nodiscard]] nlohmann::json describe(const std::vector<std::string>& enabled = {}) const {
+    return describe_if<Json>(enabled, nullptr);
+  }
+  /// The same, leaving out the tools whose condition (tool_extras::when) does
+  /// not hold for `f` (idelchi/aura: conditions are re-evaluated every turn).
+  template <class Json = nlohmann::json>  // always nlohmann::json: compiled only where called (DESIGN §7)
+  [[nodiscard]] nlohmann::json describe(const std::vector<std::string>& enabled, const facts& f) const {
+    return describe_if<Json>(enabled, &f);
+  }
+
+ private:
+  template <class Json>
+  [[nodiscard]] nlohmann::json describe_if(const std::vector<std::string>& enabled, const facts* f) const {
     auto snap = tools_.acquire();
     Json out = Json::array();
     for (const auto& [k, v] : *snap) {
       if (v->extras.opt_in && std::find(enabled.begin(), enabled.end(), v->name) == enabled.end()) continue;
+      if (f && !v->extras.offered(*f)) continue;
       Json entry{{"name", v->name}, {"description", v->description}, {"input_schema", v->schema}};
       if (!v->extras.usage.empty()) entry["usage"] = v->extras.usage;
       if (!v->extras.examples.empty()) entry["examples"] = v->extras.examples;
@@ -203,7 +245,6 @@ class tool_registry {
     return out;
   }
 
- private:
   using map = std::map<std::string, definition_ptr, std::less<>>;
 
   template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)

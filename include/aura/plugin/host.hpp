@@ -43,6 +43,7 @@
 #include "aura/plugin/host_options.hpp"
 #include "aura/plugin/detail/run.hpp"
 #include "aura/plugin/invocation_ring.hpp"
+#include "aura/plugin/lifecycle_script.hpp"
 #include "aura/plugin/manifest.hpp"
 #include "aura/plugin/manifest_reader.hpp"
 #include "aura/plugin/plugin_log.hpp"
@@ -419,7 +420,7 @@ class plugin_host {
     if (opts_.http) v->ctx->set_http(opts_.http);
     const auto env = environment_of(m);
     for (const auto& script : m.on_init) {
-      if (auto r = run_script(m, script, env, "Init", log.get()); !r) return fail(std::move(r.error()));
+      if (auto r = run_lifecycle_script(m, script, env, "Init", log.get(), opts_); !r) return fail(std::move(r.error()));
     }
     load_request req{m, v->ctx, env, isolation_of(m), opts_.worker, opts_.isolation_bounds, {}, log};
     if (log) {
@@ -443,33 +444,6 @@ class plugin_host {
     }
     v->spec = std::move(m);
     return std::shared_ptr<const version>(std::move(v));
-  }
-
-  /// Runs a Codineer Init/Shutdown script; its stderr goes to the plugin's
-  /// log (when there is one) whether the script succeeds or not.
-  [[nodiscard]] result<void> run_script(const manifest& m, const std::vector<std::string>& argv,
-                                        const std::map<std::string, std::string>& env, const char* phase,
-                                        rotating_log* log) const {
-    std::error_code ec;  // idelchi/aura's Init(ToolConfig): the config on stdin
-    const std::string in = m.format != manifest_format::idelchi ? std::string()
-        : idelchi_tool_config(opts_.repo_root.empty() ? std::filesystem::current_path(ec) : opts_.repo_root).dump() + "\n";
-    auto r = detail::run_command(detail::resolve_argv(argv, m.dir), m.dir, env, in, opts_.lifecycle_timeout);
-    if (r && log != nullptr && !r->err.empty()) {
-      (void)log->write(r->err.back() == '\n' ? r->err : r->err + "\n");
-    }
-    if (!r) {
-      error e = std::move(r.error());
-      e.plugin = m.name;
-      e.message = std::string(phase) + " script: " + e.message;
-      return fail(std::move(e));
-    }
-    if (r->exit_code != 0) {
-      return fail(error{errc::load_error,
-                        std::string(phase) + " script \"" + argv.front() + "\" exited with status " +
-                            std::to_string(r->exit_code) + (r->err.empty() ? "" : ": " + r->err),
-                        m.name, {}, m.file.string()});
-    }
-    return {};
   }
 
   /// Joins the version's hooks to the bus, publishes it, then retires the
@@ -561,14 +535,22 @@ class plugin_host {
                                              std::shared_ptr<std::atomic<bool>> fired) {
     return [sp = std::move(sp), key = std::move(key), fired = std::move(fired)](
                const envelope<dynamic_event>& env, context& dispatch_ctx) -> result<decision<dynamic_event>> {
-      (void)dispatch_ctx;
       std::shared_ptr<const version> v = current(*sp);
       if (!v) return allow();  // unloading
       auto it = v->hooks.find(key);
       if (it == v->hooks.end()) return allow();  // the new version dropped it; its entry leaves after the swap
       if (it->second.spec.once && fired->exchange(true, std::memory_order_acq_rel)) return allow();
-      if (!v->calls) return it->second.fn(env, *v->ctx);
-      return recorded_call(*v->calls, it->second.spec.handler, env, [&] { return it->second.fn(env, *v->ctx); });
+      // The plugin's own context; a dispatch for a task carries the task's env
+      // into a copy of it (context::task_env; the plugin's permission filters it).
+      context* use = v->ctx.get();
+      std::optional<context> with_task;
+      if (!dispatch_ctx.task_env().empty()) {
+        with_task.emplace(*v->ctx);
+        with_task->set_task_env(dispatch_ctx.task_env());
+        use = &*with_task;
+      }
+      if (!v->calls) return it->second.fn(env, *use);
+      return recorded_call(*v->calls, it->second.spec.handler, env, [&] { return it->second.fn(env, *use); });
     };
   }
 
@@ -584,7 +566,7 @@ class plugin_host {
     result<void> out;
     const auto env = environment_for(v.spec.perms, opts_.environment ? *opts_.environment : host_environment());
     for (const auto& script : v.spec.on_shutdown) {
-      if (auto r = run_script(v.spec, script, env, "Shutdown", v.log.get()); !r && out) out = fail(std::move(r.error()));
+      if (auto r = run_lifecycle_script(v.spec, script, env, "Shutdown", v.log.get(), opts_); !r && out) out = fail(std::move(r.error()));
     }
     if (v.inst) {
       if (auto r = v.inst->stop(grace); !r && out) out = fail(std::move(r.error()));

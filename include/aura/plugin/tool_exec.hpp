@@ -9,7 +9,9 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -86,6 +88,9 @@ struct plugin_tool_call_options {
   std::string max_permission = "danger-full-access";
   nlohmann::json context = nullptr;  ///< the SDK context (agent::host_state JSON) a plugin.yaml tool gets
   tool_sandbox_options sandbox;
+  /// The task's env (idelchi/aura's task `env:`), given to every call through
+  /// with_task_env: each tool sees the variables its plugin may read.
+  std::map<std::string, std::string> task_env;
 };
 
 /// Runs a batch's call with call_tool: sandboxed ones inside a Landlock
@@ -95,6 +100,8 @@ struct plugin_tool_call_options {
   return [tools, opts = std::move(opts)](const agent::tool_execution& x) -> result<nlohmann::json> {
     const plugin_tool* t = detail::find_tool(*tools, x.tool.name);
     if (!t) return fail(errc::not_found, "no plugin tool named \"" + x.tool.name + "\"");
+    std::optional<plugin_tool> for_task;
+    if (!opts.task_env.empty()) t = &for_task.emplace(with_task_env(*t, opts.task_env));
     if (!x.sandboxed) return call_tool(*t, x.call.args, opts.timeout, opts.max_permission, opts.context);
     auto rules = make_tool_ruleset(x.paths, t->dir, opts.sandbox);
     if (!rules) {

@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "aura/core/error.hpp"
+#include "aura/core/permissions.hpp"
 #include "aura/plugin/detail/run.hpp"
 #include "aura/plugin/manifest.hpp"
 #include "aura/schema/schema.hpp"
@@ -65,12 +66,14 @@ struct plugin_tool {
   command_spec spec;
   std::filesystem::path dir;
   std::map<std::string, std::string> env;
+  permissions perms;  ///< the plugin's: which task env variables it may see (with_task_env)
   std::shared_ptr<const schema::validator> check;  ///< null: any arguments
   /// idelchi/aura's tools take the SDK context beside their arguments
   /// (`Execute(ctx, sdk.Context, args)`): a plugin.yaml tool's stdin (or a
   /// served tool's `tools/call` params) is {"arguments": ..., "context": ...}.
   bool takes_context = false;
   nlohmann::json config = nlohmann::json::object();  ///< the plugin's config defaults (context.plugin_config)
+  std::map<std::string, std::string> task_env;  ///< set by with_task_env: the task's variables it may see
   /// Set by plugin_host::tools for a tool without `run`: sends a request to
   /// the plugin's own code (method, params, timeout, cancel flag or null).
   std::function<result<nlohmann::json>(const std::string&, const nlohmann::json&, std::chrono::milliseconds,
@@ -118,6 +121,7 @@ struct plugin_tool {
     pt.spec = t;
     pt.dir = m.dir;
     pt.env = env;
+    pt.perms = m.perms;
     if (m.format == manifest_format::idelchi) {
       pt.takes_context = true;
       pt.config = m.config;
@@ -193,6 +197,20 @@ struct plugin_tool {
   return out;
 }
 
+/// The tool as it runs for a task (idelchi/aura's task `env:`, injected
+/// before every tool call): the task's variables the plugin's env permission
+/// allows, over its startup ones. A tool served by its plugin's process
+/// (started with its environment fixed) gets them as `task_env` in the
+/// `tools/call` params instead.
+[[nodiscard]] inline plugin_tool with_task_env(plugin_tool tool, const std::map<std::string, std::string>& task_env) {
+  for (const auto& [k, v] : task_env) {
+    if (!tool.perms.allows_env(k)) continue;
+    tool.env[k] = v;
+    tool.task_env[k] = v;
+  }
+  return tool;
+}
+
 /// Runs a command line of a plugin with `args` as JSON on stdin.
 [[nodiscard]] inline result<detail::run_result> run_with_json(const std::vector<std::string>& argv,
                                                               const std::filesystem::path& dir,
@@ -259,6 +277,7 @@ struct plugin_tool {
     }
     nlohmann::json params{{"name", tool.spec.name}, {"arguments", args}};
     if (tool.takes_context) params["context"] = tool_context(tool, context);
+    if (!tool.task_env.empty()) params["task_env"] = tool.task_env;
     auto r = tool.serve("tools/call", params, timeout, cancel);
     if (!r) {
       if (r.error().code != errc::hook_failed) {

@@ -1,11 +1,25 @@
 """The JSON-RPC 2.0 loop over stdin/stdout (docs/protocol.md)."""
 import collections
 import json
+import os
 import sys
 import threading
 
 from .errors import INVALID_PARAMS, INVALID_REQUEST, METHOD_NOT_FOUND, PluginStopped, host_error
 from .plugin import PROTOCOL_VERSION, HandlerError
+
+
+
+def apply_task_env(params):
+    """A task's env (idelchi/aura) comes with an event or tool call as
+    params.task_env, already cut to what the plugin's env permission allows:
+    it goes into os.environ before the handler runs, over the startup values,
+    so a handler reads it with os.environ as a per-call process would."""
+    env = params.get("task_env")
+    if isinstance(env, dict):
+        for k, v in env.items():
+            if isinstance(k, str) and isinstance(v, str) and k and "=" not in k and "\0" not in k + v:
+                os.environ[k] = v
 
 
 class Runtime:
@@ -105,10 +119,12 @@ class Runtime:
                 if not isinstance(params.get("hook"), str):
                     raise HandlerError(INVALID_PARAMS, "event: params.hook must be a string")
                 self.current = mid
+                apply_task_env(params)
                 d = p.run_hook(params["hook"], params.get("event"), self.call, params.get("config"))
                 self.reply(mid, d.to_wire())
             elif method == "tools/call":
                 self.current = mid
+                apply_task_env(params)
                 self.reply(mid, p.call_tool(params.get("name"), params.get("arguments") or {}, self.call))
             elif method == "command":
                 self.current = mid

@@ -147,5 +147,28 @@ class RuntimeTest(unittest.TestCase):
         self.assertIn("overran the grace time", c.close()[1])
 
 
+    def test_task_env_is_in_os_environ_before_the_handler(self):
+        # idelchi/aura's task env arrives as params.task_env on event and tools/call.
+        code = ("import os\nfrom aura_plugin import Plugin, deny\np = Plugin('gotify')\n"
+                "@p.hook('before')\ndef before(event, ctx):\n    return deny('level=' + os.environ.get('TASK_LEVEL', ''))\n"
+                "@p.tool('Gotify')\ndef gotify(arguments, ctx):\n    return 'level=' + os.environ.get('TASK_LEVEL', '')\n"
+                "raise SystemExit(p.run())\n")
+        c = Child(code=code)
+        c.send(INIT)
+        c.recv()
+        c.send(event(2, "before", {}))
+        self.assertEqual(c.recv()["result"], {"decision": "deny", "reason": "level="})
+        ev = event(3, "before", {})
+        ev["params"]["task_env"] = {"TASK_LEVEL": "ERROR", "BAD=NAME": "x", "N": 1}
+        c.send(ev)
+        self.assertEqual(c.recv()["result"], {"decision": "deny", "reason": "level=ERROR"})
+        c.send({"jsonrpc": "2.0", "id": 4, "method": "tools/call",
+                "params": {"name": "Gotify", "arguments": {}, "task_env": {"TASK_LEVEL": "DEBUG"}}})
+        self.assertEqual(c.recv()["result"]["content"][0]["text"], "level=DEBUG")
+        c.send({"jsonrpc": "2.0", "id": 5, "method": "shutdown", "params": {}})
+        c.recv()
+        self.assertEqual(c.close()[0], 0)
+
+
 if __name__ == "__main__":
     unittest.main()

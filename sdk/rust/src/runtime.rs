@@ -83,6 +83,9 @@ impl<'p, R: BufRead, W: Write> Runtime<'p, R, W> {
         let p = self.plugin;
         *self.current.borrow_mut() = id.clone();
         let config = params.get("config").filter(|c| c.is_object()).cloned().unwrap_or_else(|| self.config.borrow().clone());
+        if method == "event" || method == "tools/call" {
+            apply_task_env(params);
+        }
         let answer = match method {
             "initialize" => {
                 let aura = params.get("aura").and_then(Value::as_i64).unwrap_or(PROTOCOL_VERSION);
@@ -173,5 +176,21 @@ impl Plugin {
                            writer: RefCell::new(output), backlog: RefCell::new(VecDeque::new()), next: Cell::new(0),
                            current: RefCell::new(Value::Null), config: RefCell::new(json!({})) };
         rt.serve()
+    }
+}
+
+/// A task's env (idelchi/aura) comes with an event or tool call as
+/// `params.task_env`, already cut to what the plugin's env permission allows:
+/// it goes into the process environment before the handler runs, over the
+/// startup values, so a handler reads it with `std::env::var`.
+fn apply_task_env(params: &Value) {
+    if let Some(env) = params.get("task_env").and_then(Value::as_object) {
+        for (k, v) in env {
+            if let Some(v) = v.as_str() {
+                if !k.is_empty() && !k.contains('=') && !k.contains('\0') && !v.contains('\0') {
+                    std::env::set_var(k, v);
+                }
+            }
+        }
     }
 }

@@ -99,3 +99,24 @@ fn shutdown_within_the_grace_and_protocol_mismatch() {
     assert!(out[0]["error"]["message"].as_str().unwrap().contains("protocol 1, the host 2"));
     assert_eq!(out[2], json!({"jsonrpc": "2.0", "id": 9, "result": {}}));
 }
+
+#[test]
+fn task_env_is_in_the_process_environment_before_the_handler() {
+    // idelchi/aura's task env arrives as params.task_env on event and tools/call.
+    let level = || std::env::var("AURA_RUST_TASK_LEVEL").unwrap_or_default();
+    let p = Plugin::new("gotify")
+        .hook("before", move |_, _| Ok(Decision::deny(format!("level={}", level()))))
+        .tool("Gotify", move |_, _| Ok(json!(format!("level={}", level()))));
+    let mut with_env = event(3, "before", json!({}));
+    with_env["params"]["task_env"] = json!({"AURA_RUST_TASK_LEVEL": "ERROR", "BAD=NAME": "x", "N": 1});
+    let input = [init(), event(2, "before", json!({})), with_env,
+        json!({"jsonrpc": "2.0", "id": 4, "method": "tools/call",
+               "params": {"name": "Gotify", "arguments": {}, "task_env": {"AURA_RUST_TASK_LEVEL": "DEBUG"}}}),
+        json!({"jsonrpc": "2.0", "id": 5, "method": "shutdown", "params": {}})]
+        .into_iter().map(line).collect::<String>();
+    let (status, out) = run(&p, &input);
+    assert_eq!(status, 0);
+    assert_eq!(out[1]["result"], json!({"decision": "deny", "reason": "level="}));
+    assert_eq!(out[2]["result"], json!({"decision": "deny", "reason": "level=ERROR"}));
+    assert_eq!(out[3]["result"]["content"][0]["text"], "level=DEBUG");
+}

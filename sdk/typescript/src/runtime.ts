@@ -8,6 +8,17 @@ type Message = { jsonrpc?: string; id?: string | number | null; method?: string;
 
 const NEWLINE = 0x0a;
 
+/** A task's env (idelchi/aura) comes with an event or tool call as
+ *  params.task_env, already cut to what the plugin's env permission allows:
+ *  it goes into process.env before the handler runs, over the startup values. */
+function applyTaskEnv(params: Record<string, any>): void {
+  const env = params.task_env;
+  if (typeof env !== "object" || env === null || Array.isArray(env)) return;
+  for (const [k, v] of Object.entries(env)) {
+    if (typeof v === "string" && k !== "" && !k.includes("=") && !(k + v).includes("\0")) process.env[k] = v;
+  }
+}
+
 export class Runtime {
   private chunks: Buffer[] = [];
   private pendingBytes = 0;
@@ -129,9 +140,11 @@ export class Runtime {
         case "event":
           if (typeof params.hook !== "string") throw new HandlerError(INVALID_PARAMS, "event: params.hook must be a string");
           if (typeof params.config === "object" && params.config !== null) inv.config = params.config;
+          applyTaskEnv(params);
           result = (await this.plugin.runHook(params.hook, params.event as Event, inv)).toWire();
           break;
         case "tools/call":
+          applyTaskEnv(params);
           result = await this.plugin.callTool(params.name, params.arguments ?? {}, inv);
           break;
         case "command":

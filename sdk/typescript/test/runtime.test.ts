@@ -131,3 +131,24 @@ test("shutdown within the grace; a protocol mismatch is refused", async () => {
   assert.ok(Date.now() - start < 1000, "the unload grace is 1 s");
   assert.match(c.stderr, /overran the grace time/);
 });
+
+test("a task's env (params.task_env) is in process.env before the hook or tool runs", async () => {
+  const sdk = path.join(__dirname, "..", "src", "index.js");
+  const code = `const { Plugin, deny } = require(${JSON.stringify(sdk)});
+    new Plugin("gotify").hook("before", () => deny("level=" + (process.env.TASK_LEVEL ?? "")))
+      .tool("Gotify", () => "level=" + (process.env.TASK_LEVEL ?? "")).main();`;
+  const c = new Child(["-e", code]);
+  c.send(INIT);
+  await c.recv();
+  c.send(event(2, "before", {}));
+  assert.deepEqual((await c.recv()).result, { decision: "deny", reason: "level=" });
+  const ev = event(3, "before", {});
+  (ev.params as Record<string, unknown>).task_env = { TASK_LEVEL: "ERROR", "BAD=NAME": "x", N: 1 };
+  c.send(ev);
+  assert.deepEqual((await c.recv()).result, { decision: "deny", reason: "level=ERROR" });
+  c.send({ jsonrpc: "2.0", id: 4, method: "tools/call", params: { name: "Gotify", arguments: {}, task_env: { TASK_LEVEL: "DEBUG" } } });
+  assert.equal((await c.recv()).result.content[0].text, "level=DEBUG");
+  c.send({ jsonrpc: "2.0", id: 5, method: "shutdown", params: {} });
+  await c.recv();
+  assert.equal(await c.exited, 0);
+});

@@ -126,7 +126,7 @@ class isolated_plugin : public std::enable_shared_from_this<isolated_plugin> {
                                                      context& dispatch_ctx,
                                                      std::chrono::milliseconds timeout = {}) noexcept {
     try {
-      auto r = call_unnamed(handler, event, opts_.ctx ? *opts_.ctx : dispatch_ctx, timeout);
+      auto r = call_unnamed(handler, event, opts_.ctx ? *opts_.ctx : dispatch_ctx, timeout, &dispatch_ctx.task_env());
       if (!r) return fail(std::move(r.error()).with_plugin(opts_.name).with_hook(handler));
       return r;
     } catch (const std::exception& ex) {
@@ -290,9 +290,9 @@ class isolated_plugin : public std::enable_shared_from_this<isolated_plugin> {
     cv_.notify_one();
   }
 
-  [[nodiscard]] result<decision<dynamic_event>> call_unnamed(const std::string& handler,
-                                                             const envelope<dynamic_event>& event, context& ctx,
-                                                             std::chrono::milliseconds hook_timeout) {
+  [[nodiscard]] result<decision<dynamic_event>> call_unnamed(
+      const std::string& handler, const envelope<dynamic_event>& event, context& ctx,
+      std::chrono::milliseconds hook_timeout, const std::map<std::string, std::string>* task_env = nullptr) {
     const auto budget = hook_timeout.count() > 0 ? hook_timeout : runtime_timeout_;
     const posix::deadline hard(budget + opts_.isolation.kill_margin);
     auto lease = acquire(hard);
@@ -300,7 +300,8 @@ class isolated_plugin : public std::enable_shared_from_this<isolated_plugin> {
     worker_ptr w = std::move(*lease);
 
     const std::uint64_t id = ++next_id_;
-    auto outcome = exchange(*w, id, event_line(id, handler, event, ctx, budget), ctx, hard, budget);
+    const auto& env = task_env != nullptr ? *task_env : ctx.task_env();
+    auto outcome = exchange(*w, id, event_line(id, handler, event, ctx, budget, env), ctx, hard, budget);
     const bool healthy = outcome.second;
     release(std::move(w), healthy);
     return std::move(outcome.first);
@@ -308,10 +309,11 @@ class isolated_plugin : public std::enable_shared_from_this<isolated_plugin> {
 
   /// The "event" request line: the wire request (written straight into the
   /// string, as the WASM adapter does, without a JSON tree of the event)
-  /// with the call's timeout_ms added to its params.
+  /// with the call's timeout_ms, its clock and a task's env added to its params.
   [[nodiscard]] static std::string event_line(std::uint64_t id, const std::string& handler,
                                               const envelope<dynamic_event>& event, context& ctx,
-                                              std::chrono::milliseconds budget) {
+                                              std::chrono::milliseconds budget,
+                                              const std::map<std::string, std::string>& task_env) {
     static const nlohmann::json no_config = nlohmann::json::object();
     std::string request;
     wasm::write_request(request, handler, event, ctx.perms().allows_api("config") ? ctx.config() : no_config);
@@ -322,6 +324,13 @@ class isolated_plugin : public std::enable_shared_from_this<isolated_plugin> {
     line += std::to_string(budget.count());
     line += ",\"now_ns\":";  // the context's clock (a harness may fake it): the guest's realtime
     line += std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(ctx.now().time_since_epoch()).count());
+    if (!task_env.empty()) {  // a task's env (idelchi/aura), cut to what the plugin may read
+      nlohmann::json env = nlohmann::json::object();
+      for (const auto& [k, v] : task_env) {
+        if (ctx.perms().allows_env(k)) env[k] = v;
+      }
+      if (!env.empty()) line += ",\"task_env\":" + env.dump();
+    }
     line += "}}\n";
     return line;
   }

@@ -363,7 +363,8 @@ inline int api_http(lua_State* L) {
 }
 
 /// os.getenv(name): the variable if the plugin's `env` permission covers it
-/// (nil when unset); a variable it does not cover raises.
+/// (the task's value when the call runs for a task that sets it, else the
+/// process's; nil when unset); a variable it does not cover raises.
 inline int api_getenv(lua_State* L) {
   std::size_t n = 0;
   const char* name = luaL_checklstring(L, 1, &n);
@@ -375,6 +376,13 @@ inline int api_getenv(lua_State* L) {
           s.scratch = "environment variable \"" + std::string(name, n) + "\" is not in the plugin's permissions";
           out = host_outcome::refused;
           return;
+        }
+        // A task's env (idelchi/aura, context::task_env) wins over the startup value.
+        if (s.task_env != nullptr) {
+          if (auto t = s.task_env->find(std::string(name, n)); t != s.task_env->end()) {
+            s.scratch = t->second;
+            return;
+          }
         }
         const char* value = std::getenv(name);
         if (value == nullptr) {

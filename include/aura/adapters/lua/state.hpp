@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -102,6 +103,8 @@ class state {
 
   // ---- the call in progress (read by the host API functions) ---------------
   context* ctx = nullptr;          ///< the plugin's context; null outside a call
+  /// The dispatch's task env (context::task_env, idelchi/aura): os.getenv reads it first.
+  const std::map<std::string, std::string>* task_env = nullptr;
   std::string plugin;              ///< the plugin's name, for messages
   int aura_ref = LUA_NOREF;        ///< registry reference of the `aura` proxy
   std::string scratch;             ///< text handed from C++ to Lua (never on the C stack)
