@@ -2104,6 +2104,10 @@ class context {
   context& set_config(nlohmann::json c) { config_ = std::move(c); return *this; }
   context& set_facts(aura::facts f) { facts_ = std::move(f); return *this; }
   context& set_host_methods(std::shared_ptr<const host_method_table> m) { methods_ = std::move(m); return *this; }
+  /// Environment variables of the task this dispatch runs for (idelchi/aura's
+  /// task `env:`): a command plugin's hook process gets the ones its env
+  /// permission allows, over its startup environment.
+  context& set_task_env(std::map<std::string, std::string> e) { task_env_ = std::move(e); return *this; }
   [[nodiscard]] aura::facts& mutable_facts() noexcept { return facts_; }
 
   // ---- what hooks read ------------------------------------------------------
@@ -2111,6 +2115,15 @@ class context {
   [[nodiscard]] const permissions& perms() const noexcept { return perms_; }
   [[nodiscard]] const aura::facts& facts() const noexcept { return facts_; }
   [[nodiscard]] const nlohmann::json& config() const noexcept { return config_; }
+  [[nodiscard]] const std::map<std::string, std::string>& task_env() const noexcept { return task_env_; }
+  /// The task env variables `p` (a plugin's permissions) lets it read.
+  [[nodiscard]] std::map<std::string, std::string> task_env_for(const permissions& p) const {
+    std::map<std::string, std::string> out;
+    for (const auto& [k, v] : task_env_) {
+      if (p.allows_env(k)) out.emplace(k, v);
+    }
+    return out;
+  }
 
   /// Logs a line under the owner's name. Refused silently is never an option:
   /// a plugin without the `log` scope gets the refusal back.
@@ -2284,6 +2297,7 @@ class context {
   nlohmann::json config_ = nlohmann::json::object();
   aura::facts facts_;
   std::shared_ptr<const host_method_table> methods_;
+  std::map<std::string, std::string> task_env_;
 };
 
 }  // namespace aura
@@ -13493,6 +13507,13 @@ struct tool_extras {
   bool opt_in = false;       ///< listed only when enabled by name (describe's `enabled`)
   bool parallel = true;      ///< may run beside other tools (for the host's scheduler)
   bool sandboxable = true;   ///< may run re-executed in a sandbox (for the host's sandbox)
+  /// Offered only while this holds (idelchi/aura's tool definition `condition`,
+  /// re-evaluated every turn: describe(enabled, facts), run_tool_batch's facts).
+  std::optional<condition> when;
+
+  /// Whether the tool is offered under these facts (no condition: always).
+  template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
+  [[nodiscard]] bool offered(const facts& f) const { return !when || when->evaluate(f); }
 };
 
 /// A JSON pointer for messages: the root ("") reads as "(root)".
@@ -13593,6 +13614,26 @@ class tool_registry {
     return found;
   }
 
+  /// Replaces a tool's definition by `fn`'s edit of a copy (its name and
+  /// schema stay); false if there is none. Readers holding the old one keep it.
+  template <class Fn>
+  bool revise(std::string_view name, Fn&& fn) {
+    bool found = false;
+    tools_.update([&](const map& cur) {
+      map next = cur;
+      auto it = next.find(name);
+      if (it != next.end()) {
+        auto copy = std::make_shared<tool_definition>(*it->second);
+        fn(*copy);
+        copy->name = it->second->name;
+        it->second = std::move(copy);
+        found = true;
+      }
+      return next;
+    });
+    return found;
+  }
+
   /// Removes every tool a plugin provides; returns how many.
   template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)
   std::size_t remove_owner(std::string_view owner) {
@@ -13647,10 +13688,23 @@ class tool_registry {
   /// listed only when `enabled` names it (exactly: by name, not by pattern).
   template <class Json = nlohmann::json>  // always nlohmann::json: compiled only where called (DESIGN §7)
   [[nodiscard]] nlohmann::json describe(const std::vector<std::string>& enabled = {}) const {
+    return describe_if<Json>(enabled, nullptr);
+  }
+  /// The same, leaving out the tools whose condition (tool_extras::when) does
+  /// not hold for `f` (idelchi/aura: conditions are re-evaluated every turn).
+  template <class Json = nlohmann::json>  // always nlohmann::json: compiled only where called (DESIGN §7)
+  [[nodiscard]] nlohmann::json describe(const std::vector<std::string>& enabled, const facts& f) const {
+    return describe_if<Json>(enabled, &f);
+  }
+
+ private:
+  template <class Json>
+  [[nodiscard]] nlohmann::json describe_if(const std::vector<std::string>& enabled, const facts* f) const {
     auto snap = tools_.acquire();
     Json out = Json::array();
     for (const auto& [k, v] : *snap) {
       if (v->extras.opt_in && std::find(enabled.begin(), enabled.end(), v->name) == enabled.end()) continue;
+      if (f && !v->extras.offered(*f)) continue;
       Json entry{{"name", v->name}, {"description", v->description}, {"input_schema", v->schema}};
       if (!v->extras.usage.empty()) entry["usage"] = v->extras.usage;
       if (!v->extras.examples.empty()) entry["examples"] = v->extras.examples;
@@ -13659,7 +13713,6 @@ class tool_registry {
     return out;
   }
 
- private:
   using map = std::map<std::string, definition_ptr, std::less<>>;
 
   template <int = 0>  // compiled only where called (compile-time budget, DESIGN §7)

@@ -11773,6 +11773,10 @@ class context {
   context& set_config(nlohmann::json c) { config_ = std::move(c); return *this; }
   context& set_facts(aura::facts f) { facts_ = std::move(f); return *this; }
   context& set_host_methods(std::shared_ptr<const host_method_table> m) { methods_ = std::move(m); return *this; }
+  /// Environment variables of the task this dispatch runs for (idelchi/aura's
+  /// task `env:`): a command plugin's hook process gets the ones its env
+  /// permission allows, over its startup environment.
+  context& set_task_env(std::map<std::string, std::string> e) { task_env_ = std::move(e); return *this; }
   [[nodiscard]] aura::facts& mutable_facts() noexcept { return facts_; }
 
   // ---- what hooks read ------------------------------------------------------
@@ -11780,6 +11784,15 @@ class context {
   [[nodiscard]] const permissions& perms() const noexcept { return perms_; }
   [[nodiscard]] const aura::facts& facts() const noexcept { return facts_; }
   [[nodiscard]] const nlohmann::json& config() const noexcept { return config_; }
+  [[nodiscard]] const std::map<std::string, std::string>& task_env() const noexcept { return task_env_; }
+  /// The task env variables `p` (a plugin's permissions) lets it read.
+  [[nodiscard]] std::map<std::string, std::string> task_env_for(const permissions& p) const {
+    std::map<std::string, std::string> out;
+    for (const auto& [k, v] : task_env_) {
+      if (p.allows_env(k)) out.emplace(k, v);
+    }
+    return out;
+  }
 
   /// Logs a line under the owner's name. Refused silently is never an option:
   /// a plugin without the `log` scope gets the refusal back.
@@ -11953,6 +11966,7 @@ class context {
   nlohmann::json config_ = nlohmann::json::object();
   aura::facts facts_;
   std::shared_ptr<const host_method_table> methods_;
+  std::map<std::string, std::string> task_env_;
 };
 
 }  // namespace aura
@@ -16049,6 +16063,21 @@ struct invocation_summary {
 }  // namespace aura::plugin
 #endif  // AURA_SI_AURA_PLUGIN_INVOCATION_RING_HPP
 // ---- end aura/plugin/invocation_ring.hpp
+// ---- begin aura/plugin/lifecycle_script.hpp
+#ifndef AURA_SI_AURA_PLUGIN_LIFECYCLE_SCRIPT_HPP
+#define AURA_SI_AURA_PLUGIN_LIFECYCLE_SCRIPT_HPP
+// aura/plugin/lifecycle_script.hpp - runs a plugin's Init/Shutdown script
+// (Codineer's lifecycle `init`/`shutdown`, idelchi/aura's Init(ToolConfig)).
+//
+// Its stderr goes to the plugin's log whether the script succeeds or not: a
+// failing Init is exactly when the author needs what it printed.
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <system_error>
+#include <vector>
+
 // ---- begin aura/plugin/plugin_log.hpp
 #ifndef AURA_SI_AURA_PLUGIN_PLUGIN_LOG_HPP
 #define AURA_SI_AURA_PLUGIN_PLUGIN_LOG_HPP
@@ -16167,23 +16196,6 @@ class plugin_file_logger final : public logger {
 }  // namespace aura::plugin
 #endif  // AURA_SI_AURA_PLUGIN_PLUGIN_LOG_HPP
 // ---- end aura/plugin/plugin_log.hpp
-// ---- begin aura/plugin/runtime_tools.hpp
-#ifndef AURA_SI_AURA_PLUGIN_RUNTIME_TOOLS_HPP
-#define AURA_SI_AURA_PLUGIN_RUNTIME_TOOLS_HPP
-// aura/plugin/runtime_tools.hpp - a Lua or WASM plugin's tool served by its
-// runtime: the tool's handler is called like a hook, with the tool call as
-// its event, so every runtime path (in process, or isolated in an
-// aura-worker) serves tools with no protocol of its own.
-
-#include <atomic>
-#include <chrono>
-#include <functional>
-#include <memory>
-#include <string>
-#include <utility>
-
-#include <nlohmann/json.hpp>
-
 // ---- begin aura/plugin/tools.hpp
 #ifndef AURA_SI_AURA_PLUGIN_TOOLS_HPP
 #define AURA_SI_AURA_PLUGIN_TOOLS_HPP
@@ -16249,12 +16261,14 @@ struct plugin_tool {
   command_spec spec;
   std::filesystem::path dir;
   std::map<std::string, std::string> env;
+  permissions perms;  ///< the plugin's: which task env variables it may see (with_task_env)
   std::shared_ptr<const schema::validator> check;  ///< null: any arguments
   /// idelchi/aura's tools take the SDK context beside their arguments
   /// (`Execute(ctx, sdk.Context, args)`): a plugin.yaml tool's stdin (or a
   /// served tool's `tools/call` params) is {"arguments": ..., "context": ...}.
   bool takes_context = false;
   nlohmann::json config = nlohmann::json::object();  ///< the plugin's config defaults (context.plugin_config)
+  std::map<std::string, std::string> task_env;  ///< set by with_task_env: the task's variables it may see
   /// Set by plugin_host::tools for a tool without `run`: sends a request to
   /// the plugin's own code (method, params, timeout, cancel flag or null).
   std::function<result<nlohmann::json>(const std::string&, const nlohmann::json&, std::chrono::milliseconds,
@@ -16302,6 +16316,7 @@ struct plugin_tool {
     pt.spec = t;
     pt.dir = m.dir;
     pt.env = env;
+    pt.perms = m.perms;
     if (m.format == manifest_format::idelchi) {
       pt.takes_context = true;
       pt.config = m.config;
@@ -16377,6 +16392,20 @@ struct plugin_tool {
   return out;
 }
 
+/// The tool as it runs for a task (idelchi/aura's task `env:`, injected
+/// before every tool call): the task's variables the plugin's env permission
+/// allows, over its startup ones. A tool served by its plugin's process
+/// (started with its environment fixed) gets them as `task_env` in the
+/// `tools/call` params instead.
+[[nodiscard]] inline plugin_tool with_task_env(plugin_tool tool, const std::map<std::string, std::string>& task_env) {
+  for (const auto& [k, v] : task_env) {
+    if (!tool.perms.allows_env(k)) continue;
+    tool.env[k] = v;
+    tool.task_env[k] = v;
+  }
+  return tool;
+}
+
 /// Runs a command line of a plugin with `args` as JSON on stdin.
 [[nodiscard]] inline result<detail::run_result> run_with_json(const std::vector<std::string>& argv,
                                                               const std::filesystem::path& dir,
@@ -16443,6 +16472,7 @@ struct plugin_tool {
     }
     nlohmann::json params{{"name", tool.spec.name}, {"arguments", args}};
     if (tool.takes_context) params["context"] = tool_context(tool, context);
+    if (!tool.task_env.empty()) params["task_env"] = tool.task_env;
     auto r = tool.serve("tools/call", params, timeout, cancel);
     if (!r) {
       if (r.error().code != errc::hook_failed) {
@@ -16510,6 +16540,58 @@ struct plugin_tool {
 }  // namespace aura::plugin
 #endif  // AURA_SI_AURA_PLUGIN_TOOLS_HPP
 // ---- end aura/plugin/tools.hpp
+
+namespace aura::plugin {
+
+/// Runs one lifecycle script of `m` (argv relative to the plugin directory)
+/// with `env`, bounded by host_options::lifecycle_timeout. `phase` names it in
+/// errors ("Init", "Shutdown"); a non-zero exit is a load_error quoting stderr.
+[[nodiscard]] inline result<void> run_lifecycle_script(const manifest& m, const std::vector<std::string>& argv,
+                                                       const std::map<std::string, std::string>& env,
+                                                       const char* phase, rotating_log* log,
+                                                       const host_options& opts) {
+  std::error_code ec;  // idelchi/aura's Init(ToolConfig): the config on stdin
+  const std::string in = m.format != manifest_format::idelchi ? std::string()
+      : idelchi_tool_config(opts.repo_root.empty() ? std::filesystem::current_path(ec) : opts.repo_root).dump() + "\n";
+  auto r = detail::run_command(detail::resolve_argv(argv, m.dir), m.dir, env, in, opts.lifecycle_timeout);
+  if (r && log != nullptr && !r->err.empty()) {
+    (void)log->write(r->err.back() == '\n' ? r->err : r->err + "\n");
+  }
+  if (!r) {
+    error e = std::move(r.error());
+    e.plugin = m.name;
+    e.message = std::string(phase) + " script: " + e.message;
+    return fail(std::move(e));
+  }
+  if (r->exit_code != 0) {
+    return fail(error{errc::load_error,
+                      std::string(phase) + " script \"" + argv.front() + "\" exited with status " +
+                          std::to_string(r->exit_code) + (r->err.empty() ? "" : ": " + r->err),
+                      m.name, {}, m.file.string()});
+  }
+  return {};
+}
+
+}  // namespace aura::plugin
+#endif  // AURA_SI_AURA_PLUGIN_LIFECYCLE_SCRIPT_HPP
+// ---- end aura/plugin/lifecycle_script.hpp
+// ---- begin aura/plugin/runtime_tools.hpp
+#ifndef AURA_SI_AURA_PLUGIN_RUNTIME_TOOLS_HPP
+#define AURA_SI_AURA_PLUGIN_RUNTIME_TOOLS_HPP
+// aura/plugin/runtime_tools.hpp - a Lua or WASM plugin's tool served by its
+// runtime: the tool's handler is called like a hook, with the tool call as
+// its event, so every runtime path (in process, or isolated in an
+// aura-worker) serves tools with no protocol of its own.
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
 
 namespace aura::plugin {
 
@@ -16921,7 +17003,7 @@ class plugin_host {
     if (opts_.http) v->ctx->set_http(opts_.http);
     const auto env = environment_of(m);
     for (const auto& script : m.on_init) {
-      if (auto r = run_script(m, script, env, "Init", log.get()); !r) return fail(std::move(r.error()));
+      if (auto r = run_lifecycle_script(m, script, env, "Init", log.get(), opts_); !r) return fail(std::move(r.error()));
     }
     load_request req{m, v->ctx, env, isolation_of(m), opts_.worker, opts_.isolation_bounds, {}, log};
     if (log) {
@@ -16945,33 +17027,6 @@ class plugin_host {
     }
     v->spec = std::move(m);
     return std::shared_ptr<const version>(std::move(v));
-  }
-
-  /// Runs a Codineer Init/Shutdown script; its stderr goes to the plugin's
-  /// log (when there is one) whether the script succeeds or not.
-  [[nodiscard]] result<void> run_script(const manifest& m, const std::vector<std::string>& argv,
-                                        const std::map<std::string, std::string>& env, const char* phase,
-                                        rotating_log* log) const {
-    std::error_code ec;  // idelchi/aura's Init(ToolConfig): the config on stdin
-    const std::string in = m.format != manifest_format::idelchi ? std::string()
-        : idelchi_tool_config(opts_.repo_root.empty() ? std::filesystem::current_path(ec) : opts_.repo_root).dump() + "\n";
-    auto r = detail::run_command(detail::resolve_argv(argv, m.dir), m.dir, env, in, opts_.lifecycle_timeout);
-    if (r && log != nullptr && !r->err.empty()) {
-      (void)log->write(r->err.back() == '\n' ? r->err : r->err + "\n");
-    }
-    if (!r) {
-      error e = std::move(r.error());
-      e.plugin = m.name;
-      e.message = std::string(phase) + " script: " + e.message;
-      return fail(std::move(e));
-    }
-    if (r->exit_code != 0) {
-      return fail(error{errc::load_error,
-                        std::string(phase) + " script \"" + argv.front() + "\" exited with status " +
-                            std::to_string(r->exit_code) + (r->err.empty() ? "" : ": " + r->err),
-                        m.name, {}, m.file.string()});
-    }
-    return {};
   }
 
   /// Joins the version's hooks to the bus, publishes it, then retires the
@@ -17063,14 +17118,22 @@ class plugin_host {
                                              std::shared_ptr<std::atomic<bool>> fired) {
     return [sp = std::move(sp), key = std::move(key), fired = std::move(fired)](
                const envelope<dynamic_event>& env, context& dispatch_ctx) -> result<decision<dynamic_event>> {
-      (void)dispatch_ctx;
       std::shared_ptr<const version> v = current(*sp);
       if (!v) return allow();  // unloading
       auto it = v->hooks.find(key);
       if (it == v->hooks.end()) return allow();  // the new version dropped it; its entry leaves after the swap
       if (it->second.spec.once && fired->exchange(true, std::memory_order_acq_rel)) return allow();
-      if (!v->calls) return it->second.fn(env, *v->ctx);
-      return recorded_call(*v->calls, it->second.spec.handler, env, [&] { return it->second.fn(env, *v->ctx); });
+      // The plugin's own context; a dispatch for a task carries the task's env
+      // into a copy of it (context::task_env; the plugin's permission filters it).
+      context* use = v->ctx.get();
+      std::optional<context> with_task;
+      if (!dispatch_ctx.task_env().empty()) {
+        with_task.emplace(*v->ctx);
+        with_task->set_task_env(dispatch_ctx.task_env());
+        use = &*with_task;
+      }
+      if (!v->calls) return it->second.fn(env, *use);
+      return recorded_call(*v->calls, it->second.spec.handler, env, [&] { return it->second.fn(env, *use); });
     };
   }
 
@@ -17086,7 +17149,7 @@ class plugin_host {
     result<void> out;
     const auto env = environment_for(v.spec.perms, opts_.environment ? *opts_.environment : host_environment());
     for (const auto& script : v.spec.on_shutdown) {
-      if (auto r = run_script(v.spec, script, env, "Shutdown", v.log.get()); !r && out) out = fail(std::move(r.error()));
+      if (auto r = run_lifecycle_script(v.spec, script, env, "Shutdown", v.log.get(), opts_); !r && out) out = fail(std::move(r.error()));
     }
     if (v.inst) {
       if (auto r = v.inst->stop(grace); !r && out) out = fail(std::move(r.error()));
@@ -17188,7 +17251,7 @@ class plugin_host {
 //
 //   host -> worker  {"id":1,"method":"init","params":{runtime,name,file,limits,perms,env}}
 //   worker -> host  {"id":1,"result":{"handlers":[...],"seccomp":true,"notes":[...]}}
-//   host -> worker  {"id":2,"method":"event","params":{hook,event,config,timeout_ms,now_ns}}
+//   host -> worker  {"id":2,"method":"event","params":{hook,event,config,timeout_ms,now_ns[,task_env]}}
 //                   (now_ns: the host context's clock, the guest's realtime)
 //   worker -> host  {"id":"c1","method":"storage.get","params":{"key":"k"}}     (a capability)
 //   host -> worker  {"id":"c1","result":{"value":"v"}}
@@ -18766,7 +18829,7 @@ class isolated_plugin : public std::enable_shared_from_this<isolated_plugin> {
                                                      context& dispatch_ctx,
                                                      std::chrono::milliseconds timeout = {}) noexcept {
     try {
-      auto r = call_unnamed(handler, event, opts_.ctx ? *opts_.ctx : dispatch_ctx, timeout);
+      auto r = call_unnamed(handler, event, opts_.ctx ? *opts_.ctx : dispatch_ctx, timeout, &dispatch_ctx.task_env());
       if (!r) return fail(std::move(r.error()).with_plugin(opts_.name).with_hook(handler));
       return r;
     } catch (const std::exception& ex) {
@@ -18930,9 +18993,9 @@ class isolated_plugin : public std::enable_shared_from_this<isolated_plugin> {
     cv_.notify_one();
   }
 
-  [[nodiscard]] result<decision<dynamic_event>> call_unnamed(const std::string& handler,
-                                                             const envelope<dynamic_event>& event, context& ctx,
-                                                             std::chrono::milliseconds hook_timeout) {
+  [[nodiscard]] result<decision<dynamic_event>> call_unnamed(
+      const std::string& handler, const envelope<dynamic_event>& event, context& ctx,
+      std::chrono::milliseconds hook_timeout, const std::map<std::string, std::string>* task_env = nullptr) {
     const auto budget = hook_timeout.count() > 0 ? hook_timeout : runtime_timeout_;
     const posix::deadline hard(budget + opts_.isolation.kill_margin);
     auto lease = acquire(hard);
@@ -18940,7 +19003,8 @@ class isolated_plugin : public std::enable_shared_from_this<isolated_plugin> {
     worker_ptr w = std::move(*lease);
 
     const std::uint64_t id = ++next_id_;
-    auto outcome = exchange(*w, id, event_line(id, handler, event, ctx, budget), ctx, hard, budget);
+    const auto& env = task_env != nullptr ? *task_env : ctx.task_env();
+    auto outcome = exchange(*w, id, event_line(id, handler, event, ctx, budget, env), ctx, hard, budget);
     const bool healthy = outcome.second;
     release(std::move(w), healthy);
     return std::move(outcome.first);
@@ -18948,10 +19012,11 @@ class isolated_plugin : public std::enable_shared_from_this<isolated_plugin> {
 
   /// The "event" request line: the wire request (written straight into the
   /// string, as the WASM adapter does, without a JSON tree of the event)
-  /// with the call's timeout_ms added to its params.
+  /// with the call's timeout_ms, its clock and a task's env added to its params.
   [[nodiscard]] static std::string event_line(std::uint64_t id, const std::string& handler,
                                               const envelope<dynamic_event>& event, context& ctx,
-                                              std::chrono::milliseconds budget) {
+                                              std::chrono::milliseconds budget,
+                                              const std::map<std::string, std::string>& task_env) {
     static const nlohmann::json no_config = nlohmann::json::object();
     std::string request;
     wasm::write_request(request, handler, event, ctx.perms().allows_api("config") ? ctx.config() : no_config);
@@ -18962,6 +19027,13 @@ class isolated_plugin : public std::enable_shared_from_this<isolated_plugin> {
     line += std::to_string(budget.count());
     line += ",\"now_ns\":";  // the context's clock (a harness may fake it): the guest's realtime
     line += std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(ctx.now().time_since_epoch()).count());
+    if (!task_env.empty()) {  // a task's env (idelchi/aura), cut to what the plugin may read
+      nlohmann::json env = nlohmann::json::object();
+      for (const auto& [k, v] : task_env) {
+        if (ctx.perms().allows_env(k)) env[k] = v;
+      }
+      if (!env.empty()) line += ",\"task_env\":" + env.dump();
+    }
     line += "}}\n";
     return line;
   }
@@ -19959,6 +20031,8 @@ inline result<decision<dynamic_event>> read_exit(const command_options& o, const
     so.env["CLAUDE_PROJECT_DIR"] = project.string();
     so.env["AURA_EVENT"] = ev.name;
     so.env.emplace("PATH", "/usr/local/bin:/usr/bin:/bin");  // scripts find jq, python3... unless PATH is given
+    // The task's env (idelchi/aura: injected before every hook call), as far as the plugin's env permission allows.
+    for (auto& [k, v] : dispatch_ctx.task_env_for(ctx.perms())) so.env[k] = std::move(v);
     if (const auto* tool = claude_code::detail::first_of(ev.data, {"tool_name", "tool"}); tool && tool->is_string()) {
       so.env["CODINEER_TOOL_NAME"] = tool->get<std::string>();
     }
@@ -20812,7 +20886,13 @@ class process_plugin : public std::enable_shared_from_this<process_plugin> {
     if (!s) return named(std::move(s.error()));
     context& ctx = opts_.ctx ? *opts_.ctx : dispatch_ctx;
     const nlohmann::json& config = opts_.config.is_null() ? ctx.config() : opts_.config;
-    auto answer = (*s)->call("event", wire::request(handler, ev, config), until, &ctx, budget);
+    nlohmann::json req = wire::request(handler, ev, config);
+    // A task's env (idelchi/aura) cannot change a running child's environment:
+    // it travels with the call, cut to what the plugin may read; the SDKs set it.
+    if (!dispatch_ctx.task_env().empty()) {
+      if (auto env = dispatch_ctx.task_env_for(ctx.perms()); !env.empty()) req["task_env"] = std::move(env);
+    }
+    auto answer = (*s)->call("event", std::move(req), until, &ctx, budget);
     if (!answer) {
       if (answer.error().code == errc::hook_failed) note_success();  // the child is fine; the handler failed
       result<decision<dynamic_event>> failed = named(std::move(answer.error()));
@@ -23430,6 +23510,7 @@ class wasm_instance final : public plugin_instance {
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -23885,6 +23966,7 @@ class reader {
 
 #include <chrono>
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -24217,6 +24299,8 @@ class state {
 
   // ---- the call in progress (read by the host API functions) ---------------
   context* ctx = nullptr;          ///< the plugin's context; null outside a call
+  /// The dispatch's task env (context::task_env, idelchi/aura): os.getenv reads it first.
+  const std::map<std::string, std::string>* task_env = nullptr;
   std::string plugin;              ///< the plugin's name, for messages
   int aura_ref = LUA_NOREF;        ///< registry reference of the `aura` proxy
   std::string scratch;             ///< text handed from C++ to Lua (never on the C stack)
@@ -26030,7 +26114,8 @@ inline int api_http(lua_State* L) {
 }
 
 /// os.getenv(name): the variable if the plugin's `env` permission covers it
-/// (nil when unset); a variable it does not cover raises.
+/// (the task's value when the call runs for a task that sets it, else the
+/// process's; nil when unset); a variable it does not cover raises.
 inline int api_getenv(lua_State* L) {
   std::size_t n = 0;
   const char* name = luaL_checklstring(L, 1, &n);
@@ -26042,6 +26127,13 @@ inline int api_getenv(lua_State* L) {
           s.scratch = "environment variable \"" + std::string(name, n) + "\" is not in the plugin's permissions";
           out = host_outcome::refused;
           return;
+        }
+        // A task's env (idelchi/aura, context::task_env) wins over the startup value.
+        if (s.task_env != nullptr) {
+          if (auto t = s.task_env->find(std::string(name, n)); t != s.task_env->end()) {
+            s.scratch = t->second;
+            return;
+          }
         }
         const char* value = std::getenv(name);
         if (value == nullptr) {
@@ -26294,7 +26386,7 @@ class lua_plugin : public std::enable_shared_from_this<lua_plugin> {
                                                      context& dispatch_ctx) noexcept {
     try {
       context& ctx = options_.ctx ? *options_.ctx : dispatch_ctx;
-      auto r = call_unnamed(handler, event, ctx);
+      auto r = call_unnamed(handler, event, ctx, &dispatch_ctx.task_env());
       if (!r) {
         r.error().plugin = options_.name;
         r.error().hook = handler;
@@ -26408,8 +26500,9 @@ class lua_plugin : public std::enable_shared_from_this<lua_plugin> {
     return s;
   }
 
-  [[nodiscard]] result<decision<dynamic_event>> call_unnamed(const std::string& handler,
-                                                             const envelope<dynamic_event>& event, context& ctx) {
+  [[nodiscard]] result<decision<dynamic_event>> call_unnamed(
+      const std::string& handler, const envelope<dynamic_event>& event, context& ctx,
+      const std::map<std::string, std::string>* task_env = nullptr) {
     auto lease = pool_->acquire();
     if (!lease) return fail(std::move(lease.error()));
     lua::state& s = **lease;
@@ -26423,12 +26516,14 @@ class lua_plugin : public std::enable_shared_from_this<lua_plugin> {
     req.config = &ctx.config();
 
     s.ctx = &ctx;
+    s.task_env = task_env != nullptr ? task_env : &ctx.task_env();
     s.begin_call();
     lua_pushcfunction(L, &lua::run_handler);
     lua_pushlightuserdata(L, &req);
     const int status = lua_pcall(L, 1, 1, 0);
     s.end_call();
     s.ctx = nullptr;
+    s.task_env = nullptr;
     if (status != LUA_OK) {
       error e = lua::call_failure(s, status, req.missing_handler);
       lua_settop(L, 0);

@@ -2153,6 +2153,10 @@ class context {
   context& set_config(nlohmann::json c) { config_ = std::move(c); return *this; }
   context& set_facts(aura::facts f) { facts_ = std::move(f); return *this; }
   context& set_host_methods(std::shared_ptr<const host_method_table> m) { methods_ = std::move(m); return *this; }
+  /// Environment variables of the task this dispatch runs for (idelchi/aura's
+  /// task `env:`): a command plugin's hook process gets the ones its env
+  /// permission allows, over its startup environment.
+  context& set_task_env(std::map<std::string, std::string> e) { task_env_ = std::move(e); return *this; }
   [[nodiscard]] aura::facts& mutable_facts() noexcept { return facts_; }
 
   // ---- what hooks read ------------------------------------------------------
@@ -2160,6 +2164,15 @@ class context {
   [[nodiscard]] const permissions& perms() const noexcept { return perms_; }
   [[nodiscard]] const aura::facts& facts() const noexcept { return facts_; }
   [[nodiscard]] const nlohmann::json& config() const noexcept { return config_; }
+  [[nodiscard]] const std::map<std::string, std::string>& task_env() const noexcept { return task_env_; }
+  /// The task env variables `p` (a plugin's permissions) lets it read.
+  [[nodiscard]] std::map<std::string, std::string> task_env_for(const permissions& p) const {
+    std::map<std::string, std::string> out;
+    for (const auto& [k, v] : task_env_) {
+      if (p.allows_env(k)) out.emplace(k, v);
+    }
+    return out;
+  }
 
   /// Logs a line under the owner's name. Refused silently is never an option:
   /// a plugin without the `log` scope gets the refusal back.
@@ -2333,6 +2346,7 @@ class context {
   nlohmann::json config_ = nlohmann::json::object();
   aura::facts facts_;
   std::shared_ptr<const host_method_table> methods_;
+  std::map<std::string, std::string> task_env_;
 };
 
 }  // namespace aura
@@ -8198,7 +8212,13 @@ class process_plugin : public std::enable_shared_from_this<process_plugin> {
     if (!s) return named(std::move(s.error()));
     context& ctx = opts_.ctx ? *opts_.ctx : dispatch_ctx;
     const nlohmann::json& config = opts_.config.is_null() ? ctx.config() : opts_.config;
-    auto answer = (*s)->call("event", wire::request(handler, ev, config), until, &ctx, budget);
+    nlohmann::json req = wire::request(handler, ev, config);
+    // A task's env (idelchi/aura) cannot change a running child's environment:
+    // it travels with the call, cut to what the plugin may read; the SDKs set it.
+    if (!dispatch_ctx.task_env().empty()) {
+      if (auto env = dispatch_ctx.task_env_for(ctx.perms()); !env.empty()) req["task_env"] = std::move(env);
+    }
+    auto answer = (*s)->call("event", std::move(req), until, &ctx, budget);
     if (!answer) {
       if (answer.error().code == errc::hook_failed) note_success();  // the child is fine; the handler failed
       result<decision<dynamic_event>> failed = named(std::move(answer.error()));
@@ -8967,6 +8987,8 @@ inline result<decision<dynamic_event>> read_exit(const command_options& o, const
     so.env["CLAUDE_PROJECT_DIR"] = project.string();
     so.env["AURA_EVENT"] = ev.name;
     so.env.emplace("PATH", "/usr/local/bin:/usr/bin:/bin");  // scripts find jq, python3... unless PATH is given
+    // The task's env (idelchi/aura: injected before every hook call), as far as the plugin's env permission allows.
+    for (auto& [k, v] : dispatch_ctx.task_env_for(ctx.perms())) so.env[k] = std::move(v);
     if (const auto* tool = claude_code::detail::first_of(ev.data, {"tool_name", "tool"}); tool && tool->is_string()) {
       so.env["CODINEER_TOOL_NAME"] = tool->get<std::string>();
     }
@@ -11283,6 +11305,7 @@ class wasm_plugin : public std::enable_shared_from_this<wasm_plugin> {
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -11738,6 +11761,7 @@ class reader {
 
 #include <chrono>
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -12070,6 +12094,8 @@ class state {
 
   // ---- the call in progress (read by the host API functions) ---------------
   context* ctx = nullptr;          ///< the plugin's context; null outside a call
+  /// The dispatch's task env (context::task_env, idelchi/aura): os.getenv reads it first.
+  const std::map<std::string, std::string>* task_env = nullptr;
   std::string plugin;              ///< the plugin's name, for messages
   int aura_ref = LUA_NOREF;        ///< registry reference of the `aura` proxy
   std::string scratch;             ///< text handed from C++ to Lua (never on the C stack)
@@ -13883,7 +13909,8 @@ inline int api_http(lua_State* L) {
 }
 
 /// os.getenv(name): the variable if the plugin's `env` permission covers it
-/// (nil when unset); a variable it does not cover raises.
+/// (the task's value when the call runs for a task that sets it, else the
+/// process's; nil when unset); a variable it does not cover raises.
 inline int api_getenv(lua_State* L) {
   std::size_t n = 0;
   const char* name = luaL_checklstring(L, 1, &n);
@@ -13895,6 +13922,13 @@ inline int api_getenv(lua_State* L) {
           s.scratch = "environment variable \"" + std::string(name, n) + "\" is not in the plugin's permissions";
           out = host_outcome::refused;
           return;
+        }
+        // A task's env (idelchi/aura, context::task_env) wins over the startup value.
+        if (s.task_env != nullptr) {
+          if (auto t = s.task_env->find(std::string(name, n)); t != s.task_env->end()) {
+            s.scratch = t->second;
+            return;
+          }
         }
         const char* value = std::getenv(name);
         if (value == nullptr) {
@@ -14147,7 +14181,7 @@ class lua_plugin : public std::enable_shared_from_this<lua_plugin> {
                                                      context& dispatch_ctx) noexcept {
     try {
       context& ctx = options_.ctx ? *options_.ctx : dispatch_ctx;
-      auto r = call_unnamed(handler, event, ctx);
+      auto r = call_unnamed(handler, event, ctx, &dispatch_ctx.task_env());
       if (!r) {
         r.error().plugin = options_.name;
         r.error().hook = handler;
@@ -14261,8 +14295,9 @@ class lua_plugin : public std::enable_shared_from_this<lua_plugin> {
     return s;
   }
 
-  [[nodiscard]] result<decision<dynamic_event>> call_unnamed(const std::string& handler,
-                                                             const envelope<dynamic_event>& event, context& ctx) {
+  [[nodiscard]] result<decision<dynamic_event>> call_unnamed(
+      const std::string& handler, const envelope<dynamic_event>& event, context& ctx,
+      const std::map<std::string, std::string>* task_env = nullptr) {
     auto lease = pool_->acquire();
     if (!lease) return fail(std::move(lease.error()));
     lua::state& s = **lease;
@@ -14276,12 +14311,14 @@ class lua_plugin : public std::enable_shared_from_this<lua_plugin> {
     req.config = &ctx.config();
 
     s.ctx = &ctx;
+    s.task_env = task_env != nullptr ? task_env : &ctx.task_env();
     s.begin_call();
     lua_pushcfunction(L, &lua::run_handler);
     lua_pushlightuserdata(L, &req);
     const int status = lua_pcall(L, 1, 1, 0);
     s.end_call();
     s.ctx = nullptr;
+    s.task_env = nullptr;
     if (status != LUA_OK) {
       error e = lua::call_failure(s, status, req.missing_handler);
       lua_settop(L, 0);
@@ -22813,6 +22850,518 @@ struct invocation_summary {
 }  // namespace aura::plugin
 #endif  // AURA_SI_AURA_PLUGIN_INVOCATION_RING_HPP
 // ---- end aura/plugin/invocation_ring.hpp
+// ---- begin aura/plugin/lifecycle_script.hpp
+#ifndef AURA_SI_AURA_PLUGIN_LIFECYCLE_SCRIPT_HPP
+#define AURA_SI_AURA_PLUGIN_LIFECYCLE_SCRIPT_HPP
+// aura/plugin/lifecycle_script.hpp - runs a plugin's Init/Shutdown script
+// (Codineer's lifecycle `init`/`shutdown`, idelchi/aura's Init(ToolConfig)).
+//
+// Its stderr goes to the plugin's log whether the script succeeds or not: a
+// failing Init is exactly when the author needs what it printed.
+
+#include <filesystem>
+#include <map>
+#include <string>
+#include <system_error>
+#include <vector>
+
+// ---- begin aura/plugin/plugin_log.hpp
+#ifndef AURA_SI_AURA_PLUGIN_PLUGIN_LOG_HPP
+#define AURA_SI_AURA_PLUGIN_PLUGIN_LOG_HPP
+// aura/plugin/plugin_log.hpp - a plugin's own log file: its stderr and its
+// `host/log` lines through one aura::rotating_log (aura/core/rotating_log.hpp:
+// <name>.log -> <name>.log.1 ... <name>.log.N, no file past the size limit),
+// and the tail of it that `aura plugin logs` prints.
+
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+
+namespace aura::plugin {
+
+/// log_dir/<name>.log
+[[nodiscard]] inline std::filesystem::path plugin_log_file(const std::filesystem::path& log_dir, std::string_view name) {
+  return log_dir / (std::string(name) + ".log");
+}
+
+/// Rotates `file` (file.1 -> file.2 ... up to `generations`, file -> file.1)
+/// when it holds `max_bytes` or more.
+inline void rotate_log(const std::filesystem::path& file, std::uintmax_t max_bytes, unsigned generations = 1) {
+  rotating_log(file, rotation_policy{max_bytes, generations}).rotate_if_full();
+}
+
+/// The files of a log that exist, oldest first: file.N ... file.1, file
+/// (rotated generations are looked for from file.1 up until one is missing).
+[[nodiscard]] inline std::vector<std::filesystem::path> log_generations(const std::filesystem::path& file) {
+  std::vector<std::filesystem::path> out;
+  std::error_code ec;
+  for (unsigned k = 1; k < 10000 && std::filesystem::exists(log_generation(file, k), ec); ++k) {
+    out.insert(out.begin(), log_generation(file, k));
+  }
+  if (std::filesystem::exists(file, ec)) out.push_back(file);
+  return out;
+}
+
+/// The last `n` lines of the log, across its rotated generations (read from
+/// the newest file back, only as far as `n` lines reach).
+[[nodiscard]] inline std::vector<std::string> log_tail(const std::filesystem::path& file, std::size_t n) {
+  std::vector<std::string> lines;  // newest file's lines at the end
+  const auto files = log_generations(file);
+  for (auto f = files.rbegin(); f != files.rend() && lines.size() < n; ++f) {
+    std::vector<std::string> these;
+    std::ifstream in(*f, std::ios::binary);
+    for (std::string line; std::getline(in, line);) these.push_back(std::move(line));
+    lines.insert(lines.begin(), std::make_move_iterator(these.begin()), std::make_move_iterator(these.end()));
+  }
+  if (lines.size() > n) lines.erase(lines.begin(), lines.end() - static_cast<long>(n));
+  return lines;
+}
+
+/// One writer per plugin log file, for everything that writes it in this
+/// process (a plugin's versions during an upgrade, its stderr and its log
+/// lines): a writer lives while someone holds it. get() makes the directory.
+class plugin_log_writers {
+ public:
+  [[nodiscard]] std::shared_ptr<rotating_log> get(const std::filesystem::path& file, rotation_policy policy) {
+    std::error_code ec;
+    std::filesystem::create_directories(file.parent_path(), ec);
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto it = writers_.begin(); it != writers_.end();) it = it->second.expired() ? writers_.erase(it) : std::next(it);
+    auto& slot = writers_[file.string()];
+    auto w = slot.lock();
+    if (!w) slot = w = std::make_shared<rotating_log>(file, policy);
+    return w;
+  }
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, std::weak_ptr<rotating_log>> writers_;
+};
+
+/// Writes each line, stamped with its time and level, to the plugin's log
+/// (the writer its stderr shares) and to the host's own logger.
+class plugin_file_logger final : public logger {
+ public:
+  plugin_file_logger(std::shared_ptr<rotating_log> file, std::shared_ptr<logger> also)
+      : file_(std::move(file)), also_(std::move(also)) {}
+  /// A writer of its own for `file` (one generation kept).
+  plugin_file_logger(std::filesystem::path file, std::uintmax_t max_bytes, std::shared_ptr<logger> also)
+      : plugin_file_logger(std::make_shared<rotating_log>(std::move(file), rotation_policy{max_bytes, 1}),
+                           std::move(also)) {}
+  void write(log_level level, std::string_view source, std::string_view message) override {
+    if (file_) {
+      const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+      std::tm tm{};
+      gmtime_r(&t, &tm);
+      char stamp[32];
+      std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+      std::string line = std::string(stamp) + " [" + std::string(to_string(level)) + "] ";
+      line.append(message);
+      (void)file_->write_line(line);
+    }
+    if (also_) also_->write(level, source, message);
+  }
+  [[nodiscard]] const std::shared_ptr<rotating_log>& file() const noexcept { return file_; }
+
+ private:
+  std::shared_ptr<rotating_log> file_;
+  std::shared_ptr<logger> also_;
+};
+
+}  // namespace aura::plugin
+#endif  // AURA_SI_AURA_PLUGIN_PLUGIN_LOG_HPP
+// ---- end aura/plugin/plugin_log.hpp
+// ---- begin aura/plugin/tools.hpp
+#ifndef AURA_SI_AURA_PLUGIN_TOOLS_HPP
+#define AURA_SI_AURA_PLUGIN_TOOLS_HPP
+// aura/plugin/tools.hpp - plugin tools (MCP-style) and commands.
+//
+// A tool or command is a command line in the plugin directory: it gets its
+// arguments as one JSON document on stdin and answers on stdout (JSON or
+// text); exit 0 is success. Tools are listed MCP-style under namespaced names
+// `plugin_<name>_<tool>` (characters other than [A-Za-z0-9_-] become `_`),
+// their arguments are checked against the tool's JSON Schema before the tool
+// runs, and they run with the plugin's filtered environment.
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+
+namespace aura::plugin {
+
+/// The event a Lua or WASM plugin's tool handler is called with: data
+/// {"tool": its declared name, "arguments": {...}, "context"?: ...}.
+inline constexpr std::string_view tool_call_event = "tool.call";
+
+/// `plugin_<plugin>_<tool>` as Naridon Aura names them: the plugin's name
+/// without its dashes (deploy-gate -> deploygate, so the `_` separators stay
+/// unambiguous), other characters MCP names do not allow made `_`.
+[[nodiscard]] inline std::string tool_name(const std::string& plugin, const std::string& tool) {
+  std::string squeezed;
+  for (char c : plugin) {
+    if (c != '-') squeezed += c;
+  }
+  std::string out = "plugin_" + squeezed + "_" + tool;
+  for (char& c : out) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    if (!ok) c = '_';
+  }
+  return out;
+}
+
+/// The name a plugin's tool is listed and called under: idelchi/aura's
+/// plugin.yaml tools keep their own (its override and opt_in are about that
+/// name), and so do Codineer's (its document: a tool name is unique across
+/// all plugins and built-in tools, and the model calls it by that name);
+/// every other format's are namespaced (tool_name).
+[[nodiscard]] inline std::string registered_tool_name(const manifest& m, const command_spec& t) {
+  return m.format == manifest_format::idelchi || m.format == manifest_format::codineer ? t.name
+                                                                                        : tool_name(m.name, t.name);
+}
+
+/// One tool a loaded plugin offers.
+struct plugin_tool {
+  std::string name;    ///< namespaced
+  std::string plugin;
+  command_spec spec;
+  std::filesystem::path dir;
+  std::map<std::string, std::string> env;
+  permissions perms;  ///< the plugin's: which task env variables it may see (with_task_env)
+  std::shared_ptr<const schema::validator> check;  ///< null: any arguments
+  /// idelchi/aura's tools take the SDK context beside their arguments
+  /// (`Execute(ctx, sdk.Context, args)`): a plugin.yaml tool's stdin (or a
+  /// served tool's `tools/call` params) is {"arguments": ..., "context": ...}.
+  bool takes_context = false;
+  nlohmann::json config = nlohmann::json::object();  ///< the plugin's config defaults (context.plugin_config)
+  std::map<std::string, std::string> task_env;  ///< set by with_task_env: the task's variables it may see
+  /// Set by plugin_host::tools for a tool without `run`: sends a request to
+  /// the plugin's own code (method, params, timeout, cancel flag or null).
+  std::function<result<nlohmann::json>(const std::string&, const nlohmann::json&, std::chrono::milliseconds,
+                                       const std::atomic<bool>*)>
+      serve;
+};
+
+/// Codineer's full plugin id: aura loads a Codineer plugin from a directory it
+/// is pointed at, which Codineer calls an external source.
+[[nodiscard]] inline std::string codineer_plugin_id(const manifest& m) { return m.name + "@external"; }
+
+/// idelchi/aura's ToolConfig, given to a plugin.yaml `tool.init` command on
+/// stdin when the plugin loads: {"home_dir": $HOME, "config_dir": <repo>/.aura}.
+[[nodiscard]] inline nlohmann::json idelchi_tool_config(const std::filesystem::path& repo_root) {
+  const char* home = std::getenv("HOME");
+  return nlohmann::json{{"home_dir", home ? home : ""}, {"config_dir", (repo_root / ".aura").string()}};
+}
+
+/// The tools of one plugin (its schemas compiled once). A tool with an
+/// `available` command is left out when that command exits non-zero (126
+/// and 127, "cannot run" and "not found", are errors).
+[[nodiscard]] inline result<std::vector<plugin_tool>> tools_of(const manifest& m,
+                                                               const std::map<std::string, std::string>& env) {
+  std::vector<plugin_tool> out;
+  for (const auto& t : m.tools) {
+    if (!t.available.empty()) {
+      auto r = detail::run_command(detail::resolve_argv(t.available, m.dir), m.dir, env, "", std::chrono::seconds(10));
+      if (!r) {
+        error e = std::move(r.error());
+        e.plugin = m.name;
+        e.message = "tool \"" + t.name + "\": its available command: " + e.message;
+        return fail(std::move(e));
+      }
+      if (r->exit_code == 126 || r->exit_code == 127) {  // the shell's "cannot run" / "not found"
+        return fail(error{errc::not_found,
+                          "tool \"" + t.name + "\": its available command could not be run (exit " +
+                              std::to_string(r->exit_code) + (r->err.empty() ? "" : ": " + r->err) + ")",
+                          m.name, {}, t.where});
+      }
+      if (r->exit_code != 0) continue;  // Available() said false: not registered
+    }
+    plugin_tool pt;
+    pt.name = registered_tool_name(m, t);
+    pt.plugin = m.name;
+    pt.spec = t;
+    pt.dir = m.dir;
+    pt.env = env;
+    pt.perms = m.perms;
+    if (m.format == manifest_format::idelchi) {
+      pt.takes_context = true;
+      pt.config = m.config;
+    }
+    if (m.format == manifest_format::codineer) {  // what Codineer tool scripts are given
+      pt.env["CODINEER_PLUGIN_ID"] = codineer_plugin_id(m);
+      pt.env["CODINEER_TOOL_NAME"] = t.name;
+    }
+    auto v = schema::compile(t.input_schema);
+    if (!v) {
+      error e = std::move(v.error());
+      e.plugin = m.name;
+      e.message = "tool \"" + t.name + "\": " + e.message;
+      return fail(std::move(e));
+    }
+    pt.check = std::make_shared<const schema::validator>(std::move(*v));
+    out.push_back(std::move(pt));
+  }
+  return out;
+}
+
+/// The MCP `tools/list` result for these tools (with idelchi/aura's `usage`
+/// and `examples` when given). An opt-in tool is listed only when `enabled`
+/// names it.
+[[nodiscard]] inline nlohmann::json mcp_tools_list(const std::vector<plugin_tool>& tools,
+                                                   const std::vector<std::string>& enabled = {}) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& t : tools) {
+    if (t.spec.opt_in && std::find(enabled.begin(), enabled.end(), t.name) == enabled.end()) continue;
+    nlohmann::json entry{{"name", t.name}, {"description", t.spec.description}, {"inputSchema", t.spec.input_schema}};
+    if (!t.spec.output_schema.is_null()) entry["outputSchema"] = t.spec.output_schema;
+    if (!t.spec.usage.empty()) entry["usage"] = t.spec.usage;
+    if (!t.spec.examples.empty()) entry["examples"] = t.spec.examples;
+    if (!t.spec.required_permission.empty()) {
+      entry["annotations"] = {{"readOnlyHint", tool_permission_level(t.spec.required_permission) == 0}};
+    }
+    list.push_back(std::move(entry));
+  }
+  return nlohmann::json{{"tools", std::move(list)}};
+}
+
+/// A plugin's tools as listed to the host: [{name, plugin, description,
+/// usage?, examples?, input_schema, parallel, sandboxable, override, opt_in}],
+/// under the names the tools are registered as.
+[[nodiscard]] inline nlohmann::json tool_listing(const manifest& m) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& t : m.tools) {
+    nlohmann::json e{{"name", registered_tool_name(m, t)},
+                     {"plugin", m.name},
+                     {"description", t.description},
+                     {"input_schema", t.input_schema},
+                     {"parallel", t.parallel},
+                     {"sandboxable", t.sandboxable},
+                     {"override", t.override_existing},
+                     {"opt_in", t.opt_in}};
+    if (!t.output_schema.is_null()) e["output_schema"] = t.output_schema;
+    if (!t.usage.empty()) e["usage"] = t.usage;
+    if (!t.examples.empty()) e["examples"] = t.examples;
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+/// A plugin's commands as listed to the host: [{name, plugin, description,
+/// hints, forward, silent}] (idelchi/aura's CommandSchema; other formats'
+/// commands have no hints and are neither forwarded nor silent).
+[[nodiscard]] inline nlohmann::json command_listing(const manifest& m) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& c : m.commands) {
+    out.push_back({{"name", c.name}, {"plugin", m.name}, {"description", c.description}, {"hints", c.hints},
+                   {"forward", c.forward}, {"silent", c.silent}});
+  }
+  return out;
+}
+
+/// The tool as it runs for a task (idelchi/aura's task `env:`, injected
+/// before every tool call): the task's variables the plugin's env permission
+/// allows, over its startup ones. A tool served by its plugin's process
+/// (started with its environment fixed) gets them as `task_env` in the
+/// `tools/call` params instead.
+[[nodiscard]] inline plugin_tool with_task_env(plugin_tool tool, const std::map<std::string, std::string>& task_env) {
+  for (const auto& [k, v] : task_env) {
+    if (!tool.perms.allows_env(k)) continue;
+    tool.env[k] = v;
+    tool.task_env[k] = v;
+  }
+  return tool;
+}
+
+/// Runs a command line of a plugin with `args` as JSON on stdin.
+[[nodiscard]] inline result<detail::run_result> run_with_json(const std::vector<std::string>& argv,
+                                                              const std::filesystem::path& dir,
+                                                              const std::map<std::string, std::string>& env,
+                                                              const nlohmann::json& args,
+                                                              std::chrono::milliseconds timeout,
+                                                              int landlock_ruleset = -1,
+                                                              const std::atomic<bool>* cancel = nullptr) {
+  return detail::run_command(detail::resolve_argv(argv, dir), dir, env, args.dump() + "\n", timeout, landlock_ruleset,
+                             cancel);
+}
+
+/// The SDK context a tool that takes one is given: the host's `context` (an
+/// agent::host_state as JSON, or null for none) with `plugin_config` the
+/// plugin's config defaults when the host gave none.
+[[nodiscard]] inline nlohmann::json tool_context(const plugin_tool& tool, const nlohmann::json& context) {
+  nlohmann::json c = context.is_object() ? context : nlohmann::json::object();
+  auto pc = c.find("plugin_config");
+  if (pc == c.end() || !pc->is_object() || pc->empty()) c["plugin_config"] = tool.config;
+  return c;
+}
+
+/// Calls a tool the MCP way: arguments checked against its schema (refused
+/// with the JSON pointer at fault), then run. The result is an MCP
+/// `tools/call` result: {"content": [{"type": "text", "text": ...}], "isError": bool}.
+/// `context` reaches a tool that takes one (plugin_tool::takes_context).
+/// With a Landlock ruleset (`landlock_ruleset` >= 0, tool_sandbox.hpp) the
+/// tool's process runs confined to it; a tool served by its plugin's
+/// long-lived process cannot be, and is refused. When `cancel` turns true
+/// the call ends as at its deadline: a `run` command is killed, a process
+/// plugin's request abandoned and its process killed (the next call starts
+/// a new one).
+[[nodiscard]] inline result<nlohmann::json> call_tool(const plugin_tool& tool, const nlohmann::json& args,
+                                                      std::chrono::milliseconds timeout = std::chrono::seconds(30),
+                                                      const std::string& max_permission = "danger-full-access",
+                                                      const nlohmann::json& context = nullptr,
+                                                      int landlock_ruleset = -1,
+                                                      const std::atomic<bool>* cancel = nullptr) {
+  if (tool_permission_level(tool.spec.required_permission) > tool_permission_level(max_permission)) {
+    return fail(error{errc::permission_denied,
+                      "tool \"" + tool.name + "\" requires " + tool.spec.required_permission + ", the host allows " +
+                          max_permission,
+                      tool.plugin, {}, {}});
+  }
+  if (tool.check) {
+    auto problems = tool.check->check(args);
+    if (!problems.empty()) {
+      return fail(error{errc::validation_failed, "arguments of tool \"" + tool.name + "\": " + problems.front().message,
+                        tool.plugin, {}, problems.front().instance_location});
+    }
+  }
+  if (tool.spec.timeout.count() > 0) timeout = tool.spec.timeout;
+  if (tool.spec.in_process()) {
+    if (landlock_ruleset >= 0) {
+      return fail(error{errc::unsupported,
+                        "tool \"" + tool.name + "\" is served by its plugin's long-lived process, which cannot be "
+                        "sandboxed per call: give it a run command, or mark it sandboxable: false",
+                        tool.plugin, {}, tool.spec.where});
+    }
+    if (!tool.serve) {
+      return fail(error{errc::unsupported,
+                        "tool \"" + tool.name + "\" is served by its plugin's process: call it through plugin_host::tools",
+                        tool.plugin, {}, tool.spec.where});
+    }
+    nlohmann::json params{{"name", tool.spec.name}, {"arguments", args}};
+    if (tool.takes_context) params["context"] = tool_context(tool, context);
+    if (!tool.task_env.empty()) params["task_env"] = tool.task_env;
+    auto r = tool.serve("tools/call", params, timeout, cancel);
+    if (!r) {
+      if (r.error().code != errc::hook_failed) {
+        error e = std::move(r.error());
+        e.plugin = tool.plugin;
+        return fail(std::move(e));
+      }
+      // The plugin answered with a JSON-RPC error: a tool error, as MCP reports it.
+      return nlohmann::json{{"content", nlohmann::json::array({{{"type", "text"}, {"text", r.error().message}}})},
+                            {"isError", true}};
+    }
+    if (r->is_object() && (r->contains("content") || r->contains("structuredContent"))) return std::move(*r);  // an MCP result
+    const std::string text = r->is_string() ? r->get<std::string>() : r->dump();
+    return nlohmann::json{{"content", nlohmann::json::array({{{"type", "text"}, {"text", text}}})}, {"isError", false}};
+  }
+  auto r = run_with_json(tool.spec.run, tool.dir, tool.env,
+                         tool.takes_context ? nlohmann::json{{"arguments", args}, {"context", tool_context(tool, context)}} : args,
+                         timeout, landlock_ruleset, cancel);
+  if (!r) {
+    error e = std::move(r.error());
+    e.plugin = tool.plugin;
+    return fail(std::move(e));
+  }
+  std::string text = r->out;
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  const bool failed = r->exit_code != 0;
+  if (failed && !r->err.empty()) {  // stderr is captured and reported with the error (Codineer's tool protocol)
+    std::string err = r->err;
+    while (!err.empty() && (err.back() == '\n' || err.back() == '\r')) err.pop_back();
+    text = text.empty() ? err : text + "\n" + err;
+  }
+  return nlohmann::json{{"content", nlohmann::json::array({{{"type", "text"}, {"text", text}}})}, {"isError", failed}};
+}
+
+/// Runs a plugin command: `args` as JSON on stdin; its stdout is the answer.
+/// A non-zero exit is an error carrying its stderr.
+[[nodiscard]] inline result<std::string> run_plugin_command(const manifest& m, const std::string& command,
+                                                            const nlohmann::json& args,
+                                                            const std::map<std::string, std::string>& env,
+                                                            std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+  for (const auto& c : m.commands) {
+    if (c.name != command) continue;
+    if (c.in_process()) {
+      return fail(error{errc::unsupported,
+                        "command \"" + command + "\" is served by the plugin's process: run it through plugin_host::run_command",
+                        m.name, {}, c.where});
+    }
+    auto r = run_with_json(c.run, m.dir, env, args, timeout);
+    if (!r) {
+      error e = std::move(r.error());
+      e.plugin = m.name;
+      return fail(std::move(e));
+    }
+    if (r->exit_code != 0) {
+      return fail(error{errc::hook_failed,
+                        "command \"" + command + "\" exited with status " + std::to_string(r->exit_code) +
+                            (r->err.empty() ? "" : ": " + r->err),
+                        m.name, {}, {}});
+    }
+    return r->out;
+  }
+  return fail(error{errc::not_found, "the plugin has no command \"" + command + "\"", m.name, {}, {}});
+}
+
+}  // namespace aura::plugin
+#endif  // AURA_SI_AURA_PLUGIN_TOOLS_HPP
+// ---- end aura/plugin/tools.hpp
+
+namespace aura::plugin {
+
+/// Runs one lifecycle script of `m` (argv relative to the plugin directory)
+/// with `env`, bounded by host_options::lifecycle_timeout. `phase` names it in
+/// errors ("Init", "Shutdown"); a non-zero exit is a load_error quoting stderr.
+[[nodiscard]] inline result<void> run_lifecycle_script(const manifest& m, const std::vector<std::string>& argv,
+                                                       const std::map<std::string, std::string>& env,
+                                                       const char* phase, rotating_log* log,
+                                                       const host_options& opts) {
+  std::error_code ec;  // idelchi/aura's Init(ToolConfig): the config on stdin
+  const std::string in = m.format != manifest_format::idelchi ? std::string()
+      : idelchi_tool_config(opts.repo_root.empty() ? std::filesystem::current_path(ec) : opts.repo_root).dump() + "\n";
+  auto r = detail::run_command(detail::resolve_argv(argv, m.dir), m.dir, env, in, opts.lifecycle_timeout);
+  if (r && log != nullptr && !r->err.empty()) {
+    (void)log->write(r->err.back() == '\n' ? r->err : r->err + "\n");
+  }
+  if (!r) {
+    error e = std::move(r.error());
+    e.plugin = m.name;
+    e.message = std::string(phase) + " script: " + e.message;
+    return fail(std::move(e));
+  }
+  if (r->exit_code != 0) {
+    return fail(error{errc::load_error,
+                      std::string(phase) + " script \"" + argv.front() + "\" exited with status " +
+                          std::to_string(r->exit_code) + (r->err.empty() ? "" : ": " + r->err),
+                      m.name, {}, m.file.string()});
+  }
+  return {};
+}
+
+}  // namespace aura::plugin
+#endif  // AURA_SI_AURA_PLUGIN_LIFECYCLE_SCRIPT_HPP
+// ---- end aura/plugin/lifecycle_script.hpp
 // ---- begin aura/plugin/manifest_reader.hpp
 #ifndef AURA_SI_AURA_PLUGIN_MANIFEST_READER_HPP
 #define AURA_SI_AURA_PLUGIN_MANIFEST_READER_HPP
@@ -24384,124 +24933,6 @@ inline void read_codineer(const nlohmann::json& doc, manifest& m, problem_list& 
 }  // namespace aura::plugin
 #endif  // AURA_SI_AURA_PLUGIN_MANIFEST_READER_HPP
 // ---- end aura/plugin/manifest_reader.hpp
-// ---- begin aura/plugin/plugin_log.hpp
-#ifndef AURA_SI_AURA_PLUGIN_PLUGIN_LOG_HPP
-#define AURA_SI_AURA_PLUGIN_PLUGIN_LOG_HPP
-// aura/plugin/plugin_log.hpp - a plugin's own log file: its stderr and its
-// `host/log` lines through one aura::rotating_log (aura/core/rotating_log.hpp:
-// <name>.log -> <name>.log.1 ... <name>.log.N, no file past the size limit),
-// and the tail of it that `aura plugin logs` prints.
-
-#include <chrono>
-#include <cstdint>
-#include <cstdio>
-#include <ctime>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
-#include <map>
-#include <memory>
-#include <mutex>
-#include <string>
-#include <string_view>
-#include <utility>
-#include <vector>
-
-
-namespace aura::plugin {
-
-/// log_dir/<name>.log
-[[nodiscard]] inline std::filesystem::path plugin_log_file(const std::filesystem::path& log_dir, std::string_view name) {
-  return log_dir / (std::string(name) + ".log");
-}
-
-/// Rotates `file` (file.1 -> file.2 ... up to `generations`, file -> file.1)
-/// when it holds `max_bytes` or more.
-inline void rotate_log(const std::filesystem::path& file, std::uintmax_t max_bytes, unsigned generations = 1) {
-  rotating_log(file, rotation_policy{max_bytes, generations}).rotate_if_full();
-}
-
-/// The files of a log that exist, oldest first: file.N ... file.1, file
-/// (rotated generations are looked for from file.1 up until one is missing).
-[[nodiscard]] inline std::vector<std::filesystem::path> log_generations(const std::filesystem::path& file) {
-  std::vector<std::filesystem::path> out;
-  std::error_code ec;
-  for (unsigned k = 1; k < 10000 && std::filesystem::exists(log_generation(file, k), ec); ++k) {
-    out.insert(out.begin(), log_generation(file, k));
-  }
-  if (std::filesystem::exists(file, ec)) out.push_back(file);
-  return out;
-}
-
-/// The last `n` lines of the log, across its rotated generations (read from
-/// the newest file back, only as far as `n` lines reach).
-[[nodiscard]] inline std::vector<std::string> log_tail(const std::filesystem::path& file, std::size_t n) {
-  std::vector<std::string> lines;  // newest file's lines at the end
-  const auto files = log_generations(file);
-  for (auto f = files.rbegin(); f != files.rend() && lines.size() < n; ++f) {
-    std::vector<std::string> these;
-    std::ifstream in(*f, std::ios::binary);
-    for (std::string line; std::getline(in, line);) these.push_back(std::move(line));
-    lines.insert(lines.begin(), std::make_move_iterator(these.begin()), std::make_move_iterator(these.end()));
-  }
-  if (lines.size() > n) lines.erase(lines.begin(), lines.end() - static_cast<long>(n));
-  return lines;
-}
-
-/// One writer per plugin log file, for everything that writes it in this
-/// process (a plugin's versions during an upgrade, its stderr and its log
-/// lines): a writer lives while someone holds it. get() makes the directory.
-class plugin_log_writers {
- public:
-  [[nodiscard]] std::shared_ptr<rotating_log> get(const std::filesystem::path& file, rotation_policy policy) {
-    std::error_code ec;
-    std::filesystem::create_directories(file.parent_path(), ec);
-    std::lock_guard<std::mutex> lock(mu_);
-    for (auto it = writers_.begin(); it != writers_.end();) it = it->second.expired() ? writers_.erase(it) : std::next(it);
-    auto& slot = writers_[file.string()];
-    auto w = slot.lock();
-    if (!w) slot = w = std::make_shared<rotating_log>(file, policy);
-    return w;
-  }
-
- private:
-  std::mutex mu_;
-  std::map<std::string, std::weak_ptr<rotating_log>> writers_;
-};
-
-/// Writes each line, stamped with its time and level, to the plugin's log
-/// (the writer its stderr shares) and to the host's own logger.
-class plugin_file_logger final : public logger {
- public:
-  plugin_file_logger(std::shared_ptr<rotating_log> file, std::shared_ptr<logger> also)
-      : file_(std::move(file)), also_(std::move(also)) {}
-  /// A writer of its own for `file` (one generation kept).
-  plugin_file_logger(std::filesystem::path file, std::uintmax_t max_bytes, std::shared_ptr<logger> also)
-      : plugin_file_logger(std::make_shared<rotating_log>(std::move(file), rotation_policy{max_bytes, 1}),
-                           std::move(also)) {}
-  void write(log_level level, std::string_view source, std::string_view message) override {
-    if (file_) {
-      const std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-      std::tm tm{};
-      gmtime_r(&t, &tm);
-      char stamp[32];
-      std::strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
-      std::string line = std::string(stamp) + " [" + std::string(to_string(level)) + "] ";
-      line.append(message);
-      (void)file_->write_line(line);
-    }
-    if (also_) also_->write(level, source, message);
-  }
-  [[nodiscard]] const std::shared_ptr<rotating_log>& file() const noexcept { return file_; }
-
- private:
-  std::shared_ptr<rotating_log> file_;
-  std::shared_ptr<logger> also_;
-};
-
-}  // namespace aura::plugin
-#endif  // AURA_SI_AURA_PLUGIN_PLUGIN_LOG_HPP
-// ---- end aura/plugin/plugin_log.hpp
 // ---- begin aura/plugin/runtime_tools.hpp
 #ifndef AURA_SI_AURA_PLUGIN_RUNTIME_TOOLS_HPP
 #define AURA_SI_AURA_PLUGIN_RUNTIME_TOOLS_HPP
@@ -24519,332 +24950,6 @@ class plugin_file_logger final : public logger {
 
 #include <nlohmann/json.hpp>
 
-// ---- begin aura/plugin/tools.hpp
-#ifndef AURA_SI_AURA_PLUGIN_TOOLS_HPP
-#define AURA_SI_AURA_PLUGIN_TOOLS_HPP
-// aura/plugin/tools.hpp - plugin tools (MCP-style) and commands.
-//
-// A tool or command is a command line in the plugin directory: it gets its
-// arguments as one JSON document on stdin and answers on stdout (JSON or
-// text); exit 0 is success. Tools are listed MCP-style under namespaced names
-// `plugin_<name>_<tool>` (characters other than [A-Za-z0-9_-] become `_`),
-// their arguments are checked against the tool's JSON Schema before the tool
-// runs, and they run with the plugin's filtered environment.
-
-#include <algorithm>
-#include <atomic>
-#include <chrono>
-#include <cstdlib>
-#include <filesystem>
-#include <functional>
-#include <map>
-#include <memory>
-#include <string>
-#include <vector>
-
-#include <nlohmann/json.hpp>
-
-
-namespace aura::plugin {
-
-/// The event a Lua or WASM plugin's tool handler is called with: data
-/// {"tool": its declared name, "arguments": {...}, "context"?: ...}.
-inline constexpr std::string_view tool_call_event = "tool.call";
-
-/// `plugin_<plugin>_<tool>` as Naridon Aura names them: the plugin's name
-/// without its dashes (deploy-gate -> deploygate, so the `_` separators stay
-/// unambiguous), other characters MCP names do not allow made `_`.
-[[nodiscard]] inline std::string tool_name(const std::string& plugin, const std::string& tool) {
-  std::string squeezed;
-  for (char c : plugin) {
-    if (c != '-') squeezed += c;
-  }
-  std::string out = "plugin_" + squeezed + "_" + tool;
-  for (char& c : out) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
-    if (!ok) c = '_';
-  }
-  return out;
-}
-
-/// The name a plugin's tool is listed and called under: idelchi/aura's
-/// plugin.yaml tools keep their own (its override and opt_in are about that
-/// name), and so do Codineer's (its document: a tool name is unique across
-/// all plugins and built-in tools, and the model calls it by that name);
-/// every other format's are namespaced (tool_name).
-[[nodiscard]] inline std::string registered_tool_name(const manifest& m, const command_spec& t) {
-  return m.format == manifest_format::idelchi || m.format == manifest_format::codineer ? t.name
-                                                                                        : tool_name(m.name, t.name);
-}
-
-/// One tool a loaded plugin offers.
-struct plugin_tool {
-  std::string name;    ///< namespaced
-  std::string plugin;
-  command_spec spec;
-  std::filesystem::path dir;
-  std::map<std::string, std::string> env;
-  std::shared_ptr<const schema::validator> check;  ///< null: any arguments
-  /// idelchi/aura's tools take the SDK context beside their arguments
-  /// (`Execute(ctx, sdk.Context, args)`): a plugin.yaml tool's stdin (or a
-  /// served tool's `tools/call` params) is {"arguments": ..., "context": ...}.
-  bool takes_context = false;
-  nlohmann::json config = nlohmann::json::object();  ///< the plugin's config defaults (context.plugin_config)
-  /// Set by plugin_host::tools for a tool without `run`: sends a request to
-  /// the plugin's own code (method, params, timeout, cancel flag or null).
-  std::function<result<nlohmann::json>(const std::string&, const nlohmann::json&, std::chrono::milliseconds,
-                                       const std::atomic<bool>*)>
-      serve;
-};
-
-/// Codineer's full plugin id: aura loads a Codineer plugin from a directory it
-/// is pointed at, which Codineer calls an external source.
-[[nodiscard]] inline std::string codineer_plugin_id(const manifest& m) { return m.name + "@external"; }
-
-/// idelchi/aura's ToolConfig, given to a plugin.yaml `tool.init` command on
-/// stdin when the plugin loads: {"home_dir": $HOME, "config_dir": <repo>/.aura}.
-[[nodiscard]] inline nlohmann::json idelchi_tool_config(const std::filesystem::path& repo_root) {
-  const char* home = std::getenv("HOME");
-  return nlohmann::json{{"home_dir", home ? home : ""}, {"config_dir", (repo_root / ".aura").string()}};
-}
-
-/// The tools of one plugin (its schemas compiled once). A tool with an
-/// `available` command is left out when that command exits non-zero (126
-/// and 127, "cannot run" and "not found", are errors).
-[[nodiscard]] inline result<std::vector<plugin_tool>> tools_of(const manifest& m,
-                                                               const std::map<std::string, std::string>& env) {
-  std::vector<plugin_tool> out;
-  for (const auto& t : m.tools) {
-    if (!t.available.empty()) {
-      auto r = detail::run_command(detail::resolve_argv(t.available, m.dir), m.dir, env, "", std::chrono::seconds(10));
-      if (!r) {
-        error e = std::move(r.error());
-        e.plugin = m.name;
-        e.message = "tool \"" + t.name + "\": its available command: " + e.message;
-        return fail(std::move(e));
-      }
-      if (r->exit_code == 126 || r->exit_code == 127) {  // the shell's "cannot run" / "not found"
-        return fail(error{errc::not_found,
-                          "tool \"" + t.name + "\": its available command could not be run (exit " +
-                              std::to_string(r->exit_code) + (r->err.empty() ? "" : ": " + r->err) + ")",
-                          m.name, {}, t.where});
-      }
-      if (r->exit_code != 0) continue;  // Available() said false: not registered
-    }
-    plugin_tool pt;
-    pt.name = registered_tool_name(m, t);
-    pt.plugin = m.name;
-    pt.spec = t;
-    pt.dir = m.dir;
-    pt.env = env;
-    if (m.format == manifest_format::idelchi) {
-      pt.takes_context = true;
-      pt.config = m.config;
-    }
-    if (m.format == manifest_format::codineer) {  // what Codineer tool scripts are given
-      pt.env["CODINEER_PLUGIN_ID"] = codineer_plugin_id(m);
-      pt.env["CODINEER_TOOL_NAME"] = t.name;
-    }
-    auto v = schema::compile(t.input_schema);
-    if (!v) {
-      error e = std::move(v.error());
-      e.plugin = m.name;
-      e.message = "tool \"" + t.name + "\": " + e.message;
-      return fail(std::move(e));
-    }
-    pt.check = std::make_shared<const schema::validator>(std::move(*v));
-    out.push_back(std::move(pt));
-  }
-  return out;
-}
-
-/// The MCP `tools/list` result for these tools (with idelchi/aura's `usage`
-/// and `examples` when given). An opt-in tool is listed only when `enabled`
-/// names it.
-[[nodiscard]] inline nlohmann::json mcp_tools_list(const std::vector<plugin_tool>& tools,
-                                                   const std::vector<std::string>& enabled = {}) {
-  nlohmann::json list = nlohmann::json::array();
-  for (const auto& t : tools) {
-    if (t.spec.opt_in && std::find(enabled.begin(), enabled.end(), t.name) == enabled.end()) continue;
-    nlohmann::json entry{{"name", t.name}, {"description", t.spec.description}, {"inputSchema", t.spec.input_schema}};
-    if (!t.spec.output_schema.is_null()) entry["outputSchema"] = t.spec.output_schema;
-    if (!t.spec.usage.empty()) entry["usage"] = t.spec.usage;
-    if (!t.spec.examples.empty()) entry["examples"] = t.spec.examples;
-    if (!t.spec.required_permission.empty()) {
-      entry["annotations"] = {{"readOnlyHint", tool_permission_level(t.spec.required_permission) == 0}};
-    }
-    list.push_back(std::move(entry));
-  }
-  return nlohmann::json{{"tools", std::move(list)}};
-}
-
-/// A plugin's tools as listed to the host: [{name, plugin, description,
-/// usage?, examples?, input_schema, parallel, sandboxable, override, opt_in}],
-/// under the names the tools are registered as.
-[[nodiscard]] inline nlohmann::json tool_listing(const manifest& m) {
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& t : m.tools) {
-    nlohmann::json e{{"name", registered_tool_name(m, t)},
-                     {"plugin", m.name},
-                     {"description", t.description},
-                     {"input_schema", t.input_schema},
-                     {"parallel", t.parallel},
-                     {"sandboxable", t.sandboxable},
-                     {"override", t.override_existing},
-                     {"opt_in", t.opt_in}};
-    if (!t.output_schema.is_null()) e["output_schema"] = t.output_schema;
-    if (!t.usage.empty()) e["usage"] = t.usage;
-    if (!t.examples.empty()) e["examples"] = t.examples;
-    out.push_back(std::move(e));
-  }
-  return out;
-}
-
-/// A plugin's commands as listed to the host: [{name, plugin, description,
-/// hints, forward, silent}] (idelchi/aura's CommandSchema; other formats'
-/// commands have no hints and are neither forwarded nor silent).
-[[nodiscard]] inline nlohmann::json command_listing(const manifest& m) {
-  nlohmann::json out = nlohmann::json::array();
-  for (const auto& c : m.commands) {
-    out.push_back({{"name", c.name}, {"plugin", m.name}, {"description", c.description}, {"hints", c.hints},
-                   {"forward", c.forward}, {"silent", c.silent}});
-  }
-  return out;
-}
-
-/// Runs a command line of a plugin with `args` as JSON on stdin.
-[[nodiscard]] inline result<detail::run_result> run_with_json(const std::vector<std::string>& argv,
-                                                              const std::filesystem::path& dir,
-                                                              const std::map<std::string, std::string>& env,
-                                                              const nlohmann::json& args,
-                                                              std::chrono::milliseconds timeout,
-                                                              int landlock_ruleset = -1,
-                                                              const std::atomic<bool>* cancel = nullptr) {
-  return detail::run_command(detail::resolve_argv(argv, dir), dir, env, args.dump() + "\n", timeout, landlock_ruleset,
-                             cancel);
-}
-
-/// The SDK context a tool that takes one is given: the host's `context` (an
-/// agent::host_state as JSON, or null for none) with `plugin_config` the
-/// plugin's config defaults when the host gave none.
-[[nodiscard]] inline nlohmann::json tool_context(const plugin_tool& tool, const nlohmann::json& context) {
-  nlohmann::json c = context.is_object() ? context : nlohmann::json::object();
-  auto pc = c.find("plugin_config");
-  if (pc == c.end() || !pc->is_object() || pc->empty()) c["plugin_config"] = tool.config;
-  return c;
-}
-
-/// Calls a tool the MCP way: arguments checked against its schema (refused
-/// with the JSON pointer at fault), then run. The result is an MCP
-/// `tools/call` result: {"content": [{"type": "text", "text": ...}], "isError": bool}.
-/// `context` reaches a tool that takes one (plugin_tool::takes_context).
-/// With a Landlock ruleset (`landlock_ruleset` >= 0, tool_sandbox.hpp) the
-/// tool's process runs confined to it; a tool served by its plugin's
-/// long-lived process cannot be, and is refused. When `cancel` turns true
-/// the call ends as at its deadline: a `run` command is killed, a process
-/// plugin's request abandoned and its process killed (the next call starts
-/// a new one).
-[[nodiscard]] inline result<nlohmann::json> call_tool(const plugin_tool& tool, const nlohmann::json& args,
-                                                      std::chrono::milliseconds timeout = std::chrono::seconds(30),
-                                                      const std::string& max_permission = "danger-full-access",
-                                                      const nlohmann::json& context = nullptr,
-                                                      int landlock_ruleset = -1,
-                                                      const std::atomic<bool>* cancel = nullptr) {
-  if (tool_permission_level(tool.spec.required_permission) > tool_permission_level(max_permission)) {
-    return fail(error{errc::permission_denied,
-                      "tool \"" + tool.name + "\" requires " + tool.spec.required_permission + ", the host allows " +
-                          max_permission,
-                      tool.plugin, {}, {}});
-  }
-  if (tool.check) {
-    auto problems = tool.check->check(args);
-    if (!problems.empty()) {
-      return fail(error{errc::validation_failed, "arguments of tool \"" + tool.name + "\": " + problems.front().message,
-                        tool.plugin, {}, problems.front().instance_location});
-    }
-  }
-  if (tool.spec.timeout.count() > 0) timeout = tool.spec.timeout;
-  if (tool.spec.in_process()) {
-    if (landlock_ruleset >= 0) {
-      return fail(error{errc::unsupported,
-                        "tool \"" + tool.name + "\" is served by its plugin's long-lived process, which cannot be "
-                        "sandboxed per call: give it a run command, or mark it sandboxable: false",
-                        tool.plugin, {}, tool.spec.where});
-    }
-    if (!tool.serve) {
-      return fail(error{errc::unsupported,
-                        "tool \"" + tool.name + "\" is served by its plugin's process: call it through plugin_host::tools",
-                        tool.plugin, {}, tool.spec.where});
-    }
-    nlohmann::json params{{"name", tool.spec.name}, {"arguments", args}};
-    if (tool.takes_context) params["context"] = tool_context(tool, context);
-    auto r = tool.serve("tools/call", params, timeout, cancel);
-    if (!r) {
-      if (r.error().code != errc::hook_failed) {
-        error e = std::move(r.error());
-        e.plugin = tool.plugin;
-        return fail(std::move(e));
-      }
-      // The plugin answered with a JSON-RPC error: a tool error, as MCP reports it.
-      return nlohmann::json{{"content", nlohmann::json::array({{{"type", "text"}, {"text", r.error().message}}})},
-                            {"isError", true}};
-    }
-    if (r->is_object() && (r->contains("content") || r->contains("structuredContent"))) return std::move(*r);  // an MCP result
-    const std::string text = r->is_string() ? r->get<std::string>() : r->dump();
-    return nlohmann::json{{"content", nlohmann::json::array({{{"type", "text"}, {"text", text}}})}, {"isError", false}};
-  }
-  auto r = run_with_json(tool.spec.run, tool.dir, tool.env,
-                         tool.takes_context ? nlohmann::json{{"arguments", args}, {"context", tool_context(tool, context)}} : args,
-                         timeout, landlock_ruleset, cancel);
-  if (!r) {
-    error e = std::move(r.error());
-    e.plugin = tool.plugin;
-    return fail(std::move(e));
-  }
-  std::string text = r->out;
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
-  const bool failed = r->exit_code != 0;
-  if (failed && !r->err.empty()) {  // stderr is captured and reported with the error (Codineer's tool protocol)
-    std::string err = r->err;
-    while (!err.empty() && (err.back() == '\n' || err.back() == '\r')) err.pop_back();
-    text = text.empty() ? err : text + "\n" + err;
-  }
-  return nlohmann::json{{"content", nlohmann::json::array({{{"type", "text"}, {"text", text}}})}, {"isError", failed}};
-}
-
-/// Runs a plugin command: `args` as JSON on stdin; its stdout is the answer.
-/// A non-zero exit is an error carrying its stderr.
-[[nodiscard]] inline result<std::string> run_plugin_command(const manifest& m, const std::string& command,
-                                                            const nlohmann::json& args,
-                                                            const std::map<std::string, std::string>& env,
-                                                            std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
-  for (const auto& c : m.commands) {
-    if (c.name != command) continue;
-    if (c.in_process()) {
-      return fail(error{errc::unsupported,
-                        "command \"" + command + "\" is served by the plugin's process: run it through plugin_host::run_command",
-                        m.name, {}, c.where});
-    }
-    auto r = run_with_json(c.run, m.dir, env, args, timeout);
-    if (!r) {
-      error e = std::move(r.error());
-      e.plugin = m.name;
-      return fail(std::move(e));
-    }
-    if (r->exit_code != 0) {
-      return fail(error{errc::hook_failed,
-                        "command \"" + command + "\" exited with status " + std::to_string(r->exit_code) +
-                            (r->err.empty() ? "" : ": " + r->err),
-                        m.name, {}, {}});
-    }
-    return r->out;
-  }
-  return fail(error{errc::not_found, "the plugin has no command \"" + command + "\"", m.name, {}, {}});
-}
-
-}  // namespace aura::plugin
-#endif  // AURA_SI_AURA_PLUGIN_TOOLS_HPP
-// ---- end aura/plugin/tools.hpp
 
 namespace aura::plugin {
 
@@ -25512,7 +25617,7 @@ class plugin_host {
     if (opts_.http) v->ctx->set_http(opts_.http);
     const auto env = environment_of(m);
     for (const auto& script : m.on_init) {
-      if (auto r = run_script(m, script, env, "Init", log.get()); !r) return fail(std::move(r.error()));
+      if (auto r = run_lifecycle_script(m, script, env, "Init", log.get(), opts_); !r) return fail(std::move(r.error()));
     }
     load_request req{m, v->ctx, env, isolation_of(m), opts_.worker, opts_.isolation_bounds, {}, log};
     if (log) {
@@ -25536,33 +25641,6 @@ class plugin_host {
     }
     v->spec = std::move(m);
     return std::shared_ptr<const version>(std::move(v));
-  }
-
-  /// Runs a Codineer Init/Shutdown script; its stderr goes to the plugin's
-  /// log (when there is one) whether the script succeeds or not.
-  [[nodiscard]] result<void> run_script(const manifest& m, const std::vector<std::string>& argv,
-                                        const std::map<std::string, std::string>& env, const char* phase,
-                                        rotating_log* log) const {
-    std::error_code ec;  // idelchi/aura's Init(ToolConfig): the config on stdin
-    const std::string in = m.format != manifest_format::idelchi ? std::string()
-        : idelchi_tool_config(opts_.repo_root.empty() ? std::filesystem::current_path(ec) : opts_.repo_root).dump() + "\n";
-    auto r = detail::run_command(detail::resolve_argv(argv, m.dir), m.dir, env, in, opts_.lifecycle_timeout);
-    if (r && log != nullptr && !r->err.empty()) {
-      (void)log->write(r->err.back() == '\n' ? r->err : r->err + "\n");
-    }
-    if (!r) {
-      error e = std::move(r.error());
-      e.plugin = m.name;
-      e.message = std::string(phase) + " script: " + e.message;
-      return fail(std::move(e));
-    }
-    if (r->exit_code != 0) {
-      return fail(error{errc::load_error,
-                        std::string(phase) + " script \"" + argv.front() + "\" exited with status " +
-                            std::to_string(r->exit_code) + (r->err.empty() ? "" : ": " + r->err),
-                        m.name, {}, m.file.string()});
-    }
-    return {};
   }
 
   /// Joins the version's hooks to the bus, publishes it, then retires the
@@ -25654,14 +25732,22 @@ class plugin_host {
                                              std::shared_ptr<std::atomic<bool>> fired) {
     return [sp = std::move(sp), key = std::move(key), fired = std::move(fired)](
                const envelope<dynamic_event>& env, context& dispatch_ctx) -> result<decision<dynamic_event>> {
-      (void)dispatch_ctx;
       std::shared_ptr<const version> v = current(*sp);
       if (!v) return allow();  // unloading
       auto it = v->hooks.find(key);
       if (it == v->hooks.end()) return allow();  // the new version dropped it; its entry leaves after the swap
       if (it->second.spec.once && fired->exchange(true, std::memory_order_acq_rel)) return allow();
-      if (!v->calls) return it->second.fn(env, *v->ctx);
-      return recorded_call(*v->calls, it->second.spec.handler, env, [&] { return it->second.fn(env, *v->ctx); });
+      // The plugin's own context; a dispatch for a task carries the task's env
+      // into a copy of it (context::task_env; the plugin's permission filters it).
+      context* use = v->ctx.get();
+      std::optional<context> with_task;
+      if (!dispatch_ctx.task_env().empty()) {
+        with_task.emplace(*v->ctx);
+        with_task->set_task_env(dispatch_ctx.task_env());
+        use = &*with_task;
+      }
+      if (!v->calls) return it->second.fn(env, *use);
+      return recorded_call(*v->calls, it->second.spec.handler, env, [&] { return it->second.fn(env, *use); });
     };
   }
 
@@ -25677,7 +25763,7 @@ class plugin_host {
     result<void> out;
     const auto env = environment_for(v.spec.perms, opts_.environment ? *opts_.environment : host_environment());
     for (const auto& script : v.spec.on_shutdown) {
-      if (auto r = run_script(v.spec, script, env, "Shutdown", v.log.get()); !r && out) out = fail(std::move(r.error()));
+      if (auto r = run_lifecycle_script(v.spec, script, env, "Shutdown", v.log.get(), opts_); !r && out) out = fail(std::move(r.error()));
     }
     if (v.inst) {
       if (auto r = v.inst->stop(grace); !r && out) out = fail(std::move(r.error()));
@@ -25938,7 +26024,7 @@ class command_instance final : public plugin_instance {
 //
 //   host -> worker  {"id":1,"method":"init","params":{runtime,name,file,limits,perms,env}}
 //   worker -> host  {"id":1,"result":{"handlers":[...],"seccomp":true,"notes":[...]}}
-//   host -> worker  {"id":2,"method":"event","params":{hook,event,config,timeout_ms,now_ns}}
+//   host -> worker  {"id":2,"method":"event","params":{hook,event,config,timeout_ms,now_ns[,task_env]}}
 //                   (now_ns: the host context's clock, the guest's realtime)
 //   worker -> host  {"id":"c1","method":"storage.get","params":{"key":"k"}}     (a capability)
 //   host -> worker  {"id":"c1","result":{"value":"v"}}
@@ -26351,7 +26437,7 @@ class isolated_plugin : public std::enable_shared_from_this<isolated_plugin> {
                                                      context& dispatch_ctx,
                                                      std::chrono::milliseconds timeout = {}) noexcept {
     try {
-      auto r = call_unnamed(handler, event, opts_.ctx ? *opts_.ctx : dispatch_ctx, timeout);
+      auto r = call_unnamed(handler, event, opts_.ctx ? *opts_.ctx : dispatch_ctx, timeout, &dispatch_ctx.task_env());
       if (!r) return fail(std::move(r.error()).with_plugin(opts_.name).with_hook(handler));
       return r;
     } catch (const std::exception& ex) {
@@ -26515,9 +26601,9 @@ class isolated_plugin : public std::enable_shared_from_this<isolated_plugin> {
     cv_.notify_one();
   }
 
-  [[nodiscard]] result<decision<dynamic_event>> call_unnamed(const std::string& handler,
-                                                             const envelope<dynamic_event>& event, context& ctx,
-                                                             std::chrono::milliseconds hook_timeout) {
+  [[nodiscard]] result<decision<dynamic_event>> call_unnamed(
+      const std::string& handler, const envelope<dynamic_event>& event, context& ctx,
+      std::chrono::milliseconds hook_timeout, const std::map<std::string, std::string>* task_env = nullptr) {
     const auto budget = hook_timeout.count() > 0 ? hook_timeout : runtime_timeout_;
     const posix::deadline hard(budget + opts_.isolation.kill_margin);
     auto lease = acquire(hard);
@@ -26525,7 +26611,8 @@ class isolated_plugin : public std::enable_shared_from_this<isolated_plugin> {
     worker_ptr w = std::move(*lease);
 
     const std::uint64_t id = ++next_id_;
-    auto outcome = exchange(*w, id, event_line(id, handler, event, ctx, budget), ctx, hard, budget);
+    const auto& env = task_env != nullptr ? *task_env : ctx.task_env();
+    auto outcome = exchange(*w, id, event_line(id, handler, event, ctx, budget, env), ctx, hard, budget);
     const bool healthy = outcome.second;
     release(std::move(w), healthy);
     return std::move(outcome.first);
@@ -26533,10 +26620,11 @@ class isolated_plugin : public std::enable_shared_from_this<isolated_plugin> {
 
   /// The "event" request line: the wire request (written straight into the
   /// string, as the WASM adapter does, without a JSON tree of the event)
-  /// with the call's timeout_ms added to its params.
+  /// with the call's timeout_ms, its clock and a task's env added to its params.
   [[nodiscard]] static std::string event_line(std::uint64_t id, const std::string& handler,
                                               const envelope<dynamic_event>& event, context& ctx,
-                                              std::chrono::milliseconds budget) {
+                                              std::chrono::milliseconds budget,
+                                              const std::map<std::string, std::string>& task_env) {
     static const nlohmann::json no_config = nlohmann::json::object();
     std::string request;
     wasm::write_request(request, handler, event, ctx.perms().allows_api("config") ? ctx.config() : no_config);
@@ -26547,6 +26635,13 @@ class isolated_plugin : public std::enable_shared_from_this<isolated_plugin> {
     line += std::to_string(budget.count());
     line += ",\"now_ns\":";  // the context's clock (a harness may fake it): the guest's realtime
     line += std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(ctx.now().time_since_epoch()).count());
+    if (!task_env.empty()) {  // a task's env (idelchi/aura), cut to what the plugin may read
+      nlohmann::json env = nlohmann::json::object();
+      for (const auto& [k, v] : task_env) {
+        if (ctx.perms().allows_env(k)) env[k] = v;
+      }
+      if (!env.empty()) line += ",\"task_env\":" + env.dump();
+    }
     line += "}}\n";
     return line;
   }

@@ -3519,6 +3519,10 @@ class context {
   context& set_config(nlohmann::json c) { config_ = std::move(c); return *this; }
   context& set_facts(aura::facts f) { facts_ = std::move(f); return *this; }
   context& set_host_methods(std::shared_ptr<const host_method_table> m) { methods_ = std::move(m); return *this; }
+  /// Environment variables of the task this dispatch runs for (idelchi/aura's
+  /// task `env:`): a command plugin's hook process gets the ones its env
+  /// permission allows, over its startup environment.
+  context& set_task_env(std::map<std::string, std::string> e) { task_env_ = std::move(e); return *this; }
   [[nodiscard]] aura::facts& mutable_facts() noexcept { return facts_; }
 
   // ---- what hooks read ------------------------------------------------------
@@ -3526,6 +3530,15 @@ class context {
   [[nodiscard]] const permissions& perms() const noexcept { return perms_; }
   [[nodiscard]] const aura::facts& facts() const noexcept { return facts_; }
   [[nodiscard]] const nlohmann::json& config() const noexcept { return config_; }
+  [[nodiscard]] const std::map<std::string, std::string>& task_env() const noexcept { return task_env_; }
+  /// The task env variables `p` (a plugin's permissions) lets it read.
+  [[nodiscard]] std::map<std::string, std::string> task_env_for(const permissions& p) const {
+    std::map<std::string, std::string> out;
+    for (const auto& [k, v] : task_env_) {
+      if (p.allows_env(k)) out.emplace(k, v);
+    }
+    return out;
+  }
 
   /// Logs a line under the owner's name. Refused silently is never an option:
   /// a plugin without the `log` scope gets the refusal back.
@@ -3699,6 +3712,7 @@ class context {
   nlohmann::json config_ = nlohmann::json::object();
   aura::facts facts_;
   std::shared_ptr<const host_method_table> methods_;
+  std::map<std::string, std::string> task_env_;
 };
 
 }  // namespace aura
@@ -6449,6 +6463,8 @@ inline result<decision<dynamic_event>> read_exit(const command_options& o, const
     so.env["CLAUDE_PROJECT_DIR"] = project.string();
     so.env["AURA_EVENT"] = ev.name;
     so.env.emplace("PATH", "/usr/local/bin:/usr/bin:/bin");  // scripts find jq, python3... unless PATH is given
+    // The task's env (idelchi/aura: injected before every hook call), as far as the plugin's env permission allows.
+    for (auto& [k, v] : dispatch_ctx.task_env_for(ctx.perms())) so.env[k] = std::move(v);
     if (const auto* tool = claude_code::detail::first_of(ev.data, {"tool_name", "tool"}); tool && tool->is_string()) {
       so.env["CODINEER_TOOL_NAME"] = tool->get<std::string>();
     }

@@ -270,7 +270,7 @@ inline constexpr const char* worker_name = "aura-worker";
 //
 //   host -> worker  {"id":1,"method":"init","params":{runtime,name,file,limits,perms,env}}
 //   worker -> host  {"id":1,"result":{"handlers":[...],"seccomp":true,"notes":[...]}}
-//   host -> worker  {"id":2,"method":"event","params":{hook,event,config,timeout_ms,now_ns}}
+//   host -> worker  {"id":2,"method":"event","params":{hook,event,config,timeout_ms,now_ns[,task_env]}}
 //                   (now_ns: the host context's clock, the guest's realtime)
 //   worker -> host  {"id":"c1","method":"storage.get","params":{"key":"k"}}     (a capability)
 //   host -> worker  {"id":"c1","result":{"value":"v"}}
@@ -4269,6 +4269,10 @@ class context {
   context& set_config(nlohmann::json c) { config_ = std::move(c); return *this; }
   context& set_facts(aura::facts f) { facts_ = std::move(f); return *this; }
   context& set_host_methods(std::shared_ptr<const host_method_table> m) { methods_ = std::move(m); return *this; }
+  /// Environment variables of the task this dispatch runs for (idelchi/aura's
+  /// task `env:`): a command plugin's hook process gets the ones its env
+  /// permission allows, over its startup environment.
+  context& set_task_env(std::map<std::string, std::string> e) { task_env_ = std::move(e); return *this; }
   [[nodiscard]] aura::facts& mutable_facts() noexcept { return facts_; }
 
   // ---- what hooks read ------------------------------------------------------
@@ -4276,6 +4280,15 @@ class context {
   [[nodiscard]] const permissions& perms() const noexcept { return perms_; }
   [[nodiscard]] const aura::facts& facts() const noexcept { return facts_; }
   [[nodiscard]] const nlohmann::json& config() const noexcept { return config_; }
+  [[nodiscard]] const std::map<std::string, std::string>& task_env() const noexcept { return task_env_; }
+  /// The task env variables `p` (a plugin's permissions) lets it read.
+  [[nodiscard]] std::map<std::string, std::string> task_env_for(const permissions& p) const {
+    std::map<std::string, std::string> out;
+    for (const auto& [k, v] : task_env_) {
+      if (p.allows_env(k)) out.emplace(k, v);
+    }
+    return out;
+  }
 
   /// Logs a line under the owner's name. Refused silently is never an option:
   /// a plugin without the `log` scope gets the refusal back.
@@ -4449,6 +4462,7 @@ class context {
   nlohmann::json config_ = nlohmann::json::object();
   aura::facts facts_;
   std::shared_ptr<const host_method_table> methods_;
+  std::map<std::string, std::string> task_env_;
 };
 
 }  // namespace aura
@@ -6407,7 +6421,7 @@ class isolated_plugin : public std::enable_shared_from_this<isolated_plugin> {
                                                      context& dispatch_ctx,
                                                      std::chrono::milliseconds timeout = {}) noexcept {
     try {
-      auto r = call_unnamed(handler, event, opts_.ctx ? *opts_.ctx : dispatch_ctx, timeout);
+      auto r = call_unnamed(handler, event, opts_.ctx ? *opts_.ctx : dispatch_ctx, timeout, &dispatch_ctx.task_env());
       if (!r) return fail(std::move(r.error()).with_plugin(opts_.name).with_hook(handler));
       return r;
     } catch (const std::exception& ex) {
@@ -6571,9 +6585,9 @@ class isolated_plugin : public std::enable_shared_from_this<isolated_plugin> {
     cv_.notify_one();
   }
 
-  [[nodiscard]] result<decision<dynamic_event>> call_unnamed(const std::string& handler,
-                                                             const envelope<dynamic_event>& event, context& ctx,
-                                                             std::chrono::milliseconds hook_timeout) {
+  [[nodiscard]] result<decision<dynamic_event>> call_unnamed(
+      const std::string& handler, const envelope<dynamic_event>& event, context& ctx,
+      std::chrono::milliseconds hook_timeout, const std::map<std::string, std::string>* task_env = nullptr) {
     const auto budget = hook_timeout.count() > 0 ? hook_timeout : runtime_timeout_;
     const posix::deadline hard(budget + opts_.isolation.kill_margin);
     auto lease = acquire(hard);
@@ -6581,7 +6595,8 @@ class isolated_plugin : public std::enable_shared_from_this<isolated_plugin> {
     worker_ptr w = std::move(*lease);
 
     const std::uint64_t id = ++next_id_;
-    auto outcome = exchange(*w, id, event_line(id, handler, event, ctx, budget), ctx, hard, budget);
+    const auto& env = task_env != nullptr ? *task_env : ctx.task_env();
+    auto outcome = exchange(*w, id, event_line(id, handler, event, ctx, budget, env), ctx, hard, budget);
     const bool healthy = outcome.second;
     release(std::move(w), healthy);
     return std::move(outcome.first);
@@ -6589,10 +6604,11 @@ class isolated_plugin : public std::enable_shared_from_this<isolated_plugin> {
 
   /// The "event" request line: the wire request (written straight into the
   /// string, as the WASM adapter does, without a JSON tree of the event)
-  /// with the call's timeout_ms added to its params.
+  /// with the call's timeout_ms, its clock and a task's env added to its params.
   [[nodiscard]] static std::string event_line(std::uint64_t id, const std::string& handler,
                                               const envelope<dynamic_event>& event, context& ctx,
-                                              std::chrono::milliseconds budget) {
+                                              std::chrono::milliseconds budget,
+                                              const std::map<std::string, std::string>& task_env) {
     static const nlohmann::json no_config = nlohmann::json::object();
     std::string request;
     wasm::write_request(request, handler, event, ctx.perms().allows_api("config") ? ctx.config() : no_config);
@@ -6603,6 +6619,13 @@ class isolated_plugin : public std::enable_shared_from_this<isolated_plugin> {
     line += std::to_string(budget.count());
     line += ",\"now_ns\":";  // the context's clock (a harness may fake it): the guest's realtime
     line += std::to_string(std::chrono::duration_cast<std::chrono::nanoseconds>(ctx.now().time_since_epoch()).count());
+    if (!task_env.empty()) {  // a task's env (idelchi/aura), cut to what the plugin may read
+      nlohmann::json env = nlohmann::json::object();
+      for (const auto& [k, v] : task_env) {
+        if (ctx.perms().allows_env(k)) env[k] = v;
+      }
+      if (!env.empty()) line += ",\"task_env\":" + env.dump();
+    }
     line += "}}\n";
     return line;
   }

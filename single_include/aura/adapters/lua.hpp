@@ -22,6 +22,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -1730,6 +1731,10 @@ class context {
   context& set_config(nlohmann::json c) { config_ = std::move(c); return *this; }
   context& set_facts(aura::facts f) { facts_ = std::move(f); return *this; }
   context& set_host_methods(std::shared_ptr<const host_method_table> m) { methods_ = std::move(m); return *this; }
+  /// Environment variables of the task this dispatch runs for (idelchi/aura's
+  /// task `env:`): a command plugin's hook process gets the ones its env
+  /// permission allows, over its startup environment.
+  context& set_task_env(std::map<std::string, std::string> e) { task_env_ = std::move(e); return *this; }
   [[nodiscard]] aura::facts& mutable_facts() noexcept { return facts_; }
 
   // ---- what hooks read ------------------------------------------------------
@@ -1737,6 +1742,15 @@ class context {
   [[nodiscard]] const permissions& perms() const noexcept { return perms_; }
   [[nodiscard]] const aura::facts& facts() const noexcept { return facts_; }
   [[nodiscard]] const nlohmann::json& config() const noexcept { return config_; }
+  [[nodiscard]] const std::map<std::string, std::string>& task_env() const noexcept { return task_env_; }
+  /// The task env variables `p` (a plugin's permissions) lets it read.
+  [[nodiscard]] std::map<std::string, std::string> task_env_for(const permissions& p) const {
+    std::map<std::string, std::string> out;
+    for (const auto& [k, v] : task_env_) {
+      if (p.allows_env(k)) out.emplace(k, v);
+    }
+    return out;
+  }
 
   /// Logs a line under the owner's name. Refused silently is never an option:
   /// a plugin without the `log` scope gets the refusal back.
@@ -1910,6 +1924,7 @@ class context {
   nlohmann::json config_ = nlohmann::json::object();
   aura::facts facts_;
   std::shared_ptr<const host_method_table> methods_;
+  std::map<std::string, std::string> task_env_;
 };
 
 }  // namespace aura
@@ -3125,6 +3140,7 @@ class reader {
 
 #include <chrono>
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -3457,6 +3473,8 @@ class state {
 
   // ---- the call in progress (read by the host API functions) ---------------
   context* ctx = nullptr;          ///< the plugin's context; null outside a call
+  /// The dispatch's task env (context::task_env, idelchi/aura): os.getenv reads it first.
+  const std::map<std::string, std::string>* task_env = nullptr;
   std::string plugin;              ///< the plugin's name, for messages
   int aura_ref = LUA_NOREF;        ///< registry reference of the `aura` proxy
   std::string scratch;             ///< text handed from C++ to Lua (never on the C stack)
@@ -5497,7 +5515,8 @@ inline int api_http(lua_State* L) {
 }
 
 /// os.getenv(name): the variable if the plugin's `env` permission covers it
-/// (nil when unset); a variable it does not cover raises.
+/// (the task's value when the call runs for a task that sets it, else the
+/// process's; nil when unset); a variable it does not cover raises.
 inline int api_getenv(lua_State* L) {
   std::size_t n = 0;
   const char* name = luaL_checklstring(L, 1, &n);
@@ -5509,6 +5528,13 @@ inline int api_getenv(lua_State* L) {
           s.scratch = "environment variable \"" + std::string(name, n) + "\" is not in the plugin's permissions";
           out = host_outcome::refused;
           return;
+        }
+        // A task's env (idelchi/aura, context::task_env) wins over the startup value.
+        if (s.task_env != nullptr) {
+          if (auto t = s.task_env->find(std::string(name, n)); t != s.task_env->end()) {
+            s.scratch = t->second;
+            return;
+          }
         }
         const char* value = std::getenv(name);
         if (value == nullptr) {
@@ -8012,7 +8038,7 @@ class lua_plugin : public std::enable_shared_from_this<lua_plugin> {
                                                      context& dispatch_ctx) noexcept {
     try {
       context& ctx = options_.ctx ? *options_.ctx : dispatch_ctx;
-      auto r = call_unnamed(handler, event, ctx);
+      auto r = call_unnamed(handler, event, ctx, &dispatch_ctx.task_env());
       if (!r) {
         r.error().plugin = options_.name;
         r.error().hook = handler;
@@ -8126,8 +8152,9 @@ class lua_plugin : public std::enable_shared_from_this<lua_plugin> {
     return s;
   }
 
-  [[nodiscard]] result<decision<dynamic_event>> call_unnamed(const std::string& handler,
-                                                             const envelope<dynamic_event>& event, context& ctx) {
+  [[nodiscard]] result<decision<dynamic_event>> call_unnamed(
+      const std::string& handler, const envelope<dynamic_event>& event, context& ctx,
+      const std::map<std::string, std::string>* task_env = nullptr) {
     auto lease = pool_->acquire();
     if (!lease) return fail(std::move(lease.error()));
     lua::state& s = **lease;
@@ -8141,12 +8168,14 @@ class lua_plugin : public std::enable_shared_from_this<lua_plugin> {
     req.config = &ctx.config();
 
     s.ctx = &ctx;
+    s.task_env = task_env != nullptr ? task_env : &ctx.task_env();
     s.begin_call();
     lua_pushcfunction(L, &lua::run_handler);
     lua_pushlightuserdata(L, &req);
     const int status = lua_pcall(L, 1, 1, 0);
     s.end_call();
     s.ctx = nullptr;
+    s.task_env = nullptr;
     if (status != LUA_OK) {
       error e = lua::call_failure(s, status, req.missing_handler);
       lua_settop(L, 0);

@@ -1735,6 +1735,10 @@ class context {
   context& set_config(nlohmann::json c) { config_ = std::move(c); return *this; }
   context& set_facts(aura::facts f) { facts_ = std::move(f); return *this; }
   context& set_host_methods(std::shared_ptr<const host_method_table> m) { methods_ = std::move(m); return *this; }
+  /// Environment variables of the task this dispatch runs for (idelchi/aura's
+  /// task `env:`): a command plugin's hook process gets the ones its env
+  /// permission allows, over its startup environment.
+  context& set_task_env(std::map<std::string, std::string> e) { task_env_ = std::move(e); return *this; }
   [[nodiscard]] aura::facts& mutable_facts() noexcept { return facts_; }
 
   // ---- what hooks read ------------------------------------------------------
@@ -1742,6 +1746,15 @@ class context {
   [[nodiscard]] const permissions& perms() const noexcept { return perms_; }
   [[nodiscard]] const aura::facts& facts() const noexcept { return facts_; }
   [[nodiscard]] const nlohmann::json& config() const noexcept { return config_; }
+  [[nodiscard]] const std::map<std::string, std::string>& task_env() const noexcept { return task_env_; }
+  /// The task env variables `p` (a plugin's permissions) lets it read.
+  [[nodiscard]] std::map<std::string, std::string> task_env_for(const permissions& p) const {
+    std::map<std::string, std::string> out;
+    for (const auto& [k, v] : task_env_) {
+      if (p.allows_env(k)) out.emplace(k, v);
+    }
+    return out;
+  }
 
   /// Logs a line under the owner's name. Refused silently is never an option:
   /// a plugin without the `log` scope gets the refusal back.
@@ -1915,6 +1928,7 @@ class context {
   nlohmann::json config_ = nlohmann::json::object();
   aura::facts facts_;
   std::shared_ptr<const host_method_table> methods_;
+  std::map<std::string, std::string> task_env_;
 };
 
 }  // namespace aura
@@ -6966,7 +6980,13 @@ class process_plugin : public std::enable_shared_from_this<process_plugin> {
     if (!s) return named(std::move(s.error()));
     context& ctx = opts_.ctx ? *opts_.ctx : dispatch_ctx;
     const nlohmann::json& config = opts_.config.is_null() ? ctx.config() : opts_.config;
-    auto answer = (*s)->call("event", wire::request(handler, ev, config), until, &ctx, budget);
+    nlohmann::json req = wire::request(handler, ev, config);
+    // A task's env (idelchi/aura) cannot change a running child's environment:
+    // it travels with the call, cut to what the plugin may read; the SDKs set it.
+    if (!dispatch_ctx.task_env().empty()) {
+      if (auto env = dispatch_ctx.task_env_for(ctx.perms()); !env.empty()) req["task_env"] = std::move(env);
+    }
+    auto answer = (*s)->call("event", std::move(req), until, &ctx, budget);
     if (!answer) {
       if (answer.error().code == errc::hook_failed) note_success();  // the child is fine; the handler failed
       result<decision<dynamic_event>> failed = named(std::move(answer.error()));
