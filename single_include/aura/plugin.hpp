@@ -2491,6 +2491,30 @@ class facts {
 
 namespace aura {
 
+namespace detail {
+/// Levenshtein distance between `a` and `b` (letters compared without case
+/// when `ignore_case`): the "did you mean" of every name a reader knows.
+inline std::size_t edit_distance(std::string_view a, std::string_view b, bool ignore_case = false) {
+  auto same = [ignore_case](char x, char y) {
+    if (!ignore_case) return x == y;
+    return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+  };
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (same(a[i - 1], b[j - 1]) ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+}  // namespace detail
+
+
 /// A predicate a host registers: reads facts and the expression's argument.
 using predicate_fn = std::function<bool(const facts&, std::string_view arg)>;
 
@@ -2539,7 +2563,7 @@ class predicate_registry {
     std::string best;
     std::size_t best_d = std::max<std::size_t>(2, name.size() / 3) + 1;
     auto consider = [&](const std::string& cand) {
-      const std::size_t d = edit_distance(name, cand);
+      const std::size_t d = detail::edit_distance(name, cand);
       if (d < best_d) best_d = d, best = cand;
     };
     for (const auto& e : entries_) consider(e.first);
@@ -2552,20 +2576,7 @@ class predicate_registry {
   }
 
  private:
-  static std::size_t edit_distance(std::string_view a, std::string_view b) {
-    std::vector<std::size_t> row(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-      std::size_t diag = row[0];
-      row[0] = i;
-      for (std::size_t j = 1; j <= b.size(); ++j) {
-        const std::size_t up = row[j];
-        row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-        diag = up;
-      }
-    }
-    return row[b.size()];
-  }
+
   std::map<std::string, entry, std::less<>> entries_;
   std::set<std::string, std::less<>> facts_;
 };

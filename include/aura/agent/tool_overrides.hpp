@@ -51,26 +51,10 @@ struct tool_override {
 /// The tool name nearest to `key` ignoring case (at most one edit in four
 /// characters, at least one), or empty: "did you mean" for a misspelled key.
 [[nodiscard]] inline std::string nearest_tool_name(std::string_view key, const std::vector<std::string>& names) {
-  auto lower = [](unsigned char c) { return static_cast<char>(std::tolower(c)); };
-  auto distance = [&](std::string_view a, std::string_view b) {
-    std::vector<std::size_t> row(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-      std::size_t diag = row[0];
-      row[0] = i;
-      for (std::size_t j = 1; j <= b.size(); ++j) {
-        const std::size_t up = row[j];
-        const bool same = lower(static_cast<unsigned char>(a[i - 1])) == lower(static_cast<unsigned char>(b[j - 1]));
-        row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (same ? 0 : 1)});
-        diag = up;
-      }
-    }
-    return row[b.size()];
-  };
   std::string best;
   std::size_t best_d = std::max<std::size_t>(1, key.size() / 4) + 1;
   for (const auto& n : names) {
-    const std::size_t d = distance(key, n);
+    const std::size_t d = aura::detail::edit_distance(key, n, /*ignore_case=*/true);
     if (d < best_d) best_d = d, best = n;
   }
   return best;
