@@ -16,12 +16,14 @@
 // ignore the matcher. FileChanged's matcher names files: it is tested as
 // literal names against the file name of `file_path` (".envrc|.env").
 // PreModelSwitch and PostModelSwitch match the canonical name of `to_model`
-// (canonical_model_name).
+// (canonical_model_name). A tool Claude Code renamed answers to its old
+// names too (a "Task" matcher selects the Agent tool).
 #pragma once
 
 #include <regex>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace aura::claude_code {
 
@@ -56,6 +58,25 @@ namespace detail {
   }
   return true;
 }
+/// Tools Claude Code renamed, old name first ("Task" is now "Agent"):
+/// matchers written with the old names still select the tool (2.1.332's
+/// alias table, read from its bundle).
+inline constexpr std::pair<std::string_view, std::string_view> renamed_tools[] = {
+    {"Task", "Agent"},
+    {"KillShell", "TaskStop"},
+    {"KillBash", "TaskStop"},
+    {"ListPeers", "ListAgents"},
+    {"Brief", "SendUserMessage"},
+    {"ListMcpResources", "ListMcpResourcesTool"},
+    {"ReadMcpResource", "ReadMcpResourceTool"},
+    {"ReadMcpResourceDir", "ReadMcpResourceDirTool"},
+    {"ProposeGoal", "SetGoal"}};
+[[nodiscard]] inline std::string_view current_tool_name(std::string_view name) noexcept {
+  for (const auto& [old_name, now] : renamed_tools) {
+    if (name == old_name) return now;
+  }
+  return name;
+}
 [[nodiscard]] inline std::string_view trim_blanks(std::string_view s) noexcept {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
@@ -71,14 +92,19 @@ namespace detail {
     const char* separators = narrow ? "|" : "|,";
     while (true) {
       const auto sep = matcher.find_first_of(separators);
-      if (detail::trim_blanks(matcher.substr(0, sep)) == value) return true;
+      const std::string_view name = detail::trim_blanks(matcher.substr(0, sep));
+      if (name == value || detail::current_tool_name(name) == value) return true;
       if (sep == std::string_view::npos) return false;
       matcher.remove_prefix(sep + 1);
     }
   }
   try {
     const std::regex re(std::string(matcher), std::regex::ECMAScript);
-    return std::regex_search(value.begin(), value.end(), re);
+    if (std::regex_search(value.begin(), value.end(), re)) return true;
+    for (const auto& [old_name, now] : detail::renamed_tools) {  // a renamed tool answers to its old names too
+      if (now == value && std::regex_search(old_name.begin(), old_name.end(), re)) return true;
+    }
+    return false;
   } catch (const std::regex_error&) {
     return false;  // Claude Code: an invalid pattern matches nothing
   }

@@ -72,3 +72,16 @@ TEST_CASE("claude_code matcher: FileChanged's matcher is a list of literal file 
   CHECK_FALSE(file_matcher_matches(".envrc|.env", ".envrc.bak"));
   CHECK(file_matcher_matches("", "anything"));
 }
+
+TEST_CASE("claude_code matcher: a renamed tool answers to its old name (Task is now Agent), in lists and regexes") {
+  // Claude Code 2.1.332's alias table (Task -> Agent, KillShell / KillBash -> TaskStop, ...).
+  CHECK(matcher_matches("Task", "Agent"));
+  CHECK(matcher_matches("Bash|Task", "Agent"));
+  CHECK(matcher_matches("KillShell", "TaskStop"));
+  CHECK(matcher_matches("KillBash", "TaskStop"));
+  CHECK(matcher_matches("^Task$", "Agent"));
+  CHECK(matcher_matches("Agent", "Agent"));
+  CHECK_FALSE(matcher_matches("Task", "Bash"));
+  CHECK_FALSE(matcher_matches("^Task$", "TaskStop"));  // TaskStop's old names are KillShell and KillBash
+  CHECK_FALSE(matcher_matches("Agent", "Task"));
+}
