@@ -405,6 +405,34 @@ inline nlohmann::json json_output(const std::string& out, bool& broken) {
   return nullptr;
 }
 
+/// SessionEnd: Claude Code runs these hooks as it exits, outside the turn, and
+/// reports each failed one on its own line (2.1.332's executeSessionEndHooks,
+/// measured): `SessionEnd hook [<command>] failed: <output>`, the output being
+/// `Hook cancelled` for a hook cut by its timeout or the shared budget, else
+/// a JSON "block" reason, else stderr as written; a failure with no output,
+/// and any exit 0, say nothing. Nothing else of the output is used, but
+/// terminalSequence.
+inline void session_end_report(outcome& oc, const std::vector<hook_run>& runs) {
+  for (const auto& r : runs) {
+    std::string output;
+    if (r.timed_out) {
+      output = "Hook cancelled";
+    } else if (!r.error.empty() || r.signaled || r.exit_code < 0) {
+      output = r.error.empty() ? std::string("did not finish") : r.error;
+    } else {
+      bool broken = false;
+      const nlohmann::json j = json_output(trimmed(r.out), broken);
+      if (auto ts = j.is_object() ? str_of(j, "terminalSequence") : std::string(); !ts.empty() && terminal_sequence_allowed(ts)) {
+        oc.terminal_sequences.push_back(ts);
+      }
+      if (r.exit_code == 0) continue;
+      const bool block = j.is_object() && str_of(j, "decision") == "block";
+      output = block && !str_of(j, "reason").empty() ? str_of(j, "reason") : r.err;
+    }
+    if (!output.empty()) oc.user_messages.push_back("SessionEnd hook [" + r.command + "] failed: " + output);
+  }
+}
+
 }  // namespace detail
 
 /// Combines the runs of one event's hooks (in registration order).
@@ -421,6 +449,11 @@ inline nlohmann::json json_output(const std::string& out, bool& broken) {
         oc.terminal_sequences.push_back(ts);
       }
     }
+    oc.runs = std::move(runs);
+    return oc;
+  }
+  if (oc.event == "SessionEnd") {
+    detail::session_end_report(oc, runs);
     oc.runs = std::move(runs);
     return oc;
   }

@@ -13,7 +13,9 @@
 //                       (+ agent_id, agent_type, agent_transcript_path)
 //   SubagentStart       agent_id, agent_type
 //   PreCompact          trigger (manual | auto), custom_instructions
-//   SessionStart        source (startup | resume | clear | compact), model
+//   SessionStart        source (startup | resume | clear | compact), model; on resume also
+//                       seconds_since_last_response, context_tokens, prompt_cache_likely_expired,
+//                       estimated_cache_write_usd (Claude Code 2.1.332, measured with --resume)
 //   SessionEnd          reason (clear | logout | prompt_input_exit | other ...)
 //   Setup               trigger (init | maintenance)
 //   PostCompact         trigger, compact_summary
@@ -116,6 +118,15 @@ inline void complete_input(nlohmann::json& input, const std::string& event, cons
   if (sends_permission_mode(event)) input.emplace("permission_mode", permission_mode);
   const nlohmann::json defaults = detail::event_defaults(event, cwd);
   for (auto it = defaults.begin(); it != defaults.end(); ++it) input.emplace(it.key(), *it);
+  // A resumed session's cost fields: a script reads them without a fallback,
+  // so they are there even when the host knows nothing (nothing spent, the
+  // cache not known to be cold).
+  if (event == "SessionStart" && input.value("source", nlohmann::json()) == "resume") {
+    input.emplace("seconds_since_last_response", 0);
+    input.emplace("context_tokens", 0);
+    input.emplace("prompt_cache_likely_expired", false);
+    input.emplace("estimated_cache_write_usd", 0.0);
+  }
 }
 
 /// The tool_response Claude Code sends for a tool's result: Bash's is an

@@ -240,13 +240,55 @@ TEST_CASE("SessionEnd: the hooks share a 1.5 s budget, raised by a settings time
   REQUIRE(oc.runs.size() == 1);
   CHECK(oc.runs[0].timed_out);
   REQUIRE(oc.user_messages.size() == 1);
-  CHECK_THAT(oc.user_messages[0], Catch::StartsWith("SessionEnd hook error: [sleep 5]: timed out after 1500 ms"));
+  // Claude Code 2.1.332's text for a hook cut by the budget (measured: differential "SessionEnd timeout").
+  CHECK(oc.user_messages == std::vector<std::string>{"SessionEnd hook [sleep 5] failed: Hook cancelled"});
+  CHECK_THAT(oc.runs[0].error, Catch::StartsWith("timed out after 1500 ms"));  // the run keeps why
 
   with_hooks(f, "SessionEnd", json::array({{{"type", "command"}, {"command", "sleep 2"}, {"timeout", 10}}}));
   auto slow = fire(f.load(), "SessionEnd", {{"reason", "other"}});
   REQUIRE(slow.runs.size() == 1);
   CHECK_FALSE(slow.runs[0].timed_out);
   CHECK(slow.runs[0].exit_code == 0);
+}
+
+TEST_CASE("SessionEnd: a failed hook is one 'SessionEnd hook [<command>] failed: <output>' line, as Claude Code prints it") {
+  // Measured with Claude Code 2.1.332 (differential "SessionEnd ..." cases):
+  // the output is stderr as written, a JSON block's reason, or nothing
+  // (then no line); exit 0 says nothing whatever its JSON; systemMessage is dropped.
+  fixture f(false);
+  with_hooks(f, "SessionEnd", json::array({cmd("echo bye-err >&2; exit 1"), cmd("echo e2 >&2; exit 2"), cmd("exit 3"),
+                                           json_then({{"systemMessage", "sys-bye"}, {"decision", "block"}, {"reason", "r"}}, "exit 1"),
+                                           json_then({{"decision", "block"}, {"reason", "quiet"}}, "exit 0"),
+                                           cmd("echo fine; echo noise >&2")}));
+  auto oc = fire(f.load(), "SessionEnd", {{"reason", "other"}});
+  REQUIRE(oc.runs.size() == 6);
+  CHECK(oc.user_messages == std::vector<std::string>{"SessionEnd hook [echo bye-err >&2; exit 1] failed: bye-err\n",
+                                                     "SessionEnd hook [echo e2 >&2; exit 2] failed: e2\n",
+                                                     "SessionEnd hook [printf '%s' '{\"decision\":\"block\",\"reason\":\"r\","
+                                                     "\"systemMessage\":\"sys-bye\"}'; exit 1] failed: r"});
+  CHECK_FALSE(oc.blocked);
+  CHECK(oc.feedback.empty());
+  CHECK(oc.context.empty());
+}
+
+TEST_CASE("SessionStart on resume: the resumed session's cost fields are in the input, the host's values win") {
+  // Claude Code 2.1.332 with --resume / --continue sends them (differential "SessionStart resume input fields").
+  fixture f(false);
+  const auto log = f.root / "ss.json";
+  with_hooks(f, "SessionStart", json::array({cmd("cat > " + log.string())}), "resume");
+  auto p = f.load();
+  fire(p, "SessionStart", {{"source", "resume"}, {"context_tokens", 1234}});
+  json in = json::parse(fixture::read(log));
+  CHECK(in["source"] == "resume");
+  CHECK(in["context_tokens"] == 1234);
+  CHECK(in["seconds_since_last_response"] == 0);
+  CHECK(in["prompt_cache_likely_expired"] == false);
+  CHECK(in["estimated_cache_write_usd"] == 0.0);
+  CHECK_FALSE(in.contains("permission_mode"));
+  std::filesystem::remove(log);
+  with_hooks(f, "SessionStart", json::array({cmd("cat > " + log.string())}));
+  fire(f.load(), "SessionStart", {{"source", "startup"}});
+  CHECK_FALSE(json::parse(fixture::read(log)).contains("context_tokens"));  // a new session has none
 }
 
 #if AURA_PLUGIN_YAML
