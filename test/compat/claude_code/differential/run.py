@@ -29,6 +29,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 BASH_CALL = [{"name": "Bash", "input": {"command": "echo hi", "description": "say hi"}}]
 PRE_INPUT = {"tool_name": "Bash", "tool_input": {"command": "echo hi", "description": "say hi"}, "tool_use_id": "toolu_1"}
 POST_INPUT = dict(PRE_INPUT, tool_response={"stdout": "hi", "stderr": "", "interrupted": False, "isImage": False})
+AGENT_CALL = [{"name": "Agent", "input": {"description": "look", "prompt": "look around", "subagent_type": "general-purpose"}}]
+AGENT_INPUT = {"tool_name": "Agent", "tool_input": AGENT_CALL[0]["input"], "tool_use_id": "toolu_1"}
 FAIL_CALL = [{"name": "Bash", "input": {"command": "echo broke >&2; exit 3", "description": "fail"}}]
 FAIL_INPUT = {"tool_name": "Bash", "tool_input": {"command": "echo broke >&2; exit 3", "description": "fail"}, "tool_use_id": "toolu_1",
               "error": "Exit code 3\nbroke", "is_interrupt": False}
@@ -90,6 +92,17 @@ def context_in_texts(v, oc):
 
 DENY = {"hookSpecificOutput": {"hookEventName": "PreToolUse", "permissionDecision": "deny", "permissionDecisionReason": "json-reason"}}
 SUPPRESS = {"hookSpecificOutput": {"hookEventName": "UserPromptSubmit", "suppressOriginalPrompt": True}}
+
+
+def stderr_lines(v, oc):
+    """Claude Code writes each failed SessionEnd hook's message, then a newline, to its stderr."""
+    want = oc.get("user_messages") or []
+    ok = all(m + "\n" in v["stderr"] for m in want) if want else "SessionEnd hook" not in v["stderr"]
+    return ok, f"claude {v['stderr'][-300:]!r} aura {want!r}"
+
+
+# A prompt given as (first, "resume"): Claude Code runs once with `first`, then again with --resume of that session.
+RESUME = ("go", "resume")
 
 
 def capture(event):
@@ -185,6 +198,19 @@ CASES = [
      [], "go", "UserPromptSubmit", {"prompt": "go"}, user_sees),
     ("UserPromptSubmit exit 2: the message and the prompt", hooks("UserPromptSubmit", "echo no-prompts >&2; exit 2"), [], "go",
      "UserPromptSubmit", {"prompt": "go"}, user_sees),
+    # A matcher with a tool's old name: "Task" selects the Agent tool (Claude Code's alias table).
+    ("PreToolUse matcher Task selects Agent", hooks("PreToolUse", "echo no-agents >&2; exit 2", "Task"), AGENT_CALL, "go",
+     "PreToolUse", AGENT_INPUT,
+     lambda v, oc: (tool_result(v).get("content") == oc["reason"], f"claude {tool_result(v).get('content')!r} aura {oc['reason']!r}")),
+    # SessionEnd runs as Claude Code exits: a failed hook is one line on its stderr.
+    ("SessionEnd exit 1: the failure line", hooks("SessionEnd", "echo bye-err >&2; exit 1"), [], "go", "SessionEnd", {"reason": "other"},
+     stderr_lines),
+    ("SessionEnd exit 2 with a JSON block: its reason", hooks("SessionEnd", json_cmd({"decision": "block", "reason": "r-end"}) + "; exit 2"),
+     [], "go", "SessionEnd", {"reason": "other"}, stderr_lines),
+    ("SessionEnd exit 3 without stderr: nothing", hooks("SessionEnd", "exit 3"), [], "go", "SessionEnd", {"reason": "other"}, stderr_lines),
+    ("SessionEnd timeout: Hook cancelled", hooks("SessionEnd", "sleep 5"), [], "go", "SessionEnd", {"reason": "other"}, stderr_lines),
+    ("SessionStart resume input fields", capture("SessionStart"), [], RESUME, "SessionStart", {"source": "resume"},
+     same_input_keys("SessionStart")),
     ("UserPromptSubmit exit 2 with suppressOriginalPrompt", hooks("UserPromptSubmit", json_cmd(SUPPRESS) + "; echo no-prompts >&2; exit 2"),
      [], "go", "UserPromptSubmit", {"prompt": "go"}, user_sees),
 ]
@@ -215,8 +241,14 @@ def run_claude(claude, settings, script, prompt, work):
         env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "CLAUDE"))}
         env.update(HOME=os.path.join(work, "home"), ANTHROPIC_BASE_URL="http://127.0.0.1:" + open(port_file).read(),
                    ANTHROPIC_API_KEY="sk-ant-offline", CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC="1", DISABLE_AUTOUPDATER="1")
-        out = subprocess.run([claude, "-p", prompt, "--output-format", "stream-json", "--verbose", "--allowedTools", "Bash"],
-                             cwd=proj, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120).stdout
+        resume = []
+        if isinstance(prompt, tuple):  # a first session, then the same one resumed
+            first = subprocess.run([claude, "-p", prompt[0], "--output-format", "json"], cwd=proj, env=env,
+                                   stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
+            resume, prompt = ["--resume", json.loads(first.stdout)["session_id"]], prompt[0]
+        run = subprocess.run([claude, "-p", prompt, "--output-format", "stream-json", "--verbose", "--allowedTools", "Bash"] + resume,
+                             cwd=proj, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
+        out = run.stdout
     finally:
         api.kill()
         api.wait()
@@ -232,7 +264,7 @@ def run_claude(claude, settings, script, prompt, work):
     # What the user is shown: the run's result line (a blocked prompt's message, ...).
     events = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
     result = next((e.get("result") for e in events if e.get("type") == "result"), None)
-    return {"blocks": blocks, "proj": os.path.realpath(proj), "result": result}
+    return {"blocks": blocks, "proj": os.path.realpath(proj), "result": result, "stderr": run.stderr}
 
 
 def run_aura(aura, settings, event, hook_input, work):
