@@ -137,7 +137,7 @@ class worker {
 
   /// Stops taking calls, answers those already taken, unloads the plugins.
   void stop() {
-    subs_.clear();  // each waits for its handler's last return
+    for (auto& s : subs_) s->close();  // each waits (bounded) for its handler's last return
     {
       std::lock_guard<std::mutex> lock(mutex_);
       if (stopping_) return;
@@ -147,7 +147,8 @@ class worker {
     for (auto& t : pool_) {
       if (t.joinable()) t.join();
     }
-    if (beats_.joinable()) beats_.join();
+    if (beats_.joinable()) beats_.join();  // (it waits for inflight_ to empty: inline runs included)
+    subs_.clear();  // the handlers only now: an inline run that outlived close()'s wait still used one
     if (conn_) (void)natsConnection_FlushTimeout(conn_->get(), 1000);
     host_.reset();
   }
