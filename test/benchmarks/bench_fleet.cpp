@@ -1,7 +1,13 @@
 // The fleet: what a hook costs when a worker on NATS serves it.
 //
 //   remote_round_trip         host -> local nats-server -> in-process worker (native allow) -> decision
+//   remote_round_trip_pool    the same with the worker's inline path off (inline_below 0): every call
+//                             handed to a pool thread, as before
 //   process_round_trip        baseline: the process adapter's persistent child (bench_process's echo child)
+//   raw_nats_sync_reply       floor: bare libnats request/reply through the same nats-server, no aura: a
+//                             responder with a plain subscription callback echoing the request, the
+//                             requester on a synchronous subscription of its own inbox (as aura's host)
+//   raw_nats_request          the same floor with natsConnection_Request (libnats' shared reply mux)
 //   remote_throughput/N       8 callers, hooks that each take 1 ms, N workers (1, 2, 4) of one thread each
 //   stream_publish            event_stream::record + flush, small events, JetStream file storage
 //   live_dispatch             baseline: one native hook on a bus
@@ -14,6 +20,7 @@
 #include <aura/nats/worker.hpp>
 
 #include <atomic>
+#include <cstdio>
 #include <thread>
 
 #include "nats/nats_server.hpp"
@@ -42,7 +49,7 @@ aura::plugin::manifest worker_manifest() {
 }
 
 std::unique_ptr<aura::nats::worker> start_worker(const std::string& url, std::chrono::microseconds work,
-                                                 unsigned threads) {
+                                                 unsigned threads, bool quick_inline = true) {
   auto natives = std::make_shared<aura::plugin::native_registry>();
   natives->add("bench", [work](const aura::plugin::manifest&, std::shared_ptr<aura::context>)
                             -> aura::result<aura::plugin::native_plugin> {
@@ -59,6 +66,7 @@ std::unique_ptr<aura::nats::worker> start_worker(const std::string& url, std::ch
   aura::nats::worker_options o;
   o.connection.servers = {url};
   o.threads = threads;
+  if (!quick_inline) o.inline_below = std::chrono::microseconds(0);
   auto w = aura::nats::worker::start(o, {worker_manifest()}, std::move(rr), {});
   return w ? std::move(*w) : nullptr;
 }
@@ -86,12 +94,12 @@ aura::envelope<aura::dynamic_event> small_event() {
                              std::string("sess-1"));
 }
 
-void remote_round_trip(benchmark::State& state) {
+void remote_calls(benchmark::State& state, bool quick_inline) {
   if (!server()) {
     state.SkipWithError("nats-server is not installed");
     return;
   }
-  auto w = start_worker(server()->url(), std::chrono::microseconds(0), 1);
+  auto w = start_worker(server()->url(), std::chrono::microseconds(0), 1, quick_inline);
   std::shared_ptr<aura::plugin::plugin_instance> keep;
   auto hook = remote_hook(server()->url(), keep);
   if (!w || !hook) {
@@ -101,10 +109,94 @@ void remote_round_trip(benchmark::State& state) {
   aura::context ctx;
   bench::timed_calls(state, *hook, small_event(), ctx);
 }
+
+void remote_round_trip(benchmark::State& state) { remote_calls(state, true); }
 BENCHMARK(remote_round_trip)->UseRealTime();
+
+void remote_round_trip_pool(benchmark::State& state) { remote_calls(state, false); }
+BENCHMARK(remote_round_trip_pool)->UseRealTime();
 
 void process_round_trip(benchmark::State& state) { bench::process_round_trip(state, small_event()); }
 BENCHMARK(process_round_trip)->UseRealTime();
+
+/// Two connections of their own (responder, requester), as host and worker have: SendAsap as aura sets it.
+natsConnection* raw_connect(const std::string& url) {
+  natsOptions* o = nullptr;
+  natsConnection* nc = nullptr;
+  if (natsOptions_Create(&o) != NATS_OK) return nullptr;
+  (void)natsOptions_SetURL(o, url.c_str());
+  (void)natsOptions_SetSendAsap(o, true);
+  if (natsConnection_Connect(&nc, o) != NATS_OK) nc = nullptr;
+  natsOptions_Destroy(o);
+  return nc;
+}
+
+void raw_echo(natsConnection* nc, natsSubscription*, natsMsg* m, void*) {
+  if (const char* reply = natsMsg_GetReply(m); reply != nullptr) {
+    (void)natsConnection_Publish(nc, reply, natsMsg_GetData(m), natsMsg_GetDataLength(m));
+  }
+  natsMsg_Destroy(m);
+}
+
+/// The raw floor: `sync_inbox` reads replies on a sync subscription (aura's way), else natsConnection_Request.
+void raw_round_trip(benchmark::State& state, bool sync_inbox) {
+  if (!server()) {
+    state.SkipWithError("nats-server is not installed");
+    return;
+  }
+  natsConnection* responder = raw_connect(server()->url());
+  natsConnection* requester = raw_connect(server()->url());
+  natsSubscription* serve = nullptr;
+  natsSubscription* inbox = nullptr;
+  const std::string subject = "raw.bench.echo";
+  const std::string payload = aura::wire::request("check", small_event(), json::object()).dump();
+  bool ok = responder != nullptr && requester != nullptr &&
+            natsConnection_QueueSubscribe(&serve, responder, subject.c_str(), "raw", raw_echo, nullptr) == NATS_OK &&
+            natsConnection_Flush(responder) == NATS_OK &&
+            (!sync_inbox || natsConnection_SubscribeSync(&inbox, requester, "_RAW_INBOX.bench.*") == NATS_OK) &&
+            natsConnection_Flush(requester) == NATS_OK;
+  bench::percentiles pct;
+  std::uint64_t token = 0;
+  char reply[64];
+  for (auto _ : state) {
+    if (!ok) break;
+    natsMsg* m = nullptr;
+    const natsStatus st = pct.time([&] {
+      if (!sync_inbox) {
+        return natsConnection_Request(&m, requester, subject.c_str(), payload.data(), static_cast<int>(payload.size()),
+                                      5000);
+      }
+      std::snprintf(reply, sizeof reply, "_RAW_INBOX.bench.%llu", static_cast<unsigned long long>(++token));
+      natsStatus s = natsConnection_PublishRequest(requester, subject.c_str(), reply, payload.data(),
+                                                   static_cast<int>(payload.size()));
+      return s == NATS_OK ? natsSubscription_NextMsg(&m, inbox, 5000) : s;
+    });
+    if (st != NATS_OK) {
+      ok = false;
+      break;
+    }
+    benchmark::DoNotOptimize(natsMsg_GetDataLength(m));
+    natsMsg_Destroy(m);
+  }
+  if (!ok) state.SkipWithError("the raw libnats round trip failed");
+  pct.report(state);
+  if (inbox != nullptr) natsSubscription_Destroy(inbox);
+  if (serve != nullptr) {
+    (void)natsSubscription_Unsubscribe(serve);
+    natsSubscription_Destroy(serve);
+  }
+  for (natsConnection* nc : {requester, responder}) {
+    if (nc == nullptr) continue;
+    natsConnection_Close(nc);
+    natsConnection_Destroy(nc);
+  }
+}
+
+void raw_nats_sync_reply(benchmark::State& state) { raw_round_trip(state, true); }
+BENCHMARK(raw_nats_sync_reply)->UseRealTime();
+
+void raw_nats_request(benchmark::State& state) { raw_round_trip(state, false); }
+BENCHMARK(raw_nats_request)->UseRealTime();
 
 void remote_throughput(benchmark::State& state) {
   if (!server()) {

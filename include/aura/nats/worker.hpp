@@ -14,6 +14,15 @@
 // runs (aura/nats/call.hpp says why). A call answered before that tick costs
 // one message back, not two: the host needs the accept only to tell a slow
 // hook from a lost worker, which a call that is already answered never is.
+//
+// A quick hook - its last run took less than `inline_below` - runs instead on
+// the subscription's own delivery thread: waking a pool thread is one more
+// scheduler wake-up on the round trip (tens of µs on a loaded VM, a large share
+// of a loopback call). The heartbeat thread covers it like any running call.
+// What this costs: calls on the same subject that arrive meanwhile wait for it
+// unaccepted, so a hook that was quick and suddenly blocks delays them by that
+// run (past the host's accept_timeout they count as lost and are retried); its
+// next calls go to the pool until a run is quick again.
 #pragma once
 
 #include <unistd.h>
@@ -54,6 +63,8 @@ struct worker_options {
   std::string id;                       ///< named in answers and errors; empty: <hostname>-<pid>
   unsigned threads = 4;                 ///< hook calls run at once
   std::chrono::milliseconds heartbeat{100};
+  /// A hook whose last run was shorter runs on the delivery thread (see above); 0: always the pool.
+  std::chrono::microseconds inline_below{1000};
 };
 
 /// One served hook.
@@ -98,8 +109,10 @@ class worker {
         const std::string handler = name.substr(name.find(':') == std::string::npos ? 0 : name.find(':') + 1);
         served_hook s{hook_subject(o.prefix, event, plugin, handler), event, plugin, handler};
         worker* raw = w.get();
-        auto sub = subscription::open(w->conn_, s.subject, o.queue,
-                                      [raw, sink = sink, name = name](natsMsg* m) { raw->accept(sink, name, m); });
+        auto pace = std::make_shared<hook_pace>();
+        auto sub = subscription::open(w->conn_, s.subject, o.queue, [raw, sink = sink, name = name, pace](natsMsg* m) {
+          raw->accept(sink, name, pace, m);
+        });
         if (!sub) return fail(std::move(sub.error()));
         w->subs_.push_back(std::move(*sub));
         w->served_.push_back(std::move(s));
@@ -124,7 +137,7 @@ class worker {
 
   /// Stops taking calls, answers those already taken, unloads the plugins.
   void stop() {
-    subs_.clear();  // each waits for its handler's last return
+    for (auto& s : subs_) s->close();  // each waits (bounded) for its handler's last return
     {
       std::lock_guard<std::mutex> lock(mutex_);
       if (stopping_) return;
@@ -134,7 +147,8 @@ class worker {
     for (auto& t : pool_) {
       if (t.joinable()) t.join();
     }
-    if (beats_.joinable()) beats_.join();
+    if (beats_.joinable()) beats_.join();  // (it waits for inflight_ to empty: inline runs included)
+    subs_.clear();  // the handlers only now: an inline run that outlived close()'s wait still used one
     if (conn_) (void)natsConnection_FlushTimeout(conn_->get(), 1000);
     host_.reset();
   }
@@ -183,9 +197,15 @@ class worker {
     std::map<std::string, entry> hooks_;
   };
 
+  /// How long one served hook's last run took: whether the next runs inline.
+  struct hook_pace {
+    std::atomic<std::int64_t> last_us{-1};  ///< -1: never run (the first run goes to the pool)
+  };
+
   struct job {
     std::shared_ptr<capture_sink> sink;
     std::string name;
+    std::shared_ptr<hook_pace> pace;
     std::string reply;
     std::string body;
     bool accepted = false;  ///< the heartbeat thread has sent its accept
@@ -203,15 +223,25 @@ class worker {
     (void)natsConnection_Publish(conn_->get(), subject.c_str(), body.data(), static_cast<int>(body.size()));
   }
 
-  // On libnats' delivery thread: accept at once, run elsewhere.
-  void accept(const std::shared_ptr<capture_sink>& sink, const std::string& name, natsMsg* m) {
+  // On libnats' delivery thread: a quick hook runs here, any other is queued for the pool.
+  void accept(const std::shared_ptr<capture_sink>& sink, const std::string& name,
+              const std::shared_ptr<hook_pace>& pace, natsMsg* m) {
     const char* reply = natsMsg_GetReply(m);
     if (reply == nullptr || *reply == '\0') return;  // a publish, not a request: nobody to answer
     const char* data = natsMsg_GetData(m);
-    job j{sink, name, reply, std::string(data ? data : "", static_cast<std::size_t>(natsMsg_GetDataLength(m)))};
-    std::lock_guard<std::mutex> lock(mutex_);
-    jobs_.push_back(std::move(j));
-    cv_.notify_one();
+    job j{sink, name, pace, reply,
+          std::string(data ? data : "", static_cast<std::size_t>(natsMsg_GetDataLength(m)))};
+    const std::int64_t last = pace->last_us.load(std::memory_order_relaxed);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (last < 0 || last >= o_.inline_below.count()) {
+        jobs_.push_back(std::move(j));
+        cv_.notify_one();
+        return;
+      }
+      inflight_[j.reply] = false;  // heartbeats cover it should it block after all
+    }
+    finish(j);
   }
 
   void run_jobs() {
@@ -225,14 +255,22 @@ class worker {
         jobs_.pop_front();
         inflight_[j.reply] = j.accepted;
       }
-      const std::string answer = serve(j);
-      {
-        std::lock_guard<std::mutex> lock(mutex_);
-        inflight_.erase(j.reply);
-      }
-      publish(j.reply, answer);
-      answered_.fetch_add(1, std::memory_order_relaxed);
+      finish(j);
     }
+  }
+
+  // Runs a call that is in inflight_, times it, answers it.
+  void finish(const job& j) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const std::string answer = serve(j);
+    const auto took = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0);
+    j.pace->last_us.store(took.count(), std::memory_order_relaxed);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      inflight_.erase(j.reply);
+    }
+    publish(j.reply, answer);
+    answered_.fetch_add(1, std::memory_order_relaxed);
   }
 
   [[nodiscard]] std::string failure(errc code, const std::string& message) const {
