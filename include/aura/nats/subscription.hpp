@@ -67,13 +67,18 @@ class subscription {
   /// Unsubscribes and waits (bounded) for the handler's last return.
   void close() {
     if (sub_ == nullptr) return;
-    const bool was_open = natsSubscription_Unsubscribe(sub_) == NATS_OK;
-    if (was_open) {
-      std::unique_lock<std::mutex> lock(mutex_);
-      cv_.wait_for(lock, std::chrono::seconds(5), [&] { return done_; });
-    }
+    awaiting_ = natsSubscription_Unsubscribe(sub_) == NATS_OK;
+    (void)wait_done(std::chrono::seconds(5));
     natsSubscription_Destroy(sub_);
     sub_ = nullptr;
+  }
+
+  /// After close(): waits up to `limit` for the handler's last return; true
+  /// once it has returned (or nothing is owed). Whoever frees the subscription
+  /// after a handler that outlived close()'s wait asks this first.
+  [[nodiscard]] bool wait_done(std::chrono::milliseconds limit) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    return !awaiting_ || cv_.wait_for(lock, limit, [&] { return done_; });
   }
 
  private:
@@ -101,6 +106,7 @@ class subscription {
   std::mutex mutex_;
   std::condition_variable cv_;
   bool done_ = false;
+  bool awaiting_ = false;  ///< unsubscribed while open: libnats owes the completion callback
 };
 
 }  // namespace aura::nats

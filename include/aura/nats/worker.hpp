@@ -148,7 +148,13 @@ class worker {
       if (t.joinable()) t.join();
     }
     if (beats_.joinable()) beats_.join();  // (it waits for inflight_ to empty: inline runs included)
-    subs_.clear();  // the handlers only now: an inline run that outlived close()'s wait still used one
+    // The handlers only now: an inline run that outlived close()'s wait still
+    // used one. One whose handler has still not returned is left allocated
+    // (a bounded leak at stop) rather than freed under libnats' thread.
+    for (auto& s : subs_) {
+      if (!s->wait_done(std::chrono::seconds(5))) (void)s.release();
+    }
+    subs_.clear();
     if (conn_) (void)natsConnection_FlushTimeout(conn_->get(), 1000);
     host_.reset();
   }
