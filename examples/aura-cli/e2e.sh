@@ -70,6 +70,7 @@ for lang in shell python typescript go rust c-wasm rust-wasm assemblyscript lua 
     echo "skip assemblyscript scaffold: no node, or no sdk/wasm/assemblyscript/node_modules (npm ci there)"; continue
   fi
   expect "plugin new --lang $lang" 0 "created" "$AURA" plugin new "demo-$lang" --lang "$lang" --dir scaffolds
+  expect "scaffold $lang has a README naming it" 0 "^# demo-$lang\$" head -n 1 "scaffolds/demo-$lang/README.md"
   if [ "$lang" = cpp ]; then
     # the scaffold's CMakeLists.txt, with this checkout as the aura package
     expect "scaffold $lang passes its test (CMake build)" 0 "PASS demo-$lang" \

@@ -223,6 +223,33 @@ fi
   return files;
 }
 
+/// The README of the scaffolds without a language SDK of their own (the SDK
+/// languages' READMEs are in scaffold_sdk.hpp and scaffold_wasm.hpp).
+inline std::string scaffold_readme(const std::string& lang) {
+  std::string what, files;
+  if (lang == "shell") {
+    what = "an aura command plugin: `check.sh` runs once per event, the request as JSON on stdin; exit 0 "
+           "allows, exit 2 denies with stderr as the reason (Claude Code-style hook scripts)";
+    files = "- `check.sh`: the hook\n";
+  } else if (lang == "lua") {
+    what = "an aura Lua plugin: `plugin.lua`'s `check(event, ctx)` answers with `aura.allow()` / `aura.deny(reason)`";
+    files = "- `plugin.lua`: the hook\n";
+  } else if (lang == "wasm") {
+    what = "an aura WASM plugin written by hand in WAT against the raw ABI (`aura_alloc`, `aura_on_event`, "
+           "`aura.output_set`)";
+    files = "- `plugin.wat`: the plugin; `build.sh` assembles it to `plugin.wasm` (wat2wasm, `WAT2WASM` overrides)\n";
+  } else {
+    what = "an aura process plugin in C++ (JSON-RPC 2.0 over stdin/stdout), its decisions built with the aura "
+           "C++ SDK (`aura/core/decision.hpp`, `aura/core/wire.hpp`)";
+    files = "- `plugin.cpp`, `CMakeLists.txt`: the plugin, built to `build/{{NAME}}-plugin`\n";
+  }
+  return "# {{NAME}}\n\n{{NAME}} is " + what + ". It denies any command containing `rm -rf`.\n\n" +
+         "- `aura-plugin.json`: the manifest (runtime, hook, permissions)\n" + files +
+         "- `test.sh`: builds what needs building, then checks the plugin under the real host (`AURA=path/to/aura`)\n"
+         "- `.auraignore`: what `aura plugin pack` leaves out\n\n"
+         "Package it with `aura plugin pack .` (docs/distribution.md).\n";
+}
+
 /// What a scaffold's build leaves that `aura plugin pack` must not carry
 /// (build inputs, caches, symlinks into the aura checkout): its .auraignore.
 inline std::string scaffold_ignore(const std::string& lang) {
@@ -243,6 +270,7 @@ inline std::string scaffold_ignore(const std::string& lang) {
 inline std::map<std::string, scaffold_file> scaffold(const std::string& lang) {
   auto files = scaffold_files(lang);
   if (!files.empty()) files[".auraignore"] = {scaffold_ignore(lang)};
+  if (!files.empty() && !files.count("README.md")) files["README.md"] = {scaffold_readme(lang)};
   return files;
 }
 

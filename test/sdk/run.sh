@@ -127,8 +127,9 @@ case $lang in
     mkdir "$p/rs"; cp "$src/sdk/rust/examples/guard/aura-plugin.json" "$p/rs/"; named "$p/rs" guard-rs
     cp "$(dirname "$work")/rust-target/debug/examples/guard" "$p/rs/guard"
     sh "$src/sdk/wasm/build.sh" "$p" c rust as
+    cp -r "$src/test/sdk/guard-lua" "$p/lua"  # aura's in-process Lua runtime beside the SDKs
     export PYTHONPATH="$src/sdk/python"
-    langs="guard-py guard-ts guard-go guard-rs guard-c guard-as"  # guard-rs: the Rust process plugin and the Rust WASM one share a name
+    langs="guard-py guard-ts guard-go guard-rs guard-c guard-as guard-lua"  # guard-rs: the Rust process plugin and the Rust WASM one share a name
     sed -i 's/"name": "guard-rs"/"name": "guard-rs-wasm"/' "$p/guard-rs/aura-plugin.json"
     run() { "$aura" --plugins "$p" dispatch "$1" --json --data "$2" || true; }
     got=$(run tool.before_execution '{"tool":"bash","args":{"command":"ls"}}')
@@ -148,14 +149,14 @@ case $lang in
       got=$("$aura" --plugins "$d" dispatch intent.before_log --json --data '{"summary":"fix \"it\""}') || true
       echo "$got" | grep -q '"data":{"summary":"OPS-0: fix \\"it\\""}.*"verdict":"mutate"' || { echo "FAIL: $d tag: $got" >&2; exit 1; }
     done
-    [ "$n" -eq 7 ] || { echo "FAIL: $n plugins in $p, not 7" >&2; exit 1; }
+    [ "$n" -eq 8 ] || { echo "FAIL: $n plugins in $p, not 8" >&2; exit 1; }
     echo "ok: each of the $n plugins alone denies rm -rf and tags a summary the same way"
     got=$(run intent.before_log '{"summary":"fix"}')
     echo "$got" | grep -q '"data":{"summary":"OPS-0: fix"}' || { echo "FAIL: tag: $got" >&2; exit 1; }
     [ "$(echo "$got" | grep -o '"decision":"mutate"' | wc -l)" -eq 1 ] && \
-      [ "$(echo "$got" | grep -o '"decision":"allow","duration_us":[0-9.]*,"failed":false,"hook":"guard-[a-z-]*:tag"' | wc -l)" -eq 6 ] \
-      || { echo "FAIL: one mutation, then six plugins that see the tag and allow: $got" >&2; exit 1; }
-    echo "ok: the first tags, the six others see the tag and allow" ;;
+      [ "$(echo "$got" | grep -o '"decision":"allow","duration_us":[0-9.]*,"failed":false,"hook":"guard-[a-z-]*:tag"' | wc -l)" -eq 7 ] \
+      || { echo "FAIL: one mutation, then seven plugins that see the tag and allow: $got" >&2; exit 1; }
+    echo "ok: the first tags, the seven others see the tag and allow" ;;
   *) echo "run.sh: unknown language $lang" >&2; exit 2 ;;
 esac
 if [ "$mode" = host ] && [ -z "${scaffold:-}" ] && [ "$lang" != all ]; then  # (the WASM scaffolds: above)

@@ -256,7 +256,7 @@ TEST_CASE("wasi: an unknown WASI function or a wrong signature does not load, na
       {R"((import "wasi_snapshot_preview1" "proc_exit" (func (param i32) (result i32))))",
        "expected (i32) -> ()"},
       {R"((import "wasi_unstable" "fd_write" (func (param i32 i32 i32 i32) (result i32))))",
-       "only modules \"aura\" and \"wasi_snapshot_preview1\" are linked"},
+       "only modules \"aura\", \"wasi_snapshot_preview1\" and \"env\" (AssemblyScript's runtime) are linked"},
   };
   for (const auto& [import, message] : cases) {
     auto r = aura::wasm_plugin::load_bytes(wat("(module " + out_import + import + abi_core + allow_body + ")"),

@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "aura/adapters/wasm/as_env.hpp"
 #include "aura/adapters/wasm/host_imports.hpp"
 #include "aura/adapters/wasm/module.hpp"
 #include "aura/adapters/wasm/wabt.hpp"
@@ -134,6 +135,23 @@ class instance {
                                          return charge_host_call(thread, trap);
                                        }
                                        if (!memory) message = std::string(wasi_module) + "." + std::string(spec.name) + " called with no memory";
+                                       *trap = Trap::New(*store_, message);
+                                       return wabt::Result::Error;
+                                     }));
+        imports.push_back(keep.back().ref());
+        continue;
+      }
+      if (b.of == import_binding::kind::as_env) {
+        const as_env_fn_spec& spec = as_env_fns()[b.wasi];
+        keep.push_back(HostFunc::New(*store_, FuncType(as_env_params(spec), as_env_results(spec)),
+                                     [this, &spec](Thread& thread, const Values& params, Values& results,
+                                                   Trap::Ptr* trap) -> wabt::Result {
+                                       std::string message;
+                                       Memory* memory = memory_ ? memory_.get() : caller_memory(thread);
+                                       if (memory && run_as_env_fn(spec, state_, wasi_, *memory, params, results, message)) {
+                                         return charge_host_call(thread, trap);
+                                       }
+                                       if (!memory) message = std::string(as_env_module) + "." + std::string(spec.name) + " called with no memory";
                                        *trap = Trap::New(*store_, message);
                                        return wabt::Result::Error;
                                      }));

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "aura/adapters/wasm/as_env.hpp"
 #include "aura/adapters/wasm/host_imports.hpp"
 #include "aura/adapters/wasm/limits.hpp"
 #include "aura/adapters/wasm/metering.hpp"
@@ -25,10 +26,10 @@ inline constexpr std::uint64_t max_table_elements = 1u << 16;
 
 /// What one import of the prepared module is bound to, in import order.
 struct import_binding {
-  enum class kind : std::uint8_t { aura, wasi, refuel };
+  enum class kind : std::uint8_t { aura, wasi, as_env, refuel };
   kind of = kind::aura;
   host_fn fn = host_fn::log;  ///< when of == aura
-  std::uint8_t wasi = 0;      ///< when of == wasi: the index in wasi_fns()
+  std::uint8_t wasi = 0;      ///< when of == wasi: the index in wasi_fns(); as_env: in as_env_fns()
 };
 
 /// A module ready to instantiate: decoded for WABT's interpreter, with its ABI
@@ -129,15 +130,16 @@ inline result<void> check_export(const wabt::Module& m, std::string_view name, w
 }
 
 /// Checks every import against the host functions (module "aura", under the
-/// plugin's grants) and WASI preview 1 (module "wasi_snapshot_preview1", always
-/// linked: see wasi.hpp), returning what each is bound to.
+/// plugin's grants), WASI preview 1 (module "wasi_snapshot_preview1", always
+/// linked: see wasi.hpp) and AssemblyScript's runtime imports (module "env":
+/// see as_env.hpp), returning what each is bound to.
 [[nodiscard]] inline result<std::vector<import_binding>> check_imports(const wabt::Module& m, const grants& g) {
   std::vector<import_binding> out;
   for (const wabt::Import* imp : m.imports) {
     const std::string full = imp->module_name + "." + imp->field_name;
     if (imp->kind() != wabt::ExternalKind::Func) {
       return fail(errc::load_error, "import \"" + full + "\" is " + detail::kind_name(imp->kind()) +
-                                        "; a plugin imports only aura.* and wasi_snapshot_preview1.* functions");
+                                        "; a plugin imports only aura.*, wasi_snapshot_preview1.* and env.* functions");
     }
     const auto& sig = wabt::cast<wabt::FuncImport>(imp)->func.decl.sig;
     auto check_sig = [&](const std::vector<wabt::Type>& params, const std::vector<wabt::Type>& results) -> result<void> {
@@ -154,9 +156,22 @@ inline result<void> check_export(const wabt::Module& m, std::string_view name, w
       out.push_back(import_binding{import_binding::kind::wasi, host_fn::log, *index});
       continue;
     }
+    if (imp->module_name == as_env_module) {
+      const auto index = find_as_env_fn(imp->field_name);
+      if (!index) {
+        return fail(errc::load_error, "import \"" + full +
+                                          "\" is not provided: module \"env\" has only AssemblyScript's abort, seed, "
+                                          "Date.now and console.log");
+      }
+      const as_env_fn_spec& spec = as_env_fns()[*index];
+      if (auto r = check_sig(as_env_params(spec), as_env_results(spec)); !r) return fail(std::move(r.error()));
+      out.push_back(import_binding{import_binding::kind::as_env, host_fn::log, *index});
+      continue;
+    }
     if (imp->module_name != "aura") {
       return fail(errc::load_error, "import \"" + full +
-                                        "\" is not provided: only modules \"aura\" and \"wasi_snapshot_preview1\" are linked");
+                                        "\" is not provided: only modules \"aura\", \"wasi_snapshot_preview1\" and "
+                                        "\"env\" (AssemblyScript's runtime) are linked");
     }
     const host_fn_spec* spec = nullptr;
     for (const auto& s : host_fns()) {

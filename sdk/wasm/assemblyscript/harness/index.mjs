@@ -5,23 +5,33 @@
 //   const h = await Harness.load(bytes, { config: { blocked: "rm -rf" } });
 //   const d = h.runHook("check", "tool.before_execution", { args: { command: "ls" } });
 //   assert.equal(d.decision, "allow");
+//
+// A module built by plain asc (no asconfig "use") also imports AssemblyScript's
+// runtime from "env"; the harness defines those as the aura host does:
+// console.log -> an info log line, Date.now -> the `now` option (a fake
+// clock), seed -> the `seed` option, abort -> a thrown "env.abort: ..." error.
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 export class Harness {
-  /** options: config (object), storage (Map of strings), http (request object -> response object). No fuel: use the real host for limits. */
+  /** options: config (object), storage (Map of strings), http (request object -> response object),
+   *  now (ms since the epoch, or a function returning them: Date.now's clock), seed (a function returning
+   *  Math.random's seed). No fuel: use the real host for limits. */
   static async load(bytes, options = {}) {
     const h = new Harness(options);
-    const { instance } = await WebAssembly.instantiate(bytes, { aura: h.#imports() });
+    const { instance } = await WebAssembly.instantiate(bytes, { aura: h.#imports(), env: h.#env() });
     h.#exports = instance.exports;
     return h;
   }
 
-  constructor({ config = {}, storage = new Map(), http = null } = {}) {
+  constructor({ config = {}, storage = new Map(), http = null, now = Date.now, seed = null } = {}) {
     this.config = config;
     this.storage = storage;
     this.http = http;
+    /** Date.now's clock: a number (ms) or a function returning one; a test may change it between calls. */
+    this.now = now;
+    this.seed = seed ?? (() => Math.floor(Math.random() * 2 ** 53) + 1);
     /** Every log line, as { level, message }. */
     this.logs = [];
   }
@@ -60,6 +70,27 @@ export class Harness {
         const answer = this.http ? this.http(JSON.parse(this.#read(rp, rl))) : { error: "no http in this harness" };
         return this.#writeBack(JSON.stringify(answer), out, cap);
       },
+    };
+  }
+
+  /** An AssemblyScript String (UTF-16LE, its byte length in the u32 before it; 0 is null). */
+  #liftString(ptr) {
+    if (ptr === 0) return "null";
+    const buffer = this.#exports.memory.buffer;
+    if (ptr < 4 || ptr > buffer.byteLength) throw new Error(`not an AssemblyScript string inside guest memory (ptr ${ptr})`);
+    const len = new DataView(buffer).getUint32(ptr - 4, true);
+    if (ptr + len > buffer.byteLength) throw new Error(`not an AssemblyScript string inside guest memory (ptr ${ptr})`);
+    return new TextDecoder("utf-16le").decode(new Uint8Array(buffer, ptr, len & ~1));
+  }
+
+  #env() {
+    return {
+      abort: (msg, file, line, column) => {
+        throw new Error(`env.abort: ${this.#liftString(msg)} in ${this.#liftString(file)}:${line >>> 0}:${column >>> 0}`);
+      },
+      seed: () => this.seed(),
+      "Date.now": () => (typeof this.now === "function" ? this.now() : this.now),
+      "console.log": (ptr) => { this.logs.push({ level: "info", message: this.#liftString(ptr) }); },
     };
   }
 
