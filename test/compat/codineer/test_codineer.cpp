@@ -249,3 +249,37 @@ TEST_CASE("codineer: a tool may require no more than its plugin's permissions an
   REQUIRE(ran);
   CHECK(ran->at("content")[0]["text"] == "wiped");
 }
+
+TEST_CASE("codineer: plugin.json's required fields; aura's defaults for the ones it does not insist on", "[compat][codineer]") {
+  aura_test::temp_tree t;
+  // The document requires name and version: without either the load fails naming it.
+  t.write("noname/plugin.json", R"({"version": "1.0.0", "description": "d"})");
+  auto noname = read_plugin_dir(t.path() / "noname");
+  REQUIRE_FALSE(noname);
+  INFO(noname.error().describe());
+  CHECK(noname.error().describe().find("name") != std::string::npos);
+  t.write("nover/plugin.json", R"({"name": "nover", "description": "d"})");
+  auto nover = read_plugin_dir(t.path() / "nover");
+  REQUIRE_FALSE(nover);
+  CHECK(nover.error().describe().find("version") != std::string::npos);
+  // A tool without its command cannot run: a load error naming the field.
+  t.write("nocmd/plugin.json", R"({"name": "nocmd", "version": "1.0.0", "description": "d",
+    "tools": [{"name": "t", "description": "d", "inputSchema": {"type": "object"}, "requiredPermission": "read-only"}]})");
+  auto nocmd = read_plugin_dir(t.path() / "nocmd");
+  REQUIRE_FALSE(nocmd);
+  INFO(nocmd.error().describe());
+  CHECK(nocmd.error().describe().find("command") != std::string::npos);
+  // aura's reading (docs/design-notes.md): a missing description (plugin,
+  // command) is empty and a missing requiredPermission is read-only, the
+  // least a tool can ask for, so a hand-written plugin.json still loads.
+  t.write("lean/plugin.json", R"({"name": "lean", "version": "1.0.0",
+    "tools": [{"name": "peek", "description": "d", "inputSchema": {"type": "object"}, "command": "./peek.sh"}],
+    "commands": [{"name": "hello", "command": "./hello.sh"}]})");
+  auto lean = read_plugin_dir(t.path() / "lean");
+  INFO((lean ? std::string() : lean.error().describe()));
+  REQUIRE(lean);
+  CHECK(lean->description.empty());
+  CHECK(lean->tools.at(0).required_permission == "read-only");
+  CHECK(lean->commands.at(0).description.empty());
+  CHECK_FALSE(lean->default_enabled);
+}
