@@ -103,6 +103,18 @@ TEST_CASE("rustant: capabilities are checked at load", "[compat][rustant]") {
   CHECK(native.error().message.find("export aura_plugin_create from aura/plugin/c_abi.h") != std::string::npos);
   CHECK(native.error().where == AURA_RUSTANT_NATIVE_ENTRY);
 
+  // on_load returning an error (Rustant: Err(PluginError)) fails the load.
+  auto failing = manifest_of_shared_object(AURA_RUSTANT_LOAD_FAILS);
+  REQUIRE(failing);  // reading the metadata does not call on_load
+  bus b;
+  REQUIRE(agent::declare_catalog(b));
+  plugin_host host(b, so_runtimes());
+  auto loaded = host.load(*failing);
+  REQUIRE_FALSE(loaded);
+  CHECK(loaded.error().code == errc::load_error);
+  CHECK(loaded.error().message.find("the plugin's on_load failed") != std::string::npos);
+  CHECK(host.names().empty());
+
   // Not a shared object.
   aura_test::temp_tree t;
   auto junk = t.write("junk.so", "not an ELF file");
