@@ -419,10 +419,14 @@ inline void read_codineer(const nlohmann::json& doc, manifest& m, problem_list& 
                                       {"PostToolUse", codineer_post_tool_event}}) {
       auto list = hooks->find(kind);
       if (list == hooks->end()) continue;
+      // The bus orders a plugin's hooks by name: pad the index so the 11th
+      // script (#10) still runs after the 2nd; with fewer than ten, "#0" as ever.
+      const std::size_t width = list->empty() ? 1 : std::to_string(list->size() - 1).size();
       for (std::size_t i = 0; i < list->size(); ++i) {
         hook_spec s;
         s.event = std::string(event);
-        s.handler = std::string(kind) + "#" + std::to_string(i);
+        std::string index = std::to_string(i);
+        s.handler = std::string(kind) + "#" + std::string(width - index.size(), '0') + index;
         s.command = split_command((*list)[i].get<std::string>());
         s.where = problems.location("/hooks/" + std::string(kind) + "/" + std::to_string(i));
         m.hooks.push_back(std::move(s));

@@ -60,6 +60,7 @@ TEST_CASE("clawdius: block counts before an operation, modify where there is dat
 #include <filesystem>
 
 #include <aura/plugin/clawdius_config.hpp>
+#include <aura/plugin/host_options.hpp>
 #include <aura/plugin/plugin.hpp>
 
 #include "plugin/plugin_test_util.hpp"
@@ -69,7 +70,7 @@ namespace {
 std::filesystem::path clawdius_tree(const aura_test::temp_tree& t, const std::string& config) {
   const std::filesystem::path wasm = AURA_CLAWDIUS_WASM;
   t.dir(".clawdius/plugins");
-  for (const char* f : {"blocker.wasm", "allow.wasm"}) {
+  for (const char* f : {"blocker.wasm", "allow.wasm", "echo.wasm"}) {
     std::filesystem::copy_file(wasm / f, t.path() / ".clawdius/plugins" / f);
   }
   return t.write(".clawdius/config.toml", config);
@@ -113,6 +114,39 @@ TEST_CASE("clawdius: bare .wasm files of its config load through the wasm runtim
   auto unmapped = b.emit("file_read", nlohmann::json{{"path", "x"}}, ctx);
   CHECK(unmapped.allowed());
   CHECK(unmapped.trail.empty());
+}
+
+TEST_CASE("clawdius: a module's HookContext carries hook_name, params, session_id and config", "[compat][clawdius]") {
+  // echo.wasm answers modify({"seen": <its request>}): what it was given is
+  // what the patched data shows.
+  aura_test::temp_tree t;
+  auto file = clawdius_tree(t, "[plugins]\nload = [\"./plugins/echo.wasm\"]\n[plugins.hooks]\ntool_after_execute = [\"echo\"]\n");
+  auto list = aura::plugin::read_clawdius_config(file);
+  REQUIRE(list);
+  bus b;
+  REQUIRE(agent::declare_catalog(b));
+  aura::plugin::host_options o;
+  o.config.global = nlohmann::json{{"log_level", "debug"}};  // the host's current configuration
+  aura::plugin::plugin_host host(b, aura::plugin::default_runtimes(), o);
+  for (const auto& m : *list) {
+    auto r = host.load(m);
+    INFO((r ? std::string() : r.error().describe()));
+    REQUIRE(r);
+  }
+  context ctx;
+  auto out = b.emit(make_envelope("tool_after_execute", nlohmann::json{{"tool", "bash"}, {"duration_ms", 12}}, "host",
+                                  "session-7"),
+                    ctx);
+  REQUIRE(out.allowed());
+  INFO(out.data.dump());
+  REQUIRE(out.data.contains("seen"));
+  const auto& seen = out.data["seen"];
+  CHECK(seen.at("hook") == "tool_after_execute");                 // hook_name
+  CHECK(seen.at("event").at("data").at("tool") == "bash");        // params, as the document's example reads them
+  CHECK(seen.at("event").at("data").at("duration_ms") == 12);
+  CHECK(seen.at("event").at("session") == "session-7");           // session_id
+  CHECK(seen.at("config").at("log_level") == "debug");            // config
+  CHECK(out.data.at("tool") == "bash");                           // modify(data) patches, keeps the rest
 }
 
 TEST_CASE("clawdius: a config naming an unknown hook or plugin fails at its line", "[compat][clawdius]") {

@@ -1,6 +1,7 @@
 // Codineer (reference: codineer-plugins): plugin.json with its defaults, its
 // hooks' own stdin shape and exit-2-with-stdout deny, its tools' environment.
 #include <filesystem>
+#include <map>
 #include <string>
 
 #include <catch2/catch.hpp>
@@ -248,4 +249,77 @@ TEST_CASE("codineer: a tool may require no more than its plugin's permissions an
   auto ran = call_tool(tools->at(0), json::object(), std::chrono::seconds(10), "danger-full-access");
   REQUIRE(ran);
   CHECK(ran->at("content")[0]["text"] == "wiped");
+}
+
+TEST_CASE("codineer: plugin.json's required fields; aura's defaults for the ones it does not insist on", "[compat][codineer]") {
+  aura_test::temp_tree t;
+  // The document requires name and version: without either the load fails naming it.
+  t.write("noname/plugin.json", R"({"version": "1.0.0", "description": "d"})");
+  auto noname = read_plugin_dir(t.path() / "noname");
+  REQUIRE_FALSE(noname);
+  INFO(noname.error().describe());
+  CHECK(noname.error().describe().find("name") != std::string::npos);
+  t.write("nover/plugin.json", R"({"name": "nover", "description": "d"})");
+  auto nover = read_plugin_dir(t.path() / "nover");
+  REQUIRE_FALSE(nover);
+  CHECK(nover.error().describe().find("version") != std::string::npos);
+  // A tool without its command cannot run: a load error naming the field.
+  t.write("nocmd/plugin.json", R"({"name": "nocmd", "version": "1.0.0", "description": "d",
+    "tools": [{"name": "t", "description": "d", "inputSchema": {"type": "object"}, "requiredPermission": "read-only"}]})");
+  auto nocmd = read_plugin_dir(t.path() / "nocmd");
+  REQUIRE_FALSE(nocmd);
+  INFO(nocmd.error().describe());
+  CHECK(nocmd.error().describe().find("command") != std::string::npos);
+  // aura's reading (docs/design-notes.md): a missing description (plugin,
+  // command) is empty and a missing requiredPermission is read-only, the
+  // least a tool can ask for, so a hand-written plugin.json still loads.
+  t.write("lean/plugin.json", R"({"name": "lean", "version": "1.0.0",
+    "tools": [{"name": "peek", "description": "d", "inputSchema": {"type": "object"}, "command": "./peek.sh"}],
+    "commands": [{"name": "hello", "command": "./hello.sh"}]})");
+  auto lean = read_plugin_dir(t.path() / "lean");
+  INFO((lean ? std::string() : lean.error().describe()));
+  REQUIRE(lean);
+  CHECK(lean->description.empty());
+  CHECK(lean->tools.at(0).required_permission == "read-only");
+  CHECK(lean->commands.at(0).description.empty());
+  CHECK_FALSE(lean->default_enabled);
+}
+
+TEST_CASE("codineer: every PreToolUse script of every plugin runs, in order", "[compat][codineer]") {
+  // "Multiple plugins can each register hooks; they all run in order": alpha
+  // lists eleven PreToolUse scripts (the 11th must not sort before the 2nd),
+  // beta two; each appends its name to one log.
+  aura_test::temp_tree t;
+  const std::string log = (t.path() / "order.log").string();
+  const std::map<std::string, int> counts{{"alpha", 11}, {"beta", 2}};
+  std::string expected;
+  for (const auto& [name, n] : counts) {
+    const std::string dir = "plugins/" + name;
+    json scripts = json::array();
+    for (int i = 0; i < n; ++i) {
+      const std::string script = "step" + std::to_string(i);
+      scripts.push_back("./" + script + ".sh");
+      t.write(dir + "/" + script + ".sh", "#!/bin/sh\necho " + name + ":" + script + " >> '" + log + "'\n", true);
+      expected += name + ":" + script + "\n";
+    }
+    t.write(dir + "/plugin.json", json{{"name", name}, {"version", "1.0.0"}, {"description", "d"},
+                                       {"hooks", {{"PreToolUse", scripts}}}}.dump());
+  }
+  bus b;
+  REQUIRE(agent::declare_catalog(b));
+  host_options o;
+  o.repo_root = t.path();
+  plugin_host host(b, default_runtimes(), o);
+  for (const char* name : {"beta", "alpha"}) {  // load order does not decide; the hooks' names do
+    auto m = read_plugin_dir(t.path() / "plugins" / name);
+    REQUIRE(m);
+    REQUIRE(host.load(*m));
+  }
+  context ctx;
+  auto out = b.emit("tool.before_execution", json{{"tool_name", "bash"}, {"arguments", json::object()}}, ctx);
+  CHECK(out.allowed());
+  CHECK(out.diagnostics.empty());
+  auto text = aura::plugin::detail::read_file(log);
+  REQUIRE(text);
+  CHECK(*text == expected);
 }

@@ -42,7 +42,11 @@ static int on_load(void* self, const aura_host_api* host) {
   (void)self;
   host_api = host;
   ++loads;
+#ifdef GUARD_LOAD_FAILS
+  return 1; /* Rustant: on_load returned Err(PluginError) */
+#else
   return 0;
+#endif
 }
 
 static void on_unload(void* self) {

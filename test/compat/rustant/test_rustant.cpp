@@ -95,6 +95,26 @@ TEST_CASE("rustant: capabilities are checked at load", "[compat][rustant]") {
   CHECK(old.error().code == errc::version_mismatch);
   CHECK(old.error().message.find("C ABI 99") != std::string::npos);
 
+  // Rustant's own entry point, as its document exports it: refused, saying how to port.
+  auto native = manifest_of_shared_object(AURA_RUSTANT_NATIVE_ENTRY);
+  REQUIRE_FALSE(native);
+  CHECK(native.error().code == errc::unsupported);
+  CHECK(native.error().message.find("exports rustant_plugin_create") != std::string::npos);
+  CHECK(native.error().message.find("export aura_plugin_create from aura/plugin/c_abi.h") != std::string::npos);
+  CHECK(native.error().where == AURA_RUSTANT_NATIVE_ENTRY);
+
+  // on_load returning an error (Rustant: Err(PluginError)) fails the load.
+  auto failing = manifest_of_shared_object(AURA_RUSTANT_LOAD_FAILS);
+  REQUIRE(failing);  // reading the metadata does not call on_load
+  bus b;
+  REQUIRE(agent::declare_catalog(b));
+  plugin_host host(b, so_runtimes());
+  auto loaded = host.load(*failing);
+  REQUIRE_FALSE(loaded);
+  CHECK(loaded.error().code == errc::load_error);
+  CHECK(loaded.error().message.find("the plugin's on_load failed") != std::string::npos);
+  CHECK(host.names().empty());
+
   // Not a shared object.
   aura_test::temp_tree t;
   auto junk = t.write("junk.so", "not an ELF file");

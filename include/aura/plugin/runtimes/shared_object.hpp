@@ -154,7 +154,16 @@ class shared_object_plugin {
       return fail(load_error(errc::load_error, std::string("dlopen failed: ") + (why ? why : "unknown error")));
     }
     void* sym = ::dlsym(handle_, AURA_PLUGIN_CREATE_SYMBOL);
-    if (!sym) return fail(load_error(errc::load_error, "the shared object exports no " AURA_PLUGIN_CREATE_SYMBOL));
+    if (!sym) {
+      // Rustant's own entry returns a Rust trait object (Box<dyn Plugin>), whose
+      // layout is Rust's and unstable: no C host can call it, so say how to port.
+      if (::dlsym(handle_, "rustant_plugin_create")) {
+        return fail(load_error(errc::unsupported,
+                               "the shared object exports rustant_plugin_create (a Rust Box<dyn Plugin>, which a C "
+                               "host cannot call): export " AURA_PLUGIN_CREATE_SYMBOL " from aura/plugin/c_abi.h"));
+      }
+      return fail(load_error(errc::load_error, "the shared object exports no " AURA_PLUGIN_CREATE_SYMBOL));
+    }
     aura_plugin_create_fn create = nullptr;
     static_assert(sizeof(create) == sizeof(sym), "function and object pointers differ in size");
     std::memcpy(&create, &sym, sizeof sym);  // POSIX: dlsym's result is the function's address
