@@ -19,31 +19,9 @@ using nlohmann::json;
 
 namespace {
 
-struct fixed_clock : aura::clock_source {
-  aura::time_point t;
-  aura::time_point now() override { return t; }
-};
-
-struct env_plugin {
-  std::shared_ptr<capture_logger> logger = std::make_shared<capture_logger>();
-  std::shared_ptr<aura::context> ctx = std::make_shared<aura::context>();
-  std::shared_ptr<aura::wasm_plugin> plugin;
-
-  explicit env_plugin(const std::vector<std::uint8_t>& bytes, aura::wasm_limits limits = {}) {
-    ctx->set_owner("as").set_logger(logger).set_permissions(aura::permissions{});
-    auto o = opts("as", limits);
-    o.ctx = ctx;
-    auto p = aura::wasm_plugin::load_bytes(bytes, o);
-    if (!p) FAIL(p.error().describe());
-    plugin = *p;
-  }
-  aura::result<aura::decision<aura::dynamic_event>> run(const std::string& hook, json payload = json::object()) {
-    return plugin->hook(hook)(aura::make_envelope(std::string("tool.before"), std::move(payload)), *ctx);
-  }
-  std::vector<std::string> lines() {
-    std::lock_guard<std::mutex> lock(logger->m);
-    return logger->lines;
-  }
+struct env_plugin : logged_plugin {
+  explicit env_plugin(const std::vector<std::uint8_t>& bytes, aura::wasm_limits limits = {})
+      : logged_plugin(bytes, "as", limits) {}
 };
 
 /// An AssemblyScript String in a WAT data segment at `at`: the u32 byte

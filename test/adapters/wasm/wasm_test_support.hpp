@@ -89,4 +89,34 @@ inline aura::wasm_options opts(std::string name = "policy", aura::wasm_limits li
   return o;
 }
 
+/// A clock a test sets by hand (the context's clock_source).
+struct fixed_clock : aura::clock_source {
+  aura::time_point t;
+  aura::time_point now() override { return t; }
+};
+
+/// A plugin loaded with a context of its own whose log lines are kept.
+struct logged_plugin {
+  std::shared_ptr<capture_logger> logger = std::make_shared<capture_logger>();
+  std::shared_ptr<aura::context> ctx = std::make_shared<aura::context>();
+  std::shared_ptr<aura::wasm_plugin> plugin;
+
+  logged_plugin(const std::vector<std::uint8_t>& bytes, const std::string& owner, aura::wasm_limits limits = {}) {
+    ctx->set_owner(owner).set_logger(logger).set_permissions(aura::permissions{});
+    auto o = opts(owner, limits);
+    o.ctx = ctx;
+    auto p = aura::wasm_plugin::load_bytes(bytes, o);
+    if (!p) FAIL(p.error().describe());
+    plugin = *p;
+  }
+  aura::result<aura::decision<aura::dynamic_event>> run(const std::string& hook,
+                                                        nlohmann::json payload = nlohmann::json::object()) {
+    return plugin->hook(hook)(aura::make_envelope(std::string("tool.before"), std::move(payload)), *ctx);
+  }
+  std::vector<std::string> lines() {
+    std::lock_guard<std::mutex> lock(logger->m);
+    return logger->lines;
+  }
+};
+
 }  // namespace aura_wasm_test
